@@ -1,0 +1,35 @@
+# mesos-ts: every target installs what it needs when it is missing.
+SHELL := /bin/bash
+NODE_MODULES := node_modules/.installed
+
+.PHONY: all install build typecheck test bench bench-actors bench-resources clean
+
+all: build
+
+# npm ci is reproducible (package-lock.json); the stamp makes it run only when the lock changes.
+$(NODE_MODULES): package.json package-lock.json libprocess-ts/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NODE_MODULES)
+
+build: $(NODE_MODULES)
+	npx tsc -b
+
+# Type-check the whole tree (sources, tests, examples, benchmarks), then run every test.
+typecheck: build
+	npx tsc -p tsconfig.test.json
+
+test: typecheck
+	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
+
+bench: bench-actors bench-resources
+
+bench-actors: build
+	node dist/benchmarks/actors/main.js
+
+bench-resources: build
+	node dist/benchmarks/resources.js
+
+clean:
+	rm -rf dist libprocess-ts/dist *.tsbuildinfo libprocess-ts/*.tsbuildinfo
