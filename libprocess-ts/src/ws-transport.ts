@@ -1,0 +1,629 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { RawData } from 'ws';
+import type { Clock, Timer } from './clock.js';
+import { decodeFrame, encodeFrame, FrameError } from './codec.js';
+import { HttpServer, rejectUpgrade, remoteOf } from './http-server.js';
+import type { Envelope } from './message.js';
+import type { Address, BadInputKind, Transport, TransportEvents } from './transport.js';
+
+/**
+ * The WebSocket transport: a runtime listens on ONE port for HTTP and for
+ * WebSocket upgrades on `LIBPROCESS_PATH`; ONE connection per pair of
+ * runtimes carries every message between their processes, both ways.
+ *
+ * - Handshake: the dialing runtime names its own listening address in the
+ *   `libprocess-peer` header of the upgrade request; the accepting runtime
+ *   files the connection under that address, so replies reuse it.
+ * - Duplicates: when both runtimes dial each other at once, the connection
+ *   dialed by the lower address (string order) is kept; the other one is
+ *   closed by its dialer after its frames went out (a WebSocket close frame
+ *   follows the data), so nothing already sent is lost. Messages are queued
+ *   per peer, not per connection, so nothing queued is lost either.
+ * - Batching: `send` appends to the peer's queue; a microtask flushes every
+ *   queue, one `pack` and one WebSocket message per peer and tick (split
+ *   only when a batch would exceed `maxFrameBytes`).
+ * - Failure: a connection that closes, errors, or stops answering pings
+ *   reports `peerDown(peer)` at once. A dial that fails drops the messages
+ *   queued for it (counted) and reports `peerDown`. Later sends dial again,
+ *   no sooner than an exponential backoff after the last failure (timers from
+ *   the injected clock); messages sent meanwhile wait in the bounded queue.
+ * - Bad input: a frame that does not decode, or decodes to the wrong shape,
+ *   or a text frame, is counted (`badInput('bad_frame')`), logged with the
+ *   peer's address and dropped; the connection stays up since WebSocket
+ *   framing is intact. An oversized frame (over `maxFrameBytes`, enforced by
+ *   ws' `maxPayload`) and WebSocket protocol errors close that connection
+ *   (ws cannot skip the rest of the payload), counted as `oversized_frame` /
+ *   `bad_frame`. Other connections and the runtime carry on.
+ */
+export const LIBPROCESS_PATH = '/__libprocess__';
+/** Header of the upgrade request naming the dialer's listening address, `host:port`. */
+export const PEER_HEADER = 'libprocess-peer';
+
+export interface WsLogger {
+  warn(message: string): void;
+}
+
+export interface WsTransportOptions {
+  /** Interface to listen on, and the host part of this runtime's address. */
+  readonly host: string;
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  readonly clock: Clock;
+  /** Host peers should dial, when it differs from `host` (e.g. listening on 0.0.0.0). */
+  readonly advertiseHost?: string;
+  /** Largest frame accepted (and sent). Default 16 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Largest HTTP request body. Default 16 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Messages that may wait for one peer while its connection is being made. Default 100,000. */
+  readonly maxQueuedMessages?: number;
+  /** A dial that has not opened after this long fails. Default 5,000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Ping every connection this often; one that has not answered by the next ping is closed. 0 disables. Default 5,000 ms. */
+  readonly keepaliveIntervalMs?: number;
+  /** First delay before dialing again after a failure; doubles up to `backoffMaxMs`. Default 100 ms. */
+  readonly backoffInitialMs?: number;
+  /** Default 5,000 ms. */
+  readonly backoffMaxMs?: number;
+  /** Where warnings (bad input with the peer's address, failed dials) go. Default: console.warn. */
+  readonly logger?: WsLogger;
+}
+
+const DEFAULTS = {
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxQueuedMessages: 100_000,
+  connectTimeoutMs: 5_000,
+  keepaliveIntervalMs: 5_000,
+  backoffInitialMs: 100,
+  backoffMaxMs: 5_000,
+};
+
+/** At most this many messages in one frame; a larger tick's batch becomes several frames. */
+const MAX_MESSAGES_PER_FRAME = 65_536;
+
+/** A peer address as this transport accepts it: `host:port`, host without spaces, `@` or `/`. */
+const ADDRESS = /^[A-Za-z0-9.\-_]+:(\d{1,5})$/;
+
+export function isPeerAddress(value: string): boolean {
+  const m = ADDRESS.exec(value);
+  return m !== null && Number(m[1]) > 0 && Number(m[1]) < 65536;
+}
+
+/** Client frames are masked with zeros: the RFC's mask protects browsers' proxies, not runtime-to-runtime links, and a zero mask lets both ends skip the XOR pass. */
+function zeroMask(mask: Buffer): void {
+  mask[0] = 0;
+  mask[1] = 0;
+  mask[2] = 0;
+  mask[3] = 0;
+}
+
+type Metric =
+  | 'frames_sent' | 'frames_received' | 'bytes_sent' | 'bytes_received'
+  | 'messages_sent' | 'messages_received' | 'messages_dropped'
+  | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
+  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts'
+  | 'bad_frames' | 'oversized_frames' | 'bad_requests';
+
+/** One WebSocket to one peer. */
+class Connection {
+  open = false;
+  /** No longer this peer's connection (a duplicate, or being replaced): its close is not a peer failure. */
+  retired = false;
+  /** Answered since the last ping. */
+  alive = true;
+  keepalive: Timer | undefined;
+  connectTimer: Timer | undefined;
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly peer: string,
+    readonly dialedByUs: boolean,
+  ) {
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  markClosed(): void {
+    this.open = false;
+    this.keepalive?.cancel();
+    this.keepalive = undefined;
+    this.connectTimer?.cancel();
+    this.connectTimer = undefined;
+    this.#resolveClosed();
+  }
+}
+
+/** What this runtime knows about one peer runtime. */
+class Peer {
+  /** The connection messages go out on: open, or (dialed by us) being made. */
+  conn: Connection | undefined;
+  /** An inbound duplicate kept only to receive while our own dial (which wins: our address is lower) proceeds; the peer closes it. */
+  spare: Connection | undefined;
+  queue: Envelope[] = [];
+  dirty = false;
+  failures = 0;
+  /** Set while waiting out a backoff before the next dial. */
+  retry: Timer | undefined;
+  /** A connection to this peer has been open before (the next successful dial is a reconnect). */
+  everOpen = false;
+
+  constructor(readonly address: string) {}
+}
+
+export class WsTransport implements Transport {
+  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger'>> & { advertiseHost: string | undefined };
+  readonly #clock: Clock;
+  readonly #logger: WsLogger;
+  readonly #peers = new Map<string, Peer>();
+  readonly #connections = new Set<Connection>();
+  readonly #metrics: Record<Metric, number> = {
+    frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0,
+    messages_sent: 0, messages_received: 0, messages_dropped: 0,
+    connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
+    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0,
+    bad_frames: 0, oversized_frames: 0, bad_requests: 0,
+  };
+  #events: TransportEvents | undefined;
+  #http: HttpServer | undefined;
+  #wss: WebSocketServer | undefined;
+  #self = '';
+  #dirty: Peer[] = [];
+  #flushScheduled = false;
+  #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: WsTransportOptions) {
+    this.#clock = options.clock;
+    this.#logger = options.logger ?? { warn: (m) => console.warn(m) };
+    this.#opts = {
+      host: options.host,
+      port: options.port,
+      clock: options.clock,
+      advertiseHost: options.advertiseHost,
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxFrameBytes,
+      maxQueuedMessages: options.maxQueuedMessages ?? DEFAULTS.maxQueuedMessages,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+      backoffInitialMs: options.backoffInitialMs ?? DEFAULTS.backoffInitialMs,
+      backoffMaxMs: options.backoffMaxMs ?? DEFAULTS.backoffMaxMs,
+    };
+  }
+
+  /** This runtime's address, `host:port` (empty before `start`). */
+  get address(): string {
+    return this.#self;
+  }
+
+  async start(events: TransportEvents): Promise<Address> {
+    if (this.#state !== 'new') throw new Error(`WsTransport.start: already ${this.#state}`);
+    this.#state = 'started';
+    this.#events = events;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#opts.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.#wss.on('wsClientError', (err: Error, socket: Duplex) => {
+      this.#badRequest(remoteOf(socket), `bad WebSocket handshake: ${err.message}`);
+      rejectUpgrade(socket, 400, 'Bad Request');
+    });
+    this.#http = new HttpServer({
+      host: this.#opts.host,
+      port: this.#opts.port,
+      maxBodyBytes: this.#opts.maxBodyBytes,
+      handler: (request) => events.http(request),
+      upgrade: (req, socket, head) => this.#onUpgrade(req, socket, head),
+      badRequest: (remote, detail) => this.#badRequest(remote, detail),
+    });
+    let address: Address;
+    try {
+      address = await this.#http.listen();
+    } catch (err) {
+      this.#state = 'stopped';
+      throw err;
+    }
+    const host = this.#opts.advertiseHost ?? address.host;
+    this.#self = `${host}:${address.port}`;
+    return { host, port: address.port };
+  }
+
+  send(peer: string, message: Envelope): void {
+    if (this.#state !== 'started') {
+      this.#metrics.messages_dropped++;
+      return;
+    }
+    const p = this.#peer(peer);
+    if (p === undefined) {
+      this.#metrics.messages_dropped++;
+      return;
+    }
+    // While a connection is open the queue empties every tick; the bound is for a peer we cannot reach yet.
+    if (p.queue.length >= this.#opts.maxQueuedMessages && p.conn?.open !== true) {
+      this.#metrics.messages_dropped++;
+      return;
+    }
+    p.queue.push(message);
+    if (!p.dirty) {
+      p.dirty = true;
+      this.#dirty.push(p);
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        queueMicrotask(this.#flush);
+      }
+    }
+  }
+
+  connect(peer: string): void {
+    if (this.#state !== 'started') return;
+    const p = this.#peer(peer);
+    if (p === undefined) {
+      this.#reportDown(peer);
+      return;
+    }
+    if (p.conn === undefined && p.retry === undefined) this.#dial(p);
+  }
+
+  metrics(): Record<string, number> {
+    let open = 0;
+    for (const c of this.#connections) if (c.open) open++;
+    let queued = 0;
+    for (const p of this.#peers.values()) queued += p.queue.length;
+    return { ...this.#metrics, connections_open: open, messages_queued: queued, peers: this.#peers.size };
+  }
+
+  /**
+   * Sends what is queued on open connections, closes every connection (a
+   * WebSocket close after the last frame), then the HTTP server. No event is
+   * reported after `stop` begins.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#state === 'new') {
+      this.#state = 'stopped';
+      return;
+    }
+    this.#state = 'stopping';
+    this.#flush(); // what open connections can still carry goes out before their close frame
+    for (const p of this.#peers.values()) {
+      p.retry?.cancel();
+      p.retry = undefined;
+      this.#metrics.messages_dropped += p.queue.length;
+      p.queue = [];
+    }
+    const closing: Promise<void>[] = [];
+    for (const c of this.#connections) {
+      c.retired = true;
+      c.keepalive?.cancel();
+      c.connectTimer?.cancel();
+      if (c.open) c.ws.close(1001, 'runtime stopping');
+      else c.ws.terminate();
+      closing.push(c.closed);
+    }
+    await Promise.all([Promise.all(closing), this.#http?.close()]);
+    this.#wss?.close();
+    this.#state = 'stopped';
+  }
+
+  // -- peers and connections --
+
+  #peer(address: string): Peer | undefined {
+    let p = this.#peers.get(address);
+    if (p === undefined) {
+      if (!isPeerAddress(address)) {
+        this.#logger.warn(`libprocess-ts: not a peer address: ${JSON.stringify(address)}`);
+        return undefined;
+      }
+      p = new Peer(address);
+      this.#peers.set(address, p);
+    }
+    return p;
+  }
+
+  #dial(p: Peer): void {
+    const ws = new WebSocket(`ws://${p.address}${LIBPROCESS_PATH}`, {
+      headers: { [PEER_HEADER]: this.#self },
+      maxPayload: this.#opts.maxFrameBytes,
+      perMessageDeflate: false,
+      generateMask: zeroMask,
+    });
+    const conn = new Connection(ws, p.address, true);
+    this.#connections.add(conn);
+    this.#metrics.connections_dialed++;
+    p.conn = conn;
+    conn.connectTimer = this.#clock.timer(this.#opts.connectTimeoutMs, () => {
+      conn.connectTimer = undefined;
+      if (!conn.open) {
+        this.#logger.warn(`libprocess-ts: connecting to ${p.address} timed out after ${this.#opts.connectTimeoutMs} ms`);
+        ws.terminate();
+      }
+    });
+    ws.on('open', () => {
+      conn.connectTimer?.cancel();
+      conn.connectTimer = undefined;
+      if (this.#state !== 'started' || conn.retired) {
+        ws.close(1000, 'duplicate');
+        return;
+      }
+      this.#opened(p, conn);
+    });
+    this.#wire(conn);
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const remote = remoteOf(socket);
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path !== LIBPROCESS_PATH) {
+      rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    if (this.#state !== 'started') {
+      rejectUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
+    const peer = req.headers[PEER_HEADER];
+    if (typeof peer !== 'string' || !isPeerAddress(peer)) {
+      this.#badRequest(remote, `libprocess upgrade without a valid '${PEER_HEADER}' header (${JSON.stringify(peer ?? null)})`);
+      rejectUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, peer));
+  }
+
+  #accept(ws: WebSocket, address: string): void {
+    const conn = new Connection(ws, address, false);
+    this.#connections.add(conn);
+    this.#metrics.connections_accepted++;
+    this.#wire(conn);
+    if (this.#state !== 'started') {
+      conn.retired = true;
+      ws.close(1001, 'runtime stopping');
+      return;
+    }
+    const p = this.#peer(address)!;
+    const existing = p.conn;
+    if (existing !== undefined && existing.dialedByUs && this.#self < address) {
+      // Both dialed: ours (dialed by the lower address) wins. The peer closes this one once it sees ours.
+      this.#metrics.connections_duplicate++;
+      conn.open = true;
+      conn.retired = true;
+      p.spare?.ws.close(1000, 'duplicate');
+      p.spare = conn;
+      this.#startKeepalive(conn);
+      return;
+    }
+    if (existing !== undefined) {
+      existing.retired = true;
+      if (existing.dialedByUs) {
+        // Both dialed and the peer's address is lower: its connection wins; close ours after what it carries.
+        this.#metrics.connections_duplicate++;
+        if (existing.open) existing.ws.close(1000, 'duplicate');
+        // Still connecting: the 'open' handler closes it (terminating now would abort the handshake noisily).
+      } else {
+        // The peer dialed again while we still held its old connection: the old one is gone for it.
+        existing.ws.terminate();
+        this.#reportDown(address);
+      }
+    }
+    this.#opened(p, conn);
+  }
+
+  /** `conn` becomes the open connection of `p`: flush what waited. */
+  #opened(p: Peer, conn: Connection): void {
+    conn.open = true;
+    p.conn = conn;
+    p.retry?.cancel();
+    p.retry = undefined;
+    if (p.everOpen && conn.dialedByUs) this.#metrics.reconnects++;
+    p.everOpen = true;
+    p.failures = 0;
+    this.#startKeepalive(conn);
+    if (p.queue.length > 0) this.#flushPeer(p);
+  }
+
+  #wire(conn: Connection): void {
+    const ws = conn.ws;
+    ws.on('message', (data: RawData, isBinary: boolean) => this.#onFrame(conn, data, isBinary));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('error', (err: Error & { code?: string }) => this.#onError(conn, err));
+    ws.on('close', () => this.#onClose(conn));
+  }
+
+  #onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
+    conn.alive = true;
+    if (this.#state === 'stopped') return;
+    const frame = data as Buffer; // binaryType 'nodebuffer': always one Buffer
+    this.#metrics.frames_received++;
+    this.#metrics.bytes_received += frame.length;
+    if (!isBinary) {
+      this.#bad('bad_frame', conn.peer, `text frame of ${frame.length} bytes (frames are binary msgpack)`);
+      return;
+    }
+    const messages = decodeFrame(frame);
+    if (messages instanceof FrameError) {
+      this.#bad('bad_frame', conn.peer, messages.message);
+      return;
+    }
+    this.#metrics.messages_received += messages.length;
+    try {
+      this.#events!.deliver(messages, conn.peer);
+    } catch (err) {
+      this.#logger.warn(`libprocess-ts: delivering a frame from ${conn.peer} threw: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+
+  #onError(conn: Connection, err: Error & { code?: string }): void {
+    const code = err.code ?? '';
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.#bad('oversized_frame', conn.peer, `${err.message} (limit ${this.#opts.maxFrameBytes} bytes); closing the connection`);
+    } else if (code.startsWith('WS_ERR_')) {
+      this.#bad('bad_frame', conn.peer, `${err.message}; closing the connection`);
+    } else if (!conn.open && conn.dialedByUs) {
+      if (this.#state === 'started' && !conn.retired) this.#logger.warn(`libprocess-ts: cannot connect to ${conn.peer}: ${err.message}`);
+    }
+    // 'close' always follows.
+  }
+
+  #onClose(conn: Connection): void {
+    const wasOpen = conn.open;
+    conn.markClosed();
+    this.#connections.delete(conn);
+    if (this.#state !== 'started') return;
+    const p = this.#peers.get(conn.peer);
+    if (p === undefined) return;
+    if (p.spare === conn) p.spare = undefined;
+    if (conn.retired || p.conn !== conn) return;
+    p.conn = undefined;
+    if (!wasOpen) {
+      // A dial that failed. If the peer dialed us meanwhile, use its connection.
+      this.#metrics.connect_failures++;
+      const spare = p.spare;
+      if (spare !== undefined && spare.open) {
+        p.spare = undefined;
+        spare.retired = false;
+        this.#opened(p, spare);
+        return;
+      }
+      p.failures++;
+      this.#metrics.messages_dropped += p.queue.length;
+      p.queue = [];
+      this.#scheduleRetry(p);
+      this.#reportDown(p.address);
+      return;
+    }
+    // An open connection went away: the peer is down for its linkers now. Traffic queued meanwhile dials again.
+    this.#reportDown(p.address);
+    if (p.queue.length > 0 && p.conn === undefined && p.retry === undefined) this.#dial(p);
+  }
+
+  /** After a failed dial, the next one waits `backoffInitialMs * 2^(failures-1)`, capped. */
+  #scheduleRetry(p: Peer): void {
+    const delay = Math.min(this.#opts.backoffMaxMs, this.#opts.backoffInitialMs * 2 ** Math.min(p.failures - 1, 30));
+    p.retry = this.#clock.timer(delay, () => {
+      p.retry = undefined;
+      if (this.#state === 'started' && p.conn === undefined && p.queue.length > 0) this.#dial(p);
+    });
+  }
+
+  #startKeepalive(conn: Connection): void {
+    const interval = this.#opts.keepaliveIntervalMs;
+    if (interval <= 0) return;
+    const tick = (): void => {
+      conn.keepalive = undefined;
+      if (!conn.open) return;
+      if (!conn.alive) {
+        this.#metrics.keepalive_timeouts++;
+        this.#logger.warn(`libprocess-ts: ${conn.peer} did not answer a ping within ${interval} ms; closing the connection`);
+        conn.ws.terminate();
+        return;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+      conn.keepalive = this.#clock.timer(interval, tick);
+    };
+    conn.keepalive = this.#clock.timer(interval, tick);
+  }
+
+  // -- sending --
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const dirty = this.#dirty;
+    if (dirty.length === 0) return;
+    this.#dirty = [];
+    for (const p of dirty) {
+      p.dirty = false;
+      if (p.queue.length === 0) continue;
+      if (p.conn?.open === true) this.#flushPeer(p);
+      else if (p.conn === undefined && p.retry === undefined && this.#state === 'started') this.#dial(p);
+    }
+  };
+
+  #flushPeer(p: Peer): void {
+    const queue = p.queue;
+    p.queue = [];
+    const ws = p.conn!.ws;
+    for (let i = 0; i < queue.length; i += MAX_MESSAGES_PER_FRAME) {
+      const batch = i === 0 && queue.length <= MAX_MESSAGES_PER_FRAME ? queue : queue.slice(i, i + MAX_MESSAGES_PER_FRAME);
+      this.#sendBatch(p, ws, batch);
+    }
+  }
+
+  #sendBatch(p: Peer, ws: WebSocket, batch: readonly Envelope[]): void {
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(batch);
+    } catch (err) {
+      // A body msgpack cannot encode: find it by halving, so the other messages still go.
+      if (batch.length > 1) {
+        const mid = batch.length >>> 1;
+        this.#sendBatch(p, ws, batch.slice(0, mid));
+        this.#sendBatch(p, ws, batch.slice(mid));
+        return;
+      }
+      this.#metrics.messages_dropped++;
+      this.#logger.warn(`libprocess-ts: cannot encode '${batch[0]!.name}' for ${batch[0]!.to}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (frame.length > this.#opts.maxFrameBytes) {
+      if (batch.length > 1) {
+        const mid = batch.length >>> 1;
+        this.#sendBatch(p, ws, batch.slice(0, mid));
+        this.#sendBatch(p, ws, batch.slice(mid));
+        return;
+      }
+      this.#metrics.messages_dropped++;
+      this.#logger.warn(`libprocess-ts: dropping '${batch[0]!.name}' for ${batch[0]!.to}: ${frame.length} bytes exceed the frame limit of ${this.#opts.maxFrameBytes}`);
+      return;
+    }
+    ws.send(frame, { binary: true });
+    this.#metrics.frames_sent++;
+    this.#metrics.bytes_sent += frame.length;
+    this.#metrics.messages_sent += batch.length;
+  }
+
+  // -- reporting --
+
+  #reportDown(peer: string): void {
+    this.#metrics.peers_down++;
+    try {
+      this.#events?.peerDown(peer);
+    } catch (err) {
+      this.#logger.warn(`libprocess-ts: peerDown(${peer}) threw: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+
+  #bad(kind: BadInputKind, peer: string, detail: string): void {
+    if (kind === 'oversized_frame') this.#metrics.oversized_frames++;
+    else this.#metrics.bad_frames++;
+    this.#logger.warn(`libprocess-ts: ${kind} from ${peer}: ${detail}`);
+    try {
+      this.#events?.badInput(kind, peer, detail);
+    } catch {
+      // The runtime's accounting must not break the connection.
+    }
+  }
+
+  /** A request on the port that is neither HTTP nor a libprocess upgrade. */
+  #badRequest(remote: string, detail: string): void {
+    this.#metrics.bad_requests++;
+    this.#logger.warn(`libprocess-ts: bad_frame from ${remote}: ${detail}`);
+    try {
+      this.#events?.badInput('bad_frame', remote, detail);
+    } catch {
+      // as above
+    }
+  }
+}
