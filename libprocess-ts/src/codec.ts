@@ -11,6 +11,8 @@ import type { Envelope } from './message.js';
  *     [to_1, from_1, name_1, body_1, to_2, from_2, name_2, body_2, ...]
  *
  * `to`, `from` and `name` are non-empty strings, `body` any msgpack value.
+ * In every message but the first, `nil` in place of `to`, `from` or `name`
+ * means "the same as in the message before" (a batch mostly repeats them).
  * The flat layout costs one array header per frame instead of one per
  * message, and the whole batch is encoded by a single `pack` call.
  *
@@ -31,11 +33,14 @@ const FIELDS = 4;
 export function encodeFrame(messages: readonly Envelope[]): Uint8Array {
   const n = messages.length;
   const flat: unknown[] = new Array(n * FIELDS);
+  let to = '';
+  let from = '';
+  let name = '';
   for (let i = 0, j = 0; i < n; i++, j += FIELDS) {
     const m = messages[i]!;
-    flat[j] = m.to;
-    flat[j + 1] = m.from;
-    flat[j + 2] = m.name;
+    flat[j] = m.to === to ? null : (to = m.to);
+    flat[j + 1] = m.from === from ? null : (from = m.from);
+    flat[j + 2] = m.name === name ? null : (name = m.name);
     flat[j + 3] = m.body;
   }
   return packr.pack(flat);
@@ -63,13 +68,19 @@ export function decodeFrame(frame: Uint8Array): Envelope[] | FrameError {
   const len = value.length;
   if (len === 0 || len % FIELDS !== 0) return new FrameError(`frame has ${len} items, expected a positive multiple of ${FIELDS}`);
   const out: Envelope[] = new Array(len / FIELDS);
+  let to: unknown = '';
+  let from: unknown = '';
+  let name: unknown = '';
   for (let i = 0, j = 0; j < len; i++, j += FIELDS) {
-    const to: unknown = value[j];
-    const from: unknown = value[j + 1];
-    const name: unknown = value[j + 2];
-    if (typeof to !== 'string' || to === '') return new FrameError(`message ${i}: 'to' is ${describe(to)}, expected a non-empty string`);
-    if (typeof from !== 'string' || from === '') return new FrameError(`message ${i}: 'from' is ${describe(from)}, expected a non-empty string`);
-    if (typeof name !== 'string' || name === '') return new FrameError(`message ${i}: 'name' is ${describe(name)}, expected a non-empty string`);
+    const t: unknown = value[j];
+    const f: unknown = value[j + 1];
+    const n: unknown = value[j + 2];
+    if (t !== null || i === 0) to = t;
+    if (f !== null || i === 0) from = f;
+    if (n !== null || i === 0) name = n;
+    if (typeof to !== 'string' || to === '') return new FrameError(`message ${i}: 'to' is ${describe(t)}, expected a non-empty string`);
+    if (typeof from !== 'string' || from === '') return new FrameError(`message ${i}: 'from' is ${describe(f)}, expected a non-empty string`);
+    if (typeof name !== 'string' || name === '') return new FrameError(`message ${i}: 'name' is ${describe(n)}, expected a non-empty string`);
     out[i] = { to, from, name, body: value[j + 3] };
   }
   return out;

@@ -17,9 +17,14 @@ describe('encodeFrame', () => {
       { to: 't@h:1', from: 'f@h:2', name: 'a', body: { x: 1 } },
       { to: 't@h:1', from: 'f@h:2', name: 'b', body: null },
     ]);
-    // 0x98: fixarray of 8; 0x81: fixmap of 1 (no msgpackr record extension); 0xc0: nil
+    // 0x98: fixarray of 8; 0x81: fixmap of 1 (no msgpackr record extension);
+    // 0xc0 (nil) for a `to`/`from` equal to the previous message's, and as the null body
     expect(hex(frame)).toBe('98' + str('t@h:1') + str('f@h:2') + str('a') + '81' + str('x') + '01'
-      + str('t@h:1') + str('f@h:2') + str('b') + 'c0');
+      + 'c0' + 'c0' + str('b') + 'c0');
+    expect(decodeFrame(frame)).toEqual([
+      { to: 't@h:1', from: 'f@h:2', name: 'a', body: { x: 1 } },
+      { to: 't@h:1', from: 'f@h:2', name: 'b', body: null },
+    ]);
   });
 
   test('round-trips bodies of every msgpack type', () => {
@@ -48,6 +53,22 @@ describe('encodeFrame', () => {
 });
 
 describe('decodeFrame', () => {
+  test('nil repeats the previous to/from/name; a new value resets it', () => {
+    const frame = pack(['a@h:1', 'b@h:1', 'x', 1, null, null, 'y', 2, 'c@h:1', null, null, 3]);
+    expect(decodeFrame(frame)).toEqual([
+      { to: 'a@h:1', from: 'b@h:1', name: 'x', body: 1 },
+      { to: 'a@h:1', from: 'b@h:1', name: 'y', body: 2 },
+      { to: 'c@h:1', from: 'b@h:1', name: 'y', body: 3 },
+    ]);
+    const mixed: Envelope[] = [
+      { to: 'a@h:1', from: 'b@h:1', name: 'x', body: 1 },
+      { to: 'c@h:1', from: 'b@h:1', name: 'x', body: 2 },
+      { to: 'a@h:1', from: 'd@h:1', name: 'z', body: 3 },
+      { to: 'a@h:1', from: 'd@h:1', name: 'z', body: 4 },
+    ];
+    expect(decodeFrame(encodeFrame(mixed))).toEqual(mixed);
+  });
+
   test('decodes hand-written bytes', () => {
     const bytes = Buffer.from('94' + str('a@h:1') + str('b@h:2') + str('ping') + '81' + str('k') + 'a0', 'hex');
     expect(decodeFrame(bytes)).toEqual([{ to: 'a@h:1', from: 'b@h:2', name: 'ping', body: { k: '' } }]);
@@ -64,7 +85,8 @@ describe('decodeFrame', () => {
     ['5 items', pack(['a@h:1', 'b@h:1', 'n', 1, 'x'])],
     ['to not a string', pack([1, 'b@h:1', 'n', 1])],
     ['from empty', pack(['a@h:1', '', 'n', 1])],
-    ['name null', pack(['a@h:1', 'b@h:1', null, 1])],
+    ['name null in the first message', pack(['a@h:1', 'b@h:1', null, 1])],
+    ['to nil (repeat) in the first message', pack([null, 'b@h:1', 'n', 1])],
     ['bad second message', pack(['a@h:1', 'b@h:1', 'n', 1, 'a@h:1', 'b@h:1', ['x'], 1])],
     ['array32 header claiming 4 billion items', Buffer.from('ddffffffff01', 'hex')],
     ['str32 header claiming 4 GB', Buffer.from('dbffffffff61', 'hex')],
