@@ -3,7 +3,7 @@
 // 127.0.0.1 for the remote figures. Writes benchmarks/results/actors.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { REMOTE_MESSAGES, nextMessage, percentile, startChild, withLimit } from './common.js';
+import { REMOTE_MESSAGES, percentile, startChild, withLimit } from './common.js';
 import { rawPinger, rawReceiver } from './raw.js';
 import { LOCAL_MESSAGES, localBaseline } from './local.js';
 import { transportPinger, transportReceiver } from './transport-only.js';
@@ -49,11 +49,19 @@ async function main(): Promise<void> {
   const tr = await withLimit('transport ping-pong', pingpongTransport());
   results['pingpong_transport_p50_us'] = percentile(tr, 50);
   results['pingpong_transport_p99_us'] = percentile(tr, 99);
-  console.table(results);
+  const ratio = (a: string, b: string): string => (results[a]! / results[b]!).toFixed(2);
+  console.log('\nlibprocess-ts actors (127.0.0.1, two OS processes for remote figures)\n');
+  console.table([
+    { figure: 'local msgs/s', measured: '(runtime pending)', baseline: Math.round(results['local_baseline_msgs_per_s']!), 'x baseline': '' },
+    { figure: 'remote one-way msgs/s, transport', measured: Math.round(results['remote_transport_msgs_per_s']!), baseline: Math.round(results['remote_baseline_msgs_per_s']!), 'x baseline': ratio('remote_transport_msgs_per_s', 'remote_baseline_msgs_per_s') },
+    { figure: 'remote one-way msgs/s, raw unbatched', measured: Math.round(results['remote_unbatched_baseline_msgs_per_s']!), baseline: Math.round(results['remote_baseline_msgs_per_s']!), 'x baseline': ratio('remote_unbatched_baseline_msgs_per_s', 'remote_baseline_msgs_per_s') },
+    { figure: 'ping-pong p50 us, transport', measured: results['pingpong_transport_p50_us']!.toFixed(1), baseline: results['pingpong_baseline_p50_us']!.toFixed(1), 'x baseline': ratio('pingpong_transport_p50_us', 'pingpong_baseline_p50_us') },
+    { figure: 'ping-pong p99 us, transport', measured: results['pingpong_transport_p99_us']!.toFixed(1), baseline: results['pingpong_baseline_p99_us']!.toFixed(1), 'x baseline': ratio('pingpong_transport_p99_us', 'pingpong_baseline_p99_us') },
+  ]);
   const out = fileURLToPath(new URL('../../../benchmarks/results/actors.json', import.meta.url));
   mkdirSync(fileURLToPath(new URL('../../../benchmarks/results/', import.meta.url)), { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  void nextMessage;
+  console.log(`wrote ${out}`);
 }
 
 await main();
