@@ -1,4 +1,28 @@
+/**
+ * libprocess-ts: an actor runtime in the shape of libprocess.
+ * Test tools (virtual clock, simulated network, filters) are in 'libprocess-ts/testing'.
+ */
 export const VERSION = '0.1.0';
+
+export { PID, idOf, addressOf } from './pid.js';
+export { Process } from './process.js';
+export type { ProcessContext } from './process.js';
+export type { Protocol, Handler, Handlers, MessageName } from './protocol.js';
+export { Runtime } from './runtime.js';
+export type { RuntimeOptions, RuntimeCounters } from './runtime.js';
+export type { Envelope } from './message.js';
+export type { Clock, Timer } from './clock.js';
+export { RealClock, realClock } from './real-clock.js';
+export { VirtualClock } from './virtual-clock.js';
+export { SimulatedNetwork, MemoryTransport } from './memory-transport.js';
+export { Random, osSeed } from './random.js';
+export { LibprocessError } from './errors.js';
+export { createLogger, levelFromEnv, LOG_LEVELS } from './logging.js';
+export type { Logger, LogLevel, LogSink } from './logging.js';
+export { Mailbox } from './mailbox.js';
+export { HttpRouter } from './http-router.js';
+export type { HttpRequest, HttpResponse, HttpHandler, ChunkWriter } from './http-types.js';
+export type { Transport, TransportEvents, Address, BadInputKind } from './transport.js';
 
 // -- transports and HTTP (ws) --
 export { WsTransport, LIBPROCESS_PATH, PEER_HEADER, isPeerAddress } from './ws-transport.js';

@@ -1,0 +1,14 @@
+/**
+ * A mailbox event that is not a message: a dispatch, a deferred continuation,
+ * a timer firing, an `exited` notification or an HTTP request. `run` executes
+ * it inside the process; `drop` is called instead when the process terminates
+ * first (so a pending dispatch rejects rather than hanging forever).
+ */
+export class Call {
+  constructor(
+    readonly run: () => void,
+    readonly drop: () => void = noop,
+  ) {}
+}
+
+function noop(): void {}

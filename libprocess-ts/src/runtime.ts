@@ -1,0 +1,604 @@
+import { Call } from './call.js';
+import type { Clock, Timer } from './clock.js';
+import { LibprocessError } from './errors.js';
+import { filterDispatch, filterMessage, filtersState } from './filters.js';
+import { HttpRouter } from './http-router.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
+import { createLogger, type Logger } from './logging.js';
+import { Mailbox } from './mailbox.js';
+import type { Envelope } from './message.js';
+import { PID, addressOf, idOf } from './pid.js';
+import { attachContext, type Process, type ProcessContext } from './process.js';
+import type { Protocol } from './protocol.js';
+import { realClock } from './real-clock.js';
+import type { BadInputKind, Transport, TransportEvents } from './transport.js';
+import type { VirtualClock } from './virtual-clock.js';
+
+export interface RuntimeOptions {
+  /** How this runtime reaches others (WebSocket for real, SimulatedNetwork in tests). */
+  readonly transport: Transport;
+  /** Defaults to the real clock. Give a VirtualClock for deterministic tests. */
+  readonly clock?: Clock;
+  /** A name for logs. */
+  readonly name?: string;
+  /** Events a mailbox holds before it refuses more (default 1,000,000). */
+  readonly mailboxCapacity?: number;
+  readonly logger?: Logger;
+}
+
+type Item = Envelope | Call;
+
+/** The runtime's record of one spawned process. */
+class Slot implements ProcessContext {
+  readonly mailbox: Mailbox<Item>;
+  readonly pidText: string;
+  handlers: Readonly<Record<string, ((body: unknown, from: PID) => void) | undefined>> = {};
+  current: Envelope | undefined = undefined;
+  alive = true;
+  ready = false;
+  scheduled = false;
+  readonly timers = new Set<Timer>();
+  /** Local processes linked to this one. */
+  readonly watchers = new Set<Slot>();
+  readonly waiters: (() => void)[] = [];
+
+  constructor(
+    readonly process: Process<any>,
+    readonly pid: PID,
+    readonly runtime: Runtime,
+    capacity: number,
+  ) {
+    this.mailbox = new Mailbox(capacity);
+    this.pidText = pid.toString();
+  }
+}
+
+/** Counters a runtime keeps (see `Runtime.metrics`). */
+export interface RuntimeCounters {
+  processes: number;
+  messages_sent_local: number;
+  messages_sent_remote: number;
+  messages_received_remote: number;
+  messages_handled: number;
+  events_handled: number;
+  dropped_by_filter: number;
+  refused_mailbox_full: number;
+  unknown_message: number;
+  no_such_process: number;
+  bad_frame: number;
+  oversized_frame: number;
+  handler_errors: number;
+}
+
+/** Events served per turn of the event loop before yielding to I/O. */
+const DRAIN_BUDGET = 50_000;
+/** Events served from one process before moving to the next (fairness). */
+const SLICE = 256;
+const PID_CACHE_LIMIT = 10_000;
+
+/**
+ * Hosts processes: gives them PIDs, routes messages between them (directly
+ * when local, through the transport when remote), runs their events one at a
+ * time, and serves their HTTP routes. One runtime per listening address.
+ */
+export class Runtime {
+  readonly clock: Clock;
+  readonly name: string;
+  readonly http: HttpRouter;
+  readonly logger: Logger;
+  readonly #transport: Transport;
+  readonly #capacity: number;
+  readonly #slots = new Map<string, Slot>();
+  readonly #runQueue: Slot[] = [];
+  #runHead = 0;
+  #drainPending = false;
+  #draining = false;
+  #address = '';
+  #host = '';
+  #port = 0;
+  #started = false;
+  #stopped = false;
+  #nextId = new Map<string, number>();
+  /** peer address -> remote PID text -> local slots linked to it. */
+  readonly #remoteLinks = new Map<string, Map<string, Set<Slot>>>();
+  readonly #pidCache = new Map<string, PID>();
+  readonly #counters: RuntimeCounters = {
+    processes: 0,
+    messages_sent_local: 0,
+    messages_sent_remote: 0,
+    messages_received_remote: 0,
+    messages_handled: 0,
+    events_handled: 0,
+    dropped_by_filter: 0,
+    refused_mailbox_full: 0,
+    unknown_message: 0,
+    no_such_process: 0,
+    bad_frame: 0,
+    oversized_frame: 0,
+    handler_errors: 0,
+  };
+  readonly #logBudget = new Map<string, number>();
+  #unregisterProbe: (() => void) | undefined;
+  readonly #drainBound = () => this.#drain();
+
+  constructor(options: RuntimeOptions) {
+    this.#transport = options.transport;
+    this.clock = options.clock ?? realClock;
+    this.name = options.name ?? 'runtime';
+    this.#capacity = options.mailboxCapacity ?? 1_000_000;
+    this.logger = options.logger ?? createLogger(this.name);
+    this.http = new HttpRouter((ownerId, run) => this.#runRoute(ownerId, run));
+    const maybeVirtual = this.clock as Partial<VirtualClock>;
+    if (typeof maybeVirtual.register === 'function') this.#unregisterProbe = maybeVirtual.register(() => this.#busy());
+  }
+
+  /** Starts the transport; PIDs of this runtime end in the address it reports. */
+  async start(): Promise<this> {
+    if (this.#started) throw new LibprocessError('E_STATE', `runtime ${this.name} already started`);
+    this.#started = true;
+    const events: TransportEvents = {
+      deliver: (messages, peer) => this.#deliverRemote(messages, peer),
+      peerDown: (peer) => this.#peerDown(peer),
+      badInput: (kind, peer, detail) => this.#badInput(kind, peer, detail),
+      http: (request) => this.handleHttp(request),
+    };
+    const address = await this.#transport.start(events);
+    this.#host = address.host;
+    this.#port = address.port;
+    this.#address = `${address.host}:${address.port}`;
+    return this;
+  }
+
+  /** `host:port` this runtime is reachable at. */
+  get address(): string {
+    this.#requireStarted();
+    return this.#address;
+  }
+
+  /** Spawns a process and returns its PID. `id` defaults to `<classname>(<n>)`. */
+  spawn<P extends Protocol>(process: Process<P>, id?: string): PID<P> {
+    this.#requireStarted();
+    if (this.#stopped) throw new LibprocessError('E_STATE', `runtime ${this.name} is stopped`);
+    const chosen = id ?? this.#defaultId(process);
+    if (this.#slots.has(chosen)) throw new LibprocessError('E_DUPLICATE_PID', `a process with id ${JSON.stringify(chosen)} already runs in ${this.name}`);
+    const pid = new PID<P>(chosen, this.#host, this.#port);
+    const slot = new Slot(process, pid, this, this.#capacity);
+    this.#slots.set(chosen, slot);
+    this.#counters.processes++;
+    attachContext(process, slot);
+    slot.handlers = process._handlers() as unknown as Slot['handlers'];
+    this.#initialize(slot);
+    return pid;
+  }
+
+  /** Whether a process of this runtime with that PID is alive. */
+  isAlive(pid: PID<any> | string): boolean {
+    const text = pid.toString();
+    const slot = this.#slots.get(idOf(text));
+    return slot !== undefined && slot.alive && slot.pidText === text;
+  }
+
+  /** Terminates a process: its queued events are dropped, `finalize` runs, linked processes get `exited`. */
+  terminate(pid: PID<any> | string): void {
+    const slot = this.#slots.get(idOf(pid.toString()));
+    if (slot !== undefined) this.#terminate(slot);
+  }
+
+  /** Resolves once the process has terminated (at once if it is not running here). */
+  wait(pid: PID<any> | string): Promise<void> {
+    const slot = this.#slots.get(idOf(pid.toString()));
+    if (slot === undefined || !slot.alive) return Promise.resolve();
+    return new Promise((resolve) => slot.waiters.push(resolve));
+  }
+
+  /** Sends a message from outside any process (e.g. plain code, or a test) with `from` as the sender. */
+  post(from: PID<any> | string, to: PID<any> | string, name: string, body: unknown): void {
+    this.#route({ from: from.toString(), to: to.toString(), name, body });
+  }
+
+  /**
+   * Calls `method` of a process of this runtime inside that process, as an
+   * event in its mailbox; resolves with what it returns (awaited).
+   * Rejects with E_NO_SUCH_PROCESS, E_MAILBOX_FULL or E_TERMINATED.
+   */
+  dispatch<T extends Process<any>, K extends MethodOf<T>>(
+    target: T | PID<any>,
+    method: K,
+    ...args: ArgsOf<T[K]>
+  ): Promise<Awaited<ResultOf<T[K]>>> {
+    const slot = this.#slotOf(target);
+    const label = `${target instanceof PID ? target.toString() : 'process'}.${String(method)}`;
+    if (slot === undefined) return Promise.reject(new LibprocessError('E_NO_SUCH_PROCESS', `dispatch ${label}: no such process in ${this.name}`));
+    if (filtersState.active) filterDispatch(slot.pidText, method);
+    return new Promise((resolve, reject) => {
+      const call = new Call(
+        () => {
+          const fn = (slot.process as unknown as Record<string, unknown>)[method];
+          if (typeof fn !== 'function') {
+            reject(new LibprocessError('E_NO_SUCH_METHOD', `dispatch ${label}: not a method`));
+            return;
+          }
+          let result: unknown;
+          try {
+            result = fn.apply(slot.process, args);
+          } catch (err) {
+            reject(err);
+            return;
+          }
+          Promise.resolve(result).then(resolve as (v: unknown) => void, reject);
+        },
+        () => reject(new LibprocessError('E_TERMINATED', `dispatch ${slot.pidText}.${method}: the process terminated first`)),
+      );
+      if (!this.#enqueue(slot, call)) reject(new LibprocessError('E_MAILBOX_FULL', `dispatch ${slot.pidText}.${method}: mailbox full`));
+    });
+  }
+
+  /** Serves an HTTP request through the routes of this runtime's processes (transports call this; tests may too). */
+  handleHttp(request: HttpRequest): Promise<HttpResponse> {
+    return this.http.handle(request);
+  }
+
+  /** Counters of the runtime and its transport. */
+  metrics(): Record<string, number> {
+    let queued = 0;
+    for (const slot of this.#slots.values()) queued += slot.mailbox.size;
+    return { ...this.#counters, processes: this.#slots.size, events_queued: queued, ...prefixed('transport/', this.#transport.metrics()) };
+  }
+
+  /** PIDs of the processes running here. */
+  processes(): PID[] {
+    return [...this.#slots.values()].map((s) => s.pid);
+  }
+
+  /** Terminates every process (newest first), then stops the transport. Leaves no timer or socket behind. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const slot of [...this.#slots.values()].reverse()) this.#terminate(slot);
+    if (this.#started) await this.#transport.stop();
+    this.#remoteLinks.clear();
+    this.#unregisterProbe?.();
+  }
+
+  // ---- used by Process (internal) ----
+
+  /** @internal */
+  _send(from: PID, to: PID<any>, name: string, body: unknown): void {
+    const envelope: Envelope = { from: from.toString(), to: to.toString(), name, body };
+    if (to.address === this.#address) {
+      this.#counters.messages_sent_local++;
+      this.#deliverLocal(to.id, envelope, '');
+    } else {
+      this.#counters.messages_sent_remote++;
+      this.#transport.send(to.address, envelope);
+    }
+  }
+
+  /** @internal */
+  _sendText(from: PID, to: string, name: string, body: unknown): void {
+    this.#route({ from: from.toString(), to, name, body });
+  }
+
+  /** @internal */
+  _link(from: PID, to: PID<any>): void {
+    const watcher = this.#slots.get(from.id);
+    if (watcher === undefined || !watcher.alive) return;
+    if (to.address === this.#address) {
+      const target = this.#slots.get(to.id);
+      if (target === undefined || !target.alive || target.pidText !== to.toString()) this.#notifyExited(watcher, to);
+      else target.watchers.add(watcher);
+      return;
+    }
+    let byPid = this.#remoteLinks.get(to.address);
+    if (byPid === undefined) this.#remoteLinks.set(to.address, (byPid = new Map()));
+    let watchers = byPid.get(to.toString());
+    if (watchers === undefined) byPid.set(to.toString(), (watchers = new Set()));
+    watchers.add(watcher);
+    this.#transport.connect(to.address);
+  }
+
+  /** @internal Runs `fn` inside the process as a new event (defer). */
+  _call(pid: PID, fn: () => void): void {
+    const slot = this.#slots.get(pid.id);
+    if (slot !== undefined && slot.alive) this.#enqueue(slot, new Call(fn));
+  }
+
+  /** @internal */
+  _delay(pid: PID, ms: number, fn: () => void): Timer {
+    const slot = this.#slots.get(pid.id);
+    if (slot === undefined || !slot.alive) return { cancel: () => {} };
+    const timer = this.clock.timer(ms, () => {
+      slot.timers.delete(timer);
+      if (slot.alive) this.#enqueue(slot, new Call(fn));
+    });
+    slot.timers.add(timer);
+    return {
+      cancel: () => {
+        timer.cancel();
+        slot.timers.delete(timer);
+      },
+    };
+  }
+
+  // ---- delivery ----
+
+  #route(envelope: Envelope): void {
+    const address = addressOf(envelope.to);
+    if (address === this.#address) {
+      this.#counters.messages_sent_local++;
+      this.#deliverLocal(idOf(envelope.to), envelope, '');
+    } else {
+      this.#counters.messages_sent_remote++;
+      this.#transport.send(address, envelope);
+    }
+  }
+
+  #deliverRemote(messages: readonly Envelope[], peer: string): void {
+    this.#counters.messages_received_remote += messages.length;
+    for (let i = 0; i < messages.length; i++) {
+      const envelope = messages[i]!;
+      this.#deliverLocal(idOf(envelope.to), envelope, peer);
+    }
+  }
+
+  /** The one point every message passes on its way into a mailbox. */
+  #deliverLocal(id: string, envelope: Envelope, peer: string): void {
+    if (filtersState.active && filterMessage(envelope)) {
+      this.#counters.dropped_by_filter++;
+      return;
+    }
+    const slot = this.#slots.get(id);
+    if (slot === undefined || !slot.alive) {
+      this.#counters.no_such_process++;
+      this.#warnLimited('no_such_process', `dropped '${envelope.name}' from ${envelope.from}${peer ? ` (peer ${peer})` : ''}: no process ${envelope.to} here`);
+      return;
+    }
+    if (!this.#enqueue(slot, envelope)) {
+      this.#warnLimited('mailbox_full', `mailbox of ${slot.pidText} is full (${slot.mailbox.capacity}); refused '${envelope.name}' from ${envelope.from}`);
+    }
+  }
+
+  #enqueue(slot: Slot, item: Item): boolean {
+    if (!slot.mailbox.push(item)) {
+      this.#counters.refused_mailbox_full++;
+      return false;
+    }
+    if (!slot.scheduled && slot.ready) {
+      slot.scheduled = true;
+      this.#runQueue.push(slot);
+      if (!this.#drainPending && !this.#draining) {
+        this.#drainPending = true;
+        queueMicrotask(this.#drainBound);
+      }
+    }
+    return true;
+  }
+
+  #drain(): void {
+    this.#drainPending = false;
+    if (this.#draining) return;
+    this.#draining = true;
+    let budget = DRAIN_BUDGET;
+    const queue = this.#runQueue;
+    try {
+      while (this.#runHead < queue.length && budget > 0) {
+        const slot = queue[this.#runHead++]!;
+        slot.scheduled = false;
+        let n = 0;
+        while (n < SLICE && slot.alive && slot.ready) {
+          const item = slot.mailbox.shift();
+          if (item === undefined) break;
+          n++;
+          this.#serve(slot, item);
+        }
+        budget -= n;
+        if (slot.alive && slot.ready && slot.mailbox.size > 0 && !slot.scheduled) {
+          slot.scheduled = true;
+          queue.push(slot);
+        }
+        if (this.#runHead > 1024 && this.#runHead * 2 > queue.length) {
+          queue.splice(0, this.#runHead);
+          this.#runHead = 0;
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+    if (this.#runHead >= queue.length) {
+      queue.length = 0;
+      this.#runHead = 0;
+    } else if (!this.#drainPending) {
+      // Out of budget: let I/O in before continuing.
+      this.#drainPending = true;
+      setImmediate(this.#drainBound);
+    }
+  }
+
+  #serve(slot: Slot, item: Item): void {
+    this.#counters.events_handled++;
+    if (item instanceof Call) {
+      try {
+        item.run();
+      } catch (err) {
+        this.#handlerError(slot, 'an event', err);
+      }
+      return;
+    }
+    const handler = slot.handlers[item.name];
+    if (handler === undefined) {
+      this.#counters.unknown_message++;
+      this.#warnLimited('unknown_message', `${slot.pidText} has no handler for '${item.name}' (from ${item.from}); dropped`);
+      return;
+    }
+    this.#counters.messages_handled++;
+    slot.current = item;
+    try {
+      handler(item.body, this.#pid(item.from));
+    } catch (err) {
+      this.#handlerError(slot, `'${item.name}' from ${item.from}`, err);
+    } finally {
+      slot.current = undefined;
+    }
+  }
+
+  /**
+   * A handler that throws is a bug in that process, not in its peers: the
+   * error is logged and counted, and the process goes on with its next event
+   * (terminating it would turn one bad input into an outage).
+   */
+  #handlerError(slot: Slot, what: string, err: unknown): void {
+    this.#counters.handler_errors++;
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.logger.error(`${slot.pidText} failed handling ${what}: ${detail}`);
+  }
+
+  #pid(text: string): PID {
+    let pid = this.#pidCache.get(text);
+    if (pid === undefined) {
+      try {
+        pid = PID.parse(text);
+      } catch {
+        // A malformed sender still gets a PID so handlers can run; replies to it go nowhere.
+        pid = new PID('invalid-sender', '0.0.0.0', 0);
+      }
+      if (this.#pidCache.size >= PID_CACHE_LIMIT) this.#pidCache.clear();
+      this.#pidCache.set(text, pid);
+    }
+    return pid;
+  }
+
+  // ---- lifecycle ----
+
+  #initialize(slot: Slot): void {
+    const started = (): void => {
+      if (!slot.alive) return;
+      slot.ready = true;
+      if (slot.mailbox.size > 0 && !slot.scheduled) {
+        slot.scheduled = true;
+        this.#runQueue.push(slot);
+        if (!this.#drainPending && !this.#draining) {
+          this.#drainPending = true;
+          queueMicrotask(this.#drainBound);
+        }
+      }
+    };
+    const failed = (err: unknown): void => {
+      this.#handlerError(slot, 'initialize', err);
+      this.#terminate(slot);
+    };
+    let result: void | Promise<void>;
+    try {
+      result = slot.process.initialize();
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      this.#pendingInits++;
+      result.then(started, failed).finally(() => this.#pendingInits--);
+    } else started();
+  }
+
+  #pendingInits = 0;
+
+  #terminate(slot: Slot): void {
+    if (!slot.alive) return;
+    slot.alive = false;
+    for (const timer of slot.timers) timer.cancel();
+    slot.timers.clear();
+    for (let item = slot.mailbox.shift(); item !== undefined; item = slot.mailbox.shift()) if (item instanceof Call) item.drop();
+    try {
+      slot.process.finalize();
+    } catch (err) {
+      this.#handlerError(slot, 'finalize', err);
+    }
+    this.http.removeOwner(slot.pid.id);
+    if (this.#slots.get(slot.pid.id) === slot) this.#slots.delete(slot.pid.id);
+    for (const watcher of slot.watchers) this.#notifyExited(watcher, slot.pid);
+    slot.watchers.clear();
+    for (const byPid of this.#remoteLinks.values()) for (const watchers of byPid.values()) watchers.delete(slot);
+    for (const other of this.#slots.values()) other.watchers.delete(slot);
+    for (const resolve of slot.waiters.splice(0)) resolve();
+  }
+
+  #notifyExited(watcher: Slot, pid: PID): void {
+    if (watcher.alive) this.#enqueue(watcher, new Call(() => watcher.process.exited(pid)));
+  }
+
+  #peerDown(peer: string): void {
+    const byPid = this.#remoteLinks.get(peer);
+    if (byPid === undefined) return;
+    this.#remoteLinks.delete(peer);
+    for (const [text, watchers] of byPid) {
+      const pid = this.#pid(text);
+      for (const watcher of watchers) this.#notifyExited(watcher, pid);
+    }
+  }
+
+  #badInput(kind: BadInputKind, peer: string, detail: string): void {
+    this.#counters[kind]++;
+    this.#warnLimited(kind, `bad input from ${peer}: ${kind}: ${detail}`);
+  }
+
+  #runRoute(ownerId: string, run: () => HttpResponse | Promise<HttpResponse>): Promise<HttpResponse> {
+    const slot = this.#slots.get(ownerId);
+    const unavailable: HttpResponse = { status: 503, body: `Process ${ownerId} is not running\n` };
+    if (slot === undefined || !slot.alive) return Promise.resolve(unavailable);
+    return new Promise((resolve, reject) => {
+      const call = new Call(
+        () => {
+          try {
+            Promise.resolve(run()).then(resolve, reject);
+          } catch (err) {
+            reject(err);
+          }
+        },
+        () => resolve(unavailable),
+      );
+      if (!this.#enqueue(slot, call)) resolve({ status: 503, body: `Process ${ownerId} is overloaded (mailbox full)\n` });
+    });
+  }
+
+  #busy(): boolean {
+    if (this.#draining || this.#drainPending || this.#pendingInits > 0) return true;
+    return this.#runHead < this.#runQueue.length;
+  }
+
+  #slotOf(target: Process<any> | PID<any>): Slot | undefined {
+    if (target instanceof PID) {
+      const slot = this.#slots.get(target.id);
+      return slot !== undefined && slot.alive && slot.pidText === target.toString() ? slot : undefined;
+    }
+    for (const slot of this.#slots.values()) if (slot.process === target && slot.alive) return slot;
+    return undefined;
+  }
+
+  #defaultId(process: Process<any>): string {
+    const base = (process.constructor.name || 'process').replace(/^./, (c) => c.toLowerCase());
+    let n = this.#nextId.get(base) ?? 1;
+    while (this.#slots.has(`${base}(${n})`)) n++;
+    this.#nextId.set(base, n + 1);
+    return `${base}(${n})`;
+  }
+
+  #requireStarted(): void {
+    if (!this.#started || this.#address === '') throw new LibprocessError('E_STATE', `runtime ${this.name} is not started: await runtime.start() first`);
+  }
+
+  /** Logs the first few of each kind, then at powers of two, so a flood of bad input cannot flood the log. */
+  #warnLimited(kind: string, message: string): void {
+    const n = (this.#logBudget.get(kind) ?? 0) + 1;
+    this.#logBudget.set(kind, n);
+    if (n <= 10 || (n & (n - 1)) === 0) this.logger.warn(n > 10 ? `${message} (${n} of this kind so far)` : message);
+  }
+}
+
+type MethodOf<T> = { [K in keyof T]: T[K] extends (...args: any[]) => unknown ? K : never }[keyof T] & string;
+type ArgsOf<F> = F extends (...args: infer A) => unknown ? A : never;
+type ResultOf<F> = F extends (...args: any[]) => infer R ? R : never;
+
+function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) out[prefix + k] = v;
+  return out;
+}

@@ -1,0 +1,146 @@
+import type { Clock, Timer } from './clock.js';
+
+interface Entry {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+  cancelled: boolean;
+}
+
+/** Something that can tell whether it still has work queued (a runtime's mailboxes). */
+export type BusyProbe = () => boolean;
+
+/** A fixed start time (2026-01-01T00:00:00Z) so timestamps in tests look real and replay exactly. */
+export const VIRTUAL_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * Virtual time for deterministic tests: timers fire only when the test moves
+ * time with `advance`, in time order (ties in creation order), and `settle`
+ * waits until every registered runtime is idle and no timer is due.
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #heap: Entry[] = [];
+  readonly #probes = new Set<BusyProbe>();
+
+  constructor(startMs: number = VIRTUAL_EPOCH_MS) {
+    this.#now = startMs;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** Virtual time is always paused; kept for parity with libprocess's Clock::pause. */
+  pause(): void {}
+
+  timer(ms: number, fn: () => void): Timer {
+    const entry: Entry = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
+    this.#push(entry);
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  /** Registers a busy probe (runtimes do this); returns a function that removes it. */
+  register(probe: BusyProbe): () => void {
+    this.#probes.add(probe);
+    return () => this.#probes.delete(probe);
+  }
+
+  /** Timers not yet fired or cancelled. */
+  get pendingTimers(): number {
+    return this.#heap.filter((e) => !e.cancelled).length;
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order and settling after each instant. */
+  async advance(ms: number): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`advance by a non-negative number of ms, got ${ms}`);
+    const target = this.#now + ms;
+    await this.settle();
+    for (;;) {
+      const next = this.#peek();
+      if (next === undefined || next.at > target) break;
+      this.#now = next.at;
+      await this.settle();
+    }
+    this.#now = target;
+    await this.settle();
+  }
+
+  /**
+   * Resolves once no registered runtime has an event queued, no timer is due
+   * at the current time, and that stayed so across a few turns of the event
+   * loop (so promise chains and immediate callbacks have run).
+   */
+  async settle(): Promise<void> {
+    let quiet = 0;
+    for (let turns = 0; quiet < 3; turns++) {
+      if (turns > 1_000_000) throw new Error('VirtualClock.settle: the system never became idle (a livelock?)');
+      const fired = this.#fireDue();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      quiet = fired || this.#busy() ? 0 : quiet + 1;
+    }
+  }
+
+  #busy(): boolean {
+    for (const probe of this.#probes) if (probe()) return true;
+    return false;
+  }
+
+  #fireDue(): boolean {
+    let fired = false;
+    for (;;) {
+      const next = this.#peek();
+      if (next === undefined || next.at > this.#now) return fired;
+      this.#pop();
+      fired = true;
+      next.fn();
+    }
+  }
+
+  #peek(): Entry | undefined {
+    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#pop();
+    return this.#heap[0];
+  }
+
+  #less(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  #push(entry: Entry): void {
+    const h = this.#heap;
+    h.push(entry);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  #pop(): Entry | undefined {
+    const h = this.#heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
