@@ -493,13 +493,10 @@ export class Runtime {
       failed(err);
       return;
     }
-    if (result instanceof Promise) {
-      this.#pendingInits++;
-      result.then(started, failed).finally(() => this.#pendingInits--);
-    } else started();
+    // A pending initialize waits on something outside the runtime (I/O, a timer): not busy.
+    if (result instanceof Promise) result.then(started, failed);
+    else started();
   }
-
-  #pendingInits = 0;
 
   #terminate(slot: Slot): void {
     if (!slot.alive) return;
@@ -560,7 +557,7 @@ export class Runtime {
   }
 
   #busy(): boolean {
-    if (this.#draining || this.#drainPending || this.#pendingInits > 0) return true;
+    if (this.#draining || this.#drainPending) return true;
     return this.#runHead < this.#runQueue.length;
   }
 

@@ -1,0 +1,111 @@
+import { describe, expect, test } from '@jest/globals';
+import { Process } from '../src/process.js';
+import type { Handlers } from '../src/protocol.js';
+import { simulation } from './helpers/sim.js';
+
+type Seq = { n: number };
+
+class Sink extends Process<Seq> {
+  readonly seen: [number, number][] = [];
+  protected handlers(): Handlers<Seq> {
+    return { n: (n) => this.seen.push([n, this.clock.now()]) };
+  }
+}
+
+/** Sends 0..count-1 from node0 to a sink on node1 and returns what arrived and when. */
+async function run(seed: number, options: Parameters<typeof simulation>[0]) {
+  const sim = await simulation({ seed, ...options });
+  const [a, b] = sim.runtimes as [(typeof sim.runtimes)[0], (typeof sim.runtimes)[0]];
+  const sink = new Sink();
+  const pid = b.spawn(sink, 'sink');
+  for (let n = 0; n < 200; n++) a.post(`src@${a.address}`, pid, 'n', n);
+  await sim.clock.advance(1000);
+  await sim.stop();
+  return { seen: sink.seen, counters: { ...sim.network.counters } };
+}
+
+describe('SimulatedNetwork', () => {
+  test('is FIFO per connection with latency in range when there are no faults', async () => {
+    const { seen, counters } = await run(1, { latencyMs: [10, 30] });
+    expect(seen.map(([n]) => n)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    const start = seen[0]![1] - 10;
+    for (const [, at] of seen) expect(at - start).toBeGreaterThanOrEqual(10);
+    expect(counters.messages_delivered).toBe(200);
+  });
+
+  test('loss, duplication and reordering happen, and the same seed replays the same trace', async () => {
+    const faults = { latencyMs: [1, 50] as const, loss: 0.1, duplicate: 0.1, reorder: 0.2 };
+    const seed = 12345;
+    const first = await run(seed, faults);
+    const second = await run(seed, faults);
+    expect(second.seen).toEqual(first.seen);
+    const other = await run(seed + 1, faults);
+    expect(other.seen).not.toEqual(first.seen);
+    const ns = first.seen.map(([n]) => n);
+    expect(first.counters.messages_lost).toBeGreaterThan(0);
+    expect(first.counters.messages_duplicated).toBeGreaterThan(0);
+    expect(new Set(ns).size).toBeLessThan(200);
+    expect(ns.length).toBeGreaterThan(new Set(ns).size);
+    expect(ns).not.toEqual([...ns].sort((x, y) => x - y));
+  });
+
+  test('a cut drops messages and breaks the connection; heal lets them through again', async () => {
+    const { clock, network, runtimes, stop } = await simulation({ latencyMs: 5 });
+    const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];
+    const sink = new Sink();
+    const pid = b.spawn(sink, 'sink');
+    a.post(`src@${a.address}`, pid, 'n', 1);
+    await clock.advance(2);
+    network.cut(a.address, b.address);
+    expect(network.reachable(a.address, b.address)).toBe(false);
+    a.post(`src@${a.address}`, pid, 'n', 2);
+    await clock.advance(20);
+    expect(sink.seen.map(([n]) => n)).toEqual([]);
+    network.heal();
+    a.post(`src@${a.address}`, pid, 'n', 3);
+    await clock.advance(20);
+    expect(sink.seen.map(([n]) => n)).toEqual([3]);
+    network.isolate(b.address);
+    a.post(`src@${a.address}`, pid, 'n', 4);
+    await clock.advance(20);
+    expect(sink.seen.map(([n]) => n)).toEqual([3]);
+    await stop();
+  });
+
+  test('bodies go through the wire encoding: what cannot be encoded never arrives looking fine', async () => {
+    const { clock, runtimes, stop } = await simulation({});
+    const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];
+    const got: unknown[] = [];
+    class Any extends Process<{ any: unknown }> {
+      protected handlers(): Handlers<{ any: unknown }> {
+        return { any: (body) => got.push(body) };
+      }
+    }
+    const pid = b.spawn(new Any(), 'any');
+    const body = { list: [1, 'two', null, true], bytes: new Uint8Array([1, 2, 3]), nested: { x: 1.5 } };
+    a.post(`src@${a.address}`, pid, 'any', body);
+    await clock.settle();
+    expect(got).toEqual([body]);
+    expect(got[0]).not.toBe(body);
+    await stop();
+  });
+});
+
+describe('VirtualClock', () => {
+  test('fires timers in time order, ties in creation order, and only when advanced', async () => {
+    const { clock, stop } = await simulation({}, 0);
+    const fired: string[] = [];
+    clock.timer(20, () => fired.push('b'));
+    clock.timer(10, () => fired.push('a'));
+    clock.timer(20, () => fired.push('c'));
+    const cancelled = clock.timer(15, () => fired.push('x'));
+    cancelled.cancel();
+    await clock.settle();
+    expect(fired).toEqual([]);
+    await clock.advance(20);
+    expect(fired).toEqual(['a', 'b', 'c']);
+    expect(clock.pendingTimers).toBe(0);
+    await expect(clock.advance(-1)).rejects.toThrow('non-negative');
+    await stop();
+  });
+});
