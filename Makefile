@@ -6,9 +6,11 @@ NODE_MODULES := node_modules/.installed
 
 all: build
 
-# npm ci is reproducible (package-lock.json); the stamp makes it run only when the lock changes.
+# Installs exactly what package-lock.json pins; the stamp makes it run only when the lock changes.
+# npm 11.19 writes locks without other platforms' optional packages and then `npm ci` refuses
+# them; `npm install --no-save` still installs the locked versions, so it is the fallback.
 $(NODE_MODULES): package.json package-lock.json libprocess-ts/package.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
 	@touch $@
 
 install: $(NODE_MODULES)
