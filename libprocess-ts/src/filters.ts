@@ -46,25 +46,33 @@ function matches(matcher: PidMatcher | undefined, pid: string): boolean {
 
 /**
  * Called by the runtime for every message about to enter a mailbox.
+ * Every matching `futureMessage` sees it (and is used up); at most one
+ * `dropMessage` is used up by it; `dropMessages` drop until removed.
  * Returns true when a filter dropped it.
  */
 export function filterMessage(envelope: Envelope): boolean {
+  let dropped = false;
+  let removed = false;
   for (let i = 0; i < messageFilters.length; i++) {
     const f = messageFilters[i]!;
     if (f.name !== envelope.name || !matches(f.from, envelope.from) || !matches(f.to, envelope.to)) continue;
-    if (f.action !== 'drop-all') {
-      messageFilters.splice(i, 1);
-      refresh();
+    if (f.action === 'drop-all') {
+      dropped = true;
+      f.resolve(envelope);
+      continue;
     }
+    if (f.action === 'drop') {
+      if (dropped) continue;
+      dropped = true;
+    }
+    messageFilters.splice(i--, 1);
+    removed = true;
     f.resolve(envelope);
-    if (f.action !== 'await') return true;
-    // An awaited message is delivered; other filters may still drop a later copy.
-    return false;
   }
-  return false;
+  if (removed) refresh();
+  return dropped;
 }
 
-/** Called by the runtime for every dispatch about to enter a mailbox. */
 export function filterDispatch(pid: string, method: string): void {
   for (let i = 0; i < dispatchFilters.length; i++) {
     const f = dispatchFilters[i]!;

@@ -38,6 +38,27 @@ describe('filters', () => {
     await stop();
   });
 
+  test('every futureMessage sees a message, even one a drop filter drops; one dropMessage is used per message', async () => {
+    const { clock, runtimes, stop } = await simulation({ latencyMs: 1 });
+    const [a] = runtimes as [(typeof runtimes)[0]];
+    const recorder = new Recorder();
+    const pid = a.spawn(recorder, 'rec');
+    const firstDrop = dropMessage('note', undefined, pid);
+    const secondDrop = dropMessage('note', undefined, pid);
+    const seen1 = futureMessage('note', undefined, pid);
+    const seen2 = futureMessage('note', undefined, 'rec');
+    a.post(`s@${a.address}`, pid, 'note', { text: '1' });
+    a.post(`s@${a.address}`, pid, 'note', { text: '2' });
+    a.post(`s@${a.address}`, pid, 'note', { text: '3' });
+    await clock.settle();
+    expect((await seen1).body).toEqual({ text: '1' });
+    expect((await seen2).body).toEqual({ text: '1' });
+    expect((await firstDrop).body).toEqual({ text: '1' });
+    expect((await secondDrop).body).toEqual({ text: '2' });
+    expect(recorder.notes).toEqual(['3']);
+    await stop();
+  });
+
   test('dropMessage drops exactly the next match; dropMessages until removed', async () => {
     const { clock, runtimes, stop } = await simulation({ latencyMs: 1 });
     const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];

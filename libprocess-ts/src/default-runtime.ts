@@ -1,0 +1,59 @@
+import { LibprocessError } from './errors.js';
+import type { PID } from './pid.js';
+import type { Process } from './process.js';
+import type { Protocol } from './protocol.js';
+import { realClock } from './real-clock.js';
+import { Runtime } from './runtime.js';
+import { WsTransport } from './ws-transport.js';
+
+/**
+ * The runtime plain code gets from `spawn` without building one: a WebSocket
+ * transport on LIBPROCESS_IP (default 127.0.0.1) and LIBPROCESS_PORT (default
+ * 0, a free port), LIBPROCESS_ADVERTISE_IP when peers must dial another
+ * address, and the real clock. Started once, on first use.
+ */
+let starting: Promise<Runtime> | undefined;
+
+/** Reads the default runtime's address from the environment, with a clear error for a bad port. */
+export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string } {
+  const host = env.LIBPROCESS_IP || '127.0.0.1';
+  const portText = env.LIBPROCESS_PORT ?? '0';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new LibprocessError('E_BAD_CONFIG', `LIBPROCESS_PORT=${JSON.stringify(portText)}: expected a port number 0-65535`);
+  }
+  const advertise = env.LIBPROCESS_ADVERTISE_IP;
+  return advertise ? { host, port, advertiseHost: advertise } : { host, port };
+}
+
+/** The process-wide runtime, started on first call. */
+export function defaultRuntime(): Promise<Runtime> {
+  if (starting === undefined) {
+    const attempt = (async () => {
+      const options = defaultRuntimeOptions();
+      const transport = new WsTransport({ ...options, clock: realClock });
+      return new Runtime({ transport, clock: realClock, name: 'default' }).start();
+    })();
+    starting = attempt;
+    // A failed start (port taken, bad env) must not poison later calls.
+    attempt.catch(() => {
+      if (starting === attempt) starting = undefined;
+    });
+  }
+  return starting;
+}
+
+/** Spawns a process on the default runtime (starting it on first use). */
+export async function spawn<P extends Protocol>(process: Process<P>, id?: string): Promise<PID<P>> {
+  const runtime = await defaultRuntime();
+  return runtime.spawn(process, id);
+}
+
+/** Stops the default runtime (every process, its sockets and timers); a later `spawn` starts a new one. */
+export async function stopDefaultRuntime(): Promise<void> {
+  const current = starting;
+  starting = undefined;
+  if (current === undefined) return;
+  const runtime = await current.catch(() => undefined);
+  await runtime?.stop();
+}
