@@ -1,6 +1,7 @@
 // The child process of the actor benchmark: `child.js <role> ...args`.
 // It says hello over IPC once ready, runs its part, and exits.
 import { rawPonger, rawSender } from './raw.js';
+import { runtimePonger, runtimeSender } from './runtime.js';
 import { transportPonger, transportSender } from './transport-only.js';
 
 const [role, ...args] = process.argv.slice(2);
@@ -27,6 +28,16 @@ switch (role) {
   }
   case 'transport-ponger': {
     hello({ address: await transportPonger() });
+    break;
+  }
+  case 'runtime-sender': {
+    hello({ ready: true });
+    await runtimeSender(args[0]!, Number(args[1]));
+    process.disconnect();
+    break;
+  }
+  case 'runtime-ponger': {
+    hello({ pid: await runtimePonger() });
     break;
   }
   default:
