@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-actors bench-resources clean
+.PHONY: all install build typecheck test bench bench-actors bench-resources example-ping-pong clean
 
 all: build
 
@@ -32,6 +32,10 @@ bench-actors: build
 
 bench-resources: build
 	node dist/benchmarks/resources.js
+
+# Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
+example-ping-pong: build
+	node dist/examples/ping-pong/main.js $(or $(COUNT),10)
 
 clean:
 	rm -rf dist libprocess-ts/dist *.tsbuildinfo libprocess-ts/*.tsbuildinfo
