@@ -1,0 +1,113 @@
+/**
+ * Mesos v1 JSON, both ways, for the types in types.ts and scheduler.ts.
+ *
+ *   const call = decode('scheduler.Call', JSON.parse(body));   // throws E_BAD_JSON naming the field
+ *   res.end(JSON.stringify(encode('scheduler.Event', event)));
+ */
+import { ProtocolError } from '../errors.js';
+import { Schema } from './codec.js';
+import type { DecodeOptions } from './codec.js';
+import { MESOS_SCHEMA } from './mesos.js';
+import type { AgentID, ContainerID, ExecutorID, FrameworkID, OfferID, OperationID, TaskID } from '../ids.js';
+import type { Resource, ResourceReservation } from '../resources.js';
+import type { SchedulerCall, SchedulerEvent } from '../scheduler.js';
+import type {
+  AgentInfo,
+  Attribute,
+  CommandInfo,
+  ContainerInfo,
+  ContainerStatus,
+  DurationInfo,
+  Environment,
+  ExecutorInfo,
+  Filters,
+  FrameworkInfo,
+  HealthCheck,
+  KillPolicy,
+  MasterInfo,
+  NetworkInfo,
+  Offer,
+  OfferOperation,
+  Task,
+  TaskGroupInfo,
+  TaskInfo,
+  TaskStatus,
+  TimeInfo,
+  Volume,
+} from '../types.js';
+import type { Labels } from '../values.js';
+
+export { Schema } from './codec.js';
+export type { DecodeOptions, FieldSpec, MessageSpec, SchemaSource } from './codec.js';
+export { MESOS_SCHEMA } from './mesos.js';
+
+/** The TypeScript type each named JSON type decodes to. */
+export interface JsonTypes {
+  FrameworkID: FrameworkID;
+  AgentID: AgentID;
+  OfferID: OfferID;
+  TaskID: TaskID;
+  ExecutorID: ExecutorID;
+  OperationID: OperationID;
+  ContainerID: ContainerID;
+  DurationInfo: DurationInfo;
+  TimeInfo: TimeInfo;
+  Labels: Labels;
+  Attribute: Attribute;
+  Resource: Resource;
+  'Resource.ReservationInfo': ResourceReservation;
+  FrameworkInfo: FrameworkInfo;
+  CommandInfo: CommandInfo;
+  Environment: Environment;
+  Volume: Volume;
+  NetworkInfo: NetworkInfo;
+  ContainerInfo: ContainerInfo;
+  ContainerStatus: ContainerStatus;
+  ExecutorInfo: ExecutorInfo;
+  HealthCheck: HealthCheck;
+  KillPolicy: KillPolicy;
+  TaskInfo: TaskInfo;
+  TaskGroupInfo: TaskGroupInfo;
+  TaskStatus: TaskStatus;
+  Task: Task;
+  AgentInfo: AgentInfo;
+  MasterInfo: MasterInfo;
+  Offer: Offer;
+  'Offer.Operation': OfferOperation;
+  Filters: Filters;
+  'scheduler.Call': SchedulerCall;
+  'scheduler.Event': SchedulerEvent;
+}
+export type JsonTypeName = keyof JsonTypes;
+
+export const mesosSchema = new Schema(MESOS_SCHEMA);
+
+/** JSON value -> plain data of `type`. Throws ProtocolError E_BAD_JSON naming the field path. */
+export function decode<K extends JsonTypeName>(type: K, json: unknown, opts?: DecodeOptions): JsonTypes[K];
+export function decode(type: string, json: unknown, opts?: DecodeOptions): unknown;
+export function decode(type: string, json: unknown, opts: DecodeOptions = {}): unknown {
+  return mesosSchema.decode(type, json, '', opts);
+}
+
+/** Plain data of `type` -> JSON value (defaults written, bytes as base64). */
+export function encode<K extends JsonTypeName>(type: K, value: JsonTypes[K]): Record<string, unknown>;
+export function encode(type: string, value: unknown): Record<string, unknown>;
+export function encode(type: string, value: unknown): Record<string, unknown> {
+  return mesosSchema.encode(type, value, '');
+}
+
+/** Parses JSON text then decodes it; bad JSON text is E_BAD_JSON too. */
+export function parse<K extends JsonTypeName>(type: K, text: string, opts?: DecodeOptions): JsonTypes[K] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ProtocolError('E_BAD_JSON', `not valid JSON: ${(e as Error).message}`);
+  }
+  return decode(type, json, opts);
+}
+
+/** encode + JSON.stringify. */
+export function stringify<K extends JsonTypeName>(type: K, value: JsonTypes[K]): string {
+  return JSON.stringify(encode(type, value));
+}
