@@ -1,0 +1,4 @@
+export type * from './common.js';
+export type * from './master-agent.js';
+export type * from './master-scheduler.js';
+export type * from './agent-executor.js';

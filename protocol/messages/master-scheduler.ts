@@ -1,0 +1,61 @@
+/**
+ * Master <-> scheduler messages (the framework side of the internal
+ * protocol; the v1 HTTP API maps each scheduler.Call / Event to one of
+ * these). Append-only. Bodies reuse the v1 Call/Event body shapes.
+ */
+import type { AgentID, ExecutorID, FrameworkID, OfferID, TaskID } from '../ids.js';
+import type {
+  CallAccept,
+  CallAcknowledge,
+  CallDecline,
+  CallKill,
+  CallMessage,
+  CallReconcile,
+  CallRevive,
+  CallShutdown,
+  CallSuppress,
+  EventFailure,
+  EventSubscribed,
+} from '../scheduler.js';
+import type { FrameworkInfo, Offer, TaskStatus } from '../types.js';
+
+type WithFramework<T> = T & { framework_id: FrameworkID };
+
+export type SchedulerToMaster = {
+  /** A new framework (no id) or an HTTP-style subscribe that carries its id. */
+  subscribe: { framework_info: FrameworkInfo; suppressed_roles?: string[] };
+  /** A framework with an id coming back (failover = a new scheduler instance took over). */
+  resubscribe: { framework_info: FrameworkInfo & { id: FrameworkID }; failover: boolean; suppressed_roles?: string[] };
+  accept: WithFramework<CallAccept>;
+  decline: WithFramework<CallDecline>;
+  revive: WithFramework<CallRevive>;
+  suppress: WithFramework<CallSuppress>;
+  kill: WithFramework<CallKill>;
+  shutdown: WithFramework<CallShutdown>;
+  acknowledge: WithFramework<CallAcknowledge>;
+  reconcile: WithFramework<CallReconcile>;
+  message: WithFramework<CallMessage>;
+  teardown: { framework_id: FrameworkID };
+  update: { framework_info: FrameworkInfo & { id: FrameworkID }; suppressed_roles?: string[] };
+};
+
+export type MasterToScheduler = {
+  subscribed: EventSubscribed;
+  offers: { offers: Offer[] };
+  rescind: { offer_id: OfferID };
+  /** A status update; the scheduler acknowledges it when `status.uuid` is set. */
+  status_update: { status: TaskStatus };
+  framework_message: { agent_id: AgentID; executor_id: ExecutorID; data: Uint8Array };
+  failure: EventFailure;
+  /** An error about the last call; the framework stays subscribed. */
+  error: { message: string };
+  heartbeat: Record<string, never>;
+  /** Fatal: the framework was removed (teardown, failover timeout, bad FrameworkInfo). */
+  framework_error: { message: string };
+  /** An agent the framework had tasks or offers on is gone. */
+  agent_lost: { agent_id: AgentID };
+  /** Reply to a kill of an unknown task, etc.; carries the task id for the scheduler's bookkeeping. */
+  task_unknown: { task_id: TaskID; agent_id?: AgentID };
+};
+
+export type MasterSchedulerMessages = SchedulerToMaster & MasterToScheduler;
