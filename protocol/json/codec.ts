@@ -226,6 +226,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Uint8Array) return 'bytes';
