@@ -150,8 +150,16 @@ function makeMeta(
   return { meta, metaKey };
 }
 
+// Keys are interned so that equal keys are the same string and `===` on
+// them is a pointer compare in the hot paths.
+const interned = new Map<string, string>();
+
 function entryKey(name: string, kind: Kind, metaKey: string): string {
-  return `${name}\u0000${kind}\u0000${metaKey}`;
+  const key = `${name}\u0000${kind}\u0000${metaKey}`;
+  const k = interned.get(key);
+  if (k !== undefined) return k;
+  if (interned.size < 100_000) interned.set(key, key);
+  return key;
 }
 
 function cloneReservation(r: ResourceReservation): ResourceReservation {
@@ -804,9 +812,12 @@ export class Resources {
 
   contains(other: Resources): boolean {
     const list = other.list;
+    const mine = this.list;
     for (let i = 0; i < list.length; i++) {
       const o = list[i]!;
-      const e = this.find(o.key);
+      // Same position first: requests usually list names in the agent's order.
+      const same = mine[i];
+      const e = same !== undefined && same.key === o.key ? same : this.find(o.key);
       if (e === undefined || !entryContains(e, o)) return false;
     }
     return true;
@@ -890,10 +901,16 @@ export class Resources {
       index = new Map();
       for (let i = 0; i < out.length; i++) index.set(out[i]!.key, i);
     }
+    let j = 0;
     for (const o of other.list) {
       let i = -1;
       if (index) i = index.get(o.key) ?? -1;
-      else for (let k = 0; k < out.length; k++) if (out[k] !== null && out[k]!.key === o.key) { i = k; break; }
+      else {
+        const hint = out[j];
+        if (hint != null && hint.key === o.key) i = j;
+        else for (let k = 0; k < out.length; k++) if (out[k] !== null && out[k]!.key === o.key) { i = k; break; }
+      }
+      j++;
       if (i < 0 || out[i] === null) continue;
       const d = entrySubtract(out[i]!, o);
       out[i] = d;
