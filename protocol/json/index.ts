@@ -80,6 +80,49 @@ export interface JsonTypes {
 }
 export type JsonTypeName = keyof JsonTypes;
 
+/** Every name in JsonTypes, at run time. */
+export const JSON_TYPE_NAMES = [
+  'FrameworkID',
+  'AgentID',
+  'OfferID',
+  'TaskID',
+  'ExecutorID',
+  'OperationID',
+  'ContainerID',
+  'DurationInfo',
+  'TimeInfo',
+  'Labels',
+  'Attribute',
+  'Resource',
+  'Resource.ReservationInfo',
+  'FrameworkInfo',
+  'CommandInfo',
+  'Environment',
+  'Volume',
+  'NetworkInfo',
+  'ContainerInfo',
+  'ContainerStatus',
+  'ExecutorInfo',
+  'HealthCheck',
+  'KillPolicy',
+  'TaskInfo',
+  'TaskGroupInfo',
+  'TaskStatus',
+  'Task',
+  'AgentInfo',
+  'MasterInfo',
+  'Offer',
+  'Offer.Operation',
+  'Filters',
+  'scheduler.Call',
+  'scheduler.Event',
+] as const satisfies readonly JsonTypeName[];
+
+// Compile-time check that the list above names every key of JsonTypes.
+type Missing = Exclude<JsonTypeName, (typeof JSON_TYPE_NAMES)[number]>;
+const allNamed: [Missing] extends [never] ? true : Missing = true;
+void allNamed;
+
 export const mesosSchema = new Schema(MESOS_SCHEMA);
 
 /** JSON value -> plain data of `type`. Throws ProtocolError E_BAD_JSON naming the field path. */
