@@ -1,0 +1,121 @@
+/**
+ * Per-container checkpoints, under <meta_dir>/containers/<container_id>/:
+ *   container.json    written once the process runs (pid, start time, boot id,
+ *                     config, isolators and their state, e.g. cgroup paths)
+ *   termination.json  written when the container has terminated
+ * Files are written to a temporary name, fsync'ed and renamed, so a crash
+ * leaves either the old or the new content; a file that is nonetheless
+ * unreadable is reported with a CORRUPT_CHECKPOINT error naming it.
+ */
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ContainerizerError, type ContainerConfig, type ContainerTermination } from './types.js';
+
+export const CHECKPOINT_VERSION = 1;
+
+export interface ContainerCheckpoint {
+  version: number;
+  containerId: string;
+  pid: number;
+  /** /proc/<pid>/stat field 22: with the pid and boot id, identifies the process. */
+  startTime: number;
+  bootId: string;
+  launchedAt: number;
+  isolators: string[];
+  isolatorState: Record<string, unknown>;
+  config: ContainerConfig;
+}
+
+export function containerMetaDir(metaDir: string, containerId: string): string {
+  return join(metaDir, 'containers', containerId);
+}
+
+export async function writeAtomic(path: string, data: string, fsync = true): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    if (fsync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+export async function writeCheckpoint(metaDir: string, cp: ContainerCheckpoint, fsync = true): Promise<string> {
+  const dir = containerMetaDir(metaDir, cp.containerId);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'container.json');
+  await writeAtomic(path, JSON.stringify(cp, null, 1), fsync);
+  return path;
+}
+
+export async function writeTermination(metaDir: string, t: ContainerTermination, fsync = true): Promise<void> {
+  const dir = containerMetaDir(metaDir, t.containerId);
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(join(dir, 'termination.json'), JSON.stringify(t), fsync);
+}
+
+function corrupt(path: string, why: string): never {
+  throw new ContainerizerError('CORRUPT_CHECKPOINT', `Corrupt container checkpoint ${path}: ${why}`);
+}
+
+async function readJson(path: string): Promise<unknown | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ContainerizerError('CORRUPT_CHECKPOINT', `Cannot read container checkpoint ${path}: ${(e as Error).message}`);
+  }
+  if (text.trim().length === 0) corrupt(path, 'the file is empty (truncated write?)');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    corrupt(path, `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Validates a parsed container.json; throws CORRUPT_CHECKPOINT naming the bad field. */
+export function validateCheckpoint(path: string, v: unknown, containerId?: string): ContainerCheckpoint {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) corrupt(path, 'expected a JSON object');
+  const o = v as Record<string, unknown>;
+  if (o.version !== CHECKPOINT_VERSION) corrupt(path, `unsupported version ${JSON.stringify(o.version)} (expected ${CHECKPOINT_VERSION})`);
+  if (typeof o.containerId !== 'string' || o.containerId.length === 0) corrupt(path, `'containerId' must be a non-empty string`);
+  if (containerId !== undefined && o.containerId !== containerId) corrupt(path, `'containerId' is ${JSON.stringify(o.containerId)}, expected ${JSON.stringify(containerId)}`);
+  for (const k of ['pid', 'startTime', 'launchedAt'] as const) {
+    if (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0) corrupt(path, `'${k}' must be a non-negative integer, got ${JSON.stringify(o[k])}`);
+  }
+  if ((o.pid as number) <= 1) corrupt(path, `'pid' must be greater than 1, got ${o.pid}`);
+  if (typeof o.bootId !== 'string') corrupt(path, `'bootId' must be a string`);
+  if (!Array.isArray(o.isolators) || !o.isolators.every((s) => typeof s === 'string')) corrupt(path, `'isolators' must be an array of strings`);
+  if (typeof o.isolatorState !== 'object' || o.isolatorState === null) corrupt(path, `'isolatorState' must be an object`);
+  const c = o.config as Record<string, unknown> | undefined;
+  if (typeof c !== 'object' || c === null) corrupt(path, `'config' must be an object`);
+  if (typeof c.sandbox !== 'string') corrupt(path, `'config.sandbox' must be a string`);
+  if (typeof c.command !== 'object' || c.command === null) corrupt(path, `'config.command' must be an object`);
+  if (typeof c.limits !== 'object' || c.limits === null) corrupt(path, `'config.limits' must be an object`);
+  return v as ContainerCheckpoint;
+}
+
+export async function readCheckpoint(metaDir: string, containerId: string): Promise<ContainerCheckpoint | undefined> {
+  const path = join(containerMetaDir(metaDir, containerId), 'container.json');
+  const v = await readJson(path);
+  return v === undefined ? undefined : validateCheckpoint(path, v, containerId);
+}
+
+export async function readTermination(metaDir: string, containerId: string): Promise<ContainerTermination | undefined> {
+  const path = join(containerMetaDir(metaDir, containerId), 'termination.json');
+  const v = (await readJson(path)) as ContainerTermination | undefined;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || v.containerId !== containerId || typeof v.message !== 'string') corrupt(path, 'not a container termination record');
+  return v;
+}
+
+export async function listCheckpointed(metaDir: string): Promise<string[]> {
+  return readdir(join(metaDir, 'containers')).catch(() => []);
+}
+
+export async function removeCheckpoint(metaDir: string, containerId: string): Promise<void> {
+  await rm(containerMetaDir(metaDir, containerId), { recursive: true, force: true });
+}

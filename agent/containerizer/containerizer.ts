@@ -1,0 +1,472 @@
+/**
+ * The containerizer (Mesos's MesosContainerizer, reduced): launches a
+ * container's process through the launcher with the selected isolators,
+ * tracks it, kills it with a kill policy, reports its usage and termination,
+ * checkpoints it and recovers it after an agent restart.
+ */
+import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { realClock, type Clock } from 'libprocess-ts';
+import {
+  listCheckpointed,
+  readCheckpoint,
+  readTermination,
+  removeCheckpoint,
+  writeCheckpoint,
+  writeTermination,
+  type ContainerCheckpoint,
+} from './checkpoint.js';
+import { createIsolators, DEFAULT_ISOLATION, type IsolationOptions } from './isolators/index.js';
+import type { Isolator, PrepareInfo } from './isolators/isolator.js';
+import type { CgroupBackend } from './isolators/cgroups-fs.js';
+import { PosixLauncher, resolveUser, type Launcher } from './launcher.js';
+import { bootId, isAlive, killGroup, killPid } from './proc.js';
+import { sandboxFiles, validatePathId } from './sandbox.js';
+import {
+  ContainerizerError,
+  DEFAULT_KILL_GRACE_PERIOD_MS,
+  silentLogger,
+  type ContainerConfig,
+  type ContainerTermination,
+  type ExitStatus,
+  type KillPolicy,
+  type Limitation,
+  type Logger,
+  type ResourceStatistics,
+} from './types.js';
+
+export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'clock' | 'logger'>> {
+  /** Where container checkpoints go: <metaDir>/containers/<container_id>/. */
+  metaDir: string;
+  /** Mesos's --isolation. Default 'posix/cpu,posix/mem'. */
+  isolation?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** The environment every container starts from (Mesos: the agent's). Default process.env. */
+  baseEnvironment?: Record<string, string>;
+  /** How often a recovered (not our child) process is checked for exit. Default 200 ms. */
+  recoveryPollMs?: number;
+  /** fsync checkpoints. Default true. */
+  fsync?: boolean;
+  launcher?: Launcher;
+}
+
+export interface RecoveryResult {
+  /** Still running; reattached. */
+  recovered: Container[];
+  /** Known to the agent but gone (or never started): status unknown. */
+  vanished: ContainerTermination[];
+  /** Known to the agent and terminated with a recorded termination before the restart. */
+  terminated: ContainerTermination[];
+  /** Checkpointed but not known to the agent: destroyed (as Mesos does with orphans). */
+  orphans: string[];
+}
+
+const UNKNOWN_EXIT = 'Container process exited while the agent was not watching it; its exit status is unknown';
+
+export class Container {
+  readonly id: string;
+  private terminated?: ContainerTermination;
+  private readonly done: Promise<ContainerTermination>;
+  private resolveDone!: (t: ContainerTermination) => void;
+  private limitation?: Limitation;
+  private killRequested = false;
+  private finishing = false;
+  private graceTimer: { cancel(): void } | undefined;
+  private pollTimer: { cancel(): void } | undefined;
+  /** The checkpointed pid no longer names our process: never signal it (it may be reused). */
+  private pidGone = false;
+
+  /** @internal created by the Containerizer */
+  constructor(
+    private readonly owner: Containerizer,
+    readonly config: ContainerConfig,
+    readonly pid: number,
+    readonly startTime: number,
+    readonly isolators: Isolator[],
+    /** true for a container reattached by recover() (exit seen by polling /proc, status unknown) */
+    readonly recovered: boolean,
+  ) {
+    this.id = config.containerId;
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  get sandbox(): string {
+    return this.config.sandbox;
+  }
+
+  /** The termination, once known. */
+  get termination(): ContainerTermination | undefined {
+    return this.terminated;
+  }
+
+  /** Resolves when the container has terminated and been cleaned up. */
+  wait(): Promise<ContainerTermination> {
+    return this.done;
+  }
+
+  /** @internal */
+  start(exited: Promise<ExitStatus> | null): void {
+    for (const iso of this.isolators) {
+      void iso.watch(this.id).then((l) => {
+        if (this.finishing) return;
+        this.owner.logger.warn(`container ${this.id}: ${iso.name} limitation: ${l.message.split('\n')[0]}`);
+        this.limitation ??= l;
+        this.signalAll('SIGKILL');
+      });
+    }
+    if (exited) void exited.then((s) => this.finish(s));
+    else this.pollForExit();
+  }
+
+  private pollForExit(): void {
+    this.pollTimer = this.owner.clock.timer(this.owner.recoveryPollMs, () => {
+      void isAlive(this.pid, this.startTime).then((alive) => {
+        if (alive) this.pollForExit();
+        else void this.finish(null);
+      });
+    });
+  }
+
+  /** Signals the process group, and every member of the container's cgroups. */
+  private signalAll(signal: NodeJS.Signals): void {
+    if (this.pid > 1 && !this.pidGone) killGroup(this.pid, signal);
+    for (const iso of this.isolators) {
+      if (!iso.pids) continue;
+      void iso.pids(this.id).then((pids) => {
+        for (const p of pids) if (p > 1) killPid(p, signal);
+      });
+    }
+  }
+
+  /**
+   * Kill with a kill policy: SIGTERM to the process group (and the cgroups'
+   * members), SIGKILL to all of them after the grace period (default 3 s, as
+   * Mesos's command executor). Resolves with the termination.
+   */
+  kill(policy: KillPolicy = {}): Promise<ContainerTermination> {
+    if (this.terminated || this.finishing) return this.done;
+    const grace = policy.gracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
+    this.killRequested = true;
+    if (grace <= 0) {
+      this.signalAll('SIGKILL');
+    } else if (!this.graceTimer) {
+      this.signalAll('SIGTERM');
+      this.graceTimer = this.owner.clock.timer(grace, () => {
+        if (!this.finishing) {
+          this.owner.logger.info(`container ${this.id}: still running after the ${grace} ms grace period; sending SIGKILL`);
+          this.signalAll('SIGKILL');
+        }
+      });
+    }
+    return this.done;
+  }
+
+  /** Kills everything at once (SIGKILL) and cleans up. */
+  destroy(): Promise<ContainerTermination> {
+    return this.kill({ gracePeriodMs: 0 });
+  }
+
+  /** Sends one signal to the group without starting a kill sequence. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.terminated) this.signalAll(signal);
+  }
+
+  async usage(): Promise<ResourceStatistics> {
+    const out: ResourceStatistics = { timestamp: this.owner.clock.now() / 1000 };
+    for (const iso of this.isolators) Object.assign(out, await iso.usage(this.id).catch(() => ({})));
+    return out;
+  }
+
+  /** @internal a recovered container whose process is gone: clean up what is left (cgroups), no signals to the pid. */
+  finishVanished(): Promise<ContainerTermination> {
+    this.pidGone = true;
+    void this.finish(null);
+    return this.done;
+  }
+
+  private async finish(status: ExitStatus | null): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.graceTimer?.cancel();
+    this.pollTimer?.cancel();
+    if (!this.limitation) {
+      for (const iso of this.isolators) {
+        const l = await iso.limitationAtExit?.(this.id).catch(() => null);
+        if (l) {
+          this.limitation = l;
+          break;
+        }
+      }
+    }
+    // The main process is gone: nothing of the container may outlive it.
+    if (this.pid > 1 && !this.pidGone) killGroup(this.pid, 'SIGKILL');
+    for (const iso of this.isolators) {
+      try {
+        await iso.cleanup(this.id);
+      } catch (e) {
+        this.owner.logger.warn(`container ${this.id}: ${iso.name} cleanup failed: ${(e as Error).message}`);
+      }
+    }
+    const t: ContainerTermination = {
+      containerId: this.id,
+      status,
+      killed: this.killRequested,
+      message: this.limitation?.message ?? status?.message ?? UNKNOWN_EXIT,
+      ...(this.limitation ? { limitation: this.limitation } : {}),
+    };
+    await writeTermination(this.owner.metaDir, t, this.owner.fsync).catch((e) =>
+      this.owner.logger.warn(`container ${this.id}: cannot checkpoint its termination: ${(e as Error).message}`),
+    );
+    this.terminated = t;
+    this.owner.forgetLive(this.id);
+    this.resolveDone(t);
+  }
+}
+
+export class Containerizer {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metaDir: string;
+  readonly recoveryPollMs: number;
+  readonly fsync: boolean;
+  private readonly live = new Map<string, Container>();
+  private readonly launching = new Set<string>();
+  private readonly launcher: Launcher;
+
+  private constructor(
+    private readonly opts: ContainerizerOptions,
+    readonly isolators: Isolator[],
+    /** The isolator names in effect (after any fallback). */
+    readonly isolation: string[],
+    readonly cgroups: CgroupBackend | null,
+    readonly warnings: string[],
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.metaDir = opts.metaDir;
+    this.recoveryPollMs = opts.recoveryPollMs ?? 200;
+    this.fsync = opts.fsync ?? true;
+    this.launcher = opts.launcher ?? new PosixLauncher();
+  }
+
+  /**
+   * Selects the isolators (probing cgroups when asked for) and makes the meta
+   * dir. Throws UNKNOWN_ISOLATOR for an unknown name, ISOLATOR_UNAVAILABLE
+   * with `strict` when the host lacks what a chosen isolator needs.
+   */
+  static async create(opts: ContainerizerOptions): Promise<Containerizer> {
+    const clock = opts.clock ?? realClock;
+    const logger = opts.logger ?? silentLogger;
+    const iso = await createIsolators(opts.isolation ?? DEFAULT_ISOLATION, { ...opts, clock, logger });
+    await mkdir(opts.metaDir, { recursive: true });
+    return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings);
+  }
+
+  /** The running containers' ids. */
+  containers(): string[] {
+    return [...this.live.keys()];
+  }
+
+  get(containerId: string): Container | undefined {
+    return this.live.get(containerId);
+  }
+
+  /** @internal */
+  forgetLive(containerId: string): void {
+    this.live.delete(containerId);
+  }
+
+  private environment(config: ContainerConfig, extra: Record<string, string>): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.opts.baseEnvironment ?? process.env)) if (v !== undefined) env[k] = v;
+    env.MESOS_SANDBOX = config.sandbox;
+    env.MESOS_DIRECTORY = config.sandbox;
+    env.MESOS_CONTAINER_ID = config.containerId;
+    if (config.agentId !== undefined) {
+      env.MESOS_AGENT_ID = config.agentId;
+      env.MESOS_SLAVE_ID = config.agentId;
+    }
+    if (config.frameworkId !== undefined) env.MESOS_FRAMEWORK_ID = config.frameworkId;
+    if (config.executorId !== undefined) env.MESOS_EXECUTOR_ID = config.executorId;
+    if (config.taskId !== undefined) env.MESOS_TASK_ID = config.taskId;
+    Object.assign(env, config.agentEnvironment ?? {}, extra, config.command.environment ?? {});
+    return env;
+  }
+
+  /**
+   * Launches a container: sandbox files, isolators' prepare, the process
+   * (leader of its own group, inside its cgroups from the start), isolate,
+   * checkpoint. A failure at any step undoes the earlier ones and throws.
+   */
+  async launch(config: ContainerConfig): Promise<Container> {
+    const id = config.containerId;
+    validatePathId('container id', id);
+    if (!config.sandbox) throw new ContainerizerError('INVALID_CONFIG', `Container ${id}: 'sandbox' is required`);
+    if (this.live.has(id) || this.launching.has(id)) throw new ContainerizerError('DUPLICATE_CONTAINER', `Container ${id} already exists`);
+    this.launching.add(id);
+    const prepared: Isolator[] = [];
+    try {
+      const user = config.user !== undefined ? await resolveUser(config.user) : undefined;
+      await mkdir(config.sandbox, { recursive: true });
+      const files = sandboxFiles(config.sandbox);
+      await writeFile(files.stdout, '', { flag: 'a' });
+      await writeFile(files.stderr, '', { flag: 'a' });
+      if (user) {
+        for (const p of [config.sandbox, files.stdout, files.stderr]) await chown(p, user.uid, user.gid);
+      }
+      const info: PrepareInfo = {
+        limits: config.limits ?? {},
+        sandbox: config.sandbox,
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      };
+      const cgroupProcs: string[] = [];
+      const wrapper: string[] = [];
+      const extraEnv: Record<string, string> = {};
+      for (const iso of this.isolators) {
+        prepared.push(iso);
+        const r = await iso.prepare(id, info);
+        if (r?.cgroupProcs) cgroupProcs.push(...r.cgroupProcs);
+        if (r?.wrapper) wrapper.push(...r.wrapper);
+        if (r?.env) Object.assign(extraEnv, r.env);
+      }
+      const env = this.environment(config, extraEnv);
+      if (user && env.HOME === undefined) env.HOME = user.home;
+      const proc = await this.launcher.launch({
+        command: config.command,
+        env,
+        cwd: config.sandbox,
+        stdoutPath: files.stdout,
+        stderrPath: files.stderr,
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+        cgroupProcs,
+        wrapper,
+      });
+      for (const iso of this.isolators) await iso.isolate(id, proc.pid);
+      const container = new Container(this, config, proc.pid, proc.startTime, this.isolators, false);
+      this.live.set(id, container);
+      const isolatorState: Record<string, unknown> = {};
+      for (const iso of this.isolators) {
+        const s = iso.checkpointState?.(id);
+        if (s !== undefined) isolatorState[iso.name] = s;
+      }
+      const cp: ContainerCheckpoint = {
+        version: 1,
+        containerId: id,
+        pid: proc.pid,
+        startTime: proc.startTime,
+        bootId: bootId(),
+        launchedAt: this.clock.now(),
+        isolators: this.isolation,
+        isolatorState,
+        config,
+      };
+      try {
+        await writeCheckpoint(this.metaDir, cp, this.fsync);
+      } catch (e) {
+        this.logger.warn(`container ${id}: cannot checkpoint: ${(e as Error).message}`);
+      }
+      container.start(proc.exited);
+      return container;
+    } catch (e) {
+      for (const iso of prepared) await iso.cleanup(id).catch(() => {});
+      throw e;
+    } finally {
+      this.launching.delete(id);
+    }
+  }
+
+  private known(containerId: string): Container {
+    const c = this.live.get(containerId);
+    if (!c) throw new ContainerizerError('UNKNOWN_CONTAINER', `Unknown container ${containerId}`);
+    return c;
+  }
+
+  wait(containerId: string): Promise<ContainerTermination> {
+    return this.known(containerId).wait();
+  }
+
+  kill(containerId: string, policy?: KillPolicy): Promise<ContainerTermination> {
+    return this.known(containerId).kill(policy);
+  }
+
+  destroy(containerId: string): Promise<ContainerTermination> {
+    return this.known(containerId).destroy();
+  }
+
+  usage(containerId: string): Promise<ResourceStatistics> {
+    return this.known(containerId).usage();
+  }
+
+  /** Drops a terminated container's checkpoint (once the agent no longer needs it). */
+  async forget(containerId: string): Promise<void> {
+    if (this.live.has(containerId)) throw new ContainerizerError('INVALID_CONFIG', `Container ${containerId} is still running`);
+    await removeCheckpoint(this.metaDir, containerId);
+  }
+
+  /**
+   * After an agent restart: reattaches to the known containers whose process
+   * still runs (same pid, same start time, same boot), reports the ones that
+   * vanished or had terminated, and destroys checkpointed containers the
+   * agent does not know (orphans). A corrupt checkpoint throws CORRUPT_CHECKPOINT.
+   */
+  async recover(knownContainerIds: Iterable<string>): Promise<RecoveryResult> {
+    const known = new Set(knownContainerIds);
+    const result: RecoveryResult = { recovered: [], vanished: [], terminated: [], orphans: [] };
+    const boot = bootId();
+    const all = new Set([...known, ...(await listCheckpointed(this.metaDir))]);
+    for (const id of all) {
+      if (this.live.has(id)) {
+        if (known.has(id)) result.recovered.push(this.live.get(id)!);
+        continue;
+      }
+      validatePathId('container id', id);
+      const cp = await readCheckpoint(this.metaDir, id);
+      const term = await readTermination(this.metaDir, id);
+      if (!known.has(id)) {
+        if (term) continue; // an old, finished container; the agent GCs it with forget()
+        result.orphans.push(id);
+      }
+      if (term) {
+        result.terminated.push(term);
+        continue;
+      }
+      if (!cp) {
+        const t: ContainerTermination = { containerId: id, status: null, killed: false, message: 'Container was never launched (no checkpoint found)' };
+        result.vanished.push(t);
+        continue;
+      }
+      const c = await this.reattach(cp);
+      const alive = cp.bootId === boot && (await isAlive(cp.pid, cp.startTime));
+      if (alive && known.has(id)) {
+        this.live.set(id, c);
+        c.start(null);
+        result.recovered.push(c);
+        this.logger.info(`recovered container ${id} (pid ${cp.pid})`);
+        continue;
+      }
+      // Vanished, or an orphan: kill whatever is left and clean up.
+      this.live.set(id, c);
+      const t = alive ? (c.start(null), await c.destroy()) : await c.finishVanished();
+      if (known.has(id)) {
+        const reason = cp.bootId !== boot ? 'the host rebooted since it was launched' : `its process ${cp.pid} is gone`;
+        result.vanished.push({ ...t, message: `Container vanished while the agent was down: ${reason}` });
+      }
+    }
+    return result;
+  }
+
+  private async reattach(cp: ContainerCheckpoint): Promise<Container> {
+    const isolators = this.isolators.filter((i) => cp.isolators.includes(i.name));
+    const missing = cp.isolators.filter((n) => !this.isolation.includes(n));
+    if (missing.length > 0) this.logger.warn(`container ${cp.containerId} was launched with isolators ${missing.join(', ')} that are no longer in effect`);
+    for (const iso of isolators) {
+      await iso.recover(cp.containerId, {
+        limits: cp.config.limits ?? {},
+        sandbox: cp.config.sandbox,
+        pid: cp.pid,
+        state: cp.isolatorState[iso.name],
+      });
+    }
+    return new Container(this, cp.config, cp.pid, cp.startTime, isolators, true);
+  }
+}

@@ -1,0 +1,70 @@
+/** The isolator interface (Mesos's mesos::slave::Isolator, reduced to what we need). */
+import type { Limitation, Limits, ResourceStatistics } from '../types.js';
+
+export interface PrepareInfo {
+  limits: Limits;
+  sandbox: string;
+  uid?: number;
+  gid?: number;
+}
+
+/** What an isolator contributes to the launch. */
+export interface PrepareResult {
+  /** `cgroup.procs` files the process must enter before exec. */
+  cgroupProcs?: string[];
+  /** A command prefix (e.g. unshare for namespaces/pid). */
+  wrapper?: string[];
+  env?: Record<string, string>;
+}
+
+/** What recovery knows of a container (from its checkpoint). */
+export interface RecoverInfo extends PrepareInfo {
+  pid: number;
+  /** The isolator's own checkpointed state, as returned by checkpointState(). */
+  state: unknown;
+}
+
+export interface Isolator {
+  /** The --isolation name, e.g. 'cgroups/mem'. */
+  readonly name: string;
+  /** Sets the container up before its process exists. */
+  prepare(containerId: string, info: PrepareInfo): Promise<PrepareResult | void>;
+  /** Told the pid once the process runs (it leads its own process group). */
+  isolate(containerId: string, pid: number): Promise<void>;
+  /** State to checkpoint with the container, handed back to recover(). */
+  checkpointState?(containerId: string): unknown;
+  /** Takes a container back after an agent restart. */
+  recover(containerId: string, info: RecoverInfo): Promise<void>;
+  /** Resolves when the container hits a limit; stays pending otherwise. */
+  watch(containerId: string): Promise<Limitation>;
+  /** A last check when the process has exited (e.g. an OOM kill of the main process). */
+  limitationAtExit?(containerId: string): Promise<Limitation | null>;
+  usage(containerId: string): Promise<Partial<ResourceStatistics>>;
+  /** Pids inside the container by this isolator's account (cgroup members), for kill. */
+  pids?(containerId: string): Promise<number[]>;
+  /** Kills anything left that it can see and releases everything. Idempotent. */
+  cleanup(containerId: string): Promise<void>;
+}
+
+/** A promise resolved from outside; watch() implementations keep one per container. */
+export class Deferred<T> {
+  resolve!: (v: T) => void;
+  readonly promise: Promise<T>;
+  settled = false;
+  constructor() {
+    this.promise = new Promise<T>((r) => {
+      this.resolve = (v) => {
+        if (this.settled) return;
+        this.settled = true;
+        r(v);
+      };
+    });
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 * 1024 && n % (1024 * 1024 * 1024) === 0) return `${n / 1024 / 1024 / 1024}GB`;
+  if (n >= 1024 * 1024) return `${Math.round((n / 1024 / 1024) * 100) / 100}MB`;
+  if (n >= 1024) return `${Math.round((n / 1024) * 100) / 100}KB`;
+  return `${n}B`;
+}
