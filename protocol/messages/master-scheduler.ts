@@ -14,6 +14,7 @@ import type {
   CallRevive,
   CallShutdown,
   CallSuppress,
+  CallUpdateFramework,
   EventFailure,
   EventSubscribed,
 } from '../scheduler.js';
@@ -36,7 +37,8 @@ export type SchedulerToMaster = {
   reconcile: WithFramework<CallReconcile>;
   message: WithFramework<CallMessage>;
   teardown: { framework_id: FrameworkID };
-  update: { framework_info: FrameworkInfo & { id: FrameworkID }; suppressed_roles?: string[] };
+  /** UPDATE_FRAMEWORK: new FrameworkInfo (same id) and suppressed roles. */
+  update: WithFramework<CallUpdateFramework>;
 };
 
 export type MasterToScheduler = {
