@@ -892,32 +892,26 @@ export class Resources {
 
   /** Removes what it can of `other` (like Mesos's '-'): never negative. */
   subtract(other: Resources): Resources {
-    if (other.list.length === 0 || this.list.length === 0) return this;
-    const out: (Entry | null)[] = this.list.slice();
-    let removed = false;
-    const big = out.length > BIG;
-    let index: Map<string, number> | undefined;
-    if (big) {
-      index = new Map();
-      for (let i = 0; i < out.length; i++) index.set(out[i]!.key, i);
-    }
-    let j = 0;
-    for (const o of other.list) {
-      let i = -1;
-      if (index) i = index.get(o.key) ?? -1;
-      else {
-        const hint = out[j];
-        if (hint != null && hint.key === o.key) i = j;
-        else for (let k = 0; k < out.length; k++) if (out[k] !== null && out[k]!.key === o.key) { i = k; break; }
+    const mine = this.list;
+    const theirs = other.list;
+    if (theirs.length === 0 || mine.length === 0) return this;
+    // Keys are unique within a value, so each of our entries meets at most one of theirs.
+    const out: Entry[] = [];
+    let changed = false;
+    for (let i = 0; i < mine.length; i++) {
+      const e = mine[i]!;
+      // Same position first: requests usually list names in the agent's order.
+      const same = theirs[i];
+      const o = same !== undefined && same.key === e.key ? same : other.find(e.key);
+      if (o === undefined) {
+        out.push(e);
+        continue;
       }
-      j++;
-      if (i < 0 || out[i] === null) continue;
-      const d = entrySubtract(out[i]!, o);
-      out[i] = d;
-      if (d === null) removed = true;
+      changed = true;
+      const d = entrySubtract(e, o);
+      if (d !== null) out.push(d);
     }
-    if (!removed) return new Resources(out as Entry[]);
-    return Resources.make(out.filter((e): e is Entry => e !== null));
+    return changed ? Resources.make(out) : this;
   }
 
   // --- roles and reservations --------------------------------------------
