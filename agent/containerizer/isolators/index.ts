@@ -23,6 +23,8 @@ export interface IsolationOptions {
   cgroupsRoot?: string;
   /** A backend to use instead of probing (tests). */
   cgroupsBackend?: CgroupBackend;
+  /** /proc/self/mountinfo text to probe instead of the host's (tests). */
+  mountinfo?: string;
   cfsQuota?: boolean;
   oomPollMs?: number;
   diskWatchIntervalMs?: number;
@@ -58,7 +60,7 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
   if (wantsCgroups) {
     if (opts.cgroupsBackend) backend = opts.cgroupsBackend;
     else {
-      const probe = await probeCgroups(opts.cgroupsRoot ?? 'mesos-ts');
+      const probe = await probeCgroups(opts.cgroupsRoot ?? 'mesos-ts', opts.mountinfo);
       backend = probe.backend;
       if (!backend) {
         const msg = `cgroups isolation is not usable on this host: ${probe.reason}`;
