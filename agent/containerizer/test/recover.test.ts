@@ -1,0 +1,129 @@
+import { describe, test, expect, afterAll } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Containerizer } from '../containerizer.js';
+import { containerMetaDir, readCheckpoint } from '../checkpoint.js';
+import { probeCgroups } from '../isolators/cgroups-fs.js';
+import { isAlive, readStat } from '../proc.js';
+import type { ContainerConfig } from '../types.js';
+import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await cleanup(d);
+});
+
+function setup() {
+  const dir = tmp('cz-rec-');
+  dirs.push(dir);
+  const metaDir = join(dir, 'meta');
+  const config = (value: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => {
+    const id = cid('r');
+    return { containerId: id, command: { shell: true, value }, sandbox: join(dir, id), limits: {}, ...extra };
+  };
+  return { dir, metaDir, config };
+}
+
+/** A container.json for a process that is not running any more (as after a crash). */
+async function vanishedCheckpoint(metaDir: string, model: string, id: string, pid: number, startTime: number) {
+  const cp = (await readCheckpoint(metaDir, model))!;
+  mkdirSync(containerMetaDir(metaDir, id), { recursive: true });
+  writeFileSync(join(containerMetaDir(metaDir, id), 'container.json'),
+    JSON.stringify({ ...cp, containerId: id, pid, startTime, config: { ...cp.config, containerId: id } }));
+}
+
+describe('recovery after an agent restart', () => {
+  test('a new instance reattaches to a running process, reports a vanished one, never signals a reused pid', async () => {
+    const { metaDir, config } = setup();
+    const old = await Containerizer.create({ metaDir, fsync: false });
+    const a = config('echo ready > ready; exec sleep 100');
+    const running = await old.launch(a);
+    await waitForFile(join(a.sandbox, 'ready'));
+
+    // A process that has exited (its pid is free) and the jest process's own pid with a
+    // different start time (a reused pid): both must be reported as vanished.
+    const dead = spawnSync('true');
+    expect(dead.status).toBe(0);
+    await vanishedCheckpoint(metaDir, a.containerId, 'gone-1', dead.pid!, 12345);
+    await vanishedCheckpoint(metaDir, a.containerId, 'reused-1', process.pid, (await readStat(process.pid))!.startTime + 1);
+
+    const fresh = await Containerizer.create({ metaDir, fsync: false, recoveryPollMs: 20 });
+    const r = await fresh.recover([a.containerId, 'gone-1', 'reused-1', 'never-launched']);
+    expect(r.recovered.map((c) => c.id)).toEqual([a.containerId]);
+    expect(r.recovered[0]!.pid).toBe(running.pid);
+    expect(r.vanished.map((t) => t.containerId).sort()).toEqual(['gone-1', 'never-launched', 'reused-1']);
+    for (const t of r.vanished) expect(t.status).toBeNull();
+    expect(r.vanished.find((t) => t.containerId === 'gone-1')!.message).toMatch(/vanished while the agent was down: its process \d+ is gone/);
+    expect(await isAlive(process.pid, (await readStat(process.pid))!.startTime)).toBe(true); // still here
+
+    // The recovered container is fully usable: usage, then kill through the new instance.
+    const u = await r.recovered[0]!.usage();
+    expect(u.processes).toBe(1);
+    const t = await fresh.kill(a.containerId, { gracePeriodMs: 2000 });
+    expect(t.killed).toBe(true);
+    expect(t.status).toBeNull(); // not our child: the exit status is not observable
+    expect(t.message).toMatch(/exit status is unknown/);
+    await running.wait();
+  });
+
+  test('a container that terminated before the restart is reported with its termination; orphans are destroyed', async () => {
+    const { metaDir, config } = setup();
+    const old = await Containerizer.create({ metaDir, fsync: false });
+    const done = config('exit 7');
+    await (await old.launch(done)).wait();
+    const orphan = config('echo ready > ready; exec sleep 100');
+    const o = await old.launch(orphan);
+    await waitForFile(join(orphan.sandbox, 'ready'));
+
+    const fresh = await Containerizer.create({ metaDir, fsync: false });
+    const r = await fresh.recover([done.containerId]);
+    expect(r.terminated.map((t) => [t.containerId, t.status?.code])).toEqual([[done.containerId, 7]]);
+    expect(r.orphans).toEqual([orphan.containerId]);
+    const ot = await o.wait();
+    expect(ot.status?.signal).toBe('SIGKILL');
+    await fresh.forget(done.containerId);
+    expect(existsSync(containerMetaDir(metaDir, done.containerId))).toBe(false);
+  });
+
+  test('a corrupt checkpoint is a clear error naming the file and the problem', async () => {
+    const { metaDir } = setup();
+    const fresh = await Containerizer.create({ metaDir, fsync: false });
+    const write = (id: string, text: string) => {
+      mkdirSync(containerMetaDir(metaDir, id), { recursive: true });
+      writeFileSync(join(containerMetaDir(metaDir, id), 'container.json'), text);
+    };
+    write('bad-json', '{"version": 1, "pid": ');
+    await expect(fresh.recover(['bad-json'])).rejects.toThrow(/Corrupt container checkpoint .*bad-json\/container.json: not valid JSON/);
+    write('bad-json', '');
+    await expect(fresh.recover(['bad-json'])).rejects.toThrow(/the file is empty/);
+    write('bad-json', JSON.stringify({ version: 1, containerId: 'bad-json', pid: 'x', startTime: 1, launchedAt: 1 }));
+    await expect(fresh.recover(['bad-json'])).rejects.toMatchObject({ code: 'CORRUPT_CHECKPOINT', message: expect.stringMatching(/'pid' must be a non-negative integer/) });
+    write('bad-json', JSON.stringify({ version: 9 }));
+    await expect(fresh.recover(['bad-json'])).rejects.toThrow(/unsupported version 9/);
+  });
+});
+
+const probe = await probeCgroups('mesos-ts-test');
+(probe.backend ? test : test.skip)('recovery with cgroups: the new instance kills through the recovered cgroups and removes them', async () => {
+  const { metaDir, config } = setup();
+  const opts = { metaDir, fsync: false, isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: 'mesos-ts-test', strict: true };
+  const old = await Containerizer.create(opts);
+  const a = config('setsid sleep 100 & echo $! > escaped; echo ready > ready; exec sleep 100', { limits: { cpus: 0.2, memMb: 40 } });
+  const running = await old.launch(a);
+  await waitForFile(join(a.sandbox, 'ready'));
+  await waitForFile(join(a.sandbox, 'escaped'));
+  const escaped = Number(readFileSync(join(a.sandbox, 'escaped'), 'utf8'));
+  const cp = (await readCheckpoint(metaDir, a.containerId))!;
+  const memDir = (cp.isolatorState['cgroups/mem'] as { paths: { memory: string } }).paths.memory;
+  expect(existsSync(memDir)).toBe(true);
+
+  const fresh = await Containerizer.create({ ...opts, recoveryPollMs: 20 });
+  const r = await fresh.recover([a.containerId]);
+  expect(r.recovered).toHaveLength(1);
+  expect((await r.recovered[0]!.usage()).mem_limit_bytes).toBe(40 * 1024 * 1024);
+  await fresh.destroy(a.containerId);
+  await running.wait();
+  expect(existsSync(memDir)).toBe(false);
+  await waitFor(async () => { const s = await readStat(escaped); return s === null || s.state === 'Z'; }, 3000, 'escaped child to die');
+});
