@@ -1,0 +1,261 @@
+/**
+ * Agents at the master: registration, re-registration (the same id, its
+ * running tasks reconciled with the master's books), health checks by ping,
+ * unreachable agents (offers rescinded, tasks reported) and their return.
+ */
+import type { AgentToMaster } from '../protocol/messages/master-agent.js';
+import { Resources } from '../protocol/resources.js';
+import { isTerminal } from '../protocol/task-states.js';
+import type { Task } from '../protocol/types.js';
+import { Agent } from './agent.js';
+import type { MasterContext } from './context.js';
+import { Framework } from './framework.js';
+import type { Offering } from './offering.js';
+import type { Tasks } from './tasks.js';
+
+export class Agents {
+  constructor(private readonly ctx: MasterContext, private readonly offering: Offering, private readonly tasks: Tasks) {}
+
+  #total(resources: unknown, from: string): Resources | undefined {
+    try {
+      return Resources.fromJSON(resources ?? [], 'agent.resources');
+    } catch (err) {
+      this.ctx.logger.warn(`refusing agent ${from}: ${(err as Error).message}`);
+      this.ctx.toAgent(from, 'shutdown', { message: `Agent refused: ${(err as Error).message}` });
+      this.ctx.state.count('master/invalid_agent_registrations');
+      return undefined;
+    }
+  }
+
+  register(from: string, body: AgentToMaster['register_agent']): void {
+    if (typeof body?.agent?.hostname !== 'string') {
+      this.ctx.toAgent(from, 'shutdown', { message: 'Agent refused: agent.hostname is missing' });
+      return;
+    }
+    // A retried registration from the same agent process gets the same id.
+    for (const a of this.ctx.state.agents.values()) {
+      if (a.pid === from) {
+        this.#registered(a);
+        return;
+      }
+    }
+    const total = this.#total(body.agent.resources, from);
+    if (total === undefined) return;
+    const id = this.ctx.ids.nextAgentId().value;
+    const agent = new Agent(id, { ...body.agent, id: { value: id }, resources: total.toJSON() }, from, total, body.version ?? '', this.ctx.clock.now());
+    this.ctx.state.agents.set(id, agent);
+    this.ctx.link(from);
+    this.ctx.allocator.addAgent(id, total.toJSON(), []);
+    this.ctx.state.count('master/agents_registered');
+    this.ctx.logger.info(`agent ${id} at ${from} (${body.agent.hostname}) registered with ${total.toString()}`);
+    this.#registered(agent);
+    this.#startPings(agent);
+  }
+
+  #registered(agent: Agent): void {
+    this.ctx.toAgent(agent, 'agent_registered', {
+      agent_id: { value: agent.id },
+      master_info: this.ctx.masterInfo(),
+      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
+      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
+    });
+  }
+
+  reregister(from: string, body: AgentToMaster['reregister_agent']): void {
+    const id = body?.agent?.id?.value;
+    if (typeof id !== 'string' || typeof body.agent.hostname !== 'string') {
+      this.ctx.toAgent(from, 'shutdown', { message: 'Agent refused: re-registration needs agent.id and agent.hostname' });
+      return;
+    }
+    if (this.ctx.state.goneAgents.has(id)) {
+      this.ctx.toAgent(from, 'shutdown', { message: `Agent ${id} was removed from the cluster; start it with a fresh work dir to join again` });
+      return;
+    }
+    const total = this.#total(body.agent.resources, from);
+    if (total === undefined) return;
+    const reported = new Map<string, Task>();
+    for (const t of body.tasks ?? []) if (typeof t?.task_id?.value === 'string' && typeof t.framework_id?.value === 'string') reported.set(`${t.framework_id.value}/${t.task_id.value}`, t);
+
+    let agent = this.ctx.state.agents.get(id);
+    const unreachable = this.ctx.state.unreachableAgents.get(id);
+    const reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[] = [];
+    if (agent !== undefined) {
+      // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
+      agent.pid = from;
+      agent.connected = true;
+      agent.info = { ...body.agent, resources: total.toJSON() };
+      agent.reregisteredAt = this.ctx.clock.now();
+      // Tasks the master has that the agent does not report are gone from it.
+      for (const [frameworkId, tasks] of [...agent.tasks]) {
+        for (const task of [...tasks.values()]) {
+          if (reported.has(`${frameworkId}/${task.task_id.value}`) || isTerminal(task.state)) continue;
+          const framework = this.ctx.state.frameworks.get(frameworkId);
+          const state = framework?.partitionAware ? 'TASK_GONE' : 'TASK_LOST';
+          reconciliations.push({ framework_id: { value: frameworkId }, task_id: task.task_id, state });
+          const status = this.tasks.masterStatus(task, state, 'REASON_AGENT_REREGISTERED', 'Task is unknown to the agent that re-registered');
+          task.state = state;
+          task.statuses.push(status);
+          this.tasks.remove(framework, agent, task);
+          if (framework?.connected) this.tasks.send(framework, status);
+        }
+      }
+      if (!agent.active) {
+        agent.active = true;
+        this.ctx.allocator.activateAgent(id);
+      }
+    } else {
+      // Unknown (a master failover) or coming back from unreachable: admit it with its id.
+      if (unreachable !== undefined) this.ctx.state.unreachableAgents.delete(id);
+      agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
+      agent.reregisteredAt = this.ctx.clock.now();
+      this.ctx.state.agents.set(id, agent);
+      const used: { frameworkId: string; resources: Resources }[] = [];
+      for (const task of reported.values()) {
+        if (isTerminal(task.state)) continue;
+        const framework = this.#frameworkFor(task.framework_id.value, body);
+        const known = framework.tasks.get(task.task_id.value) ?? framework.unreachableTasks.get(task.task_id.value);
+        const record: Task = known ?? { ...task, statuses: task.statuses ?? [] };
+        record.state = task.state;
+        record.agent_id = { value: id };
+        this.tasks.track(framework, agent, record);
+        used.push({ frameworkId: framework.id, resources: Resources.of(record.resources) });
+      }
+      for (const e of body.executor_infos ?? []) {
+        const fw = e.framework_id?.value;
+        if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string') continue;
+        agent.executorsOf(fw).set(e.executor_id.value, e);
+        this.ctx.state.frameworks.get(fw)?.executorsOn(id).set(e.executor_id.value, e);
+      }
+      const byFramework = new Map<string, Resources>();
+      for (const u of used) byFramework.set(u.frameworkId, (byFramework.get(u.frameworkId) ?? Resources.empty()).add(u.resources));
+      this.ctx.allocator.addAgent(id, total.toJSON(), [...byFramework].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() })));
+      this.#startPings(agent);
+    }
+    this.ctx.link(from);
+    this.ctx.state.count('master/agents_reregistered');
+    this.ctx.logger.info(`agent ${id} at ${from} re-registered with ${reported.size} tasks`);
+    this.ctx.toAgent(agent, 'agent_reregistered', {
+      agent_id: { value: id },
+      master_info: this.ctx.masterInfo(),
+      ...(reconciliations.length > 0 ? { reconciliations } : {}),
+      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
+      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
+    });
+    for (const [frameworkId] of agent.tasks) {
+      const framework = this.ctx.state.frameworks.get(frameworkId);
+      if (framework !== undefined) {
+        this.ctx.toAgent(agent, 'update_framework', { framework_id: { value: frameworkId }, framework_info: { ...framework.info, id: { value: frameworkId } }, ...(framework.connection?.kind === 'actor' ? { pid: framework.connection.id } : {}) });
+      }
+    }
+  }
+
+  /** A framework an agent reports that this master does not know yet (master failover): kept disconnected until its scheduler resubscribes. */
+  #frameworkFor(frameworkId: string, body: AgentToMaster['reregister_agent']): Framework {
+    const known = this.ctx.state.frameworks.get(frameworkId);
+    if (known !== undefined) return known;
+    const info = (body.frameworks ?? []).find((f) => f.id?.value === frameworkId) ?? { user: '', name: '', id: { value: frameworkId } };
+    const framework = new Framework(frameworkId, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework);
+    this.ctx.state.frameworks.set(frameworkId, framework);
+    this.ctx.allocator.addFramework(frameworkId, framework.roles, [], [], false);
+    return framework;
+  }
+
+  #startPings(agent: Agent): void {
+    agent.pingTimer?.cancel();
+    agent.missedPings = 0;
+    agent.pongSeen = true;
+    const tick = (): void => {
+      if (this.ctx.state.agents.get(agent.id) !== agent) return;
+      if (agent.pongSeen) agent.missedPings = 0;
+      else agent.missedPings++;
+      if (agent.missedPings >= this.ctx.flags.maxAgentPingTimeouts) {
+        agent.pingTimer = undefined;
+        this.markUnreachable(agent, `missed ${agent.missedPings} pings`);
+        return;
+      }
+      agent.pongSeen = false;
+      this.ctx.toAgent(agent, 'ping', { connected: true, seq: ++agent.pingSeq });
+      agent.pingTimer = this.ctx.delay(this.ctx.flags.agentPingTimeoutMs, tick);
+    };
+    tick();
+  }
+
+  pong(agent: Agent): void {
+    agent.pongSeen = true;
+    agent.missedPings = 0;
+  }
+
+  /** The agent's connection broke: no offers from it until it is back; pings decide if it is unreachable. */
+  disconnected(agent: Agent): void {
+    if (!agent.connected) return;
+    agent.connected = false;
+    if (agent.active) {
+      agent.active = false;
+      this.ctx.allocator.deactivateAgent(agent.id);
+    }
+    this.offering.rescindAgent(agent.id, 'agent disconnected');
+    this.ctx.logger.info(`agent ${agent.id} at ${agent.pid} disconnected`);
+  }
+
+  /** The agent missed too many pings: out of the cluster until it re-registers. */
+  markUnreachable(agent: Agent, why: string): void {
+    if (this.ctx.state.agents.get(agent.id) !== agent) return;
+    this.ctx.logger.warn(`agent ${agent.id} at ${agent.pid} is unreachable: ${why}`);
+    agent.pingTimer?.cancel();
+    this.offering.rescindAgent(agent.id, 'agent unreachable');
+    agent.active = false;
+    this.ctx.state.agents.delete(agent.id);
+    this.ctx.allocator.removeAgent(agent.id);
+    this.tasks.agentLost(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable: ${why}`);
+    this.#forgetExecutors(agent);
+    this.ctx.state.unreachableAgents.set(agent.id, { agent, at: this.ctx.clock.now() });
+    this.#trimUnreachable();
+    this.#tellFrameworksLost(agent);
+    this.ctx.state.count('master/agents_unreachable');
+  }
+
+  /** The agent left for good (it unregistered, or the operator removed it). */
+  remove(agent: Agent, why: string): void {
+    if (this.ctx.state.agents.get(agent.id) !== agent) return;
+    agent.pingTimer?.cancel();
+    this.offering.rescindAgent(agent.id, 'agent removed');
+    agent.active = false;
+    this.ctx.state.agents.delete(agent.id);
+    this.ctx.allocator.removeAgent(agent.id);
+    this.tasks.agentLost(agent, 'TASK_GONE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} was removed: ${why}`);
+    this.#forgetExecutors(agent);
+    this.ctx.state.goneAgents.add(agent.id);
+    this.#tellFrameworksLost(agent);
+    this.ctx.state.count('master/agents_removed');
+  }
+
+  #forgetExecutors(agent: Agent): void {
+    for (const [frameworkId] of agent.executors) {
+      const framework = this.ctx.state.frameworks.get(frameworkId);
+      framework?.executors.delete(agent.id);
+      framework?.used.delete(agent.id);
+    }
+    agent.executors.clear();
+    agent.used.clear();
+  }
+
+  #tellFrameworksLost(agent: Agent): void {
+    for (const framework of this.ctx.state.frameworks.values()) {
+      if (framework.connected) this.ctx.toFramework(framework, 'agent_lost', { agent_id: { value: agent.id } });
+    }
+  }
+
+  #trimUnreachable(): void {
+    const limit = this.ctx.flags.maxUnreachableAgents;
+    while (this.ctx.state.unreachableAgents.size > limit) {
+      const oldest = this.ctx.state.unreachableAgents.keys().next().value as string;
+      this.ctx.state.unreachableAgents.delete(oldest);
+      this.ctx.state.goneAgents.add(oldest);
+    }
+  }
+
+  byPid(pid: string): Agent | undefined {
+    for (const a of this.ctx.state.agents.values()) if (a.pid === pid) return a;
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import type { Resource } from '../protocol/resources.js';
+
+/**
+ * What the master tells the allocator. Every call is a one-way message to the
+ * allocator process (its own actor); the allocator answers with `offers`
+ * messages. Keeping this narrow lets the master be tested against the real
+ * allocator in-process and lets the allocator change inside.
+ */
+export interface AllocatorPort {
+  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean): void;
+  removeFramework(frameworkId: string): void;
+  activateFramework(frameworkId: string): void;
+  deactivateFramework(frameworkId: string): void;
+  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[]): void;
+  addAgent(agentId: string, total: Resource[], used: { frameworkId: string; resources: Resource[] }[]): void;
+  removeAgent(agentId: string): void;
+  activateAgent(agentId: string): void;
+  deactivateAgent(agentId: string): void;
+  /** Resources offered or used that are free again; `refuseSeconds` > 0 filters them for the framework on that agent. */
+  recoverResources(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined): void;
+  suppress(frameworkId: string, roles: string[] | undefined): void;
+  revive(frameworkId: string, roles: string[] | undefined): void;
+  setWeights(weights: Record<string, number>): void;
+}

@@ -1,0 +1,51 @@
+import type { Clock, Logger, Timer } from 'libprocess-ts';
+import type { IdGenerator } from '../protocol/ids.js';
+import type { MasterToAgent } from '../protocol/messages/master-agent.js';
+import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
+import type { MasterInfo } from '../protocol/types.js';
+import type { Agent } from './agent.js';
+import type { AllocatorPort } from './allocator-port.js';
+import { BoundedList } from './bounded.js';
+import type { MasterFlags } from './flags.js';
+import type { Framework } from './framework.js';
+import { OfferBook } from './offers.js';
+
+/** Everything the master knows, owned by the master process. */
+export class MasterState {
+  readonly frameworks = new Map<string, Framework>();
+  readonly completedFrameworks: BoundedList<Framework>;
+  /** Ids of removed frameworks: a scheduler coming back with one is refused. */
+  readonly removedFrameworkIds = new Set<string>();
+  readonly agents = new Map<string, Agent>();
+  /** Agents marked unreachable, by id, with the time; they may come back. */
+  readonly unreachableAgents = new Map<string, { agent: Agent; at: number }>();
+  /** Agents that were removed for good (unregistered or shut down): refused if they come back. */
+  readonly goneAgents = new Set<string>();
+  readonly offers = new OfferBook();
+  readonly counters = new Map<string, number>();
+
+  constructor(flags: MasterFlags) {
+    this.completedFrameworks = new BoundedList(flags.maxCompletedFrameworks);
+  }
+
+  count(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+}
+
+/** What the master's parts (frameworks, agents, offers, tasks) share. */
+export interface MasterContext {
+  readonly state: MasterState;
+  readonly flags: MasterFlags;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly allocator: AllocatorPort;
+  readonly masterInfo: () => MasterInfo;
+  toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void;
+  toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void;
+  delay(ms: number, fn: () => void): Timer;
+  link(pid: string): void;
+  /** Seconds since the epoch, as Mesos puts in TaskStatus.timestamp. */
+  nowSeconds(): number;
+}

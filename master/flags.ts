@@ -1,0 +1,68 @@
+/**
+ * The master's configuration, with Mesos's names and defaults. Durations are
+ * kept in milliseconds here; the CLI parses Mesos-style values ("15secs").
+ */
+export interface MasterFlags {
+  /** Hostname offered to frameworks and shown in state. */
+  readonly hostname: string;
+  /** Batch allocation period (Mesos --allocation_interval, default 1 s). */
+  readonly allocationIntervalMs: number;
+  /** Offers outstanding this long are rescinded (Mesos --offer_timeout; unset by default). */
+  readonly offerTimeoutMs: number | undefined;
+  /** An agent that has not answered a ping in this long missed one (default 15 s). */
+  readonly agentPingTimeoutMs: number;
+  /** Missed pings before the agent is marked unreachable (default 5). */
+  readonly maxAgentPingTimeouts: number;
+  /** Filter applied to resources a framework leaves unused in an ACCEPT or DECLINE without filters (5 s). */
+  readonly defaultRefuseSeconds: number;
+  /** Scheduler HTTP API heartbeat period (15 s). */
+  readonly heartbeatIntervalSeconds: number;
+  /** Completed frameworks kept for the state endpoints (Mesos --max_completed_frameworks, 50). */
+  readonly maxCompletedFrameworks: number;
+  /** Completed tasks kept per framework (Mesos --max_completed_tasks_per_framework, 1000). */
+  readonly maxCompletedTasksPerFramework: number;
+  /** Unreachable agents remembered, to reconcile them when they come back (Mesos --max_unreachable_tasks_per_framework analogue). */
+  readonly maxUnreachableAgents: number;
+  /** Role weights, e.g. { eng: 2 } (Mesos --weights "eng=2"). */
+  readonly weights: Readonly<Record<string, number>>;
+  /** A cluster name for the UI. */
+  readonly cluster: string | undefined;
+}
+
+export const DEFAULT_MASTER_FLAGS: MasterFlags = {
+  hostname: '127.0.0.1',
+  allocationIntervalMs: 1000,
+  offerTimeoutMs: undefined,
+  agentPingTimeoutMs: 15_000,
+  maxAgentPingTimeouts: 5,
+  defaultRefuseSeconds: 5,
+  heartbeatIntervalSeconds: 15,
+  maxCompletedFrameworks: 50,
+  maxCompletedTasksPerFramework: 1000,
+  maxUnreachableAgents: 10_000,
+  weights: {},
+  cluster: undefined,
+};
+
+/** Defaults filled in, and every value checked: a bad one throws naming the flag. */
+export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
+  const flags = { ...DEFAULT_MASTER_FLAGS, ...given };
+  const positive = (name: keyof MasterFlags, v: unknown): void => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`master flag ${name}: expected a positive number, got ${String(v)}`);
+  };
+  positive('allocationIntervalMs', flags.allocationIntervalMs);
+  positive('agentPingTimeoutMs', flags.agentPingTimeoutMs);
+  positive('maxAgentPingTimeouts', flags.maxAgentPingTimeouts);
+  positive('heartbeatIntervalSeconds', flags.heartbeatIntervalSeconds);
+  positive('maxCompletedFrameworks', flags.maxCompletedFrameworks);
+  positive('maxCompletedTasksPerFramework', flags.maxCompletedTasksPerFramework);
+  positive('maxUnreachableAgents', flags.maxUnreachableAgents);
+  if (flags.offerTimeoutMs !== undefined) positive('offerTimeoutMs', flags.offerTimeoutMs);
+  if (typeof flags.defaultRefuseSeconds !== 'number' || !(flags.defaultRefuseSeconds >= 0)) {
+    throw new Error(`master flag defaultRefuseSeconds: expected a number >= 0, got ${String(flags.defaultRefuseSeconds)}`);
+  }
+  for (const [role, w] of Object.entries(flags.weights)) {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new Error(`master flag weights: role ${role} has weight ${String(w)}, expected a positive number`);
+  }
+  return flags;
+}

@@ -1,0 +1,85 @@
+import type { Timer } from 'libprocess-ts';
+import { Resources } from '../protocol/resources.js';
+import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
+import { BoundedList } from './bounded.js';
+import type { SchedulerConnection } from './connection.js';
+
+/** The master's record of one framework: who it is, how to reach it, what it runs. */
+export class Framework {
+  info: FrameworkInfo;
+  connection: SchedulerConnection | undefined;
+  /** A scheduler is connected now. */
+  connected = false;
+  /** Offers are made to it (connected and not deactivated). */
+  active = false;
+  suppressedRoles: Set<string>;
+  readonly registeredAt: number;
+  reregisteredAt: number | undefined;
+  disconnectedAt: number | undefined;
+  /** Runs out `failover_timeout` after a disconnection, then the framework is removed. */
+  failoverTimer: Timer | undefined;
+  /** Tasks not yet terminal, or terminal but whose last update is not acknowledged yet. */
+  readonly tasks = new Map<string, Task>();
+  /** Tasks on agents that became unreachable (partition-aware view). */
+  readonly unreachableTasks = new Map<string, Task>();
+  readonly completedTasks: BoundedList<Task>;
+  /** agent id -> executor id -> executor. */
+  readonly executors = new Map<string, Map<string, ExecutorInfo>>();
+  /** agent id -> resources its tasks and executors use there. */
+  readonly used = new Map<string, Resources>();
+  removedAt: number | undefined;
+
+  constructor(readonly id: string, info: FrameworkInfo, now: number, maxCompletedTasks: number, suppressed: readonly string[] = []) {
+    this.info = info;
+    this.registeredAt = now;
+    this.completedTasks = new BoundedList(maxCompletedTasks);
+    this.suppressedRoles = new Set(suppressed);
+  }
+
+  /** The roles it subscribes to: `roles` for MULTI_ROLE frameworks, else the single `role` (default `*`). */
+  get roles(): string[] {
+    return rolesOf(this.info);
+  }
+
+  hasCapability(name: string): boolean {
+    return (this.info.capabilities ?? []).some((c) => c.type === name);
+  }
+
+  get partitionAware(): boolean {
+    return this.hasCapability('PARTITION_AWARE');
+  }
+
+  /** Failover timeout in ms (the info's seconds; 0 by default). */
+  get failoverTimeoutMs(): number {
+    const s = this.info.failover_timeout ?? 0;
+    return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, 2 ** 31 - 1) : 0;
+  }
+
+  addUsed(agentId: string, resources: Resources): void {
+    this.used.set(agentId, (this.used.get(agentId) ?? Resources.empty()).add(resources));
+  }
+
+  removeUsed(agentId: string, resources: Resources): void {
+    const left = (this.used.get(agentId) ?? Resources.empty()).subtract(resources);
+    if (left.isEmpty()) this.used.delete(agentId);
+    else this.used.set(agentId, left);
+  }
+
+  totalUsed(): Resources {
+    let total = Resources.empty();
+    for (const r of this.used.values()) total = total.add(r);
+    return total;
+  }
+
+  executorsOn(agentId: string): Map<string, ExecutorInfo> {
+    let m = this.executors.get(agentId);
+    if (m === undefined) this.executors.set(agentId, (m = new Map()));
+    return m;
+  }
+}
+
+export function rolesOf(info: FrameworkInfo): string[] {
+  const multi = (info.capabilities ?? []).some((c) => c.type === 'MULTI_ROLE');
+  if (multi) return [...(info.roles ?? [])];
+  return [info.role ?? '*'];
+}

@@ -1,0 +1,177 @@
+/**
+ * Frameworks at the master: subscription (new, resubscription after a
+ * scheduler restart or a master failover), the single active scheduler per
+ * framework, disconnection and `failover_timeout`, teardown and removal.
+ */
+import { isValidRole, roleError } from '../protocol/roles.js';
+import type { FrameworkInfo } from '../protocol/types.js';
+import type { SchedulerConnection } from './connection.js';
+import type { MasterContext } from './context.js';
+import { Framework, rolesOf } from './framework.js';
+import type { Offering } from './offering.js';
+
+export class Frameworks {
+  constructor(private readonly ctx: MasterContext, private readonly offering: Offering, private readonly onRemoved: (framework: Framework) => void) {}
+
+  /** Why a FrameworkInfo cannot be accepted, or undefined. */
+  invalid(info: FrameworkInfo | undefined): string | undefined {
+    if (info === null || typeof info !== 'object') return 'framework_info is missing';
+    if (typeof info.user !== 'string') return 'framework_info.user must be a string';
+    if (typeof info.name !== 'string') return 'framework_info.name must be a string';
+    if (info.failover_timeout !== undefined && !(typeof info.failover_timeout === 'number' && info.failover_timeout >= 0)) return 'framework_info.failover_timeout must be a number >= 0';
+    const multi = (info.capabilities ?? []).some((c) => c?.type === 'MULTI_ROLE');
+    if (multi && info.role !== undefined && info.role !== '*') return 'framework_info.role must not be set together with the MULTI_ROLE capability; use roles';
+    if (!multi && info.roles !== undefined && info.roles.length > 0) return 'framework_info.roles needs the MULTI_ROLE capability';
+    for (const role of rolesOf(info)) {
+      if (!isValidRole(role)) return `framework_info role: ${roleError(role)}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * A scheduler subscribes. Without an id: a new framework. With one: the
+   * same framework coming back (a new scheduler instance replaces the old
+   * one, which is told and dropped).
+   */
+  subscribe(connection: SchedulerConnection, info: FrameworkInfo, suppressedRoles: readonly string[] = []): Framework | undefined {
+    const why = this.invalid(info);
+    if (why !== undefined) {
+      connection.send('framework_error', { message: `Framework is invalid: ${why}` });
+      connection.close();
+      this.ctx.state.count('master/invalid_framework_subscriptions');
+      return undefined;
+    }
+    const id = info.id?.value;
+    if (id === undefined || id === '') {
+      // A retried subscribe from the same scheduler gets the same framework back.
+      for (const existing of this.ctx.state.frameworks.values()) {
+        if (existing.connection?.id === connection.id && existing.connected && existing.info.id === undefined) return this.#confirm(existing, false);
+      }
+      const fresh = this.ctx.ids.nextFrameworkId().value;
+      const framework = new Framework(fresh, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
+      this.ctx.state.frameworks.set(fresh, framework);
+      this.#connect(framework, connection);
+      this.ctx.allocator.addFramework(fresh, framework.roles, [...framework.suppressedRoles], [], true);
+      this.ctx.state.count('master/frameworks_subscribed');
+      this.ctx.logger.info(`framework ${fresh} (${info.name}) subscribed from ${connection.id}`);
+      return this.#confirm(framework, false);
+    }
+    if (this.ctx.state.removedFrameworkIds.has(id)) {
+      connection.send('framework_error', { message: `Framework ${id} has been removed` });
+      connection.close();
+      return undefined;
+    }
+    const known = this.ctx.state.frameworks.get(id);
+    if (known === undefined) {
+      // The master does not know it (this master started after the framework subscribed): take it back with its id.
+      const framework = new Framework(id, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
+      framework.reregisteredAt = this.ctx.clock.now();
+      this.ctx.state.frameworks.set(id, framework);
+      this.#connect(framework, connection);
+      this.ctx.allocator.addFramework(id, framework.roles, [...framework.suppressedRoles], [], true);
+      this.ctx.state.count('master/frameworks_resubscribed');
+      return this.#confirm(framework, true);
+    }
+    // Known: a scheduler restart (failover) or a reconnection.
+    const previous = known.connection;
+    if (previous !== undefined && previous.id !== connection.id) {
+      previous.send('framework_error', { message: 'Framework failed over' });
+      previous.close();
+      // Outstanding offers were made to the old scheduler.
+      this.offering.recallFramework(known);
+    }
+    known.failoverTimer?.cancel();
+    known.failoverTimer = undefined;
+    const oldRoles = known.roles.join(',');
+    known.info = { ...info, id: { value: id } };
+    known.suppressedRoles = new Set(suppressedRoles);
+    known.reregisteredAt = this.ctx.clock.now();
+    known.disconnectedAt = undefined;
+    const wasActive = known.active;
+    this.#connect(known, connection);
+    if (oldRoles !== known.roles.join(',') || suppressedRoles.length > 0) this.ctx.allocator.updateFramework(id, known.roles, [...known.suppressedRoles]);
+    if (!wasActive) this.ctx.allocator.activateFramework(id);
+    this.ctx.state.count('master/frameworks_resubscribed');
+    this.ctx.logger.info(`framework ${id} (${info.name}) resubscribed from ${connection.id}`);
+    return this.#confirm(known, true);
+  }
+
+  #connect(framework: Framework, connection: SchedulerConnection): void {
+    framework.connection = connection;
+    framework.connected = true;
+    framework.active = true;
+    if (connection.kind === 'actor') this.ctx.link(connection.id);
+  }
+
+  #confirm(framework: Framework, _resubscribed: boolean): Framework {
+    this.ctx.toFramework(framework, 'subscribed', {
+      framework_id: { value: framework.id },
+      heartbeat_interval_seconds: this.ctx.flags.heartbeatIntervalSeconds,
+      master_info: this.ctx.masterInfo(),
+    });
+    return framework;
+  }
+
+  /** UPDATE_FRAMEWORK: new info (name, roles, capabilities...) for a subscribed framework. */
+  update(framework: Framework, info: FrameworkInfo, suppressedRoles: readonly string[] | undefined): string | undefined {
+    const why = this.invalid(info);
+    if (why !== undefined) return `UPDATE_FRAMEWORK refused: ${why}`;
+    if (info.id?.value !== framework.id) return `UPDATE_FRAMEWORK refused: framework_info.id must be ${framework.id}`;
+    if (info.user !== framework.info.user) return 'UPDATE_FRAMEWORK refused: framework_info.user cannot change';
+    if ((info.checkpoint ?? false) !== (framework.info.checkpoint ?? false)) return 'UPDATE_FRAMEWORK refused: framework_info.checkpoint cannot change';
+    framework.info = { ...info };
+    if (suppressedRoles !== undefined) framework.suppressedRoles = new Set(suppressedRoles);
+    this.ctx.allocator.updateFramework(framework.id, framework.roles, [...framework.suppressedRoles]);
+    return undefined;
+  }
+
+  /** The scheduler's connection broke: stop offering, keep its tasks for `failover_timeout`. */
+  disconnected(framework: Framework): void {
+    if (!framework.connected) return;
+    framework.connected = false;
+    framework.disconnectedAt = this.ctx.clock.now();
+    framework.connection = undefined;
+    if (framework.active) {
+      framework.active = false;
+      this.ctx.allocator.deactivateFramework(framework.id);
+    }
+    this.offering.recallFramework(framework);
+    const timeout = framework.failoverTimeoutMs;
+    this.ctx.logger.info(`framework ${framework.id} disconnected; removing it in ${timeout} ms unless it comes back`);
+    framework.failoverTimer?.cancel();
+    framework.failoverTimer = this.ctx.delay(timeout, () => {
+      framework.failoverTimer = undefined;
+      if (!framework.connected && this.ctx.state.frameworks.get(framework.id) === framework) {
+        this.ctx.logger.info(`framework ${framework.id} did not come back within its failover timeout: removing it`);
+        this.remove(framework, 'failover timeout');
+      }
+    });
+  }
+
+  /** Finds the framework a scheduler connection belongs to. */
+  byConnection(connectionId: string): Framework | undefined {
+    for (const f of this.ctx.state.frameworks.values()) if (f.connection?.id === connectionId) return f;
+    return undefined;
+  }
+
+  /** Removes a framework for good: its tasks are killed (agents shut it down), its offers rescinded. */
+  remove(framework: Framework, why: string): void {
+    if (this.ctx.state.frameworks.get(framework.id) !== framework) return;
+    framework.failoverTimer?.cancel();
+    framework.failoverTimer = undefined;
+    this.offering.recallFramework(framework);
+    if (framework.connection !== undefined) {
+      framework.connection.send('framework_error', { message: `Framework removed: ${why}` });
+      framework.connection.close();
+    }
+    framework.connected = false;
+    framework.active = false;
+    framework.removedAt = this.ctx.clock.now();
+    this.onRemoved(framework);
+    this.ctx.allocator.removeFramework(framework.id);
+    this.ctx.state.frameworks.delete(framework.id);
+    this.ctx.state.removedFrameworkIds.add(framework.id);
+    this.ctx.state.completedFrameworks.push(framework);
+    this.ctx.state.count('master/frameworks_removed');
+  }
+}

@@ -1,0 +1,722 @@
+/**
+ * The consensus core of the replicated log: Raft with pre-vote, a leader
+ * lease (check-quorum), snapshots, and a RECOVERING state for a replica whose
+ * disk was wiped. It is a pure state machine: no I/O, no clock, no timers.
+ * Inputs (a message, a tick, a proposal, a snapshot) go in with the current
+ * time; out comes a `Ready` telling the host what to write durably, what to
+ * send once the writes are durable, what became committed, and whether the
+ * role, term or leader changed.
+ */
+import type { Random } from 'libprocess-ts';
+import {
+  fromWire,
+  toWire,
+  type Append,
+  type AppendReply,
+  type InstallSnapshot,
+  type Message,
+  type Outgoing,
+  type PreVote,
+  type PreVoteReply,
+  type RecoverReply,
+  type RecoverStatus,
+  type Vote,
+  type VoteReply,
+} from './messages.js';
+import {
+  DEFAULT_TIMING,
+  NotLeaderError,
+  RECOVERED_VOTE,
+  type Entry,
+  type HardState,
+  type PersistentState,
+  type Role,
+  type RoleState,
+  type Snapshot,
+  type Timing,
+  type Write,
+} from './types.js';
+
+export interface CoreConfig {
+  /** This replica's id (its PID text). */
+  readonly id: string;
+  /** Every replica of the log, this one included (static membership). */
+  readonly replicas: readonly string[];
+  /** Votes/acknowledgements needed; default a majority. */
+  readonly quorum?: number;
+  readonly timing?: Partial<Timing>;
+  /** Election timeouts are drawn from it. */
+  readonly random: Random;
+  /** Most entries in one append message (default 512). */
+  readonly maxEntriesPerMessage?: number;
+  /** Most payload bytes in one append message (default 4 MiB). */
+  readonly maxBytesPerMessage?: number;
+}
+
+/** Everything one step asks of the host, in the order the host must act on it. */
+export interface Ready {
+  /** Make these durable first. */
+  readonly writes: Write[];
+  /** Then send these. */
+  readonly messages: Outgoing[];
+  /** A snapshot received from the leader: the application resets its state from it before applying `committed`. */
+  readonly snapshot: Snapshot | undefined;
+  /** Newly committed entries, in order (no-ops included; their data is null). */
+  readonly committed: Entry[];
+  /** Set when role, term, leader or readiness changed in this step. */
+  readonly role: RoleState | undefined;
+}
+
+export type Input =
+  | { readonly type: 'message'; readonly from: string; readonly message: Message }
+  | { readonly type: 'tick' }
+  | { readonly type: 'propose'; readonly data: readonly Uint8Array[] }
+  | { readonly type: 'snapshot'; readonly index: number; readonly data: Uint8Array };
+
+interface Progress {
+  next: number;
+  match: number;
+  voter: boolean;
+  /** Latest `sentAt` of ours this peer acknowledged in the current term. */
+  ackedAt: number;
+  /** When we last sent it anything (for heartbeats). */
+  lastSentAt: number;
+  /** When we last sent it our snapshot. */
+  snapshotSentAt: number;
+}
+
+interface RecoverRound {
+  nonce: number;
+  startedAt: number;
+  replies: Map<string, RecoverReply>;
+}
+
+/** Recovery after a wiped disk: the term learned and the commit index to reach before voting. */
+interface Learning {
+  readonly floorTerm: number;
+  readonly targetCommit: number;
+  heardLeader: boolean;
+}
+
+export class ConsensusCore {
+  readonly id: string;
+  readonly replicas: readonly string[];
+  readonly peers: readonly string[];
+  readonly quorum: number;
+  readonly timing: Timing;
+  readonly #random: Random;
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+
+  // durable
+  #term = 0;
+  #vote: string | null = null;
+  #voter = false;
+  #initialized = false;
+  #snapshot: Snapshot | null = null;
+  #log: Entry[] = [];
+
+  // volatile
+  #role: Role = 'follower';
+  #leader: string | undefined;
+  #commit = 0;
+  #electionDeadline = 0;
+  #lastLeaderContact = -Infinity;
+  #preVotes: Set<string> | null = null;
+  #votes: Set<string> | null = null;
+  #campaignStartedAt = 0;
+  #progress = new Map<string, Progress>();
+  #termStartIndex = 0;
+  #recoverRound: RecoverRound | null = null;
+  #learning: Learning | null = null;
+  #nextNonce = 1;
+
+  // output being built
+  #writes: Write[] = [];
+  #messages: Outgoing[] = [];
+  #committed: Entry[] = [];
+  #installed: Snapshot | undefined;
+  #reported: RoleState;
+
+  constructor(config: CoreConfig, state: PersistentState, now: number) {
+    this.id = config.id;
+    this.replicas = [...new Set(config.replicas)];
+    if (!this.replicas.includes(this.id)) throw new Error(`replica ${this.id} is not in the list of replicas [${this.replicas.join(', ')}]`);
+    this.peers = this.replicas.filter((r) => r !== this.id);
+    this.quorum = config.quorum ?? Math.floor(this.replicas.length / 2) + 1;
+    if (!Number.isInteger(this.quorum) || this.quorum <= this.replicas.length / 2 || this.quorum > this.replicas.length) {
+      throw new Error(`quorum ${this.quorum} is not valid for ${this.replicas.length} replicas: it must be an integer above half of them and at most all of them`);
+    }
+    this.timing = { ...DEFAULT_TIMING, ...config.timing };
+    const t = this.timing;
+    if (!(t.electionMinMs <= t.electionMaxMs) || t.leaseMs + t.tickMs > t.electionMinMs || t.heartbeatMs >= t.leaseMs) {
+      throw new Error(`bad timing ${JSON.stringify(t)}: need heartbeatMs < leaseMs, leaseMs + tickMs <= electionMinMs <= electionMaxMs`);
+    }
+    this.#random = config.random;
+    this.#maxEntries = config.maxEntriesPerMessage ?? 512;
+    this.#maxBytes = config.maxBytesPerMessage ?? 4 * 1024 * 1024;
+
+    this.#snapshot = state.snapshot;
+    this.#log = [...state.entries];
+    if (this.#snapshot !== null) this.#commit = this.#snapshot.index;
+    const hs = state.hardState;
+    if (hs === null) {
+      this.#role = 'recovering';
+      this.#voter = false;
+      this.#initialized = false;
+    } else {
+      this.#term = hs.term;
+      this.#vote = hs.vote;
+      this.#voter = hs.voter;
+      this.#initialized = true;
+      this.#role = hs.voter ? 'follower' : 'recovering';
+    }
+    this.#resetElectionDeadline(now);
+    this.#reported = this.#roleState();
+    if (this.#role === 'recovering') this.#startRecoverRound(now);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get role(): Role {
+    return this.#role;
+  }
+  get term(): number {
+    return this.#term;
+  }
+  get leader(): string | undefined {
+    return this.#leader;
+  }
+  get commitIndex(): number {
+    return this.#commit;
+  }
+  get lastIndex(): number {
+    const last = this.#log[this.#log.length - 1];
+    return last !== undefined ? last.index : (this.#snapshot?.index ?? 0);
+  }
+  get lastTerm(): number {
+    return this.termAt(this.lastIndex) ?? 0;
+  }
+  get firstIndex(): number {
+    return (this.#snapshot?.index ?? 0) + 1;
+  }
+  get snapshotState(): Snapshot | null {
+    return this.#snapshot;
+  }
+  get voter(): boolean {
+    return this.#voter;
+  }
+  /** True for a leader whose first entry of its term is committed (its log holds every committed entry). */
+  get ready(): boolean {
+    return this.#role === 'leader' && this.#commit >= this.#termStartIndex;
+  }
+
+  /** The term of the entry at `index`, or undefined when it is not known (compacted away or beyond the log). */
+  termAt(index: number): number | undefined {
+    if (index === 0) return 0;
+    const snap = this.#snapshot;
+    if (snap !== null && index === snap.index) return snap.term;
+    return this.entry(index)?.term;
+  }
+
+  /** The entry at `index` if it is in the (uncompacted) log. */
+  entry(index: number): Entry | undefined {
+    const offset = this.firstIndex;
+    return index >= offset ? this.#log[index - offset] : undefined;
+  }
+
+  /** Entries from `from` to `to` inclusive that are still in the log. */
+  entries(from: number, to: number): Entry[] {
+    const offset = this.firstIndex;
+    const start = Math.max(from, offset) - offset;
+    const end = Math.min(to, this.lastIndex) - offset + 1;
+    return start < end ? this.#log.slice(start, end) : [];
+  }
+
+  /** Until when a leader may consider itself the only leader (its lease), or undefined when not leader. */
+  leaseExpiresAt(now: number): number | undefined {
+    if (this.#role !== 'leader') return undefined;
+    return this.#leaseBase(now) + this.timing.leaseMs;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** One input in, one Ready out. */
+  step(input: Input, now: number): Ready {
+    switch (input.type) {
+      case 'message':
+        this.receive(input.from, input.message, now);
+        break;
+      case 'tick':
+        this.tick(now);
+        break;
+      case 'propose':
+        this.propose(input.data, now);
+        break;
+      case 'snapshot':
+        this.compact(input.index, input.data);
+        break;
+    }
+    return this.takeReady();
+  }
+
+  /** Collects the output of the inputs since the last call. */
+  takeReady(): Ready {
+    const rs = this.#roleState();
+    const changed = rs.role !== this.#reported.role || rs.term !== this.#reported.term || rs.leader !== this.#reported.leader || rs.ready !== this.#reported.ready;
+    if (changed) this.#reported = rs;
+    const ready: Ready = {
+      writes: this.#writes,
+      messages: this.#messages,
+      committed: this.#committed,
+      snapshot: this.#installed,
+      role: changed ? rs : undefined,
+    };
+    this.#writes = [];
+    this.#messages = [];
+    this.#committed = [];
+    this.#installed = undefined;
+    return ready;
+  }
+
+  tick(now: number): void {
+    switch (this.#role) {
+      case 'recovering':
+        if (this.#learning === null && (this.#recoverRound === null || now - this.#recoverRound.startedAt >= this.timing.recoverRetryMs)) this.#startRecoverRound(now);
+        else if (this.#learning !== null && !this.#learning.heardLeader && now >= this.#electionDeadline) {
+          // Nobody leads us: maybe peers changed, ask again.
+          this.#learning = null;
+          this.#startRecoverRound(now);
+        }
+        break;
+      case 'follower':
+      case 'candidate':
+        if (now >= this.#electionDeadline) this.#startPreVote(now);
+        break;
+      case 'leader':
+        if (now - this.#leaseBase(now) >= this.timing.leaseMs) {
+          this.#stepDown(now);
+          break;
+        }
+        for (const peer of this.peers) {
+          const p = this.#progress.get(peer)!;
+          if (now - p.lastSentAt >= this.timing.heartbeatMs) this.#sendAppend(peer, now, true);
+        }
+        break;
+    }
+  }
+
+  /** Appends entries as leader; returns where they went. Throws NotLeaderError when not the leader. */
+  propose(data: readonly Uint8Array[], now: number): { index: number; term: number }[] {
+    if (this.#role !== 'leader') throw new NotLeaderError(this.id, this.#leader, this.#role);
+    if (data.length === 0) return [];
+    let index = this.lastIndex;
+    const entries = data.map((d) => ({ index: ++index, term: this.#term, data: d }) satisfies Entry);
+    this.#appendLocal(entries);
+    for (const peer of this.peers) this.#sendAppend(peer, now, false);
+    this.#maybeCommit();
+    return entries.map((e) => ({ index: e.index, term: e.term }));
+  }
+
+  /** The application's snapshot at `index` (committed): the log up to it is dropped. */
+  compact(index: number, data: Uint8Array): void {
+    if (index > this.#commit) throw new Error(`cannot snapshot at ${index}: only entries up to ${this.#commit} are committed`);
+    if (this.#snapshot !== null && index <= this.#snapshot.index) return;
+    const term = this.termAt(index);
+    if (term === undefined) throw new Error(`cannot snapshot at ${index}: the entry is not in the log (first ${this.firstIndex}, last ${this.lastIndex})`);
+    const snapshot: Snapshot = { index, term, data };
+    this.#log = this.#log.slice(index - this.firstIndex + 1);
+    this.#snapshot = snapshot;
+    this.#writes.push({ type: 'snapshot', snapshot, discardLog: false });
+  }
+
+  receive(from: string, message: Message, now: number): void {
+    if (!this.replicas.includes(from)) return; // not one of us
+    // An empty replica knows nothing yet: it only takes part in recovery.
+    if (!this.#initialized && message.name !== 'log.recover' && message.name !== 'log.recoverReply') return;
+    switch (message.name) {
+      case 'log.preVote':
+        return this.#onPreVote(from, message.body, now);
+      case 'log.preVoteReply':
+        return this.#onPreVoteReply(from, message.body, now);
+      case 'log.vote':
+        return this.#onVote(from, message.body, now);
+      case 'log.voteReply':
+        return this.#onVoteReply(from, message.body, now);
+      case 'log.append':
+        return this.#onAppend(from, message.body, now);
+      case 'log.appendReply':
+        return this.#onAppendReply(from, message.body, now);
+      case 'log.installSnapshot':
+        return this.#onInstallSnapshot(from, message.body, now);
+      case 'log.recover':
+        return this.#send(from, {
+          name: 'log.recoverReply',
+          body: { nonce: message.body.nonce, status: this.#recoverStatus(), term: this.#term, commit: this.#commit, lastIndex: this.lastIndex },
+        });
+      case 'log.recoverReply':
+        return this.#onRecoverReply(from, message.body, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  #recoverStatus(): RecoverStatus {
+    if (!this.#initialized) return 'empty';
+    return this.#voter ? 'voting' : 'recovering';
+  }
+
+  #startRecoverRound(now: number): void {
+    this.#recoverRound = { nonce: this.#nextNonce++, startedAt: now, replies: new Map() };
+    for (const peer of this.peers) this.#send(peer, { name: 'log.recover', body: { nonce: this.#recoverRound.nonce } });
+    this.#decideRecovery(now); // a single-replica log decides alone
+  }
+
+  #onRecoverReply(from: string, reply: RecoverReply, now: number): void {
+    const round = this.#recoverRound;
+    if (this.#role !== 'recovering' || this.#learning !== null || round === null || reply.nonce !== round.nonce) return;
+    round.replies.set(from, reply);
+    this.#decideRecovery(now);
+  }
+
+  /**
+   * An empty or recovering replica decides from its peers' replies:
+   * - a quorum empty (this one included, when it is empty too): the log was never initialized; start it;
+   * - a quorum of *other* voting replicas: learn the highest term they know and the highest commit index,
+   *   and catch up as a non-voter before voting (see README: why a wiped replica must not vote).
+   */
+  #decideRecovery(now: number): void {
+    const round = this.#recoverRound!;
+    const replies = [...round.replies.values()];
+    const empty = replies.filter((r) => r.status === 'empty').length + (this.#initialized ? 0 : 1);
+    const voting = replies.filter((r) => r.status === 'voting');
+    if (!this.#initialized && empty >= this.quorum) {
+      this.#initialized = true;
+      this.#voter = true;
+      this.#setHardState(0, null);
+      this.#recoverRound = null;
+      this.#role = 'follower';
+      this.#resetElectionDeadline(now);
+      return;
+    }
+    if (voting.length >= this.quorum) {
+      const floorTerm = Math.max(this.#term, ...replies.map((r) => r.term));
+      const targetCommit = Math.max(...voting.map((r) => r.commit));
+      this.#initialized = true;
+      this.#voter = false;
+      // No vote in the learned term or below: a vote cast there before the wipe is forgotten.
+      this.#setHardState(floorTerm, floorTerm === this.#term && this.#vote !== null ? this.#vote : RECOVERED_VOTE);
+      this.#recoverRound = null;
+      this.#learning = { floorTerm, targetCommit, heardLeader: false };
+      this.#resetElectionDeadline(now);
+      this.#maybeFinishLearning();
+    }
+  }
+
+  #maybeFinishLearning(): void {
+    const l = this.#learning;
+    if (l === null || !l.heardLeader || this.#commit < l.targetCommit || this.#term < l.floorTerm) return;
+    this.#learning = null;
+    this.#voter = true;
+    this.#role = 'follower';
+    this.#setHardState(this.#term, this.#vote);
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  #startPreVote(now: number): void {
+    if (!this.#voter) return;
+    this.#resetElectionDeadline(now);
+    this.#leader = undefined;
+    this.#votes = null;
+    this.#preVotes = new Set([this.id]);
+    this.#campaignStartedAt = now;
+    for (const peer of this.peers) this.#send(peer, { name: 'log.preVote', body: { term: this.#term + 1, lastIndex: this.lastIndex, lastTerm: this.lastTerm } });
+    if (this.#preVotes.size >= this.quorum) this.#startElection(now);
+  }
+
+  #startElection(now: number): void {
+    this.#preVotes = null;
+    this.#role = 'candidate';
+    this.#leader = undefined;
+    this.#setHardState(this.#term + 1, this.id);
+    this.#votes = new Set([this.id]);
+    this.#resetElectionDeadline(now);
+    for (const peer of this.peers) this.#send(peer, { name: 'log.vote', body: { term: this.#term, lastIndex: this.lastIndex, lastTerm: this.lastTerm } });
+    if (this.#votes.size >= this.quorum) this.#becomeLeader(now);
+  }
+
+  /** Whether we heard from a live leader too recently to help anyone replace it. */
+  #leaderRecentlyHeard(now: number): boolean {
+    if (this.#role === 'leader') return true;
+    return this.#leader !== undefined && now - this.#lastLeaderContact < this.timing.electionMinMs;
+  }
+
+  #upToDate(lastIndex: number, lastTerm: number): boolean {
+    return lastTerm > this.lastTerm || (lastTerm === this.lastTerm && lastIndex >= this.lastIndex);
+  }
+
+  #onPreVote(from: string, m: PreVote, now: number): void {
+    const granted = this.#voter && m.term > this.#term && !this.#leaderRecentlyHeard(now) && this.#upToDate(m.lastIndex, m.lastTerm);
+    this.#send(from, { name: 'log.preVoteReply', body: { term: m.term, granted, currentTerm: this.#term } });
+  }
+
+  #onPreVoteReply(from: string, m: PreVoteReply, now: number): void {
+    if (m.currentTerm > this.#term && !m.granted) {
+      this.#becomeFollower(m.currentTerm, undefined, now);
+      return;
+    }
+    if (this.#preVotes === null || m.term !== this.#term + 1 || !m.granted) return;
+    this.#preVotes.add(from);
+    if (this.#preVotes.size >= this.quorum) this.#startElection(now);
+  }
+
+  #onVote(from: string, m: Vote, now: number): void {
+    if (m.term > this.#term && this.#leaderRecentlyHeard(now)) return; // a live leader: ignore (check-quorum)
+    if (m.term > this.#term) this.#becomeFollower(m.term, undefined, now);
+    const granted =
+      m.term === this.#term &&
+      this.#voter &&
+      (this.#vote === null || this.#vote === from) &&
+      this.#upToDate(m.lastIndex, m.lastTerm);
+    if (granted) {
+      if (this.#vote !== from) this.#setHardState(this.#term, from);
+      this.#resetElectionDeadline(now);
+    }
+    this.#send(from, { name: 'log.voteReply', body: { term: this.#term, granted } });
+  }
+
+  #onVoteReply(from: string, m: VoteReply, now: number): void {
+    if (m.term > this.#term) {
+      this.#becomeFollower(m.term, undefined, now);
+      return;
+    }
+    if (this.#role !== 'candidate' || m.term !== this.#term || !m.granted || this.#votes === null) return;
+    this.#votes.add(from);
+    if (this.#votes.size >= this.quorum) this.#becomeLeader(now);
+  }
+
+  #becomeLeader(now: number): void {
+    const voters = this.#votes ?? new Set<string>();
+    this.#role = 'leader';
+    this.#leader = this.id;
+    this.#votes = null;
+    this.#preVotes = null;
+    this.#progress.clear();
+    for (const peer of this.peers) {
+      this.#progress.set(peer, {
+        next: this.lastIndex + 1,
+        match: 0,
+        voter: true,
+        // A vote granted in this campaign is an acknowledgement dated no earlier than its start.
+        ackedAt: voters.has(peer) ? this.#campaignStartedAt : -Infinity,
+        lastSentAt: -Infinity,
+        snapshotSentAt: -Infinity,
+      });
+    }
+    this.#termStartIndex = this.lastIndex + 1;
+    this.#appendLocal([{ index: this.#termStartIndex, term: this.#term, data: null }]);
+    for (const peer of this.peers) this.#sendAppend(peer, now, true);
+    this.#maybeCommit();
+  }
+
+  #stepDown(now: number): void {
+    this.#role = 'follower';
+    this.#leader = undefined;
+    this.#progress.clear();
+    this.#resetElectionDeadline(now);
+  }
+
+  #becomeFollower(term: number, leader: string | undefined, now: number): void {
+    if (term > this.#term) this.#setHardState(term, null);
+    if (this.#role !== 'recovering') this.#role = 'follower';
+    this.#leader = leader;
+    this.#votes = null;
+    this.#preVotes = null;
+    this.#progress.clear();
+    this.#resetElectionDeadline(now);
+  }
+
+  // ---------------------------------------------------------------- replication
+
+  #onAppend(from: string, m: Append, now: number): void {
+    if (m.term < this.#term || (this.#role === 'recovering' && this.#learning === null)) {
+      // Stale leader (or we do not know yet what we are): tell it our term.
+      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: false, index: 0, sentAt: m.sentAt, voter: this.#voter } });
+      return;
+    }
+    this.#acceptLeader(from, m.term, now);
+    const reply = (success: boolean, index: number) =>
+      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success, index, sentAt: m.sentAt, voter: this.#voter } });
+
+    if (m.prevIndex > this.lastIndex) return reply(false, this.lastIndex + 1);
+    const snapIndex = this.#snapshot?.index ?? 0;
+    if (m.prevIndex >= snapIndex) {
+      const t = this.termAt(m.prevIndex);
+      if (t !== m.prevTerm) {
+        // Back off past the whole conflicting term, but never below what is committed.
+        let hint = m.prevIndex;
+        while (hint - 1 > Math.max(this.#commit, snapIndex) && this.termAt(hint - 1) === t) hint--;
+        return reply(false, Math.max(hint, this.#commit + 1));
+      }
+    }
+    // Entries at or below our snapshot are committed and identical: skip them.
+    const incoming = m.entries.map(fromWire).filter((e) => e.index > snapIndex);
+    let firstNew = -1;
+    for (let i = 0; i < incoming.length; i++) {
+      const e = incoming[i]!;
+      const mine = this.termAt(e.index);
+      if (mine === undefined || mine !== e.term) {
+        firstNew = i;
+        break;
+      }
+    }
+    if (firstNew >= 0) {
+      const toAppend = incoming.slice(firstNew);
+      if (toAppend[0]!.index <= this.#commit) throw new Error(`leader ${from} would overwrite committed entry ${toAppend[0]!.index} (commit ${this.#commit})`);
+      this.#appendLocal(toAppend);
+    }
+    const lastNew = m.prevIndex + m.entries.length;
+    this.#advanceCommit(Math.min(m.commit, lastNew));
+    reply(true, Math.max(lastNew, snapIndex));
+    this.#maybeFinishLearning();
+  }
+
+  #onInstallSnapshot(from: string, m: InstallSnapshot, now: number): void {
+    if (m.term < this.#term || (this.#role === 'recovering' && this.#learning === null)) {
+      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: false, index: 0, sentAt: m.sentAt, voter: this.#voter } });
+      return;
+    }
+    this.#acceptLeader(from, m.term, now);
+    if (m.index > this.#commit) {
+      const snapshot: Snapshot = { index: m.index, term: m.snapTerm, data: m.data };
+      const keep = this.termAt(m.index) === m.snapTerm;
+      this.#log = keep ? this.#log.slice(m.index - this.firstIndex + 1) : [];
+      this.#snapshot = snapshot;
+      this.#commit = m.index;
+      this.#installed = snapshot;
+      this.#committed = []; // superseded by the snapshot
+      this.#writes.push({ type: 'snapshot', snapshot, discardLog: !keep });
+    }
+    this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: true, index: Math.max(m.index, this.#snapshot?.index ?? 0), sentAt: m.sentAt, voter: this.#voter } });
+    this.#maybeFinishLearning();
+  }
+
+  #acceptLeader(from: string, term: number, now: number): void {
+    if (term > this.#term || this.#role === 'candidate' || this.#role === 'leader') this.#becomeFollower(term, from, now);
+    this.#leader = from;
+    this.#lastLeaderContact = now;
+    this.#preVotes = null;
+    if (this.#learning !== null) this.#learning.heardLeader = true;
+    this.#resetElectionDeadline(now);
+  }
+
+  #onAppendReply(from: string, m: AppendReply, now: number): void {
+    if (m.term > this.#term) {
+      this.#becomeFollower(m.term, undefined, now);
+      return;
+    }
+    if (this.#role !== 'leader' || m.term !== this.#term) return;
+    const p = this.#progress.get(from);
+    if (p === undefined) return;
+    p.voter = m.voter;
+    if (m.voter && m.sentAt > p.ackedAt) p.ackedAt = m.sentAt;
+    if (m.success) {
+      if (m.index > p.match) p.match = m.index;
+      if (p.next <= p.match) p.next = p.match + 1;
+      this.#maybeCommit();
+      if (p.next <= this.lastIndex && p.next - 1 === p.match) this.#sendAppend(from, now, false);
+    } else if (m.index > 0) {
+      // Retry from the follower's hint (never below what it matched).
+      p.next = Math.max(p.match + 1, Math.min(m.index, this.lastIndex + 1));
+      this.#sendAppend(from, now, true);
+    }
+  }
+
+  /** Sends `peer` what it misses from its `next` (or a heartbeat); a snapshot when its `next` was compacted away. */
+  #sendAppend(peer: string, now: number, force: boolean): void {
+    const p = this.#progress.get(peer)!;
+    const snap = this.#snapshot;
+    if (snap !== null && p.next <= snap.index) {
+      if (now - p.snapshotSentAt < this.timing.electionMinMs / 2) return; // one is in flight
+      p.lastSentAt = now;
+      p.snapshotSentAt = now;
+      this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data: snap.data, sentAt: now } });
+      return;
+    }
+    const prevIndex = p.next - 1;
+    const entries: Entry[] = [];
+    let bytes = 0;
+    for (let i = p.next; i <= this.lastIndex && entries.length < this.#maxEntries; i++) {
+      const e = this.entry(i)!;
+      bytes += e.data?.length ?? 0;
+      if (entries.length > 0 && bytes > this.#maxBytes) break;
+      entries.push(e);
+    }
+    if (entries.length === 0 && !force) return;
+    p.lastSentAt = now;
+    this.#send(peer, {
+      name: 'log.append',
+      body: { term: this.#term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries: entries.map(toWire), commit: this.#commit, sentAt: now },
+    });
+    // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
+    if (entries.length > 0) p.next = entries[entries.length - 1]!.index + 1;
+  }
+
+  #maybeCommit(): void {
+    if (this.#role !== 'leader') return;
+    const matches = [this.lastIndex];
+    for (const p of this.#progress.values()) if (p.voter) matches.push(p.match);
+    if (matches.length < this.quorum) return;
+    matches.sort((a, b) => b - a);
+    const n = matches[this.quorum - 1]!;
+    if (n > this.#commit && this.termAt(n) === this.#term) this.#advanceCommit(n);
+  }
+
+  #advanceCommit(to: number): void {
+    if (to <= this.#commit) return;
+    const from = this.#commit + 1;
+    this.#commit = to;
+    for (const e of this.entries(from, to)) this.#committed.push(e);
+  }
+
+  /** The time of the quorum-th most recent acknowledgement (ours counts as now). */
+  #leaseBase(now: number): number {
+    const acks = [now];
+    for (const p of this.#progress.values()) if (p.voter) acks.push(p.ackedAt);
+    if (acks.length < this.quorum) return -Infinity;
+    acks.sort((a, b) => b - a);
+    return acks[this.quorum - 1]!;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #appendLocal(entries: readonly Entry[]): void {
+    const first = entries[0]!.index;
+    const offset = this.firstIndex;
+    if (first < offset || first > this.lastIndex + 1) throw new Error(`append at ${first} does not follow the log (${offset}..${this.lastIndex})`);
+    this.#log.length = first - offset;
+    for (const e of entries) this.#log.push(e);
+    this.#writes.push({ type: 'append', entries });
+  }
+
+  #setHardState(term: number, vote: string | null): void {
+    this.#term = term;
+    this.#vote = vote;
+    const state: HardState = { term, vote, voter: this.#voter };
+    this.#writes.push({ type: 'hardState', state });
+  }
+
+  #resetElectionDeadline(now: number): void {
+    const { electionMinMs, electionMaxMs } = this.timing;
+    this.#electionDeadline = now + this.#random.range(electionMinMs, electionMaxMs);
+  }
+
+  #send(to: string, message: Message): void {
+    this.#messages.push({ to, message });
+  }
+
+  #roleState(): RoleState {
+    return { role: this.#role, term: this.#term, leader: this.#leader, ready: this.ready };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The messages replicas exchange. Every body is plain msgpack-able data.
+ * `term` is the sender's current term in every message except the pre-vote
+ * pair, where it is the term the sender would campaign in.
+ */
+import type { Entry } from './types.js';
+
+/** Wire form of an entry: [index, term, data] (data null for a no-op). */
+export type WireEntry = [number, number, Uint8Array | null];
+
+export interface PreVote { readonly term: number; readonly lastIndex: number; readonly lastTerm: number }
+export interface PreVoteReply { readonly term: number; readonly granted: boolean; readonly currentTerm: number }
+export interface Vote { readonly term: number; readonly lastIndex: number; readonly lastTerm: number }
+export interface VoteReply { readonly term: number; readonly granted: boolean }
+export interface Append {
+  readonly term: number;
+  readonly prevIndex: number;
+  readonly prevTerm: number;
+  readonly entries: WireEntry[];
+  readonly commit: number;
+  /** The leader's clock when it sent this; echoed back, it dates the leader's lease. */
+  readonly sentAt: number;
+}
+export interface AppendReply {
+  readonly term: number;
+  readonly success: boolean;
+  /** On success, the last index known to match the leader; on failure, where the leader should retry from. */
+  readonly index: number;
+  readonly sentAt: number;
+  /** False while the sender recovers from a wiped disk: the leader must not count it. */
+  readonly voter: boolean;
+}
+export interface InstallSnapshot {
+  readonly term: number;
+  readonly index: number;
+  readonly snapTerm: number;
+  readonly data: Uint8Array;
+  readonly sentAt: number;
+}
+export interface Recover { readonly nonce: number }
+export type RecoverStatus = 'empty' | 'recovering' | 'voting';
+export interface RecoverReply {
+  readonly nonce: number;
+  readonly status: RecoverStatus;
+  readonly term: number;
+  readonly commit: number;
+  readonly lastIndex: number;
+}
+
+/** The replica protocol (message name -> body), as libprocess-ts protocols are declared. */
+export type LogProtocol = {
+  'log.preVote': PreVote;
+  'log.preVoteReply': PreVoteReply;
+  'log.vote': Vote;
+  'log.voteReply': VoteReply;
+  'log.append': Append;
+  'log.appendReply': AppendReply;
+  'log.installSnapshot': InstallSnapshot;
+  'log.recover': Recover;
+  'log.recoverReply': RecoverReply;
+};
+
+export type MessageName = keyof LogProtocol;
+export const MESSAGE_NAMES: readonly MessageName[] = [
+  'log.preVote', 'log.preVoteReply', 'log.vote', 'log.voteReply', 'log.append',
+  'log.appendReply', 'log.installSnapshot', 'log.recover', 'log.recoverReply',
+];
+
+/** A message with its name, as the core consumes and produces them. */
+export type Message = { [N in MessageName]: { readonly name: N; readonly body: LogProtocol[N] } }[MessageName];
+
+export interface Outgoing {
+  readonly to: string;
+  readonly message: Message;
+}
+
+export function toWire(e: Entry): WireEntry {
+  return [e.index, e.term, e.data];
+}
+
+export function fromWire(w: WireEntry): Entry {
+  const data = w[2];
+  return { index: w[0], term: w[1], data: data === null || data === undefined ? null : data instanceof Uint8Array ? data : new Uint8Array(data as ArrayLike<number>) };
+}

@@ -1,0 +1,188 @@
+/**
+ * Offers: the allocator's decisions become offers to schedulers; ACCEPT
+ * launches tasks on them (validated) and gives back what is unused with the
+ * framework's filter; DECLINE gives everything back; offers are rescinded
+ * when they time out, their agent goes, or their framework disconnects.
+ */
+import type { CallAccept, CallDecline } from '../protocol/scheduler.js';
+import { Resources, type Resource } from '../protocol/resources.js';
+import type { ExecutorInfo, Offer, OfferOperation, TaskInfo } from '../protocol/types.js';
+import type { Agent } from './agent.js';
+import type { MasterContext } from './context.js';
+import type { Framework } from './framework.js';
+import type { OutstandingOffer } from './offers.js';
+import type { Tasks } from './tasks.js';
+import { checkOffers, checkTask } from './validation.js';
+
+/** One decision of the allocator: resources of an agent for a framework under a role. */
+export interface Allocation {
+  readonly framework_id: string;
+  readonly agent_id: string;
+  readonly role: string;
+  readonly resources: Resource[];
+}
+
+export class Offering {
+  constructor(private readonly ctx: MasterContext, private readonly tasks: Tasks) {}
+
+  /** Turns allocations into offers, one OFFERS message per framework. Ones that cannot be offered go straight back. */
+  allocated(allocations: readonly Allocation[]): void {
+    const byFramework = new Map<Framework, Offer[]>();
+    for (const a of allocations) {
+      const framework = this.ctx.state.frameworks.get(a.framework_id);
+      const agent = this.ctx.state.agents.get(a.agent_id);
+      if (framework === undefined || !framework.active || agent === undefined || !agent.active) {
+        // The framework or agent went away while the allocator decided: give it back.
+        if (agent !== undefined && framework !== undefined) this.ctx.allocator.recoverResources(a.framework_id, a.agent_id, a.resources, undefined);
+        continue;
+      }
+      const id = this.ctx.ids.nextOfferId().value;
+      const resources = Resources.of(a.resources);
+      const outstanding: OutstandingOffer = { id, frameworkId: framework.id, agentId: agent.id, role: a.role, resources, timer: undefined };
+      const timeout = this.ctx.flags.offerTimeoutMs;
+      if (timeout !== undefined) outstanding.timer = this.ctx.delay(timeout, () => this.rescind(id, 'offer timeout'));
+      this.ctx.state.offers.add(outstanding);
+      let list = byFramework.get(framework);
+      if (list === undefined) byFramework.set(framework, (list = []));
+      list.push(this.#offerMessage(outstanding, agent, framework));
+    }
+    for (const [framework, offers] of byFramework) {
+      this.ctx.toFramework(framework, 'offers', { offers });
+      this.ctx.state.count('master/offers_sent', offers.length);
+    }
+  }
+
+  #offerMessage(o: OutstandingOffer, agent: Agent, framework: Framework): Offer {
+    const [host, port] = splitAddress(agent.pid);
+    const executors = framework.executors.get(agent.id);
+    return {
+      id: { value: o.id },
+      framework_id: { value: o.frameworkId },
+      agent_id: { value: o.agentId },
+      hostname: agent.hostname,
+      url: { scheme: 'http', address: { hostname: agent.hostname, ip: host, port }, path: `/${agent.pid.slice(0, agent.pid.indexOf('@'))}` },
+      resources: o.resources.toJSON(),
+      attributes: agent.info.attributes ?? [],
+      ...(executors && executors.size > 0 ? { executor_ids: [...executors.keys()].map((value) => ({ value })) } : {}),
+      allocation_info: { role: o.role },
+    };
+  }
+
+  /** Withdraws an offer: the scheduler is told, the resources go back to the allocator. */
+  rescind(offerId: string, why: string, refuseSeconds?: number): void {
+    const offer = this.ctx.state.offers.remove(offerId);
+    if (offer === undefined) return;
+    const framework = this.ctx.state.frameworks.get(offer.frameworkId);
+    if (framework !== undefined && framework.connected) this.ctx.toFramework(framework, 'rescind', { offer_id: { value: offerId } });
+    this.ctx.state.count('master/offers_rescinded');
+    this.ctx.logger.debug(`rescinded offer ${offerId} (${why})`);
+    if (this.ctx.state.agents.has(offer.agentId)) this.ctx.allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources.toJSON(), refuseSeconds);
+  }
+
+  rescindAgent(agentId: string, why: string): void {
+    for (const o of this.ctx.state.offers.ofAgent(agentId)) this.rescind(o.id, why);
+  }
+
+  /** Offers of a framework that disconnected or failed over: back to the allocator, without telling the old scheduler. */
+  recallFramework(framework: Framework): void {
+    for (const o of this.ctx.state.offers.ofFramework(framework.id)) {
+      this.ctx.state.offers.remove(o.id);
+      if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(o.frameworkId, o.agentId, o.resources.toJSON(), undefined);
+    }
+  }
+
+  decline(framework: Framework, call: CallDecline): void {
+    const refuse = refuseSecondsOf(call.filters, this.ctx.flags.defaultRefuseSeconds);
+    for (const id of call.offer_ids ?? []) {
+      const offer = typeof id?.value === 'string' ? this.ctx.state.offers.get(id.value) : undefined;
+      if (offer === undefined || offer.frameworkId !== framework.id) continue; // Mesos ignores stale declines
+      this.ctx.state.offers.remove(offer.id);
+      this.ctx.state.count('master/offers_declined');
+      this.ctx.allocator.recoverResources(framework.id, offer.agentId, offer.resources.toJSON(), refuse);
+    }
+  }
+
+  accept(framework: Framework, call: CallAccept): void {
+    const operations = Array.isArray(call.operations) ? call.operations : [];
+    const refuse = refuseSecondsOf(call.filters, this.ctx.flags.defaultRefuseSeconds);
+    const check = checkOffers(framework.id, call.offer_ids, this.ctx.state.offers);
+    for (const o of check.offers) this.ctx.state.offers.remove(o.id);
+    if (!check.ok) {
+      this.ctx.state.count('master/invalid_accepts');
+      for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.toJSON(), undefined);
+      for (const task of launchedTasks(operations)) {
+        const state = framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
+        this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id ?? { value: '' } }, state, 'REASON_INVALID_OFFERS', `Invalid offers: ${check.error}`));
+      }
+      if (operations.length === 0 || launchedTasks(operations).length === 0) this.ctx.toFramework(framework, 'error', { message: `ACCEPT refused: ${check.error}` });
+      return;
+    }
+    this.ctx.state.count('master/offers_accepted', check.offers.length);
+    const agent = this.ctx.state.agents.get(check.agentId);
+    let available = check.offers.reduce((sum, o) => sum.add(o.resources), Resources.empty());
+    if (agent === undefined || !agent.connected) {
+      for (const task of launchedTasks(operations)) {
+        this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: check.agentId } }, framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'Agent is not connected'));
+      }
+      if (agent !== undefined) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSON(), undefined);
+      return;
+    }
+
+    const taskIds = new Set(framework.tasks.keys());
+    const executors = new Map<string, ExecutorInfo>(framework.executors.get(agent.id) ?? []);
+    for (const op of operations) {
+      if (op?.type === 'LAUNCH') {
+        for (const raw of op.launch?.task_infos ?? []) {
+          const result = checkTask(raw, { agentId: agent.id, role: check.role, taskIds, executors, available });
+          if (!result.ok) {
+            this.ctx.state.count('master/invalid_tasks');
+            this.tasks.send(framework, this.tasks.masterStatus({ task_id: raw?.task_id ?? { value: '' }, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', result.error));
+            continue;
+          }
+          const { task, taskResources, executorResources, newExecutor } = result;
+          available = available.subtract(taskResources.add(executorResources));
+          taskIds.add(task.task_id.value);
+          if (newExecutor !== undefined) {
+            executors.set(newExecutor.executor_id.value, newExecutor);
+            framework.executorsOn(agent.id).set(newExecutor.executor_id.value, newExecutor);
+            agent.executorsOf(framework.id).set(newExecutor.executor_id.value, newExecutor);
+            framework.addUsed(agent.id, executorResources);
+            agent.addUsed(framework.id, executorResources);
+          }
+          this.tasks.launched(framework, agent, task, taskResources);
+          this.ctx.toAgent(agent, 'run_task', {
+            framework: { ...framework.info, id: { value: framework.id } },
+            framework_id: { value: framework.id },
+            task,
+            ...(framework.connection?.kind === 'actor' ? { pid: framework.connection.id } : {}),
+            ...(task.executor ? { executor: task.executor } : {}),
+          });
+        }
+      } else {
+        this.#unsupported(framework, op);
+      }
+    }
+    if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSON(), refuse);
+  }
+
+  #unsupported(framework: Framework, op: OfferOperation | undefined): void {
+    const type = op?.type ?? '(no type)';
+    this.ctx.state.count('master/operations_not_supported');
+    this.ctx.toFramework(framework, 'error', { message: `ACCEPT: operation ${type} is not supported by this master yet; its resources were returned unused` });
+  }
+}
+
+function launchedTasks(operations: readonly OfferOperation[]): TaskInfo[] {
+  return operations.flatMap((op) => (op?.type === 'LAUNCH' ? (op.launch?.task_infos ?? []) : op?.type === 'LAUNCH_GROUP' ? (op.launch_group?.task_group?.tasks ?? []) : []));
+}
+
+function refuseSecondsOf(filters: { refuse_seconds?: number } | undefined, fallback: number): number {
+  const s = filters?.refuse_seconds;
+  return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? s : fallback;
+}
+
+function splitAddress(pid: string): [string, number] {
+  const address = pid.slice(pid.indexOf('@') + 1);
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon), Number(address.slice(colon + 1))];
+}

@@ -1,0 +1,171 @@
+/**
+ * The master's state and metrics as the HTTP endpoints and the web UI show
+ * them: Mesos's /state and /metrics/snapshot shapes (field names as Mesos).
+ */
+import { Resources } from '../protocol/resources.js';
+import { TASK_STATES, isTerminal } from '../protocol/task-states.js';
+import type { Task } from '../protocol/types.js';
+import type { Agent } from './agent.js';
+import type { Framework } from './framework.js';
+import type { MasterProcess } from './master.js';
+
+const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
+
+/** Mesos's "resources" objects in state: scalars as numbers, ports as "[a-b, c-d]". */
+export function resourceSummary(r: Resources): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const name of SCALARS) out[name] = r.scalar(name);
+  const ports = r.ranges('ports');
+  if (ports.length > 0) out['ports'] = `[${ports.map((p) => `${p.begin}-${p.end}`).join(', ')}]`;
+  return out;
+}
+
+function taskJson(t: Task): Record<string, unknown> {
+  const statuses = t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp ?? 0, ...(s.healthy !== undefined ? { healthy: s.healthy } : {}) }));
+  return {
+    id: t.task_id.value,
+    name: t.name,
+    framework_id: t.framework_id.value,
+    executor_id: t.executor_id?.value ?? '',
+    slave_id: t.agent_id.value,
+    state: t.state,
+    resources: resourceSummary(Resources.of(t.resources)),
+    statuses,
+    ...(t.labels ? { labels: t.labels.labels } : {}),
+  };
+}
+
+function frameworkJson(m: MasterProcess, f: Framework): Record<string, unknown> {
+  const offers = m.state.offers.ofFramework(f.id);
+  const offered = offers.reduce((sum, o) => sum.add(o.resources), Resources.empty());
+  const used = f.totalUsed();
+  return {
+    id: f.id,
+    name: f.info.name,
+    user: f.info.user,
+    hostname: f.info.hostname ?? '',
+    webui_url: f.info.webui_url ?? '',
+    principal: f.info.principal,
+    roles: f.roles,
+    role: f.roles[0] ?? '*',
+    capabilities: (f.info.capabilities ?? []).map((c) => c.type),
+    failover_timeout: f.info.failover_timeout ?? 0,
+    checkpoint: f.info.checkpoint ?? false,
+    active: f.active,
+    connected: f.connected,
+    recovered: false,
+    registered_time: f.registeredAt / 1000,
+    ...(f.reregisteredAt !== undefined ? { reregistered_time: f.reregisteredAt / 1000 } : {}),
+    ...(f.removedAt !== undefined ? { unregistered_time: f.removedAt / 1000 } : {}),
+    resources: resourceSummary(used.add(offered)),
+    used_resources: resourceSummary(used),
+    offered_resources: resourceSummary(offered),
+    tasks: [...f.tasks.values()].map(taskJson),
+    unreachable_tasks: [...f.unreachableTasks.values()].map(taskJson),
+    completed_tasks: f.completedTasks.items().map(taskJson),
+    offers: offers.map((o) => ({ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: resourceSummary(o.resources), allocation_info: { role: o.role } })),
+    executors: [...f.executors].flatMap(([agentId, m2]) => [...m2.values()].map((e) => ({ executor_id: e.executor_id.value, name: e.name ?? '', slave_id: agentId }))),
+  };
+}
+
+function agentJson(m: MasterProcess, a: Agent): Record<string, unknown> {
+  const offered = m.state.offers.ofAgent(a.id).reduce((sum, o) => sum.add(o.resources), Resources.empty());
+  const used = a.totalUsed();
+  return {
+    id: a.id,
+    pid: a.pid,
+    hostname: a.hostname,
+    port: Number(a.pid.slice(a.pid.lastIndexOf(':') + 1)),
+    registered_time: a.registeredAt / 1000,
+    ...(a.reregisteredAt !== undefined ? { reregistered_time: a.reregisteredAt / 1000 } : {}),
+    resources: resourceSummary(a.total),
+    used_resources: resourceSummary(used),
+    offered_resources: resourceSummary(offered),
+    unreserved_resources: resourceSummary(a.total.unreserved()),
+    attributes: Object.fromEntries((a.info.attributes ?? []).map((x) => [x.name, x.text?.value ?? x.scalar?.value ?? JSON.stringify(x.ranges ?? x.set)])),
+    active: a.active,
+    connected: a.connected,
+    version: a.version,
+    task_count: a.taskCount(),
+  };
+}
+
+export function masterState(m: MasterProcess): Record<string, unknown> {
+  const pid = m.pid;
+  let activated = 0;
+  for (const a of m.state.agents.values()) if (a.active) activated++;
+  return {
+    version: m.version,
+    id: m.ids.masterId,
+    pid: pid.toString(),
+    hostname: m.flags.hostname,
+    ...(m.flags.cluster ? { cluster: m.flags.cluster } : {}),
+    leader: pid.toString(),
+    leader_info: m.masterInfo(),
+    start_time: m.startedAt / 1000,
+    elected_time: m.startedAt / 1000,
+    activated_slaves: activated,
+    deactivated_slaves: m.state.agents.size - activated,
+    unreachable_slaves: m.state.unreachableAgents.size,
+    flags: {
+      allocation_interval: `${m.flags.allocationIntervalMs}ms`,
+      agent_ping_timeout: `${m.flags.agentPingTimeoutMs}ms`,
+      max_agent_ping_timeouts: String(m.flags.maxAgentPingTimeouts),
+      ...(m.flags.offerTimeoutMs !== undefined ? { offer_timeout: `${m.flags.offerTimeoutMs}ms` } : {}),
+    },
+    slaves: [...m.state.agents.values()].map((a) => agentJson(m, a)),
+    unreachable_slaves_list: [...m.state.unreachableAgents].map(([id, u]) => ({ id, hostname: u.agent.hostname, unreachable_time: u.at / 1000 })),
+    frameworks: [...m.state.frameworks.values()].map((f) => frameworkJson(m, f)),
+    completed_frameworks: m.state.completedFrameworks.items().map((f) => frameworkJson(m, f)),
+  };
+}
+
+/** Mesos-named gauges and counters (`master/...`), plus this master's own counters. */
+export function masterMetrics(m: MasterProcess): Record<string, number> {
+  const out: Record<string, number> = {};
+  const byState = new Map<string, number>(TASK_STATES.map((s) => [s, 0]));
+  let total = Resources.empty();
+  let used = Resources.empty();
+  let activeAgents = 0;
+  for (const a of m.state.agents.values()) {
+    total = total.add(a.total);
+    used = used.add(a.totalUsed());
+    if (a.active) activeAgents++;
+    for (const tasks of a.tasks.values()) for (const t of tasks.values()) if (!isTerminal(t.state)) byState.set(t.state, (byState.get(t.state) ?? 0) + 1);
+  }
+  const offered = [...m.state.offers.all()].reduce((sum, o) => sum.add(o.resources), Resources.empty());
+  for (const name of SCALARS) {
+    out[`master/${name}_total`] = total.scalar(name);
+    out[`master/${name}_used`] = used.scalar(name);
+    out[`master/${name}_offered`] = offered.scalar(name);
+    out[`master/${name}_percent`] = total.scalar(name) > 0 ? used.scalar(name) / total.scalar(name) : 0;
+  }
+  out['master/tasks_staging'] = byState.get('TASK_STAGING')!;
+  out['master/tasks_starting'] = byState.get('TASK_STARTING')!;
+  out['master/tasks_running'] = byState.get('TASK_RUNNING')!;
+  out['master/tasks_killing'] = byState.get('TASK_KILLING')!;
+  out['master/tasks_unreachable'] = [...m.state.frameworks.values()].reduce((n, f) => n + f.unreachableTasks.size, 0);
+  for (const [name, value] of m.state.counters) {
+    // Mesos's terminal task counters: master/tasks_finished etc.
+    const terminal = /^master\/task_state\/TASK_(.*)$/.exec(name);
+    if (terminal && isTerminal(`TASK_${terminal[1]}` as (typeof TASK_STATES)[number])) out[`master/tasks_${terminal[1]!.toLowerCase()}`] = value;
+    out[name] = value;
+  }
+  let connected = 0;
+  let active = 0;
+  for (const f of m.state.frameworks.values()) {
+    if (f.connected) connected++;
+    if (f.active) active++;
+  }
+  out['master/frameworks_connected'] = connected;
+  out['master/frameworks_disconnected'] = m.state.frameworks.size - connected;
+  out['master/frameworks_active'] = active;
+  out['master/frameworks_inactive'] = m.state.frameworks.size - active;
+  out['master/slaves_active'] = activeAgents;
+  out['master/slaves_inactive'] = m.state.agents.size - activeAgents;
+  out['master/slaves_unreachable'] = m.state.unreachableAgents.size;
+  out['master/outstanding_offers'] = m.state.offers.size;
+  out['master/elected'] = 1;
+  out['master/uptime_secs'] = (m.clock.now() - m.startedAt) / 1000;
+  return out;
+}

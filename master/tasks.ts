@@ -1,0 +1,256 @@
+/**
+ * Tasks at the master: the books of launched tasks (per framework and per
+ * agent), status updates from agents forwarded to schedulers and their
+ * acknowledgements sent back, KILL, and reconciliation with Mesos's answers.
+ */
+import type { StatusUpdate } from '../protocol/messages/common.js';
+import type { CallKill, CallReconcile, CallAcknowledge } from '../protocol/scheduler.js';
+import { Resources } from '../protocol/resources.js';
+import { downgradeForLegacyFramework, isTerminal, type TaskState, type TaskStatusReason } from '../protocol/task-states.js';
+import type { Task, TaskInfo, TaskStatus } from '../protocol/types.js';
+import type { Agent } from './agent.js';
+import type { MasterContext } from './context.js';
+import type { Framework } from './framework.js';
+
+export class Tasks {
+  constructor(private readonly ctx: MasterContext) {}
+
+  /** Books a task the master has just sent to an agent (TASK_STAGING). */
+  launched(framework: Framework, agent: Agent, info: TaskInfo, resources: Resources): Task {
+    const task: Task = {
+      name: info.name,
+      task_id: info.task_id,
+      framework_id: { value: framework.id },
+      ...(info.executor ? { executor_id: info.executor.executor_id } : {}),
+      agent_id: { value: agent.id },
+      state: 'TASK_STAGING',
+      resources: resources.toJSON(),
+      statuses: [],
+      ...(info.labels ? { labels: info.labels } : {}),
+      ...(info.container ? { container: info.container } : {}),
+      ...(info.health_check ? { health_check: info.health_check } : {}),
+      ...(info.kill_policy ? { kill_policy: info.kill_policy } : {}),
+      user: info.command?.user ?? framework.info.user,
+    };
+    this.track(framework, agent, task);
+    this.ctx.state.count('master/tasks_launched');
+    return task;
+  }
+
+  /** Adds a task to the books (a launch, or a task an agent reports on re-registration). */
+  track(framework: Framework, agent: Agent, task: Task): void {
+    framework.tasks.set(task.task_id.value, task);
+    framework.unreachableTasks.delete(task.task_id.value);
+    agent.tasksOf(framework.id).set(task.task_id.value, task);
+    if (!isTerminal(task.state)) {
+      const r = Resources.of(task.resources);
+      framework.addUsed(agent.id, r);
+      agent.addUsed(framework.id, r);
+    }
+  }
+
+  /** A status the master makes itself (no uuid: the scheduler does not acknowledge it). */
+  masterStatus(task: { task_id: { value: string }; agent_id?: { value: string }; executor_id?: { value: string } }, state: TaskState, reason: TaskStatusReason, message: string): TaskStatus {
+    return {
+      task_id: { value: task.task_id.value },
+      state,
+      reason,
+      source: 'SOURCE_MASTER',
+      message,
+      timestamp: this.ctx.nowSeconds(),
+      ...(task.agent_id ? { agent_id: { value: task.agent_id.value } } : {}),
+      ...(task.executor_id ? { executor_id: { value: task.executor_id.value } } : {}),
+    };
+  }
+
+  /** Sends a status to the framework's scheduler, in the states it understands. */
+  send(framework: Framework, status: TaskStatus): void {
+    const state = framework.partitionAware ? status.state : downgradeForLegacyFramework(status.state);
+    this.ctx.toFramework(framework, 'status_update', { status: state === status.state ? status : { ...status, state } });
+    this.ctx.state.count('master/status_updates_forwarded');
+  }
+
+  /** A status update from an agent: book the new state, forward it (at least once: the agent retries until acknowledged). */
+  statusUpdate(update: StatusUpdate, agent: Agent | undefined): void {
+    const frameworkId = update.framework_id?.value;
+    const status = update.status;
+    if (typeof frameworkId !== 'string' || status === undefined || typeof status.task_id?.value !== 'string') {
+      this.ctx.logger.warn(`dropping a malformed status update from ${agent?.pid ?? 'an unknown agent'}`);
+      this.ctx.state.count('master/invalid_status_updates');
+      return;
+    }
+    this.ctx.state.count('master/status_updates_received');
+    const framework = this.ctx.state.frameworks.get(frameworkId);
+    const taskId = status.task_id.value;
+    const task = framework?.tasks.get(taskId) ?? (agent ? agent.tasks.get(frameworkId)?.get(taskId) : undefined);
+    if (task !== undefined && agent !== undefined) {
+      const latest = update.latest_state ?? status.state;
+      const wasTerminal = isTerminal(task.state);
+      if (task.state !== latest) this.ctx.state.count(`master/task_state/${latest}`);
+      task.state = latest;
+      task.status_update_state = status.state;
+      if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
+      if (!task.statuses.some((s) => sameUuid(s.uuid, status.uuid) && s.state === status.state)) {
+        task.statuses.push(status);
+        if (task.statuses.length > 16) task.statuses.splice(0, task.statuses.length - 16);
+      }
+      if (!wasTerminal && isTerminal(latest)) this.#released(framework, agent, task);
+    }
+    if (framework === undefined) {
+      this.ctx.logger.warn(`status update for task ${taskId} of unknown framework ${frameworkId}`);
+      return;
+    }
+    if (!framework.connected) return; // the agent retries until the framework is back
+    this.send(framework, status.uuid !== undefined ? status : { ...status });
+    // A terminal update without uuid needs no acknowledgement: done.
+    if (task !== undefined && agent !== undefined && status.uuid === undefined && isTerminal(task.state)) this.remove(framework, agent, task);
+  }
+
+  /** The framework acknowledged an update: tell the agent; a terminal task whose last update it was is removed. */
+  acknowledge(framework: Framework, call: CallAcknowledge): string | undefined {
+    const agentId = call.agent_id?.value;
+    const taskId = call.task_id?.value;
+    if (typeof agentId !== 'string' || typeof taskId !== 'string' || !(call.uuid instanceof Uint8Array)) {
+      return 'ACKNOWLEDGE needs agent_id, task_id and uuid';
+    }
+    const agent = this.ctx.state.agents.get(agentId);
+    if (agent === undefined) return `ACKNOWLEDGE for task ${taskId}: agent ${agentId} is not registered`;
+    this.ctx.toAgent(agent, 'status_update_acknowledgement', { agent_id: { value: agentId }, framework_id: { value: framework.id }, task_id: { value: taskId }, uuid: call.uuid });
+    this.ctx.state.count('master/status_update_acknowledgements');
+    const task = framework.tasks.get(taskId);
+    if (task !== undefined && sameUuid(task.status_update_uuid, call.uuid) && task.status_update_state !== undefined && isTerminal(task.status_update_state)) {
+      this.remove(framework, agent, task);
+    }
+    return undefined;
+  }
+
+  kill(framework: Framework, call: CallKill): void {
+    const taskId = call.task_id?.value;
+    if (typeof taskId !== 'string') {
+      this.ctx.toFramework(framework, 'error', { message: 'KILL needs task_id' });
+      return;
+    }
+    const task = framework.tasks.get(taskId);
+    if (task === undefined) {
+      // Unknown here: answer with what reconciliation knows (Mesos does the same).
+      this.reconcile(framework, { tasks: [{ task_id: { value: taskId }, ...(call.agent_id ? { agent_id: call.agent_id } : {}) }] });
+      return;
+    }
+    const agent = this.ctx.state.agents.get(task.agent_id.value);
+    if (agent === undefined || !agent.connected) {
+      this.ctx.logger.warn(`cannot kill task ${taskId} of ${framework.id} now: agent ${task.agent_id.value} is not connected`);
+      return;
+    }
+    this.ctx.toAgent(agent, 'kill_task', { framework_id: { value: framework.id }, task_id: { value: taskId }, ...(call.kill_policy ? { kill_policy: call.kill_policy } : task.kill_policy ? { kill_policy: task.kill_policy } : {}) });
+    this.ctx.state.count('master/tasks_kill_requested');
+  }
+
+  /** Explicit (tasks named) or implicit (none named: every task's latest state) reconciliation. */
+  reconcile(framework: Framework, call: CallReconcile): void {
+    const named = call.tasks ?? [];
+    this.ctx.state.count('master/reconciliations');
+    if (named.length === 0) {
+      for (const task of framework.tasks.values()) this.send(framework, this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'));
+      for (const task of framework.unreachableTasks.values()) this.send(framework, this.#unreachable(task));
+      return;
+    }
+    for (const { task_id, agent_id } of named) {
+      const taskId = task_id?.value;
+      if (typeof taskId !== 'string') continue;
+      const agentId = agent_id?.value;
+      const task = framework.tasks.get(taskId);
+      if (task !== undefined) {
+        this.send(framework, this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'));
+        continue;
+      }
+      const unreachable = framework.unreachableTasks.get(taskId);
+      if (unreachable !== undefined) {
+        this.send(framework, this.#unreachable(unreachable));
+        continue;
+      }
+      const ids = { task_id: { value: taskId }, ...(agentId ? { agent_id: { value: agentId } } : {}) };
+      let state: TaskState;
+      let message: string;
+      if (agentId === undefined) {
+        state = 'TASK_UNKNOWN';
+        message = 'Reconciliation: task is unknown';
+      } else if (this.ctx.state.agents.has(agentId)) {
+        state = 'TASK_GONE';
+        message = 'Reconciliation: task is unknown to the agent';
+      } else if (this.ctx.state.unreachableAgents.has(agentId)) {
+        state = 'TASK_UNREACHABLE';
+        message = 'Reconciliation: task is on an unreachable agent';
+      } else if (this.ctx.state.goneAgents.has(agentId)) {
+        state = 'TASK_GONE';
+        message = 'Reconciliation: the agent is gone';
+      } else {
+        state = 'TASK_UNKNOWN';
+        message = 'Reconciliation: task is unknown';
+      }
+      this.send(framework, this.masterStatus(ids, state, 'REASON_RECONCILIATION', message));
+    }
+  }
+
+  /** Moves a terminal task out of the active books into the completed list. */
+  remove(framework: Framework | undefined, agent: Agent, task: Task): void {
+    const taskId = task.task_id.value;
+    const frameworkId = task.framework_id.value;
+    if (!isTerminal(task.state)) this.#released(framework, agent, task);
+    agent.tasks.get(frameworkId)?.delete(taskId);
+    if (agent.tasks.get(frameworkId)?.size === 0) agent.tasks.delete(frameworkId);
+    if (framework !== undefined && framework.tasks.get(taskId) === task) {
+      framework.tasks.delete(taskId);
+      framework.completedTasks.push(task);
+    }
+  }
+
+  /**
+   * The agent is gone or unreachable: each of its tasks is reported to its
+   * framework (TASK_UNREACHABLE to partition-aware frameworks, TASK_LOST to
+   * the others) and leaves the active books.
+   */
+  agentLost(agent: Agent, state: 'TASK_UNREACHABLE' | 'TASK_GONE' | 'TASK_LOST', reason: TaskStatusReason, message: string): void {
+    for (const [frameworkId, tasks] of [...agent.tasks]) {
+      const framework = this.ctx.state.frameworks.get(frameworkId);
+      for (const task of [...tasks.values()]) {
+        if (isTerminal(task.state)) {
+          this.remove(framework, agent, task);
+          continue;
+        }
+        const status = this.masterStatus(task, state, reason, message);
+        if (state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: this.ctx.clock.now() * 1e6 };
+        this.#released(framework, agent, task);
+        task.state = state;
+        task.statuses.push(status);
+        agent.tasks.get(frameworkId)?.delete(task.task_id.value);
+        if (framework !== undefined) {
+          framework.tasks.delete(task.task_id.value);
+          if (state === 'TASK_UNREACHABLE') framework.unreachableTasks.set(task.task_id.value, task);
+          else framework.completedTasks.push(task);
+          if (framework.connected) this.send(framework, status);
+        }
+      }
+      agent.tasks.delete(frameworkId);
+    }
+  }
+
+  #unreachable(task: Task): TaskStatus {
+    return this.masterStatus(task, 'TASK_UNREACHABLE', 'REASON_RECONCILIATION', 'Reconciliation: task is on an unreachable agent');
+  }
+
+  /** A task stopped holding resources: give them back to the allocator (no filter). */
+  #released(framework: Framework | undefined, agent: Agent, task: Task): void {
+    const resources = Resources.of(task.resources);
+    framework?.removeUsed(agent.id, resources);
+    agent.removeUsed(task.framework_id.value, resources);
+    if (agent.active || this.ctx.state.agents.has(agent.id)) {
+      this.ctx.allocator.recoverResources(task.framework_id.value, agent.id, task.resources, undefined);
+    }
+  }
+}
+
+export function sameUuid(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
