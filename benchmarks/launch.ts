@@ -1,0 +1,126 @@
+// `make bench-launch`: the containerizer alone (no master, no agent actor):
+// N tasks running `true`, at most C at once, launched and waited through
+// Containerizer with posix isolation and with cgroups (when usable), next to
+// the floor of plain child_process.spawn('true') measured in the same run.
+// Writes benchmarks/results/launch.json.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Containerizer } from '../agent/containerizer/index.js';
+import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
+
+const N = Number(process.env.COUNT ?? 1000);
+const C = Number(process.env.CONCURRENCY ?? 64);
+
+interface Run {
+  tasksPerS: number;
+  launchMs: number[]; // launch() call to the process running (containerizer) / spawn event (baseline)
+  totalMs: number[]; // launch() call to wait() resolved (containerizer) / exit event (baseline)
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
+    while (next < n) await one(next++);
+  }));
+  return performance.now() - t0;
+}
+
+async function baseline(): Promise<Run> {
+  const launchMs: number[] = [];
+  const totalMs: number[] = [];
+  const ms = await pool(N, C, () => new Promise<void>((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('true', { stdio: 'ignore', detached: true });
+    child.once('spawn', () => launchMs.push(performance.now() - t0));
+    child.once('error', reject);
+    child.once('exit', () => {
+      totalMs.push(performance.now() - t0);
+      resolve();
+    });
+  }));
+  return { tasksPerS: (N / ms) * 1000, launchMs, totalMs };
+}
+
+async function containerized(isolation: string, root: string): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-launch-'));
+  try {
+    const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), isolation, cgroupsRoot: root, strict: true });
+    const launchMs: number[] = [];
+    const totalMs: number[] = [];
+    const ms = await pool(N, C, async (i) => {
+      const t0 = performance.now();
+      const id = `bench-${i}`;
+      const c = await cz.launch({ containerId: id, sandbox: join(dir, 'runs', id), limits: { cpus: 0.1, memMb: 32 }, command: { shell: true, value: 'true' } });
+      launchMs.push(performance.now() - t0);
+      const t = await c.wait();
+      if (t.status?.code !== 0) throw new Error(`task ${id}: ${t.message}`);
+      totalMs.push(performance.now() - t0);
+    });
+    return { tasksPerS: (N / ms) * 1000, launchMs, totalMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: [string, Run][] = [];
+  rows.push(['spawn("true") floor', await baseline()]);
+  rows.push(['containerizer posix/cpu,posix/mem', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench')]);
+  const probe = await probeCgroups('mesos-ts-bench');
+  let cgroups: Run | undefined;
+  if (probe.backend) {
+    cgroups = await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench');
+    rows.push([`containerizer cgroups/cpu,cgroups/mem (v${probe.backend.version})`, cgroups]);
+  } else {
+    console.log(`cgroups run skipped: ${probe.reason}`);
+  }
+  console.log(`${N} tasks running \`true\`, at most ${C} at once\n`);
+  console.log('run                                          tasks/s   launch p50   launch p99   launch+exit p50   launch+exit p99');
+  for (const [name, r] of rows) {
+    console.log(
+      `${name.padEnd(44)} ${r.tasksPerS.toFixed(0).padStart(7)}   ${pct(r.launchMs, 50).toFixed(2).padStart(7)} ms   ${pct(r.launchMs, 99).toFixed(2).padStart(7)} ms   ${pct(r.totalMs, 50).toFixed(2).padStart(12)} ms   ${pct(r.totalMs, 99).toFixed(2).padStart(12)} ms`,
+    );
+  }
+  const [, base] = rows[0]!;
+  const [, posix] = rows[1]!;
+  const results: Record<string, number | string> = {
+    scope: 'containerizer only (launch + wait through Containerizer; no master/agent)',
+    tasks: N,
+    concurrency: C,
+    tasks_per_s: posix.tasksPerS,
+    launch_ms_p50: pct(posix.launchMs, 50),
+    launch_ms_p99: pct(posix.launchMs, 99),
+    launch_exit_ms_p50: pct(posix.totalMs, 50),
+    launch_exit_ms_p99: pct(posix.totalMs, 99),
+    baseline_spawn_ms_p50: pct(base.launchMs, 50),
+    baseline_spawn_ms_p99: pct(base.launchMs, 99),
+    baseline_spawn_exit_ms_p50: pct(base.totalMs, 50),
+    spawn_floor_per_s: base.tasksPerS,
+  };
+  if (cgroups) {
+    Object.assign(results, {
+      cgroups_tasks_per_s: cgroups.tasksPerS,
+      cgroups_launch_ms_p50: pct(cgroups.launchMs, 50),
+      cgroups_launch_ms_p99: pct(cgroups.launchMs, 99),
+      cgroups_launch_exit_ms_p50: pct(cgroups.totalMs, 50),
+      cgroups_launch_exit_ms_p99: pct(cgroups.totalMs, 99),
+    });
+  }
+  for (const [k, v] of Object.entries(results)) if (typeof v === 'number') results[k] = Math.round(v * 100) / 100;
+  const out = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'benchmarks', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'launch.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nwrote ${join(out, 'launch.json')}`);
+}
+
+await main();
