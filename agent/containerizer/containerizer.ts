@@ -309,9 +309,10 @@ export class Containerizer {
       const user = config.user !== undefined ? await resolveUser(config.user) : undefined;
       await mkdir(config.sandbox, { recursive: true });
       const files = sandboxFiles(config.sandbox);
-      await writeFile(files.stdout, '', { flag: 'a' });
-      await writeFile(files.stderr, '', { flag: 'a' });
+      // The launcher creates stdout/stderr (append mode); with a user they must exist first, to be chowned.
       if (user) {
+        await writeFile(files.stdout, '', { flag: 'a' });
+        await writeFile(files.stderr, '', { flag: 'a' });
         for (const p of [config.sandbox, files.stdout, files.stderr]) await chown(p, user.uid, user.gid);
       }
       const info: PrepareInfo = {

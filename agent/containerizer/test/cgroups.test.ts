@@ -58,7 +58,11 @@ describeCgroups(`cgroups isolation (${probe.backend?.describe() ?? 'unusable'})`
       expect(readFileSync(join(paths.cpu!, 'cpu.shares'), 'utf8').trim()).toBe('512');
       expect(readFileSync(join(paths.cpu!, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('50000');
       expect(readFileSync(join(paths.memory!, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(64 * 1024 * 1024));
-      expect(readFileSync(join(paths.memory!, 'cgroup.procs'), 'utf8').trim().split('\n')).toContain(String(k.pid));
+      // The prelude enters the groups before exec; the process is in all three once it runs the command.
+      await waitForFile(join(c.sandbox, 'ready'));
+      for (const d of [paths.cpu!, paths.cpuacct!, paths.memory!]) {
+        expect(readFileSync(join(d, 'cgroup.procs'), 'utf8').trim().split('\n')).toContain(String(k.pid));
+      }
     }
     await waitForFile(join(c.sandbox, 'ready'));
     const u = await k.usage();
