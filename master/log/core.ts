@@ -627,6 +627,8 @@ export class ConsensusCore {
       this.#maybeCommit();
       if (p.next <= this.lastIndex && p.next - 1 === p.match) this.#sendAppend(from, now, false);
     } else if (m.index > 0) {
+      // A non-voter may have lost its disk: what it matched before is gone.
+      if (!m.voter && m.index <= p.match) p.match = m.index - 1;
       // Retry from the follower's hint (never below what it matched).
       p.next = Math.max(p.match + 1, Math.min(m.index, this.lastIndex + 1));
       this.#sendAppend(from, now, true);

@@ -1,0 +1,307 @@
+/**
+ * The replica actor: the consensus core wrapped in a libprocess-ts process.
+ * It feeds the core messages and ticks, makes every write durable before it
+ * sends what the core asked for, and offers the API the registrar uses
+ * (through `runtime.dispatch`, or directly from inside the same process).
+ */
+import { PID, Process, createLogger, type Handlers, type Logger, type Random, type Timer } from 'libprocess-ts';
+import { ConsensusCore, type Input, type Ready } from './core.js';
+import { MESSAGE_NAMES, type LogProtocol, type Message } from './messages.js';
+import type { LogStorage } from './storage.js';
+import { NotLeaderError, type Entry, type Role, type RoleState, type Snapshot, type Timing } from './types.js';
+
+export interface ReplicaOptions {
+  readonly storage: LogStorage;
+  /** PID texts of every replica of the log, this one included. */
+  readonly replicas: readonly string[];
+  /** Default: a majority. */
+  readonly quorum?: number;
+  readonly timing?: Partial<Timing>;
+  /** Seeded source of election timeouts. */
+  readonly random: Random;
+  readonly logger?: Logger;
+  readonly maxEntriesPerMessage?: number;
+}
+
+export interface ReplicaStatus {
+  readonly role: Role;
+  readonly term: number;
+  /** PID text of the leader, when known. */
+  readonly leader?: string;
+  readonly commitIndex: number;
+  readonly lastIndex: number;
+  /** First index still in the log (after the snapshot). */
+  readonly firstIndex: number;
+  /** False while recovering from a wiped disk. */
+  readonly voter: boolean;
+  /** A leader whose first entry of its term is committed. */
+  readonly ready: boolean;
+  /** For a leader: the clock time its lease ends unless a quorum acknowledges it again. */
+  readonly leaseExpiresAt?: number;
+}
+
+/** What a subscriber hears; every callback runs inside the replica process. */
+export interface ReplicaListener {
+  /** Newly committed entries in order (no-ops are left out; indices may skip them). */
+  committed?(entries: readonly Entry[]): void;
+  /** The leader sent a snapshot: reset the application's state from it (entries after it follow through `committed`). */
+  snapshot?(snapshot: Snapshot): void;
+  /** This replica leads `term` and its log holds every committed entry. */
+  elected?(term: number): void;
+  /** This replica stopped leading `term`. */
+  demoted?(term: number): void;
+  /** Any change of role, term or known leader. */
+  role?(state: RoleState): void;
+}
+
+/** Rejection of appends when leadership was lost before they committed: they may or may not be committed later. */
+export class AppendOutcomeUnknownError extends Error {
+  readonly code = 'E_OUTCOME_UNKNOWN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AppendOutcomeUnknownError';
+  }
+}
+
+interface Pending {
+  readonly term: number;
+  readonly resolve: (v: { index: number; term: number }) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface Queued {
+  readonly data: Uint8Array;
+  readonly resolve: (v: { index: number; term: number }) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export class ReplicaProcess extends Process<LogProtocol> {
+  readonly #options: ReplicaOptions;
+  readonly #logger: Logger;
+  #core: ConsensusCore | undefined;
+  #tickTimer: Timer | undefined;
+  readonly #pids = new Map<string, PID<LogProtocol>>();
+  readonly #listeners = new Set<ReplicaListener>();
+  readonly #pending = new Map<number, Pending>();
+  #queue: Queued[] = [];
+  #flushScheduled = false;
+  #state: RoleState = { role: 'recovering', term: 0, leader: undefined, ready: false };
+  #failed: Error | undefined;
+
+  constructor(options: ReplicaOptions) {
+    super();
+    this.#options = options;
+    this.#logger = options.logger ?? createLogger('log');
+  }
+
+  protected handlers(): Handlers<LogProtocol> {
+    const table: Record<string, (body: unknown, from: PID) => void> = {};
+    for (const name of MESSAGE_NAMES) {
+      table[name] = (body, from) => this.#step({ type: 'message', from: from.toString(), message: { name, body } as Message });
+    }
+    return table as unknown as Handlers<LogProtocol>;
+  }
+
+  override initialize(): void {
+    const self = this.pid.toString();
+    const o = this.#options;
+    const state = o.storage.load();
+    this.#core = new ConsensusCore(
+      { id: self, replicas: o.replicas, quorum: o.quorum, timing: o.timing, random: o.random, maxEntriesPerMessage: o.maxEntriesPerMessage },
+      state,
+      this.clock.now(),
+    );
+    const core = this.#core;
+    this.#state = { role: core.role, term: core.term, leader: core.leader, ready: core.ready };
+    this.#logger.info(
+      `replica ${self} starts as ${core.role} at term ${core.term} (log ${core.firstIndex}..${core.lastIndex}` +
+        `${state.snapshot ? `, snapshot at ${state.snapshot.index}` : ''}${state.hardState === null ? ', empty store: asking peers' : ''})`,
+    );
+    this.#handle(core.takeReady());
+    const loop = () => {
+      this.#step({ type: 'tick' });
+      this.#tickTimer = this.delay(core.timing.tickMs, loop);
+    };
+    this.#tickTimer = this.delay(core.timing.tickMs, loop);
+  }
+
+  override finalize(): void {
+    this.#tickTimer?.cancel();
+    const err = new AppendOutcomeUnknownError(`replica ${this.pid} terminated before the append committed`);
+    for (const q of this.#queue) q.reject(err);
+    this.#queue = [];
+    this.#rejectPending(err);
+    try {
+      this.#options.storage.close();
+    } catch (e) {
+      this.#logger.warn(`closing storage: ${(e as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- API
+
+  /**
+   * Appends an entry through the leader; resolves with its place once it is
+   * committed (durable on a quorum). Rejects with NotLeaderError (naming the
+   * leader when known) on a non-leader, and with AppendOutcomeUnknownError
+   * when leadership is lost before the entry committed.
+   * Appends queued in the same turn go out as one batch (one fsync).
+   */
+  append(data: Uint8Array): Promise<{ index: number; term: number }> {
+    const core = this.#requireCore();
+    if (core.role !== 'leader') return Promise.reject(new NotLeaderError(core.id, core.leader, core.role));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ data, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        this.defer(() => this.#flush())();
+      }
+    });
+  }
+
+  /** Subscribes to commits and leadership events; returns the function that unsubscribes. */
+  subscribe(listener: ReplicaListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Shorthand for `subscribe({ committed })`. */
+  onCommit(fn: (entries: readonly Entry[]) => void): () => void {
+    return this.subscribe({ committed: fn });
+  }
+
+  /** The application's state as of committed `index`: the log before it is dropped (and far-behind replicas get this snapshot). */
+  snapshot(index: number, data: Uint8Array): void {
+    this.#step({ type: 'snapshot', index, data });
+  }
+
+  status(): ReplicaStatus {
+    const core = this.#requireCore();
+    const lease = core.leaseExpiresAt(this.clock.now());
+    return {
+      role: core.role,
+      term: core.term,
+      ...(core.leader !== undefined ? { leader: core.leader } : {}),
+      commitIndex: core.commitIndex,
+      lastIndex: core.lastIndex,
+      firstIndex: core.firstIndex,
+      voter: core.voter,
+      ready: core.ready,
+      ...(lease !== undefined ? { leaseExpiresAt: lease } : {}),
+    };
+  }
+
+  /** What a new leader (or any replica) rebuilds its state from: the snapshot and the committed entries after it (no-ops left out). */
+  read(): { snapshot: Snapshot | null; entries: Entry[] } {
+    const core = this.#requireCore();
+    return { snapshot: core.snapshotState, entries: core.entries(core.firstIndex, core.commitIndex).filter((e) => e.data !== null) };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    const core = this.#requireCore();
+    let placed: { index: number; term: number }[];
+    try {
+      placed = core.propose(batch.map((q) => q.data), this.clock.now());
+    } catch (err) {
+      for (const q of batch) q.reject(err as Error);
+      return;
+    }
+    placed.forEach((p, i) => this.#pending.set(p.index, { term: p.term, resolve: batch[i]!.resolve, reject: batch[i]!.reject }));
+    this.#handle(core.takeReady());
+  }
+
+  #step(input: Input): void {
+    if (this.#failed !== undefined) return;
+    const core = this.#requireCore();
+    let ready: Ready;
+    try {
+      ready = core.step(input, this.clock.now());
+    } catch (err) {
+      if (err instanceof NotLeaderError) throw err;
+      this.#logger.error(`replica ${this.pid}: ${(err as Error).message}`);
+      throw err;
+    }
+    this.#handle(ready);
+  }
+
+  #handle(ready: Ready): void {
+    if (ready.writes.length > 0) {
+      try {
+        this.#options.storage.apply(ready.writes);
+      } catch (err) {
+        // Fail-stop: never send what is not durable.
+        this.#failed = err as Error;
+        this.#logger.error(`replica ${this.pid}: storage failed, terminating: ${(err as Error).message}`);
+        this.terminate();
+        return;
+      }
+    }
+    for (const { to, message } of ready.messages) {
+      let pid = this.#pids.get(to);
+      if (pid === undefined) {
+        pid = PID.parse<LogProtocol>(to);
+        this.#pids.set(to, pid);
+      }
+      this.send(pid, message.name, message.body as never);
+    }
+    if (ready.snapshot !== undefined) {
+      const s = ready.snapshot;
+      this.#emit((l) => l.snapshot?.(s));
+    }
+    if (ready.committed.length > 0) {
+      const data = ready.committed.filter((e) => e.data !== null);
+      for (const e of ready.committed) {
+        const p = this.#pending.get(e.index);
+        if (p === undefined) continue;
+        this.#pending.delete(e.index);
+        if (p.term === e.term) p.resolve({ index: e.index, term: e.term });
+        else p.reject(new AppendOutcomeUnknownError(`entry ${e.index} of term ${p.term} was replaced by one of term ${e.term}`));
+      }
+      if (data.length > 0) this.#emit((l) => l.committed?.(data));
+    }
+    if (ready.role !== undefined) this.#roleChanged(ready.role);
+  }
+
+  #roleChanged(next: RoleState): void {
+    const prev = this.#state;
+    this.#state = next;
+    if (prev.role !== next.role || prev.term !== next.term) {
+      this.#logger.info(`replica ${this.pid}: ${prev.role}@${prev.term} -> ${next.role}@${next.term}${next.leader ? ` (leader ${next.leader})` : ''}`);
+    }
+    const wasLeading = prev.role === 'leader';
+    const leading = next.role === 'leader' && next.term === prev.term;
+    if (wasLeading && !leading) {
+      this.#rejectPending(new AppendOutcomeUnknownError(`replica ${this.pid} lost the leadership of term ${prev.term} before the append committed${next.leader ? `; the leader is ${next.leader}` : ''}`));
+      if (prev.ready) this.#emit((l) => l.demoted?.(prev.term));
+    }
+    if (next.ready && !(prev.ready && prev.term === next.term)) this.#emit((l) => l.elected?.(next.term));
+    this.#emit((l) => l.role?.(next));
+  }
+
+  #rejectPending(err: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  #emit(fn: (l: ReplicaListener) => void): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        fn(l);
+      } catch (err) {
+        this.#logger.error(`replica ${this.pid}: a listener threw: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  #requireCore(): ConsensusCore {
+    if (this.#core === undefined) throw new Error('the replica is not initialized yet');
+    return this.#core;
+  }
+}
