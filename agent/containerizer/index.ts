@@ -1,6 +1,7 @@
 /** The agent's containerizer layer: see README.md. */
 export * from './types.js';
 export { Container, Containerizer, type ContainerizerOptions, type RecoveryResult } from './containerizer.js';
+export { ForkServerLauncher, decodeWaitStatus } from './forkserver.js';
 export { PosixLauncher, resolveUser, exitStatus, signalText, type Launcher, type LaunchSpec, type LaunchedProcess, type UserIds } from './launcher.js';
 export {
   createSandbox,

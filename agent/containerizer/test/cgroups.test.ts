@@ -13,18 +13,18 @@ const probe = await probeCgroups(ROOT);
 if (!probe.backend) console.warn(`cgroups tests skipped: ${probe.reason}`);
 const describeCgroups = probe.backend ? describe : describe.skip;
 
-let dir: string;
-let cz: Containerizer;
-
-describeCgroups(`cgroups isolation (${probe.backend?.describe() ?? 'unusable'})`, () => {
+describeCgroups.each(['spawn', 'forkserver'] as const)(`cgroups isolation (${probe.backend?.describe() ?? 'unusable'}), launcher %s`, (launcher) => {
+  let dir: string;
+  let cz: Containerizer;
   beforeAll(async () => {
     dir = tmp();
     cz = await Containerizer.create({
-      metaDir: join(dir, 'meta'), isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: ROOT, strict: true, fsync: false, oomPollMs: 50,
+      metaDir: join(dir, 'meta'), isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: ROOT, strict: true, fsync: false, oomPollMs: 50, launcher,
     });
   });
   afterAll(async () => {
     await Promise.all(cz.containers().map((id) => cz.destroy(id)));
+    cz.close();
     await cleanup(dir);
   });
 

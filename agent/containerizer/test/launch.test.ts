@@ -7,15 +7,17 @@ import { isAlive, readStat } from '../proc.js';
 import { ContainerizerError, type ContainerConfig } from '../types.js';
 import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
 
+describe.each(['spawn', 'forkserver'] as const)('launcher %s', (launcher) => {
 let dir: string;
 let cz: Containerizer;
 
 beforeAll(async () => {
   dir = tmp();
-  cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false });
+  cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
 });
 afterAll(async () => {
   await Promise.all(cz.containers().map((id) => cz.destroy(id)));
+  cz.close();
   await cleanup(dir);
 });
 
@@ -154,4 +156,23 @@ describe('kill', () => {
     expect(u.timestamp).toBeGreaterThan(1.6e9);
     await k.destroy();
   });
+});
+});
+
+test('forkserver: argv[0] is kept, a missing binary says so, the exit status is exact', async () => {
+  const dir = tmp();
+  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher: 'forkserver' });
+  try {
+    const id = cid();
+    const t = await (await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: false, value: 'sh', arguments: ['custom-argv0', '-c', 'echo "$0"; exit 137'] } })).wait();
+    expect(t.status).toEqual({ code: 137, signal: null, message: 'Command exited with status 137' });
+    expect(readFileSync(join(dir, id, 'stdout'), 'utf8')).toBe('custom-argv0\n');
+    const id2 = cid();
+    const t2 = await (await cz.launch({ containerId: id2, sandbox: join(dir, id2), limits: {}, command: { shell: false, value: 'no-such-binary-xyz', arguments: ['x'] } })).wait();
+    expect(t2.status?.code).toBe(127);
+    expect(readFileSync(join(dir, id2, 'stderr'), 'utf8')).toBe("Failed to execute 'no-such-binary-xyz': No such file or directory\n");
+  } finally {
+    cz.close();
+    await cleanup(dir);
+  }
 });
