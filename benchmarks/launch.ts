@@ -1,7 +1,8 @@
 // `make bench-launch`: the containerizer alone (no master, no agent actor):
 // N tasks running `true`, at most C at once, launched and waited through
-// Containerizer with posix isolation and with cgroups (when usable), next to
-// the floor of plain child_process.spawn('true') measured in the same run.
+// Containerizer with posix isolation and with cgroups (when usable), each with
+// the spawn launcher and the fork-server launcher, next to the floor of plain
+// child_process.spawn('true') measured in the same run.
 // Writes benchmarks/results/launch.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,10 +52,10 @@ async function baseline(): Promise<Run> {
   return { tasksPerS: (N / ms) * 1000, launchMs, totalMs };
 }
 
-async function containerized(isolation: string, root: string): Promise<Run> {
+async function containerized(isolation: string, root: string, launcher: 'spawn' | 'forkserver'): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-launch-'));
   try {
-    const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), isolation, cgroupsRoot: root, strict: true });
+    const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), isolation, cgroupsRoot: root, strict: true, launcher });
     const launchMs: number[] = [];
     const totalMs: number[] = [];
     const ms = await pool(N, C, async (i) => {
@@ -66,6 +67,7 @@ async function containerized(isolation: string, root: string): Promise<Run> {
       if (t.status?.code !== 0) throw new Error(`task ${id}: ${t.message}`);
       totalMs.push(performance.now() - t0);
     });
+    cz.close();
     return { tasksPerS: (N / ms) * 1000, launchMs, totalMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -74,48 +76,51 @@ async function containerized(isolation: string, root: string): Promise<Run> {
 
 async function main(): Promise<void> {
   const rows: [string, Run][] = [];
-  rows.push(['spawn("true") floor', await baseline()]);
-  rows.push(['containerizer posix/cpu,posix/mem', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench')]);
+  const base = await baseline();
+  rows.push(['spawn("true") floor', base]);
+  const posix = await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'spawn');
+  rows.push(['posix isolation, spawn launcher', posix]);
+  const posixFs = await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'forkserver');
+  rows.push(['posix isolation, forkserver launcher', posixFs]);
   const probe = await probeCgroups('mesos-ts-bench');
   let cgroups: Run | undefined;
+  let cgroupsFs: Run | undefined;
   if (probe.backend) {
-    cgroups = await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench');
-    rows.push([`containerizer cgroups/cpu,cgroups/mem (v${probe.backend.version})`, cgroups]);
+    cgroups = await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'spawn');
+    rows.push([`cgroups v${probe.backend.version} isolation, spawn launcher`, cgroups]);
+    cgroupsFs = await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'forkserver');
+    rows.push([`cgroups v${probe.backend.version} isolation, forkserver launcher`, cgroupsFs]);
   } else {
-    console.log(`cgroups run skipped: ${probe.reason}`);
+    console.log(`cgroups runs skipped: ${probe.reason}`);
   }
-  console.log(`${N} tasks running \`true\`, at most ${C} at once\n`);
+  console.log(`${N} tasks running \`true\` through the Containerizer (checkpoints fsync'ed), at most ${C} at once\n`);
   console.log('run                                          tasks/s   launch p50   launch p99   launch+exit p50   launch+exit p99');
   for (const [name, r] of rows) {
     console.log(
       `${name.padEnd(44)} ${r.tasksPerS.toFixed(0).padStart(7)}   ${pct(r.launchMs, 50).toFixed(2).padStart(7)} ms   ${pct(r.launchMs, 99).toFixed(2).padStart(7)} ms   ${pct(r.totalMs, 50).toFixed(2).padStart(12)} ms   ${pct(r.totalMs, 99).toFixed(2).padStart(12)} ms`,
     );
   }
-  const [, base] = rows[0]!;
-  const [, posix] = rows[1]!;
   const results: Record<string, number | string> = {
     scope: 'containerizer only (launch + wait through Containerizer; no master/agent)',
     tasks: N,
     concurrency: C,
-    tasks_per_s: posix.tasksPerS,
-    launch_ms_p50: pct(posix.launchMs, 50),
-    launch_ms_p99: pct(posix.launchMs, 99),
-    launch_exit_ms_p50: pct(posix.totalMs, 50),
-    launch_exit_ms_p99: pct(posix.totalMs, 99),
+    spawn_floor_per_s: base.tasksPerS,
     baseline_spawn_ms_p50: pct(base.launchMs, 50),
     baseline_spawn_ms_p99: pct(base.launchMs, 99),
     baseline_spawn_exit_ms_p50: pct(base.totalMs, 50),
-    spawn_floor_per_s: base.tasksPerS,
   };
-  if (cgroups) {
-    Object.assign(results, {
-      cgroups_tasks_per_s: cgroups.tasksPerS,
-      cgroups_launch_ms_p50: pct(cgroups.launchMs, 50),
-      cgroups_launch_ms_p99: pct(cgroups.launchMs, 99),
-      cgroups_launch_exit_ms_p50: pct(cgroups.totalMs, 50),
-      cgroups_launch_exit_ms_p99: pct(cgroups.totalMs, 99),
-    });
-  }
+  const add = (prefix: string, r: Run | undefined) => {
+    if (!r) return;
+    results[`${prefix}tasks_per_s`] = r.tasksPerS;
+    results[`${prefix}launch_ms_p50`] = pct(r.launchMs, 50);
+    results[`${prefix}launch_ms_p99`] = pct(r.launchMs, 99);
+    results[`${prefix}launch_exit_ms_p50`] = pct(r.totalMs, 50);
+    results[`${prefix}launch_exit_ms_p99`] = pct(r.totalMs, 99);
+  };
+  add('', posix);
+  add('forkserver_', posixFs);
+  add('cgroups_', cgroups);
+  add('cgroups_forkserver_', cgroupsFs);
   for (const [k, v] of Object.entries(results)) if (typeof v === 'number') results[k] = Math.round(v * 100) / 100;
   const out = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'benchmarks', 'results');
   mkdirSync(out, { recursive: true });

@@ -252,7 +252,7 @@ export class Containerizer {
     this.recoveryPollMs = opts.recoveryPollMs ?? 200;
     this.fsync = opts.fsync ?? true;
     this.launcher =
-      opts.launcher === 'forkserver' ? new ForkServerLauncher() : opts.launcher === 'spawn' || opts.launcher === undefined ? new PosixLauncher() : opts.launcher;
+      opts.launcher === 'forkserver' ? new ForkServerLauncher(this.clock, 'perl', this.recoveryPollMs) : opts.launcher === 'spawn' || opts.launcher === undefined ? new PosixLauncher() : opts.launcher;
   }
 
   /**

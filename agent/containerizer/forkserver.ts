@@ -21,6 +21,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { realClock, type Clock } from 'libprocess-ts';
+import { isAlive } from './proc.js';
 import { exitStatus, buildArgv, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
 import { ContainerizerError, type ExitStatus } from './types.js';
 
@@ -94,10 +96,25 @@ export class ForkServerLauncher implements Launcher {
   private server: ChildProcess | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly exits = new Map<number, (s: ExitStatus) => void>();
+  private readonly exits = new Map<number, { startTime: number; done: (s: ExitStatus) => void }>();
   private readonly early = new Map<number, ExitStatus>();
 
-  constructor(private readonly perl = 'perl') {}
+  constructor(
+    private readonly clock: Clock = realClock,
+    private readonly perl = 'perl',
+    /** After the server died: how often its orphaned children are checked for exit. */
+    private readonly pollMs = 200,
+  ) {}
+
+  /** The server died: its children still run; watch them through /proc (their status is lost). */
+  private pollOrphan(pid: number, startTime: number, done: (s: ExitStatus) => void, why: string): void {
+    this.clock.timer(this.pollMs, () => {
+      void isAlive(pid, startTime).then((alive) => {
+        if (alive) this.pollOrphan(pid, startTime, done, why);
+        else done({ code: null, signal: null, message: `Command exit status unknown: ${why}` });
+      });
+    });
+  }
 
   private start(): ChildProcess {
     if (this.server) return this.server;
@@ -111,7 +128,7 @@ export class ForkServerLauncher implements Launcher {
       const why = `the fork server exited (${signal ?? `status ${code}`})`;
       for (const p of this.pending.values()) p.reject(new ContainerizerError('LAUNCH_FAILED', `Failed to launch the container's process: ${why}`));
       this.pending.clear();
-      for (const done of this.exits.values()) done({ code: null, signal: null, message: `Command exit status unknown: ${why}` });
+      for (const [pid, e] of this.exits) this.pollOrphan(pid, e.startTime, e.done, why);
       this.exits.clear();
     });
     server.unref();
@@ -138,14 +155,15 @@ export class ForkServerLauncher implements Launcher {
       const p = this.pending.get(Number(a));
       this.pending.delete(Number(a));
       const pid = Number(b);
+      const startTime = Number(c);
       const exited = new Promise<ExitStatus>((resolve) => {
         const early = this.early.get(pid);
         if (early) {
           this.early.delete(pid);
           resolve(early);
-        } else this.exits.set(pid, resolve);
+        } else this.exits.set(pid, { startTime, done: resolve });
       });
-      p?.resolve({ pid, startTime: Number(c), exited });
+      p?.resolve({ pid, startTime, exited });
     } else if (kind === 'F') {
       const p = this.pending.get(Number(a));
       this.pending.delete(Number(a));
@@ -153,10 +171,10 @@ export class ForkServerLauncher implements Launcher {
     } else if (kind === 'X') {
       const pid = Number(a);
       const s = decodeWaitStatus(Number(b));
-      const done = this.exits.get(pid);
-      if (done) {
+      const e = this.exits.get(pid);
+      if (e) {
         this.exits.delete(pid);
-        done(s);
+        e.done(s);
       } else this.early.set(pid, s);
     }
   }
@@ -188,6 +206,11 @@ export class ForkServerLauncher implements Launcher {
       server.stdin!.write(`L ${id} ${hex(fields.join('\0'))}\n`);
       this.updateRef();
     });
+  }
+
+  /** The server's pid while it runs. */
+  get serverPid(): number | undefined {
+    return this.server?.pid;
   }
 
   /** Stops the server (containers keep running). */

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import { Containerizer } from '../containerizer.js';
+import { ForkServerLauncher } from '../forkserver.js';
 import { isAlive, readStat } from '../proc.js';
 import { ContainerizerError, type ContainerConfig } from '../types.js';
 import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
@@ -171,6 +172,29 @@ test('forkserver: argv[0] is kept, a missing binary says so, the exit status is 
     const t2 = await (await cz.launch({ containerId: id2, sandbox: join(dir, id2), limits: {}, command: { shell: false, value: 'no-such-binary-xyz', arguments: ['x'] } })).wait();
     expect(t2.status?.code).toBe(127);
     expect(readFileSync(join(dir, id2, 'stderr'), 'utf8')).toBe("Failed to execute 'no-such-binary-xyz': No such file or directory\n");
+  } finally {
+    cz.close();
+    await cleanup(dir);
+  }
+});
+
+test('forkserver: when the server dies the containers keep running, are watched through /proc, and the next launch restarts it', async () => {
+  const dir = tmp();
+  const launcher = new ForkServerLauncher(realClock, 'perl', 20);
+  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
+  try {
+    const id = cid();
+    const c = await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: true, value: 'echo ready > ready; exec sleep 100' } });
+    await waitForFile(join(dir, id, 'ready'));
+    const server = launcher.serverPid!;
+    process.kill(server, 'SIGKILL');
+    await waitFor(() => launcher.serverPid === undefined, 3000, 'the fork server to exit');
+    expect(await isAlive(c.pid, c.startTime)).toBe(true);
+    const t = await c.kill({ gracePeriodMs: 1000 });
+    expect(t.status).toEqual({ code: null, signal: null, message: expect.stringMatching(/^Command exit status unknown: the fork server exited \(SIGKILL\)$/) });
+    const id2 = cid();
+    expect((await (await cz.launch({ containerId: id2, sandbox: join(dir, id2), limits: {}, command: { shell: true, value: 'exit 5' } })).wait()).status?.code).toBe(5);
+    expect(launcher.serverPid).not.toBe(server);
   } finally {
     cz.close();
     await cleanup(dir);
