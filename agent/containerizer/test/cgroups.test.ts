@@ -77,6 +77,15 @@ describeCgroups.each(['spawn', 'forkserver'] as const)(`cgroups isolation (${pro
     for (const p of Object.values(paths)) expect(existsSync(p!)).toBe(false);
   });
 
+  test('a task running as another user enters its cgroups too', async () => {
+    const c = { ...config('id -u; cat /proc/self/cgroup', { memMb: 32, cpus: 0.1 }), user: 'nobody' };
+    const t = await (await cz.launch(c)).wait();
+    expect(t.status?.code).toBe(0);
+    const out = readFileSync(join(c.sandbox, 'stdout'), 'utf8');
+    expect(out.split('\n')[0]).toBe('65534');
+    expect(out).toContain(`memory:/${ROOT}/${c.containerId}`);
+  });
+
   test('a child that escaped the process group (setsid) is killed through the cgroup', async () => {
     const c = config('setsid sleep 100 & echo $! > escaped; echo ready > ready; sleep 100', { cpus: 0.1, memMb: 32 });
     const k = await cz.launch(c);
