@@ -353,7 +353,13 @@ export class Containerizer {
         cgroupProcs,
         wrapper,
       });
-      for (const iso of this.isolators) await iso.isolate(id, proc.pid);
+      try {
+        for (const iso of this.isolators) await iso.isolate(id, proc.pid);
+      } catch (e) {
+        killGroup(proc.pid, 'SIGKILL');
+        await proc.exited;
+        throw e;
+      }
       const container = new Container(this, config, proc.pid, proc.startTime, this.isolators, false);
       this.live.set(id, container);
       const isolatorState: Record<string, unknown> = {};
