@@ -34,6 +34,7 @@ import {
   type RoleState,
   type Snapshot,
   type Timing,
+  type ReplicaStatusKind,
   type Write,
 } from './types.js';
 
@@ -111,8 +112,7 @@ export class ConsensusCore {
   // durable
   #term = 0;
   #vote: string | null = null;
-  #voter = false;
-  #initialized = false;
+  #status: ReplicaStatusKind = 'empty';
   #snapshot: Snapshot | null = null;
   #log: Entry[] = [];
 
@@ -162,14 +162,12 @@ export class ConsensusCore {
     const hs = state.hardState;
     if (hs === null) {
       this.#role = 'recovering';
-      this.#voter = false;
-      this.#initialized = false;
+      this.#status = 'empty';
     } else {
       this.#term = hs.term;
       this.#vote = hs.vote;
-      this.#voter = hs.voter;
-      this.#initialized = true;
-      this.#role = hs.voter ? 'follower' : 'recovering';
+      this.#status = hs.status;
+      this.#role = hs.status === 'voting' ? 'follower' : 'recovering';
     }
     this.#resetElectionDeadline(now);
     this.#reported = this.#roleState();
@@ -204,7 +202,10 @@ export class ConsensusCore {
     return this.#snapshot;
   }
   get voter(): boolean {
-    return this.#voter;
+    return this.#status === 'voting';
+  }
+  get status(): ReplicaStatusKind {
+    return this.#status;
   }
   /** True for a leader whose first entry of its term is committed (its log holds every committed entry). */
   get ready(): boolean {
@@ -333,7 +334,7 @@ export class ConsensusCore {
   receive(from: string, message: Message, now: number): void {
     if (!this.replicas.includes(from)) return; // not one of us
     // An empty replica knows nothing yet: it only takes part in recovery.
-    if (!this.#initialized && message.name !== 'log.recover' && message.name !== 'log.recoverReply') return;
+    if ((this.#status === 'empty' || this.#status === 'starting') && message.name !== 'log.recover' && message.name !== 'log.recoverReply') return;
     switch (message.name) {
       case 'log.preVote':
         return this.#onPreVote(from, message.body, now);
@@ -352,7 +353,7 @@ export class ConsensusCore {
       case 'log.recover':
         return this.#send(from, {
           name: 'log.recoverReply',
-          body: { nonce: message.body.nonce, status: this.#recoverStatus(), term: this.#term, commit: this.#commit, lastIndex: this.lastIndex },
+          body: { nonce: message.body.nonce, status: this.#status, term: this.#term, commit: this.#commit, lastIndex: this.lastIndex },
         });
       case 'log.recoverReply':
         return this.#onRecoverReply(from, message.body, now);
@@ -361,10 +362,6 @@ export class ConsensusCore {
 
   // ---------------------------------------------------------------- recovery
 
-  #recoverStatus(): RecoverStatus {
-    if (!this.#initialized) return 'empty';
-    return this.#voter ? 'voting' : 'recovering';
-  }
 
   #startRecoverRound(now: number): void {
     this.#recoverRound = { nonce: this.#nextNonce++, startedAt: now, replies: new Map() };
@@ -380,30 +377,31 @@ export class ConsensusCore {
   }
 
   /**
-   * An empty or recovering replica decides from its peers' replies:
-   * - a quorum empty (this one included, when it is empty too): the log was never initialized; start it;
-   * - a quorum of *other* voting replicas: learn the highest term they know and the highest commit index,
-   *   and catch up as a non-voter before voting (see README: why a wiped replica must not vote).
+   * A replica that is not voting decides from its peers' replies (see README):
+   * - empty, with a quorum empty or starting (itself included): the log is new: it becomes starting;
+   * - starting, with a quorum starting or voting (itself included): it becomes voting;
+   * - otherwise, with a quorum of *other* voting replicas: the log exists; it learns the highest term
+   *   they know and the highest commit index, and catches up as a non-voter before it votes.
    */
   #decideRecovery(now: number): void {
     const round = this.#recoverRound!;
     const replies = [...round.replies.values()];
-    const empty = replies.filter((r) => r.status === 'empty').length + (this.#initialized ? 0 : 1);
-    const voting = replies.filter((r) => r.status === 'voting');
-    if (!this.#initialized && empty >= this.quorum) {
-      this.#initialized = true;
-      this.#voter = true;
+    const count = (...s: RecoverStatus[]) => replies.filter((r) => s.includes(r.status)).length;
+    if (this.#status === 'empty' && count('empty', 'starting') + 1 >= this.quorum) {
+      this.#status = 'starting';
       this.#setHardState(0, null);
+    }
+    if (this.#status === 'starting' && count('starting', 'voting') + 1 >= this.quorum) {
       this.#recoverRound = null;
-      this.#role = 'follower';
+      this.#becomeVoter();
       this.#resetElectionDeadline(now);
       return;
     }
+    const voting = replies.filter((r) => r.status === 'voting');
     if (voting.length >= this.quorum) {
       const floorTerm = Math.max(this.#term, ...replies.map((r) => r.term));
       const targetCommit = Math.max(...voting.map((r) => r.commit));
-      this.#initialized = true;
-      this.#voter = false;
+      this.#status = 'recovering';
       // No vote in the learned term or below: a vote cast there before the wipe is forgotten.
       this.#setHardState(floorTerm, floorTerm === this.#term && this.#vote !== null ? this.#vote : RECOVERED_VOTE);
       this.#recoverRound = null;
@@ -417,7 +415,11 @@ export class ConsensusCore {
     const l = this.#learning;
     if (l === null || !l.heardLeader || this.#commit < l.targetCommit || this.#term < l.floorTerm) return;
     this.#learning = null;
-    this.#voter = true;
+    this.#becomeVoter();
+  }
+
+  #becomeVoter(): void {
+    this.#status = 'voting';
     this.#role = 'follower';
     this.#setHardState(this.#term, this.#vote);
   }
@@ -425,7 +427,7 @@ export class ConsensusCore {
   // ---------------------------------------------------------------- elections
 
   #startPreVote(now: number): void {
-    if (!this.#voter) return;
+    if (!this.voter) return;
     this.#resetElectionDeadline(now);
     this.#leader = undefined;
     this.#votes = null;
@@ -457,7 +459,7 @@ export class ConsensusCore {
   }
 
   #onPreVote(from: string, m: PreVote, now: number): void {
-    const granted = this.#voter && m.term > this.#term && !this.#leaderRecentlyHeard(now) && this.#upToDate(m.lastIndex, m.lastTerm);
+    const granted = this.voter && m.term > this.#term && !this.#leaderRecentlyHeard(now) && this.#upToDate(m.lastIndex, m.lastTerm);
     this.#send(from, { name: 'log.preVoteReply', body: { term: m.term, granted, currentTerm: this.#term } });
   }
 
@@ -476,7 +478,7 @@ export class ConsensusCore {
     if (m.term > this.#term) this.#becomeFollower(m.term, undefined, now);
     const granted =
       m.term === this.#term &&
-      this.#voter &&
+      this.voter &&
       (this.#vote === null || this.#vote === from) &&
       this.#upToDate(m.lastIndex, m.lastTerm);
     if (granted) {
@@ -542,12 +544,12 @@ export class ConsensusCore {
   #onAppend(from: string, m: Append, now: number): void {
     if (m.term < this.#term || (this.#role === 'recovering' && this.#learning === null)) {
       // Stale leader (or we do not know yet what we are): tell it our term.
-      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: false, index: 0, sentAt: m.sentAt, voter: this.#voter } });
+      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: false, index: 0, sentAt: m.sentAt, voter: this.voter } });
       return;
     }
     this.#acceptLeader(from, m.term, now);
     const reply = (success: boolean, index: number) =>
-      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success, index, sentAt: m.sentAt, voter: this.#voter } });
+      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success, index, sentAt: m.sentAt, voter: this.voter } });
 
     if (m.prevIndex > this.lastIndex) return reply(false, this.lastIndex + 1);
     const snapIndex = this.#snapshot?.index ?? 0;
@@ -584,7 +586,7 @@ export class ConsensusCore {
 
   #onInstallSnapshot(from: string, m: InstallSnapshot, now: number): void {
     if (m.term < this.#term || (this.#role === 'recovering' && this.#learning === null)) {
-      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: false, index: 0, sentAt: m.sentAt, voter: this.#voter } });
+      this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: false, index: 0, sentAt: m.sentAt, voter: this.voter } });
       return;
     }
     this.#acceptLeader(from, m.term, now);
@@ -598,7 +600,7 @@ export class ConsensusCore {
       this.#committed = []; // superseded by the snapshot
       this.#writes.push({ type: 'snapshot', snapshot, discardLog: !keep });
     }
-    this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: true, index: Math.max(m.index, this.#snapshot?.index ?? 0), sentAt: m.sentAt, voter: this.#voter } });
+    this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: true, index: Math.max(m.index, this.#snapshot?.index ?? 0), sentAt: m.sentAt, voter: this.voter } });
     this.#maybeFinishLearning();
   }
 
@@ -705,7 +707,8 @@ export class ConsensusCore {
   #setHardState(term: number, vote: string | null): void {
     this.#term = term;
     this.#vote = vote;
-    const state: HardState = { term, vote, voter: this.#voter };
+    if (this.#status === 'empty') throw new Error('an empty replica has no state to write');
+    const state: HardState = { term, vote, status: this.#status };
     this.#writes.push({ type: 'hardState', state });
   }
 

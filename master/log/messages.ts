@@ -3,7 +3,7 @@
  * `term` is the sender's current term in every message except the pre-vote
  * pair, where it is the term the sender would campaign in.
  */
-import type { Entry } from './types.js';
+import type { Entry, ReplicaStatusKind } from './types.js';
 
 /** Wire form of an entry: [index, term, data] (data null for a no-op). */
 export type WireEntry = [number, number, Uint8Array | null];
@@ -38,7 +38,7 @@ export interface InstallSnapshot {
   readonly sentAt: number;
 }
 export interface Recover { readonly nonce: number }
-export type RecoverStatus = 'empty' | 'recovering' | 'voting';
+export type RecoverStatus = ReplicaStatusKind;
 export interface RecoverReply {
   readonly nonce: number;
   readonly status: RecoverStatus;

@@ -3,7 +3,7 @@
  * durable before the replica sends anything that depends on them.
  *
  * Files in the replica's directory (all little-endian):
- *   meta      "MTSMETA1" + one record: JSON {term, vote, voter}; replaced atomically
+ *   meta      "MTSMETA1" + one record: JSON {term, vote, status}; replaced atomically
  *   snapshot  "MTSSNAP1" + one record: [index f64][term f64][data]; replaced atomically
  *   log       "MTSLOG01" + records appended: [type u8 = 1][index f64][term f64][hasData u8][data]
  * A record is [length u32][crc32 u32 of the payload][payload]. An entry record
@@ -109,6 +109,7 @@ const SNAP_MAGIC = Buffer.from('MTSSNAP1');
 const LOG_MAGIC = Buffer.from('MTSLOG01');
 const HEADER = 8;
 const REC_ENTRY = 1;
+const STATUSES: readonly string[] = ['starting', 'recovering', 'voting'];
 /** A record above this is taken for garbage (a corrupt length). */
 const MAX_RECORD = 1 << 30;
 
@@ -158,10 +159,10 @@ export class FileStorage implements LogStorage {
     const { entries, suspect } = this.#loadLog();
     this.#entries = entries;
     let hardState = this.#hardState;
-    if (suspect && hardState !== null && hardState.voter) {
+    if (suspect && hardState !== null && hardState.status === 'voting') {
       // Acknowledged entries may be gone: vote again only after recovering from peers.
       this.#logger?.warn(`${this.logPath}: entries were lost to corruption; this replica recovers from its peers before it votes again`);
-      hardState = { ...hardState, voter: false };
+      hardState = { ...hardState, status: 'recovering' };
       this.#writeMeta(hardState);
     }
     return { hardState, snapshot: this.#snapshot, entries: [...entries] };
@@ -221,10 +222,10 @@ export class FileStorage implements LogStorage {
       throw new StorageError(this.metaPath, `metadata is not valid JSON (${(err as Error).message})`);
     }
     const m = parsed as Partial<HardState>;
-    if (typeof m !== 'object' || m === null || !Number.isSafeInteger(m.term) || (m.term as number) < 0 || !(m.vote === null || typeof m.vote === 'string') || typeof m.voter !== 'boolean') {
-      throw new StorageError(this.metaPath, `metadata ${JSON.stringify(parsed)} is not {term: non-negative integer, vote: string | null, voter: boolean}`);
+    if (typeof m !== 'object' || m === null || !Number.isSafeInteger(m.term) || (m.term as number) < 0 || !(m.vote === null || typeof m.vote === 'string') || !STATUSES.includes(m.status as string)) {
+      throw new StorageError(this.metaPath, `metadata ${JSON.stringify(parsed)} is not {term: non-negative integer, vote: string | null, status: ${STATUSES.join(' | ')}}`);
     }
-    return { term: m.term as number, vote: m.vote as string | null, voter: m.voter };
+    return { term: m.term as number, vote: m.vote as string | null, status: m.status as HardState['status'] };
   }
 
   #writeMeta(state: HardState): void {

@@ -21,15 +21,23 @@ export interface Snapshot {
 }
 
 /**
+ * Where a replica is in its life (as Mesos's replica statuses):
+ * - `empty`: nothing stored (new, or its disk was wiped); it only answers and asks about recovery;
+ * - `starting`: it saw a quorum empty or starting: the log is brand new and is being initialized;
+ * - `recovering`: the log exists elsewhere; it catches up as a non-voter;
+ * - `voting`: a full member: votes and counts toward quorums.
+ */
+export type ReplicaStatusKind = 'empty' | 'starting' | 'recovering' | 'voting';
+
+/**
  * What must survive a crash besides the log.
  * - `vote`: the candidate voted for in `term` (or RECOVERED_VOTE: no vote may be cast in `term`).
- * - `voter`: false while the replica recovers after its disk was wiped; it neither votes nor
- *   counts toward a quorum until it has caught up.
+ * - `status`: only a `voting` replica votes and counts toward a quorum.
  */
 export interface HardState {
   readonly term: number;
   readonly vote: string | null;
-  readonly voter: boolean;
+  readonly status: Exclude<ReplicaStatusKind, 'empty'>;
 }
 
 /** A vote placeholder that blocks voting in the term learned during recovery. */

@@ -1,0 +1,141 @@
+import { describe, test, expect } from '@jest/globals';
+import { Cluster, text } from './cluster.js';
+import { NotLeaderError } from '../types.js';
+
+describe('replicas on a simulated network', () => {
+  test('3 replicas elect exactly one leader; the others know it; appends commit everywhere', async () => {
+    const c = new Cluster(3, 11);
+    await c.startAll();
+    const { leader, ms } = await c.awaitLeader();
+    expect(ms).toBeLessThan(2000);
+    await c.clock.advance(200);
+    expect(c.leaders()).toEqual([leader]);
+    for (let i = 0; i < 3; i++) expect(c.status(i).leader).toBe(c.nodes[leader]!.pid);
+    expect(c.nodes[leader]!.events).toEqual([`elected ${c.status(leader).term}`]);
+    const r = await c.appendAndWait(leader, text('a'));
+    expect(r.term).toBe(c.status(leader).term);
+    await c.clock.advance(200);
+    for (let i = 0; i < 3; i++) expect(c.committedText(i)).toEqual(['a']);
+    // A follower refuses, naming the leader.
+    const follower = (leader + 1) % 3;
+    const err = await c.append(follower, text('b')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotLeaderError);
+    expect((err as NotLeaderError).leader).toBe(c.nodes[leader]!.pid);
+    expect((err as Error).message).toContain(`the leader is ${c.nodes[leader]!.pid}`);
+    await c.stopAll();
+  });
+
+  test('5 replicas elect exactly one leader and batch concurrent appends', async () => {
+    const c = new Cluster(5, 12);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    await c.clock.advance(500);
+    expect(c.leaders()).toEqual([leader]);
+    const results: { index: number }[] = [];
+    const all = Array.from({ length: 20 }, (_, k) => c.append(leader, text(`e${k}`)).then((r) => results.push(r)));
+    await c.clock.advance(100);
+    await Promise.all(all);
+    expect(results.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, k) => k + 2)); // 1 is the leader's no-op
+    await c.clock.advance(200);
+    for (let i = 0; i < 5; i++) expect(c.committedText(i)).toHaveLength(20);
+    await c.stopAll();
+  });
+
+  test('the leader dies: a new one is elected within a second and nothing committed is lost', async () => {
+    const c = new Cluster(3, 13);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    for (let k = 0; k < 10; k++) await c.appendAndWait(leader, text(`x${k}`));
+    const oldTerm = c.status(leader).term;
+    await c.stop(leader);
+    const { leader: next, ms } = await c.awaitLeader(3000);
+    expect(next).not.toBe(leader);
+    expect(ms).toBeLessThan(1000);
+    expect(c.status(next).term).toBeGreaterThan(oldTerm);
+    expect(c.committedText(next)).toEqual(Array.from({ length: 10 }, (_, k) => `x${k}`));
+    await c.appendAndWait(next, text('after'));
+    // The old leader comes back (its disk intact) and converges.
+    await c.start(leader);
+    await c.clock.advance(1000);
+    expect(c.status(leader).role).toBe('follower');
+    expect(c.committedText(leader)).toEqual([...Array.from({ length: 10 }, (_, k) => `x${k}`), 'after']);
+    await c.stopAll();
+  });
+
+  test('a partitioned leader steps down when its lease expires; the majority elects another; after healing it follows', async () => {
+    const c = new Cluster(3, 14);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    await c.appendAndWait(leader, text('before'));
+    const oldTerm = c.status(leader).term;
+    c.net.isolate(c.address(leader));
+    const cutAt = c.clock.now();
+    // Still leader inside its lease, then no longer: it stops by itself.
+    await c.clock.advance(100);
+    expect(c.status(leader).role).toBe('leader');
+    while (c.status(leader).role === 'leader') await c.clock.advance(5);
+    const steppedDownAfter = c.clock.now() - cutAt;
+    expect(steppedDownAfter).toBeLessThanOrEqual(250 + 50 + 10);
+    expect(c.nodes[leader]!.events).toEqual([`elected ${oldTerm}`, `demoted ${oldTerm}`]);
+    const err = await c.append(leader, text('lost')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotLeaderError);
+    const { leader: next } = await c.awaitLeader(3000, leader);
+    expect(c.status(next).term).toBeGreaterThan(oldTerm);
+    // The new leader was elected only after the old one stopped leading.
+    expect(c.leaders()).toEqual([next]);
+    await c.appendAndWait(next, text('during'));
+    // The isolated old leader never disrupted terms with its elections (pre-vote).
+    expect(c.status(leader).term).toBe(oldTerm);
+    c.net.heal();
+    await c.clock.advance(1000);
+    expect(c.leaders()).toEqual([next]);
+    expect(c.status(leader).leader).toBe(c.nodes[next]!.pid);
+    expect(c.committedText(leader)).toEqual(['before', 'during']);
+    await c.stopAll();
+  });
+
+  test('a lagging replica catches up', async () => {
+    const c = new Cluster(3, 15);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    const lagging = (leader + 1) % 3;
+    c.net.isolate(c.address(lagging));
+    for (let k = 0; k < 300; k++) void c.append(leader, text(`l${k}`));
+    await c.clock.advance(500);
+    expect(c.status(leader).commitIndex).toBe(301);
+    expect(c.status(lagging).commitIndex).toBeLessThanOrEqual(1);
+    c.net.heal();
+    await c.clock.advance(1000);
+    expect(c.status(lagging).commitIndex).toBe(301);
+    expect(c.committedText(lagging)).toEqual(c.committedText(leader));
+    expect(c.leaders()).toEqual([leader]);
+    await c.stopAll();
+  });
+
+  test('snapshots truncate the log and a far-behind replica installs one', async () => {
+    const c = new Cluster(3, 16);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    const behind = (leader + 1) % 3;
+    const other = (leader + 2) % 3;
+    c.net.isolate(c.address(behind));
+    for (let k = 0; k < 100; k++) void c.append(leader, text(`s${k}`));
+    await c.clock.advance(300);
+    const at = c.status(leader).commitIndex;
+    expect(at).toBe(101);
+    for (const i of [leader, other]) {
+      c.nodes[i]!.replica!.snapshot(at, text('state@101'));
+      expect(c.status(i).firstIndex).toBe(102);
+      expect(c.nodes[i]!.storage.load().entries).toHaveLength(0);
+    }
+    await c.appendAndWait(leader, text('tail'));
+    c.net.heal();
+    await c.clock.advance(1000);
+    expect(c.nodes[behind]!.snapshots.map((s) => s.index)).toEqual([101]);
+    expect(c.status(behind).commitIndex).toBe(102);
+    expect(c.status(behind).firstIndex).toBe(102);
+    expect(c.committedText(behind)).toEqual(['snap:state@101', 'tail']);
+    expect(c.nodes[behind]!.storage.load().snapshot?.index).toBe(101);
+    await c.stopAll();
+  });
+});
