@@ -159,6 +159,8 @@ export class CoreSim {
   #maybeWipe(): void {
     // One wiped replica at a time (more than a minority of lost disks loses data by definition).
     if (this.nodes.some((n) => n.core === null || !n.core.voter)) return;
+    // The others must still hold a quorum's worth of intact disks.
+    if (this.nodes.length - 1 < Math.floor(this.nodes.length / 2) + 1) return;
     this.wipe(this.random.pick(this.ids), this.random.range(50, 1000));
   }
 
@@ -296,12 +298,9 @@ export class CoreSim {
     else if (prior.term !== e.term || prior.hash !== n.appHash) this.fail(`committed entry ${e.index} diverges: ${n.id} has term ${e.term}, it was committed with term ${prior.term}`);
     const pending = this.#pending.get(n.id);
     if (pending !== undefined) {
-      const i = pending.findIndex((p) => p.index === e.index);
-      if (i >= 0) {
-        const p = pending[i]!;
-        pending.splice(i, 1);
-        if (p.term === e.term) this.acked.push({ index: e.index, term: e.term, at: this.now });
-      }
+      // Proposals at this index from older terms were overwritten; the one of this entry's term is acknowledged.
+      if (pending.some((p) => p.index === e.index && p.term === e.term)) this.acked.push({ index: e.index, term: e.term, at: this.now });
+      this.#pending.set(n.id, pending.filter((p) => p.index > e.index));
     }
   }
 
