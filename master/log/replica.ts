@@ -4,7 +4,7 @@
  * sends what the core asked for, and offers the API the registrar uses
  * (through `runtime.dispatch`, or directly from inside the same process).
  */
-import { PID, Process, createLogger, type Handlers, type Logger, type Random, type Timer } from 'libprocess-ts';
+import { PID, Process, createLogger, type Handlers, type HttpResponse, type Logger, type Random, type Timer } from 'libprocess-ts';
 import { ConsensusCore, type Input, type Ready } from './core.js';
 import { MESSAGE_NAMES, type LogProtocol, type Message } from './messages.js';
 import type { LogStorage } from './storage.js';
@@ -118,6 +118,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
         `${state.snapshot ? `, snapshot at ${state.snapshot.index}` : ''}${state.hardState === null ? ', empty store: asking peers' : ''})`,
     );
     this.#handle(core.takeReady());
+    this.#serveHttp();
     const loop = () => {
       this.#step({ type: 'tick' });
       this.#tickTimer = this.delay(core.timing.tickMs, loop);
@@ -195,6 +196,30 @@ export class ReplicaProcess extends Process<LogProtocol> {
   read(): { snapshot: Snapshot | null; entries: Entry[] } {
     const core = this.#requireCore();
     return { snapshot: core.snapshotState, entries: core.entries(core.firstIndex, core.commitIndex).filter((e) => e.data !== null) };
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  /**
+   * `GET /<id>/status`: the status as JSON. `POST /<id>/append`: appends the
+   * body; 200 {index, term} once committed, 307 to the leader's same route
+   * when this replica does not lead, 503 when no leader is known or the
+   * outcome is unknown.
+   */
+  #serveHttp(): void {
+    this.route('/status', () => ({ status: 200, body: this.status() }));
+    this.route('/append', async (req): Promise<HttpResponse> => {
+      if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: 'POST the entry as the request body\n' };
+      try {
+        return { status: 200, body: await this.append(new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength)) };
+      } catch (err) {
+        if (err instanceof NotLeaderError && err.leader !== undefined) {
+          const leader = PID.parse(err.leader);
+          return { status: 307, headers: { location: `http://${leader.address}/${leader.id}/append` }, body: `${err.message}\n` };
+        }
+        return { status: 503, body: `${(err as Error).message}\n` };
+      }
+    });
   }
 
   // ---------------------------------------------------------------- internals

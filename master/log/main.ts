@@ -1,0 +1,43 @@
+/**
+ * One replica of the replicated log as an OS process (tests, benchmarks, and
+ * a manual way to try the log):
+ *
+ *   node dist/master/log/main.js --dir /tmp/r0 --port 7001 \
+ *     --replicas log@127.0.0.1:7001,log@127.0.0.1:7002,log@127.0.0.1:7003
+ *
+ * Serves GET /log/status and POST /log/append on its port. Prints one JSON
+ * line when it is up (and sends it over IPC when started with fork).
+ */
+import { Command } from 'commander';
+import { Random, Runtime, WsTransport, createLogger, osSeed, realClock } from 'libprocess-ts';
+import { ReplicaProcess } from './replica.js';
+import { FileStorage } from './storage.js';
+
+const program = new Command()
+  .name('log-replica')
+  .requiredOption('--dir <path>', 'directory of this replica\'s files')
+  .requiredOption('--port <n>', 'port to listen on', (v) => Number(v))
+  .option('--ip <ip>', 'address to listen on', '127.0.0.1')
+  .requiredOption('--replicas <pids>', 'comma-separated PIDs of all replicas (log@host:port), this one included')
+  .option('--seed <n>', 'seed of election timeouts (default: from the OS)', (v) => Number(v))
+  .option('--no-fsync', 'do not fsync (benchmarks of the alternative only: unsafe)')
+  .parse();
+
+const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean }>();
+const seed = o.seed ?? osSeed();
+const logger = createLogger(`log@${o.ip}:${o.port}`);
+const runtime = await new Runtime({ transport: new WsTransport({ host: o.ip, port: o.port, clock: realClock }), name: `log-${o.port}`, logger }).start();
+const replica = new ReplicaProcess({
+  storage: new FileStorage(o.dir, { fsync: o.fsync, logger }),
+  replicas: o.replicas.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+  random: new Random(seed),
+  logger,
+});
+const pid = runtime.spawn(replica, 'log');
+const hello = { pid: pid.toString(), address: runtime.address, seed };
+process.stdout.write(`${JSON.stringify(hello)}\n`);
+process.send?.(hello);
+
+const stop = () => void runtime.stop().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
