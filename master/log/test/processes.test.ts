@@ -1,0 +1,134 @@
+/**
+ * Three replicas in three OS processes over real WebSockets and real files:
+ * SIGKILL the leader, a new one is elected and appends continue; the killed
+ * replica restarts and catches up; a replica whose directory was wiped recovers.
+ */
+import { describe, test, expect, afterAll } from '@jest/globals';
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ReplicaStatus } from '../replica.js';
+
+const loader = fileURLToPath(new URL('../../../test/ts-loader.mjs', import.meta.url));
+const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-log-procs-'));
+const children = new Map<number, ChildProcess>();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(i: number, port: number, replicas: string): Promise<void> {
+  const child = fork(main, ['--dir', path.join(root, `r${i}`), '--port', String(port), '--replicas', replicas, '--seed', String(100 + i)], {
+    execArgv: ['--import', loader, '--no-warnings'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn' },
+  });
+  children.set(i, child);
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code, signal) => reject(new Error(`replica ${i} exited (${code ?? signal}) before it was up`)));
+  });
+}
+
+async function kill(i: number): Promise<void> {
+  const child = children.get(i);
+  if (child === undefined) return;
+  children.delete(i);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function status(port: number): Promise<ReplicaStatus | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/log/status`, { signal: AbortSignal.timeout(1000) });
+    return (await res.json()) as ReplicaStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function leader(ports: number[], except?: number): Promise<number> {
+  return waitFor('a ready leader', async () => {
+    const ss = await Promise.all(ports.map((p) => (p === except ? undefined : status(p))));
+    const leaders = ports.filter((_, k) => ss[k]?.role === 'leader' && ss[k]?.ready);
+    return leaders.length === 1 ? leaders[0] : undefined;
+  });
+}
+
+async function append(port: number, text: string): Promise<{ index: number; term: number }> {
+  const res = await fetch(`http://127.0.0.1:${port}/log/append`, { method: 'POST', body: text, redirect: 'manual' });
+  if (res.status !== 200) throw new Error(`append on ${port}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { index: number; term: number };
+}
+
+afterAll(async () => {
+  for (const i of [...children.keys()]) await kill(i);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('replicas in three OS processes', () => {
+  test('SIGKILL of the leader: a new leader, appends continue; restart and wipe rejoin', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const replicas = ports.map((p) => `log@127.0.0.1:${p}`).join(',');
+    await Promise.all(ports.map((p, i) => start(i, p, replicas)));
+    const first = await leader(ports);
+    for (let k = 0; k < 5; k++) await append(first, `a${k}`);
+    // A follower redirects to the leader.
+    const follower = ports.find((p) => p !== first)!;
+    const redirect = await fetch(`http://127.0.0.1:${follower}/log/append`, { method: 'POST', body: 'x', redirect: 'manual' });
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers.get('location')).toBe(`http://127.0.0.1:${first}/log/append`);
+
+    const killedAt = Date.now();
+    const k = ports.indexOf(first);
+    await kill(k);
+    const second = await leader(ports, first);
+    const r = await append(second, 'after');
+    const failoverMs = Date.now() - killedAt;
+    expect(failoverMs).toBeLessThan(3000);
+    expect(r.index).toBeGreaterThanOrEqual(8); // 1 no-op, 5 entries, a new no-op, then this
+    const s2 = (await status(second))!;
+
+    // The killed replica restarts from its files and catches up.
+    await start(k, first, replicas);
+    await waitFor('the restarted replica to catch up', async () => {
+      const s = await status(first);
+      return s !== undefined && s.role === 'follower' && s.commitIndex >= s2.commitIndex ? s : undefined;
+    });
+
+    // A follower's directory is wiped: it recovers from its peers before it votes.
+    const w = ports.findIndex((p) => p !== second);
+    await kill(w);
+    fs.rmSync(path.join(root, `r${w}`), { recursive: true, force: true });
+    await start(w, ports[w]!, replicas);
+    const recovered = await waitFor('the wiped replica to recover', async () => {
+      const s = await status(ports[w]!);
+      return s !== undefined && s.voter && s.commitIndex >= s2.commitIndex ? s : undefined;
+    });
+    expect(recovered.role).toBe('follower');
+    await append(second, 'end');
+  }, 25_000);
+});
