@@ -86,6 +86,8 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #queue: Queued[] = [];
   #flushScheduled = false;
   #state: RoleState = { role: 'recovering', term: 0, leader: undefined, ready: false };
+  #readies: Ready[] = [];
+  #outputScheduled = false;
   #failed: Error | undefined;
 
   constructor(options: ReplicaOptions) {
@@ -255,10 +257,29 @@ export class ReplicaProcess extends Process<LogProtocol> {
     this.#handle(ready);
   }
 
+  /**
+   * Queues a Ready; the queue is flushed by an event placed behind the events
+   * already in the mailbox, so a burst of messages (one frame from the leader,
+   * many appends) costs one durable write (one fsync) before anything is sent.
+   */
   #handle(ready: Ready): void {
-    if (ready.writes.length > 0) {
+    if (ready.writes.length === 0 && ready.messages.length === 0 && ready.committed.length === 0 && ready.snapshot === undefined && ready.role === undefined) return;
+    this.#readies.push(ready);
+    if (!this.#outputScheduled) {
+      this.#outputScheduled = true;
+      this.defer(() => this.#output())();
+    }
+  }
+
+  #output(): void {
+    this.#outputScheduled = false;
+    const readies = this.#readies;
+    this.#readies = [];
+    if (this.#failed !== undefined) return;
+    const writes = readies.length === 1 ? readies[0]!.writes : readies.flatMap((r) => r.writes);
+    if (writes.length > 0) {
       try {
-        this.#options.storage.apply(ready.writes);
+        this.#options.storage.apply(writes);
       } catch (err) {
         // Fail-stop: never send what is not durable.
         this.#failed = err as Error;
@@ -267,6 +288,10 @@ export class ReplicaProcess extends Process<LogProtocol> {
         return;
       }
     }
+    for (const ready of readies) this.#act(ready);
+  }
+
+  #act(ready: Ready): void {
     for (const { to, message } of ready.messages) {
       let pid = this.#pids.get(to);
       if (pid === undefined) {

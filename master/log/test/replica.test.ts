@@ -124,7 +124,8 @@ describe('replicas on a simulated network', () => {
     const at = c.status(leader).commitIndex;
     expect(at).toBe(101);
     for (const i of [leader, other]) {
-      c.nodes[i]!.replica!.snapshot(at, text('state@101'));
+      await c.nodes[i]!.runtime!.dispatch(c.nodes[i]!.replica!, 'snapshot', at, text('state@101'));
+      await c.clock.settle();
       expect(c.status(i).firstIndex).toBe(102);
       expect(c.nodes[i]!.storage.load().entries).toHaveLength(0);
     }
