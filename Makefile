@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch example-ping-pong clean
+.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator example-ping-pong clean
 
 all: build
 
@@ -25,13 +25,17 @@ typecheck: build
 test: typecheck
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
 
-bench: bench-actors bench-resources bench-launch
+bench: bench-actors bench-resources bench-launch bench-allocator
 
 bench-actors: build
 	node dist/benchmarks/actors/main.js
 
 bench-resources: build
 	node dist/benchmarks/resources.js
+
+# The allocator core alone on Mesos's DeclineOffers shape, agents {1k,10k,50k} x frameworks {50,200,1k}.
+bench-allocator: build
+	node dist/benchmarks/allocator.js
 
 # The containerizer alone: COUNT tasks (default 1000) running `true`, posix and cgroups, next to spawn('true').
 bench-launch: build
