@@ -350,12 +350,13 @@ export class AllocatorCore {
     this.#refreshEligibility(f);
   }
 
-  /** Frees everything the framework holds and forgets it. */
-  removeFramework(id: string): void {
+  /** Frees everything the framework holds and forgets it; returns the agents where resources were freed. */
+  removeFramework(id: string): string[] {
     const f = this.#frameworks.get(id);
-    if (f === undefined) return;
+    if (f === undefined) return [];
     this.#removeFilters(f);
-    for (const agentId of [...f.agents]) {
+    const freedOn = [...f.agents];
+    for (const agentId of freedOn) {
       const agent = this.#agents.get(agentId);
       const held = agent?.allocated.get(id);
       if (agent !== undefined && held !== undefined) this.#free(agent, f, held);
@@ -368,6 +369,7 @@ export class AllocatorCore {
     for (const r of roles) this.#untrackIfIdle(f, r);
     for (const [, r] of this.#roles) if (r.frameworks.has(id)) this.#untrackIfIdle(f, r.name);
     this.#frameworks.delete(id);
+    return freedOn;
   }
 
   activateFramework(id: string): void {

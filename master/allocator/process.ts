@@ -1,0 +1,166 @@
+/**
+ * AllocatorProcess: the allocator as its own libprocess-ts process, around the
+ * pure AllocatorCore. It allocates
+ *  - in batch, every `allocationIntervalMs` (default 1000, Mesos
+ *    --allocation_interval), over all agents;
+ *  - right after an event that adds or frees resources (agent added, updated
+ *    or activated, resources recovered, framework added, activated, updated,
+ *    removed or revived), over the agents that event touched. Events handled
+ *    in the same turn are coalesced: the first schedules one `delay(0)`
+ *    allocation, later ones only add agents to it;
+ *  - when the earliest filter expires (`nextFilterExpiry()`).
+ * Every non-empty allocation is one `offers` message to the master.
+ */
+import { Process, type Handlers, type PID, type Timer } from 'libprocess-ts';
+import { Resources } from '../../protocol/resources.js';
+import { AllocatorCore, type Allocation, type CoreOptions } from './core.js';
+import type { AllocatorProtocol, AllocatorToMaster } from './protocol.js';
+
+export const DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
+
+export interface AllocatorProcessOptions extends CoreOptions {
+  readonly master: PID<AllocatorToMaster>;
+  readonly allocationIntervalMs?: number;
+}
+
+export interface AllocatorMetrics {
+  batch_allocations: number;
+  event_allocations: number;
+  filter_wakeups: number;
+  offers_sent: number;
+  /** Events that could trigger an allocation. */
+  events: number;
+}
+
+export class AllocatorProcess extends Process<AllocatorProtocol> {
+  readonly core: AllocatorCore;
+  readonly master: PID<AllocatorToMaster>;
+  readonly intervalMs: number;
+  readonly metrics: AllocatorMetrics = { batch_allocations: 0, event_allocations: 0, filter_wakeups: 0, offers_sent: 0, events: 0 };
+  /** Agents to allocate at the coming event-triggered allocation ('all': every agent). */
+  #pending: Set<string> | 'all' | undefined;
+  #filterTimer: Timer | undefined;
+  #filterWakeAt: number | undefined;
+
+  constructor(options: AllocatorProcessOptions) {
+    super();
+    this.core = new AllocatorCore(options);
+    this.master = options.master;
+    this.intervalMs = options.allocationIntervalMs ?? DEFAULT_ALLOCATION_INTERVAL_MS;
+  }
+
+  override initialize(): void {
+    this.#scheduleBatch();
+  }
+
+  protected handlers(): Handlers<AllocatorProtocol> {
+    const core = this.core;
+    return {
+      add_framework: (b) => {
+        core.addFramework(
+          b.framework_id,
+          { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], active: b.active ?? true },
+          (b.used ?? []).map((u) => ({ agentId: u.agent_id, resources: Resources.of(u.resources) })),
+        );
+        this.#touch('all');
+      },
+      remove_framework: (b) => this.#touch(core.removeFramework(b.framework_id)),
+      activate_framework: (b) => {
+        core.activateFramework(b.framework_id);
+        this.#touch('all');
+      },
+      deactivate_framework: (b) => core.deactivateFramework(b.framework_id),
+      update_framework: (b) => {
+        core.updateFramework(b.framework_id, { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [] });
+        this.#touch('all');
+      },
+      add_agent: (b) => {
+        core.addAgent(
+          b.agent_id,
+          { total: Resources.of(b.total) },
+          (b.used ?? []).map((u) => ({ frameworkId: u.framework_id, resources: Resources.of(u.resources) })),
+        );
+        this.#touch([b.agent_id]);
+      },
+      remove_agent: (b) => core.removeAgent(b.agent_id),
+      update_agent: (b) => {
+        core.updateAgentTotal(b.agent_id, Resources.of(b.total));
+        this.#touch([b.agent_id]);
+      },
+      activate_agent: (b) => {
+        core.activateAgent(b.agent_id);
+        this.#touch([b.agent_id]);
+      },
+      deactivate_agent: (b) => core.deactivateAgent(b.agent_id),
+      recover_resources: (b) => {
+        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), b.refuse_seconds ?? undefined, this.clock.now());
+        this.#touch([b.agent_id]);
+        this.#armFilterWake();
+      },
+      suppress_offers: (b) => core.suppress(b.framework_id, b.roles ?? undefined),
+      revive_offers: (b) => {
+        core.revive(b.framework_id, b.roles ?? undefined);
+        this.#touch('all');
+      },
+      update_weights: (b) => core.setWeights(b.weights ?? {}),
+      update_quota: (b) => core.setQuota(b.role, { guarantees: b.guarantees ?? {}, limits: b.limits ?? {} }),
+    };
+  }
+
+  #scheduleBatch(): void {
+    this.delay(this.intervalMs, () => {
+      this.metrics.batch_allocations++;
+      this.#allocate(undefined);
+      this.#scheduleBatch();
+    });
+  }
+
+  /** Coalesces event-triggered allocations: one per turn, over the union of the touched agents. */
+  #touch(agents: readonly string[] | 'all'): void {
+    this.metrics.events++;
+    if (agents !== 'all' && agents.length === 0) return;
+    const first = this.#pending === undefined;
+    if (agents === 'all' || this.#pending === 'all') this.#pending = 'all';
+    else {
+      this.#pending ??= new Set();
+      for (const a of agents) (this.#pending as Set<string>).add(a);
+    }
+    if (first) {
+      this.delay(0, () => {
+        const pending = this.#pending;
+        this.#pending = undefined;
+        if (pending === undefined) return;
+        this.metrics.event_allocations++;
+        this.#allocate(pending === 'all' ? undefined : pending);
+      });
+    }
+  }
+
+  #allocate(agents: Iterable<string> | undefined): void {
+    const out = this.core.allocate(this.clock.now(), agents);
+    if (out.length > 0) {
+      this.metrics.offers_sent += out.length;
+      this.send(this.master, 'offers', { allocations: out.map(toMessage) });
+    }
+    this.#armFilterWake();
+  }
+
+  /** Wakes at the earliest filter expiry, if that is sooner than any wake already set. */
+  #armFilterWake(): void {
+    const next = this.core.nextFilterExpiry();
+    if (next === undefined) return;
+    if (this.#filterWakeAt !== undefined && this.#filterWakeAt <= next) return;
+    this.#filterTimer?.cancel();
+    this.#filterWakeAt = next;
+    this.#filterTimer = this.delay(Math.max(0, next - this.clock.now()), () => {
+      this.#filterWakeAt = undefined;
+      this.#filterTimer = undefined;
+      this.metrics.filter_wakeups++;
+      this.#allocate(undefined);
+    });
+  }
+}
+
+export function toMessage(a: Allocation): { framework_id: string; agent_id: string; role: string; resources: ReturnType<Resources['toJSON']> } {
+  return { framework_id: a.frameworkId, agent_id: a.agentId, role: a.role, resources: a.resources.toJSON() };
+}

@@ -1,0 +1,128 @@
+import { afterEach, describe, test, expect } from '@jest/globals';
+import { Process, Runtime, type Handlers, type PID } from 'libprocess-ts';
+import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import { Resources } from '../../../protocol/resources.js';
+import type { Resource } from '../../../protocol/resources.js';
+import { AllocatorProcess } from '../process.js';
+import type { AllocationMessage, AllocatorProtocol, AllocatorToMaster } from '../protocol.js';
+
+/** Posts allocator messages from the master's PID, as the master does. */
+class Port {
+  constructor(private readonly runtime: Runtime, private readonly from: PID, private readonly to: PID<AllocatorProtocol>) {}
+  post<N extends keyof AllocatorProtocol & string>(name: N, body: AllocatorProtocol[N]): void {
+    this.runtime.post(this.from, this.to, name, body);
+  }
+  addFramework(id: string, roles: string[], suppressed: string[] = []): void {
+    this.post('add_framework', { framework_id: id, roles, suppressed_roles: suppressed, used: [], active: true });
+  }
+  addAgent(id: string, total: Resource[]): void {
+    this.post('add_agent', { agent_id: id, total, used: [] });
+  }
+  recoverResources(f: string, a: string, resources: Resource[], refuse: number | null): void {
+    this.post('recover_resources', { framework_id: f, agent_id: a, resources, refuse_seconds: refuse });
+  }
+}
+
+/** Stands in for the master: records every `offers` message with its arrival time. */
+class FakeMaster extends Process<AllocatorToMaster> {
+  readonly received: { at: number; allocations: AllocationMessage[] }[] = [];
+  protected handlers(): Handlers<AllocatorToMaster> {
+    return { offers: (b) => void this.received.push({ at: this.clock.now(), allocations: b.allocations }) };
+  }
+}
+
+let runtimes: Runtime[] = [];
+afterEach(async () => {
+  for (const r of runtimes) await r.stop();
+  runtimes = [];
+});
+
+async function setup(intervalMs = 1000) {
+  const clock = new VirtualClock();
+  const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 1 });
+  const m = await new Runtime({ transport: net.transport('m'), clock }).start();
+  const a = await new Runtime({ transport: net.transport('a'), clock }).start();
+  runtimes.push(m, a);
+  const master = new FakeMaster();
+  const masterPid = m.spawn(master, 'master');
+  const alloc = new AllocatorProcess({ master: masterPid, allocationIntervalMs: intervalMs });
+  const allocPid = a.spawn(alloc, 'allocator');
+  await clock.settle();
+  const port = new Port(m, masterPid, allocPid);
+  const t0 = clock.now();
+  return { clock, master, alloc, port, t0 };
+}
+
+const R = (s: string) => Resources.parse(s).toJSON();
+
+describe('AllocatorProcess', () => {
+  test('event-triggered allocation arrives without waiting for the interval, coalesced', async () => {
+    const { clock, master, alloc, port, t0 } = await setup(1000);
+    port.addFramework('f1', ['r']);
+    for (let i = 0; i < 50; i++) port.addAgent(`a${String(i).padStart(2, '0')}`, R('cpus:1;mem:128'));
+    await clock.advance(5);
+    expect(master.received).toHaveLength(1);
+    expect(master.received[0]!.at - t0).toBeLessThan(10);
+    expect(master.received[0]!.allocations).toHaveLength(50);
+    expect(master.received[0]!.allocations[0]).toMatchObject({ framework_id: 'f1', agent_id: 'a00', role: 'r' });
+    expect(alloc.metrics.event_allocations).toBe(1);
+    expect(alloc.metrics.batch_allocations).toBe(0);
+  });
+
+  test('recovered resources are offered again at once; with a filter, right when it expires', async () => {
+    const { clock, master, port, t0 } = await setup(1000);
+    port.addFramework('f1', ['r']);
+    port.addAgent('a1', R('cpus:2;mem:256'));
+    await clock.advance(5);
+    const first = master.received.at(-1)!.allocations[0]!;
+    port.recoverResources('f1', 'a1', first.resources, null);
+    await clock.advance(5);
+    expect(master.received).toHaveLength(2);
+    port.recoverResources('f1', 'a1', master.received[1]!.allocations[0]!.resources, 2.5);
+    const declinedAt = clock.now();
+    await clock.advance(2400);
+    expect(master.received).toHaveLength(2);
+    await clock.advance(200);
+    expect(master.received).toHaveLength(3);
+    // Woken by the filter's expiry (plus the 1 ms hop each way), not by the 1 s batch.
+    const at = master.received[2]!.at;
+    expect(at - declinedAt).toBeGreaterThanOrEqual(2500);
+    expect(at - declinedAt).toBeLessThan(2510);
+    expect(at - t0).toBeLessThan(3000);
+  });
+
+  test('batch allocation every interval picks up what no event announced', async () => {
+    const { clock, master, alloc, port, t0 } = await setup(1000);
+    // Role q's unsatisfied guarantee holds the agent back from f1 (q has no framework yet).
+    port.post('update_quota', { role: 'q', guarantees: { cpus: 2, mem: 256 }, limits: {} });
+    port.addAgent('a1', R('cpus:2;mem:256'));
+    port.addFramework('f1', ['r']);
+    await clock.advance(5);
+    expect(master.received).toHaveLength(0);
+    // Dropping the quota triggers nothing by itself; the next batch (at 1 s) sees it.
+    port.post('update_quota', { role: 'q', guarantees: {}, limits: {} });
+    await clock.advance(600);
+    expect(master.received).toHaveLength(0);
+    await clock.advance(2400);
+    expect(master.received).toHaveLength(1);
+    expect(master.received[0]!.at - t0).toBeGreaterThanOrEqual(1000);
+    expect(master.received[0]!.at - t0).toBeLessThan(1010);
+    expect(alloc.metrics.batch_allocations).toBe(3);
+  });
+
+  test('SUPPRESS stops offers; REVIVE resumes them at once', async () => {
+    const { clock, master, port } = await setup(1000);
+    port.addFramework('f1', ['r']);
+    port.addAgent('a1', R('cpus:2;mem:256'));
+    await clock.advance(5);
+    port.post('suppress_offers', { framework_id: 'f1', roles: null });
+    port.recoverResources('f1', 'a1', master.received[0]!.allocations[0]!.resources, null);
+    await clock.advance(5000);
+    expect(master.received).toHaveLength(1);
+    const before = clock.now();
+    port.post('revive_offers', { framework_id: 'f1', roles: null });
+    await clock.advance(5);
+    expect(master.received).toHaveLength(2);
+    expect(master.received[1]!.at - before).toBeLessThan(5);
+  });
+});
