@@ -10,6 +10,7 @@
 // Writes benchmarks/results/log.json.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -86,14 +87,23 @@ async function leader(ports: number[], except?: number): Promise<number> {
   }
 }
 
-async function append(port: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/log/append`, { method: 'POST', body: PAYLOAD, redirect: 'manual', signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
+// node:http with keep-alive: much cheaper per request than fetch, so the client takes less of the CPU the replicas share.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function append(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/log/append', method: 'POST', agent, headers: { 'content-length': PAYLOAD.length }, timeout: 2000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+        res.on('error', () => resolve(false));
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end(PAYLOAD);
+  });
 }
 
 function rawFsyncBaseline(): { p50: number; p99: number; perSec: number } {

@@ -32,6 +32,8 @@ const replica = new ReplicaProcess({
   replicas: o.replicas.split(',').map((s) => s.trim()).filter((s) => s !== ''),
   random: new Random(seed),
   logger,
+  // Group commit: appends read from the sockets in one turn of the event loop share one fsync.
+  batchAppends: (flush) => setImmediate(flush),
 });
 const pid = runtime.spawn(replica, 'log');
 const hello = { pid: pid.toString(), address: runtime.address, seed };

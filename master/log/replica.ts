@@ -21,6 +21,14 @@ export interface ReplicaOptions {
   readonly random: Random;
   readonly logger?: Logger;
   readonly maxEntriesPerMessage?: number;
+  /**
+   * How appends are gathered into one batch (one fsync): the flush of queued
+   * appends is handed to this function. Default: at once, behind the events
+   * already in the mailbox (deterministic, for tests). A server passes
+   * `setImmediate`, so every request read from the sockets in one turn of the
+   * event loop joins the batch (group commit).
+   */
+  readonly batchAppends?: (flush: () => void) => void;
 }
 
 export interface ReplicaStatus {
@@ -157,7 +165,10 @@ export class ReplicaProcess extends Process<LogProtocol> {
       this.#queue.push({ data, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        this.defer(() => this.#flush())();
+        const flush = this.defer(() => this.#flush());
+        const batch = this.#options.batchAppends;
+        if (batch !== undefined) batch(flush);
+        else flush();
       }
     });
   }
