@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator example-ping-pong clean
+.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong clean
 
 all: build
 
@@ -25,7 +25,7 @@ typecheck: build
 test: typecheck
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
 
-bench: bench-actors bench-resources bench-launch bench-allocator
+bench: bench-actors bench-resources bench-launch bench-allocator bench-log
 
 bench-actors: build
 	node dist/benchmarks/actors/main.js
@@ -40,6 +40,10 @@ bench-allocator: build
 # The containerizer alone: COUNT tasks (default 1000) running `true`, posix and cgroups, next to spawn('true').
 bench-launch: build
 	node dist/benchmarks/launch.js
+
+# The replicated log: 3 replicas in 3 OS processes (WebSockets, fsync): append latency, 16 writers, failover.
+bench-log: build
+	node dist/benchmarks/log.js
 
 # Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
 example-ping-pong: build
