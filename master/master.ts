@@ -22,12 +22,13 @@ import { MasterState, type MasterContext } from './context.js';
 import { masterFlags, type MasterFlags } from './flags.js';
 import type { Framework } from './framework.js';
 import { Frameworks } from './frameworks.js';
-import { Offering, type Allocation } from './offering.js';
+import { Offering } from './offering.js';
+import { AllocatorClient } from './allocator-client.js';
+import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.js';
+import { installStateRoutes } from './http-state.js';
 import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
 
-/** What the allocator sends the master. */
-export type AllocatorToMaster = { offers: { allocations: Allocation[] } };
 
 export type MasterProtocol = SchedulerToMaster & AgentToMaster & AllocatorToMaster;
 
@@ -35,8 +36,8 @@ export interface MasterOptions {
   readonly flags?: Partial<MasterFlags>;
   /** The master id (a UUID); the same for the master's lifetime. */
   readonly masterId: string;
-  /** Connects the master to its allocator once the master's PID is known. */
-  readonly allocator: (master: PID<AllocatorToMaster>) => AllocatorPort;
+  /** The allocator process (in the same runtime) the master reports to. */
+  readonly allocator: PID<AllocatorProtocol>;
   readonly version?: string;
 }
 
@@ -47,7 +48,7 @@ export class MasterProcess extends Process<MasterProtocol> {
   readonly state: MasterState;
   readonly ids: IdGenerator;
   readonly version: string;
-  #allocatorFactory: MasterOptions['allocator'];
+  readonly #allocatorPid: PID<AllocatorProtocol>;
   #allocator: AllocatorPort | undefined;
   #ctx!: MasterContext;
   frameworks!: Frameworks;
@@ -62,12 +63,12 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.state = new MasterState(this.flags);
     this.ids = new IdGenerator(options.masterId);
     this.version = options.version ?? MASTER_VERSION;
-    this.#allocatorFactory = options.allocator;
+    this.#allocatorPid = options.allocator;
   }
 
   override initialize(): void {
     this.startedAt = this.clock.now();
-    this.#allocator = this.#allocatorFactory(this.pid as unknown as PID<AllocatorToMaster>);
+    this.#allocator = new AllocatorClient(this.#allocatorPid, (to, name, body) => this.send(to, name, body));
     if (Object.keys(this.flags.weights).length > 0) this.#allocator.setWeights({ ...this.flags.weights });
     const self = this;
     this.#ctx = {
@@ -94,6 +95,7 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.offering = new Offering(this.#ctx, this.tasks);
     this.frameworks = new Frameworks(this.#ctx, this.offering, (f) => this.#frameworkRemoved(f));
     this.agents = new Agents(this.#ctx, this.offering, this.tasks);
+    installStateRoutes(this);
   }
 
   masterInfo(): MasterInfo {

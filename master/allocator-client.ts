@@ -1,0 +1,51 @@
+import type { PID } from 'libprocess-ts';
+import type { Resource } from '../protocol/resources.js';
+import type { AllocatorPort } from './allocator-port.js';
+import type { AllocatorProtocol } from './allocator/protocol.js';
+
+type Send = <N extends keyof AllocatorProtocol & string>(to: PID<AllocatorProtocol>, name: N, body: AllocatorProtocol[N]) => void;
+
+/** The master's side of the allocator: each call is one message to the allocator process. */
+export class AllocatorClient implements AllocatorPort {
+  constructor(private readonly allocator: PID<AllocatorProtocol>, private readonly send: Send) {}
+
+  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean): void {
+    this.send(this.allocator, 'add_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, used: used.map((u) => ({ agent_id: u.agentId, resources: u.resources })), active });
+  }
+  removeFramework(frameworkId: string): void {
+    this.send(this.allocator, 'remove_framework', { framework_id: frameworkId });
+  }
+  activateFramework(frameworkId: string): void {
+    this.send(this.allocator, 'activate_framework', { framework_id: frameworkId });
+  }
+  deactivateFramework(frameworkId: string): void {
+    this.send(this.allocator, 'deactivate_framework', { framework_id: frameworkId });
+  }
+  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[]): void {
+    this.send(this.allocator, 'update_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles });
+  }
+  addAgent(agentId: string, total: Resource[], used: { frameworkId: string; resources: Resource[] }[]): void {
+    this.send(this.allocator, 'add_agent', { agent_id: agentId, total, used: used.map((u) => ({ framework_id: u.frameworkId, resources: u.resources })) });
+  }
+  removeAgent(agentId: string): void {
+    this.send(this.allocator, 'remove_agent', { agent_id: agentId });
+  }
+  activateAgent(agentId: string): void {
+    this.send(this.allocator, 'activate_agent', { agent_id: agentId });
+  }
+  deactivateAgent(agentId: string): void {
+    this.send(this.allocator, 'deactivate_agent', { agent_id: agentId });
+  }
+  recoverResources(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined): void {
+    this.send(this.allocator, 'recover_resources', { framework_id: frameworkId, agent_id: agentId, resources, refuse_seconds: refuseSeconds ?? null });
+  }
+  suppress(frameworkId: string, roles: string[] | undefined): void {
+    this.send(this.allocator, 'suppress_offers', { framework_id: frameworkId, roles: roles ?? null });
+  }
+  revive(frameworkId: string, roles: string[] | undefined): void {
+    this.send(this.allocator, 'revive_offers', { framework_id: frameworkId, roles: roles ?? null });
+  }
+  setWeights(weights: Record<string, number>): void {
+    this.send(this.allocator, 'update_weights', { weights });
+  }
+}
