@@ -122,6 +122,8 @@ export class ConsensusCore {
   #commit = 0;
   #electionDeadline = 0;
   #lastLeaderContact = -Infinity;
+  /** When this replica last granted a vote: it backs no other candidate for electionMinMs (so the winner's lease holds). */
+  #lastVoteGrantedAt = -Infinity;
   #preVotes: Set<string> | null = null;
   #votes: Set<string> | null = null;
   #campaignStartedAt = 0;
@@ -448,9 +450,10 @@ export class ConsensusCore {
     if (this.#votes.size >= this.quorum) this.#becomeLeader(now);
   }
 
-  /** Whether we heard from a live leader too recently to help anyone replace it. */
+  /** Whether we heard from a live leader (or just elected one) too recently to help anyone replace it. */
   #leaderRecentlyHeard(now: number): boolean {
     if (this.#role === 'leader') return true;
+    if (now - this.#lastVoteGrantedAt < this.timing.electionMinMs) return true;
     return this.#leader !== undefined && now - this.#lastLeaderContact < this.timing.electionMinMs;
   }
 
@@ -483,6 +486,7 @@ export class ConsensusCore {
       this.#upToDate(m.lastIndex, m.lastTerm);
     if (granted) {
       if (this.#vote !== from) this.#setHardState(this.#term, from);
+      this.#lastVoteGrantedAt = now;
       this.#resetElectionDeadline(now);
     }
     this.#send(from, { name: 'log.voteReply', body: { term: this.#term, granted } });

@@ -110,7 +110,8 @@ export class CoreSim {
       t += step;
       this.#proposeSomewhere();
       const r = this.random.float();
-      if (o.partitions !== false && r < 0.04) this.partitionRandomly();
+      if (o.partitions !== false && r < 0.02) this.partitionRandomly();
+      else if (o.partitions !== false && r < 0.04) this.cutRandomLink();
       else if (o.partitions !== false && r < 0.08) this.heal();
       else if (o.crashes !== false && r < 0.11) this.crash(this.random.pick(this.ids), this.random.range(50, 1500));
       else if (o.wipes !== false && r < 0.125) this.#maybeWipe();
@@ -171,6 +172,16 @@ export class CoreSim {
     const a = shuffled.slice(0, cut);
     const b = shuffled.slice(cut);
     for (const x of a) for (const y of b) this.#block(x, y);
+  }
+
+  /** A partial partition: one link down, everything else up (each side still reaches the others). */
+  cutRandomLink(): void {
+    const [a, b] = this.random.shuffle([...this.ids]);
+    if (a !== undefined && b !== undefined) this.#block(a, b);
+  }
+
+  blockPair(a: string, b: string): void {
+    this.#block(a, b);
   }
 
   isolate(id: string): void {
@@ -287,6 +298,18 @@ export class CoreSim {
       }
     }
     this.#check(n, 'step');
+    this.#checkLeases();
+  }
+
+  /** At any instant at most one leader holds a valid lease. */
+  #checkLeases(): void {
+    let holder: Node | undefined;
+    for (const m of this.nodes) {
+      const until = m.core?.leaseExpiresAt(this.now);
+      if (until === undefined || until <= this.now) continue;
+      if (holder !== undefined) this.fail(`at ${this.now} ms two leaders hold a lease: ${holder.id} (term ${holder.core!.term}) and ${m.id} (term ${m.core!.term})`);
+      holder = m;
+    }
   }
 
   #apply(n: Node, e: Entry): void {

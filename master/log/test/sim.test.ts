@@ -50,4 +50,19 @@ describe('consensus core under a faulty simulated network', () => {
       { seed: Number(process.env['LOG_SIM_FC_SEED'] ?? 42), numRuns: Number(process.env['LOG_SIM_FC_RUNS'] ?? 40) },
     );
   });
+
+  test('a partial partition (leader cut from one follower only): no second leader while the lease holds', () => {
+    for (const seed of [5, 6, 7, 8]) {
+      const sim = new CoreSim({ seed, replicas: 3, crashes: false, wipes: false, partitions: false, snapshots: false });
+      sim.run(2000);
+      const leader = sim.nodes.find((n) => n.core?.role === 'leader')!;
+      const follower = sim.nodes.find((n) => n !== leader)!;
+      const term = leader.core!.term;
+      sim.blockPair(leader.id, follower.id);
+      sim.run(sim.now + 3000); // the lease check runs after every event
+      expect(sim.nodes.filter((n) => n.core?.role === 'leader').map((n) => n.id)).toEqual([leader.id]);
+      expect(leader.core!.term).toBe(term);
+    }
+  });
 });
+
