@@ -97,6 +97,7 @@ interface Filter {
   readonly frameworkId: string;
   readonly role: string;
   readonly agentId: string;
+  readonly key: string;
   readonly resources: Resources;
   readonly expiresAt: number;
   readonly seq: number;
@@ -134,6 +135,8 @@ interface FrameworkState {
   /** role -> number of agents with allocations to it in that role (for membership). */
   readonly agents: Set<string>;
   readonly filters: Set<Filter>;
+  /** role -> filter key (one string per pair, so map lookups hash it once). */
+  readonly keys: Map<string, string>;
 }
 
 interface RoleState {
@@ -201,8 +204,9 @@ export function isAllocatable(r: Resources): boolean {
   return r.toJSON().some((x) => x.type !== 'SCALAR');
 }
 
-/** Roles of allocated resources (allocation_info.role). */
-function allocationRoles(r: Resources): string[] {
+/** Roles of allocated resources (allocation_info.role); `likely`: the role to try first. */
+function allocationRoles(r: Resources, likely?: string): string[] {
+  if (likely !== undefined && r.allocatedTo(likely).size === r.size) return [likely];
   const out: string[] = [];
   for (const x of r.toJSON()) {
     const role = x.allocation_info?.role;
@@ -242,10 +246,10 @@ export class AllocatorCore {
   }
 
   /** Puts framework `f` into role `role`'s sorter (and the role into the role sorter). */
-  #track(frameworkId: string, role: string): RoleState {
+  #track(f: FrameworkState, role: string): RoleState {
     const r = this.#role(role);
-    if (!r.frameworks.has(frameworkId)) {
-      r.frameworks.add(frameworkId);
+    if (!r.frameworks.has(f.id)) {
+      r.frameworks.add(f.id).data = f;
       if (!this.#roleSorter.has(role)) this.#roleSorter.add(role);
     }
     return r;
@@ -291,7 +295,7 @@ export class AllocatorCore {
   #framework(id: string): FrameworkState {
     let f = this.#frameworks.get(id);
     if (f === undefined) {
-      f = { id, known: false, active: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set() };
+      f = { id, known: false, active: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
       this.#frameworks.set(id, f);
     }
     return f;
@@ -334,7 +338,7 @@ export class AllocatorCore {
     const old = f.roles;
     f.roles = new Set(roles);
     f.suppressed = new Set(suppressed.filter((r) => f.roles.has(r)));
-    for (const r of f.roles) this.#track(f.id, r);
+    for (const r of f.roles) this.#track(f, r);
     for (const r of old) {
       if (!f.roles.has(r)) {
         this.#removeFilters(f, r);
@@ -490,6 +494,7 @@ export class AllocatorCore {
 
   /** Resources with no allocation_info get the framework's only role (or '*'). */
   #withAllocation(f: FrameworkState, r: Resources): Resources {
+    if (r.allocatedTo().size === r.size) return r;
     const bare = r.filter((x) => x.allocation_info === undefined);
     if (bare.isEmpty()) return r;
     const role = f.roles.size > 0 ? f.roles.values().next().value! : '*';
@@ -499,7 +504,7 @@ export class AllocatorCore {
   #track_used(agent: AgentState, f: FrameworkState, resources: Resources): void {
     const r = this.#withAllocation(f, resources);
     if (r.isEmpty()) return;
-    for (const role of allocationRoles(r)) this.#account(agent, f, role, r.allocatedTo(role), 1);
+    for (const role of allocationRoles(r, onlyRole(f))) this.#account(agent, f, role, r.allocatedTo(role), 1);
     agent.allocated.set(f.id, (agent.allocated.get(f.id) ?? EMPTY).add(r));
     agent.available = agent.available.subtract(r.unallocate());
     f.agents.add(agent.id);
@@ -509,7 +514,7 @@ export class AllocatorCore {
   #account(agent: AgentState, f: FrameworkState, role: string, part: Resources, sign: 1 | -1): void {
     const sparse = this.q.vector(part.quantities());
     const delta = sign === 1 ? sparse : negate(sparse);
-    const r = this.#track(f.id, role);
+    const r = this.#track(f, role);
     r.frameworks.update(f.id, delta);
     this.#roleSorter.update(role, delta);
     if (agent.hasReserved) {
@@ -531,7 +536,7 @@ export class AllocatorCore {
     } else agent.allocated.set(f.id, next);
     agent.available = agent.available.add(freed.unallocate());
     agent.version++;
-    for (const role of allocationRoles(freed)) {
+    for (const role of allocationRoles(freed, onlyRole(f))) {
       this.#account(agent, f, role, freed.allocatedTo(role), -1);
       this.#untrackIfIdle(f, role);
     }
@@ -551,7 +556,7 @@ export class AllocatorCore {
     this.#free(agent, f, r);
     if (refuseSeconds !== undefined && refuseSeconds > 0 && f.known) {
       const seconds = Math.min(refuseSeconds, MAX_REFUSE_SECONDS);
-      for (const role of allocationRoles(r)) {
+      for (const role of allocationRoles(r, onlyRole(f))) {
         const declined = r.allocatedTo(role).unallocate();
         if (!declined.isEmpty()) this.#addFilter(agent, f, role, declined, now + seconds * 1000);
       }
@@ -561,8 +566,8 @@ export class AllocatorCore {
   // --- filters -------------------------------------------------------------
 
   #addFilter(agent: AgentState, f: FrameworkState, role: string, resources: Resources, expiresAt: number): void {
-    const flt: Filter = { frameworkId: f.id, role, agentId: agent.id, resources, expiresAt, seq: this.#filterSeq++, live: true };
-    const key = f.id + KEY_SEP + role;
+    const key = filterKey(f, role);
+    const flt: Filter = { frameworkId: f.id, role, agentId: agent.id, key, resources, expiresAt, seq: this.#filterSeq++, live: true };
     const list = agent.filters.get(key);
     if (list === undefined) agent.filters.set(key, [flt]);
     else list.push(flt);
@@ -581,7 +586,7 @@ export class AllocatorCore {
     if (agent === undefined) return;
     agent.version++;
     if (!fromAgent) return;
-    const key = flt.frameworkId + KEY_SEP + flt.role;
+    const key = flt.key;
     const list = agent.filters.get(key);
     if (list === undefined) return;
     const i = list.indexOf(flt);
@@ -641,8 +646,9 @@ export class AllocatorCore {
   }
 
   /** 0: not filtered; 1: filtered for `offer` only; 2: filtered for all of `full` (hence for any offer from it). */
-  #filtered(agent: AgentState, frameworkId: string, role: string, offer: Resources, full: Resources): 0 | 1 | 2 {
-    const list = agent.filters.get(frameworkId + KEY_SEP + role);
+  #filtered(agent: AgentState, f: FrameworkState, role: string, offer: Resources, full: Resources): 0 | 1 | 2 {
+    if (agent.filters.size === 0) return 0;
+    const list = agent.filters.get(filterKey(f, role));
     if (list === undefined) return 0;
     let result: 0 | 1 | 2 = 0;
     for (const flt of list) {
@@ -731,9 +737,9 @@ export class AllocatorCore {
         const offer = reserved.isEmpty() ? part : reserved.add(part);
         if (!isAllocatable(offer)) continue;
         for (const fnode of r.frameworks.sort()) {
-          const f = this.#frameworks.get(fnode.client!)!;
+          const f = fnode.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
-          if (this.#filtered(agent, f.id, role, offer, full) !== 0) continue;
+          if (this.#filtered(agent, f, role, offer, full) !== 0) continue;
           this.#give(out, agent, f, role, offer, quota);
           break;
         }
@@ -779,9 +785,9 @@ export class AllocatorCore {
         }
         const fws = r.frameworks.sort();
         for (let i = 0; i < fws.length; i++) {
-          const f = this.#frameworks.get(fws[i]!.client!)!;
+          const f = fws[i]!.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
-          const filtered = this.#filtered(agent, f.id, role, offer, full);
+          const filtered = this.#filtered(agent, f, role, offer, full);
           if (filtered === 2) continue;
           allFull = false;
           if (filtered === 1) continue;
@@ -941,6 +947,19 @@ export class AllocatorCore {
   get filterCount(): number {
     return this.#filterCount;
   }
+}
+
+function filterKey(f: FrameworkState, role: string): string {
+  let k = f.keys.get(role);
+  if (k === undefined) {
+    k = f.id + KEY_SEP + role;
+    f.keys.set(role, k);
+  }
+  return k;
+}
+
+function onlyRole(f: FrameworkState): string | undefined {
+  return f.roles.size === 1 ? f.roles.values().next().value : undefined;
 }
 
 function filterBefore(a: Filter, b: Filter): boolean {
