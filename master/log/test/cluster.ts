@@ -16,6 +16,8 @@ export interface ClusterNode {
   readonly events: string[];
   readonly snapshots: Snapshot[];
   readonly committed: Entry[];
+  /** Leaders seen by this replica's listener: [term, leader]. */
+  readonly leaders: [number, string][];
 }
 
 const quiet = createLogger('test', 'silent');
@@ -31,13 +33,14 @@ export class Cluster {
     readonly seed = 1,
     readonly timing: Partial<Timing> = {},
     latencyMs: [number, number] = [1, 5],
+    faults: { loss?: number; duplicate?: number; reorder?: number } = {},
   ) {
-    this.net = new SimulatedNetwork({ clock: this.clock, seed, latencyMs });
+    this.net = new SimulatedNetwork({ clock: this.clock, seed, latencyMs, ...faults });
     this.random = new Random(seed);
     for (let i = 0; i < n; i++) {
       const host = `m${i}`;
       const port = 5050;
-      this.nodes.push({ host, port, pid: `log@${host}:${port}`, storage: new MemoryStorage(), runtime: undefined, replica: undefined, events: [], snapshots: [], committed: [] });
+      this.nodes.push({ host, port, pid: `log@${host}:${port}`, storage: new MemoryStorage(), runtime: undefined, replica: undefined, events: [], snapshots: [], committed: [], leaders: [] });
     }
   }
 
@@ -68,6 +71,9 @@ export class Cluster {
       demoted: (t) => node.events.push(`demoted ${t}`),
       snapshot: (s) => node.snapshots.push(s),
       committed: (es) => node.committed.push(...es),
+      role: (s) => {
+        if (s.role === 'leader') node.leaders.push([s.term, node.pid]);
+      },
     });
   }
 
