@@ -17,6 +17,7 @@ install: $(NODE_MODULES)
 
 build: $(NODE_MODULES)
 	npx tsc -b
+	@chmod +x dist/cli/main.js
 
 # Type-check the whole tree (sources, tests, examples, benchmarks), then run every test.
 typecheck: build

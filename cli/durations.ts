@@ -1,0 +1,54 @@
+/**
+ * Mesos-style flag values: durations like `15secs`, `1mins`, `500ms`, `2hrs`,
+ * `1days` (also `15s`, `1m`), and booleans. Errors name the flag and the value.
+ */
+const UNITS: Record<string, number> = {
+  ns: 1e-6, nanosecs: 1e-6, us: 1e-3, usecs: 1e-3, ms: 1, msecs: 1,
+  s: 1000, secs: 1000, sec: 1000, m: 60_000, mins: 60_000, min: 60_000,
+  h: 3_600_000, hrs: 3_600_000, hr: 3_600_000, d: 86_400_000, days: 86_400_000, day: 86_400_000,
+  w: 604_800_000, weeks: 604_800_000,
+};
+
+/** Milliseconds in a Mesos duration such as `15secs`. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(String(text));
+  const unit = m ? UNITS[m[2]!] : undefined;
+  if (!m || unit === undefined) {
+    throw new Error(`--${flag}=${text}: expected a duration such as 15secs, 500ms, 2mins, 1hrs or 1days`);
+  }
+  return Number(m[1]) * unit;
+}
+
+export function parseBool(flag: string, text: string | boolean): boolean {
+  if (typeof text === 'boolean') return text;
+  if (/^(true|1|yes)$/i.test(text)) return true;
+  if (/^(false|0|no)$/i.test(text)) return false;
+  throw new Error(`--${flag}=${text}: expected true or false`);
+}
+
+export function parsePort(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(String(text)) || n > 65535) throw new Error(`--${flag}=${text}: expected a port number 0-65535`);
+  return n;
+}
+
+export function parsePositiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(String(text)) || n < 1) throw new Error(`--${flag}=${text}: expected a positive integer`);
+  return n;
+}
+
+/** `--weights=eng=2,ads=0.5` → { eng: 2, ads: 0.5 }. */
+export function parseWeights(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (text.trim() === '') return out;
+  for (const part of text.split(',')) {
+    const [role, w] = part.split('=');
+    const weight = Number(w);
+    if (!role || w === undefined || !Number.isFinite(weight) || weight <= 0) {
+      throw new Error(`--weights=${text}: '${part}' is not role=weight with a positive weight`);
+    }
+    out[role.trim()] = weight;
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * `mesos-ts`: one command to run masters and agents, start a local cluster,
+ * run a command as a task, and look at a cluster. One file per subcommand
+ * under commands/.
+ */
+import { Command } from 'commander';
+import { masterCommand } from './commands/master.js';
+import { queryCommands } from './commands/query.js';
+import { VERSION } from './version.js';
+
+const program = new Command('mesos-ts')
+  .description('A cluster manager in the shape of Apache Mesos: masters, agents, frameworks.')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `
+Examples:
+  $ mesos-ts local                         # a local cluster: 1 master, 3 agents
+  $ mesos-ts master --port=5050
+  $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1
+  $ mesos-ts execute --master=127.0.0.1:5050 --name=hello --command='echo hi'
+  $ mesos-ts tasks --all`);
+
+program.addCommand(masterCommand());
+for (const c of queryCommands()) program.addCommand(c);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`mesos-ts: ${(err as Error).message}\n`);
+  process.exit(1);
+}
