@@ -1,0 +1,1042 @@
+/**
+ * The agent actor (Mesos's src/slave/slave.cpp): registers with the master,
+ * runs tasks through the containerizer (playing the command executor itself
+ * for tasks given a command, launching custom executors otherwise), sends
+ * their status updates reliably, checkpoints what it needs to recover after
+ * a restart, and serves its HTTP endpoints. See README.md.
+ *
+ *   master ◄──AgentToMaster / MasterToAgent──► AgentProcess ◄──► executors
+ *                                               │  │   │
+ *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
+ *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
+ */
+import { rm } from 'node:fs/promises';
+import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
+import { uuidBytes, uuidString } from '../protocol/ids.js';
+import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
+import type { StatusUpdate } from '../protocol/messages/common.js';
+import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
+import { Resources } from '../protocol/resources.js';
+import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
+import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
+import {
+  agentInfoPath,
+  agentMetaDir,
+  executorInfoPath,
+  executorMetaDir,
+  frameworkInfoPath,
+  frameworkMetaDir,
+  latestAgentPath,
+  removeCheckpointDir,
+  runInfoPath,
+  taskInfoPath,
+  taskUpdatesPath,
+  writeAtomic,
+  writeJSONAtomic,
+} from './checkpoint.js';
+import { commandError, commandSpec, killGraceMs, limitsOf, stderrTail, terminalStatus } from './command-executor.js';
+import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
+import { createSandbox, sandboxPath } from './containerizer/index.js';
+import { executorEnvironment } from './executors.js';
+import { formatDuration, masterPidText, type AgentFlags } from './flags.js';
+import { HealthChecker, healthCheckError } from './health.js';
+import { installRoutes } from './http.js';
+import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
+import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
+import {
+  checkpointing,
+  executorTasks,
+  hasCapability,
+  newTaskRecord,
+  recordStatus,
+  type ContainerHandle,
+  type ExecutorRecord,
+  type FrameworkRecord,
+  type TaskRecord,
+} from './state.js';
+import { StatusUpdateManager } from './status-updates.js';
+
+export type AgentProtocol = MasterToAgent & ExecutorToAgent;
+
+/** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
+export interface AgentContainerizer {
+  launch(config: ContainerConfig): Promise<ContainerHandle>;
+  recover(knownContainerIds: Iterable<string>): Promise<{
+    recovered: ContainerHandle[];
+    vanished: ContainerTermination[];
+    terminated: ContainerTermination[];
+    orphans: string[];
+  }>;
+  forget(containerId: string): Promise<void>;
+}
+
+export interface AgentOptions {
+  readonly flags: AgentFlags;
+  /** The agent's total resources (flags + detection, see flags.ts `agentResources`). */
+  readonly resources: Resources;
+  readonly attributes?: Attribute[];
+  readonly containerizer: AgentContainerizer;
+  /** Seeded randomness: registration jitter, uuids, container ids. */
+  readonly random: Random;
+  readonly logger?: Logger;
+  /** The endpoint tasks are told about (MESOS_AGENT_ENDPOINT); default the runtime's address. */
+  readonly endpoint?: string;
+  /** How long a recovered executor has to reregister (Mesos --executor_reregistration_timeout, 2 s). */
+  readonly executorReregistrationTimeoutMs?: number;
+}
+
+export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
+
+/** Kept for /state: a few completed frameworks and executors. */
+const MAX_COMPLETED_FRAMEWORKS = 50;
+const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
+
+const quietLogger: Logger = { info: () => {}, warn: () => {} };
+
+export class AgentProcess extends Process<AgentProtocol> {
+  readonly flags: AgentFlags;
+  readonly resources: Resources;
+  readonly attributes: Attribute[];
+  readonly cz: AgentContainerizer;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly master: PID<AgentToMaster>;
+  readonly sum: StatusUpdateManager;
+
+  state: AgentStateName = 'RECOVERING';
+  agentId: string | undefined;
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  readonly completedFrameworks: FrameworkRecord[] = [];
+  startedAt = 0;
+  /** Registrations and re-registrations completed (for tests and /state). */
+  registrations = 0;
+  /** The master's ping timeout x max missed pings, once registered. */
+  pingWatchdogMs = 75_000;
+
+  readonly ready: Promise<void>;
+  readonly terminated: Promise<string>;
+  #readyResolve!: () => void;
+  #readyReject!: (e: Error) => void;
+  #terminatedResolve!: (why: string) => void;
+  #backoff: RegistrationBackoff;
+  #regTimer: Timer | undefined;
+  #pingTimer: Timer | undefined;
+  readonly #options: AgentOptions;
+
+  constructor(options: AgentOptions) {
+    super();
+    this.#options = options;
+    this.flags = options.flags;
+    this.resources = options.resources;
+    this.attributes = options.attributes ?? [];
+    this.cz = options.containerizer;
+    this.random = options.random;
+    this.logger = options.logger ?? quietLogger;
+    this.master = PID.parse<AgentToMaster>(masterPidText(options.flags.master));
+    this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
+    this.sum = new StatusUpdateManager(
+      { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn) },
+      { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync },
+    );
+    this.ready = new Promise<void>((res, rej) => {
+      this.#readyResolve = res;
+      this.#readyReject = rej;
+    });
+    this.ready.catch(() => {});
+    this.terminated = new Promise<string>((res) => (this.#terminatedResolve = res));
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  override async initialize(): Promise<void> {
+    this.startedAt = this.clock.now();
+    installRoutes(this);
+    try {
+      await this.#recover();
+    } catch (e) {
+      this.#readyReject(e as Error);
+      throw e;
+    }
+    this.state = 'DISCONNECTED';
+    this.#readyResolve();
+    this.logger.info(`agent ${this.pid} started; registering with ${this.master}`);
+    this.#startRegistration();
+  }
+
+  override finalize(): void {
+    this.#regTimer?.cancel();
+    this.#pingTimer?.cancel();
+    for (const fw of this.frameworks.values()) for (const ex of fw.executors.values()) for (const t of ex.tasks.values()) t.health?.stop();
+    this.#terminatedResolve(this.state === 'TERMINATING' ? 'shutdown' : 'stopped');
+  }
+
+  protected handlers(): Handlers<AgentProtocol> {
+    return {
+      agent_registered: (b, from) => this.#registered(b.agent_id.value, false, from, b.ping_timeout_seconds, b.max_missed_pings),
+      agent_reregistered: (b, from) => {
+        this.#registered(b.agent_id.value, true, from, b.ping_timeout_seconds, b.max_missed_pings);
+        for (const r of b.reconciliations ?? []) this.#reconcile(r.framework_id.value, r.task_id);
+      },
+      ping: (b, from) => this.#ping(b, from),
+      run_task: (b) => this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor),
+      run_task_group: (b) => {
+        const fwId = b.framework.id?.value ?? b.executor.framework_id?.value;
+        if (!fwId) return;
+        const fw = this.#framework(fwId, b.framework, undefined);
+        for (const t of b.task_group.tasks) {
+          this.#agentUpdate(fw, b.executor.executor_id.value, t.task_id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Task groups are not supported by this agent');
+        }
+      },
+      kill_task: (b) => this.killTask(b.framework_id.value, b.task_id, b.kill_policy),
+      status_update_acknowledgement: (b) => this.#acknowledgement(b.framework_id.value, b.task_id.value, b.uuid),
+      shutdown_framework: (b) => this.shutdownFramework(b.framework_id.value),
+      shutdown_executor: (b) => {
+        const ex = this.frameworks.get(b.framework_id.value)?.executors.get(b.executor_id.value);
+        if (ex) this.shutdownExecutor(ex);
+      },
+      framework_to_executor: (b) => {
+        const ex = this.frameworks.get(b.framework_id.value)?.executors.get(b.executor_id.value);
+        if (!ex || !ex.pid || ex.state !== 'RUNNING') {
+          this.logger.warn(`dropping framework message for executor ${b.executor_id.value} of ${b.framework_id.value}: not running`);
+          return;
+        }
+        this.send(ex.pid, 'framework_message', { agent_id: { value: this.agentId! }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
+      },
+      update_framework: (b) => {
+        const fw = this.frameworks.get(b.framework_id.value);
+        if (!fw) return;
+        fw.info = { ...b.framework_info, id: b.framework_id };
+        if (b.pid !== undefined) fw.pid = b.pid;
+        this.#checkpointFramework(fw);
+      },
+      checkpoint_resources: () => {},
+      reconcile_tasks: (b) => {
+        for (const t of b.tasks) this.#reconcile(b.framework_id.value, t.task_id);
+      },
+      agent_lost: (b) => {
+        this.logger.warn(`the master removed this agent${b.message ? `: ${b.message}` : ''}; re-registering`);
+        this.#masterLost('the master removed this agent');
+      },
+      shutdown: (b) => this.shutdown(b.message),
+      // executors
+      register: (b, from) => this.#executorRegister(b.framework_id.value, b.executor_id.value, from as PID<AgentToExecutor>),
+      reregister: (b, from) => this.#executorReregister(b, from as PID<AgentToExecutor>),
+      status_update: (b, from) => this.#executorStatusUpdate(b.update, from as PID<AgentToExecutor>),
+      executor_to_framework: (b) => {
+        if (!this.agentId) return;
+        this.send(this.master, 'executor_to_framework', { agent_id: { value: this.agentId }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
+      },
+    };
+  }
+
+  override exited(pid: PID): void {
+    if (pid.equals(this.master)) {
+      this.#masterLost('the connection to the master broke');
+      return;
+    }
+    for (const fw of this.frameworks.values()) {
+      for (const ex of fw.executors.values()) {
+        if (ex.pid?.equals(pid)) this.logger.warn(`executor ${ex.id} of framework ${fw.id} (${pid}) disconnected`);
+      }
+    }
+  }
+
+  /** The AgentInfo sent to the master. */
+  agentInfo(): AgentInfo {
+    const info: AgentInfo = { hostname: this.flags.hostname, port: this.pid.port, resources: this.resources.toJSON(), attributes: this.attributes };
+    if (this.agentId) info.id = { value: this.agentId };
+    return info;
+  }
+
+  endpoint(): string {
+    return this.#options.endpoint ?? this.pid.address;
+  }
+
+  // ------------------------------------------------------------------ registration
+
+  #startRegistration(): void {
+    this.#regTimer?.cancel();
+    this.#regTimer = this.delay(this.#backoff.first(), () => this.#doRegistration());
+  }
+
+  #doRegistration(): void {
+    this.#regTimer = undefined;
+    if (this.state !== 'DISCONNECTED') return;
+    this.link(this.master);
+    if (this.agentId === undefined) {
+      this.send(this.master, 'register_agent', registerMessage(this.agentInfo()));
+    } else {
+      const executors: ExecutorInfo[] = [];
+      const tasks = [];
+      const frameworks: FrameworkInfo[] = [];
+      for (const fw of this.frameworks.values()) {
+        frameworks.push(fw.info);
+        for (const ex of fw.executors.values()) {
+          if (!ex.command) executors.push(ex.info);
+          tasks.push(...executorTasks(ex, this.agentId));
+        }
+      }
+      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks));
+    }
+    this.#regTimer = this.delay(this.#backoff.next(), () => this.#doRegistration());
+  }
+
+  #registered(agentId: string, re: boolean, from: PID, pingTimeoutSeconds?: number, maxMissedPings?: number): void {
+    if (!from.equals(this.master)) {
+      this.logger.warn(`ignoring ${re ? 'agent_reregistered' : 'agent_registered'} from ${from}, which is not the master ${this.master}`);
+      return;
+    }
+    if (this.state === 'TERMINATING' || this.state === 'RECOVERING') return;
+    if (this.agentId !== undefined && this.agentId !== agentId) {
+      // Mesos: a master that changed our id means we are a different agent now; refuse.
+      this.logger.warn(`the master ${re ? 're' : ''}registered this agent as ${agentId}, but it is ${this.agentId}; shutting down`);
+      this.shutdown(`registered with a different agent id ${agentId}`);
+      return;
+    }
+    if (this.state === 'RUNNING') return; // a duplicate answer to a retry
+    if (this.agentId === undefined) {
+      this.agentId = agentId;
+      writeJSONAtomic(agentInfoPath(this.flags.work_dir, agentId), this.agentInfo(), this.flags.fsync);
+      writeAtomic(latestAgentPath(this.flags.work_dir), agentId + '\n', this.flags.fsync);
+    }
+    this.state = 'RUNNING';
+    this.registrations++;
+    this.#regTimer?.cancel();
+    this.#regTimer = undefined;
+    this.link(this.master);
+    if (pingTimeoutSeconds !== undefined && maxMissedPings !== undefined) this.pingWatchdogMs = pingTimeoutSeconds * 1000 * maxMissedPings;
+    this.#resetPingWatchdog();
+    this.logger.info(`${re ? 're-registered' : 'registered'} with ${this.master} as ${agentId}`);
+    this.sum.resume();
+  }
+
+  #ping(b: MasterToAgent['ping'], from: PID): void {
+    if (!from.equals(this.master)) return;
+    if (this.state === 'RUNNING' && !b.connected) {
+      this.logger.warn('the master considers this agent disconnected; re-registering');
+      this.#masterLost('the master says this agent is not connected');
+    } else if (this.state === 'RUNNING') {
+      this.#resetPingWatchdog();
+    }
+    this.send(this.master, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
+  }
+
+  #resetPingWatchdog(): void {
+    this.#pingTimer?.cancel();
+    this.#pingTimer = this.delay(this.pingWatchdogMs, () => {
+      this.#pingTimer = undefined;
+      if (this.state !== 'RUNNING') return;
+      this.logger.warn(`no ping from the master in ${this.pingWatchdogMs} ms; re-registering`);
+      this.#masterLost('no pings from the master');
+    });
+  }
+
+  #masterLost(why: string): void {
+    if (this.state !== 'RUNNING') return; // already (re)registering, recovering or terminating
+    this.logger.warn(`master ${this.master} lost (${why})`);
+    this.state = 'DISCONNECTED';
+    this.#pingTimer?.cancel();
+    this.sum.pause();
+    this.#startRegistration();
+  }
+
+  // ------------------------------------------------------------------ frameworks
+
+  #framework(frameworkId: string, info: FrameworkInfo, pid: string | undefined): FrameworkRecord {
+    let fw = this.frameworks.get(frameworkId);
+    if (!fw) {
+      fw = { id: frameworkId, info: { ...info, id: { value: frameworkId } }, executors: new Map(), completedExecutors: [] };
+      if (pid !== undefined) fw.pid = pid;
+      this.frameworks.set(frameworkId, fw);
+      const i = this.completedFrameworks.findIndex((f) => f.id === frameworkId);
+      if (i >= 0) this.completedFrameworks.splice(i, 1);
+      this.#checkpointFramework(fw);
+    } else if (pid !== undefined && pid !== fw.pid) {
+      fw.pid = pid;
+      this.#checkpointFramework(fw);
+    }
+    return fw;
+  }
+
+  #checkpointFramework(fw: FrameworkRecord): void {
+    if (!checkpointing(fw) || !this.agentId) return;
+    writeJSONAtomic(frameworkInfoPath(this.flags.work_dir, this.agentId, fw.id), { info: fw.info, ...(fw.pid !== undefined ? { pid: fw.pid } : {}) }, this.flags.fsync);
+  }
+
+  #checkpointExecutor(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (!checkpointing(fw) || !this.agentId) return;
+    const w = this.flags.work_dir;
+    writeJSONAtomic(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync);
+    this.#checkpointRun(fw, ex);
+  }
+
+  #checkpointRun(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (!checkpointing(fw) || !this.agentId) return;
+    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
+    if (ex.pid) run.pid = ex.pid.toString();
+    writeJSONAtomic(runInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync);
+  }
+
+  #checkpointTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
+    if (!checkpointing(fw) || !this.agentId) return;
+    writeJSONAtomic(taskInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync);
+  }
+
+  // ------------------------------------------------------------------ run_task
+
+  /** Mesos's Slave::runTask: a command task runs under the agent itself; otherwise its executor is launched or reused. */
+  runTask(framework: FrameworkInfo, frameworkId: string, task: TaskInfo, pid?: string, executor?: ExecutorInfo): void {
+    if (this.agentId === undefined || this.state === 'TERMINATING' || this.state === 'RECOVERING') {
+      this.logger.warn(`ignoring run_task ${task.task_id.value}: the agent is ${this.state}`);
+      return;
+    }
+    const fw = this.#framework(frameworkId, framework, pid);
+    if (this.#findTask(fw, task.task_id.value)) {
+      this.logger.warn(`ignoring run_task ${task.task_id.value} of ${frameworkId}: a task with that id is already on this agent`);
+      return;
+    }
+    const execInfo = executor ?? task.executor;
+    if (execInfo) return this.#runOnExecutor(fw, { ...execInfo, framework_id: { value: frameworkId } }, task);
+    const problem = task.command ? commandError(task.command) : 'the task has neither a command nor an executor';
+    const health = task.health_check ? healthCheckError(task.health_check) : undefined;
+    if (problem || health) {
+      this.#agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
+      return;
+    }
+    this.#runCommandTask(fw, task);
+  }
+
+  #findTask(fw: FrameworkRecord, taskId: string): { ex: ExecutorRecord; rec?: TaskRecord; queued?: TaskInfo } | undefined {
+    for (const ex of fw.executors.values()) {
+      const rec = ex.tasks.get(taskId);
+      if (rec) return { ex, rec };
+      const q = ex.queued.get(taskId);
+      if (q) return { ex, queued: q };
+    }
+    return undefined;
+  }
+
+  #newExecutor(fw: FrameworkRecord, info: ExecutorInfo, command: boolean, resources: TaskInfo['resources']): ExecutorRecord {
+    const containerId = uuidString(() => this.random.float());
+    const ids = { agentId: this.agentId!, frameworkId: fw.id, executorId: info.executor_id.value, containerId };
+    const ex: ExecutorRecord = {
+      id: info.executor_id.value,
+      frameworkId: fw.id,
+      info,
+      command,
+      containerId,
+      directory: sandboxPath(this.flags.work_dir, ids),
+      state: 'REGISTERING',
+      limits: limitsOf([...(info.resources ?? []), ...(resources ?? [])]),
+      queued: new Map(),
+      tasks: new Map(),
+      completed: [],
+      launchedAt: this.clock.now(),
+    };
+    fw.executors.set(ex.id, ex);
+    return ex;
+  }
+
+  // ------------------------------------------------------------------ the command executor
+
+  #runCommandTask(fw: FrameworkRecord, task: TaskInfo): void {
+    const exId = task.task_id.value;
+    const info: ExecutorInfo = {
+      executor_id: { value: exId },
+      framework_id: { value: fw.id },
+      name: `Command Executor (Task: ${exId})`,
+      command: task.command!,
+      resources: task.resources ?? [],
+    };
+    const ex = this.#newExecutor(fw, info, true, []);
+    const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
+    ex.tasks.set(exId, rec);
+    this.#checkpointExecutor(fw, ex);
+    this.#checkpointTask(fw, ex, task);
+    const config: ContainerConfig = {
+      containerId: ex.containerId,
+      sandbox: ex.directory,
+      agentId: this.agentId!,
+      frameworkId: fw.id,
+      executorId: ex.id,
+      taskId: exId,
+      command: commandSpec(task.command!),
+      limits: ex.limits,
+      agentEnvironment: executorEnvironment(this, fw, ex),
+    };
+    if (task.command!.user) config.user = task.command!.user;
+    this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c));
+  }
+
+  /** Creates the sandbox and launches; `then` runs inside the process, a failure fails the executor's tasks. */
+  #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void): void {
+    const ok = this.defer(then);
+    const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
+    createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })
+      .then(() => this.cz.launch(config))
+      .then(ok, failed);
+  }
+
+  #launchFailed(fw: FrameworkRecord, ex: ExecutorRecord, e: Error): void {
+    this.logger.warn(`launching executor ${ex.id} of ${fw.id} failed: ${e.message}`);
+    ex.state = 'TERMINATED';
+    ex.registrationTimer?.cancel();
+    const termination: ContainerTermination = { containerId: ex.containerId, status: null, killed: false, message: e.message };
+    ex.termination = termination;
+    for (const info of ex.queued.values()) ex.tasks.set(info.task_id.value, newTaskRecord(info, fw.id, ex.id, this.agentId!));
+    ex.queued.clear();
+    for (const rec of ex.tasks.values()) {
+      if (isTerminal(rec.task.state)) continue;
+      this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to launch container: ${e.message}`);
+    }
+    if (!ex.command) this.#sendExitedExecutor(fw, ex, undefined);
+    this.#maybeCompleteExecutor(fw, ex);
+  }
+
+  #commandLaunched(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
+    ex.container = c;
+    c.wait()
+      .then(async (t) => ({ t, tail: await stderrTail(ex.directory) }))
+      .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)));
+    if (ex.state === 'TERMINATING' || rec.killRequested) {
+      void c.destroy().catch(() => {});
+      return;
+    }
+    ex.state = 'RUNNING';
+    ex.launchedAt = this.clock.now();
+    this.#executorUpdate(fw, ex, rec, 'TASK_STARTING');
+    this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } } });
+    this.#startHealthChecks(fw, ex, rec);
+  }
+
+  #startHealthChecks(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord): void {
+    const check = rec.info.health_check;
+    if (!check) return;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    Object.assign(env, { MESOS_SANDBOX: ex.directory, MESOS_TASK_ID: rec.info.task_id.value }, commandSpec(rec.info.command ?? {}).environment ?? {});
+    rec.health = new HealthChecker(
+      check,
+      { delay: (ms, fn) => this.delay(ms, fn), defer: (fn) => this.defer(fn), now: () => this.clock.now(), env, cwd: ex.directory },
+      (r) => {
+        if (isTerminal(rec.task.state) || rec.killRequested) return;
+        this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { healthy: r.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', message: r.message });
+        if (r.kill) {
+          this.logger.warn(`task ${rec.info.task_id.value} failed ${r.consecutiveFailures} health checks in a row; killing it`);
+          rec.killedByHealth = true;
+          this.#killCommandTask(fw, ex, rec);
+        }
+      },
+    );
+    rec.health.start();
+  }
+
+  #commandTerminated(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, t: ContainerTermination, tail: string): void {
+    rec.health?.stop();
+    ex.termination = t;
+    ex.state = 'TERMINATED';
+    if (!isTerminal(rec.task.state)) {
+      const s = terminalStatus(t, rec.killRequested === true, tail);
+      const extra: Partial<TaskStatus> = {};
+      if (s.reason) extra.reason = s.reason;
+      if (rec.killedByHealth) {
+        extra.healthy = false;
+        extra.reason = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
+      }
+      this.#executorUpdate(fw, ex, rec, s.state, { message: s.message, ...extra });
+    }
+    this.#maybeCompleteExecutor(fw, ex);
+  }
+
+  #killCommandTask(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, requestPolicy?: TaskInfo['kill_policy']): void {
+    if (rec.killRequested || isTerminal(rec.task.state)) return;
+    rec.killRequested = true;
+    rec.health?.stop();
+    if (!ex.container) {
+      // Still launching: the task is killed now; the container is destroyed once launched.
+      ex.state = 'TERMINATING';
+      this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before it was launched');
+      return;
+    }
+    if (hasCapability(fw, 'TASK_KILLING_STATE')) this.#executorUpdate(fw, ex, rec, 'TASK_KILLING');
+    void ex.container.kill({ gracePeriodMs: killGraceMs(rec.info.kill_policy, requestPolicy) }).catch((e: Error) => this.logger.warn(`kill of ${ex.containerId} failed: ${e.message}`));
+  }
+
+  // ------------------------------------------------------------------ custom executors
+
+  #runOnExecutor(fw: FrameworkRecord, info: ExecutorInfo, task: TaskInfo): void {
+    let ex = fw.executors.get(info.executor_id.value);
+    if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) {
+      this.#agentUpdate(fw, ex.id, task.task_id, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${ex.id} is terminating`);
+      return;
+    }
+    if (!ex) {
+      if (!info.command?.value) {
+        this.#agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Invalid executor: it has no command');
+        return;
+      }
+      ex = this.#launchExecutor(fw, info);
+    }
+    if (ex.state === 'RUNNING' && ex.pid) {
+      this.#sendTaskToExecutor(fw, ex, task);
+    } else {
+      ex.queued.set(task.task_id.value, task);
+      this.#checkpointTask(fw, ex, task);
+    }
+  }
+
+  #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo): ExecutorRecord {
+    const ex = this.#newExecutor(fw, info, false, []);
+    this.#checkpointExecutor(fw, ex);
+    const config: ContainerConfig = {
+      containerId: ex.containerId,
+      sandbox: ex.directory,
+      agentId: this.agentId!,
+      frameworkId: fw.id,
+      executorId: ex.id,
+      command: commandSpec(info.command!),
+      limits: ex.limits,
+      agentEnvironment: executorEnvironment(this, fw, ex),
+    };
+    if (info.command!.user) config.user = info.command!.user;
+    ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {
+      if (ex.state !== 'REGISTERING') return;
+      this.logger.warn(`executor ${ex.id} of ${fw.id} did not register within ${this.flags.executor_registration_timeout} ms; destroying it`);
+      this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', 'Executor did not register in time');
+    });
+    this.#launch(fw, ex, config, (c) => {
+      ex.container = c;
+      c.wait().then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)));
+      if (ex.state === 'TERMINATING') void c.destroy().catch(() => {});
+    });
+    return ex;
+  }
+
+  #failReason = new WeakMap<ExecutorRecord, { reason: TaskStatusReason; message: string }>();
+
+  /** Destroys an executor's container; its tasks fail with `reason` when it exits. */
+  #terminateExecutor(fw: FrameworkRecord, ex: ExecutorRecord, reason: TaskStatusReason, message: string): void {
+    if (ex.state === 'TERMINATED') return;
+    this.#failReason.set(ex, { reason, message });
+    ex.state = 'TERMINATING';
+    ex.registrationTimer?.cancel();
+    if (ex.container) void ex.container.destroy().catch(() => {});
+  }
+
+  #sendTaskToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
+    const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
+    ex.tasks.set(task.task_id.value, rec);
+    this.#checkpointTask(fw, ex, task);
+    this.send(ex.pid!, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
+  }
+
+  #executorRegister(frameworkId: string, executorId: string, from: PID<AgentToExecutor>): void {
+    const fw = this.frameworks.get(frameworkId);
+    const ex = fw?.executors.get(executorId);
+    if (!fw || !ex || ex.command || ex.state !== 'REGISTERING' || this.agentId === undefined) {
+      this.logger.warn(`executor ${executorId} of ${frameworkId} at ${from} registered unexpectedly (state ${ex?.state ?? 'unknown'}); asking it to shut down`);
+      this.send(from, 'shutdown', {});
+      return;
+    }
+    ex.pid = from;
+    ex.state = 'RUNNING';
+    ex.registrationTimer?.cancel();
+    this.link(from);
+    this.#checkpointRun(fw, ex);
+    this.send(from, 'registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
+    const queued = [...ex.queued.values()];
+    ex.queued.clear();
+    for (const t of queued) this.#sendTaskToExecutor(fw, ex, t);
+  }
+
+  #executorReregister(b: ExecutorToAgent['reregister'], from: PID<AgentToExecutor>): void {
+    const fw = this.frameworks.get(b.framework_id.value);
+    const ex = fw?.executors.get(b.executor_id.value);
+    if (!fw || !ex || ex.command || this.agentId === undefined || ex.state === 'TERMINATING' || ex.state === 'TERMINATED') {
+      this.send(from, 'shutdown', {});
+      return;
+    }
+    ex.pid = from;
+    ex.state = 'RUNNING';
+    ex.registrationTimer?.cancel();
+    this.link(from);
+    this.#checkpointRun(fw, ex);
+    for (const t of b.tasks) {
+      if (!ex.tasks.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId));
+    }
+    this.send(from, 'reregistered', { agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
+    for (const u of b.updates) this.#executorStatusUpdate(u, from);
+  }
+
+  #executorStatusUpdate(update: StatusUpdate, from: PID<AgentToExecutor>): void {
+    const fw = this.frameworks.get(update.framework_id.value);
+    const exId = update.executor_id?.value ?? update.status.executor_id?.value;
+    const ex = exId !== undefined ? fw?.executors.get(exId) : undefined;
+    if (!fw || !ex || this.agentId === undefined || !update.uuid) {
+      this.logger.warn(`dropping a status update from ${from} for an unknown executor or without a uuid`);
+      return;
+    }
+    const status: TaskStatus = { ...update.status, agent_id: { value: this.agentId }, executor_id: { value: ex.id }, uuid: update.uuid };
+    if (status.source === undefined) status.source = 'SOURCE_EXECUTOR';
+    const u: StatusUpdate = { ...update, executor_id: { value: ex.id }, agent_id: { value: this.agentId }, status };
+    this.#handleUpdate(fw, ex, u);
+    this.send(from, 'ack', { agent_id: { value: this.agentId }, framework_id: u.framework_id, task_id: status.task_id, uuid: update.uuid });
+  }
+
+  #executorTerminated(fw: FrameworkRecord, ex: ExecutorRecord, t: ContainerTermination): void {
+    ex.termination = t;
+    ex.state = 'TERMINATED';
+    ex.registrationTimer?.cancel();
+    ex.shutdownTimer?.cancel();
+    const given = this.#failReason.get(ex);
+    const reason: TaskStatusReason = t.limitation?.reason ?? given?.reason ?? 'REASON_EXECUTOR_TERMINATED';
+    const message = t.limitation?.message ?? `${given?.message ?? 'Executor terminated'}: ${t.message}`;
+    for (const info of ex.queued.values()) ex.tasks.set(info.task_id.value, newTaskRecord(info, fw.id, ex.id, this.agentId!));
+    ex.queued.clear();
+    for (const rec of ex.tasks.values()) {
+      if (isTerminal(rec.task.state)) continue;
+      this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', reason, message);
+    }
+    this.#sendExitedExecutor(fw, ex, t.status?.code ?? undefined);
+    this.#maybeCompleteExecutor(fw, ex);
+  }
+
+  #sendExitedExecutor(fw: FrameworkRecord, ex: ExecutorRecord, status: number | undefined): void {
+    if (this.agentId === undefined) return;
+    const body: AgentToMaster['exited_executor'] = { agent_id: { value: this.agentId }, framework_id: { value: fw.id }, executor_id: { value: ex.id } };
+    if (status !== undefined) body.status = status;
+    this.send(this.master, 'exited_executor', body);
+  }
+
+  // ------------------------------------------------------------------ kill and shutdown
+
+  killTask(frameworkId: string, taskId: TaskID, policy?: TaskInfo['kill_policy']): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) {
+      this.logger.warn(`ignoring kill_task ${taskId.value}: no framework ${frameworkId} on this agent`);
+      return;
+    }
+    const found = this.#findTask(fw, taskId.value);
+    if (!found) {
+      const done = [...fw.executors.values(), ...fw.completedExecutors].some((e) => e.completed.some((r) => r.info.task_id.value === taskId.value));
+      if (done) return;
+      const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+      this.#agentUpdate(fw, taskId.value, taskId, state, 'REASON_TASK_UNKNOWN', 'Cannot kill a task unknown to this agent');
+      return;
+    }
+    const { ex, rec, queued } = found;
+    if (queued) {
+      ex.queued.delete(taskId.value);
+      const r = newTaskRecord(queued, fw.id, ex.id, this.agentId!);
+      ex.tasks.set(taskId.value, r);
+      this.#agentUpdate(fw, ex.id, taskId, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before the executor registered');
+      return;
+    }
+    if (ex.command) return this.#killCommandTask(fw, ex, rec!, policy);
+    if (ex.pid && ex.state === 'RUNNING') {
+      const body: AgentToExecutor['kill_task'] = { framework_id: { value: fw.id }, task_id: taskId };
+      if (policy) body.kill_policy = policy;
+      this.send(ex.pid, 'kill_task', body);
+    }
+  }
+
+  /** Mesos's Slave::shutdownExecutor: a command task is killed; a custom executor is asked to shut down, then destroyed after the grace period. */
+  shutdownExecutor(ex: ExecutorRecord): void {
+    const fw = this.frameworks.get(ex.frameworkId);
+    if (!fw || ex.state === 'TERMINATED' || ex.state === 'TERMINATING') return;
+    if (ex.command) {
+      for (const rec of ex.tasks.values()) this.#killCommandTask(fw, ex, rec);
+      return;
+    }
+    const grace = ex.info.shutdown_grace_period ? ex.info.shutdown_grace_period.nanoseconds / 1e6 : this.flags.executor_shutdown_grace_period;
+    if (ex.pid && ex.state === 'RUNNING') {
+      this.send(ex.pid, 'shutdown', { grace_period_seconds: grace / 1000 });
+      ex.state = 'TERMINATING';
+      this.#failReason.set(ex, { reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor shut down' });
+      ex.shutdownTimer = this.delay(grace, () => {
+        if (ex.state === 'TERMINATED') return;
+        if (ex.container) void ex.container.destroy().catch(() => {});
+      });
+    } else {
+      this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_TERMINATED', 'Executor shut down before it registered');
+    }
+  }
+
+  shutdownFramework(frameworkId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) return;
+    this.logger.info(`shutting down framework ${frameworkId}`);
+    for (const ex of [...fw.executors.values()]) this.shutdownExecutor(ex);
+  }
+
+  /** The master asked this agent to shut down: every executor is destroyed, the checkpoints dropped, the process ends. */
+  shutdown(message: string): void {
+    if (this.state === 'TERMINATING') return;
+    this.logger.warn(`shutting down: ${message}`);
+    this.state = 'TERMINATING';
+    this.#regTimer?.cancel();
+    this.#pingTimer?.cancel();
+    this.sum.pause();
+    const waits: Promise<unknown>[] = [];
+    for (const fw of this.frameworks.values()) {
+      for (const ex of fw.executors.values()) {
+        for (const t of ex.tasks.values()) t.health?.stop();
+        if (ex.pid && ex.state === 'RUNNING') this.send(ex.pid, 'shutdown', {});
+        if (ex.container) waits.push(ex.container.destroy().catch(() => {}));
+      }
+    }
+    // Like Mesos, a shut-down agent does not recover its old self: a new start registers afresh.
+    removeCheckpointDir(latestAgentPath(this.flags.work_dir));
+    void Promise.all(waits).then(this.defer(() => this.terminate()));
+  }
+
+  // ------------------------------------------------------------------ status updates
+
+  /** An update the agent itself plays the executor for (source SOURCE_EXECUTOR). */
+  #executorUpdate(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, state: TaskState, extra: Partial<TaskStatus> = {}): void {
+    this.#update(fw, ex, rec.info.task_id, state, 'SOURCE_EXECUTOR', extra);
+  }
+
+  /** An update the agent generates (source SOURCE_AGENT). */
+  #agentUpdate(fw: FrameworkRecord, executorId: string, taskId: TaskID, state: TaskState, reason: TaskStatusReason | undefined, message: string): void {
+    const ex = fw.executors.get(executorId);
+    const extra: Partial<TaskStatus> = { message };
+    if (reason) extra.reason = reason;
+    this.#update(fw, ex, taskId, state, 'SOURCE_AGENT', extra, executorId);
+  }
+
+  #update(fw: FrameworkRecord, ex: ExecutorRecord | undefined, taskId: TaskID, state: TaskState, source: TaskStatusSource, extra: Partial<TaskStatus>, executorId?: string): void {
+    if (this.agentId === undefined) return;
+    const uuid = uuidBytes(() => this.random.float());
+    const exId = ex?.id ?? executorId;
+    const status: TaskStatus = { task_id: taskId, state, source, agent_id: { value: this.agentId }, timestamp: this.clock.now() / 1000, uuid, ...extra };
+    if (exId !== undefined) status.executor_id = { value: exId };
+    const update: StatusUpdate = { framework_id: { value: fw.id }, agent_id: { value: this.agentId }, status, timestamp: status.timestamp!, uuid };
+    if (exId !== undefined) update.executor_id = { value: exId };
+    this.#handleUpdate(fw, ex, update);
+  }
+
+  /** Records the status in the task and hands the update to the status update manager (checkpointed first). */
+  #handleUpdate(fw: FrameworkRecord, ex: ExecutorRecord | undefined, update: StatusUpdate): void {
+    const taskId = update.status.task_id.value;
+    const rec = ex?.tasks.get(taskId);
+    if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
+    const path = ex && rec && checkpointing(fw) && this.agentId ? taskUpdatesPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, taskId) : undefined;
+    this.sum.update(update, path);
+  }
+
+  #forward(update: StatusUpdate): void {
+    const fw = this.frameworks.get(update.framework_id.value);
+    const exId = update.executor_id?.value;
+    const rec = exId !== undefined ? fw?.executors.get(exId)?.tasks.get(update.status.task_id.value) : undefined;
+    const u: StatusUpdate = { ...update, latest_state: rec?.task.state ?? update.status.state };
+    this.send(this.master, 'status_update', { update: u, pid: this.pid.toString() });
+  }
+
+  #acknowledgement(frameworkId: string, taskId: string, uuid: Uint8Array): void {
+    const { update, ended } = this.sum.acknowledge(frameworkId, taskId, uuid);
+    if (!update) return; // unknown or duplicate
+    const fw = this.frameworks.get(frameworkId);
+    const ex = update.executor_id ? fw?.executors.get(update.executor_id.value) : undefined;
+    const rec = ex?.tasks.get(taskId);
+    if (rec) {
+      rec.task.status_update_state = update.status.state;
+      rec.task.status_update_uuid = uuid;
+    }
+    if (!ended || !fw || !ex || !rec) return;
+    ex.tasks.delete(taskId);
+    ex.completed.push(rec);
+    if (ex.completed.length > 1000) ex.completed.shift();
+    this.#maybeCompleteExecutor(fw, ex);
+  }
+
+  /** An executor whose container ended and whose tasks' terminal updates were all acknowledged is done. */
+  #maybeCompleteExecutor(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (ex.state !== 'TERMINATED') return;
+    for (const rec of ex.tasks.values()) {
+      if (this.sum.stream(fw.id, rec.info.task_id.value)) return;
+      if (!isTerminal(rec.task.state)) return;
+    }
+    for (const rec of ex.tasks.values()) ex.completed.push(rec);
+    ex.tasks.clear();
+    if (fw.executors.get(ex.id) !== ex) return;
+    fw.executors.delete(ex.id);
+    fw.completedExecutors.push(ex);
+    if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
+    void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
+    if (this.agentId) removeCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id));
+    this.#scheduleGc(ex.directory);
+    if (fw.executors.size === 0) {
+      this.frameworks.delete(fw.id);
+      this.completedFrameworks.push(fw);
+      if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
+      if (this.agentId) removeCheckpointDir(frameworkMetaDir(this.flags.work_dir, this.agentId, fw.id));
+    }
+  }
+
+  #scheduleGc(directory: string): void {
+    this.delay(this.flags.gc_delay, () => {
+      void rm(directory, { recursive: true, force: true }).catch(() => {});
+    });
+  }
+
+  #reconcile(frameworkId: string, taskId: TaskID): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (fw && this.#findTask(fw, taskId.value)) return; // known: its updates flow as usual
+    if (!fw || this.agentId === undefined) {
+      // Unknown framework: a one-shot update (nothing to checkpoint it under).
+      if (this.agentId === undefined) return;
+      const uuid = uuidBytes(() => this.random.float());
+      const status: TaskStatus = { task_id: taskId, state: 'TASK_LOST', source: 'SOURCE_AGENT', reason: 'REASON_RECONCILIATION', message: 'Task unknown to the agent', agent_id: { value: this.agentId }, uuid, timestamp: this.clock.now() / 1000 };
+      this.send(this.master, 'status_update', { update: { framework_id: { value: frameworkId }, agent_id: { value: this.agentId }, status, timestamp: status.timestamp!, uuid, latest_state: 'TASK_LOST' }, pid: this.pid.toString() });
+      return;
+    }
+    const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+    this.#agentUpdate(fw, taskId.value, taskId, state, 'REASON_RECONCILIATION', 'Task unknown to the agent');
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  async #recover(): Promise<void> {
+    const w = this.flags.work_dir;
+    const state = readAgentState(w);
+    if (!state) {
+      await this.cz.recover([]); // destroys leftover containers of an agent that never registered
+      return;
+    }
+    if (this.flags.recover === 'cleanup') {
+      this.logger.info(`--recover=cleanup: killing the executors of agent ${state.agentId} and starting afresh`);
+      await this.cz.recover([]);
+      removeCheckpointDir(agentMetaDir(w, state.agentId));
+      removeCheckpointDir(latestAgentPath(w));
+      return;
+    }
+    const running = state.frameworks.reduce((n, f) => n + f.executors.filter((e) => !e.run.completed).length, 0);
+    const old = Resources.fromJSON(state.info.resources ?? []);
+    if (!old.equals(this.resources)) {
+      if (running > 0) {
+        throw new Error(
+          `Incompatible agent info detected: the agent's resources changed from '${old.toString()}' (checkpointed in ${agentInfoPath(w, state.agentId)}) to '${this.resources.toString()}' while ${running} executor(s) are checkpointed. ` +
+            `Restart with the old --resources, or with --recover=cleanup to kill them and register as a new agent.`,
+        );
+      }
+      this.logger.warn(`the agent's resources changed and nothing runs: registering as a new agent`);
+      await this.cz.recover([]);
+      removeCheckpointDir(latestAgentPath(w));
+      return;
+    }
+    this.agentId = state.agentId;
+    await this.#recoverExecutors(state);
+  }
+
+  async #recoverExecutors(state: RecoveredAgentState): Promise<void> {
+    const known: string[] = [];
+    for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId);
+    // Streams first: a corrupt updates file stops the agent before anything is touched.
+    const streams = new Map<string, ReturnType<StatusUpdateManager['recover']>>();
+    for (const f of state.frameworks) for (const e of f.executors) for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.sum.recover(f.id, t.info.task_id.value, t.updatesPath));
+    const result = await this.cz.recover(known);
+    const recovered = new Map(result.recovered.map((c) => [c.id, c]));
+    const ended = new Map([...result.vanished, ...result.terminated].map((t) => [t.containerId, t]));
+
+    for (const f of state.frameworks) {
+      const fw: FrameworkRecord = { id: f.id, info: f.info, executors: new Map(), completedExecutors: [] };
+      if (f.pid !== undefined) fw.pid = f.pid;
+      this.frameworks.set(f.id, fw);
+      for (const e of f.executors) {
+        const ex: ExecutorRecord = {
+          id: e.info.executor_id.value,
+          frameworkId: f.id,
+          info: e.info,
+          command: e.command,
+          containerId: e.run.containerId,
+          directory: e.run.directory,
+          state: 'RUNNING',
+          limits: limitsOf(e.info.resources),
+          queued: new Map(),
+          tasks: new Map(),
+          completed: [],
+          launchedAt: this.clock.now(),
+          recovered: true,
+        };
+        if (e.run.pid) ex.pid = PID.parse<AgentToExecutor>(e.run.pid);
+        fw.executors.set(ex.id, ex);
+        for (const t of e.tasks) {
+          const rec = newTaskRecord(t.info, f.id, ex.id, state.agentId);
+          const s = streams.get(`${f.id}/${t.info.task_id.value}`);
+          if (s?.latest) recordStatus(rec, s.latest.status);
+          if (s?.terminated) {
+            ex.completed.push(rec);
+            continue;
+          }
+          ex.tasks.set(t.info.task_id.value, rec);
+        }
+        const c = recovered.get(ex.containerId);
+        if (c) {
+          ex.container = c;
+          if (e.command) {
+            const rec = ex.tasks.get(ex.id);
+            if (rec) {
+              c.wait()
+                .then(async (t) => ({ t, tail: await stderrTail(ex.directory) }))
+                .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)));
+              if (!isTerminal(rec.task.state)) this.#startHealthChecks(fw, ex, rec);
+            } else {
+              void c.destroy().catch(() => {});
+            }
+          } else {
+            ex.state = 'REGISTERING';
+            c.wait().then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)));
+            if (ex.pid) this.send(ex.pid, 'reconnect', { agent_id: { value: state.agentId } });
+            const timeout = this.#options.executorReregistrationTimeoutMs ?? 2000;
+            ex.registrationTimer = this.delay(timeout, () => {
+              if (ex.state !== 'REGISTERING') return;
+              this.logger.warn(`recovered executor ${ex.id} did not reregister within ${timeout} ms; destroying it`);
+              this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Executor did not reregister after the agent restarted');
+            });
+          }
+          continue;
+        }
+        // Gone while the agent was down (or terminated before it went down).
+        const t = ended.get(ex.containerId) ?? { containerId: ex.containerId, status: null, killed: false, message: 'Container vanished while the agent was down' };
+        if (e.command) {
+          const rec = ex.tasks.get(ex.id);
+          if (rec) {
+            // Deferred: the updates go out once the agent is registered again (the stream is paused until then).
+            const tail = await stderrTail(ex.directory);
+            this.#commandTerminated(fw, ex, rec, t, tail);
+          } else {
+            ex.state = 'TERMINATED';
+            this.#maybeCompleteExecutor(fw, ex);
+          }
+        } else {
+          this.#executorTerminated(fw, ex, t);
+        }
+      }
+    }
+    this.logger.info(`recovered agent ${state.agentId}: ${this.frameworks.size} framework(s), ${result.recovered.length} running container(s), ${result.vanished.length} vanished`);
+  }
+
+  /** For tests and /state: every live executor. */
+  executors(): ExecutorRecord[] {
+    const out: ExecutorRecord[] = [];
+    for (const fw of this.frameworks.values()) out.push(...fw.executors.values());
+    return out;
+  }
+
+  /** For tests: the record of a task, wherever it is. */
+  task(frameworkId: string, taskId: string): TaskRecord | undefined {
+    const fw = this.frameworks.get(frameworkId) ?? this.completedFrameworks.find((f) => f.id === frameworkId);
+    if (!fw) return undefined;
+    for (const ex of [...fw.executors.values(), ...fw.completedExecutors]) {
+      const r = ex.tasks.get(taskId) ?? ex.completed.find((c) => c.info.task_id.value === taskId);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  /** The shutdown grace period text executors get (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */
+  shutdownGraceText(ex: ExecutorRecord): string {
+    return formatDuration(ex.info.shutdown_grace_period ? Math.round(ex.info.shutdown_grace_period.nanoseconds / 1e6) : this.flags.executor_shutdown_grace_period);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The agent's checkpoints, in Mesos's layout (src/slave/paths.cpp) under
+ * `<work_dir>/meta`:
+ *
+ *   slaves/latest                                   the current agent id (text)
+ *   slaves/<agent>/slave.info                       AgentInfo (JSON)
+ *   slaves/<agent>/frameworks/<fw>/framework.info   { info, pid? }
+ *   .../executors/<ex>/executor.info                { info, command }
+ *   .../executors/<ex>/runs/<container>/run.info    { containerId, directory, pid? }
+ *   .../runs/<container>/tasks/<task>/task.info     TaskInfo
+ *   .../runs/<container>/tasks/<task>/task.updates  append-only records, one a line
+ *
+ * Whole files are written atomically (temp file, fsync, rename, fsync of the
+ * directory). The updates file is append-only: each line is
+ * `<crc32 hex> <json>`; a torn last line (a crash mid-append) is dropped, any
+ * other bad line is an error naming the file and the line. Bytes
+ * (`Uint8Array`) are stored as `{"$bytes": "<base64>"}`.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+export class CheckpointError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`Corrupt checkpoint ${path}: ${problem}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+// ---------------------------------------------------------------- JSON with bytes
+
+export function encodeJSON(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString('base64') } : v));
+}
+
+export function decodeJSON(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && keys[0] === '$bytes' && typeof o.$bytes === 'string') return new Uint8Array(Buffer.from(o.$bytes, 'base64'));
+    }
+    return v;
+  });
+}
+
+// ---------------------------------------------------------------- paths
+
+export interface MetaPaths {
+  readonly root: string;
+}
+
+export function metaDir(workDir: string): string {
+  return join(workDir, 'meta');
+}
+export function latestAgentPath(workDir: string): string {
+  return join(metaDir(workDir), 'slaves', 'latest');
+}
+export function agentMetaDir(workDir: string, agentId: string): string {
+  return join(metaDir(workDir), 'slaves', agentId);
+}
+export function agentInfoPath(workDir: string, agentId: string): string {
+  return join(agentMetaDir(workDir, agentId), 'slave.info');
+}
+export function frameworkMetaDir(workDir: string, agentId: string, fw: string): string {
+  return join(agentMetaDir(workDir, agentId), 'frameworks', fw);
+}
+export function frameworkInfoPath(workDir: string, agentId: string, fw: string): string {
+  return join(frameworkMetaDir(workDir, agentId, fw), 'framework.info');
+}
+export function executorMetaDir(workDir: string, agentId: string, fw: string, ex: string): string {
+  return join(frameworkMetaDir(workDir, agentId, fw), 'executors', ex);
+}
+export function executorInfoPath(workDir: string, agentId: string, fw: string, ex: string): string {
+  return join(executorMetaDir(workDir, agentId, fw, ex), 'executor.info');
+}
+export function runMetaDir(workDir: string, agentId: string, fw: string, ex: string, container: string): string {
+  return join(executorMetaDir(workDir, agentId, fw, ex), 'runs', container);
+}
+export function runInfoPath(workDir: string, agentId: string, fw: string, ex: string, container: string): string {
+  return join(runMetaDir(workDir, agentId, fw, ex, container), 'run.info');
+}
+export function taskMetaDir(workDir: string, agentId: string, fw: string, ex: string, container: string, task: string): string {
+  return join(runMetaDir(workDir, agentId, fw, ex, container), 'tasks', task);
+}
+export function taskInfoPath(workDir: string, agentId: string, fw: string, ex: string, container: string, task: string): string {
+  return join(taskMetaDir(workDir, agentId, fw, ex, container, task), 'task.info');
+}
+export function taskUpdatesPath(workDir: string, agentId: string, fw: string, ex: string, container: string, task: string): string {
+  return join(taskMetaDir(workDir, agentId, fw, ex, container, task), 'task.updates');
+}
+
+// ---------------------------------------------------------------- writes
+
+/** Writes `text` to `path` atomically: temp file, fsync, rename, fsync of the directory. */
+export function writeAtomic(path: string, text: string, fsync = true): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    if (fsync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  if (fsync) fsyncDir(dir);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // some filesystems refuse fsync on directories; the rename is still atomic
+  }
+}
+
+export function writeJSONAtomic(path: string, value: unknown, fsync = true): void {
+  writeAtomic(path, encodeJSON(value) + '\n', fsync);
+}
+
+/** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed. */
+export function appendRecord(path: string, record: unknown, fsync = true): void {
+  const json = encodeJSON(record);
+  const line = `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+  mkdirSync(dirname(path), { recursive: true });
+  if (!fsync) {
+    appendFileSync(path, line);
+    return;
+  }
+  const fd = openSync(path, 'a');
+  try {
+    writeSync(fd, line);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function removeCheckpointDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- reads
+
+/** Reads a JSON checkpoint; undefined when absent; CheckpointError naming the file when unreadable. */
+export function readJSON(path: string): unknown {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  if (text.trim() === '') throw new CheckpointError(path, 'the file is empty');
+  try {
+    return decodeJSON(text);
+  } catch (e) {
+    throw new CheckpointError(path, `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Reads the records of an append-only file. A torn final line is dropped (and reported in `torn`). */
+export function readRecords(path: string): { records: unknown[]; torn: boolean } {
+  if (!existsSync(path)) return { records: [], torn: false };
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const last = lines.pop()!; // '' when the file ends with a newline
+  const records: unknown[] = [];
+  lines.forEach((line, i) => {
+    const m = /^([0-9a-f]{8}) (.*)$/.exec(line);
+    if (!m) throw new CheckpointError(path, `line ${i + 1} is not '<crc32> <json>'`);
+    if (crc32(m[2]!) !== parseInt(m[1]!, 16)) throw new CheckpointError(path, `line ${i + 1} fails its checksum`);
+    try {
+      records.push(decodeJSON(m[2]!));
+    } catch (e) {
+      throw new CheckpointError(path, `line ${i + 1} is not valid JSON (${(e as Error).message})`);
+    }
+  });
+  return { records, torn: last !== '' };
+}
+
+/** Subdirectory names, [] when the directory is absent. */
+export function listDirs(path: string): string[] {
+  if (!existsSync(path)) return [];
+  return readdirSync(path, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+export function readText(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  return readFileSync(path, 'utf8');
+}

@@ -1,0 +1,29 @@
+/**
+ * The environment an executor (or a command task, which the agent executes
+ * itself) is launched with, as Mesos's executorEnvironment
+ * (src/slave/containerizer/containerizer.cpp). The containerizer adds
+ * MESOS_SANDBOX, MESOS_DIRECTORY, MESOS_CONTAINER_ID, MESOS_AGENT_ID,
+ * MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID and MESOS_TASK_ID itself.
+ */
+import type { AgentProcess } from './agent.js';
+import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
+import { formatDuration } from './flags.js';
+
+export function executorEnvironment(agent: AgentProcess, fw: FrameworkRecord, ex: ExecutorRecord): Record<string, string> {
+  const pid = agent.pid.toString();
+  const env: Record<string, string> = {
+    MESOS_AGENT_ENDPOINT: agent.endpoint(),
+    MESOS_SLAVE_PID: pid,
+    MESOS_AGENT_PID: pid,
+    MESOS_FRAMEWORK_ID: fw.id,
+    MESOS_EXECUTOR_ID: ex.id,
+    MESOS_DIRECTORY: ex.directory,
+    MESOS_SANDBOX: ex.directory,
+    MESOS_CHECKPOINT: checkpointing(fw) ? '1' : '0',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: agent.shutdownGraceText(ex),
+    MESOS_HTTP_COMMAND_EXECUTOR: '0',
+  };
+  if (checkpointing(fw)) env.MESOS_RECOVERY_TIMEOUT = formatDuration(agent.flags.recovery_timeout);
+  if (agent.agentId !== undefined) env.MESOS_AGENT_ID = agent.agentId;
+  return env;
+}

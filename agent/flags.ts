@@ -1,0 +1,247 @@
+/**
+ * The agent's flags, with Mesos's names and defaults (src/slave/flags.cpp).
+ * Durations are milliseconds here; given as text they take Mesos's forms
+ * (`1secs`, `500ms`, `1mins`, `1weeks`). Every bad value throws an
+ * AgentFlagsError naming the flag.
+ */
+import { parseAttributes } from '../protocol/attributes.js';
+import { Resources } from '../protocol/resources.js';
+import type { Attribute } from '../protocol/types.js';
+import { detectResources } from './containerizer/index.js';
+
+export interface AgentFlags {
+  /** The master: `host:port` (its process is `master`) or a full PID `master@host:port`. */
+  readonly master: string;
+  /** Address the agent listens on (Mesos --ip, default 127.0.0.1 here). */
+  readonly ip: string;
+  /** Port (Mesos default 5051; 0 picks a free one). */
+  readonly port: number;
+  /** Host other processes should dial when `ip` is 0.0.0.0. */
+  readonly advertise_ip?: string;
+  readonly hostname: string;
+  /** Sandboxes under `<work_dir>/slaves`, checkpoints under `<work_dir>/meta`. */
+  readonly work_dir: string;
+  /** `--resources`, e.g. `cpus:2;mem:1024;ports:[31000-32000]` (what is absent is detected). */
+  readonly resources?: string;
+  /** `--attributes`, e.g. `rack:r1;zone:a`. */
+  readonly attributes?: string;
+  /** Isolators, default `posix/cpu,posix/mem`. */
+  readonly isolation: string;
+  /** Containerizer launcher: `spawn` (default) or `forkserver`. */
+  readonly launcher: 'spawn' | 'forkserver';
+  /** `reconnect` (default): recover checkpointed executors; `cleanup`: kill them and start afresh. */
+  readonly recover: 'reconnect' | 'cleanup';
+  /** Refuse to start when a chosen isolator cannot work here, or a checkpoint cannot be read (default true). */
+  readonly strict: boolean;
+  /** First registration delay is random in [0, factor]; then doubling to 1 min (default 1 s). */
+  readonly registration_backoff_factor: number;
+  /** An executor that has not registered in this long is destroyed (default 1 min). */
+  readonly executor_registration_timeout: number;
+  /** Between `shutdown` to an executor and its destruction (default 5 s). */
+  readonly executor_shutdown_grace_period: number;
+  /** How long an executor waits for a restarted agent before exiting (default 15 min). */
+  readonly recovery_timeout: number;
+  /** Sandboxes of finished executors are removed this long after (default 1 week). */
+  readonly gc_delay: number;
+  /** Status update retry: first interval (Mesos 10 s) and the cap of the doubling (10 min). */
+  readonly status_update_retry_interval_min: number;
+  readonly status_update_retry_interval_max: number;
+  /** fsync checkpoints (default true; tests may turn it off). */
+  readonly fsync: boolean;
+  /** Seed for the agent's randomness (jitter, uuids, container ids); default from the OS. */
+  readonly seed?: number;
+}
+
+export class AgentFlagsError extends Error {
+  constructor(
+    readonly flag: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AgentFlagsError';
+  }
+}
+
+export const DEFAULT_AGENT_FLAGS: AgentFlags = {
+  master: '127.0.0.1:5050',
+  ip: '127.0.0.1',
+  port: 5051,
+  hostname: 'localhost',
+  work_dir: '/tmp/mesos-ts',
+  isolation: 'posix/cpu,posix/mem',
+  launcher: 'spawn',
+  recover: 'reconnect',
+  strict: true,
+  registration_backoff_factor: 1000,
+  executor_registration_timeout: 60_000,
+  executor_shutdown_grace_period: 5000,
+  recovery_timeout: 15 * 60_000,
+  gc_delay: 7 * 24 * 3_600_000,
+  status_update_retry_interval_min: 10_000,
+  status_update_retry_interval_max: 600_000,
+  fsync: true,
+};
+
+/** What callers may give: the flags, with durations, numbers and booleans also as text. */
+export type AgentFlagsInput = { readonly [K in keyof AgentFlags]?: AgentFlags[K] | string };
+
+const UNITS: Record<string, number> = {
+  ns: 1e-6, nsecs: 1e-6, us: 1e-3, usecs: 1e-3, ms: 1, msecs: 1,
+  s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
+  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
+};
+
+/** Milliseconds in a Mesos duration (`15secs`); a number is taken as milliseconds. */
+export function parseDuration(flag: string, value: string | number): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a non-negative duration`);
+    return value;
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(value);
+  const unit = m ? UNITS[m[2]!] : undefined;
+  if (!m || unit === undefined) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a duration such as 500ms, 15secs, 2mins, 1hrs, 1days or 1weeks`);
+  return Number(m[1]) * unit;
+}
+
+/** Mesos's text for a duration (`5secs`), for MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD and the like. */
+export function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}days`;
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}hrs`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}mins`;
+  if (ms % 1000 === 0) return `${ms / 1000}secs`;
+  return `${ms}ms`;
+}
+
+function parseBool(flag: string, v: string | boolean): boolean {
+  if (typeof v === 'boolean') return v;
+  if (/^(true|1|yes)$/i.test(v)) return true;
+  if (/^(false|0|no)$/i.test(v)) return false;
+  throw new AgentFlagsError(flag, `--${flag}=${v}: expected true or false`);
+}
+
+function parsePort(flag: string, v: string | number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(String(v)) || n > 65535) throw new AgentFlagsError(flag, `--${flag}=${v}: expected a port number from 0 to 65535`);
+  return n;
+}
+
+const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
+
+/** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
+export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed']));
+  for (const k of Object.keys(input)) {
+    if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
+  }
+  const get = <K extends keyof AgentFlags>(k: K): AgentFlags[K] | string => (input[k] !== undefined ? input[k]! : DEFAULT_AGENT_FLAGS[k]) as AgentFlags[K] | string;
+
+  const master = String(get('master'));
+  masterPidText(master); // validates
+  const ip = String(get('ip'));
+  if (!HOST.test(ip)) throw new AgentFlagsError('ip', `--ip=${ip}: expected an IP address or host name`);
+  const hostname = String(get('hostname'));
+  if (!HOST.test(hostname)) throw new AgentFlagsError('hostname', `--hostname=${hostname}: expected a host name`);
+  const work_dir = String(get('work_dir'));
+  if (work_dir.trim() === '' || !work_dir.startsWith('/')) throw new AgentFlagsError('work_dir', `--work_dir=${work_dir}: expected an absolute directory path`);
+  const recover = String(get('recover'));
+  if (recover !== 'reconnect' && recover !== 'cleanup') throw new AgentFlagsError('recover', `--recover=${recover}: expected 'reconnect' or 'cleanup'`);
+  const launcher = String(get('launcher'));
+  if (launcher !== 'spawn' && launcher !== 'forkserver') throw new AgentFlagsError('launcher', `--launcher=${launcher}: expected 'spawn' or 'forkserver'`);
+  const isolation = String(get('isolation'));
+  if (!/^[a-z_]+\/[a-z_]+(,[a-z_]+\/[a-z_]+)*$/.test(isolation.replace(/\s/g, ''))) {
+    throw new AgentFlagsError('isolation', `--isolation=${isolation}: expected a comma-separated list such as posix/cpu,posix/mem`);
+  }
+  const dur = (k: keyof AgentFlags): number => parseDuration(k, get(k) as string | number);
+  const flags: AgentFlags = {
+    master,
+    ip,
+    port: parsePort('port', get('port') as string | number),
+    hostname,
+    work_dir,
+    isolation: isolation.replace(/\s/g, ''),
+    launcher,
+    recover,
+    strict: parseBool('strict', get('strict') as string | boolean),
+    registration_backoff_factor: dur('registration_backoff_factor'),
+    executor_registration_timeout: dur('executor_registration_timeout'),
+    executor_shutdown_grace_period: dur('executor_shutdown_grace_period'),
+    recovery_timeout: dur('recovery_timeout'),
+    gc_delay: dur('gc_delay'),
+    status_update_retry_interval_min: dur('status_update_retry_interval_min'),
+    status_update_retry_interval_max: dur('status_update_retry_interval_max'),
+    fsync: parseBool('fsync', get('fsync') as string | boolean),
+  };
+  if (flags.status_update_retry_interval_min <= 0) {
+    throw new AgentFlagsError('status_update_retry_interval_min', `--status_update_retry_interval_min: must be positive`);
+  }
+  if (flags.status_update_retry_interval_max < flags.status_update_retry_interval_min) {
+    throw new AgentFlagsError('status_update_retry_interval_max', `--status_update_retry_interval_max must not be below --status_update_retry_interval_min`);
+  }
+  const out: { -readonly [K in keyof AgentFlags]: AgentFlags[K] } = flags;
+  if (input.advertise_ip !== undefined) {
+    if (!HOST.test(String(input.advertise_ip))) throw new AgentFlagsError('advertise_ip', `--advertise_ip=${input.advertise_ip}: expected an IP address`);
+    out.advertise_ip = String(input.advertise_ip);
+  }
+  if (input.resources !== undefined) {
+    out.resources = String(input.resources);
+    parseResourcesFlag(out.resources); // validates
+  }
+  if (input.attributes !== undefined) {
+    out.attributes = String(input.attributes);
+    parseAttributesFlag(out.attributes);
+  }
+  if (input.seed !== undefined) {
+    const s = Number(input.seed);
+    if (!Number.isInteger(s) || s < 0) throw new AgentFlagsError('seed', `--seed=${input.seed}: expected a non-negative integer`);
+    out.seed = s;
+  }
+  return out;
+}
+
+/** `host:port` or `id@host:port` → the master's PID text. */
+export function masterPidText(master: string): string {
+  const text = master.includes('@') ? master : `master@${master}`;
+  const m = /^([^@\s/]+)@([A-Za-z0-9_.\-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[3]) > 65535) throw new AgentFlagsError('master', `--master=${master}: expected host:port (e.g. 10.0.0.1:5050) or master@host:port`);
+  return text;
+}
+
+export function parseResourcesFlag(text: string): Resources {
+  try {
+    return Resources.parse(text);
+  } catch (e) {
+    throw new AgentFlagsError('resources', `--resources=${text}: ${(e as Error).message}`);
+  }
+}
+
+export function parseAttributesFlag(text: string): Attribute[] {
+  try {
+    return parseAttributes(text);
+  } catch (e) {
+    throw new AgentFlagsError('attributes', `--attributes=${text}: ${(e as Error).message}`);
+  }
+}
+
+/** The names auto-detected when `--resources` does not give them. */
+export const DETECTED_RESOURCES = ['cpus', 'mem', 'disk', 'ports'] as const;
+
+/**
+ * The agent's total resources: `--resources`, plus the detected value of
+ * each of cpus, mem, disk and ports it does not give (gpus when nvidia-smi
+ * finds some), as Mesos's Containerizer::resources does.
+ */
+export async function agentResources(flags: AgentFlags, detect: typeof detectResources = detectResources): Promise<Resources> {
+  const given = flags.resources !== undefined ? parseResourcesFlag(flags.resources) : Resources.empty();
+  const names = new Set(given.names());
+  const missing = [...DETECTED_RESOURCES, 'gpus'].filter((n) => !names.has(n));
+  if (missing.length === 0 || (missing.length === 1 && missing[0] === 'gpus' && flags.resources !== undefined)) return given;
+  const detected = Resources.parse((await detect(flags.work_dir)).text);
+  let out = given;
+  for (const n of missing) out = out.add(detected.named(n));
+  return out;
+}
+
+export function agentAttributes(flags: AgentFlags): Attribute[] {
+  return flags.attributes !== undefined ? parseAttributesFlag(flags.attributes) : [];
+}

@@ -1,0 +1,165 @@
+/**
+ * The agent's HTTP endpoints (served at `/slave(1)/<path>`; startAgent also
+ * aliases them at the top level): `/state` in the shape of Mesos's agent
+ * state, `/monitor/statistics`, `/health`, and the sandbox `/files/*`
+ * endpoints (files.ts).
+ */
+import type { HttpResponse } from 'libprocess-ts';
+import { Resources } from '../protocol/resources.js';
+import type { Attribute, Resource } from '../protocol/types.js';
+import { attributeValueString } from '../protocol/attributes.js';
+import type { AgentProcess } from './agent.js';
+import { browse, download, read } from './files.js';
+import { AGENT_VERSION } from './registration.js';
+import type { ExecutorRecord, FrameworkRecord, TaskRecord } from './state.js';
+
+/** Mesos's JSON model of resources: `{cpus: 2, mem: 1024, ports: "[31000-32000]"}`. */
+export function resourcesMap(list: readonly Resource[] | Resources): Record<string, number | string> {
+  const r = list instanceof Resources ? list : Resources.of(list);
+  const out: Record<string, number | string> = {};
+  for (const name of r.names()) {
+    const ranges = r.ranges(name);
+    const items = r.items(name);
+    if (ranges.length > 0) out[name] = `[${ranges.map((x) => `${x.begin}-${x.end}`).join(', ')}]`;
+    else if (items.length > 0) out[name] = `{${items.join(', ')}}`;
+    else out[name] = r.scalar(name);
+  }
+  for (const n of ['cpus', 'mem', 'disk', 'gpus']) if (out[n] === undefined) out[n] = 0;
+  return out;
+}
+
+function attributesMap(attrs: readonly Attribute[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const a of attrs) out[a.name] = a.type === 'SCALAR' ? a.scalar!.value : a.type === 'TEXT' ? a.text!.value : attributeValueString(a);
+  return out;
+}
+
+function taskJSON(rec: TaskRecord): Record<string, unknown> {
+  const t = rec.task;
+  return {
+    id: t.task_id.value,
+    name: t.name,
+    framework_id: t.framework_id.value,
+    executor_id: t.executor_id?.value ?? '',
+    slave_id: t.agent_id.value,
+    state: t.state,
+    resources: resourcesMap(t.resources),
+    statuses: t.statuses.map((s) => ({
+      state: s.state,
+      timestamp: s.timestamp,
+      ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+      ...(s.message !== undefined ? { message: s.message } : {}),
+      ...(s.reason !== undefined ? { reason: s.reason } : {}),
+    })),
+    ...(t.labels ? { labels: t.labels.labels } : {}),
+  };
+}
+
+function executorJSON(agent: AgentProcess, ex: ExecutorRecord): Record<string, unknown> {
+  return {
+    id: ex.id,
+    name: ex.info.name ?? '',
+    source: '',
+    container: ex.containerId,
+    directory: ex.directory,
+    type: ex.command ? 'COMMAND' : 'CUSTOM',
+    state: ex.state,
+    resources: resourcesMap(ex.info.resources ?? []),
+    tasks: [...ex.tasks.values()].filter((t) => !['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE'].includes(t.task.state)).map(taskJSON),
+    queued_tasks: [...ex.queued.values()].map((info) => ({ id: info.task_id.value, name: info.name, resources: resourcesMap(info.resources ?? []) })),
+    completed_tasks: [...ex.completed, ...[...ex.tasks.values()].filter((t) => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE'].includes(t.task.state))].map(taskJSON),
+    ...(ex.pid ? { pid: ex.pid.toString() } : {}),
+  };
+}
+
+function frameworkJSON(agent: AgentProcess, fw: FrameworkRecord): Record<string, unknown> {
+  return {
+    id: fw.id,
+    name: fw.info.name,
+    user: fw.info.user,
+    role: fw.info.roles?.[0] ?? fw.info.role ?? '*',
+    roles: fw.info.roles ?? [fw.info.role ?? '*'],
+    checkpoint: fw.info.checkpoint === true,
+    hostname: fw.info.hostname ?? '',
+    ...(fw.pid ? { pid: fw.pid } : {}),
+    capabilities: (fw.info.capabilities ?? []).map((c) => c.type),
+    executors: [...fw.executors.values()].map((e) => executorJSON(agent, e)),
+    completed_executors: fw.completedExecutors.map((e) => executorJSON(agent, e)),
+  };
+}
+
+export function agentState(agent: AgentProcess): Record<string, unknown> {
+  const f = agent.flags;
+  const used = [...agent.frameworks.values()].flatMap((fw) => [...fw.executors.values()].flatMap((e) => [...e.tasks.values()].flatMap((t) => t.task.resources)));
+  return {
+    version: AGENT_VERSION,
+    id: agent.agentId ?? '',
+    pid: agent.pid.toString(),
+    hostname: f.hostname,
+    state: agent.state,
+    start_time: agent.startedAt / 1000,
+    master_hostname: agent.master.host,
+    master_pid: agent.master.toString(),
+    resources: resourcesMap(agent.resources),
+    unreserved_resources: resourcesMap(agent.resources.unreserved()),
+    used_resources: resourcesMap(used.length > 0 ? Resources.of(used) : Resources.empty()),
+    attributes: attributesMap(agent.attributes),
+    flags: {
+      master: f.master,
+      ip: f.ip,
+      port: String(f.port),
+      hostname: f.hostname,
+      work_dir: f.work_dir,
+      isolation: f.isolation,
+      recover: f.recover,
+      ...(f.resources !== undefined ? { resources: f.resources } : {}),
+      ...(f.attributes !== undefined ? { attributes: f.attributes } : {}),
+    },
+    frameworks: [...agent.frameworks.values()].map((fw) => frameworkJSON(agent, fw)),
+    completed_frameworks: agent.completedFrameworks.map((fw) => frameworkJSON(agent, fw)),
+  };
+}
+
+export async function monitorStatistics(agent: AgentProcess): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const ex of agent.executors()) {
+    if (!ex.container || ex.state === 'TERMINATED') continue;
+    try {
+      const statistics = await ex.container.usage();
+      const limits: Record<string, number> = {};
+      if (ex.limits.cpus !== undefined) limits.cpus_limit = ex.limits.cpus;
+      if (ex.limits.memMb !== undefined) limits.mem_limit_bytes = ex.limits.memMb * 1024 * 1024;
+      out.push({
+        executor_id: ex.id,
+        executor_name: ex.info.name ?? '',
+        framework_id: ex.frameworkId,
+        source: '',
+        container_id: ex.containerId,
+        statistics: { ...limits, ...statistics },
+      });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+const json = (body: unknown, status = 200): HttpResponse => ({ status, body });
+
+export function installRoutes(agent: AgentProcess): void {
+  const w = agent.flags.work_dir;
+  agent.route('/state', () => json(agentState(agent)));
+  agent.route('/state.json', () => json(agentState(agent)));
+  agent.route('/health', () => ({ status: 200, body: '' }));
+  agent.route('/monitor/statistics', async () => json(await monitorStatistics(agent)));
+  agent.route('/monitor/statistics.json', async () => json(await monitorStatistics(agent)));
+  agent.route('/files/browse', (req) => browse(w, req));
+  agent.route('/files/browse.json', (req) => browse(w, req));
+  agent.route('/files/read', (req) => read(w, req));
+  agent.route('/files/read.json', (req) => read(w, req));
+  agent.route('/files/download', (req) => download(w, req));
+  agent.route('/files/download.json', (req) => download(w, req));
+}
+
+/** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */
+export const TOP_LEVEL_ROUTES = ['/state', '/state.json', '/health', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];

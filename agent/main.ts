@@ -1,0 +1,67 @@
+/**
+ * Starting an agent with one call: a WebSocket runtime on --ip/--port, the
+ * containerizer, and the agent actor spawned as `slave(1)` (Mesos's name),
+ * its endpoints also served at the top level (/state, /files/..., ...).
+ *
+ *   const agent = await startAgent({ master: '127.0.0.1:5050', work_dir: '/var/lib/mesos-ts' });
+ *   ...
+ *   await agent.stop();
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PID, Random, Runtime, WsTransport, osSeed, realClock } from 'libprocess-ts';
+import { AgentProcess, type AgentProtocol } from './agent.js';
+import { Containerizer, consoleLogger, type Logger } from './containerizer/index.js';
+import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
+import { TOP_LEVEL_ROUTES } from './http.js';
+
+export interface StartedAgent {
+  readonly runtime: Runtime;
+  readonly pid: PID<AgentProtocol>;
+  readonly agent: AgentProcess;
+  readonly flags: AgentFlags;
+  /** Resolves when the agent process ends (shut down by the master, or stopped). */
+  readonly terminated: Promise<string>;
+  /** Stops the runtime and the containerizer's helper; running tasks keep running (they are recovered on the next start). */
+  stop(): Promise<void>;
+}
+
+export interface StartAgentOptions {
+  readonly logger?: Logger;
+  /** The process id (default `slave(1)`). */
+  readonly id?: string;
+}
+
+export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: StartAgentOptions = {}): Promise<StartedAgent> {
+  const flags = agentFlags(input as AgentFlagsInput);
+  const logger = opts.logger ?? consoleLogger;
+  await mkdir(flags.work_dir, { recursive: true });
+  const resources = await agentResources(flags);
+  const attributes = agentAttributes(flags);
+  const seed = flags.seed ?? osSeed();
+  const cz = await Containerizer.create({
+    metaDir: join(flags.work_dir, 'meta'),
+    isolation: flags.isolation,
+    strict: flags.strict,
+    clock: realClock,
+    logger,
+    launcher: flags.launcher,
+    fsync: flags.fsync,
+  });
+  const transportOpts = { host: flags.ip, port: flags.port, clock: realClock, ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}) };
+  const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent' }).start();
+  const agent = new AgentProcess({ flags, resources, attributes, containerizer: cz, random: new Random(seed), logger });
+  const pid = runtime.spawn(agent, opts.id ?? 'slave(1)') as PID<AgentProtocol>;
+  for (const path of TOP_LEVEL_ROUTES) runtime.http.alias(path, `/${pid.id}${path}`);
+  const stop = async (): Promise<void> => {
+    await runtime.stop();
+    cz.close();
+  };
+  try {
+    await agent.ready;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { runtime, pid, agent, flags, terminated: agent.terminated, stop };
+}

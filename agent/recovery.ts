@@ -1,0 +1,123 @@
+/**
+ * Reading the agent's checkpoints back after a restart (Mesos's
+ * src/slave/state.cpp): the agent id from `meta/slaves/latest`, its
+ * AgentInfo, and every checkpointed framework, executor, run and task with
+ * the path of the task's updates. Every file is validated; a bad one throws
+ * CheckpointError naming it and the problem.
+ */
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../protocol/types.js';
+import {
+  agentInfoPath,
+  CheckpointError,
+  executorInfoPath,
+  executorMetaDir,
+  frameworkInfoPath,
+  frameworkMetaDir,
+  latestAgentPath,
+  listDirs,
+  readJSON,
+  readText,
+  runInfoPath,
+  runMetaDir,
+  taskInfoPath,
+  taskUpdatesPath,
+  agentMetaDir,
+} from './checkpoint.js';
+
+export interface RecoveredTask {
+  readonly info: TaskInfo;
+  readonly updatesPath: string;
+}
+
+export interface RunInfo {
+  containerId: string;
+  directory: string;
+  /** A custom executor's PID text, once it registered. */
+  pid?: string;
+  /** The run is over (its executor terminated) and only its updates remain. */
+  completed?: boolean;
+}
+
+export interface RecoveredExecutor {
+  readonly info: ExecutorInfo;
+  readonly command: boolean;
+  readonly run: RunInfo;
+  readonly tasks: RecoveredTask[];
+}
+
+export interface RecoveredFramework {
+  readonly id: string;
+  readonly info: FrameworkInfo;
+  readonly pid?: string;
+  readonly executors: RecoveredExecutor[];
+}
+
+export interface RecoveredAgentState {
+  readonly agentId: string;
+  readonly info: AgentInfo;
+  readonly frameworks: RecoveredFramework[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function need<T>(path: string, v: unknown, check: (v: Record<string, unknown>) => string | undefined): T {
+  if (!isObject(v)) throw new CheckpointError(path, 'expected a JSON object');
+  const problem = check(v);
+  if (problem) throw new CheckpointError(path, problem);
+  return v as T;
+}
+
+const idValue = (v: unknown): boolean => isObject(v) && typeof v.value === 'string' && v.value !== '';
+
+/** Reads everything; undefined when there is no `latest` (a fresh agent). */
+export function readAgentState(workDir: string): RecoveredAgentState | undefined {
+  const latestPath = latestAgentPath(workDir);
+  const latest = readText(latestPath);
+  if (latest === undefined) return undefined;
+  const agentId = latest.trim();
+  if (!/^[A-Za-z0-9_.\-]+$/.test(agentId)) throw new CheckpointError(latestPath, `'${latest.slice(0, 64)}' is not an agent id`);
+  const infoPath = agentInfoPath(workDir, agentId);
+  const rawInfo = readJSON(infoPath);
+  if (rawInfo === undefined) throw new CheckpointError(infoPath, 'missing (the agent id in meta/slaves/latest has no slave.info)');
+  const info = need<AgentInfo>(infoPath, rawInfo, (o) => (typeof o.hostname !== 'string' ? "'hostname' must be a string" : !Array.isArray(o.resources ?? []) ? "'resources' must be an array" : undefined));
+
+  const frameworks: RecoveredFramework[] = [];
+  for (const fw of listDirs(`${agentMetaDir(workDir, agentId)}/frameworks`)) {
+    const fwPath = frameworkInfoPath(workDir, agentId, fw);
+    const raw = readJSON(fwPath);
+    if (raw === undefined) continue; // created but never written: nothing to recover
+    const rec = need<{ info: FrameworkInfo; pid?: string }>(fwPath, raw, (o) =>
+      !isObject(o.info) ? "'info' must be a FrameworkInfo object" : typeof (o.info as Record<string, unknown>).name !== 'string' ? "'info.name' must be a string" : o.pid !== undefined && typeof o.pid !== 'string' ? "'pid' must be a string" : undefined,
+    );
+    const executors: RecoveredExecutor[] = [];
+    for (const ex of listDirs(`${frameworkMetaDir(workDir, agentId, fw)}/executors`)) {
+      const exPath = executorInfoPath(workDir, agentId, fw, ex);
+      const rawEx = readJSON(exPath);
+      if (rawEx === undefined) continue;
+      const exRec = need<{ info: ExecutorInfo; command: boolean }>(exPath, rawEx, (o) =>
+        !isObject(o.info) || !idValue((o.info as Record<string, unknown>).executor_id) ? "'info.executor_id' must be an id" : typeof o.command !== 'boolean' ? "'command' must be a boolean" : undefined,
+      );
+      for (const run of listDirs(`${executorMetaDir(workDir, agentId, fw, ex)}/runs`)) {
+        const runPath = runInfoPath(workDir, agentId, fw, ex, run);
+        const rawRun = readJSON(runPath);
+        if (rawRun === undefined) continue;
+        const runInfo = need<RunInfo>(runPath, rawRun, (o) =>
+          o.containerId !== run ? `'containerId' must be '${run}' (the run's directory)` : typeof o.directory !== 'string' ? "'directory' must be a string" : o.pid !== undefined && typeof o.pid !== 'string' ? "'pid' must be a string" : undefined,
+        );
+        const tasks: RecoveredTask[] = [];
+        for (const task of listDirs(`${runMetaDir(workDir, agentId, fw, ex, run)}/tasks`)) {
+          const tPath = taskInfoPath(workDir, agentId, fw, ex, run, task);
+          const rawTask = readJSON(tPath);
+          if (rawTask === undefined) continue;
+          const t = need<TaskInfo>(tPath, rawTask, (o) => (!idValue(o.task_id) ? "'task_id' must be an id" : (o.task_id as { value: string }).value !== task ? `'task_id' must be '${task}' (the task's directory)` : undefined));
+          tasks.push({ info: t, updatesPath: taskUpdatesPath(workDir, agentId, fw, ex, run, task) });
+        }
+        executors.push({ info: exRec.info, command: exRec.command, run: runInfo, tasks });
+      }
+    }
+    frameworks.push({ id: fw, info: rec.info, ...(rec.pid !== undefined ? { pid: rec.pid } : {}), executors });
+  }
+  return { agentId, info, frameworks };
+}

@@ -1,0 +1,214 @@
+/**
+ * The status update manager (Mesos's src/slave/task_status_update_manager.cpp).
+ *
+ * One stream per task: a FIFO of updates. The head is sent to the master and
+ * re-sent with backoff (10 s doubling to 10 min by default) until the master
+ * acknowledges its uuid; then the next one goes. An update whose uuid the
+ * stream has already seen is a duplicate and is ignored (the caller still
+ * acknowledges it to the executor). With checkpointing, every update is
+ * appended to the task's `task.updates` file before it is sent, and every
+ * acknowledgement after it is received, so a restarted agent rebuilds the
+ * stream and resends what was not acknowledged.
+ *
+ * The manager is not an actor: it lives inside the agent's process and
+ * schedules its retries with the process's `delay`.
+ */
+import type { Timer } from 'libprocess-ts';
+import type { StatusUpdate } from '../protocol/messages/common.js';
+import { isTerminal } from '../protocol/task-states.js';
+import { appendRecord, CheckpointError, readRecords } from './checkpoint.js';
+
+export interface StatusUpdateHost {
+  /** Sends the update to the master (the caller adds `latest_state`). */
+  forward(update: StatusUpdate): void;
+  delay(ms: number, fn: () => void): Timer;
+}
+
+export interface StatusUpdateOptions {
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+  readonly fsync: boolean;
+}
+
+/** A record of the updates file. */
+export type UpdateRecord = { type: 'UPDATE'; update: StatusUpdate } | { type: 'ACK'; uuid: Uint8Array };
+
+export function uuidHex(uuid: Uint8Array | undefined): string {
+  return uuid === undefined ? '' : Buffer.from(uuid).toString('hex');
+}
+
+export function streamKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}/${taskId}`;
+}
+
+export class UpdateStream {
+  /** Updates received but not yet acknowledged; the head is in flight. */
+  readonly pending: StatusUpdate[] = [];
+  /** Every uuid received (duplicates are ignored) and every uuid acknowledged. */
+  readonly received = new Set<string>();
+  readonly acknowledged = new Set<string>();
+  /** A terminal update was acknowledged: the stream is over. */
+  terminated = false;
+  timer: Timer | undefined;
+  backoffMs = 0;
+  /** The last update received (acknowledged or not). */
+  latest: StatusUpdate | undefined;
+  /** Sends of the current head (for tests and metrics). */
+  sends = 0;
+
+  constructor(
+    readonly frameworkId: string,
+    readonly taskId: string,
+    /** The task.updates file, when the framework checkpoints. */
+    readonly path: string | undefined,
+  ) {}
+
+  get head(): StatusUpdate | undefined {
+    return this.pending[0];
+  }
+}
+
+export class StatusUpdateManager {
+  readonly streams = new Map<string, UpdateStream>();
+  #paused = true;
+
+  constructor(
+    private readonly host: StatusUpdateHost,
+    private readonly opts: StatusUpdateOptions,
+  ) {}
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  stream(frameworkId: string, taskId: string): UpdateStream | undefined {
+    return this.streams.get(streamKey(frameworkId, taskId));
+  }
+
+  /**
+   * Adds an update to its task's stream: checkpointed (when `path` is
+   * given), then sent if it is the head. Returns false for a duplicate.
+   */
+  update(update: StatusUpdate, path?: string): boolean {
+    const fw = update.framework_id.value;
+    const task = update.status.task_id.value;
+    const key = streamKey(fw, task);
+    let s = this.streams.get(key);
+    if (!s) {
+      s = new UpdateStream(fw, task, path);
+      this.streams.set(key, s);
+    }
+    const id = uuidHex(update.uuid);
+    if (s.received.has(id)) return false;
+    if (s.terminated) return false;
+    if (s.path !== undefined) appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync);
+    s.received.add(id);
+    s.latest = update;
+    s.pending.push(update);
+    if (s.pending.length === 1) this.#sendHead(s, true);
+    return true;
+  }
+
+  /**
+   * The master acknowledged `uuid` for a task. Returns the acknowledged update
+   * (undefined for an unknown or duplicate acknowledgement) and whether the
+   * stream ended (its terminal update was acknowledged).
+   */
+  acknowledge(frameworkId: string, taskId: string, uuid: Uint8Array): { update: StatusUpdate | undefined; ended: boolean } {
+    const s = this.streams.get(streamKey(frameworkId, taskId));
+    if (!s) return { update: undefined, ended: false };
+    const head = s.head;
+    const id = uuidHex(uuid);
+    if (!head || uuidHex(head.uuid) !== id) return { update: undefined, ended: false };
+    if (s.path !== undefined) appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync);
+    s.pending.shift();
+    s.acknowledged.add(id);
+    s.timer?.cancel();
+    s.timer = undefined;
+    if (isTerminal(head.status.state)) {
+      s.terminated = true;
+      s.pending.length = 0;
+      this.streams.delete(streamKey(frameworkId, taskId));
+      return { update: head, ended: true };
+    }
+    if (s.head) this.#sendHead(s, true);
+    return { update: head, ended: false };
+  }
+
+  /** The master is gone: stop sending (retry timers keep running but send nothing). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Registered (again): send every stream's head now, with a fresh backoff. */
+  resume(): void {
+    this.#paused = false;
+    for (const s of this.streams.values()) if (s.head) this.#sendHead(s, true);
+  }
+
+  /** Forgets a task's stream (framework or executor removed). */
+  cleanup(frameworkId: string, taskId: string): void {
+    const s = this.streams.get(streamKey(frameworkId, taskId));
+    s?.timer?.cancel();
+    this.streams.delete(streamKey(frameworkId, taskId));
+  }
+
+  /** Every stream's unacknowledged updates, for a reregistering executor or for /state. */
+  pendingUpdates(frameworkId: string, taskId: string): StatusUpdate[] {
+    return [...(this.stream(frameworkId, taskId)?.pending ?? [])];
+  }
+
+  /**
+   * Rebuilds a stream from its checkpoint after a restart. Returns the
+   * stream (with what is still unacknowledged) or undefined when the file
+   * holds nothing. A torn last record is dropped (Mesos truncates it).
+   */
+  recover(frameworkId: string, taskId: string, path: string): UpdateStream | undefined {
+    const { records } = readRecords(path);
+    if (records.length === 0) return undefined;
+    const s = new UpdateStream(frameworkId, taskId, path);
+    records.forEach((r, i) => {
+      const rec = r as UpdateRecord;
+      if (rec?.type === 'UPDATE' && rec.update?.status?.task_id?.value === taskId) {
+        const id = uuidHex(rec.update.uuid);
+        if (!s.received.has(id)) {
+          s.received.add(id);
+          s.latest = rec.update;
+          s.pending.push(rec.update);
+        }
+      } else if (rec?.type === 'ACK' && rec.uuid instanceof Uint8Array) {
+        const id = uuidHex(rec.uuid);
+        const head = s.pending[0];
+        if (!head || uuidHex(head.uuid) !== id) throw new CheckpointError(path, `record ${i + 1} acknowledges ${id}, which is not the next unacknowledged update`);
+        s.pending.shift();
+        s.acknowledged.add(id);
+        if (isTerminal(head.status.state)) s.terminated = true;
+      } else {
+        throw new CheckpointError(path, `record ${i + 1} is neither an UPDATE of task ${taskId} nor an ACK`);
+      }
+    });
+    if (!s.terminated) this.streams.set(streamKey(frameworkId, taskId), s);
+    return s;
+  }
+
+  #sendHead(s: UpdateStream, fresh: boolean): void {
+    const head = s.head;
+    if (!head) return;
+    if (fresh) {
+      s.backoffMs = this.opts.retryMinMs;
+      s.sends = 0;
+    }
+    s.timer?.cancel();
+    if (!this.#paused) {
+      s.sends++;
+      this.host.forward(head);
+    }
+    const uuid = uuidHex(head.uuid);
+    s.timer = this.host.delay(s.backoffMs, () => {
+      s.timer = undefined;
+      if (s.head === undefined || uuidHex(s.head.uuid) !== uuid) return;
+      s.backoffMs = Math.min(s.backoffMs * 2, this.opts.retryMaxMs);
+      this.#sendHead(s, false);
+    });
+  }
+}
