@@ -30,6 +30,11 @@ export type AgentToExecutor = {
   framework_message: { agent_id: AgentID; framework_id: FrameworkID; executor_id: ExecutorID; data: Uint8Array };
   /** Kill all tasks and exit. `grace_period_seconds` before the agent kills the executor. */
   shutdown: { grace_period_seconds?: number };
+  /**
+   * Sent by a restarted agent that recovered this executor (Mesos's
+   * ReconnectExecutorMessage): the executor answers with `reregister`.
+   */
+  reconnect: { agent_id: AgentID };
 };
 
 export type AgentExecutorMessages = ExecutorToAgent & AgentToExecutor;
