@@ -5,6 +5,8 @@
  * under commands/.
  */
 import { Command } from 'commander';
+import { agentCommand } from './commands/agent.js';
+import { localCommand } from './commands/local.js';
 import { masterCommand } from './commands/master.js';
 import { queryCommands } from './commands/query.js';
 import { VERSION } from './version.js';
@@ -22,6 +24,8 @@ Examples:
   $ mesos-ts tasks --all`);
 
 program.addCommand(masterCommand());
+program.addCommand(agentCommand());
+program.addCommand(localCommand());
 for (const c of queryCommands()) program.addCommand(c);
 
 try {

@@ -1,0 +1,51 @@
+import { Command, Option } from 'commander';
+import { startAgent } from '../../agent/main.js';
+import { masterAddresses } from '../discovery.js';
+import { onShutdown, say } from '../process-util.js';
+
+/** `mesos-ts agent`: flags with Mesos's names, each also from MESOS_<FLAG>; the agent validates every value. */
+export function agentCommand(): Command {
+  const flag = (name: string, description: string, fallback?: string): Option => {
+    const o = new Option(`--${name} <value>`, description).env(`MESOS_${name.toUpperCase()}`);
+    return fallback === undefined ? o : o.default(fallback);
+  };
+  return new Command('agent')
+    .description('run an agent: offers this machine to the master and runs tasks')
+    .addOption(flag('master', 'the master: HOST:PORT[,HOST:PORT...] or mdns', 'mdns'))
+    .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
+    .addOption(flag('port', 'port to listen on (0: any free port)', '5051'))
+    .addOption(flag('advertise_ip', 'address the master should use, when --ip is 0.0.0.0'))
+    .addOption(flag('hostname', 'hostname reported to the master'))
+    .addOption(flag('work_dir', 'sandboxes and checkpoints live here', '/tmp/mesos-ts/agent'))
+    .addOption(flag('resources', "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000];gpus:1' (what is missing is detected)"))
+    .addOption(flag('attributes', "e.g. 'rack:r1;zone:a;level:3'"))
+    .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid', 'posix/cpu,posix/mem'))
+    .addOption(flag('launcher', 'how task processes are started: spawn | forkserver'))
+    .addOption(flag('recover', 'reconnect (keep running tasks across restarts) | cleanup', 'reconnect'))
+    .addOption(flag('strict', 'refuse to start when an isolator cannot work here (true|false)'))
+    .addOption(flag('registration_backoff_factor', 'first registration delay bound, e.g. 1secs'))
+    .addOption(flag('executor_registration_timeout', 'e.g. 1mins'))
+    .addOption(flag('executor_shutdown_grace_period', 'e.g. 5secs'))
+    .addOption(flag('gc_delay', 'how long finished sandboxes are kept, e.g. 1weeks'))
+    .addHelpText('after', `
+Examples:
+  $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1 --port=5051
+  $ mesos-ts agent --master=mdns --resources='cpus:2;mem:2048' --attributes='rack:r1'
+  $ mesos-ts agent --master=10.0.0.5:5050 --isolation=cgroups/cpu,cgroups/mem   # as root`)
+    .action(async (o: Record<string, string | undefined>) => {
+      const [master] = await masterAddresses(o['master']);
+      const input: Record<string, string> = {};
+      for (const [k, v] of Object.entries(o)) if (v !== undefined) input[k] = v;
+      input['master'] = master!;
+      const agent = await startAgent(input).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new Error(`port ${o['port']} on ${o['ip']} is in use (another agent?); pick another with --port (0: any free port)`);
+        throw err;
+      });
+      say(`agent ${agent.pid} listening; registering with master@${master}; endpoints at http://${agent.runtime.address}/ (state: /slave(1)/state)`);
+      onShutdown(() => agent.stop());
+      void agent.terminated.then((why) => {
+        say(`agent stopped: ${why}`);
+        void agent.stop().then(() => process.exit(0));
+      });
+    });
+}
