@@ -10,8 +10,13 @@
 // then walk them checking each one's filters with Resources.contains), at the
 // sizes it finishes in reasonable time.
 //
+// Each size runs in a fresh Node process (--expose-gc), so one size's garbage
+// does not land in the next one's cycles and heap_mb is the live heap after
+// the run (the allocator's state with its filters), measured after a full GC.
+//
 // `--quick`: agents {1k, 10k} x frameworks {50, 200}.
 // Writes benchmarks/results/allocator.json.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -49,7 +54,6 @@ function gc(): void {
 }
 
 function runCore(agents: number, frameworks: number, cycles: number): Row {
-  gc();
   const core = new AllocatorCore();
   for (let i = 0; i < agents; i++) core.addAgent(`agent-${pad(i, 6)}`, { total: AGENT });
   for (let i = 0; i < frameworks; i++) core.addFramework(`framework-${pad(i, 5)}`, { roles: [ROLE] });
@@ -64,12 +68,14 @@ function runCore(agents: number, frameworks: number, cycles: number): Row {
     for (const a of out) core.recoverResources(a.frameworkId, a.agentId, a.resources, REFUSE_SECONDS, now);
     now += 1000;
   }
-  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heapMb() };
+  gc();
+  const heap = heapMb();
+  if (core.filterCount < 0) console.log('unreachable'); // keeps the core alive until measured
+  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap };
 }
 
 /** The obvious loop: no incremental sorting, no skipping, filters looked up and checked one by one. */
 function runBaseline(agents: number, frameworks: number, cycles: number): Row {
-  gc();
   const names = ['cpus', 'mem', 'disk', 'ports'];
   const totals = names.map((n) => (AGENT.quantities().get(n) ?? 0) * agents);
   const fws = Array.from({ length: frameworks }, (_, i) => ({ id: `framework-${pad(i, 5)}`, alloc: names.map(() => 0), share: 0 }));
@@ -107,14 +113,31 @@ function runBaseline(agents: number, frameworks: number, cycles: number): Row {
       filters.set(key, [...(filters.get(key) ?? []), r]);
     }
   }
-  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heapMb(), baseline: true };
+  gc();
+  const heap = heapMb();
+  if (filters.size < 0 || avail.length < 0) console.log('unreachable');
+  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap, baseline: true };
 }
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** One size in a fresh process: `--one core|baseline agents frameworks cycles`, prints the row as JSON. */
+function inChild(kind: 'core' | 'baseline', agents: number, frameworks: number, cycles: number): Row {
+  const me = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, ['--expose-gc', me, '--one', kind, String(agents), String(frameworks), String(cycles)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Row;
+}
+
 function main(): void {
+  const one = process.argv.indexOf('--one');
+  if (one >= 0) {
+    const [kind, a, f, c] = process.argv.slice(one + 1);
+    const row = kind === 'baseline' ? runBaseline(Number(a), Number(f), Number(c)) : runCore(Number(a), Number(f), Number(c));
+    console.log(JSON.stringify(row));
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const agentSizes = quick ? [1000, 10_000] : [1000, 10_000, 50_000];
   const frameworkSizes = quick ? [50, 200] : [50, 200, 1000];
@@ -130,14 +153,14 @@ function main(): void {
   for (const agents of agentSizes) {
     for (const frameworks of frameworkSizes) {
       const cycles = agents * frameworks <= 1_000_000 ? 20 : agents * frameworks <= 10_000_000 ? 10 : 5;
-      const row = runCore(agents, frameworks, cycles);
+      const row = inChild('core', agents, frameworks, cycles);
       rows.push(row);
       print(row);
     }
   }
   // The baseline at the sizes it can do: its cycle is O(agents x frameworks log frameworks).
   for (const [agents, frameworks, cycles] of quick ? [[1000, 50, 3]] : [[1000, 50, 3], [1000, 200, 3], [1000, 1000, 2], [10_000, 50, 2]]) {
-    const row = runBaseline(agents!, frameworks!, cycles!);
+    const row = inChild('baseline', agents!, frameworks!, cycles!);
     rows.push(row);
     print(row);
   }
