@@ -285,7 +285,11 @@ export class ConsensusCore {
   tick(now: number): void {
     switch (this.#role) {
       case 'recovering':
-        if (this.#learning === null && (this.#recoverRound === null || now - this.#recoverRound.startedAt >= this.timing.recoverRetryMs)) this.#startRecoverRound(now);
+        if (this.#learning === null && (this.#recoverRound === null || now - this.#recoverRound.startedAt >= this.timing.recoverRetryMs)) {
+          // The round is over: decide with what came back, then ask again if still undecided.
+          if (this.#recoverRound !== null) this.#decideRecovery(now, true);
+          if (this.#role === 'recovering' && this.#learning === null) this.#startRecoverRound(now);
+        }
         else if (this.#learning !== null && !this.#learning.heardLeader && now >= this.#electionDeadline) {
           // Nobody leads us: maybe peers changed, ask again.
           this.#learning = null;
@@ -368,7 +372,7 @@ export class ConsensusCore {
   #startRecoverRound(now: number): void {
     this.#recoverRound = { nonce: this.#nextNonce++, startedAt: now, replies: new Map() };
     for (const peer of this.peers) this.#send(peer, { name: 'log.recover', body: { nonce: this.#recoverRound.nonce } });
-    this.#decideRecovery(now); // a single-replica log decides alone
+    if (this.peers.length === 0) this.#decideRecovery(now); // a single-replica log decides alone
   }
 
   #onRecoverReply(from: string, reply: RecoverReply, now: number): void {
@@ -380,20 +384,25 @@ export class ConsensusCore {
 
   /**
    * A replica that is not voting decides from its peers' replies (see README):
-   * - empty, with a quorum empty or starting (itself included): the log is new: it becomes starting;
-   * - starting, with a quorum starting or voting (itself included): it becomes voting;
+   * - empty, with a quorum empty or starting (itself included) and no reply showing that the log
+   *   has a history (a term above 0 or an entry): the log is new: it becomes starting;
+   * - starting, with a quorum starting or voting (itself included), and no history: it becomes voting;
    * - otherwise, with a quorum of *other* voting replicas: the log exists; it learns the highest term
    *   they know and the highest commit index, and catches up as a non-voter before it votes.
    */
-  #decideRecovery(now: number): void {
+  #decideRecovery(now: number, roundOver = false): void {
     const round = this.#recoverRound!;
     const replies = [...round.replies.values()];
+    // Starting a new log waits for every peer or the end of the round, so a reply showing history is not missed.
+    const everyone = roundOver || replies.length === this.peers.length;
     const count = (...s: RecoverStatus[]) => replies.filter((r) => s.includes(r.status)).length;
-    if (this.#status === 'empty' && count('empty', 'starting') + 1 >= this.quorum) {
+    // A replica that has taken part in an election or holds entries proves the log exists: never start it anew.
+    const history = replies.some((r) => r.status === 'recovering' || (r.status === 'voting' && (r.term > 0 || r.lastIndex > 0)));
+    if (everyone && !history && this.#status === 'empty' && count('empty', 'starting') + 1 >= this.quorum) {
       this.#status = 'starting';
       this.#setHardState(0, null);
     }
-    if (this.#status === 'starting' && count('starting', 'voting') + 1 >= this.quorum) {
+    if (everyone && !history && this.#status === 'starting' && count('starting', 'voting') + 1 >= this.quorum) {
       this.#recoverRound = null;
       this.#becomeVoter();
       this.#resetElectionDeadline(now);

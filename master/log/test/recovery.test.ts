@@ -99,4 +99,28 @@ describe('recovery of a wiped replica', () => {
     expect(c.committedText(2)).toEqual(['first']);
     await c.stopAll();
   });
+
+  test('a wiped replica next to one that never started does not start a new log beside the old one', async () => {
+    const c = new Cluster(3, 24);
+    await c.start(0);
+    await c.start(1);
+    const { leader } = await c.awaitLeader(3000);
+    await c.appendAndWait(leader, text('X')); // on replicas 0 and 1 only; 2 never ran
+    const wiped = leader === 0 ? 1 : 0;
+    const keeper = leader;
+    await c.stop(wiped);
+    c.nodes[wiped]!.storage.wipe();
+    await c.start(wiped);
+    await c.start(2);
+    // Both are empty: a quorum of empties. (Had the keeper been away, they could not know better:
+    // two replicas out of three without the data is beyond what the log survives.)
+    await c.clock.advance(3000);
+    // Replicas 2 and the wiped one saw the keeper's history: they must recover, not start anew;
+    // they cannot (only one voting replica), so nothing is elected and X is not lost.
+    for (const i of [wiped, 2]) expect(c.status(i).voter).toBe(false);
+    expect(c.committedText(keeper)).toEqual(['X']);
+    expect(c.leaders()).toEqual([]);
+    await c.stopAll();
+  });
 });
+
