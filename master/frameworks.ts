@@ -75,6 +75,7 @@ export class Frameworks {
     // Known: a scheduler restart (failover) or a reconnection.
     const previous = known.connection;
     if (previous !== undefined && previous.id !== connection.id) {
+      known.connection = undefined; // detached: its closing is not a disconnection of the framework
       previous.send('framework_error', { message: 'Framework failed over' });
       previous.close();
       // Outstanding offers were made to the old scheduler.
@@ -160,11 +161,14 @@ export class Frameworks {
     framework.failoverTimer?.cancel();
     framework.failoverTimer = undefined;
     this.offering.recallFramework(framework);
-    if (framework.connection !== undefined) {
-      framework.connection.send('framework_error', { message: `Framework removed: ${why}` });
-      framework.connection.close();
-    }
+    // Detach first: closing an HTTP stream reports a disconnection, which must not start a failover timer.
+    const connection = framework.connection;
+    framework.connection = undefined;
     framework.connected = false;
+    if (connection !== undefined) {
+      connection.send('framework_error', { message: `Framework removed: ${why}` });
+      connection.close();
+    }
     framework.active = false;
     framework.removedAt = this.ctx.clock.now();
     this.onRemoved(framework);

@@ -8,7 +8,9 @@
  *                     AllocatorPort ──┘    └── `offers` (allocations)
  *                                   AllocatorProcess
  */
-import { PID, Process, type Handlers } from 'libprocess-ts';
+import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
+import { uuidString } from '../protocol/ids.js';
+import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { MasterToScheduler, SchedulerToMaster } from '../protocol/messages/master-scheduler.js';
@@ -32,6 +34,9 @@ import { Tasks } from './tasks.js';
 
 export type MasterProtocol = SchedulerToMaster & AgentToMaster & AllocatorToMaster;
 
+/** Scheduler calls made once subscribed. */
+export type FrameworkCall = Exclude<keyof SchedulerToMaster & string, 'subscribe' | 'resubscribe'>;
+
 export interface MasterOptions {
   readonly flags?: Partial<MasterFlags>;
   /** The master id (a UUID); the same for the master's lifetime. */
@@ -39,6 +44,8 @@ export interface MasterOptions {
   /** The allocator process (in the same runtime) the master reports to. */
   readonly allocator: PID<AllocatorProtocol>;
   readonly version?: string;
+  /** Randomness (stream ids); seeded in tests. */
+  readonly random?: Random;
 }
 
 export const MASTER_VERSION = '0.1.0';
@@ -48,6 +55,7 @@ export class MasterProcess extends Process<MasterProtocol> {
   readonly state: MasterState;
   readonly ids: IdGenerator;
   readonly version: string;
+  readonly random: Random;
   readonly #allocatorPid: PID<AllocatorProtocol>;
   #allocator: AllocatorPort | undefined;
   #ctx!: MasterContext;
@@ -64,6 +72,7 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.ids = new IdGenerator(options.masterId);
     this.version = options.version ?? MASTER_VERSION;
     this.#allocatorPid = options.allocator;
+    this.random = options.random ?? new Random(osSeed());
   }
 
   override initialize(): void {
@@ -96,6 +105,7 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.frameworks = new Frameworks(this.#ctx, this.offering, (f) => this.#frameworkRemoved(f));
     this.agents = new Agents(this.#ctx, this.offering, this.tasks);
     installStateRoutes(this);
+    installSchedulerApi(this, () => uuidString(() => this.random.float()));
   }
 
   masterInfo(): MasterInfo {
@@ -124,10 +134,12 @@ export class MasterProcess extends Process<MasterProtocol> {
   }
 
   protected handlers(): Handlers<MasterProtocol> {
-    const withFramework = <B extends { framework_id?: { value: string } }>(name: string, fn: (framework: Framework, body: B) => void) => (body: B, from: PID) => {
+    const withFramework = <B extends { framework_id?: { value: string } }>(name: string, fn: (framework: Framework, body: B) => string | undefined) => (body: B, from: PID) => {
       this.state.count(`master/messages_received/${name}`);
       const framework = this.#callerFramework(body?.framework_id?.value, from, name);
-      if (framework !== undefined) fn(framework, body);
+      if (framework === undefined) return;
+      const error = fn(framework, body);
+      if (error !== undefined) this.#ctx.toFramework(framework, 'error', { message: error });
     };
     const fromAgent = <B>(name: string, fn: (agent: Agent, body: B) => void) => (body: B, from: PID) => {
       this.state.count(`master/messages_received/${name}`);
@@ -149,42 +161,17 @@ export class MasterProcess extends Process<MasterProtocol> {
         this.state.count('master/messages_received/resubscribe');
         this.frameworks.subscribe(this.actorConnection(from), body?.framework_info, body?.suppressed_roles ?? []);
       },
-      accept: withFramework('accept', (f, b) => this.offering.accept(f, b)),
-      decline: withFramework('decline', (f, b) => this.offering.decline(f, b)),
-      revive: withFramework('revive', (f, b) => {
-        const roles = b.roles && b.roles.length > 0 ? b.roles : undefined;
-        for (const r of roles ?? f.roles) f.suppressedRoles.delete(r);
-        this.#allocator!.revive(f.id, roles);
-      }),
-      suppress: withFramework('suppress', (f, b) => {
-        const roles = b.roles && b.roles.length > 0 ? b.roles : undefined;
-        for (const r of roles ?? f.roles) f.suppressedRoles.add(r);
-        this.#allocator!.suppress(f.id, roles);
-      }),
-      kill: withFramework('kill', (f, b) => this.tasks.kill(f, b)),
-      shutdown: withFramework('shutdown', (f, b) => {
-        const agent = this.state.agents.get(b.agent_id?.value);
-        if (agent !== undefined && typeof b.executor_id?.value === 'string') this.#ctx.toAgent(agent, 'shutdown_executor', { framework_id: { value: f.id }, executor_id: b.executor_id });
-      }),
-      acknowledge: withFramework('acknowledge', (f, b) => {
-        const error = this.tasks.acknowledge(f, b);
-        if (error !== undefined) this.#ctx.toFramework(f, 'error', { message: error });
-      }),
-      reconcile: withFramework('reconcile', (f, b) => this.tasks.reconcile(f, b)),
-      message: withFramework('message', (f, b) => {
-        const agent = this.state.agents.get(b.agent_id?.value);
-        if (agent === undefined || typeof b.executor_id?.value !== 'string') {
-          this.#ctx.toFramework(f, 'error', { message: `MESSAGE: agent ${b.agent_id?.value} is not registered` });
-          return;
-        }
-        this.#ctx.toAgent(agent, 'framework_to_executor', { agent_id: b.agent_id, framework_id: { value: f.id }, executor_id: b.executor_id, data: b.data });
-        this.state.count('master/framework_to_executor_messages');
-      }),
-      teardown: withFramework('teardown', (f) => this.frameworks.remove(f, 'teardown by the framework')),
-      update: withFramework('update', (f, b) => {
-        const error = this.frameworks.update(f, b.framework_info, b.suppressed_roles);
-        if (error !== undefined) this.#ctx.toFramework(f, 'error', { message: error });
-      }),
+      accept: withFramework('accept', (f, b) => this.call(f, 'accept', b)),
+      decline: withFramework('decline', (f, b) => this.call(f, 'decline', b)),
+      revive: withFramework('revive', (f, b) => this.call(f, 'revive', b)),
+      suppress: withFramework('suppress', (f, b) => this.call(f, 'suppress', b)),
+      kill: withFramework('kill', (f, b) => this.call(f, 'kill', b)),
+      shutdown: withFramework('shutdown', (f, b) => this.call(f, 'shutdown', b)),
+      acknowledge: withFramework('acknowledge', (f, b) => this.call(f, 'acknowledge', b)),
+      reconcile: withFramework('reconcile', (f, b) => this.call(f, 'reconcile', b)),
+      message: withFramework('message', (f, b) => this.call(f, 'message', b)),
+      teardown: withFramework('teardown', (f, b) => this.call(f, 'teardown', b)),
+      update: withFramework('update', (f, b) => this.call(f, 'update', b)),
       // --- agents
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
@@ -209,6 +196,69 @@ export class MasterProcess extends Process<MasterProtocol> {
       // --- allocator
       offers: (body) => this.offering.allocated(body.allocations ?? []),
     };
+  }
+
+  /**
+   * A call of a subscribed framework, from either kind of scheduler (actor
+   * message or HTTP API). Returns an error text for a call that cannot be
+   * carried out; the caller decides how to report it (an `error` message to
+   * an actor scheduler, a 400 to an HTTP one).
+   */
+  call<N extends FrameworkCall>(f: Framework, name: N, b: SchedulerToMaster[N]): string | undefined {
+    switch (name) {
+      case 'accept':
+        this.offering.accept(f, b as SchedulerToMaster['accept']);
+        return undefined;
+      case 'decline':
+        this.offering.decline(f, b as SchedulerToMaster['decline']);
+        return undefined;
+      case 'revive':
+      case 'suppress': {
+        const given = (b as SchedulerToMaster['revive']).roles;
+        const roles = given && given.length > 0 ? given : undefined;
+        const unknown = (roles ?? []).filter((r) => !f.roles.includes(r));
+        if (unknown.length > 0) return `${name.toUpperCase()}: the framework is not subscribed to role(s) ${unknown.join(', ')}`;
+        for (const r of roles ?? f.roles) {
+          if (name === 'revive') f.suppressedRoles.delete(r);
+          else f.suppressedRoles.add(r);
+        }
+        if (name === 'revive') this.#allocator!.revive(f.id, roles);
+        else this.#allocator!.suppress(f.id, roles);
+        return undefined;
+      }
+      case 'kill':
+        this.tasks.kill(f, b as SchedulerToMaster['kill']);
+        return undefined;
+      case 'shutdown': {
+        const body = b as SchedulerToMaster['shutdown'];
+        const agent = this.state.agents.get(body.agent_id?.value);
+        if (agent === undefined) return `SHUTDOWN: agent ${body.agent_id?.value} is not registered`;
+        if (typeof body.executor_id?.value !== 'string') return 'SHUTDOWN needs executor_id';
+        this.#ctx.toAgent(agent, 'shutdown_executor', { framework_id: { value: f.id }, executor_id: body.executor_id });
+        return undefined;
+      }
+      case 'acknowledge':
+        return this.tasks.acknowledge(f, b as SchedulerToMaster['acknowledge']);
+      case 'reconcile':
+        this.tasks.reconcile(f, b as SchedulerToMaster['reconcile']);
+        return undefined;
+      case 'message': {
+        const body = b as SchedulerToMaster['message'];
+        const agent = this.state.agents.get(body.agent_id?.value);
+        if (agent === undefined || typeof body.executor_id?.value !== 'string') return `MESSAGE: agent ${body.agent_id?.value} is not registered`;
+        this.#ctx.toAgent(agent, 'framework_to_executor', { agent_id: body.agent_id, framework_id: { value: f.id }, executor_id: body.executor_id, data: body.data });
+        this.state.count('master/framework_to_executor_messages');
+        return undefined;
+      }
+      case 'teardown':
+        this.frameworks.remove(f, 'teardown by the framework');
+        return undefined;
+      case 'update': {
+        const body = b as SchedulerToMaster['update'];
+        return this.frameworks.update(f, body.framework_info, body.suppressed_roles);
+      }
+    }
+    return `unknown call ${String(name)}`;
   }
 
   /** The framework a scheduler call is for, checked against the caller. */
