@@ -1,0 +1,248 @@
+// The agent actor against a scripted master on a simulated network driven by
+// a virtual clock, with a fake containerizer: registration and its backoff,
+// re-registration after the master link breaks and after missed pings,
+// status updates retried until acknowledged, duplicates, resends after
+// re-registration, shutdown.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { Random, Runtime, createLogger, type PID } from 'libprocess-ts';
+import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
+import { Resources } from '../../protocol/resources.js';
+import { AgentProcess, type AgentProtocol } from '../agent.js';
+import { agentFlags } from '../flags.js';
+import { FRAMEWORK, FakeContainerizer, ScriptedMaster, commandTask, eventually, tempDir } from './helpers.js';
+
+interface Sim {
+  clock: VirtualClock;
+  net: SimulatedNetwork;
+  master: ScriptedMaster;
+  masterRt: Runtime;
+  agent: AgentProcess;
+  agentPid: PID<MasterToAgent>;
+  agentRt: Runtime;
+  cz: FakeContainerizer;
+}
+
+const runtimes: Runtime[] = [];
+afterEach(async () => {
+  for (const r of runtimes.splice(0).reverse()) await r.stop();
+});
+
+async function sim(opts: { autoRegister?: boolean; seed?: number; flags?: Record<string, string | number> } = {}): Promise<Sim> {
+  const clock = new VirtualClock();
+  const net = new SimulatedNetwork({ clock, seed: opts.seed ?? 1, latencyMs: 0 });
+  const rt = async (name: string): Promise<Runtime> => {
+    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, process.env.AGENT_TEST_LOG ? 'info' : 'silent') }).start();
+    runtimes.push(r);
+    return r;
+  };
+  const masterRt = await rt('master');
+  const master = new ScriptedMaster();
+  master.autoRegister = opts.autoRegister ?? true;
+  const masterPid = masterRt.spawn(master, 'master');
+  const agentRt = await rt('agent');
+  const cz = new FakeContainerizer();
+  const flags = agentFlags({ master: masterPid.toString(), work_dir: tempDir(), fsync: false, resources: 'cpus:4;mem:4096;disk:1000;ports:[31000-32000]', ...(opts.flags ?? {}) });
+  const agent = new AgentProcess({ flags, resources: Resources.parse(flags.resources!), containerizer: cz, random: new Random(opts.seed ?? 7), ...(process.env.AGENT_TEST_LOG ? { logger: { info: (m: string) => console.log(m), warn: (m: string) => console.warn(m) } } : {}) });
+  const agentPid = agentRt.spawn(agent, 'slave(1)') as PID<AgentProtocol>;
+  await eventually(clock, agent.ready);
+  return { clock, net, master, masterRt, agent, agentPid: agentPid as unknown as PID<MasterToAgent>, agentRt, cz };
+}
+
+describe('registration', () => {
+  test('first attempt within the backoff factor, retries with doubling backoff up to 1 min, stops once registered', async () => {
+    const s = await sim({ autoRegister: false });
+    await s.clock.advance(1000);
+    expect(s.master.all('register_agent').length).toBeGreaterThanOrEqual(1);
+    expect(s.master.all('register_agent').length).toBeLessThanOrEqual(2);
+    const first = s.master.all('register_agent')[0]!;
+    expect(first.body.agent.hostname).toBe('localhost');
+    expect(Resources.of(first.body.agent.resources!).scalar('cpus')).toBe(4);
+    // Within 1 + 2 + 4 + 8 + 16 + 32 s the agent tried again at least twice, never more than once per window.
+    await s.clock.advance(63_000);
+    const n = s.master.all('register_agent').length;
+    expect(n).toBeGreaterThanOrEqual(3);
+    expect(n).toBeLessThanOrEqual(7);
+    // Capped at one minute: at least one try per minute from now on.
+    await s.clock.advance(120_000);
+    expect(s.master.all('register_agent').length).toBeGreaterThanOrEqual(n + 2);
+    s.master.autoRegister = true;
+    await s.clock.advance(61_000);
+    expect(s.agent.state).toBe('RUNNING');
+    expect(s.agent.agentId).toBe('M-S0');
+    const after = s.master.all('register_agent').length;
+    await s.clock.advance(10_000);
+    expect(s.master.all('register_agent').length).toBe(after);
+    expect(s.master.all('reregister_agent').length).toBe(0);
+  });
+
+  test('answers pings with pongs; no ping for ping_timeout x max_missed_pings → re-registers with the same id', async () => {
+    const s = await sim();
+    await s.clock.advance(2000);
+    expect(s.agent.state).toBe('RUNNING');
+    // Pings every 15 s keep it registered.
+    for (let i = 0; i < 8; i++) {
+      s.master.sendTo(s.agentPid, 'ping', { connected: true, seq: i });
+      await s.clock.advance(15_000);
+    }
+    expect(s.master.all('pong').map((p) => p.body.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(s.master.all('reregister_agent').length).toBe(0);
+    // Then silence: 75 s after the last ping it re-registers.
+    await s.clock.advance(59_000);
+    expect(s.master.all('reregister_agent').length).toBe(0);
+    await s.clock.advance(1000 + 1000 + 10);
+    const re = s.master.all('reregister_agent');
+    expect(re.length).toBe(1);
+    expect(re[0]!.body.agent.id).toEqual({ value: 'M-S0' });
+    expect(s.agent.state).toBe('RUNNING');
+  });
+
+  test('a ping saying "not connected" makes it re-register', async () => {
+    const s = await sim();
+    await s.clock.advance(2000);
+    s.master.sendTo(s.agentPid, 'ping', { connected: false, seq: 1 });
+    await s.clock.advance(2000);
+    expect(s.master.all('pong').length).toBe(1);
+    expect(s.master.all('reregister_agent').length).toBe(1);
+  });
+
+  test('re-registers (same id, its tasks and frameworks) after the connection to the master breaks', async () => {
+    const s = await sim();
+    await s.clock.advance(2000);
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('t1', 'sleep 100') });
+    await eventually(s.clock, s.master.take('status_update'));
+    s.net.isolate(s.masterRt.address);
+    await s.clock.advance(5000);
+    expect(s.agent.state).toBe('DISCONNECTED');
+    s.net.heal();
+    await s.clock.advance(70_000);
+    const re = s.master.all('reregister_agent');
+    expect(re.length).toBeGreaterThanOrEqual(1);
+    const body = re[re.length - 1]!.body;
+    expect(body.agent.id).toEqual({ value: 'M-S0' });
+    expect(body.tasks.map((t) => [t.task_id.value, t.state])).toEqual([['t1', 'TASK_RUNNING']]);
+    expect(body.frameworks.map((f) => f.id?.value)).toEqual(['F-0000']);
+    expect(body.executor_infos).toEqual([]); // command executors are not reported
+    expect(s.agent.state).toBe('RUNNING');
+  });
+});
+
+describe('status updates', () => {
+  test('retried with backoff until acknowledged, in order; duplicate acks ignored; terminal ack forgets the container', async () => {
+    const s = await sim();
+    await s.clock.advance(2000);
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('t1', 'echo hi') });
+    const starting = await eventually(s.clock, s.master.take('status_update'));
+    const u = starting.body.update;
+    expect(u.status.state).toBe('TASK_STARTING');
+    expect(u.uuid).toEqual(u.status.uuid);
+    expect(u.uuid!.length).toBe(16);
+    expect(u.status.agent_id).toEqual({ value: 'M-S0' });
+    expect(u.latest_state).toBe('TASK_STARTING');
+    expect(starting.from.toString()).toBe(s.agentPid.toString());
+    // Not acknowledged: the same update again after 10 s, then 20 s (and nothing in between).
+    await s.clock.advance(9_000);
+    expect(s.master.all('status_update').length).toBe(1);
+    await s.clock.advance(1_100);
+    expect(s.master.all('status_update').length).toBe(2);
+    expect(s.master.all('status_update')[1]!.body.update.uuid).toEqual(u.uuid);
+    expect(s.master.all('status_update')[1]!.body.update.latest_state).toBe('TASK_RUNNING');
+    await s.clock.advance(19_000);
+    expect(s.master.all('status_update').length).toBe(2);
+    await s.clock.advance(1_100);
+    expect(s.master.all('status_update').length).toBe(3);
+    // Acknowledged: the next one (TASK_RUNNING) goes at once.
+    s.master.skipAll();
+    s.master.ack(s.agentPid, u);
+    const running = await eventually(s.clock, s.master.take('status_update'));
+    expect(running.body.update.status.state).toBe('TASK_RUNNING');
+    // A duplicate ack of the first changes nothing.
+    s.master.ack(s.agentPid, u);
+    await s.clock.advance(100);
+    expect(s.master.all('status_update').length).toBe(4);
+    s.master.ack(s.agentPid, running.body.update);
+    await s.clock.advance(100);
+    s.cz.only().exit(0);
+    const finished = await eventually(s.clock, s.master.take('status_update'));
+    expect(finished.body.update.status.state).toBe('TASK_FINISHED');
+    expect(finished.body.update.status.message).toBe('Command exited with status 0');
+    expect(s.cz.forgotten).toEqual([]);
+    s.master.ack(s.agentPid, finished.body.update);
+    await s.clock.advance(100);
+    expect(s.cz.forgotten).toEqual([s.cz.only().id]);
+    expect(s.agent.frameworks.size).toBe(0);
+    expect(s.agent.completedFrameworks.map((f) => f.id)).toEqual(['F-0000']);
+    // Nothing is re-sent after that.
+    const n = s.master.all('status_update').length;
+    await s.clock.advance(700_000);
+    expect(s.master.all('status_update').length).toBe(n);
+  });
+
+  test('an unacknowledged update is re-sent right after re-registration', async () => {
+    const s = await sim();
+    await s.clock.advance(2000);
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('t1', 'sleep 9') });
+    const first = await eventually(s.clock, s.master.take('status_update'));
+    s.net.isolate(s.masterRt.address);
+    await s.clock.advance(3000);
+    const before = s.master.all('status_update').length;
+    s.master.sendTo(s.agentPid, 'ping', { connected: true }); // lost: isolated
+    s.net.heal();
+    while (s.master.all('reregister_agent').length === 0) await s.clock.advance(500);
+    await s.clock.advance(10);
+    const after = s.master.all('status_update');
+    expect(after.length).toBe(before + 1);
+    expect(after[after.length - 1]!.body.update.uuid).toEqual(first.body.update.uuid);
+  });
+
+  test('kill: TASK_KILLING only for frameworks with the capability, then TASK_KILLED with the grace period of the policy', async () => {
+    const s = await sim();
+    s.master.autoAck = true;
+    await s.clock.advance(2000);
+    const fw = { ...FRAMEWORK, capabilities: [{ type: 'TASK_KILLING_STATE' as const }] };
+    s.master.sendTo(s.agentPid, 'run_task', { framework: fw, framework_id: fw.id!, task: commandTask('t1', 'sleep 9', { kill_policy: { grace_period: { nanoseconds: 2e9 } } }) });
+    await eventually(s.clock, s.master.take('status_update'));
+    await eventually(s.clock, s.master.take('status_update'));
+    s.master.sendTo(s.agentPid, 'kill_task', { framework_id: fw.id!, task_id: { value: 't1' } });
+    const killing = await eventually(s.clock, s.master.take('status_update'));
+    expect(killing.body.update.status.state).toBe('TASK_KILLING');
+    const killed = await eventually(s.clock, s.master.take('status_update'));
+    expect(killed.body.update.status.state).toBe('TASK_KILLED');
+    expect(s.cz.only().kills).toEqual([{ gracePeriodMs: 2000 }]);
+
+    // Without the capability: straight to TASK_KILLED.
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: { value: 'F-0001' }, task: commandTask('t2', 'sleep 9') });
+    await eventually(s.clock, s.master.take('status_update'));
+    await eventually(s.clock, s.master.take('status_update'));
+    s.master.sendTo(s.agentPid, 'kill_task', { framework_id: { value: 'F-0001' }, task_id: { value: 't2' } });
+    const k2 = await eventually(s.clock, s.master.take('status_update'));
+    expect(k2.body.update.status.state).toBe('TASK_KILLED');
+  });
+
+  test('a task with neither command nor executor is TASK_ERROR', async () => {
+    const s = await sim();
+    s.master.autoAck = true;
+    await s.clock.advance(2000);
+    const task = commandTask('bad', 'x');
+    delete task.command;
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task });
+    const u = await eventually(s.clock, s.master.take('status_update'));
+    expect(u.body.update.status.state).toBe('TASK_ERROR');
+    expect(u.body.update.status.reason).toBe('REASON_TASK_INVALID');
+    expect(u.body.update.status.source).toBe('SOURCE_AGENT');
+  });
+});
+
+describe('shutdown', () => {
+  test('the master shuts the agent down: containers destroyed, process ends, latest checkpoint dropped', async () => {
+    const s = await sim();
+    await s.clock.advance(2000);
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('t1', 'sleep 9') });
+    await eventually(s.clock, s.master.take('status_update'));
+    s.master.sendTo(s.agentPid, 'shutdown', { message: 'operator request' });
+    const why = await eventually(s.clock, s.agent.terminated);
+    expect(why).toBe('shutdown');
+    expect(s.cz.only().kills).toEqual([{ gracePeriodMs: 0 }]);
+    expect(s.agentRt.isAlive(s.agentPid)).toBe(false);
+  });
+});
