@@ -64,8 +64,45 @@ export class ScriptedMaster extends Process<AgentToMaster> {
     this.send(agent, name, body);
   }
 
+  readonly #watchers: { pred: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
+
+  /** The first message (already received or to come) matching `pred`. */
+  waitFor(pred: (r: Received) => boolean): Promise<Received> {
+    const found = this.received.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.#watchers.push({ pred, resolve }));
+  }
+
+  /** The first status update of `taskId` in `state`. */
+  async update(taskId: string, state: string): Promise<AgentToMaster['status_update']['update']> {
+    const r = await this.waitFor((m) => m.name === 'status_update' && (m.body as AgentToMaster['status_update']).update.status.task_id.value === taskId && (m.body as AgentToMaster['status_update']).update.status.state === state);
+    return (r.body as AgentToMaster['status_update']).update;
+  }
+
+  /** States of a task's updates, in order, without resends. */
+  states(taskId: string): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const r of this.all('status_update')) {
+      const u = r.body.update;
+      if (u.status.task_id.value !== taskId) continue;
+      const k = Buffer.from(u.uuid!).toString('hex');
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(u.status.state + (u.status.healthy !== undefined ? (u.status.healthy ? '(healthy)' : '(unhealthy)') : ''));
+    }
+    return out;
+  }
+
   #record(r: Received): void {
     this.received.push(r);
+    for (let i = this.#watchers.length - 1; i >= 0; i--) {
+      const w = this.#watchers[i]!;
+      if (w.pred(r)) {
+        this.#watchers.splice(i, 1);
+        w.resolve(r);
+      }
+    }
     const i = this.#waiters.findIndex((w) => w.name === r.name);
     if (i >= 0) {
       const [w] = this.#waiters.splice(i, 1);

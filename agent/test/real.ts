@@ -1,0 +1,43 @@
+/**
+ * Real-process test setup: a scripted master in its own WebSocket runtime and
+ * an agent started with startAgent (real Containerizer, temp work dir).
+ */
+import { Runtime, WsTransport, realClock, type PID } from 'libprocess-ts';
+import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
+import { silentLogger } from '../containerizer/index.js';
+import { startAgent, type StartedAgent } from '../main.js';
+import type { AgentFlagsInput } from '../flags.js';
+import { ScriptedMaster, tempDir } from './helpers.js';
+
+export interface RealSetup {
+  masterRt: Runtime;
+  master: ScriptedMaster;
+  masterPid: PID;
+  workDir: string;
+}
+
+export async function realMaster(): Promise<RealSetup> {
+  const masterRt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'master' }).start();
+  const master = new ScriptedMaster();
+  master.autoAck = true;
+  const masterPid = masterRt.spawn(master, 'master');
+  return { masterRt, master, masterPid, workDir: tempDir() };
+}
+
+export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}): Promise<StartedAgent & { agentPid: PID<MasterToAgent> }> {
+  const a = await startAgent(
+    {
+      master: setup.masterPid.toString(),
+      ip: '127.0.0.1',
+      port: 0,
+      work_dir: setup.workDir,
+      resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-32000]',
+      registration_backoff_factor: 0,
+      fsync: false,
+      seed: 1,
+      ...flags,
+    },
+    { logger: process.env.AGENT_TEST_LOG ? { info: (m) => console.log(m), warn: (m) => console.warn(m) } : silentLogger },
+  );
+  return { ...a, agentPid: a.pid as unknown as PID<MasterToAgent> };
+}
