@@ -17,12 +17,13 @@ export interface StartedMaster {
 }
 
 /** Spawns `allocator` and `master` (Mesos's process ids) in `runtime`. */
-export function startMasterIn(runtime: Runtime, options: { flags?: Partial<MasterFlags>; masterId?: string }): StartedMaster {
+export function startMasterIn(runtime: Runtime, options: { flags?: Partial<MasterFlags>; masterId?: string; seed?: number }): StartedMaster {
   const flags = masterFlags(options.flags);
   const masterPid = PID.parse<MasterProtocol>(`master@${runtime.address}`);
   const allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: flags.allocationIntervalMs });
   const allocatorPid = runtime.spawn(allocator, 'allocator');
-  const master = new MasterProcess({ flags, masterId: options.masterId ?? newMasterId(randomFloat(new Random(osSeed()))), allocator: allocatorPid });
+  const random = new Random(options.seed ?? osSeed());
+  const master = new MasterProcess({ flags, masterId: options.masterId ?? newMasterId(randomFloat(random)), allocator: allocatorPid, random });
   const pid = runtime.spawn(master, 'master');
   return { master, pid, allocator };
 }

@@ -3,11 +3,17 @@
 // shares 2:1, SUPPRESS stops offers and REVIVE resumes them at once.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Resources } from '../../protocol/resources.js';
-import { cluster, type Cluster } from './helpers/cluster.js';
+import { cluster, ledger, type Cluster } from './helpers/cluster.js';
 import { commandTask, type TestScheduler } from './helpers/peers.js';
 
 let c: Cluster;
-afterEach(async () => c?.stop());
+afterEach(async () => {
+  if (c !== undefined) {
+    await c.clock.advance(10);
+    expect(ledger(c)).toEqual([]);
+    await c.stop();
+  }
+});
 
 /**
  * A framework that launches one task of `need` on every offer that fits it

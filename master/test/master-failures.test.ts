@@ -3,11 +3,18 @@
 // unreachable agents and their return, status update retries, kill and
 // reconciliation.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { cluster, type Cluster } from './helpers/cluster.js';
+import { cluster, ledger, type Cluster } from './helpers/cluster.js';
 import { TestScheduler, commandTask } from './helpers/peers.js';
 
 let c: Cluster;
-afterEach(async () => c?.stop());
+afterEach(async () => {
+  // Whatever happened, the master's and the allocator's books balance once things settle.
+  if (c !== undefined) {
+    await c.clock.advance(10);
+    expect(ledger(c)).toEqual([]);
+    await c.stop();
+  }
+});
 
 async function runningTask(cl: Cluster, info = {}) {
   const { agent, runtime: agentRuntime } = await cl.agent({ resources: 'cpus:4;mem:1024' });

@@ -4,7 +4,7 @@
 // returned, and nothing leaked.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Resources } from '../../protocol/resources.js';
-import { cluster, type Cluster } from './helpers/cluster.js';
+import { cluster, ledger, type Cluster } from './helpers/cluster.js';
 import { commandTask } from './helpers/peers.js';
 
 let c: Cluster;
@@ -56,6 +56,7 @@ describe('offers', () => {
     const again = [...scheduler.offers.values()];
     expect(again.reduce((s, o) => s.add(Resources.of(o.resources)), Resources.empty()).unallocate().equals(Resources.parse('cpus:4;mem:1024;ports:[31000-31009]'))).toBe(true);
     expect(c.master.metrics()['master/tasks_finished']).toBe(1);
+    expect(ledger(c)).toEqual([]);
   });
 
   test('a decline filter holds the resources back for refuse_seconds, then they are offered again', async () => {
@@ -114,8 +115,9 @@ describe('offers', () => {
     await c.clock.settle();
     expect(scheduler.named('error').at(-1)!.message).toContain('no longer valid');
 
-    // Nothing leaked: with refuse 0 everything not used is offered again.
+    // Nothing leaked: with refuse 0 everything not used is offered again, and the books balance.
     await c.clock.advance(1_000);
+    expect(ledger(c)).toEqual([]);
     expect(offeredPlusUsed(c).equals(Resources.parse('cpus:4;mem:1024'))).toBe(true);
     [offer] = [...scheduler.offers.values()];
     expect(Resources.of(offer!.resources).unallocate().equals(Resources.parse('cpus:3;mem:924'))).toBe(true);

@@ -7,12 +7,38 @@ import type { FrameworkInfo } from '../../../protocol/types.js';
 import { startMasterIn } from '../../main.js';
 import type { MasterFlags } from '../../flags.js';
 import type { MasterProcess, MasterProtocol } from '../../master.js';
+import type { AllocatorProcess } from '../../allocator/process.js';
+import { Resources } from '../../../protocol/resources.js';
+
+/**
+ * The books balance: on every agent, what the allocator counts as allocated
+ * is exactly what the master has offered plus what tasks and executors use,
+ * and allocated plus available is the agent's total. Returns the mismatches.
+ */
+export function ledger(c: Pick<Cluster, 'master' | 'allocator'>): string[] {
+  const problems: string[] = [];
+  for (const agent of c.master.state.agents.values()) {
+    const view = c.allocator.core.agentInfo(agent.id);
+    if (view === undefined) {
+      problems.push(`${agent.id}: unknown to the allocator`);
+      continue;
+    }
+    let allocated = Resources.empty();
+    for (const r of view.allocated.values()) allocated = allocated.add(r);
+    const offered = c.master.state.offers.ofAgent(agent.id).reduce((s, o) => s.add(o.resources), Resources.empty());
+    const master = offered.add(agent.totalUsed());
+    if (!allocated.unallocate().equals(master.unallocate())) problems.push(`${agent.id}: allocator has ${allocated.unallocate()} allocated, master has ${master.unallocate()} offered+used`);
+    if (!allocated.unallocate().add(view.available.unallocate()).equals(agent.total.unallocate())) problems.push(`${agent.id}: allocated + available != total ${agent.total}`);
+  }
+  return problems;
+}
 import { TestAgent, TestScheduler, type TestAgentOptions } from './peers.js';
 
 export interface Cluster {
   clock: VirtualClock;
   network: SimulatedNetwork;
   master: MasterProcess;
+  allocator: AllocatorProcess;
   masterPid: PID<MasterProtocol>;
   masterRuntime: Runtime;
   agent(options: TestAgentOptions, name?: string): Promise<{ agent: TestAgent; runtime: Runtime }>;
@@ -31,7 +57,7 @@ export async function cluster(flags: Partial<MasterFlags> = {}, seed = 1): Promi
     return r;
   };
   const masterRuntime = await runtime('master');
-  const { master, pid: masterPid } = startMasterIn(masterRuntime, { flags, masterId: 'm1' });
+  const { master, pid: masterPid, allocator } = startMasterIn(masterRuntime, { flags, masterId: 'm1', seed });
   let agents = 0;
   let schedulers = 0;
   await clock.settle();
@@ -39,6 +65,7 @@ export async function cluster(flags: Partial<MasterFlags> = {}, seed = 1): Promi
     clock,
     network,
     master,
+    allocator,
     masterPid,
     masterRuntime,
     runtime,
