@@ -33,17 +33,17 @@ export class Agents {
       return;
     }
     // A retried registration from the same agent process gets the same id.
-    for (const a of this.ctx.state.agents.values()) {
-      if (a.pid === from) {
-        this.#registered(a);
-        return;
-      }
+    const existing = this.ctx.state.agentsByPid.get(from);
+    if (existing !== undefined) {
+      this.#registered(existing);
+      return;
     }
     const total = this.#total(body.agent.resources, from);
     if (total === undefined) return;
     const id = this.ctx.ids.nextAgentId().value;
     const agent = new Agent(id, { ...body.agent, id: { value: id }, resources: total.toJSON() }, from, total, body.version ?? '', this.ctx.clock.now());
     this.ctx.state.agents.set(id, agent);
+    this.ctx.state.agentsByPid.set(from, agent);
     this.ctx.link(from);
     this.ctx.allocator.addAgent(id, total.toJSON(), []);
     this.ctx.state.count('master/agents_registered');
@@ -81,7 +81,9 @@ export class Agents {
     const reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[] = [];
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
+      if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
       agent.pid = from;
+      this.ctx.state.agentsByPid.set(from, agent);
       agent.connected = true;
       agent.info = { ...body.agent, resources: total.toJSON() };
       agent.reregisteredAt = this.ctx.clock.now();
@@ -109,6 +111,7 @@ export class Agents {
       agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
       this.ctx.state.agents.set(id, agent);
+      this.ctx.state.agentsByPid.set(from, agent);
       const used: { frameworkId: string; resources: Resources }[] = [];
       for (const task of reported.values()) {
         if (isTerminal(task.state)) continue;
@@ -205,6 +208,7 @@ export class Agents {
     this.offering.rescindAgent(agent.id, 'agent unreachable');
     agent.active = false;
     this.ctx.state.agents.delete(agent.id);
+    if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
     this.ctx.allocator.removeAgent(agent.id);
     this.tasks.agentLost(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable: ${why}`);
     this.#forgetExecutors(agent);
@@ -221,6 +225,7 @@ export class Agents {
     this.offering.rescindAgent(agent.id, 'agent removed');
     agent.active = false;
     this.ctx.state.agents.delete(agent.id);
+    if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
     this.ctx.allocator.removeAgent(agent.id);
     this.tasks.agentLost(agent, 'TASK_GONE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} was removed: ${why}`);
     this.#forgetExecutors(agent);
@@ -255,7 +260,6 @@ export class Agents {
   }
 
   byPid(pid: string): Agent | undefined {
-    for (const a of this.ctx.state.agents.values()) if (a.pid === pid) return a;
-    return undefined;
+    return this.ctx.state.agentsByPid.get(pid);
   }
 }

@@ -17,6 +17,8 @@ export class MasterState {
   /** Ids of removed frameworks: a scheduler coming back with one is refused. */
   readonly removedFrameworkIds = new Set<string>();
   readonly agents = new Map<string, Agent>();
+  /** Registered agents by the PID text they talk from (every agent message is looked up here). */
+  readonly agentsByPid = new Map<string, Agent>();
   /** Agents marked unreachable, by id, with the time; they may come back. */
   readonly unreachableAgents = new Map<string, { agent: Agent; at: number }>();
   /** Agents that were removed for good (unregistered or shut down): refused if they come back. */
