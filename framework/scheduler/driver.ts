@@ -1,0 +1,685 @@
+/**
+ * SchedulerDriver: the framework side of the master <-> scheduler protocol, in
+ * the shape of Mesos's MesosSchedulerDriver.
+ *
+ * The driver is a facade over one actor (`DriverProcess`) that:
+ *  - asks a MasterDetector which master to use, links it and subscribes
+ *    (`subscribe` for a new framework, `resubscribe` with the id once it has one);
+ *  - retries a subscription that gets no answer, and reconnects after the link
+ *    to the master breaks (or, once the master sends heartbeats, after two
+ *    heartbeat intervals of silence), with exponential backoff and seeded
+ *    jitter, asking the detector again each time (so a list of masters is
+ *    walked in turn);
+ *  - checkpoints the framework id to `frameworkIdFile` so a restarted scheduler
+ *    fails over to the same framework;
+ *  - delivers the master's events to the Scheduler callbacks and to
+ *    `events()` iterators, and acknowledges status updates after the
+ *    callback returns (unless `implicitAcknowledgements: false`).
+ *
+ * Calls (launchTasks, declineOffer, ...) are synchronous and may be made from
+ * callbacks or from any other code. They return true when the call went to the
+ * master and false when the driver is not subscribed at that moment (it is
+ * reconnecting): nothing is queued, because offers die with the connection and
+ * the scheduler learns what happened through `reregistered` + reconciliation.
+ * A launch refused that way comes back as a TASK_DROPPED status update
+ * (reason REASON_MASTER_DISCONNECTED), so the normal status path handles it.
+ * Calls after `stop()` or an abort throw a SchedulerDriverError.
+ */
+import { userInfo } from 'node:os';
+import { PID, Process, Random, osSeed, spawn, type Handlers, type Logger, type Runtime, type Timer } from 'libprocess-ts';
+import type { MasterToScheduler, SchedulerToMaster } from '../../protocol/messages/master-scheduler.js';
+import { isTerminal } from '../../protocol/task-states.js';
+import type {
+  AgentID,
+  ExecutorID,
+  Filters,
+  FrameworkID,
+  FrameworkInfo,
+  KillPolicy,
+  MasterInfo,
+  Offer,
+  OfferID,
+  OfferOperation,
+  TaskID,
+  TaskInfo,
+  TaskStatus,
+} from '../../protocol/types.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { toDetector, type MasterDetector, type MasterSpec } from './detector.js';
+import { readFrameworkId, removeFrameworkId, writeFrameworkId } from './framework-id-file.js';
+import { EventStream, type DriverEvent, type DriverStatus, type Scheduler } from './scheduler.js';
+
+export class SchedulerDriverError extends Error {
+  constructor(
+    readonly code: 'E_NOT_RUNNING' | 'E_BAD_ARGUMENT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SchedulerDriverError';
+  }
+}
+
+export interface SchedulerDriverOptions {
+  /** `host:port`, `id@host:port`, a comma-separated list or an array (tried in turn), a PID, or a MasterDetector. */
+  master: MasterSpec;
+  /** The framework; `user` defaults to the OS user. A given `id` fails over to that framework. */
+  framework: Omit<FrameworkInfo, 'user'> & { user?: string };
+  scheduler?: Scheduler;
+  /** Default: the default runtime of libprocess-ts (`spawn`). */
+  runtime?: Runtime;
+  /** Acknowledge each status update after `statusUpdate` returns (default true). */
+  implicitAcknowledgements?: boolean;
+  /** Where the framework id is kept: read at start, written atomically when subscribed, removed on teardown. */
+  frameworkIdFile?: string;
+  /** Roles to subscribe suppressed. */
+  suppressedRoles?: string[];
+  /** Backoff between connection attempts (default 1 s doubling to 1 min, with jitter). */
+  backoff?: BackoffOptions;
+  /** Seeded randomness for the jitter (a Random or a seed); default seeded from the OS. */
+  random?: Random | number;
+  /** The actor's id (default `scheduler-<n>`). */
+  processId?: string;
+  logger?: Logger;
+}
+
+type TaskRef = { task_id: TaskID; agent_id?: AgentID };
+
+let driverCount = 0;
+
+function ids(list: readonly (OfferID | string)[] | OfferID | string): OfferID[] {
+  const arr = Array.isArray(list) ? list : [list as OfferID | string];
+  return arr.map((o) => (typeof o === 'string' ? { value: o } : { value: o.value }));
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'root';
+  }
+}
+
+export class SchedulerDriver {
+  readonly #process: DriverProcess;
+  readonly #runtime: Runtime;
+  readonly logger: Logger;
+
+  private constructor(process: DriverProcess, runtime: Runtime, logger: Logger) {
+    this.#process = process;
+    this.#runtime = runtime;
+    this.logger = logger;
+  }
+
+  /** Creates the driver, spawns its actor and starts connecting (does not wait for the subscription: see `registeredPromise`). */
+  static async start(options: SchedulerDriverOptions): Promise<SchedulerDriver> {
+    const detector = toDetector(options.master);
+    let frameworkId = options.framework.id?.value;
+    if (options.frameworkIdFile !== undefined) frameworkId = (await readFrameworkId(options.frameworkIdFile)) ?? frameworkId;
+    const random = options.random instanceof Random ? options.random : new Random(options.random ?? osSeed());
+    const info: FrameworkInfo = { ...options.framework, user: options.framework.user ?? osUser() };
+    delete info.id;
+    const processId = options.processId ?? `scheduler-${++driverCount}`;
+    const process = new DriverProcess(detector, info, frameworkId, options, new Backoff(random, options.backoff));
+    if (options.runtime !== undefined) options.runtime.spawn(process, processId);
+    else await spawn(process, processId);
+    const logger = options.logger ?? process.runtime.logger.child(processId);
+    const driver = new SchedulerDriver(process, process.runtime, logger);
+    process.attach(driver, logger);
+    process.start();
+    return driver;
+  }
+
+  // ---- state ----
+
+  get status(): DriverStatus {
+    return this.#process.status;
+  }
+  /** Subscribed to a master right now. */
+  get connected(): boolean {
+    return this.#process.subscribed;
+  }
+  get frameworkId(): string | undefined {
+    return this.#process.frameworkId;
+  }
+  /** The master's PID text, once one was detected. */
+  get master(): string | undefined {
+    return this.#process.master?.toString();
+  }
+  get masterInfo(): MasterInfo | undefined {
+    return this.#process.masterInfo;
+  }
+  get pid(): PID {
+    return this.#process.pid;
+  }
+  get runtime(): Runtime {
+    return this.#runtime;
+  }
+  /** Offers received and not yet used, declined or rescinded (cleared on disconnection). */
+  offers(): ReadonlyMap<string, Offer> {
+    return this.#process.offers;
+  }
+  /** The latest status of every task launched through this driver or reported by the master that is not terminal. */
+  tasks(): ReadonlyMap<string, TaskStatus> {
+    return this.#process.tasks;
+  }
+  /** Resolves with the framework id at the first subscription; rejects if the driver stops or aborts first. */
+  registeredPromise(): Promise<string> {
+    return this.#process.registered.promise;
+  }
+  /** Resolves when the driver stops or aborts, with the final status. */
+  join(): Promise<DriverStatus> {
+    return this.#process.ended.promise;
+  }
+  /** Resolves after `ms` of the runtime's clock (virtual in tests). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#process.runLater(ms, resolve));
+  }
+
+  /** Every event from now on, as an async iterator; ends when the driver stops or aborts. */
+  events(): AsyncIterableIterator<DriverEvent> {
+    return this.#process.stream();
+  }
+  /** A listener for every event (runs inside the driver, after the Scheduler callback); returns an unsubscribe function. */
+  onEvent(listener: (event: DriverEvent) => void): () => void {
+    return this.#process.listen(listener);
+  }
+
+  // ---- calls ----
+
+  /** LAUNCH `tasks` on the offers (all on one agent). Unused resources return with `filters` (default refuse 5 s). */
+  launchTasks(offerIds: readonly (OfferID | string)[] | OfferID | string, tasks: readonly TaskInfo[], filters?: Filters): boolean {
+    return this.acceptOffers(offerIds, [{ type: 'LAUNCH', launch: { task_infos: [...tasks] } }], filters);
+  }
+
+  acceptOffers(offerIds: readonly (OfferID | string)[] | OfferID | string, operations: readonly OfferOperation[], filters?: Filters): boolean {
+    this.#running('acceptOffers');
+    return this.#process.accept(ids(offerIds), [...operations], filters);
+  }
+
+  declineOffer(offerId: OfferID | string, filters?: Filters): boolean {
+    return this.declineOffers([offerId], filters);
+  }
+
+  declineOffers(offerIds: readonly (OfferID | string)[], filters?: Filters): boolean {
+    this.#running('declineOffer');
+    const offer_ids = ids(offerIds);
+    for (const o of offer_ids) this.#process.offers.delete(o.value);
+    return this.#process.call('decline', { offer_ids, ...(filters ? { filters } : {}) });
+  }
+
+  /** Kills a task; the agent id is taken from the driver's books when not given. */
+  killTask(taskId: TaskID | string, agentId?: AgentID | string, killPolicy?: KillPolicy): boolean {
+    this.#running('killTask');
+    const task_id = typeof taskId === 'string' ? { value: taskId } : taskId;
+    const agent = agentId ?? this.#process.tasks.get(task_id.value)?.agent_id;
+    const agent_id = typeof agent === 'string' ? { value: agent } : agent;
+    return this.#process.call('kill', { task_id, ...(agent_id ? { agent_id } : {}), ...(killPolicy ? { kill_policy: killPolicy } : {}) });
+  }
+
+  /** Clears decline filters and asks for offers again (for `roles`, default all of the framework's). */
+  reviveOffers(roles?: string[]): boolean {
+    this.#running('reviveOffers');
+    return this.#process.call('revive', roles ? { roles } : {});
+  }
+
+  /** Asks the master to stop sending offers (for `roles`, default all). */
+  suppressOffers(roles?: string[]): boolean {
+    this.#running('suppressOffers');
+    return this.#process.call('suppress', roles ? { roles } : {});
+  }
+
+  /** Explicit acknowledgement (with `implicitAcknowledgements: false`); a status without uuid needs none (returns true). */
+  acknowledgeStatusUpdate(status: TaskStatus): boolean {
+    this.#running('acknowledgeStatusUpdate');
+    if (status.uuid === undefined || status.agent_id === undefined) return true;
+    return this.#process.call('acknowledge', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
+  }
+
+  /** Explicit reconciliation of the tasks named (statuses or `{task_id, agent_id}`), implicit (every task the master knows) with an empty list. */
+  reconcileTasks(tasks: readonly (TaskStatus | TaskRef)[] = []): boolean {
+    this.#running('reconcileTasks');
+    return this.#process.call('reconcile', { tasks: tasks.map((t) => ({ task_id: t.task_id, ...(t.agent_id ? { agent_id: t.agent_id } : {}) })) });
+  }
+
+  sendFrameworkMessage(executorId: ExecutorID | string, agentId: AgentID | string, data: Uint8Array | string): boolean {
+    this.#running('sendFrameworkMessage');
+    return this.#process.call('message', {
+      executor_id: typeof executorId === 'string' ? { value: executorId } : executorId,
+      agent_id: typeof agentId === 'string' ? { value: agentId } : agentId,
+      data: typeof data === 'string' ? new TextEncoder().encode(data) : data,
+    });
+  }
+
+  /** Asks the agent to shut an executor down (and its tasks). */
+  shutdownExecutor(executorId: ExecutorID | string, agentId: AgentID | string): boolean {
+    this.#running('shutdownExecutor');
+    return this.#process.call('shutdown', {
+      executor_id: typeof executorId === 'string' ? { value: executorId } : executorId,
+      agent_id: typeof agentId === 'string' ? { value: agentId } : agentId,
+    });
+  }
+
+  /** UPDATE_FRAMEWORK: new name, roles, capabilities... (same id); kept for later resubscriptions too. */
+  updateFramework(info: Partial<FrameworkInfo>, suppressedRoles?: string[]): boolean {
+    this.#running('updateFramework');
+    return this.#process.update(info, suppressedRoles);
+  }
+
+  /**
+   * Without failover: tears the framework down (the master kills its tasks and
+   * forgets it; the id file is removed). With failover: just leaves, so another
+   * scheduler instance can take over with the same id within failover_timeout
+   * (the master notices when this process's connection goes away, or when the
+   * other instance subscribes). Idempotent.
+   */
+  async stop(failover = false): Promise<DriverStatus> {
+    await this.#process.stop(failover);
+    return this.join();
+  }
+
+  /** Stops without teardown and with status DRIVER_ABORTED. */
+  async abort(): Promise<DriverStatus> {
+    this.#process.abort(undefined);
+    return this.join();
+  }
+
+  #running(call: string): void {
+    const s = this.#process.status;
+    if (s !== 'DRIVER_RUNNING') throw new SchedulerDriverError('E_NOT_RUNNING', `${call}: the scheduler driver is ${s === 'DRIVER_STOPPED' ? 'stopped' : s === 'DRIVER_ABORTED' ? 'aborted' : 'not started'}`);
+  }
+}
+
+class Deferred<T> {
+  resolve!: (v: T) => void;
+  reject!: (e: Error) => void;
+  settled = false;
+  readonly promise: Promise<T>;
+  constructor() {
+    this.promise = new Promise<T>((res, rej) => {
+      this.resolve = (v) => {
+        this.settled = true;
+        res(v);
+      };
+      this.reject = (e) => {
+        this.settled = true;
+        rej(e);
+      };
+    });
+    this.promise.catch(() => {});
+  }
+}
+
+type ConnState = 'idle' | 'connecting' | 'subscribed';
+
+/** The driver's actor. Internal: authors use SchedulerDriver. */
+class DriverProcess extends Process<MasterToScheduler> {
+  status: DriverStatus = 'DRIVER_NOT_STARTED';
+  frameworkId: string | undefined;
+  master: PID<SchedulerToMaster> | undefined;
+  masterInfo: MasterInfo | undefined;
+  readonly offers = new Map<string, Offer>();
+  readonly tasks = new Map<string, TaskStatus>();
+  readonly registered = new Deferred<string>();
+  readonly ended = new Deferred<DriverStatus>();
+
+  #driver!: SchedulerDriver;
+  #log!: Logger;
+  #conn: ConnState = 'idle';
+  #attempt = 0;
+  #everSubscribed = false;
+  #failover: boolean;
+  #timer: Timer | undefined;
+  #watchdog: Timer | undefined;
+  #heartbeatMs: number | undefined;
+  #heartbeatSeen = false;
+  #writtenId: string | undefined;
+  #suppressedRoles: string[];
+  readonly #listeners = new Set<(e: DriverEvent) => void>();
+  readonly #streams = new Set<EventStream<DriverEvent>>();
+  readonly #scheduler: Scheduler;
+  readonly #implicitAcks: boolean;
+
+  constructor(
+    readonly detector: MasterDetector,
+    public info: FrameworkInfo,
+    frameworkId: string | undefined,
+    readonly options: SchedulerDriverOptions,
+    readonly backoff: Backoff,
+  ) {
+    super();
+    this.frameworkId = frameworkId;
+    this.#writtenId = options.frameworkIdFile !== undefined ? frameworkId : undefined;
+    // A scheduler that starts with an id is a new instance of that framework: a failover.
+    this.#failover = frameworkId !== undefined;
+    this.#suppressedRoles = options.suppressedRoles ?? [];
+    this.#scheduler = options.scheduler ?? {};
+    this.#implicitAcks = options.implicitAcknowledgements ?? true;
+  }
+
+  attach(driver: SchedulerDriver, logger: Logger): void {
+    this.#driver = driver;
+    this.#log = logger;
+  }
+
+  get subscribed(): boolean {
+    return this.#conn === 'subscribed' && this.status === 'DRIVER_RUNNING';
+  }
+
+  protected handlers(): Handlers<MasterToScheduler> {
+    return {
+      subscribed: (b, from) => this.#fromMaster(from) && this.#subscribed(b.framework_id, b.heartbeat_interval_seconds, b.master_info),
+      offers: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        const offers = b.offers ?? [];
+        for (const o of offers) this.offers.set(o.id.value, o);
+        this.#deliver({ type: 'offers', offers }, (s) => s.resourceOffers?.(this.#driver, offers));
+      },
+      rescind: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        this.offers.delete(b.offer_id.value);
+        this.#deliver({ type: 'rescind', offerId: b.offer_id }, (s) => s.offerRescinded?.(this.#driver, b.offer_id));
+      },
+      status_update: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        this.#statusUpdate(b.status, true);
+      },
+      framework_message: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        const data = b.data instanceof Uint8Array ? b.data : new Uint8Array(b.data ?? []);
+        this.#deliver({ type: 'message', executorId: b.executor_id, agentId: b.agent_id, data }, (s) => s.frameworkMessage?.(this.#driver, b.executor_id, b.agent_id, data));
+      },
+      failure: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed || b.agent_id === undefined) return;
+        const agentId = b.agent_id;
+        if (b.executor_id !== undefined) {
+          const executorId = b.executor_id;
+          this.#deliver({ type: 'executor_lost', executorId, agentId, status: b.status }, (s) => s.executorLost?.(this.#driver, executorId, agentId, b.status));
+        } else this.#deliver({ type: 'agent_lost', agentId }, (s) => s.agentLost?.(this.#driver, agentId));
+      },
+      agent_lost: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        this.#deliver({ type: 'agent_lost', agentId: b.agent_id }, (s) => s.agentLost?.(this.#driver, b.agent_id));
+      },
+      error: (b, from) => {
+        if (!this.#fromMaster(from)) return;
+        const message = b.message;
+        if (this.#scheduler.warning === undefined) this.#log.warn(`master: ${message}`);
+        this.#deliver({ type: 'warning', message }, (s) => s.warning?.(this.#driver, message));
+      },
+      heartbeat: (_b, from) => {
+        if (!this.#fromMaster(from)) return;
+        this.#heartbeatSeen = true;
+        this.#armWatchdog();
+      },
+      framework_error: (b, from) => {
+        if (!this.#fromMaster(from) || this.status !== 'DRIVER_RUNNING') return;
+        this.#log.error(`framework ${this.frameworkId ?? '(new)'}: ${b.message}`);
+        this.abort(b.message);
+      },
+      task_unknown: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        this.#statusUpdate({ task_id: b.task_id, state: 'TASK_UNKNOWN', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Task is unknown to the master', ...(b.agent_id ? { agent_id: b.agent_id } : {}) }, false);
+      },
+    };
+  }
+
+  // ---- connection ----
+
+  start(): void {
+    this.status = 'DRIVER_RUNNING';
+    this.defer(() => this.connect())();
+  }
+
+  connect(): void {
+    if (this.status !== 'DRIVER_RUNNING') return;
+    const attempt = ++this.#attempt;
+    this.#conn = 'connecting';
+    this.#timer?.cancel();
+    const previous = this.master?.toString();
+    let detected: Promise<string>;
+    try {
+      detected = this.detector.detect(previous);
+    } catch (e) {
+      detected = Promise.reject(e);
+    }
+    detected.then(
+      this.defer((text: string) => this.#_connect(attempt, text)),
+      this.defer((e: unknown) => {
+        if (attempt !== this.#attempt) return;
+        this.#log.warn(`no master detected: ${(e as Error)?.message ?? e}`);
+        this.#retryLater(attempt);
+      }),
+    );
+  }
+
+  #_connect(attempt: number, text: string): void {
+    if (attempt !== this.#attempt || this.status !== 'DRIVER_RUNNING') return;
+    let master: PID<SchedulerToMaster>;
+    try {
+      master = PID.parse<SchedulerToMaster>(text);
+    } catch (e) {
+      this.#log.warn(`detector gave a bad master PID ${JSON.stringify(text)}: ${(e as Error).message}`);
+      this.#retryLater(attempt);
+      return;
+    }
+    this.master = master;
+    this.link(master);
+    this.#subscribe();
+    // No answer within the backoff: try again (asking the detector again).
+    this.#timer = this.delay(this.backoff.next(), () => {
+      if (attempt === this.#attempt && this.#conn === 'connecting') this.connect();
+    });
+  }
+
+  #subscribe(): void {
+    const master = this.master!;
+    const suppressed = this.#suppressedRoles.length > 0 ? { suppressed_roles: this.#suppressedRoles } : {};
+    if (this.frameworkId === undefined) {
+      this.#log.info(`subscribing to ${master} as a new framework`);
+      this.send(master, 'subscribe', { framework_info: this.info, ...suppressed });
+    } else {
+      this.#log.info(`subscribing to ${master} with framework id ${this.frameworkId} (failover ${this.#failover})`);
+      this.send(master, 'resubscribe', { framework_info: { ...this.info, id: { value: this.frameworkId } }, failover: this.#failover, ...suppressed });
+    }
+  }
+
+  #retryLater(attempt: number): void {
+    if (attempt !== this.#attempt || this.status !== 'DRIVER_RUNNING') return;
+    this.#timer?.cancel();
+    const wait = this.backoff.next();
+    this.#log.info(`reconnecting in ${wait} ms`);
+    this.#timer = this.delay(wait, () => {
+      if (attempt === this.#attempt) this.connect();
+    });
+  }
+
+  #fromMaster(from: PID): boolean {
+    return this.master !== undefined && from.toString() === this.master.toString();
+  }
+
+  #subscribed(id: FrameworkID, heartbeatSeconds: number | undefined, masterInfo: MasterInfo | undefined): void {
+    if (this.status !== 'DRIVER_RUNNING' || this.#conn === 'subscribed') return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#conn = 'subscribed';
+    this.#failover = false;
+    this.backoff.reset();
+    this.frameworkId = id.value;
+    this.masterInfo = masterInfo;
+    this.#heartbeatMs = heartbeatSeconds !== undefined && heartbeatSeconds > 0 ? heartbeatSeconds * 1000 : undefined;
+    this.#heartbeatSeen = false;
+    this.#checkpointId(id.value);
+    if (!this.#everSubscribed) {
+      this.#everSubscribed = true;
+      this.#log.info(`registered as framework ${id.value} with ${this.master}`);
+      this.registered.resolve(id.value);
+      this.#deliver({ type: 'registered', frameworkId: id, masterInfo }, (s) => s.registered?.(this.#driver, id, masterInfo));
+    } else {
+      this.#log.info(`reregistered framework ${id.value} with ${this.master}`);
+      this.#deliver({ type: 'reregistered', masterInfo }, (s) => s.reregistered?.(this.#driver, masterInfo));
+    }
+  }
+
+  #checkpointId(id: string): void {
+    const file = this.options.frameworkIdFile;
+    if (file === undefined || this.#writtenId === id) return;
+    this.#writtenId = id;
+    writeFrameworkId(file, id).catch(this.defer((e: unknown) => this.#log.error(`cannot write the framework id to ${file}: ${(e as Error).message}`)));
+  }
+
+  #armWatchdog(): void {
+    this.#watchdog?.cancel();
+    if (!this.#heartbeatSeen || this.#heartbeatMs === undefined || this.#conn !== 'subscribed') return;
+    const master = this.master!;
+    this.#watchdog = this.delay(2 * this.#heartbeatMs, () => {
+      this.#log.warn(`no heartbeat from ${master} for ${2 * this.#heartbeatMs!} ms`);
+      this.#lost(master);
+    });
+  }
+
+  override exited(pid: PID): void {
+    if (this.master === undefined || pid.toString() !== this.master.toString()) return;
+    this.#lost(pid);
+  }
+
+  /** The master went away (link broken or silent): tell the scheduler once, then reconnect after a backoff. */
+  #lost(pid: PID): void {
+    if (this.status !== 'DRIVER_RUNNING') return;
+    this.#watchdog?.cancel();
+    const attempt = ++this.#attempt;
+    if (this.#conn === 'subscribed') {
+      this.#log.warn(`disconnected from master ${pid}`);
+      this.#conn = 'idle';
+      this.offers.clear();
+      this.#deliver({ type: 'disconnected' }, (s) => s.disconnected?.(this.#driver));
+    } else this.#conn = 'idle';
+    this.#retryLater(attempt);
+  }
+
+  // ---- events ----
+
+  #statusUpdate(status: TaskStatus, fromMaster: boolean): void {
+    const id = status.task_id.value;
+    if (isTerminal(status.state)) this.tasks.delete(id);
+    else if (status.state !== 'TASK_UNKNOWN' || this.tasks.has(id)) this.tasks.set(id, status);
+    const ack = (): void => {
+      if (!fromMaster || !this.#implicitAcks || status.uuid === undefined || status.agent_id === undefined) return;
+      this.call('acknowledge', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
+    };
+    this.#deliver({ type: 'update', status }, (s) => s.statusUpdate?.(this.#driver, status), ack);
+  }
+
+  /**
+   * Runs the callback, then listeners and streams. `after` runs once the
+   * callback returned (or its promise resolved); not when it failed.
+   */
+  #deliver(event: DriverEvent, callback: (s: Scheduler) => void | Promise<void> | undefined, after?: () => void): void {
+    let result: void | Promise<void> | undefined;
+    let failed = false;
+    try {
+      result = callback(this.#scheduler);
+    } catch (e) {
+      failed = true;
+      this.#log.error(`scheduler callback for ${event.type} threw: ${(e as Error)?.stack ?? e}`);
+    }
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.#log.error(`event listener threw on ${event.type}: ${(e as Error)?.message ?? e}`);
+      }
+    }
+    for (const s of this.#streams) s.push(event);
+    if (failed || after === undefined) return;
+    if (result instanceof Promise) {
+      result.then(
+        this.defer(() => after()),
+        this.defer((e: unknown) => this.#log.error(`scheduler callback for ${event.type} failed: ${(e as Error)?.stack ?? e}`)),
+      );
+    } else after();
+  }
+
+  listen(listener: (e: DriverEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  stream(): EventStream<DriverEvent> {
+    const s: EventStream<DriverEvent> = new EventStream(() => this.#streams.delete(s));
+    if (this.status === 'DRIVER_STOPPED' || this.status === 'DRIVER_ABORTED') s.close();
+    else this.#streams.add(s);
+    return s;
+  }
+
+  runLater(ms: number, fn: () => void): void {
+    this.delay(ms, fn);
+  }
+
+  // ---- calls ----
+
+  /** Sends a call to the master when subscribed; false (and a log line) otherwise. */
+  call<N extends Exclude<keyof SchedulerToMaster & string, 'subscribe' | 'resubscribe' | 'teardown'>>(name: N, body: Omit<SchedulerToMaster[N], 'framework_id'>): boolean {
+    if (!this.subscribed || this.frameworkId === undefined) {
+      this.#log.warn(`${name}: not sent, the driver is not connected to a master (it is reconnecting)`);
+      return false;
+    }
+    this.send(this.master!, name, { ...body, framework_id: { value: this.frameworkId } } as SchedulerToMaster[N]);
+    return true;
+  }
+
+  accept(offerIds: OfferID[], operations: OfferOperation[], filters: Filters | undefined): boolean {
+    for (const o of offerIds) this.offers.delete(o.value);
+    const launched = operations.flatMap((op) => (op.type === 'LAUNCH' ? (op.launch?.task_infos ?? []) : op.type === 'LAUNCH_GROUP' ? (op.launch_group?.task_group.tasks ?? []) : []));
+    if (!this.subscribed) {
+      // As Mesos's driver: the launch cannot happen; say so through the status path.
+      this.#log.warn(`accept: not sent, the driver is not connected to a master; ${launched.length} task(s) dropped`);
+      const drop = this.defer((task: TaskInfo) =>
+        this.#statusUpdate({ task_id: task.task_id, agent_id: task.agent_id, state: 'TASK_DROPPED', source: 'SOURCE_MASTER', reason: 'REASON_MASTER_DISCONNECTED', message: 'Master disconnected' }, false),
+      );
+      for (const t of launched) drop(t);
+      return false;
+    }
+    for (const t of launched) this.tasks.set(t.task_id.value, { task_id: t.task_id, agent_id: t.agent_id, state: 'TASK_STAGING', source: 'SOURCE_MASTER', ...(t.executor ? { executor_id: t.executor.executor_id } : {}) });
+    return this.call('accept', { offer_ids: offerIds, operations, ...(filters ? { filters } : {}) });
+  }
+
+  update(info: Partial<FrameworkInfo>, suppressedRoles: string[] | undefined): boolean {
+    const { id: _id, ...rest } = info;
+    this.info = { ...this.info, ...rest };
+    if (suppressedRoles !== undefined) this.#suppressedRoles = suppressedRoles;
+    return this.call('update', { framework_info: { ...this.info, id: { value: this.frameworkId ?? '' } }, suppressed_roles: this.#suppressedRoles });
+  }
+
+  async stop(failover: boolean): Promise<void> {
+    if (this.status !== 'DRIVER_RUNNING') {
+      if (this.status === 'DRIVER_NOT_STARTED') this.#end('DRIVER_STOPPED');
+      return;
+    }
+    if (!failover) {
+      if (this.subscribed && this.frameworkId !== undefined) this.send(this.master!, 'teardown', { framework_id: { value: this.frameworkId } });
+      if (this.options.frameworkIdFile !== undefined) await removeFrameworkId(this.options.frameworkIdFile).catch((e: unknown) => this.#log.warn(`cannot remove ${this.options.frameworkIdFile}: ${(e as Error).message}`));
+    }
+    this.#end('DRIVER_STOPPED');
+  }
+
+  /** Fatal error (message) or `abort()` (undefined). */
+  abort(message: string | undefined): void {
+    if (this.status !== 'DRIVER_RUNNING') return;
+    if (message !== undefined) this.#deliver({ type: 'error', message }, (s) => s.error?.(this.#driver, message));
+    this.#end('DRIVER_ABORTED');
+  }
+
+  #end(status: DriverStatus): void {
+    if (this.ended.settled) return;
+    this.status = status;
+    this.#conn = 'idle';
+    this.#attempt++;
+    this.#timer?.cancel();
+    this.#watchdog?.cancel();
+    for (const s of this.#streams) s.close();
+    this.#streams.clear();
+    if (!this.registered.settled) this.registered.reject(new SchedulerDriverError('E_NOT_RUNNING', `the driver ${status === 'DRIVER_STOPPED' ? 'stopped' : 'aborted'} before it registered`));
+    if (this.alive) this.terminate();
+    this.ended.resolve(status);
+  }
+}
