@@ -158,7 +158,7 @@ export function firstFit(offers: readonly Offer[], requests: readonly TaskReques
 }
 
 /** A command task on `offer`'s agent. */
-export function commandTask(taskId: string, offer: Offer, resources: ResourcesLike, command: CommandInfo | string, name = taskId): TaskInfo {
+export function commandTask(taskId: string, offer: Offer, resources: ResourcesLike, command: CommandInfo | string = 'true', name = taskId): TaskInfo {
   return {
     name,
     task_id: { value: taskId },
