@@ -50,6 +50,7 @@ export class Agents {
     this.ctx.logger.info(`agent ${id} at ${from} (${body.agent.hostname}) registered with ${total.toString()}`);
     this.#registered(agent);
     this.#startPings(agent);
+    this.ctx.state.events.emit({ type: 'AGENT_ADDED', agent });
   }
 
   #registered(agent: Agent): void {
@@ -97,6 +98,7 @@ export class Agents {
           const status = this.tasks.masterStatus(task, state, 'REASON_AGENT_REREGISTERED', 'Task is unknown to the agent that re-registered');
           task.state = state;
           task.statuses.push(status);
+          this.ctx.state.events.emit({ type: 'TASK_UPDATED', task, status });
           this.tasks.remove(framework, agent, task);
           if (framework?.connected) this.tasks.send(framework, status);
         }
@@ -133,6 +135,7 @@ export class Agents {
       for (const u of used) byFramework.set(u.frameworkId, (byFramework.get(u.frameworkId) ?? Resources.empty()).add(u.resources));
       this.ctx.allocator.addAgent(id, total.toJSON(), [...byFramework].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() })));
       this.#startPings(agent);
+      this.ctx.state.events.emit({ type: 'AGENT_ADDED', agent });
     }
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
@@ -213,13 +216,14 @@ export class Agents {
     this.tasks.agentLost(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable: ${why}`);
     this.#forgetExecutors(agent);
     this.ctx.state.unreachableAgents.set(agent.id, { agent, at: this.ctx.clock.now() });
+    this.ctx.state.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.#trimUnreachable();
     this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_unreachable');
   }
 
   /** The agent left for good (it unregistered, or the operator removed it). */
-  remove(agent: Agent, why: string): void {
+  remove(agent: Agent, why: string, state: 'TASK_GONE' | 'TASK_GONE_BY_OPERATOR' = 'TASK_GONE'): void {
     if (this.ctx.state.agents.get(agent.id) !== agent) return;
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent removed');
@@ -227,9 +231,10 @@ export class Agents {
     this.ctx.state.agents.delete(agent.id);
     if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
     this.ctx.allocator.removeAgent(agent.id);
-    this.tasks.agentLost(agent, 'TASK_GONE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} was removed: ${why}`);
+    this.tasks.agentLost(agent, state, state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', `Agent ${agent.id} was removed: ${why}`);
     this.#forgetExecutors(agent);
     this.ctx.state.goneAgents.add(agent.id);
+    this.ctx.state.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_removed');
   }

@@ -48,4 +48,7 @@ export class AllocatorClient implements AllocatorPort {
   setWeights(weights: Record<string, number>): void {
     this.send(this.allocator, 'update_weights', { weights });
   }
+  setQuota(role: string, guarantees: Record<string, number>, limits: Record<string, number>): void {
+    this.send(this.allocator, 'update_quota', { role, guarantees, limits });
+  }
 }

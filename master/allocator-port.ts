@@ -21,4 +21,6 @@ export interface AllocatorPort {
   suppress(frameworkId: string, roles: string[] | undefined): void;
   revive(frameworkId: string, roles: string[] | undefined): void;
   setWeights(weights: Record<string, number>): void;
+  /** Quantities in real units (cpus 1.5, mem MB); both empty removes the role's quota. */
+  setQuota(role: string, guarantees: Record<string, number>, limits: Record<string, number>): void;
 }

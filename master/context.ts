@@ -8,6 +8,7 @@ import type { AllocatorPort } from './allocator-port.js';
 import { BoundedList } from './bounded.js';
 import type { MasterFlags } from './flags.js';
 import type { Framework } from './framework.js';
+import { MasterEvents } from './events.js';
 import { OfferBook } from './offers.js';
 
 /** Everything the master knows, owned by the master process. */
@@ -25,6 +26,12 @@ export class MasterState {
   readonly goneAgents = new Set<string>();
   readonly offers = new OfferBook();
   readonly counters = new Map<string, number>();
+  /** Role weights in force (flags, then UPDATE_WEIGHTS). */
+  readonly weights = new Map<string, number>();
+  /** Quota per role, in real units (UPDATE_QUOTA). */
+  readonly quotas = new Map<string, { guarantees: Record<string, number>; limits: Record<string, number> }>();
+  /** Changes, as they happen, for the operator API's SUBSCRIBE. */
+  readonly events = new MasterEvents();
 
   constructor(flags: MasterFlags) {
     this.completedFrameworks = new BoundedList(flags.maxCompletedFrameworks);

@@ -53,6 +53,7 @@ export class Frameworks {
       this.#connect(framework, connection);
       this.ctx.allocator.addFramework(fresh, framework.roles, [...framework.suppressedRoles], [], true);
       this.ctx.state.count('master/frameworks_subscribed');
+      this.ctx.state.events.emit({ type: 'FRAMEWORK_ADDED', framework });
       this.ctx.logger.info(`framework ${fresh} (${info.name}) subscribed from ${connection.id}`);
       return this.#confirm(framework, false);
     }
@@ -70,6 +71,7 @@ export class Frameworks {
       this.#connect(framework, connection);
       this.ctx.allocator.addFramework(id, framework.roles, [...framework.suppressedRoles], [], true);
       this.ctx.state.count('master/frameworks_resubscribed');
+      this.ctx.state.events.emit({ type: 'FRAMEWORK_ADDED', framework });
       return this.#confirm(framework, true);
     }
     // Known: a scheduler restart (failover) or a reconnection.
@@ -93,6 +95,7 @@ export class Frameworks {
     if (oldRoles !== known.roles.join(',') || suppressedRoles.length > 0) this.ctx.allocator.updateFramework(id, known.roles, [...known.suppressedRoles]);
     if (!wasActive) this.ctx.allocator.activateFramework(id);
     this.ctx.state.count('master/frameworks_resubscribed');
+    this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework: known });
     this.ctx.logger.info(`framework ${id} (${info.name}) resubscribed from ${connection.id}`);
     return this.#confirm(known, true);
   }
@@ -123,6 +126,7 @@ export class Frameworks {
     framework.info = { ...info };
     if (suppressedRoles !== undefined) framework.suppressedRoles = new Set(suppressedRoles);
     this.ctx.allocator.updateFramework(framework.id, framework.roles, [...framework.suppressedRoles]);
+    this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
     return undefined;
   }
 
@@ -137,6 +141,7 @@ export class Frameworks {
       this.ctx.allocator.deactivateFramework(framework.id);
     }
     this.offering.recallFramework(framework);
+    this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
     const timeout = framework.failoverTimeoutMs;
     this.ctx.logger.info(`framework ${framework.id} disconnected; removing it in ${timeout} ms unless it comes back`);
     framework.failoverTimer?.cancel();
@@ -177,5 +182,6 @@ export class Frameworks {
     this.ctx.state.removedFrameworkIds.add(framework.id);
     this.ctx.state.completedFrameworks.push(framework);
     this.ctx.state.count('master/frameworks_removed');
+    this.ctx.state.events.emit({ type: 'FRAMEWORK_REMOVED', framework });
   }
 }

@@ -10,6 +10,7 @@
  */
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
 import { uuidString } from '../protocol/ids.js';
+import { installOperatorApi } from './http-operator.js';
 import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
@@ -78,6 +79,7 @@ export class MasterProcess extends Process<MasterProtocol> {
   override initialize(): void {
     this.startedAt = this.clock.now();
     this.#allocator = new AllocatorClient(this.#allocatorPid, (to, name, body) => this.send(to, name, body));
+    for (const [role, w] of Object.entries(this.flags.weights)) this.state.weights.set(role, w);
     if (Object.keys(this.flags.weights).length > 0) this.#allocator.setWeights({ ...this.flags.weights });
     const self = this;
     this.#ctx = {
@@ -106,6 +108,12 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.agents = new Agents(this.#ctx, this.offering, this.tasks);
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
+    installOperatorApi(this);
+  }
+
+  /** What the master tells its allocator (operator calls use it too). */
+  get allocatorPort(): AllocatorPort {
+    return this.#allocator!;
   }
 
   masterInfo(): MasterInfo {
@@ -306,7 +314,9 @@ export class MasterProcess extends Process<MasterProtocol> {
       this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
       for (const task of [...(tasks?.values() ?? [])]) {
         task.state = 'TASK_KILLED';
-        task.statuses.push(this.tasks.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed'));
+        const status = this.tasks.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed');
+        task.statuses.push(status);
+        this.state.events.emit({ type: 'TASK_UPDATED', task, status });
         this.tasks.remove(framework, agent, task);
       }
       for (const e of executors?.values() ?? []) {

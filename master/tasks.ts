@@ -34,6 +34,7 @@ export class Tasks {
     };
     this.track(framework, agent, task);
     this.ctx.state.count('master/tasks_launched');
+    this.ctx.state.events.emit({ type: 'TASK_ADDED', task });
     return task;
   }
 
@@ -86,8 +87,10 @@ export class Tasks {
     if (task !== undefined && agent !== undefined) {
       const latest = update.latest_state ?? status.state;
       const wasTerminal = isTerminal(task.state);
-      if (task.state !== latest) this.ctx.state.count(`master/task_state/${latest}`);
+      const changed = task.state !== latest;
+      if (changed) this.ctx.state.count(`master/task_state/${latest}`);
       task.state = latest;
+      if (changed) this.ctx.state.events.emit({ type: 'TASK_UPDATED', task, status });
       task.status_update_state = status.state;
       if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
       if (!task.statuses.some((s) => sameUuid(s.uuid, status.uuid) && s.state === status.state)) {
@@ -209,7 +212,7 @@ export class Tasks {
    * framework (TASK_UNREACHABLE to partition-aware frameworks, TASK_LOST to
    * the others) and leaves the active books.
    */
-  agentLost(agent: Agent, state: 'TASK_UNREACHABLE' | 'TASK_GONE' | 'TASK_LOST', reason: TaskStatusReason, message: string): void {
+  agentLost(agent: Agent, state: 'TASK_UNREACHABLE' | 'TASK_GONE' | 'TASK_GONE_BY_OPERATOR' | 'TASK_LOST', reason: TaskStatusReason, message: string): void {
     for (const [frameworkId, tasks] of [...agent.tasks]) {
       const framework = this.ctx.state.frameworks.get(frameworkId);
       for (const task of [...tasks.values()]) {
@@ -222,6 +225,7 @@ export class Tasks {
         this.#released(framework, agent, task);
         task.state = state;
         task.statuses.push(status);
+        this.ctx.state.events.emit({ type: 'TASK_UPDATED', task, status });
         agent.tasks.get(frameworkId)?.delete(task.task_id.value);
         if (framework !== undefined) {
           framework.tasks.delete(task.task_id.value);

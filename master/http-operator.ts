@@ -1,0 +1,302 @@
+/**
+ * The Mesos v1 operator API of the master: `POST /api/v1` (also
+ * /master/api/v1). Queries answer 200 with `{"type": ..., "<type>": {...}}`;
+ * updates answer 200 with no body; SUBSCRIBE opens a RecordIO stream of
+ * master events (SUBSCRIBED carrying get_state, then TASK_ADDED,
+ * TASK_UPDATED, AGENT_ADDED, AGENT_REMOVED, FRAMEWORK_ADDED/UPDATED/REMOVED,
+ * HEARTBEAT).
+ */
+import type { ChunkWriter, HttpRequest, HttpResponse } from 'libprocess-ts';
+import { encode } from '../protocol/json/index.js';
+import { Resources } from '../protocol/resources.js';
+import { isValidRole, roleError } from '../protocol/roles.js';
+import type { Agent } from './agent.js';
+import type { MasterEvent } from './events.js';
+import type { Framework } from './framework.js';
+import type { MasterProcess } from './master.js';
+
+type Json = Record<string, unknown>;
+
+const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
+const json = (body: Json): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const time = (ms: number): Json => ({ nanoseconds: Math.round(ms * 1e6) });
+const resources = (r: Resources): Json[] => r.toJSON().map((x) => encode('Resource', x));
+
+export function frameworkJson(m: MasterProcess, f: Framework): Json {
+  const offers = m.state.offers.ofFramework(f.id);
+  return {
+    framework_info: encode('FrameworkInfo', { ...f.info, id: { value: f.id } }),
+    active: f.active,
+    connected: f.connected,
+    recovered: false,
+    registered_time: time(f.registeredAt),
+    ...(f.reregisteredAt !== undefined ? { reregistered_time: time(f.reregisteredAt) } : {}),
+    ...(f.removedAt !== undefined ? { unregistered_time: time(f.removedAt) } : {}),
+    allocated_resources: resources(f.totalUsed()),
+    offered_resources: resources(offers.reduce((s, o) => s.add(o.resources), Resources.empty())),
+  };
+}
+
+export function agentJson(m: MasterProcess, a: Agent): Json {
+  return {
+    agent_info: encode('AgentInfo', { ...a.info, id: { value: a.id } }),
+    active: a.active,
+    deactivated: !a.active,
+    version: a.version,
+    pid: a.pid,
+    registered_time: time(a.registeredAt),
+    ...(a.reregisteredAt !== undefined ? { reregistered_time: time(a.reregisteredAt) } : {}),
+    total_resources: resources(a.total),
+    allocated_resources: resources(a.totalUsed()),
+    offered_resources: resources(m.state.offers.ofAgent(a.id).reduce((s, o) => s.add(o.resources), Resources.empty())),
+  };
+}
+
+function getTasks(m: MasterProcess): Json {
+  const tasks: Json[] = [];
+  const unreachable: Json[] = [];
+  const completed: Json[] = [];
+  for (const f of m.state.frameworks.values()) {
+    for (const t of f.tasks.values()) tasks.push(encode('Task', t));
+    for (const t of f.unreachableTasks.values()) unreachable.push(encode('Task', t));
+    for (const t of f.completedTasks.items()) completed.push(encode('Task', t));
+  }
+  for (const f of m.state.completedFrameworks.items()) for (const t of f.completedTasks.items()) completed.push(encode('Task', t));
+  return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
+}
+
+function getExecutors(m: MasterProcess): Json {
+  const executors: Json[] = [];
+  for (const a of m.state.agents.values()) for (const byFw of a.executors.values()) for (const e of byFw.values()) executors.push({ executor_info: encode('ExecutorInfo', e), agent_id: { value: a.id } });
+  return { executors };
+}
+
+function getFrameworks(m: MasterProcess): Json {
+  return { frameworks: [...m.state.frameworks.values()].map((f) => frameworkJson(m, f)), completed_frameworks: m.state.completedFrameworks.items().map((f) => frameworkJson(m, f)) };
+}
+
+function getAgents(m: MasterProcess): Json {
+  return { agents: [...m.state.agents.values()].map((a) => agentJson(m, a)), recovered_agents: [] };
+}
+
+export function getState(m: MasterProcess): Json {
+  return { get_tasks: getTasks(m), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m) };
+}
+
+function getRoles(m: MasterProcess): Json {
+  const roles = new Map<string, { frameworks: string[]; allocated: Resources }>();
+  const role = (name: string): { frameworks: string[]; allocated: Resources } => {
+    let r = roles.get(name);
+    if (r === undefined) roles.set(name, (r = { frameworks: [], allocated: Resources.empty() }));
+    return r;
+  };
+  for (const name of m.state.weights.keys()) role(name);
+  for (const name of m.state.quotas.keys()) role(name);
+  for (const f of m.state.frameworks.values()) {
+    for (const name of f.roles) role(name).frameworks.push(f.id);
+    const used = f.totalUsed();
+    for (const r of used.toJSON()) {
+      const name = r.allocation_info?.role ?? f.roles[0] ?? '*';
+      role(name).allocated = role(name).allocated.add(Resources.of([r]));
+    }
+  }
+  return {
+    roles: [...roles.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, r]) => ({ name, weight: m.state.weights.get(name) ?? 1, frameworks: r.frameworks.map((value) => ({ value })), resources: resources(r.allocated.unallocate()) })),
+  };
+}
+
+function flagList(m: MasterProcess): Json[] {
+  const f = m.flags;
+  const out: [string, string][] = [
+    ['hostname', f.hostname],
+    ['allocation_interval', `${f.allocationIntervalMs}ms`],
+    ['agent_ping_timeout', `${f.agentPingTimeoutMs}ms`],
+    ['max_agent_ping_timeouts', String(f.maxAgentPingTimeouts)],
+    ['max_completed_frameworks', String(f.maxCompletedFrameworks)],
+    ['max_completed_tasks_per_framework', String(f.maxCompletedTasksPerFramework)],
+    ['weights', Object.entries(f.weights).map(([r, w]) => `${r}=${w}`).join(',')],
+  ];
+  if (f.offerTimeoutMs !== undefined) out.push(['offer_timeout', `${f.offerTimeoutMs}ms`]);
+  if (f.cluster !== undefined) out.push(['cluster', f.cluster]);
+  return out.map(([name, value]) => ({ name, value }));
+}
+
+const quantities = (value: unknown, where: string): Record<string, number> => {
+  const out: Record<string, number> = {};
+  if (value === undefined || value === null) return out;
+  if (typeof value !== 'object') throw new Error(`${where}: expected an object of name -> {"value": number}`);
+  for (const [name, q] of Object.entries(value as Record<string, unknown>)) {
+    const v = (q as { value?: unknown })?.value;
+    if (typeof v !== 'number' || !(v >= 0)) throw new Error(`${where}.${name}.value: expected a number >= 0`);
+    out[name] = v;
+  }
+  return out;
+};
+
+function eventJson(m: MasterProcess, e: MasterEvent): Json {
+  switch (e.type) {
+    case 'TASK_ADDED':
+      return { type: e.type, task_added: { task: encode('Task', e.task) } };
+    case 'TASK_UPDATED':
+      return { type: e.type, task_updated: { framework_id: { value: e.task.framework_id.value }, status: encode('TaskStatus', e.status), state: e.task.state } };
+    case 'AGENT_ADDED':
+      return { type: e.type, agent_added: { agent: agentJson(m, e.agent) } };
+    case 'AGENT_REMOVED':
+      return { type: e.type, agent_removed: { agent_id: { value: e.agentId } } };
+    case 'FRAMEWORK_ADDED':
+      return { type: e.type, framework_added: { framework: frameworkJson(m, e.framework) } };
+    case 'FRAMEWORK_UPDATED':
+      return { type: e.type, framework_updated: { framework: frameworkJson(m, e.framework) } };
+    case 'FRAMEWORK_REMOVED':
+      return { type: e.type, framework_removed: { framework_info: encode('FrameworkInfo', { ...e.framework.info, id: { value: e.framework.id } }) } };
+  }
+}
+
+const record = (body: Json): string => {
+  const s = JSON.stringify(body);
+  return `${Buffer.byteLength(s)}\n${s}`;
+};
+
+export function installOperatorApi(master: MasterProcess): void {
+  const subscribe = (): HttpResponse => ({
+    status: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
+    stream: (writer: ChunkWriter) => {
+      const heartbeatSeconds = master.flags.heartbeatIntervalSeconds;
+      writer.write(record({ type: 'SUBSCRIBED', subscribed: { get_state: getState(master), heartbeat_interval_seconds: heartbeatSeconds } }));
+      const stop = master.state.events.listen((e) => writer.write(record(eventJson(master, e))));
+      let timer = master.delay(0, function beat() {
+        if (writer.closed) return;
+        writer.write(record({ type: 'HEARTBEAT' }));
+        timer = master.delay(heartbeatSeconds * 1000, beat);
+      });
+      writer.onClose(() => {
+        stop();
+        timer.cancel();
+      });
+      master.state.count('master/api/operator/subscribers');
+    },
+  });
+
+  const handle = (req: HttpRequest): HttpResponse => {
+    if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting 'POST', received '${req.method}'\n` };
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (contentType !== 'application/json') return text(415, `Expecting 'Content-Type' of application/json, received '${contentType || '(none)'}'`);
+    let call: Json;
+    try {
+      call = JSON.parse(req.body.toString('utf8')) as Json;
+    } catch (err) {
+      return text(400, `Failed to parse body into JSON: ${(err as Error).message}`);
+    }
+    if (call === null || typeof call !== 'object' || typeof call['type'] !== 'string') return text(400, "Failed to convert JSON into Call: 'type' must be a string");
+    const type = call['type'];
+    master.state.count(`master/api/operator/${type.toLowerCase()}`);
+    const answer = (field: string, body: Json): HttpResponse => json({ type, [field]: body });
+    switch (type) {
+      case 'GET_HEALTH':
+        return answer('get_health', { healthy: true });
+      case 'GET_FLAGS':
+        return answer('get_flags', { flags: flagList(master) });
+      case 'GET_VERSION':
+        return answer('get_version', { version_info: { version: master.version } });
+      case 'GET_METRICS':
+        return answer('get_metrics', { metrics: Object.entries(master.metrics()).map(([name, value]) => ({ name, value })) });
+      case 'GET_STATE':
+        return answer('get_state', getState(master));
+      case 'GET_AGENTS':
+        return answer('get_agents', getAgents(master));
+      case 'GET_FRAMEWORKS':
+        return answer('get_frameworks', getFrameworks(master));
+      case 'GET_EXECUTORS':
+        return answer('get_executors', getExecutors(master));
+      case 'GET_TASKS':
+        return answer('get_tasks', getTasks(master));
+      case 'GET_ROLES':
+        return answer('get_roles', getRoles(master));
+      case 'GET_MASTER':
+        return answer('get_master', { master_info: encode('MasterInfo', master.masterInfo()), start_time: master.startedAt / 1000, elected_time: master.startedAt / 1000 });
+      case 'GET_WEIGHTS':
+        return answer('get_weights', { weight_infos: [...master.state.weights].map(([role, weight]) => ({ role, weight })) });
+      case 'GET_QUOTA':
+        return answer('get_quota', {
+          status: {
+            configs: [...master.state.quotas].map(([role, q]) => ({
+              role,
+              guarantees: Object.fromEntries(Object.entries(q.guarantees).map(([k, v]) => [k, { value: v }])),
+              limits: Object.fromEntries(Object.entries(q.limits).map(([k, v]) => [k, { value: v }])),
+            })),
+          },
+        });
+      case 'UPDATE_WEIGHTS': {
+        const infos = (call['update_weights'] as { weight_infos?: unknown } | undefined)?.weight_infos;
+        if (!Array.isArray(infos)) return text(400, "Expecting 'update_weights.weight_infos' to be a list");
+        const weights: Record<string, number> = {};
+        for (const [i, w] of infos.entries()) {
+          const { role, weight } = (w ?? {}) as { role?: unknown; weight?: unknown };
+          if (typeof role !== 'string' || !isValidRole(role)) return text(400, `update_weights.weight_infos[${i}].role: ${typeof role === 'string' ? roleError(role) : 'expected a string'}`);
+          if (typeof weight !== 'number' || !(weight > 0)) return text(400, `update_weights.weight_infos[${i}].weight: expected a number > 0`);
+          weights[role] = weight;
+        }
+        for (const [role, w] of Object.entries(weights)) master.state.weights.set(role, w);
+        master.allocatorPort.setWeights(weights);
+        return { status: 200 };
+      }
+      case 'UPDATE_QUOTA': {
+        const configs = (call['update_quota'] as { quota_configs?: unknown } | undefined)?.quota_configs;
+        if (!Array.isArray(configs)) return text(400, "Expecting 'update_quota.quota_configs' to be a list");
+        const parsed: { role: string; guarantees: Record<string, number>; limits: Record<string, number> }[] = [];
+        try {
+          for (const [i, c] of configs.entries()) {
+            const { role, guarantees, limits } = (c ?? {}) as { role?: unknown; guarantees?: unknown; limits?: unknown };
+            if (typeof role !== 'string' || !isValidRole(role) || role === '*') throw new Error(`update_quota.quota_configs[${i}].role: ${typeof role === 'string' ? (roleError(role) ?? "quota cannot be set for role '*'") : 'expected a string'}`);
+            const g = quantities(guarantees, `update_quota.quota_configs[${i}].guarantees`);
+            const l = quantities(limits, `update_quota.quota_configs[${i}].limits`);
+            for (const [name, v] of Object.entries(g)) {
+              if (l[name] !== undefined && l[name]! < v) throw new Error(`update_quota.quota_configs[${i}]: the guarantee of ${name} (${v}) is above its limit (${l[name]})`);
+            }
+            parsed.push({ role, guarantees: g, limits: l });
+          }
+        } catch (err) {
+          return text(400, (err as Error).message);
+        }
+        for (const q of parsed) {
+          if (Object.keys(q.guarantees).length === 0 && Object.keys(q.limits).length === 0) master.state.quotas.delete(q.role);
+          else master.state.quotas.set(q.role, { guarantees: q.guarantees, limits: q.limits });
+          master.allocatorPort.setQuota(q.role, q.guarantees, q.limits);
+        }
+        return { status: 200 };
+      }
+      case 'TEARDOWN': {
+        const id = (call['teardown'] as { framework_id?: { value?: unknown } } | undefined)?.framework_id?.value;
+        if (typeof id !== 'string') return text(400, "Expecting 'teardown.framework_id' to be present");
+        const framework = master.state.frameworks.get(id);
+        if (framework === undefined) return text(400, `No framework found with specified ID ${id}`);
+        master.frameworks.remove(framework, 'teardown by the operator');
+        return { status: 200 };
+      }
+      case 'MARK_AGENT_GONE': {
+        const id = (call['mark_agent_gone'] as { agent_id?: { value?: unknown } } | undefined)?.agent_id?.value;
+        if (typeof id !== 'string') return text(400, "Expecting 'mark_agent_gone.agent_id' to be present");
+        const agent = master.state.agents.get(id);
+        if (agent !== undefined) {
+          master.agents.remove(agent, 'marked gone by the operator', 'TASK_GONE_BY_OPERATOR');
+          master.runtime.post(master.pid, agent.pid, 'shutdown', { message: 'Agent marked gone by the operator' });
+        } else if (master.state.unreachableAgents.delete(id)) {
+          master.state.goneAgents.add(id);
+        } else if (!master.state.goneAgents.has(id)) {
+          return text(400, `Agent ${id} is not known to this master`);
+        }
+        return { status: 200 };
+      }
+      case 'SUBSCRIBE':
+        return subscribe();
+      default:
+        return text(400, `Unknown or unsupported call type '${type}'`);
+    }
+  };
+
+  master.route('/api/v1', handle);
+  master.runtime.http.alias('/api/v1', `/${master.pid.id}/api/v1`);
+}
