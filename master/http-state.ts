@@ -29,7 +29,38 @@ export function installStateRoutes(master: MasterProcess): void {
     const tasks = frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks]);
     return json({ tasks: tasks.slice(offset, offset + limit) });
   });
-  for (const path of ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks']) {
+  master.route('/state-summary', () => {
+    const state = master.stateSummary();
+    const frameworks = state['frameworks'] as Record<string, unknown>[];
+    const slaves = state['slaves'] as Record<string, unknown>[];
+    return json({
+      hostname: state['hostname'],
+      cluster: state['cluster'] ?? '',
+      frameworks: frameworks.map((f) => ({ id: f['id'], name: f['name'], active: f['active'], connected: f['connected'], used_resources: f['used_resources'], offered_resources: f['offered_resources'], capabilities: f['capabilities'], hostname: f['hostname'], webui_url: f['webui_url'], slave_ids: [...new Set((f['tasks'] as { slave_id: string }[]).map((t) => t.slave_id))] })),
+      slaves: slaves.map((a) => ({ id: a['id'], pid: a['pid'], hostname: a['hostname'], resources: a['resources'], used_resources: a['used_resources'], offered_resources: a['offered_resources'], active: a['active'], registered_time: a['registered_time'] })),
+    });
+  });
+  master.route('/roles', () => {
+    const roles = new Map<string, { frameworks: string[] }>();
+    for (const [role] of master.state.weights) roles.set(role, { frameworks: [] });
+    for (const f of master.state.frameworks.values()) for (const r of f.roles) (roles.get(r) ?? roles.set(r, { frameworks: [] }).get(r)!).frameworks.push(f.id);
+    return json({ roles: [...roles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, r]) => ({ name, weight: master.state.weights.get(name) ?? 1, frameworks: r.frameworks, quota: master.state.quotas.get(name) ?? null })) });
+  });
+  master.route('/flags', () => json({ flags: Object.fromEntries(Object.entries(master.flags).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])) }));
+  master.route('/redirect', () => ({ status: 307, headers: { location: `http://${master.pid.address}/` }, body: '' }));
+  master.route('/version', () => json({ version: master.version }));
+  master.route('/metrics', () => ({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: prometheus(master.metrics()) }));
+  for (const path of ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics']) {
     master.runtime.http.alias(path, `/${id}${path}`);
   }
+}
+
+/** Prometheus text format: `master/tasks_running` becomes `mesos_master_tasks_running`. */
+export function prometheus(metrics: Record<string, number>): string {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const metric = `mesos_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+    lines.push(`# TYPE ${metric} gauge`, `${metric} ${Number.isFinite(value) ? value : 0}`);
+  }
+  return lines.join('\n') + '\n';
 }

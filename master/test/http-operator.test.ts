@@ -147,3 +147,28 @@ describe('POST /api/v1 (operator)', () => {
     expect(master.state.goneAgents.has('m1-S0')).toBe(true);
   });
 });
+
+describe('classic endpoints', () => {
+  test('state-summary, roles, flags, version, redirect, and Prometheus /metrics', async () => {
+    const mr = await runtime('master');
+    startMasterIn(mr, { flags: { weights: { gold: 2 } }, masterId: 'm1' });
+    const base = `http://${mr.address}`;
+    const get = (path: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+        http.get(`${base}${path}`, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+        }).on('error', reject);
+      });
+    expect(JSON.parse((await get('/master/state-summary')).text)).toMatchObject({ frameworks: [], slaves: [] });
+    expect(JSON.parse((await get('/master/roles')).text).roles).toEqual([{ name: 'gold', weight: 2, frameworks: [], quota: null }]);
+    expect(JSON.parse((await get('/master/flags')).text).flags.agentPingTimeoutMs).toBe('15000');
+    expect(JSON.parse((await get('/version')).text).version).toMatch(/^\d/);
+    expect((await get('/master/redirect')).status).toBe(307);
+    const metrics = await get('/metrics');
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.text).toContain('mesos_master_elected 1');
+    expect(metrics.text).toContain('# TYPE mesos_master_tasks_running gauge');
+  });
+});
