@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { agentCommand } from './commands/agent.js';
+import { executeCommand } from './commands/execute.js';
 import { localCommand } from './commands/local.js';
 import { masterCommand } from './commands/master.js';
 import { queryCommands } from './commands/query.js';
@@ -26,6 +27,7 @@ Examples:
 program.addCommand(masterCommand());
 program.addCommand(agentCommand());
 program.addCommand(localCommand());
+program.addCommand(executeCommand());
 for (const c of queryCommands()) program.addCommand(c);
 
 try {
