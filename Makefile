@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong clean
+.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework clean
 
 all: build
 
@@ -49,6 +49,11 @@ bench-log: build
 # Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
 example-ping-pong: build
 	node dist/examples/ping-pong/main.js $(or $(COUNT),10)
+
+# Runs TASKS tasks (default 5) on the cluster at MASTER and prints their states; exits 1 if any fails.
+MASTER ?= 127.0.0.1:5050
+example-test-framework: build
+	node dist/examples/test-framework/main.js --master $(MASTER) --tasks $(or $(TASKS),5)
 
 clean:
 	rm -rf dist libprocess-ts/dist *.tsbuildinfo libprocess-ts/*.tsbuildinfo
