@@ -10,6 +10,7 @@ import { executeCommand } from './commands/execute.js';
 import { localCommand } from './commands/local.js';
 import { masterCommand } from './commands/master.js';
 import { queryCommands } from './commands/query.js';
+import { sandboxCommands } from './commands/sandbox.js';
 import { VERSION } from './version.js';
 
 const program = new Command('mesos-ts')
@@ -29,6 +30,7 @@ program.addCommand(agentCommand());
 program.addCommand(localCommand());
 program.addCommand(executeCommand());
 for (const c of queryCommands()) program.addCommand(c);
+for (const c of sandboxCommands()) program.addCommand(c);
 
 try {
   await program.parseAsync(process.argv);
