@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework clean
+.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework local clean
 
 all: build
 
@@ -52,6 +52,10 @@ example-ping-pong: build
 
 # Runs TASKS tasks (default 5) on the cluster at MASTER and prints their states; exits 1 if any fails.
 MASTER ?= 127.0.0.1:5050
+# A local cluster (1 master, 3 agents as OS processes) running the test framework; Ctrl-C stops it all.
+local: build
+	node dist/cli/main.js local --test_framework=$(or $(TASKS),5) $(LOCAL_ARGS)
+
 example-test-framework: build
 	node dist/examples/test-framework/main.js --master $(MASTER) --tasks $(or $(TASKS),5)
 

@@ -161,7 +161,7 @@ export class Frameworks {
   }
 
   /** Removes a framework for good: its tasks are killed (agents shut it down), its offers rescinded. */
-  remove(framework: Framework, why: string): void {
+  remove(framework: Framework, why: string, byItself = false): void {
     if (this.ctx.state.frameworks.get(framework.id) !== framework) return;
     framework.failoverTimer?.cancel();
     framework.failoverTimer = undefined;
@@ -171,7 +171,8 @@ export class Frameworks {
     framework.connection = undefined;
     framework.connected = false;
     if (connection !== undefined) {
-      connection.send('framework_error', { message: `Framework removed: ${why}` });
+      // A framework that tore itself down is not told; others learn why they were removed.
+      if (!byItself) connection.send('framework_error', { message: `Framework removed: ${why}` });
       connection.close();
     }
     framework.active = false;

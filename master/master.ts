@@ -259,7 +259,7 @@ export class MasterProcess extends Process<MasterProtocol> {
         return undefined;
       }
       case 'teardown':
-        this.frameworks.remove(f, 'teardown by the framework');
+        this.frameworks.remove(f, 'teardown by the framework', true);
         return undefined;
       case 'update': {
         const body = b as SchedulerToMaster['update'];

@@ -44,6 +44,15 @@ function startMember(name: string, args: string[], env: NodeJS.ProcessEnv): Prom
   });
 }
 
+/** Runs the test framework against the cluster as its own OS process, its lines prefixed. */
+function runTestFramework(file: string, master: string, tasks: number, env: NodeJS.ProcessEnv): void {
+  const child = spawn(process.execPath, [...process.execArgv, file, '--master', master, '--tasks', String(tasks)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const prefix = (line: string): void => void process.stdout.write(`[test-framework] ${line}\n`);
+  createInterface({ input: child.stdout! }).on('line', prefix);
+  createInterface({ input: child.stderr! }).on('line', prefix);
+  child.once('exit', (code) => say(code === 0 ? `test framework done: all ${tasks} tasks finished; the cluster keeps running (Ctrl-C stops it)` : `test framework exited with status ${code}`));
+}
+
 export function localCommand(): Command {
   return new Command('local')
     .description('start a local cluster: masters and agents as separate OS processes on 127.0.0.1')
@@ -53,6 +62,7 @@ export function localCommand(): Command {
     .addOption(new Option('--port <port>', "the first master's port (0: any free port)").default('5050'))
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected, divided among the agents)"))
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
+    .addOption(new Option('--test_framework <tasks>', 'once the cluster is up, run the test framework with this many tasks (the cluster stays up after it)'))
     .addHelpText('after', `
 Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"agents":[{"url","pid"}]}.
 Ctrl-C (or SIGTERM) stops every process it started.
@@ -91,6 +101,12 @@ Examples:
         writeFileSync(join(workDir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
         say(`cluster up: web UI and APIs at ${master.url}/ ; state at ${master.url}/master/state`);
         say(`cluster.json: ${join(workDir, 'cluster.json')}   (Ctrl-C stops everything)`);
+        if (o['test_framework'] !== undefined) {
+          const tasks = parsePositiveInt('test_framework', o['test_framework']);
+          const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+          const example = fileURLToPath(new URL(`../../examples/test-framework/main.${ext}`, import.meta.url));
+          runTestFramework(example, address, tasks, env);
+        }
         for (const m of members) {
           void m.exited.then((code) => {
             if (code !== 0 && code !== null) say(`${m.name} exited with status ${code}`);
