@@ -23,7 +23,8 @@ const LISTENING = /listening.* at (http:\/\/[^/\s]+)/;
  * prefixed with its name; resolves with its URL once it says it listens.
  */
 function startMember(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Member> {
-  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
+  // main.ts beside us when run from sources (tests), main.js when built.
+  const cli = fileURLToPath(new URL(`../main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
   const child = spawn(process.execPath, [...process.execArgv, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const prefix = (line: string): void => void process.stdout.write(`[${name}] ${line}\n`);
