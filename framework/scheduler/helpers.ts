@@ -5,7 +5,7 @@
  * attribute constraints, task ids, and the reconciliation loop Mesos
  * recommends.
  */
-import type { Random } from 'libprocess-ts';
+import { Random, osSeed } from 'libprocess-ts';
 import { matchesAttributes, type AttributeConstraint } from '../../protocol/attributes.js';
 import { Resources, type Resource } from '../../protocol/resources.js';
 import { isTerminal } from '../../protocol/task-states.js';
@@ -91,6 +91,12 @@ export function take(available: Resources, wanted: ResourcesLike, ports = 0): Re
   }
 }
 
+let sharedIds: TaskIdGenerator | undefined;
+/** The generator firstFit uses when given none: one per OS process, with a random suffix (unique across restarts). */
+function defaultIds(): TaskIdGenerator {
+  return (sharedIds ??= new TaskIdGenerator('task', new Random(osSeed())));
+}
+
 /** A task to place: what it needs and how to build its TaskInfo once placed. */
 export interface TaskRequest {
   /** Task id (default: from the generator given to firstFit, or `task-<n>`). */
@@ -128,8 +134,10 @@ export interface FirstFitResult {
 /**
  * First fit: each request, in order, goes to the first offer whose remaining
  * resources hold it and whose agent's attributes match its constraints.
+ * Requests without an `id` get one from `ids` (default: a process-wide
+ * generator, `task-<n>-<random hex>`; pass your own for readable or replayable ids).
  */
-export function firstFit(offers: readonly Offer[], requests: readonly TaskRequest[], ids: TaskIdGenerator = new TaskIdGenerator('task')): FirstFitResult {
+export function firstFit(offers: readonly Offer[], requests: readonly TaskRequest[], ids: TaskIdGenerator = defaultIds()): FirstFitResult {
   const remaining = new Map(offers.map((o) => [o.id.value, offerResources(o)]));
   const launches = new Map<string, { offer: Offer; tasks: TaskInfo[] }>();
   const placements: Placement[] = [];
