@@ -564,6 +564,8 @@ class DriverProcess extends Process<MasterToScheduler> {
     else if (status.state !== 'TASK_UNKNOWN' || this.tasks.has(id)) this.tasks.set(id, status);
     const ack = (): void => {
       if (!fromMaster || !this.#implicitAcks || status.uuid === undefined || status.agent_id === undefined) return;
+      // Stopped meanwhile (stop() inside the callback): the agent retries the update to whoever comes next.
+      if (this.status !== 'DRIVER_RUNNING') return;
       this.call('acknowledge', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
     };
     this.#deliver({ type: 'update', status }, (s) => s.statusUpdate?.(this.#driver, status), ack);
