@@ -1,0 +1,176 @@
+/**
+ * A simulated agent: a real libprocess-ts process that speaks the real
+ * master-agent protocol (registration with backoff, re-registration, pongs,
+ * status updates retried until acknowledged, kills), whose "containerizer"
+ * only pretends: a task runs for the time its command says (`sleep 12.5`, or
+ * a `duration_ms` label) and then finishes. Thousands of them share one
+ * runtime (one WebSocket to the master), for experiments at scale
+ * (`mesos-ts local --simulated-agents N`, `make bench-offers`).
+ */
+import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
+import { uuidBytes } from '../protocol/ids.js';
+import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
+import { Resources } from '../protocol/resources.js';
+import { isTerminal, type TaskState } from '../protocol/task-states.js';
+import type { Attribute, Task, TaskInfo, TaskStatus } from '../protocol/types.js';
+
+export interface SimulatedAgentOptions {
+  /** The master's PID text (`master@host:port`). */
+  readonly master: string;
+  readonly resources: Resources;
+  readonly hostname: string;
+  readonly attributes?: Attribute[];
+  readonly random: Random;
+  /** Status update retry interval (ms; Mesos: 10 s). */
+  readonly retryMs?: number;
+  /** First registration backoff bound (ms; Mesos: 1 s). */
+  readonly backoffMs?: number;
+  /** Told when a task's resources are free again (for measurements). */
+  readonly onFreed?: (agentId: string, atMs: number) => void;
+}
+
+interface SimTask {
+  readonly info: TaskInfo;
+  readonly frameworkId: string;
+  state: TaskState;
+  timer: Timer | undefined;
+  /** The update waiting for its acknowledgement, and the ones queued behind it. */
+  readonly pending: TaskStatus[];
+  retry: Timer | undefined;
+}
+
+/** How long a task pretends to run: `duration_ms` label, else `sleep <seconds>` in its command, else 0. */
+export function simulatedDurationMs(task: TaskInfo): number {
+  const label = task.labels?.labels.find((l) => l.key === 'duration_ms')?.value;
+  if (label !== undefined && Number.isFinite(Number(label))) return Math.max(0, Number(label));
+  const m = /(?:^|[;&|\s])sleep\s+(\d+(?:\.\d+)?)/.exec(task.command?.value ?? '');
+  return m ? Number(m[1]) * 1000 : 0;
+}
+
+export class SimulatedAgentProcess extends Process<MasterToAgent> {
+  agentId: string | undefined;
+  readonly tasks = new Map<string, SimTask>();
+  #master: PID<AgentToMaster>;
+  #registerTimer: Timer | undefined;
+  #backoff: number;
+  readonly #retryMs: number;
+
+  constructor(private readonly options: SimulatedAgentOptions) {
+    super();
+    this.#master = PID.parse<AgentToMaster>(options.master);
+    this.#backoff = options.backoffMs ?? 1000;
+    this.#retryMs = options.retryMs ?? 10_000;
+  }
+
+  override initialize(): void {
+    this.link(this.#master);
+    this.#register();
+  }
+
+  #register(): void {
+    const agent = { hostname: this.options.hostname, port: this.pid.port, resources: this.options.resources.toJSON(), ...(this.options.attributes ? { attributes: this.options.attributes } : {}), ...(this.agentId ? { id: { value: this.agentId } } : {}) };
+    if (this.agentId === undefined) {
+      this.send(this.#master, 'register_agent', { agent, version: 'simulated', checkpointed_resources: [] });
+    } else {
+      const tasks: Task[] = [...this.tasks.values()].map((t) => ({ name: t.info.name, task_id: t.info.task_id, framework_id: { value: t.frameworkId }, agent_id: { value: this.agentId! }, state: t.state, resources: t.info.resources ?? [], statuses: [] }));
+      this.send(this.#master, 'reregister_agent', { agent, version: 'simulated', checkpointed_resources: [], executor_infos: [], tasks, frameworks: [] });
+    }
+    // Until the master answers: try again, with jittered doubling up to a minute.
+    const wait = Math.round(this.options.random.float() * this.#backoff);
+    this.#backoff = Math.min(this.#backoff * 2, 60_000);
+    this.#registerTimer = this.delay(wait + 1, () => this.#register());
+  }
+
+  #registered(id: string): void {
+    this.agentId = id;
+    this.#registerTimer?.cancel();
+    this.#registerTimer = undefined;
+    this.#backoff = this.options.backoffMs ?? 1000;
+    for (const t of this.tasks.values()) this.#flush(t);
+  }
+
+  protected handlers(): Handlers<MasterToAgent> {
+    const ignore = (): void => {};
+    return {
+      agent_registered: (b) => this.#registered(b.agent_id.value),
+      agent_reregistered: (b) => this.#registered(b.agent_id.value),
+      ping: (b, from) => this.send(from as unknown as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {}),
+      run_task: (b) => this.#run(b.framework_id.value, b.task),
+      run_task_group: ignore,
+      kill_task: (b) => {
+        const t = this.tasks.get(b.task_id.value);
+        if (t === undefined || isTerminal(t.state)) return;
+        t.timer?.cancel();
+        this.#update(t, 'TASK_KILLED', 'Killed');
+      },
+      status_update_acknowledgement: (b) => {
+        const t = this.tasks.get(b.task_id.value);
+        const head = t?.pending[0];
+        if (t === undefined || head === undefined || !sameBytes(head.uuid, b.uuid)) return;
+        t.pending.shift();
+        t.retry?.cancel();
+        t.retry = undefined;
+        if (t.pending.length > 0) this.#flush(t);
+        else if (isTerminal(t.state)) this.tasks.delete(b.task_id.value);
+      },
+      shutdown_framework: (b) => {
+        for (const t of this.tasks.values()) {
+          if (t.frameworkId !== b.framework_id.value || isTerminal(t.state)) continue;
+          t.timer?.cancel();
+          this.#update(t, 'TASK_KILLED', 'Framework shut down');
+        }
+      },
+      shutdown_executor: ignore,
+      framework_to_executor: ignore,
+      update_framework: ignore,
+      checkpoint_resources: ignore,
+      reconcile_tasks: ignore,
+      agent_lost: () => this.#reregisterSoon(),
+      shutdown: () => this.terminate(),
+    };
+  }
+
+  override exited(pid: PID): void {
+    if (pid.toString() === this.#master.toString()) this.#reregisterSoon();
+  }
+
+  #reregisterSoon(): void {
+    if (this.#registerTimer !== undefined) return;
+    this.link(this.#master);
+    this.#register();
+  }
+
+  #run(frameworkId: string, info: TaskInfo): void {
+    const t: SimTask = { info, frameworkId, state: 'TASK_STAGING', timer: undefined, pending: [], retry: undefined };
+    this.tasks.set(info.task_id.value, t);
+    this.#update(t, 'TASK_RUNNING');
+    t.timer = this.delay(simulatedDurationMs(info), () => {
+      t.timer = undefined;
+      this.#update(t, 'TASK_FINISHED', 'Command exited with status 0');
+    });
+  }
+
+  #update(t: SimTask, state: TaskState, message?: string): void {
+    t.state = state;
+    const now = this.clock.now();
+    if (isTerminal(state)) this.options.onFreed?.(this.agentId ?? '', now);
+    const uuid = uuidBytes(() => this.options.random.float());
+    t.pending.push({ task_id: t.info.task_id, state, source: 'SOURCE_EXECUTOR', agent_id: { value: this.agentId ?? '' }, uuid, timestamp: now / 1000, ...(message ? { message } : {}) });
+    if (t.pending.length === 1) this.#flush(t);
+  }
+
+  /** Sends the update at the head of the task's queue, and again every retry interval until acknowledged. */
+  #flush(t: SimTask): void {
+    const status = t.pending[0];
+    if (status === undefined || this.agentId === undefined) return;
+    t.retry?.cancel();
+    this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
+    t.retry = this.delay(this.#retryMs, () => this.#flush(t));
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
