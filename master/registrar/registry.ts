@@ -1,0 +1,231 @@
+/**
+ * The registry: what the masters agree on through the replicated log. A pure
+ * state machine: `apply(registry, operation)` is deterministic and total (an
+ * operation that does not fit the state is a no-op), so every replica that
+ * applies the same committed entries in the same order holds the same
+ * registry. An entry of the log is one batch of operations (msgpack).
+ */
+import { Packr } from 'msgpackr';
+import type { AgentInfo, FrameworkInfo, Task } from '../../protocol/types.js';
+import { isTerminal } from '../../protocol/task-states.js';
+
+export interface RegisteredAgent {
+  readonly id: string;
+  readonly info: AgentInfo;
+  /** The PID text it registered from (a new leader links nothing to it: it waits for the agent to re-register). */
+  readonly pid: string;
+  readonly registeredAt: number;
+}
+
+export interface RegisteredFramework {
+  readonly id: string;
+  readonly info: FrameworkInfo;
+  readonly registeredAt: number;
+}
+
+export interface Quota {
+  readonly guarantees: Record<string, number>;
+  readonly limits: Record<string, number>;
+}
+
+/** Terminal tasks kept per framework (for state queries after a failover). */
+export const COMPLETED_TASKS_KEPT = 100;
+/** Gone agents and removed frameworks remembered (oldest forgotten first). */
+export const TOMBSTONES_KEPT = 10_000;
+
+export interface Registry {
+  /** Admitted agents (registered, not unreachable, not gone), by id. */
+  readonly agents: Map<string, RegisteredAgent>;
+  /** Agents marked unreachable: id -> the agent as admitted and when. They may come back. */
+  readonly unreachable: Map<string, { agent: RegisteredAgent; at: number }>;
+  /** Agents removed for good: refused if they come back. */
+  readonly gone: Map<string, number>;
+  readonly frameworks: Map<string, RegisteredFramework>;
+  /** Ids of removed frameworks (refused if they resubscribe), with when. */
+  readonly removedFrameworks: Map<string, number>;
+  /** Tasks not terminal (as of the last write), by `frameworkId/taskId`. */
+  readonly tasks: Map<string, Task>;
+  /** The last terminal tasks per framework id. */
+  readonly completed: Map<string, Task[]>;
+  readonly weights: Map<string, number>;
+  readonly quotas: Map<string, Quota>;
+  /** Log index of the last applied entry. */
+  index: number;
+}
+
+export type Operation =
+  | { readonly op: 'admit_agent'; readonly agent: RegisteredAgent }
+  | { readonly op: 'agent_unreachable'; readonly id: string; readonly at: number }
+  | { readonly op: 'agent_gone'; readonly id: string; readonly at: number }
+  | { readonly op: 'add_framework'; readonly framework: RegisteredFramework }
+  | { readonly op: 'remove_framework'; readonly id: string; readonly at: number }
+  /** Tasks as they are now: not terminal ones are kept, terminal ones move to the framework's completed list. */
+  | { readonly op: 'tasks'; readonly tasks: readonly Task[] }
+  | { readonly op: 'weights'; readonly weights: Record<string, number> }
+  /** Both empty removes the role's quota. */
+  | { readonly op: 'quota'; readonly role: string; readonly quota: Quota };
+
+export function emptyRegistry(): Registry {
+  return {
+    agents: new Map(),
+    unreachable: new Map(),
+    gone: new Map(),
+    frameworks: new Map(),
+    removedFrameworks: new Map(),
+    tasks: new Map(),
+    completed: new Map(),
+    weights: new Map(),
+    quotas: new Map(),
+    index: 0,
+  };
+}
+
+export const taskKey = (frameworkId: string, taskId: string): string => `${frameworkId}/${taskId}`;
+
+function bounded<K, V>(map: Map<K, V>, limit: number): void {
+  while (map.size > limit) map.delete(map.keys().next().value as K);
+}
+
+/** Applies one operation in place. Never throws on a well-formed operation. */
+export function apply(r: Registry, o: Operation): void {
+  switch (o.op) {
+    case 'admit_agent':
+      r.unreachable.delete(o.agent.id);
+      if (r.gone.has(o.agent.id)) return;
+      r.agents.set(o.agent.id, o.agent);
+      return;
+    case 'agent_unreachable': {
+      const agent = r.agents.get(o.id) ?? r.unreachable.get(o.id)?.agent;
+      if (agent === undefined) return;
+      r.agents.delete(o.id);
+      r.unreachable.set(o.id, { agent, at: o.at });
+      return;
+    }
+    case 'agent_gone':
+      r.agents.delete(o.id);
+      r.unreachable.delete(o.id);
+      r.gone.set(o.id, o.at);
+      bounded(r.gone, TOMBSTONES_KEPT);
+      // Tasks on a gone agent are over.
+      for (const [key, t] of r.tasks) if (t.agent_id?.value === o.id) r.tasks.delete(key);
+      return;
+    case 'add_framework':
+      if (r.removedFrameworks.has(o.framework.id)) return;
+      r.frameworks.set(o.framework.id, o.framework);
+      return;
+    case 'remove_framework':
+      if (!r.frameworks.has(o.id) && r.removedFrameworks.has(o.id)) return;
+      r.frameworks.delete(o.id);
+      r.removedFrameworks.set(o.id, o.at);
+      bounded(r.removedFrameworks, TOMBSTONES_KEPT);
+      for (const [key, t] of r.tasks) if (t.framework_id.value === o.id) r.tasks.delete(key);
+      r.completed.delete(o.id);
+      return;
+    case 'tasks':
+      for (const t of o.tasks) {
+        const fw = t.framework_id.value;
+        if (r.removedFrameworks.has(fw)) continue;
+        const key = taskKey(fw, t.task_id.value);
+        if (!isTerminal(t.state)) {
+          r.tasks.set(key, t);
+          continue;
+        }
+        r.tasks.delete(key);
+        const list = r.completed.get(fw) ?? [];
+        const i = list.findIndex((c) => c.task_id.value === t.task_id.value);
+        if (i >= 0) list.splice(i, 1);
+        list.push(t);
+        if (list.length > COMPLETED_TASKS_KEPT) list.splice(0, list.length - COMPLETED_TASKS_KEPT);
+        r.completed.set(fw, list);
+      }
+      return;
+    case 'weights':
+      for (const [role, w] of Object.entries(o.weights)) r.weights.set(role, w);
+      return;
+    case 'quota':
+      if (Object.keys(o.quota.guarantees).length === 0 && Object.keys(o.quota.limits).length === 0) r.quotas.delete(o.role);
+      else r.quotas.set(o.role, o.quota);
+      return;
+  }
+}
+
+// ------------------------------------------------------------------ encoding
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** One log entry: a batch of operations. */
+export function encodeEntry(ops: readonly Operation[]): Uint8Array {
+  return packr.pack({ v: 1, ops });
+}
+
+const OPS = new Set(['admit_agent', 'agent_unreachable', 'agent_gone', 'add_framework', 'remove_framework', 'tasks', 'weights', 'quota']);
+
+/** Decodes an entry; throws naming the problem when it is not one. */
+export function decodeEntry(data: Uint8Array): Operation[] {
+  const v = packr.unpack(data) as { v?: unknown; ops?: unknown };
+  if (v === null || typeof v !== 'object' || v.v !== 1 || !Array.isArray(v.ops)) throw new Error('registry entry: expected {v: 1, ops: [...]}');
+  for (const o of v.ops) {
+    if (o === null || typeof o !== 'object' || !OPS.has((o as { op?: string }).op ?? '')) throw new Error(`registry entry: unknown operation ${JSON.stringify((o as { op?: unknown })?.op)}`);
+  }
+  return v.ops as Operation[];
+}
+
+interface SnapshotData {
+  v: 1;
+  index: number;
+  agents: RegisteredAgent[];
+  unreachable: [string, { agent: RegisteredAgent; at: number }][];
+  gone: [string, number][];
+  frameworks: RegisteredFramework[];
+  removedFrameworks: [string, number][];
+  tasks: Task[];
+  completed: [string, Task[]][];
+  weights: [string, number][];
+  quotas: [string, Quota][];
+}
+
+export function encodeSnapshot(r: Registry): Uint8Array {
+  const data: SnapshotData = {
+    v: 1,
+    index: r.index,
+    agents: [...r.agents.values()],
+    unreachable: [...r.unreachable],
+    gone: [...r.gone],
+    frameworks: [...r.frameworks.values()],
+    removedFrameworks: [...r.removedFrameworks],
+    tasks: [...r.tasks.values()],
+    completed: [...r.completed],
+    weights: [...r.weights],
+    quotas: [...r.quotas],
+  };
+  return packr.pack(data);
+}
+
+export function decodeSnapshot(bytes: Uint8Array): Registry {
+  const d = packr.unpack(bytes) as SnapshotData;
+  if (d === null || typeof d !== 'object' || d.v !== 1) throw new Error('registry snapshot: expected version 1');
+  return {
+    agents: new Map(d.agents.map((a) => [a.id, a])),
+    unreachable: new Map(d.unreachable),
+    gone: new Map(d.gone),
+    frameworks: new Map(d.frameworks.map((f) => [f.id, f])),
+    removedFrameworks: new Map(d.removedFrameworks),
+    tasks: new Map(d.tasks.map((t) => [taskKey(t.framework_id.value, t.task_id.value), t])),
+    completed: new Map(d.completed),
+    weights: new Map(d.weights),
+    quotas: new Map(d.quotas),
+    index: d.index,
+  };
+}
+
+/** The registry from a snapshot and the committed entries after it (what `ReplicaProcess.read()` gives). */
+export function rebuild(snapshot: { index: number; data: Uint8Array } | null, entries: readonly { index: number; data: Uint8Array | null }[]): Registry {
+  const r = snapshot === null ? emptyRegistry() : decodeSnapshot(snapshot.data);
+  if (snapshot !== null) r.index = snapshot.index;
+  for (const e of entries) {
+    if (e.index <= r.index) continue;
+    if (e.data !== null) for (const o of decodeEntry(e.data)) apply(r, o);
+    r.index = e.index;
+  }
+  return r;
+}
