@@ -20,7 +20,7 @@
 import { Resources, type Resource } from '../../protocol/resources.js';
 import { DRFSorter, QuantityIndex, dominantShare } from './sorter.js';
 
-/** Offers smaller than this are not made (Mesos MIN_CPUS / MIN_MEM); any non-scalar resource is enough. */
+/** Offers smaller than this are not made (Mesos MIN_CPUS / MIN_MEM, the default --min_allocatable_resources=cpus:0.01|mem:32). */
 export const MIN_CPUS_MILLI = 10;
 export const MIN_MEM_MILLI = 32_000;
 /** Mesos caps refuse_seconds at a year. */
@@ -197,11 +197,14 @@ function inSubtree(role: string, root: string): boolean {
   return role === root || (role.length > root.length && role.startsWith(root) && role.charCodeAt(root.length) === 47);
 }
 
-/** Mesos's minimum offer: cpus >= 0.01 or mem >= 32 MB, or any non-scalar resource. */
+/**
+ * Mesos's minimum offer: cpus >= 0.01 or mem >= 32 MB. Ports or disk alone are
+ * not worth an offer: nothing can run on them (offering them was measured to
+ * cost a decline per agent per framework every refuse period).
+ */
 export function isAllocatable(r: Resources): boolean {
   if (r.isEmpty()) return false;
-  if (r.milli('cpus') >= MIN_CPUS_MILLI || r.milli('mem') >= MIN_MEM_MILLI) return true;
-  return r.toJSON().some((x) => x.type !== 'SCALAR');
+  return r.milli('cpus') >= MIN_CPUS_MILLI || r.milli('mem') >= MIN_MEM_MILLI;
 }
 
 /** Roles of allocated resources (allocation_info.role); `likely`: the role to try first. */

@@ -29,12 +29,13 @@ describe('AllocatorCore basics', () => {
     expect(core.agentInfo('a1')!.available.equals(R('cpus:4;mem:1024;ports:[31000-31009]'))).toBe(true);
   });
 
-  test('no offer below the minimum (cpus 0.01 or mem 32 MB); a non-scalar is enough', () => {
+  test('no offer below the minimum (cpus 0.01 or mem 32 MB); ports or disk alone are not offered', () => {
     const core = new AllocatorCore();
     core.addAgent('a1', { total: R('cpus:0.005;mem:31') });
-    core.addAgent('a2', { total: R('ports:[1-2]') });
+    core.addAgent('a2', { total: R('ports:[1-2];disk:100') });
+    core.addAgent('a3', { total: R('cpus:0.01;ports:[1-2]') });
     core.addFramework('f1', { roles: ['r'] });
-    expect(core.allocate(0).map((a) => a.agentId)).toEqual(['a2']);
+    expect(core.allocate(0).map((a) => a.agentId)).toEqual(['a3']);
   });
 
   test('inactive frameworks and agents get and give nothing', () => {
