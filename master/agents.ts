@@ -14,6 +14,9 @@ import type { Offering } from './offering.js';
 import type { Tasks } from './tasks.js';
 
 export class Agents {
+  /** PIDs of agents whose admission is being written to the registry (high availability). */
+  readonly #admitting = new Set<string>();
+
   constructor(private readonly ctx: MasterContext, private readonly offering: Offering, private readonly tasks: Tasks) {}
 
   #total(resources: unknown, from: string): Resources | undefined {
@@ -40,14 +43,29 @@ export class Agents {
     }
     const total = this.#total(body.agent.resources, from);
     if (total === undefined) return;
+    if (this.#admitting.has(from)) return; // a retry while the admission is being written
     const id = this.ctx.ids.nextAgentId().value;
-    const agent = new Agent(id, { ...body.agent, id: { value: id }, resources: total.toJSON() }, from, total, body.version ?? '', this.ctx.clock.now());
+    const info = { ...body.agent, id: { value: id }, resources: total.toJSON() };
+    if (this.ctx.admit !== undefined) {
+      // As Mesos: the master acts on an admission only once the registry has it.
+      this.#admitting.add(from);
+      this.ctx.admit({ id, info, pid: from, registeredAt: this.ctx.clock.now() }, (committed) => {
+        this.#admitting.delete(from);
+        if (committed) this.#admit(from, id, info, total, body.version ?? '');
+      });
+      return;
+    }
+    this.#admit(from, id, info, total, body.version ?? '');
+  }
+
+  #admit(from: string, id: string, info: AgentToMaster['register_agent']['agent'], total: Resources, version: string): void {
+    const agent = new Agent(id, info, from, total, version, this.ctx.clock.now());
     this.ctx.state.agents.set(id, agent);
     this.ctx.state.agentsByPid.set(from, agent);
     this.ctx.link(from);
     this.ctx.allocator.addAgent(id, total.toJSON(), []);
     this.ctx.state.count('master/agents_registered');
-    this.ctx.logger.info(`agent ${id} at ${from} (${body.agent.hostname}) registered with ${total.toString()}`);
+    this.ctx.logger.info(`agent ${id} at ${from} (${info.hostname}) registered with ${total.toString()}`);
     this.#registered(agent);
     this.#startPings(agent);
     this.ctx.state.events.emit({ type: 'AGENT_ADDED', agent });

@@ -2,7 +2,7 @@ import type { Clock, Logger, Timer } from 'libprocess-ts';
 import type { IdGenerator } from '../protocol/ids.js';
 import type { MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
-import type { MasterInfo } from '../protocol/types.js';
+import type { AgentInfo, MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import type { AllocatorPort } from './allocator-port.js';
 import { BoundedList } from './bounded.js';
@@ -57,4 +57,10 @@ export interface MasterContext {
   link(pid: string): void;
   /** Seconds since the epoch, as Mesos puts in TaskStatus.timestamp. */
   nowSeconds(): number;
+  /**
+   * High availability: writes the admission of a new agent to the registry;
+   * `then(true)` runs inside the master once it is committed (false: it was
+   * not). Absent: agents are admitted at once.
+   */
+  admit?(agent: { id: string; info: AgentInfo; pid: string; registeredAt: number }, then: (committed: boolean) => void): void;
 }

@@ -31,6 +31,7 @@ import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.
 import { installStateRoutes } from './http-state.js';
 import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
+import type { MasterHa } from './leader.js';
 
 
 export type MasterProtocol = SchedulerToMaster & AgentToMaster & AllocatorToMaster;
@@ -47,6 +48,8 @@ export interface MasterOptions {
   readonly version?: string;
   /** Randomness (stream ids); seeded in tests. */
   readonly random?: Random;
+  /** High availability (leader.ts): the term this master leads, the registry it recovers from and writes through. */
+  readonly ha?: MasterHa;
 }
 
 export const MASTER_VERSION = '0.1.0';
@@ -58,6 +61,7 @@ export class MasterProcess extends Process<MasterProtocol> {
   readonly version: string;
   readonly random: Random;
   readonly #allocatorPid: PID<AllocatorProtocol>;
+  readonly #ha: MasterHa | undefined;
   #allocator: AllocatorPort | undefined;
   #ctx!: MasterContext;
   frameworks!: Frameworks;
@@ -74,11 +78,15 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.version = options.version ?? MASTER_VERSION;
     this.#allocatorPid = options.allocator;
     this.random = options.random ?? new Random(osSeed());
+    this.#ha = options.ha;
   }
 
   override initialize(): void {
     this.startedAt = this.clock.now();
     this.#allocator = new AllocatorClient(this.#allocatorPid, (to, name, body) => this.send(to, name, body));
+    if (this.#ha !== undefined) this.#allocator = this.#ha.allocator(this.#allocator);
+    const ha = this.#ha;
+    const term = ha?.term;
     for (const [role, w] of Object.entries(this.flags.weights)) this.state.weights.set(role, w);
     if (Object.keys(this.flags.weights).length > 0) this.#allocator.setWeights({ ...this.flags.weights });
     const self = this;
@@ -92,7 +100,9 @@ export class MasterProcess extends Process<MasterProtocol> {
       masterInfo: () => this.masterInfo(),
       toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void {
         const pid = typeof agent === 'string' ? agent : agent.pid;
-        self.send(PID.parse<MasterToAgent>(pid), name, body);
+        // The term is the fencing token: agents ignore a master of an older term.
+        const fenced = term !== undefined && (name === 'ping' || name === 'agent_registered' || name === 'agent_reregistered') ? { ...body, term } : body;
+        self.send(PID.parse<MasterToAgent>(pid), name, fenced);
         self.state.count(`master/messages_sent/${name}`);
       },
       toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void {
@@ -101,6 +111,19 @@ export class MasterProcess extends Process<MasterProtocol> {
       delay: (ms, fn) => this.delay(ms, fn),
       link: (pid) => this.link(PID.parse(pid)),
       nowSeconds: () => this.clock.now() / 1000,
+      ...(ha !== undefined
+        ? {
+            admit: (agent, then) => {
+              ha.admitAgent(agent).then(
+                this.defer(() => then(true)),
+                this.defer((err: unknown) => {
+                  this.runtime.logger.warn(`the admission of agent ${agent.id} was not committed: ${(err as Error).message}`);
+                  then(false);
+                }),
+              );
+            },
+          }
+        : {}),
     };
     this.tasks = new Tasks(this.#ctx);
     this.offering = new Offering(this.#ctx, this.tasks);
@@ -109,6 +132,12 @@ export class MasterProcess extends Process<MasterProtocol> {
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
+    this.#ha?.attach(this, this.#ctx);
+  }
+
+  /** The term this master leads (high availability), undefined for a master without a log. */
+  get term(): number | undefined {
+    return this.#ha?.term;
   }
 
   /** What the master tells its allocator (operator calls use it too). */

@@ -49,7 +49,8 @@ export type AgentToMaster = {
 };
 
 export type MasterToAgent = {
-  agent_registered: { agent_id: AgentID; master_info?: MasterInfo; ping_timeout_seconds?: number; max_missed_pings?: number };
+  /** `term`: the leading master's term (a fencing token: agents ignore a master of an older term). */
+  agent_registered: { agent_id: AgentID; master_info?: MasterInfo; ping_timeout_seconds?: number; max_missed_pings?: number; term?: number };
   agent_reregistered: {
     agent_id: AgentID;
     master_info?: MasterInfo;
@@ -57,9 +58,11 @@ export type MasterToAgent = {
     reconciliations?: { framework_id: FrameworkID; task_id: TaskID; state: TaskState }[];
     ping_timeout_seconds?: number;
     max_missed_pings?: number;
+    /** The leading master's term (see agent_registered). */
+    term?: number;
   };
   /** `connected` tells the agent whether the master considers it registered. */
-  ping: { connected: boolean; seq?: number };
+  ping: { connected: boolean; seq?: number; term?: number };
   run_task: {
     framework: FrameworkInfo;
     framework_id: FrameworkID;
