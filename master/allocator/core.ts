@@ -755,6 +755,13 @@ export class AllocatorCore {
   #stage2(out: Allocation[], agents: readonly AgentState[], quota: QuotaCycle | undefined): void {
     for (const agent of agents) {
       if (this.#skippable(agent)) continue;
+      // Nothing worth an offer left here (say, ports and disk once the cpus and
+      // mem are in use): skip the agent until what is available grows.
+      if (!isAllocatable(agent.available)) {
+        agent.skipVersion = agent.version;
+        agent.skipEpoch = this.#epoch;
+        continue;
+      }
       let allFull = true;
       let gave = false;
       const roles = this.#roleSorter.sort();

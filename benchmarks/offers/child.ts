@@ -1,0 +1,90 @@
+// A child process of the offer benchmark: `child.js <role> ...`. Roles:
+//   master                      a master; answers {type:'stats'} with its CPU, RSS and message counts
+//   agents <master> <n> <from>  n simulated agents in one runtime; reports freed resources
+//   frameworks <master> <n> <scale> <seed>   n greedy frameworks; reports offers
+import { Random, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
+import { SimulatedAgentProcess } from '../../agent/simulated.js';
+import { startMaster } from '../../master/main.js';
+import { Resources } from '../../protocol/resources.js';
+import { AGENT_RESOURCES, now, startFrameworks, type FrameworkStats } from './workload.js';
+
+const [role, ...args] = process.argv.slice(2);
+const send = (m: unknown): void => void process.send!(m);
+const quiet = createLogger('bench', 'error');
+
+async function runtime(name: string): Promise<Runtime> {
+  const transport = new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} }, maxQueuedMessages: 10_000_000 });
+  return new Runtime({ transport, clock: realClock, name, logger: quiet }).start();
+}
+
+switch (role) {
+  case 'master': {
+    const m = await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, flags: { agentPingTimeoutMs: 15_000 } });
+    process.on('message', (msg: { type: string }) => {
+      if (msg.type !== 'stats') return;
+      const r = m.runtime.metrics();
+      const metrics = m.master.metrics();
+      send({
+        type: 'stats',
+        cpu: process.cpuUsage(),
+        rss: process.memoryUsage().rss,
+        at: now(),
+        messages: (r['messages_received_remote'] ?? 0) + (r['messages_sent_remote'] ?? 0),
+        agents: m.master.state.agents.size,
+        running: metrics['master/tasks_running'] ?? 0,
+        finished: metrics['master/tasks_finished'] ?? 0,
+      });
+    });
+    send({ type: 'ready', pid: m.pid.toString() });
+    process.on('disconnect', () => void m.stop().then(() => process.exit(0)));
+    break;
+  }
+  case 'agents': {
+    const [master, countText, fromText] = args;
+    const count = Number(countText);
+    const from = Number(fromText);
+    const r = await runtime('agents');
+    let freed: [string, number][] = [];
+    for (let i = 0; i < count; i++) {
+      const agent = new SimulatedAgentProcess({
+        master: master!,
+        resources: Resources.parse(AGENT_RESOURCES),
+        hostname: `sim-${from + i}`,
+        random: new Random(from + i + 1),
+        backoffMs: Math.max(1000, count / 10),
+        onFreed: (id, at) => freed.push([id, at]),
+      });
+      r.spawn(agent, `slave(${from + i + 1})`);
+    }
+    const flush = (): void => {
+      if (freed.length > 0) send({ type: 'freed', freed });
+      freed = [];
+    };
+    const timer = setInterval(flush, 250);
+    send({ type: 'ready' });
+    process.on('disconnect', () => {
+      clearInterval(timer);
+      void r.stop().then(() => process.exit(0));
+    });
+    break;
+  }
+  case 'frameworks': {
+    const [master, countText, scaleText, seedText] = args;
+    const r = await runtime('frameworks');
+    const stats: FrameworkStats = { offers: [], launched: 0, finished: 0 };
+    await startFrameworks(r, master!, Number(countText), Number(scaleText), Number(seedText), stats);
+    const timer = setInterval(() => {
+      if (stats.offers.length > 0) send({ type: 'offers', offers: stats.offers, launched: stats.launched, finished: stats.finished });
+      stats.offers = [];
+    }, 250);
+    send({ type: 'ready' });
+    process.on('disconnect', () => {
+      clearInterval(timer);
+      void r.stop().then(() => process.exit(0));
+    });
+    break;
+  }
+  default:
+    console.error(`offers child: unknown role ${role}`);
+    process.exit(2);
+}
