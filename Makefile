@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework local clean
+.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework local clean
 
 all: build
 
@@ -47,6 +47,14 @@ bench-log: build
 	node dist/benchmarks/log.js
 
 # Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
+# The Mesos paper's experiment: 200 frameworks, simulated agents; quick: 1k and 10k agents (about 2 min).
+bench-offers: build
+	node dist/benchmarks/offers/main.js $(BENCH_ARGS)
+
+# The whole sweep: 1k, 10k and 50k agents.
+bench-offers-full: build
+	node dist/benchmarks/offers/main.js --full $(BENCH_ARGS)
+
 example-ping-pong: build
 	node dist/examples/ping-pong/main.js $(or $(COUNT),10)
 
