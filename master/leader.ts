@@ -300,6 +300,7 @@ export class StandbyMaster extends Process<MasterProtocol> {
 
   override initialize(): void {
     for (const path of MASTER_PATHS) {
+      this.runtime.http.alias(path, `/${this.pid.id}${path}`);
       this.route(path, (req): HttpResponse => {
         const { leader } = this.leader();
         if (leader === undefined) return { status: 503, headers: { 'retry-after': '1' }, body: 'This master is not the leader, and no leader is elected at the moment\n' };

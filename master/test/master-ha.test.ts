@@ -1,0 +1,146 @@
+import { describe, test, expect } from '@jest/globals';
+import { HaCluster, Prober, retarget } from './helpers/ha-cluster.js';
+import { commandTask } from './helpers/peers.js';
+import { ledger } from './helpers/cluster.js';
+
+describe('masters with high availability (3 masters, replicated registry)', () => {
+  test('one leader serves; the others answer not_leader with its PID, and HTTP 307 to it', async () => {
+    const c = new HaCluster(3, 7);
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    await c.clock.advance(500);
+    expect(c.leaders()).toEqual([leader]);
+    const follower = (leader + 1) % 3;
+    const leaderPid = c.masterPid(leader).toString();
+    expect(c.nodes[follower]!.ha!.leader()).toBe(leaderPid);
+
+    const res = await c.http(follower, '/master/state');
+    expect(res.status).toBe(307);
+    expect(res.headers?.['location']).toBe(`http://${c.nodes[leader]!.address}/master/state`);
+    const top = await c.http(follower, '/state');
+    expect(top.headers?.['location']).toBe(`http://${c.nodes[leader]!.address}/state`);
+    expect((await c.http(leader, '/master/state')).status).toBe(200);
+
+    const r = await c.runtime('probe');
+    const prober = new Prober();
+    r.spawn(prober, 'probe');
+    prober.ask(c.masterPid(follower).toString());
+    await c.clock.advance(50);
+    expect(prober.answers).toHaveLength(1);
+    expect(prober.answers[0]!.leader).toBe(leaderPid);
+
+    // An agent that registers with a follower is told, and is admitted by the leader.
+    const agent = await c.agent(follower, { resources: 'cpus:2;mem:1024' });
+    await c.clock.advance(50);
+    expect(agent.agentId).toBeUndefined();
+    retarget(agent, c.masterPid(leader));
+    agent.register();
+    await c.until(() => agent.agentId !== undefined);
+    expect(agent.named('agent_registered')[0]!.term).toBe(c.nodes[leader]!.ha!.replica.status().term);
+    // The admission is in every replica's registry.
+    await c.clock.advance(200);
+    for (const n of c.nodes) expect([...n.ha!.registrar.registry.agents.keys()]).toEqual([agent.agentId]);
+    await c.stop();
+  });
+
+  test('SIGKILL of the leader: a new leader knows frameworks, agents and tasks at once; peers reconnect; the task ends and its update is delivered once', async () => {
+    const c = new HaCluster(3, 11, { reregisterTimeoutMs: 60_000 });
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const agent = await c.agent(leader, { resources: 'cpus:4;mem:4096' });
+    const lost = await c.agent(leader, { resources: 'cpus:1;mem:512' });
+    const scheduler = await c.scheduler(leader, { failover_timeout: 3600 });
+    await c.until(() => scheduler.frameworkId !== undefined && agent.agentId !== undefined && lost.agentId !== undefined);
+    await c.clock.advance(1500);
+    const offer = [...scheduler.offers.values()].find((o) => o.agent_id.value === agent.agentId)!;
+    scheduler.launch(offer, [commandTask('t1', offer, 'cpus:1;mem:128', 'sleep 100')]);
+    const lostOffer = [...scheduler.offers.values()].find((o) => o.agent_id.value === lost.agentId)!;
+    scheduler.launch(lostOffer, [commandTask('t2', lostOffer, 'cpus:1;mem:128', 'sleep 100')]);
+    await c.until(() => scheduler.states('t1').includes('TASK_RUNNING') && scheduler.states('t2').includes('TASK_RUNNING'));
+    await c.clock.advance(100);
+
+    const oldTerm = c.nodes[leader]!.ha!.replica.status().term;
+    await c.kill(leader);
+    const next = await c.awaitLeader(5000);
+    expect(next).not.toBe(leader);
+    const ha = c.nodes[next]!.ha!;
+    expect(ha.replica.status().term).toBeGreaterThan(oldTerm);
+    const m = ha.master!;
+    // Known at once, before anyone reconnects.
+    const fw = m.state.frameworks.get(scheduler.frameworkId!)!;
+    expect(fw).toBeDefined();
+    expect(fw.connected).toBe(false);
+    expect(fw.tasks.get('t1')?.state).toBe('TASK_RUNNING');
+    expect(ha.term!.pendingAgents.size).toBe(2);
+    const state = (await c.http(next, '/master/state')).body as string;
+    expect(JSON.parse(state).frameworks[0].tasks.map((t: { id: string }) => t.id).sort()).toEqual(['t1', 't2']);
+
+    // The agent re-registers with the new leader (its update for t1 is still unacknowledged), the scheduler resubscribes.
+    retarget(agent, c.masterPid(next));
+    agent.register();
+    retarget(scheduler, c.masterPid(next));
+    scheduler.subscribe();
+    await c.clock.advance(100);
+    expect(m.state.agents.get(agent.agentId!)?.tasks.get(scheduler.frameworkId!)?.get('t1')?.state).toBe('TASK_RUNNING');
+    expect(agent.named('agent_reregistered').at(-1)!.term).toBe(ha.replica.status().term);
+    expect(fw.connected).toBe(true);
+    const before = scheduler.statuses('t1').length;
+    agent.update('t1', 'TASK_FINISHED');
+    await c.until(() => scheduler.states('t1').includes('TASK_FINISHED'));
+    await c.clock.advance(100);
+    expect(scheduler.statuses('t1').length).toBe(before + 1);
+    expect(agent.acks.filter((a) => a.startsWith('t1:'))).toHaveLength(2); // RUNNING (old leader) + FINISHED (new)
+    expect(ledger({ master: m, allocator: ha.allocator! })).toEqual([]);
+
+    // The agent that never comes back is unreachable after the re-registration timeout; its task is reported.
+    await c.clock.advance(60_000);
+    expect(m.state.unreachableAgents.has(lost.agentId!)).toBe(true);
+    expect(scheduler.states('t2')).toContain('TASK_LOST');
+    expect(fw.unreachableTasks.has('t2')).toBe(true);
+    // The registry has it all: the finished task, the unreachable agent.
+    await c.clock.advance(200);
+    const reg = ha.registrar.registry;
+    expect(reg.unreachable.has(lost.agentId!)).toBe(true);
+    expect(reg.completed.get(scheduler.frameworkId!)?.map((t) => t.task_id.value)).toContain('t1');
+    await c.stop();
+  });
+
+  test('a partitioned leader stops serving at its lease; the majority elects another; the old one redirects once healed', async () => {
+    const c = new HaCluster(3, 5);
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const agent = await c.agent(leader, { resources: 'cpus:1;mem:256' });
+    await c.until(() => agent.agentId !== undefined);
+    c.network.isolate(c.nodes[leader]!.address);
+    await c.clock.advance(300);
+    expect(c.nodes[leader]!.ha!.leading).toBe(false);
+    expect((await c.http(leader, '/master/state')).status).toBe(503);
+    const next = await c.awaitLeader(5000, leader);
+    expect(next).not.toBe(leader);
+    c.network.heal();
+    await c.clock.advance(500);
+    expect(c.leaders()).toEqual([next]);
+    const res = await c.http(leader, '/master/state');
+    expect(res.status).toBe(307);
+    expect(res.headers?.['location']).toBe(`http://${c.nodes[next]!.address}/master/state`);
+    // The new leader knows the agent from the registry.
+    expect(c.nodes[next]!.ha!.term!.pendingAgents.has(agent.agentId!)).toBe(true);
+    await c.stop();
+  });
+
+  test('the registry snapshots the log every N entries and a new leader rebuilds from the snapshot', async () => {
+    const c = new HaCluster(3, 3, { snapshotEvery: 5 });
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const agents = [];
+    for (let i = 0; i < 8; i++) agents.push(await c.agent(leader, { resources: 'cpus:1;mem:128' }));
+    await c.clock.advance(500);
+    const ha = c.nodes[leader]!.ha!;
+    expect(ha.registrar.snapshotsTaken).toBeGreaterThan(0);
+    expect(ha.replica.status().firstIndex).toBeGreaterThan(1);
+    await c.kill(leader);
+    const next = await c.awaitLeader(5000);
+    expect(c.nodes[next]!.ha!.term!.pendingAgents.size).toBe(8);
+    await c.stop();
+  });
+});
