@@ -11,6 +11,7 @@ import { localCommand } from './commands/local.js';
 import { masterCommand } from './commands/master.js';
 import { queryCommands } from './commands/query.js';
 import { sandboxCommands } from './commands/sandbox.js';
+import { simulatedAgentsCommand } from './commands/simulated.js';
 import { VERSION } from './version.js';
 
 const program = new Command('mesos-ts')
@@ -29,6 +30,7 @@ program.addCommand(masterCommand());
 program.addCommand(agentCommand());
 program.addCommand(localCommand());
 program.addCommand(executeCommand());
+program.addCommand(simulatedAgentsCommand());
 for (const c of queryCommands()) program.addCommand(c);
 for (const c of sandboxCommands()) program.addCommand(c);
 

@@ -63,6 +63,7 @@ export function localCommand(): Command {
     .addOption(new Option('--port <port>', "the first master's port (0: any free port)").default('5050'))
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected, divided among the agents)"))
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
+    .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--test_framework <tasks>', 'once the cluster is up, run the test framework with this many tasks (the cluster stays up after it)'))
     .addHelpText('after', `
 Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"agents":[{"url","pid"}]}.
@@ -95,9 +96,14 @@ Examples:
           ),
         );
         members.push(...started);
+        if (o['simulatedAgents'] !== undefined) {
+          const n = parsePositiveInt('simulated-agents', o['simulatedAgents']);
+          members.push(await startMember('simulated', ['simulated-agents', `--master=${address}`, `--count=${n}`], env));
+        }
         const cluster = {
           masters: [{ url: master.url, pid: master.child.pid }],
           agents: started.map((a) => ({ url: a.url, pid: a.child.pid })),
+          ...(o['simulatedAgents'] !== undefined ? { simulated_agents: { url: members.at(-1)!.url, pid: members.at(-1)!.child.pid, count: Number(o['simulatedAgents']) } } : {}),
         };
         writeFileSync(join(workDir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
         say(`cluster up: web UI and APIs at ${master.url}/ ; state at ${master.url}/master/state`);

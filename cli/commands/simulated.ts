@@ -1,0 +1,35 @@
+import { Command, Option } from 'commander';
+import { Random, Runtime, WsTransport, createLogger, osSeed, realClock } from 'libprocess-ts';
+import { SimulatedAgentProcess } from '../../agent/simulated.js';
+import { Resources } from '../../protocol/resources.js';
+import { masterAddresses } from '../discovery.js';
+import { parsePort, parsePositiveInt } from '../durations.js';
+import { onShutdown, say } from '../process-util.js';
+
+/** `mesos-ts simulated-agents`: N agents in this one OS process whose tasks only pretend to run (for experiments at scale). */
+export function simulatedAgentsCommand(): Command {
+  return new Command('simulated-agents')
+    .description('run N simulated agents in one process: the real agent protocol, tasks that only pretend to run for their `sleep N`')
+    .addOption(new Option('--master <host:port,...|mdns>', 'the master').default('mdns').env('MESOS_MASTER'))
+    .option('--count <n>', 'number of agents', '100')
+    .option('--resources <text>', "each agent's resources", 'cpus:2;mem:2048;disk:4096;ports:[31000-32000]')
+    .option('--ip <ip>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free port)', '0')
+    .addHelpText('after', `
+Examples:
+  $ mesos-ts simulated-agents --master=127.0.0.1:5050 --count=10000
+  $ mesos-ts local --agents=1 --simulated-agents=5000`)
+    .action(async (o: { master: string; count: string; resources: string; ip: string; port: string }) => {
+      const count = parsePositiveInt('count', o.count);
+      const resources = Resources.parse(o.resources);
+      const [master] = await masterAddresses(o.master);
+      const transport = new WsTransport({ host: o.ip, port: parsePort('port', o.port), clock: realClock, maxQueuedMessages: 10_000_000 });
+      const runtime = await new Runtime({ transport, clock: realClock, name: 'simulated', logger: createLogger('simulated', 'warn') }).start();
+      const seed = osSeed();
+      for (let i = 0; i < count; i++) {
+        runtime.spawn(new SimulatedAgentProcess({ master: `master@${master}`, resources, hostname: `sim-${i + 1}`, random: new Random(seed + i), backoffMs: Math.max(1000, count / 10) }), `slave(${i + 1})`);
+      }
+      say(`${count} simulated agents listening; registering with master@${master}; at http://${runtime.address}/`);
+      onShutdown(() => runtime.stop());
+    });
+}
