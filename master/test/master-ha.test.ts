@@ -72,7 +72,7 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     expect(fw.connected).toBe(false);
     expect(fw.tasks.get('t1')?.state).toBe('TASK_RUNNING');
     expect(ha.term!.pendingAgents.size).toBe(2);
-    const state = (await c.http(next, '/master/state')).body as string;
+    const state = ((await c.http(next, '/master/state')) as { body: string }).body;
     expect(JSON.parse(state).frameworks[0].tasks.map((t: { id: string }) => t.id).sort()).toEqual(['t1', 't2']);
 
     // The agent re-registers with the new leader (its update for t1 is still unacknowledged), the scheduler resubscribes.
