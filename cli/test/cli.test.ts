@@ -70,6 +70,7 @@ describe('mesos-ts against a local cluster', () => {
     const ok = await cli(['execute', `--master=${master}`, '--name=fine', '--command=echo all good']).done;
     expect(ok.code).toBe(0);
 
+
     const tasks = await cli(['tasks', `--master=${master}`, '--all']).done;
     expect(tasks.code).toBe(0);
     expect(tasks.out).toMatch(/boom\s+boom\s+TASK_FAILED/);
@@ -87,6 +88,22 @@ describe('mesos-ts against a local cluster', () => {
     const stopped = await local.done;
     expect(stopped.code).toBe(0);
     for (const p of [...cluster.masters, ...cluster.agents]) expect(alive(p.pid)).toBe(false);
+  });
+
+  test('local --simulated-agents: many agents in one more process', async () => {
+    const dir = join(work, 'simulated');
+    const local = cli(['local', '--port=0', '--agents=1', '--simulated-agents=50', `--work_dir=${dir}`, '--resources=cpus:1;mem:256']);
+    await waitFor(local, (o) => o.includes('cluster up'));
+    const cluster = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { masters: { url: string; pid: number }[]; simulated_agents: { pid: number; count: number } };
+    expect(cluster.simulated_agents.count).toBe(50);
+    const master = cluster.masters[0]!.url.replace('http://', '');
+    for (;;) {
+      const agents = JSON.parse((await cli(['agents', `--master=${master}`, '--json']).done).out) as unknown[];
+      if (agents.length === 51) break;
+    }
+    local.child.kill('SIGTERM');
+    await local.done;
+    expect(alive(cluster.simulated_agents.pid)).toBe(false);
   });
 });
 
