@@ -15,6 +15,7 @@ import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
+import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
@@ -38,7 +39,7 @@ import { commandError, commandSpec, killGraceMs, limitsOf, stderrTail, terminalS
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { createSandbox, sandboxPath } from './containerizer/index.js';
 import { executorEnvironment } from './executors.js';
-import { formatDuration, masterPidText, type AgentFlags } from './flags.js';
+import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
 import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
@@ -56,7 +57,7 @@ import {
 } from './state.js';
 import { StatusUpdateManager } from './status-updates.js';
 
-export type AgentProtocol = MasterToAgent & ExecutorToAgent;
+export type AgentProtocol = MasterToAgent & ExecutorToAgent & FromNonLeader;
 
 /** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
 export interface AgentContainerizer {
@@ -100,7 +101,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly cz: AgentContainerizer;
   readonly random: Random;
   readonly logger: Logger;
-  readonly master: PID<AgentToMaster>;
+  /** The master this agent talks to now (the leader, once found among `masters`). */
+  master: PID<AgentToMaster>;
+  /** Every master given (--master=a,b,c): tried in turn until one leads. */
+  readonly masters: readonly string[];
   readonly sum: StatusUpdateManager;
 
   state: AgentStateName = 'RECOVERING';
@@ -121,6 +125,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   #backoff: RegistrationBackoff;
   #regTimer: Timer | undefined;
   #pingTimer: Timer | undefined;
+  /** The highest leader term heard (the fencing token): a master of an older term is ignored. */
+  #masterTerm = 0;
   readonly #options: AgentOptions;
 
   constructor(options: AgentOptions) {
@@ -132,7 +138,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.cz = options.containerizer;
     this.random = options.random;
     this.logger = options.logger ?? quietLogger;
-    this.master = PID.parse<AgentToMaster>(masterPidText(options.flags.master));
+    this.masters = masterPidTexts(options.flags.master);
+    this.master = PID.parse<AgentToMaster>(this.masters[0]!);
     this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
     this.sum = new StatusUpdateManager(
       { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn) },
@@ -172,12 +179,14 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   protected handlers(): Handlers<AgentProtocol> {
     return {
-      agent_registered: (b, from) => this.#registered(b.agent_id.value, false, from, b.ping_timeout_seconds, b.max_missed_pings),
+      agent_registered: (b, from) => this.#fresh(b.term, from) && this.#registered(b.agent_id.value, false, from, b.ping_timeout_seconds, b.max_missed_pings),
       agent_reregistered: (b, from) => {
+        if (!this.#fresh(b.term, from)) return;
         this.#registered(b.agent_id.value, true, from, b.ping_timeout_seconds, b.max_missed_pings);
         for (const r of b.reconciliations ?? []) this.#reconcile(r.framework_id.value, r.task_id);
       },
-      ping: (b, from) => this.#ping(b, from),
+      ping: (b, from) => this.#fresh(b.term, from) && this.#ping(b, from),
+      not_leader: (b, from) => this.#notLeader(b, from),
       run_task: (b) => this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor),
       run_task_group: (b) => {
         const fwId = b.framework.id?.value ?? b.executor.framework_id?.value;
@@ -278,7 +287,10 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
       this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks));
     }
-    this.#regTimer = this.delay(this.#backoff.next(), () => this.#doRegistration());
+    this.#regTimer = this.delay(this.#backoff.next(), () => {
+      this.#nextMaster(); // not answered: perhaps not the leader, or gone
+      this.#doRegistration();
+    });
   }
 
   #registered(agentId: string, re: boolean, from: PID, pingTimeoutSeconds?: number, maxMissedPings?: number): void {
@@ -310,6 +322,43 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.sum.resume();
   }
 
+  /** False for a message of a master of an older term than one already heard (an old leader that has not stepped down yet). */
+  #fresh(term: number | undefined, from: PID): boolean {
+    if (term === undefined) return true;
+    if (typeof term !== 'number' || term < this.#masterTerm) {
+      this.logger.warn(`ignoring a message of ${from}, a master of term ${String(term)}: the leader's term is at least ${this.#masterTerm}`);
+      return false;
+    }
+    this.#masterTerm = term;
+    return true;
+  }
+
+  /** The master we talk to does not lead: go to the leader it names, or on to the next master. */
+  #notLeader(b: FromNonLeader['not_leader'], from: PID): void {
+    if (!from.equals(this.master) || this.state === 'TERMINATING' || this.state === 'RECOVERING') return;
+    let leader: string | undefined;
+    if (typeof b?.leader === 'string') {
+      try {
+        leader = masterPidTexts(b.leader)[0];
+      } catch {
+        this.logger.warn(`${from} named a bad leader ${JSON.stringify(b.leader)}; ignoring it`);
+      }
+    }
+    this.logger.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader known yet'}`);
+    if (this.state === 'RUNNING') this.#masterLost('the master does not lead any more');
+    if (leader === undefined || leader === this.master.toString()) return; // the registration retries go on
+    this.master = PID.parse<AgentToMaster>(leader);
+    this.#regTimer?.cancel();
+    this.#regTimer = this.delay(this.#backoff.first(), () => this.#doRegistration());
+  }
+
+  /** With several masters: the next one in the list (a registration that was not answered). */
+  #nextMaster(): void {
+    if (this.masters.length < 2) return;
+    const i = this.masters.indexOf(this.master.toString());
+    this.master = PID.parse<AgentToMaster>(this.masters[(i + 1) % this.masters.length]!);
+  }
+
   #ping(b: MasterToAgent['ping'], from: PID): void {
     if (!from.equals(this.master)) return;
     if (this.state === 'RUNNING' && !b.connected) {
@@ -335,6 +384,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.state !== 'RUNNING') return; // already (re)registering, recovering or terminating
     this.logger.warn(`master ${this.master} lost (${why})`);
     this.state = 'DISCONNECTED';
+    this.#nextMaster();
     this.#pingTimer?.cancel();
     this.sum.pause();
     this.#startRegistration();

@@ -33,7 +33,11 @@ export class CheckpointError extends Error {
 // ---------------------------------------------------------------- JSON with bytes
 
 export function encodeJSON(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString('base64') } : v));
+  // `this[k]` is the value before toJSON (a Buffer's toJSON would hide that it is bytes).
+  return JSON.stringify(value, function (this: Record<string, unknown>, k: string, v: unknown) {
+    const original = this[k];
+    return original instanceof Uint8Array ? { $bytes: Buffer.from(original).toString('base64') } : v;
+  });
 }
 
 export function decodeJSON(text: string): unknown {

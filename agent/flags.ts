@@ -137,7 +137,7 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
   const get = <K extends keyof AgentFlags>(k: K): AgentFlags[K] | string => (input[k] !== undefined ? input[k]! : DEFAULT_AGENT_FLAGS[k]) as AgentFlags[K] | string;
 
   const master = String(get('master'));
-  masterPidText(master); // validates
+  masterPidTexts(master); // validates
   const ip = String(get('ip'));
   if (!HOST.test(ip)) throw new AgentFlagsError('ip', `--ip=${ip}: expected an IP address or host name`);
   const hostname = String(get('hostname'));
@@ -205,6 +205,16 @@ export function masterPidText(master: string): string {
   const m = /^([^@\s/]+)@([A-Za-z0-9_.\-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text);
   if (!m || Number(m[3]) > 65535) throw new AgentFlagsError('master', `--master=${master}: expected host:port (e.g. 10.0.0.1:5050) or master@host:port`);
   return text;
+}
+
+/**
+ * `host:port[,host:port...]` → the masters' PID texts (high availability: the
+ * agent follows whichever one leads). Throws AgentFlagsError naming a bad one.
+ */
+export function masterPidTexts(masters: string): string[] {
+  const list = masters.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  if (list.length === 0) throw new AgentFlagsError('master', `--master=${masters}: expected host:port (e.g. 10.0.0.1:5050), master@host:port, or a comma-separated list of them`);
+  return list.map(masterPidText);
 }
 
 export function parseResourcesFlag(text: string): Resources {

@@ -48,7 +48,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     launcher: flags.launcher,
     fsync: flags.fsync,
   });
-  const transportOpts = { host: flags.ip, port: flags.port, clock: realClock, ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}) };
+  const transportOpts = { host: flags.ip, port: flags.port, clock: realClock, logger: { warn: (m: string) => logger.warn(m) }, ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}) };
   const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent' }).start();
   const agent = new AgentProcess({ flags, resources, attributes, containerizer: cz, random: new Random(seed), logger });
   const pid = runtime.spawn(agent, opts.id ?? 'slave(1)') as PID<AgentProtocol>;

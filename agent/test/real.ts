@@ -2,7 +2,7 @@
  * Real-process test setup: a scripted master in its own WebSocket runtime and
  * an agent started with startAgent (real Containerizer, temp work dir).
  */
-import { Runtime, WsTransport, realClock, type PID } from 'libprocess-ts';
+import { Runtime, WsTransport, createLogger, realClock, type PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import { silentLogger } from '../containerizer/index.js';
 import { startAgent, type StartedAgent } from '../main.js';
@@ -17,7 +17,7 @@ export interface RealSetup {
 }
 
 export async function realMaster(): Promise<RealSetup> {
-  const masterRt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'master' }).start();
+  const masterRt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } }), clock: realClock, name: 'master', logger: createLogger('master', 'silent') }).start();
   const master = new ScriptedMaster();
   master.autoAck = true;
   const masterPid = masterRt.spawn(master, 'master');
