@@ -30,15 +30,16 @@ export async function resolveSandboxPath(workDir: string, requested: string | nu
   const parts = requested.split('/');
   if (parts.includes('..')) return { ok: false, response: error(403, `Path '${requested}' is outside the sandboxes: '..' is not allowed`) };
   if (!isAbsolute(requested)) return { ok: false, response: error(400, `Path '${requested}' must be absolute (a sandbox directory from /state)`) };
-  let root: string;
-  try {
-    root = await realpath(join(workDir, 'slaves'));
-  } catch {
-    return { ok: false, response: error(404, `No sandboxes yet`) };
-  }
   const slaves = join(workDir, 'slaves');
-  const base = requested.startsWith(slaves + '/') ? relative(slaves, requested) : requested.startsWith(root + '/') ? relative(root, requested) : undefined;
+  let root: string | undefined;
+  try {
+    root = await realpath(slaves);
+  } catch {
+    root = undefined;
+  }
+  const base = requested.startsWith(slaves + '/') ? relative(slaves, requested) : root !== undefined && requested.startsWith(root + '/') ? relative(root, requested) : undefined;
   if (base === undefined) return { ok: false, response: error(403, `Path '${requested}' is outside the sandboxes`) };
+  if (root === undefined) return { ok: false, response: error(404, `No such file or directory '${requested}'`) };
   const comps = base.split('/').filter((c) => c !== '' && c !== '.');
   // <agent> frameworks <fw> executors <ex> runs <container>
   if (comps.length < 7 || comps[1] !== 'frameworks' || comps[3] !== 'executors' || comps[5] !== 'runs') {
