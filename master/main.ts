@@ -1,13 +1,20 @@
 /**
  * Starting a master: the master process and its allocator process in one
  * runtime. `startMasterIn` works on any runtime (tests use the simulated
- * network); `startMaster` makes a WebSocket runtime on --ip/--port.
+ * network); `startMaster` makes a WebSocket runtime on --ip/--port, and with
+ * a replica set (`masters`, more than one, or `replicatedLog`) an HA master
+ * (master/leader.ts): a replica of the log on files under
+ * `<workDir>/replicated_log`, standby until its replica leads.
  */
+import { join } from 'node:path';
 import { PID, Random, Runtime, WsTransport, osSeed, realClock, type Logger } from 'libprocess-ts';
 import { newMasterId } from '../protocol/ids.js';
 import { AllocatorProcess } from './allocator/process.js';
 import type { AllocatorToMaster } from './allocator/protocol.js';
 import { masterFlags, type MasterFlags } from './flags.js';
+import { HaMaster } from './leader.js';
+import { FileStorage } from './log/storage.js';
+import type { Timing } from './log/types.js';
 import { MasterProcess, type MasterProtocol } from './master.js';
 
 export interface StartedMaster {
@@ -35,14 +42,93 @@ export interface MasterServerOptions {
   readonly advertiseIp?: string;
   readonly flags?: Partial<MasterFlags>;
   readonly logger?: Logger;
+  /**
+   * The replica set: `host:port` of every master, this one's included (Mesos
+   * --masters has no equivalent: it used ZooKeeper). More than one entry
+   * starts a master with high availability.
+   */
+  readonly masters?: readonly string[];
+  /** Replicas that make a quorum (default: a majority of `masters`). */
+  readonly quorum?: number;
+  /** Where the replicated log lives (`<workDir>/replicated_log`); required with high availability. */
+  readonly workDir?: string;
+  /** Keep the registry in a replicated log even with a single master (its state survives a restart). */
+  readonly replicatedLog?: boolean;
+  /** How long recovered agents have to re-register after a failover (ms, default 10 min). */
+  readonly reregisterTimeoutMs?: number;
+  /** Election timing of the log (tests). */
+  readonly timing?: Partial<Timing>;
+}
+
+/** A master listening on ip:port. `master` is the leading MasterProcess (undefined while an HA master does not lead). */
+export interface MasterServer {
+  readonly runtime: Runtime;
+  readonly url: string;
+  /** `master@host:port`: the same whether it leads or not. */
+  readonly pid: PID<MasterProtocol>;
+  /** The HA runtime, when started with a replica set. */
+  readonly ha: HaMaster | undefined;
+  stop(): Promise<void>;
+}
+
+/** `host:port` (or `master@host:port`, `log@host:port`) → `host:port`; throws naming the bad entry. */
+export function masterAddress(text: string): string {
+  const t = text.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '').replace(/^[^@]*@/, '');
+  const m = /^([^:\s]+):(\d+)$/.exec(t);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new Error(`masters: '${text}' is not HOST:PORT with a port in 1..65535`);
+  return t;
 }
 
 /** A master listening for real on ip:port (HTTP and libprocess messages on the same port). */
-export async function startMaster(options: MasterServerOptions): Promise<StartedMaster & { runtime: Runtime; url: string; stop(): Promise<void> }> {
+export async function startMaster(options: MasterServerOptions & { masters?: undefined; replicatedLog?: false | undefined }): Promise<StartedMaster & MasterServer>;
+export async function startMaster(options: MasterServerOptions): Promise<MasterServer & { readonly master: MasterProcess | undefined }>;
+export async function startMaster(options: MasterServerOptions): Promise<MasterServer & { readonly master: MasterProcess | undefined }> {
+  const masters = (options.masters ?? []).map(masterAddress);
+  const ha = masters.length > 1 || options.replicatedLog === true;
+  if (ha) checkReplicaSet(options, masters);
   const transport = new WsTransport({ host: options.ip, port: options.port, clock: realClock, ...(options.advertiseIp ? { advertiseHost: options.advertiseIp } : {}) });
   const runtime = await new Runtime({ transport, clock: realClock, name: 'master', ...(options.logger ? { logger: options.logger } : {}) }).start();
-  const started = startMasterIn(runtime, { flags: { hostname: options.advertiseIp ?? options.ip, ...options.flags } });
-  return { ...started, runtime, url: `http://${runtime.address}`, stop: () => runtime.stop() };
+  const flags = { hostname: options.advertiseIp ?? options.ip, ...options.flags };
+  const url = `http://${runtime.address}`;
+  const stop = (): Promise<void> => runtime.stop();
+  if (!ha) return { ...startMasterIn(runtime, { flags }), runtime, url, ha: undefined, stop };
+  const replicas = (masters.length > 0 ? masters : [runtime.address]).map((a) => `log@${a}`);
+  if (!replicas.includes(`log@${runtime.address}`)) {
+    await runtime.stop();
+    throw new Error(`masters: the list (${masters.join(',')}) must include this master's own address ${runtime.address} (give --advertise_ip when --ip is 0.0.0.0)`);
+  }
+  const logger = options.logger ?? runtime.logger;
+  const server = new HaMaster(runtime, {
+    storage: new FileStorage(join(options.workDir!, 'replicated_log'), { logger }),
+    replicas,
+    flags,
+    logger,
+    ...(options.quorum !== undefined ? { quorum: options.quorum } : {}),
+    ...(options.reregisterTimeoutMs !== undefined ? { reregisterTimeoutMs: options.reregisterTimeoutMs } : {}),
+    ...(options.timing !== undefined ? { timing: options.timing } : {}),
+    // Group commit: registry writes read from the sockets in one turn of the event loop share one fsync.
+    batchAppends: (flush) => setImmediate(flush),
+  });
+  return {
+    runtime,
+    url,
+    pid: PID.parse<MasterProtocol>(`master@${runtime.address}`),
+    ha: server,
+    get master() {
+      return server.master;
+    },
+    stop,
+  };
+}
+
+function checkReplicaSet(options: MasterServerOptions, masters: readonly string[]): void {
+  if (options.workDir === undefined || options.workDir === '') throw new Error('work_dir: a master with a replicated log (--masters with more than one entry) needs --work_dir for it');
+  if (new Set(masters).size !== masters.length) throw new Error(`masters: ${masters.join(',')} names a master twice`);
+  if (masters.length > 0 && options.port === 0) throw new Error('port: a master of a replica set needs a fixed --port (its address is in --masters)');
+  const n = Math.max(masters.length, 1);
+  if (options.quorum !== undefined && !(Number.isInteger(options.quorum) && options.quorum > n / 2 && options.quorum <= n)) {
+    throw new Error(`quorum: ${String(options.quorum)} for ${n} master(s) must be an integer above ${n / 2} and at most ${n}`);
+  }
 }
 
 function randomFloat(random: Random): () => number {

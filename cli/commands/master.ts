@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { startMaster } from '../../master/main.js';
+import { masterAddress, startMaster, type MasterServerOptions } from '../../master/main.js';
 import { announceMaster } from '../discovery.js';
 import { parseBool, parseDuration, parsePort, parsePositiveInt, parseWeights } from '../durations.js';
 import { onShutdown, say } from '../process-util.js';
@@ -19,12 +19,17 @@ export function masterCommand(): Command {
     .addOption(new Option('--agent_ping_timeout <duration>', 'an unanswered ping counts as missed after this long').default('15secs').env('MESOS_AGENT_PING_TIMEOUT'))
     .addOption(new Option('--max_agent_ping_timeouts <n>', 'missed pings before an agent is unreachable').default('5').env('MESOS_MAX_AGENT_PING_TIMEOUTS'))
     .addOption(new Option('--weights <role=weight,...>', 'role weights, e.g. eng=2,ads=1').env('MESOS_WEIGHTS'))
+    .addOption(new Option('--masters <host:port,...>', 'high availability: every master of the replica set, this one included (more than one: a replicated log under --work_dir)').env('MESOS_MASTERS'))
+    .addOption(new Option('--quorum <n>', 'masters that make a quorum of the replicated log (default: a majority of --masters)').env('MESOS_QUORUM'))
+    .addOption(new Option('--registry <kind>', 'in_memory | replicated_log (default: replicated_log with several --masters, else in_memory)').env('MESOS_REGISTRY'))
+    .addOption(new Option('--agent_reregister_timeout <duration>', 'after a failover, agents that have not re-registered within this are unreachable').default('10mins').env('MESOS_AGENT_REREGISTER_TIMEOUT'))
     .addOption(new Option('--mdns <bool>', 'announce this master over mDNS').default('true').env('MESOS_MDNS'))
     .addHelpText('after', `
 Examples:
   $ mesos-ts master --ip=127.0.0.1 --port=5050
   $ MESOS_PORT=5051 mesos-ts master --weights=eng=2,ads=1 --offer_timeout=30secs
-  $ mesos-ts master --ip=0.0.0.0 --advertise_ip=10.0.0.5`)
+  $ mesos-ts master --ip=0.0.0.0 --advertise_ip=10.0.0.5
+  $ mesos-ts master --port=5050 --work_dir=/var/lib/m1 --masters=127.0.0.1:5050,127.0.0.1:5051,127.0.0.1:5052`)
     .action(async (o: Record<string, string | undefined>) => {
       const port = parsePort('port', o['port']!);
       const flags = {
@@ -37,12 +42,14 @@ Examples:
         ...(o['cluster'] ? { cluster: o['cluster'] } : {}),
       };
       const mdns = parseBool('mdns', o['mdns']!);
-      const started = await startMaster({ ip: o['ip']!, port, ...(o['advertise_ip'] ? { advertiseIp: o['advertise_ip'] } : {}), flags }).catch((err: NodeJS.ErrnoException) => {
+      const ha = haOptions(o);
+      const started = await startMaster({ ip: o['ip']!, port, ...(o['advertise_ip'] ? { advertiseIp: o['advertise_ip'] } : {}), flags, ...ha }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${port} on ${o['ip']} is in use (another master?); pick another with --port`);
         if (err.code === 'EADDRNOTAVAIL') throw new Error(`--ip=${o['ip']} is not an address of this machine`);
         throw err;
       });
       const announcement = mdns ? announceMaster(started.pid.toString(), started.pid.port) : undefined;
+      if (started.ha !== undefined) say(`master ${started.pid}: one of ${ha.masters?.length ?? 1} master(s) (replicated log under ${ha.workDir}/replicated_log); it serves while it leads, others answer 307`);
       say(`master ${started.pid} listening; web UI and APIs at ${started.url}/ (state: ${started.url}/master/state)`);
       onShutdown(async () => {
         await announcement?.stop();
@@ -50,4 +57,24 @@ Examples:
       });
     });
   return cmd;
+}
+
+/** --masters, --quorum, --registry, --work_dir, --agent_reregister_timeout → the HA part of startMaster's options; a bad value throws naming its flag. */
+export function haOptions(o: Record<string, string | undefined>): Pick<MasterServerOptions, 'masters' | 'quorum' | 'workDir' | 'replicatedLog' | 'reregisterTimeoutMs'> {
+  const masters = o['masters'] !== undefined && o['masters'].trim() !== '' ? o['masters'].split(',').map((m) => m.trim()).filter((m) => m !== '') : undefined;
+  if (masters !== undefined) {
+    for (const m of masters) masterAddress(m); // throws naming the entry
+  }
+  const registry = o['registry'] ?? (masters !== undefined && masters.length > 1 ? 'replicated_log' : 'in_memory');
+  if (registry !== 'in_memory' && registry !== 'replicated_log') throw new Error(`--registry=${registry}: expected in_memory or replicated_log`);
+  if (registry === 'in_memory' && masters !== undefined && masters.length > 1) throw new Error(`--registry=in_memory cannot work with ${masters.length} --masters: they share the registry through the replicated log`);
+  const replicated = registry === 'replicated_log';
+  if (replicated && (o['work_dir'] === undefined || o['work_dir'] === '')) throw new Error('--work_dir is required with the replicated log (--masters with more than one master, or --registry=replicated_log)');
+  return {
+    ...(masters !== undefined ? { masters } : {}),
+    ...(o['quorum'] !== undefined ? { quorum: parsePositiveInt('quorum', o['quorum']) } : {}),
+    ...(o['work_dir'] !== undefined ? { workDir: o['work_dir'] } : {}),
+    ...(replicated ? { replicatedLog: true } : {}),
+    ...(o['agent_reregister_timeout'] !== undefined ? { reregisterTimeoutMs: parseDuration('agent_reregister_timeout', o['agent_reregister_timeout']) } : {}),
+  };
 }
