@@ -7,7 +7,7 @@
  * actor frameworks share the master, the allocator, offers and tasks.
  */
 import type { ChunkWriter, HttpRequest, HttpResponse, Timer } from 'libprocess-ts';
-import { decode, encode } from '../protocol/json/index.js';
+import { decode, encode, recordio as record } from '../protocol/json/index.js';
 import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
 import type { SchedulerCall, SchedulerEvent } from '../protocol/scheduler.js';
 import type { SchedulerConnection } from './connection.js';
@@ -44,10 +44,9 @@ export function toEvent<N extends keyof MasterToScheduler>(name: N, body: Master
   }
 }
 
-/** One RecordIO record: the byte length of the JSON, a newline, the JSON. */
+/** One RecordIO record of an event (the framing is shared with the agent's executor API: protocol/json/recordio.ts). */
 export function recordio(event: SchedulerEvent): string {
-  const json = JSON.stringify(encode('scheduler.Event', event));
-  return `${Buffer.byteLength(json)}\n${json}`;
+  return record(encode('scheduler.Event', event));
 }
 
 /** A scheduler subscribed over HTTP: events go out on its chunked response. */

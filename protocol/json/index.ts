@@ -8,6 +8,8 @@ import { ProtocolError } from '../errors.js';
 import { Schema } from './codec.js';
 import type { DecodeOptions } from './codec.js';
 import { MESOS_SCHEMA } from './mesos.js';
+import { AGENT_SCHEMA, type AgentCall, type AgentResponse } from './agent.js';
+import { EXECUTOR_SCHEMA, type ExecutorCall, type ExecutorEvent } from './executor.js';
 import type { AgentID, ContainerID, ExecutorID, FrameworkID, OfferID, OperationID, TaskID } from '../ids.js';
 import type { Resource, ResourceReservation } from '../resources.js';
 import type { SchedulerCall, SchedulerEvent } from '../scheduler.js';
@@ -40,6 +42,11 @@ import type { Labels } from '../values.js';
 export { Schema } from './codec.js';
 export type { DecodeOptions, FieldSpec, MessageSpec, SchemaSource } from './codec.js';
 export { MESOS_SCHEMA } from './mesos.js';
+export { EXECUTOR_SCHEMA, EXECUTOR_CALL_TYPES, EXECUTOR_EVENT_TYPES } from './executor.js';
+export type { ExecutorCall, ExecutorCallType, ExecutorCallUpdate, ExecutorEvent, ExecutorEventType } from './executor.js';
+export { AGENT_SCHEMA, AGENT_CALL_TYPES, AGENT_RESPONSE_TYPES } from './agent.js';
+export type { AgentCall, AgentCallType, AgentContainer, AgentGetExecutors, AgentGetFrameworks, AgentGetTasks, AgentResponse, AgentResponseType } from './agent.js';
+export { RecordIOReader, recordio } from './recordio.js';
 
 /** The TypeScript type each named JSON type decodes to. */
 export interface JsonTypes {
@@ -77,6 +84,10 @@ export interface JsonTypes {
   Filters: Filters;
   'scheduler.Call': SchedulerCall;
   'scheduler.Event': SchedulerEvent;
+  'executor.Call': ExecutorCall;
+  'executor.Event': ExecutorEvent;
+  'agent.Call': AgentCall;
+  'agent.Response': AgentResponse;
 }
 export type JsonTypeName = keyof JsonTypes;
 
@@ -116,6 +127,10 @@ export const JSON_TYPE_NAMES = [
   'Filters',
   'scheduler.Call',
   'scheduler.Event',
+  'executor.Call',
+  'executor.Event',
+  'agent.Call',
+  'agent.Response',
 ] as const satisfies readonly JsonTypeName[];
 
 // Compile-time check that the list above names every key of JsonTypes.
@@ -123,7 +138,11 @@ type Missing = Exclude<JsonTypeName, (typeof JSON_TYPE_NAMES)[number]>;
 const allNamed: [Missing] extends [never] ? true : Missing = true;
 void allNamed;
 
-export const mesosSchema = new Schema(MESOS_SCHEMA);
+/** The whole schema: mesos.proto and the scheduler API, the executor API, the agent operator API. */
+export const mesosSchema = new Schema({
+  enums: { ...MESOS_SCHEMA.enums, ...EXECUTOR_SCHEMA.enums, ...AGENT_SCHEMA.enums },
+  messages: { ...MESOS_SCHEMA.messages, ...EXECUTOR_SCHEMA.messages, ...AGENT_SCHEMA.messages },
+});
 
 /** JSON value -> plain data of `type`. Throws ProtocolError E_BAD_JSON naming the field path. */
 export function decode<K extends JsonTypeName>(type: K, json: unknown, opts?: DecodeOptions): JsonTypes[K];

@@ -1,0 +1,174 @@
+/**
+ * The v1 agent operator API (include/mesos/v1/agent/agent.proto): the Call
+ * and the synchronous Response as plain data, and their JSON schema in the
+ * notation of codec.ts. The agent serves it at `POST /api/v1`. Calls this
+ * project does not carry out are still named here so that a request naming
+ * one is told "not implemented" rather than "malformed".
+ */
+import type { ContainerID, ExecutorID, FrameworkID } from '../ids.js';
+import type { AgentInfo, ContainerStatus, DurationInfo, ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../types.js';
+import type { SchemaSource } from './codec.js';
+
+export const AGENT_CALL_TYPES = [
+  'UNKNOWN',
+  'GET_HEALTH',
+  'GET_FLAGS',
+  'GET_VERSION',
+  'GET_METRICS',
+  'GET_LOGGING_LEVEL',
+  'SET_LOGGING_LEVEL',
+  'LIST_FILES',
+  'READ_FILE',
+  'GET_STATE',
+  'GET_CONTAINERS',
+  'GET_FRAMEWORKS',
+  'GET_EXECUTORS',
+  'GET_OPERATIONS',
+  'GET_TASKS',
+  'GET_AGENT',
+  'GET_RESOURCE_PROVIDERS',
+  'LAUNCH_NESTED_CONTAINER',
+  'WAIT_NESTED_CONTAINER',
+  'KILL_NESTED_CONTAINER',
+  'REMOVE_NESTED_CONTAINER',
+  'LAUNCH_NESTED_CONTAINER_SESSION',
+  'ATTACH_CONTAINER_INPUT',
+  'ATTACH_CONTAINER_OUTPUT',
+  'LAUNCH_CONTAINER',
+  'WAIT_CONTAINER',
+  'KILL_CONTAINER',
+  'REMOVE_CONTAINER',
+  'ADD_RESOURCE_PROVIDER_CONFIG',
+  'UPDATE_RESOURCE_PROVIDER_CONFIG',
+  'REMOVE_RESOURCE_PROVIDER_CONFIG',
+  'MARK_RESOURCE_PROVIDER_GONE',
+  'PRUNE_IMAGES',
+] as const;
+export type AgentCallType = (typeof AGENT_CALL_TYPES)[number];
+
+export const AGENT_RESPONSE_TYPES = [
+  'UNKNOWN',
+  'GET_HEALTH',
+  'GET_FLAGS',
+  'GET_VERSION',
+  'GET_METRICS',
+  'GET_LOGGING_LEVEL',
+  'LIST_FILES',
+  'READ_FILE',
+  'GET_STATE',
+  'GET_CONTAINERS',
+  'GET_FRAMEWORKS',
+  'GET_EXECUTORS',
+  'GET_OPERATIONS',
+  'GET_TASKS',
+  'GET_AGENT',
+  'GET_RESOURCE_PROVIDERS',
+  'WAIT_NESTED_CONTAINER',
+  'WAIT_CONTAINER',
+] as const;
+export type AgentResponseType = (typeof AGENT_RESPONSE_TYPES)[number];
+
+export interface AgentCall {
+  type?: AgentCallType;
+  get_metrics?: { timeout?: DurationInfo };
+  get_containers?: { show_nested?: boolean; show_standalone?: boolean };
+}
+
+export interface AgentGetTasks { pending_tasks?: Task[]; queued_tasks?: Task[]; launched_tasks?: Task[]; terminated_tasks?: Task[]; completed_tasks?: Task[] }
+export interface AgentGetExecutors { executors?: { executor_info: ExecutorInfo }[]; completed_executors?: { executor_info: ExecutorInfo }[] }
+export interface AgentGetFrameworks { frameworks?: { framework_info: FrameworkInfo }[]; completed_frameworks?: { framework_info: FrameworkInfo }[] }
+export interface AgentContainer {
+  framework_id?: FrameworkID;
+  executor_id?: ExecutorID;
+  executor_name?: string;
+  container_id: ContainerID;
+  container_status?: ContainerStatus;
+  /** Mesos's ResourceStatistics (passed through as JSON). */
+  resource_statistics?: Record<string, unknown>;
+}
+
+export interface AgentResponse {
+  type?: AgentResponseType;
+  get_health?: { healthy: boolean };
+  get_flags?: { flags?: { name: string; value?: string }[] };
+  get_version?: { version_info: { version: string; build_date?: string; build_time?: number; build_user?: string; git_sha?: string; git_branch?: string; git_tag?: string } };
+  get_metrics?: { metrics?: { name: string; value?: number }[] };
+  get_state?: { get_tasks?: AgentGetTasks; get_executors?: AgentGetExecutors; get_frameworks?: AgentGetFrameworks };
+  get_containers?: { containers?: AgentContainer[] };
+  get_frameworks?: AgentGetFrameworks;
+  get_executors?: AgentGetExecutors;
+  get_tasks?: AgentGetTasks;
+  get_agent?: { agent_info?: AgentInfo; estimated_drain_start_time?: TimeInfo };
+}
+
+export const AGENT_SCHEMA: SchemaSource = {
+  enums: {
+    'agent.Call.Type': AGENT_CALL_TYPES,
+    'agent.Response.Type': AGENT_RESPONSE_TYPES,
+  },
+  messages: {
+    'agent.Call.GetMetrics': { timeout: 'DurationInfo' },
+    'agent.Call.GetContainers': { show_nested: 'bool', show_standalone: 'bool' },
+    'agent.Call': {
+      type: 'agent.Call.Type',
+      get_metrics: 'agent.Call.GetMetrics',
+      get_containers: 'agent.Call.GetContainers',
+      set_logging_level: 'any',
+      list_files: 'any',
+      read_file: 'any',
+      launch_nested_container: 'any',
+      wait_nested_container: 'any',
+      kill_nested_container: 'any',
+      remove_nested_container: 'any',
+      launch_nested_container_session: 'any',
+      attach_container_input: 'any',
+      attach_container_output: 'any',
+      launch_container: 'any',
+      wait_container: 'any',
+      kill_container: 'any',
+      remove_container: 'any',
+      add_resource_provider_config: 'any',
+      update_resource_provider_config: 'any',
+      remove_resource_provider_config: 'any',
+      mark_resource_provider_gone: 'any',
+      prune_images: 'any',
+    },
+
+    Flag: { name: 'string!', value: 'string' },
+    VersionInfo: { version: 'string!', build_date: 'string', build_time: 'double', build_user: 'string', git_sha: 'string', git_branch: 'string', git_tag: 'string' },
+    Metric: { name: 'string!', value: 'double' },
+    'agent.Response.GetHealth': { healthy: 'bool!' },
+    'agent.Response.GetFlags': { flags: 'Flag[]' },
+    'agent.Response.GetVersion': { version_info: 'VersionInfo!' },
+    'agent.Response.GetMetrics': { metrics: 'Metric[]' },
+    'agent.Response.GetTasks': { pending_tasks: 'Task[]', queued_tasks: 'Task[]', launched_tasks: 'Task[]', terminated_tasks: 'Task[]', completed_tasks: 'Task[]' },
+    'agent.Response.GetExecutors.Executor': { executor_info: 'ExecutorInfo!' },
+    'agent.Response.GetExecutors': { executors: 'agent.Response.GetExecutors.Executor[]', completed_executors: 'agent.Response.GetExecutors.Executor[]' },
+    'agent.Response.GetFrameworks.Framework': { framework_info: 'FrameworkInfo!' },
+    'agent.Response.GetFrameworks': { frameworks: 'agent.Response.GetFrameworks.Framework[]', completed_frameworks: 'agent.Response.GetFrameworks.Framework[]' },
+    'agent.Response.GetState': { get_tasks: 'agent.Response.GetTasks', get_executors: 'agent.Response.GetExecutors', get_frameworks: 'agent.Response.GetFrameworks' },
+    'agent.Response.GetContainers.Container': {
+      framework_id: 'FrameworkID',
+      executor_id: 'ExecutorID',
+      executor_name: 'string',
+      container_id: 'ContainerID!',
+      container_status: 'ContainerStatus',
+      resource_statistics: 'any',
+    },
+    'agent.Response.GetContainers': { containers: 'agent.Response.GetContainers.Container[]' },
+    'agent.Response.GetAgent': { agent_info: 'AgentInfo', drain_config: 'any', estimated_drain_start_time: 'TimeInfo' },
+    'agent.Response': {
+      type: 'agent.Response.Type',
+      get_health: 'agent.Response.GetHealth',
+      get_flags: 'agent.Response.GetFlags',
+      get_version: 'agent.Response.GetVersion',
+      get_metrics: 'agent.Response.GetMetrics',
+      get_state: 'agent.Response.GetState',
+      get_containers: 'agent.Response.GetContainers',
+      get_frameworks: 'agent.Response.GetFrameworks',
+      get_executors: 'agent.Response.GetExecutors',
+      get_tasks: 'agent.Response.GetTasks',
+      get_agent: 'agent.Response.GetAgent',
+    },
+  },
+};
