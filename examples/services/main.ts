@@ -1,15 +1,21 @@
-// A long-running service: keeps --instances copies of --command running.
+// A long-running service: keeps --instances copies of --command running, with
+// an HTTP endpoint of its own to scale and to roll out new versions.
 //   node dist/examples/services/main.js --master 127.0.0.1:5050 --app web --instances 2 \
-//     --command 'python3 -m http.server $PORT0' --resources 'cpus:0.1;mem:64' --ports 1 --one-per-host
+//     --command 'python3 -m http.server $PORT0' --resources 'cpus:0.1;mem:64' --ports 1 \
+//     --health http:/ --one-per-host --http-port 8088
+//   curl localhost:8088/apps; curl -X PUT -d '{"instances":3}' localhost:8088/apps/web
 // Ctrl-C leaves the instances running (failover); a restart with the same
 // --framework-id-file adopts them. --teardown on Ctrl-C kills them instead.
 import { parseArgs } from 'node:util';
 import { stopDefaultRuntime } from 'libprocess-ts';
+import { parseAttributeConstraints } from './constraints.js';
 import { ServiceScheduler } from './service-scheduler.js';
+import type { AppHealthCheck } from './app-spec.js';
 
 const HELP = `Usage: services [options]
 
-Keeps N instances of a command running on a mesos-ts cluster; replaces the ones that end.
+Keeps N instances of a command running on a mesos-ts cluster; replaces the ones that end;
+serves GET /apps, GET /apps/<id> and PUT /apps/<id> (scale, or roll out a new version).
 
 Options:
   --master <address>          host:port or a comma-separated list (default $MESOS_MASTER or 127.0.0.1:5050)
@@ -18,10 +24,18 @@ Options:
   --instances <n>             default 1
   --resources <text>          per instance (default cpus:0.1;mem:32)
   --ports <n>                 free ports per instance (default 0)
+  --health <check>            http:<path> | tcp | cmd:<shell>, on $PORT0 (default: none)
+  --constraint <c>            attribute constraint, repeatable: rack:EQUALS:r1, gpu:EXISTS
   --one-per-host              at most one instance per host
-  --framework-id-file <path>  default /tmp/mesos-ts-services-<app>.id
+  --http-port <port>          the scheduler's port for /apps (default $LIBPROCESS_PORT or a free one)
+  --framework-id-file <path>  default /tmp/mesos-ts-services-<app>.id (the spec is kept at <path>.app.json)
   --teardown                  on Ctrl-C, kill the instances (default: leave them for the next run)
   -h, --help                  this text`;
+
+function usage(message: string): never {
+  console.error(`services: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
 
 let values;
 try {
@@ -33,45 +47,68 @@ try {
       instances: { type: 'string' },
       resources: { type: 'string' },
       ports: { type: 'string' },
+      health: { type: 'string' },
+      constraint: { type: 'string', multiple: true },
       'one-per-host': { type: 'boolean' },
+      'http-port': { type: 'string' },
       'framework-id-file': { type: 'string' },
       teardown: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
 } catch (e) {
-  console.error(`services: ${(e as Error).message}\n\n${HELP}`);
-  process.exit(2);
+  usage((e as Error).message);
 }
 if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-if (values.command === undefined) {
-  console.error(`services: --command is required\n\n${HELP}`);
-  process.exit(2);
-}
+if (values.command === undefined) usage('--command is required');
 const count = (name: string, text: string | undefined, dflt: number): number => {
   const n = text === undefined ? dflt : Number(text);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`services: --${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n < 0) usage(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
   return n;
 };
+function health(text: string | undefined): AppHealthCheck | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'tcp') return { type: 'TCP', gracePeriodSeconds: 10, intervalSeconds: 2 };
+  if (text.startsWith('http:')) return { type: 'HTTP', path: text.slice(5) || '/', gracePeriodSeconds: 10, intervalSeconds: 2 };
+  if (text.startsWith('cmd:') && text.length > 4) return { type: 'COMMAND', command: text.slice(4), gracePeriodSeconds: 10, intervalSeconds: 2 };
+  usage(`--health must be http:<path>, tcp or cmd:<shell>, got ${JSON.stringify(text)}`);
+}
+if (values['http-port'] !== undefined) {
+  const port = count('http-port', values['http-port'], 0);
+  if (port > 65535) usage(`--http-port must be at most 65535, got ${port}`);
+  process.env.LIBPROCESS_PORT = String(port);
+}
 const appId = values.app ?? 'app';
-const service = await ServiceScheduler.start({
-  master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
-  app: {
-    id: appId,
-    command: values.command,
-    instances: count('instances', values.instances, 1),
-    resources: values.resources ?? 'cpus:0.1;mem:32',
-    ports: count('ports', values.ports, 0),
-    onePerHost: values['one-per-host'] ?? false,
-  },
-  frameworkIdFile: values['framework-id-file'] ?? `/tmp/mesos-ts-services-${appId}.id`,
-});
+let constraints;
+try {
+  constraints = parseAttributeConstraints(values.constraint ?? []);
+} catch (e) {
+  usage((e as Error).message);
+}
+const healthCheck = health(values.health);
+let service: ServiceScheduler;
+try {
+  service = await ServiceScheduler.start({
+    master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    app: {
+      id: appId,
+      command: values.command,
+      instances: count('instances', values.instances, 1),
+      resources: values.resources ?? 'cpus:0.1;mem:32',
+      ports: count('ports', values.ports, 0),
+      onePerHost: values['one-per-host'] ?? false,
+      ...(healthCheck ? { healthCheck } : {}),
+      ...(constraints.length > 0 ? { constraints } : {}),
+    },
+    frameworkIdFile: values['framework-id-file'] ?? `/tmp/mesos-ts-services-${appId}.id`,
+  });
+} catch (e) {
+  usage((e as Error).message);
+}
+console.log(`services: HTTP on http://${service.driver.runtime.address}/apps (app ${appId}, version ${service.version})`);
 const quit = async (): Promise<void> => {
   await service.stop(!values.teardown);
   await stopDefaultRuntime();

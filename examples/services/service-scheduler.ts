@@ -1,35 +1,29 @@
 /**
  * A long-running service scheduler (Marathon-like, reduced): keeps `instances`
- * copies of one app running, replaces any that end, can be scaled, places at
- * most one instance per host when asked, and survives its own restart without
- * duplicates (the framework id is checkpointed; after every (re)registration it
- * reconciles and adopts the instances the master still knows before launching
- * anything).
+ * copies of one app running, replaces any that end, scales, places at most one
+ * instance per host when asked, and rolls to a new version of the app one
+ * instance at a time: it starts a new-version instance, waits until it is
+ * healthy (the agent runs the app's health check), then kills an old one, and
+ * so on. It survives its own restart without duplicates (the framework id is
+ * checkpointed, so is the app spec; after every (re)registration it reconciles
+ * and adopts the instances the master still knows before launching anything).
  */
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { Random, type Runtime } from 'libprocess-ts';
-import type { AttributeConstraint } from '../../protocol/attributes.js';
 import { isTerminal, type TaskState } from '../../protocol/task-states.js';
 import type { Offer, TaskStatus } from '../../protocol/types.js';
 import { SchedulerDriver, TaskIdGenerator, firstFit, reconcileTasks, type MasterSpec, type Placement, type Scheduler, type TaskRequest } from '../../framework/index.js';
+import { appVersion, instanceTask, parseAppSpec, type AppSpec } from './app-spec.js';
+import { AppsHttpProcess } from './http.js';
 
-export interface AppSpec {
-  /** Task ids are `<id>-<n>-<hex>`; tasks of other apps are left alone. */
-  id: string;
-  command: string;
-  instances: number;
-  /** Per instance, e.g. `cpus:0.1;mem:32`. */
-  resources: string;
-  /** Free ports per instance (given to the command as $PORT0, $PORT1 ...). */
-  ports?: number;
-  constraints?: AttributeConstraint[];
-  /** At most one instance per hostname (Marathon's `hostname:UNIQUE`). */
-  onePerHost?: boolean;
-}
+export type { AppSpec } from './app-spec.js';
 
 export interface ServiceSchedulerOptions {
   master: MasterSpec;
   app: AppSpec;
   frameworkIdFile?: string;
+  /** Where the app spec is kept across restarts (default `<frameworkIdFile>.app.json`); a spec found there wins over `app`. */
+  specFile?: string;
   /** How long the master keeps the instances while the scheduler is away (default one week). */
   failoverTimeoutSeconds?: number;
   name?: string;
@@ -38,6 +32,8 @@ export interface ServiceSchedulerOptions {
   random?: Random | number;
   /** After a (re)registration, how long to wait for the master's implicit reconciliation answers before launching (default 2 s). */
   reconcileSettleMs?: number;
+  /** Serve GET /apps, GET and PUT /apps/<id> on the scheduler's runtime (default true). */
+  http?: boolean;
   log?: (line: string) => void;
 }
 
@@ -46,47 +42,70 @@ export interface Instance {
   agentId: string;
   hostname: string | undefined;
   state: TaskState;
+  /** The app version it runs (from its task id). */
+  version: string;
+  /** Last health check result the agent reported (undefined: none yet). */
+  healthy: boolean | undefined;
+  /** A kill was sent (scale down or rolled out). */
+  killing: boolean;
 }
 
 export class ServiceScheduler {
   readonly #instances = new Map<string, Instance>();
   readonly #hostnames = new Map<string, string>();
   readonly #log: (line: string) => void;
-  readonly #ids: TaskIdGenerator;
+  readonly #random: Random;
+  #ids: TaskIdGenerator;
   #reconciling = true;
-  #desired: number;
+  #app: AppSpec;
+  #version: string;
   /** Launches and replacements so far. */
   launched = 0;
   replaced = 0;
   driver!: SchedulerDriver;
 
-  private constructor(readonly options: ServiceSchedulerOptions) {
+  private constructor(readonly options: ServiceSchedulerOptions, app: AppSpec) {
     this.#log = options.log ?? ((l) => console.log(l));
-    this.#desired = options.app.instances;
-    const random = options.random instanceof Random ? options.random : options.random !== undefined ? new Random(options.random) : undefined;
-    this.#ids = new TaskIdGenerator(options.app.id, random ?? new Random(Number(process.pid) ^ 0x5eed));
+    this.#app = app;
+    this.#version = appVersion(app);
+    this.#random = options.random instanceof Random ? options.random : new Random(options.random ?? Number(process.pid) ^ 0x5eed);
+    this.#ids = new TaskIdGenerator(`${app.id}-${this.#version}`, this.#random);
   }
 
   static async start(options: ServiceSchedulerOptions): Promise<ServiceScheduler> {
-    const s = new ServiceScheduler(options);
+    const app = parseAppSpec(options.app);
+    const specFile = options.specFile ?? (options.frameworkIdFile ? `${options.frameworkIdFile}.app.json` : undefined);
+    const saved = specFile ? await readSavedSpec(specFile, app.id) : undefined;
+    const s = new ServiceScheduler({ ...options, ...(specFile ? { specFile } : {}) }, saved ?? app);
+    if (saved) s.#log(`using the app spec saved in ${specFile} (version ${s.#version})`);
     s.driver = await SchedulerDriver.start({
       master: options.master,
-      framework: { name: options.name ?? `services (${options.app.id})`, failover_timeout: options.failoverTimeoutSeconds ?? 7 * 24 * 3600, ...(options.user ? { user: options.user } : {}) },
+      framework: { name: options.name ?? `services (${app.id})`, failover_timeout: options.failoverTimeoutSeconds ?? 7 * 24 * 3600, ...(options.user ? { user: options.user } : {}) },
       scheduler: s.#scheduler(),
       ...(options.frameworkIdFile ? { frameworkIdFile: options.frameworkIdFile } : {}),
       ...(options.runtime ? { runtime: options.runtime } : {}),
-      ...(options.random !== undefined ? { random: options.random } : {}),
+      random: s.#random.uint32(),
     });
+    if (options.http ?? true) s.driver.runtime.spawn(new AppsHttpProcess(s), 'apps');
     return s;
   }
 
-  /** The instances known to be staging, starting or running. */
+  get app(): AppSpec {
+    return this.#app;
+  }
+
+  /** The version (digest) new instances get. */
+  get version(): string {
+    return this.#version;
+  }
+
+  /** The instances known to be staging, starting or running (including those being killed). */
   instances(): Instance[] {
     return [...this.#instances.values()];
   }
 
   get desired(): number {
-    return this.#desired;
+    return this.#app.instances;
   }
 
   /** Whether it is still reconciling (launches wait until it is done). */
@@ -94,12 +113,35 @@ export class ServiceScheduler {
     return this.#reconciling;
   }
 
+  /** A rolling update is in progress: instances of another version are still up. */
+  get deploying(): boolean {
+    return this.#live().some((i) => i.version !== this.#version);
+  }
+
   /** Scales to `n` instances: kills the newest extras, or asks for offers to launch more. */
   scale(n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new Error(`instances must be a non-negative integer, got ${n}`);
-    this.#log(`scaling ${this.options.app.id} from ${this.#desired} to ${n}`);
-    this.#desired = n;
+    void this.update({ instances: n });
+  }
+
+  /**
+   * Applies a (partial) spec from outside: only `instances` changed means a
+   * scale; anything that shapes a task means a new version, rolled out. Throws
+   * on an invalid spec (the message names the field). Resolves once saved.
+   */
+  async update(change: unknown): Promise<AppSpec> {
+    const next = parseAppSpec(change, this.#app);
+    const version = appVersion(next);
+    if (next.instances !== this.#app.instances) this.#log(`scaling ${next.id} from ${this.#app.instances} to ${next.instances}`);
+    if (version !== this.#version) {
+      this.#log(`deploying ${next.id} version ${version} (was ${this.#version}), one instance at a time`);
+      this.#ids = new TaskIdGenerator(`${next.id}-${version}`, this.#random);
+    }
+    this.#app = next;
+    this.#version = version;
     this.#converge();
+    if (this.options.specFile) await saveSpec(this.options.specFile, next);
+    return next;
   }
 
   /** With failover (default): leave the instances running for the next scheduler instance. Without: tear everything down. */
@@ -108,7 +150,20 @@ export class ServiceScheduler {
   }
 
   #mine(taskId: string): boolean {
-    return taskId.startsWith(`${this.options.app.id}-`);
+    return taskId.startsWith(`${this.#app.id}-`);
+  }
+
+  #versionOf(taskId: string): string {
+    return /^([0-9a-f]{8})-/.exec(taskId.slice(this.#app.id.length + 1))?.[1] ?? 'unknown';
+  }
+
+  /** Running, and healthy when the app has a health check. */
+  #ready(i: Instance): boolean {
+    return i.state === 'TASK_RUNNING' && (this.#app.healthCheck === undefined || i.healthy === true);
+  }
+
+  #live(): Instance[] {
+    return this.instances().filter((i) => !i.killing);
   }
 
   #scheduler(): Scheduler {
@@ -138,30 +193,50 @@ export class ServiceScheduler {
       return; // the driver ended
     }
     this.#reconciling = false;
-    this.#log(`reconciled: ${this.#instances.size} instance(s) running, ${this.#desired} wanted`);
+    this.#log(`reconciled: ${this.#instances.size} instance(s) running, ${this.desired} wanted`);
     this.#converge();
   }
 
+  /** How many instances to launch now. While old versions are up: one at a time, and only once the previous new one is ready. */
+  #toLaunch(): number {
+    const live = this.#live();
+    const fresh = live.filter((i) => i.version === this.#version);
+    const missing = this.desired - fresh.length;
+    if (missing <= 0) return 0;
+    if (live.length === fresh.length) return missing;
+    const waiting = fresh.some((i) => !this.#ready(i));
+    return Math.min(missing, Math.max(waiting ? 0 : 1, this.desired - live.length));
+  }
+
+  #kill(i: Instance, why: string): void {
+    i.killing = true;
+    this.#log(`killing ${i.taskId} (${why})`);
+    this.driver.killTask(i.taskId, i.agentId);
+  }
+
   #converge(): void {
-    if (this.#reconciling || this.driver.status !== 'DRIVER_RUNNING') return;
-    const extra = this.#instances.size - this.#desired;
-    if (extra > 0) {
-      const newestFirst = this.instances().reverse().slice(0, extra);
-      for (const i of newestFirst) {
-        this.#log(`killing ${i.taskId} (scale down)`);
-        this.driver.killTask(i.taskId, i.agentId);
-      }
-    } else if (extra < 0) this.driver.reviveOffers();
+    if (this.#reconciling || this.driver === undefined || this.driver.status !== 'DRIVER_RUNNING') return;
+    const live = this.#live();
+    const fresh = live.filter((i) => i.version === this.#version);
+    const old = live.filter((i) => i.version !== this.#version);
+    // Newest first among the current version's extras.
+    for (const i of fresh.reverse().slice(0, Math.max(0, fresh.length - this.desired))) this.#kill(i, 'scale down');
+    // Each ready new-version instance lets one old one go (oldest first).
+    const ready = fresh.filter((i) => this.#ready(i)).length;
+    const retire = Math.min(old.length, Math.max(0, ready + old.length - this.desired));
+    for (const i of old.slice(0, retire)) this.#kill(i, `replaced by version ${this.#version}`);
+    if (old.length - retire === 0 && old.length > 0) this.#log(`deployment of ${this.#app.id} version ${this.#version} complete`);
+    if (this.#toLaunch() > 0) this.driver.reviveOffers();
   }
 
   #offers(driver: SchedulerDriver, offers: Offer[]): void {
     for (const o of offers) this.#hostnames.set(o.agent_id.value, o.hostname);
-    const missing = this.#desired - this.#instances.size;
-    if (this.#reconciling || missing <= 0) {
+    const missing = this.#reconciling ? 0 : this.#toLaunch();
+    if (missing <= 0) {
       for (const o of offers) driver.declineOffer(o.id, { refuse_seconds: this.#reconciling ? 1 : 60 });
       return;
     }
-    const app = this.options.app;
+    const app = this.#app;
     const onePerHost = (offer: Offer, placed: readonly Placement[]): boolean =>
       !this.instances().some((i) => i.agentId === offer.agent_id.value || (i.hostname !== undefined && i.hostname === offer.hostname)) &&
       !placed.some((p) => p.offer.hostname === offer.hostname);
@@ -170,21 +245,12 @@ export class ServiceScheduler {
       ...(app.ports ? { ports: app.ports } : {}),
       ...(app.constraints ? { constraints: app.constraints } : {}),
       ...(app.onePerHost ? { accept: onePerHost } : {}),
-      build: ({ taskId, offer, resources }) => {
-        const ports = resources.ranges('ports').flatMap((r) => Array.from({ length: r.end - r.begin + 1 }, (_, k) => r.begin + k));
-        return {
-          name: `${app.id} instance`,
-          task_id: { value: taskId },
-          agent_id: offer.agent_id,
-          resources: resources.toJSON(),
-          command: { value: app.command, shell: true, environment: { variables: ports.map((p, k) => ({ name: `PORT${k}`, type: 'VALUE' as const, value: String(p) })) } },
-        };
-      },
+      build: ({ taskId, offer, resources }) => instanceTask(app, taskId, offer, resources),
     }));
     const plan = firstFit(offers, requests, this.#ids);
     for (const { offer, tasks } of plan.launches.values()) {
       for (const t of tasks) {
-        this.#instances.set(t.task_id.value, { taskId: t.task_id.value, agentId: offer.agent_id.value, hostname: offer.hostname, state: 'TASK_STAGING' });
+        this.#instances.set(t.task_id.value, { taskId: t.task_id.value, agentId: offer.agent_id.value, hostname: offer.hostname, state: 'TASK_STAGING', version: this.#version, healthy: undefined, killing: false });
         this.#log(`launching ${t.task_id.value} on ${offer.hostname}`);
         this.launched++;
       }
@@ -201,7 +267,7 @@ export class ServiceScheduler {
       if (known === undefined) return;
       this.#instances.delete(id);
       this.#log(`${id} is ${status.state}${status.message ? ` (${status.message})` : ''}`);
-      if (this.#instances.size < this.#desired) {
+      if (!known.killing && this.#live().length < this.desired) {
         this.replaced++;
         this.#log(`replacing ${id}`);
       }
@@ -210,7 +276,33 @@ export class ServiceScheduler {
     }
     const agentId = status.agent_id?.value ?? known?.agentId ?? '';
     if (known === undefined) this.#log(`adopting ${id} (${status.state}) on agent ${agentId}`);
-    this.#instances.set(id, { taskId: id, agentId, hostname: known?.hostname ?? this.#hostnames.get(agentId), state: status.state });
-    if (known === undefined) this.#converge();
+    const healthy = status.healthy ?? known?.healthy;
+    if (status.healthy !== undefined && status.healthy !== known?.healthy) this.#log(`${id} is ${status.healthy ? 'healthy' : 'unhealthy'}${status.message ? ` (${status.message})` : ''}`);
+    this.#instances.set(id, { taskId: id, agentId, hostname: known?.hostname ?? this.#hostnames.get(agentId), state: status.state, version: known?.version ?? this.#versionOf(id), healthy, killing: known?.killing ?? false });
+    this.#converge();
   }
+}
+
+async function readSavedSpec(file: string, appId: string): Promise<AppSpec | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+  }
+  const spec = parseAppSpec(json);
+  return spec.id === appId ? spec : undefined;
+}
+
+async function saveSpec(file: string, app: AppSpec): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(app, null, 2)}\n`);
+  await rename(tmp, file);
 }
