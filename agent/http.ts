@@ -4,7 +4,7 @@
  * state, `/monitor/statistics`, `/health`, and the sandbox `/files/*`
  * endpoints (files.ts).
  */
-import type { HttpResponse } from 'libprocess-ts';
+import type { HttpHandler, HttpResponse } from 'libprocess-ts';
 import { Resources } from '../protocol/resources.js';
 import type { Attribute, Resource } from '../protocol/types.js';
 import { attributeValueString } from '../protocol/attributes.js';
@@ -146,19 +146,25 @@ export async function monitorStatistics(agent: AgentProcess): Promise<unknown[]>
 
 const json = (body: unknown, status = 200): HttpResponse => ({ status, body });
 
+/** The web UI is served by the master (another origin) and reads /state and /files from the agents directly: any origin may read them. */
+const cors = (handler: HttpHandler): HttpHandler => async (req) => {
+  const res = await handler(req);
+  return { ...res, headers: { ...res.headers, 'access-control-allow-origin': '*' } };
+};
+
 export function installRoutes(agent: AgentProcess): void {
   const w = agent.flags.work_dir;
-  agent.route('/state', () => json(agentState(agent)));
-  agent.route('/state.json', () => json(agentState(agent)));
+  agent.route('/state', cors(() => json(agentState(agent))));
+  agent.route('/state.json', cors(() => json(agentState(agent))));
   agent.route('/health', () => ({ status: 200, body: '' }));
   agent.route('/monitor/statistics', async () => json(await monitorStatistics(agent)));
   agent.route('/monitor/statistics.json', async () => json(await monitorStatistics(agent)));
-  agent.route('/files/browse', (req) => browse(w, req));
-  agent.route('/files/browse.json', (req) => browse(w, req));
-  agent.route('/files/read', (req) => read(w, req));
-  agent.route('/files/read.json', (req) => read(w, req));
-  agent.route('/files/download', (req) => download(w, req));
-  agent.route('/files/download.json', (req) => download(w, req));
+  agent.route('/files/browse', cors((req) => browse(w, req)));
+  agent.route('/files/browse.json', cors((req) => browse(w, req)));
+  agent.route('/files/read', cors((req) => read(w, req)));
+  agent.route('/files/read.json', cors((req) => read(w, req)));
+  agent.route('/files/download', cors((req) => download(w, req)));
+  agent.route('/files/download.json', cors((req) => download(w, req)));
 }
 
 /** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */
