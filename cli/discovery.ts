@@ -25,13 +25,22 @@ export function announceMaster(pid: string, port: number, name = `mesos-ts-${pid
   };
 }
 
-/** Masters found over mDNS within `timeoutMs` (their PIDs), the first as soon as it answers when `first`. */
-export function findMastersByMdns(timeoutMs: number, first = true): Promise<string[]> {
+/**
+ * Masters found over mDNS within `timeoutMs` (their PIDs). With `first`, it
+ * resolves `gatherMs` after the first answer (0: at once), so that the other
+ * masters of a replica set that answer right after it are kept too.
+ */
+export function findMastersByMdns(timeoutMs: number, first = true, gatherMs = 0): Promise<string[]> {
   return new Promise((resolve) => {
     const bonjour = new Bonjour({}, () => {});
     const found = new Set<string>();
+    let finished = false;
+    let gather: ReturnType<typeof realClock.timer> | undefined;
     const done = (): void => {
+      if (finished) return;
+      finished = true;
       timer.cancel();
+      gather?.cancel();
       browser.stop();
       bonjour.destroy();
       resolve([...found]);
@@ -40,17 +49,22 @@ export function findMastersByMdns(timeoutMs: number, first = true): Promise<stri
       const pid = (service.txt as Record<string, string> | undefined)?.['pid'];
       if (typeof pid === 'string' && /^[^@]+@[^:]+:\d+$/.test(pid)) {
         found.add(pid);
-        if (first) done();
+        if (first && gatherMs <= 0) done();
+        else if (first && gather === undefined) gather = realClock.timer(gatherMs, done);
       }
     });
     const timer = realClock.timer(timeoutMs, done);
   });
 }
 
-/** `host:port` of each master named by a --master value (a list, or mdns). */
-export async function masterAddresses(master: string | undefined, mdnsTimeoutMs = 5000): Promise<string[]> {
+/**
+ * `host:port` of each master named by a --master value (a list, or mdns).
+ * Over mDNS, `gatherMs` after the first answer collects the other masters
+ * that answer (a replica set announces every master).
+ */
+export async function masterAddresses(master: string | undefined, mdnsTimeoutMs = 5000, gatherMs = 0): Promise<string[]> {
   if (master === undefined || master === '' || master === 'mdns') {
-    const pids = await findMastersByMdns(mdnsTimeoutMs);
+    const pids = await findMastersByMdns(mdnsTimeoutMs, true, gatherMs);
     if (pids.length === 0) throw new Error(`no master found over mDNS within ${mdnsTimeoutMs} ms; give --master=HOST:PORT`);
     return pids.map((p) => p.slice(p.indexOf('@') + 1));
   }
@@ -61,27 +75,47 @@ export async function masterAddresses(master: string | undefined, mdnsTimeoutMs 
   return list;
 }
 
-/** The leading master's `host:port`: asks each master in turn for its state. */
-export async function findLeader(master: string | undefined): Promise<string> {
-  const errors: string[] = [];
-  for (const address of await masterAddresses(master)) {
-    try {
-      const res = await fetch(`http://${address}/master/state`, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
-      if (res.status === 307) {
-        const location = res.headers.get('location');
-        if (location) return new URL(location, `http://${address}`).host;
+/**
+ * The leading master's `host:port`: asks each master in turn for its state. A
+ * master that does not lead answers 307 to the leader (followed) or 503 while
+ * an election is under way: then the masters are asked again, every 250 ms,
+ * until `waitMs` has passed.
+ */
+export async function findLeader(master: string | undefined, waitMs = 5000): Promise<string> {
+  const addresses = await masterAddresses(master, 5000, 500);
+  const deadline = realClock.now() + waitMs;
+  for (;;) {
+    const errors: string[] = [];
+    let electing = false;
+    for (const address of addresses) {
+      try {
+        const res = await fetch(`http://${address}/master/state`, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
+        if (res.status === 307) {
+          const location = res.headers.get('location');
+          await res.body?.cancel();
+          if (location) return new URL(location, `http://${address}`).host;
+        }
+        if (res.status === 503) {
+          await res.body?.cancel();
+          electing = true;
+          errors.push(`${address}: no leader elected yet`);
+          continue;
+        }
+        if (!res.ok) {
+          await res.body?.cancel();
+          errors.push(`${address}: HTTP ${res.status}`);
+          continue;
+        }
+        const state = (await res.json()) as { leader?: string; pid?: string };
+        const leader = state.leader ?? state.pid;
+        if (typeof leader === 'string' && leader.includes('@')) return leader.slice(leader.indexOf('@') + 1);
+        return address;
+      } catch (err) {
+        errors.push(`${address}: ${(err as Error).message}`);
       }
-      if (!res.ok) {
-        errors.push(`${address}: HTTP ${res.status}`);
-        continue;
-      }
-      const state = (await res.json()) as { leader?: string; pid?: string };
-      const leader = state.leader ?? state.pid;
-      if (typeof leader === 'string' && leader.includes('@')) return leader.slice(leader.indexOf('@') + 1);
-      return address;
-    } catch (err) {
-      errors.push(`${address}: ${(err as Error).message}`);
     }
+    // Masters that are down or electing: a leader may be along shortly (an election takes about a second).
+    if (realClock.now() >= deadline || (!electing && addresses.length < 2)) throw new Error(`no leading master reachable (${errors.join('; ')})`);
+    await new Promise<void>((resolve) => realClock.timer(250, resolve));
   }
-  throw new Error(`no leading master reachable (${errors.join('; ')})`);
 }

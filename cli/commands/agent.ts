@@ -33,15 +33,16 @@ Examples:
   $ mesos-ts agent --master=mdns --resources='cpus:2;mem:2048' --attributes='rack:r1'
   $ mesos-ts agent --master=10.0.0.5:5050 --isolation=cgroups/cpu,cgroups/mem   # as root`)
     .action(async (o: Record<string, string | undefined>) => {
-      const [master] = await masterAddresses(o['master']);
+      const masters = await masterAddresses(o['master'], 5000, 500);
+      const master = masters.join(',');
       const input: Record<string, string> = {};
       for (const [k, v] of Object.entries(o)) if (v !== undefined) input[k] = v;
-      input['master'] = master!;
+      input['master'] = master; // several masters: the agent tries them in turn and follows not_leader
       const agent = await startAgent(input).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${o['port']} on ${o['ip']} is in use (another agent?); pick another with --port (0: any free port)`);
         throw err;
       });
-      say(`agent ${agent.pid} listening; registering with master@${master}; endpoints at http://${agent.runtime.address}/ (state: /slave(1)/state)`);
+      say(`agent ${agent.pid} listening; registering with ${masters.length > 1 ? `one of ${masters.join(', ')}` : `master@${master}`}; endpoints at http://${agent.runtime.address}/ (state: /slave(1)/state)`);
       onShutdown(() => agent.stop());
       void agent.terminated.then((why) => {
         say(`agent stopped: ${why}`);

@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { parsePositiveInt } from '../durations.js';
+import { findLeader } from '../discovery.js';
+import { parsePort, parsePositiveInt } from '../durations.js';
+import { freePorts } from '../free-ports.js';
 import { onShutdown, say } from '../process-util.js';
 
 interface Member {
@@ -57,25 +59,27 @@ function runTestFramework(file: string, master: string, tasks: number, env: Node
 export function localCommand(): Command {
   return new Command('local')
     .description('start a local cluster: masters and agents as separate OS processes on 127.0.0.1')
-    .addOption(new Option('--masters <n>', 'number of masters (1 until high availability lands)').default('1'))
+    .addOption(new Option('--masters <n>', 'number of masters (more than one: high availability, a replicated log and one leader)').default('3'))
     .addOption(new Option('--agents <n>', 'number of agents').default('3'))
     .addOption(new Option('--work_dir <dir>', 'where masters and agents keep their files (default: a new temporary directory)'))
-    .addOption(new Option('--port <port>', "the first master's port (0: any free port)").default('5050'))
+    .addOption(new Option('--port <port>', "the first master's port; the others take the next ones (0: any free ports)").default('5050'))
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected, divided among the agents)"))
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--test_framework <tasks>', 'once the cluster is up, run the test framework with this many tasks (the cluster stays up after it)'))
     .addHelpText('after', `
-Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"agents":[{"url","pid"}]}.
+Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"leader","agents":[{"url","pid"}]}.
+Masters after the first take the ports after --port; each is given the others' addresses (--masters).
 Ctrl-C (or SIGTERM) stops every process it started.
 
 Examples:
   $ mesos-ts local
-  $ mesos-ts local --agents=10 --resources='cpus:2;mem:2048' --work_dir=/tmp/cluster`)
+  $ mesos-ts local --agents=10 --resources='cpus:2;mem:2048' --work_dir=/tmp/cluster
+  $ mesos-ts local --masters=1`)
     .action(async (o: Record<string, string | undefined>) => {
       const masters = parsePositiveInt('masters', o['masters']!);
       const agents = parsePositiveInt('agents', o['agents']!);
-      if (masters > 1) throw new Error('--masters above 1 needs high availability (replicated log and election), which has not landed yet; use --masters=1');
+      const firstPort = parsePort('port', o['port']!);
       const workDir = resolve(o['work_dir'] ?? mkdtempSync(join(tmpdir(), 'mesos-ts-local-')));
       mkdirSync(workDir, { recursive: true });
       const env = { ...process.env };
@@ -87,9 +91,16 @@ Examples:
       onShutdown(stopAll);
       try {
         say(`starting ${masters} master(s) and ${agents} agent(s); work dir ${workDir}`);
-        const master = await startMember('master', ['master', '--ip=127.0.0.1', `--port=${o['port']}`, `--work_dir=${join(workDir, 'master')}`, '--mdns=false'], env);
-        members.push(master);
-        const address = master.url.replace(/^http:\/\//, '');
+        // A replica set names every master, so their ports are chosen before any starts.
+        const ports = masters === 1 ? [firstPort] : firstPort === 0 ? await freePorts(masters) : Array.from({ length: masters }, (_, i) => firstPort + i);
+        const replicaSet = ports.map((p) => `127.0.0.1:${p}`).join(',');
+        const started0 = await Promise.all(
+          ports.map((p, i) =>
+            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, '--mdns=false', ...(masters > 1 ? [`--masters=${replicaSet}`] : [])], env),
+          ),
+        );
+        members.push(...started0);
+        const address = started0.map((m) => m.url.replace(/^http:\/\//, '')).join(',');
         const started = await Promise.all(
           Array.from({ length: agents }, (_, i) =>
             startMember(`agent${i + 1}`, ['agent', `--master=${address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, ...(o['resources'] ? [`--resources=${o['resources']}`] : [])], env),
@@ -100,13 +111,15 @@ Examples:
           const n = parsePositiveInt('simulated-agents', o['simulatedAgents']);
           members.push(await startMember('simulated', ['simulated-agents', `--master=${address}`, `--count=${n}`], env));
         }
+        const leader = `http://${await findLeader(address, 15_000)}`;
         const cluster = {
-          masters: [{ url: master.url, pid: master.child.pid }],
+          masters: started0.map((m) => ({ url: m.url, pid: m.child.pid })),
+          leader,
           agents: started.map((a) => ({ url: a.url, pid: a.child.pid })),
           ...(o['simulatedAgents'] !== undefined ? { simulated_agents: { url: members.at(-1)!.url, pid: members.at(-1)!.child.pid, count: Number(o['simulatedAgents']) } } : {}),
         };
         writeFileSync(join(workDir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
-        say(`cluster up: web UI and APIs at ${master.url}/ ; state at ${master.url}/master/state`);
+        say(`cluster up: web UI and APIs at ${leader}/ ; state at ${leader}/master/state${masters > 1 ? ` (the leader of ${masters} masters; the others redirect to it)` : ''}`);
         say(`cluster.json: ${join(workDir, 'cluster.json')}   (Ctrl-C stops everything)`);
         if (o['test_framework'] !== undefined) {
           const tasks = parsePositiveInt('test_framework', o['test_framework']);

@@ -10,6 +10,11 @@
  *    heartbeat intervals of silence), with exponential backoff and seeded
  *    jitter, asking the detector again each time (so a list of masters is
  *    walked in turn);
+ *  - follows a master that answers `not_leader` (high availability): to the
+ *    leader it names at once, or, during an election, to the next master
+ *    shortly; after the leader is lost it tries the next master at once, so
+ *    a failover costs the election, not a backoff (bounded: after two rounds
+ *    of the masters without success the backoff applies);
  *  - checkpoints the framework id to `frameworkIdFile` so a restarted scheduler
  *    fails over to the same framework;
  *  - delivers the master's events to the Scheduler callbacks and to
@@ -27,6 +32,7 @@
  */
 import { userInfo } from 'node:os';
 import { PID, Process, Random, osSeed, spawn, type Handlers, type Logger, type Runtime, type Timer } from 'libprocess-ts';
+import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import type { MasterToScheduler, SchedulerToMaster } from '../../protocol/messages/master-scheduler.js';
 import { isTerminal } from '../../protocol/task-states.js';
 import type {
@@ -45,7 +51,7 @@ import type {
   TaskStatus,
 } from '../../protocol/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { toDetector, type MasterDetector, type MasterSpec } from './detector.js';
+import { masterPidText, toDetector, type MasterDetector, type MasterSpec } from './detector.js';
 import { readFrameworkId, removeFrameworkId, writeFrameworkId } from './framework-id-file.js';
 import { EventStream, type DriverEvent, type DriverStatus, type Scheduler } from './scheduler.js';
 
@@ -312,7 +318,10 @@ class Deferred<T> {
 type ConnState = 'idle' | 'connecting' | 'subscribed';
 
 /** The driver's actor. Internal: authors use SchedulerDriver. */
-class DriverProcess extends Process<MasterToScheduler> {
+/** Waits of a quick retry (ms): after a lost leader, and while an election is under way. */
+const QUICK_RETRY_MS = { lost: 100, electing: 200 } as const;
+
+class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   status: DriverStatus = 'DRIVER_NOT_STARTED';
   frameworkId: string | undefined;
   master: PID<SchedulerToMaster> | undefined;
@@ -334,6 +343,14 @@ class DriverProcess extends Process<MasterToScheduler> {
   #heartbeatSeen = false;
   #writtenId: string | undefined;
   #suppressedRoles: string[];
+  /** The leader a master named in `not_leader`: the next connection goes there. */
+  #leaderHint: string | undefined;
+  /** Quick retries since the last subscription (bounded, then the backoff applies). */
+  #quickRetries = 0;
+  /** The next connection is a quick one: its no-answer timeout does not advance the backoff. */
+  #quickConnect = false;
+  /** The master whose link broke last: until a subscription succeeds, followers naming it (their news is stale during an election) are not followed. */
+  #lostMaster: string | undefined;
   readonly #listeners = new Set<(e: DriverEvent) => void>();
   readonly #streams = new Set<EventStream<DriverEvent>>();
   readonly #scheduler: Scheduler;
@@ -365,8 +382,9 @@ class DriverProcess extends Process<MasterToScheduler> {
     return this.#conn === 'subscribed' && this.status === 'DRIVER_RUNNING';
   }
 
-  protected handlers(): Handlers<MasterToScheduler> {
+  protected handlers(): Handlers<MasterToScheduler & FromNonLeader> {
     return {
+      not_leader: (b, from) => this.#notLeader(b, from),
       subscribed: (b, from) => this.#fromMaster(from) && this.#subscribed(b.framework_id, b.heartbeat_interval_seconds, b.master_info),
       offers: (b, from) => {
         if (!this.#fromMaster(from) || !this.subscribed) return;
@@ -436,9 +454,11 @@ class DriverProcess extends Process<MasterToScheduler> {
     this.#conn = 'connecting';
     this.#timer?.cancel();
     const previous = this.master?.toString();
+    const hint = this.#leaderHint;
+    this.#leaderHint = undefined;
     let detected: Promise<string>;
     try {
-      detected = this.detector.detect(previous);
+      detected = hint !== undefined ? Promise.resolve(hint) : this.detector.detect(previous);
     } catch (e) {
       detected = Promise.reject(e);
     }
@@ -466,7 +486,9 @@ class DriverProcess extends Process<MasterToScheduler> {
     this.link(master);
     this.#subscribe();
     // No answer within the backoff: try again (asking the detector again).
-    this.#timer = this.delay(this.backoff.next(), () => {
+    const wait = this.#quickConnect ? this.backoff.minMs : this.backoff.next();
+    this.#quickConnect = false;
+    this.#timer = this.delay(wait, () => {
       if (attempt === this.#attempt && this.#conn === 'connecting') this.connect();
     });
   }
@@ -483,14 +505,54 @@ class DriverProcess extends Process<MasterToScheduler> {
     }
   }
 
-  #retryLater(attempt: number): void {
+  #retryLater(attempt: number, quickMs?: number): void {
     if (attempt !== this.#attempt || this.status !== 'DRIVER_RUNNING') return;
     this.#timer?.cancel();
-    const wait = this.backoff.next();
+    const quick = quickMs !== undefined && this.#quickRetries < 2 * this.#masterCount();
+    if (quick) this.#quickRetries++;
+    this.#quickConnect = quick;
+    const wait = quick ? Math.round(quickMs * (0.5 + this.backoff.random.float())) : this.backoff.next();
     this.#log.info(`reconnecting in ${wait} ms`);
     this.#timer = this.delay(wait, () => {
       if (attempt === this.#attempt) this.connect();
     });
+  }
+
+  /** How many masters the detector walks (1 when it does not say). */
+  #masterCount(): number {
+    const masters = (this.detector as { masters?: readonly string[] }).masters;
+    return Array.isArray(masters) ? Math.max(1, masters.length) : 1;
+  }
+
+  /** The master does not lead: to the leader it names, or (election under way) to the next master shortly. */
+  #notLeader(b: FromNonLeader['not_leader'], from: PID): void {
+    if (!this.#fromMaster(from) || this.status !== 'DRIVER_RUNNING') return;
+    let leader: string | undefined;
+    if (typeof b?.leader === 'string') {
+      try {
+        leader = masterPidText(b.leader);
+      } catch (e) {
+        this.#log.warn(`${from} named a bad leader: ${(e as Error).message}`);
+      }
+    }
+    this.#log.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader elected yet'}`);
+    this.#watchdog?.cancel();
+    const attempt = ++this.#attempt;
+    if (this.#conn === 'subscribed') {
+      this.#conn = 'idle';
+      this.offers.clear();
+      this.#deliver({ type: 'disconnected' }, (s) => s.disconnected?.(this.#driver));
+    } else this.#conn = 'idle';
+    if (leader !== undefined && leader !== from.toString() && leader !== this.#lostMaster && this.#quickRetries < 2 * this.#masterCount()) {
+      this.#quickRetries++;
+      this.#quickConnect = true;
+      this.#leaderHint = leader;
+      this.#timer?.cancel();
+      this.#timer = undefined;
+      this.connect();
+      return;
+    }
+    this.#retryLater(attempt, QUICK_RETRY_MS.electing);
   }
 
   #fromMaster(from: PID): boolean {
@@ -503,6 +565,8 @@ class DriverProcess extends Process<MasterToScheduler> {
     this.#timer = undefined;
     this.#conn = 'subscribed';
     this.#failover = false;
+    this.#quickRetries = 0;
+    this.#lostMaster = undefined;
     this.backoff.reset();
     this.frameworkId = id.value;
     this.masterInfo = masterInfo;
@@ -547,13 +611,15 @@ class DriverProcess extends Process<MasterToScheduler> {
     if (this.status !== 'DRIVER_RUNNING') return;
     this.#watchdog?.cancel();
     const attempt = ++this.#attempt;
+    this.#lostMaster = pid.toString();
     if (this.#conn === 'subscribed') {
       this.#log.warn(`disconnected from master ${pid}`);
       this.#conn = 'idle';
       this.offers.clear();
       this.#deliver({ type: 'disconnected' }, (s) => s.disconnected?.(this.#driver));
     } else this.#conn = 'idle';
-    this.#retryLater(attempt);
+    // With several masters the next one may lead already: try it soon rather than after a backoff.
+    this.#retryLater(attempt, this.#masterCount() > 1 ? QUICK_RETRY_MS.lost : undefined);
   }
 
   // ---- events ----
