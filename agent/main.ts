@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PID, Random, Runtime, WsTransport, osSeed, realClock } from 'libprocess-ts';
 import { AgentProcess, type AgentProtocol } from './agent.js';
-import { Containerizer, consoleLogger, type Logger } from './containerizer/index.js';
+import { Containerizer, consoleLogger, namedConsoleLogger, type Logger } from './containerizer/index.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
 
@@ -27,6 +27,7 @@ export interface StartedAgent {
 }
 
 export interface StartAgentOptions {
+  /** The agent's log (default: the console, lines prefixed `[agent]`); the containerizer logs here too when given. */
   readonly logger?: Logger;
   /** The process id (default `slave(1)`). */
   readonly id?: string;
@@ -34,7 +35,7 @@ export interface StartAgentOptions {
 
 export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: StartAgentOptions = {}): Promise<StartedAgent> {
   const flags = agentFlags(input as AgentFlagsInput);
-  const logger = opts.logger ?? consoleLogger;
+  const logger = opts.logger ?? namedConsoleLogger('agent');
   await mkdir(flags.work_dir, { recursive: true });
   const resources = await agentResources(flags);
   const attributes = agentAttributes(flags);
@@ -44,7 +45,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     isolation: flags.isolation,
     strict: flags.strict,
     clock: realClock,
-    logger,
+    logger: opts.logger ?? consoleLogger,
     launcher: flags.launcher,
     fsync: flags.fsync,
   });

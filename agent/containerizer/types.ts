@@ -115,10 +115,15 @@ export interface Logger {
   warn(msg: string): void;
 }
 
-export const consoleLogger: Logger = {
-  info: (m) => console.log(`[containerizer] ${m}`),
-  warn: (m) => console.warn(`[containerizer] WARNING: ${m}`),
-};
+/** A logger to the console whose lines start with `[name]`. */
+export function namedConsoleLogger(name: string): Logger {
+  return {
+    info: (m) => console.log(`[${name}] ${m}`),
+    warn: (m) => console.warn(`[${name}] WARNING: ${m}`),
+  };
+}
+
+export const consoleLogger: Logger = namedConsoleLogger('containerizer');
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {} };
 
