@@ -9,13 +9,14 @@
  */
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes } from '../protocol/ids.js';
+import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
 import { isTerminal, type TaskState } from '../protocol/task-states.js';
 import type { Attribute, Task, TaskInfo, TaskStatus } from '../protocol/types.js';
 
 export interface SimulatedAgentOptions {
-  /** The master's PID text (`master@host:port`). */
+  /** The master's PID text (`master@host:port`), or several, comma-separated (high availability: tried in turn, `not_leader` followed). */
   readonly master: string;
   readonly resources: Resources;
   readonly hostname: string;
@@ -47,17 +48,21 @@ export function simulatedDurationMs(task: TaskInfo): number {
   return m ? Number(m[1]) * 1000 : 0;
 }
 
-export class SimulatedAgentProcess extends Process<MasterToAgent> {
+export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader> {
   agentId: string | undefined;
   readonly tasks = new Map<string, SimTask>();
   #master: PID<AgentToMaster>;
+  readonly #masters: readonly string[];
+  /** The master whose link broke last: a follower naming it as leader is out of date. */
+  #lost: string | undefined;
   #registerTimer: Timer | undefined;
   #backoff: number;
   readonly #retryMs: number;
 
   constructor(private readonly options: SimulatedAgentOptions) {
     super();
-    this.#master = PID.parse<AgentToMaster>(options.master);
+    this.#masters = options.master.split(',').map((m) => PID.parse(m.trim()).toString());
+    this.#master = PID.parse<AgentToMaster>(this.#masters[0]!);
     this.#backoff = options.backoffMs ?? 1000;
     this.#retryMs = options.retryMs ?? 10_000;
   }
@@ -78,7 +83,11 @@ export class SimulatedAgentProcess extends Process<MasterToAgent> {
     // Until the master answers: try again, with jittered doubling up to a minute.
     const wait = Math.round(this.options.random.float() * this.#backoff);
     this.#backoff = Math.min(this.#backoff * 2, 60_000);
-    this.#registerTimer = this.delay(wait + 1, () => this.#register());
+    this.#registerTimer = this.delay(wait + 1, () => {
+      this.#nextMaster(); // no answer: perhaps another master leads
+      this.link(this.#master);
+      this.#register();
+    });
   }
 
   #registered(id: string): void {
@@ -86,10 +95,11 @@ export class SimulatedAgentProcess extends Process<MasterToAgent> {
     this.#registerTimer?.cancel();
     this.#registerTimer = undefined;
     this.#backoff = this.options.backoffMs ?? 1000;
+    this.#lost = undefined;
     for (const t of this.tasks.values()) this.#flush(t);
   }
 
-  protected handlers(): Handlers<MasterToAgent> {
+  protected handlers(): Handlers<MasterToAgent & FromNonLeader> {
     const ignore = (): void => {};
     return {
       agent_registered: (b) => this.#registered(b.agent_id.value),
@@ -126,12 +136,41 @@ export class SimulatedAgentProcess extends Process<MasterToAgent> {
       checkpoint_resources: ignore,
       reconcile_tasks: ignore,
       agent_lost: () => this.#reregisterSoon(),
+      not_leader: (b, from) => this.#notLeader(b.leader, from),
       shutdown: () => this.terminate(),
     };
   }
 
   override exited(pid: PID): void {
-    if (pid.toString() === this.#master.toString()) this.#reregisterSoon();
+    if (pid.toString() !== this.#master.toString()) return;
+    this.#lost = pid.toString();
+    this.#nextMaster();
+    this.#reregisterSoon();
+  }
+
+  #nextMaster(): void {
+    if (this.#masters.length < 2) return;
+    const i = this.#masters.indexOf(this.#master.toString());
+    this.#master = PID.parse<AgentToMaster>(this.#masters[(i + 1) % this.#masters.length]!);
+  }
+
+  /** The master does not lead: register with the leader it names, else with the next master after the backoff. */
+  #notLeader(leader: string | undefined, from: PID): void {
+    if (from.toString() !== this.#master.toString()) return;
+    let named: string | undefined;
+    try {
+      named = leader !== undefined ? PID.parse(leader).toString() : undefined;
+    } catch {
+      named = undefined;
+    }
+    if (named === undefined || named === from.toString() || named === this.#lost) {
+      if (this.#registerTimer === undefined) this.#reregisterSoon();
+      return; // the registration timer moves on to the next master
+    }
+    this.#master = PID.parse<AgentToMaster>(named);
+    this.#registerTimer?.cancel();
+    this.#registerTimer = undefined;
+    this.#reregisterSoon();
   }
 
   #reregisterSoon(): void {
