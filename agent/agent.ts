@@ -42,6 +42,8 @@ import { executorEnvironment } from './executors.js';
 import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
+import { installExecutorApi } from './http-executor.js';
+import { installOperatorApi } from './http-operator.js';
 import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
 import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
 import {
@@ -51,6 +53,7 @@ import {
   newTaskRecord,
   recordStatus,
   type ContainerHandle,
+  type ExecutorChannel,
   type ExecutorRecord,
   type FrameworkRecord,
   type TaskRecord,
@@ -116,6 +119,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   registrations = 0;
   /** The master's ping timeout x max missed pings, once registered. */
   pingWatchdogMs = 75_000;
+  /** Counters for /metrics/snapshot (`slave/tasks_finished`, `slave/valid_status_updates`, ...). */
+  readonly counters = new Map<string, number>();
 
   readonly ready: Promise<void>;
   readonly terminated: Promise<string>;
@@ -158,6 +163,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   override async initialize(): Promise<void> {
     this.startedAt = this.clock.now();
     installRoutes(this);
+    installExecutorApi(this);
+    installOperatorApi(this);
     try {
       await this.#recover();
     } catch (e) {
@@ -205,11 +212,13 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       framework_to_executor: (b) => {
         const ex = this.frameworks.get(b.framework_id.value)?.executors.get(b.executor_id.value);
-        if (!ex || !ex.pid || ex.state !== 'RUNNING') {
+        if (!ex || !this.#reachable(ex)) {
+          this.count('slave/invalid_framework_messages');
           this.logger.warn(`dropping framework message for executor ${b.executor_id.value} of ${b.framework_id.value}: not running`);
           return;
         }
-        this.send(ex.pid, 'framework_message', { agent_id: { value: this.agentId! }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
+        this.count('slave/valid_framework_messages');
+        this.sendToExecutor(ex, 'framework_message', { agent_id: { value: this.agentId! }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
       },
       update_framework: (b) => {
         const fw = this.frameworks.get(b.framework_id.value);
@@ -231,10 +240,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       register: (b, from) => this.#executorRegister(b.framework_id.value, b.executor_id.value, from as PID<AgentToExecutor>),
       reregister: (b, from) => this.#executorReregister(b, from as PID<AgentToExecutor>),
       status_update: (b, from) => this.#executorStatusUpdate(b.update, from as PID<AgentToExecutor>),
-      executor_to_framework: (b) => {
-        if (!this.agentId) return;
-        this.send(this.master, 'executor_to_framework', { agent_id: { value: this.agentId }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
-      },
+      executor_to_framework: (b) => this.executorMessage(b.framework_id.value, b.executor_id.value, b.data),
     };
   }
 
@@ -627,7 +633,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
       ex = this.#launchExecutor(fw, info);
     }
-    if (ex.state === 'RUNNING' && ex.pid) {
+    if (this.#reachable(ex)) {
       this.#sendTaskToExecutor(fw, ex, task);
     } else {
       ex.queued.set(task.task_id.value, task);
@@ -677,7 +683,83 @@ export class AgentProcess extends Process<AgentProtocol> {
     const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
     ex.tasks.set(task.task_id.value, rec);
     this.#checkpointTask(fw, ex, task);
-    this.send(ex.pid!, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
+    this.sendToExecutor(ex, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
+  }
+
+  /** The agent can send to this executor: it registered (a PID) or is subscribed (an open HTTP stream). */
+  #reachable(ex: ExecutorRecord): boolean {
+    return ex.state === 'RUNNING' && (ex.http !== undefined ? !ex.http.closed : ex.pid !== undefined);
+  }
+
+  /** A message to a custom executor: over libprocess to its PID, or as an event on its HTTP stream. */
+  sendToExecutor<N extends keyof AgentToExecutor & string>(ex: ExecutorRecord, name: N, body: AgentToExecutor[N]): void {
+    if (ex.http !== undefined) ex.http.send(name, body);
+    else if (ex.pid !== undefined) this.send(ex.pid, name, body);
+  }
+
+  /** Bumps a counter of /metrics/snapshot. */
+  count(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  /** Opaque bytes from an executor to its scheduler (driver message or v1 MESSAGE call), through the master. */
+  executorMessage(frameworkId: string, executorId: string, data: Uint8Array): void {
+    if (!this.agentId) return;
+    this.send(this.master, 'executor_to_framework', { agent_id: { value: this.agentId }, framework_id: { value: frameworkId }, executor_id: { value: executorId }, data });
+  }
+
+  /**
+   * A SUBSCRIBE call of the v1 executor API, already checked by
+   * http-executor.ts (Mesos's Slave::subscribe): the first subscription of a
+   * launched executor, or a resubscription (after its connection broke, or
+   * after an agent restart) carrying the tasks and updates the executor
+   * holds unacknowledged. SUBSCRIBED goes out first, then the replayed
+   * updates are handled (each ACKNOWLEDGED), then the queued tasks launch.
+   */
+  subscribeHttpExecutor(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel, unackedTasks: readonly TaskInfo[], unackedUpdates: readonly TaskStatus[]): void {
+    if (ex.command || this.agentId === undefined || ex.state === 'TERMINATING' || ex.state === 'TERMINATED') {
+      this.logger.warn(`executor ${ex.id} of ${fw.id} subscribed while ${ex.state}; asking it to shut down`);
+      channel.send('shutdown', {});
+      channel.close();
+      return;
+    }
+    const resubscribe = ex.state === 'RUNNING' || ex.recovered === true;
+    if (ex.http !== undefined && ex.http !== channel) ex.http.close();
+    ex.http = channel;
+    delete ex.pid;
+    ex.state = 'RUNNING';
+    ex.registrationTimer?.cancel();
+    this.#checkpointRun(fw, ex);
+    channel.send('registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
+    if (resubscribe) {
+      const held = new Set(unackedTasks.map((t) => t.task_id.value));
+      for (const t of unackedTasks) {
+        if (!ex.tasks.has(t.task_id.value) && !ex.queued.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId));
+      }
+      // Sent to the executor but never seen by it (still staging, not held): lost on the way.
+      for (const rec of [...ex.tasks.values()]) {
+        if (rec.task.state !== 'TASK_STAGING' || held.has(rec.info.task_id.value) || unackedUpdates.some((u) => u.task_id.value === rec.info.task_id.value)) continue;
+        const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+        this.#agentUpdate(fw, ex.id, rec.info.task_id, state, ex.recovered ? 'REASON_AGENT_RESTARTED' : 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Task was not received by the executor before it resubscribed');
+      }
+      for (const status of unackedUpdates) this.httpExecutorUpdate(fw, ex, status);
+    }
+    const queued = [...ex.queued.values()];
+    ex.queued.clear();
+    for (const t of queued) this.#sendTaskToExecutor(fw, ex, t);
+  }
+
+  /** An UPDATE call of the v1 executor API (validated by http-executor.ts: a uuid, source SOURCE_EXECUTOR, not TASK_STAGING). */
+  httpExecutorUpdate(fw: FrameworkRecord, ex: ExecutorRecord, status: TaskStatus): void {
+    const update: StatusUpdate = { framework_id: { value: fw.id }, executor_id: { value: ex.id }, status, timestamp: status.timestamp ?? this.clock.now() / 1000 };
+    if (status.uuid !== undefined) update.uuid = status.uuid;
+    this.#executorStatusUpdate(update, undefined);
+  }
+
+  /** The HTTP stream of a subscribed executor closed: it may subscribe again; meanwhile new tasks wait in its queue. */
+  httpExecutorDisconnected(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel): void {
+    if (ex.http !== channel) return;
+    if (ex.state === 'RUNNING' || ex.state === 'TERMINATING') this.logger.warn(`executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
   }
 
   #executorRegister(frameworkId: string, executorId: string, from: PID<AgentToExecutor>): void {
@@ -718,24 +800,29 @@ export class AgentProcess extends Process<AgentProtocol> {
     for (const u of b.updates) this.#executorStatusUpdate(u, from);
   }
 
-  #executorStatusUpdate(update: StatusUpdate, from: PID<AgentToExecutor>): void {
+  #executorStatusUpdate(update: StatusUpdate, from: PID<AgentToExecutor> | undefined): void {
     const fw = this.frameworks.get(update.framework_id.value);
     const exId = update.executor_id?.value ?? update.status.executor_id?.value;
     const ex = exId !== undefined ? fw?.executors.get(exId) : undefined;
     if (!fw || !ex || this.agentId === undefined || !update.uuid) {
-      this.logger.warn(`dropping a status update from ${from} for an unknown executor or without a uuid`);
+      this.count('slave/invalid_status_updates');
+      this.logger.warn(`dropping a status update from ${from?.toString() ?? 'an HTTP executor'} for an unknown executor or without a uuid`);
       return;
     }
+    this.count('slave/valid_status_updates');
     const status: TaskStatus = { ...update.status, agent_id: { value: this.agentId }, executor_id: { value: ex.id }, uuid: update.uuid };
     if (status.source === undefined) status.source = 'SOURCE_EXECUTOR';
     const u: StatusUpdate = { ...update, executor_id: { value: ex.id }, agent_id: { value: this.agentId }, status };
     this.#handleUpdate(fw, ex, u);
-    this.send(from, 'ack', { agent_id: { value: this.agentId }, framework_id: u.framework_id, task_id: status.task_id, uuid: update.uuid });
+    const ack: AgentToExecutor['ack'] = { agent_id: { value: this.agentId }, framework_id: u.framework_id, task_id: status.task_id, uuid: update.uuid };
+    if (from !== undefined) this.send(from, 'ack', ack);
+    else this.sendToExecutor(ex, 'ack', ack);
   }
 
   #executorTerminated(fw: FrameworkRecord, ex: ExecutorRecord, t: ContainerTermination): void {
     ex.termination = t;
     ex.state = 'TERMINATED';
+    ex.http?.close();
     ex.registrationTimer?.cancel();
     ex.shutdownTimer?.cancel();
     const given = this.#failReason.get(ex);
@@ -783,10 +870,10 @@ export class AgentProcess extends Process<AgentProtocol> {
       return;
     }
     if (ex.command) return this.#killCommandTask(fw, ex, rec!, policy);
-    if (ex.pid && ex.state === 'RUNNING') {
+    if (this.#reachable(ex)) {
       const body: AgentToExecutor['kill_task'] = { framework_id: { value: fw.id }, task_id: taskId };
       if (policy) body.kill_policy = policy;
-      this.send(ex.pid, 'kill_task', body);
+      this.sendToExecutor(ex, 'kill_task', body);
     }
   }
 
@@ -799,8 +886,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       return;
     }
     const grace = ex.info.shutdown_grace_period ? ex.info.shutdown_grace_period.nanoseconds / 1e6 : this.flags.executor_shutdown_grace_period;
-    if (ex.pid && ex.state === 'RUNNING') {
-      this.send(ex.pid, 'shutdown', { grace_period_seconds: grace / 1000 });
+    if (this.#reachable(ex)) {
+      this.sendToExecutor(ex, 'shutdown', { grace_period_seconds: grace / 1000 });
       ex.state = 'TERMINATING';
       this.#failReason.set(ex, { reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor shut down' });
       ex.shutdownTimer = this.delay(grace, () => {
@@ -831,7 +918,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     for (const fw of this.frameworks.values()) {
       for (const ex of fw.executors.values()) {
         for (const t of ex.tasks.values()) t.health?.stop();
-        if (ex.pid && ex.state === 'RUNNING') this.send(ex.pid, 'shutdown', {});
+        if (this.#reachable(ex)) this.sendToExecutor(ex, 'shutdown', {});
         if (ex.container) waits.push(ex.container.destroy().catch(() => {}));
       }
     }
@@ -870,7 +957,9 @@ export class AgentProcess extends Process<AgentProtocol> {
   #handleUpdate(fw: FrameworkRecord, ex: ExecutorRecord | undefined, update: StatusUpdate): void {
     const taskId = update.status.task_id.value;
     const rec = ex?.tasks.get(taskId);
+    const wasTerminal = rec !== undefined && isTerminal(rec.task.state);
     if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
+    if (isTerminal(update.status.state) && !wasTerminal) this.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
     const path = ex && rec && checkpointing(fw) && this.agentId ? taskUpdatesPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, taskId) : undefined;
     this.sum.update(update, path);
   }

@@ -1,15 +1,19 @@
 /**
  * The agent's HTTP endpoints (served at `/slave(1)/<path>`; startAgent also
  * aliases them at the top level): `/state` in the shape of Mesos's agent
- * state, `/monitor/statistics`, `/health`, and the sandbox `/files/*`
- * endpoints (files.ts).
+ * state, `/monitor/statistics`, `/health`, `/metrics/snapshot` (Mesos's
+ * metric names, metrics.ts) and `/metrics` (Prometheus text), and the
+ * sandbox `/files/*` endpoints (files.ts). The v1 APIs are in
+ * http-executor.ts (`/api/v1/executor`) and http-operator.ts (`/api/v1`).
  */
 import type { HttpHandler, HttpResponse } from 'libprocess-ts';
+import { PROMETHEUS_CONTENT_TYPE, prometheus } from '../protocol/json/index.js';
 import { Resources } from '../protocol/resources.js';
 import type { Attribute, Resource } from '../protocol/types.js';
 import { attributeValueString } from '../protocol/attributes.js';
 import type { AgentProcess } from './agent.js';
 import { browse, download, read } from './files.js';
+import { agentMetrics } from './metrics.js';
 import { AGENT_VERSION } from './registration.js';
 import type { ExecutorRecord, FrameworkRecord, TaskRecord } from './state.js';
 
@@ -157,6 +161,8 @@ export function installRoutes(agent: AgentProcess): void {
   agent.route('/state', cors(() => json(agentState(agent))));
   agent.route('/state.json', cors(() => json(agentState(agent))));
   agent.route('/health', () => ({ status: 200, body: '' }));
+  agent.route('/metrics/snapshot', cors(() => json(agentMetrics(agent))));
+  agent.route('/metrics', () => ({ status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: prometheus(agentMetrics(agent)) }));
   agent.route('/monitor/statistics', async () => json(await monitorStatistics(agent)));
   agent.route('/monitor/statistics.json', async () => json(await monitorStatistics(agent)));
   agent.route('/files/browse', cors((req) => browse(w, req)));
@@ -168,4 +174,4 @@ export function installRoutes(agent: AgentProcess): void {
 }
 
 /** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */
-export const TOP_LEVEL_ROUTES = ['/state', '/state.json', '/health', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];
+export const TOP_LEVEL_ROUTES = ['/state', '/state.json', '/health', '/metrics/snapshot', '/metrics', '/api/v1', '/api/v1/executor', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];

@@ -20,6 +20,18 @@ export interface ContainerHandle {
   usage(): Promise<ResourceStatistics>;
 }
 
+/**
+ * How the agent reaches an executor subscribed over the v1 HTTP API
+ * (http-executor.ts): the agent's messages to executors, turned into events
+ * on the executor's RecordIO stream.
+ */
+export interface ExecutorChannel {
+  send<N extends keyof AgentToExecutor & string>(name: N, body: AgentToExecutor[N]): void;
+  /** Ends the stream (the executor is gone or replaced). */
+  close(): void;
+  readonly closed: boolean;
+}
+
 export type ExecutorStateName = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
 
 export interface TaskRecord {
@@ -43,8 +55,10 @@ export interface ExecutorRecord {
   /** The sandbox of this run. */
   directory: string;
   state: ExecutorStateName;
-  /** A custom executor's PID, once it registered. */
+  /** A custom executor's PID, once it registered (driver-based executors). */
   pid?: PID<AgentToExecutor>;
+  /** A custom executor subscribed over the v1 HTTP API (instead of a PID). */
+  http?: ExecutorChannel;
   container?: ContainerHandle;
   limits: Limits;
   /** Custom executors: tasks waiting for the executor to register. */

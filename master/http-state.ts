@@ -5,6 +5,7 @@
  * level as Mesos serves them.
  */
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
+import { prometheus } from '../protocol/json/index.js';
 import type { MasterProcess } from './master.js';
 
 const json = (body: unknown): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -55,12 +56,5 @@ export function installStateRoutes(master: MasterProcess): void {
   }
 }
 
-/** Prometheus text format: `master/tasks_running` becomes `mesos_master_tasks_running`. */
-export function prometheus(metrics: Record<string, number>): string {
-  const lines: string[] = [];
-  for (const [name, value] of Object.entries(metrics).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const metric = `mesos_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-    lines.push(`# TYPE ${metric} gauge`, `${metric} ${Number.isFinite(value) ? value : 0}`);
-  }
-  return lines.join('\n') + '\n';
-}
+/** Prometheus text format (shared with the agent's /metrics): protocol/json/prometheus.ts. */
+export { prometheus };

@@ -47,6 +47,7 @@ export type { ExecutorCall, ExecutorCallType, ExecutorCallUpdate, ExecutorEvent,
 export { AGENT_SCHEMA, AGENT_CALL_TYPES, AGENT_RESPONSE_TYPES } from './agent.js';
 export type { AgentCall, AgentCallType, AgentContainer, AgentGetExecutors, AgentGetFrameworks, AgentGetTasks, AgentResponse, AgentResponseType } from './agent.js';
 export { RecordIOReader, recordio } from './recordio.js';
+export { PROMETHEUS_CONTENT_TYPE, prometheus } from './prometheus.js';
 
 /** The TypeScript type each named JSON type decodes to. */
 export interface JsonTypes {
