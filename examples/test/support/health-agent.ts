@@ -1,20 +1,34 @@
 // A scripted agent for the examples' in-process tests: the master tests'
 // TestAgent (real protocol, plays the tasks it is given) that also reports
-// health check results, as the real agent's health checker does, and can
-// carry attributes.
+// health check results, as the real agent's health checker does, can carry
+// attributes, and can end its tasks after a while (`play`).
 import type { PID } from 'libprocess-ts';
 import { parseAttributes } from '../../../protocol/attributes.js';
 import { uuidBytes } from '../../../protocol/ids.js';
 import { Resources } from '../../../protocol/resources.js';
-import type { TaskStatus } from '../../../protocol/types.js';
+import type { TaskState } from '../../../protocol/task-states.js';
+import type { TaskInfo, TaskStatus } from '../../../protocol/types.js';
 import type { MasterProtocol } from '../../../master/master.js';
 import { TestAgent, type TestAgentOptions } from '../../../master/test/helpers/peers.js';
 import type { Cluster } from '../../../master/test/helpers/cluster.js';
 
+/** How a task ends: `afterMs` of virtual time after it starts running. */
+export type Play = (task: TaskInfo) => { afterMs: number; state: TaskState; message?: string } | undefined;
+
 export class HealthAgent extends TestAgent {
   #n = 0;
-  constructor(master: PID<MasterProtocol>, options: TestAgentOptions, readonly attributes?: string) {
+  constructor(master: PID<MasterProtocol>, options: TestAgentOptions, readonly attributes?: string, readonly play?: Play) {
     super(master, options);
+  }
+
+  override update(taskId: string, state: TaskState, message?: string): Uint8Array {
+    const uuid = super.update(taskId, state, message);
+    const r = this.running.get(taskId);
+    const end = state === 'TASK_RUNNING' && r !== undefined ? this.play?.(r.task) : undefined;
+    if (end !== undefined) this.delay(end.afterMs, () => {
+      if (this.running.get(taskId)?.state === 'TASK_RUNNING') super.update(taskId, end.state, end.message);
+    });
+    return uuid;
   }
 
   override register(): void {
@@ -44,9 +58,9 @@ export class HealthAgent extends TestAgent {
 }
 
 /** Starts a HealthAgent in its own runtime on the cluster's network. */
-export async function healthAgent(c: Cluster, options: TestAgentOptions, name: string, attributes?: string): Promise<HealthAgent> {
+export async function healthAgent(c: Cluster, options: TestAgentOptions, name: string, attributes?: string, play?: Play): Promise<HealthAgent> {
   const r = await c.runtime(name);
-  const agent = new HealthAgent(c.masterPid, options, attributes);
+  const agent = new HealthAgent(c.masterPid, options, attributes, play);
   r.spawn(agent, 'slave(1)');
   await c.clock.settle();
   return agent;
