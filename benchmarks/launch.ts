@@ -1,9 +1,15 @@
-// `make bench-launch`: the containerizer alone (no master, no agent actor):
-// N tasks running `true`, at most C at once, launched and waited through
-// Containerizer with posix isolation and with cgroups (when usable), each with
-// the spawn launcher and the fork-server launcher, next to the floor of plain
-// child_process.spawn('true') measured in the same run.
-// Writes benchmarks/results/launch.json.
+// `make bench-launch`: N tasks running `true` (default 1,000)
+//  1. through a real master and ONE agent on this machine (launch/cluster.ts:
+//     master + SDK scheduler here, the agent in a child process, WebSockets on
+//     127.0.0.1), with posix isolation and with cgroups (when usable), from
+//     the first ACCEPT to the last TASK_FINISHED, tasks sized so that 80 fit
+//     at once; per task ACCEPT -> TASK_RUNNING;
+//  2. through the Containerizer alone (no master, no agent actor), at most C
+//     at once, with the spawn and the fork-server launcher: where the time goes;
+// next to the floor of plain child_process.spawn('true') measured in the same
+// run. Writes benchmarks/results/launch.json.
+// Env: COUNT, CONCURRENCY (containerizer rows), ONLY=cluster|containerizer,
+// AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the agent).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Containerizer } from '../agent/containerizer/index.js';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
+import { clusterRun, type ClusterRun } from './launch/cluster.js';
 
 const N = Number(process.env.COUNT ?? 1000);
 const C = Number(process.env.CONCURRENCY ?? 64);
@@ -74,54 +81,108 @@ async function containerized(isolation: string, root: string, launcher: 'spawn' 
   }
 }
 
-async function main(): Promise<void> {
-  const rows: [string, Run][] = [];
-  const base = await baseline();
-  rows.push(['spawn("true") floor', base]);
-  const posix = await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'spawn');
-  rows.push(['posix isolation, spawn launcher', posix]);
-  const posixFs = await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'forkserver');
-  rows.push(['posix isolation, forkserver launcher', posixFs]);
-  const probe = await probeCgroups('mesos-ts-bench');
-  let cgroups: Run | undefined;
-  let cgroupsFs: Run | undefined;
-  if (probe.backend) {
-    cgroups = await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'spawn');
-    rows.push([`cgroups v${probe.backend.version} isolation, spawn launcher`, cgroups]);
-    cgroupsFs = await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'forkserver');
-    rows.push([`cgroups v${probe.backend.version} isolation, forkserver launcher`, cgroupsFs]);
-  } else {
-    console.log(`cgroups runs skipped: ${probe.reason}`);
-  }
-  console.log(`${N} tasks running \`true\` through the Containerizer (checkpoints fsync'ed), at most ${C} at once\n`);
-  console.log('run                                          tasks/s   launch p50   launch p99   launch+exit p50   launch+exit p99');
-  for (const [name, r] of rows) {
-    console.log(
-      `${name.padEnd(44)} ${r.tasksPerS.toFixed(0).padStart(7)}   ${pct(r.launchMs, 50).toFixed(2).padStart(7)} ms   ${pct(r.launchMs, 99).toFixed(2).padStart(7)} ms   ${pct(r.totalMs, 50).toFixed(2).padStart(12)} ms   ${pct(r.totalMs, 99).toFixed(2).padStart(12)} ms`,
-    );
-  }
-  const results: Record<string, number | string> = {
-    scope: 'containerizer only (launch + wait through Containerizer; no master/agent)',
+const round = (v: number): number => Math.round(v * 100) / 100;
+const ms = (v: number): string => `${v.toFixed(1).padStart(8)} ms`;
+
+/** The agent's size in the cluster runs: 80 tasks of cpus:0.1;mem:32 fit at once (cpus bound). */
+const AGENT_RESOURCES = 'cpus:8;mem:8192;disk:8192;ports:[31000-32000]';
+const TASK = { resources: 'cpus:0.1;mem:32', cpus: 0.1, mem: 32 };
+
+async function cluster(isolation: string, launcher: 'spawn' | 'forkserver'): Promise<ClusterRun> {
+  return clusterRun({
     tasks: N,
-    concurrency: C,
-    spawn_floor_per_s: base.tasksPerS,
-    baseline_spawn_ms_p50: pct(base.launchMs, 50),
-    baseline_spawn_ms_p99: pct(base.launchMs, 99),
-    baseline_spawn_exit_ms_p50: pct(base.totalMs, 50),
+    isolation,
+    launcher,
+    agentResources: AGENT_RESOURCES,
+    taskResources: TASK.resources,
+    taskCpus: TASK.cpus,
+    taskMem: TASK.mem,
+    fsync: true,
+    timeoutMs: 600_000,
+    agentNodeArgs: (process.env.AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  });
+}
+
+async function main(): Promise<void> {
+  const only = process.env.ONLY;
+  const base = await baseline();
+  const probe = await probeCgroups('mesos-ts-bench');
+  if (!probe.backend) console.log(`cgroups runs skipped: ${probe.reason}`);
+  const cg = probe.backend ? `cgroups v${probe.backend.version}` : undefined;
+
+  const clusterRows: { isolation: string; launcher: string; run: ClusterRun }[] = [];
+  if (only !== 'containerizer') {
+    for (const launcher of ['spawn', 'forkserver'] as const) {
+      clusterRows.push({ isolation: 'posix/cpu,posix/mem', launcher, run: await cluster('posix/cpu,posix/mem', launcher) });
+      if (cg) clusterRows.push({ isolation: 'cgroups/cpu,cgroups/mem', launcher, run: await cluster('cgroups/cpu,cgroups/mem', launcher) });
+    }
+  }
+  const czRows: [string, Run][] = [];
+  if (only !== 'cluster') {
+    czRows.push(['posix isolation, spawn launcher', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'spawn')]);
+    czRows.push(['posix isolation, forkserver launcher', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'forkserver')]);
+    if (cg) {
+      czRows.push([`${cg} isolation, spawn launcher`, await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'spawn')]);
+      czRows.push([`${cg} isolation, forkserver launcher`, await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'forkserver')]);
+    }
+  }
+
+  console.log(`spawn('true') floor: ${base.tasksPerS.toFixed(0)} /s (${N} spawns, at most ${C} at once; spawn p50 ${pct(base.launchMs, 50).toFixed(2)} ms, spawn+exit p50 ${pct(base.totalMs, 50).toFixed(2)} ms)\n`);
+  if (clusterRows.length > 0) {
+    console.log(`${N} tasks running \`true\` through a master and one agent (agent ${AGENT_RESOURCES}, tasks ${TASK.resources}; checkpoints fsync'ed), first ACCEPT to last TASK_FINISHED`);
+    console.log('isolation                 launcher     tasks/s  floor/s  ACCEPT->RUNNING p50   p99         ->FINISHED p50   at once');
+    for (const { isolation, launcher, run } of clusterRows) {
+      console.log(
+        `${isolation.padEnd(25)} ${launcher.padEnd(10)} ${run.tasksPerS.toFixed(0).padStart(8)} ${base.tasksPerS.toFixed(0).padStart(8)}  ${ms(pct(run.launchMs, 50))}   ${ms(pct(run.launchMs, 99))}   ${ms(pct(run.finishMs, 50))}   ${String(run.maxInFlight).padStart(6)}`,
+      );
+    }
+    console.log('');
+  }
+  if (czRows.length > 0) {
+    console.log(`${N} tasks running \`true\` through the Containerizer alone (checkpoints fsync'ed), at most ${C} at once`);
+    console.log('run                                          tasks/s   launch p50   launch p99   launch+exit p50   launch+exit p99');
+    for (const [name, r] of czRows) {
+      console.log(
+        `${name.padEnd(44)} ${r.tasksPerS.toFixed(0).padStart(7)}   ${pct(r.launchMs, 50).toFixed(2).padStart(7)} ms   ${pct(r.launchMs, 99).toFixed(2).padStart(7)} ms   ${pct(r.totalMs, 50).toFixed(2).padStart(12)} ms   ${pct(r.totalMs, 99).toFixed(2).padStart(12)} ms`,
+      );
+    }
+  }
+
+  const headline = clusterRows.find((r) => r.isolation.startsWith('posix') && r.launcher === 'spawn')?.run;
+  const results = {
+    scope: 'tasks running `true` through a real master and one agent (child process), WebSockets on 127.0.0.1; first ACCEPT to last TASK_FINISHED',
+    tasks: N,
+    agent_resources: AGENT_RESOURCES,
+    task_resources: TASK.resources,
+    tasks_per_s: headline ? round(headline.tasksPerS) : null,
+    launch_p50_ms: headline ? round(pct(headline.launchMs, 50)) : null,
+    launch_p99_ms: headline ? round(pct(headline.launchMs, 99)) : null,
+    spawn_floor_per_s: round(base.tasksPerS),
+    spawn_floor_concurrency: C,
+    cgroups: cg ?? `skipped: ${probe.reason}`,
+    rows: clusterRows.map(({ isolation, launcher, run }) => ({
+      isolation,
+      launcher,
+      tasks_per_s: round(run.tasksPerS),
+      launch_p50_ms: round(pct(run.launchMs, 50)),
+      launch_p99_ms: round(pct(run.launchMs, 99)),
+      finish_p50_ms: round(pct(run.finishMs, 50)),
+      finish_p99_ms: round(pct(run.finishMs, 99)),
+      max_tasks_at_once: run.maxInFlight,
+      offers: run.offers,
+    })),
+    containerizer_only: {
+      concurrency: C,
+      rows: czRows.map(([name, r]) => ({
+        run: name,
+        tasks_per_s: round(r.tasksPerS),
+        launch_p50_ms: round(pct(r.launchMs, 50)),
+        launch_p99_ms: round(pct(r.launchMs, 99)),
+        launch_exit_p50_ms: round(pct(r.totalMs, 50)),
+        launch_exit_p99_ms: round(pct(r.totalMs, 99)),
+      })),
+    },
   };
-  const add = (prefix: string, r: Run | undefined) => {
-    if (!r) return;
-    results[`${prefix}tasks_per_s`] = r.tasksPerS;
-    results[`${prefix}launch_ms_p50`] = pct(r.launchMs, 50);
-    results[`${prefix}launch_ms_p99`] = pct(r.launchMs, 99);
-    results[`${prefix}launch_exit_ms_p50`] = pct(r.totalMs, 50);
-    results[`${prefix}launch_exit_ms_p99`] = pct(r.totalMs, 99);
-  };
-  add('', posix);
-  add('forkserver_', posixFs);
-  add('cgroups_', cgroups);
-  add('cgroups_forkserver_', cgroupsFs);
-  for (const [k, v] of Object.entries(results)) if (typeof v === 'number') results[k] = Math.round(v * 100) / 100;
   const out = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'benchmarks', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'launch.json'), JSON.stringify(results, null, 2) + '\n');

@@ -1,0 +1,170 @@
+// One run of `make bench-launch` through a real cluster on this machine: a
+// master (startMaster, WebSocket runtime on 127.0.0.1) and a scheduler
+// (the SDK's SchedulerDriver in its own WebSocket runtime) in this process,
+// ONE agent (startAgent) in a child OS process. The scheduler launches N
+// tasks running `true`, as many per offer as fit, and measures per task the
+// time from its ACCEPT (launchTasks) to its TASK_RUNNING, and the whole run
+// from the first ACCEPT to the last TASK_FINISHED.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Runtime, WsTransport, createLogger, realClock, type Timer } from 'libprocess-ts';
+import { startMaster } from '../../master/main.js';
+import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
+import type { Offer, TaskInfo } from '../../protocol/types.js';
+
+export interface ClusterRunOptions {
+  readonly tasks: number;
+  readonly isolation: string;
+  readonly launcher: 'spawn' | 'forkserver';
+  /** The agent's resources; the task's size decides how many run at once. */
+  readonly agentResources: string;
+  readonly taskResources: string;
+  readonly taskCpus: number;
+  readonly taskMem: number;
+  /** fsync the agent's checkpoints (true: as in production). */
+  readonly fsync: boolean;
+  /** Whole run bound (a stuck run fails instead of hanging). */
+  readonly timeoutMs: number;
+  /** Extra node flags for the agent's process (e.g. --cpu-prof). */
+  readonly agentNodeArgs?: readonly string[];
+}
+
+export interface ClusterRun {
+  tasksPerS: number;
+  /** ACCEPT (launchTasks call) to TASK_RUNNING at the scheduler, per task. */
+  launchMs: number[];
+  /** ACCEPT to TASK_FINISHED, per task. */
+  finishMs: number[];
+  /** The most tasks between ACCEPT and TASK_FINISHED at one time. */
+  maxInFlight: number;
+  offers: number;
+}
+
+const quiet = createLogger('bench', 'silent');
+
+async function startAgentChild(masterPid: string, workDir: string, o: ClusterRunOptions): Promise<ChildProcess> {
+  const flags = {
+    master: masterPid,
+    ip: '127.0.0.1',
+    port: 0,
+    work_dir: workDir,
+    resources: o.agentResources,
+    isolation: o.isolation,
+    launcher: o.launcher,
+    registration_backoff_factor: 0,
+    fsync: o.fsync,
+    strict: true,
+  };
+  const child = fork(fileURLToPath(new URL('./agent-child.js', import.meta.url)), [JSON.stringify(flags)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...(o.agentNodeArgs ?? [])],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code, signal) => reject(new Error(`the agent exited before it was ready (code ${code}, signal ${signal})`)));
+    child.once('error', reject);
+  });
+  return child;
+}
+
+export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
+  const workDir = mkdtempSync(join(tmpdir(), 'bench-launch-cluster-'));
+  const master = await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet });
+  const masterPid = master.pid.toString();
+  let agent: ChildProcess | undefined;
+  let schedRt: Runtime | undefined;
+  let driver: SchedulerDriver | undefined;
+  try {
+    agent = await startAgentChild(masterPid, workDir, o);
+    const agentGone = new Promise<never>((_, reject) => agent!.once('exit', (code, signal) => reject(new Error(`the agent exited during the run (code ${code}, signal ${signal})`))));
+    schedRt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } }), clock: realClock, name: 'scheduler', logger: quiet }).start();
+
+    const acceptAt = new Map<string, number>();
+    const launchMs: number[] = [];
+    const finishMs: number[] = [];
+    let launched = 0;
+    let finished = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let offers = 0;
+    let firstAccept = 0;
+    let lastFinish = 0;
+    let done!: () => void;
+    let fail!: (e: Error) => void;
+    const allDone = new Promise<void>((resolve, reject) => {
+      done = resolve;
+      fail = reject;
+    });
+
+    const fits = (offer: Offer): number => {
+      const r = offerResources(offer);
+      const byCpu = Math.floor((r.scalar('cpus') + 1e-9) / o.taskCpus);
+      const byMem = Math.floor((r.scalar('mem') + 1e-9) / o.taskMem);
+      return Math.max(0, Math.min(byCpu, byMem, o.tasks - launched));
+    };
+    const scheduler: Scheduler = {
+      resourceOffers(d, list) {
+        for (const offer of list) {
+          offers++;
+          const k = fits(offer);
+          const one = k > 0 ? take(offerResources(offer), o.taskResources) : undefined;
+          if (k === 0 || one === undefined) {
+            d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : 0 });
+            continue;
+          }
+          const tasks: TaskInfo[] = [];
+          for (let i = 0; i < k; i++) tasks.push(commandTask(`t${launched + i}`, offer, one, 'true'));
+          const now = performance.now();
+          if (firstAccept === 0) firstAccept = now;
+          for (const t of tasks) acceptAt.set(t.task_id.value, now);
+          launched += k;
+          inFlight += k;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          d.launchTasks(offer.id, tasks, { refuse_seconds: 0 });
+        }
+      },
+      statusUpdate(_d, status) {
+        const id = status.task_id.value;
+        const t0 = acceptAt.get(id);
+        if (t0 === undefined) return;
+        const now = performance.now();
+        if (status.state === 'TASK_RUNNING') launchMs.push(now - t0);
+        else if (status.state === 'TASK_FINISHED') {
+          finishMs.push(now - t0);
+          acceptAt.delete(id);
+          inFlight--;
+          lastFinish = now;
+          if (++finished === o.tasks) done();
+        } else if (status.state !== 'TASK_STARTING') {
+          fail(new Error(`task ${id}: ${status.state} ${status.reason ?? ''} ${status.message ?? ''}`));
+        }
+      },
+      error: (_d, message) => fail(new Error(`scheduler error: ${message}`)),
+    };
+    driver = await SchedulerDriver.start({ master: masterPid, framework: { name: 'bench-launch', checkpoint: true }, scheduler, runtime: schedRt, random: 1, logger: quiet });
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = realClock.timer(o.timeoutMs, () => reject(new Error(`bench-launch: ${finished}/${o.tasks} tasks finished after ${o.timeoutMs} ms`)));
+    });
+    try {
+      await Promise.race([allDone, agentGone, timeout]);
+    } finally {
+      timer?.cancel();
+    }
+    return { tasksPerS: (o.tasks / (lastFinish - firstAccept)) * 1000, launchMs, finishMs, maxInFlight, offers };
+  } finally {
+    if (driver) await driver.stop().catch(() => undefined);
+    if (schedRt) await schedRt.stop();
+    if (agent && agent.exitCode === null && agent.signalCode === null) {
+      const exited = new Promise((resolve) => agent!.once('exit', resolve));
+      agent.kill('SIGTERM');
+      await exited;
+    }
+    await master.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
