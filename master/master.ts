@@ -29,6 +29,7 @@ import { Offering } from './offering.js';
 import { AllocatorClient } from './allocator-client.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.js';
 import { installStateRoutes } from './http-state.js';
+import { installWebUi } from './http-webui.js';
 import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
@@ -132,6 +133,7 @@ export class MasterProcess extends Process<MasterProtocol> {
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
+    installWebUi(this);
     this.#ha?.attach(this, this.#ctx);
   }
 

@@ -1,0 +1,102 @@
+/** The parts of the master's /master/state (Mesos's shape) the pages read. */
+export type ResourceMap = { cpus: number; gpus: number; mem: number; disk: number; ports?: string };
+
+export interface TaskStatusJson {
+  readonly state: string;
+  readonly timestamp: number;
+}
+
+export interface TaskJson {
+  readonly id: string;
+  readonly name: string;
+  readonly framework_id: string;
+  readonly executor_id: string;
+  readonly slave_id: string;
+  readonly state: string;
+  readonly resources: ResourceMap;
+  readonly statuses: readonly TaskStatusJson[];
+}
+
+export interface OfferJson {
+  readonly id: string;
+  readonly slave_id: string;
+  readonly resources: ResourceMap;
+  readonly allocation_info?: { role: string };
+}
+
+export interface FrameworkJson {
+  readonly id: string;
+  readonly name: string;
+  readonly user: string;
+  readonly hostname: string;
+  readonly principal?: string;
+  readonly webui_url: string;
+  readonly roles: readonly string[];
+  readonly capabilities: readonly string[];
+  readonly failover_timeout: number;
+  readonly checkpoint: boolean;
+  readonly active: boolean;
+  readonly connected: boolean;
+  readonly registered_time: number;
+  readonly unregistered_time?: number;
+  readonly used_resources: ResourceMap;
+  readonly offered_resources: ResourceMap;
+  readonly tasks: readonly TaskJson[];
+  readonly unreachable_tasks: readonly TaskJson[];
+  readonly completed_tasks: readonly TaskJson[];
+  readonly offers: readonly OfferJson[];
+}
+
+export interface AgentJson {
+  readonly id: string;
+  readonly pid: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly registered_time: number;
+  readonly reregistered_time?: number;
+  readonly resources: ResourceMap;
+  readonly used_resources: ResourceMap;
+  readonly offered_resources: ResourceMap;
+  readonly attributes: Readonly<Record<string, string | number>>;
+  readonly active: boolean;
+  readonly connected: boolean;
+  readonly version: string;
+  readonly task_count: number;
+}
+
+export interface MasterStateJson {
+  readonly version: string;
+  readonly id: string;
+  readonly pid: string;
+  readonly hostname: string;
+  readonly cluster?: string;
+  readonly leader: string;
+  readonly start_time: number;
+  readonly elected_time: number;
+  readonly activated_slaves: number;
+  readonly deactivated_slaves: number;
+  readonly unreachable_slaves: number;
+  readonly slaves: readonly AgentJson[];
+  readonly frameworks: readonly FrameworkJson[];
+  readonly completed_frameworks: readonly FrameworkJson[];
+}
+
+/** A role as the page shows it: GET_ROLES's allocation with /master/roles's quota. */
+export interface RoleRow {
+  readonly name: string;
+  readonly weight: number;
+  readonly frameworks: readonly string[];
+  readonly allocated: ResourceMap;
+  readonly quota: { guarantees?: Record<string, number>; limits?: Record<string, number> } | null;
+}
+
+/** What every page renders from: one consistent read of the master. */
+export interface Snapshot {
+  readonly state: MasterStateJson;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly roles: readonly RoleRow[];
+  /** Browser time of the read (ms). */
+  readonly at: number;
+}
+
+export const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);

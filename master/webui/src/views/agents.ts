@@ -1,0 +1,59 @@
+/** The agents list and one agent's page (resources, attributes, tasks). */
+import { h, link, mb, num, section, table, time } from '../dom.js';
+import { TERMINAL, type AgentJson } from '../types.js';
+import { agentAddress, agentHref, infoList, minus, resourcesTable, tasksTable } from './common.js';
+import { simple } from './view.js';
+
+function row(a: AgentJson): HTMLTableRowElement {
+  return h(
+    'tr',
+    { 'data-agent-id': a.id },
+    h('td', { 'data-label': 'ID' }, link(agentHref(a.id), a.id)),
+    h('td', { 'data-label': 'Host' }, a.hostname),
+    h('td', { 'data-label': 'Address' }, agentAddress(a)),
+    h('td', { 'data-label': 'CPUs' }, `${num(a.used_resources.cpus)} / ${num(a.resources.cpus)}`),
+    h('td', { 'data-label': 'Memory' }, `${mb(a.used_resources.mem)} / ${mb(a.resources.mem)}`),
+    h('td', { 'data-label': 'Disk' }, `${mb(a.used_resources.disk)} / ${mb(a.resources.disk)}`),
+    h('td', { 'data-label': 'Tasks' }, String(a.task_count)),
+    h('td', { 'data-label': 'State' }, a.active ? 'active' : a.connected ? 'inactive' : 'disconnected'),
+    h('td', { 'data-label': 'Registered' }, time(a.reregistered_time ?? a.registered_time)),
+  );
+}
+
+export const agents = simple((s) => [
+  h('h1', null, 'Agents'),
+  section('Agents', table(['ID', 'Host', 'Address', 'CPUs (used / total)', 'Memory', 'Disk', 'Tasks', 'State', 'Registered'], s.state.slaves.map(row), 'No agents.', 'agents')),
+]);
+
+export const agent = simple((s, ctx) => {
+  const id = ctx.params[0]!;
+  const a = s.state.slaves.find((x) => x.id === id);
+  if (a === undefined) return [h('h1', null, 'Agent'), h('p', { class: 'error' }, `No agent ${id} in this master's state.`), link('#/agents', 'All agents')];
+  const all = [...s.state.frameworks, ...s.state.completed_frameworks];
+  const here = all.flatMap((f) => [...f.tasks, ...f.completed_tasks]).filter((t) => t.slave_id === id);
+  const attributes = Object.entries(a.attributes);
+  return [
+    h('nav', { class: 'crumbs' }, link('#/agents', 'Agents'), ' / ', a.id),
+    h('h1', { 'data-agent-id': a.id }, `Agent ${a.hostname}`),
+    h(
+      'div',
+      { class: 'grid' },
+      section(
+        'Agent',
+        infoList([
+          ['ID', a.id],
+          ['PID', a.pid],
+          ['Version', a.version],
+          ['State', a.active ? 'active' : a.connected ? 'inactive' : 'disconnected'],
+          ['Registered', time(a.registered_time)],
+          ['Re-registered', time(a.reregistered_time)],
+          ['Agent state', link(`http://${agentAddress(a)}/state`, `http://${agentAddress(a)}/state`)],
+        ]),
+      ),
+      section('Resources', resourcesTable([['Total', a.resources], ['Used', a.used_resources], ['Offered', a.offered_resources], ['Idle', minus(a.resources, a.used_resources, a.offered_resources)]])),
+      section('Attributes', table(['Name', 'Value'], attributes.map(([k, v]) => h('tr', null, h('td', { 'data-label': 'Name' }, k), h('td', { 'data-label': 'Value' }, String(v)))), 'No attributes.')),
+    ),
+    section('Active tasks', tasksTable(s.state, here.filter((t) => !TERMINAL.has(t.state)), false, 'No active tasks.')),
+    section('Completed tasks', tasksTable(s.state, here.filter((t) => TERMINAL.has(t.state)), true, 'No completed tasks.')),
+  ];
+});

@@ -1,0 +1,125 @@
+/** A task's page: its statuses, and its sandbox (directory listing, files followed in the page, downloads). */
+import { bytes, h, link, section, table, time } from '../dom.js';
+import { browse, downloadUrl, sandboxDirectory, tailFile } from '../sandbox.js';
+import { TERMINAL, type Snapshot, type TaskJson } from '../types.js';
+import { agentAddress, agentById, agentHref, frameworkById, frameworkHref, infoList, resourcesTable, stateBadge } from './common.js';
+import type { View, ViewContext } from './view.js';
+
+function findTask(s: Snapshot, frameworkId: string, taskId: string): TaskJson | undefined {
+  const f = frameworkById(s.state, frameworkId);
+  return f && [...f.tasks, ...f.unreachable_tasks, ...f.completed_tasks].find((t) => t.id === taskId);
+}
+
+/** `a/b/c` → the page's link with that directory (and maybe file). */
+const hrefOf = (ctx: ViewContext, dir: string, file?: string): string => {
+  const q = new URLSearchParams();
+  if (dir !== '') q.set('dir', dir);
+  if (file !== undefined) q.set('file', file);
+  const query = q.toString();
+  return `#/tasks/${encodeURIComponent(ctx.params[0]!)}/${encodeURIComponent(ctx.params[1]!)}${query ? `?${query}` : ''}`;
+};
+
+const clean = (rel: string | null): string => (rel ?? '').split('/').filter((c) => c !== '' && c !== '.' && c !== '..').join('/');
+
+export function task(ctx: ViewContext): View {
+  const [frameworkId, taskId] = [ctx.params[0]!, ctx.params[1]!];
+  const dir = clean(ctx.query.get('dir'));
+  const file = ctx.query.has('file') ? clean(ctx.query.get('file')) : undefined;
+  const head = h('div');
+  const sandbox = section('Sandbox', h('p', { class: 'note' }, 'Looking for the sandbox on the agent...'));
+  sandbox.classList.add('sandbox');
+  ctx.root.replaceChildren(head, sandbox);
+  let started = false;
+  let disposed = false;
+  const stops: (() => void)[] = [];
+
+  const openSandbox = async (agent: string): Promise<void> => {
+    const body: HTMLElement[] = [];
+    try {
+      const root = await sandboxDirectory(agent, frameworkId, taskId);
+      const here = dir === '' ? root : `${root}/${dir}`;
+      const entries = await browse(agent, here);
+      if (disposed) return;
+      const crumbs: (Node | string)[] = [link(hrefOf(ctx, ''), 'sandbox')];
+      dir.split('/').filter((c) => c !== '').forEach((c, i, all) => crumbs.push(' / ', link(hrefOf(ctx, all.slice(0, i + 1).join('/')), c)));
+      body.push(h('nav', { class: 'crumbs path' }, crumbs));
+      const rows = entries.map((e) => {
+        const name = e.path.slice(e.path.lastIndexOf('/') + 1);
+        const rel = dir === '' ? name : `${dir}/${name}`;
+        const isDir = e.mode.startsWith('d');
+        return h(
+          'tr',
+          { 'data-file': name },
+          h('td', { 'data-label': 'Mode' }, h('code', null, e.mode)),
+          h('td', { 'data-label': 'Name' }, link(isDir ? hrefOf(ctx, rel) : hrefOf(ctx, dir, rel), isDir ? `${name}/` : name)),
+          h('td', { 'data-label': 'Size' }, bytes(e.size)),
+          h('td', { 'data-label': 'Modified' }, time(e.mtime)),
+          h('td', { 'data-label': '' }, isDir ? '' : h('a', { href: downloadUrl(agent, e.path), download: name, class: 'download' }, 'Download')),
+        );
+      });
+      body.push(table(['Mode', 'Name', 'Size', 'Modified', ''], rows, 'Empty directory.', 'files'));
+      if (file !== undefined) {
+        const followBox = h('input', { type: 'checkbox', checked: true, id: 'follow' });
+        const pre = h('pre', { class: 'file-view', 'data-path': file });
+        const problem = h('p', { class: 'error', hidden: true });
+        body.push(
+          h('div', { class: 'viewer-head' }, h('h3', null, file), h('label', null, followBox, ' follow the end'), h('a', { href: downloadUrl(agent, `${root}/${file}`), download: file.split('/').pop() ?? file }, 'Download')),
+          problem,
+          pre,
+        );
+        stops.push(
+          tailFile(agent, `${root}/${file}`, pre, () => followBox.checked, (message) => {
+            problem.hidden = false;
+            problem.textContent = message;
+          }),
+        );
+      }
+    } catch (err) {
+      body.push(h('p', { class: 'error' }, (err as Error).message));
+    }
+    sandbox.replaceChildren(h('h2', null, 'Sandbox'), ...body);
+  };
+
+  return {
+    update(s) {
+      const t = findTask(s, frameworkId, taskId);
+      if (t === undefined) {
+        head.replaceChildren(h('h1', null, 'Task'), h('p', { class: 'error' }, `No task ${taskId} of framework ${frameworkId} in this master's state.`));
+        return;
+      }
+      const agent = agentById(s.state, t.slave_id);
+      const f = frameworkById(s.state, frameworkId);
+      const statuses = t.statuses.map((x) => h('tr', null, h('td', { 'data-label': 'State' }, stateBadge(x.state)), h('td', { 'data-label': 'Time' }, time(x.timestamp))));
+      head.replaceChildren(
+        h('nav', { class: 'crumbs' }, link('#/frameworks', 'Frameworks'), ' / ', link(frameworkHref(frameworkId), f?.name ?? frameworkId), ' / ', t.id),
+        h('h1', null, `Task ${t.name || t.id}`),
+        h(
+          'div',
+          { class: 'grid' },
+          section(
+            'Task',
+            infoList([
+              ['ID', t.id],
+              ['Name', t.name],
+              ['State', stateBadge(t.state)],
+              ['Framework', link(frameworkHref(frameworkId), f?.name ?? frameworkId)],
+              ['Agent', agent ? h('a', { href: agentHref(agent.id), class: 'agent-link' }, agent.hostname) : t.slave_id],
+              ['Executor', t.executor_id || '(command executor)'],
+              ['Terminal', TERMINAL.has(t.state) ? 'yes' : 'no'],
+            ]),
+          ),
+          section('Resources', resourcesTable([['Task', t.resources]])),
+          section('Statuses', table(['State', 'Time'], statuses, 'No status yet.')),
+        ),
+      );
+      if (!started && agent !== undefined) {
+        started = true;
+        void openSandbox(agentAddress(agent));
+      }
+    },
+    dispose() {
+      disposed = true;
+      for (const stop of stops) stop();
+    },
+  };
+}
