@@ -22,14 +22,16 @@ Examples:
     .action(async (o: { master: string; count: string; resources: string; ip: string; port: string }) => {
       const count = parsePositiveInt('count', o.count);
       const resources = Resources.parse(o.resources);
-      const [master] = await masterAddresses(o.master);
+      const masters = await masterAddresses(o.master, 5000, 500);
+      const master = masters.join(',');
+      const pids = masters.map((m) => `master@${m}`).join(','); // several: tried in turn, not_leader followed
       const transport = new WsTransport({ host: o.ip, port: parsePort('port', o.port), clock: realClock, maxQueuedMessages: 10_000_000 });
       const runtime = await new Runtime({ transport, clock: realClock, name: 'simulated', logger: createLogger('simulated', 'warn') }).start();
       const seed = osSeed();
       for (let i = 0; i < count; i++) {
-        runtime.spawn(new SimulatedAgentProcess({ master: `master@${master}`, resources, hostname: `sim-${i + 1}`, random: new Random(seed + i), backoffMs: Math.max(1000, count / 10) }), `slave(${i + 1})`);
+        runtime.spawn(new SimulatedAgentProcess({ master: pids, resources, hostname: `sim-${i + 1}`, random: new Random(seed + i), backoffMs: Math.max(1000, count / 10) }), `slave(${i + 1})`);
       }
-      say(`${count} simulated agents listening; registering with master@${master}; at http://${runtime.address}/`);
+      say(`${count} simulated agents listening; registering with ${masters.length > 1 ? `one of ${master}` : `master@${master}`}; at http://${runtime.address}/`);
       onShutdown(() => runtime.stop());
     });
 }

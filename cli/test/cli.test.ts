@@ -59,9 +59,9 @@ describe('mesos-ts against a local cluster', () => {
     const local = cli(['local', '--port=0', '--agents=2', `--work_dir=${dir}`, '--resources=cpus:1;mem:256']);
     await waitFor(local, (o) => o.includes('cluster up'));
     const cluster = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { masters: { url: string; pid: number }[]; agents: { url: string; pid: number }[] };
-    expect(cluster.masters).toHaveLength(1);
+    expect(cluster.masters).toHaveLength(3); // high availability by default
     expect(cluster.agents).toHaveLength(2);
-    const master = cluster.masters[0]!.url.replace('http://', '');
+    const master = cluster.masters.map((m) => m.url.replace('http://', '')).join(',');
     expect(local.out()).toMatch(/\[agent1\] /);
 
     const failing = await cli(['execute', `--master=${master}`, '--name=boom', '--command=echo from the task; exit 3']).done;
