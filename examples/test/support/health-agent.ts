@@ -17,6 +17,8 @@ export type Play = (task: TaskInfo) => { afterMs: number; state: TaskState; mess
 
 export class HealthAgent extends TestAgent {
   #n = 0;
+  /** When each task started running (clock ms). */
+  readonly startedAt = new Map<string, number>();
   constructor(master: PID<MasterProtocol>, options: TestAgentOptions, readonly attributes?: string, readonly play?: Play) {
     super(master, options);
   }
@@ -24,6 +26,7 @@ export class HealthAgent extends TestAgent {
   override update(taskId: string, state: TaskState, message?: string): Uint8Array {
     const uuid = super.update(taskId, state, message);
     const r = this.running.get(taskId);
+    if (state === 'TASK_RUNNING' && !this.startedAt.has(taskId)) this.startedAt.set(taskId, this.clock.now());
     const end = state === 'TASK_RUNNING' && r !== undefined ? this.play?.(r.task) : undefined;
     if (end !== undefined) this.delay(end.afterMs, () => {
       if (this.running.get(taskId)?.state === 'TASK_RUNNING') super.update(taskId, end.state, end.message);
