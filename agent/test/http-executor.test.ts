@@ -1,0 +1,215 @@
+// The v1 executor HTTP API of a real agent (real containerizer, WebSocket
+// runtime) against a scripted master: this test plays the executor over
+// HTTP for an executor whose process only sleeps, so every event and every
+// answer is checked exactly: SUBSCRIBED, LAUNCH, ACKNOWLEDGED, KILL,
+// MESSAGE, SHUTDOWN, ERROR on a replaced stream, resubscription with
+// unacknowledged tasks and updates, and each bad request's status code.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { PID } from 'libprocess-ts';
+import { decode, encode } from '../../protocol/json/index.js';
+import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
+import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../protocol/types.js';
+import type { StartedAgent } from '../main.js';
+import { commandTask } from './helpers.js';
+import { openStream, post, uuidBase64, waitUntil, type Json } from './http-client.js';
+import { realAgent, realMaster, type RealSetup } from './real.js';
+
+let setup: RealSetup;
+let agent: StartedAgent & { agentPid: PID<MasterToAgent> };
+let base: string;
+
+const FW: FrameworkInfo = { user: 'root', name: 'http executors', id: { value: 'F-HTTP' }, checkpoint: true };
+const PATH = '/api/v1/executor';
+
+beforeAll(async () => {
+  setup = await realMaster();
+  agent = await realAgent(setup, { executor_registration_timeout: '60secs' });
+  base = `http://${agent.pid.address}`;
+  await setup.master.waitFor((m) => m.name === 'register_agent');
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await setup?.masterRt.stop();
+});
+
+function executorInfo(id: string): ExecutorInfo {
+  return {
+    executor_id: { value: id },
+    name: `${id} executor`,
+    command: { shell: true, value: 'exec sleep 60' },
+    resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+    shutdown_grace_period: { nanoseconds: 300e6 },
+  };
+}
+
+function taskOn(executor: ExecutorInfo, id: string): TaskInfo {
+  const t = { ...commandTask(id, ''), executor, data: new Uint8Array(Buffer.from(`data of ${id}`)) };
+  delete (t as { command?: unknown }).command;
+  return t;
+}
+
+const ids = (executorId: string): Json => ({ executor_id: { value: executorId }, framework_id: FW.id });
+const update = (executorId: string, taskId: string, state: string, uuid: string, extra: Json = {}): Json => ({
+  ...ids(executorId),
+  type: 'UPDATE',
+  update: { status: { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', uuid, ...extra } },
+});
+const executor = (id: string) => agent.agent.frameworks.get(FW.id!.value)?.executors.get(id);
+
+/** Every event must be v1 JSON exactly as the schema writes it (decode then encode gives it back). */
+function expectCanonical(e: Json): void {
+  expect(encode('executor.Event', decode('executor.Event', e))).toEqual(e);
+}
+
+describe('POST /api/v1/executor', () => {
+  test('subscribe, launch, update and acknowledged, kill, messages both ways, resubscribe, shutdown', async () => {
+    const info = executorInfo('http-1');
+    setup.master.sendTo(agent.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 't1') });
+    await waitUntil(() => executor('http-1')?.container !== undefined, 'the executor container');
+
+    // Not subscribed yet: 403.
+    const early = await post(base, PATH, update('http-1', 't1', 'TASK_RUNNING', uuidBase64(1)));
+    expect([early.status, early.text]).toEqual([403, 'Executor is not subscribed: call SUBSCRIBE before UPDATE\n']);
+
+    const s1 = await openStream(base, PATH, { ...ids('http-1'), type: 'SUBSCRIBE', subscribe: {} });
+    expect(s1.res.headers['content-type']).toBe('application/json');
+    const subscribed = await s1.nth('SUBSCRIBED');
+    expectCanonical(subscribed);
+    const ex = executor('http-1')!;
+    expect(subscribed).toEqual({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        executor_info: encode('ExecutorInfo', { ...info, framework_id: FW.id! }),
+        framework_info: encode('FrameworkInfo', FW),
+        agent_info: encode('AgentInfo', agent.agent.agentInfo()),
+        container_id: { value: ex.containerId },
+      },
+    });
+    expect(ex.state).toBe('RUNNING');
+
+    const launch = await s1.nth('LAUNCH');
+    expectCanonical(launch);
+    expect(launch.launch.task.task_id).toEqual({ value: 't1' });
+    expect(Buffer.from(launch.launch.task.data, 'base64').toString()).toBe('data of t1');
+    expect(s1.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'LAUNCH']);
+    expect(s1.chunks).toBe(2); // one record per chunk
+
+    // UPDATE: 202, ACKNOWLEDGED with the same uuid, and the update reaches the master.
+    const u1 = uuidBase64(1);
+    const r1 = await post(base, PATH, update('http-1', 't1', 'TASK_RUNNING', u1, { message: 'up' }));
+    expect([r1.status, r1.text]).toEqual([202, '']);
+    const ack1 = await s1.nth('ACKNOWLEDGED');
+    expectCanonical(ack1);
+    expect(ack1).toEqual({ type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 't1' }, uuid: u1 } });
+    const running = await setup.master.update('t1', 'TASK_RUNNING');
+    expect(running.status.source).toBe('SOURCE_EXECUTOR');
+    expect(running.status.message).toBe('up');
+    expect(Buffer.from(running.uuid!).toString('base64')).toBe(u1);
+    expect(running.executor_id).toEqual({ value: 'http-1' });
+
+    // KILL from the scheduler's side.
+    setup.master.sendTo(agent.agentPid, 'kill_task', { framework_id: FW.id!, task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1e9 } } });
+    const kill = await s1.nth('KILL');
+    expectCanonical(kill);
+    expect(kill).toEqual({ type: 'KILL', kill: { task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1e9 } } } });
+    const u2 = uuidBase64(2);
+    expect((await post(base, PATH, update('http-1', 't1', 'TASK_KILLED', u2))).status).toBe(202);
+    expect((await s1.nth('ACKNOWLEDGED', 2)).acknowledged.uuid).toBe(u2);
+    await setup.master.update('t1', 'TASK_KILLED');
+
+    // MESSAGE both ways.
+    setup.master.sendTo(agent.agentPid, 'framework_to_executor', { agent_id: { value: agent.agent.agentId! }, framework_id: FW.id!, executor_id: { value: 'http-1' }, data: new Uint8Array(Buffer.from('to the executor')) });
+    const message = await s1.nth('MESSAGE');
+    expectCanonical(message);
+    expect(message).toEqual({ type: 'MESSAGE', message: { data: Buffer.from('to the executor').toString('base64') } });
+    const sent = await post(base, PATH, { ...ids('http-1'), type: 'MESSAGE', message: { data: Buffer.from('to the scheduler').toString('base64') } });
+    expect(sent.status).toBe(202);
+    const relayed = await setup.master.waitFor((m) => m.name === 'executor_to_framework');
+    expect(Buffer.from((relayed.body as { data: Uint8Array }).data).toString()).toBe('to the scheduler');
+    expect((await post(base, PATH, { ...ids('http-1'), type: 'HEARTBEAT' })).status).toBe(202);
+
+    // A second task; then the executor resubscribes holding it and an update of it unacknowledged:
+    // the old stream gets ERROR and ends; the new one SUBSCRIBED then ACKNOWLEDGED of the replayed update.
+    setup.master.sendTo(agent.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 't2') });
+    const launch2 = await s1.nth('LAUNCH', 2);
+    const u3 = uuidBase64(3);
+    const s2 = await openStream(base, PATH, {
+      ...ids('http-1'),
+      type: 'SUBSCRIBE',
+      subscribe: { unacknowledged_tasks: [launch2.launch.task], unacknowledged_updates: [{ status: { task_id: { value: 't2' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: u3 } }] },
+    });
+    await s1.until(() => s1.ended, 'the end of the replaced stream');
+    const error = s1.ofType('ERROR')[0]!;
+    expectCanonical(error);
+    expect(error.error.message).toBe('Executor http-1 subscribed again on another connection; this stream ends');
+    await s2.nth('ACKNOWLEDGED');
+    expect(s2.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'ACKNOWLEDGED']);
+    expect(s2.events[1]!.acknowledged).toEqual({ task_id: { value: 't2' }, uuid: u3 });
+    await setup.master.update('t2', 'TASK_RUNNING');
+
+    // SHUTDOWN: the executor may still send its last updates; then its container is destroyed and the stream ends.
+    setup.master.sendTo(agent.agentPid, 'shutdown_executor', { framework_id: FW.id!, executor_id: { value: 'http-1' } });
+    expect(await s2.nth('SHUTDOWN')).toEqual({ type: 'SHUTDOWN' });
+    const u4 = uuidBase64(4);
+    expect((await post(base, PATH, update('http-1', 't2', 'TASK_KILLED', u4))).status).toBe(202);
+    await s2.until(() => s2.ended, 'the end of the stream after the shutdown grace period');
+    expect(s2.ofType('ACKNOWLEDGED').map((e) => e.acknowledged.uuid)).toEqual([u3, u4]);
+    await setup.master.update('t2', 'TASK_KILLED');
+    const exited = await setup.master.waitFor((m) => m.name === 'exited_executor' && (m.body as { executor_id: { value: string } }).executor_id.value === 'http-1');
+    expect(exited).toBeDefined();
+    await waitUntil(() => executor('http-1') === undefined, 'the executor to complete');
+    const gone = await post(base, PATH, update('http-1', 't2', 'TASK_RUNNING', uuidBase64(5)));
+    expect(gone.status).toBe(400);
+  });
+
+  test('bad requests get the status codes Mesos gives, with a message naming what was wrong', async () => {
+    const info = executorInfo('http-2');
+    setup.master.sendTo(agent.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 'b1') });
+    await waitUntil(() => executor('http-2')?.container !== undefined, 'the executor container');
+    const sub = { ...ids('http-2'), type: 'SUBSCRIBE', subscribe: {} };
+    const check = async (body: unknown, headers: Record<string, string | null>, status: number, text: string | RegExp): Promise<void> => {
+      const r = await post(base, PATH, body, headers);
+      expect(r.status).toBe(status);
+      if (typeof text === 'string') expect(r.text).toBe(`${text}\n`);
+      else expect(r.text).toMatch(text);
+    };
+    await check(sub, { 'content-type': null }, 400, "Expecting 'Content-Type' to be present");
+    await check(sub, { 'content-type': 'text/plain' }, 415, "Expecting 'Content-Type' of application/json, received 'text/plain'");
+    await check(sub, { 'content-type': 'application/x-protobuf' }, 415, /^Protobuf is not supported/);
+    await check(sub, { accept: 'application/x-protobuf' }, 406, "Expecting 'Accept' to allow 'application/json', received 'application/x-protobuf'");
+    await check('{"type": "SUBSCRIBE",', {}, 400, /^Failed to parse body into JSON: /);
+    await check({ framework_id: FW.id, type: 'SUBSCRIBE', subscribe: {} }, {}, 400, 'Failed to convert JSON into Call protobuf: executor_id: missing required field of executor.Call');
+    await check({ ...ids('http-2'), type: 'SUBSCRIBE', subscribe: { unacknowledged_tasks: [{ name: 'x' }] } }, {}, 400, 'Failed to convert JSON into Call protobuf: subscribe.unacknowledged_tasks[0].task_id: missing required field of TaskInfo');
+    await check({ ...ids('http-2'), type: 'RUN' }, {}, 400, /^Failed to convert JSON into Call protobuf: type: unknown executor\.Call\.Type value 'RUN'/);
+    await check({ ...ids('http-2') }, {}, 400, "Failed to validate executor::Call: Expecting 'type' to be present");
+    await check({ ...ids('http-2'), type: 'SUBSCRIBE' }, {}, 400, "Failed to validate executor::Call: Expecting 'subscribe' to be present");
+    await check({ ...ids('http-2'), type: 'UPDATE' }, {}, 400, "Failed to validate executor::Call: Expecting 'update' to be present");
+    await check({ ...ids('http-2'), type: 'MESSAGE' }, {}, 400, "Failed to validate executor::Call: Expecting 'message' to be present");
+    const noUuid = update('http-2', 'b1', 'TASK_RUNNING', uuidBase64(9));
+    delete noUuid.update.status.uuid;
+    await check(noUuid, {}, 400, "Failed to validate executor::Call: Expecting 'update.status.uuid' to be present");
+    await check(update('http-2', 'b1', 'TASK_RUNNING', 'AAEC'), {}, 400, "Failed to validate executor::Call: 'update.status.uuid' must be 16 bytes (a UUID), got 3");
+    await check(update('http-2', 'b1', 'TASK_RUNNING', uuidBase64(9), { source: 'SOURCE_AGENT' }), {}, 400, /with invalid source, expecting 'SOURCE_EXECUTOR' \('update\.status\.source' is SOURCE_AGENT\)$/m);
+    await check(update('http-2', 'b1', 'TASK_STAGING', uuidBase64(9)), {}, 400, 'Failed to validate executor::Call: Received TASK_STAGING from executor http-2 of framework F-HTTP which is not allowed');
+    await check(update('http-2', 'b1', 'TASK_RUNNING', uuidBase64(9), { executor_id: { value: 'other' } }), {}, 400, 'Failed to validate executor::Call: ExecutorID in Call: http-2 does not match ExecutorID in TaskStatus: other');
+    await check({ ...sub, framework_id: { value: 'F-NONE' } }, {}, 400, "Framework cannot be found: no framework 'F-NONE' on this agent");
+    await check({ ...sub, executor_id: { value: 'nobody' } }, {}, 400, "Executor cannot be found: no executor 'nobody' of framework 'F-HTTP' on this agent");
+    await check({ ...ids('http-2'), type: 'UNKNOWN' }, {}, 501, "Received an 'UNKNOWN' call");
+    await check({ ...ids('http-2'), type: 'MESSAGE', message: { data: 'aGk=' } }, {}, 403, 'Executor is not subscribed: call SUBSCRIBE before MESSAGE');
+    const viaGet = await new Promise<number>((resolve, reject) => {
+      import('node:http').then((http) => http.get(`${base}${PATH}`, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject), reject);
+    });
+    expect(viaGet).toBe(405);
+    // The same API at the agent's own path, with a query string (ignored).
+    const s = await openStream(base, `/slave(1)${PATH}?x=1`, sub);
+    await s.nth('LAUNCH');
+    s.close();
+    expect(agent.agent.counters.get('slave/invalid_status_updates')).toBeGreaterThanOrEqual(5);
+    // Its stream closed, the executor cannot be told to shut down: its container is destroyed.
+    await waitUntil(() => executor('http-2')?.http?.closed === true, 'the agent to see the stream closed');
+    setup.master.sendTo(agent.agentPid, 'shutdown_executor', { framework_id: FW.id!, executor_id: { value: 'http-2' } });
+    await setup.master.waitFor((m) => m.name === 'exited_executor' && (m.body as { executor_id: { value: string } }).executor_id.value === 'http-2');
+    expect((await setup.master.update('b1', 'TASK_FAILED')).status.reason).toBe('REASON_EXECUTOR_TERMINATED');
+  });
+});
