@@ -10,6 +10,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { Random, type Runtime } from 'libprocess-ts';
+import { Resources } from '../../protocol/resources.js';
 import { isTerminal, type TaskState } from '../../protocol/task-states.js';
 import type { Offer, TaskStatus } from '../../protocol/types.js';
 import { SchedulerDriver, TaskIdGenerator, firstFit, reconcileTasks, type MasterSpec, type Placement, type Scheduler, type TaskRequest } from '../../framework/index.js';
@@ -48,6 +49,8 @@ export interface Instance {
   healthy: boolean | undefined;
   /** A kill was sent (scale down or rolled out). */
   killing: boolean;
+  /** Its ports ($PORT0...), when launched by this scheduler instance (an adopted one's are unknown). */
+  ports: number[];
 }
 
 export class ServiceScheduler {
@@ -250,7 +253,8 @@ export class ServiceScheduler {
     const plan = firstFit(offers, requests, this.#ids);
     for (const { offer, tasks } of plan.launches.values()) {
       for (const t of tasks) {
-        this.#instances.set(t.task_id.value, { taskId: t.task_id.value, agentId: offer.agent_id.value, hostname: offer.hostname, state: 'TASK_STAGING', version: this.#version, healthy: undefined, killing: false });
+        const ports = Resources.of(t.resources ?? []).ranges('ports').flatMap((r) => Array.from({ length: r.end - r.begin + 1 }, (_, k) => r.begin + k));
+        this.#instances.set(t.task_id.value, { taskId: t.task_id.value, agentId: offer.agent_id.value, hostname: offer.hostname, state: 'TASK_STAGING', version: this.#version, healthy: undefined, killing: false, ports });
         this.#log(`launching ${t.task_id.value} on ${offer.hostname}`);
         this.launched++;
       }
@@ -278,7 +282,7 @@ export class ServiceScheduler {
     if (known === undefined) this.#log(`adopting ${id} (${status.state}) on agent ${agentId}`);
     const healthy = status.healthy ?? known?.healthy;
     if (status.healthy !== undefined && status.healthy !== known?.healthy) this.#log(`${id} is ${status.healthy ? 'healthy' : 'unhealthy'}${status.message ? ` (${status.message})` : ''}`);
-    this.#instances.set(id, { taskId: id, agentId, hostname: known?.hostname ?? this.#hostnames.get(agentId), state: status.state, version: known?.version ?? this.#versionOf(id), healthy, killing: known?.killing ?? false });
+    this.#instances.set(id, { taskId: id, agentId, hostname: known?.hostname ?? this.#hostnames.get(agentId), state: status.state, version: known?.version ?? this.#versionOf(id), healthy, killing: known?.killing ?? false, ports: known?.ports ?? [] });
     this.#converge();
   }
 }
