@@ -1,0 +1,194 @@
+// The services and cron examples against a real local cluster of OS
+// processes (`mesos-ts local`: one master, one agent that runs tasks as real
+// processes): a real web server per instance on its assigned port, the agent's
+// HTTP health check passing, an instance killed with SIGKILL and replaced; a
+// cron job every 3 s that runs for real, its dependent job after it, and the
+// runs in the history file and over HTTP.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const loader = fileURLToPath(new URL('../../test/ts-loader.mjs', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'mesos-ts-examples-real-'));
+const children: ChildProcess[] = [];
+const instancePids = new Set<number>();
+
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  done: Promise<number | null>;
+}
+
+function start(entry: string, args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', loader, '--no-warnings', entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn' } });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, out: () => out, done };
+}
+
+/** Resolves once `check` holds on the output; rejects if the process exits first. Bounded by jest's timeout. */
+function waitFor(p: Proc, check: (out: string) => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const poke = (): void => {
+      if (check(p.out())) {
+        p.child.stdout!.off('data', poke);
+        resolve();
+      }
+    };
+    p.child.stdout!.on('data', poke);
+    p.child.once('close', () => (check(p.out()) ? resolve() : reject(new Error(`exited before ${what}:\n${p.out()}`))));
+    poke();
+  });
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+/** Polls (real time, bounded) until `check` passes. */
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, tries = 300, everyMs = 200): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+let local: Proc;
+let master: string;
+// Ports for the instances, away from the agent's detected default range and from other tests.
+const portBase = 42000 + (process.pid % 500) * 20;
+
+beforeAll(async () => {
+  local = start('cli/main.ts', ['local', '--masters=1', '--agents=1', '--port=0', `--work_dir=${join(work, 'cluster')}`, `--resources=cpus:2;mem:1024;disk:1024;ports:[${portBase}-${portBase + 19}]`]);
+  await waitFor(local, (o) => o.includes('cluster up'), 'the cluster is up');
+  const cluster = JSON.parse(readFileSync(join(work, 'cluster', 'cluster.json'), 'utf8')) as { masters: { url: string }[] };
+  master = cluster.masters[0]!.url.replace('http://', '').replace(/\/.*$/, '');
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children.slice(1)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  await Promise.all(children.slice(1).map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('close', r)) : undefined)));
+  if (local && local.child.exitCode === null) {
+    local.child.kill('SIGTERM');
+    await local.done;
+  }
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const pid of instancePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('examples against real OS processes', () => {
+  test('services: real web servers pass their HTTP health check; one killed with SIGKILL is replaced', async () => {
+    // Each instance: a node web server on $PORT0 that answers with its OS pid.
+    const server = `exec '${process.execPath}' -e "require('http').createServer((q, s) => s.end(String(process.pid))).listen(Number(process.env.PORT0), '127.0.0.1')"`;
+    const services = start('examples/services/main.ts', [`--master=${master}`, '--app=web', '--instances=2', `--command=${server}`, '--resources=cpus:0.2;mem:64', '--ports=1', '--health=http:/', '--http-port=0', `--framework-id-file=${join(work, 'services.id')}`, '--teardown']);
+    await waitFor(services, (o) => /HTTP on http:\/\/\S+\/apps/.test(o), 'its HTTP address');
+    const api = /HTTP on (http:\/\/\S+)\/apps/.exec(services.out())![1]!;
+    type App = { instances: { taskId: string; ports: number[]; state: string; healthy: boolean | null }[]; replaced: number };
+    const app = async (): Promise<App> => JSON.parse((await httpGet(`${api}/apps/web`)).body) as App;
+
+    // Both instances running and reported healthy by the agent's HTTP check.
+    const first = await until('two healthy instances', async () => {
+      const a = await app();
+      return a.instances.length === 2 && a.instances.every((i) => i.state === 'TASK_RUNNING' && i.healthy === true) ? a : undefined;
+    });
+    expect(services.out()).toMatch(/web-\S+ is healthy \(HTTP health check returned 200\)/);
+    const ports = first.instances.map((i) => i.ports[0]!);
+    expect(new Set(ports).size).toBe(2);
+    for (const p of ports) expect(p >= portBase && p < portBase + 20).toBe(true);
+    const pids = await Promise.all(ports.map(async (p) => Number((await httpGet(`http://127.0.0.1:${p}/`)).body)));
+    for (const pid of pids) instancePids.add(pid);
+    expect(pids.every((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid)).toBe(true);
+
+    // SIGKILL one server: the agent reports it failed, the scheduler replaces it, the new one is healthy.
+    const victim = first.instances[0]!;
+    process.kill(pids[0]!, 'SIGKILL');
+    const after = await until('a healthy replacement', async () => {
+      const a = await app();
+      return a.replaced === 1 && a.instances.length === 2 && !a.instances.some((i) => i.taskId === victim.taskId) && a.instances.every((i) => i.healthy === true) ? a : undefined;
+    });
+    expect(services.out()).toContain(`replacing ${victim.taskId}`);
+    expect(services.out()).toMatch(new RegExp(`${victim.taskId} is TASK_(FAILED|KILLED)`));
+    const fresh = after.instances.find((i) => !first.instances.some((f) => f.taskId === i.taskId))!;
+    const freshPid = Number((await httpGet(`http://127.0.0.1:${fresh.ports[0]}/`)).body);
+    instancePids.add(freshPid);
+    expect(freshPid).not.toBe(pids[0]);
+
+    services.child.kill('SIGTERM'); // --teardown: the instances are killed
+    expect(await services.done).toBe(0);
+    await until('the instances gone', () => ([pids[1]!, freshPid].every((pid) => !alive(pid)) ? true : undefined));
+  }, 120_000);
+
+  test('cron: a job every 3 s runs for real, its dependent after it; runs recorded', async () => {
+    const ticks = join(work, 'ticks.txt');
+    const history = join(work, 'cron-history.json');
+    const jobs = [
+      { name: 'tick', command: `echo "tick $CRON_RUN" >> '${ticks}'`, schedule: 'R//PT3S', resources: 'cpus:0.1;mem:32' },
+      { name: 'tock', command: `echo "tock $CRON_RUN" >> '${ticks}'`, parents: ['tick'], resources: 'cpus:0.1;mem:32' },
+    ];
+    const cron = start('examples/cron/main.ts', [`--master=${master}`, ...jobs.map((j) => `--job=${JSON.stringify(j)}`), `--history-file=${history}`, '--http-port=0']);
+    type Run = { job: string; run: number; state: string; dueAt: string; finishedAt?: string };
+    const runs = await until('three ticks and their tocks', () => {
+      if (!existsSync(history)) return undefined;
+      let all: Run[];
+      try {
+        all = JSON.parse(readFileSync(history, 'utf8')) as Run[];
+      } catch {
+        return undefined; // not there yet
+      }
+      const ok = (job: string): Run[] => all.filter((r) => r.job === job && r.state === 'SUCCEEDED');
+      return ok('tick').length >= 3 && ok('tock').length >= 3 ? all : undefined;
+    });
+    const tick = runs.filter((r) => r.job === 'tick');
+    // Due every 3 s exactly (the schedule), each succeeded.
+    expect(Date.parse(tick[1]!.dueAt) - Date.parse(tick[0]!.dueAt)).toBe(3_000);
+    expect(Date.parse(tick[2]!.dueAt) - Date.parse(tick[1]!.dueAt)).toBe(3_000);
+    // Each tock after the tick it follows finished.
+    const tock = runs.filter((r) => r.job === 'tock' && r.state === 'SUCCEEDED');
+    for (const t of tock.slice(0, 3)) expect(Date.parse(t.dueAt)).toBeGreaterThanOrEqual(Date.parse(tick.find((k) => k.run === t.run)!.finishedAt!));
+    // The tasks really ran: their output is in the file.
+    const lines = readFileSync(ticks, 'utf8').split('\n');
+    for (const n of [1, 2, 3]) {
+      expect(lines).toContain(`tick ${n}`);
+      expect(lines).toContain(`tock ${n}`);
+      expect(lines.indexOf(`tock ${n}`)).toBeGreaterThan(lines.indexOf(`tick ${n}`));
+    }
+    expect(cron.out()).toMatch(/tick run 1 succeeded/);
+    const api = /HTTP on (http:\/\/\S+)\/jobs/.exec(cron.out())![1]!;
+    const viaHttp = JSON.parse((await httpGet(`${api}/jobs/history?job=tock`)).body) as { runs: Run[] };
+    expect(viaHttp.runs.filter((r) => r.state === 'SUCCEEDED').length).toBeGreaterThanOrEqual(3);
+    cron.child.kill('SIGTERM');
+    expect(await cron.done).toBe(0);
+  }, 120_000);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
