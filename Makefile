@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework local clean
+.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -66,6 +66,27 @@ local: build
 
 example-test-framework: build
 	node dist/examples/test-framework/main.js --master $(MASTER) --tasks $(or $(TASKS),5)
+
+# The other examples against the cluster at MASTER (see examples/README.md); ARGS adds flags.
+# services: 2 web servers with an HTTP health check; scale or roll through its /apps endpoint (HTTP_PORT, default 8088).
+example-services: build
+	node dist/examples/services/main.js --master $(MASTER) --app web --instances $(or $(INSTANCES),2) --ports 1 --health http:/ \
+	  --command 'exec node -e "require(\"http\").createServer((q, s) => s.end(\"v1 \" + process.pid + \"\\n\")).listen(Number(process.env.PORT0))"' \
+	  --http-port $(or $(HTTP_PORT),8088) $(ARGS)
+
+# cron: a job every 10 s and one after it; history in /tmp/mesos-ts-cron-history.json and on GET /jobs/history.
+example-cron: build
+	node dist/examples/cron/main.js --master $(MASTER) --history-file /tmp/mesos-ts-cron-history.json \
+	  --job '{"name":"tick","command":"date -u +tick-%T","schedule":"R//PT10S"}' \
+	  --job '{"name":"tock","command":"echo tock after tick","parents":["tick"]}' $(ARGS)
+
+# batch: a gang of TASKS tasks (default 3) that start together or not at all.
+example-batch: build
+	node dist/examples/batch/main.js --master $(MASTER) --tasks $(or $(TASKS),3) $(ARGS)
+
+# webfarm: servers that follow a load of 10, then 80, then 10 requests/s (40 s each phase).
+example-webfarm: build
+	node dist/examples/webfarm/main.js --master $(MASTER) --target-rps 20 --min 1 --max 5 --load 10,80,10 $(ARGS)
 
 clean:
 	rm -rf dist libprocess-ts/dist *.tsbuildinfo libprocess-ts/*.tsbuildinfo
