@@ -24,13 +24,16 @@ export function scalars(list: readonly V1Resource[]): ResourceMap {
   return out;
 }
 
-/** Weights and resources in use (GET_ROLES) plus offered resources (from state) and quota (/master/roles). */
+type V1Quantities = Record<string, { value: number }>;
+const plain = (q: V1Quantities | undefined): Record<string, number> => Object.fromEntries(Object.entries(q ?? {}).map(([k, v]) => [k, v.value]));
+
+/** Weights and resources in use (GET_ROLES), quota (GET_QUOTA), plus the resources offered (from state). */
 export async function getRoles(state: MasterStateJson): Promise<RoleRow[]> {
-  const [v1, classic] = await Promise.all([
-    operator<{ get_roles: { roles: { name: string; weight?: number; frameworks?: { value: string }[]; resources?: V1Resource[] }[] } }>({ type: 'GET_ROLES' }),
-    getJson<{ roles: { name: string; quota: RoleRow['quota'] }[] }>('/master/roles'),
+  const [v1, quotas] = await Promise.all([
+    operator<{ get_roles: { roles?: { name: string; weight?: number; frameworks?: { value: string }[]; resources?: V1Resource[] }[] } }>({ type: 'GET_ROLES' }),
+    operator<{ get_quota: { status?: { configs?: { role: string; guarantees?: V1Quantities; limits?: V1Quantities }[] } } }>({ type: 'GET_QUOTA' }),
   ]);
-  const quota = new Map(classic.roles.map((r) => [r.name, r.quota]));
+  const quota = new Map((quotas.get_quota.status?.configs ?? []).map((c) => [c.role, { guarantees: plain(c.guarantees), limits: plain(c.limits) }]));
   const rows = new Map<string, RoleRow>();
   for (const r of v1.get_roles.roles ?? []) {
     rows.set(r.name, { name: r.name, weight: r.weight ?? 1, frameworks: (r.frameworks ?? []).map((f) => f.value), allocated: scalars(r.resources ?? []), quota: quota.get(r.name) ?? null });

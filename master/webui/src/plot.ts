@@ -46,7 +46,6 @@ export function linePlot(title: string, unit: string, series: readonly Series[],
   for (let ago = 0; ago <= span; ago += step) {
     svg.appendChild(el('text', { x: x(to - ago), y: H - 6, 'text-anchor': ago === 0 ? 'end' : 'middle', class: 'tick' }, ago === 0 ? 'now' : `-${Math.round(ago / 60_000 * 10) / 10}m`));
   }
-  svg.appendChild(el('text', { x: 4, y: T + 4, class: 'tick unit', transform: `rotate(-90 4 ${T + 4})`, 'text-anchor': 'end' }, unit));
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => p[0] >= from);
     if (pts.length === 0) return;
@@ -67,7 +66,7 @@ export function linePlot(title: string, unit: string, series: readonly Series[],
   const fig = document.createElement('figure');
   fig.className = 'plot-figure';
   const cap = document.createElement('figcaption');
-  cap.textContent = title;
+  cap.textContent = `${title} (${unit})`;
   fig.append(cap, svg, legend);
   return fig;
 }

@@ -28,6 +28,11 @@ export function plots(s: Snapshot, history: readonly Sample[]): HTMLElement {
   );
 }
 
+const wide = (e: HTMLElement): HTMLElement => {
+  e.classList.add('wide');
+  return e;
+};
+
 export const dashboard = simple((s, _ctx, history) => {
   const st = s.state;
   const m = s.metrics;
@@ -59,7 +64,7 @@ export const dashboard = simple((s, _ctx, history) => {
         ['Deactivated', String(st.deactivated_slaves)],
         ['Unreachable', String(st.unreachable_slaves)],
       ])),
-      section('Resources', resourcesTable([['Total', total], ['Used', used], ['Offered', offered], ['Idle', idle]])),
+      wide(section('Resources', resourcesTable([['Total', total], ['Used', used], ['Offered', offered], ['Idle', idle]]))),
     ),
     section('Over the last minutes', plots(s, history)),
     section('Active tasks', tasksTable(st, active.filter((t) => !TERMINAL.has(t.state)), false, 'No active tasks.')),
