@@ -23,7 +23,11 @@ build: $(NODE_MODULES)
 typecheck: build
 	npx tsc -p tsconfig.test.json
 
-test: typecheck
+# The web UI's test (master/webui/test) drives Debian's Chromium: installed here when missing.
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null || { echo "make: the web UI test needs Chromium (Debian's package chromium) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y chromium; }
+
+test: typecheck browser
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
 
 bench: bench-actors bench-resources bench-launch bench-allocator bench-log
