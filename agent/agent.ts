@@ -34,6 +34,7 @@ import {
   taskUpdatesPath,
   writeAtomic,
   writeJSONAtomic,
+  writeJSONAtomicAsync,
 } from './checkpoint.js';
 import { commandError, commandSpec, killGraceMs, limitsOf, stderrTail, terminalStatus } from './command-executor.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
@@ -147,7 +148,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.master = PID.parse<AgentToMaster>(this.masters[0]!);
     this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
     this.sum = new StatusUpdateManager(
-      { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn) },
+      { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)() },
       { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync },
     );
     this.ready = new Promise<void>((res, rej) => {
@@ -507,8 +508,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const ex = this.#newExecutor(fw, info, true, []);
     const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
     ex.tasks.set(exId, rec);
-    this.#checkpointExecutor(fw, ex);
-    this.#checkpointTask(fw, ex, task);
+    const checkpointed = this.#checkpointCommandTask(fw, ex, task);
     const config: ContainerConfig = {
       containerId: ex.containerId,
       sandbox: ex.directory,
@@ -521,14 +521,30 @@ export class AgentProcess extends Process<AgentProtocol> {
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
     if (task.command!.user) config.user = task.command!.user;
-    this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c));
+    this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
+  }
+
+  /**
+   * A command task's executor.info, run.info and task.info, written off the
+   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
+   * the container is launched only once they are on disk.
+   */
+  #checkpointCommandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {
+    if (!checkpointing(fw) || !this.agentId) return Promise.resolve();
+    const w = this.flags.work_dir;
+    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
+    return Promise.all([
+      writeJSONAtomicAsync(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync),
+      writeJSONAtomicAsync(runInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync),
+      writeJSONAtomicAsync(taskInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync),
+    ]);
   }
 
   /** Creates the sandbox and launches; `then` runs inside the process, a failure fails the executor's tasks. */
-  #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void): void {
+  #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve()): void {
     const ok = this.defer(then);
     const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
-    createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })
+    Promise.all([checkpointed, createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
       .then(() => this.cz.launch(config))
       .then(ok, failed);
   }

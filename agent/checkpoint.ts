@@ -17,6 +17,7 @@
  * (`Uint8Array`) are stored as `{"$bytes": "<base64>"}`.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir as mkdirAsync, open, rename as renameAsync } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -132,10 +133,62 @@ export function writeJSONAtomic(path: string, value: unknown, fsync = true): voi
   writeAtomic(path, encodeJSON(value) + '\n', fsync);
 }
 
+/**
+ * `writeJSONAtomic` off the event loop (libuv's thread pool): temp file,
+ * fsync, rename, fsync of the directory. The value is encoded at once; the
+ * caller must not start another write of the same path before this settles.
+ */
+export async function writeJSONAtomicAsync(path: string, value: unknown, fsync = true): Promise<void> {
+  const text = encodeJSON(value) + '\n';
+  const dir = dirname(path);
+  await mkdirAsync(dir, { recursive: true });
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(text);
+    if (fsync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await renameAsync(tmp, path);
+  if (fsync) {
+    const dh = await open(dir, 'r').catch(() => undefined);
+    try {
+      await dh?.sync();
+    } catch {
+      // some filesystems refuse fsync on directories; the rename is still atomic
+    } finally {
+      await dh?.close();
+    }
+  }
+}
+
+/** One record of an append-only file: `<crc32 hex> <json>\n`. */
+export function recordLine(record: unknown): string {
+  const json = encodeJSON(record);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+/**
+ * Appends a line made by `recordLine` off the event loop (libuv's thread
+ * pool), fsync'ed when asked; resolves once it is on disk. The directory must
+ * exist (it is not created here, so a write that lost a race with the removal
+ * of its directory fails instead of bringing the directory back). Callers
+ * keep the order of records per file by chaining these promises.
+ */
+export async function appendLineAsync(path: string, line: string, fsync: boolean): Promise<void> {
+  const fh = await open(path, 'a');
+  try {
+    await fh.write(line);
+    if (fsync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed. */
 export function appendRecord(path: string, record: unknown, fsync = true): void {
-  const json = encodeJSON(record);
-  const line = `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+  const line = recordLine(record);
   mkdirSync(dirname(path), { recursive: true });
   if (!fsync) {
     appendFileSync(path, line);

@@ -10,18 +10,34 @@
  * acknowledgement after it is received, so a restarted agent rebuilds the
  * stream and resends what was not acknowledged.
  *
+ * When the host gives `run` and fsync is on, records are written off the event
+ * loop (libuv's thread pool, one promise chain per stream so the file keeps
+ * the order of the calls) and an update is sent only once its record is
+ * fsync'ed: the agent launches other tasks while the disk works. ACK records
+ * are then appended at once but without an fsync of their own (the next
+ * record's fsync, or the kernel, makes them durable): losing one in a crash
+ * only means the update is sent again, which the protocol allows (at least
+ * once; the master and the scheduler ignore duplicates). An ACK only ever
+ * names a sent update, whose record is already on disk, so the file's order
+ * stays valid for recovery. Without `run` (or with fsync off) every record is
+ * written synchronously, fsync'ed when asked, before the call returns.
+ *
  * The manager is not an actor: it lives inside the agent's process and
  * schedules its retries with the process's `delay`.
  */
 import type { Timer } from 'libprocess-ts';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import { isTerminal } from '../protocol/task-states.js';
-import { appendRecord, CheckpointError, readRecords } from './checkpoint.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { appendLineAsync, appendRecord, CheckpointError, readRecords, recordLine } from './checkpoint.js';
 
 export interface StatusUpdateHost {
   /** Sends the update to the master (the caller adds `latest_state`). */
   forward(update: StatusUpdate): void;
   delay(ms: number, fn: () => void): Timer;
+  /** Runs `fn` inside the host's process as a new event (from asynchronous work). Enables asynchronous checkpoint writes. */
+  run?(fn: () => void): void;
 }
 
 export interface StatusUpdateOptions {
@@ -55,6 +71,10 @@ export class UpdateStream {
   latest: StatusUpdate | undefined;
   /** Sends of the current head (for tests and metrics). */
   sends = 0;
+  /** Uuids of updates whose record is not on disk yet (asynchronous writes): not sent until it is. */
+  readonly unsynced = new Set<string>();
+  /** The stream's pending record writes, in order. */
+  writes: Promise<void> = Promise.resolve();
 
   constructor(
     readonly frameworkId: string,
@@ -101,7 +121,10 @@ export class StatusUpdateManager {
     const id = uuidHex(update.uuid);
     if (s.received.has(id)) return false;
     if (s.terminated) return false;
-    if (s.path !== undefined) appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync);
+    if (s.path !== undefined) {
+      if (this.#async) this.#write(s, { type: 'UPDATE', update }, id);
+      else appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync);
+    }
     s.received.add(id);
     s.latest = update;
     s.pending.push(update);
@@ -120,7 +143,9 @@ export class StatusUpdateManager {
     const head = s.head;
     const id = uuidHex(uuid);
     if (!head || uuidHex(head.uuid) !== id) return { update: undefined, ended: false };
-    if (s.path !== undefined) appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync);
+    if (s.path !== undefined) {
+      appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async);
+    }
     s.pending.shift();
     s.acknowledged.add(id);
     s.timer?.cancel();
@@ -191,9 +216,42 @@ export class StatusUpdateManager {
     return s;
   }
 
+  get #async(): boolean {
+    return this.host.run !== undefined && this.opts.fsync;
+  }
+
+  /**
+   * Appends an UPDATE record after the stream's earlier ones, fsync'ed off the
+   * event loop. The update waits in `unsynced` and is sent, if it is then the
+   * head, once its record is on disk. A failed write of a live stream is
+   * thrown inside the host's process, as a synchronous write's error would
+   * be; a stream cleaned up meanwhile (its directory removed) is forgotten.
+   */
+  #write(s: UpdateStream, record: UpdateRecord, uuid: string): void {
+    const path = s.path!;
+    const line = recordLine(record);
+    mkdirSync(dirname(path), { recursive: true });
+    s.unsynced.add(uuid);
+    const live = (): boolean => this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
+    s.writes = s.writes.then(() =>
+      appendLineAsync(path, line, true).then(
+        () =>
+          this.host.run!(() => {
+            s.unsynced.delete(uuid);
+            if (s.head !== undefined && uuidHex(s.head.uuid) === uuid && live()) this.#sendHead(s, true);
+          }),
+        (e: unknown) =>
+          this.host.run!(() => {
+            if (live()) throw new CheckpointError(path, `could not append a record: ${(e as Error).message}`);
+          }),
+      ),
+    );
+  }
+
   #sendHead(s: UpdateStream, fresh: boolean): void {
     const head = s.head;
     if (!head) return;
+    if (s.unsynced.has(uuidHex(head.uuid))) return; // sent once its record is on disk
     if (fresh) {
       s.backoffMs = this.opts.retryMinMs;
       s.sends = 0;

@@ -1,0 +1,118 @@
+/**
+ * The status update manager with asynchronous checkpoint writes (a host that
+ * gives `run`, fsync on): an update goes to the master only once its record
+ * is on disk, in order, and a restart rebuilds the stream from the file.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatusUpdate } from '../../protocol/messages/common.js';
+import type { TaskState } from '../../protocol/task-states.js';
+import { readRecords } from '../checkpoint.js';
+import { StatusUpdateManager, type UpdateRecord } from '../status-updates.js';
+import { tempDir } from './helpers.js';
+
+const update = (state: TaskState, n: number): StatusUpdate => ({
+  framework_id: { value: 'F' },
+  status: { task_id: { value: 't' }, state },
+  timestamp: n,
+  uuid: new Uint8Array(16).fill(n),
+});
+
+/** A host whose `forward` records what was on disk at the moment of sending. */
+function host() {
+  const sent: { state: TaskState; onDisk: string[] }[] = [];
+  let path = '';
+  const h = {
+    sent,
+    setPath: (p: string) => (path = p),
+    forward: (u: StatusUpdate) => {
+      const onDisk = readRecords(path).records.map((r) => {
+        const rec = r as UpdateRecord;
+        return rec.type === 'UPDATE' ? `UPDATE ${rec.update.status.state}` : `ACK ${rec.uuid[0]}`;
+      });
+      sent.push({ state: u.status.state, onDisk });
+    },
+    delay: () => ({ cancel: () => {} }),
+    errors: [] as Error[],
+    run: (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        h.errors.push(e as Error);
+      }
+    },
+  };
+  return h;
+}
+
+describe('status updates checkpointed off the event loop', () => {
+  test('each update is sent only after its record is on disk; acks are recorded; a restart resends the rest', async () => {
+    const dir = tempDir('agent-sum-async-');
+    const path = join(dir, 'tasks', 't', 'task.updates');
+    const h = host();
+    h.setPath(path);
+    const sum = new StatusUpdateManager(h, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true });
+    sum.resume();
+
+    expect(sum.update(update('TASK_STARTING', 1), path)).toBe(true);
+    expect(sum.update(update('TASK_RUNNING', 2), path)).toBe(true);
+    expect(sum.update(update('TASK_RUNNING', 2), path)).toBe(false); // duplicate
+    expect(h.sent).toEqual([]); // not before the record is fsync'ed
+    await sum.stream('F', 't')!.writes;
+    expect(h.sent).toEqual([{ state: 'TASK_STARTING', onDisk: ['UPDATE TASK_STARTING'] }]); // sent as soon as its own record is on disk
+
+    // The ack of the head sends the next one, already on disk.
+    expect(sum.acknowledge('F', 't', new Uint8Array(16).fill(1)).update?.status.state).toBe('TASK_STARTING');
+    expect(h.sent.map((s) => s.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
+    expect(h.sent[1]!.onDisk).toEqual(['UPDATE TASK_STARTING', 'UPDATE TASK_RUNNING', 'ACK 1']);
+
+    // A new update while the head is in flight waits for the head's ack.
+    sum.update(update('TASK_FINISHED', 3), path);
+    await sum.stream('F', 't')!.writes;
+    expect(h.sent).toHaveLength(2);
+
+    // A restart (a new manager on the same file) resends what was not acknowledged, in order.
+    const h2 = host();
+    h2.setPath(path);
+    const again = new StatusUpdateManager(h2, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true });
+    const s = again.recover('F', 't', path)!;
+    expect(s.pending.map((u) => u.status.state)).toEqual(['TASK_RUNNING', 'TASK_FINISHED']);
+    again.resume();
+    expect(h2.sent.map((x) => x.state)).toEqual(['TASK_RUNNING']);
+    again.acknowledge('F', 't', new Uint8Array(16).fill(2));
+    expect(h2.sent.map((x) => x.state)).toEqual(['TASK_RUNNING', 'TASK_FINISHED']);
+    expect(again.acknowledge('F', 't', new Uint8Array(16).fill(3)).ended).toBe(true);
+    expect(h.errors).toEqual([]);
+    expect(h2.errors).toEqual([]);
+  });
+
+  test('a write that loses a race with its stream\'s cleanup is dropped; a failed write of a live stream is an error naming the file', async () => {
+    const dir = tempDir('agent-sum-async-');
+    const gone = join(dir, 'gone', 'task.updates');
+    const h = host();
+    h.setPath(gone);
+    const sum = new StatusUpdateManager(h, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true });
+    sum.resume();
+    sum.update(update('TASK_RUNNING', 1), gone);
+    const writes = sum.stream('F', 't')!.writes;
+    sum.cleanup('F', 't');
+    rmSync(join(dir, 'gone'), { recursive: true, force: true });
+    await writes;
+    expect(h.errors).toEqual([]);
+    expect(h.sent).toEqual([]);
+
+    // A live stream whose file cannot be opened (a directory sits at its path).
+    const blocked = join(dir, 'blocked');
+    const h2 = host();
+    h2.setPath(blocked);
+    const sum2 = new StatusUpdateManager(h2, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true });
+    sum2.resume();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(blocked, { recursive: true });
+    sum2.update(update('TASK_RUNNING', 1), blocked);
+    await sum2.stream('F', 't')!.writes;
+    expect(h2.sent).toEqual([]);
+    expect(h2.errors.map((e) => e.message)).toEqual([expect.stringContaining(`${blocked}: could not append a record: EISDIR`)]);
+  });
+});
