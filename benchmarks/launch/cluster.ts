@@ -113,7 +113,9 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
           const k = fits(offer);
           const one = k > 0 ? take(offerResources(offer), o.taskResources) : undefined;
           if (k === 0 || one === undefined) {
-            d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : 0 });
+            // Refused resources are filtered only while an offer holds no more than
+            // them: freed cpus come back at once (as with Mesos's offer filters).
+            d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : 5 });
             continue;
           }
           const tasks: TaskInfo[] = [];
@@ -124,7 +126,7 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
           launched += k;
           inFlight += k;
           maxInFlight = Math.max(maxInFlight, inFlight);
-          d.launchTasks(offer.id, tasks, { refuse_seconds: 0 });
+          d.launchTasks(offer.id, tasks, { refuse_seconds: 5 });
         }
       },
       statusUpdate(_d, status) {
