@@ -28,6 +28,7 @@ import {
   frameworkInfoPath,
   frameworkMetaDir,
   latestAgentPath,
+  discardCheckpointDir,
   removeCheckpointDir,
   runInfoPath,
   taskInfoPath,
@@ -1019,13 +1020,13 @@ export class AgentProcess extends Process<AgentProtocol> {
     fw.completedExecutors.push(ex);
     if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
     void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
-    if (this.agentId) removeCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id));
+    if (this.agentId) discardCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id), this.flags.work_dir);
     this.#scheduleGc(ex.directory);
     if (fw.executors.size === 0) {
       this.frameworks.delete(fw.id);
       this.completedFrameworks.push(fw);
       if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
-      if (this.agentId) removeCheckpointDir(frameworkMetaDir(this.flags.work_dir, this.agentId, fw.id));
+      if (this.agentId) discardCheckpointDir(frameworkMetaDir(this.flags.work_dir, this.agentId, fw.id), this.flags.work_dir);
     }
   }
 

@@ -17,7 +17,7 @@
  * (`Uint8Array`) are stored as `{"$bytes": "<base64>"}`.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir as mkdirAsync, open, rename as renameAsync } from 'node:fs/promises';
+import { mkdir as mkdirAsync, open, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -205,6 +205,33 @@ export function appendRecord(path: string, record: unknown, fsync = true): void 
 
 export function removeCheckpointDir(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/** Where `discardCheckpointDir` moves directories before deleting them. */
+export function trashDir(workDir: string): string {
+  return join(metaDir(workDir), '.trash');
+}
+
+let discarded = 0;
+
+/**
+ * Removes a checkpoint directory without blocking on the deletion: one
+ * rename into `<work_dir>/meta/.trash/` (atomic: recovery never sees a half
+ * deleted directory, and a new run under the same path starts clean), then
+ * the deletion off the event loop. What a crash leaves in the trash is
+ * deleted at the next start (`startAgent`). Nothing to do when it is absent.
+ */
+export function discardCheckpointDir(path: string, workDir: string): void {
+  const trash = trashDir(workDir);
+  const target = join(trash, `${process.pid}-${++discarded}`);
+  try {
+    mkdirSync(trash, { recursive: true });
+    renameSync(path, target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  void rmAsync(target, { recursive: true, force: true }).catch(() => {});
 }
 
 // ---------------------------------------------------------------- reads

@@ -7,10 +7,11 @@
  *   ...
  *   await agent.stop();
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PID, Random, Runtime, WsTransport, osSeed, realClock } from 'libprocess-ts';
 import { AgentProcess, type AgentProtocol } from './agent.js';
+import { trashDir } from './checkpoint.js';
 import { Containerizer, consoleLogger, namedConsoleLogger, type Logger } from './containerizer/index.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
@@ -37,6 +38,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
   const flags = agentFlags(input as AgentFlagsInput);
   const logger = opts.logger ?? namedConsoleLogger('agent');
   await mkdir(flags.work_dir, { recursive: true });
+  await rm(trashDir(flags.work_dir), { recursive: true, force: true }); // what a crash left half deleted
   const resources = await agentResources(flags);
   const attributes = agentAttributes(flags);
   const seed = flags.seed ?? osSeed();
