@@ -154,10 +154,15 @@ describe('web UI', () => {
     await page.goto(`${master!.url}/#/roles`);
     await page.waitForFunction(() => (document.querySelector('table.roles tr[data-role="web"]')?.textContent ?? '').includes('cpus: 0.50'));
     await shot(page, '6-roles');
+    await page.click('header nav a[data-page="frameworks"]');
+    await page.click(`tr[data-framework-id="${result.frameworkId!}"] a`);
+    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Test Framework (TypeScript)');
+    expect(await page.locator('table.tasks.completed tr[data-task-id]').count()).toBe(TASKS);
+    await shot(page, '7-framework');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${master!.url}/#/`);
     await page.waitForSelector('table.tasks.completed tr[data-task-id="0"]');
-    await shot(page, '7-dashboard-phone');
+    await shot(page, '8-dashboard-phone');
     expect(errors).toEqual([]);
     console.log(`web UI screenshots: ${OUT}`);
     await page.close();

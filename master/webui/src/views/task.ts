@@ -115,6 +115,8 @@ export function task(ctx: ViewContext): View {
       if (!started && agent !== undefined) {
         started = true;
         void openSandbox(agentAddress(agent));
+      } else if (!started) {
+        sandbox.replaceChildren(h('h2', null, 'Sandbox'), h('p', { class: 'note' }, `Agent ${t.slave_id} is not registered with this master: its sandbox cannot be read now.`));
       }
     },
     dispose() {
