@@ -48,6 +48,20 @@ function draw(): void {
   }
 }
 
+/**
+ * The event stream broke: when this master no longer leads (it answers 307),
+ * go to the leader through /master/redirect (a standby sends it on; the
+ * leader answers with its /), keeping the page's hash.
+ */
+async function followLeader(): Promise<void> {
+  try {
+    const res = await fetch('/master/state', { redirect: 'manual', cache: 'no-store' });
+    if (res.type === 'opaqueredirect') location.assign(`/master/redirect${location.hash}`);
+  } catch {
+    // The master is down: keep retrying the stream.
+  }
+}
+
 store.listen(draw);
 window.addEventListener('hashchange', draw);
 subscribe(
@@ -57,6 +71,7 @@ subscribe(
     status.className = live ? 'live' : 'offline';
     status.title = why ?? 'following the master\'s event stream';
     if (live) store.changed();
+    else void followLeader();
   },
 );
 store.start();

@@ -41,7 +41,7 @@ export const dashboard = simple((s, _ctx, history) => {
   const offered = { cpus: m['master/cpus_offered'] ?? 0, gpus: m['master/gpus_offered'] ?? 0, mem: m['master/mem_offered'] ?? 0, disk: m['master/disk_offered'] ?? 0 };
   const idle = { cpus: Math.max(0, total.cpus - used.cpus - offered.cpus), gpus: Math.max(0, total.gpus - used.gpus - offered.gpus), mem: Math.max(0, total.mem - used.mem - offered.mem), disk: Math.max(0, total.disk - used.disk - offered.disk) };
   const all = [...st.frameworks, ...st.completed_frameworks];
-  const active = all.flatMap((f) => f.tasks);
+  const active = all.flatMap((f) => [...f.tasks, ...f.unreachable_tasks]);
   const completed = all.flatMap((f) => [...f.completed_tasks, ...f.tasks.filter((t) => TERMINAL.has(t.state))]);
   return [
     h('h1', null, 'Dashboard'),
