@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -49,6 +49,10 @@ bench-launch: build
 # The replicated log: 3 replicas in 3 OS processes (WebSockets, fsync): append latency, 16 writers, failover.
 bench-log: build
 	node dist/benchmarks/log.js
+
+# Failover: SIGKILL of the leading master (3 masters) until 200 frameworks and 1,000 simulated agents are back; median of 3 rounds.
+bench-failover: build
+	node dist/benchmarks/failover.js $(BENCH_ARGS)
 
 # Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
 # The Mesos paper's experiment: 200 frameworks, simulated agents; quick: 1k and 10k agents (about 2 min).

@@ -57,6 +57,8 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   #lost: string | undefined;
   #registerTimer: Timer | undefined;
   #backoff: number;
+  /** Quick tries of the next master since the last registration (bounded: then the backoff applies). */
+  #quick = 0;
   readonly #retryMs: number;
 
   constructor(private readonly options: SimulatedAgentOptions) {
@@ -96,6 +98,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.#registerTimer = undefined;
     this.#backoff = this.options.backoffMs ?? 1000;
     this.#lost = undefined;
+    this.#quick = 0;
     for (const t of this.tasks.values()) this.#flush(t);
   }
 
@@ -144,8 +147,27 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   override exited(pid: PID): void {
     if (pid.toString() !== this.#master.toString()) return;
     this.#lost = pid.toString();
+    if (this.#registerTimer !== undefined) return this.#tryNextSoon(); // a master down while registering
     this.#nextMaster();
     this.#reregisterSoon();
+  }
+
+  /**
+   * With several masters, during an election or after a master went down:
+   * the next master in 50-200 ms, without growing the backoff (at most 5
+   * tries per master between two registrations; then the backoff's timer).
+   */
+  #tryNextSoon(): void {
+    if (this.#masters.length < 2 || this.#quick >= 5 * this.#masters.length) return;
+    this.#quick++;
+    this.#registerTimer?.cancel();
+    this.#registerTimer = this.delay(50 + Math.round(this.options.random.float() * 150), () => {
+      this.#nextMaster();
+      this.link(this.#master);
+      const backoff = this.#backoff;
+      this.#register();
+      this.#backoff = backoff;
+    });
   }
 
   #nextMaster(): void {
@@ -165,7 +187,8 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     }
     if (named === undefined || named === from.toString() || named === this.#lost) {
       if (this.#registerTimer === undefined) this.#reregisterSoon();
-      return; // the registration timer moves on to the next master
+      this.#tryNextSoon(); // else the registration timer moves on to the next master
+      return;
     }
     this.#master = PID.parse<AgentToMaster>(named);
     this.#registerTimer?.cancel();

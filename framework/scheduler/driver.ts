@@ -13,8 +13,9 @@
  *  - follows a master that answers `not_leader` (high availability): to the
  *    leader it names at once, or, during an election, to the next master
  *    shortly; after the leader is lost it tries the next master at once, so
- *    a failover costs the election, not a backoff (bounded: after two rounds
- *    of the masters without success the backoff applies);
+ *    a failover costs the election, not a backoff (bounded: after about 3 s
+ *    of quick retries, or 10 leaders named, without a subscription, the
+ *    backoff applies);
  *  - checkpoints the framework id to `frameworkIdFile` so a restarted scheduler
  *    fails over to the same framework;
  *  - delivers the master's events to the Scheduler callbacks and to
@@ -320,6 +321,10 @@ type ConnState = 'idle' | 'connecting' | 'subscribed';
 /** The driver's actor. Internal: authors use SchedulerDriver. */
 /** Waits of a quick retry (ms): after a lost leader, and while an election is under way. */
 const QUICK_RETRY_MS = { lost: 100, electing: 200 } as const;
+/** Quick retries per master between two subscriptions (about 3 s of an election), then the backoff applies. */
+const QUICK_RETRIES_PER_MASTER = 5;
+/** Leaders named by not_leader followed between two subscriptions (masters passing the lead around during an election). */
+const MAX_LEADER_HINTS = 10;
 
 class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   status: DriverStatus = 'DRIVER_NOT_STARTED';
@@ -347,6 +352,8 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   #leaderHint: string | undefined;
   /** Quick retries since the last subscription (bounded, then the backoff applies). */
   #quickRetries = 0;
+  /** Leader hints followed since the last subscription. */
+  #hints = 0;
   /** The next connection is a quick one: its no-answer timeout does not advance the backoff. */
   #quickConnect = false;
   /** The master whose link broke last: until a subscription succeeds, followers naming it (their news is stale during an election) are not followed. */
@@ -508,7 +515,7 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   #retryLater(attempt: number, quickMs?: number): void {
     if (attempt !== this.#attempt || this.status !== 'DRIVER_RUNNING') return;
     this.#timer?.cancel();
-    const quick = quickMs !== undefined && this.#quickRetries < 2 * this.#masterCount();
+    const quick = quickMs !== undefined && this.#quickRetries < QUICK_RETRIES_PER_MASTER * this.#masterCount();
     if (quick) this.#quickRetries++;
     this.#quickConnect = quick;
     const wait = quick ? Math.round(quickMs * (0.5 + this.backoff.random.float())) : this.backoff.next();
@@ -543,8 +550,8 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
       this.offers.clear();
       this.#deliver({ type: 'disconnected' }, (s) => s.disconnected?.(this.#driver));
     } else this.#conn = 'idle';
-    if (leader !== undefined && leader !== from.toString() && leader !== this.#lostMaster && this.#quickRetries < 2 * this.#masterCount()) {
-      this.#quickRetries++;
+    if (leader !== undefined && leader !== from.toString() && leader !== this.#lostMaster && this.#hints < MAX_LEADER_HINTS) {
+      this.#hints++;
       this.#quickConnect = true;
       this.#leaderHint = leader;
       this.#timer?.cancel();
@@ -566,6 +573,7 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
     this.#conn = 'subscribed';
     this.#failover = false;
     this.#quickRetries = 0;
+    this.#hints = 0;
     this.#lostMaster = undefined;
     this.backoff.reset();
     this.frameworkId = id.value;
