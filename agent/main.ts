@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PID, Random, Runtime, WsTransport, osSeed, realClock } from 'libprocess-ts';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
-import { Containerizer, consoleLogger, namedConsoleLogger, type Logger } from './containerizer/index.js';
+import { Containerizer, consoleLogger, namedConsoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
 
@@ -32,6 +32,8 @@ export interface StartAgentOptions {
   readonly logger?: Logger;
   /** The process id (default `slave(1)`). */
   readonly id?: string;
+  /** Containerizer options beyond the flags (tests: the mountinfo text to probe cgroups against, OOM polling). */
+  readonly containerizer?: Pick<ContainerizerOptions, 'mountinfo' | 'oomPollMs' | 'cgroupsRoot'>;
 }
 
 export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: StartAgentOptions = {}): Promise<StartedAgent> {
@@ -50,6 +52,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     logger: opts.logger ?? consoleLogger,
     launcher: flags.launcher,
     fsync: flags.fsync,
+    ...opts.containerizer,
   });
   const transportOpts = { host: flags.ip, port: flags.port, clock: realClock, logger: { warn: (m: string) => logger.warn(m) }, ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}) };
   const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent' }).start();
