@@ -10,7 +10,7 @@ import { decode, encode } from '../../protocol/json/index.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
-import { commandTask } from './helpers.js';
+import { commandTask, tempDir } from './helpers.js';
 import { openStream, post, uuidBase64, waitUntil, type Json } from './http-client.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
 
@@ -211,5 +211,54 @@ describe('POST /api/v1/executor', () => {
     setup.master.sendTo(agent.agentPid, 'shutdown_executor', { framework_id: FW.id!, executor_id: { value: 'http-2' } });
     await setup.master.waitFor((m) => m.name === 'exited_executor' && (m.body as { executor_id: { value: string } }).executor_id.value === 'http-2');
     expect((await setup.master.update('b1', 'TASK_FAILED')).status.reason).toBe('REASON_EXECUTOR_TERMINATED');
+  });
+
+  test('after an agent restart the executor resubscribes: its unacknowledged update is replayed, a task it never got is lost', async () => {
+    const m = setup.master;
+    const workSetup = { ...setup, workDir: tempDir() };
+    const a1 = await realAgent(workSetup, { executor_registration_timeout: '60secs', hostname: 'restarting' });
+    await m.waitFor((r) => r.name === 'register_agent' && r.from.equals(a1.pid));
+    const url = `http://${a1.pid.address}`;
+    const info = executorInfo('http-r');
+    const on = (a: typeof a1) => a.agent.frameworks.get(FW.id!.value)?.executors.get('http-r');
+    m.sendTo(a1.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 'r1') });
+    await waitUntil(() => on(a1)?.container !== undefined, 'the executor container');
+    const s1 = await openStream(url, PATH, { ...ids('http-r'), type: 'SUBSCRIBE', subscribe: {} });
+    const r1 = (await s1.nth('LAUNCH')).launch.task;
+    expect((await post(url, PATH, update('http-r', 'r1', 'TASK_RUNNING', uuidBase64(11)))).status).toBe(202);
+    await s1.nth('ACKNOWLEDGED');
+    // The executor's connection breaks; a task sent meanwhile waits in the agent's queue (checkpointed).
+    s1.close();
+    await waitUntil(() => on(a1)?.http?.closed === true, 'the agent to see the stream closed');
+    m.sendTo(a1.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 'r2') });
+    await waitUntil(() => on(a1)?.queued.has('r2') === true, "'r2' queued");
+    await a1.stop();
+
+    const a2 = await realAgent(workSetup, { port: a1.pid.port, executor_registration_timeout: '60secs', hostname: 'restarting' });
+    try {
+      await m.waitFor((r) => r.name === 'reregister_agent' && r.from.equals(a2.pid));
+      expect(on(a2)?.state).toBe('REGISTERING');
+      const u12 = uuidBase64(12);
+      const s2 = await openStream(url, PATH, {
+        ...ids('http-r'),
+        type: 'SUBSCRIBE',
+        subscribe: { unacknowledged_tasks: [r1], unacknowledged_updates: [{ status: { task_id: { value: 'r1' }, state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', uuid: u12 } }] },
+      });
+      await s2.nth('ACKNOWLEDGED');
+      expect(s2.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'ACKNOWLEDGED']);
+      expect(s2.events[0]!.subscribed.container_id).toEqual({ value: on(a2)!.containerId });
+      expect(s2.events[1]!.acknowledged).toEqual({ task_id: { value: 'r1' }, uuid: u12 });
+      expect(Buffer.from((await m.update('r1', 'TASK_FINISHED')).uuid!).toString('base64')).toBe(u12);
+      const lost = await m.update('r2', 'TASK_LOST');
+      expect([lost.status.reason, lost.status.source]).toEqual(['REASON_AGENT_RESTARTED', 'SOURCE_AGENT']);
+      expect(on(a2)?.state).toBe('RUNNING');
+
+      m.sendTo(a2.agentPid, 'shutdown_executor', { framework_id: FW.id!, executor_id: { value: 'http-r' } });
+      await s2.nth('SHUTDOWN');
+      await s2.until(() => s2.ended, 'the end of the stream');
+      await m.waitFor((r) => r.name === 'exited_executor' && r.from.equals(a2.pid));
+    } finally {
+      await a2.stop();
+    }
   });
 });
