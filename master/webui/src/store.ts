@@ -9,13 +9,16 @@ import type { MasterStateJson, Snapshot } from './types.js';
 export interface Sample {
   /** Browser time (ms). */
   readonly t: number;
-  /** CPUs allocated (used + offered) per role. */
-  readonly roles: Readonly<Record<string, number>>;
-  /** CPUs used + offered per framework (by name and id). */
-  readonly frameworks: Readonly<Record<string, number>>;
+  /** CPUs and memory (MB) allocated (used + offered) per role. */
+  readonly roles: Readonly<Record<PlotResource, Readonly<Record<string, number>>>>;
+  /** CPUs and memory (MB) used + offered per framework (by name and the end of its id). */
+  readonly frameworks: Readonly<Record<PlotResource, Readonly<Record<string, number>>>>;
   /** Tasks per state: active ones by their state, terminal ones counted since the master started. */
   readonly states: Readonly<Record<string, number>>;
 }
+
+/** What the allocation plots can show. */
+export type PlotResource = 'cpus' | 'mem';
 
 export const HISTORY_MS = 10 * 60 * 1000;
 const STATE_METRICS: Record<string, string> = {
@@ -29,10 +32,12 @@ const STATE_METRICS: Record<string, string> = {
 };
 
 export function sampleOf(s: Snapshot): Sample {
-  const roles: Record<string, number> = {};
-  for (const r of s.roles) roles[r.name] = r.allocated.cpus;
-  const frameworks: Record<string, number> = {};
-  for (const f of s.state.frameworks) frameworks[`${f.name} (${f.id.slice(-6)})`] = f.used_resources.cpus + f.offered_resources.cpus;
+  const roles: Record<PlotResource, Record<string, number>> = { cpus: {}, mem: {} };
+  const frameworks: Record<PlotResource, Record<string, number>> = { cpus: {}, mem: {} };
+  for (const k of ['cpus', 'mem'] as const) {
+    for (const r of s.roles) roles[k][r.name] = r.allocated[k];
+    for (const f of s.state.frameworks) frameworks[k][`${f.name} (${f.id.slice(-6)})`] = f.used_resources[k] + f.offered_resources[k];
+  }
   const states: Record<string, number> = {};
   for (const [name, metric] of Object.entries(STATE_METRICS)) states[name] = s.metrics[metric] ?? 0;
   return { t: s.at, roles, frameworks, states };

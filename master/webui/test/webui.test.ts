@@ -153,6 +153,8 @@ describe('web UI', () => {
     // Roles and frameworks pages, and the dashboard on a phone-sized screen.
     await page.goto(`${master!.url}/#/roles`);
     await page.waitForFunction(() => (document.querySelector('table.roles tr[data-role="web"]')?.textContent ?? '').includes('cpus: 0.50'));
+    await page.click('.plot-switch a[href="#/roles?plot=mem"]');
+    await page.waitForSelector('figure.plot-figure figcaption:text("Memory allocated per role (MB)")');
     await shot(page, '6-roles');
     await page.click('header nav a[data-page="frameworks"]');
     await page.click(`tr[data-framework-id="${result.frameworkId!}"] a`);

@@ -1,7 +1,7 @@
 /** The cluster at a glance: who leads, task counters, resources, plots, active and completed tasks. */
 import { h, link, section, table, time } from '../dom.js';
 import { linePlot, seriesOf } from '../plot.js';
-import { HISTORY_MS, type Sample } from '../store.js';
+import { HISTORY_MS, type PlotResource, type Sample } from '../store.js';
 import { TERMINAL, type Snapshot } from '../types.js';
 import { infoList, resourcesTable, tasksTable } from './common.js';
 import { simple } from './view.js';
@@ -16,14 +16,28 @@ const COUNTERS: [string, string][] = [
   ['Lost', 'master/tasks_lost'],
 ];
 
+const UNITS: Record<PlotResource, [string, string]> = { cpus: ['CPUs', 'CPUs'], mem: ['Memory', 'MB'] };
+
+/** `?plot=mem` on the page's hash chooses memory instead of CPUs. */
+export const plotResource = (query: URLSearchParams): PlotResource => (query.get('plot') === 'mem' ? 'mem' : 'cpus');
+
+/** Links that switch the page's plots between CPUs and memory. */
+export function plotSwitch(page: string, current: PlotResource): HTMLElement {
+  return h('p', { class: 'plot-switch' }, 'Show: ', (['cpus', 'mem'] as const).map((k, i) => [i > 0 ? ' | ' : '', k === current ? h('strong', null, UNITS[k][0]) : link(`#${page}${k === 'cpus' ? '' : '?plot=mem'}`, UNITS[k][0])]));
+}
+
+/** The window the plots show: what the page has seen, at least a minute, at most HISTORY_MS. */
+export const plotWindow = (s: Snapshot, history: readonly Sample[]): number => s.at - Math.min(HISTORY_MS, Math.max(60_000, s.at - (history[0]?.t ?? s.at)));
+
 /** Allocation per role and per framework, and task states, over the last minutes. */
-export function plots(s: Snapshot, history: readonly Sample[]): HTMLElement {
-  const from = s.at - Math.min(HISTORY_MS, Math.max(60_000, s.at - (history[0]?.t ?? s.at)));
+export function plots(s: Snapshot, history: readonly Sample[], k: PlotResource): HTMLElement {
+  const from = plotWindow(s, history);
+  const [name, unit] = UNITS[k];
   return h(
     'div',
     { class: 'plots' },
-    linePlot('CPUs allocated per role', 'CPUs', seriesOf(history, (x) => x.roles), from, s.at),
-    linePlot('CPUs allocated per framework', 'CPUs', seriesOf(history, (x) => x.frameworks), from, s.at),
+    linePlot(`${name} allocated per role`, unit, seriesOf(history, (x) => x.roles[k]), from, s.at),
+    linePlot(`${name} allocated per framework`, unit, seriesOf(history, (x) => x.frameworks[k]), from, s.at),
     linePlot('Tasks by state', 'tasks', seriesOf(history, (x) => x.states), from, s.at),
   );
 }
@@ -33,7 +47,7 @@ const wide = (e: HTMLElement): HTMLElement => {
   return e;
 };
 
-export const dashboard = simple((s, _ctx, history) => {
+export const dashboard = simple((s, ctx, history) => {
   const st = s.state;
   const m = s.metrics;
   const total = { cpus: m['master/cpus_total'] ?? 0, gpus: m['master/gpus_total'] ?? 0, mem: m['master/mem_total'] ?? 0, disk: m['master/disk_total'] ?? 0 };
@@ -66,7 +80,7 @@ export const dashboard = simple((s, _ctx, history) => {
       ])),
       wide(section('Resources', resourcesTable([['Total', total], ['Used', used], ['Offered', offered], ['Idle', idle]]))),
     ),
-    section('Over the last minutes', plots(s, history)),
+    section('Over the last minutes', plotSwitch('/', plotResource(ctx.query)), plots(s, history, plotResource(ctx.query))),
     section('Active tasks', tasksTable(st, active.filter((t) => !TERMINAL.has(t.state)), false, 'No active tasks.')),
     section('Completed tasks', tasksTable(st, completed, true, 'No completed tasks.')),
   ];

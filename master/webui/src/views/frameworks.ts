@@ -74,7 +74,8 @@ export const framework = simple((s, ctx) => {
           ['Capabilities', f.capabilities.join(', ') || '-'],
           ['Registered', time(f.registered_time)],
           ['Dominant share', `${pct(d.share)} (${d.resource})`],
-          ['Web UI', f.webui_url ? link(f.webui_url, f.webui_url) : '-'],
+          // Linked only when it is http(s): a framework chooses this text, and a javascript: URL would run in this page.
+          ['Web UI', /^https?:\/\//i.test(f.webui_url) ? link(f.webui_url, f.webui_url) : f.webui_url || '-'],
         ]),
       ),
       section('Resources', resourcesTable([['Used', f.used_resources], ['Offered', f.offered_resources]])),

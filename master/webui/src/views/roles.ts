@@ -1,14 +1,14 @@
 /** Roles: weights, quota (guarantees and limits), allocation, and allocation over time. */
 import { h, link, mb, num, section, table } from '../dom.js';
 import { linePlot, seriesOf } from '../plot.js';
-import { HISTORY_MS } from '../store.js';
 import { frameworkHref } from './common.js';
+import { plotResource, plotSwitch, plotWindow } from './dashboard.js';
 import { simple } from './view.js';
 
 const quantities = (q: Record<string, number> | undefined): string =>
   q === undefined || Object.keys(q).length === 0 ? '-' : Object.entries(q).map(([k, v]) => `${k}: ${k === 'mem' || k === 'disk' ? mb(v) : num(v)}`).join(', ');
 
-export const roles = simple((s, _ctx, history) => {
+export const roles = simple((s, ctx, history) => {
   const rows = s.roles.map((r) =>
     h(
       'tr',
@@ -24,10 +24,10 @@ export const roles = simple((s, _ctx, history) => {
       h('td', { 'data-label': 'Quota limits' }, quantities(r.quota?.limits)),
     ),
   );
-  const from = s.at - Math.min(HISTORY_MS, Math.max(60_000, s.at - (history[0]?.t ?? s.at)));
+  const k = plotResource(ctx.query);
   return [
     h('h1', null, 'Roles'),
     section('Roles', h('p', { class: 'note' }, 'Allocated: resources in use by tasks plus resources offered, per role.'), table(['Role', 'Weight', 'Frameworks', 'CPUs', 'GPUs', 'Memory', 'Disk', 'Quota guarantees', 'Quota limits'], rows, 'No roles.', 'roles')),
-    section('Allocation over the last minutes', h('div', { class: 'plots' }, linePlot('CPUs allocated per role', 'CPUs', seriesOf(history, (x) => x.roles), from, s.at))),
+    section('Allocation over the last minutes', plotSwitch('/roles', k), h('div', { class: 'plots' }, linePlot(`${k === 'mem' ? 'Memory' : 'CPUs'} allocated per role`, k === 'mem' ? 'MB' : 'CPUs', seriesOf(history, (x) => x.roles[k]), plotWindow(s, history), s.at))),
   ];
 });
