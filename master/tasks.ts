@@ -148,12 +148,18 @@ export class Tasks {
     this.ctx.state.count('master/tasks_kill_requested');
   }
 
+  /** A reconciliation answer: the latest state, with the latest health check result as Mesos gives it (a restarted scheduler needs it). */
+  #reconciled(task: Task): TaskStatus {
+    const healthy = task.statuses.findLast((s) => s.healthy !== undefined)?.healthy;
+    return { ...this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'), ...(healthy !== undefined ? { healthy } : {}) };
+  }
+
   /** Explicit (tasks named) or implicit (none named: every task's latest state) reconciliation. */
   reconcile(framework: Framework, call: CallReconcile): void {
     const named = call.tasks ?? [];
     this.ctx.state.count('master/reconciliations');
     if (named.length === 0) {
-      for (const task of framework.tasks.values()) this.send(framework, this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'));
+      for (const task of framework.tasks.values()) this.send(framework, this.#reconciled(task));
       for (const task of framework.unreachableTasks.values()) this.send(framework, this.#unreachable(task));
       return;
     }
@@ -163,7 +169,7 @@ export class Tasks {
       const agentId = agent_id?.value;
       const task = framework.tasks.get(taskId);
       if (task !== undefined) {
-        this.send(framework, this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'));
+        this.send(framework, this.#reconciled(task));
         continue;
       }
       const unreachable = framework.unreachableTasks.get(taskId);
