@@ -45,6 +45,8 @@ export class CronScheduler {
   #seq = 0;
   readonly #log: (line: string) => void;
   readonly #random: Random;
+  /** Occurrences skipped because the job's previous run was still queued. */
+  skipped = 0;
   driver!: SchedulerDriver;
 
   private constructor(readonly options: CronSchedulerOptions, readonly runtime: Runtime) {
@@ -104,7 +106,11 @@ export class CronScheduler {
       this.#next.set(job.name, next.atMs);
       await this.driver.sleep(Math.max(0, next.atMs - this.#now()));
       if (this.driver.status !== 'DRIVER_RUNNING') return;
-      this.#enqueue(job, 'schedule', next.atMs);
+      // At most one scheduled run of a job waits for resources: no pile-up while the master is away or the cluster is full.
+      if (this.#queue.some((r) => r.job === job.name && r.trigger === 'schedule')) {
+        this.skipped++;
+        this.#log(`${job.name}: occurrence at ${this.#iso(next.atMs)} skipped, the previous run is still waiting for resources`);
+      } else this.#enqueue(job, 'schedule', next.atMs);
       from = next.atMs + 1;
     }
   }

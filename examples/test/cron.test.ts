@@ -136,6 +136,25 @@ describe('examples/cron', () => {
     await cron.stop();
   });
 
+  test('while no resources are offered, one scheduled run waits and later occurrences are skipped, not piled up', async () => {
+    c = await cluster();
+    const runtime = await c.runtime('cron');
+    const lines: string[] = [];
+    const cron = await CronScheduler.start({ master: c.masterPid.toString(), jobs: [{ name: 'm', command: 'm', schedule: 'R/2026-01-01T00:01:00Z/PT1M' }], runtime, random: 4, user: 'tester', log: (l) => lines.push(l) });
+    await c.clock.advance(T('2026-01-01T00:05:30Z') - c.clock.now());
+    expect(cron.queued().map((r) => [r.run, r.dueAt])).toEqual([[1, '2026-01-01T00:01:00.000Z']]);
+    expect(cron.skipped).toBe(4);
+    expect(lines).toContain('m: occurrence at 2026-01-01T00:02:00.000Z skipped, the previous run is still waiting for resources');
+    const agent = await healthAgent(c, { resources: 'cpus:1;mem:256' }, 'late-agent', undefined, () => ({ afterMs: 1_000, state: 'TASK_FINISHED' }));
+    await c.clock.advance(T('2026-01-01T00:06:30Z') - c.clock.now());
+    expect(cron.history.of('m').map((r) => [r.run, r.state, r.dueAt])).toEqual([
+      [1, 'SUCCEEDED', '2026-01-01T00:01:00.000Z'],
+      [2, 'SUCCEEDED', '2026-01-01T00:06:00.000Z'],
+    ]);
+    expect(agent.launched()).toHaveLength(2);
+    await cron.stop();
+  });
+
   test('bad job specs are refused with the job and the field named', () => {
     const now = T('2026-01-01T00:00:00Z');
     const bad = (jobs: unknown, message: string): void => expect(() => parseJobs(jobs, now)).toThrow(message);

@@ -103,6 +103,49 @@ describe('examples/services: rolling updates, health, HTTP', () => {
     await s.stop(false);
   });
 
+  test('a scheduler restarted mid-rollout loads the saved spec, adopts old and new instances (health from reconciliation), and carries on', async () => {
+    const { s, agents, lines, runtime, file } = await setup();
+    const first = s.instances().map((i) => i.taskId);
+    for (const id of first) agentOf(agents, id).health(id, true);
+    await c!.clock.advance(1_000);
+    await call(runtime, 'PUT', '/apps/web', { command: './serve --version 2 --port $PORT0' });
+    const v2 = s.version;
+    await c!.clock.advance(2_000);
+    const launchedNew = (): string[] => agents.flatMap((a) => a.launched()).filter((id) => id.startsWith(`web-${v2}-`));
+    const killed = (): string[] => agents.flatMap((a) => a.killed());
+    const n1 = launchedNew()[0]!;
+    agentOf(agents, n1).health(n1, true);
+    await c!.clock.advance(2_000);
+    expect(killed()).toEqual([first[0]]);
+    const n2 = launchedNew().find((id) => id !== n1)!;
+    expect(n2).toBeDefined();
+
+    // Restart: n1 (new, healthy), n2 (new, not healthy yet) and first[1] (old) are up.
+    await s.stop(true);
+    await runtime.stop();
+    await c!.clock.settle();
+    const r2 = await c!.runtime('services-2');
+    // Started with the old spec on its command line: the saved one (version 2) wins.
+    const s2 = await ServiceScheduler.start({ master: c!.masterPid.toString(), app: APP, frameworkIdFile: file, runtime: r2, random: 6, user: 'tester', log: (l) => lines.push(l) });
+    await c!.clock.advance(10_000);
+    expect(s2.version).toBe(v2);
+    expect(lines).toContain(`using the app spec saved in ${file}.app.json (version ${v2})`);
+    expect(s2.instances().map((i) => i.taskId).sort()).toEqual([first[1], n1, n2].sort());
+    // The master's reconciliation answer carries n1's last health check result.
+    expect(s2.instances().find((i) => i.taskId === n1)?.healthy).toBe(true);
+    expect(s2.launched).toBe(0);
+    expect(s2.deploying).toBe(true);
+    expect(killed()).toEqual([first[0]]);
+
+    agentOf(agents, n2).health(n2, true);
+    await c!.clock.advance(2_000);
+    expect(killed()).toEqual([first[0], first[1]]);
+    expect(s2.deploying).toBe(false);
+    expect(s2.instances().map((i) => i.version)).toEqual([v2, v2]);
+    expect(launchedNew()).toHaveLength(2);
+    await s2.stop(false);
+  });
+
   test('PUT scales without a new version; bad input gets a 400 naming the field; other methods 405', async () => {
     const { s, agents, runtime } = await setup();
     const v1 = s.version;
