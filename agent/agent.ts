@@ -608,6 +608,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     rec.health?.stop();
     ex.termination = t;
     ex.state = 'TERMINATED';
+    this.count('slave/executors_terminated');
     if (!isTerminal(rec.task.state)) {
       const s = terminalStatus(t, rec.killRequested === true, tail);
       const extra: Partial<TaskStatus> = {};
@@ -840,6 +841,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.termination = t;
     ex.state = 'TERMINATED';
     ex.http?.close();
+    this.count('slave/executors_terminated');
     ex.registrationTimer?.cancel();
     ex.shutdownTimer?.cancel();
     const given = this.#failReason.get(ex);

@@ -10,6 +10,7 @@ import { decode, encode } from '../../protocol/json/index.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
+import { expectGolden } from './golden.js';
 import { commandTask, tempDir } from './helpers.js';
 import { openStream, post, uuidBase64, waitUntil, type Json } from './http-client.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
@@ -87,11 +88,13 @@ describe('POST /api/v1/executor', () => {
       },
     });
     expect(ex.state).toBe('RUNNING');
+    expectGolden('executor-SUBSCRIBED', subscribed, setup.workDir);
 
     const launch = await s1.nth('LAUNCH');
     expectCanonical(launch);
     expect(launch.launch.task.task_id).toEqual({ value: 't1' });
     expect(Buffer.from(launch.launch.task.data, 'base64').toString()).toBe('data of t1');
+    expectGolden('executor-LAUNCH', launch, setup.workDir);
     expect(s1.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'LAUNCH']);
     expect(s1.chunks).toBe(2); // one record per chunk
 

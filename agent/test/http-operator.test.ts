@@ -6,19 +6,16 @@
 // container ids, paths) are replaced by placeholders; every response is also
 // canonical v1 JSON of agent.proto (decode then encode gives it back).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { PID } from 'libprocess-ts';
 import { decode, encode } from '../../protocol/json/index.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
 import { AGENT_VERSION } from '../registration.js';
+import { expectGolden } from './golden.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { get, post, waitUntil, type Json } from './http-client.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
-
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url)).replace(/\/dist\/agent\/test\//, '/agent/test/');
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: PID<MasterToAgent> };
@@ -51,17 +48,6 @@ afterAll(async () => {
   await setup?.masterRt.stop();
 });
 
-/** Replaces what differs between runs by placeholders. */
-function normalize(v: unknown, key = ''): unknown {
-  if (Array.isArray(v)) return v.map((x) => normalize(x, key));
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x, k)]));
-  if (key === 'uuid' || key === 'status_update_uuid') return '<uuid>';
-  if (key === 'timestamp' || key === 'port') return '<number>';
-  if (typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) return '<container-id>';
-  if (typeof v === 'string' && v.startsWith(setup.workDir)) return `<work_dir>${v.slice(setup.workDir.length)}`;
-  return v;
-}
-
 async function operator(body: unknown): Promise<Json> {
   const r = await post(base, '/api/v1', body);
   expect([r.status, r.headers['content-type']]).toEqual([200, 'application/json']);
@@ -70,21 +56,13 @@ async function operator(body: unknown): Promise<Json> {
   return json;
 }
 
-/** Compares with agent/test/golden/<name>.json; UPDATE_GOLDEN=1 writes the file instead (then read it before committing). */
-function expectGolden(name: string, actual: unknown): void {
-  const file = `${GOLDEN}${name}.json`;
-  const text = JSON.stringify(normalize(actual), null, 2) + '\n';
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
-  expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
-}
-
 describe('POST /api/v1 on the agent', () => {
   test('GET_HEALTH, GET_VERSION, GET_AGENT, GET_FLAGS', async () => {
     expect(await operator({ type: 'GET_HEALTH' })).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
     expect(await operator({ type: 'GET_VERSION' })).toEqual({ type: 'GET_VERSION', get_version: { version_info: { version: AGENT_VERSION } } });
     const a = await operator({ type: 'GET_AGENT' });
     expect(a.get_agent.agent_info).toMatchObject({ id: { value: 'M-S0' }, hostname: 'agent-host', port: agent.pid.port });
-    expectGolden('GET_AGENT', a);
+    expectGolden('GET_AGENT', a, setup.workDir);
     const flags = (await operator({ type: 'GET_FLAGS' })).get_flags.flags as { name: string; value: string }[];
     expect(flags).toEqual(expect.arrayContaining([{ name: 'work_dir', value: setup.workDir }, { name: 'executor_registration_timeout', value: '1mins' }, { name: 'hostname', value: 'agent-host' }]));
     expect(flags.map((f) => f.name)).toEqual([...flags.map((f) => f.name)].sort());
@@ -98,7 +76,7 @@ describe('POST /api/v1 on the agent', () => {
     expect(t.launched_tasks[0].statuses.map((s: Json) => s.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
     expect(state.get_state.get_executors.executors.map((e: Json) => e.executor_info.executor_id.value).sort()).toEqual(['long', 'mute']);
     expect(state.get_state.get_frameworks.frameworks[0].framework_info.id).toEqual(FRAMEWORK.id);
-    expectGolden('GET_STATE', state);
+    expectGolden('GET_STATE', state, setup.workDir);
     expect(await operator({ type: 'GET_TASKS' })).toEqual({ type: 'GET_TASKS', get_tasks: t });
     expect(await operator({ type: 'GET_EXECUTORS' })).toEqual({ type: 'GET_EXECUTORS', get_executors: state.get_state.get_executors });
     expect(await operator({ type: 'GET_FRAMEWORKS' })).toEqual({ type: 'GET_FRAMEWORKS', get_frameworks: state.get_state.get_frameworks });
@@ -168,6 +146,7 @@ describe('/metrics/snapshot and /metrics', () => {
       'slave/tasks_killed': 0,
       'slave/executors_running': 1,
       'slave/executors_registering': 1,
+      'slave/executors_terminated': 1, // 'done'
       'slave/cpus_total': 2,
       'slave/mem_total': 1024,
       'slave/disk_total': 1024,
