@@ -120,7 +120,8 @@ describe('web UI', () => {
     await page.waitForFunction((n) => document.querySelectorAll('table.tasks.completed tr[data-task-id] .s-finished').length === n, TASKS);
     expect(await countRows(page, 'completed', 'TASK_FINISHED')).toBe(TASKS);
     expect(await countRows(page, 'active', 'TASK_RUNNING')).toBe(0);
-    expect(await page.locator('table.counters tr[data-counter="finished"] td').textContent()).toBe(String(TASKS));
+    // The counters come from /metrics/snapshot, read beside /master/state: wait for them too rather than assume the same instant.
+    await page.waitForFunction((n) => document.querySelector('table.counters tr[data-counter="finished"] td')?.textContent === String(n), TASKS);
     // The same document all along: the changes came through the event stream, not a reload.
     expect(await page.evaluate(() => window['loadedOnce'])).toBe(42);
     const result = await run;
