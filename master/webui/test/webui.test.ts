@@ -94,7 +94,7 @@ describe('web UI', () => {
 
     // Each task says hello, waits (bounded) for the test to let it go on, then says goodbye.
     const gate = join(work, 'go');
-    const command = `echo "hello from task $MESOS_TASK_ID"; i=0; while [ ! -e ${gate} ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo "bye from task $MESOS_TASK_ID"`;
+    const command = `echo "hello from task $MESOS_TASK_ID"; i=0; while [ ! -e ${gate} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; echo "bye from task $MESOS_TASK_ID"`;
     const lines: string[] = [];
     const run = runTestFramework({ master: master!.runtime.address, tasks: TASKS, command, role: 'web', runtime: fwRuntime!, random: 5, log: (l) => lines.push(l) });
 
