@@ -94,7 +94,8 @@ function hex(u: Uint8Array | undefined): string {
 }
 
 class ExecutorProcess extends Process<AgentToExecutor> {
-  readonly agent: PID<ExecutorToAgent>;
+  /** The agent: from MESOS_AGENT_PID, then whoever sends `reconnect` (a restarted agent, maybe at a new address). */
+  agent: PID<ExecutorToAgent>;
   agentId: string | undefined;
   connected = false;
   /** Launched tasks not yet known terminal. */
@@ -139,6 +140,7 @@ class ExecutorProcess extends Process<AgentToExecutor> {
       },
       reconnect: (b, from) => {
         this.agentId = b.agent_id.value;
+        this.agent = from as PID<ExecutorToAgent>; // as Mesos's executor driver: the agent may come back elsewhere
         this.link(from);
         this.send(this.agent, 'reregister', {
           framework_id: { value: this.env.frameworkId },
