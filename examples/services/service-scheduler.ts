@@ -124,7 +124,7 @@ export class ServiceScheduler {
   /** Scales to `n` instances: kills the newest extras, or asks for offers to launch more. */
   scale(n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new Error(`instances must be a non-negative integer, got ${n}`);
-    void this.update({ instances: n });
+    this.update({ instances: n }).catch((e: unknown) => this.#log(`scale to ${n}: ${(e as Error).message}`));
   }
 
   /**
