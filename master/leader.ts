@@ -268,7 +268,7 @@ export class LeaderTerm implements MasterHa {
 
 // ---------------------------------------------------------------- not leading
 
-/** The master's HTTP paths (as installed by http-state.ts, http-scheduler.ts, http-operator.ts) a standby redirects. */
+/** The master's HTTP paths (as installed by http-state.ts, http-scheduler.ts, http-operator.ts, http-webui.ts) a standby redirects. */
 export const MASTER_PATHS = ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics', '/api/v1', '/api/v1/scheduler', '/', '/webui'];
 
 /**
