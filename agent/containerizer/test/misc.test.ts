@@ -3,7 +3,7 @@ import { existsSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import { Containerizer } from '../containerizer.js';
-import { detectResources, diskAfterHeadroom, memoryAfterHeadroom } from '../detect.js';
+import { detectGpus, detectResources, diskAfterHeadroom, memoryAfterHeadroom } from '../detect.js';
 import { createIsolators, parseIsolationNames } from '../isolators/index.js';
 import { cpuShares, cfsQuotaUs, readMounts } from '../isolators/cgroups-fs.js';
 import { parseStat } from '../proc.js';
@@ -125,6 +125,19 @@ describe('resource detection', () => {
     const host = await detectResources(mkdir());
     expect(host.cpus).toBeGreaterThanOrEqual(1);
     expect(host.diskMb).toBeGreaterThan(0);
+  });
+
+  test('GPUs: counted from nvidia-smi where the binary exists; none when it fails', async () => {
+    const dir = mkdir();
+    const smi = join(dir, 'nvidia-smi');
+    // Answers the query the agent makes, as nvidia-smi does on a 2-GPU host.
+    writeFileSync(smi, '#!/bin/sh\n[ "$1" = "--query-gpu=index" ] && [ "$2" = "--format=csv,noheader" ] || exit 9\nprintf "0\\n1\\n"\n', { mode: 0o755 });
+    expect(await detectGpus(smi)).toBe(2);
+    const r = await detectResources(dir, { totalMemBytes: 4 * 1024 ** 3, cpus: 3, nvidiaSmi: smi });
+    expect(r.text).toMatch(/^cpus:3;mem:3072;disk:\d+;ports:\[31000-32000\];gpus:2$/);
+    const broken = join(dir, 'broken-smi');
+    writeFileSync(broken, '#!/bin/sh\necho "NVIDIA-SMI has failed" >&2; exit 9\n', { mode: 0o755 });
+    expect(await detectGpus(broken)).toBe(0);
   });
 });
 
