@@ -46,7 +46,7 @@ beforeAll(async () => {
   agent = await startAgent({ master: master.runtime.address, port: 0, work_dir: join(work, 'agent'), resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', fsync: false, seed: 7 }, { logger: silentLogger });
   fwRuntime = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'test-framework', logger: quiet }).start();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -80,7 +80,7 @@ describe('web UI', () => {
 
   test('tasks appear and finish live; stdout followed and read in the sandbox browser; agent page and back', async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(30_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${master!.url}/`);
@@ -169,5 +169,5 @@ describe('web UI', () => {
     expect(errors).toEqual([]);
     console.log(`web UI screenshots: ${OUT}`);
     await page.close();
-  }, 60_000);
+  }, 90_000);
 });
