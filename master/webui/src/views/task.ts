@@ -1,6 +1,6 @@
 /** A task's page: its statuses, and its sandbox (directory listing, files followed in the page, downloads). */
 import { bytes, h, link, section, table, time } from '../dom.js';
-import { browse, downloadUrl, sandboxDirectory, tailFile } from '../sandbox.js';
+import { browse, downloadUrl, sandboxDirectory, tailFile, type FileEntry } from '../sandbox.js';
 import { TERMINAL, type Snapshot, type TaskJson } from '../types.js';
 import { agentAddress, agentById, agentHref, frameworkById, frameworkHref, infoList, resourcesTable, stateBadge } from './common.js';
 import type { View, ViewContext } from './view.js';
@@ -33,51 +33,66 @@ export function task(ctx: ViewContext): View {
   let disposed = false;
   const stops: (() => void)[] = [];
 
+  /** Lists the directory shown again (each snapshot, so new files appear); set once the sandbox is found. */
+  let relist: (() => Promise<void>) | undefined;
+  let relisting = false;
+
+  const rowsOf = (agent: string, entries: readonly FileEntry[]): HTMLTableRowElement[] =>
+    entries.map((e) => {
+      const name = e.path.slice(e.path.lastIndexOf('/') + 1);
+      const rel = dir === '' ? name : `${dir}/${name}`;
+      const isDir = e.mode.startsWith('d');
+      return h(
+        'tr',
+        { 'data-file': name },
+        h('td', { 'data-label': 'Mode' }, h('code', null, e.mode)),
+        h('td', { 'data-label': 'Name' }, link(isDir ? hrefOf(ctx, rel) : hrefOf(ctx, dir, rel), isDir ? `${name}/` : name)),
+        h('td', { 'data-label': 'Size' }, bytes(e.size)),
+        h('td', { 'data-label': 'Modified' }, time(e.mtime)),
+        h('td', { 'data-label': '' }, isDir ? '' : h('a', { href: downloadUrl(agent, e.path), download: name, class: 'download' }, 'Download')),
+      );
+    });
+
   const openSandbox = async (agent: string): Promise<void> => {
-    const body: HTMLElement[] = [];
+    let root: string;
     try {
-      const root = await sandboxDirectory(agent, frameworkId, taskId);
-      const here = dir === '' ? root : `${root}/${dir}`;
-      const entries = await browse(agent, here);
-      if (disposed) return;
-      const crumbs: (Node | string)[] = [link(hrefOf(ctx, ''), 'sandbox')];
-      dir.split('/').filter((c) => c !== '').forEach((c, i, all) => crumbs.push(' / ', link(hrefOf(ctx, all.slice(0, i + 1).join('/')), c)));
-      body.push(h('nav', { class: 'crumbs path' }, crumbs));
-      const rows = entries.map((e) => {
-        const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-        const rel = dir === '' ? name : `${dir}/${name}`;
-        const isDir = e.mode.startsWith('d');
-        return h(
-          'tr',
-          { 'data-file': name },
-          h('td', { 'data-label': 'Mode' }, h('code', null, e.mode)),
-          h('td', { 'data-label': 'Name' }, link(isDir ? hrefOf(ctx, rel) : hrefOf(ctx, dir, rel), isDir ? `${name}/` : name)),
-          h('td', { 'data-label': 'Size' }, bytes(e.size)),
-          h('td', { 'data-label': 'Modified' }, time(e.mtime)),
-          h('td', { 'data-label': '' }, isDir ? '' : h('a', { href: downloadUrl(agent, e.path), download: name, class: 'download' }, 'Download')),
-        );
-      });
-      body.push(table(['Mode', 'Name', 'Size', 'Modified', ''], rows, 'Empty directory.', 'files'));
-      if (file !== undefined) {
-        const followBox = h('input', { type: 'checkbox', checked: true, id: 'follow' });
-        const pre = h('pre', { class: 'file-view', 'data-path': file });
-        const problem = h('p', { class: 'error', hidden: true });
-        body.push(
-          h('div', { class: 'viewer-head' }, h('h3', null, file), h('label', null, followBox, ' follow the end'), h('a', { href: downloadUrl(agent, `${root}/${file}`), download: file.split('/').pop() ?? file }, 'Download')),
-          problem,
-          pre,
-        );
-        stops.push(
-          tailFile(agent, `${root}/${file}`, pre, () => followBox.checked, (message) => {
-            problem.hidden = false;
-            problem.textContent = message;
-          }),
-        );
-      }
+      root = await sandboxDirectory(agent, frameworkId, taskId);
     } catch (err) {
-      body.push(h('p', { class: 'error' }, (err as Error).message));
+      sandbox.replaceChildren(h('h2', null, 'Sandbox'), h('p', { class: 'error' }, (err as Error).message));
+      return;
     }
-    sandbox.replaceChildren(h('h2', null, 'Sandbox'), ...body);
+    if (disposed) return;
+    const crumbs: (Node | string)[] = [link(hrefOf(ctx, ''), 'sandbox')];
+    dir.split('/').filter((c) => c !== '').forEach((c, i, all) => crumbs.push(' / ', link(hrefOf(ctx, all.slice(0, i + 1).join('/')), c)));
+    const listing = h('div', { class: 'listing' }, h('p', { class: 'note' }, 'Listing...'));
+    const parts: HTMLElement[] = [h('h2', null, 'Sandbox'), h('nav', { class: 'crumbs path' }, crumbs), listing];
+    if (file !== undefined) {
+      const followBox = h('input', { type: 'checkbox', checked: true, id: 'follow' });
+      const pre = h('pre', { class: 'file-view', 'data-path': file });
+      const problem = h('p', { class: 'error', hidden: true });
+      parts.push(
+        h('div', { class: 'viewer-head' }, h('h3', null, file), h('label', null, followBox, ' follow the end'), h('a', { href: downloadUrl(agent, `${root}/${file}`), download: file.split('/').pop() ?? file }, 'Download')),
+        problem,
+        pre,
+      );
+      stops.push(
+        tailFile(agent, `${root}/${file}`, pre, () => followBox.checked, (message) => {
+          problem.hidden = false;
+          problem.textContent = message;
+        }),
+      );
+    }
+    sandbox.replaceChildren(...parts);
+    const here = dir === '' ? root : `${root}/${dir}`;
+    relist = async () => {
+      try {
+        const entries = await browse(agent, here);
+        if (!disposed) listing.replaceChildren(table(['Mode', 'Name', 'Size', 'Modified', ''], rowsOf(agent, entries), 'Empty directory.', 'files'));
+      } catch (err) {
+        if (!disposed) listing.replaceChildren(h('p', { class: 'error' }, (err as Error).message));
+      }
+    };
+    await relist();
   };
 
   return {
@@ -112,6 +127,10 @@ export function task(ctx: ViewContext): View {
           section('Statuses', table(['State', 'Time'], statuses, 'No status yet.')),
         ),
       );
+      if (relist !== undefined && !relisting) {
+        relisting = true;
+        void relist().finally(() => (relisting = false));
+      }
       if (!started && agent !== undefined) {
         started = true;
         void openSandbox(agentAddress(agent));
