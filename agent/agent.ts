@@ -19,7 +19,7 @@ import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
-import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
+import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
   agentInfoPath,
   agentMetaDir,
@@ -197,14 +197,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       ping: (b, from) => this.#fresh(b.term, from) && this.#ping(b, from),
       not_leader: (b, from) => this.#notLeader(b, from),
       run_task: (b) => this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor),
-      run_task_group: (b) => {
-        const fwId = b.framework.id?.value ?? b.executor.framework_id?.value;
-        if (!fwId) return;
-        const fw = this.#framework(fwId, b.framework, undefined);
-        for (const t of b.task_group.tasks) {
-          this.#agentUpdate(fw, b.executor.executor_id.value, t.task_id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Task groups are not supported by this agent');
-        }
-      },
+      run_task_group: (b) => this.runTaskGroup(b.framework, b.executor, b.task_group),
       kill_task: (b) => this.killTask(b.framework_id.value, b.task_id, b.kill_policy),
       status_update_acknowledgement: (b) => this.#acknowledgement(b.framework_id.value, b.task_id.value, b.uuid),
       shutdown_framework: (b) => this.shutdownFramework(b.framework_id.value),
@@ -704,6 +697,71 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.sendToExecutor(ex, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
   }
 
+  /**
+   * Mesos's Slave::runTaskGroup: the tasks of a group go to their custom
+   * executor together, as one LAUNCH_GROUP event. Only an executor
+   * subscribed over the v1 HTTP API can take them (the driver has no task
+   * groups), and there is no built-in default executor: the executor must
+   * have a command.
+   */
+  runTaskGroup(framework: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): void {
+    const frameworkId = framework.id?.value ?? executor.framework_id?.value;
+    if (frameworkId === undefined || this.agentId === undefined || this.state === 'TERMINATING' || this.state === 'RECOVERING') {
+      this.logger.warn(`ignoring run_task_group of ${group.tasks.length} task(s): ${frameworkId === undefined ? 'no framework id' : `the agent is ${this.state}`}`);
+      return;
+    }
+    const fw = this.#framework(frameworkId, framework, undefined);
+    const executorId = executor.executor_id.value;
+    const fail = (state: TaskState, reason: TaskStatusReason, why: string): void => {
+      for (const t of group.tasks) this.#agentUpdate(fw, executorId, t.task_id, state, reason, why);
+    };
+    if (group.tasks.length === 0) return;
+    const duplicate = group.tasks.find((t) => this.#findTask(fw, t.task_id.value));
+    if (duplicate) return this.logger.warn(`ignoring run_task_group of ${frameworkId}: task ${duplicate.task_id.value} is already on this agent`);
+    if (!executor.command?.value) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command (this agent has no built-in default executor)');
+    let ex = fw.executors.get(executorId);
+    if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) return fail('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${executorId} is terminating`);
+    if (ex && ex.command) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Invalid task group: ${executorId} is the id of a command task's executor`);
+    if (ex && ex.pid !== undefined && ex.http === undefined) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${executorId} uses the driver`);
+    ex ??= this.#launchExecutor(fw, { ...executor, framework_id: { value: frameworkId } });
+    if (this.#reachable(ex)) return this.#sendGroupToExecutor(fw, ex, group.tasks);
+    for (const t of group.tasks) {
+      ex.queued.set(t.task_id.value, t);
+      this.#checkpointTask(fw, ex, t);
+    }
+    (ex.queuedGroups ??= []).push(group.tasks.map((t) => t.task_id.value));
+  }
+
+  #sendGroupToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, tasks: readonly TaskInfo[]): void {
+    for (const t of tasks) {
+      ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
+      this.#checkpointTask(fw, ex, t);
+    }
+    this.sendToExecutor(ex, 'run_task_group', { framework: fw.info, executor: ex.info, task_group: { tasks: [...tasks] } });
+  }
+
+  /** The tasks that waited for the executor: groups as LAUNCH_GROUP (HTTP executors only), the others one by one. */
+  #flushQueued(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    const groups = ex.queuedGroups ?? [];
+    delete ex.queuedGroups;
+    for (const ids of groups) {
+      const tasks = ids.flatMap((id) => ex.queued.get(id) ?? []); // a task killed meanwhile has left the queue
+      for (const id of ids) ex.queued.delete(id);
+      if (tasks.length === 0) continue;
+      if (ex.http !== undefined) {
+        this.#sendGroupToExecutor(fw, ex, tasks);
+        continue;
+      }
+      for (const t of tasks) {
+        ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
+        this.#agentUpdate(fw, ex.id, t.task_id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${ex.id} registered with the driver`);
+      }
+    }
+    const queued = [...ex.queued.values()];
+    ex.queued.clear();
+    for (const t of queued) this.#sendTaskToExecutor(fw, ex, t);
+  }
+
   /** The agent can send to this executor: it registered (a PID) or is subscribed (an open HTTP stream). */
   #reachable(ex: ExecutorRecord): boolean {
     return ex.state === 'RUNNING' && (ex.http !== undefined ? !ex.http.closed : ex.pid !== undefined);
@@ -762,9 +820,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
       for (const status of unackedUpdates) this.httpExecutorUpdate(fw, ex, status);
     }
-    const queued = [...ex.queued.values()];
-    ex.queued.clear();
-    for (const t of queued) this.#sendTaskToExecutor(fw, ex, t);
+    this.#flushQueued(fw, ex);
   }
 
   /** An UPDATE call of the v1 executor API (validated by http-executor.ts: a uuid, source SOURCE_EXECUTOR, not TASK_STAGING). */
@@ -794,9 +850,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.link(from);
     this.#checkpointRun(fw, ex);
     this.send(from, 'registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
-    const queued = [...ex.queued.values()];
-    ex.queued.clear();
-    for (const t of queued) this.#sendTaskToExecutor(fw, ex, t);
+    this.#flushQueued(fw, ex);
   }
 
   #executorReregister(b: ExecutorToAgent['reregister'], from: PID<AgentToExecutor>): void {

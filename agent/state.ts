@@ -63,6 +63,8 @@ export interface ExecutorRecord {
   limits: Limits;
   /** Custom executors: tasks waiting for the executor to register. */
   readonly queued: Map<string, TaskInfo>;
+  /** Which queued tasks came as one task group (ids): they go out together, as one LAUNCH_GROUP. */
+  queuedGroups?: string[][];
   /** Launched (sent to the executor, or started by the command executor), not yet terminal-and-acknowledged. */
   readonly tasks: Map<string, TaskRecord>;
   readonly completed: TaskRecord[];

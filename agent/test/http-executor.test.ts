@@ -216,6 +216,48 @@ describe('POST /api/v1/executor', () => {
     expect((await setup.master.update('b1', 'TASK_FAILED')).status.reason).toBe('REASON_EXECUTOR_TERMINATED');
   });
 
+  test('task groups: queued until the executor subscribes, then one LAUNCH_GROUP; later groups at once; an executor without a command refused', async () => {
+    const info = executorInfo('http-g');
+    const group = (taskIds: string[]): { tasks: TaskInfo[] } => ({
+      tasks: taskIds.map((id) => {
+        const t = taskOn(info, id);
+        delete (t as { executor?: unknown }).executor;
+        return t;
+      }),
+    });
+    setup.master.sendTo(agent.agentPid, 'run_task_group', { framework: FW, executor: info, task_group: group(['g1', 'g2']) });
+    await waitUntil(() => executor('http-g')?.container !== undefined, 'the executor container');
+    expect([...executor('http-g')!.queued.keys()]).toEqual(['g1', 'g2']);
+    // A task of the group killed while it waits leaves the group.
+    setup.master.sendTo(agent.agentPid, 'kill_task', { framework_id: FW.id!, task_id: { value: 'g2' } });
+    expect((await setup.master.update('g2', 'TASK_KILLED')).status.reason).toBe('REASON_TASK_KILLED_DURING_LAUNCH');
+
+    const s = await openStream(base, PATH, { ...ids('http-g'), type: 'SUBSCRIBE', subscribe: {} });
+    const first = await s.nth('LAUNCH_GROUP');
+    expectCanonical(first);
+    expect(first.launch_group.task_group.tasks.map((t: Json) => t.task_id.value)).toEqual(['g1']);
+    expect(s.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'LAUNCH_GROUP']);
+
+    setup.master.sendTo(agent.agentPid, 'run_task_group', { framework: FW, executor: info, task_group: group(['g3', 'g4']) });
+    const second = await s.nth('LAUNCH_GROUP', 2);
+    expectCanonical(second);
+    expect(second).toEqual({ type: 'LAUNCH_GROUP', launch_group: { task_group: encode('TaskGroupInfo', group(['g3', 'g4'])) } });
+    for (const [n, id] of ['g1', 'g3', 'g4'].entries()) expect((await post(base, PATH, update('http-g', id, 'TASK_RUNNING', uuidBase64(100 + n)))).status).toBe(202);
+    for (const id of ['g1', 'g3', 'g4']) await setup.master.update(id, 'TASK_RUNNING');
+
+    const noCommand: ExecutorInfo = { executor_id: { value: 'no-command' } };
+    setup.master.sendTo(agent.agentPid, 'run_task_group', { framework: FW, executor: noCommand, task_group: group(['n1', 'n2']) });
+    for (const id of ['n1', 'n2']) {
+      const e = await setup.master.update(id, 'TASK_ERROR');
+      expect([e.status.reason, e.status.message]).toEqual(['REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command (this agent has no built-in default executor)']);
+    }
+
+    setup.master.sendTo(agent.agentPid, 'shutdown_executor', { framework_id: FW.id!, executor_id: { value: 'http-g' } });
+    await s.nth('SHUTDOWN');
+    await s.until(() => s.ended, 'the end of the stream');
+    for (const id of ['g1', 'g3', 'g4']) expect((await setup.master.update(id, 'TASK_FAILED')).status.reason).toBe('REASON_EXECUTOR_TERMINATED');
+  });
+
   test('after an agent restart the executor resubscribes: its unacknowledged update is replayed, a task it never got is lost', async () => {
     const m = setup.master;
     const workSetup = { ...setup, workDir: tempDir() };
