@@ -71,9 +71,9 @@ const count = (name: string, text: string | undefined, dflt: number): number => 
 };
 function health(text: string | undefined): AppHealthCheck | undefined {
   if (text === undefined) return undefined;
-  if (text === 'tcp') return { type: 'TCP', gracePeriodSeconds: 10, intervalSeconds: 2 };
-  if (text.startsWith('http:')) return { type: 'HTTP', path: text.slice(5) || '/', gracePeriodSeconds: 10, intervalSeconds: 2 };
-  if (text.startsWith('cmd:') && text.length > 4) return { type: 'COMMAND', command: text.slice(4), gracePeriodSeconds: 10, intervalSeconds: 2 };
+  if (text === 'tcp') return { type: 'TCP', gracePeriodSeconds: 10, intervalSeconds: 2, delaySeconds: 1 };
+  if (text.startsWith('http:')) return { type: 'HTTP', path: text.slice(5) || '/', gracePeriodSeconds: 10, intervalSeconds: 2, delaySeconds: 1 };
+  if (text.startsWith('cmd:') && text.length > 4) return { type: 'COMMAND', command: text.slice(4), gracePeriodSeconds: 10, intervalSeconds: 2, delaySeconds: 1 };
   usage(`--health must be http:<path>, tcp or cmd:<shell>, got ${JSON.stringify(text)}`);
 }
 if (values['http-port'] !== undefined) {

@@ -69,7 +69,7 @@ export class WebFarm {
     const service = await ServiceScheduler.start({
       master: options.master,
       name: 'webfarm',
-      app: { id: 'web', command: options.command, instances: Math.max(1, options.policy.min), resources: options.resources ?? 'cpus:0.1;mem:32', ports: 1, healthCheck: { type: 'HTTP', path: '/stats', gracePeriodSeconds: 10, intervalSeconds: 2 } },
+      app: { id: 'web', command: options.command, instances: Math.max(1, options.policy.min), resources: options.resources ?? 'cpus:0.1;mem:32', ports: 1, healthCheck: { type: 'HTTP', path: '/stats', gracePeriodSeconds: 10, intervalSeconds: 2, delaySeconds: 1 } },
       ...(options.frameworkIdFile ? { frameworkIdFile: options.frameworkIdFile } : {}),
       ...(options.runtime ? { runtime: options.runtime } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
