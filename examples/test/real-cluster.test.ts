@@ -1,13 +1,14 @@
 // The services and cron examples against a real local cluster of OS
 // processes (`mesos-ts local`: one master, one agent that runs tasks as real
 // processes): a real web server per instance on its assigned port, the agent's
-// HTTP health check passing, an instance killed with SIGKILL and replaced; a
+// HTTP health check passing, an instance killed with SIGKILL and replaced, a
+// rolling update through the scheduler's endpoint; a
 // cron job every 3 s that runs for real, its dependent job after it, and the
 // runs in the history file and over HTTP.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,18 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+function httpPut(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'PUT', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** Polls (real time, bounded) until `check` passes. */
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, tries = 300, everyMs = 200): Promise<T> {
   for (let i = 0; i < tries; i++) {
@@ -100,7 +113,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('examples against real OS processes', () => {
-  test('services: real web servers pass their HTTP health check; one killed with SIGKILL is replaced', async () => {
+  test('services: real web servers pass their HTTP health check; one killed with SIGKILL is replaced; a rolling update', async () => {
     // Each instance: a node web server on $PORT0 that answers with its OS pid.
     const server = `exec '${process.execPath}' -e "require('http').createServer((q, s) => s.end(String(process.pid))).listen(Number(process.env.PORT0), '127.0.0.1')"`;
     const services = start('examples/services/main.ts', [`--master=${master}`, '--app=web', '--instances=2', `--command=${server}`, '--resources=cpus:0.2;mem:64', '--ports=1', '--health=http:/', '--http-port=0', `--framework-id-file=${join(work, 'services.id')}`, '--teardown']);
@@ -136,9 +149,30 @@ describe('examples against real OS processes', () => {
     instancePids.add(freshPid);
     expect(freshPid).not.toBe(pids[0]);
 
+    // A rolling update through the endpoint: servers that answer "v2 <pid>".
+    const v2 = server.replace('s.end(String(process.pid))', "s.end('v2 ' + process.pid)");
+    const put = await httpPut(`${api}/apps/web`, JSON.stringify({ command: v2 }));
+    expect(put.status).toBe(200);
+    const rolled = await until('the rollout done', async () => {
+      const a = (await app()) as App & { deploying: boolean };
+      return !a.deploying && a.instances.length === 2 && a.instances.every((i) => i.healthy === true && i.state === 'TASK_RUNNING') ? a : undefined;
+    });
+    const answers = await Promise.all(rolled.instances.map(async (i) => (await httpGet(`http://127.0.0.1:${i.ports[0]}/`)).body));
+    for (const a of answers) {
+      expect(a).toMatch(/^v2 \d+$/);
+      instancePids.add(Number(a.slice(3)));
+    }
+    // In order: each old instance killed only after a new one was healthy.
+    const log = services.out().split('\n');
+    const firstKill = log.findIndex((l) => l.startsWith('killing ') && l.includes('(replaced by version'));
+    const firstNewHealthy = log.findIndex((l) => /^web-\S+ is healthy/.test(l) && rolled.instances.some((i) => l.startsWith(`${i.taskId} is healthy`)));
+    expect(firstNewHealthy).toBeGreaterThan(-1);
+    expect(firstKill).toBeGreaterThan(firstNewHealthy);
+    await until('the old servers gone', () => ([pids[1]!, freshPid].every((pid) => !alive(pid)) ? true : undefined));
+
     services.child.kill('SIGTERM'); // --teardown: the instances are killed
     expect(await services.done).toBe(0);
-    await until('the instances gone', () => ([pids[1]!, freshPid].every((pid) => !alive(pid)) ? true : undefined));
+    await until('the instances gone', () => (answers.every((a) => !alive(Number(a.slice(3)))) ? true : undefined));
   }, 120_000);
 
   test('cron: a job every 3 s runs for real, its dependent after it; runs recorded', async () => {
