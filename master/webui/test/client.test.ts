@@ -3,6 +3,8 @@ import { describe, expect, test } from '@jest/globals';
 import { niceMax } from '../src/plot.js';
 import { RecordIoDecoder } from '../src/recordio.js';
 import { parseRoute } from '../src/router.js';
+import { sampleOf } from '../src/store.js';
+import type { FrameworkJson, MasterStateJson, Snapshot } from '../src/types.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const frame = (s: string): string => `${bytes(s).length}\n${s}`;
@@ -45,5 +47,23 @@ describe('parseRoute', () => {
 describe('niceMax', () => {
   test('1, 2, 5 times a power of ten at or above the value', () => {
     expect([0, 0.3, 1, 1.2, 3, 7, 10, 11, 2500].map(niceMax)).toEqual([1, 0.5, 1, 2, 5, 10, 10, 20, 5000]);
+  });
+});
+
+describe('sampleOf', () => {
+  test('allocation per role and per framework (used + offered), task counters by state', () => {
+    const r = (cpus: number, mem: number) => ({ cpus, mem, gpus: 0, disk: 0 });
+    const fw = { id: 'fw-000001', name: 'web', used_resources: r(1, 100), offered_resources: r(0.5, 50) } as unknown as FrameworkJson;
+    const s: Snapshot = {
+      state: { frameworks: [fw] } as unknown as MasterStateJson,
+      metrics: { 'master/tasks_running': 2, 'master/tasks_finished': 7 },
+      roles: [{ name: 'a', weight: 1, frameworks: ['fw-000001'], allocated: r(1.5, 150), quota: null }],
+      at: 1234,
+    };
+    const x = sampleOf(s);
+    expect(x.t).toBe(1234);
+    expect(x.roles).toEqual({ cpus: { a: 1.5 }, mem: { a: 150 } });
+    expect(x.frameworks).toEqual({ cpus: { 'web (000001)': 1.5 }, mem: { 'web (000001)': 150 } });
+    expect(x.states).toEqual({ staging: 0, starting: 0, running: 2, finished: 7, failed: 0, killed: 0, lost: 0 });
   });
 });

@@ -122,6 +122,9 @@ describe('web UI', () => {
     expect(await countRows(page, 'active', 'TASK_RUNNING')).toBe(0);
     // The counters come from /metrics/snapshot, read beside /master/state: wait for them too rather than assume the same instant.
     await page.waitForFunction((n) => document.querySelector('table.counters tr[data-counter="finished"] td')?.textContent === String(n), TASKS);
+    // The plots have the history: tasks by state ends at 3 finished, and the role's CPUs were drawn.
+    await page.waitForFunction((n) => [...document.querySelectorAll('ul.legend li')].some((li) => li.textContent === `finished: ${n}`), TASKS);
+    expect(await page.locator('figure.plot-figure svg path.line').count()).toBeGreaterThanOrEqual(3);
     // The same document all along: the changes came through the event stream, not a reload.
     expect(await page.evaluate(() => window['loadedOnce'])).toBe(42);
     const result = await run;
