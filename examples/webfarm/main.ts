@@ -4,7 +4,7 @@
 // Prints the load on each server and every scaling decision; Ctrl-C tears the farm down.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { realClock, stopDefaultRuntime } from 'libprocess-ts';
+import { realClock, stopDefaultRuntime, type Timer } from 'libprocess-ts';
 import { LoadGenerator } from './load.js';
 import { WebFarm, httpStatsProbe } from './webfarm-scheduler.js';
 
@@ -79,9 +79,14 @@ const started = realClock.now();
 const rps = (): number => (phases.length === 0 ? 0 : phases[Math.min(phases.length - 1, Math.floor((realClock.now() - started) / phaseMs))]!);
 const load = new LoadGenerator(realClock, () => farm.service.instances().filter((i) => i.state === 'TASK_RUNNING' && i.ports.length > 0).map((i) => ({ host: probeHost ?? i.hostname ?? '127.0.0.1', port: i.ports[0]! })), rps);
 if (phases.length > 0) load.start();
-const report = setInterval(() => console.log(`load ${rps()} rps offered; servers ${farm.service.instances().length}/${farm.size}; measured ${farm.lastLoads.map((x) => x.toFixed(1)).join(' ') || '-'} rps`), 5_000);
+let report: Timer | undefined;
+const print = (): void => {
+  console.log(`load ${rps()} rps offered; servers ${farm.service.instances().length}/${farm.size}; measured ${farm.lastLoads.map((x) => x.toFixed(1)).join(' ') || '-'} rps`);
+  report = realClock.timer(5_000, print);
+};
+report = realClock.timer(5_000, print);
 const quit = async (): Promise<void> => {
-  clearInterval(report);
+  report?.cancel();
   load.stop();
   await farm.stop(false);
   await stopDefaultRuntime();
@@ -90,7 +95,7 @@ const quit = async (): Promise<void> => {
 process.once('SIGINT', () => void quit());
 process.once('SIGTERM', () => void quit());
 const status = await farm.service.driver.join();
-clearInterval(report);
+report?.cancel();
 load.stop();
 await stopDefaultRuntime();
 process.exit(status === 'DRIVER_STOPPED' ? 0 : 1);
