@@ -39,7 +39,12 @@ export interface ClusterRun {
   launchMs: number[];
   /** ACCEPT to TASK_FINISHED, per task. */
   finishMs: number[];
-  /** The most tasks between ACCEPT and TASK_FINISHED at one time. */
+  /**
+   * The most tasks between their ACCEPT and their TASK_FINISHED (at the
+   * scheduler) at one time. Above the 80 that fit: the master frees a task's
+   * resources when the agent reports its terminal state (latest_state), before
+   * the scheduler has acknowledged its way to the TASK_FINISHED update.
+   */
   maxInFlight: number;
   offers: number;
 }
