@@ -12,7 +12,7 @@
 // AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the agent).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,7 @@ async function cluster(isolation: string, launcher: 'spawn' | 'forkserver'): Pro
 
 async function main(): Promise<void> {
   const only = process.env.ONLY;
+  const loadBefore = loadavg()[0]!;
   const base = await baseline();
   const probe = await probeCgroups('mesos-ts-bench');
   if (!probe.backend) console.log(`cgroups runs skipped: ${probe.reason}`);
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
     }
   }
 
+  console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
   console.log(`spawn('true') floor: ${base.tasksPerS.toFixed(0)} /s (${N} spawns, at most ${C} at once; spawn p50 ${pct(base.launchMs, 50).toFixed(2)} ms, spawn+exit p50 ${pct(base.totalMs, 50).toFixed(2)} ms)\n`);
   if (clusterRows.length > 0) {
     console.log(`${N} tasks running \`true\` through a master and one agent (agent ${AGENT_RESOURCES}, tasks ${TASK.resources}; checkpoints fsync'ed), first ACCEPT to last TASK_FINISHED`);
@@ -159,6 +161,9 @@ async function main(): Promise<void> {
     launch_p99_ms: headline ? round(pct(headline.launchMs, 99)) : null,
     spawn_floor_per_s: round(base.tasksPerS),
     spawn_floor_concurrency: C,
+    // Other work on the machine moves every figure (process creation most): judge ratios to the floor.
+    load_avg_1m_before: round(loadBefore),
+    load_avg_1m_after: round(loadavg()[0]!),
     cgroups: cg ?? `skipped: ${probe.reason}`,
     rows: clusterRows.map(({ isolation, launcher, run }) => ({
       isolation,
