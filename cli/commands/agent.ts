@@ -27,6 +27,11 @@ export function agentCommand(): Command {
     .addOption(flag('executor_registration_timeout', 'e.g. 1mins'))
     .addOption(flag('executor_shutdown_grace_period', 'e.g. 5secs'))
     .addOption(flag('gc_delay', 'how long finished sandboxes are kept, e.g. 1weeks'))
+    .addOption(flag('recovery_timeout', 'how long executors wait for a restarted agent, e.g. 15mins'))
+    .addOption(flag('status_update_retry_interval_min', 'first resend of an unacknowledged status update, e.g. 10secs'))
+    .addOption(flag('status_update_retry_interval_max', 'cap of the doubling resend interval, e.g. 10mins'))
+    .addOption(flag('fsync', 'fsync checkpoints (true|false)'))
+    .addOption(flag('seed', "seed of the agent's randomness (registration jitter, uuids, container ids)"))
     .addHelpText('after', `
 Examples:
   $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1 --port=5051
