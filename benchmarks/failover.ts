@@ -37,6 +37,8 @@ const ROUND_LIMIT_MS = 120_000;
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const child = fileURLToPath(new URL('./offers/child.js', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-bench-failover-'));
+/** Extra node flags for the masters, e.g. BENCH_MASTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const masterNodeArgs = (process.env['BENCH_MASTER_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 /** Every master process started (the finally block kills what is left). */
 const masterProcs: ChildProcess[] = [];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -47,9 +49,10 @@ interface Master {
 }
 
 function startMaster(m: Master, i: number, list: string): Promise<void> {
-  const proc = spawn(process.execPath, [cli, 'master', '--ip=127.0.0.1', `--port=${m.address.split(':')[1]}`, `--work_dir=${path.join(root, `master${i + 1}`)}`, '--mdns=false', `--masters=${list}`], {
+  const proc = spawn(process.execPath, [...masterNodeArgs, cli, 'master', '--ip=127.0.0.1', `--port=${m.address.split(':')[1]}`, `--work_dir=${path.join(root, `master${i + 1}`)}`, '--mdns=false', `--masters=${list}`], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'error' },
+    // BENCH_MASTER_LOG=info shows elections and step-downs.
+    env: { ...process.env, LIBPROCESS_LOG_LEVEL: process.env['BENCH_MASTER_LOG'] ?? 'error' },
   });
   m.proc = proc;
   masterProcs.push(proc);
@@ -93,9 +96,21 @@ async function allBack(masters: readonly Master[], candidates: readonly number[]
     const frameworks = Number(r.body['master/frameworks_active']);
     const agents = Number(r.body['master/slaves_active']);
     lastSeen = `${masters[i]!.address} leads with ${frameworks} framework(s) and ${agents} agent(s) active`;
+    if (agents !== AGENTS && agents > AGENTS - 100) lastSeen += await missingAgents(masters[i]!.address);
     return { leader: i, back: frameworks === FRAMEWORKS && agents === AGENTS ? i : undefined, frameworks, agents };
   }
   return { leader: undefined, back: undefined, frameworks: 0, agents: 0 };
+}
+
+/** Which agents are not active on the leader (when only a few are missing: for the report of a round that does not end). */
+async function missingAgents(address: string): Promise<string> {
+  const state = (await json(`http://${address}/master/state`)).body as { slaves?: { hostname: string; active: boolean }[]; unreachable_slaves_list?: { hostname: string }[] } | undefined;
+  if (state?.slaves === undefined) return '';
+  const seen = new Set(state.slaves.map((a) => a.hostname));
+  const inactive = state.slaves.filter((a) => !a.active).map((a) => a.hostname);
+  const missing = Array.from({ length: AGENTS }, (_, i) => `sim-${i}`).filter((h) => !seen.has(h));
+  const unreachable = (state.unreachable_slaves_list ?? []).map((a) => a.hostname);
+  return `; inactive: [${inactive.join(' ')}], not registered: [${missing.join(' ')}], unreachable: [${unreachable.join(' ')}]`;
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, limitMs = ROUND_LIMIT_MS, everyMs = 20): Promise<T> {
@@ -191,6 +206,9 @@ try {
   await run();
 } finally {
   // Masters are ours: stop them, then remove their files.
-  for (const p of masterProcs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  const live = masterProcs.filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of live) p.kill('SIGTERM');
+  await Promise.race([Promise.all(live.map((p) => new Promise((r) => p.once('exit', r)))), sleep(5000)]);
+  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   fs.rmSync(root, { recursive: true, force: true });
 }

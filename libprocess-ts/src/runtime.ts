@@ -24,6 +24,14 @@ export interface RuntimeOptions {
   /** Events a mailbox holds before it refuses more (default 1,000,000). */
   readonly mailboxCapacity?: number;
   readonly logger?: Logger;
+  /**
+   * Real time (ms) spent serving events in one turn of the event loop before
+   * yielding to I/O and timers (default: no limit but the event budget). A
+   * runtime whose processes include a timer-driven one (a replica of a log
+   * with a lease) sets it so that a burst of slow events does not starve its
+   * timers. Ignored with a virtual clock, so simulations stay deterministic.
+   */
+  readonly maxDrainMs?: number;
 }
 
 type Item = Envelope | Call;
@@ -88,6 +96,7 @@ export class Runtime {
   readonly logger: Logger;
   readonly #transport: Transport;
   readonly #capacity: number;
+  readonly #maxDrainMs: number | undefined;
   readonly #slots = new Map<string, Slot>();
   readonly #runQueue: Slot[] = [];
   #runHead = 0;
@@ -126,6 +135,9 @@ export class Runtime {
     this.clock = options.clock ?? realClock;
     this.name = options.name ?? 'runtime';
     this.#capacity = options.mailboxCapacity ?? 1_000_000;
+    const virtual = typeof (this.clock as Partial<VirtualClock>).register === 'function';
+    if (options.maxDrainMs !== undefined && !(options.maxDrainMs > 0)) throw new LibprocessError('E_ARGUMENT', `maxDrainMs must be a positive number of ms, got ${String(options.maxDrainMs)}`);
+    this.#maxDrainMs = virtual ? undefined : options.maxDrainMs;
     this.logger = options.logger ?? createLogger(this.name);
     this.http = new HttpRouter((ownerId, run) => this.#runRoute(ownerId, run));
     const maybeVirtual = this.clock as Partial<VirtualClock>;
@@ -380,12 +392,17 @@ export class Runtime {
     this.#draining = true;
     let budget = DRAIN_BUDGET;
     const queue = this.#runQueue;
+    const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
     try {
       while (this.#runHead < queue.length && budget > 0) {
         const slot = queue[this.#runHead++]!;
         slot.scheduled = false;
         let n = 0;
         while (n < SLICE && slot.alive && slot.ready) {
+          if (until !== undefined && n > 0 && performance.now() >= until) {
+            budget = 0; // out of time: the rest after I/O and timers
+            break;
+          }
           const item = slot.mailbox.shift();
           if (item === undefined) break;
           n++;

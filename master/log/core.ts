@@ -127,6 +127,8 @@ export class ConsensusCore {
   #preVotes: Set<string> | null = null;
   #votes: Set<string> | null = null;
   #campaignStartedAt = 0;
+  /** When this replica last became leader: a lease that ran out during a slow campaign does not depose it before its first round of appends had leaseMs to be acknowledged. */
+  #leaderSince = 0;
   #progress = new Map<string, Progress>();
   #termStartIndex = 0;
   #recoverRound: RecoverRound | null = null;
@@ -301,7 +303,7 @@ export class ConsensusCore {
         if (now >= this.#electionDeadline) this.#startPreVote(now);
         break;
       case 'leader':
-        if (now - this.#leaseBase(now) >= this.timing.leaseMs) {
+        if (now - this.#leaseBase(now) >= this.timing.leaseMs && now - this.#leaderSince >= this.timing.leaseMs) {
           this.#stepDown(now);
           break;
         }
@@ -515,6 +517,7 @@ export class ConsensusCore {
     const voters = this.#votes ?? new Set<string>();
     this.#role = 'leader';
     this.#leader = this.id;
+    this.#leaderSince = now;
     this.#votes = null;
     this.#preVotes = null;
     this.#progress.clear();
