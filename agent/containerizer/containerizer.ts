@@ -42,7 +42,7 @@ export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'cl
   isolation?: string;
   clock?: Clock;
   logger?: Logger;
-  /** The environment every container starts from (Mesos: the agent's). Default process.env. */
+  /** The environment every container starts from (Mesos: the agent's). Default process.env as it is when the containerizer is created. */
   baseEnvironment?: Record<string, string>;
   /** How often a recovered (not our child) process is checked for exit. Default 200 ms. */
   recoveryPollMs?: number;
@@ -237,9 +237,11 @@ export class Containerizer {
   private readonly live = new Map<string, Container>();
   private readonly launching = new Set<string>();
   private readonly launcher: Launcher;
+  /** The environment every container starts from, copied once (reading process.env costs a native call per variable). */
+  private readonly baseEnvironment: Readonly<Record<string, string>>;
 
   private constructor(
-    private readonly opts: ContainerizerOptions,
+    opts: ContainerizerOptions,
     readonly isolators: Isolator[],
     /** The isolator names in effect (after any fallback). */
     readonly isolation: string[],
@@ -251,6 +253,9 @@ export class Containerizer {
     this.metaDir = opts.metaDir;
     this.recoveryPollMs = opts.recoveryPollMs ?? 200;
     this.fsync = opts.fsync ?? true;
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.baseEnvironment ?? process.env)) if (v !== undefined) base[k] = v;
+    this.baseEnvironment = base;
     this.launcher =
       opts.launcher === 'forkserver' ? new ForkServerLauncher(this.clock, 'perl', this.recoveryPollMs) : opts.launcher === 'spawn' || opts.launcher === undefined ? new PosixLauncher() : opts.launcher;
   }
@@ -288,8 +293,7 @@ export class Containerizer {
   }
 
   private environment(config: ContainerConfig, extra: Record<string, string>): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.opts.baseEnvironment ?? process.env)) if (v !== undefined) env[k] = v;
+    const env: Record<string, string> = { ...this.baseEnvironment };
     env.MESOS_SANDBOX = config.sandbox;
     env.MESOS_DIRECTORY = config.sandbox;
     env.MESOS_CONTAINER_ID = config.containerId;
