@@ -35,6 +35,8 @@ export interface ClusterRunOptions {
 
 export interface ClusterRun {
   tasksPerS: number;
+  /** ACCEPT to TASK_STARTING at the scheduler (the launch itself), per task. */
+  startingMs: number[];
   /** ACCEPT (launchTasks call) to TASK_RUNNING at the scheduler, per task. */
   launchMs: number[];
   /** ACCEPT to TASK_FINISHED, per task. */
@@ -89,6 +91,7 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
     schedRt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } }), clock: realClock, name: 'scheduler', logger: quiet }).start();
 
     const acceptAt = new Map<string, number>();
+    const startingMs: number[] = [];
     const launchMs: number[] = [];
     const finishMs: number[] = [];
     let launched = 0;
@@ -139,14 +142,15 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
         const t0 = acceptAt.get(id);
         if (t0 === undefined) return;
         const now = performance.now();
-        if (status.state === 'TASK_RUNNING') launchMs.push(now - t0);
+        if (status.state === 'TASK_STARTING') startingMs.push(now - t0);
+        else if (status.state === 'TASK_RUNNING') launchMs.push(now - t0);
         else if (status.state === 'TASK_FINISHED') {
           finishMs.push(now - t0);
           acceptAt.delete(id);
           inFlight--;
           lastFinish = now;
           if (++finished === o.tasks) done();
-        } else if (status.state !== 'TASK_STARTING') {
+        } else {
           fail(new Error(`task ${id}: ${status.state} ${status.reason ?? ''} ${status.message ?? ''}`));
         }
       },
@@ -162,7 +166,7 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
     } finally {
       timer?.cancel();
     }
-    return { tasksPerS: (o.tasks / (lastFinish - firstAccept)) * 1000, launchMs, finishMs, maxInFlight, offers };
+    return { tasksPerS: (o.tasks / (lastFinish - firstAccept)) * 1000, startingMs, launchMs, finishMs, maxInFlight, offers };
   } finally {
     if (driver) await driver.stop().catch(() => undefined);
     if (schedRt) await schedRt.stop();
