@@ -186,10 +186,10 @@ export async function appendLineAsync(path: string, line: string, fsync: boolean
   }
 }
 
-/** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed. */
-export function appendRecord(path: string, record: unknown, fsync = true): void {
+/** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed; its directory is made unless `makeDir` is false (it is known to exist). */
+export function appendRecord(path: string, record: unknown, fsync = true, makeDir = true): void {
   const line = recordLine(record);
-  mkdirSync(dirname(path), { recursive: true });
+  if (makeDir) mkdirSync(dirname(path), { recursive: true });
   if (!fsync) {
     appendFileSync(path, line);
     return;

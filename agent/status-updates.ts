@@ -144,7 +144,8 @@ export class StatusUpdateManager {
     const id = uuidHex(uuid);
     if (!head || uuidHex(head.uuid) !== id) return { update: undefined, ended: false };
     if (s.path !== undefined) {
-      appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async);
+      // The acknowledged update's record is in this file: its directory exists.
+      appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async, false);
     }
     s.pending.shift();
     s.acknowledged.add(id);
@@ -230,7 +231,7 @@ export class StatusUpdateManager {
   #write(s: UpdateStream, record: UpdateRecord, uuid: string): void {
     const path = s.path!;
     const line = recordLine(record);
-    mkdirSync(dirname(path), { recursive: true });
+    if (s.received.size === 0) mkdirSync(dirname(path), { recursive: true }); // the stream's first record
     s.unsynced.add(uuid);
     const live = (): boolean => this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
     s.writes = s.writes.then(() =>
