@@ -92,7 +92,13 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     });
   }
 
-  #registered(id: string): void {
+  #registered(id: string, from: PID): void {
+    // The master that answered is ours now, even if a later try already moved on to another
+    // (else its death would go unnoticed: exited() only watches the current master).
+    if (from.toString() !== this.#master.toString()) {
+      this.#master = PID.parse<AgentToMaster>(from.toString());
+      this.link(this.#master);
+    }
     this.agentId = id;
     this.#registerTimer?.cancel();
     this.#registerTimer = undefined;
@@ -105,8 +111,8 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   protected handlers(): Handlers<MasterToAgent & FromNonLeader> {
     const ignore = (): void => {};
     return {
-      agent_registered: (b) => this.#registered(b.agent_id.value),
-      agent_reregistered: (b) => this.#registered(b.agent_id.value),
+      agent_registered: (b, from) => this.#registered(b.agent_id.value, from),
+      agent_reregistered: (b, from) => this.#registered(b.agent_id.value, from),
       ping: (b, from) => this.send(from as unknown as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {}),
       run_task: (b) => this.#run(b.framework_id.value, b.task),
       run_task_group: ignore,

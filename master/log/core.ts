@@ -129,6 +129,10 @@ export class ConsensusCore {
   #campaignStartedAt = 0;
   /** When this replica last became leader: a lease that ran out during a slow campaign does not depose it before its first round of appends had leaseMs to be acknowledged. */
   #leaderSince = 0;
+  /** When the last tick came: a gap of more than half a lease means this replica's host was stalled. */
+  #lastTickAt: number | undefined;
+  /** The lease base for which a stalled leader was given its one grace (see tick). */
+  #graceBase: number | undefined;
   #progress = new Map<string, Progress>();
   #termStartIndex = 0;
   #recoverRound: RecoverRound | null = null;
@@ -285,6 +289,8 @@ export class ConsensusCore {
   }
 
   tick(now: number): void {
+    const stalled = this.#lastTickAt !== undefined && now - this.#lastTickAt > this.timing.leaseMs / 2;
+    this.#lastTickAt = now;
     switch (this.#role) {
       case 'recovering':
         if (this.#learning === null && (this.#recoverRound === null || now - this.#recoverRound.startedAt >= this.timing.recoverRetryMs)) {
@@ -304,6 +310,17 @@ export class ConsensusCore {
         break;
       case 'leader':
         if (now - this.#leaseBase(now) >= this.timing.leaseMs && now - this.#leaderSince >= this.timing.leaseMs) {
+          // This host was stalled (a long event, a busy CPU): the acknowledgements may be waiting
+          // unread. One grace per lease base: heartbeat now and judge a lease later. A leader cut off
+          // gets no new acknowledgement, so it steps down at the next expiry; its term can still
+          // be superseded meanwhile (a higher term deposes it at once).
+          const base = this.#leaseBase(now);
+          if (stalled && this.#graceBase !== base) {
+            this.#graceBase = base;
+            this.#leaderSince = now;
+            for (const peer of this.peers) this.#sendAppend(peer, now, true);
+            break;
+          }
           this.#stepDown(now);
           break;
         }
