@@ -150,8 +150,11 @@ describe('high availability with real OS processes', () => {
       }
       return undefined;
     });
-    expect(events(framework).filter((e) => e.event === 'reregistered')).toHaveLength(1);
-    expect(events(framework).find((e) => e.event === 'reregistered')!.master).toBe(`master@${urls[next]!.replace('http://', '')}`);
+    // Once, unless the machine was so loaded that the leadership moved again meanwhile: then to the leader of now.
+    const reregistered = events(framework).filter((e) => e.event === 'reregistered');
+    expect(reregistered.length).toBeGreaterThanOrEqual(1);
+    expect(reregistered.at(-1)!.master).toBe(`master@${urls[next]!.replace('http://', '')}`);
+    expect(events(framework).filter((e) => e.event === 'registered')).toHaveLength(1);
     // The tasks kept running: the same processes, not relaunched.
     for (const p of pids) expect(alive(p)).toBe(true);
     expect(['task-1', 'task-2'].map((t) => Number(readFileSync(join(work, `pid-${t}`), 'utf8')))).toEqual(pids);
