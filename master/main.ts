@@ -86,7 +86,14 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
   const masters = (options.masters ?? []).map(masterAddress);
   const ha = masters.length > 1 || options.replicatedLog === true;
   if (ha) checkReplicaSet(options, masters);
-  const transport = new WsTransport({ host: options.ip, port: options.port, clock: realClock, ...(options.advertiseIp ? { advertiseHost: options.advertiseIp } : {}) });
+  const transport = new WsTransport({
+    host: options.ip,
+    port: options.port,
+    clock: realClock,
+    ...(options.advertiseIp ? { advertiseHost: options.advertiseIp } : {}),
+    // A restarted peer master must hear the leader before its election timeout (1 s), not after a 5 s redial backoff.
+    ...(ha ? { backoffMaxMs: PEER_REDIAL_MAX_MS } : {}),
+  });
   // With a replica: a burst of slow events (a thousand agents re-registering) must not hold back its heartbeats.
   const runtime = await new Runtime({ transport, clock: realClock, name: 'master', ...(options.logger ? { logger: options.logger } : {}), ...(ha ? { maxDrainMs: MAX_DRAIN_MS } : {}) }).start();
   const flags = { hostname: options.advertiseIp ?? options.ip, ...options.flags };
@@ -131,6 +138,9 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
  * were deposed one after the other at 500-1000 ms (bench-failover).
  */
 export const HA_MASTER_TIMING: Partial<Timing> = { tickMs: 10, heartbeatMs: 100, electionMinMs: 1000, electionMaxMs: 2000, leaseMs: 900 };
+
+/** Longest wait before an HA master dials a peer again after failures (libprocess-ts default: 5 s). */
+export const PEER_REDIAL_MAX_MS = 400;
 
 /** Real time an HA master's runtime serves events before it lets timers and I/O in (see RuntimeOptions.maxDrainMs). */
 export const MAX_DRAIN_MS = 20;
