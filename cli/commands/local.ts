@@ -80,6 +80,7 @@ Examples:
       const masters = parsePositiveInt('masters', o['masters']!);
       const agents = parsePositiveInt('agents', o['agents']!);
       const firstPort = parsePort('port', o['port']!);
+      if (firstPort !== 0 && firstPort + masters - 1 > 65535) throw new Error(`--port=${firstPort}: ${masters} masters need ports ${firstPort}-${firstPort + masters - 1}, beyond 65535; pick a lower --port (or 0)`);
       const workDir = resolve(o['work_dir'] ?? mkdtempSync(join(tmpdir(), 'mesos-ts-local-')));
       mkdirSync(workDir, { recursive: true });
       const env = { ...process.env };
