@@ -1,0 +1,54 @@
+// Simulated agents given the list of 3 HA masters (in-process, virtual
+// clock): they find the leader from whichever master they try first (not_leader
+// names it), and after the leader is killed they re-register with the new one
+// by themselves, keeping their ids and their running tasks.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { Random } from 'libprocess-ts';
+import { SimulatedAgentProcess } from '../../agent/simulated.js';
+import { Resources } from '../../protocol/resources.js';
+import { HaCluster } from '../../master/test/helpers/ha-cluster.js';
+import { commandTask } from '../../master/test/helpers/peers.js';
+
+let c: HaCluster | undefined;
+afterEach(async () => {
+  await c?.stop();
+  c = undefined;
+});
+
+describe('simulated agents with high availability', () => {
+  test('they find the leader, and after it is killed re-register with the next one, tasks kept', async () => {
+    c = new HaCluster(3, 31, { reregisterTimeoutMs: 60_000 });
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const host = await c.runtime('agents');
+    const list = [0, 1, 2].map((i) => c!.masterPid(i).toString());
+    const agents: SimulatedAgentProcess[] = [];
+    for (let i = 0; i < 12; i++) {
+      // Each starts from a different master of the list: two thirds of them first ask a follower.
+      const rotated = [...list.slice(i % 3), ...list.slice(0, i % 3)].join(',');
+      const a = new SimulatedAgentProcess({ master: rotated, resources: Resources.parse('cpus:2;mem:1024'), hostname: `sim${i}`, random: new Random(i + 1) });
+      host.spawn(a, `slave(${i + 1})`);
+      agents.push(a);
+    }
+    const master = () => c!.nodes[c!.leaders()[0]!]!.ha!.master!;
+    await c.until(() => master().state.agents.size === 12, 5_000);
+    const ids = agents.map((a) => a.agentId);
+    expect(new Set(ids).size).toBe(12);
+
+    const scheduler = await c.scheduler(leader);
+    await c.until(() => scheduler.offers.size === 12, 5_000);
+    for (const [i, offer] of [...scheduler.offers.values()].entries()) scheduler.launch(offer, [commandTask(`t${i}`, offer, 'cpus:1;mem:100', 'sleep 600')], 0);
+    await c.until(() => agents.every((a) => a.tasks.size === 1 && [...a.tasks.values()][0]!.state === 'TASK_RUNNING'), 5_000);
+    // Admissions and tasks are in the registry before the leader dies.
+    await c.until(() => c!.nodes.every((n) => n.ha!.registrar.registry.tasks.size === 12));
+
+    await c.kill(leader);
+    const next = await c.awaitLeader(10_000, leader);
+    await c.until(() => [...c!.nodes[next]!.ha!.master!.state.agents.values()].filter((a) => a.active).length === 12, 15_000);
+    expect(agents.map((a) => a.agentId)).toEqual(ids);
+    const books = c.nodes[next]!.ha!.master!.state;
+    const running = [...books.frameworks.values()].flatMap((f) => [...f.tasks.values()]).filter((t) => t.state === 'TASK_RUNNING');
+    expect(running).toHaveLength(12);
+    expect(agents.every((a) => [...a.tasks.values()][0]!.state === 'TASK_RUNNING')).toBe(true);
+  });
+});
