@@ -49,7 +49,8 @@ Examples:
         throw err;
       });
       const announcement = mdns ? announceMaster(started.pid.toString(), started.pid.port) : undefined;
-      if (started.ha !== undefined) say(`master ${started.pid}: one of ${ha.masters?.length ?? 1} master(s) (replicated log under ${ha.workDir}/replicated_log); it serves while it leads, others answer 307`);
+      const n = ha.masters?.length ?? 1;
+      if (started.ha !== undefined) say(`master ${started.pid}: ${n > 1 ? `one of ${n} masters` : 'a single master'} with its registry in a replicated log under ${ha.workDir}/replicated_log${n > 1 ? '; it serves while it leads, the others answer 307' : ''}`);
       say(`master ${started.pid} listening; web UI and APIs at ${started.url}/ (state: ${started.url}/master/state)`);
       onShutdown(async () => {
         await announcement?.stop();
