@@ -88,7 +88,7 @@ describe('mesos-ts against a local cluster', () => {
     const stopped = await local.done;
     expect(stopped.code).toBe(0);
     for (const p of [...cluster.masters, ...cluster.agents]) expect(alive(p.pid)).toBe(false);
-  });
+  }, 90_000); // 3 masters and 2 agents from the TypeScript sources, on a shared 2-core machine
 
   test('local --simulated-agents: many agents in one more process', async () => {
     const dir = join(work, 'simulated');
@@ -104,7 +104,7 @@ describe('mesos-ts against a local cluster', () => {
     local.child.kill('SIGTERM');
     await local.done;
     expect(alive(cluster.simulated_agents.pid)).toBe(false);
-  });
+  }, 90_000);
 });
 
 describe('bad flags say what to fix', () => {
