@@ -68,9 +68,9 @@ example-ping-pong: build
 
 # Runs TASKS tasks (default 5) on the cluster at MASTER and prints their states; exits 1 if any fails.
 MASTER ?= 127.0.0.1:5050
-# A local cluster (1 master, 3 agents as OS processes) running the test framework; Ctrl-C stops it all.
+# A local cluster (3 masters announced over mDNS, 3 agents, as OS processes) running the test framework; Ctrl-C stops it all.
 local: build
-	node dist/cli/main.js local --test_framework=$(or $(TASKS),5) $(LOCAL_ARGS)
+	node dist/cli/main.js local --mdns=true --test_framework=$(or $(TASKS),5) $(LOCAL_ARGS)
 
 example-test-framework: build
 	node dist/examples/test-framework/main.js --master $(MASTER) --tasks $(or $(TASKS),5)

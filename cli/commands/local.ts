@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { findLeader } from '../discovery.js';
-import { parsePort, parsePositiveInt } from '../durations.js';
+import { parseBool, parsePort, parsePositiveInt } from '../durations.js';
 import { freePorts } from '../free-ports.js';
 import { onShutdown, say } from '../process-util.js';
 
@@ -66,6 +66,7 @@ export function localCommand(): Command {
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected, divided among the agents)"))
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
+    .addOption(new Option('--mdns <bool>', 'the masters announce themselves over mDNS, so commands find them without --master (make local turns it on)').default('false'))
     .addOption(new Option('--test_framework <tasks>', 'once the cluster is up, run the test framework with this many tasks (the cluster stays up after it)'))
     .addHelpText('after', `
 Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"leader","agents":[{"url","pid"}]}.
@@ -80,6 +81,7 @@ Examples:
       const masters = parsePositiveInt('masters', o['masters']!);
       const agents = parsePositiveInt('agents', o['agents']!);
       const firstPort = parsePort('port', o['port']!);
+      const mdns = parseBool('mdns', o['mdns']!);
       if (firstPort !== 0 && firstPort + masters - 1 > 65535) throw new Error(`--port=${firstPort}: ${masters} masters need ports ${firstPort}-${firstPort + masters - 1}, beyond 65535; pick a lower --port (or 0)`);
       const workDir = resolve(o['work_dir'] ?? mkdtempSync(join(tmpdir(), 'mesos-ts-local-')));
       mkdirSync(workDir, { recursive: true });
@@ -97,7 +99,7 @@ Examples:
         const replicaSet = ports.map((p) => `127.0.0.1:${p}`).join(',');
         const started0 = await Promise.all(
           ports.map((p, i) =>
-            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, '--mdns=false', ...(masters > 1 ? [`--masters=${replicaSet}`] : [])], env),
+            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, `--mdns=${mdns}`, ...(masters > 1 ? [`--masters=${replicaSet}`] : [])], env),
           ),
         );
         members.push(...started0);
