@@ -631,14 +631,19 @@ export class AllocatorCore {
     }
   }
 
-  /** Drops expired filters (expiresAt <= now). */
-  expireFilters(now: number): void {
+  /** Drops expired filters (expiresAt <= now); returns the agents that lost one (what they hold may now be offered). */
+  expireFilters(now: number): Set<string> {
     const h = this.#heap;
+    const agents = new Set<string>();
     while (h.length > 0 && (!h[0]!.live || h[0]!.expiresAt <= now)) {
       const top = h[0]!;
       this.#heapPop();
-      if (top.live) this.#dropFilter(top, true);
+      if (top.live) {
+        this.#dropFilter(top, true);
+        agents.add(top.agentId);
+      }
     }
+    return agents;
   }
 
   /** When the earliest live filter expires (ms), if any. */
