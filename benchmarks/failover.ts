@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../cli/free-ports.js';
+import { MASTER_NODE_FLAGS } from '../master/main.js';
 import { percentile } from './offers/stats.js';
 
 const argValue = (name: string, fallback: number): number => {
@@ -49,7 +50,7 @@ interface Master {
 }
 
 function startMaster(m: Master, i: number, list: string): Promise<void> {
-  const proc = spawn(process.execPath, [...masterNodeArgs, cli, 'master', '--ip=127.0.0.1', `--port=${m.address.split(':')[1]}`, `--work_dir=${path.join(root, `master${i + 1}`)}`, '--mdns=false', `--masters=${list}`], {
+  const proc = spawn(process.execPath, [...MASTER_NODE_FLAGS, ...masterNodeArgs, cli, 'master', '--ip=127.0.0.1', `--port=${m.address.split(':')[1]}`, `--work_dir=${path.join(root, `master${i + 1}`)}`, '--mdns=false', `--masters=${list}`], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // BENCH_MASTER_LOG=info shows elections and step-downs.
     env: { ...process.env, LIBPROCESS_LOG_LEVEL: process.env['BENCH_MASTER_LOG'] ?? 'error' },

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { MASTER_NODE_FLAGS } from '../../master/main.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,7 +28,8 @@ const LISTENING = /listening.* at (http:\/\/[^/\s]+)/;
 function startMember(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Member> {
   // main.ts beside us when run from sources (tests), main.js when built.
   const cli = fileURLToPath(new URL(`../main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const nodeFlags = args[0] === 'master' ? MASTER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeFlags, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const prefix = (line: string): void => void process.stdout.write(`[${name}] ${line}\n`);
   createInterface({ input: child.stderr! }).on('line', prefix);
