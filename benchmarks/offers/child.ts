@@ -1,7 +1,9 @@
 // A child process of the offer benchmark: `child.js <role> ...`. Roles:
-//   master                      a master; answers {type:'stats'} with its CPU, RSS and message counts
+//   master [port masters dir]   a master (alone, or one of a replica set); answers {type:'stats'} with
+//                               whether it leads, its CPU, RSS and message counts
 //   agents <master> <n> <from>  n simulated agents in one runtime; reports freed resources
 //   frameworks <master> <n> <scale> <seed>   n greedy frameworks; reports offers
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Random, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
 import { startMaster } from '../../master/main.js';
@@ -10,6 +12,16 @@ import { AGENT_RESOURCES, now, startFrameworks, type FrameworkStats } from './wo
 
 const [role, ...args] = process.argv.slice(2);
 const send = (m: unknown): void => void process.send!(m);
+
+// Every child answers {type:'loop'} with how late its event loop ran since the
+// last ask (p99 and max, ms): a stalled child delays offers as much as a slow master.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+process.on('message', (msg: { type: string }) => {
+  if (msg.type !== 'loop') return;
+  send({ type: 'loop', role, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 });
+  loopDelay.reset();
+});
 const quiet = createLogger('bench', 'error');
 
 async function runtime(name: string): Promise<Runtime> {
@@ -19,18 +31,25 @@ async function runtime(name: string): Promise<Runtime> {
 
 switch (role) {
   case 'master': {
-    const m = await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, flags: { agentPingTimeoutMs: 15_000 } });
+    // `master [port mastersCsv workDir]`: alone on a free port, or one of a replica set (replicated log under workDir).
+    const [portText, mastersCsv, workDir] = args;
+    const flags = { agentPingTimeoutMs: 15_000 };
+    const m = mastersCsv === undefined
+      ? await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, flags })
+      : await startMaster({ ip: '127.0.0.1', port: Number(portText), masters: mastersCsv.split(','), workDir: workDir!, logger: quiet, flags });
     process.on('message', (msg: { type: string }) => {
       if (msg.type !== 'stats') return;
       const r = m.runtime.metrics();
-      const metrics = m.master.metrics();
+      const leading = m.master;
+      const metrics = leading?.metrics() ?? {};
       send({
         type: 'stats',
+        leading: leading !== undefined,
         cpu: process.cpuUsage(),
         rss: process.memoryUsage().rss,
         at: now(),
         messages: (r['messages_received_remote'] ?? 0) + (r['messages_sent_remote'] ?? 0),
-        agents: m.master.state.agents.size,
+        agents: leading?.state.agents.size ?? 0,
         running: metrics['master/tasks_running'] ?? 0,
         finished: metrics['master/tasks_finished'] ?? 0,
       });

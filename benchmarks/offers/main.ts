@@ -4,10 +4,16 @@
 // greedy frameworks using the SDK driver; measured: offer latency (resources
 // freed on an agent -> an offer of them reaching a framework), the launch
 // overhead of a new framework's single task, the master's CPU, memory and
-// message rate. Writes benchmarks/results/offers.json and offers.svg.
+// message rate. Writes benchmarks/results/offers.json and offers.svg
+// (offers-3masters.* with `--masters 3`: a replica set with the replicated log,
+// measured at the leader).
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../cli/free-ports.js';
+import { MASTER_NODE_FLAGS } from '../../master/main.js';
 import { Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { SchedulerDriver, toResources } from '../../framework/scheduler/index.js';
 import { plotSvg } from './plot.js';
@@ -16,6 +22,7 @@ import { now } from './workload.js';
 
 interface Row {
   agents: number;
+  masters: number;
   frameworks: number;
   offer_latency_ms_p50: number;
   offer_latency_ms_p90: number;
@@ -28,6 +35,8 @@ interface Row {
   tasks_per_s: number;
   task_scale: number;
   register_s: number;
+  /** How late each child's event loop ran during the window (max, ms): where a tail comes from. */
+  loop_delay_ms_max: { master: number; agents: number; frameworks: number };
 }
 
 const full = process.argv.includes('--full');
@@ -37,6 +46,9 @@ const argValue = (name: string): string | undefined => {
 };
 const SIZES = (argValue('--agents') ?? (full ? '1000,10000,50000' : '1000,10000')).split(',').map(Number);
 const FRAMEWORKS = Number(argValue('--frameworks') ?? 200);
+/** 1: one master, no log. 3 (or more): a replica set with the replicated log (registry writes through fsync'd files); measured at the leader. */
+const MASTERS = Number(argValue('--masters') ?? 1);
+if (!Number.isInteger(MASTERS) || MASTERS < 1) throw new Error(`--masters: expected a positive integer, got ${argValue('--masters')}`);
 /**
  * Task durations: N(30 s, 10 s) x scale. By default the scale keeps the
  * cluster's task throughput near --tasks-per-s (each agent runs two tasks at a
@@ -53,7 +65,7 @@ const AGENTS_PER_PROCESS = 12_500;
 /** Extra node flags for the master child, e.g. BENCH_MASTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const masterNodeArgs = (process.env['BENCH_MASTER_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 const child = (role: string, args: string[]): ChildProcess =>
-  fork(fileURLToPath(new URL('./child.js', import.meta.url)), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...(role === 'master' ? masterNodeArgs : [])] });
+  fork(fileURLToPath(new URL('./child.js', import.meta.url)), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...(role === 'master' ? [...MASTER_NODE_FLAGS, ...masterNodeArgs] : [])] });
 
 const nextMessage = <T>(c: ChildProcess, type: string): Promise<T> =>
   new Promise((resolve, reject) => {
@@ -66,12 +78,25 @@ const nextMessage = <T>(c: ChildProcess, type: string): Promise<T> =>
     c.once('exit', (code) => reject(new Error(`child exited (${code}) before '${type}'`)));
   });
 
-type MasterStats = { cpu: { user: number; system: number }; rss: number; at: number; messages: number; agents: number; running: number; finished: number };
+type MasterStats = { leading: boolean; cpu: { user: number; system: number }; rss: number; at: number; messages: number; agents: number; running: number; finished: number };
 const masterStats = (m: ChildProcess): Promise<MasterStats> => {
   const p = nextMessage<MasterStats>(m, 'stats');
   m.send({ type: 'stats' });
   return p;
 };
+
+/** Asks every child for its event-loop delay since the last ask (and resets it); the worst per role. */
+async function loopDelays(children: ChildProcess[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const live = children.filter((c) => c.connected);
+  const answers = await Promise.all(live.map((c) => {
+    const p = nextMessage<{ role: string; max: number }>(c, 'loop');
+    c.send({ type: 'loop' });
+    return p;
+  }));
+  for (const a of answers) out[a.role] = Math.max(out[a.role] ?? 0, round(a.max));
+  return out;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -111,14 +136,38 @@ async function launchOverhead(master: string): Promise<number> {
   return t1 - t0 - PROBE_TASK_MS;
 }
 
+/**
+ * One master, or a replica set of MASTERS on free ports with their logs in a
+ * temporary directory; resolves with the leader's child and the PID list
+ * every client is given (`master@a,master@b,...`: they find the leader).
+ */
+async function startMasters(children: ChildProcess[]): Promise<{ masterChild: ChildProcess; masterPid: string }> {
+  if (MASTERS === 1) {
+    const masterChild = child('master', []);
+    children.push(masterChild);
+    const { pid } = await nextMessage<{ pid: string }>(masterChild, 'ready');
+    return { masterChild, masterPid: pid };
+  }
+  const ports = await freePorts(MASTERS);
+  const list = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-bench-offers-'));
+  const masters = ports.map((p, i) => child('master', [String(p), list, join(dir, `master${i + 1}`)]));
+  children.push(...masters);
+  await Promise.all(masters.map((m) => nextMessage(m, 'ready')));
+  const deadline = now() + 30_000;
+  while (now() < deadline) {
+    for (const m of masters) if ((await masterStats(m)).leading) return { masterChild: m, masterPid: ports.map((p) => `master@127.0.0.1:${p}`).join(',') };
+    await sleep(100);
+  }
+  throw new Error(`no leader among the ${MASTERS} masters after 30 s`);
+}
+
 async function run(agents: number): Promise<Row> {
   const scale = scaleFor(agents);
   const warmupS = Math.max(WARMUP_S, 1.3 * 30 * scale);
   const children: ChildProcess[] = [];
   try {
-    const masterChild = child('master', []);
-    children.push(masterChild);
-    const { pid: masterPid } = await nextMessage<{ pid: string }>(masterChild, 'ready');
+    const { masterChild, masterPid } = await startMasters(children);
     const freed: [string, number][] = [];
     const offers: [string, number][] = [];
     let launched = 0;
@@ -153,12 +202,15 @@ async function run(agents: number): Promise<Row> {
     freed.length = 0;
     offers.length = 0;
     const before = await masterStats(masterChild);
+    await loopDelays(children);
     const launchedBefore = launched;
     const overheads: number[] = [];
     const windowEnd = now() + MEASURE_S * 1000;
     while (overheads.length < 3 && now() < windowEnd - 2000) overheads.push(await launchOverhead(masterPid));
     while (now() < windowEnd) await sleep(100);
     const after = await masterStats(masterChild);
+    const delays = await loopDelays(children);
+    if (!after.leading) throw new Error('the leading master changed during the measurement window; the figures would mix two masters');
     await sleep(500); // the last batches of events
     const seconds = (after.at - before.at) / 1000;
     const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
@@ -166,6 +218,7 @@ async function run(agents: number): Promise<Row> {
     overheads.sort((a, b) => a - b);
     return {
       agents,
+      masters: MASTERS,
       frameworks: FRAMEWORKS,
       offer_latency_ms_p50: round(percentile(latencies, 50)),
       offer_latency_ms_p90: round(percentile(latencies, 90)),
@@ -178,6 +231,7 @@ async function run(agents: number): Promise<Row> {
       tasks_per_s: Math.round((launched - launchedBefore) / seconds),
       task_scale: round(scale * 1000) / 1000,
       register_s: round(registerS),
+      loop_delay_ms_max: { master: delays['master'] ?? NaN, agents: delays['agents'] ?? NaN, frameworks: delays['frameworks'] ?? NaN },
     };
   } finally {
     for (const c of children.reverse()) {
@@ -193,7 +247,7 @@ async function run(agents: number): Promise<Row> {
 const round = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10) / 10 : NaN);
 
 const rows: Row[] = [];
-console.log(`offer benchmark: agents ${SIZES.join(', ')}, ${FRAMEWORKS} frameworks, about ${TASKS_PER_S} tasks/s (durations scaled, at most the paper's 30 s)`);
+console.log(`offer benchmark: agents ${SIZES.join(', ')}, ${MASTERS === 1 ? 'one master' : `${MASTERS} masters with the replicated log`}, ${FRAMEWORKS} frameworks, about ${TASKS_PER_S} tasks/s (durations scaled, at most the paper's 30 s)`);
 for (const agents of SIZES) {
   console.log(`\n${agents} agents:`);
   rows.push(await run(agents));
@@ -201,6 +255,7 @@ for (const agents of SIZES) {
 console.log('\nmesos-ts offer latency and launch overhead (2-core machine)\n');
 console.table(rows.map((r) => ({
   agents: r.agents,
+  masters: r.masters,
   frameworks: r.frameworks,
   'latency p50 ms': r.offer_latency_ms_p50,
   'p90 ms': r.offer_latency_ms_p90,
@@ -210,11 +265,13 @@ console.table(rows.map((r) => ({
   'master rss MB': r.master_rss_mb,
   'master msgs/s': r.master_msgs_per_s,
   'tasks/s': r.tasks_per_s,
+  'loop delay max ms (master/agents/fws)': `${r.loop_delay_ms_max.master} / ${r.loop_delay_ms_max.agents} / ${r.loop_delay_ms_max.frameworks}`,
 })));
 console.log('Reference (Mesos paper, NSDI 2011, 50k emulated agents, 200 frameworks): launch overhead under 1 s.');
 console.log('Targets: p99 latency and launch overhead <= 100 ms at 10k agents; < 500 ms at 50k.');
 const dir = fileURLToPath(new URL('../../../benchmarks/results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}offers.json`, JSON.stringify(rows, null, 2) + '\n');
-writeFileSync(`${dir}offers.svg`, plotSvg(rows));
-console.log(`wrote ${dir}offers.json and offers.svg`);
+const name = MASTERS === 1 ? 'offers' : `offers-${MASTERS}masters`;
+writeFileSync(`${dir}${name}.json`, JSON.stringify(rows, null, 2) + '\n');
+writeFileSync(`${dir}${name}.svg`, plotSvg(rows));
+console.log(`wrote ${dir}${name}.json and ${name}.svg`);
