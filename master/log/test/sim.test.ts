@@ -13,7 +13,7 @@ import { CoreSim } from './coresim.js';
 function seeds(): number[] {
   const one = process.env['LOG_SIM_SEED'];
   if (one !== undefined && one !== '') return [Number(one)];
-  const range = process.env['LOG_SIM_SEEDS'] ?? '1-150';
+  const range = process.env['LOG_SIM_SEEDS'] ?? '1-1000';
   const [a, b] = range.split('-').map(Number) as [number, number];
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
