@@ -2,9 +2,9 @@
 //   node dist/examples/batch/main.js --master 127.0.0.1:5050 --tasks 3 --resources 'cpus:0.5;mem:64' \
 //     --command 'echo "rank $GANG_RANK of $GANG_SIZE on $GANG_HOSTS"; sleep 2'
 // Exits 0 when every task finished, 1 when the gang failed.
-import { parseArgs } from 'node:util';
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { GangScheduler } from './gang-scheduler.js';
+import { exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: batch [options]
 
@@ -21,31 +21,17 @@ Options:
   --hold-timeout <ms>      longest hold of offers that cannot host the gang (default 30000)
   -h, --help               this text`;
 
-function usage(message: string): never {
-  console.error(`batch: ${message}\n\n${HELP}`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      master: { type: 'string' },
-      id: { type: 'string' },
-      tasks: { type: 'string' },
-      command: { type: 'string' },
-      resources: { type: 'string' },
-      'hold-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (e) {
-  usage((e as Error).message);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const args = exampleArgs('batch', HELP, {
+  master: { type: 'string' },
+  id: { type: 'string' },
+  tasks: { type: 'string' },
+  command: { type: 'string' },
+  resources: { type: 'string' },
+  'hold-timeout': { type: 'string' },
+});
+const { values } = args;
+// Annotated, so that the compiler knows a call does not return.
+const usage: (message: string) => never = args.usage;
 const positive = (name: string, text: string | undefined, dflt: number): number => {
   const n = text === undefined ? dflt : Number(text);
   if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);

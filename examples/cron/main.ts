@@ -4,9 +4,9 @@
 //     --job '{"name":"after","command":"echo after tick","parents":["tick"]}' --history-file /tmp/cron.json
 //   curl localhost:<port>/jobs; curl localhost:<port>/jobs/history
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { CronScheduler } from './cron-scheduler.js';
+import { exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: cron [options]
 
@@ -23,30 +23,16 @@ Options:
   --http-port <port>     the port for /jobs (default $LIBPROCESS_PORT or a free one)
   -h, --help             this text`;
 
-function usage(message: string): never {
-  console.error(`cron: ${message}\n\n${HELP}`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      master: { type: 'string' },
-      jobs: { type: 'string' },
-      job: { type: 'string', multiple: true },
-      'history-file': { type: 'string' },
-      'http-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (e) {
-  usage((e as Error).message);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const args = exampleArgs('cron', HELP, {
+  master: { type: 'string' },
+  jobs: { type: 'string' },
+  job: { type: 'string', multiple: true },
+  'history-file': { type: 'string' },
+  'http-port': { type: 'string' },
+});
+const { values } = args;
+// Annotated, so that the compiler knows a call does not return.
+const usage: (message: string) => never = args.usage;
 const jobs: unknown[] = [];
 if (values.jobs !== undefined) {
   let text: string;

@@ -6,11 +6,11 @@
 //   curl localhost:8088/apps; curl -X PUT -d '{"instances":3}' localhost:8088/apps/web
 // Ctrl-C leaves the instances running (failover); a restart with the same
 // --framework-id-file adopts them. --teardown on Ctrl-C kills them instead.
-import { parseArgs } from 'node:util';
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { parseAttributeConstraints } from './constraints.js';
 import { ServiceScheduler } from './service-scheduler.js';
 import type { AppHealthCheck } from './app-spec.js';
+import { exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: services [options]
 
@@ -32,37 +32,23 @@ Options:
   --teardown                  on Ctrl-C, kill the instances (default: leave them for the next run)
   -h, --help                  this text`;
 
-function usage(message: string): never {
-  console.error(`services: ${message}\n\n${HELP}`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      master: { type: 'string' },
-      app: { type: 'string' },
-      command: { type: 'string' },
-      instances: { type: 'string' },
-      resources: { type: 'string' },
-      ports: { type: 'string' },
-      health: { type: 'string' },
-      constraint: { type: 'string', multiple: true },
-      'one-per-host': { type: 'boolean' },
-      'http-port': { type: 'string' },
-      'framework-id-file': { type: 'string' },
-      teardown: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (e) {
-  usage((e as Error).message);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const args = exampleArgs('services', HELP, {
+  master: { type: 'string' },
+  app: { type: 'string' },
+  command: { type: 'string' },
+  instances: { type: 'string' },
+  resources: { type: 'string' },
+  ports: { type: 'string' },
+  health: { type: 'string' },
+  constraint: { type: 'string', multiple: true },
+  'one-per-host': { type: 'boolean' },
+  'http-port': { type: 'string' },
+  'framework-id-file': { type: 'string' },
+  teardown: { type: 'boolean' },
+});
+const { values } = args;
+// Annotated, so that the compiler knows a call does not return.
+const usage: (message: string) => never = args.usage;
 if (values.command === undefined) usage('--command is required');
 const count = (name: string, text: string | undefined, dflt: number): number => {
   const n = text === undefined ? dflt : Number(text);

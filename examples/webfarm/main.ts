@@ -3,10 +3,10 @@
 //     --load 10,80,10 --phase-seconds 40
 // Prints the load on each server and every scaling decision; Ctrl-C tears the farm down.
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { realClock, stopDefaultRuntime, type Timer } from 'libprocess-ts';
 import { LoadGenerator } from './load.js';
 import { WebFarm, httpStatsProbe } from './webfarm-scheduler.js';
+import { exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: webfarm [options]
 
@@ -25,34 +25,20 @@ Options:
   --probe-host <host>     reach servers at this host instead of the agent's hostname
   -h, --help              this text`;
 
-function usage(message: string): never {
-  console.error(`webfarm: ${message}\n\n${HELP}`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      master: { type: 'string' },
-      'target-rps': { type: 'string' },
-      min: { type: 'string' },
-      max: { type: 'string' },
-      'poll-ms': { type: 'string' },
-      resources: { type: 'string' },
-      load: { type: 'string' },
-      'phase-seconds': { type: 'string' },
-      'probe-host': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (e) {
-  usage((e as Error).message);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const args = exampleArgs('webfarm', HELP, {
+  master: { type: 'string' },
+  'target-rps': { type: 'string' },
+  min: { type: 'string' },
+  max: { type: 'string' },
+  'poll-ms': { type: 'string' },
+  resources: { type: 'string' },
+  load: { type: 'string' },
+  'phase-seconds': { type: 'string' },
+  'probe-host': { type: 'string' },
+});
+const { values } = args;
+// Annotated, so that the compiler knows a call does not return.
+const usage: (message: string) => never = args.usage;
 const num = (name: string, text: string | undefined, dflt: number, integer = true): number => {
   const n = text === undefined ? dflt : Number(text);
   if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) usage(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
