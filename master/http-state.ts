@@ -44,6 +44,8 @@ export function installStateRoutes(master: MasterProcess): void {
   master.route('/roles', () => {
     const roles = new Map<string, { frameworks: string[] }>();
     for (const [role] of master.state.weights) roles.set(role, { frameworks: [] });
+    // A role with only a quota is a role too (GET_ROLES lists it as well).
+    for (const [role] of master.state.quotas) if (!roles.has(role)) roles.set(role, { frameworks: [] });
     for (const f of master.state.frameworks.values()) for (const r of f.roles) (roles.get(r) ?? roles.set(r, { frameworks: [] }).get(r)!).frameworks.push(f.id);
     return json({ roles: [...roles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, r]) => ({ name, weight: master.state.weights.get(name) ?? 1, frameworks: r.frameworks, quota: master.state.quotas.get(name) ?? null })) });
   });

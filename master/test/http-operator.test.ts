@@ -163,6 +163,9 @@ describe('classic endpoints', () => {
       });
     expect(JSON.parse((await get('/master/state-summary')).text)).toMatchObject({ frameworks: [], slaves: [] });
     expect(JSON.parse((await get('/master/roles')).text).roles).toEqual([{ name: 'gold', weight: 2, frameworks: [], quota: null }]);
+    expect((await call(base, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'silver', guarantees: { cpus: { value: 1 } } }] } })).status).toBe(200);
+    const withQuota = JSON.parse((await get('/master/roles')).text).roles as Json[];
+    expect(withQuota.map((r) => [r.name, r.quota === null])).toEqual([['gold', true], ['silver', false]]);
     expect(JSON.parse((await get('/master/flags')).text).flags.agentPingTimeoutMs).toBe('15000');
     expect(JSON.parse((await get('/version')).text).version).toMatch(/^\d/);
     expect((await get('/master/redirect')).status).toBe(307);
