@@ -10,6 +10,7 @@ import type { DecodeOptions } from './codec.js';
 import { MESOS_SCHEMA } from './mesos.js';
 import { AGENT_SCHEMA, type AgentCall, type AgentResponse } from './agent.js';
 import { EXECUTOR_SCHEMA, type ExecutorCall, type ExecutorEvent } from './executor.js';
+import { MASTER_SCHEMA, type MasterCall, type MasterEvent, type MasterResponse } from './master.js';
 import type { AgentID, ContainerID, ExecutorID, FrameworkID, OfferID, OperationID, TaskID } from '../ids.js';
 import type { Resource, ResourceReservation } from '../resources.js';
 import type { SchedulerCall, SchedulerEvent } from '../scheduler.js';
@@ -46,6 +47,8 @@ export { EXECUTOR_SCHEMA, EXECUTOR_CALL_TYPES, EXECUTOR_EVENT_TYPES } from './ex
 export type { ExecutorCall, ExecutorCallType, ExecutorCallUpdate, ExecutorEvent, ExecutorEventType } from './executor.js';
 export { AGENT_SCHEMA, AGENT_CALL_TYPES, AGENT_RESPONSE_TYPES } from './agent.js';
 export type { AgentCall, AgentCallType, AgentContainer, AgentGetExecutors, AgentGetFrameworks, AgentGetTasks, AgentResponse, AgentResponseType } from './agent.js';
+export { MASTER_SCHEMA, MASTER_CALL_TYPES, MASTER_EVENT_TYPES, MASTER_RESPONSE_TYPES } from './master.js';
+export type { MasterAgent, MasterCall, MasterCallType, MasterEvent, MasterEventType, MasterFramework, MasterGetAgents, MasterGetExecutors, MasterGetFrameworks, MasterGetState, MasterGetTasks, MasterResponse, MasterResponseType, MasterRole, QuotaConfig, WeightInfo } from './master.js';
 export { RecordIOReader, recordio } from './recordio.js';
 export { PROMETHEUS_CONTENT_TYPE, prometheus } from './prometheus.js';
 
@@ -89,6 +92,9 @@ export interface JsonTypes {
   'executor.Event': ExecutorEvent;
   'agent.Call': AgentCall;
   'agent.Response': AgentResponse;
+  'master.Call': MasterCall;
+  'master.Response': MasterResponse;
+  'master.Event': MasterEvent;
 }
 export type JsonTypeName = keyof JsonTypes;
 
@@ -132,6 +138,9 @@ export const JSON_TYPE_NAMES = [
   'executor.Event',
   'agent.Call',
   'agent.Response',
+  'master.Call',
+  'master.Response',
+  'master.Event',
 ] as const satisfies readonly JsonTypeName[];
 
 // Compile-time check that the list above names every key of JsonTypes.
@@ -139,10 +148,10 @@ type Missing = Exclude<JsonTypeName, (typeof JSON_TYPE_NAMES)[number]>;
 const allNamed: [Missing] extends [never] ? true : Missing = true;
 void allNamed;
 
-/** The whole schema: mesos.proto and the scheduler API, the executor API, the agent operator API. */
+/** The whole schema: mesos.proto and the scheduler API, the executor API, the agent and master operator APIs. */
 export const mesosSchema = new Schema({
-  enums: { ...MESOS_SCHEMA.enums, ...EXECUTOR_SCHEMA.enums, ...AGENT_SCHEMA.enums },
-  messages: { ...MESOS_SCHEMA.messages, ...EXECUTOR_SCHEMA.messages, ...AGENT_SCHEMA.messages },
+  enums: { ...MESOS_SCHEMA.enums, ...EXECUTOR_SCHEMA.enums, ...AGENT_SCHEMA.enums, ...MASTER_SCHEMA.enums },
+  messages: { ...MESOS_SCHEMA.messages, ...EXECUTOR_SCHEMA.messages, ...AGENT_SCHEMA.messages, ...MASTER_SCHEMA.messages },
 });
 
 /** JSON value -> plain data of `type`. Throws ProtocolError E_BAD_JSON naming the field path. */

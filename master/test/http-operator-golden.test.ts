@@ -1,0 +1,168 @@
+// The master's v1 operator API (POST /api/v1) against the golden files of
+// master.proto JSON in protocol/test/golden/ (master.Response@<TYPE>.json,
+// master.Event@<TYPE>.json): a real master on a socket, one agent, one
+// framework with one running task. Values that change from run to run
+// (ports, times, uuids, the metrics' values) become fixed placeholders of the
+// same JSON type, so the goldens still decode. Each live answer is then
+// decoded and encoded with the schema (which also checks field names, enum
+// names and required fields) and compared. `UPDATE_GOLDEN=1` writes the
+// goldens instead; read the diff before committing.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import * as http from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PID, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
+import { decode, encode } from '../../protocol/json/index.js';
+import { startMasterIn } from '../main.js';
+import type { MasterProtocol } from '../master.js';
+import { TestAgent, TestScheduler, commandTask } from './helpers/peers.js';
+
+type Json = Record<string, any>;
+
+const GOLDEN = fileURLToPath(new URL('../../protocol/test/golden/', import.meta.url));
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA==';
+const TIME_KEYS = new Set(['registered_time', 'reregistered_time', 'unregistered_time', 'estimated_drain_start_time']);
+
+/** Run-to-run values -> placeholders that keep their JSON type. */
+function normalize(v: unknown, key = ''): unknown {
+  if (TIME_KEYS.has(key)) return { nanoseconds: 0 };
+  if (Array.isArray(v)) {
+    if (key === 'metrics') return v.map((m: Json) => ({ ...m, value: 0 }));
+    return v.map((x) => normalize(x, key));
+  }
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x, k)]));
+  if (key === 'uuid') return ZERO_UUID;
+  if (key === 'timestamp' || key === 'start_time' || key === 'elected_time' || key === 'port') return 0;
+  if (typeof v === 'string') return v.replace(/@127\.0\.0\.1:\d+/g, '@127.0.0.1:0');
+  return v;
+}
+
+/** The codec writes repeated fields only when non-empty; the master also writes `[]`. */
+function withoutEmptyLists(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutEmptyLists);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => !(Array.isArray(x) && x.length === 0)).map(([k, x]) => [k, withoutEmptyLists(x)]));
+  return v;
+}
+
+function expectGolden(type: 'master.Response' | 'master.Event', variant: string, live: Json): void {
+  // Normalized first: wall-clock TimeInfo nanoseconds (~1.8e18) are above the
+  // codec's int64 range (Number.MAX_SAFE_INTEGER), so the live value cannot be decoded as is.
+  const canonical = encode(type, decode(type, normalize(live)));
+  // Nothing the master writes is dropped by the schema: no unknown or misspelled field.
+  expect(withoutEmptyLists(normalize(live))).toEqual(canonical);
+  const file = `${GOLDEN}${type}@${variant}.json`;
+  const text = JSON.stringify(canonical, null, 2) + '\n';
+  if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, text);
+  expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+const stops: (() => Promise<void>)[] = [];
+async function runtime(name: string): Promise<Runtime> {
+  const r = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn() {} } }), name, logger: createLogger(name, 'silent') }).start();
+  stops.push(() => r.stop());
+  return r;
+}
+
+function call(base: string, body: unknown): Promise<{ status: number; json: () => Json }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, json: () => JSON.parse(text) as Json }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+function follow(base: string): Promise<{ events: Json[]; until: (check: () => boolean) => Promise<void>; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const events: Json[] = [];
+    let waiters: { check: () => boolean; resolve: () => void }[] = [];
+    let buffer = Buffer.alloc(0);
+    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
+      res.on('data', (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        for (;;) {
+          const nl = buffer.indexOf(10);
+          if (nl < 0) break;
+          const length = Number(buffer.subarray(0, nl).toString());
+          if (buffer.length < nl + 1 + length) break;
+          events.push(JSON.parse(buffer.subarray(nl + 1, nl + 1 + length).toString()) as Json);
+          buffer = buffer.subarray(nl + 1 + length);
+        }
+        waiters = waiters.filter((w) => (w.check() ? (w.resolve(), false) : true));
+      });
+      resolve({ events, until: (check) => (check() ? Promise.resolve() : new Promise((r) => waiters.push({ check, resolve: r }))), close: () => req.destroy() });
+    });
+    req.on('error', () => {});
+    req.end(JSON.stringify({ type: 'SUBSCRIBE' }));
+  });
+}
+
+let base: string;
+let stream: Awaited<ReturnType<typeof follow>>;
+let agent: TestAgent;
+let scheduler: TestScheduler;
+
+beforeAll(async () => {
+  const mr = await runtime('master');
+  const { pid } = startMasterIn(mr, { flags: { weights: { gold: 2 } }, masterId: 'm1', seed: 7 });
+  base = `http://${mr.address}`;
+  stream = await follow(base);
+  await stream.until(() => stream.events.some((e) => e.type === 'HEARTBEAT'));
+  const ar = await runtime('agent');
+  agent = new TestAgent(pid, { resources: 'cpus:2;mem:512' });
+  ar.spawn(agent, 'slave(1)');
+  await agent.until(() => agent.agentId !== undefined);
+  const sr = await runtime('scheduler');
+  scheduler = new TestScheduler(pid as PID<MasterProtocol>, { user: 'u', name: 'golden', roles: ['gold'], capabilities: [{ type: 'MULTI_ROLE' }] });
+  sr.spawn(scheduler, 'scheduler');
+  scheduler.subscribe();
+  await scheduler.until(() => scheduler.offers.size === 1);
+  const [offer] = [...scheduler.offers.values()];
+  // A long refusal keeps what is left of the agent out of offers, so offered_resources is empty.
+  scheduler.launch(offer!, [commandTask('t1', offer!, 'cpus:1;mem:64')], 3600);
+  await scheduler.until(() => scheduler.states('t1').includes('TASK_RUNNING'));
+  await stream.until(() => stream.events.some((e) => e.type === 'TASK_UPDATED'));
+  expect((await call(base, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'gold', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }] } })).status).toBe(200);
+}, 30_000);
+
+afterAll(async () => {
+  stream?.close();
+  for (const s of stops.splice(0).reverse()) await s();
+});
+
+describe('master operator API against the master.proto goldens', () => {
+  for (const type of ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS', 'GET_ROLES', 'GET_MASTER', 'GET_QUOTA', 'GET_WEIGHTS']) {
+    test(type, async () => {
+      const r = await call(base, { type });
+      expect(r.status).toBe(200);
+      const body = r.json();
+      expect(body.type).toBe(type);
+      expectGolden('master.Response', type, body);
+    });
+  }
+
+  test('SUBSCRIBE: SUBSCRIBED with the whole state, then events as they happen', async () => {
+    const late = await follow(base);
+    await late.until(() => late.events.length >= 1);
+    late.close();
+    expect(late.events[0]!.type).toBe('SUBSCRIBED');
+    expectGolden('master.Event', 'SUBSCRIBED', late.events[0]!);
+
+    scheduler.subscribe(); // resubscribe: FRAMEWORK_UPDATED
+    await stream.until(() => stream.events.some((e) => e.type === 'FRAMEWORK_UPDATED'));
+    scheduler.call('teardown', { framework_id: scheduler.fw });
+    await stream.until(() => stream.events.some((e) => e.type === 'FRAMEWORK_REMOVED'));
+    expect((await call(base, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId! } } })).status).toBe(200);
+    await stream.until(() => stream.events.some((e) => e.type === 'AGENT_REMOVED'));
+
+    const first = (t: string): Json => stream.events.find((e) => e.type === t)!;
+    for (const t of ['HEARTBEAT', 'AGENT_ADDED', 'FRAMEWORK_ADDED', 'TASK_ADDED', 'TASK_UPDATED', 'FRAMEWORK_UPDATED', 'FRAMEWORK_REMOVED', 'AGENT_REMOVED']) {
+      expect([t, first(t) !== undefined]).toEqual([t, true]);
+      expectGolden('master.Event', t, first(t));
+    }
+  });
+});
