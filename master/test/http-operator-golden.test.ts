@@ -137,7 +137,8 @@ afterAll(async () => {
 describe('master operator API against the master.proto goldens', () => {
   for (const type of ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS', 'GET_ROLES', 'GET_MASTER', 'GET_QUOTA', 'GET_WEIGHTS']) {
     test(type, async () => {
-      const r = await call(base, { type });
+      // The request is the master.Call golden of the same type.
+      const r = await call(base, JSON.parse(readFileSync(`${GOLDEN}master.Call@${type}.json`, 'utf8')));
       expect(r.status).toBe(200);
       const body = r.json();
       expect(body.type).toBe(type);
