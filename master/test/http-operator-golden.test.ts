@@ -56,6 +56,9 @@ function expectGolden(type: 'master.Response' | 'master.Event', variant: string,
   expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
 }
 
+/** The request body of a call: its master.Call golden. */
+const callGolden = (type: string): Json => JSON.parse(readFileSync(`${GOLDEN}master.Call@${type}.json`, 'utf8')) as Json;
+
 const stops: (() => Promise<void>)[] = [];
 async function runtime(name: string): Promise<Runtime> {
   const r = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn() {} } }), name, logger: createLogger(name, 'silent') }).start();
@@ -97,7 +100,7 @@ function follow(base: string): Promise<{ events: Json[]; until: (check: () => bo
       resolve({ events, until: (check) => (check() ? Promise.resolve() : new Promise((r) => waiters.push({ check, resolve: r }))), close: () => req.destroy() });
     });
     req.on('error', () => {});
-    req.end(JSON.stringify({ type: 'SUBSCRIBE' }));
+    req.end(JSON.stringify(callGolden('SUBSCRIBE')));
   });
 }
 
@@ -126,7 +129,8 @@ beforeAll(async () => {
   scheduler.launch(offer!, [commandTask('t1', offer!, 'cpus:1;mem:64')], 3600);
   await scheduler.until(() => scheduler.states('t1').includes('TASK_RUNNING'));
   await stream.until(() => stream.events.some((e) => e.type === 'TASK_UPDATED'));
-  expect((await call(base, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'gold', guarantees: { cpus: { value: 1 } }, limits: { cpus: { value: 2 } } }] } })).status).toBe(200);
+  expect((await call(base, callGolden('UPDATE_QUOTA'))).status).toBe(200);
+  expect((await call(base, callGolden('UPDATE_WEIGHTS'))).status).toBe(200);
 }, 30_000);
 
 afterAll(async () => {
@@ -138,7 +142,7 @@ describe('master operator API against the master.proto goldens', () => {
   for (const type of ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS', 'GET_ROLES', 'GET_MASTER', 'GET_QUOTA', 'GET_WEIGHTS']) {
     test(type, async () => {
       // The request is the master.Call golden of the same type.
-      const r = await call(base, JSON.parse(readFileSync(`${GOLDEN}master.Call@${type}.json`, 'utf8')));
+      const r = await call(base, callGolden(type));
       expect(r.status).toBe(200);
       const body = r.json();
       expect(body.type).toBe(type);
@@ -155,9 +159,11 @@ describe('master operator API against the master.proto goldens', () => {
 
     scheduler.subscribe(); // resubscribe: FRAMEWORK_UPDATED
     await stream.until(() => stream.events.some((e) => e.type === 'FRAMEWORK_UPDATED'));
-    scheduler.call('teardown', { framework_id: scheduler.fw });
+    expect(callGolden('TEARDOWN').teardown.framework_id.value).toBe(scheduler.frameworkId);
+    expect((await call(base, callGolden('TEARDOWN'))).status).toBe(200);
     await stream.until(() => stream.events.some((e) => e.type === 'FRAMEWORK_REMOVED'));
-    expect((await call(base, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: agent.agentId! } } })).status).toBe(200);
+    expect(callGolden('MARK_AGENT_GONE').mark_agent_gone.agent_id.value).toBe(agent.agentId);
+    expect((await call(base, callGolden('MARK_AGENT_GONE'))).status).toBe(200);
     await stream.until(() => stream.events.some((e) => e.type === 'AGENT_REMOVED'));
 
     const first = (t: string): Json => stream.events.find((e) => e.type === t)!;
