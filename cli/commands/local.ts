@@ -18,6 +18,18 @@ interface Member {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * What agent i of n is given: the user's --resources, plus its own slice of
+ * the port range when the user named no ports (agents on one machine would
+ * otherwise all detect, and offer, the same [31000-32000]).
+ */
+export function agentResources(given: string | undefined, i: number, n: number): string {
+  if (given !== undefined && /(^|;)\s*ports\b/.test(given)) return given;
+  const span = Math.max(1, Math.floor(1001 / n));
+  const ports = `ports:[${31000 + i * span}-${31000 + (i + 1) * span - 1}]`;
+  return given === undefined || given.trim() === '' ? ports : `${given};${ports}`;
+}
+
 /** The line a master or agent prints once it listens: '... at http://HOST:PORT/...'. */
 const LISTENING = /listening.* at (http:\/\/[^/\s]+)/;
 
@@ -65,7 +77,7 @@ export function localCommand(): Command {
     .addOption(new Option('--agents <n>', 'number of agents').default('3'))
     .addOption(new Option('--work_dir <dir>', 'where masters and agents keep their files (default: a new temporary directory)'))
     .addOption(new Option('--port <port>', "the first master's port; the others take the next ones (0: any free ports)").default('5050'))
-    .addOption(new Option('--resources <text>', "each agent's resources (default: detected, divided among the agents)"))
+    .addOption(new Option('--resources <text>', "each agent's resources (default: detected; unless ports are given, [31000-32000] is split among the agents so no two offer the same port)"))
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--mdns <bool>', 'the masters announce themselves over mDNS, so commands find them without --master (make local turns it on)').default('false'))
@@ -108,7 +120,7 @@ Examples:
         const address = started0.map((m) => m.url.replace(/^http:\/\//, '')).join(',');
         const started = await Promise.all(
           Array.from({ length: agents }, (_, i) =>
-            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, ...(o['resources'] ? [`--resources=${o['resources']}`] : [])], env),
+            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`], env),
           ),
         );
         members.push(...started);
