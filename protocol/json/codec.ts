@@ -249,8 +249,10 @@ function decodeDouble(v: unknown, path: string): number {
 const LIMITS: Record<string, [number, number]> = {
   int32: [-2147483648, 2147483647],
   uint32: [0, 4294967295],
-  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  uint64: [0, Number.MAX_SAFE_INTEGER],
+  // Mesos writes 64-bit integers as JSON numbers (TimeInfo.nanoseconds is ~1.8e18 today):
+  // the whole range is accepted; above 2^53 a value keeps its first 15-16 digits.
+  int64: [-(2 ** 63), 2 ** 63],
+  uint64: [0, 2 ** 64],
 };
 
 function decodeInt(type: Scalar, v: unknown, path: string): number {

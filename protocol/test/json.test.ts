@@ -132,6 +132,9 @@ describe('v1 JSON rules', () => {
 
   test('integers accept decimal strings and are range-checked', () => {
     expect(decode('DurationInfo', { nanoseconds: '5000' })).toEqual({ nanoseconds: 5000 });
+    // A wall-clock TimeInfo as Mesos writes it (nanoseconds since the epoch, above 2^53).
+    expect(decode('TimeInfo', { nanoseconds: 1_764_600_000_000_000_000 }).nanoseconds).toBe(1_764_600_000_000_000_000);
+    expect(errorOf(() => decode('DurationInfo', { nanoseconds: 2 ** 64 })).message).toBe('nanoseconds: 18446744073709552000 is out of range for int64');
     expect(errorOf(() => decode('DurationInfo', { nanoseconds: 1.5 })).message).toBe('nanoseconds: expected an integer (int64), got 1.5');
     expect(errorOf(() => decode('AgentInfo', { hostname: 'h', port: 2 ** 40 })).message).toBe('port: 1099511627776 is out of range for int32');
     expect(errorOf(() => decode('Resource', { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: -1, end: 2 }] } })).message).toBe(
