@@ -69,13 +69,18 @@ const child = (role: string, args: string[]): ChildProcess =>
 
 const nextMessage = <T>(c: ChildProcess, type: string): Promise<T> =>
   new Promise((resolve, reject) => {
+    const exited = (code: number | null): void => {
+      c.off('message', on);
+      reject(new Error(`child exited (${code}) before '${type}'`));
+    };
     const on = (m: { type: string }): void => {
       if (m.type !== type) return;
       c.off('message', on);
+      c.off('exit', exited);
       resolve(m as T);
     };
     c.on('message', on);
-    c.once('exit', (code) => reject(new Error(`child exited (${code}) before '${type}'`)));
+    c.once('exit', exited);
   });
 
 type MasterStats = { leading: boolean; cpu: { user: number; system: number }; rss: number; at: number; messages: number; agents: number; running: number; finished: number };
