@@ -227,6 +227,13 @@ export class AllocatorCore {
   #agentOrder: AgentState[] | undefined;
   /** Bumped whenever a (framework, role) pair becomes eligible or quota/weights change. */
   #epoch = 1;
+  /**
+   * What each recent epoch bump was for: the framework that became eligible
+   * (or was revived), or null for a change that concerns everyone (weights,
+   * quota). `#bumps[i]` made epoch `#bumpBase + i`.
+   */
+  #bumps: (FrameworkState | null)[] = [];
+  #bumpBase = 2;
   readonly #heap: Filter[] = [];
   #filterSeq = 0;
   #filterCount = 0;
@@ -272,7 +279,7 @@ export class AllocatorCore {
     if (!(weight > 0) || !Number.isFinite(weight)) throw new RangeError(`weight of role ${role} must be a positive number, got ${weight}`);
     this.#role(role).weight = weight;
     this.#roleSorter.weightsChanged();
-    this.#epoch++;
+    this.#bump(null);
   }
 
   setWeights(weights: Readonly<Record<string, number>>): void {
@@ -290,7 +297,7 @@ export class AllocatorCore {
     for (const k of [...(g?.keys() ?? []), ...(l?.keys() ?? [])]) this.q.indexOf(k);
     const has = r.guarantees !== undefined || r.limits !== undefined;
     this.#quotaRoles += (has ? 1 : 0) - (had ? 1 : 0);
-    this.#epoch++;
+    this.#bump(null);
   }
 
   // --- frameworks ----------------------------------------------------------
@@ -317,7 +324,7 @@ export class AllocatorCore {
       }
     }
     f.eligible = next;
-    if (grew) this.#epoch++;
+    if (grew) this.#bump(f);
   }
 
   /**
@@ -412,7 +419,7 @@ export class AllocatorCore {
     if (roles === undefined) this.#removeFilters(f);
     else for (const r of roles) this.#removeFilters(f, r);
     this.#refreshEligibility(f);
-    this.#epoch++;
+    this.#bump(f);
   }
 
   // --- agents --------------------------------------------------------------
@@ -714,6 +721,33 @@ export class AllocatorCore {
     return out;
   }
 
+  #bump(f: FrameworkState | null): void {
+    this.#epoch++;
+    this.#bumps.push(f);
+    if (this.#bumps.length > 1024) {
+      this.#bumps = this.#bumps.slice(512);
+      this.#bumpBase += 512;
+    }
+  }
+
+  /**
+   * An agent marked "every eligible framework is filtered for all it holds"
+   * at (its current version, an older epoch) can only go to frameworks that
+   * became eligible or were revived since: the others' filters still cover it
+   * (what it holds has not grown, or its version would have moved). Those
+   * frameworks, or undefined when the scan must consider everyone.
+   */
+  #onlySince(agent: AgentState): Set<FrameworkState> | undefined {
+    if (agent.skipVersion !== agent.version || agent.skipEpoch < this.#bumpBase - 1) return undefined;
+    const only = new Set<FrameworkState>();
+    for (let e = agent.skipEpoch + 1; e <= this.#epoch; e++) {
+      const f = this.#bumps[e - this.#bumpBase];
+      if (f === undefined || f === null) return undefined;
+      only.add(f);
+    }
+    return only;
+  }
+
   #skippable(agent: AgentState): boolean {
     return !agent.active || agent.available.isEmpty() || (agent.skipVersion === agent.version && agent.skipEpoch === this.#epoch);
   }
@@ -760,6 +794,9 @@ export class AllocatorCore {
   #stage2(out: Allocation[], agents: readonly AgentState[], quota: QuotaCycle | undefined): void {
     for (const agent of agents) {
       if (this.#skippable(agent)) continue;
+      // A new framework must not cost a scan of every framework on every agent
+      // (a full sweep over 50k agents × 200 frameworks stalled the master for seconds).
+      const only = quota === undefined ? this.#onlySince(agent) : undefined;
       // Nothing worth an offer left here (say, ports and disk once the cpus and
       // mem are in use): skip the agent until what is available grows.
       if (!isAllocatable(agent.available)) {
@@ -802,6 +839,7 @@ export class AllocatorCore {
         for (let i = 0; i < fws.length; i++) {
           const f = fws[i]!.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
+          if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
           const filtered = this.#filtered(agent, f, role, offer, full);
           if (filtered === 2) continue;
           allFull = false;
