@@ -7,7 +7,7 @@
  * HEARTBEAT).
  */
 import type { ChunkWriter, HttpRequest, HttpResponse } from 'libprocess-ts';
-import { encode } from '../protocol/json/index.js';
+import { encode, recordio } from '../protocol/json/index.js';
 import { Resources } from '../protocol/resources.js';
 import { isValidRole, roleError } from '../protocol/roles.js';
 import type { Agent } from './agent.js';
@@ -154,22 +154,17 @@ function eventJson(m: MasterProcess, e: MasterEvent): Json {
   }
 }
 
-const record = (body: Json): string => {
-  const s = JSON.stringify(body);
-  return `${Buffer.byteLength(s)}\n${s}`;
-};
-
 export function installOperatorApi(master: MasterProcess): void {
   const subscribe = (): HttpResponse => ({
     status: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
     stream: (writer: ChunkWriter) => {
       const heartbeatSeconds = master.flags.heartbeatIntervalSeconds;
-      writer.write(record({ type: 'SUBSCRIBED', subscribed: { get_state: getState(master), heartbeat_interval_seconds: heartbeatSeconds } }));
-      const stop = master.state.events.listen((e) => writer.write(record(eventJson(master, e))));
+      writer.write(recordio({ type: 'SUBSCRIBED', subscribed: { get_state: getState(master), heartbeat_interval_seconds: heartbeatSeconds } }));
+      const stop = master.state.events.listen((e) => writer.write(recordio(eventJson(master, e))));
       let timer = master.delay(0, function beat() {
         if (writer.closed) return;
-        writer.write(record({ type: 'HEARTBEAT' }));
+        writer.write(recordio({ type: 'HEARTBEAT' }));
         timer = master.delay(heartbeatSeconds * 1000, beat);
       });
       writer.onClose(() => {

@@ -8,7 +8,6 @@
 // names and required fields) and compared. `UPDATE_GOLDEN=1` writes the
 // goldens instead; read the diff before committing.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import * as http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PID, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
@@ -16,8 +15,8 @@ import { decode, encode } from '../../protocol/json/index.js';
 import { startMasterIn } from '../main.js';
 import type { MasterProtocol } from '../master.js';
 import { TestAgent, TestScheduler, commandTask } from './helpers/peers.js';
+import { call, follow, type Json } from './helpers/operator-client.js';
 
-type Json = Record<string, any>;
 
 const GOLDEN = fileURLToPath(new URL('../../protocol/test/golden/', import.meta.url));
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA==';
@@ -65,43 +64,7 @@ async function runtime(name: string): Promise<Runtime> {
   return r;
 }
 
-function call(base: string, body: unknown): Promise<{ status: number; json: () => Json }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, json: () => JSON.parse(text) as Json }));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
 
-function follow(base: string): Promise<{ events: Json[]; until: (check: () => boolean) => Promise<void>; close: () => void }> {
-  return new Promise((resolve, reject) => {
-    const events: Json[] = [];
-    let waiters: { check: () => boolean; resolve: () => void }[] = [];
-    let buffer = Buffer.alloc(0);
-    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
-      res.on('data', (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (;;) {
-          const nl = buffer.indexOf(10);
-          if (nl < 0) break;
-          const length = Number(buffer.subarray(0, nl).toString());
-          if (buffer.length < nl + 1 + length) break;
-          events.push(JSON.parse(buffer.subarray(nl + 1, nl + 1 + length).toString()) as Json);
-          buffer = buffer.subarray(nl + 1 + length);
-        }
-        waiters = waiters.filter((w) => (w.check() ? (w.resolve(), false) : true));
-      });
-      resolve({ events, until: (check) => (check() ? Promise.resolve() : new Promise((r) => waiters.push({ check, resolve: r }))), close: () => req.destroy() });
-    });
-    req.on('error', () => {});
-    req.end(JSON.stringify(callGolden('SUBSCRIBE')));
-  });
-}
 
 let base: string;
 let stream: Awaited<ReturnType<typeof follow>>;
@@ -112,7 +75,7 @@ beforeAll(async () => {
   const mr = await runtime('master');
   const { pid } = startMasterIn(mr, { flags: { weights: { gold: 2 } }, masterId: 'm1', seed: 7 });
   base = `http://${mr.address}`;
-  stream = await follow(base);
+  stream = await follow(base, callGolden('SUBSCRIBE'));
   await stream.until(() => stream.events.some((e) => e.type === 'HEARTBEAT'));
   const ar = await runtime('agent');
   agent = new TestAgent(pid, { resources: 'cpus:2;mem:512' });
@@ -150,7 +113,7 @@ describe('master operator API against the master.proto goldens', () => {
   }
 
   test('SUBSCRIBE: SUBSCRIBED with the whole state, then events as they happen', async () => {
-    const late = await follow(base);
+    const late = await follow(base, callGolden('SUBSCRIBE'));
     await late.until(() => late.events.length >= 1);
     late.close();
     expect(late.events[0]!.type).toBe('SUBSCRIBED');

@@ -7,6 +7,7 @@ import { PID, Runtime, WsTransport, createLogger, realClock } from 'libprocess-t
 import { startMasterIn } from '../main.js';
 import type { MasterProtocol } from '../master.js';
 import { TestAgent, TestScheduler, commandTask } from './helpers/peers.js';
+import { call, follow, type Json } from './helpers/operator-client.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,49 +20,8 @@ async function runtime(name: string): Promise<Runtime> {
   return r;
 }
 
-type Json = Record<string, any>;
 
-function call(base: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string; json: () => Json }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, text, json: () => JSON.parse(text) as Json }));
-    });
-    req.on('error', reject);
-    req.end(typeof body === 'string' ? body : JSON.stringify(body));
-  });
-}
 
-function follow(base: string): Promise<{ events: Json[]; until: (check: () => boolean) => Promise<void>; close: () => void }> {
-  return new Promise((resolve, reject) => {
-    const events: Json[] = [];
-    let waiters: { check: () => boolean; resolve: () => void }[] = [];
-    let buffer = Buffer.alloc(0);
-    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
-      res.on('data', (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (;;) {
-          const nl = buffer.indexOf(10);
-          if (nl < 0) break;
-          const length = Number(buffer.subarray(0, nl).toString());
-          if (buffer.length < nl + 1 + length) break;
-          events.push(JSON.parse(buffer.subarray(nl + 1, nl + 1 + length).toString()) as Json);
-          buffer = buffer.subarray(nl + 1 + length);
-        }
-        waiters = waiters.filter((w) => (w.check() ? (w.resolve(), false) : true));
-      });
-      resolve({
-        events,
-        until: (check) => (check() ? Promise.resolve() : new Promise((r) => waiters.push({ check, resolve: r }))),
-        close: () => req.destroy(),
-      });
-    });
-    req.on('error', () => {});
-    req.end(JSON.stringify({ type: 'SUBSCRIBE' }));
-  });
-}
 
 describe('POST /api/v1 (operator)', () => {
   test('SUBSCRIBE: frameworks and tasks added, updated and removed, as they happen', async () => {

@@ -1,0 +1,44 @@
+// A plain-http client of the operator API (POST /api/v1) for tests: one call,
+// or a SUBSCRIBE stream whose events are read with protocol/json's RecordIOReader.
+import * as http from 'node:http';
+import { RecordIOReader } from '../../../protocol/json/index.js';
+
+export type Json = Record<string, any>;
+
+export function call(base: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string; json: () => Json }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, text, json: () => JSON.parse(text) as Json }));
+    });
+    req.on('error', reject);
+    req.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}
+
+export interface Subscription {
+  readonly events: Json[];
+  /** Resolves once `check` holds, re-checked as each chunk of events arrives. */
+  until(check: () => boolean): Promise<void>;
+  close(): void;
+}
+
+/** Opens SUBSCRIBE with `body` (default `{type: 'SUBSCRIBE'}`); resolves once the stream answers 200. */
+export function follow(base: string, body: unknown = { type: 'SUBSCRIBE' }): Promise<Subscription> {
+  return new Promise((resolve, reject) => {
+    const events: Json[] = [];
+    const reader = new RecordIOReader();
+    let waiters: { check: () => boolean; resolve: () => void }[] = [];
+    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
+      res.on('data', (chunk: Buffer) => {
+        for (const e of reader.push(chunk)) events.push(e as Json);
+        waiters = waiters.filter((w) => (w.check() ? (w.resolve(), false) : true));
+      });
+      resolve({ events, until: (check) => (check() ? Promise.resolve() : new Promise((r) => waiters.push({ check, resolve: r }))), close: () => req.destroy() });
+    });
+    req.on('error', () => {});
+    req.end(JSON.stringify(body));
+  });
+}
