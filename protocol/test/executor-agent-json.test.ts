@@ -5,20 +5,12 @@ import { describe, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AGENT_CALL_TYPES, EXECUTOR_CALL_TYPES, EXECUTOR_EVENT_TYPES, RecordIOReader, decode, encode, recordio } from '../json/index.js';
-import { ProtocolError } from '../errors.js';
+import { protocolError } from './helpers.js';
 
 const dir = fileURLToPath(new URL('./golden/', import.meta.url));
 const variants = new Set(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')));
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ProtocolError');
-}
+const errorOf = (f: () => unknown): string => protocolError(f).message;
 
 describe('executor API JSON', () => {
   test('a golden for every call and event type but UNKNOWN', () => {

@@ -2,24 +2,16 @@ import { describe, test, expect } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JSON_TYPE_NAMES, decode, encode, mesosSchema, parse, stringify } from '../json/index.js';
-import { ProtocolError } from '../errors.js';
 import { Resources } from '../resources.js';
 import { CALL_TYPES, EVENT_TYPES } from '../scheduler.js';
+import { protocolError } from './helpers.js';
 
 const dir = fileURLToPath(new URL('./golden/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 const typeOf = (file: string): string => file.replace(/\.json$/, '').split('@')[0]!;
 const load = (file: string): unknown => JSON.parse(readFileSync(dir + file, 'utf8'));
 
-function errorOf(f: () => unknown): ProtocolError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError');
-}
+const errorOf = protocolError;
 
 /** Every Resource array anywhere in a JSON value, by key name. */
 function resourceArrays(v: unknown, out: unknown[][] = []): unknown[][] {

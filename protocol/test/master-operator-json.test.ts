@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MASTER_CALL_TYPES, MASTER_EVENT_TYPES, MASTER_RESPONSE_TYPES, decode, encode } from '../json/index.js';
-import { ProtocolError } from '../errors.js';
+import { protocolError } from './helpers.js';
 
 const dir = fileURLToPath(new URL('./golden/', import.meta.url));
 const variants = new Set(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')));
@@ -23,15 +23,7 @@ const goldens: [type: 'master.Call' | 'master.Response' | 'master.Event', varian
   ...EVENTS.map((t) => ['master.Event', t] as ['master.Event', string]),
 ];
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ProtocolError');
-}
+const errorOf = (f: () => unknown): string => protocolError(f).message;
 
 describe('master operator API JSON', () => {
   test('a golden for each call, each query response and each event, all of them types of master.proto', () => {

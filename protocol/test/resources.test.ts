@@ -1,7 +1,8 @@
 import { describe, test, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { ProtocolError, Resources } from '../resources.js';
+import { Resources } from '../resources.js';
 import type { Resource, ResourceReservation } from '../resources.js';
+import { protocolError } from './helpers.js';
 
 // --- generators ---------------------------------------------------------------
 
@@ -320,15 +321,7 @@ describe('Resources examples', () => {
 
 // --- invalid input: one test per kind, with the error text ----------------------
 
-function errorOf(f: () => unknown): ProtocolError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError');
-}
+const errorOf = protocolError;
 
 describe('invalid resources', () => {
   const cases: [string, string, string][] = [
