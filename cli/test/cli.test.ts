@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alive, waitForOutput } from '../../test/processes.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const loader = fileURLToPath(new URL('../../test/ts-loader.mjs', import.meta.url));
@@ -32,26 +33,8 @@ function cli(args: string[], env: Record<string, string> = {}): { child: ChildPr
   return { child, done, out: () => out };
 }
 
-/** Resolves once `check` passes on the process's output so far. */
-function waitFor(c: { child: ChildProcess; out: () => string }, check: (out: string) => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const poke = (): void => {
-      if (check(c.out())) resolve();
-    };
-    c.child.stdout!.on('data', poke);
-    c.child.once('close', () => (check(c.out()) ? resolve() : reject(new Error(`exited before expected output:\n${c.out()}`))));
-    poke();
-  });
-}
+const waitFor = (c: { child: ChildProcess; out: () => string }, check: (out: string) => boolean): Promise<void> => waitForOutput(c, check);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('mesos-ts against a local cluster', () => {
   test('local, execute (exit status), tasks, cat, and a clean stop', async () => {

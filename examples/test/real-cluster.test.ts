@@ -6,49 +6,27 @@
 // cron job every 3 s that runs for real, its dependent job after it, and the
 // runs in the history file and over HTTP.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { get, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { alive, runTs, waitForOutput, type Proc } from '../../test/processes.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const loader = fileURLToPath(new URL('../../test/ts-loader.mjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'mesos-ts-examples-real-'));
 const children: ChildProcess[] = [];
+
+/** An entry of the repository as a child process, killed at the end of the suite. */
+function start(entry: string, args: string[]): Proc {
+  const p = runTs(entry, args);
+  children.push(p.child);
+  return p;
+}
+const waitFor = waitForOutput;
 const instancePids = new Set<number>();
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  done: Promise<number | null>;
-}
 
-function start(entry: string, args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', loader, '--no-warnings', entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn' } });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, out: () => out, done };
-}
 
-/** Resolves once `check` holds on the output; rejects if the process exits first. Bounded by jest's timeout. */
-function waitFor(p: Proc, check: (out: string) => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const poke = (): void => {
-      if (check(p.out())) {
-        p.child.stdout!.off('data', poke);
-        resolve();
-      }
-    };
-    p.child.stdout!.on('data', poke);
-    p.child.once('close', () => (check(p.out()) ? resolve() : reject(new Error(`exited before ${what}:\n${p.out()}`))));
-    poke();
-  });
-}
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -218,11 +196,3 @@ describe('examples against real OS processes', () => {
   }, 120_000);
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

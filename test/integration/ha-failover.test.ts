@@ -7,14 +7,13 @@
 // replicated_log directory is wiped recovers from its peers. Every wait polls
 // a condition under a deadline.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alive, runTs, type Proc } from '../processes.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const loader = fileURLToPath(new URL('../ts-loader.mjs', import.meta.url));
 const cliMain = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const frameworkMain = fileURLToPath(new URL('./helpers/ha-framework.ts', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'mesos-ts-ha-test-'));
@@ -28,30 +27,13 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Proc {
-  readonly child: ChildProcess;
-  out(): string;
-  readonly done: Promise<number | null>;
-}
 
 function run(entry: string, args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', loader, '--no-warnings', entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'info' } });
-  started.push(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, out: () => out, done };
+  const p = runTs(entry, args, { logLevel: 'info' });
+  started.push(p.child);
+  return p;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Polls `check` every 100 ms until it returns a value (not undefined), for at most `limitMs`. */
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> {
