@@ -737,10 +737,18 @@ export class AllocatorCore {
    * (what it holds has not grown, or its version would have moved). Those
    * frameworks, or undefined when the scan must consider everyone.
    */
-  #onlySince(agent: AgentState): Set<FrameworkState> | undefined {
+  #onlySince(agent: AgentState, byEpoch: Map<number, Set<FrameworkState> | undefined>): Set<FrameworkState> | undefined {
     if (agent.skipVersion !== agent.version || agent.skipEpoch < this.#bumpBase - 1) return undefined;
+    // Many agents share a mark's epoch: the set is built once per epoch and cycle.
+    if (byEpoch.has(agent.skipEpoch)) return byEpoch.get(agent.skipEpoch);
+    const only = this.#bumpedSince(agent.skipEpoch);
+    byEpoch.set(agent.skipEpoch, only);
+    return only;
+  }
+
+  #bumpedSince(epoch: number): Set<FrameworkState> | undefined {
     const only = new Set<FrameworkState>();
-    for (let e = agent.skipEpoch + 1; e <= this.#epoch; e++) {
+    for (let e = epoch + 1; e <= this.#epoch; e++) {
       const f = this.#bumps[e - this.#bumpBase];
       if (f === undefined || f === null) return undefined;
       only.add(f);
@@ -792,11 +800,12 @@ export class AllocatorCore {
 
   /** Stage 2: everything else by DRF, within limits, keeping the headroom other guarantees need. */
   #stage2(out: Allocation[], agents: readonly AgentState[], quota: QuotaCycle | undefined): void {
+    const byEpoch = new Map<number, Set<FrameworkState> | undefined>();
     for (const agent of agents) {
       if (this.#skippable(agent)) continue;
       // A new framework must not cost a scan of every framework on every agent
       // (a full sweep over 50k agents × 200 frameworks stalled the master for seconds).
-      const only = quota === undefined ? this.#onlySince(agent) : undefined;
+      const only = quota === undefined ? this.#onlySince(agent, byEpoch) : undefined;
       // Nothing worth an offer left here (say, ports and disk once the cpus and
       // mem are in use): skip the agent until what is available grows.
       if (!isAllocatable(agent.available)) {
