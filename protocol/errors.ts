@@ -7,7 +7,8 @@ export type ProtocolErrorCode =
   | 'E_BAD_RESOURCES'
   | 'E_BAD_ATTRIBUTES'
   | 'E_BAD_JSON'
-  | 'E_BAD_ID';
+  | 'E_BAD_ID'
+  | 'E_BAD_CREDENTIALS';
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode | string;

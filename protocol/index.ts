@@ -3,6 +3,7 @@
  * frameworks. See README.md.
  */
 export * from './errors.js';
+export * from './credentials.js';
 export * from './values.js';
 export * from './roles.js';
 export * from './ids.js';
