@@ -20,6 +20,7 @@ function events(deliver: (messages: readonly Envelope[], peer: string) => void):
   return {
     deliver,
     peerDown: () => {},
+    connected: () => {},
     badInput: (kind, peer, detail) => console.error(`bad input ${kind} from ${peer}: ${detail}`),
     http: async () => ({ status: 404 }),
   };

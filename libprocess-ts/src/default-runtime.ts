@@ -4,18 +4,20 @@ import type { Process } from './process.js';
 import type { Protocol } from './protocol.js';
 import { realClock } from './real-clock.js';
 import { Runtime } from './runtime.js';
+import { tlsFromEnv, type TlsOptions } from './tls.js';
 import { WsTransport } from './ws-transport.js';
 
 /**
  * The runtime plain code gets from `spawn` without building one: a WebSocket
  * transport on LIBPROCESS_IP (default 127.0.0.1) and LIBPROCESS_PORT (default
  * 0, a free port), LIBPROCESS_ADVERTISE_IP when peers must dial another
- * address, and the real clock. Started once, on first use.
+ * address, TLS from Mesos's LIBPROCESS_SSL_* variables (tls.ts), and the real
+ * clock. Started once, on first use.
  */
 let starting: Promise<Runtime> | undefined;
 
 /** Reads the default runtime's address from the environment, with a clear error for a bad port. */
-export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string } {
+export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string; tls?: TlsOptions } {
   const host = env.LIBPROCESS_IP || '127.0.0.1';
   const portText = env.LIBPROCESS_PORT ?? '0';
   const port = Number(portText);
@@ -23,7 +25,8 @@ export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { h
     throw new LibprocessError('E_BAD_CONFIG', `LIBPROCESS_PORT=${JSON.stringify(portText)}: expected a port number 0-65535`);
   }
   const advertise = env.LIBPROCESS_ADVERTISE_IP;
-  return advertise ? { host, port, advertiseHost: advertise } : { host, port };
+  const tls = tlsFromEnv(env);
+  return { host, port, ...(advertise ? { advertiseHost: advertise } : {}), ...(tls !== undefined ? { tls } : {}) };
 }
 
 /** The process-wide runtime, started on first call. */

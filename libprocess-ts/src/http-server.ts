@@ -1,8 +1,11 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Address } from './transport.js';
 import type { ChunkWriter, HttpRequest, HttpResponse } from './http-types.js';
+import type { TlsOptions } from './tls.js';
 
 /**
  * The runtime's port as an HTTP server: requests become `HttpRequest`s for the
@@ -21,6 +24,10 @@ export interface HttpServerOptions {
   readonly upgrade?: (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** A request that is not HTTP at all (bytes the parser refuses); the connection is answered 400 and closed. */
   readonly badRequest?: (remoteAddress: string, detail: string) => void;
+  /** Serve HTTPS (and `wss://` upgrades) instead of plain HTTP. */
+  readonly tls?: TlsOptions;
+  /** A TLS handshake that failed (no or a bad client certificate under mutual TLS, not TLS at all). */
+  readonly tlsError?: (remoteAddress: string, detail: string) => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -28,13 +35,23 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #maxBodyBytes: number;
-  readonly #server: http.Server;
+  readonly #server: http.Server | https.Server;
   #closing: Promise<void> | undefined;
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.#server = http.createServer((req, res) => this.#onRequest(req, res));
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => this.#onRequest(req, res);
+    const tls = options.tls;
+    if (tls === undefined) this.#server = http.createServer(onRequest);
+    else {
+      const requireCert = tls.requireCert === true;
+      this.#server = https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), requestCert: requireCert, rejectUnauthorized: requireCert }, onRequest);
+      this.#server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+        this.#options.tlsError?.(remoteOf(socket), `TLS handshake failed: ${err.code ?? ''} ${err.message}`.trim());
+        socket.destroy();
+      });
+    }
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.#options.upgrade !== undefined) this.#options.upgrade(req, socket, head);
       else rejectUpgrade(socket, 404, 'Not Found');
@@ -43,7 +60,7 @@ export class HttpServer {
   }
 
   /** The underlying Node server (for tests and tools). */
-  get server(): http.Server {
+  get server(): http.Server | https.Server {
     return this.#server;
   }
 

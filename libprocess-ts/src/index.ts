@@ -15,6 +15,7 @@ export type { Clock, Timer } from './clock.js';
 export { RealClock, realClock } from './real-clock.js';
 export { VirtualClock } from './virtual-clock.js';
 export { SimulatedNetwork, MemoryTransport } from './memory-transport.js';
+export type { MemoryTransportOptions } from './memory-transport.js';
 export { Random, osSeed } from './random.js';
 export { LibprocessError } from './errors.js';
 export { createLogger, levelFromEnv, LOG_LEVELS } from './logging.js';
@@ -25,7 +26,11 @@ export type { HttpRequest, HttpResponse, HttpHandler, ChunkWriter } from './http
 export type { Transport, TransportEvents, Address, BadInputKind } from './transport.js';
 
 // -- transports and HTTP (ws) --
-export { WsTransport, LIBPROCESS_PATH, PEER_HEADER, isPeerAddress } from './ws-transport.js';
+export { WsTransport, LIBPROCESS_PATH, PEER_HEADER, PRINCIPAL_HEADER, NONCE_HEADER, PROOF_HEADER, AUTH_PREFIX, isPeerAddress } from './ws-transport.js';
+export { PeerAuth, proof, newNonce, isPrincipal } from './auth.js';
+export type { AuthOptions, DialIdentity } from './auth.js';
+export { tlsFromEnv } from './tls.js';
+export type { TlsOptions } from './tls.js';
 export type { WsTransportOptions, WsLogger } from './ws-transport.js';
 export { HttpServer, DEFAULT_MAX_BODY_BYTES } from './http-server.js';
 export type { HttpServerOptions } from './http-server.js';

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { FrameError, decodeFrame, encodeFrame } from './codec.js';
 import type { Envelope } from './message.js';
+import { PeerAuth, type AuthOptions } from './auth.js';
 import { Random } from './random.js';
 import type { Address, Transport, TransportEvents } from './transport.js';
 
@@ -29,6 +30,30 @@ interface Counters {
   messages_dropped_partition: number;
   connections_opened: number;
   connections_broken: number;
+  /** Dials refused: the dialer's principal or secret was not accepted, or an acceptor could not prove it. */
+  auth_failures: number;
+  /** Dials claiming the address of a live connection under another principal. */
+  hijacks_refused: number;
+}
+
+/** How a runtime on the network authenticates, and (for an attacker in tests) what address it claims. */
+export interface MemoryTransportOptions {
+  /** Its identity and the principals it accepts (the same rules as the WebSocket handshake). */
+  readonly auth?: AuthOptions;
+  /**
+   * Claim this address instead of getting a fresh one, as a raw WebSocket
+   * client can name any address in its upgrade: the transport can dial and
+   * send as `address`, but is not reachable at it (tests play attackers).
+   */
+  readonly claim?: string;
+}
+
+/** One logical connection between two addresses. */
+interface Link {
+  /** The transport at each end, by address. */
+  readonly ends: Map<string, MemoryTransport>;
+  /** The principal it authenticated as (the dialer's), undefined when unauthenticated. */
+  readonly principal: string | undefined;
 }
 
 /**
@@ -50,7 +75,7 @@ export class SimulatedNetwork {
   readonly #reorder: number;
   readonly #serialize: boolean;
   readonly #nodes = new Map<string, MemoryTransport>();
-  readonly #connections = new Set<string>();
+  readonly #connections = new Map<string, Link>();
   readonly #cuts = new Set<string>();
   readonly #isolated = new Set<string>();
   /** Last scheduled delivery time per directed pair, for FIFO. */
@@ -64,6 +89,8 @@ export class SimulatedNetwork {
     messages_dropped_partition: 0,
     connections_opened: 0,
     connections_broken: 0,
+    auth_failures: 0,
+    hijacks_refused: 0,
   };
 
   constructor(options: SimulatedNetworkOptions) {
@@ -78,8 +105,12 @@ export class SimulatedNetwork {
   }
 
   /** A transport on this network; its address is `<host>:<port>` with a fresh port. */
-  transport(host = 'sim'): MemoryTransport {
-    return new MemoryTransport(this, host, this.#nextPort++);
+  transport(host = 'sim', options: MemoryTransportOptions = {}): MemoryTransport {
+    if (options.claim !== undefined) {
+      const i = options.claim.lastIndexOf(':');
+      return new MemoryTransport(this, options.claim.slice(0, i), Number(options.claim.slice(i + 1)), options.auth, true);
+    }
+    return new MemoryTransport(this, host, this.#nextPort++, options.auth, false);
   }
 
   /** Cuts the link between two runtimes (addresses `host:port`), both ways. */
@@ -91,7 +122,7 @@ export class SimulatedNetwork {
   /** Cuts a runtime off from every other. */
   isolate(a: string): void {
     this.#isolated.add(a);
-    for (const key of [...this.#connections]) {
+    for (const key of [...this.#connections.keys()]) {
       const [x, y] = key.split('|') as [string, string];
       if (x === a || y === a) this.#break(x, y);
     }
@@ -112,53 +143,97 @@ export class SimulatedNetwork {
 
   /** @internal */
   _attach(node: MemoryTransport): void {
-    this.#nodes.set(node.address, node);
+    if (!node.impostor) this.#nodes.set(node.address, node);
   }
 
   /** @internal */
   _detach(node: MemoryTransport): void {
-    this.#nodes.delete(node.address);
-    for (const key of [...this.#connections]) {
-      const [x, y] = key.split('|') as [string, string];
-      if (x === node.address || y === node.address) this.#break(x, y);
+    if (this.#nodes.get(node.address) === node) this.#nodes.delete(node.address);
+    for (const [key, link] of [...this.#connections]) {
+      if (link.ends.get(node.address) === node) {
+        const [x, y] = key.split('|') as [string, string];
+        this.#break(x, y);
+      }
     }
   }
 
-  /** @internal Makes sure a connection from `from` to `to` exists; false (and peerDown soon) when it cannot. */
-  _connect(from: string, to: string): boolean {
+  /**
+   * @internal Makes sure a connection from `node` to `to` exists; false (and
+   * peerDown soon) when it cannot: unreachable, refused by authentication, or
+   * claiming the address of a live connection under another principal.
+   */
+  _connect(node: MemoryTransport, to: string): boolean {
+    const from = node.address;
     const key = pairKey(from, to);
-    if (this.#connections.has(key)) return true;
-    if (!this.reachable(from, to)) {
+    const link = this.#connections.get(key);
+    if (link !== undefined && link.ends.get(from) === node) return true;
+    const acceptor = this.#nodes.get(to);
+    const reachable = acceptor !== undefined && (node.impostor || this.#nodes.get(from) === node) && !this.#isolated.has(from) && !this.#isolated.has(to) && !this.#cuts.has(key);
+    const refuse = (): false => {
       // As a failed dial: reported asynchronously.
-      this.clock.timer(this.#latency[1], () => this.#nodes.get(from)?._peerDown(to));
+      this.clock.timer(this.#latency[1], () => node._peerDown(to));
       return false;
+    };
+    if (!reachable) return refuse();
+    const principal = this.#authenticate(node, acceptor);
+    if (principal === false) {
+      this.counters.auth_failures++;
+      acceptor._badInput('auth_failure', from, `a connection from ${from} did not authenticate${node.auth ? ` (as '${node.auth.dialAs(to).principal}')` : ''}; refused`);
+      return refuse();
     }
-    this.#connections.add(key);
+    if (link !== undefined) {
+      // Another transport claims `from` while a connection from it is live: only the same principal replaces it.
+      if (link.principal !== principal) {
+        this.counters.hijacks_refused++;
+        acceptor._badInput('hijack_refused', from, `a second connection claims ${from}, live under principal ${link.principal ?? '(unauthenticated)'}, as ${principal ?? '(unauthenticated)'}; refused`);
+        return refuse();
+      }
+      this.#break(from, to);
+    }
+    this.#connections.set(key, { ends: new Map([[from, node], [to, acceptor]]), principal });
     this.counters.connections_opened++;
+    node._connected(to, principal);
+    acceptor._connected(from, principal);
     return true;
   }
 
+  /** The principal a dial from `dialer` authenticates as at `acceptor`, undefined (unauthenticated but allowed), or false (refused). */
+  #authenticate(dialer: MemoryTransport, acceptor: MemoryTransport): string | undefined | false {
+    const theirs = acceptor.auth;
+    const identity = dialer.auth?.dialAs(acceptor.address);
+    if (theirs === undefined) {
+      // The acceptor proves nothing: a dialer that requires authentication refuses the connection.
+      return dialer.auth?.required === true ? false : undefined;
+    }
+    if (identity === undefined) return theirs.required ? false : undefined;
+    if (theirs.secretOf(identity.principal) !== identity.secret) return false;
+    theirs.learn(dialer.address, identity.principal);
+    return identity.principal;
+  }
+
   /** @internal */
-  _send(from: string, to: string, batch: Envelope[]): void {
+  _send(node: MemoryTransport, to: string, batch: Envelope[]): void {
+    const from = node.address;
     this.counters.messages_sent += batch.length;
-    if (!this._connect(from, to)) {
+    if (!this._connect(node, to)) {
       this.counters.messages_dropped_partition += batch.length;
       return;
     }
+    const link = this.#connections.get(pairKey(from, to))!;
     for (const envelope of batch) {
       if (this.random.chance(this.#loss)) {
         this.counters.messages_lost++;
         continue;
       }
-      this.#schedule(from, to, envelope);
+      this.#schedule(link, from, to, envelope);
       if (this.random.chance(this.#duplicate)) {
         this.counters.messages_duplicated++;
-        this.#schedule(from, to, envelope);
+        this.#schedule(link, from, to, envelope);
       }
     }
   }
 
-  #schedule(from: string, to: string, envelope: Envelope): void {
+  #schedule(link: Link, from: string, to: string, envelope: Envelope): void {
     const [min, max] = this.#latency;
     const directed = `${from}>${to}`;
     let at = this.clock.now() + min + (max > min ? this.random.int(max - min + 1) : 0);
@@ -167,11 +242,12 @@ export class SimulatedNetwork {
     this.#lastAt.set(directed, Math.max(at, this.#lastAt.get(directed) ?? 0));
     const message = this.#serialize ? roundTrip(envelope) : envelope;
     this.clock.timer(at - this.clock.now(), () => {
-      if (!this.#connections.has(pairKey(from, to))) {
+      // Only on the connection it was sent on: a broken or replaced one delivers nothing more.
+      if (this.#connections.get(pairKey(from, to)) !== link) {
         this.counters.messages_dropped_partition++;
         return;
       }
-      const node = this.#nodes.get(to);
+      const node = link.ends.get(to);
       if (node === undefined) return;
       this.counters.messages_delivered++;
       node._deliver([message], from);
@@ -179,12 +255,15 @@ export class SimulatedNetwork {
   }
 
   #break(a: string, b: string): void {
-    if (!this.#connections.delete(pairKey(a, b))) return;
+    const key = pairKey(a, b);
+    const link = this.#connections.get(key);
+    if (link === undefined) return;
+    this.#connections.delete(key);
     this.counters.connections_broken++;
     this.#lastAt.delete(`${a}>${b}`);
     this.#lastAt.delete(`${b}>${a}`);
-    const na = this.#nodes.get(a);
-    const nb = this.#nodes.get(b);
+    const na = link.ends.get(a);
+    const nb = link.ends.get(b);
     this.clock.timer(0, () => {
       na?._peerDown(b);
       nb?._peerDown(a);
@@ -195,6 +274,7 @@ export class SimulatedNetwork {
 /** The Transport of one runtime on a SimulatedNetwork. It serves no HTTP: call `runtime.handleHttp` directly. */
 export class MemoryTransport implements Transport {
   readonly address: string;
+  readonly auth: PeerAuth | undefined;
   #events: TransportEvents | undefined;
   readonly #queues = new Map<string, Envelope[]>();
   #flushScheduled = false;
@@ -204,8 +284,16 @@ export class MemoryTransport implements Transport {
     readonly network: SimulatedNetwork,
     readonly host: string,
     readonly port: number,
+    auth?: AuthOptions,
+    /** Claims an address it does not own (an attacker in tests): can dial, cannot be dialed. */
+    readonly impostor = false,
   ) {
     this.address = `${host}:${port}`;
+    this.auth = auth === undefined ? undefined : new PeerAuth(auth);
+  }
+
+  get principal(): string | undefined {
+    return this.auth?.principal;
   }
 
   async start(events: TransportEvents): Promise<Address> {
@@ -226,7 +314,7 @@ export class MemoryTransport implements Transport {
   }
 
   connect(peer: string): void {
-    if (!this.#stopped) this.network._connect(this.address, peer);
+    if (!this.#stopped) this.network._connect(this, peer);
   }
 
   async stop(): Promise<void> {
@@ -251,10 +339,20 @@ export class MemoryTransport implements Transport {
     this.#events?.peerDown(peer);
   }
 
+  /** @internal */
+  _connected(peer: string, principal: string | undefined): void {
+    this.#events?.connected(peer, principal);
+  }
+
+  /** @internal */
+  _badInput(kind: 'auth_failure' | 'hijack_refused', peer: string, detail: string): void {
+    this.#events?.badInput(kind, peer, detail);
+  }
+
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#stopped) return;
-    for (const [peer, batch] of this.#queues) this.network._send(this.address, peer, batch);
+    for (const [peer, batch] of this.#queues) this.network._send(this, peer, batch);
     this.#queues.clear();
   }
 }

@@ -53,6 +53,21 @@ export abstract class Process<P extends Protocol = Protocol> {
     return this.handlers();
   }
 
+  /**
+   * Messages this process accepts only from processes of its own runtime:
+   * `true` for all of them (an allocator, a master's internal helpers), or
+   * the names of those that are internal. Anything else from a remote
+   * sender is dropped and counted (`local_only`). Read once, at spawn.
+   */
+  protected localOnly(): boolean | readonly (keyof P & string)[] {
+    return false;
+  }
+
+  /** @internal */
+  _localOnly(): boolean | readonly string[] {
+    return this.localOnly();
+  }
+
   /** Runs first, before any message; messages wait while a returned promise is pending. A throw or rejection terminates the process. */
   initialize(): void | Promise<void> {}
 
@@ -77,6 +92,11 @@ export abstract class Process<P extends Protocol = Protocol> {
   /** Whether the process has been spawned and not yet terminated. */
   get alive(): boolean {
     return this.#context !== undefined && this.#context.runtime.isAlive(this.#context.pid);
+  }
+
+  /** The principal the sender `from` authenticated as (this runtime's own for a local sender; undefined: unauthenticated). */
+  principalOf(from: PID<any> | string): string | undefined {
+    return this.#ctx().runtime.principalOf(from);
   }
 
   /** Sends a message to `to`, checked against the protocol `to` carries. */

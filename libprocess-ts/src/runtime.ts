@@ -42,6 +42,8 @@ class Slot implements ProcessContext {
   readonly pidText: string;
   handlers: Readonly<Record<string, ((body: unknown, from: PID) => void) | undefined>> = {};
   current: Envelope | undefined = undefined;
+  /** Messages only this runtime's processes may send: all of them (true), or these names. */
+  localOnly: boolean | ReadonlySet<string> = false;
   alive = true;
   ready = false;
   scheduled = false;
@@ -75,7 +77,13 @@ export interface RuntimeCounters {
   no_such_process: number;
   bad_frame: number;
   oversized_frame: number;
+  auth_failure: number;
+  hijack_refused: number;
   handler_errors: number;
+  /** Remote messages whose `from` is not a process at the address of the peer that sent them. */
+  spoofed_sender: number;
+  /** Remote messages for a process (or a message name) that accepts only local senders. */
+  local_only: number;
 }
 
 /** Events served per turn of the event loop before yielding to I/O. */
@@ -124,8 +132,14 @@ export class Runtime {
     no_such_process: 0,
     bad_frame: 0,
     oversized_frame: 0,
+    auth_failure: 0,
+    hijack_refused: 0,
     handler_errors: 0,
+    spoofed_sender: 0,
+    local_only: 0,
   };
+  /** Peer address -> the principal its current connection authenticated as. */
+  readonly #principals = new Map<string, string>();
   readonly #logBudget = new Map<string, number>();
   #unregisterProbe: (() => void) | undefined;
   readonly #drainBound = () => this.#drain();
@@ -151,6 +165,10 @@ export class Runtime {
     const events: TransportEvents = {
       deliver: (messages, peer) => this.#deliverRemote(messages, peer),
       peerDown: (peer) => this.#peerDown(peer),
+      connected: (peer, principal) => {
+        if (principal === undefined) this.#principals.delete(peer);
+        else this.#principals.set(peer, principal);
+      },
       badInput: (kind, peer, detail) => this.#badInput(kind, peer, detail),
       http: (request) => this.handleHttp(request),
     };
@@ -167,6 +185,22 @@ export class Runtime {
     return this.#address;
   }
 
+  /** This runtime's principal (undefined when its connections are not authenticated). */
+  get principal(): string | undefined {
+    return this.#transport.principal;
+  }
+
+  /**
+   * The principal a message's sender authenticated as: this runtime's own for
+   * a local sender, the principal of the connection a remote sender's
+   * messages arrive on, undefined for an unauthenticated one.
+   */
+  principalOf(pid: PID<any> | string): string | undefined {
+    const address = addressOf(pid.toString());
+    if (address === this.#address) return this.#transport.principal;
+    return this.#principals.get(address);
+  }
+
   /** Spawns a process and returns its PID. `id` defaults to `<classname>(<n>)`. */
   spawn<P extends Protocol>(process: Process<P>, id?: string): PID<P> {
     this.#requireStarted();
@@ -179,6 +213,8 @@ export class Runtime {
     this.#counters.processes++;
     attachContext(process, slot);
     slot.handlers = process._handlers() as unknown as Slot['handlers'];
+    const local = process._localOnly();
+    slot.localOnly = local === true ? true : local === false || local.length === 0 ? false : new Set(local);
     this.#initialize(slot);
     return pid;
   }
@@ -345,10 +381,26 @@ export class Runtime {
     }
   }
 
+  /**
+   * Messages from the runtime at `peer`: each `from` must be a process at
+   * that address (the connection is the sender's proof of address, and with
+   * authentication of principal); anything else is dropped and counted.
+   */
   #deliverRemote(messages: readonly Envelope[], peer: string): void {
     this.#counters.messages_received_remote += messages.length;
+    const suffix = `@${peer}`;
+    let checked = '';
     for (let i = 0; i < messages.length; i++) {
       const envelope = messages[i]!;
+      // A batch mostly repeats its sender: check each distinct one once.
+      if (envelope.from !== checked) {
+        if (!envelope.from.endsWith(suffix) || envelope.from.indexOf('@') !== envelope.from.length - suffix.length) {
+          this.#counters.spoofed_sender++;
+          this.#warnLimited('spoofed_sender', `dropped '${envelope.name}' for ${envelope.to} claiming to be from ${envelope.from}: it arrived from the runtime at ${peer}`);
+          continue;
+        }
+        checked = envelope.from;
+      }
       this.#deliverLocal(idOf(envelope.to), envelope, peer);
     }
   }
@@ -363,6 +415,11 @@ export class Runtime {
     if (slot === undefined || !slot.alive) {
       this.#counters.no_such_process++;
       this.#warnLimited('no_such_process', `dropped '${envelope.name}' from ${envelope.from}${peer ? ` (peer ${peer})` : ''}: no process ${envelope.to} here`);
+      return;
+    }
+    if (peer !== '' && slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(envelope.name))) {
+      this.#counters.local_only++;
+      this.#warnLimited('local_only', `dropped '${envelope.name}' from ${envelope.from} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
       return;
     }
     if (!this.#enqueue(slot, envelope)) {

@@ -12,7 +12,9 @@ export type BadInputKind =
   | 'bad_frame'          // a frame that does not decode, or decodes to the wrong shape
   | 'oversized_frame'    // a frame over the configured size limit
   | 'unknown_message'    // a name the receiving process has no handler for (counted by the runtime)
-  | 'no_such_process';   // a message for a process this runtime does not host (counted by the runtime)
+  | 'no_such_process'    // a message for a process this runtime does not host (counted by the runtime)
+  | 'auth_failure'       // a connection that did not authenticate (unknown principal, wrong secret, bad or missing proof)
+  | 'hijack_refused';    // a connection claiming the address of a live peer under another principal
 
 /**
  * What a transport reports to the runtime that owns it. A transport never
@@ -26,6 +28,13 @@ export interface TransportEvents {
    * turns this into `exited` for every process linked to a process at `peer`.
    */
   peerDown(peer: string): void;
+  /**
+   * A connection to `peer` is open and will carry messages. `principal` is
+   * what it authenticated as (see auth.ts), undefined for an unauthenticated
+   * one. Every message delivered from `peer` until its next connection
+   * belongs to that principal.
+   */
+  connected(peer: string, principal: string | undefined): void;
   /** A frame that could not be accepted. The connection and the runtime carry on when they can. */
   badInput(kind: BadInputKind, peer: string, detail: string): void;
   /** An HTTP request that arrived on the runtime's port (transports without HTTP never call it). */
@@ -46,6 +55,8 @@ export interface Transport {
   connect(peer: string): void;
   /** Closes every connection and the listening socket; leaves no handle behind. */
   stop(): Promise<void>;
+  /** This runtime's principal, when it authenticates its connections. */
+  readonly principal: string | undefined;
   /** Counters of the transport itself (frames and bytes in and out, connections, reconnects). */
   metrics(): Record<string, number>;
 }

@@ -2,10 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
+import { PeerAuth, isNonce, isPrincipal, newNonce, proof, proofMatches, type AuthOptions, type DialIdentity } from './auth.js';
 import type { Clock, Timer } from './clock.js';
 import { decodeFrame, encodeFrame, FrameError } from './codec.js';
 import { HttpServer, rejectUpgrade, remoteOf } from './http-server.js';
 import type { Envelope } from './message.js';
+import type { TlsOptions } from './tls.js';
 import type { Address, BadInputKind, Transport, TransportEvents } from './transport.js';
 
 /**
@@ -15,7 +17,14 @@ import type { Address, BadInputKind, Transport, TransportEvents } from './transp
  *
  * - Handshake: the dialing runtime names its own listening address in the
  *   `libprocess-peer` header of the upgrade request; the accepting runtime
- *   files the connection under that address, so replies reuse it.
+ *   files the connection under that address, so replies reuse it. With
+ *   `auth`, the upgrade also carries the dialer's principal and a fresh
+ *   nonce; the acceptor answers with its own nonce and a proof (HMAC-SHA256
+ *   under the principal's secret), and the dialer's first frame is its
+ *   proof. Nothing is delivered before both proofs check (README: Identity).
+ * - Ownership of an address: a connection claiming the address of a live
+ *   connection authenticated as another principal is refused
+ *   (`hijack_refused`); the live one stays.
  * - Duplicates: when both runtimes dial each other at once, the connection
  *   dialed by the lower address (string order) is kept; the other one is
  *   closed by its dialer after its frames went out (a WebSocket close frame
@@ -40,6 +49,14 @@ import type { Address, BadInputKind, Transport, TransportEvents } from './transp
 export const LIBPROCESS_PATH = '/__libprocess__';
 /** Header of the upgrade request naming the dialer's listening address, `host:port`. */
 export const PEER_HEADER = 'libprocess-peer';
+/** Header of the upgrade request naming the principal the dialer authenticates as. */
+export const PRINCIPAL_HEADER = 'libprocess-principal';
+/** The dialer's nonce (in the request) and the acceptor's (in the response). */
+export const NONCE_HEADER = 'libprocess-nonce';
+/** The acceptor's proof, in the upgrade response. */
+export const PROOF_HEADER = 'libprocess-proof';
+/** The dialer's proof is its first frame: a text frame `AUTH_PREFIX + proof`. */
+export const AUTH_PREFIX = 'auth ';
 
 export interface WsLogger {
   warn(message: string): void;
@@ -69,6 +86,10 @@ export interface WsTransportOptions {
   readonly backoffMaxMs?: number;
   /** Where warnings (bad input with the peer's address, failed dials) go. Default: console.warn. */
   readonly logger?: WsLogger;
+  /** Authenticate every connection (auth.ts): this runtime's principal and secret, and the principals it accepts. */
+  readonly auth?: AuthOptions;
+  /** Serve HTTPS and `wss://`, and dial peers with `wss://` (tls.ts; Mesos's LIBPROCESS_SSL_* settings). */
+  readonly tls?: TlsOptions;
 }
 
 const DEFAULTS = {
@@ -104,7 +125,19 @@ type Metric =
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
   | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
   | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts'
-  | 'bad_frames' | 'oversized_frames' | 'bad_requests';
+  | 'bad_frames' | 'oversized_frames' | 'bad_requests'
+  | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
+
+/** What the acceptor keeps while it waits for the dialer's proof. */
+interface Handshake {
+  readonly principal: string;
+  readonly secret: string;
+  readonly dialNonce: string;
+  readonly acceptNonce: string;
+  /** The acceptor's proof, sent in the upgrade response. */
+  readonly proof: string;
+  timer?: Timer;
+}
 
 /** One WebSocket to one peer. */
 class Connection {
@@ -113,6 +146,10 @@ class Connection {
   retired = false;
   /** Answered since the last ping. */
   alive = true;
+  /** The principal it authenticated as; undefined while not (yet) authenticated. */
+  principal: string | undefined;
+  /** Accepted, waiting for the dialer's proof: nothing is delivered meanwhile. */
+  handshake: Handshake | undefined;
   keepalive: Timer | undefined;
   connectTimer: Timer | undefined;
   readonly closed: Promise<void>;
@@ -132,6 +169,7 @@ class Connection {
     this.keepalive = undefined;
     this.connectTimer?.cancel();
     this.connectTimer = undefined;
+    this.handshake?.timer?.cancel();
     this.#resolveClosed();
   }
 }
@@ -154,7 +192,11 @@ class Peer {
 }
 
 export class WsTransport implements Transport {
-  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger'>> & { advertiseHost: string | undefined };
+  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls'>> & { advertiseHost: string | undefined };
+  readonly #auth: PeerAuth | undefined;
+  readonly #tls: TlsOptions | undefined;
+  /** Upgrade requests being answered -> what goes in their response headers. */
+  readonly #handshakes = new WeakMap<IncomingMessage, Handshake>();
   readonly #clock: Clock;
   readonly #logger: WsLogger;
   readonly #peers = new Map<string, Peer>();
@@ -165,6 +207,7 @@ export class WsTransport implements Transport {
     connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
     connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0,
     bad_frames: 0, oversized_frames: 0, bad_requests: 0,
+    connections_authenticated: 0, auth_failures: 0, hijacks_refused: 0, tls_failures: 0,
   };
   #events: TransportEvents | undefined;
   #http: HttpServer | undefined;
@@ -178,6 +221,8 @@ export class WsTransport implements Transport {
   constructor(options: WsTransportOptions) {
     this.#clock = options.clock;
     this.#logger = options.logger ?? { warn: (m) => console.warn(m) };
+    this.#auth = options.auth === undefined ? undefined : new PeerAuth(options.auth);
+    this.#tls = options.tls;
     this.#opts = {
       host: options.host,
       port: options.port,
@@ -191,6 +236,11 @@ export class WsTransport implements Transport {
       backoffInitialMs: options.backoffInitialMs ?? DEFAULTS.backoffInitialMs,
       backoffMaxMs: options.backoffMaxMs ?? DEFAULTS.backoffMaxMs,
     };
+  }
+
+  /** This runtime's principal, when it authenticates its connections. */
+  get principal(): string | undefined {
+    return this.#auth?.principal;
   }
 
   /** This runtime's address, `host:port` (empty before `start`). */
@@ -212,6 +262,10 @@ export class WsTransport implements Transport {
       this.#badRequest(remoteOf(socket), `bad WebSocket handshake: ${err.message}`);
       rejectUpgrade(socket, 400, 'Bad Request');
     });
+    this.#wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      const h = this.#handshakes.get(req);
+      if (h !== undefined) headers.push(`${NONCE_HEADER}: ${h.acceptNonce}`, `${PROOF_HEADER}: ${h.proof}`);
+    });
     this.#http = new HttpServer({
       host: this.#opts.host,
       port: this.#opts.port,
@@ -219,6 +273,15 @@ export class WsTransport implements Transport {
       handler: (request) => events.http(request),
       upgrade: (req, socket, head) => this.#onUpgrade(req, socket, head),
       badRequest: (remote, detail) => this.#badRequest(remote, detail),
+      ...(this.#tls !== undefined
+        ? {
+            tls: this.#tls,
+            tlsError: (remote: string, detail: string) => {
+              this.#metrics.tls_failures++;
+              this.#bad('auth_failure', remote, detail);
+            },
+          }
+        : {}),
     });
     let address: Address;
     try {
@@ -329,13 +392,27 @@ export class WsTransport implements Transport {
   }
 
   #dial(p: Peer): void {
-    const ws = new WebSocket(`ws://${p.address}${LIBPROCESS_PATH}`, {
-      headers: { [PEER_HEADER]: this.#self },
+    const identity = this.#auth?.dialAs(p.address);
+    const dialNonce = identity === undefined ? '' : newNonce();
+    const headers: Record<string, string> = { [PEER_HEADER]: this.#self };
+    if (identity !== undefined) {
+      headers[PRINCIPAL_HEADER] = identity.principal;
+      headers[NONCE_HEADER] = dialNonce;
+    }
+    const tls = this.#tls;
+    const ws = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://${p.address}${LIBPROCESS_PATH}`, {
+      headers,
       maxPayload: this.#opts.maxFrameBytes,
       perMessageDeflate: false,
       generateMask: zeroMask,
+      // Under TLS a runtime shows its certificate when it dials too (mutual TLS) and checks the peer's against the CA.
+      ...(tls !== undefined ? { cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) } : {}),
     });
     const conn = new Connection(ws, p.address, true);
+    let answer: { nonce: unknown; proof: unknown } | undefined;
+    ws.on('upgrade', (res: IncomingMessage) => {
+      answer = { nonce: res.headers[NONCE_HEADER], proof: res.headers[PROOF_HEADER] };
+    });
     this.#connections.add(conn);
     this.#metrics.connections_dialed++;
     p.conn = conn;
@@ -353,9 +430,45 @@ export class WsTransport implements Transport {
         ws.close(1000, 'duplicate');
         return;
       }
+      const principal = this.#checkAcceptor(p.address, identity, dialNonce, answer);
+      if (principal === false) {
+        ws.terminate(); // a failed dial: 'close' reports the peer down
+        return;
+      }
+      if (principal !== undefined) {
+        ws.send(AUTH_PREFIX + proof(identity!.secret, 'dial', { dialer: this.#self, acceptor: p.address, principal, dialNonce, acceptNonce: String(answer!.nonce) }));
+        this.#metrics.connections_authenticated++;
+      }
+      conn.principal = principal;
       this.#opened(p, conn);
     });
     this.#wire(conn);
+  }
+
+  /**
+   * The dialer's check of the acceptor's answer: the principal the connection
+   * is authenticated as, undefined for an unauthenticated one (allowed), or
+   * false (refused, counted and logged).
+   */
+  #checkAcceptor(peer: string, identity: DialIdentity | undefined, dialNonce: string, answer: { nonce: unknown; proof: unknown } | undefined): string | undefined | false {
+    if (identity === undefined) return undefined;
+    const nonce = answer?.nonce;
+    const given = answer?.proof;
+    if (nonce === undefined && given === undefined) {
+      if (!this.#auth!.required) return undefined;
+      this.#authFailure(peer, `gave no proof of the secret of '${identity.principal}' (it does not authenticate); closing the connection`);
+      return false;
+    }
+    if (!isNonce(nonce) || typeof given !== 'string') {
+      this.#authFailure(peer, `answered with a malformed nonce or proof; closing the connection`);
+      return false;
+    }
+    const expected = proof(identity.secret, 'accept', { dialer: this.#self, acceptor: peer, principal: identity.principal, dialNonce, acceptNonce: nonce });
+    if (!proofMatches(given, expected)) {
+      this.#authFailure(peer, `does not know the secret of '${identity.principal}' (its proof does not match); closing the connection`);
+      return false;
+    }
+    return identity.principal;
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -377,10 +490,39 @@ export class WsTransport implements Transport {
       rejectUpgrade(socket, 400, 'Bad Request');
       return;
     }
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, peer));
+    let handshake: Handshake | undefined;
+    const auth = this.#auth;
+    if (auth !== undefined) {
+      const principal = req.headers[PRINCIPAL_HEADER];
+      const dialNonce = req.headers[NONCE_HEADER];
+      const who = `${peer} (from ${remote})`;
+      if (principal === undefined && auth.required) {
+        this.#authFailure(who, 'dialed without credentials; refused (401)');
+        rejectUpgrade(socket, 401, 'Unauthorized');
+        return;
+      }
+      if (principal !== undefined) {
+        if (!isPrincipal(principal) || !isNonce(dialNonce)) {
+          this.#authFailure(who, `dialed with a malformed '${PRINCIPAL_HEADER}' or '${NONCE_HEADER}' header; refused (400)`);
+          rejectUpgrade(socket, 400, 'Bad Request');
+          return;
+        }
+        const secret = auth.secretOf(principal);
+        if (secret === undefined) {
+          this.#authFailure(who, `dialed as unknown principal '${principal}'; refused (401)`);
+          rejectUpgrade(socket, 401, 'Unauthorized');
+          return;
+        }
+        const acceptNonce = newNonce();
+        const fields = { dialer: peer, acceptor: this.#self, principal, dialNonce, acceptNonce };
+        handshake = { principal, secret, dialNonce, acceptNonce, proof: proof(secret, 'accept', fields) };
+        this.#handshakes.set(req, handshake);
+      }
+    }
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, peer, handshake));
   }
 
-  #accept(ws: WebSocket, address: string): void {
+  #accept(ws: WebSocket, address: string, handshake: Handshake | undefined): void {
     const conn = new Connection(ws, address, false);
     this.#connections.add(conn);
     this.#metrics.connections_accepted++;
@@ -390,8 +532,58 @@ export class WsTransport implements Transport {
       ws.close(1001, 'runtime stopping');
       return;
     }
+    if (handshake !== undefined) {
+      // Not this peer's connection until the dialer's proof checks.
+      conn.handshake = handshake;
+      handshake.timer = this.#clock.timer(this.#opts.connectTimeoutMs, () => {
+        if (conn.handshake !== handshake) return;
+        this.#authFailure(address, `gave no proof within ${this.#opts.connectTimeoutMs} ms; closing the connection`);
+        conn.retired = true;
+        ws.terminate();
+      });
+      return;
+    }
+    this.#admit(conn, undefined);
+  }
+
+  /** The dialer's first frame on a connection being authenticated: its proof. */
+  #onProof(conn: Connection, handshake: Handshake, frame: Buffer, isBinary: boolean): void {
+    handshake.timer?.cancel();
+    conn.handshake = undefined;
+    const text = isBinary ? '' : frame.toString('latin1');
+    const given = text.startsWith(AUTH_PREFIX) ? text.slice(AUTH_PREFIX.length) : '';
+    const expected = proof(handshake.secret, 'dial', { dialer: conn.peer, acceptor: this.#self, principal: handshake.principal, dialNonce: handshake.dialNonce, acceptNonce: handshake.acceptNonce });
+    if (!proofMatches(given, expected)) {
+      this.#authFailure(conn.peer, `did not prove the secret of '${handshake.principal}'${given === '' ? ' (its first frame is not a proof)' : ''}; closing the connection`);
+      conn.retired = true;
+      conn.ws.close(4401, 'authentication failed');
+      return;
+    }
+    this.#metrics.connections_authenticated++;
+    this.#auth!.learn(conn.peer, handshake.principal);
+    this.#admit(conn, handshake.principal);
+  }
+
+  /** An accepted connection, authenticated as `principal` (or not at all), becomes its peer's. */
+  #admit(conn: Connection, principal: string | undefined): void {
+    if (this.#state !== 'started') {
+      conn.retired = true;
+      conn.ws.close(1001, 'runtime stopping');
+      return;
+    }
+    const address = conn.peer;
+    const ws = conn.ws;
+    conn.principal = principal;
     const p = this.#peer(address)!;
     const existing = p.conn;
+    if (existing !== undefined && existing.open && existing.principal !== principal) {
+      // Someone else claims the address of a live peer: the live connection stays.
+      this.#metrics.hijacks_refused++;
+      this.#bad('hijack_refused', address, `a second connection claims ${address}, live under principal ${existing.principal ?? '(unauthenticated)'}, as ${principal ?? '(unauthenticated)'}; refused`);
+      conn.retired = true;
+      ws.close(4403, 'address in use by another principal');
+      return;
+    }
     if (existing !== undefined && existing.dialedByUs && this.#self < address) {
       // Both dialed: ours (dialed by the lower address) wins. The peer closes this one once it sees ours.
       this.#metrics.connections_duplicate++;
@@ -400,6 +592,7 @@ export class WsTransport implements Transport {
       p.spare?.ws.close(1000, 'duplicate');
       p.spare = conn;
       this.#startKeepalive(conn);
+      this.#events!.connected(address, principal);
       return;
     }
     if (existing !== undefined) {
@@ -428,6 +621,11 @@ export class WsTransport implements Transport {
     p.everOpen = true;
     p.failures = 0;
     this.#startKeepalive(conn);
+    try {
+      this.#events!.connected(p.address, conn.principal);
+    } catch (err) {
+      this.#logger.warn(`libprocess-ts: connected(${p.address}) threw: ${err instanceof Error ? err.stack : String(err)}`);
+    }
     if (p.queue.length > 0) this.#flushPeer(p);
   }
 
@@ -445,6 +643,11 @@ export class WsTransport implements Transport {
     conn.alive = true;
     if (this.#state === 'stopped') return;
     const frame = data as Buffer; // binaryType 'nodebuffer': always one Buffer
+    if (conn.handshake !== undefined) {
+      this.#onProof(conn, conn.handshake, frame, isBinary);
+      return;
+    }
+    if (conn.retired && !conn.open) return; // refused: nothing it sends is delivered
     this.#metrics.frames_received++;
     this.#metrics.bytes_received += frame.length;
     if (!isBinary) {
@@ -605,9 +808,15 @@ export class WsTransport implements Transport {
     }
   }
 
+  /** A connection that failed to authenticate: counted, logged with the peer's address. */
+  #authFailure(peer: string, detail: string): void {
+    this.#metrics.auth_failures++;
+    this.#bad('auth_failure', peer, detail);
+  }
+
   #bad(kind: BadInputKind, peer: string, detail: string): void {
     if (kind === 'oversized_frame') this.#metrics.oversized_frames++;
-    else this.#metrics.bad_frames++;
+    else if (kind === 'bad_frame') this.#metrics.bad_frames++;
     this.#logger.warn(`libprocess-ts: ${kind} from ${peer}: ${detail}`);
     try {
       this.#events?.badInput(kind, peer, detail);

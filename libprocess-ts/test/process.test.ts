@@ -281,9 +281,9 @@ describe('Process', () => {
     const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];
     const counter = new CounterProcess();
     const pid = b.spawn(counter, 'counter');
-    a.post('x@node0:1', pid, 'no-such-message', { junk: true });
-    a.post('x@node0:1', `ghost@${b.address}`, 'add', { n: 1 });
-    a.post('x@node0:1', pid, 'add', { n: 4 });
+    a.post(`x@${a.address}`, pid, 'no-such-message', { junk: true });
+    a.post(`x@${a.address}`, `ghost@${b.address}`, 'add', { n: 1 });
+    a.post(`x@${a.address}`, pid, 'add', { n: 4 });
     await clock.settle();
     const m = b.metrics();
     expect(m['unknown_message']).toBe(1);

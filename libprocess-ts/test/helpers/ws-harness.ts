@@ -44,6 +44,8 @@ export const silentLogger = { warn: (_m: string): void => {} };
 export class Recorder implements TransportEvents {
   readonly frames: Array<{ peer: string; messages: readonly Envelope[] }> = [];
   readonly downs: string[] = [];
+  /** Connections opened, with the principal each authenticated as. */
+  readonly ups: Array<{ peer: string; principal: string | undefined }> = [];
   readonly bad: Array<{ kind: BadInputKind; peer: string; detail: string }> = [];
   #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   httpHandler: (request: HttpRequest) => Promise<HttpResponse> = async () => ({ status: 404, body: 'none\n' });
@@ -58,6 +60,10 @@ export class Recorder implements TransportEvents {
   }
   peerDown(peer: string): void {
     this.downs.push(peer);
+    this.#poke();
+  }
+  connected(peer: string, principal: string | undefined): void {
+    this.ups.push({ peer, principal });
     this.#poke();
   }
   badInput(kind: BadInputKind, peer: string, detail: string): void {
