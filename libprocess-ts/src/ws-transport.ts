@@ -537,6 +537,7 @@ export class WsTransport implements Transport {
       conn.handshake = handshake;
       handshake.timer = this.#clock.timer(this.#opts.connectTimeoutMs, () => {
         if (conn.handshake !== handshake) return;
+        conn.handshake = undefined;
         this.#authFailure(address, `gave no proof within ${this.#opts.connectTimeoutMs} ms; closing the connection`);
         conn.retired = true;
         ws.terminate();
@@ -681,6 +682,11 @@ export class WsTransport implements Transport {
 
   #onClose(conn: Connection): void {
     const wasOpen = conn.open;
+    const handshake = conn.handshake;
+    if (handshake !== undefined && this.#state === 'started') {
+      // The dialer went away before proving: most likely it found our proof wrong (it does not hold the secret it claimed).
+      this.#authFailure(conn.peer, `closed the connection before proving the secret of '${handshake.principal}'`);
+    }
     conn.markClosed();
     this.#connections.delete(conn);
     if (this.#state !== 'started') return;
