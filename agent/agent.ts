@@ -64,6 +64,13 @@ import { StatusUpdateManager } from './status-updates.js';
 
 export type AgentProtocol = MasterToAgent & ExecutorToAgent & FromNonLeader;
 
+/** The messages only the master sends (a missing or extra name is a compile error). */
+const MASTER_MESSAGES = {
+  agent_registered: true, agent_reregistered: true, ping: true, not_leader: true, run_task: true, run_task_group: true, kill_task: true,
+  status_update_acknowledgement: true, shutdown_framework: true, shutdown_executor: true, framework_to_executor: true, update_framework: true,
+  checkpoint_resources: true, reconcile_tasks: true, agent_lost: true, shutdown: true,
+} as const satisfies Record<keyof MasterToAgent | keyof FromNonLeader, true>;
+
 /** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
 export interface AgentContainerizer {
   launch(config: ContainerConfig): Promise<ContainerHandle>;
@@ -187,7 +194,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   }
 
   protected handlers(): Handlers<AgentProtocol> {
-    return {
+    const table: Handlers<AgentProtocol> = {
       agent_registered: (b, from) => this.#fresh(b.term, from) && this.#registered(b.agent_id.value, false, from, b.ping_timeout_seconds, b.max_missed_pings),
       agent_reregistered: (b, from) => {
         if (!this.#fresh(b.term, from)) return;
@@ -237,6 +244,32 @@ export class AgentProcess extends Process<AgentProtocol> {
       status_update: (b, from) => this.#executorStatusUpdate(b.update, from as PID<AgentToExecutor>),
       executor_to_framework: (b) => this.executorMessage(b.framework_id.value, b.executor_id.value, b.data),
     };
+    // What only the master may say goes through one check.
+    const guarded = table as unknown as Record<string, (body: unknown, from: PID) => void>;
+    for (const name of Object.keys(MASTER_MESSAGES)) {
+      const handler = guarded[name]!;
+      guarded[name] = (body, from) => {
+        if (this.#fromMaster(name, from)) handler(body, from);
+      };
+    }
+    return table;
+  }
+
+  /**
+   * A master message is taken only from the master this agent talks to (the
+   * leader it registered with, or is registering with), and, when the agent
+   * authenticates its connections, only over an authenticated one: its
+   * `from` is then bound to a runtime that proved the agent's own secret.
+   */
+  #fromMaster(name: string, from: PID): boolean {
+    let why: string | undefined;
+    if (!from.equals(this.master)) why = `it is not the master ${this.master}`;
+    else if (this.runtime.principal !== undefined && this.principalOf(from) === undefined) why = 'its connection is not authenticated';
+    if (why === undefined) return true;
+    this.count('slave/messages_from_non_master');
+    const n = this.counters.get('slave/messages_from_non_master')!;
+    if (n <= 10 || (n & (n - 1)) === 0) this.logger.warn(`ignoring '${name}' from ${from}: ${why} (${n} so far)`);
+    return false;
   }
 
   override exited(pid: PID): void {

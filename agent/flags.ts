@@ -50,6 +50,12 @@ export interface AgentFlags {
   readonly fsync: boolean;
   /** Seed for the agent's randomness (jitter, uuids, container ids); default from the OS. */
   readonly seed?: number;
+  /**
+   * A file with this agent's principal and secret (Mesos --credential, one
+   * `{"principal": ..., "secret": ...}`): its connections authenticate as it,
+   * and it then takes master messages only over an authenticated connection.
+   */
+  readonly credential?: string;
 }
 
 export class AgentFlagsError extends Error {
@@ -130,7 +136,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed']));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed', 'credential']));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -190,6 +196,10 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
   if (input.attributes !== undefined) {
     out.attributes = String(input.attributes);
     parseAttributesFlag(out.attributes);
+  }
+  if (input.credential !== undefined) {
+    if (String(input.credential).trim() === '') throw new AgentFlagsError('credential', '--credential: expected the path of a credential file');
+    out.credential = String(input.credential);
   }
   if (input.seed !== undefined) {
     const s = Number(input.seed);

@@ -9,7 +9,8 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PID, Random, Runtime, WsTransport, osSeed, realClock } from 'libprocess-ts';
+import { PID, Random, Runtime, WsTransport, osSeed, realClock, tlsFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
+import { readCredentialFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
 import { Containerizer, consoleLogger, namedConsoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
@@ -34,6 +35,24 @@ export interface StartAgentOptions {
   readonly id?: string;
   /** Containerizer options beyond the flags (tests: the mountinfo text to probe cgroups against, OOM polling). */
   readonly containerizer?: Pick<ContainerizerOptions, 'mountinfo' | 'oomPollMs' | 'cgroupsRoot'>;
+  /** TLS on the agent's port (default: Mesos's LIBPROCESS_SSL_* environment). */
+  readonly tls?: TlsOptions;
+}
+
+/**
+ * The agent runtime's authentication from --credential: it dials as that
+ * principal and accepts it (the master dials back as the principal the agent
+ * authenticated as). Unauthenticated peers are still taken (its executors
+ * carry no cluster secret); master messages over them are refused by the
+ * agent. Without --credential: undefined, and a warning.
+ */
+export function agentAuth(credentialFile: string | undefined, warn: (m: string) => void): AuthOptions | undefined {
+  if (credentialFile === undefined) {
+    warn('no --credential: this agent does not authenticate its connections, and takes master messages from whoever connects from the master\'s address');
+    return undefined;
+  }
+  const { principal, secret } = readCredentialFile(credentialFile);
+  return { principal, secret, required: false };
 }
 
 export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: StartAgentOptions = {}): Promise<StartedAgent> {
@@ -54,7 +73,17 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     fsync: flags.fsync,
     ...opts.containerizer,
   });
-  const transportOpts = { host: flags.ip, port: flags.port, clock: realClock, logger: { warn: (m: string) => logger.warn(m) }, ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}) };
+  const auth = agentAuth(flags.credential, (m) => logger.warn(m));
+  const tls = opts.tls ?? tlsFromEnv();
+  const transportOpts = {
+    host: flags.ip,
+    port: flags.port,
+    clock: realClock,
+    logger: { warn: (m: string) => logger.warn(m) },
+    ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}),
+    ...(auth !== undefined ? { auth } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+  };
   const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent' }).start();
   const agent = new AgentProcess({ flags, resources, attributes, containerizer: cz, random: new Random(seed), logger });
   const pid = runtime.spawn(agent, opts.id ?? 'slave(1)') as PID<AgentProtocol>;

@@ -8,6 +8,7 @@
 // fsync each (what one disk write costs here), and the HTTP round trip of
 // GET /log/status (what the client path costs without the log).
 // Writes benchmarks/results/log.json.
+import { randomBytes } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -26,6 +27,8 @@ const FAILOVER_ROUNDS = 3;
 const main = fileURLToPath(new URL('../master/log/main.js', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-bench-log-'));
 const children = new Map<number, ChildProcess>();
+/** The bearer token every replica of the set takes for POST /log/append (the redirect to the leader needs the same one). */
+const APPEND_TOKEN = randomBytes(24).toString('base64url');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -46,7 +49,7 @@ async function freePort(): Promise<number> {
 async function start(i: number, port: number, replicas: string): Promise<void> {
   const child = fork(main, ['--dir', path.join(root, `r${i}`), '--port', String(port), '--replicas', replicas], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn', LOG_APPEND_TOKEN: APPEND_TOKEN },
   });
   children.set(i, child);
   await new Promise<void>((resolve, reject) => {
@@ -93,7 +96,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function append(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/log/append', method: 'POST', agent, headers: { 'content-length': PAYLOAD.length }, timeout: 2000 },
+      { host: '127.0.0.1', port, path: '/log/append', method: 'POST', agent, headers: { 'content-length': PAYLOAD.length, authorization: `Bearer ${APPEND_TOKEN}` }, timeout: 2000 },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode === 200));

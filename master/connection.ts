@@ -10,6 +10,8 @@ export interface SchedulerConnection {
   /** Distinguishes connections: the scheduler's PID text, or an HTTP stream id. */
   readonly id: string;
   readonly kind: 'actor' | 'http';
+  /** The principal the scheduler authenticated as (its runtime's connection, or HTTP authentication); undefined: unauthenticated. */
+  readonly principal?: string | undefined;
   send<N extends keyof MasterToScheduler & string>(name: N, body: MasterToScheduler[N]): void;
   /** Ends the connection from the master's side (a replaced scheduler, a removed framework). */
   close(): void;

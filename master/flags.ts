@@ -27,6 +27,10 @@ export interface MasterFlags {
   readonly weights: Readonly<Record<string, number>>;
   /** A cluster name for the UI. */
   readonly cluster: string | undefined;
+  /** Only authenticated frameworks may subscribe (Mesos --authenticate_frameworks; default false). */
+  readonly authenticateFrameworks: boolean;
+  /** Only agents whose connection authenticated may register (Mesos --authenticate_agents; default false). */
+  readonly authenticateAgents: boolean;
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -42,6 +46,8 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   maxUnreachableAgents: 10_000,
   weights: {},
   cluster: undefined,
+  authenticateFrameworks: false,
+  authenticateAgents: false,
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */

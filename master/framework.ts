@@ -28,6 +28,8 @@ export class Framework {
   /** agent id -> resources its tasks and executors use there. */
   readonly used = new Map<string, Resources>();
   removedAt: number | undefined;
+  /** The principal its scheduler authenticated as when it subscribed: only that principal may subscribe with its id again. */
+  principal: string | undefined;
 
   constructor(readonly id: string, info: FrameworkInfo, now: number, maxCompletedTasks: number, suppressed: readonly string[] = []) {
     this.info = info;

@@ -41,6 +41,13 @@ export class Frameworks {
       this.ctx.state.count('master/invalid_framework_subscriptions');
       return undefined;
     }
+    const authenticated = connection.principal;
+    if (this.ctx.flags.authenticateFrameworks && authenticated === undefined) {
+      return this.#refuse(connection, 'Framework is not authenticated (the master runs with --authenticate_frameworks)', 'master/frameworks_unauthenticated');
+    }
+    if (authenticated !== undefined && info.principal !== undefined && info.principal !== authenticated) {
+      return this.#refuse(connection, `Framework principal '${info.principal}' does not match the authenticated principal '${authenticated}'`, 'master/frameworks_principal_mismatch');
+    }
     const id = info.id?.value;
     if (id === undefined || id === '') {
       // A retried subscribe from the same scheduler gets the same framework back.
@@ -49,6 +56,7 @@ export class Frameworks {
       }
       const fresh = this.ctx.ids.nextFrameworkId().value;
       const framework = new Framework(fresh, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
+      framework.principal = authenticated;
       this.ctx.state.frameworks.set(fresh, framework);
       this.#connect(framework, connection);
       this.ctx.allocator.addFramework(fresh, framework.roles, [...framework.suppressedRoles], [], true);
@@ -66,6 +74,7 @@ export class Frameworks {
     if (known === undefined) {
       // The master does not know it (this master started after the framework subscribed): take it back with its id.
       const framework = new Framework(id, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
+      framework.principal = authenticated;
       framework.reregisteredAt = this.ctx.clock.now();
       this.ctx.state.frameworks.set(id, framework);
       this.#connect(framework, connection);
@@ -74,7 +83,11 @@ export class Frameworks {
       this.ctx.state.events.emit({ type: 'FRAMEWORK_ADDED', framework });
       return this.#confirm(framework, true);
     }
-    // Known: a scheduler restart (failover) or a reconnection.
+    // Known: a scheduler restart (failover) or a reconnection, only by the principal that subscribed it.
+    if (known.principal !== authenticated) {
+      this.ctx.logger.warn(`refused a subscription to framework ${id} from ${connection.id} as ${authenticated ?? 'an unauthenticated scheduler'}: it belongs to ${known.principal ?? 'an unauthenticated scheduler'}`);
+      return this.#refuse(connection, `Framework ${id} is subscribed by another principal`, 'master/framework_takeovers_refused');
+    }
     const previous = known.connection;
     if (previous !== undefined && previous.id !== connection.id) {
       known.connection = undefined; // detached: its closing is not a disconnection of the framework
@@ -98,6 +111,13 @@ export class Frameworks {
     this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework: known });
     this.ctx.logger.info(`framework ${id} (${info.name}) resubscribed from ${connection.id}`);
     return this.#confirm(known, true);
+  }
+
+  #refuse(connection: SchedulerConnection, message: string, counter: string): undefined {
+    connection.send('framework_error', { message });
+    connection.close();
+    this.ctx.state.count(counter);
+    return undefined;
   }
 
   #connect(framework: Framework, connection: SchedulerConnection): void {

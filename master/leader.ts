@@ -328,6 +328,8 @@ export interface HaMasterOptions {
   readonly snapshotEvery?: number;
   readonly batchAppends?: ReplicaOptions['batchAppends'];
   readonly logger?: Logger;
+  /** Principals the other masters' replicas authenticate as (default: this runtime's own, when it has one). */
+  readonly replicaPrincipals?: readonly string[];
 }
 
 /** A master runtime with high availability: `log`, and `master` (standby or leading) with its `allocator`. */
@@ -363,6 +365,7 @@ export class HaMaster {
       ...(options.quorum !== undefined ? { quorum: options.quorum } : {}),
       ...(options.timing !== undefined ? { timing: options.timing } : {}),
       ...(options.batchAppends !== undefined ? { batchAppends: options.batchAppends } : {}),
+      ...(options.replicaPrincipals !== undefined ? { peerPrincipals: options.replicaPrincipals } : {}),
     });
     runtime.spawn(this.replica, 'log');
     this.registrar = new Registrar({ runtime, replica: this.replica, logger: this.#logger, ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}) });

@@ -7,7 +7,8 @@
  * `<workDir>/replicated_log`, standby until its replica leads.
  */
 import { join } from 'node:path';
-import { PID, Random, Runtime, WsTransport, osSeed, realClock, type Logger } from 'libprocess-ts';
+import { PID, Random, Runtime, WsTransport, osSeed, realClock, tlsFromEnv, type AuthOptions, type Logger, type TlsOptions } from 'libprocess-ts';
+import { credentialsMap, type Credential } from '../protocol/credentials.js';
 import { newMasterId } from '../protocol/ids.js';
 import { AllocatorProcess } from './allocator/process.js';
 import type { AllocatorToMaster } from './allocator/protocol.js';
@@ -58,6 +59,37 @@ export interface MasterServerOptions {
   readonly reregisterTimeoutMs?: number;
   /** Election timing of the log (tests). */
   readonly timing?: Partial<Timing>;
+  /**
+   * Principals and secrets this master accepts on the actor path (Mesos
+   * --credentials): agents, frameworks' runtimes, the other masters. Without
+   * them connections are unauthenticated (a warning says so).
+   */
+  readonly credentials?: readonly Credential[];
+  /**
+   * This master's own identity, which it dials other runtimes as (--credential);
+   * default: the first entry of `credentials` (the cluster's own principal,
+   * as `mesos-ts local` writes it). The other masters of a replica set must
+   * accept it: log traffic is taken only from it.
+   */
+  readonly credential?: Credential;
+  /** TLS on the master's port (default: Mesos's LIBPROCESS_SSL_* environment, tls.ts). */
+  readonly tls?: TlsOptions;
+}
+
+/**
+ * The actor-path authentication of a master or agent runtime from its
+ * credentials; undefined (and a warning) without any. Unauthenticated
+ * connections are still taken (`required: false`): HTTP-only tools, and
+ * frameworks when --authenticate_frameworks is off, need none. What needs a
+ * principal (an agent's registration, log traffic) is checked by the process.
+ */
+export function masterAuth(own: Credential | undefined, accepted: readonly Credential[] | undefined, warn: (m: string) => void): AuthOptions | undefined {
+  const identity = own ?? accepted?.[0];
+  if (identity === undefined) {
+    warn('no --credentials: connections to this master are NOT authenticated; any process that can reach its port can claim to be an agent or another master');
+    return undefined;
+  }
+  return { principal: identity.principal, secret: identity.secret, secrets: credentialsMap([...(accepted ?? []), identity]), required: false };
 }
 
 /**
@@ -97,7 +129,12 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
   const masters = (options.masters ?? []).map(masterAddress);
   const ha = masters.length > 1 || options.replicatedLog === true;
   if (ha) checkReplicaSet(options, masters);
+  const warn = (m: string): void => (options.logger ?? console).warn(m);
+  const auth = masterAuth(options.credential, options.credentials, warn);
+  const tls = options.tls ?? tlsFromEnv();
   const transport = new WsTransport({
+    ...(auth !== undefined ? { auth } : {}),
+    ...(tls !== undefined ? { tls } : {}),
     host: options.ip,
     port: options.port,
     clock: realClock,
@@ -118,6 +155,7 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
   }
   const logger = options.logger ?? runtime.logger;
   const server = new HaMaster(runtime, {
+    ...(auth !== undefined ? { replicaPrincipals: [auth.principal] } : {}),
     storage: new FileStorage(join(options.workDir!, 'replicated_log'), { logger }),
     replicas,
     flags,

@@ -167,9 +167,15 @@ export class MasterProcess extends Process<MasterProtocol> {
     return {
       id: text,
       kind: 'actor',
+      principal: this.principalOf(pid),
       send: (name, body) => this.send(target, name, body),
       close: () => {},
     };
+  }
+
+  /** `offers` come from the allocator of this runtime, never from outside. */
+  protected override localOnly(): readonly (keyof MasterProtocol & string)[] {
+    return ['offers'];
   }
 
   protected handlers(): Handlers<MasterProtocol> {
@@ -214,11 +220,11 @@ export class MasterProcess extends Process<MasterProtocol> {
       // --- agents
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
-        this.agents.register(from.toString(), body);
+        if (this.#agentAuthenticated('register_agent', from)) this.agents.register(from.toString(), body);
       },
       reregister_agent: (body, from) => {
         this.state.count('master/messages_received/reregister_agent');
-        this.agents.reregister(from.toString(), body);
+        if (this.#agentAuthenticated('reregister_agent', from)) this.agents.reregister(from.toString(), body);
       },
       unregister_agent: fromAgent('unregister_agent', (agent) => this.agents.remove(agent, 'the agent unregistered')),
       pong: fromAgent('pong', (agent) => this.agents.pong(agent)),
@@ -298,6 +304,14 @@ export class MasterProcess extends Process<MasterProtocol> {
       }
     }
     return `unknown call ${String(name)}`;
+  }
+
+  /** With --authenticate_agents, an agent registers only over an authenticated connection. */
+  #agentAuthenticated(name: string, from: PID): boolean {
+    if (!this.flags.authenticateAgents || this.principalOf(from) !== undefined) return true;
+    this.state.count('master/agent_registrations_unauthenticated');
+    this.runtime.logger.warn(`refused ${name} from ${from}: its connection is not authenticated (the master runs with --authenticate_agents)`);
+    return false;
   }
 
   /** The framework a scheduler call is for, checked against the caller. */

@@ -84,6 +84,14 @@ export class Tasks {
     const framework = this.ctx.state.frameworks.get(frameworkId);
     const taskId = status.task_id.value;
     const task = framework?.tasks.get(taskId) ?? (agent ? agent.tasks.get(frameworkId)?.get(taskId) : undefined);
+    // Only the agent that runs a task reports on it (and only about itself).
+    const claimed = update.agent_id?.value;
+    const owner = task?.agent_id?.value;
+    if (agent !== undefined && ((claimed !== undefined && claimed !== agent.id) || (owner !== undefined && owner !== agent.id))) {
+      this.ctx.logger.warn(`dropping a status update for task ${taskId} of ${frameworkId} from agent ${agent.id} (${agent.pid}): the task runs on agent ${owner ?? claimed}`);
+      this.ctx.state.count('master/status_updates_from_wrong_agent');
+      return;
+    }
     if (task !== undefined && agent !== undefined) {
       const latest = update.latest_state ?? status.state;
       const wasTerminal = isTerminal(task.state);

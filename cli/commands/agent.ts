@@ -32,6 +32,7 @@ export function agentCommand(): Command {
     .addOption(flag('status_update_retry_interval_max', 'cap of the doubling resend interval, e.g. 10mins'))
     .addOption(flag('fsync', 'fsync checkpoints (true|false)'))
     .addOption(flag('seed', "seed of the agent's randomness (registration jitter, uuids, container ids)"))
+    .addOption(flag('credential', 'file with this agent\'s {"principal": ..., "secret": ...}: its connections authenticate as it'))
     .addHelpText('after', `
 Examples:
   $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1 --port=5051

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { masterAddress, startMaster, type MasterServerOptions } from '../../master/main.js';
+import { readCredentialFile, readCredentialsFile } from '../../protocol/credentials.js';
 import { announceMaster } from '../discovery.js';
 import { parseBool, parseDuration, parsePort, parsePositiveInt, parseWeights } from '../durations.js';
 import { onShutdown, say } from '../process-util.js';
@@ -24,6 +25,10 @@ export function masterCommand(): Command {
     .addOption(new Option('--registry <kind>', 'in_memory | replicated_log (default: replicated_log with several --masters, else in_memory)').env('MESOS_REGISTRY'))
     .addOption(new Option('--agent_reregister_timeout <duration>', 'after a failover, agents that have not re-registered within this are unreachable').default('10mins').env('MESOS_AGENT_REREGISTER_TIMEOUT'))
     .addOption(new Option('--mdns <bool>', 'announce this master over mDNS').default('true').env('MESOS_MDNS'))
+    .addOption(new Option('--credentials <file>', 'principals and secrets accepted on the actor path: {"credentials":[{"principal":...,"secret":...}]}; the first is this master\'s own').env('MESOS_CREDENTIALS'))
+    .addOption(new Option('--credential <file>', 'this master\'s own {"principal":...,"secret":...} (default: the first of --credentials)').env('MESOS_CREDENTIAL'))
+    .addOption(new Option('--authenticate_frameworks <bool>', 'only authenticated frameworks may subscribe').default('false').env('MESOS_AUTHENTICATE_FRAMEWORKS'))
+    .addOption(new Option('--authenticate_agents <bool>', 'only agents whose connection authenticated may register').default('false').env('MESOS_AUTHENTICATE_AGENTS'))
     .addHelpText('after', `
 Examples:
   $ mesos-ts master --ip=127.0.0.1 --port=5050
@@ -40,10 +45,15 @@ Examples:
         ...(o['weights'] ? { weights: parseWeights(o['weights']) } : {}),
         ...(o['hostname'] ? { hostname: o['hostname'] } : {}),
         ...(o['cluster'] ? { cluster: o['cluster'] } : {}),
+        authenticateFrameworks: parseBool('authenticate_frameworks', o['authenticate_frameworks']!),
+        authenticateAgents: parseBool('authenticate_agents', o['authenticate_agents']!),
       };
+      const credentials = o['credentials'] ? readCredentialsFile(o['credentials']) : undefined;
+      const credential = o['credential'] ? readCredentialFile(o['credential']) : undefined;
+      if ((flags.authenticateFrameworks || flags.authenticateAgents) && credentials === undefined) throw new Error('--authenticate_frameworks and --authenticate_agents need --credentials (the secrets to check)');
       const mdns = parseBool('mdns', o['mdns']!);
       const ha = haOptions(o);
-      const started = await startMaster({ ip: o['ip']!, port, ...(o['advertise_ip'] ? { advertiseIp: o['advertise_ip'] } : {}), flags, ...ha }).catch((err: NodeJS.ErrnoException) => {
+      const started = await startMaster({ ip: o['ip']!, port, ...(o['advertise_ip'] ? { advertiseIp: o['advertise_ip'] } : {}), flags, ...ha, ...(credentials ? { credentials } : {}), ...(credential ? { credential } : {}) }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${port} on ${o['ip']} is in use (another master?); pick another with --port`);
         if (err.code === 'EADDRNOTAVAIL') throw new Error(`--ip=${o['ip']} is not an address of this machine`);
         throw err;

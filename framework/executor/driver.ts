@@ -19,6 +19,7 @@
  */
 import { PID, Process, Random, Runtime, WsTransport, osSeed, realClock, type Handlers, type Timer } from 'libprocess-ts';
 import { uuidBytes } from '../../protocol/ids.js';
+import { authenticatedRuntime } from '../runtime.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../../protocol/messages/common.js';
 import { isTerminal } from '../../protocol/task-states.js';
@@ -46,6 +47,8 @@ export interface ExecutorDriverOptions {
   readonly random?: Random;
   /** Unacknowledged updates are re-sent this often (default 10 s). */
   readonly retryIntervalMs?: number;
+  /** A principal and secret for the executor's own runtime's connections (without `runtime`). */
+  readonly credential?: { readonly principal: string; readonly secret: string };
 }
 
 /** The settings an executor gets from its environment. */
@@ -261,9 +264,12 @@ export class ExecutorDriver {
     if (this.opts.runtime) {
       this.#runtime = this.opts.runtime;
     } else {
-      const host = env.LIBPROCESS_IP ?? '127.0.0.1';
-      const port = Number(env.LIBPROCESS_PORT ?? 0);
-      this.#runtime = await new Runtime({ transport: new WsTransport({ host, port, clock: realClock }), clock: realClock, name: 'executor' }).start();
+      if (this.opts.credential !== undefined) this.#runtime = await authenticatedRuntime(this.opts.credential, 'executor', env);
+      else {
+        const host = env.LIBPROCESS_IP ?? '127.0.0.1';
+        const port = Number(env.LIBPROCESS_PORT ?? 0);
+        this.#runtime = await new Runtime({ transport: new WsTransport({ host, port, clock: realClock }), clock: realClock, name: 'executor' }).start();
+      }
       this.#ownRuntime = true;
     }
     this.#process = new ExecutorProcess(this, this.executor, this.environment, this.opts.retryIntervalMs ?? 10_000);

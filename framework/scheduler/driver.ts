@@ -33,6 +33,7 @@
  */
 import { userInfo } from 'node:os';
 import { PID, Process, Random, osSeed, spawn, type Handlers, type Logger, type Runtime, type Timer } from 'libprocess-ts';
+import { authenticatedRuntime } from '../runtime.js';
 import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import type { MasterToScheduler, SchedulerToMaster } from '../../protocol/messages/master-scheduler.js';
 import { isTerminal } from '../../protocol/task-states.js';
@@ -72,8 +73,16 @@ export interface SchedulerDriverOptions {
   /** The framework; `user` defaults to the OS user. A given `id` fails over to that framework. */
   framework: Omit<FrameworkInfo, 'user'> & { user?: string };
   scheduler?: Scheduler;
-  /** Default: the default runtime of libprocess-ts (`spawn`). */
+  /** Default: the default runtime of libprocess-ts (`spawn`), or with `credential` a runtime of the driver's own. */
   runtime?: Runtime;
+  /**
+   * The framework's principal and secret (Mesos's framework --credential).
+   * Without `runtime`, the driver makes its own runtime (LIBPROCESS_IP /
+   * LIBPROCESS_PORT / LIBPROCESS_SSL_*) whose connections authenticate as
+   * this principal, and stops it when the driver ends. It is also
+   * FrameworkInfo.principal unless the framework names one.
+   */
+  credential?: { readonly principal: string; readonly secret: string };
   /** Acknowledge each status update after `statusUpdate` returns (default true). */
   implicitAcknowledgements?: boolean;
   /** Where the framework id is kept: read at start, written atomically when subscribed, removed on teardown. */
@@ -125,10 +134,15 @@ export class SchedulerDriver {
     const random = options.random instanceof Random ? options.random : new Random(options.random ?? osSeed());
     const info: FrameworkInfo = { ...options.framework, user: options.framework.user ?? osUser() };
     delete info.id;
+    if (options.credential !== undefined && info.principal === undefined) info.principal = options.credential.principal;
     const processId = options.processId ?? `scheduler-${++driverCount}`;
     const process = new DriverProcess(detector, info, frameworkId, options, new Backoff(random, options.backoff));
     if (options.runtime !== undefined) options.runtime.spawn(process, processId);
-    else await spawn(process, processId);
+    else if (options.credential !== undefined) {
+      const own = await authenticatedRuntime(options.credential, 'scheduler');
+      own.spawn(process, processId);
+      void process.ended.promise.then(() => own.stop());
+    } else await spawn(process, processId);
     const logger = options.logger ?? process.runtime.logger.child(processId);
     const driver = new SchedulerDriver(process, process.runtime, logger);
     process.attach(driver, logger);

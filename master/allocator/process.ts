@@ -53,6 +53,11 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
     this.#scheduleBatch();
   }
 
+  /** Only the master of its own runtime talks to the allocator. */
+  protected override localOnly(): boolean {
+    return true;
+  }
+
   protected handlers(): Handlers<AllocatorProtocol> {
     const core = this.core;
     return {

@@ -5,9 +5,13 @@
  *   node dist/master/log/main.js --dir /tmp/r0 --port 7001 \
  *     --replicas log@127.0.0.1:7001,log@127.0.0.1:7002,log@127.0.0.1:7003
  *
- * Serves GET /log/status and POST /log/append on its port. Prints one JSON
- * line when it is up (and sends it over IPC when started with fork).
+ * Serves GET /log/status and POST /log/append on its port; appends need
+ * `Authorization: Bearer <token>` with the token of --append_token (or
+ * LOG_APPEND_TOKEN), else one made at start from node:crypto. Prints one JSON
+ * line when it is up, with the token (and sends it over IPC when started with
+ * fork): whoever started the replica can append, nobody else.
  */
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { Random, Runtime, WsTransport, createLogger, osSeed, realClock } from 'libprocess-ts';
 import { ReplicaProcess } from './replica.js';
@@ -21,9 +25,11 @@ const program = new Command()
   .requiredOption('--replicas <pids>', 'comma-separated PIDs of all replicas (log@host:port), this one included')
   .option('--seed <n>', 'seed of election timeouts (default: from the OS)', (v) => Number(v))
   .option('--no-fsync', 'do not fsync (benchmarks of the alternative only: unsafe)')
+  .option('--append_token <token>', 'the bearer token POST /log/append requires (default: LOG_APPEND_TOKEN, else a random one, printed)')
   .parse();
 
-const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean }>();
+const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean; append_token?: string }>();
+const appendToken = o.append_token ?? process.env['LOG_APPEND_TOKEN'] ?? randomBytes(24).toString('base64url');
 const seed = o.seed ?? osSeed();
 const logger = createLogger(`log@${o.ip}:${o.port}`);
 const runtime = await new Runtime({ transport: new WsTransport({ host: o.ip, port: o.port, clock: realClock }), name: `log-${o.port}`, logger }).start();
@@ -34,9 +40,10 @@ const replica = new ReplicaProcess({
   logger,
   // Group commit: appends read from the sockets in one turn of the event loop share one fsync.
   batchAppends: (flush) => setImmediate(flush),
+  appendToken,
 });
 const pid = runtime.spawn(replica, 'log');
-const hello = { pid: pid.toString(), address: runtime.address, seed };
+const hello = { pid: pid.toString(), address: runtime.address, seed, appendToken };
 process.stdout.write(`${JSON.stringify(hello)}\n`);
 process.send?.(hello);
 

@@ -4,6 +4,7 @@
  * sends what the core asked for, and offers the API the registrar uses
  * (through `runtime.dispatch`, or directly from inside the same process).
  */
+import { timingSafeEqual } from 'node:crypto';
 import { PID, Process, createLogger, type Handlers, type HttpResponse, type Logger, type Random, type Timer } from 'libprocess-ts';
 import { ConsensusCore, type Input, type Ready } from './core.js';
 import { MESSAGE_NAMES, type LogProtocol, type Message } from './messages.js';
@@ -29,6 +30,21 @@ export interface ReplicaOptions {
    * event loop joins the batch (group commit).
    */
   readonly batchAppends?: (flush: () => void) => void;
+  /**
+   * Principals the other replicas authenticate as. Log traffic is taken only
+   * from a replica of `replicas` whose connection authenticated as one of
+   * them; default: this runtime's own principal (every master of a cluster
+   * dials as the cluster's). A runtime without authentication checks the
+   * sender's PID alone (its connection still binds it to its address).
+   */
+  readonly peerPrincipals?: readonly string[];
+  /**
+   * Serve `POST /<id>/append` to HTTP clients that present this token as
+   * `Authorization: Bearer <token>` (a standalone replica: tests, the log
+   * benchmark). Without it the route is not served: a master's registry is
+   * written only by its registrar.
+   */
+  readonly appendToken?: string;
 }
 
 export interface ReplicaStatus {
@@ -97,19 +113,42 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #readies: Ready[] = [];
   #outputScheduled = false;
   #failed: Error | undefined;
+  readonly #replicaSet: ReadonlySet<string>;
+  /** Log messages refused: not from a replica, or not from an authenticated one. */
+  refused = 0;
 
   constructor(options: ReplicaOptions) {
     super();
     this.#options = options;
     this.#logger = options.logger ?? createLogger('log');
+    this.#replicaSet = new Set(options.replicas);
   }
 
   protected handlers(): Handlers<LogProtocol> {
     const table: Record<string, (body: unknown, from: PID) => void> = {};
     for (const name of MESSAGE_NAMES) {
-      table[name] = (body, from) => this.#step({ type: 'message', from: from.toString(), message: { name, body } as Message });
+      table[name] = (body, from) => {
+        if (!this.#fromReplica(name, from)) return;
+        this.#step({ type: 'message', from: from.toString(), message: { name, body } as Message });
+      };
     }
     return table as unknown as Handlers<LogProtocol>;
+  }
+
+  /** Log traffic only from the other replicas, authenticated as a replica principal when this runtime authenticates. */
+  #fromReplica(name: string, from: PID): boolean {
+    const text = from.toString();
+    let why: string | undefined;
+    if (!this.#replicaSet.has(text)) why = 'not a replica of this log';
+    else if (this.runtime.principal !== undefined) {
+      const principal = this.principalOf(from);
+      const allowed = this.#options.peerPrincipals ?? [this.runtime.principal];
+      if (principal === undefined || !allowed.includes(principal)) why = `its connection authenticated as ${principal === undefined ? 'nobody' : `'${principal}'`}, not as a replica`;
+    }
+    if (why === undefined) return true;
+    this.refused++;
+    if (this.refused <= 10 || (this.refused & (this.refused - 1)) === 0) this.#logger.warn(`log: refused '${name}' from ${text}: ${why} (${this.refused} refused so far)`);
+    return false;
   }
 
   override initialize(): void {
@@ -217,12 +256,18 @@ export class ReplicaProcess extends Process<LogProtocol> {
    * `GET /<id>/status`: the status as JSON. `POST /<id>/append`: appends the
    * body; 200 {index, term} once committed, 307 to the leader's same route
    * when this replica does not lead, 503 when no leader is known or the
-   * outcome is unknown.
+   * outcome is unknown; served only with `appendToken`, which the client
+   * presents as `Authorization: Bearer <token>` (401 otherwise).
    */
   #serveHttp(): void {
     this.route('/status', () => ({ status: 200, body: this.status() }));
+    const token = this.#options.appendToken;
+    if (token === undefined) return;
     this.route('/append', async (req): Promise<HttpResponse> => {
       if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: 'POST the entry as the request body\n' };
+      if (!bearerMatches(req.headers['authorization'], token)) {
+        return { status: 401, headers: { 'www-authenticate': 'Bearer realm="log"' }, body: 'POST /append needs Authorization: Bearer <the replica\'s append token>\n' };
+      }
       try {
         return { status: 200, body: await this.append(new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength)) };
       } catch (err) {
@@ -365,4 +410,12 @@ export class ReplicaProcess extends Process<LogProtocol> {
     if (this.#core === undefined) throw new Error('the replica is not initialized yet');
     return this.#core;
   }
+}
+
+/** Whether an Authorization header carries `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  if (header === undefined || !header.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice('Bearer '.length));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -4,6 +4,7 @@
  * replica restarts and catches up; a replica whose directory was wiped recovers.
  */
 import { describe, test, expect, afterAll } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -16,6 +17,8 @@ const loader = fileURLToPath(new URL('../../../test/ts-loader.mjs', import.meta.
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-log-procs-'));
 const children = new Map<number, ChildProcess>();
+/** The bearer token every replica of the set takes for POST /log/append (the redirect to the leader needs the same one). */
+const APPEND_TOKEN = randomBytes(24).toString('base64url');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,7 +35,7 @@ async function start(i: number, port: number, replicas: string): Promise<void> {
   const child = fork(main, ['--dir', path.join(root, `r${i}`), '--port', String(port), '--replicas', replicas, '--seed', String(100 + i)], {
     execArgv: ['--import', loader, '--no-warnings'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn', LOG_APPEND_TOKEN: APPEND_TOKEN },
   });
   children.set(i, child);
   await new Promise<void>((resolve, reject) => {
@@ -79,7 +82,7 @@ async function leader(ports: number[], except?: number): Promise<number> {
 }
 
 async function append(port: number, text: string): Promise<{ index: number; term: number }> {
-  const res = await fetch(`http://127.0.0.1:${port}/log/append`, { method: 'POST', body: text, redirect: 'manual' });
+  const res = await fetch(`http://127.0.0.1:${port}/log/append`, { method: 'POST', headers: { authorization: `Bearer ${APPEND_TOKEN}` }, body: text, redirect: 'manual' });
   if (res.status !== 200) throw new Error(`append on ${port}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { index: number; term: number };
 }
@@ -96,9 +99,12 @@ describe('replicas in three OS processes', () => {
     await Promise.all(ports.map((p, i) => start(i, p, replicas)));
     const first = await leader(ports);
     for (let k = 0; k < 5; k++) await append(first, `a${k}`);
+    // Not open to the world: no token, no append.
+    const anonymous = await fetch(`http://127.0.0.1:${first}/log/append`, { method: 'POST', body: 'x' });
+    expect(anonymous.status).toBe(401);
     // A follower redirects to the leader.
     const follower = ports.find((p) => p !== first)!;
-    const redirect = await fetch(`http://127.0.0.1:${follower}/log/append`, { method: 'POST', body: 'x', redirect: 'manual' });
+    const redirect = await fetch(`http://127.0.0.1:${follower}/log/append`, { method: 'POST', headers: { authorization: `Bearer ${APPEND_TOKEN}` }, body: 'x', redirect: 'manual' });
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get('location')).toBe(`http://127.0.0.1:${first}/log/append`);
 
