@@ -175,6 +175,12 @@ export class SimulatedNetwork {
       return false;
     };
     if (!reachable) return refuse();
+    if (from === to) {
+      // Only an impostor dials its own address: it would pass for a local sender there.
+      this.counters.auth_failures++;
+      acceptor._badInput('auth_failure', from, "a connection claims the acceptor's own address; refused");
+      return refuse();
+    }
     const principal = this.#authenticate(node, acceptor);
     if (principal === false) {
       this.counters.auth_failures++;

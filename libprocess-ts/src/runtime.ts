@@ -388,6 +388,12 @@ export class Runtime {
    */
   #deliverRemote(messages: readonly Envelope[], peer: string): void {
     this.#counters.messages_received_remote += messages.length;
+    if (peer === this.#address) {
+      // No transport delivers from our own address; were one to, its senders would pass for local ones.
+      this.#counters.spoofed_sender += messages.length;
+      this.#warnLimited('spoofed_sender', `dropped ${messages.length} message(s) arriving over a connection that claims this runtime's own address`);
+      return;
+    }
     const suffix = `@${peer}`;
     let checked = '';
     for (let i = 0; i < messages.length; i++) {

@@ -490,6 +490,12 @@ export class WsTransport implements Transport {
       rejectUpgrade(socket, 400, 'Bad Request');
       return;
     }
+    if (peer === this.#self) {
+      // A runtime never dials itself: whoever claims our own address would pass for a local sender.
+      this.#authFailure(`${peer} (from ${remote})`, "claims this runtime's own address; refused (403)");
+      rejectUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
     let handshake: Handshake | undefined;
     const auth = this.#auth;
     if (auth !== undefined) {

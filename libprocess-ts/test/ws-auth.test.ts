@@ -144,6 +144,15 @@ describe('authenticated connections between WsTransports', () => {
     expect(b.ev.downs).toEqual([]);
   });
 
+  test("a connection claiming the acceptor's own address is refused (403), with or without authentication", async () => {
+    for (const options of [{ auth: cluster }, {}]) {
+      const b = await start(options);
+      const { status } = await rawDial(b.addr, { [PEER_HEADER]: b.addr, [PRINCIPAL_HEADER]: 'fw', [NONCE_HEADER]: newNonce() });
+      expect(status).toBe(403);
+      expect(b.t.metrics()['auth_failures']).toBe(1);
+    }
+  });
+
   test('a dial to nobody still fails the usual way with authentication on', async () => {
     const a = await start({ auth: cluster });
     const port = await closedPort();

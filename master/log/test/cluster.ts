@@ -1,5 +1,5 @@
 /** A log cluster in one Node process: replicas in runtimes on a SimulatedNetwork, in virtual time. */
-import { MemoryTransport, Random, Runtime, createLogger } from 'libprocess-ts';
+import { MemoryTransport, Random, Runtime, createLogger, type AuthOptions } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { ReplicaProcess, type ReplicaStatus } from '../replica.js';
 import { MemoryStorage } from '../storage.js';
@@ -27,6 +27,8 @@ export class Cluster {
   readonly net: SimulatedNetwork;
   readonly nodes: ClusterNode[] = [];
   readonly random: Random;
+  /** How the replicas' runtimes authenticate (set before starting them); default: not at all. */
+  auth: AuthOptions | undefined;
 
   constructor(
     n: number,
@@ -58,7 +60,7 @@ export class Cluster {
 
   async start(i: number): Promise<void> {
     const node = this.nodes[i]!;
-    const runtime = await new Runtime({ transport: new MemoryTransport(this.net, node.host, node.port), clock: this.clock, name: node.host, logger: quiet }).start();
+    const runtime = await new Runtime({ transport: new MemoryTransport(this.net, node.host, node.port, this.auth), clock: this.clock, name: node.host, logger: quiet }).start();
     const replica = new ReplicaProcess({ storage: node.storage, replicas: this.pids, random: this.random.fork(), timing: this.timing, logger: quiet });
     node.runtime = runtime;
     node.replica = replica;

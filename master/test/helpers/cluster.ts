@@ -1,8 +1,8 @@
 // An in-process cluster for master tests: the master and its allocator in one
 // runtime, scripted agents and schedulers in others, all on a simulated
 // network driven by a virtual clock (deterministic, no real waiting).
-import { Runtime, createLogger, type PID } from 'libprocess-ts';
-import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import { Runtime, createLogger, type AuthOptions, type PID } from 'libprocess-ts';
+import { SimulatedNetwork, VirtualClock, type MemoryTransportOptions } from 'libprocess-ts/testing';
 import type { FrameworkInfo } from '../../../protocol/types.js';
 import { startMasterIn } from '../../main.js';
 import type { MasterFlags } from '../../flags.js';
@@ -41,22 +41,29 @@ export interface Cluster {
   allocator: AllocatorProcess;
   masterPid: PID<MasterProtocol>;
   masterRuntime: Runtime;
-  agent(options: TestAgentOptions, name?: string): Promise<{ agent: TestAgent; runtime: Runtime }>;
-  scheduler(info?: Partial<FrameworkInfo>, name?: string): Promise<{ scheduler: TestScheduler; runtime: Runtime }>;
-  runtime(name: string): Promise<Runtime>;
+  agent(options: TestAgentOptions, name?: string, transport?: MemoryTransportOptions): Promise<{ agent: TestAgent; runtime: Runtime }>;
+  scheduler(info?: Partial<FrameworkInfo>, name?: string, transport?: MemoryTransportOptions): Promise<{ scheduler: TestScheduler; runtime: Runtime }>;
+  /** A runtime on the network; with `transport` it can authenticate (or claim another's address, as an attacker). */
+  runtime(name: string, transport?: MemoryTransportOptions): Promise<Runtime>;
   stop(): Promise<void>;
 }
 
-export async function cluster(flags: Partial<MasterFlags> = {}, seed = 1): Promise<Cluster> {
+/**
+ * With `auth`, the master's runtime authenticates as it (the cluster's own
+ * principal, accepting the principals of its `secrets`); agents and
+ * schedulers made by `agent()` and `scheduler()` are then given a transport
+ * by the test.
+ */
+export async function cluster(flags: Partial<MasterFlags> = {}, seed = 1, auth?: AuthOptions): Promise<Cluster> {
   const clock = new VirtualClock();
   const network = new SimulatedNetwork({ clock, seed, latencyMs: 0 });
   const runtimes: Runtime[] = [];
-  const runtime = async (name: string): Promise<Runtime> => {
-    const r = await new Runtime({ transport: network.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
+  const runtime = async (name: string, transport: MemoryTransportOptions = {}): Promise<Runtime> => {
+    const r = await new Runtime({ transport: network.transport(name, transport), clock, name, logger: createLogger(name, 'silent') }).start();
     runtimes.push(r);
     return r;
   };
-  const masterRuntime = await runtime('master');
+  const masterRuntime = await runtime('master', auth !== undefined ? { auth } : {});
   const { master, pid: masterPid, allocator } = startMasterIn(masterRuntime, { flags, masterId: 'm1', seed });
   let agents = 0;
   let schedulers = 0;
@@ -69,15 +76,15 @@ export async function cluster(flags: Partial<MasterFlags> = {}, seed = 1): Promi
     masterPid,
     masterRuntime,
     runtime,
-    async agent(options, name = `agent${++agents}`) {
-      const r = await runtime(name);
+    async agent(options, name = `agent${++agents}`, transport = {}) {
+      const r = await runtime(name, transport);
       const agent = new TestAgent(masterPid, options);
       r.spawn(agent, 'slave(1)');
       await clock.settle();
       return { agent, runtime: r };
     },
-    async scheduler(info = {}, name = `scheduler${++schedulers}`) {
-      const r = await runtime(name);
+    async scheduler(info = {}, name = `scheduler${++schedulers}`, transport = {}) {
+      const r = await runtime(name, transport);
       const scheduler = new TestScheduler(masterPid, { user: 'tester', name, ...info });
       r.spawn(scheduler, 'scheduler');
       scheduler.subscribe();
