@@ -1,0 +1,89 @@
+// A cluster whose runtimes authenticate, over real WebSockets on 127.0.0.1:
+// a master with --credentials (and --authenticate_agents/_frameworks), an
+// agent with --credential (a file), and the SDK's scheduler driver with a
+// credential of its own, running a real task to TASK_FINISHED. An agent
+// without a credential is refused by that master.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger, realClock, type Timer } from 'libprocess-ts';
+import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
+import { startMaster, type MasterServer } from '../../master/main.js';
+import type { MasterProcess } from '../../master/master.js';
+import type { Offer, TaskStatus } from '../../protocol/types.js';
+import { silentLogger } from '../containerizer/index.js';
+import { startAgent, type StartedAgent } from '../main.js';
+import { tempDir } from './helpers.js';
+
+const quiet = createLogger('test', 'silent');
+
+function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = realClock.now();
+    let timer: Timer | undefined;
+    const poll = (): void => {
+      if (check()) return resolve();
+      if (realClock.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+      timer = realClock.timer(20, poll);
+    };
+    poll();
+    void timer;
+  });
+}
+
+describe('a cluster with credentials over WebSockets', () => {
+  let master: MasterServer & { master: MasterProcess };
+  let agent: StartedAgent;
+  let anonymous: StartedAgent | undefined;
+  let driver: SchedulerDriver;
+  const updates: TaskStatus[] = [];
+  const offers: Offer[] = [];
+  const dir = tempDir('agent-auth-');
+
+  beforeAll(async () => {
+    const credentials = [
+      { principal: 'cluster', secret: 'c'.repeat(32) },
+      { principal: 'fw', secret: 'f'.repeat(32) },
+    ];
+    writeFileSync(join(dir, 'agent.json'), JSON.stringify(credentials[0]), { mode: 0o600 });
+    master = (await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, credentials, flags: { authenticateAgents: true, authenticateFrameworks: true } })) as typeof master;
+    agent = await startAgent(
+      { master: master.pid.toString(), port: 0, work_dir: join(dir, 'agent'), resources: 'cpus:2;mem:512;disk:512;ports:[31000-31010]', registration_backoff_factor: 0, fsync: false, seed: 7, credential: join(dir, 'agent.json') },
+      { logger: silentLogger },
+    );
+    const scheduler: Scheduler = {
+      resourceOffers: (_d, list) => void offers.push(...list),
+      statusUpdate: (_d, status) => void updates.push(status),
+    };
+    driver = await SchedulerDriver.start({ master: master.pid.toString(), framework: { name: 'authenticated' }, scheduler, credential: credentials[1]!, random: 1, logger: quiet });
+    await until('an offer', () => offers.length > 0);
+  });
+
+  afterAll(async () => {
+    await driver?.stop().catch(() => undefined);
+    await anonymous?.stop();
+    await agent?.stop();
+    await master?.stop();
+  });
+
+  test('the agent registers, the framework subscribes as its principal, a task runs', async () => {
+    const framework = master.master.state.frameworks.get(driver.frameworkId!)!;
+    expect(framework.principal).toBe('fw');
+    expect(framework.info.principal).toBe('fw');
+    expect(master.runtime.principalOf(agent.pid)).toBe('cluster');
+    const offer = offers.shift()!;
+    driver.launchTasks(offer.id, [commandTask('hello', offer, take(offerResources(offer), 'cpus:0.1;mem:32')!, 'true')]);
+    await until('TASK_FINISHED', () => updates.some((u) => u.task_id.value === 'hello' && u.state === 'TASK_FINISHED'));
+    expect(master.runtime.metrics()['transport/connections_authenticated']).toBeGreaterThanOrEqual(2);
+  });
+
+  test('an agent without a credential is refused by a master with --authenticate_agents', async () => {
+    anonymous = await startAgent(
+      { master: master.pid.toString(), port: 0, work_dir: join(dir, 'anonymous'), resources: 'cpus:1;mem:64;disk:64;ports:[31011-31012]', registration_backoff_factor: 0, fsync: false, seed: 8 },
+      { logger: silentLogger },
+    );
+    await until('a refused registration', () => (master.master.state.counters.get('master/agent_registrations_unauthenticated') ?? 0) >= 1);
+    expect(anonymous.agent.state).toBe('DISCONNECTED');
+    expect(master.master.state.agents.size).toBe(1);
+  });
+});
