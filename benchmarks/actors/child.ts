@@ -2,6 +2,7 @@
 // It says hello over IPC once ready, runs its part, and exits.
 import { rawPonger, rawSender } from './raw.js';
 import { runtimePonger, runtimeSender } from './runtime.js';
+import { isSecurity } from './security.js';
 import { transportPonger, transportSender } from './transport-only.js';
 
 const [role, ...args] = process.argv.slice(2);
@@ -32,12 +33,12 @@ switch (role) {
   }
   case 'runtime-sender': {
     hello({ ready: true });
-    await runtimeSender(args[0]!, Number(args[1]));
+    await runtimeSender(args[0]!, Number(args[1]), isSecurity(args[2]) ? args[2] : 'plain');
     process.disconnect();
     break;
   }
   case 'runtime-ponger': {
-    hello({ pid: await runtimePonger() });
+    hello({ pid: await runtimePonger(isSecurity(args[0]) ? args[0] : 'plain') });
     break;
   }
   default:

@@ -3,6 +3,7 @@
 // window and acknowledgements for one-way throughput).
 import { PID, Process, Runtime, WsTransport, realClock, type Handlers } from 'libprocess-ts';
 import { ACK_EVERY, NAME, WINDOW, body } from './common.js';
+import { securityOptions, type Security } from './security.js';
 
 type Msg = { [NAME]: { seq: number } };
 type Receiver = Msg & { ready: null };
@@ -12,8 +13,8 @@ type Pinger = Msg;
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function startRuntime(): Promise<Runtime> {
-  const transport = new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock });
+async function startRuntime(mode: Security = 'plain'): Promise<Runtime> {
+  const transport = new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, ...securityOptions(mode) });
   return new Runtime({ transport, clock: realClock, name: 'bench', logger: quiet as never }).start();
 }
 
@@ -53,8 +54,8 @@ export async function runtimeLocal(total: number, chains = 1000): Promise<number
 }
 
 /** One-way receiver: resolves with messages/s once `total` arrived in order. */
-export async function runtimeReceiver(total: number, startSender: (receiver: string) => Promise<void>): Promise<number> {
-  const runtime = await startRuntime();
+export async function runtimeReceiver(total: number, startSender: (receiver: string) => Promise<void>, mode: Security = 'plain'): Promise<number> {
+  const runtime = await startRuntime(mode);
   let resolveDone!: (rate: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   class ReceiverProcess extends Process<Receiver> {
@@ -85,8 +86,8 @@ export async function runtimeReceiver(total: number, startSender: (receiver: str
 }
 
 /** One-way sender (in the child): a window of WINDOW unacknowledged messages. */
-export async function runtimeSender(receiverText: string, total: number): Promise<void> {
-  const runtime = await startRuntime();
+export async function runtimeSender(receiverText: string, total: number, mode: Security = 'plain'): Promise<void> {
+  const runtime = await startRuntime(mode);
   const receiver = PID.parse<Receiver>(receiverText);
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
@@ -117,8 +118,8 @@ export async function runtimeSender(receiverText: string, total: number): Promis
 }
 
 /** A runtime whose `ponger` answers every message (in the child). Resolves with its PID. */
-export async function runtimePonger(): Promise<string> {
-  const runtime = await startRuntime();
+export async function runtimePonger(mode: Security = 'plain'): Promise<string> {
+  const runtime = await startRuntime(mode);
   class PongerProcess extends Process<Ponger> {
     protected handlers(): Handlers<Ponger> {
       return { [NAME]: (b) => this.reply(NAME, b) };
@@ -130,8 +131,8 @@ export async function runtimePonger(): Promise<string> {
 }
 
 /** Round-trip times in microseconds between two processes in two runtimes. */
-export async function runtimePinger(pongerText: string, warmup: number, rounds: number): Promise<number[]> {
-  const runtime = await startRuntime();
+export async function runtimePinger(pongerText: string, warmup: number, rounds: number, mode: Security = 'plain'): Promise<number[]> {
+  const runtime = await startRuntime(mode);
   const ponger = PID.parse<Ponger>(pongerText);
   const rtts: number[] = [];
   let finished!: () => void;
