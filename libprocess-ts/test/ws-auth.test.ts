@@ -153,6 +153,27 @@ describe('authenticated connections between WsTransports', () => {
     }
   });
 
+  test('a runtime dials a peer that knows only its own secret back as the principal that peer authenticated as', async () => {
+    const fwAuth = { principal: 'fw', secret: 'fw-s3cret' };
+    const master = await start({ auth: cluster });
+    const fw = await start({ auth: fwAuth });
+    fw.t.send(master.addr, env(`m@${master.addr}`, `s@${fw.addr}`, 'subscribe', 1));
+    await master.ev.until(() => master.ev.messages.length === 1);
+    // The framework's runtime restarts on the same port; the master must dial it now.
+    await fw.t.stop();
+    await master.ev.until(() => master.ev.downs.includes(fw.addr));
+    const again = await start({ auth: fwAuth, port: Number(fw.addr.split(':')[1]) });
+    master.t.send(again.addr, env(`s@${again.addr}`, `m@${master.addr}`, 'offers', 2));
+    await again.ev.until(() => again.ev.messages.length === 1);
+    expect(again.ev.ups).toEqual([{ peer: master.addr, principal: 'fw' }]);
+    // A runtime it never met, knowing only its own secret, refuses the master's own principal.
+    const stranger = await start({ auth: { principal: 'other', secret: 'o' } });
+    master.t.send(stranger.addr, env(`x@${stranger.addr}`, `m@${master.addr}`, 'hello', 3));
+    await master.ev.until(() => master.ev.downs.includes(stranger.addr));
+    expect(stranger.ev.messages).toEqual([]);
+    expect(stranger.t.metrics()['auth_failures']).toBe(1);
+  });
+
   test('a dial to nobody still fails the usual way with authentication on', async () => {
     const a = await start({ auth: cluster });
     const port = await closedPort();
