@@ -1,4 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
@@ -195,6 +197,9 @@ export class WsTransport implements Transport {
   readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls'>> & { advertiseHost: string | undefined };
   readonly #auth: PeerAuth | undefined;
   readonly #tls: TlsOptions | undefined;
+  /** Mutual TLS names the principals (no `auth`): a peer is the CN of its verified certificate. */
+  readonly #certIdentity: boolean;
+  readonly #certPrincipal: string | undefined;
   /** Upgrade requests being answered -> what goes in their response headers. */
   readonly #handshakes = new WeakMap<IncomingMessage, Handshake>();
   readonly #clock: Clock;
@@ -223,6 +228,9 @@ export class WsTransport implements Transport {
     this.#logger = options.logger ?? { warn: (m) => console.warn(m) };
     this.#auth = options.auth === undefined ? undefined : new PeerAuth(options.auth);
     this.#tls = options.tls;
+    // Mutual TLS without a secret: runtimes are named by their certificates' common names.
+    this.#certIdentity = this.#auth === undefined && options.tls?.requireCert === true;
+    this.#certPrincipal = this.#certIdentity ? commonName(new X509Certificate(options.tls!.cert).subject) : undefined;
     this.#opts = {
       host: options.host,
       port: options.port,
@@ -240,7 +248,7 @@ export class WsTransport implements Transport {
 
   /** This runtime's principal, when it authenticates its connections. */
   get principal(): string | undefined {
-    return this.#auth?.principal;
+    return this.#auth?.principal ?? this.#certPrincipal;
   }
 
   /** This runtime's address, `host:port` (empty before `start`). */
@@ -410,8 +418,10 @@ export class WsTransport implements Transport {
     });
     const conn = new Connection(ws, p.address, true);
     let answer: { nonce: unknown; proof: unknown } | undefined;
+    let certPrincipal: string | undefined;
     ws.on('upgrade', (res: IncomingMessage) => {
       answer = { nonce: res.headers[NONCE_HEADER], proof: res.headers[PROOF_HEADER] };
+      if (this.#certIdentity) certPrincipal = peerCommonName(res.socket as TLSSocket);
     });
     this.#connections.add(conn);
     this.#metrics.connections_dialed++;
@@ -439,7 +449,7 @@ export class WsTransport implements Transport {
         ws.send(AUTH_PREFIX + proof(identity!.secret, 'dial', { dialer: this.#self, acceptor: p.address, principal, dialNonce, acceptNonce: String(answer!.nonce) }));
         this.#metrics.connections_authenticated++;
       }
-      conn.principal = principal;
+      conn.principal = principal ?? certPrincipal;
       this.#opened(p, conn);
     });
     this.#wire(conn);
@@ -525,10 +535,11 @@ export class WsTransport implements Transport {
         this.#handshakes.set(req, handshake);
       }
     }
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, peer, handshake));
+    const certPrincipal = this.#certIdentity ? peerCommonName(socket as TLSSocket) : undefined;
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, peer, handshake, certPrincipal));
   }
 
-  #accept(ws: WebSocket, address: string, handshake: Handshake | undefined): void {
+  #accept(ws: WebSocket, address: string, handshake: Handshake | undefined, certPrincipal?: string): void {
     const conn = new Connection(ws, address, false);
     this.#connections.add(conn);
     this.#metrics.connections_accepted++;
@@ -550,7 +561,7 @@ export class WsTransport implements Transport {
       });
       return;
     }
-    this.#admit(conn, undefined);
+    this.#admit(conn, certPrincipal);
   }
 
   /** The dialer's first frame on a connection being authenticated: its proof. */
@@ -847,4 +858,17 @@ export class WsTransport implements Transport {
       // as above
     }
   }
+}
+
+/** The CN of an X.509 subject (`CN=node\nO=...`), or undefined. */
+function commonName(subject: string): string | undefined {
+  for (const line of subject.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
+  return undefined;
+}
+
+/** The CN of the verified certificate the other end of a TLS socket showed, or undefined. */
+function peerCommonName(socket: TLSSocket): string | undefined {
+  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
 }

@@ -65,6 +65,27 @@ describe('TLS', () => {
     await a.ev.until(() => a.ev.messages.length === 1);
     const res = await httpsGet(a.addr, { ca: certs.ca, cert: certs.cert2, key: certs.key2 });
     expect(res).toEqual({ status: 200, body: '{"path":"/hello"}' });
+    // Without a secret, mutual TLS names the runtimes: each end is the CN of the certificate it showed.
+    expect(a.t.principal).toBe('node');
+    expect(b.ev.ups).toEqual([{ peer: a.addr, principal: 'node' }]);
+    expect(a.ev.ups).toEqual([{ peer: b.addr, principal: 'node2' }]);
+  });
+
+  test("under mutual TLS, a client with another certificate claiming a live peer's address is refused (4403)", async () => {
+    const tls = { cert: certs.cert, key: certs.key, ca: certs.ca, requireCert: true };
+    const a = await start({ tls });
+    const b = await start({ tls: { ...tls, cert: certs.cert2, key: certs.key2 } });
+    a.t.send(b.addr, env(`m@${b.addr}`, `s@${a.addr}`, 'hello', 1));
+    await b.ev.until(() => b.ev.messages.length === 1);
+    const code = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`wss://${b.addr}${LIBPROCESS_PATH}`, { headers: { [PEER_HEADER]: a.addr }, ca: certs.ca, cert: certs.cert2, key: certs.key2 });
+      ws.on('close', (c) => resolve(c));
+      ws.on('error', () => {});
+    });
+    expect(code).toBe(4403);
+    expect(b.t.metrics()['hijacks_refused']).toBe(1);
+    a.t.send(b.addr, env(`m@${b.addr}`, `s@${a.addr}`, 'hello', 2));
+    await b.ev.until(() => b.ev.messages.length === 2);
   });
 
   test('with LIBPROCESS_SSL_REQUIRE_CERT a client without a certificate, or with one from another CA, fails the TLS handshake (counted)', async () => {
