@@ -46,9 +46,9 @@ export interface StartAgentOptions {
  * carry no cluster secret); master messages over them are refused by the
  * agent. Without --credential: undefined, and a warning.
  */
-export function agentAuth(credentialFile: string | undefined, warn: (m: string) => void): AuthOptions | undefined {
+export function agentAuth(credentialFile: string | undefined, warn: (m: string) => void, mutualTls = false): AuthOptions | undefined {
   if (credentialFile === undefined) {
-    warn('no --credential: this agent does not authenticate its connections, and takes master messages from whoever connects from the master\'s address');
+    if (!mutualTls) warn('no --credential: this agent does not authenticate its connections, and takes master messages from whoever connects from the master\'s address');
     return undefined;
   }
   const { principal, secret } = readCredentialFile(credentialFile);
@@ -73,8 +73,8 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     fsync: flags.fsync,
     ...opts.containerizer,
   });
-  const auth = agentAuth(flags.credential, (m) => logger.warn(m));
   const tls = opts.tls ?? tlsFromEnv();
+  const auth = agentAuth(flags.credential, (m) => logger.warn(m), tls?.requireCert === true);
   const transportOpts = {
     host: flags.ip,
     port: flags.port,

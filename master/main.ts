@@ -83,10 +83,11 @@ export interface MasterServerOptions {
  * frameworks when --authenticate_frameworks is off, need none. What needs a
  * principal (an agent's registration, log traffic) is checked by the process.
  */
-export function masterAuth(own: Credential | undefined, accepted: readonly Credential[] | undefined, warn: (m: string) => void): AuthOptions | undefined {
+export function masterAuth(own: Credential | undefined, accepted: readonly Credential[] | undefined, warn: (m: string) => void, mutualTls = false): AuthOptions | undefined {
   const identity = own ?? accepted?.[0];
   if (identity === undefined) {
-    warn('no --credentials: connections to this master are NOT authenticated; any process that can reach its port can claim to be an agent or another master');
+    // Under mutual TLS the certificates authenticate the connections.
+    if (!mutualTls) warn('no --credentials: connections to this master are NOT authenticated; any process that can reach its port can claim to be an agent or another master');
     return undefined;
   }
   return { principal: identity.principal, secret: identity.secret, secrets: credentialsMap([...(accepted ?? []), identity]), required: false };
@@ -130,8 +131,8 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
   const ha = masters.length > 1 || options.replicatedLog === true;
   if (ha) checkReplicaSet(options, masters);
   const warn = (m: string): void => (options.logger ?? console).warn(m);
-  const auth = masterAuth(options.credential, options.credentials, warn);
   const tls = options.tls ?? tlsFromEnv();
+  const auth = masterAuth(options.credential, options.credentials, warn, tls?.requireCert === true);
   const transport = new WsTransport({
     ...(auth !== undefined ? { auth } : {}),
     ...(tls !== undefined ? { tls } : {}),
