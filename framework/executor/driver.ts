@@ -17,7 +17,7 @@
  * MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD. LIBPROCESS_IP / LIBPROCESS_PORT
  * choose the executor's own address (default 127.0.0.1 and a free port).
  */
-import { PID, Process, Random, Runtime, WsTransport, osSeed, realClock, type Handlers, type Timer } from 'libprocess-ts';
+import { PID, Process, Random, Runtime, WsTransport, defaultRuntimeOptions, osSeed, realClock, type Handlers, type Timer } from 'libprocess-ts';
 import { uuidBytes } from '../../protocol/ids.js';
 import { authenticatedRuntime } from '../runtime.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
@@ -266,9 +266,9 @@ export class ExecutorDriver {
     } else {
       if (this.opts.credential !== undefined) this.#runtime = await authenticatedRuntime(this.opts.credential, 'executor', env);
       else {
-        const host = env.LIBPROCESS_IP ?? '127.0.0.1';
-        const port = Number(env.LIBPROCESS_PORT ?? 0);
-        this.#runtime = await new Runtime({ transport: new WsTransport({ host, port, clock: realClock }), clock: realClock, name: 'executor' }).start();
+        // LIBPROCESS_IP / LIBPROCESS_PORT, and TLS from LIBPROCESS_SSL_* when the agent runs with it.
+        const transport = new WsTransport({ ...defaultRuntimeOptions(env as NodeJS.ProcessEnv), clock: realClock });
+        this.#runtime = await new Runtime({ transport, clock: realClock, name: 'executor' }).start();
       }
       this.#ownRuntime = true;
     }
