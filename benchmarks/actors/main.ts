@@ -2,8 +2,9 @@
 // next to a baseline measured in the same run. Two OS processes over
 // 127.0.0.1 for the remote figures; the runtime's remote figures for a
 // plaintext, an authenticated and a TLS connection, alternated over rounds
-// (BENCH_ROUNDS, default 3; medians). Writes benchmarks/results/actors.json.
+// (BENCH_ROUNDS, default 5; medians). Writes benchmarks/results/actors.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { REMOTE_MESSAGES, percentile, startChild, withLimit } from './common.js';
 import { rawPinger, rawReceiver } from './raw.js';
@@ -61,7 +62,7 @@ async function pingpongRuntime(mode: Security): Promise<number[]> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Each mode's remote throughput and ping-pong, the order rotated every round so that none always runs first (medians over rounds). */
-async function securityRounds(rounds: number): Promise<Record<Security, { rate: number; p50: number; p99: number }>> {
+async function securityRounds(rounds: number): Promise<Record<Security, { rate: number; p50: number; p99: number; ratio: number }>> {
   const rates: Record<Security, number[]> = { plain: [], auth: [], tls: [] };
   const p50: Record<Security, number[]> = { plain: [], auth: [], tls: [] };
   const p99: Record<Security, number[]> = { plain: [], auth: [], tls: [] };
@@ -75,8 +76,9 @@ async function securityRounds(rounds: number): Promise<Record<Security, { rate: 
     }
     console.log(`round ${r + 1}/${rounds}: ${SECURITY_MODES.map((m) => `${m} ${Math.round(rates[m].at(-1)!)} msgs/s`).join(', ')}`);
   }
-  const out = {} as Record<Security, { rate: number; p50: number; p99: number }>;
-  for (const m of SECURITY_MODES) out[m] = { rate: median(rates[m]), p50: median(p50[m]), p99: median(p99[m]) };
+  // Besides the medians: the median over rounds of each round's ratio to plaintext (runs next to each other share the machine's load).
+  const out = {} as Record<Security, { rate: number; p50: number; p99: number; ratio: number }>;
+  for (const m of SECURITY_MODES) out[m] = { rate: median(rates[m]), p50: median(p50[m]), p99: median(p99[m]), ratio: median(rates[m].map((r, i) => r / rates.plain[i]!)) };
   return out;
 }
 
@@ -89,7 +91,8 @@ async function main(): Promise<void> {
   results['remote_unbatched_baseline_msgs_per_s'] = await withLimit('raw unbatched', remoteRaw(REMOTE_MESSAGES / 5, false));
   results['remote_transport_msgs_per_s'] = await withLimit('transport only', remoteTransport(REMOTE_MESSAGES));
   const removeCerts = makeBenchCerts();
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+  results['loadavg_1m_at_start'] = loadavg()[0]!;
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`BENCH_ROUNDS=${process.env['BENCH_ROUNDS']}: expected a positive integer`);
   let secured: Awaited<ReturnType<typeof securityRounds>>;
   try {
@@ -100,6 +103,8 @@ async function main(): Promise<void> {
   results['remote_msgs_per_s'] = secured.plain.rate;
   results['remote_auth_msgs_per_s'] = secured.auth.rate;
   results['remote_tls_msgs_per_s'] = secured.tls.rate;
+  results['remote_auth_ratio_median_of_rounds'] = secured.auth.ratio;
+  results['remote_tls_ratio_median_of_rounds'] = secured.tls.ratio;
   results['pingpong_p50_us'] = secured.plain.p50;
   results['pingpong_p99_us'] = secured.plain.p99;
   results['pingpong_auth_p50_us'] = secured.auth.p50;
@@ -114,7 +119,8 @@ async function main(): Promise<void> {
   results['pingpong_transport_p50_us'] = percentile(tr, 50);
   results['pingpong_transport_p99_us'] = percentile(tr, 99);
   const ratio = (a: string, b: string): string => (results[a]! / results[b]!).toFixed(2);
-  console.log('\nlibprocess-ts actors (127.0.0.1, two OS processes for remote figures)\n');
+  console.log(`\nlibprocess-ts actors (127.0.0.1, two OS processes for remote figures; load average at start ${results['loadavg_1m_at_start']!.toFixed(2)})\n`);
+  console.log(`authenticated / plaintext remote throughput, median of per-round ratios: ${secured.auth.ratio.toFixed(2)}; TLS / plaintext: ${secured.tls.ratio.toFixed(2)} (${rounds} rounds)`);
   console.table([
     { figure: 'local msgs/s, runtime', measured: Math.round(results['local_msgs_per_s']!), baseline: Math.round(results['local_baseline_msgs_per_s']!), 'x baseline': ratio('local_msgs_per_s', 'local_baseline_msgs_per_s') },
     { figure: 'remote one-way msgs/s, runtime', measured: Math.round(results['remote_msgs_per_s']!), baseline: Math.round(results['remote_baseline_msgs_per_s']!), 'x baseline': ratio('remote_msgs_per_s', 'remote_baseline_msgs_per_s') },
