@@ -10,7 +10,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PID, Random, Runtime, WsTransport, osSeed, realClock, tlsFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
-import { readCredentialFile } from '../protocol/credentials.js';
+import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
 import { Containerizer, consoleLogger, namedConsoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
@@ -40,8 +40,8 @@ export interface StartAgentOptions {
 }
 
 /**
- * The agent runtime's authentication from --credential: it dials as that
- * principal and accepts it (the master dials back as the principal the agent
+ * The agent runtime's authentication from --credential (one credential, or
+ * a list whose first entry is taken): it dials as that principal and accepts it (the master dials back as the principal the agent
  * authenticated as). Unauthenticated peers are still taken (its executors
  * carry no cluster secret); master messages over them are refused by the
  * agent. Without --credential: undefined, and a warning.
@@ -51,8 +51,10 @@ export function agentAuth(credentialFile: string | undefined, warn: (m: string) 
     if (!mutualTls) warn('no --credential: this agent does not authenticate its connections, and takes master messages from whoever connects from the master\'s address');
     return undefined;
   }
-  const { principal, secret } = readCredentialFile(credentialFile);
-  return { principal, secret, required: false };
+  // One credential (Mesos's form); a list (the cluster's credentials file) gives its first, the cluster's own principal, as a master takes it.
+  const [first] = readCredentialsFile(credentialFile);
+  if (first === undefined) throw new Error(`--credential=${credentialFile}: the file holds no credential`);
+  return { principal: first.principal, secret: first.secret, required: false };
 }
 
 export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: StartAgentOptions = {}): Promise<StartedAgent> {

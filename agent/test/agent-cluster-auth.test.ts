@@ -45,10 +45,11 @@ describe('a cluster with credentials over WebSockets', () => {
       { principal: 'cluster', secret: 'c'.repeat(32) },
       { principal: 'fw', secret: 'f'.repeat(32) },
     ];
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify(credentials[0]), { mode: 0o600 });
+    // One file for the cluster, as `mesos-ts local` writes it: the agent takes its first entry, the cluster's principal.
+    writeFileSync(join(dir, 'credentials.json'), JSON.stringify({ credentials }), { mode: 0o600 });
     master = (await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, credentials, flags: { authenticateAgents: true, authenticateFrameworks: true } })) as typeof master;
     agent = await startAgent(
-      { master: master.pid.toString(), port: 0, work_dir: join(dir, 'agent'), resources: 'cpus:2;mem:512;disk:512;ports:[31000-31010]', registration_backoff_factor: 0, fsync: false, seed: 7, credential: join(dir, 'agent.json') },
+      { master: master.pid.toString(), port: 0, work_dir: join(dir, 'agent'), resources: 'cpus:2;mem:512;disk:512;ports:[31000-31010]', registration_backoff_factor: 0, fsync: false, seed: 7, credential: join(dir, 'credentials.json') },
       { logger: silentLogger },
     );
     const scheduler: Scheduler = {
