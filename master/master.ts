@@ -63,6 +63,8 @@ export class MasterProcess extends Process<MasterProtocol> {
   readonly random: Random;
   readonly #allocatorPid: PID<AllocatorProtocol>;
   readonly #ha: MasterHa | undefined;
+  /** The principal each agent PID (re)registered under. */
+  readonly #agentPrincipals = new Map<string, string | undefined>();
   #allocator: AllocatorPort | undefined;
   #ctx!: MasterContext;
   frameworks!: Frameworks;
@@ -188,10 +190,17 @@ export class MasterProcess extends Process<MasterProtocol> {
     };
     const fromAgent = <B>(name: string, fn: (agent: Agent, body: B) => void) => (body: B, from: PID) => {
       this.state.count(`master/messages_received/${name}`);
-      const agent = this.agents.byPid(from.toString());
+      const text = from.toString();
+      const agent = this.agents.byPid(text);
       if (agent === undefined) {
         this.state.count('master/messages_from_unknown_agents');
         this.runtime.logger.warn(`ignoring ${name} from ${from}: not a registered agent`);
+        return;
+      }
+      // The agent's PID speaks only under the principal it registered under (its address may be claimed while it is away).
+      if (this.#agentPrincipals.has(text) && this.#agentPrincipals.get(text) !== this.principalOf(from)) {
+        this.state.count('master/agent_messages_wrong_principal');
+        this.runtime.logger.warn(`ignoring ${name} from ${from}: it registered as ${this.#agentPrincipals.get(text) ?? 'an unauthenticated agent'}, this comes as ${this.principalOf(from) ?? 'an unauthenticated peer'}`);
         return;
       }
       fn(agent, body);
@@ -220,11 +229,15 @@ export class MasterProcess extends Process<MasterProtocol> {
       // --- agents
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
-        if (this.#agentAuthenticated('register_agent', from)) this.agents.register(from.toString(), body);
+        if (!this.#agentAuthenticated('register_agent', from)) return;
+        this.#agentPrincipals.set(from.toString(), this.principalOf(from));
+        this.agents.register(from.toString(), body);
       },
       reregister_agent: (body, from) => {
         this.state.count('master/messages_received/reregister_agent');
-        if (this.#agentAuthenticated('reregister_agent', from)) this.agents.reregister(from.toString(), body);
+        if (!this.#agentAuthenticated('reregister_agent', from)) return;
+        this.#agentPrincipals.set(from.toString(), this.principalOf(from));
+        this.agents.reregister(from.toString(), body);
       },
       unregister_agent: fromAgent('unregister_agent', (agent) => this.agents.remove(agent, 'the agent unregistered')),
       pong: fromAgent('pong', (agent) => this.agents.pong(agent)),
@@ -317,7 +330,8 @@ export class MasterProcess extends Process<MasterProtocol> {
   /** The framework a scheduler call is for, checked against the caller. */
   #callerFramework(frameworkId: string | undefined, from: PID, call: string): Framework | undefined {
     const framework = frameworkId === undefined ? undefined : this.state.frameworks.get(frameworkId);
-    if (framework === undefined || !framework.connected || framework.connection?.id !== from.toString()) {
+    // The scheduler's PID, and the principal it subscribed as (its address may be claimed while it is away).
+    if (framework === undefined || !framework.connected || framework.connection?.id !== from.toString() || framework.connection.principal !== this.principalOf(from)) {
       this.state.count('master/calls_from_unsubscribed');
       this.send(from as unknown as PID<MasterToScheduler>, 'error', { message: `${call.toUpperCase()}: framework ${frameworkId ?? '(no id)'} is not subscribed from ${from}` });
       return undefined;

@@ -122,6 +122,23 @@ describe('the master refuses, and keeps serving', () => {
     expect(agent.named('ping').length).toBeGreaterThan(pings);
   });
 
+  test("once the agent's connection is gone, another principal speaking from its address is not taken for it", async () => {
+    const { agent, agentRuntime, scheduler } = await running();
+    const address = agentRuntime.address;
+    await agentRuntime.stop();
+    await c.clock.advance(10);
+    expect(c.master.state.agents.get(agent.agentId!)).toBeDefined(); // disconnected, not yet unreachable
+    const impostor = await c.runtime('impostor', { ...MALLORY, claim: address });
+    impostor.post(agent.pid, c.masterPid, 'status_update', {
+      update: { framework_id: scheduler.fw, status: { task_id: { value: 't1' }, state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', agent_id: { value: agent.agentId! } }, timestamp: 1 },
+    });
+    impostor.post(agent.pid, c.masterPid, 'unregister_agent', { agent_id: { value: agent.agentId! } });
+    await c.clock.settle();
+    expect(c.master.state.counters.get('master/agent_messages_wrong_principal')).toBe(2);
+    expect(scheduler.states('t1')).toEqual(['TASK_RUNNING']);
+    expect(c.master.state.agents.get(agent.agentId!)).toBeDefined();
+  });
+
   test('offers and allocator messages from outside the master runtime', async () => {
     const { scheduler } = await running();
     const attacker = await c.runtime('attacker', MALLORY);
