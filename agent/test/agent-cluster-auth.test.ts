@@ -2,11 +2,13 @@
 // a master with --credentials (and --authenticate_agents/_frameworks), an
 // agent with --credential (a file), and the SDK's scheduler driver with a
 // credential of its own, running a real task to TASK_FINISHED. An agent
-// without a credential is refused by that master.
+// without a credential is refused by that master, and a raw WebSocket client
+// cannot make the agent run a command.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, realClock, type Timer } from 'libprocess-ts';
+import { LIBPROCESS_PATH, PEER_HEADER, createLogger, encodeFrame, realClock, type Timer } from 'libprocess-ts';
+import { WebSocket } from 'ws';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
 import { startMaster, type MasterServer } from '../../master/main.js';
 import type { MasterProcess } from '../../master/master.js';
@@ -76,6 +78,33 @@ describe('a cluster with credentials over WebSockets', () => {
     driver.launchTasks(offer.id, [commandTask('hello', offer, take(offerResources(offer), 'cpus:0.1;mem:32')!, 'true')]);
     await until('TASK_FINISHED', () => updates.some((u) => u.task_id.value === 'hello' && u.state === 'TASK_FINISHED'));
     expect(master.runtime.metrics()['transport/connections_authenticated']).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a raw WebSocket client cannot make the agent run a command: not as itself, not with the master in `from`, not from the master\'s address', async () => {
+    const sockets: WebSocket[] = [];
+    const attempt = (peer: string): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`ws://${agent.runtime.address}${LIBPROCESS_PATH}`, { headers: { [PEER_HEADER]: peer } });
+        ws.on('open', () => {
+          const task = { name: 'evil', task_id: { value: `evil-${peer}` }, agent_id: { value: agent.agent.agentId! }, resources: [], command: { value: 'touch /tmp/pwned' } };
+          const runTask = { framework: { user: 'root', name: 'x', id: { value: driver.frameworkId! } }, framework_id: { value: driver.frameworkId! }, task };
+          ws.send(encodeFrame([
+            { to: agent.pid.toString(), from: `master@${peer}`, name: 'run_task', body: runTask },
+            { to: agent.pid.toString(), from: master.pid.toString(), name: 'run_task', body: runTask },
+          ]));
+        });
+        ws.on('close', (code) => resolve(code));
+        ws.on('error', () => {});
+        sockets.push(ws);
+      });
+    const spoofedBefore = agent.runtime.metrics()['spoofed_sender']!;
+    const first = attempt('127.0.0.1:1'); // as itself (a master at 127.0.0.1:1), and claiming the real master in `from`
+    await until('both messages refused', () => agent.runtime.metrics()['spoofed_sender']! === spoofedBefore + 1 && agent.agent.counters.get('slave/messages_from_non_master') === 1);
+    sockets[0]!.close();
+    await first;
+    expect(await attempt(master.runtime.address)).toBe(4403); // the master's own address, live under 'cluster'
+    expect(agent.runtime.metrics()['hijack_refused']).toBe(1);
+    expect([...agent.agent.frameworks.values()].flatMap((f) => [...f.executors.values()]).flatMap((e) => [...e.tasks.keys()])).not.toContain('evil-127.0.0.1:1');
   });
 
   test('an agent without a credential is refused by a master with --authenticate_agents', async () => {
