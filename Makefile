@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -46,9 +46,15 @@ bench-allocator: build
 bench-launch: build
 	node dist/benchmarks/launch.js
 
-# The replicated log: 3 replicas in 3 OS processes (WebSockets, fsync): append latency, 16 writers, failover.
-bench-log: build
-	node dist/benchmarks/log.js
+# bench-log measures etcd beside the log: Debian's etcd-server, installed here when missing.
+etcd:
+	@command -v etcd >/dev/null || { command -v apt-get >/dev/null || { echo "make: bench-log runs etcd beside the log (Debian's package etcd-server) and apt-get is not here to install it; install etcd 3.4+ on the PATH" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends etcd-server; } || { echo "make: installing etcd-server with apt-get failed (see above); bench-log needs etcd 3.4+ on the PATH" >&2; exit 1; }; }
+
+# The replicated log and etcd, each 3 members in 3 OS processes (fsync), the same election timeout
+# and client pattern: append latency, 16 writers, failover; results/log.json holds both.
+bench-log: build etcd
+	node dist/benchmarks/log.js $(BENCH_ARGS)
 
 # Failover: SIGKILL of the leading master (3 masters) until 200 frameworks and 1,000 simulated agents are back; median of 3 rounds.
 bench-failover: build

@@ -2,10 +2,16 @@
  * The consensus core of the replicated log: Raft with pre-vote, a leader
  * lease (check-quorum), snapshots, and a RECOVERING state for a replica whose
  * disk was wiped. It is a pure state machine: no I/O, no clock, no timers.
- * Inputs (a message, a tick, a proposal, a snapshot) go in with the current
- * time; out comes a `Ready` telling the host what to write durably, what to
- * send once the writes are durable, what became committed, and whether the
- * role, term or leader changed.
+ * Inputs (a message, a tick, a proposal, a snapshot, "these writes are
+ * durable") go in with the current time; out comes a `Ready` telling the host
+ * what it may send at once, what to write durably, what to send once the
+ * writes are durable, what became committed, and whether the role, term or
+ * leader changed.
+ *
+ * Pipelined fsync: a leader's appends to its followers do not wait for its
+ * own disk (they are `eager`); the leader counts its own copy toward a commit
+ * only once the host reports the write durable (`persisted`), so a commit
+ * still needs a quorum of durable copies.
  */
 import type { Random } from 'libprocess-ts';
 import {
@@ -56,9 +62,20 @@ export interface CoreConfig {
 
 /** Everything one step asks of the host, in the order the host must act on it. */
 export interface Ready {
-  /** Make these durable first. */
+  /**
+   * May be sent at once, before `writes` (and earlier Readies' writes) are durable: a
+   * leader's appends and snapshots to its followers. Nothing in them depends on this
+   * replica's disk: the leader does not count its own copy until it is `persisted`.
+   */
+  readonly eager: Outgoing[];
+  /** Make these durable, in order, after every earlier Ready's writes. */
   readonly writes: Write[];
-  /** Then send these. */
+  /**
+   * When `writes` is not empty: the last entry of the log once they are applied. Once
+   * they (and every earlier write) are durable, the host steps `{ type: 'persisted', ...persist }`.
+   */
+  readonly persist: { readonly index: number; readonly term: number } | undefined;
+  /** Send these only once `writes` and every earlier Ready's writes are durable. */
   readonly messages: Outgoing[];
   /** A snapshot received from the leader: the application resets its state from it before applying `committed`. */
   readonly snapshot: Snapshot | undefined;
@@ -72,7 +89,9 @@ export type Input =
   | { readonly type: 'message'; readonly from: string; readonly message: Message }
   | { readonly type: 'tick' }
   | { readonly type: 'propose'; readonly data: readonly Uint8Array[] }
-  | { readonly type: 'snapshot'; readonly index: number; readonly data: Uint8Array };
+  | { readonly type: 'snapshot'; readonly index: number; readonly data: Uint8Array }
+  /** The host made durable every write up to the Ready whose `persist` this is. */
+  | { readonly type: 'persisted'; readonly index: number; readonly term: number };
 
 interface Progress {
   next: number;
@@ -115,6 +134,8 @@ export class ConsensusCore {
   #status: ReplicaStatusKind = 'empty';
   #snapshot: Snapshot | null = null;
   #log: Entry[] = [];
+  /** The last index known durable in this replica's store (a leader counts its own copy up to here). */
+  #durable = 0;
 
   // volatile
   #role: Role = 'follower';
@@ -141,6 +162,7 @@ export class ConsensusCore {
 
   // output being built
   #writes: Write[] = [];
+  #eager: Outgoing[] = [];
   #messages: Outgoing[] = [];
   #committed: Entry[] = [];
   #installed: Snapshot | undefined;
@@ -167,6 +189,7 @@ export class ConsensusCore {
     this.#snapshot = state.snapshot;
     this.#log = [...state.entries];
     if (this.#snapshot !== null) this.#commit = this.#snapshot.index;
+    this.#durable = this.lastIndex;
     const hs = state.hardState;
     if (hs === null) {
       this.#role = 'recovering';
@@ -265,6 +288,9 @@ export class ConsensusCore {
       case 'snapshot':
         this.compact(input.index, input.data);
         break;
+      case 'persisted':
+        this.persisted(input.index, input.term);
+        break;
     }
     return this.takeReady();
   }
@@ -274,14 +300,19 @@ export class ConsensusCore {
     const rs = this.#roleState();
     const changed = rs.role !== this.#reported.role || rs.term !== this.#reported.term || rs.leader !== this.#reported.leader || rs.ready !== this.#reported.ready;
     if (changed) this.#reported = rs;
+    // Conservative: nothing leaves before a change of term or vote is durable.
+    const holdEager = this.#eager.length > 0 && this.#writes.some((w) => w.type === 'hardState');
     const ready: Ready = {
+      eager: holdEager ? [] : this.#eager,
       writes: this.#writes,
-      messages: this.#messages,
+      persist: this.#writes.length > 0 ? { index: this.lastIndex, term: this.lastTerm } : undefined,
+      messages: holdEager ? [...this.#eager, ...this.#messages] : this.#messages,
       committed: this.#committed,
       snapshot: this.#installed,
       role: changed ? rs : undefined,
     };
     this.#writes = [];
+    this.#eager = [];
     this.#messages = [];
     this.#committed = [];
     this.#installed = undefined;
@@ -342,6 +373,22 @@ export class ConsensusCore {
     for (const peer of this.peers) this.#sendAppend(peer, now, false);
     this.#maybeCommit();
     return entries.map((e) => ({ index: e.index, term: e.term }));
+  }
+
+  /**
+   * The host made the writes of the Ready whose `persist` was (index, term) durable, and
+   * every write before them. When the entry is still there (the same index and term mean
+   * the same prefix), everything up to it is durable here.
+   */
+  persisted(index: number, term: number): void {
+    if (index <= this.#durable || this.termAt(index) !== term) return;
+    this.#durable = index;
+    this.#maybeCommit();
+  }
+
+  /** The last index known durable in this replica's store. */
+  get durableIndex(): number {
+    return this.#durable;
   }
 
   /** The application's snapshot at `index` (committed): the log up to it is dropped. */
@@ -627,6 +674,7 @@ export class ConsensusCore {
       const snapshot: Snapshot = { index: m.index, term: m.snapTerm, data: m.data };
       const keep = this.termAt(m.index) === m.snapTerm;
       this.#log = keep ? this.#log.slice(m.index - this.firstIndex + 1) : [];
+      if (!keep) this.#durable = Math.min(this.#durable, m.index);
       this.#snapshot = snapshot;
       this.#commit = m.index;
       this.#installed = snapshot;
@@ -702,7 +750,8 @@ export class ConsensusCore {
 
   #maybeCommit(): void {
     if (this.#role !== 'leader') return;
-    const matches = [this.lastIndex];
+    // Our own copy counts once it is durable (the host reports it), like a follower's acknowledgement.
+    const matches = [Math.min(this.#durable, this.lastIndex)];
     for (const p of this.#progress.values()) if (p.voter) matches.push(p.match);
     if (matches.length < this.quorum) return;
     matches.sort((a, b) => b - a);
@@ -734,6 +783,7 @@ export class ConsensusCore {
     if (first < offset || first > this.lastIndex + 1) throw new Error(`append at ${first} does not follow the log (${offset}..${this.lastIndex})`);
     this.#log.length = first - offset;
     for (const e of entries) this.#log.push(e);
+    if (first <= this.#durable) this.#durable = first - 1; // a replaced suffix is not durable until written again
     this.#writes.push({ type: 'append', entries });
   }
 
@@ -751,7 +801,9 @@ export class ConsensusCore {
   }
 
   #send(to: string, message: Message): void {
-    this.#messages.push({ to, message });
+    // A leader's appends and snapshots go out before its own writes are durable (pipelined fsync).
+    if (this.#role === 'leader' && (message.name === 'log.append' || message.name === 'log.installSnapshot')) this.#eager.push({ to, message });
+    else this.#messages.push({ to, message });
   }
 
   #roleState(): RoleState {

@@ -1,15 +1,18 @@
 /**
  * The replica actor: the consensus core wrapped in a libprocess-ts process.
- * It feeds the core messages and ticks, makes every write durable before it
- * sends what the core asked for, and offers the API the registrar uses
- * (through `runtime.dispatch`, or directly from inside the same process).
+ * It feeds the core messages and ticks, sends a leader's appends at once,
+ * makes every write durable before it sends anything else the core asked for
+ * (one fsync in flight at a time, the writes queued meanwhile share the next:
+ * group commit), tells the core when writes are durable, and offers the API
+ * the registrar uses (through `runtime.dispatch`, or directly from inside the
+ * same process).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { PID, Process, createLogger, type Handlers, type HttpResponse, type Logger, type Random, type Timer } from 'libprocess-ts';
 import { ConsensusCore, type Input, type Ready } from './core.js';
-import { MESSAGE_NAMES, type LogProtocol, type Message } from './messages.js';
+import { MESSAGE_NAMES, type LogProtocol, type Message, type Outgoing } from './messages.js';
 import type { LogStorage } from './storage.js';
-import { NotLeaderError, type Entry, type Role, type RoleState, type Snapshot, type Timing } from './types.js';
+import { NotLeaderError, type Entry, type Role, type RoleState, type Snapshot, type Timing, type Write } from './types.js';
 
 export interface ReplicaOptions {
   readonly storage: LogStorage;
@@ -93,6 +96,14 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
+/** Writes made durable by one fsync, and the messages that wait for them. */
+interface SyncGroup {
+  readonly writes: Write[];
+  persist: { readonly index: number; readonly term: number } | undefined;
+  readonly messages: Outgoing[];
+  inFlight: boolean;
+}
+
 interface Queued {
   readonly data: Uint8Array;
   readonly resolve: (v: { index: number; term: number }) => void;
@@ -112,6 +123,8 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #state: RoleState = { role: 'recovering', term: 0, leader: undefined, ready: false };
   #readies: Ready[] = [];
   #outputScheduled = false;
+  /** Writes not yet durable, in order; the first group may be in flight. */
+  #groups: SyncGroup[] = [];
   #failed: Error | undefined;
   readonly #replicaSet: ReadonlySet<string>;
   /** Log messages refused: not from a replica, or not from an authenticated one. */
@@ -180,6 +193,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const err = new AppendOutcomeUnknownError(`replica ${this.pid} terminated before the append committed`);
     for (const q of this.#queue) q.reject(err);
     this.#queue = [];
+    this.#groups = [];
     this.#rejectPending(err);
     try {
       this.#options.storage.close();
@@ -319,7 +333,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
    * many appends) costs one durable write (one fsync) before anything is sent.
    */
   #handle(ready: Ready): void {
-    if (ready.writes.length === 0 && ready.messages.length === 0 && ready.committed.length === 0 && ready.snapshot === undefined && ready.role === undefined) return;
+    if (ready.writes.length === 0 && ready.eager.length === 0 && ready.messages.length === 0 && ready.committed.length === 0 && ready.snapshot === undefined && ready.role === undefined) return;
     this.#readies.push(ready);
     if (!this.#outputScheduled) {
       this.#outputScheduled = true;
@@ -332,23 +346,69 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const readies = this.#readies;
     this.#readies = [];
     if (this.#failed !== undefined) return;
-    const writes = readies.length === 1 ? readies[0]!.writes : readies.flatMap((r) => r.writes);
-    if (writes.length > 0) {
-      try {
-        this.#options.storage.apply(writes);
-      } catch (err) {
-        // Fail-stop: never send what is not durable.
-        this.#failed = err as Error;
-        this.#logger.error(`replica ${this.pid}: storage failed, terminating: ${(err as Error).message}`);
-        this.terminate();
-        return;
+    for (const ready of readies) {
+      // A leader's appends leave before its own write is durable (the core counts its copy only once persisted).
+      this.#sendAll(ready.eager);
+      const last = this.#groups[this.#groups.length - 1];
+      if (ready.writes.length > 0) {
+        if (last !== undefined && !last.inFlight) {
+          last.writes.push(...ready.writes);
+          last.persist = ready.persist;
+          last.messages.push(...ready.messages);
+        } else {
+          this.#groups.push({ writes: [...ready.writes], persist: ready.persist, messages: [...ready.messages], inFlight: false });
+        }
+      } else if (last !== undefined) {
+        last.messages.push(...ready.messages); // they may speak of writes not yet durable
+      } else {
+        this.#sendAll(ready.messages);
       }
+      this.#deliver(ready);
     }
-    for (const ready of readies) this.#act(ready);
+    this.#startSync();
   }
 
-  #act(ready: Ready): void {
-    for (const { to, message } of ready.messages) {
+  /** Makes the first group durable unless a sync is in flight: asynchronously when the storage can, else at once. */
+  #startSync(): void {
+    const group = this.#groups[0];
+    if (group === undefined || group.inFlight || this.#failed !== undefined) return;
+    group.inFlight = true;
+    const storage = this.#options.storage;
+    if (storage.applyAsync !== undefined) {
+      const done = this.defer((err: Error | undefined) => this.#synced(group, err));
+      try {
+        storage.applyAsync(group.writes, (err) => done(err));
+      } catch (err) {
+        this.#synced(group, err as Error);
+      }
+      return;
+    }
+    try {
+      storage.apply(group.writes);
+    } catch (err) {
+      this.#synced(group, err as Error);
+      return;
+    }
+    this.#synced(group, undefined);
+  }
+
+  #synced(group: SyncGroup, err: Error | undefined): void {
+    if (this.#failed !== undefined || this.#groups[0] !== group) return;
+    if (err !== undefined) {
+      // Fail-stop: never send what is not durable.
+      this.#failed = err;
+      this.#logger.error(`replica ${this.pid}: storage failed, terminating: ${err.message}`);
+      this.terminate();
+      return;
+    }
+    this.#groups.shift();
+    if (group.persist !== undefined) this.#step({ type: 'persisted', index: group.persist.index, term: group.persist.term });
+    this.#sendAll(group.messages);
+    this.#startSync();
+  }
+
+  #sendAll(messages: readonly Outgoing[]): void {
+    for (const { to, message } of messages) {
       let pid = this.#pids.get(to);
       if (pid === undefined) {
         pid = PID.parse<LogProtocol>(to);
@@ -356,6 +416,10 @@ export class ReplicaProcess extends Process<LogProtocol> {
       }
       this.send(pid, message.name, message.body as never);
     }
+  }
+
+  /** What the application hears of a Ready: at once, since a commit does not wait for this replica's own disk. */
+  #deliver(ready: Ready): void {
     if (ready.snapshot !== undefined) {
       const s = ready.snapshot;
       this.#emit((l) => l.snapshot?.(s));

@@ -20,6 +20,12 @@ import type { Entry, HardState, PersistentState, Snapshot, Write } from './types
 export interface LogStorage {
   load(): PersistentState;
   apply(writes: readonly Write[]): void;
+  /**
+   * Optional: the same as `apply`, but `done` is called once the writes are durable, so the
+   * caller's event loop runs meanwhile (pipelined fsync). The caller starts the next call only
+   * after `done`; `done(err)` means the writes may not be durable (the caller stops).
+   */
+  applyAsync?(writes: readonly Write[], done: (err: Error | undefined) => void): void;
   close(): void;
 }
 
@@ -204,6 +210,43 @@ export class FileStorage implements LogStorage {
     flush();
   }
 
+  /**
+   * Appends are written at once and fsync'd on the thread pool, so the event loop runs
+   * meanwhile; anything else (a term or vote, a snapshot) is written and synced in place,
+   * in order, as `apply` does (they are rare).
+   */
+  applyAsync(writes: readonly Write[], done: (err: Error | undefined) => void): void {
+    if (!this.#fsync || writes.some((w) => w.type !== 'append')) {
+      let failure: Error | undefined;
+      try {
+        this.apply(writes);
+      } catch (err) {
+        failure = err as Error;
+      }
+      queueMicrotask(() => done(failure));
+      return;
+    }
+    const fd = this.#fd;
+    if (fd === undefined) throw new StorageError(this.logPath, 'the log is not open (call load first)');
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    for (const w of writes) {
+      if (w.type !== 'append') continue;
+      for (const e of w.entries) {
+        const rec = record(encodeEntry(e));
+        parts.push(rec);
+        bytes += rec.length;
+        this.counters.records_appended++;
+      }
+      this.#entries = spliceEntries(this.#entries, this.#snapshot, w.entries);
+    }
+    this.#write(fd, parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
+    fs.fsync(fd, (err) => {
+      if (err === null) this.counters.fsyncs++;
+      done(err === null ? undefined : new StorageError(this.logPath, `fsync failed: ${err.message}`));
+    });
+  }
+
   close(): void {
     if (this.#fd !== undefined) fs.closeSync(this.#fd);
     this.#fd = undefined;
@@ -336,11 +379,16 @@ export class FileStorage implements LogStorage {
   #appendBytes(buf: Buffer): void {
     const fd = this.#fd;
     if (fd === undefined) throw new StorageError(this.logPath, 'the log is not open (call load first)');
+    this.#write(fd, buf);
+    this.#sync(fd);
+  }
+
+  /** Writes at the end of the log (not yet durable). */
+  #write(fd: number, buf: Buffer): void {
     let written = 0;
     while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written, this.#size + written);
     this.#size += buf.length;
     this.counters.bytes_appended += buf.length;
-    this.#sync(fd);
   }
 
   /** Rewrites the log with the entries kept after a snapshot (compaction). */

@@ -2,14 +2,19 @@
  * A deterministic simulation of N consensus cores (no runtime: fast enough
  * for thousands of seeds): a seeded network with latency, loss, duplication,
  * reordering and partitions; crashes, restarts and wiped disks; snapshots.
+ * Disks are pipelined as in the replica actor: a Ready's eager messages leave at
+ * once, its writes become durable after a drawn fsync time (one fsync in flight
+ * per replica, the writes queued meanwhile share the next: group commit), and
+ * its other messages leave only then; a crash loses the writes not yet synced
+ * (a random prefix of them may have reached the disk).
  * It checks safety after every event and throws with the seed on a violation.
  */
 import { Random } from 'libprocess-ts';
 import { ConsensusCore, type Ready } from '../core.js';
-import type { Message } from '../messages.js';
+import type { Message, Outgoing } from '../messages.js';
 import { MemoryStorage } from '../storage.js';
 import { crc32 } from '../crc32.js';
-import type { Entry, Timing } from '../types.js';
+import type { Entry, Timing, Write } from '../types.js';
 
 export interface SimOptions {
   readonly seed: number;
@@ -24,6 +29,18 @@ export interface SimOptions {
   readonly partitions?: boolean;
   readonly snapshots?: boolean;
   readonly timing?: Partial<Timing>;
+  /** Time an fsync takes, drawn per sync in [min, max] ms; [0, 0]: writes are durable at once. Default: drawn from the seed. */
+  readonly fsyncMs?: readonly [number, number];
+  /** Whether a crash may keep a prefix of the writes not yet synced (default true); false: it loses them all. */
+  readonly tornWrites?: boolean;
+}
+
+/** Writes queued for one fsync, and what waits for them. */
+interface SyncGroup {
+  writes: Write[];
+  persist: { index: number; term: number } | undefined;
+  messages: Outgoing[];
+  inFlight: boolean;
 }
 
 interface Node {
@@ -35,12 +52,19 @@ interface Node {
   /** The application: a hash chain over applied entries. */
   appliedIndex: number;
   appHash: number;
+  /** Bumped at every crash: a pending fsync of an earlier incarnation never completes. */
+  incarnation: number;
+  /** Writes not yet durable, in order (the first group may be in flight). */
+  groups: SyncGroup[];
+  /** This replica's fsync time, [min, max] ms. */
+  fsyncMs: readonly [number, number];
 }
 
 type Event =
   | { at: number; seq: number; kind: 'deliver'; from: string; to: string; epoch: number; message: Message }
   | { at: number; seq: number; kind: 'tick'; node: string }
-  | { at: number; seq: number; kind: 'restart'; node: string };
+  | { at: number; seq: number; kind: 'restart'; node: string }
+  | { at: number; seq: number; kind: 'synced'; node: string; incarnation: number };
 
 export interface SimResult {
   readonly seed: number;
@@ -69,6 +93,10 @@ export class CoreSim {
   readonly #pending = new Map<string, { index: number; term: number }[]>();
   #nextData = 1;
   events = 0;
+  /** Appends acknowledged while their leader's own copy was not yet durable (pipelined fsync at work). */
+  ackedBeforeLeaderSync = 0;
+  /** Crashes that lost writes not yet synced. */
+  crashesLosingWrites = 0;
   readonly #tickMs: number;
 
   constructor(readonly options: SimOptions) {
@@ -76,8 +104,10 @@ export class CoreSim {
     const n = options.replicas ?? 3;
     this.ids = Array.from({ length: n }, (_, i) => `r${i}`);
     this.#tickMs = options.timing?.tickMs ?? 10;
+    // A quarter of the seeds with synchronous disks, the rest with fsyncs slower than the network.
+    const fsyncMs = options.fsyncMs ?? (this.random.chance(0.25) ? [0, 0] : [1, this.random.range(2, 15)]);
     for (const id of this.ids) {
-      this.nodes.push({ id, storage: new MemoryStorage(), core: null, epoch: 0, appliedIndex: 0, appHash: 0 });
+      this.nodes.push({ id, storage: new MemoryStorage(), core: null, epoch: 0, appliedIndex: 0, appHash: 0, incarnation: 0, groups: [], fsyncMs });
     }
     for (const node of this.nodes) this.#start(node);
   }
@@ -142,6 +172,7 @@ export class CoreSim {
     const n = this.node(id);
     if (n.core === null) return;
     n.core = null;
+    this.#loseUnsynced(n);
     this.#pending.delete(id);
     this.#push({ at: this.now + downMs, seq: 0, kind: 'restart', node: id });
   }
@@ -149,12 +180,24 @@ export class CoreSim {
   wipe(id: string, downMs: number): void {
     const n = this.node(id);
     n.core = null;
+    this.#loseUnsynced(n);
     n.storage.wipe();
     n.epoch++;
     n.appliedIndex = 0;
     n.appHash = 0;
     this.#pending.delete(id);
     this.#push({ at: this.now + downMs, seq: 0, kind: 'restart', node: id });
+  }
+
+  /** A crash: the writes not yet synced are lost, but for a prefix of them that may have reached the disk. */
+  #loseUnsynced(n: Node): void {
+    n.incarnation++;
+    const writes = n.groups.flatMap((g) => g.writes);
+    n.groups = [];
+    if (writes.length === 0) return;
+    const kept = this.options.tornWrites !== false && this.random.chance(0.5) ? this.random.range(0, writes.length) : 0;
+    n.storage.apply(writes.slice(0, kept));
+    if (kept < writes.length) this.crashesLosingWrites++;
   }
 
   #maybeWipe(): void {
@@ -178,6 +221,11 @@ export class CoreSim {
   cutRandomLink(): void {
     const [a, b] = this.random.shuffle([...this.ids]);
     if (a !== undefined && b !== undefined) this.#block(a, b);
+  }
+
+  /** Changes how long `id`'s fsyncs take from now on. */
+  setFsync(id: string, ms: readonly [number, number]): void {
+    this.node(id).fsyncMs = ms;
   }
 
   blockPair(a: string, b: string): void {
@@ -256,6 +304,14 @@ export class CoreSim {
         if (n.core === null) this.#start(n);
         return;
       }
+      case 'synced': {
+        const n = this.node(ev.node);
+        if (n.core === null || ev.incarnation !== n.incarnation) return;
+        const g = n.groups.shift()!;
+        this.#synced(n, g);
+        this.#startSync(n);
+        return;
+      }
       case 'deliver': {
         const to = this.node(ev.to);
         const from = this.node(ev.from);
@@ -267,9 +323,51 @@ export class CoreSim {
   }
 
   #process(n: Node, ready: Ready): void {
-    n.storage.apply(ready.writes);
+    this.#send(n, ready.eager);
+    this.#deliverUp(n, ready);
+    if (n.fsyncMs[1] === 0 && n.groups.length === 0) {
+      // Synchronous disk: durable at once.
+      if (ready.writes.length > 0) this.#synced(n, { writes: ready.writes, persist: ready.persist, messages: ready.messages, inFlight: false });
+      else this.#send(n, ready.messages);
+    } else if (ready.writes.length > 0) {
+      const last = n.groups[n.groups.length - 1];
+      if (last !== undefined && !last.inFlight) {
+        last.writes.push(...ready.writes);
+        last.persist = ready.persist;
+        last.messages.push(...ready.messages);
+      } else {
+        n.groups.push({ writes: [...ready.writes], persist: ready.persist, messages: [...ready.messages], inFlight: false });
+      }
+      this.#startSync(n);
+    } else if (n.groups.length > 0) {
+      n.groups[n.groups.length - 1]!.messages.push(...ready.messages); // they may depend on writes not yet durable
+    } else {
+      this.#send(n, ready.messages);
+    }
+  }
+
+  /** Starts the fsync of the first group unless one is in flight. */
+  #startSync(n: Node): void {
+    const g = n.groups[0];
+    if (g === undefined || g.inFlight) return;
+    g.inFlight = true;
+    const [min, max] = n.fsyncMs;
+    this.#push({ at: this.now + min + this.random.float() * (max - min), seq: 0, kind: 'synced', node: n.id, incarnation: n.incarnation });
+  }
+
+  /** A group's writes are durable: tell the core, then send what waited for them. */
+  #synced(n: Node, g: SyncGroup): void {
+    n.storage.apply(g.writes);
+    const core = n.core!;
+    if (g.persist !== undefined) {
+      this.#process(n, core.step({ type: 'persisted', index: g.persist.index, term: g.persist.term }, this.now));
+    }
+    this.#send(n, g.messages);
+  }
+
+  #send(n: Node, messages: readonly Outgoing[]): void {
     const o = this.options;
-    for (const { to, message } of ready.messages) {
+    for (const { to, message } of messages) {
       if (this.#blocked.has(`${n.id}|${to}`)) continue;
       if (!this.#lossless && this.random.chance(o.loss ?? 0)) continue;
       const copies = !this.#lossless && this.random.chance(o.duplicate ?? 0) ? 2 : 1;
@@ -279,6 +377,10 @@ export class CoreSim {
         this.#push({ at, seq: 0, kind: 'deliver', from: n.id, to, epoch: n.epoch, message });
       }
     }
+  }
+
+  /** What the application and the checks see of a Ready (at once: commits do not wait for this replica's disk). */
+  #deliverUp(n: Node, ready: Ready): void {
     if (ready.snapshot !== undefined) {
       const s = ready.snapshot;
       const want = this.committed.get(s.index);
@@ -322,7 +424,10 @@ export class CoreSim {
     const pending = this.#pending.get(n.id);
     if (pending !== undefined) {
       // Proposals at this index from older terms were overwritten; the one of this entry's term is acknowledged.
-      if (pending.some((p) => p.index === e.index && p.term === e.term)) this.acked.push({ index: e.index, term: e.term, at: this.now });
+      if (pending.some((p) => p.index === e.index && p.term === e.term)) {
+        this.acked.push({ index: e.index, term: e.term, at: this.now });
+        if (n.core!.durableIndex < e.index) this.ackedBeforeLeaderSync++;
+      }
       this.#pending.set(n.id, pending.filter((p) => p.index > e.index));
     }
   }
