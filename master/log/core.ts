@@ -56,8 +56,12 @@ export interface CoreConfig {
   readonly random: Random;
   /** Most entries in one append message (default 512). */
   readonly maxEntriesPerMessage?: number;
-  /** Most payload bytes in one append message (default 4 MiB). */
+  /** Most payload bytes in one append message (default 1 MiB; a larger entry goes alone). */
   readonly maxBytesPerMessage?: number;
+  /** Most append messages with entries in flight to one follower (default 64). */
+  readonly maxInflightMessages?: number;
+  /** Most payload bytes in flight to one follower (default 8 MiB). */
+  readonly maxInflightBytes?: number;
 }
 
 /** Everything one step asks of the host, in the order the host must act on it. */
@@ -93,6 +97,15 @@ export type Input =
   /** The host made durable every write up to the Ready whose `persist` this is. */
   | { readonly type: 'persisted'; readonly index: number; readonly term: number };
 
+/**
+ * What the leader knows of a follower, and how it sends to it (flow control, as etcd's raft):
+ * - `probe`: where the follower's log meets ours is not known: one message with entries (or
+ *   the snapshot) at a time, the next one only after a reply dated at or after it; heartbeats
+ *   meanwhile carry no entries. A slow follower (a stalled host) thus gets each entry once, not
+ *   once per heartbeat or per rejection.
+ * - `replicate`: the follower matched: entries stream optimistically, up to a window of
+ *   messages and bytes not yet acknowledged.
+ */
 interface Progress {
   next: number;
   match: number;
@@ -101,8 +114,14 @@ interface Progress {
   ackedAt: number;
   /** When we last sent it anything (for heartbeats). */
   lastSentAt: number;
-  /** When we last sent it our snapshot. */
-  snapshotSentAt: number;
+  state: 'probe' | 'replicate';
+  /** Probe: when the message with entries (or the snapshot) in flight was sent; undefined when none is. */
+  probeSentAt: number | undefined;
+  /** Replicate: the last index and the bytes of each message with entries not yet acknowledged. */
+  inflight: { last: number; bytes: number }[];
+  inflightBytes: number;
+  /** Rejections of messages sent before this are stale (answered by the probe that followed them). */
+  staleBefore: number;
 }
 
 interface RecoverRound {
@@ -127,6 +146,8 @@ export class ConsensusCore {
   readonly #random: Random;
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  readonly #maxInflight: number;
+  readonly #maxInflightBytes: number;
 
   // durable
   #term = 0;
@@ -184,7 +205,9 @@ export class ConsensusCore {
     }
     this.#random = config.random;
     this.#maxEntries = config.maxEntriesPerMessage ?? 512;
-    this.#maxBytes = config.maxBytesPerMessage ?? 4 * 1024 * 1024;
+    this.#maxBytes = config.maxBytesPerMessage ?? 1024 * 1024;
+    this.#maxInflight = config.maxInflightMessages ?? 64;
+    this.#maxInflightBytes = config.maxInflightBytes ?? 8 * 1024 * 1024;
 
     this.#snapshot = state.snapshot;
     this.#log = [...state.entries];
@@ -263,6 +286,20 @@ export class ConsensusCore {
     const start = Math.max(from, offset) - offset;
     const end = Math.min(to, this.lastIndex) - offset + 1;
     return start < end ? this.#log.slice(start, end) : [];
+  }
+
+  /**
+   * What a linearizable read needs on a ready leader (its log holds every committed entry):
+   * the commit index and term, the time of the latest acknowledgement of a quorum (`ackedAt`,
+   * our own clock) and the end of the lease. Undefined on anyone else. A read is linearizable
+   * at `index` when `now < leaseExpiresAt` (no other leader can exist: see README, the clock
+   * assumption), or once `ackedAt` is at or after the moment the read arrived (a quorum
+   * confirmed this leader since: Raft's ReadIndex).
+   */
+  readPoint(now: number): { index: number; term: number; ackedAt: number; leaseExpiresAt: number } | undefined {
+    if (!this.ready) return undefined;
+    const base = this.#leaseBase(now);
+    return { index: this.#commit, term: this.#term, ackedAt: base, leaseExpiresAt: base + this.timing.leaseMs };
   }
 
   /** Until when a leader may consider itself the only leader (its lease), or undefined when not leader. */
@@ -593,7 +630,11 @@ export class ConsensusCore {
         // A vote granted in this campaign is an acknowledgement dated no earlier than its start.
         ackedAt: voters.has(peer) ? this.#campaignStartedAt : -Infinity,
         lastSentAt: -Infinity,
-        snapshotSentAt: -Infinity,
+        state: 'probe',
+        probeSentAt: undefined,
+        inflight: [],
+        inflightBytes: 0,
+        staleBefore: -Infinity,
       });
     }
     this.#termStartIndex = this.lastIndex + 1;
@@ -704,48 +745,83 @@ export class ConsensusCore {
     if (p === undefined) return;
     p.voter = m.voter;
     if (m.voter && m.sentAt > p.ackedAt) p.ackedAt = m.sentAt;
+    // A reply to the probe, or to anything sent after it (then the probe was handled first or lost): the probe is over.
+    // (A refusal without a hint, from a replica that cannot take entries yet, is not an answer: the probe waits.)
+    const answered = p.probeSentAt !== undefined && m.sentAt >= p.probeSentAt && (m.success || m.index > 0);
+    if (answered) p.probeSentAt = undefined;
     if (m.success) {
       if (m.index > p.match) p.match = m.index;
+      while (p.inflight.length > 0 && p.inflight[0]!.last <= p.match) p.inflightBytes -= p.inflight.shift()!.bytes;
+      if (p.state === 'probe' && answered) {
+        p.state = 'replicate';
+        p.next = p.match + 1;
+      }
       if (p.next <= p.match) p.next = p.match + 1;
       this.#maybeCommit();
-      if (p.next <= this.lastIndex && p.next - 1 === p.match) this.#sendAppend(from, now, false);
+      if (p.next <= this.lastIndex) this.#sendAppend(from, now, false);
     } else if (m.index > 0) {
+      if (m.sentAt < p.staleBefore) return; // refused before the probe that followed: that probe answers for it
       // A non-voter may have lost its disk: what it matched before is gone.
       if (!m.voter && m.index <= p.match) p.match = m.index - 1;
-      // Retry from the follower's hint (never below what it matched).
+      // Probe again from the follower's hint (never below what it matched).
+      p.state = 'probe';
+      p.probeSentAt = undefined;
+      p.inflight = [];
+      p.inflightBytes = 0;
+      p.staleBefore = now;
       p.next = Math.max(p.match + 1, Math.min(m.index, this.lastIndex + 1));
       this.#sendAppend(from, now, true);
     }
   }
 
-  /** Sends `peer` what it misses from its `next` (or a heartbeat); a snapshot when its `next` was compacted away. */
+  /**
+   * Sends `peer` what it misses from its `next`, a snapshot when its `next` was compacted away,
+   * or (with `force`) at least a heartbeat: an append without entries when flow control holds
+   * the entries back (see Progress).
+   */
   #sendAppend(peer: string, now: number, force: boolean): void {
     const p = this.#progress.get(peer)!;
     const snap = this.#snapshot;
-    if (snap !== null && p.next <= snap.index) {
-      if (now - p.snapshotSentAt < this.timing.electionMinMs / 2) return; // one is in flight
+    const needsSnapshot = snap !== null && p.next <= snap.index;
+    const paused = p.state === 'probe' ? p.probeSentAt !== undefined : p.inflight.length >= this.#maxInflight || p.inflightBytes >= this.#maxInflightBytes;
+    if (!paused && needsSnapshot) {
+      p.state = 'probe';
+      p.inflight = [];
+      p.inflightBytes = 0;
+      p.probeSentAt = now;
       p.lastSentAt = now;
-      p.snapshotSentAt = now;
       this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data: snap.data, sentAt: now } });
       return;
     }
-    const prevIndex = p.next - 1;
     const entries: Entry[] = [];
     let bytes = 0;
-    for (let i = p.next; i <= this.lastIndex && entries.length < this.#maxEntries; i++) {
-      const e = this.entry(i)!;
-      bytes += e.data?.length ?? 0;
-      if (entries.length > 0 && bytes > this.#maxBytes) break;
-      entries.push(e);
+    if (!paused) {
+      for (let i = p.next; i <= this.lastIndex && entries.length < this.#maxEntries; i++) {
+        const e = this.entry(i)!;
+        const size = e.data?.length ?? 0;
+        if (entries.length > 0 && bytes + size > this.#maxBytes) break;
+        bytes += size;
+        entries.push(e);
+      }
     }
     if (entries.length === 0 && !force) return;
+    // A heartbeat held back behind a snapshot in flight checks the snapshot's index.
+    const prevIndex = needsSnapshot ? snap.index : p.next - 1;
     p.lastSentAt = now;
     this.#send(peer, {
       name: 'log.append',
       body: { term: this.#term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries: entries.map(toWire), commit: this.#commit, sentAt: now },
     });
-    // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
-    if (entries.length > 0) p.next = entries[entries.length - 1]!.index + 1;
+    if (entries.length === 0) return;
+    if (p.state === 'probe') {
+      p.probeSentAt = now;
+    } else {
+      // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
+      const last = entries[entries.length - 1]!.index;
+      p.inflight.push({ last, bytes });
+      p.inflightBytes += bytes;
+      p.next = last + 1;
+    }
   }
 
   #maybeCommit(): void {

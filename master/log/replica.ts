@@ -104,6 +104,30 @@ interface SyncGroup {
   inFlight: boolean;
 }
 
+/** A linearizable read waiting for a quorum to confirm this leader (its lease had run out). */
+interface WaitingRead {
+  readonly at: number;
+  readonly resolve: (v: ReadPoint) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** Where a linearizable read stands: the application's state is current once it has applied every committed entry up to `index`. */
+export interface ReadPoint {
+  readonly index: number;
+  readonly term: number;
+  /** `lease`: served at once under the leader's lease; `quorum`: after a quorum acknowledged this leader since the read arrived. */
+  readonly servedBy: 'lease' | 'quorum';
+}
+
+/** Rejection of a linearizable read on a replica that cannot serve one now (not a ready leader, or it lost the leadership meanwhile). */
+export class ReadUnavailableError extends Error {
+  readonly code = 'E_READ_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReadUnavailableError';
+  }
+}
+
 interface Queued {
   readonly data: Uint8Array;
   readonly resolve: (v: { index: number; term: number }) => void;
@@ -125,6 +149,10 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #outputScheduled = false;
   /** Writes not yet durable, in order; the first group may be in flight. */
   #groups: SyncGroup[] = [];
+  /** Reads waiting for a quorum's acknowledgement. */
+  #reads: WaitingRead[] = [];
+  /** Run once the Readies queued now have been delivered to the listeners. */
+  #afterOutput: (() => void)[] = [];
   #failed: Error | undefined;
   readonly #replicaSet: ReadonlySet<string>;
   /** Log messages refused: not from a replica, or not from an authenticated one. */
@@ -195,6 +223,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     this.#queue = [];
     this.#groups = [];
     this.#rejectPending(err);
+    this.#rejectReads(new ReadUnavailableError(`replica ${this.pid} terminated`));
     try {
       this.#options.storage.close();
     } catch (e) {
@@ -223,6 +252,26 @@ export class ReplicaProcess extends Process<LogProtocol> {
         if (batch !== undefined) batch(flush);
         else flush();
       }
+    });
+  }
+
+  /**
+   * A linearizable read without a round of the log: resolves with the commit index once the
+   * listeners have heard every entry up to it. On a ready leader inside its lease it resolves
+   * at once (`servedBy: 'lease'`); when the lease has run out (a stalled host) it waits for a
+   * quorum to acknowledge a heartbeat sent after the read arrived (`'quorum'`, at most about
+   * a heartbeat later). Rejects with NotLeaderError on a non-leader, ReadUnavailableError on a
+   * leader not ready yet or one that loses the leadership (or gets no quorum) meanwhile.
+   */
+  linearizableRead(): Promise<ReadPoint> {
+    const core = this.#requireCore();
+    if (core.role !== 'leader') return Promise.reject(new NotLeaderError(core.id, core.leader, core.role));
+    const now = this.clock.now();
+    const point = core.readPoint(now);
+    if (point === undefined) return Promise.reject(new ReadUnavailableError(`replica ${core.id} leads term ${core.term} but is not ready (the first entry of its term is not committed yet)`));
+    return new Promise((resolve, reject) => {
+      if (now < point.leaseExpiresAt) this.#whenDelivered(() => resolve({ index: point.index, term: point.term, servedBy: 'lease' }));
+      else this.#reads.push({ at: now, resolve, reject });
     });
   }
 
@@ -275,6 +324,17 @@ export class ReplicaProcess extends Process<LogProtocol> {
    */
   #serveHttp(): void {
     this.route('/status', () => ({ status: 200, body: this.status() }));
+    this.route('/read', async (): Promise<HttpResponse> => {
+      try {
+        return { status: 200, body: await this.linearizableRead() };
+      } catch (err) {
+        if (err instanceof NotLeaderError && err.leader !== undefined) {
+          const leader = PID.parse(err.leader);
+          return { status: 307, headers: { location: `http://${leader.address}/${leader.id}/read` }, body: `${err.message}\n` };
+        }
+        return { status: 503, body: `${(err as Error).message}\n` };
+      }
+    });
     const token = this.#options.appendToken;
     if (token === undefined) return;
     this.route('/append', async (req): Promise<HttpResponse> => {
@@ -325,6 +385,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
       throw err;
     }
     this.#handle(ready);
+    if (this.#reads.length > 0 && input.type === 'message') this.#serveReads(); // an acknowledgement may confirm them
   }
 
   /**
@@ -366,6 +427,41 @@ export class ReplicaProcess extends Process<LogProtocol> {
       this.#deliver(ready);
     }
     this.#startSync();
+    this.#serveReads();
+    const after = this.#afterOutput;
+    this.#afterOutput = [];
+    for (const fn of after) fn();
+  }
+
+  /** Runs `fn` once the Readies queued so far have reached the listeners. */
+  #whenDelivered(fn: () => void): void {
+    if (this.#readies.length === 0) fn();
+    else this.#afterOutput.push(fn);
+  }
+
+  /** Serves the reads a quorum has confirmed since they arrived; rejects them when leadership is gone or takes too long. */
+  #serveReads(): void {
+    if (this.#reads.length === 0) return;
+    const core = this.#requireCore();
+    const now = this.clock.now();
+    const point = core.readPoint(now);
+    if (point === undefined) {
+      this.#rejectReads(new ReadUnavailableError(`replica ${this.pid} stopped leading before a quorum confirmed the read`));
+      return;
+    }
+    const waiting: WaitingRead[] = [];
+    for (const r of this.#reads) {
+      if (point.ackedAt >= r.at) this.#whenDelivered(() => r.resolve({ index: point.index, term: point.term, servedBy: 'quorum' }));
+      else if (now - r.at > core.timing.electionMaxMs) r.reject(new ReadUnavailableError(`replica ${this.pid}: no quorum acknowledged this leader within ${core.timing.electionMaxMs} ms of the read`));
+      else waiting.push(r);
+    }
+    this.#reads = waiting;
+  }
+
+  #rejectReads(err: Error): void {
+    const reads = this.#reads;
+    this.#reads = [];
+    for (const r of reads) r.reject(err);
   }
 
   /** Makes the first group durable unless a sync is in flight: asynchronously when the storage can, else at once. */

@@ -97,6 +97,8 @@ export class CoreSim {
   ackedBeforeLeaderSync = 0;
   /** Crashes that lost writes not yet synced. */
   crashesLosingWrites = 0;
+  /** Entries sent in log.append messages, per `from|to` (flow control tests). */
+  readonly entriesSent = new Map<string, number>();
   readonly #tickMs: number;
 
   constructor(readonly options: SimOptions) {
@@ -368,6 +370,7 @@ export class CoreSim {
   #send(n: Node, messages: readonly Outgoing[]): void {
     const o = this.options;
     for (const { to, message } of messages) {
+      if (message.name === 'log.append') this.entriesSent.set(`${n.id}|${to}`, (this.entriesSent.get(`${n.id}|${to}`) ?? 0) + message.body.entries.length);
       if (this.#blocked.has(`${n.id}|${to}`)) continue;
       if (!this.#lossless && this.random.chance(o.loss ?? 0)) continue;
       const copies = !this.#lossless && this.random.chance(o.duplicate ?? 0) ? 2 : 1;

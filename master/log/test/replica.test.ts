@@ -94,6 +94,27 @@ describe('replicas on a simulated network', () => {
     await c.stopAll();
   });
 
+  test('linearizable reads: the leader serves them under its lease without a round of the log; others refuse', async () => {
+    const c = new Cluster(3, 17);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    await c.appendAndWait(leader, text('r1'));
+    const node = c.nodes[leader]!;
+    const sent = c.net.counters.messages_sent;
+    const point = await node.runtime!.dispatch(node.replica!, 'linearizableRead');
+    expect(point).toEqual({ index: c.status(leader).commitIndex, term: c.status(leader).term, servedBy: 'lease' });
+    expect(c.net.counters.messages_sent).toBe(sent); // not a message
+    const follower = (leader + 1) % 3;
+    const err = await c.nodes[follower]!.runtime!.dispatch(c.nodes[follower]!.replica!, 'linearizableRead').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotLeaderError);
+    // Cut off, the old leader serves no read once its lease is over (it steps down), and never one from after its term.
+    c.net.isolate(c.address(leader));
+    while (c.status(leader).role === 'leader') await c.clock.advance(5);
+    const late = await node.runtime!.dispatch(node.replica!, 'linearizableRead').catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(NotLeaderError);
+    await c.stopAll();
+  });
+
   test('a lagging replica catches up', async () => {
     const c = new Cluster(3, 15);
     await c.startAll();
