@@ -1,112 +1,272 @@
-// `make bench-log`: the replicated log on 3 replicas in 3 OS processes on this
-// machine (real WebSockets between them, fsync'd files), driven over HTTP
-// (POST /log/append on the leader) from this process:
-//   - sequential append latency p50/p99 for 1,000 appends of 100 bytes;
-//   - throughput with 16 concurrent writers for 5 s;
-//   - failover: SIGKILL of the leader to the first committed append (median of 3 rounds).
+// `make bench-log`: the replicated log and etcd side by side, each 3 members in
+// 3 OS processes on this machine (fsync'd files), with the masters' election
+// timing (1-2 s election timeout, 100 ms heartbeats) on both, driven over HTTP
+// (node:http, keep-alive) from this process with the same client pattern:
+//   - sequential write latency p50/p99: 1,000 writes of 100 bytes to the leader;
+//   - throughput: 16 concurrent writers for 5 s against the leader;
+//   - read latency p50/p99: 1,000 linearizable reads from the leader (the log's
+//     lease read, etcd's default linearizable range);
+//   - failover: SIGKILL of the leader to the first committed write through a
+//     surviving member (median of 3 rounds); the killed member then restarts
+//     and catches up.
+// The log is written with POST /log/append; etcd through its v3 HTTP/JSON
+// gateway (POST /v3/kv/put, base64 key and value): both are one HTTP request per
+// write from the same client, no client library on either side. Phases run in
+// turn (log, then etcd) with both clusters up, so load from elsewhere on the
+// machine falls on both alike.
 // Baselines in the same run: 1,000 raw appends of 100 bytes to one file with
-// fsync each (what one disk write costs here), and the HTTP round trip of
-// GET /log/status (what the client path costs without the log).
+// fsync each (what one disk write costs here), and the HTTP round trip of the
+// log's GET /log/status (the client path without the log).
 // Writes benchmarks/results/log.json.
+//
+//   node dist/benchmarks/log.js [--appends 1000] [--writers 16] [--seconds 5] [--rounds 3]
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../cli/free-ports.js';
+import { HA_MASTER_TIMING } from '../master/main.js';
+import { DEFAULT_TIMING, type Timing } from '../master/log/types.js';
 
-const APPENDS = 1000;
+const argValue = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!(Number.isInteger(v) && v > 0)) throw new Error(`${name}: expected a positive integer, got ${process.argv[i + 1]}`);
+  return v;
+};
+const APPENDS = argValue('--appends', 1000);
+const WRITERS = argValue('--writers', 16);
+const THROUGHPUT_MS = argValue('--seconds', 5) * 1000;
+const FAILOVER_ROUNDS = argValue('--rounds', 3);
 const PAYLOAD = Buffer.alloc(100, 0x61);
-const WRITERS = 16;
-const THROUGHPUT_MS = 5000;
-const FAILOVER_ROUNDS = 3;
+/** The masters' log timing: both systems run with it (etcd: --election-timeout is the minimum, drawn in [t, 2t)). */
+const TIMING: Timing = { ...DEFAULT_TIMING, ...HA_MASTER_TIMING };
 
-const main = fileURLToPath(new URL('../master/log/main.js', import.meta.url));
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-bench-log-'));
-const children = new Map<number, ChildProcess>();
 /** The bearer token every replica of the set takes for POST /log/append (the redirect to the leader needs the same one). */
 const APPEND_TOKEN = randomBytes(24).toString('base64url');
+const logMain = fileURLToPath(new URL('../master/log/main.js', import.meta.url));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-bench-log-'));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Every member process started (the finally block kills what is left). */
+const spawned: ChildProcess[] = [];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
+// node:http with keep-alive: much cheaper per request than fetch, so the client takes less of the CPU the members share.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One HTTP request; resolves with the status (0 on a network error or timeout) and the body. */
+function request(port: number, method: string, urlPath: string, body: Buffer | string | undefined, timeoutMs = 2000, readBody = false, extra: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const headers: http.OutgoingHttpHeaders = body !== undefined ? { ...extra, 'content-length': Buffer.byteLength(body) } : { ...extra };
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, agent, headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      if (readBody) res.on('data', (c: Buffer) => chunks.push(c));
+      else res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve({ status: 0, body: '' }));
     });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.on('timeout', () => req.destroy());
+    req.end(body);
   });
 }
 
-async function start(i: number, port: number, replicas: string): Promise<void> {
-  const child = fork(main, ['--dir', path.join(root, `r${i}`), '--port', String(port), '--replicas', replicas], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn', LOG_APPEND_TOKEN: APPEND_TOKEN },
-  });
-  children.set(i, child);
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code, signal) => reject(new Error(`replica ${i} exited (${code ?? signal})`)));
-  });
+// ---------------------------------------------------------------- the two systems
+
+interface Member {
+  readonly i: number;
+  proc: ChildProcess | undefined;
 }
 
-async function kill(i: number): Promise<void> {
-  const child = children.get(i);
-  if (child === undefined) return;
-  children.delete(i);
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** What the benchmark needs of a 3-member system. */
+interface System {
+  readonly name: string;
+  start(i: number): Promise<void>;
+  /** Whether member i leads (and serves), and its last applied index. */
+  status(i: number): Promise<{ leads: boolean; index: number } | undefined>;
+  /** One write of PAYLOAD through member i; true once it is committed. */
+  write(i: number): Promise<boolean>;
+  /** One linearizable read through member i; true when served. */
+  read(i: number): Promise<boolean>;
+  readonly members: Member[];
+}
+
+class LogSystem implements System {
+  readonly name = 'mesos-ts log';
+  readonly members: Member[] = [0, 1, 2].map((i) => ({ i, proc: undefined }));
+  constructor(readonly ports: number[]) {}
+
+  get replicas(): string {
+    return this.ports.map((p) => `log@127.0.0.1:${p}`).join(',');
+  }
+
+  async start(i: number): Promise<void> {
+    const timing = JSON.stringify({ tickMs: TIMING.tickMs, heartbeatMs: TIMING.heartbeatMs, electionMinMs: TIMING.electionMinMs, electionMaxMs: TIMING.electionMaxMs, leaseMs: TIMING.leaseMs });
+    const child = fork(logMain, ['--dir', path.join(root, `log${i}`), '--port', String(this.ports[i]), '--replicas', this.replicas, '--timing', timing], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'error', LOG_APPEND_TOKEN: APPEND_TOKEN },
+    });
+    this.members[i]!.proc = child;
+    spawned.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code, signal) => reject(new Error(`log replica ${i} exited (${code ?? signal})`)));
+    });
+  }
+
+  async status(i: number): Promise<{ leads: boolean; index: number } | undefined> {
+    const r = await request(this.ports[i]!, 'GET', '/log/status', undefined, 500, true);
+    if (r.status !== 200) return undefined;
+    const s = JSON.parse(r.body) as { role: string; ready: boolean; commitIndex: number };
+    return { leads: s.role === 'leader' && s.ready, index: s.commitIndex };
+  }
+
+  async write(i: number): Promise<boolean> {
+    return (await request(this.ports[i]!, 'POST', '/log/append', PAYLOAD, 2000, false, { authorization: `Bearer ${APPEND_TOKEN}` })).status === 200;
+  }
+
+  async read(i: number): Promise<boolean> {
+    return (await request(this.ports[i]!, 'GET', '/log/read', undefined)).status === 200;
+  }
+}
+
+class EtcdSystem implements System {
+  readonly name = 'etcd';
+  readonly members: Member[] = [0, 1, 2].map((i) => ({ i, proc: undefined }));
+  #key = 0;
+  readonly #value = PAYLOAD.toString('base64');
+  readonly #readBody = JSON.stringify({ key: Buffer.from('bench/0').toString('base64') });
+  constructor(readonly clientPorts: number[], readonly peerPorts: number[]) {}
+
+  async start(i: number): Promise<void> {
+    const cluster = this.peerPorts.map((p, k) => `e${k}=http://127.0.0.1:${p}`).join(',');
+    const dir = path.join(root, `etcd${i}`);
+    const logFile = fs.openSync(path.join(root, `etcd${i}.log`), 'a');
+    const args = [
+      `--name=e${i}`, `--data-dir=${dir}`,
+      `--listen-client-urls=http://127.0.0.1:${this.clientPorts[i]}`, `--advertise-client-urls=http://127.0.0.1:${this.clientPorts[i]}`,
+      `--listen-peer-urls=http://127.0.0.1:${this.peerPorts[i]}`, `--initial-advertise-peer-urls=http://127.0.0.1:${this.peerPorts[i]}`,
+      `--initial-cluster=${cluster}`, '--initial-cluster-state=new', '--initial-cluster-token=mesos-ts-bench-log',
+      // The masters' log timing: heartbeats every 100 ms, election timeout drawn in [1000, 2000) ms; pre-vote as the log does.
+      `--heartbeat-interval=${TIMING.heartbeatMs}`, `--election-timeout=${TIMING.electionMinMs}`, '--pre-vote=true',
+      '--logger=zap', '--log-level=error', '--log-outputs=stderr',
+    ];
+    const child = spawn('etcd', args, { stdio: ['ignore', logFile, logFile] });
+    fs.closeSync(logFile);
+    this.members[i]!.proc = child;
+    spawned.push(child);
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`etcd member ${i} exited (${child.exitCode ?? child.signalCode}):\n${fs.readFileSync(path.join(root, `etcd${i}.log`), 'utf8').slice(-2000)}`);
+      }
+      const r = await request(this.clientPorts[i]!, 'GET', '/version', undefined, 500);
+      if (r.status === 200) return;
+      if (performance.now() > deadline) throw new Error(`etcd member ${i} did not answer on 127.0.0.1:${this.clientPorts[i]} within 30 s`);
+      await sleep(20);
+    }
+  }
+
+  async status(i: number): Promise<{ leads: boolean; index: number } | undefined> {
+    const r = await request(this.clientPorts[i]!, 'POST', '/v3/maintenance/status', '{}', 500, true);
+    if (r.status !== 200) return undefined;
+    const s = JSON.parse(r.body) as { header?: { member_id?: string }; leader?: string; raftAppliedIndex?: string; raftIndex?: string };
+    return { leads: s.leader !== undefined && s.leader !== '0' && s.leader === s.header?.member_id, index: Number(s.raftAppliedIndex ?? s.raftIndex ?? 0) };
+  }
+
+  async write(i: number): Promise<boolean> {
+    const body = `{"key":"${Buffer.from(`bench/${this.#key++ % 1000}`).toString('base64')}","value":"${this.#value}"}`;
+    return (await request(this.clientPorts[i]!, 'POST', '/v3/kv/put', body)).status === 200;
+  }
+
+  async read(i: number): Promise<boolean> {
+    // A range without "serializable" is linearizable (etcd confirms its leadership with a ReadIndex round).
+    return (await request(this.clientPorts[i]!, 'POST', '/v3/kv/range', this.#readBody)).status === 200;
+  }
+}
+
+// ---------------------------------------------------------------- measurements
+
+async function kill(m: Member): Promise<void> {
+  const child = m.proc;
+  m.proc = undefined;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
 }
 
-interface Status { role: string; ready: boolean; commitIndex: number }
-
-async function status(port: number): Promise<Status | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/log/status`, { signal: AbortSignal.timeout(500) });
-    return (await res.json()) as Status;
-  } catch {
-    return undefined;
-  }
-}
-
-async function leader(ports: number[], except?: number): Promise<number> {
-  const deadline = Date.now() + 15_000;
+async function leaderOf(sys: System, except?: number): Promise<number> {
+  const deadline = performance.now() + 30_000;
   for (;;) {
-    const ss = await Promise.all(ports.map((p) => (p === except ? undefined : status(p))));
-    const ls = ports.filter((_, k) => ss[k]?.role === 'leader' && ss[k]?.ready);
+    const ss = await Promise.all(sys.members.map((m) => (m.i === except || m.proc === undefined ? undefined : sys.status(m.i))));
+    const ls = sys.members.filter((m) => ss[m.i]?.leads).map((m) => m.i);
     if (ls.length === 1) return ls[0]!;
-    if (Date.now() > deadline) throw new Error('no leader');
-    await new Promise((r) => setTimeout(r, 10));
+    if (performance.now() > deadline) throw new Error(`${sys.name}: no single leader within 30 s`);
+    await sleep(10);
   }
 }
 
-// node:http with keep-alive: much cheaper per request than fetch, so the client takes less of the CPU the replicas share.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+async function latencies(n: number, op: () => Promise<boolean>, what: string): Promise<number[]> {
+  const lat: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = performance.now();
+    if (!(await op())) throw new Error(`${what} failed during the latency run`);
+    lat.push(performance.now() - t);
+  }
+  return lat.sort((a, b) => a - b);
+}
 
-function append(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: '/log/append', method: 'POST', agent, headers: { 'content-length': PAYLOAD.length, authorization: `Bearer ${APPEND_TOKEN}` }, timeout: 2000 },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode === 200));
-        res.on('error', () => resolve(false));
-      },
-    );
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end(PAYLOAD);
-  });
+async function throughput(sys: System, lead: number): Promise<{ perSec: number; failed: number }> {
+  let done = 0;
+  let failed = 0;
+  const end = performance.now() + THROUGHPUT_MS;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      while (performance.now() < end) {
+        if (await sys.write(lead)) done++;
+        else failed++;
+      }
+    }),
+  );
+  return { perSec: (done * 1000) / (performance.now() - t0), failed };
+}
+
+/** SIGKILL of the leader to the first write committed through a surviving member; the member then restarts and catches up. */
+async function failover(sys: System, lead: number): Promise<{ ms: number; next: number }> {
+  const killedAt = performance.now();
+  await kill(sys.members[lead]!);
+  const others = sys.members.filter((m) => m.i !== lead).map((m) => m.i);
+  let committedAt: number | undefined;
+  while (committedAt === undefined) {
+    for (const i of others) {
+      if (await sys.write(i)) {
+        committedAt = performance.now();
+        break;
+      }
+    }
+    if (committedAt === undefined) await sleep(5);
+  }
+  const next = await leaderOf(sys, lead);
+  await sys.start(lead);
+  const target = (await sys.status(next))?.index ?? 0;
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const s = await sys.status(lead);
+    if (s !== undefined && s.index >= target) break;
+    if (performance.now() > deadline) throw new Error(`${sys.name}: the restarted member ${lead} did not catch up within 60 s`);
+    await sleep(20);
+  }
+  return { ms: committedAt - killedAt, next };
 }
 
 function rawFsyncBaseline(): { p50: number; p99: number; perSec: number } {
@@ -127,97 +287,108 @@ function rawFsyncBaseline(): { p50: number; p99: number; perSec: number } {
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), perSec: (APPENDS * 1000) / total };
 }
 
+function etcdVersion(): string {
+  const r = spawnSync('etcd', ['--version'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) {
+    throw new Error(`etcd is not on the PATH (${r.error?.message ?? r.stderr}): \`make bench-log\` installs Debian's etcd-server with apt-get; or install etcd 3.4+ yourself`);
+  }
+  return /etcd Version: (\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim();
+}
+
+interface Figures {
+  write_p50_ms: number;
+  write_p99_ms: number;
+  writes_per_s: number;
+  writes_failed: number;
+  read_p50_ms: number;
+  read_p99_ms: number;
+  failover_ms_median: number;
+  failover_ms_rounds: number[];
+}
+
 async function run(): Promise<void> {
+  const version = etcdVersion();
+  const systems = [] as System[];
+  const ports = await freePorts(9);
+  systems.push(new LogSystem(ports.slice(0, 3)), new EtcdSystem(ports.slice(3, 6), ports.slice(6, 9)));
+  console.log(`bench-log: mesos-ts log and etcd ${version}, 3 members each on 127.0.0.1, fsync; heartbeat ${TIMING.heartbeatMs} ms, election timeout ${TIMING.electionMinMs}-${TIMING.electionMaxMs} ms; ${os.cpus().length} CPUs, node ${process.version}`);
+
   const raw = rawFsyncBaseline();
   console.log(`baseline: raw write+fsync of 100 bytes: p50 ${raw.p50.toFixed(3)} ms, p99 ${raw.p99.toFixed(3)} ms, ${raw.perSec.toFixed(0)}/s sequential`);
 
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const replicas = ports.map((p) => `log@127.0.0.1:${p}`).join(',');
-  await Promise.all(ports.map((p, i) => start(i, p, replicas)));
-  let lead = await leader(ports);
+  for (const sys of systems) await Promise.all(sys.members.map((m) => sys.start(m.i)));
+  const leads = await Promise.all(systems.map((s) => leaderOf(s)));
 
-  // HTTP round trip without the log.
-  const http: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    const t = performance.now();
-    await status(lead);
-    http.push(performance.now() - t);
+  const logSys = systems[0] as LogSystem;
+  const httpLat = await latencies(300, async () => (await request(logSys.ports[leads[0]!]!, 'GET', '/log/status', undefined)).status === 200, 'GET /log/status');
+  console.log(`baseline: HTTP GET /log/status round trip: p50 ${percentile(httpLat, 50).toFixed(3)} ms`);
+
+  const figures = systems.map(() => ({}) as Figures);
+  for (const [k, sys] of systems.entries()) for (let w = 0; w < 50; w++) await sys.write(leads[k]!); // warm-up
+
+  for (const [k, sys] of systems.entries()) {
+    const lat = await latencies(APPENDS, () => sys.write(leads[k]!), `${sys.name} write`);
+    figures[k]!.write_p50_ms = round3(percentile(lat, 50));
+    figures[k]!.write_p99_ms = round3(percentile(lat, 99));
+    console.log(`${sys.name.padEnd(13)} sequential writes: p50 ${percentile(lat, 50).toFixed(3)} ms, p99 ${percentile(lat, 99).toFixed(3)} ms`);
   }
-  http.sort((a, b) => a - b);
-  console.log(`baseline: HTTP GET /log/status round trip: p50 ${percentile(http, 50).toFixed(3)} ms`);
-
-  // Sequential appends.
-  for (let i = 0; i < 50; i++) await append(lead); // warm-up
-  const lat: number[] = [];
-  for (let i = 0; i < APPENDS; i++) {
-    const t = performance.now();
-    if (!(await append(lead))) throw new Error('an append failed during the latency run');
-    lat.push(performance.now() - t);
+  for (const [k, sys] of systems.entries()) {
+    const t = await throughput(sys, leads[k]!);
+    figures[k]!.writes_per_s = Math.round(t.perSec);
+    figures[k]!.writes_failed = t.failed;
+    console.log(`${sys.name.padEnd(13)} ${WRITERS} writers: ${t.perSec.toFixed(0)} writes/s (${t.failed} failed)`);
   }
-  lat.sort((a, b) => a - b);
-  console.log(`sequential appends: p50 ${percentile(lat, 50).toFixed(3)} ms, p99 ${percentile(lat, 99).toFixed(3)} ms`);
-
-  // Throughput with concurrent writers.
-  let done = 0;
-  let failed = 0;
-  const end = performance.now() + THROUGHPUT_MS;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: WRITERS }, async () => {
-      while (performance.now() < end) {
-        if (await append(lead)) done++;
-        else failed++;
-      }
-    }),
-  );
-  const perSec = (done * 1000) / (performance.now() - t0);
-  console.log(`${WRITERS} writers: ${perSec.toFixed(0)} appends/s (${failed} failed)`);
-
-  // Failover rounds.
-  const failovers: number[] = [];
-  for (let round = 0; round < FAILOVER_ROUNDS; round++) {
-    const k = ports.indexOf(lead);
-    const killedAt = performance.now();
-    await kill(k);
-    const others = ports.filter((p) => p !== lead);
-    let committedAt: number | undefined;
-    let next = lead;
-    while (committedAt === undefined) {
-      for (const p of others) {
-        if (await append(p)) {
-          committedAt = performance.now();
-          next = p;
-          break;
-        }
-      }
-      if (committedAt === undefined) await new Promise((r) => setTimeout(r, 5));
+  for (const [k, sys] of systems.entries()) {
+    const lat = await latencies(APPENDS, () => sys.read(leads[k]!), `${sys.name} linearizable read`);
+    figures[k]!.read_p50_ms = round3(percentile(lat, 50));
+    figures[k]!.read_p99_ms = round3(percentile(lat, 99));
+    console.log(`${sys.name.padEnd(13)} linearizable reads: p50 ${percentile(lat, 50).toFixed(3)} ms, p99 ${percentile(lat, 99).toFixed(3)} ms`);
+  }
+  for (const f of figures) f.failover_ms_rounds = [];
+  for (let round = 1; round <= FAILOVER_ROUNDS; round++) {
+    for (const [k, sys] of systems.entries()) {
+      const { ms, next } = await failover(sys, leads[k]!);
+      leads[k] = next;
+      figures[k]!.failover_ms_rounds.push(Math.round(ms));
+      console.log(`${sys.name.padEnd(13)} failover round ${round}: ${ms.toFixed(0)} ms from SIGKILL of the leader to the first committed write`);
     }
-    failovers.push(committedAt - killedAt);
-    console.log(`failover round ${round + 1}: ${(committedAt - killedAt).toFixed(0)} ms from SIGKILL to the first committed append`);
-    // Bring the killed replica back and let it catch up before the next round.
-    await start(k, ports[k]!, replicas);
-    const target = (await status(next))!.commitIndex;
-    for (;;) {
-      const s = await status(ports[k]!);
-      if (s !== undefined && s.commitIndex >= target) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    lead = next;
   }
-  failovers.sort((a, b) => a - b);
+  for (const f of figures) f.failover_ms_median = percentile([...f.failover_ms_rounds].sort((a, b) => a - b), 50);
 
+  const [log, etcd] = figures as [Figures, Figures];
   const result = {
-    machine: { cpus: os.cpus().length, node: process.version },
-    append_p50_ms: round3(percentile(lat, 50)),
-    append_p99_ms: round3(percentile(lat, 99)),
-    appends_per_s_16: Math.round(perSec),
-    failover_ms_median: Math.round(percentile(failovers, 50)),
-    failover_ms_rounds: failovers.map((x) => Math.round(x)),
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg_at_end: os.loadavg().map(round3) },
+    setup: {
+      members: 3,
+      timing: { heartbeat_ms: TIMING.heartbeatMs, election_timeout_ms: [TIMING.electionMinMs, TIMING.electionMaxMs], log_lease_ms: TIMING.leaseMs },
+      payload_bytes: PAYLOAD.length,
+      sequential_ops: APPENDS,
+      writers: WRITERS,
+      throughput_ms: THROUGHPUT_MS,
+      failover_rounds: FAILOVER_ROUNDS,
+      client: 'node:http keep-alive, one request per operation: the log POST /log/append and GET /log/read; etcd v3 HTTP/JSON gateway POST /v3/kv/put and /v3/kv/range (linearizable)',
+      etcd: { version, flags: `--heartbeat-interval=${TIMING.heartbeatMs} --election-timeout=${TIMING.electionMinMs} --pre-vote=true` },
+    },
+    log,
+    etcd,
+    ratio_log_to_etcd: {
+      write_p50: round3(log.write_p50_ms / etcd.write_p50_ms),
+      writes_per_s: round3(log.writes_per_s / etcd.writes_per_s),
+      read_p50: round3(log.read_p50_ms / etcd.read_p50_ms),
+      failover_median: round3(log.failover_ms_median / etcd.failover_ms_median),
+    },
+    targets: { write_p50: 'log <= etcd (ratio <= 1)', writes_per_s: 'log >= 2x etcd (ratio >= 2)' },
     baseline_raw_fsync_p50_ms: round3(raw.p50),
     baseline_raw_fsync_p99_ms: round3(raw.p99),
     baseline_raw_fsync_per_s: Math.round(raw.perSec),
-    baseline_http_status_p50_ms: round3(percentile(http, 50)),
+    baseline_http_status_p50_ms: round3(percentile(httpLat, 50)),
   };
+  console.log('');
+  console.log(`  write p50:        log ${log.write_p50_ms} ms, etcd ${etcd.write_p50_ms} ms: ratio ${result.ratio_log_to_etcd.write_p50} (target <= 1)`);
+  console.log(`  ${WRITERS} writers:       log ${log.writes_per_s}/s, etcd ${etcd.writes_per_s}/s: ratio ${result.ratio_log_to_etcd.writes_per_s} (target >= 2)`);
+  console.log(`  read p50:         log ${log.read_p50_ms} ms, etcd ${etcd.read_p50_ms} ms`);
+  console.log(`  failover median:  log ${log.failover_ms_median} ms, etcd ${etcd.failover_ms_median} ms`);
   const out = fileURLToPath(new URL('../../benchmarks/results/log.json', import.meta.url));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -227,6 +398,7 @@ async function run(): Promise<void> {
 try {
   await run();
 } finally {
-  for (const i of [...children.keys()]) await kill(i);
+  const live = spawned.filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(live.map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGKILL'); })));
   fs.rmSync(root, { recursive: true, force: true });
 }

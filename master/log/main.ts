@@ -12,10 +12,28 @@
  * fork): whoever started the replica can append, nobody else.
  */
 import { randomBytes } from 'node:crypto';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { Random, Runtime, WsTransport, createLogger, osSeed, realClock } from 'libprocess-ts';
 import { ReplicaProcess } from './replica.js';
 import { FileStorage } from './storage.js';
+import { DEFAULT_TIMING, type Timing } from './types.js';
+
+/** `--timing` as JSON: a subset of Timing's fields, each a positive number (the core checks how they combine). */
+function parseTiming(text: string): Partial<Timing> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON (${(err as Error).message}): ${text}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError(`expected a JSON object such as {"electionMinMs":1000}, got ${text}`);
+  const known = Object.keys(DEFAULT_TIMING);
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!known.includes(k)) throw new InvalidArgumentError(`unknown field "${k}" (known: ${known.join(', ')})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`${k} must be a positive number of milliseconds, got ${JSON.stringify(v)}`);
+  }
+  return parsed as Partial<Timing>;
+}
 
 const program = new Command()
   .name('log-replica')
@@ -26,9 +44,10 @@ const program = new Command()
   .option('--seed <n>', 'seed of election timeouts (default: from the OS)', (v) => Number(v))
   .option('--no-fsync', 'do not fsync (benchmarks of the alternative only: unsafe)')
   .option('--append_token <token>', 'the bearer token POST /log/append requires (default: LOG_APPEND_TOKEN, else a random one, printed)')
+  .option('--timing <json>', 'election and lease timing as JSON, e.g. \'{"electionMinMs":1000,"electionMaxMs":2000,"heartbeatMs":100,"leaseMs":900}\' (default: the log\'s own)', parseTiming)
   .parse();
 
-const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean; append_token?: string }>();
+const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean; append_token?: string; timing?: Partial<Timing> }>();
 const appendToken = o.append_token ?? process.env['LOG_APPEND_TOKEN'] ?? randomBytes(24).toString('base64url');
 const seed = o.seed ?? osSeed();
 const logger = createLogger(`log@${o.ip}:${o.port}`);
@@ -38,6 +57,7 @@ const replica = new ReplicaProcess({
   replicas: o.replicas.split(',').map((s) => s.trim()).filter((s) => s !== ''),
   random: new Random(seed),
   logger,
+  ...(o.timing !== undefined ? { timing: o.timing } : {}),
   // Group commit: appends read from the sockets in one turn of the event loop share one fsync.
   batchAppends: (flush) => setImmediate(flush),
   appendToken,
