@@ -48,6 +48,22 @@ export interface ReplicaOptions {
    * written only by its registrar.
    */
   readonly appendToken?: string;
+  /**
+   * When a leader makes a group of writes durable in place (`storage.apply`, i.e. without the
+   * thread pool): the function runs it. Default: `batchAppends` when given (a server passes
+   * `setImmediate`: the write and its fsync run on a later turn of the event loop, after the
+   * appends already sent have left, so they reach the followers while the leader fsyncs), else
+   * at once. Followers always write at once: their reply waits for the fsync anyway.
+   */
+  readonly scheduleSync?: (sync: () => void) => void;
+  /**
+   * A leader fsyncs on libuv's thread pool (`storage.applyAsync`, when the storage has it)
+   * instead of in place: its event loop serves meanwhile, and the appends that arrive gather
+   * into the next group while one fsync is in flight. Default true. In place, bench-log
+   * measured 2,300-2,800 appends/s with 16 writers against 4,200-4,700 on the thread pool,
+   * and the same sequential latency.
+   */
+  readonly fsyncOnThreadPool?: boolean;
 }
 
 export interface ReplicaStatus {
@@ -470,7 +486,10 @@ export class ReplicaProcess extends Process<LogProtocol> {
     if (group === undefined || group.inFlight || this.#failed !== undefined) return;
     group.inFlight = true;
     const storage = this.#options.storage;
-    if (storage.applyAsync !== undefined) {
+    // A leader's fsync runs beside its event loop (it serves appends and replies meanwhile); a
+    // follower's reply waits for its fsync anyway, so it writes in place at once: no thread hand-offs.
+    const leading = this.#requireCore().role === 'leader';
+    if (leading && storage.applyAsync !== undefined && this.#options.fsyncOnThreadPool !== false) {
       const done = this.defer((err: Error | undefined) => this.#synced(group, err));
       try {
         storage.applyAsync(group.writes, (err) => done(err));
@@ -479,13 +498,19 @@ export class ReplicaProcess extends Process<LogProtocol> {
       }
       return;
     }
-    try {
-      storage.apply(group.writes);
-    } catch (err) {
-      this.#synced(group, err as Error);
-      return;
-    }
-    this.#synced(group, undefined);
+    const sync = (): void => {
+      if (this.#failed !== undefined || this.#groups[0] !== group) return;
+      try {
+        storage.apply(group.writes);
+      } catch (err) {
+        this.#synced(group, err as Error);
+        return;
+      }
+      this.#synced(group, undefined);
+    };
+    const schedule = this.#options.scheduleSync ?? this.#options.batchAppends;
+    if (leading && schedule !== undefined) schedule(this.defer(sync));
+    else sync();
   }
 
   #synced(group: SyncGroup, err: Error | undefined): void {

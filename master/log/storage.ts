@@ -8,7 +8,13 @@
  *   log       "MTSLOG01" + records appended: [type u8 = 1][index f64][term f64][hasData u8][data]
  * A record is [length u32][crc32 u32 of the payload][payload]. An entry record
  * at index i replaces every entry at or after i (how a follower drops a
- * conflicting suffix). Appends are fsync'd before `apply` returns.
+ * conflicting suffix). Appends are durable before `apply` returns.
+ *
+ * The log file is preallocated with zeros (PREALLOC_BYTES at a time, fsync'd),
+ * so an append overwrites allocated blocks and needs only an fdatasync: no
+ * change of size, no journal commit (as etcd's WAL). A zero length ends the
+ * records; a load that finds anything but zeros after the last good record
+ * drops it as before.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -118,6 +124,8 @@ const REC_ENTRY = 1;
 const STATUSES: readonly string[] = ['starting', 'recovering', 'voting'];
 /** A record above this is taken for garbage (a corrupt length). */
 const MAX_RECORD = 1 << 30;
+/** The log file grows by this much at a time, written with zeros and fsync'd once. */
+const PREALLOC_BYTES = 8 * 1024 * 1024;
 
 export interface FileStorageOptions {
   /** Call fsync (default true). Only benchmarks of the alternative turn it off. */
@@ -142,7 +150,10 @@ export class FileStorage implements LogStorage {
   readonly #fsync: boolean;
   readonly #logger: Logger | undefined;
   #fd: number | undefined;
+  /** Where the records end. */
   #size = 0;
+  /** The file's size: records, then zeros (preallocated). */
+  #allocated = 0;
   /** A mirror of the stored entries (the same objects the core holds), to rewrite the log on compaction. */
   #entries: Entry[] = [];
   #snapshot: Snapshot | null = null;
@@ -241,7 +252,7 @@ export class FileStorage implements LogStorage {
       this.#entries = spliceEntries(this.#entries, this.#snapshot, w.entries);
     }
     this.#write(fd, parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
-    fs.fsync(fd, (err) => {
+    fs.fdatasync(fd, (err) => {
       if (err === null) this.counters.fsyncs++;
       done(err === null ? undefined : new StorageError(this.logPath, `fsync failed: ${err.message}`));
     });
@@ -322,6 +333,7 @@ export class FileStorage implements LogStorage {
     let offset = HEADER;
     let problem: string | undefined;
     let suspect = false;
+    let zeros = false;
     while (offset < buf.length) {
       if (offset + 8 > buf.length) {
         problem = `a torn record header at offset ${offset}`;
@@ -329,6 +341,10 @@ export class FileStorage implements LogStorage {
       }
       const len = buf.readUInt32LE(offset);
       const crc = buf.readUInt32LE(offset + 4);
+      if (len === 0 && allZero(buf, offset)) {
+        zeros = true; // the preallocated rest
+        break;
+      }
       const end = offset + 8 + len;
       if (len > MAX_RECORD || end > buf.length) {
         problem = `a torn record at offset ${offset} (length ${len}, ${buf.length - offset - 8} bytes left)`;
@@ -337,7 +353,7 @@ export class FileStorage implements LogStorage {
       const payload = buf.subarray(offset + 8, end);
       if (crc32(payload) !== crc) {
         // The last record with a bad checksum is a write the crash interrupted; one followed by more data is corruption.
-        suspect = end < buf.length;
+        suspect = !allZero(buf, end);
         problem = `a record with a bad checksum at offset ${offset}${suspect ? ' followed by more data (corruption)' : ' (a torn write)'}`;
         break;
       }
@@ -365,7 +381,8 @@ export class FileStorage implements LogStorage {
       buf = buf.subarray(0, offset);
     }
     this.#fd = fs.openSync(this.logPath, 'r+');
-    this.#size = buf.length;
+    this.#size = zeros ? offset : buf.length;
+    this.#allocated = buf.length;
     if (problem !== undefined) this.#sync(this.#fd);
     return { entries, suspect };
   }
@@ -374,21 +391,38 @@ export class FileStorage implements LogStorage {
     this.#atomicWrite(this.logPath, LOG_MAGIC);
     this.#fd = fs.openSync(this.logPath, 'r+');
     this.#size = HEADER;
+    this.#allocated = HEADER;
   }
 
   #appendBytes(buf: Buffer): void {
     const fd = this.#fd;
     if (fd === undefined) throw new StorageError(this.logPath, 'the log is not open (call load first)');
     this.#write(fd, buf);
-    this.#sync(fd);
+    this.#sync(fd, true);
   }
 
-  /** Writes at the end of the log (not yet durable). */
+  /** Writes at the end of the log (not yet durable), inside the preallocated space (grown first when short). */
   #write(fd: number, buf: Buffer): void {
+    if (this.#size + buf.length > this.#allocated) this.#preallocate(fd, this.#size + buf.length);
     let written = 0;
     while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written, this.#size + written);
     this.#size += buf.length;
     this.counters.bytes_appended += buf.length;
+  }
+
+  /** Grows the file with zeros to cover `end` and more, durably (size and blocks): later appends only overwrite. */
+  #preallocate(fd: number, end: number): void {
+    const target = end + PREALLOC_BYTES;
+    const zeros = Buffer.alloc(Math.min(target - this.#allocated, 1 << 20));
+    let at = this.#allocated;
+    while (at < target) {
+      const n = Math.min(zeros.length, target - at);
+      let written = 0;
+      while (written < n) written += fs.writeSync(fd, zeros, written, n - written, at + written);
+      at += n;
+    }
+    this.#sync(fd);
+    this.#allocated = target;
   }
 
   /** Rewrites the log with the entries kept after a snapshot (compaction). */
@@ -400,6 +434,7 @@ export class FileStorage implements LogStorage {
     this.#atomicWrite(this.logPath, buf);
     this.#fd = fs.openSync(this.logPath, 'r+');
     this.#size = buf.length;
+    this.#allocated = buf.length;
     this.counters.compactions++;
   }
 
@@ -418,9 +453,11 @@ export class FileStorage implements LogStorage {
     this.#syncDir();
   }
 
-  #sync(fd: number): void {
+  /** fsync, or fdatasync when only data changed (an append inside the preallocated space). */
+  #sync(fd: number, dataOnly = false): void {
     if (!this.#fsync) return;
-    fs.fsyncSync(fd);
+    if (dataOnly) fs.fdatasyncSync(fd);
+    else fs.fsyncSync(fd);
     this.counters.fsyncs++;
   }
 
@@ -464,6 +501,12 @@ function decodeEntry(p: Buffer): Entry | undefined {
   const has = p.readUInt8(17);
   if (!Number.isSafeInteger(index) || index < 1 || !Number.isSafeInteger(term) || term < 0 || has > 1) return undefined;
   return { index, term, data: has === 1 ? new Uint8Array(p.subarray(18)) : null };
+}
+
+/** Whether every byte of `buf` from `from` on is zero. */
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 function readIfExists(file: string): Buffer | undefined {

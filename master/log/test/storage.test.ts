@@ -25,6 +25,17 @@ function open(): FileStorage {
   return new FileStorage(dir, { logger: logger() });
 }
 
+/** Where the records of a log file end (the preallocated zeros start). */
+function recordsEnd(buf: Buffer): number {
+  let offset = 8;
+  while (offset + 8 <= buf.length) {
+    const len = buf.readUInt32LE(offset);
+    if (len === 0) break;
+    offset += 8 + len;
+  }
+  return offset;
+}
+
 describe('crc32', () => {
   test('matches the standard check values', () => {
     expect(crc32(enc.encode('123456789'))).toBe(0xcbf43926);
@@ -88,7 +99,9 @@ describe('FileStorage', () => {
     s.apply([{ type: 'hardState', state: { term: 1, vote: null, status: 'voting' } }, { type: 'append', entries: [1, 2, 3].map((i) => entry(i, 1, `payload-${i}`)) }]);
     s.close();
     const file = path.join(dir, 'log');
-    const size = fs.statSync(file).size;
+    // As a file written without preallocation: the records, then a cut inside the last one.
+    const size = recordsEnd(fs.readFileSync(file));
+    expect(fs.statSync(file).size).toBeGreaterThan(size); // preallocated zeros follow the records
     fs.truncateSync(file, size - 5);
     const r = open().load();
     expect(texts(r.entries)).toEqual(['1:1:payload-1', '2:1:payload-2']);
@@ -105,12 +118,33 @@ describe('FileStorage', () => {
     expect(texts(open().load().entries)).toEqual(['1:1:payload-1', '2:1:payload-2', '3:2:again']);
   });
 
+  test('the log is preallocated: appends overwrite zeros (fdatasync), a load stops at them, appends continue after a restart', () => {
+    const s = open();
+    s.load();
+    s.apply([{ type: 'hardState', state: { term: 1, vote: null, status: 'voting' } }, { type: 'append', entries: [entry(1, 1)] }]);
+    const file = path.join(dir, 'log');
+    const allocated = fs.statSync(file).size;
+    expect(allocated).toBeGreaterThanOrEqual(8 * 1024 * 1024);
+    s.apply([{ type: 'append', entries: [entry(2, 1)] }]);
+    expect(fs.statSync(file).size).toBe(allocated); // no growth: the append overwrote zeros
+    s.close();
+    const s2 = open();
+    expect(texts(s2.load().entries)).toEqual(['1:1:e1', '2:1:e2']);
+    expect(logs).toEqual([]); // zeros are not a torn record
+    s2.apply([{ type: 'append', entries: [entry(3, 1)] }]);
+    s2.close();
+    expect(texts(open().load().entries)).toEqual(['1:1:e1', '2:1:e2', '3:1:e3']);
+    expect(fs.statSync(file).size).toBe(allocated);
+  });
+
   test('a torn record header is dropped', () => {
     const s = open();
     s.load();
     s.apply([{ type: 'append', entries: [entry(1, 1)] }]);
     s.close();
-    fs.appendFileSync(path.join(dir, 'log'), Buffer.from([1, 2, 3]));
+    const file = path.join(dir, 'log');
+    fs.truncateSync(file, recordsEnd(fs.readFileSync(file)));
+    fs.appendFileSync(file, Buffer.from([1, 2, 3]));
     expect(texts(open().load().entries)).toEqual(['1:1:e1']);
     expect(logs[0]).toContain('torn record header');
   });
@@ -122,9 +156,9 @@ describe('FileStorage', () => {
     s.close();
     const file = path.join(dir, 'log');
     const buf = fs.readFileSync(file);
-    // Flip a byte of the last record's payload.
+    // Flip a byte of the last record's payload (zeros follow it: the preallocated space).
     const last = Buffer.from(buf);
-    last[last.length - 1]! ^= 0xff;
+    last[recordsEnd(buf) - 1]! ^= 0xff;
     fs.writeFileSync(file, last);
     let r = open().load();
     expect(texts(r.entries)).toEqual(['1:1:e1', '2:1:e2']);
