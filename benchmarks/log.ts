@@ -32,16 +32,16 @@ import { freePorts } from '../cli/free-ports.js';
 import { HA_MASTER_TIMING } from '../master/main.js';
 import { DEFAULT_TIMING, type Timing } from '../master/log/types.js';
 
-const argValue = (name: string, fallback: number): number => {
+const argValue = (name: string, fallback: number, min = 1): number => {
   const i = process.argv.indexOf(name);
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(Number.isInteger(v) && v > 0)) throw new Error(`${name}: expected a positive integer, got ${process.argv[i + 1]}`);
+  if (!(Number.isInteger(v) && v >= min)) throw new Error(`${name}: expected an integer >= ${min}, got ${process.argv[i + 1]}`);
   return v;
 };
 const APPENDS = argValue('--appends', 1000);
 const WRITERS = argValue('--writers', 16);
 const THROUGHPUT_MS = argValue('--seconds', 5) * 1000;
-const FAILOVER_ROUNDS = argValue('--rounds', 3);
+const FAILOVER_ROUNDS = argValue('--rounds', 3, 0);
 const PAYLOAD = Buffer.alloc(100, 0x61);
 /** During a failover, each write attempt gives up after this long and is retried (the resolution of the failover figure). */
 const FAILOVER_ATTEMPT_MS = 50;
@@ -123,6 +123,8 @@ class LogSystem implements System {
     const timing = JSON.stringify({ tickMs: TIMING.tickMs, heartbeatMs: TIMING.heartbeatMs, electionMinMs: TIMING.electionMinMs, electionMaxMs: TIMING.electionMaxMs, leaseMs: TIMING.leaseMs });
     const child = fork(logMain, ['--dir', path.join(root, `log${i}`), '--port', String(this.ports[i]), '--replicas', this.replicas, '--timing', timing, ...LOG_ARGS], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // BENCH_LOG_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the replicas (written when they stop; --rounds 0 keeps them all).
+      execArgv: (process.env['BENCH_LOG_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean),
       env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'error', LOG_APPEND_TOKEN: APPEND_TOKEN },
     });
     this.members[i]!.proc = child;
@@ -419,7 +421,11 @@ async function run(): Promise<void> {
 try {
   await run();
 } finally {
+  // SIGTERM first (a replica then writes its profile when asked to), SIGKILL what is left after 5 s.
   const live = spawned.filter((c) => c.exitCode === null && c.signalCode === null);
-  await Promise.all(live.map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGKILL'); })));
+  const exited = Promise.all(live.map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGTERM'); })));
+  const timer = setTimeout(() => { for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); }, 5000);
+  await exited;
+  clearTimeout(timer);
   fs.rmSync(root, { recursive: true, force: true });
 }
