@@ -59,7 +59,8 @@ const TIMING: Timing = { ...DEFAULT_TIMING, ...HA_MASTER_TIMING };
 const APPEND_TOKEN = randomBytes(24).toString('base64url');
 /** Extra flags for the log's replicas, e.g. BENCH_LOG_ARGS=--fsync-thread-pool. */
 const LOG_ARGS = (process.env['BENCH_LOG_ARGS'] ?? '').split(/\s+/).filter(Boolean);
-const logMain = fileURLToPath(new URL('../master/log/main.js', import.meta.url));
+/** BENCH_LOG_MAIN=<path of another build's dist/master/log/main.js>: measure that log instead (before/after comparisons in one session). */
+const logMain = process.env['BENCH_LOG_MAIN'] ?? fileURLToPath(new URL('../master/log/main.js', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-bench-log-'));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Every member process started (the finally block kills what is left). */
@@ -356,6 +357,10 @@ async function run(): Promise<void> {
     console.log(`${sys.name.padEnd(13)} ${WRITERS} writers: ${t.perSec.toFixed(0)} writes/s (${t.failed} failed)`);
   }
   for (const [k, sys] of systems.entries()) {
+    if (!(await sys.read(leads[k]!))) {
+      console.log(`${sys.name.padEnd(13)} linearizable reads: not served (a build without GET /log/read)`);
+      continue;
+    }
     const lat = await latencies(APPENDS, () => sys.read(leads[k]!), `${sys.name} linearizable read`);
     figures[k]!.read_p50_ms = round3(percentile(lat, 50));
     figures[k]!.read_p99_ms = round3(percentile(lat, 99));
@@ -380,6 +385,7 @@ async function run(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg_at_end: os.loadavg().map(round3) },
     setup: {
+      log_main: logMain,
       members: 3,
       timing: { heartbeat_ms: TIMING.heartbeatMs, election_timeout_ms: [TIMING.electionMinMs, TIMING.electionMaxMs], log_lease_ms: TIMING.leaseMs },
       payload_bytes: PAYLOAD.length,

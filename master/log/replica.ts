@@ -150,6 +150,18 @@ interface Queued {
   readonly reject: (err: Error) => void;
 }
 
+/** A follower writes a group of at most this many bytes of entries in place; a larger one on the thread pool. */
+const FOLLOWER_IN_PLACE_BYTES = 256 * 1024;
+
+function groupBytes(writes: readonly Write[]): number {
+  let bytes = 0;
+  for (const w of writes) {
+    if (w.type === 'append') for (const e of w.entries) bytes += e.data?.length ?? 0;
+    else if (w.type === 'snapshot') bytes += w.snapshot.data.length;
+  }
+  return bytes;
+}
+
 export class ReplicaProcess extends Process<LogProtocol> {
   readonly #options: ReplicaOptions;
   readonly #logger: Logger;
@@ -487,9 +499,12 @@ export class ReplicaProcess extends Process<LogProtocol> {
     group.inFlight = true;
     const storage = this.#options.storage;
     // A leader's fsync runs beside its event loop (it serves appends and replies meanwhile); a
-    // follower's reply waits for its fsync anyway, so it writes in place at once: no thread hand-offs.
+    // follower's reply waits for its fsync anyway, so it writes small groups in place at once (no
+    // thread hand-offs), and large ones (megabytes of registry) on the thread pool, so that its
+    // loop keeps answering heartbeats meanwhile.
     const leading = this.#requireCore().role === 'leader';
-    if (leading && storage.applyAsync !== undefined && this.#options.fsyncOnThreadPool !== false) {
+    const offLoop = leading || groupBytes(group.writes) > FOLLOWER_IN_PLACE_BYTES;
+    if (offLoop && storage.applyAsync !== undefined && this.#options.fsyncOnThreadPool !== false) {
       const done = this.defer((err: Error | undefined) => this.#synced(group, err));
       try {
         storage.applyAsync(group.writes, (err) => done(err));
@@ -509,7 +524,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
       this.#synced(group, undefined);
     };
     const schedule = this.#options.scheduleSync ?? this.#options.batchAppends;
-    if (leading && schedule !== undefined) schedule(this.defer(sync));
+    if (offLoop && schedule !== undefined) schedule(this.defer(sync));
     else sync();
   }
 

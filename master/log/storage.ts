@@ -199,7 +199,7 @@ export class FileStorage implements LogStorage {
       switch (w.type) {
         case 'append':
           for (const e of w.entries) {
-            const rec = record(encodeEntry(e));
+            const rec = entryRecord(e);
             pending.push(rec);
             pendingBytes += rec.length;
             this.counters.records_appended++;
@@ -244,7 +244,7 @@ export class FileStorage implements LogStorage {
     for (const w of writes) {
       if (w.type !== 'append') continue;
       for (const e of w.entries) {
-        const rec = record(encodeEntry(e));
+        const rec = entryRecord(e);
         parts.push(rec);
         bytes += rec.length;
         this.counters.records_appended++;
@@ -301,11 +301,15 @@ export class FileStorage implements LogStorage {
   }
 
   #writeSnapshot(s: Snapshot): void {
-    const payload = Buffer.alloc(16 + s.data.length);
-    payload.writeDoubleLE(s.index, 0);
-    payload.writeDoubleLE(s.term, 8);
-    payload.set(s.data, 16);
-    this.#atomicWrite(this.snapshotPath, Buffer.concat([SNAP_MAGIC, record(payload)]));
+    // One buffer, the data copied once: magic, record header, [index][term][data].
+    const out = Buffer.allocUnsafe(HEADER + 8 + 16 + s.data.length);
+    SNAP_MAGIC.copy(out, 0);
+    out.writeUInt32LE(16 + s.data.length, HEADER);
+    out.writeDoubleLE(s.index, HEADER + 8);
+    out.writeDoubleLE(s.term, HEADER + 16);
+    out.set(s.data, HEADER + 24);
+    out.writeUInt32LE(crc32(out.subarray(HEADER + 8)), HEADER + 4);
+    this.#atomicWrite(this.snapshotPath, out);
     this.#snapshot = s;
   }
 
@@ -427,7 +431,7 @@ export class FileStorage implements LogStorage {
 
   /** Rewrites the log with the entries kept after a snapshot (compaction). */
   #rewriteLog(): void {
-    const parts = [LOG_MAGIC, ...this.#entries.map((e) => record(encodeEntry(e)))];
+    const parts = [LOG_MAGIC, ...this.#entries.map((e) => entryRecord(e))];
     if (this.#fd !== undefined) fs.closeSync(this.#fd);
     this.#fd = undefined;
     const buf = Buffer.concat(parts);
@@ -483,14 +487,18 @@ function record(payload: Buffer): Buffer {
   return out;
 }
 
-function encodeEntry(e: Entry): Buffer {
+/** An entry as a whole record (header and payload in one buffer, the data copied once). */
+function entryRecord(e: Entry): Buffer {
   const data = e.data;
-  const out = Buffer.allocUnsafe(18 + (data?.length ?? 0));
-  out.writeUInt8(REC_ENTRY, 0);
-  out.writeDoubleLE(e.index, 1);
-  out.writeDoubleLE(e.term, 9);
-  out.writeUInt8(data === null ? 0 : 1, 17);
-  if (data !== null) out.set(data, 18);
+  const len = 18 + (data?.length ?? 0);
+  const out = Buffer.allocUnsafe(8 + len);
+  out.writeUInt32LE(len, 0);
+  out.writeUInt8(REC_ENTRY, 8);
+  out.writeDoubleLE(e.index, 9);
+  out.writeDoubleLE(e.term, 17);
+  out.writeUInt8(data === null ? 0 : 1, 25);
+  if (data !== null) out.set(data, 26);
+  out.writeUInt32LE(crc32(out.subarray(8)), 4);
   return out;
 }
 
