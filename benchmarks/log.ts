@@ -60,7 +60,7 @@ const APPEND_TOKEN = randomBytes(24).toString('base64url');
 /** Extra flags for the log's replicas, e.g. BENCH_LOG_ARGS=--fsync-thread-pool. */
 const LOG_ARGS = (process.env['BENCH_LOG_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 /** BENCH_LOG_MAIN=<path of another build's dist/master/log/main.js>: measure that log instead (before/after comparisons in one session). */
-const logMain = process.env['BENCH_LOG_MAIN'] ?? fileURLToPath(new URL('../master/log/main.js', import.meta.url));
+const logMain = process.env['BENCH_LOG_MAIN'] || fileURLToPath(new URL('../master/log/main.js', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-bench-log-'));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Every member process started (the finally block kills what is left). */
