@@ -95,7 +95,9 @@ export type Input =
   | { readonly type: 'propose'; readonly data: readonly Uint8Array[] }
   | { readonly type: 'snapshot'; readonly index: number; readonly data: Uint8Array }
   /** The host made durable every write up to the Ready whose `persist` this is. */
-  | { readonly type: 'persisted'; readonly index: number; readonly term: number };
+  | { readonly type: 'persisted'; readonly index: number; readonly term: number }
+  /** The host's connection to `peer` broke (its process died, or the network between them). */
+  | { readonly type: 'peerDown'; readonly peer: string };
 
 /**
  * What the leader knows of a follower, and how it sends to it (flow control, as etcd's raft):
@@ -328,6 +330,9 @@ export class ConsensusCore {
       case 'persisted':
         this.persisted(input.index, input.term);
         break;
+      case 'peerDown':
+        this.peerDown(input.peer, now);
+        break;
     }
     return this.takeReady();
   }
@@ -421,6 +426,22 @@ export class ConsensusCore {
     if (index <= this.#durable || this.termAt(index) !== term) return;
     this.#durable = index;
     this.#maybeCommit();
+  }
+
+  /**
+   * The connection to `peer` broke. When it is the leader this follower knows (a leader that
+   * died closes its connections at once), campaign as soon as the lease rules allow rather
+   * than at the end of a full election timeout: `electionMinMs` after the leader was last
+   * heard (no earlier than any replica would grant a (pre-)vote, so the old leader's lease
+   * is respected exactly as before), plus a margin and a random spread so that the followers,
+   * which all saw the link break, do not split the vote.
+   */
+  peerDown(peer: string, _now: number): void {
+    if (this.#role !== 'follower' || this.#leader !== peer || !this.voter) return;
+    const { electionMinMs, electionMaxMs, tickMs } = this.timing;
+    const spread = Math.max(tickMs, Math.floor((electionMaxMs - electionMinMs) / 5));
+    const earliest = this.#lastLeaderContact + electionMinMs + 2 * tickMs + this.#random.range(0, spread);
+    if (earliest < this.#electionDeadline) this.#electionDeadline = earliest;
   }
 
   /** The last index known durable in this replica's store. */
@@ -574,8 +595,25 @@ export class ConsensusCore {
   }
 
   #onPreVote(from: string, m: PreVote, now: number): void {
-    const granted = this.voter && m.term > this.#term && !this.#leaderRecentlyHeard(now) && this.#upToDate(m.lastIndex, m.lastTerm);
+    const granted =
+      this.voter && m.term > this.#term && !this.#leaderRecentlyHeard(now) && this.#upToDate(m.lastIndex, m.lastTerm) && !this.#outranks(from, m, now);
     this.#send(from, { name: 'log.preVoteReply', body: { term: m.term, granted, currentTerm: this.#term } });
+  }
+
+  /**
+   * Two followers that start campaigning within a round trip of each other (both saw the
+   * leader's connection break) would grant each other's pre-votes and split the vote. While
+   * this replica campaigns for the same term, it refuses a pre-vote to a peer with a greater id
+   * whose log is no more up to date than its own, for a heartbeat interval: whoever could grant
+   * that peer would grant this replica too, so one of the two still wins. (Pre-votes change no
+   * state: this is liveness only.)
+   */
+  #outranks(from: string, m: PreVote, now: number): boolean {
+    // Only at the start of a campaign (a collision happens within a round trip): a replica that cannot win (its
+    // messages are lost) then stops standing in the way of one that can.
+    if (this.#preVotes === null || now - this.#campaignStartedAt >= this.timing.heartbeatMs) return false;
+    if (m.term !== this.#term + 1 || from <= this.id) return false;
+    return m.lastTerm < this.lastTerm || (m.lastTerm === this.lastTerm && m.lastIndex <= this.lastIndex);
   }
 
   #onPreVoteReply(from: string, m: PreVoteReply, now: number): void {

@@ -168,6 +168,8 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #core: ConsensusCore | undefined;
   #tickTimer: Timer | undefined;
   readonly #pids = new Map<string, PID<LogProtocol>>();
+  /** Peers this replica is linked to: `exited` tells the core when the connection breaks (see ConsensusCore.peerDown). */
+  readonly #linked = new Set<string>();
   readonly #listeners = new Set<ReplicaListener>();
   readonly #pending = new Map<number, Pending>();
   #queue: Queued[] = [];
@@ -236,12 +238,27 @@ export class ReplicaProcess extends Process<LogProtocol> {
         `${state.snapshot ? `, snapshot at ${state.snapshot.index}` : ''}${state.hardState === null ? ', empty store: asking peers' : ''})`,
     );
     this.#handle(core.takeReady());
+    for (const peer of core.peers) this.#watch(peer);
     this.#serveHttp();
     const loop = () => {
       this.#step({ type: 'tick' });
       this.#tickTimer = this.delay(core.timing.tickMs, loop);
     };
     this.#tickTimer = this.delay(core.timing.tickMs, loop);
+  }
+
+  /** A peer's runtime became unreachable (a SIGKILL closes its sockets at once): the core may campaign early. */
+  override exited(pid: PID): void {
+    const peer = pid.toString();
+    if (!this.#linked.delete(peer)) return;
+    this.#step({ type: 'peerDown', peer });
+  }
+
+  /** Links to a peer (again, once it is heard from after a break). */
+  #watch(peer: string): void {
+    if (this.#linked.has(peer) || !this.#requireCore().peers.includes(peer)) return;
+    this.#linked.add(peer);
+    this.link(this.#pid(peer));
   }
 
   override finalize(): void {
@@ -404,6 +421,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #step(input: Input): void {
     if (this.#failed !== undefined) return;
     const core = this.#requireCore();
+    if (input.type === 'message' && !this.#linked.has(input.from)) this.#watch(input.from);
     let ready: Ready;
     try {
       ready = core.step(input, this.clock.now());
@@ -544,14 +562,16 @@ export class ReplicaProcess extends Process<LogProtocol> {
   }
 
   #sendAll(messages: readonly Outgoing[]): void {
-    for (const { to, message } of messages) {
-      let pid = this.#pids.get(to);
-      if (pid === undefined) {
-        pid = PID.parse<LogProtocol>(to);
-        this.#pids.set(to, pid);
-      }
-      this.send(pid, message.name, message.body as never);
+    for (const { to, message } of messages) this.send(this.#pid(to), message.name, message.body as never);
+  }
+
+  #pid(text: string): PID<LogProtocol> {
+    let pid = this.#pids.get(text);
+    if (pid === undefined) {
+      pid = PID.parse<LogProtocol>(text);
+      this.#pids.set(text, pid);
     }
+    return pid;
   }
 
   /** What the application hears of a Ready: at once, since a commit does not wait for this replica's own disk. */

@@ -64,7 +64,8 @@ type Event =
   | { at: number; seq: number; kind: 'deliver'; from: string; to: string; epoch: number; message: Message }
   | { at: number; seq: number; kind: 'tick'; node: string }
   | { at: number; seq: number; kind: 'restart'; node: string }
-  | { at: number; seq: number; kind: 'synced'; node: string; incarnation: number };
+  | { at: number; seq: number; kind: 'synced'; node: string; incarnation: number }
+  | { at: number; seq: number; kind: 'peerDown'; node: string; peer: string };
 
 export interface SimResult {
   readonly seed: number;
@@ -176,7 +177,13 @@ export class CoreSim {
     n.core = null;
     this.#loseUnsynced(n);
     this.#pending.delete(id);
+    this.#linksBroken(id);
     this.#push({ at: this.now + downMs, seq: 0, kind: 'restart', node: id });
+  }
+
+  /** The others' connections to `id` break: they hear it soon (a process that dies closes its sockets). */
+  #linksBroken(id: string, maxDelayMs = 20): void {
+    for (const other of this.ids) if (other !== id) this.#push({ at: this.now + this.random.range(1, maxDelayMs), seq: 0, kind: 'peerDown', node: other, peer: id });
   }
 
   wipe(id: string, downMs: number): void {
@@ -184,6 +191,7 @@ export class CoreSim {
     n.core = null;
     this.#loseUnsynced(n);
     n.storage.wipe();
+    this.#linksBroken(id);
     n.epoch++;
     n.appliedIndex = 0;
     n.appHash = 0;
@@ -245,6 +253,11 @@ export class CoreSim {
   #block(a: string, b: string): void {
     this.#blocked.add(`${a}|${b}`);
     this.#blocked.add(`${b}|${a}`);
+    // Sometimes the connection notices (keepalive, a reset), on both ends, a while later.
+    if (this.random.chance(0.5)) {
+      this.#push({ at: this.now + this.random.range(1, 300), seq: 0, kind: 'peerDown', node: a, peer: b });
+      this.#push({ at: this.now + this.random.range(1, 300), seq: 0, kind: 'peerDown', node: b, peer: a });
+    }
   }
 
   // ---- proposals and snapshots
@@ -304,6 +317,11 @@ export class CoreSim {
       case 'restart': {
         const n = this.node(ev.node);
         if (n.core === null) this.#start(n);
+        return;
+      }
+      case 'peerDown': {
+        const n = this.node(ev.node);
+        if (n.core !== null) this.#process(n, n.core.step({ type: 'peerDown', peer: ev.peer }, this.now));
         return;
       }
       case 'synced': {

@@ -62,6 +62,24 @@ describe('replicas on a simulated network', () => {
     await c.stopAll();
   });
 
+  test('a leader whose process dies is replaced as soon as its lease allows: the followers see the connection break', async () => {
+    // Election timeouts are drawn in [300, 600] ms; a follower that sees the leader's connection
+    // break campaigns at electionMinMs + 2 ticks + up to 60 ms after it last heard the leader.
+    const times: number[] = [];
+    for (const seed of [21, 22, 23, 24, 25, 26]) {
+      const c = new Cluster(3, seed);
+      await c.startAll();
+      const { leader } = await c.awaitLeader();
+      await c.appendAndWait(leader, text('x'));
+      await c.stop(leader);
+      const { leader: next, ms } = await c.awaitLeader(3000);
+      expect(next).not.toBe(leader);
+      times.push(ms);
+      await c.stopAll();
+    }
+    expect(Math.max(...times)).toBeLessThan(300 + 20 + 60 + 60); // plus the pre-vote and vote round trips
+  });
+
   test('a partitioned leader steps down when its lease expires; the majority elects another; after healing it follows', async () => {
     const c = new Cluster(3, 14);
     await c.startAll();
