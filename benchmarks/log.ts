@@ -147,6 +147,12 @@ class LogSystem implements System {
     return (await request(this.ports[i]!, 'POST', '/log/append', PAYLOAD, timeoutMs, false, { authorization: `Bearer ${APPEND_TOKEN}` })).status === 200;
   }
 
+  /** The replica's group-commit counters (undefined from a build without them). */
+  async stats(i: number): Promise<{ appends: number; batches: number; syncs: number; appendMessages: number } | undefined> {
+    const r = await request(this.ports[i]!, 'GET', '/log/status', undefined, 2000, true);
+    return r.status === 200 ? (JSON.parse(r.body) as { stats?: { appends: number; batches: number; syncs: number; appendMessages: number } }).stats : undefined;
+  }
+
   async read(i: number): Promise<boolean> {
     return (await request(this.ports[i]!, 'GET', '/log/read', undefined)).status === 200;
   }
@@ -319,6 +325,8 @@ interface Figures {
   read_p99_ms: number;
   failover_ms_median: number;
   failover_ms_rounds: number[];
+  /** The log only: group commit on the leader during the 16-writer phase. */
+  group_commit?: { appends: number; appends_per_batch: number; appends_per_leader_sync: number; appends_per_message_to_a_follower: number };
 }
 
 async function run(): Promise<void> {
@@ -351,10 +359,23 @@ async function run(): Promise<void> {
     console.log(`${sys.name.padEnd(13)} sequential writes: p50 ${percentile(lat, 50).toFixed(3)} ms, p99 ${percentile(lat, 99).toFixed(3)} ms`);
   }
   for (const [k, sys] of systems.entries()) {
+    const before = sys instanceof LogSystem ? await sys.stats(leads[k]!) : undefined;
     const t = await throughput(sys, leads[k]!);
     figures[k]!.writes_per_s = Math.round(t.perSec);
     figures[k]!.writes_failed = t.failed;
     console.log(`${sys.name.padEnd(13)} ${WRITERS} writers: ${t.perSec.toFixed(0)} writes/s (${t.failed} failed)`);
+    const after = sys instanceof LogSystem ? await sys.stats(leads[k]!) : undefined;
+    if (before !== undefined && after !== undefined) {
+      // Group commit on the leader during the phase: how many appends shared a batch, an fsync, a message to a follower.
+      const d = { appends: after.appends - before.appends, batches: after.batches - before.batches, syncs: after.syncs - before.syncs, messages: after.appendMessages - before.appendMessages };
+      figures[k]!.group_commit = {
+        appends: d.appends,
+        appends_per_batch: round3(d.appends / Math.max(1, d.batches)),
+        appends_per_leader_sync: round3(d.appends / Math.max(1, d.syncs)),
+        appends_per_message_to_a_follower: round3(d.appends / Math.max(1, d.messages / 2)),
+      };
+      console.log(`${''.padEnd(13)} group commit on the leader: ${figures[k]!.group_commit!.appends_per_batch} appends per batch, ${figures[k]!.group_commit!.appends_per_leader_sync} per fsync, ${figures[k]!.group_commit!.appends_per_message_to_a_follower} per message to a follower`);
+    }
   }
   for (const [k, sys] of systems.entries()) {
     if (!(await sys.read(leads[k]!))) {

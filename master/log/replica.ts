@@ -81,6 +81,19 @@ export interface ReplicaStatus {
   readonly ready: boolean;
   /** For a leader: the clock time its lease ends unless a quorum acknowledges it again. */
   readonly leaseExpiresAt?: number;
+  /** Counters since this replica started (group commit: appends per batch, per sync, per message). */
+  readonly stats: ReplicaStats;
+}
+
+export interface ReplicaStats {
+  /** Entries appended through `append`. */
+  readonly appends: number;
+  /** Batches of appends proposed (one per flush). */
+  readonly batches: number;
+  /** Groups of writes made durable (one fsync each, or one in-place apply). */
+  readonly syncs: number;
+  /** `log.append` messages with entries sent to followers. */
+  readonly appendMessages: number;
 }
 
 /** What a subscriber hears; every callback runs inside the replica process. */
@@ -179,6 +192,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #outputScheduled = false;
   /** Writes not yet durable, in order; the first group may be in flight. */
   #groups: SyncGroup[] = [];
+  readonly #stats = { appends: 0, batches: 0, syncs: 0, appendMessages: 0 };
   /** Reads waiting for a quorum's acknowledgement. */
   #reads: WaitingRead[] = [];
   /** Run once the Readies queued now have been delivered to the listeners. */
@@ -349,6 +363,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
       voter: core.voter,
       ready: core.ready,
       ...(lease !== undefined ? { leaseExpiresAt: lease } : {}),
+      stats: { ...this.#stats },
     };
   }
 
@@ -415,6 +430,8 @@ export class ReplicaProcess extends Process<LogProtocol> {
       return;
     }
     placed.forEach((p, i) => this.#pending.set(p.index, { term: p.term, resolve: batch[i]!.resolve, reject: batch[i]!.reject }));
+    this.#stats.appends += placed.length;
+    this.#stats.batches++;
     this.#handle(core.takeReady());
   }
 
@@ -556,13 +573,17 @@ export class ReplicaProcess extends Process<LogProtocol> {
       return;
     }
     this.#groups.shift();
+    this.#stats.syncs++;
     if (group.persist !== undefined) this.#step({ type: 'persisted', index: group.persist.index, term: group.persist.term });
     this.#sendAll(group.messages);
     this.#startSync();
   }
 
   #sendAll(messages: readonly Outgoing[]): void {
-    for (const { to, message } of messages) this.send(this.#pid(to), message.name, message.body as never);
+    for (const { to, message } of messages) {
+      if (message.name === 'log.append' && message.body.entries.length > 0) this.#stats.appendMessages++;
+      this.send(this.#pid(to), message.name, message.body as never);
+    }
   }
 
   #pid(text: string): PID<LogProtocol> {
