@@ -45,10 +45,15 @@ const program = new Command()
   .option('--no-fsync', 'do not fsync (benchmarks of the alternative only: unsafe)')
   .option('--append_token <token>', 'the bearer token POST /log/append requires (default: LOG_APPEND_TOKEN, else a random one, printed)')
   .option('--no-fsync-thread-pool', 'fsync in place on a later turn of the event loop instead of on the thread pool')
+  .option('--max-inflight <n>', 'most append messages in flight to one follower (default 64)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${v}`);
+    return n;
+  })
   .option('--timing <json>', 'election and lease timing as JSON, e.g. \'{"electionMinMs":1000,"electionMaxMs":2000,"heartbeatMs":100,"leaseMs":900}\' (default: the log\'s own)', parseTiming)
   .parse();
 
-const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean; fsyncThreadPool: boolean; append_token?: string; timing?: Partial<Timing> }>();
+const o = program.opts<{ dir: string; port: number; ip: string; replicas: string; seed?: number; fsync: boolean; fsyncThreadPool: boolean; maxInflight?: number; append_token?: string; timing?: Partial<Timing> }>();
 const appendToken = o.append_token ?? process.env['LOG_APPEND_TOKEN'] ?? randomBytes(24).toString('base64url');
 const seed = o.seed ?? osSeed();
 const logger = createLogger(`log@${o.ip}:${o.port}`);
@@ -60,6 +65,7 @@ const replica = new ReplicaProcess({
   logger,
   ...(o.timing !== undefined ? { timing: o.timing } : {}),
   fsyncOnThreadPool: o.fsyncThreadPool,
+  ...(o.maxInflight !== undefined ? { maxInflightMessages: o.maxInflight } : {}),
   // Group commit: appends read from the sockets in one turn of the event loop share one fsync.
   batchAppends: (flush) => setImmediate(flush),
   appendToken,

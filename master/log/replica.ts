@@ -25,6 +25,8 @@ export interface ReplicaOptions {
   readonly random: Random;
   readonly logger?: Logger;
   readonly maxEntriesPerMessage?: number;
+  /** Most append messages with entries in flight to one follower (default 64; see CoreConfig). */
+  readonly maxInflightMessages?: number;
   /**
    * How appends are gathered into one batch (one fsync): the flush of queued
    * appends is handed to this function. Default: at once, behind the events
@@ -241,7 +243,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const o = this.#options;
     const state = o.storage.load();
     this.#core = new ConsensusCore(
-      { id: self, replicas: o.replicas, quorum: o.quorum, timing: o.timing, random: o.random, maxEntriesPerMessage: o.maxEntriesPerMessage },
+      { id: self, replicas: o.replicas, quorum: o.quorum, timing: o.timing, random: o.random, maxEntriesPerMessage: o.maxEntriesPerMessage, maxInflightMessages: o.maxInflightMessages },
       state,
       this.clock.now(),
     );
