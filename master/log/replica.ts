@@ -199,6 +199,8 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #reads: WaitingRead[] = [];
   /** Run once the Readies queued now have been delivered to the listeners. */
   #afterOutput: (() => void)[] = [];
+  /** True while #output hands Readies to the listeners (a read asked meanwhile waits for the rest of them). */
+  #delivering = false;
   #failed: Error | undefined;
   readonly #replicaSet: ReadonlySet<string>;
   /** Log messages refused: not from a replica, or not from an authenticated one. */
@@ -472,6 +474,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const readies = this.#readies;
     this.#readies = [];
     if (this.#failed !== undefined) return;
+    this.#delivering = true;
     for (const ready of readies) {
       // A leader's appends leave before its own write is durable (the core counts its copy only once persisted).
       this.#sendAll(ready.eager);
@@ -491,6 +494,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
       }
       this.#deliver(ready);
     }
+    this.#delivering = false;
     this.#startSync();
     this.#serveReads();
     const after = this.#afterOutput;
@@ -500,7 +504,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
 
   /** Runs `fn` once the Readies queued so far have reached the listeners. */
   #whenDelivered(fn: () => void): void {
-    if (this.#readies.length === 0) fn();
+    if (this.#readies.length === 0 && !this.#delivering) fn();
     else this.#afterOutput.push(fn);
   }
 
