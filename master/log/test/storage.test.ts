@@ -82,6 +82,26 @@ describe('FileStorage', () => {
     expect(texts(r.entries)).toEqual(['1:1:-', '2:1:e2', '3:3:x', '4:3:y', '5:3:z']);
   });
 
+  test('applyAsync: appends are written at once and fdatasync\'d off the event loop, done after; a batch with a term or snapshot is applied in place', async () => {
+    const s = open();
+    s.load();
+    const apply = (writes: Parameters<FileStorage['apply']>[0]): Promise<Error | undefined> => new Promise((resolve) => s.applyAsync(writes, resolve));
+    expect(await apply([{ type: 'hardState', state: { term: 1, vote: null, status: 'voting' } }, { type: 'append', entries: [entry(1, 1)] }])).toBeUndefined();
+    const before = s.counters.fsyncs;
+    let done = false;
+    const p = apply([{ type: 'append', entries: [entry(2, 1), entry(3, 1)] }]).then((err) => {
+      done = true;
+      return err;
+    });
+    expect(done).toBe(false); // the sync runs on the thread pool
+    expect(await p).toBeUndefined();
+    expect(s.counters.fsyncs).toBe(before + 1); // one group, one fdatasync
+    // The next group replaces a suffix, as apply does.
+    expect(await apply([{ type: 'append', entries: [entry(3, 2, 'z')] }])).toBeUndefined();
+    s.close();
+    expect(texts(open().load().entries)).toEqual(['1:1:e1', '2:1:e2', '3:2:z']);
+  });
+
   test('snapshot: written atomically, the log compacted, both survive a restart', () => {
     const s = open();
     s.load();
