@@ -177,6 +177,8 @@ export class ConsensusCore {
   #lastTickAt: number | undefined;
   /** The lease base for which a stalled leader was given its one grace (see tick). */
   #graceBase: number | undefined;
+  /** When a tick first found the lease run out (the step-down waits for the next tick). */
+  #expirySeenAt: number | undefined;
   #progress = new Map<string, Progress>();
   #termStartIndex = 0;
   #recoverRound: RecoverRound | null = null;
@@ -391,12 +393,22 @@ export class ConsensusCore {
           if (stalled && this.#graceBase !== base) {
             this.#graceBase = base;
             this.#leaderSince = now;
+            this.#expirySeenAt = undefined;
+            for (const peer of this.peers) this.#sendAppend(peer, now, true);
+            break;
+          }
+          // A host runs its timers before it reads its sockets: acknowledgements that arrived during
+          // a busy stretch are read only after this tick. Judge on the next tick (a read of the
+          // sockets lies between two ticks): a leader that is cut off steps down a tick later.
+          if (this.#expirySeenAt === undefined) {
+            this.#expirySeenAt = now;
             for (const peer of this.peers) this.#sendAppend(peer, now, true);
             break;
           }
           this.#stepDown(now);
           break;
         }
+        this.#expirySeenAt = undefined;
         for (const peer of this.peers) {
           const p = this.#progress.get(peer)!;
           if (now - p.lastSentAt >= this.timing.heartbeatMs) this.#sendAppend(peer, now, true);
@@ -657,6 +669,7 @@ export class ConsensusCore {
     this.#role = 'leader';
     this.#leader = this.id;
     this.#leaderSince = now;
+    this.#expirySeenAt = undefined;
     this.#votes = null;
     this.#preVotes = null;
     this.#progress.clear();
@@ -682,6 +695,7 @@ export class ConsensusCore {
   }
 
   #stepDown(now: number): void {
+    this.#expirySeenAt = undefined;
     this.#role = 'follower';
     this.#leader = undefined;
     this.#progress.clear();

@@ -133,6 +133,33 @@ describe('consensus core under a faulty simulated network', () => {
     expect((sim.entriesSent.get(key) ?? 0) - before).toBeLessThanOrEqual(45);
   });
 
+  test('a busy leader whose acknowledgements are read after its tick is not deposed by that tick; a cut-off one steps down a tick later', () => {
+    const sim = new CoreSim({ seed: 41, replicas: 3, crashes: false, wipes: false, partitions: false, snapshots: false, fsyncMs: [0, 0] });
+    sim.run(2000);
+    const leader = sim.nodes.find((n) => n.core?.role === 'leader' && n.core.ready)!.core!;
+    const follower = sim.ids.find((id) => id !== leader.id)!;
+    const term = leader.term;
+    const ack = (sentAt: number, now: number) =>
+      leader.step({ type: 'message', from: follower, message: { name: 'log.appendReply', body: { term, success: true, index: leader.lastIndex, sentAt, voter: true } } }, now);
+    // Busy stretches of 100 ms (each under the half-lease, 125 ms, that counts as a stall), acknowledgements unread meanwhile.
+    let t = sim.now;
+    ack(t, t);
+    leader.step({ type: 'tick' }, t + 100); // heartbeats dated t + 100 leave
+    leader.step({ type: 'tick' }, t + 200); // and t + 200
+    leader.step({ type: 'tick' }, t + 300); // the lease (250 ms from t) looks run out: judged on the next tick
+    expect(leader.role).toBe('leader');
+    ack(t + 200, t + 305); // read from the socket after that tick
+    leader.step({ type: 'tick' }, t + 310);
+    expect(leader.role).toBe('leader');
+    // Cut off: no acknowledgement comes; it steps down on the tick after the one that found the lease over.
+    const base = t + 200;
+    t = t + 310;
+    while (leader.role === 'leader' && t < base + 1000) leader.step({ type: 'tick' }, (t += 10));
+    expect(leader.role).toBe('follower');
+    expect(t - base).toBeGreaterThanOrEqual(250);
+    expect(t - base).toBeLessThanOrEqual(250 + 2 * 10);
+  });
+
   test('a partial partition (leader cut from one follower only): no second leader while the lease holds', () => {
     for (const seed of [5, 6, 7, 8]) {
       const sim = new CoreSim({ seed, replicas: 3, crashes: false, wipes: false, partitions: false, snapshots: false });
