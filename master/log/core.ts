@@ -609,6 +609,12 @@ export class ConsensusCore {
   #onPreVote(from: string, m: PreVote, now: number): void {
     const granted =
       this.voter && m.term > this.#term && !this.#leaderRecentlyHeard(now) && this.#upToDate(m.lastIndex, m.lastTerm) && !this.#outranks(from, m, now);
+    // Having backed a pre-candidate, give it a heartbeat interval to win before campaigning too: two
+    // followers that each grant the other's pre-vote just before starting their own split the vote.
+    if (granted && this.#role === 'follower') {
+      this.#electionDeadline = Math.max(this.#electionDeadline, now + 2 * this.timing.heartbeatMs);
+      this.#preVotes = null; // and stand down from a pre-vote of its own
+    }
     this.#send(from, { name: 'log.preVoteReply', body: { term: m.term, granted, currentTerm: this.#term } });
   }
 
