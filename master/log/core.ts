@@ -179,6 +179,8 @@ export class ConsensusCore {
   #graceBase: number | undefined;
   /** When a tick first found the lease run out (the step-down waits for the next tick). */
   #expirySeenAt: number | undefined;
+  /** When a tick first found the election deadline passed (the campaign waits for the next tick). */
+  #deadlineSeenAt: number | undefined;
   #progress = new Map<string, Progress>();
   #termStartIndex = 0;
   #recoverRound: RecoverRound | null = null;
@@ -381,7 +383,17 @@ export class ConsensusCore {
         break;
       case 'follower':
       case 'candidate':
-        if (now >= this.#electionDeadline) this.#startPreVote(now);
+        if (now < this.#electionDeadline) {
+          this.#deadlineSeenAt = undefined;
+        } else if (this.#deadlineSeenAt === undefined) {
+          // As for the lease: timers run before sockets are read, so the leader's heartbeats may be
+          // waiting unread behind a long event (a registry snapshot). Campaign on the next tick if
+          // nothing came meanwhile (any append resets the deadline).
+          this.#deadlineSeenAt = now;
+        } else {
+          this.#deadlineSeenAt = undefined;
+          this.#startPreVote(now);
+        }
         break;
       case 'leader':
         if (now - this.#leaseBase(now) >= this.timing.leaseMs && now - this.#leaderSince >= this.timing.leaseMs) {
@@ -930,6 +942,7 @@ export class ConsensusCore {
   }
 
   #resetElectionDeadline(now: number): void {
+    this.#deadlineSeenAt = undefined;
     const { electionMinMs, electionMaxMs } = this.timing;
     this.#electionDeadline = now + this.#random.range(electionMinMs, electionMaxMs);
   }

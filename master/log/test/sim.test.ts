@@ -160,6 +160,27 @@ describe('consensus core under a faulty simulated network', () => {
     expect(t - base).toBeLessThanOrEqual(250 + 2 * 10);
   });
 
+  test('a follower stalled past its election deadline reads the leader\'s queued heartbeat before it campaigns', () => {
+    const sim = new CoreSim({ seed: 43, replicas: 3, crashes: false, wipes: false, partitions: false, snapshots: false, fsyncMs: [0, 0] });
+    sim.run(2000);
+    const leaderNode = sim.nodes.find((n) => n.core?.role === 'leader' && n.core.ready)!;
+    const follower = sim.nodes.find((n) => n !== leaderNode)!.core!;
+    const term = follower.term;
+    const t = sim.now + 2000; // a 2 s stall: far past any election deadline (300-600 ms)
+    const ready = follower.step({ type: 'tick' }, t);
+    expect(ready.messages.filter((m) => m.message.name === 'log.preVote')).toEqual([]); // not yet
+    // The heartbeat that waited in the socket is read next.
+    follower.step({ type: 'message', from: leaderNode.id, message: { name: 'log.append', body: { term, prevIndex: follower.lastIndex, prevTerm: follower.lastTerm, entries: [], commit: follower.commitIndex, sentAt: t - 5 } } }, t + 1);
+    const after = follower.step({ type: 'tick' }, t + 10);
+    expect(after.messages.filter((m) => m.message.name === 'log.preVote')).toEqual([]);
+    expect(follower.leader).toBe(leaderNode.id);
+    // With nothing read, it campaigns on the tick after the one that found the deadline passed.
+    let at = t + 10;
+    let campaigned = false;
+    while (!campaigned && at < t + 2000) campaigned = follower.step({ type: 'tick' }, (at += 10)).messages.some((m) => m.message.name === 'log.preVote');
+    expect(campaigned).toBe(true);
+  });
+
   test('a partial partition (leader cut from one follower only): no second leader while the lease holds', () => {
     for (const seed of [5, 6, 7, 8]) {
       const sim = new CoreSim({ seed, replicas: 3, crashes: false, wipes: false, partitions: false, snapshots: false });
