@@ -20,6 +20,7 @@ import {
   type Append,
   type AppendReply,
   type InstallSnapshot,
+  type SnapshotReply,
   type Message,
   type Outgoing,
   type PreVote,
@@ -124,6 +125,9 @@ interface Progress {
   inflightBytes: number;
   /** Rejections of messages sent before this are stale (answered by the probe that followed them). */
   staleBefore: number;
+  /** The snapshot being sent in chunks (its index) and the offset of the next chunk. */
+  snapshotIndex: number;
+  snapshotOffset: number;
 }
 
 interface RecoverRound {
@@ -186,6 +190,8 @@ export class ConsensusCore {
   #recoverRound: RecoverRound | null = null;
   #learning: Learning | null = null;
   #nextNonce = 1;
+  /** A snapshot arriving in chunks (follower). */
+  #incoming: { index: number; term: number; total: number; parts: Uint8Array[]; length: number } | null = null;
 
   // output being built
   #writes: Write[] = [];
@@ -504,6 +510,8 @@ export class ConsensusCore {
         return this.#onAppendReply(from, message.body, now);
       case 'log.installSnapshot':
         return this.#onInstallSnapshot(from, message.body, now);
+      case 'log.snapshotReply':
+        return this.#onSnapshotReply(from, message.body, now);
       case 'log.recover':
         return this.#send(from, {
           name: 'log.recoverReply',
@@ -704,6 +712,8 @@ export class ConsensusCore {
         inflight: [],
         inflightBytes: 0,
         staleBefore: -Infinity,
+        snapshotIndex: 0,
+        snapshotOffset: 0,
       });
     }
     this.#termStartIndex = this.lastIndex + 1;
@@ -781,8 +791,33 @@ export class ConsensusCore {
       return;
     }
     this.#acceptLeader(from, m.term, now);
+    let data = m.data;
+    if (m.total !== undefined && m.index > this.#commit) {
+      // A chunk: gather in order; reply where to go on until the snapshot is whole.
+      const offset = m.offset ?? 0;
+      let inc = this.#incoming;
+      if (inc === null || inc.index !== m.index || inc.term !== m.snapTerm || inc.total !== m.total || offset === 0) {
+        inc = offset === 0 && Number.isSafeInteger(m.total) && m.total >= 0 ? { index: m.index, term: m.snapTerm, total: m.total, parts: [], length: 0 } : null;
+        this.#incoming = inc;
+      }
+      if (inc !== null && offset === inc.length && inc.length + m.data.length <= inc.total) {
+        inc.parts.push(m.data);
+        inc.length += m.data.length;
+      }
+      if (inc === null || inc.length < inc.total) {
+        this.#send(from, { name: 'log.snapshotReply', body: { term: this.#term, index: m.index, next: inc?.length ?? 0, sentAt: m.sentAt, voter: this.voter } });
+        return;
+      }
+      data = new Uint8Array(inc.total);
+      let at = 0;
+      for (const part of inc.parts) {
+        data.set(part, at);
+        at += part.length;
+      }
+      this.#incoming = null;
+    }
     if (m.index > this.#commit) {
-      const snapshot: Snapshot = { index: m.index, term: m.snapTerm, data: m.data };
+      const snapshot: Snapshot = { index: m.index, term: m.snapTerm, data };
       const keep = this.termAt(m.index) === m.snapTerm;
       this.#log = keep ? this.#log.slice(m.index - this.firstIndex + 1) : [];
       if (!keep) this.#durable = Math.min(this.#durable, m.index);
@@ -794,6 +829,25 @@ export class ConsensusCore {
     }
     this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: true, index: Math.max(m.index, this.#snapshot?.index ?? 0), sentAt: m.sentAt, voter: this.voter } });
     this.#maybeFinishLearning();
+  }
+
+  /** A follower took a chunk of our snapshot: send the next one (it says from where). */
+  #onSnapshotReply(from: string, m: SnapshotReply, now: number): void {
+    if (m.term > this.#term) {
+      this.#becomeFollower(m.term, undefined, now);
+      return;
+    }
+    if (this.#role !== 'leader' || m.term !== this.#term) return;
+    const p = this.#progress.get(from);
+    if (p === undefined) return;
+    p.voter = m.voter;
+    if (m.voter && m.sentAt > p.ackedAt) p.ackedAt = m.sentAt;
+    if (p.probeSentAt !== undefined && m.sentAt >= p.probeSentAt) p.probeSentAt = undefined;
+    const snap = this.#snapshot;
+    if (snap === null || m.index !== snap.index) return; // about an older snapshot: the next probe sends the current one
+    p.snapshotIndex = snap.index;
+    p.snapshotOffset = Math.max(0, Math.min(m.next, snap.data.length));
+    this.#sendAppend(from, now, false);
   }
 
   #acceptLeader(from: string, term: number, now: number): void {
@@ -859,8 +913,21 @@ export class ConsensusCore {
       p.inflight = [];
       p.inflightBytes = 0;
       p.probeSentAt = now;
+      p.staleBefore = now;
       p.lastSentAt = now;
-      this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data: snap.data, sentAt: now } });
+      const total = snap.data.length;
+      if (total <= this.#maxBytes) {
+        this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data: snap.data, sentAt: now } });
+        return;
+      }
+      // Larger than a message: chunk after chunk, each one after the follower took the one before.
+      if (p.snapshotIndex !== snap.index) {
+        p.snapshotIndex = snap.index;
+        p.snapshotOffset = 0;
+      }
+      const offset = p.snapshotOffset < total ? p.snapshotOffset : 0;
+      const data = snap.data.subarray(offset, Math.min(total, offset + this.#maxBytes));
+      this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data, sentAt: now, offset, total } });
       return;
     }
     const entries: Entry[] = [];
@@ -885,6 +952,7 @@ export class ConsensusCore {
     if (entries.length === 0) return;
     if (p.state === 'probe') {
       p.probeSentAt = now;
+      p.staleBefore = now; // refusals of what was sent before this probe are answered by it
     } else {
       // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
       const last = entries[entries.length - 1]!.index;

@@ -36,6 +36,21 @@ export interface InstallSnapshot {
   readonly snapTerm: number;
   readonly data: Uint8Array;
   readonly sentAt: number;
+  /**
+   * A snapshot larger than one message (the transport refuses frames over 16 MiB; a registry
+   * of 10k agents is tens of MB) travels in chunks: `data` is the bytes at `offset` of the
+   * `total`. Both absent: `data` is the whole snapshot.
+   */
+  readonly offset?: number;
+  readonly total?: number;
+}
+/** A chunk of a snapshot arrived: send the chunk at `next` (the bytes received so far, 0 to start again). */
+export interface SnapshotReply {
+  readonly term: number;
+  readonly index: number;
+  readonly next: number;
+  readonly sentAt: number;
+  readonly voter: boolean;
 }
 export interface Recover { readonly nonce: number }
 export type RecoverStatus = ReplicaStatusKind;
@@ -56,6 +71,7 @@ export type LogProtocol = {
   'log.append': Append;
   'log.appendReply': AppendReply;
   'log.installSnapshot': InstallSnapshot;
+  'log.snapshotReply': SnapshotReply;
   'log.recover': Recover;
   'log.recoverReply': RecoverReply;
 };
@@ -63,7 +79,7 @@ export type LogProtocol = {
 export type MessageName = keyof LogProtocol;
 export const MESSAGE_NAMES: readonly MessageName[] = [
   'log.preVote', 'log.preVoteReply', 'log.vote', 'log.voteReply', 'log.append',
-  'log.appendReply', 'log.installSnapshot', 'log.recover', 'log.recoverReply',
+  'log.appendReply', 'log.installSnapshot', 'log.snapshotReply', 'log.recover', 'log.recoverReply',
 ];
 
 /** A message with its name, as the core consumes and produces them. */

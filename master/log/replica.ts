@@ -27,6 +27,8 @@ export interface ReplicaOptions {
   readonly maxEntriesPerMessage?: number;
   /** Most append messages with entries in flight to one follower (default 64; see CoreConfig). */
   readonly maxInflightMessages?: number;
+  /** Most payload bytes in one message (default 1 MiB); a larger snapshot travels in chunks of this size. */
+  readonly maxBytesPerMessage?: number;
   /**
    * How appends are gathered into one batch (one fsync): the flush of queued
    * appends is handed to this function. Default: at once, behind the events
@@ -245,7 +247,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const o = this.#options;
     const state = o.storage.load();
     this.#core = new ConsensusCore(
-      { id: self, replicas: o.replicas, quorum: o.quorum, timing: o.timing, random: o.random, maxEntriesPerMessage: o.maxEntriesPerMessage, maxInflightMessages: o.maxInflightMessages },
+      { id: self, replicas: o.replicas, quorum: o.quorum, timing: o.timing, random: o.random, maxEntriesPerMessage: o.maxEntriesPerMessage, maxInflightMessages: o.maxInflightMessages, maxBytesPerMessage: o.maxBytesPerMessage },
       state,
       this.clock.now(),
     );

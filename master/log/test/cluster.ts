@@ -29,6 +29,8 @@ export class Cluster {
   readonly random: Random;
   /** How the replicas' runtimes authenticate (set before starting them); default: not at all. */
   auth: AuthOptions | undefined;
+  /** Most payload bytes per message (set before starting them); default: the replica's. */
+  maxBytesPerMessage: number | undefined;
 
   constructor(
     n: number,
@@ -61,7 +63,14 @@ export class Cluster {
   async start(i: number): Promise<void> {
     const node = this.nodes[i]!;
     const runtime = await new Runtime({ transport: new MemoryTransport(this.net, node.host, node.port, this.auth), clock: this.clock, name: node.host, logger: quiet }).start();
-    const replica = new ReplicaProcess({ storage: node.storage, replicas: this.pids, random: this.random.fork(), timing: this.timing, logger: quiet });
+    const replica = new ReplicaProcess({
+      storage: node.storage,
+      replicas: this.pids,
+      random: this.random.fork(),
+      timing: this.timing,
+      logger: quiet,
+      ...(this.maxBytesPerMessage !== undefined ? { maxBytesPerMessage: this.maxBytesPerMessage } : {}),
+    });
     node.runtime = runtime;
     node.replica = replica;
     node.events.length = 0;

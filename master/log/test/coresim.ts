@@ -33,6 +33,8 @@ export interface SimOptions {
   readonly fsyncMs?: readonly [number, number];
   /** Whether a crash may keep a prefix of the writes not yet synced (default true); false: it loses them all. */
   readonly tornWrites?: boolean;
+  /** Most payload bytes per message (default: drawn; a third of the seeds use 8, so snapshots travel in chunks). */
+  readonly maxBytesPerMessage?: number;
 }
 
 /** Writes queued for one fsync, and what waits for them. */
@@ -98,9 +100,12 @@ export class CoreSim {
   ackedBeforeLeaderSync = 0;
   /** Crashes that lost writes not yet synced. */
   crashesLosingWrites = 0;
+  /** Snapshot chunks sent (installSnapshot messages carrying a part of a larger snapshot). */
+  snapshotChunks = 0;
   /** Entries sent in log.append messages, per `from|to` (flow control tests). */
   readonly entriesSent = new Map<string, number>();
   readonly #tickMs: number;
+  readonly #maxBytes: number | undefined;
 
   constructor(readonly options: SimOptions) {
     this.random = new Random(options.seed);
@@ -109,6 +114,7 @@ export class CoreSim {
     this.#tickMs = options.timing?.tickMs ?? 10;
     // A quarter of the seeds with synchronous disks, the rest with fsyncs slower than the network.
     const fsyncMs = options.fsyncMs ?? (this.random.chance(0.25) ? [0, 0] : [1, this.random.range(2, 15)]);
+    this.#maxBytes = options.maxBytesPerMessage ?? (this.random.chance(1 / 3) ? 8 : undefined);
     for (const id of this.ids) {
       this.nodes.push({ id, storage: new MemoryStorage(), core: null, epoch: 0, appliedIndex: 0, appHash: 0, incarnation: 0, groups: [], fsyncMs });
     }
@@ -291,7 +297,7 @@ export class CoreSim {
 
   #start(n: Node): void {
     const core = new ConsensusCore(
-      { id: n.id, replicas: this.ids, random: this.random.fork(), timing: this.options.timing },
+      { id: n.id, replicas: this.ids, random: this.random.fork(), timing: this.options.timing, ...(this.#maxBytes !== undefined ? { maxBytesPerMessage: this.#maxBytes } : {}) },
       n.storage.load(),
       this.now,
     );
@@ -388,6 +394,7 @@ export class CoreSim {
   #send(n: Node, messages: readonly Outgoing[]): void {
     const o = this.options;
     for (const { to, message } of messages) {
+      if (message.name === 'log.installSnapshot' && message.body.total !== undefined) this.snapshotChunks++;
       if (message.name === 'log.append') this.entriesSent.set(`${n.id}|${to}`, (this.entriesSent.get(`${n.id}|${to}`) ?? 0) + message.body.entries.length);
       if (this.#blocked.has(`${n.id}|${to}`)) continue;
       if (!this.#lossless && this.random.chance(o.loss ?? 0)) continue;

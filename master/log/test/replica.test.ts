@@ -151,6 +151,33 @@ describe('replicas on a simulated network', () => {
     await c.stopAll();
   });
 
+  test('a snapshot larger than one message travels in chunks, each after the last was taken', async () => {
+    const c = new Cluster(3, 18);
+    c.maxBytesPerMessage = 1000;
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    const behind = (leader + 1) % 3;
+    c.net.isolate(c.address(behind));
+    for (let k = 0; k < 20; k++) void c.append(leader, text(`c${k}`));
+    await c.clock.advance(300);
+    const at = c.status(leader).commitIndex;
+    const big = Uint8Array.from({ length: 4500 }, (_, i) => (i * 31) & 0xff); // five chunks of at most 1,000 bytes
+    for (const i of [leader, (leader + 2) % 3]) {
+      await c.nodes[i]!.runtime!.dispatch(c.nodes[i]!.replica!, 'snapshot', at, big);
+      await c.clock.settle();
+    }
+    const sent = c.net.counters.messages_sent;
+    c.net.heal();
+    await c.clock.advance(1000);
+    expect(c.nodes[behind]!.snapshots.map((s) => s.index)).toEqual([at]);
+    expect(c.nodes[behind]!.snapshots[0]!.data).toEqual(big);
+    expect(c.nodes[behind]!.storage.load().snapshot?.data).toEqual(big);
+    expect(c.status(behind).commitIndex).toBe(c.status(leader).commitIndex);
+    // Five chunks and their replies, plus heartbeats: not the snapshot sent again and again.
+    expect(c.net.counters.messages_sent - sent).toBeLessThan(200);
+    await c.stopAll();
+  });
+
   test('snapshots truncate the log and a far-behind replica installs one', async () => {
     const c = new Cluster(3, 16);
     await c.startAll();
