@@ -4,3 +4,5 @@
  *  - executor/: ExecutorDriver for custom executors (import from './executor/index.js').
  */
 export * from './scheduler/index.js';
+/** A runtime whose connections authenticate as a framework's (or executor's) principal: for framework code that serves more than the driver on its runtime. */
+export { authenticatedRuntime } from './runtime.js';
