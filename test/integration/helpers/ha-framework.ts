@@ -8,12 +8,10 @@
 //   node --import ./test/ts-loader.mjs test/integration/helpers/ha-framework.ts --master a,b,c --tasks 2 --command '...'
 import { parseArgs } from 'node:util';
 import { Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
-import { authenticatedRuntime } from '../../../framework/index.js';
 import { SchedulerDriver, commandTask } from '../../../framework/scheduler/index.js';
-import { readCredentialFile } from '../../../protocol/credentials.js';
 import type { Offer } from '../../../protocol/types.js';
 
-const { values } = parseArgs({ options: { master: { type: 'string' }, tasks: { type: 'string', default: '1' }, command: { type: 'string', default: 'sleep 1000' }, resources: { type: 'string', default: 'cpus:0.1;mem:32' }, credential: { type: 'string' } } });
+const { values } = parseArgs({ options: { master: { type: 'string' }, tasks: { type: 'string', default: '1' }, command: { type: 'string', default: 'sleep 1000' }, resources: { type: 'string', default: 'cpus:0.1;mem:32' } } });
 if (values.master === undefined) {
   process.stderr.write('ha-framework: --master is required (host:port[,host:port...])\n');
   process.exit(2);
@@ -22,16 +20,11 @@ const total = Number(values.tasks);
 const print = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 let launched = 0;
 
-// With --credential (a cluster that authenticates frameworks): its runtime's connections authenticate as it.
-const credential = values.credential !== undefined ? readCredentialFile(values.credential) : undefined;
-const runtime =
-  credential !== undefined
-    ? await authenticatedRuntime(credential, 'ha-framework')
-    : await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'ha-framework', logger: createLogger('ha-framework', 'warn') }).start();
+const runtime = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'ha-framework', logger: createLogger('ha-framework', 'warn') }).start();
 const driver = await SchedulerDriver.start({
   master: values.master,
   runtime,
-  framework: { name: 'ha-failover-test', failover_timeout: 3600, ...(credential !== undefined ? { principal: credential.principal } : {}) },
+  framework: { name: 'ha-failover-test', failover_timeout: 3600 },
   scheduler: {
     registered: (d, id) => print({ event: 'registered', framework_id: id.value, master: d.master }),
     reregistered: (d) => print({ event: 'reregistered', framework_id: d.frameworkId, master: d.master }),
