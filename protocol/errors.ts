@@ -8,7 +8,8 @@ export type ProtocolErrorCode =
   | 'E_BAD_ATTRIBUTES'
   | 'E_BAD_JSON'
   | 'E_BAD_ID'
-  | 'E_BAD_CREDENTIALS';
+  | 'E_BAD_CREDENTIALS'
+  | 'E_BAD_ACLS';
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode | string;
