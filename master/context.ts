@@ -1,4 +1,5 @@
 import type { Clock, Logger, Timer } from 'libprocess-ts';
+import type { Authorizer } from '../protocol/auth/authorizer.js';
 import type { IdGenerator } from '../protocol/ids.js';
 import type { MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
@@ -50,6 +51,8 @@ export interface MasterContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly allocator: AllocatorPort;
+  /** --acls: register_frameworks at subscription, run_tasks at launch. */
+  readonly authorizer: Authorizer;
   readonly masterInfo: () => MasterInfo;
   toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void;
   toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void;

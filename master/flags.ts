@@ -1,3 +1,6 @@
+import type { Acls } from '../protocol/auth/acls.js';
+import type { Credentials } from '../protocol/credentials.js';
+
 /**
  * The master's configuration, with Mesos's names and defaults. Durations are
  * kept in milliseconds here; the CLI parses Mesos-style values ("15secs").
@@ -27,10 +30,18 @@ export interface MasterFlags {
   readonly weights: Readonly<Record<string, number>>;
   /** A cluster name for the UI. */
   readonly cluster: string | undefined;
-  /** Only authenticated frameworks may subscribe (Mesos --authenticate_frameworks; default false). */
+  /** Principals and secrets (Mesos --credentials, read from its file): frameworks, agents and HTTP clients authenticate against them. */
+  readonly credentials: Credentials | undefined;
+  /** Frameworks must authenticate (Mesos --authenticate_frameworks); over HTTP, the scheduler API needs credentials. */
   readonly authenticateFrameworks: boolean;
-  /** Only agents whose connection authenticated may register (Mesos --authenticate_agents; default false). */
+  /** Agents must authenticate (Mesos --authenticate_agents). */
   readonly authenticateAgents: boolean;
+  /** HTTP calls that change something need credentials (Mesos --authenticate_http_readwrite). */
+  readonly authenticateHttpReadwrite: boolean;
+  /** HTTP endpoints that only read need credentials (Mesos --authenticate_http_readonly). */
+  readonly authenticateHttpReadonly: boolean;
+  /** Who may do what (Mesos --acls); undefined: everything allowed. */
+  readonly acls: Acls | undefined;
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -46,8 +57,12 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   maxUnreachableAgents: 10_000,
   weights: {},
   cluster: undefined,
+  credentials: undefined,
   authenticateFrameworks: false,
   authenticateAgents: false,
+  authenticateHttpReadwrite: false,
+  authenticateHttpReadonly: false,
+  acls: undefined,
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */
@@ -69,6 +84,10 @@ export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
   }
   for (const [role, w] of Object.entries(flags.weights)) {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new Error(`master flag weights: role ${role} has weight ${String(w)}, expected a positive number`);
+  }
+  for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly'] as const) {
+    if (typeof flags[name] !== 'boolean') throw new Error(`master flag ${name}: expected true or false, got ${String(flags[name])}`);
+    if (flags[name] && (flags.credentials === undefined || flags.credentials.size === 0)) throw new Error(`master flag ${name}: authentication needs --credentials (a file of principals and secrets)`);
   }
   return flags;
 }

@@ -29,12 +29,40 @@ export class Frameworks {
   }
 
   /**
+   * Whether a SUBSCRIBE may go ahead, and the FrameworkInfo it goes ahead
+   * with. `authenticated`: the principal the connection proved (HTTP Basic;
+   * the actor path once its connections are authenticated); without one the
+   * FrameworkInfo's own principal is what ACLs see, as in Mesos.
+   * - FrameworkInfo.principal must be the authenticated one (or is set to it);
+   * - a known framework id is taken only by its own principal (no takeover);
+   * - register_frameworks must allow the principal every role it asks for.
+   */
+  admission(info: FrameworkInfo, authenticated: string | undefined): { readonly info: FrameworkInfo } | { readonly error: string } {
+    if (authenticated !== undefined && info.principal !== undefined && info.principal !== authenticated) {
+      return { error: `Framework principal '${info.principal}' does not match the authenticated principal '${authenticated}'` };
+    }
+    const principal = authenticated ?? info.principal;
+    const admitted = principal !== undefined ? { ...info, principal } : info;
+    const id = info.id?.value;
+    const known = id === undefined || id === '' ? undefined : this.ctx.state.frameworks.get(id);
+    if (known !== undefined && known.info.principal !== principal) {
+      this.ctx.state.count('master/framework_takeovers_refused');
+      return { error: `Framework ${id} belongs to principal '${known.info.principal ?? '(none)'}'; a SUBSCRIBE as '${principal ?? '(none)'}' cannot take it over` };
+    }
+    for (const role of rolesOf(admitted)) {
+      const d = this.ctx.authorizer.authorize('register_frameworks', principal, role);
+      if (!d.allowed) return { error: d.message };
+    }
+    return { info: admitted };
+  }
+
+  /**
    * A scheduler subscribes. Without an id: a new framework. With one: the
    * same framework coming back (a new scheduler instance replaces the old
    * one, which is told and dropped).
    */
-  subscribe(connection: SchedulerConnection, info: FrameworkInfo, suppressedRoles: readonly string[] = []): Framework | undefined {
-    const why = this.invalid(info);
+  subscribe(connection: SchedulerConnection, given: FrameworkInfo, suppressedRoles: readonly string[] = []): Framework | undefined {
+    const why = this.invalid(given);
     if (why !== undefined) {
       connection.send('framework_error', { message: `Framework is invalid: ${why}` });
       connection.close();
@@ -45,9 +73,12 @@ export class Frameworks {
     if (this.ctx.flags.authenticateFrameworks && authenticated === undefined) {
       return this.#refuse(connection, 'Framework is not authenticated (the master runs with --authenticate_frameworks)', 'master/frameworks_unauthenticated');
     }
-    if (authenticated !== undefined && info.principal !== undefined && info.principal !== authenticated) {
-      return this.#refuse(connection, `Framework principal '${info.principal}' does not match the authenticated principal '${authenticated}'`, 'master/frameworks_principal_mismatch');
+    const admitted = this.admission(given, authenticated);
+    if ('error' in admitted) {
+      this.ctx.logger.warn(`SUBSCRIBE from ${connection.id} refused: ${admitted.error}`);
+      return this.#refuse(connection, admitted.error, 'master/unauthorized_framework_subscriptions');
     }
+    const info = admitted.info;
     const id = info.id?.value;
     if (id === undefined || id === '') {
       // A retried subscribe from the same scheduler gets the same framework back.
@@ -84,10 +115,12 @@ export class Frameworks {
       return this.#confirm(framework, true);
     }
     // Known: a scheduler restart (failover) or a reconnection, only by the principal that subscribed it.
-    if (known.principal !== authenticated) {
+    // (A framework recovered from the registry after a failover has no connection principal yet: admission() checked its FrameworkInfo.principal.)
+    if (known.principal !== undefined && known.principal !== authenticated) {
       this.ctx.logger.warn(`refused a subscription to framework ${id} from ${connection.id} as ${authenticated ?? 'an unauthenticated scheduler'}: it belongs to ${known.principal ?? 'an unauthenticated scheduler'}`);
       return this.#refuse(connection, `Framework ${id} is subscribed by another principal`, 'master/framework_takeovers_refused');
     }
+    known.principal ??= authenticated;
     const previous = known.connection;
     if (previous !== undefined && previous.id !== connection.id) {
       known.connection = undefined; // detached: its closing is not a disconnection of the framework

@@ -13,6 +13,8 @@ import { isValidRole, roleError } from '../protocol/roles.js';
 import type { Agent } from './agent.js';
 import type { MasterEvent } from './events.js';
 import type { Framework } from './framework.js';
+import { forbidden } from '../protocol/auth/http.js';
+import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterProcess } from './master.js';
 
 type Json = Record<string, unknown>;
@@ -52,35 +54,42 @@ export function agentJson(m: MasterProcess, a: Agent): Json {
   };
 }
 
-function getTasks(m: MasterProcess): Json {
+function getTasks(m: MasterProcess, v: Viewer): Json {
   const tasks: Json[] = [];
   const unreachable: Json[] = [];
   const completed: Json[] = [];
   for (const f of m.state.frameworks.values()) {
-    for (const t of f.tasks.values()) tasks.push(encode('Task', t));
-    for (const t of f.unreachableTasks.values()) unreachable.push(encode('Task', t));
-    for (const t of f.completedTasks.items()) completed.push(encode('Task', t));
+    for (const t of f.tasks.values()) if (v.task(t, f.info)) tasks.push(encode('Task', t));
+    for (const t of f.unreachableTasks.values()) if (v.task(t, f.info)) unreachable.push(encode('Task', t));
+    for (const t of f.completedTasks.items()) if (v.task(t, f.info)) completed.push(encode('Task', t));
   }
-  for (const f of m.state.completedFrameworks.items()) for (const t of f.completedTasks.items()) completed.push(encode('Task', t));
+  for (const f of m.state.completedFrameworks.items()) for (const t of f.completedTasks.items()) if (v.task(t, f.info)) completed.push(encode('Task', t));
   return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
 }
 
-function getExecutors(m: MasterProcess): Json {
+function getExecutors(m: MasterProcess, v: Viewer): Json {
   const executors: Json[] = [];
-  for (const a of m.state.agents.values()) for (const byFw of a.executors.values()) for (const e of byFw.values()) executors.push({ executor_info: encode('ExecutorInfo', e), agent_id: { value: a.id } });
+  for (const a of m.state.agents.values()) {
+    for (const [frameworkId, byFw] of a.executors) {
+      const info = m.state.frameworks.get(frameworkId)?.info;
+      for (const e of byFw.values()) if (info === undefined || v.executor(e, info)) executors.push({ executor_info: encode('ExecutorInfo', e), agent_id: { value: a.id } });
+    }
+  }
   return { executors };
 }
 
-function getFrameworks(m: MasterProcess): Json {
-  return { frameworks: [...m.state.frameworks.values()].map((f) => frameworkJson(m, f)), completed_frameworks: m.state.completedFrameworks.items().map((f) => frameworkJson(m, f)) };
+function getFrameworks(m: MasterProcess, v: Viewer): Json {
+  const seen = (f: Framework): boolean => v.framework(f.info);
+  return { frameworks: [...m.state.frameworks.values()].filter(seen).map((f) => frameworkJson(m, f)), completed_frameworks: m.state.completedFrameworks.items().filter(seen).map((f) => frameworkJson(m, f)) };
 }
 
 function getAgents(m: MasterProcess): Json {
   return { agents: [...m.state.agents.values()].map((a) => agentJson(m, a)), recovered_agents: [] };
 }
 
-export function getState(m: MasterProcess): Json {
-  return { get_tasks: getTasks(m), get_executors: getExecutors(m), get_frameworks: getFrameworks(m), get_agents: getAgents(m) };
+/** GET_STATE; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors are shown. */
+export function getState(m: MasterProcess, viewer: Viewer = SEE_ALL): Json {
+  return { get_tasks: getTasks(m, viewer), get_executors: getExecutors(m, viewer), get_frameworks: getFrameworks(m, viewer), get_agents: getAgents(m) };
 }
 
 function getRoles(m: MasterProcess): Json {
@@ -135,6 +144,23 @@ const quantities = (value: unknown, where: string): Record<string, number> => {
   return out;
 };
 
+/** What an event subscriber may see of `e` (--acls view_* rules). */
+function visible(m: MasterProcess, v: Viewer, e: MasterEvent): boolean {
+  switch (e.type) {
+    case 'TASK_ADDED':
+    case 'TASK_UPDATED': {
+      const f = m.state.frameworks.get(e.task.framework_id.value);
+      return f === undefined ? v === SEE_ALL : v.task(e.task, f.info);
+    }
+    case 'FRAMEWORK_ADDED':
+    case 'FRAMEWORK_UPDATED':
+    case 'FRAMEWORK_REMOVED':
+      return v.framework(e.framework.info);
+    default:
+      return true;
+  }
+}
+
 function eventJson(m: MasterProcess, e: MasterEvent): Json {
   switch (e.type) {
     case 'TASK_ADDED':
@@ -154,14 +180,21 @@ function eventJson(m: MasterProcess, e: MasterEvent): Json {
   }
 }
 
+/** Calls that only read (GET_*, and SUBSCRIBE to the event stream); every other call changes something. */
+export function accessOf(type: string): Access {
+  return type.startsWith('GET_') || type === 'SUBSCRIBE' ? 'readonly' : 'readwrite';
+}
+
 export function installOperatorApi(master: MasterProcess): void {
-  const subscribe = (): HttpResponse => ({
+  const subscribe = (viewer: Viewer): HttpResponse => ({
     status: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
     stream: (writer: ChunkWriter) => {
       const heartbeatSeconds = master.flags.heartbeatIntervalSeconds;
-      writer.write(recordio({ type: 'SUBSCRIBED', subscribed: { get_state: getState(master), heartbeat_interval_seconds: heartbeatSeconds } }));
-      const stop = master.state.events.listen((e) => writer.write(recordio(eventJson(master, e))));
+      writer.write(recordio({ type: 'SUBSCRIBED', subscribed: { get_state: getState(master, viewer), heartbeat_interval_seconds: heartbeatSeconds } }));
+      const stop = master.state.events.listen((e) => {
+        if (visible(master, viewer, e)) writer.write(recordio(eventJson(master, e)));
+      });
       let timer = master.delay(0, function beat() {
         if (writer.closed) return;
         writer.write(recordio({ type: 'HEARTBEAT' }));
@@ -175,7 +208,12 @@ export function installOperatorApi(master: MasterProcess): void {
     },
   });
 
+  const auth = master.auth;
   const handle = (req: HttpRequest): HttpResponse => {
+    // Credentials that are sent are checked first; whether they are needed depends on the call (below).
+    const who = auth.authenticate(req, auth.required('readonly') && auth.required('readwrite') ? 'readwrite' : 'readonly');
+    if ('response' in who) return who.response;
+    const principal = who.principal;
     if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting 'POST', received '${req.method}'\n` };
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     if (contentType !== 'application/json') return text(415, `Expecting 'Content-Type' of application/json, received '${contentType || '(none)'}'`);
@@ -187,27 +225,38 @@ export function installOperatorApi(master: MasterProcess): void {
     }
     if (call === null || typeof call !== 'object' || typeof call['type'] !== 'string') return text(400, "Failed to convert JSON into Call: 'type' must be a string");
     const type = call['type'];
+    const access = accessOf(type);
+    if (principal === undefined && auth.required(access)) {
+      const again = auth.authenticate(req, access);
+      if ('response' in again) return again.response;
+    }
+    /** 403 naming the rule when `action` on `object` is denied to the caller, else undefined. */
+    const denied = (action: Parameters<typeof auth.authorizer.authorize>[0], object: string | undefined): HttpResponse | undefined => {
+      const d = auth.authorizer.authorize(action, principal, object);
+      return d.allowed ? undefined : forbidden(d.message);
+    };
+    const viewer = auth.viewer(principal);
     master.state.count(`master/api/operator/${type.toLowerCase()}`);
     const answer = (field: string, body: Json): HttpResponse => json({ type, [field]: body });
     switch (type) {
       case 'GET_HEALTH':
         return answer('get_health', { healthy: true });
       case 'GET_FLAGS':
-        return answer('get_flags', { flags: flagList(master) });
+        return denied('view_flags', undefined) ?? answer('get_flags', { flags: flagList(master) });
       case 'GET_VERSION':
         return answer('get_version', { version_info: { version: master.version } });
       case 'GET_METRICS':
         return answer('get_metrics', { metrics: Object.entries(master.metrics()).map(([name, value]) => ({ name, value })) });
       case 'GET_STATE':
-        return answer('get_state', getState(master));
+        return answer('get_state', getState(master, viewer));
       case 'GET_AGENTS':
         return answer('get_agents', getAgents(master));
       case 'GET_FRAMEWORKS':
-        return answer('get_frameworks', getFrameworks(master));
+        return answer('get_frameworks', getFrameworks(master, viewer));
       case 'GET_EXECUTORS':
-        return answer('get_executors', getExecutors(master));
+        return answer('get_executors', getExecutors(master, viewer));
       case 'GET_TASKS':
-        return answer('get_tasks', getTasks(master));
+        return answer('get_tasks', getTasks(master, viewer));
       case 'GET_ROLES':
         return answer('get_roles', getRoles(master));
       case 'GET_MASTER':
@@ -234,6 +283,10 @@ export function installOperatorApi(master: MasterProcess): void {
           if (typeof weight !== 'number' || !(weight > 0)) return text(400, `update_weights.weight_infos[${i}].weight: expected a number > 0`);
           weights[role] = weight;
         }
+        for (const role of Object.keys(weights)) {
+          const no = denied('update_weights', role);
+          if (no !== undefined) return no;
+        }
         for (const [role, w] of Object.entries(weights)) master.state.weights.set(role, w);
         master.allocatorPort.setWeights(weights);
         return { status: 200 };
@@ -257,6 +310,10 @@ export function installOperatorApi(master: MasterProcess): void {
           return text(400, (err as Error).message);
         }
         for (const q of parsed) {
+          const no = denied('update_quotas', q.role);
+          if (no !== undefined) return no;
+        }
+        for (const q of parsed) {
           if (Object.keys(q.guarantees).length === 0 && Object.keys(q.limits).length === 0) master.state.quotas.delete(q.role);
           else master.state.quotas.set(q.role, { guarantees: q.guarantees, limits: q.limits });
           master.allocatorPort.setQuota(q.role, q.guarantees, q.limits);
@@ -268,12 +325,16 @@ export function installOperatorApi(master: MasterProcess): void {
         if (typeof id !== 'string') return text(400, "Expecting 'teardown.framework_id' to be present");
         const framework = master.state.frameworks.get(id);
         if (framework === undefined) return text(400, `No framework found with specified ID ${id}`);
+        const no = denied('teardown_frameworks', framework.info.principal);
+        if (no !== undefined) return no;
         master.frameworks.remove(framework, 'teardown by the operator');
         return { status: 200 };
       }
       case 'MARK_AGENT_GONE': {
         const id = (call['mark_agent_gone'] as { agent_id?: { value?: unknown } } | undefined)?.agent_id?.value;
         if (typeof id !== 'string') return text(400, "Expecting 'mark_agent_gone.agent_id' to be present");
+        const no = denied('mark_agents_gone', undefined);
+        if (no !== undefined) return no;
         const agent = master.state.agents.get(id);
         if (agent !== undefined) {
           master.agents.remove(agent, 'marked gone by the operator', 'TASK_GONE_BY_OPERATOR');
@@ -286,7 +347,7 @@ export function installOperatorApi(master: MasterProcess): void {
         return { status: 200 };
       }
       case 'SUBSCRIBE':
-        return subscribe();
+        return subscribe(viewer);
       default:
         return text(400, `Unknown or unsupported call type '${type}'`);
     }

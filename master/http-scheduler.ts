@@ -55,7 +55,7 @@ class HttpConnection implements SchedulerConnection {
   #heartbeat: Timer | undefined;
   closed = false;
 
-  constructor(readonly id: string, private readonly writer: ChunkWriter, private readonly onClosed: () => void) {
+  constructor(readonly id: string, readonly principal: string | undefined, private readonly writer: ChunkWriter, private readonly onClosed: () => void) {
     writer.onClose(() => this.#closed());
   }
 
@@ -105,6 +105,8 @@ const CALLS: Partial<Record<SchedulerCall['type'], { name: FrameworkCall; field:
 
 export function installSchedulerApi(master: MasterProcess, newStreamId: () => string): void {
   const handle = (req: HttpRequest): HttpResponse => {
+    const who = master.auth.authenticate(req, 'scheduler');
+    if ('response' in who) return who.response;
     if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting 'POST', received '${req.method}'\n` };
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     if (contentType === 'application/x-protobuf') return text(415, 'Protobuf requests are not supported by this master; send application/json');
@@ -118,7 +120,7 @@ export function installSchedulerApi(master: MasterProcess, newStreamId: () => st
       const why = err instanceof SyntaxError ? `Failed to parse body into JSON: ${err.message}` : `Failed to convert JSON into Call: ${(err as Error).message}`;
       return text(400, why);
     }
-    if (call.type === 'SUBSCRIBE') return subscribe(call, req);
+    if (call.type === 'SUBSCRIBE') return subscribe(call, who.principal);
     const frameworkId = call.framework_id?.value;
     if (frameworkId === undefined) return text(400, `Expecting 'framework_id' to be present for a ${call.type} call`);
     const framework = master.state.frameworks.get(frameworkId);
@@ -128,6 +130,10 @@ export function installSchedulerApi(master: MasterProcess, newStreamId: () => st
     const streamId = req.headers['mesos-stream-id'];
     if (streamId === undefined) return text(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
     if (streamId !== framework.connection.id) return text(400, `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`);
+    if (who.principal !== framework.connection.principal) {
+      master.state.count('master/api/scheduler/wrong_principal');
+      return text(403, `Framework ${frameworkId} subscribed as principal '${framework.connection.principal ?? '(none)'}'; this call comes from '${who.principal ?? '(none)'}'`);
+    }
     master.state.count(`master/api/scheduler/${call.type.toLowerCase()}`);
     switch (call.type) {
       case 'REQUEST':
@@ -154,7 +160,7 @@ export function installSchedulerApi(master: MasterProcess, newStreamId: () => st
     return { status: call.type === 'UPDATE_FRAMEWORK' ? 200 : 202 };
   };
 
-  const subscribe = (call: SchedulerCall, req: HttpRequest): HttpResponse => {
+  const subscribe = (call: SchedulerCall, principal: string | undefined): HttpResponse => {
     const sub = call.subscribe;
     if (sub === undefined) return text(400, "Expecting 'subscribe' to be present");
     const id = sub.framework_info.id?.value;
@@ -162,6 +168,11 @@ export function installSchedulerApi(master: MasterProcess, newStreamId: () => st
     const why = master.frameworks.invalid(sub.framework_info);
     if (why !== undefined) return text(400, `Framework is invalid: ${why}`);
     if (id !== undefined && master.state.removedFrameworkIds.has(id)) return text(403, `Framework ${id} has been removed`);
+    const admitted = master.frameworks.admission(sub.framework_info, principal);
+    if ('error' in admitted) {
+      master.state.count('master/unauthorized_framework_subscriptions');
+      return text(403, admitted.error);
+    }
     const streamId = newStreamId();
     master.state.count('master/api/scheduler/subscribe');
     return {
@@ -169,12 +180,11 @@ export function installSchedulerApi(master: MasterProcess, newStreamId: () => st
       headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId, 'cache-control': 'no-cache' },
       stream: (writer) => {
         let framework: Framework | undefined;
-        const connection = new HttpConnection(streamId, writer, () => {
+        const connection = new HttpConnection(streamId, principal, writer, () => {
           if (framework !== undefined && framework.connection === connection) master.frameworks.disconnected(framework);
         });
         framework = master.frameworks.subscribe(connection, sub.framework_info, sub.suppressed_roles ?? []);
         if (framework !== undefined) connection.heartbeatEvery(master.flags.heartbeatIntervalSeconds * 1000, (ms, fn) => master.delay(ms, fn));
-        void req;
       },
     };
   };

@@ -5,6 +5,7 @@
  * level as Mesos serves them.
  */
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
+import { forbidden } from '../protocol/auth/http.js';
 import { prometheus } from '../protocol/json/index.js';
 import type { MasterProcess } from './master.js';
 
@@ -13,49 +14,64 @@ const json = (body: unknown): HttpResponse => ({ status: 200, headers: { 'conten
 /** Installs the routes; call from the master's `initialize`. */
 export function installStateRoutes(master: MasterProcess): void {
   const id = master.pid.id;
-  master.route('/state', () => json(master.stateSummary()));
-  master.route('/metrics/snapshot', () => json(master.metrics()));
+  const auth = master.auth;
+  const state = (principal: string | undefined): Record<string, unknown> => master.stateSummary(auth.viewer(principal));
+  master.route('/state', auth.readonly((_req, p) => json(state(p))));
+  master.route('/metrics/snapshot', auth.readonly(() => json(master.metrics()), '/metrics/snapshot'));
   master.route('/health', () => ({ status: 200, body: '' }));
-  master.route('/frameworks', (req: HttpRequest) => {
-    const state = master.stateSummary();
+  master.route('/frameworks', auth.readonly((req: HttpRequest, p) => {
+    const s = state(p);
     const wanted = req.query.get('framework_id');
     const pick = (list: unknown): unknown[] => (list as { id: string }[]).filter((f) => wanted === null || f.id === wanted);
-    return json({ frameworks: pick(state['frameworks']), completed_frameworks: pick(state['completed_frameworks']) });
-  });
-  master.route('/slaves', () => json({ slaves: master.stateSummary()['slaves'] }));
-  master.route('/tasks', (req: HttpRequest) => {
+    return json({ frameworks: pick(s['frameworks']), completed_frameworks: pick(s['completed_frameworks']) });
+  }));
+  master.route('/slaves', auth.readonly((_req, p) => json({ slaves: state(p)['slaves'] })));
+  master.route('/tasks', auth.readonly((req: HttpRequest, p) => {
     const limit = Math.max(0, Math.min(Number(req.query.get('limit') ?? 100) || 100, 10_000));
     const offset = Math.max(0, Number(req.query.get('offset') ?? 0) || 0);
-    const frameworks = master.stateSummary()['frameworks'] as { tasks: unknown[]; completed_tasks: unknown[] }[];
+    const frameworks = state(p)['frameworks'] as { tasks: unknown[]; completed_tasks: unknown[] }[];
     const tasks = frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks]);
     return json({ tasks: tasks.slice(offset, offset + limit) });
-  });
-  master.route('/state-summary', () => {
-    const state = master.stateSummary();
-    const frameworks = state['frameworks'] as Record<string, unknown>[];
-    const slaves = state['slaves'] as Record<string, unknown>[];
+  }));
+  master.route('/state-summary', auth.readonly((_req, p) => {
+    const s = state(p);
+    const frameworks = s['frameworks'] as Record<string, unknown>[];
+    const slaves = s['slaves'] as Record<string, unknown>[];
     return json({
-      hostname: state['hostname'],
-      cluster: state['cluster'] ?? '',
+      hostname: s['hostname'],
+      cluster: s['cluster'] ?? '',
       frameworks: frameworks.map((f) => ({ id: f['id'], name: f['name'], active: f['active'], connected: f['connected'], used_resources: f['used_resources'], offered_resources: f['offered_resources'], capabilities: f['capabilities'], hostname: f['hostname'], webui_url: f['webui_url'], slave_ids: [...new Set((f['tasks'] as { slave_id: string }[]).map((t) => t.slave_id))] })),
       slaves: slaves.map((a) => ({ id: a['id'], pid: a['pid'], hostname: a['hostname'], resources: a['resources'], used_resources: a['used_resources'], offered_resources: a['offered_resources'], active: a['active'], registered_time: a['registered_time'] })),
     });
-  });
-  master.route('/roles', () => {
+  }));
+  master.route('/roles', auth.readonly(() => {
     const roles = new Map<string, { frameworks: string[] }>();
     for (const [role] of master.state.weights) roles.set(role, { frameworks: [] });
     // A role with only a quota is a role too (GET_ROLES lists it as well).
     for (const [role] of master.state.quotas) if (!roles.has(role)) roles.set(role, { frameworks: [] });
     for (const f of master.state.frameworks.values()) for (const r of f.roles) (roles.get(r) ?? roles.set(r, { frameworks: [] }).get(r)!).frameworks.push(f.id);
     return json({ roles: [...roles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, r]) => ({ name, weight: master.state.weights.get(name) ?? 1, frameworks: r.frameworks, quota: master.state.quotas.get(name) ?? null })) });
-  });
-  master.route('/flags', () => json({ flags: Object.fromEntries(Object.entries(master.flags).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])) }));
+  }));
+  master.route('/flags', auth.readonly((_req, p) => {
+    const d = auth.authorizer.authorize('view_flags', p, undefined);
+    return d.allowed ? json({ flags: flagsJson(master) }) : forbidden(d.message);
+  }));
   master.route('/redirect', () => ({ status: 307, headers: { location: `http://${master.pid.address}/` }, body: '' }));
   master.route('/version', () => json({ version: master.version }));
-  master.route('/metrics', () => ({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: prometheus(master.metrics()) }));
+  master.route('/metrics', auth.readonly(() => ({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: prometheus(master.metrics()) }), '/metrics'));
   for (const path of ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics']) {
     master.runtime.http.alias(path, `/${id}${path}`);
   }
+}
+
+/** The flags as /master/flags shows them: secrets never (the credentials as a count of principals). */
+function flagsJson(master: MasterProcess): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(master.flags).map(([k, v]) => {
+      if (k === 'credentials') return [k, v === undefined ? '' : `(${(v as ReadonlyMap<string, string>).size} principals)`];
+      return [k, typeof v === 'object' ? JSON.stringify(v) : String(v)];
+    }),
+  );
 }
 
 /** Prometheus text format (shared with the agent's /metrics): protocol/json/prometheus.ts. */

@@ -33,6 +33,7 @@ import { installWebUi } from './http-webui.js';
 import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
+import { MasterHttpAuth, type Viewer } from './http-auth.js';
 
 
 export type MasterProtocol = SchedulerToMaster & AgentToMaster & AllocatorToMaster;
@@ -71,6 +72,8 @@ export class MasterProcess extends Process<MasterProtocol> {
   agents!: Agents;
   offering!: Offering;
   tasks!: Tasks;
+  /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
+  readonly auth: MasterHttpAuth;
   startedAt = 0;
 
   constructor(options: MasterOptions) {
@@ -82,6 +85,7 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.#allocatorPid = options.allocator;
     this.random = options.random ?? new Random(osSeed());
     this.#ha = options.ha;
+    this.auth = new MasterHttpAuth(this.flags);
   }
 
   override initialize(): void {
@@ -100,6 +104,7 @@ export class MasterProcess extends Process<MasterProtocol> {
       clock: this.clock,
       logger: this.runtime.logger,
       allocator: this.#allocator,
+      authorizer: this.auth.authorizer,
       masterInfo: () => this.masterInfo(),
       toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void {
         const pid = typeof agent === 'string' ? agent : agent.pid;
@@ -389,8 +394,8 @@ export class MasterProcess extends Process<MasterProtocol> {
   }
 
   /** The state endpoint's view (Mesos /state shape). */
-  stateSummary(): Record<string, unknown> {
-    return masterState(this);
+  stateSummary(viewer?: Viewer): Record<string, unknown> {
+    return masterState(this, viewer);
   }
 
   metrics(): Record<string, number> {

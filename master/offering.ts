@@ -140,6 +140,14 @@ export class Offering {
             continue;
           }
           const { task, taskResources, executorResources, newExecutor } = result;
+          // run_tasks: the framework's principal may run this task as its user (CommandInfo.user, else FrameworkInfo.user).
+          const user = task.command?.user ?? task.executor?.command?.user ?? framework.info.user;
+          const allowed = this.ctx.authorizer.authorize('run_tasks', framework.info.principal, user);
+          if (!allowed.allowed) {
+            this.ctx.state.count('master/unauthorized_tasks');
+            this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_UNAUTHORIZED', allowed.message));
+            continue;
+          }
           available = available.subtract(taskResources.add(executorResources));
           taskIds.add(task.task_id.value);
           if (newExecutor !== undefined) {

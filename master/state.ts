@@ -7,6 +7,7 @@ import { TASK_STATES, isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import type { Framework } from './framework.js';
+import { SEE_ALL, type Viewer } from './http-auth.js';
 import type { MasterProcess } from './master.js';
 
 const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
@@ -35,7 +36,8 @@ function taskJson(t: Task): Record<string, unknown> {
   };
 }
 
-function frameworkJson(m: MasterProcess, f: Framework): Record<string, unknown> {
+function frameworkJson(m: MasterProcess, f: Framework, viewer: Viewer): Record<string, unknown> {
+  const seen = (t: Task): boolean => viewer.task(t, f.info);
   const offers = m.state.offers.ofFramework(f.id);
   const offered = offers.reduce((sum, o) => sum.add(o.resources), Resources.empty());
   const used = f.totalUsed();
@@ -60,11 +62,11 @@ function frameworkJson(m: MasterProcess, f: Framework): Record<string, unknown> 
     resources: resourceSummary(used.add(offered)),
     used_resources: resourceSummary(used),
     offered_resources: resourceSummary(offered),
-    tasks: [...f.tasks.values()].map(taskJson),
-    unreachable_tasks: [...f.unreachableTasks.values()].map(taskJson),
-    completed_tasks: f.completedTasks.items().map(taskJson),
+    tasks: [...f.tasks.values()].filter(seen).map(taskJson),
+    unreachable_tasks: [...f.unreachableTasks.values()].filter(seen).map(taskJson),
+    completed_tasks: f.completedTasks.items().filter(seen).map(taskJson),
     offers: offers.map((o) => ({ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: resourceSummary(o.resources), allocation_info: { role: o.role } })),
-    executors: [...f.executors].flatMap(([agentId, m2]) => [...m2.values()].map((e) => ({ executor_id: e.executor_id.value, name: e.name ?? '', slave_id: agentId }))),
+    executors: [...f.executors].flatMap(([agentId, m2]) => [...m2.values()].filter((e) => viewer.executor(e, f.info)).map((e) => ({ executor_id: e.executor_id.value, name: e.name ?? '', slave_id: agentId }))),
   };
 }
 
@@ -90,7 +92,8 @@ function agentJson(m: MasterProcess, a: Agent): Record<string, unknown> {
   };
 }
 
-export function masterState(m: MasterProcess): Record<string, unknown> {
+/** The /state view; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors, and whether flags, are shown. */
+export function masterState(m: MasterProcess, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const pid = m.pid;
   let activated = 0;
   for (const a of m.state.agents.values()) if (a.active) activated++;
@@ -107,7 +110,7 @@ export function masterState(m: MasterProcess): Record<string, unknown> {
     activated_slaves: activated,
     deactivated_slaves: m.state.agents.size - activated,
     unreachable_slaves: m.state.unreachableAgents.size,
-    flags: {
+    flags: !viewer.flags ? {} : {
       allocation_interval: `${m.flags.allocationIntervalMs}ms`,
       agent_ping_timeout: `${m.flags.agentPingTimeoutMs}ms`,
       max_agent_ping_timeouts: String(m.flags.maxAgentPingTimeouts),
@@ -115,8 +118,8 @@ export function masterState(m: MasterProcess): Record<string, unknown> {
     },
     slaves: [...m.state.agents.values()].map((a) => agentJson(m, a)),
     unreachable_slaves_list: [...m.state.unreachableAgents].map(([id, u]) => ({ id, hostname: u.agent.hostname, unreachable_time: u.at / 1000 })),
-    frameworks: [...m.state.frameworks.values()].map((f) => frameworkJson(m, f)),
-    completed_frameworks: m.state.completedFrameworks.items().map((f) => frameworkJson(m, f)),
+    frameworks: [...m.state.frameworks.values()].filter((f) => viewer.framework(f.info)).map((f) => frameworkJson(m, f, viewer)),
+    completed_frameworks: m.state.completedFrameworks.items().filter((f) => viewer.framework(f.info)).map((f) => frameworkJson(m, f, viewer)),
   };
 }
 
