@@ -44,6 +44,8 @@ import { executorEnvironment } from './executors.js';
 import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
+import { AgentHttpAuth } from './http-auth.js';
+import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
@@ -96,6 +98,8 @@ export interface AgentOptions {
   readonly endpoint?: string;
   /** How long a recovered executor has to reregister (Mesos --executor_reregistration_timeout, 2 s). */
   readonly executorReregistrationTimeoutMs?: number;
+  /** Executor tokens (default: signed with --executor_secret_key, or a key generated under work_dir). */
+  readonly executorTokens?: ExecutorTokens;
 }
 
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -142,11 +146,15 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** The highest leader term heard (the fencing token): a master of an older term is ignored. */
   #masterTerm = 0;
   readonly #options: AgentOptions;
+  /** HTTP Basic authentication of the agent's endpoints (--http_credentials, --authenticate_http_*). */
+  readonly httpAuth: AgentHttpAuth;
+  #tokens: ExecutorTokens | undefined;
 
   constructor(options: AgentOptions) {
     super();
     this.#options = options;
     this.flags = options.flags;
+    this.httpAuth = new AgentHttpAuth(options.flags);
     this.resources = options.resources;
     this.attributes = options.attributes ?? [];
     this.cz = options.containerizer;
@@ -239,10 +247,19 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       shutdown: (b) => this.shutdown(b.message),
       // executors
-      register: (b, from) => this.#executorRegister(b.framework_id.value, b.executor_id.value, from as PID<AgentToExecutor>),
+      register: (b, from) => this.#executorRegister(b.framework_id.value, b.executor_id.value, b.token, from as PID<AgentToExecutor>),
       reregister: (b, from) => this.#executorReregister(b, from as PID<AgentToExecutor>),
       status_update: (b, from) => this.#executorStatusUpdate(b.update, from as PID<AgentToExecutor>),
-      executor_to_framework: (b) => this.executorMessage(b.framework_id.value, b.executor_id.value, b.data),
+      executor_to_framework: (b, from) => {
+        // Only the executor's registered process speaks for it.
+        const ex = this.frameworks.get(b.framework_id?.value)?.executors.get(b.executor_id?.value);
+        if (ex?.pid === undefined || !ex.pid.equals(from)) {
+          this.count('slave/invalid_framework_messages');
+          this.logger.warn(`dropping a framework message from ${from} claiming to be executor ${b.executor_id?.value} of ${b.framework_id?.value}`);
+          return;
+        }
+        this.executorMessage(b.framework_id.value, b.executor_id.value, b.data);
+      },
     };
     // What only the master may say goes through one check.
     const guarded = table as unknown as Record<string, (body: unknown, from: PID) => void>;
@@ -282,6 +299,12 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (ex.pid?.equals(pid)) this.logger.warn(`executor ${ex.id} of framework ${fw.id} (${pid}) disconnected`);
       }
     }
+  }
+
+  /** Signs and checks executor tokens; the key is loaded (or generated under work_dir) on first use. */
+  get executorTokens(): ExecutorTokens {
+    this.#tokens ??= this.#options.executorTokens ?? new ExecutorTokens(loadExecutorSecretKey(this.flags.work_dir, this.flags.executor_secret_key));
+    return this.#tokens;
   }
 
   /** The AgentInfo sent to the master. */
@@ -869,7 +892,22 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (ex.state === 'RUNNING' || ex.state === 'TERMINATING') this.logger.warn(`executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
   }
 
-  #executorRegister(frameworkId: string, executorId: string, from: PID<AgentToExecutor>): void {
+  /** Whether `ex` may report on task `taskId`: only tasks the agent gave it (or it holds after a resubscription). */
+  executorOwns(ex: ExecutorRecord, taskId: string): boolean {
+    return ex.tasks.has(taskId);
+  }
+
+  /** Why an actor executor's (re)registration is refused by its token, or undefined (executor-token.ts). */
+  #tokenRefused(fw: FrameworkRecord, ex: ExecutorRecord, token: string | undefined, from: PID): string | undefined {
+    if (!this.flags.authenticate_http_executors) return undefined;
+    const refused = this.executorTokens.refuse(token, { fid: fw.id, eid: ex.id, cid: ex.containerId });
+    if (refused === undefined) return undefined;
+    this.count('slave/executor_authentication_failures');
+    this.logger.warn(`executor registration from ${from} as ${ex.id} of ${fw.id} refused: ${refused.error}`);
+    return refused.error;
+  }
+
+  #executorRegister(frameworkId: string, executorId: string, token: string | undefined, from: PID<AgentToExecutor>): void {
     const fw = this.frameworks.get(frameworkId);
     const ex = fw?.executors.get(executorId);
     if (!fw || !ex || ex.command || ex.state !== 'REGISTERING' || this.agentId === undefined) {
@@ -877,6 +915,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.send(from, 'shutdown', {});
       return;
     }
+    // Refused without a shutdown: the sender is not the executor, which may still register.
+    if (this.#tokenRefused(fw, ex, token, from) !== undefined) return;
     ex.pid = from;
     ex.state = 'RUNNING';
     ex.registrationTimer?.cancel();
@@ -893,6 +933,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.send(from, 'shutdown', {});
       return;
     }
+    if (this.#tokenRefused(fw, ex, b.token, from) !== undefined) return;
     ex.pid = from;
     ex.state = 'RUNNING';
     ex.registrationTimer?.cancel();
@@ -912,6 +953,17 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (!fw || !ex || this.agentId === undefined || !update.uuid) {
       this.count('slave/invalid_status_updates');
       this.logger.warn(`dropping a status update from ${from?.toString() ?? 'an HTTP executor'} for an unknown executor or without a uuid`);
+      return;
+    }
+    // Over the actor path the sender must be the executor's registered process, reporting one of its own tasks.
+    if (from !== undefined && (ex.pid === undefined || !ex.pid.equals(from))) {
+      this.count('slave/invalid_status_updates');
+      this.logger.warn(`dropping a status update from ${from} claiming to be executor ${ex.id} of ${fw.id} (registered as ${ex.pid?.toString() ?? 'nobody'})`);
+      return;
+    }
+    if (!this.executorOwns(ex, update.status.task_id.value)) {
+      this.count('slave/invalid_status_updates');
+      this.logger.warn(`dropping a status update from executor ${ex.id} of ${fw.id} for task ${update.status.task_id.value}, which is not its own`);
       return;
     }
     this.count('slave/valid_status_updates');

@@ -25,5 +25,7 @@ export function executorEnvironment(agent: AgentProcess, fw: FrameworkRecord, ex
   };
   if (checkpointing(fw)) env.MESOS_RECOVERY_TIMEOUT = formatDuration(agent.flags.recovery_timeout);
   if (agent.agentId !== undefined) env.MESOS_AGENT_ID = agent.agentId;
+  // A custom executor proves who it is with this token (the agent plays the command executor itself: no token to leak to a task).
+  if (!ex.command) env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = agent.executorTokens.issue({ fid: fw.id, eid: ex.id, cid: ex.containerId });
   return env;
 }

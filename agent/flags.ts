@@ -5,6 +5,7 @@
  * AgentFlagsError naming the flag.
  */
 import { parseAttributes } from '../protocol/attributes.js';
+import { readCredentialsFile } from '../protocol/credentials.js';
 import { Resources } from '../protocol/resources.js';
 import type { Attribute } from '../protocol/types.js';
 import { detectResources } from './containerizer/index.js';
@@ -56,6 +57,18 @@ export interface AgentFlags {
    * and it then takes master messages only over an authenticated connection.
    */
   readonly credential?: string;
+  /** HTTP calls that change something need HTTP Basic credentials from `http_credentials` (Mesos --authenticate_http_readwrite). */
+  readonly authenticate_http_readwrite: boolean;
+  /** HTTP endpoints that only read (state, metrics, files, GET_*) need credentials (Mesos --authenticate_http_readonly). */
+  readonly authenticate_http_readonly: boolean;
+  /** A credentials file for HTTP Basic authentication (Mesos --http_credentials). */
+  readonly http_credentials?: string;
+  /** Executors must present their token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN) to the executor API and in registration (default true). */
+  readonly authenticate_http_executors: boolean;
+  /** A file holding the key executor tokens are signed with (Mesos --executor_secret_key); default: generated under work_dir. */
+  readonly executor_secret_key?: string;
+  /** Run tasks as their user (CommandInfo.user, else FrameworkInfo.user) when the agent runs as root (Mesos --switch_user, default true). */
+  readonly switch_user: boolean;
 }
 
 export class AgentFlagsError extends Error {
@@ -86,6 +99,10 @@ export const DEFAULT_AGENT_FLAGS: AgentFlags = {
   status_update_retry_interval_min: 10_000,
   status_update_retry_interval_max: 600_000,
   fsync: true,
+  authenticate_http_readwrite: false,
+  authenticate_http_readonly: false,
+  authenticate_http_executors: true,
+  switch_user: true,
 };
 
 /** What callers may give: the flags, with durations, numbers and booleans also as text. */
@@ -136,7 +153,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed', 'credential']));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key']));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -177,6 +194,10 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
     status_update_retry_interval_min: dur('status_update_retry_interval_min'),
     status_update_retry_interval_max: dur('status_update_retry_interval_max'),
     fsync: parseBool('fsync', get('fsync') as string | boolean),
+    authenticate_http_readwrite: parseBool('authenticate_http_readwrite', get('authenticate_http_readwrite') as string | boolean),
+    authenticate_http_readonly: parseBool('authenticate_http_readonly', get('authenticate_http_readonly') as string | boolean),
+    authenticate_http_executors: parseBool('authenticate_http_executors', get('authenticate_http_executors') as string | boolean),
+    switch_user: parseBool('switch_user', get('switch_user') as string | boolean),
   };
   if (flags.status_update_retry_interval_min <= 0) {
     throw new AgentFlagsError('status_update_retry_interval_min', `--status_update_retry_interval_min: must be positive`);
@@ -201,6 +222,19 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
     if (String(input.credential).trim() === '') throw new AgentFlagsError('credential', '--credential: expected the path of a credential file');
     out.credential = String(input.credential);
   }
+  if (input.http_credentials !== undefined) {
+    out.http_credentials = String(input.http_credentials);
+    try {
+      readCredentialsFile(out.http_credentials);
+    } catch (e) {
+      throw new AgentFlagsError('http_credentials', `--http_credentials=${out.http_credentials}: ${(e as Error).message}`);
+    }
+  }
+  if ((flags.authenticate_http_readwrite || flags.authenticate_http_readonly) && out.http_credentials === undefined) {
+    const which = flags.authenticate_http_readwrite ? 'authenticate_http_readwrite' : 'authenticate_http_readonly';
+    throw new AgentFlagsError(which, `--${which}: authentication needs --http_credentials (a file of principals and secrets)`);
+  }
+  if (input.executor_secret_key !== undefined) out.executor_secret_key = String(input.executor_secret_key);
   if (input.seed !== undefined) {
     const s = Number(input.seed);
     if (!Number.isInteger(s) || s < 0) throw new AgentFlagsError('seed', `--seed=${input.seed}: expected a non-negative integer`);

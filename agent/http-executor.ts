@@ -21,6 +21,7 @@ import type { ChunkWriter, HttpRequest, HttpResponse, Timer } from 'libprocess-t
 import { decode, encode, recordio, type ExecutorCall, type ExecutorEvent } from '../protocol/json/index.js';
 import type { AgentToExecutor } from '../protocol/messages/agent-executor.js';
 import type { AgentProcess } from './agent.js';
+import { bearerToken } from './executor-token.js';
 import type { ExecutorChannel, ExecutorRecord, FrameworkRecord } from './state.js';
 
 /** How often a subscribed executor gets a HEARTBEAT event. */
@@ -186,7 +187,18 @@ export function installExecutorApi(agent: AgentProcess): void {
     if (fw === undefined) return text(400, `Framework cannot be found: no framework '${call.framework_id.value}' on this agent`);
     const ex = fw.executors.get(call.executor_id.value);
     if (ex === undefined || ex.command) return text(400, `Executor cannot be found: no executor '${call.executor_id.value}' of framework '${fw.id}' on this agent`);
+    if (agent.flags.authenticate_http_executors) {
+      const refused = agent.executorTokens.refuse(bearerToken(req.headers['authorization']), { fid: fw.id, eid: ex.id, cid: ex.containerId });
+      if (refused !== undefined) {
+        agent.count('slave/executor_authentication_failures');
+        return text(refused.status, `Executor authentication failed: ${refused.error}`, refused.status === 401 ? { 'www-authenticate': 'Bearer realm="mesos-agent-executor"' } : {});
+      }
+    }
     if (ex.state === 'REGISTERING' && call.type !== 'SUBSCRIBE') return text(403, `Executor is not subscribed: call SUBSCRIBE before ${call.type}`);
+    if (call.type === 'UPDATE' && !agent.executorOwns(ex, call.update!.status.task_id.value)) {
+      agent.count('slave/invalid_status_updates');
+      return text(403, `Task ${call.update!.status.task_id.value} is not a task of executor ${ex.id}: an executor reports only its own tasks`);
+    }
     agent.count(`slave/api/executor/${call.type!.toLowerCase()}`);
     switch (call.type) {
       case 'SUBSCRIBE':

@@ -124,6 +124,9 @@ async function answer(agent: AgentProcess, call: AgentCall): Promise<AgentRespon
 
 export function installOperatorApi(agent: AgentProcess): void {
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
+    // Credentials that are sent are checked first; whether any are needed depends on the call.
+    const who = agent.httpAuth.authenticate(req, agent.httpAuth.required('readonly') ? 'readonly' : 'readwrite');
+    if ('response' in who) return who.response;
     if (req.method !== 'POST') return text(405, `Expecting 'POST', received '${req.method}'`, { allow: 'POST' });
     const rawType = req.headers['content-type'];
     if (rawType === undefined) return text(400, "Expecting 'Content-Type' to be present");
@@ -139,6 +142,11 @@ export function installOperatorApi(agent: AgentProcess): void {
       return text(400, err instanceof SyntaxError ? `Failed to parse body into JSON: ${err.message}` : `Failed to convert JSON into Call protobuf: ${(err as Error).message}`);
     }
     if (call.type === undefined) return text(400, "Failed to validate agent::Call: Expecting 'type' to be present");
+    const access = call.type.startsWith('GET_') ? 'readonly' : 'readwrite';
+    if (who.principal === undefined && agent.httpAuth.required(access)) {
+      const again = agent.httpAuth.authenticate(req, access);
+      if ('response' in again) return again.response;
+    }
     agent.count(`slave/api/operator/${call.type.toLowerCase()}`);
     if (call.type === 'UNKNOWN') return text(501, "Received an 'UNKNOWN' call");
     const response = await answer(agent, call);

@@ -158,19 +158,20 @@ const cors = (handler: HttpHandler): HttpHandler => async (req) => {
 
 export function installRoutes(agent: AgentProcess): void {
   const w = agent.flags.work_dir;
-  agent.route('/state', cors(() => json(agentState(agent))));
-  agent.route('/state.json', cors(() => json(agentState(agent))));
+  const ro = (handler: HttpHandler): HttpHandler => agent.httpAuth.readonly(handler);
+  agent.route('/state', cors(ro(() => json(agentState(agent)))));
+  agent.route('/state.json', cors(ro(() => json(agentState(agent)))));
   agent.route('/health', () => ({ status: 200, body: '' }));
-  agent.route('/metrics/snapshot', cors(() => json(agentMetrics(agent))));
-  agent.route('/metrics', () => ({ status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: prometheus(agentMetrics(agent)) }));
-  agent.route('/monitor/statistics', async () => json(await monitorStatistics(agent)));
-  agent.route('/monitor/statistics.json', async () => json(await monitorStatistics(agent)));
-  agent.route('/files/browse', cors((req) => browse(w, req)));
-  agent.route('/files/browse.json', cors((req) => browse(w, req)));
-  agent.route('/files/read', cors((req) => read(w, req)));
-  agent.route('/files/read.json', cors((req) => read(w, req)));
-  agent.route('/files/download', cors((req) => download(w, req)));
-  agent.route('/files/download.json', cors((req) => download(w, req)));
+  agent.route('/metrics/snapshot', cors(ro(() => json(agentMetrics(agent)))));
+  agent.route('/metrics', ro(() => ({ status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: prometheus(agentMetrics(agent)) })));
+  agent.route('/monitor/statistics', ro(async () => json(await monitorStatistics(agent))));
+  agent.route('/monitor/statistics.json', ro(async () => json(await monitorStatistics(agent))));
+  agent.route('/files/browse', cors(ro((req) => browse(w, req))));
+  agent.route('/files/browse.json', cors(ro((req) => browse(w, req))));
+  agent.route('/files/read', cors(ro((req) => read(w, req))));
+  agent.route('/files/read.json', cors(ro((req) => read(w, req))));
+  agent.route('/files/download', cors(ro((req) => download(w, req))));
+  agent.route('/files/download.json', cors(ro((req) => download(w, req))));
 }
 
 /** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */

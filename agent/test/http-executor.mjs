@@ -23,7 +23,7 @@ function exitWhenIdle() {
 
 function post(body, onResponse) {
   if (!onResponse) pending++;
-  const req = http.request({ host, port, path: '/api/v1/executor', method: 'POST', agent: onResponse ? undefined : agent, headers: { 'content-type': 'application/json', accept: 'application/json' } }, onResponse ?? ((res) => {
+  const req = http.request({ host, port, path: '/api/v1/executor', method: 'POST', agent: onResponse ? undefined : agent, headers: { 'content-type': 'application/json', accept: 'application/json', ...(process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN ? { authorization: `Bearer ${process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN}` } : {}) } }, onResponse ?? ((res) => {
     res.resume();
     res.on('end', () => {
       if (res.statusCode !== 202) {

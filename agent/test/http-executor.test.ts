@@ -24,7 +24,8 @@ const PATH = '/api/v1/executor';
 
 beforeAll(async () => {
   setup = await realMaster();
-  agent = await realAgent(setup, { executor_registration_timeout: '60secs' });
+  // This test covers the API itself; executor tokens are http-executor-auth.test.ts's.
+  agent = await realAgent(setup, { executor_registration_timeout: '60secs', authenticate_http_executors: 'false' });
   base = `http://${agent.pid.address}`;
   await setup.master.waitFor((m) => m.name === 'register_agent');
 });
@@ -268,9 +269,11 @@ describe('POST /api/v1/executor', () => {
     const on = (a: typeof a1) => a.agent.frameworks.get(FW.id!.value)?.executors.get('http-r');
     m.sendTo(a1.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 'r1') });
     await waitUntil(() => on(a1)?.container !== undefined, 'the executor container');
-    const s1 = await openStream(url, PATH, { ...ids('http-r'), type: 'SUBSCRIBE', subscribe: {} });
+    // This agent checks executor tokens: the executor's token (as its environment has it) must still hold after the restart.
+    const auth = { authorization: `Bearer ${a1.agent.executorTokens.issue({ fid: FW.id!.value, eid: 'http-r', cid: on(a1)!.containerId })}` };
+    const s1 = await openStream(url, PATH, { ...ids('http-r'), type: 'SUBSCRIBE', subscribe: {} }, auth);
     const r1 = (await s1.nth('LAUNCH')).launch.task;
-    expect((await post(url, PATH, update('http-r', 'r1', 'TASK_RUNNING', uuidBase64(11)))).status).toBe(202);
+    expect((await post(url, PATH, update('http-r', 'r1', 'TASK_RUNNING', uuidBase64(11)), auth)).status).toBe(202);
     await s1.nth('ACKNOWLEDGED');
     // The executor's connection breaks; a task sent meanwhile waits in the agent's queue (checkpointed).
     s1.close();
@@ -288,7 +291,7 @@ describe('POST /api/v1/executor', () => {
         ...ids('http-r'),
         type: 'SUBSCRIBE',
         subscribe: { unacknowledged_tasks: [r1], unacknowledged_updates: [{ status: { task_id: { value: 'r1' }, state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', uuid: u12 } }] },
-      });
+      }, auth);
       await s2.nth('ACKNOWLEDGED');
       expect(s2.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'ACKNOWLEDGED']);
       expect(s2.events[0]!.subscribed.container_id).toEqual({ value: on(a2)!.containerId });

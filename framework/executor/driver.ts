@@ -60,6 +60,8 @@ export interface ExecutorEnvironment {
   checkpoint: boolean;
   recoveryTimeoutMs: number;
   shutdownGracePeriodMs: number;
+  /** MESOS_EXECUTOR_AUTHENTICATION_TOKEN: presented in `register` / `reregister` (the agent checks it). */
+  token?: string;
 }
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, s: 1000, mins: 60_000, m: 60_000, hrs: 3_600_000, h: 3_600_000, days: 86_400_000, d: 86_400_000, weeks: 604_800_000 };
@@ -89,6 +91,7 @@ export function executorEnvironment(env: Readonly<Record<string, string | undefi
     checkpoint: env.MESOS_CHECKPOINT === '1',
     recoveryTimeoutMs: duration('MESOS_RECOVERY_TIMEOUT', env.MESOS_RECOVERY_TIMEOUT, 15 * 60_000),
     shutdownGracePeriodMs: duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', env.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD, 5000),
+    ...(env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN ? { token: env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN } : {}),
   };
 }
 
@@ -120,7 +123,11 @@ class ExecutorProcess extends Process<AgentToExecutor> {
 
   override initialize(): void {
     this.link(this.agent);
-    this.send(this.agent, 'register', { framework_id: { value: this.env.frameworkId }, executor_id: { value: this.env.executorId } });
+    this.send(this.agent, 'register', { framework_id: { value: this.env.frameworkId }, executor_id: { value: this.env.executorId }, ...this.#token() });
+  }
+
+  #token(): { token?: string } {
+    return this.env.token !== undefined ? { token: this.env.token } : {};
   }
 
   override finalize(): void {
@@ -150,6 +157,7 @@ class ExecutorProcess extends Process<AgentToExecutor> {
           executor_id: { value: this.env.executorId },
           tasks: [...this.tasks.values()],
           updates: [...this.unacked.values()],
+          ...this.#token(),
         });
       },
       run_task: (b) => {

@@ -6,9 +6,10 @@ import type { AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, TaskGroupInfo,
 import type { StatusUpdate } from './common.js';
 
 export type ExecutorToAgent = {
-  register: { framework_id: FrameworkID; executor_id: ExecutorID };
+  /** `token`: the executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN (required unless the agent runs with --authenticate_http_executors=false). */
+  register: { framework_id: FrameworkID; executor_id: ExecutorID; token?: string };
   /** After an agent restart: the executor reports its tasks and the updates not yet acknowledged. */
-  reregister: { framework_id: FrameworkID; executor_id: ExecutorID; tasks: TaskInfo[]; updates: StatusUpdate[] };
+  reregister: { framework_id: FrameworkID; executor_id: ExecutorID; tasks: TaskInfo[]; updates: StatusUpdate[]; token?: string };
   status_update: { update: StatusUpdate };
   executor_to_framework: { agent_id: AgentID; framework_id: FrameworkID; executor_id: ExecutorID; data: Uint8Array };
 };
