@@ -46,6 +46,7 @@ import { HealthChecker, healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
 import { AgentHttpAuth } from './http-auth.js';
 import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
+import { runningAsRoot, taskUser } from './task-user.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
@@ -100,6 +101,8 @@ export interface AgentOptions {
   readonly executorReregistrationTimeoutMs?: number;
   /** Executor tokens (default: signed with --executor_secret_key, or a key generated under work_dir). */
   readonly executorTokens?: ExecutorTokens;
+  /** Whether the agent runs as root, and so may switch users (default: asked of the OS). */
+  readonly runningAsRoot?: boolean;
 }
 
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -149,12 +152,15 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** HTTP Basic authentication of the agent's endpoints (--http_credentials, --authenticate_http_*). */
   readonly httpAuth: AgentHttpAuth;
   #tokens: ExecutorTokens | undefined;
+  /** Root may run tasks as their users (--switch_user). */
+  readonly #isRoot: boolean;
 
   constructor(options: AgentOptions) {
     super();
     this.#options = options;
     this.flags = options.flags;
     this.httpAuth = new AgentHttpAuth(options.flags);
+    this.#isRoot = options.runningAsRoot ?? runningAsRoot();
     this.resources = options.resources;
     this.attributes = options.attributes ?? [];
     this.cz = options.containerizer;
@@ -570,7 +576,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
-    if (task.command!.user) config.user = task.command!.user;
+    const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
+    if (user !== undefined) config.user = user;
     this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
   }
 
@@ -721,7 +728,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
-    if (info.command!.user) config.user = info.command!.user;
+    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command!.user, fw.info.user);
+    if (user !== undefined) config.user = user;
     ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {
       if (ex.state !== 'REGISTERING') return;
       this.logger.warn(`executor ${ex.id} of ${fw.id} did not register within ${this.flags.executor_registration_timeout} ms; destroying it`);
