@@ -5,6 +5,7 @@
  * master answers, the leader is read from its state.
  */
 import { Bonjour } from 'bonjour-service';
+import { authFetch } from './credentials.js';
 import { realClock } from 'libprocess-ts';
 
 export const MDNS_TYPE = 'mesos-master';
@@ -89,7 +90,7 @@ export async function findLeader(master: string | undefined, waitMs = 5000): Pro
     let electing = false;
     for (const address of addresses) {
       try {
-        const res = await fetch(`http://${address}/master/state`, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
+        const res = await authFetch(`http://${address}/master/state`, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
         if (res.status === 307) {
           const location = res.headers.get('location');
           await res.body?.cancel();

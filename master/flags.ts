@@ -87,7 +87,7 @@ export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
   }
   for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly'] as const) {
     if (typeof flags[name] !== 'boolean') throw new Error(`master flag ${name}: expected true or false, got ${String(flags[name])}`);
-    if (flags[name] && (flags.credentials === undefined || flags.credentials.size === 0)) throw new Error(`master flag ${name}: authentication needs --credentials (a file of principals and secrets)`);
+    if (flags[name] && (flags.credentials === undefined || flags.credentials.size === 0)) throw new Error(`--${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}: authentication needs --credentials (a file of principals and secrets)`);
   }
   return flags;
 }

@@ -33,6 +33,12 @@ export function agentCommand(): Command {
     .addOption(flag('fsync', 'fsync checkpoints (true|false)'))
     .addOption(flag('seed', "seed of the agent's randomness (registration jitter, uuids, container ids)"))
     .addOption(flag('credential', 'file with this agent\'s {"principal": ..., "secret": ...}: its connections authenticate as it'))
+    .addOption(flag('http_credentials', 'principals and secrets HTTP Basic authentication checks against (a credentials file)'))
+    .addOption(flag('authenticate_http_readwrite', 'HTTP calls that change something need credentials (true|false)', 'false'))
+    .addOption(flag('authenticate_http_readonly', 'HTTP endpoints that only read (state, metrics, files) need credentials (true|false)', 'false'))
+    .addOption(flag('authenticate_http_executors', 'executors must present their MESOS_EXECUTOR_AUTHENTICATION_TOKEN (true|false)', 'true'))
+    .addOption(flag('executor_secret_key', 'file with the key executor tokens are signed with (default: generated once under --work_dir)'))
+    .addOption(flag('switch_user', 'run tasks as their user (CommandInfo.user, else FrameworkInfo.user) when running as root (true|false)', 'true'))
     .addHelpText('after', `
 Examples:
   $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1 --port=5051

@@ -3,6 +3,7 @@ import { SchedulerDriver, take, toResources } from '../../framework/scheduler/in
 import { isTerminal } from '../../protocol/task-states.js';
 import type { TaskStatus } from '../../protocol/types.js';
 import { masterAddresses } from '../discovery.js';
+import { commandCredential, credentialOptions } from '../credentials.js';
 import { say } from '../process-util.js';
 
 /** The exit status `mesos-ts execute` ends with for a task's last status. */
@@ -24,11 +25,13 @@ export function executeCommand(): Command {
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
     .option('--role <role>', 'the role to take resources from', '*')
     .option('--env <json>', 'environment as a JSON object, e.g. \'{"A":"1"}\'')
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
     .addHelpText('after', `
 Examples:
   $ mesos-ts execute --master=127.0.0.1:5050 --name=hello --command='echo hello; sleep 1'
   $ mesos-ts execute --command='exit 3'; echo $?        # prints 3`)
-    .action(async (o: { master: string; command: string; name: string; resources: string; role: string; env?: string }) => {
+    .action(async (o: { master: string; command: string; name: string; resources: string; role: string; env?: string; principal?: string; secret?: string }) => {
       const need = toResources(o.resources);
       let env: Record<string, string> = {};
       if (o.env !== undefined) {
@@ -39,12 +42,14 @@ Examples:
         }
       }
       const masters = await masterAddresses(o.master);
+      // The framework's principal: given, else the local cluster's operator (cluster.json).
+      const credential = commandCredential(o, masters);
       let launched = false;
       let finished: (code: number) => void;
       const done = new Promise<number>((r) => (finished = r));
       const driver = await SchedulerDriver.start({
         master: masters,
-        framework: { name: o.name, role: o.role, failover_timeout: 0 },
+        framework: { name: o.name, role: o.role, failover_timeout: 0, ...(credential !== undefined ? { principal: credential.principal } : {}) },
         scheduler: {
           registered: (_d, id) => say(`subscribed as framework ${id.value}`),
           resourceOffers: (d, offers) => {

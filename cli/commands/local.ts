@@ -10,6 +10,8 @@ import { findLeader } from '../discovery.js';
 import { parseBool, parsePort, parsePositiveInt } from '../durations.js';
 import { freePorts } from '../free-ports.js';
 import { onShutdown, say } from '../process-util.js';
+import { generateClusterCredentials, registerCluster, type ClusterCredentials } from '../credentials.js';
+import { agentCommand } from './agent.js';
 
 interface Member {
   readonly name: string;
@@ -62,8 +64,8 @@ function startMember(name: string, args: string[], env: NodeJS.ProcessEnv): Prom
 }
 
 /** Runs the test framework against the cluster as its own OS process, its lines prefixed. */
-function runTestFramework(file: string, master: string, tasks: number, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [...process.execArgv, file, '--master', master, '--tasks', String(tasks)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+function runTestFramework(file: string, master: string, tasks: number, env: NodeJS.ProcessEnv, credentialFile: string | undefined): void {
+  const child = spawn(process.execPath, [...process.execArgv, file, '--master', master, '--tasks', String(tasks), ...(credentialFile !== undefined ? ['--credential', credentialFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const prefix = (line: string): void => void process.stdout.write(`[test-framework] ${line}\n`);
   createInterface({ input: child.stdout! }).on('line', prefix);
   createInterface({ input: child.stderr! }).on('line', prefix);
@@ -82,15 +84,26 @@ export function localCommand(): Command {
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--mdns <bool>', 'the masters announce themselves over mDNS, so commands find them without --master (make local turns it on)').default('false'))
     .addOption(new Option('--test_framework <tasks>', 'once the cluster is up, run the test framework with this many tasks (the cluster stays up after it)'))
+    .addOption(new Option('--authenticate_http_readonly <bool>', 'read-only endpoints (state, metrics, the web UI\'s data) need credentials too').default('false'))
+    .addOption(new Option('--acls <json|file>', "the masters' --acls (Mesos's ACL JSON)"))
+    .addOption(new Option('--insecure', 'no credentials, no authentication anywhere (a warning says so)'))
     .addHelpText('after', `
-Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"leader","agents":[{"url","pid"}]}.
+Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"leader","agents":[{"url","pid"}],"credentials"}.
+Safe by default: <work_dir>/credentials.json (mode 0600) holds generated secrets for the
+principals mesos-ts-cluster (masters and agents) and operator (you, the CLI, frameworks);
+masters authenticate frameworks, agents and read-write HTTP calls against it (HTTP Basic),
+agents their read-write HTTP calls; state, metrics and the web UI stay readable. The CLI
+finds the operator's credential through cluster.json; elsewhere give --principal/--secret.
+--insecure turns all of it off.
 Masters after the first take the ports after --port; each is given the others' addresses (--masters).
 Ctrl-C (or SIGTERM) stops every process it started.
 
 Examples:
   $ mesos-ts local
   $ mesos-ts local --agents=10 --resources='cpus:2;mem:2048' --work_dir=/tmp/cluster
-  $ mesos-ts local --masters=1`)
+  $ mesos-ts local --masters=1
+  $ curl -u operator:$(jq -r .secret /tmp/cluster/operator-credential.json) -H 'content-type: application/json' \\
+      -d '{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":2}]}}' http://127.0.0.1:5050/api/v1`)
     .action(async (o: Record<string, string | undefined>) => {
       const masters = parsePositiveInt('masters', o['masters']!);
       const agents = parsePositiveInt('agents', o['agents']!);
@@ -101,7 +114,21 @@ Examples:
       mkdirSync(workDir, { recursive: true });
       const env = { ...process.env };
       const members: Member[] = [];
+      const readonly = parseBool('authenticate_http_readonly', o['authenticate_http_readonly']!);
+      const insecure = o['insecure'] !== undefined && (o['insecure'] as unknown) !== false;
+      if (insecure) say('WARNING: --insecure: no credentials; anyone who can reach these ports can run commands as this user, tear down frameworks and mark agents gone');
+      const creds: ClusterCredentials | undefined = insecure ? undefined : generateClusterCredentials(workDir);
+      const masterSecurity = creds === undefined ? [] : [`--credentials=${creds.file}`, '--authenticate_frameworks=true', '--authenticate_agents=true', '--authenticate_http_readwrite=true', `--authenticate_http_readonly=${readonly}`];
+      if (o['acls'] !== undefined) masterSecurity.push(`--acls=${o['acls']}`);
+      // --credential (the agents' own identity on the actor path) where the agent command has it.
+      const agentTakesCredential = agentCommand().options.some((opt) => opt.long === '--credential');
+      const agentSecurity =
+        creds === undefined
+          ? ['--authenticate_http_executors=false']
+          : [`--http_credentials=${creds.file}`, '--authenticate_http_readwrite=true', `--authenticate_http_readonly=${readonly}`, ...(agentTakesCredential ? [`--credential=${creds.clusterFile}`] : [])];
+      let unregister = (): void => {};
       const stopAll = async (): Promise<void> => {
+        unregister();
         for (const m of [...members].reverse()) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGTERM');
         await Promise.all(members.map((m) => m.exited));
       };
@@ -113,14 +140,14 @@ Examples:
         const replicaSet = ports.map((p) => `127.0.0.1:${p}`).join(',');
         const started0 = await Promise.all(
           ports.map((p, i) =>
-            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, `--mdns=${mdns}`, ...(masters > 1 ? [`--masters=${replicaSet}`] : [])], env),
+            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, `--mdns=${mdns}`, ...(masters > 1 ? [`--masters=${replicaSet}`] : []), ...masterSecurity], env),
           ),
         );
         members.push(...started0);
         const address = started0.map((m) => m.url.replace(/^http:\/\//, '')).join(',');
         const started = await Promise.all(
           Array.from({ length: agents }, (_, i) =>
-            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`], env),
+            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity], env),
           ),
         );
         members.push(...started);
@@ -134,15 +161,19 @@ Examples:
           leader,
           agents: started.map((a) => ({ url: a.url, pid: a.child.pid })),
           ...(o['simulatedAgents'] !== undefined ? { simulated_agents: { url: members.at(-1)!.url, pid: members.at(-1)!.child.pid, count: Number(o['simulatedAgents']) } } : {}),
+          // Where the secrets are (the files, mode 0600; never the secrets themselves): null with --insecure.
+          credentials: creds === undefined ? null : { file: creds.file, operator: creds.operatorFile, cluster: creds.clusterFile },
         };
         writeFileSync(join(workDir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
+        if (creds !== undefined) unregister = registerCluster(address.split(','), join(workDir, 'cluster.json'));
         say(`cluster up: web UI and APIs at ${leader}/ ; state at ${leader}/master/state${masters > 1 ? ` (the leader of ${masters} masters; the others redirect to it)` : ''}`);
         say(`cluster.json: ${join(workDir, 'cluster.json')}   (Ctrl-C stops everything)`);
+        if (creds !== undefined) say(`credentials: ${creds.file} (principals ${creds.operator.principal} and mesos-ts-cluster); read-write HTTP needs them, e.g. curl -u ${creds.operator.principal}:<secret>; mesos-ts commands find them through cluster.json`);
         if (o['test_framework'] !== undefined) {
           const tasks = parsePositiveInt('test_framework', o['test_framework']);
           const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
           const example = fileURLToPath(new URL(`../../examples/test-framework/main.${ext}`, import.meta.url));
-          runTestFramework(example, address, tasks, env);
+          runTestFramework(example, address, tasks, env, creds?.operatorFile);
         }
         for (const m of members) {
           void m.exited.then((code) => {

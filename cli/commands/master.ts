@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { masterAddress, startMaster, type MasterServerOptions } from '../../master/main.js';
-import { readCredentialFile, readCredentialsFile } from '../../protocol/credentials.js';
+import type { MasterFlags } from '../../master/flags.js';
+import { parseAcls } from '../../protocol/auth/acls.js';
+import { credentialsMap, readCredentialFile, readCredentialsFile } from '../../protocol/credentials.js';
 import { announceMaster } from '../discovery.js';
 import { parseBool, parseDuration, parsePort, parsePositiveInt, parseWeights } from '../durations.js';
 import { onShutdown, say } from '../process-util.js';
@@ -25,16 +27,21 @@ export function masterCommand(): Command {
     .addOption(new Option('--registry <kind>', 'in_memory | replicated_log (default: replicated_log with several --masters, else in_memory)').env('MESOS_REGISTRY'))
     .addOption(new Option('--agent_reregister_timeout <duration>', 'after a failover, agents that have not re-registered within this are unreachable').default('10mins').env('MESOS_AGENT_REREGISTER_TIMEOUT'))
     .addOption(new Option('--mdns <bool>', 'announce this master over mDNS').default('true').env('MESOS_MDNS'))
-    .addOption(new Option('--credentials <file>', 'principals and secrets accepted on the actor path: {"credentials":[{"principal":...,"secret":...}]}; the first is this master\'s own').env('MESOS_CREDENTIALS'))
+    .addOption(new Option('--credentials <file>', 'principals and secrets: {"credentials":[{"principal":...,"secret":...}]} (or "p s" lines); frameworks, agents, the other masters and HTTP clients authenticate against them; the first is this master\'s own').env('MESOS_CREDENTIALS'))
     .addOption(new Option('--credential <file>', 'this master\'s own {"principal":...,"secret":...} (default: the first of --credentials)').env('MESOS_CREDENTIAL'))
-    .addOption(new Option('--authenticate_frameworks <bool>', 'only authenticated frameworks may subscribe').default('false').env('MESOS_AUTHENTICATE_FRAMEWORKS'))
+    .addOption(new Option('--authenticate_frameworks <bool>', 'only authenticated frameworks may subscribe (over HTTP: the scheduler API needs credentials)').default('false').env('MESOS_AUTHENTICATE_FRAMEWORKS'))
     .addOption(new Option('--authenticate_agents <bool>', 'only agents whose connection authenticated may register').default('false').env('MESOS_AUTHENTICATE_AGENTS'))
+    .addOption(new Option('--authenticate_http_readwrite <bool>', 'HTTP calls that change something (operator UPDATE_*, TEARDOWN, MARK_AGENT_GONE) need HTTP Basic credentials').default('false').env('MESOS_AUTHENTICATE_HTTP_READWRITE'))
+    .addOption(new Option('--authenticate_http_readonly <bool>', 'HTTP endpoints that only read (state, metrics, GET_* calls) need credentials').default('false').env('MESOS_AUTHENTICATE_HTTP_READONLY'))
+    .addOption(new Option('--acls <json|file>', "who may do what, in Mesos's ACL JSON (register_frameworks, run_tasks, teardown_frameworks, update_quotas, update_weights, mark_agents_gone, view_*, get_endpoints)").env('MESOS_ACLS'))
     .addHelpText('after', `
 Examples:
   $ mesos-ts master --ip=127.0.0.1 --port=5050
   $ MESOS_PORT=5051 mesos-ts master --weights=eng=2,ads=1 --offer_timeout=30secs
   $ mesos-ts master --ip=0.0.0.0 --advertise_ip=10.0.0.5
-  $ mesos-ts master --port=5050 --work_dir=/var/lib/m1 --masters=127.0.0.1:5050,127.0.0.1:5051,127.0.0.1:5052`)
+  $ mesos-ts master --port=5050 --work_dir=/var/lib/m1 --masters=127.0.0.1:5050,127.0.0.1:5051,127.0.0.1:5052
+  $ mesos-ts master --credentials=/etc/mesos/credentials.json --authenticate_http_readwrite=true \\
+      --acls='{"permissive":false,"teardown_frameworks":[{"principals":{"values":["ops"]},"framework_principals":{"type":"ANY"}}]}'`)
     .action(async (o: Record<string, string | undefined>) => {
       const port = parsePort('port', o['port']!);
       const flags = {
@@ -45,8 +52,7 @@ Examples:
         ...(o['weights'] ? { weights: parseWeights(o['weights']) } : {}),
         ...(o['hostname'] ? { hostname: o['hostname'] } : {}),
         ...(o['cluster'] ? { cluster: o['cluster'] } : {}),
-        authenticateFrameworks: parseBool('authenticate_frameworks', o['authenticate_frameworks']!),
-        authenticateAgents: parseBool('authenticate_agents', o['authenticate_agents']!),
+        ...securityFlags(o),
       };
       const credentials = o['credentials'] ? readCredentialsFile(o['credentials']) : undefined;
       const credential = o['credential'] ? readCredentialFile(o['credential']) : undefined;
@@ -68,6 +74,18 @@ Examples:
       });
     });
   return cmd;
+}
+
+/** --credentials, --authenticate_*, --acls → the master's flags; a bad file or value throws naming its flag. */
+export function securityFlags(o: Record<string, string | undefined>): Partial<MasterFlags> {
+  return {
+    ...(o['credentials'] ? { credentials: credentialsMap(readCredentialsFile(o['credentials'])) } : {}),
+    authenticateFrameworks: parseBool('authenticate_frameworks', o['authenticate_frameworks'] ?? 'false'),
+    authenticateAgents: parseBool('authenticate_agents', o['authenticate_agents'] ?? 'false'),
+    authenticateHttpReadwrite: parseBool('authenticate_http_readwrite', o['authenticate_http_readwrite'] ?? 'false'),
+    authenticateHttpReadonly: parseBool('authenticate_http_readonly', o['authenticate_http_readonly'] ?? 'false'),
+    ...(o['acls'] ? { acls: parseAcls(o['acls'], '--acls') } : {}),
+  };
 }
 
 /** --masters, --quorum, --registry, --work_dir, --agent_reregister_timeout → the HA part of startMaster's options; a bad value throws naming its flag. */

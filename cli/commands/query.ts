@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { authFetch, credentialOptions, useCredential } from '../credentials.js';
 import { findLeader } from '../discovery.js';
 import { say } from '../process-util.js';
 import { table } from '../table.js';
@@ -13,7 +14,7 @@ type Task = { id: string; name: string; framework_id: string; slave_id: string; 
 
 export async function fetchState(master: string | undefined): Promise<{ leader: string; state: State }> {
   const leader = await findLeader(master);
-  const res = await fetch(`http://${leader}/master/state`, { signal: AbortSignal.timeout(10_000) });
+  const res = await authFetch(`http://${leader}/master/state`, { signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`http://${leader}/master/state answered HTTP ${res.status}`);
   return { leader, state: (await res.json()) as State };
 }
@@ -24,7 +25,10 @@ export function queryCommands(): Command[] {
   const state = new Command('state')
     .description("print the leading master's state as JSON")
     .addOption(masterOption())
-    .action(async (o: { master?: string }) => {
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
+    .action(async (o: { principal?: string; secret?: string; master?: string }) => {
+      useCredential(o);
       const { state: s } = await fetchState(o.master);
       say(JSON.stringify(s, null, 2));
     });
@@ -35,7 +39,10 @@ export function queryCommands(): Command[] {
     .option('--json', 'print JSON instead of a table')
     .option('--all', 'include completed tasks', false)
     .addHelpText('after', '\nExample:\n  $ mesos-ts tasks --master=127.0.0.1:5050 --all')
-    .action(async (o: { master?: string; json?: boolean; all?: boolean }) => {
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
+    .action(async (o: { principal?: string; secret?: string; master?: string; json?: boolean; all?: boolean }) => {
+      useCredential(o);
       const { state: s } = await fetchState(o.master);
       const frameworks = [...s.frameworks, ...(o.all ? s.completed_frameworks : [])];
       const list = frameworks.flatMap((f) => [...f.tasks, ...(f.unreachable_tasks ?? []), ...(o.all ? f.completed_tasks : [])]);
@@ -47,7 +54,10 @@ export function queryCommands(): Command[] {
     .description('list frameworks')
     .addOption(masterOption())
     .option('--json', 'print JSON instead of a table')
-    .action(async (o: { master?: string; json?: boolean }) => {
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
+    .action(async (o: { principal?: string; secret?: string; master?: string; json?: boolean }) => {
+      useCredential(o);
       const { state: s } = await fetchState(o.master);
       if (o.json) return say(JSON.stringify(s.frameworks, null, 2));
       say(table(s.frameworks.map((f) => ({ id: f.id, name: f.name, user: f.user, roles: f.roles.join(','), active: f.active, connected: f.connected, tasks: f.tasks.length })), ['id', 'name', 'user', 'roles', 'active', 'connected', 'tasks']));
@@ -57,7 +67,10 @@ export function queryCommands(): Command[] {
     .description('list agents with their resources')
     .addOption(masterOption())
     .option('--json', 'print JSON instead of a table')
-    .action(async (o: { master?: string; json?: boolean }) => {
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
+    .action(async (o: { principal?: string; secret?: string; master?: string; json?: boolean }) => {
+      useCredential(o);
       const { state: s } = await fetchState(o.master);
       if (o.json) return say(JSON.stringify(s.slaves, null, 2));
       say(table(s.slaves.map((a) => ({ id: a.id, hostname: a.hostname, pid: a.pid, active: a.active, cpus: `${a.used_resources['cpus']}/${a.resources['cpus']}`, mem: `${a.used_resources['mem']}/${a.resources['mem']}`, tasks: a.task_count })), ['id', 'hostname', 'pid', 'active', 'cpus', 'mem', 'tasks']));

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { authFetch, credentialOptions, useCredential } from '../credentials.js';
 import { realClock } from 'libprocess-ts';
 import { fetchState } from './query.js';
 
@@ -15,7 +16,7 @@ export async function locateSandbox(master: string | undefined, taskId: string):
   const agent = state.slaves.find((s) => s.id === task.slave_id);
   if (agent === undefined) throw new Error(`task ${taskId} ran on agent ${task.slave_id}, which is no longer registered`);
   const base = `http://${agent.pid.slice(agent.pid.indexOf('@') + 1)}`;
-  const res = await fetch(`${base}/state`, { signal: AbortSignal.timeout(10_000) });
+  const res = await authFetch(`${base}/state`, { signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`${base}/state answered HTTP ${res.status}`);
   const agentState = (await res.json()) as AgentState;
   for (const f of [...(agentState.frameworks ?? []), ...(agentState.completed_frameworks ?? [])]) {
@@ -30,7 +31,7 @@ export async function locateSandbox(master: string | undefined, taskId: string):
 
 async function readChunk(agent: string, path: string, offset: number): Promise<{ data: string; offset: number }> {
   const url = `${agent}/files/read?path=${encodeURIComponent(path)}&offset=${offset}&length=65536`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const res = await authFetch(url, { signal: AbortSignal.timeout(10_000) });
   if (res.status === 404) throw new Error(`${path} does not exist in the sandbox`);
   if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}: ${(await res.text()).trim()}`);
   return (await res.json()) as { data: string; offset: number };
@@ -55,7 +56,10 @@ export function sandboxCommands(): Command[] {
     .argument('[file]', 'file in the sandbox', 'stdout')
     .addOption(masterOption())
     .addHelpText('after', '\nExamples:\n  $ mesos-ts cat hello\n  $ mesos-ts cat hello stderr --master=127.0.0.1:5050')
-    .action(async (taskId: string, file: string, o: { master?: string }) => {
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
+    .action(async (taskId: string, file: string, o: { principal?: string; secret?: string; master?: string }) => {
+      useCredential(o);
       const { agent, directory } = await locateSandbox(o.master, taskId);
       await copy(agent, `${directory}/${file}`, 0);
     });
@@ -66,10 +70,13 @@ export function sandboxCommands(): Command[] {
     .option('-f, --follow', 'keep printing what is appended (Ctrl-C stops)', false)
     .option('-n, --lines <n>', 'lines to print first', '10')
     .addOption(masterOption())
-    .action(async (taskId: string, file: string, o: { master?: string; follow: boolean; lines: string }) => {
+    .addOption(credentialOptions()[0]!)
+    .addOption(credentialOptions()[1]!)
+    .action(async (taskId: string, file: string, o: { principal?: string; secret?: string; master?: string; follow: boolean; lines: string }) => {
+      useCredential(o);
       const { agent, directory } = await locateSandbox(o.master, taskId);
       const path = `${directory}/${file}`;
-      const size = (await (await fetch(`${agent}/files/read?path=${encodeURIComponent(path)}`)).json()) as { offset: number };
+      const size = (await (await authFetch(`${agent}/files/read?path=${encodeURIComponent(path)}`)).json()) as { offset: number };
       const start = Math.max(0, size.offset - 64 * 1024);
       const { data } = await readChunk(agent, path, start);
       const lines = Number(o.lines);

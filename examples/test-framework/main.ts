@@ -2,6 +2,7 @@
 //   node dist/examples/test-framework/main.js --master 127.0.0.1:5050 --tasks 5
 import { parseArgs } from 'node:util';
 import { stopDefaultRuntime } from 'libprocess-ts';
+import { readCredentialFile, type Credential } from '../../protocol/credentials.js';
 import { DEFAULT_COMMAND, DEFAULT_RESOURCES, runTestFramework } from './test-framework.js';
 
 const HELP = `Usage: test-framework [options]
@@ -18,6 +19,9 @@ Options:
   --name <name>          framework name
   --role <role>          role to subscribe with (default '*')
   --framework-id-file <path>  keep the framework id there (a restart fails over to it)
+  --credential <file>    the framework's {"principal": ..., "secret": ...} (mesos-ts local writes
+                         <work_dir>/operator-credential.json)
+  --principal <p>, --secret <s>  the same given directly (default $MESOS_PRINCIPAL, $MESOS_SECRET)
   -h, --help             this text
 
 The scheduler listens on LIBPROCESS_IP:LIBPROCESS_PORT (default 127.0.0.1 and a free port).`;
@@ -33,6 +37,9 @@ try {
       name: { type: 'string' },
       role: { type: 'string' },
       'framework-id-file': { type: 'string' },
+      credential: { type: 'string' },
+      principal: { type: 'string' },
+      secret: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -50,8 +57,23 @@ if (!Number.isInteger(tasks) || tasks < 1) {
   process.exit(2);
 }
 
+let credential: Credential | undefined;
+try {
+  const principal = values.principal ?? process.env.MESOS_PRINCIPAL;
+  const secret = values.secret ?? process.env.MESOS_SECRET;
+  if (values.credential !== undefined) credential = readCredentialFile(values.credential);
+  else if (principal !== undefined || secret !== undefined) {
+    if (!principal || !secret) throw new Error('--principal and --secret go together (or MESOS_PRINCIPAL and MESOS_SECRET)');
+    credential = { principal, secret };
+  }
+} catch (e) {
+  console.error(`test-framework: ${(e as Error).message}`);
+  process.exit(2);
+}
+
 try {
   const result = await runTestFramework({
+    ...(credential !== undefined ? { credential } : {}),
     master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
     tasks,
     ...(values.command !== undefined ? { command: values.command } : {}),

@@ -25,6 +25,8 @@ export interface TestFrameworkOptions {
   runtime?: Runtime;
   random?: Random | number;
   frameworkIdFile?: string;
+  /** The framework's principal and secret (its FrameworkInfo.principal; the driver authenticates with it). */
+  credential?: { readonly principal: string; readonly secret: string };
 }
 
 export interface TestFrameworkResult {
@@ -100,7 +102,7 @@ export async function runTestFramework(options: TestFrameworkOptions): Promise<T
 
   const driver = await SchedulerDriver.start({
     master: options.master,
-    framework: { name: options.name ?? 'Test Framework (TypeScript)', ...(options.user ? { user: options.user } : {}), ...(options.role ? { roles: [options.role], capabilities: [{ type: 'MULTI_ROLE' }] } : {}) },
+    framework: { name: options.name ?? 'Test Framework (TypeScript)', ...(options.user ? { user: options.user } : {}), ...(options.role ? { roles: [options.role], capabilities: [{ type: 'MULTI_ROLE' }] } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
     scheduler,
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.random !== undefined ? { random: options.random } : {}),
