@@ -9,7 +9,10 @@ import { ACL_ACTIONS, NO_ACLS, type AclAction, type AclEntity, type Acls } from 
  * either side is NONE); when none matches, `permissive` decides. A request
  * without a principal (unauthenticated) or without an object (say a
  * framework with no principal) is the entity ANY, which only an ANY entity
- * matches. `values` match a request whose value is among them.
+ * matches. `values` match a request whose value is among them. Actions
+ * without objects (mark_agents_gone, view_flags) take `{"type": "ANY"}` (may)
+ * or `{"type": "NONE"}` (may not) as their object, and any rule's object
+ * matches them.
  */
 export interface AuthorizationRequest {
   readonly action: AclAction;
@@ -39,13 +42,18 @@ function allows(request: Request, acl: AclEntity): boolean {
 
 const entityOf = (value: string | undefined): Request => (value === undefined ? { type: 'ANY' } : { type: 'SOME', value });
 
+/** Actions whose rules say only "may" (ANY) or "may not" (NONE) of their object. */
+const OBJECTLESS: ReadonlySet<AclAction> = new Set(['mark_agents_gone', 'view_flags']);
+
 export function authorize(acls: Acls, request: AuthorizationRequest): Decision {
   const subject = entityOf(request.principal);
   const object = entityOf(request.object);
+  const objectless = OBJECTLESS.has(request.action);
   const rules = acls.rules[request.action] ?? [];
   for (const [i, rule] of rules.entries()) {
-    if (matches(subject, rule.principals) && matches(object, rule.objects)) {
-      return { allowed: allows(subject, rule.principals) && allows(object, rule.objects), rule: `acls.${request.action}[${i}]` };
+    if (matches(subject, rule.principals) && (objectless || matches(object, rule.objects))) {
+      const objectAllowed = objectless ? rule.objects.type === 'ANY' : allows(object, rule.objects);
+      return { allowed: allows(subject, rule.principals) && objectAllowed, rule: `acls.${request.action}[${i}]` };
     }
   }
   return { allowed: acls.permissive, rule: acls === NO_ACLS ? 'no --acls' : `acls.permissive=${acls.permissive} (no ${request.action} rule matched)` };

@@ -106,6 +106,13 @@ describe('the authorizer', () => {
     expect(authorize(acls, { action: 'run_tasks', principal: 'fw', object: 'root' }).allowed).toBe(false);
   });
 
+  test('an action without objects (mark_agents_gone, view_flags): the rule says may (ANY) or may not (NONE)', () => {
+    const gone = aclsOf({ mark_agents_gone: [{ principals: { values: ['ops'] }, agents: { type: 'ANY' } }, { principals: { type: 'ANY' }, agents: { type: 'NONE' } }] });
+    expect(authorize(gone, { action: 'mark_agents_gone', principal: 'ops', object: undefined })).toEqual({ allowed: true, rule: 'acls.mark_agents_gone[0]' });
+    expect(authorize(gone, { action: 'mark_agents_gone', principal: 'fw', object: undefined })).toEqual({ allowed: false, rule: 'acls.mark_agents_gone[1]' });
+    expect(authorize(gone, { action: 'mark_agents_gone', principal: undefined, object: undefined })).toEqual({ allowed: false, rule: 'acls.mark_agents_gone[1]' });
+  });
+
   test('a denial is a sentence naming who, what and the rule', () => {
     const d = new Authorizer(acls).authorize('register_frameworks', 'fw', 'prod');
     expect(d.message).toBe("Unauthorized: principal 'fw' is not allowed to register_frameworks on role 'prod' (denied by acls.register_frameworks[2])");
