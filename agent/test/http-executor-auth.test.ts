@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PID } from 'libprocess-ts';
+import { PID, Process, Runtime, WsTransport, createLogger, realClock, type Handlers } from 'libprocess-ts';
+import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
@@ -115,5 +116,63 @@ describe('executor authentication tokens', () => {
     expect(agent.agent.counters.get('slave/executor_authentication_failures')).toBe(4);
     s.close();
     sB.close();
+  });
+});
+
+/** A process in a runtime of its own that speaks the executor protocol to the agent: a driver or an impostor. */
+class RawExecutor extends Process<AgentToExecutor> {
+  readonly got: string[] = [];
+  protected handlers(): Handlers<AgentToExecutor> {
+    const note = (name: string) => () => void this.got.push(name);
+    return { registered: note('registered'), reregistered: note('reregistered'), run_task: note('run_task'), run_task_group: note('run_task_group'), kill_task: note('kill_task'), ack: note('ack'), framework_message: note('framework_message'), shutdown: note('shutdown'), reconnect: note('reconnect') };
+  }
+  tell<N extends keyof ExecutorToAgent & string>(to: PID<ExecutorToAgent>, name: N, body: ExecutorToAgent[N]): void {
+    this.send(to, name, body);
+  }
+}
+
+describe('executor tokens on the actor path', () => {
+  test('a register without the token or with another executor\'s is refused; an impostor\'s status update is dropped', async () => {
+    const tokenC = await launch('ex-c', 'tc');
+    const tokenD = await launch('ex-d', 'td');
+    const rt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn() {} } }), name: 'executors', logger: createLogger('executors', 'silent') }).start();
+    try {
+      const agentPid = PID.parse<ExecutorToAgent>(agent.pid.toString());
+      const impostor = new RawExecutor();
+      rt.spawn(impostor, 'impostor');
+      const failures = (): number => agent.agent.counters.get('slave/executor_authentication_failures') ?? 0;
+      const before = failures();
+      impostor.tell(agentPid, 'register', { framework_id: FW.id!, executor_id: { value: 'ex-c' } });
+      impostor.tell(agentPid, 'register', { framework_id: FW.id!, executor_id: { value: 'ex-c' }, token: tokenD });
+      await waitUntil(() => failures() === before + 2, 'two refused registrations');
+      expect(executor('ex-c')!.state).toBe('REGISTERING');
+
+      // The real executor C (its own token) registers and gets its task.
+      const real = new RawExecutor();
+      rt.spawn(real, 'executor-c');
+      real.tell(agentPid, 'register', { framework_id: FW.id!, executor_id: { value: 'ex-c' }, token: tokenC });
+      await waitUntil(() => real.got.includes('run_task'), "executor C's task");
+      expect(executor('ex-c')!.state).toBe('RUNNING');
+
+      // The impostor reports C's task as if it were C: dropped, never acknowledged, never at the master.
+      const invalid = agent.agent.counters.get('slave/invalid_status_updates') ?? 0;
+      const uuid = new Uint8Array(Buffer.from(uuidBase64(21), 'base64'));
+      impostor.tell(agentPid, 'status_update', { update: { framework_id: FW.id!, executor_id: { value: 'ex-c' }, status: { task_id: { value: 'tc' }, state: 'TASK_FAILED', uuid }, timestamp: 1, uuid } });
+      await waitUntil(() => (agent.agent.counters.get('slave/invalid_status_updates') ?? 0) === invalid + 1, 'the impostor update dropped');
+      // C itself reporting D's task: dropped as well; its own task goes through.
+      real.tell(agentPid, 'status_update', { update: { framework_id: FW.id!, executor_id: { value: 'ex-c' }, status: { task_id: { value: 'td' }, state: 'TASK_FAILED', uuid }, timestamp: 1, uuid } });
+      await waitUntil(() => (agent.agent.counters.get('slave/invalid_status_updates') ?? 0) === invalid + 2, "C's update of D's task dropped");
+      const own = new Uint8Array(Buffer.from(uuidBase64(22), 'base64'));
+      real.tell(agentPid, 'status_update', { update: { framework_id: FW.id!, executor_id: { value: 'ex-c' }, status: { task_id: { value: 'tc' }, state: 'TASK_RUNNING', uuid: own }, timestamp: 1, uuid: own } });
+      await setup.master.update('tc', 'TASK_RUNNING');
+      await waitUntil(() => real.got.includes('ack'), "the ack of C's own update");
+      expect(impostor.got).toEqual([]);
+      expect(real.got).toEqual(['registered', 'run_task', 'ack']);
+      const reported = (id: string): string[] => setup.master.received.filter((m) => m.name === 'status_update' && (m.body as { update: { status: { task_id: { value: string } } } }).update.status.task_id.value === id).map((m) => (m.body as { update: { status: { state: string } } }).update.status.state);
+      expect(reported('tc')).toEqual(['TASK_RUNNING']);
+      expect(reported('td')).toEqual([]);
+    } finally {
+      await rt.stop();
+    }
   });
 });
