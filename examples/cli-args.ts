@@ -4,6 +4,7 @@
  * `usage(message)` for the checks each example makes of the values.
  */
 import { parseArgs } from 'node:util';
+import { readCredentialFile, type Credential } from '../protocol/credentials.js';
 
 type Options = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O & { help: { type: 'boolean'; short: 'h' } } }>>['values'];
@@ -30,4 +31,30 @@ export function exampleArgs<O extends Options>(name: string, help: string, optio
     process.exit(0);
   }
   return { values, usage };
+}
+
+/** The credential options every example framework takes (spread into its options). */
+export const CREDENTIAL_OPTIONS = {
+  credential: { type: 'string' },
+  principal: { type: 'string' },
+  secret: { type: 'string' },
+} as const;
+
+/** Their lines of the help. */
+export const CREDENTIAL_HELP = `  --credential <file>      the framework's {"principal": ..., "secret": ...} (mesos-ts local writes
+                           <work_dir>/operator-credential.json)
+  --principal <p>, --secret <s>  the same given directly (default $MESOS_PRINCIPAL, $MESOS_SECRET)`;
+
+/** The framework's credential from those options (or MESOS_PRINCIPAL / MESOS_SECRET); a bad file or a half pair is a usage error. */
+export function credentialOf(values: { credential?: string | undefined; principal?: string | undefined; secret?: string | undefined }, usage: (message: string) => never): Credential | undefined {
+  const principal = values.principal ?? process.env['MESOS_PRINCIPAL'];
+  const secret = values.secret ?? process.env['MESOS_SECRET'];
+  try {
+    if (values.credential !== undefined) return readCredentialFile(values.credential);
+  } catch (e) {
+    return usage(`--credential: ${(e as Error).message}`);
+  }
+  if (principal === undefined && secret === undefined) return undefined;
+  if (!principal || !secret) return usage('--principal and --secret go together (or MESOS_PRINCIPAL and MESOS_SECRET)');
+  return { principal, secret };
 }

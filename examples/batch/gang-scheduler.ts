@@ -33,6 +33,8 @@ export interface GangSchedulerOptions {
   runtime?: Runtime;
   random?: Random | number;
   user?: string;
+  /** The framework's principal and secret (its FrameworkInfo.principal; the driver authenticates with it). */
+  credential?: { readonly principal: string; readonly secret: string };
   name?: string;
   log?: (line: string) => void;
 }
@@ -76,7 +78,7 @@ export class GangScheduler {
     const s = new GangScheduler(options);
     s.driver = await SchedulerDriver.start({
       master: options.master,
-      framework: { name: options.name ?? `batch (${options.job.id})`, ...(options.user ? { user: options.user } : {}) },
+      framework: { name: options.name ?? `batch (${options.job.id})`, ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
       scheduler: s.#scheduler(),
       ...(options.runtime ? { runtime: options.runtime } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),

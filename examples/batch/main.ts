@@ -4,7 +4,7 @@
 // Exits 0 when every task finished, 1 when the gang failed.
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { GangScheduler } from './gang-scheduler.js';
-import { exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: batch [options]
 
@@ -19,9 +19,11 @@ Options:
   --command <shell>        each task's command (default: prints its rank)
   --resources <text>       per task (default cpus:0.1;mem:32)
   --hold-timeout <ms>      longest hold of offers that cannot host the gang (default 30000)
+${CREDENTIAL_HELP}
   -h, --help               this text`;
 
 const args = exampleArgs('batch', HELP, {
+  ...CREDENTIAL_OPTIONS,
   master: { type: 'string' },
   id: { type: 'string' },
   tasks: { type: 'string' },
@@ -30,6 +32,8 @@ const args = exampleArgs('batch', HELP, {
   'hold-timeout': { type: 'string' },
 });
 const { values } = args;
+const credential = credentialOf(values, args.usage);
+const credentialOption = credential !== undefined ? { credential } : {};
 // Annotated, so that the compiler knows a call does not return.
 const usage: (message: string) => never = args.usage;
 const positive = (name: string, text: string | undefined, dflt: number): number => {
@@ -41,6 +45,7 @@ let gang: GangScheduler;
 try {
   gang = await GangScheduler.start({
     master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    ...credentialOption,
     job: {
       id: values.id ?? 'gang',
       tasks: positive('tasks', values.tasks, 2),

@@ -23,6 +23,8 @@ export interface CronSchedulerOptions {
   random?: Random | number;
   name?: string;
   user?: string;
+  /** The framework's principal and secret (its FrameworkInfo.principal; the driver authenticates with it). */
+  credential?: { readonly principal: string; readonly secret: string };
   /** Keep the history as JSON in this file too. */
   historyFile?: string;
   /** Records kept (default 1000). */
@@ -62,7 +64,7 @@ export class CronScheduler {
     const s = new CronScheduler(options, runtime);
     s.driver = await SchedulerDriver.start({
       master: options.master,
-      framework: { name: options.name ?? 'cron', ...(options.user ? { user: options.user } : {}) },
+      framework: { name: options.name ?? 'cron', ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
       scheduler: s.#scheduler(),
       runtime,
       random: s.#random.uint32(),

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { CronScheduler } from './cron-scheduler.js';
-import { exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: cron [options]
 
@@ -21,9 +21,11 @@ Options:
                          "retries" (2), "retryDelaySeconds" (5), "resources" ("cpus:0.1;mem:32")}
   --history-file <path>  keep the history as JSON there too
   --http-port <port>     the port for /jobs (default $LIBPROCESS_PORT or a free one)
+${CREDENTIAL_HELP}
   -h, --help             this text`;
 
 const args = exampleArgs('cron', HELP, {
+  ...CREDENTIAL_OPTIONS,
   master: { type: 'string' },
   jobs: { type: 'string' },
   job: { type: 'string', multiple: true },
@@ -31,6 +33,8 @@ const args = exampleArgs('cron', HELP, {
   'http-port': { type: 'string' },
 });
 const { values } = args;
+const credential = credentialOf(values, args.usage);
+const credentialOption = credential !== undefined ? { credential } : {};
 // Annotated, so that the compiler knows a call does not return.
 const usage: (message: string) => never = args.usage;
 const jobs: unknown[] = [];
@@ -66,6 +70,7 @@ let cron: CronScheduler;
 try {
   cron = await CronScheduler.start({
     master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    ...credentialOption,
     jobs,
     ...(values['history-file'] ? { historyFile: values['history-file'] } : {}),
   });

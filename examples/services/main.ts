@@ -10,7 +10,7 @@ import { stopDefaultRuntime } from 'libprocess-ts';
 import { parseAttributeConstraints } from './constraints.js';
 import { ServiceScheduler } from './service-scheduler.js';
 import type { AppHealthCheck } from './app-spec.js';
-import { exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: services [options]
 
@@ -30,9 +30,11 @@ Options:
   --http-port <port>          the scheduler's port for /apps (default $LIBPROCESS_PORT or a free one)
   --framework-id-file <path>  default /tmp/mesos-ts-services-<app>.id (the spec is kept at <path>.app.json)
   --teardown                  on Ctrl-C, kill the instances (default: leave them for the next run)
+${CREDENTIAL_HELP}
   -h, --help                  this text`;
 
 const args = exampleArgs('services', HELP, {
+  ...CREDENTIAL_OPTIONS,
   master: { type: 'string' },
   app: { type: 'string' },
   command: { type: 'string' },
@@ -47,6 +49,8 @@ const args = exampleArgs('services', HELP, {
   teardown: { type: 'boolean' },
 });
 const { values } = args;
+const credential = credentialOf(values, args.usage);
+const credentialOption = credential !== undefined ? { credential } : {};
 // Annotated, so that the compiler knows a call does not return.
 const usage: (message: string) => never = args.usage;
 if (values.command === undefined) usage('--command is required');
@@ -79,6 +83,7 @@ let service: ServiceScheduler;
 try {
   service = await ServiceScheduler.start({
     master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    ...credentialOption,
     app: {
       id: appId,
       command: values.command,

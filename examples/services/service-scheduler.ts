@@ -29,6 +29,8 @@ export interface ServiceSchedulerOptions {
   failoverTimeoutSeconds?: number;
   name?: string;
   user?: string;
+  /** The framework's principal and secret (its FrameworkInfo.principal; the driver authenticates with it). */
+  credential?: { readonly principal: string; readonly secret: string };
   runtime?: Runtime;
   random?: Random | number;
   /** After a (re)registration, how long to wait for the master's implicit reconciliation answers before launching (default 2 s). */
@@ -83,7 +85,7 @@ export class ServiceScheduler {
     if (saved) s.#log(`using the app spec saved in ${specFile} (version ${s.#version})`);
     s.driver = await SchedulerDriver.start({
       master: options.master,
-      framework: { name: options.name ?? `services (${app.id})`, failover_timeout: options.failoverTimeoutSeconds ?? 7 * 24 * 3600, ...(options.user ? { user: options.user } : {}) },
+      framework: { name: options.name ?? `services (${app.id})`, failover_timeout: options.failoverTimeoutSeconds ?? 7 * 24 * 3600, ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
       scheduler: s.#scheduler(),
       ...(options.frameworkIdFile ? { frameworkIdFile: options.frameworkIdFile } : {}),
       ...(options.runtime ? { runtime: options.runtime } : {}),

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { realClock, stopDefaultRuntime, type Timer } from 'libprocess-ts';
 import { LoadGenerator } from './load.js';
 import { WebFarm, httpStatsProbe } from './webfarm-scheduler.js';
-import { exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
 
 const HELP = `Usage: webfarm [options]
 
@@ -23,9 +23,11 @@ Options:
   --load <list>           total requests/s per phase, e.g. 10,80,10 (default: no generator)
   --phase-seconds <n>     length of each load phase (default 40)
   --probe-host <host>     reach servers at this host instead of the agent's hostname
+${CREDENTIAL_HELP}
   -h, --help              this text`;
 
 const args = exampleArgs('webfarm', HELP, {
+  ...CREDENTIAL_OPTIONS,
   master: { type: 'string' },
   'target-rps': { type: 'string' },
   min: { type: 'string' },
@@ -37,6 +39,8 @@ const args = exampleArgs('webfarm', HELP, {
   'probe-host': { type: 'string' },
 });
 const { values } = args;
+const credential = credentialOf(values, args.usage);
+const credentialOption = credential !== undefined ? { credential } : {};
 // Annotated, so that the compiler knows a call does not return.
 const usage: (message: string) => never = args.usage;
 const num = (name: string, text: string | undefined, dflt: number, integer = true): number => {
@@ -52,6 +56,7 @@ let farm: WebFarm;
 try {
   farm = await WebFarm.start({
     master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    ...credentialOption,
     command: `exec '${process.execPath}' '${server}'`,
     resources: values.resources ?? 'cpus:0.1;mem:64',
     policy: { targetRps: num('target-rps', values['target-rps'], 20, false), min: num('min', values.min, 1), max: num('max', values.max, 5) },

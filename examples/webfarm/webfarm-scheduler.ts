@@ -52,6 +52,8 @@ export interface WebFarmOptions {
   runtime?: Runtime;
   random?: Random | number;
   user?: string;
+  /** The framework's principal and secret (its FrameworkInfo.principal; the driver authenticates with it). */
+  credential?: { readonly principal: string; readonly secret: string };
   log?: (line: string) => void;
 }
 
@@ -74,6 +76,7 @@ export class WebFarm {
       ...(options.runtime ? { runtime: options.runtime } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),
       ...(options.user ? { user: options.user } : {}),
+      ...(options.credential ? { credential: options.credential } : {}),
       reconcileSettleMs: 1_000,
       log,
     });
