@@ -11,7 +11,7 @@
  *   written by `local` and removed when it stops), so `make local`'s
  *   commands need nothing more.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option } from 'commander';
@@ -57,20 +57,37 @@ const entryOf = (address: string): string => join(registryDir(), `${address.repl
 /** `local`: points each master address at its cluster.json; returns a function that removes the pointers. */
 export function registerCluster(addresses: readonly string[], clusterJson: string): () => void {
   mkdirSync(registryDir(), { recursive: true, mode: 0o700 });
+  if (!trustedRegistry()) return () => {}; // someone else's or a shared directory: no pointers (commands then need --principal/--secret)
   for (const a of addresses) writeSecret(entryOf(a), { cluster: clusterJson });
   return () => {
     for (const a of addresses) rmSync(entryOf(a), { force: true });
   };
 }
 
+/** Pointers are trusted only in a directory of this user's that nobody else can write to (else someone could point us at their server). */
+function trustedRegistry(): boolean {
+  try {
+    for (const dir of [registryDir(), join(registryDir(), '..')]) {
+      const st = statSync(dir);
+      if ((typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The operator credential of the local cluster serving one of `addresses`, if this user started one. */
 export function localClusterCredential(addresses: readonly string[]): Credential | undefined {
+  if (addresses.length === 0 || !trustedRegistry()) return undefined;
   for (const a of addresses) {
     const entry = entryOf(a);
     if (!existsSync(entry)) continue;
     try {
       const { cluster } = JSON.parse(readFileSync(entry, 'utf8')) as { cluster?: string };
-      const json = JSON.parse(readFileSync(cluster!, 'utf8')) as { credentials?: { operator?: string } };
+      const json = JSON.parse(readFileSync(cluster!, 'utf8')) as { masters?: { url: string }[]; credentials?: { operator?: string } };
+      // The cluster.json must list this master: a stale pointer to a cluster now elsewhere is ignored.
+      if (!(json.masters ?? []).some((m) => m.url === `http://${a}`)) continue;
       const file = json.credentials?.operator;
       if (file !== undefined) return readCredentialsFile(file)[0];
     } catch {

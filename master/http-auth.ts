@@ -20,15 +20,16 @@ import type { MasterFlags } from './flags.js';
 
 export type Access = 'readonly' | 'readwrite' | 'scheduler';
 
-/** What one principal may see of the state (view_frameworks, view_tasks, view_executors, view_flags). */
+/** What one principal may see of the state (view_frameworks, view_tasks, view_executors, view_roles, view_flags). */
 export interface Viewer {
   framework(info: FrameworkInfo): boolean;
   task(task: Task, framework: FrameworkInfo): boolean;
   executor(executor: ExecutorInfo, framework: FrameworkInfo): boolean;
+  role(name: string): boolean;
   readonly flags: boolean;
 }
 
-export const SEE_ALL: Viewer = { framework: () => true, task: () => true, executor: () => true, flags: true };
+export const SEE_ALL: Viewer = { framework: () => true, task: () => true, executor: () => true, role: () => true, flags: true };
 
 export class MasterHttpAuth {
   readonly authorizer: Authorizer;
@@ -74,6 +75,7 @@ export class MasterHttpAuth {
       framework: (info) => a.authorize('view_frameworks', principal, info.user).allowed,
       task: (task, info) => a.authorize('view_tasks', principal, userOf(info, task.user)).allowed,
       executor: (executor, info) => a.authorize('view_executors', principal, userOf(info, executor.command?.user)).allowed,
+      role: (name) => a.authorize('view_roles', principal, name).allowed,
       flags: a.authorize('view_flags', principal, undefined).allowed,
     };
   }

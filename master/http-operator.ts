@@ -92,7 +92,7 @@ export function getState(m: MasterProcess, viewer: Viewer = SEE_ALL): Json {
   return { get_tasks: getTasks(m, viewer), get_executors: getExecutors(m, viewer), get_frameworks: getFrameworks(m, viewer), get_agents: getAgents(m) };
 }
 
-function getRoles(m: MasterProcess): Json {
+function getRoles(m: MasterProcess, v: Viewer): Json {
   const roles = new Map<string, { frameworks: string[]; allocated: Resources }>();
   const role = (name: string): { frameworks: string[]; allocated: Resources } => {
     let r = roles.get(name);
@@ -111,6 +111,7 @@ function getRoles(m: MasterProcess): Json {
   }
   return {
     roles: [...roles.entries()]
+      .filter(([name]) => v.role(name))
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, r]) => ({ name, weight: m.state.weights.get(name) ?? 1, frameworks: r.frameworks.map((value) => ({ value })), resources: resources(r.allocated.unallocate()) })),
   };
@@ -258,7 +259,7 @@ export function installOperatorApi(master: MasterProcess): void {
       case 'GET_TASKS':
         return answer('get_tasks', getTasks(master, viewer));
       case 'GET_ROLES':
-        return answer('get_roles', getRoles(master));
+        return answer('get_roles', getRoles(master, viewer));
       case 'GET_MASTER':
         return answer('get_master', { master_info: encode('MasterInfo', master.masterInfo()), start_time: master.startedAt / 1000, elected_time: master.startedAt / 1000 });
       case 'GET_WEIGHTS':

@@ -44,13 +44,14 @@ export function installStateRoutes(master: MasterProcess): void {
       slaves: slaves.map((a) => ({ id: a['id'], pid: a['pid'], hostname: a['hostname'], resources: a['resources'], used_resources: a['used_resources'], offered_resources: a['offered_resources'], active: a['active'], registered_time: a['registered_time'] })),
     });
   }));
-  master.route('/roles', auth.readonly(() => {
+  master.route('/roles', auth.readonly((_req, p) => {
+    const viewer = auth.viewer(p);
     const roles = new Map<string, { frameworks: string[] }>();
     for (const [role] of master.state.weights) roles.set(role, { frameworks: [] });
     // A role with only a quota is a role too (GET_ROLES lists it as well).
     for (const [role] of master.state.quotas) if (!roles.has(role)) roles.set(role, { frameworks: [] });
     for (const f of master.state.frameworks.values()) for (const r of f.roles) (roles.get(r) ?? roles.set(r, { frameworks: [] }).get(r)!).frameworks.push(f.id);
-    return json({ roles: [...roles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, r]) => ({ name, weight: master.state.weights.get(name) ?? 1, frameworks: r.frameworks, quota: master.state.quotas.get(name) ?? null })) });
+    return json({ roles: [...roles].filter(([name]) => viewer.role(name)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, r]) => ({ name, weight: master.state.weights.get(name) ?? 1, frameworks: r.frameworks, quota: master.state.quotas.get(name) ?? null })) });
   }));
   master.route('/flags', auth.readonly((_req, p) => {
     const d = auth.authorizer.authorize('view_flags', p, undefined);

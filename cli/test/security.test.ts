@@ -127,3 +127,22 @@ describe('a mesos-ts local cluster refuses', () => {
     expect(wrong.out()).toContain('HTTP 401');
   });
 });
+
+describe('mesos-ts local --insecure', () => {
+  test('no credentials anywhere, and it says so', async () => {
+    const dir = join(work, 'insecure');
+    const open = runTs(main, ['local', '--insecure', '--masters=1', '--agents=1', '--port=0', `--work_dir=${dir}`, '--resources=cpus:1;mem:256']);
+    try {
+      await waitForOutput(open, (o) => o.includes('cluster up'), 'the insecure cluster');
+      expect(open.out()).toContain('WARNING: --insecure: no credentials');
+      const json = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { leader: string; credentials: unknown };
+      expect(json.credentials).toBeNull();
+      // An anonymous MARK_AGENT_GONE goes through to the call itself (an unknown agent: 400, not 401).
+      const res = await fetch(`${json.leader}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nope' } } }) });
+      expect(res.status).toBe(400);
+    } finally {
+      open.child.kill('SIGTERM');
+      await open.done;
+    }
+  });
+});

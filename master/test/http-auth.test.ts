@@ -3,7 +3,7 @@
 // endpoints by access level; ACLs on operator calls (403 naming the rule),
 // on SUBSCRIBE over the actor path (register_frameworks: the framework
 // error), on launches (run_tasks: TASK_ERROR), and view_* filtering the
-// state; and secrets never shown in /master/flags.
+// state and the roles; and secrets never shown in /master/flags.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { aclsOf } from '../../protocol/auth/acls.js';
@@ -80,6 +80,7 @@ describe('ACLs at the master', () => {
     update_quotas: [{ principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
     mark_agents_gone: [{ principals: { values: ['ops'] }, agents: { type: 'ANY' } }, { principals: { type: 'ANY' }, agents: { type: 'NONE' } }],
     view_tasks: [{ principals: { values: ['ops'] }, users: { type: 'ANY' } }, { principals: { type: 'ANY' }, users: { type: 'NONE' } }],
+    view_roles: [{ principals: { values: ['ops'] }, roles: { type: 'ANY' } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
     get_endpoints: [{ principals: { values: ['ops'] }, paths: { values: ['/metrics'] } }, { principals: { type: 'ANY' }, paths: { type: 'NONE' } }],
   });
 
@@ -122,6 +123,12 @@ describe('ACLs at the master', () => {
     expect(tasksOf(json(await request('/master/state', undefined, OPS)))).toEqual(['as-nobody']);
     expect(tasksOf(json(await request('/master/state', undefined, FW)))).toEqual([]);
     expect(((json(await request('/api/v1', { type: 'GET_TASKS' }, FW))['get_tasks'] as { tasks: unknown[] }).tasks)).toEqual([]);
+
+    // view_roles: only ops sees the role.
+    const rolesOf = (r: HttpResponse): string[] => (json(r)['roles'] as { name: string }[]).map((x) => x.name);
+    expect(rolesOf(await request('/master/roles', undefined, OPS))).toEqual(['web']);
+    expect(rolesOf(await request('/master/roles', undefined, FW))).toEqual([]);
+    expect((json(await request('/api/v1', { type: 'GET_ROLES' }, FW))['get_roles'] as { roles: unknown[] }).roles).toEqual([]);
 
     // teardown_frameworks: fw may not tear itself down through the operator API; ops may.
     const teardown = { type: 'TEARDOWN', teardown: { framework_id: { value: scheduler.frameworkId } } };
