@@ -176,6 +176,14 @@ export class Frameworks {
     if (info.id?.value !== framework.id) return `UPDATE_FRAMEWORK refused: framework_info.id must be ${framework.id}`;
     if (info.user !== framework.info.user) return 'UPDATE_FRAMEWORK refused: framework_info.user cannot change';
     if ((info.checkpoint ?? false) !== (framework.info.checkpoint ?? false)) return 'UPDATE_FRAMEWORK refused: framework_info.checkpoint cannot change';
+    // The principal is the one the framework subscribed as; ACLs then see its new roles.
+    const principal = framework.info.principal;
+    if (info.principal !== undefined && info.principal !== principal) return `UPDATE_FRAMEWORK refused: framework_info.principal cannot change (subscribed as '${principal ?? '(none)'}')`;
+    for (const role of rolesOf(info)) {
+      const d = this.ctx.authorizer.authorize('register_frameworks', principal, role);
+      if (!d.allowed) return `UPDATE_FRAMEWORK refused: ${d.message}`;
+    }
+    info = principal !== undefined ? { ...info, principal } : info;
     framework.info = { ...info };
     if (suppressedRoles !== undefined) framework.suppressedRoles = new Set(suppressedRoles);
     this.ctx.allocator.updateFramework(framework.id, framework.roles, [...framework.suppressedRoles]);

@@ -118,6 +118,16 @@ describe('ACLs at the master', () => {
     expect([refused.state, refused.reason, refused.message]).toEqual(['TASK_ERROR', 'REASON_TASK_UNAUTHORIZED', "Unauthorized: principal 'fw' is not allowed to run_tasks on user 'root' (denied by acls.run_tasks[1])"]);
     await scheduler.until(() => scheduler.states('as-nobody').includes('TASK_RUNNING'));
 
+    // UPDATE_FRAMEWORK can neither change the principal nor take a role the principal may not register with.
+    const info = { ...scheduler.info, id: scheduler.fw };
+    scheduler.call('update', { framework_id: scheduler.fw, framework_info: { ...info, principal: 'ops' } });
+    scheduler.call('update', { framework_id: scheduler.fw, framework_info: { ...info, roles: ['web', 'prod'] } });
+    await c!.clock.settle();
+    expect(scheduler.named('error').map((e) => e.message)).toEqual([
+      "UPDATE_FRAMEWORK refused: framework_info.principal cannot change (subscribed as 'fw')",
+      "UPDATE_FRAMEWORK refused: Unauthorized: principal 'fw' is not allowed to register_frameworks on role 'prod' (denied by acls.register_frameworks[1])",
+    ]);
+
     // view_tasks: only ops sees the task; everybody sees the framework.
     const tasksOf = (s: Record<string, unknown>): string[] => (s['frameworks'] as { tasks: { id: string }[] }[]).flatMap((f) => f.tasks.map((t) => t.id));
     expect(tasksOf(json(await request('/master/state', undefined, OPS)))).toEqual(['as-nobody']);
