@@ -50,6 +50,7 @@ Examples:
       const driver = await SchedulerDriver.start({
         master: masters,
         framework: { name: o.name, role: o.role, failover_timeout: 0, ...(credential !== undefined ? { principal: credential.principal } : {}) },
+        ...(credential !== undefined ? { credential } : {}),
         scheduler: {
           registered: (_d, id) => say(`subscribed as framework ${id.value}`),
           resourceOffers: (d, offers) => {

@@ -79,6 +79,8 @@ export class GangScheduler {
     s.driver = await SchedulerDriver.start({
       master: options.master,
       framework: { name: options.name ?? `batch (${options.job.id})`, ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
+      // The driver authenticates its connections with it (where the SDK takes a credential).
+      ...(options.credential ? { credential: options.credential } : {}),
       scheduler: s.#scheduler(),
       ...(options.runtime ? { runtime: options.runtime } : {}),
       ...(options.random !== undefined ? { random: options.random } : {}),

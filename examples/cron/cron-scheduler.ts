@@ -65,6 +65,8 @@ export class CronScheduler {
     s.driver = await SchedulerDriver.start({
       master: options.master,
       framework: { name: options.name ?? 'cron', ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
+      // The driver authenticates its connections with it (where the SDK takes a credential).
+      ...(options.credential ? { credential: options.credential } : {}),
       scheduler: s.#scheduler(),
       runtime,
       random: s.#random.uint32(),

@@ -103,6 +103,8 @@ export async function runTestFramework(options: TestFrameworkOptions): Promise<T
   const driver = await SchedulerDriver.start({
     master: options.master,
     framework: { name: options.name ?? 'Test Framework (TypeScript)', ...(options.user ? { user: options.user } : {}), ...(options.role ? { roles: [options.role], capabilities: [{ type: 'MULTI_ROLE' }] } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
+      // The driver authenticates its connections with it (where the SDK takes a credential).
+      ...(options.credential ? { credential: options.credential } : {}),
     scheduler,
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.random !== undefined ? { random: options.random } : {}),
