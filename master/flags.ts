@@ -87,6 +87,9 @@ export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
   }
   for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly'] as const) {
     if (typeof flags[name] !== 'boolean') throw new Error(`master flag ${name}: expected true or false, got ${String(flags[name])}`);
+  }
+  // HTTP authentication checks against these credentials (the actor path's come with the runtime).
+  for (const name of ['authenticateHttpReadwrite', 'authenticateHttpReadonly'] as const) {
     if (flags[name] && (flags.credentials === undefined || flags.credentials.size === 0)) throw new Error(`--${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}: authentication needs --credentials (a file of principals and secrets)`);
   }
   return flags;

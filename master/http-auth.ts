@@ -14,7 +14,7 @@
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { NO_ACLS } from '../protocol/auth/acls.js';
 import { Authorizer } from '../protocol/auth/authorizer.js';
-import { forbidden, HttpAuthenticator, type Authenticated } from '../protocol/auth/http.js';
+import { forbidden, HttpAuthenticator, unauthorized, type Authenticated } from '../protocol/auth/http.js';
 import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
 import type { MasterFlags } from './flags.js';
 
@@ -47,10 +47,12 @@ export class MasterHttpAuth {
     return this.flags.authenticateHttpReadwrite || this.flags.authenticateFrameworks;
   }
 
-  /** The principal of a request, or the 401 to answer. Without --credentials every request is anonymous. */
+  /** The principal of a request, or the 401 to answer. Without --credentials every request is anonymous (or refused where credentials are required). */
   authenticate(req: HttpRequest, access: Access): Authenticated {
-    if (this.#authenticator === undefined) return { principal: undefined };
-    return this.#authenticator.authenticate(req.headers, this.required(access));
+    if (this.#authenticator !== undefined) return this.#authenticator.authenticate(req.headers, this.required(access));
+    // Required, but nothing to check against: nobody gets in (never open by mistake).
+    if (this.required(access)) return { response: unauthorized('Unauthorized: this endpoint needs credentials, and the master has no --credentials to check them against') };
+    return { principal: undefined };
   }
 
   /** A read-only route: authenticated as such, then `get_endpoints` for `path` when `endpoint` is set. */

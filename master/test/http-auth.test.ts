@@ -63,6 +63,13 @@ describe('HTTP authentication at the master', () => {
     expect((await request('/master/health', undefined)).status).toBe(200); // health stays open
   });
 
+  test('required but no --credentials: refused, never open', async () => {
+    c = await cluster({ authenticateFrameworks: true });
+    const subscribe = await request('/api/v1/scheduler', { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } }, FW);
+    expect([subscribe.status, bodyOf(subscribe).trim()]).toEqual([401, 'Unauthorized: this endpoint needs credentials, and the master has no --credentials to check them against']);
+    expect((await request('/master/state', undefined)).status).toBe(200);
+  });
+
   test('/master/flags never shows a secret', async () => {
     await start({});
     const flags = json(await request('/master/flags', undefined))['flags'] as Record<string, string>;
