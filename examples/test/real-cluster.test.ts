@@ -94,7 +94,7 @@ describe('examples against real OS processes', () => {
   test('services: real web servers pass their HTTP health check; one killed with SIGKILL is replaced; a rolling update', async () => {
     // Each instance: a node web server on $PORT0 that answers with its OS pid.
     const server = `exec '${process.execPath}' -e "require('http').createServer((q, s) => s.end(String(process.pid))).listen(Number(process.env.PORT0), '127.0.0.1')"`;
-    const services = start('examples/services/main.ts', [`--master=${master}`, '--app=web', '--instances=2', `--command=${server}`, '--resources=cpus:0.2;mem:64', '--ports=1', '--health=http:/', '--http-port=0', `--framework-id-file=${join(work, 'services.id')}`, '--teardown']);
+    const services = start('examples/services/main.ts', [`--master=${master}`, `--credential=${join(work, 'cluster', 'operator-credential.json')}`, '--app=web', '--instances=2', `--command=${server}`, '--resources=cpus:0.2;mem:64', '--ports=1', '--health=http:/', '--http-port=0', `--framework-id-file=${join(work, 'services.id')}`, '--teardown']);
     await waitFor(services, (o) => /HTTP on http:\/\/\S+\/apps/.test(o), 'its HTTP address');
     const api = /HTTP on (http:\/\/\S+)\/apps/.exec(services.out())![1]!;
     type App = { instances: { taskId: string; ports: number[]; state: string; healthy: boolean | null }[]; replaced: number };
@@ -160,7 +160,7 @@ describe('examples against real OS processes', () => {
       { name: 'tick', command: `echo "tick $CRON_RUN" >> '${ticks}'`, schedule: 'R//PT3S', resources: 'cpus:0.1;mem:32' },
       { name: 'tock', command: `echo "tock $CRON_RUN" >> '${ticks}'`, parents: ['tick'], resources: 'cpus:0.1;mem:32' },
     ];
-    const cron = start('examples/cron/main.ts', [`--master=${master}`, ...jobs.map((j) => `--job=${JSON.stringify(j)}`), `--history-file=${history}`, '--http-port=0']);
+    const cron = start('examples/cron/main.ts', [`--master=${master}`, `--credential=${join(work, 'cluster', 'operator-credential.json')}`, ...jobs.map((j) => `--job=${JSON.stringify(j)}`), `--history-file=${history}`, '--http-port=0']);
     type Run = { job: string; run: number; state: string; dueAt: string; finishedAt?: string };
     const runs = await until('three ticks and their tocks', () => {
       if (!existsSync(history)) return undefined;

@@ -97,7 +97,7 @@ describe('high availability with real OS processes', () => {
     // Two tasks that record their shell's pid and run until the test says go.
     const go = join(work, 'go');
     const command = `echo $$ > ${work}/pid-{id}; while [ ! -f ${go} ]; do sleep 0.1; done`;
-    const framework = run(frameworkMain, ['--master', list, '--tasks', '2', '--command', command]);
+    const framework = run(frameworkMain, ['--master', list, '--tasks', '2', '--command', command, '--credential', join(dir, 'operator-credential.json')]);
     await until('both tasks run', () => (events(framework).filter((e) => e.event === 'update' && e.state === 'TASK_RUNNING').length === 2 ? true : undefined));
     const pids = await until('the tasks wrote their pids', () => {
       const files = ['task-1', 'task-2'].map((t) => join(work, `pid-${t}`));

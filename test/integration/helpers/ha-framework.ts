@@ -5,13 +5,14 @@
 // sees, so the test can count status updates by uuid:
 //   {"event":"registered","framework_id":...,"master":...}
 //   {"event":"update","task":...,"state":...,"uuid":<base64>}
-//   node --import ./test/ts-loader.mjs test/integration/helpers/ha-framework.ts --master a,b,c --tasks 2 --command '...'
+//   node --import ./test/ts-loader.mjs test/integration/helpers/ha-framework.ts --master a,b,c --tasks 2 --command '...' [--credential file]
 import { parseArgs } from 'node:util';
 import { Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { SchedulerDriver, commandTask } from '../../../framework/scheduler/index.js';
 import type { Offer } from '../../../protocol/types.js';
+import { readCredentialFile } from '../../../protocol/credentials.js';
 
-const { values } = parseArgs({ options: { master: { type: 'string' }, tasks: { type: 'string', default: '1' }, command: { type: 'string', default: 'sleep 1000' }, resources: { type: 'string', default: 'cpus:0.1;mem:32' } } });
+const { values } = parseArgs({ options: { master: { type: 'string' }, tasks: { type: 'string', default: '1' }, command: { type: 'string', default: 'sleep 1000' }, resources: { type: 'string', default: 'cpus:0.1;mem:32' }, credential: { type: 'string' } } });
 if (values.master === undefined) {
   process.stderr.write('ha-framework: --master is required (host:port[,host:port...])\n');
   process.exit(2);
@@ -20,11 +21,14 @@ const total = Number(values.tasks);
 const print = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 let launched = 0;
 
-const runtime = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'ha-framework', logger: createLogger('ha-framework', 'warn') }).start();
+// With a credential (a cluster that authenticates frameworks) the driver makes its runtime itself, authenticated as it.
+const credential = values.credential !== undefined ? readCredentialFile(values.credential) : undefined;
+const runtime = credential !== undefined ? undefined : await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock }), clock: realClock, name: 'ha-framework', logger: createLogger('ha-framework', 'warn') }).start();
 const driver = await SchedulerDriver.start({
   master: values.master,
-  runtime,
-  framework: { name: 'ha-failover-test', failover_timeout: 3600 },
+  ...(runtime !== undefined ? { runtime } : {}),
+  ...(credential !== undefined ? { credential } : {}),
+  framework: { name: 'ha-failover-test', failover_timeout: 3600, ...(credential !== undefined ? { principal: credential.principal } : {}) },
   scheduler: {
     registered: (d, id) => print({ event: 'registered', framework_id: id.value, master: d.master }),
     reregistered: (d) => print({ event: 'reregistered', framework_id: d.frameworkId, master: d.master }),
@@ -42,6 +46,6 @@ const driver = await SchedulerDriver.start({
     error: (_d, message) => print({ event: 'error', message }),
   },
 });
-const stop = (): void => void driver.stop(true).then(() => runtime.stop()).then(() => process.exit(0));
+const stop = (): void => void driver.stop(true).then(() => runtime?.stop()).then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
