@@ -92,7 +92,9 @@ describe('high availability with real OS processes', () => {
     expect(cluster.masters).toHaveLength(3);
     const urls = cluster.masters.map((m) => m.url);
     const list = urls.map((u) => u.replace('http://', '')).join(',');
-    const masterArgs = (i: number): string[] => ['master', '--ip=127.0.0.1', `--port=${new URL(urls[i]!).port}`, `--work_dir=${join(dir, `master${i + 1}`)}`, '--mdns=false', `--masters=${list}`];
+    // A restarted master takes the cluster's credentials as `local` gave them (its replica must authenticate to the others).
+    const security = [`--credentials=${join(dir, 'credentials.json')}`, '--authenticate_frameworks=true', '--authenticate_agents=true', '--authenticate_http_readwrite=true'];
+    const masterArgs = (i: number): string[] => ['master', '--ip=127.0.0.1', `--port=${new URL(urls[i]!).port}`, `--work_dir=${join(dir, `master${i + 1}`)}`, '--mdns=false', `--masters=${list}`, ...security];
 
     // Two tasks that record their shell's pid and run until the test says go.
     const go = join(work, 'go');
