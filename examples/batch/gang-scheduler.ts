@@ -79,7 +79,7 @@ export class GangScheduler {
     s.driver = await SchedulerDriver.start({
       master: options.master,
       framework: { name: options.name ?? `batch (${options.job.id})`, ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
-      // The driver authenticates its connections with it (where the SDK takes a credential).
+      // The driver authenticates its connections with it (its own runtime, as that principal).
       ...(options.credential ? { credential: options.credential } : {}),
       scheduler: s.#scheduler(),
       ...(options.runtime ? { runtime: options.runtime } : {}),

@@ -6,6 +6,7 @@
  * Runs waiting for resources are queued; offers are revived when one is queued
  * and declined while none is.
  */
+import { authenticatedRuntime } from '../../framework/runtime.js';
 import { Random, defaultRuntime, type Runtime } from 'libprocess-ts';
 import { isTerminal } from '../../protocol/task-states.js';
 import type { Offer, TaskStatus } from '../../protocol/types.js';
@@ -60,13 +61,12 @@ export class CronScheduler {
 
   /** Validates the jobs (throws naming the bad one), connects, and starts every schedule. */
   static async start(options: CronSchedulerOptions): Promise<CronScheduler> {
-    const runtime = options.runtime ?? (await defaultRuntime());
+    // With a credential, a runtime of its own whose connections authenticate as the framework's principal.
+    const runtime = options.runtime ?? (options.credential !== undefined ? await authenticatedRuntime(options.credential, 'cron') : await defaultRuntime());
     const s = new CronScheduler(options, runtime);
     s.driver = await SchedulerDriver.start({
       master: options.master,
       framework: { name: options.name ?? 'cron', ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
-      // The driver authenticates its connections with it (where the SDK takes a credential).
-      ...(options.credential ? { credential: options.credential } : {}),
       scheduler: s.#scheduler(),
       runtime,
       random: s.#random.uint32(),

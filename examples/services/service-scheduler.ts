@@ -86,7 +86,7 @@ export class ServiceScheduler {
     s.driver = await SchedulerDriver.start({
       master: options.master,
       framework: { name: options.name ?? `services (${app.id})`, failover_timeout: options.failoverTimeoutSeconds ?? 7 * 24 * 3600, ...(options.user ? { user: options.user } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
-      // The driver authenticates its connections with it (where the SDK takes a credential).
+      // The driver authenticates its connections with it (its own runtime, as that principal).
       ...(options.credential ? { credential: options.credential } : {}),
       scheduler: s.#scheduler(),
       ...(options.frameworkIdFile ? { frameworkIdFile: options.frameworkIdFile } : {}),

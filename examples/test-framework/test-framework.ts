@@ -103,7 +103,7 @@ export async function runTestFramework(options: TestFrameworkOptions): Promise<T
   const driver = await SchedulerDriver.start({
     master: options.master,
     framework: { name: options.name ?? 'Test Framework (TypeScript)', ...(options.user ? { user: options.user } : {}), ...(options.role ? { roles: [options.role], capabilities: [{ type: 'MULTI_ROLE' }] } : {}), ...(options.credential ? { principal: options.credential.principal } : {}) },
-      // The driver authenticates its connections with it (where the SDK takes a credential).
+      // The driver authenticates its connections with it (its own runtime, as that principal).
       ...(options.credential ? { credential: options.credential } : {}),
     scheduler,
     ...(options.runtime ? { runtime: options.runtime } : {}),
