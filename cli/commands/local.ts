@@ -11,8 +11,6 @@ import { parseBool, parsePort, parsePositiveInt } from '../durations.js';
 import { freePorts } from '../free-ports.js';
 import { onShutdown, say } from '../process-util.js';
 import { generateClusterCredentials, registerCluster, type ClusterCredentials } from '../credentials.js';
-import { agentCommand } from './agent.js';
-import { simulatedAgentsCommand } from './simulated.js';
 
 interface Member {
   readonly name: string;
@@ -119,18 +117,12 @@ Examples:
       const insecure = o['insecure'] !== undefined && (o['insecure'] as unknown) !== false;
       if (insecure) say('WARNING: --insecure: no credentials; anyone who can reach these ports can run commands as this user, tear down frameworks and mark agents gone');
       const creds: ClusterCredentials | undefined = insecure ? undefined : generateClusterCredentials(workDir);
-      // Simulated agents authenticate only where their command takes a credential; else agents are not required to.
-      const simulatedTakesCredential = simulatedAgentsCommand().options.some((opt) => opt.long === '--credential');
-      const agentsMustAuthenticate = o['simulatedAgents'] === undefined || simulatedTakesCredential;
-      if (creds !== undefined && !agentsMustAuthenticate) say('note: the simulated agents cannot authenticate, so the masters do not require agents to (--authenticate_agents=false)');
-      const masterSecurity = creds === undefined ? [] : [`--credentials=${creds.file}`, '--authenticate_frameworks=true', `--authenticate_agents=${agentsMustAuthenticate}`, '--authenticate_http_readwrite=true', `--authenticate_http_readonly=${readonly}`];
+      const masterSecurity = creds === undefined ? [] : [`--credentials=${creds.file}`, '--authenticate_frameworks=true', '--authenticate_agents=true', '--authenticate_http_readwrite=true', `--authenticate_http_readonly=${readonly}`];
       if (o['acls'] !== undefined) masterSecurity.push(`--acls=${o['acls']}`);
-      // --credential (the agents' own identity on the actor path) where the agent command has it.
-      const agentTakesCredential = agentCommand().options.some((opt) => opt.long === '--credential');
       const agentSecurity =
         creds === undefined
           ? ['--authenticate_http_executors=false']
-          : [`--http_credentials=${creds.file}`, '--authenticate_http_readwrite=true', `--authenticate_http_readonly=${readonly}`, ...(agentTakesCredential ? [`--credential=${creds.clusterFile}`] : [])];
+          : [`--http_credentials=${creds.file}`, '--authenticate_http_readwrite=true', `--authenticate_http_readonly=${readonly}`, `--credential=${creds.clusterFile}`];
       let unregister = (): void => {};
       const stopAll = async (): Promise<void> => {
         unregister();
@@ -158,7 +150,7 @@ Examples:
         members.push(...started);
         if (o['simulatedAgents'] !== undefined) {
           const n = parsePositiveInt('simulated-agents', o['simulatedAgents']);
-          members.push(await startMember('simulated', ['simulated-agents', `--master=${address}`, `--count=${n}`, ...(creds !== undefined && simulatedTakesCredential ? [`--credential=${creds.clusterFile}`] : [])], env));
+          members.push(await startMember('simulated', ['simulated-agents', `--master=${address}`, `--count=${n}`, ...(creds !== undefined ? [`--credential=${creds.clusterFile}`] : [])], env));
         }
         const leader = `http://${await findLeader(address, 15_000)}`;
         const cluster = {
