@@ -11,7 +11,7 @@
  *   written by `local` and removed when it stops), so `make local`'s
  *   commands need nothing more.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option } from 'commander';
@@ -58,6 +58,15 @@ const entryOf = (address: string): string => join(registryDir(), `${address.repl
 export function registerCluster(addresses: readonly string[], clusterJson: string): () => void {
   mkdirSync(registryDir(), { recursive: true, mode: 0o700 });
   if (!trustedRegistry()) return () => {}; // someone else's or a shared directory: no pointers (commands then need --principal/--secret)
+  // Pointers of clusters that are gone (a local killed with SIGKILL cannot remove its own).
+  for (const name of readdirSync(registryDir())) {
+    try {
+      const { cluster } = JSON.parse(readFileSync(join(registryDir(), name), 'utf8')) as { cluster?: string };
+      if (cluster === undefined || !existsSync(cluster)) rmSync(join(registryDir(), name), { force: true });
+    } catch {
+      rmSync(join(registryDir(), name), { force: true });
+    }
+  }
   for (const a of addresses) writeSecret(entryOf(a), { cluster: clusterJson });
   return () => {
     for (const a of addresses) rmSync(entryOf(a), { force: true });
