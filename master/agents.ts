@@ -8,16 +8,18 @@ import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import { Agent } from './agent.js';
+import * as agentBooks from './books/agents.js';
+import * as frameworkBooks from './books/frameworks.js';
+import * as taskBooks from './books/tasks.js';
 import type { MasterContext } from './context.js';
 import { Framework } from './framework.js';
 import type { Offering } from './offering.js';
-import type { Tasks } from './tasks.js';
 
 export class Agents {
   /** PIDs of agents whose admission is being written to the registry (high availability). */
   readonly #admitting = new Set<string>();
 
-  constructor(private readonly ctx: MasterContext, private readonly offering: Offering, private readonly tasks: Tasks) {}
+  constructor(private readonly ctx: MasterContext, private readonly offering: Offering) {}
 
   #total(resources: unknown, from: string): Resources | undefined {
     try {
@@ -60,15 +62,14 @@ export class Agents {
 
   #admit(from: string, id: string, info: AgentToMaster['register_agent']['agent'], total: Resources, version: string): void {
     const agent = new Agent(id, info, from, total, version, this.ctx.clock.now());
-    this.ctx.state.agents.set(id, agent);
-    this.ctx.state.agentsByPid.set(from, agent);
+    const events = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined });
     this.ctx.link(from);
     this.ctx.allocator.addAgent(id, total.toJSON(), []);
     this.ctx.state.count('master/agents_registered');
     this.ctx.logger.info(`agent ${id} at ${from} (${info.hostname}) registered with ${total.toString()}`);
     this.#registered(agent);
     this.#startPings(agent);
-    this.ctx.state.events.emit({ type: 'AGENT_ADDED', agent });
+    this.ctx.apply(events);
   }
 
   #registered(agent: Agent): void {
@@ -100,9 +101,7 @@ export class Agents {
     const reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[] = [];
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
-      if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
-      agent.pid = from;
-      this.ctx.state.agentsByPid.set(from, agent);
+      this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
       agent.connected = true;
       agent.info = { ...body.agent, resources: total.toJSON() };
       agent.reregisteredAt = this.ctx.clock.now();
@@ -113,12 +112,7 @@ export class Agents {
           const framework = this.ctx.state.frameworks.get(frameworkId);
           const state = framework?.partitionAware ? 'TASK_GONE' : 'TASK_LOST';
           reconciliations.push({ framework_id: { value: frameworkId }, task_id: task.task_id, state });
-          const status = this.tasks.masterStatus(task, state, 'REASON_AGENT_REREGISTERED', 'Task is unknown to the agent that re-registered');
-          task.state = state;
-          task.statuses.push(status);
-          this.ctx.state.events.emit({ type: 'TASK_UPDATED', task, status });
-          this.tasks.remove(framework, agent, task);
-          if (framework?.connected) this.tasks.send(framework, status);
+          this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
         }
       }
       if (!agent.active) {
@@ -127,11 +121,9 @@ export class Agents {
       }
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
-      if (unreachable !== undefined) this.ctx.state.unreachableAgents.delete(id);
       agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
-      this.ctx.state.agents.set(id, agent);
-      this.ctx.state.agentsByPid.set(from, agent);
+      const admitted = agentBooks.admit(this.ctx.state, agent);
       const used: { frameworkId: string; resources: Resources }[] = [];
       for (const task of reported.values()) {
         if (isTerminal(task.state)) continue;
@@ -140,7 +132,7 @@ export class Agents {
         const record: Task = known ?? { ...task, statuses: task.statuses ?? [] };
         record.state = task.state;
         record.agent_id = { value: id };
-        this.tasks.track(framework, agent, record);
+        this.ctx.apply(taskBooks.reported(framework, agent, record));
         used.push({ frameworkId: framework.id, resources: Resources.of(record.resources) });
       }
       for (const e of body.executor_infos ?? []) {
@@ -153,7 +145,7 @@ export class Agents {
       for (const u of used) byFramework.set(u.frameworkId, (byFramework.get(u.frameworkId) ?? Resources.empty()).add(u.resources));
       this.ctx.allocator.addAgent(id, total.toJSON(), [...byFramework].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() })));
       this.#startPings(agent);
-      this.ctx.state.events.emit({ type: 'AGENT_ADDED', agent });
+      this.ctx.apply(admitted);
     }
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
@@ -178,8 +170,8 @@ export class Agents {
     const known = this.ctx.state.frameworks.get(frameworkId);
     if (known !== undefined) return known;
     const info = (body.frameworks ?? []).find((f) => f.id?.value === frameworkId) ?? { user: '', name: '', id: { value: frameworkId } };
-    const framework = new Framework(frameworkId, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework);
-    this.ctx.state.frameworks.set(frameworkId, framework);
+    const framework = new Framework(frameworkId, { ...info, id: { value: frameworkId } }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework);
+    this.ctx.apply(frameworkBooks.add(this.ctx.state, framework));
     this.ctx.allocator.addFramework(frameworkId, framework.roles, [], [], false);
     return framework;
   }
@@ -227,15 +219,10 @@ export class Agents {
     this.ctx.logger.warn(`agent ${agent.id} at ${agent.pid} is unreachable: ${why}`);
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent unreachable');
-    agent.active = false;
-    this.ctx.state.agents.delete(agent.id);
-    if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
     this.ctx.allocator.removeAgent(agent.id);
-    this.tasks.agentLost(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable: ${why}`);
-    this.#forgetExecutors(agent);
-    this.ctx.state.unreachableAgents.set(agent.id, { agent, at: this.ctx.clock.now() });
-    this.ctx.state.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
-    this.#trimUnreachable();
+    this.ctx.apply(
+      agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
+    );
     this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_unreachable');
   }
@@ -245,26 +232,12 @@ export class Agents {
     if (this.ctx.state.agents.get(agent.id) !== agent) return;
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent removed');
-    agent.active = false;
-    this.ctx.state.agents.delete(agent.id);
-    if (this.ctx.state.agentsByPid.get(agent.pid) === agent) this.ctx.state.agentsByPid.delete(agent.pid);
     this.ctx.allocator.removeAgent(agent.id);
-    this.tasks.agentLost(agent, state, state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', `Agent ${agent.id} was removed: ${why}`);
-    this.#forgetExecutors(agent);
-    this.ctx.state.goneAgents.add(agent.id);
-    this.ctx.state.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
+    this.ctx.apply(
+      agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
+    );
     this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_removed');
-  }
-
-  #forgetExecutors(agent: Agent): void {
-    for (const [frameworkId] of agent.executors) {
-      const framework = this.ctx.state.frameworks.get(frameworkId);
-      framework?.executors.delete(agent.id);
-      framework?.used.delete(agent.id);
-    }
-    agent.executors.clear();
-    agent.used.clear();
   }
 
   #tellFrameworksLost(agent: Agent): void {
@@ -273,13 +246,11 @@ export class Agents {
     }
   }
 
-  #trimUnreachable(): void {
-    const limit = this.ctx.flags.maxUnreachableAgents;
-    while (this.ctx.state.unreachableAgents.size > limit) {
-      const oldest = this.ctx.state.unreachableAgents.keys().next().value as string;
-      this.ctx.state.unreachableAgents.delete(oldest);
-      this.ctx.state.goneAgents.add(oldest);
-    }
+  /** The operator gives up on an unreachable agent: it is gone (refused if it comes back). */
+  forgetUnreachable(id: string): boolean {
+    const effects = agentBooks.forgetUnreachable(this.ctx.state, id, this.ctx.clock.now());
+    this.ctx.apply(effects);
+    return effects.length > 0;
   }
 
   byPid(pid: string): Agent | undefined {

@@ -5,6 +5,7 @@ import type { MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
 import type { AgentInfo, MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
+import type { Effect } from './books/effects.js';
 import type { AllocatorPort } from './allocator-port.js';
 import { BoundedList } from './bounded.js';
 import type { MasterFlags } from './flags.js';
@@ -60,6 +61,8 @@ export interface MasterContext {
   link(pid: string): void;
   /** Seconds since the epoch, as Mesos puts in TaskStatus.timestamp. */
   nowSeconds(): number;
+  /** Carries out what a transition of the books (books/) asks: recover resources, forward statuses, emit events, count, write the registry. */
+  apply(effects: readonly Effect[]): void;
   /**
    * High availability: writes the admission of a new agent to the registry;
    * `then(true)` runs inside the master once it is committed (false: it was

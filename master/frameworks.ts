@@ -5,6 +5,7 @@
  */
 import { isValidRole, roleError } from '../protocol/roles.js';
 import type { FrameworkInfo } from '../protocol/types.js';
+import * as frameworkBooks from './books/frameworks.js';
 import type { SchedulerConnection } from './connection.js';
 import type { MasterContext } from './context.js';
 import { Framework, rolesOf } from './framework.js';
@@ -88,11 +89,11 @@ export class Frameworks {
       const fresh = this.ctx.ids.nextFrameworkId().value;
       const framework = new Framework(fresh, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
       framework.principal = authenticated;
-      this.ctx.state.frameworks.set(fresh, framework);
+      const added = frameworkBooks.add(this.ctx.state, framework);
       this.#connect(framework, connection);
       this.ctx.allocator.addFramework(fresh, framework.roles, [...framework.suppressedRoles], [], true);
       this.ctx.state.count('master/frameworks_subscribed');
-      this.ctx.state.events.emit({ type: 'FRAMEWORK_ADDED', framework });
+      this.ctx.apply(added);
       this.ctx.logger.info(`framework ${fresh} (${info.name}) subscribed from ${connection.id}`);
       return this.#confirm(framework, false);
     }
@@ -107,11 +108,11 @@ export class Frameworks {
       const framework = new Framework(id, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
       framework.principal = authenticated;
       framework.reregisteredAt = this.ctx.clock.now();
-      this.ctx.state.frameworks.set(id, framework);
+      const added = frameworkBooks.add(this.ctx.state, framework);
       this.#connect(framework, connection);
       this.ctx.allocator.addFramework(id, framework.roles, [...framework.suppressedRoles], [], true);
       this.ctx.state.count('master/frameworks_resubscribed');
-      this.ctx.state.events.emit({ type: 'FRAMEWORK_ADDED', framework });
+      this.ctx.apply(added);
       return this.#confirm(framework, true);
     }
     // Known: a scheduler restart (failover) or a reconnection, only by the principal that subscribed it.
@@ -141,7 +142,7 @@ export class Frameworks {
     if (oldRoles !== known.roles.join(',') || suppressedRoles.length > 0) this.ctx.allocator.updateFramework(id, known.roles, [...known.suppressedRoles]);
     if (!wasActive) this.ctx.allocator.activateFramework(id);
     this.ctx.state.count('master/frameworks_resubscribed');
-    this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework: known });
+    this.ctx.apply(frameworkBooks.changed(known));
     this.ctx.logger.info(`framework ${id} (${info.name}) resubscribed from ${connection.id}`);
     return this.#confirm(known, true);
   }
@@ -187,7 +188,7 @@ export class Frameworks {
     framework.info = { ...info };
     if (suppressedRoles !== undefined) framework.suppressedRoles = new Set(suppressedRoles);
     this.ctx.allocator.updateFramework(framework.id, framework.roles, [...framework.suppressedRoles]);
-    this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
+    this.ctx.apply(frameworkBooks.changed(framework));
     return undefined;
   }
 
@@ -202,7 +203,7 @@ export class Frameworks {
       this.ctx.allocator.deactivateFramework(framework.id);
     }
     this.offering.recallFramework(framework);
-    this.ctx.state.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
+    this.ctx.apply(frameworkBooks.connection(framework));
     const timeout = framework.failoverTimeoutMs;
     this.ctx.logger.info(`framework ${framework.id} disconnected; removing it in ${timeout} ms unless it comes back`);
     framework.failoverTimer?.cancel();
@@ -237,13 +238,9 @@ export class Frameworks {
       connection.close();
     }
     framework.active = false;
-    framework.removedAt = this.ctx.clock.now();
     this.onRemoved(framework);
+    this.ctx.apply(frameworkBooks.remove(this.ctx.state, framework, this.ctx.clock.now()));
     this.ctx.allocator.removeFramework(framework.id);
-    this.ctx.state.frameworks.delete(framework.id);
-    this.ctx.state.removedFrameworkIds.add(framework.id);
-    this.ctx.state.completedFrameworks.push(framework);
     this.ctx.state.count('master/frameworks_removed');
-    this.ctx.state.events.emit({ type: 'FRAMEWORK_REMOVED', framework });
   }
 }

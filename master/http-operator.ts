@@ -30,7 +30,7 @@ export function frameworkJson(m: MasterProcess, f: Framework): Json {
     framework_info: encode('FrameworkInfo', { ...f.info, id: { value: f.id } }),
     active: f.active,
     connected: f.connected,
-    recovered: false,
+    recovered: m.isRecovered(f.id),
     registered_time: time(f.registeredAt),
     ...(f.reregisteredAt !== undefined ? { reregistered_time: time(f.reregisteredAt) } : {}),
     ...(f.removedAt !== undefined ? { unregistered_time: time(f.removedAt) } : {}),
@@ -84,7 +84,7 @@ function getFrameworks(m: MasterProcess, v: Viewer): Json {
 }
 
 function getAgents(m: MasterProcess): Json {
-  return { agents: [...m.state.agents.values()].map((a) => agentJson(m, a)), recovered_agents: [] };
+  return { agents: [...m.state.agents.values()].map((a) => agentJson(m, a)), recovered_agents: m.recoveredAgents().map((a) => encode('AgentInfo', { ...a.info, id: { value: a.id } })) };
 }
 
 /** GET_STATE; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors are shown. */
@@ -340,8 +340,8 @@ export function installOperatorApi(master: MasterProcess): void {
         if (agent !== undefined) {
           master.agents.remove(agent, 'marked gone by the operator', 'TASK_GONE_BY_OPERATOR');
           master.runtime.post(master.pid, agent.pid, 'shutdown', { message: 'Agent marked gone by the operator' });
-        } else if (master.state.unreachableAgents.delete(id)) {
-          master.state.goneAgents.add(id);
+        } else if (master.agents.forgetUnreachable(id)) {
+          // Gone for good, in the registry too.
         } else if (!master.state.goneAgents.has(id)) {
           return text(400, `Agent ${id} is not known to this master`);
         }

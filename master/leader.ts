@@ -18,9 +18,8 @@ import { PID, Process, Random, osSeed, type Handlers, type HttpResponse, type Lo
 import { newMasterId } from '../protocol/ids.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import { Resources } from '../protocol/resources.js';
-import { isTerminal } from '../protocol/task-states.js';
-import type { Task } from '../protocol/types.js';
 import { Agent } from './agent.js';
+import * as agentBooks from './books/agents.js';
 import type { AllocatorPort } from './allocator-port.js';
 import { AllocatorProcess } from './allocator/process.js';
 import type { AllocatorToMaster } from './allocator/protocol.js';
@@ -31,8 +30,8 @@ import { ReplicaProcess, type ReplicaOptions } from './log/replica.js';
 import type { LogStorage } from './log/storage.js';
 import type { Timing } from './log/types.js';
 import { MasterProcess, type MasterProtocol } from './master.js';
-import { Registrar, RegistryWriter } from './registrar/registrar.js';
-import { taskKey, type Operation, type RegisteredAgent, type Registry } from './registrar/registry.js';
+import { Registrar, RegistryWriter, WRITE_TIMEOUT_MS } from './registrar/registrar.js';
+import type { Operation, RegisteredAgent, RegisteredFramework, Registry } from './registrar/registry.js';
 
 /** Mesos --agent_reregister_timeout: 10 minutes. */
 export const DEFAULT_AGENT_REREGISTER_TIMEOUT_MS = 10 * 60_000;
@@ -44,13 +43,29 @@ export interface MasterHa {
   allocator(port: AllocatorPort): AllocatorPort;
   /** Writes the admission of a new agent; resolves once committed. */
   admitAgent(agent: RegisteredAgent): Promise<void>;
-  /** At the end of the master's initialize: recovery from the registry and write-through. */
+  /** At the end of the master's initialize: recovery from the registry. */
   attach(master: MasterProcess, ctx: MasterContext): void;
+  /** A registry operation that follows from a transition of the books (books/): written in this turn's batch. */
+  persist(op: Operation): void;
+  /** Agents known from the registry that have not re-registered yet (GET_AGENTS `recovered_agents`). */
+  readonly pendingAgents: ReadonlyMap<string, RegisteredAgent>;
+  /** Frameworks known from the registry whose scheduler has not resubscribed yet (`recovered: true`). */
+  isRecovered(frameworkId: string): boolean;
+  /** `registrar/*` metrics. */
+  metrics(): Record<string, number>;
 }
+
+/** Recovery works in slices of at most this long, so the new leader's loop serves its peers in between. */
+const RECOVERY_SLICE_MS = 20;
 
 // ---------------------------------------------------------------- one term
 
-/** The master's side of one term: recovery from the registry, then every change written through. */
+/**
+ * The master's side of one term: recovery from the registry (in slices of
+ * the event loop), then every registry operation the books' transitions
+ * produce, written in one batch per turn. A write that fails steps the
+ * master down (`writeFailed`).
+ */
 export class LeaderTerm implements MasterHa {
   #raw!: AllocatorPort;
   #writer!: RegistryWriter;
@@ -58,8 +73,13 @@ export class LeaderTerm implements MasterHa {
   #ctx!: MasterContext;
   /** Admitted agents that have not re-registered with this leader yet. */
   readonly pendingAgents = new Map<string, RegisteredAgent>();
-  /** Tasks touched during the current turn: written with their state at the end of it. */
-  readonly #touched = new Map<string, Task>();
+  /** Frameworks from the registry whose scheduler has not come back yet. */
+  readonly #recoveredFrameworks = new Set<string>();
+  /** Recovery finished (every registry record is in the books). */
+  recovered = false;
+  /** How long the recovery took in all, and its longest slice (ms of the clock). */
+  recoveryMs = 0;
+  recoverySliceMaxMs = 0;
 
   constructor(
     readonly term: number,
@@ -67,11 +87,13 @@ export class LeaderTerm implements MasterHa {
     private readonly registrar: Registrar,
     private readonly reregisterTimeoutMs: number,
     private readonly logger: Logger,
+    /** Called once when a registry write fails or does not commit in time: the master must stop serving. */
+    private readonly writeFailed: (err: Error) => void = () => {},
   ) {}
 
   allocator(port: AllocatorPort): AllocatorPort {
     this.#raw = port;
-    const write = (op: Operation): void => void this.#writer?.add(op);
+    const write = (op: Operation): void => this.persist(op);
     return Object.assign(Object.create(port) as AllocatorPort, {
       setWeights: (weights: Record<string, number>) => {
         port.setWeights(weights);
@@ -88,12 +110,42 @@ export class LeaderTerm implements MasterHa {
     return this.#writer.add({ op: 'admit_agent', agent });
   }
 
-  /** Writes go through the registrar; a failed write means the leadership is being lost (demoted follows). */
+  persist(op: Operation): void {
+    if (this.#writer === undefined) return;
+    // An agent re-registering from where the registry has it already: nothing new to keep.
+    if (op.op === 'admit_agent' && this.registrar.registry.agents.get(op.agent.id)?.pid === op.agent.pid) return;
+    void this.#writer.add(op);
+  }
+
+  isRecovered(frameworkId: string): boolean {
+    return this.#recoveredFrameworks.has(frameworkId);
+  }
+
+  metrics(): Record<string, number> {
+    return {
+      ...this.registrar.metrics(),
+      'registrar/queued_operations': this.#writer?.queued ?? 0,
+      'registrar/writes_in_flight': this.#writer?.inFlight ?? 0,
+      'registrar/recovery_ms': this.recoveryMs,
+      'registrar/recovery_slice_max_ms': this.recoverySliceMaxMs,
+      'master/recovered_agents': this.pendingAgents.size,
+      'master/recovered_frameworks': this.#recoveredFrameworks.size,
+    };
+  }
+
+  /** Writes go through the registrar; a failed write means this master may no longer lead: it steps down. */
   #makeWriter(master: MasterProcess): RegistryWriter {
+    let failed = false;
     return new RegistryWriter(
       (ops) => this.registrar.write(ops),
       (fn) => master.defer(fn)(),
-      (err) => this.logger.warn(`registry write of term ${this.term} failed: ${err.message}`),
+      (err) => {
+        this.logger.error(`registry write of term ${this.term} failed: ${err.message}; this master steps down`);
+        if (failed) return;
+        failed = true;
+        this.writeFailed(err);
+      },
+      { timeoutMs: WRITE_TIMEOUT_MS, delay: (ms, fn) => master.delay(ms, fn) },
     );
   }
 
@@ -101,65 +153,27 @@ export class LeaderTerm implements MasterHa {
     this.#master = master;
     this.#ctx = ctx;
     this.#writer = this.#makeWriter(master);
-    this.#recover();
     ctx.state.events.listen((e) => {
-      switch (e.type) {
-        case 'TASK_ADDED':
-        case 'TASK_UPDATED':
-          this.#touch(e.task);
-          return;
-        case 'AGENT_ADDED': {
-          const a = e.agent;
-          void this.#writer.add({ op: 'admit_agent', agent: { id: a.id, info: a.info, pid: a.pid, registeredAt: a.registeredAt } });
-          for (const tasks of a.tasks.values()) for (const t of tasks.values()) this.#touch(t);
-          if (this.pendingAgents.delete(a.id)) master.defer(() => this.#reconcileRecovered(a.id))();
-          return;
-        }
-        case 'AGENT_REMOVED':
-          if (ctx.state.goneAgents.has(e.agentId)) void this.#writer.add({ op: 'agent_gone', id: e.agentId, at: ctx.clock.now() });
-          else if (ctx.state.unreachableAgents.has(e.agentId)) void this.#writer.add({ op: 'agent_unreachable', id: e.agentId, at: ctx.clock.now() });
-          return;
-        case 'FRAMEWORK_ADDED':
-        case 'FRAMEWORK_UPDATED': {
-          const f = e.framework;
-          void this.#writer.add({ op: 'add_framework', framework: { id: f.id, info: { ...f.info, id: { value: f.id } }, registeredAt: f.registeredAt } });
-          return;
-        }
-        case 'FRAMEWORK_REMOVED':
-          void this.#writer.add({ op: 'remove_framework', id: e.framework.id, at: ctx.clock.now() });
-          return;
-      }
+      if (e.type === 'AGENT_ADDED') this.pendingAgents.delete(e.agent.id);
+      else if (e.type === 'FRAMEWORK_UPDATED' && e.framework.connected) this.#recoveredFrameworks.delete(e.framework.id);
     });
+    this.#recover();
   }
 
-  #touch(task: Task): void {
-    const first = this.#touched.size === 0;
-    this.#touched.set(taskKey(task.framework_id.value, task.task_id.value), task);
-    if (first) this.#writer.later(() => this.#touchedOps());
-  }
-
-  #touchedOps(): Operation[] {
-    const tasks = [...this.#touched.values()];
-    this.#touched.clear();
-    const ops: Operation[] = [];
-    // Frameworks the registry does not know yet (taken back from a re-registering agent).
-    const seen = new Set<string>();
-    for (const t of tasks) {
-      const id = t.framework_id.value;
-      if (seen.has(id) || this.registrar.registry.frameworks.has(id)) continue;
-      seen.add(id);
-      const f = this.#ctx.state.frameworks.get(id);
-      if (f !== undefined) ops.push({ op: 'add_framework', framework: { id, info: { ...f.info, id: { value: id } }, registeredAt: f.registeredAt } });
-    }
-    ops.push({ op: 'tasks', tasks: tasks.map((t) => ({ ...t, statuses: t.statuses.slice(-4) })) });
-    return ops;
-  }
-
-  /** The master's books from the registry: what a new leader knows at once. */
+  /**
+   * The master's books from the registry: weights, quota, agents (gone,
+   * unreachable, admitted: they have `reregisterTimeoutMs` to come back) and
+   * frameworks (disconnected until their scheduler resubscribes). Tasks are
+   * not in the registry: they come back with their agents. Done in slices of
+   * at most RECOVERY_SLICE_MS, so a registry of 50k agents does not hold the
+   * loop; an agent or framework that comes back before its slice is already
+   * in the books and its record is skipped.
+   */
   #recover(): void {
     const r = this.registry;
     const s = this.#ctx.state;
-    const now = this.#ctx.clock.now();
+    const clock = this.#ctx.clock;
+    const started = clock.now();
     if (r.weights.size > 0) {
       for (const [role, w] of r.weights) s.weights.set(role, w);
       this.#raw.setWeights(Object.fromEntries(s.weights));
@@ -170,41 +184,55 @@ export class LeaderTerm implements MasterHa {
     }
     for (const id of r.gone.keys()) s.goneAgents.add(id);
     for (const id of r.removedFrameworks.keys()) s.removedFrameworkIds.add(id);
-    for (const [id, u] of r.unreachable) {
-      const agent = this.#agentRecord(u.agent);
-      if (agent !== undefined) s.unreachableAgents.set(id, { agent, at: u.at });
-    }
-    for (const f of r.frameworks.values()) {
-      const framework = new Framework(f.id, { ...f.info, id: { value: f.id } }, f.registeredAt, this.#ctx.flags.maxCompletedTasksPerFramework);
-      framework.disconnectedAt = now;
-      s.frameworks.set(f.id, framework);
-      this.#raw.addFramework(f.id, framework.roles, [], [], false);
-      // A framework that does not come back is removed once agents had their chance and its own failover timeout ran out.
-      const wait = Math.max(this.reregisterTimeoutMs, framework.failoverTimeoutMs);
-      framework.failoverTimer = this.#ctx.delay(wait, () => {
-        framework.failoverTimer = undefined;
-        if (!framework.connected && s.frameworks.get(f.id) === framework) {
-          this.logger.info(`framework ${f.id} did not resubscribe within ${wait} ms of the failover: removing it`);
-          this.#master.frameworks.remove(framework, 'it did not resubscribe after the master failed over');
-        }
-      });
-    }
-    for (const t of r.tasks.values()) {
-      const framework = s.frameworks.get(t.framework_id.value);
-      if (framework === undefined) continue;
-      const task: Task = { ...t, statuses: [...(t.statuses ?? [])] };
-      if (r.unreachable.has(t.agent_id.value) || t.state === 'TASK_UNREACHABLE') framework.unreachableTasks.set(t.task_id.value, task);
-      else framework.tasks.set(t.task_id.value, task);
-    }
-    for (const [id, list] of r.completed) {
-      const framework = s.frameworks.get(id);
-      if (framework !== undefined) for (const t of list) framework.completedTasks.push({ ...t });
-    }
-    for (const [id, a] of r.agents) this.pendingAgents.set(id, a);
-    this.logger.info(
-      `term ${this.term}: recovered ${r.frameworks.size} framework(s), ${r.agents.size} agent(s) (${r.unreachable.size} unreachable, ${r.gone.size} gone) and ${r.tasks.size} task(s) from the registry (index ${r.index}); agents have ${this.reregisterTimeoutMs} ms to re-register`,
-    );
-    if (this.pendingAgents.size > 0) this.#ctx.delay(this.reregisterTimeoutMs, () => this.#reregisterTimeout());
+    const steps: (() => void)[] = [
+      ...[...r.frameworks.values()].map((f) => () => this.#recoverFramework(f)),
+      ...[...r.unreachable].map(([id, u]) => () => {
+        if (s.agents.has(id) || s.unreachableAgents.has(id)) return;
+        const agent = this.#agentRecord(u.agent);
+        if (agent !== undefined) s.unreachableAgents.set(id, { agent, at: u.at });
+      }),
+      ...[...r.agents].map(([id, a]) => () => {
+        if (!s.agents.has(id)) this.pendingAgents.set(id, a);
+      }),
+    ];
+    const counts = `${r.frameworks.size} framework(s), ${r.agents.size} agent(s) (${r.unreachable.size} unreachable, ${r.gone.size} gone)`;
+    let next = 0;
+    const slice = (): void => {
+      const t0 = clock.now();
+      while (next < steps.length) {
+        steps[next++]!();
+        if ((next & 127) === 0 && clock.now() - t0 >= RECOVERY_SLICE_MS) break;
+      }
+      this.recoverySliceMaxMs = Math.max(this.recoverySliceMaxMs, clock.now() - t0);
+      if (next < steps.length) {
+        this.#ctx.delay(0, slice);
+        return;
+      }
+      this.recovered = true;
+      this.recoveryMs = clock.now() - started;
+      this.logger.info(`term ${this.term}: recovered ${counts} from the registry (index ${r.index}) in ${this.recoveryMs} ms; agents have ${this.reregisterTimeoutMs} ms to re-register`);
+      if (this.pendingAgents.size > 0) this.#ctx.delay(this.reregisterTimeoutMs, () => this.#reregisterTimeout());
+    };
+    slice();
+  }
+
+  #recoverFramework(f: RegisteredFramework): void {
+    const s = this.#ctx.state;
+    if (s.frameworks.has(f.id) || s.removedFrameworkIds.has(f.id)) return;
+    const framework = new Framework(f.id, { ...f.info, id: { value: f.id } }, f.registeredAt, this.#ctx.flags.maxCompletedTasksPerFramework);
+    framework.disconnectedAt = this.#ctx.clock.now();
+    s.frameworks.set(f.id, framework);
+    this.#recoveredFrameworks.add(f.id);
+    this.#raw.addFramework(f.id, framework.roles, [], [], false);
+    // A framework that does not come back is removed once agents had their chance and its own failover timeout ran out.
+    const wait = Math.max(this.reregisterTimeoutMs, framework.failoverTimeoutMs);
+    framework.failoverTimer = this.#ctx.delay(wait, () => {
+      framework.failoverTimer = undefined;
+      if (!framework.connected && s.frameworks.get(f.id) === framework) {
+        this.logger.info(`framework ${f.id} did not resubscribe within ${wait} ms of the failover: removing it`);
+        this.#master.frameworks.remove(framework, 'it did not resubscribe after the master failed over');
+      }
+    });
   }
 
   #agentRecord(a: RegisteredAgent): Agent | undefined {
@@ -212,32 +240,13 @@ export class LeaderTerm implements MasterHa {
       const total = Resources.fromJSON(a.info.resources ?? [], 'agent.resources');
       return new Agent(a.id, { ...a.info, id: { value: a.id } }, a.pid, total, '', a.registeredAt);
     } catch (err) {
-      this.logger.warn(`registry: agent ${a.id} has bad resources: ${(err as Error).message}`);
+      this.logger.error(`registry: agent ${a.id} skipped, its resources do not parse: ${(err as Error).message}`);
+      this.registrar.skipped++;
       return undefined;
     }
   }
 
-  /** A recovered agent re-registered: the tasks the registry had on it that it did not report are gone. */
-  #reconcileRecovered(agentId: string): void {
-    const s = this.#ctx.state;
-    const agent = s.agents.get(agentId);
-    if (agent === undefined) return;
-    for (const framework of s.frameworks.values()) {
-      for (const task of [...framework.tasks.values()]) {
-        if (task.agent_id.value !== agentId || isTerminal(task.state) || agent.tasks.get(framework.id)?.get(task.task_id.value) === task) continue;
-        const state = framework.partitionAware ? 'TASK_GONE' : 'TASK_LOST';
-        const status = this.#master.tasks.masterStatus(task, state, 'REASON_AGENT_REREGISTERED', 'Task is unknown to the agent that re-registered');
-        task.state = state;
-        task.statuses.push(status);
-        framework.tasks.delete(task.task_id.value);
-        framework.completedTasks.push(task);
-        s.events.emit({ type: 'TASK_UPDATED', task, status });
-        if (framework.connected) this.#master.tasks.send(framework, status);
-      }
-    }
-  }
-
-  /** Agents that did not re-register in time are unreachable (as Mesos after agent_reregister_timeout). */
+  /** Agents that did not re-register in time are unreachable (as Mesos after agent_reregister_timeout); frameworks hear `agent_lost` and reconcile. */
   #reregisterTimeout(): void {
     const s = this.#ctx.state;
     const now = this.#ctx.clock.now();
@@ -245,23 +254,10 @@ export class LeaderTerm implements MasterHa {
       this.pendingAgents.delete(id);
       if (s.agents.has(id)) continue;
       const agent = this.#agentRecord(a);
-      if (agent !== undefined) s.unreachableAgents.set(id, { agent, at: now });
+      if (agent === undefined) continue;
       this.logger.warn(`agent ${id} did not re-register within ${this.reregisterTimeoutMs} ms of the failover: unreachable`);
-      for (const framework of s.frameworks.values()) {
-        for (const task of [...framework.tasks.values()]) {
-          if (task.agent_id.value !== id || isTerminal(task.state)) continue;
-          const status = this.#master.tasks.masterStatus(task, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${id} did not re-register after the master failed over`);
-          status.unreachable_time = { nanoseconds: now * 1e6 };
-          task.state = 'TASK_UNREACHABLE';
-          task.statuses.push(status);
-          framework.tasks.delete(task.task_id.value);
-          framework.unreachableTasks.set(task.task_id.value, task);
-          s.events.emit({ type: 'TASK_UPDATED', task, status });
-          if (framework.connected) this.#master.tasks.send(framework, status);
-        }
-        if (framework.connected) this.#ctx.toFramework(framework, 'agent_lost', { agent_id: { value: id } });
-      }
-      void this.#writer.add({ op: 'agent_unreachable', id, at: now });
+      this.#ctx.apply(agentBooks.lose(s, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${id} did not re-register after the master failed over`, nowMs: now, maxUnreachable: this.#ctx.flags.maxUnreachableAgents }));
+      for (const framework of s.frameworks.values()) if (framework.connected) this.#ctx.toFramework(framework, 'agent_lost', { agent_id: { value: id } });
     }
   }
 }
@@ -402,12 +398,19 @@ export class HaMaster {
     const masterPid = PID.parse<MasterProtocol>(`master@${this.runtime.address}`);
     this.allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: this.flags.allocationIntervalMs });
     const allocatorPid = this.runtime.spawn(this.allocator, 'allocator');
-    this.term = new LeaderTerm(term, registry, this.registrar, this.#reregisterTimeoutMs, this.#logger);
+    this.term = new LeaderTerm(term, registry, this.registrar, this.#reregisterTimeoutMs, this.#logger, () => this.#writeFailed(term));
     const random = new Random(this.#random.int(2 ** 31 - 1));
     this.master = new MasterProcess({ flags: this.flags, masterId: newMasterId(() => random.float()), allocator: allocatorPid, random, ha: this.term });
     this.runtime.spawn(this.master, 'master');
     this.terms.push(term);
     this.#logger.info(`master ${masterPid} leads term ${term}`);
+  }
+
+  /** A registry write of `term` failed or did not commit: never serve on books the others may not have (a split brain). */
+  #writeFailed(term: number): void {
+    if (this.master === undefined || this.term?.term !== term) return;
+    this.#stepDown(term);
+    this.#standBy();
   }
 
   #demoted(term: number): void {

@@ -18,6 +18,7 @@ import type { MasterToScheduler, SchedulerToMaster } from '../protocol/messages/
 import { Resources } from '../protocol/resources.js';
 import type { MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
+import type { Effect } from './books/effects.js';
 import { Agents } from './agents.js';
 import type { AllocatorPort } from './allocator-port.js';
 import type { SchedulerConnection } from './connection.js';
@@ -34,6 +35,7 @@ import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
 import { MasterHttpAuth, type Viewer } from './http-auth.js';
+import type { RegisteredAgent } from './registrar/registry.js';
 
 
 export type MasterProtocol = SchedulerToMaster & AgentToMaster & AllocatorToMaster;
@@ -119,6 +121,7 @@ export class MasterProcess extends Process<MasterProtocol> {
       delay: (ms, fn) => this.delay(ms, fn),
       link: (pid) => this.link(PID.parse(pid)),
       nowSeconds: () => this.clock.now() / 1000,
+      apply: (effects) => this.#apply(effects),
       ...(ha !== undefined
         ? {
             admit: (agent, then) => {
@@ -136,7 +139,7 @@ export class MasterProcess extends Process<MasterProtocol> {
     this.tasks = new Tasks(this.#ctx);
     this.offering = new Offering(this.#ctx, this.tasks);
     this.frameworks = new Frameworks(this.#ctx, this.offering, (f) => this.#frameworkRemoved(f));
-    this.agents = new Agents(this.#ctx, this.offering, this.tasks);
+    this.agents = new Agents(this.#ctx, this.offering);
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
@@ -147,6 +150,21 @@ export class MasterProcess extends Process<MasterProtocol> {
   /** The term this master leads (high availability), undefined for a master without a log. */
   get term(): number | undefined {
     return this.#ha?.term;
+  }
+
+  /** `registrar/*` and recovery metrics (high availability; none without a log). */
+  haMetrics(): Record<string, number> {
+    return this.#ha?.metrics() ?? {};
+  }
+
+  /** A framework known from the registry whose scheduler has not resubscribed to this leader yet. */
+  isRecovered(frameworkId: string): boolean {
+    return this.#ha?.isRecovered(frameworkId) ?? false;
+  }
+
+  /** Agents known from the registry that have not re-registered with this leader yet. */
+  recoveredAgents(): readonly RegisteredAgent[] {
+    return this.#ha === undefined ? [] : [...this.#ha.pendingAgents.values()];
   }
 
   /** What the master tells its allocator (operator calls use it too). */
@@ -369,28 +387,34 @@ export class MasterProcess extends Process<MasterProtocol> {
     if (framework?.connected) this.#ctx.toFramework(framework, 'failure', { agent_id: { value: agent.id }, executor_id: { value: executorId }, ...(body.status !== undefined ? { status: body.status } : {}) });
   }
 
-  /** A framework is removed: its agents shut it down; its tasks end as TASK_KILLED in the books. */
+  /** A framework is being removed: the agents that run something of it shut it down (its tasks end in books/frameworks.ts). */
   #frameworkRemoved(framework: Framework): void {
     for (const agent of this.state.agents.values()) {
-      const tasks = agent.tasks.get(framework.id);
-      const executors = agent.executors.get(framework.id);
-      if ((tasks === undefined || tasks.size === 0) && (executors === undefined || executors.size === 0)) continue;
-      this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
-      for (const task of [...(tasks?.values() ?? [])]) {
-        task.state = 'TASK_KILLED';
-        const status = this.tasks.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed');
-        task.statuses.push(status);
-        this.state.events.emit({ type: 'TASK_UPDATED', task, status });
-        this.tasks.remove(framework, agent, task);
-      }
-      for (const e of executors?.values() ?? []) {
-        if (e.resources !== undefined && e.resources.length > 0) this.#allocator!.recoverResources(framework.id, agent.id, e.resources, undefined);
-      }
-      agent.executors.delete(framework.id);
-      agent.used.delete(framework.id);
+      if ((agent.tasks.get(framework.id)?.size ?? 0) > 0 || (agent.executors.get(framework.id)?.size ?? 0) > 0) this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
     }
-    framework.executors.clear();
-    framework.used.clear();
+  }
+
+  /** The one place the books' effects meet the world. */
+  #apply(effects: readonly Effect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'recover':
+          this.#allocator!.recoverResources(e.frameworkId, e.agentId, e.resources, undefined);
+          break;
+        case 'forward':
+          this.tasks.send(e.framework, e.status);
+          break;
+        case 'event':
+          this.state.events.emit(e.event);
+          break;
+        case 'count':
+          this.state.count(e.name, e.by);
+          break;
+        case 'registry':
+          this.#ha?.persist(e.op);
+          break;
+      }
+    }
   }
 
   /** The state endpoint's view (Mesos /state shape). */

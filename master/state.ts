@@ -55,7 +55,7 @@ function frameworkJson(m: MasterProcess, f: Framework, viewer: Viewer): Record<s
     checkpoint: f.info.checkpoint ?? false,
     active: f.active,
     connected: f.connected,
-    recovered: false,
+    recovered: m.isRecovered(f.id),
     registered_time: f.registeredAt / 1000,
     ...(f.reregisteredAt !== undefined ? { reregistered_time: f.reregisteredAt / 1000 } : {}),
     ...(f.removedAt !== undefined ? { unregistered_time: f.removedAt / 1000 } : {}),
@@ -175,6 +175,7 @@ export function masterMetrics(m: MasterProcess): Record<string, number> {
   out['master/slaves_unreachable'] = m.state.unreachableAgents.size;
   out['master/outstanding_offers'] = m.state.offers.size;
   out['master/elected'] = 1;
+  Object.assign(out, m.haMetrics());
   out['master/uptime_secs'] = (m.clock.now() - m.startedAt) / 1000;
   return out;
 }

@@ -1,14 +1,17 @@
 /**
- * Tasks at the master: the books of launched tasks (per framework and per
- * agent), status updates from agents forwarded to schedulers and their
- * acknowledgements sent back, KILL, and reconciliation with Mesos's answers.
+ * Tasks at the master: launches booked, status updates from agents forwarded
+ * to schedulers and their acknowledgements sent back, KILL, and
+ * reconciliation with Mesos's answers. The transitions themselves are
+ * books/tasks.ts; this class does their I/O.
  */
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import type { CallKill, CallReconcile, CallAcknowledge } from '../protocol/scheduler.js';
-import { Resources } from '../protocol/resources.js';
-import { downgradeForLegacyFramework, isTerminal, type TaskState, type TaskStatusReason } from '../protocol/task-states.js';
+import type { Resources } from '../protocol/resources.js';
+import { isTerminal, type TaskState, type TaskStatusReason } from '../protocol/task-states.js';
 import type { Task, TaskInfo, TaskStatus } from '../protocol/types.js';
 import type { Agent } from './agent.js';
+import * as books from './books/tasks.js';
+import { sameUuid } from './books/tasks.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 
@@ -32,42 +35,18 @@ export class Tasks {
       ...(info.kill_policy ? { kill_policy: info.kill_policy } : {}),
       user: info.command?.user ?? framework.info.user,
     };
-    this.track(framework, agent, task);
-    this.ctx.state.count('master/tasks_launched');
-    this.ctx.state.events.emit({ type: 'TASK_ADDED', task });
+    this.ctx.apply(books.launch(framework, agent, task));
     return task;
-  }
-
-  /** Adds a task to the books (a launch, or a task an agent reports on re-registration). */
-  track(framework: Framework, agent: Agent, task: Task): void {
-    framework.tasks.set(task.task_id.value, task);
-    framework.unreachableTasks.delete(task.task_id.value);
-    agent.tasksOf(framework.id).set(task.task_id.value, task);
-    if (!isTerminal(task.state)) {
-      const r = Resources.of(task.resources);
-      framework.addUsed(agent.id, r);
-      agent.addUsed(framework.id, r);
-    }
   }
 
   /** A status the master makes itself (no uuid: the scheduler does not acknowledge it). */
   masterStatus(task: { task_id: { value: string }; agent_id?: { value: string }; executor_id?: { value: string } }, state: TaskState, reason: TaskStatusReason, message: string): TaskStatus {
-    return {
-      task_id: { value: task.task_id.value },
-      state,
-      reason,
-      source: 'SOURCE_MASTER',
-      message,
-      timestamp: this.ctx.nowSeconds(),
-      ...(task.agent_id ? { agent_id: { value: task.agent_id.value } } : {}),
-      ...(task.executor_id ? { executor_id: { value: task.executor_id.value } } : {}),
-    };
+    return books.masterStatus(task, state, reason, message, this.ctx.clock.now());
   }
 
   /** Sends a status to the framework's scheduler, in the states it understands. */
   send(framework: Framework, status: TaskStatus): void {
-    const state = framework.partitionAware ? status.state : downgradeForLegacyFramework(status.state);
-    this.ctx.toFramework(framework, 'status_update', { status: state === status.state ? status : { ...status, state } });
+    this.ctx.toFramework(framework, 'status_update', { status: books.forFramework(framework, status) });
     this.ctx.state.count('master/status_updates_forwarded');
   }
 
@@ -92,21 +71,7 @@ export class Tasks {
       this.ctx.state.count('master/status_updates_from_wrong_agent');
       return;
     }
-    if (task !== undefined && agent !== undefined) {
-      const latest = update.latest_state ?? status.state;
-      const wasTerminal = isTerminal(task.state);
-      const changed = task.state !== latest;
-      if (changed) this.ctx.state.count(`master/task_state/${latest}`);
-      task.state = latest;
-      if (changed) this.ctx.state.events.emit({ type: 'TASK_UPDATED', task, status });
-      task.status_update_state = status.state;
-      if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
-      if (!task.statuses.some((s) => sameUuid(s.uuid, status.uuid) && s.state === status.state)) {
-        task.statuses.push(status);
-        if (task.statuses.length > 16) task.statuses.splice(0, task.statuses.length - 16);
-      }
-      if (!wasTerminal && isTerminal(latest)) this.#released(framework, agent, task);
-    }
+    if (task !== undefined && agent !== undefined) this.ctx.apply(books.update(this.ctx.state, framework, agent, task, status, update.latest_state ?? status.state));
     if (framework === undefined) {
       this.ctx.logger.warn(`status update for task ${taskId} of unknown framework ${frameworkId}`);
       return;
@@ -210,65 +175,12 @@ export class Tasks {
 
   /** Moves a terminal task out of the active books into the completed list. */
   remove(framework: Framework | undefined, agent: Agent, task: Task): void {
-    const taskId = task.task_id.value;
-    const frameworkId = task.framework_id.value;
-    if (!isTerminal(task.state)) this.#released(framework, agent, task);
-    agent.tasks.get(frameworkId)?.delete(taskId);
-    if (agent.tasks.get(frameworkId)?.size === 0) agent.tasks.delete(frameworkId);
-    if (framework !== undefined && framework.tasks.get(taskId) === task) {
-      framework.tasks.delete(taskId);
-      framework.completedTasks.push(task);
-    }
-  }
-
-  /**
-   * The agent is gone or unreachable: each of its tasks is reported to its
-   * framework (TASK_UNREACHABLE to partition-aware frameworks, TASK_LOST to
-   * the others) and leaves the active books.
-   */
-  agentLost(agent: Agent, state: 'TASK_UNREACHABLE' | 'TASK_GONE' | 'TASK_GONE_BY_OPERATOR' | 'TASK_LOST', reason: TaskStatusReason, message: string): void {
-    for (const [frameworkId, tasks] of [...agent.tasks]) {
-      const framework = this.ctx.state.frameworks.get(frameworkId);
-      for (const task of [...tasks.values()]) {
-        if (isTerminal(task.state)) {
-          this.remove(framework, agent, task);
-          continue;
-        }
-        const status = this.masterStatus(task, state, reason, message);
-        if (state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: this.ctx.clock.now() * 1e6 };
-        this.#released(framework, agent, task);
-        task.state = state;
-        task.statuses.push(status);
-        this.ctx.state.events.emit({ type: 'TASK_UPDATED', task, status });
-        agent.tasks.get(frameworkId)?.delete(task.task_id.value);
-        if (framework !== undefined) {
-          framework.tasks.delete(task.task_id.value);
-          if (state === 'TASK_UNREACHABLE') framework.unreachableTasks.set(task.task_id.value, task);
-          else framework.completedTasks.push(task);
-          if (framework.connected) this.send(framework, status);
-        }
-      }
-      agent.tasks.delete(frameworkId);
-    }
+    this.ctx.apply(books.retire(this.ctx.state, framework, agent, task));
   }
 
   #unreachable(task: Task): TaskStatus {
     return this.masterStatus(task, 'TASK_UNREACHABLE', 'REASON_RECONCILIATION', 'Reconciliation: task is on an unreachable agent');
   }
-
-  /** A task stopped holding resources: give them back to the allocator (no filter). */
-  #released(framework: Framework | undefined, agent: Agent, task: Task): void {
-    const resources = Resources.of(task.resources);
-    framework?.removeUsed(agent.id, resources);
-    agent.removeUsed(task.framework_id.value, resources);
-    if (agent.active || this.ctx.state.agents.has(agent.id)) {
-      this.ctx.allocator.recoverResources(task.framework_id.value, agent.id, task.resources, undefined);
-    }
-  }
 }
 
-export function sameUuid(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export { sameUuid };

@@ -6,8 +6,7 @@
  * registry. An entry of the log is one batch of operations (msgpack).
  */
 import { Packr } from 'msgpackr';
-import type { AgentInfo, FrameworkInfo, Task } from '../../protocol/types.js';
-import { isTerminal } from '../../protocol/task-states.js';
+import type { AgentInfo, FrameworkInfo } from '../../protocol/types.js';
 
 export interface RegisteredAgent {
   readonly id: string;
@@ -28,8 +27,6 @@ export interface Quota {
   readonly limits: Record<string, number>;
 }
 
-/** Terminal tasks kept per framework (for state queries after a failover). */
-export const COMPLETED_TASKS_KEPT = 100;
 /** Gone agents and removed frameworks remembered (oldest forgotten first). */
 export const TOMBSTONES_KEPT = 10_000;
 
@@ -43,10 +40,6 @@ export interface Registry {
   readonly frameworks: Map<string, RegisteredFramework>;
   /** Ids of removed frameworks (refused if they resubscribe), with when. */
   readonly removedFrameworks: Map<string, number>;
-  /** Tasks not terminal (as of the last write), by `frameworkId/taskId`. */
-  readonly tasks: Map<string, Task>;
-  /** The last terminal tasks per framework id. */
-  readonly completed: Map<string, Task[]>;
   readonly weights: Map<string, number>;
   readonly quotas: Map<string, Quota>;
   /** Log index of the last applied entry. */
@@ -59,8 +52,8 @@ export type Operation =
   | { readonly op: 'agent_gone'; readonly id: string; readonly at: number }
   | { readonly op: 'add_framework'; readonly framework: RegisteredFramework }
   | { readonly op: 'remove_framework'; readonly id: string; readonly at: number }
-  /** Tasks as they are now: not terminal ones are kept, terminal ones move to the framework's completed list. */
-  | { readonly op: 'tasks'; readonly tasks: readonly Task[] }
+  /** Written by earlier versions, which kept tasks: read and ignored (tasks come back with their agents). */
+  | { readonly op: 'tasks'; readonly tasks: readonly unknown[] }
   | { readonly op: 'weights'; readonly weights: Record<string, number> }
   /** Both empty removes the role's quota. */
   | { readonly op: 'quota'; readonly role: string; readonly quota: Quota };
@@ -72,15 +65,11 @@ export function emptyRegistry(): Registry {
     gone: new Map(),
     frameworks: new Map(),
     removedFrameworks: new Map(),
-    tasks: new Map(),
-    completed: new Map(),
     weights: new Map(),
     quotas: new Map(),
     index: 0,
   };
 }
-
-export const taskKey = (frameworkId: string, taskId: string): string => `${frameworkId}/${taskId}`;
 
 function bounded<K, V>(map: Map<K, V>, limit: number): void {
   while (map.size > limit) map.delete(map.keys().next().value as K);
@@ -106,8 +95,6 @@ export function apply(r: Registry, o: Operation): void {
       r.unreachable.delete(o.id);
       r.gone.set(o.id, o.at);
       bounded(r.gone, TOMBSTONES_KEPT);
-      // Tasks on a gone agent are over.
-      for (const [key, t] of r.tasks) if (t.agent_id?.value === o.id) r.tasks.delete(key);
       return;
     case 'add_framework':
       if (r.removedFrameworks.has(o.framework.id)) return;
@@ -118,26 +105,8 @@ export function apply(r: Registry, o: Operation): void {
       r.frameworks.delete(o.id);
       r.removedFrameworks.set(o.id, o.at);
       bounded(r.removedFrameworks, TOMBSTONES_KEPT);
-      for (const [key, t] of r.tasks) if (t.framework_id.value === o.id) r.tasks.delete(key);
-      r.completed.delete(o.id);
       return;
     case 'tasks':
-      for (const t of o.tasks) {
-        const fw = t.framework_id.value;
-        if (r.removedFrameworks.has(fw)) continue;
-        const key = taskKey(fw, t.task_id.value);
-        if (!isTerminal(t.state)) {
-          r.tasks.set(key, t);
-          continue;
-        }
-        r.tasks.delete(key);
-        const list = r.completed.get(fw) ?? [];
-        const i = list.findIndex((c) => c.task_id.value === t.task_id.value);
-        if (i >= 0) list.splice(i, 1);
-        list.push(t);
-        if (list.length > COMPLETED_TASKS_KEPT) list.splice(0, list.length - COMPLETED_TASKS_KEPT);
-        r.completed.set(fw, list);
-      }
       return;
     case 'weights':
       for (const [role, w] of Object.entries(o.weights)) r.weights.set(role, w);
@@ -178,8 +147,6 @@ interface SnapshotData {
   gone: [string, number][];
   frameworks: RegisteredFramework[];
   removedFrameworks: [string, number][];
-  tasks: Task[];
-  completed: [string, Task[]][];
   weights: [string, number][];
   quotas: [string, Quota][];
 }
@@ -193,8 +160,6 @@ export function encodeSnapshot(r: Registry): Uint8Array {
     gone: [...r.gone],
     frameworks: [...r.frameworks.values()],
     removedFrameworks: [...r.removedFrameworks],
-    tasks: [...r.tasks.values()],
-    completed: [...r.completed],
     weights: [...r.weights],
     quotas: [...r.quotas],
   };
@@ -210,22 +175,49 @@ export function decodeSnapshot(bytes: Uint8Array): Registry {
     gone: new Map(d.gone),
     frameworks: new Map(d.frameworks.map((f) => [f.id, f])),
     removedFrameworks: new Map(d.removedFrameworks),
-    tasks: new Map(d.tasks.map((t) => [taskKey(t.framework_id.value, t.task_id.value), t])),
-    completed: new Map(d.completed),
     weights: new Map(d.weights),
     quotas: new Map(d.quotas),
     index: d.index,
   };
 }
 
-/** The registry from a snapshot and the committed entries after it (what `ReplicaProcess.read()` gives). */
-export function rebuild(snapshot: { index: number; data: Uint8Array } | null, entries: readonly { index: number; data: Uint8Array | null }[]): Registry {
-  const r = snapshot === null ? emptyRegistry() : decodeSnapshot(snapshot.data);
-  if (snapshot !== null) r.index = snapshot.index;
+/** An entry, or one operation of it, that could not be applied: left out, so that it cannot stop every future leader. */
+export interface Skipped {
+  readonly index: number;
+  readonly error: string;
+}
+
+/**
+ * Applies the committed entries after `r.index` in order. An entry that does
+ * not decode, or an operation that throws, is skipped and reported (the rest
+ * of the entry still applies); the index moves past it either way.
+ */
+export function applyEntries(r: Registry, entries: readonly { index: number; data: Uint8Array | null }[], skipped: (s: Skipped) => void = () => {}): void {
   for (const e of entries) {
     if (e.index <= r.index) continue;
-    if (e.data !== null) for (const o of decodeEntry(e.data)) apply(r, o);
+    if (e.data !== null) {
+      let ops: Operation[] = [];
+      try {
+        ops = decodeEntry(e.data);
+      } catch (err) {
+        skipped({ index: e.index, error: (err as Error).message });
+      }
+      for (const o of ops) {
+        try {
+          apply(r, o);
+        } catch (err) {
+          skipped({ index: e.index, error: `operation ${o.op}: ${(err as Error).message}` });
+        }
+      }
+    }
     r.index = e.index;
   }
+}
+
+/** The registry from a snapshot and the committed entries after it (what `ReplicaProcess.read()` gives). */
+export function rebuild(snapshot: { index: number; data: Uint8Array } | null, entries: readonly { index: number; data: Uint8Array | null }[], skipped?: (s: Skipped) => void): Registry {
+  const r = snapshot === null ? emptyRegistry() : decodeSnapshot(snapshot.data);
+  if (snapshot !== null) r.index = snapshot.index;
+  applyEntries(r, entries, skipped);
   return r;
 }

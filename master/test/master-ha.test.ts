@@ -43,7 +43,7 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     await c.stop();
   });
 
-  test('SIGKILL of the leader: a new leader knows frameworks, agents and tasks at once; peers reconnect; the task ends and its update is delivered once', async () => {
+  test('SIGKILL of the leader: a new leader knows frameworks and agents at once, tasks as their agents re-register; the task ends and its update is delivered once', async () => {
     const c = new HaCluster(3, 11, { reregisterTimeoutMs: 60_000 });
     await c.startAll();
     const leader = await c.awaitLeader();
@@ -66,14 +66,17 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     const ha = c.nodes[next]!.ha!;
     expect(ha.replica.status().term).toBeGreaterThan(oldTerm);
     const m = ha.master!;
-    // Known at once, before anyone reconnects.
+    // Known at once, before anyone reconnects: the framework (recovered, not connected) and both agents
+    // (recovered, not yet re-registered). Tasks are not in the registry: they come back with their agents.
     const fw = m.state.frameworks.get(scheduler.frameworkId!)!;
     expect(fw).toBeDefined();
     expect(fw.connected).toBe(false);
-    expect(fw.tasks.get('t1')?.state).toBe('TASK_RUNNING');
+    expect(fw.tasks.size).toBe(0);
     expect(ha.term!.pendingAgents.size).toBe(2);
-    const state = ((await c.http(next, '/master/state')) as { body: string }).body;
-    expect(JSON.parse(state).frameworks[0].tasks.map((t: { id: string }) => t.id).sort()).toEqual(['t1', 't2']);
+    const state = JSON.parse(((await c.http(next, '/master/state')) as { body: string }).body);
+    expect(state.frameworks[0].recovered).toBe(true);
+    expect(m.recoveredAgents().map((a) => a.id).sort()).toEqual([agent.agentId, lost.agentId].sort());
+    expect(m.metrics()['master/recovered_agents']).toBe(2);
 
     // The agent re-registers with the new leader (its update for t1 is still unacknowledged), the scheduler resubscribes.
     retarget(agent, c.masterPid(next));
@@ -82,6 +85,11 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     scheduler.subscribe();
     await c.clock.advance(100);
     expect(m.state.agents.get(agent.agentId!)?.tasks.get(scheduler.frameworkId!)?.get('t1')?.state).toBe('TASK_RUNNING');
+    expect(fw.tasks.get('t1')?.state).toBe('TASK_RUNNING');
+    expect(m.isRecovered(fw.id)).toBe(false);
+    expect(m.recoveredAgents().map((a) => a.id)).toEqual([lost.agentId]);
+    const after = JSON.parse(((await c.http(next, '/master/state')) as { body: string }).body);
+    expect(after.frameworks[0].tasks.map((t: { id: string }) => t.id)).toEqual(['t1']);
     expect(agent.named('agent_reregistered').at(-1)!.term).toBe(ha.replica.status().term);
     expect(fw.connected).toBe(true);
     const before = scheduler.statuses('t1').length;
@@ -92,16 +100,19 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     expect(agent.acks.filter((a) => a.startsWith('t1:'))).toHaveLength(2); // RUNNING (old leader) + FINISHED (new)
     expect(ledger({ master: m, allocator: ha.allocator! })).toEqual([]);
 
-    // The agent that never comes back is unreachable after the re-registration timeout; its task is reported.
+    // The agent that never comes back is unreachable after the re-registration timeout: frameworks hear agent_lost,
+    // and reconciliation answers for the task the master never saw again (as Mesos, which keeps agents, not tasks).
     await c.clock.advance(60_000);
     expect(m.state.unreachableAgents.has(lost.agentId!)).toBe(true);
-    expect(scheduler.states('t2')).toContain('TASK_LOST');
-    expect(fw.unreachableTasks.has('t2')).toBe(true);
-    // The registry has it all: the finished task, the unreachable agent.
+    expect(scheduler.named('agent_lost').map((e) => e.agent_id.value)).toContain(lost.agentId);
+    scheduler.call('reconcile', { framework_id: scheduler.fw, tasks: [{ task_id: { value: 't2' }, agent_id: { value: lost.agentId! } }] });
+    await c.until(() => scheduler.states('t2').includes('TASK_LOST'));
+    expect(scheduler.statuses('t2').at(-1)?.reason).toBe('REASON_RECONCILIATION');
+    // The registry has the unreachable agent.
     await c.clock.advance(200);
     const reg = ha.registrar.registry;
     expect(reg.unreachable.has(lost.agentId!)).toBe(true);
-    expect(reg.completed.get(scheduler.frameworkId!)?.map((t) => t.task_id.value)).toContain('t1');
+    expect(reg.agents.has(agent.agentId!)).toBe(true);
     await c.stop();
   });
 
@@ -133,7 +144,11 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     await c.startAll();
     const leader = await c.awaitLeader();
     const agents = [];
-    for (let i = 0; i < 8; i++) agents.push(await c.agent(leader, { resources: 'cpus:1;mem:128' }));
+    // One admission per entry (admissions of one turn would share one).
+    for (let i = 0; i < 8; i++) {
+      agents.push(await c.agent(leader, { resources: 'cpus:1;mem:128' }));
+      await c.clock.advance(20);
+    }
     await c.clock.advance(500);
     const ha = c.nodes[leader]!.ha!;
     expect(ha.registrar.snapshotsTaken).toBeGreaterThan(0);

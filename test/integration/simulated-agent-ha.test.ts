@@ -39,8 +39,8 @@ describe('simulated agents with high availability', () => {
     await c.until(() => scheduler.offers.size === 12, 5_000);
     for (const [i, offer] of [...scheduler.offers.values()].entries()) scheduler.launch(offer, [commandTask(`t${i}`, offer, 'cpus:1;mem:100', 'sleep 600')], 0);
     await c.until(() => agents.every((a) => a.tasks.size === 1 && [...a.tasks.values()][0]!.state === 'TASK_RUNNING'), 5_000);
-    // Admissions and tasks are in the registry before the leader dies.
-    await c.until(() => c!.nodes.every((n) => n.ha!.registrar.registry.tasks.size === 12));
+    // Admissions and the framework are in the registry before the leader dies (tasks come back with their agents).
+    await c.until(() => c!.nodes.every((n) => n.ha!.registrar.registry.agents.size === 12 && n.ha!.registrar.registry.frameworks.has(scheduler.frameworkId!)));
 
     await c.kill(leader);
     const next = await c.awaitLeader(10_000, leader);

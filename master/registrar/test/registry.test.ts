@@ -1,10 +1,10 @@
 import { describe, test, expect } from '@jest/globals';
-import { apply, decodeEntry, decodeSnapshot, emptyRegistry, encodeEntry, encodeSnapshot, rebuild, COMPLETED_TASKS_KEPT, type Operation } from '../registry.js';
-import type { Task } from '../../../protocol/types.js';
+import { apply, decodeEntry, decodeSnapshot, emptyRegistry, encodeEntry, encodeSnapshot, rebuild, type Operation, type Skipped } from '../registry.js';
 
 const agent = (id: string) => ({ id, info: { hostname: `h-${id}`, resources: [] }, pid: `slave(1)@10.0.0.1:${id.length + 5000}`, registeredAt: 1 });
 const framework = (id: string) => ({ id, info: { user: 'u', name: id, id: { value: id } }, registeredAt: 2 });
-const task = (fw: string, id: string, state: Task['state'], agentId = 'a1'): Task => ({ name: id, task_id: { value: id }, framework_id: { value: fw }, agent_id: { value: agentId }, state, resources: [], statuses: [{ task_id: { value: id }, state, uuid: new Uint8Array([1, 2, 3]) }] });
+/** What earlier versions wrote: tasks, now read and ignored. */
+const legacyTasks = (fw: string, id: string): Operation => ({ op: 'tasks', tasks: [{ task_id: { value: id }, framework_id: { value: fw }, state: 'TASK_RUNNING' }] });
 
 describe('the registry state machine', () => {
   test('agents: admitted, unreachable, back, gone (and refused once gone)', () => {
@@ -18,11 +18,9 @@ describe('the registry state machine', () => {
     apply(r, { op: 'admit_agent', agent: agent('a1') });
     expect(r.agents.has('a1')).toBe(true);
     expect(r.unreachable.size).toBe(0);
-    apply(r, { op: 'tasks', tasks: [task('f1', 't1', 'TASK_RUNNING', 'a2')] });
     apply(r, { op: 'agent_gone', id: 'a2', at: 20 });
     expect(r.agents.has('a2')).toBe(false);
     expect(r.gone.get('a2')).toBe(20);
-    expect(r.tasks.size).toBe(0);
     apply(r, { op: 'admit_agent', agent: agent('a2') });
     expect(r.agents.has('a2')).toBe(false);
     // Unknown ids are no-ops.
@@ -30,22 +28,18 @@ describe('the registry state machine', () => {
     expect(r.unreachable.size).toBe(0);
   });
 
-  test('frameworks and tasks: running kept, terminal moved to a bounded completed list, removal drops both and is final', () => {
+  test('frameworks: added, info replaced, removal is final; tasks are not kept (legacy task operations are ignored)', () => {
     const r = emptyRegistry();
     apply(r, { op: 'add_framework', framework: framework('f1') });
-    apply(r, { op: 'tasks', tasks: [task('f1', 't1', 'TASK_STAGING'), task('f1', 't2', 'TASK_RUNNING')] });
-    apply(r, { op: 'tasks', tasks: [task('f1', 't1', 'TASK_RUNNING')] });
-    expect(r.tasks.get('f1/t1')?.state).toBe('TASK_RUNNING');
-    apply(r, { op: 'tasks', tasks: [task('f1', 't1', 'TASK_FINISHED')] });
-    expect(r.tasks.has('f1/t1')).toBe(false);
-    expect(r.completed.get('f1')?.map((t) => t.task_id.value)).toEqual(['t1']);
-    for (let i = 0; i < COMPLETED_TASKS_KEPT + 5; i++) apply(r, { op: 'tasks', tasks: [task('f1', `c${i}`, 'TASK_FAILED')] });
-    expect(r.completed.get('f1')).toHaveLength(COMPLETED_TASKS_KEPT);
+    apply(r, legacyTasks('f1', 't1'));
+    apply(r, { op: 'add_framework', framework: { ...framework('f1'), info: { user: 'u', name: 'renamed', id: { value: 'f1' } } } });
+    expect(r.frameworks.get('f1')?.info.name).toBe('renamed');
     apply(r, { op: 'remove_framework', id: 'f1', at: 5 });
-    expect(r.frameworks.size + r.tasks.size + r.completed.size).toBe(0);
+    expect(r.frameworks.size).toBe(0);
+    expect(r.removedFrameworks.get('f1')).toBe(5);
     apply(r, { op: 'add_framework', framework: framework('f1') });
-    apply(r, { op: 'tasks', tasks: [task('f1', 't9', 'TASK_RUNNING')] });
-    expect(r.frameworks.size + r.tasks.size).toBe(0);
+    expect(r.frameworks.size).toBe(0);
+    expect(Object.keys(r).sort()).toEqual(['agents', 'frameworks', 'gone', 'index', 'quotas', 'removedFrameworks', 'unreachable', 'weights']);
   });
 
   test('weights and quota', () => {
@@ -62,7 +56,7 @@ describe('the registry state machine', () => {
   test('entries and snapshots round-trip; rebuild = snapshot + entries after it; bad entries are named', () => {
     const ops: Operation[][] = [
       [{ op: 'admit_agent', agent: agent('a1') }, { op: 'add_framework', framework: framework('f1') }],
-      [{ op: 'tasks', tasks: [task('f1', 't1', 'TASK_RUNNING')] }, { op: 'weights', weights: { eng: 2 } }],
+      [legacyTasks('f1', 't1'), { op: 'weights', weights: { eng: 2 } }],
       [{ op: 'agent_gone', id: 'zz', at: 3 }],
     ];
     const entries = ops.map((o, i) => ({ index: i + 2, term: 1, data: encodeEntry(o) }));
@@ -74,7 +68,25 @@ describe('the registry state machine', () => {
     const resumed = rebuild(snap, entries);
     expect(encodeSnapshot(resumed)).toEqual(encodeSnapshot(all));
     const back = decodeSnapshot(encodeSnapshot(all));
-    expect(back.tasks.get('f1/t1')?.statuses[0]?.uuid).toEqual(new Uint8Array([1, 2, 3]));
+    expect(back.agents.get('a1')?.info.hostname).toBe('h-a1');
+    expect(back.weights.get('eng')).toBe(2);
     expect(() => decodeEntry(encodeEntry([{ op: 'explode' } as unknown as Operation]))).toThrow(/unknown operation "explode"/);
+  });
+
+  test('a bad entry or operation is skipped and reported; the entries around it still apply', () => {
+    const good = (i: number, ops: Operation[]) => ({ index: i, data: encodeEntry(ops) });
+    const entries = [
+      good(2, [{ op: 'admit_agent', agent: agent('a1') }]),
+      { index: 3, data: new Uint8Array([0xc1, 0xff, 0x00]) },
+      good(4, [{ op: 'explode' } as unknown as Operation]),
+      good(5, [{ op: 'admit_agent' } as unknown as Operation, { op: 'admit_agent', agent: agent('a2') }]),
+    ];
+    const skipped: Skipped[] = [];
+    const r = rebuild(null, entries, (s) => skipped.push(s));
+    expect([...r.agents.keys()]).toEqual(['a1', 'a2']);
+    expect(r.index).toBe(5);
+    expect(skipped.map((s) => s.index)).toEqual([3, 4, 5]);
+    expect(skipped[1]!.error).toMatch(/unknown operation "explode"/);
+    expect(skipped[2]!.error).toMatch(/^operation admit_agent:/);
   });
 });

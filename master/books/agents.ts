@@ -1,0 +1,92 @@
+/**
+ * Agent transitions: admitted (a registration, a re-registration after a
+ * master failover, a return from unreachable), lost (unreachable: it may come
+ * back; gone: it may not). What the registry keeps follows from them.
+ */
+import { isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
+import type { Agent } from '../agent.js';
+import { registeredAgent, type Books } from './books.js';
+import type { Effect } from './effects.js';
+import { end, retire } from './tasks.js';
+
+export interface Admission {
+  /** The registry has it already (a new agent's admission is written, and committed, before the master acts on it). */
+  readonly persisted?: boolean;
+}
+
+/** The agent is in the cluster: its offers can be made, its messages are served. */
+export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[] {
+  books.unreachableAgents.delete(agent.id);
+  books.agents.set(agent.id, agent);
+  books.agentsByPid.set(agent.pid, agent);
+  const effects: Effect[] = [];
+  if (how.persisted !== true) effects.push({ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } });
+  effects.push({ kind: 'event', event: { type: 'AGENT_ADDED', agent } });
+  return effects;
+}
+
+/** A registered agent talks from a new PID (its process restarted, or its connection was re-made). */
+export function moved(books: Books, agent: Agent, pid: string): Effect[] {
+  if (books.agentsByPid.get(agent.pid) === agent) books.agentsByPid.delete(agent.pid);
+  const changed = agent.pid !== pid;
+  agent.pid = pid;
+  books.agentsByPid.set(pid, agent);
+  return changed ? [{ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } }] : [];
+}
+
+export interface Loss {
+  readonly as: 'unreachable' | 'gone';
+  /** What its tasks become. */
+  readonly taskState: TaskState;
+  readonly reason: TaskStatusReason;
+  readonly message: string;
+  readonly nowMs: number;
+  /** Unreachable agents remembered (the oldest become gone). */
+  readonly maxUnreachable: number;
+}
+
+/**
+ * The agent leaves the cluster: out of the books, each of its tasks ended
+ * (reported to its framework), its executors forgotten; it is remembered as
+ * unreachable (it may re-register) or gone (refused if it comes back).
+ */
+export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
+  const effects: Effect[] = [];
+  agent.active = false;
+  books.agents.delete(agent.id);
+  if (books.agentsByPid.get(agent.pid) === agent) books.agentsByPid.delete(agent.pid);
+  for (const [frameworkId, tasks] of [...agent.tasks]) {
+    const framework = books.frameworks.get(frameworkId);
+    for (const task of [...tasks.values()]) {
+      if (isTerminal(task.state)) effects.push(...retire(books, framework, agent, task));
+      else effects.push(...end(books, framework, agent, task, { state: loss.taskState, reason: loss.reason, message: loss.message, nowMs: loss.nowMs }));
+    }
+  }
+  for (const [frameworkId] of agent.executors) {
+    const framework = books.frameworks.get(frameworkId);
+    framework?.executors.delete(agent.id);
+    framework?.used.delete(agent.id);
+  }
+  agent.executors.clear();
+  agent.used.clear();
+  if (loss.as === 'unreachable') {
+    books.unreachableAgents.set(agent.id, { agent, at: loss.nowMs });
+    effects.push({ kind: 'registry', op: { op: 'agent_unreachable', id: agent.id, at: loss.nowMs } });
+    while (books.unreachableAgents.size > loss.maxUnreachable) {
+      const oldest = books.unreachableAgents.keys().next().value as string;
+      effects.push(...forgetUnreachable(books, oldest, loss.nowMs));
+    }
+  } else {
+    books.goneAgents.add(agent.id);
+    effects.push({ kind: 'registry', op: { op: 'agent_gone', id: agent.id, at: loss.nowMs } });
+  }
+  effects.push({ kind: 'event', event: { type: 'AGENT_REMOVED', agentId: agent.id } });
+  return effects;
+}
+
+/** An unreachable agent is given up on (too many remembered, or the operator marked it gone): refused if it comes back. */
+export function forgetUnreachable(books: Books, id: string, nowMs: number): Effect[] {
+  if (!books.unreachableAgents.delete(id)) return [];
+  books.goneAgents.add(id);
+  return [{ kind: 'registry', op: { op: 'agent_gone', id, at: nowMs } }];
+}

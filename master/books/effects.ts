@@ -1,0 +1,23 @@
+/**
+ * What a transition of the master's books asks the world to do. The books
+ * core (tasks.ts, agents.ts, frameworks.ts) changes the records and returns
+ * these as data; the master process applies them (master.ts `apply`): it is
+ * the only place that sends, writes the registry or tells the allocator.
+ */
+import type { Resource } from '../../protocol/resources.js';
+import type { TaskStatus } from '../../protocol/types.js';
+import type { MasterEvent } from '../events.js';
+import type { Framework } from '../framework.js';
+import type { Operation } from '../registrar/registry.js';
+
+export type Effect =
+  /** Resources a task stopped holding on an agent that is still registered: back to the allocator, no filter. */
+  | { readonly kind: 'recover'; readonly frameworkId: string; readonly agentId: string; readonly resources: Resource[] }
+  /** A status for the framework's connected scheduler (as the master made or got it: the shell downgrades it for legacy frameworks). */
+  | { readonly kind: 'forward'; readonly framework: Framework; readonly status: TaskStatus }
+  /** A change for the operator API's SUBSCRIBE stream. */
+  | { readonly kind: 'event'; readonly event: MasterEvent }
+  /** A counter of /metrics/snapshot. */
+  | { readonly kind: 'count'; readonly name: string; readonly by?: number }
+  /** What the registry must keep (high availability): written in the batch of the current turn. */
+  | { readonly kind: 'registry'; readonly op: Operation };

@@ -1,0 +1,59 @@
+/**
+ * Framework transitions: added (a subscription, a resubscription this master
+ * did not know, one taken back from a re-registering agent), changed (new
+ * info), connected or not, removed (its tasks end as TASK_KILLED).
+ */
+import type { Framework } from '../framework.js';
+import { registeredFramework, type Books } from './books.js';
+import type { Effect } from './effects.js';
+import { end } from './tasks.js';
+
+export function add(books: Books, framework: Framework): Effect[] {
+  books.frameworks.set(framework.id, framework);
+  return [
+    { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
+    { kind: 'event', event: { type: 'FRAMEWORK_ADDED', framework } },
+  ];
+}
+
+/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest. */
+export function changed(framework: Framework): Effect[] {
+  return [
+    { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
+    { kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } },
+  ];
+}
+
+/** Its scheduler connected or disconnected: nothing the registry keeps. */
+export function connection(framework: Framework): Effect[] {
+  return [{ kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } }];
+}
+
+/**
+ * The framework is removed for good: on every agent its tasks end as
+ * TASK_KILLED (the allocator drops their resources with the framework; its
+ * executors' are recovered), and its id is refused from now on.
+ */
+export function remove(books: Books, framework: Framework, nowMs: number): Effect[] {
+  const effects: Effect[] = [];
+  framework.removedAt = nowMs;
+  for (const agent of books.agents.values()) {
+    const tasks = agent.tasks.get(framework.id);
+    for (const task of [...(tasks?.values() ?? [])]) {
+      effects.push(...end(books, framework, agent, task, { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'Framework removed', nowMs, forward: false, recover: false }));
+    }
+    for (const e of agent.executors.get(framework.id)?.values() ?? []) {
+      if (e.resources !== undefined && e.resources.length > 0) effects.push({ kind: 'recover', frameworkId: framework.id, agentId: agent.id, resources: e.resources });
+    }
+    agent.executors.delete(framework.id);
+    agent.used.delete(framework.id);
+  }
+  framework.executors.clear();
+  framework.used.clear();
+  books.frameworks.delete(framework.id);
+  books.removedFrameworkIds.add(framework.id);
+  books.completedFrameworks.push(framework);
+  effects.push({ kind: 'registry', op: { op: 'remove_framework', id: framework.id, at: nowMs } });
+  effects.push({ kind: 'event', event: { type: 'FRAMEWORK_REMOVED', framework } });
+  return effects;
+}

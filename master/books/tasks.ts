@@ -1,0 +1,168 @@
+/**
+ * Task transitions: the one place a task enters the books, changes state, or
+ * leaves them. Every function changes the framework's and the agent's records
+ * (their task maps and what each uses) and returns the effects (resources
+ * recovered, statuses forwarded, events); no I/O, time as an argument.
+ *
+ *   launch ──► active (framework.tasks, agent.tasks, used)
+ *   update ──► active, state from the agent; terminal: resources released
+ *   end    ──► the master decides the state (agent lost, unknown on
+ *              re-registration, framework removed): unreachable or completed
+ *   retire ──► a terminal task whose last update was acknowledged: completed
+ */
+import { Resources } from '../../protocol/resources.js';
+import { downgradeForLegacyFramework, isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
+import type { Task, TaskStatus } from '../../protocol/types.js';
+import type { Agent } from '../agent.js';
+import type { Framework } from '../framework.js';
+import type { Effect } from './effects.js';
+
+/** Statuses kept per task (the latest; /master/state shows them). */
+export const STATUSES_KEPT = 16;
+
+/** What the task transitions read of the books. */
+export interface TaskBooks {
+  readonly agents: ReadonlyMap<string, Agent>;
+}
+
+/** A status the master makes itself (no uuid: the scheduler does not acknowledge it). */
+export function masterStatus(task: { task_id: { value: string }; agent_id?: { value: string }; executor_id?: { value: string } }, state: TaskState, reason: TaskStatusReason, message: string, nowMs: number): TaskStatus {
+  return {
+    task_id: { value: task.task_id.value },
+    state,
+    reason,
+    source: 'SOURCE_MASTER',
+    message,
+    timestamp: nowMs / 1000,
+    ...(task.agent_id ? { agent_id: { value: task.agent_id.value } } : {}),
+    ...(task.executor_id ? { executor_id: { value: task.executor_id.value } } : {}),
+  };
+}
+
+/** The status as the framework's scheduler must see it (legacy frameworks get TASK_LOST for the partition-aware states). */
+export function forFramework(framework: Framework, status: TaskStatus): TaskStatus {
+  const state = framework.partitionAware ? status.state : downgradeForLegacyFramework(status.state);
+  return state === status.state ? status : { ...status, state };
+}
+
+/** A new task, sent to its agent (TASK_STAGING). */
+export function launch(framework: Framework, agent: Agent, task: Task): Effect[] {
+  hold(framework, agent, task);
+  return [
+    { kind: 'count', name: 'master/tasks_launched' },
+    { kind: 'event', event: { type: 'TASK_ADDED', task } },
+  ];
+}
+
+/** A task an agent reports when it re-registers: back in the active books (from unreachable, or unknown to this master). */
+export function reported(framework: Framework, agent: Agent, task: Task): Effect[] {
+  hold(framework, agent, task);
+  return [];
+}
+
+function hold(framework: Framework, agent: Agent, task: Task): void {
+  framework.tasks.set(task.task_id.value, task);
+  framework.unreachableTasks.delete(task.task_id.value);
+  agent.tasksOf(framework.id).set(task.task_id.value, task);
+  if (!isTerminal(task.state)) {
+    const r = Resources.of(task.resources);
+    framework.addUsed(agent.id, r);
+    agent.addUsed(framework.id, r);
+  }
+}
+
+/**
+ * A status update from the task's agent: the task takes `latest` (the
+ * agent's latest state; the update may be an older one being retried), the
+ * status is kept once per uuid and state, resources are released when it
+ * turns terminal.
+ */
+export function update(books: TaskBooks, framework: Framework | undefined, agent: Agent, task: Task, status: TaskStatus, latest: TaskState): Effect[] {
+  const effects: Effect[] = [];
+  const wasTerminal = isTerminal(task.state);
+  const changed = task.state !== latest;
+  task.state = latest;
+  if (changed) {
+    effects.push({ kind: 'count', name: `master/task_state/${latest}` });
+    effects.push({ kind: 'event', event: { type: 'TASK_UPDATED', task, status } });
+  }
+  task.status_update_state = status.state;
+  if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
+  if (!task.statuses.some((s) => sameUuid(s.uuid, status.uuid) && s.state === status.state)) {
+    task.statuses.push(status);
+    if (task.statuses.length > STATUSES_KEPT) task.statuses.splice(0, task.statuses.length - STATUSES_KEPT);
+  }
+  if (!wasTerminal && isTerminal(latest)) release(books, framework, agent, task, effects);
+  return effects;
+}
+
+export interface Ending {
+  readonly state: TaskState;
+  readonly reason: TaskStatusReason;
+  readonly message: string;
+  readonly nowMs: number;
+  /** Tell the framework (when connected). Default true. */
+  readonly forward?: boolean;
+  /** Give the task's resources back to the allocator (when its agent is registered). Default true; false when the allocator drops them itself (framework removed). */
+  readonly recover?: boolean;
+}
+
+/**
+ * The master ends a task itself: it takes `to.state` with a status of the
+ * master's, releases its resources, leaves the agent's books and moves to the
+ * framework's unreachable tasks (TASK_UNREACHABLE) or completed ones.
+ */
+export function end(books: TaskBooks, framework: Framework | undefined, agent: Agent | undefined, task: Task, to: Ending): Effect[] {
+  const effects: Effect[] = [];
+  const status = masterStatus(task, to.state, to.reason, to.message, to.nowMs);
+  if (to.state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: to.nowMs * 1e6 };
+  if (!isTerminal(task.state) && agent !== undefined) release(books, framework, agent, task, effects, to.recover ?? true);
+  task.state = to.state;
+  task.statuses.push(status);
+  if (task.statuses.length > STATUSES_KEPT) task.statuses.splice(0, task.statuses.length - STATUSES_KEPT);
+  effects.push({ kind: 'event', event: { type: 'TASK_UPDATED', task, status } });
+  if (agent !== undefined) leaveAgent(agent, task);
+  if (framework !== undefined && framework.tasks.get(task.task_id.value) === task) {
+    framework.tasks.delete(task.task_id.value);
+    if (to.state === 'TASK_UNREACHABLE') framework.unreachableTasks.set(task.task_id.value, task);
+    else framework.completedTasks.push(task);
+  }
+  if (framework !== undefined && framework.connected && (to.forward ?? true)) effects.push({ kind: 'forward', framework, status });
+  return effects;
+}
+
+/** A task leaves the active books for the completed list (its terminal update was acknowledged, or needs none). */
+export function retire(books: TaskBooks, framework: Framework | undefined, agent: Agent, task: Task): Effect[] {
+  const effects: Effect[] = [];
+  if (!isTerminal(task.state)) release(books, framework, agent, task, effects);
+  leaveAgent(agent, task);
+  if (framework !== undefined && framework.tasks.get(task.task_id.value) === task) {
+    framework.tasks.delete(task.task_id.value);
+    framework.completedTasks.push(task);
+  }
+  return effects;
+}
+
+function leaveAgent(agent: Agent, task: Task): void {
+  const frameworkId = task.framework_id.value;
+  const tasks = agent.tasks.get(frameworkId);
+  if (tasks === undefined) return;
+  tasks.delete(task.task_id.value);
+  if (tasks.size === 0) agent.tasks.delete(frameworkId);
+}
+
+/** The task stopped holding resources: out of what the framework and the agent use; back to the allocator while the agent is registered. */
+function release(books: TaskBooks, framework: Framework | undefined, agent: Agent, task: Task, effects: Effect[], recover = true): void {
+  const resources = Resources.of(task.resources);
+  framework?.removeUsed(agent.id, resources);
+  agent.removeUsed(task.framework_id.value, resources);
+  if (recover && (agent.active || books.agents.has(agent.id))) {
+    effects.push({ kind: 'recover', frameworkId: task.framework_id.value, agentId: agent.id, resources: task.resources });
+  }
+}
+
+export function sameUuid(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
