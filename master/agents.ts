@@ -9,6 +9,7 @@ import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import { Agent } from './agent.js';
 import * as agentBooks from './books/agents.js';
+import * as executorBooks from './books/executors.js';
 import * as frameworkBooks from './books/frameworks.js';
 import * as taskBooks from './books/tasks.js';
 import type { MasterContext } from './context.js';
@@ -128,18 +129,13 @@ export class Agents {
       for (const task of reported.values()) {
         if (isTerminal(task.state)) continue;
         const framework = this.#frameworkFor(task.framework_id.value, body);
-        const known = framework.tasks.get(task.task_id.value) ?? framework.unreachableTasks.get(task.task_id.value);
-        const record: Task = known ?? { ...task, statuses: task.statuses ?? [] };
-        record.state = task.state;
-        record.agent_id = { value: id };
-        this.ctx.apply(taskBooks.reported(framework, agent, record));
+        const record = taskBooks.reported(framework, agent, task);
         used.push({ frameworkId: framework.id, resources: Resources.of(record.resources) });
       }
       for (const e of body.executor_infos ?? []) {
         const fw = e.framework_id?.value;
         if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string') continue;
-        agent.executorsOf(fw).set(e.executor_id.value, e);
-        this.ctx.state.frameworks.get(fw)?.executorsOn(id).set(e.executor_id.value, e);
+        this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
       }
       const byFramework = new Map<string, Resources>();
       for (const u of used) byFramework.set(u.frameworkId, (byFramework.get(u.frameworkId) ?? Resources.empty()).add(u.resources));

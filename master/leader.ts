@@ -20,6 +20,7 @@ import type { FromNonLeader } from '../protocol/messages/leader.js';
 import { Resources } from '../protocol/resources.js';
 import { Agent } from './agent.js';
 import * as agentBooks from './books/agents.js';
+import * as recovery from './books/recovery.js';
 import type { AllocatorPort } from './allocator-port.js';
 import { AllocatorProcess } from './allocator/process.js';
 import type { AllocatorToMaster } from './allocator/protocol.js';
@@ -182,14 +183,13 @@ export class LeaderTerm implements MasterHa {
       s.quotas.set(role, { guarantees: { ...q.guarantees }, limits: { ...q.limits } });
       this.#raw.setQuota(role, q.guarantees, q.limits);
     }
-    for (const id of r.gone.keys()) s.goneAgents.add(id);
-    for (const id of r.removedFrameworks.keys()) s.removedFrameworkIds.add(id);
+    recovery.tombstones(s, r);
     const steps: (() => void)[] = [
       ...[...r.frameworks.values()].map((f) => () => this.#recoverFramework(f)),
       ...[...r.unreachable].map(([id, u]) => () => {
         if (s.agents.has(id) || s.unreachableAgents.has(id)) return;
         const agent = this.#agentRecord(u.agent);
-        if (agent !== undefined) s.unreachableAgents.set(id, { agent, at: u.at });
+        if (agent !== undefined) recovery.unreachableAgent(s, agent, u.at);
       }),
       ...[...r.agents].map(([id, a]) => () => {
         if (!s.agents.has(id)) this.pendingAgents.set(id, a);
@@ -218,10 +218,8 @@ export class LeaderTerm implements MasterHa {
 
   #recoverFramework(f: RegisteredFramework): void {
     const s = this.#ctx.state;
-    if (s.frameworks.has(f.id) || s.removedFrameworkIds.has(f.id)) return;
     const framework = new Framework(f.id, { ...f.info, id: { value: f.id } }, f.registeredAt, this.#ctx.flags.maxCompletedTasksPerFramework);
-    framework.disconnectedAt = this.#ctx.clock.now();
-    s.frameworks.set(f.id, framework);
+    if (!recovery.framework(s, framework, this.#ctx.clock.now())) return;
     this.#recoveredFrameworks.add(f.id);
     this.#raw.addFramework(f.id, framework.roles, [], [], false);
     // A framework that does not come back is removed once agents had their chance and its own failover timeout ran out.

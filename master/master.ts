@@ -15,10 +15,10 @@ import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { MasterToScheduler, SchedulerToMaster } from '../protocol/messages/master-scheduler.js';
-import { Resources } from '../protocol/resources.js';
 import type { MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import type { Effect } from './books/effects.js';
+import * as executorBooks from './books/executors.js';
 import { Agents } from './agents.js';
 import type { AllocatorPort } from './allocator-port.js';
 import type { SchedulerConnection } from './connection.js';
@@ -374,16 +374,8 @@ export class MasterProcess extends Process<MasterProtocol> {
     const frameworkId = body.framework_id?.value;
     const executorId = body.executor_id?.value;
     if (typeof frameworkId !== 'string' || typeof executorId !== 'string') return;
-    const executor = agent.executors.get(frameworkId)?.get(executorId);
-    agent.executors.get(frameworkId)?.delete(executorId);
+    this.#apply(executorBooks.exited(this.state, agent, frameworkId, executorId));
     const framework = this.state.frameworks.get(frameworkId);
-    framework?.executors.get(agent.id)?.delete(executorId);
-    if (executor?.resources !== undefined && executor.resources.length > 0) {
-      const r = Resources.of(executor.resources);
-      agent.removeUsed(frameworkId, r);
-      framework?.removeUsed(agent.id, r);
-      this.#allocator!.recoverResources(frameworkId, agent.id, executor.resources, undefined);
-    }
     if (framework?.connected) this.#ctx.toFramework(framework, 'failure', { agent_id: { value: agent.id }, executor_id: { value: executorId }, ...(body.status !== undefined ? { status: body.status } : {}) });
   }
 

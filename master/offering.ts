@@ -8,6 +8,7 @@ import type { CallAccept, CallDecline } from '../protocol/scheduler.js';
 import { Resources, type Resource } from '../protocol/resources.js';
 import type { ExecutorInfo, Offer, OfferOperation, TaskInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
+import * as executorBooks from './books/executors.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 import type { OutstandingOffer } from './offers.js';
@@ -152,10 +153,7 @@ export class Offering {
           taskIds.add(task.task_id.value);
           if (newExecutor !== undefined) {
             executors.set(newExecutor.executor_id.value, newExecutor);
-            framework.executorsOn(agent.id).set(newExecutor.executor_id.value, newExecutor);
-            agent.executorsOf(framework.id).set(newExecutor.executor_id.value, newExecutor);
-            framework.addUsed(agent.id, executorResources);
-            agent.addUsed(framework.id, executorResources);
+            this.ctx.apply(executorBooks.launch(framework, agent, newExecutor, executorResources));
           }
           this.tasks.launched(framework, agent, task, taskResources);
           this.ctx.toAgent(agent, 'run_task', {

@@ -54,10 +54,18 @@ export function launch(framework: Framework, agent: Agent, task: Task): Effect[]
   ];
 }
 
-/** A task an agent reports when it re-registers: back in the active books (from unreachable, or unknown to this master). */
-export function reported(framework: Framework, agent: Agent, task: Task): Effect[] {
-  hold(framework, agent, task);
-  return [];
+/**
+ * A task an agent reports when it re-registers (from unreachable, or to a
+ * master that failed over): back in the active books, in the state the agent
+ * reports, as the record the master had (its statuses) when it had one.
+ */
+export function reported(framework: Framework, agent: Agent, task: Task): Task {
+  const known = framework.tasks.get(task.task_id.value) ?? framework.unreachableTasks.get(task.task_id.value);
+  const record: Task = known ?? { ...task, statuses: task.statuses ?? [] };
+  record.state = task.state;
+  record.agent_id = { value: agent.id };
+  hold(framework, agent, record);
+  return record;
 }
 
 function hold(framework: Framework, agent: Agent, task: Task): void {
