@@ -1,0 +1,146 @@
+import { describe, expect, test } from '@jest/globals';
+import { Resources } from '../../../protocol/resources.js';
+import { admit, forgetUnreachable, lose, moved } from '../agents.js';
+import { exited, launch as launchExecutor } from '../executors.js';
+import { add, changed, connection, remove } from '../frameworks.js';
+import * as recovery from '../recovery.js';
+import { launch, update } from '../tasks.js';
+import { agent, books, framework, kinds, status, task, used } from './fixtures.js';
+
+describe('agent transitions', () => {
+  test('admit: in the books by id and PID; the registry keeps it (unless the admission was written first)', () => {
+    const b = books();
+    const a = agent('a1');
+    expect(kinds(admit(b, a))).toEqual(['registry:admit_agent', 'event:AGENT_ADDED']);
+    expect(b.agents.get('a1')).toBe(a);
+    expect(b.agentsByPid.get(a.pid)).toBe(a);
+    expect(kinds(admit(books(), agent('a2'), { persisted: true }))).toEqual(['event:AGENT_ADDED']);
+  });
+
+  test('moved: a new PID is written; the same PID is not', () => {
+    const b = books();
+    const a = agent('a1');
+    admit(b, a);
+    expect(moved(b, a, a.pid)).toEqual([]);
+    expect(kinds(moved(b, a, 'slave(1)@10.0.0.9:5051'))).toEqual(['registry:admit_agent']);
+    expect(b.agentsByPid.get('slave(1)@10.0.0.9:5051')).toBe(a);
+    expect(b.agentsByPid.size).toBe(1);
+  });
+
+  test('lost as unreachable: its tasks TASK_UNREACHABLE (kept apart, reported), executors forgotten, no resources recovered; it may come back', () => {
+    const b = books();
+    const a = agent('a1');
+    const f = framework('f1', true);
+    admit(b, a);
+    add(b, f);
+    const t1 = task('f1', 'a1', 't1');
+    const t2 = task('f1', 'a1', 't2');
+    launch(f, a, t1);
+    launch(f, a, t2);
+    update(b, f, a, t2, status(t2, 'TASK_FINISHED'), 'TASK_FINISHED');
+    launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' } }, Resources.parse('cpus:0.1;mem:32'));
+    const effects = lose(b, a, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: 'missed pings', nowMs: 9_000, maxUnreachable: 10 });
+    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED']);
+    expect(b.agents.has('a1') || b.agentsByPid.has(a.pid)).toBe(false);
+    expect(b.unreachableAgents.get('a1')).toEqual({ agent: a, at: 9_000 });
+    expect(f.unreachableTasks.get('t1')?.state).toBe('TASK_UNREACHABLE');
+    // The finished task (not acknowledged yet) is simply retired.
+    expect(f.completedTasks.items().map((t) => t.task_id.value)).toEqual(['t2']);
+    expect(f.executors.size + a.executors.size + f.used.size + a.used.size + a.tasks.size).toBe(0);
+    // Back: re-admitted under its id.
+    const back = agent('a1');
+    expect(kinds(admit(b, back))).toEqual(['registry:admit_agent', 'event:AGENT_ADDED']);
+    expect(b.unreachableAgents.size).toBe(0);
+  });
+
+  test('lost as gone: tasks completed as TASK_GONE_BY_OPERATOR, remembered as gone', () => {
+    const b = books();
+    const a = agent('a1');
+    const f = framework('f1', true);
+    admit(b, a);
+    add(b, f);
+    launch(f, a, task('f1', 'a1', 't1'));
+    const effects = lose(b, a, { as: 'gone', taskState: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'marked gone', nowMs: 1, maxUnreachable: 10 });
+    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED']);
+    expect(b.goneAgents.has('a1')).toBe(true);
+    expect(f.completedTasks.items()[0]?.state).toBe('TASK_GONE_BY_OPERATOR');
+  });
+
+  test('unreachable agents beyond the limit become gone, in the registry too; the operator can give one up', () => {
+    const b = books();
+    for (const id of ['a1', 'a2', 'a3']) admit(b, agent(id));
+    const loss = { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: '', nowMs: 1, maxUnreachable: 2 } as const;
+    lose(b, b.agents.get('a1')!, loss);
+    lose(b, b.agents.get('a2')!, loss);
+    const effects = lose(b, b.agents.get('a3')!, loss);
+    expect(kinds(effects)).toEqual(['registry:agent_unreachable', 'registry:agent_gone', 'event:AGENT_REMOVED']);
+    expect([...b.unreachableAgents.keys()]).toEqual(['a2', 'a3']);
+    expect(b.goneAgents.has('a1')).toBe(true);
+    expect(kinds(forgetUnreachable(b, 'a2', 5))).toEqual(['registry:agent_gone']);
+    expect(forgetUnreachable(b, 'a2', 5)).toEqual([]);
+  });
+});
+
+describe('framework transitions', () => {
+  test('add, failover (new info written), disconnection (nothing written)', () => {
+    const b = books();
+    const f = framework('f1');
+    expect(kinds(add(b, f))).toEqual(['registry:add_framework', 'event:FRAMEWORK_ADDED']);
+    f.info = { ...f.info, name: 'renamed' };
+    const effects = changed(f);
+    expect(kinds(effects)).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED']);
+    expect(effects[0]).toMatchObject({ op: { framework: { id: 'f1', info: { name: 'renamed', id: { value: 'f1' } } } } });
+    f.connected = false;
+    expect(kinds(connection(f))).toEqual(['event:FRAMEWORK_UPDATED']);
+  });
+
+  test('teardown: tasks TASK_KILLED on every agent (not forwarded, the allocator drops them), executors recovered, the id refused from now on', () => {
+    const b = books();
+    const a = agent('a1');
+    const f = framework('f1');
+    admit(b, a);
+    add(b, f);
+    launch(f, a, task('f1', 'a1', 't1'));
+    launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' }, resources: Resources.parse('cpus:0.5').toJSON() }, Resources.parse('cpus:0.5'));
+    const effects = remove(b, f, 7_000);
+    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'recover', 'registry:remove_framework', 'event:FRAMEWORK_REMOVED']);
+    expect(f.completedTasks.items()[0]).toMatchObject({ state: 'TASK_KILLED' });
+    expect(b.frameworks.has('f1')).toBe(false);
+    expect(b.removedFrameworkIds.has('f1')).toBe(true);
+    expect(b.completedFrameworks.items()).toEqual([f]);
+    expect(f.removedAt).toBe(7_000);
+    expect(a.tasks.size + a.executors.size + a.used.size + f.used.size).toBe(0);
+  });
+
+  test('an executor that exits gives back what it held', () => {
+    const b = books();
+    const a = agent('a1');
+    const f = framework('f1');
+    admit(b, a);
+    add(b, f);
+    launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' }, resources: Resources.parse('cpus:0.5').toJSON() }, Resources.parse('cpus:0.5'));
+    expect(used(a.used.get('f1'))).toBe('cpus:0.5');
+    expect(kinds(exited(b, a, 'f1', 'e1'))).toEqual(['recover']);
+    expect(used(a.used.get('f1'))).toBe('');
+    expect(exited(b, a, 'f1', 'e1')).toEqual([]);
+  });
+});
+
+describe('recovery from the registry', () => {
+  test('records are restored without writing; ones already back (or refused) are left alone', () => {
+    const b = books();
+    recovery.tombstones(b, { gone: new Map([['g1', 1]]), removedFrameworks: new Map([['rf', 1]]) });
+    expect(recovery.framework(b, framework('rf'), 1)).toBe(false);
+    const f = framework('f1');
+    f.connected = false;
+    expect(recovery.framework(b, f, 3)).toBe(true);
+    expect(f.disconnectedAt).toBe(3);
+    expect(recovery.framework(b, framework('f1'), 4)).toBe(false);
+    expect(b.frameworks.get('f1')).toBe(f);
+    expect(recovery.unreachableAgent(b, agent('g1'), 1)).toBe(false);
+    admit(b, agent('a1'));
+    expect(recovery.unreachableAgent(b, agent('a1'), 1)).toBe(false);
+    expect(recovery.unreachableAgent(b, agent('u1'), 2)).toBe(true);
+    expect(b.unreachableAgents.get('u1')?.at).toBe(2);
+  });
+});
