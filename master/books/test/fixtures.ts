@@ -9,7 +9,7 @@ import type { Effect } from '../effects.js';
 
 export const books = (maxUnreachableAgents = 10_000): MasterState => new MasterState(masterFlags({ maxUnreachableAgents }));
 
-export const agent = (id: string, resources = 'cpus:4;mem:4096', pid = `slave(1)@10.0.0.${id.length}:5051`): Agent =>
+export const agent = (id: string, resources = 'cpus:4;mem:4096', pid = `slave(1)@${id}.test:5051`): Agent =>
   new Agent(id, { hostname: `host-${id}`, id: { value: id }, resources: Resources.parse(resources).toJSON() }, pid, Resources.parse(resources), '1.0', 1_000);
 
 export const framework = (id: string, partitionAware = false): Framework => {
