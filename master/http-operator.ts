@@ -15,7 +15,7 @@ import type { MasterEvent } from './events.js';
 import type { Framework } from './framework.js';
 import { forbidden } from '../protocol/auth/http.js';
 import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
-import type { MasterProcess } from './master.js';
+import type { MasterView, OperatorApiHost } from './view.js';
 
 type Json = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ const json = (body: Json): HttpResponse => ({ status: 200, headers: { 'content-t
 const time = (ms: number): Json => ({ nanoseconds: Math.round(ms * 1e6) });
 const resources = (r: Resources): Json[] => r.toJSON().map((x) => encode('Resource', x));
 
-export function frameworkJson(m: MasterProcess, f: Framework): Json {
+export function frameworkJson(m: MasterView, f: Framework): Json {
   const offers = m.state.offers.ofFramework(f.id);
   return {
     framework_info: encode('FrameworkInfo', { ...f.info, id: { value: f.id } }),
@@ -39,7 +39,7 @@ export function frameworkJson(m: MasterProcess, f: Framework): Json {
   };
 }
 
-export function agentJson(m: MasterProcess, a: Agent): Json {
+export function agentJson(m: MasterView, a: Agent): Json {
   return {
     agent_info: encode('AgentInfo', { ...a.info, id: { value: a.id } }),
     active: a.active,
@@ -54,7 +54,7 @@ export function agentJson(m: MasterProcess, a: Agent): Json {
   };
 }
 
-function getTasks(m: MasterProcess, v: Viewer): Json {
+function getTasks(m: MasterView, v: Viewer): Json {
   const tasks: Json[] = [];
   const unreachable: Json[] = [];
   const completed: Json[] = [];
@@ -67,7 +67,7 @@ function getTasks(m: MasterProcess, v: Viewer): Json {
   return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
 }
 
-function getExecutors(m: MasterProcess, v: Viewer): Json {
+function getExecutors(m: MasterView, v: Viewer): Json {
   const executors: Json[] = [];
   for (const a of m.state.agents.values()) {
     for (const [frameworkId, byFw] of a.executors) {
@@ -78,21 +78,21 @@ function getExecutors(m: MasterProcess, v: Viewer): Json {
   return { executors };
 }
 
-function getFrameworks(m: MasterProcess, v: Viewer): Json {
+function getFrameworks(m: MasterView, v: Viewer): Json {
   const seen = (f: Framework): boolean => v.framework(f.info);
   return { frameworks: [...m.state.frameworks.values()].filter(seen).map((f) => frameworkJson(m, f)), completed_frameworks: m.state.completedFrameworks.items().filter(seen).map((f) => frameworkJson(m, f)) };
 }
 
-function getAgents(m: MasterProcess): Json {
+function getAgents(m: MasterView): Json {
   return { agents: [...m.state.agents.values()].map((a) => agentJson(m, a)), recovered_agents: m.recoveredAgents().map((a) => encode('AgentInfo', { ...a.info, id: { value: a.id } })) };
 }
 
 /** GET_STATE; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors are shown. */
-export function getState(m: MasterProcess, viewer: Viewer = SEE_ALL): Json {
+export function getState(m: MasterView, viewer: Viewer = SEE_ALL): Json {
   return { get_tasks: getTasks(m, viewer), get_executors: getExecutors(m, viewer), get_frameworks: getFrameworks(m, viewer), get_agents: getAgents(m) };
 }
 
-function getRoles(m: MasterProcess, v: Viewer): Json {
+function getRoles(m: MasterView, v: Viewer): Json {
   const roles = new Map<string, { frameworks: string[]; allocated: Resources }>();
   const role = (name: string): { frameworks: string[]; allocated: Resources } => {
     let r = roles.get(name);
@@ -117,7 +117,7 @@ function getRoles(m: MasterProcess, v: Viewer): Json {
   };
 }
 
-function flagList(m: MasterProcess): Json[] {
+function flagList(m: MasterView): Json[] {
   const f = m.flags;
   const out: [string, string][] = [
     ['hostname', f.hostname],
@@ -146,7 +146,7 @@ const quantities = (value: unknown, where: string): Record<string, number> => {
 };
 
 /** What an event subscriber may see of `e` (--acls view_* rules). */
-function visible(m: MasterProcess, v: Viewer, e: MasterEvent): boolean {
+function visible(m: MasterView, v: Viewer, e: MasterEvent): boolean {
   switch (e.type) {
     case 'TASK_ADDED':
     case 'TASK_UPDATED': {
@@ -162,7 +162,7 @@ function visible(m: MasterProcess, v: Viewer, e: MasterEvent): boolean {
   }
 }
 
-function eventJson(m: MasterProcess, e: MasterEvent): Json {
+function eventJson(m: MasterView, e: MasterEvent): Json {
   switch (e.type) {
     case 'TASK_ADDED':
       return { type: e.type, task_added: { task: encode('Task', e.task) } };
@@ -186,7 +186,7 @@ export function accessOf(type: string): Access {
   return type.startsWith('GET_') || type === 'SUBSCRIBE' ? 'readonly' : 'readwrite';
 }
 
-export function installOperatorApi(master: MasterProcess): void {
+export function installOperatorApi(master: OperatorApiHost): void {
   const subscribe = (viewer: Viewer): HttpResponse => ({
     status: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
@@ -288,8 +288,7 @@ export function installOperatorApi(master: MasterProcess): void {
           const no = denied('update_weights', role);
           if (no !== undefined) return no;
         }
-        for (const [role, w] of Object.entries(weights)) master.state.weights.set(role, w);
-        master.allocatorPort.setWeights(weights);
+        master.operator.updateWeights(weights);
         return { status: 200 };
       }
       case 'UPDATE_QUOTA': {
@@ -314,11 +313,7 @@ export function installOperatorApi(master: MasterProcess): void {
           const no = denied('update_quotas', q.role);
           if (no !== undefined) return no;
         }
-        for (const q of parsed) {
-          if (Object.keys(q.guarantees).length === 0 && Object.keys(q.limits).length === 0) master.state.quotas.delete(q.role);
-          else master.state.quotas.set(q.role, { guarantees: q.guarantees, limits: q.limits });
-          master.allocatorPort.setQuota(q.role, q.guarantees, q.limits);
-        }
+        for (const q of parsed) master.operator.updateQuota(q.role, q.guarantees, q.limits);
         return { status: 200 };
       }
       case 'TEARDOWN': {
@@ -328,7 +323,7 @@ export function installOperatorApi(master: MasterProcess): void {
         if (framework === undefined) return text(400, `No framework found with specified ID ${id}`);
         const no = denied('teardown_frameworks', framework.info.principal);
         if (no !== undefined) return no;
-        master.frameworks.remove(framework, 'teardown by the operator');
+        master.operator.teardown(id);
         return { status: 200 };
       }
       case 'MARK_AGENT_GONE': {
@@ -336,15 +331,7 @@ export function installOperatorApi(master: MasterProcess): void {
         if (typeof id !== 'string') return text(400, "Expecting 'mark_agent_gone.agent_id' to be present");
         const no = denied('mark_agents_gone', undefined);
         if (no !== undefined) return no;
-        const agent = master.state.agents.get(id);
-        if (agent !== undefined) {
-          master.agents.remove(agent, 'marked gone by the operator', 'TASK_GONE_BY_OPERATOR');
-          master.runtime.post(master.pid, agent.pid, 'shutdown', { message: 'Agent marked gone by the operator' });
-        } else if (master.agents.forgetUnreachable(id)) {
-          // Gone for good, in the registry too.
-        } else if (!master.state.goneAgents.has(id)) {
-          return text(400, `Agent ${id} is not known to this master`);
-        }
+        if (!master.operator.markAgentGone(id)) return text(400, `Agent ${id} is not known to this master`);
         return { status: 200 };
       }
       case 'SUBSCRIBE':

@@ -12,7 +12,8 @@ import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js
 import type { SchedulerCall, SchedulerEvent } from '../protocol/scheduler.js';
 import type { SchedulerConnection } from './connection.js';
 import type { Framework } from './framework.js';
-import type { FrameworkCall, MasterProcess } from './master.js';
+import type { FrameworkCall } from './master.js';
+import type { SchedulerApiHost } from './view.js';
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
@@ -103,7 +104,7 @@ const CALLS: Partial<Record<SchedulerCall['type'], { name: FrameworkCall; field:
   UPDATE_FRAMEWORK: { name: 'update', field: 'update_framework' },
 };
 
-export function installSchedulerApi(master: MasterProcess, newStreamId: () => string): void {
+export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () => string): void {
   const handle = (req: HttpRequest): HttpResponse => {
     const who = master.auth.authenticate(req, 'scheduler');
     if ('response' in who) return who.response;

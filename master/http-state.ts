@@ -7,12 +7,12 @@
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { forbidden } from '../protocol/auth/http.js';
 import { prometheus } from '../protocol/json/index.js';
-import type { MasterProcess } from './master.js';
+import type { MasterView } from './view.js';
 
 const json = (body: unknown): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Installs the routes; call from the master's `initialize`. */
-export function installStateRoutes(master: MasterProcess): void {
+export function installStateRoutes(master: MasterView): void {
   const id = master.pid.id;
   const auth = master.auth;
   const state = (principal: string | undefined): Record<string, unknown> => master.stateSummary(auth.viewer(principal));
@@ -66,7 +66,7 @@ export function installStateRoutes(master: MasterProcess): void {
 }
 
 /** The flags as /master/flags shows them: secrets never (the credentials as a count of principals). */
-function flagsJson(master: MasterProcess): Record<string, string> {
+function flagsJson(master: MasterView): Record<string, string> {
   return Object.fromEntries(
     Object.entries(master.flags).map(([k, v]) => {
       if (k === 'credentials') return [k, v === undefined ? '' : `(${(v as ReadonlyMap<string, string>).size} principals)`];

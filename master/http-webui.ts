@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
-import type { MasterProcess } from './master.js';
+import type { MasterView } from './view.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,7 +41,7 @@ export function loadWebUi(here = dirname(fileURLToPath(import.meta.url))): WebUi
 let cached: WebUiFiles | undefined;
 
 /** Installs the UI's routes; call from the master's `initialize`. */
-export function installWebUi(master: MasterProcess, ui: WebUiFiles = (cached ??= loadWebUi())): void {
+export function installWebUi(master: MasterView, ui: WebUiFiles = (cached ??= loadWebUi())): void {
   const id = master.pid.id;
   const base = `/${id}/webui/`;
   if (ui.problem !== undefined) master.runtime.logger.warn(`web UI not served: ${ui.problem}`);

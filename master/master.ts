@@ -35,6 +35,7 @@ import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
 import { MasterHttpAuth, type Viewer } from './http-auth.js';
+import type { OperatorApiHost, OperatorCalls, SchedulerApiHost } from './view.js';
 import type { RegisteredAgent } from './registrar/registry.js';
 
 
@@ -58,7 +59,7 @@ export interface MasterOptions {
 
 export const MASTER_VERSION = '0.1.0';
 
-export class MasterProcess extends Process<MasterProtocol> {
+export class MasterProcess extends Process<MasterProtocol> implements SchedulerApiHost, OperatorApiHost {
   readonly flags: MasterFlags;
   readonly state: MasterState;
   readonly ids: IdGenerator;
@@ -151,6 +152,35 @@ export class MasterProcess extends Process<MasterProtocol> {
   get term(): number | undefined {
     return this.#ha?.term;
   }
+
+  /** The operator API's changes (view.ts `OperatorCalls`). */
+  readonly operator: OperatorCalls = {
+    updateWeights: (weights) => {
+      for (const [role, w] of Object.entries(weights)) this.state.weights.set(role, w);
+      this.allocatorPort.setWeights(weights);
+    },
+    updateQuota: (role, guarantees, limits) => {
+      if (Object.keys(guarantees).length === 0 && Object.keys(limits).length === 0) this.state.quotas.delete(role);
+      else this.state.quotas.set(role, { guarantees, limits });
+      this.allocatorPort.setQuota(role, guarantees, limits);
+    },
+    teardown: (frameworkId) => {
+      const framework = this.state.frameworks.get(frameworkId);
+      if (framework === undefined) return false;
+      this.frameworks.remove(framework, 'teardown by the operator');
+      return true;
+    },
+    markAgentGone: (agentId) => {
+      const agent = this.state.agents.get(agentId);
+      if (agent !== undefined) {
+        this.agents.remove(agent, 'marked gone by the operator', 'TASK_GONE_BY_OPERATOR');
+        this.#ctx.toAgent(agent, 'shutdown', { message: 'Agent marked gone by the operator' });
+        return true;
+      }
+      // An unreachable agent is given up on (in the registry too); one gone already is fine.
+      return this.agents.forgetUnreachable(agentId) || this.state.goneAgents.has(agentId);
+    },
+  };
 
   /** `registrar/*` and recovery metrics (high availability; none without a log). */
   haMetrics(): Record<string, number> {
@@ -415,7 +445,7 @@ export class MasterProcess extends Process<MasterProtocol> {
   }
 
   metrics(): Record<string, number> {
-    return masterMetrics(this);
+    return { ...masterMetrics(this), ...this.haMetrics() };
   }
 
   override finalize(): void {

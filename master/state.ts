@@ -8,7 +8,7 @@ import type { Task } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import type { Framework } from './framework.js';
 import { SEE_ALL, type Viewer } from './http-auth.js';
-import type { MasterProcess } from './master.js';
+import type { MasterView } from './view.js';
 
 const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
 
@@ -36,7 +36,7 @@ function taskJson(t: Task): Record<string, unknown> {
   };
 }
 
-function frameworkJson(m: MasterProcess, f: Framework, viewer: Viewer): Record<string, unknown> {
+function frameworkJson(m: MasterView, f: Framework, viewer: Viewer): Record<string, unknown> {
   const seen = (t: Task): boolean => viewer.task(t, f.info);
   const offers = m.state.offers.ofFramework(f.id);
   const offered = offers.reduce((sum, o) => sum.add(o.resources), Resources.empty());
@@ -70,7 +70,7 @@ function frameworkJson(m: MasterProcess, f: Framework, viewer: Viewer): Record<s
   };
 }
 
-function agentJson(m: MasterProcess, a: Agent): Record<string, unknown> {
+function agentJson(m: MasterView, a: Agent): Record<string, unknown> {
   const offered = m.state.offers.ofAgent(a.id).reduce((sum, o) => sum.add(o.resources), Resources.empty());
   const used = a.totalUsed();
   return {
@@ -93,7 +93,7 @@ function agentJson(m: MasterProcess, a: Agent): Record<string, unknown> {
 }
 
 /** The /state view; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors, and whether flags, are shown. */
-export function masterState(m: MasterProcess, viewer: Viewer = SEE_ALL): Record<string, unknown> {
+export function masterState(m: MasterView, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const pid = m.pid;
   let activated = 0;
   for (const a of m.state.agents.values()) if (a.active) activated++;
@@ -124,7 +124,7 @@ export function masterState(m: MasterProcess, viewer: Viewer = SEE_ALL): Record<
 }
 
 /** Mesos-named gauges and counters (`master/...`), plus this master's own counters. */
-export function masterMetrics(m: MasterProcess): Record<string, number> {
+export function masterMetrics(m: MasterView): Record<string, number> {
   const out: Record<string, number> = {};
   const byState = new Map<string, number>(TASK_STATES.map((s) => [s, 0]));
   // Sums in integer thousandths, scalar by scalar: no Resources built per agent
@@ -175,7 +175,6 @@ export function masterMetrics(m: MasterProcess): Record<string, number> {
   out['master/slaves_unreachable'] = m.state.unreachableAgents.size;
   out['master/outstanding_offers'] = m.state.offers.size;
   out['master/elected'] = 1;
-  Object.assign(out, m.haMetrics());
   out['master/uptime_secs'] = (m.clock.now() - m.startedAt) / 1000;
   return out;
 }

@@ -1,0 +1,81 @@
+/**
+ * The master as its HTTP modules see it (http-state.ts, http-operator.ts,
+ * http-scheduler.ts, http-webui.ts, state.ts): its books read-only, who it
+ * is, its metrics, and where to install routes. The calls that change
+ * something are separate and narrow: what the scheduler API may ask
+ * (`SchedulerApiHost`) and what the operator API may do (`OperatorCalls`).
+ * MasterProcess implements all of them; nothing else of it is reachable.
+ */
+import type { Clock, HttpHandler, Logger, PID, Timer } from 'libprocess-ts';
+import type { MasterInfo } from '../protocol/types.js';
+import type { Agent } from './agent.js';
+import type { MasterEvents } from './events.js';
+import type { MasterFlags } from './flags.js';
+import type { Framework } from './framework.js';
+import type { Frameworks } from './frameworks.js';
+import type { MasterHttpAuth, Viewer } from './http-auth.js';
+import type { FrameworkCall, MasterProtocol } from './master.js';
+import type { OfferBook } from './offers.js';
+import type { RegisteredAgent } from './registrar/registry.js';
+
+/** The books, to read (counters may be added to: the HTTP modules count their calls). */
+export interface ReadBooks {
+  readonly frameworks: ReadonlyMap<string, Framework>;
+  readonly agents: ReadonlyMap<string, Agent>;
+  readonly unreachableAgents: ReadonlyMap<string, { readonly agent: Agent; readonly at: number }>;
+  readonly goneAgents: ReadonlySet<string>;
+  readonly removedFrameworkIds: ReadonlySet<string>;
+  readonly completedFrameworks: { items(): Framework[] };
+  readonly offers: Pick<OfferBook, 'ofFramework' | 'ofAgent' | 'all' | 'size'>;
+  readonly weights: ReadonlyMap<string, number>;
+  readonly quotas: ReadonlyMap<string, { readonly guarantees: Record<string, number>; readonly limits: Record<string, number> }>;
+  readonly counters: ReadonlyMap<string, number>;
+  readonly events: Pick<MasterEvents, 'listen'>;
+  count(name: string, by?: number): void;
+}
+
+export interface MasterView {
+  readonly state: ReadBooks;
+  readonly flags: MasterFlags;
+  readonly version: string;
+  readonly ids: { readonly masterId: string };
+  readonly pid: PID<MasterProtocol>;
+  /** When this master started serving (for an HA master: when it was elected). */
+  readonly startedAt: number;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly runtime: { readonly http: { alias(path: string, target: string): void }; readonly logger: Logger };
+  /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
+  readonly auth: MasterHttpAuth;
+  masterInfo(): MasterInfo;
+  metrics(): Record<string, number>;
+  /** The /state view; `viewer` decides what is shown (--acls view_* rules). */
+  stateSummary(viewer?: Viewer): Record<string, unknown>;
+  /** A framework known from the registry whose scheduler has not resubscribed yet. */
+  isRecovered(frameworkId: string): boolean;
+  /** Agents known from the registry that have not re-registered yet. */
+  recoveredAgents(): readonly RegisteredAgent[];
+  route(path: string, handler: HttpHandler): void;
+  delay(ms: number, fn: () => void): Timer;
+}
+
+/** What `POST /api/v1/scheduler` may do: subscribe a framework, notice its stream closing, make its calls. */
+export interface SchedulerApiHost extends MasterView {
+  readonly frameworks: Pick<Frameworks, 'invalid' | 'admission' | 'subscribe' | 'disconnected'>;
+  call<N extends FrameworkCall>(framework: Framework, name: N, body: MasterProtocol[N]): string | undefined;
+}
+
+/** What the operator API may change. */
+export interface OperatorCalls {
+  /** UPDATE_WEIGHTS: in force at once, kept by the registry. */
+  updateWeights(weights: Record<string, number>): void;
+  /** UPDATE_QUOTA for one role (both empty: removed). */
+  updateQuota(role: string, guarantees: Record<string, number>, limits: Record<string, number>): void;
+  /** TEARDOWN; false when no such framework is subscribed. */
+  teardown(frameworkId: string): boolean;
+  /** MARK_AGENT_GONE; false when the agent is not known to this master. */
+  markAgentGone(agentId: string): boolean;
+}
+
+export interface OperatorApiHost extends MasterView {
+  readonly operator: OperatorCalls;
+}
