@@ -363,10 +363,22 @@ export class HaMaster {
     });
     runtime.spawn(this.replica, 'log');
     this.registrar = new Registrar({ runtime, replica: this.replica, logger: this.#logger, ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}) });
+    // Catch up with what the replica recovered from its files now, at start, rather than on the election's path.
+    try {
+      this.registrar.recover();
+    } catch (err) {
+      this.#logger.warn(`registrar: nothing to catch up with at start: ${(err as Error).message}`);
+    }
     this.#standBy();
     this.replica.subscribe({
       elected: (term) => this.#elected(term),
       demoted: (term) => this.#demoted(term),
+    });
+    // A replica whose storage fails (a full disk) stops at once, without a demotion: its master must stop serving too.
+    void runtime.wait(this.replica.pid).then(() => {
+      if (this.master === undefined || !runtime.isAlive(this.master.pid)) return;
+      this.#logger.error(`the replica of this master stopped: master ${this.master.pid} stops serving`);
+      this.#writeFailed(this.term?.term ?? 0);
     });
   }
 

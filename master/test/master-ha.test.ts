@@ -158,4 +158,48 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     expect(c.nodes[next]!.ha!.term!.pendingAgents.size).toBe(8);
     await c.stop();
   });
+
+  test('a full disk at the leader: its replica stops, and its master stops serving at once (no split brain); another leads with the registry', async () => {
+    const c = new HaCluster(3, 13);
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const agent = await c.agent(leader, { resources: 'cpus:1;mem:256' });
+    await c.until(() => agent.agentId !== undefined);
+    await c.clock.advance(200);
+    // The disk fills up: every write of this replica fails from now on.
+    const storage = c.nodes[leader]!.storage;
+    storage.apply = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const other = await c.agent(leader, { resources: 'cpus:1;mem:256' });
+    await c.clock.advance(50);
+    expect(c.nodes[leader]!.ha!.leading).toBe(false);
+    expect(other.agentId).toBeUndefined();
+    const next = await c.awaitLeader(5000, leader);
+    expect(c.leaders()).toEqual([next]);
+    expect(c.nodes[next]!.ha!.term!.pendingAgents.has(agent.agentId!)).toBe(true);
+    await c.stop();
+  });
+
+  test('registrar metrics: registry size, writes and their rate, state fetch and store times', async () => {
+    const c = new HaCluster(3, 17);
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    for (let i = 0; i < 3; i++) {
+      await c.agent(leader, { resources: 'cpus:1;mem:128' });
+      await c.clock.advance(20);
+    }
+    await c.clock.advance(200);
+    const metrics = c.nodes[leader]!.ha!.master!.metrics();
+    expect(metrics['registrar/registry_agents']).toBe(3);
+    expect(metrics['registrar/writes']).toBeGreaterThanOrEqual(3);
+    expect(metrics['registrar/writes_per_second']).toBeGreaterThan(0);
+    expect(metrics['registrar/registry_size_bytes']).toBeGreaterThan(0);
+    expect(metrics['registrar/write_failures']).toBe(0);
+    expect(metrics['registrar/entries_skipped']).toBe(0);
+    expect(metrics).toHaveProperty('registrar/state_fetch_ms');
+    expect(metrics).toHaveProperty('registrar/state_store_ms');
+    expect(metrics['master/recovered_agents']).toBe(0);
+    await c.stop();
+  });
 });
