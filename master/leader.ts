@@ -56,8 +56,9 @@ export interface MasterHa {
   metrics(): Record<string, number>;
 }
 
-/** Recovery works in slices of at most this long, so the new leader's loop serves its peers in between. */
+/** Recovery works in slices of at most this long (or this many records), so the new leader's loop serves its peers in between. */
 const RECOVERY_SLICE_MS = 20;
+export const DEFAULT_RECOVERY_SLICE_RECORDS = 2_000;
 
 // ---------------------------------------------------------------- one term
 
@@ -81,6 +82,7 @@ export class LeaderTerm implements MasterHa {
   /** How long the recovery took in all, and its longest slice (ms of the clock). */
   recoveryMs = 0;
   recoverySliceMaxMs = 0;
+  recoverySlices = 0;
 
   constructor(
     readonly term: number,
@@ -90,6 +92,8 @@ export class LeaderTerm implements MasterHa {
     private readonly logger: Logger,
     /** Called once when a registry write fails or does not commit in time: the master must stop serving. */
     private readonly writeFailed: (err: Error) => void = () => {},
+    /** Registry records restored per slice of the recovery at most. */
+    private readonly sliceRecords = DEFAULT_RECOVERY_SLICE_RECORDS,
   ) {}
 
   allocator(port: AllocatorPort): AllocatorPort {
@@ -129,6 +133,7 @@ export class LeaderTerm implements MasterHa {
       'registrar/writes_in_flight': this.#writer?.inFlight ?? 0,
       'registrar/recovery_ms': this.recoveryMs,
       'registrar/recovery_slice_max_ms': this.recoverySliceMaxMs,
+      'registrar/recovery_slices': this.recoverySlices,
       'master/recovered_agents': this.pendingAgents.size,
       'master/recovered_frameworks': this.#recoveredFrameworks.size,
     };
@@ -199,7 +204,9 @@ export class LeaderTerm implements MasterHa {
     let next = 0;
     const slice = (): void => {
       const t0 = clock.now();
-      while (next < steps.length) {
+      const end = Math.min(steps.length, next + this.sliceRecords);
+      this.recoverySlices++;
+      while (next < end) {
         steps[next++]!();
         if ((next & 127) === 0 && clock.now() - t0 >= RECOVERY_SLICE_MS) break;
       }
@@ -320,6 +327,8 @@ export interface HaMasterOptions {
   readonly reregisterTimeoutMs?: number;
   /** Registry entries between two snapshots of the log (default 1000). */
   readonly snapshotEvery?: number;
+  /** Registry records a new leader restores per turn of its loop at most (default 2,000; each slice also stops after 20 ms). */
+  readonly recoverySliceRecords?: number;
   readonly batchAppends?: ReplicaOptions['batchAppends'];
   readonly logger?: Logger;
   /** Principals the other masters' replicas authenticate as (default: this runtime's own, when it has one). */
@@ -408,7 +417,7 @@ export class HaMaster {
     const masterPid = PID.parse<MasterProtocol>(`master@${this.runtime.address}`);
     this.allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: this.flags.allocationIntervalMs });
     const allocatorPid = this.runtime.spawn(this.allocator, 'allocator');
-    this.term = new LeaderTerm(term, registry, this.registrar, this.#reregisterTimeoutMs, this.#logger, () => this.#writeFailed(term));
+    this.term = new LeaderTerm(term, registry, this.registrar, this.#reregisterTimeoutMs, this.#logger, () => this.#writeFailed(term), this.options.recoverySliceRecords);
     const random = new Random(this.#random.int(2 ** 31 - 1));
     this.master = new MasterProcess({ flags: this.flags, masterId: newMasterId(() => random.float()), allocator: allocatorPid, random, ha: this.term });
     this.runtime.spawn(this.master, 'master');

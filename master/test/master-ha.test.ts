@@ -202,4 +202,23 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     expect(metrics['master/recovered_agents']).toBe(0);
     await c.stop();
   });
+
+  test('a new leader restores the registry in slices, each its own turn of the loop', async () => {
+    const c = new HaCluster(3, 19, { recoverySliceRecords: 2 });
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const agents = [];
+    for (let i = 0; i < 6; i++) {
+      agents.push(await c.agent(leader, { resources: 'cpus:1;mem:128' }));
+      await c.clock.advance(20);
+    }
+    await c.clock.advance(200);
+    await c.kill(leader);
+    const next = await c.awaitLeader(5000);
+    const term = c.nodes[next]!.ha!.term!;
+    await c.until(() => term.recovered);
+    expect(term.recoverySlices).toBeGreaterThanOrEqual(3);
+    expect(term.pendingAgents.size + c.nodes[next]!.ha!.master!.state.agents.size).toBe(6);
+    await c.stop();
+  });
 });

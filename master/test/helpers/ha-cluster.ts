@@ -40,7 +40,7 @@ export class HaCluster {
   readonly #runtimes: Runtime[] = [];
   #peers = 0;
 
-  constructor(n = 3, readonly seed = 1, readonly options: { flags?: Partial<MasterFlags>; reregisterTimeoutMs?: number; snapshotEvery?: number } = {}) {
+  constructor(n = 3, readonly seed = 1, readonly options: { flags?: Partial<MasterFlags>; reregisterTimeoutMs?: number; snapshotEvery?: number; recoverySliceRecords?: number } = {}) {
     this.network = new SimulatedNetwork({ clock: this.clock, seed, latencyMs: [1, 3] });
     for (let i = 0; i < n; i++) this.nodes.push({ host: `m${i + 1}`, address: `m${i + 1}:5050`, storage: new MemoryStorage(), runtime: undefined, ha: undefined });
   }
@@ -69,6 +69,7 @@ export class HaCluster {
       ...(this.options.flags ? { flags: this.options.flags } : {}),
       ...(this.options.reregisterTimeoutMs ? { reregisterTimeoutMs: this.options.reregisterTimeoutMs } : {}),
       ...(this.options.snapshotEvery ? { snapshotEvery: this.options.snapshotEvery } : {}),
+      ...(this.options.recoverySliceRecords ? { recoverySliceRecords: this.options.recoverySliceRecords } : {}),
     });
     await this.clock.settle();
   }
