@@ -7,10 +7,11 @@
  *              agents and schedulers, 307 (or 503) to HTTP clients;
  *              a fresh MasterProcess (+ `allocator`) for each term it leads
  *
- * On `elected(term)` the registry is rebuilt from the log and a new master
- * starts from it (frameworks, agents and tasks known; agents get
- * `reregisterTimeoutMs` to come back, then they are unreachable). On
- * `demoted(term)` that master tells its agents and schedulers where the leader
+ * On `elected(term)` the registry is caught up with the log and a new master
+ * starts from it (frameworks and agents known, tasks as their agents come
+ * back; agents get `reregisterTimeoutMs` to come back, then they are
+ * unreachable). On `demoted(term)`, a registry write that fails, or a replica
+ * that stops, that master tells its agents and schedulers where the leader
  * is and is terminated at once (its offers, timers and streams with it).
  * See master/registrar/README.md.
  */
