@@ -227,6 +227,7 @@ export class LeaderTerm implements MasterHa {
   #recoverFramework(f: RegisteredFramework): void {
     const s = this.#ctx.state;
     const framework = new Framework(f.id, { ...f.info, id: { value: f.id } }, f.registeredAt, this.#ctx.flags.maxCompletedTasksPerFramework);
+    if (f.principal !== undefined) framework.principal = f.principal;
     if (!recovery.framework(s, framework, this.#ctx.clock.now())) return;
     this.#recoveredFrameworks.add(f.id);
     this.#raw.addFramework(f.id, framework.roles, [], [], false);

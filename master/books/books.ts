@@ -26,5 +26,5 @@ export function registeredAgent(a: Agent): RegisteredAgent {
 
 /** A framework as the registry keeps it. */
 export function registeredFramework(f: Framework): RegisteredFramework {
-  return { id: f.id, info: { ...f.info, id: { value: f.id } }, registeredAt: f.registeredAt };
+  return { id: f.id, info: { ...f.info, id: { value: f.id } }, registeredAt: f.registeredAt, ...(f.principal !== undefined ? { principal: f.principal } : {}) };
 }

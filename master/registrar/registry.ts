@@ -20,6 +20,8 @@ export interface RegisteredFramework {
   readonly id: string;
   readonly info: FrameworkInfo;
   readonly registeredAt: number;
+  /** The principal its scheduler authenticated as: after a failover only that principal may resubscribe it. */
+  readonly principal?: string;
 }
 
 export interface Quota {

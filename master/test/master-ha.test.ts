@@ -221,4 +221,34 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     expect(term.pendingAgents.size + c.nodes[next]!.ha!.master!.state.agents.size).toBe(6);
     await c.stop();
   });
+
+  test('the registry keeps the principal a framework subscribed as: after a failover it resubscribes under it, and another principal is refused', async () => {
+    const secrets = new Map([
+      ['cluster', 'cluster-secret'],
+      ['fw', 'fw-secret'],
+      ['mallory', 'mallory-secret'],
+    ]);
+    const c = new HaCluster(3, 23, { auth: { principal: 'cluster', secret: 'cluster-secret', secrets, required: false } });
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const scheduler = await c.scheduler(leader, { failover_timeout: 3600 }, { principal: 'fw', secret: 'fw-secret' });
+    await c.until(() => scheduler.frameworkId !== undefined);
+    await c.clock.advance(200);
+    expect(c.nodes[(leader + 1) % 3]!.ha!.registrar.registry.frameworks.get(scheduler.frameworkId!)?.principal).toBe('fw');
+    await c.kill(leader);
+    const next = await c.awaitLeader(5000, leader);
+    const fw = c.nodes[next]!.ha!.master!.state.frameworks.get(scheduler.frameworkId!)!;
+    await c.until(() => fw !== undefined);
+    // Another principal with the framework's id is refused; its own principal gets it back.
+    const thief = await c.scheduler(next, { failover_timeout: 3600, id: { value: scheduler.frameworkId! } }, { principal: 'mallory', secret: 'mallory-secret' });
+    thief.frameworkId = scheduler.frameworkId;
+    thief.subscribe();
+    await c.clock.advance(50);
+    expect(fw.connected).toBe(false);
+    retarget(scheduler, c.masterPid(next));
+    scheduler.subscribe();
+    await c.until(() => fw.connected);
+    expect(fw.principal).toBe('fw');
+    await c.stop();
+  });
 });

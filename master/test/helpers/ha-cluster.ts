@@ -2,7 +2,7 @@
 // runtime with its replica of the log (memory storage) and a leader-gated
 // master, plus scripted agents and schedulers, on a simulated network in
 // virtual time.
-import { MemoryTransport, PID, Process, Runtime, createLogger, type Handlers, type HttpResponse } from 'libprocess-ts';
+import { MemoryTransport, PID, Process, Runtime, createLogger, type AuthOptions, type Handlers, type HttpResponse } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { FromNonLeader } from '../../../protocol/messages/leader.js';
 import type { FrameworkInfo } from '../../../protocol/types.js';
@@ -40,7 +40,7 @@ export class HaCluster {
   readonly #runtimes: Runtime[] = [];
   #peers = 0;
 
-  constructor(n = 3, readonly seed = 1, readonly options: { flags?: Partial<MasterFlags>; reregisterTimeoutMs?: number; snapshotEvery?: number; recoverySliceRecords?: number } = {}) {
+  constructor(n = 3, readonly seed = 1, readonly options: { flags?: Partial<MasterFlags>; reregisterTimeoutMs?: number; snapshotEvery?: number; recoverySliceRecords?: number; auth?: AuthOptions } = {}) {
     this.network = new SimulatedNetwork({ clock: this.clock, seed, latencyMs: [1, 3] });
     for (let i = 0; i < n; i++) this.nodes.push({ host: `m${i + 1}`, address: `m${i + 1}:5050`, storage: new MemoryStorage(), runtime: undefined, ha: undefined });
   }
@@ -59,7 +59,7 @@ export class HaCluster {
 
   async start(i: number): Promise<void> {
     const node = this.nodes[i]!;
-    const runtime = await new Runtime({ transport: new MemoryTransport(this.network, node.host, 5050), clock: this.clock, name: node.host, logger: quiet }).start();
+    const runtime = await new Runtime({ transport: new MemoryTransport(this.network, node.host, 5050, this.options.auth), clock: this.clock, name: node.host, logger: quiet }).start();
     node.runtime = runtime;
     node.ha = new HaMaster(runtime, {
       storage: node.storage,
@@ -110,8 +110,9 @@ export class HaCluster {
     return this.nodes[i]!.runtime!.handleHttp({ method: 'GET', path, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) } as never);
   }
 
-  async runtime(name: string): Promise<Runtime> {
-    const r = await new Runtime({ transport: new MemoryTransport(this.network, name, 6000), clock: this.clock, name, logger: quiet }).start();
+  /** A runtime on the network; with `auth` it authenticates as that principal. */
+  async runtime(name: string, auth?: AuthOptions): Promise<Runtime> {
+    const r = await new Runtime({ transport: new MemoryTransport(this.network, name, 6000, auth), clock: this.clock, name, logger: quiet }).start();
     this.#runtimes.push(r);
     return r;
   }
@@ -124,8 +125,8 @@ export class HaCluster {
     return agent;
   }
 
-  async scheduler(master: number, info: Partial<FrameworkInfo> = {}): Promise<TestScheduler> {
-    const r = await this.runtime(`scheduler${++this.#peers}`);
+  async scheduler(master: number, info: Partial<FrameworkInfo> = {}, auth?: AuthOptions): Promise<TestScheduler> {
+    const r = await this.runtime(`scheduler${++this.#peers}`, auth);
     const scheduler = new TestScheduler(this.masterPid(master), { user: 'tester', name: 'ha', ...info });
     r.spawn(scheduler, 'scheduler');
     scheduler.subscribe();
