@@ -189,6 +189,8 @@ async function run(agents: number): Promise<Row> {
     for (;;) {
       const s = await masterStats(masterChild);
       if (s.agents >= agents) break;
+      // Measured at the leader found at the start: if it stopped leading, the agents register elsewhere and this would wait forever.
+      if (!s.leading) throw new Error(`the leading master changed while ${agents} agents registered (${s.agents} with it); the figures would mix two masters`);
       await sleep(200);
     }
     const registerS = (now() - t0) / 1000;
