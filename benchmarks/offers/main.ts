@@ -159,10 +159,16 @@ async function startMasters(children: ChildProcess[]): Promise<{ masterChild: Ch
   const masters = ports.map((p, i) => child('master', [String(p), list, join(dir, `master${i + 1}`)]));
   children.push(...masters);
   await Promise.all(masters.map((m) => nextMessage(m, 'ready')));
+  // One leader, the same one a second later: an election superseded at once (a loaded machine) would leave the figures at a follower.
   const deadline = now() + 30_000;
+  let seen: ChildProcess | undefined;
   while (now() < deadline) {
-    for (const m of masters) if ((await masterStats(m)).leading) return { masterChild: m, masterPid: ports.map((p) => `master@127.0.0.1:${p}`).join(',') };
-    await sleep(100);
+    const leading: ChildProcess[] = [];
+    for (const m of masters) if ((await masterStats(m)).leading) leading.push(m);
+    const one = leading.length === 1 ? leading[0] : undefined;
+    if (one !== undefined && one === seen) return { masterChild: one, masterPid: ports.map((p) => `master@127.0.0.1:${p}`).join(',') };
+    seen = one;
+    await sleep(one === undefined ? 100 : 1000);
   }
   throw new Error(`no leader among the ${MASTERS} masters after 30 s`);
 }
