@@ -263,7 +263,10 @@ const rows: Row[] = [];
 console.log(`offer benchmark: agents ${SIZES.join(', ')}, ${MASTERS === 1 ? 'one master' : `${MASTERS} masters with the replicated log`}, ${FRAMEWORKS} frameworks, about ${TASKS_PER_S} tasks/s (durations scaled, at most the paper's 30 s)`);
 for (const agents of SIZES) {
   console.log(`\n${agents} agents:`);
-  rows.push(await run(agents));
+  const row = await run(agents);
+  rows.push(row);
+  // Each row as soon as it is measured: a later row that fails (a leader lost under load) does not take it along.
+  console.log(`  ${JSON.stringify(row)}`);
 }
 console.log('\nmesos-ts offer latency and launch overhead (2-core machine)\n');
 console.table(rows.map((r) => ({
