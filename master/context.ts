@@ -59,8 +59,6 @@ export interface MasterContext {
   toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void;
   delay(ms: number, fn: () => void): Timer;
   link(pid: string): void;
-  /** Seconds since the epoch, as Mesos puts in TaskStatus.timestamp. */
-  nowSeconds(): number;
   /** Carries out what a transition of the books (books/) asks: recover resources, forward statuses, emit events, count, write the registry. */
   apply(effects: readonly Effect[]): void;
   /**

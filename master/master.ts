@@ -121,7 +121,6 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       },
       delay: (ms, fn) => this.delay(ms, fn),
       link: (pid) => this.link(PID.parse(pid)),
-      nowSeconds: () => this.clock.now() / 1000,
       apply: (effects) => this.#apply(effects),
       ...(ha !== undefined
         ? {

@@ -183,4 +183,3 @@ export class Tasks {
   }
 }
 
-export { sameUuid };
