@@ -420,7 +420,10 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     for (const e of effects) {
       switch (e.kind) {
         case 'recover':
-          this.#allocator!.recoverResources(e.frameworkId, e.agentId, e.resources, undefined);
+          this.#allocator!.recoverResources(e.frameworkId, e.agentId, e.resources, e.refuseSeconds);
+          break;
+        case 'rescind':
+          this.#ctx.toFramework(e.framework, 'rescind', { offer_id: { value: e.offerId } });
           break;
         case 'forward':
           this.tasks.send(e.framework, e.status);

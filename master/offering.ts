@@ -9,6 +9,7 @@ import { Resources, type Resource } from '../protocol/resources.js';
 import type { ExecutorInfo, Offer, OfferOperation, TaskInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import * as executorBooks from './books/executors.js';
+import * as offerBooks from './books/offers.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 import type { OutstandingOffer } from './offers.js';
@@ -42,7 +43,7 @@ export class Offering {
       const outstanding: OutstandingOffer = { id, frameworkId: framework.id, agentId: agent.id, role: a.role, resources, timer: undefined };
       const timeout = this.ctx.flags.offerTimeoutMs;
       if (timeout !== undefined) outstanding.timer = this.ctx.delay(timeout, () => this.rescind(id, 'offer timeout'));
-      this.ctx.state.offers.add(outstanding);
+      this.ctx.apply(offerBooks.made(this.ctx.state, outstanding));
       let list = byFramework.get(framework);
       if (list === undefined) byFramework.set(framework, (list = []));
       list.push(this.#offerMessage(outstanding, agent, framework));
@@ -71,13 +72,10 @@ export class Offering {
 
   /** Withdraws an offer: the scheduler is told, the resources go back to the allocator. */
   rescind(offerId: string, why: string, refuseSeconds?: number): void {
-    const offer = this.ctx.state.offers.remove(offerId);
-    if (offer === undefined) return;
-    const framework = this.ctx.state.frameworks.get(offer.frameworkId);
-    if (framework !== undefined && framework.connected) this.ctx.toFramework(framework, 'rescind', { offer_id: { value: offerId } });
-    this.ctx.state.count('master/offers_rescinded');
+    const effects = offerBooks.rescinded(this.ctx.state, offerId, refuseSeconds);
+    if (effects.length === 0) return;
     this.ctx.logger.debug(`rescinded offer ${offerId} (${why})`);
-    if (this.ctx.state.agents.has(offer.agentId)) this.ctx.allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources.toJSON(), refuseSeconds);
+    this.ctx.apply(effects);
   }
 
   rescindAgent(agentId: string, why: string): void {
@@ -86,28 +84,19 @@ export class Offering {
 
   /** Offers of a framework that disconnected or failed over: back to the allocator, without telling the old scheduler. */
   recallFramework(framework: Framework): void {
-    for (const o of this.ctx.state.offers.ofFramework(framework.id)) {
-      this.ctx.state.offers.remove(o.id);
-      if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(o.frameworkId, o.agentId, o.resources.toJSON(), undefined);
-    }
+    this.ctx.apply(offerBooks.recalled(this.ctx.state, framework.id));
   }
 
   decline(framework: Framework, call: CallDecline): void {
     const refuse = refuseSecondsOf(call.filters, this.ctx.flags.defaultRefuseSeconds);
-    for (const id of call.offer_ids ?? []) {
-      const offer = typeof id?.value === 'string' ? this.ctx.state.offers.get(id.value) : undefined;
-      if (offer === undefined || offer.frameworkId !== framework.id) continue; // Mesos ignores stale declines
-      this.ctx.state.offers.remove(offer.id);
-      this.ctx.state.count('master/offers_declined');
-      this.ctx.allocator.recoverResources(framework.id, offer.agentId, offer.resources.toJSON(), refuse);
-    }
+    for (const id of call.offer_ids ?? []) if (typeof id?.value === 'string') this.ctx.apply(offerBooks.declined(this.ctx.state, framework, id.value, refuse));
   }
 
   accept(framework: Framework, call: CallAccept): void {
     const operations = Array.isArray(call.operations) ? call.operations : [];
     const refuse = refuseSecondsOf(call.filters, this.ctx.flags.defaultRefuseSeconds);
     const check = checkOffers(framework.id, call.offer_ids, this.ctx.state.offers);
-    for (const o of check.offers) this.ctx.state.offers.remove(o.id);
+    this.ctx.apply(offerBooks.used(this.ctx.state, check.offers));
     if (!check.ok) {
       this.ctx.state.count('master/invalid_accepts');
       for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.toJSON(), undefined);

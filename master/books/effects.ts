@@ -11,8 +11,10 @@ import type { Framework } from '../framework.js';
 import type { Operation } from '../registrar/registry.js';
 
 export type Effect =
-  /** Resources a task stopped holding on an agent that is still registered: back to the allocator, no filter. */
-  | { readonly kind: 'recover'; readonly frameworkId: string; readonly agentId: string; readonly resources: Resource[] }
+  /** Resources a task, executor or offer stopped holding on an agent that is still registered: back to the allocator (with a filter for a DECLINE). */
+  | { readonly kind: 'recover'; readonly frameworkId: string; readonly agentId: string; readonly resources: Resource[]; readonly refuseSeconds?: number }
+  /** An offer withdrawn: its connected scheduler is told. */
+  | { readonly kind: 'rescind'; readonly framework: Framework; readonly offerId: string }
   /** A status for the framework's connected scheduler (as the master made or got it: the shell downgrades it for legacy frameworks). */
   | { readonly kind: 'forward'; readonly framework: Framework; readonly status: TaskStatus }
   /** A change for the operator API's SUBSCRIBE stream. */
