@@ -65,7 +65,6 @@ export class Agents {
     const agent = new Agent(id, info, from, total, version, this.ctx.clock.now());
     const events = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined });
     this.ctx.link(from);
-    this.ctx.allocator.addAgent(id, total.toJSON(), []);
     this.ctx.state.count('master/agents_registered');
     this.ctx.logger.info(`agent ${id} at ${from} (${info.hostname}) registered with ${total.toString()}`);
     this.#registered(agent);
@@ -124,22 +123,17 @@ export class Agents {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
-      const admitted = agentBooks.admit(this.ctx.state, agent);
-      const used: { frameworkId: string; resources: Resources }[] = [];
       for (const task of reported.values()) {
         if (isTerminal(task.state)) continue;
-        const framework = this.#frameworkFor(task.framework_id.value, body);
-        const record = taskBooks.reported(framework, agent, task);
-        used.push({ frameworkId: framework.id, resources: Resources.of(record.resources) });
+        taskBooks.reported(this.#frameworkFor(task.framework_id.value, body), agent, task);
       }
       for (const e of body.executor_infos ?? []) {
         const fw = e.framework_id?.value;
         if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string') continue;
         this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
       }
-      const byFramework = new Map<string, Resources>();
-      for (const u of used) byFramework.set(u.frameworkId, (byFramework.get(u.frameworkId) ?? Resources.empty()).add(u.resources));
-      this.ctx.allocator.addAgent(id, total.toJSON(), [...byFramework].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() })));
+      // In the books with what its tasks use (the allocator hears both).
+      const admitted = agentBooks.admit(this.ctx.state, agent);
       this.#startPings(agent);
       this.ctx.apply(admitted);
     }
@@ -167,8 +161,7 @@ export class Agents {
     if (known !== undefined) return known;
     const info = (body.frameworks ?? []).find((f) => f.id?.value === frameworkId) ?? { user: '', name: '', id: { value: frameworkId } };
     const framework = new Framework(frameworkId, { ...info, id: { value: frameworkId } }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework);
-    this.ctx.apply(frameworkBooks.add(this.ctx.state, framework));
-    this.ctx.allocator.addFramework(frameworkId, framework.roles, [], [], false);
+    this.ctx.apply(frameworkBooks.add(this.ctx.state, framework, false));
     return framework;
   }
 
@@ -215,7 +208,6 @@ export class Agents {
     this.ctx.logger.warn(`agent ${agent.id} at ${agent.pid} is unreachable: ${why}`);
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent unreachable');
-    this.ctx.allocator.removeAgent(agent.id);
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
     );
@@ -228,7 +220,6 @@ export class Agents {
     if (this.ctx.state.agents.get(agent.id) !== agent) return;
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent removed');
-    this.ctx.allocator.removeAgent(agent.id);
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
     );

@@ -89,9 +89,8 @@ export class Frameworks {
       const fresh = this.ctx.ids.nextFrameworkId().value;
       const framework = new Framework(fresh, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
       framework.principal = authenticated;
-      const added = frameworkBooks.add(this.ctx.state, framework);
+      const added = frameworkBooks.add(this.ctx.state, framework, true);
       this.#connect(framework, connection);
-      this.ctx.allocator.addFramework(fresh, framework.roles, [...framework.suppressedRoles], [], true);
       this.ctx.state.count('master/frameworks_subscribed');
       this.ctx.apply(added);
       this.ctx.logger.info(`framework ${fresh} (${info.name}) subscribed from ${connection.id}`);
@@ -108,9 +107,8 @@ export class Frameworks {
       const framework = new Framework(id, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
       framework.principal = authenticated;
       framework.reregisteredAt = this.ctx.clock.now();
-      const added = frameworkBooks.add(this.ctx.state, framework);
+      const added = frameworkBooks.add(this.ctx.state, framework, true);
       this.#connect(framework, connection);
-      this.ctx.allocator.addFramework(id, framework.roles, [...framework.suppressedRoles], [], true);
       this.ctx.state.count('master/frameworks_resubscribed');
       this.ctx.apply(added);
       return this.#confirm(framework, true);
@@ -240,7 +238,6 @@ export class Frameworks {
     framework.active = false;
     this.onRemoved(framework);
     this.ctx.apply(frameworkBooks.remove(this.ctx.state, framework, this.ctx.clock.now()));
-    this.ctx.allocator.removeFramework(framework.id);
     this.ctx.state.count('master/frameworks_removed');
   }
 }

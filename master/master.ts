@@ -419,6 +419,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   #apply(effects: readonly Effect[]): void {
     for (const e of effects) {
       switch (e.kind) {
+        case 'allocator':
+          (this.#allocator![e.call.name] as (...args: unknown[]) => void)(...e.call.args);
+          break;
         case 'recover':
           this.#allocator!.recoverResources(e.frameworkId, e.agentId, e.resources, e.refuseSeconds);
           break;

@@ -14,12 +14,17 @@ export interface Admission {
   readonly persisted?: boolean;
 }
 
-/** The agent is in the cluster: its offers can be made, its messages are served. */
+/**
+ * The agent is in the cluster: its offers can be made, its messages are
+ * served. The allocator hears of it with what its tasks use (those it
+ * reported when it re-registered: add them to the agent's books first).
+ */
 export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[] {
   books.unreachableAgents.delete(agent.id);
   books.agents.set(agent.id, agent);
   books.agentsByPid.set(agent.pid, agent);
   const effects: Effect[] = [];
+  effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } });
   if (how.persisted !== true) effects.push({ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } });
   effects.push({ kind: 'event', event: { type: 'AGENT_ADDED', agent } });
   return effects;
@@ -52,6 +57,8 @@ export interface Loss {
  */
 export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
   const effects: Effect[] = [];
+  // The allocator knows it only while it is in the books (not an agent recovered from the registry that never came back).
+  if (books.agents.get(agent.id) === agent) effects.push({ kind: 'allocator', call: { name: 'removeAgent', args: [agent.id] } });
   agent.active = false;
   books.agents.delete(agent.id);
   if (books.agentsByPid.get(agent.pid) === agent) books.agentsByPid.delete(agent.pid);

@@ -7,10 +7,16 @@
 import type { Resource } from '../../protocol/resources.js';
 import type { TaskStatus } from '../../protocol/types.js';
 import type { MasterEvent } from '../events.js';
+import type { AllocatorPort } from '../allocator-port.js';
 import type { Framework } from '../framework.js';
 import type { Operation } from '../registrar/registry.js';
 
+/** One call of the allocator's port, as data. */
+export type AllocatorCall = { [K in keyof AllocatorPort]: { readonly name: K; readonly args: Parameters<AllocatorPort[K]> } }[keyof AllocatorPort];
+
 export type Effect =
+  /** What the allocator must hear of an agent or framework coming or going. */
+  | { readonly kind: 'allocator'; readonly call: AllocatorCall }
   /** Resources a task, executor or offer stopped holding on an agent that is still registered: back to the allocator (with a filter for a DECLINE). */
   | { readonly kind: 'recover'; readonly frameworkId: string; readonly agentId: string; readonly resources: Resource[]; readonly refuseSeconds?: number }
   /** An offer withdrawn: its connected scheduler is told. */

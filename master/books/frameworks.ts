@@ -8,9 +8,11 @@ import { registeredFramework, type Books } from './books.js';
 import type { Effect } from './effects.js';
 import { end } from './tasks.js';
 
-export function add(books: Books, framework: Framework): Effect[] {
+/** A framework in the books (active: its scheduler is subscribed; not active: taken back from an agent's report). */
+export function add(books: Books, framework: Framework, active: boolean): Effect[] {
   books.frameworks.set(framework.id, framework);
   return [
+    { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active] } },
     { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
     { kind: 'event', event: { type: 'FRAMEWORK_ADDED', framework } },
   ];
@@ -53,6 +55,7 @@ export function remove(books: Books, framework: Framework, nowMs: number): Effec
   books.frameworks.delete(framework.id);
   books.removedFrameworkIds.add(framework.id);
   books.completedFrameworks.push(framework);
+  effects.push({ kind: 'allocator', call: { name: 'removeFramework', args: [framework.id] } });
   effects.push({ kind: 'registry', op: { op: 'remove_framework', id: framework.id, at: nowMs } });
   effects.push({ kind: 'event', event: { type: 'FRAMEWORK_REMOVED', framework } });
   return effects;

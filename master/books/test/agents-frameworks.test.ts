@@ -4,17 +4,19 @@ import { admit, forgetUnreachable, lose, moved } from '../agents.js';
 import { exited, launch as launchExecutor } from '../executors.js';
 import { add, changed, connection, remove } from '../frameworks.js';
 import * as recovery from '../recovery.js';
-import { launch, update } from '../tasks.js';
+import { launch, reported, update } from '../tasks.js';
 import { agent, books, framework, kinds, status, task, used } from './fixtures.js';
 
 describe('agent transitions', () => {
   test('admit: in the books by id and PID; the registry keeps it (unless the admission was written first)', () => {
     const b = books();
     const a = agent('a1');
-    expect(kinds(admit(b, a))).toEqual(['registry:admit_agent', 'event:AGENT_ADDED']);
+    const effects = admit(b, a);
+    expect(kinds(effects)).toEqual(['allocator:addAgent', 'registry:admit_agent', 'event:AGENT_ADDED']);
+    expect(effects[0]).toMatchObject({ call: { args: ['a1', a.total.toJSON(), []] } });
     expect(b.agents.get('a1')).toBe(a);
     expect(b.agentsByPid.get(a.pid)).toBe(a);
-    expect(kinds(admit(books(), agent('a2'), { persisted: true }))).toEqual(['event:AGENT_ADDED']);
+    expect(kinds(admit(books(), agent('a2'), { persisted: true }))).toEqual(['allocator:addAgent', 'event:AGENT_ADDED']);
   });
 
   test('moved: a new PID is written; the same PID is not', () => {
@@ -32,7 +34,7 @@ describe('agent transitions', () => {
     const a = agent('a1');
     const f = framework('f1', true);
     admit(b, a);
-    add(b, f);
+    add(b, f, true);
     const t1 = task('f1', 'a1', 't1');
     const t2 = task('f1', 'a1', 't2');
     launch(f, a, t1);
@@ -40,16 +42,19 @@ describe('agent transitions', () => {
     update(b, f, a, t2, status(t2, 'TASK_FINISHED'), 'TASK_FINISHED');
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' } }, Resources.parse('cpus:0.1;mem:32'));
     const effects = lose(b, a, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: 'missed pings', nowMs: 9_000, maxUnreachable: 10 });
-    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED']);
     expect(b.agents.has('a1') || b.agentsByPid.has(a.pid)).toBe(false);
     expect(b.unreachableAgents.get('a1')).toEqual({ agent: a, at: 9_000 });
     expect(f.unreachableTasks.get('t1')?.state).toBe('TASK_UNREACHABLE');
     // The finished task (not acknowledged yet) is simply retired.
     expect(f.completedTasks.items().map((t) => t.task_id.value)).toEqual(['t2']);
     expect(f.executors.size + a.executors.size + f.used.size + a.used.size + a.tasks.size).toBe(0);
-    // Back: re-admitted under its id.
+    // Back: re-admitted under its id, with what the tasks it reported use.
     const back = agent('a1');
-    expect(kinds(admit(b, back))).toEqual(['registry:admit_agent', 'event:AGENT_ADDED']);
+    reported(f, back, { ...t1, state: 'TASK_RUNNING' });
+    const readmitted = admit(b, back);
+    expect(kinds(readmitted)).toEqual(['allocator:addAgent', 'registry:admit_agent', 'event:AGENT_ADDED']);
+    expect(readmitted[0]).toMatchObject({ call: { args: ['a1', back.total.toJSON(), [{ frameworkId: 'f1', resources: Resources.parse('cpus:1;mem:128').toJSON() }]] } });
     expect(b.unreachableAgents.size).toBe(0);
   });
 
@@ -58,10 +63,10 @@ describe('agent transitions', () => {
     const a = agent('a1');
     const f = framework('f1', true);
     admit(b, a);
-    add(b, f);
+    add(b, f, true);
     launch(f, a, task('f1', 'a1', 't1'));
     const effects = lose(b, a, { as: 'gone', taskState: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'marked gone', nowMs: 1, maxUnreachable: 10 });
-    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED']);
     expect(b.goneAgents.has('a1')).toBe(true);
     expect(f.completedTasks.items()[0]?.state).toBe('TASK_GONE_BY_OPERATOR');
   });
@@ -73,7 +78,7 @@ describe('agent transitions', () => {
     lose(b, b.agents.get('a1')!, loss);
     lose(b, b.agents.get('a2')!, loss);
     const effects = lose(b, b.agents.get('a3')!, loss);
-    expect(kinds(effects)).toEqual(['registry:agent_unreachable', 'registry:agent_gone', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'registry:agent_unreachable', 'registry:agent_gone', 'event:AGENT_REMOVED']);
     expect([...b.unreachableAgents.keys()]).toEqual(['a2', 'a3']);
     expect(b.goneAgents.has('a1')).toBe(true);
     expect(kinds(forgetUnreachable(b, 'a2', 5))).toEqual(['registry:agent_gone']);
@@ -85,7 +90,7 @@ describe('framework transitions', () => {
   test('add, failover (new info written), disconnection (nothing written)', () => {
     const b = books();
     const f = framework('f1');
-    expect(kinds(add(b, f))).toEqual(['registry:add_framework', 'event:FRAMEWORK_ADDED']);
+    expect(kinds(add(b, f, true))).toEqual(['allocator:addFramework', 'registry:add_framework', 'event:FRAMEWORK_ADDED']);
     f.info = { ...f.info, name: 'renamed' };
     const effects = changed(f);
     expect(kinds(effects)).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED']);
@@ -99,11 +104,11 @@ describe('framework transitions', () => {
     const a = agent('a1');
     const f = framework('f1');
     admit(b, a);
-    add(b, f);
+    add(b, f, true);
     launch(f, a, task('f1', 'a1', 't1'));
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' }, resources: Resources.parse('cpus:0.5').toJSON() }, Resources.parse('cpus:0.5'));
     const effects = remove(b, f, 7_000);
-    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'recover', 'registry:remove_framework', 'event:FRAMEWORK_REMOVED']);
+    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'recover', 'allocator:removeFramework', 'registry:remove_framework', 'event:FRAMEWORK_REMOVED']);
     expect(f.completedTasks.items()[0]).toMatchObject({ state: 'TASK_KILLED' });
     expect(b.frameworks.has('f1')).toBe(false);
     expect(b.removedFrameworkIds.has('f1')).toBe(true);
@@ -117,7 +122,7 @@ describe('framework transitions', () => {
     const a = agent('a1');
     const f = framework('f1');
     admit(b, a);
-    add(b, f);
+    add(b, f, true);
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' }, resources: Resources.parse('cpus:0.5').toJSON() }, Resources.parse('cpus:0.5'));
     expect(used(a.used.get('f1'))).toBe('cpus:0.5');
     expect(kinds(exited(b, a, 'f1', 'e1'))).toEqual(['recover']);

@@ -32,6 +32,7 @@ export const task = (frameworkId: string, agentId: string, id: string, resources
 let uuid = 0;
 export const status = (t: Task, state: TaskState): TaskStatus => ({ task_id: t.task_id, state, source: 'SOURCE_EXECUTOR', uuid: new Uint8Array([++uuid & 255, uuid >> 8]), agent_id: t.agent_id });
 
-export const kinds = (effects: readonly Effect[]): string[] => effects.map((e) => (e.kind === 'event' ? `event:${e.event.type}` : e.kind === 'registry' ? `registry:${e.op.op}` : e.kind === 'count' ? `count:${e.name}` : e.kind));
+export const kinds = (effects: readonly Effect[]): string[] =>
+  effects.map((e) => (e.kind === 'event' ? `event:${e.event.type}` : e.kind === 'registry' ? `registry:${e.op.op}` : e.kind === 'count' ? `count:${e.name}` : e.kind === 'allocator' ? `allocator:${e.call.name}` : e.kind));
 
 export const used = (r: Resources | undefined): string => (r === undefined || r.isEmpty() ? '' : r.toString());

@@ -98,7 +98,7 @@ class Live {
       case 'framework': {
         const id = frameworkId(ev.f);
         if (b.frameworks.has(id) || b.removedFrameworkIds.has(id)) return;
-        this.take(add(b, framework(id, ev.f % 2 === 0)));
+        this.take(add(b, framework(id, ev.f % 2 === 0), true));
         return;
       }
       case 'launch': {
@@ -149,8 +149,8 @@ class Live {
         const was = b.unreachableAgents.get(id);
         if (was === undefined) return;
         const a = agent(id);
-        this.take(admit(b, a));
         this.#report(b, a, this.running.get(id) ?? []);
+        this.take(admit(b, a));
         return;
       }
       case 'gone': {
@@ -199,7 +199,7 @@ class Live {
       if (f === undefined) {
         if (b.removedFrameworkIds.has(t.framework_id.value)) continue;
         f = new Framework(t.framework_id.value, { user: 'u', name: '', id: { value: t.framework_id.value } }, this.now, 100);
-        this.take(add(b, f));
+        this.take(add(b, f, false));
       }
       reported(f, a, { ...t, statuses: [...t.statuses] });
     }
@@ -227,8 +227,8 @@ class Live {
       const live = this.books.agents.get(id);
       expect(live).toBeDefined();
       const a = agent(id, undefined, registered.pid);
-      admit(fresh, a, { persisted: true });
       this.#report(fresh, a, [...(live?.tasks.values() ?? [])].flatMap((m) => [...m.values()]));
+      admit(fresh, a, { persisted: true });
     }
     // The frameworks resubscribe with their info.
     for (const f of this.books.frameworks.values()) {
