@@ -16,10 +16,9 @@
  * other bad line is an error naming the file and the line. Bytes
  * (`Uint8Array`) are stored as `{"$bytes": "<base64>"}`.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir as mkdirAsync, open, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { nodeDisk, type AgentDisk } from './disk.js';
 
 export class CheckpointError extends Error {
   constructor(
@@ -101,36 +100,12 @@ export function taskUpdatesPath(workDir: string, agentId: string, fw: string, ex
 // ---------------------------------------------------------------- writes
 
 /** Writes `text` to `path` atomically: temp file, fsync, rename, fsync of the directory. */
-export function writeAtomic(path: string, text: string, fsync = true): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    if (fsync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  if (fsync) fsyncDir(dir);
+export function writeAtomic(path: string, text: string, fsync = true, disk: AgentDisk = nodeDisk): void {
+  disk.writeAtomicSync(path, text, fsync);
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // some filesystems refuse fsync on directories; the rename is still atomic
-  }
-}
-
-export function writeJSONAtomic(path: string, value: unknown, fsync = true): void {
-  writeAtomic(path, encodeJSON(value) + '\n', fsync);
+export function writeJSONAtomic(path: string, value: unknown, fsync = true, disk: AgentDisk = nodeDisk): void {
+  disk.writeAtomicSync(path, encodeJSON(value) + '\n', fsync);
 }
 
 /**
@@ -138,29 +113,8 @@ export function writeJSONAtomic(path: string, value: unknown, fsync = true): voi
  * fsync, rename, fsync of the directory. The value is encoded at once; the
  * caller must not start another write of the same path before this settles.
  */
-export async function writeJSONAtomicAsync(path: string, value: unknown, fsync = true): Promise<void> {
-  const text = encodeJSON(value) + '\n';
-  const dir = dirname(path);
-  await mkdirAsync(dir, { recursive: true });
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    if (fsync) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await renameAsync(tmp, path);
-  if (fsync) {
-    const dh = await open(dir, 'r').catch(() => undefined);
-    try {
-      await dh?.sync();
-    } catch {
-      // some filesystems refuse fsync on directories; the rename is still atomic
-    } finally {
-      await dh?.close();
-    }
-  }
+export async function writeJSONAtomicAsync(path: string, value: unknown, fsync = true, disk: AgentDisk = nodeDisk): Promise<void> {
+  await disk.writeAtomic(path, encodeJSON(value) + '\n', fsync);
 }
 
 /** One record of an append-only file: `<crc32 hex> <json>\n`. */
@@ -176,35 +130,17 @@ export function recordLine(record: unknown): string {
  * of its directory fails instead of bringing the directory back). Callers
  * keep the order of records per file by chaining these promises.
  */
-export async function appendLineAsync(path: string, line: string, fsync: boolean): Promise<void> {
-  const fh = await open(path, 'a');
-  try {
-    await fh.write(line);
-    if (fsync) await fh.sync();
-  } finally {
-    await fh.close();
-  }
+export async function appendLineAsync(path: string, line: string, fsync: boolean, disk: AgentDisk = nodeDisk): Promise<void> {
+  await disk.append(path, line, fsync);
 }
 
 /** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed; its directory is made unless `makeDir` is false (it is known to exist). */
-export function appendRecord(path: string, record: unknown, fsync = true, makeDir = true): void {
-  const line = recordLine(record);
-  if (makeDir) mkdirSync(dirname(path), { recursive: true });
-  if (!fsync) {
-    appendFileSync(path, line);
-    return;
-  }
-  const fd = openSync(path, 'a');
-  try {
-    writeSync(fd, line);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+export function appendRecord(path: string, record: unknown, fsync = true, makeDir = true, disk: AgentDisk = nodeDisk): void {
+  disk.appendSync(path, recordLine(record), fsync, makeDir);
 }
 
-export function removeCheckpointDir(path: string): void {
-  rmSync(path, { recursive: true, force: true });
+export function removeCheckpointDir(path: string, disk: AgentDisk = nodeDisk): void {
+  disk.remove(path);
 }
 
 /** Where `discardCheckpointDir` moves directories before deleting them. */
@@ -221,25 +157,20 @@ let discarded = 0;
  * the deletion off the event loop. What a crash leaves in the trash is
  * deleted at the next start (`startAgent`). Nothing to do when it is absent.
  */
-export function discardCheckpointDir(path: string, workDir: string): void {
+export function discardCheckpointDir(path: string, workDir: string, disk: AgentDisk = nodeDisk): void {
   const trash = trashDir(workDir);
   const target = join(trash, `${process.pid}-${++discarded}`);
-  try {
-    mkdirSync(trash, { recursive: true });
-    renameSync(path, target);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  void rmAsync(target, { recursive: true, force: true }).catch(() => {});
+  disk.mkdirp(trash);
+  if (!disk.rename(path, target)) return;
+  disk.removeLater(target);
 }
 
 // ---------------------------------------------------------------- reads
 
 /** Reads a JSON checkpoint; undefined when absent; CheckpointError naming the file when unreadable. */
-export function readJSON(path: string): unknown {
-  if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, 'utf8');
+export function readJSON(path: string, disk: AgentDisk = nodeDisk): unknown {
+  const text = disk.read(path);
+  if (text === undefined) return undefined;
   if (text.trim() === '') throw new CheckpointError(path, 'the file is empty');
   try {
     return decodeJSON(text);
@@ -249,9 +180,9 @@ export function readJSON(path: string): unknown {
 }
 
 /** Reads the records of an append-only file. A torn final line is dropped (and reported in `torn`). */
-export function readRecords(path: string): { records: unknown[]; torn: boolean } {
-  if (!existsSync(path)) return { records: [], torn: false };
-  const text = readFileSync(path, 'utf8');
+export function readRecords(path: string, disk: AgentDisk = nodeDisk): { records: unknown[]; torn: boolean } {
+  const text = disk.read(path);
+  if (text === undefined) return { records: [], torn: false };
   const lines = text.split('\n');
   const last = lines.pop()!; // '' when the file ends with a newline
   const records: unknown[] = [];
@@ -269,15 +200,10 @@ export function readRecords(path: string): { records: unknown[]; torn: boolean }
 }
 
 /** Subdirectory names, [] when the directory is absent. */
-export function listDirs(path: string): string[] {
-  if (!existsSync(path)) return [];
-  return readdirSync(path, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
+export function listDirs(path: string, disk: AgentDisk = nodeDisk): string[] {
+  return disk.listDirs(path);
 }
 
-export function readText(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  return readFileSync(path, 'utf8');
+export function readText(path: string, disk: AgentDisk = nodeDisk): string | undefined {
+  return disk.read(path);
 }

@@ -28,9 +28,9 @@
 import type { Timer } from 'libprocess-ts';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import { isTerminal } from '../protocol/task-states.js';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appendLineAsync, appendRecord, CheckpointError, readRecords, recordLine } from './checkpoint.js';
+import { nodeDisk, type AgentDisk } from './disk.js';
 
 export interface StatusUpdateHost {
   /** Sends the update to the master (the caller adds `latest_state`). */
@@ -44,6 +44,8 @@ export interface StatusUpdateOptions {
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
   readonly fsync: boolean;
+  /** The disk the records go to (default the real one). */
+  readonly disk?: AgentDisk;
 }
 
 /** A record of the updates file. */
@@ -123,7 +125,7 @@ export class StatusUpdateManager {
     if (s.terminated) return false;
     if (s.path !== undefined) {
       if (this.#async) this.#write(s, { type: 'UPDATE', update }, id);
-      else appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync);
+      else appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync, true, this.#disk);
     }
     s.received.add(id);
     s.latest = update;
@@ -145,7 +147,7 @@ export class StatusUpdateManager {
     if (!head || uuidHex(head.uuid) !== id) return { update: undefined, ended: false };
     if (s.path !== undefined) {
       // The acknowledged update's record is in this file: its directory exists.
-      appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async, false);
+      appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async, false, this.#disk);
     }
     s.pending.shift();
     s.acknowledged.add(id);
@@ -190,7 +192,7 @@ export class StatusUpdateManager {
    * holds nothing. A torn last record is dropped (Mesos truncates it).
    */
   recover(frameworkId: string, taskId: string, path: string): UpdateStream | undefined {
-    const { records } = readRecords(path);
+    const { records } = readRecords(path, this.#disk);
     if (records.length === 0) return undefined;
     const s = new UpdateStream(frameworkId, taskId, path);
     records.forEach((r, i) => {
@@ -217,6 +219,10 @@ export class StatusUpdateManager {
     return s;
   }
 
+  get #disk(): AgentDisk {
+    return this.opts.disk ?? nodeDisk;
+  }
+
   get #async(): boolean {
     return this.host.run !== undefined && this.opts.fsync;
   }
@@ -231,11 +237,11 @@ export class StatusUpdateManager {
   #write(s: UpdateStream, record: UpdateRecord, uuid: string): void {
     const path = s.path!;
     const line = recordLine(record);
-    if (s.received.size === 0) mkdirSync(dirname(path), { recursive: true }); // the stream's first record
+    if (s.received.size === 0) this.#disk.mkdirp(dirname(path)); // the stream's first record
     s.unsynced.add(uuid);
     const live = (): boolean => this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
     s.writes = s.writes.then(() =>
-      appendLineAsync(path, line, true).then(
+      appendLineAsync(path, line, true, this.#disk).then(
         () =>
           this.host.run!(() => {
             s.unsynced.delete(uuid);

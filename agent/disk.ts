@@ -1,0 +1,155 @@
+/**
+ * The agent's filesystem for checkpoints and sandboxes, behind one interface
+ * so the same agent runs on the real disk (`nodeDisk`, the default) and on a
+ * simulated one in `sim/` (where unsynced writes are lost on a crash and a
+ * crash can tear the last append).
+ *
+ * Durability contract (what the simulated disk enforces and the real one
+ * gives): `writeAtomic*` with `fsync` is durable once it returns (or
+ * resolves), old or new content and never a mix; without `fsync` a crash may
+ * keep either. An append with `fsync` is durable once it returns/resolves;
+ * an unsynced append may be lost, or cut short, by a crash.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir as mkdirAsync, open, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stderrTail } from './command-executor.js';
+import { createSandbox, type SandboxIds } from './containerizer/sandbox.js';
+
+export interface AgentDisk {
+  /** Writes `text` to `path` atomically (temp file, fsync when asked, rename, fsync of the directory); makes the directory. */
+  writeAtomicSync(path: string, text: string, fsync: boolean): void;
+  /** The same off the event loop. */
+  writeAtomic(path: string, text: string, fsync: boolean): Promise<void>;
+  /** Appends a line; makes the directory when `makeDir`. */
+  appendSync(path: string, line: string, fsync: boolean, makeDir: boolean): void;
+  /** Appends a line off the event loop; the directory must exist. */
+  append(path: string, line: string, fsync: boolean): Promise<void>;
+  mkdirp(dir: string): void;
+  /** The file's text, undefined when absent. */
+  read(path: string): string | undefined;
+  /** Subdirectory names, sorted; [] when absent. */
+  listDirs(path: string): string[];
+  /** rm -rf. */
+  remove(path: string): void;
+  /** rm -rf off the event loop (never rejects). */
+  removeLater(path: string): void;
+  /** Renames; false when `from` is absent. */
+  rename(from: string, to: string): boolean;
+  /** A task's sandbox directory with empty stdout and stderr, and the run's `latest` link. */
+  createSandbox(workDir: string, ids: SandboxIds): Promise<void>;
+  /** The last lines of a sandbox's stderr ('' when none). */
+  stderrTail(sandbox: string): Promise<string>;
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // some filesystems refuse fsync on directories; the rename is still atomic
+  }
+}
+
+/** The real disk (node:fs). */
+export const nodeDisk: AgentDisk = {
+  writeAtomicSync(path, text, fsync) {
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      if (fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    if (fsync) fsyncDir(dir);
+  },
+  async writeAtomic(path, text, fsync) {
+    const dir = dirname(path);
+    await mkdirAsync(dir, { recursive: true });
+    const tmp = `${path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(text);
+      if (fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await renameAsync(tmp, path);
+    if (fsync) {
+      const dh = await open(dir, 'r').catch(() => undefined);
+      try {
+        await dh?.sync();
+      } catch {
+        // some filesystems refuse fsync on directories; the rename is still atomic
+      } finally {
+        await dh?.close();
+      }
+    }
+  },
+  appendSync(path, line, fsync, makeDir) {
+    if (makeDir) mkdirSync(dirname(path), { recursive: true });
+    if (!fsync) {
+      appendFileSync(path, line);
+      return;
+    }
+    const fd = openSync(path, 'a');
+    try {
+      writeSync(fd, line);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  async append(path, line, fsync) {
+    const fh = await open(path, 'a');
+    try {
+      await fh.write(line);
+      if (fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  mkdirp(dir) {
+    mkdirSync(dir, { recursive: true });
+  },
+  read(path) {
+    if (!existsSync(path)) return undefined;
+    return readFileSync(path, 'utf8');
+  },
+  listDirs(path) {
+    if (!existsSync(path)) return [];
+    return readdirSync(path, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  },
+  remove(path) {
+    rmSync(path, { recursive: true, force: true });
+  },
+  removeLater(path) {
+    void rmAsync(path, { recursive: true, force: true }).catch(() => {});
+  },
+  rename(from, to) {
+    try {
+      renameSync(from, to);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  },
+  async createSandbox(workDir, ids) {
+    await createSandbox(workDir, ids);
+  },
+  stderrTail(sandbox) {
+    return stderrTail(sandbox);
+  },
+};
