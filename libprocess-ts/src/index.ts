@@ -15,7 +15,7 @@ export type { Clock, Timer } from './clock.js';
 export { RealClock, realClock } from './real-clock.js';
 export { VirtualClock } from './virtual-clock.js';
 export { SimulatedNetwork, MemoryTransport } from './memory-transport.js';
-export type { MemoryTransportOptions } from './memory-transport.js';
+export type { MemoryTransportOptions, SimulatedNetworkOptions, NetworkFaults, NetworkObserver, NetworkEventKind } from './memory-transport.js';
 export { Random, osSeed } from './random.js';
 export { LibprocessError } from './errors.js';
 export { createLogger, levelFromEnv, LOG_LEVELS } from './logging.js';

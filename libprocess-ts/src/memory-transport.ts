@@ -20,6 +20,20 @@ export interface SimulatedNetworkOptions {
   readonly reorder?: number;
   /** Encode and decode every batch with the WebSocket codec, as the real wire would (default true). */
   readonly serialize?: boolean;
+  /** Told of every message sent, delivered, lost, duplicated or dropped by a partition (a simulation's trace). */
+  readonly observer?: NetworkObserver;
+}
+
+/** What happened to a message on the network. */
+export type NetworkEventKind = 'deliver' | 'lose' | 'duplicate' | 'drop';
+export type NetworkObserver = (kind: NetworkEventKind, from: string, to: string, envelope: Envelope) => void;
+
+/** Fault rates of a network, settable while it runs. */
+export interface NetworkFaults {
+  readonly loss?: number;
+  readonly duplicate?: number;
+  readonly reorder?: number;
+  readonly latencyMs?: number | readonly [number, number];
 }
 
 interface Counters {
@@ -69,11 +83,14 @@ interface Link {
 export class SimulatedNetwork {
   readonly clock: Clock;
   readonly random: Random;
-  readonly #latency: readonly [number, number];
-  readonly #loss: number;
-  readonly #duplicate: number;
-  readonly #reorder: number;
+  #latency: readonly [number, number];
+  #loss: number;
+  #duplicate: number;
+  #reorder: number;
   readonly #serialize: boolean;
+  readonly #observer: NetworkObserver | undefined;
+  /** Directed cuts `a>b`: messages from a to b are lost, the other way goes through. */
+  readonly #oneWay = new Set<string>();
   readonly #nodes = new Map<string, MemoryTransport>();
   readonly #connections = new Map<string, Link>();
   readonly #cuts = new Set<string>();
@@ -102,6 +119,23 @@ export class SimulatedNetwork {
     this.#duplicate = options.duplicate ?? 0;
     this.#reorder = options.reorder ?? 0;
     this.#serialize = options.serialize ?? true;
+    this.#observer = options.observer;
+  }
+
+  /** Changes fault rates from now on (messages already scheduled keep theirs). */
+  setFaults(faults: NetworkFaults): void {
+    if (faults.loss !== undefined) this.#loss = faults.loss;
+    if (faults.duplicate !== undefined) this.#duplicate = faults.duplicate;
+    if (faults.reorder !== undefined) this.#reorder = faults.reorder;
+    if (faults.latencyMs !== undefined) {
+      const l = faults.latencyMs;
+      this.#latency = typeof l === 'number' ? [l, l] : [l[0], l[1]];
+    }
+  }
+
+  /** An asymmetric partition: messages from `from` to `to` are lost (no connection breaks); the other way is untouched. */
+  cutOneWay(from: string, to: string): void {
+    this.#oneWay.add(`${from}>${to}`);
   }
 
   /** A transport on this network; its address is `<host>:<port>` with a fresh port. */
@@ -132,6 +166,7 @@ export class SimulatedNetwork {
   heal(): void {
     this.#cuts.clear();
     this.#isolated.clear();
+    this.#oneWay.clear();
   }
 
   /** Whether a message can currently go from a to b. */
@@ -223,17 +258,21 @@ export class SimulatedNetwork {
     this.counters.messages_sent += batch.length;
     if (!this._connect(node, to)) {
       this.counters.messages_dropped_partition += batch.length;
+      if (this.#observer !== undefined) for (const e of batch) this.#observer('drop', from, to, e);
       return;
     }
     const link = this.#connections.get(pairKey(from, to))!;
+    const oneWay = this.#oneWay.size > 0 && this.#oneWay.has(`${from}>${to}`);
     for (const envelope of batch) {
-      if (this.random.chance(this.#loss)) {
+      if (oneWay || this.random.chance(this.#loss)) {
         this.counters.messages_lost++;
+        this.#observer?.('lose', from, to, envelope);
         continue;
       }
       this.#schedule(link, from, to, envelope);
       if (this.random.chance(this.#duplicate)) {
         this.counters.messages_duplicated++;
+        this.#observer?.('duplicate', from, to, envelope);
         this.#schedule(link, from, to, envelope);
       }
     }
@@ -251,11 +290,13 @@ export class SimulatedNetwork {
       // Only on the connection it was sent on: a broken or replaced one delivers nothing more.
       if (this.#connections.get(pairKey(from, to)) !== link) {
         this.counters.messages_dropped_partition++;
+        this.#observer?.('drop', from, to, message);
         return;
       }
       const node = link.ends.get(to);
       if (node === undefined) return;
       this.counters.messages_delivered++;
+      this.#observer?.('deliver', from, to, message);
       node._deliver([message], from);
     });
   }
