@@ -10,7 +10,6 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
-import { rm } from 'node:fs/promises';
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
@@ -37,9 +36,10 @@ import {
   writeJSONAtomic,
   writeJSONAtomicAsync,
 } from './checkpoint.js';
-import { commandError, commandSpec, killGraceMs, limitsOf, stderrTail, terminalStatus } from './command-executor.js';
+import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from './command-executor.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
-import { createSandbox, sandboxPath } from './containerizer/index.js';
+import { sandboxPath } from './containerizer/index.js';
+import { nodeDisk, type AgentDisk } from './disk.js';
 import { executorEnvironment } from './executors.js';
 import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
@@ -103,6 +103,8 @@ export interface AgentOptions {
   readonly executorTokens?: ExecutorTokens;
   /** Whether the agent runs as root, and so may switch users (default: asked of the OS). */
   readonly runningAsRoot?: boolean;
+  /** Checkpoints and sandboxes (default the real disk; `sim/` gives a simulated one). */
+  readonly disk?: AgentDisk;
 }
 
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -120,6 +122,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly cz: AgentContainerizer;
   readonly random: Random;
   readonly logger: Logger;
+  readonly disk: AgentDisk;
   /** The master this agent talks to now (the leader, once found among `masters`). */
   master: PID<AgentToMaster>;
   /** Every master given (--master=a,b,c): tried in turn until one leads. */
@@ -166,12 +169,13 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.cz = options.containerizer;
     this.random = options.random;
     this.logger = options.logger ?? quietLogger;
+    this.disk = options.disk ?? nodeDisk;
     this.masters = masterPidTexts(options.flags.master);
     this.master = PID.parse<AgentToMaster>(this.masters[0]!);
     this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
     this.sum = new StatusUpdateManager(
       { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)() },
-      { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync },
+      { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync, disk: this.disk },
     );
     this.ready = new Promise<void>((res, rej) => {
       this.#readyResolve = res;
@@ -371,8 +375,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.state === 'RUNNING') return; // a duplicate answer to a retry
     if (this.agentId === undefined) {
       this.agentId = agentId;
-      writeJSONAtomic(agentInfoPath(this.flags.work_dir, agentId), this.agentInfo(), this.flags.fsync);
-      writeAtomic(latestAgentPath(this.flags.work_dir), agentId + '\n', this.flags.fsync);
+      writeJSONAtomic(agentInfoPath(this.flags.work_dir, agentId), this.agentInfo(), this.flags.fsync, this.disk);
+      writeAtomic(latestAgentPath(this.flags.work_dir), agentId + '\n', this.flags.fsync, this.disk);
     }
     this.state = 'RUNNING';
     this.registrations++;
@@ -473,13 +477,13 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   #checkpointFramework(fw: FrameworkRecord): void {
     if (!checkpointing(fw) || !this.agentId) return;
-    writeJSONAtomic(frameworkInfoPath(this.flags.work_dir, this.agentId, fw.id), { info: fw.info, ...(fw.pid !== undefined ? { pid: fw.pid } : {}) }, this.flags.fsync);
+    writeJSONAtomic(frameworkInfoPath(this.flags.work_dir, this.agentId, fw.id), { info: fw.info, ...(fw.pid !== undefined ? { pid: fw.pid } : {}) }, this.flags.fsync, this.disk);
   }
 
   #checkpointExecutor(fw: FrameworkRecord, ex: ExecutorRecord): void {
     if (!checkpointing(fw) || !this.agentId) return;
     const w = this.flags.work_dir;
-    writeJSONAtomic(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync);
+    writeJSONAtomic(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync, this.disk);
     this.#checkpointRun(fw, ex);
   }
 
@@ -487,12 +491,12 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (!checkpointing(fw) || !this.agentId) return;
     const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
     if (ex.pid) run.pid = ex.pid.toString();
-    writeJSONAtomic(runInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync);
+    writeJSONAtomic(runInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync, this.disk);
   }
 
   #checkpointTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
     if (!checkpointing(fw) || !this.agentId) return;
-    writeJSONAtomic(taskInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync);
+    writeJSONAtomic(taskInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync, this.disk);
   }
 
   // ------------------------------------------------------------------ run_task
@@ -591,9 +595,9 @@ export class AgentProcess extends Process<AgentProtocol> {
     const w = this.flags.work_dir;
     const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
     return Promise.all([
-      writeJSONAtomicAsync(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync),
-      writeJSONAtomicAsync(runInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync),
-      writeJSONAtomicAsync(taskInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync),
+      writeJSONAtomicAsync(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync, this.disk),
+      writeJSONAtomicAsync(runInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync, this.disk),
+      writeJSONAtomicAsync(taskInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync, this.disk),
     ]);
   }
 
@@ -601,7 +605,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve()): void {
     const ok = this.defer(then);
     const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
-    Promise.all([checkpointed, createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
+    Promise.all([checkpointed, this.disk.createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
       .then(() => this.cz.launch(config))
       .then(ok, failed);
   }
@@ -625,7 +629,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   #commandLaunched(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
     ex.container = c;
     c.wait()
-      .then(async (t) => ({ t, tail: await stderrTail(ex.directory) }))
+      .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
       .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)));
     if (ex.state === 'TERMINATING' || rec.killRequested) {
       void c.destroy().catch(() => {});
@@ -1089,7 +1093,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
     }
     // Like Mesos, a shut-down agent does not recover its old self: a new start registers afresh.
-    removeCheckpointDir(latestAgentPath(this.flags.work_dir));
+    removeCheckpointDir(latestAgentPath(this.flags.work_dir), this.disk);
     void Promise.all(waits).then(this.defer(() => this.terminate()));
   }
 
@@ -1169,19 +1173,19 @@ export class AgentProcess extends Process<AgentProtocol> {
     fw.completedExecutors.push(ex);
     if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
     void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
-    if (this.agentId) discardCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id), this.flags.work_dir);
+    if (this.agentId) discardCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id), this.flags.work_dir, this.disk);
     this.#scheduleGc(ex.directory);
     if (fw.executors.size === 0) {
       this.frameworks.delete(fw.id);
       this.completedFrameworks.push(fw);
       if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
-      if (this.agentId) discardCheckpointDir(frameworkMetaDir(this.flags.work_dir, this.agentId, fw.id), this.flags.work_dir);
+      if (this.agentId) discardCheckpointDir(frameworkMetaDir(this.flags.work_dir, this.agentId, fw.id), this.flags.work_dir, this.disk);
     }
   }
 
   #scheduleGc(directory: string): void {
     this.delay(this.flags.gc_delay, () => {
-      void rm(directory, { recursive: true, force: true }).catch(() => {});
+      this.disk.removeLater(directory);
     });
   }
 
@@ -1204,7 +1208,7 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   async #recover(): Promise<void> {
     const w = this.flags.work_dir;
-    const state = readAgentState(w);
+    const state = readAgentState(w, this.disk);
     if (!state) {
       await this.cz.recover([]); // destroys leftover containers of an agent that never registered
       return;
@@ -1212,8 +1216,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.flags.recover === 'cleanup') {
       this.logger.info(`--recover=cleanup: killing the executors of agent ${state.agentId} and starting afresh`);
       await this.cz.recover([]);
-      removeCheckpointDir(agentMetaDir(w, state.agentId));
-      removeCheckpointDir(latestAgentPath(w));
+      removeCheckpointDir(agentMetaDir(w, state.agentId), this.disk);
+      removeCheckpointDir(latestAgentPath(w), this.disk);
       return;
     }
     const running = state.frameworks.reduce((n, f) => n + f.executors.filter((e) => !e.run.completed).length, 0);
@@ -1227,7 +1231,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
       this.logger.warn(`the agent's resources changed and nothing runs: registering as a new agent`);
       await this.cz.recover([]);
-      removeCheckpointDir(latestAgentPath(w));
+      removeCheckpointDir(latestAgentPath(w), this.disk);
       return;
     }
     this.agentId = state.agentId;
@@ -1283,7 +1287,7 @@ export class AgentProcess extends Process<AgentProtocol> {
             const rec = ex.tasks.get(ex.id);
             if (rec) {
               c.wait()
-                .then(async (t) => ({ t, tail: await stderrTail(ex.directory) }))
+                .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
                 .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)));
               if (!isTerminal(rec.task.state)) this.#startHealthChecks(fw, ex, rec);
             } else {
@@ -1308,7 +1312,7 @@ export class AgentProcess extends Process<AgentProtocol> {
           const rec = ex.tasks.get(ex.id);
           if (rec) {
             // Deferred: the updates go out once the agent is registered again (the stream is paused until then).
-            const tail = await stderrTail(ex.directory);
+            const tail = await this.disk.stderrTail(ex.directory);
             this.#commandTerminated(fw, ex, rec, t, tail);
           } else {
             ex.state = 'TERMINATED';
