@@ -1,0 +1,287 @@
+/**
+ * The whole cluster in one Node process: 3 real HA masters (replicated log
+ * on in-memory storage), N real AgentProcesses (simulated containerizer and
+ * disk), K real SDK scheduler drivers, each node its own runtime on one
+ * SimulatedNetwork, all on one VirtualClock, every random choice drawn from
+ * one seed. Nodes crash (their runtime stops, as SIGKILL) and restart at
+ * the same address, with or without their disk.
+ */
+import { MemoryTransport, PID, Random, Runtime, createLogger, type Logger } from 'libprocess-ts';
+import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import { AgentProcess } from '../agent/agent.js';
+import { agentFlags } from '../agent/flags.js';
+import { HaMaster } from '../master/leader.js';
+import { MemoryStorage } from '../master/log/storage.js';
+import { Resources } from '../protocol/resources.js';
+import { ProcessTable, SimContainerizer, type SimProcess } from './containerizer.js';
+import { SimDisk } from './disk.js';
+import { GreedyFramework, type FrameworkObserver } from './framework.js';
+import type { Mutations } from './mutations.js';
+import { Trace } from './trace.js';
+
+export interface ClusterOptions {
+  readonly seed: number;
+  readonly agents: number;
+  readonly frameworks: number;
+  /** Agent resources (each). */
+  readonly agentResources: string;
+  /** Cap of active tasks per framework. */
+  readonly maxTasksPerFramework: number;
+  readonly mutations: Mutations;
+  /** Lines of timeline kept. */
+  readonly traceLines?: number;
+}
+
+const silent: Logger = createLogger('sim', 'silent');
+const quietAgentLog = { info: (): void => {}, warn: (): void => {} };
+
+export const MASTER_PORT = 5050;
+export const AGENT_PORT = 5051;
+export const SCHEDULER_PORT = 6060;
+
+export interface MasterNode {
+  readonly kind: 'master';
+  readonly name: string;
+  readonly address: string;
+  storage: MemoryStorage;
+  runtime: Runtime | undefined;
+  ha: HaMaster | undefined;
+  starts: number;
+}
+
+export interface AgentNode {
+  readonly kind: 'agent';
+  readonly name: string;
+  readonly address: string;
+  readonly disk: SimDisk;
+  readonly table: ProcessTable;
+  runtime: Runtime | undefined;
+  agent: AgentProcess | undefined;
+  cz: SimContainerizer | undefined;
+  starts: number;
+}
+
+export interface SchedulerNode {
+  readonly kind: 'scheduler';
+  readonly name: string;
+  readonly address: string;
+  framework: GreedyFramework;
+  runtime: Runtime | undefined;
+  starts: number;
+}
+
+export type SimNode = MasterNode | AgentNode | SchedulerNode;
+
+export class Cluster {
+  readonly clock = new VirtualClock();
+  readonly random: Random;
+  readonly network: SimulatedNetwork;
+  readonly trace: Trace;
+  readonly masters: MasterNode[] = [];
+  readonly agents: AgentNode[] = [];
+  readonly schedulers: SchedulerNode[] = [];
+  /** Hooks the invariants install. */
+  onProcess: (node: AgentNode, p: SimProcess, event: 'start' | 'end') => void = () => {};
+  onLeader: (node: MasterNode, term: number) => void = () => {};
+  #frameworks = 0;
+
+  constructor(readonly options: ClusterOptions, readonly observer: FrameworkObserver) {
+    this.random = new Random(options.seed);
+    this.trace = new Trace(() => this.clock.now(), options.traceLines ?? 4000);
+    this.network = new SimulatedNetwork({
+      clock: this.clock,
+      seed: this.random.uint32(),
+      latencyMs: [1, 5],
+      observer: (kind, from, to, e) => this.trace.message(kind, from, to, `${e.to.split('@')[0]}.${e.name}${describe(e.name, e.body)}`),
+    });
+    for (let i = 1; i <= 3; i++) this.masters.push({ kind: 'master', name: `m${i}`, address: `m${i}:${MASTER_PORT}`, storage: new MemoryStorage(), runtime: undefined, ha: undefined, starts: 0 });
+    for (let i = 1; i <= options.agents; i++) {
+      const name = `a${i}`;
+      const node: AgentNode = {
+        kind: 'agent',
+        name,
+        address: `${name}:${AGENT_PORT}`,
+        disk: new SimDisk({ clock: this.clock, random: this.random.fork(), ignoreFsync: options.mutations.skipFsync === true, earlyAppendAck: options.mutations.ackBeforeCheckpoint === true }),
+        table: undefined as unknown as ProcessTable,
+        runtime: undefined,
+        agent: undefined,
+        cz: undefined,
+        starts: 0,
+      };
+      (node as { table: ProcessTable }).table = new ProcessTable(this.clock, this.random.fork(), (p, event) => {
+        this.trace.note(`${name} process ${p.taskId} ${event}`);
+        this.onProcess(node, p, event);
+      });
+      this.agents.push(node);
+    }
+    for (let i = 1; i <= options.frameworks; i++) this.schedulers.push({ kind: 'scheduler', name: `s${i}`, address: `s${i}:${SCHEDULER_PORT}`, framework: this.#newFramework(), runtime: undefined, starts: 0 });
+  }
+
+  get masterPids(): string[] {
+    return this.masters.map((m) => `master@${m.address}`);
+  }
+
+  #newFramework(): GreedyFramework {
+    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework);
+  }
+
+  async #runtime(host: string, port: number): Promise<Runtime> {
+    return new Runtime({ transport: new MemoryTransport(this.network, host, port), clock: this.clock, name: host, logger: silent }).start();
+  }
+
+  async startAll(): Promise<void> {
+    for (const m of this.masters) await this.startMaster(m);
+    for (const a of this.agents) await this.startAgent(a);
+    for (const s of this.schedulers) await this.startScheduler(s);
+  }
+
+  async startMaster(m: MasterNode): Promise<void> {
+    if (m.runtime !== undefined) return;
+    m.starts++;
+    this.trace.note(`start ${m.name}`);
+    const runtime = await this.#runtime(m.name, MASTER_PORT);
+    m.runtime = runtime;
+    const ha = new HaMaster(runtime, {
+      storage: m.storage,
+      replicas: this.masters.map((x) => `log@${x.address}`),
+      seed: this.random.uint32(),
+      logger: silent,
+      reregisterTimeoutMs: 30_000,
+      flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: 10_000 },
+    });
+    m.ha = ha;
+    ha.replica.subscribe({ elected: (term) => this.onLeader(m, term), demoted: () => {} });
+  }
+
+  async startAgent(a: AgentNode): Promise<void> {
+    if (a.runtime !== undefined) return;
+    a.starts++;
+    this.trace.note(`start ${a.name}`);
+    const runtime = await this.#runtime(a.name, AGENT_PORT);
+    const flags = agentFlags({
+      master: this.masters.map((m) => m.address).join(','),
+      work_dir: `/sim/${a.name}`,
+      resources: this.options.agentResources,
+      fsync: true,
+      status_update_retry_interval_min: '2secs',
+      status_update_retry_interval_max: '20secs',
+      registration_backoff_factor: '1secs',
+    });
+    const cz = new SimContainerizer(a.table);
+    const agent = new AgentProcess({
+      flags,
+      resources: Resources.parse(this.options.agentResources),
+      containerizer: cz,
+      random: this.random.fork(),
+      logger: quietAgentLog,
+      disk: a.disk,
+      endpoint: a.address,
+    });
+    a.runtime = runtime;
+    a.agent = agent;
+    a.cz = cz;
+    runtime.spawn(agent, 'slave(1)');
+    agent.ready.catch((e: Error) => this.trace.note(`${a.name} failed to start: ${e.message}`));
+  }
+
+  async startScheduler(s: SchedulerNode): Promise<void> {
+    if (s.runtime !== undefined) return;
+    s.starts++;
+    if (s.framework.removed) {
+      this.trace.note(`${s.name}: framework ${s.framework.name} removed; a new one starts`);
+      s.framework = this.#newFramework();
+    }
+    this.trace.note(`start ${s.name} (${s.framework.name}${s.framework.frameworkId !== undefined ? ` failing over to ${s.framework.frameworkId}` : ''})`);
+    const runtime = await this.#runtime(s.name, SCHEDULER_PORT);
+    s.runtime = runtime;
+    await s.framework.start(runtime);
+  }
+
+  /** SIGKILL of a node's process; with `wipe`, its disk is lost too (and, for an agent, the machine's processes). */
+  async crash(node: SimNode, wipe = false): Promise<void> {
+    if (node.runtime === undefined) return;
+    this.trace.note(`crash ${node.name}${wipe ? ' with disk loss' : ''}`);
+    const runtime = node.runtime;
+    node.runtime = undefined;
+    switch (node.kind) {
+      case 'master':
+        node.ha = undefined;
+        await runtime.stop();
+        if (wipe) node.storage.wipe();
+        break;
+      case 'agent':
+        node.cz?.detach();
+        node.agent = undefined;
+        node.cz = undefined;
+        await runtime.stop();
+        if (wipe) {
+          node.disk.wipe();
+          node.table.wipe();
+        } else node.disk.crash();
+        break;
+      case 'scheduler':
+        node.framework.driver = undefined;
+        await runtime.stop();
+        break;
+    }
+  }
+
+  /** The framework's scheduler tears it down (its tasks are killed); a new framework takes its place at the next start. */
+  async teardown(s: SchedulerNode): Promise<void> {
+    const d = s.framework.driver;
+    if (s.runtime === undefined || d === undefined || !d.connected) return;
+    this.trace.note(`teardown ${s.framework.name} (${s.framework.frameworkId ?? '?'})`);
+    s.framework.removed = true;
+    void d.stop(false).catch(() => {});
+    await this.clock.advance(50);
+    await this.crash(s);
+  }
+
+  /** The masters leading now. */
+  leaders(): MasterNode[] {
+    return this.masters.filter((m) => m.ha?.leading === true);
+  }
+
+  nodes(): SimNode[] {
+    return [...this.masters, ...this.agents, ...this.schedulers];
+  }
+
+  pid(node: SimNode): PID {
+    return PID.parse(`x@${node.address}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes()) {
+      const r = n.runtime;
+      n.runtime = undefined;
+      await r?.stop();
+    }
+  }
+}
+
+/** A few words on the messages a reader of a timeline needs to follow (tasks, states, terms). */
+function describe(name: string, body: unknown): string {
+  const b = body as Record<string, any> | null;
+  if (b === null || typeof b !== 'object') return '';
+  try {
+    switch (name) {
+      case 'status_update': {
+        const st = (b.update?.status ?? b.status) as { task_id?: { value: string }; state?: string; reason?: string } | undefined;
+        return st ? ` ${st.task_id?.value} ${st.state}${st.reason ? ` ${st.reason}` : ''}` : '';
+      }
+      case 'acknowledge':
+      case 'status_update_acknowledgement':
+      case 'kill_task':
+      case 'kill':
+        return ` ${b.task_id?.value ?? ''}`;
+      case 'run_task':
+        return ` ${b.task?.task_id?.value ?? ''}`;
+      case 'accept':
+        return ` ${(b.operations ?? []).flatMap((o: any) => (o.launch?.task_infos ?? []).map((t: any) => t.task_id.value)).join(',')}`;
+      default:
+        return typeof b.term === 'number' ? ` term ${b.term}` : '';
+    }
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A greedy framework for the simulation: a real SDK `SchedulerDriver` whose
+ * scheduler launches as many small tasks as its offers hold (up to a cap),
+ * each a simulated process that runs for a drawn time and exits with a drawn
+ * code (sim/containerizer.ts). In the quiet phase its tasks run until killed,
+ * so the cluster fills up and DRF shares can be compared.
+ *
+ * What outlives a crash of the scheduler (its framework id, the next task
+ * number) is kept here, as a real framework keeps it in its own store; a
+ * restarted scheduler fails over to the same framework.
+ */
+import type { Random, Runtime } from 'libprocess-ts';
+import { SchedulerDriver, type Scheduler } from '../framework/index.js';
+import { Resources } from '../protocol/resources.js';
+import { isTerminal } from '../protocol/task-states.js';
+import type { Offer, TaskInfo, TaskStatus } from '../protocol/types.js';
+import { planCommand } from './containerizer.js';
+
+export const TASK_RESOURCES = 'cpus:0.5;mem:64';
+const TASK_CPUS = 0.5;
+const TASK_MEM = 64;
+
+export interface FrameworkObserver {
+  /** Every status the scheduler's callback gets. */
+  update(framework: GreedyFramework, status: TaskStatus): void;
+  /** A new driver starts for the framework (a restarted scheduler). */
+  restarted(framework: GreedyFramework): void;
+}
+
+export class GreedyFramework {
+  frameworkId: string | undefined;
+  driver: SchedulerDriver | undefined;
+  /** Tasks launched and not seen terminal (task id → agent id). */
+  readonly active = new Map<string, string>();
+  #next = 0;
+  /** Quiet phase: tasks run until killed. */
+  steady = false;
+  /** Torn down (a fresh framework replaces it). */
+  removed = false;
+
+  constructor(
+    readonly name: string,
+    readonly masters: readonly string[],
+    readonly random: Random,
+    readonly observer: FrameworkObserver,
+    readonly maxTasks: number,
+  ) {}
+
+  async start(runtime: Runtime): Promise<void> {
+    this.observer.restarted(this);
+    const framework = {
+      name: this.name,
+      user: 'sim',
+      checkpoint: true,
+      failover_timeout: 3600,
+      capabilities: [{ type: 'PARTITION_AWARE' as const }],
+      ...(this.frameworkId !== undefined ? { id: { value: this.frameworkId } } : {}),
+    };
+    this.driver = await SchedulerDriver.start({
+      master: [...this.masters],
+      framework,
+      scheduler: this.#scheduler(),
+      runtime,
+      random: this.random.fork(),
+      processId: 'scheduler',
+      backoff: { minMs: 500, maxMs: 5_000 },
+    });
+  }
+
+  #scheduler(): Scheduler {
+    return {
+      registered: (_d, id) => {
+        this.frameworkId = id.value;
+      },
+      reregistered: (d) => {
+        d.reconcileTasks([]);
+      },
+      resourceOffers: (d, offers) => this.#offers(d, offers),
+      statusUpdate: (_d, status) => {
+        this.observer.update(this, status);
+        const id = status.task_id.value;
+        if (isTerminal(status.state)) this.active.delete(id);
+        else if (status.agent_id !== undefined) this.active.set(id, status.agent_id.value);
+      },
+      error: () => {
+        this.removed = true;
+      },
+    };
+  }
+
+  #offers(d: SchedulerDriver, offers: Offer[]): void {
+    for (const offer of offers) {
+      const r = Resources.fromJSON(offer.resources);
+      let fit = Math.min(Math.floor(r.scalar('cpus') / TASK_CPUS + 1e-9), Math.floor(r.scalar('mem') / TASK_MEM + 1e-9));
+      fit = Math.min(fit, this.maxTasks - this.active.size);
+      // Steady (the quiet phase): one task per offer, the rest declined without a filter, so the allocator's DRF
+      // decides who gets each task's worth (taking whole agents would make shares differ by an agent).
+      if (this.steady) fit = Math.min(fit, 1);
+      if (fit <= 0) {
+        d.declineOffer(offer.id, { refuse_seconds: 1 });
+        continue;
+      }
+      const tasks: TaskInfo[] = [];
+      for (let i = 0; i < fit; i++) {
+        const id = `${this.name}-${++this.#next}`;
+        const command = this.steady ? 'sim forever' : planCommand(500 + this.random.int(15_000), this.random.chance(0.2) ? 1 : 0);
+        tasks.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(TASK_RESOURCES).toJSON(), command: { value: command } });
+        this.active.set(id, offer.agent_id.value);
+      }
+      d.launchTasks(offer.id, tasks, { refuse_seconds: this.steady ? 0 : 1 });
+    }
+  }
+}
+

@@ -1,0 +1,257 @@
+/**
+ * One whole-cluster run from one seed: the cluster starts, a chaos phase
+ * draws faults from the seed (network loss, duplication, reordering and
+ * delay; partitions of one node, of a master from the other masters, one
+ * way; crashes and restarts of masters, agents and schedulers, with and
+ * without disk loss; framework teardown), with the safety invariants checked
+ * after every step; then a quiet phase heals everything (partitions gone,
+ * every node back, no faults) and the liveness invariants must hold at its
+ * end. A failing run says which invariant broke and how to replay it.
+ */
+import { Cluster, type SimNode } from './cluster.js';
+import { Invariants, Violation } from './invariants.js';
+import type { Mutations } from './mutations.js';
+
+/** Fault rates: network probabilities per message, the others per second of virtual time. */
+export interface FaultRates {
+  readonly loss: number;
+  readonly duplicate: number;
+  readonly reorder: number;
+  readonly partitionPerSec: number;
+  readonly crashMasterPerSec: number;
+  readonly crashAgentPerSec: number;
+  readonly crashSchedulerPerSec: number;
+  readonly teardownPerSec: number;
+  /** Probability that a crash also loses the node's disk. */
+  readonly diskLoss: number;
+}
+
+export const DEFAULT_FAULTS: FaultRates = {
+  loss: 0.01,
+  duplicate: 0.01,
+  reorder: 0.02,
+  partitionPerSec: 0.05,
+  crashMasterPerSec: 0.03,
+  crashAgentPerSec: 0.05,
+  crashSchedulerPerSec: 0.03,
+  teardownPerSec: 0.005,
+  diskLoss: 0.2,
+};
+
+export const NO_FAULTS: FaultRates = { loss: 0, duplicate: 0, reorder: 0, partitionPerSec: 0, crashMasterPerSec: 0, crashAgentPerSec: 0, crashSchedulerPerSec: 0, teardownPerSec: 0, diskLoss: 0 };
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly agents: number;
+  readonly frameworks: number;
+  readonly agentResources: string;
+  /** Virtual ms of faults, then of healing. */
+  readonly chaosMs: number;
+  readonly quietMs: number;
+  /** Virtual ms between two safety checks (and two fault draws). */
+  readonly stepMs: number;
+  readonly faults: FaultRates;
+  readonly mutations: Mutations;
+  readonly traceLines: number;
+}
+
+export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = {
+  agents: 4,
+  frameworks: 2,
+  agentResources: 'cpus:2;mem:1024;disk:1000',
+  chaosMs: 30_000,
+  quietMs: 60_000,
+  stepMs: 100,
+  faults: DEFAULT_FAULTS,
+  mutations: {},
+  traceLines: 3000,
+};
+
+export interface SimResult {
+  readonly seed: number;
+  readonly ok: boolean;
+  /** The invariant that broke and how. */
+  readonly violation?: string;
+  readonly phase?: 'chaos' | 'quiet' | 'liveness';
+  /** Hash of the whole event trace: equal for two runs of one seed. */
+  readonly hash: string;
+  readonly events: number;
+  readonly virtualMs: number;
+  readonly wallMs: number;
+  readonly counts: Record<string, number>;
+  /** The last events before the end (a violation), one a line. */
+  timeline(lines?: number): string;
+}
+
+interface Pending {
+  readonly at: number;
+  readonly what: () => Promise<void> | void;
+}
+
+export function replayCommand(seed: number, options: Partial<SimOptions> = {}): string {
+  const extra: string[] = [];
+  if (options.agents !== undefined && options.agents !== DEFAULT_SIM.agents) extra.push(`--agents=${options.agents}`);
+  if (options.frameworks !== undefined && options.frameworks !== DEFAULT_SIM.frameworks) extra.push(`--frameworks=${options.frameworks}`);
+  if (options.chaosMs !== undefined && options.chaosMs !== DEFAULT_SIM.chaosMs) extra.push(`--chaos-ms=${options.chaosMs}`);
+  if (options.quietMs !== undefined && options.quietMs !== DEFAULT_SIM.quietMs) extra.push(`--quiet-ms=${options.quietMs}`);
+  const m = Object.entries(options.mutations ?? {}).find(([, v]) => v === true);
+  if (m !== undefined) extra.push(`--mutation=${m[0]}`);
+  return `make sim-replay SEED=${seed}${extra.length > 0 ? ` ARGS="${extra.join(' ')}"` : ''}`;
+}
+
+export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'seed'>> = {}): Promise<SimResult> {
+  const o: SimOptions = { ...DEFAULT_SIM, ...given, seed };
+  const started = performance.now();
+  const inv = new Invariants();
+  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines }, inv);
+  inv.attach(c);
+  const r = c.random.fork(); // the faults' own source
+  const t0 = c.clock.now();
+  const pending: Pending[] = [];
+  let phase: SimResult['phase'] = 'chaos';
+  let wipedAt = -Infinity;
+
+  const later = (ms: number, what: () => Promise<void> | void): void => {
+    pending.push({ at: c.clock.now() + ms, what });
+  };
+  const chance = (perSec: number): boolean => r.chance(perSec * (o.stepMs / 1000));
+  const partitions: { until: number; apply: () => void; text: string }[] = [];
+  const applyPartitions = (): void => {
+    c.network.heal();
+    for (const p of partitions) p.apply();
+  };
+
+  const crash = async (node: SimNode): Promise<void> => {
+    let wipe = r.chance(o.faults.diskLoss);
+    if (node.kind === 'master' && wipe) {
+      // A master may lose its disk only while the two others are up and caught up (else the log may lose committed entries, which 3 replicas do not promise).
+      const others = c.masters.filter((m) => m !== node);
+      wipe = others.every((m) => m.ha !== undefined && m.ha.replica.status().voter) && c.clock.now() - wipedAt > 20_000;
+      if (wipe) wipedAt = c.clock.now();
+    }
+    await c.crash(node, wipe);
+    later(500 + r.int(8_000), async () => {
+      if (node.kind === 'master') await c.startMaster(node);
+      else if (node.kind === 'agent') await c.startAgent(node);
+      else await c.startScheduler(node);
+    });
+  };
+
+  const faultStep = async (): Promise<void> => {
+    const f = o.faults;
+    if (chance(f.partitionPerSec)) {
+      const kind = r.int(3);
+      const nodes = c.nodes();
+      let p: { apply: () => void; text: string };
+      if (kind === 0) {
+        const n = r.pick(nodes);
+        p = { apply: () => c.network.isolate(n.address), text: `isolate ${n.name}` };
+      } else if (kind === 1) {
+        const m = r.pick(c.masters);
+        const others = c.masters.filter((x) => x !== m);
+        p = { apply: () => others.forEach((x) => c.network.cut(m.address, x.address)), text: `cut ${m.name} from the other masters` };
+      } else {
+        const a = r.pick(nodes);
+        const b = r.pick(nodes.filter((x) => x !== a));
+        p = { apply: () => c.network.cutOneWay(a.address, b.address), text: `cut ${a.name} -> ${b.name} one way` };
+      }
+      const until = c.clock.now() + 1_000 + r.int(12_000);
+      partitions.push({ until, ...p });
+      c.trace.note(`partition: ${p.text} for ${((until - c.clock.now()) / 1000).toFixed(1)} s`);
+      p.apply();
+    }
+    if (chance(f.crashMasterPerSec)) {
+      const up = c.masters.filter((m) => m.runtime !== undefined);
+      if (up.length > 0) await crash(r.pick(up));
+    }
+    if (chance(f.crashAgentPerSec)) {
+      const up = c.agents.filter((a) => a.runtime !== undefined);
+      if (up.length > 0) await crash(r.pick(up));
+    }
+    if (chance(f.crashSchedulerPerSec)) {
+      const up = c.schedulers.filter((s) => s.runtime !== undefined);
+      if (up.length > 0) await crash(r.pick(up));
+    }
+    if (chance(f.teardownPerSec)) {
+      const up = c.schedulers.filter((s) => s.runtime !== undefined && s.framework.driver?.connected === true);
+      if (up.length > 0) {
+        const s = r.pick(up);
+        await c.teardown(s);
+        later(500 + r.int(3_000), () => c.startScheduler(s));
+      }
+    }
+  };
+
+  const runPending = async (): Promise<void> => {
+    const now = c.clock.now();
+    const expired = partitions.filter((p) => p.until <= now);
+    if (expired.length > 0) {
+      for (const p of expired) {
+        partitions.splice(partitions.indexOf(p), 1);
+        c.trace.note(`partition healed: ${p.text}`);
+      }
+      applyPartitions();
+    }
+    const due = pending.filter((p) => p.at <= now);
+    for (const p of due) {
+      pending.splice(pending.indexOf(p), 1);
+      await p.what();
+    }
+  };
+
+  let violation: Violation | undefined;
+  try {
+    await c.startAll();
+    c.network.setFaults({ loss: o.faults.loss, duplicate: o.faults.duplicate, reorder: o.faults.reorder, latencyMs: [1, 5] });
+    const chaosEnd = t0 + o.chaosMs;
+    while (c.clock.now() < chaosEnd && inv.violation === undefined) {
+      await faultStep();
+      await runPending();
+      await c.clock.advance(o.stepMs);
+      inv.step();
+    }
+    if (inv.violation !== undefined) throw inv.violation;
+    // Quiet: everything heals.
+    phase = 'quiet';
+    c.trace.note('quiet phase: faults off, partitions healed, every node restarts');
+    c.network.setFaults({ loss: 0, duplicate: 0, reorder: 0 });
+    partitions.length = 0;
+    c.network.heal();
+    pending.length = 0;
+    for (const m of c.masters) await c.startMaster(m);
+    for (const a of c.agents) await c.startAgent(a);
+    for (const s of c.schedulers) {
+      s.framework.steady = true;
+      await c.startScheduler(s);
+    }
+    const quietEnd = c.clock.now() + o.quietMs;
+    while (c.clock.now() < quietEnd && inv.violation === undefined) {
+      await c.clock.advance(o.stepMs * 10);
+      inv.step();
+    }
+    if (inv.violation === undefined) {
+      phase = 'liveness';
+      const problems = inv.liveness();
+      if (problems.length > 0) {
+        for (const p of problems) c.trace.note(`LIVENESS ${p}`);
+        violation = new Violation('liveness after healing', problems.join('; '));
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Violation)) violation = new Violation('the simulation itself', (e as Error).stack ?? String(e));
+  }
+  violation = inv.violation ?? violation;
+  const result: SimResult = {
+    seed,
+    ok: violation === undefined,
+    ...(violation !== undefined ? { violation: violation.message, phase } : {}),
+    hash: c.trace.hash,
+    events: c.trace.events,
+    virtualMs: c.clock.now() - t0,
+    wallMs: performance.now() - started,
+    counts: { ...inv.counts, ...c.network.counters },
+    timeline: (lines?: number) => c.trace.timeline(lines),
+  };
+  await c.stop();
+  return result;
+}
