@@ -253,6 +253,7 @@ export class SchedulerDriver {
   acknowledgeStatusUpdate(status: TaskStatus): boolean {
     this.#running('acknowledgeStatusUpdate');
     if (status.uuid === undefined || status.agent_id === undefined) return true;
+    this.#process.rememberAck(status.task_id.value, status.uuid);
     return this.#process.call('acknowledge', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
   }
 
@@ -332,6 +333,15 @@ class Deferred<T> {
 
 type ConnState = 'idle' | 'connecting' | 'subscribed';
 
+/** Acknowledged updates remembered to recognise their redeliveries. */
+const ACKED_KEPT = 10_000;
+
+function ackKey(taskId: string, uuid: Uint8Array): string {
+  let hex = '';
+  for (const b of uuid) hex += (b < 16 ? '0' : '') + b.toString(16);
+  return `${taskId}/${hex}`;
+}
+
 /** The driver's actor. Internal: authors use SchedulerDriver. */
 /** Waits of a quick retry (ms): after a lost leader, and while an election is under way. */
 const QUICK_RETRY_MS = { lost: 100, electing: 200 } as const;
@@ -347,6 +357,13 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   masterInfo: MasterInfo | undefined;
   readonly offers = new Map<string, Offer>();
   readonly tasks = new Map<string, TaskStatus>();
+  /** `task/uuid` of the updates acknowledged (the most recent ACKED_KEPT): a redelivery is acknowledged again, not delivered. */
+  readonly acknowledged = new Set<string>();
+
+  rememberAck(taskId: string, uuid: Uint8Array): void {
+    this.acknowledged.add(ackKey(taskId, uuid));
+    if (this.acknowledged.size > ACKED_KEPT) this.acknowledged.delete(this.acknowledged.values().next().value!);
+  }
   readonly registered = new Deferred<string>();
   readonly ended = new Deferred<DriverStatus>();
 
@@ -648,12 +665,20 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
 
   #statusUpdate(status: TaskStatus, fromMaster: boolean): void {
     const id = status.task_id.value;
+    const key = status.uuid !== undefined ? ackKey(id, status.uuid) : undefined;
+    if (fromMaster && key !== undefined && status.agent_id !== undefined && this.acknowledged.has(key)) {
+      // Delivered and acknowledged already (a duplicate on the wire, or the agent resending because our
+      // acknowledgement was lost): acknowledge it again, but it is not news to the scheduler.
+      if (this.status === 'DRIVER_RUNNING') this.call('acknowledge', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid! });
+      return;
+    }
     if (isTerminal(status.state)) this.tasks.delete(id);
     else if (status.state !== 'TASK_UNKNOWN' || this.tasks.has(id)) this.tasks.set(id, status);
     const ack = (): void => {
       if (!fromMaster || !this.#implicitAcks || status.uuid === undefined || status.agent_id === undefined) return;
       // Stopped meanwhile (stop() inside the callback): the agent retries the update to whoever comes next.
       if (this.status !== 'DRIVER_RUNNING') return;
+      this.rememberAck(id, status.uuid);
       this.call('acknowledge', { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid });
     };
     this.#deliver({ type: 'update', status }, (s) => s.statusUpdate?.(this.#driver, status), ack);
