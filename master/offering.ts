@@ -101,6 +101,12 @@ export class Offering {
       this.ctx.state.count('master/invalid_accepts');
       for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.toJSON(), undefined);
       for (const task of launchedTasks(operations)) {
+        // An ACCEPT delivered twice (or resent): the first one launched this task and used the offers. Answering
+        // TASK_DROPPED/LOST now would tell the framework a task it runs (or that ended otherwise) is gone.
+        if (task.task_id !== undefined && knownTask(framework, task.task_id.value)) {
+          this.ctx.state.count('master/repeated_launches');
+          continue;
+        }
         const state = framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
         this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id ?? { value: '' } }, state, 'REASON_INVALID_OFFERS', `Invalid offers: ${check.error}`));
       }
@@ -180,4 +186,10 @@ function splitAddress(pid: string): [string, number] {
   const address = pid.slice(pid.indexOf('@') + 1);
   const colon = address.lastIndexOf(':');
   return [address.slice(0, colon), Number(address.slice(colon + 1))];
+}
+
+/** The framework has (or had, among its recent completed tasks) a task with this id. */
+function knownTask(framework: Framework, taskId: string): boolean {
+  if (framework.tasks.has(taskId)) return true;
+  return framework.completedTasks.items().some((t) => t.task_id.value === taskId);
 }

@@ -10,6 +10,9 @@ const CASES: { seed: number; bug: string }[] = [
   // SDK: a status update delivered twice (a duplicate on the wire, or resent after a lost acknowledgement) reached the
   // scheduler twice: "an acknowledged update is never redelivered as new" (fw1 got TASK_RUNNING of fw1-2 again).
   { seed: 1, bug: 'driver: acknowledged update redelivered to the scheduler' },
+  // Master: an ACCEPT delivered twice launched the task with the first and answered the second (its offers used up)
+  // TASK_DROPPED for the same, running, task: "no task goes back from a terminal state" (fw2-22 DROPPED then STARTING).
+  { seed: 1, bug: 'master: a repeated ACCEPT answered TASK_DROPPED for the task the first one launched' },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
