@@ -1073,7 +1073,10 @@ export class AgentProcess extends Process<AgentProtocol> {
     const fw = this.frameworks.get(frameworkId);
     if (!fw) return;
     this.logger.info(`shutting down framework ${frameworkId}`);
+    fw.shutdown = true;
     for (const ex of [...fw.executors.values()]) this.shutdownExecutor(ex);
+    // Executors already over that only waited for acknowledgements: none will come (Mesos's Slave::removeFramework).
+    for (const ex of [...fw.executors.values()]) this.#maybeCompleteExecutor(fw, ex);
   }
 
   /** The master asked this agent to shut down: every executor is destroyed, the checkpoints dropped, the process ends. */
@@ -1163,9 +1166,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   #maybeCompleteExecutor(fw: FrameworkRecord, ex: ExecutorRecord): void {
     if (ex.state !== 'TERMINATED') return;
     for (const rec of ex.tasks.values()) {
-      if (this.sum.stream(fw.id, rec.info.task_id.value)) return;
       if (!isTerminal(rec.task.state)) return;
+      if (this.sum.stream(fw.id, rec.info.task_id.value) && !fw.shutdown) return;
     }
+    if (fw.shutdown) for (const rec of ex.tasks.values()) this.sum.cleanup(fw.id, rec.info.task_id.value);
     for (const rec of ex.tasks.values()) ex.completed.push(rec);
     ex.tasks.clear();
     if (fw.executors.get(ex.id) !== ex) return;

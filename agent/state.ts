@@ -84,6 +84,8 @@ export interface FrameworkRecord {
   pid?: string;
   readonly executors: Map<string, ExecutorRecord>;
   readonly completedExecutors: ExecutorRecord[];
+  /** The master shut the framework down: nobody will acknowledge its updates; its executors end without waiting for them. */
+  shutdown?: boolean;
 }
 
 export function checkpointing(fw: FrameworkRecord): boolean {

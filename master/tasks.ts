@@ -74,6 +74,8 @@ export class Tasks {
     if (task !== undefined && agent !== undefined) this.ctx.apply(books.update(this.ctx.state, framework, agent, task, status, update.latest_state ?? status.state));
     if (framework === undefined) {
       this.ctx.logger.warn(`status update for task ${taskId} of unknown framework ${frameworkId}`);
+      // A removed framework: the agent missed (or has not acted on) its shutdown and would resend this forever.
+      if (agent !== undefined && this.ctx.state.removedFrameworkIds.has(frameworkId)) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
       return;
     }
     if (!framework.connected) return; // the agent retries until the framework is back

@@ -13,6 +13,11 @@ const CASES: { seed: number; bug: string }[] = [
   // Master: an ACCEPT delivered twice launched the task with the first and answered the second (its offers used up)
   // TASK_DROPPED for the same, running, task: "no task goes back from a terminal state" (fw2-22 DROPPED then STARTING).
   { seed: 1, bug: 'master: a repeated ACCEPT answered TASK_DROPPED for the task the first one launched' },
+  // Agent and master: after a framework's teardown its agents resent its tasks' last updates forever (nobody
+  // acknowledges them) and kept its executors: "every update is acknowledged" failed after healing. Now the agent
+  // drops the streams of a framework the master shut down once its executors ended (Mesos's removeFramework), and
+  // the master answers an update of a removed framework with shutdown_framework (the first one may be lost).
+  { seed: 1, bug: 'agent: updates of a torn-down framework resent forever' },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
