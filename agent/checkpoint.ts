@@ -179,10 +179,10 @@ export function readJSON(path: string, disk: AgentDisk = nodeDisk): unknown {
   }
 }
 
-/** Reads the records of an append-only file. A torn final line is dropped (and reported in `torn`). */
-export function readRecords(path: string, disk: AgentDisk = nodeDisk): { records: unknown[]; torn: boolean } {
+/** Reads the records of an append-only file. A torn final line is dropped (and reported in `torn`; the records end at `validBytes`). */
+export function readRecords(path: string, disk: AgentDisk = nodeDisk): { records: unknown[]; torn: boolean; validBytes: number } {
   const text = disk.read(path);
-  if (text === undefined) return { records: [], torn: false };
+  if (text === undefined) return { records: [], torn: false, validBytes: 0 };
   const lines = text.split('\n');
   const last = lines.pop()!; // '' when the file ends with a newline
   const records: unknown[] = [];
@@ -196,7 +196,7 @@ export function readRecords(path: string, disk: AgentDisk = nodeDisk): { records
       throw new CheckpointError(path, `line ${i + 1} is not valid JSON (${(e as Error).message})`);
     }
   });
-  return { records, torn: last !== '' };
+  return { records, torn: last !== '', validBytes: Buffer.byteLength(text) - Buffer.byteLength(last) };
 }
 
 /** Subdirectory names, [] when the directory is absent. */

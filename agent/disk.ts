@@ -10,7 +10,7 @@
  * keep either. An append with `fsync` is durable once it returns/resolves;
  * an unsynced append may be lost, or cut short, by a crash.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir as mkdirAsync, open, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stderrTail } from './command-executor.js';
@@ -23,6 +23,8 @@ export interface AgentDisk {
   writeAtomic(path: string, text: string, fsync: boolean): Promise<void>;
   /** Appends a line; makes the directory when `makeDir`. */
   appendSync(path: string, line: string, fsync: boolean, makeDir: boolean): void;
+  /** Cuts a file to its first `bytes` bytes, fsync'ed (a torn last record removed before anything is appended after it). */
+  truncate(path: string, bytes: number): void;
   /** Appends a line off the event loop; the directory must exist. */
   append(path: string, line: string, fsync: boolean): Promise<void>;
   mkdirp(dir: string): void;
@@ -103,6 +105,15 @@ export const nodeDisk: AgentDisk = {
     const fd = openSync(path, 'a');
     try {
       writeSync(fd, line);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  truncate(path, bytes) {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, bytes);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -192,7 +192,10 @@ export class StatusUpdateManager {
    * holds nothing. A torn last record is dropped (Mesos truncates it).
    */
   recover(frameworkId: string, taskId: string, path: string): UpdateStream | undefined {
-    const { records } = readRecords(path, this.#disk);
+    const { records, torn, validBytes } = readRecords(path, this.#disk);
+    // A crash mid-append left part of a record: cut it off now, or the next record appended would be glued to it
+    // and the file unreadable at the next start (Mesos truncates it too).
+    if (torn) this.#disk.truncate(path, validBytes);
     if (records.length === 0) return undefined;
     const s = new UpdateStream(frameworkId, taskId, path);
     records.forEach((r, i) => {

@@ -71,6 +71,14 @@ export class SimDisk implements AgentDisk {
     this.#append(path, line, this.#fsync(fsync));
   }
 
+  truncate(path: string, bytes: number): void {
+    const f = this.#files.get(path);
+    if (f === undefined) throw Object.assign(new Error(`ENOENT: no such file ${path}`), { code: 'ENOENT' });
+    f.data = Buffer.from(f.data).subarray(0, bytes).toString();
+    if (this.#fsync(true)) f.durable = f.data;
+    f.rewritten = false;
+  }
+
   append(path: string, line: string, fsync: boolean): Promise<void> {
     try {
       this.#needDir(path);

@@ -177,6 +177,9 @@ describe('checkpoints', () => {
     const s = sum.recover('F', 't', path)!;
     expect(s.pending.map((u) => u.status.state)).toEqual(['TASK_RUNNING']);
     expect(s.pending[0]!.uuid).toEqual(new Uint8Array(16).fill(1));
+    // The torn bytes are cut off at recovery: a record appended next starts on its own line, and the file reads back.
+    appendRecord(path, { type: 'ACK', uuid: new Uint8Array(16).fill(1) }, false, false);
+    expect(readRecords(path)).toMatchObject({ torn: false, records: [{ type: 'UPDATE' }, { type: 'ACK' }] });
     const bad = join(work, 'bad.updates');
     writeFileSync(bad, '00000000 {"type":"UPDATE"}\n');
     expect(() => readRecords(bad)).toThrow(CheckpointError);

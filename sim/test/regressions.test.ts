@@ -18,6 +18,10 @@ const CASES: { seed: number; bug: string }[] = [
   // drops the streams of a framework the master shut down once its executors ended (Mesos's removeFramework), and
   // the master answers an update of a removed framework with shutdown_framework (the first one may be lost).
   { seed: 1, bug: 'agent: updates of a torn-down framework resent forever' },
+  // Agent: a crash tore the last record of a task.updates file; recovery skipped it but left its bytes, the next
+  // record was appended to them, and at the next restart the agent refused to start ("line 3 is not '<crc32> <json>'"):
+  // "every update is acknowledged" failed after healing. Recovery now truncates the torn record.
+  { seed: 2, bug: 'agent: a torn update record glued to the next one made the agent unable to restart' },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
