@@ -123,10 +123,17 @@ export class Tasks {
     this.ctx.state.count('master/tasks_kill_requested');
   }
 
-  /** A reconciliation answer: the latest state, with the latest health check result as Mesos gives it (a restarted scheduler needs it). */
+  /**
+   * A reconciliation answer: the latest state, with the latest health check result as Mesos gives it (a restarted
+   * scheduler needs it). But while the agent still delivers older updates of a task that has ended (its update stream
+   * is at a non-terminal one), the answer is the state of the update being delivered: answering the terminal state
+   * now would have the framework see the task go back from it when the older updates arrive.
+   */
   #reconciled(task: Task): TaskStatus {
     const healthy = task.statuses.findLast((s) => s.healthy !== undefined)?.healthy;
-    return { ...this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'), ...(healthy !== undefined ? { healthy } : {}) };
+    const delivering = task.status_update_state;
+    const state = isTerminal(task.state) && delivering !== undefined && !isTerminal(delivering) ? delivering : task.state;
+    return { ...this.masterStatus(task, state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state'), ...(healthy !== undefined ? { healthy } : {}) };
   }
 
   /** Explicit (tasks named) or implicit (none named: every task's latest state) reconciliation. */

@@ -22,6 +22,10 @@ const CASES: { seed: number; bug: string }[] = [
   // record was appended to them, and at the next restart the agent refused to start ("line 3 is not '<crc32> <json>'"):
   // "every update is acknowledged" failed after healing. Recovery now truncates the torn record.
   { seed: 2, bug: 'agent: a torn update record glued to the next one made the agent unable to restart' },
+  // Master: a reconciliation answered a task's latest state (TASK_FAILED, from the agent's latest_state) while the
+  // agent was still resending its older updates (lost ACK records after crashes): the framework then got
+  // TASK_STARTING after TASK_FAILED. It now answers the state of the update being delivered until the terminal one is.
+  { seed: 14, bug: 'master: reconciliation answered a terminal state ahead of the older updates still in the stream' },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
