@@ -95,6 +95,10 @@ export class Agents {
     if (total === undefined) return;
     const reported = new Map<string, Task>();
     for (const t of body.tasks ?? []) if (typeof t?.task_id?.value === 'string' && typeof t.framework_id?.value === 'string') reported.set(`${t.framework_id.value}/${t.task_id.value}`, t);
+    // Frameworks removed while the agent was away: their tasks are not taken back; the agent is told to shut them down (as Mesos).
+    const removed = new Set<string>();
+    for (const t of reported.values()) if (this.ctx.state.removedFrameworkIds.has(t.framework_id.value)) removed.add(t.framework_id.value);
+    for (const e of body.executor_infos ?? []) if (typeof e.framework_id?.value === 'string' && this.ctx.state.removedFrameworkIds.has(e.framework_id.value)) removed.add(e.framework_id.value);
 
     let agent = this.ctx.state.agents.get(id);
     const unreachable = this.ctx.state.unreachableAgents.get(id);
@@ -124,12 +128,12 @@ export class Agents {
       agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
       for (const task of reported.values()) {
-        if (isTerminal(task.state)) continue;
+        if (isTerminal(task.state) || removed.has(task.framework_id.value)) continue;
         taskBooks.reported(this.#frameworkFor(task.framework_id.value, body), agent, task);
       }
       for (const e of body.executor_infos ?? []) {
         const fw = e.framework_id?.value;
-        if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string') continue;
+        if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string' || removed.has(fw)) continue;
         this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
       }
       // In the books with what its tasks use (the allocator hears both).
@@ -147,6 +151,7 @@ export class Agents {
       ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
       max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
     });
+    for (const frameworkId of removed) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
     for (const [frameworkId] of agent.tasks) {
       const framework = this.ctx.state.frameworks.get(frameworkId);
       if (framework !== undefined) {

@@ -26,6 +26,10 @@ const CASES: { seed: number; bug: string }[] = [
   // agent was still resending its older updates (lost ACK records after crashes): the framework then got
   // TASK_STARTING after TASK_FAILED. It now answers the state of the update being delivered until the terminal one is.
   { seed: 14, bug: 'master: reconciliation answered a terminal state ahead of the older updates still in the stream' },
+  // Master: an agent that re-registered with a new leader after a framework's teardown brought the removed framework
+  // back into the books (with its tasks), while the registry had it removed: "the registry and the live books agree"
+  // and "every update is acknowledged" failed. Its tasks are no longer taken back; the agent is told to shut it down.
+  { seed: 32, bug: 'master: a re-registering agent resurrected a removed framework' },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
