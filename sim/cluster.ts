@@ -30,6 +30,10 @@ export interface ClusterOptions {
   readonly mutations: Mutations;
   /** Lines of timeline kept. */
   readonly traceLines?: number;
+  /** How long a chaos-phase task runs, ms. */
+  readonly taskRunMs: readonly [number, number];
+  /** Offers not answered in this long are rescinded (offers lost on the network come back). */
+  readonly offerTimeoutMs: number;
 }
 
 const silent: Logger = createLogger('sim', 'silent');
@@ -122,7 +126,7 @@ export class Cluster {
   }
 
   #newFramework(): GreedyFramework {
-    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework);
+    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework, this.options.taskRunMs);
   }
 
   async #runtime(host: string, port: number): Promise<Runtime> {
@@ -147,7 +151,7 @@ export class Cluster {
       seed: this.random.uint32(),
       logger: silent,
       reregisterTimeoutMs: 30_000,
-      flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: 10_000 },
+      flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs },
     });
     m.ha = ha;
     ha.replica.subscribe({ elected: (term) => this.onLeader(m, term), demoted: () => {} });

@@ -44,6 +44,8 @@ export class GreedyFramework {
     readonly random: Random,
     readonly observer: FrameworkObserver,
     readonly maxTasks: number,
+    /** How long a task of the chaos phase runs, ms (drawn in [min, max]). */
+    readonly taskRunMs: readonly [number, number],
   ) {}
 
   async start(runtime: Runtime): Promise<void> {
@@ -103,7 +105,7 @@ export class GreedyFramework {
       const tasks: TaskInfo[] = [];
       for (let i = 0; i < fit; i++) {
         const id = `${this.name}-${++this.#next}`;
-        const command = this.steady ? 'sim forever' : planCommand(500 + this.random.int(15_000), this.random.chance(0.2) ? 1 : 0);
+        const command = this.steady ? 'sim forever' : planCommand(this.taskRunMs[0] + this.random.int(this.taskRunMs[1] - this.taskRunMs[0]), this.random.chance(0.2) ? 1 : 0);
         tasks.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(TASK_RESOURCES).toJSON(), command: { value: command } });
         this.active.set(id, offer.agent_id.value);
       }

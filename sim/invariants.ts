@@ -109,6 +109,7 @@ export class Invariants implements FrameworkObserver {
         if (view === undefined) continue;
         let allocated = Resources.empty();
         for (const r of view.allocated.values()) allocated = allocated.add(r);
+        if (!allocated.unallocate().equals(sum.unallocate())) this.#fail('offered plus used never exceeds an agent', `${m.name}: agent ${agent.id}: the allocator has ${allocated.unallocate().toString()} allocated, the master ${sum.unallocate().toString()} offered and used`);
         if (!allocated.unallocate().add(view.available.unallocate()).equals(total)) this.#fail('offered plus used never exceeds an agent', `${m.name}: the allocator has ${allocated.unallocate().toString()} allocated and ${view.available.unallocate().toString()} available on agent ${agent.id}, total ${total.toString()}`);
       }
     }

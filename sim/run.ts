@@ -53,6 +53,10 @@ export interface SimOptions {
   readonly faults: FaultRates;
   readonly mutations: Mutations;
   readonly traceLines: number;
+  /** How long a chaos-phase task runs, ms (drawn). */
+  readonly taskRunMs: readonly [number, number];
+  /** The masters' offer timeout, ms. */
+  readonly offerTimeoutMs: number;
 }
 
 export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = {
@@ -65,6 +69,8 @@ export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = {
   faults: DEFAULT_FAULTS,
   mutations: {},
   traceLines: 3000,
+  taskRunMs: [500, 15_500],
+  offerTimeoutMs: 10_000,
 };
 
 export interface SimResult {
@@ -103,7 +109,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const o: SimOptions = { ...DEFAULT_SIM, ...given, seed };
   const started = performance.now();
   const inv = new Invariants();
-  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines }, inv);
+  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs }, inv);
   inv.attach(c);
   const r = c.random.fork(); // the faults' own source
   const t0 = c.clock.now();
@@ -220,14 +226,23 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     pending.length = 0;
     for (const m of c.masters) await c.startMaster(m);
     for (const a of c.agents) await c.startAgent(a);
-    for (const s of c.schedulers) {
-      s.framework.steady = true;
-      await c.startScheduler(s);
-    }
+    for (const s of c.schedulers) await c.startScheduler(s);
     const quietEnd = c.clock.now() + o.quietMs;
+    let steady = false;
+    let allBackAt: number | undefined;
     while (c.clock.now() < quietEnd && inv.violation === undefined) {
       await c.clock.advance(o.stepMs * 10);
       inv.step();
+      // Once every framework is back and the offers lost in the chaos have timed out, new tasks run until killed:
+      // as the short ones end, DRF shares out the cluster.
+      if (steady) continue;
+      if (!c.schedulers.every((s) => s.framework.driver?.connected === true)) allBackAt = undefined;
+      else if (allBackAt === undefined) allBackAt = c.clock.now();
+      else if (c.clock.now() - allBackAt > o.offerTimeoutMs) {
+        steady = true;
+        c.trace.note('every framework subscribed, lost offers timed out: tasks launched from now on run until killed');
+        for (const s of c.schedulers) s.framework.steady = true;
+      }
     }
     if (inv.violation === undefined) {
       phase = 'liveness';
