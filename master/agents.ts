@@ -40,10 +40,13 @@ export class Agents {
     }
     // A retried registration from the same agent process gets the same id.
     const existing = this.ctx.state.agentsByPid.get(from);
-    if (existing !== undefined) {
+    if (existing !== undefined && existing.connected) {
       this.#registered(existing);
       return;
     }
+    // The agent at this address went away and one with no id registers (a machine that lost its disk, an agent
+    // that could not recover): a new agent, as Mesos has it; the old one is removed and its tasks are gone.
+    if (existing !== undefined) this.remove(existing, `a new agent registered at its address ${from}`);
     const total = this.#total(body.agent.resources, from);
     if (total === undefined) return;
     if (this.#admitting.has(from)) return; // a retry while the admission is being written

@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { runSeed, type SimOptions } from '../run.js';
 
 /** The options the seeds below were found with (later defaults may differ). */
-const FOUND_WITH: Partial<Omit<SimOptions, 'seed'>> = { agents: 4, frameworks: 2, chaosMs: 30_000, quietMs: 60_000, stepMs: 100 };
+const FOUND_WITH: Partial<Omit<SimOptions, 'seed'>> = { agents: 4, frameworks: 2, chaosMs: 30_000, quietMs: 60_000, stepMs: 100, taskRunMs: [500, 15_500], offerTimeoutMs: 10_000 };
 
 const CASES: { seed: number; bug: string }[] = [
   // SDK: a status update delivered twice (a duplicate on the wire, or resent after a lost acknowledgement) reached the
@@ -30,6 +30,11 @@ const CASES: { seed: number; bug: string }[] = [
   // back into the books (with its tasks), while the registry had it removed: "the registry and the live books agree"
   // and "every update is acknowledged" failed. Its tasks are no longer taken back; the agent is told to shut it down.
   { seed: 32, bug: 'master: a re-registering agent resurrected a removed framework' },
+  // Master: an agent whose machine lost its disk came back at the same address with no id; the master answered its
+  // registration with the old agent's id (as a retry), so the books kept the old agent's tasks (one "running", dead
+  // with the machine) and its unacknowledged terminal updates: 1.5 cpus never offered again ("DRF shares within 5%"
+  // failed). A registration without id from the address of a disconnected agent is now a new agent; the old is removed.
+  { seed: 54, bug: 'master: a new agent at a disconnected agent\'s address was given the old id and its dead tasks' },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
