@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -29,6 +29,21 @@ browser:
 
 test: typecheck browser
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
+	@if [ -z "$(JEST_ARGS)" ]; then node dist/sim/main.js --seeds=1-$(SIM_TEST_SEEDS); fi
+
+# Whole-cluster simulation (sim/README.md): SEEDS (a-b, or a list) on every core; prints how many ran and each failure's replay.
+SIM_TEST_SEEDS ?= 200
+SEEDS ?= 1-1000
+sim: build
+	node dist/sim/main.js --seeds=$(SEEDS) $(ARGS)
+
+# One seed, with the timeline of the events before a violation written to sim-<SEED>.timeline.txt.
+sim-replay: build
+	node dist/sim/main.js --seed=$(SEED) $(ARGS)
+
+# Simulated cluster-seconds per wall second: 3 masters, 100 agents, 10 frameworks (target 100x).
+bench-sim: build
+	node dist/sim/bench.js $(BENCH_ARGS)
 
 bench: bench-actors bench-resources bench-launch bench-allocator bench-log
 

@@ -34,6 +34,8 @@ export interface ClusterOptions {
   readonly taskRunMs: readonly [number, number];
   /** Offers not answered in this long are rescinded (offers lost on the network come back). */
   readonly offerTimeoutMs: number;
+  /** The masters' heartbeats to schedulers; a driver gives up on a silent master after two. */
+  readonly heartbeatSeconds: number;
 }
 
 const silent: Logger = createLogger('sim', 'silent');
@@ -86,6 +88,7 @@ export class Cluster {
   readonly schedulers: SchedulerNode[] = [];
   /** Hooks the invariants install. */
   onProcess: (node: AgentNode, p: SimProcess, event: 'start' | 'end') => void = () => {};
+  onOrphan: (node: AgentNode, p: SimProcess) => void = () => {};
   onLeader: (node: MasterNode, term: number) => void = () => {};
   #frameworks = 0;
 
@@ -112,10 +115,18 @@ export class Cluster {
         cz: undefined,
         starts: 0,
       };
-      (node as { table: ProcessTable }).table = new ProcessTable(this.clock, this.random.fork(), (p, event) => {
-        this.trace.note(`${name} process ${p.taskId} ${event}`);
-        this.onProcess(node, p, event);
-      });
+      (node as { table: ProcessTable }).table = new ProcessTable(
+        this.clock,
+        this.random.fork(),
+        (p, event) => {
+          this.trace.note(`${name} process ${p.taskId} ${event}`);
+          this.onProcess(node, p, event);
+        },
+        (p) => {
+          this.trace.note(`${name} orphan ${p.taskId} destroyed at recovery`);
+          this.onOrphan(node, p);
+        },
+      );
       this.agents.push(node);
     }
     for (let i = 1; i <= options.frameworks; i++) this.schedulers.push({ kind: 'scheduler', name: `s${i}`, address: `s${i}:${SCHEDULER_PORT}`, framework: this.#newFramework(), runtime: undefined, starts: 0 });
@@ -151,7 +162,7 @@ export class Cluster {
       seed: this.random.uint32(),
       logger: silent,
       reregisterTimeoutMs: 30_000,
-      flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs },
+      flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs, heartbeatIntervalSeconds: this.options.heartbeatSeconds },
     });
     m.ha = ha;
     ha.replica.subscribe({ elected: (term) => this.onLeader(m, term), demoted: () => {} });

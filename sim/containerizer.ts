@@ -43,6 +43,8 @@ export class ProcessTable {
     readonly random: Random,
     /** Called whenever a process starts or ends (the invariants watch it). */
     readonly onChange: (p: SimProcess, event: 'start' | 'end') => void,
+    /** Called for a process a recovering agent did not know and destroyed (an orphan). */
+    readonly onOrphan: (p: SimProcess) => void = () => {},
   ) {}
 
   running(): SimProcess[] {
@@ -114,6 +116,7 @@ export class SimContainerizer implements AgentContainerizer {
       if (!known.has(p.containerId)) {
         if (p.running) {
           orphans.push(p.containerId);
+          this.table.onOrphan(p);
           this.table.end(p, null, 'SIGKILL', true);
         }
         continue;

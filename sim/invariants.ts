@@ -11,6 +11,9 @@ import type { AgentNode, Cluster, MasterNode } from './cluster.js';
 import type { SimProcess } from './containerizer.js';
 import type { FrameworkObserver, GreedyFramework } from './framework.js';
 
+/** Terminal states that say how a task ended (the others say it is lost or unknown). */
+const OUTCOMES: ReadonlySet<string> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR']);
+
 export class Violation extends Error {
   constructor(
     readonly invariant: string,
@@ -39,6 +42,9 @@ export class Invariants implements FrameworkObserver {
     this.cluster = cluster;
     cluster.onLeader = (m, term) => this.#leader(m, term);
     cluster.onProcess = (node, p, event) => this.#process(node, p, event);
+    // Every sim framework checkpoints, and an agent checkpoints a task before it launches it: a restart that did not
+    // lose the disk must find every running task again (Mesos's promise to checkpointing frameworks).
+    cluster.onOrphan = (node, p) => this.#fail('a checkpointed task survives its agent restarting', `${node.name} restarted (its disk intact) without knowing task ${p.frameworkId}/${p.taskId}, which was running, and killed it`);
   }
 
   #fail(invariant: string, message: string): void {
@@ -82,6 +88,7 @@ export class Invariants implements FrameworkObserver {
     let terminal = this.#terminal.get(fwId);
     if (terminal === undefined) this.#terminal.set(fwId, (terminal = new Map()));
     const seen = terminal.get(task);
+    if (seen !== undefined && isTerminal(status.state) && OUTCOMES.has(seen) && OUTCOMES.has(status.state) && seen !== status.state) this.#fail('a task ends one way', `${fw.name} (${fwId}) saw task ${task} ${seen}, then ${status.state}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`);
     if (seen !== undefined && !isTerminal(status.state)) this.#fail('no task goes back from a terminal state', `${fw.name} (${fwId}) saw task ${task} ${seen}, then ${status.state}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`);
     if (seen === undefined && isTerminal(status.state)) terminal.set(task, status.state);
     if (status.uuid !== undefined) {

@@ -1,0 +1,66 @@
+/**
+ * `make bench-sim`: how fast the whole-cluster simulation runs: simulated
+ * cluster-seconds per wall second for 3 masters, 100 agents and 10 greedy
+ * frameworks (target: at least 100x real time), with the default faults and
+ * with none, next to the small cluster `make test` runs. Real time (1x) is the
+ * baseline: a real cluster takes one second per second. Rows go to
+ * benchmarks/results/sim.json.
+ *
+ *   node dist/sim/bench.js [--seeds=3] [--virtual-s=60]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { DEFAULT_SIM, NO_FAULTS, runSeed, type SimOptions } from './run.js';
+
+interface Row {
+  readonly name: string;
+  readonly agents: number;
+  readonly frameworks: number;
+  readonly faults: boolean;
+  readonly virtualS: number;
+  readonly wallS: number;
+  readonly ratio: number;
+  readonly events: number;
+  readonly ok: boolean;
+}
+
+async function measure(name: string, seeds: number, options: Partial<Omit<SimOptions, 'seed'>>): Promise<Row> {
+  let virtualMs = 0;
+  let wallMs = 0;
+  let events = 0;
+  let ok = true;
+  for (let s = 1; s <= seeds; s++) {
+    const r = await runSeed(s, options);
+    virtualMs += r.virtualMs;
+    wallMs += r.wallMs;
+    events += r.events;
+    if (!r.ok) {
+      ok = false;
+      console.log(`  seed ${s} failed: ${r.violation?.slice(0, 200)}`);
+    }
+  }
+  const row: Row = { name, agents: options.agents ?? DEFAULT_SIM.agents, frameworks: options.frameworks ?? DEFAULT_SIM.frameworks, faults: options.faults !== NO_FAULTS, virtualS: virtualMs / 1000, wallS: wallMs / 1000, ratio: virtualMs / wallMs, events, ok };
+  console.log(`${name.padEnd(44)} ${row.virtualS.toFixed(0).padStart(5)} virtual s in ${row.wallS.toFixed(1).padStart(6)} wall s: ${row.ratio.toFixed(0).padStart(4)}x real time${ok ? '' : ' (a seed failed)'}`);
+  return row;
+}
+
+async function main(): Promise<void> {
+  const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+  const seeds = Number(args.get('seeds') ?? 3);
+  const virtualS = Number(args.get('virtual-s') ?? 60);
+  if (!(seeds > 0) || !(virtualS >= 20)) throw new Error('--seeds must be positive and --virtual-s at least 20');
+  const big = { agents: 100, frameworks: 10, chaosMs: Math.round(virtualS * 1000 * 0.4), quietMs: Math.round(virtualS * 1000 * 0.6) };
+  console.log(`bench-sim: simulated cluster-seconds per wall second (baseline: real time, 1x; target 100x); ${seeds} seed(s) each; load average ${loadavg()[0]!.toFixed(2)}`);
+  const rows = [
+    await measure('3 masters, 100 agents, 10 frameworks, faults', seeds, big),
+    await measure('3 masters, 100 agents, 10 frameworks, no faults', seeds, { ...big, faults: NO_FAULTS }),
+    await measure(`3 masters, ${DEFAULT_SIM.agents} agents, ${DEFAULT_SIM.frameworks} frameworks (make test)`, seeds, {}),
+  ];
+  mkdirSync('benchmarks/results', { recursive: true });
+  writeFileSync('benchmarks/results/sim.json', JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), rows }, null, 2) + '\n');
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(2);
+});
