@@ -3,6 +3,7 @@
  * scheduler restart or a master failover), the single active scheduler per
  * framework, disconnection and `failover_timeout`, teardown and removal.
  */
+import type { Timer } from 'libprocess-ts';
 import { isValidRole, roleError } from '../protocol/roles.js';
 import type { FrameworkInfo } from '../protocol/types.js';
 import * as frameworkBooks from './books/frameworks.js';
@@ -165,7 +166,26 @@ export class Frameworks {
       heartbeat_interval_seconds: this.ctx.flags.heartbeatIntervalSeconds,
       master_info: this.ctx.masterInfo(),
     });
+    if (framework.connection?.kind === 'actor') this.#heartbeats(framework, framework.connection);
     return framework;
+  }
+
+  readonly #beating = new WeakMap<Framework, Timer>();
+
+  /**
+   * Heartbeats to a driver-based scheduler too (HTTP ones get theirs on their stream): a remote link breaks only
+   * with its connection, so a driver whose master stepped down and whose one not_leader was lost would stay
+   * subscribed to a standby forever; missing two heartbeats, it looks for the leader again.
+   */
+  #heartbeats(framework: Framework, connection: SchedulerConnection): void {
+    this.#beating.get(framework)?.cancel();
+    const ms = this.ctx.flags.heartbeatIntervalSeconds * 1000;
+    const beat = (): void => {
+      if (framework.connection !== connection || this.ctx.state.frameworks.get(framework.id) !== framework) return;
+      connection.send('heartbeat', {});
+      this.#beating.set(framework, this.ctx.delay(ms, beat));
+    };
+    this.#beating.set(framework, this.ctx.delay(ms, beat));
   }
 
   /** UPDATE_FRAMEWORK: new info (name, roles, capabilities...) for a subscribed framework. */

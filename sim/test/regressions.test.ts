@@ -4,9 +4,9 @@ import { describe, expect, test } from '@jest/globals';
 import { runSeed, type SimOptions } from '../run.js';
 
 /** The options the seeds below were found with (later defaults may differ). */
-const FOUND_WITH: Partial<Omit<SimOptions, 'seed'>> = { agents: 4, frameworks: 2, chaosMs: 30_000, quietMs: 60_000, stepMs: 100, taskRunMs: [500, 15_500], offerTimeoutMs: 10_000 };
+const FOUND_WITH: Partial<Omit<SimOptions, 'seed'>> = { agents: 4, frameworks: 2, chaosMs: 30_000, quietMs: 60_000, stepMs: 100, taskRunMs: [500, 15_500], offerTimeoutMs: 10_000, heartbeatSeconds: 15 };
 
-const CASES: { seed: number; bug: string }[] = [
+const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'seed'>> }[] = [
   // SDK: a status update delivered twice (a duplicate on the wire, or resent after a lost acknowledgement) reached the
   // scheduler twice: "an acknowledged update is never redelivered as new" (fw1 got TASK_RUNNING of fw1-2 again).
   { seed: 1, bug: 'driver: acknowledged update redelivered to the scheduler' },
@@ -35,12 +35,17 @@ const CASES: { seed: number; bug: string }[] = [
   // with the machine) and its unacknowledged terminal updates: 1.5 cpus never offered again ("DRF shares within 5%"
   // failed). A registration without id from the address of a disconnected agent is now a new agent; the old is removed.
   { seed: 54, bug: 'master: a new agent at a disconnected agent\'s address was given the old id and its dead tasks' },
+  // Master: a leader stepping down tells each scheduler once (not_leader); that message lost, a driver-based
+  // scheduler stayed subscribed to the standby forever (its link holds; only HTTP schedulers got heartbeats): "every
+  // framework is subscribed" failed after healing. Driver-based schedulers now get heartbeats too. Found with the
+  // default options of the day and the ackBeforeCheckpoint disk mutation, which only changed the timing here.
+  { seed: 59, bug: 'master: no heartbeats to driver-based schedulers, a lost not_leader left one on a standby', options: { heartbeatSeconds: 3, mutations: { ackBeforeCheckpoint: true } } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
   for (const c of CASES) {
     test(`seed ${c.seed}: ${c.bug}`, async () => {
-      const r = await runSeed(c.seed, FOUND_WITH);
+      const r = await runSeed(c.seed, c.options ?? FOUND_WITH);
       if (!r.ok) console.log(`seed ${c.seed}: ${r.violation}\n${r.timeline(60)}`);
       expect(r.violation).toBeUndefined();
     });
