@@ -91,6 +91,8 @@ export class Cluster {
   onOrphan: (node: AgentNode, p: SimProcess) => void = () => {};
   onLeader: (node: MasterNode, term: number) => void = () => {};
   #frameworks = 0;
+  /** Frameworks whose scheduler tore them down (the teardown message may have been lost). */
+  readonly tornDown = new Set<string>();
 
   constructor(readonly options: ClusterOptions, readonly observer: FrameworkObserver) {
     this.random = new Random(options.seed);
@@ -247,9 +249,25 @@ export class Cluster {
     if (s.runtime === undefined || d === undefined || !d.connected) return;
     this.trace.note(`teardown ${s.framework.name} (${s.framework.frameworkId ?? '?'})`);
     s.framework.removed = true;
+    if (s.framework.frameworkId !== undefined) this.tornDown.add(s.framework.frameworkId);
     void d.stop(false).catch(() => {});
     await this.clock.advance(50);
     await this.crash(s);
+  }
+
+  /**
+   * The operator finishes teardowns whose message was lost (a driver sends TEARDOWN once): TEARDOWN through the
+   * leader's operator API for every torn-down framework it still has.
+   */
+  async operatorTeardowns(): Promise<void> {
+    for (const m of this.leaders()) {
+      for (const id of this.tornDown) {
+        if (!m.ha!.master!.state.frameworks.has(id)) continue;
+        this.trace.note(`operator: TEARDOWN ${id} at ${m.name}`);
+        const body = Buffer.from(JSON.stringify({ type: 'TEARDOWN', teardown: { framework_id: { value: id } } }));
+        await m.runtime!.handleHttp({ method: 'POST', path: '/api/v1', query: new URLSearchParams(), headers: { 'content-type': 'application/json' }, body } as never);
+      }
+    }
   }
 
   /** The masters leading now. */

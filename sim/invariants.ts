@@ -51,6 +51,7 @@ export class Invariants implements FrameworkObserver {
     if (this.violation !== undefined) return;
     this.violation = new Violation(invariant, message);
     this.cluster.trace.note(`VIOLATION ${this.violation.message}`);
+    this.cluster.trace.freeze();
   }
 
   // ---------------------------------------------------------------- safety, as events happen

@@ -245,6 +245,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     while (c.clock.now() < quietEnd && inv.violation === undefined) {
       await c.clock.advance(o.stepMs * 10);
       inv.step();
+      await c.operatorTeardowns();
       // Once every framework is back and the offers lost in the chaos have timed out, new tasks run until killed:
       // as the short ones end, DRF shares out the cluster.
       if (steady) continue;
@@ -262,6 +263,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
       if (problems.length > 0) {
         for (const p of problems) c.trace.note(`LIVENESS ${p}`);
         violation = new Violation('liveness after healing', problems.join('; '));
+        c.trace.freeze();
       }
     }
   } catch (e) {

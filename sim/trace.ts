@@ -12,6 +12,8 @@ export class Trace {
   events = 0;
   readonly #ring: string[];
   #head = 0;
+  /** After a violation the timeline stops (the hash goes on). */
+  #frozen = false;
 
   constructor(
     readonly now: () => number,
@@ -29,6 +31,11 @@ export class Trace {
   /** Anything else: a fault, a process starting or ending, a leader elected. */
   note(text: string): void {
     this.#add(`** ${text}`);
+  }
+
+  /** Keeps the timeline as it is now (it ends at the violation); later events still count in the hash. */
+  freeze(): void {
+    this.#frozen = true;
   }
 
   get hash(): string {
@@ -53,6 +60,7 @@ export class Trace {
     }
     this.#hash = h ^ 0x0a;
     this.events++;
+    if (this.#frozen) return;
     if (this.#ring.length < this.keep) this.#ring.push(line);
     else {
       this.#ring[this.#head] = line;

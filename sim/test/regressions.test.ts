@@ -39,7 +39,7 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // scheduler stayed subscribed to the standby forever (its link holds; only HTTP schedulers got heartbeats): "every
   // framework is subscribed" failed after healing. Driver-based schedulers now get heartbeats too. Found with the
   // default options of the day and the ackBeforeCheckpoint disk mutation, which only changed the timing here.
-  { seed: 59, bug: 'master: no heartbeats to driver-based schedulers, a lost not_leader left one on a standby', options: { heartbeatSeconds: 3, mutations: { ackBeforeCheckpoint: true } } },
+  { seed: 59, bug: 'master: no heartbeats to driver-based schedulers, a lost not_leader left one on a standby', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, mutations: { ackBeforeCheckpoint: true } } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
