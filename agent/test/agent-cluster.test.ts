@@ -71,7 +71,7 @@ describe('agent + master + scheduler over WebSockets', () => {
     await master?.stop();
   });
 
-  test('updates are resent until acknowledged (acks dropped by a filter), then delivered in order, each state once acknowledged', async () => {
+  test('updates are resent until acknowledged (acks dropped by a filter), the scheduler sees each once, then the rest in order', async () => {
     const drop = dropMessages('status_update_acknowledgement', undefined, (pid) => pid.startsWith('slave(1)@'));
     try {
       const offer = offers.shift()!;
@@ -80,7 +80,8 @@ describe('agent + master + scheduler over WebSockets', () => {
       await until('three dropped acknowledgements', () => drop.dropped.length >= 3);
       const seen = updates.filter((u) => u.task_id.value === 'acked').map((u) => u.state);
       expect(new Set(seen)).toEqual(new Set(['TASK_STARTING']));
-      expect(seen.length).toBeGreaterThanOrEqual(3);
+      // The scheduler acknowledged it the first time: the driver acknowledges each resend again, not delivering it anew.
+      expect(seen.length).toBe(1);
       const stream = agent.agent.sum.stream(driver.frameworkId!, 'acked');
       expect(stream?.head?.status.state).toBe('TASK_STARTING');
       expect(stream!.sends).toBeGreaterThanOrEqual(3);
