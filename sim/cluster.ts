@@ -110,7 +110,7 @@ export class Cluster {
         kind: 'agent',
         name,
         address: `${name}:${AGENT_PORT}`,
-        disk: new SimDisk({ clock: this.clock, random: this.random.fork(), ignoreFsync: options.mutations.skipFsync === true, earlyAppendAck: options.mutations.ackBeforeCheckpoint === true }),
+        disk: new SimDisk({ clock: this.clock, random: this.random.fork(), ignoreFsync: options.mutations.skipFsync === true }),
         table: undefined as unknown as ProcessTable,
         runtime: undefined,
         agent: undefined,

@@ -11,11 +11,9 @@
  * made and renames and removals of directories are durable at once; only
  * file contents have the cache/durable split.
  *
- * Mutations (sim/mutations.ts) for the checks that the simulator catches a
+ * The mutation of sim/mutations.ts for the check that the simulator catches a
  * broken agent: `ignoreFsync` turns every fsync into a no-op (the agent's
- * checkpoints are then never durable); `earlyAppendAck` resolves an
- * asynchronous append at once, before its bytes are durable (the agent then
- * sends an update before its checkpoint is on disk).
+ * checkpoints are then never durable).
  */
 import type { Clock, Random } from 'libprocess-ts';
 import type { AgentDisk } from '../agent/disk.js';
@@ -35,7 +33,6 @@ export interface SimDiskOptions {
   /** Latency of an asynchronous write, ms (drawn uniformly). */
   readonly latencyMs?: readonly [number, number];
   readonly ignoreFsync?: boolean;
-  readonly earlyAppendAck?: boolean;
 }
 
 export class SimDisk implements AgentDisk {
@@ -88,11 +85,6 @@ export class SimDisk implements AgentDisk {
     const gen = this.#generation;
     this.#append(path, line, false); // in the page cache now
     const synced = this.#fsync(fsync);
-    if (this.#o.earlyAppendAck) {
-      // Mutation: reported durable before it is.
-      void this.#later(gen, () => {});
-      return Promise.resolve();
-    }
     return this.#later(gen, () => {
       if (synced) this.#sync(path);
     });

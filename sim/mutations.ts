@@ -6,11 +6,9 @@
 export interface Mutations {
   /** The agent's checkpoint fsyncs do nothing (the simulated disk ignores them). */
   readonly skipFsync?: boolean;
-  /** An asynchronous append reports success before its bytes are durable: the agent sends (and the master acknowledges) an update before it is checkpointed. */
-  readonly ackBeforeCheckpoint?: boolean;
 }
 
-export const MUTATIONS = ['skipFsync', 'ackBeforeCheckpoint'] as const;
+export const MUTATIONS = ['skipFsync'] as const;
 export type MutationName = (typeof MUTATIONS)[number];
 
 export function parseMutation(text: string | undefined): Mutations {
