@@ -167,7 +167,20 @@ export class Cluster {
       flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs, heartbeatIntervalSeconds: this.options.heartbeatSeconds },
     });
     m.ha = ha;
-    ha.replica.subscribe({ elected: (term) => this.onLeader(m, term), demoted: () => {} });
+    ha.replica.subscribe({
+      elected: (term) => {
+        if (this.options.mutations.recoverTwice === true && ha.allocator !== undefined) {
+          const core = ha.allocator.core;
+          const recover = core.recoverResources.bind(core);
+          core.recoverResources = (...args: Parameters<typeof recover>): void => {
+            recover(...args);
+            recover(...args);
+          };
+        }
+        this.onLeader(m, term);
+      },
+      demoted: () => {},
+    });
   }
 
   async startAgent(a: AgentNode): Promise<void> {

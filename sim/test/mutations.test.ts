@@ -12,11 +12,17 @@ async function firstFailure(mutations: Mutations, limit = 1000): Promise<{ seed:
   return undefined;
 }
 
-describe('the simulator catches a broken agent', () => {
+describe('the simulator catches a broken build', () => {
   test('skipping the checkpoint fsync: a restarted agent loses tasks it had checkpointed', async () => {
     const found = await firstFailure({ skipFsync: true });
     expect(found).toBeDefined();
     expect(found!.seed).toBeLessThanOrEqual(1000);
     expect(found!.violation).toMatch(/a checkpointed task survives its agent restarting/);
+  }, 600_000);
+
+  test('the allocator taking recovered resources back twice: it offers what is still in use', async () => {
+    const found = await firstFailure({ recoverTwice: true });
+    expect(found).toBeDefined();
+    expect(found!.violation).toMatch(/^offered plus used never exceeds an agent: /);
   }, 600_000);
 });
