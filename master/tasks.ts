@@ -78,6 +78,14 @@ export class Tasks {
       if (agent !== undefined && this.ctx.state.removedFrameworkIds.has(frameworkId)) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
       return;
     }
+    if (task === undefined && agent !== undefined && status.uuid !== undefined && framework.completedTasks.items().some((t) => t.task_id.value === taskId && t.agent_id.value === agent.id)) {
+      // The task ended and its terminal update was acknowledged: this is an older update the agent resends because it
+      // lost an acknowledgement in a crash (its ACK records are not fsync'ed). Forwarded, it would show the framework
+      // the task going back from its terminal state: acknowledged here instead.
+      this.ctx.toAgent(agent, 'status_update_acknowledgement', { agent_id: { value: agent.id }, framework_id: { value: frameworkId }, task_id: status.task_id, uuid: status.uuid });
+      this.ctx.state.count('master/stale_updates_acknowledged');
+      return;
+    }
     if (!framework.connected) return; // the agent retries until the framework is back
     this.send(framework, status.uuid !== undefined ? status : { ...status });
     // A terminal update without uuid needs no acknowledgement: done.

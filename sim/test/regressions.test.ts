@@ -39,6 +39,11 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // scheduler stayed subscribed to the standby forever (its link holds; only HTTP schedulers got heartbeats): "every
   // framework is subscribed" failed after healing. Driver-based schedulers now get heartbeats too.
   { seed: 315, bug: 'master: no heartbeats to driver-based schedulers, a lost not_leader left one on a standby', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3 } },
+  // Master: an agent crashed after its ACK record of TASK_RUNNING (not fsync'ed, by design) was written but not
+  // synced; restarted, it resent TASK_RUNNING, which the master forwarded although the task had finished and its
+  // TASK_FINISHED was acknowledged: "no task goes back from a terminal state" (fw1-23 FINISHED then RUNNING). An
+  // update of a task that ended and was acknowledged is now acknowledged by the master, not forwarded.
+  { seed: 1213, bug: 'master: forwarded an older update an agent resent after losing its acknowledgement in a crash', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000 } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
