@@ -6,7 +6,7 @@
  * timeline of the events before the violation (`--timeline=<file>`, default
  * sim-<seed>.timeline.txt).
  *
- *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--mutation=skipFsync]
+ *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--mutation=skipFsync]
  *   node dist/sim/main.js --seed=42 [--timeline=out.txt]
  */
 import { writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseMutation } from './mutations.js';
-import { DEFAULT_SIM, replayCommand, runSeed, type SimOptions } from './run.js';
+import { DEFAULT_SIM, runSeed, scaleFaults, type SimOptions } from './run.js';
 
 interface Args {
   seeds: number[];
@@ -22,6 +22,8 @@ interface Args {
   options: Partial<Omit<SimOptions, 'seed'>>;
   timeline: string | undefined;
   single: boolean;
+  /** The flags that shape a run, for the replay line. */
+  replayArgs: string;
 }
 
 export function parseSeeds(text: string): number[] {
@@ -38,7 +40,7 @@ export function parseSeeds(text: string): number[] {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: [], workers: Math.max(1, availableParallelism()), options: {}, timeline: undefined, single: false };
+  const args: Args = { seeds: [], workers: Math.max(1, availableParallelism()), options: {}, timeline: undefined, single: false, replayArgs: argv.filter((a) => !/^--(seeds|seed|workers|timeline|lines)=/.test(a)).join(' ') };
   const opts: Record<string, unknown> = {};
   for (const a of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(a);
@@ -81,6 +83,12 @@ function parseArgs(argv: readonly string[]): Args {
       case 'lines':
         opts.traceLines = int();
         break;
+      case 'faults': {
+        const scale = Number(v);
+        if (!(scale >= 0) || !Number.isFinite(scale)) throw new Error(`--faults: '${v}' is not a scale (0 = none, 1 = the defaults, 2 = twice as many)`);
+        opts.faults = scaleFaults(scale);
+        break;
+      }
       default:
         throw new Error(`unknown flag --${k}`);
     }
@@ -96,6 +104,11 @@ interface Outcome {
   violation?: string;
   hash: string;
   virtualMs: number;
+}
+
+/** The one-line replay of a seed run with these flags. */
+function replay(seed: number, flags: string): string {
+  return `make sim-replay SEED=${seed}${flags !== '' ? ` ARGS="${flags}"` : ''}`;
 }
 
 async function runList(seeds: readonly number[], options: Partial<Omit<SimOptions, 'seed'>>, report: (o: Outcome) => void): Promise<void> {
@@ -117,7 +130,7 @@ async function main(): Promise<void> {
       const file = args.timeline ?? `sim-${seed}.timeline.txt`;
       writeFileSync(file, r.timeline() + '\n');
       console.log(`timeline of the last events: ${file}`);
-      console.log(`replay: ${replayCommand(seed, args.options)}`);
+      console.log(`replay: ${replay(seed, args.replayArgs)}`);
       process.exitCode = 1;
     }
     return;
@@ -134,7 +147,7 @@ async function main(): Promise<void> {
     virtualMs += x.virtualMs;
     if (!x.ok) {
       failures.push(x);
-      console.log(`seed ${x.seed} FAILED: ${x.violation}\n  replay: ${replayCommand(x.seed, args.options)}`);
+      console.log(`seed ${x.seed} FAILED: ${x.violation}\n  replay: ${replay(x.seed, args.replayArgs)}`);
     }
     if (ran % 100 === 0) console.log(`${ran} / ${args.seeds.length} seeds, ${failures.length} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };

@@ -38,6 +38,13 @@ export const DEFAULT_FAULTS: FaultRates = {
   diskLoss: 0.2,
 };
 
+/** The default rates times `scale` (probabilities capped at 1). */
+export function scaleFaults(scale: number): FaultRates {
+  const f = DEFAULT_FAULTS;
+  const p = (x: number): number => Math.min(1, x * scale);
+  return { loss: p(f.loss), duplicate: p(f.duplicate), reorder: p(f.reorder), partitionPerSec: f.partitionPerSec * scale, crashMasterPerSec: f.crashMasterPerSec * scale, crashAgentPerSec: f.crashAgentPerSec * scale, crashSchedulerPerSec: f.crashSchedulerPerSec * scale, teardownPerSec: f.teardownPerSec * scale, diskLoss: f.diskLoss };
+}
+
 export const NO_FAULTS: FaultRates = { loss: 0, duplicate: 0, reorder: 0, partitionPerSec: 0, crashMasterPerSec: 0, crashAgentPerSec: 0, crashSchedulerPerSec: 0, teardownPerSec: 0, diskLoss: 0 };
 
 export interface SimOptions {
@@ -115,6 +122,12 @@ export function replayCommand(seed: number, options: Partial<SimOptions> = {}): 
   if (options.frameworks !== undefined && options.frameworks !== DEFAULT_SIM.frameworks) extra.push(`--frameworks=${options.frameworks}`);
   if (options.chaosMs !== undefined && options.chaosMs !== DEFAULT_SIM.chaosMs) extra.push(`--chaos-ms=${options.chaosMs}`);
   if (options.quietMs !== undefined && options.quietMs !== DEFAULT_SIM.quietMs) extra.push(`--quiet-ms=${options.quietMs}`);
+  if (options.faults !== undefined && options.faults !== DEFAULT_FAULTS) {
+    const scale = Math.round((options.faults.loss / DEFAULT_FAULTS.loss) * 1000) / 1000;
+    const want = scaleFaults(scale);
+    const same = (Object.keys(want) as (keyof FaultRates)[]).every((k) => Math.abs(want[k] - options.faults![k]) < 1e-9);
+    extra.push(same ? `--faults=${scale}` : '(custom fault rates: see the test that ran it)');
+  }
   const m = Object.entries(options.mutations ?? {}).find(([, v]) => v === true);
   if (m !== undefined) extra.push(`--mutation=${m[0]}`);
   return `make sim-replay SEED=${seed}${extra.length > 0 ? ` ARGS="${extra.join(' ')}"` : ''}`;
