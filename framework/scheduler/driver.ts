@@ -610,7 +610,9 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
     this.frameworkId = id.value;
     this.masterInfo = masterInfo;
     this.#heartbeatMs = heartbeatSeconds !== undefined && heartbeatSeconds > 0 ? heartbeatSeconds * 1000 : undefined;
-    this.#heartbeatSeen = false;
+    // Once masters were seen to send heartbeats, a new subscription expects them from its start: a master that steps
+    // down right after (its not_leader lost) must not leave the driver waiting for a first heartbeat that never comes.
+    this.#armWatchdog();
     this.#checkpointId(id.value);
     if (!this.#everSubscribed) {
       this.#everSubscribed = true;

@@ -1,7 +1,7 @@
 // Every bug the simulator found, as the seed that found it (run with the options of that day, so the run
 // replays exactly): each failed before its fix, with the violation named in the comment.
 import { describe, expect, test } from '@jest/globals';
-import { runSeed, type SimOptions } from '../run.js';
+import { runSeed, scaleFaults, type SimOptions } from '../run.js';
 
 /** The options the seeds below were found with (later defaults may differ). */
 const FOUND_WITH: Partial<Omit<SimOptions, 'seed'>> = { agents: 4, frameworks: 2, chaosMs: 30_000, quietMs: 60_000, stepMs: 100, taskRunMs: [500, 15_500], offerTimeoutMs: 10_000, heartbeatSeconds: 15 };
@@ -44,6 +44,10 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // TASK_FINISHED was acknowledged: "no task goes back from a terminal state" (fw1-23 FINISHED then RUNNING). An
   // update of a task that ended and was acknowledged is now acknowledged by the master, not forwarded.
   { seed: 1213, bug: 'master: forwarded an older update an agent resent after losing its acknowledgement in a crash', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000 } },
+  // SDK driver: it armed its heartbeat watchdog only after the first heartbeat of each subscription; resubscribed to
+  // a leader that stepped down before its first heartbeat (the not_leader lost), it waited forever: "every framework
+  // is subscribed" failed. A driver that has seen heartbeats now expects them from the start of each subscription.
+  { seed: 7162, bug: 'driver: no heartbeat watchdog before the first heartbeat of a resubscription', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
