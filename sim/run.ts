@@ -234,6 +234,12 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   };
 
   let violation: Violation | undefined;
+  // An error nobody catches (a promise of the code under test rejecting) is a failure of this seed, not of the process.
+  let unhandled: Error | undefined;
+  const onUnhandled = (e: unknown): void => {
+    unhandled ??= e instanceof Error ? e : new Error(String(e));
+  };
+  process.on('unhandledRejection', onUnhandled);
   try {
     await c.startAll();
     c.network.setFaults({ loss: o.faults.loss, duplicate: o.faults.duplicate, reorder: o.faults.reorder, latencyMs: [1, 5] });
@@ -295,6 +301,8 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   } catch (e) {
     if (!(e instanceof Violation)) violation = new Violation('the simulation itself', (e as Error).stack ?? String(e));
   }
+  process.off('unhandledRejection', onUnhandled);
+  if (unhandled !== undefined && violation === undefined && inv.violation === undefined) violation = new Violation('no unhandled error', unhandled.stack ?? unhandled.message);
   violation = inv.violation ?? violation;
   const result: SimResult = {
     seed,
