@@ -431,13 +431,14 @@ export class HaMaster {
   #writeFailed(term: number): void {
     if (this.master === undefined || this.term?.term !== term) return;
     this.#stepDown(term);
-    this.#standBy();
+    // A write that fails because the runtime is being stopped (a shutdown, a crash): nothing to stand by in.
+    if (!this.runtime.stopped) this.#standBy();
   }
 
   #demoted(term: number): void {
     if (this.master === undefined) return;
     this.#stepDown(term);
-    this.#standBy();
+    if (!this.runtime.stopped) this.#standBy();
   }
 
   /** Stops serving at once: agents and schedulers hear where the leader is; offers, timers and streams end with the processes. */

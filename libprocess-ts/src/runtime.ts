@@ -179,6 +179,11 @@ export class Runtime {
     return this;
   }
 
+  /** `stop()` was called: nothing can be spawned any more. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** `host:port` this runtime is reachable at. */
   get address(): string {
     this.#requireStarted();

@@ -48,6 +48,9 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // a leader that stepped down before its first heartbeat (the not_leader lost), it waited forever: "every framework
   // is subscribed" failed. A driver that has seen heartbeats now expects them from the start of each subscription.
   { seed: 7162, bug: 'driver: no heartbeat watchdog before the first heartbeat of a resubscription', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
+  // Master: a leader whose runtime stopped (a crash) saw its last registry write fail and stood by again: spawning in
+  // a stopped runtime threw, unhandled. It no longer stands by in a stopped runtime.
+  { seed: 7274, bug: 'master: a leader crashing mid-write spawned a standby in its stopped runtime', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
