@@ -13,11 +13,15 @@
  * When the host gives `run` and fsync is on, records are written off the event
  * loop (libuv's thread pool, one promise chain per stream so the file keeps
  * the order of the calls) and an update is sent only once its record is
- * fsync'ed: the agent launches other tasks while the disk works. ACK records
- * are then appended at once but without an fsync of their own (the next
- * record's fsync, or the kernel, makes them durable): losing one in a crash
- * only means the update is sent again, which the protocol allows (at least
- * once; the master and the scheduler ignore duplicates). An ACK only ever
+ * fsync'ed: the agent launches other tasks while the disk works. An ACK
+ * record after which the stream goes on to a next update is fsync'ed too
+ * before that update is sent (else a crash could lose it after the newer
+ * update was delivered, and the older one would be resent after it); the
+ * last ACK of a stream, or one with nothing after it yet, is appended without
+ * an fsync of its own (the next record's fsync, or the kernel, makes it
+ * durable): losing it only means the update is sent again, which the
+ * protocol allows (at least once; the master and the scheduler ignore
+ * duplicates). An ACK only ever
  * names a sent update, whose record is already on disk, so the file's order
  * stays valid for recovery. Without `run` (or with fsync off) every record is
  * written synchronously, fsync'ed when asked, before the call returns.
@@ -77,6 +81,8 @@ export class UpdateStream {
   readonly unsynced = new Set<string>();
   /** The stream's pending record writes, in order. */
   writes: Promise<void> = Promise.resolve();
+  /** ACK records being fsync'ed: the next update is not sent before they are on disk. */
+  acksUnsynced = 0;
 
   constructor(
     readonly frameworkId: string,
@@ -147,7 +153,8 @@ export class StatusUpdateManager {
     if (!head || uuidHex(head.uuid) !== id) return { update: undefined, ended: false };
     if (s.path !== undefined) {
       // The acknowledged update's record is in this file: its directory exists.
-      appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async, false, this.#disk);
+      if (this.#async && !isTerminal(head.status.state) && s.pending.length > 1) this.#writeAck(s, uuid);
+      else appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async, false, this.#disk);
     }
     s.pending.shift();
     s.acknowledged.add(id);
@@ -258,10 +265,38 @@ export class StatusUpdateManager {
     );
   }
 
+  /**
+   * An ACK record when the stream goes on to a next update, fsync'ed off the event loop; the next update is sent
+   * only once it is on disk. Else a crash could lose the ACK after the next update was delivered, and the restarted
+   * agent would resend the older update after the newer one (a framework would see a task go back, e.g. RUNNING
+   * after FINISHED). A last ACK, or one with nothing after it yet, is appended without its own fsync: the next
+   * UPDATE record's fsync covers it.
+   */
+  #writeAck(s: UpdateStream, uuid: Uint8Array): void {
+    const path = s.path!;
+    const line = recordLine({ type: 'ACK', uuid } satisfies UpdateRecord);
+    s.acksUnsynced++;
+    const live = (): boolean => this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
+    s.writes = s.writes.then(() =>
+      appendLineAsync(path, line, true, this.#disk).then(
+        () =>
+          this.host.run!(() => {
+            s.acksUnsynced--;
+            if (s.head !== undefined && live()) this.#sendHead(s, true);
+          }),
+        (e: unknown) =>
+          this.host.run!(() => {
+            if (live()) throw new CheckpointError(path, `could not append a record: ${(e as Error).message}`);
+          }),
+      ),
+    );
+  }
+
   #sendHead(s: UpdateStream, fresh: boolean): void {
     const head = s.head;
     if (!head) return;
     if (s.unsynced.has(uuidHex(head.uuid))) return; // sent once its record is on disk
+    if (s.acksUnsynced > 0) return; // sent once the acknowledgement of the one before is on disk
     if (fresh) {
       s.backoffMs = this.opts.retryMinMs;
       s.sends = 0;

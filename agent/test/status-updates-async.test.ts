@@ -47,7 +47,7 @@ function host() {
 }
 
 describe('status updates checkpointed off the event loop', () => {
-  test('each update is sent only after its record is on disk; acks are recorded; a restart resends the rest', async () => {
+  test('each update is sent only after its record, and the ACK of the one before, are on disk; a restart resends the rest', async () => {
     const dir = tempDir('agent-sum-async-');
     const path = join(dir, 'tasks', 't', 'task.updates');
     const h = host();
@@ -62,8 +62,11 @@ describe('status updates checkpointed off the event loop', () => {
     await sum.stream('F', 't')!.writes;
     expect(h.sent).toEqual([{ state: 'TASK_STARTING', onDisk: ['UPDATE TASK_STARTING'] }]); // sent as soon as its own record is on disk
 
-    // The ack of the head sends the next one, already on disk.
+    // The ack of the head sends the next one (already on disk) once the ACK record is on disk too: a crash cannot
+    // then lose the ACK after the next update went out (the older update would be resent after the newer).
     expect(sum.acknowledge('F', 't', new Uint8Array(16).fill(1)).update?.status.state).toBe('TASK_STARTING');
+    expect(h.sent.map((s) => s.state)).toEqual(['TASK_STARTING']);
+    await sum.stream('F', 't')!.writes;
     expect(h.sent.map((s) => s.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
     expect(h.sent[1]!.onDisk).toEqual(['UPDATE TASK_STARTING', 'UPDATE TASK_RUNNING', 'ACK 1']);
 
@@ -81,6 +84,7 @@ describe('status updates checkpointed off the event loop', () => {
     again.resume();
     expect(h2.sent.map((x) => x.state)).toEqual(['TASK_RUNNING']);
     again.acknowledge('F', 't', new Uint8Array(16).fill(2));
+    await again.stream('F', 't')!.writes;
     expect(h2.sent.map((x) => x.state)).toEqual(['TASK_RUNNING', 'TASK_FINISHED']);
     expect(again.acknowledge('F', 't', new Uint8Array(16).fill(3)).ended).toBe(true);
     expect(h.errors).toEqual([]);

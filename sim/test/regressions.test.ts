@@ -51,6 +51,11 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // Master: a leader whose runtime stopped (a crash) saw its last registry write fail and stood by again: spawning in
   // a stopped runtime threw, unhandled. It no longer stands by in a stopped runtime.
   { seed: 7274, bug: 'master: a leader crashing mid-write spawned a standby in its stopped runtime', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
+  // Agent: an ACK record was appended without fsync and the next update sent at once; a crash lost the ACK after
+  // TASK_FINISHED had reached the framework, and the restarted agent resent TASK_RUNNING (to a new leader, which no
+  // longer knew the task ended): "no task goes back from a terminal state". An ACK the stream goes on from is now
+  // fsync'ed before the next update is sent.
+  { seed: 7228, bug: 'agent: an unsynced ACK lost in a crash made the agent resend an older update after a newer one', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
