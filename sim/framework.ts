@@ -19,6 +19,10 @@ import { planCommand } from './containerizer.js';
 export const TASK_RESOURCES = 'cpus:0.5;mem:64';
 const TASK_CPUS = 0.5;
 const TASK_MEM = 64;
+/** Steady (quiet-phase) tasks are smaller: one task's worth of share (4% of a 3-agent cluster) stays under the 5% DRF tolerance. */
+export const STEADY_TASK_RESOURCES = 'cpus:0.25;mem:32';
+const STEADY_CPUS = 0.25;
+const STEADY_MEM = 32;
 
 export interface FrameworkObserver {
   /** Every status the scheduler's callback gets. */
@@ -93,7 +97,8 @@ export class GreedyFramework {
   #offers(d: SchedulerDriver, offers: Offer[]): void {
     for (const offer of offers) {
       const r = Resources.fromJSON(offer.resources);
-      let fit = Math.min(Math.floor(r.scalar('cpus') / TASK_CPUS + 1e-9), Math.floor(r.scalar('mem') / TASK_MEM + 1e-9));
+      const [cpus, mem] = this.steady ? [STEADY_CPUS, STEADY_MEM] : [TASK_CPUS, TASK_MEM];
+      let fit = Math.min(Math.floor(r.scalar('cpus') / cpus + 1e-9), Math.floor(r.scalar('mem') / mem + 1e-9));
       fit = Math.min(fit, this.maxTasks - this.active.size);
       // Steady (the quiet phase): one task per offer, the rest declined without a filter, so the allocator's DRF
       // decides who gets each task's worth (taking whole agents would make shares differ by an agent).
@@ -106,7 +111,7 @@ export class GreedyFramework {
       for (let i = 0; i < fit; i++) {
         const id = `${this.name}-${++this.#next}`;
         const command = this.steady ? 'sim forever' : planCommand(this.taskRunMs[0] + this.random.int(this.taskRunMs[1] - this.taskRunMs[0]), this.random.chance(0.2) ? 1 : 0);
-        tasks.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(TASK_RESOURCES).toJSON(), command: { value: command } });
+        tasks.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(this.steady ? STEADY_TASK_RESOURCES : TASK_RESOURCES).toJSON(), command: { value: command } });
         this.active.set(id, offer.agent_id.value);
       }
       d.launchTasks(offer.id, tasks, { refuse_seconds: this.steady ? 0 : 1 });
