@@ -6,8 +6,8 @@
  *  - asks a MasterDetector which master to use, links it and subscribes
  *    (`subscribe` for a new framework, `resubscribe` with the id once it has one);
  *  - retries a subscription that gets no answer, and reconnects after the link
- *    to the master breaks (or, once the master sends heartbeats, after two
- *    heartbeat intervals of silence), with exponential backoff and seeded
+ *    to the master breaks (or after two heartbeat intervals of silence),
+ *    with exponential backoff and seeded
  *    jitter, asking the detector again each time (so a list of masters is
  *    walked in turn);
  *  - follows a master that answers `not_leader` (high availability): to the
@@ -376,7 +376,6 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   #timer: Timer | undefined;
   #watchdog: Timer | undefined;
   #heartbeatMs: number | undefined;
-  #heartbeatSeen = false;
   #writtenId: string | undefined;
   #suppressedRoles: string[];
   /** The leader a master named in `not_leader`: the next connection goes there. */
@@ -464,7 +463,6 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
       },
       heartbeat: (_b, from) => {
         if (!this.#fromMaster(from)) return;
-        this.#heartbeatSeen = true;
         this.#armWatchdog();
       },
       framework_error: (b, from) => {
@@ -610,8 +608,8 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
     this.frameworkId = id.value;
     this.masterInfo = masterInfo;
     this.#heartbeatMs = heartbeatSeconds !== undefined && heartbeatSeconds > 0 ? heartbeatSeconds * 1000 : undefined;
-    // Once masters were seen to send heartbeats, a new subscription expects them from its start: a master that steps
-    // down right after (its not_leader lost) must not leave the driver waiting for a first heartbeat that never comes.
+    // The master sends heartbeats every heartbeat_interval_seconds (to drivers too): a subscription expects them from
+    // its start, so a master that steps down right after (its not_leader lost) does not leave the driver waiting.
     this.#armWatchdog();
     this.#checkpointId(id.value);
     if (!this.#everSubscribed) {
@@ -634,7 +632,7 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
 
   #armWatchdog(): void {
     this.#watchdog?.cancel();
-    if (!this.#heartbeatSeen || this.#heartbeatMs === undefined || this.#conn !== 'subscribed') return;
+    if (this.#heartbeatMs === undefined || this.#conn !== 'subscribed') return;
     const master = this.master!;
     this.#watchdog = this.delay(2 * this.#heartbeatMs, () => {
       this.#log.warn(`no heartbeat from ${master} for ${2 * this.#heartbeatMs!} ms`);

@@ -56,6 +56,10 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // longer knew the task ended): "no task goes back from a terminal state". An ACK the stream goes on from is now
   // fsync'ed before the next update is sent.
   { seed: 7228, bug: 'agent: an unsynced ACK lost in a crash made the agent resend an older update after a newer one', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
+  // SDK driver: the same hole on a first subscription: a driver that had never seen a heartbeat armed no watchdog;
+  // its first leader stepped down at once (not_leader lost) and it stayed on the standby. The watchdog now runs from
+  // every subscription, the master sending heartbeats to drivers.
+  { seed: 9139, bug: 'driver: no heartbeat watchdog on a first subscription', options: { agents: 4, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, stepMs: 100, taskRunMs: [300, 4_000], offerTimeoutMs: 4_000, heartbeatSeconds: 3, livenessGraceMs: 75_000, faults: scaleFaults(3) } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
