@@ -131,7 +131,9 @@ export class Agents {
       agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
       for (const task of reported.values()) {
-        if (isTerminal(task.state) || removed.has(task.framework_id.value)) continue;
+        // Terminal ones too (their terminal update is not acknowledged yet): back in the books until it is, and no
+        // longer among the framework's unreachable tasks (reconciliation would answer TASK_UNREACHABLE after it ended).
+        if (removed.has(task.framework_id.value)) continue;
         taskBooks.reported(this.#frameworkFor(task.framework_id.value, body), agent, task);
       }
       for (const e of body.executor_infos ?? []) {

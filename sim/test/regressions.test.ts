@@ -34,7 +34,11 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // registration with the old agent's id (as a retry), so the books kept the old agent's tasks (one "running", dead
   // with the machine) and its unacknowledged terminal updates: 1.5 cpus never offered again ("DRF shares within 5%"
   // failed). A registration without id from the address of a disconnected agent is now a new agent; the old is removed.
-  { seed: 54, bug: 'master: a new agent at a disconnected agent\'s address was given the old id and its dead tasks' },
+  // Then (once the driver's heartbeat watchdog changed the run), the same seed found: an agent back from unreachable
+  // reported a task that had ended meanwhile (its TASK_FINISHED not yet acknowledged); the master skipped terminal
+  // tasks, so the task stayed among the framework's unreachable ones and reconciliation answered TASK_UNREACHABLE after
+  // the framework had TASK_FINISHED. Reported terminal tasks are back in the books until acknowledged.
+  { seed: 54, bug: 'master: a new agent at a disconnected agent\'s address was given the old id and its dead tasks; a reported terminal task stayed unreachable' },
   // Master: a leader stepping down tells each scheduler once (not_leader); that message lost, a driver-based
   // scheduler stayed subscribed to the standby forever (its link holds; only HTTP schedulers got heartbeats): "every
   // framework is subscribed" failed after healing. Driver-based schedulers now get heartbeats too.
