@@ -64,6 +64,8 @@ import {
   type TaskRecord,
 } from './state.js';
 import { StatusUpdateManager } from './status-updates.js';
+import { EXECUTOR_TO_AGENT, FROM_NON_LEADER, MASTER_TO_AGENT } from '../protocol/messages/schemas.js';
+import { MessageValidator, validated, type OnInvalid } from '../protocol/messages/validate.js';
 
 export type AgentProtocol = MasterToAgent & ExecutorToAgent & FromNonLeader;
 
@@ -73,6 +75,9 @@ const MASTER_MESSAGES = {
   status_update_acknowledgement: true, shutdown_framework: true, shutdown_executor: true, framework_to_executor: true, update_framework: true,
   checkpoint_resources: true, reconcile_tasks: true, agent_lost: true, shutdown: true,
 } as const satisfies Record<keyof MasterToAgent | keyof FromNonLeader, true>;
+
+/** Every body the agent receives is checked against its schema (ids that become paths included) before a handler sees it. */
+const AGENT_MESSAGES = new MessageValidator<AgentProtocol>({ ...MASTER_TO_AGENT, ...EXECUTOR_TO_AGENT, ...FROM_NON_LEADER });
 
 /** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
 export interface AgentContainerizer {
@@ -271,15 +276,15 @@ export class AgentProcess extends Process<AgentProtocol> {
         this.executorMessage(b.framework_id.value, b.executor_id.value, b.data);
       },
     };
-    // What only the master may say goes through one check.
-    const guarded = table as unknown as Record<string, (body: unknown, from: PID) => void>;
+    // Every body is checked against its schema; what only the master may say goes through one check first.
+    const guarded = validated<AgentProtocol, PID>(table, AGENT_MESSAGES, this.#onInvalid) as unknown as Record<string, (body: unknown, from: PID) => void>;
     for (const name of Object.keys(MASTER_MESSAGES)) {
       const handler = guarded[name]!;
       guarded[name] = (body, from) => {
         if (this.#fromMaster(name, from)) handler(body, from);
       };
     }
-    return table;
+    return guarded as unknown as Handlers<AgentProtocol>;
   }
 
   /**
@@ -298,6 +303,12 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (n <= 10 || (n & (n - 1)) === 0) this.logger.warn(`ignoring '${name}' from ${from}: ${why} (${n} so far)`);
     return false;
   }
+
+  /** A message whose body does not match its schema (validated above): counted, logged, dropped. */
+  readonly #onInvalid: OnInvalid<PID> = {
+    count: () => this.count('slave/invalid_messages'),
+    warn: (message) => this.logger.warn(message),
+  };
 
   override exited(pid: PID): void {
     if (pid.equals(this.master)) {

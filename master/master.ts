@@ -15,6 +15,8 @@ import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { MasterToScheduler, SchedulerToMaster } from '../protocol/messages/master-scheduler.js';
+import { AGENT_TO_MASTER, SCHEDULER_TO_MASTER } from '../protocol/messages/schemas.js';
+import { MessageValidator, validated, type OnInvalid } from '../protocol/messages/validate.js';
 import type { MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import type { Effect } from './books/effects.js';
@@ -58,6 +60,18 @@ export interface MasterOptions {
 }
 
 export const MASTER_VERSION = '0.1.0';
+
+/** Every body the master receives is checked against its schema before a handler sees it. */
+const MASTER_MESSAGES = new MessageValidator<MasterProtocol>(
+  {
+    ...SCHEDULER_TO_MASTER,
+    ...AGENT_TO_MASTER,
+    offers: { allocations: 'AllocationMessage[]!' },
+  },
+  { messages: { AllocationMessage: { framework_id: 'string!', agent_id: 'string!', role: 'string!', resources: 'Resource[]!' } } },
+  // validation.ts answers an unsafe task or executor id of a launch with TASK_ERROR for that task (as Mesos).
+  ['accept'],
+);
 
 export class MasterProcess extends Process<MasterProtocol> implements SchedulerApiHost, OperatorApiHost {
   readonly flags: MasterFlags;
@@ -257,7 +271,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       }
       fn(agent, body);
     };
-    return {
+    return validated<MasterProtocol, PID>({
       // --- schedulers
       subscribe: (body, from) => {
         this.state.count('master/messages_received/subscribe');
@@ -305,8 +319,18 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       }),
       // --- allocator
       offers: (body) => this.offering.allocated(body.allocations ?? []),
-    };
+    }, MASTER_MESSAGES, this.#onInvalid);
   }
+
+  /** A message whose body does not match its schema (validated above). */
+  readonly #onInvalid: OnInvalid<PID> = {
+    count: () => this.state.count('master/invalid_messages'),
+    warn: (message) => this.runtime.logger.warn(message),
+    // A scheduler hears why its call was refused, as for a call the master cannot carry out.
+    reply: (name, from, message) => {
+      if (name in SCHEDULER_TO_MASTER) this.send(from as PID<MasterToScheduler>, 'error', { message });
+    },
+  };
 
   /**
    * A call of a subscribed framework, from either kind of scheduler (actor

@@ -9,7 +9,8 @@ export type ProtocolErrorCode =
   | 'E_BAD_JSON'
   | 'E_BAD_ID'
   | 'E_BAD_CREDENTIALS'
-  | 'E_BAD_ACLS';
+  | 'E_BAD_ACLS'
+  | 'E_BAD_MESSAGE';
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode | string;

@@ -21,6 +21,8 @@ import { PID, Process, Random, Runtime, WsTransport, defaultRuntimeOptions, osSe
 import { uuidBytes } from '../../protocol/ids.js';
 import { authenticatedRuntime } from '../runtime.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
+import { AGENT_TO_EXECUTOR } from '../../protocol/messages/schemas.js';
+import { MessageValidator, validated } from '../../protocol/messages/validate.js';
 import type { StatusUpdate } from '../../protocol/messages/common.js';
 import { isTerminal } from '../../protocol/task-states.js';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskID, TaskInfo, TaskStatus } from '../../protocol/types.js';
@@ -99,7 +101,12 @@ function hex(u: Uint8Array | undefined): string {
   return u ? Buffer.from(u).toString('hex') : '';
 }
 
+/** Every body from the agent is checked against its schema before the executor sees it. */
+const EXECUTOR_MESSAGES = new MessageValidator<AgentToExecutor>(AGENT_TO_EXECUTOR);
+
 class ExecutorProcess extends Process<AgentToExecutor> {
+  /** Messages refused because their body did not match the protocol. */
+  invalidMessages = 0;
   /** The agent: from MESOS_AGENT_PID, then whoever sends `reconnect` (a restarted agent, maybe at a new address). */
   agent: PID<ExecutorToAgent>;
   agentId: string | undefined;
@@ -136,7 +143,7 @@ class ExecutorProcess extends Process<AgentToExecutor> {
   }
 
   protected handlers(): Handlers<AgentToExecutor> {
-    return {
+    return validated<AgentToExecutor, PID>({
       registered: (b) => {
         this.agentId = b.agent_id.value;
         this.connected = true;
@@ -177,7 +184,7 @@ class ExecutorProcess extends Process<AgentToExecutor> {
         this.#call(() => this.executor.shutdown(this.driver));
         void this.driver.stop();
       },
-    };
+    }, EXECUTOR_MESSAGES, { count: () => this.invalidMessages++, warn: (m) => this.runtime.logger.warn(m) });
   }
 
   override exited(pid: PID): void {
@@ -264,6 +271,11 @@ export class ExecutorDriver {
   /** The executor's own PID (once started). */
   get pid(): PID | undefined {
     return this.#process?.pid;
+  }
+
+  /** Messages from the agent refused because their body did not match the protocol (counted, logged, dropped). */
+  get invalidMessages(): number {
+    return this.#process?.invalidMessages ?? 0;
   }
 
   async start(): Promise<DriverStatus> {

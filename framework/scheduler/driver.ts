@@ -36,6 +36,8 @@ import { PID, Process, Random, osSeed, spawn, type Handlers, type Logger, type R
 import { authenticatedRuntime } from '../runtime.js';
 import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import type { MasterToScheduler, SchedulerToMaster } from '../../protocol/messages/master-scheduler.js';
+import { FROM_NON_LEADER, MASTER_TO_SCHEDULER } from '../../protocol/messages/schemas.js';
+import { MessageValidator, validated } from '../../protocol/messages/validate.js';
 import { isTerminal } from '../../protocol/task-states.js';
 import type {
   AgentID,
@@ -174,6 +176,10 @@ export class SchedulerDriver {
   }
   get runtime(): Runtime {
     return this.#runtime;
+  }
+  /** Messages from masters refused because their body did not match the protocol (counted, logged, dropped). */
+  get invalidMessages(): number {
+    return this.#process.invalidMessages;
   }
   /** Offers received and not yet used, declined or rescinded (cleared on disconnection). */
   offers(): ReadonlyMap<string, Offer> {
@@ -350,7 +356,12 @@ const QUICK_RETRIES_PER_MASTER = 5;
 /** Leaders named by not_leader followed between two subscriptions (masters passing the lead around during an election). */
 const MAX_LEADER_HINTS = 10;
 
+/** Every body from a master is checked against its schema before the scheduler sees it (ids are not paths here: any id the master sends is kept). */
+const SCHEDULER_MESSAGES = new MessageValidator<MasterToScheduler & FromNonLeader>({ ...MASTER_TO_SCHEDULER, ...FROM_NON_LEADER }, {}, 'all');
+
 class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
+  /** Messages refused because their body did not match the protocol. */
+  invalidMessages = 0;
   status: DriverStatus = 'DRIVER_NOT_STARTED';
   frameworkId: string | undefined;
   master: PID<SchedulerToMaster> | undefined;
@@ -420,7 +431,7 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   }
 
   protected handlers(): Handlers<MasterToScheduler & FromNonLeader> {
-    return {
+    return validated<MasterToScheduler & FromNonLeader, PID>({
       not_leader: (b, from) => this.#notLeader(b, from),
       subscribed: (b, from) => this.#fromMaster(from) && this.#subscribed(b.framework_id, b.heartbeat_interval_seconds, b.master_info),
       offers: (b, from) => {
@@ -474,7 +485,7 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
         if (!this.#fromMaster(from) || !this.subscribed) return;
         this.#statusUpdate({ task_id: b.task_id, state: 'TASK_UNKNOWN', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Task is unknown to the master', ...(b.agent_id ? { agent_id: b.agent_id } : {}) }, false);
       },
-    };
+    }, SCHEDULER_MESSAGES, { count: () => this.invalidMessages++, warn: (m) => this.#log.warn(m) });
   }
 
   // ---- connection ----
