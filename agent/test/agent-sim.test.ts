@@ -246,3 +246,42 @@ describe('shutdown', () => {
     expect(s.agentRt.isAlive(s.agentPid)).toBe(false);
   });
 });
+
+describe('bad input', () => {
+  test('malformed master and executor messages are refused before any handler, counted, and the agent keeps serving', async () => {
+    const s = await sim();
+    s.master.autoAck = true;
+    await s.clock.advance(2000);
+    const from = s.master.pid.toString();
+    const to = s.agentPid.toString();
+    const task = commandTask('t1', 'echo hi');
+    const bad: [string, unknown][] = [
+      // ids that would become paths outside the sandboxes
+      ['run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: { ...task, task_id: { value: '../../../../tmp/x' } } }],
+      ['run_task', { framework: FRAMEWORK, framework_id: { value: '..' }, task }],
+      ['run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: { ...task, command: undefined, executor: { executor_id: { value: 'a/b' }, command: { value: 'x' } } } }],
+      ['run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: { ...task, task_id: { value: '' } } }],
+      // wrong types, a msgpack int64, unknown enums
+      ['run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: { ...task, kill_policy: { grace_period: { nanoseconds: 5n } } } }],
+      ['run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: { ...task, resources: 'cpus:1' } }],
+      ['kill_task', { framework_id: FRAMEWORK.id!, task_id: 42 }],
+      ['status_update_acknowledgement', { agent_id: { value: 'M-S0' }, framework_id: FRAMEWORK.id!, task_id: { value: 't1' }, uuid: 'not bytes' }],
+      ['agent_reregistered', { agent_id: { value: 'M-S0' }, reconciliations: [{ framework_id: FRAMEWORK.id!, task_id: { value: 't1' }, state: 'TASK_SLEEPING' }] }],
+      ['ping', { connected: 'yes' }],
+      ['register', { framework_id: FRAMEWORK.id!, executor_id: { value: '../../..' } }],
+      ['status_update', { update: { framework_id: FRAMEWORK.id!, status: { task_id: { value: 't1' }, state: 'TASK_RUNNING' } } }],
+    ];
+    for (const [name, body] of bad) s.masterRt.post(from, to, name, body);
+    await s.clock.advance(1000);
+    expect(s.agent.counters.get('slave/invalid_messages')).toBe(bad.length);
+    expect(s.cz.containers.size).toBe(0);
+    expect(s.agent.frameworks.size).toBe(0);
+    expect(s.agent.state).toBe('RUNNING');
+
+    // Still serving: a good task runs, and its update reaches the master.
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task });
+    const u = await eventually(s.clock, s.master.take('status_update'));
+    expect(u.body.update.status.task_id.value).toBe('t1');
+    expect(s.cz.containers.size).toBe(1);
+  });
+});

@@ -86,8 +86,10 @@ export class BodyChecker {
       }
     }
     if (pathIds && PATH_IDS.has(spec.name)) {
-      const why = idError(out['value']);
-      if (why !== undefined) throw badMessage(`${path}.value`, `${why} (ids become paths on agents)`);
+      const value = out['value'];
+      const why = idError(value);
+      // The id is quoted as JSON, so that control characters in it cannot reach a log as they are.
+      if (why !== undefined) throw badMessage(`${path}.value`, `${why.replace(`'${String(value)}'`, JSON.stringify(value))} (ids become paths on agents)`);
     }
     return out;
   }
