@@ -6,13 +6,20 @@
  *
  * Only sandboxes can be read: a path must name a run directory
  * (`<work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container or latest>`)
- * or something under it. `..` components are refused, and the real path
- * (symlinks resolved) must stay inside that same run directory, so neither a
- * symlink planted by a task nor an absolute path elsewhere escapes.
+ * or something under it. `..` components are refused. Below the run
+ * directory the path is opened by sandbox-open.ts: component by component
+ * from open directory handles with O_NOFOLLOW, symbolic links resolved by the
+ * walk and kept inside the run directory, so neither a symlink planted by a
+ * task, nor one swapped in between a check and the open, nor an absolute path
+ * elsewhere escapes. Only regular files and directories are served: FIFOs,
+ * sockets and devices are refused with 400 (a FIFO never blocks the agent).
+ * Every read goes through the opened handle, never the path again.
  */
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readdir, realpath, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
+import { openUnder, viaFd } from './sandbox-open.js';
 
 /** Mesos reads at most this much per /files/read (16 pages). */
 export const MAX_READ_LENGTH = 16 * 4096;
@@ -21,10 +28,10 @@ function error(status: number, message: string): HttpResponse {
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message + '\n' };
 }
 
-export type Resolved = { ok: true; path: string } | { ok: false; response: HttpResponse };
+export type Resolved = { ok: true; handle: FileHandle; stat: Stats; name: string } | { ok: false; response: HttpResponse };
 
-/** Checks a requested path and resolves it to a real path inside a sandbox run directory. */
-export async function resolveSandboxPath(workDir: string, requested: string | null): Promise<Resolved> {
+/** Checks a requested path and opens it inside its sandbox run directory (the caller closes the handle). */
+export async function openSandboxPath(workDir: string, requested: string | null): Promise<Resolved> {
   if (requested === null || requested === '') return { ok: false, response: error(400, "Missing 'path' query parameter") };
   if (requested.includes('\0')) return { ok: false, response: error(400, 'Bad path') };
   const parts = requested.split('/');
@@ -46,10 +53,8 @@ export async function resolveSandboxPath(workDir: string, requested: string | nu
     return { ok: false, response: error(403, `Path '${requested}' is not inside a sandbox (expected <work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>/...)`) };
   }
   let runReal: string;
-  let real: string;
   try {
     runReal = await realpath(join(root, ...comps.slice(0, 7)));
-    real = await realpath(join(root, ...comps));
   } catch {
     return { ok: false, response: error(404, `No such file or directory '${requested}'`) };
   }
@@ -58,8 +63,9 @@ export async function resolveSandboxPath(workDir: string, requested: string | nu
   if (!(runReal.startsWith(runsDir + sep) && !relative(runsDir, runReal).includes(sep))) {
     return { ok: false, response: error(403, `Path '${requested}' resolves outside the sandboxes`) };
   }
-  if (real !== runReal && !real.startsWith(runReal + sep)) return { ok: false, response: error(403, `Path '${requested}' resolves outside its sandbox (through a symbolic link)`) };
-  return { ok: true, path: real };
+  const opened = await openUnder(runReal, comps.slice(7), requested);
+  if (!opened.ok) return { ok: false, response: error(opened.status, opened.message) };
+  return opened;
 }
 
 function modeString(mode: number, isDir: boolean, isLink: boolean): string {
@@ -72,30 +78,34 @@ function modeString(mode: number, isDir: boolean, isLink: boolean): string {
 
 export async function browse(workDir: string, req: HttpRequest): Promise<HttpResponse> {
   const requested = req.query.get('path');
-  const r = await resolveSandboxPath(workDir, requested);
+  const r = await openSandboxPath(workDir, requested);
   if (!r.ok) return r.response;
-  const st = await stat(r.path);
-  const entries = st.isDirectory() ? (await readdir(r.path)).sort() : [];
-  const shownBase = requested!.replace(/\/+$/, '');
-  const list = [];
-  const items = st.isDirectory() ? entries.map((e) => ({ shown: `${shownBase}/${e}`, real: join(r.path, e) })) : [{ shown: shownBase, real: r.path }];
-  for (const { shown, real } of items) {
-    try {
-      const l = await lstat(real);
-      list.push({
-        path: shown,
-        nlink: l.nlink,
-        size: l.size,
-        mtime: Math.floor(l.mtimeMs / 1000),
-        mode: modeString(l.mode, l.isDirectory(), l.isSymbolicLink()),
-        uid: String(l.uid),
-        gid: String(l.gid),
-      });
-    } catch {
-      // vanished meanwhile
+  try {
+    const shownBase = requested!.replace(/\/+$/, '');
+    const entry = (shown: string, l: Stats) => ({
+      path: shown,
+      nlink: l.nlink,
+      size: l.size,
+      mtime: Math.floor(l.mtimeMs / 1000),
+      mode: modeString(l.mode, l.isDirectory(), l.isSymbolicLink()),
+      uid: String(l.uid),
+      gid: String(l.gid),
+    });
+    if (!r.stat.isDirectory()) return { status: 200, body: [entry(shownBase, r.stat)] };
+    // Listed and described through the open directory, not its path.
+    const dir = viaFd(r.handle.fd);
+    const list = [];
+    for (const name of (await readdir(dir)).sort()) {
+      try {
+        list.push(entry(`${shownBase}/${name}`, await lstat(`${dir}/${name}`)));
+      } catch {
+        // vanished meanwhile
+      }
     }
+    return { status: 200, body: list };
+  } finally {
+    await r.handle.close();
   }
-  return { status: 200, body: list };
 }
 
 function intParam(req: HttpRequest, name: string): number | undefined | Error {
@@ -112,22 +122,20 @@ export async function read(workDir: string, req: HttpRequest): Promise<HttpRespo
   if (length instanceof Error) return error(400, length.message);
   if (offset !== undefined && offset < -1) return error(400, `Negative offset ${offset}`);
   if (length !== undefined && length < -1) return error(400, `Negative length ${length}`);
-  const r = await resolveSandboxPath(workDir, req.query.get('path'));
+  const r = await openSandboxPath(workDir, req.query.get('path'));
   if (!r.ok) return r.response;
-  const st = await stat(r.path);
-  if (st.isDirectory()) return error(400, 'Cannot read a directory');
-  const size = st.size;
-  // Mesos: without an offset (or -1), the answer is the file's size and no data, for tailing.
-  if (offset === undefined || offset === -1) return { status: 200, body: { data: '', offset: size } };
-  if (offset >= size) return { status: 200, body: { data: '', offset } };
-  const want = Math.min(length === undefined || length === -1 ? MAX_READ_LENGTH : length, MAX_READ_LENGTH, size - offset);
-  const fh = await open(r.path, 'r');
   try {
+    if (r.stat.isDirectory()) return error(400, 'Cannot read a directory');
+    const size = r.stat.size;
+    // Mesos: without an offset (or -1), the answer is the file's size and no data, for tailing.
+    if (offset === undefined || offset === -1) return { status: 200, body: { data: '', offset: size } };
+    if (offset >= size) return { status: 200, body: { data: '', offset } };
+    const want = Math.min(length === undefined || length === -1 ? MAX_READ_LENGTH : length, MAX_READ_LENGTH, size - offset);
     const buf = Buffer.alloc(want);
-    const { bytesRead } = await fh.read(buf, 0, want, offset);
+    const { bytesRead } = await r.handle.read(buf, 0, want, offset);
     return { status: 200, body: { data: buf.subarray(0, bytesRead).toString('utf8'), offset } };
   } finally {
-    await fh.close();
+    await r.handle.close();
   }
 }
 
@@ -135,18 +143,15 @@ export async function read(workDir: string, req: HttpRequest): Promise<HttpRespo
 export const MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
 
 export async function download(workDir: string, req: HttpRequest): Promise<HttpResponse> {
-  const r = await resolveSandboxPath(workDir, req.query.get('path'));
+  const r = await openSandboxPath(workDir, req.query.get('path'));
   if (!r.ok) return r.response;
-  const st = await stat(r.path);
-  if (st.isDirectory()) return error(400, 'Cannot download a directory');
-  if (st.size > MAX_DOWNLOAD_BYTES) return error(413, `File is larger than ${MAX_DOWNLOAD_BYTES} bytes`);
-  const fh = await open(r.path, 'r');
   try {
-    const buf = Buffer.alloc(st.size);
-    await fh.read(buf, 0, st.size, 0);
-    const name = r.path.split('/').pop() ?? 'file';
-    return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"` }, body: buf };
+    if (r.stat.isDirectory()) return error(400, 'Cannot download a directory');
+    if (r.stat.size > MAX_DOWNLOAD_BYTES) return error(413, `File is larger than ${MAX_DOWNLOAD_BYTES} bytes`);
+    const buf = Buffer.alloc(r.stat.size);
+    const { bytesRead } = await r.handle.read(buf, 0, r.stat.size, 0);
+    return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${r.name}"` }, body: buf.subarray(0, bytesRead) };
   } finally {
-    await fh.close();
+    await r.handle.close();
   }
 }

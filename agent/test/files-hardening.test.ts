@@ -1,0 +1,84 @@
+// /files against a started agent over real HTTP: symbolic links out of the
+// sandbox (to a file, to a directory, absolute and relative), FIFOs, sockets
+// and devices planted in a sandbox are each refused with a 4xx naming why,
+// links that stay inside the sandbox still work, and the agent keeps serving.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { silentLogger } from '../containerizer/index.js';
+import { startAgent, type StartedAgent } from '../main.js';
+import { tempDir } from './helpers.js';
+
+let a: StartedAgent;
+let run: string;
+let unixServer: Server;
+
+async function get(endpoint: string, path: string, extra = ''): Promise<{ status: number; text: string }> {
+  const res = await fetch(`http://${a.pid.address}/files/${endpoint}?path=${encodeURIComponent(path)}${extra}`);
+  return { status: res.status, text: await res.text() };
+}
+
+beforeAll(async () => {
+  const work = tempDir('agent-files-hard-');
+  const runs = join(work, 'slaves', 'A1', 'frameworks', 'F1', 'executors', 'E1', 'runs');
+  run = join(runs, 'C1');
+  mkdirSync(join(run, 'sub'), { recursive: true });
+  writeFileSync(join(run, 'stdout'), 'hello\n');
+  writeFileSync(join(run, 'sub', 'x.txt'), 'x');
+  symlinkSync('/etc/passwd', join(run, 'passwd'));
+  symlinkSync('/etc', join(run, 'etcdir'));
+  symlinkSync('../../../../../../../../../../../etc', join(run, 'up'));
+  symlinkSync('sub', join(run, 'inside'));
+  symlinkSync(join(run, 'sub', 'x.txt'), join(run, 'absolute-inside'));
+  symlinkSync('loop', join(run, 'loop'));
+  execFileSync('mkfifo', [join(run, 'fifo')]);
+  unixServer = createServer();
+  await new Promise<void>((resolve) => unixServer.listen(join(run, 'socket'), resolve));
+  if (process.getuid?.() === 0) execFileSync('mknod', [join(run, 'null'), 'c', '1', '3']);
+  a = await startAgent({ master: '127.0.0.1:1', port: 0, work_dir: work, resources: 'cpus:1;mem:64;disk:64;ports:[1-2]', fsync: false, seed: 3 }, { logger: silentLogger });
+});
+
+afterAll(async () => {
+  await a?.stop();
+  unixServer?.close();
+});
+
+describe('/files refuses what is not a file of the sandbox', () => {
+  test('symbolic links out of the sandbox, to a file or a directory, absolute or relative', async () => {
+    for (const path of [`${run}/passwd`, `${run}/etcdir/passwd`, `${run}/etcdir`, `${run}/up/passwd`, `${run}/up`]) {
+      for (const endpoint of ['read', 'browse', 'download']) {
+        const r = await get(endpoint, path, '&offset=0');
+        expect([endpoint, path, r.status]).toEqual([endpoint, path, 403]);
+        expect(r.text).toContain('resolves outside its sandbox (through a symbolic link)');
+        expect(r.text).not.toContain('root:');
+      }
+    }
+    expect(await get('read', `${run}/loop`, '&offset=0')).toEqual({ status: 400, text: `'${run}/loop': too many levels of symbolic links\n` });
+  });
+
+  test('FIFOs, sockets and devices: 400 at once, never a blocked open', async () => {
+    const planted: [string, string][] = [
+      ['fifo', 'a FIFO'],
+      ['socket', 'a socket'],
+      ...(process.getuid?.() === 0 ? ([['null', 'a device']] as [string, string][]) : []),
+    ];
+    for (const [name, kind] of planted) {
+      for (const endpoint of ['read', 'browse', 'download']) {
+        const r = await get(endpoint, `${run}/${name}`, '&offset=0');
+        expect([endpoint, name, r.status, r.text]).toEqual([endpoint, name, 400, `'${run}/${name}' is ${kind}: only regular files and directories are served\n`]);
+      }
+    }
+  });
+
+  test('links inside the sandbox still work, and the agent still serves', async () => {
+    expect(JSON.parse((await get('read', `${run}/inside/x.txt`, '&offset=0')).text)).toEqual({ data: 'x', offset: 0 });
+    expect(JSON.parse((await get('read', `${run}/absolute-inside`, '&offset=0')).text)).toEqual({ data: 'x', offset: 0 });
+    expect(await get('download', `${run}/stdout`)).toEqual({ status: 200, text: 'hello\n' });
+    const listing = JSON.parse((await get('browse', run)).text) as { path: string; mode: string }[];
+    expect(listing.map((e) => e.path)).toContain(`${run}/fifo`);
+    expect(listing.find((e) => e.path === `${run}/passwd`)?.mode.startsWith('l')).toBe(true);
+    expect((await fetch(`http://${a.pid.address}/health`)).status).toBe(200);
+  });
+});
