@@ -28,19 +28,32 @@ export interface HttpServerOptions {
   readonly tls?: TlsOptions;
   /** A TLS handshake that failed (no or a bad client certificate under mutual TLS, not TLS at all). */
   readonly tlsError?: (remoteAddress: string, detail: string) => void;
+  /**
+   * A streaming response's unsent bytes after which its client, which does
+   * not read, is cut off. Checked before each write, so one chunk larger than
+   * the bound still goes out to a client that reads. Default 64 MiB.
+   */
+  readonly maxUnsentBytes?: number;
+  /** A streaming client was cut off for not reading (counted and logged by the owner). */
+  slowClient?: (remoteAddress: string, detail: string) => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #maxBodyBytes: number;
+  readonly #streamLimits: StreamLimits;
   readonly #server: http.Server | https.Server;
   #closing: Promise<void> | undefined;
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const maxUnsentBytes = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
+    if (!(maxUnsentBytes > 0)) throw new RangeError(`maxUnsentBytes must be positive, got ${maxUnsentBytes}`);
+    this.#streamLimits = { maxUnsentBytes, slowClient: (remote, detail) => options.slowClient?.(remote, detail) };
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => this.#onRequest(req, res);
     const tls = options.tls;
     if (tls === undefined) this.#server = http.createServer(onRequest);
@@ -160,15 +173,20 @@ export class HttpServer {
       pending = Promise.reject(err);
     }
     pending.then(
-      (response) => writeResponse(res, response),
+      (response) => writeResponse(res, response, this.#streamLimits),
       (err: unknown) => writeWhole(res, { status: 500, body: `Internal error: ${err instanceof Error ? err.message : String(err)}\n` }),
     );
   }
 }
 
-function writeResponse(res: http.ServerResponse, response: HttpResponse): void {
+interface StreamLimits {
+  readonly maxUnsentBytes: number;
+  readonly slowClient: (remoteAddress: string, detail: string) => void;
+}
+
+function writeResponse(res: http.ServerResponse, response: HttpResponse, limits: StreamLimits): void {
   if (res.destroyed || res.writableEnded) return;
-  if ('stream' in response) writeStream(res, response);
+  if ('stream' in response) writeStream(res, response, limits);
   else writeWhole(res, response);
 }
 
@@ -201,7 +219,7 @@ function writeWhole(res: http.ServerResponse, response: { status: number; header
   }
 }
 
-function writeStream(res: http.ServerResponse, response: { status: number; headers?: Readonly<Record<string, string>>; stream: (writer: ChunkWriter) => void }): void {
+function writeStream(res: http.ServerResponse, response: { status: number; headers?: Readonly<Record<string, string>>; stream: (writer: ChunkWriter) => void }, limits: StreamLimits): void {
   const headers: Record<string, string> = { ...response.headers };
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
@@ -215,7 +233,7 @@ function writeStream(res: http.ServerResponse, response: { status: number; heade
     return;
   }
   res.flushHeaders();
-  const writer = new ResponseWriter(res);
+  const writer = new ResponseWriter(res, limits);
   try {
     response.stream(writer);
   } catch {
@@ -226,11 +244,13 @@ function writeStream(res: http.ServerResponse, response: { status: number; heade
 /** Each `write` is one `res.write`, which Node sends as exactly one chunk of the chunked body. */
 class ResponseWriter implements ChunkWriter {
   readonly #res: http.ServerResponse;
+  readonly #limits: StreamLimits;
   #closed = false;
   #onClose: Array<() => void> = [];
 
-  constructor(res: http.ServerResponse) {
+  constructor(res: http.ServerResponse, limits: StreamLimits) {
     this.#res = res;
+    this.#limits = limits;
     res.on('close', () => this.#close());
   }
 
@@ -238,11 +258,36 @@ class ResponseWriter implements ChunkWriter {
     return this.#closed;
   }
 
+  get buffered(): number {
+    return this.#closed ? 0 : this.#res.writableLength;
+  }
+
   write(chunk: string | Buffer): void {
     if (this.#closed) return;
     // An empty chunk would end a chunked body: skip it.
     if (chunk.length === 0) return;
+    const unsent = this.#res.writableLength;
+    if (unsent > this.#limits.maxUnsentBytes) {
+      // The client does not read: holding more for it would grow without bound.
+      const remote = remoteOf(this.#res.socket ?? this.#res.req.socket);
+      this.abort();
+      this.#limits.slowClient(remote, `cut off a streaming response to ${remote}: ${unsent} bytes unsent (limit ${this.#limits.maxUnsentBytes}), the client does not read`);
+      return;
+    }
     this.#res.write(chunk);
+  }
+
+  drained(): Promise<void> {
+    if (this.#closed || !this.#res.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#res.off('drain', done);
+        this.#res.off('close', done);
+        resolve();
+      };
+      this.#res.on('drain', done);
+      this.#res.on('close', done);
+    });
   }
 
   end(): void {

@@ -15,11 +15,21 @@ export interface HttpRequest {
   readonly remoteAddress?: string;
 }
 
-/** A writer for a chunked (streaming) response. Each `write` goes out as one HTTP chunk. */
+/**
+ * A writer for a chunked (streaming) response. Each `write` goes out as one
+ * HTTP chunk. A client that does not read is cut off (the response destroyed,
+ * `onClose` called) once the bytes written and not yet sent pass the server's
+ * bound (`maxUnsentBytes`); a producer that can wait uses `buffered` and
+ * `drained()` to stay under it.
+ */
 export interface ChunkWriter {
   write(chunk: string | Buffer): void;
   end(): void;
   readonly closed: boolean;
+  /** Bytes written and not yet handed to the kernel. */
+  readonly buffered: number;
+  /** Resolves once everything written has been handed to the kernel, or the stream closed. */
+  drained(): Promise<void>;
   /** Called once when the client goes away or `end` is called. */
   onClose(fn: () => void): void;
 }

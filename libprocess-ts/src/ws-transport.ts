@@ -76,6 +76,8 @@ export interface WsTransportOptions {
   readonly maxFrameBytes?: number;
   /** Largest HTTP request body. Default 16 MiB. */
   readonly maxBodyBytes?: number;
+  /** Unsent bytes of a streaming HTTP response after which its client, which does not read, is cut off (`slow_clients_cut`). Default 64 MiB. */
+  readonly maxUnsentBytes?: number;
   /** Messages that may wait for one peer while its connection is being made. Default 100,000. */
   readonly maxQueuedMessages?: number;
   /** A dial that has not opened after this long fails. Default 5,000 ms. */
@@ -127,7 +129,7 @@ type Metric =
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
   | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
   | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts'
-  | 'bad_frames' | 'oversized_frames' | 'bad_requests'
+  | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut'
   | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
 
 /** What the acceptor keeps while it waits for the dialer's proof. */
@@ -194,7 +196,7 @@ class Peer {
 }
 
 export class WsTransport implements Transport {
-  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls'>> & { advertiseHost: string | undefined };
+  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls' | 'maxUnsentBytes'>> & { advertiseHost: string | undefined; maxUnsentBytes: number | undefined };
   readonly #auth: PeerAuth | undefined;
   readonly #tls: TlsOptions | undefined;
   /** Mutual TLS names the principals (no `auth`): a peer is the CN of its verified certificate. */
@@ -211,7 +213,7 @@ export class WsTransport implements Transport {
     messages_sent: 0, messages_received: 0, messages_dropped: 0,
     connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
     connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0,
-    bad_frames: 0, oversized_frames: 0, bad_requests: 0,
+    bad_frames: 0, oversized_frames: 0, bad_requests: 0, slow_clients_cut: 0,
     connections_authenticated: 0, auth_failures: 0, hijacks_refused: 0, tls_failures: 0,
   };
   #events: TransportEvents | undefined;
@@ -238,6 +240,7 @@ export class WsTransport implements Transport {
       advertiseHost: options.advertiseHost,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxFrameBytes,
+      maxUnsentBytes: options.maxUnsentBytes,
       maxQueuedMessages: options.maxQueuedMessages ?? DEFAULTS.maxQueuedMessages,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
@@ -290,6 +293,11 @@ export class WsTransport implements Transport {
             },
           }
         : {}),
+      ...(this.#opts.maxUnsentBytes !== undefined ? { maxUnsentBytes: this.#opts.maxUnsentBytes } : {}),
+      slowClient: (_remote, detail) => {
+        this.#metrics.slow_clients_cut++;
+        this.#logger.warn(`libprocess-ts: ${detail}`);
+      },
     });
     let address: Address;
     try {

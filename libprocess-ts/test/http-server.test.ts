@@ -239,3 +239,69 @@ describe('streaming responses', () => {
     expect((await request('GET', '/ok')).body).toBe('ok');
   });
 });
+
+describe('streaming clients that do not read', () => {
+  const MiB = 1024 * 1024;
+  let bounded: WsTransport;
+  let events: Recorder;
+  let boundedPort: number;
+  beforeEach(async () => {
+    bounded = new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: silentLogger, maxUnsentBytes: MiB });
+    events = new Recorder();
+    boundedPort = (await bounded.start(events)).port;
+  });
+  afterEach(() => bounded.stop());
+
+  function openStream(): { writer: Promise<ChunkWriter> } {
+    return {
+      writer: new Promise((resolve) => {
+        events.httpHandler = async () => ({ status: 200, stream: resolve });
+      }),
+    };
+  }
+
+  test('are cut off once the unsent bytes pass the bound: counted, onClose called, the server keeps serving', async () => {
+    const { writer: opened } = openStream();
+    const sock = net.connect(boundedPort, '127.0.0.1');
+    sock.pause(); // never reads
+    sock.on('error', () => {});
+    sock.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    const writer = await opened;
+    const closed = new Promise<void>((r) => writer.onClose(r));
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let written = 0;
+    // Far more than the socket buffers and the bound hold; the writer is cut off on the way.
+    for (let i = 0; i < 4096 && !writer.closed; i++, written++) writer.write(chunk);
+    await closed;
+    expect(writer.closed).toBe(true);
+    expect(written).toBeLessThan(4096);
+    expect(bounded.metrics().slow_clients_cut).toBe(1);
+    writer.write(chunk); // ignored once closed
+    expect(writer.buffered).toBe(0);
+    sock.destroy();
+    events.httpHandler = async () => ({ status: 200, body: 'ok' });
+    const res = await fetch(`http://127.0.0.1:${boundedPort}/ok`);
+    expect(await res.text()).toBe('ok');
+  });
+
+  test('a client that reads gets everything, however large, when the producer waits on drained()', async () => {
+    const { writer: opened } = openStream();
+    const received = new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: boundedPort, path: '/events', agent: false }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => (n += c.length));
+        res.on('end', () => resolve(n));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    const writer = await opened;
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    for (let i = 0; i < 160; i++) {
+      writer.write(chunk);
+      if (writer.buffered > MiB / 2) await writer.drained();
+    }
+    writer.end();
+    expect(await received).toBe(160 * chunk.length);
+    expect(bounded.metrics().slow_clients_cut).toBe(0);
+  });
+});
