@@ -18,7 +18,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { HttpRequest, HttpResponse } from 'libprocess-ts';
+import type { ChunkWriter, Clock, HttpRequest, HttpResponse, Timer } from 'libprocess-ts';
 import { openUnder, viaFd } from './sandbox-open.js';
 
 /** Mesos reads at most this much per /files/read (16 pages). */
@@ -139,19 +139,75 @@ export async function read(workDir: string, req: HttpRequest): Promise<HttpRespo
   }
 }
 
-/** Files up to this size are served by /files/download (the whole body is built in memory). */
+/** Files up to this size are served by /files/download. */
 export const MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
+/** Files up to this size are sent whole; larger ones are streamed in chunks of this size. */
+export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 
-export async function download(workDir: string, req: HttpRequest): Promise<HttpResponse> {
+export interface DownloadOptions {
+  readonly clock: Clock;
+  /** A client that has not taken the last chunk after this long is cut off. Default 30 s. */
+  readonly stallMs?: number;
+  /** Told when a download was cut off for a client that does not read (to count and log it). */
+  readonly onCut?: (why: string) => void;
+}
+
+/**
+ * The file's bytes. A large file is streamed through the opened handle one
+ * chunk at a time, the next chunk read only once the client took the last
+ * (so memory stays at about two chunks per download, however slowly the
+ * client reads); a client that takes nothing for `stallMs` is cut off.
+ */
+export async function download(workDir: string, req: HttpRequest, options: DownloadOptions): Promise<HttpResponse> {
   const r = await openSandboxPath(workDir, req.query.get('path'));
   if (!r.ok) return r.response;
+  let streaming = false;
   try {
     if (r.stat.isDirectory()) return error(400, 'Cannot download a directory');
-    if (r.stat.size > MAX_DOWNLOAD_BYTES) return error(413, `File is larger than ${MAX_DOWNLOAD_BYTES} bytes`);
-    const buf = Buffer.alloc(r.stat.size);
-    const { bytesRead } = await r.handle.read(buf, 0, r.stat.size, 0);
-    return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${r.name}"` }, body: buf.subarray(0, bytesRead) };
+    const size = r.stat.size;
+    if (size > MAX_DOWNLOAD_BYTES) return error(413, `File is larger than ${MAX_DOWNLOAD_BYTES} bytes`);
+    const headers = { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${r.name}"` };
+    if (size <= DOWNLOAD_CHUNK_BYTES) {
+      const buf = Buffer.alloc(size);
+      const { bytesRead } = await r.handle.read(buf, 0, size, 0);
+      return { status: 200, headers, body: buf.subarray(0, bytesRead) };
+    }
+    streaming = true;
+    const handle = r.handle;
+    return { status: 200, headers, stream: (writer) => void pump(handle, size, writer, options, req.query.get('path')!) };
   } finally {
-    await r.handle.close();
+    if (!streaming) await r.handle.close();
   }
+}
+
+async function pump(handle: FileHandle, size: number, writer: ChunkWriter, options: DownloadOptions, shown: string): Promise<void> {
+  try {
+    for (let pos = 0; pos < size && !writer.closed; ) {
+      const buf = Buffer.allocUnsafe(Math.min(DOWNLOAD_CHUNK_BYTES, size - pos));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break; // truncated meanwhile: what there was
+      pos += bytesRead;
+      writer.write(buf.subarray(0, bytesRead));
+      if (writer.buffered > 0 && !(await drainedWithin(writer, options))) {
+        const stallMs = options.stallMs ?? 30_000;
+        writer.abort();
+        options.onCut?.(`/files/download of '${shown}' cut off: the client took nothing for ${stallMs} ms (${writer.buffered} bytes unsent, ${pos} of ${size} read)`);
+        return;
+      }
+    }
+    writer.end();
+  } catch {
+    writer.abort();
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+/** Whether the writer drained (or closed) before the stall timeout. */
+function drainedWithin(writer: ChunkWriter, options: DownloadOptions): Promise<boolean> {
+  let timer: Timer | undefined;
+  return Promise.race([
+    writer.drained().then(() => true),
+    new Promise<boolean>((resolve) => (timer = options.clock.timer(options.stallMs ?? 30_000, () => resolve(false)))),
+  ]).finally(() => timer?.cancel());
 }

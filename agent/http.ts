@@ -170,8 +170,14 @@ export function installRoutes(agent: AgentProcess): void {
   agent.route('/files/browse.json', cors(ro((req) => browse(w, req))));
   agent.route('/files/read', cors(ro((req) => read(w, req))));
   agent.route('/files/read.json', cors(ro((req) => read(w, req))));
-  agent.route('/files/download', cors(ro((req) => download(w, req))));
-  agent.route('/files/download.json', cors(ro((req) => download(w, req))));
+  // A download cut off for a client that does not read is counted and logged inside the agent.
+  const cut = agent.defer((why: string) => {
+    agent.count('slave/files_downloads_cut');
+    agent.logger.warn(why);
+  });
+  const downloads = { clock: agent.clock, onCut: cut };
+  agent.route('/files/download', cors(ro((req) => download(w, req, downloads))));
+  agent.route('/files/download.json', cors(ro((req) => download(w, req, downloads))));
 }
 
 /** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */

@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HttpRequest } from 'libprocess-ts';
+import { realClock, type HttpRequest } from 'libprocess-ts';
 import { StatusUpdateManager } from '../status-updates.js';
 import { appendRecord, CheckpointError, readRecords } from '../checkpoint.js';
 import { browse, download, read } from '../files.js';
@@ -55,7 +55,7 @@ describe('/files', () => {
     const r5 = (await rd({ path: stdout, offset: 'abc' })) as { status: number };
     expect(r5.status).toBe(400);
 
-    const d = await download(work, req('/files/download', { path: `${run}/stdout` }));
+    const d = await download(work, req('/files/download', { path: `${run}/stdout` }), { clock: realClock });
     expect(d.status).toBe(200);
     expect(Buffer.from((d as { body: Buffer }).body).toString()).toBe('hello world\n');
     expect((d as { headers: Record<string, string> }).headers['content-disposition']).toContain('stdout');
@@ -76,7 +76,7 @@ describe('/files', () => {
     ];
     for (const [path, status, message] of attempts) {
       for (const fn of [browse, read, download]) {
-        const r = await fn(work, req('/files/x', path === '' ? {} : { path, offset: '0' }));
+        const r = await fn(work, req('/files/x', path === '' ? {} : { path, offset: '0' }), { clock: realClock });
         expect([path, r.status]).toEqual([path, status]);
         expect(String((r as { body: unknown }).body)).toMatch(message);
       }

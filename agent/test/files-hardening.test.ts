@@ -4,9 +4,11 @@
 // links that stay inside the sandbox still work, and the agent keeps serving.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { Process, Runtime, WsTransport, createLogger, realClock, type Handlers } from 'libprocess-ts';
+import { download } from '../files.js';
 import { silentLogger } from '../containerizer/index.js';
 import { startAgent, type StartedAgent } from '../main.js';
 import { tempDir } from './helpers.js';
@@ -80,5 +82,65 @@ describe('/files refuses what is not a file of the sandbox', () => {
     expect(listing.map((e) => e.path)).toContain(`${run}/fifo`);
     expect(listing.find((e) => e.path === `${run}/passwd`)?.mode.startsWith('l')).toBe(true);
     expect((await fetch(`http://${a.pid.address}/health`)).status).toBe(200);
+  });
+});
+
+/** Serves /files/download of one work dir with a short stall bound, as the agent's route does. */
+class Downloads extends Process<Record<string, never>> {
+  readonly cuts: string[] = [];
+  cut!: Promise<string>;
+  constructor(readonly work: string) {
+    super();
+  }
+  protected handlers(): Handlers<Record<string, never>> {
+    return {};
+  }
+  override initialize(): void {
+    let resolve!: (why: string) => void;
+    this.cut = new Promise((r) => (resolve = r));
+    const onCut = this.defer((why: string) => {
+      this.cuts.push(why);
+      resolve(why);
+    });
+    this.route('/download', (req) => download(this.work, req, { clock: this.clock, stallMs: 300, onCut }));
+  }
+}
+
+describe('/files/download of a large file', () => {
+  const SIZE = 24 * 1024 * 1024;
+  let rt: Runtime;
+  let d: Downloads;
+  let big: string;
+  beforeAll(async () => {
+    const work = tempDir('agent-files-dl-');
+    const dir = join(work, 'slaves', 'A1', 'frameworks', 'F1', 'executors', 'E1', 'runs', 'C1');
+    mkdirSync(dir, { recursive: true });
+    big = join(dir, 'big');
+    writeFileSync(big, '');
+    truncateSync(big, SIZE);
+    rt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } }), clock: realClock, logger: createLogger('dl', 'silent') }).start();
+    d = new Downloads(work);
+    rt.spawn(d, 'files');
+  });
+  afterAll(() => rt?.stop());
+
+  test('streams the whole file to a client that reads', async () => {
+    const res = await fetch(`http://${rt.address}/files/download?path=${encodeURIComponent(big)}`);
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(SIZE);
+  });
+
+  test('cuts off a client that never reads, and keeps serving', async () => {
+    const sock = connect(Number(rt.address.split(':')[1]), '127.0.0.1');
+    sock.pause(); // never reads
+    const gone = new Promise<void>((resolve) => sock.on('close', () => resolve()).on('error', () => {}));
+    sock.write(`GET /files/download?path=${encodeURIComponent(big)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const why = await d.cut;
+    expect(why).toMatch(new RegExp(`^/files/download of '${big}' cut off: the client took nothing for 300 ms`));
+    expect(d.cuts).toHaveLength(1);
+    sock.resume(); // drain what the kernel holds: the connection was reset or ended short
+    await gone;
+    const res = await fetch(`http://${rt.address}/files/download?path=${encodeURIComponent(big)}`);
+    expect((await res.arrayBuffer()).byteLength).toBe(SIZE);
   });
 });

@@ -30,6 +30,8 @@ export interface ChunkWriter {
   readonly buffered: number;
   /** Resolves once everything written has been handed to the kernel, or the stream closed. */
   drained(): Promise<void>;
+  /** Cuts the response: the client sees an incomplete body (never a short one that looks whole). */
+  abort(): void;
   /** Called once when the client goes away or `end` is called. */
   onClose(fn: () => void): void;
 }
