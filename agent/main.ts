@@ -33,6 +33,8 @@ export interface StartAgentOptions {
   readonly logger?: Logger;
   /** The process id (default `slave(1)`). */
   readonly id?: string;
+  /** Unsent bytes of an executor API event stream after which an executor that does not read is cut off (default 64 MiB). */
+  readonly maxUnsentBytes?: number;
   /** Containerizer options beyond the flags (tests: the mountinfo text to probe cgroups against, OOM polling). */
   readonly containerizer?: Pick<ContainerizerOptions, 'mountinfo' | 'oomPollMs' | 'cgroupsRoot'>;
   /** TLS on the agent's port (default: Mesos's LIBPROCESS_SSL_* environment). */
@@ -85,6 +87,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}),
     ...(auth !== undefined ? { auth } : {}),
     ...(tls !== undefined ? { tls } : {}),
+    ...(opts.maxUnsentBytes !== undefined ? { maxUnsentBytes: opts.maxUnsentBytes } : {}),
   };
   const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent' }).start();
   const agent = new AgentProcess({ flags, resources, attributes, containerizer: cz, random: new Random(seed), logger });

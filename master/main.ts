@@ -74,6 +74,8 @@ export interface MasterServerOptions {
   readonly credential?: Credential;
   /** TLS on the master's port (default: Mesos's LIBPROCESS_SSL_* environment, tls.ts). */
   readonly tls?: TlsOptions;
+  /** Unsent bytes of an event stream (scheduler API, operator SUBSCRIBE) after which a client that does not read is cut off (default 64 MiB). */
+  readonly maxUnsentBytes?: number;
 }
 
 /**
@@ -140,6 +142,8 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
     port: options.port,
     clock: realClock,
     ...(options.advertiseIp ? { advertiseHost: options.advertiseIp } : {}),
+    ...(options.maxUnsentBytes !== undefined ? { maxUnsentBytes: options.maxUnsentBytes } : {}),
+    ...(options.logger !== undefined ? { logger: { warn: (m: string) => options.logger!.warn(m) } } : {}),
     // A restarted peer master must hear the leader before its election timeout (1 s), not after a 5 s redial backoff.
     ...(ha ? { backoffMaxMs: PEER_REDIAL_MAX_MS } : {}),
   });
