@@ -7,7 +7,7 @@
  * HEARTBEAT).
  */
 import type { ChunkWriter, HttpRequest, HttpResponse } from 'libprocess-ts';
-import { encode, recordio } from '../protocol/json/index.js';
+import { MASTER_CALL_TYPES, encode, recordio } from '../protocol/json/index.js';
 import { Resources } from '../protocol/resources.js';
 import { isValidRole, roleError } from '../protocol/roles.js';
 import type { Agent } from './agent.js';
@@ -237,7 +237,8 @@ export function installOperatorApi(master: OperatorApiHost): void {
       return d.allowed ? undefined : forbidden(d.message);
     };
     const viewer = auth.viewer(principal);
-    master.state.count(`master/api/operator/${type.toLowerCase()}`);
+    // A metric name never comes from input: an unknown type is counted under one name.
+    master.state.count(`master/api/operator/${(MASTER_CALL_TYPES as readonly string[]).includes(type) ? type.toLowerCase() : 'unknown_type'}`);
     const answer = (field: string, body: Json): HttpResponse => json({ type, [field]: body });
     switch (type) {
       case 'GET_HEALTH':

@@ -96,6 +96,10 @@ describe('POST /api/v1 (operator)', () => {
     };
     expect(await bad('{')).toEqual([400, expect.stringMatching(/^Failed to parse body into JSON/)]);
     expect(await bad({ type: 'NOPE' })).toEqual([400, "Unknown or unsupported call type 'NOPE'"]);
+    expect(await bad({ type: 'x'.repeat(1000) })).toEqual([400, expect.stringMatching(/^Unknown or unsupported call type/)]);
+    // Metric names never come from input: unknown types share one counter.
+    expect(master.metrics()['master/api/operator/unknown_type']).toBe(2);
+    expect(Object.keys(master.metrics()).filter((k) => k.includes('nope') || k.includes('xxx'))).toEqual([]);
     expect(await bad({ type: 'GET_HEALTH' }, 'text/plain')).toEqual([415, "Expecting 'Content-Type' of application/json, received 'text/plain'"]);
     expect(await bad({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'eng', weight: -1 }] } })).toEqual([400, 'update_weights.weight_infos[0].weight: expected a number > 0']);
     expect(await bad({ type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'eng', guarantees: { cpus: { value: 3 } }, limits: { cpus: { value: 2 } } }] } })).toEqual([400, 'update_quota.quota_configs[0]: the guarantee of cpus (3) is above its limit (2)']);
