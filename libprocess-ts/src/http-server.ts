@@ -1,11 +1,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Address } from './transport.js';
 import type { ChunkWriter, HttpRequest, HttpResponse } from './http-types.js';
 import type { TlsOptions } from './tls.js';
+import type { ConnectionLimit } from './peer-limits.js';
 
 /**
  * The runtime's port as an HTTP server: requests become `HttpRequest`s for the
@@ -36,6 +37,10 @@ export interface HttpServerOptions {
   readonly maxUnsentBytes?: number;
   /** A streaming client was cut off for not reading (counted and logged by the owner). */
   slowClient?: (remoteAddress: string, detail: string) => void;
+  /** Open connections per remote IP address (peer-limits.ts); one over it is closed at once. */
+  readonly connectionLimit?: ConnectionLimit;
+  /** A connection was closed for being over `connectionLimit` (logged by the owner). */
+  refusedConnection?: (remoteAddress: string, detail: string) => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -70,6 +75,18 @@ export class HttpServer {
       else rejectUpgrade(socket, 404, 'Not Found');
     });
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(err, socket));
+    const limit = options.connectionLimit;
+    if (limit !== undefined) {
+      this.#server.on('connection', (socket: Socket) => {
+        const address = socket.remoteAddress ?? 'unknown';
+        if (!limit.open(address)) {
+          socket.destroy();
+          options.refusedConnection?.(remoteOf(socket), `closed a connection from ${address}: it already has ${limit.max} open (the limit per address)`);
+          return;
+        }
+        socket.once('close', () => limit.close(address));
+      });
+    }
   }
 
   /** The underlying Node server (for tests and tools). */

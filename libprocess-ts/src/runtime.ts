@@ -6,6 +6,7 @@ import { HttpRouter } from './http-router.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { createLogger, type Logger } from './logging.js';
 import { Mailbox } from './mailbox.js';
+import { MailboxBudget } from './peer-limits.js';
 import type { Envelope } from './message.js';
 import { PID, addressOf, idOf } from './pid.js';
 import { attachContext, type Process, type ProcessContext } from './process.js';
@@ -32,6 +33,22 @@ export interface RuntimeOptions {
    * timers. Ignored with a virtual clock, so simulations stay deterministic.
    */
   readonly maxDrainMs?: number;
+  /** Bytes of messages from one peer runtime that may wait in mailboxes (peer-limits.ts; default 64 MiB). */
+  readonly maxMailboxBytesPerPeer?: number;
+}
+
+/** A message from a peer, charged `bytes` against that peer's mailbox budget until it leaves its mailbox. */
+class Charged implements Envelope {
+  readonly from: string;
+  readonly to: string;
+  readonly name: string;
+  readonly body: unknown;
+  constructor(envelope: Envelope, readonly peer: string, readonly bytes: number) {
+    this.from = envelope.from;
+    this.to = envelope.to;
+    this.name = envelope.name;
+    this.body = envelope.body;
+  }
 }
 
 type Item = Envelope | Call;
@@ -84,6 +101,7 @@ export interface RuntimeCounters {
   spoofed_sender: number;
   /** Remote messages for a process (or a message name) that accepts only local senders. */
   local_only: number;
+  refused_peer_budget: number;
 }
 
 /** Events served per turn of the event loop before yielding to I/O. */
@@ -137,7 +155,9 @@ export class Runtime {
     handler_errors: 0,
     spoofed_sender: 0,
     local_only: 0,
+    refused_peer_budget: 0,
   };
+  readonly #budget: MailboxBudget;
   /** Peer address -> the principal its current connection authenticated as. */
   readonly #principals = new Map<string, string>();
   readonly #logBudget = new Map<string, number>();
@@ -149,6 +169,7 @@ export class Runtime {
     this.clock = options.clock ?? realClock;
     this.name = options.name ?? 'runtime';
     this.#capacity = options.mailboxCapacity ?? 1_000_000;
+    this.#budget = new MailboxBudget(options.maxMailboxBytesPerPeer);
     const virtual = typeof (this.clock as Partial<VirtualClock>).register === 'function';
     if (options.maxDrainMs !== undefined && !(options.maxDrainMs > 0)) throw new LibprocessError('E_ARGUMENT', `maxDrainMs must be a positive number of ms, got ${String(options.maxDrainMs)}`);
     this.#maxDrainMs = virtual ? undefined : options.maxDrainMs;
@@ -163,7 +184,7 @@ export class Runtime {
     if (this.#started) throw new LibprocessError('E_STATE', `runtime ${this.name} already started`);
     this.#started = true;
     const events: TransportEvents = {
-      deliver: (messages, peer) => this.#deliverRemote(messages, peer),
+      deliver: (messages, peer, bytes) => this.#deliverRemote(messages, peer, bytes),
       peerDown: (peer) => this.#peerDown(peer),
       connected: (peer, principal) => {
         if (principal === undefined) this.#principals.delete(peer);
@@ -391,7 +412,7 @@ export class Runtime {
    * that address (the connection is the sender's proof of address, and with
    * authentication of principal); anything else is dropped and counted.
    */
-  #deliverRemote(messages: readonly Envelope[], peer: string): void {
+  #deliverRemote(messages: readonly Envelope[], peer: string, bytes?: number): void {
     this.#counters.messages_received_remote += messages.length;
     if (peer === this.#address) {
       // No transport delivers from our own address; were one to, its senders would pass for local ones.
@@ -399,6 +420,7 @@ export class Runtime {
       this.#warnLimited('spoofed_sender', `dropped ${messages.length} message(s) arriving over a connection that claims this runtime's own address`);
       return;
     }
+    const share = bytes !== undefined && bytes > 0 ? Math.ceil(bytes / messages.length) : 0;
     const suffix = `@${peer}`;
     let checked = '';
     for (let i = 0; i < messages.length; i++) {
@@ -412,28 +434,44 @@ export class Runtime {
         }
         checked = envelope.from;
       }
-      this.#deliverLocal(idOf(envelope.to), envelope, peer);
+      if (share === 0) {
+        this.#deliverLocal(idOf(envelope.to), envelope, peer);
+      } else if (this.#budget.charge(peer, share)) {
+        this.#deliverLocal(idOf(envelope.to), new Charged(envelope, peer, share), peer);
+      } else {
+        this.#counters.refused_peer_budget++;
+        this.#warnLimited('peer_budget', `peer ${peer} has ${this.#budget.queued(peer)} bytes of messages waiting (the limit is ${this.#budget.max}); dropped '${envelope.name}' from ${envelope.from}`);
+      }
     }
+  }
+
+  /** A message leaves its mailbox (handled, dropped or refused): its peer's budget gets its bytes back. */
+  #released(item: Item): void {
+    if (item instanceof Charged) this.#budget.release(item.peer, item.bytes);
   }
 
   /** The one point every message passes on its way into a mailbox. */
   #deliverLocal(id: string, envelope: Envelope, peer: string): void {
     if (filtersState.active && filterMessage(envelope)) {
       this.#counters.dropped_by_filter++;
+      this.#released(envelope);
       return;
     }
     const slot = this.#slots.get(id);
     if (slot === undefined || !slot.alive) {
+      this.#released(envelope);
       this.#counters.no_such_process++;
       this.#warnLimited('no_such_process', `dropped '${envelope.name}' from ${envelope.from}${peer ? ` (peer ${peer})` : ''}: no process ${envelope.to} here`);
       return;
     }
     if (peer !== '' && slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(envelope.name))) {
+      this.#released(envelope);
       this.#counters.local_only++;
       this.#warnLimited('local_only', `dropped '${envelope.name}' from ${envelope.from} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
       return;
     }
     if (!this.#enqueue(slot, envelope)) {
+      this.#released(envelope);
       this.#warnLimited('mailbox_full', `mailbox of ${slot.pidText} is full (${slot.mailbox.capacity}); refused '${envelope.name}' from ${envelope.from}`);
     }
   }
@@ -509,6 +547,7 @@ export class Runtime {
       }
       return;
     }
+    this.#released(item);
     const handler = slot.handlers[item.name];
     if (handler === undefined) {
       this.#counters.unknown_message++;
@@ -588,7 +627,10 @@ export class Runtime {
     slot.alive = false;
     for (const timer of slot.timers) timer.cancel();
     slot.timers.clear();
-    for (let item = slot.mailbox.shift(); item !== undefined; item = slot.mailbox.shift()) if (item instanceof Call) item.drop();
+    for (let item = slot.mailbox.shift(); item !== undefined; item = slot.mailbox.shift()) {
+      if (item instanceof Call) item.drop();
+      else this.#released(item);
+    }
     try {
       slot.process.finalize();
     } catch (err) {

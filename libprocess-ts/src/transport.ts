@@ -21,8 +21,12 @@ export type BadInputKind =
  * interprets messages: it moves envelopes between runtimes.
  */
 export interface TransportEvents {
-  /** Messages from the runtime at `peer` ("host:port"), in the order they were sent. */
-  deliver(messages: readonly Envelope[], peer: string): void;
+  /**
+   * Messages from the runtime at `peer` ("host:port"), in the order they were
+   * sent; `bytes`: the size of the frame they came in, when known (each
+   * message is charged its share against the peer's mailbox budget).
+   */
+  deliver(messages: readonly Envelope[], peer: string, bytes?: number): void;
   /**
    * The connection to `peer` closed, broke, or could not be made. The runtime
    * turns this into `exited` for every process linked to a process at `peer`.

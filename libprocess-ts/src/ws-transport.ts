@@ -8,6 +8,7 @@ import { PeerAuth, isNonce, isPrincipal, newNonce, proof, proofMatches, type Aut
 import type { Clock, Timer } from './clock.js';
 import { decodeFrame, encodeFrame, FrameError } from './codec.js';
 import { HttpServer, rejectUpgrade, remoteOf } from './http-server.js';
+import { ConnectionLimit } from './peer-limits.js';
 import type { Envelope } from './message.js';
 import type { TlsOptions } from './tls.js';
 import type { Address, BadInputKind, Transport, TransportEvents } from './transport.js';
@@ -78,6 +79,8 @@ export interface WsTransportOptions {
   readonly maxBodyBytes?: number;
   /** Unsent bytes of a streaming HTTP response after which its client, which does not read, is cut off (`slow_clients_cut`). Default 64 MiB. */
   readonly maxUnsentBytes?: number;
+  /** Open connections (HTTP and peers) from one remote IP address; one more is closed at once (`connections_refused`). Default 1024. */
+  readonly maxConnectionsPerAddress?: number;
   /** Messages that may wait for one peer while its connection is being made. Default 100,000. */
   readonly maxQueuedMessages?: number;
   /** A dial that has not opened after this long fails. Default 5,000 ms. */
@@ -129,7 +132,7 @@ type Metric =
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
   | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
   | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts'
-  | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut'
+  | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut' | 'connections_refused'
   | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
 
 /** What the acceptor keeps while it waits for the dialer's proof. */
@@ -196,7 +199,7 @@ class Peer {
 }
 
 export class WsTransport implements Transport {
-  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls' | 'maxUnsentBytes'>> & { advertiseHost: string | undefined; maxUnsentBytes: number | undefined };
+  readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls' | 'maxUnsentBytes' | 'maxConnectionsPerAddress'>> & { advertiseHost: string | undefined; maxUnsentBytes: number | undefined };
   readonly #auth: PeerAuth | undefined;
   readonly #tls: TlsOptions | undefined;
   /** Mutual TLS names the principals (no `auth`): a peer is the CN of its verified certificate. */
@@ -204,6 +207,7 @@ export class WsTransport implements Transport {
   readonly #certPrincipal: string | undefined;
   /** Upgrade requests being answered -> what goes in their response headers. */
   readonly #handshakes = new WeakMap<IncomingMessage, Handshake>();
+  readonly #connectionLimit: ConnectionLimit;
   readonly #clock: Clock;
   readonly #logger: WsLogger;
   readonly #peers = new Map<string, Peer>();
@@ -213,7 +217,7 @@ export class WsTransport implements Transport {
     messages_sent: 0, messages_received: 0, messages_dropped: 0,
     connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
     connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0,
-    bad_frames: 0, oversized_frames: 0, bad_requests: 0, slow_clients_cut: 0,
+    bad_frames: 0, oversized_frames: 0, bad_requests: 0, slow_clients_cut: 0, connections_refused: 0,
     connections_authenticated: 0, auth_failures: 0, hijacks_refused: 0, tls_failures: 0,
   };
   #events: TransportEvents | undefined;
@@ -247,6 +251,7 @@ export class WsTransport implements Transport {
       backoffInitialMs: options.backoffInitialMs ?? DEFAULTS.backoffInitialMs,
       backoffMaxMs: options.backoffMaxMs ?? DEFAULTS.backoffMaxMs,
     };
+    this.#connectionLimit = new ConnectionLimit(options.maxConnectionsPerAddress);
   }
 
   /** This runtime's principal, when it authenticates its connections. */
@@ -297,6 +302,11 @@ export class WsTransport implements Transport {
       slowClient: (_remote, detail) => {
         this.#metrics.slow_clients_cut++;
         this.#logger.warn(`libprocess-ts: ${detail}`);
+      },
+      connectionLimit: this.#connectionLimit,
+      refusedConnection: (_remote, detail) => {
+        this.#metrics.connections_refused++;
+        this.#warnRefused(detail);
       },
     });
     let address: Address;
@@ -687,7 +697,7 @@ export class WsTransport implements Transport {
     }
     this.#metrics.messages_received += messages.length;
     try {
-      this.#events!.deliver(messages, conn.peer);
+      this.#events!.deliver(messages, conn.peer, frame.length);
     } catch (err) {
       this.#logger.warn(`libprocess-ts: delivering a frame from ${conn.peer} threw: ${err instanceof Error ? err.stack : String(err)}`);
     }
@@ -854,6 +864,12 @@ export class WsTransport implements Transport {
     } catch {
       // The runtime's accounting must not break the connection.
     }
+  }
+
+  /** Refused connections are logged the first ten times, then at powers of two (a flood must not flood the log). */
+  #warnRefused(detail: string): void {
+    const n = this.#metrics.connections_refused;
+    if (n <= 10 || (n & (n - 1)) === 0) this.#logger.warn(`libprocess-ts: ${detail}${n > 10 ? ` (${n} refused so far)` : ''}`);
   }
 
   /** A request on the port that is neither HTTP nor a libprocess upgrade. */
