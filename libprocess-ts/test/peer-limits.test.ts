@@ -4,6 +4,7 @@
 // in mailboxes pass its budget, while another peer is served as usual and the
 // flooding one is served again once its messages are handled.
 import { afterEach, describe, expect, test } from '@jest/globals';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { WebSocket } from 'ws';
 import { encodeFrame } from '../src/codec.js';
@@ -73,9 +74,17 @@ describe('over real sockets', () => {
     expect(rt.metrics()['transport/connections_refused']).toBe(1);
     held.pop()!.destroy();
     // Once one closes, a new one (here an HTTP request) is served; until the server has seen the close, it is refused.
-    let res: Response | undefined;
-    for (let attempt = 0; attempt < 1000 && res === undefined; attempt++) res = await fetch(`http://${rt.address}/nothing`).catch(() => undefined);
-    expect(res!.status).toBe(404);
+    const get = (): Promise<number | undefined> =>
+      new Promise((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/nothing', agent: false }, (r) => {
+          r.resume();
+          resolve(r.statusCode);
+        });
+        req.on('error', () => resolve(undefined));
+      });
+    let status: number | undefined;
+    for (let attempt = 0; attempt < 1000 && status === undefined; attempt++) status = await get();
+    expect(status).toBe(404);
     for (const s of held) s.destroy();
   });
 
