@@ -3,6 +3,7 @@
  * `term` is the sender's current term in every message except the pre-vote
  * pair, where it is the term the sender would campaign in.
  */
+import type { MessageSchemas } from '../../protocol/messages/schemas.js';
 import type { Entry, ReplicaStatusKind } from './types.js';
 
 /** Wire form of an entry: [index, term, data] (data null for a no-op). */
@@ -81,6 +82,38 @@ export const MESSAGE_NAMES: readonly MessageName[] = [
   'log.preVote', 'log.preVoteReply', 'log.vote', 'log.voteReply', 'log.append',
   'log.appendReply', 'log.installSnapshot', 'log.snapshotReply', 'log.recover', 'log.recoverReply',
 ];
+
+/**
+ * The schema of every body (protocol/messages/check.ts notation), checked
+ * before the core sees a message: terms and indices are integers >= 0 (a
+ * string, NaN or msgpack BigInt term would otherwise be compared and
+ * persisted), `entries` are checked by `wireEntriesError`.
+ */
+export const LOG_SCHEMAS: MessageSchemas<LogProtocol> = {
+  'log.preVote': { term: 'uint64!', lastIndex: 'uint64!', lastTerm: 'uint64!' },
+  'log.preVoteReply': { term: 'uint64!', granted: 'bool!', currentTerm: 'uint64!' },
+  'log.vote': { term: 'uint64!', lastIndex: 'uint64!', lastTerm: 'uint64!' },
+  'log.voteReply': { term: 'uint64!', granted: 'bool!' },
+  'log.append': { term: 'uint64!', prevIndex: 'uint64!', prevTerm: 'uint64!', entries: 'any[]!', commit: 'uint64!', sentAt: 'double!' },
+  'log.appendReply': { term: 'uint64!', success: 'bool!', index: 'uint64!', sentAt: 'double!', voter: 'bool!' },
+  'log.installSnapshot': { term: 'uint64!', index: 'uint64!', snapTerm: 'uint64!', data: 'bytes!', sentAt: 'double!', offset: 'uint64', total: 'uint64' },
+  'log.snapshotReply': { term: 'uint64!', index: 'uint64!', next: 'uint64!', sentAt: 'double!', voter: 'bool!' },
+  'log.recover': { nonce: 'uint64!' },
+  'log.recoverReply': { nonce: 'uint64!', status: 'ReplicaStatusKind!', term: 'uint64!', commit: 'uint64!', lastIndex: 'uint64!' },
+};
+export const REPLICA_STATUS_KINDS = ['empty', 'starting', 'recovering', 'voting'] as const satisfies readonly ReplicaStatusKind[];
+
+/** Why `entries` of a `log.append` are not wire entries ([index, term, bytes or null], integers >= 0), or undefined. */
+export function wireEntriesError(entries: readonly unknown[]): string | undefined {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!Array.isArray(e) || e.length !== 3) return `log.append.entries[${i}]: expected [index, term, data]`;
+    if (!Number.isSafeInteger(e[0]) || (e[0] as number) < 0) return `log.append.entries[${i}][0]: expected an index >= 0`;
+    if (!Number.isSafeInteger(e[1]) || (e[1] as number) < 0) return `log.append.entries[${i}][1]: expected a term >= 0`;
+    if (e[2] !== null && !(e[2] instanceof Uint8Array)) return `log.append.entries[${i}][2]: expected bytes or null`;
+  }
+  return undefined;
+}
 
 /** A message with its name, as the core consumes and produces them. */
 export type Message = { [N in MessageName]: { readonly name: N; readonly body: LogProtocol[N] } }[MessageName];

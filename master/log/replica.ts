@@ -10,7 +10,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { PID, Process, createLogger, type Handlers, type HttpResponse, type Logger, type Random, type Timer } from 'libprocess-ts';
 import { ConsensusCore, type Input, type Ready } from './core.js';
-import { MESSAGE_NAMES, type LogProtocol, type Message, type Outgoing } from './messages.js';
+import { LOG_SCHEMAS, MESSAGE_NAMES, REPLICA_STATUS_KINDS, wireEntriesError, type LogProtocol, type Message, type Outgoing } from './messages.js';
+import { MessageValidator, validated, type OnInvalid } from '../../protocol/messages/validate.js';
+
+/** Every body a replica receives is checked before the consensus core sees it. */
+const LOG_MESSAGES = new MessageValidator<LogProtocol>(LOG_SCHEMAS, { enums: { ReplicaStatusKind: REPLICA_STATUS_KINDS } });
 import type { LogStorage } from './storage.js';
 import { NotLeaderError, type Entry, type Role, type RoleState, type Snapshot, type Timing, type Write } from './types.js';
 
@@ -219,12 +223,27 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const table: Record<string, (body: unknown, from: PID) => void> = {};
     for (const name of MESSAGE_NAMES) {
       table[name] = (body, from) => {
-        if (!this.#fromReplica(name, from)) return;
+        const why = name === 'log.append' ? wireEntriesError((body as LogProtocol['log.append']).entries) : undefined;
+        if (why !== undefined) {
+          this.#invalid.count(name);
+          this.#invalid.warn(`refused '${name}' from ${from}: ${why}`);
+          return;
+        }
         this.#step({ type: 'message', from: from.toString(), message: { name, body } as Message });
       };
     }
-    return table as unknown as Handlers<LogProtocol>;
+    // Only replicas may speak; what they say is checked against the schema before the core sees it.
+    const checked = validated<LogProtocol, PID>(table as unknown as Handlers<LogProtocol>, LOG_MESSAGES, this.#invalid) as unknown as Record<string, (body: unknown, from: PID) => void>;
+    const guarded: Record<string, (body: unknown, from: PID) => void> = {};
+    for (const name of MESSAGE_NAMES) {
+      const handler = checked[name]!;
+      guarded[name] = (body, from) => {
+        if (this.#fromReplica(name, from)) handler(body, from);
+      };
+    }
+    return guarded as unknown as Handlers<LogProtocol>;
   }
+
 
   /** Log traffic only from the other replicas, authenticated as a replica principal when this runtime authenticates. */
   #fromReplica(name: string, from: PID): boolean {
@@ -241,6 +260,13 @@ export class ReplicaProcess extends Process<LogProtocol> {
     if (this.refused <= 10 || (this.refused & (this.refused - 1)) === 0) this.#logger.warn(`log: refused '${name}' from ${text}: ${why} (${this.refused} refused so far)`);
     return false;
   }
+
+  /** Messages refused because their body did not match the protocol (a bad term never reaches the core or the disk). */
+  invalidMessages = 0;
+  readonly #invalid: OnInvalid<PID> = {
+    count: () => this.invalidMessages++,
+    warn: (message) => this.#logger.warn(message),
+  };
 
   override initialize(): void {
     const self = this.pid.toString();

@@ -206,3 +206,35 @@ describe('replicas on a simulated network', () => {
     await c.stopAll();
   });
 });
+
+describe('bad message bodies', () => {
+  test('a malformed term, index or entry never reaches the core: refused, counted, the log carries on', async () => {
+    const c = new Cluster(3, 17);
+    await c.startAll();
+    const { leader } = await c.awaitLeader();
+    await c.appendAndWait(leader, text('before'));
+    const follower = (leader + 1) % 3;
+    const target = c.nodes[follower]!;
+    const term = c.status(follower).term;
+    const from = c.nodes[leader]!.pid;
+    const bad: [string, unknown][] = [
+      ['log.vote', { term: '999', lastIndex: 0, lastTerm: 0 }],
+      ['log.vote', { term: 2n ** 62n, lastIndex: 0, lastTerm: 0 }],
+      ['log.preVote', { term: NaN, lastIndex: 0, lastTerm: 0 }],
+      ['log.append', { term, prevIndex: -1, prevTerm: 0, entries: [], commit: 0, sentAt: 0 }],
+      ['log.append', { term, prevIndex: 0, prevTerm: 0, entries: [[1, 'x', null]], commit: 0, sentAt: 0 }],
+      ['log.append', { term, prevIndex: 0, prevTerm: 0, entries: [[1, 1, 'not bytes']], commit: 0, sentAt: 0 }],
+      ['log.recoverReply', { nonce: 1, status: 'leading', term: 1, commit: 0, lastIndex: 0 }],
+      ['log.installSnapshot', { term, index: 1, snapTerm: 1, data: 'x', sentAt: 0 }],
+    ];
+    for (const [name, body] of bad) c.nodes[leader]!.runtime!.post(from, target.pid, name, body);
+    await c.clock.advance(100);
+    expect(target.replica!.invalidMessages).toBe(bad.length);
+    expect(c.status(follower).term).toBe(term);
+    // Still replicating.
+    await c.appendAndWait(leader, text('after'));
+    await c.clock.advance(200);
+    expect(c.committedText(follower)).toEqual(['before', 'after']);
+    await c.stopAll();
+  });
+});
