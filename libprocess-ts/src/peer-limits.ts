@@ -52,8 +52,14 @@ export class ConnectionLimit {
   }
 }
 
+/** What one peer has waiting in mailboxes. */
+export interface PeerAccount {
+  readonly peer: string;
+  queued: number;
+}
+
 export class MailboxBudget {
-  readonly #queued = new Map<string, number>();
+  readonly #accounts = new Map<string, PeerAccount>();
   /** Messages dropped because their peer had `max` bytes waiting. */
   refused = 0;
 
@@ -61,25 +67,30 @@ export class MailboxBudget {
     if (!(max > 0)) throw new RangeError(`the mailbox budget per peer must be positive, got ${max}`);
   }
 
-  /** Charges `bytes` to `peer`: false (and counted) when that would take it over the budget. */
-  charge(peer: string, bytes: number): boolean {
-    const n = this.#queued.get(peer) ?? 0;
-    if (n + bytes > this.max) {
+  /** The account of `peer` (looked up once per frame; messages keep a reference to it). */
+  account(peer: string): PeerAccount {
+    let a = this.#accounts.get(peer);
+    if (a === undefined) this.#accounts.set(peer, (a = { peer, queued: 0 }));
+    return a;
+  }
+
+  /** Charges `bytes` to the account: false (and counted) when that would take it over the budget. */
+  charge(account: PeerAccount, bytes: number): boolean {
+    if (account.queued + bytes > this.max) {
       this.refused++;
       return false;
     }
-    this.#queued.set(peer, n + bytes);
+    account.queued += bytes;
     return true;
   }
 
-  /** Gives back what `charge` took. */
-  release(peer: string, bytes: number): void {
-    const n = (this.#queued.get(peer) ?? 0) - bytes;
-    if (n <= 0) this.#queued.delete(peer);
-    else this.#queued.set(peer, n);
+  /** Gives back what `charge` took; an account with nothing waiting is forgotten. */
+  release(account: PeerAccount, bytes: number): void {
+    account.queued -= bytes;
+    if (account.queued <= 0 && this.#accounts.get(account.peer) === account) this.#accounts.delete(account.peer);
   }
 
   queued(peer: string): number {
-    return this.#queued.get(peer) ?? 0;
+    return this.#accounts.get(peer)?.queued ?? 0;
   }
 }

@@ -6,7 +6,7 @@ import { HttpRouter } from './http-router.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { createLogger, type Logger } from './logging.js';
 import { Mailbox } from './mailbox.js';
-import { MailboxBudget } from './peer-limits.js';
+import { MailboxBudget, type PeerAccount } from './peer-limits.js';
 import type { Envelope } from './message.js';
 import { PID, addressOf, idOf } from './pid.js';
 import { attachContext, type Process, type ProcessContext } from './process.js';
@@ -33,7 +33,7 @@ export interface RuntimeOptions {
    * timers. Ignored with a virtual clock, so simulations stay deterministic.
    */
   readonly maxDrainMs?: number;
-  /** Bytes of messages from one peer runtime that may wait in mailboxes (peer-limits.ts; default 64 MiB). */
+  /** Bytes of messages from one peer runtime that may wait in mailboxes (peer-limits.ts; default 64 MiB; Infinity: not accounted). */
   readonly maxMailboxBytesPerPeer?: number;
 }
 
@@ -43,7 +43,7 @@ class Charged implements Envelope {
   readonly to: string;
   readonly name: string;
   readonly body: unknown;
-  constructor(envelope: Envelope, readonly peer: string, readonly bytes: number) {
+  constructor(envelope: Envelope, readonly account: PeerAccount, readonly bytes: number) {
     this.from = envelope.from;
     this.to = envelope.to;
     this.name = envelope.name;
@@ -420,7 +420,8 @@ export class Runtime {
       this.#warnLimited('spoofed_sender', `dropped ${messages.length} message(s) arriving over a connection that claims this runtime's own address`);
       return;
     }
-    const share = bytes !== undefined && bytes > 0 ? Math.ceil(bytes / messages.length) : 0;
+    const share = bytes !== undefined && bytes > 0 && this.#budget.max !== Infinity ? Math.ceil(bytes / messages.length) : 0;
+    const account = share > 0 ? this.#budget.account(peer) : undefined;
     const suffix = `@${peer}`;
     let checked = '';
     for (let i = 0; i < messages.length; i++) {
@@ -434,10 +435,10 @@ export class Runtime {
         }
         checked = envelope.from;
       }
-      if (share === 0) {
+      if (account === undefined) {
         this.#deliverLocal(idOf(envelope.to), envelope, peer);
-      } else if (this.#budget.charge(peer, share)) {
-        this.#deliverLocal(idOf(envelope.to), new Charged(envelope, peer, share), peer);
+      } else if (this.#budget.charge(account, share)) {
+        this.#deliverLocal(idOf(envelope.to), new Charged(envelope, account, share), peer);
       } else {
         this.#counters.refused_peer_budget++;
         this.#warnLimited('peer_budget', `peer ${peer} has ${this.#budget.queued(peer)} bytes of messages waiting (the limit is ${this.#budget.max}); dropped '${envelope.name}' from ${envelope.from}`);
@@ -447,7 +448,7 @@ export class Runtime {
 
   /** A message leaves its mailbox (handled, dropped or refused): its peer's budget gets its bytes back. */
   #released(item: Item): void {
-    if (item instanceof Charged) this.#budget.release(item.peer, item.bytes);
+    if (item instanceof Charged) this.#budget.release(item.account, item.bytes);
   }
 
   /** The one point every message passes on its way into a mailbox. */

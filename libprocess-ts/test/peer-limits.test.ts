@@ -49,11 +49,13 @@ describe('the counters', () => {
 
   test('MailboxBudget: charges up to max per peer, releases give it back', () => {
     const b = new MailboxBudget(100);
-    expect([b.charge('p', 60), b.charge('p', 50), b.charge('q', 100)]).toEqual([true, false, true]);
+    const p = b.account('p');
+    expect([b.charge(p, 60), b.charge(p, 50), b.charge(b.account('q'), 100)]).toEqual([true, false, true]);
     expect(b.refused).toBe(1);
-    b.release('p', 60);
+    expect(b.account('p')).toBe(p);
+    b.release(p, 60);
     expect(b.queued('p')).toBe(0);
-    expect(b.charge('p', 100)).toBe(true);
+    expect(b.charge(b.account('p'), 100)).toBe(true);
   });
 });
 
