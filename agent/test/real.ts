@@ -5,7 +5,7 @@
 import { Runtime, WsTransport, createLogger, realClock, type PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import { silentLogger } from '../containerizer/index.js';
-import { startAgent, type StartedAgent } from '../main.js';
+import { startAgent, type StartAgentOptions, type StartedAgent } from '../main.js';
 import type { AgentFlagsInput } from '../flags.js';
 import { ScriptedMaster, tempDir } from './helpers.js';
 
@@ -24,7 +24,7 @@ export async function realMaster(): Promise<RealSetup> {
   return { masterRt, master, masterPid, workDir: tempDir() };
 }
 
-export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}): Promise<StartedAgent & { agentPid: PID<MasterToAgent> }> {
+export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}, options: Pick<StartAgentOptions, 'maxUnsentBytes'> = {}): Promise<StartedAgent & { agentPid: PID<MasterToAgent> }> {
   const a = await startAgent(
     {
       master: setup.masterPid.toString(),
@@ -37,7 +37,7 @@ export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}): 
       seed: 1,
       ...flags,
     },
-    { logger: process.env.AGENT_TEST_LOG ? { info: (m) => console.log(m), warn: (m) => console.warn(m) } : silentLogger },
+    { logger: process.env.AGENT_TEST_LOG ? { info: (m) => console.log(m), warn: (m) => console.warn(m) } : silentLogger, ...options },
   );
   return { ...a, agentPid: a.pid as unknown as PID<MasterToAgent> };
 }
