@@ -21,7 +21,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import { idError } from '../ids.js';
-import { Schema, describe, type FieldSpec, type MessageSpec, type SchemaSource } from '../json/codec.js';
+import { Schema, describe, type FieldSpec, type SchemaSource } from '../json/codec.js';
 
 /** Message types whose `value` becomes a directory name on an agent. */
 const PATH_IDS: ReadonlySet<string> = new Set(['FrameworkID', 'AgentID', 'ExecutorID', 'TaskID', 'ContainerID']);
@@ -49,96 +49,185 @@ function what(v: unknown): string {
   return describe(v);
 }
 
+/**
+ * A refusal on its way up: each level adds its path segment as the error
+ * passes, so a valid body never builds a path string.
+ */
+class Refusal {
+  readonly segments: string[] = [];
+  constructor(readonly why: string) {}
+}
+
+/** Checks one value; returns what goes into the clean copy. Throws Refusal. */
+type Check = (v: unknown, depth: number, pathIds: boolean) => unknown;
+
+interface CompiledField {
+  readonly name: string;
+  readonly segment: string;
+  readonly required: boolean;
+  readonly repeated: boolean;
+  readonly check: Check;
+}
+
 export class BodyChecker {
   readonly schema: Schema;
+  readonly #compiled = new Map<string, Check>();
 
   constructor(source: SchemaSource) {
     this.schema = new Schema(source);
   }
 
   /**
-   * Checks `value` as a `type` message; returns the clean copy. Throws E_BAD_MESSAGE.
-   * `pathIds: false` leaves the path-safety of ids to the receiver (the
-   * master answers a bad task id of a launch with TASK_ERROR for that task).
+   * Checks `value` as a `type` message; returns the clean copy. Throws E_BAD_MESSAGE
+   * naming the field path from `path`. `pathIds: false` leaves the path-safety
+   * of ids to the receiver (the master answers a bad task id of a launch with
+   * TASK_ERROR for that task).
    */
   check(type: string, value: unknown, path: string, pathIds = true): Record<string, unknown> {
-    return this.#message(this.schema.message(type), value, path, 0, pathIds);
+    try {
+      return this.#message(type)(value, 0, pathIds) as Record<string, unknown>;
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      const where = path + err.segments.reverse().join('');
+      throw badMessage(where.startsWith('.') ? where.slice(1) : where, err.why);
+    }
   }
 
-  #message(spec: MessageSpec, v: unknown, path: string, depth: number, pathIds: boolean): Record<string, unknown> {
-    if (!isPlainObject(v)) throw badMessage(path, `expected a ${spec.name} object, got ${what(v)}`);
-    if (depth > MAX_DEPTH) throw badMessage(path, `nested deeper than ${MAX_DEPTH}`);
-    const out: Record<string, unknown> = {};
-    for (const [name, f] of spec.fields) {
-      const x = v[name];
-      if (x === undefined || x === null) {
-        if (f.required) throw badMessage(path ? `${path}.${name}` : name, `missing required field of ${spec.name}`);
-        continue;
+  /** The check of a message type, compiled once (lazily, so recursive types such as ContainerID work). */
+  #message(type: string): Check {
+    let check = this.#compiled.get(type);
+    if (check !== undefined) return check;
+    const spec = this.schema.message(type);
+    let fields: CompiledField[] | undefined;
+    const pathId = PATH_IDS.has(spec.name);
+    check = (v, depth, pathIds) => {
+      if (!isPlainObject(v)) throw new Refusal(`expected a ${spec.name} object, got ${what(v)}`);
+      if (depth > MAX_DEPTH) throw new Refusal(`nested deeper than ${MAX_DEPTH}`);
+      fields ??= spec.fields.map(([name, f]) => this.#field(name, f));
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        const x = v[f.name];
+        if (x === undefined || x === null) {
+          if (f.required) {
+            const r = new Refusal(`missing required field of ${spec.name}`);
+            r.segments.push(f.segment);
+            throw r;
+          }
+          continue;
+        }
+        try {
+          if (f.repeated) {
+            if (!Array.isArray(x)) throw new Refusal(`expected an array, got ${what(x)}`);
+            const list = new Array<unknown>(x.length);
+            for (let j = 0; j < x.length; j++) {
+              try {
+                list[j] = f.check(x[j], depth + 1, pathIds);
+              } catch (err) {
+                if (err instanceof Refusal) err.segments.push(`[${j}]`);
+                throw err;
+              }
+            }
+            out[f.name] = list;
+          } else {
+            out[f.name] = f.check(x, depth + 1, pathIds);
+          }
+        } catch (err) {
+          if (err instanceof Refusal) err.segments.push(f.segment);
+          throw err;
+        }
       }
-      const p = path ? `${path}.${name}` : name;
-      if (f.repeated) {
-        if (!Array.isArray(x)) throw badMessage(p, `expected an array, got ${what(x)}`);
-        const list = new Array<unknown>(x.length);
-        for (let i = 0; i < x.length; i++) list[i] = this.#value(f, x[i], `${p}[${i}]`, depth, pathIds);
-        out[name] = list;
-      } else {
-        out[name] = this.#value(f, x, p, depth, pathIds);
+      if (pathId && pathIds) {
+        const value = out['value'];
+        const why = idError(value);
+        if (why !== undefined) {
+          // The id is quoted as JSON, so that control characters in it cannot reach a log as they are.
+          const r = new Refusal(`${why.replace(`'${String(value)}'`, JSON.stringify(value))} (ids become paths on agents)`);
+          r.segments.push('.value');
+          throw r;
+        }
       }
-    }
-    if (pathIds && PATH_IDS.has(spec.name)) {
-      const value = out['value'];
-      const why = idError(value);
-      // The id is quoted as JSON, so that control characters in it cannot reach a log as they are.
-      if (why !== undefined) throw badMessage(`${path}.value`, `${why.replace(`'${String(value)}'`, JSON.stringify(value))} (ids become paths on agents)`);
-    }
-    return out;
+      return out;
+    };
+    this.#compiled.set(type, check);
+    return check;
   }
 
-  #value(f: FieldSpec, v: unknown, path: string, depth: number, pathIds: boolean): unknown {
-    if (f.kind === 'message') return this.#message(this.schema.message(f.type), v, path, depth + 1, pathIds);
+  #field(name: string, f: FieldSpec): CompiledField {
+    return { name, segment: `.${name}`, required: f.required, repeated: f.repeated, check: this.#value(f) };
+  }
+
+  #value(f: FieldSpec): Check {
+    if (f.kind === 'message') {
+      const type = f.type;
+      let message: Check | undefined;
+      return (v, depth, pathIds) => (message ??= this.#message(type))(v, depth, pathIds);
+    }
     if (f.kind === 'enum') {
-      if (typeof v !== 'string') throw badMessage(path, `expected a ${f.type} name string, got ${what(v)}`);
-      if (!this.schema.enums.get(f.type)!.has(v)) {
-        throw badMessage(path, `unknown ${f.type} value ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`);
-      }
-      return v;
+      const names = this.schema.enums.get(f.type)!;
+      return (v) => {
+        if (typeof v !== 'string') throw new Refusal(`expected a ${f.type} name string, got ${what(v)}`);
+        if (!names.has(v)) throw new Refusal(`unknown ${f.type} value ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`);
+        return v;
+      };
     }
     switch (f.type) {
       case 'string':
-        if (typeof v !== 'string') throw badMessage(path, `expected a string, got ${what(v)}`);
-        return v;
+        return (v) => {
+          if (typeof v !== 'string') throw new Refusal(`expected a string, got ${what(v)}`);
+          return v;
+        };
       case 'bool':
-        if (typeof v !== 'boolean') throw badMessage(path, `expected a boolean, got ${what(v)}`);
-        return v;
+        return (v) => {
+          if (typeof v !== 'boolean') throw new Refusal(`expected a boolean, got ${what(v)}`);
+          return v;
+        };
       case 'double':
-        if (typeof v !== 'number' || Number.isNaN(v)) throw badMessage(path, `expected a number, got ${what(v)}`);
-        return v;
+        return (v) => {
+          if (typeof v !== 'number' || Number.isNaN(v)) throw new Refusal(`expected a number, got ${what(v)}`);
+          return v;
+        };
       case 'int32':
       case 'uint32':
       case 'int64':
       case 'uint64': {
-        if (typeof v !== 'number' || !Number.isInteger(v)) throw badMessage(path, `expected an integer (${f.type}), got ${what(v)}`);
-        const [lo, hi] = LIMITS[f.type]!;
-        if (v < lo || v > hi) throw badMessage(path, `${v} is out of range for ${f.type}`);
-        return v;
+        const type = f.type;
+        const [lo, hi] = LIMITS[type]!;
+        return (v) => {
+          if (typeof v !== 'number' || !Number.isInteger(v)) throw new Refusal(`expected an integer (${type}), got ${what(v)}`);
+          if (v < lo || v > hi) throw new Refusal(`${v} is out of range for ${type}`);
+          return v;
+        };
       }
       case 'bytes':
-        if (!(v instanceof Uint8Array)) throw badMessage(path, `expected bytes, got ${what(v)}`);
-        return v;
+        return (v) => {
+          if (!(v instanceof Uint8Array)) throw new Refusal(`expected bytes, got ${what(v)}`);
+          return v;
+        };
       default: // 'any': kept as is, once it is known to hold no BigInt and to be shallow enough
-        checkAny(v, path, 0);
-        return v;
+        return (v) => {
+          checkAny(v, 0);
+          return v;
+        };
     }
   }
 }
 
-function checkAny(v: unknown, path: string, depth: number): void {
-  if (typeof v === 'bigint') throw badMessage(path, `expected plain data, got ${what(v)}`);
+function checkAny(v: unknown, depth: number): void {
+  if (typeof v === 'bigint') throw new Refusal(`expected plain data, got ${what(v)}`);
   if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return;
-  if (depth >= MAX_DEPTH) throw badMessage(path, `nested deeper than ${MAX_DEPTH}`);
+  if (depth >= MAX_DEPTH) throw new Refusal(`nested deeper than ${MAX_DEPTH}`);
+  const step = (segment: string, x: unknown): void => {
+    try {
+      checkAny(x, depth + 1);
+    } catch (err) {
+      if (err instanceof Refusal) err.segments.push(segment);
+      throw err;
+    }
+  };
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) checkAny(v[i], `${path}[${i}]`, depth + 1);
+    for (let i = 0; i < v.length; i++) step(`[${i}]`, v[i]);
     return;
   }
-  for (const k of Object.keys(v)) checkAny((v as Record<string, unknown>)[k], `${path}.${k}`, depth + 1);
+  for (const k of Object.keys(v)) step(`.${k}`, (v as Record<string, unknown>)[k]);
 }
