@@ -95,7 +95,16 @@ export async function openUnder(root: string, components: readonly string[], sho
           await closeAll();
           return { ok: false, status: 400, message: `'${shown}': too many levels of symbolic links` };
         }
-        const target = await readlink(viaFd(dir.fd, c));
+        let target: string;
+        try {
+          target = await readlink(viaFd(dir.fd, c));
+        } catch (err) {
+          if ((code(err) === 'EINVAL' || code(err) === 'ENOENT') && links <= MAX_LINKS) {
+            pending.unshift(c); // no longer a link (or gone) since the lstat: look again
+            continue;
+          }
+          throw err;
+        }
         if (target.startsWith('/')) {
           if (target !== root && !target.startsWith(root + '/')) {
             await closeAll();

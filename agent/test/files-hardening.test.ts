@@ -3,7 +3,7 @@
 // and devices planted in a sandbox are each refused with a 4xx naming why,
 // links that stay inside the sandbox still work, and the agent keeps serving.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -71,6 +71,28 @@ describe('/files refuses what is not a file of the sandbox', () => {
         const r = await get(endpoint, `${run}/${name}`, '&offset=0');
         expect([endpoint, name, r.status, r.text]).toEqual([endpoint, name, 400, `'${run}/${name}' is ${kind}: only regular files and directories are served\n`]);
       }
+    }
+  });
+
+  test('a path swapped between a file and a link out, as fast as a shell can, never serves what is outside', async () => {
+    writeFileSync(join(run, 'flip'), 'inside\n');
+    // Renames are atomic: `flip` is at every instant either a file of the sandbox or a link to /etc/passwd.
+    const swapper = spawn('sh', ['-c', 'while :; do ln -sfn /etc/passwd flip.l && mv -T flip.l flip; echo inside > flip.f && mv -T flip.f flip; done'], { cwd: run, stdio: 'ignore' });
+    try {
+      const seen = new Map<string, number>();
+      // 2,000 reads, 20 at a time.
+      for (let round = 0; round < 100; round++) {
+        const answers = await Promise.all(Array.from({ length: 20 }, () => get('read', `${run}/flip`, '&offset=0')));
+        for (const r of answers) {
+          const key = r.status === 200 ? `200 ${JSON.parse(r.text).data}` : `${r.status}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+        }
+      }
+      // Only the two answers of a consistent path: the file of the sandbox, or the link out refused.
+      expect([...seen.keys()].filter((k) => k !== '200 inside\n' && k !== '403')).toEqual([]);
+      expect(seen.get('200 inside\n')).toBeGreaterThan(0);
+    } finally {
+      swapper.kill('SIGKILL');
     }
   });
 
