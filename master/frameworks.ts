@@ -4,6 +4,7 @@
  * framework, disconnection and `failover_timeout`, teardown and removal.
  */
 import type { Timer } from 'libprocess-ts';
+import { idError } from '../protocol/ids.js';
 import { isValidRole, roleError } from '../protocol/roles.js';
 import type { FrameworkInfo } from '../protocol/types.js';
 import * as frameworkBooks from './books/frameworks.js';
@@ -20,6 +21,11 @@ export class Frameworks {
     if (info === null || typeof info !== 'object') return 'framework_info is missing';
     if (typeof info.user !== 'string') return 'framework_info.user must be a string';
     if (typeof info.name !== 'string') return 'framework_info.name must be a string';
+    // The id becomes a directory on agents (<work_dir>/slaves/<agent>/frameworks/<id>): it must be safe as one.
+    if (info.id !== undefined && info.id !== null) {
+      const why = idError(info.id.value);
+      if (why !== undefined) return `framework_info.id ${why}`;
+    }
     if (info.failover_timeout !== undefined && !(typeof info.failover_timeout === 'number' && info.failover_timeout >= 0)) return 'framework_info.failover_timeout must be a number >= 0';
     const multi = (info.capabilities ?? []).some((c) => c?.type === 'MULTI_ROLE');
     if (multi && info.role !== undefined && info.role !== '*') return 'framework_info.role must not be set together with the MULTI_ROLE capability; use roles';
