@@ -3,8 +3,11 @@
 // refused at the boundary with its field path, counted, answered to a
 // scheduler with `error`, and the master keeps serving the same peers.
 import { afterEach, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { PID } from 'libprocess-ts';
-import { cluster, type Cluster } from './helpers/cluster.js';
+import { AGENT_TO_MASTER, SCHEDULER_TO_MASTER } from '../../protocol/messages/schemas.js';
+import { cluster, ledger, type Cluster } from './helpers/cluster.js';
 import { commandTask } from './helpers/peers.js';
 
 let c: Cluster | undefined;
@@ -61,7 +64,7 @@ describe('the master refuses malformed bodies and keeps serving', () => {
     expect(errors[0]).toBe("invalid 'subscribe' message: subscribe.framework_info.user: expected a string, got number 5");
     // Nothing of it reached the books: no second framework, the agent still registered, its offer still out.
     expect(c.master.state.frameworks.size).toBe(1);
-    expect(c.master.state.agents.size).toBe(1);
+    expect(c.master.state.agents.get(agent.agentId!)?.pid).toBe(agent.pid.toString());
 
     // Still serving: the same scheduler launches on the same agent.
     const [offer] = [...scheduler.offers.values()];
@@ -70,5 +73,56 @@ describe('the master refuses malformed bodies and keeps serving', () => {
     expect(agent.named('run_task').map((b) => b.task.task_id.value)).toEqual(['ok']);
     await scheduler.until(() => scheduler.states('ok').includes('TASK_RUNNING'));
     expect(PID.parse(sched).id).toBe('scheduler');
+  });
+});
+
+describe('fuzzed bodies', () => {
+  test('random bodies for every message, from a subscribed scheduler and a registered agent: no handler ever throws, the books balance, the master serves', async () => {
+    c = await cluster();
+    const { agent, runtime: agentRt } = await c.agent({ resources: 'cpus:4;mem:1024' });
+    const { scheduler, runtime: schedRt } = await c.scheduler();
+    await c.clock.advance(5);
+    const fw = scheduler.fw;
+    const any = fc.anything({ withBigInt: true, withTypedArray: true, withNullPrototype: true, maxDepth: 4 });
+    // Bodies shaped like each message (its field names, values of any kind, ids sometimes right), and anything at all.
+    const id = fc.oneof(fc.constant(fw), fc.constant({ value: agent.agentId! }), fc.record({ value: fc.string() }), any);
+    const shaped = (fields: readonly string[]) => fc.dictionary(fc.constantFrom(...fields), fc.oneof(id, any), { maxKeys: fields.length });
+    let sent = 0;
+    const wire = new Packr({ useRecords: false, variableMapSize: true }); // the codec's settings (libprocess-ts/src/codec.ts)
+    const post = (rt: typeof schedRt, from: string, name: string, body: unknown): void => {
+      try {
+        wire.pack(body);
+      } catch {
+        return; // not encodable by msgpack (a BigInt over 64 bits...): nothing a peer could send either
+      }
+      rt.post(from, c!.masterPid.toString(), name, body);
+      sent++;
+    };
+    const protocols: [typeof schedRt, string, Record<string, Record<string, string>>][] = [
+      [schedRt, scheduler.pid.toString(), SCHEDULER_TO_MASTER],
+      [agentRt, agent.pid.toString(), AGENT_TO_MASTER],
+    ];
+    for (const [rt, from, schemas] of protocols) {
+      for (const [name, schema] of Object.entries(schemas)) {
+        // A well-formed TEARDOWN or UNREGISTER_AGENT from the peer itself would end it, as it should: not fuzzed.
+        if (name === 'teardown' || name === 'unregister_agent') continue;
+        for (const body of fc.sample(fc.oneof(shaped(Object.keys(schema)), any), { numRuns: 100, seed: name.length })) post(rt, from, name, body);
+      }
+    }
+    await c.clock.advance(100);
+    expect(sent).toBeGreaterThan(1000);
+    expect(c.masterRuntime.metrics().handler_errors).toBe(0);
+    expect(c.master.metrics()['master/invalid_messages']).toBeGreaterThan(sent / 2);
+    expect(ledger(c)).toEqual([]);
+    expect(c.master.state.agents.get(agent.agentId!)?.pid).toBe(agent.pid.toString());
+
+    // Still serving the same peers.
+    await c.clock.advance(10_000);
+    const offer = [...scheduler.offers.values()].at(-1);
+    expect(offer).toBeDefined();
+    scheduler.launch(offer!, [commandTask('after-fuzz', offer!, 'cpus:0.5;mem:32')]);
+    await c.clock.settle();
+    expect(agent.named('run_task').map((b) => b.task.task_id.value)).toContain('after-fuzz');
+    expect(c.master.state.frameworks.get(fw.value)?.connected).toBe(true);
   });
 });
