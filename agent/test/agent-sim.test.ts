@@ -4,9 +4,12 @@
 // status updates retried until acknowledged, duplicates, resends after
 // re-registration, shutdown.
 import { afterEach, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { Random, Runtime, createLogger, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
+import { EXECUTOR_TO_AGENT, MASTER_TO_AGENT } from '../../protocol/messages/schemas.js';
 import { Resources } from '../../protocol/resources.js';
 import { AgentProcess, type AgentProtocol } from '../agent.js';
 import { agentFlags } from '../flags.js';
@@ -283,5 +286,37 @@ describe('bad input', () => {
     const u = await eventually(s.clock, s.master.take('status_update'));
     expect(u.body.update.status.task_id.value).toBe('t1');
     expect(s.cz.containers.size).toBe(1);
+  });
+
+  test('fuzzed bodies for every message that does not end the agent: no handler throws, and the agent keeps serving', async () => {
+    const s = await sim();
+    s.master.autoAck = true;
+    await s.clock.advance(2000);
+    const any = fc.anything({ withBigInt: true, withTypedArray: true, withNullPrototype: true, maxDepth: 4 });
+    const id = fc.oneof(fc.constant(FRAMEWORK.id!), fc.constant({ value: 'M-S0' }), fc.record({ value: fc.string() }), any);
+    const shaped = (fields: readonly string[]) => fc.dictionary(fc.constantFrom(...fields), fc.oneof(id, any), { maxKeys: fields.length });
+    const wire = new Packr({ useRecords: false, variableMapSize: true }); // the codec's settings
+    // Well-formed, these end or move the agent (shutdown, agent_lost, a new id or master): not fuzzed.
+    const ending = new Set(['shutdown', 'agent_lost', 'agent_registered', 'agent_reregistered', 'not_leader']);
+    let sent = 0;
+    for (const [name, schema] of Object.entries({ ...MASTER_TO_AGENT, ...EXECUTOR_TO_AGENT })) {
+      if (ending.has(name)) continue;
+      for (const body of fc.sample(fc.oneof(shaped(Object.keys(schema)), any), { numRuns: 60, seed: name.length })) {
+        try {
+          wire.pack(body);
+        } catch {
+          continue; // nothing a peer could send
+        }
+        s.masterRt.post(s.master.pid.toString(), s.agentPid.toString(), name, body);
+        sent++;
+      }
+    }
+    await s.clock.advance(1000);
+    expect(sent).toBeGreaterThan(500);
+    expect(s.agentRt.metrics().handler_errors).toBe(0);
+    expect(s.agent.counters.get('slave/invalid_messages')).toBeGreaterThan(sent / 2);
+    expect(s.agent.state).toBe('RUNNING');
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('after-fuzz', 'echo hi') });
+    await eventually(s.clock, s.master.update('after-fuzz', 'TASK_RUNNING'));
   });
 });
