@@ -14,10 +14,13 @@
  *    container ids) must be safe as one path component (ids.ts `idError`:
  *    not empty, no '/', not '.' or '..', no control characters, at most
  *    255 characters);
+ *  - nesting deeper than MAX_DEPTH is refused;
  *  - `null` and a missing key both mean unset, undeclared keys are dropped,
  *    so a handler sees exactly what its protocol declares.
+ * Each message type is compiled once into closures; a valid body builds no
+ * path string (the path of a refusal is gathered as the error unwinds).
  * Errors are ProtocolError E_BAD_MESSAGE naming the field path, e.g.
- *   run_task.task.task_id.value: '../x' must not contain '/'
+ *   run_task.task.task_id.value: "../x" must not contain '/' (ids become paths on agents)
  */
 import { ProtocolError } from '../errors.js';
 import { idError } from '../ids.js';
@@ -26,7 +29,7 @@ import { Schema, describe, type FieldSpec, type SchemaSource } from '../json/cod
 /** Message types whose `value` becomes a directory name on an agent. */
 const PATH_IDS: ReadonlySet<string> = new Set(['FrameworkID', 'AgentID', 'ExecutorID', 'TaskID', 'ContainerID']);
 
-/** Nesting deeper than this in an `any` part (or a ContainerID parent chain) is refused. */
+/** Nesting deeper than this (a ContainerID parent chain, an `any` part) is refused. */
 export const MAX_DEPTH = 32;
 
 const LIMITS: Record<string, [number, number]> = {
