@@ -3,6 +3,9 @@
 // and explicit), declines with filters, kills, reconciliation, framework
 // messages, calls while disconnected, the event iterator.
 import { afterEach, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { MASTER_TO_SCHEDULER } from '../../protocol/messages/schemas.js';
 import { SchedulerDriverError } from '../scheduler/driver.js';
 import { commandTask, reconcileTasks } from '../scheduler/helpers.js';
 import type { DriverEvent } from '../scheduler/scheduler.js';
@@ -214,5 +217,41 @@ describe('SchedulerDriver', () => {
     await driver.stop();
     expect(() => driver.reviveOffers()).toThrow(SchedulerDriverError);
     expect(() => driver.reviveOffers()).toThrow('reviveOffers: the scheduler driver is stopped');
+  });
+
+  test('fuzzed bodies from its master: refused or handled, no handler throws, the driver goes on', async () => {
+    c = await cluster();
+    await c.agent({ resources: 'cpus:4;mem:1024' });
+    const { driver, runtime } = await startDriver(c);
+    await c.clock.advance(5);
+    const any = fc.anything({ withBigInt: true, withTypedArray: true, withNullPrototype: true, maxDepth: 4 });
+    const shaped = (fields: readonly string[]) => fc.dictionary(fc.constantFrom(...fields), any, { maxKeys: fields.length });
+    const wire = new Packr({ useRecords: false, variableMapSize: true }); // the codec's settings
+    let sent = 0;
+    for (const [name, schema] of Object.entries(MASTER_TO_SCHEDULER)) {
+      if (name === 'framework_error') continue; // well-formed, it ends the framework
+      const fields = Object.keys(schema);
+      for (const body of fc.sample(fields.length > 0 ? fc.oneof(shaped(fields), any) : any, { numRuns: 60, seed: name.length })) {
+        try {
+          wire.pack(body);
+        } catch {
+          continue; // nothing a peer could send
+        }
+        c.masterRuntime.post(c.masterPid.toString(), driver.pid.toString(), name, body);
+        sent++;
+      }
+    }
+    await c.clock.settle();
+    expect(sent).toBeGreaterThan(300);
+    expect(runtime.metrics().handler_errors).toBe(0);
+    expect(driver.invalidMessages).toBeGreaterThan(sent / 2);
+    expect(driver.status).toBe('DRIVER_RUNNING');
+    expect(driver.connected).toBe(true);
+    // Still served by its master: a real offer, declined, comes back.
+    const real = [...driver.offers().keys()].filter((k) => k.startsWith('m1-O'));
+    expect(real).toHaveLength(1);
+    driver.declineOffer(real[0]!, { refuse_seconds: 1 });
+    await c.clock.advance(1_100);
+    expect([...driver.offers().keys()].filter((k) => k.startsWith('m1-O') && k !== real[0])).toHaveLength(1);
   });
 });
