@@ -6,6 +6,9 @@
 // updates if the agent comes back), then shuts the executor down and aborts;
 // without checkpointing it shuts down at once.
 import { afterEach, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { AGENT_TO_EXECUTOR } from '../../protocol/messages/schemas.js';
 import { Process, Random, Runtime, createLogger, type Handlers, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
@@ -164,5 +167,34 @@ describe('ExecutorDriver', () => {
     await s.clock.advance(100);
     expect(s.executor.calls).toEqual(['registered', 'shutdown']);
     expect(s.driver.status).toBe('DRIVER_ABORTED');
+  });
+
+  test('fuzzed bodies from its agent: refused or handled, no handler throws, the driver goes on', async () => {
+    const s = await setup(true);
+    const any = fc.anything({ withBigInt: true, withTypedArray: true, withNullPrototype: true, maxDepth: 4 });
+    const shaped = (fields: readonly string[]) => fc.dictionary(fc.constantFrom(...fields), any, { maxKeys: fields.length });
+    const wire = new Packr({ useRecords: false, variableMapSize: true }); // the codec's settings
+    let sent = 0;
+    for (const [name, schema] of Object.entries(AGENT_TO_EXECUTOR)) {
+      if (name === 'shutdown' || name === 'reconnect') continue; // well-formed, they end the executor or move it to another agent
+      for (const body of fc.sample(fc.oneof(shaped(Object.keys(schema)), any), { numRuns: 60, seed: name.length })) {
+        try {
+          wire.pack(body);
+        } catch {
+          continue; // nothing a peer could send
+        }
+        s.agentRt.post(s.agentPid.toString(), s.driver.pid!.toString(), name, body);
+        sent++;
+      }
+    }
+    await s.clock.advance(100);
+    expect(sent).toBeGreaterThan(200);
+    expect(runtimes[1]!.metrics().handler_errors).toBe(0);
+    expect(s.driver.invalidMessages).toBeGreaterThan(sent / 2);
+    expect(s.driver.status).toBe('DRIVER_RUNNING');
+    // Still served: a real task is launched and its update acknowledged.
+    s.agent.send(s.driver.pid! as PID<AgentToExecutor>, 'run_task', { framework_id: { value: 'F1' }, framework: { user: 'u', name: 'fw' }, task: task('after-fuzz') });
+    await s.clock.settle();
+    expect(s.executor.calls).toContain('launch after-fuzz');
   });
 });
