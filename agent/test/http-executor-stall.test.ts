@@ -20,7 +20,8 @@ const PATH = '/api/v1/executor';
 
 beforeAll(async () => {
   setup = await realMaster();
-  agent = await realAgent(setup, { executor_registration_timeout: '60secs' }, { maxUnsentBytes: MiB });
+  // This test covers the stream bound; executor tokens are http-executor-auth.test.ts's.
+  agent = await realAgent(setup, { executor_registration_timeout: '60secs', authenticate_http_executors: 'false' }, { maxUnsentBytes: MiB });
   base = `http://${agent.pid.address}`;
   await setup.master.waitFor((m) => m.name === 'register_agent');
 });
