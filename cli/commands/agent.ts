@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { startAgent } from '../../agent/main.js';
-import { masterAddresses } from '../discovery.js';
+import { masterAddresses, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { onShutdown, say } from '../process-util.js';
 
 /** `mesos-ts agent`: flags with Mesos's names, each also from MESOS_<FLAG>; the agent validates every value. */
@@ -12,6 +12,7 @@ export function agentCommand(): Command {
   return new Command('agent')
     .description('run an agent: offers this machine to the master and runs tasks')
     .addOption(flag('master', 'the master: HOST:PORT[,HOST:PORT...] or mdns', 'mdns'))
+    .addOption(mdnsNameOption())
     .addOption(flag('ip', 'address to listen on', '127.0.0.1'))
     .addOption(flag('port', 'port to listen on (0: any free port)', '5051'))
     .addOption(flag('advertise_ip', 'address the master should use, when --ip is 0.0.0.0'))
@@ -45,10 +46,10 @@ Examples:
   $ mesos-ts agent --master=mdns --resources='cpus:2;mem:2048' --attributes='rack:r1'
   $ mesos-ts agent --master=10.0.0.5:5050 --isolation=cgroups/cpu,cgroups/mem   # as root`)
     .action(async (o: Record<string, string | undefined>) => {
-      const masters = await masterAddresses(o['master'], 5000, 500);
+      const masters = await masterAddresses(o['master'], 5000, 500, parseMdnsName(o['mdns_name']));
       const master = masters.join(',');
       const input: Record<string, string> = {};
-      for (const [k, v] of Object.entries(o)) if (v !== undefined) input[k] = v;
+      for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'mdns_name') input[k] = v;
       input['master'] = master; // several masters: the agent tries them in turn and follows not_leader
       const agent = await startAgent(input).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${o['port']} on ${o['ip']} is in use (another agent?); pick another with --port (0: any free port)`);

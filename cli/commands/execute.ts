@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { SchedulerDriver, take, toResources } from '../../framework/scheduler/index.js';
 import { isTerminal } from '../../protocol/task-states.js';
 import type { TaskStatus } from '../../protocol/types.js';
-import { masterAddresses } from '../discovery.js';
+import { masterAddresses, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { commandCredential, credentialOptions } from '../credentials.js';
 import { say } from '../process-util.js';
 
@@ -20,6 +20,7 @@ export function executeCommand(): Command {
   return new Command('execute')
     .description('run a command as a task on the cluster, print its state changes, exit with its exit status')
     .addOption(new Option('--master <host:port,...|mdns>', 'where the masters are').default('mdns').env('MESOS_MASTER'))
+    .addOption(mdnsNameOption())
     .requiredOption('--command <cmd>', 'the shell command to run')
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
@@ -31,7 +32,7 @@ export function executeCommand(): Command {
 Examples:
   $ mesos-ts execute --master=127.0.0.1:5050 --name=hello --command='echo hello; sleep 1'
   $ mesos-ts execute --command='exit 3'; echo $?        # prints 3`)
-    .action(async (o: { master: string; command: string; name: string; resources: string; role: string; env?: string; principal?: string; secret?: string }) => {
+    .action(async (o: { master: string; mdns_name?: string; command: string; name: string; resources: string; role: string; env?: string; principal?: string; secret?: string }) => {
       const need = toResources(o.resources);
       let env: Record<string, string> = {};
       if (o.env !== undefined) {
@@ -41,7 +42,7 @@ Examples:
           throw new Error(`--env=${o.env}: not a JSON object (${(err as Error).message})`);
         }
       }
-      const masters = await masterAddresses(o.master);
+      const masters = await masterAddresses(o.master, 5000, 0, parseMdnsName(o.mdns_name));
       // The framework's principal: given, else the local cluster's operator (cluster.json).
       const credential = commandCredential(o, masters);
       let launched = false;

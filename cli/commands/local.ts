@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { findLeader } from '../discovery.js';
+import { findLeader, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { parseBool, parsePort, parsePositiveInt } from '../durations.js';
 import { freePorts } from '../free-ports.js';
 import { onShutdown, say } from '../process-util.js';
@@ -82,6 +82,7 @@ export function localCommand(): Command {
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--mdns <bool>', 'the masters announce themselves over mDNS, so commands find them without --master (make local turns it on)').default('false'))
+    .addOption(mdnsNameOption())
     .addOption(new Option('--test_framework <tasks>', 'once the cluster is up, run the test framework with this many tasks (the cluster stays up after it)'))
     .addOption(new Option('--authenticate_http_readonly <bool>', 'read-only endpoints (state, metrics, the web UI\'s data) need credentials too').default('false'))
     .addOption(new Option('--acls <json|file>', "the masters' --acls (Mesos's ACL JSON)"))
@@ -108,6 +109,7 @@ Examples:
       const agents = parsePositiveInt('agents', o['agents']!);
       const firstPort = parsePort('port', o['port']!);
       const mdns = parseBool('mdns', o['mdns']!);
+      const mdnsName = parseMdnsName(o['mdns_name']);
       if (firstPort !== 0 && firstPort + masters - 1 > 65535) throw new Error(`--port=${firstPort}: ${masters} masters need ports ${firstPort}-${firstPort + masters - 1}, beyond 65535; pick a lower --port (or 0)`);
       const workDir = resolve(o['work_dir'] ?? mkdtempSync(join(tmpdir(), 'mesos-ts-local-')));
       mkdirSync(workDir, { recursive: true });
@@ -137,7 +139,7 @@ Examples:
         const replicaSet = ports.map((p) => `127.0.0.1:${p}`).join(',');
         const started0 = await Promise.all(
           ports.map((p, i) =>
-            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, `--mdns=${mdns}`, ...(masters > 1 ? [`--masters=${replicaSet}`] : []), ...masterSecurity], env),
+            startMember(masters === 1 ? 'master' : `master${i + 1}`, ['master', '--ip=127.0.0.1', `--port=${p}`, `--work_dir=${join(workDir, masters === 1 ? 'master' : `master${i + 1}`)}`, `--mdns=${mdns}`, `--mdns_name=${mdnsName}`, ...(masters > 1 ? [`--masters=${replicaSet}`] : []), ...masterSecurity], env),
           ),
         );
         members.push(...started0);

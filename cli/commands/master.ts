@@ -3,7 +3,7 @@ import { masterAddress, startMaster, type MasterServerOptions } from '../../mast
 import type { MasterFlags } from '../../master/flags.js';
 import { parseAcls } from '../../protocol/auth/acls.js';
 import { credentialsMap, readCredentialFile, readCredentialsFile } from '../../protocol/credentials.js';
-import { announceMaster } from '../discovery.js';
+import { announceMaster, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { parseBool, parseDuration, parsePort, parsePositiveInt, parseWeights } from '../durations.js';
 import { onShutdown, say } from '../process-util.js';
 
@@ -27,6 +27,7 @@ export function masterCommand(): Command {
     .addOption(new Option('--registry <kind>', 'in_memory | replicated_log (default: replicated_log with several --masters, else in_memory)').env('MESOS_REGISTRY'))
     .addOption(new Option('--agent_reregister_timeout <duration>', 'after a failover, agents that have not re-registered within this are unreachable').default('10mins').env('MESOS_AGENT_REREGISTER_TIMEOUT'))
     .addOption(new Option('--mdns <bool>', 'announce this master over mDNS').default('true').env('MESOS_MDNS'))
+    .addOption(mdnsNameOption())
     .addOption(new Option('--credentials <file>', 'principals and secrets: {"credentials":[{"principal":...,"secret":...}]} (or "p s" lines); frameworks, agents, the other masters and HTTP clients authenticate against them; the first is this master\'s own').env('MESOS_CREDENTIALS'))
     .addOption(new Option('--credential <file>', 'this master\'s own {"principal":...,"secret":...} (default: the first of --credentials)').env('MESOS_CREDENTIAL'))
     .addOption(new Option('--authenticate_frameworks <bool>', 'only authenticated frameworks may subscribe (over HTTP: the scheduler API needs credentials)').default('false').env('MESOS_AUTHENTICATE_FRAMEWORKS'))
@@ -58,13 +59,14 @@ Examples:
       const credential = o['credential'] ? readCredentialFile(o['credential']) : undefined;
       if ((flags.authenticateFrameworks || flags.authenticateAgents) && credentials === undefined) throw new Error('--authenticate_frameworks and --authenticate_agents need --credentials (the secrets to check)');
       const mdns = parseBool('mdns', o['mdns']!);
+      const mdnsName = parseMdnsName(o['mdns_name']);
       const ha = haOptions(o);
       const started = await startMaster({ ip: o['ip']!, port, ...(o['advertise_ip'] ? { advertiseIp: o['advertise_ip'] } : {}), flags, ...ha, ...(credentials ? { credentials } : {}), ...(credential ? { credential } : {}) }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new Error(`port ${port} on ${o['ip']} is in use (another master?); pick another with --port`);
         if (err.code === 'EADDRNOTAVAIL') throw new Error(`--ip=${o['ip']} is not an address of this machine`);
         throw err;
       });
-      const announcement = mdns ? announceMaster(started.pid.toString(), started.pid.port) : undefined;
+      const announcement = mdns ? announceMaster(started.pid.toString(), started.pid.port, mdnsName) : undefined;
       const n = ha.masters?.length ?? 1;
       if (started.ha !== undefined) say(`master ${started.pid}: ${n > 1 ? `one of ${n} masters` : 'a single master'} with its registry in a replicated log under ${ha.workDir}/replicated_log${n > 1 ? '; it serves while it leads, the others answer 307' : ''}`);
       say(`master ${started.pid} listening; web UI and APIs at ${started.url}/ (state: ${started.url}/master/state)`);

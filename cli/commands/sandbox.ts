@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { authFetch, credentialOptions, useCredential } from '../credentials.js';
 import { realClock } from 'libprocess-ts';
+import { mdnsNameOption } from '../discovery.js';
 import { fetchState } from './query.js';
 
 type AgentState = { frameworks?: AgentFramework[]; completed_frameworks?: AgentFramework[] };
@@ -8,8 +9,8 @@ type AgentFramework = { id: string; executors?: AgentExecutor[]; completed_execu
 type AgentExecutor = { id: string; directory: string; tasks?: { id: string }[]; completed_tasks?: { id: string }[]; queued_tasks?: { id: string }[] };
 
 /** Where a task's sandbox is: the agent's HTTP base and the directory on it. */
-export async function locateSandbox(master: string | undefined, taskId: string): Promise<{ agent: string; directory: string }> {
-  const { state } = await fetchState(master);
+export async function locateSandbox(master: string | undefined, taskId: string, mdnsName?: string): Promise<{ agent: string; directory: string }> {
+  const { state } = await fetchState(master, mdnsName);
   const frameworks = [...state.frameworks, ...state.completed_frameworks];
   const task = frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks, ...(f.unreachable_tasks ?? [])]).find((t) => t.id === taskId);
   if (task === undefined) throw new Error(`no task ${taskId} is known to the master (see: mesos-ts tasks --all)`);
@@ -55,12 +56,13 @@ export function sandboxCommands(): Command[] {
     .argument('<task>', 'task id')
     .argument('[file]', 'file in the sandbox', 'stdout')
     .addOption(masterOption())
+    .addOption(mdnsNameOption())
     .addHelpText('after', '\nExamples:\n  $ mesos-ts cat hello\n  $ mesos-ts cat hello stderr --master=127.0.0.1:5050')
     .addOption(credentialOptions()[0]!)
     .addOption(credentialOptions()[1]!)
-    .action(async (taskId: string, file: string, o: { principal?: string; secret?: string; master?: string }) => {
+    .action(async (taskId: string, file: string, o: { principal?: string; secret?: string; master?: string; mdns_name?: string }) => {
       useCredential(o);
-      const { agent, directory } = await locateSandbox(o.master, taskId);
+      const { agent, directory } = await locateSandbox(o.master, taskId, o.mdns_name);
       await copy(agent, `${directory}/${file}`, 0);
     });
   const tail = new Command('tail')
@@ -70,11 +72,12 @@ export function sandboxCommands(): Command[] {
     .option('-f, --follow', 'keep printing what is appended (Ctrl-C stops)', false)
     .option('-n, --lines <n>', 'lines to print first', '10')
     .addOption(masterOption())
+    .addOption(mdnsNameOption())
     .addOption(credentialOptions()[0]!)
     .addOption(credentialOptions()[1]!)
-    .action(async (taskId: string, file: string, o: { principal?: string; secret?: string; master?: string; follow: boolean; lines: string }) => {
+    .action(async (taskId: string, file: string, o: { principal?: string; secret?: string; master?: string; mdns_name?: string; follow: boolean; lines: string }) => {
       useCredential(o);
-      const { agent, directory } = await locateSandbox(o.master, taskId);
+      const { agent, directory } = await locateSandbox(o.master, taskId, o.mdns_name);
       const path = `${directory}/${file}`;
       const size = (await (await authFetch(`${agent}/files/read?path=${encodeURIComponent(path)}`)).json()) as { offset: number };
       const start = Math.max(0, size.offset - 64 * 1024);

@@ -3,7 +3,7 @@ import { Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromE
 import { agentAuth } from '../../agent/main.js';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
 import { Resources } from '../../protocol/resources.js';
-import { masterAddresses } from '../discovery.js';
+import { masterAddresses, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { parsePort, parsePositiveInt } from '../durations.js';
 import { onShutdown, say } from '../process-util.js';
 
@@ -12,6 +12,7 @@ export function simulatedAgentsCommand(): Command {
   return new Command('simulated-agents')
     .description('run N simulated agents in one process: the real agent protocol, tasks that only pretend to run for their `sleep N`')
     .addOption(new Option('--master <host:port,...|mdns>', 'the master').default('mdns').env('MESOS_MASTER'))
+    .addOption(mdnsNameOption())
     .option('--count <n>', 'number of agents', '100')
     .option('--resources <text>', "each agent's resources", 'cpus:2;mem:2048;disk:4096;ports:[31000-32000]')
     .option('--ip <ip>', 'address to listen on', '127.0.0.1')
@@ -21,10 +22,10 @@ export function simulatedAgentsCommand(): Command {
 Examples:
   $ mesos-ts simulated-agents --master=127.0.0.1:5050 --count=10000
   $ mesos-ts local --agents=1 --simulated-agents=5000`)
-    .action(async (o: { master: string; count: string; resources: string; ip: string; port: string; credential?: string }) => {
+    .action(async (o: { master: string; mdns_name?: string; count: string; resources: string; ip: string; port: string; credential?: string }) => {
       const count = parsePositiveInt('count', o.count);
       const resources = Resources.parse(o.resources);
-      const masters = await masterAddresses(o.master, 5000, 500);
+      const masters = await masterAddresses(o.master, 5000, 500, parseMdnsName(o.mdns_name));
       const master = masters.join(',');
       const pids = masters.map((m) => `master@${m}`).join(','); // several: tried in turn, not_leader followed
       const tls = tlsFromEnv();
