@@ -86,8 +86,11 @@ export class CronScheduler {
     return this.#queue.map((r) => ({ ...r }));
   }
 
-  stop(): Promise<string> {
-    return this.driver.stop(false);
+  /** Stops the driver, then waits until the history file has every change (nothing is left writing into its directory). */
+  async stop(): Promise<string> {
+    const status = await this.driver.stop(false);
+    await this.history.flushed();
+    return status;
   }
 
   #now(): number {

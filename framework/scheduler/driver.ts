@@ -388,6 +388,8 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   #watchdog: Timer | undefined;
   #heartbeatMs: number | undefined;
   #writtenId: string | undefined;
+  /** The framework id file's writes and its removal, one after another; stop() waits for the last. */
+  #idFileWrites: Promise<void> = Promise.resolve();
   #suppressedRoles: string[];
   /** The leader a master named in `not_leader`: the next connection goes there. */
   #leaderHint: string | undefined;
@@ -638,7 +640,9 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
     const file = this.options.frameworkIdFile;
     if (file === undefined || this.#writtenId === id) return;
     this.#writtenId = id;
-    writeFrameworkId(file, id).catch(this.defer((e: unknown) => this.#log.error(`cannot write the framework id to ${file}: ${(e as Error).message}`)));
+    this.#idFileWrites = this.#idFileWrites
+      .then(() => writeFrameworkId(file, id))
+      .catch(this.defer((e: unknown) => this.#log.error(`cannot write the framework id to ${file}: ${(e as Error).message}`)));
   }
 
   #armWatchdog(): void {
@@ -779,12 +783,17 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   async stop(failover: boolean): Promise<void> {
     if (this.status !== 'DRIVER_RUNNING') {
       if (this.status === 'DRIVER_NOT_STARTED') this.#end('DRIVER_STOPPED');
+      await this.#idFileWrites;
       return;
     }
     if (!failover) {
       if (this.subscribed && this.frameworkId !== undefined) this.send(this.master!, 'teardown', { framework_id: { value: this.frameworkId } });
-      if (this.options.frameworkIdFile !== undefined) await removeFrameworkId(this.options.frameworkIdFile).catch((e: unknown) => this.#log.warn(`cannot remove ${this.options.frameworkIdFile}: ${(e as Error).message}`));
+      // After a write still in flight, or its rename would bring the file back.
+      const file = this.options.frameworkIdFile;
+      if (file !== undefined) this.#idFileWrites = this.#idFileWrites.then(() => removeFrameworkId(file)).catch((e: unknown) => this.#log.warn(`cannot remove ${file}: ${(e as Error).message}`));
     }
+    // A stopped driver leaves no write in flight (its directory may be removed next).
+    await this.#idFileWrites;
     this.#end('DRIVER_STOPPED');
   }
 

@@ -3,7 +3,7 @@
 // instance taking over from the framework id file, stop with and without
 // failover, a framework removed by the master.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMasterIn } from '../../master/main.js';
@@ -127,6 +127,17 @@ describe('SchedulerDriver faults', () => {
     expect(c.master.state.frameworks.has('m1-0000')).toBe(false);
     expect(agent.named('shutdown_framework').map((b) => b.framework_id.value)).toEqual(['m1-0000']);
     expect(await readFrameworkId(file)).toBeUndefined();
+  });
+
+  test('stop right after registering, while the framework id is still being written: nothing left on disk once stop resolves', async () => {
+    c = await cluster();
+    dir = await mkdtemp(join(tmpdir(), 'sdk-'));
+    const file = join(dir, 'fw', 'id');
+    const { driver } = await startDriver(c, { frameworkIdFile: file });
+    expect(driver.frameworkId).toBe('m1-0000'); // the id file's write has started, not finished
+    await expect(driver.stop()).resolves.toBe('DRIVER_STOPPED');
+    // The write finished before the removal, not after it: no id file, no temporary file.
+    expect(await readdir(join(dir, 'fw'))).toEqual([]);
   });
 
   test('a framework the master removed (failover timeout passed) gets error() and the driver aborts', async () => {
