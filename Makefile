@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -14,6 +14,13 @@ $(NODE_MODULES): package.json package-lock.json libprocess-ts/package.json
 	@touch $@
 
 install: $(NODE_MODULES)
+
+# The static checks' tools live in test/static (their own package and lock): typescript-eslint
+# needs the TypeScript 6 compiler API, which the TypeScript 7 that builds the tree does not have.
+STATIC_MODULES := test/static/node_modules/.installed
+$(STATIC_MODULES): test/static/package.json test/static/package-lock.json
+	cd test/static && { npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund; }
+	@touch $@
 
 build: $(NODE_MODULES)
 	npx tsc -b
@@ -27,7 +34,14 @@ typecheck: build
 browser:
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null || { echo "make: the web UI test needs Chromium (Debian's package chromium) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y chromium; }
 
-test: typecheck browser
+# Static checks, before any test runs: each prints what is wrong and where.
+# lint: ESLint with typescript-eslint's type-aware rules (no floating or misused promises, exhaustive switches).
+lint: $(NODE_MODULES) $(STATIC_MODULES)
+	node test/static/node_modules/eslint/bin/eslint.js --config test/static/eslint.config.js .
+
+static: lint
+
+test: typecheck static browser
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
 	@if [ -z "$(JEST_ARGS)" ]; then node dist/sim/main.js --seeds=1-$(SIM_TEST_SEEDS); fi
 

@@ -641,7 +641,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.container = c;
     c.wait()
       .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
-      .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)));
+      .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)))
+      .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
     if (ex.state === 'TERMINATING' || rec.killRequested) {
       void c.destroy().catch(() => {});
       return;
@@ -752,7 +753,9 @@ export class AgentProcess extends Process<AgentProtocol> {
     });
     this.#launch(fw, ex, config, (c) => {
       ex.container = c;
-      c.wait().then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)));
+      c.wait()
+        .then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)))
+        .catch((err: unknown) => this.logger.warn(`waiting on the container of executor ${ex.id}: ${(err as Error).message}`));
       if (ex.state === 'TERMINATING') void c.destroy().catch(() => {});
     });
     return ex;
@@ -1303,14 +1306,17 @@ export class AgentProcess extends Process<AgentProtocol> {
             if (rec) {
               c.wait()
                 .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
-                .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)));
+                .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)))
+                .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
               if (!isTerminal(rec.task.state)) this.#startHealthChecks(fw, ex, rec);
             } else {
               void c.destroy().catch(() => {});
             }
           } else {
             ex.state = 'REGISTERING';
-            c.wait().then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)));
+            c.wait()
+              .then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)))
+              .catch((err: unknown) => this.logger.warn(`waiting on the container of executor ${ex.id}: ${(err as Error).message}`));
             if (ex.pid) this.send(ex.pid, 'reconnect', { agent_id: { value: state.agentId } });
             const timeout = this.#options.executorReregistrationTimeoutMs ?? 2000;
             ex.registrationTimer = this.delay(timeout, () => {

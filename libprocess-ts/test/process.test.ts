@@ -171,7 +171,7 @@ describe('Process', () => {
         return {};
       }
       start(): void {
-        Promise.resolve(7).then(this.defer((v: number) => this._start(v)));
+        void Promise.resolve(7).then(this.defer((v: number) => this._start(v)));
         this.delay(10 * 60 * 1000, () => events.push(`timer at ${clock.now() - t0}`));
         const cancelled = this.delay(5, () => events.push('cancelled timer fired'));
         cancelled.cancel();
