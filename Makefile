@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck deadcode static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -39,7 +39,11 @@ browser:
 lint: $(NODE_MODULES) $(STATIC_MODULES)
 	node test/static/node_modules/eslint/bin/eslint.js --config test/static/eslint.config.js .
 
-static: lint
+# deadcode: knip: files no entry point reaches, unused or unlisted dependencies, unresolved imports.
+deadcode: $(NODE_MODULES) $(STATIC_MODULES)
+	node test/static/node_modules/knip/bin/knip.js --config test/static/knip.jsonc --no-progress
+
+static: lint deadcode
 
 test: typecheck static browser
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
