@@ -1,0 +1,56 @@
+// A local cluster of OS processes for tests: `mesos-ts local` from the build, on ports the
+// processes pick themselves (--port=0), with its own temporary work dir and its own mDNS name, so
+// clusters of tests running side by side (and a `make local` beside them) never meet.
+// stop() waits for every process to exit before the work dir is removed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBuilt, waitForOutput, type Proc } from './processes.js';
+import { tempDir } from './temp.js';
+
+export interface LocalCluster {
+  readonly proc: Proc;
+  readonly workDir: string;
+  readonly mdnsName: string;
+  /** http://host:port of the leading master at start-up, of every master, of every agent. */
+  readonly leader: string;
+  readonly masters: readonly { url: string; pid: number }[];
+  readonly agents: readonly { url: string; pid: number }[];
+  /** `host:port,...` of every master, for --master. */
+  readonly masterList: string;
+  /** SIGTERM to `local` (it stops its members first); resolves once it has exited and the work dir is gone. */
+  stop(): Promise<void>;
+}
+
+let clusters = 0;
+
+/** A name no other cluster on this machine uses: this process's pid and a counter. */
+export function uniqueMdnsName(what = 'test'): string {
+  return `${what}-${process.pid}-${++clusters}`;
+}
+
+export async function startLocal(options: { masters?: number; agents?: number; args?: string[]; mdns?: boolean } = {}): Promise<LocalCluster> {
+  const dir = tempDir('mesos-ts-test-cluster');
+  const mdnsName = uniqueMdnsName('cluster');
+  const args = ['local', '--port=0', `--masters=${options.masters ?? 1}`, `--agents=${options.agents ?? 1}`, `--work_dir=${dir.path}`, `--mdns=${options.mdns ?? false}`, `--mdns_name=${mdnsName}`, ...(options.args ?? [])];
+  const proc = runBuilt('cli/main.ts', args);
+  try {
+    await waitForOutput(proc, (o) => o.includes('cluster up'), "'cluster up'");
+  } catch (err) {
+    await dir.remove([proc]);
+    throw err;
+  }
+  const json = JSON.parse(readFileSync(join(dir.path, 'cluster.json'), 'utf8')) as { leader: string; masters: { url: string; pid: number }[]; agents: { url: string; pid: number }[] };
+  return {
+    proc,
+    workDir: dir.path,
+    mdnsName,
+    leader: json.leader,
+    masters: json.masters,
+    agents: json.agents,
+    masterList: json.masters.map((m) => m.url.replace(/^http:\/\//, '')).join(','),
+    stop: async () => {
+      await proc.stop('SIGTERM');
+      await dir.remove([proc]);
+    },
+  };
+}
