@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck deadcode static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck docs-check deadcode static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -43,7 +43,11 @@ lint: $(NODE_MODULES) $(STATIC_MODULES)
 deadcode: $(NODE_MODULES) $(STATIC_MODULES)
 	node test/static/node_modules/knip/bin/knip.js --config test/static/knip.jsonc --no-progress
 
-static: lint deadcode
+# docs-check: every make target, mesos-ts command and flag, and master/agent route a README names exists.
+docs-check: build
+	node --import ./test/ts-loader.mjs --no-warnings test/static/docs.ts
+
+static: lint deadcode docs-check
 
 test: typecheck static browser
 	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
