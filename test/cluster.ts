@@ -1,9 +1,12 @@
-// A local cluster of OS processes for tests: `mesos-ts local` from the build, on ports the
-// processes pick themselves (--port=0), with its own temporary work dir and its own mDNS name, so
-// clusters of tests running side by side (and a `make local` beside them) never meet.
+// A local cluster of OS processes for tests: `mesos-ts local` from the build, with its own
+// temporary work dir and its own mDNS name, so clusters of tests running side by side (and a
+// `make local` beside them) never meet. A single master and the agents pick their own ports
+// (port 0, read back from cluster.json); the masters of a replica set must know each other's
+// before they start, so theirs are leased from test/ports.ts.
 // stop() waits for every process to exit before the work dir is removed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { leasePorts } from './ports.js';
 import { runBuilt, waitForOutput, type Proc } from './processes.js';
 import { tempDir } from './temp.js';
 
@@ -29,14 +32,18 @@ export function uniqueMdnsName(what = 'test'): string {
 }
 
 export async function startLocal(options: { masters?: number; agents?: number; args?: string[]; mdns?: boolean } = {}): Promise<LocalCluster> {
+  const masters = options.masters ?? 1;
+  const lease = masters > 1 ? await leasePorts(masters) : undefined;
   const dir = tempDir('mesos-ts-test-cluster');
   const mdnsName = uniqueMdnsName('cluster');
-  const args = ['local', '--port=0', `--masters=${options.masters ?? 1}`, `--agents=${options.agents ?? 1}`, `--work_dir=${dir.path}`, `--mdns=${options.mdns ?? false}`, `--mdns_name=${mdnsName}`, ...(options.args ?? [])];
+  const args = ['local', `--port=${lease?.ports[0] ?? 0}`, `--masters=${masters}`, `--agents=${options.agents ?? 1}`, `--work_dir=${dir.path}`, `--mdns=${options.mdns ?? false}`, `--mdns_name=${mdnsName}`, ...(options.args ?? [])];
   const proc = runBuilt('cli/main.ts', args);
   try {
     await waitForOutput(proc, (o) => o.includes('cluster up'), "'cluster up'");
   } catch (err) {
+    await proc.stop('SIGTERM');
     await dir.remove([proc]);
+    lease?.release();
     throw err;
   }
   const json = JSON.parse(readFileSync(join(dir.path, 'cluster.json'), 'utf8')) as { leader: string; masters: { url: string; pid: number }[]; agents: { url: string; pid: number }[] };
@@ -51,6 +58,7 @@ export async function startLocal(options: { masters?: number; agents?: number; a
     stop: async () => {
       await proc.stop('SIGTERM');
       await dir.remove([proc]);
+      lease?.release();
     },
   };
 }
