@@ -88,7 +88,7 @@ describe('custom executor', () => {
     const executor: ExecutorInfo = {
       executor_id: { value: 'example' },
       name: 'example executor',
-      command: { shell: true, value: `exec node --import ${root}/test/ts-loader.mjs ${root}/framework/executor/example-executor.ts` },
+      command: { shell: true, value: `exec node ${root}/dist/framework/executor/example-executor.js` },
       resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 64 } }],
     };
     const fw = { ...FRAMEWORK, id: { value: 'F-0009' } };
@@ -136,7 +136,7 @@ describe('custom executor', () => {
     // Registers through the real driver and runs the task; then its process is killed from outside.
     const executor: ExecutorInfo = {
       executor_id: { value: 'doomed' },
-      command: { shell: true, value: `exec node --import ${root}/test/ts-loader.mjs ${root}/framework/executor/example-executor.ts` },
+      command: { shell: true, value: `exec node ${root}/dist/framework/executor/example-executor.js` },
     };
     const task = { ...commandTask('doomed1', ''), executor, data: new Uint8Array(Buffer.from('sleep')) };
     delete (task as { command?: unknown }).command;

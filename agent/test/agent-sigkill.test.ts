@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realClock } from 'libprocess-ts';
@@ -15,30 +14,22 @@ import { sandboxPath } from '../containerizer/index.js';
 import { UNOBSERVED_EXIT } from '../command-executor.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
+import { leasePorts, type PortLease } from '../../test/ports.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const fw = { ...FRAMEWORK, checkpoint: true };
 
 let setup: RealSetup;
 let child: ChildProcess | undefined;
+let lease: PortLease | undefined;
 beforeAll(async () => {
   setup = await realMaster();
 });
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await setup?.masterRt.stop();
+  lease?.release();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -65,7 +56,9 @@ function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
 test('SIGKILL of the agent process with a task running; restart recovers it and delivers its later update', async () => {
   expect(existsSync(CLI)).toBe(true); // npx tsc -b
   const m = setup.master;
-  const port = await freePort();
+  // The agent comes back on the same port: leased for the test, not picked free and released.
+  lease = await leasePorts(1);
+  const port = lease.ports[0]!;
   child = spawn(
     process.execPath,
     [CLI, 'agent', `--master=${setup.masterPid.address}`, '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${setup.workDir}`, '--resources=cpus:2;mem:1024;disk:1024;ports:[31000-32000]', '--registration_backoff_factor=0secs'],

@@ -2,25 +2,20 @@
 // before anything connects, with a message naming what was wrong (exit 2); and
 // the web farm's real server measured through the same probe the scheduler uses.
 import { describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseAttributeConstraint } from '../services/constraints.js';
 import { instanceTask, parseAppSpec } from '../services/app-spec.js';
 import { httpStatsProbe } from '../webfarm/webfarm-scheduler.js';
 import { Resources } from '../../protocol/resources.js';
 import type { Offer } from '../../protocol/types.js';
+import { leasePorts } from '../../test/ports.js';
+import { runBuilt, waitForOutput } from '../../test/processes.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const loader = fileURLToPath(new URL('../../test/ts-loader.mjs', import.meta.url));
-
-function run(entry: string, args: string[]): Promise<{ code: number | null; err: string }> {
-  const child = spawn(process.execPath, ['--import', loader, '--no-warnings', entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout!.resume();
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, err })));
+/** An example's built entry point; its exit code and stderr once it has exited. */
+async function run(entry: string, args: string[]): Promise<{ code: number | null; err: string }> {
+  const p = runBuilt(entry, args);
+  const code = await p.done;
+  return { code, err: p.stderr() };
 }
 
 describe('example command lines refuse bad input', () => {
@@ -69,18 +64,12 @@ describe('services app spec pieces', () => {
 
 describe('webfarm server and probe, for real', () => {
   test('the server counts requests (not /stats) and the probe reads its rate', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const child = spawn(process.execPath, ['--import', loader, '--no-warnings', 'examples/webfarm/server.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT0: String(port) } });
+    // The server takes no port 0: its port is leased (held for this test), not picked and released.
+    const lease = await leasePorts(1);
+    const port = lease.ports[0]!;
+    const server = runBuilt('examples/webfarm/server.ts', [], { env: { PORT0: String(port) } });
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (c: Buffer) => c.toString().includes('listening') && resolve());
-        child.once('close', () => reject(new Error('server exited')));
-      });
+      await waitForOutput(server, (o) => o.includes('listening'), 'the server listening');
       const get = (path: string): Promise<string> =>
         new Promise((resolve, reject) => {
           request({ host: '127.0.0.1', port, path }, (res) => {
@@ -101,7 +90,8 @@ describe('webfarm server and probe, for real', () => {
       expect(JSON.parse(await get('/stats')).requests).toBe(20);
       expect(await probe({ taskId: 'web-2', agentId: 'a', hostname: '127.0.0.1', state: 'TASK_RUNNING', version: 'v', healthy: true, killing: false, ports: [] })).toBeUndefined();
     } finally {
-      child.kill('SIGKILL');
+      await server.stop('SIGKILL');
+      lease.release();
     }
   }, 30_000);
 });

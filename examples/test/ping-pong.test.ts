@@ -1,25 +1,17 @@
 // The ping-pong example end to end: two real OS processes, the launcher's
 // output, the exit status; and the pinger's own exit when its ponger dies.
 import { describe, test, expect } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runBuilt, waitForOutput } from '../../test/processes.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const loader = fileURLToPath(new URL('../../test/ts-loader.mjs', import.meta.url));
-
-function run(file: string, args: string[]): { done: Promise<{ code: number | null; out: string; err: string }>; child: ReturnType<typeof spawn> } {
-  const child = spawn(process.execPath, ['--import', loader, '--no-warnings', file, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once('close', (code) => resolve({ code, out, err })));
-  return { done, child };
+/** The example's built entry point; `done` gives its exit code and output once it has exited. */
+function run(file: string, args: string[]): ReturnType<typeof runBuilt> & { result: Promise<{ code: number | null; out: string; err: string }> } {
+  const p = runBuilt(file, args);
+  return { ...p, result: p.done.then((code) => ({ code, out: p.stdout(), err: p.stderr() })) };
 }
 
 describe('examples/ping-pong', () => {
   test('one command: two OS processes ping and pong', async () => {
-    const { code, out, err } = await run('examples/ping-pong/main.ts', ['5']).done;
+    const { code, out, err } = await run('examples/ping-pong/main.ts', ['5']).result;
     expect(err).toBe('');
     expect(code).toBe(0);
     const ready = /\[ponger\] ponger ready at (ponger@127\.0\.0\.1:\d+)/.exec(out);
@@ -34,23 +26,16 @@ describe('examples/ping-pong', () => {
 
   test('the pinger notices a ponger that is killed, and exits with status 1', async () => {
     const ponger = run('examples/ping-pong/ponger.ts', []);
-    const pid = await new Promise<string>((resolve) => {
-      let seen = '';
-      ponger.child.stdout!.on('data', (c: Buffer) => {
-        seen += c.toString();
-        const m = /ponger ready at (\S+)/.exec(seen);
-        if (m) resolve(m[1]!);
-      });
-    });
-    ponger.child.kill('SIGKILL');
-    await ponger.done;
-    const { code, err } = await run('examples/ping-pong/pinger.ts', [pid, '3']).done;
+    await waitForOutput(ponger, (o) => /ponger ready at (\S+)/.test(o), 'the ponger ready');
+    const pid = /ponger ready at (\S+)/.exec(ponger.out())![1]!;
+    await ponger.stop('SIGKILL');
+    const { code, err } = await run('examples/ping-pong/pinger.ts', [pid, '3']).result;
     expect(err).toContain(`lost the ponger ${pid}`);
     expect(code).toBe(1);
   });
 
   test('a bad count is refused with a clear message', async () => {
-    const { code, err } = await run('examples/ping-pong/main.ts', ['zero']).done;
+    const { code, err } = await run('examples/ping-pong/main.ts', ['zero']).result;
     expect(code).toBe(2);
     expect(err).toContain('ping-pong: count must be a positive integer, got "zero"');
   });

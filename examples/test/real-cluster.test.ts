@@ -6,27 +6,25 @@
 // cron job every 3 s that runs for real, its dependent job after it, and the
 // runs in the history file and over HTTP.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { get, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, runTs, waitForOutput, type Proc } from '../../test/processes.js';
+import { leasePorts, type PortLease } from '../../test/ports.js';
+import { alive, runBuilt, stopAll, waitForOutput, type Proc } from '../../test/processes.js';
+import { tempDir } from '../../test/temp.js';
+import { until as waitUntil } from '../../test/wait.js';
 
-const work = mkdtempSync(join(tmpdir(), 'mesos-ts-examples-real-'));
-const children: ChildProcess[] = [];
+const work = tempDir('mesos-ts-examples-real');
+const children: Proc[] = [];
 
-/** An entry of the repository as a child process, killed at the end of the suite. */
+/** An entry of the repository (built, under dist/) as a child process, stopped at the end of the suite. */
 function start(entry: string, args: string[]): Proc {
-  const p = runTs(entry, args);
-  children.push(p.child);
+  const p = runBuilt(entry, args);
+  children.push(p);
   return p;
 }
 const waitFor = waitForOutput;
 const instancePids = new Set<number>();
-
-
-
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -50,36 +48,30 @@ function httpPut(url: string, body: string): Promise<{ status: number; body: str
   });
 }
 
-/** Polls (real time, bounded) until `check` passes. */
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, tries = 300, everyMs = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+/** Asks again every 200 ms, for at most a minute, until `check` gives a value. */
+const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined): Promise<T> => waitUntil(what, check, { everyMs: 200, limitMs: 60_000 });
 
 let local: Proc;
 let master: string;
-// Ports for the instances, away from the agent's detected default range and from other tests.
-const portBase = 42000 + (process.pid % 500) * 20;
+// Ports for the instances: leased (no other test process has them), below the ephemeral range.
+let lease: PortLease;
+let portBase: number;
 
 beforeAll(async () => {
-  local = start('cli/main.ts', ['local', '--masters=1', '--agents=1', '--port=0', `--work_dir=${join(work, 'cluster')}`, `--resources=cpus:2;mem:1024;disk:1024;ports:[${portBase}-${portBase + 19}]`]);
+  lease = await leasePorts(20);
+  portBase = lease.ports[0]!;
+  local = start('cli/main.ts', ['local', '--masters=1', '--agents=1', '--port=0', `--work_dir=${join(work.path, 'cluster')}`, `--resources=cpus:2;mem:1024;disk:1024;ports:[${portBase}-${portBase + 19}]`]);
   await waitFor(local, (o) => o.includes('cluster up'), 'the cluster is up');
-  const cluster = JSON.parse(readFileSync(join(work, 'cluster', 'cluster.json'), 'utf8')) as { masters: { url: string }[] };
+  const cluster = JSON.parse(readFileSync(join(work.path, 'cluster', 'cluster.json'), 'utf8')) as { masters: { url: string }[] };
   master = cluster.masters[0]!.url.replace('http://', '').replace(/\/.*$/, '');
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children.slice(1)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-  await Promise.all(children.slice(1).map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('close', r)) : undefined)));
-  if (local && local.child.exitCode === null) {
-    local.child.kill('SIGTERM');
-    await local.done;
-  }
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  // The frameworks first (SIGTERM: they tear down), then the cluster, then whatever task is left;
+  // the work dir goes once every one of them has exited.
+  await Promise.all(children.slice(1).map((c) => c.stop('SIGTERM')));
+  await local?.stop('SIGTERM');
+  await stopAll('SIGKILL');
   for (const pid of instancePids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -87,14 +79,16 @@ afterAll(async () => {
       /* gone */
     }
   }
-  rmSync(work, { recursive: true, force: true });
+  await waitUntil('the instances gone', () => ([...instancePids].every((pid) => !alive(pid)) ? true : undefined));
+  await work.remove(children);
+  lease?.release();
 }, 60_000);
 
 describe('examples against real OS processes', () => {
   test('services: real web servers pass their HTTP health check; one killed with SIGKILL is replaced; a rolling update', async () => {
     // Each instance: a node web server on $PORT0 that answers with its OS pid.
     const server = `exec '${process.execPath}' -e "require('http').createServer((q, s) => s.end(String(process.pid))).listen(Number(process.env.PORT0), '127.0.0.1')"`;
-    const services = start('examples/services/main.ts', [`--master=${master}`, `--credential=${join(work, 'cluster', 'operator-credential.json')}`, '--app=web', '--instances=2', `--command=${server}`, '--resources=cpus:0.2;mem:64', '--ports=1', '--health=http:/', '--http-port=0', `--framework-id-file=${join(work, 'services.id')}`, '--teardown']);
+    const services = start('examples/services/main.ts', [`--master=${master}`, `--credential=${join(work.path, 'cluster', 'operator-credential.json')}`, '--app=web', '--instances=2', `--command=${server}`, '--resources=cpus:0.2;mem:64', '--ports=1', '--health=http:/', '--http-port=0', `--framework-id-file=${join(work.path, 'services.id')}`, '--teardown']);
     await waitFor(services, (o) => /HTTP on http:\/\/\S+\/apps/.test(o), 'its HTTP address');
     const api = /HTTP on (http:\/\/\S+)\/apps/.exec(services.out())![1]!;
     type App = { instances: { taskId: string; ports: number[]; state: string; healthy: boolean | null }[]; replaced: number };
@@ -148,19 +142,18 @@ describe('examples against real OS processes', () => {
     expect(firstKill).toBeGreaterThan(firstNewHealthy);
     await until('the old servers gone', () => ([pids[1]!, freshPid].every((pid) => !alive(pid)) ? true : undefined));
 
-    services.child.kill('SIGTERM'); // --teardown: the instances are killed
-    expect(await services.done).toBe(0);
+    expect(await services.stop('SIGTERM')).toBe(0); // --teardown: the instances are killed
     await until('the instances gone', () => (answers.every((a) => !alive(Number(a.slice(3)))) ? true : undefined));
   }, 120_000);
 
   test('cron: a job every 3 s runs for real, its dependent after it; runs recorded', async () => {
-    const ticks = join(work, 'ticks.txt');
-    const history = join(work, 'cron-history.json');
+    const ticks = join(work.path, 'ticks.txt');
+    const history = join(work.path, 'cron-history.json');
     const jobs = [
       { name: 'tick', command: `echo "tick $CRON_RUN" >> '${ticks}'`, schedule: 'R//PT3S', resources: 'cpus:0.1;mem:32' },
       { name: 'tock', command: `echo "tock $CRON_RUN" >> '${ticks}'`, parents: ['tick'], resources: 'cpus:0.1;mem:32' },
     ];
-    const cron = start('examples/cron/main.ts', [`--master=${master}`, `--credential=${join(work, 'cluster', 'operator-credential.json')}`, ...jobs.map((j) => `--job=${JSON.stringify(j)}`), `--history-file=${history}`, '--http-port=0']);
+    const cron = start('examples/cron/main.ts', [`--master=${master}`, `--credential=${join(work.path, 'cluster', 'operator-credential.json')}`, ...jobs.map((j) => `--job=${JSON.stringify(j)}`), `--history-file=${history}`, '--http-port=0']);
     type Run = { job: string; run: number; state: string; dueAt: string; finishedAt?: string };
     const runs = await until('three ticks and their tocks', () => {
       if (!existsSync(history)) return undefined;
@@ -191,8 +184,7 @@ describe('examples against real OS processes', () => {
     const api = /HTTP on (http:\/\/\S+)\/jobs/.exec(cron.out())![1]!;
     const viaHttp = JSON.parse((await httpGet(`${api}/jobs/history?job=tock`)).body) as { runs: Run[] };
     expect(viaHttp.runs.filter((r) => r.state === 'SUCCEEDED').length).toBeGreaterThanOrEqual(3);
-    cron.child.kill('SIGTERM');
-    expect(await cron.done).toBe(0);
+    expect(await cron.stop('SIGTERM')).toBe(0);
   }, 120_000);
 });
 

@@ -7,49 +7,39 @@
 // replicated_log directory is wiped recovers from its peers. Every wait polls
 // a condition under a deadline.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alive, runTs, type Proc } from '../processes.js';
+import { leasePorts, type PortLease } from '../ports.js';
+import { alive, runBuilt, runTs, stopAll, type Proc } from '../processes.js';
+import { tempDir } from '../temp.js';
+import { until as waitUntil } from '../wait.js';
 
-const cliMain = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+// The framework is a test helper (TypeScript only, through the loader); the cluster runs from dist/.
 const frameworkMain = fileURLToPath(new URL('./helpers/ha-framework.ts', import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'mesos-ts-ha-test-'));
-const started: ChildProcess[] = [];
+const tmp = tempDir('mesos-ts-ha-test');
+const work = tmp.path;
+const started: Proc[] = [];
 const taskPids: number[] = [];
+let lease: PortLease | undefined;
 
-afterAll(() => {
+afterAll(async () => {
   writeFileSync(join(work, 'go'), '');
-  for (const c of [...started].reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await stopAll('SIGKILL');
   for (const p of taskPids) if (alive(p)) process.kill(p, 'SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  await waitUntil('the tasks gone', () => (taskPids.every((p) => !alive(p)) ? true : undefined));
+  await tmp.remove(started);
+  lease?.release();
 });
 
-
-function run(entry: string, args: string[]): Proc {
-  const p = runTs(entry, args, { logLevel: 'info' });
-  started.push(p.child);
+function run(entry: 'cli' | 'framework', args: string[]): Proc {
+  const p = entry === 'cli' ? runBuilt('cli/main.ts', args, { logLevel: 'info' }) : runTs(frameworkMain, args, { logLevel: 'info' });
+  started.push(p);
   return p;
 }
 
-
-/** Polls `check` every 100 ms until it returns a value (not undefined), for at most `limitMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not within ${limitMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
+/** Asks again every 100 ms until `check` gives a value, for at most `limitMs`. */
+const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> => waitUntil(what, check, { limitMs });
 
 async function get(url: string): Promise<{ status: number; location: string | null; body: unknown }> {
   const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(3000) });
@@ -86,7 +76,9 @@ const events = (p: Proc): Event[] =>
 describe('high availability with real OS processes', () => {
   test('SIGKILL of the leading master: a new leader, everyone back, tasks keep running, updates once; the old master rejoins; a wiped replica recovers', async () => {
     const dir = join(work, 'cluster');
-    const local = run(cliMain, ['local', '--masters=3', '--port=0', '--agents=2', `--work_dir=${dir}`, '--resources=cpus:1;mem:256;disk:1024;ports:[32000-32100]']);
+    // 3 masters must know each other's ports before they start: leased, not picked and released.
+    lease = await leasePorts(3);
+    const local = run('cli', ['local', '--masters=3', `--port=${lease.ports[0]}`, '--agents=2', `--work_dir=${dir}`, '--resources=cpus:1;mem:256;disk:1024;ports:[32000-32100]']);
     await until('the cluster is up', () => (local.out().includes('cluster up') ? true : undefined), 60_000);
     const cluster = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { masters: { url: string; pid: number }[]; agents: { url: string; pid: number }[] };
     expect(cluster.masters).toHaveLength(3);
@@ -99,7 +91,7 @@ describe('high availability with real OS processes', () => {
     // Two tasks that record their shell's pid and run until the test says go.
     const go = join(work, 'go');
     const command = `echo $$ > ${work}/pid-{id}; while [ ! -f ${go} ]; do sleep 0.1; done`;
-    const framework = run(frameworkMain, ['--master', list, '--tasks', '2', '--command', command, '--credential', join(dir, 'operator-credential.json')]);
+    const framework = run('framework', ['--master', list, '--tasks', '2', '--command', command, '--credential', join(dir, 'operator-credential.json')]);
     await until('both tasks run', () => (events(framework).filter((e) => e.event === 'update' && e.state === 'TASK_RUNNING').length === 2 ? true : undefined));
     const pids = await until('the tasks wrote their pids', () => {
       const files = ['task-1', 'task-2'].map((t) => join(work, `pid-${t}`));
@@ -157,7 +149,7 @@ describe('high availability with real OS processes', () => {
     for (const p of pids) await until(`task process ${p} exits`, () => (alive(p) ? undefined : true));
 
     // The killed master comes back as a follower: 307 to the leader.
-    const restarted = run(cliMain, masterArgs(leader));
+    const restarted = run('cli', masterArgs(leader));
     await until('the restarted master redirects to the leader', async () => {
       const r = await get(`${urls[leader]}/master/state`).catch(() => undefined);
       return r?.status === 307 && r.location === `${urls[next]}/master/state` ? true : undefined;
@@ -174,7 +166,7 @@ describe('high availability with real OS processes', () => {
     await until('the follower is down', async () => ((await get(`${urls[wiped]}/master/state`).catch(() => undefined)) === undefined ? true : undefined));
     rmSync(join(dir, `master${wiped + 1}`, 'replicated_log'), { recursive: true, force: true });
     const leaderLog = (await get(`${urls[next]}/log/status`)).body as { commitIndex: number; term: number };
-    const reborn = run(cliMain, masterArgs(wiped));
+    const reborn = run('cli', masterArgs(wiped));
     const recovered = await until('the wiped replica recovered', async () => {
       const s = (await get(`${urls[wiped]}/log/status`)).body as { role: string; voter: boolean; commitIndex: number; term: number };
       return s.role === 'follower' && s.voter && s.commitIndex >= leaderLog.commitIndex ? s : undefined;
@@ -187,7 +179,6 @@ describe('high availability with real OS processes', () => {
     const s = await leaderState(urls[next]!);
     expect(s?.frameworks.find((x) => x.id === frameworkId)).toBeDefined();
 
-    for (const p of [framework, restarted, reborn, local]) p.child.kill('SIGTERM');
-    await Promise.all([framework.done, restarted.done, reborn.done, local.done]);
+    await Promise.all([framework, restarted, reborn, local].map((p) => p.stop('SIGTERM')));
   }, 240_000);
 });

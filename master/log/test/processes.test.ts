@@ -7,37 +7,31 @@ import { describe, test, expect, afterAll } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReplicaStatus } from '../replica.js';
+import { leasePorts, type PortLease } from '../../../test/ports.js';
+import { tempDir } from '../../../test/temp.js';
+import { until } from '../../../test/wait.js';
 
-const loader = fileURLToPath(new URL('../../../test/ts-loader.mjs', import.meta.url));
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-ts-log-procs-'));
+// The built replica (dist/), not the TypeScript source through a loader.
+const main = fileURLToPath(new URL('../../../dist/master/log/main.js', import.meta.url));
+const tmp = tempDir('mesos-ts-log-procs');
+const root = tmp.path;
 const children = new Map<number, ChildProcess>();
 /** The bearer token every replica of the set takes for POST /log/append (the redirect to the leader needs the same one). */
 const APPEND_TOKEN = randomBytes(24).toString('base64url');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const exits: { done: Promise<unknown> }[] = [];
+let lease: PortLease | undefined;
 
 async function start(i: number, port: number, replicas: string): Promise<void> {
   const child = fork(main, ['--dir', path.join(root, `r${i}`), '--port', String(port), '--replicas', replicas, '--seed', String(100 + i)], {
-    execArgv: ['--import', loader, '--no-warnings'],
+    execArgv: ['--no-warnings'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, LIBPROCESS_LOG_LEVEL: 'warn', LOG_APPEND_TOKEN: APPEND_TOKEN },
   });
   children.set(i, child);
+  exits.push({ done: new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve))) });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code, signal) => reject(new Error(`replica ${i} exited (${code ?? signal}) before it was up`)));
@@ -63,14 +57,8 @@ async function status(port: number): Promise<ReplicaStatus | undefined> {
   }
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  return until(what, fn, { everyMs: 25, limitMs: timeoutMs });
 }
 
 async function leader(ports: number[], except?: number): Promise<number> {
@@ -89,12 +77,15 @@ async function append(port: number, text: string): Promise<{ index: number; term
 
 afterAll(async () => {
   for (const i of [...children.keys()]) await kill(i);
-  fs.rmSync(root, { recursive: true, force: true });
+  await tmp.remove(exits);
+  lease?.release();
 });
 
 describe('replicas in three OS processes', () => {
   test('SIGKILL of the leader: a new leader, appends continue; restart and wipe rejoin', async () => {
-    const ports = [await freePort(), await freePort(), await freePort()];
+    // Each replica must know the others' ports before it starts: leased, not picked and released.
+    lease = await leasePorts(3);
+    const ports = [...lease.ports];
     const replicas = ports.map((p) => `log@127.0.0.1:${p}`).join(',');
     await Promise.all(ports.map((p, i) => start(i, p, replicas)));
     const first = await leader(ports);
@@ -108,13 +99,11 @@ describe('replicas in three OS processes', () => {
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get('location')).toBe(`http://127.0.0.1:${first}/log/append`);
 
-    const killedAt = Date.now();
+    // (How fast the failover is, is make bench-log's to measure: a test asserts no wall-clock time.)
     const k = ports.indexOf(first);
     await kill(k);
     const second = await leader(ports, first);
     const r = await append(second, 'after');
-    const failoverMs = Date.now() - killedAt;
-    expect(failoverMs).toBeLessThan(3000);
     expect(r.index).toBeGreaterThanOrEqual(8); // 1 no-op, 5 entries, a new no-op, then this
     const s2 = (await status(second))!;
 
