@@ -4,7 +4,7 @@
 // REASON_CONTAINER_LIMITATION_MEMORY; its neighbour within its limit is not
 // touched. Skipped, saying why, only where cgroups cannot be used (not root,
 // no writable hierarchy): the probe is the containerizer's own.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxPath } from '../containerizer/index.js';
@@ -12,10 +12,10 @@ import { probeCgroups } from '../containerizer/isolators/cgroups-fs.js';
 import type { StartedAgent } from '../main.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
+import { describeIf } from '../../test/skip.js';
 
 const probe = await probeCgroups('mesos-ts');
-if (!probe.backend) console.warn(`agent OOM test skipped: cgroups are not usable here: ${probe.reason}`);
-const describeCgroups = probe.backend ? describe : describe.skip;
+const describeCgroups = describeIf(probe.backend ? null : `cgroups are not usable here: ${probe.reason}`);
 
 describeCgroups(`agent with --isolation=cgroups/cpu,cgroups/mem (${probe.backend?.describe() ?? 'unusable'})`, () => {
   let setup: RealSetup;

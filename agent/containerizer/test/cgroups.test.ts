@@ -10,10 +10,10 @@ import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
 const ROOT = 'mesos-ts-test';
 // Detected, not assumed: the suite runs when a child cgroup can really be made here.
 const probe = await probeCgroups(ROOT);
-if (!probe.backend) console.warn(`cgroups tests skipped: ${probe.reason}`);
+// Where it cannot, reported as skipped with the reason (test/jest/skip-reporter.js prints it).
 const describeCgroups = probe.backend ? describe : describe.skip;
 
-describeCgroups.each(['spawn', 'forkserver'] as const)(`cgroups isolation (${probe.backend?.describe() ?? 'unusable'}), launcher %s`, (launcher) => {
+describeCgroups.each(['spawn', 'forkserver'] as const)(`cgroups isolation (${probe.backend?.describe() ?? 'unusable'}), launcher %s${probe.backend ? '' : ` [skipped: cgroups are not usable here: ${probe.reason}]`}`, (launcher) => {
   let dir: string;
   let cz: Containerizer;
   beforeAll(async () => {

@@ -10,6 +10,8 @@ import { parseStat } from '../proc.js';
 import { createSandbox, gcDelayForDiskUsage, gcSandboxes, listSandboxes, sandboxPath, validatePathId } from '../sandbox.js';
 import { silentLogger } from '../types.js';
 import { cid, cleanup, tmp } from './helpers.js';
+import { unshareUsable } from '../isolators/namespaces.js';
+import { describeIf } from '../../../test/skip.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -141,14 +143,11 @@ describe('resource detection', () => {
   });
 });
 
-describe('namespaces/pid', () => {
+// Where unshare cannot make a pid namespace, reported as skipped with the reason (not passed).
+describeIf(unshareUsable())('namespaces/pid', () => {
   test('the command is pid 1 of its own pid namespace; exit status passes through unshare', async () => {
     const dir = mkdir();
-    const cz = await Containerizer.create({ metaDir: join(dir, 'm'), isolation: 'posix/cpu,namespaces/pid', fsync: false });
-    if (!cz.isolation.includes('namespaces/pid')) {
-      console.warn(`namespaces/pid test skipped: ${cz.warnings.join('; ')}`);
-      return;
-    }
+    const cz = await Containerizer.create({ metaDir: join(dir, 'm'), isolation: 'posix/cpu,namespaces/pid', fsync: false, strict: true });
     const id = cid('ns');
     const c = await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: true, value: 'echo "pid=$$"; ls /proc | grep -c "^[0-9]"; exit 4' } });
     const t = await c.wait();

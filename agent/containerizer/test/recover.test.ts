@@ -8,6 +8,7 @@ import { probeCgroups } from '../isolators/cgroups-fs.js';
 import { isAlive, readStat } from '../proc.js';
 import type { ContainerConfig } from '../types.js';
 import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
+import { testIf } from '../../../test/skip.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -105,7 +106,7 @@ describe('recovery after an agent restart', () => {
 });
 
 const probe = await probeCgroups('mesos-ts-test');
-(probe.backend ? test : test.skip)('recovery with cgroups: the new instance kills through the recovered cgroups and removes them', async () => {
+testIf(probe.backend ? null : `cgroups are not usable here: ${probe.reason}`)('recovery with cgroups: the new instance kills through the recovered cgroups and removes them', async () => {
   const { metaDir, config } = setup();
   const opts = { metaDir, fsync: false, isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: 'mesos-ts-test', strict: true };
   const old = await Containerizer.create(opts);
