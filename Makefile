@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck docs-check deadcode static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck test-repeat browser docs-check deadcode static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -49,9 +49,26 @@ docs-check: build
 
 static: lint deadcode docs-check
 
+# The tests: first the unit and in-process ones (jest project `unit`) on every core, then those
+# that start OS processes (project `processes`), PROCESS_WORKERS files at a time; both runs go to
+# the end, every failure shows; then SIM_TEST_SEEDS whole-cluster simulation seeds (without
+# JEST_ARGS); then the skipped tests, each with its reason.
+JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
+PROCESS_WORKERS ?= 2
+SKIPPED_TESTS_FILE := test-output/skipped-tests.txt
 test: typecheck static browser
-	node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js $(JEST_ARGS)
-	@if [ -z "$(JEST_ARGS)" ]; then node dist/sim/main.js --seeds=1-$(SIM_TEST_SEEDS); fi
+	@mkdir -p test-output && rm -f $(SKIPPED_TESTS_FILE)
+	@status=0; \
+	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects unit --maxWorkers=2 --passWithNoTests $(JEST_ARGS) || status=1; \
+	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects processes --maxWorkers=$(PROCESS_WORKERS) --passWithNoTests $(JEST_ARGS) || status=1; \
+	if [ -z "$(JEST_ARGS)" ]; then node dist/sim/main.js --seeds=1-$(SIM_TEST_SEEDS) || status=1; fi; \
+	if [ -s $(SKIPPED_TESTS_FILE) ]; then echo; echo "Skipped tests, with their reasons:"; cat $(SKIPPED_TESTS_FILE); fi; \
+	exit $$status
+
+# The whole of `make test` N times (default 5), each in a fresh clone of REF (default: this
+# checkout's HEAD) in a temporary directory; prints each run's time and every failing test by name.
+test-repeat:
+	bash test/repeat.sh $(or $(N),5) $(REF)
 
 # Whole-cluster simulation (sim/README.md): SEEDS (a-b, or a list) on every core; prints how many ran and each failure's replay.
 SIM_TEST_SEEDS ?= 200
