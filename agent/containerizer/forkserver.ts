@@ -64,6 +64,9 @@ while (1) {
       print STDERR "Failed to execute '$file': $!\n";
       POSIX::_exit(127);
     }
+    # The child makes its own group too; doing it here as well means the group exists before the
+    # agent hears of the pid (it may kill the group at once), whichever of the two runs first.
+    POSIX::setpgid($pid, $pid);
     my $start = 0;
     if (open(my $st, '<', "/proc/$pid/stat")) { my $l = <$st>; close $st; if (defined $l && $l =~ /\)\s+(.*)$/) { my @s = split ' ', $1; $start = $s[19] // 0; } }
     print "S $id $pid $start\n";

@@ -95,6 +95,14 @@ describe('launch and exit', () => {
     await running.destroy();
   });
 
+  test('destroyed the moment its launch resolves, a container still dies (its process group exists by then)', async () => {
+    // The fork server reported the pid before its child had made its own process group; a kill
+    // of that group at once found none, and the process ran on (a destroy() that never ended).
+    const cs = Array.from({ length: 20 }, () => config('exec sleep 100'));
+    const ts = await Promise.all(cs.map(async (c) => (await cz.launch(c)).destroy()));
+    expect(ts.every((t) => t.killed && t.status?.signal === 'SIGKILL')).toBe(true);
+  });
+
   test('many concurrent tasks', async () => {
     const cs = Array.from({ length: 40 }, () => config('echo "$MESOS_CONTAINER_ID"'));
     const ts = await Promise.all(cs.map(async (c) => (await cz.launch(c)).wait()));
