@@ -116,9 +116,8 @@ describe('kill', () => {
     const c = config('echo ready > ready; exec sleep 100');
     const k = await cz.launch(c);
     await waitForFile(join(c.sandbox, 'ready'));
-    const t0 = realClock.now();
     const t = await k.kill({ gracePeriodMs: 10_000 });
-    expect(realClock.now() - t0).toBeLessThan(5000);
+    // Ended by the SIGTERM, so before the grace ran out (then it would be SIGKILL): no wall-clock assert needed.
     expect(t.status?.signal).toBe('SIGTERM');
     expect(t.message).toBe('Command terminated with signal Terminated');
     expect(t.killed).toBe(true);
