@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Process, type Handlers, type PID } from 'libprocess-ts';
+import { Process, realClock, type Handlers, type PID } from 'libprocess-ts';
 import type { VirtualClock } from 'libprocess-ts/testing';
 import type { AgentToMaster, MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { FrameworkInfo, TaskInfo } from '../../protocol/types.js';
@@ -132,8 +132,12 @@ export class ScriptedMaster extends Process<AgentToMaster> {
   }
 }
 
-/** Waits for `p` while letting a virtual clock settle (timers due now fire; real I/O gets event-loop turns). */
-export async function eventually<T>(clock: VirtualClock, p: Promise<T>, turns = 20_000): Promise<T> {
+/**
+ * Waits for `p` while letting a virtual clock settle (timers due now fire; real I/O gets event-loop
+ * turns), for at most `limitMs` of real time: a count of turns ran out when an fsync was slow on
+ * a busy disk.
+ */
+export async function eventually<T>(clock: VirtualClock, p: Promise<T>, limitMs = 10_000): Promise<T> {
   let done = false;
   let value: T | undefined;
   let error: unknown;
@@ -149,11 +153,12 @@ export async function eventually<T>(clock: VirtualClock, p: Promise<T>, turns = 
       error = e;
     },
   );
-  for (let i = 0; i < turns && !done; i++) {
+  const deadline = realClock.now() + limitMs;
+  while (!done && realClock.now() < deadline) {
     await clock.advance(0);
     if (!done) await new Promise<void>((r) => setImmediate(r));
   }
-  if (!done) throw new Error('eventually: the promise did not resolve');
+  if (!done) throw new Error(`eventually: the promise did not resolve within ${limitMs} ms`);
   if (failed) throw error;
   return value as T;
 }

@@ -5,6 +5,7 @@ import { cluster, type Cluster } from '../../master/test/helpers/cluster.js';
 import type { AgentID, ExecutorID, FrameworkID, FrameworkInfo, MasterInfo, Offer, OfferID, TaskStatus } from '../../protocol/types.js';
 import { SchedulerDriver, type SchedulerDriverOptions } from '../scheduler/driver.js';
 import type { DriverEvent, Scheduler } from '../scheduler/scheduler.js';
+import { until } from '../../test/wait.js';
 
 export { cluster, type Cluster };
 
@@ -74,11 +75,10 @@ export async function startDriver(
   return { driver, scheduler, runtime };
 }
 
-/** Waits (real time, a few event-loop turns at most) for a condition on real I/O such as a file write. */
-export async function eventually(check: () => Promise<boolean> | boolean, turns = 2000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (await check()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error('condition not met');
+/**
+ * Waits for a condition on real I/O such as a file write, asked again every few ms for at most
+ * `limitMs` of real time (a count of event-loop turns ran out when an fsync was slow on a busy disk).
+ */
+export async function eventually(check: () => Promise<boolean> | boolean, limitMs = 10_000): Promise<void> {
+  await until('the condition', async () => ((await check()) ? true : undefined), { everyMs: 2, limitMs });
 }
