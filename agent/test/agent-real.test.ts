@@ -2,13 +2,14 @@
 // dir, and a custom executor started as a real OS process, against a
 // scripted master over WebSockets.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorInfo } from '../../protocol/types.js';
 import { sandboxPath } from '../containerizer/index.js';
 import type { StartedAgent } from '../main.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
+import { until } from '../../test/wait.js';
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: import('libprocess-ts').PID<import('../../protocol/messages/master-agent.js').MasterToAgent> };
@@ -53,10 +54,14 @@ describe('command tasks', () => {
 
   test('kill within the grace period (SIGTERM handled) and after it (SIGKILL): TASK_KILLED', async () => {
     const grace = { grace_period: { nanoseconds: 5e9 } };
-    run(commandTask('polite', "trap 'echo terminating; exit 0' TERM; while true; do sleep 0.05; done", { kill_policy: grace }));
-    run(commandTask('stubborn', "trap '' TERM; sleep 30", { kill_policy: { grace_period: { nanoseconds: 0.3e9 } } }));
+    run(commandTask('polite', "trap 'echo terminating; exit 0' TERM; echo trapped; while true; do sleep 0.05; done", { kill_policy: grace }));
+    run(commandTask('stubborn', "trap '' TERM; echo trapped; sleep 30", { kill_policy: { grace_period: { nanoseconds: 0.3e9 } } }));
     await setup.master.update('polite', 'TASK_RUNNING');
     await setup.master.update('stubborn', 'TASK_RUNNING');
+    // TASK_RUNNING is sent once the process runs, not once its shell has set the trap: a SIGTERM
+    // before that (a busy machine) ends the shell by the signal. So the kill waits for 'trapped'.
+    const trapped = (id: string): true | undefined => (existsSync(join(sandbox(id), 'stdout')) && readFileSync(join(sandbox(id), 'stdout'), 'utf8').includes('trapped') ? true : undefined);
+    await until('both traps set', () => (trapped('polite') && trapped('stubborn')));
     setup.master.sendTo(agent.agentPid, 'kill_task', { framework_id: FRAMEWORK.id!, task_id: { value: 'polite' } });
     setup.master.sendTo(agent.agentPid, 'kill_task', { framework_id: FRAMEWORK.id!, task_id: { value: 'stubborn' } });
     const polite = await setup.master.update('polite', 'TASK_KILLED');
