@@ -20,7 +20,7 @@ const program = new Command('mesos-ts')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText('after', `
 Examples:
-  $ mesos-ts local                         # a local cluster: 1 master, 3 agents
+  $ mesos-ts local                         # a local cluster: 3 masters, 3 agents
   $ mesos-ts master --port=5050
   $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1
   $ mesos-ts execute --master=127.0.0.1:5050 --name=hello --command='echo hi'
