@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck test-repeat browser docs-check deadcode static lint test sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
