@@ -1,5 +1,5 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import { Containerizer } from '../containerizer.js';
@@ -137,7 +137,9 @@ describe('kill', () => {
     const c = config('sleep 100 & echo $! > bg1; (sleep 100 & echo $! > bg2; wait) & echo ready > ready; sleep 100');
     const k = await cz.launch(c);
     await waitForFile(join(c.sandbox, 'ready'));
-    await waitForFile(join(c.sandbox, 'bg2'));
+    // The file exists from the moment the shell opens it, before echo has written the pid into it.
+    const written = (f: string): boolean => existsSync(join(c.sandbox, f)) && readFileSync(join(c.sandbox, f), 'utf8').endsWith('\n');
+    await waitFor(() => written('bg1') && written('bg2'), 5000, 'bg1 and bg2 written');
     const pids = ['bg1', 'bg2'].map((f) => Number(readFileSync(join(c.sandbox, f), 'utf8')));
     const starts = await Promise.all(pids.map(async (p) => (await readStat(p))!.startTime));
     await k.kill({ gracePeriodMs: 2000 });
