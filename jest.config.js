@@ -14,6 +14,7 @@ const swc = ['@swc/jest', {
 /** Test files that start OS processes (keep in step when adding one: test/README.md). */
 export const PROCESS_TESTS = [
   '<rootDir>/cli/test/cli.test.ts',
+  '<rootDir>/cli/test/security.test.ts',
   '<rootDir>/examples/test/examples-cli.test.ts',
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',

@@ -9,11 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RecordIOReader } from '../../protocol/json/index.js';
-import { runTs, waitForOutput, type Proc } from '../../test/processes.js';
+import { runBuilt, stopAll, waitForOutput, type Proc } from '../../test/processes.js';
 
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'mesos-ts-security-test-'));
 const ACLS = JSON.stringify({
   update_weights: [{ principals: { type: 'ANY' }, roles: { values: ['locked'] } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
@@ -31,7 +29,7 @@ const call = (body: unknown, headers: Record<string, string> = {}, path = '/api/
 
 beforeAll(async () => {
   // The rule [0] would allow only role 'locked' (nobody asks for it); [1] denies every other role: UPDATE_WEIGHTS of 'eng' is denied by acls.update_weights[1].
-  local = runTs(main, ['local', '--masters=1', '--agents=1', '--port=0', `--work_dir=${work}`, '--resources=cpus:1;mem:256', `--acls=${ACLS}`]);
+  local = runBuilt('cli/main.ts', ['local', '--masters=1', '--agents=1', '--port=0', `--work_dir=${work}`, '--resources=cpus:1;mem:256', `--acls=${ACLS}`]);
   await waitForOutput(local, (o) => o.includes('cluster up'), 'the cluster');
   const json = JSON.parse(readFileSync(join(work, 'cluster.json'), 'utf8')) as { leader: string; credentials: { file: string; operator: string; cluster: string } };
   base = json.leader;
@@ -42,8 +40,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  local?.child.kill('SIGTERM');
-  await local?.done;
+  await local?.stop('SIGTERM');
+  await stopAll('SIGKILL'); // any CLI process a failed test left; the work dir goes after every exit
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -119,10 +117,10 @@ describe('a mesos-ts local cluster refuses', () => {
     const id = ((await mine.first())['subscribed'] as { framework_id: { value: string } }).framework_id.value;
     const anonymous = (await (await fetch(`${base}/master/frameworks`)).json()) as { frameworks: { id: string }[] };
     expect(anonymous.frameworks).toEqual([]);
-    const p = runTs(main, ['frameworks', `--master=${base.replace('http://', '')}`, '--json']);
+    const p = runBuilt('cli/main.ts', ['frameworks', `--master=${base.replace('http://', '')}`, '--json']);
     expect(await p.done).toBe(0);
     expect((JSON.parse(p.out()) as { id: string }[]).map((f) => f.id)).toEqual([id]);
-    const wrong = runTs(main, ['frameworks', `--master=${base.replace('http://', '')}`, '--principal=operator', '--secret=guess']);
+    const wrong = runBuilt('cli/main.ts', ['frameworks', `--master=${base.replace('http://', '')}`, '--principal=operator', '--secret=guess']);
     expect(await wrong.done).toBe(1);
     expect(wrong.out()).toContain('HTTP 401');
   });
@@ -131,7 +129,7 @@ describe('a mesos-ts local cluster refuses', () => {
 describe('mesos-ts local --insecure', () => {
   test('no credentials anywhere, and it says so', async () => {
     const dir = join(work, 'insecure');
-    const open = runTs(main, ['local', '--insecure', '--masters=1', '--agents=1', '--port=0', `--work_dir=${dir}`, '--resources=cpus:1;mem:256']);
+    const open = runBuilt('cli/main.ts', ['local', '--insecure', '--masters=1', '--agents=1', '--port=0', `--work_dir=${dir}`, '--resources=cpus:1;mem:256']);
     try {
       await waitForOutput(open, (o) => o.includes('cluster up'), 'the insecure cluster');
       expect(open.out()).toContain('WARNING: --insecure: no credentials');
