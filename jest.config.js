@@ -29,6 +29,9 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-restart.test.ts',
   '<rootDir>/agent/test/agent-monitor-gc.test.ts',
   '<rootDir>/agent/test/http-executor-real.test.ts',
+  '<rootDir>/agent/test/http-executor-auth.test.ts',
+  '<rootDir>/agent/test/agent-switch-user.test.ts',
+  '<rootDir>/agent/test/files-hardening.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
 ];
 

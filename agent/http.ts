@@ -1,6 +1,6 @@
 /**
  * The agent's HTTP endpoints (served at `/slave(1)/<path>`; startAgent also
- * aliases them at the top level): `/state` in the shape of Mesos's agent
+ * aliases them at the top level): `/state` (and `/flags`) in the shape of Mesos's agent
  * state, `/monitor/statistics`, `/health`, `/metrics/snapshot` (Mesos's
  * metric names, metrics.ts) and `/metrics` (Prometheus text), and the
  * sandbox `/files/*` endpoints (files.ts). The v1 APIs are in
@@ -92,6 +92,22 @@ function frameworkJSON(agent: AgentProcess, fw: FrameworkRecord): Record<string,
   };
 }
 
+/** The flags /state and /flags show (paths and switches only: no secret is a flag's value). */
+function agentFlags(agent: AgentProcess): Record<string, string> {
+  const f = agent.flags;
+  return {
+    master: f.master,
+    ip: f.ip,
+    port: String(f.port),
+    hostname: f.hostname,
+    work_dir: f.work_dir,
+    isolation: f.isolation,
+    recover: f.recover,
+    ...(f.resources !== undefined ? { resources: f.resources } : {}),
+    ...(f.attributes !== undefined ? { attributes: f.attributes } : {}),
+  };
+}
+
 export function agentState(agent: AgentProcess): Record<string, unknown> {
   const f = agent.flags;
   const used = [...agent.frameworks.values()].flatMap((fw) => [...fw.executors.values()].flatMap((e) => [...e.tasks.values()].flatMap((t) => t.task.resources)));
@@ -108,17 +124,7 @@ export function agentState(agent: AgentProcess): Record<string, unknown> {
     unreserved_resources: resourcesMap(agent.resources.unreserved()),
     used_resources: resourcesMap(used.length > 0 ? Resources.of(used) : Resources.empty()),
     attributes: attributesMap(agent.attributes),
-    flags: {
-      master: f.master,
-      ip: f.ip,
-      port: String(f.port),
-      hostname: f.hostname,
-      work_dir: f.work_dir,
-      isolation: f.isolation,
-      recover: f.recover,
-      ...(f.resources !== undefined ? { resources: f.resources } : {}),
-      ...(f.attributes !== undefined ? { attributes: f.attributes } : {}),
-    },
+    flags: agentFlags(agent),
     frameworks: [...agent.frameworks.values()].map((fw) => frameworkJSON(agent, fw)),
     completed_frameworks: agent.completedFrameworks.map((fw) => frameworkJSON(agent, fw)),
   };
@@ -162,6 +168,7 @@ export function installRoutes(agent: AgentProcess): void {
   agent.route('/state', cors(ro(() => json(agentState(agent)))));
   agent.route('/state.json', cors(ro(() => json(agentState(agent)))));
   agent.route('/health', () => ({ status: 200, body: '' }));
+  agent.route('/flags', cors(ro(() => json({ flags: agentFlags(agent) }))));
   agent.route('/metrics/snapshot', cors(ro(() => json(agentMetrics(agent)))));
   agent.route('/metrics', ro(() => ({ status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: prometheus(agentMetrics(agent)) })));
   agent.route('/monitor/statistics', ro(async () => json(await monitorStatistics(agent))));
@@ -181,4 +188,4 @@ export function installRoutes(agent: AgentProcess): void {
 }
 
 /** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */
-export const TOP_LEVEL_ROUTES = ['/state', '/state.json', '/health', '/metrics/snapshot', '/metrics', '/api/v1', '/api/v1/executor', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];
+export const TOP_LEVEL_ROUTES = ['/state', '/state.json', '/flags', '/health', '/metrics/snapshot', '/metrics', '/api/v1', '/api/v1/executor', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];

@@ -83,7 +83,7 @@ describe('/files', () => {
     }
   });
 
-  test('served by a started agent at /files/... and /slave(1)/files/..., with /state and /health', async () => {
+  test('served by a started agent at /files/... and /slave(1)/files/..., with /state, /flags and /health', async () => {
     const work = tempDir('agent-http-');
     const a = await startAgent({ master: '127.0.0.1:1', port: 0, work_dir: work, resources: 'cpus:1;mem:64;disk:64;ports:[1-2]', fsync: false, seed: 3, attributes: 'rack:r1;level:3' }, { logger: silentLogger });
     try {
@@ -97,6 +97,11 @@ describe('/files', () => {
       expect(state.body.resources).toEqual({ cpus: 1, mem: 64, disk: 64, gpus: 0, ports: '[1-2]' });
       expect(state.body.attributes).toEqual({ rack: 'r1', level: 3 });
       expect(state.body.frameworks).toEqual([]);
+      const flags = (await a.runtime.handleHttp(req('/flags', {}))) as { status: number; body: { flags: Record<string, string> } };
+      expect(flags.status).toBe(200);
+      expect(flags.body.flags).toEqual(state.body.flags);
+      expect(flags.body.flags.work_dir).toBe(work);
+      expect(flags.body.flags.attributes).toBe('rack:r1;level:3');
       expect((await a.runtime.handleHttp(req('/health', {}))).status).toBe(200);
       expect((await a.runtime.handleHttp(req('/monitor/statistics', {}))) as unknown).toEqual({ status: 200, body: [] });
     } finally {
