@@ -82,7 +82,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   readonly #allocatorPid: PID<AllocatorProtocol>;
   readonly #ha: MasterHa | undefined;
   /** The principal each agent PID (re)registered under. */
-  readonly #agentPrincipals = new Map<string, string | undefined>();
+  /** The principal each agent record registered under; keyed by the record, so a removed agent's entry goes with it. */
+  readonly #agentPrincipals = new WeakMap<Agent, string | undefined>();
   #allocator: AllocatorPort | undefined;
   #ctx!: MasterContext;
   frameworks!: Frameworks;
@@ -264,9 +265,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         return;
       }
       // The agent's PID speaks only under the principal it registered under (its address may be claimed while it is away).
-      if (this.#agentPrincipals.has(text) && this.#agentPrincipals.get(text) !== this.principalOf(from)) {
+      if (this.#agentPrincipals.has(agent) && this.#agentPrincipals.get(agent) !== this.principalOf(from)) {
         this.state.count('master/agent_messages_wrong_principal');
-        this.runtime.logger.warn(`ignoring ${name} from ${from}: it registered as ${this.#agentPrincipals.get(text) ?? 'an unauthenticated agent'}, this comes as ${this.principalOf(from) ?? 'an unauthenticated peer'}`);
+        this.runtime.logger.warn(`ignoring ${name} from ${from}: it registered as ${this.#agentPrincipals.get(agent) ?? 'an unauthenticated agent'}, this comes as ${this.principalOf(from) ?? 'an unauthenticated peer'}`);
         return;
       }
       fn(agent, body);
@@ -296,14 +297,14 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
         if (!this.#agentAuthenticated('register_agent', from)) return;
-        this.#agentPrincipals.set(from.toString(), this.principalOf(from));
         this.agents.register(from.toString(), body);
+        this.#rememberPrincipal(from);
       },
       reregister_agent: (body, from) => {
         this.state.count('master/messages_received/reregister_agent');
         if (!this.#agentAuthenticated('reregister_agent', from)) return;
-        this.#agentPrincipals.set(from.toString(), this.principalOf(from));
         this.agents.reregister(from.toString(), body);
+        this.#rememberPrincipal(from);
       },
       unregister_agent: fromAgent('unregister_agent', (agent) => this.agents.remove(agent, 'the agent unregistered')),
       pong: fromAgent('pong', (agent) => this.agents.pong(agent)),
@@ -437,6 +438,12 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     for (const agent of this.state.agents.values()) {
       if ((agent.tasks.get(framework.id)?.size ?? 0) > 0 || (agent.executors.get(framework.id)?.size ?? 0) > 0) this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
     }
+  }
+
+  /** After a (re)registration: the record now at `from` speaks only under the principal it registered with. */
+  #rememberPrincipal(from: PID): void {
+    const agent = this.agents.byPid(from.toString());
+    if (agent !== undefined) this.#agentPrincipals.set(agent, this.principalOf(from));
   }
 
   /** The one place the books' effects meet the world. */
