@@ -64,6 +64,8 @@ export class ServiceScheduler {
   #reconciling = true;
   #app: AppSpec;
   #version: string;
+  /** The spec saves in flight, chained: each starts when the one before has ended. */
+  #saving: Promise<unknown> = Promise.resolve();
   /** Launches and replacements so far. */
   launched = 0;
   replaced = 0;
@@ -147,12 +149,24 @@ export class ServiceScheduler {
     this.#app = next;
     this.#version = version;
     this.#converge();
-    if (this.options.specFile) await saveSpec(this.options.specFile, next);
+    const file = this.options.specFile;
+    if (file !== undefined) {
+      // Saves run one after another, so the file ends with the latest spec (two at once shared
+      // the .tmp file and could rename an older spec over a newer one).
+      const saved = this.#saving.then(() => saveSpec(file, next));
+      this.#saving = saved.catch(() => undefined);
+      await saved;
+    }
     return next;
   }
 
-  /** With failover (default): leave the instances running for the next scheduler instance. Without: tear everything down. */
-  stop(failover = true): Promise<string> {
+  /**
+   * With failover (default): leave the instances running for the next scheduler instance.
+   * Without: tear everything down. Either way the spec saves already asked for end first, so
+   * the next instance reads the latest spec.
+   */
+  async stop(failover = true): Promise<string> {
+    await this.#saving;
     return this.driver.stop(failover);
   }
 

@@ -3,7 +3,7 @@
 // the scheduler (same framework id from the id file) that adopts the running
 // instances instead of launching duplicates.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceScheduler } from '../../examples/services/service-scheduler.js';
@@ -81,5 +81,21 @@ describe('examples/services', () => {
     await s2.stop(false);
     await c.clock.settle();
     expect(c.master.state.frameworks.size).toBe(0);
+  });
+
+  test('scales asked for back to back are saved in order, and stop() waits for them: the next instance reads the latest', async () => {
+    c = await cluster();
+    dir = await mkdtemp(join(tmpdir(), 'services-'));
+    const file = join(dir, 'framework-id');
+    await c.agent({ resources: 'cpus:2;mem:1024;ports:[31000-31010]', hostname: 'h1' }, 'agent-h1');
+    const r = await c.runtime('services-save');
+    const s = await ServiceScheduler.start({ master: c.masterPid.toString(), app: APP, frameworkIdFile: file, runtime: r, random: 5, user: 'tester', log: () => {} });
+    // Without waiting: before the fix, these shared one .tmp file (a rename could fail or put an
+    // older spec last) and stop() returned before they were written.
+    for (const n of [3, 1, 4, 2]) s.scale(n);
+    await s.stop(true);
+    await r.stop();
+    const saved = JSON.parse(await readFile(`${file}.app.json`, 'utf8')) as { instances: number };
+    expect(saved.instances).toBe(2);
   });
 });
