@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -84,7 +84,14 @@ sim-replay: build
 bench-sim: build
 	node dist/sim/bench.js $(BENCH_ARGS)
 
-bench: bench-actors bench-resources bench-launch bench-allocator bench-log
+# Every benchmark (bench-offers in its quick form), then one table of their figures beside their
+# same-run baselines: benchmarks/results/SUMMARY.md (results/*.json carry commit, date, machine, load).
+bench: bench-actors bench-resources bench-launch bench-allocator bench-log bench-offers bench-failover
+	node dist/benchmarks/summary.js
+
+# The summary table alone, from the results files already written.
+bench-summary: build
+	node dist/benchmarks/summary.js
 
 bench-actors: build
 	node dist/benchmarks/actors/main.js
@@ -114,7 +121,6 @@ bench-log: build etcd
 bench-failover: build
 	node dist/benchmarks/failover.js $(BENCH_ARGS)
 
-# Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
 # The Mesos paper's experiment: 200 frameworks, simulated agents; quick: 1k and 10k agents (about 2 min).
 bench-offers: build
 	node dist/benchmarks/offers/main.js $(BENCH_ARGS)

@@ -19,7 +19,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../cli/free-ports.js';
 import { MASTER_NODE_FLAGS } from '../master/main.js';
-import { percentile } from './offers/stats.js';
+import { startRun, writeResults } from './lib/results.js';
+import { percentile } from './lib/stats.js';
 
 const argValue = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -125,6 +126,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, limit
 }
 
 async function run(): Promise<void> {
+  const meta = startRun('bench-failover');
   const ports = await freePorts(3);
   const masters: Master[] = ports.map((p) => ({ address: `127.0.0.1:${p}`, proc: undefined }));
   const list = masters.map((m) => m.address).join(',');
@@ -193,7 +195,6 @@ async function run(): Promise<void> {
     const back = rounds.map((r) => r.all_back_ms).sort((a, b) => a - b);
     const elected = rounds.map((r) => r.new_leader_ms).sort((a, b) => a - b);
     const result = {
-      machine: { cpus: os.cpus().length, node: process.version },
       masters: 3,
       agents: AGENTS,
       frameworks: FRAMEWORKS,
@@ -207,9 +208,7 @@ async function run(): Promise<void> {
     console.log(`  all back after SIGKILL of the leader, median of ${ROUNDS}: ${(result.failover_all_back_ms_median / 1000).toFixed(2)} s   (target < 3 s; Mesos paper: mean time to recovery 4-8 s)`);
     console.log(`  the log electing a leader, median:            ${(result.failover_log_leader_ms_median / 1000).toFixed(2)} s   (election timeout 1-2 s; a follower that sees the leader's connection break campaigns at ~1.0-1.2 s)`);
     console.log(`  a new leader serving, median:                 ${(result.failover_new_leader_ms_median / 1000).toFixed(2)} s   (etcd 3.4 on this machine: 1.3 s SIGKILL to next put)`);
-    const out = fileURLToPath(new URL('../../benchmarks/results/failover.json', import.meta.url));
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    const out = writeResults('failover', meta, result);
     console.log(`wrote ${out}`);
   } finally {
     for (const c of children) c.disconnect();

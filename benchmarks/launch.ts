@@ -11,14 +11,15 @@
 // Env: COUNT, CONCURRENCY (containerizer rows), ONLY=cluster|containerizer,
 // AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the agent).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Containerizer } from '../agent/containerizer/index.js';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
 import { clusterRun, type ClusterRun } from './launch/cluster.js';
+import { startRun, writeResults } from './lib/results.js';
+import { percentile, sorted } from './lib/stats.js';
 
 const N = Number(process.env.COUNT ?? 1000);
 const C = Number(process.env.CONCURRENCY ?? 64);
@@ -29,10 +30,7 @@ interface Run {
   totalMs: number[]; // launch() call to wait() resolved (containerizer) / exit event (baseline)
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
+const pct = (xs: number[], p: number): number => percentile(sorted(xs), p);
 
 async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
@@ -105,6 +103,7 @@ async function cluster(isolation: string, launcher: 'spawn' | 'forkserver'): Pro
 
 async function main(): Promise<void> {
   const only = process.env.ONLY;
+  const meta = startRun('bench-launch');
   const loadBefore = loadavg()[0]!;
   const base = await baseline();
   const probe = await probeCgroups('mesos-ts-bench');
@@ -189,10 +188,7 @@ async function main(): Promise<void> {
       })),
     },
   };
-  const out = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'benchmarks', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'launch.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nwrote ${join(out, 'launch.json')}`);
+  console.log(`\nwrote ${writeResults('launch', meta, results)}`);
 }
 
 await main();

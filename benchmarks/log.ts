@@ -30,6 +30,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../cli/free-ports.js';
 import { HA_MASTER_TIMING } from '../master/main.js';
+import { startRun, writeResults } from './lib/results.js';
+import { percentile } from './lib/stats.js';
 import { DEFAULT_TIMING, type Timing } from '../master/log/types.js';
 
 const argValue = (name: string, fallback: number, min = 1): number => {
@@ -66,9 +68,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Every member process started (the finally block kills what is left). */
 const spawned: ChildProcess[] = [];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 // node:http with keep-alive: much cheaper per request than fetch, so the client takes less of the CPU the members share.
@@ -330,6 +329,7 @@ interface Figures {
 }
 
 async function run(): Promise<void> {
+  const meta = startRun('bench-log');
   const version = SYSTEMS.includes('etcd') ? etcdVersion() : undefined;
   const systems = [] as System[];
   const ports = await freePorts(9);
@@ -403,8 +403,6 @@ async function run(): Promise<void> {
   const etcd = byName.get('etcd');
   const ratio = (f: (x: Figures) => number): number | undefined => (log !== undefined && etcd !== undefined ? round3(f(log) / f(etcd)) : undefined);
   const result = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg_at_end: os.loadavg().map(round3) },
     setup: {
       log_main: logMain,
       members: 3,
@@ -439,10 +437,7 @@ async function run(): Promise<void> {
     console.log(`  read p50:         log ${log.read_p50_ms} ms, etcd ${etcd.read_p50_ms} ms`);
     console.log(`  failover median:  log ${log.failover_ms_median} ms, etcd ${etcd.failover_ms_median} ms`);
   }
-  const out = fileURLToPath(new URL(`../../benchmarks/results/${SYSTEMS.length === 2 ? 'log' : `log-${SYSTEMS.join('-')}`}.json`, import.meta.url));
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${out}`);
+  console.log(`wrote ${writeResults(SYSTEMS.length === 2 ? 'log' : `log-${SYSTEMS.join('-')}`, meta, result)}`);
 }
 
 try {

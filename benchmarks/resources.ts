@@ -2,15 +2,19 @@
 // and subtract of a task-sized request against an agent's resources: four
 // scalars and a port range), each next to a baseline measured in the same
 // run: the same check on a plain {cpus, mem, disk, gpus} number record with
-// float compare (no ports, no roles). Bounded: about 2.5 s in all.
+// float compare (no ports, no roles). Subject and baseline alternate over
+// ROUNDS rounds (the order flipping each round, after one warm-up round);
+// the figures are the medians, with min and max. Bounded: about 5 s in all.
 // Writes benchmarks/results/resources.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { startRun, writeResults } from './lib/results.js';
+import { interleave } from './lib/rounds.js';
+import type { RoundsFigure } from './lib/stats.js';
 import { performance } from 'node:perf_hooks';
 import { Resources } from '../protocol/resources.js';
 
 const WARMUP_MS = 50;
-const MEASURE_MS = 250;
+const MEASURE_MS = 100;
+const ROUNDS = 5;
 const BATCH = 10_000;
 
 let sink = 0;
@@ -54,7 +58,8 @@ function plainAdd(a: Plain, b: Plain): Plain {
   return { cpus: a.cpus + b.cpus, mem: a.mem + b.mem, disk: a.disk + b.disk, gpus: a.gpus + b.gpus };
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  const meta = startRun('bench-resources');
   const agent = Resources.parse('cpus:24;mem:4096;disk:4096;gpus:2;ports:[31000-32000]');
   // Two requests alternated so the JIT cannot fold a constant answer.
   const requests = [
@@ -70,12 +75,17 @@ function main(): void {
 
   let k = 0;
   const results: Record<string, number> = {};
-  results['contains_baseline_ops_per_s'] = measure(() => (plainContains(plainAgent, plainRequests[k++ & 1]!) ? 1 : 0));
-  results['contains_ops_per_s'] = measure(() => (agent.contains(requests[k++ & 1]!) ? 1 : 0));
-  results['subtract_baseline_ops_per_s'] = measure(() => plainSubtract(plainAgent, plainRequests[k++ & 1]!).cpus);
-  results['subtract_ops_per_s'] = measure(() => (agent.subtract(requests[k++ & 1]!).isEmpty() ? 1 : 0));
-  results['add_baseline_ops_per_s'] = measure(() => plainAdd(plainAgent, plainRequests[k++ & 1]!).mem);
-  results['add_ops_per_s'] = measure(() => (agent.add(requests[k++ & 1]!).isEmpty() ? 1 : 0));
+  const spread: Record<string, RoundsFigure> = {};
+  const pair = async (name: string, subject: () => number, baseline: () => number): Promise<void> => {
+    const f = await interleave([{ name: 'subject', measure: async () => measure(subject) }, { name: 'baseline', measure: async () => measure(baseline) }], ROUNDS);
+    results[`${name}_ops_per_s`] = f.get('subject')!.median;
+    results[`${name}_baseline_ops_per_s`] = f.get('baseline')!.median;
+    spread[name] = f.get('subject')!;
+    spread[`${name}_baseline`] = f.get('baseline')!;
+  };
+  await pair('contains', () => (agent.contains(requests[k++ & 1]!) ? 1 : 0), () => (plainContains(plainAgent, plainRequests[k++ & 1]!) ? 1 : 0));
+  await pair('subtract', () => (agent.subtract(requests[k++ & 1]!).isEmpty() ? 1 : 0), () => plainSubtract(plainAgent, plainRequests[k++ & 1]!).cpus);
+  await pair('add', () => (agent.add(requests[k++ & 1]!).isEmpty() ? 1 : 0), () => plainAdd(plainAgent, plainRequests[k++ & 1]!).mem);
   // What the allocator does per agent per request: contains, then subtract from the free pool.
   results['contains_subtract_ops_per_s'] = measure(() => {
     const r = requests[k++ & 1]!;
@@ -97,10 +107,7 @@ function main(): void {
   for (const [name, v, base] of rows) {
     console.log(`| ${name} | ${fmt(v)} | ${base === undefined ? '-' : fmt(base)} | ${base === undefined ? '-' : (v / base).toFixed(2)} |`);
   }
-  const out = fileURLToPath(new URL('../../benchmarks/results/resources.json', import.meta.url));
-  mkdirSync(fileURLToPath(new URL('../../benchmarks/results/', import.meta.url)), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  console.log(`wrote ${out}${sink === -1 ? ' ' : ''}`);
+  console.log(`wrote ${writeResults('resources', meta, { ...results, rounds: ROUNDS, spread })}${sink === -1 ? ' ' : ''}`);
 }
 
-main();
+await main();

@@ -46,10 +46,7 @@ export function nextMessage<T>(child: ChildProcess): Promise<T> {
   });
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+export { percentile } from '../lib/stats.js';
 
 export function withLimit<T>(what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

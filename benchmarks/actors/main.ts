@@ -3,9 +3,8 @@
 // 127.0.0.1 for the remote figures; the runtime's remote figures for a
 // plaintext, an authenticated and a TLS connection, alternated over rounds
 // (BENCH_ROUNDS, default 5; medians). Writes benchmarks/results/actors.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { startRun, writeResults } from '../lib/results.js';
 import { REMOTE_MESSAGES, percentile, startChild, withLimit } from './common.js';
 import { rawPinger, rawReceiver } from './raw.js';
 import { LOCAL_MESSAGES, localBaseline } from './local.js';
@@ -83,6 +82,7 @@ async function securityRounds(rounds: number): Promise<Record<Security, { rate: 
 }
 
 async function main(): Promise<void> {
+  const meta = startRun('bench-actors');
   localBaseline(LOCAL_MESSAGES / 10); // warm up
   results['local_baseline_msgs_per_s'] = localBaseline(LOCAL_MESSAGES);
   await runtimeLocal(LOCAL_MESSAGES / 10); // warm up
@@ -137,9 +137,7 @@ async function main(): Promise<void> {
     { figure: 'ping-pong p50 us, transport', measured: results['pingpong_transport_p50_us']!.toFixed(1), baseline: results['pingpong_baseline_p50_us']!.toFixed(1), 'x baseline': ratio('pingpong_transport_p50_us', 'pingpong_baseline_p50_us') },
     { figure: 'ping-pong p99 us, transport', measured: results['pingpong_transport_p99_us']!.toFixed(1), baseline: results['pingpong_baseline_p99_us']!.toFixed(1), 'x baseline': ratio('pingpong_transport_p99_us', 'pingpong_baseline_p99_us') },
   ]);
-  const out = fileURLToPath(new URL('../../../benchmarks/results/actors.json', import.meta.url));
-  mkdirSync(fileURLToPath(new URL('../../../benchmarks/results/', import.meta.url)), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  const out = writeResults('actors', meta, results);
   console.log(`wrote ${out}`);
 }
 

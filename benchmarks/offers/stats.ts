@@ -1,8 +1,21 @@
-// Offer latency from the two event streams: resources freed on an agent, and
-// offers of that agent reaching a framework. An offer counts when resources
-// were freed on its agent since the agent's previous offer; its latency is
-// the time since the latest such freeing.
-export function offerLatencies(freed: readonly [string, number][], offers: readonly [string, number][]): number[] {
+// Offer latency from the two event streams: resources freed on an agent, and offers of that
+// agent reaching a framework (both stamped with the same clock, `now()` of workload.ts).
+// Every freeing waits for the agent's next offer: the latency an offer closes is measured from
+// the earliest freeing not yet offered (the longest wait it ends), so a slow offer after a burst
+// of freeings is not hidden by the last of them. Freeings no offer followed by the end of the
+// window are censored: reported as a count and their longest wait so far, not dropped.
+export { percentile } from '../lib/stats.js';
+
+export interface OfferLatencies {
+  /** One per offer that ended a wait, ascending (ms). Never negative: an offer closes only freeings at or before it. */
+  latencies: number[];
+  /** Agents whose freed resources were still waiting for an offer at the window's end. */
+  censored: number;
+  /** The longest of those waits at the window's end (ms; 0 when none). */
+  censored_max_wait_ms: number;
+}
+
+export function offerLatencyStats(freed: readonly [string, number][], offers: readonly [string, number][], windowEnd: number): OfferLatencies {
   const byAgent = new Map<string, { freed: number[]; offers: number[] }>();
   const of = (id: string) => {
     let e = byAgent.get(id);
@@ -11,23 +24,21 @@ export function offerLatencies(freed: readonly [string, number][], offers: reado
   };
   for (const [id, t] of freed) of(id).freed.push(t);
   for (const [id, t] of offers) of(id).offers.push(t);
-  const out: number[] = [];
+  const latencies: number[] = [];
+  let censored = 0;
+  let censoredMax = 0;
   for (const { freed: f, offers: o } of byAgent.values()) {
     f.sort((a, b) => a - b);
     o.sort((a, b) => a - b);
     let i = 0;
-    let previousOffer = -Infinity;
     for (const t of o) {
-      let latest: number | undefined;
-      while (i < f.length && f[i]! <= t) latest = f[i++];
-      if (latest !== undefined && latest > previousOffer) out.push(t - latest);
-      previousOffer = t;
+      if (i < f.length && f[i]! <= t) latencies.push(t - f[i]!);
+      while (i < f.length && f[i]! <= t) i++;
+    }
+    if (i < f.length && f[i]! <= windowEnd) {
+      censored++;
+      censoredMax = Math.max(censoredMax, windowEnd - f[i]!);
     }
   }
-  return out.sort((a, b) => a - b);
-}
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return { latencies: latencies.sort((a, b) => a - b), censored, censored_max_wait_ms: censoredMax };
 }

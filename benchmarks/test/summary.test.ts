@@ -1,0 +1,48 @@
+// The summary of `make bench`: each results file's headline figures beside its same-run
+// baseline, with the run's commit, date and load; files not written yet are listed.
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRun } from '../lib/results.js';
+import { interleave } from '../lib/rounds.js';
+import { summarize } from '../summary.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-bench-summary-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('make bench summary', () => {
+  test('a row per headline figure with its ratio to the same-run baseline and the run it came from', () => {
+    const meta = { ...startRun('bench-log'), loadavg_end: [1.5, 1, 1] };
+    writeFileSync(join(dir, 'log.json'), JSON.stringify({ meta, log: { write_p50_ms: 1.5, writes_per_s: 6000, read_p50_ms: 0.05, failover_ms_median: 1000 }, etcd: { write_p50_ms: 1.2, writes_per_s: 3000, read_p50_ms: 0.4, failover_ms_median: 1100 } }));
+    const text = summarize(dir);
+    expect(text).toContain('| log: sequential append p50 ms (baseline: etcd) | 1.5 | 1.2 | 1.25x | <= 1x etcd |');
+    expect(text).toContain('| log: 16 writers, writes/s (baseline: etcd) | 6,000 | 3,000 | 2x | >= 2x etcd |');
+    expect(text).toContain(meta.commit.slice(0, 7));
+    expect(text).toMatch(/Not run yet: actors\.json, resources\.json, launch\.json/);
+  });
+
+  test('results without metadata say so instead of passing for current', () => {
+    writeFileSync(join(dir, 'failover.json'), JSON.stringify({ agents: 1000, failover_all_back_ms_median: 2190 }));
+    expect(summarize(dir)).toContain('| failover: 1k agents, all back ms (median) | 2,190 | - | - | < 3000 (Mesos paper, quoted: MTTR 4-8 s) | no metadata');
+  });
+});
+
+describe('interleaved rounds', () => {
+  test('alternates the order every round, drops the warm-up, reports median and spread', async () => {
+    const calls: string[] = [];
+    let a = 0;
+    let b = 0;
+    const figures = await interleave(
+      [
+        { name: 'subject', measure: async () => (calls.push('s'), ++a) },
+        { name: 'baseline', measure: async () => (calls.push('b'), 10 * ++b) },
+      ],
+      3,
+      1,
+    );
+    expect(calls.join('')).toBe('bs' + 'sb' + 'bs' + 'sb');
+    expect(figures.get('subject')).toEqual({ median: 3, min: 2, max: 4, rounds: [2, 3, 4] });
+    expect(figures.get('baseline')).toEqual({ median: 30, min: 20, max: 40, rounds: [20, 30, 40] });
+  });
+});
