@@ -46,8 +46,8 @@ export function startRun(benchmark: string): RunMeta {
   return {
     benchmark,
     commit: git(['rev-parse', 'HEAD']) ?? 'unknown (not a git checkout)',
-    // Build outputs and results are ignored or written by this run; only tracked sources count.
-    dirty: (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '',
+    // Only tracked sources count: build outputs are ignored, and results files are what runs write.
+    dirty: (git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!benchmarks/results']) ?? '') !== '',
     started: new Date().toISOString(),
     machine: { cpus: cpus.length, cpu: cpus[0]?.model ?? 'unknown', mem_gib: round2(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
     loadavg_start: os.loadavg().map(round2),
