@@ -15,6 +15,8 @@ import * as taskBooks from './books/tasks.js';
 import type { MasterContext } from './context.js';
 import { Framework } from './framework.js';
 import type { Offering } from './offering.js';
+import { agentIp } from './maintenance.js';
+import { describeMachine } from '../protocol/maintenance.js';
 
 export class Agents {
   /** PIDs of agents whose admission is being written to the registry (high availability). */
@@ -33,11 +35,22 @@ export class Agents {
     }
   }
 
+  /** An agent on a machine that is down for maintenance is refused until the machine is up. */
+  #onDownMachine(from: string, hostname: string): boolean {
+    const machine = this.ctx.state.maintenance.isDown(hostname, agentIp(from));
+    if (machine === undefined) return false;
+    this.ctx.state.count('master/agent_registrations_refused_maintenance');
+    this.ctx.logger.warn(`refusing agent ${from} (${hostname}): machine ${describeMachine(machine)} is down for maintenance`);
+    this.ctx.toAgent(from, 'shutdown', { message: `Agent refused: machine ${describeMachine(machine)} is down for maintenance` });
+    return true;
+  }
+
   register(from: string, body: AgentToMaster['register_agent']): void {
     if (typeof body?.agent?.hostname !== 'string') {
       this.ctx.toAgent(from, 'shutdown', { message: 'Agent refused: agent.hostname is missing' });
       return;
     }
+    if (this.#onDownMachine(from, body.agent.hostname)) return;
     // A retried registration from the same agent process gets the same id.
     const existing = this.ctx.state.agentsByPid.get(from);
     if (existing !== undefined && existing.connected) {
@@ -94,6 +107,7 @@ export class Agents {
       this.ctx.toAgent(from, 'shutdown', { message: `Agent ${id} was removed from the cluster; start it with a fresh work dir to join again` });
       return;
     }
+    if (this.#onDownMachine(from, body.agent.hostname)) return;
     const total = this.#total(body.agent.resources, from);
     if (total === undefined) return;
     const reported = new Map<string, Task>();
@@ -122,7 +136,7 @@ export class Agents {
           this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
         }
       }
-      if (!agent.active) {
+      if (!agent.active && !this.ctx.state.maintenance.blocked(id)) {
         agent.active = true;
         this.ctx.allocator.activateAgent(id);
       }

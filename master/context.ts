@@ -12,6 +12,7 @@ import type { MasterFlags } from './flags.js';
 import type { Framework } from './framework.js';
 import { MasterEvents } from './events.js';
 import { OfferBook } from './offers.js';
+import { MaintenanceBooks } from './maintenance.js';
 
 /** Everything the master knows, owned by the master process. */
 export class MasterState {
@@ -27,6 +28,8 @@ export class MasterState {
   /** Agents that were removed for good (unregistered or shut down): refused if they come back. */
   readonly goneAgents = new Set<string>();
   readonly offers = new OfferBook();
+  /** Maintenance schedule, machines down, agents drained or deactivated, inverse offers. */
+  readonly maintenance = new MaintenanceBooks();
   readonly counters = new Map<string, number>();
   /** Role weights in force (flags, then UPDATE_WEIGHTS). */
   readonly weights = new Map<string, number>();
@@ -66,5 +69,7 @@ export interface MasterContext {
    * `then(true)` runs inside the master once it is committed (false: it was
    * not). Absent: agents are admitted at once.
    */
+  /** High availability: an agent known from the registry that has not re-registered with this leader yet. */
+  pendingAgent?(agentId: string): boolean;
   admit?(agent: { id: string; info: AgentInfo; pid: string; registeredAt: number }, then: (committed: boolean) => void): void;
 }

@@ -16,6 +16,7 @@ import type { Framework } from './framework.js';
 import { forbidden } from '../protocol/auth/http.js';
 import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
+import { drainInfo, maintenanceCall } from './http-maintenance.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,10 +41,13 @@ export function frameworkJson(m: MasterView, f: Framework): Json {
 }
 
 export function agentJson(m: MasterView, a: Agent): Json {
+  const drain = drainInfo(m, a.id);
   return {
     agent_info: encode('AgentInfo', { ...a.info, id: { value: a.id } }),
     active: a.active,
-    deactivated: !a.active,
+    // Deactivated by the operator, or draining (not a broken connection: that is `active` false alone).
+    deactivated: m.state.maintenance.blocked(a.id),
+    ...(drain !== undefined ? { drain_info: encode('DrainInfo', drain) } : {}),
     version: a.version,
     pid: a.pid,
     registered_time: time(a.registeredAt),
@@ -240,6 +244,8 @@ export function installOperatorApi(master: OperatorApiHost): void {
     // A metric name never comes from input: an unknown type is counted under one name.
     master.state.count(`master/api/operator/${(MASTER_CALL_TYPES as readonly string[]).includes(type) ? type.toLowerCase() : 'unknown_type'}`);
     const answer = (field: string, body: Json): HttpResponse => json({ type, [field]: body });
+    const maintenance = maintenanceCall(master, type, call, (action) => denied(action, undefined));
+    if (maintenance !== undefined) return maintenance;
     switch (type) {
       case 'GET_HEALTH':
         return answer('get_health', { healthy: true });

@@ -27,6 +27,10 @@ export function toEvent<N extends keyof MasterToScheduler>(name: N, body: Master
       return { type: 'OFFERS', offers: b };
     case 'rescind':
       return { type: 'RESCIND', rescind: b };
+    case 'inverse_offers':
+      return { type: 'INVERSE_OFFERS', inverse_offers: b };
+    case 'rescind_inverse_offer':
+      return { type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: b };
     case 'status_update':
       return { type: 'UPDATE', update: b };
     case 'framework_message':
@@ -102,6 +106,8 @@ const CALLS: Partial<Record<SchedulerCall['type'], { name: FrameworkCall; field:
   RECONCILE: { name: 'reconcile', field: 'reconcile' },
   MESSAGE: { name: 'message', field: 'message' },
   UPDATE_FRAMEWORK: { name: 'update', field: 'update_framework' },
+  ACCEPT_INVERSE_OFFERS: { name: 'accept_inverse_offers', field: 'accept_inverse_offers' },
+  DECLINE_INVERSE_OFFERS: { name: 'decline_inverse_offers', field: 'decline_inverse_offers' },
 };
 
 export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () => string): void {
@@ -138,9 +144,7 @@ export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () =>
     master.state.count(`master/api/scheduler/${call.type.toLowerCase()}`);
     switch (call.type) {
       case 'REQUEST':
-      case 'ACCEPT_INVERSE_OFFERS':
-      case 'DECLINE_INVERSE_OFFERS':
-        return { status: 202 }; // nothing to do: no resource requests, no inverse offers here
+        return { status: 202 }; // nothing to do: no resource requests here
       case 'ACKNOWLEDGE_OPERATION_STATUS':
       case 'RECONCILE_OPERATIONS':
         return text(501, `${call.type} is not supported by this master yet (operations with ids are not tracked)`);

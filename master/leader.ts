@@ -190,6 +190,7 @@ export class LeaderTerm implements MasterHa {
       this.#raw.setQuota(role, q.guarantees, q.limits);
     }
     recovery.tombstones(s, r);
+    recovery.maintenance(s, r);
     const steps: (() => void)[] = [
       ...[...r.frameworks.values()].map((f) => () => this.#recoverFramework(f)),
       ...[...r.unreachable].map(([id, u]) => () => {
@@ -272,7 +273,7 @@ export class LeaderTerm implements MasterHa {
 // ---------------------------------------------------------------- not leading
 
 /** The master's HTTP paths (as installed by http-state.ts, http-scheduler.ts, http-operator.ts, http-webui.ts) a standby redirects. */
-export const MASTER_PATHS = ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics', '/api/v1', '/api/v1/scheduler', '/', '/webui'];
+export const MASTER_PATHS = ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics', '/api/v1', '/api/v1/scheduler', '/', '/webui', '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up'];
 
 /**
  * The `master` process of a runtime whose replica does not lead: every

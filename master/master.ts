@@ -11,6 +11,7 @@
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
 import { uuidString } from '../protocol/ids.js';
 import { installOperatorApi } from './http-operator.js';
+import { installMaintenanceRoutes } from './http-maintenance.js';
 import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
@@ -29,6 +30,7 @@ import { masterFlags, type MasterFlags } from './flags.js';
 import type { Framework } from './framework.js';
 import { Frameworks } from './frameworks.js';
 import { Offering } from './offering.js';
+import { Maintenance } from './maintenance-ops.js';
 import { AllocatorClient } from './allocator-client.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.js';
 import { installStateRoutes } from './http-state.js';
@@ -90,6 +92,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   agents!: Agents;
   offering!: Offering;
   tasks!: Tasks;
+  /** Maintenance schedules, machines down and up, draining, deactivation, inverse offers. */
+  maintenance!: Maintenance;
   /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
   readonly auth: MasterHttpAuth;
   startedAt = 0;
@@ -139,6 +143,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       apply: (effects) => this.#apply(effects),
       ...(ha !== undefined
         ? {
+            pendingAgent: (id: string) => ha.pendingAgents.has(id),
             admit: (agent, then) => {
               ha.admitAgent(agent).then(
                 this.defer(() => then(true)),
@@ -155,11 +160,14 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     this.offering = new Offering(this.#ctx, this.tasks);
     this.frameworks = new Frameworks(this.#ctx, this.offering, (f) => this.#frameworkRemoved(f));
     this.agents = new Agents(this.#ctx, this.offering);
+    this.maintenance = new Maintenance(this.#ctx, this.agents, this.offering);
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
+    installMaintenanceRoutes(this);
     installWebUi(this);
     this.#ha?.attach(this, this.#ctx);
+    this.maintenance.inverseOffers();
   }
 
   /** The term this master leads (high availability), undefined for a master without a log. */
@@ -293,6 +301,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       message: withFramework('message', (f, b) => this.call(f, 'message', b)),
       teardown: withFramework('teardown', (f, b) => this.call(f, 'teardown', b)),
       update: withFramework('update', (f, b) => this.call(f, 'update', b)),
+      accept_inverse_offers: withFramework('accept_inverse_offers', (f, b) => this.call(f, 'accept_inverse_offers', b)),
+      decline_inverse_offers: withFramework('decline_inverse_offers', (f, b) => this.call(f, 'decline_inverse_offers', b)),
       // --- agents
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
@@ -308,7 +318,10 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       },
       unregister_agent: fromAgent('unregister_agent', (agent) => this.agents.remove(agent, 'the agent unregistered')),
       pong: fromAgent('pong', (agent) => this.agents.pong(agent)),
-      status_update: fromAgent('status_update', (agent, b) => this.tasks.statusUpdate(b.update, agent)),
+      status_update: fromAgent('status_update', (agent, b) => {
+        this.tasks.statusUpdate(b.update, agent);
+        this.maintenance.updated(agent);
+      }),
       exited_executor: fromAgent('exited_executor', (agent, b) => this.#executorExited(agent, b)),
       executor_to_framework: fromAgent('executor_to_framework', (agent, b) => {
         const framework = this.state.frameworks.get(b.framework_id?.value);
@@ -392,6 +405,14 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         const body = b as SchedulerToMaster['update'];
         return this.frameworks.update(f, body.framework_info, body.suppressed_roles);
       }
+      case 'accept_inverse_offers':
+      case 'decline_inverse_offers': {
+        const body = b as SchedulerToMaster['accept_inverse_offers'];
+        const refuse = body.filters?.refuse_seconds;
+        const ids = (body.inverse_offer_ids ?? []).map((id) => id?.value).filter((id): id is string => typeof id === 'string');
+        this.maintenance.answered(f, ids, name === 'accept_inverse_offers', typeof refuse === 'number' && Number.isFinite(refuse) && refuse >= 0 ? refuse : this.flags.defaultRefuseSeconds);
+        return undefined;
+      }
     }
     return `unknown call ${String(name)}`;
   }
@@ -468,6 +489,15 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         case 'count':
           this.state.count(e.name, e.by);
           break;
+        case 'kill':
+          this.#ctx.toAgent(e.agent, 'kill_task', { framework_id: { value: e.frameworkId }, task_id: { value: e.taskId }, ...(e.killPolicy !== undefined ? { kill_policy: e.killPolicy } : {}) });
+          break;
+        case 'inverse_offer':
+          this.#ctx.toFramework(e.framework, 'inverse_offers', { inverse_offers: [e.offer] });
+          break;
+        case 'inverse_rescind':
+          this.#ctx.toFramework(e.framework, 'rescind_inverse_offer', { inverse_offer_id: { value: e.inverseOfferId } });
+          break;
         case 'registry':
           this.#ha?.persist(e.op);
           break;
@@ -485,6 +515,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   }
 
   override finalize(): void {
+    this.maintenance.stop();
     for (const a of this.state.agents.values()) a.pingTimer?.cancel();
     for (const f of this.state.frameworks.values()) f.failoverTimer?.cancel();
   }

@@ -15,6 +15,8 @@ import type { Framework } from './framework.js';
 import type { OutstandingOffer } from './offers.js';
 import type { Tasks } from './tasks.js';
 import { checkOffers, checkTask } from './validation.js';
+import * as maintenanceBooks from './books/maintenance.js';
+import { agentIp } from './maintenance.js';
 
 /** One decision of the allocator: resources of an agent for a framework under a role. */
 export interface Allocation {
@@ -57,6 +59,7 @@ export class Offering {
   #offerMessage(o: OutstandingOffer, agent: Agent, framework: Framework): Offer {
     const [host, port] = splitAddress(agent.pid);
     const executors = framework.executors.get(agent.id);
+    const unavailability = this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability;
     return {
       id: { value: o.id },
       framework_id: { value: o.frameworkId },
@@ -66,6 +69,7 @@ export class Offering {
       resources: o.resources.toJSON(),
       attributes: agent.info.attributes ?? [],
       ...(executors && executors.size > 0 ? { executor_ids: [...executors.keys()].map((value) => ({ value })) } : {}),
+      ...(unavailability !== undefined ? { unavailability } : {}),
       allocation_info: { role: o.role },
     };
   }
@@ -85,6 +89,7 @@ export class Offering {
   /** Offers of a framework that disconnected or failed over: back to the allocator, without telling the old scheduler. */
   recallFramework(framework: Framework): void {
     this.ctx.apply(offerBooks.recalled(this.ctx.state, framework.id));
+    this.ctx.apply(maintenanceBooks.frameworkLeft(this.ctx.state, framework.id));
   }
 
   decline(framework: Framework, call: CallDecline): void {

@@ -9,6 +9,8 @@ import type { Agent } from './agent.js';
 import type { Framework } from './framework.js';
 import { SEE_ALL, type Viewer } from './http-auth.js';
 import type { MasterView } from './view.js';
+import { agentIp } from './maintenance.js';
+import { encode } from '../protocol/json/index.js';
 
 const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
 
@@ -86,9 +88,21 @@ function agentJson(m: MasterView, a: Agent): Record<string, unknown> {
     unreserved_resources: resourceSummary(a.total.unreserved()),
     attributes: Object.fromEntries((a.info.attributes ?? []).map((x) => [x.name, x.text?.value ?? x.scalar?.value ?? JSON.stringify(x.ranges ?? x.set)])),
     active: a.active,
+    deactivated: m.state.maintenance.blocked(a.id),
+    ...agentMaintenanceJson(m, a),
     connected: a.connected,
     version: a.version,
     task_count: a.taskCount(),
+  };
+}
+
+/** Mesos's `drain_info` of a draining or drained agent; and (mesos-ts's own) `maintenance`: its machine's mode and unavailability while scheduled. */
+function agentMaintenanceJson(m: MasterView, a: Agent): Record<string, unknown> {
+  const drain = m.state.maintenance.drains.get(a.id);
+  const machine = m.state.maintenance.scheduled(a.hostname, agentIp(a.pid));
+  return {
+    ...(drain !== undefined ? { drain_info: encode('DrainInfo', drain) } : {}),
+    ...(machine !== undefined ? { maintenance: { mode: m.state.maintenance.down.has(machine.key) ? 'DOWN' : 'DRAINING', machine: machine.id, unavailability: encode('Unavailability', machine.unavailability) } } : {}),
   };
 }
 

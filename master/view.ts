@@ -16,6 +16,8 @@ import type { Frameworks } from './frameworks.js';
 import type { MasterHttpAuth, Viewer } from './http-auth.js';
 import type { FrameworkCall, MasterProtocol } from './master.js';
 import type { OfferBook } from './offers.js';
+import type { Maintenance } from './maintenance-ops.js';
+import type { MaintenanceBooks } from './maintenance.js';
 import type { RegisteredAgent } from './registrar/registry.js';
 
 /** The books, to read (counters may be added to: the HTTP modules count their calls). */
@@ -30,6 +32,7 @@ export interface ReadBooks {
   readonly weights: ReadonlyMap<string, number>;
   readonly quotas: ReadonlyMap<string, { readonly guarantees: Record<string, number>; readonly limits: Record<string, number> }>;
   readonly counters: ReadonlyMap<string, number>;
+  readonly maintenance: Pick<MaintenanceBooks, 'windows' | 'down' | 'drains' | 'deactivated' | 'statuses' | 'draining' | 'scheduled' | 'blocked'>;
   readonly events: Pick<MasterEvents, 'listen'>;
   count(name: string, by?: number): void;
 }
@@ -78,4 +81,6 @@ export interface OperatorCalls {
 
 export interface OperatorApiHost extends MasterView {
   readonly operator: OperatorCalls;
+  /** DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT, the schedule, machines down and up (http-maintenance.ts). */
+  readonly maintenance: Pick<Maintenance, 'drain' | 'deactivate' | 'reactivate' | 'updateSchedule' | 'down' | 'up'>;
 }

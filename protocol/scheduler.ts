@@ -4,6 +4,7 @@
  * (see json/) and master-scheduler messages carry their bodies.
  */
 import type { AgentID, ExecutorID, FrameworkID, OfferID, TaskID } from './ids.js';
+import type { InverseOffer } from './maintenance.js';
 import type { Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferOperation, TaskStatus } from './types.js';
 
 export const CALL_TYPES = [
@@ -39,6 +40,8 @@ export interface CallAcknowledge { agent_id: AgentID; task_id: TaskID; uuid: Uin
 export interface CallReconcile { tasks?: { task_id: TaskID; agent_id?: AgentID }[] }
 export interface CallMessage { agent_id: AgentID; executor_id: ExecutorID; data: Uint8Array }
 export interface CallUpdateFramework { framework_info: FrameworkInfo; suppressed_roles?: string[] }
+/** ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS. */
+export interface CallInverseOffers { inverse_offer_ids: OfferID[]; filters?: Filters }
 
 export interface SchedulerCall {
   framework_id?: FrameworkID;
@@ -54,6 +57,8 @@ export interface SchedulerCall {
   reconcile?: CallReconcile;
   message?: CallMessage;
   update_framework?: CallUpdateFramework;
+  accept_inverse_offers?: CallInverseOffers;
+  decline_inverse_offers?: CallInverseOffers;
 }
 
 export const EVENT_TYPES = [
@@ -75,6 +80,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export interface EventSubscribed { framework_id: FrameworkID; heartbeat_interval_seconds?: number; master_info?: MasterInfo }
 export interface EventOffers { offers?: Offer[] }
 export interface EventRescind { offer_id: OfferID }
+export interface EventInverseOffers { inverse_offers?: InverseOffer[] }
+export interface EventRescindInverseOffer { inverse_offer_id: OfferID }
 export interface EventUpdate { status: TaskStatus }
 export interface EventMessage { agent_id: AgentID; executor_id: ExecutorID; data: Uint8Array }
 export interface EventFailure { agent_id?: AgentID; executor_id?: ExecutorID; status?: number }
@@ -85,6 +92,8 @@ export interface SchedulerEvent {
   subscribed?: EventSubscribed;
   offers?: EventOffers;
   rescind?: EventRescind;
+  inverse_offers?: EventInverseOffers;
+  rescind_inverse_offer?: EventRescindInverseOffer;
   update?: EventUpdate;
   message?: EventMessage;
   failure?: EventFailure;

@@ -282,6 +282,8 @@ export interface Offer {
   resources: Resource[];
   attributes?: Attribute[];
   executor_ids?: ExecutorID[];
+  /** The machine is scheduled for maintenance (protocol/maintenance.ts). */
+  unavailability?: { start: TimeInfo; duration?: DurationInfo };
   allocation_info?: { role: string };
 }
 

@@ -234,6 +234,18 @@ export class SchedulerDriver {
     return this.#process.call('decline', { offer_ids, ...(filters ? { filters } : {}) });
   }
 
+  /** ACCEPT_INVERSE_OFFERS: the framework will free the agents' resources before their unavailability starts. */
+  acceptInverseOffers(inverseOfferIds: readonly (OfferID | string)[] | OfferID | string, filters?: Filters): boolean {
+    this.#running('acceptInverseOffers');
+    return this.#process.call('accept_inverse_offers', { inverse_offer_ids: ids(inverseOfferIds), ...(filters ? { filters } : {}) });
+  }
+
+  /** DECLINE_INVERSE_OFFERS: it cannot (the operator sees the answer in GET_MAINTENANCE_STATUS). */
+  declineInverseOffers(inverseOfferIds: readonly (OfferID | string)[] | OfferID | string, filters?: Filters): boolean {
+    this.#running('declineInverseOffers');
+    return this.#process.call('decline_inverse_offers', { inverse_offer_ids: ids(inverseOfferIds), ...(filters ? { filters } : {}) });
+  }
+
   /** Kills a task; the agent id is taken from the driver's books when not given. */
   killTask(taskId: TaskID | string, agentId?: AgentID | string, killPolicy?: KillPolicy): boolean {
     this.#running('killTask');
@@ -450,6 +462,15 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
       status_update: (b, from) => {
         if (!this.#fromMaster(from) || !this.subscribed) return;
         this.#statusUpdate(b.status, true);
+      },
+      inverse_offers: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        const inverseOffers = b.inverse_offers ?? [];
+        this.#deliver({ type: 'inverse_offers', inverseOffers }, (s) => s.inverseOffers?.(this.#driver, inverseOffers));
+      },
+      rescind_inverse_offer: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        this.#deliver({ type: 'rescind_inverse_offer', inverseOfferId: b.inverse_offer_id }, (s) => s.inverseOfferRescinded?.(this.#driver, b.inverse_offer_id));
       },
       framework_message: (b, from) => {
         if (!this.#fromMaster(from) || !this.subscribed) return;

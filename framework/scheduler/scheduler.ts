@@ -3,6 +3,7 @@
  * `mesos::Scheduler`) and the same events as plain values for the
  * async-iterator style (`for await (const e of driver.events())`).
  */
+import type { InverseOffer } from '../../protocol/maintenance.js';
 import type { AgentID, ExecutorID, FrameworkID, MasterInfo, Offer, OfferID, TaskStatus } from '../../protocol/types.js';
 import type { SchedulerDriver } from './driver.js';
 
@@ -23,6 +24,14 @@ export interface Scheduler {
   disconnected?(driver: SchedulerDriver): void | Promise<void>;
   resourceOffers?(driver: SchedulerDriver, offers: Offer[]): void | Promise<void>;
   offerRescinded?(driver: SchedulerDriver, offerId: OfferID): void | Promise<void>;
+  /**
+   * Agents whose machine is scheduled for maintenance (`unavailability`): the
+   * master asks for their resources back. Answer with
+   * `driver.acceptInverseOffers` (the tasks will be moved in time) or
+   * `driver.declineInverseOffers`; either is a hint the operator sees.
+   */
+  inverseOffers?(driver: SchedulerDriver, inverseOffers: InverseOffer[]): void | Promise<void>;
+  inverseOfferRescinded?(driver: SchedulerDriver, inverseOfferId: OfferID): void | Promise<void>;
   statusUpdate?(driver: SchedulerDriver, status: TaskStatus): void | Promise<void>;
   frameworkMessage?(driver: SchedulerDriver, executorId: ExecutorID, agentId: AgentID, data: Uint8Array): void | Promise<void>;
   agentLost?(driver: SchedulerDriver, agentId: AgentID): void | Promise<void>;
@@ -39,6 +48,8 @@ export type DriverEvent =
   | { type: 'disconnected' }
   | { type: 'offers'; offers: Offer[] }
   | { type: 'rescind'; offerId: OfferID }
+  | { type: 'inverse_offers'; inverseOffers: InverseOffer[] }
+  | { type: 'rescind_inverse_offer'; inverseOfferId: OfferID }
   | { type: 'update'; status: TaskStatus }
   | { type: 'message'; executorId: ExecutorID; agentId: AgentID; data: Uint8Array }
   | { type: 'agent_lost'; agentId: AgentID }

@@ -36,6 +36,8 @@ class FakeMaster extends Process<SchedulerToMaster> {
       message: record('message'),
       teardown: record('teardown'),
       update: record('update'),
+      accept_inverse_offers: record('accept_inverse_offers'),
+      decline_inverse_offers: record('decline_inverse_offers'),
     };
   }
   heartbeat(): void {

@@ -7,6 +7,7 @@ import { isTerminal, type TaskState, type TaskStatusReason } from '../../protoco
 import type { Agent } from '../agent.js';
 import { registeredAgent, type Books } from './books.js';
 import type { Effect } from './effects.js';
+import { agentLeft } from './maintenance.js';
 import { end, retire } from './tasks.js';
 
 export interface Admission {
@@ -25,6 +26,11 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   books.agentsByPid.set(agent.pid, agent);
   const effects: Effect[] = [];
   effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } });
+  // Deactivated or draining (before a re-registration, or a master failover): still not offered.
+  if (books.maintenance.blocked(agent.id)) {
+    agent.active = false;
+    effects.push({ kind: 'allocator', call: { name: 'deactivateAgent', args: [agent.id] } });
+  }
   if (how.persisted !== true) effects.push({ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } });
   effects.push({ kind: 'event', event: { type: 'AGENT_ADDED', agent } });
   return effects;
@@ -87,6 +93,7 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
     books.goneAgents.add(agent.id);
     effects.push({ kind: 'registry', op: { op: 'agent_gone', id: agent.id, at: loss.nowMs } });
   }
+  effects.push(...agentLeft(books, agent.id, loss.as === 'gone'));
   effects.push({ kind: 'event', event: { type: 'AGENT_REMOVED', agentId: agent.id } });
   return effects;
 }

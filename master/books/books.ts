@@ -7,6 +7,7 @@
 import type { Agent } from '../agent.js';
 import type { BoundedList } from '../bounded.js';
 import type { Framework } from '../framework.js';
+import type { MaintenanceBooks } from '../maintenance.js';
 import type { RegisteredAgent, RegisteredFramework } from '../registrar/registry.js';
 
 export interface Books {
@@ -17,6 +18,8 @@ export interface Books {
   readonly frameworks: Map<string, Framework>;
   readonly removedFrameworkIds: Set<string>;
   readonly completedFrameworks: BoundedList<Framework>;
+  /** Maintenance schedule, machines down, agents drained or deactivated, inverse offers (books/maintenance.ts). */
+  readonly maintenance: MaintenanceBooks;
 }
 
 /** An agent as the registry keeps it. */

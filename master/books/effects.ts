@@ -8,7 +8,10 @@ import type { Resource } from '../../protocol/resources.js';
 import type { TaskStatus } from '../../protocol/types.js';
 import type { MasterEvent } from '../events.js';
 import type { AllocatorPort } from '../allocator-port.js';
+import type { Agent } from '../agent.js';
 import type { Framework } from '../framework.js';
+import type { KillPolicy } from '../../protocol/types.js';
+import type { InverseOffer } from '../../protocol/maintenance.js';
 import type { Operation } from '../registrar/registry.js';
 
 /** One call of the allocator's port, as data. */
@@ -25,6 +28,12 @@ export type Effect =
   | { readonly kind: 'forward'; readonly framework: Framework; readonly status: TaskStatus }
   /** A change for the operator API's SUBSCRIBE stream. */
   | { readonly kind: 'event'; readonly event: MasterEvent }
+  /** A task the master kills on its agent (draining), with the kill policy it is to honour. */
+  | { readonly kind: 'kill'; readonly agent: Agent; readonly frameworkId: string; readonly taskId: string; readonly killPolicy?: KillPolicy }
+  /** An inverse offer made to a framework's connected scheduler. */
+  | { readonly kind: 'inverse_offer'; readonly framework: Framework; readonly offer: InverseOffer }
+  /** An inverse offer withdrawn: its connected scheduler is told. */
+  | { readonly kind: 'inverse_rescind'; readonly framework: Framework; readonly inverseOfferId: string }
   /** A counter of /metrics/snapshot. */
   | { readonly kind: 'count'; readonly name: string; readonly by?: number }
   /** What the registry must keep (high availability): written in the batch of the current turn. */

@@ -6,6 +6,7 @@
 import type { Framework } from '../framework.js';
 import { registeredFramework, type Books } from './books.js';
 import type { Effect } from './effects.js';
+import { frameworkLeft } from './maintenance.js';
 import { end } from './tasks.js';
 
 /** A framework in the books (active: its scheduler is subscribed; not active: taken back from an agent's report). */
@@ -55,6 +56,7 @@ export function remove(books: Books, framework: Framework, nowMs: number): Effec
   books.frameworks.delete(framework.id);
   books.removedFrameworkIds.add(framework.id);
   books.completedFrameworks.push(framework);
+  effects.push(...frameworkLeft(books, framework.id));
   effects.push({ kind: 'allocator', call: { name: 'removeFramework', args: [framework.id] } });
   effects.push({ kind: 'registry', op: { op: 'remove_framework', id: framework.id, at: nowMs } });
   effects.push({ kind: 'event', event: { type: 'FRAMEWORK_REMOVED', framework } });

@@ -6,6 +6,7 @@
  */
 import type { Agent } from '../agent.js';
 import type { Framework } from '../framework.js';
+import { machineKey } from '../../protocol/maintenance.js';
 import type { Registry } from '../registrar/registry.js';
 import type { Books } from './books.js';
 
@@ -28,4 +29,15 @@ export function framework(books: Books, framework: Framework, nowMs: number): bo
   framework.disconnectedAt = nowMs;
   books.frameworks.set(framework.id, framework);
   return true;
+}
+
+/** The maintenance schedule, the machines down, and the agents deactivated or drained. */
+export function maintenance(books: Books, r: Pick<Registry, 'maintenance' | 'agentMaintenance'>): void {
+  const m = books.maintenance;
+  m.windows = r.maintenance.windows.map((w) => ({ machine_ids: [...w.machine_ids], unavailability: w.unavailability }));
+  for (const machine of r.maintenance.down) m.down.set(machineKey(machine), machine);
+  for (const [id, state] of r.agentMaintenance) {
+    if (state.deactivated) m.deactivated.add(id);
+    if (state.drain !== undefined) m.drains.set(id, { state: state.drain.state, config: { ...state.drain.config } });
+  }
 }

@@ -6,6 +6,7 @@
  * registry. An entry of the log is one batch of operations (msgpack).
  */
 import { Packr } from 'msgpackr';
+import type { DrainInfo, MachineID, MaintenanceWindow } from '../../protocol/maintenance.js';
 import type { AgentInfo, FrameworkInfo } from '../../protocol/types.js';
 
 export interface RegisteredAgent {
@@ -22,6 +23,18 @@ export interface RegisteredFramework {
   readonly registeredAt: number;
   /** The principal its scheduler authenticated as: after a failover only that principal may resubscribe it. */
   readonly principal?: string;
+}
+
+/** What the operator set of an agent: deactivated (DEACTIVATE_AGENT), draining or drained (DRAIN_AGENT). */
+export interface AgentMaintenance {
+  readonly deactivated: boolean;
+  readonly drain?: DrainInfo;
+}
+
+/** The maintenance schedule and the machines that are down. */
+export interface Maintenance {
+  readonly windows: readonly MaintenanceWindow[];
+  readonly down: readonly MachineID[];
 }
 
 export interface Quota {
@@ -44,6 +57,9 @@ export interface Registry {
   readonly removedFrameworks: Map<string, number>;
   readonly weights: Map<string, number>;
   readonly quotas: Map<string, Quota>;
+  /** Agents deactivated or drained by the operator (any of admitted, unreachable), by id. */
+  readonly agentMaintenance: Map<string, AgentMaintenance>;
+  maintenance: Maintenance;
   /** Log index of the last applied entry. */
   index: number;
 }
@@ -58,7 +74,11 @@ export type Operation =
   | { readonly op: 'tasks'; readonly tasks: readonly unknown[] }
   | { readonly op: 'weights'; readonly weights: Record<string, number> }
   /** Both empty removes the role's quota. */
-  | { readonly op: 'quota'; readonly role: string; readonly quota: Quota };
+  | { readonly op: 'quota'; readonly role: string; readonly quota: Quota }
+  /** An agent deactivated, drained, or reactivated (neither: forgotten). */
+  | { readonly op: 'agent_maintenance'; readonly id: string; readonly state: AgentMaintenance }
+  /** The whole maintenance schedule and the down machines, as they are now. */
+  | { readonly op: 'maintenance'; readonly maintenance: Maintenance };
 
 export function emptyRegistry(): Registry {
   return {
@@ -69,6 +89,8 @@ export function emptyRegistry(): Registry {
     removedFrameworks: new Map(),
     weights: new Map(),
     quotas: new Map(),
+    agentMaintenance: new Map(),
+    maintenance: { windows: [], down: [] },
     index: 0,
   };
 }
@@ -93,6 +115,7 @@ export function apply(r: Registry, o: Operation): void {
       return;
     }
     case 'agent_gone':
+      r.agentMaintenance.delete(o.id);
       r.agents.delete(o.id);
       r.unreachable.delete(o.id);
       r.gone.set(o.id, o.at);
@@ -117,6 +140,14 @@ export function apply(r: Registry, o: Operation): void {
       if (Object.keys(o.quota.guarantees).length === 0 && Object.keys(o.quota.limits).length === 0) r.quotas.delete(o.role);
       else r.quotas.set(o.role, o.quota);
       return;
+    case 'agent_maintenance':
+      if (r.gone.has(o.id)) return;
+      if (!o.state.deactivated && o.state.drain === undefined) r.agentMaintenance.delete(o.id);
+      else r.agentMaintenance.set(o.id, o.state);
+      return;
+    case 'maintenance':
+      r.maintenance = o.maintenance;
+      return;
   }
 }
 
@@ -129,7 +160,7 @@ export function encodeEntry(ops: readonly Operation[]): Uint8Array {
   return packr.pack({ v: 1, ops });
 }
 
-const OPS = new Set(['admit_agent', 'agent_unreachable', 'agent_gone', 'add_framework', 'remove_framework', 'tasks', 'weights', 'quota']);
+const OPS = new Set(['admit_agent', 'agent_unreachable', 'agent_gone', 'add_framework', 'remove_framework', 'tasks', 'weights', 'quota', 'agent_maintenance', 'maintenance']);
 
 /** Decodes an entry; throws naming the problem when it is not one. */
 export function decodeEntry(data: Uint8Array): Operation[] {
@@ -151,6 +182,9 @@ interface SnapshotData {
   removedFrameworks: [string, number][];
   weights: [string, number][];
   quotas: [string, Quota][];
+  /** Absent in snapshots of versions without maintenance. */
+  agentMaintenance?: [string, AgentMaintenance][];
+  maintenance?: Maintenance;
 }
 
 export function encodeSnapshot(r: Registry): Uint8Array {
@@ -164,6 +198,8 @@ export function encodeSnapshot(r: Registry): Uint8Array {
     removedFrameworks: [...r.removedFrameworks],
     weights: [...r.weights],
     quotas: [...r.quotas],
+    agentMaintenance: [...r.agentMaintenance],
+    maintenance: r.maintenance,
   };
   return packr.pack(data);
 }
@@ -179,6 +215,8 @@ export function decodeSnapshot(bytes: Uint8Array): Registry {
     removedFrameworks: new Map(d.removedFrameworks),
     weights: new Map(d.weights),
     quotas: new Map(d.quotas),
+    agentMaintenance: new Map(d.agentMaintenance ?? []),
+    maintenance: d.maintenance ?? { windows: [], down: [] },
     index: d.index,
   };
 }

@@ -30,6 +30,14 @@ export const ACL_ACTIONS = {
   view_roles: 'roles',
   view_flags: 'flags',
   get_endpoints: 'paths',
+  update_maintenance_schedules: 'machines',
+  get_maintenance_schedules: 'machines',
+  get_maintenance_statuses: 'machines',
+  start_maintenances: 'machines',
+  stop_maintenances: 'machines',
+  drain_agents: 'agents',
+  deactivate_agents: 'agents',
+  reactivate_agents: 'agents',
 } as const;
 
 export type AclAction = keyof typeof ACL_ACTIONS;

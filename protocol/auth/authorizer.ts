@@ -10,7 +10,7 @@ import { ACL_ACTIONS, NO_ACLS, type AclAction, type AclEntity, type Acls } from 
  * without a principal (unauthenticated) or without an object (say a
  * framework with no principal) is the entity ANY, which only an ANY entity
  * matches. `values` match a request whose value is among them. Actions
- * without objects (mark_agents_gone, view_flags) take `{"type": "ANY"}` (may)
+ * without objects (mark_agents_gone, view_flags, the maintenance and drain actions) take `{"type": "ANY"}` (may)
  * or `{"type": "NONE"}` (may not) as their object, and any rule's object
  * matches them.
  */
@@ -43,7 +43,18 @@ function allows(request: Request, acl: AclEntity): boolean {
 const entityOf = (value: string | undefined): Request => (value === undefined ? { type: 'ANY' } : { type: 'SOME', value });
 
 /** Actions whose rules say only "may" (ANY) or "may not" (NONE) of their object. */
-const OBJECTLESS: ReadonlySet<AclAction> = new Set(['mark_agents_gone', 'view_flags']);
+const OBJECTLESS: ReadonlySet<AclAction> = new Set([
+  'mark_agents_gone',
+  'view_flags',
+  'update_maintenance_schedules',
+  'get_maintenance_schedules',
+  'get_maintenance_statuses',
+  'start_maintenances',
+  'stop_maintenances',
+  'drain_agents',
+  'deactivate_agents',
+  'reactivate_agents',
+]);
 
 export function authorize(acls: Acls, request: AuthorizationRequest): Decision {
   const subject = entityOf(request.principal);

@@ -11,6 +11,7 @@ import type { AgentID, FrameworkID } from '../ids.js';
 import type { Resource } from '../resources.js';
 import type { AgentInfo, DurationInfo, ExecutorInfo, FrameworkInfo, MasterInfo, Offer, Task, TaskState, TaskStatus, TimeInfo } from '../types.js';
 import type { SchemaSource } from './codec.js';
+import type { ClusterStatus, DrainInfo, MachineID, MaintenanceSchedule } from '../maintenance.js';
 
 export const MASTER_CALL_TYPES = [
   'UNKNOWN',
@@ -105,6 +106,12 @@ export interface MasterCall {
   update_quota?: { force?: boolean; quota_configs?: QuotaConfig[] };
   teardown?: { framework_id: FrameworkID };
   mark_agent_gone?: { agent_id: AgentID };
+  update_maintenance_schedule?: { schedule: MaintenanceSchedule };
+  start_maintenance?: { machines?: MachineID[] };
+  stop_maintenance?: { machines?: MachineID[] };
+  drain_agent?: { agent_id: AgentID; max_grace_period?: DurationInfo; mark_gone?: boolean };
+  deactivate_agent?: { agent_id: AgentID };
+  reactivate_agent?: { agent_id: AgentID };
 }
 
 export interface MasterAgent {
@@ -118,6 +125,7 @@ export interface MasterAgent {
   total_resources?: Resource[];
   allocated_resources?: Resource[];
   offered_resources?: Resource[];
+  drain_info?: DrainInfo;
 }
 export interface MasterFramework {
   framework_info: FrameworkInfo;
@@ -153,6 +161,8 @@ export interface MasterResponse {
   get_weights?: { weight_infos?: WeightInfo[] };
   get_master?: { master_info?: MasterInfo; start_time?: number; elected_time?: number };
   get_quota?: { status: { infos?: unknown[]; configs?: QuotaConfig[] } };
+  get_maintenance_status?: { status: ClusterStatus };
+  get_maintenance_schedule?: { schedule: MaintenanceSchedule };
 }
 
 export interface MasterEvent {
@@ -184,6 +194,12 @@ export const MASTER_SCHEMA: SchemaSource = {
     'master.Call.UpdateQuota': { force: 'bool', quota_configs: 'quota.QuotaConfig[]' },
     'master.Call.Teardown': { framework_id: 'FrameworkID!' },
     'master.Call.MarkAgentGone': { agent_id: 'AgentID!' },
+    'master.Call.UpdateMaintenanceSchedule': { schedule: 'maintenance.Schedule!' },
+    'master.Call.StartMaintenance': { machines: 'MachineID[]' },
+    'master.Call.StopMaintenance': { machines: 'MachineID[]' },
+    'master.Call.DrainAgent': { agent_id: 'AgentID!', max_grace_period: 'DurationInfo', mark_gone: 'bool' },
+    'master.Call.DeactivateAgent': { agent_id: 'AgentID!' },
+    'master.Call.ReactivateAgent': { agent_id: 'AgentID!' },
     'master.Call': {
       type: 'master.Call.Type',
       get_metrics: 'master.Call.GetMetrics',
@@ -197,12 +213,12 @@ export const MASTER_SCHEMA: SchemaSource = {
       destroy_volumes: 'any',
       grow_volume: 'any',
       shrink_volume: 'any',
-      update_maintenance_schedule: 'any',
-      start_maintenance: 'any',
-      stop_maintenance: 'any',
-      drain_agent: 'any',
-      deactivate_agent: 'any',
-      reactivate_agent: 'any',
+      update_maintenance_schedule: 'master.Call.UpdateMaintenanceSchedule',
+      start_maintenance: 'master.Call.StartMaintenance',
+      stop_maintenance: 'master.Call.StopMaintenance',
+      drain_agent: 'master.Call.DrainAgent',
+      deactivate_agent: 'master.Call.DeactivateAgent',
+      reactivate_agent: 'master.Call.ReactivateAgent',
       update_quota: 'master.Call.UpdateQuota',
       teardown: 'master.Call.Teardown',
       mark_agent_gone: 'master.Call.MarkAgentGone',
@@ -228,7 +244,7 @@ export const MASTER_SCHEMA: SchemaSource = {
       offered_resources: 'Resource[]',
       capabilities: 'any[]',
       resource_providers: 'any[]',
-      drain_info: 'any',
+      drain_info: 'DrainInfo',
       estimated_drain_start_time: 'TimeInfo',
     },
     'master.Response.GetAgents': { agents: 'master.Response.GetAgents.Agent[]', recovered_agents: 'AgentInfo[]' },
@@ -263,6 +279,8 @@ export const MASTER_SCHEMA: SchemaSource = {
     'master.Response.GetWeights': { weight_infos: 'WeightInfo[]' },
     'master.Response.GetMaster': { master_info: 'MasterInfo', start_time: 'double', elected_time: 'double' },
     'master.Response.GetQuota': { status: 'quota.QuotaStatus!' },
+    'master.Response.GetMaintenanceStatus': { status: 'maintenance.ClusterStatus!' },
+    'master.Response.GetMaintenanceSchedule': { schedule: 'maintenance.Schedule!' },
     'master.Response': {
       type: 'master.Response.Type',
       get_health: 'master.Response.GetHealth',
@@ -281,8 +299,8 @@ export const MASTER_SCHEMA: SchemaSource = {
       get_roles: 'master.Response.GetRoles',
       get_weights: 'master.Response.GetWeights',
       get_master: 'master.Response.GetMaster',
-      get_maintenance_status: 'any',
-      get_maintenance_schedule: 'any',
+      get_maintenance_status: 'master.Response.GetMaintenanceStatus',
+      get_maintenance_schedule: 'master.Response.GetMaintenanceSchedule',
       get_quota: 'master.Response.GetQuota',
     },
 

@@ -8,6 +8,7 @@ import type {
   CallAccept,
   CallAcknowledge,
   CallDecline,
+  CallInverseOffers,
   CallKill,
   CallMessage,
   CallReconcile,
@@ -18,6 +19,7 @@ import type {
   EventFailure,
   EventSubscribed,
 } from '../scheduler.js';
+import type { InverseOffer } from '../maintenance.js';
 import type { FrameworkInfo, Offer, TaskStatus } from '../types.js';
 
 type WithFramework<T> = T & { framework_id: FrameworkID };
@@ -39,6 +41,10 @@ export type SchedulerToMaster = {
   teardown: { framework_id: FrameworkID };
   /** UPDATE_FRAMEWORK: new FrameworkInfo (same id) and suppressed roles. */
   update: WithFramework<CallUpdateFramework>;
+  /** ACCEPT_INVERSE_OFFERS: the framework can free the agents' resources before their unavailability. */
+  accept_inverse_offers: WithFramework<CallInverseOffers>;
+  /** DECLINE_INVERSE_OFFERS: it cannot. */
+  decline_inverse_offers: WithFramework<CallInverseOffers>;
 };
 
 export type MasterToScheduler = {
@@ -58,6 +64,9 @@ export type MasterToScheduler = {
   agent_lost: { agent_id: AgentID };
   /** Reply to a kill of an unknown task, etc.; carries the task id for the scheduler's bookkeeping. */
   task_unknown: { task_id: TaskID; agent_id?: AgentID };
+  /** Agents whose machine is scheduled for maintenance: the master asks for their resources back. */
+  inverse_offers: { inverse_offers: InverseOffer[] };
+  rescind_inverse_offer: { inverse_offer_id: OfferID };
 };
 
 export type MasterSchedulerMessages = SchedulerToMaster & MasterToScheduler;

@@ -61,6 +61,8 @@ export const SCHEDULER_TO_MASTER: MessageSchemas<SchedulerToMaster> = {
   message: { framework_id: 'FrameworkID!', agent_id: 'AgentID!', executor_id: 'ExecutorID!', data: 'bytes!' },
   teardown: { framework_id: 'FrameworkID!' },
   update: { framework_id: 'FrameworkID!', framework_info: 'FrameworkInfo!', suppressed_roles: 'string[]' },
+  accept_inverse_offers: { framework_id: 'FrameworkID!', inverse_offer_ids: 'OfferID[]!', filters: 'Filters' },
+  decline_inverse_offers: { framework_id: 'FrameworkID!', inverse_offer_ids: 'OfferID[]!', filters: 'Filters' },
 };
 
 export const MASTER_TO_SCHEDULER: MessageSchemas<MasterToScheduler> = {
@@ -75,6 +77,8 @@ export const MASTER_TO_SCHEDULER: MessageSchemas<MasterToScheduler> = {
   framework_error: { message: 'string!' },
   agent_lost: { agent_id: 'AgentID!' },
   task_unknown: { task_id: 'TaskID!', agent_id: 'AgentID' },
+  inverse_offers: { inverse_offers: 'InverseOffer[]!' },
+  rescind_inverse_offer: { inverse_offer_id: 'OfferID!' },
 };
 
 export const AGENT_TO_MASTER: MessageSchemas<AgentToMaster> = {

@@ -68,6 +68,8 @@ export class TestScheduler extends Process<MasterToScheduler> {
       framework_error: record('framework_error'),
       agent_lost: record('agent_lost'),
       task_unknown: record('task_unknown'),
+      inverse_offers: record('inverse_offers'),
+      rescind_inverse_offer: record('rescind_inverse_offer'),
     };
   }
 
