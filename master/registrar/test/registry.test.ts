@@ -39,7 +39,24 @@ describe('the registry state machine', () => {
     expect(r.removedFrameworks.get('f1')).toBe(5);
     apply(r, { op: 'add_framework', framework: framework('f1') });
     expect(r.frameworks.size).toBe(0);
-    expect(Object.keys(r).sort()).toEqual(['agents', 'frameworks', 'gone', 'index', 'quotas', 'removedFrameworks', 'unreachable', 'weights']);
+    expect(Object.keys(r).sort()).toEqual(['agentMaintenance', 'agents', 'frameworks', 'gone', 'index', 'maintenance', 'quotas', 'removedFrameworks', 'unreachable', 'weights']);
+  });
+
+  test('maintenance: the schedule and down machines replaced whole; agents deactivated, drained, reactivated, forgotten once gone; snapshots keep both', () => {
+    const r = emptyRegistry();
+    const windows = [{ machine_ids: [{ hostname: 'a' }, { ip: '10.0.0.2' }], unavailability: { start: { nanoseconds: 1e18 }, duration: { nanoseconds: 3600e9 } } }];
+    apply(r, { op: 'maintenance', maintenance: { windows, down: [{ hostname: 'a' }] } });
+    apply(r, { op: 'agent_maintenance', id: 'a1', state: { deactivated: true } });
+    apply(r, { op: 'agent_maintenance', id: 'a2', state: { deactivated: true, drain: { state: 'DRAINING', config: { mark_gone: false, max_grace_period: { nanoseconds: 1e9 } } } } });
+    apply(r, { op: 'agent_maintenance', id: 'a3', state: { deactivated: true } });
+    apply(r, { op: 'agent_maintenance', id: 'a1', state: { deactivated: false } });
+    apply(r, { op: 'agent_gone', id: 'a3', at: 5 });
+    apply(r, { op: 'agent_maintenance', id: 'a3', state: { deactivated: true } });
+    expect([...r.agentMaintenance.keys()]).toEqual(['a2']);
+    const back = decodeSnapshot(encodeSnapshot(r));
+    expect(back.maintenance).toEqual({ windows, down: [{ hostname: 'a' }] });
+    expect([...back.agentMaintenance]).toEqual([...r.agentMaintenance]);
+    expect(decodeEntry(encodeEntry([{ op: 'maintenance', maintenance: { windows: [], down: [] } }]))).toEqual([{ op: 'maintenance', maintenance: { windows: [], down: [] } }]);
   });
 
   test('weights and quota', () => {

@@ -137,6 +137,8 @@ export class TestAgent extends Process<MasterToAgent> {
   agentId: string | undefined;
   /** Stop answering pings (a hung or partitioned agent). */
   mute = false;
+  /** Answer kill_task with TASK_KILLED at once (false: the test sends the update itself, as a slow executor would). */
+  answerKills = true;
   readonly running = new Map<string, { frameworkId: string; task: TaskInfo; state: TaskState }>();
   readonly acks: string[] = [];
   #n = 0;
@@ -181,7 +183,7 @@ export class TestAgent extends Process<MasterToAgent> {
       run_task_group: record('run_task_group'),
       kill_task: (b) => {
         record('kill_task')(b);
-        if (this.running.has(b.task_id.value)) this.update(b.task_id.value, 'TASK_KILLED');
+        if (this.answerKills && this.running.has(b.task_id.value)) this.update(b.task_id.value, 'TASK_KILLED');
       },
       status_update_acknowledgement: (b) => {
         this.acks.push(`${b.task_id.value}:${Buffer.from(b.uuid).toString('hex')}`);
