@@ -31,6 +31,20 @@ export function agentResources(given: string | undefined, i: number, n: number):
   return given === undefined || given.trim() === '' ? ports : `${given};${ports}`;
 }
 
+/**
+ * The machine agent i (from 0) of `local` stands for: its own loopback
+ * address from 127.0.0.2 on (Linux routes all of 127/8 to lo) and its own
+ * hostname, so that maintenance, one-per-host constraints and experiments
+ * can tell the agents apart. `distinct` false: every agent on 127.0.0.1,
+ * named localhost (hosts where only 127.0.0.1 is configured).
+ */
+export function agentMachine(i: number, distinct: boolean): { ip: string; hostname: string } {
+  if (!distinct) return { ip: '127.0.0.1', hostname: 'localhost' };
+  const n = i + 2;
+  if (n > 0xfffffe) throw new Error(`--agents: at most ${0xfffffe - 1} agents have a loopback address of their own`);
+  return { ip: `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, hostname: `agent${i + 1}.local` };
+}
+
 /** The line a master or agent prints once it listens: '... at http://HOST:PORT/...'. */
 const LISTENING = /listening.* at (http:\/\/[^/\s]+)/;
 
@@ -73,13 +87,14 @@ function runTestFramework(file: string, master: string, tasks: number, env: Node
 
 export function localCommand(): Command {
   return new Command('local')
-    .description('start a local cluster: masters and agents as separate OS processes on 127.0.0.1')
+    .description('start a local cluster: masters and agents as separate OS processes on loopback addresses')
     .addOption(new Option('--masters <n>', 'number of masters (more than one: high availability, a replicated log and one leader)').default('3'))
     .addOption(new Option('--agents <n>', 'number of agents').default('3'))
     .addOption(new Option('--work_dir <dir>', 'where masters and agents keep their files (default: a new temporary directory)'))
     .addOption(new Option('--port <port>', "the first master's port; the others take the next ones (0: any free ports)").default('5050'))
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected; unless ports are given, [31000-32000] is split among the agents so no two offer the same port)"))
     .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
+    .addOption(new Option('--distinct_machines <bool>', 'each agent a machine of its own: agent N at 127.0.0.(N+1) with hostname agentN.local (false: all at 127.0.0.1, localhost)').default('true'))
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--mdns <bool>', 'the masters announce themselves over mDNS, so commands find them without --master (make local turns it on)').default('false'))
     .addOption(mdnsNameOption())
@@ -96,6 +111,9 @@ agents their read-write HTTP calls; state, metrics and the web UI stay readable.
 finds the operator's credential through cluster.json; elsewhere give --principal/--secret.
 --insecure turns all of it off.
 Masters after the first take the ports after --port; each is given the others' addresses (--masters).
+Each agent is a machine of its own: agent1 listens on 127.0.0.2 as agent1.local, agent2 on
+127.0.0.3 as agent2.local, ... (the masters on 127.0.0.1); maintenance schedules name them
+by either (mesos-ts maintenance schedule --machines=agent2.local).
 Ctrl-C (or SIGTERM) stops every process it started.
 
 Examples:
@@ -107,6 +125,7 @@ Examples:
     .action(async (o: Record<string, string | undefined>) => {
       const masters = parsePositiveInt('masters', o['masters']!);
       const agents = parsePositiveInt('agents', o['agents']!);
+      const distinct = parseBool('distinct_machines', o['distinct_machines']!);
       const firstPort = parsePort('port', o['port']!);
       const mdns = parseBool('mdns', o['mdns']!);
       const mdnsName = parseMdnsName(o['mdns_name']);
@@ -146,7 +165,7 @@ Examples:
         const address = started0.map((m) => m.url.replace(/^http:\/\//, '')).join(',');
         const started = await Promise.all(
           Array.from({ length: agents }, (_, i) =>
-            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity], env),
+            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, `--ip=${agentMachine(i, distinct).ip}`, `--hostname=${agentMachine(i, distinct).hostname}`, '--port=0', `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity], env),
           ),
         );
         members.push(...started);
