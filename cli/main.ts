@@ -6,6 +6,8 @@
  */
 import { Command } from 'commander';
 import { agentCommand } from './commands/agent.js';
+import { agentsCommand } from './commands/agents.js';
+import { maintenanceCommand } from './commands/maintenance.js';
 import { executeCommand } from './commands/execute.js';
 import { localCommand } from './commands/local.js';
 import { masterCommand } from './commands/master.js';
@@ -33,6 +35,8 @@ program.addCommand(executeCommand());
 program.addCommand(simulatedAgentsCommand());
 for (const c of queryCommands()) program.addCommand(c);
 for (const c of sandboxCommands()) program.addCommand(c);
+program.addCommand(agentsCommand());
+program.addCommand(maintenanceCommand());
 
 try {
   await program.parseAsync(process.argv);

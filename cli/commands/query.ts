@@ -66,18 +66,5 @@ export function queryCommands(): Command[] {
       say(table(s.frameworks.map((f) => ({ id: f.id, name: f.name, user: f.user, roles: f.roles.join(','), active: f.active, connected: f.connected, tasks: f.tasks.length })), ['id', 'name', 'user', 'roles', 'active', 'connected', 'tasks']));
     });
 
-  const agents = new Command('agents')
-    .description('list agents with their resources')
-    .addOption(masterOption())
-    .addOption(mdnsNameOption())
-    .option('--json', 'print JSON instead of a table')
-    .addOption(credentialOptions()[0]!)
-    .addOption(credentialOptions()[1]!)
-    .action(async (o: { principal?: string; secret?: string; master?: string; mdns_name?: string; json?: boolean }) => {
-      useCredential(o);
-      const { state: s } = await fetchState(o.master, o.mdns_name);
-      if (o.json) return say(JSON.stringify(s.slaves, null, 2));
-      say(table(s.slaves.map((a) => ({ id: a.id, hostname: a.hostname, pid: a.pid, active: a.active, cpus: `${a.used_resources['cpus']}/${a.resources['cpus']}`, mem: `${a.used_resources['mem']}/${a.resources['mem']}`, tasks: a.task_count })), ['id', 'hostname', 'pid', 'active', 'cpus', 'mem', 'tasks']));
-    });
-  return [state, tasks, frameworks, agents];
+  return [state, tasks, frameworks];
 }

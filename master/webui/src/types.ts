@@ -62,6 +62,11 @@ export interface AgentJson {
   readonly connected: boolean;
   readonly version: string;
   readonly task_count: number;
+  /** Deactivated by the operator, or draining (DRAIN_AGENT). */
+  readonly deactivated?: boolean;
+  readonly drain_info?: { readonly state: 'DRAINING' | 'DRAINED'; readonly config: { readonly max_grace_period?: { readonly nanoseconds: number }; readonly mark_gone?: boolean } };
+  /** Its machine is in the maintenance schedule: DRAINING (offers carry the unavailability) or DOWN. */
+  readonly maintenance?: { readonly mode: 'DRAINING' | 'DOWN'; readonly unavailability: { readonly start: { readonly nanoseconds: number }; readonly duration?: { readonly nanoseconds: number } } };
 }
 
 export interface MasterStateJson {

@@ -4,6 +4,23 @@ import { TERMINAL, type AgentJson } from '../types.js';
 import { agentAddress, agentHref, infoList, minus, resourcesTable, tasksTable } from './common.js';
 import { simple } from './view.js';
 
+/** active, inactive, disconnected; deactivated, draining or drained by the operator. */
+export function agentState(a: AgentJson): string {
+  if (a.drain_info !== undefined) return a.drain_info.state === 'DRAINED' ? 'drained' : 'draining';
+  if (a.deactivated === true) return 'deactivated';
+  return a.active ? 'active' : a.connected ? 'inactive' : 'disconnected';
+}
+
+/** Its machine's maintenance: `draining from <start> for <duration>`, `down`, or empty. */
+export function maintenanceText(a: AgentJson): string {
+  const m = a.maintenance;
+  if (m === undefined) return '';
+  if (m.mode === 'DOWN') return 'down';
+  const start = new Date(m.unavailability.start.nanoseconds / 1e6).toISOString().replace('.000Z', 'Z');
+  const duration = m.unavailability.duration === undefined ? '' : ` for ${Math.round(m.unavailability.duration.nanoseconds / 1e9)} s`;
+  return `scheduled: unavailable from ${start}${duration}`;
+}
+
 function row(a: AgentJson): HTMLTableRowElement {
   return h(
     'tr',
@@ -15,14 +32,15 @@ function row(a: AgentJson): HTMLTableRowElement {
     h('td', { 'data-label': 'Memory' }, `${mb(a.used_resources.mem)} / ${mb(a.resources.mem)}`),
     h('td', { 'data-label': 'Disk' }, `${mb(a.used_resources.disk)} / ${mb(a.resources.disk)}`),
     h('td', { 'data-label': 'Tasks' }, String(a.task_count)),
-    h('td', { 'data-label': 'State' }, a.active ? 'active' : a.connected ? 'inactive' : 'disconnected'),
+    h('td', { 'data-label': 'State', 'data-state': agentState(a) }, agentState(a)),
+    h('td', { 'data-label': 'Maintenance', 'data-maintenance': a.maintenance?.mode ?? '' }, maintenanceText(a)),
     h('td', { 'data-label': 'Registered' }, time(a.reregistered_time ?? a.registered_time)),
   );
 }
 
 export const agents = simple((s) => [
   h('h1', null, 'Agents'),
-  section('Agents', table(['ID', 'Host', 'Address', 'CPUs (used / total)', 'Memory', 'Disk', 'Tasks', 'State', 'Registered'], s.state.slaves.map(row), 'No agents.', 'agents')),
+  section('Agents', table(['ID', 'Host', 'Address', 'CPUs (used / total)', 'Memory', 'Disk', 'Tasks', 'State', 'Maintenance', 'Registered'], s.state.slaves.map(row), 'No agents.', 'agents')),
 ]);
 
 export const agent = simple((s, ctx) => {
@@ -44,7 +62,9 @@ export const agent = simple((s, ctx) => {
           ['ID', a.id],
           ['PID', a.pid],
           ['Version', a.version],
-          ['State', a.active ? 'active' : a.connected ? 'inactive' : 'disconnected'],
+          ['State', agentState(a)],
+          ...(a.drain_info !== undefined ? [['Drain', `${a.drain_info.state}${a.drain_info.config.max_grace_period !== undefined ? `, grace at most ${a.drain_info.config.max_grace_period.nanoseconds / 1e9} s` : ''}${a.drain_info.config.mark_gone === true ? ', gone once drained' : ''}`] as [string, string]] : []),
+          ...(a.maintenance !== undefined ? [['Maintenance', maintenanceText(a)] as [string, string]] : []),
           ['Registered', time(a.registered_time)],
           ['Re-registered', time(a.reregistered_time)],
           ['Agent state', link(`http://${agentAddress(a)}/state`, `http://${agentAddress(a)}/state`)],
