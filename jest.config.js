@@ -18,6 +18,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/examples/test/examples-cli.test.ts',
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',
+  '<rootDir>/examples/test/maintenance-real.test.ts',
   '<rootDir>/test/integration/ha-failover.test.ts',
   '<rootDir>/master/log/test/processes.test.ts',
   '<rootDir>/master/webui/test/webui.test.ts',

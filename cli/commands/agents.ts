@@ -105,7 +105,9 @@ Examples:
       .option('--grace <duration>', 'max_grace_period: the longest grace period a task gets (e.g. 10secs, 0secs); default: each task its own kill policy')
       .option('--mark_gone', 'once drained, the agent is marked gone (removed for good)', false)
       .addHelpText('after', '\nExamples:\n  $ mesos-ts agents drain agent2.local --grace=30secs\n  $ mesos-ts agents drain 127.0.0.4 --grace=0secs --mark_gone')
-      .action(async (name: string, o: Options & { grace?: string; mark_gone?: boolean }) => {
+      .action(async (name: string, _o: unknown, cmd: Command) => {
+        // --master and the credential may be parsed by `agents` itself (the same options): both count.
+        const o = cmd.optsWithGlobals<Options & { grace?: string; mark_gone?: boolean }>();
         const graceMs = o.grace === undefined ? undefined : parseDuration('grace', o.grace);
         const { leader, agent } = await resolveAgent(o, name);
         await operatorCall(leader, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agent.id }, ...(graceMs !== undefined ? { max_grace_period: { nanoseconds: Math.round(graceMs * 1e6) } } : {}), mark_gone: o.mark_gone === true } });
@@ -121,8 +123,8 @@ Examples:
         .description(`${type}: ${verb === 'deactivate' ? 'no more offers of the agent; its tasks keep running' : 'a deactivated, draining or drained agent is offered again'}`)
         .argument('<agent>', 'agent id, hostname or IP')
         .addHelpText('after', `\nExample:\n  $ mesos-ts agents ${verb} agent2.local`)
-        .action(async (name: string, o: Options) => {
-          const { leader, agent } = await resolveAgent(o, name);
+        .action(async (name: string, _o: unknown, cmd: Command) => {
+          const { leader, agent } = await resolveAgent(cmd.optsWithGlobals<Options>(), name);
           await operatorCall(leader, { type, [type.toLowerCase()]: { agent_id: { value: agent.id } } });
           say(`agent ${agent.id} (${agent.hostname}) ${done}`);
         }),

@@ -13,7 +13,7 @@ import type { ServiceScheduler } from './service-scheduler.js';
 /** What GET answers for an app. */
 export function appStatus(s: ServiceScheduler): Record<string, unknown> {
   const instances = s.instances().map((i) => ({ taskId: i.taskId, host: i.hostname ?? null, ports: i.ports, agentId: i.agentId, state: i.state, version: i.version, healthy: i.healthy ?? null, killing: i.killing }));
-  return { app: s.app, version: s.version, deploying: s.deploying, reconciling: s.reconciling, launched: s.launched, replaced: s.replaced, instances };
+  return { app: s.app, version: s.version, deploying: s.deploying, reconciling: s.reconciling, launched: s.launched, replaced: s.replaced, moved: s.moved, leaving: s.leaving, instances };
 }
 
 type NoMessages = Record<never, never>;

@@ -7,11 +7,17 @@
  * so on. It survives its own restart without duplicates (the framework id is
  * checkpointed, so is the app spec; after every (re)registration it reconciles
  * and adopts the instances the master still knows before launching anything).
+ * Maintenance: an inverse offer for an agent (its machine is scheduled to go
+ * down) is accepted, and the instances there are moved off it the way a
+ * rolling update moves them, before the unavailability starts: a replacement
+ * elsewhere first, the old instance killed once it is ready; offers that
+ * carry an unavailability are not used for new instances.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { Random, type Runtime } from 'libprocess-ts';
 import { Resources } from '../../protocol/resources.js';
 import { isTerminal, type TaskState } from '../../protocol/task-states.js';
+import type { InverseOffer } from '../../protocol/maintenance.js';
 import type { Offer, TaskStatus } from '../../protocol/types.js';
 import { SchedulerDriver, TaskIdGenerator, firstFit, reconcileTasks, type MasterSpec, type Placement, type Scheduler, type TaskRequest } from '../../framework/index.js';
 import { appVersion, instanceTask, parseAppSpec, type AppSpec } from './app-spec.js';
@@ -58,6 +64,8 @@ export interface Instance {
 export class ServiceScheduler {
   readonly #instances = new Map<string, Instance>();
   readonly #hostnames = new Map<string, string>();
+  /** Agents whose machine is going into maintenance (an inverse offer came): agent id -> when it becomes unavailable (ms). */
+  readonly #leaving = new Map<string, number>();
   readonly #log: (line: string) => void;
   readonly #random: Random;
   #ids: TaskIdGenerator;
@@ -66,9 +74,10 @@ export class ServiceScheduler {
   #version: string;
   /** The spec saves in flight, chained: each starts when the one before has ended. */
   #saving: Promise<unknown> = Promise.resolve();
-  /** Launches and replacements so far. */
+  /** Launches and replacements so far; instances moved off machines going into maintenance. */
   launched = 0;
   replaced = 0;
+  moved = 0;
   driver!: SchedulerDriver;
 
   private constructor(readonly options: ServiceSchedulerOptions, app: AppSpec) {
@@ -125,6 +134,16 @@ export class ServiceScheduler {
   /** A rolling update is in progress: instances of another version are still up. */
   get deploying(): boolean {
     return this.#live().some((i) => i.version !== this.#version);
+  }
+
+  /** Agents it is moving instances off (their machine is scheduled for maintenance). */
+  get leaving(): string[] {
+    return [...this.#leaving.keys()];
+  }
+
+  /** To be replaced: of another version, or on a machine going into maintenance. */
+  #outgoing(i: Instance): boolean {
+    return i.version !== this.#version || this.#leaving.has(i.agentId);
   }
 
   /** Scales to `n` instances: kills the newest extras, or asks for offers to launch more. */
@@ -199,6 +218,8 @@ export class ServiceScheduler {
       },
       disconnected: () => this.#log('disconnected from the master'),
       resourceOffers: (driver, offers) => this.#offers(driver, offers),
+      inverseOffers: (driver, inverseOffers) => this.#inverseOffers(driver, inverseOffers),
+      inverseOfferRescinded: () => {},
       statusUpdate: (_driver, status) => this.#update(status),
       error: (_driver, message) => this.#log(`error: ${message}`),
     };
@@ -218,10 +239,28 @@ export class ServiceScheduler {
     this.#converge();
   }
 
-  /** How many instances to launch now. While old versions are up: one at a time, and only once the previous new one is ready. */
+  /**
+   * The master asks for an agent back (its machine is scheduled for
+   * maintenance): accepted (these instances will be gone before the
+   * unavailability starts), and they are moved now.
+   */
+  #inverseOffers(driver: SchedulerDriver, inverseOffers: readonly InverseOffer[]): void {
+    for (const o of inverseOffers) {
+      const agentId = o.agent_id?.value;
+      if (agentId === undefined) continue;
+      const startMs = o.unavailability.start.nanoseconds / 1e6;
+      const here = this.#live().filter((i) => i.agentId === agentId);
+      if (!this.#leaving.has(agentId)) this.#log(`agent ${agentId} (${this.#hostnames.get(agentId) ?? 'unknown host'}) is going into maintenance at ${new Date(startMs).toISOString()}: moving ${here.length} instance(s) off it`);
+      this.#leaving.set(agentId, startMs);
+    }
+    driver.acceptInverseOffers(inverseOffers.map((o) => o.id));
+    this.#converge();
+  }
+
+  /** How many instances to launch now. While instances are outgoing (another version, a machine going away): one at a time, and only once the previous new one is ready. */
   #toLaunch(): number {
     const live = this.#live();
-    const fresh = live.filter((i) => i.version === this.#version);
+    const fresh = live.filter((i) => !this.#outgoing(i));
     const missing = this.desired - fresh.length;
     if (missing <= 0) return 0;
     if (live.length === fresh.length) return missing;
@@ -238,20 +277,32 @@ export class ServiceScheduler {
   #converge(): void {
     if (this.#reconciling || this.driver === undefined || this.driver.status !== 'DRIVER_RUNNING') return;
     const live = this.#live();
-    const fresh = live.filter((i) => i.version === this.#version);
-    const old = live.filter((i) => i.version !== this.#version);
+    const fresh = live.filter((i) => !this.#outgoing(i));
+    const old = live.filter((i) => this.#outgoing(i));
     // Newest first among the current version's extras.
     for (const i of fresh.reverse().slice(0, Math.max(0, fresh.length - this.desired))) this.#kill(i, 'scale down');
     // Each ready new-version instance lets one old one go (oldest first).
     const ready = fresh.filter((i) => this.#ready(i)).length;
     const retire = Math.min(old.length, Math.max(0, ready + old.length - this.desired));
-    for (const i of old.slice(0, retire)) this.#kill(i, `replaced by version ${this.#version}`);
-    if (old.length - retire === 0 && old.length > 0) this.#log(`deployment of ${this.#app.id} version ${this.#version} complete`);
+    for (const i of old.slice(0, retire)) {
+      if (this.#leaving.has(i.agentId)) {
+        this.moved++;
+        this.#kill(i, `moved off agent ${i.agentId}, going into maintenance`);
+      } else this.#kill(i, `replaced by version ${this.#version}`);
+    }
+    if (old.length - retire === 0 && old.some((i) => i.version !== this.#version)) this.#log(`deployment of ${this.#app.id} version ${this.#version} complete`);
     if (this.#toLaunch() > 0) this.driver.reviveOffers();
   }
 
-  #offers(driver: SchedulerDriver, offers: Offer[]): void {
-    for (const o of offers) this.#hostnames.set(o.agent_id.value, o.hostname);
+  #offers(driver: SchedulerDriver, all: Offer[]): void {
+    for (const o of all) this.#hostnames.set(o.agent_id.value, o.hostname);
+    // An offer without unavailability from an agent it was leaving: the machine is out of the schedule again.
+    for (const o of all) {
+      if (o.unavailability === undefined && this.#leaving.delete(o.agent_id.value)) this.#log(`agent ${o.agent_id.value} (${o.hostname}) is no longer scheduled for maintenance`);
+    }
+    // Nothing new on a machine going into maintenance.
+    const offers = all.filter((o) => o.unavailability === undefined && !this.#leaving.has(o.agent_id.value));
+    for (const o of all) if (!offers.includes(o)) driver.declineOffer(o.id, { refuse_seconds: 60 });
     const missing = this.#reconciling ? 0 : this.#toLaunch();
     if (missing <= 0) {
       for (const o of offers) driver.declineOffer(o.id, { refuse_seconds: this.#reconciling ? 1 : 60 });
