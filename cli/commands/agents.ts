@@ -74,6 +74,7 @@ Examples:
   $ mesos-ts agents
   $ mesos-ts agents --json
   $ mesos-ts agents drain agent2.local --grace=10secs
+  $ mesos-ts agents drain agent3.local --grace=0secs --mark_gone
   $ mesos-ts agents deactivate 127.0.0.3
   $ mesos-ts agents reactivate <agent id>`)
     .action(async (o: Options) => {

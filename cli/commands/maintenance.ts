@@ -73,9 +73,12 @@ removed and refused until up.
 
 Examples:
   $ mesos-ts maintenance schedule --machines=agent2.local --start=+10mins --duration=1hrs
-  $ mesos-ts maintenance status
+  $ mesos-ts maintenance schedule --json
+  $ mesos-ts maintenance status --json
   $ mesos-ts maintenance down agent2.local
   $ mesos-ts maintenance up agent2.local
+  $ mesos-ts maintenance schedule --remove=agent2.local
+  $ mesos-ts maintenance schedule --file=schedule.json
   $ mesos-ts maintenance schedule --clear`);
 
   root.addCommand(
