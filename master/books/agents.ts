@@ -102,5 +102,8 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
 export function forgetUnreachable(books: Books, id: string, nowMs: number): Effect[] {
   if (!books.unreachableAgents.delete(id)) return [];
   books.goneAgents.add(id);
+  // Gone: its deactivation or drain goes with it (the registry's agent_gone forgets them too).
+  books.maintenance.deactivated.delete(id);
+  books.maintenance.drains.delete(id);
   return [{ kind: 'registry', op: { op: 'agent_gone', id, at: nowMs } }];
 }

@@ -24,6 +24,7 @@ import type { Effect } from '../effects.js';
 import { add, changed, connection, remove } from '../frameworks.js';
 import * as recovery from '../recovery.js';
 import { end, launch, reported, retire, update } from '../tasks.js';
+import * as maintenance from '../maintenance.js';
 import { agent, books, framework, status, task } from './fixtures.js';
 
 type Event =
@@ -40,7 +41,10 @@ type Event =
   | { e: 'forget'; a: number }
   | { e: 'rename'; f: number }
   | { e: 'disconnect'; f: number }
-  | { e: 'teardown'; f: number };
+  | { e: 'teardown'; f: number }
+  | { e: 'deactivate' | 'reactivate' | 'drain'; a: number }
+  | { e: 'schedule'; hosts: number[] }
+  | { e: 'down' | 'up'; a: number };
 
 const AGENTS = 6;
 const FRAMEWORKS = 4;
@@ -60,6 +64,9 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ e: fc.constant('rename' as const), f: fc.nat(FRAMEWORKS - 1) }),
   fc.record({ e: fc.constant('disconnect' as const), f: fc.nat(FRAMEWORKS - 1) }),
   fc.record({ e: fc.constant('teardown' as const), f: fc.nat(FRAMEWORKS - 1) }),
+  fc.record({ e: fc.constantFrom('deactivate' as const, 'reactivate' as const, 'drain' as const), a: fc.nat(AGENTS - 1) }),
+  fc.record({ e: fc.constant('schedule' as const), hosts: fc.uniqueArray(fc.nat(AGENTS - 1), { maxLength: 3 }) }),
+  fc.record({ e: fc.constantFrom('down' as const, 'up' as const), a: fc.nat(AGENTS - 1) }),
 );
 
 /** The live master: its books, and every registry operation its transitions produced, in order. */
@@ -116,6 +123,8 @@ class Live {
         const a = t && b.agents.get(t.agent_id.value);
         if (t === undefined || a === undefined || a.tasks.get(t.framework_id.value)?.get(t.task_id.value) !== t || isTerminal(t.state)) return;
         this.take(update(b, b.frameworks.get(t.framework_id.value), a, t, status(t, ev.state), ev.state));
+        // As the master does after every status update of a draining agent.
+        this.take(maintenance.drained(b, a).effects);
         return;
       }
       case 'ack': {
@@ -184,6 +193,33 @@ class Live {
         for (const [id, list] of this.running) this.running.set(id, list.filter((t) => t.framework_id.value !== f.id));
         return;
       }
+      case 'deactivate':
+      case 'reactivate': {
+        const id = agentId(ev.a);
+        // The operator names an agent the master knows (registered or unreachable).
+        if (!b.agents.has(id) && !b.unreachableAgents.has(id)) return;
+        this.take(ev.e === 'deactivate' ? maintenance.deactivate(b, id) : maintenance.reactivate(b, id));
+        return;
+      }
+      case 'drain': {
+        const a = b.agents.get(agentId(ev.a));
+        if (a === undefined) return;
+        this.take(maintenance.drain(b, a, { mark_gone: false, max_grace_period: { nanoseconds: 1e9 } }).effects);
+        return;
+      }
+      case 'schedule': {
+        const windows = ev.hosts.map((h) => ({ machine_ids: [{ hostname: `host-a${h}` }], unavailability: { start: { nanoseconds: this.now * 1e6 } } }));
+        const r = maintenance.schedule(b, windows);
+        if ('effects' in r) this.take(r.effects);
+        return;
+      }
+      case 'down':
+      case 'up': {
+        const machines = [{ hostname: `host-a${ev.a}` }];
+        const r = ev.e === 'down' ? maintenance.down(b, machines) : maintenance.up(b, machines);
+        if ('effects' in r) this.take(r.effects);
+        return;
+      }
     }
   }
 
@@ -217,6 +253,7 @@ class Live {
     });
     const fresh = books(3);
     recovery.tombstones(fresh, registry);
+    recovery.maintenance(fresh, registry);
     for (const f of registry.frameworks.values()) {
       const record = new Framework(f.id, f.info, f.registeredAt, 100);
       recovery.framework(fresh, record, this.now);
@@ -256,6 +293,11 @@ function view(b: MasterState): unknown {
     agentTasks: sorted([...b.agents.values()].flatMap((a) => [...a.tasks.values()].flatMap((m) => [...m.values()]).filter((t) => !isTerminal(t.state)).map((t) => `${a.id}:${t.task_id.value}`))),
     agentUsed: sorted([...b.agents.values()].flatMap((a) => usedOf(a.used).map((u) => `${a.id}:${u}`))),
     frameworkUsed: sorted([...b.frameworks.values()].flatMap((f) => usedOf(f.used).map((u) => `${f.id}:${u}`))),
+    deactivated: sorted(b.maintenance.deactivated),
+    drains: sorted([...b.maintenance.drains].map(([id, d]) => `${id}:${d.state}:${JSON.stringify(d.config)}`)),
+    windows: JSON.stringify(b.maintenance.windows),
+    down: sorted(b.maintenance.down.keys()),
+    offered: sorted([...b.agents.values()].map((a) => `${a.id}:${a.active}`)),
   };
 }
 
@@ -269,7 +311,10 @@ describe('the books rebuilt from the registry and re-registration', () => {
         // again after a failover and the master retires them on the acknowledgement).
         expect(view(live.rebuild())).toEqual(view(live.books));
       }),
-      { numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300), ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}) },
+      {
+        // Found once by hand, kept: an unreachable agent deactivated, then given up on (its deactivation must go with it).
+        examples: [[[{ e: 'agent', a: 0 }, { e: 'unreachable', a: 0 }, { e: 'deactivate', a: 0 }, { e: 'forget', a: 0 }]]],
+        numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300), ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}) },
     );
   });
 });
