@@ -314,7 +314,9 @@ describe('the books rebuilt from the registry and re-registration', () => {
       {
         // Found once by hand, kept: an unreachable agent deactivated, then given up on (its deactivation must go with it).
         examples: [[[{ e: 'agent', a: 0 }, { e: 'unreachable', a: 0 }, { e: 'deactivate', a: 0 }, { e: 'forget', a: 0 }]]],
-        numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300), ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}) },
+        numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300),
+        ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}),
+      },
     );
   });
 });
