@@ -63,6 +63,15 @@ export class Maintenance {
     if (markGone) this.#gone(agent);
   }
 
+  /** An agent re-registered: a DRAINING one has its running tasks killed again (or is DRAINED now). */
+  reregistered(pid: string): void {
+    const agent = this.ctx.state.agentsByPid.get(pid);
+    if (agent === undefined) return;
+    const { effects, markGone } = maintenanceBooks.reregistered(this.ctx.state, agent);
+    this.ctx.apply(effects);
+    if (markGone) this.#gone(agent);
+  }
+
   #gone(agent: Agent): void {
     this.agents.remove(agent, 'drained, and marked gone as DRAIN_AGENT asked', 'TASK_GONE_BY_OPERATOR');
     this.ctx.toAgent(agent, 'shutdown', { message: 'Agent drained and marked gone by the operator' });

@@ -314,6 +314,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         this.state.count('master/messages_received/reregister_agent');
         if (!this.#agentAuthenticated('reregister_agent', from)) return;
         this.agents.reregister(from.toString(), body);
+        this.maintenance.reregistered(from.toString());
         this.#rememberPrincipal(from);
       },
       unregister_agent: fromAgent('unregister_agent', (agent) => this.agents.remove(agent, 'the agent unregistered')),

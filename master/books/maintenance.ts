@@ -78,6 +78,13 @@ export function drain(books: Books, agent: Agent, config: DrainConfig): { effect
   const effects: Effect[] = [];
   stopOffers(books, agent.id, effects);
   effects.push(persisted(books, agent.id), { kind: 'count', name: 'master/agents_drained_started' });
+  effects.push(...kills(agent, config));
+  const done = drained(books, agent);
+  return { effects: [...effects, ...done.effects], markGone: done.markGone };
+}
+
+function kills(agent: Agent, config: DrainConfig): Effect[] {
+  const effects: Effect[] = [];
   for (const [frameworkId, tasks] of agent.tasks) {
     for (const task of tasks.values()) {
       if (isTerminal(task.state)) continue;
@@ -85,8 +92,19 @@ export function drain(books: Books, agent: Agent, config: DrainConfig): { effect
       effects.push({ kind: 'kill', agent, frameworkId, taskId: task.task_id.value, ...(killPolicy !== undefined ? { killPolicy } : {}) });
     }
   }
+  return effects;
+}
+
+/**
+ * A DRAINING agent re-registered (its connection broke, or the master failed
+ * over): the tasks it still runs are killed again (a kill sent before may
+ * have been lost with the connection), or it is DRAINED now.
+ */
+export function reregistered(books: Books, agent: Agent): { effects: Effect[]; markGone: boolean } {
+  const d = books.maintenance.drains.get(agent.id);
+  if (d === undefined || d.state !== 'DRAINING') return { effects: [], markGone: false };
   const done = drained(books, agent);
-  return { effects: [...effects, ...done.effects], markGone: done.markGone };
+  return done.effects.length > 0 ? done : { effects: kills(agent, d.config), markGone: false };
 }
 
 /** A DRAINING agent none of whose tasks still runs is DRAINED; `markGone`: the caller removes it for good. */

@@ -98,6 +98,22 @@ describe('DRAIN_AGENT', () => {
     expect(a.named('shutdown').length).toBe(1);
   });
 
+  test('a draining agent that re-registers has its running tasks killed again', async () => {
+    const { c, a } = await withTask(1);
+    a.answerKills = false;
+    await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: a.agentId! } } });
+    await c.clock.settle();
+    expect(a.named('kill_task').length).toBe(1);
+    // The connection broke and the kill with it; the agent re-registers still running the task.
+    a.register();
+    await c.clock.settle();
+    expect(a.named('agent_reregistered').length).toBe(1);
+    expect(a.named('kill_task')).toEqual([a.named('kill_task')[0], { framework_id: a.named('kill_task')[0]!.framework_id, task_id: { value: 't' }, kill_policy: { grace_period: { nanoseconds: 1e9 } } }]);
+    a.update('t', 'TASK_KILLED');
+    await c.clock.settle();
+    expect(c.master.state.maintenance.drains.get(a.agentId!)?.state).toBe('DRAINED');
+  });
+
   test('bad calls say what was wrong', async () => {
     c = await cluster();
     expect(await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: {} })).toMatchObject({ status: 400, text: "Expecting 'drain_agent.agent_id' to be present\n" });
