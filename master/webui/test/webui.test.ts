@@ -173,4 +173,27 @@ describe('web UI', () => {
     console.log(`web UI screenshots: ${OUT}`);
     await page.close();
   }, 90_000);
+
+  test("an agent's drain state and its machine's maintenance, on the agents list and the agent's page", async () => {
+    const page = await browser!.newPage();
+    const operator = async (body: unknown): Promise<number> => (await fetch(`${master!.url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+    const id = agent!.agent.agentId!;
+    const slaves = (await (await fetch(`${master!.url}/master/slaves`)).json()) as { slaves: { id: string; hostname: string }[] };
+    const hostname = slaves.slaves.find((a) => a.id === id)!.hostname;
+    expect(await operator({ type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [{ machine_ids: [{ hostname }], unavailability: { start: { nanoseconds: 1893456000e9 }, duration: { nanoseconds: 3600e9 } } }] } } })).toBe(200);
+    expect(await operator({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id }, max_grace_period: { nanoseconds: 5e9 } } })).toBe(200);
+    await page.goto(`${master!.url}/#/agents`);
+    await page.waitForSelector(`tr[data-agent-id="${id}"] td[data-state="drained"]`);
+    expect(await page.locator(`tr[data-agent-id="${id}"] td[data-maintenance="DRAINING"]`).textContent()).toBe('draining from 2030-01-01 00:00 UTC (1 h)');
+    await shot(page, '9-agent-drained-maintenance');
+    await page.click(`tr[data-agent-id="${id}"] a`);
+    await page.waitForSelector(`h1[data-agent-id="${id}"]`);
+    const info = await page.locator('dl.info').first().textContent();
+    expect(info).toContain('Statedrained');
+    expect(info).toContain('DrainDRAINED, grace at most 5 s');
+    expect(await operator({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } })).toBe(200);
+    await page.goto(`${master!.url}/#/agents`);
+    await page.waitForSelector(`tr[data-agent-id="${id}"] td[data-state="active"]`);
+    await page.close();
+  }, 60_000);
 });

@@ -11,14 +11,15 @@ export function agentState(a: AgentJson): string {
   return a.active ? 'active' : a.connected ? 'inactive' : 'disconnected';
 }
 
-/** Its machine's maintenance: `draining from <start> for <duration>`, `down`, or empty. */
+/** Its machine's maintenance: `draining from <start UTC> (<duration>)`, `down`, or empty. */
 export function maintenanceText(a: AgentJson): string {
   const m = a.maintenance;
   if (m === undefined) return '';
   if (m.mode === 'DOWN') return 'down';
-  const start = new Date(m.unavailability.start.nanoseconds / 1e6).toISOString().replace('.000Z', 'Z');
-  const duration = m.unavailability.duration === undefined ? '' : ` for ${Math.round(m.unavailability.duration.nanoseconds / 1e9)} s`;
-  return `scheduled: unavailable from ${start}${duration}`;
+  const start = new Date(m.unavailability.start.nanoseconds / 1e6).toISOString().slice(0, 16).replace('T', ' ');
+  const seconds = m.unavailability.duration === undefined ? undefined : Math.round(m.unavailability.duration.nanoseconds / 1e9);
+  const duration = seconds === undefined ? '' : seconds % 3600 === 0 ? ` (${seconds / 3600} h)` : seconds % 60 === 0 ? ` (${seconds / 60} min)` : ` (${seconds} s)`;
+  return `draining from ${start} UTC${duration}`;
 }
 
 function row(a: AgentJson): HTMLTableRowElement {
