@@ -99,3 +99,37 @@ describe('examples/services', () => {
     expect(saved.instances).toBe(2);
   });
 });
+
+describe('examples/services and maintenance', () => {
+  test('an inverse offer: accepted, the instance on that machine replaced elsewhere first, then killed; no launch on a machine with an unavailability', async () => {
+    c = await cluster({ allocationIntervalMs: 1000 });
+    const agents = await Promise.all(['h1', 'h2', 'h3'].map((h) => c!.agent({ resources: 'cpus:2;mem:1024;ports:[31000-31010]', hostname: h }, `agent-${h}`)));
+    const lines: string[] = [];
+    const r = await c.runtime('services');
+    const s = await ServiceScheduler.start({ master: c.masterPid.toString(), app: APP, runtime: r, random: 5, user: 'tester', log: (l) => lines.push(l), http: false });
+    await c.clock.advance(5_000);
+    expect(s.instances().map((i) => i.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
+    const [leaving, staying] = s.instances();
+    const free = ['h1', 'h2', 'h3'].find((h) => !s.instances().some((i) => i.hostname === h))!;
+    // The machine of the first instance is scheduled for maintenance an hour from now.
+    const start = (c.clock.now() + 3_600_000) * 1e6;
+    expect(c.master.maintenance.updateSchedule([{ machine_ids: [{ hostname: leaving!.hostname! }], unavailability: { start: { nanoseconds: start } } }])).toEqual({ ok: true });
+    await c.clock.advance(3_000);
+    expect(lines.some((l) => l.includes(`(${leaving!.hostname}) is going into maintenance at ${new Date(start / 1e6).toISOString()}: moving 1 instance(s) off it`))).toBe(true);
+    expect(s.moved).toBe(1);
+    expect(s.instances().map((i) => i.hostname).sort()).toEqual([staying!.hostname, free].sort());
+    // The replacement ran before the old one was killed.
+    const launchedAt = lines.findIndex((l) => l.startsWith('launching ') && l.endsWith(` on ${free}`));
+    const killedAt = lines.findIndex((l) => l.startsWith(`killing ${leaving!.taskId}`));
+    expect(launchedAt).toBeGreaterThan(-1);
+    expect(killedAt).toBeGreaterThan(launchedAt);
+    // The answer is recorded; nothing more lands on the machine (its offers carry the unavailability).
+    const key = leaving!.hostname!;
+    expect([...c.master.state.maintenance.statuses.get(`${key}/`)!.values()].map((x) => x.status)).toEqual(['ACCEPT']);
+    s.scale(3);
+    await c.clock.advance(5_000);
+    expect(s.instances().filter((i) => i.hostname === leaving!.hostname)).toEqual([]);
+    expect(agents.find((a) => a.agent.options.hostname === leaving!.hostname)!.agent.named('run_task')).toHaveLength(1);
+    await s.stop(false);
+  });
+});
