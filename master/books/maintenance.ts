@@ -121,7 +121,7 @@ function rescindInverse(books: Books, which: (o: { frameworkId: string; agentId:
   const effects: Effect[] = [];
   for (const o of [...books.maintenance.inverseOffers.values()]) {
     if (!which(o)) continue;
-    books.maintenance.inverseOffers.delete(o.id);
+    books.maintenance.removeInverseOffer(o.id);
     const framework = books.frameworks.get(o.frameworkId);
     if (framework?.connected) effects.push({ kind: 'inverse_rescind', framework, inverseOfferId: o.id });
   }
@@ -195,7 +195,7 @@ export function inverseOffersDue(books: Books, nowMs: number, newId: () => strin
       if (until !== undefined && until > nowMs) continue;
       m.inverseFilters.delete(`${frameworkId}/${agent.id}`);
       const id = newId();
-      m.inverseOffers.set(id, { id, frameworkId, agentId: agent.id, machine: machine.key, unavailability: machine.unavailability });
+      m.addInverseOffer({ id, frameworkId, agentId: agent.id, machine: machine.key, unavailability: machine.unavailability });
       let statuses = m.statuses.get(machine.key);
       if (statuses === undefined) m.statuses.set(machine.key, (statuses = new Map()));
       if (!statuses.has(frameworkId)) statuses.set(frameworkId, { status: 'UNKNOWN', framework_id: { value: frameworkId }, timestamp: { nanoseconds: nowMs * 1e6 } });
@@ -218,7 +218,7 @@ export function answered(books: Books, frameworkId: string, ids: readonly string
   for (const id of ids) {
     const o = m.inverseOffers.get(id);
     if (o === undefined || o.frameworkId !== frameworkId) continue;
-    m.inverseOffers.delete(id);
+    m.removeInverseOffer(id);
     m.inverseFilters.set(`${frameworkId}/${o.agentId}`, nowMs + refuseSeconds * 1000);
     let statuses = m.statuses.get(o.machine);
     if (statuses === undefined) m.statuses.set(o.machine, (statuses = new Map()));
@@ -241,7 +241,7 @@ export function agentLeft(books: Books, agentId: string, gone: boolean): Effect[
 /** The framework disconnected or was removed: its inverse offers and filters are dropped (its scheduler is not told). */
 export function frameworkLeft(books: Books, frameworkId: string): Effect[] {
   const m = books.maintenance;
-  for (const o of [...m.inverseOffers.values()]) if (o.frameworkId === frameworkId) m.inverseOffers.delete(o.id);
+  for (const o of [...m.inverseOffers.values()]) if (o.frameworkId === frameworkId) m.removeInverseOffer(o.id);
   for (const key of [...m.inverseFilters.keys()]) if (key.startsWith(`${frameworkId}/`)) m.inverseFilters.delete(key);
   return [];
 }
