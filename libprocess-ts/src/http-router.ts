@@ -10,6 +10,13 @@ export type RouteExecutor = (ownerId: string, run: () => HttpResponse | Promise<
 interface Route {
   readonly ownerId: string;
   readonly handler: HttpHandler;
+  /** Also serves every path below it (`/master/quota` serves `/master/quota/eng`), as libprocess matches endpoints. */
+  readonly prefix: boolean;
+}
+
+export interface RouteOptions {
+  /** Serve paths below this one too, when no route matches them exactly (libprocess's longest-prefix match). */
+  readonly prefix?: boolean;
 }
 
 /**
@@ -24,9 +31,9 @@ export class HttpRouter {
   constructor(private readonly execute: RouteExecutor) {}
 
   /** Installs `handler` at `/<ownerId><path>`; `path` starts with `/` (or is empty for the process root). */
-  route(ownerId: string, path: string, handler: HttpHandler): void {
+  route(ownerId: string, path: string, handler: HttpHandler, options: RouteOptions = {}): void {
     if (path !== '' && !path.startsWith('/')) throw new Error(`route path must start with '/': ${JSON.stringify(path)}`);
-    this.#routes.set(`/${ownerId}${path}`, { ownerId, handler });
+    this.#routes.set(`/${ownerId}${path}`, { ownerId, handler, prefix: options.prefix === true });
   }
 
   /** Serves `target` (a full routed path) at `publicPath` too. */
@@ -39,13 +46,28 @@ export class HttpRouter {
     for (const [path, route] of this.#routes) if (route.ownerId === ownerId) this.#routes.delete(path);
   }
 
+  /** The route of `requested`: exact (through an alias), then, with empty segments ignored, the longest prefix route above it. */
+  #match(requested: string): Route | undefined {
+    const exact = this.#aliases.get(requested) ?? requested;
+    const found = this.#routes.get(exact) ?? this.#routes.get(stripTrailingSlash(exact));
+    if (found !== undefined) return found;
+    const path = normalizePath(requested);
+    const direct = this.#routes.get(this.#aliases.get(path) ?? path);
+    if (direct !== undefined) return direct;
+    for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const above = path.slice(0, end);
+      const route = this.#routes.get(this.#aliases.get(above) ?? above);
+      if (route !== undefined) return route.prefix ? route : undefined;
+    }
+    return undefined;
+  }
+
   paths(): string[] {
     return [...this.#routes.keys(), ...this.#aliases.keys()].sort();
   }
 
   async handle(request: HttpRequest): Promise<HttpResponse> {
-    const path = this.#aliases.get(request.path) ?? request.path;
-    const route = this.#routes.get(path) ?? this.#routes.get(stripTrailingSlash(path));
+    const route = this.#match(request.path);
     if (route === undefined) return { status: 404, body: `No route for ${request.path}\n` };
     try {
       return await this.execute(route.ownerId, () => route.handler(request));
@@ -54,6 +76,14 @@ export class HttpRouter {
       return { status: 500, body: `Internal error in ${route.ownerId}: ${message}\n` };
     }
   }
+}
+
+/**
+ * The path as libprocess reads it: empty segments ignored (`//api/v1` is
+ * `/api/v1`, `/master//state` is `/master/state`), a trailing slash too.
+ */
+export function normalizePath(path: string): string {
+  return '/' + path.split('/').filter((s) => s !== '').join('/');
 }
 
 function stripTrailingSlash(path: string): string {

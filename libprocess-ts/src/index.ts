@@ -18,10 +18,11 @@ export { SimulatedNetwork, MemoryTransport } from './memory-transport.js';
 export type { MemoryTransportOptions, SimulatedNetworkOptions, NetworkFaults, NetworkObserver, NetworkEventKind } from './memory-transport.js';
 export { Random, osSeed } from './random.js';
 export { LibprocessError } from './errors.js';
-export { createLogger, levelFromEnv, LOG_LEVELS } from './logging.js';
+export { createLogger, levelFromEnv, logLine, LogVerbosity, LOG_LEVELS, stderrSink } from './logging.js';
 export type { Logger, LogLevel, LogSink } from './logging.js';
 export { Mailbox } from './mailbox.js';
-export { HttpRouter } from './http-router.js';
+export { HttpRouter, normalizePath } from './http-router.js';
+export type { RouteOptions } from './http-router.js';
 export type { HttpRequest, HttpResponse, HttpHandler, ChunkWriter } from './http-types.js';
 export type { Transport, TransportEvents, Address, BadInputKind } from './transport.js';
 

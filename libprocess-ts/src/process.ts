@@ -1,4 +1,5 @@
 import type { Clock, Timer } from './clock.js';
+import type { RouteOptions } from './http-router.js';
 import type { HttpHandler } from './http-types.js';
 import type { Envelope } from './message.js';
 import type { PID } from './pid.js';
@@ -127,9 +128,9 @@ export abstract class Process<P extends Protocol = Protocol> {
     return this.#ctx().runtime._delay(this.#ctx().pid, ms, fn);
   }
 
-  /** Serves `handler` at `/<id><path>` on the runtime's HTTP port; it runs inside this process. */
-  route(path: string, handler: HttpHandler): void {
-    this.#ctx().runtime.http.route(this.#ctx().pid.id, path, handler);
+  /** Serves `handler` at `/<id><path>` on the runtime's HTTP port; it runs inside this process. `{prefix: true}`: the paths below it too. */
+  route(path: string, handler: HttpHandler, options?: RouteOptions): void {
+    this.#ctx().runtime.http.route(this.#ctx().pid.id, path, handler, options);
   }
 
   /** Terminates this process (after the current event). */

@@ -4,7 +4,7 @@ import { LibprocessError } from './errors.js';
 import { filterDispatch, filterMessage, filtersState } from './filters.js';
 import { HttpRouter } from './http-router.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
-import { createLogger, type Logger } from './logging.js';
+import { createLogger, LogVerbosity, type Logger } from './logging.js';
 import { Mailbox } from './mailbox.js';
 import { MailboxBudget, type PeerAccount } from './peer-limits.js';
 import type { Envelope } from './message.js';
@@ -25,6 +25,12 @@ export interface RuntimeOptions {
   /** Events a mailbox holds before it refuses more (default 1,000,000). */
   readonly mailboxCapacity?: number;
   readonly logger?: Logger;
+  /**
+   * The verbosity `/logging/toggle` and SET_LOGGING_LEVEL change (default: a
+   * new one at LIBPROCESS_LOG_LEVEL). The runtime's own logger follows it
+   * when no `logger` is given; a given logger follows it if it was made with it.
+   */
+  readonly logging?: LogVerbosity;
   /**
    * Real time (ms) spent serving events in one turn of the event loop before
    * yielding to I/O and timers (default: no limit but the event budget). A
@@ -120,6 +126,8 @@ export class Runtime {
   readonly name: string;
   readonly http: HttpRouter;
   readonly logger: Logger;
+  /** The verbosity of this runtime's logs (see RuntimeOptions.logging). */
+  readonly logging: LogVerbosity;
   readonly #transport: Transport;
   readonly #capacity: number;
   readonly #maxDrainMs: number | undefined;
@@ -173,7 +181,8 @@ export class Runtime {
     const virtual = typeof (this.clock as Partial<VirtualClock>).register === 'function';
     if (options.maxDrainMs !== undefined && !(options.maxDrainMs > 0)) throw new LibprocessError('E_ARGUMENT', `maxDrainMs must be a positive number of ms, got ${String(options.maxDrainMs)}`);
     this.#maxDrainMs = virtual ? undefined : options.maxDrainMs;
-    this.logger = options.logger ?? createLogger(this.name);
+    this.logging = options.logging ?? new LogVerbosity();
+    this.logger = options.logger ?? createLogger(this.name, this.logging);
     this.http = new HttpRouter((ownerId, run) => this.#runRoute(ownerId, run));
     const maybeVirtual = this.clock as Partial<VirtualClock>;
     if (typeof maybeVirtual.register === 'function') this.#unregisterProbe = maybeVirtual.register(() => this.#busy());
