@@ -49,6 +49,7 @@ import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
 import { runningAsRoot, taskUser } from './task-user.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
+import { installClassicRoutes } from './http-classic.js';
 import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
 import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
 import {
@@ -197,6 +198,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installRoutes(this);
     installExecutorApi(this);
     installOperatorApi(this);
+    installClassicRoutes(this);
     try {
       await this.#recover();
     } catch (e) {

@@ -14,6 +14,7 @@ import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import type { AgentProcess } from './agent.js';
 import { formatDuration } from './flags.js';
+import { agentAdminCall, READONLY_AGENT_CALLS } from './operator-admin.js';
 import { agentMetrics } from './metrics.js';
 import { AGENT_VERSION } from './registration.js';
 import { newTaskRecord, type ExecutorRecord, type FrameworkRecord } from './state.js';
@@ -142,15 +143,16 @@ export function installOperatorApi(agent: AgentProcess): void {
       return text(400, err instanceof SyntaxError ? `Failed to parse body into JSON: ${err.message}` : `Failed to convert JSON into Call protobuf: ${(err as Error).message}`);
     }
     if (call.type === undefined) return text(400, "Failed to validate agent::Call: Expecting 'type' to be present");
-    const access = call.type.startsWith('GET_') ? 'readonly' : 'readwrite';
+    const access = call.type.startsWith('GET_') || READONLY_AGENT_CALLS.has(call.type) ? 'readonly' : 'readwrite';
     if (who.principal === undefined && agent.httpAuth.required(access)) {
       const again = agent.httpAuth.authenticate(req, access);
       if ('response' in again) return again.response;
     }
     agent.count(`slave/api/operator/${call.type.toLowerCase()}`);
     if (call.type === 'UNKNOWN') return text(501, "Received an 'UNKNOWN' call");
-    const response = await answer(agent, call);
+    const response = (await answer(agent, call)) ?? (await agentAdminCall(agent, call));
     if (response === undefined) return text(501, `${call.type} is not supported by this agent`);
+    if ('status' in response) return response;
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(encode('agent.Response', response)) };
   };
   agent.route('/api/v1', handle);

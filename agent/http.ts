@@ -188,4 +188,4 @@ export function installRoutes(agent: AgentProcess): void {
 }
 
 /** Top-level paths startAgent aliases to the agent's routes (as Mesos serves /files and /state). */
-export const TOP_LEVEL_ROUTES = ['/state', '/state.json', '/flags', '/health', '/metrics/snapshot', '/metrics', '/api/v1', '/api/v1/executor', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];
+export const TOP_LEVEL_ROUTES = ['/containers', '/logging/toggle', '/state', '/state.json', '/flags', '/health', '/metrics/snapshot', '/metrics', '/api/v1', '/api/v1/executor', '/monitor/statistics', '/monitor/statistics.json', '/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'];

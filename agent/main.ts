@@ -9,11 +9,11 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PID, Random, Runtime, WsTransport, osSeed, realClock, tlsFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
+import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
-import { Containerizer, consoleLogger, namedConsoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
+import { Containerizer, consoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
 
@@ -29,7 +29,7 @@ export interface StartedAgent {
 }
 
 export interface StartAgentOptions {
-  /** The agent's log (default: the console, lines prefixed `[agent]`); the containerizer logs here too when given. */
+  /** The agent's log (default: stderr at the runtime's verbosity, which SET_LOGGING_LEVEL and /logging/toggle change); the containerizer logs here too when given. */
   readonly logger?: Logger;
   /** The process id (default `slave(1)`). */
   readonly id?: string;
@@ -61,7 +61,8 @@ export function agentAuth(credentialFile: string | undefined, warn: (m: string) 
 
 export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: StartAgentOptions = {}): Promise<StartedAgent> {
   const flags = agentFlags(input as AgentFlagsInput);
-  const logger = opts.logger ?? namedConsoleLogger('agent');
+  const logging = new LogVerbosity();
+  const logger = opts.logger ?? createLogger('agent', logging);
   await mkdir(flags.work_dir, { recursive: true });
   await rm(trashDir(flags.work_dir), { recursive: true, force: true }); // what a crash left half deleted
   const resources = await agentResources(flags);
@@ -89,7 +90,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     ...(tls !== undefined ? { tls } : {}),
     ...(opts.maxUnsentBytes !== undefined ? { maxUnsentBytes: opts.maxUnsentBytes } : {}),
   };
-  const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent' }).start();
+  const runtime = await new Runtime({ transport: new WsTransport(transportOpts), clock: realClock, name: 'agent', logging }).start();
   const agent = new AgentProcess({ flags, resources, attributes, containerizer: cz, random: new Random(seed), logger });
   const pid = runtime.spawn(agent, opts.id ?? 'slave(1)') as PID<AgentProtocol>;
   for (const path of TOP_LEVEL_ROUTES) runtime.http.alias(path, `/${pid.id}${path}`);

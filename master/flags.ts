@@ -42,6 +42,8 @@ export interface MasterFlags {
   readonly authenticateHttpReadonly: boolean;
   /** Who may do what (Mesos --acls); undefined: everything allowed. */
   readonly acls: Acls | undefined;
+  /** Where the master writes its log (Mesos --log_dir): `<log_dir>/mesos-master.INFO`, served as `/master/log`; undefined: stderr only. */
+  readonly logDir: string | undefined;
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -63,6 +65,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   authenticateHttpReadwrite: false,
   authenticateHttpReadonly: false,
   acls: undefined,
+  logDir: undefined,
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */

@@ -10,6 +10,10 @@ import type { ChunkWriter, HttpRequest, HttpResponse } from 'libprocess-ts';
 import { MASTER_CALL_TYPES, encode, recordio } from '../protocol/json/index.js';
 import { Resources } from '../protocol/resources.js';
 import { isValidRole, roleError } from '../protocol/roles.js';
+import { offerMessage } from './offering.js';
+import { adminCall, READONLY_CALLS } from './operator-admin.js';
+import { parseUpdateQuota } from './operator-quota.js';
+import { NOT_IMPLEMENTED } from './operator-unsupported.js';
 import type { Agent } from './agent.js';
 import type { MasterEvent } from './events.js';
 import type { Framework } from './framework.js';
@@ -17,6 +21,7 @@ import { forbidden } from '../protocol/auth/http.js';
 import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
 import { drainInfo, maintenanceCall } from './http-maintenance.js';
+import { agentIp } from './maintenance.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,6 +40,10 @@ export function frameworkJson(m: MasterView, f: Framework): Json {
     registered_time: time(f.registeredAt),
     ...(f.reregisteredAt !== undefined ? { reregistered_time: time(f.reregisteredAt) } : {}),
     ...(f.removedAt !== undefined ? { unregistered_time: time(f.removedAt) } : {}),
+    offers: offers.flatMap((o) => {
+      const agent = m.state.agents.get(o.agentId);
+      return agent === undefined ? [] : [encode('Offer', offerMessage(o, agent, f, m.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability))];
+    }),
     allocated_resources: resources(f.totalUsed()),
     offered_resources: resources(offers.reduce((s, o) => s.add(o.resources), Resources.empty())),
   };
@@ -137,18 +146,6 @@ function flagList(m: MasterView): Json[] {
   return out.map(([name, value]) => ({ name, value }));
 }
 
-const quantities = (value: unknown, where: string): Record<string, number> => {
-  const out: Record<string, number> = {};
-  if (value === undefined || value === null) return out;
-  if (typeof value !== 'object') throw new Error(`${where}: expected an object of name -> {"value": number}`);
-  for (const [name, q] of Object.entries(value as Record<string, unknown>)) {
-    const v = (q as { value?: unknown })?.value;
-    if (typeof v !== 'number' || !(v >= 0)) throw new Error(`${where}.${name}.value: expected a number >= 0`);
-    out[name] = v;
-  }
-  return out;
-};
-
 /** What an event subscriber may see of `e` (--acls view_* rules). */
 function visible(m: MasterView, v: Viewer, e: MasterEvent): boolean {
   switch (e.type) {
@@ -187,7 +184,7 @@ function eventJson(m: MasterView, e: MasterEvent): Json {
 
 /** Calls that only read (GET_*, and SUBSCRIBE to the event stream); every other call changes something. */
 export function accessOf(type: string): Access {
-  return type.startsWith('GET_') || type === 'SUBSCRIBE' ? 'readonly' : 'readwrite';
+  return type.startsWith('GET_') || type === 'SUBSCRIBE' || READONLY_CALLS.has(type) ? 'readonly' : 'readwrite';
 }
 
 export function installOperatorApi(master: OperatorApiHost): void {
@@ -214,7 +211,7 @@ export function installOperatorApi(master: OperatorApiHost): void {
   });
 
   const auth = master.auth;
-  const handle = (req: HttpRequest): HttpResponse => {
+  const handle = (req: HttpRequest): HttpResponse | Promise<HttpResponse> => {
     // Credentials that are sent are checked first; whether they are needed depends on the call (below).
     const who = auth.authenticate(req, auth.required('readonly') && auth.required('readwrite') ? 'readwrite' : 'readonly');
     if ('response' in who) return who.response;
@@ -299,28 +296,13 @@ export function installOperatorApi(master: OperatorApiHost): void {
         return { status: 200 };
       }
       case 'UPDATE_QUOTA': {
-        const configs = (call['update_quota'] as { quota_configs?: unknown } | undefined)?.quota_configs;
-        if (!Array.isArray(configs)) return text(400, "Expecting 'update_quota.quota_configs' to be a list");
-        const parsed: { role: string; guarantees: Record<string, number>; limits: Record<string, number> }[] = [];
-        try {
-          for (const [i, c] of configs.entries()) {
-            const { role, guarantees, limits } = (c ?? {}) as { role?: unknown; guarantees?: unknown; limits?: unknown };
-            if (typeof role !== 'string' || !isValidRole(role) || role === '*') throw new Error(`update_quota.quota_configs[${i}].role: ${typeof role === 'string' ? (roleError(role) ?? "quota cannot be set for role '*'") : 'expected a string'}`);
-            const g = quantities(guarantees, `update_quota.quota_configs[${i}].guarantees`);
-            const l = quantities(limits, `update_quota.quota_configs[${i}].limits`);
-            for (const [name, v] of Object.entries(g)) {
-              if (l[name] !== undefined && l[name]! < v) throw new Error(`update_quota.quota_configs[${i}]: the guarantee of ${name} (${v}) is above its limit (${l[name]})`);
-            }
-            parsed.push({ role, guarantees: g, limits: l });
-          }
-        } catch (err) {
-          return text(400, (err as Error).message);
-        }
-        for (const q of parsed) {
+        const parsed = parseUpdateQuota(call['update_quota']);
+        if (!parsed.ok) return text(parsed.status, parsed.message);
+        for (const q of parsed.value) {
           const no = denied('update_quotas', q.role);
           if (no !== undefined) return no;
         }
-        for (const q of parsed) master.operator.updateQuota(q.role, q.guarantees, q.limits);
+        for (const q of parsed.value) master.operator.updateQuota(q.role, q.guarantees, q.limits);
         return { status: 200 };
       }
       case 'TEARDOWN': {
@@ -343,8 +325,13 @@ export function installOperatorApi(master: OperatorApiHost): void {
       }
       case 'SUBSCRIBE':
         return subscribe(viewer);
-      default:
+      default: {
+        const done = adminCall(master, type, call, denied);
+        if (done !== undefined) return done;
+        const why = NOT_IMPLEMENTED[type];
+        if (why !== undefined) return text(501, why);
         return text(400, `Unknown or unsupported call type '${type}'`);
+      }
     }
   };
 

@@ -57,7 +57,6 @@ export function installStateRoutes(master: MasterView): void {
     const d = auth.authorizer.authorize('view_flags', p, undefined);
     return d.allowed ? json({ flags: flagsJson(master) }) : forbidden(d.message);
   }));
-  master.route('/redirect', () => ({ status: 307, headers: { location: `http://${master.pid.address}/` }, body: '' }));
   master.route('/version', () => json({ version: master.version }));
   master.route('/metrics', auth.readonly(() => ({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: prometheus(master.metrics()) }), '/metrics'));
   for (const path of ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics']) {

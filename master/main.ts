@@ -7,13 +7,14 @@
  * `<workDir>/replicated_log`, standby until its replica leads.
  */
 import { join } from 'node:path';
-import { PID, Random, Runtime, WsTransport, osSeed, realClock, tlsFromEnv, type AuthOptions, type Logger, type TlsOptions } from 'libprocess-ts';
+import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, type AuthOptions, type Logger, type TlsOptions } from 'libprocess-ts';
 import { credentialsMap, type Credential } from '../protocol/credentials.js';
 import { newMasterId } from '../protocol/ids.js';
 import { AllocatorProcess } from './allocator/process.js';
 import type { AllocatorToMaster } from './allocator/protocol.js';
 import { masterFlags, type MasterFlags } from './flags.js';
 import { HaMaster } from './leader.js';
+import { MASTER_LOG_FILE, openLogFile, teeLogger } from './log-file.js';
 import { FileStorage } from './log/storage.js';
 import type { Timing } from './log/types.js';
 import { MasterProcess, type MasterProtocol } from './master.js';
@@ -135,6 +136,10 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
   const warn = (m: string): void => (options.logger ?? console).warn(m);
   const tls = options.tls ?? tlsFromEnv();
   const auth = masterAuth(options.credential, options.credentials, warn, tls?.requireCert === true);
+  // --log_dir: every line also in <log_dir>/mesos-master.INFO, at the verbosity SET_LOGGING_LEVEL changes.
+  const logging = new LogVerbosity();
+  const logFile = options.flags?.logDir !== undefined ? openLogFile(options.flags.logDir, MASTER_LOG_FILE) : undefined;
+  const runtimeLogger = logFile === undefined ? options.logger : teeLogger(options.logger ?? createLogger('master', logging), createLogger('master', logging, logFile.sink));
   const transport = new WsTransport({
     ...(auth !== undefined ? { auth } : {}),
     ...(tls !== undefined ? { tls } : {}),
@@ -148,17 +153,23 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
     ...(ha ? { backoffMaxMs: PEER_REDIAL_MAX_MS } : {}),
   });
   // With a replica: a burst of slow events (a thousand agents re-registering) must not hold back its heartbeats.
-  const runtime = await new Runtime({ transport, clock: realClock, name: 'master', ...(options.logger ? { logger: options.logger } : {}), ...(ha ? { maxDrainMs: MAX_DRAIN_MS } : {}) }).start();
+  const runtime = await new Runtime({ transport, clock: realClock, name: 'master', logging, ...(runtimeLogger ? { logger: runtimeLogger } : {}), ...(ha ? { maxDrainMs: MAX_DRAIN_MS } : {}) }).start().catch((err: unknown) => {
+    logFile?.close();
+    throw err;
+  });
   const flags = { hostname: options.advertiseIp ?? options.ip, ...options.flags };
   const url = `http://${runtime.address}`;
-  const stop = (): Promise<void> => runtime.stop();
+  const stop = async (): Promise<void> => {
+    await runtime.stop();
+    logFile?.close();
+  };
   if (!ha) return { ...startMasterIn(runtime, { flags }), runtime, url, ha: undefined, stop };
   const replicas = (masters.length > 0 ? masters : [runtime.address]).map((a) => `log@${a}`);
   if (!replicas.includes(`log@${runtime.address}`)) {
     await runtime.stop();
     throw new Error(`masters: the list (${masters.join(',')}) must include this master's own address ${runtime.address} (give --advertise_ip when --ip is 0.0.0.0)`);
   }
-  const logger = options.logger ?? runtime.logger;
+  const logger = runtime.logger;
   const server = new HaMaster(runtime, {
     ...(auth !== undefined ? { replicaPrincipals: [auth.principal] } : {}),
     storage: new FileStorage(join(options.workDir!, 'replicated_log'), { logger }),

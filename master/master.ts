@@ -10,6 +10,7 @@
  */
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
 import { uuidString } from '../protocol/ids.js';
+import { installClassicRoutes } from './http-classic.js';
 import { installOperatorApi } from './http-operator.js';
 import { installMaintenanceRoutes } from './http-maintenance.js';
 import { installSchedulerApi } from './http-scheduler.js';
@@ -39,6 +40,9 @@ import { masterMetrics, masterState } from './state.js';
 import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
 import { MasterHttpAuth, type Viewer } from './http-auth.js';
+import { join } from 'node:path';
+import { VirtualFiles } from './files.js';
+import { MASTER_LOG_FILE } from './log-file.js';
 import type { OperatorApiHost, OperatorCalls, SchedulerApiHost } from './view.js';
 import type { RegisteredAgent } from './registrar/registry.js';
 
@@ -96,6 +100,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   maintenance!: Maintenance;
   /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
   readonly auth: MasterHttpAuth;
+  /** LIST_FILES / READ_FILE: the log file (--log_dir) as `/master/log`. */
+  readonly files = new VirtualFiles();
   startedAt = 0;
 
   constructor(options: MasterOptions) {
@@ -108,6 +114,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     this.random = options.random ?? new Random(osSeed());
     this.#ha = options.ha;
     this.auth = new MasterHttpAuth(this.flags);
+    if (this.flags.logDir !== undefined) this.files.attach(join(this.flags.logDir, MASTER_LOG_FILE), '/master/log');
   }
 
   override initialize(): void {
@@ -165,6 +172,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
     installMaintenanceRoutes(this);
+    installClassicRoutes(this);
     installWebUi(this);
     this.#ha?.attach(this, this.#ctx);
     this.maintenance.inverseOffers();

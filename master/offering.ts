@@ -48,30 +48,12 @@ export class Offering {
       this.ctx.apply(offerBooks.made(this.ctx.state, outstanding));
       let list = byFramework.get(framework);
       if (list === undefined) byFramework.set(framework, (list = []));
-      list.push(this.#offerMessage(outstanding, agent, framework));
+      list.push(offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability));
     }
     for (const [framework, offers] of byFramework) {
       this.ctx.toFramework(framework, 'offers', { offers });
       this.ctx.state.count('master/offers_sent', offers.length);
     }
-  }
-
-  #offerMessage(o: OutstandingOffer, agent: Agent, framework: Framework): Offer {
-    const [host, port] = splitAddress(agent.pid);
-    const executors = framework.executors.get(agent.id);
-    const unavailability = this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability;
-    return {
-      id: { value: o.id },
-      framework_id: { value: o.frameworkId },
-      agent_id: { value: o.agentId },
-      hostname: agent.hostname,
-      url: { scheme: 'http', address: { hostname: agent.hostname, ip: host, port }, path: `/${agent.pid.slice(0, agent.pid.indexOf('@'))}` },
-      resources: o.resources.toJSON(),
-      attributes: agent.info.attributes ?? [],
-      ...(executors && executors.size > 0 ? { executor_ids: [...executors.keys()].map((value) => ({ value })) } : {}),
-      ...(unavailability !== undefined ? { unavailability } : {}),
-      allocation_info: { role: o.role },
-    };
   }
 
   /** Withdraws an offer: the scheduler is told, the resources go back to the allocator. */
@@ -197,4 +179,22 @@ function splitAddress(pid: string): [string, number] {
 function knownTask(framework: Framework, taskId: string): boolean {
   if (framework.tasks.has(taskId)) return true;
   return framework.completedTasks.items().some((t) => t.task_id.value === taskId);
+}
+
+/** An outstanding offer as the v1 API shows it (scheduler OFFERS events, the operator API's GET_FRAMEWORKS). */
+export function offerMessage(o: OutstandingOffer, agent: Agent, framework: Framework, unavailability?: Offer['unavailability']): Offer {
+  const [host, port] = splitAddress(agent.pid);
+  const executors = framework.executors.get(agent.id);
+  return {
+    id: { value: o.id },
+    framework_id: { value: o.frameworkId },
+    agent_id: { value: o.agentId },
+    hostname: agent.hostname,
+    url: { scheme: 'http', address: { hostname: agent.hostname, ip: host, port }, path: `/${agent.pid.slice(0, agent.pid.indexOf('@'))}` },
+    resources: o.resources.toJSON(),
+    attributes: agent.info.attributes ?? [],
+    ...(executors && executors.size > 0 ? { executor_ids: [...executors.keys()].map((value) => ({ value })) } : {}),
+    ...(unavailability !== undefined ? { unavailability } : {}),
+    allocation_info: { role: o.role },
+  };
 }

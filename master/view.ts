@@ -6,9 +6,10 @@
  * (`SchedulerApiHost`) and what the operator API may do (`OperatorCalls`).
  * MasterProcess implements all of them; nothing else of it is reachable.
  */
-import type { Clock, HttpHandler, Logger, PID, Timer } from 'libprocess-ts';
+import type { Clock, HttpHandler, Logger, LogVerbosity, PID, Timer } from 'libprocess-ts';
 import type { MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
+import type { VirtualFiles } from './files.js';
 import type { MasterEvents } from './events.js';
 import type { MasterFlags } from './flags.js';
 import type { Framework } from './framework.js';
@@ -45,8 +46,10 @@ export interface MasterView {
   readonly pid: PID<MasterProtocol>;
   /** When this master started serving (for an HA master: when it was elected). */
   readonly startedAt: number;
-  readonly clock: Pick<Clock, 'now'>;
-  readonly runtime: { readonly http: { alias(path: string, target: string): void }; readonly logger: Logger };
+  readonly clock: Clock;
+  readonly runtime: { readonly http: { alias(path: string, target: string): void }; readonly logger: Logger; readonly logging: LogVerbosity };
+  /** The master's files for LIST_FILES / READ_FILE (`/master/log` with --log_dir). */
+  readonly files: VirtualFiles;
   /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
   readonly auth: MasterHttpAuth;
   masterInfo(): MasterInfo;
@@ -57,7 +60,7 @@ export interface MasterView {
   isRecovered(frameworkId: string): boolean;
   /** Agents known from the registry that have not re-registered yet. */
   recoveredAgents(): readonly RegisteredAgent[];
-  route(path: string, handler: HttpHandler): void;
+  route(path: string, handler: HttpHandler, options?: { readonly prefix?: boolean }): void;
   delay(ms: number, fn: () => void): Timer;
 }
 

@@ -6,6 +6,8 @@
 // container ids, paths) are replaced by placeholders; every response is also
 // canonical v1 JSON of agent.proto (decode then encode gives it back).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { PID } from 'libprocess-ts';
 import { decode, encode } from '../../protocol/json/index.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
@@ -128,6 +130,53 @@ describe('POST /api/v1 on the agent', () => {
     expect([q.status, JSON.parse(q.text)]).toEqual([200, { type: 'GET_HEALTH', get_health: { healthy: true } }]);
     const own = await post(base, '/slave(1)/api/v1', { type: 'GET_HEALTH' });
     expect(own.status).toBe(200);
+  });
+});
+
+describe('POST /api/v1 on the agent: logging level, files, operations, resource providers', () => {
+  const golden = (name: string): Json => JSON.parse(readFileSync(fileURLToPath(new URL(`../../protocol/test/golden/${name}.json`, import.meta.url)), 'utf8')) as Json;
+  /** Fields that differ from machine to machine and run to run, as the golden has them. */
+  const likeGolden = (infos: Json[], golden: Json[]): Json[] => infos.map((f, i) => ({ ...f, nlink: golden[i]!.nlink, mtime: golden[i]!.mtime, mode: golden[i]!.mode, uid: golden[i]!.uid, gid: golden[i]!.gid }));
+
+  test('GET_LOGGING_LEVEL, SET_LOGGING_LEVEL (held, then reset)', async () => {
+    expect(await operator(golden('agent.Call@GET_LOGGING_LEVEL'))).toEqual(golden('agent.Response@GET_LOGGING_LEVEL'));
+    const set = await post(base, '/api/v1', golden('agent.Call@SET_LOGGING_LEVEL'));
+    expect([set.status, set.text]).toEqual([200, '']);
+    expect((await operator({ type: 'GET_LOGGING_LEVEL' })).get_logging_level.level).toBe(1);
+    expect((await get(`${base}/logging/toggle`)).text).toBe('1\n');
+    expect((await get(`${base}/logging/toggle?level=0&duration=1secs`)).status).toBe(200);
+    expect((await operator({ type: 'GET_LOGGING_LEVEL' })).get_logging_level.level).toBe(0);
+    const bad = await post(base, '/api/v1', { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1 } });
+    expect([bad.status, bad.text]).toEqual([400, 'Failed to convert JSON into Call protobuf: set_logging_level.duration: missing required field of agent.Call.SetLoggingLevel\n']);
+    expect((await get(`${base}/logging/toggle?level=1`)).text).toBe("Expecting 'duration=value' in query\n");
+  });
+
+  test('LIST_FILES and READ_FILE: a sandbox, as /files/browse and /files/read serve it', async () => {
+    const long = agent.agent.executors().find((e) => e.id === 'long')!;
+    writeFileSync(`${long.directory}/hello.txt`, 'hi\n');
+    const listed = await post(base, '/api/v1', { type: 'LIST_FILES', list_files: { path: long.directory } });
+    expect(listed.status).toBe(200);
+    const infos = (JSON.parse(listed.text) as Json).list_files.file_infos as Json[];
+    const g = golden('agent.Response@LIST_FILES').list_files.file_infos as Json[];
+    const shown = (path: string): string => path.replace(long.directory, g[0]!.path.replace(/\/hello\.txt$/, ''));
+    const mine = infos.filter((f) => f.path.endsWith('/hello.txt') || f.path.endsWith('/stdout')).map((f) => ({ ...f, path: shown(f.path) }));
+    expect(likeGolden(mine, g)).toEqual(g);
+    const read = await operator({ type: 'READ_FILE', read_file: { path: `${long.directory}/hello.txt`, offset: 0, length: 64 } });
+    expect(read).toEqual(golden('agent.Response@READ_FILE'));
+    const outside = await post(base, '/api/v1', { type: 'READ_FILE', read_file: { path: '/etc/passwd', offset: 0 } });
+    expect([outside.status, outside.text]).toEqual([403, "Path '/etc/passwd' is outside the sandboxes\n"]);
+  });
+
+  test('GET_OPERATIONS and GET_RESOURCE_PROVIDERS: none here', async () => {
+    expect(await operator(golden('agent.Call@GET_OPERATIONS'))).toEqual(golden('agent.Response@GET_OPERATIONS'));
+    expect(await operator(golden('agent.Call@GET_RESOURCE_PROVIDERS'))).toEqual(golden('agent.Response@GET_RESOURCE_PROVIDERS'));
+  });
+
+  test('/containers: each running container with its statistics', async () => {
+    const r = await get(`${base}/containers`);
+    const list = JSON.parse(r.text) as Json[];
+    expect(list.map((c) => c.executor_id).sort()).toEqual(['long', 'mute']);
+    expect(list.find((c) => c.executor_id === 'mute')!.statistics).toMatchObject({ cpus_limit: 0.2, mem_limit_bytes: 16 * 1024 * 1024 });
   });
 });
 

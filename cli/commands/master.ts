@@ -17,6 +17,7 @@ export function masterCommand(): Command {
     .addOption(new Option('--hostname <name>', 'hostname shown to frameworks').env('MESOS_HOSTNAME'))
     .addOption(new Option('--work_dir <dir>', 'where the master keeps its state').env('MESOS_WORK_DIR'))
     .addOption(new Option('--cluster <name>', 'a name for the cluster, shown in the web UI').env('MESOS_CLUSTER'))
+    .addOption(new Option('--log_dir <dir>', 'also write the log to <dir>/mesos-master.INFO (served by the operator API as /master/log)').env('MESOS_LOG_DIR'))
     .addOption(new Option('--allocation_interval <duration>', 'batch allocation period').default('1secs').env('MESOS_ALLOCATION_INTERVAL'))
     .addOption(new Option('--offer_timeout <duration>', 'rescind offers outstanding this long (default: never)').env('MESOS_OFFER_TIMEOUT'))
     .addOption(new Option('--agent_ping_timeout <duration>', 'an unanswered ping counts as missed after this long').default('15secs').env('MESOS_AGENT_PING_TIMEOUT'))
@@ -53,6 +54,7 @@ Examples:
         ...(o['weights'] ? { weights: parseWeights(o['weights']) } : {}),
         ...(o['hostname'] ? { hostname: o['hostname'] } : {}),
         ...(o['cluster'] ? { cluster: o['cluster'] } : {}),
+        ...(o['log_dir'] ? { logDir: o['log_dir'] } : {}),
         ...securityFlags(o),
       };
       const credentials = o['credentials'] ? readCredentialsFile(o['credentials']) : undefined;

@@ -12,6 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PID, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { decode, encode } from '../../protocol/json/index.js';
+import { tempDir, type TempDir } from '../../test/temp.js';
+import { MASTER_LOG_FILE } from '../log-file.js';
 import { startMasterIn } from '../main.js';
 import type { MasterProtocol } from '../master.js';
 import { TestAgent, TestScheduler, commandTask } from './helpers/peers.js';
@@ -20,7 +22,9 @@ import { call, follow, type Json } from './helpers/operator-client.js';
 
 const GOLDEN = fileURLToPath(new URL('../../protocol/test/golden/', import.meta.url));
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA==';
-const TIME_KEYS = new Set(['registered_time', 'reregistered_time', 'unregistered_time', 'estimated_drain_start_time']);
+const TIME_KEYS = new Set(['registered_time', 'reregistered_time', 'unregistered_time', 'estimated_drain_start_time', 'mtime']);
+/** What the master's log file (--log_dir) holds in this test. */
+const LOG_TEXT = 'I1207 12:00:00.000000 master started\nI1207 12:00:01.000000 agent registered\n';
 
 /** Run-to-run values -> placeholders that keep their JSON type. */
 function normalize(v: unknown, key = ''): unknown {
@@ -31,7 +35,8 @@ function normalize(v: unknown, key = ''): unknown {
   }
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x, k)]));
   if (key === 'uuid') return ZERO_UUID;
-  if (key === 'timestamp' || key === 'start_time' || key === 'elected_time' || key === 'port') return 0;
+  if (key === 'timestamp' || key === 'start_time' || key === 'elected_time' || key === 'port' || key === 'nlink' || key === 'mode') return 0;
+  if (key === 'uid' || key === 'gid') return '0';
   if (typeof v === 'string') return v.replace(/@127\.0\.0\.1:\d+/g, '@127.0.0.1:0');
   return v;
 }
@@ -67,13 +72,16 @@ async function runtime(name: string): Promise<Runtime> {
 
 
 let base: string;
+let logDir: TempDir;
 let stream: Awaited<ReturnType<typeof follow>>;
 let agent: TestAgent;
 let scheduler: TestScheduler;
 
 beforeAll(async () => {
   const mr = await runtime('master');
-  const { pid } = startMasterIn(mr, { flags: { weights: { gold: 2 } }, masterId: 'm1', seed: 7 });
+  logDir = tempDir('golden-log');
+  writeFileSync(`${logDir.path}/${MASTER_LOG_FILE}`, LOG_TEXT);
+  const { pid } = startMasterIn(mr, { flags: { weights: { gold: 2 }, logDir: logDir.path }, masterId: 'm1', seed: 7 });
   base = `http://${mr.address}`;
   stream = await follow(base, callGolden('SUBSCRIBE'));
   await stream.until(() => stream.events.some((e) => e.type === 'HEARTBEAT'));
@@ -98,6 +106,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stream?.close();
   for (const s of stops.splice(0).reverse()) await s();
+  await logDir?.remove();
 });
 
 describe('master operator API against the master.proto goldens', () => {
@@ -111,6 +120,41 @@ describe('master operator API against the master.proto goldens', () => {
       expectGolden('master.Response', type, body);
     });
   }
+
+  test('GET_LOGGING_LEVEL, SET_LOGGING_LEVEL: 0, then what was set', async () => {
+    expectGolden('master.Response', 'GET_LOGGING_LEVEL', (await call(base, callGolden('GET_LOGGING_LEVEL'))).json());
+    const set = await call(base, callGolden('SET_LOGGING_LEVEL'));
+    expect([set.status, set.text]).toEqual([200, '']);
+    expect((await call(base, callGolden('GET_LOGGING_LEVEL'))).json()).toEqual({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: 1 } });
+    // Back to 0 at once (its revert timer cancelled).
+    expect((await call(base, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 0, duration: { nanoseconds: 0 } } })).status).toBe(200);
+    expect((await call(base, callGolden('GET_LOGGING_LEVEL'))).json().get_logging_level.level).toBe(0);
+  });
+
+  test('LIST_FILES and READ_FILE: the log file as /master/log', async () => {
+    const list = (await call(base, callGolden('LIST_FILES'))).json();
+    expect(list.list_files.file_infos[0].size).toBe(LOG_TEXT.length);
+    expectGolden('master.Response', 'LIST_FILES', list);
+    const read = (await call(base, callGolden('READ_FILE'))).json();
+    expect(Buffer.from(read.read_file.data, 'base64').toString()).toBe(LOG_TEXT.slice(0, 64));
+    expectGolden('master.Response', 'READ_FILE', read);
+  });
+
+  test('GET_OPERATIONS: none tracked yet', async () => {
+    expectGolden('master.Response', 'GET_OPERATIONS', (await call(base, callGolden('GET_OPERATIONS'))).json());
+  });
+
+  test('SET_QUOTA then REMOVE_QUOTA: the deprecated forms, seen through GET_QUOTA', async () => {
+    expect((await call(base, callGolden('SET_QUOTA'))).status).toBe(200);
+    const configs = (): Promise<Json[]> => call(base, { type: 'GET_QUOTA' }).then((r) => r.json().get_quota.status.configs as Json[]);
+    expect((await configs()).find((c) => c.role === 'silver')).toEqual({ role: 'silver', guarantees: { cpus: { value: 1 }, mem: { value: 128 } }, limits: { cpus: { value: 1 }, mem: { value: 128 } } });
+    const again = await call(base, callGolden('SET_QUOTA'));
+    expect([again.status, again.text]).toEqual([400, "Failed to validate set quota request: Cannot set quota for role 'silver' which already has quota\n"]);
+    expect((await call(base, callGolden('REMOVE_QUOTA'))).status).toBe(200);
+    expect((await configs()).map((c) => c.role)).toEqual(['gold']);
+    const gone = await call(base, callGolden('REMOVE_QUOTA'));
+    expect([gone.status, gone.text]).toEqual([400, "Failed to remove quota: Role 'silver' has no quota set\n"]);
+  });
 
   test('SUBSCRIBE: SUBSCRIBED with the whole state, then events as they happen', async () => {
     const late = await follow(base, callGolden('SUBSCRIBE'));

@@ -38,6 +38,8 @@ export const ACL_ACTIONS = {
   drain_agents: 'agents',
   deactivate_agents: 'agents',
   reactivate_agents: 'agents',
+  set_log_level: 'level',
+  access_mesos_logs: 'logs',
 } as const;
 
 export type AclAction = keyof typeof ACL_ACTIONS;

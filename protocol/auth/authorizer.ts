@@ -54,6 +54,8 @@ const OBJECTLESS: ReadonlySet<AclAction> = new Set([
   'drain_agents',
   'deactivate_agents',
   'reactivate_agents',
+  'set_log_level',
+  'access_mesos_logs',
 ]);
 
 export function authorize(acls: Acls, request: AuthorizationRequest): Decision {

@@ -8,6 +8,7 @@
 import type { ContainerID, ExecutorID, FrameworkID } from '../ids.js';
 import type { AgentInfo, ContainerStatus, DurationInfo, ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../types.js';
 import type { SchemaSource } from './codec.js';
+import type { FileInfo } from './master.js';
 
 export const AGENT_CALL_TYPES = [
   'UNKNOWN',
@@ -72,6 +73,9 @@ export interface AgentCall {
   type?: AgentCallType;
   get_metrics?: { timeout?: DurationInfo };
   get_containers?: { show_nested?: boolean; show_standalone?: boolean };
+  set_logging_level?: { level: number; duration: DurationInfo };
+  list_files?: { path: string };
+  read_file?: { path: string; offset: number; length?: number };
 }
 
 export interface AgentGetTasks { pending_tasks?: Task[]; queued_tasks?: Task[]; launched_tasks?: Task[]; terminated_tasks?: Task[]; completed_tasks?: Task[] }
@@ -93,6 +97,11 @@ export interface AgentResponse {
   get_flags?: { flags?: { name: string; value?: string }[] };
   get_version?: { version_info: { version: string; build_date?: string; build_time?: number; build_user?: string; git_sha?: string; git_branch?: string; git_tag?: string } };
   get_metrics?: { metrics?: { name: string; value?: number }[] };
+  get_logging_level?: { level: number };
+  list_files?: { file_infos?: FileInfo[] };
+  read_file?: { size: number; data: Uint8Array };
+  get_operations?: { operations?: unknown[] };
+  get_resource_providers?: { resource_providers?: unknown[] };
   get_state?: { get_tasks?: AgentGetTasks; get_executors?: AgentGetExecutors; get_frameworks?: AgentGetFrameworks };
   get_containers?: { containers?: AgentContainer[] };
   get_frameworks?: AgentGetFrameworks;
@@ -108,14 +117,17 @@ export const AGENT_SCHEMA: SchemaSource = {
   },
   messages: {
     'agent.Call.GetMetrics': { timeout: 'DurationInfo' },
+    'agent.Call.SetLoggingLevel': { level: 'uint32!', duration: 'DurationInfo!' },
+    'agent.Call.ListFiles': { path: 'string!' },
+    'agent.Call.ReadFile': { path: 'string!', offset: 'uint64!', length: 'uint64' },
     'agent.Call.GetContainers': { show_nested: 'bool', show_standalone: 'bool' },
     'agent.Call': {
       type: 'agent.Call.Type',
       get_metrics: 'agent.Call.GetMetrics',
       get_containers: 'agent.Call.GetContainers',
-      set_logging_level: 'any',
-      list_files: 'any',
-      read_file: 'any',
+      set_logging_level: 'agent.Call.SetLoggingLevel',
+      list_files: 'agent.Call.ListFiles',
+      read_file: 'agent.Call.ReadFile',
       launch_nested_container: 'any',
       wait_nested_container: 'any',
       kill_nested_container: 'any',
@@ -138,6 +150,11 @@ export const AGENT_SCHEMA: SchemaSource = {
     VersionInfo: { version: 'string!', build_date: 'string', build_time: 'double', build_user: 'string', git_sha: 'string', git_branch: 'string', git_tag: 'string' },
     Metric: { name: 'string!', value: 'double' },
     'agent.Response.GetHealth': { healthy: 'bool!' },
+    'agent.Response.GetLoggingLevel': { level: 'uint32!' },
+    'agent.Response.ListFiles': { file_infos: 'FileInfo[]' },
+    'agent.Response.ReadFile': { size: 'uint64!', data: 'bytes!' },
+    'agent.Response.GetOperations': { operations: 'any[]' },
+    'agent.Response.GetResourceProviders': { resource_providers: 'any[]' },
     'agent.Response.GetFlags': { flags: 'Flag[]' },
     'agent.Response.GetVersion': { version_info: 'VersionInfo!' },
     'agent.Response.GetMetrics': { metrics: 'Metric[]' },
@@ -163,12 +180,17 @@ export const AGENT_SCHEMA: SchemaSource = {
       get_flags: 'agent.Response.GetFlags',
       get_version: 'agent.Response.GetVersion',
       get_metrics: 'agent.Response.GetMetrics',
+      get_logging_level: 'agent.Response.GetLoggingLevel',
+      list_files: 'agent.Response.ListFiles',
+      read_file: 'agent.Response.ReadFile',
       get_state: 'agent.Response.GetState',
       get_containers: 'agent.Response.GetContainers',
       get_frameworks: 'agent.Response.GetFrameworks',
       get_executors: 'agent.Response.GetExecutors',
       get_tasks: 'agent.Response.GetTasks',
       get_agent: 'agent.Response.GetAgent',
+      get_operations: 'agent.Response.GetOperations',
+      get_resource_providers: 'agent.Response.GetResourceProviders',
     },
   },
 };

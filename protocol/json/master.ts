@@ -95,6 +95,8 @@ export const MASTER_EVENT_TYPES = [
 ] as const;
 export type MasterEventType = (typeof MASTER_EVENT_TYPES)[number];
 
+/** mesos.FileInfo: one entry of LIST_FILES. */
+export interface FileInfo { path: string; nlink?: number; size?: number; mtime?: TimeInfo; mode?: number; uid?: string; gid?: string }
 export interface WeightInfo { weight: number; role?: string }
 /** quota.QuotaConfig: guarantees and limits are maps of resource name -> {value}. */
 export interface QuotaConfig { role: string; guarantees?: Record<string, { value: number }>; limits?: Record<string, { value: number }> }
@@ -102,6 +104,11 @@ export interface QuotaConfig { role: string; guarantees?: Record<string, { value
 export interface MasterCall {
   type?: MasterCallType;
   get_metrics?: { timeout?: DurationInfo };
+  set_logging_level?: { level: number; duration: DurationInfo };
+  list_files?: { path: string };
+  read_file?: { path: string; offset: number; length?: number };
+  set_quota?: { quota_request: { force?: boolean; role?: string; guarantee?: Resource[] } };
+  remove_quota?: { role: string };
   update_weights?: { weight_infos?: WeightInfo[] };
   update_quota?: { force?: boolean; quota_configs?: QuotaConfig[] };
   teardown?: { framework_id: FrameworkID };
@@ -152,6 +159,10 @@ export interface MasterResponse {
   get_flags?: { flags?: { name: string; value?: string }[] };
   get_version?: { version_info: { version: string; build_date?: string; build_time?: number; build_user?: string; git_sha?: string; git_branch?: string; git_tag?: string } };
   get_metrics?: { metrics?: { name: string; value?: number }[] };
+  get_logging_level?: { level: number };
+  list_files?: { file_infos?: FileInfo[] };
+  read_file?: { size: number; data: Uint8Array };
+  get_operations?: { operations?: unknown[] };
   get_state?: MasterGetState;
   get_agents?: MasterGetAgents;
   get_frameworks?: MasterGetFrameworks;
@@ -190,6 +201,12 @@ export const MASTER_SCHEMA: SchemaSource = {
     Role: { name: 'string!', weight: 'double!', frameworks: 'FrameworkID[]', resources: 'Resource[]', quota: 'any', allocated: 'any', offered: 'any', reserved: 'any' },
 
     'master.Call.GetMetrics': { timeout: 'DurationInfo' },
+    'master.Call.SetLoggingLevel': { level: 'uint32!', duration: 'DurationInfo!' },
+    'master.Call.ListFiles': { path: 'string!' },
+    'master.Call.ReadFile': { path: 'string!', offset: 'uint64!', length: 'uint64' },
+    'quota.QuotaRequest': { force: 'bool', role: 'string', guarantee: 'Resource[]' },
+    'master.Call.SetQuota': { quota_request: 'quota.QuotaRequest!' },
+    'master.Call.RemoveQuota': { role: 'string!' },
     'master.Call.UpdateWeights': { weight_infos: 'WeightInfo[]' },
     'master.Call.UpdateQuota': { force: 'bool', quota_configs: 'quota.QuotaConfig[]' },
     'master.Call.Teardown': { framework_id: 'FrameworkID!' },
@@ -203,9 +220,9 @@ export const MASTER_SCHEMA: SchemaSource = {
     'master.Call': {
       type: 'master.Call.Type',
       get_metrics: 'master.Call.GetMetrics',
-      set_logging_level: 'any',
-      list_files: 'any',
-      read_file: 'any',
+      set_logging_level: 'master.Call.SetLoggingLevel',
+      list_files: 'master.Call.ListFiles',
+      read_file: 'master.Call.ReadFile',
       update_weights: 'master.Call.UpdateWeights',
       reserve_resources: 'any',
       unreserve_resources: 'any',
@@ -222,12 +239,17 @@ export const MASTER_SCHEMA: SchemaSource = {
       update_quota: 'master.Call.UpdateQuota',
       teardown: 'master.Call.Teardown',
       mark_agent_gone: 'master.Call.MarkAgentGone',
-      set_quota: 'any',
-      remove_quota: 'any',
+      set_quota: 'master.Call.SetQuota',
+      remove_quota: 'master.Call.RemoveQuota',
       subscribe: 'any',
     },
 
     'master.Response.GetHealth': { healthy: 'bool!' },
+    'master.Response.GetLoggingLevel': { level: 'uint32!' },
+    FileInfo: { path: 'string!', nlink: 'int32', size: 'uint64', mtime: 'TimeInfo', mode: 'uint32', uid: 'string', gid: 'string' },
+    'master.Response.ListFiles': { file_infos: 'FileInfo[]' },
+    'master.Response.ReadFile': { size: 'uint64!', data: 'bytes!' },
+    'master.Response.GetOperations': { operations: 'any[]' },
     'master.Response.GetFlags': { flags: 'Flag[]' },
     'master.Response.GetVersion': { version_info: 'VersionInfo!' },
     'master.Response.GetMetrics': { metrics: 'Metric[]' },
@@ -287,14 +309,14 @@ export const MASTER_SCHEMA: SchemaSource = {
       get_flags: 'master.Response.GetFlags',
       get_version: 'master.Response.GetVersion',
       get_metrics: 'master.Response.GetMetrics',
-      get_logging_level: 'any',
-      list_files: 'any',
-      read_file: 'any',
+      get_logging_level: 'master.Response.GetLoggingLevel',
+      list_files: 'master.Response.ListFiles',
+      read_file: 'master.Response.ReadFile',
       get_state: 'master.Response.GetState',
       get_agents: 'master.Response.GetAgents',
       get_frameworks: 'master.Response.GetFrameworks',
       get_executors: 'master.Response.GetExecutors',
-      get_operations: 'any',
+      get_operations: 'master.Response.GetOperations',
       get_tasks: 'master.Response.GetTasks',
       get_roles: 'master.Response.GetRoles',
       get_weights: 'master.Response.GetWeights',

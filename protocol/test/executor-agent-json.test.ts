@@ -38,10 +38,12 @@ describe('executor API JSON', () => {
 
 describe('agent operator API JSON', () => {
   test('a call and a response golden for each call the agent answers', () => {
-    for (const t of ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_STATE', 'GET_CONTAINERS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_TASKS', 'GET_AGENT']) {
+    for (const t of ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_LOGGING_LEVEL', 'LIST_FILES', 'READ_FILE', 'GET_STATE', 'GET_CONTAINERS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_OPERATIONS', 'GET_TASKS', 'GET_AGENT', 'GET_RESOURCE_PROVIDERS']) {
       expect(AGENT_CALL_TYPES).toContain(t);
       expect([t, variants.has(`agent.Call@${t}`), variants.has(`agent.Response@${t}`)]).toEqual([t, true, true]);
     }
+    // Answered 200 without a body.
+    expect(variants.has('agent.Call@SET_LOGGING_LEVEL')).toBe(true);
   });
 
   test('an unknown call type is rejected naming the field', () => {
