@@ -646,7 +646,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)))
       .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
     if (ex.state === 'TERMINATING' || rec.killRequested) {
-      void c.destroy().catch(() => {});
+      void this.destroyContainer(c, `task ${rec.task.task_id.value}`);
       return;
     }
     ex.state = 'RUNNING';
@@ -758,7 +758,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       c.wait()
         .then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)))
         .catch((err: unknown) => this.logger.warn(`waiting on the container of executor ${ex.id}: ${(err as Error).message}`));
-      if (ex.state === 'TERMINATING') void c.destroy().catch(() => {});
+      if (ex.state === 'TERMINATING') void this.destroyContainer(c, `executor ${ex.id}`);
     });
     return ex;
   }
@@ -771,7 +771,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.#failReason.set(ex, { reason, message });
     ex.state = 'TERMINATING';
     ex.registrationTimer?.cancel();
-    if (ex.container) void ex.container.destroy().catch(() => {});
+    if (ex.container) void this.destroyContainer(ex.container, `executor ${ex.id}`);
   }
 
   #sendTaskToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
@@ -1078,7 +1078,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.#failReason.set(ex, { reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor shut down' });
       ex.shutdownTimer = this.delay(grace, () => {
         if (ex.state === 'TERMINATED') return;
-        if (ex.container) void ex.container.destroy().catch(() => {});
+        if (ex.container) void this.destroyContainer(ex.container, `executor ${ex.id}`);
       });
     } else {
       this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_TERMINATED', 'Executor shut down before it registered');
@@ -1108,7 +1108,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       for (const ex of fw.executors.values()) {
         for (const t of ex.tasks.values()) t.health?.stop();
         if (this.#reachable(ex)) this.sendToExecutor(ex, 'shutdown', {});
-        if (ex.container) waits.push(ex.container.destroy().catch(() => {}));
+        if (ex.container) waits.push(this.destroyContainer(ex.container, `executor ${ex.id}`));
       }
     }
     // Like Mesos, a shut-down agent does not recover its old self: a new start registers afresh.
@@ -1203,10 +1203,28 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
   }
 
+  /** Sandboxes scheduled for removal and not removed yet (`gc/path_removals_pending`). */
+  gcPending = 0;
+
   #scheduleGc(directory: string): void {
+    this.gcPending++;
     this.delay(this.flags.gc_delay, () => {
-      this.disk.removeLater(directory);
+      const done = this.defer((ok: boolean) => {
+        this.gcPending--;
+        this.count(ok ? 'gc/path_removals_succeeded' : 'gc/path_removals_failed');
+        if (!ok) this.logger.warn(`could not remove the sandbox ${directory}`);
+      });
+      this.disk.removeLater(directory).then(() => done(true), () => done(false));
     });
+  }
+
+  /** Destroys a container; a failure is counted (`containerizer/mesos/container_destroy_errors`) and logged. */
+  destroyContainer(c: { destroy(): Promise<unknown> }, why: string): Promise<void> {
+    const failed = this.defer((e: Error) => {
+      this.count('containerizer/mesos/container_destroy_errors');
+      this.logger.warn(`destroying the container of ${why} failed: ${e.message}`);
+    });
+    return c.destroy().then(() => undefined, (e: Error) => failed(e));
   }
 
   #reconcile(frameworkId: string, taskId: TaskID): void {
@@ -1312,7 +1330,7 @@ export class AgentProcess extends Process<AgentProtocol> {
                 .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
               if (!isTerminal(rec.task.state)) this.#startHealthChecks(fw, ex, rec);
             } else {
-              void c.destroy().catch(() => {});
+              void this.destroyContainer(c, `executor ${ex.id}`);
             }
           } else {
             ex.state = 'REGISTERING';

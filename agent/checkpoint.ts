@@ -162,7 +162,7 @@ export function discardCheckpointDir(path: string, workDir: string, disk: AgentD
   const target = join(trash, `${process.pid}-${++discarded}`);
   disk.mkdirp(trash);
   if (!disk.rename(path, target)) return;
-  disk.removeLater(target);
+  disk.removeLater(target).catch(() => {});
 }
 
 // ---------------------------------------------------------------- reads

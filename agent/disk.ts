@@ -35,7 +35,7 @@ export interface AgentDisk {
   /** rm -rf. */
   remove(path: string): void;
   /** rm -rf off the event loop (never rejects). */
-  removeLater(path: string): void;
+  removeLater(path: string): Promise<void>;
   /** Renames; false when `from` is absent. */
   rename(from: string, to: string): boolean;
   /** A task's sandbox directory with empty stdout and stderr, and the run's `latest` link. */
@@ -146,7 +146,7 @@ export const nodeDisk: AgentDisk = {
     rmSync(path, { recursive: true, force: true });
   },
   removeLater(path) {
-    void rmAsync(path, { recursive: true, force: true }).catch(() => {});
+    return rmAsync(path, { recursive: true, force: true });
   },
   rename(from, to) {
     try {

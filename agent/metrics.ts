@@ -4,7 +4,10 @@
  * `/metrics` in Prometheus text format, and by the operator API's
  * GET_METRICS. Gauges are read from the agent's state when asked; counters
  * (`slave/tasks_finished`, `slave/valid_status_updates`, ...) are kept by
- * the agent as things happen (`AgentProcess.count`).
+ * the agent as things happen (`AgentProcess.count`). Beside the `slave/`
+ * ones: `containerizer/mesos/container_destroy_errors`,
+ * `containerizer/mesos/containers_running` (live containers now), and the
+ * sandbox garbage collection's `gc/path_removals_{pending,succeeded,failed}`.
  */
 import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
@@ -13,6 +16,8 @@ import type { AgentProcess } from './agent.js';
 /** Terminal states counted as `slave/tasks_<state>`, always present (0 until one happens). */
 const TERMINAL_COUNTERS = ['finished', 'failed', 'killed', 'lost', 'error', 'dropped', 'gone', 'gone_by_operator'];
 const OTHER_COUNTERS = ['valid_status_updates', 'invalid_status_updates', 'valid_framework_messages', 'invalid_framework_messages', 'executors_terminated'];
+/** Mesos's containerizer and garbage collection counters (0 until one happens). */
+const MESOS_COUNTERS = ['containerizer/mesos/container_destroy_errors', 'gc/path_removals_succeeded', 'gc/path_removals_failed'];
 const SCALARS = ['cpus', 'mem', 'disk', 'gpus'];
 
 export function agentMetrics(agent: AgentProcess): Record<string, number> {
@@ -53,6 +58,9 @@ export function agentMetrics(agent: AgentProcess): Record<string, number> {
     m[`slave/${name}_used`] = u;
     m[`slave/${name}_percent`] = total > 0 ? u / total : 0;
   }
+  for (const name of MESOS_COUNTERS) m[name] = agent.counters.get(name) ?? 0;
+  m['gc/path_removals_pending'] = agent.gcPending;
+  m['containerizer/mesos/containers_running'] = executors.registering + executors.running + executors.terminating;
   for (const [name, value] of agent.counters) if (m[name] === undefined) m[name] = value;
   return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -30,6 +30,8 @@ export class Framework {
   removedAt: number | undefined;
   /** The principal its scheduler authenticated as when it subscribed: only that principal may subscribe with its id again. */
   principal: string | undefined;
+  /** Its counters for Mesos's per-framework metrics (`calls/<type>`, `events/<type>`, `offers/sent`, ...; framework-metrics.ts). */
+  readonly counters = new Map<string, number>();
 
   constructor(readonly id: string, info: FrameworkInfo, now: number, maxCompletedTasks: number, suppressed: readonly string[] = []) {
     this.info = info;
@@ -55,6 +57,10 @@ export class Framework {
   get failoverTimeoutMs(): number {
     const s = this.info.failover_timeout ?? 0;
     return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, 2 ** 31 - 1) : 0;
+  }
+
+  count(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
   }
 
   addUsed(agentId: string, resources: Resources): void {

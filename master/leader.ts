@@ -422,7 +422,8 @@ export class HaMaster {
     const allocatorPid = this.runtime.spawn(this.allocator, 'allocator');
     this.term = new LeaderTerm(term, registry, this.registrar, this.#reregisterTimeoutMs, this.#logger, () => this.#writeFailed(term), this.options.recoverySliceRecords);
     const random = new Random(this.#random.int(2 ** 31 - 1));
-    this.master = new MasterProcess({ flags: this.flags, masterId: newMasterId(() => random.float()), allocator: allocatorPid, random, ha: this.term });
+    const allocator = this.allocator;
+    this.master = new MasterProcess({ flags: this.flags, masterId: newMasterId(() => random.float()), allocator: allocatorPid, random, ha: this.term, allocatorMetrics: () => allocator.mesosMetrics() });
     this.runtime.spawn(this.master, 'master');
     this.terms.push(term);
     this.#logger.info(`master ${masterPid} leads term ${term}`);

@@ -32,7 +32,7 @@ export function startMasterIn(runtime: Runtime, options: { flags?: Partial<Maste
   const allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: flags.allocationIntervalMs });
   const allocatorPid = runtime.spawn(allocator, 'allocator');
   const random = new Random(options.seed ?? osSeed());
-  const master = new MasterProcess({ flags, masterId: options.masterId ?? newMasterId(randomFloat(random)), allocator: allocatorPid, random });
+  const master = new MasterProcess({ flags, masterId: options.masterId ?? newMasterId(randomFloat(random)), allocator: allocatorPid, random, allocatorMetrics: () => allocator.mesosMetrics() });
   const pid = runtime.spawn(master, 'master');
   return { master, pid, allocator };
 }

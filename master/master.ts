@@ -10,6 +10,7 @@
  */
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
 import { uuidString } from '../protocol/ids.js';
+import { countCall, countEvent, frameworkMetrics } from './framework-metrics.js';
 import { installClassicRoutes } from './http-classic.js';
 import { installOperatorApi } from './http-operator.js';
 import { installMaintenanceRoutes } from './http-maintenance.js';
@@ -63,6 +64,8 @@ export interface MasterOptions {
   readonly random?: Random;
   /** High availability (leader.ts): the term this master leads, the registry it recovers from and writes through. */
   readonly ha?: MasterHa;
+  /** The metrics of the allocator of this runtime (`allocator/mesos/...`), shown with the master's. */
+  readonly allocatorMetrics?: () => Record<string, number>;
 }
 
 export const MASTER_VERSION = '0.1.0';
@@ -87,6 +90,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   readonly random: Random;
   readonly #allocatorPid: PID<AllocatorProtocol>;
   readonly #ha: MasterHa | undefined;
+  readonly #allocatorMetrics: (() => Record<string, number>) | undefined;
   /** The principal each agent PID (re)registered under. */
   /** The principal each agent record registered under; keyed by the record, so a removed agent's entry goes with it. */
   readonly #agentPrincipals = new WeakMap<Agent, string | undefined>();
@@ -113,6 +117,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     this.#allocatorPid = options.allocator;
     this.random = options.random ?? new Random(osSeed());
     this.#ha = options.ha;
+    this.#allocatorMetrics = options.allocatorMetrics;
     this.auth = new MasterHttpAuth(this.flags);
     if (this.flags.logDir !== undefined) this.files.attach(join(this.flags.logDir, MASTER_LOG_FILE), '/master/log');
   }
@@ -144,6 +149,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       },
       toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void {
         framework.connection?.send(name, body);
+        countEvent(framework, name, body);
       },
       delay: (ms, fn) => this.delay(ms, fn),
       link: (pid) => this.link(PID.parse(pid)),
@@ -362,6 +368,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
    * an actor scheduler, a 400 to an HTTP one).
    */
   call<N extends FrameworkCall>(f: Framework, name: N, b: SchedulerToMaster[N]): string | undefined {
+    countCall(f, name, b);
     switch (name) {
       case 'accept':
         this.offering.accept(f, b as SchedulerToMaster['accept']);
@@ -520,7 +527,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   }
 
   metrics(): Record<string, number> {
-    return { ...masterMetrics(this), ...this.haMetrics() };
+    const q = this.runtime.queued(this.pid);
+    const queue = { 'master/event_queue_messages': q.messages, 'master/event_queue_dispatches': q.dispatches, 'master/event_queue_http_requests': q.httpRequests };
+    return { ...masterMetrics(this), ...queue, ...frameworkMetrics(this.state.frameworks.values()), ...this.#allocatorMetrics?.(), ...this.haMetrics() };
   }
 
   override finalize(): void {

@@ -121,9 +121,9 @@ export class SimDisk implements AgentDisk {
     for (const d of [...this.#dirs]) if (d.startsWith(prefix)) this.#dirs.delete(d);
   }
 
-  removeLater(path: string): void {
+  removeLater(path: string): Promise<void> {
     const gen = this.#generation;
-    void this.#later(gen, () => this.remove(path));
+    return this.#later(gen, () => this.remove(path));
   }
 
   rename(from: string, to: string): boolean {

@@ -76,4 +76,13 @@ test('a finished task\'s sandbox is removed after --gc_delay', async () => {
   const sandbox = realpathSync(sandboxPath(setup.workDir, { agentId: agent.agent.agentId!, frameworkId: FRAMEWORK.id!.value, executorId: 'short', containerId: 'latest' }));
   expect(existsSync(join(sandbox, 'stdout'))).toBe(true);
   await until('the sandbox to be removed', () => !existsSync(sandbox));
+  // Mesos's gc/* metrics, in the snapshot and in Prometheus: nothing pending once the removals are done.
+  await until('no removal pending', () => agent.agent.gcPending === 0);
+  const base = `http://${agent.pid.address}`;
+  const snapshot = JSON.parse(await (await fetch(`${base}/metrics/snapshot`)).text()) as Record<string, number>;
+  expect(snapshot['gc/path_removals_succeeded']).toBeGreaterThanOrEqual(1);
+  expect([snapshot['gc/path_removals_pending'], snapshot['gc/path_removals_failed'], snapshot['containerizer/mesos/container_destroy_errors']]).toEqual([0, 0, 0]);
+  const text = await (await fetch(`${base}/metrics`)).text();
+  expect(text).toContain(`mesos_gc_path_removals_succeeded ${snapshot['gc/path_removals_succeeded']}`);
+  expect(text).toContain('mesos_containerizer_mesos_container_destroy_errors 0');
 });

@@ -107,6 +107,9 @@ describe('POST /api/v1 on the agent', () => {
     expect(metrics.map((m) => m.name).filter(steady)).toEqual(Object.keys(snapshot).filter(steady));
     for (const m of metrics) if (steady(m.name)) expect([m.name, m.value]).toEqual([m.name, snapshot[m.name]]);
     expect(metrics.find((m) => m.name === 'slave/api/operator/get_metrics')!.value).toBe(1);
+    // Mesos's containerizer and gc metrics: 'done' finished (its sandbox waits for --gc_delay), 'long' and 'mute' run.
+    expect(snapshot).toMatchObject({ 'containerizer/mesos/containers_running': 2, 'containerizer/mesos/container_destroy_errors': 0, 'gc/path_removals_succeeded': 0, 'gc/path_removals_failed': 0 });
+    expect(snapshot['gc/path_removals_pending']).toBeGreaterThanOrEqual(1);
   });
 
   test('bad requests: 405, 400, 415, 406, 400 naming the field, 501 for calls not carried out; the query string is ignored', async () => {

@@ -8,6 +8,8 @@ export class Call {
   constructor(
     readonly run: () => void,
     readonly drop: () => void = noop,
+    /** An HTTP request to one of the process's routes (counted apart in `Runtime.queued`). */
+    readonly http = false,
   ) {}
 }
 

@@ -42,6 +42,13 @@ export class Mailbox<T> {
     return item;
   }
 
+  /** How many queued items `pred` holds for (oldest first; for metrics, not a hot path). */
+  count(pred: (item: T) => boolean): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#items.length; i++) if (pred(this.#items[i]!)) n++;
+    return n;
+  }
+
   /** Drops everything queued; returns how many items were dropped. */
   clear(): number {
     const n = this.size;

@@ -255,6 +255,20 @@ export class Runtime {
   }
 
   /** Whether a process of this runtime with that PID is alive. */
+  /**
+   * What waits in a process's mailbox now, by kind (Mesos's
+   * `<process>/event_queue_messages`, `_dispatches`, `_http_requests`):
+   * messages, dispatches (`defer`, `delay`, `call`) and HTTP requests to its routes.
+   * All zero for a process that is not here.
+   */
+  queued(pid: PID<any> | string): { messages: number; dispatches: number; httpRequests: number } {
+    const slot = this.#slots.get(idOf(pid.toString()));
+    if (slot === undefined) return { messages: 0, dispatches: 0, httpRequests: 0 };
+    const calls = slot.mailbox.count((i) => i instanceof Call);
+    const http = slot.mailbox.count((i) => i instanceof Call && i.http);
+    return { messages: slot.mailbox.size - calls, dispatches: calls - http, httpRequests: http };
+  }
+
   isAlive(pid: PID<any> | string): boolean {
     const text = pid.toString();
     const slot = this.#slots.get(idOf(text));
@@ -688,6 +702,7 @@ export class Runtime {
           }
         },
         () => resolve(unavailable),
+        true,
       );
       if (!this.#enqueue(slot, call)) resolve({ status: 503, body: `Process ${ownerId} is overloaded (mailbox full)\n` });
     });

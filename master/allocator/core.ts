@@ -989,6 +989,13 @@ export class AllocatorCore {
     return { id, active: f.active, roles: [...f.roles], suppressedRoles: [...f.suppressed], allocated, shares, filters: f.filters.size };
   }
 
+  /** Live filters per role (`allocator/mesos/offer_filters/roles/<role>/active`). */
+  filtersByRole(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const f of this.#frameworks.values()) for (const flt of f.filters) if (flt.live) out.set(flt.role, (out.get(flt.role) ?? 0) + 1);
+    return out;
+  }
+
   frameworkIds(): string[] {
     return [...this.#frameworks.keys()].sort();
   }

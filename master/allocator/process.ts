@@ -14,6 +14,7 @@
 import { Process, type Handlers, type PID, type Timer } from 'libprocess-ts';
 import { Resources } from '../../protocol/resources.js';
 import { AllocatorCore, type Allocation, type CoreOptions } from './core.js';
+import { TimerMetric, allocatorMetrics } from './metrics.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './protocol.js';
 
 export const DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
@@ -41,6 +42,8 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
   #pending: Set<string> | 'all' | undefined;
   #filterTimer: Timer | undefined;
   #filterWakeAt: number | undefined;
+  /** Mesos's allocation metrics (metrics.ts). */
+  readonly #runs = { runs: 0, runMs: new TimerMetric(), latencyMs: new TimerMetric() };
 
   constructor(options: AllocatorProcessOptions) {
     super();
@@ -112,10 +115,17 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
     };
   }
 
+  /** Mesos's allocator metrics (`allocator/mesos/...`, metrics.ts), read by the master of this runtime for its /metrics/snapshot. */
+  mesosMetrics(): Record<string, number> {
+    const q = this.runtime.queued(this.pid);
+    return allocatorMetrics(this.core, { ...this.#runs, queued: q.dispatches + q.messages });
+  }
+
   #scheduleBatch(): void {
+    const due = this.clock.now() + this.intervalMs;
     this.delay(this.intervalMs, () => {
       this.metrics.batch_allocations++;
-      this.#allocate(undefined);
+      this.#allocate(undefined, due);
       this.#scheduleBatch();
     });
   }
@@ -131,18 +141,23 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       for (const a of agents) (this.#pending as Set<string>).add(a);
     }
     if (first) {
+      const due = this.clock.now();
       this.delay(0, () => {
         const pending = this.#pending;
         this.#pending = undefined;
         if (pending === undefined) return;
         this.metrics.event_allocations++;
-        this.#allocate(pending === 'all' ? undefined : pending);
+        this.#allocate(pending === 'all' ? undefined : pending, due);
       });
     }
   }
 
-  #allocate(agents: Iterable<string> | undefined): void {
-    const out = this.core.allocate(this.clock.now(), agents);
+  #allocate(agents: Iterable<string> | undefined, due: number): void {
+    const start = this.clock.now();
+    const out = this.core.allocate(start, agents);
+    this.#runs.runs++;
+    this.#runs.runMs.record(this.clock.now() - start);
+    this.#runs.latencyMs.record(Math.max(0, start - due));
     if (out.length > 0) {
       this.metrics.offers_sent += out.length;
       this.send(this.master, 'offers', { allocations: out.map(toMessage) });
@@ -157,13 +172,14 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
     if (this.#filterWakeAt !== undefined && this.#filterWakeAt <= next) return;
     this.#filterTimer?.cancel();
     this.#filterWakeAt = next;
+    const due = Math.max(next, this.clock.now());
     this.#filterTimer = this.delay(Math.max(0, next - this.clock.now()), () => {
       this.#filterWakeAt = undefined;
       this.#filterTimer = undefined;
       this.metrics.filter_wakeups++;
       // Only the agents whose filters expired: a full sweep per expiry cost a
       // scan of every agent each few ms at 10k agents (bench-offers profile).
-      this.#allocate(this.core.expireFilters(this.clock.now()));
+      this.#allocate(this.core.expireFilters(this.clock.now()), due);
     });
   }
 }

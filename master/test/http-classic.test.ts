@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import { PID, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { MASTER_CALL_TYPES } from '../../protocol/json/index.js';
 import { tempDir } from '../../test/temp.js';
+import { until } from '../../test/wait.js';
 import { MASTER_LOG_FILE } from '../log-file.js';
 import { startMaster, startMasterIn } from '../main.js';
 import type { MasterProtocol } from '../master.js';
@@ -108,6 +109,46 @@ describe('operator API: every call of master.proto known', () => {
     startMasterIn(mr, { masterId: 'm1' });
     const r = await call(`http://${mr.address}`, { type: 'LIST_FILES', list_files: { path: '/master/log' } });
     expect([r.status, r.text]).toEqual([404, "No such file or directory '/master/log'\n"]);
+  });
+});
+
+describe("Mesos's metrics: allocator, event queue, per framework", () => {
+  test('in /metrics/snapshot and in Prometheus /metrics', async () => {
+    const { base, scheduler, master } = await masterWithFramework();
+    const [offer] = [...scheduler.offers.values()];
+    scheduler.decline([offer!.id.value], 3600);
+    const fw = `master/frameworks/classic/${scheduler.frameworkId}`;
+    const snapshot = async (): Promise<Record<string, number>> => JSON.parse((await request(base, 'GET', '/metrics/snapshot')).text) as Record<string, number>;
+    await until('the master to handle the decline', () => (master.metrics()[`${fw}/offers/declined`] === 1 ? true : undefined));
+    const m = await snapshot();
+    expect(m).toMatchObject({
+      'allocator/mesos/resources/cpus/total': 2,
+      'allocator/mesos/resources/mem/total': 512,
+      'allocator/mesos/resources/cpus/offered_or_allocated': 0,
+      'allocator/mesos/offer_filters/roles/eng/active': 1,
+      'allocator/mesos/roles/eng/shares/dominant': 0,
+      'master/event_queue_messages': 0,
+      'master/event_queue_dispatches': 0,
+      'master/event_queue_http_requests': 0,
+      [`${fw}/subscribed`]: 1,
+      [`${fw}/offers/sent`]: 1,
+      [`${fw}/offers/declined`]: 1,
+      [`${fw}/offers/accepted`]: 0,
+      [`${fw}/calls/decline`]: 1,
+      [`${fw}/events/subscribed`]: 1,
+      [`${fw}/events/offers`]: 1,
+      [`${fw}/roles/eng/suppressed`]: 0,
+    });
+    expect(m['allocator/mesos/allocation_runs']).toBeGreaterThanOrEqual(1);
+    expect(m['allocator/mesos/allocation_run_ms/count']).toBe(m['allocator/mesos/allocation_runs']);
+    expect(m['allocator/mesos/allocation_run_ms/p99']).toBeGreaterThanOrEqual(m['allocator/mesos/allocation_run_ms/p50']!);
+    expect(m['allocator/mesos/event_queue_dispatches']).toBe(0);
+    expect(Object.keys(master.metrics())).toEqual(expect.arrayContaining(Object.keys(m).filter((k) => !k.startsWith('master/api/'))));
+    const text = (await request(base, 'GET', '/metrics')).text;
+    expect(text).toContain(`mesos_master_frameworks_offers_sent{framework_name="classic",framework_id="${scheduler.frameworkId}"} 1`);
+    expect(text.split('\n').filter((l) => l === '# TYPE mesos_master_frameworks_offers_sent gauge')).toHaveLength(1);
+    expect(text).toContain('mesos_allocator_mesos_offer_filters_roles_eng_active 1');
+    expect(text).toContain('mesos_master_event_queue_http_requests ');
   });
 });
 
