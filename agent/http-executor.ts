@@ -19,6 +19,7 @@
  */
 import type { ChunkWriter, HttpRequest, HttpResponse, Timer } from 'libprocess-ts';
 import { decode, encode, recordio, type ExecutorCall, type ExecutorEvent } from '../protocol/json/index.js';
+import { speaksProtobuf } from '../protocol/proto/http.js';
 import type { AgentToExecutor } from '../protocol/messages/agent-executor.js';
 import type { AgentProcess } from './agent.js';
 import { bearerToken } from './executor-token.js';
@@ -163,7 +164,6 @@ export function installExecutorApi(agent: AgentProcess): void {
     const rawType = req.headers['content-type'];
     if (rawType === undefined) return text(400, "Expecting 'Content-Type' to be present");
     const contentType = rawType.split(';')[0]!.trim().toLowerCase();
-    if (contentType === 'application/x-protobuf') return text(415, "Protobuf is not supported by this agent: expecting 'Content-Type' of application/json");
     if (contentType !== 'application/json') return text(415, `Expecting 'Content-Type' of application/json, received '${rawType}'`);
     let call: ExecutorCall;
     try {
@@ -225,7 +225,8 @@ export function installExecutorApi(agent: AgentProcess): void {
     return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, stream: (writer) => channel.attach(writer) };
   };
 
-  agent.route('/api/v1/executor', handle);
+  const isSubscribe = (call: Record<string, unknown>): boolean => call['type'] === 'SUBSCRIBE';
+  agent.route('/api/v1/executor', speaksProtobuf({ call: 'executor.Call', event: 'executor.Event', streaming: isSubscribe }, handle));
 }
 
 /** Top-level path startAgent aliases to the executor API (as Mesos serves /api/v1/executor). */

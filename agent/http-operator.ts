@@ -10,6 +10,7 @@
  */
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { decode, encode, type AgentCall, type AgentContainer, type AgentGetExecutors, type AgentGetFrameworks, type AgentGetTasks, type AgentResponse } from '../protocol/json/index.js';
+import { speaksProtobuf } from '../protocol/proto/http.js';
 import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import type { AgentProcess } from './agent.js';
@@ -132,7 +133,6 @@ export function installOperatorApi(agent: AgentProcess): void {
     const rawType = req.headers['content-type'];
     if (rawType === undefined) return text(400, "Expecting 'Content-Type' to be present");
     const contentType = rawType.split(';')[0]!.trim().toLowerCase();
-    if (contentType === 'application/x-protobuf') return text(415, "Protobuf is not supported by this agent: expecting 'Content-Type' of application/json");
     if (contentType !== 'application/json') return text(415, `Expecting 'Content-Type' of application/json, received '${rawType}'`);
     const accept = req.headers['accept'];
     if (accept !== undefined && !/(application\/json|application\/\*|\*\/\*)/i.test(accept)) return text(406, `Expecting 'Accept' to allow 'application/json', received '${accept}'`);
@@ -155,7 +155,7 @@ export function installOperatorApi(agent: AgentProcess): void {
     if ('status' in response) return response;
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(encode('agent.Response', response)) };
   };
-  agent.route('/api/v1', handle);
+  agent.route('/api/v1', speaksProtobuf({ call: 'agent.Call', response: 'agent.Response' }, handle));
 }
 
 /** Top-level path startAgent aliases to the operator API (as Mesos serves /api/v1). */

@@ -18,6 +18,7 @@ import type { Agent } from './agent.js';
 import type { MasterEvent } from './events.js';
 import type { Framework } from './framework.js';
 import { forbidden } from '../protocol/auth/http.js';
+import { speaksProtobuf } from '../protocol/proto/http.js';
 import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
 import { drainInfo, maintenanceCall } from './http-maintenance.js';
@@ -335,6 +336,7 @@ export function installOperatorApi(master: OperatorApiHost): void {
     }
   };
 
-  master.route('/api/v1', handle);
+  const isSubscribe = (call: Record<string, unknown>): boolean => call['type'] === 'SUBSCRIBE';
+  master.route('/api/v1', speaksProtobuf({ call: 'master.Call', response: 'master.Response', event: 'master.Event', streaming: isSubscribe }, handle));
   master.runtime.http.alias('/api/v1', `/${master.pid.id}/api/v1`);
 }

@@ -9,6 +9,7 @@
 import type { ChunkWriter, HttpRequest, HttpResponse, Timer } from 'libprocess-ts';
 import { decode, encode, recordio as record } from '../protocol/json/index.js';
 import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
+import { speaksProtobuf } from '../protocol/proto/http.js';
 import type { SchedulerCall, SchedulerEvent } from '../protocol/scheduler.js';
 import type { SchedulerConnection } from './connection.js';
 import type { Framework } from './framework.js';
@@ -116,7 +117,6 @@ export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () =>
     if ('response' in who) return who.response;
     if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting 'POST', received '${req.method}'\n` };
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-    if (contentType === 'application/x-protobuf') return text(415, 'Protobuf requests are not supported by this master; send application/json');
     if (contentType !== 'application/json') return text(415, `Expecting 'Content-Type' of application/json, received '${contentType || '(none)'}'`);
     const accept = req.headers['accept'];
     if (accept !== undefined && !/(application\/json|application\/recordio|\*\/\*)/.test(accept)) return text(406, `Expecting 'Accept' to allow application/json, received '${accept}'`);
@@ -194,6 +194,7 @@ export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () =>
     };
   };
 
-  master.route('/api/v1/scheduler', handle);
+  const isSubscribe = (call: Record<string, unknown>): boolean => call['type'] === 'SUBSCRIBE';
+  master.route('/api/v1/scheduler', speaksProtobuf({ call: 'scheduler.Call', event: 'scheduler.Event', streaming: isSubscribe }, handle));
   master.runtime.http.alias('/api/v1/scheduler', `/${master.pid.id}/api/v1/scheduler`);
 }

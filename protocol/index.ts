@@ -14,5 +14,6 @@ export * from './types.js';
 export * from './scheduler.js';
 export type * from './messages/index.js';
 export * as json from './json/index.js';
+export * as proto from './proto/index.js';
 export { MessageValidator, validated, type OnInvalid } from './messages/validate.js';
 export * from './messages/schemas.js';

@@ -6,7 +6,9 @@
 // unacknowledged tasks and updates, and each bad request's status code.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { PID } from 'libprocess-ts';
-import { decode, encode } from '../../protocol/json/index.js';
+import * as http from 'node:http';
+import { RecordIOFrames, decode, encode } from '../../protocol/json/index.js';
+import { fromProtobuf, toProtobuf } from '../../protocol/proto/index.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
@@ -167,6 +169,38 @@ describe('POST /api/v1/executor', () => {
     expect(gone.status).toBe(400);
   });
 
+  test('protobuf: SUBSCRIBE as application/x-protobuf, the stream as application/recordio of protobuf records (Message-Accept), an UPDATE in protobuf', async () => {
+    const info = executorInfo('http-pb');
+    setup.master.sendTo(agent.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 'pb1') });
+    await waitUntil(() => executor('http-pb')?.container !== undefined, 'the executor container');
+    const body = toProtobuf('executor.Call', { ...ids('http-pb'), type: 'SUBSCRIBE', subscribe: {} });
+    const headers = { 'content-type': 'application/x-protobuf', accept: 'application/recordio', 'message-accept': 'application/x-protobuf' };
+    const records: Json[] = [];
+    const frames = new RecordIOFrames();
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${base}${PATH}`, { method: 'POST', headers }, resolve);
+      req.on('error', reject);
+      req.end(Buffer.from(body));
+    });
+    expect([res.statusCode, res.headers['content-type'], res.headers['message-content-type']]).toEqual([200, 'application/recordio', 'application/x-protobuf']);
+    res.on('data', (c: Buffer) => records.push(...frames.push(c).map((r) => fromProtobuf('executor.Event', r))));
+    await waitUntil(() => records.some((e) => e.type === 'LAUNCH'), 'SUBSCRIBED and LAUNCH in protobuf');
+    expect(records[0]!.type).toBe('SUBSCRIBED');
+    expect(records[0]!.subscribed.executor_info.executor_id).toEqual({ value: 'http-pb' });
+    expect(records.find((e) => e.type === 'LAUNCH')!.launch.task.task_id).toEqual({ value: 'pb1' });
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = http.request(`${base}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' } }, (r) => {
+        r.resume();
+        r.on('end', () => resolve(r.statusCode));
+      });
+      req.on('error', reject);
+      req.end(Buffer.from(toProtobuf('executor.Call', update('http-pb', 'pb1', 'TASK_RUNNING', uuidBase64(7)))));
+    });
+    expect(status).toBe(202);
+    await setup.master.waitFor((m) => m.name === 'status_update' && (m.body as { update: { status: { task_id: { value: string } } } }).update.status.task_id.value === 'pb1');
+    res.destroy();
+  });
+
   test('bad requests get the status codes Mesos gives, with a message naming what was wrong', async () => {
     const info = executorInfo('http-2');
     setup.master.sendTo(agent.agentPid, 'run_task', { framework: FW, framework_id: FW.id!, task: taskOn(info, 'b1') });
@@ -180,8 +214,8 @@ describe('POST /api/v1/executor', () => {
     };
     await check(sub, { 'content-type': null }, 400, "Expecting 'Content-Type' to be present");
     await check(sub, { 'content-type': 'text/plain' }, 415, "Expecting 'Content-Type' of application/json, received 'text/plain'");
-    await check(sub, { 'content-type': 'application/x-protobuf' }, 415, /^Protobuf is not supported/);
-    await check(sub, { accept: 'application/x-protobuf' }, 406, "Expecting 'Accept' to allow 'application/json', received 'application/x-protobuf'");
+    await check(sub, { 'content-type': 'application/x-protobuf' }, 400, /^Failed to parse body into Call protobuf: /);
+    await check(sub, { accept: 'text/html' }, 406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json' or 'application/recordio'");
     await check('{"type": "SUBSCRIBE",', {}, 400, /^Failed to parse body into JSON: /);
     await check({ framework_id: FW.id, type: 'SUBSCRIBE', subscribe: {} }, {}, 400, 'Failed to convert JSON into Call protobuf: executor_id: missing required field of executor.Call');
     await check({ ...ids('http-2'), type: 'SUBSCRIBE', subscribe: { unacknowledged_tasks: [{ name: 'x' }] } }, {}, 400, 'Failed to convert JSON into Call protobuf: subscribe.unacknowledged_tasks[0].task_id: missing required field of TaskInfo');

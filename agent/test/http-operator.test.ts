@@ -122,7 +122,7 @@ describe('POST /api/v1 on the agent', () => {
     expect((await get(`${base}/api/v1`)).status).toBe(405);
     await bad({ type: 'GET_HEALTH' }, { 'content-type': null }, 400, "Expecting 'Content-Type' to be present");
     await bad({ type: 'GET_HEALTH' }, { 'content-type': 'application/xml' }, 415, "Expecting 'Content-Type' of application/json, received 'application/xml'");
-    await bad({ type: 'GET_HEALTH' }, { accept: 'text/html' }, 406, "Expecting 'Accept' to allow 'application/json', received 'text/html'");
+    await bad({ type: 'GET_HEALTH' }, { accept: 'text/html' }, 406, "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
     await bad('{"type":', {}, 400, /^Failed to parse body into JSON: /);
     await bad({ type: 'GET_AGENTS' }, {}, 400, /^Failed to convert JSON into Call protobuf: type: unknown agent\.Call\.Type value 'GET_AGENTS' \(expected one of UNKNOWN, GET_HEALTH/);
     await bad({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 'soon' } } }, {}, 400, 'Failed to convert JSON into Call protobuf: get_metrics.timeout.nanoseconds: expected an integer (int64), got the string "soon"');

@@ -147,7 +147,9 @@ describe('POST /api/v1/scheduler', () => {
     expect(await bad({ type: 'SUBSCRIBE' })).toEqual([400, "Expecting 'subscribe' to be present"]);
     expect(await bad({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', role: 'a b' } } })).toEqual([400, "Framework is invalid: framework_info role: role 'a b' contains the invalid character \" \""]);
     expect(await bad({ type: 'SUBSCRIBE', framework_id: { value: '../x' }, subscribe: { framework_info: { user: 'u', name: 'n', id: { value: '../x' } } } })).toEqual([400, "Framework is invalid: framework_info.id '../x' must not contain '/'"]);
-    expect((await post(base, {}, { 'content-type': 'application/x-protobuf' })).status).toBe(415);
+    // A JSON text sent as protobuf does not parse as a Call.
+    expect(await bad({}, { 'content-type': 'application/x-protobuf' })).toEqual([400, expect.stringMatching(/^Failed to parse body into Call protobuf: /)]);
+    expect((await post(base, {}, { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post(base, { type: 'SUBSCRIBE' }, { accept: 'text/html' })).status).toBe(406);
 
     const { streamId, stream } = await subscribe(base, { user: 'u', name: 'n' });

@@ -49,7 +49,7 @@ export { AGENT_SCHEMA, AGENT_CALL_TYPES, AGENT_RESPONSE_TYPES } from './agent.js
 export type { AgentCall, AgentCallType, AgentContainer, AgentGetExecutors, AgentGetFrameworks, AgentGetTasks, AgentResponse, AgentResponseType } from './agent.js';
 export { MASTER_SCHEMA, MASTER_CALL_TYPES, MASTER_EVENT_TYPES, MASTER_RESPONSE_TYPES } from './master.js';
 export type { FileInfo, MasterAgent, MasterCall, MasterCallType, MasterEvent, MasterEventType, MasterFramework, MasterGetAgents, MasterGetExecutors, MasterGetFrameworks, MasterGetState, MasterGetTasks, MasterResponse, MasterResponseType, MasterRole, QuotaConfig, WeightInfo } from './master.js';
-export { RecordIOReader, recordio } from './recordio.js';
+export { RecordIOFrames, RecordIOReader, recordio, recordioBytes } from './recordio.js';
 export { PROMETHEUS_CONTENT_TYPE, prometheus } from './prometheus.js';
 
 /** The TypeScript type each named JSON type decodes to. */

@@ -12,6 +12,11 @@ export function recordio(json: unknown): string {
   return `${Buffer.byteLength(text)}\n${text}`;
 }
 
+/** One record of bytes (a protobuf message): `<byte length>\n<bytes>`. */
+export function recordioBytes(bytes: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.length}\n`), bytes]);
+}
+
 /**
  * Splits a stream of RecordIO bytes back into JSON values (for clients and
  * tests). Feed it chunks as they come; it returns the records completed by
@@ -19,13 +24,26 @@ export function recordio(json: unknown): string {
  * throws an Error naming it.
  */
 export class RecordIOReader {
+  #frames: RecordIOFrames;
+
+  constructor(maxRecordBytes = 64 * 1024 * 1024) {
+    this.#frames = new RecordIOFrames(maxRecordBytes);
+  }
+
+  push(chunk: Buffer | string): unknown[] {
+    return this.#frames.push(chunk).map((r) => JSON.parse(r.toString('utf8')) as unknown);
+  }
+}
+
+/** The same, giving each record's bytes (protobuf streams). */
+export class RecordIOFrames {
   #buffer = Buffer.alloc(0);
 
   constructor(private readonly maxRecordBytes = 64 * 1024 * 1024) {}
 
-  push(chunk: Buffer | string): unknown[] {
+  push(chunk: Buffer | Uint8Array | string): Buffer[] {
     this.#buffer = Buffer.concat([this.#buffer, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
-    const out: unknown[] = [];
+    const out: Buffer[] = [];
     for (;;) {
       const nl = this.#buffer.indexOf(0x0a);
       if (nl < 0) {
@@ -37,7 +55,7 @@ export class RecordIOReader {
       const length = Number(header);
       if (length > this.maxRecordBytes) throw new Error(`RecordIO: a record of ${length} bytes is above the limit of ${this.maxRecordBytes}`);
       if (this.#buffer.length < nl + 1 + length) break;
-      out.push(JSON.parse(this.#buffer.subarray(nl + 1, nl + 1 + length).toString('utf8')));
+      out.push(Buffer.from(this.#buffer.subarray(nl + 1, nl + 1 + length)));
       this.#buffer = this.#buffer.subarray(nl + 1 + length);
     }
     return out;
