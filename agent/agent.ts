@@ -228,9 +228,15 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       ping: (b, from) => this.#fresh(b.term, from) && this.#ping(b, from),
       not_leader: (b, from) => this.#notLeader(b, from),
-      run_task: (b) => this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor),
+      run_task: (b) => {
+        this.logger.debug?.(`run_task ${b.task.task_id.value} of framework ${b.framework_id.value}`);
+        this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor);
+      },
       run_task_group: (b) => this.runTaskGroup(b.framework, b.executor, b.task_group),
-      kill_task: (b) => this.killTask(b.framework_id.value, b.task_id, b.kill_policy),
+      kill_task: (b) => {
+        this.logger.debug?.(`kill_task ${b.task_id.value} of framework ${b.framework_id.value}`);
+        this.killTask(b.framework_id.value, b.task_id, b.kill_policy);
+      },
       status_update_acknowledgement: (b) => this.#acknowledgement(b.framework_id.value, b.task_id.value, b.uuid),
       shutdown_framework: (b) => this.shutdownFramework(b.framework_id.value),
       shutdown_executor: (b) => {

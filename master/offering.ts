@@ -53,6 +53,7 @@ export class Offering {
     for (const [framework, offers] of byFramework) {
       this.ctx.toFramework(framework, 'offers', { offers });
       this.ctx.state.count('master/offers_sent', offers.length);
+      this.ctx.logger.debug(`sent ${offers.length} offer(s) to framework ${framework.id}`);
     }
   }
 

@@ -111,6 +111,8 @@ export interface ResourceStatistics {
 
 /** A small logger; the agent passes its own. */
 export interface Logger {
+  /** Lines only a raised verbosity shows (SET_LOGGING_LEVEL, /logging/toggle); loggers without it drop them. */
+  debug?(msg: string): void;
   info(msg: string): void;
   warn(msg: string): void;
 }
