@@ -15,7 +15,7 @@
  * is and is terminated at once (its offers, timers and streams with it).
  * See master/registrar/README.md.
  */
-import { PID, Process, Random, osSeed, type Handlers, type HttpResponse, type Logger, type Runtime } from 'libprocess-ts';
+import { PID, Process, Random, osSeed, type Handlers, type HttpRequest, type HttpResponse, type Logger, type Runtime } from 'libprocess-ts';
 import { newMasterId } from '../protocol/ids.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import { Resources } from '../protocol/resources.js';
@@ -273,7 +273,10 @@ export class LeaderTerm implements MasterHa {
 // ---------------------------------------------------------------- not leading
 
 /** The master's HTTP paths (as installed by http-state.ts, http-scheduler.ts, http-operator.ts, http-webui.ts) a standby redirects. */
-export const MASTER_PATHS = ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics', '/api/v1', '/api/v1/scheduler', '/', '/webui', '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up'];
+export const MASTER_PATHS = ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics', '/api/v1', '/api/v1/scheduler', '/', '/webui', '/teardown', '/quota', '/weights', '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up'];
+const CLASSIC_PATHS = ['/teardown', '/quota', '/weights'];
+/** The read-only JSON paths also served with `.json` (http-classic.ts). */
+const JSON_PATHS = ['/state', '/state-summary', '/frameworks', '/slaves', '/tasks', '/roles', '/flags'];
 
 /**
  * The `master` process of a runtime whose replica does not lead: every
@@ -303,16 +306,21 @@ export class StandbyMaster extends Process<MasterProtocol> {
   }
 
   override initialize(): void {
+    const redirect = (req: HttpRequest): HttpResponse => {
+      const { leader } = this.leader();
+      if (leader === undefined) return { status: 503, headers: { 'retry-after': '1' }, body: 'This master is not the leader, and no leader is elected at the moment\n' };
+      const address = PID.parse(leader).address;
+      // /master/redirect itself: the leader's protocol-relative base, as Mesos answers.
+      if (req.path.endsWith('/redirect')) return { status: 307, headers: { location: `//${address}` }, body: '' };
+      const query = req.query.toString();
+      return { status: 307, headers: { location: `http://${address}${req.path}${query ? `?${query}` : ''}` }, body: `This master is not the leader; the leader is ${leader}\n` };
+    };
     for (const path of MASTER_PATHS) {
-      this.runtime.http.alias(path, `/${this.pid.id}${path}`);
-      this.route(path, (req): HttpResponse => {
-        const { leader } = this.leader();
-        if (leader === undefined) return { status: 503, headers: { 'retry-after': '1' }, body: 'This master is not the leader, and no leader is elected at the moment\n' };
-        const address = PID.parse(leader).address;
-        const query = req.query.toString();
-        return { status: 307, headers: { location: `http://${address}${req.path}${query ? `?${query}` : ''}` }, body: `This master is not the leader; the leader is ${leader}\n` };
-      });
+      // The classic update endpoints are served under /master only, as Mesos serves them.
+      if (!CLASSIC_PATHS.includes(path)) this.runtime.http.alias(path, `/${this.pid.id}${path}`);
+      this.route(path, redirect, path === '/quota' ? { prefix: true } : {});
     }
+    for (const path of JSON_PATHS) this.route(`${path}.json`, redirect);
   }
 }
 

@@ -20,6 +20,9 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     const top = await c.http(follower, '/state');
     expect(top.headers?.['location']).toBe(`http://${c.nodes[leader]!.address}/state`);
     expect((await c.http(leader, '/master/state')).status).toBe(200);
+    // The classic endpoints too, /master/quota/<role> included; /master/redirect gives the leader's protocol-relative base.
+    for (const path of ['/master/quota/eng', '/master/weights', '/master/teardown', '/master/state.json']) expect([path, (await c.http(follower, path)).headers?.['location']]).toEqual([path, `http://${c.nodes[leader]!.address}${path}`]);
+    expect((await c.http(follower, '/master/redirect')).headers?.['location']).toBe(`//${c.nodes[leader]!.address}`);
 
     const r = await c.runtime('probe');
     const prober = new Prober();
