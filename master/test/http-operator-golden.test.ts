@@ -17,7 +17,7 @@ import { MASTER_LOG_FILE } from '../log-file.js';
 import { startMasterIn } from '../main.js';
 import type { MasterProtocol } from '../master.js';
 import { TestAgent, TestScheduler, commandTask } from './helpers/peers.js';
-import { call, follow, type Json } from './helpers/operator-client.js';
+import { call, callProtobuf, follow, type Json } from './helpers/operator-client.js';
 
 
 const GOLDEN = fileURLToPath(new URL('../../protocol/test/golden/', import.meta.url));
@@ -118,6 +118,10 @@ describe('master operator API against the master.proto goldens', () => {
       const body = r.json();
       expect(body.type).toBe(type);
       expectGolden('master.Response', type, body);
+      // The same call in protobuf both ways gives the same answer (the metrics' values and the uptime move between the two).
+      const pb = await callProtobuf(base, callGolden(type));
+      expect([pb.status, pb.contentType]).toEqual([200, 'application/x-protobuf']);
+      expectGolden('master.Response', type, pb.json());
     });
   }
 

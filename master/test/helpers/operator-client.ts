@@ -2,6 +2,7 @@
 // or a SUBSCRIBE stream whose events are read with protocol/json's RecordIOReader.
 import * as http from 'node:http';
 import { RecordIOReader } from '../../../protocol/json/index.js';
+import { fromProtobuf, toProtobuf } from '../../../protocol/proto/index.js';
 
 export type Json = Record<string, any>;
 
@@ -14,6 +15,19 @@ export function call(base: string, body: unknown, contentType = 'application/jso
     });
     req.on('error', reject);
     req.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}
+
+/** One call in protobuf both ways (Content-Type and Accept application/x-protobuf); the answer read back into v1 JSON. */
+export function callProtobuf(base: string, body: Json): Promise<{ status: number; contentType: string | undefined; json: () => Json }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], json: () => fromProtobuf('master.Response', Buffer.concat(chunks)) }));
+    });
+    req.on('error', reject);
+    req.end(Buffer.from(toProtobuf('master.Call', body)));
   });
 }
 
