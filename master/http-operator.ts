@@ -4,7 +4,9 @@
  * updates answer 200 with no body; SUBSCRIBE opens a RecordIO stream of
  * master events (SUBSCRIBED carrying get_state, then TASK_ADDED,
  * TASK_UPDATED, AGENT_ADDED, AGENT_REMOVED, FRAMEWORK_ADDED/UPDATED/REMOVED,
- * HEARTBEAT).
+ * HEARTBEAT). Every call of master.proto is known: those beyond the books are
+ * operator-admin.ts's, those not carried out answer 501
+ * (operator-unsupported.ts). In JSON or protobuf (protocol/proto/http.ts).
  */
 import type { ChunkWriter, HttpRequest, HttpResponse } from 'libprocess-ts';
 import { MASTER_CALL_TYPES, encode, recordio } from '../protocol/json/index.js';
@@ -183,7 +185,7 @@ function eventJson(m: MasterView, e: MasterEvent): Json {
   }
 }
 
-/** Calls that only read (GET_*, and SUBSCRIBE to the event stream); every other call changes something. */
+/** Calls that only read (GET_*, LIST_FILES, READ_FILE, and SUBSCRIBE to the event stream); every other call changes something. */
 export function accessOf(type: string): Access {
   return type.startsWith('GET_') || type === 'SUBSCRIBE' || READONLY_CALLS.has(type) ? 'readonly' : 'readwrite';
 }
