@@ -32,6 +32,8 @@ const EVENT_NAMES: Readonly<Record<keyof MasterToScheduler & string, string>> = 
   framework_error: 'error',
   agent_lost: 'failure',
   task_unknown: 'update',
+  inverse_offers: 'inverse_offers',
+  rescind_inverse_offer: 'rescind_inverse_offer',
 };
 
 export function countCall<N extends keyof SchedulerToMaster & string>(f: Framework, name: N, body: SchedulerToMaster[N]): void {

@@ -3,7 +3,7 @@
  * but does not carry out: each answers 501 Not Implemented naming the call,
  * as Mesos answers for what it does not support, rather than 400 "unknown".
  * One entry per call, so that the change that implements one removes its
- * line (maintenance and drain are issue 20's).
+ * line (maintenance and drain are implemented: http-maintenance.ts).
  */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   UNKNOWN: "Received an 'UNKNOWN' call",
@@ -13,12 +13,4 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   DESTROY_VOLUMES: 'DESTROY_VOLUMES is not implemented by this master: persistent volumes are not supported yet',
   GROW_VOLUME: 'GROW_VOLUME is not implemented by this master: persistent volumes are not supported yet',
   SHRINK_VOLUME: 'SHRINK_VOLUME is not implemented by this master: persistent volumes are not supported yet',
-  GET_MAINTENANCE_STATUS: 'GET_MAINTENANCE_STATUS is not implemented by this master: maintenance is not supported yet',
-  GET_MAINTENANCE_SCHEDULE: 'GET_MAINTENANCE_SCHEDULE is not implemented by this master: maintenance is not supported yet',
-  UPDATE_MAINTENANCE_SCHEDULE: 'UPDATE_MAINTENANCE_SCHEDULE is not implemented by this master: maintenance is not supported yet',
-  START_MAINTENANCE: 'START_MAINTENANCE is not implemented by this master: maintenance is not supported yet',
-  STOP_MAINTENANCE: 'STOP_MAINTENANCE is not implemented by this master: maintenance is not supported yet',
-  DRAIN_AGENT: 'DRAIN_AGENT is not implemented by this master: draining is not supported yet',
-  DEACTIVATE_AGENT: 'DEACTIVATE_AGENT is not implemented by this master: draining is not supported yet',
-  REACTIVATE_AGENT: 'REACTIVATE_AGENT is not implemented by this master: draining is not supported yet',
 };
