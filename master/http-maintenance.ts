@@ -51,15 +51,34 @@ const agentIdOf = (body: unknown): string | undefined => {
   return typeof v === 'string' && v !== '' ? v : undefined;
 };
 
-/** DRAIN_AGENT's body: max_grace_period (a duration >= 0) and mark_gone. */
+/** An int64 of JSON: a number, or a string of digits as protobuf's JSON writes 64-bit integers. */
+const int64 = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+};
+
+/**
+ * DRAIN_AGENT's body: max_grace_period and mark_gone. In master.proto max_grace_period is a
+ * google.protobuf.Duration, `{seconds, nanos}`; a DurationInfo's `{nanoseconds}` (the form of
+ * the DrainConfig it becomes) is taken as well.
+ */
 function drainConfig(body: Json): DrainConfig | string {
   const grace = body['max_grace_period'];
   let max: number | undefined;
   if (grace !== undefined && grace !== null) {
-    const n = (grace as { nanoseconds?: unknown }).nanoseconds;
-    const v = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return 'drain_agent.max_grace_period.nanoseconds: expected an integer >= 0';
-    max = v;
+    const g = grace as { seconds?: unknown; nanos?: unknown; nanoseconds?: unknown };
+    if (typeof grace !== 'object') return 'drain_agent.max_grace_period: expected a duration, {"seconds": N, "nanos": N}';
+    if (g.nanoseconds !== undefined) {
+      const v = int64(g.nanoseconds);
+      if (v === undefined || v < 0) return 'drain_agent.max_grace_period.nanoseconds: expected an integer >= 0';
+      max = v;
+    } else {
+      const seconds = g.seconds === undefined ? 0 : int64(g.seconds);
+      const nanos = g.nanos === undefined ? 0 : int64(g.nanos);
+      if (seconds === undefined || seconds < 0) return 'drain_agent.max_grace_period.seconds: expected an integer >= 0';
+      if (nanos === undefined || nanos < 0 || nanos > 999_999_999) return 'drain_agent.max_grace_period.nanos: expected an integer in [0, 999999999]';
+      max = seconds * 1e9 + nanos;
+    }
   }
   const markGone = body['mark_gone'];
   if (markGone !== undefined && markGone !== null && typeof markGone !== 'boolean') return 'drain_agent.mark_gone: expected true or false';

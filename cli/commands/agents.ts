@@ -111,7 +111,7 @@ Examples:
         const o = cmd.optsWithGlobals<Options & { grace?: string; mark_gone?: boolean }>();
         const graceMs = o.grace === undefined ? undefined : parseDuration('grace', o.grace);
         const { leader, agent } = await resolveAgent(o, name);
-        await operatorCall(leader, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agent.id }, ...(graceMs !== undefined ? { max_grace_period: { nanoseconds: Math.round(graceMs * 1e6) } } : {}), mark_gone: o.mark_gone === true } });
+        await operatorCall(leader, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agent.id }, ...(graceMs !== undefined ? { max_grace_period: { seconds: Math.floor(graceMs / 1000), nanos: Math.round((graceMs % 1000) * 1e6) } } : {}), mark_gone: o.mark_gone === true } });
         say(`agent ${agent.id} (${agent.hostname}) is draining${graceMs !== undefined ? `; its tasks get at most ${o.grace} to end` : ''}${o.mark_gone ? '; it is marked gone once drained' : ''}`);
       }),
   );

@@ -160,7 +160,7 @@ describe('maintenance and draining against the .proto goldens', () => {
     const drain = callGolden('master.Call', 'DRAIN_AGENT');
     expect((await call(base, { ...drain, drain_agent: { ...drain['drain_agent'], agent_id: { value: agent.agentId } } })).status).toBe(200);
     await s.until(() => s.events.some((e) => e.type === 'UPDATE' && e.update.status.state === 'TASK_KILLED'));
-    expect(agent.named('kill_task').at(-1)!.kill_policy).toEqual({ grace_period: drain['drain_agent'].max_grace_period });
+    expect(agent.named('kill_task').at(-1)!.kill_policy).toEqual({ grace_period: { nanoseconds: 2e9 } }); // the call's Duration {seconds: 2} as the DurationInfo of a KillPolicy
     const agents = (await call(base, { type: 'GET_AGENTS' })).json();
     expect(agents.get_agents.agents[0].drain_info.state).toBe('DRAINED');
     expectGolden('master.Response', 'GET_AGENTS-drained', agents);

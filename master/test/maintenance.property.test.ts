@@ -66,7 +66,7 @@ describe('the allocator and draining', () => {
                 break;
               }
               case 'drain':
-                await operator(c, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agents[st.a]!.agentId }, max_grace_period: { nanoseconds: st.graceS * 1e9 } } });
+                await operator(c, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agents[st.a]!.agentId }, max_grace_period: { seconds: st.graceS } } });
                 break;
               case 'launch': {
                 const s = schedulers[st.f]!;

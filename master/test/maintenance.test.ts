@@ -57,7 +57,7 @@ describe('DRAIN_AGENT', () => {
     const { c, a, s } = await withTask(30);
     const running = a.running.get('t')!;
     const killed = a.named('kill_task').length;
-    const res = await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: a.agentId! }, max_grace_period: { nanoseconds: 2e9 } } });
+    const res = await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: a.agentId! }, max_grace_period: { seconds: 2 } } });
     expect(res.status).toBe(200);
     await c.clock.settle();
     const kills = a.named('kill_task').slice(killed);
@@ -86,7 +86,7 @@ describe('DRAIN_AGENT', () => {
   test('a task without a kill policy gets the grace period; DRAINING until its task ends; mark_gone removes the agent then', async () => {
     const { c, a } = await withTask();
     a.answerKills = false;
-    await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: a.agentId! }, max_grace_period: { nanoseconds: 5e9 }, mark_gone: true } });
+    await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: a.agentId! }, max_grace_period: { seconds: 5 }, mark_gone: true } });
     await c.clock.settle();
     expect(a.named('kill_task').at(-1)!.kill_policy).toEqual({ grace_period: { nanoseconds: 5e9 } });
     expect(c.master.state.maintenance.drains.get(a.agentId!)?.state).toBe('DRAINING');
@@ -118,7 +118,7 @@ describe('DRAIN_AGENT', () => {
     c = await cluster();
     expect(await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: {} })).toMatchObject({ status: 400, text: "Expecting 'drain_agent.agent_id' to be present\n" });
     expect(await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: 'nope' } } })).toMatchObject({ status: 400, text: 'Agent nope is not known to this master\n' });
-    expect((await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: 'x' }, max_grace_period: { nanoseconds: -1 } } })).text).toContain('max_grace_period');
+    expect((await op(c.masterRuntime, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: 'x' }, max_grace_period: { seconds: -1 } } })).text).toContain('max_grace_period');
     expect((await op(c.masterRuntime, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: 'nope' } } })).status).toBe(400);
   });
 });

@@ -116,7 +116,7 @@ export interface MasterCall {
   update_maintenance_schedule?: { schedule: MaintenanceSchedule };
   start_maintenance?: { machines?: MachineID[] };
   stop_maintenance?: { machines?: MachineID[] };
-  drain_agent?: { agent_id: AgentID; max_grace_period?: DurationInfo; mark_gone?: boolean };
+  drain_agent?: { agent_id: AgentID; max_grace_period?: { seconds?: number; nanos?: number }; mark_gone?: boolean };
   deactivate_agent?: { agent_id: AgentID };
   reactivate_agent?: { agent_id: AgentID };
 }
@@ -214,7 +214,9 @@ export const MASTER_SCHEMA: SchemaSource = {
     'master.Call.UpdateMaintenanceSchedule': { schedule: 'maintenance.Schedule!' },
     'master.Call.StartMaintenance': { machines: 'MachineID[]' },
     'master.Call.StopMaintenance': { machines: 'MachineID[]' },
-    'master.Call.DrainAgent': { agent_id: 'AgentID!', max_grace_period: 'DurationInfo', mark_gone: 'bool' },
+    // master.proto's DrainAgent takes a google.protobuf.Duration (DrainConfig then holds a DurationInfo).
+    'google.protobuf.Duration': { seconds: 'int64', nanos: 'int32' },
+    'master.Call.DrainAgent': { agent_id: 'AgentID!', max_grace_period: 'google.protobuf.Duration', mark_gone: 'bool' },
     'master.Call.DeactivateAgent': { agent_id: 'AgentID!' },
     'master.Call.ReactivateAgent': { agent_id: 'AgentID!' },
     'master.Call': {

@@ -189,7 +189,10 @@ export const API_MESSAGES: Readonly<Record<string, string>> = {
     framework_id=1:FrameworkID type=2:scheduler.Call.Type subscribe=3:scheduler.Call.Subscribe accept=4:scheduler.Call.Accept
     decline=5:scheduler.Call.Decline revive=15:scheduler.Call.Revive kill=6:scheduler.Call.Kill shutdown=7:scheduler.Call.Shutdown
     acknowledge=8:scheduler.Call.Acknowledge reconcile=9:scheduler.Call.Reconcile message=10:scheduler.Call.Message
-    suppress=16:scheduler.Call.Suppress update_framework=19:scheduler.Call.UpdateFramework`,
+    suppress=16:scheduler.Call.Suppress update_framework=19:scheduler.Call.UpdateFramework
+    accept_inverse_offers=13:scheduler.Call.AcceptInverseOffers decline_inverse_offers=14:scheduler.Call.DeclineInverseOffers`,
+  'scheduler.Call.AcceptInverseOffers': 'inverse_offer_ids=1:OfferID[] filters=2:Filters',
+  'scheduler.Call.DeclineInverseOffers': 'inverse_offer_ids=1:OfferID[] filters=2:Filters',
   'scheduler.Call.Accept': 'offer_ids=1:OfferID[] operations=2:Offer.Operation[] filters=3:Filters',
   'scheduler.Call.Acknowledge': 'agent_id=1:AgentID! task_id=2:TaskID! uuid=3:bytes!',
   'scheduler.Call.Decline': 'offer_ids=1:OfferID[] filters=2:Filters',
@@ -204,7 +207,10 @@ export const API_MESSAGES: Readonly<Record<string, string>> = {
   'scheduler.Call.UpdateFramework': 'framework_info=1:FrameworkInfo! suppressed_roles=2:string[]',
   'scheduler.Event': `
     type=1:scheduler.Event.Type subscribed=2:scheduler.Event.Subscribed offers=3:scheduler.Event.Offers rescind=4:scheduler.Event.Rescind
-    update=5:scheduler.Event.Update message=6:scheduler.Event.Message failure=7:scheduler.Event.Failure error=8:scheduler.Event.Error`,
+    update=5:scheduler.Event.Update message=6:scheduler.Event.Message failure=7:scheduler.Event.Failure error=8:scheduler.Event.Error
+    inverse_offers=9:scheduler.Event.InverseOffers rescind_inverse_offer=10:scheduler.Event.RescindInverseOffer`,
+  'scheduler.Event.InverseOffers': 'inverse_offers=1:InverseOffer[]',
+  'scheduler.Event.RescindInverseOffer': 'inverse_offer_id=1:OfferID!',
   'scheduler.Event.Error': 'message=1:string!',
   'scheduler.Event.Failure': 'agent_id=1:AgentID executor_id=2:ExecutorID status=3:int32',
   'scheduler.Event.Message': 'agent_id=1:AgentID! executor_id=2:ExecutorID! data=3:bytes!',

@@ -181,7 +181,7 @@ describe('web UI', () => {
     const slaves = (await (await fetch(`${master!.url}/master/slaves`)).json()) as { slaves: { id: string; hostname: string }[] };
     const hostname = slaves.slaves.find((a) => a.id === id)!.hostname;
     expect(await operator({ type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [{ machine_ids: [{ hostname }], unavailability: { start: { nanoseconds: 1893456000e9 }, duration: { nanoseconds: 3600e9 } } }] } } })).toBe(200);
-    expect(await operator({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id }, max_grace_period: { nanoseconds: 5e9 } } })).toBe(200);
+    expect(await operator({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id }, max_grace_period: { seconds: 5 } } })).toBe(200);
     await page.goto(`${master!.url}/#/agents`);
     await page.waitForSelector(`tr[data-agent-id="${id}"] td[data-state="drained"]`);
     expect(await page.locator(`tr[data-agent-id="${id}"] td[data-maintenance="DRAINING"]`).textContent()).toBe('draining from 2030-01-01 00:00 UTC (1 h)');
