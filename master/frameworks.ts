@@ -132,9 +132,11 @@ export class Frameworks {
       known.connection = undefined; // detached: its closing is not a disconnection of the framework
       previous.send('framework_error', { message: 'Framework failed over' });
       previous.close();
-      // Outstanding offers were made to the old scheduler.
-      this.offering.recallFramework(known);
     }
+    // Outstanding offers were made to the scheduler as it was before it subscribed again: a new one, or the same
+    // address restarted (its offers forgotten), so they go back to the allocator, to be offered again (Mesos's
+    // failoverFramework, whether or not the pid changed).
+    this.offering.recallFramework(known);
     known.failoverTimer?.cancel();
     known.failoverTimer = undefined;
     const oldRoles = known.roles.join(',');

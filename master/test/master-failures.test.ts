@@ -92,6 +92,29 @@ describe('frameworks', () => {
     expect(first.named('error').at(-1)!.message).toMatch(/^REVIVE: framework .* is not subscribed from/);
   });
 
+  test('a scheduler resubscribing from the same address gets its outstanding offers recalled and offered anew', async () => {
+    // Regression (noticed in the simulation, where a restarted scheduler comes back at the same address): the offers
+    // the master had made stayed outstanding, held from everyone, until the offer timeout.
+    c = await cluster();
+    await c.agent({ resources: 'cpus:2;mem:256' });
+    const { scheduler } = await c.scheduler({ failover_timeout: 60 });
+    await c.clock.advance(5);
+    const before = [...scheduler.offers.keys()];
+    expect(before).toHaveLength(1);
+    scheduler.offers.clear(); // a restarted scheduler at the same pid remembers no offer
+    scheduler.subscribe();
+    await c.clock.advance(5);
+    expect(scheduler.named('subscribed')).toHaveLength(2);
+    expect([...c.master.state.offers.all()].map((o) => o.id).filter((id) => before.includes(id))).toEqual([]);
+    // What the old offer held is offered again at once.
+    expect(scheduler.offers.size).toBe(1);
+    expect([...scheduler.offers.keys()][0]).not.toBe(before[0]);
+    // The old offer cannot be used.
+    scheduler.accept(before, []);
+    await c.clock.settle();
+    expect([...c.master.state.offers.all()].map((o) => o.id)).toEqual([...scheduler.offers.keys()]);
+  });
+
   test('an invalid FrameworkInfo is refused with the reason', async () => {
     c = await cluster();
     const { scheduler } = await c.scheduler({ role: 'bad role' });
