@@ -1004,10 +1004,13 @@ export class AgentProcess extends Process<AgentProtocol> {
     const status: TaskStatus = { ...update.status, agent_id: { value: this.agentId }, executor_id: { value: ex.id }, uuid: update.uuid };
     if (status.source === undefined) status.source = 'SOURCE_EXECUTOR';
     const u: StatusUpdate = { ...update, executor_id: { value: ex.id }, agent_id: { value: this.agentId }, status };
-    this.#handleUpdate(fw, ex, u);
     const ack: AgentToExecutor['ack'] = { agent_id: { value: this.agentId }, framework_id: u.framework_id, task_id: status.task_id, uuid: update.uuid };
-    if (from !== undefined) this.send(from, 'ack', ack);
-    else this.sendToExecutor(ex, 'ack', ack);
+    // Acknowledged to the executor only once checkpointed: the executor then forgets the update, so a crash before
+    // the record is on disk would lose it (Mesos's Slave::___statusUpdate acknowledges after the update manager).
+    this.#handleUpdate(fw, ex, u, () => {
+      if (from !== undefined) this.send(from, 'ack', ack);
+      else this.sendToExecutor(ex, 'ack', ack);
+    });
   }
 
   #executorTerminated(fw: FrameworkRecord, ex: ExecutorRecord, t: ContainerTermination): void {
@@ -1149,14 +1152,14 @@ export class AgentProcess extends Process<AgentProtocol> {
   }
 
   /** Records the status in the task and hands the update to the status update manager (checkpointed first). */
-  #handleUpdate(fw: FrameworkRecord, ex: ExecutorRecord | undefined, update: StatusUpdate): void {
+  #handleUpdate(fw: FrameworkRecord, ex: ExecutorRecord | undefined, update: StatusUpdate, checkpointed?: () => void): void {
     const taskId = update.status.task_id.value;
     const rec = ex?.tasks.get(taskId);
     const wasTerminal = rec !== undefined && isTerminal(rec.task.state);
     if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
     if (isTerminal(update.status.state) && !wasTerminal) this.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
     const path = ex && rec && checkpointing(fw) && this.agentId ? taskUpdatesPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, taskId) : undefined;
-    this.sum.update(update, path);
+    this.sum.update(update, path, checkpointed);
   }
 
   #forward(update: StatusUpdate): void {

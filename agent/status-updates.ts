@@ -116,8 +116,14 @@ export class StatusUpdateManager {
   /**
    * Adds an update to its task's stream: checkpointed (when `path` is
    * given), then sent if it is the head. Returns false for a duplicate.
+   * `checkpointed` runs (inside the host) once the update is on disk: at
+   * once without a checkpoint or with a synchronous write, after the
+   * record's fsync otherwise; for a duplicate, once the stream's writes so
+   * far are done. It never runs when the write fails. Only then may the
+   * update's sender (an executor) be acknowledged: an acknowledged update
+   * is the agent's to deliver, even across a crash.
    */
-  update(update: StatusUpdate, path?: string): boolean {
+  update(update: StatusUpdate, path?: string, checkpointed?: () => void): boolean {
     const fw = update.framework_id.value;
     const task = update.status.task_id.value;
     const key = streamKey(fw, task);
@@ -127,12 +133,18 @@ export class StatusUpdateManager {
       this.streams.set(key, s);
     }
     const id = uuidHex(update.uuid);
-    if (s.received.has(id)) return false;
-    if (s.terminated) return false;
+    if (s.received.has(id) || s.terminated) {
+      if (checkpointed !== undefined) {
+        if (s.path !== undefined && this.#async) s.writes = s.writes.then(() => this.host.run!(checkpointed));
+        else checkpointed();
+      }
+      return false;
+    }
     if (s.path !== undefined) {
-      if (this.#async) this.#write(s, { type: 'UPDATE', update }, id);
+      if (this.#async) this.#write(s, { type: 'UPDATE', update }, id, checkpointed);
       else appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync, true, this.#disk);
     }
+    if (s.path === undefined || !this.#async) checkpointed?.();
     s.received.add(id);
     s.latest = update;
     s.pending.push(update);
@@ -244,7 +256,7 @@ export class StatusUpdateManager {
    * thrown inside the host's process, as a synchronous write's error would
    * be; a stream cleaned up meanwhile (its directory removed) is forgotten.
    */
-  #write(s: UpdateStream, record: UpdateRecord, uuid: string): void {
+  #write(s: UpdateStream, record: UpdateRecord, uuid: string, checkpointed?: () => void): void {
     const path = s.path!;
     const line = recordLine(record);
     if (s.received.size === 0) this.#disk.mkdirp(dirname(path)); // the stream's first record
@@ -255,6 +267,7 @@ export class StatusUpdateManager {
         () =>
           this.host.run!(() => {
             s.unsynced.delete(uuid);
+            checkpointed?.();
             if (s.head !== undefined && uuidHex(s.head.uuid) === uuid && live()) this.#sendHead(s, true);
           }),
         (e: unknown) =>
