@@ -22,6 +22,12 @@ export interface SimulatedNetworkOptions {
   readonly serialize?: boolean;
   /** Told of every message sent, delivered, lost, duplicated or dropped by a partition (a simulation's trace). */
   readonly observer?: NetworkObserver;
+  /**
+   * Two runtimes of one host talk over loopback (as an agent and the executors it launched): their messages are
+   * never lost, duplicated or reordered, and partitions (`isolate`, `cut`, `cutOneWay`) do not come between them.
+   * Off by default (tests often put every runtime on the host `sim`).
+   */
+  readonly loopback?: boolean;
 }
 
 /** What happened to a message on the network. */
@@ -89,6 +95,7 @@ export class SimulatedNetwork {
   #reorder: number;
   readonly #serialize: boolean;
   readonly #observer: NetworkObserver | undefined;
+  readonly #loopback: boolean;
   /** Directed cuts `a>b`: messages from a to b are lost, the other way goes through. */
   readonly #oneWay = new Set<string>();
   readonly #nodes = new Map<string, MemoryTransport>();
@@ -120,6 +127,12 @@ export class SimulatedNetwork {
     this.#reorder = options.reorder ?? 0;
     this.#serialize = options.serialize ?? true;
     this.#observer = options.observer;
+    this.#loopback = options.loopback ?? false;
+  }
+
+  /** Whether a and b (`host:port`) talk over loopback (see `loopback`). */
+  #local(a: string, b: string): boolean {
+    return this.#loopback && a.slice(0, a.lastIndexOf(':')) === b.slice(0, b.lastIndexOf(':'));
   }
 
   /** Changes fault rates from now on (messages already scheduled keep theirs). */
@@ -149,6 +162,7 @@ export class SimulatedNetwork {
 
   /** Cuts the link between two runtimes (addresses `host:port`), both ways. */
   cut(a: string, b: string): void {
+    if (this.#local(a, b)) return;
     this.#cuts.add(pairKey(a, b));
     this.#break(a, b);
   }
@@ -158,7 +172,7 @@ export class SimulatedNetwork {
     this.#isolated.add(a);
     for (const key of [...this.#connections.keys()]) {
       const [x, y] = key.split('|') as [string, string];
-      if (x === a || y === a) this.#break(x, y);
+      if ((x === a || y === a) && !this.#local(x, y)) this.#break(x, y);
     }
   }
 
@@ -171,7 +185,7 @@ export class SimulatedNetwork {
 
   /** Whether a message can currently go from a to b. */
   reachable(a: string, b: string): boolean {
-    return this.#nodes.has(a) && this.#nodes.has(b) && !this.#isolated.has(a) && !this.#isolated.has(b) && !this.#cuts.has(pairKey(a, b));
+    return this.#nodes.has(a) && this.#nodes.has(b) && (this.#local(a, b) || (!this.#isolated.has(a) && !this.#isolated.has(b) && !this.#cuts.has(pairKey(a, b))));
   }
 
   // ---- used by MemoryTransport ----
@@ -203,7 +217,7 @@ export class SimulatedNetwork {
     const link = this.#connections.get(key);
     if (link !== undefined && link.ends.get(from) === node) return true;
     const acceptor = this.#nodes.get(to);
-    const reachable = acceptor !== undefined && (node.impostor || this.#nodes.get(from) === node) && !this.#isolated.has(from) && !this.#isolated.has(to) && !this.#cuts.has(key);
+    const reachable = acceptor !== undefined && (node.impostor || this.#nodes.get(from) === node) && (this.#local(from, to) || (!this.#isolated.has(from) && !this.#isolated.has(to) && !this.#cuts.has(key)));
     const refuse = (): false => {
       // As a failed dial: reported asynchronously.
       this.clock.timer(this.#latency[1], () => node._peerDown(to));
@@ -262,6 +276,10 @@ export class SimulatedNetwork {
       return;
     }
     const link = this.#connections.get(pairKey(from, to))!;
+    if (this.#local(from, to)) {
+      for (const envelope of batch) this.#schedule(link, from, to, envelope, false);
+      return;
+    }
     const oneWay = this.#oneWay.size > 0 && this.#oneWay.has(`${from}>${to}`);
     for (const envelope of batch) {
       if (oneWay || this.random.chance(this.#loss)) {
@@ -278,11 +296,11 @@ export class SimulatedNetwork {
     }
   }
 
-  #schedule(link: Link, from: string, to: string, envelope: Envelope): void {
+  #schedule(link: Link, from: string, to: string, envelope: Envelope, reorder = true): void {
     const [min, max] = this.#latency;
     const directed = `${from}>${to}`;
     let at = this.clock.now() + min + (max > min ? this.random.int(max - min + 1) : 0);
-    if (this.random.chance(this.#reorder)) at += this.random.int(max + 2);
+    if (reorder && this.random.chance(this.#reorder)) at += this.random.int(max + 2);
     else at = Math.max(at, this.#lastAt.get(directed) ?? 0);
     this.#lastAt.set(directed, Math.max(at, this.#lastAt.get(directed) ?? 0));
     const message = this.#serialize ? roundTrip(envelope) : envelope;

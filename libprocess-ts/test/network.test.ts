@@ -2,6 +2,10 @@ import { describe, expect, test } from '@jest/globals';
 import { Process } from '../src/process.js';
 import type { Handlers } from '../src/protocol.js';
 import { simulation } from './helpers/sim.js';
+import { MemoryTransport, SimulatedNetwork } from '../src/memory-transport.js';
+import { Runtime } from '../src/runtime.js';
+import { VirtualClock } from '../src/virtual-clock.js';
+import { createLogger } from '../src/logging.js';
 
 type Seq = { n: number };
 
@@ -88,6 +92,36 @@ describe('SimulatedNetwork', () => {
     expect(got).toEqual([body]);
     expect(got[0]).not.toBe(body);
     await stop();
+  });
+
+  test('with loopback, two runtimes of one host get no faults and no partition between them; other hosts do', async () => {
+    const clock = new VirtualClock();
+    const network = new SimulatedNetwork({ clock, seed: 3, latencyMs: [1, 5], loss: 0.5, duplicate: 0.5, reorder: 0.5, loopback: true });
+    const start = async (host: string, port: number): Promise<Runtime> => new Runtime({ transport: new MemoryTransport(network, host, port), clock, name: `${host}:${port}`, logger: createLogger(host, 'silent') }).start();
+    const agent = await start('a1', 5051);
+    const executor = await start('a1', 7001);
+    const master = await start('m1', 5050);
+    const local = new Sink();
+    const remote = new Sink();
+    const localPid = executor.spawn(local, 'sink');
+    const remotePid = master.spawn(remote, 'sink');
+    network.isolate(agent.address);
+    network.cut(agent.address, executor.address);
+    expect(network.reachable(agent.address, executor.address)).toBe(true);
+    expect(network.reachable(agent.address, master.address)).toBe(false);
+    for (let n = 0; n < 100; n++) {
+      agent.post(`src@${agent.address}`, localPid, 'n', n);
+      agent.post(`src@${agent.address}`, remotePid, 'n', n);
+    }
+    await clock.advance(1000);
+    expect(local.seen.map(([n]) => n)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(remote.seen).toEqual([]);
+    network.heal();
+    for (let n = 0; n < 100; n++) agent.post(`src@${agent.address}`, remotePid, 'n', n);
+    await clock.advance(1000);
+    expect(remote.seen.length).toBeGreaterThan(0);
+    expect(remote.seen.map(([n]) => n)).not.toEqual(Array.from({ length: 100 }, (_, i) => i)); // lost, duplicated or reordered
+    for (const r of [agent, executor, master]) await r.stop();
   });
 });
 
