@@ -6,17 +6,19 @@
  * one seed. Nodes crash (their runtime stops, as SIGKILL) and restart at
  * the same address, with or without their disk.
  */
-import { MemoryTransport, PID, Random, Runtime, createLogger, type Logger } from 'libprocess-ts';
+import { MemoryTransport, PID, Random, Runtime, createLogger, type Envelope, type Logger } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { AgentProcess } from '../agent/agent.js';
+import { ExecutorTokens } from '../agent/executor-token.js';
 import { agentFlags } from '../agent/flags.js';
 import { HaMaster } from '../master/leader.js';
 import { MemoryStorage } from '../master/log/storage.js';
 import { Resources } from '../protocol/resources.js';
 import { ProcessTable, SimContainerizer, type SimProcess } from './containerizer.js';
 import { SimDisk } from './disk.js';
+import { startExecutor } from './executor.js';
 import { GreedyFramework, type FrameworkObserver } from './framework.js';
-import type { Mutations } from './mutations.js';
+import { MutantAgentTransport, type Mutations } from './mutations.js';
 import { Trace } from './trace.js';
 
 export interface ClusterOptions {
@@ -36,6 +38,8 @@ export interface ClusterOptions {
   readonly offerTimeoutMs: number;
   /** The masters' heartbeats to schedulers; a driver gives up on a silent master after two. */
   readonly heartbeatSeconds: number;
+  /** The share of tasks run by a custom executor (sim/executor.ts) rather than as command tasks. */
+  readonly executorShare?: number;
 }
 
 const silent: Logger = createLogger('sim', 'silent');
@@ -44,6 +48,8 @@ const quietAgentLog = { info: (): void => {}, warn: (): void => {} };
 export const MASTER_PORT = 5050;
 export const AGENT_PORT = 5051;
 export const SCHEDULER_PORT = 6060;
+/** Custom executors listen at EXECUTOR_PORT + n on their agent's host. */
+export const EXECUTOR_PORT = 7000;
 
 export interface MasterNode {
   readonly kind: 'master';
@@ -90,7 +96,11 @@ export class Cluster {
   onProcess: (node: AgentNode, p: SimProcess, event: 'start' | 'end') => void = () => {};
   onOrphan: (node: AgentNode, p: SimProcess) => void = () => {};
   onLeader: (node: MasterNode, term: number) => void = () => {};
+  /** Every message the network delivers, before its receiver handles it. */
+  onMessage: (from: string, to: string, e: Envelope) => void = () => {};
   #frameworks = 0;
+  /** Executor tokens signed with a key of the simulation (not one generated on a real disk). */
+  readonly #executorTokens = new ExecutorTokens(Buffer.from('sim-executor-secret-key-0123456789abcdef'));
   /** Frameworks whose scheduler tore them down (the teardown message may have been lost). */
   readonly tornDown = new Set<string>();
 
@@ -101,16 +111,22 @@ export class Cluster {
       clock: this.clock,
       seed: this.random.uint32(),
       latencyMs: [1, 5],
-      observer: (kind, from, to, e) => this.trace.message(kind, from, to, `${e.to.split('@')[0]}.${e.name}${describe(e.name, e.body)}`),
+      loopback: true, // an agent and its executors
+      observer: (kind, from, to, e) => {
+        this.trace.message(kind, from, to, `${e.to.split('@')[0]}.${e.name}${describe(e.name, e.body)}`);
+        if (kind === 'deliver') this.onMessage(from, to, e);
+      },
     });
     for (let i = 1; i <= 3; i++) this.masters.push({ kind: 'master', name: `m${i}`, address: `m${i}:${MASTER_PORT}`, storage: new MemoryStorage(), runtime: undefined, ha: undefined, starts: 0 });
     for (let i = 1; i <= options.agents; i++) {
       const name = `a${i}`;
+      let executors = 0;
       const node: AgentNode = {
         kind: 'agent',
         name,
         address: `${name}:${AGENT_PORT}`,
-        disk: new SimDisk({ clock: this.clock, random: this.random.fork(), ignoreFsync: options.mutations.skipFsync === true }),
+        // An fsync'ed write takes 1-10 ms (an SSD under load): a crash can land between a write and its fsync.
+        disk: new SimDisk({ clock: this.clock, random: this.random.fork(), ignoreFsync: options.mutations.skipFsync === true, latencyMs: [1, 10] }),
         table: undefined as unknown as ProcessTable,
         runtime: undefined,
         agent: undefined,
@@ -128,6 +144,10 @@ export class Cluster {
           this.trace.note(`${name} orphan ${p.taskId} destroyed at recovery`);
           this.onOrphan(node, p);
         },
+        {
+          // Custom executors run on the agent's machine, each at its own port (loopback to the agent).
+          start: (config, exited) => startExecutor(this.network, this.clock, node.table.random, name, EXECUTOR_PORT + ++executors, config, exited),
+        },
       );
       this.agents.push(node);
     }
@@ -139,11 +159,11 @@ export class Cluster {
   }
 
   #newFramework(): GreedyFramework {
-    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework, this.options.taskRunMs);
+    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework, this.options.taskRunMs, this.options.executorShare ?? 0);
   }
 
-  async #runtime(host: string, port: number): Promise<Runtime> {
-    return new Runtime({ transport: new MemoryTransport(this.network, host, port), clock: this.clock, name: host, logger: silent }).start();
+  async #runtime(host: string, port: number, transport?: MemoryTransport): Promise<Runtime> {
+    return new Runtime({ transport: transport ?? new MemoryTransport(this.network, host, port), clock: this.clock, name: host, logger: silent }).start();
   }
 
   async startAll(): Promise<void> {
@@ -187,7 +207,9 @@ export class Cluster {
     if (a.runtime !== undefined) return;
     a.starts++;
     this.trace.note(`start ${a.name}`);
-    const runtime = await this.#runtime(a.name, AGENT_PORT);
+    const transport = new MutantAgentTransport(this.network, a.name, AGENT_PORT);
+    transport.mutations = this.options.mutations;
+    const runtime = await this.#runtime(a.name, AGENT_PORT, transport);
     const flags = agentFlags({
       master: this.masters.map((m) => m.address).join(','),
       work_dir: `/sim/${a.name}`,
@@ -206,6 +228,7 @@ export class Cluster {
       logger: quietAgentLog,
       disk: a.disk,
       endpoint: a.address,
+      executorTokens: this.#executorTokens,
     });
     a.runtime = runtime;
     a.agent = agent;

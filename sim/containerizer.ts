@@ -19,6 +19,7 @@ import type { Clock, Random, Timer } from 'libprocess-ts';
 import type { AgentContainerizer } from '../agent/agent.js';
 import type { ContainerConfig, ContainerTermination, ResourceStatistics } from '../agent/containerizer/types.js';
 import type { ContainerHandle } from '../agent/state.js';
+import { parseExecutorPlan, type SimExecutorHandle } from './executor.js';
 
 export interface SimProcess {
   readonly containerId: string;
@@ -30,6 +31,13 @@ export interface SimProcess {
   termination: ContainerTermination | undefined;
   timer: Timer | undefined;
   readonly waiters: ((t: ContainerTermination) => void)[];
+  /** A custom executor's runtime (sim/executor.ts), stopped when the process ends. */
+  executor?: SimExecutorHandle;
+}
+
+/** Starts custom executors (`sim-executor ...` commands) on the machine; `exited` is told when one ends by itself. */
+export interface ExecutorHost {
+  start(config: ContainerConfig, exited: (code: number) => void): Promise<SimExecutorHandle>;
 }
 
 /** One machine's processes. */
@@ -45,6 +53,8 @@ export class ProcessTable {
     readonly onChange: (p: SimProcess, event: 'start' | 'end') => void,
     /** Called for a process a recovering agent did not know and destroyed (an orphan). */
     readonly onOrphan: (p: SimProcess) => void = () => {},
+    /** Runs custom executors; without it, a `sim-executor` command runs until killed like any unknown command. */
+    readonly executors?: ExecutorHost,
   ) {}
 
   running(): SimProcess[] {
@@ -56,6 +66,7 @@ export class ProcessTable {
     if (!p.running) return;
     p.running = false;
     p.timer?.cancel();
+    void p.executor?.stop();
     const message = signal !== null ? `Command terminated with signal ${signal}` : `Command exited with status ${String(code)}`;
     const t: ContainerTermination = { containerId: p.containerId, status: { code, signal, message }, killed, message };
     if (this.watcher !== undefined) p.termination = t;
@@ -69,6 +80,7 @@ export class ProcessTable {
       if (!p.running) continue;
       p.running = false;
       p.timer?.cancel();
+      void p.executor?.stop();
       this.onChange(p, 'end');
     }
     this.procs.clear();
@@ -86,9 +98,9 @@ export class SimContainerizer implements AgentContainerizer {
     if (this.table.watcher === this) this.table.watcher = undefined;
   }
 
-  launch(config: ContainerConfig): Promise<ContainerHandle> {
+  async launch(config: ContainerConfig): Promise<ContainerHandle> {
     const t = this.table;
-    if (t.procs.has(config.containerId)) return Promise.reject(new Error(`container ${config.containerId} exists`));
+    if (t.procs.has(config.containerId)) throw new Error(`container ${config.containerId} exists`);
     const p: SimProcess = {
       containerId: config.containerId,
       frameworkId: config.frameworkId ?? '',
@@ -103,7 +115,12 @@ export class SimContainerizer implements AgentContainerizer {
     t.onChange(p, 'start');
     const plan = parsePlan(config.command.value ?? '');
     if (plan !== undefined) p.timer = t.clock.timer(plan.runMs, () => t.end(p, plan.exit, null, false));
-    return Promise.resolve(this.#handle(p, false));
+    else if (t.executors !== undefined && parseExecutorPlan(config.command.value ?? '') !== undefined) {
+      const executor = await t.executors.start(config, (code) => t.end(p, code, null, false));
+      if (p.running) p.executor = executor;
+      else void executor.stop(); // the machine went down (or the container was destroyed) while it started
+    }
+    return this.#handle(p, false);
   }
 
   recover(knownContainerIds: Iterable<string>): Promise<{ recovered: ContainerHandle[]; vanished: ContainerTermination[]; terminated: ContainerTermination[]; orphans: string[] }> {

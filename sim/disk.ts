@@ -38,11 +38,13 @@ export interface SimDiskOptions {
 export class SimDisk implements AgentDisk {
   readonly #files = new Map<string, SimFile>();
   readonly #dirs = new Set<string>();
+  /** Directory → the names of what is directly in it (files and directories): renames and removals walk a subtree, not the disk. */
+  readonly #children = new Map<string, Set<string>>();
   readonly #o: SimDiskOptions;
   /** Bumped by a crash: completions of writes started before it do nothing. */
   #generation = 0;
   /** Counters (the trace prints them). */
-  readonly counters = { writes: 0, fsyncs: 0, crashes: 0, torn: 0, lostWrites: 0 };
+  readonly counters = { writes: 0, fsyncs: 0, crashes: 0, torn: 0, lostWrites: 0, wipes: 0 };
 
   constructor(options: SimDiskOptions) {
     this.#o = options;
@@ -94,6 +96,7 @@ export class SimDisk implements AgentDisk {
     let d = dir;
     while (d !== '/' && d !== '.' && d !== '' && !this.#dirs.has(d)) {
       this.#dirs.add(d);
+      this.#link(d);
       d = parent(d);
     }
   }
@@ -102,23 +105,29 @@ export class SimDisk implements AgentDisk {
     return this.#files.get(path)?.data;
   }
 
+  /** What of a file would survive a crash now (its durable content); undefined when nothing would. */
+  durable(path: string): string | undefined {
+    return this.#files.get(path)?.durable;
+  }
+
+  hasDir(path: string): boolean {
+    return this.#dirs.has(path);
+  }
+
   listDirs(path: string): string[] {
-    const prefix = path.endsWith('/') ? path : `${path}/`;
-    const out = new Set<string>();
-    for (const d of this.#dirs) {
-      if (!d.startsWith(prefix)) continue;
-      const rest = d.slice(prefix.length);
-      if (rest !== '' && !rest.includes('/')) out.add(rest);
-    }
-    return [...out].sort();
+    const dir = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const names = this.#children.get(dir);
+    if (names === undefined) return [];
+    return [...names].filter((n) => this.#dirs.has(child(dir, n))).sort();
   }
 
   remove(path: string): void {
-    const prefix = `${path}/`;
-    this.#files.delete(path);
-    for (const f of [...this.#files.keys()]) if (f.startsWith(prefix)) this.#files.delete(f);
-    this.#dirs.delete(path);
-    for (const d of [...this.#dirs]) if (d.startsWith(prefix)) this.#dirs.delete(d);
+    for (const p of this.#subtree(path)) {
+      this.#files.delete(p);
+      this.#dirs.delete(p);
+      this.#children.delete(p);
+    }
+    this.#unlink(path);
   }
 
   removeLater(path: string): Promise<void> {
@@ -127,25 +136,22 @@ export class SimDisk implements AgentDisk {
   }
 
   rename(from: string, to: string): boolean {
-    const prefix = `${from}/`;
-    const isFile = this.#files.has(from);
-    if (!isFile && !this.#dirs.has(from)) return false;
+    if (!this.#files.has(from) && !this.#dirs.has(from)) return false;
     this.mkdirp(parent(to));
-    if (isFile) {
-      this.#files.set(to, this.#files.get(from)!);
-      this.#files.delete(from);
+    const moved = this.#subtree(from).map((p) => ({ p, file: this.#files.get(p), dir: this.#dirs.has(p), kids: this.#children.get(p) }));
+    for (const { p } of moved) {
+      this.#files.delete(p);
+      this.#dirs.delete(p);
+      this.#children.delete(p);
     }
-    for (const [f, v] of [...this.#files]) {
-      if (!f.startsWith(prefix)) continue;
-      this.#files.delete(f);
-      this.#files.set(to + f.slice(from.length), v);
+    this.#unlink(from);
+    for (const { p, file, dir, kids } of moved) {
+      const q = to + p.slice(from.length);
+      if (file !== undefined) this.#files.set(q, file);
+      if (dir) this.#dirs.add(q);
+      if (kids !== undefined) this.#children.set(q, kids);
     }
-    if (this.#dirs.delete(from)) this.#dirs.add(to);
-    for (const d of [...this.#dirs]) {
-      if (!d.startsWith(prefix)) continue;
-      this.#dirs.delete(d);
-      this.#dirs.add(to + d.slice(from.length));
-    }
+    this.#link(to);
     return true;
   }
 
@@ -186,8 +192,10 @@ export class SimDisk implements AgentDisk {
           this.counters.lostWrites++;
         }
       }
-      if (f.durable === undefined) this.#files.delete(path);
-      else {
+      if (f.durable === undefined) {
+        this.#files.delete(path);
+        this.#unlink(path);
+      } else {
         f.data = f.durable;
         f.rewritten = false;
       }
@@ -197,8 +205,10 @@ export class SimDisk implements AgentDisk {
   /** The machine's disk is replaced: nothing survives. */
   wipe(): void {
     this.#generation++;
+    this.counters.wipes++;
     this.#files.clear();
     this.#dirs.clear();
+    this.#children.clear();
   }
 
   /** Every file's path and content (tests). */
@@ -219,8 +229,10 @@ export class SimDisk implements AgentDisk {
   #rewrite(path: string, text: string, durable: boolean): void {
     this.counters.writes++;
     const f = this.#files.get(path);
-    if (f === undefined) this.#files.set(path, { data: text, durable: durable ? text : undefined, rewritten: !durable });
-    else {
+    if (f === undefined) {
+      this.#files.set(path, { data: text, durable: durable ? text : undefined, rewritten: !durable });
+      this.#link(path);
+    } else {
       f.data = text;
       if (durable) {
         f.durable = text;
@@ -232,7 +244,10 @@ export class SimDisk implements AgentDisk {
   #append(path: string, line: string, durable: boolean): void {
     this.counters.writes++;
     let f = this.#files.get(path);
-    if (f === undefined) this.#files.set(path, (f = { data: '', durable: undefined, rewritten: false }));
+    if (f === undefined) {
+      this.#files.set(path, (f = { data: '', durable: undefined, rewritten: false }));
+      this.#link(path);
+    }
     f.data += line;
     if (durable) f.durable = f.data;
   }
@@ -243,6 +258,28 @@ export class SimDisk implements AgentDisk {
       f.durable = f.data;
       f.rewritten = false;
     }
+  }
+
+  /** Records `path` among its directory's entries. */
+  #link(path: string): void {
+    const dir = parent(path);
+    let names = this.#children.get(dir);
+    if (names === undefined) this.#children.set(dir, (names = new Set()));
+    names.add(path.slice(path.lastIndexOf('/') + 1));
+  }
+
+  #unlink(path: string): void {
+    this.#children.get(parent(path))?.delete(path.slice(path.lastIndexOf('/') + 1));
+  }
+
+  /** `path` and everything under it. */
+  #subtree(path: string): string[] {
+    const out = [path];
+    for (let i = 0; i < out.length; i++) {
+      const names = this.#children.get(out[i]!);
+      if (names !== undefined) for (const n of names) out.push(child(out[i]!, n));
+    }
+    return out;
   }
 
   #needDir(path: string): void {
@@ -269,4 +306,8 @@ export class SimDisk implements AgentDisk {
 function parent(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
+}
+
+function child(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }

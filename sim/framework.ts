@@ -15,6 +15,7 @@ import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
 import type { Offer, TaskInfo, TaskStatus } from '../protocol/types.js';
 import { planCommand } from './containerizer.js';
+import { executorCommand } from './executor.js';
 
 export const TASK_RESOURCES = 'cpus:0.5;mem:64';
 const TASK_CPUS = 0.5;
@@ -50,6 +51,8 @@ export class GreedyFramework {
     readonly maxTasks: number,
     /** How long a task of the chaos phase runs, ms (drawn in [min, max]). */
     readonly taskRunMs: readonly [number, number],
+    /** The share of tasks given a custom executor (sim/executor.ts) instead of a command. */
+    readonly executorShare = 0,
   ) {}
 
   async start(runtime: Runtime): Promise<void> {
@@ -110,8 +113,13 @@ export class GreedyFramework {
       const tasks: TaskInfo[] = [];
       for (let i = 0; i < fit; i++) {
         const id = `${this.name}-${++this.#next}`;
-        const command = this.steady ? 'sim forever' : planCommand(this.taskRunMs[0] + this.random.int(this.taskRunMs[1] - this.taskRunMs[0]), this.random.chance(0.2) ? 1 : 0);
-        tasks.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(this.steady ? STEADY_TASK_RESOURCES : TASK_RESOURCES).toJSON(), command: { value: command } });
+        const runMs = this.steady ? 'forever' : this.taskRunMs[0] + this.random.int(this.taskRunMs[1] - this.taskRunMs[0]);
+        const exit = this.steady ? 0 : this.random.chance(0.2) ? 1 : 0;
+        const task: TaskInfo = { name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(this.steady ? STEADY_TASK_RESOURCES : TASK_RESOURCES).toJSON() };
+        // A custom executor of its own (its id the task's), or a command the agent runs itself.
+        if (this.executorShare > 0 && this.random.chance(this.executorShare)) task.executor = { executor_id: { value: id }, name: id, command: { value: executorCommand(runMs, exit) } };
+        else task.command = { value: runMs === 'forever' ? 'sim forever' : planCommand(runMs, exit) };
+        tasks.push(task);
         this.active.set(id, offer.agent_id.value);
       }
       d.launchTasks(offer.id, tasks, { refuse_seconds: this.steady ? 0 : 1 });

@@ -7,9 +7,38 @@
 import { Resources } from '../protocol/resources.js';
 import { isActive, isTerminal } from '../protocol/task-states.js';
 import type { TaskStatus } from '../protocol/types.js';
+import type { StatusUpdate } from '../protocol/messages/common.js';
+import { dirname } from 'node:path';
+import { readRecords, taskUpdatesPath } from '../agent/checkpoint.js';
+import type { AgentDisk } from '../agent/disk.js';
+import { uuidHex, type UpdateRecord } from '../agent/status-updates.js';
+import type { Envelope } from 'libprocess-ts';
+import type { AgentProcess } from '../agent/agent.js';
 import type { AgentNode, Cluster, MasterNode } from './cluster.js';
 import type { SimProcess } from './containerizer.js';
 import type { FrameworkObserver, GreedyFramework } from './framework.js';
+
+/** Master messages whose term an agent checks (the fencing token). */
+const FENCED: ReadonlySet<string> = new Set(['agent_registered', 'agent_reregistered', 'ping']);
+
+/** An update a custom executor sent its agent: its task and state, and where the agent checkpoints it. */
+interface ExecutorUpdate {
+  readonly task: string;
+  readonly state: string;
+  readonly node: AgentNode;
+  readonly path: string | undefined;
+  /** The disk's wipes then (a wiped disk owes nothing). */
+  readonly wipes: number;
+}
+
+interface Fencing {
+  /** The newest term heard from any master. */
+  heard: number;
+  /** The agent's registrations count when last looked at. */
+  registrations: number;
+  /** master pid → its latest registration message: its term, and the newest term heard before it. */
+  readonly offered: Map<string, { term: number; heardBefore: number }>;
+}
 
 /** Terminal states that say how a task ended (the others say it is lost or unknown). */
 const OUTCOMES: ReadonlySet<string> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR']);
@@ -33,6 +62,13 @@ export class Invariants implements FrameworkObserver {
   readonly #terminal = new Map<string, Map<string, string>>();
   /** framework id → uuids of updates the scheduler got (and acknowledged). */
   readonly #acked = new Map<string, Set<string>>();
+  /** Per agent incarnation: the newest master term it has heard, and the registrations it was offered (fencing). */
+  readonly #fencing = new WeakMap<AgentProcess, Fencing>();
+  readonly #agentAt = new Map<string, AgentNode>();
+  /** uuid → the task and state of an update a custom executor sent its agent. */
+  readonly #executorUpdates = new Map<string, ExecutorUpdate>();
+  /** `framework/task` → the terminal outcome its executor had acknowledged. */
+  readonly #executorOutcomes = new Map<string, string>();
   violation: Violation | undefined;
   cluster!: Cluster;
   /** Updates checked, tasks started (for the report). */
@@ -42,6 +78,8 @@ export class Invariants implements FrameworkObserver {
     this.cluster = cluster;
     cluster.onLeader = (m, term) => this.#leader(m, term);
     cluster.onProcess = (node, p, event) => this.#process(node, p, event);
+    cluster.onMessage = (from, to, e) => this.#message(from, to, e);
+    for (const a of cluster.agents) this.#agentAt.set(a.address, a);
     // Every sim framework checkpoints, and an agent checkpoints a task before it launches it: a restart that did not
     // lose the disk must find every running task again (Mesos's promise to checkpointing frameworks).
     cluster.onOrphan = (node, p) => this.#fail('a checkpointed task survives its agent restarting', `${node.name} restarted (its disk intact) without knowing task ${p.frameworkId}/${p.taskId}, which was running, and killed it`);
@@ -76,6 +114,87 @@ export class Invariants implements FrameworkObserver {
     }
   }
 
+  /**
+   * What masters tell an agent, for the fencing check: every term it hears (registrations and pings carry the
+   * sender's term) and, for each registration offered, the newest term heard before it.
+   */
+  #message(from: string, to: string, e: Envelope): void {
+    if (e.name === 'status_update' || e.name === 'ack') this.#executorMessage(to, e);
+    const node = this.#agentAt.get(to);
+    const agent = node?.agent;
+    if (node === undefined || agent === undefined) return;
+    this.#fenced(node); // what the agent did with the messages before this one
+    if (!FENCED.has(e.name)) return;
+    const term = (e.body as { term?: unknown } | null)?.term;
+    if (typeof term !== 'number') return;
+    let f = this.#fencing.get(agent);
+    if (f === undefined) this.#fencing.set(agent, (f = { heard: 0, registrations: agent.registrations, offered: new Map() }));
+    if (e.name !== 'ping') f.offered.set(`master@${from}`, { term, heardBefore: f.heard });
+    f.heard = Math.max(f.heard, term);
+  }
+
+  /**
+   * An agent never accepts a registration from a master of an older term than one it has already heard from: a
+   * deposed leader that has not stepped down yet must not take it back (the term is the fencing token).
+   */
+  #fenced(node: AgentNode): void {
+    const agent = node.agent;
+    const f = agent !== undefined ? this.#fencing.get(agent) : undefined;
+    if (agent === undefined || f === undefined || agent.registrations === f.registrations) return;
+    f.registrations = agent.registrations;
+    const offer = f.offered.get(agent.master.toString());
+    f.offered.clear(); // each offer was taken (this one) or passed over
+    if (offer !== undefined && offer.term < offer.heardBefore) this.#fail('an agent follows no master of an older term', `${node.name} registered with ${agent.master.toString()} of term ${offer.term} after hearing from a master of term ${offer.heardBefore}`);
+  }
+
+  /**
+   * Custom executors' updates and the agent's acknowledgements of them: an acknowledged update is the agent's to
+   * deliver (the executor forgets it), so a terminal outcome an executor had acknowledged is the task's outcome.
+   */
+  #executorMessage(to: string, e: Envelope): void {
+    if (e.name === 'status_update') {
+      const u = (e.body as { update?: StatusUpdate } | null)?.update;
+      const node = this.#agentAt.get(to);
+      if (node === undefined || u?.uuid === undefined || u.status?.task_id === undefined) return; // the agent's updates to the master are not these
+      // Where the agent checkpoints it (when it knows the executor; the sim's frameworks all checkpoint).
+      const agent = node.agent;
+      const exId = u.executor_id?.value ?? u.status.executor_id?.value;
+      const ex = exId !== undefined ? agent?.frameworks.get(u.framework_id.value)?.executors.get(exId) : undefined;
+      const path = agent?.agentId !== undefined && ex !== undefined ? taskUpdatesPath(agent.flags.work_dir, agent.agentId, u.framework_id.value, ex.id, ex.containerId, u.status.task_id.value) : undefined;
+      this.#executorUpdates.set(uuidHex(u.uuid), { task: `${u.framework_id.value}/${u.status.task_id.value}`, state: u.status.state, node, path, wipes: node.disk.counters.wipes });
+      return;
+    }
+    const uuid = (e.body as { uuid?: Uint8Array } | null)?.uuid;
+    const sent = uuid !== undefined ? this.#executorUpdates.get(uuidHex(uuid)) : undefined;
+    if (sent === undefined) return;
+    this.#executorUpdates.delete(uuidHex(uuid!));
+    this.#checkpointed(sent, uuidHex(uuid!));
+    if (!OUTCOMES.has(sent.state) || this.#executorOutcomes.has(sent.task)) return;
+    this.#executorOutcomes.set(sent.task, sent.state);
+    const [fwId, task] = sent.task.split('/') as [string, string];
+    const seen = this.#terminal.get(fwId)?.get(task);
+    if (seen !== undefined && OUTCOMES.has(seen) && seen !== sent.state) this.#fail('a task ends one way', `the executor of task ${sent.task} had ${sent.state} acknowledged, its framework saw ${seen}`);
+  }
+
+  /**
+   * An update acknowledged to its executor is on the agent's disk for good (durable, not just in the page cache):
+   * the executor forgets it once acknowledged, so the agent's checkpoint is then its only copy. Checked as the
+   * acknowledgement reaches the executor; void once the machine's disk is replaced or the executor's checkpoints
+   * are discarded (its tasks over and acknowledged by the framework).
+   */
+  #checkpointed(sent: ExecutorUpdate, uuid: string): void {
+    const { node, path } = sent;
+    if (path === undefined || node.disk.counters.wipes !== sent.wipes || !node.disk.hasDir(dirname(path))) return;
+    let records: unknown[] = [];
+    try {
+      records = readRecords(path, { read: (p: string) => node.disk.durable(p) } as AgentDisk).records;
+    } catch {
+      // unreadable: the agent's own recovery reports it
+    }
+    const onDisk = records.some((r) => (r as UpdateRecord).type === 'UPDATE' && uuidHex((r as { update: StatusUpdate }).update.uuid) === uuid);
+    if (!onDisk) this.#fail('an update acknowledged to its executor is checkpointed', `${node.name} acknowledged ${sent.state} of task ${sent.task} (uuid ${uuid}) to its executor before its record was on disk (${path})`);
+  }
+
   /** A scheduler restarted: it remembers no acknowledgement (a redelivery to it is at least once, allowed). */
   restarted(fw: GreedyFramework): void {
     this.#acked.delete(fw.frameworkId ?? fw.name);
@@ -92,6 +211,8 @@ export class Invariants implements FrameworkObserver {
     if (seen !== undefined && isTerminal(status.state) && OUTCOMES.has(seen) && OUTCOMES.has(status.state) && seen !== status.state) this.#fail('a task ends one way', `${fw.name} (${fwId}) saw task ${task} ${seen}, then ${status.state}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`);
     if (seen !== undefined && !isTerminal(status.state)) this.#fail('no task goes back from a terminal state', `${fw.name} (${fwId}) saw task ${task} ${seen}, then ${status.state}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`);
     if (seen === undefined && isTerminal(status.state)) terminal.set(task, status.state);
+    const reported = this.#executorOutcomes.get(`${fwId}/${task}`);
+    if (reported !== undefined && OUTCOMES.has(status.state) && status.state !== reported) this.#fail('a task ends one way', `${fw.name} (${fwId}) saw task ${task} ${status.state}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}, but its executor had ${reported} acknowledged by the agent`);
     if (status.uuid !== undefined) {
       let acked = this.#acked.get(fwId);
       if (acked === undefined) this.#acked.set(fwId, (acked = new Set()));
@@ -104,6 +225,7 @@ export class Invariants implements FrameworkObserver {
   /** Checks of the leader's books, after every step. */
   step(): void {
     this.counts.safetyChecks++;
+    for (const a of this.cluster.agents) this.#fenced(a);
     for (const m of this.cluster.leaders()) {
       const master = m.ha!.master!;
       const allocator = m.ha!.allocator;

@@ -6,7 +6,7 @@
  * timeline of the events before the violation (`--timeline=<file>`, default
  * sim-<seed>.timeline.txt).
  *
- *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--mutation=skipFsync]
+ *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--executor-share=0.5] [--mutation=skipFsync]
  *   node dist/sim/main.js --seed=42 [--timeline=out.txt]
  */
 import { writeFileSync } from 'node:fs';
@@ -83,6 +83,12 @@ function parseArgs(argv: readonly string[]): Args {
       case 'lines':
         opts.traceLines = int();
         break;
+      case 'executor-share': {
+        const share = Number(v);
+        if (!(share >= 0 && share <= 1)) throw new Error(`--executor-share: '${v}' is not a share between 0 and 1 (of tasks run by a custom executor)`);
+        opts.executorShare = share;
+        break;
+      }
       case 'faults': {
         const scale = Number(v);
         if (!(scale >= 0) || !Number.isFinite(scale)) throw new Error(`--faults: '${v}' is not a scale (0 = none, 1 = the defaults, 2 = twice as many)`);

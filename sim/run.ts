@@ -72,6 +72,8 @@ export interface SimOptions {
   readonly heartbeatSeconds: number;
   /** After the quiet phase, how much longer liveness may take to hold (checked every virtual second). */
   readonly livenessGraceMs: number;
+  /** The share of tasks run by a custom executor (the SDK's ExecutorDriver, sim/executor.ts) instead of as commands. */
+  readonly executorShare: number;
 }
 
 /**
@@ -93,6 +95,7 @@ export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = {
   offerTimeoutMs: 4_000,
   heartbeatSeconds: 3,
   livenessGraceMs: 75_000,
+  executorShare: 0.5,
 };
 
 export interface SimResult {
@@ -122,6 +125,7 @@ export function replayCommand(seed: number, options: Partial<SimOptions> = {}): 
   if (options.frameworks !== undefined && options.frameworks !== DEFAULT_SIM.frameworks) extra.push(`--frameworks=${options.frameworks}`);
   if (options.chaosMs !== undefined && options.chaosMs !== DEFAULT_SIM.chaosMs) extra.push(`--chaos-ms=${options.chaosMs}`);
   if (options.quietMs !== undefined && options.quietMs !== DEFAULT_SIM.quietMs) extra.push(`--quiet-ms=${options.quietMs}`);
+  if (options.executorShare !== undefined && options.executorShare !== DEFAULT_SIM.executorShare) extra.push(`--executor-share=${options.executorShare}`);
   if (options.faults !== undefined && options.faults !== DEFAULT_FAULTS) {
     const scale = Math.round((options.faults.loss / DEFAULT_FAULTS.loss) * 1000) / 1000;
     const want = scaleFaults(scale);
@@ -137,7 +141,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const o: SimOptions = { ...DEFAULT_SIM, ...given, seed };
   const started = performance.now();
   const inv = new Invariants();
-  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds }, inv);
+  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare }, inv);
   inv.attach(c);
   const r = c.random.fork(); // the faults' own source
   const t0 = c.clock.now();
@@ -155,6 +159,14 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     for (const p of partitions) p.apply();
   };
 
+  // A crash lands anywhere within its step (not on the 100 ms grid the faults are drawn on), so it can fall between
+  // any two events: a write and its fsync, an update and its acknowledgement.
+  let crashError: unknown;
+  const crashWithin = (node: SimNode): void => {
+    c.clock.timer(r.int(o.stepMs), () => {
+      crash(node).catch((e: unknown) => (crashError ??= e));
+    });
+  };
   const crash = async (node: SimNode): Promise<void> => {
     let wipe = r.chance(o.faults.diskLoss);
     if (node.kind === 'master' && wipe) {
@@ -196,15 +208,15 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     }
     if (chance(f.crashMasterPerSec)) {
       const up = c.masters.filter((m) => m.runtime !== undefined);
-      if (up.length > 0) await crash(r.pick(up));
+      if (up.length > 0) crashWithin(r.pick(up));
     }
     if (chance(f.crashAgentPerSec)) {
       const up = c.agents.filter((a) => a.runtime !== undefined);
-      if (up.length > 0) await crash(r.pick(up));
+      if (up.length > 0) crashWithin(r.pick(up));
     }
     if (chance(f.crashSchedulerPerSec)) {
       const up = c.schedulers.filter((s) => s.runtime !== undefined);
-      if (up.length > 0) await crash(r.pick(up));
+      if (up.length > 0) crashWithin(r.pick(up));
     }
     if (chance(f.teardownPerSec)) {
       const up = c.schedulers.filter((s) => s.runtime !== undefined && s.framework.driver?.connected === true);
@@ -248,6 +260,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
       await faultStep();
       await runPending();
       await c.clock.advance(o.stepMs);
+      if (crashError !== undefined) throw crashError;
       inv.step();
     }
     if (inv.violation !== undefined) throw inv.violation;
