@@ -368,7 +368,16 @@ export class AgentProcess extends Process<AgentProtocol> {
         frameworks.push(fw.info);
         for (const ex of fw.executors.values()) {
           if (!ex.command) executors.push(ex.info);
-          tasks.push(...executorTasks(ex, this.agentId));
+          for (const t of executorTasks(ex, this.agentId)) {
+            // The update the agent is delivering (the head of the task's stream), as Mesos reports it: a master
+            // must not answer a reconciliation with a terminal state while older updates are still on their way.
+            const head = this.sum.stream(fw.id, t.task_id.value)?.head;
+            if (head !== undefined) {
+              t.status_update_state = head.status.state;
+              if (head.uuid !== undefined) t.status_update_uuid = head.uuid;
+            }
+            tasks.push(t);
+          }
         }
       }
       this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks));
@@ -1166,6 +1175,11 @@ export class AgentProcess extends Process<AgentProtocol> {
     const fw = this.frameworks.get(update.framework_id.value);
     const exId = update.executor_id?.value;
     const rec = exId !== undefined ? fw?.executors.get(exId)?.tasks.get(update.status.task_id.value) : undefined;
+    if (rec !== undefined) {
+      // The update being delivered (Mesos's Slave::forward): what the task reports as its status update state.
+      rec.task.status_update_state = update.status.state;
+      if (update.uuid !== undefined) rec.task.status_update_uuid = update.uuid;
+    }
     const u: StatusUpdate = { ...update, latest_state: rec?.task.state ?? update.status.state };
     this.send(this.master, 'status_update', { update: u, pid: this.pid.toString() });
   }

@@ -70,6 +70,12 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // on disk). Found by the first runs with custom executors (seeds 1-5 all failed); the agent now acknowledges once
   // the record is on disk (and agent/test/executor-ack.test.ts shows it without the simulator).
   { seed: 1, bug: "agent: acknowledged a custom executor's update before it was checkpointed", options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, executorShare: 0.5 } },
+  // Agent: a task's status_update_state was set when an update was acknowledged, not when it was sent, and a
+  // re-registering agent reported none for a task whose first update was still unacknowledged: a new leader then
+  // answered a reconciliation with the task's terminal latest state (TASK_FINISHED) while the agent was still
+  // delivering TASK_STARTING and TASK_RUNNING: "no task goes back from a terminal state" (fw1-6 FINISHED, then
+  // RUNNING). The agent now reports the update it is delivering (the head of the stream), as Mesos's does.
+  { seed: 795, bug: 'agent: reported no status update state for a task whose older updates were still being delivered', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000, executorShare: 0.5 } },
 ];
 
 describe('bugs the simulator found stay fixed', () => {
