@@ -276,34 +276,37 @@ export class SimulatedNetwork {
       return;
     }
     const link = this.#connections.get(pairKey(from, to))!;
+    // The batch goes through the wire encoding as one frame, as the WebSocket transport sends it.
+    const copies = this.#serialize ? roundTrip(batch) : batch;
     if (this.#local(from, to)) {
-      for (const envelope of batch) this.#schedule(link, from, to, envelope, false);
+      for (const message of copies) this.#schedule(link, from, to, message, false);
       return;
     }
     const oneWay = this.#oneWay.size > 0 && this.#oneWay.has(`${from}>${to}`);
-    for (const envelope of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const envelope = batch[i]!;
       if (oneWay || this.random.chance(this.#loss)) {
         this.counters.messages_lost++;
         this.#observer?.('lose', from, to, envelope);
         continue;
       }
-      this.#schedule(link, from, to, envelope);
+      this.#schedule(link, from, to, copies[i]!);
       if (this.random.chance(this.#duplicate)) {
         this.counters.messages_duplicated++;
         this.#observer?.('duplicate', from, to, envelope);
-        this.#schedule(link, from, to, envelope);
+        this.#schedule(link, from, to, this.#serialize ? roundTrip([envelope])[0]! : envelope); // its own copy
       }
     }
   }
 
-  #schedule(link: Link, from: string, to: string, envelope: Envelope, reorder = true): void {
+  /** Delivers `message` (already through the wire encoding) after the link's latency. */
+  #schedule(link: Link, from: string, to: string, message: Envelope, reorder = true): void {
     const [min, max] = this.#latency;
     const directed = `${from}>${to}`;
     let at = this.clock.now() + min + (max > min ? this.random.int(max - min + 1) : 0);
     if (reorder && this.random.chance(this.#reorder)) at += this.random.int(max + 2);
     else at = Math.max(at, this.#lastAt.get(directed) ?? 0);
     this.#lastAt.set(directed, Math.max(at, this.#lastAt.get(directed) ?? 0));
-    const message = this.#serialize ? roundTrip(envelope) : envelope;
     this.clock.timer(at - this.clock.now(), () => {
       // Only on the connection it was sent on: a broken or replaced one delivers nothing more.
       if (this.#connections.get(pairKey(from, to)) !== link) {
@@ -426,9 +429,9 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
-/** What the wire would do to a message: encode and decode it (class instances, Maps and functions do not survive). */
-function roundTrip(envelope: Envelope): Envelope {
-  const decoded = decodeFrame(encodeFrame([envelope]).slice());
-  if (decoded instanceof FrameError || decoded.length !== 1) throw new Error(`message '${envelope.name}' does not survive the wire encoding`);
-  return decoded[0]!;
+/** What the wire would do to a batch: encode and decode it as one frame (class instances, Maps and functions do not survive). */
+function roundTrip(batch: readonly Envelope[]): Envelope[] {
+  const decoded = decodeFrame(encodeFrame(batch).slice());
+  if (decoded instanceof FrameError || decoded.length !== batch.length) throw new Error(`message '${batch.map((e) => e.name).join("', '")}' does not survive the wire encoding`);
+  return decoded;
 }
