@@ -20,6 +20,10 @@ interface Row {
   readonly virtualS: number;
   readonly wallS: number;
   readonly ratio: number;
+  /** CPU seconds of the process, and virtual seconds per CPU second: steadier than wall time on a shared machine. */
+  readonly cpuS: number;
+  readonly cpuRatio: number;
+  readonly messages: number;
   readonly events: number;
   readonly ok: boolean;
 }
@@ -28,19 +32,23 @@ async function measure(name: string, seeds: number, options: Partial<Omit<SimOpt
   let virtualMs = 0;
   let wallMs = 0;
   let events = 0;
+  let cpuMs = 0;
+  let messages = 0;
   let ok = true;
   for (let s = 1; s <= seeds; s++) {
     const r = await runSeed(s, options);
     virtualMs += r.virtualMs;
     wallMs += r.wallMs;
     events += r.events;
+    cpuMs += r.cpuMs;
+    messages += r.counts.messages_delivered ?? 0;
     if (!r.ok) {
       ok = false;
       console.log(`  seed ${s} failed: ${r.violation?.slice(0, 200)}`);
     }
   }
-  const row: Row = { name, agents: options.agents ?? DEFAULT_SIM.agents, frameworks: options.frameworks ?? DEFAULT_SIM.frameworks, faults: options.faults !== NO_FAULTS, virtualS: virtualMs / 1000, wallS: wallMs / 1000, ratio: virtualMs / wallMs, events, ok };
-  console.log(`${name.padEnd(44)} ${row.virtualS.toFixed(0).padStart(5)} virtual s in ${row.wallS.toFixed(1).padStart(6)} wall s: ${row.ratio.toFixed(0).padStart(4)}x real time${ok ? '' : ' (a seed failed)'}`);
+  const row: Row = { name, agents: options.agents ?? DEFAULT_SIM.agents, frameworks: options.frameworks ?? DEFAULT_SIM.frameworks, faults: options.faults !== NO_FAULTS, virtualS: virtualMs / 1000, wallS: wallMs / 1000, ratio: virtualMs / wallMs, cpuS: cpuMs / 1000, cpuRatio: virtualMs / cpuMs, messages, events, ok };
+  console.log(`${name.padEnd(44)} ${row.virtualS.toFixed(0).padStart(5)} virtual s in ${row.wallS.toFixed(1).padStart(6)} wall s: ${row.ratio.toFixed(1).padStart(5)}x real time; ${row.cpuS.toFixed(1)} CPU s (${row.cpuRatio.toFixed(1)}x per CPU second), ${((cpuMs * 1000) / Math.max(1, messages)).toFixed(0)} us of CPU per message delivered${ok ? '' : ' (a seed failed)'}`);
   return row;
 }
 

@@ -5,7 +5,9 @@
  *
  * A task's command says what its process does: `sim run=<ms> exit=<code>`
  * runs for that long in virtual time and exits with that code (the
- * frameworks draw both from the seed); anything else runs until killed. A
+ * frameworks draw both from the seed); `sim-executor ...` is a custom
+ * executor (sim/executor.ts: the SDK's driver in a runtime of its own, which
+ * ends the process when it stops); anything else runs until killed. A
  * kill ends it after the smaller of its grace period and a drawn delay
  * (SIGTERM), a destroy at once (SIGKILL).
  *

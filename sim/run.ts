@@ -109,6 +109,8 @@ export interface SimResult {
   readonly events: number;
   readonly virtualMs: number;
   readonly wallMs: number;
+  /** CPU time of the whole Node process during the run (user + system; meaningful when it runs one seed at a time). */
+  readonly cpuMs: number;
   readonly counts: Record<string, number>;
   /** The last events before the end (a violation), one a line. */
   timeline(lines?: number): string;
@@ -140,6 +142,7 @@ export function replayCommand(seed: number, options: Partial<SimOptions> = {}): 
 export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'seed'>> = {}): Promise<SimResult> {
   const o: SimOptions = { ...DEFAULT_SIM, ...given, seed };
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const inv = new Invariants();
   const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare }, inv);
   inv.attach(c);
@@ -325,6 +328,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     events: c.trace.events,
     virtualMs: c.clock.now() - t0,
     wallMs: performance.now() - started,
+    cpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpuStarted)),
     counts: { ...inv.counts, ...c.network.counters },
     timeline: (lines?: number) => c.trace.timeline(lines),
   };
