@@ -72,8 +72,8 @@ export interface SimOptions {
   readonly heartbeatSeconds: number;
   /** After the quiet phase, how much longer liveness may take to hold (checked every virtual second). */
   readonly livenessGraceMs: number;
-  /** The share of tasks run by a custom executor (the SDK's ExecutorDriver, sim/executor.ts) instead of as commands. */
-  readonly executorShare: number;
+  /** The share of tasks run by a custom executor (the SDK's ExecutorDriver, sim/executor.ts) instead of as commands (default 0.5). */
+  readonly executorShare?: number;
 }
 
 /**
