@@ -347,6 +347,9 @@ function describe(name: string, body: unknown): string {
         return ` ${b.task?.task_id?.value ?? ''}`;
       case 'accept':
         return ` ${(b.operations ?? []).flatMap((o: any) => (o.launch?.task_infos ?? []).map((t: any) => t.task_id.value)).join(',')}`;
+      case 'offers':
+        // Which agent (the end of its id) and how many cpus each offer holds.
+        return ` ${(b.offers ?? []).map((o: any) => `${String(o.agent_id?.value ?? '').slice(-3)}:${(o.resources ?? []).find((r: any) => r.name === 'cpus')?.scalar?.value ?? 0}`).join(',')}`;
       default:
         return typeof b.term === 'number' ? ` term ${b.term}` : '';
     }
