@@ -4,16 +4,16 @@
  * (liveness, checked at the end of the quiet phase). A violation is a
  * sentence naming what broke; the run stops at the first.
  */
-import { Resources } from '../protocol/resources.js';
-import { isActive, isTerminal } from '../protocol/task-states.js';
-import type { TaskStatus } from '../protocol/types.js';
-import type { StatusUpdate } from '../protocol/messages/common.js';
 import { dirname } from 'node:path';
+import type { Envelope } from 'libprocess-ts';
+import type { AgentProcess } from '../agent/agent.js';
 import { readRecords, taskUpdatesPath } from '../agent/checkpoint.js';
 import type { AgentDisk } from '../agent/disk.js';
 import { uuidHex, type UpdateRecord } from '../agent/status-updates.js';
-import type { Envelope } from 'libprocess-ts';
-import type { AgentProcess } from '../agent/agent.js';
+import type { StatusUpdate } from '../protocol/messages/common.js';
+import { Resources } from '../protocol/resources.js';
+import { isActive, isTerminal } from '../protocol/task-states.js';
+import type { TaskStatus } from '../protocol/types.js';
 import type { AgentNode, Cluster, MasterNode } from './cluster.js';
 import type { SimProcess } from './containerizer.js';
 import type { FrameworkObserver, GreedyFramework } from './framework.js';
