@@ -10,6 +10,8 @@ export interface ChartSeries {
   readonly dashed?: boolean;
   /** Dots at the points as well as the line. */
   readonly dots?: boolean;
+  /** Default: the next of COLORS. */
+  readonly color?: string;
 }
 
 export interface Chart {
@@ -65,7 +67,7 @@ export function lineChart(c: Chart): string {
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">${esc(c.xLabel)}${c.logX === true ? ' (log scale)' : ''}</text>`);
   out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);
   c.series.forEach((s, k) => {
-    const color = COLORS[k % COLORS.length]!;
+    const color = s.color ?? COLORS[k % COLORS.length]!;
     const dash = s.dashed === true ? ' stroke-dasharray="6 4"' : '';
     // A gap (non-finite y) splits the line.
     const runs: string[][] = [[]];

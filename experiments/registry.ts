@@ -1,0 +1,6 @@
+/** Every experiment by name, in the order `make experiments` runs them. */
+import { drf } from './drf/run.js';
+import { sharing } from './sharing/run.js';
+import type { Experiment } from './types.js';
+
+export const EXPERIMENTS: readonly Experiment[] = [sharing, drf];
