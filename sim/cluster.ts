@@ -13,6 +13,7 @@ import { ExecutorTokens } from '../agent/executor-token.js';
 import { agentFlags } from '../agent/flags.js';
 import { HaMaster } from '../master/leader.js';
 import { MemoryStorage } from '../master/log/storage.js';
+import type { Timing } from '../master/log/types.js';
 import { Resources } from '../protocol/resources.js';
 import { ProcessTable, SimContainerizer, type SimProcess } from './containerizer.js';
 import { SimDisk } from './disk.js';
@@ -40,6 +41,8 @@ export interface ClusterOptions {
   readonly heartbeatSeconds: number;
   /** The share of tasks run by a custom executor (sim/executor.ts) rather than as command tasks. */
   readonly executorShare?: number;
+  /** The masters' replicated-log timing (default: the log's own, faster than real masters' HA_MASTER_TIMING). */
+  readonly masterTiming?: Partial<Timing>;
 }
 
 const silent: Logger = createLogger('sim', 'silent');
@@ -184,6 +187,7 @@ export class Cluster {
       seed: this.random.uint32(),
       logger: silent,
       reregisterTimeoutMs: 30_000,
+      ...(this.options.masterTiming !== undefined ? { timing: this.options.masterTiming } : {}),
       flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs, heartbeatIntervalSeconds: this.options.heartbeatSeconds },
     });
     m.ha = ha;

@@ -38,6 +38,17 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
+/** Ticks at multiples of 1, 2 or 5 times a power of ten, about five across [x0, x1]. */
+function evenTicks(x0: number, x1: number): number[] {
+  if (!(x1 > x0)) return Number.isFinite(x0) ? [x0] : [];
+  const raw = (x1 - x0) / 5;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
+  const out: number[] = [];
+  for (let x = Math.ceil(x0 / step - 1e-9) * step; x <= x1 + 1e-9; x += step) out.push(Math.round(x / step) * step);
+  return out;
+}
+
 const tick = (v: number): string => (Math.abs(v) >= 1000 && v % 1000 === 0 ? `${v / 1000}k` : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 2 : 1));
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -62,7 +73,7 @@ export function lineChart(c: Chart): string {
     const y = (maxY / 4) * i;
     out.push(`<text x="${m.l - 6}" y="${(py(y) + 4).toFixed(1)}" text-anchor="end">${tick(y)}</text><line x1="${m.l}" y1="${py(y).toFixed(1)}" x2="${W - m.r}" y2="${py(y).toFixed(1)}" stroke="#eee"/>`);
   }
-  const xTicks = c.xTicks ?? (c.logX === true ? [...new Set(all.map((p) => p[0]))] : xs.length === 0 ? [] : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) / 4) * i));
+  const xTicks = c.xTicks ?? (c.logX === true ? [...new Set(all.map((p) => p[0]))] : evenTicks(x0, x1));
   for (const x of xTicks) out.push(`<text x="${px(x).toFixed(1)}" y="${H - m.b + 18}" text-anchor="middle">${tick(Math.round(x * 100) / 100)}</text>`);
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">${esc(c.xLabel)}${c.logX === true ? ' (log scale)' : ''}</text>`);
   out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);

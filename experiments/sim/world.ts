@@ -11,6 +11,7 @@
  */
 import { MemoryTransport, Runtime, createLogger } from 'libprocess-ts';
 import { Cluster, type MasterNode } from '../../sim/cluster.js';
+import type { Timing } from '../../master/log/types.js';
 import { Resources } from '../../protocol/resources.js';
 import type { WorkloadFramework } from './framework.js';
 
@@ -21,6 +22,8 @@ export interface WorldOptions {
   readonly agentResources: string;
   readonly offerTimeoutMs?: number;
   readonly heartbeatSeconds?: number;
+  /** The masters' election timing (default: the replicated log's own; HA_MASTER_TIMING is what real masters run). */
+  readonly masterTiming?: Partial<Timing>;
 }
 
 export interface Usage {
@@ -51,6 +54,7 @@ export class World {
         taskRunMs: [1, 1],
         offerTimeoutMs: options.offerTimeoutMs ?? 10_000,
         heartbeatSeconds: options.heartbeatSeconds ?? 15,
+        ...(options.masterTiming !== undefined ? { masterTiming: options.masterTiming } : {}),
       },
       { update: () => {}, restarted: () => {} },
     );
@@ -80,11 +84,16 @@ export class World {
 
   /** Starts a framework in a runtime of its own (`<name>:7070` on the simulated network). */
   async add(fw: WorkloadFramework): Promise<void> {
-    const host = fw.name.replace(/[^a-zA-Z0-9-]/g, '-');
+    const host = hostOf(fw);
     const runtime = await new Runtime({ transport: new MemoryTransport(this.cluster.network, host, FRAMEWORK_PORT), clock: this.clock, name: host, logger: silent }).start();
     this.#runtimes.set(fw, runtime);
     this.frameworks.push(fw);
     await fw.start(runtime);
+  }
+
+  /** Every node's address on the simulated network: masters, agents and the frameworks' runtimes. */
+  addresses(): string[] {
+    return [...this.cluster.nodes().map((n) => n.address), ...[...this.#runtimes.keys()].map((f) => `${hostOf(f)}:${FRAMEWORK_PORT}`)];
   }
 
   /** A framework leaves: its tasks are killed, it unregisters, its runtime stops. */
@@ -121,12 +130,19 @@ export class World {
     return undefined;
   }
 
+  /** One master's `/metrics/snapshot` (undefined when it is down or does not lead). */
+  metricsOf(m: MasterNode): Promise<Record<string, number> | undefined> {
+    return snapshot(m);
+  }
+
   async stop(): Promise<void> {
     for (const r of this.#runtimes.values()) await r.stop();
     this.#runtimes.clear();
     await this.cluster.stop();
   }
 }
+
+const hostOf = (fw: WorkloadFramework): string => fw.name.replace(/[^a-zA-Z0-9-]/g, '-');
 
 async function snapshot(m: MasterNode): Promise<Record<string, number> | undefined> {
   const runtime = m.runtime;
