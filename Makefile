@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -121,6 +121,19 @@ bench-log: build etcd
 bench-failover: build
 	node dist/benchmarks/failover.js $(BENCH_ARGS)
 
+# The Mesos paper's experiments (experiments/README.md), quick form (about 5 minutes here): writes
+# experiments/results/<name>/ (raw.jsonl, summary.json, SVG plots) and experiments/report.md.
+experiments: build
+	node dist/experiments/main.js all --quick $(ARGS)
+
+# The full form (paper scale: 96 agents for the macrobenchmark, 10k agents for ramp-up, 50k for offers; hours).
+experiments-full: build
+	node dist/experiments/main.js all $(ARGS)
+
+# One experiment: make experiment NAME=sharing ARGS=--quick
+experiment: build
+	node dist/experiments/main.js $(NAME) $(ARGS)
+
 # The Mesos paper's experiment: 200 frameworks, simulated agents; quick: 1k and 10k agents (about 2 min).
 bench-offers: build
 	node dist/benchmarks/offers/main.js $(BENCH_ARGS)
@@ -129,6 +142,7 @@ bench-offers: build
 bench-offers-full: build
 	node dist/benchmarks/offers/main.js --full $(BENCH_ARGS)
 
+# Two OS processes, one actor in each, pinging over a WebSocket. COUNT=100 for more.
 example-ping-pong: build
 	node dist/examples/ping-pong/main.js $(or $(COUNT),10)
 

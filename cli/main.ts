@@ -13,6 +13,7 @@ import { localCommand } from './commands/local.js';
 import { masterCommand } from './commands/master.js';
 import { queryCommands } from './commands/query.js';
 import { sandboxCommands } from './commands/sandbox.js';
+import { experimentCommand } from './commands/experiment.js';
 import { simulatedAgentsCommand } from './commands/simulated.js';
 import { VERSION } from './version.js';
 
@@ -33,6 +34,7 @@ program.addCommand(agentCommand());
 program.addCommand(localCommand());
 program.addCommand(executeCommand());
 program.addCommand(simulatedAgentsCommand());
+program.addCommand(experimentCommand());
 for (const c of queryCommands()) program.addCommand(c);
 for (const c of sandboxCommands()) program.addCommand(c);
 program.addCommand(agentsCommand());

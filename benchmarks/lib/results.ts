@@ -55,10 +55,10 @@ export function startRun(benchmark: string): RunMeta {
   };
 }
 
-/** Writes benchmarks/results/<name>.json: `{ meta, ...figures }`, with the end time and load added. Returns the path. */
-export function writeResults(name: string, meta: RunMeta, figures: Record<string, unknown>): string {
+/** Writes benchmarks/results/<name>.json (or `<dir>/<name>.json`): `{ meta, ...figures }`, with the end time and load added. Returns the path. */
+export function writeResults(name: string, meta: RunMeta, figures: Record<string, unknown>, dir?: string): string {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`results file name ${JSON.stringify(name)}: lowercase letters, digits, '.', '_' and '-' only`);
-  const out = join(repoRoot(), 'benchmarks', 'results', `${name}.json`);
+  const out = join(dir ?? join(repoRoot(), 'benchmarks', 'results'), `${name}.json`);
   mkdirSync(dirname(out), { recursive: true });
   const done: RunMeta = { ...meta, finished: new Date().toISOString(), loadavg_end: os.loadavg().map(round2) };
   writeFileSync(out, `${JSON.stringify({ meta: done, ...figures }, null, 2)}\n`);

@@ -294,6 +294,7 @@ console.table(rows.map((r) => ({
 console.log('Reference (Mesos paper, NSDI 2011, 50k emulated agents, 200 frameworks): launch overhead under 1 s.');
 console.log('Targets: p99 latency and launch overhead <= 100 ms at 10k agents; < 500 ms at 50k.');
 const name = MASTERS === 1 ? 'offers' : `offers-${MASTERS}masters`;
-const out = writeResults(name, meta, { latency: 'per agent, from the earliest freeing not yet offered to the next offer reaching a framework; censored: freeings still waiting at the window end', rows });
+// `--out <dir>`: the files go there instead of benchmarks/results/ (the offers experiment writes into its own directory).
+const out = writeResults(name, meta, { latency: 'per agent, from the earliest freeing not yet offered to the next offer reaching a framework; censored: freeings still waiting at the window end', rows }, argValue('--out'));
 writeFileSync(out.replace(/\.json$/, '.svg'), plotSvg(rows));
 console.log(`wrote ${out} and ${name}.svg`);
