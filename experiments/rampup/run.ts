@@ -6,7 +6,7 @@
  * T ln k for exponential ones) and the expectation for this setup (it gets
  * the first k of n slots freed: T k/n constant, T ln(n/(n-k)) exponential).
  */
-import { Random } from 'libprocess-ts';
+import { Random, realClock } from 'libprocess-ts';
 import { lineChart, type ChartSeries } from '../../benchmarks/offers/plot.js';
 import { Resources } from '../../protocol/resources.js';
 import { WorkloadFramework } from '../sim/framework.js';
@@ -42,7 +42,7 @@ export function expectedRampupMs(setup: RampupSetup): number {
 }
 
 export async function runRampup(setup: RampupSetup, tick: (t: number, tasks: number) => void = () => {}): Promise<RampupRun> {
-  const started = performance.now();
+  const started = realClock.now();
   const world = new World({ seed: setup.seed, agents: setup.agents, agentResources: setup.agentResources, offerTimeoutMs: 30_000 });
   const random = new Random(setup.seed);
   const n = slots(setup);
@@ -95,7 +95,7 @@ export async function runRampup(setup: RampupSetup, tick: (t: number, tasks: num
     t90Ms: first(0.9 * fairShare),
     tFairMs: first(fairShare - 1 / n - 1e-9),
     expectedMs: expectedRampupMs(setup),
-    wallS: (performance.now() - started) / 1000,
+    wallS: (realClock.now() - started) / 1000,
     tasksFinished: all.reduce((x, f) => x + f.tasksFinished, 0),
   };
 }
