@@ -52,6 +52,15 @@ export function reportMarkdown(ran: readonly Ran[], m: Meta, reportPath: string)
   out.push('');
   out.push(`Produced by \`${m.quick ? 'make experiments' : 'node dist/experiments/main.js all'}\` (${m.quick ? 'quick form' : 'full form'}): ${m.date}, commit ${m.commit}, ${m.machine}, load average at the end ${m.loadavg}, ${m.wallS.toFixed(0)} s in all. How each experiment works: [README.md](README.md).`);
   out.push('');
+  out.push('At a glance (each experiment\'s section below has its setup, every figure, the plots and where ours differ from the paper\'s):');
+  out.push('');
+  out.push('| experiment | figure | mesos-ts | paper |');
+  out.push('| --- | --- | --- | --- |');
+  for (const r of ran) {
+    if (r.result === undefined) out.push(`| ${r.experiment.name} | | **failed** | |`);
+    else for (const f of r.result.figures.filter((x) => x.headline === true)) out.push(`| ${r.experiment.name} | ${cell(f.what)} | ${cell(f.ours)} | ${cell(f.paper)} |`);
+  }
+  out.push('');
   for (const r of ran) {
     out.push(`## ${r.experiment.title}`);
     out.push('');

@@ -19,6 +19,8 @@ export interface Figure {
   readonly paper: string;
   /** Where they differ and why, or what to read into it. */
   readonly note?: string;
+  /** Also in the report's table at a glance. */
+  readonly headline?: boolean;
 }
 
 export interface Result {

@@ -127,8 +127,8 @@ export const failover: Experiment = {
     ctx.out.file('timeline.svg', lineChart({ title: `Connected to the leader after a fault at 0 s (${setup.frameworks} frameworks, ${setup.agents} agents, 3 masters)`, xLabel: 'seconds since the fault', yLabel: '% connected', yMax: 100, series }));
     const figures: Figure[] = runs.flatMap((r) => [
       { what: `${r.fault === 'sigkill' ? 'SIGKILL of the leader' : 'leader partitioned'}: a new leader serving`, ours: secs(r.newLeaderMs), paper: 'n/a (ZooKeeper elects; not reported apart)' },
-      { what: `${r.fault === 'sigkill' ? 'SIGKILL of the leader' : 'leader partitioned'}: MTTR (every framework and agent back)`, ours: secs(r.mttrMs), paper: '4-8 s (mean time to recovery, 62 to 4,000 nodes)', note: r.fault === 'partition' ? `the cut-off leader notices nothing at once: frameworks wait for two missed heartbeats (${setup.heartbeatSeconds} s each) before looking for the new leader, agents for their pings to stop` : undefined },
-    ].map((f) => (f.note === undefined ? { what: f.what, ours: f.ours, paper: f.paper } : f)));
+      { what: `${r.fault === 'sigkill' ? 'SIGKILL of the leader' : 'leader partitioned'}: MTTR (every framework and agent back)`, ours: secs(r.mttrMs), paper: '4-8 s (mean time to recovery, 62 to 4,000 nodes)', headline: true, note: r.fault === 'partition' ? `the cut-off leader notices nothing at once: frameworks wait for two missed heartbeats (${setup.heartbeatSeconds} s each) before looking for the new leader, agents for their pings to stop` : undefined },
+    ]);
     return {
       setup,
       description: `${setup.agents} agents, ${setup.frameworks} frameworks each running tasks of ${setup.taskMs[0] / 1000}-${setup.taskMs[1] / 1000} s, 3 masters with the replicated log; after ${setup.warmupMs / 1000} s the leader is killed (restarted ${setup.restartAfterMs / 1000} s later) or, in a fresh cluster, cut off from every node (healed after ${setup.partitionMs / 1000} s). Heartbeats to frameworks every ${setup.heartbeatSeconds} s. The real-process form of the SIGKILL is \`make bench-failover\` (benchmarks/README.md).`,

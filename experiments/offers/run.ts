@@ -87,6 +87,7 @@ export const offers: Experiment = {
       what: `${r.agents.toLocaleString('en-US')} agents: offer latency p50 / p90 / p99, launch overhead`,
       ours: `${ms(r.offer_latency_ms_p50)} / ${ms(r.offer_latency_ms_p90)} / ${ms(r.offer_latency_ms_p99)}, ${ms(r.launch_overhead_ms)} (master ${r.master_cpu_percent}% CPU, ${r.master_rss_mb} MB; ${r.tasks_per_s} tasks/s)`,
       paper: 'launch overhead under 1 s up to 50,000 emulated agents (latency not reported)',
+      headline: i === rows.length - 1,
       note: i > 0 ? undefined : `real processes sharing this 2-core machine with whatever else runs (load average ${load.toFixed(1)} when the experiment started, ${loadavg()[0]!.toFixed(1)} at its end): the tails are the machine's; benchmarks/README.md has the quiet machine's figures`,
     }));
     return {

@@ -127,6 +127,7 @@ export const rampup: Experiment = {
       what: `${label(r.setup)}: ramp-up to the fair share (${(r.fairShare * 100).toFixed(0)}%)`,
       ours: `${secs(r.tFairMs)} (90% of it: ${secs(r.t90Ms)}); expected for this setup ${secs(r.expectedMs)}`,
       paper: r.setup.durations === 'constant' ? `at most T = ${r.setup.taskMeanMs / 1000} s` : `about T ln k = ${((r.setup.taskMeanMs / 1000) * Math.log(slots(r.setup) * r.fairShare)).toFixed(0)} s (k = ${slots(r.setup) * r.fairShare} slots)`,
+      headline: true,
       note: `the paper's bounds are for a framework waiting for k particular slots; here any freed slot will do, so the expectation is the time for k of the n slots to free. ${r.wallS.toFixed(0)} s of wall time for ${(r.setup.arriveMs + r.setup.measureMs) / 1000} virtual s, ${r.tasksFinished} tasks finished`,
     }));
     return {
