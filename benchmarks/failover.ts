@@ -31,6 +31,9 @@ const argValue = (name: string, fallback: number): number => {
 const AGENTS = argValue('--agents', 1000);
 const FRAMEWORKS = argValue('--frameworks', 200);
 const ROUNDS = argValue('--rounds', 3);
+/** `--out <dir>`: results there instead of benchmarks/results/ (the failover experiment's directory). */
+const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
+if (process.argv.includes('--out') && (OUT === undefined || OUT === '')) throw new Error('--out: expected a directory');
 /** Task length scale of the offer benchmark's workload (N(30 s, 10 s) x scale): tasks keep running across a failover. */
 const TASK_SCALE = 1;
 /** Give up on a round after this long (the figure would be meaningless anyway). */
@@ -208,7 +211,7 @@ async function run(): Promise<void> {
     console.log(`  all back after SIGKILL of the leader, median of ${ROUNDS}: ${(result.failover_all_back_ms_median / 1000).toFixed(2)} s   (target < 3 s; Mesos paper: mean time to recovery 4-8 s)`);
     console.log(`  the log electing a leader, median:            ${(result.failover_log_leader_ms_median / 1000).toFixed(2)} s   (election timeout 1-2 s; a follower that sees the leader's connection break campaigns at ~1.0-1.2 s)`);
     console.log(`  a new leader serving, median:                 ${(result.failover_new_leader_ms_median / 1000).toFixed(2)} s   (etcd 3.4 on this machine: 1.3 s SIGKILL to next put)`);
-    const out = writeResults('failover', meta, result);
+    const out = writeResults('failover', meta, result, OUT);
     console.log(`wrote ${out}`);
   } finally {
     for (const c of children) c.disconnect();

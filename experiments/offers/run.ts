@@ -4,12 +4,11 @@
  * and `--out` this experiment's directory, then plots its rows (offers.json)
  * against agents. Real processes on this machine: the figures are its.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lineChart, type ChartSeries } from '../../benchmarks/offers/plot.js';
+import { runBenchmark } from '../bench.js';
 import type { Context, Experiment, Figure, Result } from '../types.js';
 import { OFFERS, type OffersSetup } from './setup.js';
 
@@ -28,31 +27,10 @@ export function benchArgs(setup: OffersSetup, out: string): string[] {
   return ['--agents', setup.agents.join(','), '--frameworks', String(setup.frameworks), ...(setup.warmupS !== undefined ? ['--warmup', String(setup.warmupS)] : []), ...(setup.measureS !== undefined ? ['--measure', String(setup.measureS)] : []), '--out', out];
 }
 
-/** The benchmark's built program: beside this file under dist/, or under dist/ when this runs from the sources (tests). */
-const BENCH = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../benchmarks/offers/main.js' : '../../dist/benchmarks/offers/main.js', import.meta.url));
-
-/** Runs the benchmark; every line it prints goes to `line` (its own progress). */
-function runBench(args: readonly string[], line: (l: string) => void): Promise<void> {
-  const main = BENCH;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const l of lines) line(l);
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the offer benchmark exited with ${signal ?? code}`))));
-  });
-}
-
 /** The benchmark at `setup`'s sizes, writing offers.json and offers.svg into `dir`; `progress` after each size registers and after each row. */
 export async function runOffers(setup: OffersSetup, dir: string, progress: (sizesDone: number, row: Row | undefined) => void = () => {}): Promise<Row[]> {
   let done = 0;
-  await runBench(benchArgs(setup, dir), (l) => {
+  await runBenchmark('benchmarks/offers/main.js', benchArgs(setup, dir), (l) => {
     if (/^\s+\{"agents"/.test(l)) progress(++done, JSON.parse(l.trim()) as Row);
     else if (/registered in/.test(l)) progress(done, undefined);
   });
