@@ -34,7 +34,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-switch-user.test.ts',
   '<rootDir>/agent/test/files-hardening.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
-  '<rootDir>/experiments/test/offers.test.ts',
+  '<rootDir>/experiments/test/real.test.ts',
 ];
 
 const common = {

@@ -4,7 +4,7 @@ import { Progress } from '../progress.js';
 import { EXPERIMENTS } from '../registry.js';
 import { percentile } from '../stats.js';
 
-// main.ts runs when imported; `mesos-ts experiment`'s refusals are checked on the build in offers.test.ts.
+// main.ts runs when imported; `mesos-ts experiment`'s refusals are checked on the build in real.test.ts.
 describe('runner', () => {
   test('every experiment of the issue is registered once', () => {
     expect(EXPERIMENTS.map((e) => e.name)).toEqual(['sharing', 'drf', 'rampup', 'failover', 'offers']);
