@@ -28,7 +28,8 @@ export function meta(quick: boolean, wallS: number, now: Date): Meta {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // The run's own outputs (committed results, this report) do not make the tree dirty; any other tracked change does.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!experiments/results', ':!experiments/report.md'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     if (dirty !== '') commit += ' (with uncommitted changes)';
   } catch {
     // not a git checkout: the commit stays unknown
