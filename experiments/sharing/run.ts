@@ -6,7 +6,7 @@
  * time (from the processes running on the machines), each job's completion
  * time, the web farm's demand served, and the speed-up per framework.
  */
-import { lineChart, type ChartSeries } from '../../benchmarks/offers/plot.js';
+import { COLORS, lineChart, type ChartSeries } from '../../benchmarks/offers/plot.js';
 import { WorkloadFramework, type JobDone } from '../sim/framework.js';
 import { drive, type Driven, type Sample } from '../sim/drive.js';
 import { World } from '../sim/world.js';
@@ -135,17 +135,18 @@ function plots(ctx: Context, setup: SharingSetup, shared: ModeRun, part: ModeRun
   const cpus = setup.agents * Number(/cpus:([\d.]+)/.exec(setup.agentResources)?.[1]);
   const memTotal = setup.agents * Number(/mem:([\d.]+)/.exec(setup.agentResources)?.[1]);
   const sum = (r: Readonly<Record<string, number>>): number => Object.values(r).reduce((a, b) => a + b, 0);
-  const line = (run: ModeRun, name: string, f: (s: ModeSample) => number, dashed: boolean): ChartSeries => ({ name, dashed, points: run.samples.map((s) => [s.t / 1000, f(s) * 100] as const) });
+  const line = (run: ModeRun, name: string, f: (s: ModeSample) => number, dashed: boolean, color?: string): ChartSeries => ({ name, dashed, ...(color !== undefined ? { color } : {}), points: run.samples.map((s) => [s.t / 1000, f(s) * 100] as const) });
+  const color = (i: number): string => COLORS[i % COLORS.length]!;
   ctx.out.file('utilization.svg', lineChart({
     title: `CPU and memory in use, ${setup.agents} agents: shared (solid) vs static quarters (dashed)`,
     xLabel: 'time (s)',
     yLabel: '% of the cluster',
     yMax: 100,
     series: [
-      line(shared, 'CPU, shared', (s) => sum(s.cpus) / cpus, false),
-      line(part, 'CPU, partitioned', (s) => sum(s.cpus) / cpus, true),
-      line(shared, 'memory, shared', (s) => sum(s.mem) / memTotal, false),
-      line(part, 'memory, partitioned', (s) => sum(s.mem) / memTotal, true),
+      line(shared, 'CPU, shared', (s) => sum(s.cpus) / cpus, false, color(0)),
+      line(part, 'CPU, partitioned', (s) => sum(s.cpus) / cpus, true, color(0)),
+      line(shared, 'memory, shared', (s) => sum(s.mem) / memTotal, false, color(2)),
+      line(part, 'memory, partitioned', (s) => sum(s.mem) / memTotal, true, color(2)),
     ],
   }));
   ctx.out.file('shares.svg', lineChart({
@@ -154,9 +155,9 @@ function plots(ctx: Context, setup: SharingSetup, shared: ModeRun, part: ModeRun
     yLabel: '% of the cluster CPUs',
     series: setup.frameworks.map((f) => line(shared, f.name, (s) => (s.cpus[f.name] ?? 0) / cpus, false)),
   }));
-  const cdf = (run: ModeRun, name: string, dashed: boolean): ChartSeries => {
+  const cdf = (run: ModeRun, name: string, dashed: boolean, c: string): ChartSeries => {
     const xs = run.jobs.filter((j) => j.framework === name).map((j) => (j.endMs - j.arriveMs) / 1000).sort((a, b) => a - b);
-    return { name: `${name}, ${run.mode}`, dashed, points: xs.map((x, i) => [x, ((i + 1) / xs.length) * 100] as const) };
+    return { name: `${name}, ${run.mode}`, dashed, color: c, points: xs.map((x, i) => [x, ((i + 1) / xs.length) * 100] as const) };
   };
   const withJobs = setup.frameworks.filter((f) => f.jobs !== undefined).map((f) => f.name);
   ctx.out.file('completion.svg', lineChart({
@@ -164,7 +165,7 @@ function plots(ctx: Context, setup: SharingSetup, shared: ModeRun, part: ModeRun
     xLabel: 'job completion time (s)',
     yLabel: '% of jobs',
     yMax: 100,
-    series: withJobs.flatMap((n) => [cdf(shared, n, false), cdf(part, n, true)]),
+    series: withJobs.flatMap((n, i) => [cdf(shared, n, false, color(i)), cdf(part, n, true, color(i))]),
   }));
   return [
     { file: 'utilization.svg', caption: 'CPU and memory in use over time, shared vs statically partitioned' },
