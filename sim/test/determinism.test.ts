@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { parseSeeds } from '../main.js';
 import { DEFAULT_FAULTS, replayCommand, runSeed } from '../run.js';
 
+// Whole-cluster runs are CPU-bound (no waiting): about 5 s here alone, but a machine loaded by
+// other work stretched one past jest's default 30 s. The bound is on work, so it is generous.
+const SIMULATION_TIMEOUT_MS = 120_000;
+
 describe('reproduction', () => {
   test('the same seed gives the same event trace hash; another seed another', async () => {
     const a = await runSeed(7);
@@ -18,7 +22,7 @@ describe('reproduction', () => {
     expect(b.ok).toBe(a.ok);
     expect(b.timeline(50)).toBe(a.timeline(50));
     expect(c.hash).not.toBe(a.hash);
-  });
+  }, SIMULATION_TIMEOUT_MS);
 
   test('faults really happen: messages lost, duplicated, nodes crashed and restarted', async () => {
     const r = await runSeed(3, { traceLines: 100_000, faults: { ...DEFAULT_FAULTS, crashAgentPerSec: 0.3, crashMasterPerSec: 0.2, crashSchedulerPerSec: 0.2, partitionPerSec: 0.3 } });
@@ -30,7 +34,7 @@ describe('reproduction', () => {
     expect(timeline).toMatch(/\*\* crash s\d/);
     expect(timeline).toMatch(/\*\* partition: /);
     expect(timeline).toMatch(/quiet phase/);
-  });
+  }, SIMULATION_TIMEOUT_MS);
 
   test('a violation names its invariant and replay command; the timeline shows the events before it', async () => {
     // skipFsync breaks the agent's checkpoints: with command tasks only, seed 13 catches it after a crash (see
@@ -46,7 +50,7 @@ describe('reproduction', () => {
     expect(lines.at(-1)).toMatch(/^\+\d+\.\d{3}s \*\* VIOLATION a checkpointed task survives/);
     expect(lines.some((l) => /deliver \S+ -> \S+ /.test(l))).toBe(true);
     expect(lines.some((l) => /\*\* crash a\d/.test(l))).toBe(true);
-  });
+  }, SIMULATION_TIMEOUT_MS);
 
   test('seed lists: ranges and single seeds; a bad one is named', () => {
     expect(parseSeeds('1-3,7')).toEqual([1, 2, 3, 7]);
