@@ -20,6 +20,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/examples/test/real-cluster.test.ts',
   '<rootDir>/examples/test/maintenance-real.test.ts',
   '<rootDir>/test/integration/ha-failover.test.ts',
+  '<rootDir>/test/integration/packages.test.ts',
   '<rootDir>/master/log/test/processes.test.ts',
   '<rootDir>/master/webui/test/webui.test.ts',
   '<rootDir>/libprocess-ts/test/runtime-ws.test.ts',
