@@ -15,6 +15,7 @@ const swc = ['@swc/jest', {
 export const PROCESS_TESTS = [
   '<rootDir>/cli/test/cli.test.ts',
   '<rootDir>/cli/test/security.test.ts',
+  '<rootDir>/cli/test/operator-commands.test.ts',
   '<rootDir>/examples/test/examples-cli.test.ts',
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',
@@ -34,6 +35,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/http-executor-auth.test.ts',
   '<rootDir>/agent/test/agent-switch-user.test.ts',
   '<rootDir>/agent/test/files-hardening.test.ts',
+  '<rootDir>/agent/test/kill-container.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
 ];

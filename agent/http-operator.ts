@@ -4,7 +4,9 @@
  * GET_VERSION, GET_METRICS, GET_STATE, GET_CONTAINERS, GET_FRAMEWORKS,
  * GET_EXECUTORS, GET_TASKS and GET_AGENT with 200 and
  * `{"type": ..., "<get_x>": {...}}` written through the agent.Response
- * schema; other calls of agent.proto answer 501, UNKNOWN too (as Mesos);
+ * schema; the logging, file, operation and resource provider calls in
+ * operator-admin.ts; KILL_CONTAINER shuts an executor's container down
+ * (kill-container.ts); other calls of agent.proto answer 501, UNKNOWN too (as Mesos);
  * a call that does not parse, or names no known type, 400 naming the field.
  * The query string of the path is ignored.
  */
@@ -16,6 +18,7 @@ import type { Task } from '../protocol/types.js';
 import type { AgentProcess } from './agent.js';
 import { formatDuration } from './flags.js';
 import { agentAdminCall, READONLY_AGENT_CALLS } from './operator-admin.js';
+import { killContainer } from './kill-container.js';
 import { agentMetrics } from './metrics.js';
 import { AGENT_VERSION } from './registration.js';
 import { newTaskRecord, type ExecutorRecord, type FrameworkRecord } from './state.js';
@@ -150,6 +153,7 @@ export function installOperatorApi(agent: AgentProcess): void {
     }
     agent.count(`slave/api/operator/${call.type.toLowerCase()}`);
     if (call.type === 'UNKNOWN') return text(501, "Received an 'UNKNOWN' call");
+    if (call.type === 'KILL_CONTAINER') return killContainer(agent, (call as { kill_container?: unknown }).kill_container);
     const response = (await answer(agent, call)) ?? (await agentAdminCall(agent, call));
     if (response === undefined) return text(501, `${call.type} is not supported by this agent`);
     if ('status' in response) return response;

@@ -38,6 +38,11 @@ function help(command: string | undefined): string {
   let text = helpCache.get(key);
   if (text === undefined) {
     text = execFileSync(process.execPath, [cli, ...(command === undefined ? [] : [command]), '--help'], { encoding: 'utf8' });
+    // A command with subcommands (`quota get|set|remove`): its flags are theirs, so their help counts too.
+    if (command !== undefined) {
+      const subcommands = [...(text.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+      for (const sub of subcommands) text += execFileSync(process.execPath, [cli, command, sub, '--help'], { encoding: 'utf8' });
+    }
     helpCache.set(key, text);
   }
   return text;
