@@ -44,6 +44,8 @@ export interface MasterFlags {
   readonly acls: Acls | undefined;
   /** Where the master writes its log (Mesos --log_dir): `<log_dir>/mesos-master.INFO`, served as `/master/log`; undefined: stderr only. */
   readonly logDir: string | undefined;
+  /** The replica set (--masters, `host:port` each, this master included); empty for a master alone. Shown by /master/flags so clients given one master learn the others. */
+  readonly masters: readonly string[];
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -66,6 +68,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   authenticateHttpReadonly: false,
   acls: undefined,
   logDir: undefined,
+  masters: [],
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */

@@ -146,6 +146,7 @@ function flagList(m: MasterView): Json[] {
   ];
   if (f.offerTimeoutMs !== undefined) out.push(['offer_timeout', `${f.offerTimeoutMs}ms`]);
   if (f.cluster !== undefined) out.push(['cluster', f.cluster]);
+  if (f.masters.length > 0) out.push(['masters', f.masters.join(',')]);
   return out.map(([name, value]) => ({ name, value }));
 }
 

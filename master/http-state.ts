@@ -69,6 +69,7 @@ function flagsJson(master: MasterView): Record<string, string> {
   return Object.fromEntries(
     Object.entries(master.flags).map(([k, v]) => {
       if (k === 'credentials') return [k, v === undefined ? '' : `(${(v as ReadonlyMap<string, string>).size} principals)`];
+      if (Array.isArray(v)) return [k, v.join(',')]; // masters: as --masters is given
       return [k, typeof v === 'object' ? JSON.stringify(v) : String(v)];
     }),
   );

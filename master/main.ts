@@ -157,7 +157,7 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
     logFile?.close();
     throw err;
   });
-  const flags = { hostname: options.advertiseIp ?? options.ip, ...options.flags };
+  const flags = { hostname: options.advertiseIp ?? options.ip, ...(masters.length > 1 ? { masters } : {}), ...options.flags };
   const url = `http://${runtime.address}`;
   const stop = async (): Promise<void> => {
     await runtime.stop();

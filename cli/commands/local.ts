@@ -11,6 +11,7 @@ import { parseBool, parsePort, parsePositiveInt } from '../durations.js';
 import { freePorts } from '../free-ports.js';
 import { onShutdown, say } from '../process-util.js';
 import { generateClusterCredentials, registerCluster, type ClusterCredentials } from '../credentials.js';
+import { endTasks } from '../end-tasks.js';
 
 interface Member {
   readonly name: string;
@@ -102,6 +103,7 @@ export function localCommand(): Command {
     .addOption(new Option('--authenticate_http_readonly <bool>', 'read-only endpoints (state, metrics, the web UI\'s data) need credentials too').default('false'))
     .addOption(new Option('--acls <json|file>', "the masters' --acls (Mesos's ACL JSON)"))
     .addOption(new Option('--insecure', 'no credentials, no authentication anywhere (a warning says so)'))
+    .addOption(new Option('--keep_tasks', 'when stopped, leave the tasks running (default: every framework is torn down and its tasks end before the cluster stops)'))
     .addHelpText('after', `
 Writes <work_dir>/cluster.json: {"masters":[{"url","pid"}],"leader","agents":[{"url","pid"}],"credentials"}.
 Safe by default: <work_dir>/credentials.json (mode 0600) holds generated secrets for the
@@ -114,7 +116,8 @@ Masters after the first take the ports after --port; each is given the others' a
 Each agent is a machine of its own: agent1 listens on 127.0.0.2 as agent1.local, agent2 on
 127.0.0.3 as agent2.local, ... (the masters on 127.0.0.1); maintenance schedules name them
 by either (mesos-ts maintenance schedule --machines=agent2.local).
-Ctrl-C (or SIGTERM) stops every process it started.
+Ctrl-C (or SIGTERM) first tears down every framework, so the tasks the agents run end too
+(unless --keep_tasks), then stops every process it started.
 
 Examples:
   $ mesos-ts local
@@ -150,7 +153,18 @@ Examples:
         for (const m of [...members].reverse()) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGTERM');
         await Promise.all(members.map((m) => m.exited));
       };
-      onShutdown(stopAll);
+      // Set once the cluster is up: on Ctrl-C or SIGTERM, the tasks end before the processes stop.
+      let endAll: (() => Promise<string>) | undefined;
+      const keepTasks = o['keep_tasks'] !== undefined && (o['keep_tasks'] as unknown) !== false;
+      onShutdown(async () => {
+        if (endAll !== undefined && !keepTasks) {
+          await endAll().then(
+            (what) => say(`tasks: ${what}`),
+            (err: unknown) => say(`tasks: could not tear the frameworks down (${(err as Error).message}); stopping anyway`),
+          );
+        }
+        await stopAll();
+      });
       try {
         say(`starting ${masters} master(s) and ${agents} agent(s); work dir ${workDir}`);
         // A replica set names every master, so their ports are chosen before any starts.
@@ -184,6 +198,7 @@ Examples:
         };
         writeFileSync(join(workDir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
         if (creds !== undefined) unregister = registerCluster(address.split(','), join(workDir, 'cluster.json'));
+        endAll = () => endTasks(address, started.map((a) => a.url), creds?.operator);
         say(`cluster up: web UI and APIs at ${leader}/ ; state at ${leader}/master/state${masters > 1 ? ` (the leader of ${masters} masters; the others redirect to it)` : ''}`);
         say(`cluster.json: ${join(workDir, 'cluster.json')}   (Ctrl-C stops everything)`);
         if (creds !== undefined) say(`credentials: ${creds.file} (principals ${creds.operator.principal} and mesos-ts-cluster); read-write HTTP needs them, e.g. curl -u ${creds.operator.principal}:<secret>; mesos-ts commands find them through cluster.json`);

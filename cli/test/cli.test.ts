@@ -44,7 +44,7 @@ describe('mesos-ts against a local cluster', () => {
 
     const failing = await cli(['execute', `--master=${master}`, '--name=boom', '--command=echo from the task; exit 3']).result;
     expect(failing.code).toBe(3);
-    expect(failing.out).toContain('task boom is in state TASK_FAILED: Command exited with status 3');
+    expect(failing.out).toContain("Received status update TASK_FAILED for task 'boom'\n  message: 'Command exited with status 3'");
     const ok = await cli(['execute', `--master=${master}`, '--name=fine', '--command=echo all good']).result;
     expect(ok.code).toBe(0);
 

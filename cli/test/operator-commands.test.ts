@@ -83,7 +83,7 @@ describe('operator commands, given a master that does not lead', () => {
     expect(kill.out).toContain('task sleeper is in state TASK_KILLED');
     expect(kill.code).toBe(0);
     expect(await sleeper.done).toBe(137); // execute saw it killed
-    expect(sleeper.stdout()).toContain('task sleeper is in state TASK_KILLED');
+    expect(sleeper.stdout()).toContain("Received status update TASK_KILLED for task 'sleeper'");
     const again = await cli(['task', 'kill', 'sleeper', m]);
     expect(again.code).toBe(1);
     expect(again.err).toContain('task sleeper has already ended: TASK_KILLED');

@@ -56,6 +56,7 @@ import type {
 } from '../../protocol/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { masterPidText, toDetector, type MasterDetector, type MasterSpec } from './detector.js';
+import { ReplicaSetDetector } from './replica-detector.js';
 import { readFrameworkId, removeFrameworkId, writeFrameworkId } from './framework-id-file.js';
 import { EventStream, type DriverEvent, type DriverStatus, type Scheduler } from './scheduler.js';
 
@@ -130,7 +131,9 @@ export class SchedulerDriver {
 
   /** Creates the driver, spawns its actor and starts connecting (does not wait for the subscription: see `registeredPromise`). */
   static async start(options: SchedulerDriverOptions): Promise<SchedulerDriver> {
-    const detector = toDetector(options.master);
+    // On the real network (the driver's own runtime), masters given as text learn their replica set (replica-detector.ts).
+    const learn = options.runtime === undefined && (typeof options.master === 'string' || Array.isArray(options.master));
+    const detector = learn ? new ReplicaSetDetector(options.master as string | readonly string[], options.credential !== undefined ? { credential: options.credential } : {}) : toDetector(options.master);
     let frameworkId = options.framework.id?.value;
     if (options.frameworkIdFile !== undefined) frameworkId = (await readFrameworkId(options.frameworkIdFile)) ?? frameworkId;
     const random = options.random instanceof Random ? options.random : new Random(options.random ?? osSeed());
