@@ -54,7 +54,7 @@ function registryDir(): string {
 
 const entryOf = (address: string): string => join(registryDir(), `${address.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
 
-/** `local`: points each master address at its cluster.json; returns a function that removes the pointers. */
+/** `local`: points each master's (and agent's) address at its cluster.json; returns a function that removes the pointers. */
 export function registerCluster(addresses: readonly string[], clusterJson: string): () => void {
   mkdirSync(registryDir(), { recursive: true, mode: 0o700 });
   if (!trustedRegistry()) return () => {}; // someone else's or a shared directory: no pointers (commands then need --principal/--secret)
@@ -94,9 +94,9 @@ export function localClusterCredential(addresses: readonly string[]): Credential
     if (!existsSync(entry)) continue;
     try {
       const { cluster } = JSON.parse(readFileSync(entry, 'utf8')) as { cluster?: string };
-      const json = JSON.parse(readFileSync(cluster!, 'utf8')) as { masters?: { url: string }[]; credentials?: { operator?: string } };
-      // The cluster.json must list this master: a stale pointer to a cluster now elsewhere is ignored.
-      if (!(json.masters ?? []).some((m) => m.url === `http://${a}`)) continue;
+      const json = JSON.parse(readFileSync(cluster!, 'utf8')) as { masters?: { url: string }[]; agents?: { url: string }[]; credentials?: { operator?: string } };
+      // The cluster.json must list this master (or agent): a stale pointer to a cluster now elsewhere is ignored.
+      if (![...(json.masters ?? []), ...(json.agents ?? [])].some((m) => m.url === `http://${a}`)) continue;
       const file = json.credentials?.operator;
       if (file !== undefined) return readCredentialsFile(file)[0];
     } catch {

@@ -197,7 +197,8 @@ Examples:
           credentials: creds === undefined ? null : { file: creds.file, operator: creds.operatorFile, cluster: creds.clusterFile },
         };
         writeFileSync(join(workDir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
-        if (creds !== undefined) unregister = registerCluster(address.split(','), join(workDir, 'cluster.json'));
+        // Masters and agents: a command that talks to an agent alone (logging level --agent) finds the credential too.
+        if (creds !== undefined) unregister = registerCluster([...address.split(','), ...started.map((a) => a.url.replace(/^http:\/\//, ''))], join(workDir, 'cluster.json'));
         endAll = () => endTasks(address, started.map((a) => a.url), creds?.operator);
         say(`cluster up: web UI and APIs at ${leader}/ ; state at ${leader}/master/state${masters > 1 ? ` (the leader of ${masters} masters; the others redirect to it)` : ''}`);
         say(`cluster.json: ${join(workDir, 'cluster.json')}   (Ctrl-C stops everything)`);

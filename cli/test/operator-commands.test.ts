@@ -1,6 +1,6 @@
 // The operator commands against a real local cluster of 3 masters, each command given only a
 // master that does not lead (it follows to the leader): quota get|set|remove, weights get|set,
-// task kill, framework teardown, ls; bad input (a malformed quota, an unknown task or framework,
+// logging level, task kill, framework teardown, ls; bad input (a malformed quota, an unknown task or framework,
 // no master reachable) answered with a clear message and a non-zero exit; every --help with an
 // example. And the shell completion generated from the program.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -103,12 +103,28 @@ describe('operator commands, given a master that does not lead', () => {
     expect(noFramework.err).toContain('no framework no-such-framework is subscribed to the master');
   }, 90_000);
 
+  test('logging level: of the leader and of an agent, set for a while; bad input', async () => {
+    const m = `--master=${follower}`;
+    const leader = cluster.leader.replace('http://', '');
+    expect((await cli(['logging', 'level', m])).out).toBe(`logging level of ${leader}: 0\n`);
+    const set = await cli(['logging', 'level', '2', '--duration=1mins', m]);
+    expect([set.code, set.out]).toEqual([0, `logging level of ${leader}: 2 for 1mins\n`]);
+    expect((await cli(['logging', 'level', m])).out).toBe(`logging level of ${leader}: 2\n`);
+    const agent = cluster.agents[0]!.url.replace('http://', '');
+    expect((await cli(['logging', 'level', '1', '--duration=30secs', `--agent=${agent}`])).code).toBe(0);
+    expect((await cli(['logging', 'level', `--agent=${agent}`])).out).toBe(`logging level of ${agent}: 1\n`);
+    const noDuration = await cli(['logging', 'level', '1', m]);
+    expect([noDuration.code, noDuration.err]).toEqual([1, 'mesos-ts: logging level: setting a level needs --duration (how long it lasts, e.g. --duration=10mins)\n']);
+    const notLevel = await cli(['logging', 'level', 'loud', '--duration=1mins', m]);
+    expect([notLevel.code, notLevel.err]).toEqual([1, 'mesos-ts: logging level loud: expected a whole number of 0 or more\n']);
+  }, 30_000);
+
   test('no master reachable: a clear message and exit 1', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve())); // nothing listens there now
-    for (const args of [['quota', 'get'], ['weights', 'set', 'eng=2'], ['task', 'kill', 'x'], ['framework', 'teardown', 'x'], ['ls', 'x']]) {
+    for (const args of [['quota', 'get'], ['weights', 'set', 'eng=2'], ['task', 'kill', 'x'], ['framework', 'teardown', 'x'], ['ls', 'x'], ['logging', 'level']]) {
       const r = await cli([...args, `--master=127.0.0.1:${port}`]);
       expect([args.join(' '), r.code]).toEqual([args.join(' '), 1]);
       expect(r.err).toContain('no leading master reachable');
