@@ -58,7 +58,8 @@ ${fn}() {
   done
   compadd -- \${=$(${fn}_words "$cmdpath")}
 }
-compdef ${fn} ${bin}
+# Autoloaded from $fpath as _${bin}: complete now; sourced: register the function.
+if [[ \${funcstack[1]} == _${bin} ]]; then ${fn} "$@"; else compdef ${fn} ${bin}; fi
 `;
 }
 

@@ -4,10 +4,11 @@
 // no master reachable) answered with a clear message and a non-zero exit; every --help with an
 // example. And the shell completion generated from the program.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { promisify } from 'node:util';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
+import { testIf } from '../../test/skip.js';
 import { runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
 
 const run = promisify(execFile);
@@ -171,5 +172,19 @@ describe('completion', () => {
     const bad = await cli(['completion', 'fish']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('completion fish: expected bash or zsh');
+  }, 30_000);
+
+  const zsh = spawnSync('zsh', ['--version']).status === 0 ? null : 'zsh is not installed here (Debian package zsh)';
+  testIf(zsh)('zsh: the script in zsh offers what follows each command path', async () => {
+    const script = (await cli(['completion', 'zsh'])).out;
+    // compadd and compdef stand in for zsh's completion system (compinit): they print what is offered.
+    const offer = async (...typed: string[]): Promise<string[]> => {
+      const line = `compadd() { shift; print -l -- "$@"; }; compdef() {}; eval "$SCRIPT"; words=(mesos-ts ${typed.map((w) => `'${w}'`).join(' ')}); CURRENT=${typed.length + 1}; _mesos_ts`;
+      const { stdout } = await run('zsh', ['-c', line], { env: { ...process.env, SCRIPT: script } });
+      return stdout.trim().split('\n').sort();
+    };
+    expect(await offer('quota', '')).toEqual(['--help', 'get', 'remove', 'set']);
+    expect(await offer('task', 'kill', '--master', '127.0.0.1:5050', '')).toEqual(['--framework', '--help', '--master', '--mdns_name', '--principal', '--secret', '--timeout']);
+    await expect(run('zsh', ['-n', '-c', script])).resolves.toBeDefined();
   }, 30_000);
 });
