@@ -1,15 +1,16 @@
 // The packages as a framework author gets them: `npm pack` of mesos-ts and libprocess-ts,
 // installed from the two tarballs into a scratch project in a temp dir outside the repository,
 // and there: a 20-line framework in TypeScript, type-checked by the consumer's tsc, run
-// against a real local cluster; an actor pair over libprocess-ts alone; and a type error the
-// consumer's tsc must catch (the packages' types are real, not `any`).
+// against a real local cluster; an actor pair over libprocess-ts alone; every public face
+// imported; the installed `mesos-ts` bin (its version, a master serving its web UI); and a type
+// error the consumer's tsc must catch (the packages' types are real, not `any`).
 //
 // `npm install <tarballs>` takes mesos-ts's dependency on libprocess-ts from the tarball beside
 // it; the others (ws, msgpackr, commander, ...) come from the npm cache when it holds them
 // (--offline), else from the registry (--prefer-offline). Skipped, saying so, only when both fail
 // and the registry is unreachable.
 import { afterAll, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -143,6 +144,32 @@ describeIf(skip)('the packages from their tarballs, in a project outside the rep
 
     // The installed copies are what ran: nothing from the repository is on the consumer's path.
     expect(readFileSync(join(project, 'node_modules', 'mesos-ts', 'package.json'), 'utf8')).toContain('"./protocol"');
+    // Every public face resolves from the installed packages (ESM, no directory imports), and the CLI runs.
+    const faces = "for (const f of ['mesos-ts', 'mesos-ts/framework', 'mesos-ts/executor', 'mesos-ts/protocol', 'libprocess-ts', 'libprocess-ts/testing']) console.log(f, Object.keys(await import(f)).length > 0);";
+    const imported = await sh(process.execPath, ['--input-type=module', '-e', faces], project);
+    expect(imported.out.trim().split('\n')).toEqual(['mesos-ts true', 'mesos-ts/framework true', 'mesos-ts/executor true', 'mesos-ts/protocol true', 'libprocess-ts true', 'libprocess-ts/testing true']);
+    const version = await sh(join(project, 'node_modules', '.bin', 'mesos-ts'), ['--version'], project);
+    expect(version.out.trim()).toBe('0.1.0');
+    // A master from the installed bin serves its web UI (the pages ship in the tarball).
+    const master = spawn(join(project, 'node_modules', '.bin', 'mesos-ts'), ['master', '--port=0', '--mdns=false'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => master.once('close', () => resolve()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        master.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /web UI and APIs at (http:\/\/\S+?)\//.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        master.once('close', () => reject(new Error(`the consumer's mesos-ts master exited:\n${out}`)));
+      });
+      const page = await fetch(`${url}/`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(await page.text()).toContain('<html');
+    } finally {
+      master.kill('SIGTERM');
+      await exited;
+    }
     const actors = await sh(process.execPath, ['dist/actors.js'], project);
     expect(actors.out).toMatch(/^3 pongs from ponger@127\.0\.0\.1:\d+ to a pinger at 127\.0\.0\.1:\d+$/m);
     expect(actors.code).toBe(0);
