@@ -9,8 +9,10 @@ all: build
 # Installs exactly what package-lock.json pins; the stamp makes it run only when the lock changes.
 # npm 11.19 writes locks without other platforms' optional packages and then `npm ci` refuses
 # them; `npm install --no-save` still installs the locked versions, so it is the fallback.
+# MESOS_TS_NO_PREPARE: the packages' own `prepare` (tsc -b, for installs from git and for npm pack)
+# is left to `make build`, so an install never fails on a compile error.
 $(NODE_MODULES): package.json package-lock.json libprocess-ts/package.json
-	npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
+	MESOS_TS_NO_PREPARE=1 npm ci --no-audit --no-fund || MESOS_TS_NO_PREPARE=1 npm install --no-save --no-audit --no-fund
 	@touch $@
 
 install: $(NODE_MODULES)

@@ -1,6 +1,7 @@
 /** `mesos-ts framework teardown <id>`: TEARDOWN through the leading master's v1 operator API (its tasks are killed, the framework removed). */
 import { Command } from 'commander';
-import { leaderOf, operatorCall, OperatorError, withClusterOptions, type ClusterOptions } from '../operator-client.js';
+import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { leaderOf, operatorCall, OperatorCallError } from '../operator-call.js';
 import { say } from '../process-util.js';
 
 export function frameworkCommand(): Command {
@@ -12,7 +13,7 @@ export function frameworkCommand(): Command {
       try {
         await operatorCall(await leaderOf(o), { type: 'TEARDOWN', teardown: { framework_id: { value: id } } });
       } catch (err) {
-        if (err instanceof OperatorError && err.status === 400 && /No framework found/.test(err.serverMessage)) throw new Error(`no framework ${id} is subscribed to the master (see: mesos-ts frameworks)`);
+        if (err instanceof OperatorCallError && err.status === 400 && /No framework found/.test(err.body)) throw new Error(`no framework ${id} is subscribed to the master (see: mesos-ts frameworks)`);
         throw err;
       }
       say(`framework ${id} torn down`);

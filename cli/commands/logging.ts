@@ -6,9 +6,9 @@
  * to its own.
  */
 import { Command, Option } from 'commander';
-import { useCredential } from '../credentials.js';
 import { parseDuration } from '../durations.js';
-import { leaderOf, operatorCall, withClusterOptions, type ClusterOptions } from '../operator-client.js';
+import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { leaderOf, operatorCall } from '../operator-call.js';
 import { say } from '../process-util.js';
 
 export function loggingCommand(): Command {
@@ -25,8 +25,7 @@ export function loggingCommand(): Command {
       if (o.agent !== undefined && !/^[^:/]+:\d+$/.test(o.agent)) throw new Error(`--agent=${o.agent}: expected HOST:PORT`);
       let address: string;
       if (o.agent !== undefined) {
-        useCredential(o);
-        address = o.agent;
+          address = o.agent;
       } else {
         address = await leaderOf(o);
       }

@@ -1,7 +1,7 @@
 /** `mesos-ts ls <task> [path]`: a directory of a task's sandbox (or one file's entry), through its agent's /files/browse. */
 import { Command } from 'commander';
-import { authFetch, useCredential } from '../credentials.js';
-import { withClusterOptions, type ClusterOptions } from '../operator-client.js';
+import { authFetch } from '../credentials.js';
+import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { say } from '../process-util.js';
 import { table } from '../table.js';
 import { locateSandbox } from './sandbox.js';
@@ -16,7 +16,6 @@ export function lsCommand(): Command {
     .option('--json', 'print the agent\'s /files/browse entries as JSON')
     .addHelpText('after', '\nExamples:\n  $ mesos-ts ls hello\n  $ mesos-ts ls hello logs --master=127.0.0.1:5050')
     .action(async (taskId: string, path: string, o: ClusterOptions & { json?: boolean }) => {
-      useCredential(o);
       if (path.split('/').includes('..')) throw new Error(`${path}: '..' leaves the sandbox`);
       const { agent, directory } = await locateSandbox(o.master, taskId, o.mdns_name);
       const clean = path.replace(/^\.?\/*/, '').replace(/\/+$/, '');

@@ -5,7 +5,8 @@
  */
 import { Command } from 'commander';
 import { roleError } from '../../protocol/roles.js';
-import { leaderOf, operatorCall, withClusterOptions, type ClusterOptions } from '../operator-client.js';
+import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { leaderOf, operatorCall } from '../operator-call.js';
 import { say } from '../process-util.js';
 import { table } from '../table.js';
 

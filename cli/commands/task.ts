@@ -10,9 +10,10 @@ import { Command, Option } from 'commander';
 import { realClock } from 'libprocess-ts';
 import { isTerminal } from '../../protocol/task-states.js';
 import type { TaskState } from '../../protocol/types.js';
-import { authFetch, useCredential } from '../credentials.js';
+import { authFetch } from '../credentials.js';
 import { parseDuration } from '../durations.js';
-import { operatorCall, withClusterOptions, type ClusterOptions } from '../operator-client.js';
+import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { operatorCall } from '../operator-call.js';
 import { say } from '../process-util.js';
 import { fetchState } from './query.js';
 
@@ -43,7 +44,6 @@ export function taskCommand(): Command {
     .addHelpText('after', '\nExamples:\n  $ mesos-ts task kill sleeper\n  $ mesos-ts task kill web-3 --framework=3d4a5b6c-...-0001 --master=127.0.0.1:5050')
     .action(async (taskId: string, o: ClusterOptions & { framework?: string; timeout: string }) => {
       const timeoutMs = parseDuration('timeout', o.timeout);
-      useCredential(o);
       const task = await findTask(o, taskId, o.framework);
       const res = await authFetch(`http://${task.agent}/state`, { signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`the agent at ${task.agent} answered its /state with HTTP ${res.status}`);

@@ -1,7 +1,8 @@
 /** `mesos-ts weights get|set`: the roles' weights through the leading master's v1 operator API (GET_WEIGHTS, UPDATE_WEIGHTS). */
 import { Command } from 'commander';
 import { roleError } from '../../protocol/roles.js';
-import { leaderOf, operatorCall, withClusterOptions, type ClusterOptions } from '../operator-client.js';
+import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { leaderOf, operatorCall } from '../operator-call.js';
 import { say } from '../process-util.js';
 import { table } from '../table.js';
 
