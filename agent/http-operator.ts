@@ -153,7 +153,7 @@ export function installOperatorApi(agent: AgentProcess): void {
     }
     agent.count(`slave/api/operator/${call.type.toLowerCase()}`);
     if (call.type === 'UNKNOWN') return text(501, "Received an 'UNKNOWN' call");
-    if (call.type === 'KILL_CONTAINER') return killContainer(agent, (call as { kill_container?: unknown }).kill_container);
+    if (call.type === 'KILL_CONTAINER') return killContainer(agent, call.kill_container);
     const response = (await answer(agent, call)) ?? (await agentAdminCall(agent, call));
     if (response === undefined) return text(501, `${call.type} is not supported by this agent`);
     if ('status' in response) return response;

@@ -9,13 +9,15 @@
  * after the grace period). Nested and standalone containers do not exist here.
  */
 import type { HttpResponse } from 'libprocess-ts';
+import type { AgentCall } from '../protocol/json/index.js';
 import type { AgentProcess } from './agent.js';
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
-export function killContainer(agent: AgentProcess, body: unknown): HttpResponse {
-  const id = (body as { container_id?: { value?: unknown } } | undefined)?.container_id?.value;
-  if (typeof id !== 'string' || id === '') return text(400, "Failed to validate agent::Call: Expecting 'kill_container.container_id.value' to be a non-empty string");
+/** `body` has been through the agent.Call schema (container_id required there); an empty id or a missing body is refused here. */
+export function killContainer(agent: AgentProcess, body: AgentCall['kill_container']): HttpResponse {
+  const id = body?.container_id.value;
+  if (id === undefined || id === '') return text(400, "Failed to validate agent::Call: Expecting 'kill_container.container_id.value' to be a non-empty string");
   const ex = agent.executors().find((e) => e.containerId === id && e.state !== 'TERMINATED');
   if (ex === undefined) return text(404, `Container ${id} cannot be found`);
   agent.logger.info(`operator KILL_CONTAINER ${id}: shutting down executor ${ex.id} of framework ${ex.frameworkId}`);

@@ -30,7 +30,9 @@ afterAll(async () => {
 });
 
 test('KILL_CONTAINER: the task of the container ends TASK_KILLED; 400 without an id, 404 for an unknown container', async () => {
-  const missing = await post(base, '/api/v1', { type: 'KILL_CONTAINER', kill_container: {} });
+  const noId = await post(base, '/api/v1', { type: 'KILL_CONTAINER', kill_container: {} }); // refused by the agent.Call schema
+  expect([noId.status, noId.text]).toEqual([400, 'Failed to convert JSON into Call protobuf: kill_container.container_id: missing required field of agent.Call.KillContainer\n']);
+  const missing = await post(base, '/api/v1', { type: 'KILL_CONTAINER' });
   expect([missing.status, missing.text]).toEqual([400, "Failed to validate agent::Call: Expecting 'kill_container.container_id.value' to be a non-empty string\n"]);
   const unknown = await post(base, '/api/v1', { type: 'KILL_CONTAINER', kill_container: { container_id: { value: 'no-such-container' } } });
   expect([unknown.status, unknown.text]).toEqual([404, 'Container no-such-container cannot be found\n']);

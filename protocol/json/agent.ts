@@ -76,6 +76,7 @@ export interface AgentCall {
   set_logging_level?: { level: number; duration: DurationInfo };
   list_files?: { path: string };
   read_file?: { path: string; offset: number; length?: number };
+  kill_container?: { container_id: ContainerID; signal?: number };
 }
 
 export interface AgentGetTasks { pending_tasks?: Task[]; queued_tasks?: Task[]; launched_tasks?: Task[]; terminated_tasks?: Task[]; completed_tasks?: Task[] }
@@ -121,6 +122,7 @@ export const AGENT_SCHEMA: SchemaSource = {
     'agent.Call.ListFiles': { path: 'string!' },
     'agent.Call.ReadFile': { path: 'string!', offset: 'uint64!', length: 'uint64' },
     'agent.Call.GetContainers': { show_nested: 'bool', show_standalone: 'bool' },
+    'agent.Call.KillContainer': { container_id: 'ContainerID!', signal: 'int32' },
     'agent.Call': {
       type: 'agent.Call.Type',
       get_metrics: 'agent.Call.GetMetrics',
@@ -137,7 +139,7 @@ export const AGENT_SCHEMA: SchemaSource = {
       attach_container_output: 'any',
       launch_container: 'any',
       wait_container: 'any',
-      kill_container: 'any',
+      kill_container: 'agent.Call.KillContainer',
       remove_container: 'any',
       add_resource_provider_config: 'any',
       update_resource_provider_config: 'any',
