@@ -37,7 +37,7 @@ export async function startLocal(options: { masters?: number; agents?: number; a
   const dir = tempDir('mesos-ts-test-cluster');
   const mdnsName = uniqueMdnsName('cluster');
   const args = ['local', `--port=${lease?.ports[0] ?? 0}`, `--masters=${masters}`, `--agents=${options.agents ?? 1}`, `--work_dir=${dir.path}`, `--mdns=${options.mdns ?? false}`, `--mdns_name=${mdnsName}`, ...(options.args ?? [])];
-  const proc = runBuilt('cli/main.ts', args);
+  const proc = runBuilt('cli/main.ts', args, { stopAllSignal: 'SIGTERM' });
   try {
     await waitForOutput(proc, (o) => o.includes('cluster up'), "'cluster up'");
   } catch (err) {

@@ -26,10 +26,15 @@ export interface RunOptions {
   readonly logLevel?: string;
   readonly env?: Record<string, string>;
   readonly nodeFlags?: readonly string[];
+  /**
+   * The signal stopAll() sends this process whatever it was asked to send: a `mesos-ts local`
+   * must get SIGTERM, so that it stops its masters and agents first (a SIGKILL orphans them).
+   */
+  readonly stopAllSignal?: NodeJS.Signals;
 }
 
-/** Every process started by this module in this test file, for stopAll(). */
-const running = new Set<Proc>();
+/** Every process started by this module in this test file, for stopAll(), with its own stopAll signal if it has one. */
+const running = new Map<Proc, NodeJS.Signals | undefined>();
 
 function start(args: string[], options: RunOptions): Proc {
   const env = { ...process.env, LIBPROCESS_LOG_LEVEL: options.logLevel ?? 'warn', ...options.env };
@@ -57,7 +62,7 @@ function start(args: string[], options: RunOptions): Proc {
       return done;
     },
   };
-  running.add(proc);
+  running.set(proc, options.stopAllSignal);
   void done.then(() => running.delete(proc));
   return proc;
 }
@@ -79,7 +84,7 @@ export function runTs(entry: string, args: string[], options: RunOptions = {}): 
 
 /** Stops every process this module started and is still running; resolves once all have exited. */
 export async function stopAll(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop(signal)));
+  await Promise.all([...running].map(([p, own]) => p.stop(own ?? signal)));
 }
 
 /**

@@ -29,8 +29,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await stopAll('SIGKILL');
+  // The cluster first: it stops its masters and agents; then any CLI process a failed test left.
   await cluster?.stop();
+  await stopAll('SIGKILL');
 });
 
 describe('operator commands, given a master that does not lead', () => {
