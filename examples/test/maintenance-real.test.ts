@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentMachine, agentResources } from '../../cli/commands/local.js';
+import { endTasks } from '../../cli/end-tasks.js';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
 import { alive, runBuilt, stopAll, waitForOutput, type Proc } from '../../test/processes.js';
 import { until as waitUntil } from '../../test/wait.js';
@@ -61,6 +62,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // The tasks end first, while every agent still runs: an agent stopped by a signal leaves its
+  // tasks running (for its recovery), and these ignore SIGTERM, so the agents this test started
+  // itself, stopped first, left them behind after every run.
+  if (cluster !== undefined) {
+    const agentUrls = (await slaves()).map((a) => `http://${String(a.pid).split('@')[1]}`);
+    await endTasks(cluster.masterList, agentUrls, credential);
+  }
   await Promise.all(children.filter((c) => c.child.exitCode === null).map((c) => c.stop('SIGTERM')));
   await cluster?.stop();
   await stopAll('SIGKILL');
