@@ -18,7 +18,7 @@ import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
-import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
+import type { AgentInfo, Attribute, CommandInfo, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
   agentInfoPath,
   agentMetaDir,
@@ -40,6 +40,8 @@ import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { sandboxPath } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
+import { defaultExecutorLaunch } from './default-executor/command.js';
+import { NestedContainers } from './nested-containers.js';
 import { executorEnvironment } from './executors.js';
 import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
@@ -163,6 +165,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   #tokens: ExecutorTokens | undefined;
   /** Root may run tasks as their users (--switch_user). */
   readonly #isRoot: boolean;
+  /** Containers executors launch under their own (the default executor's tasks): nested-containers.ts. */
+  readonly nested = new NestedContainers(this);
 
   constructor(options: AgentOptions) {
     super();
@@ -328,6 +332,11 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (ex.pid?.equals(pid)) this.logger.warn(`executor ${ex.id} of framework ${fw.id} (${pid}) disconnected`);
       }
     }
+  }
+
+  /** Whether the agent runs as root (and so may switch users). */
+  get isRoot(): boolean {
+    return this.#isRoot;
   }
 
   /** Signs and checks executor tokens; the key is loaded (or generated under work_dir) on first use. */
@@ -748,8 +757,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
   }
 
-  #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo): ExecutorRecord {
-    const ex = this.#newExecutor(fw, info, false, []);
+  #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo, builtIn?: { command: CommandInfo; resources: TaskInfo['resources'] }): ExecutorRecord {
+    const ex = this.#newExecutor(fw, info, false, builtIn?.resources ?? []);
     this.#checkpointExecutor(fw, ex);
     const config: ContainerConfig = {
       containerId: ex.containerId,
@@ -757,11 +766,11 @@ export class AgentProcess extends Process<AgentProtocol> {
       agentId: this.agentId!,
       frameworkId: fw.id,
       executorId: ex.id,
-      command: commandSpec(info.command!),
+      command: commandSpec(builtIn?.command ?? info.command!),
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
-    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command!.user, fw.info.user);
+    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command?.user, fw.info.user);
     if (user !== undefined) config.user = user;
     ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {
       if (ex.state !== 'REGISTERING') return;
@@ -800,8 +809,10 @@ export class AgentProcess extends Process<AgentProtocol> {
    * Mesos's Slave::runTaskGroup: the tasks of a group go to their custom
    * executor together, as one LAUNCH_GROUP event. Only an executor
    * subscribed over the v1 HTTP API can take them (the driver has no task
-   * groups), and there is no built-in default executor: the executor must
-   * have a command.
+   * groups). An executor of type DEFAULT without a command is the agent's
+   * default executor (default-executor/), which runs each task in a nested
+   * container; its container's limits are its own resources plus its first
+   * group's tasks' (each task also has its own).
    */
   runTaskGroup(framework: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): void {
     const frameworkId = framework.id?.value ?? executor.framework_id?.value;
@@ -817,12 +828,15 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (group.tasks.length === 0) return;
     const duplicate = group.tasks.find((t) => this.#findTask(fw, t.task_id.value));
     if (duplicate) return this.logger.warn(`ignoring run_task_group of ${frameworkId}: task ${duplicate.task_id.value} is already on this agent`);
-    if (!executor.command?.value) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command (this agent has no built-in default executor)');
+    // A DEFAULT executor is the agent's own program (default-executor/); its ExecutorInfo stays as the framework gave it.
+    const builtIn = executor.type === 'DEFAULT' && executor.command === undefined ? defaultExecutorLaunch(group) : undefined;
+    if (builtIn instanceof Error) return fail('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Cannot launch the default executor: ${builtIn.message}`);
+    if (builtIn === undefined && !executor.command?.value) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command and is not of type DEFAULT');
     let ex = fw.executors.get(executorId);
     if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) return fail('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${executorId} is terminating`);
     if (ex && ex.command) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Invalid task group: ${executorId} is the id of a command task's executor`);
     if (ex && ex.pid !== undefined && ex.http === undefined) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${executorId} uses the driver`);
-    ex ??= this.#launchExecutor(fw, { ...executor, framework_id: { value: frameworkId } });
+    ex ??= this.#launchExecutor(fw, { ...executor, framework_id: { value: frameworkId } }, builtIn);
     if (this.#reachable(ex)) return this.#sendGroupToExecutor(fw, ex, group.tasks);
     for (const t of group.tasks) {
       ex.queued.set(t.task_id.value, t);
@@ -1026,6 +1040,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.termination = t;
     ex.state = 'TERMINATED';
     ex.http?.close();
+    this.nested.destroyChildren(ex.containerId);
     this.count('slave/executors_terminated');
     ex.registrationTimer?.cancel();
     ex.shutdownTimer?.cancel();

@@ -5,13 +5,17 @@ import { isTerminal } from '../../protocol/task-states.js';
 import { masterAddresses, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { commandCredential, credentialOptions } from '../credentials.js';
 import { parseDuration } from '../durations.js';
-import { exitStatusOf, parseEnv, statusLines } from '../execute-output.js';
+import { exitStatusOf, groupExitStatus, parseEnv, statusLines } from '../execute-output.js';
+import { launchGroupOperation, readTaskGroup } from '../task-group.js';
+import type { TaskStatus } from '../../protocol/types.js';
 import { say } from '../process-util.js';
 
 /**
- * `mesos-ts execute`: runs one command as a task (like mesos-execute), prints
- * each status update as mesos-execute does, and exits with the command's exit
- * status. Given one master of a replica set, the driver learns the others from
+ * `mesos-ts execute`: runs one command as a task (like mesos-execute), or a
+ * task group under the default executor (--task_group), prints each status
+ * update as mesos-execute does, and exits with the command's exit status (a
+ * group: 0 when every task finished, else that of the first task to end
+ * otherwise). Given one master of a replica set, the driver learns the others from
  * it (framework/scheduler/replica-detector.ts) and follows the leader when that master dies.
  */
 export function executeCommand(): Command {
@@ -19,7 +23,8 @@ export function executeCommand(): Command {
     .description('run a command as a task on the cluster, print its status updates, exit with its exit status')
     .addOption(new Option('--master <host:port,...|mdns>', 'where the masters are (one of a replica set is enough: the others are learnt from it)').default('mdns').env('MESOS_MASTER'))
     .addOption(mdnsNameOption())
-    .requiredOption('--command <cmd>', 'the shell command to run')
+    .option('--command <cmd>', 'the shell command to run')
+    .option('--task_group <file.json>', "run a task group instead (Mesos's TaskGroupInfo JSON) under the default executor; exits once every task ended")
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
     .option('--role <role>', 'the role to take resources from', '*')
@@ -39,8 +44,12 @@ Examples:
   $ mesos-ts execute --master=127.0.0.1:5050 --name=hello --command='echo hello; sleep 1'
   $ mesos-ts execute --command='exit 3'; echo $?        # prints 3
   $ mesos-ts execute --command='echo $GREETING' --env='{"GREETING":"hi"}'
-  $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json`)
-    .action(async (o: { master: string; mdns_name?: string; command: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+  $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json
+  $ mesos-ts execute --task_group=pod.json   # {"tasks": [{"name": "a", "task_id": {"value": "a"}, "resources": [...], "command": {"value": "..."}}, ...]}`)
+    .action(async (o: { master: string; mdns_name?: string; command?: string; task_group?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+      if ((o.command === undefined) === (o.task_group === undefined)) throw new Error('give exactly one of --command and --task_group');
+      const group = o.task_group !== undefined ? readTaskGroup(o.task_group) : undefined;
+      const ended = new Map<string, TaskStatus>();
       const need = toResources(o.resources);
       const env = o.env === undefined ? {} : parseEnv(o.env);
       const killAfterMs = o.kill_after === undefined ? undefined : parseDuration('kill_after', o.kill_after);
@@ -60,6 +69,16 @@ Examples:
           reregistered: (d) => say(`subscribed again, to ${d.master?.toString() ?? 'a master'}`),
           resourceOffers: (d, offers) => {
             for (const offer of offers) {
+              if (group !== undefined) {
+                const op = launched ? undefined : launchGroupOperation(group, offer, `${o.name}-executor`, o.resources);
+                if (op === undefined) d.declineOffer(offer.id, { refuse_seconds: 60 });
+                else {
+                  launched = true;
+                  d.acceptOffers([offer.id], [op]);
+                  say(`launching task group of ${group.tasks.map((t) => `'${t.task_id.value}'`).join(', ')} on agent ${offer.agent_id.value} (${offer.hostname})`);
+                }
+                continue;
+              }
               const resources = launched ? undefined : take(toResources(offer.resources), need);
               if (resources === undefined) {
                 d.declineOffer(offer.id, { refuse_seconds: 60 });
@@ -71,7 +90,7 @@ Examples:
                 task_id: { value: o.name },
                 agent_id: offer.agent_id,
                 resources: resources.toJSON(),
-                command: { shell: true, value: o.command, ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
+                command: { shell: true, value: o.command!, ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
               }]);
               say(`launching task ${o.name} on agent ${offer.agent_id.value} (${offer.hostname})`);
             }
@@ -84,7 +103,10 @@ Examples:
                 d.killTask(status.task_id, status.agent_id);
               });
             }
-            if (isTerminal(status.state)) {
+            if (isTerminal(status.state) && group !== undefined) {
+              if (!ended.has(status.task_id.value)) ended.set(status.task_id.value, status);
+              if (group.tasks.every((t) => ended.has(t.task_id.value))) finished(groupExitStatus([...ended.values()]));
+            } else if (isTerminal(status.state)) {
               killTimer?.cancel();
               finished(exitStatusOf(status));
             }
