@@ -37,6 +37,8 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-switch-user.test.ts',
   '<rootDir>/agent/test/files-hardening.test.ts',
   '<rootDir>/agent/test/kill-container.test.ts',
+  '<rootDir>/agent/test/nested-containers.test.ts',
+  '<rootDir>/agent/test/task-group-real.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
 ];
