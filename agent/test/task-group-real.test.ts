@@ -79,6 +79,10 @@ describe('a task group of 3 real tasks', () => {
       expect([id, alive(pid)]).toEqual([id, false]);
     }
 
+    // `mesos-ts cat` finds a group task's own sandbox (tasks/<id> under the executor's).
+    const cat = runBuilt('cli/main.ts', ['cat', 'c', `--master=${cluster.masterList}`]);
+    expect([await cat.done, cat.stdout()]).toEqual([0, 'a\nb\n']);
+
     const state = (await (await fetch(`${cluster.leader}/master/state`)).json()) as { completed_frameworks: { name: string; completed_tasks: { id: string; state: string; executor_id: string }[]; completed_executors?: unknown[] }[] };
     const fw = state.completed_frameworks.find((f) => f.name === 'pod')!;
     expect(fw.completed_tasks.map((t) => [t.id, t.state, t.executor_id]).sort()).toEqual([
