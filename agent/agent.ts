@@ -1316,7 +1316,7 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   async #recoverExecutors(state: RecoveredAgentState): Promise<void> {
     const known: string[] = [];
-    for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId);
+    for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId, ...this.nested.checkpointed({ id: e.info.executor_id.value, frameworkId: f.id, containerId: e.run.containerId }));
     // Streams first: a corrupt updates file stops the agent before anything is touched.
     const streams = new Map<string, ReturnType<StatusUpdateManager['recover']>>();
     for (const f of state.frameworks) for (const e of f.executors) for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.sum.recover(f.id, t.info.task_id.value, t.updatesPath));
@@ -1346,6 +1346,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         };
         if (e.run.pid) ex.pid = PID.parse<AgentToExecutor>(e.run.pid);
         fw.executors.set(ex.id, ex);
+        if (!e.command) this.nested.adopt(ex, recovered, ended);
         for (const t of e.tasks) {
           const rec = newTaskRecord(t.info, f.id, ex.id, state.agentId);
           const s = streams.get(`${f.id}/${t.info.task_id.value}`);

@@ -8,7 +8,11 @@
  * executor's sandbox. Volumes of source SANDBOX_PATH (type PARENT) are
  * linked into it, so the tasks of a group share the executor's sandbox.
  * Ended containers are kept (WAIT answers at once) until REMOVE; all of an
- * executor's are destroyed when its container ends.
+ * executor's are destroyed when its container ends. A checkpointing
+ * framework's are checkpointed under the executor's run
+ * (`containers/<child>/nested.info`) and recovered with it after an agent
+ * restart (their exit status is then unknown, as for any recovered
+ * container).
  *
  *   operator API ─► NestedContainers ─► AgentContainerizer (one container per child)
  *                        │ records by `<parent>.<child>`
@@ -20,9 +24,10 @@ import { dirname, join, normalize } from 'node:path';
 import type { ContainerID } from '../protocol/ids.js';
 import type { CommandInfo, ContainerInfo, Resource } from '../protocol/types.js';
 import type { AgentProcess } from './agent.js';
+import { CheckpointError, readJSON, runMetaDir, writeJSONAtomic } from './checkpoint.js';
 import { commandError, commandSpec, limitsOf } from './command-executor.js';
 import { validatePathId, type ContainerConfig, type ContainerTermination } from './containerizer/index.js';
-import type { ContainerHandle, ExecutorRecord } from './state.js';
+import { checkpointing, type ContainerHandle, type ExecutorRecord } from './state.js';
 import { taskUser } from './task-user.js';
 
 export interface NestedContainer {
@@ -103,6 +108,13 @@ function relativeInside(path: unknown, field: string): string {
   return n;
 }
 
+/** What is checkpointed of a nested container. */
+interface NestedInfo {
+  readonly id: string;
+  readonly sandbox: string;
+  readonly resources: readonly Resource[];
+}
+
 export class NestedContainers {
   readonly #byKey = new Map<string, NestedContainer>();
 
@@ -173,14 +185,71 @@ export class NestedContainers {
       throw e instanceof NestedError ? e : new NestedError(500, `Failed to launch container ${child}: ${(e as Error).message}`);
     }
     this.agent.count('containerizer/mesos/nested_containers_launched');
+    const meta = this.#metaDir(ex);
+    if (meta !== undefined) writeJSONAtomic(join(meta, child, 'nested.info'), { id: child, sandbox, resources: record.resources } satisfies NestedInfo, this.agent.flags.fsync, this.agent.disk);
+    this.#watch(record, key, resolveEnded);
+    // The executor ended while this one launched: it must not outlive it.
+    if (this.executorOf(parent.value) === undefined) void this.agent.destroyContainer(record.handle, `nested container ${key}`);
+    return true;
+  }
+
+  #watch(record: NestedContainer, key: string, resolveEnded: (t: ContainerTermination) => void): void {
     const ended = this.agent.defer((t: ContainerTermination) => {
       record.termination = t;
       resolveEnded(t);
     });
-    void record.handle.wait().then(ended, (e: Error) => ended({ containerId: key, status: null, killed: false, message: `waiting failed: ${e.message}` }));
-    // The executor ended while this one launched: it must not outlive it.
-    if (this.executorOf(parent.value) === undefined) void this.agent.destroyContainer(record.handle, `nested container ${key}`);
-    return true;
+    void record.handle!.wait().then(ended, (e: Error) => ended({ containerId: key, status: null, killed: false, message: `waiting failed: ${e.message}` }));
+  }
+
+  /** Where an executor's nested containers are checkpointed (its framework checkpoints), else undefined. */
+  #metaDir(ex: Pick<ExecutorRecord, 'frameworkId' | 'id' | 'containerId'>): string | undefined {
+    const fw = this.agent.frameworks.get(ex.frameworkId);
+    if (fw === undefined || !checkpointing(fw) || this.agent.agentId === undefined) return undefined;
+    return this.#metaDirOf(ex);
+  }
+
+  #metaDirOf(ex: Pick<ExecutorRecord, 'frameworkId' | 'id' | 'containerId'>): string {
+    return join(runMetaDir(this.agent.flags.work_dir, this.agent.agentId!, ex.frameworkId, ex.id, ex.containerId), 'containers');
+  }
+
+  /** At recovery: the containerizer's ids of the nested containers checkpointed under an executor's run. */
+  checkpointed(ex: Pick<ExecutorRecord, 'frameworkId' | 'id' | 'containerId'>): string[] {
+    return this.#checkpoints(this.#metaDirOf(ex)).map((n) => `${ex.containerId}.${n.id}`);
+  }
+
+  #checkpoints(meta: string | undefined): NestedInfo[] {
+    if (meta === undefined) return [];
+    const out: NestedInfo[] = [];
+    for (const child of this.agent.disk.listDirs(meta)) {
+      const path = join(meta, child, 'nested.info');
+      const v = readJSON(path, this.agent.disk) as Partial<NestedInfo> | undefined;
+      if (v === undefined) continue; // written no further than its directory: never launched
+      if (v.id !== child || typeof v.sandbox !== 'string' || !Array.isArray(v.resources)) throw new CheckpointError(path, 'expected {id, sandbox, resources} of this container');
+      out.push(v as NestedInfo);
+    }
+    return out;
+  }
+
+  /**
+   * After an agent restart: the recovered executor's nested containers, running again
+   * (`recovered`) or ended while the agent was down (`ended`, else vanished).
+   */
+  adopt(ex: ExecutorRecord, recovered: ReadonlyMap<string, ContainerHandle>, ended: ReadonlyMap<string, ContainerTermination>): void {
+    for (const n of this.#checkpoints(this.#metaDir(ex))) {
+      const key = `${ex.containerId}.${n.id}`;
+      let resolveEnded!: (t: ContainerTermination) => void;
+      const record: NestedContainer = { id: n.id, parent: ex.containerId, executor: ex, sandbox: n.sandbox, resources: n.resources, ended: new Promise((r) => (resolveEnded = r)) };
+      this.#byKey.set(key, record);
+      const handle = recovered.get(key);
+      if (handle !== undefined) {
+        record.handle = handle;
+        this.#watch(record, key, resolveEnded);
+        continue;
+      }
+      const t = ended.get(key) ?? { containerId: key, status: null, killed: false, message: 'Container vanished while the agent was down' };
+      record.termination = t;
+      resolveEnded(t);
+    }
   }
 
   /** WAIT: resolves once the container has ended. */
@@ -205,6 +274,8 @@ export class NestedContainers {
     const c = this.#known(id);
     if (c.termination === undefined) throw new NestedError(409, `Container ${id.value} is still running: kill it first`);
     this.#byKey.delete(`${c.parent}.${c.id}`);
+    const meta = this.#metaDir(c.executor);
+    if (meta !== undefined) this.agent.disk.remove(join(meta, c.id));
     await this.agent.cz.forget(`${c.parent}.${c.id}`).catch(() => {});
   }
 

@@ -7,7 +7,8 @@
  * MESOS_SANDBOX, MESOS_EXECUTOR_AUTHENTICATION_TOKEN, MESOS_CHECKPOINT,
  * MESOS_RECOVERY_TIMEOUT, MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). When its
  * agent goes away, a checkpointing executor subscribes again (every second,
- * for the recovery timeout) with what is unacknowledged; another exits.
+ * for the recovery timeout) with what is unacknowledged, and waits on its
+ * tasks' containers again (the agent recovers them); another exits.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, symlink } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import type { ExecutorEvent } from '../../protocol/json/index.js';
 import { parseDuration } from '../flags.js';
-import { AgentApi } from './agent-api.js';
+import { AgentApi, HttpError } from './agent-api.js';
 import { DefaultExecutor, type ExecutorPort } from './executor.js';
 
 function need(name: string): string {
@@ -39,9 +40,25 @@ const shutdownGraceMs = process.env.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD ? parse
 const api = new AgentApi({ endpoint: need('MESOS_AGENT_ENDPOINT'), frameworkId: need('MESOS_FRAMEWORK_ID'), executorId, token: process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN });
 
 let exiting = false;
+
+/**
+ * A call whose connection broke (the agent restarting) is made again every second until the
+ * agent answers; an answer (even an error) ends it. A checkpointing executor waits like this for
+ * its agent for the recovery timeout (the subscription's retries exit after it).
+ */
+async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof HttpError || !checkpoint) throw e;
+      await new Promise<void>((r) => realClock.timer(1000, r));
+    }
+  }
+}
 const port: ExecutorPort = {
   launch: (c, task) => api.launch(c, task),
-  wait: (c) => api.wait(c),
+  wait: (c) => untilAnswered(() => api.wait(c)),
   kill: (c, signal) => api.kill(c, signal),
   remove: (c) => api.remove(c),
   linkSandbox: async (taskId, child) => {
