@@ -82,7 +82,11 @@ export function refuseExecutorCall(agent: AgentProcess, call: AgentCall, token: 
 export async function nestedCall(agent: AgentProcess, call: AgentCall): Promise<HttpResponse | AgentResponse> {
   const target = targetOf(call);
   if (target === undefined || typeof target.value !== 'string' || target.value === '') return text(400, `Failed to validate agent::Call: Expecting 'container_id.value' of ${call.type} to be a non-empty string`);
-  if (target.parent === undefined) return text(400, `Failed to validate agent::Call: ${call.type} on this agent needs a nested container: 'container_id.parent' is missing`);
+  if (target.parent === undefined) {
+    // Mesos's standalone containers (a *_CONTAINER call without a parent) are not run here.
+    if (!call.type!.includes('NESTED')) return text(501, `${call.type} of a standalone container (no 'container_id.parent') is not supported by this agent`);
+    return text(400, `Failed to validate agent::Call: ${call.type} needs a nested container: 'container_id.parent' is missing`);
+  }
   try {
     switch (call.type) {
       case 'LAUNCH_NESTED_CONTAINER':

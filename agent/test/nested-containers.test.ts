@@ -93,7 +93,7 @@ describe('a task group on a real agent', () => {
     expect((await post(base, '/api/v1', { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: 'x', parent: { value: 'nope' } } } })).status).toBe(404);
     expect((await post(base, '/api/v1', { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: { value: 'x', parent: { value: 'nope' } }, command: { value: 'true' } } })).status).toBe(404);
     const noParent = await post(base, '/api/v1', { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: { value: 'x' }, command: { value: 'true' } } });
-    expect([noParent.status, noParent.text]).toEqual([400, "Failed to validate agent::Call: LAUNCH_NESTED_CONTAINER on this agent needs a nested container: 'container_id.parent' is missing\n"]);
+    expect([noParent.status, noParent.text]).toEqual([400, "Failed to validate agent::Call: LAUNCH_NESTED_CONTAINER needs a nested container: 'container_id.parent' is missing\n"]);
     const slash = await post(base, '/api/v1', { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: { value: 'a/b', parent: { value: ex.containerId } }, command: { value: 'true' } } });
     expect(slash.status).toBe(400);
     expect(slash.text).toContain("contains '/'");
