@@ -40,6 +40,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/nested-containers.test.ts',
   '<rootDir>/agent/test/task-group-real.test.ts',
   '<rootDir>/agent/test/task-group-restart.test.ts',
+  '<rootDir>/agent/test/task-group-oom.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
 ];
