@@ -68,7 +68,7 @@ function frameworkJson(m: MasterView, f: Framework, viewer: Viewer): Record<stri
     unreachable_tasks: [...f.unreachableTasks.values()].filter(seen).map(taskJson),
     completed_tasks: f.completedTasks.items().filter(seen).map(taskJson),
     offers: offers.map((o) => ({ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: resourceSummary(o.resources), allocation_info: { role: o.role } })),
-    executors: [...f.executors].flatMap(([agentId, m2]) => [...m2.values()].filter((e) => viewer.executor(e, f.info)).map((e) => ({ executor_id: e.executor_id.value, name: e.name ?? '', slave_id: agentId }))),
+    executors: [...f.executors].flatMap(([agentId, m2]) => [...m2.values()].filter((e) => viewer.executor(e, f.info)).map((e) => ({ executor_id: e.executor_id.value, name: e.name ?? '', slave_id: agentId, ...(e.type !== undefined ? { type: e.type } : {}) }))),
   };
 }
 
