@@ -79,7 +79,7 @@ export function refuseExecutorCall(agent: AgentProcess, call: AgentCall, token: 
 }
 
 /** Carries out a nested call (`isNestedCall` true; who called was checked). */
-export async function nestedCall(agent: AgentProcess, call: AgentCall): Promise<HttpResponse | AgentResponse> {
+export async function nestedCall(agent: AgentProcess, call: AgentCall, byExecutor: boolean): Promise<HttpResponse | AgentResponse> {
   const target = targetOf(call);
   if (target === undefined || typeof target.value !== 'string' || target.value === '') return text(400, `Failed to validate agent::Call: Expecting 'container_id.value' of ${call.type} to be a non-empty string`);
   if (target.parent === undefined) {
@@ -97,6 +97,7 @@ export async function nestedCall(agent: AgentProcess, call: AgentCall): Promise<
           ...(body.command !== undefined ? { command: body.command } : {}),
           ...(body.container !== undefined ? { container: body.container } : {}),
           ...(call.launch_container?.resources !== undefined ? { resources: call.launch_container.resources } : {}),
+          byExecutor,
         });
         return { status: launched ? 200 : 202 };
       }

@@ -18,7 +18,7 @@
  *                        │ records by `<parent>.<child>`
  *                        └─ destroyChildren(parent) when the executor ends
  */
-import { mkdir, symlink } from 'node:fs/promises';
+import { lstat, mkdir, symlink } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import type { ContainerID } from '../protocol/ids.js';
@@ -55,6 +55,8 @@ export interface LaunchRequest {
   readonly command?: CommandInfo;
   readonly container?: ContainerInfo;
   readonly resources?: readonly Resource[];
+  /** Asked with an executor's token (not an operator's credentials): its users only. */
+  readonly byExecutor?: boolean;
 }
 
 /** An error with the HTTP status it answers. */
@@ -168,15 +170,22 @@ export class NestedContainers {
       limits: limitsOf(req.resources ? [...req.resources] : []),
       agentEnvironment: { MESOS_CONTAINER_ID: child, MESOS_PARENT_CONTAINER_ID: parent.value },
     };
-    const user = taskUser(this.agent.flags.switch_user, this.agent.isRoot, req.command!.user, fw?.info.user);
+    // An executor may run its containers as its own user or as one of its tasks' (which the master authorized).
+    const asked = req.command!.user;
+    if (req.byExecutor === true && asked !== undefined && !executorUsers(ex, fw?.info.user).has(asked)) {
+      throw new NestedError(403, `Executor '${ex.id}' may not launch a container as user '${asked}': neither its user nor one of its tasks'`);
+    }
+    const user = taskUser(this.agent.flags.switch_user, this.agent.isRoot, asked, fw?.info.user);
     if (user !== undefined) config.user = user;
     try {
-      await mkdir(sandbox, { recursive: true });
+      // The executor (and its tasks) can write in its sandbox: what the agent creates there as root
+      // goes through real directories only, never a symbolic link they planted, and the container's
+      // sandbox is new.
+      await makeDirsInside(ex.directory, join('containers', child), true);
       for (const l of links) {
-        const target = join(ex.directory, l.parentPath);
-        await mkdir(target, { recursive: true });
+        const target = await makeDirsInside(ex.directory, l.parentPath, false);
         const at = join(sandbox, l.containerPath);
-        await mkdir(dirname(at), { recursive: true });
+        await makeDirsInside(sandbox, dirname(l.containerPath), false);
         await symlink(target, at);
       }
       record.handle = await this.agent.cz.launch(config);
@@ -297,6 +306,45 @@ export class NestedContainers {
     if (c === undefined) throw new NestedError(404, `Container ${id.parent ? `${id.parent.value}.` : ''}${id.value} cannot be found`);
     return c;
   }
+}
+
+/** The users an executor may run containers as: its own, and its tasks'. */
+function executorUsers(ex: ExecutorRecord, frameworkUser: string | undefined): Set<string> {
+  const users = new Set<string>();
+  const add = (u: string | undefined): void => {
+    if (u !== undefined) users.add(u);
+  };
+  add(ex.info.command?.user ?? frameworkUser);
+  for (const r of ex.tasks.values()) add(r.info.command?.user);
+  for (const t of ex.queued.values()) add(t.command?.user);
+  return users;
+}
+
+/**
+ * Makes `rel` (relative, inside) under `root` one directory at a time, refusing any component that
+ * is a symbolic link or not a directory; `fresh`: the last one must not exist yet. Returns the path.
+ * (A component swapped for a link between its check and the next mkdir is not caught: Node has no
+ * mkdirat.)
+ */
+async function makeDirsInside(root: string, rel: string, fresh: boolean): Promise<string> {
+  const parts = normalize(rel).split('/').filter((c) => c !== '' && c !== '.');
+  let at = root;
+  for (const [i, part] of parts.entries()) {
+    if (part === '..') throw new NestedError(400, `'${rel}' leaves the sandbox`);
+    at = join(at, part);
+    const last = i === parts.length - 1;
+    // mkdir first (it never follows a link at its last component); EEXIST: see what is there.
+    const made = await mkdir(at).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e)),
+    );
+    if (made) continue;
+    const st = await lstat(at);
+    if (fresh && last) throw new NestedError(409, `the sandbox '${rel}' exists already: a container id is used once`);
+    if (st.isSymbolicLink()) throw new NestedError(403, `'${rel}' goes through a symbolic link in the sandbox; refused`);
+    if (!st.isDirectory()) throw new NestedError(400, `'${rel}' is not a directory in the sandbox`);
+  }
+  return at;
 }
 
 function signalName(n: number): NodeJS.Signals | undefined {

@@ -6,13 +6,13 @@
 // unknown container, 409 to remove a running one, 400 for a malformed call. A KILL from the master
 // ends the task TASK_KILLED, the executor exits, and its containers are gone.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
-import { FRAMEWORK, commandTask } from './helpers.js';
+import { FRAMEWORK, commandTask, tempDir } from './helpers.js';
 import { get, post, waitUntil, type Json } from './http-client.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
 
@@ -86,6 +86,20 @@ describe('a task group on a real agent', () => {
     expect(readFileSync(join(ex.directory, 'containers', 'extra', 'out'), 'utf8')).toBe('from extra\n');
     expect((await asExecutor({ type: 'REMOVE_NESTED_CONTAINER', remove_nested_container: { container_id: extra } })).status).toBe(200);
     expect((await asExecutor({ type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: extra } })).status).toBe(404);
+    const again = await asExecutor(launch);
+    expect([again.status, again.text]).toEqual([409, 'the sandbox \'containers/extra\' exists already: a container id is used once\n']);
+
+    // An executor runs containers as its user or its tasks' only; nothing is made through a link it planted.
+    const asNobody = await asExecutor({ type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: { value: 'nobody', parent: extra.parent }, command: { value: 'true', user: 'nobody' } } });
+    expect([asNobody.status, asNobody.text]).toEqual([403, "Executor 'pod' may not launch a container as user 'nobody': neither its user nor one of its tasks'\n"]);
+    const outside = tempDir('nested-outside-');
+    symlinkSync(outside, join(ex.directory, 'planted'));
+    const planted = await asExecutor({
+      type: 'LAUNCH_NESTED_CONTAINER',
+      launch_nested_container: { container_id: { value: 'planted', parent: extra.parent }, command: { value: 'true' }, container: { type: 'MESOS', volumes: [{ container_path: 'p', mode: 'RW', source: { type: 'SANDBOX_PATH', sandbox_path: { type: 'PARENT', path: 'planted/made' } } }] } },
+    });
+    expect([planted.status, planted.text]).toEqual([403, "'planted/made' goes through a symbolic link in the sandbox; refused\n"]);
+    expect(readdirSync(outside)).toEqual([]);
 
     // The operator (this agent needs no credentials) and malformed calls.
     const removeRunning = await post(base, '/api/v1', { type: 'REMOVE_CONTAINER', remove_container: { container_id: child } });
