@@ -946,7 +946,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** The HTTP stream of a subscribed executor closed: it may subscribe again; meanwhile new tasks wait in its queue. */
   httpExecutorDisconnected(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel): void {
     if (ex.http !== channel) return;
-    if (ex.state === 'RUNNING' || ex.state === 'TERMINATING') this.logger.warn(`executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
+    if (ex.state !== 'RUNNING' && ex.state !== 'TERMINATING') return;
+    // An executor whose tasks all ended closes it as it exits: not worth a warning.
+    const idle = [...ex.tasks.values()].every((r) => isTerminal(r.task.state)) && ex.queued.size === 0;
+    (idle ? this.logger.info : this.logger.warn).call(this.logger, `executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
   }
 
   /** Whether `ex` may report on task `taskId`: only tasks the agent gave it (or it holds after a resubscription). */

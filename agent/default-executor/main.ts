@@ -13,9 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realClock } from 'libprocess-ts';
+// The clock alone, not the whole runtime: this program starts once per task group (libprocess-ts/real-clock).
+import { realClock } from 'libprocess-ts/real-clock';
 import type { ExecutorEvent } from '../../protocol/json/index.js';
-import { parseDuration } from '../flags.js';
+import { DURATION_EXAMPLES, parseDurationMs } from '../../protocol/durations.js';
 import { AgentApi, HttpError } from './agent-api.js';
 import { DefaultExecutor, type ExecutorPort } from './executor.js';
 
@@ -35,8 +36,19 @@ function log(message: string): void {
 const executorId = need('MESOS_EXECUTOR_ID');
 const sandbox = process.env.MESOS_SANDBOX ?? process.cwd();
 const checkpoint = process.env.MESOS_CHECKPOINT === '1';
-const recoveryMs = process.env.MESOS_RECOVERY_TIMEOUT ? parseDuration('MESOS_RECOVERY_TIMEOUT', process.env.MESOS_RECOVERY_TIMEOUT) : 15 * 60_000;
-const shutdownGraceMs = process.env.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD ? parseDuration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', process.env.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD) : 5000;
+function duration(name: string, fallbackMs: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallbackMs;
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    process.stderr.write(`mesos-ts default executor: ${name}='${text}' is not a duration (${DURATION_EXAMPLES})\n`);
+    process.exit(1);
+  }
+  return ms;
+}
+
+const recoveryMs = duration('MESOS_RECOVERY_TIMEOUT', 15 * 60_000);
+const shutdownGraceMs = duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', 5000);
 const api = new AgentApi({ endpoint: need('MESOS_AGENT_ENDPOINT'), frameworkId: need('MESOS_FRAMEWORK_ID'), executorId, token: process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN });
 
 let exiting = false;
