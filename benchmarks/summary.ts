@@ -34,6 +34,10 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
     const rows = (r['rows'] as Json[] | undefined) ?? [];
     return rows.map((x) => row(`launch: ${String(x['isolation']).split('/')[0]}, ${String(x['launcher'])} tasks/s`, num(x['tasks_per_s']), num(r['spawn_floor_per_s']), String(x['isolation']).startsWith('cgroups') ? '>= 0.6x spawn floor' : '>= 0.8x spawn floor'));
   },
+  groups: (r) => {
+    const finished = (k: string): number => num((r[k] as Json | undefined)?.['finished'] !== undefined ? ((r[k] as Json)['finished'] as Json)['median_ms'] : undefined);
+    return [row(`groups: ${num(r['tasks_per_round'])} tasks as one LAUNCH_GROUP, ACCEPT->last FINISHED ms (baseline: as command tasks)`, finished('group'), finished('command_baseline'))];
+  },
   allocator: (r) => {
     const rows = (r['rows'] as Json[] | undefined) ?? [];
     const core = (a: number, f: number) => rows.find((x) => x['agents'] === a && x['frameworks'] === f && x['baseline'] !== true);
