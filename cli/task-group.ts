@@ -46,6 +46,19 @@ export function readTaskGroup(path: string, read: (p: string) => string = (p) =>
   return group;
 }
 
+/** --env for every task of the group (a task's own variables of the same name win). */
+export function withEnvironment(group: TaskGroupInfo, env: Readonly<Record<string, string>>): TaskGroupInfo {
+  if (Object.keys(env).length === 0) return group;
+  return {
+    tasks: group.tasks.map((t) => {
+      const own = t.command?.environment?.variables ?? [];
+      const names = new Set(own.map((v) => v.name));
+      const added = Object.entries(env).filter(([name]) => !names.has(name)).map(([name, value]) => ({ name, value }));
+      return { ...t, command: { ...t.command, environment: { variables: [...added, ...own] } } };
+    }),
+  };
+}
+
 /** The LAUNCH_GROUP for `offer`, or undefined when the offer cannot hold the group and its executor. */
 export function launchGroupOperation(group: TaskGroupInfo, offer: Offer, executorId: string, executorResources: string): OfferOperation | undefined {
   let left = toResources(offer.resources);

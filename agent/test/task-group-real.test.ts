@@ -83,6 +83,15 @@ describe('a task group of 3 real tasks', () => {
     const cat = runBuilt('cli/main.ts', ['cat', 'c', `--master=${cluster.masterList}`]);
     expect([await cat.done, cat.stdout()]).toEqual([0, 'a\nb\n']);
 
+    // --kill_after kills the first task to run, and so the group; --env reaches every task.
+    writeFileSync(file, JSON.stringify({ tasks: [task('x', 'echo "$WHO" > ../../who-x; exec sleep 120'), task('y', 'echo "$WHO" > ../../who-y; exec sleep 120')] }));
+    const killed = runBuilt('cli/main.ts', ['execute', `--master=${cluster.masterList}`, '--name=pod2', `--task_group=${file}`, '--kill_after=1secs', '--env={"WHO":"the group"}']);
+    expect(await killed.done).toBe(137);
+    expect(killed.stdout()).toMatch(/killing task [xy] after 1secs/);
+    for (const id of ['x', 'y']) expect(killed.stdout()).toMatch(new RegExp(`Received status update TASK_KILLED for task '${id}'`));
+    const [run2] = find(join(cluster.workDir, 'agent1'), 'pod2-executor').map((d) => join(d, 'runs', 'latest'));
+    for (const id of ['x', 'y']) expect(readFileSync(join(run2!, `who-${id}`), 'utf8')).toBe('the group\n');
+
     const state = (await (await fetch(`${cluster.leader}/master/state`)).json()) as { completed_frameworks: { name: string; completed_tasks: { id: string; state: string; executor_id: string }[]; completed_executors?: unknown[] }[] };
     const fw = state.completed_frameworks.find((f) => f.name === 'pod')!;
     expect(fw.completed_tasks.map((t) => [t.id, t.state, t.executor_id]).sort()).toEqual([

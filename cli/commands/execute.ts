@@ -6,7 +6,7 @@ import { masterAddresses, mdnsNameOption, parseMdnsName } from '../discovery.js'
 import { commandCredential, credentialOptions } from '../credentials.js';
 import { parseDuration } from '../durations.js';
 import { exitStatusOf, groupExitStatus, parseEnv, statusLines } from '../execute-output.js';
-import { launchGroupOperation, readTaskGroup } from '../task-group.js';
+import { launchGroupOperation, readTaskGroup, withEnvironment } from '../task-group.js';
 import type { TaskStatus } from '../../protocol/types.js';
 import { say } from '../process-util.js';
 
@@ -48,7 +48,7 @@ Examples:
   $ mesos-ts execute --task_group=pod.json   # {"tasks": [{"name": "a", "task_id": {"value": "a"}, "resources": [...], "command": {"value": "..."}}, ...]}`)
     .action(async (o: { master: string; mdns_name?: string; command?: string; task_group?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
       if ((o.command === undefined) === (o.task_group === undefined)) throw new Error('give exactly one of --command and --task_group');
-      const group = o.task_group !== undefined ? readTaskGroup(o.task_group) : undefined;
+      const group = o.task_group !== undefined ? withEnvironment(readTaskGroup(o.task_group), o.env === undefined ? {} : parseEnv(o.env)) : undefined;
       const ended = new Map<string, TaskStatus>();
       const need = toResources(o.resources);
       const env = o.env === undefined ? {} : parseEnv(o.env);
@@ -99,7 +99,7 @@ Examples:
             for (const line of statusLines(status)) say(line);
             if (status.state === 'TASK_RUNNING' && killAfterMs !== undefined && killTimer === undefined) {
               killTimer = realClock.timer(killAfterMs, () => {
-                say(`killing task ${o.name} after ${o.kill_after}`);
+                say(`killing task ${status.task_id.value} after ${o.kill_after}`);
                 d.killTask(status.task_id, status.agent_id);
               });
             }

@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Resources } from '../../protocol/resources.js';
 import type { Offer } from '../../protocol/types.js';
-import { launchGroupOperation, readTaskGroup } from '../task-group.js';
+import { launchGroupOperation, readTaskGroup, withEnvironment } from '../task-group.js';
 
 const file = (json: unknown) => () => JSON.stringify(json);
 const task = (id: string, r = 'cpus:0.5;mem:64') => ({ name: id, task_id: { value: id }, resources: Resources.parse(r).toJSON(), command: { value: 'true' } });
@@ -35,5 +35,15 @@ describe('launchGroupOperation', () => {
     expect(op.launch_group!.task_group.tasks.map((t) => [t.task_id.value, t.agent_id.value])).toEqual([['a', 'S1'], ['b', 'S1']]);
     expect(op.launch_group!.task_group.tasks[0]!.resources!.every((r) => r.allocation_info?.role === '*')).toBe(true);
     expect(launchGroupOperation(g, offer('cpus:1;mem:256'), 'pod-executor', 'cpus:0.1;mem:32')).toBeUndefined();
+  });
+});
+
+describe('withEnvironment', () => {
+  test('--env reaches every task; a task's own variable of the same name wins', () => {
+    const g = readTaskGroup('pod.json', file({ tasks: [task('a'), { ...task('b'), command: { value: 'true', environment: { variables: [{ name: 'WHO', value: 'b itself' }] } } }] }));
+    const out = withEnvironment(g, { WHO: 'the group', N: '1' });
+    expect(out.tasks[0]!.command!.environment!.variables).toEqual([{ name: 'WHO', value: 'the group' }, { name: 'N', value: '1' }]);
+    expect(out.tasks[1]!.command!.environment!.variables).toEqual([{ name: 'N', value: '1' }, { name: 'WHO', value: 'b itself' }]);
+    expect(withEnvironment(g, {})).toBe(g);
   });
 });
