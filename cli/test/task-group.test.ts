@@ -39,7 +39,7 @@ describe('launchGroupOperation', () => {
 });
 
 describe('withEnvironment', () => {
-  test('--env reaches every task; a task's own variable of the same name wins', () => {
+  test("--env reaches every task; a task's own variable of the same name wins", () => {
     const g = readTaskGroup('pod.json', file({ tasks: [task('a'), { ...task('b'), command: { value: 'true', environment: { variables: [{ name: 'WHO', value: 'b itself' }] } } }] }));
     const out = withEnvironment(g, { WHO: 'the group', N: '1' });
     expect(out.tasks[0]!.command!.environment!.variables).toEqual([{ name: 'WHO', value: 'the group' }, { name: 'N', value: '1' }]);
