@@ -16,6 +16,7 @@ import { trashDir } from './checkpoint.js';
 import { Containerizer, consoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
+import { imageIsolation } from './provisioner/index.js';
 
 export interface StartedAgent {
   readonly runtime: Runtime;
@@ -76,6 +77,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     logger: opts.logger ?? consoleLogger,
     launcher: flags.launcher,
     fsync: flags.fsync,
+    ...imageIsolation(flags, realClock),
     ...opts.containerizer,
   });
   const tls = opts.tls ?? tlsFromEnv();

@@ -1,0 +1,79 @@
+/**
+ * The provisioner (Mesos's `src/slave/containerizer/mesos/provisioner/`):
+ * for a container with an image, the image's shared rootfs from the store
+ * plus the container's own writable layer, at
+ * `<work_dir>/provisioner/containers/<id>/{upper,work,rootfs}`. Both image
+ * isolators (filesystem/linux, docker/runtime) ask it, and get one answer per
+ * container.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImageStore, type ProvisionedImage, type Puller } from './store.js';
+
+export interface ContainerRootfs {
+  image: ProvisionedImage;
+  /** overlay dirs for this container. */
+  upper: string;
+  work: string;
+  /** The empty mount point the overlay is mounted on (inside the container's mount namespace only). */
+  target: string;
+}
+
+export interface ProvisionerOptions {
+  /** `<work_dir>/provisioner`. */
+  dir: string;
+  /** `--docker_store_dir`. */
+  storeDir: string;
+  puller: Puller;
+  now: () => number;
+}
+
+export class Provisioner {
+  readonly store: ImageStore;
+  private readonly containers = new Map<string, Promise<ContainerRootfs>>();
+
+  constructor(private readonly opts: ProvisionerOptions) {
+    for (const [flag, p] of [['work_dir', opts.dir], ['docker_store_dir', opts.storeDir]] as const) {
+      // The overlay mount options are comma- and colon-separated.
+      if (/[,:\n]/.test(p)) throw new Error(`--${flag}=${p}: filesystem/linux needs a path without ',' ':' or newlines (overlay mount options)`);
+    }
+    this.store = new ImageStore(opts.storeDir, opts.puller, opts.now);
+  }
+
+  containerDir(containerId: string): string {
+    return join(this.opts.dir, 'containers', containerId);
+  }
+
+  /** The container's rootfs (pulled and built when needed); one answer per container. */
+  provision(containerId: string, image: { name: string; cached?: boolean }): Promise<ContainerRootfs> {
+    let p = this.containers.get(containerId);
+    if (!p) {
+      p = this.provisionOnce(containerId, image);
+      this.containers.set(containerId, p);
+      p.catch(() => this.containers.delete(containerId));
+    }
+    return p;
+  }
+
+  private async provisionOnce(containerId: string, image: { name: string; cached?: boolean }): Promise<ContainerRootfs> {
+    const img = await this.store.provisionFor(containerId, image.name, image.cached === false ? { cached: false } : {});
+    const dir = this.containerDir(containerId);
+    const r: ContainerRootfs = { image: img, upper: join(dir, 'upper'), work: join(dir, 'work'), target: join(dir, 'rootfs') };
+    for (const d of [r.upper, r.work, r.target]) await mkdir(d, { recursive: true, mode: 0o755 });
+    return r;
+  }
+
+  /** After an agent restart: the container's image is in use again. */
+  recover(containerId: string, chainId: string): void {
+    this.store.acquire(containerId, chainId);
+  }
+
+  /** Drops the container's writable layer and its hold on the image. Idempotent. */
+  async destroy(containerId: string): Promise<void> {
+    const p = this.containers.get(containerId);
+    this.containers.delete(containerId);
+    await p?.catch(() => {});
+    this.store.release(containerId);
+    await rm(this.containerDir(containerId), { recursive: true, force: true });
+  }
+}
