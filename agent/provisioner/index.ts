@@ -24,7 +24,6 @@ export function createProvisioner(flags: ImageFlags & { work_dir: string }, cloc
 
 export { Provisioner } from './provisioner.js';
 export { ImageStore, type Puller, type ProvisionedImage } from './store.js';
-import { createProvisioner } from './index.js';
 
 export function imageIsolation(flags: ImageFlags & { work_dir: string }, clock: Clock): ImageIsolationOptions {
   const provisioner = createProvisioner(flags, clock);
