@@ -37,6 +37,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-switch-user.test.ts',
   '<rootDir>/agent/test/files-hardening.test.ts',
   '<rootDir>/agent/test/kill-container.test.ts',
+  '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
 ];

@@ -66,6 +66,11 @@ export class FilesystemLinuxIsolator implements Isolator {
     private readonly opts: { sandboxDirectory: string; dockerRuntime: boolean },
   ) {}
 
+  /** A relative host path is a directory in the sandbox, made when missing (as Mesos does). */
+  private async sandboxSources(volumes: VolumeSpec[], sandbox: string): Promise<void> {
+    for (const v of volumes) if (!isAbsolute(v.hostPath)) await mkdir(join(sandbox, cleanPath(v.hostPath, 'volume host_path')), { recursive: true });
+  }
+
   private binds(volumes: VolumeSpec[], sandbox: string, inRoot: boolean): MountPlan['binds'] {
     return volumes.map((v) => {
       const host = cleanPath(v.hostPath, 'volume host_path');
@@ -79,6 +84,7 @@ export class FilesystemLinuxIsolator implements Isolator {
   async prepare(containerId: string, info: PrepareInfo): Promise<PrepareResult | void> {
     const spec = info.config?.container;
     const volumes = spec?.volumes ?? [];
+    await this.sandboxSources(volumes, info.sandbox);
     if (!spec?.image) {
       if (volumes.length === 0) return;
       for (const v of volumes) {
