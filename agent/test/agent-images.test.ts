@@ -14,7 +14,7 @@ import type { ContainerInfo, TaskInfo } from '../../protocol/types.js';
 import { describeIf } from '../../test/skip.js';
 import { filesystemLinuxUsable } from '../containerizer/isolators/filesystem-linux.js';
 import { sandboxPath } from '../containerizer/index.js';
-import { appLayer, busyboxLayer, busyboxMissing, dockerSave, ociBlobs } from '../provisioner/test/image-builder.js';
+import { appLayer, busyboxLayer, busyboxMissing, dockerSave, ociBlobs } from '../provisioner/image-builder.js';
 import { FRAMEWORK, commandTask, tempDir } from './helpers.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
 

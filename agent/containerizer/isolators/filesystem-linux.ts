@@ -39,7 +39,7 @@ export function filesystemLinuxUsable(): string | null {
   }
   if (!/\toverlay$/m.test(fss)) return 'the kernel has no overlay filesystem (modprobe overlay)';
   try {
-    execFileSync('perl', ['-e', 'require POSIX'], { stdio: 'ignore' });
+    execFileSync('perl', ['-e', '1'], { stdio: 'ignore' });
   } catch {
     return 'perl (Debian perl-base) is not on the PATH';
   }

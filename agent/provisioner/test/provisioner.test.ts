@@ -15,7 +15,7 @@ import { parseImageReference } from '../reference.js';
 import { parseBearerChallenge, RegistryPuller } from '../registry-puller.js';
 import { ImageStore, type PullResult, type Puller } from '../store.js';
 import { readTar } from '../tar.js';
-import { appLayer, busyboxLayer, busyboxMissing, configJson, digest, dockerSave, ociBlobs, ociLayout, tar } from './image-builder.js';
+import { appLayer, busyboxLayer, busyboxMissing, configJson, digest, dockerSave, ociBlobs, ociLayout, tar } from '../image-builder.js';
 
 const tmp = tempDir('provisioner-test');
 afterAll(() => tmp.remove());

@@ -1,6 +1,8 @@
-// Builds small test images in the test itself: a ustar writer (with pax records for long
-// names), layers from Debian's busybox-static, and the image as a `docker save` tarball,
-// an OCI image layout tarball, or blobs a test registry serves.
+/**
+ * Builds small images (the image tests' and bench-launch's): a ustar writer (pax records for
+ * long names), layers from Debian's busybox-static, and the image as a `docker save` tarball,
+ * an OCI image layout tarball, or the blobs a registry serves.
+ */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
