@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const cg = probe.backend ? `cgroups v${probe.backend.version}` : undefined;
 
   const clusterRows: { isolation: string; launcher: string; run: ClusterRun }[] = [];
-  if (only !== 'containerizer') {
+  if (only === undefined || only === 'cluster') {
     for (const launcher of ['spawn', 'forkserver'] as const) {
       clusterRows.push({ isolation: 'posix/cpu,posix/mem', launcher, run: await cluster('posix/cpu,posix/mem', launcher) });
       if (cg) clusterRows.push({ isolation: 'cgroups/cpu,cgroups/mem', launcher, run: await cluster('cgroups/cpu,cgroups/mem', launcher) });
