@@ -212,7 +212,9 @@ async function main(): Promise<void> {
       })),
     },
   };
-  console.log(`\nwrote ${writeResults('launch', meta, results)}`);
+  // ONLY=image writes its own file, so that the other rows' last full results stay.
+  const written = only === 'image' ? writeResults('launch-image', meta, { image_row: results.image_row, spawn_floor_per_s: results.spawn_floor_per_s, load_avg_1m_before: results.load_avg_1m_before, load_avg_1m_after: results.load_avg_1m_after }) : writeResults('launch', meta, results);
+  console.log(`\nwrote ${written}`);
 }
 
 await main();
