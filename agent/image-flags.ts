@@ -6,6 +6,7 @@
  * an image provider needs filesystem/linux and docker/runtime.
  */
 import { join } from 'node:path';
+import { parseImageGcConfig } from './provisioner/image-gc.js';
 
 export interface ImageFlags {
   /** `docker` to run containers with Docker images; absent: none (a task with an image is refused). */
@@ -18,9 +19,11 @@ export interface ImageFlags {
   readonly sandbox_directory?: string;
   /** Containerizers (default `mesos`, the only one here). */
   readonly containerizers?: string;
+  /** Mesos's JSON (image_disk_headroom, image_disk_watch_interval, excluded_images): automatic image gc. */
+  readonly image_gc_config?: string;
 }
 
-export const IMAGE_FLAG_NAMES = ['image_providers', 'docker_registry', 'docker_store_dir', 'sandbox_directory', 'containerizers'] as const;
+export const IMAGE_FLAG_NAMES = ['image_providers', 'docker_registry', 'docker_store_dir', 'sandbox_directory', 'containerizers', 'image_gc_config'] as const;
 
 export const DEFAULT_DOCKER_REGISTRY = 'https://registry-1.docker.io';
 
@@ -71,6 +74,15 @@ export function imageFlags(input: Record<string, unknown>, isolation: string, fa
       if (c !== 'mesos') throw fail('containerizers', `--containerizers=${containerizers}: unknown containerizer '${c}' (known: mesos)`);
     }
     out.containerizers = 'mesos';
+  }
+  const gc = str('image_gc_config');
+  if (gc !== undefined) {
+    try {
+      parseImageGcConfig(gc);
+    } catch (e) {
+      throw fail('image_gc_config', `--image_gc_config=${gc}: ${(e as Error).message}`);
+    }
+    out.image_gc_config = gc;
   }
   return out;
 }

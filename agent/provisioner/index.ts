@@ -6,6 +6,7 @@ import { LocalPuller } from './local-puller.js';
 import { Provisioner } from './provisioner.js';
 import { RegistryPuller } from './registry-puller.js';
 import type { Puller } from './store.js';
+import { parseImageGcConfig, startImageGc, type ImageGc } from './image-gc.js';
 import type { ImageIsolationOptions } from '../containerizer/isolators/image-isolators.js';
 
 export function pullerFor(registry: string, clock: Clock): Puller {
@@ -25,10 +26,15 @@ export function createProvisioner(flags: ImageFlags & { work_dir: string }, cloc
 export { Provisioner } from './provisioner.js';
 export { ImageStore, type Puller, type ProvisionedImage } from './store.js';
 
-export function imageIsolation(flags: ImageFlags & { work_dir: string }, clock: Clock): ImageIsolationOptions {
+/** The containerizer's image options, and a start for the automatic image gc (`--image_gc_config`), to stop with the agent. */
+export function imageIsolation(flags: ImageFlags & { work_dir: string }, clock: Clock, log: (m: string) => void): { options: ImageIsolationOptions; startGc: () => ImageGc | undefined } {
   const provisioner = createProvisioner(flags, clock);
+  const gcConfig = flags.image_gc_config;
   return {
-    ...(provisioner ? { provisioner } : {}),
-    ...(flags.sandbox_directory ? { sandboxDirectory: flags.sandbox_directory } : {}),
+    options: {
+      ...(provisioner ? { provisioner } : {}),
+      ...(flags.sandbox_directory ? { sandboxDirectory: flags.sandbox_directory } : {}),
+    },
+    startGc: () => (provisioner && gcConfig !== undefined ? startImageGc(provisioner.store, parseImageGcConfig(gcConfig), clock, log) : undefined),
   };
 }

@@ -8,6 +8,7 @@ import { realClock } from 'libprocess-ts';
 import { tempDir } from '../../../test/temp.js';
 import { imageCommand } from '../../containerizer/isolators/docker-runtime.js';
 import { parseImageConfig } from '../image-config.js';
+import { parseImageGcConfig, startImageGc } from '../image-gc.js';
 import { applyLayer } from '../layers.js';
 import { LocalPuller } from '../local-puller.js';
 import { parseManifest, pickPlatform } from '../manifest.js';
@@ -296,5 +297,36 @@ describeBusybox('the registry puller', () => {
     expect(parseBearerChallenge('Bearer realm="https://auth/token",service="reg",scope="repository:a:pull"')).toEqual({ realm: 'https://auth/token', service: 'reg', scope: 'repository:a:pull' });
     expect(parseBearerChallenge('Basic realm="x"')).toBeNull();
     expect(parseBearerChallenge(null)).toBeNull();
+  });
+});
+
+describe('automatic image gc (--image_gc_config)', () => {
+  test("Mesos's JSON is parsed and validated", () => {
+    expect(parseImageGcConfig('{}')).toEqual({ headroom: 0.1, intervalMs: 3_600_000, excluded: [] });
+    expect(parseImageGcConfig('{"image_disk_headroom":0.2,"image_disk_watch_interval":{"nanoseconds":60000000000},"excluded_images":["busybox:1.36"]}')).toEqual({ headroom: 0.2, intervalMs: 60_000, excluded: ['busybox:1.36'] });
+    expect(() => parseImageGcConfig('{"image_disk_headroom":2}')).toThrow(/from 0 to 1/);
+    expect(() => parseImageGcConfig('{"excluded_images":["Bad Name"]}')).toThrow(/excluded_images.*bad repository/);
+    expect(() => parseImageGcConfig('{"typo":1}')).toThrow(/unknown field 'typo'/);
+    expect(() => parseImageGcConfig('[')).toThrow(/not valid JSON/);
+  });
+
+  (busyboxMissing() === null ? test : test.skip)('below the headroom, what no container uses is collected; above it, nothing', async () => {
+    const registry = await dir();
+    await writeFile(join(registry, 'one.tar'), dockerSave('one:latest', [busyboxLayer('ID=one\n')]));
+    const store = new ImageStore(await dir(), new LocalPuller(registry), () => 1);
+    const one = await store.get('one');
+    let free = 0.5;
+    const logs: string[] = [];
+    const gc = startImageGc(store, { headroom: 0.1, intervalMs: 3_600_000, excluded: [] }, realClock, (m) => logs.push(m), async () => free);
+    try {
+      expect(await gc.check()).toBe(false);
+      expect((await stat(one.rootfs)).isDirectory()).toBe(true);
+      free = 0.05;
+      expect(await gc.check()).toBe(true);
+      await expect(stat(one.rootfs)).rejects.toThrow();
+      expect(logs[0]).toMatch(/image gc: 5\.0% free .* removed 1 image\(s\), 1 rootfs\(es\), 1 layer\(s\)/);
+    } finally {
+      gc.stop();
+    }
   });
 });
