@@ -6,7 +6,7 @@
  * isolators (filesystem/linux, docker/runtime) ask it, and get one answer per
  * container.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageStore, type ProvisionedImage, type Puller } from './store.js';
 
@@ -31,6 +31,7 @@ export interface ProvisionerOptions {
 export class Provisioner {
   readonly store: ImageStore;
   private readonly containers = new Map<string, Promise<ContainerRootfs>>();
+  private readonly mountPoints = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: ProvisionerOptions) {
     for (const [flag, p] of [['work_dir', opts.dir], ['docker_store_dir', opts.storeDir]] as const) {
@@ -61,6 +62,37 @@ export class Provisioner {
     const r: ContainerRootfs = { image: img, upper: join(dir, 'upper'), work: join(dir, 'work'), target: join(dir, 'rootfs') };
     for (const d of [r.upper, r.work, r.target]) await mkdir(d, { recursive: true, mode: 0o755 });
     return r;
+  }
+
+  /**
+   * Makes the mount points (directories, and files where the path ends in a
+   * file name listed in `files`) in an image's shared rootfs, once per rootfs
+   * and before a container of it mounts it: its containers then write nothing
+   * to their own layer to mount on them. A path through a symlink is left alone
+   * (the mount helper refuses it).
+   */
+  ensureMountPoints(rootfs: string, dirs: string[], files: string[]): Promise<void> {
+    const key = `${rootfs}\n${dirs.join('\n')}\n${files.join('\n')}`;
+    let p = this.mountPoints.get(key);
+    if (!p) {
+      p = (async () => {
+        for (const [path, isFile] of [...dirs.map((d) => [d, false] as const), ...files.map((f) => [f, true] as const)]) {
+          let cur = rootfs;
+          const parts = path.split('/').filter((x) => x !== '');
+          for (const [i, c] of parts.entries()) {
+            cur = join(cur, c);
+            const st = await lstat(cur).catch(() => null);
+            if (st?.isSymbolicLink()) break;
+            if (st) continue;
+            if (isFile && i === parts.length - 1) await writeFile(cur, '', { flag: 'wx', mode: 0o644 }).catch(() => {});
+            else await mkdir(cur, { mode: 0o755 }).catch(() => {});
+          }
+        }
+      })();
+      p.catch(() => this.mountPoints.delete(key));
+      this.mountPoints.set(key, p);
+    }
+    return p;
   }
 
   /** After an agent restart: the container's image is in use again. */

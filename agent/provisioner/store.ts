@@ -82,6 +82,9 @@ export class ImageStore {
   private readonly users = new Map<string, string>();
   private lock: Promise<unknown> = Promise.resolve();
   private readonly pendingUsers = new Set<Promise<unknown>>();
+  /** Images provisioned since the last gc, by reference: a launch of a cached image touches no file. */
+  private readonly ready = new Map<string, ProvisionedImage>();
+  private collecting = false;
 
   constructor(
     readonly dir: string,
@@ -118,10 +121,18 @@ export class ImageStore {
    */
   get(name: string, opts: { cached?: boolean } = {}): Promise<ProvisionedImage> {
     const ref = parseImageReference(name);
+    const known = opts.cached !== false && !this.collecting ? this.ready.get(formatReference(ref)) : undefined;
+    if (known) return Promise.resolve(known);
     const key = `${formatReference(ref)}|${opts.cached === false ? 'pull' : 'cached'}`;
     let p = this.inFlight.get(key);
     if (!p) {
-      p = this.lock.then(() => this.provision(ref, opts.cached !== false)).finally(() => this.inFlight.delete(key));
+      p = this.lock
+        .then(() => this.provision(ref, opts.cached !== false))
+        .then((img) => {
+          this.ready.set(formatReference(ref), img);
+          return img;
+        })
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, p);
     }
     return p;
@@ -267,6 +278,8 @@ export class ImageStore {
    * the images named in `excluded` (Mesos's image_gc_config.excluded_images).
    */
   gc(excluded: string[] = []): Promise<GcResult> {
+    this.collecting = true;
+    this.ready.clear();
     return this.exclusive(async () => {
       await Promise.allSettled([...this.pendingUsers]);
       const keepRefs = new Set(excluded.map((n) => formatReference(parseImageReference(n))));
@@ -304,6 +317,8 @@ export class ImageStore {
         result.blobs.push(`sha256:${n}`);
       }
       return result;
+    }).finally(() => {
+      this.collecting = false;
     });
   }
 }

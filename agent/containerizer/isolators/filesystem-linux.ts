@@ -102,10 +102,11 @@ export class FilesystemLinuxIsolator implements Isolator {
       throw new ContainerizerError('LAUNCH_FAILED', `Failed to provision image ${spec.image.name}: ${(e as Error).message}`);
     }
     this.chains.set(containerId, rootfs.image.chainId);
+    const sandboxDir = this.opts.sandboxDirectory;
+    await this.provisioner.ensureMountPoints(rootfs.image.rootfs, ['proc', 'sys', 'dev', 'tmp', sandboxDir], ['etc/resolv.conf', 'etc/hosts']);
     const tmp = join(info.sandbox, 'tmp');
     await mkdir(tmp, { recursive: true });
     await chmod(tmp, 0o1777);
-    const sandboxDir = this.opts.sandboxDirectory;
     const plan: MountPlan = {
       root: { lower: rootfs.image.rootfs, upper: rootfs.upper, work: rootfs.work, target: rootfs.target },
       binds: [

@@ -24,10 +24,10 @@ export interface MountPlan {
   gid?: number;
 }
 
-/** Linux syscall numbers: unshare, mount, umount2, pivot_root, setgroups, setgid, setuid. */
+/** Linux syscall numbers: unshare, mount, umount2, pivot_root, setgroups, setgid, setuid, mknodat. */
 const SYSCALLS: Record<string, number[]> = {
-  x64: [272, 165, 166, 155, 116, 106, 105],
-  arm64: [97, 40, 39, 41, 159, 144, 146],
+  x64: [272, 165, 166, 155, 116, 106, 105, 259],
+  arm64: [97, 40, 39, 41, 159, 144, 146, 33],
 };
 
 export function mountHelperSupported(arch: string = process.arch): string | null {
@@ -35,7 +35,7 @@ export function mountHelperSupported(arch: string = process.arch): string | null
 }
 
 const SCRIPT = String.raw`
-my ($NR_UNSHARE, $NR_MOUNT, $NR_UMOUNT2, $NR_PIVOT, $NR_SETGROUPS, $NR_SETGID, $NR_SETUID) = map { $_ + 0 } splice(@ARGV, 0, 7);
+my ($NR_UNSHARE, $NR_MOUNT, $NR_UMOUNT2, $NR_PIVOT, $NR_SETGROUPS, $NR_SETGID, $NR_SETUID, $NR_MKNODAT) = map { $_ + 0 } splice(@ARGV, 0, 8);
 my ($RDONLY, $NOSUID, $NODEV, $NOEXEC, $REMOUNT, $BIND, $REC, $PRIVATE) = (1, 2, 4, 8, 32, 4096, 16384, 262144);
 sub fail { print STDERR "mesos-ts filesystem/linux: failed to prepare the container's filesystem: $_[0]\n"; exit 125; }
 sub mnt {
@@ -71,13 +71,16 @@ while (@ARGV) {
     my $proc = inside('/proc', 'dir');
     mnt('proc', $proc, 'proc', $NOSUID | $NODEV | $NOEXEC);
     my $sys = inside('/sys', 'dir');
-    mnt('/sys', $sys, 'none', $BIND | $REC);
-    mnt('none', $sys, 'none', $BIND | $REMOUNT | $RDONLY | $NOSUID | $NODEV | $NOEXEC);
+    mnt('sysfs', $sys, 'sysfs', $RDONLY | $NOSUID | $NODEV | $NOEXEC);
     my $dev = inside('/dev', 'dir');
     mnt('tmpfs', $dev, 'tmpfs', $NOSUID | $NOEXEC, 'mode=755,size=65536k');
-    for my $n (qw(null zero full random urandom tty)) {
-      open(my $fh, '>', "$dev/$n") or fail("create $dev/$n: $!"); close($fh);
-      mnt("/dev/$n", "$dev/$n", 'none', $BIND);
+    # Character devices made in the tmpfs (major, minor), as Mesos does: no host node is bound in.
+    my %nodes = (null => [1, 3], zero => [1, 5], full => [1, 7], random => [1, 8], urandom => [1, 9], tty => [5, 0]);
+    for my $n (sort keys %nodes) {
+      my ($maj, $min) = @{$nodes{$n}};
+      my $path = "$dev/$n";
+      syscall($NR_MKNODAT, -100, $path, 0020666, ($maj << 8) | $min) == 0 or fail("mknod $path: $!");
+      chmod(0666, $path);
     }
     symlink('/proc/self/fd', "$dev/fd"); symlink('/proc/self/fd/0', "$dev/stdin");
     symlink('/proc/self/fd/1', "$dev/stdout"); symlink('/proc/self/fd/2', "$dev/stderr");
