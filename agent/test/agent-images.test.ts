@@ -117,6 +117,19 @@ describeIf(why)('tasks in a busybox image from a directory of tarballs', () => {
     expect(readFileSync(join(sandbox(setup, agent, 'nobody'), 'by-nobody'), 'utf8')).toBe('mine\n');
   });
 
+  test("a custom executor with an image runs in it (ExecutorInfo.container)", async () => {
+    // The executor writes what it sees to its sandbox and exits without registering: its task then fails.
+    const executor = {
+      executor_id: { value: 'img-exec' },
+      command: { value: 'cat /etc/os-release > "$MESOS_SANDBOX/executor-saw"; pwd >> "$MESOS_SANDBOX/executor-saw"' },
+      container: image('testimg'),
+    };
+    run(commandTask('on-exec', 'true', { command: undefined, executor }) as TaskInfo);
+    const f = await setup.master.update('on-exec', 'TASK_FAILED');
+    expect(f.status.message).toBeDefined();
+    expect(readFileSync(join(sandbox(setup, agent, 'img-exec'), 'executor-saw'), 'utf8')).toBe('NAME="mesos-ts test image"\nID=mesos-ts-test\n/app\n');
+  });
+
   test('an unknown image fails the task naming the image and where it was looked for; type DOCKER is refused', async () => {
     run(commandTask('noimg', 'true', { container: image('nosuch') }));
     const f = await setup.master.update('noimg', 'TASK_FAILED');
