@@ -46,6 +46,7 @@ describeIf(busyboxMissing() ?? filesystemLinuxUsable())('execute --docker_image'
     expect(inImage.out).toContain("Received status update TASK_FINISHED for task 'os'");
     expect(inImage.code).toBe(0);
     const entry = await cli(['execute', m, '--name=entry', '--docker_image=testimg']);
+    expect(entry.out + entry.err).toContain("TASK_FINISHED for task 'entry'");
     expect(entry.code).toBe(0);
     expect((await cli(['cat', 'entry', m])).out).toBe('entrypoint says: hello-from-image from cmd\n');
     const bad = await cli(['execute', m, '--docker_image=Bad Name', '--command=true']);
