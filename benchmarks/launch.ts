@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { Containerizer } from '../agent/containerizer/index.js';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
 import { clusterRun, type ClusterRun } from './launch/cluster.js';
-import { imageRows, imageRowUnavailable, type ImageRows } from './launch/image.js';
+import { imageRows, imageRowUnavailable, pool, type ImageRows } from './launch/image.js';
 import { startRun, writeResults } from './lib/results.js';
 import { percentile, sorted } from './lib/stats.js';
 
@@ -35,14 +35,6 @@ interface Run {
 
 const pct = (xs: number[], p: number): number => percentile(sorted(xs), p);
 
-async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
-    while (next < n) await one(next++);
-  }));
-  return performance.now() - t0;
-}
 
 async function baseline(): Promise<Run> {
   const launchMs: number[] = [];

@@ -27,7 +27,8 @@ export function imageRowUnavailable(): string | null {
   return busyboxMissing() ?? filesystemLinuxUsable();
 }
 
-async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
+/** Runs `one(0..n-1)` at most `c` at once; the milliseconds it took. */
+export async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {

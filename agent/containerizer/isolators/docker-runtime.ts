@@ -11,7 +11,8 @@
  */
 import type { Provisioner } from '../../provisioner/provisioner.js';
 import { envMap, type ImageConfig } from '../../provisioner/image-config.js';
-import { ContainerizerError, type CommandSpec, type Limitation } from '../types.js';
+import { ContainerizerError, type CommandSpec } from '../types.js';
+import { PassiveIsolator } from './passive.js';
 import type { Isolator, PrepareInfo, PrepareResult } from './isolator.js';
 
 /** The command a container with an image runs. Throws INVALID_CONFIG when there is none. */
@@ -33,9 +34,11 @@ export function imageCommand(command: CommandSpec, image: ImageConfig, imageName
   return out;
 }
 
-export class DockerRuntimeIsolator implements Isolator {
+export class DockerRuntimeIsolator extends PassiveIsolator implements Isolator {
   readonly name = 'docker/runtime';
-  constructor(private readonly provisioner: Provisioner | null) {}
+  constructor(private readonly provisioner: Provisioner | null) {
+    super();
+  }
 
   async prepare(containerId: string, info: PrepareInfo): Promise<PrepareResult | void> {
     const image = info.config?.container?.image;
@@ -49,13 +52,6 @@ export class DockerRuntimeIsolator implements Isolator {
       throw new ContainerizerError('INVALID_CONFIG', `image ${image.name}: ${(e as Error).message}`);
     }
   }
-  async isolate(): Promise<void> {}
   async recover(): Promise<void> {}
-  watch(): Promise<Limitation> {
-    return new Promise(() => {});
-  }
-  async usage(): Promise<{}> {
-    return {};
-  }
   async cleanup(): Promise<void> {}
 }

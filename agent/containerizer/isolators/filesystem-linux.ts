@@ -20,7 +20,8 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Provisioner } from '../../provisioner/provisioner.js';
 import type { VolumeSpec } from '../container-spec.js';
-import { ContainerizerError, type Limitation } from '../types.js';
+import { ContainerizerError } from '../types.js';
+import { PassiveIsolator } from './passive.js';
 import type { Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
 import { mountHelperSupported, mountWrapper, type MountPlan } from './mount-helper.js';
 
@@ -57,14 +58,16 @@ interface State {
   chainId?: string;
 }
 
-export class FilesystemLinuxIsolator implements Isolator {
+export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator {
   readonly name = 'filesystem/linux';
   private readonly chains = new Map<string, string>();
 
   constructor(
     private readonly provisioner: Provisioner | null,
     private readonly opts: { sandboxDirectory: string; dockerRuntime: boolean },
-  ) {}
+  ) {
+    super();
+  }
 
   /** A relative host path is a directory in the sandbox, made when missing (as Mesos does). */
   private async sandboxSources(volumes: VolumeSpec[], sandbox: string): Promise<void> {
@@ -127,22 +130,12 @@ export class FilesystemLinuxIsolator implements Isolator {
     return chainId ? { chainId } : undefined;
   }
 
-  async isolate(): Promise<void> {}
-
   async recover(containerId: string, info: RecoverInfo): Promise<void> {
     const s = info.state as State | undefined;
     if (s && typeof s.chainId === 'string' && this.provisioner) {
       this.chains.set(containerId, s.chainId);
       this.provisioner.recover(containerId, s.chainId);
     }
-  }
-
-  watch(): Promise<Limitation> {
-    return new Promise(() => {});
-  }
-
-  async usage(): Promise<{}> {
-    return {};
   }
 
   async cleanup(containerId: string): Promise<void> {
