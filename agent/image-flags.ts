@@ -90,3 +90,15 @@ export function imageFlags(input: Record<string, unknown>, isolation: string, fa
 export function dockerStoreDir(flags: ImageFlags & { work_dir: string }): string {
   return flags.docker_store_dir ?? join(flags.work_dir, 'store', 'docker');
 }
+
+/** The image flags as /flags and /state show them (the defaults filled in). */
+export function imageFlagTexts(flags: ImageFlags & { work_dir: string }): Record<string, string> {
+  return {
+    ...(flags.image_providers !== undefined ? { image_providers: flags.image_providers } : {}),
+    docker_registry: flags.docker_registry ?? DEFAULT_DOCKER_REGISTRY,
+    docker_store_dir: dockerStoreDir(flags),
+    sandbox_directory: flags.sandbox_directory ?? '/mnt/mesos/sandbox',
+    containerizers: flags.containerizers ?? 'mesos',
+    ...(flags.image_gc_config !== undefined ? { image_gc_config: flags.image_gc_config } : {}),
+  };
+}
