@@ -192,3 +192,42 @@ describeIf(why)('a busybox image from a v2 registry on 127.0.0.1, and an agent w
     expect(existsSync(join(sandbox(plainSetup, plain, 'host'), 'ran'))).toBe(false);
   });
 });
+
+describeIf(why)('an image task across an agent restart', () => {
+  let setup: RealSetup;
+  let registry: string;
+  const fw = { ...FRAMEWORK, checkpoint: true };
+
+  beforeAll(async () => {
+    setup = await realMaster();
+    registry = tempDir();
+    writeFileSync(join(registry, 'testimg.tar'), dockerSave('testimg:latest', [busyboxLayer(), appLayer()]));
+  });
+
+  afterAll(async () => {
+    await setup?.masterRt.stop();
+  });
+
+  test('it keeps running in its image; the restarted agent takes it back and removes its writable layer when it ends', async () => {
+    const flags = { isolation: IMAGE_ISOLATION, image_providers: 'docker', docker_registry: registry };
+    const a1 = await realAgent(setup, flags);
+    await setup.master.waitFor((m) => m.name === 'register_agent');
+    const task = commandTask('survivor', 'while [ ! -e "$MESOS_SANDBOX/stop" ]; do sleep 0.05; done; cat /etc/os-release > "$MESOS_SANDBOX/saw"', { container: image('testimg') });
+    setup.master.sendTo(a1.agentPid, 'run_task', { framework: fw, framework_id: fw.id!, task });
+    await setup.master.update('survivor', 'TASK_RUNNING');
+    const ex = a1.agent.executors().find((e) => e.id === 'survivor')!;
+    const layer = join(setup.workDir, 'provisioner', 'containers', ex.containerId);
+    expect(existsSync(join(layer, 'upper'))).toBe(true);
+    await a1.stop();
+    const a2 = await realAgent(setup, { ...flags, port: a1.pid.port });
+    try {
+      await setup.master.waitFor((m) => m.name === 'reregister_agent');
+      writeFileSync(join(ex.directory, 'stop'), '');
+      await setup.master.update('survivor', 'TASK_FAILED'); // its exit status is not observable after a restart
+      expect(readFileSync(join(ex.directory, 'saw'), 'utf8')).toContain('ID=mesos-ts-test');
+      expect(existsSync(layer)).toBe(false);
+    } finally {
+      await a2.stop();
+    }
+  });
+});
