@@ -116,7 +116,7 @@ mpich:
 
 # The MPI programs of examples/mpi, built with mpicc into dist/mpi/ (never committed).
 mpi-programs: mpich
-	@mkdir -p dist/mpi && for p in is pingpong collectives fail; do mpicc -O2 -Wall -o dist/mpi/$$p examples/mpi/$$p.c || exit 1; done; echo "make: built dist/mpi/{is,pingpong,collectives,fail}"
+	@mkdir -p dist/mpi && for p in is pingpong collectives hello fail; do mpicc -O2 -Wall -o dist/mpi/$$p examples/mpi/$$p.c || exit 1; done; echo "make: built dist/mpi/{is,pingpong,collectives,hello,fail}"
 
 # bench-log measures etcd beside the log: Debian's etcd-server, installed here when missing.
 etcd:

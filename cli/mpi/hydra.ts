@@ -1,10 +1,11 @@
 /**
  * MPICH's Hydra as mesos-ts mpiexec drives it, as pure functions: its command
- * line (the nodes as host tokens with their rank counts, our launcher in place
- * of ssh, each rank under a small wrapper that names it when it fails), the
- * shell command each proxy task runs (the proxy, and its ranks killed with it:
- * Hydra's proxy puts every rank in a session of its own, out of the task's
- * process group, and ignores SIGTERM), and the lines the wrapper prints.
+ * line (the nodes as host tokens with their rank counts, Hydra's manual
+ * launcher, each rank under a small wrapper that names it when it fails), the
+ * proxy launch lines the manual launcher prints, the shell command each proxy
+ * task runs (the proxy, and its ranks killed with it: Hydra's proxy puts every
+ * rank in a session of its own, out of the task's process group, and ignores
+ * SIGTERM), and the lines the wrapper prints.
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -29,19 +30,23 @@ export function onPath(name: string, path = process.env['PATH'] ?? ''): string |
 
 /**
  * The host name Hydra knows node `index` by. Not the agent's hostname: Hydra
- * forks a proxy itself, bypassing the launcher, for a name that resolves to an
+ * runs a proxy itself, bypassing the launcher, for a name that resolves to an
  * address of this machine (`localhost`, this machine's name, 127.0.0.1), and
- * two agents may share a hostname. The launcher maps the token back to its agent.
+ * two agents may share a hostname. Proxy i is node i's.
  */
 export function hostToken(index: number): string {
   return `mesos-ts-node-${index}`;
 }
 
-/** The token's node index, or undefined for a name that is not one. */
-export function nodeIndexOf(token: string): number | undefined {
-  const m = /^mesos-ts-node-(\d{1,6})$/.exec(token);
-  return m ? Number(m[1]) : undefined;
+/** The manual launcher's line for one proxy: its id (the node's index) and its command line. */
+export function parseLaunchLine(line: string): { proxyId: number; command: string } | undefined {
+  const m = /^HYDRA_LAUNCH: (\S.*\S) *$/.exec(line);
+  const id = m ? /(?:^| )--proxy-id (\d{1,6})(?: |$)/.exec(m[1]!) : null;
+  return m && id ? { proxyId: Number(id[1]), command: m[1]! } : undefined;
 }
+
+/** The manual launcher's line after the last proxy's. */
+export const LAUNCH_END = 'HYDRA_LAUNCH_END';
 
 /** What the rank wrapper prints on stderr when the rank it ran exits non-zero. */
 export const RANK_FAILED = 'mesos-ts-mpi: rank';
@@ -57,8 +62,6 @@ export interface HydraJob {
   readonly ranksPerNode: readonly number[];
   readonly program: string;
   readonly args: readonly string[];
-  /** The launcher Hydra runs instead of ssh. */
-  readonly launcherExec: string;
   /** Hydra's -localhost: the name or address the proxies reach mpiexec at (default: this machine's hostname). */
   readonly controlHost?: string;
   /** Extra arguments for mpiexec.hydra itself, before the program. */
@@ -69,8 +72,7 @@ export interface HydraJob {
 export function hydraArgs(job: HydraJob): string[] {
   const n = job.ranksPerNode.reduce((a, b) => a + b, 0);
   return [
-    '-launcher', 'ssh',
-    '-launcher-exec', job.launcherExec,
+    '-launcher', 'manual',
     '-hosts', job.ranksPerNode.map((k, i) => `${hostToken(i)}:${k}`).join(','),
     ...(job.controlHost !== undefined ? ['-localhost', job.controlHost] : []),
     ...(job.extra ?? []),

@@ -1,28 +1,23 @@
 /**
  * One MPI job on a mesos-ts cluster (what `mesos-ts mpiexec` runs): its own
  * framework gathers the slots from offers (gather.ts), starts Hydra's
- * mpiexec here with our launcher in place of ssh, launches each proxy the
- * launcher hands over (bridge.ts) as a task on the agent of its node,
+ * mpiexec here with its manual launcher, launches each proxy whose command
+ * line it prints as a task on the agent of its node,
  * streams the job's output, and ends with the job's exit status. A rank that
  * exits non-zero (named by the wrapper, hydra.ts) or a proxy task that ends
  * early fails the job: every task is killed, mpiexec is stopped, and the exit
  * status is the failed rank's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { constants as osConstants } from 'node:os';
 import type { Clock } from 'libprocess-ts';
 import { SchedulerDriver } from '../../framework/scheduler/index.js';
 import type { Resources } from '../../framework/scheduler/helpers.js';
 import type { Credential } from '../../protocol/credentials.js';
 import { isTerminal } from '../../protocol/task-states.js';
 import type { TaskState, TaskStatus } from '../../protocol/types.js';
-import { exitStatusOf } from '../execute-output.js';
-import { LaunchBridge, type LaunchSession } from './bridge.js';
 import { SlotGatherer } from './gather.js';
-import { HYDRA, hydraArgs, nodeIndexOf, onPath, parseRankFailure, proxyTaskCommand } from './hydra.js';
+import { HYDRA, LAUNCH_END, hydraArgs, onPath, parseLaunchLine, parseRankFailure, proxyTaskCommand } from './hydra.js';
 import { capacityOfAgents, type Node } from './placement.js';
 
 export interface MpiJobOptions {
@@ -63,7 +58,7 @@ const MPIEXEC_TERM_MS = 2_000;
 interface NodeTask {
   readonly node: Node;
   readonly taskId: string;
-  session?: LaunchSession;
+  launched?: boolean;
   state?: TaskState;
 }
 
@@ -93,14 +88,19 @@ export class MpiJob {
     const o = this.#o;
     const hydra = onPath(HYDRA);
     if (hydra === undefined) return this.#end(127, `${HYDRA} is not on the PATH: install MPICH (Debian: make mpich, or apt-get install mpich libmpich-dev)`);
-    if (o.agents !== undefined) {
-      const agents = await o.agents();
-      const cap = capacityOfAgents(agents, o.perRank, o.ranks, o.maxPerAgent);
-      if (cap.total < o.ranks) {
+    // Whether the cluster could ever hold the job, asked beside the subscription (not before it: start-up counts).
+    const impossible = o.agents === undefined ? Promise.resolve(undefined) : o.agents().then(
+      (agents) => {
+        const cap = capacityOfAgents(agents, o.perRank, o.ranks, o.maxPerAgent);
+        if (cap.total >= o.ranks) return undefined;
         const where = cap.byHost.length === 0 ? 'it has no agents' : `its ${cap.byHost.length} agent(s) have room for ${cap.total} at most, even with nothing else running (${cap.byHost.map((h) => `${h.hostname}: ${h.slots}`).join(', ')})`;
-        return this.#end(1, `the cluster cannot fit the job: it needs ${o.ranks} slot(s) of ${o.perRank.toString()}, and ${where}`);
-      }
-    }
+        return `the cluster cannot fit the job: it needs ${o.ranks} slot(s) of ${o.perRank.toString()}, and ${where}`;
+      },
+      (e: unknown) => {
+        o.log(`could not read the cluster's agents (${(e as Error).message}); waiting for offers`);
+        return undefined;
+      },
+    );
     this.#driver = await SchedulerDriver.start({
       master: [...o.masters],
       framework: { name: o.name, role: o.role, failover_timeout: 0, ...(o.credential !== undefined ? { principal: o.credential.principal } : {}) },
@@ -115,33 +115,51 @@ export class MpiJob {
       },
     });
     this.#gatherer.start(() => this.#driver);
+    void impossible.then((message) => {
+      if (message !== undefined) this.#gatherer.abandon(message);
+    });
     const gathered = await this.#gatherer.result;
     if ('error' in gathered) return this.#end(1, gathered.error);
     this.#timings.gathered = this.#since();
     this.#tasks = gathered.nodes.map((node, i) => ({ node, taskId: `node-${i}` }));
     o.log(`slots gathered in ${this.#timings.gathered} ms: ${this.#tasks.map((t, i) => `${t.node.hostname} (${t.node.ranks} rank(s), node ${i})`).join(', ')}`);
     if (this.#failure !== undefined) return this.#end(this.#failure.code, this.#failure.message);
-    const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-mpiexec-'));
-    try {
-      return await this.#runHydra(hydra, dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return this.#runHydra(hydra);
   }
 
-  async #runHydra(hydra: string, dir: string): Promise<MpiJobResult> {
+  async #runHydra(hydra: string): Promise<MpiJobResult> {
     const o = this.#o;
-    const launcher = join(dir, 'launcher');
-    const launcherJs = fileURLToPath(new URL('./launcher.js', import.meta.url));
-    writeFileSync(launcher, `#!/bin/sh\nexec '${process.execPath}' '${launcherJs}' "$@"\n`);
-    chmodSync(launcher, 0o700);
-    const socket = join(dir, 'bridge.sock');
-    const bridge = await LaunchBridge.listen(socket, (s) => this.#launch(s), (m) => o.log(`refused a launch request: ${m}`));
-    const args = hydraArgs({ ranksPerNode: this.#tasks.map((t) => t.node.ranks), program: o.program, args: o.args, launcherExec: launcher, ...(o.controlHost !== undefined ? { controlHost: o.controlHost } : {}) });
-    const child = spawn(hydra, args, { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, MESOS_TS_MPI_BRIDGE: socket } });
+    const args = hydraArgs({ ranksPerNode: this.#tasks.map((t) => t.node.ranks), program: o.program, args: o.args, ...(o.controlHost !== undefined ? { controlHost: o.controlHost } : {}) });
+    const child = spawn(hydra, args, { stdio: ['inherit', 'pipe', 'pipe'] });
     this.#mpiexec = child;
     this.#timings.mpiexec = this.#since();
-    child.stdout!.on('data', (c: Buffer) => o.stdout.write(c));
+    // Until HYDRA_LAUNCH_END, mpiexec's stdout holds the proxies' command lines (no rank runs
+    // yet); then it is the job's output, passed on as it comes.
+    let launching = '';
+    let launched = false;
+    child.stdout!.on('data', (c: Buffer) => {
+      if (launched) {
+        o.stdout.write(c);
+        return;
+      }
+      launching += c.toString();
+      const lines = launching.split('\n');
+      launching = lines.pop()!;
+      for (const line of lines) {
+        if (launched) {
+          o.stdout.write(`${line}\n`);
+          continue;
+        }
+        const proxy = parseLaunchLine(line);
+        if (proxy !== undefined) this.#launch(proxy.proxyId, proxy.command);
+        else if (line.trim() === LAUNCH_END) launched = true;
+        else o.stdout.write(`${line}\n`);
+      }
+      if (launched && launching !== '') {
+        o.stdout.write(launching);
+        launching = '';
+      }
+    });
     let partial = '';
     child.stderr!.on('data', (c: Buffer) => {
       o.stderr.write(c);
@@ -156,29 +174,21 @@ export class MpiJob {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
     this.#mpiexec = undefined;
     await this.#endTasks();
-    await bridge.close();
     const hydraCode = exit.code ?? 128 + signalNumber(exit.signal);
     if (this.#failure !== undefined) return this.#end(this.#failure.code, this.#failure.message);
     if (hydraCode !== 0) return this.#end(hydraCode, `${HYDRA} exited with status ${hydraCode}`);
     return this.#end(0);
   }
 
-  /** A launcher hands over a proxy: its task goes to the node's agent. */
-  #launch(session: LaunchSession): void {
-    const index = nodeIndexOf(session.request.host);
-    const t = index === undefined ? undefined : this.#tasks[index];
-    if (t === undefined || t.session !== undefined) {
-      session.exit(255, `no node ${session.request.host} to launch on (or launched already)`);
+  /** Hydra's manual launcher printed proxy `index`'s command: its task goes to the node's agent. */
+  #launch(index: number, command: string): void {
+    const t = this.#tasks[index];
+    if (t === undefined || t.launched) {
+      this.#fail(1, `${HYDRA} asked for proxy ${index}, and the job has ${this.#tasks.length} node(s)${t?.launched ? ' (that one launched already)' : ''}`);
       return;
     }
-    if (this.#failure !== undefined) {
-      session.exit(255, 'the job is failing');
-      return;
-    }
-    t.session = session;
-    session.onClose(() => {
-      if (t.state === undefined || !isTerminal(t.state)) this.#driver?.killTask(t.taskId, t.node.agentId);
-    });
+    if (this.#failure !== undefined) return;
+    t.launched = true;
     const first = this.#tasks.slice(0, index).reduce((s, x) => s + x.node.ranks, 0);
     const ranks = t.node.ranks === 1 ? `rank ${first}` : `ranks ${first}-${first + t.node.ranks - 1}`;
     this.#driver!.launchTasks(t.node.offerIds, [{
@@ -186,7 +196,7 @@ export class MpiJob {
       task_id: { value: t.taskId },
       agent_id: { value: t.node.agentId },
       resources: t.node.resources.toJSON(),
-      command: { shell: true, value: proxyTaskCommand(session.request.command) },
+      command: { shell: true, value: proxyTaskCommand(command) },
     }]);
   }
 
@@ -194,19 +204,17 @@ export class MpiJob {
     const t = this.#tasks.find((x) => x.taskId === status.task_id.value);
     if (t === undefined) return;
     t.state = status.state;
-    t.session?.state(status.state);
     if (this.#timings.running === undefined && this.#tasks.every((x) => x.state === 'TASK_RUNNING' || (x.state !== undefined && isTerminal(x.state)))) {
       this.#timings.running = this.#since();
       this.#o.log(`every node's proxy is running, ${this.#timings.running} ms after submission`);
     }
     if (!isTerminal(status.state)) return;
-    t.session?.exit(exitStatusOf(status), status.message);
     if (status.state !== 'TASK_FINISHED' && this.#mpiexec !== undefined && this.#failure === undefined) {
       // Give the rank wrapper's line a moment to arrive: it names the rank, the task only the node.
       const at = this.#o.clock.now();
       this.#o.clock.timer(500, () => this.#fail(1, `task ${t.taskId} on ${t.node.hostname} ended ${status.state}${status.message ? ` (${status.message})` : ''} ${this.#o.clock.now() - at} ms ago, before the job did`));
     }
-    if (this.#tasks.every((x) => x.session === undefined || (x.state !== undefined && isTerminal(x.state)))) this.#tasksEnded?.();
+    if (this.#tasks.every((x) => !x.launched || (x.state !== undefined && isTerminal(x.state)))) this.#tasksEnded?.();
   }
 
   #rankFailed(rank: number, status: number): void {
@@ -228,7 +236,7 @@ export class MpiJob {
 
   /** Kills every task not ended; resolves once all have ended (or after TASKS_END_MS). */
   #endTasks(): Promise<void> {
-    const open = (): NodeTask[] => this.#tasks.filter((t) => t.session !== undefined && (t.state === undefined || !isTerminal(t.state)));
+    const open = (): NodeTask[] => this.#tasks.filter((t) => t.launched === true && (t.state === undefined || !isTerminal(t.state)));
     for (const t of open()) this.#driver?.killTask(t.taskId, t.node.agentId);
     if (open().length === 0) return Promise.resolve();
     return new Promise((resolve) => {

@@ -1,16 +1,12 @@
 // The pure parts of mesos-ts mpiexec: placement over offers merged per agent (round-robin, all or
-// nothing, capacity of the agents), Hydra's command line and the proxy task's command, the rank
-// wrapper's line, the launch request's checks, and the launcher bridge over a real Unix socket.
+// nothing, capacity of the agents), Hydra's command line, its manual launcher's lines, the proxy
+// task's command and the rank wrapper (both run by sh), the wrapper's line.
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { connect } from 'node:net';
-import { join } from 'node:path';
 import { Resources } from '../../framework/scheduler/helpers.js';
 import type { Offer } from '../../protocol/types.js';
-import { LaunchBridge, parseLaunchRequest, type LaunchSession } from '../mpi/bridge.js';
-import { hostToken, hydraArgs, nodeIndexOf, parseRankFailure, proxyTaskCommand } from '../mpi/hydra.js';
+import { hydraArgs, parseLaunchLine, parseRankFailure, proxyTaskCommand } from '../mpi/hydra.js';
 import { capacityOfAgents, mergeByAgent, place, slotsIn } from '../mpi/placement.js';
-import { tempDir } from '../../test/temp.js';
 
 const offer = (id: string, agent: string, resources: string): Offer => ({
   id: { value: id },
@@ -51,17 +47,23 @@ describe('placement', () => {
 });
 
 describe('Hydra', () => {
-  test('the command line: host tokens with rank counts, the launcher, the rank wrapper, the program', () => {
-    const args = hydraArgs({ ranksPerNode: [2, 1], program: './is', args: ['20', 'a b'], launcherExec: '/tmp/x/launcher', controlHost: '192.0.2.1' });
-    expect(args.slice(0, 8)).toEqual(['-launcher', 'ssh', '-launcher-exec', '/tmp/x/launcher', '-hosts', 'mesos-ts-node-0:2,mesos-ts-node-1:1', '-localhost', '192.0.2.1']);
-    expect(args.slice(8, 12)).toEqual(['-n', '3', '/bin/sh', '-c']);
-    expect(args.slice(13)).toEqual(['./is', '20', 'a b']);
-    expect(nodeIndexOf(hostToken(7))).toBe(7);
-    expect(nodeIndexOf('agent1.local')).toBeUndefined();
+  test('the command line: host tokens with rank counts, the manual launcher, the rank wrapper, the program', () => {
+    const args = hydraArgs({ ranksPerNode: [2, 1], program: './is', args: ['20', 'a b'], controlHost: '192.0.2.1' });
+    expect(args.slice(0, 6)).toEqual(['-launcher', 'manual', '-hosts', 'mesos-ts-node-0:2,mesos-ts-node-1:1', '-localhost', '192.0.2.1']);
+    expect(args.slice(6, 10)).toEqual(['-n', '3', '/bin/sh', '-c']);
+    expect(args.slice(11)).toEqual(['./is', '20', 'a b']);
+  });
+
+  test("the manual launcher's lines: each proxy's id and command line", () => {
+    const line = 'HYDRA_LAUNCH: /usr/bin/hydra_pmi_proxy --control-port vm:44723 --rmk user --launcher manual --demux poll --pgid 0 --retries 10 --usize -2 --pmi-port 0 --gpus-per-proc -2 --proxy-id 12 ';
+    expect(parseLaunchLine(line)).toEqual({ proxyId: 12, command: line.slice('HYDRA_LAUNCH: '.length).trim() });
+    expect(parseLaunchLine('HYDRA_LAUNCH: /usr/bin/hydra_pmi_proxy --control-port vm:1')).toBeUndefined();
+    expect(parseLaunchLine('rank 0: HYDRA_LAUNCH: x --proxy-id 1')).toBeUndefined();
+    expect(parseLaunchLine('HYDRA_LAUNCH_END')).toBeUndefined();
   });
 
   test('the rank wrapper runs the program with its arguments and names the rank when it fails', () => {
-    const args = hydraArgs({ ranksPerNode: [1], program: 'p', args: [], launcherExec: 'l' });
+    const args = hydraArgs({ ranksPerNode: [1], program: 'p', args: [] });
     const wrapper = args[args.indexOf('-c') + 1]!;
     const run = (script: string, ...argv: string[]): { out: string; code: number } => {
       try {
@@ -81,53 +83,5 @@ describe('Hydra', () => {
   test("the proxy task's command ends with the proxy's status", () => {
     expect(() => execFileSync('/bin/sh', ['-c', proxyTaskCommand('sh -c "exit 5"')])).toThrow(expect.objectContaining({ status: 5 }));
     execFileSync('/bin/sh', ['-c', proxyTaskCommand('"/bin/true" --x')]);
-  });
-});
-
-describe('launch bridge', () => {
-  test('requests are checked', () => {
-    expect(parseLaunchRequest('{"host":"h","command":"c"}')).toEqual({ host: 'h', command: 'c' });
-    expect(() => parseLaunchRequest('nope')).toThrow(/not JSON/);
-    expect(() => parseLaunchRequest('[1]')).toThrow(/not a JSON object/);
-    expect(() => parseLaunchRequest('{"host":"","command":"c"}')).toThrow(/host must be a non-empty string/);
-    expect(() => parseLaunchRequest('{"host":"h"}')).toThrow(/command must be a non-empty string/);
-  });
-
-  test('over a Unix socket: a request answered with states and an exit; a bad one refused; a launcher gone is told', async () => {
-    const dir = tempDir('mesos-ts-bridge-test');
-    const sessions: LaunchSession[] = [];
-    const bad: string[] = [];
-    const closed: string[] = [];
-    const path = join(dir.path, 'b.sock');
-    const bridge = await LaunchBridge.listen(path, (s) => {
-      sessions.push(s);
-      s.onClose(() => closed.push(s.request.host));
-    }, (m) => bad.push(m));
-    const talk = (line: string, onFirst?: (c: ReturnType<typeof connect>) => void): Promise<string> =>
-      new Promise((resolve) => {
-        const c = connect(path, () => c.write(`${line}\n`));
-        let got = '';
-        c.setEncoding('utf8');
-        c.on('data', (d: string) => {
-          got += d;
-          onFirst?.(c);
-        });
-        c.on('close', () => resolve(got));
-      });
-    const answered = talk('{"host":"mesos-ts-node-0","command":"x"}');
-    await new Promise<void>((r) => { const check = (): void => void (sessions.length > 0 ? r() : setImmediate(check)); check(); });
-    sessions[0]!.state('TASK_RUNNING');
-    sessions[0]!.exit(3, 'Command exited with status 3');
-    expect(await answered).toBe('{"state":"TASK_RUNNING"}\n{"exit":3,"message":"Command exited with status 3"}\n');
-    expect(await talk('{"host":1}')).toBe('{"exit":255,"message":"launch request: host must be a non-empty string"}\n');
-    expect(bad).toEqual(['launch request: host must be a non-empty string']);
-    const gone = talk('{"host":"mesos-ts-node-1","command":"y"}', (c) => c.destroy());
-    await new Promise<void>((r) => { const check = (): void => void (sessions.length > 1 ? r() : setImmediate(check)); check(); });
-    sessions[1]!.state('TASK_STARTING');
-    await gone;
-    await new Promise<void>((r) => { const check = (): void => void (closed.length > 0 ? r() : setImmediate(check)); check(); });
-    expect(closed).toEqual(['mesos-ts-node-1']);
-    await bridge.close();
-    await dir.remove();
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HYDRA, onPath } from '../../cli/mpi/hydra.js';
 
-export const MPI_PROGRAMS = ['is', 'pingpong', 'collectives', 'fail'] as const;
+export const MPI_PROGRAMS = ['is', 'pingpong', 'collectives', 'hello', 'fail'] as const;
 export type MpiProgram = (typeof MPI_PROGRAMS)[number];
 
 /** This folder in the repository (from the build under dist/ too: the C sources are not copied there). */
