@@ -44,6 +44,7 @@ Examples:
       const cpus = Number(o.cpus);
       if (!Number.isFinite(cpus) || cpus <= 0) throw new Error(`--cpus=${o.cpus}: expected a positive number`);
       const timeoutMs = parseDuration('timeout', o.timeout);
+      if (o.control_host !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.:_-]*$/.test(o.control_host)) throw new Error(`--control_host=${o.control_host}: not a host name or an address`);
       const maxPerAgent = o.max_per_agent === undefined ? undefined : parsePositiveInt('max_per_agent', o.max_per_agent);
       const masters = await masterAddresses(o.master ?? 'mdns', 5000, 0, parseMdnsName(o.mdns_name));
       const credential = commandCredential(o, masters);

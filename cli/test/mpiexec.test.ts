@@ -87,7 +87,10 @@ describeIf(missing)('mesos-ts mpiexec on a local cluster of 3 agents', () => {
     await nothingRunning();
     const bad = await cli(['mpiexec', master(), '-n', 'three', '--', programs.collectives]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain('--np');
+    expect(bad.err).toContain('--np=three: expected a positive integer');
+    const badHost = await cli(['mpiexec', master(), '-n', '2', '--control_host=a b', '--', programs.collectives]);
+    expect(badHost.code).toBe(1);
+    expect(badHost.err).toContain('--control_host=a b: not a host name or an address');
   }, 120_000);
 
   test('a rank that exits 1 ends the job with 1, named, and the other ranks are killed', async () => {

@@ -41,3 +41,13 @@ export function parseHello(out: string, ranks: number): number | undefined {
   if (!m || Number(m[1]) !== ranks || Number(m[2]) !== (ranks * (ranks - 1)) / 2) return undefined;
   return Number(m[3]);
 }
+
+/** mesos-ts mpiexec's last line (stderr): its own timings, ms from submission (the CLI started and its flags read). */
+export function parseJobTimings(err: string): { gathered: number; running: number; ended: number } | undefined {
+  const m = /^mesos-ts mpiexec: exit status 0 \(timings, ms from submission: (\{.*\})\)$/m.exec(err);
+  if (!m) return undefined;
+  const t = JSON.parse(m[1]!) as Record<string, unknown>;
+  const n = (k: string): number | undefined => (typeof t[k] === 'number' ? t[k] : undefined);
+  const gathered = n('gathered'), running = n('running'), ended = n('ended');
+  return gathered === undefined || running === undefined || ended === undefined ? undefined : { gathered, running, ended };
+}

@@ -1,6 +1,6 @@
 // The mpi experiment reads the MPI programs' lines: a figure only from a complete, verified answer.
 import { describe, expect, test } from '@jest/globals';
-import { parseCollectives, parseHello, parseIs, parsePingPong } from '../mpi/parse.js';
+import { parseCollectives, parseHello, parseIs, parseJobTimings, parsePingPong } from '../mpi/parse.js';
 
 describe('mpi experiment: the programs\' lines', () => {
   test('is: the time only when verified', () => {
@@ -21,5 +21,13 @@ describe('mpi experiment: the programs\' lines', () => {
     expect(parseHello('hello: ranks 4 sum 6 running_at_ms 1796654910234.850', 4)).toBe(1796654910234.85);
     expect(parseHello('hello: ranks 4 sum 5 running_at_ms 1', 4)).toBeUndefined();
     expect(parseHello('hello: ranks 3 sum 3 running_at_ms 1', 4)).toBeUndefined();
+  });
+});
+
+describe("mpi experiment: mesos-ts mpiexec's timings line", () => {
+  test('read from a successful job only', () => {
+    const err = 'mesos-ts mpiexec: slots gathered in 369 ms\nmesos-ts mpiexec: exit status 0 (timings, ms from submission: {"ended":725,"gathered":369,"mpiexec":385,"running":489})\n';
+    expect(parseJobTimings(err)).toEqual({ gathered: 369, running: 489, ended: 725 });
+    expect(parseJobTimings(err.replace('exit status 0', 'exit status 1'))).toBeUndefined();
   });
 });
