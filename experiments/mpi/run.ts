@@ -139,7 +139,7 @@ export const mpi: Experiment = {
         what: `start-up: submission to every rank running (${setup.ranks} ranks)`,
         ours: `alone ${spread(startup.alone, f1, 'ms')}, mesos-ts ${spread(startup.mesos, f1, 'ms')}: overhead ${f1(overhead)} ms`,
         paper: 'not reported (MPD ring booted beforehand with mpdboot)',
-        note: "target: under 1 s for 4 ranks. mesos-ts's part: the CLI's start (Node), subscribing a framework, offers from every agent, a launcher per node and a task per proxy on its agent",
+        note: "target: under 1 s for 4 ranks. mesos-ts's part: the CLI's start (Node), subscribing a framework, offers from every agent, mpiexec.hydra printing the proxies' command lines, a task per proxy on its agent",
         headline: true,
       },
       {
