@@ -67,7 +67,7 @@ describeIf(missing)('mesos-ts mpiexec on a local cluster of 3 agents', () => {
     expect(is.out).toContain(`is: key sum before ${sum} after ${sum}`);
     expect(is.out).toContain('is: verification SUCCESSFUL');
     expect(is.code).toBe(0);
-    const collectives = await cli(['mpiexec', master(), '-n', '3', '--cpus=0.5', '--max_per_agent=2', '--', programs.collectives, '20']);
+    const collectives = await cli(['mpiexec', master(), '-n', '3', '--cpus=0.5', '--max_per_agent=2', '--control_host=127.0.0.1', '--', programs.collectives, '20']);
     expect(collectives.out).toMatch(/collectives: ranks 3 sum 3 barrier [\d.]+ allreduce1 [\d.]+ allreduce1k [\d.]+ ok/);
     expect(collectives.code).toBe(0);
     await nothingRunning();
