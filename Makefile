@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd netns-tools chaos bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
 
 all: build
 
@@ -113,6 +113,11 @@ bench-launch: build
 etcd:
 	@command -v etcd >/dev/null || { command -v apt-get >/dev/null || { echo "make: bench-log runs etcd beside the log (Debian's package etcd-server) and apt-get is not here to install it; install etcd 3.4+ on the PATH" >&2; exit 1; }; \
 	  { apt-get update && apt-get install -y --no-install-recommends etcd-server; } || { echo "make: installing etcd-server with apt-get failed (see above); bench-log needs etcd 3.4+ on the PATH" >&2; exit 1; }; }
+
+# local --hosts=netns, its faults and the chaos test need ip and tc (iproute2) and nft (nftables).
+netns-tools:
+	@command -v ip >/dev/null && command -v tc >/dev/null && command -v nft >/dev/null || { command -v apt-get >/dev/null || { echo "make: local --hosts=netns needs ip, tc and nft (Debian's iproute2 and nftables) and apt-get is not here to install them" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends iproute2 nftables; } || { echo "make: installing iproute2 and nftables with apt-get failed (see above)" >&2; exit 1; }; }
 
 # The replicated log and etcd, each 3 members in 3 OS processes (fsync), the same election timeout
 # and client pattern: append latency, 16 writers, failover; results/log.json holds both.
