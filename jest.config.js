@@ -39,6 +39,8 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/kill-container.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
+  '<rootDir>/cli/test/netns.test.ts',
+  '<rootDir>/test/chaos/chaos.test.ts',
 ];
 
 const common = {

@@ -13,7 +13,7 @@ import { onShutdown, say } from '../process-util.js';
 import { generateClusterCredentials, registerCluster, type ClusterCredentials } from '../credentials.js';
 import { endTasks } from '../end-tasks.js';
 import { addNetnsCommands } from './local-netns.js';
-import { keepaliveEnv, netnsHosts, parseHosts, type NetnsHosts } from '../netns/hosts.js';
+import { checkHosts, keepaliveEnv, netnsHosts, parseHosts, type NetnsHosts } from '../netns/hosts.js';
 
 interface Member {
   readonly name: string;
@@ -141,6 +141,7 @@ Examples:
       const mdnsName = parseMdnsName(o['mdns_name']);
       if (firstPort !== 0 && firstPort + masters - 1 > 65535) throw new Error(`--port=${firstPort}: ${masters} masters need ports ${firstPort}-${firstPort + masters - 1}, beyond 65535; pick a lower --port (or 0)`);
       const hostsKind = parseHosts(o['hosts']!);
+      checkHosts(hostsKind);
       const workDir = resolve(o['work_dir'] ?? mkdtempSync(join(tmpdir(), 'mesos-ts-local-')));
       mkdirSync(workDir, { recursive: true });
       const env = { ...process.env, ...keepaliveEnv(o['keepalive'], hostsKind) };

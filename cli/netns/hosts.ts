@@ -14,6 +14,12 @@ export function parseHosts(text: string): HostsKind {
   throw new Error(`--hosts=${text}: expected loopback or netns`);
 }
 
+/** Refuses --hosts=netns where it cannot work (not root, no ip or nft), before anything is made. */
+export function checkHosts(kind: HostsKind): void {
+  const why = kind === 'netns' ? netnsUnavailable() : null;
+  if (why !== null) throw new Error(why);
+}
+
 /** The environment that sets every member's WebSocket ping interval (libprocess-ts LIBPROCESS_KEEPALIVE_INTERVAL_MS). */
 export function keepaliveEnv(given: string | undefined, kind: HostsKind): Record<string, string> {
   if (given === undefined) return kind === 'netns' ? { LIBPROCESS_KEEPALIVE_INTERVAL_MS: '1000' } : {};
@@ -35,8 +41,7 @@ export interface NetnsHosts {
 }
 
 export async function netnsHosts(workDir: string, masters: number, agents: number, port: number, log: (line: string) => void): Promise<NetnsHosts> {
-  const why = netnsUnavailable();
-  if (why !== null) throw new Error(why);
+  checkHosts('netns');
   const masterNames = Array.from({ length: masters }, (_, i) => (masters === 1 ? 'master' : `master${i + 1}`));
   const agentNames = Array.from({ length: agents }, (_, i) => `agent${i + 1}`);
   await cleanupStale(workDir, log);

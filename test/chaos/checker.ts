@@ -9,6 +9,7 @@ export type ChaosEvent =
   | { t: number; src: 'framework'; ev: 'launch'; task: string; agent: string }
   | { t: number; src: 'framework'; ev: 'update'; task: string; state: string; uuid: string | null; agent: string | null }
   | { t: number; src: 'framework'; ev: 'done' | 'drained' | 'stopping'; open?: string[] }
+  | { t: number; src: 'framework'; ev: 'reconcile'; tasks: string[] }
   | { t: number; src: 'framework'; ev: 'registered' | 'reregistered' | 'disconnected' | 'error'; message?: string }
   | { t: number; src: 'leader'; master: string; term: number }
   | { t: number; src: 'state'; master: string; agents: { id: string; total: Scalars; offered: Scalars; used: Scalars }[] }

@@ -1,6 +1,9 @@
 // The chaos test's framework, its own OS process: keeps up to --inflight short command tasks
 // running, launching more as they end, and writes one JSON line per event on stdout (the
 // history's framework part): launch, update (task, state, uuid, agent), registered, error.
+// As a Mesos framework must, it reconciles: every --reconcile ms it asks the master about each
+// task it launched that has not ended (with the agent it went to), so a launch lost with a
+// leader that was cut off before telling anyone ends (TASK_GONE, TASK_LOST) instead of hanging.
 // A line `stop` on stdin: launch no more, exit once every launched task has ended (or --drain
 // has passed; the unfinished are then named in a `drained` line).
 //   node --import ./test/ts-loader.mjs test/chaos/framework.ts --master <list> --credential <file>
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     inflight: { type: 'string', default: '6' },
     command: { type: 'string', default: 'sleep 2' },
     drain: { type: 'string', default: '60000' },
+    reconcile: { type: 'string', default: '3000' },
   },
 });
 if (values.master === undefined || values.credential === undefined) {
@@ -30,8 +34,8 @@ const emit = (event: Record<string, unknown>): void => void process.stdout.write
 
 let next = 0;
 let stopping = false;
-/** Launched and not yet terminal at this scheduler. */
-const open = new Set<string>();
+/** Launched and not yet terminal at this scheduler: task id → the agent it was launched on. */
+const open = new Map<string, string>();
 let finish: (() => void) | undefined;
 const finished = new Promise<void>((r) => (finish = r));
 
@@ -46,7 +50,7 @@ const scheduler: Scheduler = {
     const plan = firstFit(offers, wanted);
     for (const { offer, tasks } of plan.launches.values()) {
       for (const t of tasks) {
-        open.add(t.task_id.value);
+        open.set(t.task_id.value, offer.agent_id.value);
         emit({ ev: 'launch', task: t.task_id.value, agent: offer.agent_id.value, offer: offer.id.value });
       }
       next += tasks.length;
@@ -69,19 +73,27 @@ const driver = await SchedulerDriver.start({
   credential,
   scheduler,
 });
+const reconcile = (): void => {
+  if (open.size > 0 && driver.status === 'DRIVER_RUNNING') {
+    emit({ ev: 'reconcile', tasks: [...open.keys()] });
+    driver.reconcileTasks([...open].map(([task, agent]) => ({ task_id: { value: task }, agent_id: { value: agent } })));
+  }
+  realClock.timer(Number(values.reconcile), reconcile);
+};
+realClock.timer(Number(values.reconcile), reconcile);
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() !== 'stop' || stopping) return;
   stopping = true;
-  emit({ ev: 'stopping', open: [...open] });
+  emit({ ev: 'stopping', open: [...open.keys()] });
   if (open.size === 0) finish?.();
   // Tasks whose end never comes: say which, then go.
   realClock.timer(Number(values.drain), () => {
-    emit({ ev: 'drained', open: [...open] });
+    emit({ ev: 'drained', open: [...open.keys()] });
     finish?.();
   });
 });
 await Promise.race([finished, driver.join()]);
-emit({ ev: 'done', launched: next, open: [...open], driver: driver.status });
+emit({ ev: 'done', launched: next, open: [...open.keys()], driver: driver.status });
 if (driver.status === 'DRIVER_RUNNING') await driver.stop();
 await stopDefaultRuntime();
 process.exit(0);

@@ -5,7 +5,7 @@
 // a readable report go to `out`, and the invariants (checker.ts) are checked over the history.
 //
 //   runner ── spawns ── mesos-ts local --hosts=netns ── masters, agents (namespaces mts<N>-*)
-//     │  ├── spawns ── framework.ts (root namespace, over the bridge) ── JSON lines ──┐
+//     │  ├── spawns ── framework.ts (in agent1's namespace) ── JSON lines ───────────┐
 //     │  ├── polls every master's /master/state (the bridge is never cut) ────────────┤ history
 //     │  ├── reads "leads term N" from every master's output ─────────────────────────┤
 //     │  └── nemesis: cli/netns/faults.ts on the cluster's work dir, kill -9 + restart ┘
@@ -91,7 +91,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const masterList = masters.map((m) => `${m.ip}:5050`).join(',');
     log(`cluster up in slot ${state.plan.slot}: masters ${masterList}`);
 
-    framework = spawn(process.execPath, ['--import', join(root, 'test/ts-loader.mjs'), '--no-warnings', join(root, 'test/chaos/framework.ts'), '--master', masterList, '--credential', cluster.credentials.operator], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_IP: state.plan.bridgeIp, LIBPROCESS_LOG_LEVEL: 'warn', LIBPROCESS_KEEPALIVE_INTERVAL_MS: '1000' } });
+    // The framework runs on agent1's host: cut off with it, as a scheduler on a real machine would be.
+    const host = agents[0]!;
+    framework = spawn('ip', ['netns', 'exec', host.netns, process.execPath, '--import', join(root, 'test/ts-loader.mjs'), '--no-warnings', join(root, 'test/chaos/framework.ts'), '--master', masterList, '--credential', cluster.credentials.operator], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_IP: host.ip, LIBPROCESS_LOG_LEVEL: 'warn', LIBPROCESS_KEEPALIVE_INTERVAL_MS: '1000' } });
     children.push(framework);
     const frameworkDone = new Promise<void>((resolve) => framework!.once('exit', () => resolve()));
     watch(framework, undefined, (line) => {
