@@ -76,7 +76,8 @@ export function check(history: readonly ChaosEvent[]): Verdict[] {
       runningOn.set(e.task, e.agent);
     }
     const end = ended.get(e.task);
-    if (end !== undefined && !isTerminal(e.state as never)) afterEnd.push(`task ${e.task}: ${e.state} after it ended ${end}`);
+    // After its end a task has nothing more to say, bar the same end again (a redelivery, or a reconciliation answer).
+    if (end !== undefined && e.state !== end) afterEnd.push(`task ${e.task}: ${e.state} after it ended ${end}`);
     if (isTerminal(e.state as never) && end === undefined) ended.set(e.task, e.state);
   }
   const lost: string[] = [];
