@@ -58,7 +58,7 @@ static: lint deadcode docs-check
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 PROCESS_WORKERS ?= 2
 SKIPPED_TESTS_FILE := test-output/skipped-tests.txt
-test: typecheck static browser
+test: typecheck static browser netns-tools
 	@mkdir -p test-output && rm -f $(SKIPPED_TESTS_FILE)
 	@status=0; \
 	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects unit --maxWorkers=2 --passWithNoTests $(JEST_ARGS) || status=1; \
@@ -118,6 +118,14 @@ etcd:
 netns-tools:
 	@command -v ip >/dev/null && command -v tc >/dev/null && command -v nft >/dev/null || { command -v apt-get >/dev/null || { echo "make: local --hosts=netns needs ip, tc and nft (Debian's iproute2 and nftables) and apt-get is not here to install them" >&2; exit 1; }; \
 	  { apt-get update && apt-get install -y --no-install-recommends iproute2 nftables; } || { echo "make: installing iproute2 and nftables with apt-get failed (see above)" >&2; exit 1; }; }
+
+# The chaos test's long form (test/README.md): local --hosts=netns (root), CHAOS_SECONDS of faults
+# (default 300) from seed SEED (default 1), then healed and drained; history.jsonl and report.md in
+# OUT (default a new temporary directory); exits 1 when an invariant broke.
+CHAOS_SECONDS ?= 300
+SEED ?= 1
+chaos: build netns-tools
+	node --import ./test/ts-loader.mjs --no-warnings test/chaos/main.ts --seconds=$(CHAOS_SECONDS) --seed=$(SEED) $(if $(OUT),--out=$(OUT))
 
 # The replicated log and etcd, each 3 members in 3 OS processes (fsync), the same election timeout
 # and client pattern: append latency, 16 writers, failover; results/log.json holds both.
