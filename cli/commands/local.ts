@@ -123,6 +123,10 @@ Masters after the first take the ports after --port; each is given the others' a
 Each agent is a machine of its own: agent1 listens on 127.0.0.2 as agent1.local, agent2 on
 127.0.0.3 as agent2.local, ... (the masters on 127.0.0.1); maintenance schedules name them
 by either (mesos-ts maintenance schedule --machines=agent2.local).
+--hosts=netns (root): each master and agent in a network namespace of its own (mts<slot>-<node>)
+on a bridge, addresses from 198.51.100.0/24 or 192.0.2.0/24, masters on :5050 and agents on :5051;
+cluster.json names each node's netns and ip; then \`mesos-ts local exec <node> -- cmd\` and
+\`mesos-ts local fault partition|loss|slow-link|delay|slow-disk|heal|status\` (--work_dir).
 Ctrl-C (or SIGTERM) first tears down every framework, so the tasks the agents run end too
 (unless --keep_tasks), then stops every process it started.
 
@@ -130,6 +134,7 @@ Examples:
   $ mesos-ts local
   $ mesos-ts local --agents=10 --resources='cpus:2;mem:2048' --work_dir=/tmp/cluster
   $ mesos-ts local --masters=1
+  $ sudo mesos-ts local --hosts=netns --work_dir=/tmp/c
   $ curl -u operator:$(jq -r .secret /tmp/cluster/operator-credential.json) -H 'content-type: application/json' \\
       -d '{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":2}]}}' http://127.0.0.1:5050/api/v1`)
     .action(async (o: Record<string, string | undefined>) => {

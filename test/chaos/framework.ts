@@ -69,7 +69,8 @@ const scheduler: Scheduler = {
 
 const driver = await SchedulerDriver.start({
   master: values.master,
-  framework: { name: 'chaos', principal: credential.principal, checkpoint: true },
+  // A fault-tolerant framework: cut off from the masters for a while, it is not removed (Mesos's default failover_timeout, 0, removes it at once).
+  framework: { name: 'chaos', principal: credential.principal, checkpoint: true, failover_timeout: 3600 },
   credential,
   scheduler,
 });
