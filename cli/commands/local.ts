@@ -204,7 +204,8 @@ Examples:
         members.push(...started);
         if (o['simulatedAgents'] !== undefined) {
           const n = parsePositiveInt('simulated-agents', o['simulatedAgents']);
-          members.push(await startMember('simulated', ['simulated-agents', `--master=${address}`, `--count=${n}`, ...(creds !== undefined ? [`--credential=${creds.clusterFile}`] : [])], env));
+          // Under netns they stay in the root namespace, on the bridge's address (the masters reach it there).
+          members.push(await startMember('simulated', ['simulated-agents', `--master=${address}`, `--count=${n}`, ...(hosts !== undefined ? [`--ip=${hosts.network.bridge_ip}`] : []), ...(creds !== undefined ? [`--credential=${creds.clusterFile}`] : [])], env));
         }
         const leader = `http://${await findLeader(address, 15_000)}`;
         const cluster = {

@@ -47,8 +47,18 @@ export interface Faults {
 export function readFaults(workDir: string): Faults {
   const file = join(workDir, FAULTS_FILE);
   if (!existsSync(file)) return { links: {}, disks: {} };
-  const f = JSON.parse(readFileSync(file, 'utf8')) as Partial<Faults>;
-  return { ...(f.partition !== undefined ? { partition: f.partition } : {}), links: f.links ?? {}, disks: f.disks ?? {} };
+  let f: Partial<Faults> | null;
+  try {
+    f = JSON.parse(readFileSync(file, 'utf8')) as Partial<Faults> | null;
+  } catch (err) {
+    throw new Error(`${file}: not JSON (${(err as Error).message}); \`local fault heal\` cannot tell what is in force: remove the file and heal again`);
+  }
+  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const p = f?.partition;
+  if (!isRecord(f) || !isRecord(f.links ?? {}) || !isRecord(f.disks ?? {}) || (p !== undefined && (!Array.isArray(p.groups) || !p.groups.every((g) => Array.isArray(g) && g.every((n) => typeof n === 'string')) || typeof p.oneWay !== 'boolean'))) {
+    throw new Error(`${file}: expected {"partition"?: {"groups": [[node...]...], "oneWay": bool}, "links": {...}, "disks": {...}}`);
+  }
+  return { ...(p !== undefined ? { partition: p } : {}), links: f.links ?? {}, disks: f.disks ?? {} };
 }
 
 function writeFaults(workDir: string, f: Faults): void {

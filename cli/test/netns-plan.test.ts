@@ -3,7 +3,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { keepaliveFromEnv } from 'libprocess-ts';
 import { parsePercent, parseRate } from '../commands/local-netns.js';
-import { nftScript, partitionRules } from '../netns/faults.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nftScript, partitionRules, readFaults } from '../netns/faults.js';
+import { tempDir } from '../../test/temp.js';
 import { keepaliveEnv, parseHosts } from '../netns/hosts.js';
 import { freeSlots, MAX_NODES, overlaps, planNetwork, SLOTS } from '../netns/plan.js';
 
@@ -88,5 +91,19 @@ describe('arguments', () => {
     expect(keepaliveFromEnv({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: '750' })).toEqual({ keepaliveIntervalMs: 750 });
     expect(keepaliveFromEnv({})).toEqual({});
     expect(() => keepaliveFromEnv({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: 'soon' })).toThrow('LIBPROCESS_KEEPALIVE_INTERVAL_MS="soon": expected milliseconds');
+  });
+});
+
+describe('the faults file, read back', () => {
+  test('absent: no faults; malformed: an error naming the file and what was expected', async () => {
+    const dir = tempDir('mesos-ts-netns-faults');
+    expect(readFaults(dir.path)).toEqual({ links: {}, disks: {} });
+    writeFileSync(join(dir.path, 'netns-faults.json'), '{"partition": {"groups": [["master1"]], "oneWay": false}, "links": {}, "disks": {}}');
+    expect(readFaults(dir.path).partition).toEqual({ groups: [['master1']], oneWay: false });
+    writeFileSync(join(dir.path, 'netns-faults.json'), '{"partition": {"groups": "master1"}}');
+    expect(() => readFaults(dir.path)).toThrow(`${join(dir.path, 'netns-faults.json')}: expected {"partition"?`);
+    writeFileSync(join(dir.path, 'netns-faults.json'), '{');
+    expect(() => readFaults(dir.path)).toThrow('not JSON');
+    await dir.remove();
   });
 });
