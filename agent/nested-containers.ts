@@ -90,9 +90,12 @@ export function waitResult(t: ContainerTermination): WaitResult {
 /** The links a SANDBOX_PATH volume of type PARENT asks for: `container_path` in the child → `path` in the parent's sandbox. */
 export function parentSandboxLinks(container: ContainerInfo | undefined): { containerPath: string; parentPath: string }[] {
   const out: { containerPath: string; parentPath: string }[] = [];
+  // Nothing of a ContainerInfo is ignored silently: what nested containers do not do is refused.
+  if (container !== undefined && container.type !== undefined && container.type !== 'MESOS') throw new NestedError(400, `container.type ${String(container.type)}: nested containers are of type MESOS`);
+  if (container?.mesos?.image !== undefined) throw new NestedError(400, 'container.mesos.image: nested containers run on the host filesystem here (images are not supported for them)');
   for (const [i, v] of (container?.volumes ?? []).entries()) {
     const source = v?.source as { type?: unknown; sandbox_path?: { type?: unknown; path?: unknown } } | undefined;
-    if (source?.type !== 'SANDBOX_PATH') continue;
+    if (source?.type !== 'SANDBOX_PATH') throw new NestedError(400, `container.volumes[${i}]: only SANDBOX_PATH volumes (type PARENT) are supported in nested containers`);
     const sp = source.sandbox_path;
     if (sp?.type !== 'PARENT') throw new NestedError(400, `container.volumes[${i}]: only SANDBOX_PATH volumes of type PARENT are supported (got ${String(sp?.type)})`);
     const containerPath = relativeInside(v.container_path, `container.volumes[${i}].container_path`);

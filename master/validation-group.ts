@@ -86,6 +86,7 @@ function checkExecutor(raw: ExecutorInfo | undefined, frameworkId: string, ctx: 
   const id = raw.executor_id.value;
   if (raw.type !== 'DEFAULT') return { ok: false, error: `executor ${id}: the executor of a task group must be of type DEFAULT (it is ${raw.type ?? 'unset'})` };
   if (raw.command !== undefined && raw.command !== null) return { ok: false, error: `executor ${id}: a DEFAULT executor must not have a command (the agent runs its own)` };
+  if (raw.container?.mesos?.image !== undefined) return { ok: false, error: `executor ${id}: a DEFAULT executor runs on the agent's host: container.mesos.image is not supported (give the tasks their images)` };
   if (raw.framework_id !== undefined && raw.framework_id?.value !== frameworkId) {
     return { ok: false, error: `executor ${id}: framework_id ${raw.framework_id?.value} is not this framework (${frameworkId})` };
   }

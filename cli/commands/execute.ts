@@ -9,6 +9,7 @@ import { exitStatusOf, groupExitStatus, parseEnv, statusLines } from '../execute
 import { launchGroupOperation, readTaskGroup, withEnvironment } from '../task-group.js';
 import type { TaskStatus } from '../../protocol/types.js';
 import { say } from '../process-util.js';
+import { parseImageReference } from '../../agent/provisioner/reference.js';
 
 /**
  * `mesos-ts execute`: runs one command as a task (like mesos-execute), or a
@@ -23,8 +24,9 @@ export function executeCommand(): Command {
     .description('run a command as a task on the cluster, print its status updates, exit with its exit status')
     .addOption(new Option('--master <host:port,...|mdns>', 'where the masters are (one of a replica set is enough: the others are learnt from it)').default('mdns').env('MESOS_MASTER'))
     .addOption(mdnsNameOption())
-    .option('--command <cmd>', 'the shell command to run')
+    .option('--command <cmd>', "the shell command to run (with --docker_image, optional: the image's entrypoint runs)")
     .option('--task_group <file.json>', "run a task group instead (Mesos's TaskGroupInfo JSON) under the default executor; exits once every task ended")
+    .option('--docker_image <name>', 'run the task in this Docker image (agents with --image_providers=docker)')
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
     .option('--role <role>', 'the role to take resources from', '*')
@@ -45,9 +47,13 @@ Examples:
   $ mesos-ts execute --command='exit 3'; echo $?        # prints 3
   $ mesos-ts execute --command='echo $GREETING' --env='{"GREETING":"hi"}'
   $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json
+  $ mesos-ts execute --docker_image=busybox --command='cat /etc/os-release'
+  $ mesos-ts execute --docker_image=127.0.0.1:5000/team/app        # the image's entrypoint and cmd
   $ mesos-ts execute --task_group=pod.json   # {"tasks": [{"name": "a", "task_id": {"value": "a"}, "resources": [...], "command": {"value": "..."}}, ...]}`)
-    .action(async (o: { master: string; mdns_name?: string; command?: string; task_group?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
-      if ((o.command === undefined) === (o.task_group === undefined)) throw new Error('give exactly one of --command and --task_group');
+    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; task_group?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+      if (o.task_group !== undefined && (o.command !== undefined || o.docker_image !== undefined)) throw new Error('--task_group runs the tasks its file names: give it without --command and --docker_image');
+      if (o.task_group === undefined && o.command === undefined && o.docker_image === undefined) throw new Error("--command is required (or --docker_image, to run the image's entrypoint, or --task_group)");
+      if (o.docker_image !== undefined) parseImageReference(o.docker_image); // a bad name is refused here, naming what is wrong
       const group = o.task_group !== undefined ? withEnvironment(readTaskGroup(o.task_group), o.env === undefined ? {} : parseEnv(o.env)) : undefined;
       const ended = new Map<string, TaskStatus>();
       const need = toResources(o.resources);
@@ -90,7 +96,8 @@ Examples:
                 task_id: { value: o.name },
                 agent_id: offer.agent_id,
                 resources: resources.toJSON(),
-                command: { shell: true, value: o.command!, ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
+                command: { ...(o.command !== undefined ? { shell: true, value: o.command } : { shell: false }), ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
+                ...(o.docker_image !== undefined ? { container: { type: 'MESOS' as const, mesos: { image: { type: 'DOCKER', docker: { name: o.docker_image } } } } } : {}),
               }]);
               say(`launching task ${o.name} on agent ${offer.agent_id.value} (${offer.hostname})`);
             }

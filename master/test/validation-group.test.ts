@@ -33,6 +33,7 @@ describe('checkTaskGroup', () => {
   test('the executor: DEFAULT, no command, its own resources, this framework, the same as one of its id on the agent', () => {
     expect(error(op([task('a')], { ...executor, type: undefined }))).toBe('executor pod: the executor of a task group must be of type DEFAULT (it is unset)');
     expect(error(op([task('a')], { ...executor, framework_id: { value: 'F2' } }))).toBe('executor pod: framework_id F2 is not this framework (F1)');
+    expect(error(op([task('a')], { ...executor, container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox' } } } } }))).toMatch(/^executor pod: a DEFAULT executor runs on the agent's host: container\.mesos\.image is not supported/);
     expect(error(op([task('a')], { ...executor, executor_id: { value: '' } }))).toMatch(/^executor_id /);
     expect(error(op([task('a')], { ...executor, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }] }))).toMatch(/^executor pod: /);
     const other = { ...executor, name: 'other', framework_id: { value: 'F1' } };
