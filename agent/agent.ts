@@ -10,6 +10,7 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
+import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
@@ -134,6 +135,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** Every master given (--master=a,b,c): tried in turn until one leads. */
   readonly masters: readonly string[];
   readonly sum: StatusUpdateManager;
+  /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
+  reservations!: AgentReservations;
 
   state: AgentStateName = 'RECOVERING';
   agentId: string | undefined;
@@ -200,6 +203,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installOperatorApi(this);
     installClassicRoutes(this);
     try {
+      this.reservations = AgentReservations.load(this.resources, this.flags.work_dir, this.flags.fsync, this.disk);
       await this.#recover();
     } catch (e) {
       this.#readyReject(e as Error);
@@ -260,7 +264,10 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (b.pid !== undefined) fw.pid = b.pid;
         this.#checkpointFramework(fw);
       },
-      checkpoint_resources: () => {},
+      checkpoint_resources: (b) => {
+        const why = this.reservations.update(b.resources);
+        if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
+      },
       reconcile_tasks: (b) => {
         for (const t of b.tasks) this.#reconcile(b.framework_id.value, t.task_id);
       },
@@ -359,7 +366,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.state !== 'DISCONNECTED') return;
     this.link(this.master);
     if (this.agentId === undefined) {
-      this.send(this.master, 'register_agent', registerMessage(this.agentInfo()));
+      this.send(this.master, 'register_agent', registerMessage(this.agentInfo(), this.reservations.checkpointed.toJSON()));
     } else {
       const executors: ExecutorInfo[] = [];
       const tasks = [];
@@ -380,7 +387,7 @@ export class AgentProcess extends Process<AgentProtocol> {
           }
         }
       }
-      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks));
+      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks, this.reservations.checkpointed.toJSON()));
     }
     this.#regTimer = this.delay(this.#backoff.next(), () => {
       this.#nextMaster(); // not answered: perhaps not the leader, or gone

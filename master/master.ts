@@ -14,6 +14,7 @@ import { countCall, countEvent, frameworkMetrics } from './framework-metrics.js'
 import { installClassicRoutes } from './http-classic.js';
 import { installOperatorApi } from './http-operator.js';
 import { installMaintenanceRoutes } from './http-maintenance.js';
+import { installReservationRoutes } from './http-reservations.js';
 import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
@@ -33,6 +34,7 @@ import type { Framework } from './framework.js';
 import { Frameworks } from './frameworks.js';
 import { Offering } from './offering.js';
 import { Maintenance } from './maintenance-ops.js';
+import { OperatorConversions } from './resource-conversions.js';
 import { AllocatorClient } from './allocator-client.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.js';
 import { installStateRoutes } from './http-state.js';
@@ -76,6 +78,7 @@ const MASTER_MESSAGES = new MessageValidator<MasterProtocol>(
     ...SCHEDULER_TO_MASTER,
     ...AGENT_TO_MASTER,
     offers: { allocations: 'AllocationMessage[]!' },
+    available_updated: { request_id: 'uint32!', ok: 'bool!' },
   },
   { messages: { AllocationMessage: { framework_id: 'string!', agent_id: 'string!', role: 'string!', resources: 'Resource[]!' } } },
   // validation.ts answers an unsafe task or executor id of a launch with TASK_ERROR for that task (as Mesos).
@@ -100,6 +103,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   agents!: Agents;
   offering!: Offering;
   tasks!: Tasks;
+  /** The operator's reservation changes (RESERVE_RESOURCES ...), carried out with the allocator. */
+  conversions!: OperatorConversions;
   /** Maintenance schedules, machines down and up, draining, deactivation, inverse offers. */
   maintenance!: Maintenance;
   /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
@@ -173,11 +178,13 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     this.offering = new Offering(this.#ctx, this.tasks);
     this.frameworks = new Frameworks(this.#ctx, this.offering, (f) => this.#frameworkRemoved(f));
     this.agents = new Agents(this.#ctx, this.offering);
+    this.conversions = new OperatorConversions(this.#ctx, this.offering);
     this.maintenance = new Maintenance(this.#ctx, this.agents, this.offering);
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
     installMaintenanceRoutes(this);
+    installReservationRoutes(this);
     installClassicRoutes(this);
     installWebUi(this);
     this.#ha?.attach(this, this.#ctx);
@@ -206,6 +213,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       this.frameworks.remove(framework, 'teardown by the operator');
       return true;
     },
+    convertResources: (agentId, conversion, what) => this.conversions.convert(agentId, conversion, what),
     markAgentGone: (agentId) => {
       const agent = this.state.agents.get(agentId);
       if (agent !== undefined) {
@@ -266,7 +274,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
 
   /** `offers` come from the allocator of this runtime, never from outside. */
   protected override localOnly(): readonly (keyof MasterProtocol & string)[] {
-    return ['offers'];
+    return ['offers', 'available_updated'];
   }
 
   protected handlers(): Handlers<MasterProtocol> {
@@ -348,6 +356,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       }),
       // --- allocator
       offers: (body) => this.offering.allocated(body.allocations ?? []),
+      available_updated: (body) => this.conversions.answered(body.request_id, body.ok),
     }, MASTER_MESSAGES, this.#onInvalid);
   }
 
@@ -513,6 +522,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
           break;
         case 'inverse_rescind':
           this.#ctx.toFramework(e.framework, 'rescind_inverse_offer', { inverse_offer_id: { value: e.inverseOfferId } });
+          break;
+        case 'checkpoint_resources':
+          this.#ctx.toAgent(e.agent, 'checkpoint_resources', { resources: e.resources });
           break;
         case 'registry':
           this.#ha?.persist(e.op);

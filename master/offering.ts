@@ -17,6 +17,7 @@ import type { Tasks } from './tasks.js';
 import { checkOffers, checkTask } from './validation.js';
 import * as maintenanceBooks from './books/maintenance.js';
 import { agentIp } from './maintenance.js';
+import { RESOURCE_OPERATIONS, ResourceOperations } from './operations.js';
 
 /** One decision of the allocator: resources of an agent for a framework under a role. */
 export interface Allocation {
@@ -27,7 +28,11 @@ export interface Allocation {
 }
 
 export class Offering {
-  constructor(private readonly ctx: MasterContext, private readonly tasks: Tasks) {}
+  readonly resourceOps: ResourceOperations;
+
+  constructor(private readonly ctx: MasterContext, private readonly tasks: Tasks) {
+    this.resourceOps = new ResourceOperations(ctx);
+  }
 
   /** Turns allocations into offers, one OFFERS message per framework. Ones that cannot be offered go straight back. */
   allocated(allocations: readonly Allocation[]): void {
@@ -147,6 +152,9 @@ export class Offering {
             ...(task.executor ? { executor: task.executor } : {}),
           });
         }
+      } else if (op !== undefined && op !== null && RESOURCE_OPERATIONS.has(op.type)) {
+        const done = this.resourceOps.offer(framework, agent, op, check.role, available);
+        if (done.ok) available = done.available;
       } else {
         this.#unsupported(framework, op);
       }

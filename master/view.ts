@@ -20,6 +20,8 @@ import type { OfferBook } from './offers.js';
 import type { Maintenance } from './maintenance-ops.js';
 import type { MaintenanceBooks } from './maintenance.js';
 import type { RegisteredAgent } from './registrar/registry.js';
+import type { Conversion } from '../protocol/reservations.js';
+import type { ConversionResult } from './resource-conversions.js';
 
 /** The books, to read (counters may be added to: the HTTP modules count their calls). */
 export interface ReadBooks {
@@ -78,6 +80,8 @@ export interface OperatorCalls {
   updateQuota(role: string, guarantees: Record<string, number>, limits: Record<string, number>): void;
   /** TEARDOWN; false when no such framework is subscribed. */
   teardown(frameworkId: string): boolean;
+  /** RESERVE_RESOURCES, UNRESERVE_RESOURCES (and their classic endpoints): `what` names the change in errors. */
+  convertResources(agentId: string, conversion: Conversion, what: string): Promise<ConversionResult>;
   /** MARK_AGENT_GONE; false when the agent is not known to this master. */
   markAgentGone(agentId: string): boolean;
 }

@@ -480,6 +480,34 @@ export class AllocatorCore {
     agent.version++;
   }
 
+  /**
+   * A framework's offer operation changed what it holds here (RESERVE,
+   * UNRESERVE, CREATE, DESTROY in an ACCEPT): `from` (allocated, as
+   * offered) became `to`; the agent's total changes alike.
+   */
+  updateAllocation(frameworkId: string, agentId: string, from: Resources, to: Resources): void {
+    const agent = this.#agents.get(agentId);
+    const f = this.#frameworks.get(frameworkId);
+    if (agent === undefined || f === undefined) return;
+    const held = this.#withAllocation(f, from);
+    this.#free(agent, f, held);
+    this.updateAgentTotal(agentId, agent.total.subtract(held.unallocate()).add(to.unallocate()));
+    this.#track_used(agent, f, this.#withAllocation(f, to));
+  }
+
+  /**
+   * An operator's operation on an agent's unallocated resources (the
+   * operator API's RESERVE_RESOURCES ...): false, changing nothing, when
+   * `from` is not all available here (allocated or offered meanwhile).
+   */
+  updateAvailable(agentId: string, from: Resources, to: Resources): boolean {
+    const agent = this.#agents.get(agentId);
+    const need = from.unallocate();
+    if (agent === undefined || !agent.available.contains(need)) return false;
+    this.updateAgentTotal(agentId, agent.total.subtract(need).add(to.unallocate()));
+    return true;
+  }
+
   activateAgent(id: string): void {
     const agent = this.#agents.get(id);
     if (agent === undefined) return;

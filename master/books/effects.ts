@@ -34,6 +34,8 @@ export type Effect =
   | { readonly kind: 'inverse_offer'; readonly framework: Framework; readonly offer: InverseOffer }
   /** An inverse offer withdrawn: its connected scheduler is told. */
   | { readonly kind: 'inverse_rescind'; readonly framework: Framework; readonly inverseOfferId: string }
+  /** The agent's dynamically reserved resources and volumes changed: it checkpoints the whole new set. */
+  | { readonly kind: 'checkpoint_resources'; readonly agent: Agent; readonly resources: Resource[] }
   /** A counter of /metrics/snapshot. */
   | { readonly kind: 'count'; readonly name: string; readonly by?: number }
   /** What the registry must keep (high availability): written in the batch of the current turn. */

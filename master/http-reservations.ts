@@ -1,0 +1,105 @@
+/**
+ * The operator's reservation calls: `RESERVE_RESOURCES` and
+ * `UNRESERVE_RESOURCES` of the v1 operator API, and Mesos's classic
+ * `POST /master/reserve` and `/master/unreserve` (form fields `slaveId` and
+ * `resources`, a JSON array of Resource). Checked at the edge (resources
+ * valid, dynamically reserved, the reservation's principal the one that
+ * authenticated, --acls `reserve_resources` / `unreserve_resources`), then
+ * carried out by the master (resource-conversions.ts): 202 Accepted once the
+ * books and the allocator have it; 409 when the resources are in use.
+ *
+ *   POST /api/v1 {type: RESERVE_RESOURCES}  ─┐
+ *   POST /master/reserve slaveId=&resources= ┴─► reservationRequest() ─► operator.convertResources()
+ */
+import type { HttpRequest, HttpResponse } from 'libprocess-ts';
+import { forbidden } from '../protocol/auth/http.js';
+import { reserveConversion, reserveError, unreserveConversion, unreserveError, type Conversion } from '../protocol/reservations.js';
+import { Resources } from '../protocol/resources.js';
+import { reservationDenied } from './operations.js';
+import type { OperatorApiHost } from './view.js';
+
+type Json = Record<string, unknown>;
+const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
+
+export type ReservationKind = 'RESERVE' | 'UNRESERVE';
+
+/** What an operator asks: `source` only for a RESERVE that changes existing reservations (Mesos 1.7+). */
+interface ReservationAsk {
+  readonly agentId: unknown;
+  readonly resources: unknown;
+  readonly source?: unknown;
+}
+
+/** Checks and carries out one operator reservation change; the HTTP answer. */
+export async function reservationRequest(master: OperatorApiHost, kind: ReservationKind, ask: ReservationAsk, principal: string | undefined, path: string): Promise<HttpResponse> {
+  if (typeof ask.agentId !== 'string' || ask.agentId === '') return text(400, `Expecting '${path}.agent_id' to be present`);
+  let resources: Resources;
+  let source: Resources | undefined;
+  try {
+    resources = Resources.fromJSON(ask.resources ?? [], `${path}.resources`).unallocate();
+    if (ask.source !== undefined && ask.source !== null) source = Resources.fromJSON(ask.source, `${path}.source`).unallocate();
+  } catch (err) {
+    return text(400, `Invalid resources: ${(err as Error).message}`);
+  }
+  let conversion: Conversion;
+  if (kind === 'RESERVE') {
+    const error = reserveError(resources, { principal, refinement: true });
+    if (error !== undefined) return text(400, `Invalid RESERVE operation: ${error}`);
+    conversion = reserveConversion(resources);
+    if (source !== undefined) {
+      if (!source.flatten().equals(resources.flatten())) return text(400, `Invalid RESERVE operation: the source '${source.toString()}' and the resources '${resources.toString()}' must be the same resources under other reservations`);
+      conversion = { consumed: source, converted: resources };
+    }
+  } else {
+    const error = unreserveError(resources);
+    if (error !== undefined) return text(400, `Invalid UNRESERVE operation: ${error}`);
+    conversion = unreserveConversion(resources);
+  }
+  const action = kind === 'RESERVE' ? 'reserve_resources' : 'unreserve_resources';
+  const denied = reservationDenied(master.auth.authorizer, action, principal, kind === 'RESERVE' ? conversion.converted : conversion.consumed);
+  if (denied !== undefined) return forbidden(denied);
+  const done = await master.operator.convertResources(ask.agentId, conversion, kind.toLowerCase());
+  return done.ok ? { status: 202 } : text(done.status, done.message);
+}
+
+/** RESERVE_RESOURCES / UNRESERVE_RESOURCES of the v1 operator API; undefined for another call. */
+export function reservationCall(master: OperatorApiHost, type: string, call: Json, principal: string | undefined): Promise<HttpResponse> | undefined {
+  const body = (field: string): Json => {
+    const b = call[field];
+    return b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as Json) : {};
+  };
+  const agentId = (b: Json): unknown => (b['agent_id'] as { value?: unknown } | undefined)?.value;
+  if (type === 'RESERVE_RESOURCES') {
+    const b = body('reserve_resources');
+    return reservationRequest(master, 'RESERVE', { agentId: agentId(b), resources: b['resources'], source: b['source'] }, principal, 'reserve_resources');
+  }
+  if (type === 'UNRESERVE_RESOURCES') {
+    const b = body('unreserve_resources');
+    return reservationRequest(master, 'UNRESERVE', { agentId: agentId(b), resources: b['resources'] }, principal, 'unreserve_resources');
+  }
+  return undefined;
+}
+
+/** `POST /master/reserve` and `/master/unreserve` with Mesos's form: `slaveId=<agent id>&resources=<JSON array>`. */
+export function installReservationRoutes(master: OperatorApiHost): void {
+  const route = (kind: ReservationKind) => async (req: HttpRequest): Promise<HttpResponse> => {
+    const who = master.auth.authenticate(req, 'readwrite');
+    if ('response' in who) return who.response;
+    if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting 'POST', received '${req.method}'\n` };
+    const form = new URLSearchParams(req.body.toString('utf8'));
+    const agentId = form.get('slaveId');
+    if (agentId === null || agentId === '') return text(400, "Missing 'slaveId' query parameter in the request body");
+    const raw = form.get('resources');
+    if (raw === null || raw === '') return text(400, "Missing 'resources' query parameter in the request body");
+    let resources: unknown;
+    try {
+      resources = JSON.parse(raw);
+    } catch (err) {
+      return text(400, `Failed to parse 'resources' as JSON: ${(err as Error).message}`);
+    }
+    master.state.count(`master/http/${kind.toLowerCase()}`);
+    return reservationRequest(master, kind, { agentId, resources }, who.principal, 'resources');
+  };
+  master.route('/reserve', route('RESERVE'));
+  master.route('/unreserve', route('UNRESERVE'));
+}

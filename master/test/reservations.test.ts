@@ -1,0 +1,204 @@
+// Dynamic reservations on an in-process cluster (virtual clock): RESERVE and
+// UNRESERVE in an ACCEPT and as operator calls, offered only to the role and
+// its subroles, checkpointed on the agent, in /master/state, the allocator's
+// books balanced throughout; operations that cannot be carried out answered
+// without an ERROR event and their resources recovered.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import type { HttpRequest, HttpResponse } from 'libprocess-ts';
+import { aclsOf } from '../../protocol/auth/acls.js';
+import { credentialsMap } from '../../protocol/credentials.js';
+import { Resources } from '../../protocol/resources.js';
+import type { Offer } from '../../protocol/types.js';
+import { cluster, ledger, type Cluster } from './helpers/cluster.js';
+import { commandTask, type TestScheduler } from './helpers/peers.js';
+
+let c: Cluster | undefined;
+afterEach(async () => {
+  await c?.stop();
+  c = undefined;
+});
+
+const ENG = (text: string): Resources => Resources.parse(text);
+const reserved = (text: string) => ENG(text).toJSON();
+
+async function request(path: string, body: string | object, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+  const req: HttpRequest = { method: 'POST', path, query: new URLSearchParams(), headers: { 'content-type': contentType }, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) };
+  const pending = c!.masterRuntime.http.handle(req) as Promise<HttpResponse> | HttpResponse;
+  await c!.clock.settle();
+  const res = (await pending) as HttpResponse & { body?: unknown };
+  return { status: res.status, text: String(res.body ?? '').trim() };
+}
+
+function only(s: TestScheduler): Offer {
+  const offers = [...s.offers.values()];
+  expect(offers).toHaveLength(1);
+  return offers[0]!;
+}
+
+function agentState(): Record<string, any> {
+  const state = c!.master.stateSummary() as { slaves: Record<string, any>[] };
+  return state.slaves[0]!;
+}
+
+describe('RESERVE and UNRESERVE in an ACCEPT', () => {
+  test('a framework reserves part of an offer and launches on it; only its role and subroles are offered the reservation; UNRESERVE frees it', async () => {
+    c = await cluster();
+    const { agent } = await c.agent({ resources: 'cpus:4;mem:1024' });
+    const { scheduler: eng } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    const offer = only(eng);
+    eng.accept([offer.id.value], [
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops):1;mem(eng@ops):256') } },
+      { type: 'LAUNCH', launch: { task_infos: [commandTask('t1', offer, 'cpus(eng@ops):0.5;mem(eng@ops):128')] } },
+    ], 3600);
+    await c.clock.settle();
+    expect(eng.named('error')).toEqual([]);
+    expect(eng.states('t1')).toEqual(['TASK_RUNNING']);
+    // The agent is told its new checkpointed set; the master's total holds the reservation.
+    const checkpoints = agent.named('checkpoint_resources');
+    expect(checkpoints).toHaveLength(1);
+    expect(Resources.of(checkpoints[0]!.resources).equals(ENG('cpus(eng@ops):1;mem(eng@ops):256'))).toBe(true);
+    const total = c.master.state.agents.get(agent.agentId!)!.total;
+    expect(total.equals(ENG('cpus:3;mem:768;cpus(eng@ops):1;mem(eng@ops):256'))).toBe(true);
+    expect(ledger(c)).toEqual([]);
+    expect(agentState()['reserved_resources']).toEqual({ eng: { cpus: 1, mem: 256, disk: 0, gpus: 0 } });
+    expect(agentState()['unreserved_resources']).toEqual({ cpus: 3, mem: 768, disk: 0, gpus: 0 });
+    expect(agentState()['reserved_resources_full']['eng'][0].reservations).toEqual([{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }]);
+
+    // Another role is offered only the unreserved part; a subrole of eng gets the reservation too.
+    const { scheduler: other } = await c.scheduler({ role: 'other' });
+    await c.clock.advance(5);
+    expect(Resources.of(only(other).resources).unallocate().equals(ENG('cpus:3;mem:768'))).toBe(true);
+    other.decline([only(other).id.value], 3600);
+    const { scheduler: sub } = await c.scheduler({ role: 'eng/sub' });
+    await c.clock.advance(5);
+    expect(Resources.of(only(sub).resources).unallocate().equals(ENG('cpus:3;mem:768;cpus(eng@ops):0.5;mem(eng@ops):128'))).toBe(true);
+    sub.decline([only(sub).id.value], 3600);
+    expect(ledger(c)).toEqual([]);
+
+    // The task ends; eng unreserves all of it once offered back.
+    agent.update('t1', 'TASK_FINISHED');
+    await c.clock.settle();
+    eng.call('revive', { framework_id: eng.fw });
+    await c.clock.advance(5);
+    const back = only(eng);
+    expect(Resources.of(back.resources).unallocate().reserved('eng').equals(ENG('cpus(eng@ops):1;mem(eng@ops):256'))).toBe(true);
+    eng.accept([back.id.value], [{ type: 'UNRESERVE', unreserve: { resources: reserved('cpus(eng@ops):1;mem(eng@ops):256') } }], 3600);
+    await c.clock.settle();
+    expect(c.master.state.agents.get(agent.agentId!)!.total.equals(ENG('cpus:4;mem:1024'))).toBe(true);
+    expect(agent.named('checkpoint_resources').at(-1)!.resources).toEqual([]);
+    expect(agentState()['reserved_resources']).toEqual({});
+    expect(ledger(c)).toEqual([]);
+  });
+
+  test('an operation that cannot be carried out is dropped without an ERROR event; its resources come back', async () => {
+    c = await cluster();
+    const { agent } = await c.agent({ resources: 'cpus:2;mem:512' });
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    const offer = only(scheduler);
+    scheduler.accept([offer.id.value], [
+      // Wrong principal, another role, more than offered, not dynamic, refinement without the capability.
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(eng@mallory):1') } },
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(dev@ops):1') } },
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops):3') } },
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(eng):1') } },
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops,eng/a@ops):1') } },
+      { type: 'UNRESERVE', unreserve: { resources: reserved('cpus(eng@ops):1') } },
+    ], 0);
+    await c.clock.settle();
+    expect(scheduler.named('error')).toEqual([]);
+    expect(c.master.metrics()['master/invalid_operations']).toBe(6);
+    expect(agent.named('checkpoint_resources')).toEqual([]);
+    await c.clock.advance(5);
+    expect(Resources.of(only(scheduler).resources).unallocate().equals(ENG('cpus:2;mem:512'))).toBe(true);
+    expect(ledger(c)).toEqual([]);
+  });
+
+  test('an agent that re-registers with other checkpointed resources is sent the master\'s', async () => {
+    c = await cluster();
+    const { agent } = await c.agent({ resources: 'cpus:2;mem:512' });
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    scheduler.accept([only(scheduler).id.value], [{ type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops):1') } }], 3600);
+    await c.clock.settle();
+    expect(agent.named('checkpoint_resources')).toHaveLength(1);
+    agent.register(); // re-registers reporting no checkpointed resources
+    await c.clock.settle();
+    expect(agent.named('checkpoint_resources')).toHaveLength(2);
+    expect(Resources.of(agent.named('checkpoint_resources')[1]!.resources).equals(ENG('cpus(eng@ops):1'))).toBe(true);
+    expect(c.master.state.agents.get(agent.agentId!)!.total.reserved('eng').equals(ENG('cpus(eng@ops):1'))).toBe(true);
+  });
+});
+
+describe('operator reservations', () => {
+  test('RESERVE_RESOURCES and UNRESERVE_RESOURCES: 202, offers rescinded to make room, 409 when in use, 400 naming what is wrong', async () => {
+    c = await cluster();
+    const { agent } = await c.agent({ resources: 'cpus:4;mem:1024' });
+    const { scheduler } = await c.scheduler({ role: 'eng' });
+    await c.clock.advance(5);
+    const offer = only(scheduler);
+    const agentId = { value: agent.agentId! };
+
+    // The whole agent is offered: the offer is rescinded so the reservation can be made.
+    let r = await request('/api/v1', { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: agentId, resources: reserved('cpus(eng@):2;mem(eng@):512') } });
+    expect(r).toEqual({ status: 202, text: '' });
+    expect(scheduler.named('rescind').map((b) => b.offer_id.value)).toEqual([offer.id.value]);
+    expect(c.master.state.agents.get(agent.agentId!)!.total.reserved('eng').equals(ENG('cpus(eng@):2;mem(eng@):512'))).toBe(true);
+    expect(agent.named('checkpoint_resources')).toHaveLength(1);
+    await c.clock.advance(5);
+    expect(ledger(c)).toEqual([]);
+
+    // A task uses most of the rest: reserving more than is free is a conflict.
+    const next = only(scheduler);
+    scheduler.launch(next, [commandTask('t1', next, 'cpus:2;mem:512')], 3600);
+    await c.clock.settle();
+    r = await request('/api/v1', { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: agentId, resources: reserved('cpus(eng@):1') } });
+    expect(r.status).toBe(409);
+    expect(r.text).toContain('Insufficient resources');
+
+    // Bad requests say what is wrong.
+    r = await request('/api/v1', { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: agentId, resources: reserved('cpus(eng):1') } });
+    expect(r).toEqual({ status: 400, text: "Invalid RESERVE operation: resource 'cpus(eng):1' must be dynamically reserved (its innermost reservation must be DYNAMIC)" });
+    r = await request('/api/v1', { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: 'nope' }, resources: reserved('cpus(eng@):1') } });
+    expect(r).toEqual({ status: 400, text: 'No agent found with specified ID nope' });
+    r = await request('/api/v1', { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: agentId, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }] } });
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('reserve_resources.resources[0].scalar.value');
+
+    // UNRESERVE through the classic endpoint, with Mesos's form.
+    const form = new URLSearchParams({ slaveId: agent.agentId!, resources: JSON.stringify(reserved('cpus(eng@):2;mem(eng@):512')) }).toString();
+    r = await request('/master/unreserve', form, 'application/x-www-form-urlencoded');
+    expect(r).toEqual({ status: 202, text: '' });
+    expect(c.master.state.agents.get(agent.agentId!)!.total.equals(ENG('cpus:4;mem:1024'))).toBe(true);
+    expect(agent.named('checkpoint_resources').at(-1)!.resources).toEqual([]);
+    await c.clock.advance(5);
+    expect(ledger(c)).toEqual([]);
+  });
+
+  test('the reservation principal must be the authenticated one, and --acls reserve_resources decides', async () => {
+    const credentials = credentialsMap([{ principal: 'ops', secret: 's1' }, { principal: 'dev', secret: 's2' }]);
+    const acls = aclsOf({ permissive: false, reserve_resources: [{ principals: { values: ['ops'] }, roles: { type: 'ANY' } }] });
+    c = await cluster({ credentials, authenticateHttpReadwrite: true, acls });
+    const { agent } = await c.agent({ resources: 'cpus:4;mem:1024' });
+    const call = async (principal: string, secret: string, resources: object[]): Promise<{ status: number; text: string }> => {
+      const req: HttpRequest = {
+        method: 'POST',
+        path: '/api/v1',
+        query: new URLSearchParams(),
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}` },
+        body: Buffer.from(JSON.stringify({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId! }, resources } })),
+      };
+      const pending = c!.masterRuntime.http.handle(req) as Promise<HttpResponse>;
+      await c!.clock.settle();
+      const res = (await pending) as HttpResponse & { body?: unknown };
+      return { status: res.status, text: String(res.body ?? '').trim() };
+    };
+    let r = await call('ops', 's1', reserved('cpus(eng@dev):1'));
+    expect(r).toEqual({ status: 400, text: "Invalid RESERVE operation: resource 'cpus(eng@dev):1' is reserved with principal 'dev', but the reservation is made by principal 'ops'" });
+    r = await call('dev', 's2', reserved('cpus(eng@dev):1'));
+    expect(r.status).toBe(403);
+    r = await call('ops', 's1', reserved('cpus(eng@ops):1'));
+    expect(r.status).toBe(202);
+  });
+});
