@@ -1,0 +1,97 @@
+// The agent's checkpointed resources against a scripted master (virtual
+// clock, fake containerizer): checkpoint_resources is written to
+// meta/resources/resources.info, reported at every (re-)registration and
+// after a restart; a checkpoint the agent's --resources no longer hold stops
+// it from starting, naming both; a bad checkpoint_resources is refused.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { Random, Runtime, createLogger, type PID } from 'libprocess-ts';
+import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
+import { Resources } from '../../protocol/resources.js';
+import { AgentProcess } from '../agent.js';
+import { agentFlags } from '../flags.js';
+import { resourcesInfoPath } from '../resources-checkpoint.js';
+import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
+
+const runtimes: Runtime[] = [];
+afterEach(async () => {
+  for (const r of runtimes.splice(0).reverse()) await r.stop();
+});
+
+const RESERVED = Resources.parse('cpus(eng@ops):1;mem(eng@ops):256');
+
+async function world() {
+  const clock = new VirtualClock();
+  const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 0 });
+  const rt = async (name: string): Promise<Runtime> => {
+    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
+    runtimes.push(r);
+    return r;
+  };
+  const master = new ScriptedMaster();
+  const masterPid = (await rt('master')).spawn(master, 'master');
+  const workDir = tempDir();
+  const start = async (resources: string, name: string): Promise<{ agent: AgentProcess; pid: PID<MasterToAgent>; runtime: Runtime }> => {
+    const flags = agentFlags({ master: masterPid.toString(), work_dir: workDir, fsync: false, resources });
+    const agent = new AgentProcess({ flags, resources: Resources.parse(flags.resources!), containerizer: new FakeContainerizer(), random: new Random(7) });
+    const runtime = await rt(name);
+    const pid = runtime.spawn(agent, 'slave(1)') as unknown as PID<MasterToAgent>;
+    return { agent, pid, runtime };
+  };
+  return { clock, master, workDir, start };
+}
+
+describe('checkpointed resources', () => {
+  test('written when the master sends them, reported at re-registration and after a restart', async () => {
+    const w = await world();
+    const a = await w.start('cpus:4;mem:1024', 'agent1');
+    await eventually(w.clock, a.agent.ready);
+    await w.clock.advance(2_000);
+    expect(a.agent.state).toBe('RUNNING');
+    expect(w.master.all('register_agent')[0]!.body.checkpointed_resources).toEqual([]);
+
+    w.master.sendTo(a.pid, 'checkpoint_resources', { resources: RESERVED.toJSON() });
+    await w.clock.settle();
+    expect(Resources.fromJSON(JSON.parse(readFileSync(resourcesInfoPath(w.workDir), 'utf8'))).equals(RESERVED)).toBe(true);
+    expect(a.agent.reservations.total.equals(Resources.parse('cpus:3;mem:768').add(RESERVED))).toBe(true);
+
+    // Restarted (a new process on the same work dir): the re-registration carries the checkpoint.
+    await a.runtime.stop();
+    const b = await w.start('cpus:4;mem:1024', 'agent2');
+    await eventually(w.clock, b.agent.ready);
+    await w.clock.advance(2_000);
+    const rereg = w.master.all('reregister_agent');
+    expect(rereg).toHaveLength(1);
+    expect(Resources.of(rereg[0]!.body.checkpointed_resources).equals(RESERVED)).toBe(true);
+    expect(Resources.of(rereg[0]!.body.agent.resources!).equals(Resources.parse('cpus:4;mem:1024'))).toBe(true);
+  });
+
+  test('a checkpoint_resources that does not fit the agent, or holds unreserved resources, is refused and not written', async () => {
+    const w = await world();
+    const a = await w.start('cpus:2;mem:512', 'agent1');
+    await eventually(w.clock, a.agent.ready);
+    await w.clock.advance(2_000);
+    w.master.sendTo(a.pid, 'checkpoint_resources', { resources: Resources.parse('cpus(eng@ops):3').toJSON() });
+    w.master.sendTo(a.pid, 'checkpoint_resources', { resources: Resources.parse('cpus:1').toJSON() });
+    await w.clock.settle();
+    expect(existsSync(resourcesInfoPath(w.workDir))).toBe(false);
+    expect(a.agent.reservations.checkpointed.isEmpty()).toBe(true);
+  });
+
+  test('an agent restarted with --resources that no longer hold its reservations refuses to start, naming both', async () => {
+    const w = await world();
+    const a = await w.start('cpus:4;mem:1024', 'agent1');
+    await eventually(w.clock, a.agent.ready);
+    await w.clock.advance(2_000);
+    w.master.sendTo(a.pid, 'checkpoint_resources', { resources: RESERVED.toJSON() });
+    await w.clock.settle();
+    await a.runtime.stop();
+    const b = await w.start('cpus:4;mem:128', 'agent2');
+    const failed = await eventually(w.clock, b.agent.ready.then(() => undefined, (e: Error) => e));
+    expect(failed?.message).toBe(
+      `Checkpointed resources in ${resourcesInfoPath(w.workDir)} are incompatible with the agent's resources: the checkpointed resources 'cpus(eng@ops):1;mem(eng@ops):256' need 'cpus:1;mem:256', which the agent's resources 'cpus:4;mem:128' do not contain. ` +
+        'Restart with --resources that contain them (reservations and volumes would otherwise be lost), or remove the file to drop them.',
+    );
+  });
+});
