@@ -15,13 +15,14 @@ import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { forbidden } from '../protocol/auth/http.js';
 import { reserveConversion, reserveError, unreserveConversion, unreserveError, type Conversion } from '../protocol/reservations.js';
 import { Resources } from '../protocol/resources.js';
-import { reservationDenied } from './operations.js';
+import { createConversion, createError, destroyConversion, destroyError } from '../protocol/volumes.js';
+import { OPERATION_ACTIONS, reservationDenied, volumeInUse } from './operations.js';
 import type { OperatorApiHost } from './view.js';
 
 type Json = Record<string, unknown>;
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
-export type ReservationKind = 'RESERVE' | 'UNRESERVE';
+export type ReservationKind = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
 
 /** What an operator asks: `source` only for a RESERVE that changes existing reservations (Mesos 1.7+). */
 interface ReservationAsk {
@@ -50,13 +51,18 @@ export async function reservationRequest(master: OperatorApiHost, kind: Reservat
       if (!source.flatten().equals(resources.flatten())) return text(400, `Invalid RESERVE operation: the source '${source.toString()}' and the resources '${resources.toString()}' must be the same resources under other reservations`);
       conversion = { consumed: source, converted: resources };
     }
-  } else {
+  } else if (kind === 'UNRESERVE') {
     const error = unreserveError(resources);
     if (error !== undefined) return text(400, `Invalid UNRESERVE operation: ${error}`);
     conversion = unreserveConversion(resources);
+  } else {
+    const agent = master.state.agents.get(ask.agentId);
+    if (agent === undefined) return text(400, `No agent found with specified ID ${ask.agentId}`);
+    const error = kind === 'CREATE' ? createError(resources, { principal, shared: true, existing: agent.total }) : destroyError(resources, (v) => volumeInUse(agent, v));
+    if (error !== undefined) return text(400, `Invalid ${kind} operation: ${error}`);
+    conversion = kind === 'CREATE' ? createConversion(resources) : destroyConversion(resources);
   }
-  const action = kind === 'RESERVE' ? 'reserve_resources' : 'unreserve_resources';
-  const denied = reservationDenied(master.auth.authorizer, action, principal, kind === 'RESERVE' ? conversion.converted : conversion.consumed);
+  const denied = reservationDenied(master.auth.authorizer, OPERATION_ACTIONS[kind]!, principal, kind === 'RESERVE' || kind === 'CREATE' ? conversion.converted : conversion.consumed);
   if (denied !== undefined) return forbidden(denied);
   const done = await master.operator.convertResources(ask.agentId, conversion, kind.toLowerCase());
   return done.ok ? { status: 202 } : text(done.status, done.message);
@@ -77,29 +83,36 @@ export function reservationCall(master: OperatorApiHost, type: string, call: Jso
     const b = body('unreserve_resources');
     return reservationRequest(master, 'UNRESERVE', { agentId: agentId(b), resources: b['resources'] }, principal, 'unreserve_resources');
   }
+  if (type === 'CREATE_VOLUMES' || type === 'DESTROY_VOLUMES') {
+    const field = type.toLowerCase();
+    const b = body(field);
+    return reservationRequest(master, type === 'CREATE_VOLUMES' ? 'CREATE' : 'DESTROY', { agentId: agentId(b), resources: b['volumes'] }, principal, field);
+  }
   return undefined;
 }
 
-/** `POST /master/reserve` and `/master/unreserve` with Mesos's form: `slaveId=<agent id>&resources=<JSON array>`. */
+/** `POST /master/reserve` and `/master/unreserve` (form `slaveId=<agent id>&resources=<JSON array>`), `/master/create-volumes` and `/master/destroy-volumes` (`slaveId`, `volumes`), as Mesos. */
 export function installReservationRoutes(master: OperatorApiHost): void {
-  const route = (kind: ReservationKind) => async (req: HttpRequest): Promise<HttpResponse> => {
+  const route = (kind: ReservationKind, field: 'resources' | 'volumes') => async (req: HttpRequest): Promise<HttpResponse> => {
     const who = master.auth.authenticate(req, 'readwrite');
     if ('response' in who) return who.response;
     if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST' }, body: `Expecting 'POST', received '${req.method}'\n` };
     const form = new URLSearchParams(req.body.toString('utf8'));
     const agentId = form.get('slaveId');
     if (agentId === null || agentId === '') return text(400, "Missing 'slaveId' query parameter in the request body");
-    const raw = form.get('resources');
-    if (raw === null || raw === '') return text(400, "Missing 'resources' query parameter in the request body");
+    const raw = form.get(field);
+    if (raw === null || raw === '') return text(400, `Missing '${field}' query parameter in the request body`);
     let resources: unknown;
     try {
       resources = JSON.parse(raw);
     } catch (err) {
-      return text(400, `Failed to parse 'resources' as JSON: ${(err as Error).message}`);
+      return text(400, `Failed to parse '${field}' as JSON: ${(err as Error).message}`);
     }
     master.state.count(`master/http/${kind.toLowerCase()}`);
-    return reservationRequest(master, kind, { agentId, resources }, who.principal, 'resources');
+    return reservationRequest(master, kind, { agentId, resources }, who.principal, field);
   };
-  master.route('/reserve', route('RESERVE'));
-  master.route('/unreserve', route('UNRESERVE'));
+  master.route('/reserve', route('RESERVE', 'resources'));
+  master.route('/unreserve', route('UNRESERVE', 'resources'));
+  master.route('/create-volumes', route('CREATE', 'volumes'));
+  master.route('/destroy-volumes', route('DESTROY', 'volumes'));
 }

@@ -10,15 +10,18 @@
  * sent: the framework may go on.
  */
 import { Resources } from '../protocol/resources.js';
+import { isTerminal } from '../protocol/task-states.js';
 import { reserveConversion, reserveError, unreserveConversion, unreserveError, applyConversion, type Conversion } from '../protocol/reservations.js';
 import type { OfferOperation } from '../protocol/types.js';
+import { createConversion, createError, destroyConversion, destroyError, volumeInfo, volumesOf, type VolumeInfo } from '../protocol/volumes.js';
+import { isPersistentVolume } from '../protocol/reservations.js';
 import type { Agent } from './agent.js';
 import * as reservationBooks from './books/reservations.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 
 /** The operation types this module carries out. */
-export const RESOURCE_OPERATIONS: ReadonlySet<string> = new Set(['RESERVE', 'UNRESERVE']);
+export const RESOURCE_OPERATIONS: ReadonlySet<string> = new Set(['RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY']);
 
 export type OperationResult = { readonly ok: true; readonly available: Resources } | { readonly ok: false; readonly error: string };
 
@@ -30,7 +33,7 @@ export function operationResources(list: unknown, path: string, role: string): R
 }
 
 /** The conversion an offer operation asks for, checked; or why it is refused. */
-export function offerConversion(framework: Framework, op: OfferOperation, role: string): Conversion | string {
+export function offerConversion(framework: Framework, agent: Agent, op: OfferOperation, role: string): Conversion | string {
   try {
     if (op.type === 'RESERVE') {
       const resources = operationResources(op.reserve?.resources, 'reserve.resources', role);
@@ -41,18 +44,36 @@ export function offerConversion(framework: Framework, op: OfferOperation, role: 
       const resources = operationResources(op.unreserve?.resources, 'unreserve.resources', role);
       return unreserveError(resources) ?? unreserveConversion(resources);
     }
+    if (op.type === 'CREATE') {
+      const volumes = operationResources(op.create?.volumes, 'create.volumes', role);
+      return createError(volumes, { principal: framework.info.principal, shared: framework.hasCapability('SHARED_RESOURCES'), existing: agent.total }) ?? createConversion(volumes);
+    }
+    if (op.type === 'DESTROY') {
+      const volumes = operationResources(op.destroy?.volumes, 'destroy.volumes', role);
+      return destroyError(volumes, (v) => volumeInUse(agent, v)) ?? destroyConversion(volumes);
+    }
   } catch (err) {
     return (err as Error).message;
   }
   return `operation ${op.type} is not a resource operation`;
 }
 
-/** The --acls decision on reserving `resources` (each reservation role) or unreserving them (each reservation's principal): the message of a denial. */
-export function reservationDenied(authorizer: MasterContext['authorizer'], action: 'reserve_resources' | 'unreserve_resources', principal: string | undefined, resources: Resources): string | undefined {
+export type ResourceAction = 'reserve_resources' | 'unreserve_resources' | 'create_volumes' | 'destroy_volumes';
+
+/** The --acls action that decides each operation. */
+export const OPERATION_ACTIONS: Readonly<Record<string, ResourceAction>> = { RESERVE: 'reserve_resources', UNRESERVE: 'unreserve_resources', CREATE: 'create_volumes', DESTROY: 'destroy_volumes' };
+
+/**
+ * The --acls decision on an operation on `resources` (what it makes, or what it undoes): reserving and creating
+ * by each reservation role, unreserving by each reservation's principal, destroying by each volume's creator.
+ */
+export function reservationDenied(authorizer: MasterContext['authorizer'], action: ResourceAction, principal: string | undefined, resources: Resources): string | undefined {
   const objects = new Set<string | undefined>();
   for (const r of resources.toJSON()) {
     const innermost = r.reservations?.[r.reservations.length - 1];
-    objects.add(action === 'reserve_resources' ? innermost?.role : innermost?.principal);
+    if (action === 'reserve_resources' || action === 'create_volumes') objects.add(innermost?.role);
+    else if (action === 'unreserve_resources') objects.add(innermost?.principal);
+    else objects.add(isPersistentVolume(r) ? volumeInfo(r).principal : undefined);
   }
   for (const object of objects) {
     const d = authorizer.authorize(action, principal, object);
@@ -61,28 +82,32 @@ export function reservationDenied(authorizer: MasterContext['authorizer'], actio
   return undefined;
 }
 
+/** A task or executor on the agent that has not ended holds the volume. */
+export function volumeInUse(agent: Agent, v: VolumeInfo): boolean {
+  const same = (u: VolumeInfo): boolean => u.id === v.id && u.role === v.role;
+  for (const tasks of agent.tasks.values()) for (const t of tasks.values()) if (!isTerminal(t.state) && volumesOf(t.resources).some(same)) return true;
+  for (const executors of agent.executors.values()) for (const e of executors.values()) if (volumesOf(e.resources ?? []).some(same)) return true;
+  return false;
+}
+
 export class ResourceOperations {
   constructor(private readonly ctx: MasterContext) {}
 
   /** Carries out one operation of an ACCEPT on what is left of its offers (`available`, allocated to `role`). */
   offer(framework: Framework, agent: Agent, op: OfferOperation, role: string, available: Resources): OperationResult {
-    const conversion = offerConversion(framework, op, role);
+    const conversion = offerConversion(framework, agent, op, role);
     if (typeof conversion === 'string') return this.#refused(framework, op, conversion);
     const next = applyConversion(available, conversion);
     if (next === undefined) return this.#refused(framework, op, `the offers do not hold '${conversion.consumed.toString()}' (left: '${available.toString()}')`);
-    if (op.type === 'RESERVE' || op.type === 'UNRESERVE') {
-      const denied = this.#denied(op.type === 'RESERVE' ? 'reserve_resources' : 'unreserve_resources', framework.info.principal, op.type === 'RESERVE' ? conversion.converted : conversion.consumed);
+    const action = OPERATION_ACTIONS[op.type];
+    if (action !== undefined) {
+      const denied = reservationDenied(this.ctx.authorizer, action, framework.info.principal, op.type === 'RESERVE' || op.type === 'CREATE' ? conversion.converted : conversion.consumed);
       if (denied !== undefined) return this.#refused(framework, op, denied);
     }
     this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id }));
     this.ctx.state.count(`master/operations/${op.type.toLowerCase()}`);
     this.ctx.logger.info(`framework ${framework.id}: ${op.type} '${conversion.converted.unallocate().toString()}' on agent ${agent.id}`);
     return { ok: true, available: next };
-  }
-
-  /** Why `principal` may not make this reservation change (--acls: reserve_resources by role, unreserve_resources by the reservation's principal). */
-  #denied(action: 'reserve_resources' | 'unreserve_resources', principal: string | undefined, resources: Resources): string | undefined {
-    return reservationDenied(this.ctx.authorizer, action, principal, resources);
   }
 
   #refused(framework: Framework, op: OfferOperation, error: string): OperationResult {

@@ -7,8 +7,6 @@
  */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   UNKNOWN: "Received an 'UNKNOWN' call",
-  CREATE_VOLUMES: 'CREATE_VOLUMES is not implemented by this master: persistent volumes are not supported yet',
-  DESTROY_VOLUMES: 'DESTROY_VOLUMES is not implemented by this master: persistent volumes are not supported yet',
   GROW_VOLUME: 'GROW_VOLUME is not implemented by this master: persistent volumes are not supported yet',
   SHRINK_VOLUME: 'SHRINK_VOLUME is not implemented by this master: persistent volumes are not supported yet',
 };

@@ -202,3 +202,81 @@ describe('operator reservations', () => {
     expect(r.status).toBe(202);
   });
 });
+
+const volume = (id: string, size: number, path = 'data', extra: Record<string, unknown> = {}) => ({
+  name: 'disk',
+  type: 'SCALAR' as const,
+  scalar: { value: size },
+  reservations: [{ type: 'DYNAMIC' as const, role: 'eng', principal: 'ops' }],
+  disk: { persistence: { id, principal: 'ops' }, volume: { container_path: path, mode: 'RW' } },
+  ...extra,
+});
+
+describe('persistent volumes', () => {
+  test('RESERVE then CREATE in one ACCEPT, a task on the volume, DESTROY refused while in use, then done', async () => {
+    c = await cluster();
+    const { agent } = await c.agent({ resources: 'cpus:2;mem:512;disk:1000' });
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    const offer = only(scheduler);
+    const task = commandTask('db', offer, 'cpus(eng@ops):0.5;mem(eng@ops):64');
+    task.resources = [...task.resources, volume('v1', 100)];
+    scheduler.accept([offer.id.value], [
+      { type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops):1;mem(eng@ops):128;disk(eng@ops):100') } },
+      { type: 'CREATE', create: { volumes: [volume('v1', 100)] } },
+      { type: 'LAUNCH', launch: { task_infos: [task] } },
+    ], 3600);
+    await c.clock.settle();
+    expect(scheduler.named('error')).toEqual([]);
+    expect(scheduler.states('db')).toEqual(['TASK_RUNNING']);
+    const checkpoint = Resources.of(agent.named('checkpoint_resources').at(-1)!.resources);
+    expect(checkpoint.toJSON().filter((r) => r.disk !== undefined)).toEqual([{ ...volume('v1', 100) }]);
+    expect(ledger(c)).toEqual([]);
+
+    // The same id again is refused; so is DESTROY while the task holds it, as an operator call too.
+    scheduler.call('revive', { framework_id: scheduler.fw });
+    await c.clock.advance(5);
+    let next = only(scheduler);
+    scheduler.accept([next.id.value], [
+      { type: 'RESERVE', reserve: { resources: reserved('disk(eng@ops):50') } },
+      { type: 'CREATE', create: { volumes: [volume('v1', 50)] } },
+      { type: 'DESTROY', destroy: { volumes: [volume('v1', 100)] } },
+    ], 0);
+    await c.clock.settle();
+    expect(c.master.metrics()['master/invalid_operations']).toBe(2);
+    let r = await request('/api/v1', { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: agent.agentId! }, volumes: [volume('v1', 100)] } });
+    expect(r).toEqual({ status: 400, text: 'Invalid DESTROY operation: persistent volume v1 (role eng) is in use by a task or executor' });
+
+    // Once the task ended the operator destroys it and unreserves its disk.
+    agent.update('db', 'TASK_FINISHED');
+    await c.clock.settle();
+    await c.clock.advance(5);
+    r = await request('/api/v1', { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: agent.agentId! }, volumes: [volume('v1', 100)] } });
+    expect(r).toEqual({ status: 202, text: '' });
+    expect(Resources.of(agent.named('checkpoint_resources').at(-1)!.resources).toJSON().some((x) => x.disk !== undefined)).toBe(false);
+    r = await request('/api/v1', { type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: agent.agentId! }, volumes: [volume('v2', 40, '/abs')] } });
+    expect(r).toEqual({ status: 400, text: "Invalid CREATE operation: persistent volume 'disk(eng@ops):40' (volume v2): container_path '/abs' must be relative to the sandbox, without '..'" });
+    r = await request('/api/v1', { type: 'CREATE_VOLUMES', create_volumes: { agent_id: { value: agent.agentId! }, volumes: [volume('v2', 40)] } });
+    expect(r).toEqual({ status: 202, text: '' });
+    await c.clock.advance(5);
+    expect(ledger(c)).toEqual([]);
+    next = only(scheduler);
+    expect(Resources.of(next.resources).toJSON().filter((x) => x.disk !== undefined).map((x) => (x.disk as { persistence: { id: string } }).persistence.id)).toEqual(['v2']);
+  });
+
+  test('shared volumes need SHARED_RESOURCES; volumes need reserved disk', async () => {
+    c = await cluster();
+    await c.agent({ resources: 'cpus:2;mem:512;disk:1000' });
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    const unreservedVolume = { ...volume('u', 10), reservations: undefined };
+    scheduler.accept([only(scheduler).id.value], [
+      { type: 'RESERVE', reserve: { resources: reserved('disk(eng@ops):100') } },
+      { type: 'CREATE', create: { volumes: [volume('s', 10, 'data', { shared: {} })] } },
+      { type: 'CREATE', create: { volumes: [unreservedVolume] } },
+    ], 0);
+    await c.clock.settle();
+    expect(c.master.metrics()['master/invalid_operations']).toBe(2);
+    expect(scheduler.named('error')).toEqual([]);
+  });
+});

@@ -42,6 +42,8 @@ export const ACL_ACTIONS = {
   access_mesos_logs: 'logs',
   reserve_resources: 'roles',
   unreserve_resources: 'reserver_principals',
+  create_volumes: 'roles',
+  destroy_volumes: 'creator_principals',
 } as const;
 
 export type AclAction = keyof typeof ACL_ACTIONS;
