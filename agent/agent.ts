@@ -270,7 +270,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       checkpoint_resources: (b) => {
         const before = this.reservations.checkpointed;
-        const why = this.reservations.update(b.resources);
+        const why = this.reservations.update(b.resources, b.operations ?? []);
         if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
         else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
       },

@@ -9,7 +9,7 @@
  *                                   AllocatorProcess
  */
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
-import { uuidString } from '../protocol/ids.js';
+import { uuidBytes, uuidString } from '../protocol/ids.js';
 import { countCall, countEvent, frameworkMetrics } from './framework-metrics.js';
 import { installClassicRoutes } from './http-classic.js';
 import { installOperatorApi } from './http-operator.js';
@@ -145,6 +145,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       allocator: this.#allocator,
       authorizer: this.auth.authorizer,
       masterInfo: () => this.masterInfo(),
+      uuid: () => uuidBytes(() => this.random.float()),
       toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void {
         const pid = typeof agent === 'string' ? agent : agent.pid;
         // The term is the fencing token: agents ignore a master of an older term.
@@ -325,6 +326,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       update: withFramework('update', (f, b) => this.call(f, 'update', b)),
       accept_inverse_offers: withFramework('accept_inverse_offers', (f, b) => this.call(f, 'accept_inverse_offers', b)),
       decline_inverse_offers: withFramework('decline_inverse_offers', (f, b) => this.call(f, 'decline_inverse_offers', b)),
+      acknowledge_operation_status: withFramework('acknowledge_operation_status', (f, b) => this.call(f, 'acknowledge_operation_status', b)),
+      reconcile_operations: withFramework('reconcile_operations', (f, b) => this.call(f, 'reconcile_operations', b)),
       // --- agents
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
@@ -430,6 +433,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         const body = b as SchedulerToMaster['update'];
         return this.frameworks.update(f, body.framework_info, body.suppressed_roles);
       }
+      case 'acknowledge_operation_status':
+      case 'reconcile_operations':
+        return this.offering.resourceOps.feedback(f, name, b as SchedulerToMaster['acknowledge_operation_status'] & SchedulerToMaster['reconcile_operations']);
       case 'accept_inverse_offers':
       case 'decline_inverse_offers': {
         const body = b as SchedulerToMaster['accept_inverse_offers'];
@@ -481,6 +487,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
 
   /** A framework is being removed: the agents that run something of it shut it down (its tasks end in books/frameworks.ts). */
   #frameworkRemoved(framework: Framework): void {
+    this.state.operations.forgetFramework(framework.id);
     for (const agent of this.state.agents.values()) {
       if ((agent.tasks.get(framework.id)?.size ?? 0) > 0 || (agent.executors.get(framework.id)?.size ?? 0) > 0) this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
     }
@@ -523,8 +530,11 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         case 'inverse_rescind':
           this.#ctx.toFramework(e.framework, 'rescind_inverse_offer', { inverse_offer_id: { value: e.inverseOfferId } });
           break;
+        case 'operation_status':
+          if (e.framework.connected) this.#ctx.toFramework(e.framework, 'update_operation_status', { status: e.status });
+          break;
         case 'checkpoint_resources':
-          this.#ctx.toAgent(e.agent, 'checkpoint_resources', { resources: e.resources });
+          this.#ctx.toAgent(e.agent, 'checkpoint_resources', { resources: e.resources, ...(e.operations !== undefined ? { operations: e.operations } : {}) });
           break;
         case 'registry':
           this.#ha?.persist(e.op);

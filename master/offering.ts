@@ -120,7 +120,10 @@ export class Offering {
     const taskIds = new Set(framework.tasks.keys());
     const executors = new Map<string, ExecutorInfo>(framework.executors.get(agent.id) ?? []);
     for (const op of operations) {
-      if (op?.type === 'LAUNCH') {
+      if (op?.type === 'LAUNCH' && op.id !== undefined) {
+        // As Mesos: operation feedback is for operations on resources, not for launches.
+        for (const raw of op.launch?.task_infos ?? []) this.tasks.send(framework, this.tasks.masterStatus({ task_id: raw?.task_id ?? { value: '' }, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', 'A LAUNCH operation cannot have an operation id: operation feedback is not supported for launches'));
+      } else if (op?.type === 'LAUNCH') {
         for (const raw of op.launch?.task_infos ?? []) {
           const result = checkTask(raw, { agentId: agent.id, role: check.role, taskIds, executors, available });
           if (!result.ok) {
@@ -162,10 +165,11 @@ export class Offering {
     if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSON(), refuse);
   }
 
+  /** An operation this master does not carry out: dropped (OPERATION_ERROR when it has an id), its resources returned; no ERROR event, which v1 clients take as fatal. */
   #unsupported(framework: Framework, op: OfferOperation | undefined): void {
-    const type = op?.type ?? '(no type)';
     this.ctx.state.count('master/operations_not_supported');
-    this.ctx.toFramework(framework, 'error', { message: `ACCEPT: operation ${type} is not supported by this master yet; its resources were returned unused` });
+    if (op === undefined || op === null) return;
+    this.resourceOps.refuse(framework, op, `operation ${op.type ?? '(no type)'} is not supported by this master; its resources were returned unused`);
   }
 }
 

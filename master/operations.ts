@@ -17,6 +17,7 @@ import { createConversion, createError, destroyConversion, destroyError, volumeI
 import { isPersistentVolume } from '../protocol/reservations.js';
 import type { Agent } from './agent.js';
 import * as reservationBooks from './books/reservations.js';
+import * as operationBooks from './books/operations.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 
@@ -96,23 +97,46 @@ export class ResourceOperations {
   /** Carries out one operation of an ACCEPT on what is left of its offers (`available`, allocated to `role`). */
   offer(framework: Framework, agent: Agent, op: OfferOperation, role: string, available: Resources): OperationResult {
     const conversion = offerConversion(framework, agent, op, role);
-    if (typeof conversion === 'string') return this.#refused(framework, op, conversion);
+    if (typeof conversion === 'string') return this.#refused(framework, op, conversion, agent.id);
     const next = applyConversion(available, conversion);
-    if (next === undefined) return this.#refused(framework, op, `the offers do not hold '${conversion.consumed.toString()}' (left: '${available.toString()}')`);
+    if (next === undefined) return this.#refused(framework, op, `the offers do not hold '${conversion.consumed.toString()}' (left: '${available.toString()}')`, agent.id);
     const action = OPERATION_ACTIONS[op.type];
     if (action !== undefined) {
       const denied = reservationDenied(this.ctx.authorizer, action, framework.info.principal, op.type === 'RESERVE' || op.type === 'CREATE' ? conversion.converted : conversion.consumed);
-      if (denied !== undefined) return this.#refused(framework, op, denied);
+      if (denied !== undefined) return this.#refused(framework, op, denied, agent.id);
     }
-    this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id }));
+    if (op.id === undefined) {
+      this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id }));
+    } else {
+      const feedback = operationBooks.finished(this.ctx.state, framework, agent.id, op, conversion.converted.toJSON(), this.ctx.uuid(), this.ctx.uuid());
+      this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id, operation: operationBooks.operationOf(this.ctx.state.operations.of(framework.id).get(op.id.value)!) }));
+      this.ctx.apply(feedback);
+    }
     this.ctx.state.count(`master/operations/${op.type.toLowerCase()}`);
     this.ctx.logger.info(`framework ${framework.id}: ${op.type} '${conversion.converted.unallocate().toString()}' on agent ${agent.id}`);
     return { ok: true, available: next };
   }
 
-  #refused(framework: Framework, op: OfferOperation, error: string): OperationResult {
+  /** An operation that cannot be carried out: dropped, logged and counted; OPERATION_ERROR for one with an id. No ERROR event. */
+  refuse(framework: Framework, op: OfferOperation, error: string, agentId?: string): void {
+    this.#refused(framework, op, error, agentId);
+  }
+
+  #refused(framework: Framework, op: OfferOperation, error: string, agentId?: string): OperationResult {
     this.ctx.state.count('master/invalid_operations');
     this.ctx.logger.warn(`framework ${framework.id}: dropping ${op.type} operation${op.id?.value !== undefined ? ` ${op.id.value}` : ''}: ${error}`);
+    if (op.id !== undefined) this.ctx.apply(operationBooks.errored(framework, agentId, op, error));
     return { ok: false, error };
+  }
+
+  /** ACKNOWLEDGE_OPERATION_STATUS and RECONCILE_OPERATIONS; an error text for a call that cannot be answered. */
+  feedback(framework: Framework, name: 'acknowledge_operation_status' | 'reconcile_operations', body: { operation_id?: { value: string }; uuid?: Uint8Array; operations?: { operation_id: { value: string }; agent_id?: { value: string } }[] }): string | undefined {
+    if (name === 'reconcile_operations') {
+      this.ctx.apply(operationBooks.reconcile(this.ctx.state, framework, body.operations ?? []));
+      return undefined;
+    }
+    const done = operationBooks.acknowledged(this.ctx.state, framework, body.operation_id?.value ?? '', body.uuid ?? new Uint8Array());
+    this.ctx.apply(done.effects);
+    return done.error;
   }
 }

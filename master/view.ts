@@ -19,6 +19,7 @@ import type { FrameworkCall, MasterProtocol } from './master.js';
 import type { OfferBook } from './offers.js';
 import type { Maintenance } from './maintenance-ops.js';
 import type { MaintenanceBooks } from './maintenance.js';
+import type { OperationBook } from './books/operations.js';
 import type { RegisteredAgent } from './registrar/registry.js';
 import type { Conversion } from '../protocol/reservations.js';
 import type { ConversionResult } from './resource-conversions.js';
@@ -35,6 +36,7 @@ export interface ReadBooks {
   readonly weights: ReadonlyMap<string, number>;
   readonly quotas: ReadonlyMap<string, { readonly guarantees: Record<string, number>; readonly limits: Record<string, number> }>;
   readonly counters: ReadonlyMap<string, number>;
+  readonly operations: Pick<OperationBook, 'all' | 'of' | 'size'>;
   readonly maintenance: Pick<MaintenanceBooks, 'windows' | 'down' | 'drains' | 'deactivated' | 'statuses' | 'draining' | 'scheduled' | 'blocked'>;
   readonly events: Pick<MasterEvents, 'listen'>;
   count(name: string, by?: number): void;

@@ -12,6 +12,7 @@ import { Resources } from '../../protocol/resources.js';
 import { AgentProcess } from '../agent.js';
 import { agentFlags } from '../flags.js';
 import { resourcesInfoPath } from '../resources-checkpoint.js';
+import { agentAdminCall } from '../operator-admin.js';
 import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
 
 const runtimes: Runtime[] = [];
@@ -51,9 +52,15 @@ describe('checkpointed resources', () => {
     expect(a.agent.state).toBe('RUNNING');
     expect(w.master.all('register_agent')[0]!.body.checkpointed_resources).toEqual([]);
 
-    w.master.sendTo(a.pid, 'checkpoint_resources', { resources: RESERVED.toJSON() });
+    const uuid = { value: new Uint8Array(16).fill(7) };
+    const status = { operation_id: { value: 'r1' }, state: 'OPERATION_FINISHED' as const, uuid, agent_id: { value: 'M-S0' } };
+    const operation = { framework_id: { value: 'F' }, agent_id: { value: 'M-S0' }, info: { type: 'RESERVE' as const, id: { value: 'r1' }, reserve: { resources: RESERVED.toJSON() } }, latest_status: status, statuses: [status], uuid };
+    w.master.sendTo(a.pid, 'checkpoint_resources', { resources: RESERVED.toJSON(), operations: [operation] });
     await w.clock.settle();
     expect(Resources.fromJSON(JSON.parse(readFileSync(resourcesInfoPath(w.workDir), 'utf8'))).equals(RESERVED)).toBe(true);
+    // GET_OPERATIONS answers with the operations the master applied here, in the v1 shape.
+    const ops = (await agentAdminCall(a.agent, { type: 'GET_OPERATIONS' })) as { get_operations: { operations: { info: { id: { value: string } }; latest_status: { state: string; uuid: { value: string } } }[] } };
+    expect(ops.get_operations.operations.map((o) => [o.info.id.value, o.latest_status.state, o.latest_status.uuid.value])).toEqual([['r1', 'OPERATION_FINISHED', Buffer.from(uuid.value).toString('base64')]]);
     expect(a.agent.reservations.total.equals(Resources.parse('cpus:3;mem:768').add(RESERVED))).toBe(true);
 
     // Restarted (a new process on the same work dir): the re-registration carries the checkpoint.

@@ -8,11 +8,14 @@
  */
 import { checkpointedPart, type Conversion } from '../../protocol/reservations.js';
 import type { Agent } from '../agent.js';
+import type { Operation } from '../../protocol/operations.js';
 import type { Effect } from './effects.js';
 
 export interface ConversionSource {
   /** The framework whose offer the operation was made on (its allocation changes); none for an operator's call. */
   readonly frameworkId?: string;
+  /** The operation with an id (operation feedback) that made the change: the agent hears of it for its GET_OPERATIONS. */
+  readonly operation?: Operation;
 }
 
 export function converted(agent: Agent, conversion: Conversion, by: ConversionSource = {}): Effect[] {
@@ -23,7 +26,7 @@ export function converted(agent: Agent, conversion: Conversion, by: ConversionSo
   if (by.frameworkId !== undefined) {
     effects.push({ kind: 'allocator', call: { name: 'updateAllocation', args: [by.frameworkId, agent.id, conversion.consumed.toJSON(), conversion.converted.toJSON()] } });
   }
-  effects.push({ kind: 'checkpoint_resources', agent, resources: checkpointedPart(agent.total).toJSON() });
+  effects.push({ kind: 'checkpoint_resources', agent, resources: checkpointedPart(agent.total).toJSON(), ...(by.operation !== undefined ? { operations: [by.operation] } : {}) });
   effects.push({ kind: 'count', name: 'master/resource_conversions' });
   return effects;
 }

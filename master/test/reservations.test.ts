@@ -280,3 +280,58 @@ describe('persistent volumes', () => {
     expect(scheduler.named('error')).toEqual([]);
   });
 });
+
+describe('operation feedback', () => {
+  test('operations with ids: OPERATION_FINISHED to acknowledge, OPERATION_ERROR for what cannot be done, reconciliation, GET_OPERATIONS', async () => {
+    c = await cluster();
+    const { agent } = await c.agent({ resources: 'cpus:2;mem:512;disk:1000' });
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    scheduler.autoAck = false;
+    await c.clock.advance(5);
+    const offer = only(scheduler);
+    scheduler.accept([offer.id.value], [
+      { type: 'RESERVE', id: { value: 'r1' }, reserve: { resources: reserved('cpus(eng@ops):1;disk(eng@ops):100') } },
+      { type: 'CREATE', id: { value: 'c1' }, create: { volumes: [volume('v1', 100)] } },
+      { type: 'RESERVE', id: { value: 'bad' }, reserve: { resources: reserved('cpus(eng@ops):5') } },
+      { type: 'GROW_VOLUME', id: { value: 'grow' } },
+      { type: 'LAUNCH', id: { value: 'l1' }, launch: { task_infos: [commandTask('t1', offer, 'cpus:0.1;mem:32')] } },
+    ], 3600);
+    await c.clock.settle();
+    expect(scheduler.named('error')).toEqual([]);
+    const updates = scheduler.named('update_operation_status').map((b) => b.status);
+    expect(updates.map((s) => [s.operation_id?.value, s.state])).toEqual([
+      ['r1', 'OPERATION_FINISHED'],
+      ['c1', 'OPERATION_FINISHED'],
+      ['bad', 'OPERATION_ERROR'],
+      ['grow', 'OPERATION_ERROR'],
+    ]);
+    expect(updates[0]!.uuid?.value).toHaveLength(16);
+    expect(updates[2]!.uuid).toBeUndefined();
+    expect(updates[2]!.message).toMatch(/^the offers do not hold 'cpus<eng>:5'/);
+    expect(Resources.of(updates[0]!.converted_resources!).unallocate().equals(ENG('cpus(eng@ops):1;disk(eng@ops):100'))).toBe(true);
+    expect(scheduler.states('t1')).toEqual(['TASK_ERROR']);
+    expect(agent.named('run_task')).toEqual([]);
+
+    // GET_OPERATIONS shows the two tracked ones, in the v1 Operation shape.
+    let r = await request('/api/v1', { type: 'GET_OPERATIONS' });
+    const ops = JSON.parse(r.text).get_operations.operations as { info: { id: { value: string } }; latest_status: { state: string }; agent_id: { value: string } }[];
+    expect(ops.map((o) => [o.info.id.value, o.latest_status.state, o.agent_id.value])).toEqual([['r1', 'OPERATION_FINISHED', agent.agentId], ['c1', 'OPERATION_FINISHED', agent.agentId]]);
+
+    // Reconciliation: the tracked ones, and an unknown one; no uuid on the answers.
+    scheduler.call('reconcile_operations', { framework_id: scheduler.fw, operations: [{ operation_id: { value: 'r1' } }, { operation_id: { value: 'nope' } }] });
+    await c.clock.settle();
+    const answers = scheduler.named('update_operation_status').slice(4).map((b) => b.status);
+    expect(answers.map((s) => [s.operation_id?.value, s.state, s.uuid])).toEqual([['r1', 'OPERATION_FINISHED', undefined], ['nope', 'OPERATION_UNKNOWN', undefined]]);
+
+    // Acknowledged, an operation is forgotten; a wrong uuid is an error.
+    scheduler.call('acknowledge_operation_status', { framework_id: scheduler.fw, operation_id: { value: 'r1' }, uuid: new Uint8Array(16), agent_id: { value: agent.agentId! } });
+    await c.clock.settle();
+    expect(scheduler.named('error').map((b) => b.message)).toEqual(["ACKNOWLEDGE_OPERATION_STATUS: the uuid is not the one of the latest status of operation 'r1'"]);
+    for (const s of updates.slice(0, 2)) scheduler.call('acknowledge_operation_status', { framework_id: scheduler.fw, operation_id: s.operation_id!, uuid: s.uuid!.value, agent_id: s.agent_id! });
+    await c.clock.settle();
+    expect(c.master.state.operations.size).toBe(0);
+    r = await request('/api/v1', { type: 'GET_OPERATIONS' });
+    expect(JSON.parse(r.text)).toEqual({ type: 'GET_OPERATIONS', get_operations: {} });
+    expect(ledger(c)).toEqual([]);
+  });
+});
