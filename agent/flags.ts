@@ -8,6 +8,8 @@ import { parseAttributes } from '../protocol/attributes.js';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { Resources } from '../protocol/resources.js';
 import { roleError } from '../protocol/roles.js';
+import { diskSource, diskSourcesError } from '../protocol/disk-sources.js';
+import { statSync } from 'node:fs';
 import type { Attribute } from '../protocol/types.js';
 import { detectResources } from './containerizer/index.js';
 
@@ -271,10 +273,26 @@ export function masterPidTexts(masters: string): string[] {
 }
 
 export function parseResourcesFlag(text: string, defaultRole = '*'): Resources {
+  let resources: Resources;
   try {
-    return Resources.parse(text, defaultRole);
+    resources = Resources.parse(text, defaultRole);
   } catch (e) {
     throw new AgentFlagsError('resources', `--resources=${text}: ${(e as Error).message}`);
+  }
+  const why = diskSourcesError(resources);
+  if (why !== undefined) throw new AgentFlagsError('resources', `--resources: ${why}`);
+  for (const r of resources.toJSON()) {
+    const root = diskSource(r).root;
+    if (root !== undefined && !isDirectory(root)) throw new AgentFlagsError('resources', `--resources: the ${diskSource(r).type} disk's root ${root} is not an existing directory`);
+  }
+  return resources;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

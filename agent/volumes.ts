@@ -13,7 +13,7 @@
  *   launch ─► attach(config, volumes): symlink, or wrap the command in unshare + mount --bind
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { volumesOf, type VolumeInfo } from '../protocol/volumes.js';
@@ -21,11 +21,14 @@ import type { Resource, Resources } from '../protocol/resources.js';
 import type { CommandSpec, ContainerConfig } from './containerizer/types.js';
 import { resolveUser } from './containerizer/launcher.js';
 
-export function volumePath(workDir: string, v: Pick<VolumeInfo, 'role' | 'id'>): string {
-  return join(workDir, 'volumes', 'roles', v.role, v.id);
+/** Where a volume's data lives: under the work dir (ROOT disk) or the PATH disk's root, as Mesos lays them out; a MOUNT disk's volume is its root. */
+export function volumePath(workDir: string, v: Pick<VolumeInfo, 'role' | 'id' | 'source'>): string {
+  if (v.source.type === 'MOUNT' && v.source.root !== undefined) return v.source.root;
+  const base = v.source.type === 'PATH' && v.source.root !== undefined ? v.source.root : workDir;
+  return join(base, 'volumes', 'roles', v.role, v.id);
 }
 
-const key = (v: VolumeInfo): string => `${v.role}\u0000${v.id}`;
+const key = (v: Pick<VolumeInfo, 'role' | 'id'>): string => `${v.role}\u0000${v.id}`;
 
 /** How the volumes of a container were made visible. */
 export type VolumeMethod = 'bind mount' | 'symlink';
@@ -88,7 +91,10 @@ export class AgentVolumes {
         this.logger.warn(`persistent volume ${v.id} of role ${v.role} was destroyed but a task still holds it: its data is kept`);
         continue;
       }
-      rmSync(volumePath(this.workDir, v), { recursive: true, force: true });
+      const path = volumePath(this.workDir, v);
+      // A MOUNT disk's volume is the filesystem's root: its contents go, the mount point stays.
+      if (v.source.type === 'MOUNT') for (const entry of readdirSync(path)) rmSync(join(path, entry), { recursive: true, force: true });
+      else rmSync(path, { recursive: true, force: true });
       this.logger.info(`destroyed persistent volume ${v.id} of role ${v.role}: ${volumePath(this.workDir, v)} removed`);
     }
   }

@@ -18,6 +18,7 @@ import { checkOffers, checkTask } from './validation.js';
 import * as maintenanceBooks from './books/maintenance.js';
 import { agentIp } from './maintenance.js';
 import { RESOURCE_OPERATIONS, ResourceOperations } from './operations.js';
+import { mountSplitError } from '../protocol/disk-sources.js';
 
 /** One decision of the allocator: resources of an agent for a framework under a role. */
 export interface Allocation {
@@ -132,6 +133,11 @@ export class Offering {
             continue;
           }
           const { task, taskResources, executorResources, newExecutor } = result;
+          const split = mountSplitError(available, taskResources.add(executorResources));
+          if (split !== undefined) {
+            this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', split));
+            continue;
+          }
           // run_tasks: the framework's principal may run this task as its user (CommandInfo.user, else FrameworkInfo.user).
           const user = task.command?.user ?? task.executor?.command?.user ?? framework.info.user;
           const allowed = this.ctx.authorizer.authorize('run_tasks', framework.info.principal, user);

@@ -15,6 +15,7 @@ import { reserveConversion, reserveError, unreserveConversion, unreserveError, a
 import type { OfferOperation } from '../protocol/types.js';
 import { createConversion, createError, destroyConversion, destroyError, volumeInfo, volumesOf, type VolumeInfo } from '../protocol/volumes.js';
 import { isPersistentVolume } from '../protocol/reservations.js';
+import { mountSplitError } from '../protocol/disk-sources.js';
 import type { Agent } from './agent.js';
 import * as reservationBooks from './books/reservations.js';
 import * as operationBooks from './books/operations.js';
@@ -98,6 +99,8 @@ export class ResourceOperations {
   offer(framework: Framework, agent: Agent, op: OfferOperation, role: string, available: Resources): OperationResult {
     const conversion = offerConversion(framework, agent, op, role);
     if (typeof conversion === 'string') return this.#refused(framework, op, conversion, agent.id);
+    const split = mountSplitError(available, conversion.consumed);
+    if (split !== undefined) return this.#refused(framework, op, split, agent.id);
     const next = applyConversion(available, conversion);
     if (next === undefined) return this.#refused(framework, op, `the offers do not hold '${conversion.consumed.toString()}' (left: '${available.toString()}')`, agent.id);
     const action = OPERATION_ACTIONS[op.type];

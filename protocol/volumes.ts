@@ -8,6 +8,7 @@
  *   DESTROY v: total - v + plain(v)
  */
 import { idError } from './ids.js';
+import { diskSource, type DiskSource } from './disk-sources.js';
 import { isPersistentVolume } from './reservations.js';
 import type { Conversion } from './reservations.js';
 import { Resources, type Resource } from './resources.js';
@@ -22,6 +23,8 @@ export interface VolumeInfo {
   readonly mode: 'RW' | 'RO';
   readonly principal?: string;
   readonly shared: boolean;
+  /** The disk it is on: ROOT (the agent's work dir), a PATH or a MOUNT disk. */
+  readonly source: DiskSource;
 }
 
 interface DiskJson {
@@ -39,6 +42,7 @@ export function volumeInfo(r: Resource): VolumeInfo {
     containerPath: String(disk.volume?.container_path ?? ''),
     mode: disk.volume?.mode === 'RO' ? 'RO' : 'RW',
     shared: r.shared !== undefined && r.shared !== null,
+    source: diskSource(r),
   };
   return typeof disk.persistence?.principal === 'string' ? { ...out, principal: disk.persistence.principal } : out;
 }

@@ -4,7 +4,8 @@
 // after a restart; a checkpoint the agent's --resources no longer hold stops
 // it from starting, naming both; a bad checkpoint_resources is refused.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Random, Runtime, createLogger, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
@@ -13,6 +14,7 @@ import { AgentProcess } from '../agent.js';
 import { agentFlags } from '../flags.js';
 import { resourcesInfoPath } from '../resources-checkpoint.js';
 import { agentAdminCall } from '../operator-admin.js';
+import { AgentVolumes } from '../volumes.js';
 import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
 
 const runtimes: Runtime[] = [];
@@ -100,5 +102,52 @@ describe('checkpointed resources', () => {
       `Checkpointed resources in ${resourcesInfoPath(w.workDir)} are incompatible with the agent's resources: the checkpointed resources 'cpus(eng@ops):1;mem(eng@ops):256' need 'cpus:1;mem:256', which the agent's resources 'cpus:4;mem:128' do not contain. ` +
         'Restart with --resources that contain them (reservations and volumes would otherwise be lost), or remove the file to drop them.',
     );
+  });
+});
+
+describe('disk sources and volume directories', () => {
+  const pathDisk = (root: string, size: number, extra: Record<string, unknown> = {}) => ({ name: 'disk', type: 'SCALAR', scalar: { value: size }, disk: { source: { type: 'PATH', path: { root } } }, ...extra });
+  const mountDisk = (root: string, size: number) => ({ name: 'disk', type: 'SCALAR', scalar: { value: size }, disk: { source: { type: 'MOUNT', mount: { root } } } });
+
+  test('--resources in Mesos JSON form declares ROOT, PATH and MOUNT disks; bad sources are refused naming why', () => {
+    const root = tempDir();
+    const ok = agentFlags({ master: '127.0.0.1:5050', work_dir: tempDir(), resources: JSON.stringify([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'disk', type: 'SCALAR', scalar: { value: 10 } }, pathDisk(root, 100), mountDisk(root, 50)]) });
+    const disks = Resources.parse(ok.resources!).named('disk').toJSON();
+    expect(disks.map((d) => (d.disk as { source?: { type: string } } | undefined)?.source?.type ?? 'ROOT')).toEqual(['ROOT', 'PATH', 'MOUNT']);
+    const refused = (resources: unknown[]): string => {
+      try {
+        agentFlags({ master: '127.0.0.1:5050', work_dir: tempDir(), resources: JSON.stringify(resources) });
+        return 'accepted';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(refused([{ ...pathDisk(root, 1), disk: { source: { type: 'BLOCK' } } }])).toBe(`--resources: disk source of 'disk:1': type must be PATH or MOUNT (ROOT is a disk without a source), got "BLOCK"`);
+    expect(refused([{ ...pathDisk(root, 1), disk: { source: { type: 'PATH', path: { root: 'relative' } } } }])).toBe(`--resources: disk source of 'disk:1': path.root must be an absolute directory, got "relative"`);
+    expect(refused([pathDisk('/nonexistent/mesos-ts', 1)])).toBe('--resources: the PATH disk\'s root /nonexistent/mesos-ts is not an existing directory');
+  });
+
+  test('volumes live under the work dir, the PATH disk\'s root, or are the MOUNT disk\'s root; DESTROY removes their data, never a MOUNT point', () => {
+    const work = tempDir();
+    const pathRoot = tempDir();
+    const mountRoot = tempDir();
+    const volumes = new AgentVolumes(work, { info: () => {}, warn: () => {} }, false);
+    const vol = (id: string, base: Record<string, unknown>) => ({
+      ...base,
+      reservations: [{ type: 'DYNAMIC' as const, role: 'db', principal: 'ops' }],
+      disk: { ...((base.disk as object | undefined) ?? {}), persistence: { id, principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } },
+    });
+    const all = Resources.fromJSON([vol('a', { name: 'disk', type: 'SCALAR', scalar: { value: 10 } }), vol('b', pathDisk(pathRoot, 10)), vol('c', mountDisk(mountRoot, 10))]);
+    volumes.sync(Resources.empty(), all, new Set());
+    expect(existsSync(join(work, 'volumes', 'roles', 'db', 'a'))).toBe(true);
+    expect(existsSync(join(pathRoot, 'volumes', 'roles', 'db', 'b'))).toBe(true);
+    writeFileSync(join(mountRoot, 'data.bin'), 'x');
+    writeFileSync(join(work, 'volumes', 'roles', 'db', 'a', 'f'), 'x');
+    // Destroyed while a task holds 'a': its data is kept; 'c' (MOUNT) is emptied, its root stays.
+    volumes.sync(all, Resources.empty(), new Set(['db\u0000a']));
+    expect(existsSync(join(work, 'volumes', 'roles', 'db', 'a', 'f'))).toBe(true);
+    expect(existsSync(join(pathRoot, 'volumes', 'roles', 'db', 'b'))).toBe(false);
+    expect(existsSync(mountRoot)).toBe(true);
+    expect(readdirSync(mountRoot)).toEqual([]);
   });
 });

@@ -335,3 +335,30 @@ describe('operation feedback', () => {
     expect(ledger(c)).toEqual([]);
   });
 });
+
+describe('disk sources', () => {
+  test('a MOUNT disk is used whole: a task or a reservation of part of it is refused, all of it is fine', async () => {
+    c = await cluster();
+    const mount = { name: 'disk', type: 'SCALAR' as const, scalar: { value: 200 }, disk: { source: { type: 'MOUNT', mount: { root: '/mnt/ssd' } } } };
+    await c.agent({ resources: JSON.stringify([...Resources.parse('cpus:2;mem:512').toJSON(), mount]) });
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    const offer = only(scheduler);
+    const part = commandTask('part', offer, 'cpus:0.1;mem:32');
+    part.resources = [...part.resources, { ...mount, scalar: { value: 50 } }];
+    const reservePart = { ...mount, scalar: { value: 50 }, reservations: [{ type: 'DYNAMIC' as const, role: 'eng', principal: 'ops' }] };
+    scheduler.accept([offer.id.value], [{ type: 'LAUNCH', launch: { task_infos: [part] } }, { type: 'RESERVE', id: { value: 'half' }, reserve: { resources: [reservePart] } }], 0);
+    await c.clock.settle();
+    expect(scheduler.states('part')).toEqual(['TASK_ERROR']);
+    expect(scheduler.statuses('part')[0]!.message).toBe("the MOUNT disk at /mnt/ssd must be used whole, not in part ('disk<eng>:50' of it)");
+    expect(scheduler.named('update_operation_status').map((b) => b.status.state)).toEqual(['OPERATION_ERROR']);
+    await c.clock.advance(5);
+    const again = only(scheduler);
+    const whole = commandTask('whole', again, 'cpus:0.1;mem:32');
+    whole.resources = [...whole.resources, mount];
+    scheduler.accept([again.id.value], [{ type: 'LAUNCH', launch: { task_infos: [whole] } }], 3600);
+    await c.clock.settle();
+    expect(scheduler.states('whole')).toEqual(['TASK_RUNNING']);
+    expect(ledger(c)).toEqual([]);
+  });
+});
