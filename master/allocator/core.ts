@@ -202,6 +202,34 @@ function inSubtree(role: string, root: string): boolean {
  * not worth an offer: nothing can run on them (offering them was measured to
  * cost a decline per agent per framework every refuse period).
  */
+/** Available resources split by reservation role, for one agent's pass of stage 2. */
+interface ReservationSplit {
+  readonly of: Resources;
+  readonly unreserved: Resources;
+  /** Whether the unreserved part is worth an offer on its own. */
+  readonly unreservedAllocatable: boolean;
+  /** Per reservation role: the role, `role + '/'` (its subroles start so), what is reserved to it. */
+  readonly reserved: readonly { readonly role: string; readonly prefix: string; readonly part: Resources }[];
+}
+
+function splitByReservation(available: Resources): ReservationSplit {
+  const reserved: { role: string; prefix: string; part: Resources }[] = [];
+  for (const role of available.reservationRoles()) if (role !== '*') reserved.push({ role, prefix: `${role}/`, part: available.reserved(role) });
+  const unreserved = available.unreserved();
+  return { of: available, unreserved, unreservedAllocatable: isAllocatable(unreserved), reserved };
+}
+
+/**
+ * `available.allocatableTo(role)` from the split: the unreserved part itself when nothing here is reserved to
+ * the role or an ancestor (isStrictSubrole(role, r) is role.startsWith(r + '/')); undefined when that is not
+ * worth an offer, so a role that cannot use what is left costs a string compare or two.
+ */
+function allocatableFor(split: ReservationSplit, role: string): Resources | undefined {
+  let out: Resources | undefined;
+  for (const r of split.reserved) if (role === r.role || role.startsWith(r.prefix)) out = (out ?? split.unreserved).add(r.part);
+  return out ?? (split.unreservedAllocatable ? split.unreserved : undefined);
+}
+
 export function isAllocatable(r: Resources): boolean {
   if (r.isEmpty()) return false;
   return r.milli('cpus') >= MIN_CPUS_MILLI || r.milli('mem') >= MIN_MEM_MILLI;
@@ -844,12 +872,17 @@ export class AllocatorCore {
       let allFull = true;
       let gave = false;
       const roles = this.#roleSorter.sort();
+      // With reservations, what each role may get is the unreserved part plus the reservations to it or an
+      // ancestor: the available resources are split by reservation role once (again after a give), not
+      // filtered anew for each of the roles (100 roles x every agent made that the cycle's cost).
+      let split: ReservationSplit | undefined;
       for (const node of roles) {
         const role = node.client!;
         const r = this.#roles.get(role)!;
         if (r.eligible === 0) continue;
-        const full = agent.hasReserved ? agent.available.allocatableTo(role) : agent.available;
-        if (full.isEmpty()) continue;
+        if (agent.hasReserved && split?.of !== agent.available) split = splitByReservation(agent.available);
+        const full = split !== undefined ? allocatableFor(split, role) : agent.available;
+        if (full === undefined || full.isEmpty()) continue;
         let offer = full;
         if (quota !== undefined) {
           const caps = this.#limitCaps(quota, role);
