@@ -220,7 +220,7 @@ describe('persistent volumes', () => {
     await c.clock.advance(5);
     const offer = only(scheduler);
     const task = commandTask('db', offer, 'cpus(eng@ops):0.5;mem(eng@ops):64');
-    task.resources = [...task.resources, volume('v1', 100)];
+    task.resources = [...(task.resources ?? []), volume('v1', 100)];
     scheduler.accept([offer.id.value], [
       { type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops):1;mem(eng@ops):128;disk(eng@ops):100') } },
       { type: 'CREATE', create: { volumes: [volume('v1', 100)] } },
@@ -345,7 +345,7 @@ describe('disk sources', () => {
     await c.clock.advance(5);
     const offer = only(scheduler);
     const part = commandTask('part', offer, 'cpus:0.1;mem:32');
-    part.resources = [...part.resources, { ...mount, scalar: { value: 50 } }];
+    part.resources = [...(part.resources ?? []), { ...mount, scalar: { value: 50 } }];
     const reservePart = { ...mount, scalar: { value: 50 }, reservations: [{ type: 'DYNAMIC' as const, role: 'eng', principal: 'ops' }] };
     scheduler.accept([offer.id.value], [{ type: 'LAUNCH', launch: { task_infos: [part] } }, { type: 'RESERVE', id: { value: 'half' }, reserve: { resources: [reservePart] } }], 0);
     await c.clock.settle();
@@ -355,7 +355,7 @@ describe('disk sources', () => {
     await c.clock.advance(5);
     const again = only(scheduler);
     const whole = commandTask('whole', again, 'cpus:0.1;mem:32');
-    whole.resources = [...whole.resources, mount];
+    whole.resources = [...(whole.resources ?? []), mount];
     scheduler.accept([again.id.value], [{ type: 'LAUNCH', launch: { task_infos: [whole] } }], 3600);
     await c.clock.settle();
     expect(scheduler.states('whole')).toEqual(['TASK_RUNNING']);
