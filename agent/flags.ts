@@ -6,6 +6,7 @@
  */
 import { parseAttributes } from '../protocol/attributes.js';
 import { readCredentialsFile } from '../protocol/credentials.js';
+import { DURATION_EXAMPLES, formatDuration, parseDurationMs } from '../protocol/durations.js';
 import { Resources } from '../protocol/resources.js';
 import { roleError } from '../protocol/roles.js';
 import { diskSource, diskSourcesError } from '../protocol/disk-sources.js';
@@ -113,33 +114,19 @@ export const DEFAULT_AGENT_FLAGS: AgentFlags = {
 /** What callers may give: the flags, with durations, numbers and booleans also as text. */
 export type AgentFlagsInput = { readonly [K in keyof AgentFlags]?: AgentFlags[K] | string };
 
-const UNITS: Record<string, number> = {
-  ns: 1e-6, nsecs: 1e-6, us: 1e-3, usecs: 1e-3, ms: 1, msecs: 1,
-  s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
-  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
-};
-
 /** Milliseconds in a Mesos duration (`15secs`); a number is taken as milliseconds. */
 export function parseDuration(flag: string, value: string | number): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a non-negative duration`);
     return value;
   }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(value);
-  const unit = m ? UNITS[m[2]!] : undefined;
-  if (!m || unit === undefined) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a duration such as 500ms, 15secs, 2mins, 1hrs, 1days or 1weeks`);
-  return Number(m[1]) * unit;
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a duration such as ${DURATION_EXAMPLES}`);
+  return ms;
 }
 
 /** Mesos's text for a duration (`5secs`), for MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD and the like. */
-export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}days`;
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}hrs`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}mins`;
-  if (ms % 1000 === 0) return `${ms / 1000}secs`;
-  return `${ms}ms`;
-}
+export { formatDuration };
 
 function parseBool(flag: string, v: string | boolean): boolean {
   if (typeof v === 'boolean') return v;
