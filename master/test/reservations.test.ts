@@ -10,7 +10,7 @@ import { credentialsMap } from '../../protocol/credentials.js';
 import { Resources } from '../../protocol/resources.js';
 import type { Offer } from '../../protocol/types.js';
 import { cluster, ledger, type Cluster } from './helpers/cluster.js';
-import { commandTask, type TestScheduler } from './helpers/peers.js';
+import { commandTask, type TestAgent, type TestScheduler } from './helpers/peers.js';
 
 let c: Cluster | undefined;
 afterEach(async () => {
@@ -21,12 +21,22 @@ afterEach(async () => {
 const ENG = (text: string): Resources => Resources.parse(text);
 const reserved = (text: string) => ENG(text).toJSON();
 
-async function request(path: string, body: string | object, contentType = 'application/json'): Promise<{ status: number; text: string }> {
-  const req: HttpRequest = { method: 'POST', path, query: new URLSearchParams(), headers: { 'content-type': contentType }, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) };
+async function request(path: string, body: string | object, contentType = 'application/json', headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const req: HttpRequest = { method: 'POST', path, query: new URLSearchParams(), headers: { 'content-type': contentType, ...headers }, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) };
   const pending = c!.masterRuntime.http.handle(req) as Promise<HttpResponse> | HttpResponse;
   await c!.clock.settle();
   const res = (await pending) as HttpResponse & { body?: unknown };
   return { status: res.status, text: String(res.body ?? '').trim() };
+}
+
+/** A cluster with an agent of `resources` and a scheduler in role eng (principal ops) holding its first offer. */
+async function engCluster(resources: string, autoAck = true): Promise<{ cluster: Cluster; agent: TestAgent; scheduler: TestScheduler }> {
+  const cl = (c = await cluster());
+  const { agent } = await cl.agent({ resources });
+  const { scheduler } = await cl.scheduler({ role: 'eng', principal: 'ops' });
+  scheduler.autoAck = autoAck;
+  await cl.clock.advance(5);
+  return { cluster: cl, agent, scheduler };
 }
 
 function only(s: TestScheduler): Offer {
@@ -92,10 +102,9 @@ describe('RESERVE and UNRESERVE in an ACCEPT', () => {
   });
 
   test('an operation that cannot be carried out is dropped without an ERROR event; its resources come back', async () => {
-    c = await cluster();
-    const { agent } = await c.agent({ resources: 'cpus:2;mem:512' });
-    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
-    await c.clock.advance(5);
+    const started = await engCluster('cpus:2;mem:512');
+    c = started.cluster;
+    const { agent, scheduler } = started;
     const offer = only(scheduler);
     scheduler.accept([offer.id.value], [
       // Wrong principal, another role, more than offered, not dynamic, refinement without the capability.
@@ -116,10 +125,9 @@ describe('RESERVE and UNRESERVE in an ACCEPT', () => {
   });
 
   test('an agent that re-registers with other checkpointed resources is sent the master\'s', async () => {
-    c = await cluster();
-    const { agent } = await c.agent({ resources: 'cpus:2;mem:512' });
-    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
-    await c.clock.advance(5);
+    const started = await engCluster('cpus:2;mem:512');
+    c = started.cluster;
+    const { agent, scheduler } = started;
     scheduler.accept([only(scheduler).id.value], [{ type: 'RESERVE', reserve: { resources: reserved('cpus(eng@ops):1') } }], 3600);
     await c.clock.settle();
     expect(agent.named('checkpoint_resources')).toHaveLength(1);
@@ -181,19 +189,8 @@ describe('operator reservations', () => {
     const acls = aclsOf({ permissive: false, reserve_resources: [{ principals: { values: ['ops'] }, roles: { type: 'ANY' } }] });
     c = await cluster({ credentials, authenticateHttpReadwrite: true, acls });
     const { agent } = await c.agent({ resources: 'cpus:4;mem:1024' });
-    const call = async (principal: string, secret: string, resources: object[]): Promise<{ status: number; text: string }> => {
-      const req: HttpRequest = {
-        method: 'POST',
-        path: '/api/v1',
-        query: new URLSearchParams(),
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}` },
-        body: Buffer.from(JSON.stringify({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId! }, resources } })),
-      };
-      const pending = c!.masterRuntime.http.handle(req) as Promise<HttpResponse>;
-      await c!.clock.settle();
-      const res = (await pending) as HttpResponse & { body?: unknown };
-      return { status: res.status, text: String(res.body ?? '').trim() };
-    };
+    const call = (principal: string, secret: string, resources: object[]): Promise<{ status: number; text: string }> =>
+      request('/api/v1', { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId! }, resources } }, 'application/json', { authorization: `Basic ${Buffer.from(`${principal}:${secret}`).toString('base64')}` });
     let r = await call('ops', 's1', reserved('cpus(eng@dev):1'));
     expect(r).toEqual({ status: 400, text: "Invalid RESERVE operation: resource 'cpus(eng@dev):1' is reserved with principal 'dev', but the reservation is made by principal 'ops'" });
     r = await call('dev', 's2', reserved('cpus(eng@dev):1'));
@@ -214,10 +211,9 @@ const volume = (id: string, size: number, path = 'data', extra: Record<string, u
 
 describe('persistent volumes', () => {
   test('RESERVE then CREATE in one ACCEPT, a task on the volume, DESTROY refused while in use, then done', async () => {
-    c = await cluster();
-    const { agent } = await c.agent({ resources: 'cpus:2;mem:512;disk:1000' });
-    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
-    await c.clock.advance(5);
+    const started = await engCluster('cpus:2;mem:512;disk:1000');
+    c = started.cluster;
+    const { agent, scheduler } = started;
     const offer = only(scheduler);
     const task = commandTask('db', offer, 'cpus(eng@ops):0.5;mem(eng@ops):64');
     task.resources = [...(task.resources ?? []), volume('v1', 100)];
@@ -283,11 +279,9 @@ describe('persistent volumes', () => {
 
 describe('operation feedback', () => {
   test('operations with ids: OPERATION_FINISHED to acknowledge, OPERATION_ERROR for what cannot be done, reconciliation, GET_OPERATIONS', async () => {
-    c = await cluster();
-    const { agent } = await c.agent({ resources: 'cpus:2;mem:512;disk:1000' });
-    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
-    scheduler.autoAck = false;
-    await c.clock.advance(5);
+    const started = await engCluster('cpus:2;mem:512;disk:1000', false);
+    c = started.cluster;
+    const { agent, scheduler } = started;
     const offer = only(scheduler);
     scheduler.accept([offer.id.value], [
       { type: 'RESERVE', id: { value: 'r1' }, reserve: { resources: reserved('cpus(eng@ops):1;disk(eng@ops):100') } },
