@@ -15,7 +15,7 @@ import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { forbidden } from '../protocol/auth/http.js';
 import { reserveConversion, reserveError, unreserveConversion, unreserveError, type Conversion } from '../protocol/reservations.js';
 import { Resources } from '../protocol/resources.js';
-import { createConversion, createError, destroyConversion, destroyError } from '../protocol/volumes.js';
+import { createConversion, createError, destroyConversion, destroyError, growConversion, growError, shrinkConversion, shrinkError } from '../protocol/volumes.js';
 import { OPERATION_ACTIONS, reservationDenied, volumeInUse } from './operations.js';
 import type { OperatorApiHost } from './view.js';
 
@@ -68,6 +68,30 @@ export async function reservationRequest(master: OperatorApiHost, kind: Reservat
   return done.ok ? { status: 202 } : text(done.status, done.message);
 }
 
+/** GROW_VOLUME (by a disk `addition` like the volume's) or SHRINK_VOLUME (by `subtract` MB) of one persistent volume. */
+async function resizeRequest(master: OperatorApiHost, call: Json, principal: string | undefined): Promise<HttpResponse> {
+  const grow = call['type'] === 'GROW_VOLUME';
+  const field = grow ? 'grow_volume' : 'shrink_volume';
+  const b = (call[field] ?? {}) as Json;
+  const agentId = (b['agent_id'] as { value?: unknown } | undefined)?.value;
+  if (typeof agentId !== 'string' || agentId === '') return text(400, `Expecting '${field}.agent_id' to be present`);
+  let volume: Resources;
+  let addition = Resources.empty();
+  try {
+    volume = Resources.fromJSON(b['volume'] === undefined ? [] : [b['volume']], `${field}.volume`).unallocate();
+    if (grow) addition = Resources.fromJSON(b['addition'] === undefined ? [] : [b['addition']], `${field}.addition`).unallocate();
+  } catch (err) {
+    return text(400, `Invalid resources: ${(err as Error).message}`);
+  }
+  const subtract = (b['subtract'] as { value?: unknown } | undefined)?.value;
+  const error = grow ? growError(volume, addition) : shrinkError(volume, typeof subtract === 'number' ? subtract : NaN);
+  if (error !== undefined) return text(400, `Invalid ${call['type'] as string} operation: ${error}`);
+  const denied = reservationDenied(master.auth.authorizer, 'resize_volume', principal, volume);
+  if (denied !== undefined) return forbidden(denied);
+  const done = await master.operator.convertResources(agentId, grow ? growConversion(volume, addition) : shrinkConversion(volume, subtract as number), grow ? 'grow the volume' : 'shrink the volume');
+  return done.ok ? { status: 202 } : text(done.status, done.message);
+}
+
 /** RESERVE_RESOURCES / UNRESERVE_RESOURCES of the v1 operator API; undefined for another call. */
 export function reservationCall(master: OperatorApiHost, type: string, call: Json, principal: string | undefined): Promise<HttpResponse> | undefined {
   const body = (field: string): Json => {
@@ -83,6 +107,7 @@ export function reservationCall(master: OperatorApiHost, type: string, call: Jso
     const b = body('unreserve_resources');
     return reservationRequest(master, 'UNRESERVE', { agentId: agentId(b), resources: b['resources'] }, principal, 'unreserve_resources');
   }
+  if (type === 'GROW_VOLUME' || type === 'SHRINK_VOLUME') return resizeRequest(master, call, principal);
   if (type === 'CREATE_VOLUMES' || type === 'DESTROY_VOLUMES') {
     const field = type.toLowerCase();
     const b = body(field);

@@ -13,7 +13,7 @@ import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
 import { reserveConversion, reserveError, unreserveConversion, unreserveError, applyConversion, type Conversion } from '../protocol/reservations.js';
 import type { OfferOperation } from '../protocol/types.js';
-import { createConversion, createError, destroyConversion, destroyError, volumeInfo, volumesOf, type VolumeInfo } from '../protocol/volumes.js';
+import { createConversion, createError, destroyConversion, destroyError, growConversion, growError, shrinkConversion, shrinkError, volumeInfo, volumesOf, type VolumeInfo } from '../protocol/volumes.js';
 import { isPersistentVolume } from '../protocol/reservations.js';
 import { mountSplitError } from '../protocol/disk-sources.js';
 import type { Agent } from './agent.js';
@@ -23,7 +23,7 @@ import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 
 /** The operation types this module carries out. */
-export const RESOURCE_OPERATIONS: ReadonlySet<string> = new Set(['RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY']);
+export const RESOURCE_OPERATIONS: ReadonlySet<string> = new Set(['RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME']);
 
 export type OperationResult = { readonly ok: true; readonly available: Resources } | { readonly ok: false; readonly error: string };
 
@@ -54,16 +54,26 @@ export function offerConversion(framework: Framework, agent: Agent, op: OfferOpe
       const volumes = operationResources(op.destroy?.volumes, 'destroy.volumes', role);
       return destroyError(volumes, (v) => volumeInUse(agent, v)) ?? destroyConversion(volumes);
     }
+    if (op.type === 'GROW_VOLUME') {
+      const volume = operationResources(op.grow_volume?.volume === undefined ? [] : [op.grow_volume.volume], 'grow_volume.volume', role);
+      const addition = operationResources(op.grow_volume?.addition === undefined ? [] : [op.grow_volume.addition], 'grow_volume.addition', role);
+      return growError(volume, addition) ?? growConversion(volume, addition);
+    }
+    if (op.type === 'SHRINK_VOLUME') {
+      const volume = operationResources(op.shrink_volume?.volume === undefined ? [] : [op.shrink_volume.volume], 'shrink_volume.volume', role);
+      const subtract = op.shrink_volume?.subtract?.value ?? NaN;
+      return shrinkError(volume, subtract) ?? shrinkConversion(volume, subtract);
+    }
   } catch (err) {
     return (err as Error).message;
   }
   return `operation ${op.type} is not a resource operation`;
 }
 
-export type ResourceAction = 'reserve_resources' | 'unreserve_resources' | 'create_volumes' | 'destroy_volumes';
+export type ResourceAction = 'reserve_resources' | 'unreserve_resources' | 'create_volumes' | 'destroy_volumes' | 'resize_volume';
 
 /** The --acls action that decides each operation. */
-export const OPERATION_ACTIONS: Readonly<Record<string, ResourceAction>> = { RESERVE: 'reserve_resources', UNRESERVE: 'unreserve_resources', CREATE: 'create_volumes', DESTROY: 'destroy_volumes' };
+export const OPERATION_ACTIONS: Readonly<Record<string, ResourceAction>> = { RESERVE: 'reserve_resources', UNRESERVE: 'unreserve_resources', CREATE: 'create_volumes', DESTROY: 'destroy_volumes', GROW_VOLUME: 'resize_volume', SHRINK_VOLUME: 'resize_volume' };
 
 /**
  * The --acls decision on an operation on `resources` (what it makes, or what it undoes): reserving and creating
@@ -73,7 +83,7 @@ export function reservationDenied(authorizer: MasterContext['authorizer'], actio
   const objects = new Set<string | undefined>();
   for (const r of resources.toJSON()) {
     const innermost = r.reservations?.[r.reservations.length - 1];
-    if (action === 'reserve_resources' || action === 'create_volumes') objects.add(innermost?.role);
+    if (action === 'reserve_resources' || action === 'create_volumes' || action === 'resize_volume') objects.add(innermost?.role);
     else if (action === 'unreserve_resources') objects.add(innermost?.principal);
     else objects.add(isPersistentVolume(r) ? volumeInfo(r).principal : undefined);
   }

@@ -7,6 +7,4 @@
  */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   UNKNOWN: "Received an 'UNKNOWN' call",
-  GROW_VOLUME: 'GROW_VOLUME is not implemented by this master: persistent volumes are not supported yet',
-  SHRINK_VOLUME: 'SHRINK_VOLUME is not implemented by this master: persistent volumes are not supported yet',
 };

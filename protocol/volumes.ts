@@ -110,6 +110,45 @@ export function destroyError(volumes: Resources, inUse: (v: VolumeInfo) => boole
   return undefined;
 }
 
+/** Why GROW_VOLUME of `volume` by `addition` is refused, or undefined: the addition must be disk exactly like the volume's without its persistence (same reservations, same source; a MOUNT disk cannot grow). */
+export function growError(volume: Resources, addition: Resources): string | undefined {
+  const v = volume.toJSON();
+  if (v.length !== 1 || !isPersistentVolume(v[0]!)) return `GROW_VOLUME needs one persistent volume, got '${volume.toString()}'`;
+  const info = volumeInfo(v[0]!);
+  if (info.shared) return `persistent volume ${info.id} is shared: shared volumes cannot grow`;
+  if (info.source.type === 'MOUNT') return `persistent volume ${info.id} is on a MOUNT disk, which cannot grow`;
+  const plain = plainDisk(volume).toJSON()[0]!;
+  const a = addition.toJSON();
+  if (a.length !== 1 || a[0]!.name !== 'disk' || isPersistentVolume(a[0]!)) return `GROW_VOLUME's addition must be one disk resource, got '${addition.toString()}'`;
+  const same = Resources.of([{ ...a[0]!, scalar: plain.scalar! }]);
+  if (!same.equals(Resources.of([plain]))) return `the addition '${addition.toString()}' is not disk like the volume's own (same reservations and source) '${Resources.of([plain]).toString()}'`;
+  return undefined;
+}
+
+export function growConversion(volume: Resources, addition: Resources): Conversion {
+  const v = volume.toJSON()[0]!;
+  return { consumed: volume.add(addition), converted: Resources.of([{ ...v, scalar: { value: v.scalar!.value + addition.scalar('disk') } }]) };
+}
+
+/** Why SHRINK_VOLUME of `volume` by `subtract` MB is refused, or undefined. */
+export function shrinkError(volume: Resources, subtract: number): string | undefined {
+  const v = volume.toJSON();
+  if (v.length !== 1 || !isPersistentVolume(v[0]!)) return `SHRINK_VOLUME needs one persistent volume, got '${volume.toString()}'`;
+  const info = volumeInfo(v[0]!);
+  if (info.shared) return `persistent volume ${info.id} is shared: shared volumes cannot shrink`;
+  if (info.source.type === 'MOUNT') return `persistent volume ${info.id} is on a MOUNT disk, which cannot shrink`;
+  if (!(subtract > 0) || !Number.isFinite(subtract)) return `SHRINK_VOLUME's subtract must be a positive number, got ${subtract}`;
+  if (Math.round(subtract * 1000) >= volume.milli('disk')) return `persistent volume ${info.id} has ${volume.scalar('disk')} MB: it cannot shrink by ${subtract}`;
+  return undefined;
+}
+
+export function shrinkConversion(volume: Resources, subtract: number): Conversion {
+  const v = volume.toJSON()[0]!;
+  const freed = plainDisk(volume).toJSON()[0]!;
+  const left = Math.round((v.scalar!.value - subtract) * 1000) / 1000;
+  return { consumed: volume, converted: Resources.of([{ ...v, scalar: { value: left } }, { ...freed, scalar: { value: subtract } }]) };
+}
+
 export function createConversion(volumes: Resources): Conversion {
   return { consumed: plainDisk(volumes), converted: volumes };
 }

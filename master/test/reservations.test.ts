@@ -356,3 +356,34 @@ describe('disk sources', () => {
     expect(ledger(c)).toEqual([]);
   });
 });
+
+describe('growing and shrinking a volume', () => {
+  test('GROW_VOLUME in an ACCEPT takes reserved disk into the volume; SHRINK_VOLUME as an operator call gives it back; a MOUNT or shared volume cannot', async () => {
+    const started = await engCluster('cpus:2;mem:512;disk:1000');
+    c = started.cluster;
+    const { agent, scheduler } = started;
+    const offer = only(scheduler);
+    scheduler.accept([offer.id.value], [
+      { type: 'RESERVE', reserve: { resources: reserved('disk(eng@ops):300') } },
+      { type: 'CREATE', create: { volumes: [volume('v1', 100)] } },
+      { type: 'GROW_VOLUME', id: { value: 'g' }, grow_volume: { volume: volume('v1', 100), addition: reserved('disk(eng@ops):150')[0]! } },
+      { type: 'GROW_VOLUME', id: { value: 'too-much' }, grow_volume: { volume: volume('v1', 250), addition: reserved('disk(eng@ops):100')[0]! } },
+    ], 3600);
+    await c.clock.settle();
+    expect(scheduler.named('update_operation_status').map((b) => [b.status.operation_id?.value, b.status.state])).toEqual([['g', 'OPERATION_FINISHED'], ['too-much', 'OPERATION_ERROR']]);
+    const volumes = () => c!.master.state.agents.get(agent.agentId!)!.total.toJSON().filter((r) => r.disk !== undefined).map((r) => r.scalar!.value);
+    expect(volumes()).toEqual([250]);
+    expect(c.master.state.agents.get(agent.agentId!)!.total.reserved('eng').scalar('disk')).toBe(300);
+    await c.clock.advance(5);
+    let r = await request('/api/v1', { type: 'SHRINK_VOLUME', shrink_volume: { agent_id: { value: agent.agentId! }, volume: volume('v1', 250), subtract: { value: 200 } } });
+    expect(r).toEqual({ status: 202, text: '' });
+    expect(volumes()).toEqual([50]);
+    r = await request('/api/v1', { type: 'SHRINK_VOLUME', shrink_volume: { agent_id: { value: agent.agentId! }, volume: volume('v1', 50), subtract: { value: 50 } } });
+    expect(r).toEqual({ status: 400, text: 'Invalid SHRINK_VOLUME operation: persistent volume v1 has 50 MB: it cannot shrink by 50' });
+    r = await request('/api/v1', { type: 'GROW_VOLUME', grow_volume: { agent_id: { value: agent.agentId! }, volume: volume('v1', 50, 'data', { shared: {} }), addition: reserved('disk(eng@ops):10')[0]! } });
+    expect(r).toEqual({ status: 400, text: 'Invalid GROW_VOLUME operation: persistent volume v1 is shared: shared volumes cannot grow' });
+    expect(Resources.of(agent.named('checkpoint_resources').at(-1)!.resources).toJSON().find((x) => x.disk !== undefined)!.scalar!.value).toBe(50);
+    await c.clock.advance(5);
+    expect(ledger(c)).toEqual([]);
+  });
+});

@@ -44,6 +44,7 @@ export const ACL_ACTIONS = {
   unreserve_resources: 'reserver_principals',
   create_volumes: 'roles',
   destroy_volumes: 'creator_principals',
+  resize_volume: 'roles',
 } as const;
 
 export type AclAction = keyof typeof ACL_ACTIONS;

@@ -318,6 +318,8 @@ export const MESOS_SCHEMA: SchemaSource = {
     'Offer.Operation.Unreserve': { resources: 'Resource[]' },
     'Offer.Operation.Create': { volumes: 'Resource[]' },
     'Offer.Operation.Destroy': { volumes: 'Resource[]' },
+    'Offer.Operation.GrowVolume': { volume: 'Resource!', addition: 'Resource!' },
+    'Offer.Operation.ShrinkVolume': { volume: 'Resource!', subtract: 'Value.Scalar!' },
     'Offer.Operation': {
       type: 'Offer.Operation.Type',
       id: 'OperationID',
@@ -327,6 +329,8 @@ export const MESOS_SCHEMA: SchemaSource = {
       unreserve: 'Offer.Operation.Unreserve',
       create: 'Offer.Operation.Create',
       destroy: 'Offer.Operation.Destroy',
+      grow_volume: 'Offer.Operation.GrowVolume',
+      shrink_volume: 'Offer.Operation.ShrinkVolume',
     },
     Filters: { refuse_seconds: 'double=5' },
 
