@@ -387,3 +387,25 @@ describe('growing and shrinking a volume', () => {
     expect(ledger(c)).toEqual([]);
   });
 });
+
+describe('reservations across a master restart', () => {
+  test('a master that does not know the agent (a failover) takes its checkpointed reservations and volumes; ones that do not fit its resources are refused with the reason', async () => {
+    c = await cluster();
+    const r = await c.runtime('agent-after-failover');
+    const checkpointed = [...reserved('cpus(eng@ops):1;disk(eng@ops):100'), volume('v1', 50)];
+    const agent = { id: { value: 'old-S3' }, hostname: 'h1', port: 5051, resources: Resources.parse('cpus:4;mem:1024;disk:1000').toJSON() };
+    r.post(`slave(1)@${r.address}`, c.masterPid, 'reregister_agent', { agent, version: 'x', checkpointed_resources: checkpointed, executor_infos: [], tasks: [], frameworks: [] });
+    await c.clock.settle();
+    const total = c.master.state.agents.get('old-S3')!.total;
+    expect(total.equals(Resources.parse('cpus:3;mem:1024;disk:850;cpus(eng@ops):1;disk(eng@ops):100').add(Resources.of([volume('v1', 50)])))).toBe(true);
+    const { scheduler } = await c.scheduler({ role: 'eng', principal: 'ops' });
+    await c.clock.advance(5);
+    expect(Resources.of(only(scheduler).resources).toJSON().filter((x) => x.disk !== undefined)).toHaveLength(1);
+
+    const bad = await c.runtime('agent-shrunk');
+    bad.post(`slave(1)@${bad.address}`, c.masterPid, 'reregister_agent', { agent: { ...agent, id: { value: 'old-S4' }, resources: Resources.parse('cpus:4;mem:1024;disk:10').toJSON() }, version: 'x', checkpointed_resources: checkpointed, executor_infos: [], tasks: [], frameworks: [] });
+    await c.clock.settle();
+    expect(c.master.state.agents.has('old-S4')).toBe(false);
+    expect(c.master.metrics()['master/invalid_agent_registrations']).toBe(1);
+  });
+});
