@@ -4,7 +4,7 @@
 // after a restart; a checkpoint the agent's --resources no longer hold stops
 // it from starting, naming both; a bad checkpoint_resources is refused.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Random, Runtime, createLogger, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
@@ -149,5 +149,37 @@ describe('disk sources and volume directories', () => {
     expect(existsSync(join(pathRoot, 'volumes', 'roles', 'db', 'b'))).toBe(false);
     expect(existsSync(mountRoot)).toBe(true);
     expect(readdirSync(mountRoot)).toEqual([]);
+  });
+});
+
+describe('--default_role and how a container sees its volumes', () => {
+  test('--default_role reserves what --resources leaves without a role (statically); a bad role is refused', () => {
+    const flags = agentFlags({ master: '127.0.0.1:5050', work_dir: tempDir(), default_role: 'eng', resources: 'cpus:2;mem(*):512;disk(ops):10' });
+    const r = Resources.parse(flags.resources!, flags.default_role);
+    expect(r.reserved('eng').toString()).toBe('cpus(eng):2');
+    expect(r.unreserved().toString()).toBe('mem:512');
+    expect(r.reserved('ops').toString()).toBe('disk(ops):10');
+    expect(() => agentFlags({ master: '127.0.0.1:5050', work_dir: tempDir(), default_role: '-x' })).toThrow(/^--default_role=-x: /);
+  });
+
+  test('a symlink in the sandbox where bind mounts cannot be made; else the command wrapped to bind it in its own mount namespace', async () => {
+    const work = tempDir();
+    const sandbox = tempDir();
+    const vol = { name: 'disk', type: 'SCALAR' as const, scalar: { value: 10 }, reservations: [{ type: 'DYNAMIC' as const, role: 'db', principal: 'ops' }], disk: { persistence: { id: 'v' }, volume: { container_path: 'state/data', mode: 'RO' } } };
+    const config = { containerId: 'c1', sandbox, command: { shell: true, value: 'cat state/data/x' }, limits: {} };
+    const symlinks = new AgentVolumes(work, { info: () => {}, warn: () => {} }, false);
+    symlinks.sync(Resources.empty(), Resources.fromJSON([vol]), new Set());
+    expect(await symlinks.attach(config, [vol])).toBe(config);
+    expect(lstatSync(join(sandbox, 'state', 'data')).isSymbolicLink()).toBe(true);
+    expect(realpathSync(join(sandbox, 'state', 'data'))).toBe(realpathSync(join(work, 'volumes', 'roles', 'db', 'v')));
+    expect(symlinks.message('c1')).toEqual({ message: 'persistent volume v at state/data (symlink)' });
+    await expect(symlinks.attach(config, [{ ...vol, disk: { ...vol.disk, persistence: { id: 'missing' } } }])).rejects.toThrow(/^persistent volume missing of role db does not exist on this agent/);
+
+    const binds = new AgentVolumes(work, { info: () => {}, warn: () => {} }, true);
+    const wrapped = await binds.attach({ ...config, sandbox: tempDir() }, [vol]);
+    expect(wrapped.command.value).toBe('unshare');
+    expect(wrapped.command.arguments!.slice(0, 5)).toEqual(['unshare', '--mount', '--propagation', 'private', '--']);
+    expect(wrapped.command.arguments!.slice(-7)).toEqual([join(work, 'volumes', 'roles', 'db', 'v'), join(wrapped.sandbox, 'state', 'data'), 'ro', '--', '/bin/sh', '-c', 'cat state/data/x']);
+    expect(binds.message('c1')).toEqual({ message: 'persistent volume v at state/data (bind mount)' });
   });
 });
