@@ -175,7 +175,10 @@ export class Offering {
   #unsupported(framework: Framework, op: OfferOperation | undefined): void {
     this.ctx.state.count('master/operations_not_supported');
     if (op === undefined || op === null) return;
-    this.resourceOps.refuse(framework, op, `operation ${op.type ?? '(no type)'} is not supported by this master; its resources were returned unused`);
+    const why = `operation ${op.type ?? '(no type)'} is not supported by this master; its resources were returned unused`;
+    // Tasks it would have launched (a LAUNCH_GROUP) hear why, as for any task that cannot be launched.
+    for (const task of launchedTasks([op])) this.tasks.send(framework, this.tasks.masterStatus({ task_id: task?.task_id ?? { value: '' } }, 'TASK_ERROR', 'REASON_TASK_INVALID', why));
+    this.resourceOps.refuse(framework, op, why);
   }
 }
 
