@@ -43,6 +43,8 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
+  '<rootDir>/cli/test/netns.test.ts',
+  '<rootDir>/test/chaos/chaos.test.ts',
 ];
 
 const common = {
