@@ -21,7 +21,7 @@ export function agentCommand(): Command {
     .addOption(flag('resources', "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000];gpus:1' (what is missing is detected)"))
     .addOption(flag('attributes', "e.g. 'rack:r1;zone:a;level:3'"))
     .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid', 'posix/cpu,posix/mem'))
-    .addOption(flag('launcher', 'how task processes are started: spawn | forkserver'))
+    .addOption(flag('launcher', 'how task processes are started: helper (default: the mesos-ts-launcher process) | spawn | forkserver'))
     .addOption(flag('recover', 'reconnect (keep running tasks across restarts) | cleanup', 'reconnect'))
     .addOption(flag('strict', 'refuse to start when an isolator cannot work here (true|false)'))
     .addOption(flag('registration_backoff_factor', 'first registration delay bound, e.g. 1secs'))
