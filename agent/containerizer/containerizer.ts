@@ -22,7 +22,7 @@ import type { CgroupBackend } from './isolators/cgroups-fs.js';
 import { exitRecordPath, readExitRecord } from './exit-record.js';
 import { ForkServerLauncher } from './forkserver.js';
 import { findHelper, HELPER_NAME, HelperLauncher } from './helper.js';
-import { PosixLauncher, resolveUser, type Launcher } from './launcher.js';
+import { PosixLauncher, resolveUser, type Launcher, type UserIds } from './launcher.js';
 import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import {
@@ -71,6 +71,9 @@ export interface RecoveryResult {
   /** Checkpointed but not known to the agent: destroyed (as Mesos does with orphans). */
   orphans: string[];
 }
+
+/** How long a user's looked-up ids are used before they are looked up again. */
+const USER_CACHE_MS = 60_000;
 
 /** How many polls a recovered container's zombie is given to be reaped (and its exit recorded). */
 const MAX_ZOMBIE_POLLS = 50;
@@ -249,6 +252,7 @@ export class Containerizer {
   readonly fsync: boolean;
   private readonly live = new Map<string, Container>();
   private readonly launching = new Set<string>();
+  private readonly users = new Map<string, { ids: Promise<UserIds>; at: number }>();
   private readonly launcher: Launcher;
   /** The environment every container starts from, copied once (reading process.env costs a native call per variable). */
   private readonly baseEnvironment: Readonly<Record<string, string>>;
@@ -326,6 +330,23 @@ export class Containerizer {
     this.live.delete(containerId);
   }
 
+  /**
+   * A user's ids, looked up through NSS (a `getent` process) at most once a
+   * minute per name: a lookup per task doubled the processes the agent
+   * forked (20% of its time in the launch benchmark's profile).
+   */
+  private user(name: string): Promise<UserIds> {
+    const now = this.clock.now();
+    const hit = this.users.get(name);
+    if (hit && now - hit.at < USER_CACHE_MS) return hit.ids;
+    const ids = resolveUser(name);
+    this.users.set(name, { ids, at: now });
+    ids.catch(() => {
+      if (this.users.get(name)?.ids === ids) this.users.delete(name);
+    });
+    return ids;
+  }
+
   private environment(config: ContainerConfig, extra: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = { ...this.baseEnvironment };
     env.MESOS_SANDBOX = config.sandbox;
@@ -355,7 +376,7 @@ export class Containerizer {
     this.launching.add(id);
     const prepared: Isolator[] = [];
     try {
-      const user = config.user !== undefined ? await resolveUser(config.user) : undefined;
+      const user = config.user !== undefined ? await this.user(config.user) : undefined;
       await mkdir(config.sandbox, { recursive: true });
       const files = sandboxFiles(config.sandbox);
       // The launcher creates stdout/stderr (append mode); with a user they must exist first, to be chowned.
