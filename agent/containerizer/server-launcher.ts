@@ -71,6 +71,7 @@ export abstract class ServerLauncher implements Launcher {
   private readonly pending = new Map<number, Pending>();
   private readonly exits = new Map<number, { startTime: number; statusPath?: string; done: (s: ExitStatus) => void }>();
   private readonly early = new Map<number, ExitStatus>();
+  private corked = false;
 
   constructor(
     protected readonly clock: Clock,
@@ -174,6 +175,15 @@ export abstract class ServerLauncher implements Launcher {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, ...(spec.statusPath ? { statusPath: spec.statusPath } : {}) });
       try {
+        // The launches of one tick go to the server in one write.
+        if (!this.corked) {
+          this.corked = true;
+          server.stdin!.cork();
+          process.nextTick(() => {
+            this.corked = false;
+            server.stdin!.uncork();
+          });
+        }
         this.sendLaunch(server, id, spec);
       } catch (e) {
         this.pending.delete(id);
