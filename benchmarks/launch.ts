@@ -12,9 +12,11 @@
 // median of each row's tasks/s and of its per-round ratio to that round's floor.
 //
 // Rows: posix isolation with the helper (default), spawn and forkserver
-// launchers; cgroups with the helper and spawn (when usable); and a paced row,
+// launchers; cgroups with the helper and spawn (when usable); a paced row,
 // PACED_COUNT tasks at PACED_RATE tasks/s (default 100 at 10/s): ACCEPT ->
-// TASK_RUNNING when the agent is not saturated.
+// TASK_RUNNING when the agent is not saturated; and the Containerizer alone
+// (launch/containerizer-child.ts) with each launcher in a process holding
+// BALLAST_MB (600) of heap, and spawn in an empty one: which launcher is faster.
 // Env: COUNT, ROUNDS (default 3), PACED_COUNT, PACED_RATE, ROWS (';'-separated list of
 // row names to run), AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // FSYNC=0 (the agent's checkpoints without fsync: a diagnostic, never a result).
@@ -23,7 +25,7 @@ import { loadavg } from 'node:os';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
 import { findHelper } from '../agent/containerizer/helper.js';
 import { clusterRun, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
-import { floorRun } from './launch/floor.js';
+import { containerizerRun, floorRun } from './launch/floor.js';
 import { startRun, writeResults } from './lib/results.js';
 import { interleave } from './lib/rounds.js';
 import { median, percentile, round, sorted } from './lib/stats.js';
@@ -32,6 +34,8 @@ const N = Number(process.env.COUNT ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const PACED_N = Number(process.env.PACED_COUNT ?? 100);
 const PACED_RATE = Number(process.env.PACED_RATE ?? 10);
+/** The containerizer rows' heap: an agent's size (issue 22: a 600 MB Node process spawns ~38/s here). */
+const BALLAST_MB = Number(process.env.BALLAST_MB ?? 600);
 /** At most this many tasks at once in the cluster (the agent's size), and the floor's concurrency. */
 const AT_ONCE = 80;
 const AGENT_RESOURCES = 'cpus:8;mem:8192;disk:8192;ports:[31000-32000]';
@@ -43,6 +47,8 @@ interface Row {
   isolation: string;
   launcher: ClusterRunOptions['launcher'];
   paced?: boolean;
+  /** The Containerizer alone in a process holding this much heap (no master, no agent actor). */
+  ballastMb?: number;
 }
 
 const pct = (xs: number[], p: number): number => percentile(sorted(xs), p);
@@ -78,12 +84,15 @@ async function main(): Promise<void> {
     { name: 'posix, forkserver', isolation: posix, launcher: 'forkserver' },
     ...(cg ? [{ name: `${cg}, helper`, isolation: cgroups, launcher: 'helper' as const }, { name: `${cg}, spawn`, isolation: cgroups, launcher: 'spawn' as const }] : []),
     { name: `posix, helper, paced ${PACED_RATE}/s`, isolation: posix, launcher: 'helper', paced: true },
+    ...(['helper', 'spawn', 'forkserver'] as const).map((launcher) => ({ name: `containerizer, ${launcher}, ${BALLAST_MB} MB heap`, isolation: posix, launcher, ballastMb: BALLAST_MB })),
+    { name: 'containerizer, spawn, empty heap', isolation: posix, launcher: 'spawn', ballastMb: 0 },
   ];
   const only = process.env.ROWS?.split(';').map((s) => s.trim());
   if (only) rows = rows.filter((r) => only.includes(r.name));
 
   let floorRss = 0;
   const runs = new Map<string, ClusterRun[]>(rows.map((r) => [r.name, []]));
+  const czRuns = new Map<string, number[]>(rows.map((r) => [r.name, []]));
   const contenders = [
     {
       name: 'floor',
@@ -96,6 +105,12 @@ async function main(): Promise<void> {
     ...rows.map((row) => ({
       name: row.name,
       measure: async () => {
+        if (row.ballastMb !== undefined) {
+          const z = await containerizerRun(row.launcher, row.isolation, N, AT_ONCE, row.ballastMb);
+          czRuns.get(row.name)!.push(z.tasksPerS);
+          console.log(`  ${row.name}: ${z.tasksPerS.toFixed(0)} tasks/s, rss ${z.rssMb.toFixed(0)} MB (load ${loadavg()[0]!.toFixed(1)})`);
+          return z.tasksPerS;
+        }
         const r = await run(row);
         runs.get(row.name)!.push(r);
         console.log(`  ${row.name}: ${r.tasksPerS.toFixed(0)} tasks/s, ACCEPT->RUNNING p50 ${pct(r.launchMs, 50).toFixed(1)} ms (load ${loadavg()[0]!.toFixed(1)})`);
@@ -108,7 +123,18 @@ async function main(): Promise<void> {
   const recorded = (name: string): ClusterRun[] => runs.get(name)!.slice(-ROUNDS);
   const floorRounds = figures.get('floor')!.rounds;
 
-  const table = rows.map((row) => {
+  const czTable = rows.filter((row) => row.ballastMb !== undefined).map((row) => {
+    const rs = czRuns.get(row.name)!.slice(-ROUNDS);
+    return {
+      row: row.name,
+      launcher: row.launcher,
+      heap_ballast_mb: row.ballastMb!,
+      tasks_per_s_median: round(median(rs), 1),
+      tasks_per_s_rounds: rs.map((x) => round(x, 1)),
+      ratio_to_floor_median: round(median(rs.map((x, i) => x / floorRounds[i]!)), 3),
+    };
+  });
+  const table = rows.filter((row) => row.ballastMb === undefined).map((row) => {
     const rs = recorded(row.name);
     const all = (k: 'launchMs' | 'startingMs' | 'finishMs'): number[] => rs.flatMap((r) => r[k]);
     const perS = figures.get(row.name)!;
@@ -142,6 +168,12 @@ async function main(): Promise<void> {
     );
   }
 
+  if (czTable.length > 0) {
+    console.log(`\n${N} tasks running \`true\` through the Containerizer alone (posix, fsync'ed checkpoints, ${AT_ONCE} at once), in a process holding the given heap; medians over ${ROUNDS} rounds`);
+    console.log('row                                        tasks/s   x floor');
+    for (const t of czTable) console.log(`${t.row.padEnd(42)} ${String(t.tasks_per_s_median).padStart(7)}   ${t.ratio_to_floor_median.toFixed(2).padStart(7)}`);
+  }
+
   const headline = table.find((t) => t.row === 'posix, helper');
   const paced = table.find((t) => t.paced_per_s !== undefined);
   const results = {
@@ -159,6 +191,7 @@ async function main(): Promise<void> {
     spawn_floor_rss_mb: round(floorRss, 1),
     cgroups: cg ?? `skipped: ${probe.reason}`,
     rows: table,
+    containerizer_rows: czTable,
   };
   console.log(`\nwrote ${writeResults('launch', meta, results)}`);
 }

@@ -1,19 +1,30 @@
-// Runs the spawn floor (floor-child.ts) in a fresh small Node process and returns its rate.
+// Runs the spawn floor (floor-child.ts) in a fresh small Node process, or the
+// containerizer alone (containerizer-child.ts), and returns its rate.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface FloorRun {
   tasksPerS: number;
-  /** The floor process's resident size at its end: the "small Node process" it is. */
+  /** The process's resident size at its end (the floor: the "small Node process" it is). */
   rssMb: number;
 }
 
-export function floorRun(count: number, concurrency: number): Promise<FloorRun> {
+/** Runs one of this folder's child scripts in a fresh Node process and returns what it reports. */
+function childRun(script: string, args: string[]): Promise<FloorRun> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./floor-child.js', import.meta.url)), [String(count), String(concurrency)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: FloorRun | undefined;
     child.once('message', (m) => (result = m as FloorRun));
     child.once('error', reject);
-    child.once('exit', (code, signal) => (result ? resolve(result) : reject(new Error(`the spawn floor process exited without a result (code ${code}, signal ${signal})`))));
+    child.once('exit', (code, signal) => (result ? resolve(result) : reject(new Error(`${script} exited without a result (code ${code}, signal ${signal})`))));
   });
+}
+
+export function floorRun(count: number, concurrency: number): Promise<FloorRun> {
+  return childRun('./floor-child.js', [String(count), String(concurrency)]);
+}
+
+/** The Containerizer alone in a fresh process holding `ballastMb` of heap (containerizer-child.ts). */
+export function containerizerRun(launcher: string, isolation: string, count: number, concurrency: number, ballastMb: number): Promise<FloorRun> {
+  return childRun('./containerizer-child.js', [launcher, isolation, String(count), String(concurrency), String(ballastMb)]);
 }
