@@ -16,7 +16,8 @@
 // PACED_COUNT tasks at PACED_RATE tasks/s (default 100 at 10/s): ACCEPT ->
 // TASK_RUNNING when the agent is not saturated; and the Containerizer alone
 // (launch/containerizer-child.ts) with each launcher in a process holding
-// BALLAST_MB (600) of heap, and spawn in an empty one: which launcher is faster.
+// BALLAST_MB (600) of heap, and spawn in an empty one, CZ_COUNT (200) tasks
+// each: which launcher is faster.
 // Env: COUNT, ROUNDS (default 3), PACED_COUNT, PACED_RATE, ROWS (';'-separated list of
 // row names to run), AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // FSYNC=0 (the agent's checkpoints without fsync: a diagnostic, never a result).
@@ -36,6 +37,8 @@ const PACED_N = Number(process.env.PACED_COUNT ?? 100);
 const PACED_RATE = Number(process.env.PACED_RATE ?? 10);
 /** The containerizer rows' heap: an agent's size (issue 22: a 600 MB Node process spawns ~38/s here). */
 const BALLAST_MB = Number(process.env.BALLAST_MB ?? 600);
+/** Tasks per containerizer row (spawn from a 600 MB process runs a few per second on a loaded machine). */
+const CZ_N = Number(process.env.CZ_COUNT ?? 200);
 /** At most this many tasks at once in the cluster (the agent's size), and the floor's concurrency. */
 const AT_ONCE = 80;
 const AGENT_RESOURCES = 'cpus:8;mem:8192;disk:8192;ports:[31000-32000]';
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
       name: row.name,
       measure: async () => {
         if (row.ballastMb !== undefined) {
-          const z = await containerizerRun(row.launcher, row.isolation, N, AT_ONCE, row.ballastMb);
+          const z = await containerizerRun(row.launcher, row.isolation, CZ_N, AT_ONCE, row.ballastMb);
           czRuns.get(row.name)!.push(z.tasksPerS);
           console.log(`  ${row.name}: ${z.tasksPerS.toFixed(0)} tasks/s, rss ${z.rssMb.toFixed(0)} MB (load ${loadavg()[0]!.toFixed(1)})`);
           return z.tasksPerS;
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
       row: row.name,
       launcher: row.launcher,
       heap_ballast_mb: row.ballastMb!,
+      tasks: CZ_N,
       tasks_per_s_median: round(median(rs), 1),
       tasks_per_s_rounds: rs.map((x) => round(x, 1)),
       ratio_to_floor_median: round(median(rs.map((x, i) => x / floorRounds[i]!)), 3),
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
   }
 
   if (czTable.length > 0) {
-    console.log(`\n${N} tasks running \`true\` through the Containerizer alone (posix, fsync'ed checkpoints, ${AT_ONCE} at once), in a process holding the given heap; medians over ${ROUNDS} rounds`);
+    console.log(`\n${CZ_N} tasks running \`true\` through the Containerizer alone (posix, fsync'ed checkpoints, ${AT_ONCE} at once), in a process holding the given heap; medians over ${ROUNDS} rounds`);
     console.log('row                                        tasks/s   x floor');
     for (const t of czTable) console.log(`${t.row.padEnd(42)} ${String(t.tasks_per_s_median).padStart(7)}   ${t.ratio_to_floor_median.toFixed(2).padStart(7)}`);
   }

@@ -10,21 +10,21 @@ export interface FloorRun {
 }
 
 /** Runs one of this folder's child scripts in a fresh Node process and returns what it reports. */
-function childRun(script: string, args: string[]): Promise<FloorRun> {
+function childRun(script: URL, args: string[]): Promise<FloorRun> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: FloorRun | undefined;
     child.once('message', (m) => (result = m as FloorRun));
     child.once('error', reject);
-    child.once('exit', (code, signal) => (result ? resolve(result) : reject(new Error(`${script} exited without a result (code ${code}, signal ${signal})`))));
+    child.once('exit', (code, signal) => (result ? resolve(result) : reject(new Error(`${script.pathname} exited without a result (code ${code}, signal ${signal})`))));
   });
 }
 
 export function floorRun(count: number, concurrency: number): Promise<FloorRun> {
-  return childRun('./floor-child.js', [String(count), String(concurrency)]);
+  return childRun(new URL('./floor-child.js', import.meta.url), [String(count), String(concurrency)]);
 }
 
 /** The Containerizer alone in a fresh process holding `ballastMb` of heap (containerizer-child.ts). */
 export function containerizerRun(launcher: string, isolation: string, count: number, concurrency: number, ballastMb: number): Promise<FloorRun> {
-  return childRun('./containerizer-child.js', [launcher, isolation, String(count), String(concurrency), String(ballastMb)]);
+  return childRun(new URL('./containerizer-child.js', import.meta.url), [launcher, isolation, String(count), String(concurrency), String(ballastMb)]);
 }
