@@ -7,17 +7,17 @@
 // restarted on the same work dir and port reports TASK_FINISHED ("Command
 // exited with status 0") and TASK_FAILED ("Command exited with status 3").
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realClock } from 'libprocess-ts';
 import type { AgentToMaster } from '../../protocol/messages/master-agent.js';
 import { sandboxPath } from '../containerizer/index.js';
 import { readStat } from '../containerizer/proc.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
-import { realAgent, realMaster, type RealSetup } from './real.js';
+import { cliAgent, realAgent, realMaster, type RealSetup } from './real.js';
 import { leasePorts, type PortLease } from '../../test/ports.js';
+import { until } from '../../test/wait.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const fw = { ...FRAMEWORK, checkpoint: true };
@@ -48,18 +48,8 @@ function alive(pid: number): boolean {
   return st !== undefined && !/\) [ZX] /.test(st);
 }
 
-/** Polls `check` every 20 ms for at most `ms`; rejects naming what was awaited. */
-function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const t0 = realClock.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (check()) resolve();
-      else if (realClock.now() - t0 > ms) reject(new Error(`timed out waiting for ${what}`));
-      else realClock.timer(20, poll);
-    };
-    poll();
-  });
-}
+/** Waits (polling every 20 ms, at most 20 s) until `check` holds. */
+const waitUntil = (what: string, check: () => boolean): Promise<true> => until(what, () => (check() ? true : undefined), { everyMs: 20, limitMs: 20_000 });
 
 /** The launcher helper the agent process started (its child named mesos-ts-launch…). */
 async function helperOf(agentPid: number): Promise<number | undefined> {
@@ -80,14 +70,10 @@ test('tasks that end while the agent is down: the restarted agent reports their 
   const m = setup.master;
   lease = await leasePorts(1);
   const port = lease.ports[0]!;
-  child = spawn(
-    process.execPath,
-    [CLI, 'agent', `--master=${setup.masterPid.address}`, '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${setup.workDir}`, '--resources=cpus:2;mem:1024;disk:1024;ports:[31000-32000]', '--registration_backoff_factor=0secs'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child!.once('exit', (_code, signal) => resolve(signal)));
+  const agentProcess = cliAgent(setup, port);
+  child = agentProcess.child;
+  const exited = agentProcess.exited;
+  const stderr = agentProcess.stderr;
   try {
     const agentPid = (await m.waitFor((r) => r.name === 'register_agent' && r.from.port === port)).from;
     const wait = 'echo $$ > pid; while [ ! -f "$MESOS_SANDBOX/stop" ]; do sleep 0.05; done';
@@ -98,7 +84,7 @@ test('tasks that end while the agent is down: the restarted agent reports their 
     for (const id of Object.keys(tasks)) {
       await m.update(id, 'TASK_RUNNING');
       const sb = sandboxPath(setup.workDir, { agentId: 'M-S0', frameworkId: fw.id!.value, executorId: id, containerId: 'latest' });
-      await until(`task ${id} to write its pid`, () => existsSync(join(sb, 'pid')) && readFileSync(join(sb, 'pid'), 'utf8').endsWith('\n'));
+      await waitUntil(`task ${id} to write its pid`, () => existsSync(join(sb, 'pid')) && readFileSync(join(sb, 'pid'), 'utf8').endsWith('\n'));
       sandboxes[id] = sb;
       pids[id] = Number(readFileSync(join(sb, 'pid'), 'utf8'));
       started.push(pids[id]);
@@ -114,9 +100,9 @@ test('tasks that end while the agent is down: the restarted agent reports their 
       expect(alive(pids[id]!)).toBe(true);
       writeFileSync(join(sandboxes[id]!, 'stop'), '');
     }
-    for (const id of Object.keys(tasks)) await until(`task ${id} to end`, () => !alive(pids[id]!));
+    for (const id of Object.keys(tasks)) await waitUntil(`task ${id} to end`, () => !alive(pids[id]!));
     // Its children all gone, the helper exits by itself.
-    await until('the launcher helper to exit', () => !alive(helper!));
+    await waitUntil('the launcher helper to exit', () => !alive(helper!));
 
     const a2 = await realAgent(setup, { port });
     try {
@@ -132,6 +118,6 @@ test('tasks that end while the agent is down: the restarted agent reports their 
       await a2.stop();
     }
   } catch (e) {
-    throw new Error(`${(e as Error).message}\nfirst agent's stderr:\n${stderr}`);
+    throw new Error(`${(e as Error).message}\nfirst agent's stderr:\n${stderr()}`);
   }
 });
