@@ -21,12 +21,17 @@
 // Env: COUNT, ROUNDS (default 3), PACED_COUNT, PACED_RATE, ROWS (';'-separated list of
 // row names to run), AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // FSYNC=0 (the agent's checkpoints without fsync: a diagnostic, never a result).
+// Then the image row (launch/image.ts): the same tasks through the Containerizer on
+// the host filesystem and in a busybox image (provisioning cached), in interleaved
+// rounds of their own; ONLY=image runs it alone (into results/launch-image.json),
+// ONLY=rows skips it.
 // Writes benchmarks/results/launch.json.
 import { loadavg } from 'node:os';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
 import { findHelper } from '../agent/containerizer/helper.js';
 import { clusterRun, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
 import { containerizerRun, floorRun } from './launch/floor.js';
+import { imageRows, imageRowUnavailable, type ImageRows } from './launch/image.js';
 import { startRun, writeResults } from './lib/results.js';
 import { interleave } from './lib/rounds.js';
 import { median, percentile, round, sorted } from './lib/stats.js';
@@ -73,8 +78,41 @@ function run(row: Row): Promise<ClusterRun> {
   });
 }
 
+const IMAGE_ROUNDS = 5;
+
+/** The image row, or why it did not run. */
+async function imageRow(): Promise<{ image: ImageRows | null; why: string | null }> {
+  const why = process.env.ONLY === 'rows' ? 'not asked for (ONLY=rows)' : imageRowUnavailable();
+  const image = why === null ? await imageRows(N, AT_ONCE, IMAGE_ROUNDS) : null;
+  if (image) {
+    console.log(`\nimage row: ${image.rounds} interleaved rounds of ${image.tasksPerRound} tasks running \`true\` through the Containerizer (posix isolation, default launcher), at most ${AT_ONCE} at once`);
+    console.log(`host filesystem                        ${image.host.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.host.rounds.map((r) => r.toFixed(0)).join(', ')})`);
+    console.log(`busybox image (provisioning cached)    ${image.image.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.image.rounds.map((r) => r.toFixed(0)).join(', ')})`);
+    console.log(`image / host: ${(image.image.median / image.host.median).toFixed(2)}x (target >= 0.7x)`);
+  } else console.log(`\nimage row skipped: ${why}`);
+  return { image, why };
+}
+
+function imageResults({ image, why }: { image: ImageRows | null; why: string | null }): unknown {
+  if (!image) return `skipped: ${why}`;
+  return {
+    scope: 'the same tasks on the host filesystem and in a busybox image (filesystem/linux + docker/runtime, provisioning cached), Containerizer alone, posix isolation, the default launcher, interleaved rounds',
+    tasks_per_round: image.tasksPerRound,
+    host_tasks_per_s: round(image.host.median, 1),
+    image_tasks_per_s: round(image.image.median, 1),
+    host_rounds: image.host.rounds.map((x) => round(x, 1)),
+    image_rounds: image.image.rounds.map((x) => round(x, 1)),
+    image_over_host: round(image.image.median / image.host.median),
+  };
+}
+
 async function main(): Promise<void> {
   const meta = startRun('bench-launch');
+  if (process.env.ONLY === 'image') {
+    // Its own file, so that the other rows' last full results stay.
+    console.log(`\nwrote ${writeResults('launch-image', meta, { image_row: imageResults(await imageRow()) })}`);
+    return;
+  }
   if (!findHelper()) throw new Error('bench-launch: the launcher helper is not built: run make build');
   const probe = await probeCgroups('mesos-ts-bench');
   if (!probe.backend) console.log(`cgroups rows skipped: ${probe.reason}`);
@@ -196,6 +234,7 @@ async function main(): Promise<void> {
     cgroups: cg ?? `skipped: ${probe.reason}`,
     rows: table,
     containerizer_rows: czTable,
+    image_row: imageResults(await imageRow()),
   };
   console.log(`\nwrote ${writeResults('launch', meta, results)}`);
 }
