@@ -437,12 +437,19 @@ export class HaMaster {
     this.#logger.info(`master ${masterPid} leads term ${term}`);
   }
 
-  /** A registry write of `term` failed or did not commit: never serve on books the others may not have (a split brain). */
+  /**
+   * A registry write of `term` failed or did not commit: never serve on books the others may
+   * not have (a split brain). The replica gives up the log's leadership too: a replica that
+   * kept leading (and heartbeating) would keep any other from being elected, with no master
+   * serving. It stays a voter, electable again (a new term, a new master, if it wins).
+   */
   #writeFailed(term: number): void {
     if (this.master === undefined || this.term?.term !== term) return;
     this.#stepDown(term);
     // A write that fails because the runtime is being stopped (a shutdown, a crash): nothing to stand by in.
-    if (!this.runtime.stopped) this.#standBy();
+    if (this.runtime.stopped) return;
+    this.#standBy();
+    if (this.runtime.isAlive(this.replica.pid)) this.replica.resign();
   }
 
   #demoted(term: number): void {
