@@ -123,7 +123,6 @@ export class Agents {
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
       this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
-      agent.connected = true;
       agent.info = { ...body.agent, resources: total.toJSON() };
       agent.reregisteredAt = this.ctx.clock.now();
       // Tasks the master has that the agent does not report are gone from it.
@@ -136,10 +135,7 @@ export class Agents {
           this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
         }
       }
-      if (!agent.active && !this.ctx.state.maintenance.blocked(id)) {
-        agent.active = true;
-        this.ctx.allocator.activateAgent(id);
-      }
+      this.ctx.apply(agentBooks.connection(this.ctx.state, agent, true));
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
@@ -217,11 +213,7 @@ export class Agents {
   /** The agent's connection broke: no offers from it until it is back; pings decide if it is unreachable. */
   disconnected(agent: Agent): void {
     if (!agent.connected) return;
-    agent.connected = false;
-    if (agent.active) {
-      agent.active = false;
-      this.ctx.allocator.deactivateAgent(agent.id);
-    }
+    this.ctx.apply(agentBooks.connection(this.ctx.state, agent, false));
     this.offering.rescindAgent(agent.id, 'agent disconnected');
     this.ctx.logger.info(`agent ${agent.id} at ${agent.pid} disconnected`);
   }
