@@ -227,7 +227,6 @@ export class Agents {
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
     );
-    this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_unreachable');
   }
 
@@ -239,14 +238,7 @@ export class Agents {
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
     );
-    this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_removed');
-  }
-
-  #tellFrameworksLost(agent: Agent): void {
-    for (const framework of this.ctx.state.frameworks.values()) {
-      if (framework.connected) this.ctx.toFramework(framework, 'agent_lost', { agent_id: { value: agent.id } });
-    }
   }
 
   /** The operator gives up on an unreachable agent: it is gone (refused if it comes back). */

@@ -265,7 +265,6 @@ export class LeaderTerm implements MasterHa {
       if (agent === undefined) continue;
       this.logger.warn(`agent ${id} did not re-register within ${this.reregisterTimeoutMs} ms of the failover: unreachable`);
       this.#ctx.apply(agentBooks.lose(s, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${id} did not re-register after the master failed over`, nowMs: now, maxUnreachable: this.#ctx.flags.maxUnreachableAgents }));
-      for (const framework of s.frameworks.values()) if (framework.connected) this.#ctx.toFramework(framework, 'agent_lost', { agent_id: { value: id } });
     }
   }
 }

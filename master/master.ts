@@ -511,6 +511,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         case 'inverse_offer':
           this.#ctx.toFramework(e.framework, 'inverse_offers', { inverse_offers: [e.offer] });
           break;
+        case 'agent_lost':
+          this.#ctx.toFramework(e.framework, 'agent_lost', { agent_id: { value: e.agentId } });
+          break;
         case 'inverse_rescind':
           this.#ctx.toFramework(e.framework, 'rescind_inverse_offer', { inverse_offer_id: { value: e.inverseOfferId } });
           break;

@@ -108,6 +108,7 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
   }
   effects.push(...agentLeft(books, agent.id, loss.as === 'gone'));
   effects.push({ kind: 'event', event: { type: 'AGENT_REMOVED', agentId: agent.id } });
+  for (const framework of books.frameworks.values()) if (framework.connected) effects.push({ kind: 'agent_lost', framework, agentId: agent.id });
   return effects;
 }
 

@@ -34,6 +34,8 @@ export type Effect =
   | { readonly kind: 'inverse_offer'; readonly framework: Framework; readonly offer: InverseOffer }
   /** An inverse offer withdrawn: its connected scheduler is told. */
   | { readonly kind: 'inverse_rescind'; readonly framework: Framework; readonly inverseOfferId: string }
+  /** An agent left the cluster (unreachable or gone): a connected scheduler hears `agent_lost` (v1: FAILURE). */
+  | { readonly kind: 'agent_lost'; readonly framework: Framework; readonly agentId: string }
   /** A counter of /metrics/snapshot. */
   | { readonly kind: 'count'; readonly name: string; readonly by?: number }
   /** What the registry must keep (high availability): written in the batch of the current turn. */

@@ -59,7 +59,9 @@ describe('agent transitions', () => {
     update(b, f, a, t2, status(t2, 'TASK_FINISHED'), 'TASK_FINISHED');
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' } }, Resources.parse('cpus:0.1;mem:32'));
     const effects = lose(b, a, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: 'missed pings', nowMs: 9_000, maxUnreachable: 10 });
-    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED', 'agent_lost']);
+    // Every connected scheduler hears agent_lost.
+    expect(effects.filter((e) => e.kind === 'agent_lost').map((e) => (e.kind === 'agent_lost' ? [e.framework.id, e.agentId] : []))).toEqual([['f1', 'a1']]);
     expect(b.agents.has('a1') || b.agentsByPid.has(a.pid)).toBe(false);
     expect(b.unreachableAgents.get('a1')).toEqual({ agent: a, at: 9_000 });
     expect(f.unreachableTasks.get('t1')?.state).toBe('TASK_UNREACHABLE');
@@ -83,7 +85,7 @@ describe('agent transitions', () => {
     add(b, f, true);
     launch(f, a, task('f1', 'a1', 't1'));
     const effects = lose(b, a, { as: 'gone', taskState: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'marked gone', nowMs: 1, maxUnreachable: 10 });
-    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED', 'agent_lost']);
     expect(b.goneAgents.has('a1')).toBe(true);
     expect(f.completedTasks.items()[0]?.state).toBe('TASK_GONE_BY_OPERATOR');
   });
