@@ -21,26 +21,14 @@ import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
 import { maintenanceCall } from './http-maintenance.js';
 import { agentEventJson, frameworkEventJson, getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './operator-state.js';
+import { flagTexts } from './flag-texts.js';
 
 type Json = Record<string, unknown>;
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 const json = (body: Json): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 function flagList(m: MasterView): Json[] {
-  const f = m.flags;
-  const out: [string, string][] = [
-    ['hostname', f.hostname],
-    ['allocation_interval', `${f.allocationIntervalMs}ms`],
-    ['agent_ping_timeout', `${f.agentPingTimeoutMs}ms`],
-    ['max_agent_ping_timeouts', String(f.maxAgentPingTimeouts)],
-    ['max_completed_frameworks', String(f.maxCompletedFrameworks)],
-    ['max_completed_tasks_per_framework', String(f.maxCompletedTasksPerFramework)],
-    ['weights', Object.entries(f.weights).map(([r, w]) => `${r}=${w}`).join(',')],
-  ];
-  if (f.offerTimeoutMs !== undefined) out.push(['offer_timeout', `${f.offerTimeoutMs}ms`]);
-  if (f.cluster !== undefined) out.push(['cluster', f.cluster]);
-  if (f.masters.length > 0) out.push(['masters', f.masters.join(',')]);
-  return out.map(([name, value]) => ({ name, value }));
+  return flagTexts(m.flags).map(([name, value]) => ({ name, value }));
 }
 
 /** What an event subscriber may see of `e` (--acls view_* rules). */
