@@ -73,6 +73,16 @@ function frameworkJson(f: FrameworkFacts): Record<string, unknown> {
   };
 }
 
+/** Mesos's `reserved_resources` (role → summary), `reserved_resources_full` (role → Resource[]) and `unreserved_resources_full`. */
+export function reservationsJson(total: Resources): Record<string, unknown> {
+  const roles = [...new Set(total.reserved().toJSON().map((r) => Resources.reservationRole(r)))].sort();
+  return {
+    reserved_resources: Object.fromEntries(roles.map((role) => [role, resourceSummary(total.reserved(role))])),
+    reserved_resources_full: Object.fromEntries(roles.map((role) => [role, total.reserved(role).toJSON().map((r) => encode('Resource', r))])),
+    unreserved_resources_full: total.unreserved().toJSON().map((r) => encode('Resource', r)),
+  };
+}
+
 function agentJson(f: AgentFacts): Record<string, unknown> {
   const a = f.agent;
   return {
@@ -86,6 +96,7 @@ function agentJson(f: AgentFacts): Record<string, unknown> {
     used_resources: resourceSummary(f.used),
     offered_resources: resourceSummary(f.offered),
     unreserved_resources: resourceSummary(f.total.unreserved()),
+    ...reservationsJson(f.total),
     attributes: Object.fromEntries((a.info.attributes ?? []).map((x) => [x.name, x.text?.value ?? x.scalar?.value ?? JSON.stringify(x.ranges ?? x.set)])),
     active: a.active,
     deactivated: f.deactivated,
