@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   let rt: Runtime | undefined;
   let driver: SchedulerDriver | undefined;
   try {
-    agent = await startAgentChild(master.pid.toString(), workDir, { tasks: 0, isolation: 'posix/cpu,posix/mem', launcher: 'spawn', agentResources: AGENT_RESOURCES, taskResources: TASK, taskCpus: 0.1, taskMem: 32, fsync: true, timeoutMs: ROUND_TIMEOUT_MS });
+    agent = await startAgentChild(master.pid.toString(), workDir, { tasks: 0, command: { shell: true, value: 'true' }, isolation: 'posix/cpu,posix/mem', launcher: 'spawn', agentResources: AGENT_RESOURCES, taskResources: TASK, taskCpus: 0.1, taskMem: 32, fsync: true, timeoutMs: ROUND_TIMEOUT_MS });
     rt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } }), clock: realClock, name: 'scheduler', logger: quiet }).start();
     const c = new Cluster();
     driver = await SchedulerDriver.start({ master: master.pid.toString(), framework: { name: 'bench-groups', checkpoint: true }, scheduler: c, runtime: rt, random: 1, logger: quiet });
