@@ -6,8 +6,7 @@
  * isolators (filesystem/linux, docker/runtime) ask it, and get one answer per
  * container.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageStore, type ProvisionedImage, type Puller } from './store.js';
 
@@ -61,8 +60,7 @@ export class Provisioner {
     const img = await this.store.provisionFor(containerId, image.name, image.cached === false ? { cached: false } : {});
     const dir = this.containerDir(containerId);
     const r: ContainerRootfs = { image: img, upper: join(dir, 'upper'), work: join(dir, 'work'), target: join(dir, 'rootfs') };
-    // A few µs each, synchronously: through the thread pool they would queue behind other launches' fsyncs.
-    for (const d of [r.upper, r.work, r.target]) mkdirSync(d, { recursive: true, mode: 0o755 });
+    for (const d of [r.upper, r.work, r.target]) await mkdir(d, { recursive: true, mode: 0o755 });
     return r;
   }
 
@@ -108,7 +106,6 @@ export class Provisioner {
     this.containers.delete(containerId);
     await p?.catch(() => {});
     this.store.release(containerId);
-    // Small (the layer holds what the task wrote outside its sandbox; usually nothing): synchronously, as above.
-    rmSync(this.containerDir(containerId), { recursive: true, force: true });
+    await rm(this.containerDir(containerId), { recursive: true, force: true });
   }
 }

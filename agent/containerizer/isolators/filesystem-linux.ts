@@ -15,8 +15,8 @@
  * in a mount namespace of its own over the host's filesystem.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Provisioner } from '../../provisioner/provisioner.js';
 import type { VolumeSpec } from '../container-spec.js';
@@ -108,8 +108,8 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
     const sandboxDir = this.opts.sandboxDirectory;
     await this.provisioner.ensureMountPoints(rootfs.image.rootfs, ['proc', 'sys', 'dev', 'tmp', sandboxDir], ['etc/resolv.conf', 'etc/hosts']);
     const tmp = join(info.sandbox, 'tmp');
-    mkdirSync(tmp, { recursive: true });
-    chmodSync(tmp, 0o1777);
+    await mkdir(tmp, { recursive: true });
+    await chmod(tmp, 0o1777);
     const plan: MountPlan = {
       root: { lower: rootfs.image.rootfs, upper: rootfs.upper, work: rootfs.work, target: rootfs.target },
       binds: [
