@@ -9,7 +9,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
+import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, keepaliveFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
@@ -90,6 +90,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     clock: realClock,
     logger: { warn: (m: string) => logger.warn(m) },
     ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}),
+    ...keepaliveFromEnv(),
     ...(auth !== undefined ? { auth } : {}),
     ...(tls !== undefined ? { tls } : {}),
     ...(opts.maxUnsentBytes !== undefined ? { maxUnsentBytes: opts.maxUnsentBytes } : {}),
