@@ -109,7 +109,8 @@ export class AgentVolumes {
     if (volumes.length === 0) return config;
     // A volume the task owns is its user's (a shared one stays as it is: several users may use it).
     const owner = config.user !== undefined ? await resolveUser(config.user) : undefined;
-    const bind = (config.user === undefined || config.user === 'root' || config.user === userInfo().username) && (this.#bindMounts ??= bindMountsUsable());
+    const image = config.container?.image !== undefined;
+    const bind = !image && (config.user === undefined || config.user === 'root' || config.user === userInfo().username) && (this.#bindMounts ??= bindMountsUsable());
     const mounts: { source: string; target: string; readOnly: boolean }[] = [];
     for (const v of volumes) {
       const source = volumePath(this.workDir, v);
@@ -118,15 +119,19 @@ export class AgentVolumes {
       if (!target.startsWith(config.sandbox + '/')) throw new Error(`persistent volume ${v.id}: container_path '${v.containerPath}' leaves the sandbox`);
       if (owner !== undefined && !v.shared) chownSync(source, owner.uid, owner.gid);
       mkdirSync(dirname(target), { recursive: true });
-      if (bind) {
+      if (image) {
+        mounts.push({ source, target, readOnly: v.mode === 'RO' });
+      } else if (bind) {
         if (!existsSync(target)) mkdirSync(target);
         mounts.push({ source, target, readOnly: v.mode === 'RO' });
       } else if (!isSymlink(target)) {
         symlinkSync(source, target);
       }
     }
-    const method: VolumeMethod = bind ? 'bind mount' : 'symlink';
+    const method: VolumeMethod = bind || image ? 'bind mount' : 'symlink';
     this.#notes.set(config.containerId, `persistent volume${volumes.length > 1 ? 's' : ''} ${volumes.map((v) => `${v.id} at ${v.containerPath}`).join(', ')} (${method})`);
+    // In an image, filesystem/linux binds them (under the sandbox's mount point) in the container's own root: the command stays the image's.
+    if (image) return { ...config, container: { ...config.container, volumes: [...(config.container?.volumes ?? []), ...mounts.map((m, i) => ({ containerPath: volumes[i]!.containerPath, hostPath: m.source, readOnly: m.readOnly }))] } };
     return bind ? { ...config, command: bindMountCommand(config.command, mounts) } : config;
   }
 

@@ -181,5 +181,11 @@ describe('--default_role and how a container sees its volumes', () => {
     expect(wrapped.command.arguments!.slice(0, 5)).toEqual(['unshare', '--mount', '--propagation', 'private', '--']);
     expect(wrapped.command.arguments!.slice(-7)).toEqual([join(work, 'volumes', 'roles', 'db', 'v'), join(wrapped.sandbox, 'state', 'data'), 'ro', '--', '/bin/sh', '-c', 'cat state/data/x']);
     expect(binds.message('c1')).toEqual({ message: 'persistent volume v at state/data (bind mount)' });
+
+    // In a container with an image, filesystem/linux mounts the volume in the image's root; the command stays the image's.
+    const imageConfig = { ...config, sandbox: tempDir(), container: { image: { type: 'DOCKER' as const, name: 'busybox' } } };
+    const inImage = await binds.attach(imageConfig, [vol]);
+    expect(inImage.command).toEqual(config.command);
+    expect(inImage.container?.volumes).toEqual([{ containerPath: 'state/data', hostPath: join(work, 'volumes', 'roles', 'db', 'v'), readOnly: true }]);
   });
 });
