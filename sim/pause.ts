@@ -49,9 +49,13 @@ export class PausableClock implements Clock {
     };
   }
 
-  /** A runtime registers its busy probe with the shared clock (so `settle` waits for it). */
-  register(probe: BusyProbe): () => void {
-    return this.base.register(probe);
+  /** A runtime registers its busy probe with the shared clock (so `settle` waits for it), and pokes it. */
+  register(probe: BusyProbe, pokes = false): () => void {
+    return this.base.register(probe, pokes);
+  }
+
+  poke(probe: BusyProbe): void {
+    this.base.poke(probe);
   }
 
   get paused(): boolean {
