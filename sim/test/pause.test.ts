@@ -13,9 +13,10 @@ function world() {
     const t = new PausableTransport(network, host, 1);
     const events: TransportEvents = {
       deliver: (messages, peer) => messages.forEach((m) => log.push(`${host} <- ${peer} ${m.name}`)),
-      peerDown: (peer) => log.push(`${host}: ${peer} down`),
+      peerDown: (peer) => void log.push(`${host}: ${peer} down`),
       connected: () => {},
       badInput: () => {},
+      http: () => Promise.reject(new Error('no HTTP on the simulated network')),
     };
     await t.start(events);
     return t;
