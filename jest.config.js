@@ -17,6 +17,8 @@ export const PROCESS_TESTS = [
   '<rootDir>/cli/test/security.test.ts',
   '<rootDir>/cli/test/operator-commands.test.ts',
   '<rootDir>/cli/test/execute.test.ts',
+  '<rootDir>/cli/test/execute-image.test.ts',
+  '<rootDir>/cli/test/mpiexec.test.ts',
   '<rootDir>/examples/test/examples-cli.test.ts',
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',
@@ -37,8 +39,11 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-switch-user.test.ts',
   '<rootDir>/agent/test/files-hardening.test.ts',
   '<rootDir>/agent/test/kill-container.test.ts',
+  '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
+  '<rootDir>/cli/test/netns.test.ts',
+  '<rootDir>/test/chaos/chaos.test.ts',
 ];
 
 const common = {

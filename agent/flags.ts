@@ -6,11 +6,13 @@
  */
 import { parseAttributes } from '../protocol/attributes.js';
 import { readCredentialsFile } from '../protocol/credentials.js';
+import { DURATION_EXAMPLES, formatDuration, parseDurationMs } from '../protocol/durations.js';
 import { Resources } from '../protocol/resources.js';
 import type { Attribute } from '../protocol/types.js';
 import { detectResources } from './containerizer/index.js';
+import { IMAGE_FLAG_NAMES, imageFlags, type ImageFlags } from './image-flags.js';
 
-export interface AgentFlags {
+export interface AgentFlags extends ImageFlags {
   /** The master: `host:port` (its process is `master`) or a full PID `master@host:port`. */
   readonly master: string;
   /** Address the agent listens on (Mesos --ip, default 127.0.0.1 here). */
@@ -108,33 +110,19 @@ export const DEFAULT_AGENT_FLAGS: AgentFlags = {
 /** What callers may give: the flags, with durations, numbers and booleans also as text. */
 export type AgentFlagsInput = { readonly [K in keyof AgentFlags]?: AgentFlags[K] | string };
 
-const UNITS: Record<string, number> = {
-  ns: 1e-6, nsecs: 1e-6, us: 1e-3, usecs: 1e-3, ms: 1, msecs: 1,
-  s: 1000, sec: 1000, secs: 1000, m: 60_000, min: 60_000, mins: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
-  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
-};
-
 /** Milliseconds in a Mesos duration (`15secs`); a number is taken as milliseconds. */
 export function parseDuration(flag: string, value: string | number): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a non-negative duration`);
     return value;
   }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(value);
-  const unit = m ? UNITS[m[2]!] : undefined;
-  if (!m || unit === undefined) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a duration such as 500ms, 15secs, 2mins, 1hrs, 1days or 1weeks`);
-  return Number(m[1]) * unit;
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new AgentFlagsError(flag, `--${flag}=${value}: expected a duration such as ${DURATION_EXAMPLES}`);
+  return ms;
 }
 
 /** Mesos's text for a duration (`5secs`), for MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD and the like. */
-export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}days`;
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}hrs`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}mins`;
-  if (ms % 1000 === 0) return `${ms / 1000}secs`;
-  return `${ms}ms`;
-}
+export { formatDuration };
 
 function parseBool(flag: string, v: string | boolean): boolean {
   if (typeof v === 'boolean') return v;
@@ -153,7 +141,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key']));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key'], IMAGE_FLAG_NAMES));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -206,6 +194,7 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
     throw new AgentFlagsError('status_update_retry_interval_max', `--status_update_retry_interval_max must not be below --status_update_retry_interval_min`);
   }
   const out: { -readonly [K in keyof AgentFlags]: AgentFlags[K] } = flags;
+  Object.assign(out, imageFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
   if (input.advertise_ip !== undefined) {
     if (!HOST.test(String(input.advertise_ip))) throw new AgentFlagsError('advertise_ip', `--advertise_ip=${input.advertise_ip}: expected an IP address`);
     out.advertise_ip = String(input.advertise_ip);

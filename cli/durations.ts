@@ -2,21 +2,13 @@
  * Mesos-style flag values: durations like `15secs`, `1mins`, `500ms`, `2hrs`,
  * `1days` (also `15s`, `1m`), and booleans. Errors name the flag and the value.
  */
-const UNITS: Record<string, number> = {
-  ns: 1e-6, nanosecs: 1e-6, us: 1e-3, usecs: 1e-3, ms: 1, msecs: 1,
-  s: 1000, secs: 1000, sec: 1000, m: 60_000, mins: 60_000, min: 60_000,
-  h: 3_600_000, hrs: 3_600_000, hr: 3_600_000, d: 86_400_000, days: 86_400_000, day: 86_400_000,
-  w: 604_800_000, weeks: 604_800_000,
-};
+import { DURATION_EXAMPLES, parseDurationMs } from '../protocol/durations.js';
 
 /** Milliseconds in a Mesos duration such as `15secs`. */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(String(text));
-  const unit = m ? UNITS[m[2]!] : undefined;
-  if (!m || unit === undefined) {
-    throw new Error(`--${flag}=${text}: expected a duration such as 15secs, 500ms, 2mins, 1hrs or 1days`);
-  }
-  return Number(m[1]) * unit;
+  const ms = parseDurationMs(String(text));
+  if (ms === undefined) throw new Error(`--${flag}=${text}: expected a duration such as ${DURATION_EXAMPLES}`);
+  return ms;
 }
 
 export function parseBool(flag: string, text: string | boolean): boolean {

@@ -25,6 +25,7 @@ import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
 import { drainInfo, maintenanceCall } from './http-maintenance.js';
 import { agentIp } from './maintenance.js';
+import { flagTexts } from './flag-texts.js';
 
 type Json = Record<string, unknown>;
 
@@ -134,20 +135,7 @@ function getRoles(m: MasterView, v: Viewer): Json {
 }
 
 function flagList(m: MasterView): Json[] {
-  const f = m.flags;
-  const out: [string, string][] = [
-    ['hostname', f.hostname],
-    ['allocation_interval', `${f.allocationIntervalMs}ms`],
-    ['agent_ping_timeout', `${f.agentPingTimeoutMs}ms`],
-    ['max_agent_ping_timeouts', String(f.maxAgentPingTimeouts)],
-    ['max_completed_frameworks', String(f.maxCompletedFrameworks)],
-    ['max_completed_tasks_per_framework', String(f.maxCompletedTasksPerFramework)],
-    ['weights', Object.entries(f.weights).map(([r, w]) => `${r}=${w}`).join(',')],
-  ];
-  if (f.offerTimeoutMs !== undefined) out.push(['offer_timeout', `${f.offerTimeoutMs}ms`]);
-  if (f.cluster !== undefined) out.push(['cluster', f.cluster]);
-  if (f.masters.length > 0) out.push(['masters', f.masters.join(',')]);
-  return out.map(([name, value]) => ({ name, value }));
+  return flagTexts(m.flags).map(([name, value]) => ({ name, value }));
 }
 
 /** What an event subscriber may see of `e` (--acls view_* rules). */

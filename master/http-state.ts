@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { forbidden } from '../protocol/auth/http.js';
 import { prometheus } from '../protocol/json/index.js';
 import type { MasterView } from './view.js';
+import { flagTexts } from './flag-texts.js';
 
 const json = (body: unknown): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -55,24 +56,13 @@ export function installStateRoutes(master: MasterView): void {
   }));
   master.route('/flags', auth.readonly((_req, p) => {
     const d = auth.authorizer.authorize('view_flags', p, undefined);
-    return d.allowed ? json({ flags: flagsJson(master) }) : forbidden(d.message);
+    return d.allowed ? json({ flags: Object.fromEntries(flagTexts(master.flags)) }) : forbidden(d.message);
   }));
   master.route('/version', () => json({ version: master.version }));
   master.route('/metrics', auth.readonly(() => ({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: prometheus(master.metrics()) }), '/metrics'));
   for (const path of ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics']) {
     master.runtime.http.alias(path, `/${id}${path}`);
   }
-}
-
-/** The flags as /master/flags shows them: secrets never (the credentials as a count of principals). */
-function flagsJson(master: MasterView): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(master.flags).map(([k, v]) => {
-      if (k === 'credentials') return [k, v === undefined ? '' : `(${(v as ReadonlyMap<string, string>).size} principals)`];
-      if (Array.isArray(v)) return [k, v.join(',')]; // masters: as --masters is given
-      return [k, typeof v === 'object' ? JSON.stringify(v) : String(v)];
-    }),
-  );
 }
 
 /** Prometheus text format (shared with the agent's /metrics): protocol/json/prometheus.ts. */

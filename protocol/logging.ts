@@ -5,6 +5,7 @@
  * `duration` a DurationInfo). Pure: the caller sets its runtime's
  * verbosity (libprocess-ts `LogVerbosity`) with what comes out.
  */
+import { DURATION_EXAMPLES, parseDurationMs } from './durations.js';
 
 /** A level to hold for a while, then revert from. */
 export interface LevelRequest {
@@ -12,16 +13,10 @@ export interface LevelRequest {
   readonly durationMs: number;
 }
 
-const UNITS: Record<string, number> = {
-  ns: 1e-6, nsecs: 1e-6, us: 1e-3, usecs: 1e-3, ms: 1, msecs: 1,
-  secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000,
-};
-
 /** Milliseconds in a duration as Mesos writes them (`10secs`, `500ms`, `2mins`); an Error naming the text otherwise. */
 export function parseMesosDuration(text: string): number | Error {
-  const m = /^(\d+(?:\.\d+)?)(ns|nsecs|us|usecs|ms|msecs|secs|mins|hrs|days|weeks)$/.exec(text.trim());
-  if (m === null) return new Error(`Failed to parse duration '${text}': expected a number and a unit (ns, us, ms, secs, mins, hrs, days, weeks), e.g. 10secs`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+  const ms = parseDurationMs(text);
+  return ms ?? new Error(`Failed to parse duration '${text}': expected a number and a unit, e.g. ${DURATION_EXAMPLES}`);
 }
 
 /**

@@ -31,6 +31,7 @@ function normalize(v: unknown, key = ''): unknown {
   if (TIME_KEYS.has(key)) return { nanoseconds: 0 };
   if (Array.isArray(v)) {
     if (key === 'metrics') return v.map((m: Json) => ({ ...m, value: 0 }));
+    if (key === 'flags') return v.map((f: Json) => (f.name === 'log_dir' ? { ...f, value: '/tmp/golden-log' } : f));
     return v.map((x) => normalize(x, key));
   }
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x, k)]));

@@ -130,7 +130,13 @@ describe('classic endpoints', () => {
     expect((await call(base, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'silver', guarantees: { cpus: { value: 1 } } }] } })).status).toBe(200);
     const withQuota = JSON.parse((await get('/master/roles')).text).roles as Json[];
     expect(withQuota.map((r) => [r.name, r.quota === null])).toEqual([['gold', true], ['silver', false]]);
-    expect(JSON.parse((await get('/master/flags')).text).flags.agentPingTimeoutMs).toBe('15000');
+    expect(JSON.parse((await get('/master/flags')).text).flags.agent_ping_timeout).toBe('15secs');
+    // One rendering: GET_FLAGS lists exactly what /master/flags shows, under Mesos's names.
+    const classic = JSON.parse((await get('/master/flags')).text).flags as Record<string, string>;
+    const listed = (await call(base, { type: 'GET_FLAGS' })).json();
+    expect(Object.fromEntries((listed.get_flags.flags as Json[]).map((f) => [f.name, f.value]))).toEqual(classic);
+    expect(classic.allocation_interval).toMatch(/^\d+(ms|secs|mins)$/);
+    expect(Object.keys(classic).every((k) => /^[a-z_]+$/.test(k))).toBe(true);
     expect(JSON.parse((await get('/version')).text).version).toMatch(/^\d/);
     expect((await get('/master/redirect')).status).toBe(307);
     const metrics = await get('/metrics');
