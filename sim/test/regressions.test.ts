@@ -89,12 +89,16 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   { seed: 17, bug: 'driver: took the id of a second framework a paused, deposed leader created from a stale SUBSCRIBE', options: { chaosMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15) } },
 ];
 
+// Whole-cluster runs are CPU-bound: a few seconds each alone, but on a machine shared by other work one went past
+// jest's default 30 s (load average 22). The bound is on work, so it is generous.
+const SIMULATION_TIMEOUT_MS = 120_000;
+
 describe('bugs the simulator found stay fixed', () => {
   for (const c of CASES) {
     test(`seed ${c.seed}: ${c.bug}`, async () => {
       const r = await runSeed(c.seed, c.options ?? FOUND_WITH);
       if (!r.ok) console.log(`seed ${c.seed}: ${r.violation}\n${r.timeline(60)}`);
       expect(r.violation).toBeUndefined();
-    });
+    }, SIMULATION_TIMEOUT_MS);
   }
 });
