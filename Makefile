@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd netns-tools chaos bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint deadcode docs-check browser busybox test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean mpich mpi-programs netns-tools chaos
 
 all: build
 
@@ -36,6 +36,12 @@ typecheck: build
 browser:
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null || { echo "make: the web UI test needs Chromium (Debian's package chromium) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y chromium; }
 
+# The image tests (agent/test/agent-images.test.ts) and bench-launch's image row build their
+# images from Debian's busybox-static: installed here when missing.
+busybox:
+	@test -x /bin/busybox || { command -v apt-get >/dev/null || { echo "make: the image tests build their images from Debian's busybox-static and apt-get is not here to install it" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends busybox-static; } || { echo "make: installing busybox-static with apt-get failed (see above)" >&2; exit 1; }; }
+
 # Static checks, before any test runs: each prints what is wrong and where.
 # lint: ESLint with typescript-eslint's type-aware rules (no floating or misused promises, exhaustive switches).
 lint: $(NODE_MODULES) $(STATIC_MODULES)
@@ -58,7 +64,7 @@ static: lint deadcode docs-check
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 PROCESS_WORKERS ?= 2
 SKIPPED_TESTS_FILE := test-output/skipped-tests.txt
-test: typecheck static browser netns-tools
+test: typecheck static browser busybox mpich netns-tools
 	@mkdir -p test-output && rm -f $(SKIPPED_TESTS_FILE)
 	@status=0; \
 	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects unit --maxWorkers=2 --passWithNoTests $(JEST_ARGS) || status=1; \
@@ -106,8 +112,17 @@ bench-allocator: build
 	node dist/benchmarks/allocator.js
 
 # The containerizer alone: COUNT tasks (default 1000) running `true`, posix and cgroups, next to spawn('true').
-bench-launch: build
+bench-launch: build busybox
 	node dist/benchmarks/launch.js
+
+# MPI jobs (mesos-ts mpiexec, its tests, the mpi experiment): Debian's MPICH (Hydra's mpiexec.hydra, mpicc), installed here when missing.
+mpich:
+	@{ command -v mpiexec.hydra && command -v mpicc; } >/dev/null || { command -v apt-get >/dev/null || { echo "make: MPI jobs need MPICH (Debian's packages mpich and libmpich-dev: mpiexec.hydra, mpicc) and apt-get is not here to install them; install MPICH 4 with Hydra on the PATH" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends mpich libmpich-dev; } || { echo "make: installing mpich and libmpich-dev with apt-get failed (see above); MPI jobs need mpiexec.hydra and mpicc on the PATH" >&2; exit 1; }; }
+
+# The MPI programs of examples/mpi, built with mpicc into dist/mpi/ (never committed).
+mpi-programs: mpich
+	@mkdir -p dist/mpi && for p in is pingpong collectives hello fail; do mpicc -O2 -Wall -o dist/mpi/$$p examples/mpi/$$p.c || exit 1; done; echo "make: built dist/mpi/{is,pingpong,collectives,hello,fail}"
 
 # bench-log measures etcd beside the log: Debian's etcd-server, installed here when missing.
 etcd:
@@ -138,7 +153,7 @@ bench-failover: build
 
 # The Mesos paper's experiments (experiments/README.md), quick form (about 5 minutes here): writes
 # experiments/results/<name>/ (raw.jsonl, summary.json, SVG plots) and experiments/report.md.
-experiments: build
+experiments: build mpich
 	node dist/experiments/main.js all --quick $(ARGS)
 
 # The full form (paper scale: 96 agents for the macrobenchmark, 10k agents for ramp-up, 50k for offers; hours).
@@ -146,7 +161,7 @@ experiments-full: build
 	node dist/experiments/main.js all $(ARGS)
 
 # One experiment: make experiment NAME=sharing ARGS=--quick
-experiment: build
+experiment: build mpich
 	node dist/experiments/main.js $(NAME) $(ARGS)
 
 # The Mesos paper's experiment: 200 frameworks, simulated agents; quick: 1k and 10k agents (about 2 min).

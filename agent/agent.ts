@@ -37,6 +37,7 @@ import {
   writeJSONAtomicAsync,
 } from './checkpoint.js';
 import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from './command-executor.js';
+import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { sandboxPath } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
@@ -542,7 +543,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
     const execInfo = executor ?? task.executor;
     if (execInfo) return this.#runOnExecutor(fw, { ...execInfo, framework_id: { value: frameworkId } }, task);
-    const problem = task.command ? commandError(task.command) : 'the task has neither a command nor an executor';
+    const container = containerSpecOf(task.container);
+    const problem = container.error ?? (task.command ? commandError(task.command, container.spec?.image !== undefined) : 'the task has neither a command nor an executor');
     const health = task.health_check ? healthCheckError(task.health_check) : undefined;
     if (problem || health) {
       this.#agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
@@ -608,6 +610,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
+    const container = containerSpecOf(task.container).spec;
+    if (container) config.container = container;
     const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
     this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
@@ -734,8 +738,9 @@ export class AgentProcess extends Process<AgentProtocol> {
       return;
     }
     if (!ex) {
-      if (!info.command?.value) {
-        this.#agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Invalid executor: it has no command');
+      const problem = containerSpecOf(info.container).error ?? (info.command?.value || info.container?.mesos?.image ? undefined : 'it has no command');
+      if (problem) {
+        this.#agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor: ${problem}`);
         return;
       }
       ex = this.#launchExecutor(fw, info);
@@ -757,11 +762,13 @@ export class AgentProcess extends Process<AgentProtocol> {
       agentId: this.agentId!,
       frameworkId: fw.id,
       executorId: ex.id,
-      command: commandSpec(info.command!),
+      command: commandSpec(info.command ?? { shell: false }),
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
-    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command!.user, fw.info.user);
+    const container = containerSpecOf(info.container).spec;
+    if (container) config.container = container;
+    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command?.user, fw.info.user);
     if (user !== undefined) config.user = user;
     ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {
       if (ex.state !== 'REGISTERING') return;

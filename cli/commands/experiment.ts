@@ -9,7 +9,7 @@ import { Command } from 'commander';
  */
 export function experimentCommand(): Command {
   return new Command('experiment')
-    .description("run one of the Mesos paper's experiments (sharing, drf, rampup, failover, offers) or all of them: raw data, summary and SVG plots under --out/<name>/")
+    .description("run one of the Mesos paper's experiments (sharing, drf, rampup, failover, offers) or mpi (MPI alone vs mesos-ts mpiexec), or all of them: raw data, summary and SVG plots under --out/<name>/")
     .argument('<name>', 'sharing | drf | rampup | failover | offers | all')
     .option('--quick', 'the quick form (small scale, minutes)', false)
     .option('--out <dir>', 'where each experiment writes <name>/raw.jsonl, summary.json and its plots', 'experiments/results')

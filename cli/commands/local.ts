@@ -91,6 +91,13 @@ function runTestFramework(file: string, master: string, tasks: number, env: Node
   child.once('exit', (code) => say(code === 0 ? `test framework done: all ${tasks} tasks finished; the cluster keeps running (Ctrl-C stops it)` : `test framework exited with status ${code}`));
 }
 
+/** `--agent_flags`: whitespace-separated `--name=value` flags passed to every agent as they are. */
+export function extraAgentFlags(text: string | undefined): string[] {
+  const flags = (text ?? '').split(/\s+/).filter((f) => f !== '');
+  for (const f of flags) if (!/^--[a-z_]+=/.test(f)) throw new Error(`--agent_flags: ${JSON.stringify(f)} is not --name=value`);
+  return flags;
+}
+
 export function localCommand(): Command {
   return addNetnsCommands(new Command('local'))
     .description('start a local cluster: masters and agents as separate OS processes on loopback addresses')
@@ -99,7 +106,8 @@ export function localCommand(): Command {
     .addOption(new Option('--work_dir <dir>', 'where masters and agents keep their files (default: a new temporary directory)'))
     .addOption(new Option('--port <port>', "the first master's port; the others take the next ones (0: any free ports)").default('5050'))
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected; unless ports are given, [31000-32000] is split among the agents so no two offer the same port)"))
-    .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem'))
+    .addOption(new Option('--isolation <list>', "the agents' isolators").default('posix/cpu,posix/mem').env('MESOS_ISOLATION'))
+    .addOption(new Option('--agent_flags <flags>', 'more flags for every agent, e.g. "--isolation=... --image_providers=docker --docker_registry=/srv/images" (MESOS_* variables in the environment reach every agent too)'))
     .addOption(new Option('--distinct_machines <bool>', 'each agent a machine of its own: agent N at 127.0.0.(N+1) with hostname agentN.local (false: all at 127.0.0.1, localhost)').default('true'))
     .addOption(new Option('--hosts <kind>', 'loopback: every node on this host\'s loopback addresses; netns (root only): each master and agent in a network namespace of its own, joined by a bridge, addresses from 198.51.100.0/24 or 192.0.2.0/24 (`local exec`, `local fault`)').default('loopback'))
     .addOption(new Option('--keepalive <duration>', 'how often every connection is pinged: one that has not answered by the next ping is closed, so a half-open connection is found within twice this (default 5secs; 1secs with --hosts=netns)'))
@@ -198,7 +206,7 @@ Examples:
         const address = started0.map((m) => m.url.replace(/^http:\/\//, '')).join(',');
         const started = await Promise.all(
           Array.from({ length: agents }, (_, i) =>
-            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, `--ip=${hosts?.agentIp(i) ?? agentMachine(i, distinct).ip}`, `--hostname=${agentMachine(i, distinct).hostname}`, `--port=${hosts !== undefined ? 5051 : 0}`, `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity], env, hosts?.netnsOf(`agent${i + 1}`)),
+            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, `--ip=${hosts?.agentIp(i) ?? agentMachine(i, distinct).ip}`, `--hostname=${agentMachine(i, distinct).hostname}`, `--port=${hosts !== undefined ? 5051 : 0}`, `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity, ...extraAgentFlags(o['agent_flags'])], env, hosts?.netnsOf(`agent${i + 1}`)),
           ),
         );
         members.push(...started);

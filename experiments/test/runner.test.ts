@@ -7,7 +7,7 @@ import { percentile } from '../stats.js';
 // main.ts runs when imported; `mesos-ts experiment`'s refusals are checked on the build in real.test.ts.
 describe('runner', () => {
   test('every experiment of the issue is registered once', () => {
-    expect(EXPERIMENTS.map((e) => e.name)).toEqual(['sharing', 'drf', 'rampup', 'failover', 'offers']);
+    expect(EXPERIMENTS.map((e) => e.name)).toEqual(['sharing', 'drf', 'rampup', 'failover', 'offers', 'mpi']);
   });
 
   test('progress: phase, virtual time, tasks, elapsed and left', () => {
