@@ -52,8 +52,9 @@ describe('chaos invariants', () => {
 describe('the report', () => {
   test('how long a cut-off leader went on serving, and when another led', () => {
     const h: ChaosEvent[] = [
-      { t: 1000, src: 'nemesis', op: 'isolate-leader', detail: 'partition master2 (the leader) | the rest' },
+      // Recorded before the fault (it is dated when it began to go in): counted by its time.
       { t: 1400, src: 'state', master: 'master2', agents: [] },
+      { t: 1000, src: 'nemesis', op: 'isolate-leader', detail: 'partition master2 (the leader) | the rest' },
       { t: 1900, src: 'state', master: 'master2', agents: [] },
       { t: 2300, src: 'leader', master: 'master@x:5050', term: 2 },
       { t: 2500, src: 'state', master: 'master3', agents: [] },

@@ -133,11 +133,13 @@ export function leaderCuts(history: readonly ChaosEvent[]): { at: number; master
     if (!e.op.startsWith('isolate-leader') && e.op !== 'asymmetric-leader') return;
     const master = /(master\d+) \(the leader\)/.exec(e.detail)?.[1];
     if (master === undefined) return;
-    const rest = history.slice(i + 1);
-    const healAt = rest.find((x) => x.src === 'heal')?.t ?? Infinity;
-    const served = rest.filter((x) => x.src === 'state' && x.master === master && x.t < healAt);
-    const elected = rest.find((x) => x.src === 'leader');
-    out.push({ at: e.t, master, lastServedMs: served.length > 0 ? served.at(-1)!.t - e.t : undefined, newLeaderMs: elected !== undefined && elected.t < healAt ? elected.t - e.t : undefined });
+    // The heal is recorded after its fault; polls and leader lines may be recorded before the fault (it is
+    // dated when it began to go in, and recorded once in), so those are taken by time.
+    const healAt = history.slice(i + 1).find((x) => x.src === 'heal')?.t ?? Infinity;
+    const during = history.filter((x) => x.t >= e.t && x.t < healAt);
+    const served = during.filter((x) => x.src === 'state' && x.master === master);
+    const elected = during.find((x) => x.src === 'leader');
+    out.push({ at: e.t, master, lastServedMs: served.length > 0 ? served.at(-1)!.t - e.t : undefined, newLeaderMs: elected !== undefined ? elected.t - e.t : undefined });
   });
   return out;
 }
