@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser busybox test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean mpich mpi-programs netns-tools chaos
+.PHONY: all install build typecheck static lint deadcode docs-check browser busybox test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean mpich mpi-programs netns-tools chaos example-kv-store
 
 all: build
 
@@ -205,6 +205,10 @@ example-batch: build
 # webfarm: servers that follow a load of 10, then 80, then 10 requests/s (40 s each phase).
 example-webfarm: build
 	node dist/examples/webfarm/main.js --master $(MASTER) --target-rps 20 --min 1 --max 5 --load 10,80,10 $(ARGS)
+
+# kv-store: a key-value server on a reserved share and a persistent volume (examples/README.md).
+example-kv-store: build
+	node dist/examples/kv-store/main.js --master $(MASTER) --name $(or $(NAME),demo) $(ARGS)
 
 clean:
 	rm -rf dist libprocess-ts/dist *.tsbuildinfo libprocess-ts/*.tsbuildinfo

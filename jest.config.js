@@ -23,6 +23,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',
   '<rootDir>/examples/test/maintenance-real.test.ts',
+  '<rootDir>/examples/test/kv-store.test.ts',
   '<rootDir>/test/integration/ha-failover.test.ts',
   '<rootDir>/test/integration/packages.test.ts',
   '<rootDir>/master/log/test/processes.test.ts',

@@ -10,13 +10,15 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
+import { AgentVolumes, volumeKeys } from './volumes.js';
+import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
-import { Resources } from '../protocol/resources.js';
+import { Resources, type Resource } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
 import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
@@ -135,6 +137,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** Every master given (--master=a,b,c): tried in turn until one leads. */
   readonly masters: readonly string[];
   readonly sum: StatusUpdateManager;
+  /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
+  reservations!: AgentReservations;
+  /** Persistent volumes: their directories, and how containers see them (volumes.ts). */
+  readonly volumes: AgentVolumes;
 
   state: AgentStateName = 'RECOVERING';
   agentId: string | undefined;
@@ -177,6 +183,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.random = options.random;
     this.logger = options.logger ?? quietLogger;
     this.disk = options.disk ?? nodeDisk;
+    this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
     this.masters = masterPidTexts(options.flags.master);
     this.master = PID.parse<AgentToMaster>(this.masters[0]!);
     this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
@@ -201,6 +208,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installOperatorApi(this);
     installClassicRoutes(this);
     try {
+      this.reservations = AgentReservations.load(this.resources, this.flags.work_dir, this.flags.fsync, this.disk);
       await this.#recover();
     } catch (e) {
       this.#readyReject(e as Error);
@@ -261,7 +269,12 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (b.pid !== undefined) fw.pid = b.pid;
         this.#checkpointFramework(fw);
       },
-      checkpoint_resources: () => {},
+      checkpoint_resources: (b) => {
+        const before = this.reservations.checkpointed;
+        const why = this.reservations.update(b.resources, b.operations ?? []);
+        if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
+        else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
+      },
       reconcile_tasks: (b) => {
         for (const t of b.tasks) this.#reconcile(b.framework_id.value, t.task_id);
       },
@@ -360,7 +373,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.state !== 'DISCONNECTED') return;
     this.link(this.master);
     if (this.agentId === undefined) {
-      this.send(this.master, 'register_agent', registerMessage(this.agentInfo()));
+      this.send(this.master, 'register_agent', registerMessage(this.agentInfo(), this.reservations.checkpointed.toJSON()));
     } else {
       const executors: ExecutorInfo[] = [];
       const tasks = [];
@@ -381,7 +394,7 @@ export class AgentProcess extends Process<AgentProtocol> {
           }
         }
       }
-      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks));
+      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks, this.reservations.checkpointed.toJSON()));
     }
     this.#regTimer = this.delay(this.#backoff.next(), () => {
       this.#nextMaster(); // not answered: perhaps not the leader, or gone
@@ -638,8 +651,22 @@ export class AgentProcess extends Process<AgentProtocol> {
     const ok = this.defer(then);
     const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
     Promise.all([checkpointed, this.disk.createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
-      .then(() => this.cz.launch(config))
+      .then(() => this.volumes.attach(config, [...(ex.info.resources ?? []), ...[...ex.queued.values()].flatMap((t) => t.resources ?? [])]))
+      .then((attached) => this.cz.launch(attached))
       .then(ok, failed);
+  }
+
+  /** The persistent volumes live tasks and executors hold (their data is never removed). */
+  #volumesInUse(): Set<string> {
+    const held: (readonly Resource[])[] = [];
+    for (const fw of this.frameworks.values()) {
+      for (const ex of fw.executors.values()) {
+        if (ex.state !== 'TERMINATED') held.push(ex.info.resources ?? []);
+        for (const t of ex.queued.values()) held.push(t.resources ?? []);
+        for (const r of ex.tasks.values()) if (!isTerminal(r.task.state)) held.push(r.info.resources ?? []);
+      }
+    }
+    return volumeKeys(held);
   }
 
   #launchFailed(fw: FrameworkRecord, ex: ExecutorRecord, e: Error): void {
@@ -671,7 +698,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.state = 'RUNNING';
     ex.launchedAt = this.clock.now();
     this.#executorUpdate(fw, ex, rec, 'TASK_STARTING');
-    this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } } });
+    this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
     this.#startHealthChecks(fw, ex, rec);
   }
 
@@ -1223,6 +1250,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     fw.completedExecutors.push(ex);
     if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
     void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
+    this.volumes.forget(ex.containerId);
     if (this.agentId) discardCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id), this.flags.work_dir, this.disk);
     this.#scheduleGc(ex.directory);
     if (fw.executors.size === 0) {

@@ -19,6 +19,7 @@ export function agentCommand(): Command {
     .addOption(flag('hostname', 'hostname reported to the master'))
     .addOption(flag('work_dir', 'sandboxes and checkpoints live here', '/tmp/mesos-ts/agent'))
     .addOption(flag('resources', "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000];gpus:1' (what is missing is detected)"))
+    .addOption(flag('default_role', "the role resources without one are statically reserved to (default '*': unreserved)"))
     .addOption(flag('attributes', "e.g. 'rack:r1;zone:a;level:3'"))
     .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid | filesystem/linux,docker/runtime', 'posix/cpu,posix/mem'))
     .addOption(flag('image_providers', 'docker: run tasks in Docker images (needs --isolation with filesystem/linux,docker/runtime)'))
