@@ -34,9 +34,9 @@ ends every task of the job, and the rank is named. mpiexec.hydra must be on the 
 make mpich).
 
 Examples:
-  $ mesos-ts mpiexec -n 3 -m 256 --master=127.0.0.1:5050 -- ./is 1048576
-  $ mesos-ts mpiexec -n 4 --cpus=0.5 --max_per_agent=2 -- ./pingpong 20
-  $ mesos-ts mpiexec -n 8 --timeout=2mins -- ./allreduce; echo "exit status $?"`)
+  $ mesos-ts mpiexec -n 3 -m 256 --master=127.0.0.1:5050 -- dist/mpi/is 20
+  $ mesos-ts mpiexec -n 2 --cpus=0.5 -- dist/mpi/pingpong 20 100
+  $ mesos-ts mpiexec -n 8 --timeout=2mins --max_per_agent=2 -- dist/mpi/collectives; echo "exit status $?"`)
     .action(async (program: string, args: string[], o: ClusterOptions & { np: string; mem: string; cpus: string; name?: string; role: string; timeout: string; max_per_agent?: string; control_host?: string }) => {
       const ranks = parsePositiveInt('np', o.np);
       const mem = Number(o.mem);
