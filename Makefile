@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd mpich mpi-programs bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean
+.PHONY: all install build typecheck static lint deadcode docs-check browser busybox test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean mpich mpi-programs netns-tools chaos example-kv-store
 
 all: build
 
@@ -36,6 +36,12 @@ typecheck: build
 browser:
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null || { echo "make: the web UI test needs Chromium (Debian's package chromium) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y chromium; }
 
+# The image tests (agent/test/agent-images.test.ts) and bench-launch's image row build their
+# images from Debian's busybox-static: installed here when missing.
+busybox:
+	@test -x /bin/busybox || { command -v apt-get >/dev/null || { echo "make: the image tests build their images from Debian's busybox-static and apt-get is not here to install it" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends busybox-static; } || { echo "make: installing busybox-static with apt-get failed (see above)" >&2; exit 1; }; }
+
 # Static checks, before any test runs: each prints what is wrong and where.
 # lint: ESLint with typescript-eslint's type-aware rules (no floating or misused promises, exhaustive switches).
 lint: $(NODE_MODULES) $(STATIC_MODULES)
@@ -58,7 +64,7 @@ static: lint deadcode docs-check
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 PROCESS_WORKERS ?= 2
 SKIPPED_TESTS_FILE := test-output/skipped-tests.txt
-test: typecheck static browser mpich
+test: typecheck static browser busybox mpich netns-tools
 	@mkdir -p test-output && rm -f $(SKIPPED_TESTS_FILE)
 	@status=0; \
 	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects unit --maxWorkers=2 --passWithNoTests $(JEST_ARGS) || status=1; \
@@ -106,7 +112,7 @@ bench-allocator: build
 	node dist/benchmarks/allocator.js
 
 # The containerizer alone: COUNT tasks (default 1000) running `true`, posix and cgroups, next to spawn('true').
-bench-launch: build
+bench-launch: build busybox
 	node dist/benchmarks/launch.js
 
 # MPI jobs (mesos-ts mpiexec, its tests, the mpi experiment): Debian's MPICH (Hydra's mpiexec.hydra, mpicc), installed here when missing.
@@ -122,6 +128,19 @@ mpi-programs: mpich
 etcd:
 	@command -v etcd >/dev/null || { command -v apt-get >/dev/null || { echo "make: bench-log runs etcd beside the log (Debian's package etcd-server) and apt-get is not here to install it; install etcd 3.4+ on the PATH" >&2; exit 1; }; \
 	  { apt-get update && apt-get install -y --no-install-recommends etcd-server; } || { echo "make: installing etcd-server with apt-get failed (see above); bench-log needs etcd 3.4+ on the PATH" >&2; exit 1; }; }
+
+# local --hosts=netns, its faults and the chaos test need ip and tc (iproute2) and nft (nftables).
+netns-tools:
+	@command -v ip >/dev/null && command -v tc >/dev/null && command -v nft >/dev/null || { command -v apt-get >/dev/null || { echo "make: local --hosts=netns needs ip, tc and nft (Debian's iproute2 and nftables) and apt-get is not here to install them" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends iproute2 nftables; } || { echo "make: installing iproute2 and nftables with apt-get failed (see above)" >&2; exit 1; }; }
+
+# The chaos test's long form (test/README.md): local --hosts=netns (root), CHAOS_SECONDS of faults
+# (default 300) from seed SEED (default 1), then healed and drained; history.jsonl and report.md in
+# OUT (default a new temporary directory); exits 1 when an invariant broke.
+CHAOS_SECONDS ?= 300
+SEED ?= 1
+chaos: build netns-tools
+	node --import ./test/ts-loader.mjs --no-warnings test/chaos/main.ts --seconds=$(CHAOS_SECONDS) --seed=$(SEED) $(if $(OUT),--out=$(OUT))
 
 # The replicated log and etcd, each 3 members in 3 OS processes (fsync), the same election timeout
 # and client pattern: append latency, 16 writers, failover; results/log.json holds both.
@@ -186,6 +205,10 @@ example-batch: build
 # webfarm: servers that follow a load of 10, then 80, then 10 requests/s (40 s each phase).
 example-webfarm: build
 	node dist/examples/webfarm/main.js --master $(MASTER) --target-rps 20 --min 1 --max 5 --load 10,80,10 $(ARGS)
+
+# kv-store: a key-value server on a reserved share and a persistent volume (examples/README.md).
+example-kv-store: build
+	node dist/examples/kv-store/main.js --master $(MASTER) --name $(or $(NAME),demo) $(ARGS)
 
 clean:
 	rm -rf dist libprocess-ts/dist *.tsbuildinfo libprocess-ts/*.tsbuildinfo

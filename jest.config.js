@@ -17,11 +17,13 @@ export const PROCESS_TESTS = [
   '<rootDir>/cli/test/security.test.ts',
   '<rootDir>/cli/test/operator-commands.test.ts',
   '<rootDir>/cli/test/execute.test.ts',
+  '<rootDir>/cli/test/execute-image.test.ts',
   '<rootDir>/cli/test/mpiexec.test.ts',
   '<rootDir>/examples/test/examples-cli.test.ts',
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',
   '<rootDir>/examples/test/maintenance-real.test.ts',
+  '<rootDir>/examples/test/kv-store.test.ts',
   '<rootDir>/test/integration/ha-failover.test.ts',
   '<rootDir>/test/integration/packages.test.ts',
   '<rootDir>/master/log/test/processes.test.ts',
@@ -38,8 +40,11 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-switch-user.test.ts',
   '<rootDir>/agent/test/files-hardening.test.ts',
   '<rootDir>/agent/test/kill-container.test.ts',
+  '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
+  '<rootDir>/cli/test/netns.test.ts',
+  '<rootDir>/test/chaos/chaos.test.ts',
 ];
 
 const common = {

@@ -10,13 +10,15 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
+import { AgentVolumes, volumeKeys } from './volumes.js';
+import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
-import { Resources } from '../protocol/resources.js';
+import { Resources, type Resource } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
 import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
@@ -37,6 +39,7 @@ import {
   writeJSONAtomicAsync,
 } from './checkpoint.js';
 import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from './command-executor.js';
+import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { sandboxPath } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
@@ -134,6 +137,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** Every master given (--master=a,b,c): tried in turn until one leads. */
   readonly masters: readonly string[];
   readonly sum: StatusUpdateManager;
+  /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
+  reservations!: AgentReservations;
+  /** Persistent volumes: their directories, and how containers see them (volumes.ts). */
+  readonly volumes: AgentVolumes;
 
   state: AgentStateName = 'RECOVERING';
   agentId: string | undefined;
@@ -176,6 +183,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.random = options.random;
     this.logger = options.logger ?? quietLogger;
     this.disk = options.disk ?? nodeDisk;
+    this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
     this.masters = masterPidTexts(options.flags.master);
     this.master = PID.parse<AgentToMaster>(this.masters[0]!);
     this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
@@ -200,6 +208,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installOperatorApi(this);
     installClassicRoutes(this);
     try {
+      this.reservations = AgentReservations.load(this.resources, this.flags.work_dir, this.flags.fsync, this.disk);
       await this.#recover();
     } catch (e) {
       this.#readyReject(e as Error);
@@ -260,7 +269,12 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (b.pid !== undefined) fw.pid = b.pid;
         this.#checkpointFramework(fw);
       },
-      checkpoint_resources: () => {},
+      checkpoint_resources: (b) => {
+        const before = this.reservations.checkpointed;
+        const why = this.reservations.update(b.resources, b.operations ?? []);
+        if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
+        else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
+      },
       reconcile_tasks: (b) => {
         for (const t of b.tasks) this.#reconcile(b.framework_id.value, t.task_id);
       },
@@ -359,7 +373,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.state !== 'DISCONNECTED') return;
     this.link(this.master);
     if (this.agentId === undefined) {
-      this.send(this.master, 'register_agent', registerMessage(this.agentInfo()));
+      this.send(this.master, 'register_agent', registerMessage(this.agentInfo(), this.reservations.checkpointed.toJSON()));
     } else {
       const executors: ExecutorInfo[] = [];
       const tasks = [];
@@ -380,7 +394,7 @@ export class AgentProcess extends Process<AgentProtocol> {
           }
         }
       }
-      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks));
+      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks, this.reservations.checkpointed.toJSON()));
     }
     this.#regTimer = this.delay(this.#backoff.next(), () => {
       this.#nextMaster(); // not answered: perhaps not the leader, or gone
@@ -542,7 +556,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
     const execInfo = executor ?? task.executor;
     if (execInfo) return this.#runOnExecutor(fw, { ...execInfo, framework_id: { value: frameworkId } }, task);
-    const problem = task.command ? commandError(task.command) : 'the task has neither a command nor an executor';
+    const container = containerSpecOf(task.container);
+    const problem = container.error ?? (task.command ? commandError(task.command, container.spec?.image !== undefined) : 'the task has neither a command nor an executor');
     const health = task.health_check ? healthCheckError(task.health_check) : undefined;
     if (problem || health) {
       this.#agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
@@ -608,6 +623,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
+    const container = containerSpecOf(task.container).spec;
+    if (container) config.container = container;
     const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
     this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
@@ -634,8 +651,22 @@ export class AgentProcess extends Process<AgentProtocol> {
     const ok = this.defer(then);
     const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
     Promise.all([checkpointed, this.disk.createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
-      .then(() => this.cz.launch(config))
+      .then(() => this.volumes.attach(config, [...(ex.info.resources ?? []), ...[...ex.queued.values()].flatMap((t) => t.resources ?? [])]))
+      .then((attached) => this.cz.launch(attached))
       .then(ok, failed);
+  }
+
+  /** The persistent volumes live tasks and executors hold (their data is never removed). */
+  #volumesInUse(): Set<string> {
+    const held: (readonly Resource[])[] = [];
+    for (const fw of this.frameworks.values()) {
+      for (const ex of fw.executors.values()) {
+        if (ex.state !== 'TERMINATED') held.push(ex.info.resources ?? []);
+        for (const t of ex.queued.values()) held.push(t.resources ?? []);
+        for (const r of ex.tasks.values()) if (!isTerminal(r.task.state)) held.push(r.info.resources ?? []);
+      }
+    }
+    return volumeKeys(held);
   }
 
   #launchFailed(fw: FrameworkRecord, ex: ExecutorRecord, e: Error): void {
@@ -667,7 +698,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.state = 'RUNNING';
     ex.launchedAt = this.clock.now();
     this.#executorUpdate(fw, ex, rec, 'TASK_STARTING');
-    this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } } });
+    this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
     this.#startHealthChecks(fw, ex, rec);
   }
 
@@ -734,8 +765,9 @@ export class AgentProcess extends Process<AgentProtocol> {
       return;
     }
     if (!ex) {
-      if (!info.command?.value) {
-        this.#agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Invalid executor: it has no command');
+      const problem = containerSpecOf(info.container).error ?? (info.command?.value || info.container?.mesos?.image ? undefined : 'it has no command');
+      if (problem) {
+        this.#agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor: ${problem}`);
         return;
       }
       ex = this.#launchExecutor(fw, info);
@@ -757,11 +789,13 @@ export class AgentProcess extends Process<AgentProtocol> {
       agentId: this.agentId!,
       frameworkId: fw.id,
       executorId: ex.id,
-      command: commandSpec(info.command!),
+      command: commandSpec(info.command ?? { shell: false }),
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
-    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command!.user, fw.info.user);
+    const container = containerSpecOf(info.container).spec;
+    if (container) config.container = container;
+    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command?.user, fw.info.user);
     if (user !== undefined) config.user = user;
     ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {
       if (ex.state !== 'REGISTERING') return;
@@ -1216,6 +1250,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     fw.completedExecutors.push(ex);
     if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
     void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
+    this.volumes.forget(ex.containerId);
     if (this.agentId) discardCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id), this.flags.work_dir, this.disk);
     this.#scheduleGc(ex.directory);
     if (fw.executors.size === 0) {

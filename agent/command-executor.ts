@@ -22,10 +22,11 @@ export function commandSpec(cmd: CommandInfo): CommandSpec {
 }
 
 /** Why a command cannot run, or undefined. */
-export function commandError(cmd: CommandInfo | undefined): string | undefined {
+export function commandError(cmd: CommandInfo | undefined, hasImage = false): string | undefined {
   if (!cmd) return 'no command';
   if (cmd.shell !== false && !cmd.value) return "a shell command needs a 'value'";
-  if (cmd.shell === false && !cmd.value) return "a command with 'shell: false' needs a 'value' (the executable)";
+  // With an image, shell: false and no value runs the image's Entrypoint/Cmd (docker/runtime).
+  if (cmd.shell === false && !cmd.value && !hasImage) return "a command with 'shell: false' needs a 'value' (the executable)";
   return undefined;
 }
 

@@ -8,10 +8,14 @@ import { parseAttributes } from '../protocol/attributes.js';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { DURATION_EXAMPLES, formatDuration, parseDurationMs } from '../protocol/durations.js';
 import { Resources } from '../protocol/resources.js';
+import { roleError } from '../protocol/roles.js';
+import { diskSource, diskSourcesError } from '../protocol/disk-sources.js';
+import { statSync } from 'node:fs';
 import type { Attribute } from '../protocol/types.js';
 import { detectResources } from './containerizer/index.js';
+import { IMAGE_FLAG_NAMES, imageFlags, type ImageFlags } from './image-flags.js';
 
-export interface AgentFlags {
+export interface AgentFlags extends ImageFlags {
   /** The master: `host:port` (its process is `master`) or a full PID `master@host:port`. */
   readonly master: string;
   /** Address the agent listens on (Mesos --ip, default 127.0.0.1 here). */
@@ -25,6 +29,8 @@ export interface AgentFlags {
   readonly work_dir: string;
   /** `--resources`, e.g. `cpus:2;mem:1024;ports:[31000-32000]` (what is absent is detected). */
   readonly resources?: string;
+  /** `--default_role` (Mesos's, deprecated there): the role `--resources` items without one, and detected resources, are statically reserved to; unset or `*`: unreserved. */
+  readonly default_role?: string;
   /** `--attributes`, e.g. `rack:r1;zone:a`. */
   readonly attributes?: string;
   /** Isolators, default `posix/cpu,posix/mem`. */
@@ -140,7 +146,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key']));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key'], IMAGE_FLAG_NAMES));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -193,13 +199,20 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
     throw new AgentFlagsError('status_update_retry_interval_max', `--status_update_retry_interval_max must not be below --status_update_retry_interval_min`);
   }
   const out: { -readonly [K in keyof AgentFlags]: AgentFlags[K] } = flags;
+  Object.assign(out, imageFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
   if (input.advertise_ip !== undefined) {
     if (!HOST.test(String(input.advertise_ip))) throw new AgentFlagsError('advertise_ip', `--advertise_ip=${input.advertise_ip}: expected an IP address`);
     out.advertise_ip = String(input.advertise_ip);
   }
+  if (input.default_role !== undefined) {
+    const role = String(input.default_role);
+    const why = roleError(role);
+    if (why !== undefined) throw new AgentFlagsError('default_role', `--default_role=${role}: ${why}`);
+    out.default_role = role;
+  }
   if (input.resources !== undefined) {
     out.resources = String(input.resources);
-    parseResourcesFlag(out.resources); // validates
+    parseResourcesFlag(out.resources, out.default_role); // validates
   }
   if (input.attributes !== undefined) {
     out.attributes = String(input.attributes);
@@ -248,11 +261,27 @@ export function masterPidTexts(masters: string): string[] {
   return list.map(masterPidText);
 }
 
-export function parseResourcesFlag(text: string): Resources {
+export function parseResourcesFlag(text: string, defaultRole = '*'): Resources {
+  let resources: Resources;
   try {
-    return Resources.parse(text);
+    resources = Resources.parse(text, defaultRole);
   } catch (e) {
     throw new AgentFlagsError('resources', `--resources=${text}: ${(e as Error).message}`);
+  }
+  const why = diskSourcesError(resources);
+  if (why !== undefined) throw new AgentFlagsError('resources', `--resources: ${why}`);
+  for (const r of resources.toJSON()) {
+    const root = diskSource(r).root;
+    if (root !== undefined && !isDirectory(root)) throw new AgentFlagsError('resources', `--resources: the ${diskSource(r).type} disk's root ${root} is not an existing directory`);
+  }
+  return resources;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -273,11 +302,11 @@ export const DETECTED_RESOURCES = ['cpus', 'mem', 'disk', 'ports'] as const;
  * finds some), as Mesos's Containerizer::resources does.
  */
 export async function agentResources(flags: AgentFlags, detect: typeof detectResources = detectResources): Promise<Resources> {
-  const given = flags.resources !== undefined ? parseResourcesFlag(flags.resources) : Resources.empty();
+  const given = flags.resources !== undefined ? parseResourcesFlag(flags.resources, flags.default_role) : Resources.empty();
   const names = new Set(given.names());
   const missing = [...DETECTED_RESOURCES, 'gpus'].filter((n) => !names.has(n));
   if (missing.length === 0 || (missing.length === 1 && missing[0] === 'gpus' && flags.resources !== undefined)) return given;
-  const detected = Resources.parse((await detect(flags.work_dir)).text);
+  const detected = Resources.parse((await detect(flags.work_dir)).text, flags.default_role ?? '*');
   let out = given;
   for (const n of missing) out = out.add(detected.named(n));
   return out;

@@ -16,6 +16,7 @@ import { browse, download, read } from './files.js';
 import { agentMetrics } from './metrics.js';
 import { AGENT_VERSION } from './registration.js';
 import type { ExecutorRecord, FrameworkRecord, TaskRecord } from './state.js';
+import { imageFlagTexts } from './image-flags.js';
 
 /** Mesos's JSON model of resources: `{cpus: 2, mem: 1024, ports: "[31000-32000]"}`. */
 export function resourcesMap(list: readonly Resource[] | Resources): Record<string, number | string> {
@@ -105,6 +106,7 @@ function agentFlags(agent: AgentProcess): Record<string, string> {
     recover: f.recover,
     ...(f.resources !== undefined ? { resources: f.resources } : {}),
     ...(f.attributes !== undefined ? { attributes: f.attributes } : {}),
+    ...imageFlagTexts(f),
   };
 }
 

@@ -9,13 +9,14 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
+import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, keepaliveFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
 import { Containerizer, consoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
+import { imageIsolation } from './provisioner/index.js';
 
 export interface StartedAgent {
   readonly runtime: Runtime;
@@ -68,6 +69,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
   const resources = await agentResources(flags);
   const attributes = agentAttributes(flags);
   const seed = flags.seed ?? osSeed();
+  const images = imageIsolation(flags, realClock, (m) => logger.info(m));
   const cz = await Containerizer.create({
     metaDir: join(flags.work_dir, 'meta'),
     isolation: flags.isolation,
@@ -76,8 +78,10 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     logger: opts.logger ?? consoleLogger,
     launcher: flags.launcher,
     fsync: flags.fsync,
+    ...images.options,
     ...opts.containerizer,
   });
+  const imageGc = images.startGc();
   const tls = opts.tls ?? tlsFromEnv();
   const auth = agentAuth(flags.credential, (m) => logger.warn(m), tls?.requireCert === true);
   const transportOpts = {
@@ -86,6 +90,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     clock: realClock,
     logger: { warn: (m: string) => logger.warn(m) },
     ...(flags.advertise_ip ? { advertiseHost: flags.advertise_ip } : {}),
+    ...keepaliveFromEnv(),
     ...(auth !== undefined ? { auth } : {}),
     ...(tls !== undefined ? { tls } : {}),
     ...(opts.maxUnsentBytes !== undefined ? { maxUnsentBytes: opts.maxUnsentBytes } : {}),
@@ -97,6 +102,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
   const stop = async (): Promise<void> => {
     await runtime.stop();
     cz.close();
+    imageGc?.stop();
   };
   try {
     await agent.ready;

@@ -3,12 +3,13 @@
  * level (GET_LOGGING_LEVEL, SET_LOGGING_LEVEL: glog's verbosity, held for a
  * duration, then reverted through the clock), sandbox files (LIST_FILES,
  * READ_FILE: the paths `/files/browse` and `/files/read` take, opened the
- * same hardened way, files.ts), GET_OPERATIONS and GET_RESOURCE_PROVIDERS
+ * same hardened way, files.ts), GET_OPERATIONS (the operations with ids the master applied here, as it sent them) and GET_RESOURCE_PROVIDERS
  * (none exist here: empty).
  */
 import { lstat, readdir } from 'node:fs/promises';
 import type { HttpResponse } from 'libprocess-ts';
 import type { AgentCall, AgentResponse, FileInfo } from '../protocol/json/index.js';
+import { encode } from '../protocol/json/index.js';
 import { setLoggingLevelRequest } from '../protocol/logging.js';
 import type { AgentProcess } from './agent.js';
 import { MAX_READ_LENGTH, openSandboxPath } from './files.js';
@@ -36,7 +37,7 @@ export async function agentAdminCall(agent: AgentProcess, call: AgentCall): Prom
     case 'READ_FILE':
       return readFile(agent.flags.work_dir, call.read_file);
     case 'GET_OPERATIONS':
-      return { type: 'GET_OPERATIONS', get_operations: { operations: [] } };
+      return { type: 'GET_OPERATIONS', get_operations: { operations: agent.reservations.operations.map((o) => encode('Operation', o)) } };
     case 'GET_RESOURCE_PROVIDERS':
       return { type: 'GET_RESOURCE_PROVIDERS', get_resource_providers: { resource_providers: [] } };
     default:

@@ -40,8 +40,8 @@ export class RegistrationBackoff {
   }
 }
 
-export function registerMessage(agent: AgentInfo): AgentToMaster['register_agent'] {
-  return { agent, version: AGENT_VERSION, checkpointed_resources: [], capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'] };
+export function registerMessage(agent: AgentInfo, checkpointed: Resource[] = []): AgentToMaster['register_agent'] {
+  return { agent, version: AGENT_VERSION, checkpointed_resources: checkpointed, capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'] };
 }
 
 export function reregisterMessage(

@@ -15,7 +15,16 @@
 // the run (the allocator's state with its filters), measured after a full GC.
 //
 // `--quick`: agents {1k, 10k} x frameworks {50, 200}.
-// Writes benchmarks/results/allocator.json.
+//
+// Then the reservations shape: 100 roles (role-00 .. role-99), the frameworks spread over them,
+// the same agents and declines; in the reserved variant 20% of every agent's cpus, mem and disk
+// is dynamically reserved to one role (agent i to role i % 100), in the baseline nothing is. The
+// two run in turn (benchmarks/lib/rounds.ts: one warm-up round, then ROLE_ROUNDS rounds, the
+// order flipped each round), each run in a fresh process; the figure is the ratio of the
+// median cycle p50s (target: at most 1.2), in CPU time (user + system of the process: on a
+// shared, loaded machine wall time swings more than the difference measured) and wall time.
+// `--reservations`: that shape alone.
+// Writes benchmarks/results/allocator.json and allocator-reservations.json.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startRun, writeResults } from './lib/results.js';
@@ -24,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { Resources } from '../protocol/resources.js';
 import { AllocatorCore } from '../master/allocator/core.js';
 import { ReferenceAllocator } from '../master/allocator/reference.js';
+import { interleave } from './lib/rounds.js';
 
 const AGENT = Resources.parse('cpus:24;mem:4096;disk:4096;ports:[31000-32000]');
 const ROLE = 'bench';
@@ -38,6 +48,8 @@ interface Row {
   offers_per_cycle: number;
   heap_mb: number;
   baseline?: true;
+  /** The reservations shape: CPU time (user + system) of the cycle, less sensitive than wall time to a loaded machine. */
+  cycle_cpu_ms_p50?: number;
 }
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
@@ -102,27 +114,74 @@ function runBaseline(agents: number, frameworks: number, cycles: number): Row {
   return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap, baseline: true };
 }
 
+const ROLES = 100;
+const roleName = (i: number): string => `role-${pad(i % ROLES, 2)}`;
+const ROLE_ROUNDS = 3;
+
+/** An agent of the reservations shape: 20% of its scalars reserved to one role (or nothing reserved, for the baseline). */
+function roleAgent(i: number, reserved: boolean): Resources {
+  if (!reserved) return AGENT;
+  const role = roleName(i);
+  return Resources.parse(`cpus:19.2;mem:3276.8;disk:3276.8;ports:[31000-32000];cpus(${role}@ops):4.8;mem(${role}@ops):819.2;disk(${role}@ops):819.2`);
+}
+
+/** The DeclineOffers cycle over 100 roles, with or without 20% of every agent reserved. */
+function runRoles(agents: number, frameworks: number, cycles: number, reserved: boolean): Row {
+  const core = new AllocatorCore();
+  for (let i = 0; i < agents; i++) core.addAgent(`agent-${pad(i, 6)}`, { total: roleAgent(i, reserved) });
+  for (let i = 0; i < frameworks; i++) core.addFramework(`framework-${pad(i, 5)}`, { roles: [roleName(i)] });
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let offers = 0;
+  let now = 0;
+  for (let c = 0; c < cycles; c++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = core.allocate(now);
+    times.push(performance.now() - t0);
+    const dc = process.cpuUsage(c0);
+    cpu.push((dc.user + dc.system) / 1000);
+    offers += out.length;
+    for (const a of out) core.recoverResources(a.frameworkId, a.agentId, a.resources, REFUSE_SECONDS, now);
+    now += 1000;
+  }
+  gc();
+  const heap = heapMb();
+  if (core.filterCount < 0) console.log('unreachable');
+  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap, cycle_cpu_ms_p50: round(percentile(cpu, 0.5)) };
+}
+
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
 /** One size in a fresh process: `--one core|baseline agents frameworks cycles`, prints the row as JSON. */
-function inChild(kind: 'core' | 'baseline', agents: number, frameworks: number, cycles: number): Row {
+function inChild(kind: 'core' | 'baseline' | 'roles-reserved' | 'roles-unreserved', agents: number, frameworks: number, cycles: number): Row {
   const me = fileURLToPath(import.meta.url);
   const out = execFileSync(process.execPath, ['--expose-gc', me, '--one', kind, String(agents), String(frameworks), String(cycles)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').at(-1)!) as Row;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const one = process.argv.indexOf('--one');
   if (one >= 0) {
     const [kind, a, f, c] = process.argv.slice(one + 1);
-    const row = kind === 'baseline' ? runBaseline(Number(a), Number(f), Number(c)) : runCore(Number(a), Number(f), Number(c));
+    const row =
+      kind === 'baseline'
+        ? runBaseline(Number(a), Number(f), Number(c))
+        : kind === 'roles-reserved' || kind === 'roles-unreserved'
+          ? runRoles(Number(a), Number(f), Number(c), kind === 'roles-reserved')
+          : runCore(Number(a), Number(f), Number(c));
     console.log(JSON.stringify(row));
     return;
   }
   const meta = startRun('bench-allocator');
   const quick = process.argv.includes('--quick');
+  if (process.argv.includes('--reservations')) {
+    const reservations = await reservationsShape(quick ? [1000, 50, 10] : [10_000, 200, 10]);
+    console.log(`wrote ${writeResults('allocator-reservations', meta, reservations)}`);
+    return;
+  }
   const agentSizes = quick ? [1000, 10_000] : [1000, 10_000, 50_000];
   const frameworkSizes = quick ? [50, 200] : [50, 200, 1000];
   const rows: Row[] = [];
@@ -149,6 +208,34 @@ function main(): void {
     print(row);
   }
   console.log(`wrote ${writeResults('allocator', meta, { rows })}`);
+  const reservations = await reservationsShape(quick ? [1000, 50, 10] : [10_000, 200, 10]);
+  console.log(`wrote ${writeResults('allocator-reservations', startRun('bench-allocator'), reservations)}`);
 }
 
-main();
+/** The reservations shape against its same-run baseline, interleaved; prints and returns the figures. */
+async function reservationsShape([agents, frameworks, cycles]: [number, number, number]): Promise<Record<string, unknown>> {
+  const rowsOf = new Map<string, Row[]>();
+  const contender = (name: 'roles-unreserved' | 'roles-reserved') => ({
+    name,
+    measure: async (): Promise<number> => {
+      const row = inChild(name, agents, frameworks, cycles);
+      rowsOf.set(name, [...(rowsOf.get(name) ?? []), row]);
+      return row.cycle_cpu_ms_p50!;
+    },
+  });
+  const figures = await interleave([contender('roles-unreserved'), contender('roles-reserved')], ROLE_ROUNDS);
+  const base = figures.get('roles-unreserved')!;
+  const reserved = figures.get('roles-reserved')!;
+  const ratio = round(reserved.median / base.median);
+  const wall = (name: string): number => round(percentile((rowsOf.get(name) ?? []).slice(1).map((r) => r.cycle_ms_p50), 0.5));
+  const wallRatio = round(wall('roles-reserved') / wall('roles-unreserved'));
+  console.log(`\nReservations shape: ${agents.toLocaleString('en-US')} agents, ${frameworks} frameworks over ${ROLES} roles, every offer declined (cycle p50, median of ${ROLE_ROUNDS} interleaved rounds after a warm-up)`);
+  console.log('| shape | cycle CPU ms p50 (median) | rounds | cycle wall ms p50 (median) | offers/cycle |');
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(`| unreserved (baseline) | ${base.median} | ${base.rounds.join(', ')} | ${wall('roles-unreserved')} | ${rowsOf.get('roles-unreserved')!.at(-1)!.offers_per_cycle} |`);
+  console.log(`| 20% of every agent reserved to one of 100 roles | ${reserved.median} | ${reserved.rounds.join(', ')} | ${wall('roles-reserved')} | ${rowsOf.get('roles-reserved')!.at(-1)!.offers_per_cycle} |`);
+  console.log(`reserved / unreserved: ${ratio} in CPU time, ${wallRatio} in wall time (target <= 1.2)`);
+  return { agents, frameworks, roles: ROLES, cycles, reserved_fraction: 0.2, measure: 'cycle_cpu_ms_p50', unreserved: base, reserved, ratio, wall_ms_p50: { unreserved: wall('roles-unreserved'), reserved: wall('roles-reserved') }, wall_ratio: wallRatio, target_ratio: 1.2 };
+}
+
+await main();

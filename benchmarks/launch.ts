@@ -8,7 +8,9 @@
 //     at once, with the spawn and the fork-server launcher: where the time goes;
 // next to the floor of plain child_process.spawn('true') measured in the same
 // run. Writes benchmarks/results/launch.json.
-// Env: COUNT, CONCURRENCY (containerizer rows), ONLY=cluster|containerizer,
+//  3. the image row (launch/image.ts): the same containerizer tasks on the host filesystem
+//     and in a busybox image (provisioning cached), in interleaved rounds;
+// Env: COUNT, CONCURRENCY (containerizer rows), ONLY=cluster|containerizer|image,
 // AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the agent).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { Containerizer } from '../agent/containerizer/index.js';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
 import { clusterRun, type ClusterRun } from './launch/cluster.js';
+import { imageRows, imageRowUnavailable, pool, type ImageRows } from './launch/image.js';
 import { startRun, writeResults } from './lib/results.js';
 import { percentile, sorted } from './lib/stats.js';
 
@@ -32,14 +35,6 @@ interface Run {
 
 const pct = (xs: number[], p: number): number => percentile(sorted(xs), p);
 
-async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
-    while (next < n) await one(next++);
-  }));
-  return performance.now() - t0;
-}
 
 async function baseline(): Promise<Run> {
   const launchMs: number[] = [];
@@ -111,14 +106,14 @@ async function main(): Promise<void> {
   const cg = probe.backend ? `cgroups v${probe.backend.version}` : undefined;
 
   const clusterRows: { isolation: string; launcher: string; run: ClusterRun }[] = [];
-  if (only !== 'containerizer') {
+  if (only === undefined || only === 'cluster') {
     for (const launcher of ['spawn', 'forkserver'] as const) {
       clusterRows.push({ isolation: 'posix/cpu,posix/mem', launcher, run: await cluster('posix/cpu,posix/mem', launcher) });
       if (cg) clusterRows.push({ isolation: 'cgroups/cpu,cgroups/mem', launcher, run: await cluster('cgroups/cpu,cgroups/mem', launcher) });
     }
   }
   const czRows: [string, Run][] = [];
-  if (only !== 'cluster') {
+  if (only !== 'cluster' && only !== 'image') {
     czRows.push(['posix isolation, spawn launcher', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'spawn')]);
     czRows.push(['posix isolation, forkserver launcher', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'forkserver')]);
     if (cg) {
@@ -129,6 +124,8 @@ async function main(): Promise<void> {
 
   console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
   console.log(`spawn('true') floor: ${base.tasksPerS.toFixed(0)} /s (${N} spawns, at most ${C} at once; spawn p50 ${pct(base.launchMs, 50).toFixed(2)} ms, spawn+exit p50 ${pct(base.totalMs, 50).toFixed(2)} ms)\n`);
+  const imageWhy = only === 'cluster' || only === 'containerizer' ? 'not asked for (ONLY)' : imageRowUnavailable();
+  const image: ImageRows | null = imageWhy === null ? await imageRows(N, C, 5) : null;
   if (clusterRows.length > 0) {
     console.log(`${N} tasks running \`true\` through a master and one agent (agent ${AGENT_RESOURCES}, tasks ${TASK.resources}; checkpoints fsync'ed), first ACCEPT to last TASK_FINISHED`);
     console.log('isolation                 launcher     tasks/s  floor/s  ACCEPT->STARTING p50  ->RUNNING p50   p99         ->FINISHED p50   in flight');
@@ -148,6 +145,14 @@ async function main(): Promise<void> {
       );
     }
   }
+
+  if (image) {
+    const ratio = image.image.median / image.host.median;
+    console.log(`\nimage row: ${image.rounds} interleaved rounds of ${image.tasksPerRound} tasks running \`true\` through the Containerizer (posix isolation, spawn launcher), at most ${C} at once`);
+    console.log(`host filesystem                        ${image.host.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.host.rounds.map((r) => r.toFixed(0)).join(', ')})`);
+    console.log(`busybox image (provisioning cached)    ${image.image.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.image.rounds.map((r) => r.toFixed(0)).join(', ')})`);
+    console.log(`image / host: ${ratio.toFixed(2)}x (target >= 0.7x)`);
+  } else console.log(`\nimage row skipped: ${imageWhy}`);
 
   const headline = clusterRows.find((r) => r.isolation.startsWith('posix') && r.launcher === 'spawn')?.run;
   const results = {
@@ -176,6 +181,17 @@ async function main(): Promise<void> {
       max_in_flight: run.maxInFlight,
       offers: run.offers,
     })),
+    image_row: image
+      ? {
+          scope: 'the same tasks on the host filesystem and in a busybox image (filesystem/linux + docker/runtime, provisioning cached), Containerizer alone, posix isolation, spawn launcher, interleaved rounds',
+          tasks_per_round: image.tasksPerRound,
+          host_tasks_per_s: round(image.host.median),
+          image_tasks_per_s: round(image.image.median),
+          host_rounds: image.host.rounds.map(round),
+          image_rounds: image.image.rounds.map(round),
+          image_over_host: round(image.image.median / image.host.median),
+        }
+      : `skipped: ${imageWhy}`,
     containerizer_only: {
       concurrency: C,
       rows: czRows.map(([name, r]) => ({
@@ -188,7 +204,9 @@ async function main(): Promise<void> {
       })),
     },
   };
-  console.log(`\nwrote ${writeResults('launch', meta, results)}`);
+  // ONLY=image writes its own file, so that the other rows' last full results stay.
+  const written = only === 'image' ? writeResults('launch-image', meta, { image_row: results.image_row, spawn_floor_per_s: results.spawn_floor_per_s, load_avg_1m_before: results.load_avg_1m_before, load_avg_1m_after: results.load_avg_1m_after }) : writeResults('launch', meta, results);
+  console.log(`\nwrote ${written}`);
 }
 
 await main();

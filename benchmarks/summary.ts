@@ -48,6 +48,12 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
     }
     return out;
   },
+  'allocator-reservations': (r) => {
+    const reserved = r['reserved'] as Json | undefined;
+    const unreserved = r['unreserved'] as Json | undefined;
+    if (reserved === undefined || unreserved === undefined) return [];
+    return [row(`allocator: 20% reserved to 100 roles, ${num(r['agents']) / 1000}k agents x ${num(r['frameworks'])} fws, cycle CPU ms p50 (baseline: unreserved)`, num(reserved['median']), num(unreserved['median']), '<= 1.2x unreserved')];
+  },
   log: (r) => {
     const log = r['log'] as Json | undefined;
     const etcd = r['etcd'] as Json | undefined;

@@ -17,6 +17,8 @@ import { Framework } from './framework.js';
 import type { Offering } from './offering.js';
 import { agentIp } from './maintenance.js';
 import { describeMachine } from '../protocol/maintenance.js';
+import { applyCheckpointed } from '../protocol/reservations.js';
+import { keepReservations } from './reservations-reregister.js';
 
 export class Agents {
   /** PIDs of agents whose admission is being written to the registry (high availability). */
@@ -24,9 +26,10 @@ export class Agents {
 
   constructor(private readonly ctx: MasterContext, private readonly offering: Offering) {}
 
-  #total(resources: unknown, from: string): Resources | undefined {
+  /** The agent's total: its resources with its checkpointed reservations and volumes applied (refused, with the reason, when they do not fit). */
+  #total(resources: unknown, from: string, checkpointed: unknown): Resources | undefined {
     try {
-      return Resources.fromJSON(resources ?? [], 'agent.resources');
+      return applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources'));
     } catch (err) {
       this.ctx.logger.warn(`refusing agent ${from}: ${(err as Error).message}`);
       this.ctx.toAgent(from, 'shutdown', { message: `Agent refused: ${(err as Error).message}` });
@@ -60,11 +63,11 @@ export class Agents {
     // The agent at this address went away and one with no id registers (a machine that lost its disk, an agent
     // that could not recover): a new agent, as Mesos has it; the old one is removed and its tasks are gone.
     if (existing !== undefined) this.remove(existing, `a new agent registered at its address ${from}`);
-    const total = this.#total(body.agent.resources, from);
+    const total = this.#total(body.agent.resources, from, body.checkpointed_resources);
     if (total === undefined) return;
     if (this.#admitting.has(from)) return; // a retry while the admission is being written
     const id = this.ctx.ids.nextAgentId().value;
-    const info = { ...body.agent, id: { value: id }, resources: total.toJSON() };
+    const info = { ...body.agent, id: { value: id } };
     if (this.ctx.admit !== undefined) {
       // As Mesos: the master acts on an admission only once the registry has it.
       this.#admitting.add(from);
@@ -108,7 +111,7 @@ export class Agents {
       return;
     }
     if (this.#onDownMachine(from, body.agent.hostname)) return;
-    const total = this.#total(body.agent.resources, from);
+    const total = this.#total(body.agent.resources, from, body.checkpointed_resources);
     if (total === undefined) return;
     const reported = new Map<string, Task>();
     for (const t of body.tasks ?? []) if (typeof t?.task_id?.value === 'string' && typeof t.framework_id?.value === 'string') reported.set(`${t.framework_id.value}/${t.task_id.value}`, t);
@@ -124,7 +127,8 @@ export class Agents {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
       this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
       agent.connected = true;
-      agent.info = { ...body.agent, resources: total.toJSON() };
+      keepReservations(this.ctx, agent, body);
+      agent.info = { ...body.agent };
       agent.reregisteredAt = this.ctx.clock.now();
       // Tasks the master has that the agent does not report are gone from it.
       for (const [frameworkId, tasks] of [...agent.tasks]) {
@@ -142,7 +146,7 @@ export class Agents {
       }
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
-      agent = new Agent(id, { ...body.agent, resources: total.toJSON() }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
+      agent = new Agent(id, { ...body.agent }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
       for (const task of reported.values()) {
         // Terminal ones too (their terminal update is not acknowledged yet): back in the books until it is, and no

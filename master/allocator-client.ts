@@ -39,6 +39,12 @@ export class AllocatorClient implements AllocatorPort {
   recoverResources(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined): void {
     this.send(this.allocator, 'recover_resources', { framework_id: frameworkId, agent_id: agentId, resources, refuse_seconds: refuseSeconds ?? null });
   }
+  updateAllocation(frameworkId: string, agentId: string, from: Resource[], to: Resource[]): void {
+    this.send(this.allocator, 'update_allocation', { framework_id: frameworkId, agent_id: agentId, from, to });
+  }
+  updateAvailable(requestId: number, agentId: string, from: Resource[], to: Resource[]): void {
+    this.send(this.allocator, 'update_available', { request_id: requestId, agent_id: agentId, from, to });
+  }
   suppress(frameworkId: string, roles: string[] | undefined): void {
     this.send(this.allocator, 'suppress_offers', { framework_id: frameworkId, roles: roles ?? null });
   }

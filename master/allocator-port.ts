@@ -18,6 +18,10 @@ export interface AllocatorPort {
   deactivateAgent(agentId: string): void;
   /** Resources offered or used that are free again; `refuseSeconds` > 0 filters them for the framework on that agent. */
   recoverResources(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined): void;
+  /** A framework's offer operation (RESERVE ...) turned what it holds, `from`, into `to`. */
+  updateAllocation(frameworkId: string, agentId: string, from: Resource[], to: Resource[]): void;
+  /** An operator's operation on unallocated resources; the allocator answers `available_updated` with `requestId`. */
+  updateAvailable(requestId: number, agentId: string, from: Resource[], to: Resource[]): void;
   suppress(frameworkId: string, roles: string[] | undefined): void;
   revive(frameworkId: string, roles: string[] | undefined): void;
   setWeights(weights: Record<string, number>): void;

@@ -13,6 +13,7 @@ import type { Framework } from './framework.js';
 import { MasterEvents } from './events.js';
 import { OfferBook } from './offers.js';
 import { MaintenanceBooks } from './maintenance.js';
+import { OperationBook } from './books/operations.js';
 
 /** Everything the master knows, owned by the master process. */
 export class MasterState {
@@ -35,6 +36,8 @@ export class MasterState {
   readonly weights = new Map<string, number>();
   /** Quota per role, in real units (UPDATE_QUOTA). */
   readonly quotas = new Map<string, { guarantees: Record<string, number>; limits: Record<string, number> }>();
+  /** Operations with an id (operation feedback), until their framework acknowledges them. */
+  readonly operations = new OperationBook();
   /** Changes, as they happen, for the operator API's SUBSCRIBE. */
   readonly events = new MasterEvents();
 
@@ -58,6 +61,8 @@ export interface MasterContext {
   /** --acls: register_frameworks at subscription, run_tasks at launch. */
   readonly authorizer: Authorizer;
   readonly masterInfo: () => MasterInfo;
+  /** A new random uuid (seeded): operation statuses and operations. */
+  readonly uuid: () => Uint8Array;
   toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void;
   toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void;
   delay(ms: number, fn: () => void): Timer;

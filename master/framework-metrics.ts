@@ -34,6 +34,7 @@ const EVENT_NAMES: Readonly<Record<keyof MasterToScheduler & string, string>> = 
   task_unknown: 'update',
   inverse_offers: 'inverse_offers',
   rescind_inverse_offer: 'rescind_inverse_offer',
+  update_operation_status: 'update_operation_status',
 };
 
 export function countCall<N extends keyof SchedulerToMaster & string>(f: Framework, name: N, body: SchedulerToMaster[N]): void {

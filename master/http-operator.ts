@@ -24,6 +24,7 @@ import { speaksProtobuf } from '../protocol/proto/http.js';
 import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
 import { drainInfo, maintenanceCall } from './http-maintenance.js';
+import { reservationCall } from './http-reservations.js';
 import { agentIp } from './maintenance.js';
 import { flagTexts } from './flag-texts.js';
 
@@ -233,6 +234,8 @@ export function installOperatorApi(master: OperatorApiHost): void {
     // A metric name never comes from input: an unknown type is counted under one name.
     master.state.count(`master/api/operator/${(MASTER_CALL_TYPES as readonly string[]).includes(type) ? type.toLowerCase() : 'unknown_type'}`);
     const answer = (field: string, body: Json): HttpResponse => json({ type, [field]: body });
+    const reservation = reservationCall(master, type, call, principal);
+    if (reservation !== undefined) return reservation;
     const maintenance = maintenanceCall(master, type, call, (action) => denied(action, undefined));
     if (maintenance !== undefined) return maintenance;
     switch (type) {

@@ -45,6 +45,8 @@ export function toEvent<N extends keyof MasterToScheduler>(name: N, body: Master
       return { type: 'ERROR', error: { message: (body as { message: string }).message } };
     case 'heartbeat':
       return { type: 'HEARTBEAT' };
+    case 'update_operation_status':
+      return { type: 'UPDATE_OPERATION_STATUS', update_operation_status: b };
     default:
       return undefined;
   }
@@ -109,6 +111,8 @@ const CALLS: Partial<Record<SchedulerCall['type'], { name: FrameworkCall; field:
   UPDATE_FRAMEWORK: { name: 'update', field: 'update_framework' },
   ACCEPT_INVERSE_OFFERS: { name: 'accept_inverse_offers', field: 'accept_inverse_offers' },
   DECLINE_INVERSE_OFFERS: { name: 'decline_inverse_offers', field: 'decline_inverse_offers' },
+  ACKNOWLEDGE_OPERATION_STATUS: { name: 'acknowledge_operation_status', field: 'acknowledge_operation_status' },
+  RECONCILE_OPERATIONS: { name: 'reconcile_operations', field: 'reconcile_operations' },
 };
 
 export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () => string): void {
@@ -145,9 +149,6 @@ export function installSchedulerApi(master: SchedulerApiHost, newStreamId: () =>
     switch (call.type) {
       case 'REQUEST':
         return { status: 202 }; // nothing to do: no resource requests here
-      case 'ACKNOWLEDGE_OPERATION_STATUS':
-      case 'RECONCILE_OPERATIONS':
-        return text(501, `${call.type} is not supported by this master yet (operations with ids are not tracked)`);
       default:
         break;
     }

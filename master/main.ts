@@ -7,7 +7,7 @@
  * `<workDir>/replicated_log`, standby until its replica leads.
  */
 import { join } from 'node:path';
-import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, type AuthOptions, type Logger, type TlsOptions } from 'libprocess-ts';
+import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, keepaliveFromEnv, type AuthOptions, type Logger, type TlsOptions } from 'libprocess-ts';
 import { credentialsMap, type Credential } from '../protocol/credentials.js';
 import { newMasterId } from '../protocol/ids.js';
 import { AllocatorProcess } from './allocator/process.js';
@@ -147,6 +147,7 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
     port: options.port,
     clock: realClock,
     ...(options.advertiseIp ? { advertiseHost: options.advertiseIp } : {}),
+    ...keepaliveFromEnv(),
     ...(options.maxUnsentBytes !== undefined ? { maxUnsentBytes: options.maxUnsentBytes } : {}),
     ...(options.logger !== undefined ? { logger: { warn: (m: string) => options.logger!.warn(m) } } : {}),
     // A restarted peer master must hear the leader before its election timeout (1 s), not after a 5 s redial backoff.

@@ -9,11 +9,12 @@
  *                                   AllocatorProcess
  */
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
-import { uuidString } from '../protocol/ids.js';
+import { uuidBytes, uuidString } from '../protocol/ids.js';
 import { countCall, countEvent, frameworkMetrics } from './framework-metrics.js';
 import { installClassicRoutes } from './http-classic.js';
 import { installOperatorApi } from './http-operator.js';
 import { installMaintenanceRoutes } from './http-maintenance.js';
+import { installReservationRoutes } from './http-reservations.js';
 import { installSchedulerApi } from './http-scheduler.js';
 import { IdGenerator } from '../protocol/ids.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
@@ -33,6 +34,7 @@ import type { Framework } from './framework.js';
 import { Frameworks } from './frameworks.js';
 import { Offering } from './offering.js';
 import { Maintenance } from './maintenance-ops.js';
+import { OperatorConversions } from './resource-conversions.js';
 import { AllocatorClient } from './allocator-client.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.js';
 import { installStateRoutes } from './http-state.js';
@@ -76,6 +78,7 @@ const MASTER_MESSAGES = new MessageValidator<MasterProtocol>(
     ...SCHEDULER_TO_MASTER,
     ...AGENT_TO_MASTER,
     offers: { allocations: 'AllocationMessage[]!' },
+    available_updated: { request_id: 'uint32!', ok: 'bool!' },
   },
   { messages: { AllocationMessage: { framework_id: 'string!', agent_id: 'string!', role: 'string!', resources: 'Resource[]!' } } },
   // validation.ts answers an unsafe task or executor id of a launch with TASK_ERROR for that task (as Mesos).
@@ -100,6 +103,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   agents!: Agents;
   offering!: Offering;
   tasks!: Tasks;
+  /** The operator's reservation changes (RESERVE_RESOURCES ...), carried out with the allocator. */
+  conversions!: OperatorConversions;
   /** Maintenance schedules, machines down and up, draining, deactivation, inverse offers. */
   maintenance!: Maintenance;
   /** HTTP authentication and the authorizer (--credentials, --authenticate_http_*, --acls). */
@@ -140,6 +145,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       allocator: this.#allocator,
       authorizer: this.auth.authorizer,
       masterInfo: () => this.masterInfo(),
+      uuid: () => uuidBytes(() => this.random.float()),
       toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void {
         const pid = typeof agent === 'string' ? agent : agent.pid;
         // The term is the fencing token: agents ignore a master of an older term.
@@ -173,11 +179,13 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     this.offering = new Offering(this.#ctx, this.tasks);
     this.frameworks = new Frameworks(this.#ctx, this.offering, (f) => this.#frameworkRemoved(f));
     this.agents = new Agents(this.#ctx, this.offering);
+    this.conversions = new OperatorConversions(this.#ctx, this.offering);
     this.maintenance = new Maintenance(this.#ctx, this.agents, this.offering);
     installStateRoutes(this);
     installSchedulerApi(this, () => uuidString(() => this.random.float()));
     installOperatorApi(this);
     installMaintenanceRoutes(this);
+    installReservationRoutes(this);
     installClassicRoutes(this);
     installWebUi(this);
     this.#ha?.attach(this, this.#ctx);
@@ -206,6 +214,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       this.frameworks.remove(framework, 'teardown by the operator');
       return true;
     },
+    convertResources: (agentId, conversion, what) => this.conversions.convert(agentId, conversion, what),
     markAgentGone: (agentId) => {
       const agent = this.state.agents.get(agentId);
       if (agent !== undefined) {
@@ -266,7 +275,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
 
   /** `offers` come from the allocator of this runtime, never from outside. */
   protected override localOnly(): readonly (keyof MasterProtocol & string)[] {
-    return ['offers'];
+    return ['offers', 'available_updated'];
   }
 
   protected handlers(): Handlers<MasterProtocol> {
@@ -317,6 +326,8 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       update: withFramework('update', (f, b) => this.call(f, 'update', b)),
       accept_inverse_offers: withFramework('accept_inverse_offers', (f, b) => this.call(f, 'accept_inverse_offers', b)),
       decline_inverse_offers: withFramework('decline_inverse_offers', (f, b) => this.call(f, 'decline_inverse_offers', b)),
+      acknowledge_operation_status: withFramework('acknowledge_operation_status', (f, b) => this.call(f, 'acknowledge_operation_status', b)),
+      reconcile_operations: withFramework('reconcile_operations', (f, b) => this.call(f, 'reconcile_operations', b)),
       // --- agents
       register_agent: (body, from) => {
         this.state.count('master/messages_received/register_agent');
@@ -348,6 +359,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       }),
       // --- allocator
       offers: (body) => this.offering.allocated(body.allocations ?? []),
+      available_updated: (body) => this.conversions.answered(body.request_id, body.ok),
     }, MASTER_MESSAGES, this.#onInvalid);
   }
 
@@ -421,6 +433,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         const body = b as SchedulerToMaster['update'];
         return this.frameworks.update(f, body.framework_info, body.suppressed_roles);
       }
+      case 'acknowledge_operation_status':
+      case 'reconcile_operations':
+        return this.offering.resourceOps.feedback(f, name, b as SchedulerToMaster['acknowledge_operation_status'] & SchedulerToMaster['reconcile_operations']);
       case 'accept_inverse_offers':
       case 'decline_inverse_offers': {
         const body = b as SchedulerToMaster['accept_inverse_offers'];
@@ -472,6 +487,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
 
   /** A framework is being removed: the agents that run something of it shut it down (its tasks end in books/frameworks.ts). */
   #frameworkRemoved(framework: Framework): void {
+    this.state.operations.forgetFramework(framework.id);
     for (const agent of this.state.agents.values()) {
       if ((agent.tasks.get(framework.id)?.size ?? 0) > 0 || (agent.executors.get(framework.id)?.size ?? 0) > 0) this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
     }
@@ -513,6 +529,12 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
           break;
         case 'inverse_rescind':
           this.#ctx.toFramework(e.framework, 'rescind_inverse_offer', { inverse_offer_id: { value: e.inverseOfferId } });
+          break;
+        case 'operation_status':
+          if (e.framework.connected) this.#ctx.toFramework(e.framework, 'update_operation_status', { status: e.status });
+          break;
+        case 'checkpoint_resources':
+          this.#ctx.toAgent(e.agent, 'checkpoint_resources', { resources: e.resources, ...(e.operations !== undefined ? { operations: e.operations } : {}) });
           break;
         case 'registry':
           this.#ha?.persist(e.op);

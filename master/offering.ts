@@ -17,6 +17,8 @@ import type { Tasks } from './tasks.js';
 import { checkOffers, checkTask } from './validation.js';
 import * as maintenanceBooks from './books/maintenance.js';
 import { agentIp } from './maintenance.js';
+import { RESOURCE_OPERATIONS, ResourceOperations } from './operations.js';
+import { mountSplitError } from '../protocol/disk-sources.js';
 
 /** One decision of the allocator: resources of an agent for a framework under a role. */
 export interface Allocation {
@@ -27,7 +29,11 @@ export interface Allocation {
 }
 
 export class Offering {
-  constructor(private readonly ctx: MasterContext, private readonly tasks: Tasks) {}
+  readonly resourceOps: ResourceOperations;
+
+  constructor(private readonly ctx: MasterContext, private readonly tasks: Tasks) {
+    this.resourceOps = new ResourceOperations(ctx);
+  }
 
   /** Turns allocations into offers, one OFFERS message per framework. Ones that cannot be offered go straight back. */
   allocated(allocations: readonly Allocation[]): void {
@@ -115,7 +121,10 @@ export class Offering {
     const taskIds = new Set(framework.tasks.keys());
     const executors = new Map<string, ExecutorInfo>(framework.executors.get(agent.id) ?? []);
     for (const op of operations) {
-      if (op?.type === 'LAUNCH') {
+      if (op?.type === 'LAUNCH' && op.id !== undefined) {
+        // As Mesos: operation feedback is for operations on resources, not for launches.
+        for (const raw of op.launch?.task_infos ?? []) this.tasks.send(framework, this.tasks.masterStatus({ task_id: raw?.task_id ?? { value: '' }, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', 'A LAUNCH operation cannot have an operation id: operation feedback is not supported for launches'));
+      } else if (op?.type === 'LAUNCH') {
         for (const raw of op.launch?.task_infos ?? []) {
           const result = checkTask(raw, { agentId: agent.id, role: check.role, taskIds, executors, available });
           if (!result.ok) {
@@ -124,6 +133,11 @@ export class Offering {
             continue;
           }
           const { task, taskResources, executorResources, newExecutor } = result;
+          const split = mountSplitError(available, taskResources.add(executorResources));
+          if (split !== undefined) {
+            this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', split));
+            continue;
+          }
           // run_tasks: the framework's principal may run this task as its user (CommandInfo.user, else FrameworkInfo.user).
           const user = task.command?.user ?? task.executor?.command?.user ?? framework.info.user;
           const allowed = this.ctx.authorizer.authorize('run_tasks', framework.info.principal, user);
@@ -147,6 +161,9 @@ export class Offering {
             ...(task.executor ? { executor: task.executor } : {}),
           });
         }
+      } else if (op !== undefined && op !== null && RESOURCE_OPERATIONS.has(op.type)) {
+        const done = this.resourceOps.offer(framework, agent, op, check.role, available);
+        if (done.ok) available = done.available;
       } else {
         this.#unsupported(framework, op);
       }
@@ -154,10 +171,14 @@ export class Offering {
     if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSON(), refuse);
   }
 
+  /** An operation this master does not carry out: dropped (OPERATION_ERROR when it has an id), its resources returned; no ERROR event, which v1 clients take as fatal. */
   #unsupported(framework: Framework, op: OfferOperation | undefined): void {
-    const type = op?.type ?? '(no type)';
     this.ctx.state.count('master/operations_not_supported');
-    this.ctx.toFramework(framework, 'error', { message: `ACCEPT: operation ${type} is not supported by this master yet; its resources were returned unused` });
+    if (op === undefined || op === null) return;
+    const why = `operation ${op.type ?? '(no type)'} is not supported by this master; its resources were returned unused`;
+    // Tasks it would have launched (a LAUNCH_GROUP) hear why, as for any task that cannot be launched.
+    for (const task of launchedTasks([op])) this.tasks.send(framework, this.tasks.masterStatus({ task_id: task?.task_id ?? { value: '' } }, 'TASK_ERROR', 'REASON_TASK_INVALID', why));
+    this.resourceOps.refuse(framework, op, why);
   }
 }
 

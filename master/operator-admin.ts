@@ -2,8 +2,8 @@
  * Operator calls of the master beyond the books: its logging level
  * (GET_LOGGING_LEVEL, SET_LOGGING_LEVEL: glog's verbosity, held for a
  * duration and reverted through the clock), its files (LIST_FILES,
- * READ_FILE: `/master/log` with --log_dir), GET_OPERATIONS (no offer
- * operation is tracked yet: an empty list) and the deprecated quota calls
+ * READ_FILE: `/master/log` with --log_dir), GET_OPERATIONS (the offer
+ * operations with ids the master tracks: books/operations.ts) and the deprecated quota calls
  * (SET_QUOTA, REMOVE_QUOTA) mapped onto the quota the master keeps. The
  * `/logging/toggle` endpoint shares the logging part (http-classic.ts).
  */
@@ -11,12 +11,22 @@ import type { HttpResponse } from 'libprocess-ts';
 import { setLoggingLevelRequest } from '../protocol/logging.js';
 import { parseQuotaRequest, parseRemoveQuota } from './operator-quota.js';
 import type { OperatorApiHost } from './view.js';
+import { encode } from '../protocol/json/index.js';
+import { operationOf, type TrackedOperation } from './books/operations.js';
 
 type Json = Record<string, unknown>;
 type Denied = (action: 'set_log_level' | 'access_mesos_logs' | 'update_quotas', object: string | undefined) => HttpResponse | undefined;
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 const json = (body: Json): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** GET_OPERATIONS's body: each tracked operation as v1 `Operation` (none: no `operations` field, as Mesos writes an empty repeated field). */
+export function operationsJson(ops: readonly TrackedOperation[]): Json {
+  if (ops.length === 0) return {};
+  return {
+    operations: ops.map((o) => encode('Operation', operationOf(o))),
+  };
+}
 
 /** Calls that only read although their names do not start with GET_. */
 export const READONLY_CALLS: ReadonlySet<string> = new Set(['LIST_FILES', 'READ_FILE']);
@@ -44,7 +54,7 @@ export function adminCall(master: OperatorApiHost, type: string, call: Json, den
       return denied('access_mesos_logs', undefined) ?? files(master.files.read(r.path, r.offset, r.length), (v) => ({ type, read_file: { size: v.size, data: v.data.toString('base64') } }));
     }
     case 'GET_OPERATIONS':
-      return json({ type, get_operations: {} });
+      return json({ type, get_operations: operationsJson(master.state.operations.all()) });
     case 'SET_QUOTA': {
       const r = parseQuotaRequest((call['set_quota'] as { quota_request?: unknown } | undefined)?.quota_request, 'set_quota.quota_request', (role) => master.state.quotas.has(role));
       if (!r.ok) return text(r.status, r.message);

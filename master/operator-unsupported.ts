@@ -7,10 +7,4 @@
  */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   UNKNOWN: "Received an 'UNKNOWN' call",
-  RESERVE_RESOURCES: 'RESERVE_RESOURCES is not implemented by this master: dynamic reservations are not supported yet',
-  UNRESERVE_RESOURCES: 'UNRESERVE_RESOURCES is not implemented by this master: dynamic reservations are not supported yet',
-  CREATE_VOLUMES: 'CREATE_VOLUMES is not implemented by this master: persistent volumes are not supported yet',
-  DESTROY_VOLUMES: 'DESTROY_VOLUMES is not implemented by this master: persistent volumes are not supported yet',
-  GROW_VOLUME: 'GROW_VOLUME is not implemented by this master: persistent volumes are not supported yet',
-  SHRINK_VOLUME: 'SHRINK_VOLUME is not implemented by this master: persistent volumes are not supported yet',
 };

@@ -72,6 +72,16 @@ function frameworkJson(m: MasterView, f: Framework, viewer: Viewer): Record<stri
   };
 }
 
+/** Mesos's `reserved_resources` (role → summary), `reserved_resources_full` (role → Resource[]) and `unreserved_resources_full`. */
+export function reservationsJson(total: Resources): Record<string, unknown> {
+  const roles = [...new Set(total.reserved().toJSON().map((r) => Resources.reservationRole(r)))].sort();
+  return {
+    reserved_resources: Object.fromEntries(roles.map((role) => [role, resourceSummary(total.reserved(role))])),
+    reserved_resources_full: Object.fromEntries(roles.map((role) => [role, total.reserved(role).toJSON().map((r) => encode('Resource', r))])),
+    unreserved_resources_full: total.unreserved().toJSON().map((r) => encode('Resource', r)),
+  };
+}
+
 function agentJson(m: MasterView, a: Agent): Record<string, unknown> {
   const offered = m.state.offers.ofAgent(a.id).reduce((sum, o) => sum.add(o.resources), Resources.empty());
   const used = a.totalUsed();
@@ -86,6 +96,7 @@ function agentJson(m: MasterView, a: Agent): Record<string, unknown> {
     used_resources: resourceSummary(used),
     offered_resources: resourceSummary(offered),
     unreserved_resources: resourceSummary(a.total.unreserved()),
+    ...reservationsJson(a.total),
     attributes: Object.fromEntries((a.info.attributes ?? []).map((x) => [x.name, x.text?.value ?? x.scalar?.value ?? JSON.stringify(x.ranges ?? x.set)])),
     active: a.active,
     deactivated: m.state.maintenance.blocked(a.id),

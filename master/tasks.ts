@@ -167,6 +167,9 @@ export class Tasks {
         this.send(framework, this.#unreachable(unreachable));
         continue;
       }
+      // Its agent is known from the registry but has not re-registered with this leader yet (a failover): it may
+      // well run the task, so no answer now (Mesos does the same); the framework asks again, the agent tells.
+      if (agentId !== undefined && this.ctx.pendingAgent?.(agentId) === true) continue;
       const ids = { task_id: { value: taskId }, ...(agentId ? { agent_id: { value: agentId } } : {}) };
       let state: TaskState;
       let message: string;

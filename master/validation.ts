@@ -83,7 +83,9 @@ export function checkTask(raw: TaskInfo, ctx: TaskContext): TaskCheck {
   if (hasCommand) {
     const c = raw.command!;
     if ((c.shell ?? true) && typeof c.value !== 'string') return { ok: false, error: `task ${taskId}: a shell command needs command.value` };
-    if (c.shell === false && typeof c.value !== 'string') return { ok: false, error: `task ${taskId}: command.value (the program) is required when shell is false` };
+    // With an image, shell: false and no value runs the image's Entrypoint/Cmd (the agent's docker/runtime).
+    const hasImage = raw.container?.mesos?.image !== undefined && raw.container.mesos.image !== null;
+    if (c.shell === false && typeof c.value !== 'string' && !hasImage) return { ok: false, error: `task ${taskId}: command.value (the program) is required when shell is false (or a container image, whose entrypoint runs)` };
   }
 
   let taskResources: Resources;

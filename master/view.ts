@@ -19,7 +19,10 @@ import type { FrameworkCall, MasterProtocol } from './master.js';
 import type { OfferBook } from './offers.js';
 import type { Maintenance } from './maintenance-ops.js';
 import type { MaintenanceBooks } from './maintenance.js';
+import type { OperationBook } from './books/operations.js';
 import type { RegisteredAgent } from './registrar/registry.js';
+import type { Conversion } from '../protocol/reservations.js';
+import type { ConversionResult } from './resource-conversions.js';
 
 /** The books, to read (counters may be added to: the HTTP modules count their calls). */
 export interface ReadBooks {
@@ -33,6 +36,7 @@ export interface ReadBooks {
   readonly weights: ReadonlyMap<string, number>;
   readonly quotas: ReadonlyMap<string, { readonly guarantees: Record<string, number>; readonly limits: Record<string, number> }>;
   readonly counters: ReadonlyMap<string, number>;
+  readonly operations: Pick<OperationBook, 'all' | 'of' | 'size'>;
   readonly maintenance: Pick<MaintenanceBooks, 'windows' | 'down' | 'drains' | 'deactivated' | 'statuses' | 'draining' | 'scheduled' | 'blocked'>;
   readonly events: Pick<MasterEvents, 'listen'>;
   count(name: string, by?: number): void;
@@ -78,6 +82,8 @@ export interface OperatorCalls {
   updateQuota(role: string, guarantees: Record<string, number>, limits: Record<string, number>): void;
   /** TEARDOWN; false when no such framework is subscribed. */
   teardown(frameworkId: string): boolean;
+  /** RESERVE_RESOURCES, UNRESERVE_RESOURCES (and their classic endpoints): `what` names the change in errors. */
+  convertResources(agentId: string, conversion: Conversion, what: string): Promise<ConversionResult>;
   /** MARK_AGENT_GONE; false when the agent is not known to this master. */
   markAgentGone(agentId: string): boolean;
 }

@@ -169,8 +169,31 @@ function cloneReservation(r: ResourceReservation): ResourceReservation {
   return out;
 }
 
+/**
+ * The meta of `m` allocated to `role` (undefined: unallocated), remembered per
+ * meta: the allocator allocates and unallocates the same few metas over and
+ * over, and building a key of refined reservations each time was the cost.
+ */
+const allocationCache = new WeakMap<Meta, Map<string, { meta: Meta; metaKey: string }>>();
+function allocatedMeta(m: Meta, role: string | undefined): { meta: Meta; metaKey: string } {
+  let byRole = allocationCache.get(m);
+  if (byRole === undefined) allocationCache.set(m, (byRole = new Map()));
+  const k = role ?? '\u0000';
+  let hit = byRole.get(k);
+  if (hit === undefined) byRole.set(k, (hit = makeMeta(m.reservations, role, m.disk, m.shared, m.revocable)));
+  return hit;
+}
+
+/** Entry keys per meta, by kind and name (withMeta runs on every allocate and unallocate). */
+const entryKeys = new WeakMap<Meta, Map<string, string>[]>();
+
 function withMeta(e: Entry, meta: Meta, metaKey: string): Entry {
-  return new Entry(entryKey(e.name, e.kind, metaKey), e.name, e.kind, meta, e.milli, e.ranges, e.items);
+  let byKind = entryKeys.get(meta);
+  if (byKind === undefined) entryKeys.set(meta, (byKind = [new Map(), new Map(), new Map()]));
+  const names = byKind[e.kind]!;
+  let key = names.get(e.name);
+  if (key === undefined) names.set(e.name, (key = entryKey(e.name, e.kind, metaKey)));
+  return new Entry(key, e.name, e.kind, meta, e.milli, e.ranges, e.items);
 }
 
 // ---------------------------------------------------------------------------
@@ -926,6 +949,13 @@ export class Resources {
     return Resources.reservationRole(r);
   }
 
+  /** The distinct roles of the (innermost) reservations, in entry order ('*' for unreserved resources). */
+  reservationRoles(): string[] {
+    const out: string[] = [];
+    for (const e of this.list) if (!out.includes(e.meta.role)) out.push(e.meta.role);
+    return out;
+  }
+
   /** Reserved resources; only those whose (innermost) reservation is to `role` when given. */
   reserved(role?: string): Resources {
     return this.filterEntries((e) => e.meta.role !== '*' && (role === undefined || e.meta.role === role));
@@ -952,11 +982,11 @@ export class Resources {
   allocate(role: string): Resources {
     const why = roleError(role);
     if (why !== undefined) throw new ProtocolError('E_BAD_RESOURCES', `cannot allocate to role: ${why}`);
-    return this.mapMeta((m) => makeMeta(m.reservations, role, m.disk, m.shared, m.revocable));
+    return this.mapMeta((m) => allocatedMeta(m, role));
   }
 
   unallocate(): Resources {
-    return this.mapMeta((m) => makeMeta(m.reservations, undefined, m.disk, m.shared, m.revocable));
+    return this.mapMeta((m) => allocatedMeta(m, undefined));
   }
 
   /** Drops reservations, or (given a role other than '*') makes every resource statically reserved to it. */

@@ -6,6 +6,7 @@
 import type { AgentID, ExecutorID, FrameworkID, OfferID, TaskID } from './ids.js';
 import type { InverseOffer } from './maintenance.js';
 import type { Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferOperation, TaskStatus } from './types.js';
+import type { CallAcknowledgeOperationStatus, CallReconcileOperations, EventUpdateOperationStatus } from './operations.js';
 
 export const CALL_TYPES = [
   'UNKNOWN',
@@ -59,6 +60,8 @@ export interface SchedulerCall {
   update_framework?: CallUpdateFramework;
   accept_inverse_offers?: CallInverseOffers;
   decline_inverse_offers?: CallInverseOffers;
+  acknowledge_operation_status?: CallAcknowledgeOperationStatus;
+  reconcile_operations?: CallReconcileOperations;
 }
 
 export const EVENT_TYPES = [
@@ -98,4 +101,5 @@ export interface SchedulerEvent {
   message?: EventMessage;
   failure?: EventFailure;
   error?: EventError;
+  update_operation_status?: EventUpdateOperationStatus;
 }

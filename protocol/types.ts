@@ -312,6 +312,8 @@ export interface OfferOperation {
   unreserve?: { resources: Resource[] };
   create?: { volumes: Resource[] };
   destroy?: { volumes: Resource[] };
+  grow_volume?: { volume: Resource; addition: Resource };
+  shrink_volume?: { volume: Resource; subtract: { value: number } };
 }
 
 export interface Filters {

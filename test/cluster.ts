@@ -31,13 +31,13 @@ export function uniqueMdnsName(what = 'test'): string {
   return `${what}-${process.pid}-${++clusters}`;
 }
 
-export async function startLocal(options: { masters?: number; agents?: number; args?: string[]; mdns?: boolean } = {}): Promise<LocalCluster> {
+export async function startLocal(options: { masters?: number; agents?: number; args?: string[]; mdns?: boolean; env?: Record<string, string> } = {}): Promise<LocalCluster> {
   const masters = options.masters ?? 1;
   const lease = masters > 1 ? await leasePorts(masters) : undefined;
   const dir = tempDir('mesos-ts-test-cluster');
   const mdnsName = uniqueMdnsName('cluster');
   const args = ['local', `--port=${lease?.ports[0] ?? 0}`, `--masters=${masters}`, `--agents=${options.agents ?? 1}`, `--work_dir=${dir.path}`, `--mdns=${options.mdns ?? false}`, `--mdns_name=${mdnsName}`, ...(options.args ?? [])];
-  const proc = runBuilt('cli/main.ts', args, { stopAllSignal: 'SIGTERM' });
+  const proc = runBuilt('cli/main.ts', args, { stopAllSignal: 'SIGTERM', ...(options.env ? { env: options.env } : {}) });
   try {
     await waitForOutput(proc, (o) => o.includes('cluster up'), "'cluster up'");
   } catch (err) {

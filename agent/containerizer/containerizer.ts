@@ -22,6 +22,7 @@ import { ForkServerLauncher } from './forkserver.js';
 import { PosixLauncher, resolveUser, type Launcher } from './launcher.js';
 import { bootId, isAlive, killGroup, killPid } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
+import { checkContainerSupport } from './container-spec.js';
 import {
   ContainerizerError,
   DEFAULT_KILL_GRACE_PERIOD_MS,
@@ -316,6 +317,7 @@ export class Containerizer {
   async launch(config: ContainerConfig): Promise<Container> {
     const id = config.containerId;
     validatePathId('container id', id);
+    checkContainerSupport(config.container, this.isolation);
     if (!config.sandbox) throw new ContainerizerError('INVALID_CONFIG', `Container ${id}: 'sandbox' is required`);
     if (this.live.has(id) || this.launching.has(id)) throw new ContainerizerError('DUPLICATE_CONTAINER', `Container ${id} already exists`);
     this.launching.add(id);
@@ -334,7 +336,10 @@ export class Containerizer {
         limits: config.limits ?? {},
         sandbox: config.sandbox,
         ...(user ? { uid: user.uid, gid: user.gid } : {}),
+        config,
       };
+      let command = config.command;
+      let userInWrapper = false;
       const cgroupProcs: string[] = [];
       const wrapper: string[] = [];
       const extraEnv: Record<string, string> = {};
@@ -344,16 +349,18 @@ export class Containerizer {
         if (r?.cgroupProcs) cgroupProcs.push(...r.cgroupProcs);
         if (r?.wrapper) wrapper.push(...r.wrapper);
         if (r?.env) Object.assign(extraEnv, r.env);
+        if (r?.command) command = r.command;
+        if (r?.switchesUser) userInWrapper = true;
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
       const proc = await this.launcher.launch({
-        command: config.command,
+        command,
         env,
         cwd: config.sandbox,
         stdoutPath: files.stdout,
         stderrPath: files.stderr,
-        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+        ...(user && !userInWrapper ? { uid: user.uid, gid: user.gid } : {}),
         cgroupProcs,
         wrapper,
       });

@@ -3,6 +3,7 @@
  * (TaskInfo, CommandInfo, KillPolicy, Resources) onto these, so this layer
  * does not depend on the exact names in protocol/.
  */
+import type { ContainerSpec } from './container-spec.js';
 
 /** What to run. Mirrors Mesos's CommandInfo. */
 export interface CommandSpec {
@@ -41,6 +42,8 @@ export interface ContainerConfig {
   taskId?: string;
   /** Extra variables the agent adds (MESOS_AGENT_ENDPOINT, ...), below the task's own. */
   agentEnvironment?: Record<string, string>;
+  /** An image and volumes (Mesos's ContainerInfo), honoured by filesystem/linux and docker/runtime. */
+  container?: ContainerSpec;
 }
 
 /** Mesos's KillPolicy: SIGTERM, then SIGKILL after the grace period. */

@@ -7,6 +7,7 @@ import { commandCredential, credentialOptions } from '../credentials.js';
 import { parseDuration } from '../durations.js';
 import { exitStatusOf, parseEnv, statusLines } from '../execute-output.js';
 import { say } from '../process-util.js';
+import { parseImageReference } from '../../agent/provisioner/reference.js';
 
 /**
  * `mesos-ts execute`: runs one command as a task (like mesos-execute), prints
@@ -19,7 +20,8 @@ export function executeCommand(): Command {
     .description('run a command as a task on the cluster, print its status updates, exit with its exit status')
     .addOption(new Option('--master <host:port,...|mdns>', 'where the masters are (one of a replica set is enough: the others are learnt from it)').default('mdns').env('MESOS_MASTER'))
     .addOption(mdnsNameOption())
-    .requiredOption('--command <cmd>', 'the shell command to run')
+    .option('--command <cmd>', "the shell command to run (with --docker_image, optional: the image's entrypoint runs)")
+    .option('--docker_image <name>', 'run the task in this Docker image (agents with --image_providers=docker)')
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
     .option('--role <role>', 'the role to take resources from', '*')
@@ -39,8 +41,12 @@ Examples:
   $ mesos-ts execute --master=127.0.0.1:5050 --name=hello --command='echo hello; sleep 1'
   $ mesos-ts execute --command='exit 3'; echo $?        # prints 3
   $ mesos-ts execute --command='echo $GREETING' --env='{"GREETING":"hi"}'
-  $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json`)
-    .action(async (o: { master: string; mdns_name?: string; command: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+  $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json
+  $ mesos-ts execute --docker_image=busybox --command='cat /etc/os-release'
+  $ mesos-ts execute --docker_image=127.0.0.1:5000/team/app        # the image's entrypoint and cmd`)
+    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+      if (o.command === undefined && o.docker_image === undefined) throw new Error("--command is required (or --docker_image, to run the image's entrypoint)");
+      if (o.docker_image !== undefined) parseImageReference(o.docker_image); // a bad name is refused here, naming what is wrong
       const need = toResources(o.resources);
       const env = o.env === undefined ? {} : parseEnv(o.env);
       const killAfterMs = o.kill_after === undefined ? undefined : parseDuration('kill_after', o.kill_after);
@@ -71,7 +77,8 @@ Examples:
                 task_id: { value: o.name },
                 agent_id: offer.agent_id,
                 resources: resources.toJSON(),
-                command: { shell: true, value: o.command, ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
+                command: { ...(o.command !== undefined ? { shell: true, value: o.command } : { shell: false }), ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
+                ...(o.docker_image !== undefined ? { container: { type: 'MESOS' as const, mesos: { image: { type: 'DOCKER', docker: { name: o.docker_image } } } } } : {}),
               }]);
               say(`launching task ${o.name} on agent ${offer.agent_id.value} (${offer.hostname})`);
             }

@@ -19,6 +19,8 @@ import { runBenchmark } from '../bench.js';
 import { round } from '../stats.js';
 import type { Context, Experiment, Figure, Result } from '../types.js';
 import { FAILOVER, type FailoverSetup } from './setup.js';
+import { netnsFigures, runNetnsFailover, type NetnsFailover } from './netns.js';
+import { netnsUnavailable } from '../../cli/netns/sh.js';
 
 export type Fault = 'sigkill' | 'partition';
 
@@ -143,6 +145,15 @@ export const failover: Experiment = {
     const real = await runRealFailover(setup.real, ctx.out.dir, (n) => ctx.progress.update(n * work, 0, 'rounds', work));
     ctx.out.raw({ fault: 'sigkill', real: true, ...real });
     ctx.out.flush();
+    // Under a real partition, beside the SIGKILL case: hosts of their own (network namespaces; root only).
+    const noNetns = netnsUnavailable();
+    let netns: NetnsFailover | undefined;
+    if (noNetns === null) {
+      ctx.progress.phase('real processes in namespaces: SIGKILL and partition of the leader', setup.real.rounds * 2 * work);
+      netns = await runNetnsFailover({ rounds: setup.real.rounds, agents: 3, frameworks: 3 });
+      for (const r of netns.rounds) ctx.out.raw({ netns: true, ...r });
+      ctx.out.flush();
+    }
     const series: ChartSeries[] = [];
     for (const r of runs) {
       series.push({ name: `frameworks, ${r.fault}`, dashed: r.fault === 'partition', points: r.samples.map((s) => [s.t / 1000, (s.frameworks / setup.frameworks) * 100] as const) });
@@ -160,12 +171,13 @@ export const failover: Experiment = {
       headline: true,
       note: 'make bench-failover on this machine (benchmarks/README.md); it polls the masters every 20 ms, so it gives the time, not a timeline',
     });
+    figures.push(...netnsFigures(netns, noNetns));
     return {
       setup,
       description: `${setup.agents} agents, ${setup.frameworks} frameworks each running tasks of ${setup.taskMs[0] / 1000}-${setup.taskMs[1] / 1000} s, 3 masters with the replicated log; after ${setup.warmupMs / 1000} s the leader is killed (restarted ${setup.restartAfterMs / 1000} s later) or, in a fresh cluster, cut off from every node (healed after ${setup.partitionMs / 1000} s). Heartbeats to frameworks every ${setup.heartbeatSeconds} s. Then the real-process form, \`make bench-failover\` (benchmarks/README.md) with ${setup.real.agents} simulated agents over WebSockets and ${setup.real.frameworks} frameworks: ${setup.real.rounds} SIGKILL(s) of the leading master.`,
       figures,
       plots: [{ file: 'timeline.svg', caption: 'frameworks and agents connected to the leader over time' }],
-      summary: { runs: runs.map((r) => ({ fault: r.fault, killed: r.killed, new_leader_s: round(r.newLeaderMs / 1000, 2), mttr_s: round(r.mttrMs / 1000, 2) })), real },
+      summary: { runs: runs.map((r) => ({ fault: r.fault, killed: r.killed, new_leader_s: round(r.newLeaderMs / 1000, 2), mttr_s: round(r.mttrMs / 1000, 2) })), real, ...(netns !== undefined ? { netns } : {}) },
     };
   },
 };

@@ -471,6 +471,15 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
         const inverseOffers = b.inverse_offers ?? [];
         this.#deliver({ type: 'inverse_offers', inverseOffers }, (s) => s.inverseOffers?.(this.#driver, inverseOffers));
       },
+      update_operation_status: (b, from) => {
+        if (!this.#fromMaster(from) || !this.subscribed) return;
+        const status = b.status;
+        const ack = (): void => {
+          if (!this.#implicitAcks || status.uuid === undefined || status.operation_id === undefined || this.status !== 'DRIVER_RUNNING') return;
+          this.call('acknowledge_operation_status', { uuid: status.uuid.value, operation_id: status.operation_id, ...(status.agent_id !== undefined ? { agent_id: status.agent_id } : {}) });
+        };
+        this.#deliver({ type: 'operation_status', status }, (s) => s.operationStatus?.(this.#driver, status), ack);
+      },
       rescind_inverse_offer: (b, from) => {
         if (!this.#fromMaster(from) || !this.subscribed) return;
         this.#deliver({ type: 'rescind_inverse_offer', inverseOfferId: b.inverse_offer_id }, (s) => s.inverseOfferRescinded?.(this.#driver, b.inverse_offer_id));

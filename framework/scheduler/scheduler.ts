@@ -5,6 +5,7 @@
  */
 import type { InverseOffer } from '../../protocol/maintenance.js';
 import type { AgentID, ExecutorID, FrameworkID, MasterInfo, Offer, OfferID, TaskStatus } from '../../protocol/types.js';
+import type { OperationStatus } from '../../protocol/operations.js';
 import type { SchedulerDriver } from './driver.js';
 
 /**
@@ -33,6 +34,8 @@ export interface Scheduler {
   inverseOffers?(driver: SchedulerDriver, inverseOffers: InverseOffer[]): void | Promise<void>;
   inverseOfferRescinded?(driver: SchedulerDriver, inverseOfferId: OfferID): void | Promise<void>;
   statusUpdate?(driver: SchedulerDriver, status: TaskStatus): void | Promise<void>;
+  /** The status of an offer operation given an id (RESERVE, CREATE ...); acknowledged by the driver when it carries a uuid (unless `implicitAcknowledgements: false`). */
+  operationStatus?(driver: SchedulerDriver, status: OperationStatus): void | Promise<void>;
   frameworkMessage?(driver: SchedulerDriver, executorId: ExecutorID, agentId: AgentID, data: Uint8Array): void | Promise<void>;
   agentLost?(driver: SchedulerDriver, agentId: AgentID): void | Promise<void>;
   executorLost?(driver: SchedulerDriver, executorId: ExecutorID, agentId: AgentID, status: number | undefined): void | Promise<void>;
@@ -51,6 +54,7 @@ export type DriverEvent =
   | { type: 'inverse_offers'; inverseOffers: InverseOffer[] }
   | { type: 'rescind_inverse_offer'; inverseOfferId: OfferID }
   | { type: 'update'; status: TaskStatus }
+  | { type: 'operation_status'; status: OperationStatus }
   | { type: 'message'; executorId: ExecutorID; agentId: AgentID; data: Uint8Array }
   | { type: 'agent_lost'; agentId: AgentID }
   | { type: 'executor_lost'; executorId: ExecutorID; agentId: AgentID; status: number | undefined }

@@ -38,6 +38,8 @@ class FakeMaster extends Process<SchedulerToMaster> {
       update: record('update'),
       accept_inverse_offers: record('accept_inverse_offers'),
       decline_inverse_offers: record('decline_inverse_offers'),
+      acknowledge_operation_status: record('acknowledge_operation_status'),
+      reconcile_operations: record('reconcile_operations'),
     };
   }
   heartbeat(): void {

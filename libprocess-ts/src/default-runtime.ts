@@ -17,7 +17,7 @@ import { WsTransport } from './ws-transport.js';
 let starting: Promise<Runtime> | undefined;
 
 /** Reads the default runtime's address from the environment, with a clear error for a bad port. */
-export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string; tls?: TlsOptions } {
+export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string; tls?: TlsOptions; keepaliveIntervalMs?: number } {
   const host = env.LIBPROCESS_IP || '127.0.0.1';
   const portText = env.LIBPROCESS_PORT ?? '0';
   const port = Number(portText);
@@ -26,7 +26,19 @@ export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { h
   }
   const advertise = env.LIBPROCESS_ADVERTISE_IP;
   const tls = tlsFromEnv(env);
-  return { host, port, ...(advertise ? { advertiseHost: advertise } : {}), ...(tls !== undefined ? { tls } : {}) };
+  return { host, port, ...(advertise ? { advertiseHost: advertise } : {}), ...(tls !== undefined ? { tls } : {}), ...keepaliveFromEnv(env) };
+}
+
+/**
+ * LIBPROCESS_KEEPALIVE_INTERVAL_MS: how often the WebSocket transport pings each
+ * connection (one that has not answered by the next ping is closed, so a
+ * half-open connection is found within twice this); 0 turns pings off.
+ */
+export function keepaliveFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): { keepaliveIntervalMs?: number } {
+  const text = env['LIBPROCESS_KEEPALIVE_INTERVAL_MS'];
+  if (text === undefined || text === '') return {};
+  if (!/^\d+$/.test(text)) throw new LibprocessError('E_BAD_CONFIG', `LIBPROCESS_KEEPALIVE_INTERVAL_MS=${JSON.stringify(text)}: expected milliseconds (0 turns pings off)`);
+  return { keepaliveIntervalMs: Number(text) };
 }
 
 /** The process-wide runtime, started on first call. */

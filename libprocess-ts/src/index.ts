@@ -36,4 +36,4 @@ export type { WsTransportOptions, WsLogger } from './ws-transport.js';
 export { HttpServer, DEFAULT_MAX_BODY_BYTES } from './http-server.js';
 export type { HttpServerOptions } from './http-server.js';
 export { encodeFrame, decodeFrame, FrameError } from './codec.js';
-export { spawn, defaultRuntime, stopDefaultRuntime, defaultRuntimeOptions } from './default-runtime.js';
+export { spawn, defaultRuntime, stopDefaultRuntime, defaultRuntimeOptions, keepaliveFromEnv } from './default-runtime.js';

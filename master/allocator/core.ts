@@ -202,6 +202,34 @@ function inSubtree(role: string, root: string): boolean {
  * not worth an offer: nothing can run on them (offering them was measured to
  * cost a decline per agent per framework every refuse period).
  */
+/** Available resources split by reservation role, for one agent's pass of stage 2. */
+interface ReservationSplit {
+  readonly of: Resources;
+  readonly unreserved: Resources;
+  /** Whether the unreserved part is worth an offer on its own. */
+  readonly unreservedAllocatable: boolean;
+  /** Per reservation role: the role, `role + '/'` (its subroles start so), what is reserved to it. */
+  readonly reserved: readonly { readonly role: string; readonly prefix: string; readonly part: Resources }[];
+}
+
+function splitByReservation(available: Resources): ReservationSplit {
+  const reserved: { role: string; prefix: string; part: Resources }[] = [];
+  for (const role of available.reservationRoles()) if (role !== '*') reserved.push({ role, prefix: `${role}/`, part: available.reserved(role) });
+  const unreserved = available.unreserved();
+  return { of: available, unreserved, unreservedAllocatable: isAllocatable(unreserved), reserved };
+}
+
+/**
+ * `available.allocatableTo(role)` from the split: the unreserved part itself when nothing here is reserved to
+ * the role or an ancestor (isStrictSubrole(role, r) is role.startsWith(r + '/')); undefined when that is not
+ * worth an offer, so a role that cannot use what is left costs a string compare or two.
+ */
+function allocatableFor(split: ReservationSplit, role: string): Resources | undefined {
+  let out: Resources | undefined;
+  for (const r of split.reserved) if (role === r.role || role.startsWith(r.prefix)) out = (out ?? split.unreserved).add(r.part);
+  return out ?? (split.unreservedAllocatable ? split.unreserved : undefined);
+}
+
 export function isAllocatable(r: Resources): boolean {
   if (r.isEmpty()) return false;
   return r.milli('cpus') >= MIN_CPUS_MILLI || r.milli('mem') >= MIN_MEM_MILLI;
@@ -478,6 +506,34 @@ export class AllocatorCore {
     for (const r of agent.allocated.values()) allocated = allocated.add(r.unallocate());
     agent.available = agent.total.subtract(allocated);
     agent.version++;
+  }
+
+  /**
+   * A framework's offer operation changed what it holds here (RESERVE,
+   * UNRESERVE, CREATE, DESTROY in an ACCEPT): `from` (allocated, as
+   * offered) became `to`; the agent's total changes alike.
+   */
+  updateAllocation(frameworkId: string, agentId: string, from: Resources, to: Resources): void {
+    const agent = this.#agents.get(agentId);
+    const f = this.#frameworks.get(frameworkId);
+    if (agent === undefined || f === undefined) return;
+    const held = this.#withAllocation(f, from);
+    this.#free(agent, f, held);
+    this.updateAgentTotal(agentId, agent.total.subtract(held.unallocate()).add(to.unallocate()));
+    this.#track_used(agent, f, this.#withAllocation(f, to));
+  }
+
+  /**
+   * An operator's operation on an agent's unallocated resources (the
+   * operator API's RESERVE_RESOURCES ...): false, changing nothing, when
+   * `from` is not all available here (allocated or offered meanwhile).
+   */
+  updateAvailable(agentId: string, from: Resources, to: Resources): boolean {
+    const agent = this.#agents.get(agentId);
+    const need = from.unallocate();
+    if (agent === undefined || !agent.available.contains(need)) return false;
+    this.updateAgentTotal(agentId, agent.total.subtract(need).add(to.unallocate()));
+    return true;
   }
 
   activateAgent(id: string): void {
@@ -816,12 +872,17 @@ export class AllocatorCore {
       let allFull = true;
       let gave = false;
       const roles = this.#roleSorter.sort();
+      // With reservations, what each role may get is the unreserved part plus the reservations to it or an
+      // ancestor: the available resources are split by reservation role once (again after a give), not
+      // filtered anew for each of the roles (100 roles x every agent made that the cycle's cost).
+      let split: ReservationSplit | undefined;
       for (const node of roles) {
         const role = node.client!;
         const r = this.#roles.get(role)!;
         if (r.eligible === 0) continue;
-        const full = agent.hasReserved ? agent.available.allocatableTo(role) : agent.available;
-        if (full.isEmpty()) continue;
+        if (agent.hasReserved && split?.of !== agent.available) split = splitByReservation(agent.available);
+        const full = split !== undefined ? allocatableFor(split, role) : agent.available;
+        if (full === undefined || full.isEmpty()) continue;
         let offer = full;
         if (quota !== undefined) {
           const caps = this.#limitCaps(quota, role);

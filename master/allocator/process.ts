@@ -95,6 +95,15 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
         core.updateAgentTotal(b.agent_id, Resources.of(b.total));
         this.#touch([b.agent_id]);
       },
+      update_allocation: (b) => {
+        core.updateAllocation(b.framework_id, b.agent_id, Resources.of(b.from), Resources.of(b.to));
+        this.#touch([b.agent_id]);
+      },
+      update_available: (b) => {
+        const ok = core.updateAvailable(b.agent_id, Resources.of(b.from), Resources.of(b.to));
+        if (ok) this.#touch([b.agent_id]);
+        this.send(this.master, 'available_updated', { request_id: b.request_id, ok });
+      },
       activate_agent: (b) => {
         core.activateAgent(b.agent_id);
         this.#touch([b.agent_id]);

@@ -18,6 +18,8 @@ export interface AllocationMessage {
 export type AllocatorToMaster = {
   /** The decisions of one allocation (batch or event-triggered); never empty. */
   offers: { allocations: AllocationMessage[] };
+  /** The answer to `update_available`: whether the resources were available, and so converted. */
+  available_updated: { request_id: number; ok: boolean };
 };
 
 /** What the allocator process handles. */
@@ -43,6 +45,10 @@ export type AllocatorProtocol = {
   remove_agent: { agent_id: string };
   /** A new total for the agent (e.g. after a reservation change). */
   update_agent: { agent_id: string; total: Resource[] };
+  /** A framework's offer operation: what it held (`from`, allocated) is now `to`; the agent's total changes alike. */
+  update_allocation: { framework_id: string; agent_id: string; from: Resource[]; to: Resource[] };
+  /** An operator's operation on unallocated resources: applied only if `from` is all available; answered by `available_updated`. */
+  update_available: { request_id: number; agent_id: string; from: Resource[]; to: Resource[] };
   activate_agent: { agent_id: string };
   deactivate_agent: { agent_id: string };
   /** Offered or used resources free again; refuse_seconds > 0 installs a filter. */

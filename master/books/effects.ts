@@ -13,6 +13,7 @@ import type { Framework } from '../framework.js';
 import type { KillPolicy } from '../../protocol/types.js';
 import type { InverseOffer } from '../../protocol/maintenance.js';
 import type { Operation } from '../registrar/registry.js';
+import type { Operation as ProtoOperation, OperationStatus } from '../../protocol/operations.js';
 
 /** One call of the allocator's port, as data. */
 export type AllocatorCall = { [K in keyof AllocatorPort]: { readonly name: K; readonly args: Parameters<AllocatorPort[K]> } }[keyof AllocatorPort];
@@ -34,6 +35,10 @@ export type Effect =
   | { readonly kind: 'inverse_offer'; readonly framework: Framework; readonly offer: InverseOffer }
   /** An inverse offer withdrawn: its connected scheduler is told. */
   | { readonly kind: 'inverse_rescind'; readonly framework: Framework; readonly inverseOfferId: string }
+  /** The agent's dynamically reserved resources and volumes changed: it checkpoints the whole new set. */
+  | { readonly kind: 'checkpoint_resources'; readonly agent: Agent; readonly resources: Resource[]; readonly operations?: ProtoOperation[] }
+  /** The status of an operation the framework gave an id (UPDATE_OPERATION_STATUS), for its connected scheduler. */
+  | { readonly kind: 'operation_status'; readonly framework: Framework; readonly status: OperationStatus }
   /** A counter of /metrics/snapshot. */
   | { readonly kind: 'count'; readonly name: string; readonly by?: number }
   /** What the registry must keep (high availability): written in the batch of the current turn. */

@@ -158,7 +158,8 @@ describe('POST /api/v1/scheduler', () => {
     expect(await bad({ type: 'REVIVE', framework_id: { value: id } })).toEqual([400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header"]);
     expect(await bad({ type: 'REVIVE', framework_id: { value: id } }, { 'mesos-stream-id': 'wrong' })).toEqual([400, `The stream ID 'wrong' included in this request didn't match the stream ID currently associated with framework ID ${id}`]);
     expect(await bad({ type: 'ACCEPT', framework_id: { value: id } }, { 'mesos-stream-id': streamId })).toEqual([400, "Expecting 'accept' to be present"]);
-    expect(await bad({ type: 'RECONCILE_OPERATIONS', framework_id: { value: id } }, { 'mesos-stream-id': streamId })).toEqual([501, expect.stringContaining('not supported')]);
+    expect(await bad({ type: 'RECONCILE_OPERATIONS', framework_id: { value: id } }, { 'mesos-stream-id': streamId })).toEqual([400, "Expecting 'reconcile_operations' to be present"]);
+    expect((await post(base, { type: 'RECONCILE_OPERATIONS', framework_id: { value: id }, reconcile_operations: {} }, { 'mesos-stream-id': streamId })).status).toBe(202);
     expect((await post(base, { type: 'REVIVE', framework_id: { value: id } }, { 'mesos-stream-id': streamId })).status).toBe(202);
     const update = await post(base, { type: 'UPDATE_FRAMEWORK', framework_id: { value: id }, update_framework: { framework_info: { user: 'u', name: 'renamed', id: { value: id } } } }, { 'mesos-stream-id': streamId });
     expect(update.status).toBe(200);

@@ -40,6 +40,11 @@ export const ACL_ACTIONS = {
   reactivate_agents: 'agents',
   set_log_level: 'level',
   access_mesos_logs: 'logs',
+  reserve_resources: 'roles',
+  unreserve_resources: 'reserver_principals',
+  create_volumes: 'roles',
+  destroy_volumes: 'creator_principals',
+  resize_volume: 'roles',
 } as const;
 
 export type AclAction = keyof typeof ACL_ACTIONS;

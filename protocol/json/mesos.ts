@@ -9,6 +9,7 @@ import type { SchemaSource } from './codec.js';
 import { TASK_STATES, TASK_STATUS_REASONS, TASK_STATUS_SOURCES } from '../task-states.js';
 import { FRAMEWORK_CAPABILITIES, OPERATION_TYPES } from '../types.js';
 import { CALL_TYPES, EVENT_TYPES } from '../scheduler.js';
+import { OPERATION_STATES } from '../operations.js';
 
 const ID = { value: 'string!' };
 
@@ -29,6 +30,7 @@ export const MESOS_SCHEMA: SchemaSource = {
     'HealthCheck.Type': ['UNKNOWN', 'COMMAND', 'HTTP', 'TCP'],
     'Offer.Operation.Type': OPERATION_TYPES,
     'scheduler.Call.Type': CALL_TYPES,
+    OperationState: OPERATION_STATES,
     'scheduler.Event.Type': EVENT_TYPES,
     DrainState: ['UNKNOWN', 'DRAINING', 'DRAINED'],
     'allocator.InverseOfferStatus.Status': ['UNKNOWN', 'ACCEPT', 'DECLINE'],
@@ -40,6 +42,18 @@ export const MESOS_SCHEMA: SchemaSource = {
     TaskID: ID,
     ExecutorID: ID,
     OperationID: ID,
+    ResourceProviderID: ID,
+    UUID: { value: 'bytes!' },
+    OperationStatus: {
+      operation_id: 'OperationID',
+      state: 'OperationState!',
+      message: 'string',
+      converted_resources: 'Resource[]',
+      uuid: 'UUID',
+      agent_id: 'AgentID',
+      resource_provider_id: 'ResourceProviderID',
+    },
+    Operation: { framework_id: 'FrameworkID', agent_id: 'AgentID', info: 'Offer.Operation!', latest_status: 'OperationStatus!', statuses: 'OperationStatus[]', uuid: 'UUID!' },
     ContainerID: { value: 'string!', parent: 'ContainerID' },
 
     DurationInfo: { nanoseconds: 'int64!' },
@@ -304,6 +318,8 @@ export const MESOS_SCHEMA: SchemaSource = {
     'Offer.Operation.Unreserve': { resources: 'Resource[]' },
     'Offer.Operation.Create': { volumes: 'Resource[]' },
     'Offer.Operation.Destroy': { volumes: 'Resource[]' },
+    'Offer.Operation.GrowVolume': { volume: 'Resource!', addition: 'Resource!' },
+    'Offer.Operation.ShrinkVolume': { volume: 'Resource!', subtract: 'Value.Scalar!' },
     'Offer.Operation': {
       type: 'Offer.Operation.Type',
       id: 'OperationID',
@@ -313,6 +329,8 @@ export const MESOS_SCHEMA: SchemaSource = {
       unreserve: 'Offer.Operation.Unreserve',
       create: 'Offer.Operation.Create',
       destroy: 'Offer.Operation.Destroy',
+      grow_volume: 'Offer.Operation.GrowVolume',
+      shrink_volume: 'Offer.Operation.ShrinkVolume',
     },
     Filters: { refuse_seconds: 'double=5' },
 
@@ -331,6 +349,9 @@ export const MESOS_SCHEMA: SchemaSource = {
     'scheduler.Call.UpdateFramework': { framework_info: 'FrameworkInfo!', suppressed_roles: 'string[]' },
     'scheduler.Call.AcceptInverseOffers': { inverse_offer_ids: 'OfferID[]', filters: 'Filters' },
     'scheduler.Call.DeclineInverseOffers': { inverse_offer_ids: 'OfferID[]', filters: 'Filters' },
+    'scheduler.Call.AcknowledgeOperationStatus': { agent_id: 'AgentID', resource_provider_id: 'ResourceProviderID', uuid: 'bytes!', operation_id: 'OperationID!' },
+    'scheduler.Call.ReconcileOperations.Operation': { operation_id: 'OperationID!', agent_id: 'AgentID', resource_provider_id: 'ResourceProviderID' },
+    'scheduler.Call.ReconcileOperations': { operations: 'scheduler.Call.ReconcileOperations.Operation[]' },
     'scheduler.Call': {
       framework_id: 'FrameworkID',
       type: 'scheduler.Call.Type!',
@@ -347,6 +368,8 @@ export const MESOS_SCHEMA: SchemaSource = {
       update_framework: 'scheduler.Call.UpdateFramework',
       accept_inverse_offers: 'scheduler.Call.AcceptInverseOffers',
       decline_inverse_offers: 'scheduler.Call.DeclineInverseOffers',
+      acknowledge_operation_status: 'scheduler.Call.AcknowledgeOperationStatus',
+      reconcile_operations: 'scheduler.Call.ReconcileOperations',
     },
 
     'scheduler.Event.Subscribed': {
@@ -362,6 +385,7 @@ export const MESOS_SCHEMA: SchemaSource = {
     'scheduler.Event.Message': { agent_id: 'AgentID!', executor_id: 'ExecutorID!', data: 'bytes!' },
     'scheduler.Event.Failure': { agent_id: 'AgentID', executor_id: 'ExecutorID', status: 'int32' },
     'scheduler.Event.Error': { message: 'string!' },
+    'scheduler.Event.UpdateOperationStatus': { status: 'OperationStatus!' },
     'scheduler.Event': {
       type: 'scheduler.Event.Type',
       subscribed: 'scheduler.Event.Subscribed',
@@ -373,6 +397,7 @@ export const MESOS_SCHEMA: SchemaSource = {
       message: 'scheduler.Event.Message',
       failure: 'scheduler.Event.Failure',
       error: 'scheduler.Event.Error',
+      update_operation_status: 'scheduler.Event.UpdateOperationStatus',
     },
   },
 };

@@ -3,6 +3,7 @@
  * never rename or remove (agents and masters of different builds talk).
  * Bodies are plain data (Resource[], not Resources).
  */
+import type { Operation } from '../operations.js';
 import type { AgentID, ExecutorID, FrameworkID, TaskID } from '../ids.js';
 import type { Resource } from '../resources.js';
 import type { TaskState } from '../task-states.js';
@@ -84,7 +85,11 @@ export type MasterToAgent = {
   framework_to_executor: FrameworkExecutorData;
   update_framework: { framework_id: FrameworkID; framework_info: FrameworkInfo; pid?: string };
   /** The agent's full set of checkpointed (dynamically reserved, persistent) resources. */
-  checkpoint_resources: { resources: Resource[] };
+  checkpoint_resources: {
+    resources: Resource[];
+    /** The operations with ids (operation feedback) that made this change, for the agent's GET_OPERATIONS. */
+    operations?: Operation[];
+  };
   /** Ask the agent to re-send the latest status of these tasks (unknown ones come back TASK_LOST/UNKNOWN). */
   reconcile_tasks: { framework_id: FrameworkID; tasks: { task_id: TaskID; state?: TaskState }[] };
   /** The master removed this agent (e.g. it missed too many pings): it must shut down or re-register. */

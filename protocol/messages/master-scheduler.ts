@@ -20,6 +20,7 @@ import type {
   EventSubscribed,
 } from '../scheduler.js';
 import type { InverseOffer } from '../maintenance.js';
+import type { CallAcknowledgeOperationStatus, CallReconcileOperations, OperationStatus } from '../operations.js';
 import type { FrameworkInfo, Offer, TaskStatus } from '../types.js';
 
 type WithFramework<T> = T & { framework_id: FrameworkID };
@@ -45,6 +46,10 @@ export type SchedulerToMaster = {
   accept_inverse_offers: WithFramework<CallInverseOffers>;
   /** DECLINE_INVERSE_OFFERS: it cannot. */
   decline_inverse_offers: WithFramework<CallInverseOffers>;
+  /** ACKNOWLEDGE_OPERATION_STATUS: a status of an operation with an id, received (the master forgets a terminal one). */
+  acknowledge_operation_status: WithFramework<CallAcknowledgeOperationStatus>;
+  /** RECONCILE_OPERATIONS: the latest status of each operation named (none named: of every one the master tracks). */
+  reconcile_operations: WithFramework<CallReconcileOperations>;
 };
 
 export type MasterToScheduler = {
@@ -67,6 +72,8 @@ export type MasterToScheduler = {
   /** Agents whose machine is scheduled for maintenance: the master asks for their resources back. */
   inverse_offers: { inverse_offers: InverseOffer[] };
   rescind_inverse_offer: { inverse_offer_id: OfferID };
+  /** UPDATE_OPERATION_STATUS: the status of an operation the framework gave an id (acknowledged when `status.uuid` is set). */
+  update_operation_status: { status: OperationStatus };
 };
 
 export type MasterSchedulerMessages = SchedulerToMaster & MasterToScheduler;

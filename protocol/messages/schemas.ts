@@ -63,6 +63,8 @@ export const SCHEDULER_TO_MASTER: MessageSchemas<SchedulerToMaster> = {
   update: { framework_id: 'FrameworkID!', framework_info: 'FrameworkInfo!', suppressed_roles: 'string[]' },
   accept_inverse_offers: { framework_id: 'FrameworkID!', inverse_offer_ids: 'OfferID[]!', filters: 'Filters' },
   decline_inverse_offers: { framework_id: 'FrameworkID!', inverse_offer_ids: 'OfferID[]!', filters: 'Filters' },
+  acknowledge_operation_status: { framework_id: 'FrameworkID!', agent_id: 'AgentID', uuid: 'bytes!', operation_id: 'OperationID!' },
+  reconcile_operations: { framework_id: 'FrameworkID!', operations: 'scheduler.Call.ReconcileOperations.Operation[]' },
 };
 
 export const MASTER_TO_SCHEDULER: MessageSchemas<MasterToScheduler> = {
@@ -79,6 +81,7 @@ export const MASTER_TO_SCHEDULER: MessageSchemas<MasterToScheduler> = {
   task_unknown: { task_id: 'TaskID!', agent_id: 'AgentID' },
   inverse_offers: { inverse_offers: 'InverseOffer[]!' },
   rescind_inverse_offer: { inverse_offer_id: 'OfferID!' },
+  update_operation_status: { status: 'OperationStatus!' },
 };
 
 export const AGENT_TO_MASTER: MessageSchemas<AgentToMaster> = {
@@ -119,7 +122,7 @@ export const MASTER_TO_AGENT: MessageSchemas<MasterToAgent> = {
   shutdown_executor: { framework_id: 'FrameworkID!', executor_id: 'ExecutorID!' },
   framework_to_executor: FRAMEWORK_EXECUTOR_DATA,
   update_framework: { framework_id: 'FrameworkID!', framework_info: 'FrameworkInfo!', pid: 'string' },
-  checkpoint_resources: { resources: 'Resource[]!' },
+  checkpoint_resources: { resources: 'Resource[]!', operations: 'Operation[]' },
   reconcile_tasks: { framework_id: 'FrameworkID!', tasks: 'reconcile_tasks.Task[]!' },
   agent_lost: { agent_id: 'AgentID!', message: 'string' },
   shutdown: { message: 'string!' },

@@ -190,7 +190,11 @@ export const API_MESSAGES: Readonly<Record<string, string>> = {
     decline=5:scheduler.Call.Decline revive=15:scheduler.Call.Revive kill=6:scheduler.Call.Kill shutdown=7:scheduler.Call.Shutdown
     acknowledge=8:scheduler.Call.Acknowledge reconcile=9:scheduler.Call.Reconcile message=10:scheduler.Call.Message
     suppress=16:scheduler.Call.Suppress update_framework=19:scheduler.Call.UpdateFramework
-    accept_inverse_offers=13:scheduler.Call.AcceptInverseOffers decline_inverse_offers=14:scheduler.Call.DeclineInverseOffers`,
+    accept_inverse_offers=13:scheduler.Call.AcceptInverseOffers decline_inverse_offers=14:scheduler.Call.DeclineInverseOffers
+    acknowledge_operation_status=17:scheduler.Call.AcknowledgeOperationStatus reconcile_operations=18:scheduler.Call.ReconcileOperations`,
+  'scheduler.Call.AcknowledgeOperationStatus': 'agent_id=1:AgentID resource_provider_id=2:ResourceProviderID uuid=3:bytes! operation_id=4:OperationID!',
+  'scheduler.Call.ReconcileOperations': 'operations=1:scheduler.Call.ReconcileOperations.Operation[]',
+  'scheduler.Call.ReconcileOperations.Operation': 'operation_id=1:OperationID! agent_id=2:AgentID resource_provider_id=3:ResourceProviderID',
   'scheduler.Call.AcceptInverseOffers': 'inverse_offer_ids=1:OfferID[] filters=2:Filters',
   'scheduler.Call.DeclineInverseOffers': 'inverse_offer_ids=1:OfferID[] filters=2:Filters',
   'scheduler.Call.Accept': 'offer_ids=1:OfferID[] operations=2:Offer.Operation[] filters=3:Filters',
@@ -208,7 +212,9 @@ export const API_MESSAGES: Readonly<Record<string, string>> = {
   'scheduler.Event': `
     type=1:scheduler.Event.Type subscribed=2:scheduler.Event.Subscribed offers=3:scheduler.Event.Offers rescind=4:scheduler.Event.Rescind
     update=5:scheduler.Event.Update message=6:scheduler.Event.Message failure=7:scheduler.Event.Failure error=8:scheduler.Event.Error
-    inverse_offers=9:scheduler.Event.InverseOffers rescind_inverse_offer=10:scheduler.Event.RescindInverseOffer`,
+    inverse_offers=9:scheduler.Event.InverseOffers rescind_inverse_offer=10:scheduler.Event.RescindInverseOffer
+    update_operation_status=11:scheduler.Event.UpdateOperationStatus`,
+  'scheduler.Event.UpdateOperationStatus': 'status=1:OperationStatus!',
   'scheduler.Event.InverseOffers': 'inverse_offers=1:InverseOffer[]',
   'scheduler.Event.RescindInverseOffer': 'inverse_offer_id=1:OfferID!',
   'scheduler.Event.Error': 'message=1:string!',

@@ -121,7 +121,10 @@ export const MESOS_MESSAGES: Readonly<Record<string, string>> = {
     attributes=7:Attribute[] executor_ids=6:ExecutorID[] unavailability=9:Unavailability allocation_info=10:Resource.AllocationInfo`,
   'Offer.Operation': `
     type=1:Offer.Operation.Type id=12:OperationID launch=2:Offer.Operation.Launch launch_group=7:Offer.Operation.LaunchGroup
-    reserve=3:Offer.Operation.Reserve unreserve=4:Offer.Operation.Unreserve create=5:Offer.Operation.Create destroy=6:Offer.Operation.Destroy`,
+    reserve=3:Offer.Operation.Reserve unreserve=4:Offer.Operation.Unreserve create=5:Offer.Operation.Create destroy=6:Offer.Operation.Destroy
+    grow_volume=13:Offer.Operation.GrowVolume shrink_volume=14:Offer.Operation.ShrinkVolume`,
+  'Offer.Operation.GrowVolume': 'volume=1:Resource! addition=2:Resource!',
+  'Offer.Operation.ShrinkVolume': 'volume=1:Resource! subtract=2:Value.Scalar!',
   'Offer.Operation.Create': 'volumes=1:Resource[]',
   'Offer.Operation.Destroy': 'volumes=1:Resource[]',
   'Offer.Operation.Launch': 'task_infos=1:TaskInfo[]',

@@ -30,11 +30,11 @@ describe('golden v1 JSON', () => {
     const types = new Set(files.map(typeOf));
     for (const t of JSON_TYPE_NAMES) expect([t, types.has(t)]).toEqual([t, true]);
     const variants = new Set(files.map((f) => f.replace(/\.json$/, '')));
-    for (const c of ['SUBSCRIBE', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'TEARDOWN']) {
+    for (const c of ['SUBSCRIBE', 'ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE', 'RECONCILE', 'MESSAGE', 'TEARDOWN', 'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS']) {
       expect(CALL_TYPES).toContain(c);
       expect(variants.has(`scheduler.Call@${c}`)).toBe(true);
     }
-    for (const e of ['SUBSCRIBED', 'OFFERS', 'RESCIND', 'UPDATE', 'MESSAGE', 'FAILURE', 'ERROR', 'HEARTBEAT']) {
+    for (const e of ['SUBSCRIBED', 'OFFERS', 'RESCIND', 'UPDATE', 'MESSAGE', 'FAILURE', 'ERROR', 'HEARTBEAT', 'UPDATE_OPERATION_STATUS']) {
       expect(EVENT_TYPES).toContain(e);
       expect(variants.has(`scheduler.Event@${e}`)).toBe(true);
     }

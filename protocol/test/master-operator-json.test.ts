@@ -14,7 +14,7 @@ const variants = new Set(readdirSync(dir).filter((f) => f.endsWith('.json')).map
 const load = (name: string): unknown => JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8'));
 
 const QUERIES = ['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_LOGGING_LEVEL', 'LIST_FILES', 'READ_FILE', 'GET_STATE', 'GET_AGENTS', 'GET_FRAMEWORKS', 'GET_EXECUTORS', 'GET_OPERATIONS', 'GET_TASKS', 'GET_ROLES', 'GET_MASTER', 'GET_QUOTA', 'GET_WEIGHTS'] as const;
-const CALLS = [...QUERIES, 'SET_LOGGING_LEVEL', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA', 'UPDATE_WEIGHTS', 'TEARDOWN', 'MARK_AGENT_GONE', 'SUBSCRIBE'] as const;
+const CALLS = [...QUERIES, 'SET_LOGGING_LEVEL', 'UPDATE_QUOTA', 'SET_QUOTA', 'REMOVE_QUOTA', 'UPDATE_WEIGHTS', 'TEARDOWN', 'MARK_AGENT_GONE', 'SUBSCRIBE', 'RESERVE_RESOURCES', 'UNRESERVE_RESOURCES', 'CREATE_VOLUMES', 'DESTROY_VOLUMES', 'GROW_VOLUME', 'SHRINK_VOLUME'] as const;
 const EVENTS = ['SUBSCRIBED', 'TASK_ADDED', 'TASK_UPDATED', 'AGENT_ADDED', 'AGENT_REMOVED', 'FRAMEWORK_ADDED', 'FRAMEWORK_UPDATED', 'FRAMEWORK_REMOVED', 'HEARTBEAT'] as const;
 
 const goldens: [type: 'master.Call' | 'master.Response' | 'master.Event', variant: string][] = [

@@ -32,17 +32,25 @@ function makeTargets(): Set<string> {
   return new Set([...makefile.matchAll(/^([A-Za-z0-9_.-]+)\s*:(?!=)/gm)].map((m) => m[1]!));
 }
 
+/** The help of every subcommand below `path` (whose own help is `text`), two levels down. */
+function subcommandHelp(path: readonly string[], text: string): string {
+  const subcommands = [...(text.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  let out = '';
+  for (const sub of subcommands) {
+    const own = execFileSync(process.execPath, [cli, ...path, sub, '--help'], { encoding: 'utf8' });
+    out += own + (path.length < 2 ? subcommandHelp([...path, sub], own) : '');
+  }
+  return out;
+}
+
 const helpCache = new Map<string, string>();
 function help(command: string | undefined): string {
   const key = command ?? '';
   let text = helpCache.get(key);
   if (text === undefined) {
     text = execFileSync(process.execPath, [cli, ...(command === undefined ? [] : [command]), '--help'], { encoding: 'utf8' });
-    // A command with subcommands (`quota get|set|remove`): its flags are theirs, so their help counts too.
-    if (command !== undefined) {
-      const subcommands = [...(text.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-      for (const sub of subcommands) text += execFileSync(process.execPath, [cli, command, sub, '--help'], { encoding: 'utf8' });
-    }
+    // A command with subcommands (`quota get|set|remove`, `local fault partition`): its flags are theirs, so their help counts too.
+    if (command !== undefined) text += subcommandHelp([command], text);
     helpCache.set(key, text);
   }
   return text;

@@ -10,11 +10,12 @@ import { DiskDuIsolator } from './disk.js';
 import type { Isolator } from './isolator.js';
 import { PidNamespaceIsolator, unshareUsable } from './namespaces.js';
 import { PosixIsolator } from './posix.js';
+import { imageIsolator, orderImageIsolatorsLast, type ImageIsolationOptions } from './image-isolators.js';
 
-export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid'] as const;
+export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime'] as const;
 export const DEFAULT_ISOLATION = 'posix/cpu,posix/mem';
 
-export interface IsolationOptions {
+export interface IsolationOptions extends ImageIsolationOptions {
   clock: Clock;
   logger: Logger;
   /** Refuse (throw ISOLATOR_UNAVAILABLE) instead of falling back to posix when cgroups are unusable. */
@@ -79,7 +80,7 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
       } else effective.push(n);
     } else effective.push(n);
   }
-  const unique = [...new Set(effective)];
+  const unique = orderImageIsolatorsLast([...new Set(effective)], opts.strict === true, warnings);
   const isolators: Isolator[] = unique.map((n): Isolator => {
     switch (n) {
       case 'posix/cpu':
@@ -100,8 +101,10 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
           ...(opts.diskWatchIntervalMs !== undefined ? { intervalMs: opts.diskWatchIntervalMs } : {}),
           ...(opts.enforceDiskQuota !== undefined ? { enforce: opts.enforceDiskQuota } : {}),
         });
-      default:
+      case 'namespaces/pid':
         return new PidNamespaceIsolator();
+      default:
+        return imageIsolator(n, unique, opts);
     }
   });
   for (const w of warnings) opts.logger.warn(w);

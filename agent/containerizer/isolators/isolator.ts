@@ -1,11 +1,13 @@
 /** The isolator interface (Mesos's mesos::slave::Isolator, reduced to what we need). */
-import type { Limitation, Limits, ResourceStatistics } from '../types.js';
+import type { CommandSpec, ContainerConfig, Limitation, Limits, ResourceStatistics } from '../types.js';
 
 export interface PrepareInfo {
   limits: Limits;
   sandbox: string;
   uid?: number;
   gid?: number;
+  /** The whole launch request (its command, its ContainerSpec); absent on recovery. */
+  config?: ContainerConfig;
 }
 
 /** What an isolator contributes to the launch. */
@@ -15,6 +17,10 @@ export interface PrepareResult {
   /** A command prefix (e.g. unshare for namespaces/pid). */
   wrapper?: string[];
   env?: Record<string, string>;
+  /** The command to run instead of the requested one (docker/runtime: the image's Entrypoint/Cmd). */
+  command?: CommandSpec;
+  /** The wrapper switches to the user itself (it must mount as root first): the launcher starts it as root. */
+  switchesUser?: boolean;
 }
 
 /** What recovery knows of a container (from its checkpoint). */

@@ -27,7 +27,7 @@ class Port {
 class FakeMaster extends Process<AllocatorToMaster> {
   readonly received: { at: number; allocations: AllocationMessage[] }[] = [];
   protected handlers(): Handlers<AllocatorToMaster> {
-    return { offers: (b) => void this.received.push({ at: this.clock.now(), allocations: b.allocations }) };
+    return { offers: (b) => void this.received.push({ at: this.clock.now(), allocations: b.allocations }), available_updated: () => {} };
   }
 }
 

@@ -70,6 +70,7 @@ export class TestScheduler extends Process<MasterToScheduler> {
       task_unknown: record('task_unknown'),
       inverse_offers: record('inverse_offers'),
       rescind_inverse_offer: record('rescind_inverse_offer'),
+      update_operation_status: record('update_operation_status'),
     };
   }
 

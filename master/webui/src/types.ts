@@ -47,6 +47,12 @@ export interface FrameworkJson {
   readonly offers: readonly OfferJson[];
 }
 
+export interface VolumeResourceJson {
+  readonly name: string;
+  readonly scalar?: { readonly value: number };
+  readonly disk?: { readonly persistence?: { readonly id: string; readonly principal?: string }; readonly volume?: { readonly container_path: string; readonly mode?: string } };
+}
+
 export interface AgentJson {
   readonly id: string;
   readonly pid: string;
@@ -57,6 +63,11 @@ export interface AgentJson {
   readonly resources: ResourceMap;
   readonly used_resources: ResourceMap;
   readonly offered_resources: ResourceMap;
+  /** Unreserved, and per role its reservations (static and dynamic), Mesos's /state fields. */
+  readonly unreserved_resources?: ResourceMap;
+  readonly reserved_resources?: Readonly<Record<string, ResourceMap>>;
+  /** Per role, the reserved resources as v1 Resource JSON (persistent volumes carry disk.persistence). */
+  readonly reserved_resources_full?: Readonly<Record<string, readonly VolumeResourceJson[]>>;
   readonly attributes: Readonly<Record<string, string | number>>;
   readonly active: boolean;
   readonly connected: boolean;

@@ -1,6 +1,6 @@
-/** The agents list and one agent's page (resources, attributes, tasks). */
+/** The agents list and one agent's page (resources, reservations and persistent volumes, attributes, tasks). */
 import { h, link, mb, num, section, table, time } from '../dom.js';
-import { TERMINAL, type AgentJson } from '../types.js';
+import { TERMINAL, type AgentJson, type ResourceMap } from '../types.js';
 import { agentAddress, agentHref, infoList, minus, resourcesTable, tasksTable } from './common.js';
 import { simple } from './view.js';
 
@@ -72,9 +72,20 @@ export const agent = simple((s, ctx) => {
         ]),
       ),
       section('Resources', resourcesTable([['Total', a.resources], ['Used', a.used_resources], ['Offered', a.offered_resources], ['Idle', minus(a.resources, a.used_resources, a.offered_resources)]])),
+      ...(Object.keys(a.reserved_resources ?? {}).length > 0
+        ? [section('Reservations', resourcesTable([...(a.unreserved_resources !== undefined ? [['Unreserved', a.unreserved_resources] as [string, ResourceMap]] : []), ...Object.entries(a.reserved_resources ?? {}).map(([role, r]) => [`Reserved to ${role}`, r] as [string, ResourceMap])]))]
+        : []),
+      ...(volumesOf(a).length > 0 ? [section('Persistent volumes', table(['ID', 'Role', 'Size', 'Path', 'Mode'], volumesOf(a).map((v) => h('tr', null, h('td', { 'data-label': 'ID' }, v.id), h('td', { 'data-label': 'Role' }, v.role), h('td', { 'data-label': 'Size' }, mb(v.size)), h('td', { 'data-label': 'Path' }, v.path), h('td', { 'data-label': 'Mode' }, v.mode)))))] : []),
       section('Attributes', table(['Name', 'Value'], attributes.map(([k, v]) => h('tr', null, h('td', { 'data-label': 'Name' }, k), h('td', { 'data-label': 'Value' }, String(v)))), 'No attributes.')),
     ),
     section('Active tasks', tasksTable(s.state, here.filter((t) => !TERMINAL.has(t.state)), false, 'No active tasks.')),
     section('Completed tasks', tasksTable(s.state, here.filter((t) => TERMINAL.has(t.state)), true, 'No completed tasks.')),
   ];
 });
+
+/** The agent's persistent volumes, from /state's reserved_resources_full. */
+function volumesOf(a: AgentJson): { id: string; role: string; size: number; path: string; mode: string }[] {
+  return Object.entries(a.reserved_resources_full ?? {}).flatMap(([role, list]) =>
+    list.filter((r) => r.disk?.persistence !== undefined).map((r) => ({ id: r.disk!.persistence!.id, role, size: r.scalar?.value ?? 0, path: r.disk!.volume?.container_path ?? '', mode: r.disk!.volume?.mode ?? 'RW' })),
+  );
+}

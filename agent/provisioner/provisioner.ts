@@ -1,0 +1,111 @@
+/**
+ * The provisioner (Mesos's `src/slave/containerizer/mesos/provisioner/`):
+ * for a container with an image, the image's shared rootfs from the store
+ * plus the container's own writable layer, at
+ * `<work_dir>/provisioner/containers/<id>/{upper,work,rootfs}`. Both image
+ * isolators (filesystem/linux, docker/runtime) ask it, and get one answer per
+ * container.
+ */
+import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImageStore, type ProvisionedImage, type Puller } from './store.js';
+
+export interface ContainerRootfs {
+  image: ProvisionedImage;
+  /** overlay dirs for this container. */
+  upper: string;
+  work: string;
+  /** The empty mount point the overlay is mounted on (inside the container's mount namespace only). */
+  target: string;
+}
+
+export interface ProvisionerOptions {
+  /** `<work_dir>/provisioner`. */
+  dir: string;
+  /** `--docker_store_dir`. */
+  storeDir: string;
+  puller: Puller;
+  now: () => number;
+}
+
+export class Provisioner {
+  readonly store: ImageStore;
+  private readonly containers = new Map<string, Promise<ContainerRootfs>>();
+  private readonly mountPoints = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: ProvisionerOptions) {
+    for (const [flag, p] of [['work_dir', opts.dir], ['docker_store_dir', opts.storeDir]] as const) {
+      // The overlay mount options are comma- and colon-separated.
+      if (/[,:\n]/.test(p)) throw new Error(`--${flag}=${p}: filesystem/linux needs a path without ',' ':' or newlines (overlay mount options)`);
+    }
+    this.store = new ImageStore(opts.storeDir, opts.puller, opts.now);
+  }
+
+  containerDir(containerId: string): string {
+    return join(this.opts.dir, 'containers', containerId);
+  }
+
+  /** The container's rootfs (pulled and built when needed); one answer per container. */
+  provision(containerId: string, image: { name: string; cached?: boolean }): Promise<ContainerRootfs> {
+    let p = this.containers.get(containerId);
+    if (!p) {
+      p = this.provisionOnce(containerId, image);
+      this.containers.set(containerId, p);
+      p.catch(() => this.containers.delete(containerId));
+    }
+    return p;
+  }
+
+  private async provisionOnce(containerId: string, image: { name: string; cached?: boolean }): Promise<ContainerRootfs> {
+    const img = await this.store.provisionFor(containerId, image.name, image.cached === false ? { cached: false } : {});
+    const dir = this.containerDir(containerId);
+    const r: ContainerRootfs = { image: img, upper: join(dir, 'upper'), work: join(dir, 'work'), target: join(dir, 'rootfs') };
+    for (const d of [r.upper, r.work, r.target]) await mkdir(d, { recursive: true, mode: 0o755 });
+    return r;
+  }
+
+  /**
+   * Makes the mount points (directories, and files where the path ends in a
+   * file name listed in `files`) in an image's shared rootfs, once per rootfs
+   * and before a container of it mounts it: its containers then write nothing
+   * to their own layer to mount on them. A path through a symlink is left alone
+   * (the mount helper refuses it).
+   */
+  ensureMountPoints(rootfs: string, dirs: string[], files: string[]): Promise<void> {
+    const key = `${rootfs}\n${dirs.join('\n')}\n${files.join('\n')}`;
+    let p = this.mountPoints.get(key);
+    if (!p) {
+      p = (async () => {
+        for (const [path, isFile] of [...dirs.map((d) => [d, false] as const), ...files.map((f) => [f, true] as const)]) {
+          let cur = rootfs;
+          const parts = path.split('/').filter((x) => x !== '');
+          for (const [i, c] of parts.entries()) {
+            cur = join(cur, c);
+            const st = await lstat(cur).catch(() => null);
+            if (st?.isSymbolicLink()) break;
+            if (st) continue;
+            if (isFile && i === parts.length - 1) await writeFile(cur, '', { flag: 'wx', mode: 0o644 }).catch(() => {});
+            else await mkdir(cur, { mode: 0o755 }).catch(() => {});
+          }
+        }
+      })();
+      p.catch(() => this.mountPoints.delete(key));
+      this.mountPoints.set(key, p);
+    }
+    return p;
+  }
+
+  /** After an agent restart: the container's image is in use again. */
+  recover(containerId: string, chainId: string): void {
+    this.store.acquire(containerId, chainId);
+  }
+
+  /** Drops the container's writable layer and its hold on the image. Idempotent. */
+  async destroy(containerId: string): Promise<void> {
+    const p = this.containers.get(containerId);
+    this.containers.delete(containerId);
+    await p?.catch(() => {});
+    this.store.release(containerId);
+    await rm(this.containerDir(containerId), { recursive: true, force: true });
+  }
+}

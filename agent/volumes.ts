@@ -1,0 +1,157 @@
+/**
+ * Persistent volumes on the agent. A volume's data lives under the work dir,
+ * at `volumes/roles/<role>/<persistence id>` (Mesos's layout), created when
+ * the master's `checkpoint_resources` first holds the volume and deleted
+ * only when a later one no longer does (DESTROY), never while a task holds
+ * it. A container whose resources hold volumes sees each at its
+ * `container_path` in the sandbox: a bind mount in the task's own mount
+ * namespace when the agent runs as root and the task as root (`unshare
+ * --mount`, a private namespace: the host and other tasks never see it), a
+ * symlink otherwise. Which one is said in the task's TASK_RUNNING message.
+ *
+ *   checkpoint_resources ─► sync(before, after): mkdir new, rm -r destroyed (not in use)
+ *   launch ─► attach(config, volumes): symlink, or wrap the command in unshare + mount --bind
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { userInfo } from 'node:os';
+import { volumesOf, type VolumeInfo } from '../protocol/volumes.js';
+import type { Resource, Resources } from '../protocol/resources.js';
+import type { CommandSpec, ContainerConfig } from './containerizer/types.js';
+import { resolveUser } from './containerizer/launcher.js';
+
+/** Where a volume's data lives: under the work dir (ROOT disk) or the PATH disk's root, as Mesos lays them out; a MOUNT disk's volume is its root. */
+export function volumePath(workDir: string, v: Pick<VolumeInfo, 'role' | 'id' | 'source'>): string {
+  if (v.source.type === 'MOUNT' && v.source.root !== undefined) return v.source.root;
+  const base = v.source.type === 'PATH' && v.source.root !== undefined ? v.source.root : workDir;
+  return join(base, 'volumes', 'roles', v.role, v.id);
+}
+
+const key = (v: Pick<VolumeInfo, 'role' | 'id'>): string => `${v.role}\u0000${v.id}`;
+
+/** How the volumes of a container were made visible. */
+export type VolumeMethod = 'bind mount' | 'symlink';
+
+/** Whether this agent can give containers a private mount namespace with bind mounts (root, util-linux unshare). */
+export function bindMountsUsable(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The command wrapped so that it runs in its own mount namespace with each
+ * volume bound at its path (read-only ones remounted so), then exec'ed.
+ */
+export function bindMountCommand(command: CommandSpec, mounts: readonly { source: string; target: string; readOnly: boolean }[]): CommandSpec {
+  const argv = command.shell ? ['/bin/sh', '-c', command.value ?? ''] : [command.value ?? command.arguments?.[0] ?? '', ...(command.arguments ?? []).slice(1)];
+  // $1.. are triples (source, target, ro) up to '--', then the command.
+  const script =
+    'while [ "$1" != "--" ]; do mount --bind "$1" "$2" || exit 126; ' +
+    'if [ "$3" = ro ]; then mount -o remount,bind,ro "$2" || exit 126; fi; shift 3; done; shift; exec "$@"';
+  const args = mounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']);
+  return {
+    shell: false,
+    value: 'unshare',
+    arguments: ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'mesos-ts-volumes', ...args, '--', ...argv],
+    ...(command.environment !== undefined ? { environment: command.environment } : {}),
+  };
+}
+
+export class AgentVolumes {
+  readonly #notes = new Map<string, string>();
+  #bindMounts: boolean | undefined;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly logger: { info(m: string): void; warn(m: string): void },
+    /** Whether bind mounts can be made (default: asked of the OS once, on first use). */
+    bindMounts?: boolean,
+  ) {
+    this.#bindMounts = bindMounts;
+  }
+
+  /** The master's new checkpointed set: new volumes get their directory, destroyed ones lose it (unless a task still holds it). */
+  sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): void {
+    const old = new Map(volumesOf(before.toJSON()).map((v) => [key(v), v]));
+    const now = new Map(volumesOf(after.toJSON()).map((v) => [key(v), v]));
+    for (const [k, v] of now) {
+      if (old.has(k)) continue;
+      mkdirSync(volumePath(this.workDir, v), { recursive: true });
+      this.logger.info(`created persistent volume ${v.id} of role ${v.role} at ${volumePath(this.workDir, v)}`);
+    }
+    for (const [k, v] of old) {
+      if (now.has(k)) continue;
+      if (inUse.has(k)) {
+        this.logger.warn(`persistent volume ${v.id} of role ${v.role} was destroyed but a task still holds it: its data is kept`);
+        continue;
+      }
+      const path = volumePath(this.workDir, v);
+      // A MOUNT disk's volume is the filesystem's root: its contents go, the mount point stays.
+      if (v.source.type === 'MOUNT') for (const entry of readdirSync(path)) rmSync(join(path, entry), { recursive: true, force: true });
+      else rmSync(path, { recursive: true, force: true });
+      this.logger.info(`destroyed persistent volume ${v.id} of role ${v.role}: ${volumePath(this.workDir, v)} removed`);
+    }
+  }
+
+  /**
+   * The container's config with its volumes attached (the sandbox exists):
+   * the command wrapped for bind mounts, or symlinks made in the sandbox.
+   * Throws, naming the volume, when one cannot be attached.
+   */
+  async attach(config: ContainerConfig, resources: readonly Resource[]): Promise<ContainerConfig> {
+    const volumes = volumesOf(resources);
+    if (volumes.length === 0) return config;
+    // A volume the task owns is its user's (a shared one stays as it is: several users may use it).
+    const owner = config.user !== undefined ? await resolveUser(config.user) : undefined;
+    const bind = (config.user === undefined || config.user === 'root' || config.user === userInfo().username) && (this.#bindMounts ??= bindMountsUsable());
+    const mounts: { source: string; target: string; readOnly: boolean }[] = [];
+    for (const v of volumes) {
+      const source = volumePath(this.workDir, v);
+      if (!existsSync(source)) throw new Error(`persistent volume ${v.id} of role ${v.role} does not exist on this agent (${source})`);
+      const target = join(config.sandbox, v.containerPath);
+      if (!target.startsWith(config.sandbox + '/')) throw new Error(`persistent volume ${v.id}: container_path '${v.containerPath}' leaves the sandbox`);
+      if (owner !== undefined && !v.shared) chownSync(source, owner.uid, owner.gid);
+      mkdirSync(dirname(target), { recursive: true });
+      if (bind) {
+        if (!existsSync(target)) mkdirSync(target);
+        mounts.push({ source, target, readOnly: v.mode === 'RO' });
+      } else if (!isSymlink(target)) {
+        symlinkSync(source, target);
+      }
+    }
+    const method: VolumeMethod = bind ? 'bind mount' : 'symlink';
+    this.#notes.set(config.containerId, `persistent volume${volumes.length > 1 ? 's' : ''} ${volumes.map((v) => `${v.id} at ${v.containerPath}`).join(', ')} (${method})`);
+    return bind ? { ...config, command: bindMountCommand(config.command, mounts) } : config;
+  }
+
+  /** What the container's TASK_RUNNING says of its volumes (none: {}). */
+  message(containerId: string): { message?: string } {
+    const note = this.#notes.get(containerId);
+    return note === undefined ? {} : { message: note };
+  }
+
+  forget(containerId: string): void {
+    this.#notes.delete(containerId);
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The volumes (role, id keys) the given resources of live tasks and executors hold. */
+export function volumeKeys(resources: Iterable<readonly Resource[]>): Set<string> {
+  const out = new Set<string>();
+  for (const list of resources) for (const v of volumesOf(list)) out.add(key(v));
+  return out;
+}

@@ -1,0 +1,76 @@
+// bench-launch's image row: the same tasks (`true`, through the Containerizer, at most C at
+// once, checkpoints fsync'ed) on the host filesystem and in a busybox image (filesystem/linux +
+// docker/runtime: a mount namespace, the overlay rootfs, pivot_root), in interleaved rounds.
+// The image is pulled and provisioned before the first round (provisioning cached): each task
+// pays for its own writable layer, its mounts and the pivot, as in production.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { realClock } from 'libprocess-ts';
+import { Containerizer } from '../../agent/containerizer/index.js';
+import { filesystemLinuxUsable } from '../../agent/containerizer/isolators/filesystem-linux.js';
+import { appLayer, busyboxLayer, busyboxMissing, dockerSave } from '../../agent/provisioner/image-builder.js';
+import { createProvisioner } from '../../agent/provisioner/index.js';
+import { interleave } from '../lib/rounds.js';
+import type { RoundsFigure } from '../lib/stats.js';
+
+export interface ImageRows {
+  host: RoundsFigure;
+  image: RoundsFigure;
+  tasksPerRound: number;
+  rounds: number;
+}
+
+/** Why the image row cannot run here, or null. */
+export function imageRowUnavailable(): string | null {
+  return busyboxMissing() ?? filesystemLinuxUsable();
+}
+
+/** Runs `one(0..n-1)` at most `c` at once; the milliseconds it took. */
+export async function pool(n: number, c: number, one: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
+    while (next < n) await one(next++);
+  }));
+  return performance.now() - t0;
+}
+
+export async function imageRows(tasks: number, concurrency: number, rounds: number): Promise<ImageRows> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-launch-image-'));
+  try {
+    const registry = join(dir, 'registry');
+    mkdirSync(registry);
+    writeFileSync(join(registry, 'bench:latest.tar'), dockerSave('bench:latest', [busyboxLayer(), appLayer()]));
+    const provisioner = createProvisioner({ work_dir: join(dir, 'work'), image_providers: 'docker', docker_registry: registry }, realClock)!;
+    await provisioner.store.get('bench'); // pulled and provisioned once: the rounds measure launches
+    const isolation = 'posix/cpu,posix/mem';
+    const host = await Containerizer.create({ metaDir: join(dir, 'meta-host'), isolation, strict: true });
+    const image = await Containerizer.create({ metaDir: join(dir, 'meta-image'), isolation: `${isolation},filesystem/linux,docker/runtime`, strict: true, provisioner });
+    const perRound = Math.max(1, Math.floor(tasks / rounds));
+    let seq = 0;
+    const measure = (cz: Containerizer, withImage: boolean) => async (): Promise<number> => {
+      const ms = await pool(perRound, concurrency, async () => {
+        const id = `bench-${seq++}`;
+        const c = await cz.launch({
+          containerId: id,
+          sandbox: join(dir, 'runs', id),
+          limits: { cpus: 0.1, memMb: 32 },
+          command: { shell: true, value: 'true' },
+          ...(withImage ? { container: { image: { type: 'DOCKER' as const, name: 'bench' } } } : {}),
+        });
+        const t = await c.wait();
+        if (t.status?.code !== 0) throw new Error(`task ${id}: ${t.message}`);
+        rmSync(join(dir, 'runs', id), { recursive: true, force: true });
+      });
+      return (perRound / ms) * 1000;
+    };
+    const figures = await interleave([{ name: 'host', measure: measure(host, false) }, { name: 'image', measure: measure(image, true) }], rounds);
+    host.close();
+    image.close();
+    return { host: figures.get('host')!, image: figures.get('image')!, tasksPerRound: perRound, rounds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
