@@ -7,7 +7,8 @@
  * `container_path` in the sandbox: a bind mount in the task's own mount
  * namespace when the agent runs as root and the task as root (`unshare
  * --mount`, a private namespace: the host and other tasks never see it), a
- * symlink otherwise. Which one is said in the task's TASK_RUNNING message.
+ * symlink otherwise; a container with an image gets them as volumes of its own
+ * (filesystem/linux bind-mounts them in its root). Which one is said in the task's TASK_RUNNING message.
  *
  *   checkpoint_resources ─► sync(before, after): mkdir new, rm -r destroyed (not in use)
  *   launch ─► attach(config, volumes): symlink, or wrap the command in unshare + mount --bind
@@ -107,6 +108,7 @@ export class AgentVolumes {
   async attach(config: ContainerConfig, resources: readonly Resource[]): Promise<ContainerConfig> {
     const volumes = volumesOf(resources);
     if (volumes.length === 0) return config;
+    if (config.container?.image !== undefined) return this.#intoImage(config, volumes);
     // A volume the task owns is its user's (a shared one stays as it is: several users may use it).
     const owner = config.user !== undefined ? await resolveUser(config.user) : undefined;
     const bind = (config.user === undefined || config.user === 'root' || config.user === userInfo().username) && (this.#bindMounts ??= bindMountsUsable());
@@ -128,6 +130,20 @@ export class AgentVolumes {
     const method: VolumeMethod = bind ? 'bind mount' : 'symlink';
     this.#notes.set(config.containerId, `persistent volume${volumes.length > 1 ? 's' : ''} ${volumes.map((v) => `${v.id} at ${v.containerPath}`).join(', ')} (${method})`);
     return bind ? { ...config, command: bindMountCommand(config.command, mounts) } : config;
+  }
+
+  /**
+   * A container with an image has its own root filesystem and mount namespace (filesystem/linux): its
+   * persistent volumes go with its other volumes, bind-mounted by that isolator at their path under the sandbox.
+   */
+  #intoImage(config: ContainerConfig, volumes: readonly VolumeInfo[]): ContainerConfig {
+    for (const v of volumes) {
+      const source = volumePath(this.workDir, v);
+      if (!existsSync(source)) throw new Error(`persistent volume ${v.id} of role ${v.role} does not exist on this agent (${source})`);
+    }
+    this.#notes.set(config.containerId, `persistent volume${volumes.length > 1 ? 's' : ''} ${volumes.map((v) => `${v.id} at ${v.containerPath}`).join(', ')} (bind mount)`);
+    const extra = volumes.map((v) => ({ containerPath: v.containerPath, hostPath: volumePath(this.workDir, v), readOnly: v.mode === 'RO' }));
+    return { ...config, container: { ...config.container, volumes: [...(config.container?.volumes ?? []), ...extra] } };
   }
 
   /** What the container's TASK_RUNNING says of its volumes (none: {}). */

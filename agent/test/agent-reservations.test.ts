@@ -181,5 +181,11 @@ describe('--default_role and how a container sees its volumes', () => {
     expect(wrapped.command.arguments!.slice(0, 5)).toEqual(['unshare', '--mount', '--propagation', 'private', '--']);
     expect(wrapped.command.arguments!.slice(-7)).toEqual([join(work, 'volumes', 'roles', 'db', 'v'), join(wrapped.sandbox, 'state', 'data'), 'ro', '--', '/bin/sh', '-c', 'cat state/data/x']);
     expect(binds.message('c1')).toEqual({ message: 'persistent volume v at state/data (bind mount)' });
+
+    // A container with an image: its volumes, for filesystem/linux to bind in its own root.
+    const imaged = await symlinks.attach({ ...config, containerId: 'c2', sandbox: tempDir(), container: { image: { type: 'DOCKER', name: 'busybox' } } }, [vol]);
+    expect(imaged.command).toEqual(config.command);
+    expect(imaged.container!.volumes).toEqual([{ containerPath: 'state/data', hostPath: join(work, 'volumes', 'roles', 'db', 'v'), readOnly: true }]);
+    expect(symlinks.message('c2')).toEqual({ message: 'persistent volume v at state/data (bind mount)' });
   });
 });

@@ -28,7 +28,7 @@ export function agentCommand(): Command {
     .addOption(flag('sandbox_directory', 'where the sandbox appears in a container with an image', '/mnt/mesos/sandbox'))
     .addOption(flag('image_gc_config', 'JSON: {"image_disk_headroom":0.1,"image_disk_watch_interval":{"nanoseconds":3600000000000},"excluded_images":[]}'))
     .addOption(flag('containerizers', 'mesos (the only one; docker is refused with the reason)', 'mesos'))
-    .addOption(flag('launcher', 'how task processes are started: spawn | forkserver'))
+    .addOption(flag('launcher', 'how task processes are started: helper (default: the mesos-ts-launcher process) | spawn | forkserver'))
     .addOption(flag('recover', 'reconnect (keep running tasks across restarts) | cleanup', 'reconnect'))
     .addOption(flag('strict', 'refuse to start when an isolator cannot work here (true|false)'))
     .addOption(flag('registration_backoff_factor', 'first registration delay bound, e.g. 1secs'))
