@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.installed
 
-.PHONY: all install build typecheck static lint deadcode docs-check browser busybox test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean mpich mpi-programs netns-tools chaos example-kv-store
+.PHONY: all install build typecheck static lint deadcode docs-check browser busybox test test-repeat sim sim-replay bench-sim bench bench-summary bench-offers bench-offers-full bench-actors bench-resources bench-launch bench-groups bench-allocator bench-log etcd bench-failover experiments experiments-full experiment example-ping-pong example-test-framework example-services example-cron example-batch example-webfarm local clean mpich mpi-programs netns-tools chaos example-kv-store
 
 all: build
 
@@ -122,6 +122,10 @@ bench-allocator: build
 # The containerizer alone: COUNT tasks (default 1000) running `true`, posix and cgroups, next to spawn('true').
 bench-launch: build busybox
 	node dist/benchmarks/launch.js
+
+# Task groups: K tasks as one LAUNCH_GROUP (the default executor, nested containers) next to K command tasks, same run.
+bench-groups: build
+	node dist/benchmarks/groups.js
 
 # MPI jobs (mesos-ts mpiexec, its tests, the mpi experiment): Debian's MPICH (Hydra's mpiexec.hydra, mpicc), installed here when missing.
 mpich:

@@ -21,7 +21,7 @@ import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources, type Resource } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
-import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
+import type { AgentInfo, Attribute, CommandInfo, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
   agentInfoPath,
   agentMetaDir,
@@ -44,6 +44,8 @@ import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { sandboxPath } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
+import { defaultExecutorLaunch } from './default-executor/command.js';
+import { NestedContainers } from './nested-containers.js';
 import { executorEnvironment } from './executors.js';
 import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
@@ -171,6 +173,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   #tokens: ExecutorTokens | undefined;
   /** Root may run tasks as their users (--switch_user). */
   readonly #isRoot: boolean;
+  /** Containers executors launch under their own (the default executor's tasks): nested-containers.ts. */
+  readonly nested = new NestedContainers(this);
 
   constructor(options: AgentOptions) {
     super();
@@ -343,6 +347,11 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (ex.pid?.equals(pid)) this.logger.warn(`executor ${ex.id} of framework ${fw.id} (${pid}) disconnected`);
       }
     }
+  }
+
+  /** Whether the agent runs as root (and so may switch users). */
+  get isRoot(): boolean {
+    return this.#isRoot;
   }
 
   /** Signs and checks executor tokens; the key is loaded (or generated under work_dir) on first use. */
@@ -796,8 +805,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
   }
 
-  #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo): ExecutorRecord {
-    const ex = this.#newExecutor(fw, info, false, []);
+  #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo, builtIn?: { command: CommandInfo; resources: TaskInfo['resources'] }): ExecutorRecord {
+    const ex = this.#newExecutor(fw, info, false, builtIn?.resources ?? []);
     this.#checkpointExecutor(fw, ex);
     const config: ContainerConfig = {
       containerId: ex.containerId,
@@ -805,11 +814,12 @@ export class AgentProcess extends Process<AgentProtocol> {
       agentId: this.agentId!,
       frameworkId: fw.id,
       executorId: ex.id,
-      command: commandSpec(info.command ?? { shell: false }),
+      command: commandSpec(builtIn?.command ?? info.command ?? { shell: false }),
       limits: ex.limits,
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
-    const container = containerSpecOf(info.container).spec;
+    // The default executor runs on the agent's host (its program is there); the master refuses an image for it.
+    const container = builtIn === undefined ? containerSpecOf(info.container).spec : undefined;
     if (container) config.container = container;
     const user = taskUser(this.flags.switch_user, this.#isRoot, info.command?.user, fw.info.user);
     if (user !== undefined) config.user = user;
@@ -850,8 +860,10 @@ export class AgentProcess extends Process<AgentProtocol> {
    * Mesos's Slave::runTaskGroup: the tasks of a group go to their custom
    * executor together, as one LAUNCH_GROUP event. Only an executor
    * subscribed over the v1 HTTP API can take them (the driver has no task
-   * groups), and there is no built-in default executor: the executor must
-   * have a command.
+   * groups). An executor of type DEFAULT without a command is the agent's
+   * default executor (default-executor/), which runs each task in a nested
+   * container; its container's limits are its own resources plus its first
+   * group's tasks' (each task also has its own).
    */
   runTaskGroup(framework: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): void {
     const frameworkId = framework.id?.value ?? executor.framework_id?.value;
@@ -867,12 +879,15 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (group.tasks.length === 0) return;
     const duplicate = group.tasks.find((t) => this.#findTask(fw, t.task_id.value));
     if (duplicate) return this.logger.warn(`ignoring run_task_group of ${frameworkId}: task ${duplicate.task_id.value} is already on this agent`);
-    if (!executor.command?.value) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command (this agent has no built-in default executor)');
+    // A DEFAULT executor is the agent's own program (default-executor/); its ExecutorInfo stays as the framework gave it.
+    const builtIn = executor.type === 'DEFAULT' && executor.command === undefined ? defaultExecutorLaunch(group) : undefined;
+    if (builtIn instanceof Error) return fail('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Cannot launch the default executor: ${builtIn.message}`);
+    if (builtIn === undefined && !executor.command?.value) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command and is not of type DEFAULT');
     let ex = fw.executors.get(executorId);
     if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) return fail('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${executorId} is terminating`);
     if (ex && ex.command) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Invalid task group: ${executorId} is the id of a command task's executor`);
     if (ex && ex.pid !== undefined && ex.http === undefined) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${executorId} uses the driver`);
-    ex ??= this.#launchExecutor(fw, { ...executor, framework_id: { value: frameworkId } });
+    ex ??= this.#launchExecutor(fw, { ...executor, framework_id: { value: frameworkId } }, builtIn);
     if (this.#reachable(ex)) return this.#sendGroupToExecutor(fw, ex, group.tasks);
     for (const t of group.tasks) {
       ex.queued.set(t.task_id.value, t);
@@ -982,7 +997,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   /** The HTTP stream of a subscribed executor closed: it may subscribe again; meanwhile new tasks wait in its queue. */
   httpExecutorDisconnected(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel): void {
     if (ex.http !== channel) return;
-    if (ex.state === 'RUNNING' || ex.state === 'TERMINATING') this.logger.warn(`executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
+    if (ex.state !== 'RUNNING' && ex.state !== 'TERMINATING') return;
+    // An executor whose tasks all ended closes it as it exits: not worth a warning.
+    const idle = [...ex.tasks.values()].every((r) => isTerminal(r.task.state)) && ex.queued.size === 0;
+    (idle ? this.logger.info : this.logger.warn).call(this.logger, `executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
   }
 
   /** Whether `ex` may report on task `taskId`: only tasks the agent gave it (or it holds after a resubscription). */
@@ -1076,6 +1094,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.termination = t;
     ex.state = 'TERMINATED';
     ex.http?.close();
+    this.nested.destroyChildren(ex.containerId);
     this.count('slave/executors_terminated');
     ex.registrationTimer?.cancel();
     ex.shutdownTimer?.cancel();
@@ -1352,7 +1371,7 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   async #recoverExecutors(state: RecoveredAgentState): Promise<void> {
     const known: string[] = [];
-    for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId);
+    for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId, ...this.nested.checkpointed({ id: e.info.executor_id.value, frameworkId: f.id, containerId: e.run.containerId }));
     // Streams first: a corrupt updates file stops the agent before anything is touched.
     const streams = new Map<string, ReturnType<StatusUpdateManager['recover']>>();
     for (const f of state.frameworks) for (const e of f.executors) for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.sum.recover(f.id, t.info.task_id.value, t.updatesPath));
@@ -1382,6 +1401,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         };
         if (e.run.pid) ex.pid = PID.parse<AgentToExecutor>(e.run.pid);
         fw.executors.set(ex.id, ex);
+        if (!e.command) this.nested.adopt(ex, recovered, ended);
         for (const t of e.tasks) {
           const rec = newTaskRecord(t.info, f.id, ex.id, state.agentId);
           const s = streams.get(`${f.id}/${t.info.task_id.value}`);

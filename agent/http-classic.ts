@@ -1,7 +1,8 @@
 /**
  * The agent's classic endpoints beside /state and /files (http.ts):
  * `/containers` (Mesos's JSON list of the running containers with their
- * resource statistics) and libprocess's `/logging/toggle?level=&duration=`
+ * resource statistics; `?show_nested=true` adds the nested ones, each
+ * status naming its parent) and libprocess's `/logging/toggle?level=&duration=`
  * (the verbosity for a while; without a query, the level now).
  */
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
@@ -12,8 +13,8 @@ import { getContainers } from './http-operator.js';
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
 export function installClassicRoutes(agent: AgentProcess): void {
-  agent.route('/containers', agent.httpAuth.readonly(async () => {
-    const { containers } = await getContainers(agent);
+  agent.route('/containers', agent.httpAuth.readonly(async (req: HttpRequest) => {
+    const { containers } = await getContainers(agent, req.query.get('show_nested') === 'true');
     const body = containers.map((c) => ({
       container_id: c.container_id.value,
       executor_id: c.executor_id?.value ?? '',
@@ -21,7 +22,7 @@ export function installClassicRoutes(agent: AgentProcess): void {
       framework_id: c.framework_id?.value ?? '',
       source: '',
       statistics: c.resource_statistics ?? {},
-      status: { container_id: { value: c.container_id.value } },
+      status: { container_id: c.container_id },
     }));
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   }));

@@ -6,7 +6,8 @@
  * `{"type": ..., "<get_x>": {...}}` written through the agent.Response
  * schema; the logging, file, operation and resource provider calls in
  * operator-admin.ts; KILL_CONTAINER shuts an executor's container down
- * (kill-container.ts); other calls of agent.proto answer 501, UNKNOWN too (as Mesos);
+ * (kill-container.ts); the nested container calls, also open to executors
+ * with their token (http-nested.ts); other calls of agent.proto answer 501, UNKNOWN too (as Mesos);
  * a call that does not parse, or names no known type, 400 naming the field.
  * The query string of the path is ignored.
  */
@@ -19,6 +20,8 @@ import type { AgentProcess } from './agent.js';
 import { formatDuration } from './flags.js';
 import { agentAdminCall, READONLY_AGENT_CALLS } from './operator-admin.js';
 import { killContainer } from './kill-container.js';
+import { bearerToken } from './executor-token.js';
+import { isNestedCall, nestedCall, nestedContainerEntries, refuseExecutorCall } from './http-nested.js';
 import { agentMetrics } from './metrics.js';
 import { AGENT_VERSION } from './registration.js';
 import { newTaskRecord, type ExecutorRecord, type FrameworkRecord } from './state.js';
@@ -74,7 +77,8 @@ export function getFrameworks(agent: AgentProcess): AgentGetFrameworks {
   };
 }
 
-export async function getContainers(agent: AgentProcess): Promise<{ containers: AgentContainer[] }> {
+/** The executors' containers, and with `nested` the containers under them (http-nested.ts). */
+export async function getContainers(agent: AgentProcess, nested = false): Promise<{ containers: AgentContainer[] }> {
   const containers: AgentContainer[] = [];
   for (const ex of agent.executors()) {
     if (ex.state === 'TERMINATED' || ex.container === undefined) continue;
@@ -96,6 +100,7 @@ export async function getContainers(agent: AgentProcess): Promise<{ containers: 
     }
     containers.push(c);
   }
+  if (nested) containers.push(...(await nestedContainerEntries(agent)));
   return { containers };
 }
 
@@ -113,7 +118,7 @@ async function answer(agent: AgentProcess, call: AgentCall): Promise<AgentRespon
     case 'GET_STATE':
       return { type: 'GET_STATE', get_state: { get_tasks: getTasks(agent), get_executors: getExecutors(agent), get_frameworks: getFrameworks(agent) } };
     case 'GET_CONTAINERS':
-      return { type: 'GET_CONTAINERS', get_containers: await getContainers(agent) };
+      return { type: 'GET_CONTAINERS', get_containers: await getContainers(agent, call.get_containers?.show_nested === true) };
     case 'GET_FRAMEWORKS':
       return { type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(agent) };
     case 'GET_EXECUTORS':
@@ -129,8 +134,10 @@ async function answer(agent: AgentProcess, call: AgentCall): Promise<AgentRespon
 
 export function installOperatorApi(agent: AgentProcess): void {
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
-    // Credentials that are sent are checked first; whether any are needed depends on the call.
-    const who = agent.httpAuth.authenticate(req, agent.httpAuth.required('readonly') ? 'readonly' : 'readwrite');
+    // An executor's token (nested container calls, http-nested.ts), else credentials that are sent are checked first;
+    // whether any are needed depends on the call.
+    const token = bearerToken(req.headers['authorization']);
+    const who = token !== undefined ? { principal: undefined } : agent.httpAuth.authenticate(req, agent.httpAuth.required('readonly') ? 'readonly' : 'readwrite');
     if ('response' in who) return who.response;
     if (req.method !== 'POST') return text(405, `Expecting 'POST', received '${req.method}'`, { allow: 'POST' });
     const rawType = req.headers['content-type'];
@@ -146,15 +153,18 @@ export function installOperatorApi(agent: AgentProcess): void {
       return text(400, err instanceof SyntaxError ? `Failed to parse body into JSON: ${err.message}` : `Failed to convert JSON into Call protobuf: ${(err as Error).message}`);
     }
     if (call.type === undefined) return text(400, "Failed to validate agent::Call: Expecting 'type' to be present");
+    if (token !== undefined) {
+      const refused = refuseExecutorCall(agent, call, token);
+      if (refused !== undefined) return refused;
+    }
     const access = call.type.startsWith('GET_') || READONLY_AGENT_CALLS.has(call.type) ? 'readonly' : 'readwrite';
-    if (who.principal === undefined && agent.httpAuth.required(access)) {
+    if (token === undefined && who.principal === undefined && agent.httpAuth.required(access)) {
       const again = agent.httpAuth.authenticate(req, access);
       if ('response' in again) return again.response;
     }
     agent.count(`slave/api/operator/${call.type.toLowerCase()}`);
     if (call.type === 'UNKNOWN') return text(501, "Received an 'UNKNOWN' call");
-    if (call.type === 'KILL_CONTAINER') return killContainer(agent, call.kill_container);
-    const response = (await answer(agent, call)) ?? (await agentAdminCall(agent, call));
+    const response = isNestedCall(call) ? await nestedCall(agent, call, token !== undefined) : call.type === 'KILL_CONTAINER' ? killContainer(agent, call.kill_container) : ((await answer(agent, call)) ?? (await agentAdminCall(agent, call)));
     if (response === undefined) return text(501, `${call.type} is not supported by this agent`);
     if ('status' in response) return response;
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(encode('agent.Response', response)) };

@@ -67,7 +67,7 @@ function executorJSON(agent: AgentProcess, ex: ExecutorRecord): Record<string, u
     source: '',
     container: ex.containerId,
     directory: ex.directory,
-    type: ex.command ? 'COMMAND' : 'CUSTOM',
+    type: ex.command ? 'COMMAND' : ex.info.type === 'DEFAULT' ? 'DEFAULT' : 'CUSTOM',
     state: ex.state,
     resources: resourcesMap(ex.info.resources ?? []),
     tasks: [...ex.tasks.values()].filter((t) => !['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE'].includes(t.task.state)).map(taskJSON),

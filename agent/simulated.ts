@@ -115,7 +115,11 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
       agent_reregistered: (b, from) => this.#registered(b.agent_id.value, from),
       ping: (b, from) => this.send(from as unknown as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {}),
       run_task: (b) => this.#run(b.framework_id.value, b.task),
-      run_task_group: ignore,
+      // Each task of a group runs as a pretend task of its own (no group kill policy here).
+      run_task_group: (b) => {
+        const frameworkId = b.framework.id?.value ?? b.executor.framework_id?.value;
+        if (frameworkId !== undefined) for (const t of b.task_group.tasks) this.#run(frameworkId, t);
+      },
       kill_task: (b) => {
         const t = this.tasks.get(b.task_id.value);
         if (t === undefined || isTerminal(t.state)) return;

@@ -39,6 +39,10 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
       return { ...line, ratio: num(x['ratio_to_floor_median']) };
     }).concat(((r['containerizer_rows'] as Json[] | undefined) ?? []).map((x): Line => ({ ...row(`launch: ${String(x['row'])}, tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s'])), ratio: num(x['ratio_to_floor_median']) })));
   },
+  groups: (r) => {
+    const finished = (k: string): number => num((r[k] as Json | undefined)?.['finished'] !== undefined ? ((r[k] as Json)['finished'] as Json)['median_ms'] : undefined);
+    return [row(`groups: ${num(r['tasks_per_round'])} tasks as one LAUNCH_GROUP, ACCEPT->last FINISHED ms (baseline: as command tasks)`, finished('group'), finished('command_baseline'))];
+  },
   allocator: (r) => {
     const rows = (r['rows'] as Json[] | undefined) ?? [];
     const core = (a: number, f: number) => rows.find((x) => x['agents'] === a && x['frameworks'] === f && x['baseline'] !== true);

@@ -26,6 +26,12 @@ export function exitStatusOf(status: TaskStatus): number {
   return 1;
 }
 
+/** The exit status of a task group: 0 when every task finished, else that of the first task (in `ended`'s order) that did not. */
+export function groupExitStatus(ended: readonly TaskStatus[]): number {
+  const bad = ended.find((s) => s.state !== 'TASK_FINISHED');
+  return bad === undefined ? 0 : exitStatusOf(bad);
+}
+
 /**
  * --env: `{"NAME": "value", ...}` inline (it starts with `{`), else the path
  * of a file holding such an object (`file://` allowed, as Mesos's JSON flags).

@@ -1,7 +1,7 @@
 /**
  * Offers: the allocator's decisions become offers to schedulers; ACCEPT
- * launches tasks on them (validated) and gives back what is unused with the
- * framework's filter; DECLINE gives everything back; offers are rescinded
+ * launches tasks and task groups (launch-group.ts) on them (validated) and
+ * gives back what is unused with the framework's filter; DECLINE gives everything back; offers are rescinded
  * when they time out, their agent goes, or their framework disconnects.
  */
 import type { CallAccept, CallDecline } from '../protocol/scheduler.js';
@@ -17,6 +17,7 @@ import type { Tasks } from './tasks.js';
 import { checkOffers, checkTask } from './validation.js';
 import * as maintenanceBooks from './books/maintenance.js';
 import { agentIp } from './maintenance.js';
+import { launchGroup } from './launch-group.js';
 import { RESOURCE_OPERATIONS, ResourceOperations } from './operations.js';
 import { mountSplitError } from '../protocol/disk-sources.js';
 
@@ -161,6 +162,8 @@ export class Offering {
             ...(task.executor ? { executor: task.executor } : {}),
           });
         }
+      } else if (op?.type === 'LAUNCH_GROUP') {
+        available = launchGroup(this.ctx, this.tasks, framework, agent, op, { role: check.role, taskIds, executors }, available);
       } else if (op !== undefined && op !== null && RESOURCE_OPERATIONS.has(op.type)) {
         const done = this.resourceOps.offer(framework, agent, op, check.role, available);
         if (done.ok) available = done.available;

@@ -39,7 +39,7 @@ function taskJson(t: Task): Record<string, unknown> {
 }
 
 function executorJson(e: ExecutorFacts): Record<string, unknown> {
-  return { executor_id: e.info.executor_id.value, name: e.info.name ?? '', framework_id: e.frameworkId, slave_id: e.agentId, resources: resourceSummary(Resources.of(e.info.resources ?? [])) };
+  return { executor_id: e.info.executor_id.value, name: e.info.name ?? '', framework_id: e.frameworkId, slave_id: e.agentId, resources: resourceSummary(Resources.of(e.info.resources ?? [])), ...(e.info.type !== undefined ? { type: e.info.type } : {}) };
 }
 
 function frameworkJson(f: FrameworkFacts): Record<string, unknown> {

@@ -133,13 +133,13 @@ export function checkTask(raw: TaskInfo, ctx: TaskContext): TaskCheck {
 }
 
 /** Gives resources that carry no allocation role the offer's role. */
-function allocated(resources: Resources, role: string): Resources {
+export function allocated(resources: Resources, role: string): Resources {
   const bare = resources.filter((r) => r.allocation_info === undefined);
   if (bare.isEmpty()) return resources;
   return resources.subtract(bare).add(bare.allocate(role));
 }
 
-function sameExecutor(a: ExecutorInfo, b: ExecutorInfo): boolean {
+export function sameExecutor(a: ExecutorInfo, b: ExecutorInfo): boolean {
   return canonical(a) === canonical(b);
 }
 

@@ -284,7 +284,7 @@ describe('POST /api/v1/executor', () => {
     setup.master.sendTo(agent.agentPid, 'run_task_group', { framework: FW, executor: noCommand, task_group: group(['n1', 'n2']) });
     for (const id of ['n1', 'n2']) {
       const e = await setup.master.update(id, 'TASK_ERROR');
-      expect([e.status.reason, e.status.message]).toEqual(['REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command (this agent has no built-in default executor)']);
+      expect([e.status.reason, e.status.message]).toEqual(['REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command and is not of type DEFAULT']);
     }
 
     setup.master.sendTo(agent.agentPid, 'shutdown_executor', { framework_id: FW.id!, executor_id: { value: 'http-g' } });

@@ -128,7 +128,8 @@ describe('POST /api/v1 on the agent', () => {
     await bad({ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 'soon' } } }, {}, 400, 'Failed to convert JSON into Call protobuf: get_metrics.timeout.nanoseconds: expected an integer (int64), got the string "soon"');
     await bad({}, {}, 400, "Failed to validate agent::Call: Expecting 'type' to be present");
     await bad({ type: 'UNKNOWN' }, {}, 501, "Received an 'UNKNOWN' call");
-    await bad({ type: 'LAUNCH_CONTAINER', launch_container: { container_id: { value: 'x' } } }, {}, 501, 'LAUNCH_CONTAINER is not supported by this agent');
+    await bad({ type: 'LAUNCH_CONTAINER', launch_container: { container_id: { value: 'x' } } }, {}, 501, "LAUNCH_CONTAINER of a standalone container (no 'container_id.parent') is not supported by this agent");
+    await bad({ type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: { value: 'x' } } }, {}, 501, 'LAUNCH_NESTED_CONTAINER_SESSION is not supported by this agent');
     const q = await post(base, '/api/v1?jsonp=x&pretty=true', { type: 'GET_HEALTH' });
     expect([q.status, JSON.parse(q.text)]).toEqual([200, { type: 'GET_HEALTH', get_health: { healthy: true } }]);
     const own = await post(base, '/slave(1)/api/v1', { type: 'GET_HEALTH' });

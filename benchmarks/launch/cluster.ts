@@ -60,7 +60,7 @@ export interface ClusterRun {
 
 const quiet = createLogger('bench', 'silent');
 
-async function startAgentChild(masterPid: string, workDir: string, o: ClusterRunOptions): Promise<ChildProcess> {
+export async function startAgentChild(masterPid: string, workDir: string, o: ClusterRunOptions): Promise<ChildProcess> {
   const flags = {
     master: masterPid,
     ip: '127.0.0.1',

@@ -5,14 +5,18 @@ import { isTerminal } from '../../protocol/task-states.js';
 import { masterAddresses, mdnsNameOption, parseMdnsName } from '../discovery.js';
 import { commandCredential, credentialOptions } from '../credentials.js';
 import { parseDuration } from '../durations.js';
-import { exitStatusOf, parseEnv, statusLines } from '../execute-output.js';
+import { exitStatusOf, groupExitStatus, parseEnv, statusLines } from '../execute-output.js';
+import { launchGroupOperation, readTaskGroup, withEnvironment } from '../task-group.js';
+import type { TaskStatus } from '../../protocol/types.js';
 import { say } from '../process-util.js';
 import { parseImageReference } from '../../agent/provisioner/reference.js';
 
 /**
- * `mesos-ts execute`: runs one command as a task (like mesos-execute), prints
- * each status update as mesos-execute does, and exits with the command's exit
- * status. Given one master of a replica set, the driver learns the others from
+ * `mesos-ts execute`: runs one command as a task (like mesos-execute), or a
+ * task group under the default executor (--task_group), prints each status
+ * update as mesos-execute does, and exits with the command's exit status (a
+ * group: 0 when every task finished, else that of the first task to end
+ * otherwise). Given one master of a replica set, the driver learns the others from
  * it (framework/scheduler/replica-detector.ts) and follows the leader when that master dies.
  */
 export function executeCommand(): Command {
@@ -21,6 +25,7 @@ export function executeCommand(): Command {
     .addOption(new Option('--master <host:port,...|mdns>', 'where the masters are (one of a replica set is enough: the others are learnt from it)').default('mdns').env('MESOS_MASTER'))
     .addOption(mdnsNameOption())
     .option('--command <cmd>', "the shell command to run (with --docker_image, optional: the image's entrypoint runs)")
+    .option('--task_group <file.json>', "run a task group instead (Mesos's TaskGroupInfo JSON) under the default executor; exits once every task ended")
     .option('--docker_image <name>', 'run the task in this Docker image (agents with --image_providers=docker)')
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
@@ -43,10 +48,14 @@ Examples:
   $ mesos-ts execute --command='echo $GREETING' --env='{"GREETING":"hi"}'
   $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json
   $ mesos-ts execute --docker_image=busybox --command='cat /etc/os-release'
-  $ mesos-ts execute --docker_image=127.0.0.1:5000/team/app        # the image's entrypoint and cmd`)
-    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
-      if (o.command === undefined && o.docker_image === undefined) throw new Error("--command is required (or --docker_image, to run the image's entrypoint)");
+  $ mesos-ts execute --docker_image=127.0.0.1:5000/team/app        # the image's entrypoint and cmd
+  $ mesos-ts execute --task_group=pod.json   # {"tasks": [{"name": "a", "task_id": {"value": "a"}, "resources": [...], "command": {"value": "..."}}, ...]}`)
+    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; task_group?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+      if (o.task_group !== undefined && (o.command !== undefined || o.docker_image !== undefined)) throw new Error('--task_group runs the tasks its file names: give it without --command and --docker_image');
+      if (o.task_group === undefined && o.command === undefined && o.docker_image === undefined) throw new Error("--command is required (or --docker_image, to run the image's entrypoint, or --task_group)");
       if (o.docker_image !== undefined) parseImageReference(o.docker_image); // a bad name is refused here, naming what is wrong
+      const group = o.task_group !== undefined ? withEnvironment(readTaskGroup(o.task_group), o.env === undefined ? {} : parseEnv(o.env)) : undefined;
+      const ended = new Map<string, TaskStatus>();
       const need = toResources(o.resources);
       const env = o.env === undefined ? {} : parseEnv(o.env);
       const killAfterMs = o.kill_after === undefined ? undefined : parseDuration('kill_after', o.kill_after);
@@ -66,6 +75,16 @@ Examples:
           reregistered: (d) => say(`subscribed again, to ${d.master?.toString() ?? 'a master'}`),
           resourceOffers: (d, offers) => {
             for (const offer of offers) {
+              if (group !== undefined) {
+                const op = launched ? undefined : launchGroupOperation(group, offer, `${o.name}-executor`, o.resources);
+                if (op === undefined) d.declineOffer(offer.id, { refuse_seconds: 60 });
+                else {
+                  launched = true;
+                  d.acceptOffers([offer.id], [op]);
+                  say(`launching task group of ${group.tasks.map((t) => `'${t.task_id.value}'`).join(', ')} on agent ${offer.agent_id.value} (${offer.hostname})`);
+                }
+                continue;
+              }
               const resources = launched ? undefined : take(toResources(offer.resources), need);
               if (resources === undefined) {
                 d.declineOffer(offer.id, { refuse_seconds: 60 });
@@ -87,11 +106,14 @@ Examples:
             for (const line of statusLines(status)) say(line);
             if (status.state === 'TASK_RUNNING' && killAfterMs !== undefined && killTimer === undefined) {
               killTimer = realClock.timer(killAfterMs, () => {
-                say(`killing task ${o.name} after ${o.kill_after}`);
+                say(`killing task ${status.task_id.value} after ${o.kill_after}`);
                 d.killTask(status.task_id, status.agent_id);
               });
             }
-            if (isTerminal(status.state)) {
+            if (isTerminal(status.state) && group !== undefined) {
+              if (!ended.has(status.task_id.value)) ended.set(status.task_id.value, status);
+              if (group.tasks.every((t) => ended.has(t.task_id.value))) finished(groupExitStatus([...ended.values()]));
+            } else if (isTerminal(status.state)) {
               killTimer?.cancel();
               finished(exitStatusOf(status));
             }

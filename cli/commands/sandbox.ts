@@ -6,7 +6,7 @@ import { fetchState } from './query.js';
 
 type AgentState = { frameworks?: AgentFramework[]; completed_frameworks?: AgentFramework[] };
 type AgentFramework = { id: string; executors?: AgentExecutor[]; completed_executors?: AgentExecutor[] };
-type AgentExecutor = { id: string; directory: string; tasks?: { id: string }[]; completed_tasks?: { id: string }[]; queued_tasks?: { id: string }[] };
+type AgentExecutor = { id: string; directory: string; type?: string; tasks?: { id: string }[]; completed_tasks?: { id: string }[]; queued_tasks?: { id: string }[] };
 
 /** Where a task's sandbox is: the agent's HTTP base and the directory on it. */
 export async function locateSandbox(master: string | undefined, taskId: string, mdnsName?: string): Promise<{ agent: string; directory: string }> {
@@ -24,7 +24,8 @@ export async function locateSandbox(master: string | undefined, taskId: string, 
     if (f.id !== task.framework_id) continue;
     for (const e of [...(f.executors ?? []), ...(f.completed_executors ?? [])]) {
       const ids = [...(e.tasks ?? []), ...(e.completed_tasks ?? []), ...(e.queued_tasks ?? [])].map((t) => t.id);
-      if (ids.includes(taskId)) return { agent: base, directory: e.directory };
+      // A task of a group (the default executor) has its own sandbox under the executor's.
+      if (ids.includes(taskId)) return { agent: base, directory: e.type === 'DEFAULT' ? `${e.directory}/tasks/${taskId}` : e.directory };
     }
   }
   throw new Error(`agent ${task.slave_id} has no sandbox for task ${taskId} (it may have been garbage collected)`);

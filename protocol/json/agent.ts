@@ -6,7 +6,7 @@
  * one is told "not implemented" rather than "malformed".
  */
 import type { ContainerID, ExecutorID, FrameworkID } from '../ids.js';
-import type { AgentInfo, ContainerStatus, DurationInfo, ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../types.js';
+import type { AgentInfo, CommandInfo, ContainerInfo, ContainerStatus, DurationInfo, ExecutorInfo, FrameworkInfo, Resource, Task, TimeInfo } from '../types.js';
 import type { SchemaSource } from './codec.js';
 import type { FileInfo } from './master.js';
 
@@ -77,7 +77,17 @@ export interface AgentCall {
   list_files?: { path: string };
   read_file?: { path: string; offset: number; length?: number };
   kill_container?: { container_id: ContainerID; signal?: number };
+  launch_nested_container?: { container_id: ContainerID; command?: CommandInfo; container?: ContainerInfo };
+  wait_nested_container?: { container_id: ContainerID };
+  kill_nested_container?: { container_id: ContainerID; signal?: number };
+  remove_nested_container?: { container_id: ContainerID };
+  launch_container?: { container_id: ContainerID; command?: CommandInfo; resources?: Resource[]; container?: ContainerInfo };
+  wait_container?: { container_id: ContainerID };
+  remove_container?: { container_id: ContainerID };
 }
+
+/** How a container ended (agent.proto's Response.WaitNestedContainer and WaitContainer): `exit_status` is the raw wait status. */
+export interface AgentWaitContainer { exit_status?: number; state?: string; reason?: string; message?: string }
 
 export interface AgentGetTasks { pending_tasks?: Task[]; queued_tasks?: Task[]; launched_tasks?: Task[]; terminated_tasks?: Task[]; completed_tasks?: Task[] }
 export interface AgentGetExecutors { executors?: { executor_info: ExecutorInfo }[]; completed_executors?: { executor_info: ExecutorInfo }[] }
@@ -109,6 +119,8 @@ export interface AgentResponse {
   get_executors?: AgentGetExecutors;
   get_tasks?: AgentGetTasks;
   get_agent?: { agent_info?: AgentInfo; estimated_drain_start_time?: TimeInfo };
+  wait_nested_container?: AgentWaitContainer;
+  wait_container?: AgentWaitContainer;
 }
 
 export const AGENT_SCHEMA: SchemaSource = {
@@ -123,6 +135,13 @@ export const AGENT_SCHEMA: SchemaSource = {
     'agent.Call.ReadFile': { path: 'string!', offset: 'uint64!', length: 'uint64' },
     'agent.Call.GetContainers': { show_nested: 'bool', show_standalone: 'bool' },
     'agent.Call.KillContainer': { container_id: 'ContainerID!', signal: 'int32' },
+    'agent.Call.LaunchNestedContainer': { container_id: 'ContainerID!', command: 'CommandInfo', container: 'ContainerInfo' },
+    'agent.Call.WaitNestedContainer': { container_id: 'ContainerID!' },
+    'agent.Call.KillNestedContainer': { container_id: 'ContainerID!', signal: 'int32' },
+    'agent.Call.RemoveNestedContainer': { container_id: 'ContainerID!' },
+    'agent.Call.LaunchContainer': { container_id: 'ContainerID!', command: 'CommandInfo', resources: 'Resource[]', container: 'ContainerInfo', limits: 'any' },
+    'agent.Call.WaitContainer': { container_id: 'ContainerID!' },
+    'agent.Call.RemoveContainer': { container_id: 'ContainerID!' },
     'agent.Call': {
       type: 'agent.Call.Type',
       get_metrics: 'agent.Call.GetMetrics',
@@ -130,17 +149,17 @@ export const AGENT_SCHEMA: SchemaSource = {
       set_logging_level: 'agent.Call.SetLoggingLevel',
       list_files: 'agent.Call.ListFiles',
       read_file: 'agent.Call.ReadFile',
-      launch_nested_container: 'any',
-      wait_nested_container: 'any',
-      kill_nested_container: 'any',
-      remove_nested_container: 'any',
+      launch_nested_container: 'agent.Call.LaunchNestedContainer',
+      wait_nested_container: 'agent.Call.WaitNestedContainer',
+      kill_nested_container: 'agent.Call.KillNestedContainer',
+      remove_nested_container: 'agent.Call.RemoveNestedContainer',
       launch_nested_container_session: 'any',
       attach_container_input: 'any',
       attach_container_output: 'any',
-      launch_container: 'any',
-      wait_container: 'any',
+      launch_container: 'agent.Call.LaunchContainer',
+      wait_container: 'agent.Call.WaitContainer',
       kill_container: 'agent.Call.KillContainer',
-      remove_container: 'any',
+      remove_container: 'agent.Call.RemoveContainer',
       add_resource_provider_config: 'any',
       update_resource_provider_config: 'any',
       remove_resource_provider_config: 'any',
@@ -176,6 +195,8 @@ export const AGENT_SCHEMA: SchemaSource = {
     },
     'agent.Response.GetContainers': { containers: 'agent.Response.GetContainers.Container[]' },
     'agent.Response.GetAgent': { agent_info: 'AgentInfo', drain_config: 'any', estimated_drain_start_time: 'TimeInfo' },
+    'agent.Response.WaitNestedContainer': { exit_status: 'int32', state: 'TaskState', reason: 'TaskStatus.Reason', message: 'string' },
+    'agent.Response.WaitContainer': { exit_status: 'int32', state: 'TaskState', reason: 'TaskStatus.Reason', message: 'string' },
     'agent.Response': {
       type: 'agent.Response.Type',
       get_health: 'agent.Response.GetHealth',
@@ -193,6 +214,8 @@ export const AGENT_SCHEMA: SchemaSource = {
       get_agent: 'agent.Response.GetAgent',
       get_operations: 'agent.Response.GetOperations',
       get_resource_providers: 'agent.Response.GetResourceProviders',
+      wait_nested_container: 'agent.Response.WaitNestedContainer',
+      wait_container: 'agent.Response.WaitContainer',
     },
   },
 };

@@ -51,7 +51,8 @@ export const API_MESSAGES: Readonly<Record<string, string>> = {
     read_file=8:agent.Response.ReadFile get_state=9:agent.Response.GetState get_containers=10:agent.Response.GetContainers
     get_frameworks=11:agent.Response.GetFrameworks get_executors=12:agent.Response.GetExecutors get_tasks=13:agent.Response.GetTasks
     get_agent=15:agent.Response.GetAgent get_operations=18:agent.Response.GetOperations
-    get_resource_providers=17:agent.Response.GetResourceProviders`,
+    get_resource_providers=17:agent.Response.GetResourceProviders wait_nested_container=14:agent.Response.WaitNestedContainer
+    wait_container=16:agent.Response.WaitContainer`,
   'agent.Response.GetAgent': 'agent_info=1:AgentInfo drain_config=2:DrainConfig estimated_drain_start_time=3:TimeInfo',
   'agent.Response.GetContainers': 'containers=1:agent.Response.GetContainers.Container[]',
   'agent.Response.GetContainers.Container': `
@@ -73,6 +74,8 @@ export const API_MESSAGES: Readonly<Record<string, string>> = {
   'agent.Response.GetVersion': 'version_info=1:VersionInfo!',
   'agent.Response.ListFiles': 'file_infos=1:FileInfo[]',
   'agent.Response.ReadFile': 'size=1:uint64! data=2:bytes!',
+  'agent.Response.WaitContainer': 'exit_status=1:int32 state=2:TaskState reason=3:TaskStatus.Reason message=4:string',
+  'agent.Response.WaitNestedContainer': 'exit_status=1:int32 state=2:TaskState reason=3:TaskStatus.Reason message=4:string',
   'allocator.InverseOfferStatus': 'status=1:allocator.InverseOfferStatus.Status! framework_id=2:FrameworkID! timestamp=3:TimeInfo!',
   'executor.Call': `
     executor_id=1:ExecutorID! framework_id=2:FrameworkID! type=3:executor.Call.Type subscribe=4:executor.Call.Subscribe

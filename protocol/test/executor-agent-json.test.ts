@@ -44,6 +44,10 @@ describe('agent operator API JSON', () => {
     }
     // Answered 200 without a body.
     expect(variants.has('agent.Call@SET_LOGGING_LEVEL')).toBe(true);
+    // The nested container calls (200/202 without a body, but WAIT).
+    for (const t of ['LAUNCH_NESTED_CONTAINER', 'WAIT_NESTED_CONTAINER', 'KILL_NESTED_CONTAINER', 'REMOVE_NESTED_CONTAINER', 'LAUNCH_CONTAINER', 'WAIT_CONTAINER', 'KILL_CONTAINER', 'REMOVE_CONTAINER']) {
+      expect([t, variants.has(`agent.Call@${t}`), !t.startsWith('WAIT') || variants.has(`agent.Response@${t}`)]).toEqual([t, true, true]);
+    }
   });
 
   test('an unknown call type is rejected naming the field', () => {

@@ -181,7 +181,10 @@ export class TestAgent extends Process<MasterToAgent> {
         record('run_task')(b);
         if (this.options.autoRun ?? true) this.update(b.task.task_id.value, 'TASK_RUNNING');
       },
-      run_task_group: record('run_task_group'),
+      run_task_group: (b) => {
+        for (const task of b.task_group.tasks) this.running.set(task.task_id.value, { frameworkId: b.framework.id?.value ?? '', task, state: 'TASK_STAGING' });
+        record('run_task_group')(b);
+      },
       kill_task: (b) => {
         record('kill_task')(b);
         if (this.answerKills && this.running.has(b.task_id.value)) this.update(b.task_id.value, 'TASK_KILLED');

@@ -4,6 +4,7 @@ import { getJson } from './api.js';
 interface AgentExecutor {
   id: string;
   directory: string;
+  type?: string;
   tasks?: { id: string }[];
   completed_tasks?: { id: string }[];
   queued_tasks?: { id: string }[];
@@ -29,7 +30,8 @@ export async function sandboxDirectory(agent: string, frameworkId: string, taskI
   for (const f of frameworks) {
     for (const e of [...(f.completed_executors ?? []), ...(f.executors ?? [])]) {
       const ids = [...(e.tasks ?? []), ...(e.completed_tasks ?? []), ...(e.queued_tasks ?? [])].map((t) => t.id);
-      if (ids.includes(taskId)) found = e.directory;
+      // A task of a group (the default executor) has its own sandbox under the executor's.
+      if (ids.includes(taskId)) found = e.type === 'DEFAULT' ? `${e.directory}/tasks/${taskId}` : e.directory;
     }
   }
   if (found === undefined) throw new Error(`agent ${agent} does not know task ${taskId} of framework ${frameworkId} (its sandbox may have been garbage collected)`);

@@ -45,6 +45,8 @@ export interface FrameworkJson {
   readonly unreachable_tasks: readonly TaskJson[];
   readonly completed_tasks: readonly TaskJson[];
   readonly offers: readonly OfferJson[];
+  /** Its executors running now (type DEFAULT: the agent's default executor, running task groups). */
+  readonly executors?: readonly { readonly executor_id: string; readonly slave_id: string; readonly type?: string }[];
 }
 
 export interface VolumeResourceJson {

@@ -1,7 +1,7 @@
 /** A task's page: its statuses, and its sandbox (directory listing, files followed in the page, downloads). */
 import { bytes, h, link, section, table, time } from '../dom.js';
 import { browse, downloadUrl, sandboxDirectory, tailFile, type FileEntry } from '../sandbox.js';
-import { TERMINAL, type Snapshot, type TaskJson } from '../types.js';
+import { TERMINAL, type FrameworkJson, type Snapshot, type TaskJson } from '../types.js';
 import { agentAddress, agentById, agentHref, frameworkById, frameworkHref, infoList, resourcesTable, stateBadge } from './common.js';
 import type { View, ViewContext } from './view.js';
 
@@ -20,6 +20,13 @@ const hrefOf = (ctx: ViewContext, dir: string, file?: string): string => {
 };
 
 const clean = (rel: string | null): string => (rel ?? '').split('/').filter((c) => c !== '' && c !== '.' && c !== '..').join('/');
+
+/** The task's executor: none (the command executor), the default executor of a task group, or a custom one. */
+function executorLabel(t: TaskJson, executors: FrameworkJson['executors']): string {
+  if (t.executor_id === '') return '(command executor)';
+  const e = executors?.find((x) => x.executor_id === t.executor_id && x.slave_id === t.slave_id);
+  return e?.type === 'DEFAULT' ? `${t.executor_id} (default executor: a task group, this task in a nested container)` : t.executor_id;
+}
 
 export function task(ctx: ViewContext): View {
   const [frameworkId, taskId] = [ctx.params[0]!, ctx.params[1]!];
@@ -119,7 +126,7 @@ export function task(ctx: ViewContext): View {
               ['State', stateBadge(t.state)],
               ['Framework', link(frameworkHref(frameworkId), f?.name ?? frameworkId)],
               ['Agent', agent ? h('a', { href: agentHref(agent.id), class: 'agent-link' }, agent.hostname) : t.slave_id],
-              ['Executor', t.executor_id || '(command executor)'],
+              ['Executor', executorLabel(t, f?.executors)],
               ['Terminal', TERMINAL.has(t.state) ? 'yes' : 'no'],
             ]),
           ),
