@@ -14,6 +14,7 @@ function run(cmd: string, args: string[], signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { signal, maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`${cmd} is not installed on this agent (Debian: apt-get install ${cmd}, or make fetcher-tools)`));
       const why = String(stderr).trim().split('\n').slice(-3).join('; ');
       reject(new Error(`${cmd} failed${why ? `: ${why}` : `: ${err.message}`}`));
     });
