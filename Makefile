@@ -24,9 +24,17 @@ $(STATIC_MODULES): test/static/package.json test/static/package-lock.json
 	cd test/static && { npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund; }
 	@touch $@
 
-build: $(NODE_MODULES)
+LAUNCHER_BIN := dist/bin/mesos-ts-launcher
+build: $(NODE_MODULES) $(LAUNCHER_BIN)
 	npx tsc -b
 	@chmod +x dist/cli/main.js
+
+# The agent's launcher helper (agent/containerizer/helper/): a small C program, built with the
+# machine's C compiler (Debian's gcc, installed when missing).
+$(LAUNCHER_BIN): agent/containerizer/helper/mesos-ts-launcher.c
+	@command -v cc >/dev/null || { command -v apt-get >/dev/null || { echo "make: the launcher helper needs a C compiler (Debian's gcc) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y gcc libc6-dev; }
+	@mkdir -p $(@D)
+	cc -O2 -Wall -Wextra -Werror -o $@ $<
 
 # Type-check the whole tree (sources, tests, examples, benchmarks), then run every test.
 typecheck: build

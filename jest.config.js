@@ -32,6 +32,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/libprocess-ts/test/ws-processes.test.ts',
   '<rootDir>/agent/test/agent-real.test.ts',
   '<rootDir>/agent/test/agent-sigkill.test.ts',
+  '<rootDir>/agent/test/agent-exit-record.test.ts',
   '<rootDir>/agent/test/agent-oom.test.ts',
   '<rootDir>/agent/test/agent-restart.test.ts',
   '<rootDir>/agent/test/agent-monitor-gc.test.ts',

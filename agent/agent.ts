@@ -10,6 +10,7 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
+import { completionTimeStatus, launchedAtMs, maxCompletionMs, maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes, volumeKeys } from './volumes.js';
 import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
@@ -568,7 +569,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const execInfo = executor ?? task.executor;
     if (execInfo) return this.#runOnExecutor(fw, { ...execInfo, framework_id: { value: frameworkId } }, task);
     const container = containerSpecOf(task.container);
-    const problem = container.error ?? (task.command ? commandError(task.command, container.spec?.image !== undefined) : 'the task has neither a command nor an executor');
+    const problem = container.error ?? (task.command ? commandError(task.command, container.spec?.image !== undefined) : 'the task has neither a command nor an executor') ?? maxCompletionTimeError(task);
     const health = task.health_check ? healthCheckError(task.health_check) : undefined;
     if (problem || health) {
       this.#agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
@@ -720,6 +721,20 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.#executorUpdate(fw, ex, rec, 'TASK_STARTING');
     this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
     this.#startHealthChecks(fw, ex, rec);
+    this.#armCompletionTime(ex, rec, this.clock.now());
+  }
+
+  /** max_completion_time (completion-time.ts): the task is killed at once when it has run that long since `launchedAt`. */
+  #armCompletionTime(ex: ExecutorRecord, rec: TaskRecord, launchedAt: number): void {
+    const ms = maxCompletionMs(rec.info);
+    if (ms === undefined) return;
+    rec.completionTimer = this.delay(Math.max(0, launchedAt + ms - this.clock.now()), () => {
+      if (isTerminal(rec.task.state) || rec.killRequested || !ex.container) return;
+      this.logger.info(`task ${rec.info.task_id.value} exceeded its maximum completion time of ${ms} ms; killing it`);
+      rec.killedByCompletionTime = true;
+      rec.health?.stop();
+      void ex.container.kill({ gracePeriodMs: 0 }).catch((e: Error) => this.logger.warn(`kill of ${ex.containerId} failed: ${e.message}`));
+    });
   }
 
   #startHealthChecks(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord): void {
@@ -746,11 +761,12 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   #commandTerminated(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, t: ContainerTermination, tail: string): void {
     rec.health?.stop();
+    rec.completionTimer?.cancel();
     ex.termination = t;
     ex.state = 'TERMINATED';
     this.count('slave/executors_terminated');
     if (!isTerminal(rec.task.state)) {
-      const s = terminalStatus(t, rec.killRequested === true, tail);
+      const s = rec.killedByCompletionTime && !rec.killRequested ? completionTimeStatus(maxCompletionMs(rec.info) ?? 0) : terminalStatus(t, rec.killRequested === true, tail);
       const extra: Partial<TaskStatus> = {};
       if (s.reason) extra.reason = s.reason;
       if (rec.killedByHealth) {
@@ -1407,7 +1423,10 @@ export class AgentProcess extends Process<AgentProtocol> {
                 .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
                 .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)))
                 .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
-              if (!isTerminal(rec.task.state)) this.#startHealthChecks(fw, ex, rec);
+              if (!isTerminal(rec.task.state)) {
+                this.#startHealthChecks(fw, ex, rec);
+                this.#armCompletionTime(ex, rec, launchedAtMs(rec.task.statuses, this.clock.now()));
+              }
             } else {
               void this.destroyContainer(c, `executor ${ex.id}`);
             }

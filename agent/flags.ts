@@ -36,8 +36,8 @@ export interface AgentFlags extends ImageFlags, FetcherFlags {
   readonly attributes?: string;
   /** Isolators, default `posix/cpu,posix/mem`. */
   readonly isolation: string;
-  /** Containerizer launcher: `spawn` (default) or `forkserver`. */
-  readonly launcher: 'spawn' | 'forkserver';
+  /** Containerizer launcher: `helper` (default: the mesos-ts-launcher process), `spawn` or `forkserver` (perl). */
+  readonly launcher: 'helper' | 'spawn' | 'forkserver';
   /** `reconnect` (default): recover checkpointed executors; `cleanup`: kill them and start afresh. */
   readonly recover: 'reconnect' | 'cleanup';
   /** Refuse to start when a chosen isolator cannot work here, or a checkpoint cannot be read (default true). */
@@ -96,7 +96,7 @@ export const DEFAULT_AGENT_FLAGS: AgentFlags = {
   hostname: 'localhost',
   work_dir: '/tmp/mesos-ts',
   isolation: 'posix/cpu,posix/mem',
-  launcher: 'spawn',
+  launcher: 'helper',
   recover: 'reconnect',
   strict: true,
   registration_backoff_factor: 1000,
@@ -164,7 +164,7 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
   const recover = String(get('recover'));
   if (recover !== 'reconnect' && recover !== 'cleanup') throw new AgentFlagsError('recover', `--recover=${recover}: expected 'reconnect' or 'cleanup'`);
   const launcher = String(get('launcher'));
-  if (launcher !== 'spawn' && launcher !== 'forkserver') throw new AgentFlagsError('launcher', `--launcher=${launcher}: expected 'spawn' or 'forkserver'`);
+  if (launcher !== 'helper' && launcher !== 'spawn' && launcher !== 'forkserver') throw new AgentFlagsError('launcher', `--launcher=${launcher}: expected 'helper', 'spawn' or 'forkserver'`);
   const isolation = String(get('isolation'));
   if (!/^[a-z_]+\/[a-z_]+(,[a-z_]+\/[a-z_]+)*$/.test(isolation.replace(/\s/g, ''))) {
     throw new AgentFlagsError('isolation', `--isolation=${isolation}: expected a comma-separated list such as posix/cpu,posix/mem`);

@@ -43,6 +43,9 @@ export interface TaskRecord {
   health?: HealthChecker;
   /** Unhealthy too often: killed because of it (TASK_KILLED with healthy false). */
   killedByHealth?: boolean;
+  /** The max_completion_time timer of a command task, and whether it fired (TASK_FAILED, REASON_MAX_COMPLETION_TIME_REACHED). */
+  completionTimer?: { cancel(): void };
+  killedByCompletionTime?: boolean;
 }
 
 export interface ExecutorRecord {

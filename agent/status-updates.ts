@@ -11,9 +11,12 @@
  * stream and resends what was not acknowledged.
  *
  * When the host gives `run` and fsync is on, records are written off the event
- * loop (libuv's thread pool, one promise chain per stream so the file keeps
- * the order of the calls) and an update is sent only once its record is
- * fsync'ed: the agent launches other tasks while the disk works. An ACK
+ * loop (libuv's thread pool) and an update is sent only once its record is
+ * fsync'ed: the agent launches other tasks while the disk works. Writes are
+ * group-committed per stream: the records a stream receives in one turn of
+ * the event loop, or while its previous append is on its way to disk, go out
+ * as one append and one fsync, in the order of the calls (a command task's
+ * TASK_STARTING and TASK_RUNNING, often its TASK_FINISHED too, share one). An ACK
  * record after which the stream goes on to a next update is fsync'ed too
  * before that update is sent (else a crash could lose it after the newer
  * update was delivered, and the older one would be resent after it); the
@@ -79,8 +82,14 @@ export class UpdateStream {
   sends = 0;
   /** Uuids of updates whose record is not on disk yet (asynchronous writes): not sent until it is. */
   readonly unsynced = new Set<string>();
-  /** The stream's pending record writes, in order. */
+  /** Records (or, with an empty line, callbacks) waiting for the next group commit, in order. */
+  readonly queued: { line: string; durable: () => void }[] = [];
+  /** A group commit is scheduled or on its way to disk. */
+  committing = false;
+  /** Resolves when the stream's queued writes are all done (for tests and a clean stop). */
   writes: Promise<void> = Promise.resolve();
+  /** @internal resolves `writes` */
+  wrote: () => void = () => {};
   /** ACK records being fsync'ed: the next update is not sent before they are on disk. */
   acksUnsynced = 0;
 
@@ -135,7 +144,7 @@ export class StatusUpdateManager {
     const id = uuidHex(update.uuid);
     if (s.received.has(id) || s.terminated) {
       if (checkpointed !== undefined) {
-        if (s.path !== undefined && this.#async) s.writes = s.writes.then(() => this.host.run!(checkpointed));
+        if (s.path !== undefined && this.#async) this.#enqueue(s, '', checkpointed);
         else checkpointed();
       }
       return false;
@@ -252,30 +261,16 @@ export class StatusUpdateManager {
   /**
    * Appends an UPDATE record after the stream's earlier ones, fsync'ed off the
    * event loop. The update waits in `unsynced` and is sent, if it is then the
-   * head, once its record is on disk. A failed write of a live stream is
-   * thrown inside the host's process, as a synchronous write's error would
-   * be; a stream cleaned up meanwhile (its directory removed) is forgotten.
+   * head, once its record is on disk.
    */
   #write(s: UpdateStream, record: UpdateRecord, uuid: string, checkpointed?: () => void): void {
-    const path = s.path!;
-    const line = recordLine(record);
-    if (s.received.size === 0) this.#disk.mkdirp(dirname(path)); // the stream's first record
+    if (s.received.size === 0) this.#disk.mkdirp(dirname(s.path!)); // the stream's first record
     s.unsynced.add(uuid);
-    const live = (): boolean => this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
-    s.writes = s.writes.then(() =>
-      appendLineAsync(path, line, true, this.#disk).then(
-        () =>
-          this.host.run!(() => {
-            s.unsynced.delete(uuid);
-            checkpointed?.();
-            if (s.head !== undefined && uuidHex(s.head.uuid) === uuid && live()) this.#sendHead(s, true);
-          }),
-        (e: unknown) =>
-          this.host.run!(() => {
-            if (live()) throw new CheckpointError(path, `could not append a record: ${(e as Error).message}`);
-          }),
-      ),
-    );
+    this.#enqueue(s, recordLine(record), () => {
+      s.unsynced.delete(uuid);
+      checkpointed?.();
+      if (s.head !== undefined && uuidHex(s.head.uuid) === uuid && this.#live(s)) this.#sendHead(s, true);
+    });
   }
 
   /**
@@ -286,22 +281,56 @@ export class StatusUpdateManager {
    * UPDATE record's fsync covers it.
    */
   #writeAck(s: UpdateStream, uuid: Uint8Array): void {
-    const path = s.path!;
-    const line = recordLine({ type: 'ACK', uuid } satisfies UpdateRecord);
     s.acksUnsynced++;
-    const live = (): boolean => this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
-    s.writes = s.writes.then(() =>
-      appendLineAsync(path, line, true, this.#disk).then(
-        () =>
-          this.host.run!(() => {
-            s.acksUnsynced--;
-            if (s.head !== undefined && live()) this.#sendHead(s, true);
-          }),
-        (e: unknown) =>
-          this.host.run!(() => {
-            if (live()) throw new CheckpointError(path, `could not append a record: ${(e as Error).message}`);
-          }),
-      ),
+    this.#enqueue(s, recordLine({ type: 'ACK', uuid } satisfies UpdateRecord), () => {
+      s.acksUnsynced--;
+      if (s.head !== undefined && this.#live(s)) this.#sendHead(s, true);
+    });
+  }
+
+  #live(s: UpdateStream): boolean {
+    return this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
+  }
+
+  /** Queues a record for the stream's next group commit; `durable` runs inside the host once it is on disk. */
+  #enqueue(s: UpdateStream, line: string, durable: () => void): void {
+    s.queued.push({ line, durable });
+    if (s.committing) return;
+    s.committing = true;
+    s.writes = new Promise((resolve) => (s.wrote = resolve));
+    // At the end of this turn: what the same handler adds next joins the same append and fsync.
+    queueMicrotask(() => this.#commit(s));
+  }
+
+  /**
+   * One group commit: every queued record in one append and one fsync, then
+   * their callbacks in order, then the next commit if more came meanwhile. A
+   * failed write of a live stream is thrown inside the host's process, as a
+   * synchronous write's error would be; a stream cleaned up meanwhile (its
+   * directory removed) is forgotten.
+   */
+  #commit(s: UpdateStream): void {
+    const batch = s.queued.splice(0);
+    if (batch.length === 0) {
+      s.committing = false;
+      s.wrote();
+      return;
+    }
+    const text = batch.map((b) => b.line).join('');
+    const path = s.path!;
+    const io = text === '' ? Promise.resolve() : appendLineAsync(path, text, true, this.#disk);
+    io.then(
+      () =>
+        this.host.run!(() => {
+          for (const b of batch) b.durable();
+          this.#commit(s);
+        }),
+      (e: unknown) =>
+        this.host.run!(() => {
+          s.committing = false;
+          s.wrote();
+          if (this.#live(s)) throw new CheckpointError(path, `could not append a record: ${(e as Error).message}`);
+        }),
     );
   }
 

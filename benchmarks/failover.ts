@@ -93,7 +93,10 @@ async function json(url: string): Promise<{ status: number; body: Record<string,
 /** What the last poll saw (printed when a round does not end). */
 let lastSeen = 'nothing yet';
 
-async function allBack(masters: readonly Master[], candidates: readonly number[]): Promise<{ leader: number | undefined; back: number | undefined; frameworks: number; agents: number }> {
+/** The leader the last poll saw (asked for its state only when a round does not end: a /master/state of 20k tasks every poll would load the master being measured). */
+let lastLeader: string | undefined;
+
+async function allBack(masters: readonly Master[], candidates: readonly number[]): Promise<{ leader: number | undefined; back: number | undefined; frameworks: number; agents: number; metrics: Record<string, unknown> | undefined }> {
   lastSeen = 'no leader';
   for (const i of candidates) {
     const r = await json(`http://${masters[i]!.address}/master/metrics/snapshot`);
@@ -101,10 +104,10 @@ async function allBack(masters: readonly Master[], candidates: readonly number[]
     const frameworks = Number(r.body['master/frameworks_active']);
     const agents = Number(r.body['master/slaves_active']);
     lastSeen = `${masters[i]!.address} leads with ${frameworks} framework(s) and ${agents} agent(s) active`;
-    if (agents !== AGENTS && agents > AGENTS - 100) lastSeen += await missingAgents(masters[i]!.address);
-    return { leader: i, back: frameworks === FRAMEWORKS && agents === AGENTS ? i : undefined, frameworks, agents };
+    lastLeader = masters[i]!.address;
+    return { leader: i, back: frameworks === FRAMEWORKS && agents === AGENTS ? i : undefined, frameworks, agents, metrics: r.body };
   }
-  return { leader: undefined, back: undefined, frameworks: 0, agents: 0 };
+  return { leader: undefined, back: undefined, frameworks: 0, agents: 0, metrics: undefined };
 }
 
 /** Which agents are not active on the leader (when only a few are missing: for the report of a round that does not end). */
@@ -125,7 +128,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, limit
     if (v !== undefined) return v;
     await sleep(everyMs);
   }
-  throw new Error(`${what}: not within ${limitMs} ms (last seen: ${lastSeen})`);
+  const missing = lastLeader !== undefined ? await missingAgents(lastLeader) : '';
+  throw new Error(`${what}: not within ${limitMs} ms (last seen: ${lastSeen}${missing})`);
 }
 
 async function run(): Promise<void> {
@@ -143,7 +147,7 @@ async function run(): Promise<void> {
     console.log(`all ${FRAMEWORKS} frameworks and ${AGENTS} agents registered with ${masters[leader]!.address} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await sleep(2000); // tasks launched and running before the first kill
 
-    const rounds: { killed_at: string; log_leader_ms: number; new_leader_ms: number; frameworks_back_ms: number; agents_back_ms: number; all_back_ms: number; running_tasks: number; terms: number[] }[] = [];
+    const rounds: { [field: string]: unknown; log_leader_ms: number; new_leader_ms: number; all_back_ms: number }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       // The leader now (it may have changed since: a stalled leader loses its lease), with everyone registered.
       leader = await until(`round ${round}: a leader with everyone`, async () => (await allBack(masters, [0, 1, 2])).back);
@@ -168,23 +172,49 @@ async function run(): Promise<void> {
       })();
       let frameworksAt: number | undefined;
       let agentsAt: number | undefined;
+      /** When the share of agents back first reached each of these fractions. */
+      const fractions = [0.5, 0.9, 0.99];
+      const agentsShareAt: (number | undefined)[] = fractions.map(() => undefined);
+      let last: Record<string, unknown> = {};
       leader = await until(`round ${round}: everyone back`, async () => {
         const r = await allBack(masters, others);
         const t = performance.now();
         if (r.leader !== undefined) newLeaderAt ??= t;
         if (r.frameworks === FRAMEWORKS) frameworksAt ??= t;
         if (r.agents === AGENTS) agentsAt ??= t;
+        fractions.forEach((f, k) => {
+          if (r.agents >= f * AGENTS) agentsShareAt[k] ??= t;
+        });
+        if (r.metrics !== undefined) last = r.metrics;
         return r.back;
       });
       const backAt = performance.now();
       await watchLog;
       const ms = (t: number | undefined): number => Math.round((t ?? backAt) - killedAt);
       const termAfter = Number((await json(`http://${masters[leader]!.address}/log/status`)).body?.['term']);
-      const row = { killed_at: killedAtIso, log_leader_ms: ms(logLeaderAt), new_leader_ms: ms(newLeaderAt), frameworks_back_ms: ms(frameworksAt), agents_back_ms: ms(agentsAt), all_back_ms: ms(backAt), running_tasks: running, terms: [termBefore, termAfter] };
+      const row = {
+        killed_at: killedAtIso,
+        log_leader_ms: ms(logLeaderAt),
+        new_leader_ms: ms(newLeaderAt),
+        // The new leader's rebuild from the registry (its own clock: from its election to the last slice).
+        rebuild_ms: Number(last['registrar/recovery_ms'] ?? NaN),
+        rebuild_slice_max_ms: Number(last['registrar/recovery_slice_max_ms'] ?? NaN),
+        agents_back_50_ms: ms(agentsShareAt[0]),
+        agents_back_90_ms: ms(agentsShareAt[1]),
+        agents_back_99_ms: ms(agentsShareAt[2]),
+        frameworks_back_ms: ms(frameworksAt),
+        agents_back_ms: ms(agentsAt),
+        all_back_ms: ms(backAt),
+        // Re-registrations the new leader handled until everyone was back (more than the agents: retries that crossed an answer).
+        reregistrations: Number(last['master/agents_reregistered'] ?? NaN),
+        running_tasks: running,
+        terms: [termBefore, termAfter],
+      };
       rounds.push(row);
       console.log(
         `round ${round}: killed ${masters[killed]!.address} at ${killedAtIso} (${running} tasks running); the log elected a leader after ${row.log_leader_ms} ms; ${masters[leader]!.address} serves after ${row.new_leader_ms} ms; ` +
-          `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms; all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
+          `rebuilt in ${row.rebuild_ms} ms (longest slice ${row.rebuild_slice_max_ms} ms); agents 50/90/99% back after ${row.agents_back_50_ms}/${row.agents_back_90_ms}/${row.agents_back_99_ms} ms; ` +
+          `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms (${row.reregistrations} re-registrations handled); all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
       );
       // The killed master rejoins and catches up before the next round.
       await startMaster(masters[killed]!, killed, list);

@@ -1,212 +1,242 @@
-// `make bench-launch`: N tasks running `true` (default 1,000)
-//  1. through a real master and ONE agent on this machine (launch/cluster.ts:
-//     master + SDK scheduler here, the agent in a child process, WebSockets on
-//     127.0.0.1), with posix isolation and with cgroups (when usable), from
-//     the first ACCEPT to the last TASK_FINISHED, tasks sized so that 80 fit
-//     at once; per task ACCEPT -> TASK_RUNNING;
-//  2. through the Containerizer alone (no master, no agent actor), at most C
-//     at once, with the spawn and the fork-server launcher: where the time goes;
-// next to the floor of plain child_process.spawn('true') measured in the same
-// run. Writes benchmarks/results/launch.json.
-//  3. the image row (launch/image.ts): the same containerizer tasks on the host filesystem
-//     and in a busybox image (provisioning cached), in interleaved rounds;
-// Env: COUNT, CONCURRENCY (containerizer rows), ONLY=cluster|containerizer|image,
-// AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the agent).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { Containerizer } from '../agent/containerizer/index.js';
+// `make bench-launch`: COUNT tasks running `true` (default 1,000) through a real
+// master, the SDK's scheduler driver and ONE agent on this machine
+// (launch/cluster.ts: master + scheduler here, the agent in a child process,
+// WebSockets on 127.0.0.1), from the first ACCEPT to the last TASK_FINISHED,
+// tasks sized so that 80 fit at once; per task ACCEPT -> TASK_RUNNING.
+//
+// Baseline, in the same run: the spawn floor, a small separate Node process
+// (launch/floor-child.ts) running spawn('true') COUNT times, 80 at once: the
+// same work (one exec of `true` per task, tasks here are argv commands), none
+// of the cluster. Floor and cluster rows alternate over ROUNDS rounds (after a
+// warm-up round), the order flipped each round (lib/rounds.ts); reported: the
+// median of each row's tasks/s and of its per-round ratio to that round's floor.
+//
+// Rows: posix isolation with the helper (default), spawn and forkserver
+// launchers; cgroups with the helper and spawn (when usable); a paced row,
+// PACED_COUNT tasks at PACED_RATE tasks/s (default 100 at 10/s): ACCEPT ->
+// TASK_RUNNING when the agent is not saturated; and the Containerizer alone
+// (launch/containerizer-child.ts) with each launcher in a process holding
+// BALLAST_MB (600) of heap, and spawn in an empty one, CZ_COUNT (200) tasks
+// each: which launcher is faster.
+// Env: COUNT, ROUNDS (default 3), PACED_COUNT, PACED_RATE, ROWS (';'-separated list of
+// row names to run), AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+// FSYNC=0 (the agent's checkpoints without fsync: a diagnostic, never a result).
+// Then the image row (launch/image.ts): the same tasks through the Containerizer on
+// the host filesystem and in a busybox image (provisioning cached), in interleaved
+// rounds of their own; ONLY=image runs it alone (into results/launch-image.json),
+// ONLY=rows skips it.
+// Writes benchmarks/results/launch.json.
+import { loadavg } from 'node:os';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
-import { clusterRun, type ClusterRun } from './launch/cluster.js';
-import { imageRows, imageRowUnavailable, pool, type ImageRows } from './launch/image.js';
+import { findHelper } from '../agent/containerizer/helper.js';
+import { clusterRun, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
+import { containerizerRun, floorRun } from './launch/floor.js';
+import { imageRows, imageRowUnavailable, type ImageRows } from './launch/image.js';
 import { startRun, writeResults } from './lib/results.js';
-import { percentile, sorted } from './lib/stats.js';
+import { interleave } from './lib/rounds.js';
+import { median, percentile, round, sorted } from './lib/stats.js';
 
 const N = Number(process.env.COUNT ?? 1000);
-const C = Number(process.env.CONCURRENCY ?? 64);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const PACED_N = Number(process.env.PACED_COUNT ?? 100);
+const PACED_RATE = Number(process.env.PACED_RATE ?? 10);
+/** The containerizer rows' heap: an agent's size (issue 22: a 600 MB Node process spawns ~38/s here). */
+const BALLAST_MB = Number(process.env.BALLAST_MB ?? 600);
+/** Tasks per containerizer row (spawn from a 600 MB process runs a few per second on a loaded machine). */
+const CZ_N = Number(process.env.CZ_COUNT ?? 200);
+/** At most this many tasks at once in the cluster (the agent's size), and the floor's concurrency. */
+const AT_ONCE = 80;
+const AGENT_RESOURCES = 'cpus:8;mem:8192;disk:8192;ports:[31000-32000]';
+const TASK = { resources: 'cpus:0.1;mem:32', cpus: 0.1, mem: 32 };
+const TRUE = { shell: false, value: 'true', arguments: ['true'] };
 
-interface Run {
-  tasksPerS: number;
-  launchMs: number[]; // launch() call to the process running (containerizer) / spawn event (baseline)
-  totalMs: number[]; // launch() call to wait() resolved (containerizer) / exit event (baseline)
+interface Row {
+  name: string;
+  isolation: string;
+  launcher: ClusterRunOptions['launcher'];
+  paced?: boolean;
+  /** The Containerizer alone in a process holding this much heap (no master, no agent actor). */
+  ballastMb?: number;
 }
 
 const pct = (xs: number[], p: number): number => percentile(sorted(xs), p);
 
-
-async function baseline(): Promise<Run> {
-  const launchMs: number[] = [];
-  const totalMs: number[] = [];
-  const ms = await pool(N, C, () => new Promise<void>((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn('true', { stdio: 'ignore', detached: true });
-    child.once('spawn', () => launchMs.push(performance.now() - t0));
-    child.once('error', reject);
-    child.once('exit', () => {
-      totalMs.push(performance.now() - t0);
-      resolve();
-    });
-  }));
-  return { tasksPerS: (N / ms) * 1000, launchMs, totalMs };
-}
-
-async function containerized(isolation: string, root: string, launcher: 'spawn' | 'forkserver'): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-launch-'));
-  try {
-    const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), isolation, cgroupsRoot: root, strict: true, launcher });
-    const launchMs: number[] = [];
-    const totalMs: number[] = [];
-    const ms = await pool(N, C, async (i) => {
-      const t0 = performance.now();
-      const id = `bench-${i}`;
-      const c = await cz.launch({ containerId: id, sandbox: join(dir, 'runs', id), limits: { cpus: 0.1, memMb: 32 }, command: { shell: true, value: 'true' } });
-      launchMs.push(performance.now() - t0);
-      const t = await c.wait();
-      if (t.status?.code !== 0) throw new Error(`task ${id}: ${t.message}`);
-      totalMs.push(performance.now() - t0);
-    });
-    cz.close();
-    return { tasksPerS: (N / ms) * 1000, launchMs, totalMs };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const round = (v: number): number => Math.round(v * 100) / 100;
-const ms = (v: number): string => `${v.toFixed(1).padStart(8)} ms`;
-
-/** The agent's size in the cluster runs: 80 tasks of cpus:0.1;mem:32 fit at once (cpus bound). */
-const AGENT_RESOURCES = 'cpus:8;mem:8192;disk:8192;ports:[31000-32000]';
-const TASK = { resources: 'cpus:0.1;mem:32', cpus: 0.1, mem: 32 };
-
-async function cluster(isolation: string, launcher: 'spawn' | 'forkserver'): Promise<ClusterRun> {
+function run(row: Row): Promise<ClusterRun> {
   return clusterRun({
-    tasks: N,
-    isolation,
-    launcher,
+    tasks: row.paced ? PACED_N : N,
+    isolation: row.isolation,
+    launcher: row.launcher,
     agentResources: AGENT_RESOURCES,
     taskResources: TASK.resources,
     taskCpus: TASK.cpus,
     taskMem: TASK.mem,
-    fsync: true,
+    command: TRUE,
+    fsync: process.env.FSYNC !== '0',
     timeoutMs: 600_000,
     agentNodeArgs: (process.env.AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+    ...(row.paced ? { ratePerS: PACED_RATE } : {}),
   });
 }
 
-async function main(): Promise<void> {
-  const only = process.env.ONLY;
-  const meta = startRun('bench-launch');
-  const loadBefore = loadavg()[0]!;
-  const base = await baseline();
-  const probe = await probeCgroups('mesos-ts-bench');
-  if (!probe.backend) console.log(`cgroups runs skipped: ${probe.reason}`);
-  const cg = probe.backend ? `cgroups v${probe.backend.version}` : undefined;
+const IMAGE_ROUNDS = 5;
 
-  const clusterRows: { isolation: string; launcher: string; run: ClusterRun }[] = [];
-  if (only === undefined || only === 'cluster') {
-    for (const launcher of ['spawn', 'forkserver'] as const) {
-      clusterRows.push({ isolation: 'posix/cpu,posix/mem', launcher, run: await cluster('posix/cpu,posix/mem', launcher) });
-      if (cg) clusterRows.push({ isolation: 'cgroups/cpu,cgroups/mem', launcher, run: await cluster('cgroups/cpu,cgroups/mem', launcher) });
-    }
-  }
-  const czRows: [string, Run][] = [];
-  if (only !== 'cluster' && only !== 'image') {
-    czRows.push(['posix isolation, spawn launcher', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'spawn')]);
-    czRows.push(['posix isolation, forkserver launcher', await containerized('posix/cpu,posix/mem', 'mesos-ts-bench', 'forkserver')]);
-    if (cg) {
-      czRows.push([`${cg} isolation, spawn launcher`, await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'spawn')]);
-      czRows.push([`${cg} isolation, forkserver launcher`, await containerized('cgroups/cpu,cgroups/mem', 'mesos-ts-bench', 'forkserver')]);
-    }
-  }
-
-  console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`);
-  console.log(`spawn('true') floor: ${base.tasksPerS.toFixed(0)} /s (${N} spawns, at most ${C} at once; spawn p50 ${pct(base.launchMs, 50).toFixed(2)} ms, spawn+exit p50 ${pct(base.totalMs, 50).toFixed(2)} ms)\n`);
-  const imageWhy = only === 'cluster' || only === 'containerizer' ? 'not asked for (ONLY)' : imageRowUnavailable();
-  const image: ImageRows | null = imageWhy === null ? await imageRows(N, C, 5) : null;
-  if (clusterRows.length > 0) {
-    console.log(`${N} tasks running \`true\` through a master and one agent (agent ${AGENT_RESOURCES}, tasks ${TASK.resources}; checkpoints fsync'ed), first ACCEPT to last TASK_FINISHED`);
-    console.log('isolation                 launcher     tasks/s  floor/s  ACCEPT->STARTING p50  ->RUNNING p50   p99         ->FINISHED p50   in flight');
-    for (const { isolation, launcher, run } of clusterRows) {
-      console.log(
-        `${isolation.padEnd(25)} ${launcher.padEnd(10)} ${run.tasksPerS.toFixed(0).padStart(8)} ${base.tasksPerS.toFixed(0).padStart(8)}  ${ms(pct(run.startingMs, 50))}     ${ms(pct(run.launchMs, 50))}   ${ms(pct(run.launchMs, 99))}   ${ms(pct(run.finishMs, 50))}   ${String(run.maxInFlight).padStart(6)}`,
-      );
-    }
-    console.log('');
-  }
-  if (czRows.length > 0) {
-    console.log(`${N} tasks running \`true\` through the Containerizer alone (checkpoints fsync'ed), at most ${C} at once`);
-    console.log('run                                          tasks/s   launch p50   launch p99   launch+exit p50   launch+exit p99');
-    for (const [name, r] of czRows) {
-      console.log(
-        `${name.padEnd(44)} ${r.tasksPerS.toFixed(0).padStart(7)}   ${pct(r.launchMs, 50).toFixed(2).padStart(7)} ms   ${pct(r.launchMs, 99).toFixed(2).padStart(7)} ms   ${pct(r.totalMs, 50).toFixed(2).padStart(12)} ms   ${pct(r.totalMs, 99).toFixed(2).padStart(12)} ms`,
-      );
-    }
-  }
-
+/** The image row, or why it did not run. */
+async function imageRow(): Promise<{ image: ImageRows | null; why: string | null }> {
+  const why = process.env.ONLY === 'rows' ? 'not asked for (ONLY=rows)' : imageRowUnavailable();
+  const image = why === null ? await imageRows(N, AT_ONCE, IMAGE_ROUNDS) : null;
   if (image) {
-    const ratio = image.image.median / image.host.median;
-    console.log(`\nimage row: ${image.rounds} interleaved rounds of ${image.tasksPerRound} tasks running \`true\` through the Containerizer (posix isolation, spawn launcher), at most ${C} at once`);
+    console.log(`\nimage row: ${image.rounds} interleaved rounds of ${image.tasksPerRound} tasks running \`true\` through the Containerizer (posix isolation, default launcher), at most ${AT_ONCE} at once`);
     console.log(`host filesystem                        ${image.host.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.host.rounds.map((r) => r.toFixed(0)).join(', ')})`);
     console.log(`busybox image (provisioning cached)    ${image.image.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.image.rounds.map((r) => r.toFixed(0)).join(', ')})`);
-    console.log(`image / host: ${ratio.toFixed(2)}x (target >= 0.7x)`);
-  } else console.log(`\nimage row skipped: ${imageWhy}`);
+    console.log(`image / host: ${(image.image.median / image.host.median).toFixed(2)}x (target >= 0.7x)`);
+  } else console.log(`\nimage row skipped: ${why}`);
+  return { image, why };
+}
 
-  const headline = clusterRows.find((r) => r.isolation.startsWith('posix') && r.launcher === 'spawn')?.run;
+function imageResults({ image, why }: { image: ImageRows | null; why: string | null }): unknown {
+  if (!image) return `skipped: ${why}`;
+  return {
+    scope: 'the same tasks on the host filesystem and in a busybox image (filesystem/linux + docker/runtime, provisioning cached), Containerizer alone, posix isolation, the default launcher, interleaved rounds',
+    tasks_per_round: image.tasksPerRound,
+    host_tasks_per_s: round(image.host.median, 1),
+    image_tasks_per_s: round(image.image.median, 1),
+    host_rounds: image.host.rounds.map((x) => round(x, 1)),
+    image_rounds: image.image.rounds.map((x) => round(x, 1)),
+    image_over_host: round(image.image.median / image.host.median),
+  };
+}
+
+async function main(): Promise<void> {
+  const meta = startRun('bench-launch');
+  if (process.env.ONLY === 'image') {
+    // Its own file, so that the other rows' last full results stay.
+    console.log(`\nwrote ${writeResults('launch-image', meta, { image_row: imageResults(await imageRow()) })}`);
+    return;
+  }
+  if (!findHelper()) throw new Error('bench-launch: the launcher helper is not built: run make build');
+  const probe = await probeCgroups('mesos-ts-bench');
+  if (!probe.backend) console.log(`cgroups rows skipped: ${probe.reason}`);
+  const cg = probe.backend ? `cgroups v${probe.backend.version}` : undefined;
+  const posix = 'posix/cpu,posix/mem';
+  const cgroups = 'cgroups/cpu,cgroups/mem';
+  let rows: Row[] = [
+    { name: 'posix, helper', isolation: posix, launcher: 'helper' },
+    { name: 'posix, spawn', isolation: posix, launcher: 'spawn' },
+    { name: 'posix, forkserver', isolation: posix, launcher: 'forkserver' },
+    ...(cg ? [{ name: `${cg}, helper`, isolation: cgroups, launcher: 'helper' as const }, { name: `${cg}, spawn`, isolation: cgroups, launcher: 'spawn' as const }] : []),
+    { name: `posix, helper, paced ${PACED_RATE}/s`, isolation: posix, launcher: 'helper', paced: true },
+    ...(['helper', 'spawn', 'forkserver'] as const).map((launcher) => ({ name: `containerizer, ${launcher}, ${BALLAST_MB} MB heap`, isolation: posix, launcher, ballastMb: BALLAST_MB })),
+    { name: 'containerizer, spawn, empty heap', isolation: posix, launcher: 'spawn', ballastMb: 0 },
+  ];
+  const only = process.env.ROWS?.split(';').map((s) => s.trim());
+  if (only) rows = rows.filter((r) => only.includes(r.name));
+
+  let floorRss = 0;
+  const runs = new Map<string, ClusterRun[]>(rows.map((r) => [r.name, []]));
+  const czRuns = new Map<string, number[]>(rows.map((r) => [r.name, []]));
+  const contenders = [
+    {
+      name: 'floor',
+      measure: async () => {
+        const f = await floorRun(N, AT_ONCE);
+        floorRss = Math.max(floorRss, f.rssMb);
+        return f.tasksPerS;
+      },
+    },
+    ...rows.map((row) => ({
+      name: row.name,
+      measure: async () => {
+        if (row.ballastMb !== undefined) {
+          const z = await containerizerRun(row.launcher, row.isolation, CZ_N, AT_ONCE, row.ballastMb);
+          czRuns.get(row.name)!.push(z.tasksPerS);
+          console.log(`  ${row.name}: ${z.tasksPerS.toFixed(0)} tasks/s, rss ${z.rssMb.toFixed(0)} MB (load ${loadavg()[0]!.toFixed(1)})`);
+          return z.tasksPerS;
+        }
+        const r = await run(row);
+        runs.get(row.name)!.push(r);
+        console.log(`  ${row.name}: ${r.tasksPerS.toFixed(0)} tasks/s, ACCEPT->RUNNING p50 ${pct(r.launchMs, 50).toFixed(1)} ms (load ${loadavg()[0]!.toFixed(1)})`);
+        return row.paced ? pct(r.launchMs, 50) : r.tasksPerS;
+      },
+    })),
+  ];
+  const figures = await interleave(contenders, ROUNDS, 1);
+  // The recorded rounds only (the warm-up round's runs are the first of each list).
+  const recorded = (name: string): ClusterRun[] => runs.get(name)!.slice(-ROUNDS);
+  const floorRounds = figures.get('floor')!.rounds;
+
+  const czTable = rows.filter((row) => row.ballastMb !== undefined).map((row) => {
+    const rs = czRuns.get(row.name)!.slice(-ROUNDS);
+    return {
+      row: row.name,
+      launcher: row.launcher,
+      heap_ballast_mb: row.ballastMb!,
+      tasks: CZ_N,
+      tasks_per_s_median: round(median(rs), 1),
+      tasks_per_s_rounds: rs.map((x) => round(x, 1)),
+      ratio_to_floor_median: round(median(rs.map((x, i) => x / floorRounds[i]!)), 3),
+    };
+  });
+  const table = rows.filter((row) => row.ballastMb === undefined).map((row) => {
+    const rs = recorded(row.name);
+    const all = (k: 'launchMs' | 'startingMs' | 'finishMs'): number[] => rs.flatMap((r) => r[k]);
+    const perS = figures.get(row.name)!;
+    return {
+      row: row.name,
+      isolation: row.isolation,
+      launcher: row.launcher,
+      tasks: row.paced ? PACED_N : N,
+      ...(row.paced ? { paced_per_s: PACED_RATE } : {}),
+      tasks_per_s_median: round(median(rs.map((r) => r.tasksPerS)), 1),
+      tasks_per_s_rounds: rs.map((r) => round(r.tasksPerS, 1)),
+      ratio_to_floor_median: row.paced ? null : round(median(rs.map((r, i) => r.tasksPerS / floorRounds[i]!)), 3),
+      starting_p50_ms: round(pct(all('startingMs'), 50), 1),
+      launch_p50_ms: round(pct(all('launchMs'), 50), 1),
+      launch_p99_ms: round(pct(all('launchMs'), 99), 1),
+      finish_p50_ms: round(pct(all('finishMs'), 50), 1),
+      launch_p50_ms_rounds: rs.map((r) => round(pct(r.launchMs, 50), 1)),
+      max_in_flight: Math.max(...rs.map((r) => r.maxInFlight)),
+      rounds_measure: perS.rounds.map((x) => round(x, 1)),
+    };
+  });
+
+  const floorMedian = figures.get('floor')!.median;
+  console.log(`\nload average (1 min): ${meta.loadavg_start[0]} at the start, ${loadavg()[0]!.toFixed(2)} at the end`);
+  console.log(`spawn('true') floor, a small Node process (rss ${floorRss.toFixed(0)} MB), ${N} spawns, ${AT_ONCE} at once: median ${floorMedian.toFixed(0)}/s over ${ROUNDS} rounds (${floorRounds.map((x) => x.toFixed(0)).join(', ')})\n`);
+  console.log(`tasks running \`true\` through a master and one agent (agent ${AGENT_RESOURCES}, tasks ${TASK.resources}; checkpoints fsync'ed), medians over ${ROUNDS} rounds`);
+  console.log('row                              tasks/s   x floor   ACCEPT->STARTING p50   ->RUNNING p50     p99   ->FINISHED p50');
+  for (const t of table) {
+    console.log(
+      `${t.row.padEnd(32)} ${String(t.tasks_per_s_median).padStart(7)}   ${(t.ratio_to_floor_median === null ? '-' : t.ratio_to_floor_median.toFixed(2)).padStart(7)}   ${t.starting_p50_ms.toFixed(1).padStart(17)} ms ${t.launch_p50_ms.toFixed(1).padStart(12)} ms ${t.launch_p99_ms.toFixed(1).padStart(7)} ms ${t.finish_p50_ms.toFixed(1).padStart(12)} ms`,
+    );
+  }
+
+  if (czTable.length > 0) {
+    console.log(`\n${CZ_N} tasks running \`true\` through the Containerizer alone (posix, fsync'ed checkpoints, ${AT_ONCE} at once), in a process holding the given heap; medians over ${ROUNDS} rounds`);
+    console.log('row                                        tasks/s   x floor');
+    for (const t of czTable) console.log(`${t.row.padEnd(42)} ${String(t.tasks_per_s_median).padStart(7)}   ${t.ratio_to_floor_median.toFixed(2).padStart(7)}`);
+  }
+
+  const headline = table.find((t) => t.row === 'posix, helper');
+  const paced = table.find((t) => t.paced_per_s !== undefined);
   const results = {
-    scope: 'tasks running `true` through a real master and one agent (child process), WebSockets on 127.0.0.1; first ACCEPT to last TASK_FINISHED',
+    scope: 'tasks running `true` (argv) through a real master, the SDK scheduler driver and one agent (child process), WebSockets on 127.0.0.1; first ACCEPT to last TASK_FINISHED; rows alternated with the spawn floor over rounds',
     tasks: N,
+    rounds: ROUNDS,
     agent_resources: AGENT_RESOURCES,
     task_resources: TASK.resources,
-    tasks_per_s: headline ? round(headline.tasksPerS) : null,
-    launch_p50_ms: headline ? round(pct(headline.launchMs, 50)) : null,
-    launch_p99_ms: headline ? round(pct(headline.launchMs, 99)) : null,
-    spawn_floor_per_s: round(base.tasksPerS),
-    spawn_floor_concurrency: C,
-    // Other work on the machine moves every figure (process creation most): judge ratios to the floor.
-    load_avg_1m_before: round(loadBefore),
-    load_avg_1m_after: round(loadavg()[0]!),
+    tasks_per_s: headline?.tasks_per_s_median ?? null,
+    ratio_to_floor: headline?.ratio_to_floor_median ?? null,
+    paced_launch_p50_ms: paced?.launch_p50_ms ?? null,
+    spawn_floor_per_s: round(floorMedian, 1),
+    spawn_floor_rounds: floorRounds.map((x) => round(x, 1)),
+    spawn_floor_concurrency: AT_ONCE,
+    spawn_floor_rss_mb: round(floorRss, 1),
     cgroups: cg ?? `skipped: ${probe.reason}`,
-    rows: clusterRows.map(({ isolation, launcher, run }) => ({
-      isolation,
-      launcher,
-      tasks_per_s: round(run.tasksPerS),
-      starting_p50_ms: round(pct(run.startingMs, 50)),
-      launch_p50_ms: round(pct(run.launchMs, 50)),
-      launch_p99_ms: round(pct(run.launchMs, 99)),
-      finish_p50_ms: round(pct(run.finishMs, 50)),
-      finish_p99_ms: round(pct(run.finishMs, 99)),
-      max_in_flight: run.maxInFlight,
-      offers: run.offers,
-    })),
-    image_row: image
-      ? {
-          scope: 'the same tasks on the host filesystem and in a busybox image (filesystem/linux + docker/runtime, provisioning cached), Containerizer alone, posix isolation, spawn launcher, interleaved rounds',
-          tasks_per_round: image.tasksPerRound,
-          host_tasks_per_s: round(image.host.median),
-          image_tasks_per_s: round(image.image.median),
-          host_rounds: image.host.rounds.map(round),
-          image_rounds: image.image.rounds.map(round),
-          image_over_host: round(image.image.median / image.host.median),
-        }
-      : `skipped: ${imageWhy}`,
-    containerizer_only: {
-      concurrency: C,
-      rows: czRows.map(([name, r]) => ({
-        run: name,
-        tasks_per_s: round(r.tasksPerS),
-        launch_p50_ms: round(pct(r.launchMs, 50)),
-        launch_p99_ms: round(pct(r.launchMs, 99)),
-        launch_exit_p50_ms: round(pct(r.totalMs, 50)),
-        launch_exit_p99_ms: round(pct(r.totalMs, 99)),
-      })),
-    },
+    rows: table,
+    containerizer_rows: czTable,
+    image_row: imageResults(await imageRow()),
   };
-  // ONLY=image writes its own file, so that the other rows' last full results stay.
-  const written = only === 'image' ? writeResults('launch-image', meta, { image_row: results.image_row, spawn_floor_per_s: results.spawn_floor_per_s, load_avg_1m_before: results.load_avg_1m_before, load_avg_1m_after: results.load_avg_1m_after }) : writeResults('launch', meta, results);
-  console.log(`\nwrote ${written}`);
+  console.log(`\nwrote ${writeResults('launch', meta, results)}`);
 }
 
 await main();

@@ -32,7 +32,12 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
   resources: (r) => [row('resources: contains ops/s', num(r['contains_ops_per_s']), num(r['contains_baseline_ops_per_s'])), row('resources: subtract ops/s', num(r['subtract_ops_per_s']), num(r['subtract_baseline_ops_per_s']))],
   launch: (r) => {
     const rows = (r['rows'] as Json[] | undefined) ?? [];
-    return rows.map((x) => row(`launch: ${String(x['isolation']).split('/')[0]}, ${String(x['launcher'])} tasks/s`, num(x['tasks_per_s']), num(r['spawn_floor_per_s']), String(x['isolation']).startsWith('cgroups') ? '>= 0.6x spawn floor' : '>= 0.8x spawn floor'));
+    return rows.map((x): Line => {
+      // Paced: the launch latency of an agent that is not saturated; else tasks/s beside the floor of the same rounds (median of per-round ratios).
+      if (x['paced_per_s'] !== undefined) return { figure: `launch: ${String(x['row'])}, ACCEPT->RUNNING p50 ms`, measured: num(x['launch_p50_ms']), baseline: '-', target: '< 20 ms' };
+      const line = row(`launch: ${String(x['row'])} tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s']), String(x['isolation']).startsWith('cgroups') ? '>= 0.6x spawn floor' : '>= 0.8x spawn floor');
+      return { ...line, ratio: num(x['ratio_to_floor_median']) };
+    }).concat(((r['containerizer_rows'] as Json[] | undefined) ?? []).map((x): Line => ({ ...row(`launch: ${String(x['row'])}, tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s'])), ratio: num(x['ratio_to_floor_median']) })));
   },
   allocator: (r) => {
     const rows = (r['rows'] as Json[] | undefined) ?? [];

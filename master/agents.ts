@@ -126,7 +126,6 @@ export class Agents {
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
       this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
-      agent.connected = true;
       keepReservations(this.ctx, agent, body);
       agent.info = { ...body.agent };
       agent.reregisteredAt = this.ctx.clock.now();
@@ -140,10 +139,7 @@ export class Agents {
           this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
         }
       }
-      if (!agent.active && !this.ctx.state.maintenance.blocked(id)) {
-        agent.active = true;
-        this.ctx.allocator.activateAgent(id);
-      }
+      this.ctx.apply(agentBooks.connection(this.ctx.state, agent, true));
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
@@ -221,11 +217,7 @@ export class Agents {
   /** The agent's connection broke: no offers from it until it is back; pings decide if it is unreachable. */
   disconnected(agent: Agent): void {
     if (!agent.connected) return;
-    agent.connected = false;
-    if (agent.active) {
-      agent.active = false;
-      this.ctx.allocator.deactivateAgent(agent.id);
-    }
+    this.ctx.apply(agentBooks.connection(this.ctx.state, agent, false));
     this.offering.rescindAgent(agent.id, 'agent disconnected');
     this.ctx.logger.info(`agent ${agent.id} at ${agent.pid} disconnected`);
   }
@@ -239,7 +231,6 @@ export class Agents {
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
     );
-    this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_unreachable');
   }
 
@@ -251,14 +242,7 @@ export class Agents {
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
     );
-    this.#tellFrameworksLost(agent);
     this.ctx.state.count('master/agents_removed');
-  }
-
-  #tellFrameworksLost(agent: Agent): void {
-    for (const framework of this.ctx.state.frameworks.values()) {
-      if (framework.connected) this.ctx.toFramework(framework, 'agent_lost', { agent_id: { value: agent.id } });
-    }
   }
 
   /** The operator gives up on an unreachable agent: it is gone (refused if it comes back). */

@@ -144,12 +144,9 @@ export class Frameworks {
     known.suppressedRoles = new Set(suppressedRoles);
     known.reregisteredAt = this.ctx.clock.now();
     known.disconnectedAt = undefined;
-    const wasActive = known.active;
     this.#connect(known, connection);
-    if (oldRoles !== known.roles.join(',') || suppressedRoles.length > 0) this.ctx.allocator.updateFramework(id, known.roles, [...known.suppressedRoles]);
-    if (!wasActive) this.ctx.allocator.activateFramework(id);
     this.ctx.state.count('master/frameworks_resubscribed');
-    this.ctx.apply(frameworkBooks.changed(known));
+    this.ctx.apply(frameworkBooks.resubscribed(known, oldRoles !== known.roles.join(',') || suppressedRoles.length > 0));
     this.ctx.logger.info(`framework ${id} (${info.name}) resubscribed from ${connection.id}`);
     return this.#confirm(known, true);
   }
@@ -163,8 +160,6 @@ export class Frameworks {
 
   #connect(framework: Framework, connection: SchedulerConnection): void {
     framework.connection = connection;
-    framework.connected = true;
-    framework.active = true;
     if (connection.kind === 'actor') this.ctx.link(connection.id);
   }
 
@@ -213,23 +208,17 @@ export class Frameworks {
     info = principal !== undefined ? { ...info, principal } : info;
     framework.info = { ...info };
     if (suppressedRoles !== undefined) framework.suppressedRoles = new Set(suppressedRoles);
-    this.ctx.allocator.updateFramework(framework.id, framework.roles, [...framework.suppressedRoles]);
-    this.ctx.apply(frameworkBooks.changed(framework));
+    this.ctx.apply(frameworkBooks.changed(framework, true));
     return undefined;
   }
 
   /** The scheduler's connection broke: stop offering, keep its tasks for `failover_timeout`. */
   disconnected(framework: Framework): void {
     if (!framework.connected) return;
-    framework.connected = false;
     framework.disconnectedAt = this.ctx.clock.now();
     framework.connection = undefined;
-    if (framework.active) {
-      framework.active = false;
-      this.ctx.allocator.deactivateFramework(framework.id);
-    }
+    this.ctx.apply(frameworkBooks.connection(framework, false));
     this.offering.recallFramework(framework);
-    this.ctx.apply(frameworkBooks.connection(framework));
     const timeout = framework.failoverTimeoutMs;
     this.ctx.logger.info(`framework ${framework.id} disconnected; removing it in ${timeout} ms unless it comes back`);
     framework.failoverTimer?.cancel();
@@ -257,13 +246,11 @@ export class Frameworks {
     // Detach first: closing an HTTP stream reports a disconnection, which must not start a failover timer.
     const connection = framework.connection;
     framework.connection = undefined;
-    framework.connected = false;
     if (connection !== undefined) {
       // A framework that tore itself down is not told; others learn why they were removed.
       if (!byItself) connection.send('framework_error', { message: `Framework removed: ${why}` });
       connection.close();
     }
-    framework.active = false;
     this.onRemoved(framework);
     this.ctx.apply(frameworkBooks.remove(this.ctx.state, framework, this.ctx.clock.now()));
     this.ctx.state.count('master/frameworks_removed');

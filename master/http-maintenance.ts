@@ -12,7 +12,7 @@ import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { forbidden } from '../protocol/auth/http.js';
 import type { AclAction } from '../protocol/auth/acls.js';
 import { encode } from '../protocol/json/index.js';
-import { describeMachine, machineKey, parseMachines, parseSchedule, type ClusterStatus, type DrainConfig, type DrainInfo } from '../protocol/maintenance.js';
+import { describeMachine, machineKey, parseMachines, parseSchedule, type ClusterStatus, type DrainConfig } from '../protocol/maintenance.js';
 import type { Outcome } from './maintenance-ops.js';
 import type { MasterView, OperatorApiHost } from './view.js';
 
@@ -39,11 +39,6 @@ export function clusterStatus(m: MasterView): ClusterStatus {
     }
   }
   return { draining_machines: draining, down_machines: [...books.down.values()] };
-}
-
-/** An agent's drain (GET_AGENTS `drain_info`, /master/slaves), if it is draining or drained. */
-export function drainInfo(m: MasterView, agentId: string): DrainInfo | undefined {
-  return m.state.maintenance.drains.get(agentId);
 }
 
 const agentIdOf = (body: unknown): string | undefined => {

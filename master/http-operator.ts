@@ -10,131 +10,24 @@
  */
 import type { ChunkWriter, HttpRequest, HttpResponse } from 'libprocess-ts';
 import { MASTER_CALL_TYPES, encode, recordio } from '../protocol/json/index.js';
-import { Resources } from '../protocol/resources.js';
 import { isValidRole, roleError } from '../protocol/roles.js';
-import { offerMessage } from './offering.js';
 import { adminCall, READONLY_CALLS } from './operator-admin.js';
 import { parseUpdateQuota } from './operator-quota.js';
 import { NOT_IMPLEMENTED } from './operator-unsupported.js';
-import type { Agent } from './agent.js';
 import type { MasterEvent } from './events.js';
-import type { Framework } from './framework.js';
 import { forbidden } from '../protocol/auth/http.js';
 import { speaksProtobuf } from '../protocol/proto/http.js';
 import { SEE_ALL, type Access, type Viewer } from './http-auth.js';
 import type { MasterView, OperatorApiHost } from './view.js';
-import { drainInfo, maintenanceCall } from './http-maintenance.js';
+import { maintenanceCall } from './http-maintenance.js';
+import { agentEventJson, frameworkEventJson, getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './operator-state.js';
 import { reservationCall } from './http-reservations.js';
-import { agentIp } from './maintenance.js';
 import { flagTexts } from './flag-texts.js';
 
 type Json = Record<string, unknown>;
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 const json = (body: Json): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const time = (ms: number): Json => ({ nanoseconds: Math.round(ms * 1e6) });
-const resources = (r: Resources): Json[] => r.toJSON().map((x) => encode('Resource', x));
-
-export function frameworkJson(m: MasterView, f: Framework): Json {
-  const offers = m.state.offers.ofFramework(f.id);
-  return {
-    framework_info: encode('FrameworkInfo', { ...f.info, id: { value: f.id } }),
-    active: f.active,
-    connected: f.connected,
-    recovered: m.isRecovered(f.id),
-    registered_time: time(f.registeredAt),
-    ...(f.reregisteredAt !== undefined ? { reregistered_time: time(f.reregisteredAt) } : {}),
-    ...(f.removedAt !== undefined ? { unregistered_time: time(f.removedAt) } : {}),
-    offers: offers.flatMap((o) => {
-      const agent = m.state.agents.get(o.agentId);
-      return agent === undefined ? [] : [encode('Offer', offerMessage(o, agent, f, m.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability))];
-    }),
-    allocated_resources: resources(f.totalUsed()),
-    offered_resources: resources(offers.reduce((s, o) => s.add(o.resources), Resources.empty())),
-  };
-}
-
-export function agentJson(m: MasterView, a: Agent): Json {
-  const drain = drainInfo(m, a.id);
-  return {
-    agent_info: encode('AgentInfo', { ...a.info, id: { value: a.id } }),
-    active: a.active,
-    // Deactivated by the operator, or draining (not a broken connection: that is `active` false alone).
-    deactivated: m.state.maintenance.blocked(a.id),
-    ...(drain !== undefined ? { drain_info: encode('DrainInfo', drain) } : {}),
-    version: a.version,
-    pid: a.pid,
-    registered_time: time(a.registeredAt),
-    ...(a.reregisteredAt !== undefined ? { reregistered_time: time(a.reregisteredAt) } : {}),
-    total_resources: resources(a.total),
-    allocated_resources: resources(a.totalUsed()),
-    offered_resources: resources(m.state.offers.ofAgent(a.id).reduce((s, o) => s.add(o.resources), Resources.empty())),
-  };
-}
-
-function getTasks(m: MasterView, v: Viewer): Json {
-  const tasks: Json[] = [];
-  const unreachable: Json[] = [];
-  const completed: Json[] = [];
-  for (const f of m.state.frameworks.values()) {
-    for (const t of f.tasks.values()) if (v.task(t, f.info)) tasks.push(encode('Task', t));
-    for (const t of f.unreachableTasks.values()) if (v.task(t, f.info)) unreachable.push(encode('Task', t));
-    for (const t of f.completedTasks.items()) if (v.task(t, f.info)) completed.push(encode('Task', t));
-  }
-  for (const f of m.state.completedFrameworks.items()) for (const t of f.completedTasks.items()) if (v.task(t, f.info)) completed.push(encode('Task', t));
-  return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
-}
-
-function getExecutors(m: MasterView, v: Viewer): Json {
-  const executors: Json[] = [];
-  for (const a of m.state.agents.values()) {
-    for (const [frameworkId, byFw] of a.executors) {
-      const info = m.state.frameworks.get(frameworkId)?.info;
-      for (const e of byFw.values()) if (info === undefined || v.executor(e, info)) executors.push({ executor_info: encode('ExecutorInfo', e), agent_id: { value: a.id } });
-    }
-  }
-  return { executors };
-}
-
-function getFrameworks(m: MasterView, v: Viewer): Json {
-  const seen = (f: Framework): boolean => v.framework(f.info);
-  return { frameworks: [...m.state.frameworks.values()].filter(seen).map((f) => frameworkJson(m, f)), completed_frameworks: m.state.completedFrameworks.items().filter(seen).map((f) => frameworkJson(m, f)) };
-}
-
-function getAgents(m: MasterView): Json {
-  return { agents: [...m.state.agents.values()].map((a) => agentJson(m, a)), recovered_agents: m.recoveredAgents().map((a) => encode('AgentInfo', { ...a.info, id: { value: a.id } })) };
-}
-
-/** GET_STATE; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors are shown. */
-export function getState(m: MasterView, viewer: Viewer = SEE_ALL): Json {
-  return { get_tasks: getTasks(m, viewer), get_executors: getExecutors(m, viewer), get_frameworks: getFrameworks(m, viewer), get_agents: getAgents(m) };
-}
-
-function getRoles(m: MasterView, v: Viewer): Json {
-  const roles = new Map<string, { frameworks: string[]; allocated: Resources }>();
-  const role = (name: string): { frameworks: string[]; allocated: Resources } => {
-    let r = roles.get(name);
-    if (r === undefined) roles.set(name, (r = { frameworks: [], allocated: Resources.empty() }));
-    return r;
-  };
-  for (const name of m.state.weights.keys()) role(name);
-  for (const name of m.state.quotas.keys()) role(name);
-  for (const f of m.state.frameworks.values()) {
-    for (const name of f.roles) role(name).frameworks.push(f.id);
-    const used = f.totalUsed();
-    for (const r of used.toJSON()) {
-      const name = r.allocation_info?.role ?? f.roles[0] ?? '*';
-      role(name).allocated = role(name).allocated.add(Resources.of([r]));
-    }
-  }
-  return {
-    roles: [...roles.entries()]
-      .filter(([name]) => v.role(name))
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([name, r]) => ({ name, weight: m.state.weights.get(name) ?? 1, frameworks: r.frameworks.map((value) => ({ value })), resources: resources(r.allocated.unallocate()) })),
-  };
-}
-
 function flagList(m: MasterView): Json[] {
   return flagTexts(m.flags).map(([name, value]) => ({ name, value }));
 }
@@ -163,13 +56,13 @@ function eventJson(m: MasterView, e: MasterEvent): Json {
     case 'TASK_UPDATED':
       return { type: e.type, task_updated: { framework_id: { value: e.task.framework_id.value }, status: encode('TaskStatus', e.status), state: e.task.state } };
     case 'AGENT_ADDED':
-      return { type: e.type, agent_added: { agent: agentJson(m, e.agent) } };
+      return { type: e.type, agent_added: { agent: agentEventJson(m, e.agent) } };
     case 'AGENT_REMOVED':
       return { type: e.type, agent_removed: { agent_id: { value: e.agentId } } };
     case 'FRAMEWORK_ADDED':
-      return { type: e.type, framework_added: { framework: frameworkJson(m, e.framework) } };
+      return { type: e.type, framework_added: { framework: frameworkEventJson(m, e.framework) } };
     case 'FRAMEWORK_UPDATED':
-      return { type: e.type, framework_updated: { framework: frameworkJson(m, e.framework) } };
+      return { type: e.type, framework_updated: { framework: frameworkEventJson(m, e.framework) } };
     case 'FRAMEWORK_REMOVED':
       return { type: e.type, framework_removed: { framework_info: encode('FrameworkInfo', { ...e.framework.info, id: { value: e.framework.id } }) } };
   }

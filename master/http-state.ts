@@ -7,6 +7,7 @@
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { forbidden } from '../protocol/auth/http.js';
 import { prometheus } from '../protocol/json/index.js';
+import { masterState, rolesJson } from './state.js';
 import type { MasterView } from './view.js';
 import { flagTexts } from './flag-texts.js';
 
@@ -16,7 +17,7 @@ const json = (body: unknown): HttpResponse => ({ status: 200, headers: { 'conten
 export function installStateRoutes(master: MasterView): void {
   const id = master.pid.id;
   const auth = master.auth;
-  const state = (principal: string | undefined): Record<string, unknown> => master.stateSummary(auth.viewer(principal));
+  const state = (principal: string | undefined): Record<string, unknown> => masterState(master, auth.viewer(principal));
   master.route('/state', auth.readonly((_req, p) => json(state(p))));
   master.route('/metrics/snapshot', auth.readonly(() => json(master.metrics()), '/metrics/snapshot'));
   master.route('/health', () => ({ status: 200, body: '' }));
@@ -45,15 +46,7 @@ export function installStateRoutes(master: MasterView): void {
       slaves: slaves.map((a) => ({ id: a['id'], pid: a['pid'], hostname: a['hostname'], resources: a['resources'], used_resources: a['used_resources'], offered_resources: a['offered_resources'], active: a['active'], registered_time: a['registered_time'] })),
     });
   }));
-  master.route('/roles', auth.readonly((_req, p) => {
-    const viewer = auth.viewer(p);
-    const roles = new Map<string, { frameworks: string[] }>();
-    for (const [role] of master.state.weights) roles.set(role, { frameworks: [] });
-    // A role with only a quota is a role too (GET_ROLES lists it as well).
-    for (const [role] of master.state.quotas) if (!roles.has(role)) roles.set(role, { frameworks: [] });
-    for (const f of master.state.frameworks.values()) for (const r of f.roles) (roles.get(r) ?? roles.set(r, { frameworks: [] }).get(r)!).frameworks.push(f.id);
-    return json({ roles: [...roles].filter(([name]) => viewer.role(name)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, r]) => ({ name, weight: master.state.weights.get(name) ?? 1, frameworks: r.frameworks, quota: master.state.quotas.get(name) ?? null })) });
-  }));
+  master.route('/roles', auth.readonly((_req, p) => json(rolesJson(master, auth.viewer(p)))));
   master.route('/flags', auth.readonly((_req, p) => {
     const d = auth.authorizer.authorize('view_flags', p, undefined);
     return d.allowed ? json({ flags: Object.fromEntries(flagTexts(master.flags)) }) : forbidden(d.message);

@@ -265,7 +265,6 @@ export class LeaderTerm implements MasterHa {
       if (agent === undefined) continue;
       this.logger.warn(`agent ${id} did not re-register within ${this.reregisterTimeoutMs} ms of the failover: unreachable`);
       this.#ctx.apply(agentBooks.lose(s, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${id} did not re-register after the master failed over`, nowMs: now, maxUnreachable: this.#ctx.flags.maxUnreachableAgents }));
-      for (const framework of s.frameworks.values()) if (framework.connected) this.#ctx.toFramework(framework, 'agent_lost', { agent_id: { value: id } });
     }
   }
 }
@@ -437,12 +436,19 @@ export class HaMaster {
     this.#logger.info(`master ${masterPid} leads term ${term}`);
   }
 
-  /** A registry write of `term` failed or did not commit: never serve on books the others may not have (a split brain). */
+  /**
+   * A registry write of `term` failed or did not commit: never serve on books the others may
+   * not have (a split brain). The replica gives up the log's leadership too: a replica that
+   * kept leading (and heartbeating) would keep any other from being elected, with no master
+   * serving. It stays a voter, electable again (a new term, a new master, if it wins).
+   */
   #writeFailed(term: number): void {
     if (this.master === undefined || this.term?.term !== term) return;
     this.#stepDown(term);
     // A write that fails because the runtime is being stopped (a shutdown, a crash): nothing to stand by in.
-    if (!this.runtime.stopped) this.#standBy();
+    if (this.runtime.stopped) return;
+    this.#standBy();
+    if (this.runtime.isAlive(this.replica.pid)) this.replica.resign();
   }
 
   #demoted(term: number): void {

@@ -39,10 +39,10 @@ import { AllocatorClient } from './allocator-client.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './allocator/protocol.js';
 import { installStateRoutes } from './http-state.js';
 import { installWebUi } from './http-webui.js';
-import { masterMetrics, masterState } from './state.js';
+import { masterMetrics } from './state.js';
 import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
-import { MasterHttpAuth, type Viewer } from './http-auth.js';
+import { MasterHttpAuth } from './http-auth.js';
 import { join } from 'node:path';
 import { VirtualFiles } from './files.js';
 import { MASTER_LOG_FILE } from './log-file.js';
@@ -527,6 +527,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         case 'inverse_offer':
           this.#ctx.toFramework(e.framework, 'inverse_offers', { inverse_offers: [e.offer] });
           break;
+        case 'agent_lost':
+          this.#ctx.toFramework(e.framework, 'agent_lost', { agent_id: { value: e.agentId } });
+          break;
         case 'inverse_rescind':
           this.#ctx.toFramework(e.framework, 'rescind_inverse_offer', { inverse_offer_id: { value: e.inverseOfferId } });
           break;
@@ -541,11 +544,6 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
           break;
       }
     }
-  }
-
-  /** The state endpoint's view (Mesos /state shape). */
-  stateSummary(viewer?: Viewer): Record<string, unknown> {
-    return masterState(this, viewer);
   }
 
   metrics(): Record<string, number> {

@@ -1,15 +1,15 @@
 /**
  * The master's state and metrics as the HTTP endpoints and the web UI show
  * them: Mesos's /state and /metrics/snapshot shapes (field names as Mesos).
+ * The state is the classic JSON spelling of facts.ts's view of the books
+ * (operator-state.ts spells the same facts as master.proto).
  */
 import { Resources } from '../protocol/resources.js';
 import { TASK_STATES, isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
-import type { Agent } from './agent.js';
-import type { Framework } from './framework.js';
 import { SEE_ALL, type Viewer } from './http-auth.js';
 import type { MasterView } from './view.js';
-import { agentIp } from './maintenance.js';
+import { roleFacts, stateFacts, type AgentFacts, type ExecutorFacts, type FrameworkFacts } from './facts.js';
 import { encode } from '../protocol/json/index.js';
 
 const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
@@ -38,37 +38,38 @@ function taskJson(t: Task): Record<string, unknown> {
   };
 }
 
-function frameworkJson(m: MasterView, f: Framework, viewer: Viewer): Record<string, unknown> {
-  const seen = (t: Task): boolean => viewer.task(t, f.info);
-  const offers = m.state.offers.ofFramework(f.id);
-  const offered = offers.reduce((sum, o) => sum.add(o.resources), Resources.empty());
-  const used = f.totalUsed();
+function executorJson(e: ExecutorFacts): Record<string, unknown> {
+  return { executor_id: e.info.executor_id.value, name: e.info.name ?? '', framework_id: e.frameworkId, slave_id: e.agentId, resources: resourceSummary(Resources.of(e.info.resources ?? [])) };
+}
+
+function frameworkJson(f: FrameworkFacts): Record<string, unknown> {
+  const { info, framework } = f;
   return {
     id: f.id,
-    name: f.info.name,
-    user: f.info.user,
-    hostname: f.info.hostname ?? '',
-    webui_url: f.info.webui_url ?? '',
-    principal: f.info.principal,
-    roles: f.roles,
-    role: f.roles[0] ?? '*',
-    capabilities: (f.info.capabilities ?? []).map((c) => c.type),
-    failover_timeout: f.info.failover_timeout ?? 0,
-    checkpoint: f.info.checkpoint ?? false,
-    active: f.active,
-    connected: f.connected,
-    recovered: m.isRecovered(f.id),
-    registered_time: f.registeredAt / 1000,
-    ...(f.reregisteredAt !== undefined ? { reregistered_time: f.reregisteredAt / 1000 } : {}),
-    ...(f.removedAt !== undefined ? { unregistered_time: f.removedAt / 1000 } : {}),
-    resources: resourceSummary(used.add(offered)),
-    used_resources: resourceSummary(used),
-    offered_resources: resourceSummary(offered),
-    tasks: [...f.tasks.values()].filter(seen).map(taskJson),
-    unreachable_tasks: [...f.unreachableTasks.values()].filter(seen).map(taskJson),
-    completed_tasks: f.completedTasks.items().filter(seen).map(taskJson),
-    offers: offers.map((o) => ({ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: resourceSummary(o.resources), allocation_info: { role: o.role } })),
-    executors: [...f.executors].flatMap(([agentId, m2]) => [...m2.values()].filter((e) => viewer.executor(e, f.info)).map((e) => ({ executor_id: e.executor_id.value, name: e.name ?? '', slave_id: agentId }))),
+    name: info.name,
+    user: info.user,
+    hostname: info.hostname ?? '',
+    webui_url: info.webui_url ?? '',
+    principal: info.principal,
+    roles: framework.roles,
+    role: framework.roles[0] ?? '*',
+    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint ?? false,
+    active: framework.active,
+    connected: framework.connected,
+    recovered: f.recovered,
+    registered_time: framework.registeredAt / 1000,
+    ...(framework.reregisteredAt !== undefined ? { reregistered_time: framework.reregisteredAt / 1000 } : {}),
+    ...(framework.removedAt !== undefined ? { unregistered_time: framework.removedAt / 1000 } : {}),
+    resources: resourceSummary(f.used.add(f.offered)),
+    used_resources: resourceSummary(f.used),
+    offered_resources: resourceSummary(f.offered),
+    tasks: f.tasks.map(taskJson),
+    unreachable_tasks: f.unreachableTasks.map(taskJson),
+    completed_tasks: f.completedTasks.map(taskJson),
+    offers: f.offers.map((o) => ({ id: o.offer.id.value, framework_id: f.id, slave_id: o.offer.agent_id.value, resources: resourceSummary(o.resources), allocation_info: { role: o.role } })),
+    executors: f.executors.map(executorJson),
   };
 }
 
@@ -82,46 +83,42 @@ export function reservationsJson(total: Resources): Record<string, unknown> {
   };
 }
 
-function agentJson(m: MasterView, a: Agent): Record<string, unknown> {
-  const offered = m.state.offers.ofAgent(a.id).reduce((sum, o) => sum.add(o.resources), Resources.empty());
-  const used = a.totalUsed();
+function agentJson(f: AgentFacts): Record<string, unknown> {
+  const a = f.agent;
   return {
     id: a.id,
     pid: a.pid,
     hostname: a.hostname,
-    port: Number(a.pid.slice(a.pid.lastIndexOf(':') + 1)),
+    port: f.port,
     registered_time: a.registeredAt / 1000,
     ...(a.reregisteredAt !== undefined ? { reregistered_time: a.reregisteredAt / 1000 } : {}),
-    resources: resourceSummary(a.total),
-    used_resources: resourceSummary(used),
-    offered_resources: resourceSummary(offered),
-    unreserved_resources: resourceSummary(a.total.unreserved()),
-    ...reservationsJson(a.total),
+    resources: resourceSummary(f.total),
+    used_resources: resourceSummary(f.used),
+    offered_resources: resourceSummary(f.offered),
+    unreserved_resources: resourceSummary(f.total.unreserved()),
+    ...reservationsJson(f.total),
     attributes: Object.fromEntries((a.info.attributes ?? []).map((x) => [x.name, x.text?.value ?? x.scalar?.value ?? JSON.stringify(x.ranges ?? x.set)])),
     active: a.active,
-    deactivated: m.state.maintenance.blocked(a.id),
-    ...agentMaintenanceJson(m, a),
+    deactivated: f.deactivated,
+    // Mesos's `drain_info` of a draining or drained agent; and (mesos-ts's own) `maintenance`: its machine's mode and unavailability while scheduled.
+    ...(f.drain !== undefined ? { drain_info: encode('DrainInfo', f.drain) } : {}),
+    ...(f.maintenance !== undefined ? { maintenance: { mode: f.maintenance.mode, machine: f.maintenance.machine, unavailability: encode('Unavailability', f.maintenance.unavailability) } } : {}),
     connected: a.connected,
     version: a.version,
     task_count: a.taskCount(),
   };
 }
 
-/** Mesos's `drain_info` of a draining or drained agent; and (mesos-ts's own) `maintenance`: its machine's mode and unavailability while scheduled. */
-function agentMaintenanceJson(m: MasterView, a: Agent): Record<string, unknown> {
-  const drain = m.state.maintenance.drains.get(a.id);
-  const machine = m.state.maintenance.scheduled(a.hostname, agentIp(a.pid));
-  return {
-    ...(drain !== undefined ? { drain_info: encode('DrainInfo', drain) } : {}),
-    ...(machine !== undefined ? { maintenance: { mode: m.state.maintenance.down.has(machine.key) ? 'DOWN' : 'DRAINING', machine: machine.id, unavailability: encode('Unavailability', machine.unavailability) } } : {}),
-  };
+/** /master/roles: every role with a weight, a quota or a framework, and what its frameworks use. */
+export function rolesJson(m: MasterView, viewer: Viewer = SEE_ALL): Record<string, unknown> {
+  return { roles: roleFacts(m, viewer).map((r) => ({ name: r.name, weight: r.weight, frameworks: r.frameworks, resources: resourceSummary(r.allocated), quota: r.quota ?? null })) };
 }
 
 /** The /state view; `viewer` (--acls view_* rules) decides which frameworks, tasks and executors, and whether flags, are shown. */
 export function masterState(m: MasterView, viewer: Viewer = SEE_ALL): Record<string, unknown> {
   const pid = m.pid;
-  let activated = 0;
-  for (const a of m.state.agents.values()) if (a.active) activated++;
+  const facts = stateFacts(m, viewer);
+  const activated = facts.agents.filter((a) => a.agent.active).length;
   return {
     version: m.version,
     id: m.ids.masterId,
@@ -133,18 +130,22 @@ export function masterState(m: MasterView, viewer: Viewer = SEE_ALL): Record<str
     start_time: m.startedAt / 1000,
     elected_time: m.startedAt / 1000,
     activated_slaves: activated,
-    deactivated_slaves: m.state.agents.size - activated,
-    unreachable_slaves: m.state.unreachableAgents.size,
+    deactivated_slaves: facts.agents.length - activated,
+    unreachable_slaves: facts.unreachableAgents.length,
     flags: !viewer.flags ? {} : {
       allocation_interval: `${m.flags.allocationIntervalMs}ms`,
       agent_ping_timeout: `${m.flags.agentPingTimeoutMs}ms`,
       max_agent_ping_timeouts: String(m.flags.maxAgentPingTimeouts),
       ...(m.flags.offerTimeoutMs !== undefined ? { offer_timeout: `${m.flags.offerTimeoutMs}ms` } : {}),
     },
-    slaves: [...m.state.agents.values()].map((a) => agentJson(m, a)),
-    unreachable_slaves_list: [...m.state.unreachableAgents].map(([id, u]) => ({ id, hostname: u.agent.hostname, unreachable_time: u.at / 1000 })),
-    frameworks: [...m.state.frameworks.values()].filter((f) => viewer.framework(f.info)).map((f) => frameworkJson(m, f, viewer)),
-    completed_frameworks: m.state.completedFrameworks.items().filter((f) => viewer.framework(f.info)).map((f) => frameworkJson(m, f, viewer)),
+    slaves: facts.agents.map(agentJson),
+    recovered_slaves: facts.recoveredAgents.map((a) => ({ id: a.id, pid: a.pid, hostname: a.info.hostname, registered_time: a.registeredAt / 1000 })),
+    unreachable_slaves_list: facts.unreachableAgents.map((u) => ({ id: u.id, hostname: u.hostname, unreachable_time: u.at / 1000 })),
+    frameworks: facts.frameworks.map(frameworkJson),
+    completed_frameworks: facts.completedFrameworks.map(frameworkJson),
+    orphan_tasks: facts.orphanTasks.map(taskJson),
+    orphan_executors: facts.orphanExecutors.map(executorJson),
+    unregistered_frameworks: facts.unregisteredFrameworks,
   };
 }
 

@@ -73,6 +73,10 @@ export function checkTask(raw: TaskInfo, ctx: TaskContext): TaskCheck {
   if (idWhy !== undefined) return { ok: false, error: `task_id ${idWhy}` };
   const taskId = raw.task_id.value;
   if (typeof raw.name !== 'string') return { ok: false, error: `task ${taskId}: name must be a string` };
+  const mct = raw.max_completion_time;
+  if (mct !== undefined && !(typeof mct?.nanoseconds === 'number' && Number.isFinite(mct.nanoseconds) && mct.nanoseconds >= 0)) {
+    return { ok: false, error: `task ${taskId}: 'max_completion_time' must be a non-negative duration` };
+  }
   if (ctx.taskIds.has(taskId)) return { ok: false, error: `task ${taskId}: the task id is already in use` };
   if (raw.agent_id !== undefined && raw.agent_id?.value !== ctx.agentId) {
     return { ok: false, error: `task ${taskId}: agent_id ${raw.agent_id?.value} is not the agent of the offers (${ctx.agentId})` };

@@ -14,7 +14,7 @@ import type { MasterEvents } from './events.js';
 import type { MasterFlags } from './flags.js';
 import type { Framework } from './framework.js';
 import type { Frameworks } from './frameworks.js';
-import type { MasterHttpAuth, Viewer } from './http-auth.js';
+import type { MasterHttpAuth } from './http-auth.js';
 import type { FrameworkCall, MasterProtocol } from './master.js';
 import type { OfferBook } from './offers.js';
 import type { Maintenance } from './maintenance-ops.js';
@@ -58,8 +58,6 @@ export interface MasterView {
   readonly auth: MasterHttpAuth;
   masterInfo(): MasterInfo;
   metrics(): Record<string, number>;
-  /** The /state view; `viewer` decides what is shown (--acls view_* rules). */
-  stateSummary(viewer?: Viewer): Record<string, unknown>;
   /** A framework known from the registry whose scheduler has not resubscribed yet. */
   isRecovered(frameworkId: string): boolean;
   /** Agents known from the registry that have not re-registered yet. */

@@ -7,6 +7,7 @@
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { realClock, type Clock } from 'libprocess-ts';
 import {
+  containerMetaDir,
   listCheckpointed,
   readCheckpoint,
   readTermination,
@@ -18,9 +19,11 @@ import {
 import { createIsolators, DEFAULT_ISOLATION, type IsolationOptions } from './isolators/index.js';
 import type { Isolator, PrepareInfo } from './isolators/isolator.js';
 import type { CgroupBackend } from './isolators/cgroups-fs.js';
+import { exitRecordPath, readExitRecord } from './exit-record.js';
 import { ForkServerLauncher } from './forkserver.js';
-import { PosixLauncher, resolveUser, type Launcher } from './launcher.js';
-import { bootId, isAlive, killGroup, killPid } from './proc.js';
+import { findHelper, HELPER_NAME, HelperLauncher } from './helper.js';
+import { PosixLauncher, resolveUser, type Launcher, type UserIds } from './launcher.js';
+import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
 import {
@@ -50,10 +53,13 @@ export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'cl
   /** fsync checkpoints. Default true. */
   fsync?: boolean;
   /**
-   * 'spawn' (default): PosixLauncher, child_process.spawn per container.
-   * 'forkserver': ForkServerLauncher, one perl process forks them (faster launches).
+   * 'helper' (default): HelperLauncher, the mesos-ts-launcher process forks the
+   * containers and records their exit statuses (falls back to 'spawn', with a
+   * warning, when the helper is not built).
+   * 'spawn': PosixLauncher, child_process.spawn from the agent per container.
+   * 'forkserver': ForkServerLauncher, one perl process forks them.
    */
-  launcher?: Launcher | 'spawn' | 'forkserver';
+  launcher?: Launcher | 'helper' | 'spawn' | 'forkserver';
 }
 
 export interface RecoveryResult {
@@ -66,6 +72,12 @@ export interface RecoveryResult {
   /** Checkpointed but not known to the agent: destroyed (as Mesos does with orphans). */
   orphans: string[];
 }
+
+/** How long a user's looked-up ids are used before they are looked up again. */
+const USER_CACHE_MS = 60_000;
+
+/** How many polls a recovered container's zombie is given to be reaped (and its exit recorded). */
+const MAX_ZOMBIE_POLLS = 50;
 
 const UNKNOWN_EXIT = 'Container process exited while the agent was not watching it; its exit status is unknown';
 
@@ -124,11 +136,15 @@ export class Container {
     else this.pollForExit();
   }
 
-  private pollForExit(): void {
+  private pollForExit(zombiePolls = 0): void {
     this.pollTimer = this.owner.clock.timer(this.owner.recoveryPollMs, () => {
-      void isAlive(this.pid, this.startTime).then((alive) => {
-        if (alive) this.pollForExit();
-        else void this.finish(null);
+      void readStat(this.pid).then(async (st) => {
+        const ours = st !== null && st.startTime === this.startTime && st.state !== 'X';
+        if (ours && st.state !== 'Z') return this.pollForExit();
+        // A zombie is not reaped yet: its launcher writes the exit record first, so wait for the
+        // reaping (bounded: a parent that never reaps must not keep the container forever).
+        if (ours && zombiePolls < MAX_ZOMBIE_POLLS) return this.pollForExit(zombiePolls + 1);
+        void this.finish(await this.owner.recordedExit(this.id, this.pid));
       });
     });
   }
@@ -183,10 +199,10 @@ export class Container {
     return out;
   }
 
-  /** @internal a recovered container whose process is gone: clean up what is left (cgroups), no signals to the pid. */
-  finishVanished(): Promise<ContainerTermination> {
+  /** @internal a recovered container whose process is gone: clean up what is left (cgroups), no signals to the pid; `status` from its exit record, if any. */
+  finishVanished(status: ExitStatus | null = null): Promise<ContainerTermination> {
     this.pidGone = true;
-    void this.finish(null);
+    void this.finish(status);
     return this.done;
   }
 
@@ -237,6 +253,7 @@ export class Containerizer {
   readonly fsync: boolean;
   private readonly live = new Map<string, Container>();
   private readonly launching = new Set<string>();
+  private readonly users = new Map<string, { ids: Promise<UserIds>; at: number }>();
   private readonly launcher: Launcher;
   /** The environment every container starts from, copied once (reading process.env costs a native call per variable). */
   private readonly baseEnvironment: Readonly<Record<string, string>>;
@@ -257,8 +274,29 @@ export class Containerizer {
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.baseEnvironment ?? process.env)) if (v !== undefined) base[k] = v;
     this.baseEnvironment = base;
-    this.launcher =
-      opts.launcher === 'forkserver' ? new ForkServerLauncher(this.clock, 'perl', this.recoveryPollMs) : opts.launcher === 'spawn' || opts.launcher === undefined ? new PosixLauncher() : opts.launcher;
+    this.launcher = this.chooseLauncher(opts.launcher ?? 'helper');
+  }
+
+  private chooseLauncher(choice: NonNullable<ContainerizerOptions['launcher']>): Launcher {
+    if (choice === 'forkserver') return new ForkServerLauncher(this.clock, 'perl', this.recoveryPollMs);
+    if (choice === 'spawn') return new PosixLauncher();
+    if (choice !== 'helper') return choice;
+    const binary = findHelper();
+    if (binary) return new HelperLauncher(binary, this.clock, this.recoveryPollMs);
+    const why = `the launcher helper ${HELPER_NAME} is not built (run 'make build', or set MESOS_TS_LAUNCHER to its path): launching with child_process.spawn from the agent; a task that ends while the agent is down will have an unknown exit status`;
+    this.warnings.push(why);
+    this.logger.warn(why);
+    return new PosixLauncher();
+  }
+
+  /** @internal the exit status the launcher recorded for a container it no longer reports on; null when none (or unreadable). */
+  async recordedExit(containerId: string, pid: number): Promise<ExitStatus | null> {
+    try {
+      return (await readExitRecord(exitRecordPath(this.metaDir, containerId), pid)) ?? null;
+    } catch (e) {
+      this.logger.warn(`container ${containerId}: ${(e as Error).message}; its exit status is unknown`);
+      return null;
+    }
   }
 
   /**
@@ -293,6 +331,23 @@ export class Containerizer {
     this.live.delete(containerId);
   }
 
+  /**
+   * A user's ids, looked up through NSS (a `getent` process) at most once a
+   * minute per name: a lookup per task doubled the processes the agent
+   * forked (20% of its time in the launch benchmark's profile).
+   */
+  private user(name: string): Promise<UserIds> {
+    const now = this.clock.now();
+    const hit = this.users.get(name);
+    if (hit && now - hit.at < USER_CACHE_MS) return hit.ids;
+    const ids = resolveUser(name);
+    this.users.set(name, { ids, at: now });
+    ids.catch(() => {
+      if (this.users.get(name)?.ids === ids) this.users.delete(name);
+    });
+    return ids;
+  }
+
   private environment(config: ContainerConfig, extra: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = { ...this.baseEnvironment };
     env.MESOS_SANDBOX = config.sandbox;
@@ -323,7 +378,7 @@ export class Containerizer {
     this.launching.add(id);
     const prepared: Isolator[] = [];
     try {
-      const user = config.user !== undefined ? await resolveUser(config.user) : undefined;
+      const user = config.user !== undefined ? await this.user(config.user) : undefined;
       await mkdir(config.sandbox, { recursive: true });
       const files = sandboxFiles(config.sandbox);
       // The launcher creates stdout/stderr (append mode); with a user they must exist first, to be chowned.
@@ -332,6 +387,8 @@ export class Containerizer {
         await writeFile(files.stderr, '', { flag: 'a' });
         for (const p of [config.sandbox, files.stdout, files.stderr]) await chown(p, user.uid, user.gid);
       }
+      // The meta dir exists before the process does: the launcher records its exit there.
+      await mkdir(containerMetaDir(this.metaDir, id), { recursive: true });
       const info: PrepareInfo = {
         limits: config.limits ?? {},
         sandbox: config.sandbox,
@@ -363,6 +420,7 @@ export class Containerizer {
         ...(user && !userInWrapper ? { uid: user.uid, gid: user.gid } : {}),
         cgroupProcs,
         wrapper,
+        statusPath: exitRecordPath(this.metaDir, id),
       });
       try {
         for (const iso of this.isolators) await iso.isolate(id, proc.pid);
@@ -465,7 +523,9 @@ export class Containerizer {
         continue;
       }
       const c = await this.reattach(cp);
-      const alive = cp.bootId === boot && (await isAlive(cp.pid, cp.startTime));
+      const st = cp.bootId === boot ? await readStat(cp.pid) : null;
+      // A zombie of ours counts as running: its launcher records its exit before reaping it (pollForExit).
+      const alive = st !== null && st.startTime === cp.startTime && st.state !== 'X';
       if (alive && known.has(id)) {
         this.live.set(id, c);
         c.start(null);
@@ -473,9 +533,16 @@ export class Containerizer {
         this.logger.info(`recovered container ${id} (pid ${cp.pid})`);
         continue;
       }
-      // Vanished, or an orphan: kill whatever is left and clean up.
+      // Ended while nobody watched: its launcher's exit record, when there is one, says how.
+      const recorded = alive || cp.bootId !== boot ? null : await this.recordedExit(id, cp.pid);
       this.live.set(id, c);
-      const t = alive ? (c.start(null), await c.destroy()) : await c.finishVanished();
+      if (recorded && known.has(id)) {
+        result.terminated.push(await c.finishVanished(recorded));
+        this.logger.info(`container ${id} ended while the agent was down: ${recorded.message}`);
+        continue;
+      }
+      // Vanished, or an orphan: kill whatever is left and clean up.
+      const t = alive ? (c.start(null), await c.destroy()) : await c.finishVanished(recorded);
       if (known.has(id)) {
         const reason = cp.bootId !== boot ? 'the host rebooted since it was launched' : `its process ${cp.pid} is gone`;
         result.vanished.push({ ...t, message: `Container vanished while the agent was down: ${reason}` });

@@ -14,17 +14,15 @@
  * Protocol, one line per message:
  *   agent → server  L <id> <hex of NUL-separated fields>
  *                   fields: cwd, stdout, stderr, uid|'', gid|'', cgroup procs (':'-joined),
- *                   file, argc, argv..., envc, 'K=V'...
+ *                   status path (unused here), file, argc, argv..., envc, 'K=V'...
  *   server → agent  S <id> <pid> <starttime>     forked
  *                   F <id> <hex message>         fork failed
  *                   X <pid> <wait status>        reaped
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { realClock, type Clock } from 'libprocess-ts';
-import { isAlive } from './proc.js';
-import { exitStatus, buildArgv, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
-import { ContainerizerError, type ExitStatus } from './types.js';
+import type { LaunchSpec } from './launcher.js';
+import { requestFields, ServerLauncher } from './server-launcher.js';
 
 const SERVER = String.raw`
 use strict; use warnings; use POSIX qw(:sys_wait_h);
@@ -41,7 +39,7 @@ while (1) {
     my $line = substr($buf, 0, $i + 1, ''); chomp $line;
     my (undef, $id, $hex) = split / /, $line, 3;
     my @f = split /\0/, pack('H*', $hex), -1;
-    my ($cwd, $out, $err, $uid, $gid, $procs, $file) = splice(@f, 0, 7);
+    my ($cwd, $out, $err, $uid, $gid, $procs, undef, $file) = splice(@f, 0, 8);
     my $argc = shift @f; my @argv = splice(@f, 0, $argc);
     my $envc = shift @f; my @env = splice(@f, 0, $envc);
     my $pid = fork();
@@ -77,147 +75,21 @@ exit 0;
 
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
 
-/** Signal numbers → names on Linux (x86_64 / arm64 numbering). */
-const SIGNAMES = [
-  '', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
-  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU',
-  'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
-];
-
-export function decodeWaitStatus(status: number): ExitStatus {
-  const sig = status & 0x7f;
-  if (sig === 0) return exitStatus((status >> 8) & 0xff, null);
-  return exitStatus(null, SIGNAMES[sig] ?? `SIG${sig}`);
-}
-
-interface Pending {
-  resolve: (p: LaunchedProcess) => void;
-  reject: (e: Error) => void;
-}
-
-export class ForkServerLauncher implements Launcher {
-  private server: ChildProcess | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly exits = new Map<number, { startTime: number; done: (s: ExitStatus) => void }>();
-  private readonly early = new Map<number, ExitStatus>();
-
+export class ForkServerLauncher extends ServerLauncher {
   constructor(
-    private readonly clock: Clock = realClock,
+    clock: Clock = realClock,
     private readonly perl = 'perl',
-    /** After the server died: how often its orphaned children are checked for exit. */
-    private readonly pollMs = 200,
-  ) {}
-
-  /** The server died: its children still run; watch them through /proc (their status is lost). */
-  private pollOrphan(pid: number, startTime: number, done: (s: ExitStatus) => void, why: string): void {
-    this.clock.timer(this.pollMs, () => {
-      void isAlive(pid, startTime).then((alive) => {
-        if (alive) this.pollOrphan(pid, startTime, done, why);
-        else done({ code: null, signal: null, message: `Command exit status unknown: ${why}` });
-      });
-    });
+    pollMs = 200,
+  ) {
+    super(clock, pollMs);
   }
 
-  private start(): ChildProcess {
-    if (this.server) return this.server;
-    const server = spawn(this.perl, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.server = server;
-    const rl = createInterface({ input: server.stdout! });
-    rl.on('line', (line) => this.onLine(line));
-    server.stdin!.on('error', () => {});
-    server.once('exit', (code, signal) => {
-      if (this.server === server) this.server = undefined;
-      const why = `the fork server exited (${signal ?? `status ${code}`})`;
-      for (const p of this.pending.values()) p.reject(new ContainerizerError('LAUNCH_FAILED', `Failed to launch the container's process: ${why}`));
-      this.pending.clear();
-      for (const [pid, e] of this.exits) this.pollOrphan(pid, e.startTime, e.done, why);
-      this.exits.clear();
-    });
-    server.unref();
-    this.server = server;
-    this.updateRef();
-    return server;
+  protected spawnServer(): ChildProcess {
+    return spawn(this.perl, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
   }
 
-  /** Keeps Node alive only while a launch or an exit is awaited (like a ChildProcess would). */
-  private updateRef(): void {
-    const out = this.server?.stdout as unknown as { ref?: () => void; unref?: () => void } | undefined;
-    if (this.pending.size + this.exits.size > 0) out?.ref?.();
-    else out?.unref?.();
-  }
-
-  private onLine(line: string): void {
-    this.dispatch(line);
-    this.updateRef();
-  }
-
-  private dispatch(line: string): void {
-    const [kind, a, b, c] = line.split(' ');
-    if (kind === 'S') {
-      const p = this.pending.get(Number(a));
-      this.pending.delete(Number(a));
-      const pid = Number(b);
-      const startTime = Number(c);
-      const exited = new Promise<ExitStatus>((resolve) => {
-        const early = this.early.get(pid);
-        if (early) {
-          this.early.delete(pid);
-          resolve(early);
-        } else this.exits.set(pid, { startTime, done: resolve });
-      });
-      p?.resolve({ pid, startTime, exited });
-    } else if (kind === 'F') {
-      const p = this.pending.get(Number(a));
-      this.pending.delete(Number(a));
-      p?.reject(new ContainerizerError('LAUNCH_FAILED', `Failed to launch the container's process: ${Buffer.from(b ?? '', 'hex').toString()}`));
-    } else if (kind === 'X') {
-      const pid = Number(a);
-      const s = decodeWaitStatus(Number(b));
-      const e = this.exits.get(pid);
-      if (e) {
-        this.exits.delete(pid);
-        e.done(s);
-      } else this.early.set(pid, s);
-    }
-  }
-
-  launch(spec: LaunchSpec): Promise<LaunchedProcess> {
-    // The same argv as PosixLauncher, without the sh prelude: the server enters the cgroups itself.
-    const { args, env } = buildArgv({ ...spec, cgroupProcs: [] });
-    const argv = ['/bin/sh', ...args];
-    let file = '/bin/sh';
-    let execArgv = argv;
-    // Argv commands are exec'ed directly (argv[0] kept, execvp's PATH search).
-    if (!spec.command.shell && !spec.wrapper?.length) {
-      file = spec.command.value ?? spec.command.arguments?.[0] ?? '';
-      execArgv = spec.command.arguments?.length ? spec.command.arguments : [file];
-    }
-    delete env.MESOS_TS_CGROUP_PROCS;
-    const fields = [
-      spec.cwd, spec.stdoutPath, spec.stderrPath,
-      spec.uid !== undefined ? String(spec.uid) : '', spec.gid !== undefined ? String(spec.gid) : '',
-      (spec.cgroupProcs ?? []).join(':'),
-      file, String(execArgv.length), ...execArgv,
-      String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    ];
-    if (fields.some((f) => f.includes('\0'))) return Promise.reject(new ContainerizerError('INVALID_CONFIG', 'Command, arguments and environment may not contain NUL characters'));
-    const server = this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      server.stdin!.write(`L ${id} ${hex(fields.join('\0'))}\n`);
-      this.updateRef();
-    });
-  }
-
-  /** The server's pid while it runs. */
-  get serverPid(): number | undefined {
-    return this.server?.pid;
-  }
-
-  /** Stops the server (containers keep running). */
-  close(): void {
-    this.server?.stdin?.end();
+  protected sendLaunch(server: ChildProcess, id: number, spec: LaunchSpec): void {
+    // The perl server keeps no exit records: its status path field is sent empty.
+    server.stdin!.write(`L ${id} ${hex(requestFields(spec, '').join('\0'))}\n`);
   }
 }

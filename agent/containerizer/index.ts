@@ -1,7 +1,10 @@
 /** The agent's containerizer layer: see README.md. */
 export * from './types.js';
 export { Container, Containerizer, type ContainerizerOptions, type RecoveryResult } from './containerizer.js';
-export { ForkServerLauncher, decodeWaitStatus } from './forkserver.js';
+export { ForkServerLauncher } from './forkserver.js';
+export { decodeWaitStatus } from './server-launcher.js';
+export { HelperLauncher, findHelper } from './helper.js';
+export { exitRecordPath, readExitRecord } from './exit-record.js';
 export { PosixLauncher, resolveUser, exitStatus, signalText, type Launcher, type LaunchSpec, type LaunchedProcess, type UserIds } from './launcher.js';
 export {
   createSandbox,

@@ -27,6 +27,11 @@ export interface LaunchSpec {
   cgroupProcs?: string[];
   /** argv prefix from isolators, e.g. ['unshare', '--pid', '--fork', ...]. */
   wrapper?: string[];
+  /**
+   * Where a launcher that outlives the agent records the process's wait status
+   * at exit (exit-record.ts); launchers that cannot (spawn, the fork server) ignore it.
+   */
+  statusPath?: string;
 }
 
 export interface LaunchedProcess {

@@ -52,39 +52,48 @@ export class RegistryPuller implements Puller {
     return { origin, repository: hub && !ref.repository.includes('/') ? `library/${ref.repository}` : ref.repository };
   }
 
-  private async get(url: string, accept: string | undefined, what: string): Promise<Response> {
+  /** GET with the registry's Bearer token (fetched when challenged); the body read whole, within `limit` bytes and the timeout. */
+  private async get(url: string, accept: string | undefined, what: string, limit: number): Promise<{ body: Buffer; headers: Headers }> {
     const origin = new URL(url).origin;
     for (let attempt = 0; attempt < 2; attempt++) {
       const headers: Record<string, string> = {};
       if (accept) headers.accept = accept;
       const token = this.tokens.get(origin);
       if (token) headers.authorization = `Bearer ${token}`;
-      const res = await this.timed(url, headers);
-      if (res.status === 401 && attempt === 0) {
-        const challenge = parseBearerChallenge(res.headers.get('www-authenticate'));
-        await res.body?.cancel();
+      const r = await this.timed(url, headers, limit, what);
+      if (r.status === 401 && attempt === 0) {
+        const challenge = parseBearerChallenge(r.headers.get('www-authenticate'));
         if (!challenge) throw new Error(`${what}: 401 Unauthorized and no Bearer challenge to answer (private registries need credentials, which this agent does not support)`);
         this.tokens.set(origin, await this.token(challenge));
         continue;
       }
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new Error(`${what}: HTTP ${res.status} ${res.statusText} from ${url}`);
-      }
-      return res;
+      if (r.status < 200 || r.status > 299) throw new Error(`${what}: HTTP ${r.status} ${r.statusText} from ${url}`);
+      return { body: r.body, headers: r.headers };
     }
     throw new Error(`${what}: still unauthorized after answering the registry's Bearer challenge`);
   }
 
-  private async timed(url: string, headers: Record<string, string>): Promise<Response> {
+  /** One request, its body included, under the timeout; a non-2xx body is not kept. */
+  private async timed(url: string, headers: Record<string, string>, limit: number, what: string): Promise<{ status: number; statusText: string; headers: Headers; body: Buffer }> {
     const ac = new AbortController();
     const ms = this.opts.timeoutMs ?? 300_000;
-    const t = this.opts.clock.timer(ms, () => ac.abort(new Error(`no answer from ${url} within ${ms} ms`)));
+    const t = this.opts.clock.timer(ms, () => ac.abort(new Error(`no complete answer from ${url} within ${ms} ms`)));
     try {
       const res = await this.fetch(url, { headers, signal: ac.signal, redirect: 'follow' });
-      // The body is read by the caller: keep the timer until then via the signal only for the headers.
-      return res;
+      if (!res.ok) {
+        await res.body?.cancel();
+        return { status: res.status, statusText: res.statusText, headers: res.headers, body: Buffer.alloc(0) };
+      }
+      const len = Number(res.headers.get('content-length') ?? NaN);
+      if (Number.isFinite(len) && len > limit) {
+        await res.body?.cancel();
+        throw new Error(`${what} is ${len} bytes, over the limit of ${limit}`);
+      }
+      const body = Buffer.from(await res.arrayBuffer());
+      if (body.length > limit) throw new Error(`${what} is ${body.length} bytes, over the limit of ${limit}`);
+      return { status: res.status, statusText: res.statusText, headers: res.headers, body };
     } catch (e) {
+      if ((e as Error).message.startsWith(what)) throw e;
       throw new Error(`GET ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
     } finally {
       t.cancel();
@@ -95,26 +104,23 @@ export class RegistryPuller implements Puller {
     const u = new URL(c.realm!);
     if (c.service) u.searchParams.set('service', c.service);
     if (c.scope) u.searchParams.set('scope', c.scope);
-    const res = await this.timed(u.toString(), {});
-    if (!res.ok) throw new Error(`the token service ${u.origin} answered HTTP ${res.status}`);
-    const body = (await res.json().catch(() => null)) as { token?: unknown; access_token?: unknown } | null;
+    const res = await this.timed(u.toString(), {}, 1024 * 1024, 'the token');
+    if (res.status < 200 || res.status > 299) throw new Error(`the token service ${u.origin} answered HTTP ${res.status}`);
+    let body: { token?: unknown; access_token?: unknown } | null = null;
+    try {
+      body = JSON.parse(res.body.toString('utf8')) as { token?: unknown; access_token?: unknown };
+    } catch {
+      body = null;
+    }
     const tok = body?.token ?? body?.access_token;
     if (typeof tok !== 'string' || tok === '') throw new Error(`the token service ${u.origin} gave no token`);
     return tok;
   }
 
-  private async bytes(res: Response, limit: number, what: string): Promise<Buffer> {
-    const len = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(len) && len > limit) throw new Error(`${what} is ${len} bytes, over the limit of ${limit}`);
-    const buf = Buffer.from(await res.arrayBuffer());
-    if (buf.length > limit) throw new Error(`${what} is ${buf.length} bytes, over the limit of ${limit}`);
-    return buf;
-  }
-
   private async manifest(origin: string, repo: string, reference: string, expectDigest?: string): Promise<{ doc: ReturnType<typeof parseManifest> }> {
     const url = `${origin}/v2/${repo}/manifests/${reference}`;
-    const res = await this.get(url, MANIFEST_ACCEPT, `manifest ${repo}:${reference}`);
-    const body = await this.bytes(res, this.opts.maxManifestBytes ?? 4 * 1024 * 1024, `manifest ${reference}`);
+    const res = await this.get(url, MANIFEST_ACCEPT, `manifest ${repo}:${reference}`, this.opts.maxManifestBytes ?? 4 * 1024 * 1024);
+    const body = res.body;
     if (expectDigest) verifyDigest(body, expectDigest, `manifest ${expectDigest}`);
     else {
       const header = res.headers.get('docker-content-digest');
@@ -124,8 +130,7 @@ export class RegistryPuller implements Puller {
   }
 
   private async blob(origin: string, repo: string, d: Descriptor, what: string): Promise<Buffer> {
-    const res = await this.get(`${origin}/v2/${repo}/blobs/${d.digest}`, undefined, what);
-    const buf = await this.bytes(res, d.size ?? Number.MAX_SAFE_INTEGER, what);
+    const { body: buf } = await this.get(`${origin}/v2/${repo}/blobs/${d.digest}`, undefined, what, d.size ?? 2 ** 31);
     if (d.size !== undefined && buf.length !== d.size) throw new Error(`${what} has ${buf.length} bytes, its descriptor says ${d.size}`);
     return verifyDigest(buf, d.digest, what);
   }

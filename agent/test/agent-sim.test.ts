@@ -222,6 +222,39 @@ describe('status updates', () => {
     expect(k2.body.update.status.state).toBe('TASK_KILLED');
   });
 
+  test('max_completion_time: the task is killed at once when it has run that long (TASK_FAILED, REASON_MAX_COMPLETION_TIME_REACHED); a negative one is TASK_ERROR', async () => {
+    const s = await sim();
+    s.master.autoAck = true;
+    await s.clock.advance(2000);
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('late', 'sleep 100', { max_completion_time: { nanoseconds: 5e9 }, kill_policy: { grace_period: { nanoseconds: 30e9 } } }) });
+    expect((await eventually(s.clock, s.master.take('status_update'))).body.update.status.state).toBe('TASK_STARTING');
+    expect((await eventually(s.clock, s.master.take('status_update'))).body.update.status.state).toBe('TASK_RUNNING');
+    await s.clock.advance(4900);
+    expect(s.cz.only().kills).toEqual([]);
+    await s.clock.advance(200);
+    // Killed with no grace period: the kill policy's 30 s do not apply.
+    expect(s.cz.only().kills).toEqual([{ gracePeriodMs: 0 }]);
+    const failed = await eventually(s.clock, s.master.take('status_update'));
+    expect(failed.body.update.status.state).toBe('TASK_FAILED');
+    expect(failed.body.update.status.reason).toBe('REASON_MAX_COMPLETION_TIME_REACHED');
+    expect(failed.body.update.status.message).toBe('Task exceeded its maximum completion time of 5 s and was killed');
+
+    // A task that ends in time is not touched; the timer is cancelled.
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('quick', 'true', { max_completion_time: { nanoseconds: 5e9 } }) });
+    await eventually(s.clock, s.master.take('status_update'));
+    await eventually(s.clock, s.master.take('status_update'));
+    const quick = [...s.cz.containers.values()].find((c) => c.config.taskId === 'quick')!;
+    quick.exit(0);
+    expect((await eventually(s.clock, s.master.take('status_update'))).body.update.status.state).toBe('TASK_FINISHED');
+    await s.clock.advance(10_000);
+    expect(quick.kills).toEqual([]);
+
+    s.master.sendTo(s.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('negative', 'true', { max_completion_time: { nanoseconds: -1 } }) });
+    const err = await eventually(s.clock, s.master.take('status_update'));
+    expect(err.body.update.status.state).toBe('TASK_ERROR');
+    expect(err.body.update.status.message).toBe("Invalid task: 'max_completion_time' must be non-negative");
+  });
+
   test('a task with neither command nor executor is TASK_ERROR', async () => {
     const s = await sim();
     s.master.autoAck = true;

@@ -2,6 +2,8 @@
  * Real-process test setup: a scripted master in its own WebSocket runtime and
  * an agent started with startAgent (real Containerizer, temp work dir).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Runtime, WsTransport, createLogger, realClock, type PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import { silentLogger } from '../containerizer/index.js';
@@ -40,4 +42,18 @@ export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}, o
     { logger: process.env.AGENT_TEST_LOG ? { info: (m) => console.log(m), warn: (m) => console.warn(m) } : silentLogger, ...options },
   );
   return { ...a, agentPid: a.pid as unknown as PID<MasterToAgent> };
+}
+
+/** A real `mesos-ts agent` OS process (the compiled CLI in dist/: `npx tsc -b` first) on `port`, for tests that SIGKILL it. */
+export function cliAgent(setup: RealSetup, port: number, extraArgs: string[] = []): { child: ChildProcess; stderr: () => string; exited: Promise<NodeJS.Signals | null> } {
+  const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [cli, 'agent', `--master=${setup.masterPid.address}`, '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${setup.workDir}`, '--resources=cpus:2;mem:1024;disk:1024;ports:[31000-32000]', '--registration_backoff_factor=0secs', ...extraArgs],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  return { child, stderr: () => stderr, exited };
 }

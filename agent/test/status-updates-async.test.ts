@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { StatusUpdate } from '../../protocol/messages/common.js';
 import type { TaskState } from '../../protocol/task-states.js';
 import { readRecords } from '../checkpoint.js';
+import { nodeDisk } from '../disk.js';
 import { StatusUpdateManager, type UpdateRecord } from '../status-updates.js';
 import { tempDir } from './helpers.js';
 
@@ -52,7 +53,10 @@ describe('status updates checkpointed off the event loop', () => {
     const path = join(dir, 'tasks', 't', 'task.updates');
     const h = host();
     h.setPath(path);
-    const sum = new StatusUpdateManager(h, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true });
+    // Every append the manager makes, with whether it was fsync'ed.
+    const appends: { records: number; fsync: boolean }[] = [];
+    const disk = { ...nodeDisk, append: (p: string, line: string, fsync: boolean) => (appends.push({ records: line.split('\n').length - 1, fsync }), nodeDisk.append(p, line, fsync)) };
+    const sum = new StatusUpdateManager(h, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true, disk });
     sum.resume();
 
     expect(sum.update(update('TASK_STARTING', 1), path)).toBe(true);
@@ -60,7 +64,9 @@ describe('status updates checkpointed off the event loop', () => {
     expect(sum.update(update('TASK_RUNNING', 2), path)).toBe(false); // duplicate
     expect(h.sent).toEqual([]); // not before the record is fsync'ed
     await sum.stream('F', 't')!.writes;
-    expect(h.sent).toEqual([{ state: 'TASK_STARTING', onDisk: ['UPDATE TASK_STARTING'] }]); // sent as soon as its own record is on disk
+    // Group commit: the two records of the same turn went to disk in one append and one fsync; the head is sent then.
+    expect(appends).toEqual([{ records: 2, fsync: true }]);
+    expect(h.sent).toEqual([{ state: 'TASK_STARTING', onDisk: ['UPDATE TASK_STARTING', 'UPDATE TASK_RUNNING'] }]);
 
     // The ack of the head sends the next one (already on disk) once the ACK record is on disk too: a crash cannot
     // then lose the ACK after the next update went out (the older update would be resent after the newer).

@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { Runtime, WsTransport, createLogger, realClock, type Timer } from 'libprocess-ts';
 import { startMaster } from '../../master/main.js';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
-import type { Offer, TaskInfo } from '../../protocol/types.js';
+import type { CommandInfo, Offer, TaskInfo } from '../../protocol/types.js';
 
 export interface ClusterRunOptions {
   readonly tasks: number;
   readonly isolation: string;
-  readonly launcher: 'spawn' | 'forkserver';
+  readonly launcher: 'helper' | 'spawn' | 'forkserver';
   /** The agent's resources; the task's size decides how many run at once. */
   readonly agentResources: string;
   readonly taskResources: string;
@@ -31,6 +31,13 @@ export interface ClusterRunOptions {
   readonly timeoutMs: number;
   /** Extra node flags for the agent's process (e.g. --cpu-prof). */
   readonly agentNodeArgs?: readonly string[];
+  /** Each task's command. */
+  readonly command: CommandInfo;
+  /**
+   * Launch at this rate (tasks/s, from the first offer) instead of as many as
+   * fit: an agent that is not saturated, for the launch latency alone.
+   */
+  readonly ratePerS?: number;
 }
 
 export interface ClusterRun {
@@ -114,27 +121,37 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
       const byMem = Math.floor((r.scalar('mem') + 1e-9) / o.taskMem);
       return Math.max(0, Math.min(byCpu, byMem, o.tasks - launched));
     };
+    let pacedFrom = 0;
+    /** Paced: how many more tasks are due now, and the seconds until the next one is. */
+    const pace = (now: number): { due: number; nextInS: number } => {
+      if (o.ratePerS === undefined) return { due: Infinity, nextInS: 5 };
+      if (pacedFrom === 0) pacedFrom = now;
+      const due = Math.floor(((now - pacedFrom) / 1000) * o.ratePerS) + 1 - launched;
+      const nextAt = pacedFrom + ((launched + Math.max(due, 0)) / o.ratePerS) * 1000;
+      return { due, nextInS: Math.max(0.005, (nextAt - now) / 1000) };
+    };
     const scheduler: Scheduler = {
       resourceOffers(d, list) {
         for (const offer of list) {
           offers++;
-          const k = fits(offer);
+          const now = performance.now();
+          const { due, nextInS } = pace(now);
+          const k = Math.min(fits(offer), due);
           const one = k > 0 ? take(offerResources(offer), o.taskResources) : undefined;
-          if (k === 0 || one === undefined) {
+          if (k <= 0 || one === undefined) {
             // Refused resources are filtered only while an offer holds no more than
             // them: freed cpus come back at once (as with Mesos's offer filters).
-            d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : 5 });
+            d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : nextInS });
             continue;
           }
           const tasks: TaskInfo[] = [];
-          for (let i = 0; i < k; i++) tasks.push(commandTask(`t${launched + i}`, offer, one, 'true'));
-          const now = performance.now();
+          for (let i = 0; i < k; i++) tasks.push(commandTask(`t${launched + i}`, offer, one, o.command));
           if (firstAccept === 0) firstAccept = now;
           for (const t of tasks) acceptAt.set(t.task_id.value, now);
           launched += k;
           inFlight += k;
           maxInFlight = Math.max(maxInFlight, inFlight);
-          d.launchTasks(offer.id, tasks, { refuse_seconds: 5 });
+          d.launchTasks(offer.id, tasks, { refuse_seconds: pace(now).nextInS });
         }
       },
       statusUpdate(_d, status) {

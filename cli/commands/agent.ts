@@ -30,7 +30,7 @@ export function agentCommand(): Command {
     .addOption(flag('containerizers', 'mesos (the only one; docker is refused with the reason)', 'mesos'))
     .addOption(flag('fetcher_cache_dir', 'where fetched URIs with cache: true are kept (default <work_dir>/fetch; emptied at start)'))
     .addOption(flag('fetcher_cache_size', 'the fetcher cache bound, least recently used evicted first, e.g. 2GB', '2GB'))
-    .addOption(flag('launcher', 'how task processes are started: spawn | forkserver'))
+    .addOption(flag('launcher', 'how task processes are started: helper (default: the mesos-ts-launcher process) | spawn | forkserver'))
     .addOption(flag('recover', 'reconnect (keep running tasks across restarts) | cleanup', 'reconnect'))
     .addOption(flag('strict', 'refuse to start when an isolator cannot work here (true|false)'))
     .addOption(flag('registration_backoff_factor', 'first registration delay bound, e.g. 1secs'))

@@ -131,7 +131,7 @@ type Metric =
   | 'frames_sent' | 'frames_received' | 'bytes_sent' | 'bytes_received'
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
   | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
-  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts'
+  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts' | 'keepalive_stalls'
   | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut' | 'connections_refused'
   | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
 
@@ -216,7 +216,7 @@ export class WsTransport implements Transport {
     frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0,
     messages_sent: 0, messages_received: 0, messages_dropped: 0,
     connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
-    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0,
+    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0, keepalive_stalls: 0,
     bad_frames: 0, oversized_frames: 0, bad_requests: 0, slow_clients_cut: 0, connections_refused: 0,
     connections_authenticated: 0, auth_failures: 0, hijacks_refused: 0, tls_failures: 0,
   };
@@ -764,17 +764,24 @@ export class WsTransport implements Transport {
   #startKeepalive(conn: Connection): void {
     const interval = this.#opts.keepaliveIntervalMs;
     if (interval <= 0) return;
+    let due = this.#clock.now() + interval;
     const tick = (): void => {
       conn.keepalive = undefined;
       if (!conn.open) return;
-      if (!conn.alive) {
+      // A tick much later than due means this process was stalled (a long event, a starved CPU): the peer's
+      // pong may be waiting unread behind it (timers run before sockets are read). Ping again and judge at the
+      // next tick, rather than cutting a healthy connection (with every process on it) for our own stall.
+      const stalled = this.#clock.now() - due > interval / 2;
+      if (!conn.alive && !stalled) {
         this.#metrics.keepalive_timeouts++;
         this.#logger.warn(`libprocess-ts: ${conn.peer} did not answer a ping within ${interval} ms; closing the connection`);
         conn.ws.terminate();
         return;
       }
+      if (!conn.alive) this.#metrics.keepalive_stalls++;
       conn.alive = false;
       conn.ws.ping();
+      due = this.#clock.now() + interval;
       conn.keepalive = this.#clock.timer(interval, tick);
     };
     conn.keepalive = this.#clock.timer(interval, tick);

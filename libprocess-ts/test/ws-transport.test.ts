@@ -172,6 +172,26 @@ describe('WsTransport between two runtimes', () => {
     await new Promise((r) => (silent.readyState === WebSocket.CLOSED ? r(null) : silent.once('close', r)));
   });
 
+  test('keepalive: a tick far later than due (this process stalled) pings again instead of cutting the peer', async () => {
+    const clock = new ManualClock();
+    const a = await start({ clock, keepaliveIntervalMs: 1000 });
+    const silent = new WebSocket(`ws://${a.addr}${LIBPROCESS_PATH}`, { headers: { [PEER_HEADER]: '127.0.0.1:1' }, autoPong: false });
+    let pings = 0;
+    silent.on('ping', () => void pings++);
+    await new Promise((r) => silent.once('open', r));
+    await eventually(() => a.t.metrics()['connections_open'] === 1, 'accepted');
+    clock.advance(1000); // first interval: ping
+    await eventually(() => pings === 1, 'first ping');
+    clock.advance(5000); // our own loop was stalled for 5 intervals: its pong could be unread; ping again
+    await eventually(() => pings === 2, 'second ping');
+    expect(a.ev.downs).toEqual([]);
+    expect(a.t.metrics()['keepalive_stalls']).toBe(1);
+    clock.advance(1000); // on time now, and still no answer: closed
+    await a.ev.until(() => a.ev.downs.length === 1);
+    expect(a.t.metrics()['keepalive_timeouts']).toBe(1);
+    await new Promise((r) => (silent.readyState === WebSocket.CLOSED ? r(null) : silent.once('close', r)));
+  });
+
   test('stop() with connections and dials in flight resolves and leaves no handle', async () => {
     const a = await start();
     const b = await start();

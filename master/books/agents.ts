@@ -36,6 +36,19 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   return effects;
 }
 
+/**
+ * The agent's connection came back or broke: it is offered while connected
+ * and not deactivated or draining (maintenance.ts), and the allocator hears
+ * of every change of that.
+ */
+export function connection(books: Books, agent: Agent, connected: boolean): Effect[] {
+  agent.connected = connected;
+  const active = connected && !books.maintenance.blocked(agent.id);
+  if (active === agent.active) return [];
+  agent.active = active;
+  return [{ kind: 'allocator', call: { name: active ? 'activateAgent' : 'deactivateAgent', args: [agent.id] } }];
+}
+
 /** A registered agent talks from a new PID (its process restarted, or its connection was re-made). */
 export function moved(books: Books, agent: Agent, pid: string): Effect[] {
   if (books.agentsByPid.get(agent.pid) === agent) books.agentsByPid.delete(agent.pid);
@@ -95,6 +108,7 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
   }
   effects.push(...agentLeft(books, agent.id, loss.as === 'gone'));
   effects.push({ kind: 'event', event: { type: 'AGENT_REMOVED', agentId: agent.id } });
+  for (const framework of books.frameworks.values()) if (framework.connected) effects.push({ kind: 'agent_lost', framework, agentId: agent.id });
   return effects;
 }
 

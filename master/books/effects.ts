@@ -35,6 +35,8 @@ export type Effect =
   | { readonly kind: 'inverse_offer'; readonly framework: Framework; readonly offer: InverseOffer }
   /** An inverse offer withdrawn: its connected scheduler is told. */
   | { readonly kind: 'inverse_rescind'; readonly framework: Framework; readonly inverseOfferId: string }
+  /** An agent left the cluster (unreachable or gone): a connected scheduler hears `agent_lost` (v1: FAILURE). */
+  | { readonly kind: 'agent_lost'; readonly framework: Framework; readonly agentId: string }
   /** The agent's dynamically reserved resources and volumes changed: it checkpoints the whole new set. */
   | { readonly kind: 'checkpoint_resources'; readonly agent: Agent; readonly resources: Resource[]; readonly operations?: ProtoOperation[] }
   /** The status of an operation the framework gave an id (UPDATE_OPERATION_STATUS), for its connected scheduler. */

@@ -1,7 +1,9 @@
 /**
  * Framework transitions: added (a subscription, a resubscription this master
  * did not know, one taken back from a re-registering agent), changed (new
- * info), connected or not, removed (its tasks end as TASK_KILLED).
+ * info), connected or not, resubscribed, removed (its tasks end as
+ * TASK_KILLED). Whether it is offered to is decided here: the allocator's
+ * activate/deactivate calls are effects.
  */
 import type { Framework } from '../framework.js';
 import { registeredFramework, type Books } from './books.js';
@@ -12,6 +14,8 @@ import { end } from './tasks.js';
 /** A framework in the books (active: its scheduler is subscribed; not active: taken back from an agent's report). */
 export function add(books: Books, framework: Framework, active: boolean): Effect[] {
   books.frameworks.set(framework.id, framework);
+  framework.connected = active;
+  framework.active = active;
   return [
     { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active] } },
     { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
@@ -19,17 +23,32 @@ export function add(books: Books, framework: Framework, active: boolean): Effect
   ];
 }
 
-/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest. */
-export function changed(framework: Framework): Effect[] {
-  return [
-    { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
-    { kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } },
-  ];
+/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest; with `roles`, the allocator hears its roles and suppressed roles. */
+export function changed(framework: Framework, roles = false): Effect[] {
+  const effects: Effect[] = [];
+  if (roles) effects.push({ kind: 'allocator', call: { name: 'updateFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles]] } });
+  effects.push({ kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } });
+  effects.push({ kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } });
+  return effects;
 }
 
-/** Its scheduler connected or disconnected: nothing the registry keeps. */
-export function connection(framework: Framework): Effect[] {
-  return [{ kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } }];
+/** Offered to or not (the allocator hears of a change). */
+function activity(framework: Framework, active: boolean): Effect[] {
+  if (framework.active === active) return [];
+  framework.active = active;
+  return [{ kind: 'allocator', call: { name: active ? 'activateFramework' : 'deactivateFramework', args: [framework.id] } }];
+}
+
+/** Its scheduler's connection broke (or came back): offered to only while connected; nothing the registry keeps. */
+export function connection(framework: Framework, connected: boolean): Effect[] {
+  framework.connected = connected;
+  return [...activity(framework, connected), { kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } }];
+}
+
+/** A known framework's scheduler subscribed again (a failover, a new connection): its new info kept, offered to again. */
+export function resubscribed(framework: Framework, rolesChanged: boolean): Effect[] {
+  framework.connected = true;
+  return [...changed(framework, rolesChanged), ...activity(framework, true)];
 }
 
 /**
@@ -40,6 +59,8 @@ export function connection(framework: Framework): Effect[] {
 export function remove(books: Books, framework: Framework, nowMs: number): Effect[] {
   const effects: Effect[] = [];
   framework.removedAt = nowMs;
+  framework.connected = false;
+  framework.active = false;
   for (const agent of books.agents.values()) {
     const tasks = agent.tasks.get(framework.id);
     for (const task of [...(tasks?.values() ?? [])]) {

@@ -98,7 +98,9 @@ export type Input =
   /** The host made durable every write up to the Ready whose `persist` this is. */
   | { readonly type: 'persisted'; readonly index: number; readonly term: number }
   /** The host's connection to `peer` broke (its process died, or the network between them). */
-  | { readonly type: 'peerDown'; readonly peer: string };
+  | { readonly type: 'peerDown'; readonly peer: string }
+  /** The application above a leader cannot serve on it (its writes do not commit): give the leadership up, stay electable. */
+  | { readonly type: 'resign' };
 
 /**
  * What the leader knows of a follower, and how it sends to it (flow control, as etcd's raft):
@@ -343,6 +345,9 @@ export class ConsensusCore {
       case 'peerDown':
         this.peerDown(input.peer, now);
         break;
+      case 'resign':
+        this.resign(now);
+        break;
     }
     return this.takeReady();
   }
@@ -472,6 +477,15 @@ export class ConsensusCore {
     const spread = Math.max(tickMs, Math.floor((electionMaxMs - electionMinMs) / 5));
     const earliest = this.#lastLeaderContact + electionMinMs + 2 * tickMs + this.#random.range(0, spread);
     if (earliest < this.#electionDeadline) this.#electionDeadline = earliest;
+  }
+
+  /**
+   * A leader gives up its term's leadership: it becomes a follower of no one (pending appends
+   * are the host's to fail), stops heartbeating, and its peers elect after their timeout; it
+   * votes and may be elected again. Anyone else: nothing.
+   */
+  resign(now: number): void {
+    if (this.#role === 'leader') this.#stepDown(now);
   }
 
   /** The last index known durable in this replica's store. */

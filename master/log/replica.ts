@@ -382,6 +382,11 @@ export class ReplicaProcess extends Process<LogProtocol> {
     this.#step({ type: 'snapshot', index, data });
   }
 
+  /** Gives up the leadership if this replica leads (the master above it cannot serve): the others elect; it stays a voter. */
+  resign(): void {
+    this.#step({ type: 'resign' });
+  }
+
   status(): ReplicaStatus {
     const core = this.#requireCore();
     const lease = core.leaseExpiresAt(this.clock.now());

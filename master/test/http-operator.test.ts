@@ -126,7 +126,7 @@ describe('classic endpoints', () => {
         }).on('error', reject);
       });
     expect(JSON.parse((await get('/master/state-summary')).text)).toMatchObject({ frameworks: [], slaves: [] });
-    expect(JSON.parse((await get('/master/roles')).text).roles).toEqual([{ name: 'gold', weight: 2, frameworks: [], quota: null }]);
+    expect(JSON.parse((await get('/master/roles')).text).roles).toEqual([{ name: 'gold', weight: 2, frameworks: [], resources: { cpus: 0, gpus: 0, mem: 0, disk: 0 }, quota: null }]);
     expect((await call(base, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'silver', guarantees: { cpus: { value: 1 } } }] } })).status).toBe(200);
     const withQuota = JSON.parse((await get('/master/roles')).text).roles as Json[];
     expect(withQuota.map((r) => [r.name, r.quota === null])).toEqual([['gold', true], ['silver', false]]);

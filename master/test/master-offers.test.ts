@@ -95,6 +95,7 @@ describe('offers', () => {
       commandTask('huge', offer!, 'cpus:64'),
       { name: 'nocmd', task_id: { value: 'nocmd' }, agent_id: offer!.agent_id, resources: Resources.parse('cpus:1').toJSON() },
       { ...commandTask('slash', offer!, 'cpus:1'), task_id: { value: 'a/b' } },
+      { ...commandTask('late', offer!, 'cpus:1'), max_completion_time: { nanoseconds: -1 } },
     ], 0);
     await c.clock.settle();
     const errors = scheduler.statuses().filter((s) => s.state === 'TASK_ERROR');
@@ -103,11 +104,13 @@ describe('offers', () => {
       ['huge', 'REASON_TASK_INVALID'],
       ['nocmd', 'REASON_TASK_INVALID'],
       ['a/b', 'REASON_TASK_INVALID'],
+      ['late', 'REASON_TASK_INVALID'],
     ]);
     expect(errors[0]!.message).toBe('task ok: the task id is already in use');
     expect(errors[1]!.message).toMatch(/^task huge: needs cpus.*:64.* but the offers have .* left$/);
     expect(errors[2]!.message).toBe('task nocmd: needs exactly one of command or executor');
     expect(errors[3]!.message).toBe("task_id 'a/b' must not contain '/'");
+    expect(errors[4]!.message).toBe("task late: 'max_completion_time' must be a non-negative duration");
     expect(agent.named('run_task').map((b) => b.task.task_id.value)).toEqual(['ok']);
 
     // An offer accepted twice: the second is refused, the first already used it.

@@ -9,6 +9,7 @@ import { aclsOf } from '../../protocol/auth/acls.js';
 import { credentialsMap } from '../../protocol/credentials.js';
 import { Resources } from '../../protocol/resources.js';
 import type { Offer } from '../../protocol/types.js';
+import { masterState } from '../state.js';
 import { cluster, ledger, type Cluster } from './helpers/cluster.js';
 import { commandTask, type TestAgent, type TestScheduler } from './helpers/peers.js';
 
@@ -46,7 +47,7 @@ function only(s: TestScheduler): Offer {
 }
 
 function agentState(): Record<string, any> {
-  const state = c!.master.stateSummary() as { slaves: Record<string, any>[] };
+  const state = masterState(c!.master) as { slaves: Record<string, any>[] };
   return state.slaves[0]!;
 }
 

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import { Containerizer } from '../containerizer.js';
 import { ForkServerLauncher } from '../forkserver.js';
+import { findHelper, HelperLauncher } from '../helper.js';
 import { isAlive, readStat } from '../proc.js';
 import { ContainerizerError, type ContainerConfig } from '../types.js';
 import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
 
-describe.each(['spawn', 'forkserver'] as const)('launcher %s', (launcher) => {
+describe.each(['helper', 'spawn', 'forkserver'] as const)('launcher %s', (launcher) => {
 let dir: string;
 let cz: Containerizer;
 
@@ -169,9 +170,9 @@ describe('kill', () => {
 });
 });
 
-test('forkserver: argv[0] is kept, a missing binary says so, the exit status is exact', async () => {
+test.each(['helper', 'forkserver'] as const)('%s: argv[0] is kept, a missing binary says so, the exit status is exact', async (launcher) => {
   const dir = tmp();
-  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher: 'forkserver' });
+  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
   try {
     const id = cid();
     const t = await (await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: false, value: 'sh', arguments: ['custom-argv0', '-c', 'echo "$0"; exit 137'] } })).wait();
@@ -187,9 +188,14 @@ test('forkserver: argv[0] is kept, a missing binary says so, the exit status is 
   }
 });
 
-test('forkserver: when the server dies the containers keep running, are watched through /proc, and the next launch restarts it', async () => {
+const servers = {
+  forkserver: () => new ForkServerLauncher(realClock, 'perl', 20),
+  helper: () => new HelperLauncher(findHelper()!, realClock, 20),
+};
+
+test.each(['forkserver', 'helper'] as const)('%s: when the server dies the containers keep running, are watched through /proc, and the next launch restarts it', async (kind) => {
   const dir = tmp();
-  const launcher = new ForkServerLauncher(realClock, 'perl', 20);
+  const launcher = servers[kind]();
   const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
   try {
     const id = cid();
@@ -200,7 +206,7 @@ test('forkserver: when the server dies the containers keep running, are watched 
     await waitFor(() => launcher.serverPid === undefined, 3000, 'the fork server to exit');
     expect(await isAlive(c.pid, c.startTime)).toBe(true);
     const t = await c.kill({ gracePeriodMs: 1000 });
-    expect(t.status).toEqual({ code: null, signal: null, message: expect.stringMatching(/^Command exit status unknown: the fork server exited \(SIGKILL\)$/) });
+    expect(t.status).toEqual({ code: null, signal: null, message: expect.stringMatching(/^Command exit status unknown: the launcher process exited \(SIGKILL\)$/) });
     const id2 = cid();
     expect((await (await cz.launch({ containerId: id2, sandbox: join(dir, id2), limits: {}, command: { shell: true, value: 'exit 5' } })).wait()).status?.code).toBe(5);
     expect(launcher.serverPid).not.toBe(server);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Containerizer } from '../containerizer.js';
 import { containerMetaDir, readCheckpoint } from '../checkpoint.js';
+import { exitRecordPath } from '../exit-record.js';
 import { probeCgroups } from '../isolators/cgroups-fs.js';
 import { isAlive, readStat } from '../proc.js';
 import type { ContainerConfig } from '../types.js';
@@ -63,9 +64,68 @@ describe('recovery after an agent restart', () => {
     expect(u.processes).toBe(1);
     const t = await fresh.kill(a.containerId, { gracePeriodMs: 2000 });
     expect(t.killed).toBe(true);
-    expect(t.status).toBeNull(); // not our child: the exit status is not observable
+    // Not our child, but the launcher helper recorded its wait status before reaping it.
+    expect(t.status).toEqual({ code: null, signal: 'SIGTERM', message: 'Command terminated with signal Terminated' });
+    await running.wait();
+  });
+
+  test('with the spawn launcher the exit status of a recovered container is unknown (nothing outlives the agent to record it)', async () => {
+    const { metaDir, config } = setup();
+    const old = await Containerizer.create({ metaDir, fsync: false, launcher: 'spawn' });
+    const a = config('echo ready > ready; exec sleep 100');
+    const running = await old.launch(a);
+    await waitForFile(join(a.sandbox, 'ready'));
+    const fresh = await Containerizer.create({ metaDir, fsync: false, recoveryPollMs: 20 });
+    expect((await fresh.recover([a.containerId])).recovered).toHaveLength(1);
+    const t = await fresh.kill(a.containerId, { gracePeriodMs: 2000 });
+    expect(t.status).toBeNull();
     expect(t.message).toMatch(/exit status is unknown/);
     await running.wait();
+  });
+
+  test('the helper outlives its containerizer: containers that end meanwhile are recovered with their recorded exit status', async () => {
+    const { metaDir, config } = setup();
+    const old = await Containerizer.create({ metaDir, fsync: false });
+    const specs = { zero: config('while [ ! -f stop ]; do sleep 0.02; done; exit 0'), three: config('while [ ! -f stop ]; do sleep 0.02; done; exit 3'), killed: config('exec sleep 100') };
+    const pids: Record<string, { pid: number; startTime: number }> = {};
+    for (const [k, c] of Object.entries(specs)) {
+      const started = await old.launch(c);
+      pids[k] = { pid: started.pid, startTime: started.startTime };
+    }
+    old.close(); // as when the agent goes away: nobody listens to the helper any more
+    writeFileSync(join(specs.zero.sandbox, 'stop'), '');
+    writeFileSync(join(specs.three.sandbox, 'stop'), '');
+    process.kill(pids.killed!.pid, 'SIGKILL');
+    for (const k of Object.keys(specs)) await waitFor(async () => (await readStat(pids[k]!.pid))?.startTime !== pids[k]!.startTime, 5000, `${k} to be reaped`);
+    for (const c of Object.values(specs)) expect(existsSync(exitRecordPath(metaDir, c.containerId))).toBe(true);
+
+    const fresh = await Containerizer.create({ metaDir, fsync: false });
+    const r = await fresh.recover(Object.values(specs).map((c) => c.containerId));
+    expect(r.vanished).toEqual([]);
+    const by = Object.fromEntries(r.terminated.map((t) => [t.containerId, t.status]));
+    expect(by[specs.zero.containerId]).toEqual({ code: 0, signal: null, message: 'Command exited with status 0' });
+    expect(by[specs.three.containerId]).toEqual({ code: 3, signal: null, message: 'Command exited with status 3' });
+    expect(by[specs.killed.containerId]).toEqual({ code: null, signal: 'SIGKILL', message: 'Command terminated with signal Killed' });
+  });
+
+  test('an exit record that is malformed or of another pid is not trusted: the container is reported vanished', async () => {
+    const { metaDir, config } = setup();
+    const old = await Containerizer.create({ metaDir, fsync: false });
+    const a = config('true');
+    await (await old.launch(a)).wait();
+    const dead = spawnSync('true');
+    const warnings: string[] = [];
+    for (const [id, record] of [['bad-record', '{"pid": 12, "waitStatus": '], ['other-pid', JSON.stringify({ pid: dead.pid! + 1, waitStatus: 0 })], ['bad-status', JSON.stringify({ pid: dead.pid!, waitStatus: 70000 })]] as const) {
+      await vanishedCheckpoint(metaDir, a.containerId, id, dead.pid!, 12345);
+      writeFileSync(exitRecordPath(metaDir, id), record);
+    }
+    const fresh = await Containerizer.create({ metaDir, fsync: false, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+    const r = await fresh.recover(['bad-record', 'other-pid', 'bad-status']);
+    expect(r.terminated).toEqual([]);
+    expect(r.vanished.map((t) => [t.containerId, t.status])).toEqual([['bad-record', null], ['other-pid', null], ['bad-status', null]]);
+    expect(warnings.join('\n')).toMatch(/Corrupt exit record .*bad-record\/exit.json: not valid JSON/);
+    expect(warnings.join('\n')).toMatch(/Exit record .*other-pid\/exit.json is of pid \d+, not of the container's process \d+/);
+    expect(warnings.join('\n')).toMatch(/Corrupt exit record .*bad-status\/exit.json: expected/);
   });
 
   test('a container that terminated before the restart is reported with its termination; orphans are destroyed', async () => {

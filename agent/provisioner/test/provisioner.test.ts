@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { realClock } from 'libprocess-ts';
+import { realClock, VirtualClock } from 'libprocess-ts';
 import { tempDir } from '../../../test/temp.js';
 import { imageCommand } from '../../containerizer/isolators/docker-runtime.js';
 import { parseImageConfig } from '../image-config.js';
@@ -290,6 +290,29 @@ describeBusybox('the registry puller', () => {
       await expect(store.get('other')).rejects.toThrow(/HTTP 404/);
     } finally {
       reg.server.close();
+    }
+  });
+
+  test('a registry that stalls mid-body is given up on at the timeout (the injected clock), naming the URL', async () => {
+    let stalled!: () => void;
+    const started = new Promise<void>((r) => (stalled = r));
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json', 'content-length': '1000' });
+      res.write('{"schemaVersion":');
+      stalled();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const clock = new VirtualClock();
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const store = new ImageStore(await dir(), new RegistryPuller({ url, clock, timeoutMs: 10_000 }), () => 1);
+      const pulled = store.get('app').then(() => new Error('pulled'), (e: Error) => e);
+      await started;
+      await clock.advance(10_000);
+      expect((await pulled).message).toMatch(/no complete answer from http:\/\/127\.0\.0\.1:\d+\/v2\/app\/manifests\/latest within 10000 ms/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { Resources } from '../../../protocol/resources.js';
-import { admit, forgetUnreachable, lose, moved } from '../agents.js';
+import { admit, connection as agentConnection, forgetUnreachable, lose, moved } from '../agents.js';
 import { exited, launch as launchExecutor } from '../executors.js';
-import { add, changed, connection, remove } from '../frameworks.js';
+import { add, changed, connection, remove, resubscribed } from '../frameworks.js';
 import * as recovery from '../recovery.js';
 import { launch, reported, update } from '../tasks.js';
 import { agent, books, framework, kinds, status, task, used } from './fixtures.js';
@@ -17,6 +17,23 @@ describe('agent transitions', () => {
     expect(b.agents.get('a1')).toBe(a);
     expect(b.agentsByPid.get(a.pid)).toBe(a);
     expect(kinds(admit(books(), agent('a2'), { persisted: true }))).toEqual(['allocator:addAgent', 'event:AGENT_ADDED']);
+  });
+
+  test('connection: offered while connected and not deactivated or draining; the allocator hears each change once', () => {
+    const b = books();
+    const a = agent('a1');
+    admit(b, a);
+    expect(kinds(agentConnection(b, a, false))).toEqual(['allocator:deactivateAgent']);
+    expect([a.connected, a.active]).toEqual([false, false]);
+    expect(agentConnection(b, a, false)).toEqual([]);
+    expect(kinds(agentConnection(b, a, true))).toEqual(['allocator:activateAgent']);
+    expect([a.connected, a.active]).toEqual([true, true]);
+    // Deactivated by the operator: its connection coming back does not offer it.
+    b.maintenance.deactivated.add('a1');
+    a.active = false;
+    a.connected = false;
+    expect(agentConnection(b, a, true)).toEqual([]);
+    expect([a.connected, a.active]).toEqual([true, false]);
   });
 
   test('moved: a new PID is written; the same PID is not', () => {
@@ -42,7 +59,9 @@ describe('agent transitions', () => {
     update(b, f, a, t2, status(t2, 'TASK_FINISHED'), 'TASK_FINISHED');
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' } }, Resources.parse('cpus:0.1;mem:32'));
     const effects = lose(b, a, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: 'missed pings', nowMs: 9_000, maxUnreachable: 10 });
-    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED', 'agent_lost']);
+    // Every connected scheduler hears agent_lost.
+    expect(effects.filter((e) => e.kind === 'agent_lost').map((e) => (e.kind === 'agent_lost' ? [e.framework.id, e.agentId] : []))).toEqual([['f1', 'a1']]);
     expect(b.agents.has('a1') || b.agentsByPid.has(a.pid)).toBe(false);
     expect(b.unreachableAgents.get('a1')).toEqual({ agent: a, at: 9_000 });
     expect(f.unreachableTasks.get('t1')?.state).toBe('TASK_UNREACHABLE');
@@ -66,7 +85,7 @@ describe('agent transitions', () => {
     add(b, f, true);
     launch(f, a, task('f1', 'a1', 't1'));
     const effects = lose(b, a, { as: 'gone', taskState: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'marked gone', nowMs: 1, maxUnreachable: 10 });
-    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED']);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED', 'agent_lost']);
     expect(b.goneAgents.has('a1')).toBe(true);
     expect(f.completedTasks.items()[0]?.state).toBe('TASK_GONE_BY_OPERATOR');
   });
@@ -95,8 +114,25 @@ describe('framework transitions', () => {
     const effects = changed(f);
     expect(kinds(effects)).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED']);
     expect(effects[0]).toMatchObject({ op: { framework: { id: 'f1', info: { name: 'renamed', id: { value: 'f1' } } } } });
-    f.connected = false;
-    expect(kinds(connection(f))).toEqual(['event:FRAMEWORK_UPDATED']);
+    expect(kinds(changed(f, true))).toEqual(['allocator:updateFramework', 'registry:add_framework', 'event:FRAMEWORK_UPDATED']);
+  });
+
+  test('connection: offered to only while its scheduler is connected; the allocator hears each change once', () => {
+    const b = books();
+    const f = framework('f1');
+    add(b, f, true);
+    expect([f.connected, f.active]).toEqual([true, true]);
+    expect(kinds(connection(f, false))).toEqual(['allocator:deactivateFramework', 'event:FRAMEWORK_UPDATED']);
+    expect([f.connected, f.active]).toEqual([false, false]);
+    expect(kinds(connection(f, false))).toEqual(['event:FRAMEWORK_UPDATED']);
+    // Its scheduler subscribes again: new info kept, offered to again; roles changed: the allocator hears them first.
+    expect(kinds(resubscribed(f, true))).toEqual(['allocator:updateFramework', 'registry:add_framework', 'event:FRAMEWORK_UPDATED', 'allocator:activateFramework']);
+    expect([f.connected, f.active]).toEqual([true, true]);
+    expect(kinds(resubscribed(f, false))).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED']);
+    // Taken back from an agent's report: in the books, neither connected nor offered to.
+    const g = framework('f2');
+    add(b, g, false);
+    expect([g.connected, g.active]).toEqual([false, false]);
   });
 
   test('teardown: tasks TASK_KILLED on every agent (not forwarded, the allocator drops them), executors recovered, the id refused from now on', () => {

@@ -182,8 +182,7 @@ class Live {
       case 'disconnect': {
         const f = b.frameworks.get(frameworkId(ev.f));
         if (f === undefined) return;
-        f.connected = false;
-        this.take(connection(f));
+        this.take(connection(f, false));
         return;
       }
       case 'teardown': {
