@@ -5,7 +5,7 @@
 // URIs fail the task with REASON_CONTAINER_LAUNCH_FAILED naming the URI.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ beforeAll(async () => {
         r.end('no such file');
       }
     };
-    if (held.has(path)) heldResponses.set(path, res);
+    if (held.has(path.replace(/\?.*$/, ''))) heldResponses.set(path, res);
     else serve(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,6 +69,8 @@ afterAll(async () => {
   await setup?.masterRt.stop();
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  // Every task has ended and both agents are stopped: nothing writes here any more.
+  for (const dir of [files, setup?.workDir, setup && `${setup.workDir}-2`]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const run = (task: ReturnType<typeof commandTask>): void => setup.master.sendTo(agent.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task });
@@ -157,6 +159,28 @@ describe('the fetcher in a real agent', () => {
     run(commandTask('nofile', '', { command: { shell: true, value: 'true', uris: [{ value: join(files, 'nope.tar') }] } }));
     const n = await setup.master.update('nofile', 'TASK_FAILED');
     expect(n.status.message).toContain(`Failed to fetch '${join(files, 'nope.tar')}': cannot read`);
+  });
+
+  test('a fetch that outlasts --executor_registration_timeout fails the task saying so; a kill while fetching ends it TASK_KILLED', async () => {
+    const a2 = await realAgent({ ...setup, workDir: setup.workDir + '-2' }, { executor_registration_timeout: '1secs', hostname: 'a2' });
+    try {
+      await setup.master.waitFor((m) => m.name === 'register_agent' && (m.body as { agent: { hostname: string } }).agent.hostname === 'a2');
+      held.add('/slow.tar.gz');
+      const send = (task: ReturnType<typeof commandTask>): void => setup.master.sendTo(a2.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task });
+      send(commandTask('slow', '', { command: { shell: true, value: 'echo should-not-run', uris: [{ value: `${base}/slow.tar.gz` }] } }));
+      const u = await setup.master.update('slow', 'TASK_FAILED');
+      expect(u.status.reason).toBe('REASON_CONTAINER_LAUNCH_FAILED');
+      expect(u.status.message).toContain(`Failed to fetch '${base}/slow.tar.gz': the fetch did not finish within --executor_registration_timeout=1secs`);
+
+      send(commandTask('killed-while-fetching', '', { command: { shell: true, value: 'echo should-not-run', uris: [{ value: `${base}/slow.tar.gz?2` }] } }));
+      await until('the second slow request held', () => (heldResponses.has('/slow.tar.gz?2') ? true : undefined));
+      setup.master.sendTo(a2.agentPid, 'kill_task', { framework_id: FRAMEWORK.id!, task_id: { value: 'killed-while-fetching' } });
+      const k = await setup.master.update('killed-while-fetching', 'TASK_KILLED');
+      expect(k.status.reason).toBe('REASON_TASK_KILLED_DURING_LAUNCH');
+      expect(setup.master.states('killed-while-fetching')).toEqual(['TASK_KILLED']);
+    } finally {
+      await a2.stop();
+    }
   });
 
   test("a custom executor's URIs are fetched too: a bad one fails its task before the executor starts", async () => {
