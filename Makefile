@@ -106,7 +106,7 @@ sim-replay: build
 
 # Simulated cluster-seconds per wall second: 3 masters, 100 agents, 10 frameworks (target 100x).
 bench-sim: build
-	node dist/sim/bench.js $(BENCH_ARGS)
+	node dist/benchmarks/sim.js $(BENCH_ARGS)
 
 # Every benchmark (bench-offers in its quick form), then one table of their figures beside their
 # same-run baselines: benchmarks/results/SUMMARY.md (results/*.json carry commit, date, machine, load).

@@ -84,6 +84,8 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
       baseline: '-',
       target: 'within 1.5x (RSS 1.3x) of 1 master',
     })),
+  // Baseline: real time (a real cluster lives one second per second).
+  sim: (r) => ((r['rows'] as Json[] | undefined) ?? []).map((x) => row(`sim: ${num(x['agents'])} agents, ${num(x['frameworks'])} frameworks${x['faults'] === true ? ', faults' : ''}: virtual s per CPU s`, Math.round(num(x['cpuRatio']) * 10) / 10, 1, num(x['agents']) >= 100 ? '>= 100x real time' : undefined)),
   failover: (r) => [{ figure: `failover: ${num(r['agents']) / 1000}k agents, all back ms (median)`, measured: num(r['failover_all_back_ms_median']), baseline: '-', target: '< 3000 (Mesos paper, quoted: MTTR 4-8 s)' }],
 };
 

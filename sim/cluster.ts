@@ -6,7 +6,7 @@
  * one seed. Nodes crash (their runtime stops, as SIGKILL) and restart at
  * the same address, with or without their disk.
  */
-import { MemoryTransport, PID, Random, Runtime, createLogger, type Envelope, type Logger } from 'libprocess-ts';
+import { PID, Random, Runtime, createLogger, type Envelope, type Logger } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { AgentProcess } from '../agent/agent.js';
 import { ExecutorTokens } from '../agent/executor-token.js';
@@ -20,6 +20,7 @@ import { SimDisk } from './disk.js';
 import { startExecutor } from './executor.js';
 import { GreedyFramework, type FrameworkObserver } from './framework.js';
 import { MutantAgentTransport, type Mutations } from './mutations.js';
+import { NodePause, PausableClock, PausableTransport } from './pause.js';
 import { Trace } from './trace.js';
 
 export interface ClusterOptions {
@@ -60,6 +61,8 @@ export interface MasterNode {
   readonly address: string;
   storage: MemoryStorage;
   runtime: Runtime | undefined;
+  /** Pauses this incarnation (sim/pause.ts). */
+  pause?: NodePause;
   ha: HaMaster | undefined;
   starts: number;
 }
@@ -71,6 +74,7 @@ export interface AgentNode {
   readonly disk: SimDisk;
   readonly table: ProcessTable;
   runtime: Runtime | undefined;
+  pause?: NodePause;
   agent: AgentProcess | undefined;
   cz: SimContainerizer | undefined;
   starts: number;
@@ -82,6 +86,7 @@ export interface SchedulerNode {
   readonly address: string;
   framework: GreedyFramework;
   runtime: Runtime | undefined;
+  pause?: NodePause;
   starts: number;
 }
 
@@ -106,6 +111,7 @@ export class Cluster {
   readonly #executorTokens = new ExecutorTokens(Buffer.from('sim-executor-secret-key-0123456789abcdef'));
   /** Frameworks whose scheduler tore them down (the teardown message may have been lost). */
   readonly tornDown = new Set<string>();
+  readonly #agentAddresses = new Set<string>();
 
   constructor(readonly options: ClusterOptions, readonly observer: FrameworkObserver) {
     this.random = new Random(options.seed);
@@ -117,7 +123,8 @@ export class Cluster {
       loopback: true, // an agent and its executors
       observer: (kind, from, to, e) => {
         this.trace.message(kind, from, to, `${e.to.split('@')[0]}.${e.name}${describe(e.name, e.body)}`);
-        if (kind === 'deliver') this.onMessage(from, to, e);
+        // An agent's own messages are seen as it reads them (its transport: a paused agent reads late, in its order).
+        if (kind === 'deliver' && !this.#agentAddresses.has(to)) this.onMessage(from, to, e);
       },
     });
     for (let i = 1; i <= 3; i++) this.masters.push({ kind: 'master', name: `m${i}`, address: `m${i}:${MASTER_PORT}`, storage: new MemoryStorage(), runtime: undefined, ha: undefined, starts: 0 });
@@ -153,6 +160,7 @@ export class Cluster {
         },
       );
       this.agents.push(node);
+      this.#agentAddresses.add(node.address);
     }
     for (let i = 1; i <= options.frameworks; i++) this.schedulers.push({ kind: 'scheduler', name: `s${i}`, address: `s${i}:${SCHEDULER_PORT}`, framework: this.#newFramework(), runtime: undefined, starts: 0 });
   }
@@ -165,8 +173,12 @@ export class Cluster {
     return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework, this.options.taskRunMs, this.options.executorShare ?? 0);
   }
 
-  async #runtime(host: string, port: number, transport?: MemoryTransport): Promise<Runtime> {
-    return new Runtime({ transport: transport ?? new MemoryTransport(this.network, host, port), clock: this.clock, name: host, logger: silent }).start();
+  /** A node's runtime at `host:port`, on a clock and a transport that a pause freezes (`node.pause`). */
+  async #runtime(node: SimNode, port: number, transport?: PausableTransport): Promise<Runtime> {
+    const t = transport ?? new PausableTransport(this.network, node.name, port);
+    const clock = new PausableClock(this.clock);
+    node.pause = new NodePause(clock, t);
+    return new Runtime({ transport: t, clock, name: node.name, logger: silent }).start();
   }
 
   async startAll(): Promise<void> {
@@ -179,7 +191,7 @@ export class Cluster {
     if (m.runtime !== undefined) return;
     m.starts++;
     this.trace.note(`start ${m.name}`);
-    const runtime = await this.#runtime(m.name, MASTER_PORT);
+    const runtime = await this.#runtime(m, MASTER_PORT);
     m.runtime = runtime;
     const ha = new HaMaster(runtime, {
       storage: m.storage,
@@ -213,7 +225,8 @@ export class Cluster {
     this.trace.note(`start ${a.name}`);
     const transport = new MutantAgentTransport(this.network, a.name, AGENT_PORT);
     transport.mutations = this.options.mutations;
-    const runtime = await this.#runtime(a.name, AGENT_PORT, transport);
+    transport.onReceived = (from, e) => this.onMessage(from, a.address, e);
+    const runtime = await this.#runtime(a, AGENT_PORT, transport);
     const flags = agentFlags({
       master: this.masters.map((m) => m.address).join(','),
       work_dir: `/sim/${a.name}`,
@@ -249,7 +262,7 @@ export class Cluster {
       s.framework = this.#newFramework();
     }
     this.trace.note(`start ${s.name} (${s.framework.name}${s.framework.frameworkId !== undefined ? ` failing over to ${s.framework.frameworkId}` : ''})`);
-    const runtime = await this.#runtime(s.name, SCHEDULER_PORT);
+    const runtime = await this.#runtime(s, SCHEDULER_PORT);
     s.runtime = runtime;
     await s.framework.start(runtime);
   }
@@ -260,6 +273,8 @@ export class Cluster {
     this.trace.note(`crash ${node.name}${wipe ? ' with disk loss' : ''}`);
     const runtime = node.runtime;
     node.runtime = undefined;
+    node.pause?.clock.discard(); // a paused process is killed as well (what it would have done never happens)
+    node.pause = undefined;
     switch (node.kind) {
       case 'master':
         node.ha = undefined;

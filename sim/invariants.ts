@@ -142,9 +142,12 @@ export class Invariants implements FrameworkObserver {
     const f = agent !== undefined ? this.#fencing.get(agent) : undefined;
     if (agent === undefined || f === undefined || agent.registrations === f.registrations) return;
     f.registrations = agent.registrations;
-    const offer = f.offered.get(agent.master.toString());
+    // The registration it took: the only one offered since the last look (the agent may have moved on to another
+    // master since, told in the same batch that this one steps down), else the one of the master it points at.
+    const master = f.offered.size === 1 ? [...f.offered.keys()][0]! : agent.master.toString();
+    const offer = f.offered.get(master);
     f.offered.clear(); // each offer was taken (this one) or passed over
-    if (offer !== undefined && offer.term < offer.heardBefore) this.#fail('an agent follows no master of an older term', `${node.name} registered with ${agent.master.toString()} of term ${offer.term} after hearing from a master of term ${offer.heardBefore}`);
+    if (offer !== undefined && offer.term < offer.heardBefore) this.#fail('an agent follows no master of an older term', `${node.name} registered with ${master} of term ${offer.term} after hearing from a master of term ${offer.heardBefore}`);
   }
 
   /**

@@ -6,7 +6,7 @@
  * timeline of the events before the violation (`--timeline=<file>`, default
  * sim-<seed>.timeline.txt).
  *
- *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--executor-share=0.5] [--mutation=skipFsync]
+ *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--pauses=15] [--executor-share=0.5] [--mutation=skipFsync]
  *   node dist/sim/main.js --seed=42 [--timeline=out.txt]
  */
 import { writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseMutation } from './mutations.js';
-import { DEFAULT_SIM, runSeed, scaleFaults, type SimOptions } from './run.js';
+import { DEFAULT_FAULTS, DEFAULT_SIM, runSeed, scaleFaults, withPauses, type SimOptions } from './run.js';
 
 interface Args {
   seeds: number[];
@@ -42,6 +42,7 @@ export function parseSeeds(text: string): number[] {
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { seeds: [], workers: Math.max(1, availableParallelism()), options: {}, timeline: undefined, single: false, replayArgs: argv.filter((a) => !/^--(seeds|seed|workers|timeline|lines)=/.test(a)).join(' ') };
   const opts: Record<string, unknown> = {};
+  let pauses: number | undefined; // applied after --faults, whatever the order
   for (const a of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(a);
     if (!m) throw new Error(`unknown argument '${a}' (flags are --name=value)`);
@@ -95,10 +96,17 @@ function parseArgs(argv: readonly string[]): Args {
         opts.faults = scaleFaults(scale);
         break;
       }
+      case 'pauses': {
+        const scale = Number(v);
+        if (!(scale >= 0) || !Number.isFinite(scale)) throw new Error(`--pauses: '${v}' is not a scale of the default pause rates (0 = none)`);
+        pauses = scale;
+        break;
+      }
       default:
         throw new Error(`unknown flag --${k}`);
     }
   }
+  if (pauses !== undefined) opts.faults = withPauses((opts.faults as SimOptions['faults'] | undefined) ?? DEFAULT_FAULTS, pauses);
   if (args.seeds.length === 0) throw new Error('give --seeds=a-b or --seed=n');
   args.options = opts as Partial<Omit<SimOptions, 'seed'>>;
   return args;

@@ -5,7 +5,8 @@
  * production code path: the simulator must catch each
  * (sim/test/mutations.test.ts).
  */
-import { MemoryTransport, type Envelope } from 'libprocess-ts';
+import type { Envelope } from 'libprocess-ts';
+import { PausableTransport } from './pause.js';
 
 export interface Mutations {
   /** The agent's checkpoint fsyncs do nothing (the simulated disk ignores them). */
@@ -39,13 +40,16 @@ export function parseMutation(text: string | undefined): Mutations {
 const FENCED: ReadonlySet<string> = new Set(['agent_registered', 'agent_reregistered', 'ping']);
 
 /** An agent's transport with the mutations that live there (`dropTermCheck`, `ackBeforeCheckpoint`). */
-export class MutantAgentTransport extends MemoryTransport {
+export class MutantAgentTransport extends PausableTransport {
   mutations: Mutations = {};
+  /** Each message as the agent reads it (the invariants watch what it is told), before any mutation. */
+  onReceived: (from: string, e: Envelope) => void = () => {};
 
-  override _deliver(messages: Envelope[], from: string): void {
+  protected override received(messages: Envelope[], from: string): void {
+    for (const m of messages) this.onReceived(from, m);
     if (this.mutations.ackBeforeCheckpoint === true) for (const m of messages) if (m.name === 'status_update') this.#ackAtOnce(m, from);
     if (this.mutations.dropTermCheck === true) messages = messages.map(withoutTerm);
-    super._deliver(messages, from);
+    super.received(messages, from);
   }
 
   /** The `ack` the agent sends an executor, sent by its transport as the update arrives. */

@@ -8,6 +8,7 @@
  * every node back, no faults) and the liveness invariants must hold at its
  * end. A failing run says which invariant broke and how to replay it.
  */
+import { Random } from 'libprocess-ts';
 import { Cluster, type SimNode } from './cluster.js';
 import { Invariants, Violation } from './invariants.js';
 import type { Mutations } from './mutations.js';
@@ -24,6 +25,14 @@ export interface FaultRates {
   readonly teardownPerSec: number;
   /** Probability that a crash also loses the node's disk. */
   readonly diskLoss: number;
+  /**
+   * Pauses of a node's process (a GC pause, SIGSTOP, a stopped VM: sim/pause.ts) for 50 ms to 20 s (drawn
+   * log-uniformly): it resumes believing what it believed. Drawn from a source of their own, so a run without a
+   * pause is the run it was before pauses existed.
+   */
+  readonly pauseMasterPerSec: number;
+  readonly pauseAgentPerSec: number;
+  readonly pauseSchedulerPerSec: number;
 }
 
 export const DEFAULT_FAULTS: FaultRates = {
@@ -36,16 +45,25 @@ export const DEFAULT_FAULTS: FaultRates = {
   crashSchedulerPerSec: 0.03,
   teardownPerSec: 0.005,
   diskLoss: 0.2,
+  pauseMasterPerSec: 0.02,
+  pauseAgentPerSec: 0.01,
+  pauseSchedulerPerSec: 0.01,
 };
 
 /** The default rates times `scale` (probabilities capped at 1). */
 export function scaleFaults(scale: number): FaultRates {
   const f = DEFAULT_FAULTS;
   const p = (x: number): number => Math.min(1, x * scale);
-  return { loss: p(f.loss), duplicate: p(f.duplicate), reorder: p(f.reorder), partitionPerSec: f.partitionPerSec * scale, crashMasterPerSec: f.crashMasterPerSec * scale, crashAgentPerSec: f.crashAgentPerSec * scale, crashSchedulerPerSec: f.crashSchedulerPerSec * scale, teardownPerSec: f.teardownPerSec * scale, diskLoss: f.diskLoss };
+  return { loss: p(f.loss), duplicate: p(f.duplicate), reorder: p(f.reorder), partitionPerSec: f.partitionPerSec * scale, crashMasterPerSec: f.crashMasterPerSec * scale, crashAgentPerSec: f.crashAgentPerSec * scale, crashSchedulerPerSec: f.crashSchedulerPerSec * scale, teardownPerSec: f.teardownPerSec * scale, diskLoss: f.diskLoss, pauseMasterPerSec: f.pauseMasterPerSec * scale, pauseAgentPerSec: f.pauseAgentPerSec * scale, pauseSchedulerPerSec: f.pauseSchedulerPerSec * scale };
 }
 
-export const NO_FAULTS: FaultRates = { loss: 0, duplicate: 0, reorder: 0, partitionPerSec: 0, crashMasterPerSec: 0, crashAgentPerSec: 0, crashSchedulerPerSec: 0, teardownPerSec: 0, diskLoss: 0 };
+/** `f` with the pause rates set to the defaults times `scale` (`--pauses`), whatever the other rates. */
+export function withPauses(f: FaultRates, scale: number): FaultRates {
+  const d = DEFAULT_FAULTS;
+  return { ...f, pauseMasterPerSec: d.pauseMasterPerSec * scale, pauseAgentPerSec: d.pauseAgentPerSec * scale, pauseSchedulerPerSec: d.pauseSchedulerPerSec * scale };
+}
+
+export const NO_FAULTS: FaultRates = { loss: 0, duplicate: 0, reorder: 0, partitionPerSec: 0, crashMasterPerSec: 0, crashAgentPerSec: 0, crashSchedulerPerSec: 0, teardownPerSec: 0, diskLoss: 0, pauseMasterPerSec: 0, pauseAgentPerSec: 0, pauseSchedulerPerSec: 0 };
 
 export interface SimOptions {
   readonly seed: number;
@@ -129,10 +147,16 @@ export function replayCommand(seed: number, options: Partial<SimOptions> = {}): 
   if (options.quietMs !== undefined && options.quietMs !== DEFAULT_SIM.quietMs) extra.push(`--quiet-ms=${options.quietMs}`);
   if (options.executorShare !== undefined && options.executorShare !== DEFAULT_SIM.executorShare) extra.push(`--executor-share=${options.executorShare}`);
   if (options.faults !== undefined && options.faults !== DEFAULT_FAULTS) {
-    const scale = Math.round((options.faults.loss / DEFAULT_FAULTS.loss) * 1000) / 1000;
-    const want = scaleFaults(scale);
+    const ratio = (x: number, d: number): number => Math.round((x / d) * 1000) / 1000;
+    const scale = ratio(options.faults.loss, DEFAULT_FAULTS.loss);
+    const pauses = ratio(options.faults.pauseMasterPerSec, DEFAULT_FAULTS.pauseMasterPerSec);
+    const want = withPauses(scaleFaults(scale), pauses);
     const same = (Object.keys(want) as (keyof FaultRates)[]).every((k) => Math.abs(want[k] - options.faults![k]) < 1e-9);
-    extra.push(same ? `--faults=${scale}` : '(custom fault rates: see the test that ran it)');
+    if (!same) extra.push('(custom fault rates: see the test that ran it)');
+    else {
+      if (scale !== 1) extra.push(`--faults=${scale}`);
+      if (pauses !== scale) extra.push(`--pauses=${pauses}`);
+    }
   }
   const m = Object.entries(options.mutations ?? {}).find(([, v]) => v === true);
   if (m !== undefined) extra.push(`--mutation=${m[0]}`);
@@ -147,6 +171,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare }, inv);
   inv.attach(c);
   const r = c.random.fork(); // the faults' own source
+  const rp = new Random((seed ^ 0x5a17_9e37) >>> 0); // the pauses' own (so a run without one is unchanged by them)
   const t0 = c.clock.now();
   const pending: Pending[] = [];
   let phase: SimResult['phase'] = 'chaos';
@@ -231,6 +256,31 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     }
   };
 
+  // A node's process pauses (sim/pause.ts) at a drawn instant of the step, for 50 ms to 20 s (log-uniform), then
+  // resumes believing what it believed: a deposed leader that has not heard of its successor yet.
+  const pauseStep = (): void => {
+    const f = o.faults;
+    for (const [nodes, perSec] of [[c.masters, f.pauseMasterPerSec], [c.agents, f.pauseAgentPerSec], [c.schedulers, f.pauseSchedulerPerSec]] as const) {
+      if (!rp.chance(perSec * (o.stepMs / 1000))) continue;
+      const up = (nodes as readonly SimNode[]).filter((n) => n.runtime !== undefined && n.pause?.paused !== true);
+      if (up.length === 0) continue;
+      const node = rp.pick(up);
+      const ms = Math.round(50 * Math.pow(400, rp.float()));
+      c.clock.timer(rp.int(o.stepMs), () => {
+        const p = node.pause;
+        if (node.runtime === undefined || p === undefined || p.paused) return;
+        c.trace.note(`pause ${node.name} for ${(ms / 1000).toFixed(2)} s`);
+        p.pause();
+        c.clock.timer(ms, () => node.pause === p && resume(node)); // not a later incarnation (crashed meanwhile)
+      });
+    }
+  };
+  const resume = (node: SimNode): void => {
+    if (node.pause?.paused !== true) return;
+    c.trace.note(`resume ${node.name}`);
+    node.pause.resume(rp);
+  };
+
   const runPending = async (): Promise<void> => {
     const now = c.clock.now();
     const expired = partitions.filter((p) => p.until <= now);
@@ -261,6 +311,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     const chaosEnd = t0 + o.chaosMs;
     while (c.clock.now() < chaosEnd && inv.violation === undefined) {
       await faultStep();
+      pauseStep();
       await runPending();
       await c.clock.advance(o.stepMs);
       if (crashError !== undefined) throw crashError;
@@ -274,6 +325,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     partitions.length = 0;
     c.network.heal();
     pending.length = 0;
+    for (const n of c.nodes()) resume(n);
     for (const m of c.masters) await c.startMaster(m);
     for (const a of c.agents) await c.startAgent(a);
     for (const s of c.schedulers) await c.startScheduler(s);

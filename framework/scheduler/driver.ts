@@ -643,6 +643,12 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
 
   #subscribed(id: FrameworkID, heartbeatSeconds: number | undefined, masterInfo: MasterInfo | undefined): void {
     if (this.status !== 'DRIVER_RUNNING' || this.#conn === 'subscribed') return;
+    if (this.frameworkId !== undefined && id?.value !== this.frameworkId) {
+      // The answer to a SUBSCRIBE sent before this framework had its id, handled late (a deposed leader reading it
+      // after a pause): a second framework that only that master knows. This one keeps its id.
+      this.#log.warn(`ignoring a subscription as framework ${String(id?.value)} from ${this.master}: this driver is framework ${this.frameworkId}`);
+      return;
+    }
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#conn = 'subscribed';

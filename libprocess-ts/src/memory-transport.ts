@@ -100,6 +100,8 @@ export class SimulatedNetwork {
   readonly #oneWay = new Set<string>();
   readonly #nodes = new Map<string, MemoryTransport>();
   readonly #connections = new Map<string, Link>();
+  /** address → the keys of its connections (so a node leaving or isolated does not scan every connection). */
+  readonly #connectionsOf = new Map<string, Set<string>>();
   readonly #cuts = new Set<string>();
   readonly #isolated = new Set<string>();
   /** Last scheduled delivery time per directed pair, for FIFO. */
@@ -170,7 +172,7 @@ export class SimulatedNetwork {
   /** Cuts a runtime off from every other. */
   isolate(a: string): void {
     this.#isolated.add(a);
-    for (const key of [...this.#connections.keys()]) {
+    for (const key of [...(this.#connectionsOf.get(a) ?? [])]) {
       const [x, y] = key.split('|') as [string, string];
       if ((x === a || y === a) && !this.#local(x, y)) this.#break(x, y);
     }
@@ -198,7 +200,8 @@ export class SimulatedNetwork {
   /** @internal */
   _detach(node: MemoryTransport): void {
     if (this.#nodes.get(node.address) === node) this.#nodes.delete(node.address);
-    for (const [key, link] of [...this.#connections]) {
+    for (const key of [...(this.#connectionsOf.get(node.address) ?? [])]) {
+      const link = this.#connections.get(key)!;
       if (link.ends.get(node.address) === node) {
         const [x, y] = key.split('|') as [string, string];
         this.#break(x, y);
@@ -246,6 +249,11 @@ export class SimulatedNetwork {
       this.#break(from, to);
     }
     this.#connections.set(key, { ends: new Map([[from, node], [to, acceptor]]), principal });
+    for (const end of [from, to]) {
+      let keys = this.#connectionsOf.get(end);
+      if (keys === undefined) this.#connectionsOf.set(end, (keys = new Set()));
+      keys.add(key);
+    }
     this.counters.connections_opened++;
     node._connected(to, principal);
     acceptor._connected(from, principal);
@@ -327,6 +335,11 @@ export class SimulatedNetwork {
     const link = this.#connections.get(key);
     if (link === undefined) return;
     this.#connections.delete(key);
+    for (const end of [a, b]) {
+      const keys = this.#connectionsOf.get(end);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#connectionsOf.delete(end);
+    }
     this.counters.connections_broken++;
     this.#lastAt.delete(`${a}>${b}`);
     this.#lastAt.delete(`${b}>${a}`);

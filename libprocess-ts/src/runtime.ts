@@ -170,6 +170,8 @@ export class Runtime {
   readonly #principals = new Map<string, string>();
   readonly #logBudget = new Map<string, number>();
   #unregisterProbe: (() => void) | undefined;
+  /** Tells a virtual clock that this runtime has work (its busy probe is then worth asking). */
+  #poke: () => void = () => {};
   readonly #drainBound = () => this.#drain();
 
   constructor(options: RuntimeOptions) {
@@ -185,7 +187,12 @@ export class Runtime {
     this.logger = options.logger ?? createLogger(this.name, this.logging);
     this.http = new HttpRouter((ownerId, run) => this.#runRoute(ownerId, run));
     const maybeVirtual = this.clock as Partial<VirtualClock>;
-    if (typeof maybeVirtual.register === 'function') this.#unregisterProbe = maybeVirtual.register(() => this.#busy());
+    if (typeof maybeVirtual.register === 'function') {
+      const pokes = typeof maybeVirtual.poke === 'function';
+      const probe = (): boolean => this.#busy();
+      this.#unregisterProbe = maybeVirtual.register(probe, pokes);
+      if (pokes) this.#poke = () => maybeVirtual.poke!(probe);
+    }
   }
 
   /** Starts the transport; PIDs of this runtime end in the address it reports. */
@@ -510,6 +517,7 @@ export class Runtime {
       this.#runQueue.push(slot);
       if (!this.#drainPending && !this.#draining) {
         this.#drainPending = true;
+        this.#poke();
         queueMicrotask(this.#drainBound);
       }
     }
@@ -557,6 +565,7 @@ export class Runtime {
     } else if (!this.#drainPending) {
       // Out of budget: let I/O in before continuing.
       this.#drainPending = true;
+      this.#poke();
       setImmediate(this.#drainBound);
     }
   }
@@ -626,6 +635,7 @@ export class Runtime {
         this.#runQueue.push(slot);
         if (!this.#drainPending && !this.#draining) {
           this.#drainPending = true;
+          this.#poke();
           queueMicrotask(this.#drainBound);
         }
       }

@@ -23,6 +23,10 @@ export class VirtualClock implements Clock {
   #seq = 0;
   #heap: Entry[] = [];
   readonly #probes = new Set<BusyProbe>();
+  /** Probes whose owner calls `poke` whenever it gets work: asked only after a poke. */
+  readonly #pokingProbes = new Set<BusyProbe>();
+  /** Poking probes whose owner may have work (poked since a scan last found it idle). */
+  readonly #poked = new Set<BusyProbe>();
 
   constructor(startMs: number = VIRTUAL_EPOCH_MS) {
     this.#now = startMs;
@@ -45,10 +49,24 @@ export class VirtualClock implements Clock {
     };
   }
 
-  /** Registers a busy probe (runtimes do this); returns a function that removes it. */
-  register(probe: BusyProbe): () => void {
-    this.#probes.add(probe);
-    return () => this.#probes.delete(probe);
+  /**
+   * Registers a busy probe (runtimes do this); returns a function that removes it. With `pokes`, its owner promises
+   * to call `poke()` whenever it goes from idle to having work, so an idle cluster of many runtimes is not probed
+   * one by one at every turn of `settle`.
+   */
+  register(probe: BusyProbe, pokes = false): () => void {
+    const set = pokes ? this.#pokingProbes : this.#probes;
+    set.add(probe);
+    if (pokes) this.#poked.add(probe);
+    return () => {
+      set.delete(probe);
+      this.#poked.delete(probe);
+    };
+  }
+
+  /** The owner of a poking probe got work (see `register`). */
+  poke(probe: BusyProbe): void {
+    if (this.#pokingProbes.has(probe)) this.#poked.add(probe);
   }
 
   /** Timers not yet fired or cancelled. */
@@ -88,6 +106,10 @@ export class VirtualClock implements Clock {
 
   #busy(): boolean {
     for (const probe of this.#probes) if (probe()) return true;
+    for (const probe of this.#poked) {
+      if (probe()) return true;
+      this.#poked.delete(probe); // idle: no work until it pokes again
+    }
     return false;
   }
 

@@ -16,6 +16,22 @@ class Sink extends Process<Seq> {
   }
 }
 
+/** Handles `n` by sending itself n + 1, up to `until`. */
+class Counter extends Process<Seq> {
+  last = -1;
+  constructor(readonly until: number) {
+    super();
+  }
+  protected handlers(): Handlers<Seq> {
+    return {
+      n: (n) => {
+        this.last = n;
+        if (n < this.until) this.send(this.pid, 'n', n + 1);
+      },
+    };
+  }
+}
+
 /** Sends 0..count-1 from node0 to a sink on node1 and returns what arrived and when. */
 async function run(seed: number, options: Parameters<typeof simulation>[0]) {
   const sim = await simulation({ seed, ...options });
@@ -142,4 +158,39 @@ describe('VirtualClock', () => {
     await expect(clock.advance(-1)).rejects.toThrow('non-negative');
     await stop();
   });
+
+  test('a probe that pokes is asked only after a poke, and settle waits until it is idle; others are asked every turn', async () => {
+    const clock = new VirtualClock();
+    let busyTurns = 0;
+    let asked = 0;
+    const poking = (): boolean => {
+      asked++;
+      return busyTurns-- > 0;
+    };
+    let plainAsked = 0;
+    clock.register(() => (plainAsked++, false));
+    clock.register(poking, true);
+    await clock.settle(); // asked once after registering (it may have work), idle
+    expect(asked).toBe(1);
+    await clock.settle();
+    expect(asked).toBe(1); // not poked since it was found idle: not asked
+    expect(plainAsked).toBeGreaterThanOrEqual(6);
+    busyTurns = 4;
+    clock.poke(poking);
+    await clock.settle(); // asked every turn while busy, until it says idle
+    expect(asked).toBe(1 + 5);
+    expect(busyTurns).toBe(-1);
+  });
+
+  test('a runtime on a virtual clock pokes it: settle waits for work that outlasts one drain (continued after I/O)', async () => {
+    const { clock, runtimes, stop } = await simulation({}, 1);
+    // 400,000 messages in one chain: eight drain budgets, each continued a turn later (setImmediate).
+    const counter = new Counter(400_000);
+    const pid = runtimes[0]!.spawn(counter);
+    await clock.settle();
+    runtimes[0]!.post(pid, pid, 'n', 0);
+    await clock.settle();
+    expect(counter.last).toBe(400_000);
+    await stop();
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSeeds } from '../main.js';
-import { DEFAULT_FAULTS, replayCommand, runSeed } from '../run.js';
+import { DEFAULT_FAULTS, replayCommand, runSeed, withPauses } from '../run.js';
 
 // Whole-cluster runs are CPU-bound (no waiting): about 5 s here alone, but a machine loaded by
 // other work stretched one past jest's default 30 s. The bound is on work, so it is generous.
@@ -34,6 +34,17 @@ describe('reproduction', () => {
     expect(timeline).toMatch(/\*\* crash s\d/);
     expect(timeline).toMatch(/\*\* partition: /);
     expect(timeline).toMatch(/quiet phase/);
+  }, SIMULATION_TIMEOUT_MS);
+
+  test('processes pause and resume, and a run with pauses replays exactly; its replay line names their rate', async () => {
+    const o = { chaosMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15), traceLines: 100_000 };
+    const a = await runSeed(17, o);
+    const b = await runSeed(17, o);
+    expect(b.hash).toBe(a.hash);
+    expect(a.timeline()).toMatch(/\*\* pause m\d for \d+\.\d\d s/);
+    expect(a.timeline()).toMatch(/\*\* resume m\d/);
+    expect(replayCommand(17, o)).toBe('make sim-replay SEED=17 ARGS="--chaos-ms=30000 --pauses=15"');
+    expect(replayCommand(17, { faults: withPauses(DEFAULT_FAULTS, 0) })).toBe('make sim-replay SEED=17 ARGS="--pauses=0"');
   }, SIMULATION_TIMEOUT_MS);
 
   test('a violation names its invariant and replay command; the timeline shows the events before it', async () => {

@@ -4,13 +4,14 @@
  * frameworks (target: at least 100x real time), with the default faults and
  * with none, next to the small cluster `make test` runs. Real time (1x) is the
  * baseline: a real cluster takes one second per second. Rows go to
- * benchmarks/results/sim.json.
+ * benchmarks/results/sim.json, with the run's metadata (benchmarks/lib).
+ * It lives here, not in sim/, so that sim/ needs nothing of benchmarks/.
  *
- *   node dist/sim/bench.js [--seeds=3] [--virtual-s=60]
+ *   node dist/benchmarks/sim.js [--seeds=3] [--virtual-s=60]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { DEFAULT_SIM, NO_FAULTS, runSeed, type SimOptions } from './run.js';
+import { DEFAULT_SIM, NO_FAULTS, runSeed, type SimOptions } from '../sim/run.js';
+import { startRun, writeResults } from './lib/results.js';
 
 interface Row {
   readonly name: string;
@@ -53,6 +54,7 @@ async function measure(name: string, seeds: number, options: Partial<Omit<SimOpt
 }
 
 async function main(): Promise<void> {
+  const meta = startRun('sim');
   const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
   const seeds = Number(args.get('seeds') ?? 3);
   const virtualS = Number(args.get('virtual-s') ?? 60);
@@ -64,8 +66,7 @@ async function main(): Promise<void> {
     await measure('3 masters, 100 agents, 10 frameworks, no faults', seeds, { ...big, faults: NO_FAULTS }),
     await measure(`3 masters, ${DEFAULT_SIM.agents} agents, ${DEFAULT_SIM.frameworks} frameworks (make test)`, seeds, {}),
   ];
-  mkdirSync('benchmarks/results', { recursive: true });
-  writeFileSync('benchmarks/results/sim.json', JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), rows }, null, 2) + '\n');
+  console.log(`wrote ${writeResults('sim', meta, { rows })}`);
 }
 
 main().catch((e: Error) => {
