@@ -153,7 +153,8 @@ export async function partition(workDir: string, state: NetnsState, groups: stri
   partitionRules(state.plan, groups, oneWay); // validates the names before anything changes
   faults.partition = { groups, oneWay };
   writeFaults(workDir, faults);
-  for (const n of state.plan.nodes) await applyNft(state.plan, faults, n.name);
+  // Every node at once: the cut is in force as soon as possible, not node by node.
+  await Promise.all(state.plan.nodes.map((n) => applyNft(state.plan, faults, n.name)));
 }
 
 export async function setLink(workDir: string, state: NetnsState, name: string, change: LinkFault): Promise<void> {
@@ -242,6 +243,7 @@ export async function heal(workDir: string, state: NetnsState, only?: readonly s
     }
   }
   writeFaults(workDir, faults);
-  for (const n of state.plan.nodes) await applyNft(state.plan, faults, n.name);
+  // Every node at once: the cut is in force as soon as possible, not node by node.
+  await Promise.all(state.plan.nodes.map((n) => applyNft(state.plan, faults, n.name)));
   return healed;
 }

@@ -39,7 +39,7 @@ async function status(url: string): Promise<number | undefined> {
 describe('local --hosts=netns, not root', () => {
   test('a clear error naming why', async () => {
     const work = tempDir('mesos-ts-netns-nonroot');
-    const child = spawn(process.execPath, ['--no-warnings', join(root, 'dist/cli/main.js'), 'local', '--hosts=netns', `--work_dir=${work.path}/c`], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-warnings', join(root, 'dist/cli/main.js'), 'local', '--hosts=netns', `--work_dir=${work.path}/c`], { ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise((r) => child.once('close', r));
@@ -75,7 +75,7 @@ describeIf(netnsUnavailable())('local --hosts=netns', () => {
     const unknown = await cli(['local', 'exec', 'agent9', `--work_dir=${cluster.workDir}`, '--', 'true']);
     expect(unknown.err).toContain("no node 'agent9' in this cluster (its nodes: master1, master2, master3, agent1)");
     expect((await cli(['local', 'exec', 'agent1', '--', 'true'])).err).toContain('which cluster? give --work_dir');
-  });
+  }, 90_000);
 
   test('a partitioned leader steps down, another is elected and the agent follows it; healed, the old one follows', async () => {
     const leader = await until('a leader', async () => {
@@ -104,7 +104,7 @@ describeIf(netnsUnavailable())('local --hosts=netns', () => {
     const healed = await cli(['local', 'fault', 'heal', `--work_dir=${cluster.workDir}`]);
     expect(healed.out).toContain(`healed: partition ${leader.name}`);
     await until('the old leader follows the new one', async () => ((await status(leader.url)) === 307 ? true : undefined), { limitMs: 30_000 });
-  }, 90_000);
+  }, 120_000);
 
   test('loss, slow-link and slow-disk are put in force in the node, and healed', async () => {
     const w = `--work_dir=${cluster.workDir}`;
@@ -129,7 +129,7 @@ describeIf(netnsUnavailable())('local --hosts=netns', () => {
     expect((await cli(['local', 'exec', 'agent1', w, '--', 'tc', 'qdisc', 'show', 'dev', 'eth0'])).out).not.toContain('tbf');
     expect(existsSync(group)).toBe(false);
     expect((await cli(['local', 'fault', 'loss', 'agent1', 'lots', w])).err).toContain("loss 'lots': expected a percentage 0-100");
-  }, 60_000);
+  }, 120_000);
 });
 
 describeIf(netnsUnavailable())('local --hosts=netns cleans up', () => {
@@ -153,5 +153,5 @@ describeIf(netnsUnavailable())('local --hosts=netns cleans up', () => {
     expect(links().filter((l) => l === after.plan.prefix || l.startsWith(`${after.plan.prefix}v`))).toEqual([]);
     expect(existsSync(join(work.path, 'netns.json'))).toBe(false);
     await work.remove([first, second]);
-  }, 90_000);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 // The chaos test's short form (make test): 3 masters and 3 agents in namespaces of their own, a
-// framework launching tasks, 40 s of faults from the kernel (a minority leader, an asymmetric cut,
+// framework launching tasks, 32 s of faults from the kernel (a minority leader, an asymmetric cut,
 // a SIGKILLed master, then seeded ones), healed and drained; every invariant must hold. The
 // long form is `make chaos`. Root, ip and nft needed (skipped with the reason otherwise).
 import { afterAll, expect } from '@jest/globals';
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 testIf(netnsUnavailable())('chaos, short: the invariants hold through partitions, an asymmetric cut, loss and kills', async () => {
-  const result = await runChaos({ seed: 26, faultMs: 40_000, workDir: `${work.path}/cluster` });
+  const result = await runChaos({ seed: 26, faultMs: 32_000, workDir: `${work.path}/cluster` });
   const broken = result.verdicts.filter((v) => !v.ok);
   if (broken.length > 0) {
     // Kept for the post-mortem: the work dir goes with the test.

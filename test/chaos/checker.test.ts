@@ -2,7 +2,7 @@
 // breaks, naming what broke, on one that violates it. And the schedule a seed names.
 import { describe, expect, test } from '@jest/globals';
 import { Random } from 'libprocess-ts';
-import { check, summarize, type ChaosEvent } from './checker.js';
+import { check, leaderCuts, summarize, type ChaosEvent } from './checker.js';
 import { schedule } from './nemesis.js';
 
 const launch = (task: string, agent = 'S0'): ChaosEvent => ({ t: 0, src: 'framework', ev: 'launch', task, agent });
@@ -46,6 +46,22 @@ describe('chaos invariants', () => {
     // Found by the chaos run of seed 2: reported lost by a new leader's reconciliation, then finished.
     expect(broken([launch('t1'), update('t1', 'TASK_LOST', 'a'), update('t1', 'TASK_FINISHED', 'b')])['no update after a terminal one']).toEqual(['task t1: TASK_FINISHED after it ended TASK_LOST']);
     expect(broken([launch('t1'), update('t1', 'TASK_FINISHED', 'a'), update('t1', 'TASK_FINISHED', 'b')])).toEqual({});
+  });
+});
+
+describe('the report', () => {
+  test('how long a cut-off leader went on serving, and when another led', () => {
+    const h: ChaosEvent[] = [
+      // Recorded before the fault (it is dated when it began to go in): counted by its time.
+      { t: 1400, src: 'state', master: 'master2', agents: [] },
+      { t: 1000, src: 'nemesis', op: 'isolate-leader', detail: 'partition master2 (the leader) | the rest' },
+      { t: 1900, src: 'state', master: 'master2', agents: [] },
+      { t: 2300, src: 'leader', master: 'master@x:5050', term: 2 },
+      { t: 2500, src: 'state', master: 'master3', agents: [] },
+      { t: 5000, src: 'heal', detail: 'isolate-leader' },
+      { t: 6000, src: 'nemesis', op: 'isolate-follower', detail: 'partition master1 (a follower),agent1 | the rest' },
+    ];
+    expect(leaderCuts(h)).toEqual([{ at: 1000, master: 'master2', lastServedMs: 900, newLeaderMs: 1300 }]);
   });
 });
 

@@ -120,3 +120,26 @@ export function summarize(history: readonly ChaosEvent[]): { launched: number; e
   }
   return { launched, endings, terms: terms.size, faults };
 }
+
+/**
+ * For each fault that cut the leader off: how long it went on serving (its last /master/state
+ * answered 200 after the cut, to within the poll interval) and how long until a new term was led.
+ * For the report, not an invariant: the times are the machine's.
+ */
+export function leaderCuts(history: readonly ChaosEvent[]): { at: number; master: string; lastServedMs: number | undefined; newLeaderMs: number | undefined }[] {
+  const out: { at: number; master: string; lastServedMs: number | undefined; newLeaderMs: number | undefined }[] = [];
+  history.forEach((e, i) => {
+    if (e.src !== 'nemesis' || !/ \(the leader\)/.test(e.detail)) return;
+    if (!e.op.startsWith('isolate-leader') && e.op !== 'asymmetric-leader') return;
+    const master = /(master\d+) \(the leader\)/.exec(e.detail)?.[1];
+    if (master === undefined) return;
+    // The heal is recorded after its fault; polls and leader lines may be recorded before the fault (it is
+    // dated when it began to go in, and recorded once in), so those are taken by time.
+    const healAt = history.slice(i + 1).find((x) => x.src === 'heal')?.t ?? Infinity;
+    const during = history.filter((x) => x.t >= e.t && x.t < healAt);
+    const served = during.filter((x) => x.src === 'state' && x.master === master);
+    const elected = during.find((x) => x.src === 'leader');
+    out.push({ at: e.t, master, lastServedMs: served.length > 0 ? served.at(-1)!.t - e.t : undefined, newLeaderMs: elected !== undefined ? elected.t - e.t : undefined });
+  });
+  return out;
+}

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Random, realClock } from 'libprocess-ts';
 import { heal, partition, setLink, slowDisk } from '../../cli/netns/faults.js';
 import { readState, type NetnsState } from '../../cli/netns/network.js';
-import { check, summarize, type ChaosEvent, type Scalars, type Verdict } from './checker.js';
+import { check, leaderCuts, summarize, type ChaosEvent, type Scalars, type Verdict } from './checker.js';
 import { schedule, type FaultKind, type Step } from './nemesis.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -176,18 +176,23 @@ interface Context {
 
 /** Makes the fault of `step`; resolves with what undoes it. */
 async function apply(step: Step, c: Context): Promise<() => Promise<void>> {
-  const note = (detail: string): void => c.record({ t: c.now(), src: 'nemesis', op: step.kind, detail });
+  // Dated when the fault began to go in (rules go in node by node; the first is in force from then).
+  let began = c.now();
+  const mark = (): void => void (began = c.now());
+  const note = (detail: string): void => c.record({ t: began, src: 'nemesis', op: step.kind, detail });
   const agent = c.agents[step.pick % c.agents.length]!;
   const healAll = async (): Promise<void> => void (await heal(c.workDir, c.state));
   switch (step.kind) {
     case 'isolate-leader': {
       const l = await c.leader();
+      mark();
       await partition(c.workDir, c.state, [[l.name]], false);
       note(`partition ${l.name} (the leader) | the rest`);
       return healAll;
     }
     case 'isolate-leader-with-agent': {
       const l = await c.leader();
+      mark();
       await partition(c.workDir, c.state, [[l.name, agent.name]], false);
       note(`partition ${l.name} (the leader),${agent.name} | the rest`);
       return healAll;
@@ -196,30 +201,35 @@ async function apply(step: Step, c: Context): Promise<() => Promise<void>> {
       const l = await c.leader();
       const followers = c.masters.filter((m) => m.name !== l.name);
       const f = followers[step.pick % followers.length]!;
+      mark();
       await partition(c.workDir, c.state, [[f.name, agent.name]], false);
       note(`partition ${f.name} (a follower),${agent.name} | the rest`);
       return healAll;
     }
     case 'asymmetric-leader': {
       const l = await c.leader();
+      mark();
       await partition(c.workDir, c.state, [[l.name]], true);
       note(`one-way: ${l.name} (the leader) cannot send to the others, still hears them`);
       return healAll;
     }
     case 'loss': {
       const n = [...c.masters, ...c.agents][step.pick % 6]!;
+      mark();
       await setLink(c.workDir, c.state, n.name, { lossPercent: 30 });
       note(`loss 30% of what ${n.name} sends`);
       return healAll;
     }
     case 'slow-link': {
       const n = [...c.masters, ...c.agents][step.pick % 6]!;
+      mark();
       await setLink(c.workDir, c.state, n.name, { rateKbit: 256 });
       note(`slow-link ${n.name} 256kbit`);
       return healAll;
     }
     case 'slow-disk': {
       const l = await c.leader();
+      mark();
       await slowDisk(c.workDir, c.state, l.name, 20, 1024 * 1024);
       note(`slow-disk ${l.name} (the leader) 20 IOPS`);
       return healAll;
@@ -234,6 +244,7 @@ async function apply(step: Step, c: Context): Promise<() => Promise<void>> {
           .filter((kv) => kv.includes('='))
           .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
       );
+      mark();
       process.kill(n.pid, 'SIGKILL');
       note(`SIGKILL ${n.name} (pid ${n.pid})`);
       return async () => {
@@ -296,6 +307,12 @@ function renderReport(o: ChaosOptions, steps: readonly Step[], history: readonly
     '| invariant | holds | what broke |',
     '| --- | --- | --- |',
     ...verdicts.map((v) => `| ${v.invariant} | ${v.ok ? 'yes' : '**no**'} | ${v.problems.slice(0, 5).join('; ')}${v.problems.length > 5 ? ` (and ${v.problems.length - 5} more)` : ''} |`),
+    '',
+    '## The leader cut off',
+    '',
+    'Each fault that cut the leader off: how long it still answered /master/state with 200 (polled every 0.5 s: its lease is 0.9 s) and when a new term was led.',
+    '',
+    ...leaderCuts(history).map((c) => `- ${at(c.at)}: ${c.master} last served ${c.lastServedMs === undefined ? 'before the first poll after the cut' : `${(c.lastServedMs / 1000).toFixed(1)} s after the cut`}; a new leader ${c.newLeaderMs === undefined ? 'not before the heal' : `after ${(c.newLeaderMs / 1000).toFixed(1)} s`}`),
     '',
     '## Timeline (faults, heals, leaders)',
     '',
