@@ -19,6 +19,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/cli/test/execute.test.ts',
   '<rootDir>/cli/test/execute-image.test.ts',
   '<rootDir>/cli/test/mpiexec.test.ts',
+  '<rootDir>/cli/test/mpiexec-netns.test.ts',
   '<rootDir>/examples/test/examples-cli.test.ts',
   '<rootDir>/examples/test/ping-pong.test.ts',
   '<rootDir>/examples/test/real-cluster.test.ts',

@@ -6,6 +6,7 @@ import { withClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { commandCredential } from '../credentials.js';
 import { masterAddresses, parseMdnsName } from '../discovery.js';
 import { parseDuration, parsePositiveInt } from '../durations.js';
+import { sourceAddressTowards } from '../mpi/control-host.js';
 import { MpiJob } from '../mpi/job.js';
 import { fetchState } from './query.js';
 
@@ -23,7 +24,7 @@ export function mpiexecCommand(): Command {
     .option('--role <role>', 'the role to take resources from', '*')
     .option('--timeout <duration>', 'how long to wait for the offers to hold every rank', '30secs')
     .option('--max_per_agent <ranks>', 'at most this many ranks on one agent (default: no limit; ranks are dealt round-robin over the agents)')
-    .option('--control_host <host>', "the name or address the agents reach this machine at (Hydra's -localhost; default: this machine's hostname)")
+    .option('--control_host <host>', "the name or address the agents' proxies reach this machine at (Hydra's -localhost; default: the address this machine sends from towards the master)")
     .argument('<program>', 'the MPI program (a path the agents can run: same machine or a shared file system)')
     .argument('[args...]', "the program's arguments (after --)")
     .addHelpText('after', `
@@ -34,9 +35,9 @@ ends every task of the job, and the rank is named. mpiexec.hydra must be on the 
 make mpich).
 
 Examples:
-  $ mesos-ts mpiexec -n 3 -m 256 --master=127.0.0.1:5050 -- ./is 1048576
-  $ mesos-ts mpiexec -n 4 --cpus=0.5 --max_per_agent=2 -- ./pingpong 20
-  $ mesos-ts mpiexec -n 8 --timeout=2mins -- ./allreduce; echo "exit status $?"`)
+  $ mesos-ts mpiexec -n 3 -m 256 --master=127.0.0.1:5050 -- dist/mpi/is 20
+  $ mesos-ts mpiexec -n 2 --cpus=0.5 -- dist/mpi/pingpong 20 100
+  $ mesos-ts mpiexec -n 8 --timeout=2mins --max_per_agent=2 -- dist/mpi/collectives; echo "exit status $?"`)
     .action(async (program: string, args: string[], o: ClusterOptions & { np: string; mem: string; cpus: string; name?: string; role: string; timeout: string; max_per_agent?: string; control_host?: string }) => {
       const ranks = parsePositiveInt('np', o.np);
       const mem = Number(o.mem);
@@ -48,6 +49,7 @@ Examples:
       const maxPerAgent = o.max_per_agent === undefined ? undefined : parsePositiveInt('max_per_agent', o.max_per_agent);
       const masters = await masterAddresses(o.master ?? 'mdns', 5000, 0, parseMdnsName(o.mdns_name));
       const credential = commandCredential(o, masters);
+      const controlHost = o.control_host ?? (await sourceAddressTowards(masters[0]!));
       const log = (line: string): void => void process.stderr.write(`mesos-ts mpiexec: ${line}\n`);
       const job = new MpiJob({
         masters,
@@ -60,7 +62,7 @@ Examples:
         role: o.role,
         timeoutMs,
         ...(maxPerAgent !== undefined ? { maxPerAgent } : {}),
-        ...(o.control_host !== undefined ? { controlHost: o.control_host } : {}),
+        ...(controlHost !== undefined ? { controlHost } : {}),
         agents: async () => (await fetchState(masters.join(','), o.mdns_name)).state.slaves.filter((a) => a.active),
         clock: realClock,
         log,

@@ -71,7 +71,8 @@ export class MpiJob {
   #tasks: NodeTask[] = [];
   #mpiexec: ChildProcess | undefined;
   #failure: { code: number; message: string } | undefined;
-  #tasksEnded: (() => void) | undefined;
+  /** Waiting for every launched task to end (the failure's teardown, and the end after mpiexec). */
+  readonly #tasksEnded: (() => void)[] = [];
 
   constructor(options: MpiJobOptions) {
     this.#o = options;
@@ -131,6 +132,7 @@ export class MpiJob {
     const o = this.#o;
     const args = hydraArgs({ ranksPerNode: this.#tasks.map((t) => t.node.ranks), program: o.program, args: o.args, ...(o.controlHost !== undefined ? { controlHost: o.controlHost } : {}) });
     const child = spawn(hydra, args, { stdio: ['inherit', 'pipe', 'pipe'] });
+    child.once('error', (e) => o.log(`${hydra} did not start: ${e.message}`));
     this.#mpiexec = child;
     this.#timings.mpiexec = this.#since();
     // Until HYDRA_LAUNCH_END, mpiexec's stdout holds the proxies' command lines (no rank runs
@@ -214,7 +216,7 @@ export class MpiJob {
       const at = this.#o.clock.now();
       this.#o.clock.timer(500, () => this.#fail(1, `task ${t.taskId} on ${t.node.hostname} ended ${status.state}${status.message ? ` (${status.message})` : ''} ${this.#o.clock.now() - at} ms ago, before the job did`));
     }
-    if (this.#tasks.every((x) => !x.launched || (x.state !== undefined && isTerminal(x.state)))) this.#tasksEnded?.();
+    if (this.#tasks.every((x) => !x.launched || (x.state !== undefined && isTerminal(x.state)))) for (const done of this.#tasksEnded.splice(0)) done();
   }
 
   #rankFailed(rank: number, status: number): void {
@@ -244,10 +246,10 @@ export class MpiJob {
         this.#o.log(`${open().map((t) => t.taskId).join(', ')} not ended ${TASKS_END_MS / 1000} s after the kill; the framework's teardown ends them`);
         resolve();
       });
-      this.#tasksEnded = () => {
+      this.#tasksEnded.push(() => {
         timer.cancel();
         resolve();
-      };
+      });
     });
   }
 

@@ -106,7 +106,7 @@ describe('bad flags say what to fix', () => {
     expect(inUse.err).toContain(`port ${port} on 127.0.0.1 is in use (another master?); pick another with --port`);
 
     const badDuration = await cli(['master', '--port=0', '--allocation_interval=soon', '--mdns=false']).result;
-    expect(badDuration.err).toContain('--allocation_interval=soon: expected a duration such as 15secs');
+    expect(badDuration.err).toContain('--allocation_interval=soon: expected a duration such as 500ms, 15secs');
   });
 });
 

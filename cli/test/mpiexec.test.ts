@@ -88,6 +88,12 @@ describeIf(missing)('mesos-ts mpiexec on a local cluster of 3 agents', () => {
     const bad = await cli(['mpiexec', master(), '-n', 'three', '--', programs.collectives]);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--np=three: expected a positive integer');
+    const help = await cli(['mpiexec', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('$ mesos-ts mpiexec -n 3 -m 256 --master=127.0.0.1:5050 -- dist/mpi/is 20');
+    const noProgram = await cli(['mpiexec', master(), '-n', '2']);
+    expect(noProgram.code).toBe(1);
+    expect(noProgram.err).toContain("missing required argument 'program'");
     const badHost = await cli(['mpiexec', master(), '-n', '2', '--control_host=a b', '--', programs.collectives]);
     expect(badHost.code).toBe(1);
     expect(badHost.err).toContain('--control_host=a b: not a host name or an address');

@@ -1,0 +1,51 @@
+// `mesos-ts mpiexec` on network-namespace hosts (`local --hosts=netns`, root): each rank runs in
+// its agent's namespace, and with UCX kept to TCP (UCX_TLS=tcp,self, passed on by Hydra) the ranks
+// talk only through the bridge; the proxies reach mpiexec at the address this machine sends from
+// towards the master (the bridge's), found without --control_host.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
+import { netnsUnavailable } from '../netns/sh.js';
+import { startLocal, type LocalCluster } from '../../test/cluster.js';
+import { runBuilt, stopAll } from '../../test/processes.js';
+import { describeIf } from '../../test/skip.js';
+import { tempDir } from '../../test/temp.js';
+
+const work = tempDir('mesos-ts-mpiexec-netns-test');
+let cluster: LocalCluster | undefined;
+let programs: Record<MpiProgram, string>;
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const p = runBuilt('cli/main.ts', args, { env });
+  const code = await p.done;
+  return { code, out: p.stdout(), err: p.stderr() };
+}
+
+afterAll(async () => {
+  await stopAll('SIGKILL');
+  await cluster?.stop();
+  await work.remove();
+});
+
+describeIf(netnsUnavailable() ?? mpichMissing())('mesos-ts mpiexec on network-namespace hosts', () => {
+  beforeAll(async () => {
+    programs = buildMpiPrograms(work.path);
+    cluster = await startLocal({ masters: 1, agents: 2, args: ['--hosts=netns', '--resources=cpus:2;mem:1024;disk:1024'] });
+  }, 120_000);
+
+  test("each rank in its agent's namespace; over TCP through the bridge, a ping-pong and the collectives", async () => {
+    const master = `--master=${cluster!.masterList}`;
+    const where = await cli(['mpiexec', master, '-n', '2', '-m', '64', '--max_per_agent=1', '--', '/bin/sh', '-c', 'echo "rank $PMI_RANK in $(ip netns identify $$)"']);
+    expect(where.code).toBe(0);
+    const namespaces = where.out.split('\n').filter((l) => l.startsWith('rank ')).map((l) => l.replace(/^rank \d in /, '')).sort();
+    expect(namespaces).toHaveLength(2);
+    expect(namespaces[0]).toMatch(/^mts\d+-agent1$/);
+    expect(namespaces[1]).toMatch(/^mts\d+-agent2$/);
+    const tcp = { UCX_TLS: 'tcp,self' };
+    const pp = await cli(['mpiexec', master, '-n', '2', '-m', '64', '--max_per_agent=1', '--', programs.pingpong, '16', '20'], tcp);
+    expect(pp.out).toMatch(/^pingpong: blocking 65536 [\d.]+ [\d.]+$/m);
+    expect(pp.code).toBe(0);
+    const c = await cli(['mpiexec', master, '-n', '4', '-m', '64', '--max_per_agent=2', '--', programs.collectives, '20'], tcp);
+    expect(c.out).toMatch(/^collectives: ranks 4 sum 6 .* ok$/m);
+    expect(c.code).toBe(0);
+  }, 180_000);
+});
