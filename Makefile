@@ -50,6 +50,14 @@ busybox:
 	@test -x /bin/busybox || { command -v apt-get >/dev/null || { echo "make: the image tests build their images from Debian's busybox-static and apt-get is not here to install it" >&2; exit 1; }; \
 	  { apt-get update && apt-get install -y --no-install-recommends busybox-static; } || { echo "make: installing busybox-static with apt-get failed (see above)" >&2; exit 1; }; }
 
+# The fetcher extracts with the system's tar, gzip, unzip, bzip2 and xz (as Mesos's does); its test
+# also makes a zip: installed here when missing (tar and gzip are always in Debian).
+.PHONY: fetcher-tools
+fetcher-tools:
+	@missing=""; for t in unzip:unzip zip:zip bzip2:bzip2 xz:xz-utils; do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	  test -z "$$missing" || { command -v apt-get >/dev/null || { echo "make: the fetcher needs$$missing and apt-get is not here to install it" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends $$missing; } || { echo "make: installing$$missing with apt-get failed (see above)" >&2; exit 1; }; }
+
 # Static checks, before any test runs: each prints what is wrong and where.
 # lint: ESLint with typescript-eslint's type-aware rules (no floating or misused promises, exhaustive switches).
 lint: $(NODE_MODULES) $(STATIC_MODULES)
@@ -72,7 +80,7 @@ static: lint deadcode docs-check
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 PROCESS_WORKERS ?= 2
 SKIPPED_TESTS_FILE := test-output/skipped-tests.txt
-test: typecheck static browser busybox mpich netns-tools
+test: typecheck static browser busybox fetcher-tools mpich netns-tools
 	@mkdir -p test-output && rm -f $(SKIPPED_TESTS_FILE)
 	@status=0; \
 	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects unit --maxWorkers=2 --passWithNoTests $(JEST_ARGS) || status=1; \

@@ -12,6 +12,9 @@
  */
 import { completionTimeStatus, launchedAtMs, maxCompletionMs, maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes, volumeKeys } from './volumes.js';
+import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
+import { fetcherCacheConfig } from './fetcher/flags.js';
+import { fetchForLaunch, type LaunchFetch } from './fetcher/launch-fetch.js';
 import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
@@ -117,6 +120,8 @@ export interface AgentOptions {
   readonly runningAsRoot?: boolean;
   /** Checkpoints and sandboxes (default the real disk; `sim/` gives a simulated one). */
   readonly disk?: AgentDisk;
+  /** Fetches CommandInfo.uris into sandboxes (default the real fetcher, agent/fetcher/). */
+  readonly fetcher?: UriFetcher;
 }
 
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -144,6 +149,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   reservations!: AgentReservations;
   /** Persistent volumes: their directories, and how containers see them (volumes.ts). */
   readonly volumes: AgentVolumes;
+  /** CommandInfo.uris → the sandbox, before a container starts (agent/fetcher/). */
+  readonly fetcher: UriFetcher;
+  /** Fetches under way, by executor: aborted when the container is given up. */
+  readonly #fetches = new WeakMap<ExecutorRecord, LaunchFetch>();
 
   state: AgentStateName = 'RECOVERING';
   agentId: string | undefined;
@@ -189,6 +198,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.logger = options.logger ?? quietLogger;
     this.disk = options.disk ?? nodeDisk;
     this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
+    const cache = fetcherCacheConfig(options.flags);
+    this.fetcher = options.fetcher ?? new Fetcher({ cacheDir: cache.dir, cacheSizeBytes: cache.sizeBytes, now: () => this.clock.now() });
     this.masters = masterPidTexts(options.flags.master);
     this.master = PID.parse<AgentToMaster>(this.masters[0]!);
     this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
@@ -661,9 +672,18 @@ export class AgentProcess extends Process<AgentProtocol> {
     const ok = this.defer(then);
     const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
     Promise.all([checkpointed, this.disk.createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
+      .then(() => this.#fetchUris(ex, config))
       .then(() => this.volumes.attach(config, [...(ex.info.resources ?? []), ...[...ex.queued.values()].flatMap((t) => t.resources ?? [])]))
       .then((attached) => this.cz.launch(attached))
       .then(ok, failed);
+  }
+
+  /** The executor's (a command task's) URIs into its sandbox, bounded by --executor_registration_timeout. */
+  #fetchUris(ex: ExecutorRecord, config: ContainerConfig): Promise<void> {
+    const timeout = { ms: this.flags.executor_registration_timeout, text: formatDuration(this.flags.executor_registration_timeout), delay: (ms: number, fn: () => void) => this.delay(ms, fn) };
+    const f = fetchForLaunch(this.fetcher, ex.info.command?.uris, { sandbox: config.sandbox, user: config.user }, timeout);
+    this.#fetches.set(ex, f);
+    return f.done.finally(() => this.#fetches.delete(ex));
   }
 
   /** The persistent volumes live tasks and executors hold (their data is never removed). */
@@ -774,6 +794,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (!ex.container) {
       // Still launching: the task is killed now; the container is destroyed once launched.
       ex.state = 'TERMINATING';
+      this.#fetches.get(ex)?.abort('the task was killed while its URIs were fetched');
       this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before it was launched');
       return;
     }

@@ -59,6 +59,7 @@ export function agentMetrics(agent: AgentProcess): Record<string, number> {
     m[`slave/${name}_percent`] = total > 0 ? u / total : 0;
   }
   for (const name of MESOS_COUNTERS) m[name] = agent.counters.get(name) ?? 0;
+  Object.assign(m, agent.fetcher.metrics());
   m['gc/path_removals_pending'] = agent.gcPending;
   m['containerizer/mesos/containers_running'] = executors.registering + executors.running + executors.terminating;
   for (const [name, value] of agent.counters) if (m[name] === undefined) m[name] = value;

@@ -28,6 +28,8 @@ export function agentCommand(): Command {
     .addOption(flag('sandbox_directory', 'where the sandbox appears in a container with an image', '/mnt/mesos/sandbox'))
     .addOption(flag('image_gc_config', 'JSON: {"image_disk_headroom":0.1,"image_disk_watch_interval":{"nanoseconds":3600000000000},"excluded_images":[]}'))
     .addOption(flag('containerizers', 'mesos (the only one; docker is refused with the reason)', 'mesos'))
+    .addOption(flag('fetcher_cache_dir', 'where fetched URIs with cache: true are kept (default <work_dir>/fetch; emptied at start)'))
+    .addOption(flag('fetcher_cache_size', 'the fetcher cache bound, least recently used evicted first, e.g. 2GB', '2GB'))
     .addOption(flag('launcher', 'how task processes are started: helper (default: the mesos-ts-launcher process) | spawn | forkserver'))
     .addOption(flag('recover', 'reconnect (keep running tasks across restarts) | cleanup', 'reconnect'))
     .addOption(flag('strict', 'refuse to start when an isolator cannot work here (true|false)'))
