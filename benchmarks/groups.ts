@@ -22,6 +22,7 @@ import { startAgentChild } from './launch/cluster.js';
 import { startRun, writeResults } from './lib/results.js';
 import { interleave } from './lib/rounds.js';
 import { round } from './lib/stats.js';
+import { terminate } from './lib/processes.js';
 
 const K = Number(process.env.TASKS ?? 3);
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
@@ -178,11 +179,7 @@ async function main(): Promise<void> {
   } finally {
     if (driver) await driver.stop().catch(() => undefined);
     if (rt) await rt.stop();
-    if (agent && agent.exitCode === null && agent.signalCode === null) {
-      const exited = new Promise((resolve) => agent!.once('exit', resolve));
-      agent.kill('SIGTERM');
-      await exited;
-    }
+    await terminate(agent);
     await master.stop();
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@ import { Runtime, WsTransport, createLogger, realClock, type Timer } from 'libpr
 import { startMaster } from '../../master/main.js';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
 import type { CommandInfo, Offer, TaskInfo } from '../../protocol/types.js';
+import { terminate } from '../lib/processes.js';
 
 export interface ClusterRunOptions {
   readonly tasks: number;
@@ -187,11 +188,7 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
   } finally {
     if (driver) await driver.stop().catch(() => undefined);
     if (schedRt) await schedRt.stop();
-    if (agent && agent.exitCode === null && agent.signalCode === null) {
-      const exited = new Promise((resolve) => agent!.once('exit', resolve));
-      agent.kill('SIGTERM');
-      await exited;
-    }
+    await terminate(agent);
     await master.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
