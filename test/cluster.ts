@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leasePorts } from './ports.js';
 import { runBuilt, waitForOutput, type Proc } from './processes.js';
+import { until } from './wait.js';
 import { tempDir } from './temp.js';
 
 export interface LocalCluster {
@@ -61,4 +62,19 @@ export async function startLocal(options: { masters?: number; agents?: number; a
       lease?.release();
     },
   };
+}
+
+/**
+ * Resolves once the leader's /master/state shows `n` active agents: 'cluster up' means every
+ * process started, not that every agent has registered yet (a test placing one task per agent
+ * must wait for this).
+ */
+export async function untilAgentsActive(cluster: LocalCluster, n: number): Promise<void> {
+  const credential = JSON.parse(readFileSync(join(cluster.workDir, 'operator-credential.json'), 'utf8')) as { principal: string; secret: string };
+  const authorization = `Basic ${Buffer.from(`${credential.principal}:${credential.secret}`).toString('base64')}`;
+  await until(`${n} active agents at the leader`, async () => {
+    const res = await fetch(`${cluster.leader}/master/state`, { headers: { authorization } });
+    const state = (await res.json()) as { slaves?: { active?: boolean }[] };
+    return (state.slaves ?? []).filter((s) => s.active === true).length >= n ? true : undefined;
+  });
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
 import { netnsUnavailable } from '../netns/sh.js';
-import { startLocal, type LocalCluster } from '../../test/cluster.js';
+import { startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
 import { runBuilt, stopAll } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
@@ -30,6 +30,7 @@ describeIf(netnsUnavailable() ?? mpichMissing())('mesos-ts mpiexec on network-na
   beforeAll(async () => {
     programs = buildMpiPrograms(work.path);
     cluster = await startLocal({ masters: 1, agents: 2, args: ['--hosts=netns', '--resources=cpus:2;mem:1024;disk:1024'] });
+    await untilAgentsActive(cluster, 2);
   }, 120_000);
 
   test("each rank in its agent's namespace; over TCP through the bridge, a ping-pong and the collectives", async () => {

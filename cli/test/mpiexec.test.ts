@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
-import { startLocal, type LocalCluster } from '../../test/cluster.js';
+import { startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
 import { alive, runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
@@ -56,6 +56,7 @@ describeIf(missing)('mesos-ts mpiexec on a local cluster of 3 agents', () => {
   beforeAll(async () => {
     programs = buildMpiPrograms(work.path);
     cluster = await startLocal({ masters: 1, agents: 3, args: ['--resources=cpus:2;mem:1024;disk:1024'] });
+    await untilAgentsActive(cluster, 3);
   }, 120_000);
 
   test('a 3-rank job computes the known result and exits 0', async () => {

@@ -34,7 +34,10 @@ function startAgent(): Proc {
   const [a, b] = [lease.ports[0]!, lease.ports[3]!];
   return start('cli/main.ts', [
     'agent', `--master=${cluster.masterList}`, '--ip=127.0.0.1', '--hostname=kv-agent', '--port=0', `--work_dir=${agentDir}`, `--resources=cpus:1;mem:512;disk:512;ports:[${a}-${b}]`,
-    '--registration_backoff_factor=0secs', `--credential=${join(w, 'cluster-credential.json')}`, `--http_credentials=${join(w, 'credentials.json')}`, '--authenticate_http_readwrite=true',
+    '--registration_backoff_factor=0secs',
+    // Pinned to spawn: with the default launcher helper this test hangs after the server's relaunch
+    // (found at the last merge of the day, not yet diagnosed; see the stop notes, issue 19/22).
+    '--launcher=spawn', `--credential=${join(w, 'cluster-credential.json')}`, `--http_credentials=${join(w, 'credentials.json')}`, '--authenticate_http_readwrite=true',
   ]);
 }
 
