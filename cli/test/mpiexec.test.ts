@@ -116,7 +116,10 @@ describeIf(missing)('mesos-ts mpiexec on a local cluster of 3 agents', () => {
     const job = st.completed_frameworks.find((f) => f.name === 'mpiexec fail');
     // The failed rank's proxy may end by itself (TASK_FAILED) or wait for the kill (Hydra 4.0.2 does).
     expect(job?.completed_tasks).toHaveLength(3);
-    for (const t of job!.completed_tasks) expect(['TASK_FAILED', 'TASK_KILLED']).toContain(t.state);
+    // The other proxies may exit 0 by themselves once Hydra is stopped, before their kill lands (TASK_FINISHED);
+    // what is checked is that every task ended, one of them not well, and (below) that nothing runs.
+    for (const t of job!.completed_tasks) expect(['TASK_FAILED', 'TASK_KILLED', 'TASK_FINISHED']).toContain(t.state);
+    expect(job!.completed_tasks.some((t) => t.state !== 'TASK_FINISHED')).toBe(true);
     await nothingRunning();
   }, 120_000);
 
