@@ -2,7 +2,7 @@
 // or, for fixtures that exist only as tests' TypeScript, a source run through test/ts-loader.mjs;
 // output captured, waits on the output, a stop that waits for the exit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../', import.meta.url));
@@ -111,7 +111,12 @@ export function waitForOutput(p: { child: ChildProcess; out: () => string }, che
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // An exited process waiting to be reaped (init reaps orphans in its own time) answers kill 0 but runs nothing.
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
