@@ -70,11 +70,16 @@ export async function startLocal(options: { masters?: number; agents?: number; a
  * must wait for this).
  */
 export async function untilAgentsActive(cluster: LocalCluster, n: number): Promise<void> {
-  const credential = JSON.parse(readFileSync(join(cluster.workDir, 'operator-credential.json'), 'utf8')) as { principal: string; secret: string };
-  const authorization = `Basic ${Buffer.from(`${credential.principal}:${credential.secret}`).toString('base64')}`;
+  const authorization = operatorAuthorization(cluster);
   await until(`${n} active agents at the leader`, async () => {
     const res = await fetch(`${cluster.leader}/master/state`, { headers: { authorization } });
     const state = (await res.json()) as { slaves?: { active?: boolean }[] };
     return (state.slaves ?? []).filter((s) => s.active === true).length >= n ? true : undefined;
   });
+}
+
+/** The Authorization header of the cluster's operator credential (`<work_dir>/operator-credential.json`). */
+export function operatorAuthorization(cluster: LocalCluster): string {
+  const credential = JSON.parse(readFileSync(join(cluster.workDir, 'operator-credential.json'), 'utf8')) as { principal: string; secret: string };
+  return `Basic ${Buffer.from(`${credential.principal}:${credential.secret}`).toString('base64')}`;
 }

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
-import { startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
+import { operatorAuthorization, startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
 import { alive, runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
@@ -24,8 +24,7 @@ let programs: Record<MpiProgram, string>;
 interface StateTask { id: string; name: string; state: string; framework_id: string }
 interface StateFramework { id: string; name: string; tasks: StateTask[]; completed_tasks: StateTask[] }
 async function masterState(): Promise<{ frameworks: StateFramework[]; completed_frameworks: StateFramework[] }> {
-  const credential = JSON.parse(readFileSync(join(cluster!.workDir, 'operator-credential.json'), 'utf8')) as { principal: string; secret: string };
-  const res = await fetch(`${cluster!.leader}/master/state`, { headers: { authorization: `Basic ${Buffer.from(`${credential.principal}:${credential.secret}`).toString('base64')}` } });
+  const res = await fetch(`${cluster!.leader}/master/state`, { headers: { authorization: operatorAuthorization(cluster!) } });
   return (await res.json()) as { frameworks: StateFramework[]; completed_frameworks: StateFramework[] };
 }
 
