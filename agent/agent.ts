@@ -16,7 +16,7 @@ import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
 import { fetchForLaunch, type LaunchFetch } from './fetcher/launch-fetch.js';
 import { AgentReservations } from './resources-checkpoint.js';
-import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
+import { PID, Process, type Handlers, type Random } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
@@ -28,19 +28,8 @@ import type { AgentInfo, Attribute, CommandInfo, ExecutorInfo, FrameworkInfo, Ta
 import {
   agentInfoPath,
   agentMetaDir,
-  executorInfoPath,
-  executorMetaDir,
-  frameworkInfoPath,
-  frameworkMetaDir,
   latestAgentPath,
-  discardCheckpointDir,
   removeCheckpointDir,
-  runInfoPath,
-  taskInfoPath,
-  taskUpdatesPath,
-  writeAtomic,
-  writeJSONAtomic,
-  writeJSONAtomicAsync,
 } from './checkpoint.js';
 import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from './command-executor.js';
 import { containerSpecOf } from './container-info.js';
@@ -50,7 +39,7 @@ import { nodeDisk, type AgentDisk } from './disk.js';
 import { defaultExecutorLaunch } from './default-executor/command.js';
 import { NestedContainers } from './nested-containers.js';
 import { executorEnvironment } from './executors.js';
-import { formatDuration, masterPidTexts, type AgentFlags } from './flags.js';
+import { formatDuration, type AgentFlags } from './flags.js';
 import { HealthChecker, healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
 import { AgentHttpAuth } from './http-auth.js';
@@ -59,11 +48,10 @@ import { runningAsRoot, taskUser } from './task-user.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { installClassicRoutes } from './http-classic.js';
-import { readAgentState, type RecoveredAgentState, type RunInfo } from './recovery.js';
-import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
+import { readAgentState, type RecoveredAgentState } from './recovery.js';
+import { MasterLink } from './master-link.js';
+import { AgentCheckpoints } from './agent-checkpoints.js';
 import {
-  checkpointing,
-  executorTasks,
   hasCapability,
   newTaskRecord,
   recordStatus,
@@ -140,10 +128,12 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly random: Random;
   readonly logger: Logger;
   readonly disk: AgentDisk;
-  /** The master this agent talks to now (the leader, once found among `masters`). */
+  /** The master this agent talks to now (the leader, once found among the link's `masters`). */
   master: PID<AgentToMaster>;
-  /** Every master given (--master=a,b,c): tried in turn until one leads. */
-  readonly masters: readonly string[];
+  /** Registration, fencing by term, pings: the link to the master (master-link.ts). */
+  readonly masterLink: MasterLink;
+  /** meta/ checkpoints of frameworks, executors, runs and tasks (agent-checkpoints.ts). */
+  readonly checkpoints = new AgentCheckpoints(this);
   readonly sum: StatusUpdateManager;
   /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
   reservations!: AgentReservations;
@@ -159,10 +149,6 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly frameworks = new Map<string, FrameworkRecord>();
   readonly completedFrameworks: FrameworkRecord[] = [];
   startedAt = 0;
-  /** Registrations and re-registrations completed (for tests and /state). */
-  registrations = 0;
-  /** The master's ping timeout x max missed pings, once registered. */
-  pingWatchdogMs = 75_000;
   /** Counters for /metrics/snapshot (`slave/tasks_finished`, `slave/valid_status_updates`, ...). */
   readonly counters = new Map<string, number>();
 
@@ -171,11 +157,6 @@ export class AgentProcess extends Process<AgentProtocol> {
   #readyResolve!: () => void;
   #readyReject!: (e: Error) => void;
   #terminatedResolve!: (why: string) => void;
-  #backoff: RegistrationBackoff;
-  #regTimer: Timer | undefined;
-  #pingTimer: Timer | undefined;
-  /** The highest leader term heard (the fencing token): a master of an older term is ignored. */
-  #masterTerm = 0;
   readonly #options: AgentOptions;
   /** HTTP Basic authentication of the agent's endpoints (--http_credentials, --authenticate_http_*). */
   readonly httpAuth: AgentHttpAuth;
@@ -200,9 +181,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
     const cache = fetcherCacheConfig(options.flags);
     this.fetcher = options.fetcher ?? new Fetcher({ cacheDir: cache.dir, cacheSizeBytes: cache.sizeBytes, now: () => this.clock.now() });
-    this.masters = masterPidTexts(options.flags.master);
-    this.master = PID.parse<AgentToMaster>(this.masters[0]!);
-    this.#backoff = new RegistrationBackoff(options.flags.registration_backoff_factor, options.random);
+    this.masterLink = new MasterLink(this);
+    this.master = this.masterLink.firstMaster();
     this.sum = new StatusUpdateManager(
       { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)() },
       { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync, disk: this.disk },
@@ -233,26 +213,21 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.state = 'DISCONNECTED';
     this.#readyResolve();
     this.logger.info(`agent ${this.pid} started; registering with ${this.master}`);
-    this.#startRegistration();
+    this.masterLink.startRegistration();
   }
 
   override finalize(): void {
-    this.#regTimer?.cancel();
-    this.#pingTimer?.cancel();
+    this.masterLink.stop();
     for (const fw of this.frameworks.values()) for (const ex of fw.executors.values()) for (const t of ex.tasks.values()) t.health?.stop();
     this.#terminatedResolve(this.state === 'TERMINATING' ? 'shutdown' : 'stopped');
   }
 
   protected handlers(): Handlers<AgentProtocol> {
     const table: Handlers<AgentProtocol> = {
-      agent_registered: (b, from) => this.#fresh(b.term, from) && this.#registered(b.agent_id.value, false, from, b.ping_timeout_seconds, b.max_missed_pings),
-      agent_reregistered: (b, from) => {
-        if (!this.#fresh(b.term, from)) return;
-        this.#registered(b.agent_id.value, true, from, b.ping_timeout_seconds, b.max_missed_pings);
-        for (const r of b.reconciliations ?? []) this.#reconcile(r.framework_id.value, r.task_id);
-      },
-      ping: (b, from) => this.#fresh(b.term, from) && this.#ping(b, from),
-      not_leader: (b, from) => this.#notLeader(b, from),
+      agent_registered: (b, from) => this.masterLink.agentRegistered(b, from),
+      agent_reregistered: (b, from) => this.masterLink.agentReregistered(b, from),
+      ping: (b, from) => this.masterLink.ping(b, from),
+      not_leader: (b, from) => this.masterLink.notLeader(b, from),
       run_task: (b) => {
         this.logger.debug?.(`run_task ${b.task.task_id.value} of framework ${b.framework_id.value}`);
         this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor);
@@ -283,7 +258,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (!fw) return;
         fw.info = { ...b.framework_info, id: b.framework_id };
         if (b.pid !== undefined) fw.pid = b.pid;
-        this.#checkpointFramework(fw);
+        this.checkpoints.framework(fw);
       },
       checkpoint_resources: (b) => {
         const before = this.reservations.checkpointed;
@@ -292,11 +267,11 @@ export class AgentProcess extends Process<AgentProtocol> {
         else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
       },
       reconcile_tasks: (b) => {
-        for (const t of b.tasks) this.#reconcile(b.framework_id.value, t.task_id);
+        for (const t of b.tasks) this.reconcile(b.framework_id.value, t.task_id);
       },
       agent_lost: (b) => {
         this.logger.warn(`the master removed this agent${b.message ? `: ${b.message}` : ''}; re-registering`);
-        this.#masterLost('the master removed this agent');
+        this.masterLink.masterLost('the master removed this agent');
       },
       shutdown: (b) => this.shutdown(b.message),
       // executors
@@ -319,27 +294,10 @@ export class AgentProcess extends Process<AgentProtocol> {
     for (const name of Object.keys(MASTER_MESSAGES)) {
       const handler = guarded[name]!;
       guarded[name] = (body, from) => {
-        if (this.#fromMaster(name, from)) handler(body, from);
+        if (this.masterLink.fromMaster(name, from)) handler(body, from);
       };
     }
     return guarded as unknown as Handlers<AgentProtocol>;
-  }
-
-  /**
-   * A master message is taken only from the master this agent talks to (the
-   * leader it registered with, or is registering with), and, when the agent
-   * authenticates its connections, only over an authenticated one: its
-   * `from` is then bound to a runtime that proved the agent's own secret.
-   */
-  #fromMaster(name: string, from: PID): boolean {
-    let why: string | undefined;
-    if (!from.equals(this.master)) why = `it is not the master ${this.master}`;
-    else if (this.runtime.principal !== undefined && this.principalOf(from) === undefined) why = 'its connection is not authenticated';
-    if (why === undefined) return true;
-    this.count('slave/messages_from_non_master');
-    const n = this.counters.get('slave/messages_from_non_master')!;
-    if (n <= 10 || (n & (n - 1)) === 0) this.logger.warn(`ignoring '${name}' from ${from}: ${why} (${n} so far)`);
-    return false;
   }
 
   /** A message whose body does not match its schema (validated above): counted, logged, dropped. */
@@ -350,7 +308,7 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   override exited(pid: PID): void {
     if (pid.equals(this.master)) {
-      this.#masterLost('the connection to the master broke');
+      this.masterLink.masterLost('the connection to the master broke');
       return;
     }
     for (const fw of this.frameworks.values()) {
@@ -358,6 +316,11 @@ export class AgentProcess extends Process<AgentProtocol> {
         if (ex.pid?.equals(pid)) this.logger.warn(`executor ${ex.id} of framework ${fw.id} (${pid}) disconnected`);
       }
     }
+  }
+
+  /** Registrations and re-registrations completed (for tests, /state and the simulator's fencing invariant). */
+  get registrations(): number {
+    return this.masterLink.registrations;
   }
 
   /** Whether the agent runs as root (and so may switch users). */
@@ -382,144 +345,6 @@ export class AgentProcess extends Process<AgentProtocol> {
     return this.#options.endpoint ?? this.pid.address;
   }
 
-  // ------------------------------------------------------------------ registration
-
-  #startRegistration(): void {
-    this.#regTimer?.cancel();
-    this.#regTimer = this.delay(this.#backoff.first(), () => this.#doRegistration());
-  }
-
-  #doRegistration(): void {
-    this.#regTimer = undefined;
-    if (this.state !== 'DISCONNECTED') return;
-    this.link(this.master);
-    if (this.agentId === undefined) {
-      this.send(this.master, 'register_agent', registerMessage(this.agentInfo(), this.reservations.checkpointed.toJSON()));
-    } else {
-      const executors: ExecutorInfo[] = [];
-      const tasks = [];
-      const frameworks: FrameworkInfo[] = [];
-      for (const fw of this.frameworks.values()) {
-        frameworks.push(fw.info);
-        for (const ex of fw.executors.values()) {
-          if (!ex.command) executors.push(ex.info);
-          for (const t of executorTasks(ex, this.agentId)) {
-            // The update the agent is delivering (the head of the task's stream), as Mesos reports it: a master
-            // must not answer a reconciliation with a terminal state while older updates are still on their way.
-            const head = this.sum.stream(fw.id, t.task_id.value)?.head;
-            if (head !== undefined) {
-              t.status_update_state = head.status.state;
-              if (head.uuid !== undefined) t.status_update_uuid = head.uuid;
-            }
-            tasks.push(t);
-          }
-        }
-      }
-      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks, this.reservations.checkpointed.toJSON()));
-    }
-    this.#regTimer = this.delay(this.#backoff.next(), () => {
-      this.#nextMaster(); // not answered: perhaps not the leader, or gone
-      this.#doRegistration();
-    });
-  }
-
-  #registered(agentId: string, re: boolean, from: PID, pingTimeoutSeconds?: number, maxMissedPings?: number): void {
-    if (!from.equals(this.master)) {
-      this.logger.warn(`ignoring ${re ? 'agent_reregistered' : 'agent_registered'} from ${from}, which is not the master ${this.master}`);
-      return;
-    }
-    if (this.state === 'TERMINATING' || this.state === 'RECOVERING') return;
-    if (this.agentId !== undefined && this.agentId !== agentId) {
-      // Mesos: a master that changed our id means we are a different agent now; refuse.
-      this.logger.warn(`the master ${re ? 're' : ''}registered this agent as ${agentId}, but it is ${this.agentId}; shutting down`);
-      this.shutdown(`registered with a different agent id ${agentId}`);
-      return;
-    }
-    if (this.state === 'RUNNING') return; // a duplicate answer to a retry
-    if (this.agentId === undefined) {
-      this.agentId = agentId;
-      writeJSONAtomic(agentInfoPath(this.flags.work_dir, agentId), this.agentInfo(), this.flags.fsync, this.disk);
-      writeAtomic(latestAgentPath(this.flags.work_dir), agentId + '\n', this.flags.fsync, this.disk);
-    }
-    this.state = 'RUNNING';
-    this.registrations++;
-    this.#regTimer?.cancel();
-    this.#regTimer = undefined;
-    this.link(this.master);
-    if (pingTimeoutSeconds !== undefined && maxMissedPings !== undefined) this.pingWatchdogMs = pingTimeoutSeconds * 1000 * maxMissedPings;
-    this.#resetPingWatchdog();
-    this.logger.info(`${re ? 're-registered' : 'registered'} with ${this.master} as ${agentId}`);
-    this.sum.resume();
-  }
-
-  /** False for a message of a master of an older term than one already heard (an old leader that has not stepped down yet). */
-  #fresh(term: number | undefined, from: PID): boolean {
-    if (term === undefined) return true;
-    if (typeof term !== 'number' || term < this.#masterTerm) {
-      this.logger.warn(`ignoring a message of ${from}, a master of term ${String(term)}: the leader's term is at least ${this.#masterTerm}`);
-      return false;
-    }
-    this.#masterTerm = term;
-    return true;
-  }
-
-  /** The master we talk to does not lead: go to the leader it names, or on to the next master. */
-  #notLeader(b: FromNonLeader['not_leader'], from: PID): void {
-    if (!from.equals(this.master) || this.state === 'TERMINATING' || this.state === 'RECOVERING') return;
-    let leader: string | undefined;
-    if (typeof b?.leader === 'string') {
-      try {
-        leader = masterPidTexts(b.leader)[0];
-      } catch {
-        this.logger.warn(`${from} named a bad leader ${JSON.stringify(b.leader)}; ignoring it`);
-      }
-    }
-    this.logger.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader known yet'}`);
-    if (this.state === 'RUNNING') this.#masterLost('the master does not lead any more');
-    if (leader === undefined || leader === this.master.toString()) return; // the registration retries go on
-    this.master = PID.parse<AgentToMaster>(leader);
-    this.#regTimer?.cancel();
-    this.#regTimer = this.delay(this.#backoff.first(), () => this.#doRegistration());
-  }
-
-  /** With several masters: the next one in the list (a registration that was not answered). */
-  #nextMaster(): void {
-    if (this.masters.length < 2) return;
-    const i = this.masters.indexOf(this.master.toString());
-    this.master = PID.parse<AgentToMaster>(this.masters[(i + 1) % this.masters.length]!);
-  }
-
-  #ping(b: MasterToAgent['ping'], from: PID): void {
-    if (!from.equals(this.master)) return;
-    if (this.state === 'RUNNING' && !b.connected) {
-      this.logger.warn('the master considers this agent disconnected; re-registering');
-      this.#masterLost('the master says this agent is not connected');
-    } else if (this.state === 'RUNNING') {
-      this.#resetPingWatchdog();
-    }
-    this.send(this.master, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
-  }
-
-  #resetPingWatchdog(): void {
-    this.#pingTimer?.cancel();
-    this.#pingTimer = this.delay(this.pingWatchdogMs, () => {
-      this.#pingTimer = undefined;
-      if (this.state !== 'RUNNING') return;
-      this.logger.warn(`no ping from the master in ${this.pingWatchdogMs} ms; re-registering`);
-      this.#masterLost('no pings from the master');
-    });
-  }
-
-  #masterLost(why: string): void {
-    if (this.state !== 'RUNNING') return; // already (re)registering, recovering or terminating
-    this.logger.warn(`master ${this.master} lost (${why})`);
-    this.state = 'DISCONNECTED';
-    this.#nextMaster();
-    this.#pingTimer?.cancel();
-    this.sum.pause();
-    this.#startRegistration();
-  }
-
   // ------------------------------------------------------------------ frameworks
 
   #framework(frameworkId: string, info: FrameworkInfo, pid: string | undefined): FrameworkRecord {
@@ -530,36 +355,12 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.frameworks.set(frameworkId, fw);
       const i = this.completedFrameworks.findIndex((f) => f.id === frameworkId);
       if (i >= 0) this.completedFrameworks.splice(i, 1);
-      this.#checkpointFramework(fw);
+      this.checkpoints.framework(fw);
     } else if (pid !== undefined && pid !== fw.pid) {
       fw.pid = pid;
-      this.#checkpointFramework(fw);
+      this.checkpoints.framework(fw);
     }
     return fw;
-  }
-
-  #checkpointFramework(fw: FrameworkRecord): void {
-    if (!checkpointing(fw) || !this.agentId) return;
-    writeJSONAtomic(frameworkInfoPath(this.flags.work_dir, this.agentId, fw.id), { info: fw.info, ...(fw.pid !== undefined ? { pid: fw.pid } : {}) }, this.flags.fsync, this.disk);
-  }
-
-  #checkpointExecutor(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    if (!checkpointing(fw) || !this.agentId) return;
-    const w = this.flags.work_dir;
-    writeJSONAtomic(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync, this.disk);
-    this.#checkpointRun(fw, ex);
-  }
-
-  #checkpointRun(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    if (!checkpointing(fw) || !this.agentId) return;
-    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
-    if (ex.pid) run.pid = ex.pid.toString();
-    writeJSONAtomic(runInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync, this.disk);
-  }
-
-  #checkpointTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
-    if (!checkpointing(fw) || !this.agentId) return;
-    writeJSONAtomic(taskInfoPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync, this.disk);
   }
 
   // ------------------------------------------------------------------ run_task
@@ -632,7 +433,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const ex = this.#newExecutor(fw, info, true, []);
     const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
     ex.tasks.set(exId, rec);
-    const checkpointed = this.#checkpointCommandTask(fw, ex, task);
+    const checkpointed = this.checkpoints.commandTask(fw, ex, task);
     const config: ContainerConfig = {
       containerId: ex.containerId,
       sandbox: ex.directory,
@@ -649,22 +450,6 @@ export class AgentProcess extends Process<AgentProtocol> {
     const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
     this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
-  }
-
-  /**
-   * A command task's executor.info, run.info and task.info, written off the
-   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
-   * the container is launched only once they are on disk.
-   */
-  #checkpointCommandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {
-    if (!checkpointing(fw) || !this.agentId) return Promise.resolve();
-    const w = this.flags.work_dir;
-    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
-    return Promise.all([
-      writeJSONAtomicAsync(executorInfoPath(w, this.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.flags.fsync, this.disk),
-      writeJSONAtomicAsync(runInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId), run, this.flags.fsync, this.disk),
-      writeJSONAtomicAsync(taskInfoPath(w, this.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.flags.fsync, this.disk),
-    ]);
   }
 
   /** Creates the sandbox and launches; `then` runs inside the process, a failure fails the executor's tasks. */
@@ -822,13 +607,13 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.#sendTaskToExecutor(fw, ex, task);
     } else {
       ex.queued.set(task.task_id.value, task);
-      this.#checkpointTask(fw, ex, task);
+      this.checkpoints.task(fw, ex, task);
     }
   }
 
   #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo, builtIn?: { command: CommandInfo; resources: TaskInfo['resources'] }): ExecutorRecord {
     const ex = this.#newExecutor(fw, info, false, builtIn?.resources ?? []);
-    this.#checkpointExecutor(fw, ex);
+    this.checkpoints.executor(fw, ex);
     const config: ContainerConfig = {
       containerId: ex.containerId,
       sandbox: ex.directory,
@@ -873,7 +658,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   #sendTaskToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
     const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
     ex.tasks.set(task.task_id.value, rec);
-    this.#checkpointTask(fw, ex, task);
+    this.checkpoints.task(fw, ex, task);
     this.sendToExecutor(ex, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
   }
 
@@ -912,7 +697,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.#reachable(ex)) return this.#sendGroupToExecutor(fw, ex, group.tasks);
     for (const t of group.tasks) {
       ex.queued.set(t.task_id.value, t);
-      this.#checkpointTask(fw, ex, t);
+      this.checkpoints.task(fw, ex, t);
     }
     (ex.queuedGroups ??= []).push(group.tasks.map((t) => t.task_id.value));
   }
@@ -920,7 +705,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   #sendGroupToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, tasks: readonly TaskInfo[]): void {
     for (const t of tasks) {
       ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
-      this.#checkpointTask(fw, ex, t);
+      this.checkpoints.task(fw, ex, t);
     }
     this.sendToExecutor(ex, 'run_task_group', { framework: fw.info, executor: ex.info, task_group: { tasks: [...tasks] } });
   }
@@ -990,7 +775,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     delete ex.pid;
     ex.state = 'RUNNING';
     ex.registrationTimer?.cancel();
-    this.#checkpointRun(fw, ex);
+    this.checkpoints.run(fw, ex);
     channel.send('registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
     if (resubscribe) {
       const held = new Set(unackedTasks.map((t) => t.task_id.value));
@@ -1053,7 +838,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.state = 'RUNNING';
     ex.registrationTimer?.cancel();
     this.link(from);
-    this.#checkpointRun(fw, ex);
+    this.checkpoints.run(fw, ex);
     this.send(from, 'registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
     this.#flushQueued(fw, ex);
   }
@@ -1070,7 +855,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.state = 'RUNNING';
     ex.registrationTimer?.cancel();
     this.link(from);
-    this.#checkpointRun(fw, ex);
+    this.checkpoints.run(fw, ex);
     for (const t of b.tasks) {
       if (!ex.tasks.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId));
     }
@@ -1208,8 +993,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (this.state === 'TERMINATING') return;
     this.logger.warn(`shutting down: ${message}`);
     this.state = 'TERMINATING';
-    this.#regTimer?.cancel();
-    this.#pingTimer?.cancel();
+    this.masterLink.stop();
     this.sum.pause();
     const waits: Promise<unknown>[] = [];
     for (const fw of this.frameworks.values()) {
@@ -1220,7 +1004,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
     }
     // Like Mesos, a shut-down agent does not recover its old self: a new start registers afresh.
-    removeCheckpointDir(latestAgentPath(this.flags.work_dir), this.disk);
+    this.checkpoints.forgetAgent();
     void Promise.all(waits).then(this.defer(() => this.terminate()));
   }
 
@@ -1257,7 +1041,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const wasTerminal = rec !== undefined && isTerminal(rec.task.state);
     if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
     if (isTerminal(update.status.state) && !wasTerminal) this.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
-    const path = ex && rec && checkpointing(fw) && this.agentId ? taskUpdatesPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, taskId) : undefined;
+    const path = ex && rec ? this.checkpoints.updatesPath(fw, ex, taskId) : undefined;
     this.sum.update(update, path, checkpointed);
   }
 
@@ -1307,13 +1091,13 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
     void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
     this.volumes.forget(ex.containerId);
-    if (this.agentId) discardCheckpointDir(executorMetaDir(this.flags.work_dir, this.agentId, fw.id, ex.id), this.flags.work_dir, this.disk);
+    this.checkpoints.executorDone(fw, ex);
     this.#scheduleGc(ex.directory);
     if (fw.executors.size === 0) {
       this.frameworks.delete(fw.id);
       this.completedFrameworks.push(fw);
       if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
-      if (this.agentId) discardCheckpointDir(frameworkMetaDir(this.flags.work_dir, this.agentId, fw.id), this.flags.work_dir, this.disk);
+      this.checkpoints.frameworkDone(fw);
     }
   }
 
@@ -1341,7 +1125,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     return c.destroy().then(() => undefined, (e: Error) => failed(e));
   }
 
-  #reconcile(frameworkId: string, taskId: TaskID): void {
+  /** The master's reconciliation of one task: a task unknown here is reported lost. */
+  reconcile(frameworkId: string, taskId: TaskID): void {
     const fw = this.frameworks.get(frameworkId);
     if (fw && this.#findTask(fw, taskId.value)) return; // known: its updates flow as usual
     if (!fw || this.agentId === undefined) {

@@ -1,0 +1,105 @@
+/**
+ * What the agent checkpoints under `<work_dir>/meta` as it runs (the layout
+ * and the atomic writes are checkpoint.ts's): its id and AgentInfo once
+ * registered, each checkpointing framework's FrameworkInfo, each executor's
+ * ExecutorInfo and run, each task's TaskInfo, and the directories of what
+ * ended. The status-update journal (`task.updates`) is the
+ * StatusUpdateManager's (status-updates.ts), at the path `updatesPath`
+ * gives; `resources.info` is AgentReservations' (resources-checkpoint.ts).
+ * Everything goes through the agent's AgentDisk, so `sim/` models it.
+ */
+import {
+  agentInfoPath,
+  discardCheckpointDir,
+  executorInfoPath,
+  executorMetaDir,
+  frameworkInfoPath,
+  frameworkMetaDir,
+  latestAgentPath,
+  removeCheckpointDir,
+  runInfoPath,
+  taskInfoPath,
+  taskUpdatesPath,
+  writeAtomic,
+  writeJSONAtomic,
+  writeJSONAtomicAsync,
+} from './checkpoint.js';
+import type { AgentCore } from './core.js';
+import type { RunInfo } from './recovery.js';
+import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
+import type { TaskInfo } from '../protocol/types.js';
+
+export class AgentCheckpoints {
+  constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo'>) {}
+
+  get #w(): string {
+    return this.a.flags.work_dir;
+  }
+
+  /** The agent's id, once the master gave it: `slave.info` and `slaves/latest`. */
+  agentRegistered(agentId: string): void {
+    writeJSONAtomic(agentInfoPath(this.#w, agentId), this.a.agentInfo(), this.a.flags.fsync, this.a.disk);
+    writeAtomic(latestAgentPath(this.#w), agentId + '\n', this.a.flags.fsync, this.a.disk);
+  }
+
+  /** A shut-down agent does not recover its old self: the next start registers afresh. */
+  forgetAgent(): void {
+    removeCheckpointDir(latestAgentPath(this.#w), this.a.disk);
+  }
+
+  framework(fw: FrameworkRecord): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    writeJSONAtomic(frameworkInfoPath(this.#w, this.a.agentId, fw.id), { info: fw.info, ...(fw.pid !== undefined ? { pid: fw.pid } : {}) }, this.a.flags.fsync, this.a.disk);
+  }
+
+  executor(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    writeJSONAtomic(executorInfoPath(this.#w, this.a.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.a.flags.fsync, this.a.disk);
+    this.run(fw, ex);
+  }
+
+  run(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
+    if (ex.pid) run.pid = ex.pid.toString();
+    writeJSONAtomic(runInfoPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId), run, this.a.flags.fsync, this.a.disk);
+  }
+
+  task(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    writeJSONAtomic(taskInfoPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.a.flags.fsync, this.a.disk);
+  }
+
+  /**
+   * A command task's executor.info, run.info and task.info, written off the
+   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
+   * the container is launched only once they are on disk.
+   */
+  commandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {
+    const agentId = this.a.agentId;
+    if (!checkpointing(fw) || !agentId) return Promise.resolve();
+    const { fsync } = this.a.flags;
+    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
+    return Promise.all([
+      writeJSONAtomicAsync(executorInfoPath(this.#w, agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, fsync, this.a.disk),
+      writeJSONAtomicAsync(runInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId), run, fsync, this.a.disk),
+      writeJSONAtomicAsync(taskInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, fsync, this.a.disk),
+    ]);
+  }
+
+  /** Where a task's status updates are journaled; undefined when its framework does not checkpoint. */
+  updatesPath(fw: FrameworkRecord, ex: ExecutorRecord, taskId: string): string | undefined {
+    if (!checkpointing(fw) || !this.a.agentId) return undefined;
+    return taskUpdatesPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId, taskId);
+  }
+
+  /** An executor that is done: its meta directory goes (moved aside, removed later). */
+  executorDone(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (this.a.agentId) discardCheckpointDir(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id), this.#w, this.a.disk);
+  }
+
+  /** A framework with no executor left. */
+  frameworkDone(fw: FrameworkRecord): void {
+    if (this.a.agentId) discardCheckpointDir(frameworkMetaDir(this.#w, this.a.agentId, fw.id), this.#w, this.a.disk);
+  }
+}
