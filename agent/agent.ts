@@ -17,13 +17,12 @@ import { fetcherCacheConfig } from './fetcher/flags.js';
 import { fetchForLaunch, type LaunchFetch } from './fetcher/launch-fetch.js';
 import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random } from 'libprocess-ts';
-import { uuidBytes, uuidString } from '../protocol/ids.js';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources, type Resource } from '../protocol/resources.js';
-import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
+import { isTerminal, type TaskState, type TaskStatusReason } from '../protocol/task-states.js';
 import type { AgentInfo, Attribute, CommandInfo, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
   agentInfoPath,
@@ -34,7 +33,6 @@ import {
 import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from './command-executor.js';
 import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
-import { sandboxPath } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
 import { defaultExecutorLaunch } from './default-executor/command.js';
 import { NestedContainers } from './nested-containers.js';
@@ -51,6 +49,8 @@ import { installClassicRoutes } from './http-classic.js';
 import { readAgentState, type RecoveredAgentState } from './recovery.js';
 import { MasterLink } from './master-link.js';
 import { AgentCheckpoints } from './agent-checkpoints.js';
+import { AgentBooks } from './books.js';
+import { TaskUpdates } from './task-updates.js';
 import {
   hasCapability,
   newTaskRecord,
@@ -114,10 +114,6 @@ export interface AgentOptions {
 
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
 
-/** Kept for /state: a few completed frameworks and executors. */
-const MAX_COMPLETED_FRAMEWORKS = 50;
-const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
-
 const quietLogger: Logger = { info: () => {}, warn: () => {} };
 
 export class AgentProcess extends Process<AgentProtocol> {
@@ -134,6 +130,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly masterLink: MasterLink;
   /** meta/ checkpoints of frameworks, executors, runs and tasks (agent-checkpoints.ts). */
   readonly checkpoints = new AgentCheckpoints(this);
+  /** Frameworks, executors and tasks, and what completed (books.ts). */
+  readonly books = new AgentBooks(this);
+  /** Status updates: made, journaled, forwarded, acknowledged (task-updates.ts). */
+  readonly updates = new TaskUpdates(this);
   readonly sum: StatusUpdateManager;
   /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
   reservations!: AgentReservations;
@@ -146,8 +146,6 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   state: AgentStateName = 'RECOVERING';
   agentId: string | undefined;
-  readonly frameworks = new Map<string, FrameworkRecord>();
-  readonly completedFrameworks: FrameworkRecord[] = [];
   startedAt = 0;
   /** Counters for /metrics/snapshot (`slave/tasks_finished`, `slave/valid_status_updates`, ...). */
   readonly counters = new Map<string, number>();
@@ -184,7 +182,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.masterLink = new MasterLink(this);
     this.master = this.masterLink.firstMaster();
     this.sum = new StatusUpdateManager(
-      { forward: (u) => this.#forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)() },
+      { forward: (u) => this.updates.forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)() },
       { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync, disk: this.disk },
     );
     this.ready = new Promise<void>((res, rej) => {
@@ -237,7 +235,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         this.logger.debug?.(`kill_task ${b.task_id.value} of framework ${b.framework_id.value}`);
         this.killTask(b.framework_id.value, b.task_id, b.kill_policy);
       },
-      status_update_acknowledgement: (b) => this.#acknowledgement(b.framework_id.value, b.task_id.value, b.uuid),
+      status_update_acknowledgement: (b) => this.updates.acknowledgement(b.framework_id.value, b.task_id.value, b.uuid),
       shutdown_framework: (b) => this.shutdownFramework(b.framework_id.value),
       shutdown_executor: (b) => {
         const ex = this.frameworks.get(b.framework_id.value)?.executors.get(b.executor_id.value);
@@ -267,7 +265,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
       },
       reconcile_tasks: (b) => {
-        for (const t of b.tasks) this.reconcile(b.framework_id.value, t.task_id);
+        for (const t of b.tasks) this.updates.reconcile(b.framework_id.value, t.task_id);
       },
       agent_lost: (b) => {
         this.logger.warn(`the master removed this agent${b.message ? `: ${b.message}` : ''}; re-registering`);
@@ -318,6 +316,31 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
   }
 
+  /** The frameworks this agent runs something for (books.ts). */
+  get frameworks(): Map<string, FrameworkRecord> {
+    return this.books.frameworks;
+  }
+
+  /** A few frameworks that are done, for /state. */
+  get completedFrameworks(): FrameworkRecord[] {
+    return this.books.completedFrameworks;
+  }
+
+  /** Sandboxes scheduled for removal and not removed yet (`gc/path_removals_pending`). */
+  get gcPending(): number {
+    return this.books.gcPending;
+  }
+
+  /** Every live executor (for tests and /state). */
+  executors(): ExecutorRecord[] {
+    return this.books.executors();
+  }
+
+  /** For tests: the record of a task, wherever it is. */
+  task(frameworkId: string, taskId: string): TaskRecord | undefined {
+    return this.books.task(frameworkId, taskId);
+  }
+
   /** Registrations and re-registrations completed (for tests, /state and the simulator's fencing invariant). */
   get registrations(): number {
     return this.masterLink.registrations;
@@ -345,24 +368,6 @@ export class AgentProcess extends Process<AgentProtocol> {
     return this.#options.endpoint ?? this.pid.address;
   }
 
-  // ------------------------------------------------------------------ frameworks
-
-  #framework(frameworkId: string, info: FrameworkInfo, pid: string | undefined): FrameworkRecord {
-    let fw = this.frameworks.get(frameworkId);
-    if (!fw) {
-      fw = { id: frameworkId, info: { ...info, id: { value: frameworkId } }, executors: new Map(), completedExecutors: [] };
-      if (pid !== undefined) fw.pid = pid;
-      this.frameworks.set(frameworkId, fw);
-      const i = this.completedFrameworks.findIndex((f) => f.id === frameworkId);
-      if (i >= 0) this.completedFrameworks.splice(i, 1);
-      this.checkpoints.framework(fw);
-    } else if (pid !== undefined && pid !== fw.pid) {
-      fw.pid = pid;
-      this.checkpoints.framework(fw);
-    }
-    return fw;
-  }
-
   // ------------------------------------------------------------------ run_task
 
   /** Mesos's Slave::runTask: a command task runs under the agent itself; otherwise its executor is launched or reused. */
@@ -371,8 +376,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.logger.warn(`ignoring run_task ${task.task_id.value}: the agent is ${this.state}`);
       return;
     }
-    const fw = this.#framework(frameworkId, framework, pid);
-    if (this.#findTask(fw, task.task_id.value)) {
+    const fw = this.books.framework(frameworkId, framework, pid);
+    if (this.books.findTask(fw, task.task_id.value)) {
       this.logger.warn(`ignoring run_task ${task.task_id.value} of ${frameworkId}: a task with that id is already on this agent`);
       return;
     }
@@ -382,41 +387,10 @@ export class AgentProcess extends Process<AgentProtocol> {
     const problem = container.error ?? (task.command ? commandError(task.command, container.spec?.image !== undefined) : 'the task has neither a command nor an executor') ?? maxCompletionTimeError(task);
     const health = task.health_check ? healthCheckError(task.health_check) : undefined;
     if (problem || health) {
-      this.#agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
+      this.updates.agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
       return;
     }
     this.#runCommandTask(fw, task);
-  }
-
-  #findTask(fw: FrameworkRecord, taskId: string): { ex: ExecutorRecord; rec?: TaskRecord; queued?: TaskInfo } | undefined {
-    for (const ex of fw.executors.values()) {
-      const rec = ex.tasks.get(taskId);
-      if (rec) return { ex, rec };
-      const q = ex.queued.get(taskId);
-      if (q) return { ex, queued: q };
-    }
-    return undefined;
-  }
-
-  #newExecutor(fw: FrameworkRecord, info: ExecutorInfo, command: boolean, resources: TaskInfo['resources']): ExecutorRecord {
-    const containerId = uuidString(() => this.random.float());
-    const ids = { agentId: this.agentId!, frameworkId: fw.id, executorId: info.executor_id.value, containerId };
-    const ex: ExecutorRecord = {
-      id: info.executor_id.value,
-      frameworkId: fw.id,
-      info,
-      command,
-      containerId,
-      directory: sandboxPath(this.flags.work_dir, ids),
-      state: 'REGISTERING',
-      limits: limitsOf([...(info.resources ?? []), ...(resources ?? [])]),
-      queued: new Map(),
-      tasks: new Map(),
-      completed: [],
-      launchedAt: this.clock.now(),
-    };
-    fw.executors.set(ex.id, ex);
-    return ex;
   }
 
   // ------------------------------------------------------------------ the command executor
@@ -430,7 +404,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       command: task.command!,
       resources: task.resources ?? [],
     };
-    const ex = this.#newExecutor(fw, info, true, []);
+    const ex = this.books.newExecutor(fw, info, true, []);
     const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
     ex.tasks.set(exId, rec);
     const checkpointed = this.checkpoints.commandTask(fw, ex, task);
@@ -494,10 +468,10 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.queued.clear();
     for (const rec of ex.tasks.values()) {
       if (isTerminal(rec.task.state)) continue;
-      this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to launch container: ${e.message}`);
+      this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to launch container: ${e.message}`);
     }
     if (!ex.command) this.#sendExitedExecutor(fw, ex, undefined);
-    this.#maybeCompleteExecutor(fw, ex);
+    this.books.maybeCompleteExecutor(fw, ex);
   }
 
   #commandLaunched(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
@@ -512,8 +486,8 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
     ex.state = 'RUNNING';
     ex.launchedAt = this.clock.now();
-    this.#executorUpdate(fw, ex, rec, 'TASK_STARTING');
-    this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
+    this.updates.executorUpdate(fw, ex, rec, 'TASK_STARTING');
+    this.updates.executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
     this.#startHealthChecks(fw, ex, rec);
     this.#armCompletionTime(ex, rec, this.clock.now());
   }
@@ -542,7 +516,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       { delay: (ms, fn) => this.delay(ms, fn), defer: (fn) => this.defer(fn), now: () => this.clock.now(), env, cwd: ex.directory },
       (r) => {
         if (isTerminal(rec.task.state) || rec.killRequested) return;
-        this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { healthy: r.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', message: r.message });
+        this.updates.executorUpdate(fw, ex, rec, 'TASK_RUNNING', { healthy: r.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', message: r.message });
         if (r.kill) {
           this.logger.warn(`task ${rec.info.task_id.value} failed ${r.consecutiveFailures} health checks in a row; killing it`);
           rec.killedByHealth = true;
@@ -567,9 +541,9 @@ export class AgentProcess extends Process<AgentProtocol> {
         extra.healthy = false;
         extra.reason = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
       }
-      this.#executorUpdate(fw, ex, rec, s.state, { message: s.message, ...extra });
+      this.updates.executorUpdate(fw, ex, rec, s.state, { message: s.message, ...extra });
     }
-    this.#maybeCompleteExecutor(fw, ex);
+    this.books.maybeCompleteExecutor(fw, ex);
   }
 
   #killCommandTask(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, requestPolicy?: TaskInfo['kill_policy']): void {
@@ -580,10 +554,10 @@ export class AgentProcess extends Process<AgentProtocol> {
       // Still launching: the task is killed now; the container is destroyed once launched.
       ex.state = 'TERMINATING';
       this.#fetches.get(ex)?.abort('the task was killed while its URIs were fetched');
-      this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before it was launched');
+      this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before it was launched');
       return;
     }
-    if (hasCapability(fw, 'TASK_KILLING_STATE')) this.#executorUpdate(fw, ex, rec, 'TASK_KILLING');
+    if (hasCapability(fw, 'TASK_KILLING_STATE')) this.updates.executorUpdate(fw, ex, rec, 'TASK_KILLING');
     void ex.container.kill({ gracePeriodMs: killGraceMs(rec.info.kill_policy, requestPolicy) }).catch((e: Error) => this.logger.warn(`kill of ${ex.containerId} failed: ${e.message}`));
   }
 
@@ -592,13 +566,13 @@ export class AgentProcess extends Process<AgentProtocol> {
   #runOnExecutor(fw: FrameworkRecord, info: ExecutorInfo, task: TaskInfo): void {
     let ex = fw.executors.get(info.executor_id.value);
     if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) {
-      this.#agentUpdate(fw, ex.id, task.task_id, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${ex.id} is terminating`);
+      this.updates.agentUpdate(fw, ex.id, task.task_id, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${ex.id} is terminating`);
       return;
     }
     if (!ex) {
       const problem = containerSpecOf(info.container).error ?? (info.command?.value || info.container?.mesos?.image ? undefined : 'it has no command');
       if (problem) {
-        this.#agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor: ${problem}`);
+        this.updates.agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor: ${problem}`);
         return;
       }
       ex = this.#launchExecutor(fw, info);
@@ -612,7 +586,7 @@ export class AgentProcess extends Process<AgentProtocol> {
   }
 
   #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo, builtIn?: { command: CommandInfo; resources: TaskInfo['resources'] }): ExecutorRecord {
-    const ex = this.#newExecutor(fw, info, false, builtIn?.resources ?? []);
+    const ex = this.books.newExecutor(fw, info, false, builtIn?.resources ?? []);
     this.checkpoints.executor(fw, ex);
     const config: ContainerConfig = {
       containerId: ex.containerId,
@@ -677,13 +651,13 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.logger.warn(`ignoring run_task_group of ${group.tasks.length} task(s): ${frameworkId === undefined ? 'no framework id' : `the agent is ${this.state}`}`);
       return;
     }
-    const fw = this.#framework(frameworkId, framework, undefined);
+    const fw = this.books.framework(frameworkId, framework, undefined);
     const executorId = executor.executor_id.value;
     const fail = (state: TaskState, reason: TaskStatusReason, why: string): void => {
-      for (const t of group.tasks) this.#agentUpdate(fw, executorId, t.task_id, state, reason, why);
+      for (const t of group.tasks) this.updates.agentUpdate(fw, executorId, t.task_id, state, reason, why);
     };
     if (group.tasks.length === 0) return;
-    const duplicate = group.tasks.find((t) => this.#findTask(fw, t.task_id.value));
+    const duplicate = group.tasks.find((t) => this.books.findTask(fw, t.task_id.value));
     if (duplicate) return this.logger.warn(`ignoring run_task_group of ${frameworkId}: task ${duplicate.task_id.value} is already on this agent`);
     // A DEFAULT executor is the agent's own program (default-executor/); its ExecutorInfo stays as the framework gave it.
     const builtIn = executor.type === 'DEFAULT' && executor.command === undefined ? defaultExecutorLaunch(group) : undefined;
@@ -724,7 +698,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
       for (const t of tasks) {
         ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
-        this.#agentUpdate(fw, ex.id, t.task_id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${ex.id} registered with the driver`);
+        this.updates.agentUpdate(fw, ex.id, t.task_id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${ex.id} registered with the driver`);
       }
     }
     const queued = [...ex.queued.values()];
@@ -786,7 +760,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       for (const rec of [...ex.tasks.values()]) {
         if (rec.task.state !== 'TASK_STAGING' || held.has(rec.info.task_id.value) || unackedUpdates.some((u) => u.task_id.value === rec.info.task_id.value)) continue;
         const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
-        this.#agentUpdate(fw, ex.id, rec.info.task_id, state, ex.recovered ? 'REASON_AGENT_RESTARTED' : 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Task was not received by the executor before it resubscribed');
+        this.updates.agentUpdate(fw, ex.id, rec.info.task_id, state, ex.recovered ? 'REASON_AGENT_RESTARTED' : 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Task was not received by the executor before it resubscribed');
       }
       for (const status of unackedUpdates) this.httpExecutorUpdate(fw, ex, status);
     }
@@ -890,7 +864,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const ack: AgentToExecutor['ack'] = { agent_id: { value: this.agentId }, framework_id: u.framework_id, task_id: status.task_id, uuid: update.uuid };
     // Acknowledged to the executor only once checkpointed: the executor then forgets the update, so a crash before
     // the record is on disk would lose it (Mesos's Slave::___statusUpdate acknowledges after the update manager).
-    this.#handleUpdate(fw, ex, u, () => {
+    this.updates.handleUpdate(fw, ex, u, () => {
       if (from !== undefined) this.send(from, 'ack', ack);
       else this.sendToExecutor(ex, 'ack', ack);
     });
@@ -911,10 +885,10 @@ export class AgentProcess extends Process<AgentProtocol> {
     ex.queued.clear();
     for (const rec of ex.tasks.values()) {
       if (isTerminal(rec.task.state)) continue;
-      this.#agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', reason, message);
+      this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', reason, message);
     }
     this.#sendExitedExecutor(fw, ex, t.status?.code ?? undefined);
-    this.#maybeCompleteExecutor(fw, ex);
+    this.books.maybeCompleteExecutor(fw, ex);
   }
 
   #sendExitedExecutor(fw: FrameworkRecord, ex: ExecutorRecord, status: number | undefined): void {
@@ -932,12 +906,12 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.logger.warn(`ignoring kill_task ${taskId.value}: no framework ${frameworkId} on this agent`);
       return;
     }
-    const found = this.#findTask(fw, taskId.value);
+    const found = this.books.findTask(fw, taskId.value);
     if (!found) {
       const done = [...fw.executors.values(), ...fw.completedExecutors].some((e) => e.completed.some((r) => r.info.task_id.value === taskId.value));
       if (done) return;
       const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
-      this.#agentUpdate(fw, taskId.value, taskId, state, 'REASON_TASK_UNKNOWN', 'Cannot kill a task unknown to this agent');
+      this.updates.agentUpdate(fw, taskId.value, taskId, state, 'REASON_TASK_UNKNOWN', 'Cannot kill a task unknown to this agent');
       return;
     }
     const { ex, rec, queued } = found;
@@ -945,7 +919,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       ex.queued.delete(taskId.value);
       const r = newTaskRecord(queued, fw.id, ex.id, this.agentId!);
       ex.tasks.set(taskId.value, r);
-      this.#agentUpdate(fw, ex.id, taskId, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before the executor registered');
+      this.updates.agentUpdate(fw, ex.id, taskId, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before the executor registered');
       return;
     }
     if (ex.command) return this.#killCommandTask(fw, ex, rec!, policy);
@@ -985,7 +959,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     fw.shutdown = true;
     for (const ex of [...fw.executors.values()]) this.shutdownExecutor(ex);
     // Executors already over that only waited for acknowledgements: none will come (Mesos's Slave::removeFramework).
-    for (const ex of [...fw.executors.values()]) this.#maybeCompleteExecutor(fw, ex);
+    for (const ex of [...fw.executors.values()]) this.books.maybeCompleteExecutor(fw, ex);
   }
 
   /** The master asked this agent to shut down: every executor is destroyed, the checkpoints dropped, the process ends. */
@@ -1008,114 +982,6 @@ export class AgentProcess extends Process<AgentProtocol> {
     void Promise.all(waits).then(this.defer(() => this.terminate()));
   }
 
-  // ------------------------------------------------------------------ status updates
-
-  /** An update the agent itself plays the executor for (source SOURCE_EXECUTOR). */
-  #executorUpdate(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, state: TaskState, extra: Partial<TaskStatus> = {}): void {
-    this.#update(fw, ex, rec.info.task_id, state, 'SOURCE_EXECUTOR', extra);
-  }
-
-  /** An update the agent generates (source SOURCE_AGENT). */
-  #agentUpdate(fw: FrameworkRecord, executorId: string, taskId: TaskID, state: TaskState, reason: TaskStatusReason | undefined, message: string): void {
-    const ex = fw.executors.get(executorId);
-    const extra: Partial<TaskStatus> = { message };
-    if (reason) extra.reason = reason;
-    this.#update(fw, ex, taskId, state, 'SOURCE_AGENT', extra, executorId);
-  }
-
-  #update(fw: FrameworkRecord, ex: ExecutorRecord | undefined, taskId: TaskID, state: TaskState, source: TaskStatusSource, extra: Partial<TaskStatus>, executorId?: string): void {
-    if (this.agentId === undefined) return;
-    const uuid = uuidBytes(() => this.random.float());
-    const exId = ex?.id ?? executorId;
-    const status: TaskStatus = { task_id: taskId, state, source, agent_id: { value: this.agentId }, timestamp: this.clock.now() / 1000, uuid, ...extra };
-    if (exId !== undefined) status.executor_id = { value: exId };
-    const update: StatusUpdate = { framework_id: { value: fw.id }, agent_id: { value: this.agentId }, status, timestamp: status.timestamp!, uuid };
-    if (exId !== undefined) update.executor_id = { value: exId };
-    this.#handleUpdate(fw, ex, update);
-  }
-
-  /** Records the status in the task and hands the update to the status update manager (checkpointed first). */
-  #handleUpdate(fw: FrameworkRecord, ex: ExecutorRecord | undefined, update: StatusUpdate, checkpointed?: () => void): void {
-    const taskId = update.status.task_id.value;
-    const rec = ex?.tasks.get(taskId);
-    const wasTerminal = rec !== undefined && isTerminal(rec.task.state);
-    if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
-    if (isTerminal(update.status.state) && !wasTerminal) this.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
-    const path = ex && rec ? this.checkpoints.updatesPath(fw, ex, taskId) : undefined;
-    this.sum.update(update, path, checkpointed);
-  }
-
-  #forward(update: StatusUpdate): void {
-    const fw = this.frameworks.get(update.framework_id.value);
-    const exId = update.executor_id?.value;
-    const rec = exId !== undefined ? fw?.executors.get(exId)?.tasks.get(update.status.task_id.value) : undefined;
-    if (rec !== undefined) {
-      // The update being delivered (Mesos's Slave::forward): what the task reports as its status update state.
-      rec.task.status_update_state = update.status.state;
-      if (update.uuid !== undefined) rec.task.status_update_uuid = update.uuid;
-    }
-    const u: StatusUpdate = { ...update, latest_state: rec?.task.state ?? update.status.state };
-    this.send(this.master, 'status_update', { update: u, pid: this.pid.toString() });
-  }
-
-  #acknowledgement(frameworkId: string, taskId: string, uuid: Uint8Array): void {
-    const { update, ended } = this.sum.acknowledge(frameworkId, taskId, uuid);
-    if (!update) return; // unknown or duplicate
-    const fw = this.frameworks.get(frameworkId);
-    const ex = update.executor_id ? fw?.executors.get(update.executor_id.value) : undefined;
-    const rec = ex?.tasks.get(taskId);
-    if (rec) {
-      rec.task.status_update_state = update.status.state;
-      rec.task.status_update_uuid = uuid;
-    }
-    if (!ended || !fw || !ex || !rec) return;
-    ex.tasks.delete(taskId);
-    ex.completed.push(rec);
-    if (ex.completed.length > 1000) ex.completed.shift();
-    this.#maybeCompleteExecutor(fw, ex);
-  }
-
-  /** An executor whose container ended and whose tasks' terminal updates were all acknowledged is done. */
-  #maybeCompleteExecutor(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    if (ex.state !== 'TERMINATED') return;
-    for (const rec of ex.tasks.values()) {
-      if (!isTerminal(rec.task.state)) return;
-      if (this.sum.stream(fw.id, rec.info.task_id.value) && !fw.shutdown) return;
-    }
-    if (fw.shutdown) for (const rec of ex.tasks.values()) this.sum.cleanup(fw.id, rec.info.task_id.value);
-    for (const rec of ex.tasks.values()) ex.completed.push(rec);
-    ex.tasks.clear();
-    if (fw.executors.get(ex.id) !== ex) return;
-    fw.executors.delete(ex.id);
-    fw.completedExecutors.push(ex);
-    if (fw.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) fw.completedExecutors.shift();
-    void this.cz.forget(ex.containerId).catch((e: Error) => this.logger.warn(`forgetting container ${ex.containerId}: ${e.message}`));
-    this.volumes.forget(ex.containerId);
-    this.checkpoints.executorDone(fw, ex);
-    this.#scheduleGc(ex.directory);
-    if (fw.executors.size === 0) {
-      this.frameworks.delete(fw.id);
-      this.completedFrameworks.push(fw);
-      if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
-      this.checkpoints.frameworkDone(fw);
-    }
-  }
-
-  /** Sandboxes scheduled for removal and not removed yet (`gc/path_removals_pending`). */
-  gcPending = 0;
-
-  #scheduleGc(directory: string): void {
-    this.gcPending++;
-    this.delay(this.flags.gc_delay, () => {
-      const done = this.defer((ok: boolean) => {
-        this.gcPending--;
-        this.count(ok ? 'gc/path_removals_succeeded' : 'gc/path_removals_failed');
-        if (!ok) this.logger.warn(`could not remove the sandbox ${directory}`);
-      });
-      this.disk.removeLater(directory).then(() => done(true), () => done(false));
-    });
-  }
-
   /** Destroys a container; a failure is counted (`containerizer/mesos/container_destroy_errors`) and logged. */
   destroyContainer(c: { destroy(): Promise<unknown> }, why: string): Promise<void> {
     const failed = this.defer((e: Error) => {
@@ -1123,22 +989,6 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.logger.warn(`destroying the container of ${why} failed: ${e.message}`);
     });
     return c.destroy().then(() => undefined, (e: Error) => failed(e));
-  }
-
-  /** The master's reconciliation of one task: a task unknown here is reported lost. */
-  reconcile(frameworkId: string, taskId: TaskID): void {
-    const fw = this.frameworks.get(frameworkId);
-    if (fw && this.#findTask(fw, taskId.value)) return; // known: its updates flow as usual
-    if (!fw || this.agentId === undefined) {
-      // Unknown framework: a one-shot update (nothing to checkpoint it under).
-      if (this.agentId === undefined) return;
-      const uuid = uuidBytes(() => this.random.float());
-      const status: TaskStatus = { task_id: taskId, state: 'TASK_LOST', source: 'SOURCE_AGENT', reason: 'REASON_RECONCILIATION', message: 'Task unknown to the agent', agent_id: { value: this.agentId }, uuid, timestamp: this.clock.now() / 1000 };
-      this.send(this.master, 'status_update', { update: { framework_id: { value: frameworkId }, agent_id: { value: this.agentId }, status, timestamp: status.timestamp!, uuid, latest_state: 'TASK_LOST' }, pid: this.pid.toString() });
-      return;
-    }
-    const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
-    this.#agentUpdate(fw, taskId.value, taskId, state, 'REASON_RECONCILIATION', 'Task unknown to the agent');
   }
 
   // ------------------------------------------------------------------ recovery
@@ -1260,7 +1110,7 @@ export class AgentProcess extends Process<AgentProtocol> {
             this.#commandTerminated(fw, ex, rec, t, tail);
           } else {
             ex.state = 'TERMINATED';
-            this.#maybeCompleteExecutor(fw, ex);
+            this.books.maybeCompleteExecutor(fw, ex);
           }
         } else {
           this.#executorTerminated(fw, ex, t);
@@ -1268,24 +1118,6 @@ export class AgentProcess extends Process<AgentProtocol> {
       }
     }
     this.logger.info(`recovered agent ${state.agentId}: ${this.frameworks.size} framework(s), ${result.recovered.length} running container(s), ${result.vanished.length} vanished`);
-  }
-
-  /** For tests and /state: every live executor. */
-  executors(): ExecutorRecord[] {
-    const out: ExecutorRecord[] = [];
-    for (const fw of this.frameworks.values()) out.push(...fw.executors.values());
-    return out;
-  }
-
-  /** For tests: the record of a task, wherever it is. */
-  task(frameworkId: string, taskId: string): TaskRecord | undefined {
-    const fw = this.frameworks.get(frameworkId) ?? this.completedFrameworks.find((f) => f.id === frameworkId);
-    if (!fw) return undefined;
-    for (const ex of [...fw.executors.values(), ...fw.completedExecutors]) {
-      const r = ex.tasks.get(taskId) ?? ex.completed.find((c) => c.info.task_id.value === taskId);
-      if (r) return r;
-    }
-    return undefined;
   }
 
   /** The shutdown grace period text executors get (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */

@@ -17,7 +17,9 @@
 import type { Clock, PID, Protocol, Random, Timer } from 'libprocess-ts';
 import type { AgentToMaster } from '../protocol/messages/master-agent.js';
 import type { AgentInfo } from '../protocol/types.js';
+import type { AgentCheckpoints } from './agent-checkpoints.js';
 import type { AgentContainerizer, AgentStateName } from './agent.js';
+import type { AgentBooks } from './books.js';
 import type { Logger } from './containerizer/index.js';
 import type { AgentDisk } from './disk.js';
 import type { ExecutorTokens } from './executor-token.js';
@@ -26,6 +28,7 @@ import type { AgentFlags } from './flags.js';
 import type { NestedContainers } from './nested-containers.js';
 import type { AgentReservations } from './resources-checkpoint.js';
 import type { StatusUpdateManager } from './status-updates.js';
+import type { TaskUpdates } from './task-updates.js';
 import type { AgentVolumes } from './volumes.js';
 
 export interface AgentCore {
@@ -45,6 +48,9 @@ export interface AgentCore {
   readonly executorTokens: ExecutorTokens;
   state: AgentStateName;
   agentId: string | undefined;
+  readonly checkpoints: AgentCheckpoints;
+  readonly books: AgentBooks;
+  readonly updates: TaskUpdates;
   /** The master this agent talks to now. */
   master: PID<AgentToMaster>;
 

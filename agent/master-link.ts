@@ -15,18 +15,13 @@ import type { Timer } from 'libprocess-ts';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
-import type { AgentCheckpoints } from './agent-checkpoints.js';
 import type { AgentCore } from './core.js';
 import { masterPidTexts } from './flags.js';
 import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
-import { executorTasks, type FrameworkRecord } from './state.js';
+import { executorTasks } from './state.js';
 
 /** What the link needs of the agent beyond the core. */
 export interface MasterLinkHost extends AgentCore {
-  readonly frameworks: ReadonlyMap<string, FrameworkRecord>;
-  readonly checkpoints: AgentCheckpoints;
-  /** Answers the master's reconciliation of one task (task-updates.ts). */
-  reconcile(frameworkId: string, taskId: { value: string }): void;
   /** The agent was told it has another id: it must stop. */
   shutdown(message: string): void;
   /** The principal a connection authenticated as, if any. */
@@ -101,7 +96,7 @@ export class MasterLink {
   agentReregistered(b: MasterToAgent['agent_reregistered'], from: PID): void {
     if (!this.#fresh(b.term, from)) return;
     this.#registered(b.agent_id.value, true, from, b.ping_timeout_seconds, b.max_missed_pings);
-    for (const r of b.reconciliations ?? []) this.#a.reconcile(r.framework_id.value, r.task_id);
+    for (const r of b.reconciliations ?? []) this.#a.updates.reconcile(r.framework_id.value, r.task_id);
   }
 
   ping(b: MasterToAgent['ping'], from: PID): void {
@@ -124,7 +119,7 @@ export class MasterLink {
       const executors: ExecutorInfo[] = [];
       const tasks: Task[] = [];
       const frameworks: FrameworkInfo[] = [];
-      for (const fw of a.frameworks.values()) {
+      for (const fw of a.books.frameworks.values()) {
         frameworks.push(fw.info);
         for (const ex of fw.executors.values()) {
           if (!ex.command) executors.push(ex.info);
