@@ -10,18 +10,17 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
-import { completionTimeStatus, launchedAtMs, maxCompletionMs, maxCompletionTimeError } from './completion-time.js';
-import { AgentVolumes, volumeKeys } from './volumes.js';
+import { launchedAtMs, maxCompletionTimeError } from './completion-time.js';
+import { AgentVolumes } from './volumes.js';
 import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
-import { fetchForLaunch, type LaunchFetch } from './fetcher/launch-fetch.js';
 import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random } from 'libprocess-ts';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
-import { Resources, type Resource } from '../protocol/resources.js';
+import { Resources } from '../protocol/resources.js';
 import { isTerminal, type TaskState, type TaskStatusReason } from '../protocol/task-states.js';
 import type { AgentInfo, Attribute, CommandInfo, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
@@ -30,15 +29,15 @@ import {
   latestAgentPath,
   removeCheckpointDir,
 } from './checkpoint.js';
-import { commandError, commandSpec, killGraceMs, limitsOf, terminalStatus } from './command-executor.js';
+import { commandError, commandSpec, limitsOf } from './command-executor.js';
 import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
 import { defaultExecutorLaunch } from './default-executor/command.js';
 import { NestedContainers } from './nested-containers.js';
 import { executorEnvironment } from './executors.js';
-import { formatDuration, type AgentFlags } from './flags.js';
-import { HealthChecker, healthCheckError } from './health.js';
+import type { AgentFlags } from './flags.js';
+import { healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
 import { AgentHttpAuth } from './http-auth.js';
 import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
@@ -51,6 +50,8 @@ import { MasterLink } from './master-link.js';
 import { AgentCheckpoints } from './agent-checkpoints.js';
 import { AgentBooks } from './books.js';
 import { TaskUpdates } from './task-updates.js';
+import { ContainerLaunch } from './container-launch.js';
+import { CommandTasks } from './command-tasks.js';
 import {
   hasCapability,
   newTaskRecord,
@@ -134,6 +135,10 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly books = new AgentBooks(this);
   /** Status updates: made, journaled, forwarded, acknowledged (task-updates.ts). */
   readonly updates = new TaskUpdates(this);
+  /** Sandbox, fetch, volumes, then the containerizer (container-launch.ts). */
+  readonly launcher = new ContainerLaunch(this);
+  /** Tasks with a command, which the agent executes itself (command-tasks.ts). */
+  readonly commands = new CommandTasks(this);
   readonly sum: StatusUpdateManager;
   /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
   reservations!: AgentReservations;
@@ -141,8 +146,6 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly volumes: AgentVolumes;
   /** CommandInfo.uris → the sandbox, before a container starts (agent/fetcher/). */
   readonly fetcher: UriFetcher;
-  /** Fetches under way, by executor: aborted when the container is given up. */
-  readonly #fetches = new WeakMap<ExecutorRecord, LaunchFetch>();
 
   state: AgentStateName = 'RECOVERING';
   agentId: string | undefined;
@@ -262,7 +265,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         const before = this.reservations.checkpointed;
         const why = this.reservations.update(b.resources, b.operations ?? []);
         if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
-        else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
+        else this.volumes.sync(before, this.reservations.checkpointed, this.launcher.volumesInUse());
       },
       reconcile_tasks: (b) => {
         for (const t of b.tasks) this.updates.reconcile(b.framework_id.value, t.task_id);
@@ -390,175 +393,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.updates.agentUpdate(fw, task.task_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid task: ${problem ?? health}`);
       return;
     }
-    this.#runCommandTask(fw, task);
-  }
-
-  // ------------------------------------------------------------------ the command executor
-
-  #runCommandTask(fw: FrameworkRecord, task: TaskInfo): void {
-    const exId = task.task_id.value;
-    const info: ExecutorInfo = {
-      executor_id: { value: exId },
-      framework_id: { value: fw.id },
-      name: `Command Executor (Task: ${exId})`,
-      command: task.command!,
-      resources: task.resources ?? [],
-    };
-    const ex = this.books.newExecutor(fw, info, true, []);
-    const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
-    ex.tasks.set(exId, rec);
-    const checkpointed = this.checkpoints.commandTask(fw, ex, task);
-    const config: ContainerConfig = {
-      containerId: ex.containerId,
-      sandbox: ex.directory,
-      agentId: this.agentId!,
-      frameworkId: fw.id,
-      executorId: ex.id,
-      taskId: exId,
-      command: commandSpec(task.command!),
-      limits: ex.limits,
-      agentEnvironment: executorEnvironment(this, fw, ex),
-    };
-    const container = containerSpecOf(task.container).spec;
-    if (container) config.container = container;
-    const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
-    if (user !== undefined) config.user = user;
-    this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
-  }
-
-  /** Creates the sandbox and launches; `then` runs inside the process, a failure fails the executor's tasks. */
-  #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve()): void {
-    const ok = this.defer(then);
-    const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
-    Promise.all([checkpointed, this.disk.createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
-      .then(() => this.#fetchUris(ex, config))
-      .then(() => this.volumes.attach(config, [...(ex.info.resources ?? []), ...[...ex.queued.values()].flatMap((t) => t.resources ?? [])]))
-      .then((attached) => this.cz.launch(attached))
-      .then(ok, failed);
-  }
-
-  /** The executor's (a command task's) URIs into its sandbox, bounded by --executor_registration_timeout. */
-  #fetchUris(ex: ExecutorRecord, config: ContainerConfig): Promise<void> {
-    const timeout = { ms: this.flags.executor_registration_timeout, text: formatDuration(this.flags.executor_registration_timeout), delay: (ms: number, fn: () => void) => this.delay(ms, fn) };
-    const f = fetchForLaunch(this.fetcher, ex.info.command?.uris, { sandbox: config.sandbox, user: config.user }, timeout);
-    this.#fetches.set(ex, f);
-    return f.done.finally(() => this.#fetches.delete(ex));
-  }
-
-  /** The persistent volumes live tasks and executors hold (their data is never removed). */
-  #volumesInUse(): Set<string> {
-    const held: (readonly Resource[])[] = [];
-    for (const fw of this.frameworks.values()) {
-      for (const ex of fw.executors.values()) {
-        if (ex.state !== 'TERMINATED') held.push(ex.info.resources ?? []);
-        for (const t of ex.queued.values()) held.push(t.resources ?? []);
-        for (const r of ex.tasks.values()) if (!isTerminal(r.task.state)) held.push(r.info.resources ?? []);
-      }
-    }
-    return volumeKeys(held);
-  }
-
-  #launchFailed(fw: FrameworkRecord, ex: ExecutorRecord, e: Error): void {
-    this.logger.warn(`launching executor ${ex.id} of ${fw.id} failed: ${e.message}`);
-    ex.state = 'TERMINATED';
-    ex.registrationTimer?.cancel();
-    const termination: ContainerTermination = { containerId: ex.containerId, status: null, killed: false, message: e.message };
-    ex.termination = termination;
-    for (const info of ex.queued.values()) ex.tasks.set(info.task_id.value, newTaskRecord(info, fw.id, ex.id, this.agentId!));
-    ex.queued.clear();
-    for (const rec of ex.tasks.values()) {
-      if (isTerminal(rec.task.state)) continue;
-      this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Failed to launch container: ${e.message}`);
-    }
-    if (!ex.command) this.#sendExitedExecutor(fw, ex, undefined);
-    this.books.maybeCompleteExecutor(fw, ex);
-  }
-
-  #commandLaunched(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
-    ex.container = c;
-    c.wait()
-      .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
-      .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)))
-      .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
-    if (ex.state === 'TERMINATING' || rec.killRequested) {
-      void this.destroyContainer(c, `task ${rec.task.task_id.value}`);
-      return;
-    }
-    ex.state = 'RUNNING';
-    ex.launchedAt = this.clock.now();
-    this.updates.executorUpdate(fw, ex, rec, 'TASK_STARTING');
-    this.updates.executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
-    this.#startHealthChecks(fw, ex, rec);
-    this.#armCompletionTime(ex, rec, this.clock.now());
-  }
-
-  /** max_completion_time (completion-time.ts): the task is killed at once when it has run that long since `launchedAt`. */
-  #armCompletionTime(ex: ExecutorRecord, rec: TaskRecord, launchedAt: number): void {
-    const ms = maxCompletionMs(rec.info);
-    if (ms === undefined) return;
-    rec.completionTimer = this.delay(Math.max(0, launchedAt + ms - this.clock.now()), () => {
-      if (isTerminal(rec.task.state) || rec.killRequested || !ex.container) return;
-      this.logger.info(`task ${rec.info.task_id.value} exceeded its maximum completion time of ${ms} ms; killing it`);
-      rec.killedByCompletionTime = true;
-      rec.health?.stop();
-      void ex.container.kill({ gracePeriodMs: 0 }).catch((e: Error) => this.logger.warn(`kill of ${ex.containerId} failed: ${e.message}`));
-    });
-  }
-
-  #startHealthChecks(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord): void {
-    const check = rec.info.health_check;
-    if (!check) return;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, { MESOS_SANDBOX: ex.directory, MESOS_TASK_ID: rec.info.task_id.value }, commandSpec(rec.info.command ?? {}).environment ?? {});
-    rec.health = new HealthChecker(
-      check,
-      { delay: (ms, fn) => this.delay(ms, fn), defer: (fn) => this.defer(fn), now: () => this.clock.now(), env, cwd: ex.directory },
-      (r) => {
-        if (isTerminal(rec.task.state) || rec.killRequested) return;
-        this.updates.executorUpdate(fw, ex, rec, 'TASK_RUNNING', { healthy: r.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', message: r.message });
-        if (r.kill) {
-          this.logger.warn(`task ${rec.info.task_id.value} failed ${r.consecutiveFailures} health checks in a row; killing it`);
-          rec.killedByHealth = true;
-          this.#killCommandTask(fw, ex, rec);
-        }
-      },
-    );
-    rec.health.start();
-  }
-
-  #commandTerminated(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, t: ContainerTermination, tail: string): void {
-    rec.health?.stop();
-    rec.completionTimer?.cancel();
-    ex.termination = t;
-    ex.state = 'TERMINATED';
-    this.count('slave/executors_terminated');
-    if (!isTerminal(rec.task.state)) {
-      const s = rec.killedByCompletionTime && !rec.killRequested ? completionTimeStatus(maxCompletionMs(rec.info) ?? 0) : terminalStatus(t, rec.killRequested === true, tail);
-      const extra: Partial<TaskStatus> = {};
-      if (s.reason) extra.reason = s.reason;
-      if (rec.killedByHealth) {
-        extra.healthy = false;
-        extra.reason = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
-      }
-      this.updates.executorUpdate(fw, ex, rec, s.state, { message: s.message, ...extra });
-    }
-    this.books.maybeCompleteExecutor(fw, ex);
-  }
-
-  #killCommandTask(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, requestPolicy?: TaskInfo['kill_policy']): void {
-    if (rec.killRequested || isTerminal(rec.task.state)) return;
-    rec.killRequested = true;
-    rec.health?.stop();
-    if (!ex.container) {
-      // Still launching: the task is killed now; the container is destroyed once launched.
-      ex.state = 'TERMINATING';
-      this.#fetches.get(ex)?.abort('the task was killed while its URIs were fetched');
-      this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before it was launched');
-      return;
-    }
-    if (hasCapability(fw, 'TASK_KILLING_STATE')) this.updates.executorUpdate(fw, ex, rec, 'TASK_KILLING');
-    void ex.container.kill({ gracePeriodMs: killGraceMs(rec.info.kill_policy, requestPolicy) }).catch((e: Error) => this.logger.warn(`kill of ${ex.containerId} failed: ${e.message}`));
+    this.commands.run(fw, task);
   }
 
   // ------------------------------------------------------------------ custom executors
@@ -608,7 +443,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.logger.warn(`executor ${ex.id} of ${fw.id} did not register within ${this.flags.executor_registration_timeout} ms; destroying it`);
       this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', 'Executor did not register in time');
     });
-    this.#launch(fw, ex, config, (c) => {
+    this.launcher.launch(fw, ex, config, (c) => {
       ex.container = c;
       c.wait()
         .then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)))
@@ -724,8 +559,7 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   /** Opaque bytes from an executor to its scheduler (driver message or v1 MESSAGE call), through the master. */
   executorMessage(frameworkId: string, executorId: string, data: Uint8Array): void {
-    if (!this.agentId) return;
-    this.send(this.master, 'executor_to_framework', { agent_id: { value: this.agentId }, framework_id: { value: frameworkId }, executor_id: { value: executorId }, data });
+    this.masterLink.executorToFramework(frameworkId, executorId, data);
   }
 
   /**
@@ -887,15 +721,8 @@ export class AgentProcess extends Process<AgentProtocol> {
       if (isTerminal(rec.task.state)) continue;
       this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', reason, message);
     }
-    this.#sendExitedExecutor(fw, ex, t.status?.code ?? undefined);
+    this.masterLink.exitedExecutor(fw, ex, t.status?.code ?? undefined);
     this.books.maybeCompleteExecutor(fw, ex);
-  }
-
-  #sendExitedExecutor(fw: FrameworkRecord, ex: ExecutorRecord, status: number | undefined): void {
-    if (this.agentId === undefined) return;
-    const body: AgentToMaster['exited_executor'] = { agent_id: { value: this.agentId }, framework_id: { value: fw.id }, executor_id: { value: ex.id } };
-    if (status !== undefined) body.status = status;
-    this.send(this.master, 'exited_executor', body);
   }
 
   // ------------------------------------------------------------------ kill and shutdown
@@ -922,7 +749,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.updates.agentUpdate(fw, ex.id, taskId, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Task killed before the executor registered');
       return;
     }
-    if (ex.command) return this.#killCommandTask(fw, ex, rec!, policy);
+    if (ex.command) return this.commands.kill(fw, ex, rec!, policy);
     if (this.#reachable(ex)) {
       const body: AgentToExecutor['kill_task'] = { framework_id: { value: fw.id }, task_id: taskId };
       if (policy) body.kill_policy = policy;
@@ -935,7 +762,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const fw = this.frameworks.get(ex.frameworkId);
     if (!fw || ex.state === 'TERMINATED' || ex.state === 'TERMINATING') return;
     if (ex.command) {
-      for (const rec of ex.tasks.values()) this.#killCommandTask(fw, ex, rec);
+      for (const rec of ex.tasks.values()) this.commands.kill(fw, ex, rec);
       return;
     }
     const grace = ex.info.shutdown_grace_period ? ex.info.shutdown_grace_period.nanoseconds / 1e6 : this.flags.executor_shutdown_grace_period;
@@ -1074,13 +901,9 @@ export class AgentProcess extends Process<AgentProtocol> {
           if (e.command) {
             const rec = ex.tasks.get(ex.id);
             if (rec) {
-              c.wait()
-                .then(async (t) => ({ t, tail: await this.disk.stderrTail(ex.directory) }))
-                .then(this.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.#commandTerminated(fw, ex, rec, t, tail)))
-                .catch((err: unknown) => this.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
+              this.commands.watch(fw, ex, rec, c);
               if (!isTerminal(rec.task.state)) {
-                this.#startHealthChecks(fw, ex, rec);
-                this.#armCompletionTime(ex, rec, launchedAtMs(rec.task.statuses, this.clock.now()));
+                                this.commands.resume(fw, ex, rec, launchedAtMs(rec.task.statuses, this.clock.now()));
               }
             } else {
               void this.destroyContainer(c, `executor ${ex.id}`);
@@ -1107,7 +930,7 @@ export class AgentProcess extends Process<AgentProtocol> {
           if (rec) {
             // Deferred: the updates go out once the agent is registered again (the stream is paused until then).
             const tail = await this.disk.stderrTail(ex.directory);
-            this.#commandTerminated(fw, ex, rec, t, tail);
+            this.commands.terminated(fw, ex, rec, t, tail);
           } else {
             ex.state = 'TERMINATED';
             this.books.maybeCompleteExecutor(fw, ex);
@@ -1120,8 +943,4 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.logger.info(`recovered agent ${state.agentId}: ${this.frameworks.size} framework(s), ${result.recovered.length} running container(s), ${result.vanished.length} vanished`);
   }
 
-  /** The shutdown grace period text executors get (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD). */
-  shutdownGraceText(ex: ExecutorRecord): string {
-    return formatDuration(ex.info.shutdown_grace_period ? Math.round(ex.info.shutdown_grace_period.nanoseconds / 1e6) : this.flags.executor_shutdown_grace_period);
-  }
 }

@@ -20,11 +20,14 @@ import type { AgentInfo } from '../protocol/types.js';
 import type { AgentCheckpoints } from './agent-checkpoints.js';
 import type { AgentContainerizer, AgentStateName } from './agent.js';
 import type { AgentBooks } from './books.js';
+import type { CommandTasks } from './command-tasks.js';
+import type { ContainerLaunch } from './container-launch.js';
 import type { Logger } from './containerizer/index.js';
 import type { AgentDisk } from './disk.js';
 import type { ExecutorTokens } from './executor-token.js';
 import type { UriFetcher } from './fetcher/fetcher.js';
 import type { AgentFlags } from './flags.js';
+import type { MasterLink } from './master-link.js';
 import type { NestedContainers } from './nested-containers.js';
 import type { AgentReservations } from './resources-checkpoint.js';
 import type { StatusUpdateManager } from './status-updates.js';
@@ -51,6 +54,9 @@ export interface AgentCore {
   readonly checkpoints: AgentCheckpoints;
   readonly books: AgentBooks;
   readonly updates: TaskUpdates;
+  readonly masterLink: MasterLink;
+  readonly launcher: ContainerLaunch;
+  readonly commands: CommandTasks;
   /** The master this agent talks to now. */
   master: PID<AgentToMaster>;
 
@@ -60,6 +66,8 @@ export interface AgentCore {
   defer<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
   count(name: string, by?: number): void;
   agentInfo(): AgentInfo;
+  /** The endpoint tasks are told about (MESOS_AGENT_ENDPOINT). */
+  endpoint(): string;
   /** Destroys a container; a failure is counted and logged. */
   destroyContainer(c: { destroy(): Promise<unknown> }, why: string): Promise<void>;
 }

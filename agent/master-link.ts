@@ -18,7 +18,7 @@ import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
 import type { AgentCore } from './core.js';
 import { masterPidTexts } from './flags.js';
 import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
-import { executorTasks } from './state.js';
+import { executorTasks, type ExecutorRecord, type FrameworkRecord } from './state.js';
 
 /** What the link needs of the agent beyond the core. */
 export interface MasterLinkHost extends AgentCore {
@@ -230,6 +230,22 @@ export class MasterLink {
       this.#a.logger.warn(`no ping from the master in ${this.pingWatchdogMs} ms; re-registering`);
       this.masterLost('no pings from the master');
     });
+  }
+
+  /** Tells the master a custom executor's container ended (`status`: its exit code, when known). */
+  exitedExecutor(fw: FrameworkRecord, ex: ExecutorRecord, status: number | undefined): void {
+    const a = this.#a;
+    if (a.agentId === undefined) return;
+    const body: AgentToMaster['exited_executor'] = { agent_id: { value: a.agentId }, framework_id: { value: fw.id }, executor_id: { value: ex.id } };
+    if (status !== undefined) body.status = status;
+    a.send(a.master, 'exited_executor', body);
+  }
+
+  /** Opaque bytes from an executor to its scheduler (driver message or v1 MESSAGE call), through the master. */
+  executorToFramework(frameworkId: string, executorId: string, data: Uint8Array): void {
+    const a = this.#a;
+    if (!a.agentId) return;
+    a.send(a.master, 'executor_to_framework', { agent_id: { value: a.agentId }, framework_id: { value: frameworkId }, executor_id: { value: executorId }, data });
   }
 
   masterLost(why: string): void {
