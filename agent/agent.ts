@@ -17,31 +17,28 @@ import { fetcherCacheConfig } from './fetcher/flags.js';
 import { AgentReservations } from './resources-checkpoint.js';
 import { PID, Process, type Handlers, type Random } from 'libprocess-ts';
 import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agent-executor.js';
-import type { StatusUpdate } from '../protocol/messages/common.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
-import { isTerminal, type TaskState, type TaskStatusReason } from '../protocol/task-states.js';
-import type { AgentInfo, Attribute, CommandInfo, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
+import { isTerminal, type TaskState } from '../protocol/task-states.js';
+import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
 import {
   agentInfoPath,
   agentMetaDir,
   latestAgentPath,
   removeCheckpointDir,
 } from './checkpoint.js';
-import { commandError, commandSpec, limitsOf } from './command-executor.js';
+import { commandError, limitsOf } from './command-executor.js';
 import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
-import { defaultExecutorLaunch } from './default-executor/command.js';
 import { NestedContainers } from './nested-containers.js';
-import { executorEnvironment } from './executors.js';
 import type { AgentFlags } from './flags.js';
 import { healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
 import { AgentHttpAuth } from './http-auth.js';
 import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
-import { runningAsRoot, taskUser } from './task-user.js';
+import { runningAsRoot } from './task-user.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { installClassicRoutes } from './http-classic.js';
@@ -52,6 +49,7 @@ import { AgentBooks } from './books.js';
 import { TaskUpdates } from './task-updates.js';
 import { ContainerLaunch } from './container-launch.js';
 import { CommandTasks } from './command-tasks.js';
+import { CustomExecutors } from './custom-executors.js';
 import {
   hasCapability,
   newTaskRecord,
@@ -139,6 +137,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly launcher = new ContainerLaunch(this);
   /** Tasks with a command, which the agent executes itself (command-tasks.ts). */
   readonly commands = new CommandTasks(this);
+  /** Custom executors and the default executor: launch, queue, registration, their updates (custom-executors.ts). */
+  readonly custom = new CustomExecutors(this);
   readonly sum: StatusUpdateManager;
   /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
   reservations!: AgentReservations;
@@ -233,7 +233,7 @@ export class AgentProcess extends Process<AgentProtocol> {
         this.logger.debug?.(`run_task ${b.task.task_id.value} of framework ${b.framework_id.value}`);
         this.runTask(b.framework, b.framework_id.value, b.task, b.pid, b.executor);
       },
-      run_task_group: (b) => this.runTaskGroup(b.framework, b.executor, b.task_group),
+      run_task_group: (b) => this.custom.runTaskGroup(b.framework, b.executor, b.task_group),
       kill_task: (b) => {
         this.logger.debug?.(`kill_task ${b.task_id.value} of framework ${b.framework_id.value}`);
         this.killTask(b.framework_id.value, b.task_id, b.kill_policy);
@@ -246,13 +246,13 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       framework_to_executor: (b) => {
         const ex = this.frameworks.get(b.framework_id.value)?.executors.get(b.executor_id.value);
-        if (!ex || !this.#reachable(ex)) {
+        if (!ex || !this.custom.reachable(ex)) {
           this.count('slave/invalid_framework_messages');
           this.logger.warn(`dropping framework message for executor ${b.executor_id.value} of ${b.framework_id.value}: not running`);
           return;
         }
         this.count('slave/valid_framework_messages');
-        this.sendToExecutor(ex, 'framework_message', { agent_id: { value: this.agentId! }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
+        this.custom.sendToExecutor(ex, 'framework_message', { agent_id: { value: this.agentId! }, framework_id: b.framework_id, executor_id: b.executor_id, data: b.data });
       },
       update_framework: (b) => {
         const fw = this.frameworks.get(b.framework_id.value);
@@ -276,9 +276,9 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       shutdown: (b) => this.shutdown(b.message),
       // executors
-      register: (b, from) => this.#executorRegister(b.framework_id.value, b.executor_id.value, b.token, from as PID<AgentToExecutor>),
-      reregister: (b, from) => this.#executorReregister(b, from as PID<AgentToExecutor>),
-      status_update: (b, from) => this.#executorStatusUpdate(b.update, from as PID<AgentToExecutor>),
+      register: (b, from) => this.custom.register(b.framework_id.value, b.executor_id.value, b.token, from as PID<AgentToExecutor>),
+      reregister: (b, from) => this.custom.reregister(b, from as PID<AgentToExecutor>),
+      status_update: (b, from) => this.custom.statusUpdate(b.update, from as PID<AgentToExecutor>),
       executor_to_framework: (b, from) => {
         // Only the executor's registered process speaks for it.
         const ex = this.frameworks.get(b.framework_id?.value)?.executors.get(b.executor_id?.value);
@@ -385,7 +385,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       return;
     }
     const execInfo = executor ?? task.executor;
-    if (execInfo) return this.#runOnExecutor(fw, { ...execInfo, framework_id: { value: frameworkId } }, task);
+    if (execInfo) return this.custom.run(fw, { ...execInfo, framework_id: { value: frameworkId } }, task);
     const container = containerSpecOf(task.container);
     const problem = container.error ?? (task.command ? commandError(task.command, container.spec?.image !== undefined) : 'the task has neither a command nor an executor') ?? maxCompletionTimeError(task);
     const health = task.health_check ? healthCheckError(task.health_check) : undefined;
@@ -396,160 +396,31 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.commands.run(fw, task);
   }
 
-  // ------------------------------------------------------------------ custom executors
-
-  #runOnExecutor(fw: FrameworkRecord, info: ExecutorInfo, task: TaskInfo): void {
-    let ex = fw.executors.get(info.executor_id.value);
-    if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) {
-      this.updates.agentUpdate(fw, ex.id, task.task_id, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${ex.id} is terminating`);
-      return;
-    }
-    if (!ex) {
-      const problem = containerSpecOf(info.container).error ?? (info.command?.value || info.container?.mesos?.image ? undefined : 'it has no command');
-      if (problem) {
-        this.updates.agentUpdate(fw, info.executor_id.value, task.task_id, 'TASK_ERROR', 'REASON_TASK_INVALID', `Invalid executor: ${problem}`);
-        return;
-      }
-      ex = this.#launchExecutor(fw, info);
-    }
-    if (this.#reachable(ex)) {
-      this.#sendTaskToExecutor(fw, ex, task);
-    } else {
-      ex.queued.set(task.task_id.value, task);
-      this.checkpoints.task(fw, ex, task);
-    }
-  }
-
-  #launchExecutor(fw: FrameworkRecord, info: ExecutorInfo, builtIn?: { command: CommandInfo; resources: TaskInfo['resources'] }): ExecutorRecord {
-    const ex = this.books.newExecutor(fw, info, false, builtIn?.resources ?? []);
-    this.checkpoints.executor(fw, ex);
-    const config: ContainerConfig = {
-      containerId: ex.containerId,
-      sandbox: ex.directory,
-      agentId: this.agentId!,
-      frameworkId: fw.id,
-      executorId: ex.id,
-      command: commandSpec(builtIn?.command ?? info.command ?? { shell: false }),
-      limits: ex.limits,
-      agentEnvironment: executorEnvironment(this, fw, ex),
-    };
-    // The default executor runs on the agent's host (its program is there); the master refuses an image for it.
-    const container = builtIn === undefined ? containerSpecOf(info.container).spec : undefined;
-    if (container) config.container = container;
-    const user = taskUser(this.flags.switch_user, this.#isRoot, info.command?.user, fw.info.user);
-    if (user !== undefined) config.user = user;
-    ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {
-      if (ex.state !== 'REGISTERING') return;
-      this.logger.warn(`executor ${ex.id} of ${fw.id} did not register within ${this.flags.executor_registration_timeout} ms; destroying it`);
-      this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', 'Executor did not register in time');
-    });
-    this.launcher.launch(fw, ex, config, (c) => {
-      ex.container = c;
-      c.wait()
-        .then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)))
-        .catch((err: unknown) => this.logger.warn(`waiting on the container of executor ${ex.id}: ${(err as Error).message}`));
-      if (ex.state === 'TERMINATING') void this.destroyContainer(c, `executor ${ex.id}`);
-    });
-    return ex;
-  }
-
-  #failReason = new WeakMap<ExecutorRecord, { reason: TaskStatusReason; message: string }>();
-
-  /** Destroys an executor's container; its tasks fail with `reason` when it exits. */
-  #terminateExecutor(fw: FrameworkRecord, ex: ExecutorRecord, reason: TaskStatusReason, message: string): void {
-    if (ex.state === 'TERMINATED') return;
-    this.#failReason.set(ex, { reason, message });
-    ex.state = 'TERMINATING';
-    ex.registrationTimer?.cancel();
-    if (ex.container) void this.destroyContainer(ex.container, `executor ${ex.id}`);
-  }
-
-  #sendTaskToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
-    const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
-    ex.tasks.set(task.task_id.value, rec);
-    this.checkpoints.task(fw, ex, task);
-    this.sendToExecutor(ex, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
-  }
-
-  /**
-   * Mesos's Slave::runTaskGroup: the tasks of a group go to their custom
-   * executor together, as one LAUNCH_GROUP event. Only an executor
-   * subscribed over the v1 HTTP API can take them (the driver has no task
-   * groups). An executor of type DEFAULT without a command is the agent's
-   * default executor (default-executor/), which runs each task in a nested
-   * container; its container's limits are its own resources plus its first
-   * group's tasks' (each task also has its own).
-   */
-  runTaskGroup(framework: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): void {
-    const frameworkId = framework.id?.value ?? executor.framework_id?.value;
-    if (frameworkId === undefined || this.agentId === undefined || this.state === 'TERMINATING' || this.state === 'RECOVERING') {
-      this.logger.warn(`ignoring run_task_group of ${group.tasks.length} task(s): ${frameworkId === undefined ? 'no framework id' : `the agent is ${this.state}`}`);
-      return;
-    }
-    const fw = this.books.framework(frameworkId, framework, undefined);
-    const executorId = executor.executor_id.value;
-    const fail = (state: TaskState, reason: TaskStatusReason, why: string): void => {
-      for (const t of group.tasks) this.updates.agentUpdate(fw, executorId, t.task_id, state, reason, why);
-    };
-    if (group.tasks.length === 0) return;
-    const duplicate = group.tasks.find((t) => this.books.findTask(fw, t.task_id.value));
-    if (duplicate) return this.logger.warn(`ignoring run_task_group of ${frameworkId}: task ${duplicate.task_id.value} is already on this agent`);
-    // A DEFAULT executor is the agent's own program (default-executor/); its ExecutorInfo stays as the framework gave it.
-    const builtIn = executor.type === 'DEFAULT' && executor.command === undefined ? defaultExecutorLaunch(group) : undefined;
-    if (builtIn instanceof Error) return fail('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Cannot launch the default executor: ${builtIn.message}`);
-    if (builtIn === undefined && !executor.command?.value) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', 'Invalid task group: its executor has no command and is not of type DEFAULT');
-    let ex = fw.executors.get(executorId);
-    if (ex && (ex.state === 'TERMINATING' || ex.state === 'TERMINATED')) return fail('TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `Executor ${executorId} is terminating`);
-    if (ex && ex.command) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Invalid task group: ${executorId} is the id of a command task's executor`);
-    if (ex && ex.pid !== undefined && ex.http === undefined) return fail('TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${executorId} uses the driver`);
-    ex ??= this.#launchExecutor(fw, { ...executor, framework_id: { value: frameworkId } }, builtIn);
-    if (this.#reachable(ex)) return this.#sendGroupToExecutor(fw, ex, group.tasks);
-    for (const t of group.tasks) {
-      ex.queued.set(t.task_id.value, t);
-      this.checkpoints.task(fw, ex, t);
-    }
-    (ex.queuedGroups ??= []).push(group.tasks.map((t) => t.task_id.value));
-  }
-
-  #sendGroupToExecutor(fw: FrameworkRecord, ex: ExecutorRecord, tasks: readonly TaskInfo[]): void {
-    for (const t of tasks) {
-      ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
-      this.checkpoints.task(fw, ex, t);
-    }
-    this.sendToExecutor(ex, 'run_task_group', { framework: fw.info, executor: ex.info, task_group: { tasks: [...tasks] } });
-  }
-
-  /** The tasks that waited for the executor: groups as LAUNCH_GROUP (HTTP executors only), the others one by one. */
-  #flushQueued(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    const groups = ex.queuedGroups ?? [];
-    delete ex.queuedGroups;
-    for (const ids of groups) {
-      const tasks = ids.flatMap((id) => ex.queued.get(id) ?? []); // a task killed meanwhile has left the queue
-      for (const id of ids) ex.queued.delete(id);
-      if (tasks.length === 0) continue;
-      if (ex.http !== undefined) {
-        this.#sendGroupToExecutor(fw, ex, tasks);
-        continue;
-      }
-      for (const t of tasks) {
-        ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
-        this.updates.agentUpdate(fw, ex.id, t.task_id, 'TASK_ERROR', 'REASON_TASK_GROUP_INVALID', `Task groups need an executor subscribed over the v1 HTTP API; ${ex.id} registered with the driver`);
-      }
-    }
-    const queued = [...ex.queued.values()];
-    ex.queued.clear();
-    for (const t of queued) this.#sendTaskToExecutor(fw, ex, t);
-  }
-
-  /** The agent can send to this executor: it registered (a PID) or is subscribed (an open HTTP stream). */
-  #reachable(ex: ExecutorRecord): boolean {
-    return ex.state === 'RUNNING' && (ex.http !== undefined ? !ex.http.closed : ex.pid !== undefined);
-  }
+  // ------------------------------------------------------------------ kill and shutdown
 
   /** A message to a custom executor: over libprocess to its PID, or as an event on its HTTP stream. */
   sendToExecutor<N extends keyof AgentToExecutor & string>(ex: ExecutorRecord, name: N, body: AgentToExecutor[N]): void {
-    if (ex.http !== undefined) ex.http.send(name, body);
-    else if (ex.pid !== undefined) this.send(ex.pid, name, body);
+    this.custom.sendToExecutor(ex, name, body);
+  }
+
+  /** A SUBSCRIBE call of the v1 executor API, checked by http-executor.ts (custom-executors.ts). */
+  subscribeHttpExecutor(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel, unackedTasks: readonly TaskInfo[], unackedUpdates: readonly TaskStatus[]): void {
+    this.custom.subscribeHttpExecutor(fw, ex, channel, unackedTasks, unackedUpdates);
+  }
+
+  /** An UPDATE call of the v1 executor API. */
+  httpExecutorUpdate(fw: FrameworkRecord, ex: ExecutorRecord, status: TaskStatus): void {
+    this.custom.httpExecutorUpdate(fw, ex, status);
+  }
+
+  /** The HTTP stream of a subscribed executor closed. */
+  httpExecutorDisconnected(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel): void {
+    this.custom.httpExecutorDisconnected(fw, ex, channel);
+  }
+
+  /** Whether `ex` may report on task `taskId`. */
+  executorOwns(ex: ExecutorRecord, taskId: string): boolean {
+    return this.custom.executorOwns(ex, taskId);
   }
 
   /** Bumps a counter of /metrics/snapshot. */
@@ -562,170 +433,6 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.masterLink.executorToFramework(frameworkId, executorId, data);
   }
 
-  /**
-   * A SUBSCRIBE call of the v1 executor API, already checked by
-   * http-executor.ts (Mesos's Slave::subscribe): the first subscription of a
-   * launched executor, or a resubscription (after its connection broke, or
-   * after an agent restart) carrying the tasks and updates the executor
-   * holds unacknowledged. SUBSCRIBED goes out first, then the replayed
-   * updates are handled (each ACKNOWLEDGED), then the queued tasks launch.
-   */
-  subscribeHttpExecutor(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel, unackedTasks: readonly TaskInfo[], unackedUpdates: readonly TaskStatus[]): void {
-    if (ex.command || this.agentId === undefined || ex.state === 'TERMINATING' || ex.state === 'TERMINATED') {
-      this.logger.warn(`executor ${ex.id} of ${fw.id} subscribed while ${ex.state}; asking it to shut down`);
-      channel.send('shutdown', {});
-      channel.close();
-      return;
-    }
-    const resubscribe = ex.state === 'RUNNING' || ex.recovered === true;
-    if (ex.http !== undefined && ex.http !== channel) ex.http.close();
-    ex.http = channel;
-    delete ex.pid;
-    ex.state = 'RUNNING';
-    ex.registrationTimer?.cancel();
-    this.checkpoints.run(fw, ex);
-    channel.send('registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
-    if (resubscribe) {
-      const held = new Set(unackedTasks.map((t) => t.task_id.value));
-      for (const t of unackedTasks) {
-        if (!ex.tasks.has(t.task_id.value) && !ex.queued.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId));
-      }
-      // Sent to the executor but never seen by it (still staging, not held): lost on the way.
-      for (const rec of [...ex.tasks.values()]) {
-        if (rec.task.state !== 'TASK_STAGING' || held.has(rec.info.task_id.value) || unackedUpdates.some((u) => u.task_id.value === rec.info.task_id.value)) continue;
-        const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
-        this.updates.agentUpdate(fw, ex.id, rec.info.task_id, state, ex.recovered ? 'REASON_AGENT_RESTARTED' : 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Task was not received by the executor before it resubscribed');
-      }
-      for (const status of unackedUpdates) this.httpExecutorUpdate(fw, ex, status);
-    }
-    this.#flushQueued(fw, ex);
-  }
-
-  /** An UPDATE call of the v1 executor API (validated by http-executor.ts: a uuid, source SOURCE_EXECUTOR, not TASK_STAGING). */
-  httpExecutorUpdate(fw: FrameworkRecord, ex: ExecutorRecord, status: TaskStatus): void {
-    const update: StatusUpdate = { framework_id: { value: fw.id }, executor_id: { value: ex.id }, status, timestamp: status.timestamp ?? this.clock.now() / 1000 };
-    if (status.uuid !== undefined) update.uuid = status.uuid;
-    this.#executorStatusUpdate(update, undefined);
-  }
-
-  /** The HTTP stream of a subscribed executor closed: it may subscribe again; meanwhile new tasks wait in its queue. */
-  httpExecutorDisconnected(fw: FrameworkRecord, ex: ExecutorRecord, channel: ExecutorChannel): void {
-    if (ex.http !== channel) return;
-    if (ex.state !== 'RUNNING' && ex.state !== 'TERMINATING') return;
-    // An executor whose tasks all ended closes it as it exits: not worth a warning.
-    const idle = [...ex.tasks.values()].every((r) => isTerminal(r.task.state)) && ex.queued.size === 0;
-    (idle ? this.logger.info : this.logger.warn).call(this.logger, `executor ${ex.id} of framework ${fw.id} closed its HTTP connection`);
-  }
-
-  /** Whether `ex` may report on task `taskId`: only tasks the agent gave it (or it holds after a resubscription). */
-  executorOwns(ex: ExecutorRecord, taskId: string): boolean {
-    return ex.tasks.has(taskId);
-  }
-
-  /** Why an actor executor's (re)registration is refused by its token, or undefined (executor-token.ts). */
-  #tokenRefused(fw: FrameworkRecord, ex: ExecutorRecord, token: string | undefined, from: PID): string | undefined {
-    if (!this.flags.authenticate_http_executors) return undefined;
-    const refused = this.executorTokens.refuse(token, { fid: fw.id, eid: ex.id, cid: ex.containerId });
-    if (refused === undefined) return undefined;
-    this.count('slave/executor_authentication_failures');
-    this.logger.warn(`executor registration from ${from} as ${ex.id} of ${fw.id} refused: ${refused.error}`);
-    return refused.error;
-  }
-
-  #executorRegister(frameworkId: string, executorId: string, token: string | undefined, from: PID<AgentToExecutor>): void {
-    const fw = this.frameworks.get(frameworkId);
-    const ex = fw?.executors.get(executorId);
-    if (!fw || !ex || ex.command || ex.state !== 'REGISTERING' || this.agentId === undefined) {
-      this.logger.warn(`executor ${executorId} of ${frameworkId} at ${from} registered unexpectedly (state ${ex?.state ?? 'unknown'}); asking it to shut down`);
-      this.send(from, 'shutdown', {});
-      return;
-    }
-    // Refused without a shutdown: the sender is not the executor, which may still register.
-    if (this.#tokenRefused(fw, ex, token, from) !== undefined) return;
-    ex.pid = from;
-    ex.state = 'RUNNING';
-    ex.registrationTimer?.cancel();
-    this.link(from);
-    this.checkpoints.run(fw, ex);
-    this.send(from, 'registered', { executor_info: ex.info, framework_id: { value: fw.id }, framework_info: fw.info, agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
-    this.#flushQueued(fw, ex);
-  }
-
-  #executorReregister(b: ExecutorToAgent['reregister'], from: PID<AgentToExecutor>): void {
-    const fw = this.frameworks.get(b.framework_id.value);
-    const ex = fw?.executors.get(b.executor_id.value);
-    if (!fw || !ex || ex.command || this.agentId === undefined || ex.state === 'TERMINATING' || ex.state === 'TERMINATED') {
-      this.send(from, 'shutdown', {});
-      return;
-    }
-    if (this.#tokenRefused(fw, ex, b.token, from) !== undefined) return;
-    ex.pid = from;
-    ex.state = 'RUNNING';
-    ex.registrationTimer?.cancel();
-    this.link(from);
-    this.checkpoints.run(fw, ex);
-    for (const t of b.tasks) {
-      if (!ex.tasks.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId));
-    }
-    this.send(from, 'reregistered', { agent_id: { value: this.agentId }, agent_info: this.agentInfo() });
-    for (const u of b.updates) this.#executorStatusUpdate(u, from);
-  }
-
-  #executorStatusUpdate(update: StatusUpdate, from: PID<AgentToExecutor> | undefined): void {
-    const fw = this.frameworks.get(update.framework_id.value);
-    const exId = update.executor_id?.value ?? update.status.executor_id?.value;
-    const ex = exId !== undefined ? fw?.executors.get(exId) : undefined;
-    if (!fw || !ex || this.agentId === undefined || !update.uuid) {
-      this.count('slave/invalid_status_updates');
-      this.logger.warn(`dropping a status update from ${from?.toString() ?? 'an HTTP executor'} for an unknown executor or without a uuid`);
-      return;
-    }
-    // Over the actor path the sender must be the executor's registered process, reporting one of its own tasks.
-    if (from !== undefined && (ex.pid === undefined || !ex.pid.equals(from))) {
-      this.count('slave/invalid_status_updates');
-      this.logger.warn(`dropping a status update from ${from} claiming to be executor ${ex.id} of ${fw.id} (registered as ${ex.pid?.toString() ?? 'nobody'})`);
-      return;
-    }
-    if (!this.executorOwns(ex, update.status.task_id.value)) {
-      this.count('slave/invalid_status_updates');
-      this.logger.warn(`dropping a status update from executor ${ex.id} of ${fw.id} for task ${update.status.task_id.value}, which is not its own`);
-      return;
-    }
-    this.count('slave/valid_status_updates');
-    const status: TaskStatus = { ...update.status, agent_id: { value: this.agentId }, executor_id: { value: ex.id }, uuid: update.uuid };
-    if (status.source === undefined) status.source = 'SOURCE_EXECUTOR';
-    const u: StatusUpdate = { ...update, executor_id: { value: ex.id }, agent_id: { value: this.agentId }, status };
-    const ack: AgentToExecutor['ack'] = { agent_id: { value: this.agentId }, framework_id: u.framework_id, task_id: status.task_id, uuid: update.uuid };
-    // Acknowledged to the executor only once checkpointed: the executor then forgets the update, so a crash before
-    // the record is on disk would lose it (Mesos's Slave::___statusUpdate acknowledges after the update manager).
-    this.updates.handleUpdate(fw, ex, u, () => {
-      if (from !== undefined) this.send(from, 'ack', ack);
-      else this.sendToExecutor(ex, 'ack', ack);
-    });
-  }
-
-  #executorTerminated(fw: FrameworkRecord, ex: ExecutorRecord, t: ContainerTermination): void {
-    ex.termination = t;
-    ex.state = 'TERMINATED';
-    ex.http?.close();
-    this.nested.destroyChildren(ex.containerId);
-    this.count('slave/executors_terminated');
-    ex.registrationTimer?.cancel();
-    ex.shutdownTimer?.cancel();
-    const given = this.#failReason.get(ex);
-    const reason: TaskStatusReason = t.limitation?.reason ?? given?.reason ?? 'REASON_EXECUTOR_TERMINATED';
-    const message = t.limitation?.message ?? `${given?.message ?? 'Executor terminated'}: ${t.message}`;
-    for (const info of ex.queued.values()) ex.tasks.set(info.task_id.value, newTaskRecord(info, fw.id, ex.id, this.agentId!));
-    ex.queued.clear();
-    for (const rec of ex.tasks.values()) {
-      if (isTerminal(rec.task.state)) continue;
-      this.updates.agentUpdate(fw, ex.id, rec.info.task_id, 'TASK_FAILED', reason, message);
-    }
-    this.masterLink.exitedExecutor(fw, ex, t.status?.code ?? undefined);
-    this.books.maybeCompleteExecutor(fw, ex);
-  }
-
-  // ------------------------------------------------------------------ kill and shutdown
 
   killTask(frameworkId: string, taskId: TaskID, policy?: TaskInfo['kill_policy']): void {
     const fw = this.frameworks.get(frameworkId);
@@ -750,10 +457,10 @@ export class AgentProcess extends Process<AgentProtocol> {
       return;
     }
     if (ex.command) return this.commands.kill(fw, ex, rec!, policy);
-    if (this.#reachable(ex)) {
+    if (this.custom.reachable(ex)) {
       const body: AgentToExecutor['kill_task'] = { framework_id: { value: fw.id }, task_id: taskId };
       if (policy) body.kill_policy = policy;
-      this.sendToExecutor(ex, 'kill_task', body);
+      this.custom.sendToExecutor(ex, 'kill_task', body);
     }
   }
 
@@ -765,18 +472,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       for (const rec of ex.tasks.values()) this.commands.kill(fw, ex, rec);
       return;
     }
-    const grace = ex.info.shutdown_grace_period ? ex.info.shutdown_grace_period.nanoseconds / 1e6 : this.flags.executor_shutdown_grace_period;
-    if (this.#reachable(ex)) {
-      this.sendToExecutor(ex, 'shutdown', { grace_period_seconds: grace / 1000 });
-      ex.state = 'TERMINATING';
-      this.#failReason.set(ex, { reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor shut down' });
-      ex.shutdownTimer = this.delay(grace, () => {
-        if (ex.state === 'TERMINATED') return;
-        if (ex.container) void this.destroyContainer(ex.container, `executor ${ex.id}`);
-      });
-    } else {
-      this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_TERMINATED', 'Executor shut down before it registered');
-    }
+    this.custom.shutdown(fw, ex);
   }
 
   shutdownFramework(frameworkId: string): void {
@@ -800,7 +496,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     for (const fw of this.frameworks.values()) {
       for (const ex of fw.executors.values()) {
         for (const t of ex.tasks.values()) t.health?.stop();
-        if (this.#reachable(ex)) this.sendToExecutor(ex, 'shutdown', {});
+        if (this.custom.reachable(ex)) this.custom.sendToExecutor(ex, 'shutdown', {});
         if (ex.container) waits.push(this.destroyContainer(ex.container, `executor ${ex.id}`));
       }
     }
@@ -911,14 +607,14 @@ export class AgentProcess extends Process<AgentProtocol> {
           } else {
             ex.state = 'REGISTERING';
             c.wait()
-              .then(this.defer((t: ContainerTermination) => this.#executorTerminated(fw, ex, t)))
+              .then(this.defer((t: ContainerTermination) => this.custom.terminated(fw, ex, t)))
               .catch((err: unknown) => this.logger.warn(`waiting on the container of executor ${ex.id}: ${(err as Error).message}`));
             if (ex.pid) this.send(ex.pid, 'reconnect', { agent_id: { value: state.agentId } });
             const timeout = this.#options.executorReregistrationTimeoutMs ?? 2000;
             ex.registrationTimer = this.delay(timeout, () => {
               if (ex.state !== 'REGISTERING') return;
               this.logger.warn(`recovered executor ${ex.id} did not reregister within ${timeout} ms; destroying it`);
-              this.#terminateExecutor(fw, ex, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Executor did not reregister after the agent restarted');
+              this.custom.terminate(fw, ex, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Executor did not reregister after the agent restarted');
             });
           }
           continue;
@@ -936,7 +632,7 @@ export class AgentProcess extends Process<AgentProtocol> {
             this.books.maybeCompleteExecutor(fw, ex);
           }
         } else {
-          this.#executorTerminated(fw, ex, t);
+          this.custom.terminated(fw, ex, t);
         }
       }
     }

@@ -12,7 +12,7 @@
  *     ├─ updates     TaskUpdates       (task-updates.ts)
  *     ├─ launcher    ContainerLaunch   (container-launch.ts)
  *     ├─ commands    CommandTasks      (command-tasks.ts)
- *     └─ custom      CustomExecutors   (custom-executors.ts, executor-link.ts)
+ *     └─ custom      CustomExecutors   (custom-executors.ts)
  */
 import type { Clock, PID, Protocol, Random, Timer } from 'libprocess-ts';
 import type { AgentToMaster } from '../protocol/messages/master-agent.js';
@@ -22,6 +22,7 @@ import type { AgentContainerizer, AgentStateName } from './agent.js';
 import type { AgentBooks } from './books.js';
 import type { CommandTasks } from './command-tasks.js';
 import type { ContainerLaunch } from './container-launch.js';
+import type { CustomExecutors } from './custom-executors.js';
 import type { Logger } from './containerizer/index.js';
 import type { AgentDisk } from './disk.js';
 import type { ExecutorTokens } from './executor-token.js';
@@ -57,6 +58,7 @@ export interface AgentCore {
   readonly masterLink: MasterLink;
   readonly launcher: ContainerLaunch;
   readonly commands: CommandTasks;
+  readonly custom: CustomExecutors;
   /** The master this agent talks to now. */
   master: PID<AgentToMaster>;
 
