@@ -10,7 +10,7 @@
  *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
  *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
  */
-import { launchedAtMs, maxCompletionTimeError } from './completion-time.js';
+import { maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes } from './volumes.js';
 import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
@@ -20,15 +20,9 @@ import type { AgentToExecutor, ExecutorToAgent } from '../protocol/messages/agen
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
-import { isTerminal, type TaskState } from '../protocol/task-states.js';
+import type { TaskState } from '../protocol/task-states.js';
 import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/types.js';
-import {
-  agentInfoPath,
-  agentMetaDir,
-  latestAgentPath,
-  removeCheckpointDir,
-} from './checkpoint.js';
-import { commandError, limitsOf } from './command-executor.js';
+import { commandError } from './command-executor.js';
 import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination, Logger } from './containerizer/index.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
@@ -42,7 +36,6 @@ import { runningAsRoot } from './task-user.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { installClassicRoutes } from './http-classic.js';
-import { readAgentState, type RecoveredAgentState } from './recovery.js';
 import { MasterLink } from './master-link.js';
 import { AgentCheckpoints } from './agent-checkpoints.js';
 import { AgentBooks } from './books.js';
@@ -50,10 +43,10 @@ import { TaskUpdates } from './task-updates.js';
 import { ContainerLaunch } from './container-launch.js';
 import { CommandTasks } from './command-tasks.js';
 import { CustomExecutors } from './custom-executors.js';
+import { AgentRecovery } from './agent-recovery.js';
 import {
   hasCapability,
   newTaskRecord,
-  recordStatus,
   type ContainerHandle,
   type ExecutorChannel,
   type ExecutorRecord,
@@ -206,7 +199,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installClassicRoutes(this);
     try {
       this.reservations = AgentReservations.load(this.resources, this.flags.work_dir, this.flags.fsync, this.disk);
-      await this.#recover();
+      await new AgentRecovery(this, this.#options.executorReregistrationTimeoutMs ?? 2000).recover();
     } catch (e) {
       this.#readyReject(e as Error);
       throw e;
@@ -513,130 +506,4 @@ export class AgentProcess extends Process<AgentProtocol> {
     });
     return c.destroy().then(() => undefined, (e: Error) => failed(e));
   }
-
-  // ------------------------------------------------------------------ recovery
-
-  async #recover(): Promise<void> {
-    const w = this.flags.work_dir;
-    const state = readAgentState(w, this.disk);
-    if (!state) {
-      await this.cz.recover([]); // destroys leftover containers of an agent that never registered
-      return;
-    }
-    if (this.flags.recover === 'cleanup') {
-      this.logger.info(`--recover=cleanup: killing the executors of agent ${state.agentId} and starting afresh`);
-      await this.cz.recover([]);
-      removeCheckpointDir(agentMetaDir(w, state.agentId), this.disk);
-      removeCheckpointDir(latestAgentPath(w), this.disk);
-      return;
-    }
-    const running = state.frameworks.reduce((n, f) => n + f.executors.filter((e) => !e.run.completed).length, 0);
-    const old = Resources.fromJSON(state.info.resources ?? []);
-    if (!old.equals(this.resources)) {
-      if (running > 0) {
-        throw new Error(
-          `Incompatible agent info detected: the agent's resources changed from '${old.toString()}' (checkpointed in ${agentInfoPath(w, state.agentId)}) to '${this.resources.toString()}' while ${running} executor(s) are checkpointed. ` +
-            `Restart with the old --resources, or with --recover=cleanup to kill them and register as a new agent.`,
-        );
-      }
-      this.logger.warn(`the agent's resources changed and nothing runs: registering as a new agent`);
-      await this.cz.recover([]);
-      removeCheckpointDir(latestAgentPath(w), this.disk);
-      return;
-    }
-    this.agentId = state.agentId;
-    await this.#recoverExecutors(state);
-  }
-
-  async #recoverExecutors(state: RecoveredAgentState): Promise<void> {
-    const known: string[] = [];
-    for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId, ...this.nested.checkpointed({ id: e.info.executor_id.value, frameworkId: f.id, containerId: e.run.containerId }));
-    // Streams first: a corrupt updates file stops the agent before anything is touched.
-    const streams = new Map<string, ReturnType<StatusUpdateManager['recover']>>();
-    for (const f of state.frameworks) for (const e of f.executors) for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.sum.recover(f.id, t.info.task_id.value, t.updatesPath));
-    const result = await this.cz.recover(known);
-    const recovered = new Map(result.recovered.map((c) => [c.id, c]));
-    const ended = new Map([...result.vanished, ...result.terminated].map((t) => [t.containerId, t]));
-
-    for (const f of state.frameworks) {
-      const fw: FrameworkRecord = { id: f.id, info: f.info, executors: new Map(), completedExecutors: [] };
-      if (f.pid !== undefined) fw.pid = f.pid;
-      this.frameworks.set(f.id, fw);
-      for (const e of f.executors) {
-        const ex: ExecutorRecord = {
-          id: e.info.executor_id.value,
-          frameworkId: f.id,
-          info: e.info,
-          command: e.command,
-          containerId: e.run.containerId,
-          directory: e.run.directory,
-          state: 'RUNNING',
-          limits: limitsOf(e.info.resources),
-          queued: new Map(),
-          tasks: new Map(),
-          completed: [],
-          launchedAt: this.clock.now(),
-          recovered: true,
-        };
-        if (e.run.pid) ex.pid = PID.parse<AgentToExecutor>(e.run.pid);
-        fw.executors.set(ex.id, ex);
-        if (!e.command) this.nested.adopt(ex, recovered, ended);
-        for (const t of e.tasks) {
-          const rec = newTaskRecord(t.info, f.id, ex.id, state.agentId);
-          const s = streams.get(`${f.id}/${t.info.task_id.value}`);
-          if (s?.latest) recordStatus(rec, s.latest.status);
-          if (s?.terminated) {
-            ex.completed.push(rec);
-            continue;
-          }
-          ex.tasks.set(t.info.task_id.value, rec);
-        }
-        const c = recovered.get(ex.containerId);
-        if (c) {
-          ex.container = c;
-          if (e.command) {
-            const rec = ex.tasks.get(ex.id);
-            if (rec) {
-              this.commands.watch(fw, ex, rec, c);
-              if (!isTerminal(rec.task.state)) {
-                                this.commands.resume(fw, ex, rec, launchedAtMs(rec.task.statuses, this.clock.now()));
-              }
-            } else {
-              void this.destroyContainer(c, `executor ${ex.id}`);
-            }
-          } else {
-            ex.state = 'REGISTERING';
-            c.wait()
-              .then(this.defer((t: ContainerTermination) => this.custom.terminated(fw, ex, t)))
-              .catch((err: unknown) => this.logger.warn(`waiting on the container of executor ${ex.id}: ${(err as Error).message}`));
-            if (ex.pid) this.send(ex.pid, 'reconnect', { agent_id: { value: state.agentId } });
-            const timeout = this.#options.executorReregistrationTimeoutMs ?? 2000;
-            ex.registrationTimer = this.delay(timeout, () => {
-              if (ex.state !== 'REGISTERING') return;
-              this.logger.warn(`recovered executor ${ex.id} did not reregister within ${timeout} ms; destroying it`);
-              this.custom.terminate(fw, ex, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Executor did not reregister after the agent restarted');
-            });
-          }
-          continue;
-        }
-        // Gone while the agent was down (or terminated before it went down).
-        const t = ended.get(ex.containerId) ?? { containerId: ex.containerId, status: null, killed: false, message: 'Container vanished while the agent was down' };
-        if (e.command) {
-          const rec = ex.tasks.get(ex.id);
-          if (rec) {
-            // Deferred: the updates go out once the agent is registered again (the stream is paused until then).
-            const tail = await this.disk.stderrTail(ex.directory);
-            this.commands.terminated(fw, ex, rec, t, tail);
-          } else {
-            ex.state = 'TERMINATED';
-            this.books.maybeCompleteExecutor(fw, ex);
-          }
-        } else {
-          this.custom.terminated(fw, ex, t);
-        }
-      }
-    }
-    this.logger.info(`recovered agent ${state.agentId}: ${this.frameworks.size} framework(s), ${result.recovered.length} running container(s), ${result.vanished.length} vanished`);
-  }
-
 }
