@@ -5,10 +5,10 @@
  * their status updates reliably, checkpoints what it needs to recover after
  * a restart, and serves its HTTP endpoints. See README.md.
  *
- *   master ◄──AgentToMaster / MasterToAgent──► AgentProcess ◄──► executors
- *                                               │  │   │
- *                 StatusUpdateManager ◄─────────┘  │   └──► Containerizer
- *                 (task.updates checkpoints)   checkpoint.ts / recovery.ts
+ * This file is the actor's shell: its options, its message table (every body
+ * validated, master messages only from the master), its lifecycle, and
+ * run/kill/shutdown. The work is the components' (core.ts lists them); the
+ * HTTP modules see the agent through view.ts.
  */
 import { maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes } from './volumes.js';
