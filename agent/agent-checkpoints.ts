@@ -6,9 +6,12 @@
  * ended. The status-update journal (`task.updates`) is the
  * StatusUpdateManager's (status-updates.ts), at the path `updatesPath`
  * gives; `resources.info` is AgentReservations' (resources-checkpoint.ts).
+ * Also the highest leader term heard (`master_term`), so that a restarted
+ * agent still refuses a deposed leader's messages.
  * Everything goes through the agent's AgentDisk, so `sim/` models it.
  */
 import {
+  CheckpointError,
   agentInfoPath,
   discardCheckpointDir,
   executorInfoPath,
@@ -16,6 +19,8 @@ import {
   frameworkInfoPath,
   frameworkMetaDir,
   latestAgentPath,
+  masterTermPath,
+  readJSON,
   removeCheckpointDir,
   runInfoPath,
   taskInfoPath,
@@ -45,6 +50,31 @@ export class AgentCheckpoints {
   /** A shut-down agent does not recover its old self: the next start registers afresh. */
   forgetAgent(): void {
     removeCheckpointDir(latestAgentPath(this.#w), this.a.disk);
+  }
+
+  /**
+   * The highest leader term heard, written (and fsync'ed) before the agent
+   * acts on the message that raised it: the fencing must outlive a restart.
+   */
+  masterTerm(term: number): void {
+    writeJSONAtomic(masterTermPath(this.#w), { term }, this.a.flags.fsync, this.a.disk);
+  }
+
+  /** The checkpointed term (0 when none); a CheckpointError naming the file when it is not `{"term": <integer ≥ 0>}`. */
+  recoverMasterTerm(): number {
+    const path = masterTermPath(this.#w);
+    const raw = readJSON(path, this.a.disk);
+    if (raw === undefined) return 0;
+    const term = (raw as { term?: unknown } | null)?.term;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0) {
+      throw new CheckpointError(path, `expected {"term": <a non-negative integer>}, found ${JSON.stringify(raw).slice(0, 80)}`);
+    }
+    return term;
+  }
+
+  /** --recover=cleanup starts a new agent: the term heard goes too (as after the cluster's masters were rebuilt). */
+  forgetMasterTerm(): void {
+    removeCheckpointDir(masterTermPath(this.#w), this.a.disk);
   }
 
   framework(fw: FrameworkRecord): void {

@@ -9,7 +9,8 @@
  * container that ended while the agent was down ends its tasks with what is
  * known of its end. `--recover=cleanup`, or resources that changed while
  * nothing runs, start a new agent instead; changed resources while
- * executors are checkpointed refuse the start, naming both.
+ * executors are checkpointed refuse the start, naming both. The highest
+ * leader term heard is read back first (or dropped by --recover=cleanup).
  */
 import { PID } from 'libprocess-ts';
 import type { AgentToExecutor } from '../protocol/messages/agent-executor.js';
@@ -35,6 +36,9 @@ export class AgentRecovery {
   /** Reads meta/ back and reconnects to what still runs (Mesos's Slave::recover); sets the agent's id when it recovers one. */
   async recover(): Promise<void> {
     const w = this.a.flags.work_dir;
+    // The fencing token first: no master message is read before it is known.
+    if (this.a.flags.recover === 'cleanup') this.a.checkpoints.forgetMasterTerm();
+    else this.a.masterLink.recoverTerm(this.a.checkpoints.recoverMasterTerm());
     const state = readAgentState(w, this.a.disk);
     if (!state) {
       await this.a.cz.recover([]); // destroys leftover containers of an agent that never registered

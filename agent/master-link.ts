@@ -60,7 +60,7 @@ export class MasterLink {
     return this.#masterTerm;
   }
 
-  /** The term recovered from the checkpoint (agent-checkpoints.ts), before any message is read. */
+  /** The term checkpointed by an earlier run (agent-checkpoints.ts), before any message is read. */
   recoverTerm(term: number): void {
     this.#masterTerm = Math.max(this.#masterTerm, term);
   }
@@ -179,6 +179,7 @@ export class MasterLink {
       this.#a.logger.warn(`ignoring a message of ${from}, a master of term ${String(term)}: the leader's term is at least ${this.#masterTerm}`);
       return false;
     }
+    if (term > this.#masterTerm) this.#a.checkpoints.masterTerm(term);
     this.#masterTerm = term;
     return true;
   }
