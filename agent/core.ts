@@ -13,6 +13,7 @@
  *     ├─ launcher    ContainerLaunch   (container-launch.ts)
  *     ├─ commands    CommandTasks      (command-tasks.ts)
  *     └─ custom      CustomExecutors   (custom-executors.ts)
+ *   and, once at start, AgentRecovery (agent-recovery.ts)
  */
 import type { Clock, PID, Protocol, Random, Timer } from 'libprocess-ts';
 import type { AgentToMaster } from '../protocol/messages/master-agent.js';
