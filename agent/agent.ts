@@ -91,7 +91,8 @@ const AGENT_MESSAGES = new MessageValidator<AgentProtocol>({ ...MASTER_TO_AGENT,
 
 /** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
 export interface AgentContainerizer {
-  launch(config: ContainerConfig): Promise<ContainerHandle>;
+  /** `early`: resolve before the container's own checkpoint is on disk (the handle's `checkpointed`). */
+  launch(config: ContainerConfig, early?: boolean): Promise<ContainerHandle>;
   recover(knownContainerIds: Iterable<string>): Promise<{
     recovered: ContainerHandle[];
     vanished: ContainerTermination[];
@@ -648,7 +649,9 @@ export class AgentProcess extends Process<AgentProtocol> {
     if (container) config.container = container;
     const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
-    this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
+    // With asynchronous (fsync'ed) update records, the container's checkpoint is fsync'ed beside its TASK_STARTING.
+    const early = checkpointing(fw) && this.flags.fsync;
+    this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed, early);
   }
 
   /**
@@ -668,13 +671,13 @@ export class AgentProcess extends Process<AgentProtocol> {
   }
 
   /** Creates the sandbox and launches; `then` runs inside the process, a failure fails the executor's tasks. */
-  #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve()): void {
+  #launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve(), early = false): void {
     const ok = this.defer(then);
     const failed = this.defer((e: Error) => this.#launchFailed(fw, ex, e));
     Promise.all([checkpointed, this.disk.createSandbox(this.flags.work_dir, { agentId: this.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
       .then(() => this.#fetchUris(ex, config))
       .then(() => this.volumes.attach(config, [...(ex.info.resources ?? []), ...[...ex.queued.values()].flatMap((t) => t.resources ?? [])]))
-      .then((attached) => this.cz.launch(attached))
+      .then((attached) => this.cz.launch(attached, early))
       .then(ok, failed);
   }
 
@@ -727,6 +730,9 @@ export class AgentProcess extends Process<AgentProtocol> {
     }
     ex.state = 'RUNNING';
     ex.launchedAt = this.clock.now();
+    // TASK_STARTING goes out once the container's checkpoint is on disk too (an early launch): a restarted agent
+    // that was heard to start the task knows its container.
+    if (c.checkpointed !== undefined && checkpointing(fw) && this.agentId) this.sum.after(fw.id, rec.info.task_id.value, taskUpdatesPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, rec.info.task_id.value), c.checkpointed);
     this.#executorUpdate(fw, ex, rec, 'TASK_STARTING');
     this.#executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...this.volumes.message(ex.containerId) });
     this.#startHealthChecks(fw, ex, rec);

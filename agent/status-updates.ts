@@ -92,6 +92,8 @@ export class UpdateStream {
   wrote: () => void = () => {};
   /** ACK records being fsync'ed: the next update is not sent before they are on disk. */
   acksUnsynced = 0;
+  /** Written elsewhere and awaited by the next group commit as well (`StatusUpdateManager.after`). */
+  barrier: Promise<void> | undefined;
 
   constructor(
     readonly frameworkId: string,
@@ -159,6 +161,28 @@ export class StatusUpdateManager {
     s.pending.push(update);
     if (s.pending.length === 1) this.#sendHead(s, true);
     return true;
+  }
+
+  /**
+   * The stream's next group commit completes (its records count as durable,
+   * its updates may go out) only once `ready` has settled too: something the
+   * agent writes elsewhere that must be on disk before the next update is
+   * sent (a command task's container.json before its TASK_STARTING), fsync'ed
+   * at the same time as the record instead of before it. Only with
+   * asynchronous writes (ignored otherwise, and without a checkpoint path);
+   * `ready` must never reject.
+   */
+  after(frameworkId: string, taskId: string, path: string, ready: Promise<void>): void {
+    if (!this.#async) return;
+    const key = streamKey(frameworkId, taskId);
+    let s = this.streams.get(key);
+    if (!s) {
+      s = new UpdateStream(frameworkId, taskId, path);
+      this.streams.set(key, s);
+    }
+    if (s.path === undefined) return;
+    const before = s.barrier;
+    s.barrier = before === undefined ? ready : Promise.all([before, ready]).then(() => undefined);
   }
 
   /**
@@ -318,7 +342,10 @@ export class StatusUpdateManager {
     }
     const text = batch.map((b) => b.line).join('');
     const path = s.path!;
-    const io = text === '' ? Promise.resolve() : appendLineAsync(path, text, true, this.#disk);
+    const barrier = s.barrier;
+    s.barrier = undefined;
+    const append = text === '' ? Promise.resolve() : appendLineAsync(path, text, true, this.#disk);
+    const io = barrier === undefined ? append : Promise.all([append, barrier]);
     io.then(
       () =>
         this.host.run!(() => {
