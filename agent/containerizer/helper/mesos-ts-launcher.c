@@ -7,7 +7,7 @@
  * times slower than from a small process. This helper is a few hundred KB; it
  * forks and execs each container's main process, reaps it, and reports its
  * exact wait status. It also records that status in a file named by the agent
- * (the container's meta dir) *before* it reaps the process: so a task that
+ * (the container's meta dir), fsync'ed, *before* it reaps the process: so a task that
  * ends while the agent is down or restarting keeps its real outcome, and the
  * file exists by the time the pid disappears from /proc.
  *
@@ -29,7 +29,8 @@
  * In the child, before exec: its own process group, default signal
  * dispositions and mask, stdin /dev/null, stdout/stderr appended to the
  * sandbox files, its pid written to each cgroup.procs (so the command starts
- * inside its cgroups), chdir, setgroups/setgid/setuid, the environment.
+ * inside its cgroups), chdir, the user's groups (initgroups: its supplementary
+ * groups too), setgid, setuid, the environment.
  * Failures exit with Mesos-like codes and a line on the task's stderr:
  * 125 cannot enter a cgroup, 126 cannot set up (files, cwd, ids),
  * 127 cannot execute (`Failed to execute '<file>': <error>`).
@@ -39,6 +40,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -179,7 +181,16 @@ static void run_child(char **f, char **argv, char **envp) {
   if (chdir(cwd) != 0) child_fail(126, "mesos-ts: chdir %s: %s\n", cwd);
   if (*gid) {
     gid_t g = (gid_t)strtoul(gid, NULL, 10);
-    if (setgroups(1, &g) != 0 || setgid(g) != 0) child_fail(126, "mesos-ts: setgid %s: %s\n", gid);
+    /* With a user: the user's supplementary groups from the group database too (as su and Mesos's
+       launcher do), looked up here, in the child, so the helper's own loop never waits on NSS. */
+    struct passwd *pw = NULL;
+    if (*uid) {
+      errno = 0;
+      pw = getpwuid((uid_t)strtoul(uid, NULL, 10));
+      if (pw == NULL) child_fail(126, "mesos-ts: user id %s: %s\n", uid);
+    }
+    if (pw != NULL ? initgroups(pw->pw_name, g) != 0 : setgroups(1, &g) != 0) child_fail(126, "mesos-ts: setgroups for gid %s: %s\n", gid);
+    if (setgid(g) != 0) child_fail(126, "mesos-ts: setgid %s: %s\n", gid);
   }
   if (*uid) {
     if (setuid((uid_t)strtoul(uid, NULL, 10)) != 0) child_fail(126, "mesos-ts: setuid %s: %s\n", uid);
@@ -256,7 +267,24 @@ static int launch(char *p, char *end) {
   return 0;
 }
 
-/* The status record: written before the process is reaped, so it exists once the pid is gone. */
+/* fsync of a directory, so that a rename in it is on disk. */
+static int sync_dir_of(const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+  if (n >= sizeof dir) return -1;
+  if (slash == NULL) dir[0] = '.';
+  else memcpy(dir, path, n);
+  dir[n] = 0;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = fsync(fd);
+  close(fd);
+  return r;
+}
+
+/* The status record: written and fsync'ed (file, then its directory after the rename) before the
+   process is reaped, so it exists, and survives a crash of the machine, once the pid is gone. */
 static void record(const char *path, pid_t pid, int status) {
   char tmp[4096], body[128];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) return;
@@ -266,12 +294,15 @@ static void record(const char *path, pid_t pid, int status) {
     fprintf(stderr, "mesos-ts-launcher: cannot record the exit of %d in %s: %s\n", (int)pid, path, strerror(errno));
     return;
   }
-  int ok = write(fd, body, (size_t)n) == n;
+  int ok = write(fd, body, (size_t)n) == n && fsync(fd) == 0;
   close(fd);
   if (!ok || rename(tmp, path) != 0) {
     fprintf(stderr, "mesos-ts-launcher: cannot record the exit of %d in %s: %s\n", (int)pid, path, strerror(errno));
     unlink(tmp);
+    return;
   }
+  /* A filesystem that refuses fsync on directories keeps the rename atomic anyway. */
+  if (sync_dir_of(path) != 0 && errno != EINVAL) fprintf(stderr, "mesos-ts-launcher: cannot sync the directory of %s: %s\n", path, strerror(errno));
 }
 
 /* Records and reaps every child that has ended. */
