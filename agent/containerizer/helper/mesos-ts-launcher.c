@@ -7,7 +7,8 @@
  * times slower than from a small process. This helper is a few hundred KB; it
  * forks and execs each container's main process, reaps it, and reports its
  * exact wait status. It also records that status in a file named by the agent
- * (the container's meta dir), fsync'ed, *before* it reaps the process: so a task that
+ * (the container's meta dir), fsync'ed by a recorder thread (launches never wait on the
+ * disk), *before* it reaps the process: so a task that
  * ends while the agent is down or restarting keeps its real outcome, and the
  * file exists by the time the pid disappears from /proc.
  *
@@ -40,6 +41,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -60,6 +63,7 @@ extern char **environ;
 struct child {
   pid_t pid;
   char *status_path; /* NULL: no record wanted */
+  int recording;     /* handed to the recorder thread, reaped once its record is on disk */
 };
 
 static struct child *children;
@@ -207,6 +211,7 @@ static void add_child(pid_t pid, const char *status_path) {
   }
   children[nchildren].pid = pid;
   children[nchildren].status_path = *status_path ? strdup(status_path) : NULL;
+  children[nchildren].recording = 0;
   nchildren++;
 }
 
@@ -305,25 +310,114 @@ static void record(const char *path, pid_t pid, int status) {
   if (sync_dir_of(path) != 0 && errno != EINVAL) fprintf(stderr, "mesos-ts-launcher: cannot sync the directory of %s: %s\n", path, strerror(errno));
 }
 
-/* Records and reaps every child that has ended. */
+/*
+ * The exit records are written and fsync'ed by one recorder thread, so that the loop, which launches, never
+ * waits on the disk: the loop hands over each ended child (still unreaped, so its pid stays ours), the
+ * recorder makes its record durable and marks the job done (an eventfd wakes the loop), and only then does
+ * the loop reap the child and answer X. The recorder never allocates; the loop owns the job list's memory.
+ * A forked child never touches the job list (it only sets up and execs).
+ */
+enum { QUEUED, WRITING, DONE };
+struct job {
+  pid_t pid;
+  int status;
+  char *path;
+  int state;
+};
+static struct job *jobs;
+static size_t njobs, capjobs;
+static pthread_mutex_t jobs_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_cv = PTHREAD_COND_INITIALIZER;
+static int done_fd = -1;
+
+static void *recorder(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct job j;
+    pthread_mutex_lock(&jobs_mu);
+    for (;;) {
+      size_t i = 0;
+      while (i < njobs && jobs[i].state != QUEUED) i++;
+      if (i < njobs) {
+        jobs[i].state = WRITING;
+        j = jobs[i];
+        break;
+      }
+      pthread_cond_wait(&jobs_cv, &jobs_mu);
+    }
+    pthread_mutex_unlock(&jobs_mu);
+    record(j.path, j.pid, j.status);
+    pthread_mutex_lock(&jobs_mu);
+    for (size_t i = 0; i < njobs; i++)
+      if (jobs[i].pid == j.pid) jobs[i].state = DONE;
+    pthread_mutex_unlock(&jobs_mu);
+    uint64_t one = 1;
+    while (write(done_fd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
+  return NULL;
+}
+
+/* Reaps child i (its record, if any, is on disk), answers X and forgets it. */
+static void finish(size_t i, int status) {
+  struct child *c = &children[i];
+  int raw = status;
+  while (waitpid(c->pid, &raw, 0) < 0 && errno == EINTR) {
+  }
+  emitf("X %d %d\n", (int)c->pid, raw);
+  free(c->status_path);
+  children[i] = children[--nchildren];
+}
+
+/* Hands every ended child to the recorder (or reaps it at once when it wants no record). */
 static void reap(void) {
   for (size_t i = 0; i < nchildren;) {
     struct child *c = &children[i];
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid) {
+    if (c->recording || waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid) {
       i++;
       continue;
     }
     int status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
-    if (c->status_path) record(c->status_path, c->pid, status);
-    int raw = status;
-    while (waitpid(c->pid, &raw, 0) < 0 && errno == EINTR) {
+    if (c->status_path == NULL) {
+      finish(i, status);
+      continue;
     }
-    emitf("X %d %d\n", (int)c->pid, raw);
-    free(c->status_path);
-    children[i] = children[--nchildren];
+    c->recording = 1;
+    pthread_mutex_lock(&jobs_mu);
+    if (njobs == capjobs) {
+      capjobs = capjobs ? capjobs * 2 : 64;
+      jobs = xrealloc(jobs, capjobs * sizeof *jobs);
+    }
+    jobs[njobs++] = (struct job){.pid = c->pid, .status = status, .path = c->status_path, .state = QUEUED};
+    pthread_cond_signal(&jobs_cv);
+    pthread_mutex_unlock(&jobs_mu);
+    i++;
   }
+}
+
+/* Reaps the children whose records the recorder has made durable. */
+static void recorded(void) {
+  uint64_t n;
+  while (read(done_fd, &n, sizeof n) < 0 && errno == EINTR) {
+  }
+  pthread_mutex_lock(&jobs_mu);
+  size_t kept = 0;
+  for (size_t k = 0; k < njobs; k++) {
+    if (jobs[k].state != DONE) {
+      jobs[kept++] = jobs[k];
+      continue;
+    }
+    for (size_t i = 0; i < nchildren; i++) {
+      if (children[i].pid == jobs[k].pid) {
+        finish(i, jobs[k].status);
+        break;
+      }
+    }
+  }
+  njobs = kept;
+  pthread_mutex_unlock(&jobs_mu);
 }
 
 int main(void) {
@@ -336,13 +430,18 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
   fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
+  done_fd = eventfd(0, EFD_CLOEXEC);
+  if (done_fd < 0) die("eventfd");
+  pthread_t rec;
+  /* The recorder starts with SIGCHLD blocked (inherited), so the signal stays for the signalfd. */
+  if ((errno = pthread_create(&rec, NULL, recorder, NULL)) != 0) die("pthread_create");
 
   size_t cap = 1 << 16, len = 0;
   char *buf = xrealloc(NULL, cap);
   int eof = 0;
   while (!eof || nchildren > 0) {
-    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = eof ? -1 : STDIN_FILENO, .events = POLLIN}};
-    if (poll(fds, 2, -1) < 0) {
+    struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}, {.fd = eof ? -1 : STDIN_FILENO, .events = POLLIN}, {.fd = done_fd, .events = POLLIN}};
+    if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
@@ -352,6 +451,7 @@ int main(void) {
       }
       reap();
     }
+    if (fds[2].revents) recorded();
     if (!eof && fds[1].revents) {
       if (cap - len < 4096) buf = xrealloc(buf, cap *= 2);
       ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
