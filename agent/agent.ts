@@ -655,8 +655,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   }
 
   /**
-   * A command task's executor.info, run.info and task.info, written off the
-   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
+   * A command task's executor.info, run.info and task.info, fsync'ed off the
+   * event loop (in libuv's thread pool) while other tasks launch;
    * the container is launched only once they are on disk.
    */
   #checkpointCommandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {

@@ -10,9 +10,10 @@
  * acknowledgement after it is received, so a restarted agent rebuilds the
  * stream and resends what was not acknowledged.
  *
- * When the host gives `run` and fsync is on, records are written off the event
- * loop (libuv's thread pool) and an update is sent only once its record is
- * fsync'ed: the agent launches other tasks while the disk works. Writes are
+ * When the host gives `run` and fsync is on, records are fsync'ed off the event
+ * loop (libuv's thread pool; the append itself is a synchronous write to the
+ * page cache) and an update is sent only once its record is fsync'ed: the
+ * agent launches other tasks while the disk works. Writes are
  * group-committed per stream: the records a stream receives in one turn of
  * the event loop, or while its previous append is on its way to disk, go out
  * as one append and one fsync, in the order of the calls (a command task's
