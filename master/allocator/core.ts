@@ -18,7 +18,7 @@
  * Quota maps and introspection records use real units (cpus 1.5, mem MB).
  */
 import { Resources, type Resource } from '../../protocol/resources.js';
-import { DRFSorter, QuantityIndex, dominantShare } from './sorter.js';
+import { DRFSorter, QuantityIndex, dominantShare, type SorterNode } from './sorter.js';
 
 /** Offers smaller than this are not made (Mesos MIN_CPUS / MIN_MEM, the default --min_allocatable_resources=cpus:0.01|mem:32). */
 export const MIN_CPUS_MILLI = 10;
@@ -113,6 +113,16 @@ interface AgentState {
   /** framework -> resources allocated to it here (allocation_info set). */
   readonly allocated: Map<string, Resources>;
   hasReserved: boolean;
+  /** `available` split by reservation role (stage 2), while its `of` is `available`. */
+  split: ReservationSplit | undefined;
+  /** Bumped whenever a filter on this agent goes away. */
+  filterVersion: number;
+  /**
+   * Set when, with `rest` available (reservations only), every eligible framework of every role under
+   * those reservations was filtered for what it could get: while `available` is `rest` itself and no
+   * filter here went and no pair became eligible (epoch), nothing more can be given here in the pass.
+   */
+  restMark: { readonly rest: Resources; readonly filterVersion: number; readonly epoch: number } | undefined;
   active: boolean;
   /** Bumped whenever `available` grows or a filter here goes away. */
   version: number;
@@ -151,6 +161,8 @@ interface RoleState {
   readonly reserved: number[];
   /** The reserved part of what is allocated to this role (dense). */
   readonly reservedAllocated: number[];
+  /** The last stage-2 pass in which this role's visit was OPEN (something not filtered for all of it). */
+  openPass: number;
 }
 
 /** Per-cycle quota bookkeeping (only built when some role has a quota). */
@@ -202,22 +214,41 @@ function inSubtree(role: string, root: string): boolean {
  * not worth an offer: nothing can run on them (offering them was measured to
  * cost a decline per agent per framework every refuse period).
  */
-/** Available resources split by reservation role, for one agent's pass of stage 2. */
+/** What is reserved to one role in an agent's available resources. */
+interface ReservedPart {
+  readonly role: string;
+  /** `role + '/'`: its subroles start so. */
+  readonly prefix: string;
+  readonly part: Resources;
+  /** `part`'s quantities as a sparse vector. */
+  readonly sparse: readonly number[];
+  /** The split's unreserved part plus `part`: what a role under this reservation alone is offered (made once). */
+  withUnreserved: Resources | undefined;
+  /** The split of `part` alone: what is left once everything else here is given (made once). */
+  alone: ReservationSplit | undefined;
+}
+
+/** Available resources split by reservation role, for stage 2; kept on the agent while `of` is its available. */
 interface ReservationSplit {
   readonly of: Resources;
   readonly unreserved: Resources;
   /** Whether the unreserved part is worth an offer on its own. */
   readonly unreservedAllocatable: boolean;
-  /** Per reservation role: the role, `role + '/'` (its subroles start so), what is reserved to it. */
-  readonly reserved: readonly { readonly role: string; readonly prefix: string; readonly part: Resources }[];
+  readonly reserved: readonly ReservedPart[];
 }
 
-function splitByReservation(available: Resources): ReservationSplit {
-  const reserved: { role: string; prefix: string; part: Resources }[] = [];
-  for (const role of available.reservationRoles()) if (role !== '*') reserved.push({ role, prefix: `${role}/`, part: available.reserved(role) });
+function splitByReservation(available: Resources, q: QuantityIndex): ReservationSplit {
+  const reserved: ReservedPart[] = [];
+  for (const role of available.reservationRoles()) {
+    if (role === '*') continue;
+    const part = available.reserved(role);
+    reserved.push({ role, prefix: `${role}/`, part, sparse: q.vector(part.quantities()), withUnreserved: undefined, alone: undefined });
+  }
   const unreserved = available.unreserved();
   return { of: available, unreserved, unreservedAllocatable: isAllocatable(unreserved), reserved };
 }
+
+const reservedFor = (r: ReservedPart, role: string): boolean => role === r.role || role.startsWith(r.prefix);
 
 /**
  * `available.allocatableTo(role)` from the split: the unreserved part itself when nothing here is reserved to
@@ -225,9 +256,78 @@ function splitByReservation(available: Resources): ReservationSplit {
  * worth an offer, so a role that cannot use what is left costs a string compare or two.
  */
 function allocatableFor(split: ReservationSplit, role: string): Resources | undefined {
+  let one: ReservedPart | undefined;
   let out: Resources | undefined;
-  for (const r of split.reserved) if (role === r.role || role.startsWith(r.prefix)) out = (out ?? split.unreserved).add(r.part);
-  return out ?? (split.unreservedAllocatable ? split.unreserved : undefined);
+  for (const r of split.reserved) {
+    if (!reservedFor(r, role)) continue;
+    if (one === undefined) one = r;
+    else out = (out ?? withUnreserved(split, one)).add(r.part);
+  }
+  if (one === undefined) return split.unreservedAllocatable ? split.unreserved : undefined;
+  return out ?? withUnreserved(split, one);
+}
+
+function withUnreserved(split: ReservationSplit, r: ReservedPart): Resources {
+  return (r.withUnreserved ??= split.unreserved.isEmpty() ? r.part : split.unreserved.add(r.part));
+}
+
+const NO_SPARSE: readonly number[] = Object.freeze([]);
+
+/** The quantities reserved to `role` or an ancestor in the split (sparse, maybe repeating indices). */
+function reservedSparseFor(split: ReservationSplit, role: string): readonly number[] {
+  let out: number[] | undefined;
+  for (const r of split.reserved) if (reservedFor(r, role)) (out ??= []).push(...r.sparse);
+  return out ?? NO_SPARSE;
+}
+
+const NOTHING_LEFT: ReservationSplit = { of: EMPTY, unreserved: EMPTY, unreservedAllocatable: false, reserved: [] };
+
+/**
+ * What is left after `role` was given all `allocatableFor(split, role)` (the unreserved part and the
+ * reservations at or above the role), when that is at most one reservation: a split made once, whose `of`
+ * becomes the agent's available resources, so the same remainder is the same object cycle after cycle.
+ * Undefined when several reservations are left.
+ */
+function restSplit(split: ReservationSplit, role: string): ReservationSplit | undefined {
+  let left: ReservedPart | undefined;
+  for (const r of split.reserved) {
+    if (reservedFor(r, role)) continue;
+    if (left !== undefined) return undefined;
+    left = r;
+  }
+  if (left === undefined) return NOTHING_LEFT;
+  if (left.alone === undefined) {
+    const own: ReservedPart = { ...left, withUnreserved: left.part, alone: undefined };
+    own.alone = left.alone = { of: left.part, unreserved: EMPTY, unreservedAllocatable: false, reserved: [own] };
+  }
+  return left.alone;
+}
+
+/** The split after `role` was given all `allocatableFor(split, role)`: the reservations to roles not at or above it. */
+function splitAfterGive(split: ReservationSplit, role: string, available: Resources): ReservationSplit {
+  const reserved: ReservedPart[] = [];
+  for (const r of split.reserved) if (!reservedFor(r, role)) reserved.push({ ...r, withUnreserved: undefined, alone: undefined });
+  return { of: available, unreserved: EMPTY, unreservedAllocatable: false, reserved };
+}
+
+/** What one role's visit in stage 2 came to. */
+type Visit = 0 | 1 | 2;
+const GAVE: Visit = 0;
+const FULL: Visit = 1;
+const OPEN: Visit = 2;
+
+/** One agent's pass of stage 2. */
+interface AgentPass {
+  /** Tells this pass from the others (RoleState.openPass). */
+  readonly id: number;
+  readonly agent: AgentState;
+  readonly quota: QuotaCycle | undefined;
+  /** Only these frameworks can take anything here (see #onlySince), or undefined: any. */
+  readonly only: Set<FrameworkState> | undefined;
+  /** Every role visited was filtered for all it could get (the agent may be marked). */
+  allFull: boolean;
+  gave: boolean;
+  split: ReservationSplit | undefined;
 }
 
 export function isAllocatable(r: Resources): boolean {
@@ -266,6 +366,7 @@ export class AllocatorCore {
   #filterSeq = 0;
   #filterCount = 0;
   #quotaRoles = 0;
+  #passSeq = 0;
 
   constructor(options: CoreOptions = {}) {
     this.q = new QuantityIndex(new Set(options.fairnessExcludeResourceNames ?? []));
@@ -277,7 +378,7 @@ export class AllocatorCore {
   #role(name: string): RoleState {
     let r = this.#roles.get(name);
     if (r === undefined) {
-      r = { name, weight: 1, guarantees: undefined, limits: undefined, frameworks: new DRFSorter(this.q), eligible: 0, reserved: [], reservedAllocated: [] };
+      r = { name, weight: 1, guarantees: undefined, limits: undefined, frameworks: new DRFSorter(this.q), eligible: 0, reserved: [], reservedAllocated: [], openPass: 0 };
       this.#roles.set(name, r);
     }
     return r;
@@ -463,6 +564,9 @@ export class AllocatorCore {
       available: total,
       allocated: new Map(),
       hasReserved: !total.reserved().isEmpty(),
+      split: undefined,
+      filterVersion: 0,
+      restMark: undefined,
       active: options.active ?? true,
       version: 1,
       skipVersion: 0,
@@ -576,14 +680,15 @@ export class AllocatorCore {
     f.agents.add(agent.id);
   }
 
-  /** Sorter and reservation accounting of `part` (allocated to `role`) for f. */
-  #account(agent: AgentState, f: FrameworkState, role: string, part: Resources, sign: 1 | -1): void {
+  /** Sorter and reservation accounting of `part` (allocated to `role`) for f; `reservedSparse`: its reserved quantities, when known. */
+  #account(agent: AgentState, f: FrameworkState, role: string, part: Resources, sign: 1 | -1, reservedSparse?: readonly number[]): void {
     const sparse = this.q.vector(part.quantities());
     const delta = sign === 1 ? sparse : negate(sparse);
     const r = this.#track(f, role);
     r.frameworks.update(f.id, delta);
     this.#roleSorter.update(role, delta);
-    if (agent.hasReserved) {
+    if (reservedSparse !== undefined) addDense(r.reservedAllocated, reservedSparse, sign);
+    else if (agent.hasReserved) {
       const reserved = part.reserved();
       if (!reserved.isEmpty()) addDense(r.reservedAllocated, this.q.vector(reserved.quantities()), sign);
     }
@@ -600,7 +705,8 @@ export class AllocatorCore {
       agent.allocated.delete(f.id);
       f.agents.delete(agent.id);
     } else agent.allocated.set(f.id, next);
-    agent.available = agent.available.add(freed.unallocate());
+    // Everything back: the total itself, so what was computed from it (the reservation split) still holds.
+    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(freed.unallocate());
     agent.version++;
     for (const role of allocationRoles(freed, onlyRole(f))) {
       this.#account(agent, f, role, freed.allocatedTo(role), -1);
@@ -651,6 +757,7 @@ export class AllocatorCore {
     const agent = this.#agents.get(flt.agentId);
     if (agent === undefined) return;
     agent.version++;
+    agent.filterVersion++;
     if (!fromAgent) return;
     const key = flt.key;
     const list = agent.filters.get(key);
@@ -738,13 +845,14 @@ export class AllocatorCore {
     return this.#agentOrder;
   }
 
-  #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined): void {
+  /** `rest`, when known: what is left of the agent's available resources (the same content as the subtraction). */
+  #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined, reservedSparse?: readonly number[], rest?: Resources): void {
     const allocated = offer.allocate(role);
-    agent.available = agent.available.subtract(offer);
+    agent.available = rest ?? agent.available.subtract(offer);
     const cur = agent.allocated.get(f.id);
     agent.allocated.set(f.id, cur === undefined ? allocated : cur.add(allocated));
     f.agents.add(agent.id);
-    this.#account(agent, f, role, allocated, 1);
+    this.#account(agent, f, role, allocated, 1, reservedSparse);
     if (quota !== undefined) {
       const unreserved = agent.hasReserved ? offer.unreserved() : offer;
       if (!unreserved.isEmpty()) this.#quotaConsume(quota, role, this.q.vector(unreserved.quantities()));
@@ -869,62 +977,126 @@ export class AllocatorCore {
         agent.skipEpoch = this.#epoch;
         continue;
       }
-      let allFull = true;
-      let gave = false;
+      const pass: AgentPass = { id: ++this.#passSeq, agent, quota, only, allFull: true, gave: false, split: undefined };
       const roles = this.#roleSorter.sort();
       // With reservations, what each role may get is the unreserved part plus the reservations to it or an
-      // ancestor: the available resources are split by reservation role once (again after a give), not
-      // filtered anew for each of the roles (100 roles x every agent made that the cycle's cost).
-      let split: ReservationSplit | undefined;
-      for (const node of roles) {
-        const role = node.client!;
-        const r = this.#roles.get(role)!;
-        if (r.eligible === 0) continue;
-        if (agent.hasReserved && split?.of !== agent.available) split = splitByReservation(agent.available);
-        const full = split !== undefined ? allocatableFor(split, role) : agent.available;
-        if (full === undefined || full.isEmpty()) continue;
-        let offer = full;
-        if (quota !== undefined) {
-          const caps = this.#limitCaps(quota, role);
-          const top = this.#topGuaranteeRole(role);
-          const own = top === undefined ? undefined : quota.unsatisfied.get(top);
-          for (let k = 0; k < this.q.names.length; k++) {
-            const req = quota.required[k]!;
-            if (req <= 0) continue;
-            const cap = Math.max(0, quota.available[k]! - (req - (own?.[k] ?? 0)));
-            if (cap < (caps[k] ?? Infinity)) caps[k] = cap;
-          }
-          if (caps.some((c) => c !== undefined && c !== Infinity)) {
-            const reserved = agent.hasReserved ? full.reserved() : EMPTY;
-            const unreserved = agent.hasReserved ? full.unreserved() : full;
-            const part = shrink(unreserved, caps, this.q);
-            if (part !== unreserved) offer = reserved.isEmpty() ? part : reserved.add(part);
-          }
-        }
-        if (!isAllocatable(offer)) {
-          allFull = false;
-          continue;
-        }
-        const fws = r.frameworks.sort();
-        for (let i = 0; i < fws.length; i++) {
-          const f = fws[i]!.data as FrameworkState;
-          if (!f.eligible.has(role)) continue;
-          if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
-          const filtered = this.#filtered(agent, f, role, offer, full);
-          if (filtered === 2) continue;
-          allFull = false;
-          if (filtered === 1) continue;
-          this.#give(out, agent, f, role, offer, quota);
-          gave = true;
-          break;
-        }
-        if (agent.available.isEmpty()) break;
+      // ancestor: the available resources are split by reservation role once (kept on the agent), and a give
+      // narrows the split rather than recomputing it. Once the unreserved part is not worth an offer, only
+      // the roles under a reservation role can get anything: those alone are visited, not every role.
+      if (agent.hasReserved) pass.split = agent.split?.of === agent.available ? agent.split : (agent.split = splitByReservation(agent.available, this.q));
+      let i = 0;
+      for (; i < roles.length && (pass.split === undefined || pass.split.unreservedAllocatable); i++) {
+        if (this.#visitRole(out, pass, roles[i]!.client!) === GAVE && agent.available.isEmpty()) break;
       }
-      if (!gave && allFull) {
+      if (i < roles.length && pass.split !== undefined && !agent.available.isEmpty()) this.#visitReservedRest(out, pass, roles, i);
+      if (!pass.gave && pass.allFull) {
         agent.skipVersion = agent.version;
         agent.skipEpoch = this.#epoch;
       }
     }
+  }
+
+  /**
+   * Stage 2 on an agent whose unreserved part is not worth an offer, from `roles[from]` on: only the roles
+   * under one of the reservations left can get something, so those alone are visited, in order. When none
+   * can (every eligible framework of theirs filtered for it all), the remainder is marked, and the next
+   * pass that leaves the same remainder (the same object: see restSplit) stops here in O(1) while no
+   * filter on the agent went and no pair became eligible.
+   */
+  #visitReservedRest(out: Allocation[], pass: AgentPass, roles: readonly SorterNode[], from: number): void {
+    const { agent, quota } = pass;
+    const rest = agent.available;
+    const mark = agent.restMark;
+    if (mark !== undefined && mark.rest === rest && mark.filterVersion === agent.filterVersion && mark.epoch === this.#epoch && quota === undefined) return;
+    let full = quota === undefined;
+    for (const i of this.#reservationRolesAt(roles, pass.split!)) {
+      const node = roles[i]!;
+      // Visited before the remainder was what it is: filtered then for more than is left now, or open.
+      if (i < from) {
+        if (this.#roles.get(node.client!)?.openPass === pass.id) full = false;
+        continue;
+      }
+      const visit = this.#visitRole(out, pass, node.client!);
+      if (visit !== FULL) full = false;
+      if (visit === GAVE && agent.available.isEmpty()) break;
+    }
+    agent.restMark = full ? { rest, filterVersion: agent.filterVersion, epoch: this.#epoch } : undefined;
+  }
+
+  /**
+   * The positions in `roles` (the agent's order, fixed for its pass) of the roles under one of the split's
+   * reservation roles, ascending: the only roles that can get something once the unreserved part is not
+   * worth an offer on its own.
+   */
+  #reservationRolesAt(roles: readonly SorterNode[], split: ReservationSplit): number[] {
+    const at: number[] = [];
+    for (const res of split.reserved) {
+      for (const node of this.#roleSorter.subtreeClients(res.role)) {
+        const i = roles.indexOf(node);
+        if (i >= 0 && !at.includes(i)) at.push(i);
+      }
+    }
+    if (at.length > 1) at.sort((a, b) => a - b);
+    return at;
+  }
+
+  /**
+   * One role of stage 2 on the pass's agent: the agent's allocatable remainder for the role (cut by quota)
+   * goes to its first eligible, unfiltered framework. GAVE; FULL when nothing could go (no eligible
+   * framework, nothing for the role, or every framework filtered for all of it); OPEN otherwise.
+   */
+  #visitRole(out: Allocation[], pass: AgentPass, role: string): Visit {
+    const { agent, quota, only } = pass;
+    const r = this.#roles.get(role)!;
+    if (r.eligible === 0) return FULL;
+    let split = pass.split;
+    if (split !== undefined && split.of !== agent.available) split = pass.split = splitByReservation(agent.available, this.q);
+    const full = split !== undefined ? allocatableFor(split, role) : agent.available;
+    if (full === undefined || full.isEmpty()) return FULL;
+    let offer = full;
+    if (quota !== undefined) {
+      const caps = this.#limitCaps(quota, role);
+      const top = this.#topGuaranteeRole(role);
+      const own = top === undefined ? undefined : quota.unsatisfied.get(top);
+      for (let k = 0; k < this.q.names.length; k++) {
+        const req = quota.required[k]!;
+        if (req <= 0) continue;
+        const cap = Math.max(0, quota.available[k]! - (req - (own?.[k] ?? 0)));
+        if (cap < (caps[k] ?? Infinity)) caps[k] = cap;
+      }
+      if (caps.some((c) => c !== undefined && c !== Infinity)) {
+        const reserved = agent.hasReserved ? full.reserved() : EMPTY;
+        const unreserved = agent.hasReserved ? full.unreserved() : full;
+        const part = shrink(unreserved, caps, this.q);
+        if (part !== unreserved) offer = reserved.isEmpty() ? part : reserved.add(part);
+      }
+    }
+    if (!isAllocatable(offer)) return this.#open(pass, r);
+    let visit: Visit = FULL;
+    const fws = r.frameworks.sort();
+    for (let i = 0; i < fws.length; i++) {
+      const f = fws[i]!.data as FrameworkState;
+      if (!f.eligible.has(role)) continue;
+      if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
+      const filtered = this.#filtered(agent, f, role, offer, full);
+      if (filtered === 2) continue;
+      visit = this.#open(pass, r);
+      if (filtered === 1) continue;
+      // The whole remainder for the role: what is left is known from the split, without subtracting.
+      const whole = split !== undefined && offer === full;
+      const after = split !== undefined && whole ? restSplit(split, role) : undefined;
+      this.#give(out, agent, f, role, offer, quota, split !== undefined && whole ? reservedSparseFor(split, role) : undefined, after?.of);
+      pass.gave = true;
+      if (split !== undefined) pass.split = after ?? (whole ? splitAfterGive(split, role, agent.available) : splitByReservation(agent.available, this.q));
+      return GAVE;
+    }
+    return visit;
+  }
+
+  #open(pass: AgentPass, r: RoleState): Visit {
+    pass.allFull = false;
+    r.openPass = pass.id;
+    return OPEN;
   }
 
   // --- quota ---------------------------------------------------------------

@@ -329,6 +329,30 @@ export class DRFSorter {
     return this.#clients.get(client)?.alloc ?? [];
   }
 
+  /** The client nodes at `path` and under it (hierarchical sorters), depth first in sort order; none when absent. */
+  subtreeClients(path: string): SorterNode[] {
+    let n: SorterNode | undefined = this.#clients.get(path);
+    if (n !== undefined && n.name === '.') n = n.parent;
+    if (n === undefined && this.#hierarchical) {
+      n = this.root;
+      for (const part of path.split('/')) {
+        n = n.children.find((c) => c.name === part);
+        if (n === undefined) return [];
+      }
+    }
+    if (n === undefined) return [];
+    if (n.children.length === 0) return n.client !== undefined ? [n] : [];
+    const out: SorterNode[] = [];
+    const visit = (x: SorterNode): void => {
+      for (const c of x.children) {
+        if (c.children.length > 0) visit(c);
+        else if (c.client !== undefined) out.push(c);
+      }
+    };
+    visit(n);
+    return out;
+  }
+
   /** The allocation of the subtree at `path` (hierarchical sorters). */
   subtreeAllocation(path: string): readonly number[] {
     const leaf = this.#clients.get(path);
