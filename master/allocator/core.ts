@@ -18,7 +18,7 @@
  * Quota maps and introspection records use real units (cpus 1.5, mem MB).
  */
 import { Resources, type Resource } from '../../protocol/resources.js';
-import { DRFSorter, QuantityIndex, dominantShare, type SorterNode } from './sorter.js';
+import { DRFSorter, QuantityIndex, dominantShare, type Ordered } from './sorter.js';
 
 /** Offers smaller than this are not made (Mesos MIN_CPUS / MIN_MEM, the default --min_allocatable_resources=cpus:0.01|mem:32). */
 export const MIN_CPUS_MILLI = 10;
@@ -367,6 +367,8 @@ export class AllocatorCore {
   #filterCount = 0;
   #quotaRoles = 0;
   #passSeq = 0;
+  readonly #allocatedCache = new WeakMap<Resources, Map<string, Resources>>();
+  readonly #vectors = new WeakMap<Resources, readonly number[]>();
 
   constructor(options: CoreOptions = {}) {
     this.q = new QuantityIndex(new Set(options.fairnessExcludeResourceNames ?? []));
@@ -682,7 +684,7 @@ export class AllocatorCore {
 
   /** Sorter and reservation accounting of `part` (allocated to `role`) for f; `reservedSparse`: its reserved quantities, when known. */
   #account(agent: AgentState, f: FrameworkState, role: string, part: Resources, sign: 1 | -1, reservedSparse?: readonly number[]): void {
-    const sparse = this.q.vector(part.quantities());
+    const sparse = this.#vectorOf(part);
     const delta = sign === 1 ? sparse : negate(sparse);
     const r = this.#track(f, role);
     r.frameworks.update(f.id, delta);
@@ -846,9 +848,28 @@ export class AllocatorCore {
   }
 
   /** `rest`, when known: what is left of the agent's available resources (the same content as the subtraction). */
+  /**
+   * `offer.allocate(role)`, made once per offer object and role: an agent whose resources all come back
+   * offers the same object (its total) cycle after cycle, so the give builds nothing new.
+   */
+  #allocated(offer: Resources, role: string): Resources {
+    let byRole = this.#allocatedCache.get(offer);
+    if (byRole === undefined) this.#allocatedCache.set(offer, (byRole = new Map()));
+    let out = byRole.get(role);
+    if (out === undefined) byRole.set(role, (out = offer.allocate(role)));
+    return out;
+  }
+
+  /** The quantities of `r` as a sparse vector, made once per Resources object (they do not change). */
+  #vectorOf(r: Resources): readonly number[] {
+    let v = this.#vectors.get(r);
+    if (v === undefined) this.#vectors.set(r, (v = this.q.vector(r.quantities())));
+    return v;
+  }
+
   #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined, reservedSparse?: readonly number[], rest?: Resources): void {
-    const allocated = offer.allocate(role);
-    agent.available = rest ?? agent.available.subtract(offer);
+    const allocated = this.#allocated(offer, role);
+    agent.available = rest ?? (offer === agent.available ? EMPTY : agent.available.subtract(offer));
     const cur = agent.allocated.get(f.id);
     agent.allocated.set(f.id, cur === undefined ? allocated : cur.add(allocated));
     f.agents.add(agent.id);
@@ -929,8 +950,8 @@ export class AllocatorCore {
     for (const agent of agents) {
       if (this.#skippable(agent)) continue;
       const roles = this.#roleSorter.sort();
-      for (const node of roles) {
-        const role = node.client!;
+      for (let i = 0; i < roles.length; i++) {
+        const role = roles.at(i)!.client!;
         const need = quota.unsatisfied.get(role);
         if (need === undefined || !need.some((x) => x > 0)) continue;
         const r = this.#roles.get(role)!;
@@ -950,8 +971,9 @@ export class AllocatorCore {
         if (!towardGuarantee(part, need, this.q) && reserved.isEmpty()) continue;
         const offer = reserved.isEmpty() ? part : reserved.add(part);
         if (!isAllocatable(offer)) continue;
-        for (const fnode of r.frameworks.sort()) {
-          const f = fnode.data as FrameworkState;
+        const fws = r.frameworks.sort();
+        for (let i = 0; i < fws.length; i++) {
+          const f = fws.at(i)!.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
           if (this.#filtered(agent, f, role, offer, full) !== 0) continue;
           this.#give(out, agent, f, role, offer, quota);
@@ -986,7 +1008,7 @@ export class AllocatorCore {
       if (agent.hasReserved) pass.split = agent.split?.of === agent.available ? agent.split : (agent.split = splitByReservation(agent.available, this.q));
       let i = 0;
       for (; i < roles.length && (pass.split === undefined || pass.split.unreservedAllocatable); i++) {
-        if (this.#visitRole(out, pass, roles[i]!.client!) === GAVE && agent.available.isEmpty()) break;
+        if (this.#visitRole(out, pass, roles.at(i)!.client!) === GAVE && agent.available.isEmpty()) break;
       }
       if (i < roles.length && pass.split !== undefined && !agent.available.isEmpty()) this.#visitReservedRest(out, pass, roles, i);
       if (!pass.gave && pass.allFull) {
@@ -1003,14 +1025,14 @@ export class AllocatorCore {
    * pass that leaves the same remainder (the same object: see restSplit) stops here in O(1) while no
    * filter on the agent went and no pair became eligible.
    */
-  #visitReservedRest(out: Allocation[], pass: AgentPass, roles: readonly SorterNode[], from: number): void {
+  #visitReservedRest(out: Allocation[], pass: AgentPass, roles: Ordered, from: number): void {
     const { agent, quota } = pass;
     const rest = agent.available;
     const mark = agent.restMark;
     if (mark !== undefined && mark.rest === rest && mark.filterVersion === agent.filterVersion && mark.epoch === this.#epoch && quota === undefined) return;
     let full = quota === undefined;
     for (const i of this.#reservationRolesAt(roles, pass.split!)) {
-      const node = roles[i]!;
+      const node = roles.at(i)!;
       // Visited before the remainder was what it is: filtered then for more than is left now, or open.
       if (i < from) {
         if (this.#roles.get(node.client!)?.openPass === pass.id) full = false;
@@ -1028,7 +1050,7 @@ export class AllocatorCore {
    * reservation roles, ascending: the only roles that can get something once the unreserved part is not
    * worth an offer on its own.
    */
-  #reservationRolesAt(roles: readonly SorterNode[], split: ReservationSplit): number[] {
+  #reservationRolesAt(roles: Ordered, split: ReservationSplit): number[] {
     const at: number[] = [];
     for (const res of split.reserved) {
       for (const node of this.#roleSorter.subtreeClients(res.role)) {
@@ -1075,7 +1097,7 @@ export class AllocatorCore {
     let visit: Visit = FULL;
     const fws = r.frameworks.sort();
     for (let i = 0; i < fws.length; i++) {
-      const f = fws[i]!.data as FrameworkState;
+      const f = fws.at(i)!.data as FrameworkState;
       if (!f.eligible.has(role)) continue;
       if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
       const filtered = this.#filtered(agent, f, role, offer, full);
