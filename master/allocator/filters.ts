@@ -3,11 +3,12 @@
  * what they contain on that agent (in that role) until they expire. Kept per agent (by framework and
  * role) for the check, per framework for REVIVE and removal, and in a min-heap by expiry.
  */
+import { MinHeap } from 'libprocess-ts';
 import type { Resources } from '../../protocol/resources.js';
 import { filterKey, type AgentState, type Filter, type FrameworkState } from './state.js';
 
 export class FilterBook {
-  readonly #heap: Filter[] = [];
+  readonly #heap = new MinHeap<Filter>(filterBefore);
   #seq = 0;
   #count = 0;
 
@@ -33,7 +34,7 @@ export class FilterBook {
     else list.push(flt);
     f.filters.add(flt);
     this.#count++;
-    this.#heapPush(flt);
+    this.#heap.push(flt);
   }
 
   /** Drops a filter from its agent and framework (the heap drops it lazily). */
@@ -59,43 +60,12 @@ export class FilterBook {
     for (const flt of [...f.filters]) if (role === undefined || flt.role === role) this.drop(flt, true);
   }
 
-  #heapPush(flt: Filter): void {
-    const h = this.#heap;
-    h.push(flt);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!filterBefore(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  #heapPop(): void {
-    const h = this.#heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && filterBefore(h[l]!, h[m]!)) m = l;
-      if (r < h.length && filterBefore(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-
   /** Drops expired filters (expiresAt <= now); returns the agents that lost one (what they hold may now be offered). */
   expire(now: number): Set<string> {
     const h = this.#heap;
     const agents = new Set<string>();
-    while (h.length > 0 && (!h[0]!.live || h[0]!.expiresAt <= now)) {
-      const top = h[0]!;
-      this.#heapPop();
+    for (let top = h.peek(); top !== undefined && (!top.live || top.expiresAt <= now); top = h.peek()) {
+      h.pop();
       if (top.live) {
         this.drop(top, true);
         agents.add(top.agentId);
@@ -107,8 +77,8 @@ export class FilterBook {
   /** When the earliest live filter expires (ms), if any. */
   nextExpiry(): number | undefined {
     const h = this.#heap;
-    while (h.length > 0 && !h[0]!.live) this.#heapPop();
-    return h.length > 0 ? h[0]!.expiresAt : undefined;
+    while (h.peek()?.live === false) h.pop();
+    return h.peek()?.expiresAt;
   }
 
   /** 0: not filtered; 1: filtered for `offer` only; 2: filtered for all of `full` (hence for any offer from it). */

@@ -4,6 +4,7 @@
  * (filters.ts, quota.ts, reservations.ts, stages.ts) read them.
  */
 import { Resources } from '../../protocol/resources.js';
+import { ancestorRoles } from '../../protocol/roles.js';
 import type { DRFSorter } from './sorter.js';
 import type { ReservationSplit } from './reservations.js';
 
@@ -97,14 +98,7 @@ export function negate(sparse: readonly number[]): number[] {
 }
 
 export function ancestorsAndSelf(role: string): string[] {
-  const out: string[] = [];
-  let i = role.indexOf('/');
-  while (i !== -1) {
-    out.push(role.slice(0, i));
-    i = role.indexOf('/', i + 1);
-  }
-  out.push(role);
-  return out;
+  return [...ancestorRoles(role), role];
 }
 
 export function inSubtree(role: string, root: string): boolean {
