@@ -139,6 +139,25 @@ export class Agents {
           this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
         }
       }
+      // Tasks the agent reports that the master does not know (launched while a message was lost, or by a master
+      // before a failover that this one missed): added with their framework, as Mesos does, an orphan's framework
+      // kept disconnected until its scheduler subscribes.
+      const adopted: Task[] = [];
+      for (const t of reported.values()) {
+        if (removed.has(t.framework_id.value) || agent.tasks.get(t.framework_id.value)?.has(t.task_id.value) === true) continue;
+        adopted.push(taskBooks.reported(this.#frameworkFor(t.framework_id.value, body), agent, t));
+      }
+      for (const e of body.executor_infos ?? []) {
+        const fw = e.framework_id?.value;
+        if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string' || removed.has(fw) || agent.executors.get(fw)?.has(e.executor_id.value) === true) continue;
+        this.#frameworkFor(fw, body);
+        this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
+      }
+      if (adopted.length > 0) {
+        // The allocator counted those resources as free: its offers on the agent go, and it hears what the agent holds now.
+        this.offering.rescindAgent(agent.id, 'the agent reported tasks the master did not know');
+        this.ctx.apply(agentBooks.adopted(this.ctx.state, agent, adopted));
+      }
       this.ctx.apply(agentBooks.connection(this.ctx.state, agent, true));
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.

@@ -4,6 +4,7 @@
  * back; gone: it may not). What the registry keeps follows from them.
  */
 import { isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
+import type { Task } from '../../protocol/types.js';
 import type { Agent } from '../agent.js';
 import { registeredAgent, type Books } from './books.js';
 import type { Effect } from './effects.js';
@@ -47,6 +48,24 @@ export function connection(books: Books, agent: Agent, connected: boolean): Effe
   if (active === agent.active) return [];
   agent.active = active;
   return [{ kind: 'allocator', call: { name: active ? 'activateAgent' : 'deactivateAgent', args: [agent.id] } }];
+}
+
+/**
+ * A registered agent re-registered reporting tasks the master did not know
+ * (already added to its books and their frameworks' with `tasks.reported`):
+ * the allocator takes the agent again with what it uses now (its offers
+ * rescinded first by the caller), and the operator stream hears of the tasks.
+ */
+export function adopted(books: Books, agent: Agent, tasks: readonly Task[]): Effect[] {
+  const effects: Effect[] = [
+    { kind: 'allocator', call: { name: 'removeAgent', args: [agent.id] } },
+    { kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } },
+  ];
+  // The allocator takes a new agent as offered: one that was not is told again.
+  if (!agent.active) effects.push({ kind: 'allocator', call: { name: 'deactivateAgent', args: [agent.id] } });
+  for (const task of tasks) effects.push({ kind: 'event', event: { type: 'TASK_ADDED', task } });
+  effects.push({ kind: 'count', name: 'master/tasks_adopted', by: tasks.length });
+  return effects;
 }
 
 /** A registered agent talks from a new PID (its process restarted, or its connection was re-made). */
