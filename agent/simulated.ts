@@ -55,6 +55,8 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   readonly #masters: readonly string[];
   /** The master whose link broke last: a follower naming it as leader is out of date. */
   #lost: string | undefined;
+  /** The leader a master named last. */
+  #leader: string | undefined;
   #registerTimer: Timer | undefined;
   #backoff: number;
   /** Quick tries of the next master since the last registration (bounded: then the backoff applies). */
@@ -104,6 +106,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.#registerTimer = undefined;
     this.#backoff = this.options.backoffMs ?? 1000;
     this.#lost = undefined;
+    this.#leader = this.#master.toString();
     this.#quick = 0;
     for (const t of this.tasks.values()) this.#flush(t);
   }
@@ -186,22 +189,34 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.#master = PID.parse<AgentToMaster>(this.#masters[(i + 1) % this.#masters.length]!);
   }
 
-  /** The master does not lead: register with the leader it names, else with the next master after the backoff. */
+  /**
+   * A master does not lead. It names the leader: register with it, as an
+   * agent whose detector saw a new leader (at once, the backoff starting
+   * again, as Mesos's agent after a detection; a re-registration that
+   * repeats one is cheap at the master, master/agents.ts). It
+   * names itself: it was just elected (a standby tells those it answered).
+   * It names none: it will say when it knows (master/leader.ts
+   * StandbyMaster); meanwhile the registration timer goes on. A master
+   * other than ours naming a leader is heard only while registering.
+   */
   #notLeader(leader: string | undefined, from: PID): void {
-    if (from.toString() !== this.#master.toString()) return;
+    const ours = from.toString() === this.#master.toString();
+    if (!ours && this.#registerTimer === undefined) return;
     let named: string | undefined;
     try {
       named = leader !== undefined ? PID.parse(leader).toString() : undefined;
     } catch {
       named = undefined;
     }
-    if (named === undefined || named === from.toString() || named === this.#lost) {
-      if (this.#registerTimer === undefined) this.#reregisterSoon();
-      this.#tryNextSoon(); // else the registration timer moves on to the next master
+    if (named === undefined || named === this.#lost) {
+      if (ours && this.#registerTimer === undefined) this.#reregisterSoon();
       return;
     }
+    if (named === this.#leader && this.#registerTimer !== undefined) return; // heard already: that registration is under way
+    this.#leader = named;
     this.#master = PID.parse<AgentToMaster>(named);
     this.#registerTimer?.cancel();
+    this.#backoff = this.options.backoffMs ?? 1000;
     this.#registerTimer = undefined;
     this.#reregisterSoon();
   }

@@ -111,6 +111,14 @@ export class Agents {
       return;
     }
     if (this.#onDownMachine(from, body.agent.hostname)) return;
+    const known = this.ctx.state.agents.get(id);
+    if (known !== undefined && isDuplicate(known, from, body.tasks)) {
+      // A retry that crossed this master's answer (a storm after a failover, a slow master): the books have it
+      // already, the answer is all it needs. The full path would reconcile, resend reservations and frameworks.
+      this.ctx.state.count('master/agents_reregistered_duplicate');
+      this.#reregistered(known, []);
+      return;
+    }
     const total = this.#total(body.agent.resources, from, body.checkpointed_resources);
     if (total === undefined) return;
     const reported = new Map<string, Task>();
@@ -144,7 +152,8 @@ export class Agents {
       // kept disconnected until its scheduler subscribes.
       const adopted: Task[] = [];
       for (const t of reported.values()) {
-        if (removed.has(t.framework_id.value) || agent.tasks.get(t.framework_id.value)?.has(t.task_id.value) === true) continue;
+        // A terminal one holds nothing, and may be one the master retired already (a re-registration sent before the acknowledgement).
+        if (removed.has(t.framework_id.value) || isTerminal(t.state) || agent.tasks.get(t.framework_id.value)?.has(t.task_id.value) === true) continue;
         adopted.push(taskBooks.reported(this.#frameworkFor(t.framework_id.value, body), agent, t));
       }
       for (const e of body.executor_infos ?? []) {
@@ -182,13 +191,7 @@ export class Agents {
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
     this.ctx.logger.info(`agent ${id} at ${from} re-registered with ${reported.size} tasks`);
-    this.ctx.toAgent(agent, 'agent_reregistered', {
-      agent_id: { value: id },
-      master_info: this.ctx.masterInfo(),
-      ...(reconciliations.length > 0 ? { reconciliations } : {}),
-      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
-      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
-    });
+    this.#reregistered(agent, reconciliations);
     for (const frameworkId of removed) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
     for (const [frameworkId] of agent.tasks) {
       const framework = this.ctx.state.frameworks.get(frameworkId);
@@ -196,6 +199,16 @@ export class Agents {
         this.ctx.toAgent(agent, 'update_framework', { framework_id: { value: frameworkId }, framework_info: { ...framework.info, id: { value: frameworkId } }, ...(framework.connection?.kind === 'actor' ? { pid: framework.connection.id } : {}) });
       }
     }
+  }
+
+  #reregistered(agent: Agent, reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[]): void {
+    this.ctx.toAgent(agent, 'agent_reregistered', {
+      agent_id: { value: agent.id },
+      master_info: this.ctx.masterInfo(),
+      ...(reconciliations.length > 0 ? { reconciliations } : {}),
+      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
+      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
+    });
   }
 
   /** A framework an agent reports that this master does not know yet (master failover): kept disconnected until its scheduler resubscribes. */
@@ -274,4 +287,21 @@ export class Agents {
   byPid(pid: string): Agent | undefined {
     return this.ctx.state.agentsByPid.get(pid);
   }
+}
+
+/**
+ * A re-registration that repeats one this master already took: from the PID
+ * the agent has in the books, on a connection that has not broken since
+ * (else the agent process may have restarted), with exactly the tasks the
+ * books hold for it, each in the state the books have.
+ */
+export function isDuplicate(agent: Agent, from: string, tasks: readonly Task[] | undefined): boolean {
+  if (agent.pid !== from || !agent.connected || agent.reregisteredAt === undefined) return false;
+  const list = tasks ?? [];
+  if (list.length !== agent.taskCount()) return false;
+  for (const t of list) {
+    const known = agent.tasks.get(t?.framework_id?.value)?.get(t?.task_id?.value);
+    if (known === undefined || known.state !== t.state) return false;
+  }
+  return true;
 }

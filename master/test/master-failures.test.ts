@@ -221,6 +221,29 @@ describe('agents', () => {
     expect(a.taskCount()).toBe(3);
   });
 
+  test('a re-registration that repeats one already taken is answered without the full path; one that differs takes it', async () => {
+    c = await cluster();
+    const { agent, scheduler } = await runningTask(c);
+    agent.register();
+    agent.register(); // the retry that crossed the answer
+    await c.clock.settle();
+    expect(agent.named('agent_reregistered')).toHaveLength(2);
+    expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
+    expect(c.master.metrics()['master/agents_reregistered']).toBe(1);
+    // The same tasks in another state: not a duplicate.
+    agent.running.get('t1')!.state = 'TASK_FINISHED';
+    agent.register();
+    await c.clock.settle();
+    expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
+    expect(c.master.metrics()['master/agents_reregistered']).toBe(2);
+    // A task the agent no longer has: not a duplicate either; the task is reported lost.
+    agent.running.clear();
+    agent.register();
+    await c.clock.settle();
+    expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
+    expect(scheduler.statuses('t1').at(-1)).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_AGENT_REREGISTERED' });
+  });
+
   test('an agent with bad resources is refused with the reason', async () => {
     c = await cluster();
     const r = await c.runtime('bad');
