@@ -2,6 +2,7 @@ import type { Timer } from 'libprocess-ts';
 import { Resources } from '../protocol/resources.js';
 import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
 import { BoundedList } from './bounded.js';
+import type { UsageIndex } from './books/usage.js';
 import type { SchedulerConnection } from './connection.js';
 
 /** The master's record of one framework: who it is, how to reach it, what it runs. */
@@ -27,6 +28,8 @@ export class Framework {
   readonly executors = new Map<string, Map<string, ExecutorInfo>>();
   /** agent id -> resources its tasks and executors use there. */
   readonly used = new Map<string, Resources>();
+  /** The books' index of what each role uses, while this framework is in the books (books/usage.ts). */
+  #usage: UsageIndex | undefined;
   removedAt: number | undefined;
   /** The principal its scheduler authenticated as when it subscribed: only that principal may subscribe with its id again. */
   principal: string | undefined;
@@ -65,12 +68,43 @@ export class Framework {
 
   addUsed(agentId: string, resources: Resources): void {
     this.used.set(agentId, (this.used.get(agentId) ?? Resources.empty()).add(resources));
+    this.#usage?.use(resources, this.#fallbackRole, 1);
   }
 
   removeUsed(agentId: string, resources: Resources): void {
-    const left = (this.used.get(agentId) ?? Resources.empty()).subtract(resources);
+    const held = this.used.get(agentId) ?? Resources.empty();
+    const left = held.subtract(resources);
     if (left.isEmpty()) this.used.delete(agentId);
     else this.used.set(agentId, left);
+    this.#usage?.use(held.subtract(left), this.#fallbackRole, -1);
+  }
+
+  /** It holds nothing on the agent any more (the agent left the cluster). */
+  dropAgent(agentId: string): void {
+    const held = this.used.get(agentId);
+    if (held === undefined) return;
+    this.used.delete(agentId);
+    this.#usage?.use(held, this.#fallbackRole, -1);
+  }
+
+  /** In the books from now on: what it uses is counted in the books' per-role index. */
+  attach(usage: UsageIndex): void {
+    if (this.#usage === usage) return;
+    this.detach();
+    this.#usage = usage;
+    for (const r of this.used.values()) usage.use(r, this.#fallbackRole, 1);
+  }
+
+  /** Out of the books: no longer counted. */
+  detach(): void {
+    const usage = this.#usage;
+    this.#usage = undefined;
+    if (usage !== undefined) for (const r of this.used.values()) usage.use(r, this.#fallbackRole, -1);
+  }
+
+  /** The role of resources without allocation info (a framework of one role). */
+  get #fallbackRole(): string {
+    return this.roles[0] ?? '*';
   }
 
   totalUsed(): Resources {

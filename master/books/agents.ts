@@ -25,6 +25,7 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   books.unreachableAgents.delete(agent.id);
   books.agents.set(agent.id, agent);
   books.agentsByPid.set(agent.pid, agent);
+  agent.attach(books.usage);
   const effects: Effect[] = [];
   effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } });
   // Deactivated or draining (before a re-registration, or a master failover): still not offered.
@@ -110,10 +111,11 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
   for (const [frameworkId] of agent.executors) {
     const framework = books.frameworks.get(frameworkId);
     framework?.executors.delete(agent.id);
-    framework?.used.delete(agent.id);
+    framework?.dropAgent(agent.id);
   }
   agent.executors.clear();
   agent.used.clear();
+  agent.detach();
   if (loss.as === 'unreachable') {
     books.unreachableAgents.set(agent.id, { agent, at: loss.nowMs });
     effects.push({ kind: 'registry', op: { op: 'agent_unreachable', id: agent.id, at: loss.nowMs } });

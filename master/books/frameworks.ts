@@ -14,6 +14,7 @@ import { end } from './tasks.js';
 /** A framework in the books (active: its scheduler is subscribed; not active: taken back from an agent's report). */
 export function add(books: Books, framework: Framework, active: boolean): Effect[] {
   books.frameworks.set(framework.id, framework);
+  framework.attach(books.usage);
   framework.connected = active;
   framework.active = active;
   return [
@@ -73,6 +74,7 @@ export function remove(books: Books, framework: Framework, nowMs: number): Effec
     agent.used.delete(framework.id);
   }
   framework.executors.clear();
+  framework.detach();
   framework.used.clear();
   books.frameworks.delete(framework.id);
   books.removedFrameworkIds.add(framework.id);
