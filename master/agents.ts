@@ -12,6 +12,7 @@ import * as agentBooks from './books/agents.js';
 import * as executorBooks from './books/executors.js';
 import * as frameworkBooks from './books/frameworks.js';
 import * as taskBooks from './books/tasks.js';
+import type { Reconciliation } from './books/effects.js';
 import type { MasterContext } from './context.js';
 import { Framework } from './framework.js';
 import type { Offering } from './offering.js';
@@ -57,7 +58,7 @@ export class Agents {
     // A retried registration from the same agent process gets the same id.
     const existing = this.ctx.state.agentsByPid.get(from);
     if (existing !== undefined && existing.connected) {
-      this.#registered(existing);
+      this.ctx.apply(agentBooks.repeated(existing, false));
       return;
     }
     // The agent at this address went away and one with no id registers (a machine that lost its disk, an agent
@@ -82,22 +83,12 @@ export class Agents {
 
   #admit(from: string, id: string, info: AgentToMaster['register_agent']['agent'], total: Resources, version: string): void {
     const agent = new Agent(id, info, from, total, version, this.ctx.clock.now());
-    const events = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined });
+    const admitted = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined, reply: 'registered' });
     this.ctx.link(from);
     this.ctx.state.count('master/agents_registered');
     this.ctx.logger.info(`agent ${id} at ${from} (${info.hostname}) registered with ${total.toString()}`);
-    this.#registered(agent);
+    this.ctx.apply(admitted);
     this.#startPings(agent);
-    this.ctx.apply(events);
-  }
-
-  #registered(agent: Agent): void {
-    this.ctx.toAgent(agent, 'agent_registered', {
-      agent_id: { value: agent.id },
-      master_info: this.ctx.masterInfo(),
-      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
-      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
-    });
   }
 
   reregister(from: string, body: AgentToMaster['reregister_agent']): void {
@@ -116,7 +107,7 @@ export class Agents {
       // A retry that crossed this master's answer (a storm after a failover, a slow master): the books have it
       // already, the answer is all it needs. The full path would reconcile, resend reservations and frameworks.
       this.ctx.state.count('master/agents_reregistered_duplicate');
-      this.#reregistered(known, []);
+      this.ctx.apply(agentBooks.repeated(known, true));
       return;
     }
     const total = this.#total(body.agent.resources, from, body.checkpointed_resources);
@@ -130,7 +121,7 @@ export class Agents {
 
     let agent = this.ctx.state.agents.get(id);
     const unreachable = this.ctx.state.unreachableAgents.get(id);
-    const reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[] = [];
+    const reconciliations: Reconciliation[] = [];
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
       this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
@@ -167,7 +158,7 @@ export class Agents {
         this.offering.rescindAgent(agent.id, 'the agent reported tasks the master did not know');
         this.ctx.apply(agentBooks.adopted(this.ctx.state, agent, adopted));
       }
-      this.ctx.apply(agentBooks.connection(this.ctx.state, agent, true));
+      this.ctx.apply(agentBooks.reregistered(this.ctx.state, agent, reconciliations));
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
@@ -184,14 +175,13 @@ export class Agents {
         this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
       }
       // In the books with what its tasks use (the allocator hears both).
-      const admitted = agentBooks.admit(this.ctx.state, agent);
+      const admitted = agentBooks.admit(this.ctx.state, agent, { reply: 'reregistered' });
       this.#startPings(agent);
       this.ctx.apply(admitted);
     }
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
     this.ctx.logger.info(`agent ${id} at ${from} re-registered with ${reported.size} tasks`);
-    this.#reregistered(agent, reconciliations);
     for (const frameworkId of removed) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
     for (const [frameworkId] of agent.tasks) {
       const framework = this.ctx.state.frameworks.get(frameworkId);
@@ -199,16 +189,6 @@ export class Agents {
         this.ctx.toAgent(agent, 'update_framework', { framework_id: { value: frameworkId }, framework_info: { ...framework.info, id: { value: frameworkId } }, ...(framework.connection?.kind === 'actor' ? { pid: framework.connection.id } : {}) });
       }
     }
-  }
-
-  #reregistered(agent: Agent, reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[]): void {
-    this.ctx.toAgent(agent, 'agent_reregistered', {
-      agent_id: { value: agent.id },
-      master_info: this.ctx.masterInfo(),
-      ...(reconciliations.length > 0 ? { reconciliations } : {}),
-      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
-      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
-    });
   }
 
   /** A framework an agent reports that this master does not know yet (master failover): kept disconnected until its scheduler resubscribes. */

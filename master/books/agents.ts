@@ -7,13 +7,15 @@ import { isTerminal, type TaskState, type TaskStatusReason } from '../../protoco
 import type { Task } from '../../protocol/types.js';
 import type { Agent } from '../agent.js';
 import { registeredAgent, type Books } from './books.js';
-import type { Effect } from './effects.js';
+import type { Effect, Reconciliation } from './effects.js';
 import { agentLeft } from './maintenance.js';
 import { end, retire } from './tasks.js';
 
 export interface Admission {
   /** The registry has it already (a new agent's admission is written, and committed, before the master acts on it). */
   readonly persisted?: boolean;
+  /** The agent is answered: it registered, or re-registered (a master failover, a return from unreachable). */
+  readonly reply?: 'registered' | 'reregistered';
 }
 
 /**
@@ -35,7 +37,22 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   }
   if (how.persisted !== true) effects.push({ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } });
   effects.push({ kind: 'event', event: { type: 'AGENT_ADDED', agent } });
+  if (how.reply !== undefined) effects.push({ kind: 'agent_registered', agent, reregistered: how.reply === 'reregistered' });
   return effects;
+}
+
+/**
+ * A registered agent re-registered (its connection or process came back):
+ * offered again, and answered, with the tasks the master ended because the
+ * agent did not report them.
+ */
+export function reregistered(books: Books, agent: Agent, reconciliations: readonly Reconciliation[]): Effect[] {
+  return [...connection(books, agent, true), { kind: 'agent_registered', agent, reregistered: true, ...(reconciliations.length > 0 ? { reconciliations } : {}) }];
+}
+
+/** A registration the books have already taken, repeated (a retry that crossed the answer): answered again, nothing changes. */
+export function repeated(agent: Agent, reregistration: boolean): Effect[] {
+  return [{ kind: 'agent_registered', agent, reregistered: reregistration }];
 }
 
 /**
