@@ -88,7 +88,10 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     const wait = Math.round(this.options.random.float() * this.#backoff);
     this.#backoff = Math.min(this.#backoff * 2, 60_000);
     this.#registerTimer = this.delay(wait + 1, () => {
-      this.#nextMaster(); // no answer: perhaps another master leads
+      // No answer: the leader a master named, again (a busy leader answers late; a deposed one names the next);
+      // with none known, or it died, perhaps another master leads.
+      if (this.#leader !== undefined && this.#leader !== this.#lost) this.#master = PID.parse<AgentToMaster>(this.#leader);
+      else this.#nextMaster();
       this.link(this.#master);
       this.#register();
     });
