@@ -24,7 +24,7 @@ export interface SimulatedAgentOptions {
   readonly random: Random;
   /** Status update retry interval (ms; Mesos: 10 s). */
   readonly retryMs?: number;
-  /** First registration backoff bound (ms; Mesos: 1 s). */
+  /** Registration backoff factor (ms; Mesos: 1 s): the first retry within twice it. */
   readonly backoffMs?: number;
   /** Told when a task's resources are free again (for measurements). */
   readonly onFreed?: (agentId: string, atMs: number) => void;
@@ -67,7 +67,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     super();
     this.#masters = options.master.split(',').map((m) => PID.parse(m.trim()).toString());
     this.#master = PID.parse<AgentToMaster>(this.#masters[0]!);
-    this.#backoff = options.backoffMs ?? 1000;
+    this.#backoff = firstRetryBound(options.backoffMs);
     this.#retryMs = options.retryMs ?? 10_000;
   }
 
@@ -107,7 +107,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.agentId = id;
     this.#registerTimer?.cancel();
     this.#registerTimer = undefined;
-    this.#backoff = this.options.backoffMs ?? 1000;
+    this.#backoff = firstRetryBound(this.options.backoffMs);
     this.#lost = undefined;
     this.#leader = this.#master.toString();
     this.#quick = 0;
@@ -219,7 +219,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.#leader = named;
     this.#master = PID.parse<AgentToMaster>(named);
     this.#registerTimer?.cancel();
-    this.#backoff = this.options.backoffMs ?? 1000;
+    this.#backoff = firstRetryBound(this.options.backoffMs);
     this.#registerTimer = undefined;
     this.#reregisterSoon();
   }
@@ -257,6 +257,16 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
     t.retry = this.delay(this.#retryMs, () => this.#flush(t));
   }
+}
+
+/**
+ * The bound of the first retry after a (re-)registration is sent: twice the
+ * backoff factor (1 s by default), doubling from there up to a minute, as
+ * Mesos's agent (and agent/registration.ts). A retry sooner than a busy
+ * leader's answer is a duplicate it has to read.
+ */
+function firstRetryBound(factorMs: number | undefined): number {
+  return 2 * (factorMs ?? 1000);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
