@@ -7,7 +7,7 @@ import type { SchedulerConnection } from './connection.js';
 
 /** The master's record of one framework: who it is, how to reach it, what it runs. */
 export class Framework {
-  info: FrameworkInfo;
+  #info: FrameworkInfo;
   connection: SchedulerConnection | undefined;
   /** A scheduler is connected now. */
   connected = false;
@@ -37,10 +37,26 @@ export class Framework {
   readonly counters = new Map<string, number>();
 
   constructor(readonly id: string, info: FrameworkInfo, now: number, maxCompletedTasks: number, suppressed: readonly string[] = []) {
-    this.info = info;
+    this.#info = info;
     this.registeredAt = now;
     this.completedTasks = new BoundedList(maxCompletedTasks);
     this.suppressedRoles = new Set(suppressed);
+  }
+
+  get info(): FrameworkInfo {
+    return this.#info;
+  }
+
+  /** New info (a resubscription, UPDATE_FRAMEWORK): what it uses without allocation info moves to its new first role in the index. */
+  set info(info: FrameworkInfo) {
+    const usage = this.#usage;
+    if (usage === undefined || (rolesOf(info)[0] ?? '*') === this.#fallbackRole) {
+      this.#info = info;
+      return;
+    }
+    this.detach();
+    this.#info = info;
+    this.attach(usage);
   }
 
   /** The roles it subscribes to: `roles` for MULTI_ROLE frameworks, else the single `role` (default `*`). */

@@ -42,6 +42,7 @@ type Event =
   | { e: 'gone'; a: number }
   | { e: 'forget'; a: number }
   | { e: 'rename'; f: number }
+  | { e: 'rerole'; f: number; role: string }
   | { e: 'disconnect'; f: number }
   | { e: 'teardown'; f: number }
   | { e: 'deactivate' | 'reactivate' | 'drain'; a: number }
@@ -64,6 +65,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ e: fc.constant('gone' as const), a: fc.nat(AGENTS - 1) }),
   fc.record({ e: fc.constant('forget' as const), a: fc.nat(AGENTS - 1) }),
   fc.record({ e: fc.constant('rename' as const), f: fc.nat(FRAMEWORKS - 1) }),
+  fc.record({ e: fc.constant('rerole' as const), f: fc.nat(FRAMEWORKS - 1), role: fc.constantFrom('*', 'eng', 'ops') }),
   fc.record({ e: fc.constant('disconnect' as const), f: fc.nat(FRAMEWORKS - 1) }),
   fc.record({ e: fc.constant('teardown' as const), f: fc.nat(FRAMEWORKS - 1) }),
   fc.record({ e: fc.constantFrom('deactivate' as const, 'reactivate' as const, 'drain' as const), a: fc.nat(AGENTS - 1) }),
@@ -179,6 +181,14 @@ class Live {
         if (f === undefined) return;
         f.info = { ...f.info, name: `${f.info.name}'` };
         this.take(changed(f));
+        return;
+      }
+      case 'rerole': {
+        // New info with another role (what its tasks use moves with it in the usage index).
+        const f = b.frameworks.get(frameworkId(ev.f));
+        if (f === undefined) return;
+        f.info = { ...f.info, role: ev.role };
+        this.take(changed(f, true));
         return;
       }
       case 'disconnect': {
