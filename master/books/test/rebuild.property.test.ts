@@ -362,7 +362,8 @@ function usage(b: MasterState): { indexed: unknown; recomputed: unknown } {
 describe('the usage index of the books', () => {
   test('equals a full recomputation after every transition, live and rebuilt, for random event sequences', () => {
     fc.assert(
-      fc.property(fc.array(event, { minLength: 1, maxLength: 120 }), (events) => {
+      // Long enough that a framework often has several tasks on one agent when one of them ends.
+      fc.property(fc.array(event, { minLength: 40, maxLength: 160 }), (events) => {
         const live = new Live();
         // Every agent and framework first, so that most events act on something.
         const start: Event[] = [...Array.from({ length: AGENTS }, (_, a) => ({ e: 'agent' as const, a })), ...Array.from({ length: FRAMEWORKS }, (_, f) => ({ e: 'framework' as const, f }))];
@@ -375,7 +376,12 @@ describe('the usage index of the books', () => {
         expect(rebuilt.indexed).toEqual(rebuilt.recomputed);
         expect(rebuilt.indexed).toEqual(usage(live.books).indexed);
       }),
-      { numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300), ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}) },
+      {
+        // Two tasks of one framework on one agent, one ends: the framework still holds the other's resources there.
+        examples: [[[{ e: 'launch', f: 0, a: 0 }, { e: 'launch', f: 0, a: 0 }, { e: 'update', t: 0, state: 'TASK_FINISHED' }, { e: 'rerole', f: 0, role: 'eng' }, { e: 'unknown', t: 1 }]]],
+        numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300),
+        ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}),
+      },
     );
   });
 });
