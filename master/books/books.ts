@@ -9,6 +9,7 @@ import type { BoundedList } from '../bounded.js';
 import type { Framework } from '../framework.js';
 import type { MaintenanceBooks } from '../maintenance.js';
 import type { RegisteredAgent, RegisteredFramework } from '../registrar/registry.js';
+import type { UsageIndex } from './usage.js';
 
 export interface Books {
   readonly agents: Map<string, Agent>;
@@ -20,6 +21,8 @@ export interface Books {
   readonly completedFrameworks: BoundedList<Framework>;
   /** Maintenance schedule, machines down, agents drained or deactivated, inverse offers (books/maintenance.ts). */
   readonly maintenance: MaintenanceBooks;
+  /** What each role is allocated and the tasks per state, kept as the records change (usage.ts). */
+  readonly usage: UsageIndex;
 }
 
 /** An agent as the registry keeps it. */
