@@ -26,6 +26,7 @@ import { PosixLauncher, resolveUser, type Launcher, type UserIds } from './launc
 import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
+import type { RLimit } from './rlimits.js';
 import {
   ContainerizerError,
   DEFAULT_KILL_GRACE_PERIOD_MS,
@@ -400,6 +401,7 @@ export class Containerizer {
       const cgroupProcs: string[] = [];
       const wrapper: string[] = [];
       const extraEnv: Record<string, string> = {};
+      const rlimits: RLimit[] = [];
       for (const iso of this.isolators) {
         prepared.push(iso);
         const r = await iso.prepare(id, info);
@@ -408,6 +410,7 @@ export class Containerizer {
         if (r?.env) Object.assign(extraEnv, r.env);
         if (r?.command) command = r.command;
         if (r?.switchesUser) userInWrapper = true;
+        if (r?.rlimits) rlimits.push(...r.rlimits);
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
@@ -421,6 +424,7 @@ export class Containerizer {
         cgroupProcs,
         wrapper,
         statusPath: exitRecordPath(this.metaDir, id),
+        ...(rlimits.length > 0 ? { rlimits } : {}),
       });
       try {
         for (const iso of this.isolators) await iso.isolate(id, proc.pid);

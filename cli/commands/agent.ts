@@ -21,7 +21,7 @@ export function agentCommand(): Command {
     .addOption(flag('resources', "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000];gpus:1' (what is missing is detected)"))
     .addOption(flag('default_role', "the role resources without one are statically reserved to (default '*': unreserved)"))
     .addOption(flag('attributes', "e.g. 'rack:r1;zone:a;level:3'"))
-    .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid | filesystem/linux,docker/runtime', 'posix/cpu,posix/mem'))
+    .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid | posix/rlimits | filesystem/linux,docker/runtime', 'posix/cpu,posix/mem'))
     .addOption(flag('image_providers', 'docker: run tasks in Docker images (needs --isolation with filesystem/linux,docker/runtime)'))
     .addOption(flag('docker_registry', 'where images come from: a registry URL (http://127.0.0.1:5000) or a directory of docker save / OCI tarballs', 'https://registry-1.docker.io'))
     .addOption(flag('docker_store_dir', 'the image store: layers, provisioned root filesystems (default <work_dir>/store/docker)'))

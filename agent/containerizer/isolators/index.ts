@@ -1,6 +1,6 @@
 /**
  * Isolator selection from an --isolation string, as in Mesos:
- * 'posix/cpu,posix/mem' (the default), 'cgroups/cpu,cgroups/mem', 'disk/du', 'namespaces/pid'.
+ * 'posix/cpu,posix/mem' (the default), 'cgroups/cpu,cgroups/mem', 'disk/du', 'namespaces/pid', 'posix/rlimits'.
  */
 import type { Clock } from 'libprocess-ts';
 import { ContainerizerError, type Logger } from '../types.js';
@@ -10,9 +10,10 @@ import { DiskDuIsolator } from './disk.js';
 import type { Isolator } from './isolator.js';
 import { PidNamespaceIsolator, unshareUsable } from './namespaces.js';
 import { PosixIsolator } from './posix.js';
+import { RLimitsIsolator } from './rlimits.js';
 import { imageIsolator, orderImageIsolatorsLast, type ImageIsolationOptions } from './image-isolators.js';
 
-export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime'] as const;
+export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime', 'posix/rlimits'] as const;
 export const DEFAULT_ISOLATION = 'posix/cpu,posix/mem';
 
 export interface IsolationOptions extends ImageIsolationOptions {
@@ -103,6 +104,8 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
         });
       case 'namespaces/pid':
         return new PidNamespaceIsolator();
+      case 'posix/rlimits':
+        return new RLimitsIsolator();
       default:
         return imageIsolator(n, unique, opts);
     }

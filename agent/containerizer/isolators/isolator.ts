@@ -1,4 +1,5 @@
 /** The isolator interface (Mesos's mesos::slave::Isolator, reduced to what we need). */
+import type { RLimit } from '../rlimits.js';
 import type { CommandSpec, ContainerConfig, Limitation, Limits, ResourceStatistics } from '../types.js';
 
 export interface PrepareInfo {
@@ -21,6 +22,8 @@ export interface PrepareResult {
   command?: CommandSpec;
   /** The wrapper switches to the user itself (it must mount as root first): the launcher starts it as root. */
   switchesUser?: boolean;
+  /** Resource limits for the process (posix/rlimits). */
+  rlimits?: RLimit[];
 }
 
 /** What recovery knows of a container (from its checkpoint). */
