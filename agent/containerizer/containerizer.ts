@@ -26,6 +26,7 @@ import { PosixLauncher, resolveUser, type Launcher, type UserIds } from './launc
 import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
+import { findLogger, LogrotateLogger, logrotateUnusable, type LogrotateOptions } from './logger/logrotate.js';
 import type { RLimit } from './rlimits.js';
 import {
   ContainerizerError,
@@ -61,6 +62,12 @@ export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'cl
    * 'forkserver': ForkServerLauncher, one perl process forks them.
    */
   launcher?: Launcher | 'helper' | 'spawn' | 'forkserver';
+  /**
+   * Mesos's --container_logger: absent, stdout and stderr are plain sandbox files; given, they go
+   * through the logrotate logger (logger/logrotate.ts). Needs a launcher that opens them in the child
+   * (helper, forkserver).
+   */
+  containerLogger?: LogrotateOptions;
 }
 
 export interface RecoveryResult {
@@ -256,6 +263,7 @@ export class Containerizer {
   private readonly launching = new Set<string>();
   private readonly users = new Map<string, { ids: Promise<UserIds>; at: number }>();
   private readonly launcher: Launcher;
+  private readonly containerLogger?: LogrotateLogger;
   /** The environment every container starts from, copied once (reading process.env costs a native call per variable). */
   private readonly baseEnvironment: Readonly<Record<string, string>>;
 
@@ -276,6 +284,7 @@ export class Containerizer {
     for (const [k, v] of Object.entries(opts.baseEnvironment ?? process.env)) if (v !== undefined) base[k] = v;
     this.baseEnvironment = base;
     this.launcher = this.chooseLauncher(opts.launcher ?? 'helper');
+    if (opts.containerLogger) this.containerLogger = new LogrotateLogger(findLogger()!, opts.containerLogger, this.clock, (m) => this.logger.warn(m));
   }
 
   private chooseLauncher(choice: NonNullable<ContainerizerOptions['launcher']>): Launcher {
@@ -308,6 +317,11 @@ export class Containerizer {
   static async create(opts: ContainerizerOptions): Promise<Containerizer> {
     const clock = opts.clock ?? realClock;
     const logger = opts.logger ?? silentLogger;
+    if (opts.containerLogger) {
+      const why = logrotateUnusable(opts.containerLogger);
+      if (why) throw new ContainerizerError('INVALID_CONFIG', `--container_logger=logrotate: ${why}`);
+      if (opts.launcher === 'spawn') throw new ContainerizerError('INVALID_CONFIG', "--container_logger=logrotate needs --launcher=helper or forkserver (the spawn launcher opens the task's stdout in the agent itself)");
+    }
     const iso = await createIsolators(opts.isolation ?? DEFAULT_ISOLATION, { ...opts, clock, logger });
     await mkdir(opts.metaDir, { recursive: true });
     return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings);
@@ -330,6 +344,7 @@ export class Containerizer {
   /** @internal */
   forgetLive(containerId: string): void {
     this.live.delete(containerId);
+    this.containerLogger?.release(containerId);
   }
 
   /**
@@ -414,12 +429,19 @@ export class Containerizer {
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
+      const logged = await this.containerLogger?.prepare({
+        containerId: id,
+        sandbox: config.sandbox,
+        metaDir: containerMetaDir(this.metaDir, id),
+        ...(config.command.environment ? { environment: config.command.environment } : {}),
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      });
       const proc = await this.launcher.launch({
         command,
         env,
         cwd: config.sandbox,
-        stdoutPath: files.stdout,
-        stderrPath: files.stderr,
+        stdoutPath: logged?.stdoutPath ?? files.stdout,
+        stderrPath: logged?.stderrPath ?? files.stderr,
         ...(user && !userInWrapper ? { uid: user.uid, gid: user.gid } : {}),
         cgroupProcs,
         wrapper,
@@ -459,6 +481,7 @@ export class Containerizer {
       container.start(proc.exited);
       return container;
     } catch (e) {
+      this.containerLogger?.release(id);
       for (const iso of prepared) await iso.cleanup(id).catch(() => {});
       throw e;
     } finally {
