@@ -15,6 +15,7 @@ import type { StartedAgent } from '../../main.js';
 import { FRAMEWORK, commandTask, tempDir } from '../../test/helpers.js';
 import { realAgent, realMaster, type RealSetup } from '../../test/real.js';
 import { until } from '../../../test/wait.js';
+import { testIf } from '../../../test/skip.js';
 import { FETCHER_LOG } from '../fetcher.js';
 
 let setup: RealSetup;
@@ -181,6 +182,31 @@ describe('the fetcher in a real agent', () => {
     } finally {
       await a2.stop();
     }
+  });
+
+  testIf(process.getuid?.() === 0 ? null : 'running a task as another user needs root')("the cache is keyed by user and URI: a root-only file cached for root is not served to nobody", async () => {
+    chmodSync(setup.workDir, 0o755); // a task running as nobody must reach its sandbox
+    const secret = join(files, 'root-only.txt');
+    writeFileSync(secret, 'for root only\n', { mode: 0o600 });
+    const shared = join(files, 'shared.txt');
+    writeFileSync(shared, 'for everyone\n', { mode: 0o644 });
+    chmodSync(files, 0o755);
+    const missesBefore = metric('cache_misses');
+    run(commandTask('root-reads', '', { command: { shell: true, value: 'cat root-only.txt', uris: [{ value: `file://${secret}`, cache: true }, { value: shared, cache: true }] } }));
+    await setup.master.update('root-reads', 'TASK_FINISHED');
+    expect(read('root-reads', 'stdout')).toBe('for root only\n');
+
+    run(commandTask('nobody-reads', '', { command: { shell: true, user: 'nobody', value: 'cat root-only.txt', uris: [{ value: `file://${secret}`, cache: true }] } }));
+    const u = await setup.master.update('nobody-reads', 'TASK_FAILED');
+    expect(u.status.reason).toBe('REASON_CONTAINER_LAUNCH_FAILED');
+    expect(u.status.message).toContain(`Failed to fetch 'file://${secret}': cannot read ${secret} as user 'nobody': Permission denied`);
+
+    // A file nobody may read is fetched for nobody on its own (a miss), not taken from root's entry.
+    run(commandTask('nobody-shared', '', { command: { shell: true, user: 'nobody', value: 'cat shared.txt', uris: [{ value: shared, cache: true }] } }));
+    await setup.master.update('nobody-shared', 'TASK_FINISHED');
+    expect(read('nobody-shared', 'stdout')).toBe('for everyone\n');
+    expect(read('nobody-shared', FETCHER_LOG)).toContain(`Cache miss for '${shared}'`);
+    expect(metric('cache_misses')).toBe(missesBefore + 4);
   });
 
   test("a custom executor's URIs are fetched too: a bad one fails its task before the executor starts", async () => {
