@@ -49,6 +49,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/test/agent-isolators-real.test.ts',
   '<rootDir>/agent/fetcher/test/fetcher-real.test.ts',
+  '<rootDir>/agent/fetcher/test/extract.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
   '<rootDir>/experiments/test/real.test.ts',
   '<rootDir>/cli/test/netns.test.ts',

@@ -44,6 +44,8 @@ export class FetchError extends Error {
 export interface FetcherOptions {
   readonly cacheDir: string;
   readonly cacheSizeBytes: number;
+  /** How far one archive may expand (--fetcher_max_extracted_size). */
+  readonly maxExtractedBytes: number;
   /** Wall-clock time for log lines (the agent's clock). */
   readonly now: () => number;
 }
@@ -126,7 +128,7 @@ export class Fetcher implements UriFetcher {
       await say(`Made '${dest}' executable`);
     }
     if (plan.extract) {
-      await extract(plan.extract, dest, signal);
+      await extract(plan.extract, dest, signal, this.opts.maxExtractedBytes);
       await say(`Extracted '${dest}' into '${dirname(dest)}'`);
     }
   }

@@ -30,6 +30,7 @@ export function agentCommand(): Command {
     .addOption(flag('containerizers', 'mesos (the only one; docker is refused with the reason)', 'mesos'))
     .addOption(flag('fetcher_cache_dir', 'where fetched URIs with cache: true are kept (default <work_dir>/fetch; emptied at start)'))
     .addOption(flag('fetcher_cache_size', 'the fetcher cache bound, least recently used evicted first, e.g. 2GB', '2GB'))
+    .addOption(flag('fetcher_max_extracted_size', 'how far one fetched archive may expand; past it the task fails naming the limit (default 10GB)'))
     .addOption(flag('container_logger', "logrotate: tasks' stdout/stderr go through mesos-ts-logrotate-logger and logrotate, rotated at a maximum size (default: plain sandbox files)"))
     .addOption(flag('container_logger_logrotate_max_stdout_size', 'with --container_logger=logrotate: rotate stdout at this size (default 10MB, at least 4096B)'))
     .addOption(flag('container_logger_logrotate_max_stderr_size', 'the same for stderr (default 10MB)'))
