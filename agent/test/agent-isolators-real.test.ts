@@ -1,8 +1,10 @@
-// A real agent with posix/rlimits and --container_logger=logrotate: a task's rlimit_info is what
-// its shell sees, a bad one is TASK_ERROR naming it, and a chatty task's stdout is rotated by
-// logrotate into stdout, stdout.1, ... in its sandbox.
+// A real agent with posix/rlimits, network/ports and --container_logger=logrotate: a task's
+// rlimit_info is what its shell sees, a bad one is TASK_ERROR naming it; a task listening on
+// 127.0.0.1 on a port it was not given is killed (TASK_FAILED, REASON_CONTAINER_LIMITATION); a
+// chatty task's stdout is rotated by logrotate into stdout, stdout.1, ... in its sandbox.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
@@ -21,7 +23,9 @@ describeIf(logrotateUnusable(DEFAULT_LOGROTATE_OPTIONS))('an agent with posix/rl
   beforeAll(async () => {
     setup = await realMaster();
     agent = await realAgent(setup, {
-      isolation: 'posix/cpu,posix/mem,posix/rlimits',
+      isolation: 'posix/cpu,posix/mem,posix/rlimits,network/ports',
+      container_ports_watch_interval: '200ms',
+      enforce_container_ports: 'true',
       container_logger: 'logrotate',
       container_logger_logrotate_max_stdout_size: '8KB',
       container_logger_logrotate_stdout_options: 'rotate 5',
@@ -49,6 +53,17 @@ describeIf(logrotateUnusable(DEFAULT_LOGROTATE_OPTIONS))('an agent with posix/rl
     run(commandTask('badlimit', 'true', { container: { type: 'MESOS', rlimit_info: { rlimits: [{ type: 'RLMT_NOFILE', soft: 700, hard: 600 }] } } }));
     const u = await setup.master.update('badlimit', 'TASK_ERROR');
     expect(u.status.message).toContain('container.rlimit_info.rlimits[0] (RLMT_NOFILE): soft limit 700 is above the hard limit 600');
+  });
+
+  test('a task listening on a port it was not given: TASK_FAILED, REASON_CONTAINER_LIMITATION, naming the port', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    run(commandTask('listener', `exec ${JSON.stringify(process.execPath)} -e 'require("net").createServer().listen(${port}, "127.0.0.1")'`));
+    const u = await setup.master.update('listener', 'TASK_FAILED');
+    expect(u.status.reason).toBe('REASON_CONTAINER_LIMITATION');
+    expect(u.status.message).toMatch(new RegExp(`^Container \\S+ is listening on unallocated port\\(s\\): \\[${port}-${port}\\]$`));
   });
 
   test('a chatty task: stdout rotated at 8 KB into stdout.1 ... stdout.5, the newest lines in stdout', async () => {
