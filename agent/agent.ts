@@ -55,7 +55,7 @@ import { HealthChecker, healthCheckError } from './health.js';
 import { installRoutes } from './http.js';
 import { AgentHttpAuth } from './http-auth.js';
 import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
-import { runningAsRoot, taskUser } from './task-user.js';
+import { imageUserApplies, runningAsRoot, taskUser } from './task-user.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { installClassicRoutes } from './http-classic.js';
@@ -645,7 +645,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       agentEnvironment: executorEnvironment(this, fw, ex),
     };
     const container = containerSpecOf(task.container).spec;
-    if (container) config.container = container;
+    if (container) config.container = { ...container, ...(container.image && imageUserApplies(this.flags.switch_user, this.#isRoot, task.command!.user) ? { imageUser: true } : {}) };
     const user = taskUser(this.flags.switch_user, this.#isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
     this.#launch(fw, ex, config, (c) => this.#commandLaunched(fw, ex, rec, c), checkpointed);
@@ -841,7 +841,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     };
     // The default executor runs on the agent's host (its program is there); the master refuses an image for it.
     const container = builtIn === undefined ? containerSpecOf(info.container).spec : undefined;
-    if (container) config.container = container;
+    if (container) config.container = { ...container, ...(container.image && imageUserApplies(this.flags.switch_user, this.#isRoot, info.command?.user) ? { imageUser: true } : {}) };
     const user = taskUser(this.flags.switch_user, this.#isRoot, info.command?.user, fw.info.user);
     if (user !== undefined) config.user = user;
     ex.registrationTimer = this.delay(this.flags.executor_registration_timeout, () => {

@@ -26,6 +26,8 @@ export interface VolumeSpec {
 export interface ContainerSpec {
   image?: ImageSpec;
   volumes?: VolumeSpec[];
+  /** The task named no user (CommandInfo.user): with docker/runtime it runs as the image's User, when the image has one. */
+  imageUser?: boolean;
   /** POSIX resource limits (Mesos's RLimitInfo), applied by posix/rlimits. */
   rlimits?: RLimit[];
 }
