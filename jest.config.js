@@ -48,6 +48,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/task-group-oom.test.ts',
   '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/test/agent-isolators-real.test.ts',
+  '<rootDir>/agent/test/executor-update.test.ts',
   '<rootDir>/agent/fetcher/test/fetcher-real.test.ts',
   '<rootDir>/agent/fetcher/test/extract.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',

@@ -56,6 +56,7 @@ import { installRoutes } from './http.js';
 import { AgentHttpAuth } from './http-auth.js';
 import { ExecutorTokens, loadExecutorSecretKey } from './executor-token.js';
 import { imageUserApplies, runningAsRoot, taskUser } from './task-user.js';
+import { resizeExecutor } from './executor-resize.js';
 import { installExecutorApi } from './http-executor.js';
 import { installOperatorApi } from './http-operator.js';
 import { installClassicRoutes } from './http-classic.js';
@@ -874,6 +875,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     const rec = newTaskRecord(task, fw.id, ex.id, this.agentId!);
     ex.tasks.set(task.task_id.value, rec);
     this.#checkpointTask(fw, ex, task);
+    resizeExecutor(ex, (m) => this.logger.warn(m));
     this.sendToExecutor(ex, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
   }
 
@@ -922,6 +924,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.agentId!));
       this.#checkpointTask(fw, ex, t);
     }
+    resizeExecutor(ex, (m) => this.logger.warn(m));
     this.sendToExecutor(ex, 'run_task_group', { framework: fw.info, executor: ex.info, task_group: { tasks: [...tasks] } });
   }
 
@@ -1256,7 +1259,10 @@ export class AgentProcess extends Process<AgentProtocol> {
     const rec = ex?.tasks.get(taskId);
     const wasTerminal = rec !== undefined && isTerminal(rec.task.state);
     if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
-    if (isTerminal(update.status.state) && !wasTerminal) this.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
+    if (isTerminal(update.status.state) && !wasTerminal) {
+      this.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
+      if (ex) resizeExecutor(ex, (m) => this.logger.warn(m));
+    }
     const path = ex && rec && checkpointing(fw) && this.agentId ? taskUpdatesPath(this.flags.work_dir, this.agentId, fw.id, ex.id, ex.containerId, taskId) : undefined;
     this.sum.update(update, path, checkpointed);
   }

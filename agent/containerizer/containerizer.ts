@@ -37,6 +37,7 @@ import {
   type ExitStatus,
   type KillPolicy,
   type Limitation,
+  type Limits,
   type Logger,
   type ResourceStatistics,
 } from './types.js';
@@ -99,6 +100,8 @@ export class Container {
   private finishing = false;
   private graceTimer: { cancel(): void } | undefined;
   private pollTimer: { cancel(): void } | undefined;
+  /** The last update(): the next one runs after it. */
+  private updating: Promise<void> = Promise.resolve();
   /** The checkpointed pid no longer names our process: never signal it (it may be reused). */
   private pidGone = false;
 
@@ -199,6 +202,23 @@ export class Container {
   /** Sends one signal to the group without starting a kill sequence. */
   signal(signal: NodeJS.Signals): void {
     if (!this.terminated) this.signalAll(signal);
+  }
+
+  /**
+   * New resources for the running container (Mesos's Containerizer::update): each isolator follows
+   * them (cgroups: cpu shares and quota, the memory limit; disk/du and network/ports: their bounds),
+   * and the checkpoint records them, so a recovered container keeps them.
+   */
+  update(limits: Limits): Promise<void> {
+    // One at a time, in order: a task arriving and another ending in quick succession must leave the last limits.
+    const next = this.updating.then(async () => {
+      if (this.terminated || this.finishing) return;
+      for (const iso of this.isolators) await iso.update?.(this.id, limits);
+      this.config.limits = limits;
+      await this.owner.checkpointLimits(this.id, limits);
+    });
+    this.updating = next.catch(() => {});
+    return next;
   }
 
   async usage(): Promise<ResourceStatistics> {
@@ -339,6 +359,15 @@ export class Containerizer {
 
   get(containerId: string): Container | undefined {
     return this.live.get(containerId);
+  }
+
+  /** @internal a running container's new limits, into its checkpoint. */
+  async checkpointLimits(containerId: string, limits: Limits): Promise<void> {
+    const cp = await readCheckpoint(this.metaDir, containerId).catch(() => undefined);
+    if (!cp) return;
+    await writeCheckpoint(this.metaDir, { ...cp, config: { ...cp.config, limits } }, this.fsync).catch((e: Error) =>
+      this.logger.warn(`container ${containerId}: cannot checkpoint its new limits: ${e.message}`),
+    );
   }
 
   /** @internal */
@@ -509,6 +538,10 @@ export class Containerizer {
 
   usage(containerId: string): Promise<ResourceStatistics> {
     return this.known(containerId).usage();
+  }
+
+  update(containerId: string, limits: Limits): Promise<void> {
+    return this.known(containerId).update(limits);
   }
 
   /** Drops a terminated container's checkpoint (once the agent no longer needs it). */

@@ -49,6 +49,8 @@ export interface Isolator {
   /** A last check when the process has exited (e.g. an OOM kill of the main process). */
   limitationAtExit?(containerId: string): Promise<Limitation | null>;
   usage(containerId: string): Promise<Partial<ResourceStatistics>>;
+  /** The running container's resources changed (Mesos's Isolator::update): follow the new limits. */
+  update?(containerId: string, limits: Limits): Promise<void>;
   /** Pids inside the container by this isolator's account (cgroup members), for kill. */
   pids?(containerId: string): Promise<number[]>;
   /** Kills anything left that it can see and releases everything. Idempotent. */

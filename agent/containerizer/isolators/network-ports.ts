@@ -20,7 +20,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Clock } from 'libprocess-ts';
 import { processGroupMembers } from '../proc.js';
-import type { Limitation, Logger, ResourceStatistics } from '../types.js';
+import type { Limitation, Limits, Logger, ResourceStatistics } from '../types.js';
 import { Deferred, type Isolator, type PrepareInfo, type RecoverInfo } from './isolator.js';
 
 export type PortRanges = readonly (readonly [number, number])[];
@@ -119,10 +119,10 @@ export class NetworkPortsIsolator implements Isolator {
     await this.isolate(containerId, info.pid);
   }
 
-  /** A running container's ports changed (the containerizer's update()). */
-  updatePorts(containerId: string, ports: PortRanges): void {
+  /** A running container's resources changed (the containerizer's update()): its ports with them. */
+  async update(containerId: string, limits: Limits): Promise<void> {
     const c = this.containers.get(containerId);
-    if (c) c.allocated = ports;
+    if (c) c.allocated = limits.ports ?? [];
   }
 
   watch(containerId: string): Promise<Limitation> {
