@@ -25,7 +25,8 @@ $(STATIC_MODULES): test/static/package.json test/static/package-lock.json
 	@touch $@
 
 LAUNCHER_BIN := dist/bin/mesos-ts-launcher
-build: $(NODE_MODULES) $(LAUNCHER_BIN)
+LOGGER_BIN := dist/bin/mesos-ts-logrotate-logger
+build: $(NODE_MODULES) $(LAUNCHER_BIN) $(LOGGER_BIN)
 	npx tsc -b
 	@chmod +x dist/cli/main.js
 
@@ -35,6 +36,18 @@ $(LAUNCHER_BIN): agent/containerizer/helper/mesos-ts-launcher.c
 	@command -v cc >/dev/null || { command -v apt-get >/dev/null || { echo "make: the launcher helper needs a C compiler (Debian's gcc) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y gcc libc6-dev; }
 	@mkdir -p $(@D)
 	cc -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
+# The logrotate container logger (agent/containerizer/logger/, --container_logger=logrotate): C too,
+# after the launcher, whose rule installs the compiler.
+$(LOGGER_BIN): agent/containerizer/logger/mesos-ts-logrotate-logger.c $(LAUNCHER_BIN)
+	@mkdir -p $(@D)
+	cc -O2 -Wall -Wextra -Werror -o $@ $<
+
+# --container_logger=logrotate runs the system's logrotate (as Mesos's logger does): installed here when missing.
+.PHONY: logger-tools
+logger-tools:
+	@command -v logrotate >/dev/null || test -x /usr/sbin/logrotate || { command -v apt-get >/dev/null || { echo "make: --container_logger=logrotate needs logrotate (Debian's package logrotate) and apt-get is not here to install it" >&2; exit 1; }; \
+	  { apt-get update && apt-get install -y --no-install-recommends logrotate; } || { echo "make: installing logrotate with apt-get failed (see above)" >&2; exit 1; }; }
 
 # Type-check the whole tree (sources, tests, examples, benchmarks), then run every test.
 typecheck: build
@@ -80,7 +93,7 @@ static: lint deadcode docs-check
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 PROCESS_WORKERS ?= 2
 SKIPPED_TESTS_FILE := test-output/skipped-tests.txt
-test: typecheck static browser busybox fetcher-tools mpich netns-tools
+test: typecheck static browser busybox fetcher-tools logger-tools mpich netns-tools
 	@mkdir -p test-output && rm -f $(SKIPPED_TESTS_FILE)
 	@status=0; \
 	SKIPPED_TESTS_FILE=$(SKIPPED_TESTS_FILE) $(JEST) --selectProjects unit --maxWorkers=2 --passWithNoTests $(JEST_ARGS) || status=1; \

@@ -175,7 +175,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.disk = options.disk ?? nodeDisk;
     this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
     const cache = fetcherCacheConfig(options.flags);
-    this.fetcher = options.fetcher ?? new Fetcher({ cacheDir: cache.dir, cacheSizeBytes: cache.sizeBytes, now: () => this.clock.now() });
+    this.fetcher = options.fetcher ?? new Fetcher({ cacheDir: cache.dir, cacheSizeBytes: cache.sizeBytes, maxExtractedBytes: cache.maxExtractedBytes, now: () => this.clock.now() });
     this.masterLink = new MasterLink(this);
     this.master = this.masterLink.firstMaster();
     this.sum = new StatusUpdateManager(

@@ -50,6 +50,8 @@ export function limitsOf(resources: readonly Resource[] | undefined): Limits {
   if (cpus !== undefined) limits.cpus = cpus;
   if (mem !== undefined) limits.memMb = mem;
   if (disk !== undefined) limits.diskMb = disk;
+  const ports = (resources ?? []).filter((r) => r.name === 'ports').flatMap((r) => (r.ranges?.range ?? []).map((x): [number, number] => [Number(x.begin), Number(x.end)]));
+  if (ports.length > 0) limits.ports = ports;
   return limits;
 }
 

@@ -22,7 +22,7 @@ import type { AgentCore } from './core.js';
 import { executorEnvironment } from './executors.js';
 import { HealthChecker } from './health.js';
 import { checkpointing, hasCapability, newTaskRecord, type ContainerHandle, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './state.js';
-import { taskUser } from './task-user.js';
+import { imageUserApplies, taskUser } from './task-user.js';
 
 export class CommandTasks {
   constructor(private readonly a: AgentCore) {}
@@ -54,7 +54,7 @@ export class CommandTasks {
       agentEnvironment: executorEnvironment(a, fw, ex),
     };
     const container = containerSpecOf(task.container).spec;
-    if (container) config.container = container;
+    if (container) config.container = { ...container, ...(container.image && imageUserApplies(a.flags.switch_user, a.isRoot, task.command!.user) ? { imageUser: true } : {}) };
     const user = taskUser(a.flags.switch_user, a.isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
     // With asynchronous (fsync'ed) update records, the container's checkpoint is fsync'ed beside its TASK_STARTING.

@@ -4,9 +4,11 @@
  * (DOCKER) and `volumes` (host_path → container_path, RO/RW). `type: DOCKER`
  * (the Docker containerizer) is refused naming why; so is anything this agent
  * would otherwise silently ignore (an image volume, a volume source).
+ * `rlimit_info` (posix/rlimits) is checked: known types, both limits or neither, soft <= hard.
  */
 import type { ContainerInfo } from '../protocol/types.js';
 import type { ContainerSpec, ImageSpec, VolumeSpec } from './containerizer/container-spec.js';
+import { parseRLimitInfo } from './containerizer/rlimits.js';
 import { ImageReferenceError, parseImageReference } from './provisioner/reference.js';
 
 export type ContainerSpecResult = { spec?: ContainerSpec; error?: undefined } | { error: string; spec?: undefined };
@@ -62,5 +64,11 @@ export function containerSpecOf(info: ContainerInfo | undefined): ContainerSpecR
     volumes.push({ containerPath: v.container_path, hostPath: v.host_path, readOnly: v.mode === 'RO' });
   }
   if (volumes.length > 0) spec.volumes = volumes;
-  return spec.image || spec.volumes ? { spec } : {};
+  try {
+    const rlimits = parseRLimitInfo(info.rlimit_info);
+    if (rlimits.length > 0) spec.rlimits = rlimits;
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  return spec.image || spec.volumes || spec.rlimits ? { spec } : {};
 }

@@ -27,7 +27,8 @@ import type { AgentCore } from './core.js';
 import { defaultExecutorLaunch } from './default-executor/command.js';
 import { executorEnvironment } from './executors.js';
 import { hasCapability, newTaskRecord, type ExecutorChannel, type ExecutorRecord, type FrameworkRecord } from './state.js';
-import { taskUser } from './task-user.js';
+import { imageUserApplies, taskUser } from './task-user.js';
+import { resizeExecutor } from './executor-resize.js';
 
 export class CustomExecutors {
   constructor(private readonly a: AgentCore) {}
@@ -69,7 +70,7 @@ export class CustomExecutors {
     };
     // The default executor runs on the agent's host (its program is there); the master refuses an image for it.
     const container = builtIn === undefined ? containerSpecOf(info.container).spec : undefined;
-    if (container) config.container = container;
+    if (container) config.container = { ...container, ...(container.image && imageUserApplies(this.a.flags.switch_user, this.a.isRoot, info.command?.user) ? { imageUser: true } : {}) };
     const user = taskUser(this.a.flags.switch_user, this.a.isRoot, info.command?.user, fw.info.user);
     if (user !== undefined) config.user = user;
     ex.registrationTimer = this.a.delay(this.a.flags.executor_registration_timeout, () => {
@@ -102,6 +103,7 @@ export class CustomExecutors {
     const rec = newTaskRecord(task, fw.id, ex.id, this.a.agentId!);
     ex.tasks.set(task.task_id.value, rec);
     this.a.checkpoints.task(fw, ex, task);
+    resizeExecutor(ex, (m) => this.a.logger.warn(m));
     this.sendToExecutor(ex, 'run_task', { framework_id: { value: fw.id }, framework: fw.info, task });
   }
 
@@ -150,6 +152,7 @@ export class CustomExecutors {
       ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.a.agentId!));
       this.a.checkpoints.task(fw, ex, t);
     }
+    resizeExecutor(ex, (m) => this.a.logger.warn(m));
     this.sendToExecutor(ex, 'run_task_group', { framework: fw.info, executor: ex.info, task_group: { tasks: [...tasks] } });
   }
 

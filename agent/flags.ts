@@ -15,8 +15,10 @@ import type { Attribute } from '../protocol/types.js';
 import { detectResources } from './containerizer/index.js';
 import { IMAGE_FLAG_NAMES, imageFlags, type ImageFlags } from './image-flags.js';
 import { FETCHER_FLAG_NAMES, fetcherFlags, type FetcherFlags } from './fetcher/flags.js';
+import { LOGGER_FLAG_NAMES, loggerFlags, type LoggerFlags } from './logger-flags.js';
+import { PORTS_FLAG_NAMES, portsFlags, type PortsFlags } from './ports-flags.js';
 
-export interface AgentFlags extends ImageFlags, FetcherFlags {
+export interface AgentFlags extends ImageFlags, FetcherFlags, LoggerFlags, PortsFlags {
   /** The master: `host:port` (its process is `master`) or a full PID `master@host:port`. */
   readonly master: string;
   /** Address the agent listens on (Mesos --ip, default 127.0.0.1 here). */
@@ -147,7 +149,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -202,6 +204,8 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
   const out: { -readonly [K in keyof AgentFlags]: AgentFlags[K] } = flags;
   Object.assign(out, imageFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
   Object.assign(out, fetcherFlags(input, (flag, message) => new AgentFlagsError(flag, message)));
+  Object.assign(out, loggerFlags(input, (flag, message) => new AgentFlagsError(flag, message)));
+  Object.assign(out, portsFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
   if (input.advertise_ip !== undefined) {
     if (!HOST.test(String(input.advertise_ip))) throw new AgentFlagsError('advertise_ip', `--advertise_ip=${input.advertise_ip}: expected an IP address`);
     out.advertise_ip = String(input.advertise_ip);

@@ -14,6 +14,8 @@ import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
 import { Containerizer, consoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
+import { containerLoggerOptions } from './logger-flags.js';
+import { networkPortsOptions } from './ports-flags.js';
 import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
 import { imageIsolation } from './provisioner/index.js';
@@ -78,6 +80,8 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     logger: opts.logger ?? consoleLogger,
     launcher: flags.launcher,
     fsync: flags.fsync,
+    ...(flags.container_logger ? { containerLogger: containerLoggerOptions(flags)! } : {}),
+    networkPorts: networkPortsOptions(flags, resources),
     ...images.options,
     ...opts.containerizer,
   });

@@ -18,6 +18,8 @@ export interface ContainerHandle {
   kill(policy?: { gracePeriodMs?: number }): Promise<ContainerTermination>;
   destroy(): Promise<ContainerTermination>;
   usage(): Promise<ResourceStatistics>;
+  /** New limits for the running container (a custom executor's tasks came or went). */
+  update?(limits: Limits): Promise<void>;
   /** One signal to the container's processes, no kill sequence (KILL_NESTED_CONTAINER with a signal). */
   signal?(signal: NodeJS.Signals): void;
   /** After an early launch: settles once the container's own checkpoint is on disk (never rejects). */

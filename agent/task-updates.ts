@@ -15,6 +15,7 @@ import type { StatusUpdate } from '../protocol/messages/common.js';
 import { isTerminal, type TaskState, type TaskStatusReason, type TaskStatusSource } from '../protocol/task-states.js';
 import type { TaskID, TaskStatus } from '../protocol/types.js';
 import type { AgentCore } from './core.js';
+import { resizeExecutor } from './executor-resize.js';
 import { hasCapability, recordStatus, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './state.js';
 
 export class TaskUpdates {
@@ -51,7 +52,11 @@ export class TaskUpdates {
     const rec = ex?.tasks.get(taskId);
     const wasTerminal = rec !== undefined && isTerminal(rec.task.state);
     if (rec && !isTerminal(rec.task.state)) recordStatus(rec, update.status);
-    if (isTerminal(update.status.state) && !wasTerminal) this.a.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
+    if (isTerminal(update.status.state) && !wasTerminal) {
+      this.a.count(`slave/${update.status.state.replace(/^TASK_/, 'tasks_').toLowerCase()}`);
+      // A custom executor's container shrinks with the task that ended (executor-resize.ts).
+      if (ex) resizeExecutor(ex, (m) => this.a.logger.warn(m));
+    }
     const path = ex && rec ? this.a.checkpoints.updatesPath(fw, ex, taskId) : undefined;
     this.a.sum.update(update, path, checkpointed);
   }

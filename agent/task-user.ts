@@ -16,3 +16,11 @@ export function taskUser(switchUser: boolean, isRoot: boolean, commandUser: stri
 export function runningAsRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
+
+/**
+ * Whether a task in an image runs as the image's User (when the image has one): the task named
+ * no user of its own (CommandInfo.user) and the agent may switch users.
+ */
+export function imageUserApplies(switchUser: boolean, isRoot: boolean, commandUser: string | undefined): boolean {
+  return switchUser && isRoot && (commandUser === undefined || commandUser === '');
+}

@@ -4,6 +4,7 @@
  * host paths to mount into it. The agent maps the protocol's ContainerInfo
  * onto this (agent/container-info.ts).
  */
+import type { RLimit } from './rlimits.js';
 import { ContainerizerError } from './types.js';
 
 export interface ImageSpec {
@@ -25,6 +26,10 @@ export interface VolumeSpec {
 export interface ContainerSpec {
   image?: ImageSpec;
   volumes?: VolumeSpec[];
+  /** The task named no user (CommandInfo.user): with docker/runtime it runs as the image's User, when the image has one. */
+  imageUser?: boolean;
+  /** POSIX resource limits (Mesos's RLimitInfo), applied by posix/rlimits. */
+  rlimits?: RLimit[];
 }
 
 /**
@@ -41,6 +46,9 @@ export function checkContainerSupport(spec: ContainerSpec | undefined, isolation
     );
   }
   if (spec.image?.type === 'APPC') throw new ContainerizerError('INVALID_CONFIG', `APPC images are not supported (image ${spec.image.name}); only --image_providers=docker`);
+  if ((spec.rlimits?.length ?? 0) > 0 && !isolation.includes('posix/rlimits')) {
+    throw new ContainerizerError('INVALID_CONFIG', `The container has resource limits (rlimit_info) but this agent runs without the posix/rlimits isolator (--isolation=${isolation.join(',')})`);
+  }
   if ((spec.volumes?.length ?? 0) > 0 && !isolation.includes('filesystem/linux')) {
     throw new ContainerizerError('INVALID_CONFIG', `The container has volumes but this agent runs without the filesystem/linux isolator (--isolation=${isolation.join(',')})`);
   }

@@ -27,6 +27,8 @@ import { PosixLauncher, resolveUser, type Launcher, type UserIds } from './launc
 import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
+import { findLogger, LogrotateLogger, logrotateUnusable, type LogrotateOptions } from './logger/logrotate.js';
+import type { RLimit } from './rlimits.js';
 import {
   ContainerizerError,
   DEFAULT_KILL_GRACE_PERIOD_MS,
@@ -36,6 +38,7 @@ import {
   type ExitStatus,
   type KillPolicy,
   type Limitation,
+  type Limits,
   type Logger,
   type ResourceStatistics,
 } from './types.js';
@@ -61,6 +64,12 @@ export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'cl
    * 'forkserver': ForkServerLauncher, one perl process forks them.
    */
   launcher?: Launcher | 'helper' | 'spawn' | 'forkserver';
+  /**
+   * Mesos's --container_logger: absent, stdout and stderr are plain sandbox files; given, they go
+   * through the logrotate logger (logger/logrotate.ts). Needs a launcher that opens them in the child
+   * (helper, forkserver).
+   */
+  containerLogger?: LogrotateOptions;
 }
 
 export interface RecoveryResult {
@@ -92,6 +101,8 @@ export class Container {
   private finishing = false;
   private graceTimer: { cancel(): void } | undefined;
   private pollTimer: { cancel(): void } | undefined;
+  /** The last update(): the next one runs after it. */
+  private updating: Promise<void> = Promise.resolve();
   /** The checkpointed pid no longer names our process: never signal it (it may be reused). */
   private pidGone = false;
   /** Settles once container.json is on disk, or its write failed (logged); never rejects. */
@@ -196,6 +207,23 @@ export class Container {
     if (!this.terminated) this.signalAll(signal);
   }
 
+  /**
+   * New resources for the running container (Mesos's Containerizer::update): each isolator follows
+   * them (cgroups: cpu shares and quota, the memory limit; disk/du and network/ports: their bounds),
+   * and the checkpoint records them, so a recovered container keeps them.
+   */
+  update(limits: Limits): Promise<void> {
+    // One at a time, in order: a task arriving and another ending in quick succession must leave the last limits.
+    const next = this.updating.then(async () => {
+      if (this.terminated || this.finishing) return;
+      for (const iso of this.isolators) await iso.update?.(this.id, limits);
+      this.config.limits = limits;
+      await this.owner.checkpointLimits(this.id, limits);
+    });
+    this.updating = next.catch(() => {});
+    return next;
+  }
+
   async usage(): Promise<ResourceStatistics> {
     const out: ResourceStatistics = { timestamp: this.owner.clock.now() / 1000 };
     for (const iso of this.isolators) Object.assign(out, await iso.usage(this.id).catch(() => ({})));
@@ -258,6 +286,7 @@ export class Containerizer {
   private readonly launching = new Set<string>();
   private readonly users = new Map<string, { ids: Promise<UserIds>; at: number }>();
   private readonly launcher: Launcher;
+  private readonly containerLogger?: LogrotateLogger;
   /** The environment every container starts from, copied once (reading process.env costs a native call per variable). */
   private readonly baseEnvironment: Readonly<Record<string, string>>;
 
@@ -278,6 +307,7 @@ export class Containerizer {
     for (const [k, v] of Object.entries(opts.baseEnvironment ?? process.env)) if (v !== undefined) base[k] = v;
     this.baseEnvironment = base;
     this.launcher = this.chooseLauncher(opts.launcher ?? 'helper');
+    if (opts.containerLogger) this.containerLogger = new LogrotateLogger(findLogger()!, opts.containerLogger, this.clock, (m) => this.logger.warn(m));
   }
 
   private chooseLauncher(choice: NonNullable<ContainerizerOptions['launcher']>): Launcher {
@@ -310,6 +340,11 @@ export class Containerizer {
   static async create(opts: ContainerizerOptions): Promise<Containerizer> {
     const clock = opts.clock ?? realClock;
     const logger = opts.logger ?? silentLogger;
+    if (opts.containerLogger) {
+      const why = logrotateUnusable(opts.containerLogger);
+      if (why) throw new ContainerizerError('INVALID_CONFIG', `--container_logger=logrotate: ${why}`);
+      if (opts.launcher === 'spawn') throw new ContainerizerError('INVALID_CONFIG', "--container_logger=logrotate needs --launcher=helper or forkserver (the spawn launcher opens the task's stdout in the agent itself)");
+    }
     const iso = await createIsolators(opts.isolation ?? DEFAULT_ISOLATION, { ...opts, clock, logger });
     await mkdir(opts.metaDir, { recursive: true });
     return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings);
@@ -329,9 +364,19 @@ export class Containerizer {
     return this.live.get(containerId);
   }
 
+  /** @internal a running container's new limits, into its checkpoint. */
+  async checkpointLimits(containerId: string, limits: Limits): Promise<void> {
+    const cp = await readCheckpoint(this.metaDir, containerId).catch(() => undefined);
+    if (!cp) return;
+    await writeCheckpoint(this.metaDir, { ...cp, config: { ...cp.config, limits } }, this.fsync).catch((e: Error) =>
+      this.logger.warn(`container ${containerId}: cannot checkpoint its new limits: ${e.message}`),
+    );
+  }
+
   /** @internal */
   forgetLive(containerId: string): void {
     this.live.delete(containerId);
+    this.containerLogger?.release(containerId);
   }
 
   /**
@@ -409,6 +454,7 @@ export class Containerizer {
       const cgroupProcs: string[] = [];
       const wrapper: string[] = [];
       const extraEnv: Record<string, string> = {};
+      const rlimits: RLimit[] = [];
       for (const iso of this.isolators) {
         prepared.push(iso);
         const r = await iso.prepare(id, info);
@@ -417,19 +463,28 @@ export class Containerizer {
         if (r?.env) Object.assign(extraEnv, r.env);
         if (r?.command) command = r.command;
         if (r?.switchesUser) userInWrapper = true;
+        if (r?.rlimits) rlimits.push(...r.rlimits);
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
+      const logged = await this.containerLogger?.prepare({
+        containerId: id,
+        sandbox: config.sandbox,
+        metaDir: containerMetaDir(this.metaDir, id),
+        ...(config.command.environment ? { environment: config.command.environment } : {}),
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      });
       const proc = await this.launcher.launch({
         command,
         env,
         cwd: config.sandbox,
-        stdoutPath: files.stdout,
-        stderrPath: files.stderr,
+        stdoutPath: logged?.stdoutPath ?? files.stdout,
+        stderrPath: logged?.stderrPath ?? files.stderr,
         ...(user && !userInWrapper ? { uid: user.uid, gid: user.gid } : {}),
         cgroupProcs,
         wrapper,
         statusPath: exitRecordPath(this.metaDir, id),
+        ...(rlimits.length > 0 ? { rlimits } : {}),
       });
       try {
         for (const iso of this.isolators) await iso.isolate(id, proc.pid);
@@ -464,6 +519,7 @@ export class Containerizer {
       container.start(proc.exited);
       return container;
     } catch (e) {
+      this.containerLogger?.release(id);
       for (const iso of prepared) await iso.cleanup(id).catch(() => {});
       throw e;
     } finally {
@@ -491,6 +547,10 @@ export class Containerizer {
 
   usage(containerId: string): Promise<ResourceStatistics> {
     return this.known(containerId).usage();
+  }
+
+  update(containerId: string, limits: Limits): Promise<void> {
+    return this.known(containerId).update(limits);
   }
 
   /** Drops a terminated container's checkpoint (once the agent no longer needs it). */

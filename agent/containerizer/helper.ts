@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { realClock, type Clock } from 'libprocess-ts';
 import { readExitRecord } from './exit-record.js';
 import type { LaunchSpec } from './launcher.js';
+import { encodeRLimits } from './rlimits.js';
 import { requestFields, ServerLauncher } from './server-launcher.js';
 import type { ExitStatus } from './types.js';
 
@@ -48,7 +49,10 @@ export function findHelper(env: NodeJS.ProcessEnv = process.env): string | undef
 
 /** One launch frame: u32 little-endian length, then NUL-terminated fields. */
 export function encodeLaunch(id: number, spec: LaunchSpec): Buffer {
-  const fields = ['L', String(id), ...requestFields(spec, spec.statusPath ?? '')];
+  // The helper sets resource limits itself (before dropping to the task's user): named in its environment.
+  const { rlimits, ...rest } = spec;
+  const own = rlimits?.length ? { ...rest, env: { ...rest.env, MESOS_TS_RLIMITS: encodeRLimits(rlimits) } } : rest;
+  const fields = ['L', String(id), ...requestFields(own, spec.statusPath ?? '')];
   const body = Buffer.from(`${fields.join('\0')}\0`, 'utf8');
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32LE(body.length, 0);

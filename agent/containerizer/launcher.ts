@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { readStat } from './proc.js';
+import { prlimitArgs, type RLimit } from './rlimits.js';
 import { ContainerizerError, type CommandSpec, type ExitStatus } from './types.js';
 
 export interface LaunchSpec {
@@ -32,6 +33,8 @@ export interface LaunchSpec {
    * at exit (exit-record.ts); launchers that cannot (spawn, the fork server) ignore it.
    */
   statusPath?: string;
+  /** Resource limits set before exec (posix/rlimits). */
+  rlimits?: RLimit[];
 }
 
 export interface LaunchedProcess {
@@ -89,14 +92,16 @@ export function buildArgv(spec: LaunchSpec): { file: string; args: string[]; env
     // argv[0] comes from /bin/sh's exec (the executable's name), as `arguments[0]` cannot be passed through sh.
     argv = [exe, ...(c.arguments ?? []).slice(1)];
   }
-  argv = [...(spec.wrapper ?? []), ...argv];
+  // Limits through util-linux prlimit, outermost, so the isolators' wrappers run under them too
+  // (the launcher helper sets them itself: helper.ts takes them out of the spec).
+  argv = [...(spec.rlimits?.length ? prlimitArgs(spec.rlimits) : []), ...(spec.wrapper ?? []), ...argv];
   const env = { ...spec.env };
   const procs = spec.cgroupProcs ?? [];
   if (procs.length > 0) {
     env.MESOS_TS_CGROUP_PROCS = procs.join(':');
     return { file: '/bin/sh', args: ['-c', `${ENTER_CGROUPS}exec "$@"`, 'mesos-ts-launch', ...argv], env };
   }
-  if (c.shell && !spec.wrapper?.length) return { file: '/bin/sh', args: ['-c', c.value!], env };
+  if (c.shell && !spec.wrapper?.length && !spec.rlimits?.length) return { file: '/bin/sh', args: ['-c', c.value!], env };
   // Through sh's exec so that a missing executable is exit 127 with sh's message, as in a shell.
   return { file: '/bin/sh', args: ['-c', 'exec "$@"', 'mesos-ts-launch', ...argv], env };
 }

@@ -24,6 +24,8 @@ export interface Limits {
   cpus?: number;
   memMb?: number;
   diskMb?: number;
+  /** The `ports` ranges allocated to the container (network/ports), inclusive [begin, end]. */
+  ports?: [number, number][];
 }
 
 /** Everything needed to launch one container (one executor run). */
@@ -75,7 +77,7 @@ export type LimitationReason =
 
 /** A resource limit the container hit (Mesos's ContainerLimitation). */
 export interface Limitation {
-  resource: 'mem' | 'disk' | 'cpus';
+  resource: 'mem' | 'disk' | 'cpus' | 'ports';
   reason: LimitationReason;
   message: string;
 }

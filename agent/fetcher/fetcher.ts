@@ -9,7 +9,7 @@
 import { appendFile, chmod, chown, copyFile, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CommandInfoURI } from '../../protocol/types.js';
-import { resolveUser } from '../containerizer/index.js';
+import { resolveUser, type UserIds } from '../containerizer/index.js';
 import { FetcherCache } from './cache.js';
 import { download } from './download.js';
 import { extract } from './extract.js';
@@ -44,6 +44,8 @@ export class FetchError extends Error {
 export interface FetcherOptions {
   readonly cacheDir: string;
   readonly cacheSizeBytes: number;
+  /** How far one archive may expand (--fetcher_max_extracted_size). */
+  readonly maxExtractedBytes: number;
   /** Wall-clock time for log lines (the agent's clock). */
   readonly now: () => number;
 }
@@ -84,7 +86,7 @@ export class Fetcher implements UriFetcher {
           throw new FetchError(String(uri.value), (e as UriError).message);
         }
         try {
-          await this.#one(plan, req.sandbox, req.signal, say);
+          await this.#one(plan, req.sandbox, req.signal, say, user);
           if (user) await chownTree(join(req.sandbox, plan.outputFile.split('/')[0]!), user.uid, user.gid, plan.extract !== undefined ? req.sandbox : undefined);
         } catch (e) {
           const why = req.signal.aborted ? abortText(req.signal) : (e as Error).message;
@@ -100,13 +102,14 @@ export class Fetcher implements UriFetcher {
     }
   }
 
-  async #one(plan: PlannedUri, sandbox: string, signal: AbortSignal, say: (l: string) => Promise<void>): Promise<void> {
+  async #one(plan: PlannedUri, sandbox: string, signal: AbortSignal, say: (l: string) => Promise<void>, user: UserIds | undefined): Promise<void> {
     const dest = await sandboxDest(sandbox, plan.outputFile);
     if (plan.cache) {
       await (this.#cacheReady ??= this.#clearCacheDir());
-      const handle = await this.cache.acquire(plan.value, async (path) => {
-        await say(`Downloading '${plan.value}' into the cache (${path})`);
-        return download(plan.source, path, signal);
+      // Mesos's cache key is the user and the URI: what one user could read is never served to another.
+      const handle = await this.cache.acquire(cacheKey(user?.name, plan.value), async (path) => {
+        await say(`Downloading '${plan.value}' into the cache (${path})${user ? ` as user '${user.name}'` : ''}`);
+        return download(plan.source, path, signal, user);
       });
       try {
         await say(`${handle.hit ? 'Cache hit' : 'Cache miss'} for '${plan.value}'${handle.cached ? '' : ' (too big for the cache: not kept)'}`);
@@ -116,7 +119,7 @@ export class Fetcher implements UriFetcher {
       }
     } else {
       await say(`Downloading '${plan.value}' to '${dest}'`);
-      await download(plan.source, dest, signal);
+      await download(plan.source, dest, signal, user);
     }
     const size = (await stat(dest)).size;
     await say(`Fetched '${plan.value}' to '${dest}' (${size} bytes)`);
@@ -125,7 +128,7 @@ export class Fetcher implements UriFetcher {
       await say(`Made '${dest}' executable`);
     }
     if (plan.extract) {
-      await extract(plan.extract, dest, signal);
+      await extract(plan.extract, dest, signal, this.opts.maxExtractedBytes);
       await say(`Extracted '${dest}' into '${dirname(dest)}'`);
     }
   }
@@ -155,6 +158,11 @@ async function sandboxDest(sandbox: string, rel: string): Promise<string> {
     else if (s && last && !s.isFile()) throw new Error(`'${rel}' in the sandbox exists and is not a regular file`);
   }
   return at;
+}
+
+/** The cache's key: the user the artifact was fetched for, and the URI (a NUL cannot be in a user name). */
+export function cacheKey(user: string | undefined, uri: string): string {
+  return user === undefined ? uri : `${user}\0${uri}`;
 }
 
 function abortText(signal: AbortSignal): string {

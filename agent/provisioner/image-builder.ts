@@ -111,6 +111,7 @@ export interface TestImageConfig {
   Cmd?: string[];
   Env?: string[];
   WorkingDir?: string;
+  User?: string;
 }
 
 export const DEFAULT_CONFIG: TestImageConfig = {

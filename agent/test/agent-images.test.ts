@@ -3,10 +3,10 @@
 // tarball in a directory registry and as blobs a v2 registry on 127.0.0.1 serves. The task
 // sees the image's /etc/os-release, not the host's; it writes to its sandbox through
 // /mnt/mesos/sandbox; the image's entrypoint, cmd, env and workdir apply; whiteouts hide
-// the lower layer's files; volumes mount read-only or read-write; nothing is mounted on
+// the lower layer's files; the image's User applies when the task names none; volumes mount read-only or read-write; nothing is mounted on
 // the host. Needs root (mount namespaces) and /bin/busybox (make test installs it).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import type { ContainerInfo, TaskInfo } from '../../protocol/types.js';
 import { describeIf } from '../../test/skip.js';
 import { filesystemLinuxUsable } from '../containerizer/isolators/filesystem-linux.js';
 import { sandboxPath } from '../containerizer/index.js';
-import { appLayer, busyboxLayer, busyboxMissing, dockerSave, ociBlobs } from '../provisioner/image-builder.js';
+import { appLayer, busyboxLayer, busyboxMissing, configJson, dockerSave, ociBlobs } from '../provisioner/image-builder.js';
 import { FRAMEWORK, commandTask, tempDir } from './helpers.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
 
@@ -49,6 +49,9 @@ describeIf(why)('tasks in a busybox image from a directory of tarballs', () => {
     setup = await realMaster();
     registry = tempDir();
     writeFileSync(join(registry, 'testimg:latest.tar'), dockerSave('testimg:latest', [busyboxLayer(), appLayer()]));
+    // Images whose config names a User: one the image's /etc/passwd knows, one it does not.
+    writeFileSync(join(registry, 'userimg:latest.tar'), dockerSave('userimg:latest', [busyboxLayer()], configJson({ Env: ['PATH=/bin'], User: 'nobody' })));
+    writeFileSync(join(registry, 'ghostimg:latest.tar'), dockerSave('ghostimg:latest', [busyboxLayer()], configJson({ Env: ['PATH=/bin'], User: 'ghost:nogroup' })));
     agent = await realAgent(setup, { isolation: IMAGE_ISOLATION, image_providers: 'docker', docker_registry: registry });
     await setup.master.waitFor((m) => m.name === 'register_agent');
   });
@@ -128,6 +131,22 @@ describeIf(why)('tasks in a busybox image from a directory of tarballs', () => {
     const f = await setup.master.update('on-exec', 'TASK_FAILED');
     expect(f.status.message).toBeDefined();
     expect(readFileSync(join(sandbox(setup, agent, 'img-exec'), 'executor-saw'), 'utf8')).toBe('NAME="mesos-ts test image"\nID=mesos-ts-test\n/app\n');
+  });
+
+  test("the image's User applies when the task names none; the task's own user wins; an unknown one fails naming it", async () => {
+    const cmd = 'id -u; id -g; echo "home=$HOME"; echo mine > "$MESOS_SANDBOX/by-image-user"';
+    run(commandTask('img-user', cmd, { container: image('userimg') }));
+    await setup.master.update('img-user', 'TASK_FINISHED');
+    expect(stdout(setup, agent, 'img-user')).toBe('65534\n65534\nhome=/nonexistent\n');
+    expect(statSync(join(sandbox(setup, agent, 'img-user'), 'by-image-user')).uid).toBe(65534);
+
+    run(commandTask('own-user', '', { container: image('userimg'), command: { shell: true, value: 'id -u', user: 'root' } }));
+    await setup.master.update('own-user', 'TASK_FINISHED');
+    expect(stdout(setup, agent, 'own-user')).toBe('0\n');
+
+    run(commandTask('ghost', 'true', { container: image('ghostimg') }));
+    const f = await setup.master.update('ghost', 'TASK_FAILED');
+    expect(f.status.message).toContain("image ghostimg: its User 'ghost' is not in the image's /etc/passwd");
   });
 
   test('an unknown image fails the task naming the image and where it was looked for; type DOCKER is refused', async () => {

@@ -10,6 +10,7 @@ import { launchGroupOperation, readTaskGroup, withEnvironment } from '../task-gr
 import type { TaskStatus } from '../../protocol/types.js';
 import { say } from '../process-util.js';
 import { parseImageReference } from '../../agent/provisioner/reference.js';
+import { parseUriOption } from '../execute-uri.js';
 
 /**
  * `mesos-ts execute`: runs one command as a task (like mesos-execute), or a
@@ -30,6 +31,7 @@ export function executeCommand(): Command {
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
     .option('--role <role>', 'the role to take resources from', '*')
+    .option('--uri <uri|json>', "fetch this into the task's sandbox first (repeatable): http(s)://, file:// or /path, archives extracted; or a CommandInfo.URI as JSON, e.g. '{\"value\":\"http://h/tool\",\"executable\":true,\"cache\":true}'", (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--env <json|file>', 'the task\'s environment: a JSON object inline (\'{"A":"1"}\') or the path of a file holding one')
     .option('--kill_after <duration>', 'kill the task this long after it is running (e.g. 10secs)')
     .option('--checkpoint', 'the framework checkpoints: its task survives a restart of its agent', false)
@@ -47,13 +49,17 @@ Examples:
   $ mesos-ts execute --command='exit 3'; echo $?        # prints 3
   $ mesos-ts execute --command='echo $GREETING' --env='{"GREETING":"hi"}'
   $ mesos-ts execute --command='sleep 600' --kill_after=10secs --checkpoint --env=/etc/task-env.json
+  $ mesos-ts execute --uri=http://127.0.0.1:8000/app.tar.gz --command='./app/run.sh'   # fetched and extracted first
+  $ mesos-ts execute --uri='{"value":"/srv/tool","executable":true,"cache":true}' --uri=/srv/data.zip --command='./tool data'
   $ mesos-ts execute --docker_image=busybox --command='cat /etc/os-release'
   $ mesos-ts execute --docker_image=127.0.0.1:5000/team/app        # the image's entrypoint and cmd
   $ mesos-ts execute --task_group=pod.json   # {"tasks": [{"name": "a", "task_id": {"value": "a"}, "resources": [...], "command": {"value": "..."}}, ...]}`)
-    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; task_group?: string; name: string; resources: string; role: string; env?: string; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; task_group?: string; name: string; resources: string; role: string; env?: string; uri: string[]; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
       if (o.task_group !== undefined && (o.command !== undefined || o.docker_image !== undefined)) throw new Error('--task_group runs the tasks its file names: give it without --command and --docker_image');
       if (o.task_group === undefined && o.command === undefined && o.docker_image === undefined) throw new Error("--command is required (or --docker_image, to run the image's entrypoint, or --task_group)");
       if (o.docker_image !== undefined) parseImageReference(o.docker_image); // a bad name is refused here, naming what is wrong
+      if (o.task_group !== undefined && o.uri.length > 0) throw new Error("--uri is for --command: give a task group's URIs in its file (each task's command.uris)");
+      const uris = o.uri.map(parseUriOption);
       const group = o.task_group !== undefined ? withEnvironment(readTaskGroup(o.task_group), o.env === undefined ? {} : parseEnv(o.env)) : undefined;
       const ended = new Map<string, TaskStatus>();
       const need = toResources(o.resources);
@@ -96,7 +102,7 @@ Examples:
                 task_id: { value: o.name },
                 agent_id: offer.agent_id,
                 resources: resources.toJSON(),
-                command: { ...(o.command !== undefined ? { shell: true, value: o.command } : { shell: false }), ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
+                command: { ...(o.command !== undefined ? { shell: true, value: o.command } : { shell: false }), ...(uris.length > 0 ? { uris } : {}), ...(Object.keys(env).length > 0 ? { environment: { variables: Object.entries(env).map(([name, value]) => ({ name, value })) } } : {}) },
                 ...(o.docker_image !== undefined ? { container: { type: 'MESOS' as const, mesos: { image: { type: 'DOCKER', docker: { name: o.docker_image } } } } } : {}),
               }]);
               say(`launching task ${o.name} on agent ${offer.agent_id.value} (${offer.hostname})`);

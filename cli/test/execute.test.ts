@@ -1,10 +1,11 @@
 // `mesos-ts execute` and `mesos-ts local` against real local clusters: each status printed as
 // mesos-execute prints it (state, message, source, reason); --env from a file, --checkpoint,
-// --kill_after; given only the leading master of 3, it learns the others, survives that master's
+// --kill_after; --uri; given only the leading master of 3, it learns the others, survives that master's
 // SIGKILL and exits 0 once its task finishes; `local` stopped by SIGTERM ends the tasks its agents
 // run, or leaves them with --keep_tasks.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
 import { alive, runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
@@ -57,6 +58,26 @@ describe('execute on 3 masters', () => {
     expect(noFile.err).toMatch(/--env=.*missing\.json: neither a JSON object nor a readable file/);
     const badKill = await cli(['execute', m, '--kill_after=soon', '--command=true']);
     expect(badKill.err).toContain('--kill_after=soon: expected a duration');
+  }, 60_000);
+
+  test('--uri (repeatable): an archive and an executable fetched into the sandbox before the command runs; a bad one refused naming it', async () => {
+    const m = `--master=${cluster.masterList}`;
+    const src = join(work.path, 'uri-src');
+    mkdirSync(join(src, 'app'), { recursive: true });
+    writeFileSync(join(src, 'app', 'hello.txt'), 'hello from the archive\n');
+    execFileSync('tar', ['-C', src, '-czf', join(work.path, 'app.tar.gz'), 'app']);
+    writeFileSync(join(work.path, 'tool'), '#!/bin/sh\necho "tool says $1"\n', { mode: 0o644 });
+    chmodSync(work.path, 0o755);
+    const fetched = await cli(['execute', m, '--name=fetched', `--uri=file://${join(work.path, 'app.tar.gz')}`, `--uri={"value":"${join(work.path, 'tool')}","executable":true,"output_file":"bin/tool"}`, '--command=cat app/hello.txt && ./bin/tool hi']);
+    expect(fetched.err).toBe('');
+    expect(fetched.code).toBe(0);
+    expect((await cli(['cat', 'fetched', m])).out).toBe('hello from the archive\ntool says hi\n');
+
+    const relative = await cli(['execute', m, '--uri=app.tar.gz', '--command=true']);
+    expect(relative.code).toBe(1);
+    expect(relative.err).toContain('--uri=app.tar.gz: a relative path cannot be fetched');
+    const badField = await cli(['execute', m, '--uri={"value":"/x","exec":true}', '--command=true']);
+    expect(badField.err).toContain("unknown field 'exec'");
   }, 60_000);
 
   test('given only the leading master, it learns the others and survives its SIGKILL', async () => {

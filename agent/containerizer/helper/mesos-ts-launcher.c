@@ -30,8 +30,9 @@
  * In the child, before exec: its own process group, default signal
  * dispositions and mask, stdin /dev/null, stdout/stderr appended to the
  * sandbox files, its pid written to each cgroup.procs (so the command starts
- * inside its cgroups), chdir, the user's groups (initgroups: its supplementary
- * groups too), setgid, setuid, the environment.
+ * inside its cgroups), chdir, the resource limits named by MESOS_TS_RLIMITS
+ * (removed from the environment), the user's groups (initgroups: its
+ * supplementary groups too), setgid, setuid, the environment.
  * Failures exit with Mesos-like codes and a line on the task's stderr:
  * 125 cannot enter a cgroup, 126 cannot set up (files, cwd, ids),
  * 127 cannot execute (`Failed to execute '<file>': <error>`).
@@ -50,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -153,6 +155,40 @@ static void child_fail(int code, const char *fmt, const char *arg) {
   _exit(code);
 }
 
+/* MESOS_TS_RLIMITS=NAME:soft:hard,... ("inf": unlimited): set as root, before the ids drop, so a
+   hard limit may also be raised; the variable is taken out of the task's environment. */
+static const struct { const char *name; int resource; } RLIMITS[] = {
+  {"AS", RLIMIT_AS}, {"CORE", RLIMIT_CORE}, {"CPU", RLIMIT_CPU}, {"DATA", RLIMIT_DATA},
+  {"FSIZE", RLIMIT_FSIZE}, {"LOCKS", RLIMIT_LOCKS}, {"MEMLOCK", RLIMIT_MEMLOCK},
+  {"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE}, {"NOFILE", RLIMIT_NOFILE},
+  {"NPROC", RLIMIT_NPROC}, {"RSS", RLIMIT_RSS}, {"RTPRIO", RLIMIT_RTPRIO},
+  {"RTTIME", RLIMIT_RTTIME}, {"SIGPENDING", RLIMIT_SIGPENDING}, {"STACK", RLIMIT_STACK},
+};
+
+static rlim_t rlimit_value(const char *s) {
+  return strcmp(s, "inf") == 0 ? RLIM_INFINITY : (rlim_t)strtoull(s, NULL, 10);
+}
+
+static void apply_rlimits(char **envp) {
+  static const char key[] = "MESOS_TS_RLIMITS=";
+  char **e = envp;
+  while (*e != NULL && strncmp(*e, key, sizeof key - 1) != 0) e++;
+  if (*e == NULL) return;
+  char *list = strdup(*e + sizeof key - 1), *save = NULL;
+  for (char **m = e; *m != NULL; m++) m[0] = m[1];
+  for (char *item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+    char *soft = strchr(item, ':'), *hard = soft ? strchr(soft + 1, ':') : NULL;
+    if (hard == NULL) { errno = EINVAL; child_fail(126, "mesos-ts: bad rlimit %s: %s\n", item); }
+    *soft++ = 0;
+    *hard++ = 0;
+    size_t i = 0;
+    while (i < sizeof RLIMITS / sizeof RLIMITS[0] && strcmp(RLIMITS[i].name, item) != 0) i++;
+    if (i == sizeof RLIMITS / sizeof RLIMITS[0]) { errno = EINVAL; child_fail(126, "mesos-ts: unknown rlimit %s: %s\n", item); }
+    struct rlimit rl = {rlimit_value(soft), rlimit_value(hard)};
+    if (setrlimit(RLIMITS[i].resource, &rl) != 0) child_fail(126, "mesos-ts: setrlimit RLIMIT_%s: %s\n", item);
+  }
+}
+
 static int open_append(const char *path) {
   return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 }
@@ -183,6 +219,7 @@ static void run_child(char **f, char **argv, char **envp) {
     }
   }
   if (chdir(cwd) != 0) child_fail(126, "mesos-ts: chdir %s: %s\n", cwd);
+  apply_rlimits(envp);
   if (*gid) {
     gid_t g = (gid_t)strtoul(gid, NULL, 10);
     /* With a user: the user's supplementary groups from the group database too (as su and Mesos's

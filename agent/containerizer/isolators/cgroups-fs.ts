@@ -31,7 +31,8 @@ export interface CgroupBackend {
   paths(containerId: string, subsystems: Subsystem[]): CgroupPaths;
   create(paths: CgroupPaths, owner?: { uid: number; gid: number }): Promise<void>;
   setCpu(paths: CgroupPaths, cpus: number, cfsQuota: boolean): Promise<void>;
-  setMemory(paths: CgroupPaths, bytes: number): Promise<void>;
+  /** The hard and soft limits; `softOnly`: the soft limit alone (v2: memory.high), the hard one kept. */
+  setMemory(paths: CgroupPaths, bytes: number, softOnly?: boolean): Promise<void>;
   procsFiles(paths: CgroupPaths): string[];
   pids(paths: CgroupPaths): Promise<number[]>;
   cpuStats(paths: CgroupPaths): Promise<Partial<ResourceStatistics>>;
@@ -171,10 +172,10 @@ export class CgroupsV1 implements CgroupBackend {
     }
   }
 
-  async setMemory(paths: CgroupPaths, bytes: number): Promise<void> {
+  async setMemory(paths: CgroupPaths, bytes: number, softOnly = false): Promise<void> {
     if (!paths.memory) return;
     const limit = Math.max(MIN_MEMORY_BYTES, bytes);
-    writeFileSync(join(paths.memory, 'memory.limit_in_bytes'), String(limit));
+    if (!softOnly) writeFileSync(join(paths.memory, 'memory.limit_in_bytes'), String(limit));
     try {
       writeFileSync(join(paths.memory, 'memory.soft_limit_in_bytes'), String(limit));
     } catch {
@@ -279,8 +280,12 @@ export class CgroupsV2 implements CgroupBackend {
     if (cfsQuota) writeFileSync(join(paths.cpu, 'cpu.max'), `${cfsQuotaUs(cpus)} ${CPU_CFS_PERIOD_US}`);
   }
 
-  async setMemory(paths: CgroupPaths, bytes: number): Promise<void> {
+  async setMemory(paths: CgroupPaths, bytes: number, softOnly = false): Promise<void> {
     if (!paths.memory) return;
+    if (softOnly) {
+      writeFileSync(join(paths.memory, 'memory.high'), String(Math.max(MIN_MEMORY_BYTES, bytes)));
+      return;
+    }
     writeFileSync(join(paths.memory, 'memory.max'), String(Math.max(MIN_MEMORY_BYTES, bytes)));
     try {
       writeFileSync(join(paths.memory, 'memory.swap.max'), '0');

@@ -5,7 +5,7 @@
  * groups, groups removed on cleanup after killing whatever is left in them.
  */
 import type { Clock } from 'libprocess-ts';
-import type { Limitation, ResourceStatistics } from '../types.js';
+import type { Limitation, Limits, ResourceStatistics } from '../types.js';
 import type { CgroupBackend, CgroupPaths, Subsystem } from './cgroups-fs.js';
 import { Deferred, formatBytes, type Isolator, type PrepareInfo, type PrepareResult, type RecoverInfo } from './isolator.js';
 
@@ -59,6 +59,27 @@ export class CgroupsIsolator implements Isolator {
       await this.opts.backend.setMemory(paths, st.memBytes);
     }
     return { cgroupProcs: this.opts.backend.procsFiles(paths) };
+  }
+
+  /**
+   * New limits for a running container (a custom executor given a task, or one of its tasks ended):
+   * cpu shares and quota follow; the memory soft limit follows, and the hard limit only grows, as
+   * in Mesos (lowering it under the container's usage would have the kernel kill it).
+   */
+  async update(containerId: string, limits: Limits): Promise<void> {
+    const st = this.containers.get(containerId);
+    if (!st) return;
+    if (this.kind === 'cpu' && limits.cpus !== undefined && limits.cpus !== st.cpus) {
+      st.cpus = limits.cpus;
+      await this.opts.backend.setCpu(st.paths, limits.cpus, this.opts.cfsQuota ?? true);
+    }
+    if (this.kind === 'mem' && limits.memMb !== undefined) {
+      const bytes = Math.round(limits.memMb * 1024 * 1024);
+      if (bytes !== st.memBytes) {
+        await this.opts.backend.setMemory(st.paths, bytes, st.memBytes !== undefined && bytes < st.memBytes);
+        st.memBytes = Math.max(bytes, st.memBytes ?? 0);
+      }
+    }
   }
 
   async isolate(containerId: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { Clock } from 'libprocess-ts';
-import type { Limitation, ResourceStatistics } from '../types.js';
+import type { Limitation, Limits, ResourceStatistics } from '../types.js';
 import { Deferred, formatBytes, type Isolator, type PrepareInfo, type RecoverInfo } from './isolator.js';
 
 interface State {
@@ -40,6 +40,11 @@ export class DiskDuIsolator implements Isolator {
   private readonly containers = new Map<string, State>();
 
   constructor(private readonly opts: DiskIsolatorOptions) {}
+
+  async update(containerId: string, limits: Limits): Promise<void> {
+    const st = this.containers.get(containerId);
+    if (st && limits.diskMb !== undefined) st.limitBytes = Math.round(limits.diskMb * 1024 * 1024);
+  }
 
   async prepare(containerId: string, info: PrepareInfo): Promise<void> {
     this.containers.set(containerId, {

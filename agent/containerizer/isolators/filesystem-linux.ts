@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { Provisioner } from '../../provisioner/provisioner.js';
 import type { VolumeSpec } from '../container-spec.js';
@@ -24,6 +24,7 @@ import { ContainerizerError } from '../types.js';
 import { PassiveIsolator } from './passive.js';
 import type { Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
 import { mountHelperSupported, mountWrapper, type MountPlan } from './mount-helper.js';
+import { resolveImageUser } from './image-user.js';
 
 export const DEFAULT_SANDBOX_DIRECTORY = '/mnt/mesos/sandbox';
 
@@ -110,6 +111,17 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
     const tmp = join(info.sandbox, 'tmp');
     await mkdir(tmp, { recursive: true });
     await chmod(tmp, 0o1777);
+    // The image's User, when the task named none (resolved in the image): the sandbox becomes its.
+    let ids = info.uid !== undefined ? { uid: info.uid, gid: info.gid ?? info.uid } : undefined;
+    let home: string | undefined;
+    const imageUser = this.opts.dockerRuntime && spec.imageUser ? rootfs.image.config.user : undefined;
+    if (imageUser !== undefined) {
+      const u = await resolveImageUser(rootfs.image.rootfs, imageUser, spec.image.name);
+      ids = { uid: u.uid, gid: u.gid };
+      home = u.home;
+      for (const f of ['stdout', 'stderr']) await writeFile(join(info.sandbox, f), '', { flag: 'a' });
+      for (const f of [info.sandbox, join(info.sandbox, 'stdout'), join(info.sandbox, 'stderr')]) await chown(f, u.uid, u.gid);
+    }
     const plan: MountPlan = {
       root: { lower: rootfs.image.rootfs, upper: rootfs.upper, work: rootfs.work, target: rootfs.target },
       binds: [
@@ -120,9 +132,9 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
         ...this.binds(volumes, info.sandbox, true),
       ],
       workdir: (this.opts.dockerRuntime ? rootfs.image.config.workingDir : undefined) ?? sandboxDir,
-      ...(info.uid !== undefined ? { uid: info.uid, gid: info.gid ?? info.uid } : {}),
+      ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
     };
-    return { wrapper: mountWrapper(plan), env: { MESOS_SANDBOX: sandboxDir }, switchesUser: true };
+    return { wrapper: mountWrapper(plan), env: { MESOS_SANDBOX: sandboxDir, ...(home !== undefined ? { HOME: home } : {}) }, switchesUser: true };
   }
 
   checkpointState(containerId: string): State | undefined {

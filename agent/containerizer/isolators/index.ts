@@ -1,6 +1,6 @@
 /**
  * Isolator selection from an --isolation string, as in Mesos:
- * 'posix/cpu,posix/mem' (the default), 'cgroups/cpu,cgroups/mem', 'disk/du', 'namespaces/pid'.
+ * 'posix/cpu,posix/mem' (the default), 'cgroups/cpu,cgroups/mem', 'disk/du', 'namespaces/pid', 'posix/rlimits'.
  */
 import type { Clock } from 'libprocess-ts';
 import { ContainerizerError, type Logger } from '../types.js';
@@ -10,9 +10,11 @@ import { DiskDuIsolator } from './disk.js';
 import type { Isolator } from './isolator.js';
 import { PidNamespaceIsolator, unshareUsable } from './namespaces.js';
 import { PosixIsolator } from './posix.js';
+import { RLimitsIsolator } from './rlimits.js';
+import { NetworkPortsIsolator, type NetworkPortsOptions } from './network-ports.js';
 import { imageIsolator, orderImageIsolatorsLast, type ImageIsolationOptions } from './image-isolators.js';
 
-export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime'] as const;
+export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime', 'posix/rlimits', 'network/ports'] as const;
 export const DEFAULT_ISOLATION = 'posix/cpu,posix/mem';
 
 export interface IsolationOptions extends ImageIsolationOptions {
@@ -30,6 +32,8 @@ export interface IsolationOptions extends ImageIsolationOptions {
   oomPollMs?: number;
   diskWatchIntervalMs?: number;
   enforceDiskQuota?: boolean;
+  /** network/ports: the watch interval, enforcement, the ports checked. */
+  networkPorts?: Omit<NetworkPortsOptions, 'clock' | 'logger' | 'extraPids'>;
 }
 
 export interface Isolation {
@@ -103,6 +107,18 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
         });
       case 'namespaces/pid':
         return new PidNamespaceIsolator();
+      case 'posix/rlimits':
+        return new RLimitsIsolator();
+      case 'network/ports':
+        return new NetworkPortsIsolator({
+          intervalMs: 30_000,
+          enforce: false,
+          ...opts.networkPorts,
+          clock: opts.clock,
+          logger: opts.logger,
+          // The container's cgroups' members, when a cgroups isolator tracks them (a child that left the group).
+          extraPids: async (id) => (await Promise.all(isolators.filter((i) => i.pids && i.name !== 'network/ports').map((i) => i.pids!(id)))).flat(),
+        });
       default:
         return imageIsolator(n, unique, opts);
     }

@@ -1,4 +1,5 @@
 /** The isolator interface (Mesos's mesos::slave::Isolator, reduced to what we need). */
+import type { RLimit } from '../rlimits.js';
 import type { CommandSpec, ContainerConfig, Limitation, Limits, ResourceStatistics } from '../types.js';
 
 export interface PrepareInfo {
@@ -21,6 +22,8 @@ export interface PrepareResult {
   command?: CommandSpec;
   /** The wrapper switches to the user itself (it must mount as root first): the launcher starts it as root. */
   switchesUser?: boolean;
+  /** Resource limits for the process (posix/rlimits). */
+  rlimits?: RLimit[];
 }
 
 /** What recovery knows of a container (from its checkpoint). */
@@ -46,6 +49,8 @@ export interface Isolator {
   /** A last check when the process has exited (e.g. an OOM kill of the main process). */
   limitationAtExit?(containerId: string): Promise<Limitation | null>;
   usage(containerId: string): Promise<Partial<ResourceStatistics>>;
+  /** The running container's resources changed (Mesos's Isolator::update): follow the new limits. */
+  update?(containerId: string, limits: Limits): Promise<void>;
   /** Pids inside the container by this isolator's account (cgroup members), for kill. */
   pids?(containerId: string): Promise<number[]>;
   /** Kills anything left that it can see and releases everything. Idempotent. */

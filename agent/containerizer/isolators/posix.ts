@@ -3,7 +3,7 @@
  * container's process group (pgid == the main process's pid).
  */
 import { clockTicks, pageBytes, processGroupMembers } from '../proc.js';
-import type { Limitation, ResourceStatistics } from '../types.js';
+import type { Limitation, Limits, ResourceStatistics } from '../types.js';
 import type { Isolator, PrepareInfo, RecoverInfo } from './isolator.js';
 
 interface Info {
@@ -25,6 +25,13 @@ export class PosixIsolator implements Isolator {
       ...(info.limits.cpus !== undefined ? { cpus: info.limits.cpus } : {}),
       ...(info.limits.memMb !== undefined ? { memBytes: info.limits.memMb * 1024 * 1024 } : {}),
     });
+  }
+
+  async update(containerId: string, limits: Limits): Promise<void> {
+    const c = this.containers.get(containerId);
+    if (!c) return;
+    if (limits.cpus !== undefined) c.cpus = limits.cpus;
+    if (limits.memMb !== undefined) c.memBytes = limits.memMb * 1024 * 1024;
   }
 
   async isolate(containerId: string, pid: number): Promise<void> {

@@ -5,7 +5,7 @@
 // URIs fail the task with REASON_CONTAINER_LAUNCH_FAILED naming the URI.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { StartedAgent } from '../../main.js';
 import { FRAMEWORK, commandTask, tempDir } from '../../test/helpers.js';
 import { realAgent, realMaster, type RealSetup } from '../../test/real.js';
 import { until } from '../../../test/wait.js';
+import { testIf } from '../../../test/skip.js';
 import { FETCHER_LOG } from '../fetcher.js';
 
 let setup: RealSetup;
@@ -41,6 +42,10 @@ beforeAll(async () => {
   writeFileSync(join(files, 'notes.txt'), 'compressed notes\n');
   execFileSync('gzip', ['-k', join(files, 'notes.txt')]);
   writeFileSync(join(files, 'tool'), '#!/bin/sh\necho tool-ran\n', { mode: 0o644 });
+  // 3 MB of zeros in a few KB: past the agent's --fetcher_max_extracted_size=1MB.
+  mkdirSync(join(files, 'bomb'));
+  writeFileSync(join(files, 'bomb', 'zeros'), Buffer.alloc(3 * 1024 * 1024));
+  execFileSync('tar', ['-C', join(files, 'bomb'), '-czf', join(files, 'bomb.tar.gz'), 'zeros']);
 
   server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -60,7 +65,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   setup = await realMaster();
-  agent = await realAgent(setup, { executor_registration_timeout: '20secs', fetcher_cache_dir: join(setup.workDir, 'fetch-cache'), fetcher_cache_size: '10MB' });
+  agent = await realAgent(setup, { executor_registration_timeout: '20secs', fetcher_cache_dir: join(setup.workDir, 'fetch-cache'), fetcher_cache_size: '10MB', fetcher_max_extracted_size: '1MB' });
   await setup.master.waitFor((m) => m.name === 'register_agent');
 });
 
@@ -181,6 +186,40 @@ describe('the fetcher in a real agent', () => {
     } finally {
       await a2.stop();
     }
+  });
+
+  testIf(process.getuid?.() === 0 ? null : 'running a task as another user needs root')("the cache is keyed by user and URI: a root-only file cached for root is not served to nobody", async () => {
+    chmodSync(setup.workDir, 0o755); // a task running as nobody must reach its sandbox
+    const secret = join(files, 'root-only.txt');
+    writeFileSync(secret, 'for root only\n', { mode: 0o600 });
+    const shared = join(files, 'shared.txt');
+    writeFileSync(shared, 'for everyone\n', { mode: 0o644 });
+    chmodSync(files, 0o755);
+    const missesBefore = metric('cache_misses');
+    run(commandTask('root-reads', '', { command: { shell: true, value: 'cat root-only.txt', uris: [{ value: `file://${secret}`, cache: true }, { value: shared, cache: true }] } }));
+    await setup.master.update('root-reads', 'TASK_FINISHED');
+    expect(read('root-reads', 'stdout')).toBe('for root only\n');
+
+    run(commandTask('nobody-reads', '', { command: { shell: true, user: 'nobody', value: 'cat root-only.txt', uris: [{ value: `file://${secret}`, cache: true }] } }));
+    const u = await setup.master.update('nobody-reads', 'TASK_FAILED');
+    expect(u.status.reason).toBe('REASON_CONTAINER_LAUNCH_FAILED');
+    expect(u.status.message).toContain(`Failed to fetch 'file://${secret}': cannot read ${secret} as user 'nobody': Permission denied`);
+
+    // A file nobody may read is fetched for nobody on its own (a miss), not taken from root's entry.
+    run(commandTask('nobody-shared', '', { command: { shell: true, user: 'nobody', value: 'cat shared.txt', uris: [{ value: shared, cache: true }] } }));
+    await setup.master.update('nobody-shared', 'TASK_FINISHED');
+    expect(read('nobody-shared', 'stdout')).toBe('for everyone\n');
+    expect(read('nobody-shared', FETCHER_LOG)).toContain(`Cache miss for '${shared}'`);
+    expect(metric('cache_misses')).toBe(missesBefore + 4);
+  });
+
+  test('an archive that would expand past --fetcher_max_extracted_size fails the task naming the limit, before it is written', async () => {
+    const uri = `${base}/bomb.tar.gz`;
+    run(commandTask('bomb', '', { command: { shell: true, value: 'echo should-not-run', uris: [{ value: uri }] } }));
+    const u = await setup.master.update('bomb', 'TASK_FAILED');
+    expect(u.status.reason).toBe('REASON_CONTAINER_LAUNCH_FAILED');
+    expect(u.status.message).toContain(`Failed to fetch '${uri}': the archive expands to 3MB, more than the agent's --fetcher_max_extracted_size=1MB`);
+    expect(existsSync(join(sandbox('bomb'), 'zeros'))).toBe(false);
   });
 
   test("a custom executor's URIs are fetched too: a bad one fails its task before the executor starts", async () => {

@@ -40,6 +40,8 @@ describe('fetcher flags', () => {
     expect(agentFlags({ fetcher_cache_size: '1GB', fetcher_cache_dir: '/var/cache/f' })).toMatchObject({ fetcher_cache_size: 1024 ** 3, fetcher_cache_dir: '/var/cache/f' });
     expect(() => agentFlags({ fetcher_cache_size: 'lots' })).toThrow('--fetcher_cache_size=lots: expected a size');
     expect(() => agentFlags({ fetcher_cache_dir: 'rel/dir' })).toThrow('--fetcher_cache_dir=rel/dir: expected an absolute');
+    expect(agentFlags({ fetcher_max_extracted_size: '1GB' }).fetcher_max_extracted_size).toBe(1024 ** 3);
+    expect(() => agentFlags({ fetcher_max_extracted_size: '0' })).toThrow('--fetcher_max_extracted_size=0: expected a size');
   });
 });
 
