@@ -9,8 +9,8 @@ type Send = <N extends keyof AllocatorProtocol & string>(to: PID<AllocatorProtoc
 export class AllocatorClient implements AllocatorPort {
   constructor(private readonly allocator: PID<AllocatorProtocol>, private readonly send: Send) {}
 
-  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean): void {
-    this.send(this.allocator, 'add_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, used: used.map((u) => ({ agent_id: u.agentId, resources: u.resources })), active });
+  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean, sharedResources?: boolean): void {
+    this.send(this.allocator, 'add_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, used: used.map((u) => ({ agent_id: u.agentId, resources: u.resources })), active, ...(sharedResources === true ? { shared_resources: true } : {}) });
   }
   removeFramework(frameworkId: string): void {
     this.send(this.allocator, 'remove_framework', { framework_id: frameworkId });
@@ -21,8 +21,8 @@ export class AllocatorClient implements AllocatorPort {
   deactivateFramework(frameworkId: string): void {
     this.send(this.allocator, 'deactivate_framework', { framework_id: frameworkId });
   }
-  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[]): void {
-    this.send(this.allocator, 'update_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles });
+  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[], sharedResources?: boolean): void {
+    this.send(this.allocator, 'update_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, ...(sharedResources !== undefined ? { shared_resources: sharedResources } : {}) });
   }
   addAgent(agentId: string, total: Resource[], used: { frameworkId: string; resources: Resource[] }[]): void {
     this.send(this.allocator, 'add_agent', { agent_id: agentId, total, used: used.map((u) => ({ framework_id: u.frameworkId, resources: u.resources })) });

@@ -7,11 +7,12 @@ import type { Resource } from '../protocol/resources.js';
  * allocator in-process and lets the allocator change inside.
  */
 export interface AllocatorPort {
-  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean): void;
+  /** `sharedResources`: the SHARED_RESOURCES capability (offered shared volumes, also while in use). */
+  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean, sharedResources?: boolean): void;
   removeFramework(frameworkId: string): void;
   activateFramework(frameworkId: string): void;
   deactivateFramework(frameworkId: string): void;
-  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[]): void;
+  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[], sharedResources?: boolean): void;
   addAgent(agentId: string, total: Resource[], used: { frameworkId: string; resources: Resource[] }[]): void;
   removeAgent(agentId: string): void;
   activateAgent(agentId: string): void;

@@ -231,7 +231,7 @@ export class LeaderTerm implements MasterHa {
     if (f.principal !== undefined) framework.principal = f.principal;
     if (!recovery.framework(s, framework, this.#ctx.clock.now())) return;
     this.#recoveredFrameworks.add(f.id);
-    this.#raw.addFramework(f.id, framework.roles, [], [], false);
+    this.#raw.addFramework(f.id, framework.roles, [], [], false, framework.hasCapability('SHARED_RESOURCES'));
     // A framework that does not come back is removed once agents had their chance and its own failover timeout ran out.
     const wait = Math.max(this.reregisterTimeoutMs, framework.failoverTimeoutMs);
     framework.failoverTimer = this.#ctx.delay(wait, () => {

@@ -808,8 +808,23 @@ export class Resources {
 
   // --- conversion ---------------------------------------------------------
 
+  /** The v1 JSON form: each resource once (a shared one too, whatever its copies, as Mesos's protobuf form). */
   toJSON(): Resource[] {
     return this.list.map(entryToJSON);
+  }
+
+  /**
+   * The JSON form with a shared resource repeated once per copy, which `Resources.of` reads back as as many
+   * copies: for messages between our own processes (master to allocator) where the copies must survive.
+   */
+  toJSONWithCopies(): Resource[] {
+    const out: Resource[] = [];
+    for (const e of this.list) {
+      const r = entryToJSON(e);
+      out.push(r);
+      for (let i = 1; i < e.copies; i++) out.push(structuredClone(r));
+    }
+    return out;
   }
 
   toString(): string {

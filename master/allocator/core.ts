@@ -19,6 +19,7 @@
  */
 import { Resources, type Resource } from '../../protocol/resources.js';
 import { DRFSorter, QuantityIndex, dominantShare } from './sorter.js';
+import { availableOf, movesAvailable, offerFor } from './shared.js';
 
 /** Offers smaller than this are not made (Mesos MIN_CPUS / MIN_MEM, the default --min_allocatable_resources=cpus:0.01|mem:32). */
 export const MIN_CPUS_MILLI = 10;
@@ -39,6 +40,8 @@ export interface FrameworkOptions {
   readonly suppressedRoles?: readonly string[];
   /** Default true. */
   readonly active?: boolean;
+  /** The SHARED_RESOURCES capability: it may be offered shared resources, also while in use. Default false. */
+  readonly sharedResources?: boolean;
 }
 
 export interface AgentOptions {
@@ -108,11 +111,13 @@ interface AgentState {
   readonly id: string;
   total: Resources;
   totalSparse: number[];
-  /** Unallocated, not offered: total minus everything allocated. */
+  /** Unallocated, not offered: total minus everything allocated, with one copy of each shared resource kept (shared.ts). */
   available: Resources;
   /** framework -> resources allocated to it here (allocation_info set). */
   readonly allocated: Map<string, Resources>;
   hasReserved: boolean;
+  /** Its total holds shared resources (a shared persistent volume). */
+  hasShared: boolean;
   active: boolean;
   /** Bumped whenever `available` grows or a filter here goes away. */
   version: number;
@@ -128,6 +133,8 @@ interface FrameworkState {
   /** False for a framework only known through allocations (an agent reported its tasks first). */
   known: boolean;
   active: boolean;
+  /** SHARED_RESOURCES: offered shared resources. */
+  shared: boolean;
   roles: Set<string>;
   suppressed: Set<string>;
   /** Roles in which it takes offers now: active, subscribed, not suppressed. */
@@ -333,7 +340,7 @@ export class AllocatorCore {
   #framework(id: string): FrameworkState {
     let f = this.#frameworks.get(id);
     if (f === undefined) {
-      f = { id, known: false, active: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
+      f = { id, known: false, active: false, shared: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
       this.#frameworks.set(id, f);
     }
     return f;
@@ -364,6 +371,7 @@ export class AllocatorCore {
     const f = this.#framework(id);
     f.known = true;
     f.active = options.active ?? true;
+    f.shared = options.sharedResources ?? false;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     for (const u of used) {
       const agent = this.#agents.get(u.agentId);
@@ -385,9 +393,10 @@ export class AllocatorCore {
     }
   }
 
-  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[] }): void {
+  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[]; sharedResources?: boolean }): void {
     const f = this.#frameworks.get(id);
     if (f === undefined) return;
+    if (options.sharedResources !== undefined) f.shared = options.sharedResources;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     this.#refreshEligibility(f);
   }
@@ -463,6 +472,7 @@ export class AllocatorCore {
       available: total,
       allocated: new Map(),
       hasReserved: !total.reserved().isEmpty(),
+      hasShared: total.hasShared(),
       active: options.active ?? true,
       version: 1,
       skipVersion: 0,
@@ -500,11 +510,12 @@ export class AllocatorCore {
     agent.total = total.unallocate();
     agent.totalSparse = this.q.vector(agent.total.quantities());
     agent.hasReserved = !agent.total.reserved().isEmpty();
+    agent.hasShared = agent.total.hasShared();
     this.q.addTotals(agent.totalSparse, 1);
     this.#addReservations(agent, 1);
     let allocated = EMPTY;
     for (const r of agent.allocated.values()) allocated = allocated.add(r.unallocate());
-    agent.available = agent.total.subtract(allocated);
+    agent.available = availableOf(agent.total, allocated);
     agent.version++;
   }
 
@@ -517,6 +528,11 @@ export class AllocatorCore {
     const agent = this.#agents.get(agentId);
     const f = this.#frameworks.get(frameworkId);
     if (agent === undefined || f === undefined) return;
+    if (from.isEmpty() && !to.isEmpty() && to.nonShared().isEmpty()) {
+      // More copies of shared resources than were offered (two tasks of one ACCEPT on one shared volume): allocated, the total unchanged.
+      this.#track_used(agent, f, to);
+      return;
+    }
     const held = this.#withAllocation(f, from);
     this.#free(agent, f, held);
     this.updateAgentTotal(agentId, agent.total.subtract(held.unallocate()).add(to.unallocate()));
@@ -572,7 +588,7 @@ export class AllocatorCore {
     if (r.isEmpty()) return;
     for (const role of allocationRoles(r, onlyRole(f))) this.#account(agent, f, role, r.allocatedTo(role), 1);
     agent.allocated.set(f.id, (agent.allocated.get(f.id) ?? EMPTY).add(r));
-    agent.available = agent.available.subtract(r.unallocate());
+    agent.available = agent.available.subtract(movesAvailable(r.unallocate()));
     f.agents.add(agent.id);
   }
 
@@ -600,7 +616,7 @@ export class AllocatorCore {
       agent.allocated.delete(f.id);
       f.agents.delete(agent.id);
     } else agent.allocated.set(f.id, next);
-    agent.available = agent.available.add(freed.unallocate());
+    agent.available = agent.available.add(movesAvailable(freed.unallocate()));
     agent.version++;
     for (const role of allocationRoles(freed, onlyRole(f))) {
       this.#account(agent, f, role, freed.allocatedTo(role), -1);
@@ -740,7 +756,7 @@ export class AllocatorCore {
 
   #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined): void {
     const allocated = offer.allocate(role);
-    agent.available = agent.available.subtract(offer);
+    agent.available = agent.available.subtract(movesAvailable(offer));
     const cur = agent.allocated.get(f.id);
     agent.allocated.set(f.id, cur === undefined ? allocated : cur.add(allocated));
     f.agents.add(agent.id);
@@ -871,6 +887,8 @@ export class AllocatorCore {
       }
       let allFull = true;
       let gave = false;
+      // An agent's shared resources go to one framework with SHARED_RESOURCES per cycle (they stay available).
+      let sharedGiven = false;
       const roles = this.#roleSorter.sort();
       // With reservations, what each role may get is the unreserved part plus the reservations to it or an
       // ancestor: the available resources are split by reservation role once (again after a give), not
@@ -910,11 +928,14 @@ export class AllocatorCore {
           const f = fws[i]!.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
           if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
-          const filtered = this.#filtered(agent, f, role, offer, full);
+          const give = agent.hasShared ? offerFor(offer, f.shared, sharedGiven) : offer;
+          if (give !== offer && !isAllocatable(give)) continue;
+          const filtered = this.#filtered(agent, f, role, give, give === offer ? full : give);
           if (filtered === 2) continue;
           allFull = false;
           if (filtered === 1) continue;
-          this.#give(out, agent, f, role, offer, quota);
+          this.#give(out, agent, f, role, give, quota);
+          if (give.hasShared()) sharedGiven = true;
           gave = true;
           break;
         }

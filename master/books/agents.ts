@@ -25,7 +25,7 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   books.agents.set(agent.id, agent);
   books.agentsByPid.set(agent.pid, agent);
   const effects: Effect[] = [];
-  effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } });
+  effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSONWithCopies() }))] } });
   // Deactivated or draining (before a re-registration, or a master failover): still not offered.
   if (books.maintenance.blocked(agent.id)) {
     agent.active = false;

@@ -17,16 +17,16 @@ export function add(books: Books, framework: Framework, active: boolean): Effect
   framework.connected = active;
   framework.active = active;
   return [
-    { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active] } },
+    { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active, framework.hasCapability('SHARED_RESOURCES')] } },
     { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
     { kind: 'event', event: { type: 'FRAMEWORK_ADDED', framework } },
   ];
 }
 
-/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest; with `roles`, the allocator hears its roles and suppressed roles. */
+/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest; with `roles`, the allocator hears its roles, suppressed roles and whether it takes shared resources. */
 export function changed(framework: Framework, roles = false): Effect[] {
   const effects: Effect[] = [];
-  if (roles) effects.push({ kind: 'allocator', call: { name: 'updateFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles]] } });
+  if (roles) effects.push({ kind: 'allocator', call: { name: 'updateFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], framework.hasCapability('SHARED_RESOURCES')] } });
   effects.push({ kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } });
   effects.push({ kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } });
   return effects;
