@@ -12,6 +12,8 @@
  */
 import { completionTimeStatus, launchedAtMs, maxCompletionMs, maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes, volumeKeys } from './volumes.js';
+import { AgentOperations } from './operations.js';
+import type { Operation } from '../protocol/operations.js';
 import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
 import { fetchForLaunch, type LaunchFetch } from './fetcher/launch-fetch.js';
@@ -83,7 +85,7 @@ export type AgentProtocol = MasterToAgent & ExecutorToAgent & FromNonLeader;
 const MASTER_MESSAGES = {
   agent_registered: true, agent_reregistered: true, ping: true, not_leader: true, run_task: true, run_task_group: true, kill_task: true,
   status_update_acknowledgement: true, shutdown_framework: true, shutdown_executor: true, framework_to_executor: true, update_framework: true,
-  checkpoint_resources: true, reconcile_tasks: true, agent_lost: true, shutdown: true,
+  checkpoint_resources: true, acknowledge_operation_status: true, reconcile_tasks: true, agent_lost: true, shutdown: true,
 } as const satisfies Record<keyof MasterToAgent | keyof FromNonLeader, true>;
 
 /** Every body the agent receives is checked against its schema (ids that become paths included) before a handler sees it. */
@@ -147,6 +149,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly sum: StatusUpdateManager;
   /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
   reservations!: AgentReservations;
+  /** Operations on its resources, checkpointed until the framework acknowledged them (operations.ts); loaded at start. */
+  operations!: AgentOperations;
   /** Persistent volumes: their directories, and how containers see them (volumes.ts). */
   readonly volumes: AgentVolumes;
   /** CommandInfo.uris → the sandbox, before a container starts (agent/fetcher/). */
@@ -225,6 +229,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installClassicRoutes(this);
     try {
       this.reservations = AgentReservations.load(this.resources, this.flags.work_dir, this.flags.fsync, this.disk);
+      this.operations = AgentOperations.load(this.flags.work_dir, this.flags.fsync, this.disk);
       await this.#recover();
     } catch (e) {
       this.#readyReject(e as Error);
@@ -287,10 +292,14 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       checkpoint_resources: (b) => {
         const before = this.reservations.checkpointed;
-        const why = this.reservations.update(b.resources, b.operations ?? []);
+        const why = this.reservations.update(b.resources);
         if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
-        else this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
+        else {
+          this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
+          this.#operationsApplied(b.operations ?? []);
+        }
       },
+      acknowledge_operation_status: (b) => void this.operations.acknowledged(b.operation_uuid.value),
       reconcile_tasks: (b) => {
         for (const t of b.tasks) this.#reconcile(b.framework_id.value, t.task_id);
       },
@@ -415,7 +424,7 @@ export class AgentProcess extends Process<AgentProtocol> {
           }
         }
       }
-      this.send(this.master, 'reregister_agent', reregisterMessage(this.agentInfo(), executors, tasks, frameworks, this.reservations.checkpointed.toJSON()));
+      this.send(this.master, 'reregister_agent', { ...reregisterMessage(this.agentInfo(), executors, tasks, frameworks, this.reservations.checkpointed.toJSON()), operations: [...this.operations.list] });
     }
     this.#regTimer = this.delay(this.#backoff.next(), () => {
       this.#nextMaster(); // not answered: perhaps not the leader, or gone
@@ -684,6 +693,14 @@ export class AgentProcess extends Process<AgentProtocol> {
     const f = fetchForLaunch(this.fetcher, ex.info.command?.uris, { sandbox: config.sandbox, user: config.user }, timeout);
     this.#fetches.set(ex, f);
     return f.done.finally(() => this.#fetches.delete(ex));
+  }
+
+  /** The master's operations that came with the checkpoint just written: each pending one answered (operations.ts). */
+  #operationsApplied(operations: readonly Operation[]): void {
+    if (this.agentId === undefined) return;
+    for (const { operation, status } of this.operations.applied(operations, this.agentId, () => uuidBytes(() => this.random.float()))) {
+      this.send(this.master, 'update_operation_status', { agent_id: { value: this.agentId }, ...(operation.framework_id !== undefined ? { framework_id: operation.framework_id } : {}), operation_uuid: operation.uuid, status });
+    }
   }
 
   /** The persistent volumes live tasks and executors hold (their data is never removed). */

@@ -9,6 +9,8 @@ export class Agent {
   pid: string;
   total: Resources;
   version: string;
+  /** AGENT_OPERATION_FEEDBACK: it answers operations on its resources (they stay OPERATION_PENDING until then). */
+  operationFeedback = false;
   /** Connected and not deactivated: its resources are offered. */
   active = true;
   connected = true;

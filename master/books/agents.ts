@@ -3,6 +3,7 @@
  * master failover, a return from unreachable), lost (unreachable: it may come
  * back; gone: it may not). What the registry keeps follows from them.
  */
+import { agentLost as operationsLost } from './operations.js';
 import { isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
 import type { Agent } from '../agent.js';
 import { registeredAgent, type Books } from './books.js';
@@ -67,6 +68,8 @@ export interface Loss {
   readonly nowMs: number;
   /** Unreachable agents remembered (the oldest become gone). */
   readonly maxUnreachable: number;
+  /** A new status uuid (for its pending operations, dropped or gone: operations.ts). */
+  readonly uuid: () => Uint8Array;
 }
 
 /**
@@ -107,6 +110,9 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
     effects.push({ kind: 'registry', op: { op: 'agent_gone', id: agent.id, at: loss.nowMs } });
   }
   effects.push(...agentLeft(books, agent.id, loss.as === 'gone'));
+  effects.push(
+    ...operationsLost(books, books.frameworks, agent.id, loss.as === 'gone' ? 'OPERATION_GONE_BY_OPERATOR' : 'OPERATION_DROPPED', `the agent was lost before it applied the operation: ${loss.message}`, loss.uuid),
+  );
   effects.push({ kind: 'event', event: { type: 'AGENT_REMOVED', agentId: agent.id } });
   for (const framework of books.frameworks.values()) if (framework.connected) effects.push({ kind: 'agent_lost', framework, agentId: agent.id });
   return effects;
