@@ -4,6 +4,7 @@
 // for both lines, prints them and fails (exit 3). The group's kill policy kills a and b; every task
 // reports its own final state; the executor exits by itself; no task process is left; the
 // master's state and the agent's show the group's tasks under their executor.
+// Also: a health check of a group task (healthy, then failing: killed, unhealthy).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,4 +101,17 @@ describe('a task group of 3 real tasks', () => {
       ['c', 'TASK_FAILED', 'pod-executor'],
     ]);
   }, 90_000);
+
+  test('a health check under the default executor: healthy, then failing past its consecutive failures, the task is killed and ends unhealthy', async () => {
+    const file = join(work.path, 'health.json');
+    // Healthy while the marker file exists; it removes the marker after a while, and the checks fail from then on.
+    const check = { type: 'COMMAND', command: { value: 'test -f marker' }, delay_seconds: 0, interval_seconds: 0.2, grace_period_seconds: 0, consecutive_failures: 2, timeout_seconds: 5 };
+    writeFileSync(file, JSON.stringify({ tasks: [{ ...task('w', 'touch marker; sleep 1; rm marker; exec sleep 120'), health_check: check }] }));
+    const execute = runBuilt('cli/main.ts', ['execute', `--master=${cluster.masterList}`, '--name=checked', `--task_group=${file}`]);
+    await execute.done;
+    const out = execute.stdout();
+    expect(out).toMatch(/Received status update TASK_RUNNING for task 'w'\n(  .*\n)*  healthy\?: true\n/);
+    expect(out).toMatch(/Received status update TASK_RUNNING for task 'w'\n  message: 'COMMAND health check failed: exited with status 1'\n(  .*\n)*  healthy\?: false\n/);
+    expect(out).toMatch(/Received status update TASK_KILLED for task 'w'\n(  .*\n)*  healthy\?: false\n/);
+  }, 60_000);
 });
