@@ -256,7 +256,8 @@ export function terminalOf(w: Waited, killed: boolean): { state: TaskState; reas
   const signal = raw !== undefined && !exited ? raw & 0x7f : undefined;
   const how = code !== undefined ? `Command exited with status ${code}` : signal !== undefined ? `Command terminated with signal ${signal}` : (w.message ?? 'Command ended with an unknown status');
   if (w.reason !== undefined && w.reason.startsWith('REASON_CONTAINER_LIMITATION')) return { state: 'TASK_FAILED', reason: w.reason as TaskStatusReason, message: w.message ?? how };
-  if (killed) return { state: 'TASK_KILLED', message: how };
+  // As Mesos, the agent's word wins: a container it killed (an operator's KILL_CONTAINER of the task's own) ends TASK_KILLED.
+  if (killed || w.state === 'TASK_KILLED') return { state: 'TASK_KILLED', message: how };
   if (code === 0) return { state: 'TASK_FINISHED', message: how };
   return { state: 'TASK_FAILED', reason: 'REASON_COMMAND_EXECUTOR_FAILED', message: how };
 }
