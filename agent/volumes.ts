@@ -29,7 +29,9 @@ export function volumePath(workDir: string, v: Pick<VolumeInfo, 'role' | 'id' | 
   return join(base, 'volumes', 'roles', v.role, v.id);
 }
 
-const key = (v: Pick<VolumeInfo, 'role' | 'id'>): string => `${v.role}\u0000${v.id}`;
+/** A volume's key in volumeKeys (its role and persistence id). */
+export const volumeKey = (v: Pick<VolumeInfo, 'role' | 'id'>): string => `${v.role}\u0000${v.id}`;
+const key = volumeKey;
 
 /** How the volumes of a container were made visible. */
 export type VolumeMethod = 'bind mount' | 'symlink';

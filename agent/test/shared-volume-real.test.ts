@@ -5,7 +5,8 @@
 // tasks on it in one ACCEPT: each writes its own file into the volume and
 // finishes only once it sees the other's, so both finishing shows they used it
 // at the same time. A third task launched from a later offer (the volume is
-// offered again while in use) reads both files; the files outlive the tasks.
+// offered again while in use) reads both files, and so does a task of a group under the default
+// executor, in its own nested container; the files outlive the tasks.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,7 +116,23 @@ describe('a shared persistent volume, two tasks at once (real processes)', () =>
     driver.acceptOffers(again.id, [{ type: 'LAUNCH', launch: { task_infos: [task('c', again, 'test "$(cat data/a data/b)" = "$(printf "a\\nb")"', 'cpus:0.1;mem:32')] } }]);
     await until('the reader finished', () => stateOf('c') !== undefined && ['TASK_FINISHED', 'TASK_FAILED', 'TASK_ERROR'].includes(stateOf('c')!));
     expect(updates.filter((u) => u.task_id.value === 'c').map((u) => `${u.state} ${u.message ?? ''}`).at(-1)).toMatch(/^TASK_FINISHED/);
+    // A task group under the default executor: its task's nested container gets the volume at its container_path too.
+    const roomy = (o: Offer): boolean => o !== again && o.resources.some((r) => r.shared !== undefined) && Resources.of(o.resources).unreserved().scalar('cpus') >= 0.2;
+    await until('the volume offered with room for a group', () => offers.some(roomy));
+    const third = offers.find(roomy)!;
+    driver.acceptOffers(third.id, [
+      {
+        type: 'LAUNCH_GROUP',
+        launch_group: {
+          executor: { type: 'DEFAULT', executor_id: { value: 'pod' }, framework_id: { value: driver.frameworkId! }, resources: Resources.parse('cpus:0.1;mem:32').allocate('db').toJSON() },
+          task_group: { tasks: [task('g', third, 'test "$(cat data/a data/b)" = "$(printf "a\\nb")" && echo g > data/g', 'cpus:0.1;mem:32')] },
+        },
+      },
+    ]);
+    await until('the group task finished', () => stateOf('g') !== undefined && ['TASK_FINISHED', 'TASK_FAILED', 'TASK_ERROR', 'TASK_LOST'].includes(stateOf('g')!));
+    expect(updates.filter((u) => u.task_id.value === 'g').map((u) => `${u.state} ${u.message ?? ''}`).at(-1)).toMatch(/^TASK_FINISHED/);
     const dir = volumePath(workDir, volumeInfo(VOLUME));
+    expect(readFileSync(join(dir, 'g'), 'utf8')).toBe('g\n');
     expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('a\n');
     expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('b\n');
   }, 90_000);
