@@ -21,6 +21,7 @@ import type { FromNonLeader } from '../protocol/messages/leader.js';
 import { Resources } from '../protocol/resources.js';
 import { Agent } from './agent.js';
 import * as agentBooks from './books/agents.js';
+import * as frameworkBooks from './books/frameworks.js';
 import * as operationBooks from './books/operations.js';
 import * as recovery from './books/recovery.js';
 import type { AllocatorPort } from './allocator-port.js';
@@ -234,7 +235,7 @@ export class LeaderTerm implements MasterHa {
     if (f.principal !== undefined) framework.principal = f.principal;
     if (!recovery.framework(s, framework, this.#ctx.clock.now())) return;
     this.#recoveredFrameworks.add(f.id);
-    this.#raw.addFramework(f.id, framework.roles, [], [], false, framework.hasCapability('SHARED_RESOURCES'));
+    this.#raw.addFramework(f.id, framework.roles, [], [], false, frameworkBooks.allocatorCapabilities(framework));
     // A framework that does not come back is removed once agents had their chance and its own failover timeout ran out.
     const wait = Math.max(this.reregisterTimeoutMs, framework.failoverTimeoutMs);
     framework.failoverTimer = this.#ctx.delay(wait, () => {

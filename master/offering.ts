@@ -6,6 +6,7 @@
  */
 import type { CallAccept, CallDecline } from '../protocol/scheduler.js';
 import { Resources, type Resource } from '../protocol/resources.js';
+import { preRefinement } from '../protocol/reservations.js';
 import type { ExecutorInfo, Offer, OfferOperation, TaskInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import * as executorBooks from './books/executors.js';
@@ -55,7 +56,9 @@ export class Offering {
       this.ctx.apply(offerBooks.made(this.ctx.state, outstanding));
       let list = byFramework.get(framework);
       if (list === undefined) byFramework.set(framework, (list = []));
-      list.push(offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability));
+      const offer = offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability);
+      // As Mesos: a framework without RESERVATION_REFINEMENT gets the old `role` + `reservation` form.
+      list.push(framework.hasCapability('RESERVATION_REFINEMENT') ? offer : { ...offer, resources: offer.resources.map(preRefinement) });
     }
     for (const [framework, offers] of byFramework) {
       this.ctx.toFramework(framework, 'offers', { offers });

@@ -37,6 +37,9 @@ export interface Resource {
   set?: { item: string[] };
   /** Refined reservations, innermost (most specific role) last. */
   reservations?: ResourceReservation[];
+  /** The pre-refinement form (read on input; sent to frameworks without RESERVATION_REFINEMENT: reservations.ts `preRefinement`). */
+  role?: string;
+  reservation?: { principal?: string; labels?: Labels };
   allocation_info?: { role: string };
   disk?: unknown;
   shared?: unknown;

@@ -19,7 +19,7 @@
  */
 import { Resources, type Resource } from '../../protocol/resources.js';
 import { DRFSorter, QuantityIndex, dominantShare } from './sorter.js';
-import { availableOf, movesAvailable, offerFor } from './shared.js';
+import { availableOf, hasRefined, movesAvailable, offerFor, withoutRefined } from './shared.js';
 
 /** Offers smaller than this are not made (Mesos MIN_CPUS / MIN_MEM, the default --min_allocatable_resources=cpus:0.01|mem:32). */
 export const MIN_CPUS_MILLI = 10;
@@ -42,6 +42,8 @@ export interface FrameworkOptions {
   readonly active?: boolean;
   /** The SHARED_RESOURCES capability: it may be offered shared resources, also while in use. Default false. */
   readonly sharedResources?: boolean;
+  /** The RESERVATION_REFINEMENT capability: it may be offered refined reservations. Default true (as the master's tests assume). */
+  readonly reservationRefinement?: boolean;
 }
 
 export interface AgentOptions {
@@ -118,6 +120,8 @@ interface AgentState {
   hasReserved: boolean;
   /** Its total holds shared resources (a shared persistent volume). */
   hasShared: boolean;
+  /** Its total holds refined reservations (a reservation stack of more than one role). */
+  hasRefined: boolean;
   active: boolean;
   /** Bumped whenever `available` grows or a filter here goes away. */
   version: number;
@@ -135,6 +139,8 @@ interface FrameworkState {
   active: boolean;
   /** SHARED_RESOURCES: offered shared resources. */
   shared: boolean;
+  /** RESERVATION_REFINEMENT: offered refined reservations (without it, as Mesos, never). */
+  refinement: boolean;
   roles: Set<string>;
   suppressed: Set<string>;
   /** Roles in which it takes offers now: active, subscribed, not suppressed. */
@@ -340,7 +346,7 @@ export class AllocatorCore {
   #framework(id: string): FrameworkState {
     let f = this.#frameworks.get(id);
     if (f === undefined) {
-      f = { id, known: false, active: false, shared: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
+      f = { id, known: false, active: false, shared: false, refinement: true, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
       this.#frameworks.set(id, f);
     }
     return f;
@@ -372,6 +378,7 @@ export class AllocatorCore {
     f.known = true;
     f.active = options.active ?? true;
     f.shared = options.sharedResources ?? false;
+    f.refinement = options.reservationRefinement ?? true;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     for (const u of used) {
       const agent = this.#agents.get(u.agentId);
@@ -393,10 +400,11 @@ export class AllocatorCore {
     }
   }
 
-  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[]; sharedResources?: boolean }): void {
+  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[]; sharedResources?: boolean; reservationRefinement?: boolean }): void {
     const f = this.#frameworks.get(id);
     if (f === undefined) return;
     if (options.sharedResources !== undefined) f.shared = options.sharedResources;
+    if (options.reservationRefinement !== undefined) f.refinement = options.reservationRefinement;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     this.#refreshEligibility(f);
   }
@@ -473,6 +481,7 @@ export class AllocatorCore {
       allocated: new Map(),
       hasReserved: !total.reserved().isEmpty(),
       hasShared: total.hasShared(),
+      hasRefined: hasRefined(total),
       active: options.active ?? true,
       version: 1,
       skipVersion: 0,
@@ -511,6 +520,7 @@ export class AllocatorCore {
     agent.totalSparse = this.q.vector(agent.total.quantities());
     agent.hasReserved = !agent.total.reserved().isEmpty();
     agent.hasShared = agent.total.hasShared();
+    agent.hasRefined = hasRefined(agent.total);
     this.q.addTotals(agent.totalSparse, 1);
     this.#addReservations(agent, 1);
     let allocated = EMPTY;
@@ -928,7 +938,8 @@ export class AllocatorCore {
           const f = fws[i]!.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
           if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
-          const give = agent.hasShared ? offerFor(offer, f.shared, sharedGiven) : offer;
+          let give = agent.hasShared ? offerFor(offer, f.shared, sharedGiven) : offer;
+          if (agent.hasRefined && !f.refinement) give = withoutRefined(give);
           if (give !== offer && !isAllocatable(give)) continue;
           const filtered = this.#filtered(agent, f, role, give, give === offer ? full : give);
           if (filtered === 2) continue;

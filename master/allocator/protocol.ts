@@ -33,11 +33,13 @@ export type AllocatorProtocol = {
     active: boolean;
     /** The SHARED_RESOURCES capability (absent: false). */
     shared_resources?: boolean;
+    /** The RESERVATION_REFINEMENT capability (absent: true). */
+    reservation_refinement?: boolean;
   };
   remove_framework: { framework_id: string };
   activate_framework: { framework_id: string };
   deactivate_framework: { framework_id: string };
-  update_framework: { framework_id: string; roles: string[]; suppressed_roles: string[]; shared_resources?: boolean };
+  update_framework: { framework_id: string; roles: string[]; suppressed_roles: string[]; shared_resources?: boolean; reservation_refinement?: boolean };
   add_agent: {
     agent_id: string;
     total: Resource[];

@@ -5,6 +5,8 @@
  * one copy of each of its shared resources whatever is allocated; each cycle
  * offers that copy on an agent once, and only to frameworks with the
  * capability. Allocations still count their copies (one per offer or task).
+ * Also what frameworks without RESERVATION_REFINEMENT may not be offered:
+ * refined reservations.
  *
  *   available = (total - allocated) without shared  +  total's shared (one copy each)
  */
@@ -22,6 +24,16 @@ export function availableOf(total: Resources, allocated: Resources): Resources {
  */
 export function movesAvailable(r: Resources): Resources {
   return r.hasShared() ? r.nonShared() : r;
+}
+
+/** Whether `r` holds refined reservations (a stack of more than one reservation). */
+export function hasRefined(r: Resources): boolean {
+  return r.toJSON().some((x) => (x.reservations?.length ?? 0) > 1);
+}
+
+/** `r` without its refined reservations: what a framework without RESERVATION_REFINEMENT may be offered (as Mesos's allocator). */
+export function withoutRefined(r: Resources): Resources {
+  return r.filter((x) => (x.reservations?.length ?? 0) <= 1);
 }
 
 /**
