@@ -201,7 +201,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.random = options.random;
     this.logger = options.logger ?? quietLogger;
     this.disk = options.disk ?? nodeDisk;
-    this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
+    this.volumes = new AgentVolumes(options.flags.work_dir, this.logger, this.disk);
     const cache = fetcherCacheConfig(options.flags);
     this.fetcher = options.fetcher ?? new Fetcher({ cacheDir: cache.dir, cacheSizeBytes: cache.sizeBytes, now: () => this.clock.now() });
     this.masters = masterPidTexts(options.flags.master);
@@ -295,8 +295,12 @@ export class AgentProcess extends Process<AgentProtocol> {
         const why = this.reservations.update(b.resources);
         if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
         else {
-          this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse());
-          this.#operationsApplied(b.operations ?? []);
+          // The volumes' directories first (off the event loop), then the operations are answered: applied means usable.
+          const answer = this.defer(() => this.#operationsApplied(b.operations ?? []));
+          this.volumes.sync(before, this.reservations.checkpointed, this.#volumesInUse()).then(answer, this.defer((e: Error) => {
+            this.logger.warn(`persistent volumes of the new checkpointed resources: ${e.message}`);
+            answer();
+          }));
         }
       },
       acknowledge_operation_status: (b) => void this.operations.acknowledged(b.operation_uuid.value),
