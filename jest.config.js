@@ -47,6 +47,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/task-group-restart.test.ts',
   '<rootDir>/agent/test/task-group-oom.test.ts',
   '<rootDir>/agent/test/shared-volume-real.test.ts',
+  '<rootDir>/agent/test/nested-acls.test.ts',
   '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/fetcher/test/fetcher-real.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',

@@ -13,6 +13,7 @@
 import { completionTimeStatus, launchedAtMs, maxCompletionMs, maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes, volumeKeys } from './volumes.js';
 import { AgentOperations } from './operations.js';
+import { Authorizer } from '../protocol/auth/authorizer.js';
 import type { Operation } from '../protocol/operations.js';
 import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
@@ -183,6 +184,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly #options: AgentOptions;
   /** HTTP Basic authentication of the agent's endpoints (--http_credentials, --authenticate_http_*). */
   readonly httpAuth: AgentHttpAuth;
+  /** --acls: operators' nested containers (http-nested.ts). */
+  readonly authorizer: Authorizer;
   #tokens: ExecutorTokens | undefined;
   /** Root may run tasks as their users (--switch_user). */
   readonly #isRoot: boolean;
@@ -194,6 +197,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.#options = options;
     this.flags = options.flags;
     this.httpAuth = new AgentHttpAuth(options.flags);
+    this.authorizer = new Authorizer(options.flags.acls);
     this.#isRoot = options.runningAsRoot ?? runningAsRoot();
     this.resources = options.resources;
     this.attributes = options.attributes ?? [];
