@@ -72,6 +72,8 @@ export function bindMountCommand(command: CommandSpec, mounts: readonly { source
 
 export class AgentVolumes {
   readonly #notes = new Map<string, string>();
+  /** The volume changes asked so far, done (directories are made off the event loop). */
+  #syncing: Promise<void> = Promise.resolve();
   #bindMounts: boolean | undefined;
 
   constructor(
@@ -85,7 +87,14 @@ export class AgentVolumes {
   }
 
   /** The master's new checkpointed set: new volumes get their directory, destroyed ones lose it (unless a task still holds it). */
-  async sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): Promise<void> {
+  sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): Promise<void> {
+    // One after the other, and every attach after the syncs asked before it (a launch right after its CREATE).
+    const done = this.#syncing.then(() => this.#sync(before, after, inUse));
+    this.#syncing = done.catch(() => {});
+    return done;
+  }
+
+  async #sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): Promise<void> {
     const old = new Map(volumesOf(before.toJSON()).map((v) => [key(v), v]));
     const now = new Map(volumesOf(after.toJSON()).map((v) => [key(v), v]));
     for (const [k, v] of now) {
@@ -115,6 +124,7 @@ export class AgentVolumes {
   async attach(config: ContainerConfig, resources: readonly Resource[]): Promise<ContainerConfig> {
     const volumes = volumesOf(resources);
     if (volumes.length === 0) return config;
+    await this.#syncing;
     if (config.container?.image !== undefined) return this.#intoImage(config, volumes);
     // A volume the task owns is its user's (a shared one stays as it is: several users may use it).
     const owner = config.user !== undefined ? await resolveUser(config.user) : undefined;
