@@ -14,6 +14,7 @@ export type { Envelope } from './message.js';
 export type { Clock, Timer } from './clock.js';
 export { RealClock, realClock } from './real-clock.js';
 export { VirtualClock } from './virtual-clock.js';
+export { MinHeap } from './heap.js';
 export { SimulatedNetwork, MemoryTransport } from './memory-transport.js';
 export type { MemoryTransportOptions, SimulatedNetworkOptions, NetworkFaults, NetworkObserver, NetworkEventKind } from './memory-transport.js';
 export { Random, osSeed } from './random.js';

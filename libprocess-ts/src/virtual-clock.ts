@@ -1,4 +1,5 @@
 import type { Clock, Timer } from './clock.js';
+import { MinHeap } from './heap.js';
 
 interface Entry {
   readonly at: number;
@@ -21,7 +22,7 @@ export const VIRTUAL_EPOCH_MS = Date.UTC(2026, 0, 1);
 export class VirtualClock implements Clock {
   #now: number;
   #seq = 0;
-  #heap: Entry[] = [];
+  readonly #heap = new MinHeap<Entry>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   readonly #probes = new Set<BusyProbe>();
   /** Probes whose owner calls `poke` whenever it gets work: asked only after a poke. */
   readonly #pokingProbes = new Set<BusyProbe>();
@@ -41,7 +42,7 @@ export class VirtualClock implements Clock {
 
   timer(ms: number, fn: () => void): Timer {
     const entry: Entry = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
-    this.#push(entry);
+    this.#heap.push(entry);
     return {
       cancel: () => {
         entry.cancelled = true;
@@ -71,7 +72,7 @@ export class VirtualClock implements Clock {
 
   /** Timers not yet fired or cancelled. */
   get pendingTimers(): number {
-    return this.#heap.filter((e) => !e.cancelled).length;
+    return this.#heap.values().filter((e) => !e.cancelled).length;
   }
 
   /** Moves time forward by `ms`, firing due timers in order and settling after each instant. */
@@ -118,51 +119,14 @@ export class VirtualClock implements Clock {
     for (;;) {
       const next = this.#peek();
       if (next === undefined || next.at > this.#now) return fired;
-      this.#pop();
+      this.#heap.pop();
       fired = true;
       next.fn();
     }
   }
 
   #peek(): Entry | undefined {
-    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#pop();
-    return this.#heap[0];
-  }
-
-  #less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  #push(entry: Entry): void {
-    const h = this.#heap;
-    h.push(entry);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  #pop(): Entry | undefined {
-    const h = this.#heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
+    while (this.#heap.peek()?.cancelled === true) this.#heap.pop();
+    return this.#heap.peek();
   }
 }

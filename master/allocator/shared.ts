@@ -2,9 +2,10 @@
  * Shared resources in the allocator (a shared persistent volume, the
  * SHARED_RESOURCES capability), as Mesos's hierarchical allocator treats them:
  * several tasks may use one at once, so an agent's available resources keep
- * one copy of each of its shared resources whatever is allocated; each cycle
- * offers that copy on an agent once, and only to frameworks with the
- * capability. Allocations still count their copies (one per offer or task).
+ * one copy of each of its shared resources whatever is allocated, and offers
+ * it only to frameworks with the capability (Mesos also limits it to one
+ * framework per agent and cycle; here two roles' frameworks may both get it in
+ * one cycle). Allocations still count their copies (one per offer or task).
  * Also what frameworks without RESERVATION_REFINEMENT may not be offered:
  * refined reservations.
  *
@@ -36,10 +37,10 @@ export function withoutRefined(r: Resources): Resources {
   return r.filter((x) => (x.reservations?.length ?? 0) <= 1);
 }
 
-/**
- * What a framework may be offered of `offer` on an agent with shared resources: without the capability,
- * or once the agent's shared resources went to a framework this cycle, none of them.
- */
-export function offerFor(offer: Resources, sharedCapable: boolean, sharedGivenThisCycle: boolean): Resources {
-  return sharedCapable && !sharedGivenThisCycle ? offer : offer.nonShared();
+/** What `f` may be offered of `offer` on `agent`: without the capabilities, no shared resources, no refined reservations. */
+export function offerForFramework(agent: { readonly hasShared: boolean; readonly hasRefined: boolean }, f: { readonly shared: boolean; readonly refinement: boolean }, offer: Resources): Resources {
+  let give = agent.hasShared && !f.shared ? offer.nonShared() : offer;
+  if (agent.hasRefined && !f.refinement) give = withoutRefined(give);
+  return give;
 }
+

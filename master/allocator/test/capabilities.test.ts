@@ -1,5 +1,5 @@
 // Framework capabilities the allocator acts on, as Mesos's: shared resources go only to frameworks with
-// SHARED_RESOURCES, once per cycle on an agent, and stay available while in use; refined reservations only
+// SHARED_RESOURCES, and stay available while in use; refined reservations only
 // to frameworks with RESERVATION_REFINEMENT. The master's side (two tasks on one copy, DESTROY) is in
 // master/test/shared-volumes.test.ts.
 import { describe, expect, test } from '@jest/globals';
@@ -19,7 +19,7 @@ const VOLUME: Resource = {
 const volumeCopies = (r: Resources) => r.unallocate().count(VOLUME);
 
 describe('capabilities in the allocator', () => {
-  test('a shared volume: offered with SHARED_RESOURCES only, once a cycle, again while in use', () => {
+  test('a shared volume: offered with SHARED_RESOURCES only, and again while in use', () => {
     const core = new AllocatorCore();
     core.addAgent('a1', { total: R('cpus:4;mem:1024').add(Resources.of([VOLUME])) });
     core.addFramework('plain', { roles: ['eng'] });
