@@ -24,7 +24,7 @@ export interface SimulatedAgentOptions {
   readonly random: Random;
   /** Status update retry interval (ms; Mesos: 10 s). */
   readonly retryMs?: number;
-  /** First registration backoff bound (ms; Mesos: 1 s). */
+  /** Registration backoff factor (ms; Mesos: 1 s): the first retry within twice it. */
   readonly backoffMs?: number;
   /** Told when a task's resources are free again (for measurements). */
   readonly onFreed?: (agentId: string, atMs: number) => void;
@@ -55,6 +55,8 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   readonly #masters: readonly string[];
   /** The master whose link broke last: a follower naming it as leader is out of date. */
   #lost: string | undefined;
+  /** The leader a master named last. */
+  #leader: string | undefined;
   #registerTimer: Timer | undefined;
   #backoff: number;
   /** Quick tries of the next master since the last registration (bounded: then the backoff applies). */
@@ -65,7 +67,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     super();
     this.#masters = options.master.split(',').map((m) => PID.parse(m.trim()).toString());
     this.#master = PID.parse<AgentToMaster>(this.#masters[0]!);
-    this.#backoff = options.backoffMs ?? 1000;
+    this.#backoff = firstRetryBound(options.backoffMs);
     this.#retryMs = options.retryMs ?? 10_000;
   }
 
@@ -86,7 +88,10 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     const wait = Math.round(this.options.random.float() * this.#backoff);
     this.#backoff = Math.min(this.#backoff * 2, 60_000);
     this.#registerTimer = this.delay(wait + 1, () => {
-      this.#nextMaster(); // no answer: perhaps another master leads
+      // No answer: the leader a master named, again (a busy leader answers late; a deposed one names the next);
+      // with none known, or it died, perhaps another master leads.
+      if (this.#leader !== undefined && this.#leader !== this.#lost) this.#master = PID.parse<AgentToMaster>(this.#leader);
+      else this.#nextMaster();
       this.link(this.#master);
       this.#register();
     });
@@ -102,8 +107,9 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.agentId = id;
     this.#registerTimer?.cancel();
     this.#registerTimer = undefined;
-    this.#backoff = this.options.backoffMs ?? 1000;
+    this.#backoff = firstRetryBound(this.options.backoffMs);
     this.#lost = undefined;
+    this.#leader = this.#master.toString();
     this.#quick = 0;
     for (const t of this.tasks.values()) this.#flush(t);
   }
@@ -187,22 +193,34 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.#master = PID.parse<AgentToMaster>(this.#masters[(i + 1) % this.#masters.length]!);
   }
 
-  /** The master does not lead: register with the leader it names, else with the next master after the backoff. */
+  /**
+   * A master does not lead. It names the leader: register with it, as an
+   * agent whose detector saw a new leader (at once, the backoff starting
+   * again, as Mesos's agent after a detection; a re-registration that
+   * repeats one is cheap at the master, master/agents.ts). It
+   * names itself: it was just elected (a standby tells those it answered).
+   * It names none: it will say when it knows (master/leader.ts
+   * StandbyMaster); meanwhile the registration timer goes on. A master
+   * other than ours naming a leader is heard only while registering.
+   */
   #notLeader(leader: string | undefined, from: PID): void {
-    if (from.toString() !== this.#master.toString()) return;
+    const ours = from.toString() === this.#master.toString();
+    if (!ours && this.#registerTimer === undefined) return;
     let named: string | undefined;
     try {
       named = leader !== undefined ? PID.parse(leader).toString() : undefined;
     } catch {
       named = undefined;
     }
-    if (named === undefined || named === from.toString() || named === this.#lost) {
-      if (this.#registerTimer === undefined) this.#reregisterSoon();
-      this.#tryNextSoon(); // else the registration timer moves on to the next master
+    if (named === undefined || named === this.#lost) {
+      if (ours && this.#registerTimer === undefined) this.#reregisterSoon();
       return;
     }
+    if (named === this.#leader && this.#registerTimer !== undefined) return; // heard already: that registration is under way
+    this.#leader = named;
     this.#master = PID.parse<AgentToMaster>(named);
     this.#registerTimer?.cancel();
+    this.#backoff = firstRetryBound(this.options.backoffMs);
     this.#registerTimer = undefined;
     this.#reregisterSoon();
   }
@@ -240,6 +258,16 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
     t.retry = this.delay(this.#retryMs, () => this.#flush(t));
   }
+}
+
+/**
+ * The bound of the first retry after a (re-)registration is sent: twice the
+ * backoff factor (1 s by default), doubling from there up to a minute, as
+ * Mesos's agent (and agent/registration.ts). A retry sooner than a busy
+ * leader's answer is a duplicate it has to read.
+ */
+function firstRetryBound(factorMs: number | undefined): number {
+  return 2 * (factorMs ?? 1000);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

@@ -207,6 +207,8 @@ async function run(): Promise<void> {
         all_back_ms: ms(backAt),
         // Re-registrations the new leader handled until everyone was back (more than the agents: retries that crossed an answer).
         reregistrations: Number(last['master/agents_reregistered'] ?? NaN),
+        // Retries that repeated a re-registration already taken, answered without the full path (master/agents.ts isDuplicate).
+        reregistrations_duplicate: Number(last['master/agents_reregistered_duplicate'] ?? 0),
         running_tasks: running,
         terms: [termBefore, termAfter],
       };
@@ -214,7 +216,7 @@ async function run(): Promise<void> {
       console.log(
         `round ${round}: killed ${masters[killed]!.address} at ${killedAtIso} (${running} tasks running); the log elected a leader after ${row.log_leader_ms} ms; ${masters[leader]!.address} serves after ${row.new_leader_ms} ms; ` +
           `rebuilt in ${row.rebuild_ms} ms (longest slice ${row.rebuild_slice_max_ms} ms); agents 50/90/99% back after ${row.agents_back_50_ms}/${row.agents_back_90_ms}/${row.agents_back_99_ms} ms; ` +
-          `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms (${row.reregistrations} re-registrations handled); all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
+          `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms (${row.reregistrations} re-registrations handled, ${row.reregistrations_duplicate} duplicates answered); all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
       );
       // The killed master rejoins and catches up before the next round.
       await startMaster(masters[killed]!, killed, list);

@@ -1,18 +1,18 @@
 import type { Timer } from 'libprocess-ts';
 import { Resources } from '../protocol/resources.js';
 import type { AgentInfo, ExecutorInfo, Task } from '../protocol/types.js';
+import type { UsageIndex } from './books/usage.js';
 
 /** The master's record of one registered agent. */
 export class Agent {
   info: AgentInfo;
   /** PID text of the agent process. */
   pid: string;
-  total: Resources;
+  #total: Resources;
   version: string;
   /** AGENT_OPERATION_FEEDBACK: it answers operations on its resources (they stay OPERATION_PENDING until then). */
   operationFeedback = false;
-  /** Connected and not deactivated: its resources are offered. */
-  active = true;
+  #active = true;
   connected = true;
   readonly registeredAt: number;
   reregisteredAt: number | undefined;
@@ -27,13 +27,36 @@ export class Agent {
   pongSeen = true;
   pingTimer: Timer | undefined;
   pingSeq = 0;
+  /** The books' index of tasks per state, while this agent is in the books (books/usage.ts). */
+  usage: UsageIndex | undefined;
 
   constructor(readonly id: string, info: AgentInfo, pid: string, total: Resources, version: string, now: number) {
     this.info = info;
     this.pid = pid;
-    this.total = total;
+    this.#total = total;
     this.version = version;
     this.registeredAt = now;
+  }
+
+  /** What it offers in all (reservations and volumes applied). */
+  get total(): Resources {
+    return this.#total;
+  }
+
+  set total(total: Resources) {
+    this.usage?.agentTotal(this.#total, -1);
+    this.#total = total;
+    this.usage?.agentTotal(total, 1);
+  }
+
+  /** Connected and not deactivated: its resources are offered. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  set active(active: boolean) {
+    if (active !== this.#active && this.usage !== undefined) this.usage.activeAgents += active ? 1 : -1;
+    this.#active = active;
   }
 
   get hostname(): string {
@@ -66,6 +89,26 @@ export class Agent {
     let total = Resources.empty();
     for (const r of this.used.values()) total = total.add(r);
     return total;
+  }
+
+  /** In the books from now on: its tasks are counted in the books' index. */
+  attach(usage: UsageIndex): void {
+    if (this.usage === usage) return;
+    this.detach();
+    this.usage = usage;
+    for (const m of this.tasks.values()) for (const t of m.values()) usage.task(t.state, 1);
+    usage.agentTotal(this.#total, 1);
+    if (this.#active) usage.activeAgents++;
+  }
+
+  /** Out of the books: its tasks no longer counted. */
+  detach(): void {
+    const usage = this.usage;
+    this.usage = undefined;
+    if (usage === undefined) return;
+    for (const m of this.tasks.values()) for (const t of m.values()) usage.task(t.state, -1);
+    usage.agentTotal(this.#total, -1);
+    if (this.#active) usage.activeAgents--;
   }
 
   taskCount(): number {

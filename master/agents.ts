@@ -12,6 +12,7 @@ import * as agentBooks from './books/agents.js';
 import * as executorBooks from './books/executors.js';
 import * as frameworkBooks from './books/frameworks.js';
 import * as taskBooks from './books/tasks.js';
+import type { Reconciliation } from './books/effects.js';
 import type { MasterContext } from './context.js';
 import { Framework } from './framework.js';
 import type { Offering } from './offering.js';
@@ -58,7 +59,7 @@ export class Agents {
     // A retried registration from the same agent process gets the same id.
     const existing = this.ctx.state.agentsByPid.get(from);
     if (existing !== undefined && existing.connected) {
-      this.#registered(existing);
+      this.ctx.apply(agentBooks.repeated(existing, false));
       return;
     }
     // The agent at this address went away and one with no id registers (a machine that lost its disk, an agent
@@ -84,22 +85,12 @@ export class Agents {
   #admit(from: string, id: string, info: AgentToMaster['register_agent']['agent'], total: Resources, version: string, capabilities: readonly string[] | undefined): void {
     const agent = new Agent(id, info, from, total, version, this.ctx.clock.now());
     agent.operationFeedback = capabilities?.includes('AGENT_OPERATION_FEEDBACK') ?? false;
-    const events = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined });
+    const admitted = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined, reply: 'registered' });
     this.ctx.link(from);
     this.ctx.state.count('master/agents_registered');
     this.ctx.logger.info(`agent ${id} at ${from} (${info.hostname}) registered with ${total.toString()}`);
-    this.#registered(agent);
+    this.ctx.apply(admitted);
     this.#startPings(agent);
-    this.ctx.apply(events);
-  }
-
-  #registered(agent: Agent): void {
-    this.ctx.toAgent(agent, 'agent_registered', {
-      agent_id: { value: agent.id },
-      master_info: this.ctx.masterInfo(),
-      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
-      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
-    });
   }
 
   reregister(from: string, body: AgentToMaster['reregister_agent']): void {
@@ -113,6 +104,14 @@ export class Agents {
       return;
     }
     if (this.#onDownMachine(from, body.agent.hostname)) return;
+    const known = this.ctx.state.agents.get(id);
+    if (known !== undefined && isDuplicate(known, from, body.tasks)) {
+      // A retry that crossed this master's answer (a storm after a failover, a slow master): the books have it
+      // already, the answer is all it needs. The full path would reconcile, resend reservations and frameworks.
+      this.ctx.state.count('master/agents_reregistered_duplicate');
+      this.ctx.apply(agentBooks.repeated(known, true));
+      return;
+    }
     const total = this.#total(body.agent.resources, from, body.checkpointed_resources);
     if (total === undefined) return;
     const reported = new Map<string, Task>();
@@ -124,7 +123,7 @@ export class Agents {
 
     let agent = this.ctx.state.agents.get(id);
     const unreachable = this.ctx.state.unreachableAgents.get(id);
-    const reconciliations: { framework_id: { value: string }; task_id: { value: string }; state: Task['state'] }[] = [];
+    const reconciliations: Reconciliation[] = [];
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
       this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
@@ -143,7 +142,27 @@ export class Agents {
           this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
         }
       }
-      this.ctx.apply(agentBooks.connection(this.ctx.state, agent, true));
+      // Tasks the agent reports that the master does not know (launched while a message was lost, or by a master
+      // before a failover that this one missed): added with their framework, as Mesos does, an orphan's framework
+      // kept disconnected until its scheduler subscribes.
+      const adopted: Task[] = [];
+      for (const t of reported.values()) {
+        // A terminal one holds nothing, and may be one the master retired already (a re-registration sent before the acknowledgement).
+        if (removed.has(t.framework_id.value) || isTerminal(t.state) || agent.tasks.get(t.framework_id.value)?.has(t.task_id.value) === true) continue;
+        adopted.push(taskBooks.reported(this.#frameworkFor(t.framework_id.value, body), agent, t));
+      }
+      for (const e of body.executor_infos ?? []) {
+        const fw = e.framework_id?.value;
+        if (typeof fw !== 'string' || typeof e.executor_id?.value !== 'string' || removed.has(fw) || agent.executors.get(fw)?.has(e.executor_id.value) === true) continue;
+        this.#frameworkFor(fw, body);
+        this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
+      }
+      if (adopted.length > 0) {
+        // The allocator counted those resources as free: its offers on the agent go, and it hears what the agent holds now.
+        this.offering.rescindAgent(agent.id, 'the agent reported tasks the master did not know');
+        this.ctx.apply(agentBooks.adopted(this.ctx.state, agent, adopted));
+      }
+      this.ctx.apply(agentBooks.reregistered(this.ctx.state, agent, reconciliations));
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
@@ -161,7 +180,7 @@ export class Agents {
         this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
       }
       // In the books with what its tasks use (the allocator hears both).
-      const admitted = agentBooks.admit(this.ctx.state, agent);
+      const admitted = agentBooks.admit(this.ctx.state, agent, { reply: 'reregistered' });
       this.#startPings(agent);
       this.ctx.apply(admitted);
       // Its own checkpointed resources hold: a pending operation it does not report is dropped.
@@ -170,13 +189,6 @@ export class Agents {
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
     this.ctx.logger.info(`agent ${id} at ${from} re-registered with ${reported.size} tasks`);
-    this.ctx.toAgent(agent, 'agent_reregistered', {
-      agent_id: { value: id },
-      master_info: this.ctx.masterInfo(),
-      ...(reconciliations.length > 0 ? { reconciliations } : {}),
-      ping_timeout_seconds: this.ctx.flags.agentPingTimeoutMs / 1000,
-      max_missed_pings: this.ctx.flags.maxAgentPingTimeouts,
-    });
     for (const frameworkId of removed) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
     for (const [frameworkId] of agent.tasks) {
       const framework = this.ctx.state.frameworks.get(frameworkId);
@@ -262,4 +274,21 @@ export class Agents {
   byPid(pid: string): Agent | undefined {
     return this.ctx.state.agentsByPid.get(pid);
   }
+}
+
+/**
+ * A re-registration that repeats one this master already took: from the PID
+ * the agent has in the books, on a connection that has not broken since
+ * (else the agent process may have restarted), with exactly the tasks the
+ * books hold for it, each in the state the books have.
+ */
+export function isDuplicate(agent: Agent, from: string, tasks: readonly Task[] | undefined): boolean {
+  if (agent.pid !== from || !agent.connected || agent.reregisteredAt === undefined) return false;
+  const list = tasks ?? [];
+  if (list.length !== agent.taskCount()) return false;
+  for (const t of list) {
+    const known = agent.tasks.get(t?.framework_id?.value)?.get(t?.task_id?.value);
+    if (known === undefined || known.state !== t.state) return false;
+  }
+  return true;
 }

@@ -14,6 +14,7 @@ import { MasterEvents } from './events.js';
 import { OfferBook } from './offers.js';
 import { MaintenanceBooks } from './maintenance.js';
 import { OperationBook } from './books/operations.js';
+import { UsageIndex } from './books/usage.js';
 
 /** Everything the master knows, owned by the master process. */
 export class MasterState {
@@ -40,6 +41,8 @@ export class MasterState {
   readonly operations = new OperationBook();
   /** Changes, as they happen, for the operator API's SUBSCRIBE. */
   readonly events = new MasterEvents();
+  /** What each role is allocated and the tasks per state, kept as the books change (books/usage.ts). */
+  readonly usage = new UsageIndex();
 
   constructor(flags: MasterFlags) {
     this.completedFrameworks = new BoundedList(flags.maxCompletedFrameworks);

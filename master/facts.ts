@@ -147,13 +147,9 @@ export function roleFacts(m: MasterView, viewer: Viewer = SEE_ALL): RoleFacts[] 
   };
   for (const name of m.state.weights.keys()) role(name);
   for (const name of m.state.quotas.keys()) role(name);
-  for (const f of m.state.frameworks.values()) {
-    for (const name of f.roles) role(name).frameworks.push(f.id);
-    for (const r of f.totalUsed().toJSON()) {
-      const entry = role(r.allocation_info?.role ?? f.roles[0] ?? '*');
-      entry.allocated = entry.allocated.add(Resources.of([r]));
-    }
-  }
+  for (const f of m.state.frameworks.values()) for (const name of f.roles) role(name).frameworks.push(f.id);
+  // What each role is allocated: the books' index (books/usage.ts), not a sum over every framework's agents.
+  for (const [name, allocated] of m.state.usage.roles()) role(name).allocated = allocated;
   return [...roles.entries()]
     .filter(([name]) => viewer.role(name))
     .sort(([a], [b]) => (a < b ? -1 : 1))

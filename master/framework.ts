@@ -2,11 +2,12 @@ import type { Timer } from 'libprocess-ts';
 import { Resources } from '../protocol/resources.js';
 import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
 import { BoundedList } from './bounded.js';
+import type { UsageIndex } from './books/usage.js';
 import type { SchedulerConnection } from './connection.js';
 
 /** The master's record of one framework: who it is, how to reach it, what it runs. */
 export class Framework {
-  info: FrameworkInfo;
+  #info: FrameworkInfo;
   connection: SchedulerConnection | undefined;
   /** A scheduler is connected now. */
   connected = false;
@@ -27,6 +28,8 @@ export class Framework {
   readonly executors = new Map<string, Map<string, ExecutorInfo>>();
   /** agent id -> resources its tasks and executors use there. */
   readonly used = new Map<string, Resources>();
+  /** The books' index of what each role uses, while this framework is in the books (books/usage.ts). */
+  #usage: UsageIndex | undefined;
   removedAt: number | undefined;
   /** The principal its scheduler authenticated as when it subscribed: only that principal may subscribe with its id again. */
   principal: string | undefined;
@@ -34,10 +37,26 @@ export class Framework {
   readonly counters = new Map<string, number>();
 
   constructor(readonly id: string, info: FrameworkInfo, now: number, maxCompletedTasks: number, suppressed: readonly string[] = []) {
-    this.info = info;
+    this.#info = info;
     this.registeredAt = now;
     this.completedTasks = new BoundedList(maxCompletedTasks);
     this.suppressedRoles = new Set(suppressed);
+  }
+
+  get info(): FrameworkInfo {
+    return this.#info;
+  }
+
+  /** New info (a resubscription, UPDATE_FRAMEWORK): what it uses without allocation info moves to its new first role in the index. */
+  set info(info: FrameworkInfo) {
+    const usage = this.#usage;
+    if (usage === undefined || (rolesOf(info)[0] ?? '*') === this.#fallbackRole) {
+      this.#info = info;
+      return;
+    }
+    this.detach();
+    this.#info = info;
+    this.attach(usage);
   }
 
   /** The roles it subscribes to: `roles` for MULTI_ROLE frameworks, else the single `role` (default `*`). */
@@ -65,12 +84,43 @@ export class Framework {
 
   addUsed(agentId: string, resources: Resources): void {
     this.used.set(agentId, (this.used.get(agentId) ?? Resources.empty()).add(resources));
+    this.#usage?.use(resources, this.#fallbackRole, 1);
   }
 
   removeUsed(agentId: string, resources: Resources): void {
-    const left = (this.used.get(agentId) ?? Resources.empty()).subtract(resources);
+    const held = this.used.get(agentId) ?? Resources.empty();
+    const left = held.subtract(resources);
     if (left.isEmpty()) this.used.delete(agentId);
     else this.used.set(agentId, left);
+    this.#usage?.use(held.subtract(left), this.#fallbackRole, -1);
+  }
+
+  /** It holds nothing on the agent any more (the agent left the cluster). */
+  dropAgent(agentId: string): void {
+    const held = this.used.get(agentId);
+    if (held === undefined) return;
+    this.used.delete(agentId);
+    this.#usage?.use(held, this.#fallbackRole, -1);
+  }
+
+  /** In the books from now on: what it uses is counted in the books' per-role index. */
+  attach(usage: UsageIndex): void {
+    if (this.#usage === usage) return;
+    this.detach();
+    this.#usage = usage;
+    for (const r of this.used.values()) usage.use(r, this.#fallbackRole, 1);
+  }
+
+  /** Out of the books: no longer counted. */
+  detach(): void {
+    const usage = this.#usage;
+    this.#usage = undefined;
+    if (usage !== undefined) for (const r of this.used.values()) usage.use(r, this.#fallbackRole, -1);
+  }
+
+  /** The role of resources without allocation info (a framework of one role). */
+  get #fallbackRole(): string {
+    return this.roles[0] ?? '*';
   }
 
   totalUsed(): Resources {

@@ -91,7 +91,10 @@ export class Frameworks {
     if (id === undefined || id === '') {
       // A retried subscribe from the same scheduler gets the same framework back.
       for (const existing of this.ctx.state.frameworks.values()) {
-        if (existing.connection?.id === connection.id && existing.connected && existing.info.id === undefined) return this.#confirm(existing, false);
+        if (existing.connection?.id === connection.id && existing.connected && existing.info.id === undefined) {
+          this.ctx.apply(frameworkBooks.repeated(existing));
+          return this.#confirm(existing);
+        }
       }
       const fresh = this.ctx.ids.nextFrameworkId().value;
       const framework = new Framework(fresh, { ...info }, this.ctx.clock.now(), this.ctx.flags.maxCompletedTasksPerFramework, suppressedRoles);
@@ -101,7 +104,7 @@ export class Frameworks {
       this.ctx.state.count('master/frameworks_subscribed');
       this.ctx.apply(added);
       this.ctx.logger.info(`framework ${fresh} (${info.name}) subscribed from ${connection.id}`);
-      return this.#confirm(framework, false);
+      return this.#confirm(framework);
     }
     if (this.ctx.state.removedFrameworkIds.has(id)) {
       connection.send('framework_error', { message: `Framework ${id} has been removed` });
@@ -118,7 +121,7 @@ export class Frameworks {
       this.#connect(framework, connection);
       this.ctx.state.count('master/frameworks_resubscribed');
       this.ctx.apply(added);
-      return this.#confirm(framework, true);
+      return this.#confirm(framework);
     }
     // Known: a scheduler restart (failover) or a reconnection, only by the principal that subscribed it.
     // (A framework recovered from the registry after a failover has no connection principal yet: admission() checked its FrameworkInfo.principal.)
@@ -148,7 +151,7 @@ export class Frameworks {
     this.ctx.state.count('master/frameworks_resubscribed');
     this.ctx.apply(frameworkBooks.resubscribed(known, oldRoles !== known.roles.join(',') || suppressedRoles.length > 0));
     this.ctx.logger.info(`framework ${id} (${info.name}) resubscribed from ${connection.id}`);
-    return this.#confirm(known, true);
+    return this.#confirm(known);
   }
 
   #refuse(connection: SchedulerConnection, message: string, counter: string): undefined {
@@ -163,12 +166,8 @@ export class Frameworks {
     if (connection.kind === 'actor') this.ctx.link(connection.id);
   }
 
-  #confirm(framework: Framework, _resubscribed: boolean): Framework {
-    this.ctx.toFramework(framework, 'subscribed', {
-      framework_id: { value: framework.id },
-      heartbeat_interval_seconds: this.ctx.flags.heartbeatIntervalSeconds,
-      master_info: this.ctx.masterInfo(),
-    });
+  /** Subscribed (the books' transition answered it): a driver-based scheduler gets heartbeats. */
+  #confirm(framework: Framework): Framework {
     if (framework.connection?.kind === 'actor') this.#heartbeats(framework, framework.connection);
     return framework;
   }

@@ -275,6 +275,9 @@ export class LeaderTerm implements MasterHa {
 
 // ---------------------------------------------------------------- not leading
 
+/** Askers a standby remembers between two changes of leader at most (the rest poll as before). */
+const MAX_WAITING = 100_000;
+
 /** The master's HTTP paths (as installed by http-state.ts, http-scheduler.ts, http-operator.ts, http-webui.ts) a standby redirects. */
 export const MASTER_PATHS = ['/state', '/metrics/snapshot', '/health', '/frameworks', '/slaves', '/tasks', '/state-summary', '/roles', '/flags', '/redirect', '/version', '/metrics', '/api/v1', '/api/v1/scheduler', '/', '/webui', '/teardown', '/quota', '/weights', '/maintenance/schedule', '/maintenance/status', '/machine/down', '/machine/up'];
 const CLASSIC_PATHS = ['/teardown', '/quota', '/weights'];
@@ -288,6 +291,10 @@ const JSON_PATHS = ['/state', '/state-summary', '/frameworks', '/slaves', '/task
  */
 export class StandbyMaster extends Process<MasterProtocol> {
   answered = 0;
+  /** Who was answered since the leader last changed: told when it changes (a detector's push, instead of their polling). */
+  readonly #asked = new Set<string>();
+  /** The leader the last answers named. */
+  #named: string | undefined;
 
   constructor(private readonly leader: () => { leader: string | undefined; term: number }) {
     super();
@@ -299,6 +306,7 @@ export class StandbyMaster extends Process<MasterProtocol> {
       if (from.address === this.pid.address && from.id === 'allocator') return;
       const { leader, term } = this.leader();
       this.answered++;
+      if (this.#asked.size < MAX_WAITING) this.#asked.add(from.toString());
       this.send(PID.parse<FromNonLeader>(from.toString()), 'not_leader', {
         ...(leader !== undefined ? { leader } : {}),
         term,
@@ -306,6 +314,20 @@ export class StandbyMaster extends Process<MasterProtocol> {
       });
     };
     return new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? answer : undefined) }) as Handlers<MasterProtocol>;
+  }
+
+  /**
+   * The leader may have changed (`leader`: the one now known; this master's
+   * own PID when it was just elected): everyone answered since the last
+   * change hears it, once, rather than asking every master in turn until
+   * one knows (10k agents polling two standbys starved their elections).
+   */
+  leaderChanged(leader: string | undefined, term: number): void {
+    if (leader === undefined || leader === this.#named) return;
+    this.#named = leader;
+    const asked = [...this.#asked];
+    this.#asked.clear();
+    for (const to of asked) this.send(PID.parse<FromNonLeader>(to), 'not_leader', { leader, term, message: leader === this.pid.toString() ? 'this master leads now' : `the leader is ${leader}` });
   }
 
   override initialize(): void {
@@ -396,6 +418,9 @@ export class HaMaster {
     this.replica.subscribe({
       elected: (term) => this.#elected(term),
       demoted: (term) => this.#demoted(term),
+      role: (state) => {
+        if (state.role !== 'leader') this.standby?.leaderChanged(this.leader(), state.term);
+      },
     });
     // A replica whose storage fails (a full disk) stops at once, without a demotion: its master must stop serving too.
     void runtime.wait(this.replica.pid).then(() => {
@@ -425,6 +450,8 @@ export class HaMaster {
     if (this.master !== undefined) this.#stepDown(this.term?.term ?? term);
     const registry = this.registrar.recover();
     if (this.standby !== undefined) {
+      // Those who asked this master while no one led: it leads now (the new master takes the same PID).
+      this.standby.leaderChanged(this.standby.pid.toString(), term);
       this.runtime.terminate(this.standby.pid);
       this.standby = undefined;
     }

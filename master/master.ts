@@ -547,6 +547,15 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         case 'registry':
           this.#ha?.persist(e.op);
           break;
+        case 'agent_registered': {
+          const reply = { agent_id: { value: e.agent.id }, master_info: this.#ctx.masterInfo(), ping_timeout_seconds: this.flags.agentPingTimeoutMs / 1000, max_missed_pings: this.flags.maxAgentPingTimeouts };
+          if (e.reregistered) this.#ctx.toAgent(e.agent, 'agent_reregistered', { ...reply, ...(e.reconciliations !== undefined ? { reconciliations: e.reconciliations.map((r) => ({ framework_id: { value: r.framework_id.value }, task_id: { value: r.task_id.value }, state: r.state })) } : {}) });
+          else this.#ctx.toAgent(e.agent, 'agent_registered', reply);
+          break;
+        }
+        case 'subscribed':
+          this.#ctx.toFramework(e.framework, 'subscribed', { framework_id: { value: e.framework.id }, heartbeat_interval_seconds: this.flags.heartbeatIntervalSeconds, master_info: this.#ctx.masterInfo() });
+          break;
       }
     }
   }

@@ -11,6 +11,7 @@ import { SEE_ALL, type Viewer } from './http-auth.js';
 import type { MasterView } from './view.js';
 import { roleFacts, stateFacts, type AgentFacts, type ExecutorFacts, type FrameworkFacts } from './facts.js';
 import { encode } from '../protocol/json/index.js';
+import { METRIC_SCALARS } from './books/usage.js';
 
 const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
 
@@ -152,33 +153,23 @@ export function masterState(m: MasterView, viewer: Viewer = SEE_ALL): Record<str
 /** Mesos-named gauges and counters (`master/...`), plus this master's own counters. */
 export function masterMetrics(m: MasterView): Record<string, number> {
   const out: Record<string, number> = {};
-  const byState = new Map<string, number>(TASK_STATES.map((s) => [s, 0]));
-  // Sums in integer thousandths, scalar by scalar: no Resources built per agent
-  // (at 10k agents, adding Resources made one call cost ~100 ms of the master's loop).
-  const total = SCALARS.map(() => 0);
-  const used = SCALARS.map(() => 0);
-  const offered = SCALARS.map(() => 0);
-  const sum = (into: number[], r: Resources): void => {
-    for (let i = 0; i < SCALARS.length; i++) into[i]! += r.milli(SCALARS[i]!);
-  };
-  let activeAgents = 0;
-  for (const a of m.state.agents.values()) {
-    sum(total, a.total);
-    for (const r of a.used.values()) sum(used, r);
-    if (a.active) activeAgents++;
-    for (const tasks of a.tasks.values()) for (const t of tasks.values()) if (!isTerminal(t.state)) byState.set(t.state, (byState.get(t.state) ?? 0) + 1);
-  }
-  for (const o of m.state.offers.all()) sum(offered, o.resources);
-  SCALARS.forEach((name, i) => {
-    out[`master/${name}_total`] = total[i]! / 1000;
-    out[`master/${name}_used`] = used[i]! / 1000;
+  // From the books' index (books/usage.ts), kept as the books change: no walk of every agent and task per call.
+  const usage = m.state.usage;
+  const total = usage.total();
+  const used = usage.used();
+  // Offers are few (at most one per agent and framework at a time): summed in integer thousandths, no Resources built.
+  const offered = METRIC_SCALARS.map(() => 0);
+  for (const o of m.state.offers.all()) METRIC_SCALARS.forEach((name, i) => (offered[i]! += o.resources.milli(name)));
+  METRIC_SCALARS.forEach((name, i) => {
+    out[`master/${name}_total`] = total[i]!;
+    out[`master/${name}_used`] = used[i]!;
     out[`master/${name}_offered`] = offered[i]! / 1000;
     out[`master/${name}_percent`] = total[i]! > 0 ? used[i]! / total[i]! : 0;
   });
-  out['master/tasks_staging'] = byState.get('TASK_STAGING')!;
-  out['master/tasks_starting'] = byState.get('TASK_STARTING')!;
-  out['master/tasks_running'] = byState.get('TASK_RUNNING')!;
-  out['master/tasks_killing'] = byState.get('TASK_KILLING')!;
+  out['master/tasks_staging'] = usage.tasks('TASK_STAGING');
+  out['master/tasks_starting'] = usage.tasks('TASK_STARTING');
+  out['master/tasks_running'] = usage.tasks('TASK_RUNNING');
+  out['master/tasks_killing'] = usage.tasks('TASK_KILLING');
   out['master/tasks_unreachable'] = [...m.state.frameworks.values()].reduce((n, f) => n + f.unreachableTasks.size, 0);
   for (const [name, value] of m.state.counters) {
     // Mesos's terminal task counters: master/tasks_finished etc.
@@ -196,8 +187,8 @@ export function masterMetrics(m: MasterView): Record<string, number> {
   out['master/frameworks_disconnected'] = m.state.frameworks.size - connected;
   out['master/frameworks_active'] = active;
   out['master/frameworks_inactive'] = m.state.frameworks.size - active;
-  out['master/slaves_active'] = activeAgents;
-  out['master/slaves_inactive'] = m.state.agents.size - activeAgents;
+  out['master/slaves_active'] = usage.activeAgents;
+  out['master/slaves_inactive'] = m.state.agents.size - usage.activeAgents;
   out['master/slaves_unreachable'] = m.state.unreachableAgents.size;
   out['master/outstanding_offers'] = m.state.offers.size;
   out['master/elected'] = 1;

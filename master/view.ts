@@ -6,6 +6,7 @@
  * (`SchedulerApiHost`) and what the operator API may do (`OperatorCalls`).
  * MasterProcess implements all of them; nothing else of it is reachable.
  */
+import type { UsageIndex } from './books/usage.js';
 import type { Clock, HttpHandler, Logger, LogVerbosity, PID, Timer } from 'libprocess-ts';
 import type { MasterInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
@@ -39,6 +40,8 @@ export interface ReadBooks {
   readonly operations: Pick<OperationBook, 'all' | 'of' | 'size'>;
   readonly maintenance: Pick<MaintenanceBooks, 'windows' | 'down' | 'drains' | 'deactivated' | 'statuses' | 'draining' | 'scheduled' | 'blocked'>;
   readonly events: Pick<MasterEvents, 'listen'>;
+  /** What each role is allocated, the tasks per state, the agents' totals (books/usage.ts). */
+  readonly usage: Pick<UsageIndex, 'allocated' | 'roles' | 'tasks' | 'total' | 'used' | 'activeAgents'>;
   count(name: string, by?: number): void;
 }
 

@@ -5,15 +5,18 @@
  */
 import { agentLost as operationsLost } from './operations.js';
 import { isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
+import type { Task } from '../../protocol/types.js';
 import type { Agent } from '../agent.js';
 import { registeredAgent, type Books } from './books.js';
-import type { Effect } from './effects.js';
+import type { Effect, Reconciliation } from './effects.js';
 import { agentLeft } from './maintenance.js';
 import { end, retire } from './tasks.js';
 
 export interface Admission {
   /** The registry has it already (a new agent's admission is written, and committed, before the master acts on it). */
   readonly persisted?: boolean;
+  /** The agent is answered: it registered, or re-registered (a master failover, a return from unreachable). */
+  readonly reply?: 'registered' | 'reregistered';
 }
 
 /**
@@ -25,6 +28,7 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   books.unreachableAgents.delete(agent.id);
   books.agents.set(agent.id, agent);
   books.agentsByPid.set(agent.pid, agent);
+  agent.attach(books.usage);
   const effects: Effect[] = [];
   effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSONWithCopies() }))] } });
   // Deactivated or draining (before a re-registration, or a master failover): still not offered.
@@ -34,7 +38,22 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   }
   if (how.persisted !== true) effects.push({ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } });
   effects.push({ kind: 'event', event: { type: 'AGENT_ADDED', agent } });
+  if (how.reply !== undefined) effects.push({ kind: 'agent_registered', agent, reregistered: how.reply === 'reregistered' });
   return effects;
+}
+
+/**
+ * A registered agent re-registered (its connection or process came back):
+ * offered again, and answered, with the tasks the master ended because the
+ * agent did not report them.
+ */
+export function reregistered(books: Books, agent: Agent, reconciliations: readonly Reconciliation[]): Effect[] {
+  return [...connection(books, agent, true), { kind: 'agent_registered', agent, reregistered: true, ...(reconciliations.length > 0 ? { reconciliations } : {}) }];
+}
+
+/** A registration the books have already taken, repeated (a retry that crossed the answer): answered again, nothing changes. */
+export function repeated(agent: Agent, reregistration: boolean): Effect[] {
+  return [{ kind: 'agent_registered', agent, reregistered: reregistration }];
 }
 
 /**
@@ -48,6 +67,24 @@ export function connection(books: Books, agent: Agent, connected: boolean): Effe
   if (active === agent.active) return [];
   agent.active = active;
   return [{ kind: 'allocator', call: { name: active ? 'activateAgent' : 'deactivateAgent', args: [agent.id] } }];
+}
+
+/**
+ * A registered agent re-registered reporting tasks the master did not know
+ * (already added to its books and their frameworks' with `tasks.reported`):
+ * the allocator takes the agent again with what it uses now (its offers
+ * rescinded first by the caller), and the operator stream hears of the tasks.
+ */
+export function adopted(books: Books, agent: Agent, tasks: readonly Task[]): Effect[] {
+  const effects: Effect[] = [
+    { kind: 'allocator', call: { name: 'removeAgent', args: [agent.id] } },
+    { kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } },
+  ];
+  // The allocator takes a new agent as offered: one that was not is told again.
+  if (!agent.active) effects.push({ kind: 'allocator', call: { name: 'deactivateAgent', args: [agent.id] } });
+  for (const task of tasks) effects.push({ kind: 'event', event: { type: 'TASK_ADDED', task } });
+  effects.push({ kind: 'count', name: 'master/tasks_adopted', by: tasks.length });
+  return effects;
 }
 
 /** A registered agent talks from a new PID (its process restarted, or its connection was re-made). */
@@ -94,10 +131,11 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
   for (const [frameworkId] of agent.executors) {
     const framework = books.frameworks.get(frameworkId);
     framework?.executors.delete(agent.id);
-    framework?.used.delete(agent.id);
+    framework?.dropAgent(agent.id);
   }
   agent.executors.clear();
   agent.used.clear();
+  agent.detach();
   if (loss.as === 'unreachable') {
     books.unreachableAgents.set(agent.id, { agent, at: loss.nowMs });
     effects.push({ kind: 'registry', op: { op: 'agent_unreachable', id: agent.id, at: loss.nowMs } });

@@ -10,6 +10,7 @@ import type { BoundedList } from '../bounded.js';
 import type { Framework } from '../framework.js';
 import type { MaintenanceBooks } from '../maintenance.js';
 import type { RegisteredAgent, RegisteredFramework } from '../registrar/registry.js';
+import type { UsageIndex } from './usage.js';
 
 export interface Books {
   readonly agents: Map<string, Agent>;
@@ -23,6 +24,8 @@ export interface Books {
   readonly maintenance: MaintenanceBooks;
   /** Operations with ids (books/operations.ts). */
   readonly operations: OperationBook;
+  /** What each role is allocated and the tasks per state, kept as the records change (usage.ts). */
+  readonly usage: UsageIndex;
 }
 
 /** An agent as the registry keeps it. */

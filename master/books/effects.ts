@@ -5,6 +5,7 @@
  * the only place that sends, writes the registry or tells the allocator.
  */
 import type { Resource } from '../../protocol/resources.js';
+import type { TaskState } from '../../protocol/task-states.js';
 import type { TaskStatus } from '../../protocol/types.js';
 import type { MasterEvent } from '../events.js';
 import type { AllocatorPort } from '../allocator-port.js';
@@ -18,7 +19,18 @@ import type { Operation as ProtoOperation, OperationStatus } from '../../protoco
 /** One call of the allocator's port, as data. */
 export type AllocatorCall = { [K in keyof AllocatorPort]: { readonly name: K; readonly args: Parameters<AllocatorPort[K]> } }[keyof AllocatorPort];
 
+/** A task the master ended because the re-registering agent did not report it: the agent hears it in its reply. */
+export interface Reconciliation {
+  readonly framework_id: { readonly value: string };
+  readonly task_id: { readonly value: string };
+  readonly state: TaskState;
+}
+
 export type Effect =
+  /** The reply to an agent's registration (`agent_registered`) or re-registration (`agent_reregistered`): its id, the master, the ping settings. */
+  | { readonly kind: 'agent_registered'; readonly agent: Agent; readonly reregistered: boolean; readonly reconciliations?: readonly Reconciliation[] }
+  /** The reply to a scheduler's SUBSCRIBE: its framework id, the heartbeat interval, the master. */
+  | { readonly kind: 'subscribed'; readonly framework: Framework }
   /** What the allocator must hear of an agent or framework coming or going. */
   | { readonly kind: 'allocator'; readonly call: AllocatorCall }
   /** Resources a task, executor or offer stopped holding on an agent that is still registered: back to the allocator (with a filter for a DECLINE). */

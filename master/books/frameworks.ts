@@ -16,16 +16,24 @@ export function allocatorCapabilities(framework: Framework): { sharedResources: 
   return { sharedResources: framework.hasCapability('SHARED_RESOURCES'), reservationRefinement: framework.hasCapability('RESERVATION_REFINEMENT') };
 }
 
-/** A framework in the books (active: its scheduler is subscribed; not active: taken back from an agent's report). */
+/** A framework in the books (active: its scheduler subscribed, and is answered; not active: taken back from an agent's report). */
 export function add(books: Books, framework: Framework, active: boolean): Effect[] {
   books.frameworks.set(framework.id, framework);
+  framework.attach(books.usage);
   framework.connected = active;
   framework.active = active;
-  return [
+  const effects: Effect[] = [
     { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active, allocatorCapabilities(framework)] } },
     { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
     { kind: 'event', event: { type: 'FRAMEWORK_ADDED', framework } },
   ];
+  if (active) effects.push({ kind: 'subscribed', framework });
+  return effects;
+}
+
+/** A subscription the books have already taken, repeated by the same scheduler: answered again, nothing changes. */
+export function repeated(framework: Framework): Effect[] {
+  return [{ kind: 'subscribed', framework }];
 }
 
 /** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest; with `roles`, the allocator hears its roles, suppressed roles and whether it takes shared resources. */
@@ -50,10 +58,10 @@ export function connection(framework: Framework, connected: boolean): Effect[] {
   return [...activity(framework, connected), { kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } }];
 }
 
-/** A known framework's scheduler subscribed again (a failover, a new connection): its new info kept, offered to again. */
+/** A known framework's scheduler subscribed again (a failover, a new connection): its new info kept, offered to again, answered. */
 export function resubscribed(framework: Framework, rolesChanged: boolean): Effect[] {
   framework.connected = true;
-  return [...changed(framework, rolesChanged), ...activity(framework, true)];
+  return [...changed(framework, rolesChanged), ...activity(framework, true), { kind: 'subscribed', framework }];
 }
 
 /**
@@ -78,6 +86,7 @@ export function remove(books: Books, framework: Framework, nowMs: number): Effec
     agent.used.delete(framework.id);
   }
   framework.executors.clear();
+  framework.detach();
   framework.used.clear();
   books.frameworks.delete(framework.id);
   books.removedFrameworkIds.add(framework.id);

@@ -28,6 +28,7 @@ export function framework(books: Books, framework: Framework, nowMs: number): bo
   if (books.frameworks.has(framework.id) || books.removedFrameworkIds.has(framework.id)) return false;
   framework.disconnectedAt = nowMs;
   books.frameworks.set(framework.id, framework);
+  framework.attach(books.usage);
   return true;
 }
 

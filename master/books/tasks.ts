@@ -71,7 +71,9 @@ export function reported(framework: Framework, agent: Agent, task: Task): Task {
 function hold(framework: Framework, agent: Agent, task: Task): void {
   framework.tasks.set(task.task_id.value, task);
   framework.unreachableTasks.delete(task.task_id.value);
-  agent.tasksOf(framework.id).set(task.task_id.value, task);
+  const onAgent = agent.tasksOf(framework.id);
+  if (onAgent.get(task.task_id.value) !== task) agent.usage?.task(task.state, 1);
+  onAgent.set(task.task_id.value, task);
   if (!isTerminal(task.state)) {
     const r = Resources.of(task.resources);
     framework.addUsed(agent.id, r);
@@ -89,6 +91,10 @@ export function update(books: TaskBooks, framework: Framework | undefined, agent
   const effects: Effect[] = [];
   const wasTerminal = isTerminal(task.state);
   const changed = task.state !== latest;
+  if (changed && agent.tasks.get(task.framework_id.value)?.get(task.task_id.value) === task) {
+    agent.usage?.task(task.state, -1);
+    agent.usage?.task(latest, 1);
+  }
   task.state = latest;
   if (changed) {
     effects.push({ kind: 'count', name: `master/task_state/${latest}` });
@@ -125,11 +131,11 @@ export function end(books: TaskBooks, framework: Framework | undefined, agent: A
   const status = masterStatus(task, to.state, to.reason, to.message, to.nowMs);
   if (to.state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: to.nowMs * 1e6 };
   if (!isTerminal(task.state) && agent !== undefined) release(books, framework, agent, task, effects, to.recover ?? true);
+  if (agent !== undefined) leaveAgent(agent, task);
   task.state = to.state;
   task.statuses.push(status);
   if (task.statuses.length > STATUSES_KEPT) task.statuses.splice(0, task.statuses.length - STATUSES_KEPT);
   effects.push({ kind: 'event', event: { type: 'TASK_UPDATED', task, status } });
-  if (agent !== undefined) leaveAgent(agent, task);
   if (framework !== undefined && framework.tasks.get(task.task_id.value) === task) {
     framework.tasks.delete(task.task_id.value);
     if (to.state === 'TASK_UNREACHABLE') framework.unreachableTasks.set(task.task_id.value, task);
@@ -155,6 +161,8 @@ function leaveAgent(agent: Agent, task: Task): void {
   const frameworkId = task.framework_id.value;
   const tasks = agent.tasks.get(frameworkId);
   if (tasks === undefined) return;
+  const held = tasks.get(task.task_id.value);
+  if (held !== undefined) agent.usage?.task(held.state, -1);
   tasks.delete(task.task_id.value);
   if (tasks.size === 0) agent.tasks.delete(frameworkId);
 }

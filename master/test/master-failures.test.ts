@@ -3,6 +3,7 @@
 // unreachable agents and their return, status update retries, kill and
 // reconciliation.
 import { afterEach, describe, expect, test } from '@jest/globals';
+import { Resources } from '../../protocol/resources.js';
 import { cluster, ledger, type Cluster } from './helpers/cluster.js';
 import { TestScheduler, commandTask } from './helpers/peers.js';
 
@@ -186,6 +187,61 @@ describe('agents', () => {
     await c.clock.settle();
     expect(scheduler.statuses('t1').at(-1)).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_AGENT_REREGISTERED' });
     expect(agent.named('agent_reregistered')[0]!.reconciliations).toEqual([{ framework_id: { value: scheduler.frameworkId }, task_id: { value: 't1' }, state: 'TASK_LOST' }]);
+  });
+
+  test('a registered agent that re-registers with tasks the master does not know: they are added, an unknown framework as an orphan until it subscribes', async () => {
+    c = await cluster();
+    const { agent, scheduler } = await runningTask(c);
+    const frameworkId = scheduler.frameworkId!;
+    const t1 = agent.running.get('t1')!;
+    // t2 of the same framework (its launch was missed), t3 of a framework this master never saw.
+    agent.running.set('t2', { frameworkId, task: { ...t1.task, name: 't2', task_id: { value: 't2' }, resources: Resources.parse('cpus:1;mem:256').toJSON() }, state: 'TASK_RUNNING' });
+    agent.running.set('t3', { frameworkId: 'elsewhere', task: { ...t1.task, name: 't3', task_id: { value: 't3' }, resources: Resources.parse('cpus:2;mem:64').toJSON() }, state: 'TASK_RUNNING' });
+    agent.register();
+    await c.clock.settle();
+    expect(agent.named('agent_reregistered')).toHaveLength(1);
+    expect(agent.named('agent_reregistered')[0]!.reconciliations).toBeUndefined();
+    const books = c.master.state;
+    const a = books.agents.get(agent.agentId!)!;
+    expect([...a.tasksOf(frameworkId).keys()].sort()).toEqual(['t1', 't2']);
+    expect(books.frameworks.get(frameworkId)!.tasks.get('t2')!.state).toBe('TASK_RUNNING');
+    const orphanFramework = books.frameworks.get('elsewhere')!;
+    expect(orphanFramework.connected).toBe(false);
+    expect([...orphanFramework.tasks.keys()]).toEqual(['t3']);
+    expect([a.totalUsed().scalar('cpus'), a.totalUsed().scalar('mem')]).toEqual([4, 448]);
+    expect(c.master.metrics()['master/tasks_adopted']).toBe(2);
+    // No cpus can be offered from the agent any more: all 4 are held (the ledger in afterEach checks the allocator agrees).
+    await c.clock.advance(2_000);
+    const offered = [...scheduler.offers.values()].filter((o) => o.agent_id.value === a.id).reduce((sum, o) => sum.add(Resources.of(o.resources)), Resources.empty());
+    expect(offered.scalar('cpus')).toBe(0);
+    // Re-registering again with the same tasks changes nothing.
+    agent.register();
+    await c.clock.settle();
+    expect(c.master.metrics()['master/tasks_adopted']).toBe(2);
+    expect(a.taskCount()).toBe(3);
+  });
+
+  test('a re-registration that repeats one already taken is answered without the full path; one that differs takes it', async () => {
+    c = await cluster();
+    const { agent, scheduler } = await runningTask(c);
+    agent.register();
+    agent.register(); // the retry that crossed the answer
+    await c.clock.settle();
+    expect(agent.named('agent_reregistered')).toHaveLength(2);
+    expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
+    expect(c.master.metrics()['master/agents_reregistered']).toBe(1);
+    // The same tasks in another state: not a duplicate.
+    agent.running.get('t1')!.state = 'TASK_FINISHED';
+    agent.register();
+    await c.clock.settle();
+    expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
+    expect(c.master.metrics()['master/agents_reregistered']).toBe(2);
+    // A task the agent no longer has: not a duplicate either; the task is reported lost.
+    agent.running.clear();
+    agent.register();
+    await c.clock.settle();
+    expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
+    expect(scheduler.statuses('t1').at(-1)).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_AGENT_REREGISTERED' });
   });
 
   test('an agent with bad resources is refused with the reason', async () => {

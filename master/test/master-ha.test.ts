@@ -46,6 +46,34 @@ describe('masters with high availability (3 masters, replicated registry)', () =
     await c.stop();
   });
 
+  test('a standby tells those it answered when a leader is elected, the winner and the loser alike (no polling)', async () => {
+    const c = new HaCluster(3, 11);
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const survivors = [0, 1, 2].filter((i) => i !== leader);
+    const r = await c.runtime('probe');
+    const probers = survivors.map((i) => {
+      const p = new Prober();
+      r.spawn(p, `probe${i}`);
+      return p;
+    });
+    await c.kill(leader);
+    // Each survivor is asked once, right after the leader died (it still names the dead leader, or none).
+    survivors.forEach((i, k) => probers[k]!.ask(c.masterPid(i).toString()));
+    await c.clock.advance(20);
+    expect(probers.map((p) => p.answers.length)).toEqual([1, 1]);
+    const elected = await c.awaitLeader(10_000);
+    await c.clock.advance(50);
+    const named = c.masterPid(elected).toString();
+    // Neither asked again, and both heard who leads: the loser named the winner, the winner named itself.
+    for (const p of probers) expect(p.answers.at(-1)!.leader).toBe(named);
+    expect(probers.map((p) => p.answers.length)).toEqual([2, 2]);
+    // Heard once: nothing more while the leader stays.
+    await c.clock.advance(3_000);
+    expect(probers.map((p) => p.answers.length)).toEqual([2, 2]);
+    await c.stop();
+  });
+
   test('SIGKILL of the leader: a new leader knows frameworks and agents at once, tasks as their agents re-register; the task ends and its update is delivered once', async () => {
     const c = new HaCluster(3, 11, { reregisterTimeoutMs: 60_000 });
     await c.startAll();

@@ -34,10 +34,15 @@ interface Framework {
   /** Task id → the agent it was launched on. */
   readonly placed: Map<string, string>;
   readonly updates: TaskStatus[];
+  offers: number;
   driver?: SchedulerDriver;
 }
 
+// 50 drivers in this process log each (re)subscription: only warnings and worse here (restored after).
+const logLevel = process.env['LIBPROCESS_LOG_LEVEL'];
+
 beforeAll(async () => {
+  process.env['LIBPROCESS_LOG_LEVEL'] = 'warn';
   cluster = await startLocal({ masters: 3, agents: 0, args: [`--simulated-agents=${AGENTS}`] });
   authorization = operatorAuthorization(cluster);
 }, 120_000);
@@ -46,6 +51,8 @@ afterAll(async () => {
   await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));
   await cluster?.stop();
   await stopAll('SIGKILL');
+  if (logLevel === undefined) delete process.env['LIBPROCESS_LOG_LEVEL'];
+  else process.env['LIBPROCESS_LOG_LEVEL'] = logLevel;
 }, 120_000);
 
 type Json = Record<string, any>;
@@ -59,9 +66,10 @@ const get = async (url: string): Promise<Json | undefined> => {
 };
 
 function framework(name: string): { fw: Framework; scheduler: Scheduler } {
-  const fw: Framework = { name, launched: 0, placed: new Map(), updates: [] };
+  const fw: Framework = { name, launched: 0, placed: new Map(), updates: [], offers: 0 };
   const scheduler: Scheduler = {
     resourceOffers(driver, offers) {
+      fw.offers += offers.length;
       // First fit (an offer may lack CPUs: an agent's memory outlasts them). The requests are all the same size, so the
       // placed ones are a prefix and the ids stay contiguous.
       const requests = Array.from({ length: TASKS_EACH - fw.launched }, (_, k) => {
@@ -99,13 +107,17 @@ describe('failover of a busy cluster of real processes', () => {
     }
     const total = FRAMEWORKS * TASKS_EACH;
     const ran = (fw: Framework, id: string): boolean => fw.updates.some((u) => u.task_id.value === id && u.state === 'TASK_RUNNING');
-    await until('every task launched and running', () => {
+    await until('every task launched and running', async () => {
       if (frameworks.every((fw) => fw.placed.size === TASKS_EACH && [...fw.placed.keys()].every((id) => ran(fw, id)))) return true;
       const launched = frameworks.reduce((n, fw) => n + fw.placed.size, 0);
       const running = frameworks.reduce((n, fw) => n + [...fw.placed.keys()].filter((id) => ran(fw, id)).length, 0);
       const states = frameworks.flatMap((fw) => fw.updates.map((u) => u.state)).reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {});
       const errors = frameworks.flatMap((fw) => fw.updates.filter((u) => u.state === 'TASK_ERROR').map((u) => `${u.task_id.value}: ${u.message}`)).slice(0, 3);
-      throw new Error(`${launched} of ${total} launched, ${running} running; updates ${JSON.stringify(states)} ${errors.join('; ')}`);
+      const offered = frameworks.reduce((n, fw) => n + fw.offers, 0);
+      const connected = frameworks.filter((fw) => fw.driver?.connected === true).length;
+      const m = (await get(`${cluster.leader}/metrics/snapshot`)) ?? {};
+      const leader = ['master/elected', 'master/frameworks_active', 'master/slaves_active', 'master/outstanding_offers', 'allocator/mesos/allocation_runs'].map((k) => `${k}=${String(m[k])}`).join(' ');
+      throw new Error(`${launched} of ${total} launched, ${running} running; ${offered} offers to ${connected} connected drivers; updates ${JSON.stringify(states)} ${errors.join('; ')}; first leader: ${leader}`);
     }, { limitMs: 60_000 });
 
     // The leader dies while the short tasks are about to end.

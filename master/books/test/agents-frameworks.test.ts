@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Resources } from '../../../protocol/resources.js';
-import { admit, connection as agentConnection, forgetUnreachable, lose, moved } from '../agents.js';
+import { admit, adopted, connection as agentConnection, forgetUnreachable, lose, moved, repeated, reregistered } from '../agents.js';
 import { exited, launch as launchExecutor } from '../executors.js';
 import { add, changed, connection, remove, resubscribed } from '../frameworks.js';
 import * as recovery from '../recovery.js';
@@ -17,6 +17,32 @@ describe('agent transitions', () => {
     expect(b.agents.get('a1')).toBe(a);
     expect(b.agentsByPid.get(a.pid)).toBe(a);
     expect(kinds(admit(books(), agent('a2'), { persisted: true }))).toEqual(['allocator:addAgent', 'event:AGENT_ADDED']);
+  });
+
+  test('replies: the admission answers as asked; a re-registration reconnects and answers with the reconciliations; a repeat only answers', () => {
+    const b = books();
+    const a = agent('a1');
+    expect(admit(b, a, { persisted: true, reply: 'registered' }).at(-1)).toEqual({ kind: 'agent_registered', agent: a, reregistered: false });
+    expect(admit(books(), agent('a2'), { reply: 'reregistered' }).at(-1)).toMatchObject({ kind: 'agent_registered', reregistered: true });
+    agentConnection(b, a, false);
+    const lost = [{ framework_id: { value: 'f1' }, task_id: { value: 't1' }, state: 'TASK_LOST' as const }];
+    expect(reregistered(b, a, lost)).toEqual([{ kind: 'allocator', call: { name: 'activateAgent', args: ['a1'] } }, { kind: 'agent_registered', agent: a, reregistered: true, reconciliations: lost }]);
+    expect(reregistered(b, a, [])).toEqual([{ kind: 'agent_registered', agent: a, reregistered: true }]);
+    expect(repeated(a, false)).toEqual([{ kind: 'agent_registered', agent: a, reregistered: false }]);
+  });
+
+  test('adopted: tasks a registered agent reported that the master did not know; the allocator takes the agent again with what it holds', () => {
+    const b = books();
+    const a = agent('a1');
+    admit(b, a);
+    const f = framework('f1');
+    add(b, f, true);
+    const t = reported(f, a, task('f1', 'a1', 't1', 'cpus:1;mem:128', 'TASK_RUNNING'));
+    const effects = adopted(b, a, [t]);
+    expect(kinds(effects)).toEqual(['allocator:removeAgent', 'allocator:addAgent', 'event:TASK_ADDED', 'count:master/tasks_adopted']);
+    expect(effects[1]).toMatchObject({ call: { args: ['a1', a.total.toJSON(), [{ frameworkId: 'f1', resources: Resources.parse('cpus:1;mem:128').toJSON() }]] } });
+    agentConnection(b, a, false);
+    expect(kinds(adopted(b, a, [t]))).toEqual(['allocator:removeAgent', 'allocator:addAgent', 'allocator:deactivateAgent', 'event:TASK_ADDED', 'count:master/tasks_adopted']);
   });
 
   test('connection: offered while connected and not deactivated or draining; the allocator hears each change once', () => {
@@ -109,7 +135,7 @@ describe('framework transitions', () => {
   test('add, failover (new info written), disconnection (nothing written)', () => {
     const b = books();
     const f = framework('f1');
-    expect(kinds(add(b, f, true))).toEqual(['allocator:addFramework', 'registry:add_framework', 'event:FRAMEWORK_ADDED']);
+    expect(kinds(add(b, f, true))).toEqual(['allocator:addFramework', 'registry:add_framework', 'event:FRAMEWORK_ADDED', 'subscribed']);
     f.info = { ...f.info, name: 'renamed' };
     const effects = changed(f);
     expect(kinds(effects)).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED']);
@@ -126,9 +152,9 @@ describe('framework transitions', () => {
     expect([f.connected, f.active]).toEqual([false, false]);
     expect(kinds(connection(f, false))).toEqual(['event:FRAMEWORK_UPDATED']);
     // Its scheduler subscribes again: new info kept, offered to again; roles changed: the allocator hears them first.
-    expect(kinds(resubscribed(f, true))).toEqual(['allocator:updateFramework', 'registry:add_framework', 'event:FRAMEWORK_UPDATED', 'allocator:activateFramework']);
+    expect(kinds(resubscribed(f, true))).toEqual(['allocator:updateFramework', 'registry:add_framework', 'event:FRAMEWORK_UPDATED', 'allocator:activateFramework', 'subscribed']);
     expect([f.connected, f.active]).toEqual([true, true]);
-    expect(kinds(resubscribed(f, false))).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED']);
+    expect(kinds(resubscribed(f, false))).toEqual(['registry:add_framework', 'event:FRAMEWORK_UPDATED', 'subscribed']);
     // Taken back from an agent's report: in the books, neither connected nor offered to.
     const g = framework('f2');
     add(b, g, false);

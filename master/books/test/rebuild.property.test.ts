@@ -14,6 +14,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { Resources } from '../../../protocol/resources.js';
 import { isTerminal } from '../../../protocol/task-states.js';
 import type { Task } from '../../../protocol/types.js';
 import type { MasterState } from '../../context.js';
@@ -26,6 +27,7 @@ import * as recovery from '../recovery.js';
 import { end, launch, reported, retire, update } from '../tasks.js';
 import * as maintenance from '../maintenance.js';
 import { agent, books, framework, status, task } from './fixtures.js';
+import { METRIC_SCALARS } from '../usage.js';
 
 type Event =
   | { e: 'agent'; a: number }
@@ -40,6 +42,7 @@ type Event =
   | { e: 'gone'; a: number }
   | { e: 'forget'; a: number }
   | { e: 'rename'; f: number }
+  | { e: 'rerole'; f: number; role: string }
   | { e: 'disconnect'; f: number }
   | { e: 'teardown'; f: number }
   | { e: 'deactivate' | 'reactivate' | 'drain'; a: number }
@@ -62,6 +65,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ e: fc.constant('gone' as const), a: fc.nat(AGENTS - 1) }),
   fc.record({ e: fc.constant('forget' as const), a: fc.nat(AGENTS - 1) }),
   fc.record({ e: fc.constant('rename' as const), f: fc.nat(FRAMEWORKS - 1) }),
+  fc.record({ e: fc.constant('rerole' as const), f: fc.nat(FRAMEWORKS - 1), role: fc.constantFrom('*', 'eng', 'ops') }),
   fc.record({ e: fc.constant('disconnect' as const), f: fc.nat(FRAMEWORKS - 1) }),
   fc.record({ e: fc.constant('teardown' as const), f: fc.nat(FRAMEWORKS - 1) }),
   fc.record({ e: fc.constantFrom('deactivate' as const, 'reactivate' as const, 'drain' as const), a: fc.nat(AGENTS - 1) }),
@@ -177,6 +181,14 @@ class Live {
         if (f === undefined) return;
         f.info = { ...f.info, name: `${f.info.name}'` };
         this.take(changed(f));
+        return;
+      }
+      case 'rerole': {
+        // New info with another role (what its tasks use moves with it in the usage index).
+        const f = b.frameworks.get(frameworkId(ev.f));
+        if (f === undefined) return;
+        f.info = { ...f.info, role: ev.role };
+        this.take(changed(f, true));
         return;
       }
       case 'disconnect': {
@@ -313,6 +325,60 @@ describe('the books rebuilt from the registry and re-registration', () => {
       {
         // Found once by hand, kept: an unreachable agent deactivated, then given up on (its deactivation must go with it).
         examples: [[[{ e: 'agent', a: 0 }, { e: 'unreachable', a: 0 }, { e: 'deactivate', a: 0 }, { e: 'forget', a: 0 }]]],
+        numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300),
+        ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}),
+      },
+    );
+  });
+});
+
+/** The books' usage index (books/usage.ts) as it reads, and as a walk of every framework, agent and task computes it. */
+function usage(b: MasterState): { indexed: unknown; recomputed: unknown } {
+  const roles = new Map<string, Resources>();
+  for (const f of b.frameworks.values()) {
+    for (const r of f.totalUsed().toJSON()) {
+      const role = r.allocation_info?.role ?? f.roles[0] ?? '*';
+      roles.set(role, (roles.get(role) ?? Resources.empty()).add(Resources.of([r]).unallocate()));
+    }
+  }
+  const tasks = new Map<string, number>();
+  let active = 0;
+  const total = METRIC_SCALARS.map(() => 0);
+  for (const a of b.agents.values()) {
+    if (a.active) active++;
+    METRIC_SCALARS.forEach((name, i) => (total[i]! += a.total.scalar(name)));
+    for (const m of a.tasks.values()) for (const t of m.values()) if (!isTerminal(t.state)) tasks.set(t.state, (tasks.get(t.state) ?? 0) + 1);
+  }
+  const spell = (rs: Iterable<[string, Resources]>): string[] => [...rs].filter(([, r]) => !r.isEmpty()).map(([role, r]) => `${role}=${r.toString()}`).sort();
+  const states = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE'] as const;
+  const used = METRIC_SCALARS.map(() => 0);
+  for (const r of roles.values()) METRIC_SCALARS.forEach((name, i) => (used[i]! += r.scalar(name)));
+  return {
+    indexed: { roles: spell(b.usage.roles()), tasks: states.map((s) => b.usage.tasks(s)), active: b.usage.activeAgents, total: b.usage.total(), used: b.usage.used() },
+    recomputed: { roles: spell(roles), tasks: states.map((s) => tasks.get(s) ?? 0), active, total, used },
+  };
+}
+
+describe('the usage index of the books', () => {
+  test('equals a full recomputation after every transition, live and rebuilt, for random event sequences', () => {
+    fc.assert(
+      // Long enough that a framework often has several tasks on one agent when one of them ends.
+      fc.property(fc.array(event, { minLength: 40, maxLength: 160 }), (events) => {
+        const live = new Live();
+        // Every agent and framework first, so that most events act on something.
+        const start: Event[] = [...Array.from({ length: AGENTS }, (_, a) => ({ e: 'agent' as const, a })), ...Array.from({ length: FRAMEWORKS }, (_, f) => ({ e: 'framework' as const, f }))];
+        for (const ev of [...start, ...events]) {
+          live.step(ev);
+          const u = usage(live.books);
+          expect(u.indexed).toEqual(u.recomputed);
+        }
+        const rebuilt = usage(live.rebuild());
+        expect(rebuilt.indexed).toEqual(rebuilt.recomputed);
+        expect(rebuilt.indexed).toEqual(usage(live.books).indexed);
+      }),
+      {
+        // Two tasks of one framework on one agent, one ends: the framework still holds the other's resources there.
+        examples: [[[{ e: 'launch', f: 0, a: 0 }, { e: 'launch', f: 0, a: 0 }, { e: 'update', t: 0, state: 'TASK_FINISHED' }, { e: 'rerole', f: 0, role: 'eng' }, { e: 'unknown', t: 1 }]]],
         numRuns: Number(process.env['BOOKS_PROPERTY_RUNS'] ?? 300),
         ...(process.env['BOOKS_PROPERTY_SEED'] ? { seed: Number(process.env['BOOKS_PROPERTY_SEED']) } : {}),
       },
