@@ -47,6 +47,8 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/task-group-real.test.ts',
   '<rootDir>/agent/test/task-group-restart.test.ts',
   '<rootDir>/agent/test/task-group-oom.test.ts',
+  '<rootDir>/agent/test/shared-volume-real.test.ts',
+  '<rootDir>/agent/test/nested-acls.test.ts',
   '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/test/agent-isolators-real.test.ts',
   '<rootDir>/agent/test/executor-update.test.ts',

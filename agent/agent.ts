@@ -12,6 +12,10 @@
  */
 import { maxCompletionTimeError } from './completion-time.js';
 import { AgentVolumes } from './volumes.js';
+import { AgentOperations } from './operations.js';
+import { Authorizer } from '../protocol/auth/authorizer.js';
+import type { Operation } from '../protocol/operations.js';
+import { uuidBytes } from '../protocol/ids.js';
 import { Fetcher, type UriFetcher } from './fetcher/fetcher.js';
 import { fetcherCacheConfig } from './fetcher/flags.js';
 import { AgentReservations } from './resources-checkpoint.js';
@@ -63,7 +67,7 @@ export type AgentProtocol = MasterToAgent & ExecutorToAgent & FromNonLeader;
 const MASTER_MESSAGES = {
   agent_registered: true, agent_reregistered: true, ping: true, not_leader: true, run_task: true, run_task_group: true, kill_task: true,
   status_update_acknowledgement: true, shutdown_framework: true, shutdown_executor: true, framework_to_executor: true, update_framework: true,
-  checkpoint_resources: true, reconcile_tasks: true, agent_lost: true, shutdown: true,
+  checkpoint_resources: true, acknowledge_operation_status: true, reconcile_tasks: true, agent_lost: true, shutdown: true,
 } as const satisfies Record<keyof MasterToAgent | keyof FromNonLeader, true>;
 
 /** Every body the agent receives is checked against its schema (ids that become paths included) before a handler sees it. */
@@ -136,6 +140,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly sum: StatusUpdateManager;
   /** Dynamically reserved resources and persistent volumes, checkpointed (resources-checkpoint.ts); loaded at start. */
   reservations!: AgentReservations;
+  /** Operations on its resources, checkpointed until the framework acknowledged them (operations.ts); loaded at start. */
+  operations!: AgentOperations;
   /** Persistent volumes: their directories, and how containers see them (volumes.ts). */
   readonly volumes: AgentVolumes;
   /** CommandInfo.uris → the sandbox, before a container starts (agent/fetcher/). */
@@ -155,6 +161,8 @@ export class AgentProcess extends Process<AgentProtocol> {
   readonly #options: AgentOptions;
   /** HTTP Basic authentication of the agent's endpoints (--http_credentials, --authenticate_http_*). */
   readonly httpAuth: AgentHttpAuth;
+  /** --acls: operators' nested containers (http-nested.ts). */
+  readonly authorizer: Authorizer;
   #tokens: ExecutorTokens | undefined;
   /** Root may run tasks as their users (--switch_user). */
   readonly #isRoot: boolean;
@@ -166,6 +174,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.#options = options;
     this.flags = options.flags;
     this.httpAuth = new AgentHttpAuth(options.flags);
+    this.authorizer = new Authorizer(options.flags.acls);
     this.#isRoot = options.runningAsRoot ?? runningAsRoot();
     this.resources = options.resources;
     this.attributes = options.attributes ?? [];
@@ -173,7 +182,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.random = options.random;
     this.logger = options.logger ?? quietLogger;
     this.disk = options.disk ?? nodeDisk;
-    this.volumes = new AgentVolumes(options.flags.work_dir, this.logger);
+    this.volumes = new AgentVolumes(options.flags.work_dir, this.logger, this.disk);
     const cache = fetcherCacheConfig(options.flags);
     this.fetcher = options.fetcher ?? new Fetcher({ cacheDir: cache.dir, cacheSizeBytes: cache.sizeBytes, maxExtractedBytes: cache.maxExtractedBytes, now: () => this.clock.now() });
     this.masterLink = new MasterLink(this);
@@ -200,6 +209,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     installClassicRoutes(this);
     try {
       this.reservations = AgentReservations.load(this.resources, this.flags.work_dir, this.flags.fsync, this.disk);
+      this.operations = AgentOperations.load(this.flags.work_dir, this.flags.fsync, this.disk);
       await new AgentRecovery(this, this.#options.executorReregistrationTimeoutMs ?? 2000).recover();
     } catch (e) {
       this.#readyReject(e as Error);
@@ -257,10 +267,18 @@ export class AgentProcess extends Process<AgentProtocol> {
       },
       checkpoint_resources: (b) => {
         const before = this.reservations.checkpointed;
-        const why = this.reservations.update(b.resources, b.operations ?? []);
+        const why = this.reservations.update(b.resources);
         if (why !== undefined) this.logger.warn(`refusing the master's checkpoint_resources: ${why}`);
-        else this.volumes.sync(before, this.reservations.checkpointed, this.launcher.volumesInUse());
+        else {
+          // The volumes' directories first (off the event loop), then the operations are answered: applied means usable.
+          const answer = this.defer(() => this.#operationsApplied(b.operations ?? []));
+          this.volumes.sync(before, this.reservations.checkpointed, this.launcher.volumesInUse()).then(answer, this.defer((e: Error) => {
+            this.logger.warn(`persistent volumes of the new checkpointed resources: ${e.message}`);
+            answer();
+          }));
+        }
       },
+      acknowledge_operation_status: (b) => void this.operations.acknowledged(b.operation_uuid.value),
       reconcile_tasks: (b) => {
         for (const t of b.tasks) this.updates.reconcile(b.framework_id.value, t.task_id);
       },
@@ -300,6 +318,14 @@ export class AgentProcess extends Process<AgentProtocol> {
     count: () => this.count('slave/invalid_messages'),
     warn: (message) => this.logger.warn(message),
   };
+
+  /** The master's operations that came with the checkpoint just written: each pending one answered (operations.ts). */
+  #operationsApplied(operations: readonly Operation[]): void {
+    if (this.agentId === undefined) return;
+    for (const { operation, status } of this.operations.applied(operations, this.agentId, () => uuidBytes(() => this.random.float()))) {
+      this.send(this.master, 'update_operation_status', { agent_id: { value: this.agentId }, ...(operation.framework_id !== undefined ? { framework_id: operation.framework_id } : {}), operation_uuid: operation.uuid, status });
+    }
+  }
 
   override exited(pid: PID): void {
     if (pid.equals(this.master)) {

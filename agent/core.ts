@@ -15,6 +15,7 @@
  *     └─ custom      CustomExecutors   (custom-executors.ts)
  *   and, once at start, AgentRecovery (agent-recovery.ts)
  */
+import type { AgentOperations } from './operations.js';
 import type { Clock, PID, Protocol, Random, Timer } from 'libprocess-ts';
 import type { AgentToMaster } from '../protocol/messages/master-agent.js';
 import type { AgentInfo } from '../protocol/types.js';
@@ -46,6 +47,8 @@ export interface AgentCore {
   readonly fetcher: UriFetcher;
   readonly sum: StatusUpdateManager;
   readonly reservations: AgentReservations;
+  /** Operations on its resources, kept until acknowledged (operations.ts): reported at re-registration. */
+  readonly operations: AgentOperations;
   readonly nested: NestedContainers;
   readonly clock: Clock;
   readonly pid: PID;

@@ -11,8 +11,8 @@
  * an unsynced append may be lost, or cut short, by a crash.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { rm as rmAsync } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir as mkdirAsync, readdir as readdirAsync, rm as rmAsync, symlink as symlinkAsync } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { stderrTail } from './command-executor.js';
 import { appendDurable, writeAtomicDurable } from './containerizer/durable-write.js';
 import { createSandbox, type SandboxIds } from './containerizer/sandbox.js';
@@ -39,6 +39,14 @@ export interface AgentDisk {
   removeLater(path: string): Promise<void>;
   /** Renames; false when `from` is absent. */
   rename(from: string, to: string): boolean;
+  /** Whether a file or directory is at `path`. */
+  exists(path: string): boolean;
+  /** mkdir -p off the event loop. */
+  mkdirpLater(dir: string): Promise<void>;
+  /** Removes what is in `dir` (rm -rf of each entry), keeping `dir` itself (a mount point), off the event loop. */
+  emptyDirLater(dir: string): Promise<void>;
+  /** A symbolic link at `path` to `target`, off the event loop. */
+  symlinkLater(target: string, path: string): Promise<void>;
   /** A task's sandbox directory with empty stdout and stderr, and the run's `latest` link. */
   createSandbox(workDir: string, ids: SandboxIds): Promise<void>;
   /** The last lines of a sandbox's stderr ('' when none). */
@@ -122,6 +130,18 @@ export const nodeDisk: AgentDisk = {
   },
   removeLater(path) {
     return rmAsync(path, { recursive: true, force: true });
+  },
+  exists(path) {
+    return existsSync(path);
+  },
+  async mkdirpLater(dir) {
+    await mkdirAsync(dir, { recursive: true });
+  },
+  async emptyDirLater(dir) {
+    for (const entry of await readdirAsync(dir)) await rmAsync(join(dir, entry), { recursive: true, force: true });
+  },
+  async symlinkLater(target, path) {
+    await symlinkAsync(target, path);
   },
   rename(from, to) {
     try {

@@ -4,6 +4,7 @@
  * (`1secs`, `500ms`, `1mins`, `1weeks`). Every bad value throws an
  * AgentFlagsError naming the flag.
  */
+import { parseAcls, type Acls } from '../protocol/auth/acls.js';
 import { parseAttributes } from '../protocol/attributes.js';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { DURATION_EXAMPLES, formatDuration, parseDurationMs } from '../protocol/durations.js';
@@ -73,6 +74,8 @@ export interface AgentFlags extends ImageFlags, FetcherFlags, LoggerFlags, Ports
   readonly authenticate_http_readonly: boolean;
   /** A credentials file for HTTP Basic authentication (Mesos --http_credentials). */
   readonly http_credentials?: string;
+  /** Who may do what here (Mesos --acls, JSON or a file): operators' nested containers. Undefined: everything allowed. */
+  readonly acls?: Acls;
   /** Executors must present their token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN) to the executor API and in registration (default true). */
   readonly authenticate_http_executors: boolean;
   /** A file holding the key executor tokens are signed with (Mesos --executor_secret_key); default: generated under work_dir. */
@@ -149,7 +152,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key', 'acls'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -241,6 +244,13 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
     throw new AgentFlagsError(which, `--${which}: authentication needs --http_credentials (a file of principals and secrets)`);
   }
   if (input.executor_secret_key !== undefined) out.executor_secret_key = String(input.executor_secret_key);
+  if (input.acls !== undefined) {
+    try {
+      out.acls = typeof input.acls === 'string' ? parseAcls(input.acls, '--acls') : (input.acls as Acls);
+    } catch (e) {
+      throw new AgentFlagsError('acls', (e as Error).message);
+    }
+  }
   if (input.seed !== undefined) {
     const s = Number(input.seed);
     if (!Number.isInteger(s) || s < 0) throw new AgentFlagsError('seed', `--seed=${input.seed}: expected a non-negative integer`);

@@ -22,6 +22,7 @@ import type { AgentCall, AgentContainer, AgentResponse } from '../protocol/json/
 import type { ContainerID } from '../protocol/ids.js';
 import type { AgentView, OperatorCalls } from './view.js';
 import { NestedError } from './nested-containers.js';
+import type { AclAction } from '../protocol/auth/acls.js';
 
 const text = (status: number, message: string, headers: Record<string, string> = {}): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: `${message}\n` });
 
@@ -78,14 +79,46 @@ export function refuseExecutorCall(agent: OperatorCalls, call: AgentCall, token:
   return undefined;
 }
 
+/**
+ * The agent's --acls on an operator's nested call (Mesos's): LAUNCH by the user the container is to run as
+ * (`launch_nested_containers_as_user`: its command's user, else its parent's) and by its parent's user
+ * (`launch_nested_containers_under_parent_with_user`); KILL, WAIT and REMOVE by the parent's user. The parent's
+ * user is its executor's command user, else its framework's. Undefined when allowed, else why not.
+ */
+function operatorDenied(agent: OperatorCalls, call: AgentCall, parent: ContainerID, principal: string | undefined): string | undefined {
+  if (agent.authorizer.open) return undefined;
+  const ex = agent.nested.executorOf(parent.value);
+  if (ex === undefined) return undefined; // 404 from the call itself
+  const parentUser = ex.info.command?.user ?? agent.frameworks.get(ex.frameworkId)?.info.user;
+  const checks: [AclAction, string | undefined][] = [];
+  if (call.type === 'LAUNCH_NESTED_CONTAINER' || call.type === 'LAUNCH_CONTAINER') {
+    const command = (call.launch_nested_container ?? call.launch_container)?.command;
+    checks.push(['launch_nested_containers_as_user', command?.user ?? parentUser], ['launch_nested_containers_under_parent_with_user', parentUser]);
+  } else if (call.type === 'KILL_NESTED_CONTAINER' || call.type === 'KILL_CONTAINER') checks.push(['kill_nested_containers', parentUser]);
+  else if (call.type === 'WAIT_NESTED_CONTAINER' || call.type === 'WAIT_CONTAINER') checks.push(['wait_nested_containers', parentUser]);
+  else if (call.type === 'REMOVE_NESTED_CONTAINER' || call.type === 'REMOVE_CONTAINER') checks.push(['remove_nested_containers', parentUser]);
+  for (const [action, user] of checks) {
+    const d = agent.authorizer.authorize(action, principal, user);
+    if (!d.allowed) {
+      agent.count('slave/nested_containers_unauthorized');
+      return d.message;
+    }
+  }
+  return undefined;
+}
+
 /** Carries out a nested call (`isNestedCall` true; who called was checked). */
-export async function nestedCall(agent: OperatorCalls, call: AgentCall, byExecutor: boolean): Promise<HttpResponse | AgentResponse> {
+export async function nestedCall(agent: OperatorCalls, call: AgentCall, byExecutor: boolean, principal?: string): Promise<HttpResponse | AgentResponse> {
   const target = targetOf(call);
   if (target === undefined || typeof target.value !== 'string' || target.value === '') return text(400, `Failed to validate agent::Call: Expecting 'container_id.value' of ${call.type} to be a non-empty string`);
   if (target.parent === undefined) {
     // Mesos's standalone containers (a *_CONTAINER call without a parent) are not run here.
     if (!call.type!.includes('NESTED')) return text(501, `${call.type} of a standalone container (no 'container_id.parent') is not supported by this agent`);
     return text(400, `Failed to validate agent::Call: ${call.type} needs a nested container: 'container_id.parent' is missing`);
+  }
+  if (!byExecutor) {
+    const denied = operatorDenied(agent, call, target.parent, principal);
+    if (denied !== undefined) return text(403, denied);
   }
   try {
     switch (call.type) {

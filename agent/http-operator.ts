@@ -164,7 +164,7 @@ export function installOperatorApi(agent: OperatorCalls): void {
     }
     agent.count(`slave/api/operator/${call.type.toLowerCase()}`);
     if (call.type === 'UNKNOWN') return text(501, "Received an 'UNKNOWN' call");
-    const response = isNestedCall(call) ? await nestedCall(agent, call, token !== undefined) : call.type === 'KILL_CONTAINER' ? killContainer(agent, call.kill_container) : ((await answer(agent, call)) ?? (await agentAdminCall(agent, call)));
+    const response = isNestedCall(call) ? await nestedCall(agent, call, token !== undefined, who.principal) : call.type === 'KILL_CONTAINER' ? killContainer(agent, call.kill_container) : ((await answer(agent, call)) ?? (await agentAdminCall(agent, call)));
     if (response === undefined) return text(501, `${call.type} is not supported by this agent`);
     if ('status' in response) return response;
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(encode('agent.Response', response)) };

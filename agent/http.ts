@@ -55,6 +55,8 @@ function taskJSON(rec: TaskRecord): Record<string, unknown> {
       ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
       ...(s.message !== undefined ? { message: s.message } : {}),
       ...(s.reason !== undefined ? { reason: s.reason } : {}),
+      // As Mesos: the container the task runs in (a group task's own nested container, naming its parent).
+      ...(s.container_status !== undefined ? { container_status: s.container_status } : {}),
     })),
     ...(t.labels ? { labels: t.labels.labels } : {}),
   };

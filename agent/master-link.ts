@@ -143,7 +143,7 @@ export class MasterLink {
           }
         }
       }
-      a.send(a.master, 'reregister_agent', reregisterMessage(a.agentInfo(), executors, tasks, frameworks, a.reservations.checkpointed.toJSON()));
+      a.send(a.master, 'reregister_agent', { ...reregisterMessage(a.agentInfo(), executors, tasks, frameworks, a.reservations.checkpointed.toJSON()), operations: [...a.operations.list] });
     }
     this.#regTimer = a.delay(this.#backoff.next(), () => {
       this.#nextMaster(); // not answered: perhaps not the leader, or gone

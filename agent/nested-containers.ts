@@ -7,6 +7,9 @@
  * `<parent>.<child>` there, with its sandbox at `containers/<child>` in the
  * executor's sandbox. Volumes of source SANDBOX_PATH (type PARENT) are
  * linked into it, so the tasks of a group share the executor's sandbox.
+ * Persistent volumes among its resources are attached at their
+ * `container_path` in its own sandbox (volumes.ts: a bind mount, or a
+ * symlink); an executor may ask only for volumes its tasks hold.
  * Ended containers are kept (WAIT answers at once) until REMOVE; all of an
  * executor's are destroyed when its container ends. A checkpointing
  * framework's are checkpointed under the executor's run
@@ -29,6 +32,8 @@ import { commandError, commandSpec, limitsOf } from './command-executor.js';
 import { validatePathId, type ContainerConfig, type ContainerTermination } from './containerizer/index.js';
 import { checkpointing, type ContainerHandle, type ExecutorRecord } from './state.js';
 import { taskUser } from './task-user.js';
+import { volumesOf } from '../protocol/volumes.js';
+import { volumeKey, volumeKeys } from './volumes.js';
 
 export interface NestedContainer {
   readonly id: string;
@@ -191,7 +196,7 @@ export class NestedContainers {
         await makeDirsInside(sandbox, dirname(l.containerPath), false);
         await symlink(target, at);
       }
-      record.handle = await this.agent.cz.launch(config);
+      record.handle = await this.agent.cz.launch(await this.#withVolumes(config, ex, record.resources, req.byExecutor === true));
     } catch (e) {
       this.#byKey.delete(key);
       throw e instanceof NestedError ? e : new NestedError(500, `Failed to launch container ${child}: ${(e as Error).message}`);
@@ -203,6 +208,17 @@ export class NestedContainers {
     // The executor ended while this one launched: it must not outlive it.
     if (this.executorOf(parent.value) === undefined) void this.agent.destroyContainer(record.handle, `nested container ${key}`);
     return true;
+  }
+
+  /** The container's config with the persistent volumes of its resources attached; an executor's ask only for volumes its tasks or itself hold. */
+  async #withVolumes(config: ContainerConfig, ex: ExecutorRecord, resources: readonly Resource[], byExecutor: boolean): Promise<ContainerConfig> {
+    const wanted = volumesOf(resources);
+    if (wanted.length === 0) return config;
+    if (byExecutor) {
+      const held = volumeKeys([ex.info.resources ?? [], ...[...ex.tasks.values()].map((t) => t.task.resources), ...[...ex.queued.values()].map((t) => t.resources ?? [])]);
+      for (const v of wanted) if (!held.has(volumeKey(v))) throw new NestedError(403, `Executor '${ex.id}' may not use persistent volume ${v.id} of role ${v.role}: none of its tasks holds it`);
+    }
+    return this.agent.volumes.attach(config, resources);
   }
 
   #watch(record: NestedContainer, key: string, resolveEnded: (t: ContainerTermination) => void): void {
@@ -286,6 +302,7 @@ export class NestedContainers {
     const c = this.#known(id);
     if (c.termination === undefined) throw new NestedError(409, `Container ${id.value} is still running: kill it first`);
     this.#byKey.delete(`${c.parent}.${c.id}`);
+    this.agent.volumes.forget(`${c.parent}.${c.id}`);
     const meta = this.#metaDir(c.executor);
     if (meta !== undefined) this.agent.disk.remove(join(meta, c.id));
     await this.agent.cz.forget(`${c.parent}.${c.id}`).catch(() => {});

@@ -37,7 +37,7 @@ export async function agentAdminCall(agent: AgentView, call: AgentCall): Promise
     case 'READ_FILE':
       return readFile(agent.flags.work_dir, call.read_file);
     case 'GET_OPERATIONS':
-      return { type: 'GET_OPERATIONS', get_operations: { operations: agent.reservations.operations.map((o) => encode('Operation', o)) } };
+      return { type: 'GET_OPERATIONS', get_operations: { operations: agent.operations.list.map((o) => encode('Operation', o)) } };
     case 'GET_RESOURCE_PROVIDERS':
       return { type: 'GET_RESOURCE_PROVIDERS', get_resource_providers: { resource_providers: [] } };
     default:

@@ -7,7 +7,7 @@
  * the agent's seeded Random, so a simulated run replays exactly.
  */
 import type { Random } from 'libprocess-ts';
-import type { AgentToMaster } from '../protocol/messages/master-agent.js';
+import type { AgentCapability, AgentToMaster } from '../protocol/messages/master-agent.js';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
 import type { Resource } from '../protocol/resources.js';
 
@@ -40,8 +40,11 @@ export class RegistrationBackoff {
   }
 }
 
+/** What this agent can do, told at every (re-)registration. */
+const CAPABILITIES: AgentCapability[] = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'AGENT_OPERATION_FEEDBACK'];
+
 export function registerMessage(agent: AgentInfo, checkpointed: Resource[] = []): AgentToMaster['register_agent'] {
-  return { agent, version: AGENT_VERSION, checkpointed_resources: checkpointed, capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'] };
+  return { agent, version: AGENT_VERSION, checkpointed_resources: checkpointed, capabilities: CAPABILITIES };
 }
 
 export function reregisterMessage(
@@ -58,6 +61,6 @@ export function reregisterMessage(
     executor_infos: executors,
     tasks,
     frameworks,
-    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
+    capabilities: CAPABILITIES,
   };
 }

@@ -15,19 +15,13 @@ import { applyCheckpointed, checkpointedPart } from '../protocol/reservations.js
 import { Resources } from '../protocol/resources.js';
 import { CheckpointError, metaDir, readJSON, writeJSONAtomic } from './checkpoint.js';
 import type { AgentDisk } from './disk.js';
-import type { Operation } from '../protocol/operations.js';
 
 export function resourcesInfoPath(workDir: string): string {
   return join(metaDir(workDir), 'resources', 'resources.info');
 }
 
-/** Operations with ids kept for GET_OPERATIONS (the most recent). */
-export const MAX_OPERATIONS = 100;
-
 export class AgentReservations {
   #checkpointed: Resources;
-  /** The operations with ids (operation feedback) that changed this agent's resources, as the master sent them; most recent last. */
-  readonly operations: Operation[] = [];
   #total: Resources;
 
   private constructor(
@@ -74,7 +68,7 @@ export class AgentReservations {
   }
 
   /** The master's new set: checked, written, then in force. Returns why it was refused, or undefined. */
-  update(list: unknown, operations: readonly Operation[] = []): string | undefined {
+  update(list: unknown): string | undefined {
     let next: Resources;
     let total: Resources;
     try {
@@ -87,8 +81,6 @@ export class AgentReservations {
     if (!next.equals(this.#checkpointed)) writeJSONAtomic(resourcesInfoPath(this.workDir), next.toJSON(), this.fsync, this.disk);
     this.#checkpointed = next;
     this.#total = total;
-    this.operations.push(...operations);
-    this.operations.splice(0, Math.max(0, this.operations.length - MAX_OPERATIONS));
     return undefined;
   }
 }

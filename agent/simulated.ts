@@ -152,6 +152,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
       framework_to_executor: ignore,
       update_framework: ignore,
       checkpoint_resources: ignore,
+      acknowledge_operation_status: ignore,
       reconcile_tasks: ignore,
       agent_lost: () => this.#reregisterSoon(),
       not_leader: (b, from) => this.#notLeader(b.leader, from),

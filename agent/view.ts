@@ -9,6 +9,8 @@
  * nothing else of it. The components inside the agent share `AgentCore`
  * (core.ts) instead.
  */
+import type { AgentOperations } from './operations.js';
+import type { Authorizer } from '../protocol/auth/authorizer.js';
 import type { Clock, HttpHandler, LogVerbosity, PID, RouteOptions, Timer } from 'libprocess-ts';
 import type { Resources } from '../protocol/resources.js';
 import type { AgentInfo, Attribute, TaskInfo, TaskStatus } from '../protocol/types.js';
@@ -19,7 +21,6 @@ import type { UriFetcher } from './fetcher/fetcher.js';
 import type { AgentFlags } from './flags.js';
 import type { AgentHttpAuth } from './http-auth.js';
 import type { NestedContainers } from './nested-containers.js';
-import type { AgentReservations } from './resources-checkpoint.js';
 import type { ExecutorChannel, ExecutorRecord, FrameworkRecord } from './state.js';
 
 export interface AgentView {
@@ -40,7 +41,8 @@ export interface AgentView {
   /** Sandboxes scheduled for removal and not removed yet. */
   readonly gcPending: number;
   readonly fetcher: Pick<UriFetcher, 'metrics'>;
-  readonly reservations: Pick<AgentReservations, 'operations'>;
+  /** Operations on its resources (GET_OPERATIONS). */
+  readonly operations: Pick<AgentOperations, 'list'>;
   readonly httpAuth: AgentHttpAuth;
   readonly runtime: { readonly logging: LogVerbosity };
   readonly executorTokens: ExecutorTokens;
@@ -69,6 +71,8 @@ export interface ExecutorApiHost extends AgentView {
 export interface OperatorCalls extends AgentView {
   /** Containers executors launch under their own (LAUNCH/WAIT/KILL/REMOVE_NESTED_CONTAINER). */
   readonly nested: NestedContainers;
+  /** --acls on operators' nested calls. */
+  readonly authorizer: Authorizer;
   /** Mesos's Slave::shutdownExecutor (KILL_CONTAINER of an executor's container). */
   shutdownExecutor(ex: ExecutorRecord): void;
 }

@@ -12,15 +12,19 @@
  *
  *   checkpoint_resources ─► sync(before, after): mkdir new, rm -r destroyed (not in use)
  *   launch ─► attach(config, volumes): symlink, or wrap the command in unshare + mount --bind
+ *
+ * Directories and links go through the agent's disk (AgentDisk, off the event
+ * loop), so the simulator runs volumes on its simulated disk too.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chownSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { volumesOf, type VolumeInfo } from '../protocol/volumes.js';
 import type { Resource, Resources } from '../protocol/resources.js';
 import type { CommandSpec, ContainerConfig } from './containerizer/types.js';
 import { resolveUser } from './containerizer/launcher.js';
+import type { AgentDisk } from './disk.js';
 
 /** Where a volume's data lives: under the work dir (ROOT disk) or the PATH disk's root, as Mesos lays them out; a MOUNT disk's volume is its root. */
 export function volumePath(workDir: string, v: Pick<VolumeInfo, 'role' | 'id' | 'source'>): string {
@@ -29,7 +33,9 @@ export function volumePath(workDir: string, v: Pick<VolumeInfo, 'role' | 'id' | 
   return join(base, 'volumes', 'roles', v.role, v.id);
 }
 
-const key = (v: Pick<VolumeInfo, 'role' | 'id'>): string => `${v.role}\u0000${v.id}`;
+/** A volume's key in volumeKeys (its role and persistence id). */
+export const volumeKey = (v: Pick<VolumeInfo, 'role' | 'id'>): string => `${v.role}\u0000${v.id}`;
+const key = volumeKey;
 
 /** How the volumes of a container were made visible. */
 export type VolumeMethod = 'bind mount' | 'symlink';
@@ -66,11 +72,14 @@ export function bindMountCommand(command: CommandSpec, mounts: readonly { source
 
 export class AgentVolumes {
   readonly #notes = new Map<string, string>();
+  /** The volume changes asked so far, done (directories are made off the event loop). */
+  #syncing: Promise<void> = Promise.resolve();
   #bindMounts: boolean | undefined;
 
   constructor(
     private readonly workDir: string,
     private readonly logger: { info(m: string): void; warn(m: string): void },
+    private readonly disk: AgentDisk,
     /** Whether bind mounts can be made (default: asked of the OS once, on first use). */
     bindMounts?: boolean,
   ) {
@@ -78,12 +87,19 @@ export class AgentVolumes {
   }
 
   /** The master's new checkpointed set: new volumes get their directory, destroyed ones lose it (unless a task still holds it). */
-  sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): void {
+  sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): Promise<void> {
+    // One after the other, and every attach after the syncs asked before it (a launch right after its CREATE).
+    const done = this.#syncing.then(() => this.#sync(before, after, inUse));
+    this.#syncing = done.catch(() => {});
+    return done;
+  }
+
+  async #sync(before: Resources, after: Resources, inUse: ReadonlySet<string>): Promise<void> {
     const old = new Map(volumesOf(before.toJSON()).map((v) => [key(v), v]));
     const now = new Map(volumesOf(after.toJSON()).map((v) => [key(v), v]));
     for (const [k, v] of now) {
       if (old.has(k)) continue;
-      mkdirSync(volumePath(this.workDir, v), { recursive: true });
+      await this.disk.mkdirpLater(volumePath(this.workDir, v));
       this.logger.info(`created persistent volume ${v.id} of role ${v.role} at ${volumePath(this.workDir, v)}`);
     }
     for (const [k, v] of old) {
@@ -94,8 +110,8 @@ export class AgentVolumes {
       }
       const path = volumePath(this.workDir, v);
       // A MOUNT disk's volume is the filesystem's root: its contents go, the mount point stays.
-      if (v.source.type === 'MOUNT') for (const entry of readdirSync(path)) rmSync(join(path, entry), { recursive: true, force: true });
-      else rmSync(path, { recursive: true, force: true });
+      if (v.source.type === 'MOUNT') await this.disk.emptyDirLater(path);
+      else await this.disk.removeLater(path);
       this.logger.info(`destroyed persistent volume ${v.id} of role ${v.role}: ${volumePath(this.workDir, v)} removed`);
     }
   }
@@ -108,6 +124,7 @@ export class AgentVolumes {
   async attach(config: ContainerConfig, resources: readonly Resource[]): Promise<ContainerConfig> {
     const volumes = volumesOf(resources);
     if (volumes.length === 0) return config;
+    await this.#syncing;
     if (config.container?.image !== undefined) return this.#intoImage(config, volumes);
     // A volume the task owns is its user's (a shared one stays as it is: several users may use it).
     const owner = config.user !== undefined ? await resolveUser(config.user) : undefined;
@@ -115,16 +132,16 @@ export class AgentVolumes {
     const mounts: { source: string; target: string; readOnly: boolean }[] = [];
     for (const v of volumes) {
       const source = volumePath(this.workDir, v);
-      if (!existsSync(source)) throw new Error(`persistent volume ${v.id} of role ${v.role} does not exist on this agent (${source})`);
+      if (!this.disk.exists(source)) throw new Error(`persistent volume ${v.id} of role ${v.role} does not exist on this agent (${source})`);
       const target = join(config.sandbox, v.containerPath);
       if (!target.startsWith(config.sandbox + '/')) throw new Error(`persistent volume ${v.id}: container_path '${v.containerPath}' leaves the sandbox`);
       if (owner !== undefined && !v.shared) chownSync(source, owner.uid, owner.gid);
-      mkdirSync(dirname(target), { recursive: true });
+      await this.disk.mkdirpLater(dirname(target));
       if (bind) {
-        if (!existsSync(target)) mkdirSync(target);
+        if (!this.disk.exists(target)) await this.disk.mkdirpLater(target);
         mounts.push({ source, target, readOnly: v.mode === 'RO' });
-      } else if (!isSymlink(target)) {
-        symlinkSync(source, target);
+      } else if (!this.disk.exists(target)) {
+        await this.disk.symlinkLater(source, target);
       }
     }
     const method: VolumeMethod = bind ? 'bind mount' : 'symlink';
@@ -139,7 +156,7 @@ export class AgentVolumes {
   #intoImage(config: ContainerConfig, volumes: readonly VolumeInfo[]): ContainerConfig {
     for (const v of volumes) {
       const source = volumePath(this.workDir, v);
-      if (!existsSync(source)) throw new Error(`persistent volume ${v.id} of role ${v.role} does not exist on this agent (${source})`);
+      if (!this.disk.exists(source)) throw new Error(`persistent volume ${v.id} of role ${v.role} does not exist on this agent (${source})`);
     }
     this.#notes.set(config.containerId, `persistent volume${volumes.length > 1 ? 's' : ''} ${volumes.map((v) => `${v.id} at ${v.containerPath}`).join(', ')} (bind mount)`);
     const extra = volumes.map((v) => ({ containerPath: v.containerPath, hostPath: volumePath(this.workDir, v), readOnly: v.mode === 'RO' }));
@@ -154,14 +171,6 @@ export class AgentVolumes {
 
   forget(containerId: string): void {
     this.#notes.delete(containerId);
-  }
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 

@@ -10,6 +10,8 @@ export class Agent {
   pid: string;
   #total: Resources;
   version: string;
+  /** AGENT_OPERATION_FEEDBACK: it answers operations on its resources (they stay OPERATION_PENDING until then). */
+  operationFeedback = false;
   #active = true;
   connected = true;
   readonly registeredAt: number;

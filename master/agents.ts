@@ -19,6 +19,7 @@ import type { Offering } from './offering.js';
 import { agentIp } from './maintenance.js';
 import { describeMachine } from '../protocol/maintenance.js';
 import { applyCheckpointed } from '../protocol/reservations.js';
+import { operationsReported } from './operations.js';
 import { keepReservations } from './reservations-reregister.js';
 
 export class Agents {
@@ -74,15 +75,16 @@ export class Agents {
       this.#admitting.add(from);
       this.ctx.admit({ id, info, pid: from, registeredAt: this.ctx.clock.now() }, (committed) => {
         this.#admitting.delete(from);
-        if (committed) this.#admit(from, id, info, total, body.version ?? '');
+        if (committed) this.#admit(from, id, info, total, body.version ?? '', body.capabilities);
       });
       return;
     }
-    this.#admit(from, id, info, total, body.version ?? '');
+    this.#admit(from, id, info, total, body.version ?? '', body.capabilities);
   }
 
-  #admit(from: string, id: string, info: AgentToMaster['register_agent']['agent'], total: Resources, version: string): void {
+  #admit(from: string, id: string, info: AgentToMaster['register_agent']['agent'], total: Resources, version: string, capabilities: readonly string[] | undefined): void {
     const agent = new Agent(id, info, from, total, version, this.ctx.clock.now());
+    agent.operationFeedback = capabilities?.includes('AGENT_OPERATION_FEEDBACK') ?? false;
     const admitted = agentBooks.admit(this.ctx.state, agent, { persisted: this.ctx.admit !== undefined, reply: 'registered' });
     this.ctx.link(from);
     this.ctx.state.count('master/agents_registered');
@@ -125,7 +127,9 @@ export class Agents {
     if (agent !== undefined) {
       // Known and registered: perhaps a restarted agent process, perhaps a dropped connection.
       this.ctx.apply(agentBooks.moved(this.ctx.state, agent, from));
-      keepReservations(this.ctx, agent, body);
+      agent.operationFeedback = body.capabilities?.includes('AGENT_OPERATION_FEEDBACK') ?? false;
+      // Its operations first: a pending one it never got goes again with the master's checkpointed set.
+      if (!operationsReported(this.ctx, agent, body, true)) keepReservations(this.ctx, agent, body);
       agent.info = { ...body.agent };
       agent.reregisteredAt = this.ctx.clock.now();
       // Tasks the master has that the agent does not report are gone from it.
@@ -163,6 +167,7 @@ export class Agents {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
       agent.reregisteredAt = this.ctx.clock.now();
+      agent.operationFeedback = body.capabilities?.includes('AGENT_OPERATION_FEEDBACK') ?? false;
       for (const task of reported.values()) {
         // Terminal ones too (their terminal update is not acknowledged yet): back in the books until it is, and no
         // longer among the framework's unreachable tasks (reconciliation would answer TASK_UNREACHABLE after it ended).
@@ -178,6 +183,8 @@ export class Agents {
       const admitted = agentBooks.admit(this.ctx.state, agent, { reply: 'reregistered' });
       this.#startPings(agent);
       this.ctx.apply(admitted);
+      // Its own checkpointed resources hold: a pending operation it does not report is dropped.
+      operationsReported(this.ctx, agent, body, false);
     }
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
@@ -241,7 +248,7 @@ export class Agents {
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent unreachable');
     this.ctx.apply(
-      agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
+      agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents, uuid: () => this.ctx.uuid() }),
     );
     this.ctx.state.count('master/agents_unreachable');
   }
@@ -252,7 +259,7 @@ export class Agents {
     agent.pingTimer?.cancel();
     this.offering.rescindAgent(agent.id, 'agent removed');
     this.ctx.apply(
-      agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents }),
+      agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents, uuid: () => this.ctx.uuid() }),
     );
     this.ctx.state.count('master/agents_removed');
   }

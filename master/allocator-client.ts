@@ -1,6 +1,10 @@
 import type { PID } from 'libprocess-ts';
 import type { Resource } from '../protocol/resources.js';
-import type { AllocatorPort } from './allocator-port.js';
+import type { AllocatorCapabilities, AllocatorPort } from './allocator-port.js';
+
+function capabilityFields(c: AllocatorCapabilities | undefined): { shared_resources?: boolean; reservation_refinement?: boolean } {
+  return c === undefined ? {} : { shared_resources: c.sharedResources, reservation_refinement: c.reservationRefinement };
+}
 import type { AllocatorProtocol } from './allocator/protocol.js';
 
 type Send = <N extends keyof AllocatorProtocol & string>(to: PID<AllocatorProtocol>, name: N, body: AllocatorProtocol[N]) => void;
@@ -9,8 +13,8 @@ type Send = <N extends keyof AllocatorProtocol & string>(to: PID<AllocatorProtoc
 export class AllocatorClient implements AllocatorPort {
   constructor(private readonly allocator: PID<AllocatorProtocol>, private readonly send: Send) {}
 
-  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean): void {
-    this.send(this.allocator, 'add_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, used: used.map((u) => ({ agent_id: u.agentId, resources: u.resources })), active });
+  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean, capabilities?: AllocatorCapabilities): void {
+    this.send(this.allocator, 'add_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, used: used.map((u) => ({ agent_id: u.agentId, resources: u.resources })), active, ...capabilityFields(capabilities) });
   }
   removeFramework(frameworkId: string): void {
     this.send(this.allocator, 'remove_framework', { framework_id: frameworkId });
@@ -21,8 +25,8 @@ export class AllocatorClient implements AllocatorPort {
   deactivateFramework(frameworkId: string): void {
     this.send(this.allocator, 'deactivate_framework', { framework_id: frameworkId });
   }
-  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[]): void {
-    this.send(this.allocator, 'update_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles });
+  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[], capabilities?: AllocatorCapabilities): void {
+    this.send(this.allocator, 'update_framework', { framework_id: frameworkId, roles, suppressed_roles: suppressedRoles, ...capabilityFields(capabilities) });
   }
   addAgent(agentId: string, total: Resource[], used: { frameworkId: string; resources: Resource[] }[]): void {
     this.send(this.allocator, 'add_agent', { agent_id: agentId, total, used: used.map((u) => ({ framework_id: u.frameworkId, resources: u.resources })) });

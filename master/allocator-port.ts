@@ -6,12 +6,19 @@ import type { Resource } from '../protocol/resources.js';
  * messages. Keeping this narrow lets the master be tested against the real
  * allocator in-process and lets the allocator change inside.
  */
+/** The framework capabilities the allocator acts on. */
+export interface AllocatorCapabilities {
+  readonly sharedResources: boolean;
+  readonly reservationRefinement: boolean;
+}
+
 export interface AllocatorPort {
-  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean): void;
+  /** `capabilities`: SHARED_RESOURCES (offered shared volumes, also while in use), RESERVATION_REFINEMENT (offered refined reservations). */
+  addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean, capabilities?: AllocatorCapabilities): void;
   removeFramework(frameworkId: string): void;
   activateFramework(frameworkId: string): void;
   deactivateFramework(frameworkId: string): void;
-  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[]): void;
+  updateFramework(frameworkId: string, roles: string[], suppressedRoles: string[], capabilities?: AllocatorCapabilities): void;
   addAgent(agentId: string, total: Resource[], used: { frameworkId: string; resources: Resource[] }[]): void;
   removeAgent(agentId: string): void;
   activateAgent(agentId: string): void;

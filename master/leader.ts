@@ -21,6 +21,8 @@ import type { FromNonLeader } from '../protocol/messages/leader.js';
 import { Resources } from '../protocol/resources.js';
 import { Agent } from './agent.js';
 import * as agentBooks from './books/agents.js';
+import * as frameworkBooks from './books/frameworks.js';
+import * as operationBooks from './books/operations.js';
 import * as recovery from './books/recovery.js';
 import type { AllocatorPort } from './allocator-port.js';
 import { AllocatorProcess } from './allocator/process.js';
@@ -191,6 +193,8 @@ export class LeaderTerm implements MasterHa {
     }
     recovery.tombstones(s, r);
     recovery.maintenance(s, r);
+    // Operations not yet acknowledged: answered for (pending, finished, dropped), not OPERATION_UNKNOWN.
+    for (const o of r.operations.values()) operationBooks.recovered(s, o);
     const steps: (() => void)[] = [
       ...[...r.frameworks.values()].map((f) => () => this.#recoverFramework(f)),
       ...[...r.unreachable].map(([id, u]) => () => {
@@ -231,7 +235,7 @@ export class LeaderTerm implements MasterHa {
     if (f.principal !== undefined) framework.principal = f.principal;
     if (!recovery.framework(s, framework, this.#ctx.clock.now())) return;
     this.#recoveredFrameworks.add(f.id);
-    this.#raw.addFramework(f.id, framework.roles, [], [], false);
+    this.#raw.addFramework(f.id, framework.roles, [], [], false, frameworkBooks.allocatorCapabilities(framework));
     // A framework that does not come back is removed once agents had their chance and its own failover timeout ran out.
     const wait = Math.max(this.reregisterTimeoutMs, framework.failoverTimeoutMs);
     framework.failoverTimer = this.#ctx.delay(wait, () => {
@@ -264,7 +268,7 @@ export class LeaderTerm implements MasterHa {
       const agent = this.#agentRecord(a);
       if (agent === undefined) continue;
       this.logger.warn(`agent ${id} did not re-register within ${this.reregisterTimeoutMs} ms of the failover: unreachable`);
-      this.#ctx.apply(agentBooks.lose(s, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${id} did not re-register after the master failed over`, nowMs: now, maxUnreachable: this.#ctx.flags.maxUnreachableAgents }));
+      this.#ctx.apply(agentBooks.lose(s, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${id} did not re-register after the master failed over`, nowMs: now, maxUnreachable: this.#ctx.flags.maxUnreachableAgents, uuid: () => this.#ctx.uuid() }));
     }
   }
 }

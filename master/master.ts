@@ -8,6 +8,7 @@
  *                     AllocatorPort ──┘    └── `offers` (allocations)
  *                                   AllocatorProcess
  */
+import { operationAnswered } from './operations.js';
 import { PID, Process, Random, osSeed, type Handlers } from 'libprocess-ts';
 import { uuidBytes, uuidString } from '../protocol/ids.js';
 import { countCall, countEvent, frameworkMetrics } from './framework-metrics.js';
@@ -357,6 +358,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       update_agent: fromAgent('update_agent', () => {
         this.state.count('master/agent_updates_ignored');
       }),
+      update_operation_status: fromAgent('update_operation_status', (agent, b) => operationAnswered(this.#ctx, agent, b)),
       // --- allocator
       offers: (body) => this.offering.allocated(body.allocations ?? []),
       available_updated: (body) => this.conversions.answered(body.request_id, body.ok),
@@ -535,6 +537,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
           break;
         case 'operation_status':
           if (e.framework.connected) this.#ctx.toFramework(e.framework, 'update_operation_status', { status: e.status });
+          break;
+        case 'forget_operation':
+          if (e.agent.connected) this.#ctx.toAgent(e.agent, 'acknowledge_operation_status', { operation_uuid: { value: e.operationUuid }, ...(e.statusUuid !== undefined ? { status_uuid: { value: e.statusUuid } } : {}) });
           break;
         case 'checkpoint_resources':
           this.#ctx.toAgent(e.agent, 'checkpoint_resources', { resources: e.resources, ...(e.operations !== undefined ? { operations: e.operations } : {}) });

@@ -6,6 +6,7 @@
  */
 import type { CallAccept, CallDecline } from '../protocol/scheduler.js';
 import { Resources, type Resource } from '../protocol/resources.js';
+import { preRefinement } from '../protocol/reservations.js';
 import type { ExecutorInfo, Offer, OfferOperation, TaskInfo } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import * as executorBooks from './books/executors.js';
@@ -55,7 +56,9 @@ export class Offering {
       this.ctx.apply(offerBooks.made(this.ctx.state, outstanding));
       let list = byFramework.get(framework);
       if (list === undefined) byFramework.set(framework, (list = []));
-      list.push(offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability));
+      const offer = offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability);
+      // As Mesos: a framework without RESERVATION_REFINEMENT gets the old `role` + `reservation` form.
+      list.push(framework.hasCapability('RESERVATION_REFINEMENT') ? offer : { ...offer, resources: offer.resources.map(preRefinement) });
     }
     for (const [framework, offers] of byFramework) {
       this.ctx.toFramework(framework, 'offers', { offers });
@@ -94,7 +97,7 @@ export class Offering {
     this.ctx.apply(offerBooks.used(this.ctx.state, check.offers));
     if (!check.ok) {
       this.ctx.state.count('master/invalid_accepts');
-      for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.toJSON(), undefined);
+      for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.toJSONWithCopies(), undefined);
       for (const task of launchedTasks(operations)) {
         // An ACCEPT delivered twice (or resent): the first one launched this task and used the offers. Answering
         // TASK_DROPPED/LOST now would tell the framework a task it runs (or that ended otherwise) is gone.
@@ -115,26 +118,30 @@ export class Offering {
       for (const task of launchedTasks(operations)) {
         this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: check.agentId } }, framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'Agent is not connected'));
       }
-      if (agent !== undefined) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSON(), undefined);
+      if (agent !== undefined) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSONWithCopies(), undefined);
       return;
     }
 
     const taskIds = new Set(framework.tasks.keys());
     const executors = new Map<string, ExecutorInfo>(framework.executors.get(agent.id) ?? []);
+    // As Mesos: the offered shared resources (a shared volume) stay usable by every launch of this ACCEPT, even
+    // once a task took the offered copy, so two tasks can use one volume; what is left over is what goes back.
+    let offeredShared = available.shared();
+    const usable = (): Resources => (offeredShared.isEmpty() ? available : available.nonShared().add(offeredShared));
     for (const op of operations) {
       if (op?.type === 'LAUNCH' && op.id !== undefined) {
         // As Mesos: operation feedback is for operations on resources, not for launches.
         for (const raw of op.launch?.task_infos ?? []) this.tasks.send(framework, this.tasks.masterStatus({ task_id: raw?.task_id ?? { value: '' }, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', 'A LAUNCH operation cannot have an operation id: operation feedback is not supported for launches'));
       } else if (op?.type === 'LAUNCH') {
         for (const raw of op.launch?.task_infos ?? []) {
-          const result = checkTask(raw, { agentId: agent.id, role: check.role, taskIds, executors, available });
+          const result = checkTask(raw, { agentId: agent.id, role: check.role, taskIds, executors, available: usable() });
           if (!result.ok) {
             this.ctx.state.count('master/invalid_tasks');
             this.tasks.send(framework, this.tasks.masterStatus({ task_id: raw?.task_id ?? { value: '' }, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', result.error));
             continue;
           }
           const { task, taskResources, executorResources, newExecutor } = result;
-          const split = mountSplitError(available, taskResources.add(executorResources));
+          const split = mountSplitError(usable(), taskResources.add(executorResources));
           if (split !== undefined) {
             this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_INVALID', split));
             continue;
@@ -147,6 +154,7 @@ export class Offering {
             this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: agent.id } }, 'TASK_ERROR', 'REASON_TASK_UNAUTHORIZED', allowed.message));
             continue;
           }
+          this.#additionalShared(framework, agent, taskResources.add(executorResources), available);
           available = available.subtract(taskResources.add(executorResources));
           taskIds.add(task.task_id.value);
           if (newExecutor !== undefined) {
@@ -163,15 +171,32 @@ export class Offering {
           });
         }
       } else if (op?.type === 'LAUNCH_GROUP') {
-        available = launchGroup(this.ctx, this.tasks, framework, agent, op, { role: check.role, taskIds, executors }, available);
+        const before = usable();
+        const left = launchGroup(this.ctx, this.tasks, framework, agent, op, { role: check.role, taskIds, executors }, before);
+        this.#additionalShared(framework, agent, before.subtract(left), available);
+        available = available.subtract(before.subtract(left));
       } else if (op !== undefined && op !== null && RESOURCE_OPERATIONS.has(op.type)) {
         const done = this.resourceOps.offer(framework, agent, op, check.role, available);
-        if (done.ok) available = done.available;
+        if (done.ok) {
+          available = done.available;
+          offeredShared = available.shared();
+        }
       } else {
         this.#unsupported(framework, op);
       }
     }
-    if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSON(), refuse);
+    if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSONWithCopies(), refuse);
+  }
+
+  /**
+   * Copies of shared resources a launch uses beyond those left of the offers (a second task on the shared volume
+   * one task took): allocated to the framework too, as Mesos's master does, so the allocator counts every user.
+   */
+  #additionalShared(framework: Framework, agent: Agent, consumed: Resources, available: Resources): void {
+    const additional = consumed.shared().subtract(available.shared());
+    if (additional.isEmpty()) return;
+    this.ctx.logger.info(`framework ${framework.id}: allocating additional '${additional.toString()}' on agent ${agent.id}`);
+    this.ctx.allocator.updateAllocation(framework.id, agent.id, [], additional.toJSONWithCopies());
   }
 
   /** An operation this master does not carry out: dropped (OPERATION_ERROR when it has an id), its resources returned; no ERROR event, which v1 clients take as fatal. */

@@ -14,7 +14,8 @@ import { isTerminal } from '../protocol/task-states.js';
 import { reserveConversion, reserveError, unreserveConversion, unreserveError, applyConversion, type Conversion } from '../protocol/reservations.js';
 import type { OfferOperation } from '../protocol/types.js';
 import { createConversion, createError, destroyConversion, destroyError, growConversion, growError, shrinkConversion, shrinkError, volumeInfo, volumesOf, type VolumeInfo } from '../protocol/volumes.js';
-import { isPersistentVolume } from '../protocol/reservations.js';
+import { checkpointedPart, isPersistentVolume } from '../protocol/reservations.js';
+import type { AgentToMaster } from '../protocol/messages/master-agent.js';
 import { mountSplitError } from '../protocol/disk-sources.js';
 import type { Agent } from './agent.js';
 import * as reservationBooks from './books/reservations.js';
@@ -102,6 +103,25 @@ export function volumeInUse(agent: Agent, v: VolumeInfo): boolean {
   return false;
 }
 
+/** The agent's answer to an operation (update_operation_status). */
+export function operationAnswered(ctx: MasterContext, agent: Agent, body: AgentToMaster['update_operation_status']): void {
+  ctx.apply(operationBooks.answered(ctx.state, ctx.state.frameworks, agent, body.operation_uuid.value, body.status));
+}
+
+/**
+ * An agent re-registers with the operations it keeps: they answer the pending ones. A pending one it does not
+ * report never reached it: a known agent (`known`) gets it again with the master's checkpointed set (returns true:
+ * that set was sent); an agent the master admits anew keeps its own set, so the operation is dropped.
+ */
+export function operationsReported(ctx: MasterContext, agent: Agent, body: AgentToMaster['reregister_agent'], known: boolean): boolean {
+  const done = operationBooks.reported(ctx.state, ctx.state.frameworks, agent, body.operations ?? [], known, () => ctx.uuid());
+  ctx.apply(done.effects);
+  if (done.resend.length === 0) return false;
+  ctx.logger.info(`agent ${agent.id} re-registered without ${done.resend.length} pending operation(s): sending them again`);
+  ctx.apply([{ kind: 'checkpoint_resources', agent, resources: checkpointedPart(agent.total).toJSON(), operations: done.resend }]);
+  return true;
+}
+
 export class ResourceOperations {
   constructor(private readonly ctx: MasterContext) {}
 
@@ -120,6 +140,11 @@ export class ResourceOperations {
     }
     if (op.id === undefined) {
       this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id }));
+    } else if (agent.operationFeedback) {
+      // As Mesos: applied on the master's books at once (speculatively), OPERATION_PENDING until the agent answers.
+      const pending = operationBooks.pending(this.ctx.state, framework, agent.id, op, conversion.converted.toJSON(), this.ctx.uuid());
+      this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id, operation: operationBooks.operationOf(pending.op) }));
+      this.ctx.apply(pending.effects);
     } else {
       const feedback = operationBooks.finished(this.ctx.state, framework, agent.id, op, conversion.converted.toJSON(), this.ctx.uuid(), this.ctx.uuid());
       this.ctx.apply(reservationBooks.converted(agent, conversion, { frameworkId: framework.id, operation: operationBooks.operationOf(this.ctx.state.operations.of(framework.id).get(op.id.value)!) }));

@@ -125,3 +125,21 @@ export function applyConversion(from: Resources, c: Conversion): Resources | und
   if (!from.contains(c.consumed)) return undefined;
   return from.subtract(c.consumed).add(c.converted);
 }
+
+/**
+ * A resource in the pre-refinement format (Mesos's PRE_RESERVATION_REFINEMENT), as the master sends offers to a
+ * framework without RESERVATION_REFINEMENT: `role` ('*' when unreserved) and, for a dynamic reservation,
+ * `reservation` with its principal and labels, instead of the `reservations` stack. A refined reservation (a
+ * stack of more than one) has no such form: it is returned unchanged (the allocator never offers one to such
+ * a framework).
+ */
+export function preRefinement(r: Resource): Resource {
+  const stack = r.reservations ?? [];
+  if (stack.length > 1) return r;
+  const { reservations: _stack, ...rest } = r;
+  const one = stack[0];
+  if (one === undefined) return { ...rest, role: '*' };
+  const out: Resource = { ...rest, role: one.role };
+  if (one.type === 'DYNAMIC') out.reservation = { ...(one.principal !== undefined ? { principal: one.principal } : {}), ...(one.labels !== undefined ? { labels: one.labels } : {}) };
+  return out;
+}

@@ -37,6 +37,9 @@ export interface Resource {
   set?: { item: string[] };
   /** Refined reservations, innermost (most specific role) last. */
   reservations?: ResourceReservation[];
+  /** The pre-refinement form (read on input; sent to frameworks without RESERVATION_REFINEMENT: reservations.ts `preRefinement`). */
+  role?: string;
+  reservation?: { principal?: string; labels?: Labels };
   allocation_info?: { role: string };
   disk?: unknown;
   shared?: unknown;
@@ -79,16 +82,27 @@ class Entry {
     readonly milli: number,
     readonly ranges: readonly number[] | null,
     readonly items: readonly string[] | null,
+    /**
+     * Copies of a shared resource (Resource.shared set): several tasks may use one at once, so adding
+     * one to itself counts copies instead of summing the amount, as Mesos's `sharedCount`. Always 1 otherwise.
+     */
+    readonly copies: number = 1,
   ) {}
 
+  get shared(): boolean {
+    return this.meta.shared !== undefined;
+  }
   withScalar(milli: number): Entry {
-    return new Entry(this.key, this.name, SCALAR, this.meta, milli, null, null);
+    return new Entry(this.key, this.name, SCALAR, this.meta, milli, null, null, this.copies);
   }
   withRanges(ranges: readonly number[]): Entry {
-    return new Entry(this.key, this.name, RANGES, this.meta, 0, ranges, null);
+    return new Entry(this.key, this.name, RANGES, this.meta, 0, ranges, null, this.copies);
   }
   withItems(items: readonly string[]): Entry {
-    return new Entry(this.key, this.name, SET, this.meta, 0, null, items);
+    return new Entry(this.key, this.name, SET, this.meta, 0, null, items, this.copies);
+  }
+  withCopies(copies: number): Entry {
+    return new Entry(this.key, this.name, this.kind, this.meta, this.milli, this.ranges, this.items, copies);
   }
   isEmpty(): boolean {
     if (this.kind === SCALAR) return this.milli === 0;
@@ -193,7 +207,7 @@ function withMeta(e: Entry, meta: Meta, metaKey: string): Entry {
   const names = byKind[e.kind]!;
   let key = names.get(e.name);
   if (key === undefined) names.set(e.name, (key = entryKey(e.name, e.kind, metaKey)));
-  return new Entry(key, e.name, e.kind, meta, e.milli, e.ranges, e.items);
+  return new Entry(key, e.name, e.kind, meta, e.milli, e.ranges, e.items, meta.shared !== undefined ? e.copies : 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -293,6 +307,8 @@ function setContains(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function entryAdd(a: Entry, b: Entry): Entry {
+  // Shared resources of one identity are copies of one thing (a shared volume): they count, they do not sum.
+  if (a.shared) return a.withCopies(a.copies + b.copies);
   if (a.kind === SCALAR) return a.withScalar(a.milli + b.milli);
   if (a.kind === RANGES) return a.withRanges(rangesUnion(a.ranges!, b.ranges!));
   return a.withItems(setUnion(a.items!, b.items!));
@@ -300,6 +316,10 @@ function entryAdd(a: Entry, b: Entry): Entry {
 
 /** a - b, or null when nothing is left. */
 function entrySubtract(a: Entry, b: Entry): Entry | null {
+  if (a.shared) {
+    const left = a.copies - b.copies;
+    return left > 0 ? a.withCopies(left) : null;
+  }
   if (a.kind === SCALAR) {
     const m = a.milli - b.milli;
     return m > 0 ? a.withScalar(m) : null;
@@ -313,12 +333,17 @@ function entrySubtract(a: Entry, b: Entry): Entry | null {
 }
 
 function entryContains(a: Entry, b: Entry): boolean {
+  if (a.shared) return a.copies >= b.copies && entryValueEquals(a, b);
   if (a.kind === SCALAR) return a.milli >= b.milli;
   if (a.kind === RANGES) return rangesContain(a.ranges!, b.ranges!);
   return setContains(a.items!, b.items!);
 }
 
 function entryEquals(a: Entry, b: Entry): boolean {
+  return a.copies === b.copies && entryValueEquals(a, b);
+}
+
+function entryValueEquals(a: Entry, b: Entry): boolean {
   if (a.kind === SCALAR) return a.milli === b.milli;
   const x = a.kind === RANGES ? a.ranges! : a.items!;
   const y = a.kind === RANGES ? b.ranges! : b.items!;
@@ -786,8 +811,23 @@ export class Resources {
 
   // --- conversion ---------------------------------------------------------
 
+  /** The v1 JSON form: each resource once (a shared one too, whatever its copies, as Mesos's protobuf form). */
   toJSON(): Resource[] {
     return this.list.map(entryToJSON);
+  }
+
+  /**
+   * The JSON form with a shared resource repeated once per copy, which `Resources.of` reads back as as many
+   * copies: for messages between our own processes (master to allocator) where the copies must survive.
+   */
+  toJSONWithCopies(): Resource[] {
+    const out: Resource[] = [];
+    for (const e of this.list) {
+      const r = entryToJSON(e);
+      out.push(r);
+      for (let i = 1; i < e.copies; i++) out.push(structuredClone(r));
+    }
+    return out;
   }
 
   toString(): string {
@@ -1030,6 +1070,34 @@ export class Resources {
   /** Only scalar resources. */
   scalars(): Resources {
     return this.filterEntries((e) => e.kind === SCALAR);
+  }
+
+  /** Only shared resources (Resource.shared set), with their copies. */
+  shared(): Resources {
+    return this.filterEntries((e) => e.shared);
+  }
+
+  /** Everything but shared resources. */
+  nonShared(): Resources {
+    return this.filterEntries((e) => !e.shared);
+  }
+
+  /** Whether any resource here is shared. */
+  hasShared(): boolean {
+    for (const e of this.list) if (e.shared) return true;
+    return false;
+  }
+
+  /**
+   * How many copies of `r` this holds, as Mesos's `Resources::count`: for a shared
+   * resource its copies, 1 for another that is here whole and alike, else 0.
+   */
+  count(r: Resource): number {
+    const o = entryFromJSON(r, '');
+    if (o === null) return 0;
+    const e = this.find(o.key);
+    if (e === undefined || !entryValueEquals(e, o)) return 0;
+    return e.copies;
   }
 
   private filterEntries(pred: (e: Entry) => boolean): Resources {

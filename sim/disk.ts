@@ -155,6 +155,29 @@ export class SimDisk implements AgentDisk {
     return true;
   }
 
+  exists(path: string): boolean {
+    return this.#files.has(path) || this.#dirs.has(path);
+  }
+
+  mkdirpLater(dir: string): Promise<void> {
+    this.mkdirp(dir);
+    return this.#later(this.#generation, () => {});
+  }
+
+  emptyDirLater(dir: string): Promise<void> {
+    const gen = this.#generation;
+    return this.#later(gen, () => {
+      for (const name of [...(this.#children.get(dir) ?? [])]) this.remove(child(dir, name));
+    });
+  }
+
+  /** A link is kept as a file naming its target (nothing here follows links). */
+  symlinkLater(target: string, path: string): Promise<void> {
+    this.mkdirp(parent(path));
+    const gen = this.#generation;
+    return this.#later(gen, () => this.#rewrite(path, `-> ${target}`, true));
+  }
+
   createSandbox(workDir: string, ids: SandboxIds): Promise<void> {
     this.mkdirp(`${workDir}/slaves/${ids.agentId}/frameworks/${ids.frameworkId}/executors/${ids.executorId}/runs/${ids.containerId}`);
     return this.#later(this.#generation, () => {});

@@ -9,7 +9,11 @@
  * WAIT: TASK_FINISHED (exit 0), TASK_FAILED, or TASK_KILLED when it was
  * killed. Kill policy of a group (Mesos's default): a task that fails or is
  * killed takes its whole group down, the others are killed (SIGTERM, SIGKILL
- * after the grace period). The executor exits once it runs nothing more and
+ * after the grace period). A task with a `health_check` (COMMAND, HTTP, TCP:
+ * agent/health.ts, run from the task's sandbox) reports TASK_RUNNING with
+ * `healthy` when its health changes; past its consecutive failures it is
+ * killed (its group with it), its terminal status `healthy: false`, as
+ * Mesos's default executor does. The executor exits once it runs nothing more and
  * its updates are acknowledged (or after a short wait for them).
  *
  *   agent events ─► DefaultExecutor ─► port: launch / wait / kill / remove nested containers
@@ -19,6 +23,7 @@
 import { isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
 import type { ContainerID } from '../../protocol/ids.js';
 import type { KillPolicy, TaskInfo, TaskStatus } from '../../protocol/types.js';
+import { healthCheckError, type HealthResult } from '../health.js';
 
 /** What WAIT answers (exit_status: the raw wait status). */
 export interface Waited {
@@ -35,6 +40,8 @@ export interface ExecutorPort {
   remove(container: ContainerID): Promise<void>;
   /** `tasks/<task_id>` in the executor's sandbox → the container's sandbox. */
   linkSandbox(taskId: string, child: string): Promise<void>;
+  /** Starts the task's health checks (its `health_check`) from its sandbox; each result goes to `onResult`. */
+  healthCheck(task: TaskInfo, onResult: (r: HealthResult) => void): { stop(): void };
   /** An UPDATE call; resolves once the agent took it. */
   update(status: TaskStatus): Promise<void>;
   delay(ms: number, fn: () => void): { cancel(): void };
@@ -58,6 +65,9 @@ interface Running {
   launched: boolean;
   killing: boolean;
   killTimer?: { cancel(): void };
+  health?: { stop(): void };
+  /** Its last health check result said unhealthy (its terminal status says so too). */
+  unhealthy?: boolean;
 }
 
 export class DefaultExecutor {
@@ -97,6 +107,14 @@ export class DefaultExecutor {
   }
 
   async #launch(r: Running): Promise<void> {
+    const badCheck = r.info.health_check !== undefined ? healthCheckError(r.info.health_check) : undefined;
+    if (badCheck !== undefined) {
+      // Refused before anything runs, naming what is wrong (the agent refuses a command task's the same way).
+      this.#send(r, 'TASK_FAILED', { reason: 'REASON_TASK_INVALID', message: `Invalid health check: ${badCheck}` });
+      this.#groupDown(r);
+      this.#maybeExit();
+      return;
+    }
     try {
       await this.port.launch(r.container, r.info);
     } catch (e) {
@@ -113,6 +131,7 @@ export class DefaultExecutor {
       void this.port.kill(r.container, 'SIGKILL').catch(() => {});
     } else {
       this.#send(r, 'TASK_RUNNING', { container_status: { container_id: r.container } });
+      if (r.info.health_check !== undefined) r.health = this.port.healthCheck(r.info, (h) => this.#healthResult(r, h));
     }
     void this.#wait(r);
   }
@@ -128,8 +147,9 @@ export class DefaultExecutor {
       return;
     }
     r.killTimer?.cancel();
+    r.health?.stop();
     const status = terminalOf(waited, r.killing);
-    this.#send(r, status.state, { message: status.message, ...(status.reason !== undefined ? { reason: status.reason } : {}) });
+    this.#send(r, status.state, { message: status.message, ...(status.reason !== undefined ? { reason: status.reason } : {}), ...(r.unhealthy === true ? { healthy: false } : {}) });
     if (status.state !== 'TASK_FINISHED') this.#groupDown(r);
     void this.port.remove(r.container).catch((e: Error) => this.port.log(`removing container ${r.container.value}: ${e.message}`));
     this.#maybeExit();
@@ -154,6 +174,17 @@ export class DefaultExecutor {
   acknowledged(uuid: Uint8Array): void {
     this.unacked.delete(hex(uuid));
     this.#maybeExit();
+  }
+
+  /** A health check result: TASK_RUNNING with `healthy` (Mesos sends each change); too many failures kill the task. */
+  #healthResult(r: Running, h: HealthResult): void {
+    if (isTerminal(r.state) || r.killing) return;
+    r.unhealthy = !h.healthy;
+    this.#send(r, 'TASK_RUNNING', { healthy: h.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', message: h.message, container_status: { container_id: r.container } });
+    if (h.kill) {
+      this.port.log(`task ${r.info.task_id.value} failed ${h.consecutiveFailures} health checks in a row: killing it`);
+      this.#kill(r, graceOf(r.info.kill_policy));
+    }
   }
 
   /** A failed or killed task takes the rest of its group down. */
@@ -225,7 +256,8 @@ export function terminalOf(w: Waited, killed: boolean): { state: TaskState; reas
   const signal = raw !== undefined && !exited ? raw & 0x7f : undefined;
   const how = code !== undefined ? `Command exited with status ${code}` : signal !== undefined ? `Command terminated with signal ${signal}` : (w.message ?? 'Command ended with an unknown status');
   if (w.reason !== undefined && w.reason.startsWith('REASON_CONTAINER_LIMITATION')) return { state: 'TASK_FAILED', reason: w.reason as TaskStatusReason, message: w.message ?? how };
-  if (killed) return { state: 'TASK_KILLED', message: how };
+  // As Mesos, the agent's word wins: a container it killed (an operator's KILL_CONTAINER of the task's own) ends TASK_KILLED.
+  if (killed || w.state === 'TASK_KILLED') return { state: 'TASK_KILLED', message: how };
   if (code === 0) return { state: 'TASK_FINISHED', message: how };
   return { state: 'TASK_FAILED', reason: 'REASON_COMMAND_EXECUTOR_FAILED', message: how };
 }

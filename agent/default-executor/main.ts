@@ -19,6 +19,7 @@ import type { ExecutorEvent } from '../../protocol/json/index.js';
 import { DURATION_EXAMPLES, parseDurationMs } from '../../protocol/durations.js';
 import { AgentApi, HttpError } from './agent-api.js';
 import { DefaultExecutor, type ExecutorPort } from './executor.js';
+import { HealthChecker } from '../health.js';
 
 function need(name: string): string {
   const v = process.env[name];
@@ -78,6 +79,15 @@ const port: ExecutorPort = {
     await symlink(join('..', 'containers', child), join(sandbox, 'tasks', taskId));
   },
   update: (status) => api.update(status),
+  healthCheck: (task, onResult) => {
+    // From the task's sandbox (tasks/<id>), with the executor's environment and the task's MESOS_SANDBOX.
+    const cwd = join(sandbox, 'tasks', task.task_id.value);
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), MESOS_SANDBOX: cwd };
+    for (const v of task.command?.environment?.variables ?? []) if (v.value !== undefined) env[v.name] = v.value;
+    const checker = new HealthChecker(task.health_check!, { delay: (ms, fn) => realClock.timer(ms, fn), defer: (fn) => fn, now: () => realClock.now(), env, cwd }, onResult);
+    checker.start();
+    return checker;
+  },
   delay: (ms, fn) => realClock.timer(ms, fn),
   newId: () => randomUUID(),
   newUuid: () => {

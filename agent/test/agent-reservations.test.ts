@@ -15,6 +15,7 @@ import { agentFlags } from '../flags.js';
 import { resourcesInfoPath } from '../resources-checkpoint.js';
 import { agentAdminCall } from '../operator-admin.js';
 import { AgentVolumes } from '../volumes.js';
+import { nodeDisk } from '../disk.js';
 import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
 
 const runtimes: Runtime[] = [];
@@ -127,24 +128,24 @@ describe('disk sources and volume directories', () => {
     expect(refused([pathDisk('/nonexistent/mesos-ts', 1)])).toBe('--resources: the PATH disk\'s root /nonexistent/mesos-ts is not an existing directory');
   });
 
-  test('volumes live under the work dir, the PATH disk\'s root, or are the MOUNT disk\'s root; DESTROY removes their data, never a MOUNT point', () => {
+  test('volumes live under the work dir, the PATH disk\'s root, or are the MOUNT disk\'s root; DESTROY removes their data, never a MOUNT point', async () => {
     const work = tempDir();
     const pathRoot = tempDir();
     const mountRoot = tempDir();
-    const volumes = new AgentVolumes(work, { info: () => {}, warn: () => {} }, false);
+    const volumes = new AgentVolumes(work, { info: () => {}, warn: () => {} }, nodeDisk, false);
     const vol = (id: string, base: Record<string, unknown>) => ({
       ...base,
       reservations: [{ type: 'DYNAMIC' as const, role: 'db', principal: 'ops' }],
       disk: { ...((base.disk as object | undefined) ?? {}), persistence: { id, principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } },
     });
     const all = Resources.fromJSON([vol('a', { name: 'disk', type: 'SCALAR', scalar: { value: 10 } }), vol('b', pathDisk(pathRoot, 10)), vol('c', mountDisk(mountRoot, 10))]);
-    volumes.sync(Resources.empty(), all, new Set());
+    await volumes.sync(Resources.empty(), all, new Set());
     expect(existsSync(join(work, 'volumes', 'roles', 'db', 'a'))).toBe(true);
     expect(existsSync(join(pathRoot, 'volumes', 'roles', 'db', 'b'))).toBe(true);
     writeFileSync(join(mountRoot, 'data.bin'), 'x');
     writeFileSync(join(work, 'volumes', 'roles', 'db', 'a', 'f'), 'x');
     // Destroyed while a task holds 'a': its data is kept; 'c' (MOUNT) is emptied, its root stays.
-    volumes.sync(all, Resources.empty(), new Set(['db\u0000a']));
+    await volumes.sync(all, Resources.empty(), new Set(['db\u0000a']));
     expect(existsSync(join(work, 'volumes', 'roles', 'db', 'a', 'f'))).toBe(true);
     expect(existsSync(join(pathRoot, 'volumes', 'roles', 'db', 'b'))).toBe(false);
     expect(existsSync(mountRoot)).toBe(true);
@@ -167,15 +168,15 @@ describe('--default_role and how a container sees its volumes', () => {
     const sandbox = tempDir();
     const vol = { name: 'disk', type: 'SCALAR' as const, scalar: { value: 10 }, reservations: [{ type: 'DYNAMIC' as const, role: 'db', principal: 'ops' }], disk: { persistence: { id: 'v' }, volume: { container_path: 'state/data', mode: 'RO' } } };
     const config = { containerId: 'c1', sandbox, command: { shell: true, value: 'cat state/data/x' }, limits: {} };
-    const symlinks = new AgentVolumes(work, { info: () => {}, warn: () => {} }, false);
-    symlinks.sync(Resources.empty(), Resources.fromJSON([vol]), new Set());
+    const symlinks = new AgentVolumes(work, { info: () => {}, warn: () => {} }, nodeDisk, false);
+    await symlinks.sync(Resources.empty(), Resources.fromJSON([vol]), new Set());
     expect(await symlinks.attach(config, [vol])).toBe(config);
     expect(lstatSync(join(sandbox, 'state', 'data')).isSymbolicLink()).toBe(true);
     expect(realpathSync(join(sandbox, 'state', 'data'))).toBe(realpathSync(join(work, 'volumes', 'roles', 'db', 'v')));
     expect(symlinks.message('c1')).toEqual({ message: 'persistent volume v at state/data (symlink)' });
     await expect(symlinks.attach(config, [{ ...vol, disk: { ...vol.disk, persistence: { id: 'missing' } } }])).rejects.toThrow(/^persistent volume missing of role db does not exist on this agent/);
 
-    const binds = new AgentVolumes(work, { info: () => {}, warn: () => {} }, true);
+    const binds = new AgentVolumes(work, { info: () => {}, warn: () => {} }, nodeDisk, true);
     const wrapped = await binds.attach({ ...config, sandbox: tempDir() }, [vol]);
     expect(wrapped.command.value).toBe('unshare');
     expect(wrapped.command.arguments!.slice(0, 5)).toEqual(['unshare', '--mount', '--propagation', 'private', '--']);

@@ -55,6 +55,7 @@ export class ScriptedMaster extends Process<AgentToMaster> {
       exited_executor: rec('exited_executor'),
       executor_to_framework: rec('executor_to_framework'),
       update_agent: rec('update_agent'),
+      update_operation_status: rec('update_operation_status'),
     };
   }
 

@@ -4,12 +4,14 @@
 // for both lines, prints them and fails (exit 3). The group's kill policy kills a and b; every task
 // reports its own final state; the executor exits by itself; no task process is left; the
 // master's state and the agent's show the group's tasks under their executor.
+// Also: a health check of a group task (healthy, then failing: killed, unhealthy); `task kill` of a group task.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
 import { alive, runBuilt, stopAll } from '../../test/processes.js';
 import { tempDir } from '../../test/temp.js';
+import { until } from '../../test/wait.js';
 
 const work = tempDir('mesos-ts-task-group-test');
 let cluster: LocalCluster;
@@ -100,4 +102,31 @@ describe('a task group of 3 real tasks', () => {
       ['c', 'TASK_FAILED', 'pod-executor'],
     ]);
   }, 90_000);
+
+  test('a health check under the default executor: healthy, then failing past its consecutive failures, the task is killed and ends unhealthy', async () => {
+    const file = join(work.path, 'health.json');
+    // Healthy while the marker file exists; it removes the marker after a while, and the checks fail from then on.
+    const check = { type: 'COMMAND', command: { value: 'test -f marker' }, delay_seconds: 0, interval_seconds: 0.2, grace_period_seconds: 0, consecutive_failures: 2, timeout_seconds: 5 };
+    writeFileSync(file, JSON.stringify({ tasks: [{ ...task('w', 'touch marker; sleep 1; rm marker; exec sleep 120'), health_check: check }] }));
+    const execute = runBuilt('cli/main.ts', ['execute', `--master=${cluster.masterList}`, '--name=checked', `--task_group=${file}`]);
+    await execute.done;
+    const out = execute.stdout();
+    expect(out).toMatch(/Received status update TASK_RUNNING for task 'w'\n(  .*\n)*  healthy\?: true\n/);
+    expect(out).toMatch(/Received status update TASK_RUNNING for task 'w'\n  message: 'COMMAND health check failed: exited with status 1'\n(  .*\n)*  healthy\?: false\n/);
+    expect(out).toMatch(/Received status update TASK_KILLED for task 'w'\n(  .*\n)*  healthy\?: false\n/);
+  }, 60_000);
+
+  test('`mesos-ts task kill` of a group task kills its own nested container: it ends TASK_KILLED, its group with it', async () => {
+    const file = join(work.path, 'kill.json');
+    writeFileSync(file, JSON.stringify({ tasks: [task('k1', 'exec sleep 120'), task('k2', 'exec sleep 120')] }));
+    const execute = runBuilt('cli/main.ts', ['execute', `--master=${cluster.masterList}`, '--name=killme', `--task_group=${file}`]);
+    await until('both tasks running', () => (execute.stdout().includes("TASK_RUNNING for task 'k1'") && execute.stdout().includes("TASK_RUNNING for task 'k2'") ? true : undefined), { everyMs: 50, limitMs: 30_000 });
+    const kill = runBuilt('cli/main.ts', ['task', 'kill', 'k1', `--master=${cluster.masterList}`]);
+    expect(await kill.done).toBe(0);
+    expect(kill.stdout()).toMatch(/killing task k1 \(container [\w-]+ under [\w-]+ on /);
+    expect(kill.stdout()).toContain('task k1 is in state TASK_KILLED');
+    await execute.done;
+    expect(execute.stdout()).toMatch(/Received status update TASK_KILLED for task 'k1'/);
+    expect(execute.stdout()).toMatch(/Received status update TASK_KILLED for task 'k2'/);
+  }, 60_000);
 });

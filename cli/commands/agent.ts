@@ -58,6 +58,7 @@ export function agentCommand(): Command {
     .addOption(flag('authenticate_http_readwrite', 'HTTP calls that change something need credentials (true|false)', 'false'))
     .addOption(flag('authenticate_http_readonly', 'HTTP endpoints that only read (state, metrics, files) need credentials (true|false)', 'false'))
     .addOption(flag('authenticate_http_executors', 'executors must present their MESOS_EXECUTOR_AUTHENTICATION_TOKEN (true|false)', 'true'))
+    .addOption(flag('acls', 'who may do what here (Mesos --acls, JSON or a file): launch_nested_containers_as_user, launch_nested_containers_under_parent_with_user, kill/wait/remove_nested_containers'))
     .addOption(flag('executor_secret_key', 'file with the key executor tokens are signed with (default: generated once under --work_dir)'))
     .addOption(flag('switch_user', 'run tasks as their user (CommandInfo.user, else FrameworkInfo.user) when running as root (true|false)', 'true'))
     .addHelpText('after', `

@@ -3,7 +3,10 @@
  * leading master's state names the task's framework and agent; the agent's
  * state names the container of the task's executor; KILL_CONTAINER (the
  * agent's v1 operator API) shuts that executor down: a command task ends
- * TASK_KILLED, reported to its framework as any kill. Then the master's state
+ * TASK_KILLED, reported to its framework as any kill. A task of a group (the
+ * default executor) has a nested container of its own, named in its status:
+ * that one is killed, the task ends TASK_KILLED and the executor kills the
+ * rest of its group, as Mesos's default executor does; other groups run on. Then the master's state
  * is asked until the task is terminal (--timeout).
  */
 import { Command, Option } from 'commander';
@@ -17,7 +20,9 @@ import { operatorCall } from '../operator-call.js';
 import { say } from '../process-util.js';
 import { fetchState } from './query.js';
 
-type AgentState = { frameworks?: { id: string; executors?: { id: string; container?: string; tasks?: { id: string }[]; queued_tasks?: { id: string }[] }[] }[] };
+type ContainerID = { value: string; parent?: ContainerID };
+type AgentTask = { id: string; statuses?: { container_status?: { container_id?: ContainerID } }[] };
+type AgentState = { frameworks?: { id: string; executors?: { id: string; type?: string; container?: string; tasks?: AgentTask[]; queued_tasks?: { id: string }[] }[] }[] };
 
 /** The task's framework, state and agent address as the leading master knows them, or an error that says what is wrong. */
 async function findTask(o: ClusterOptions, taskId: string, frameworkId: string | undefined): Promise<{ framework: string; state: string; agent: string }> {
@@ -37,7 +42,7 @@ async function findTask(o: ClusterOptions, taskId: string, frameworkId: string |
 
 export function taskCommand(): Command {
   const kill = withClusterOptions(new Command('kill'))
-    .description("kill a running task: its executor's container is shut down on its agent (a command task ends TASK_KILLED; a custom executor's other tasks end with it)")
+    .description("kill a running task: its container is killed on its agent (a command task ends TASK_KILLED; a group task's own nested container, its group ending with it; a custom executor's whole container, its other tasks ending with it)")
     .argument('<id>', 'the task id (see: mesos-ts tasks)')
     .option('--framework <id>', 'the framework of the task, when several use the id')
     .addOption(new Option('--timeout <duration>', 'how long to wait for the task to end').default('30secs'))
@@ -53,8 +58,13 @@ export function taskCommand(): Command {
         .flatMap((f) => f.executors ?? [])
         .find((e) => [...(e.tasks ?? []), ...(e.queued_tasks ?? [])].some((t) => t.id === taskId));
       if (executor?.container === undefined) throw new Error(`the agent at ${task.agent} runs no executor for task ${taskId} (it may have just ended: mesos-ts tasks --all)`);
-      await operatorCall(task.agent, { type: 'KILL_CONTAINER', kill_container: { container_id: { value: executor.container } } });
-      say(`killing task ${taskId} (container ${executor.container} on ${task.agent})`);
+      // A task of a group runs in a nested container of its own under the default executor: that one is killed, and the
+      // executor takes the task's group down with it (as Mesos's default executor does), not its other groups.
+      const own = executor.type === 'DEFAULT' ? executor.tasks?.find((t) => t.id === taskId)?.statuses?.findLast((s) => s.container_status?.container_id !== undefined)?.container_status?.container_id : undefined;
+      if (executor.type === 'DEFAULT' && own === undefined) throw new Error(`task ${taskId} has no container of its own yet on ${task.agent} (it is still launching): try again`);
+      const container = own ?? { value: executor.container };
+      await operatorCall(task.agent, { type: 'KILL_CONTAINER', kill_container: { container_id: container } });
+      say(`killing task ${taskId} (container ${container.value}${container.parent !== undefined ? ` under ${container.parent.value}` : ''} on ${task.agent})`);
       const deadline = realClock.now() + timeoutMs;
       for (;;) {
         const { state } = await fetchState(o.master, o.mdns_name);

@@ -24,6 +24,7 @@
  */
 import { Resources } from '../../protocol/resources.js';
 import { FilterBook } from './filters.js';
+import { availableOf, hasRefined, movesAvailable } from './shared.js';
 import { milliRecord, quotaConsume, quotaCycle, toMilliMap, type QuotaBooks, type QuotaCycle } from './quota.js';
 import { DRFSorter, QuantityIndex, dominantShare } from './sorter.js';
 import { Stages } from './stages.js';
@@ -129,7 +130,7 @@ export class AllocatorCore {
   #framework(id: string): FrameworkState {
     let f = this.#frameworks.get(id);
     if (f === undefined) {
-      f = { id, known: false, active: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
+      f = { id, known: false, active: false, shared: false, refinement: true, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
       this.#frameworks.set(id, f);
     }
     return f;
@@ -160,6 +161,8 @@ export class AllocatorCore {
     const f = this.#framework(id);
     f.known = true;
     f.active = options.active ?? true;
+    f.shared = options.sharedResources ?? false;
+    f.refinement = options.reservationRefinement ?? true;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     for (const u of used) {
       const agent = this.#agents.get(u.agentId);
@@ -181,9 +184,11 @@ export class AllocatorCore {
     }
   }
 
-  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[] }): void {
+  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[]; sharedResources?: boolean; reservationRefinement?: boolean }): void {
     const f = this.#frameworks.get(id);
     if (f === undefined) return;
+    if (options.sharedResources !== undefined) f.shared = options.sharedResources;
+    if (options.reservationRefinement !== undefined) f.refinement = options.reservationRefinement;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     this.#refreshEligibility(f);
   }
@@ -259,6 +264,8 @@ export class AllocatorCore {
       available: total,
       allocated: new Map(),
       hasReserved: !total.reserved().isEmpty(),
+      hasShared: total.hasShared(),
+      hasRefined: hasRefined(total),
       split: undefined,
       filterVersion: 0,
       restMark: undefined,
@@ -299,11 +306,13 @@ export class AllocatorCore {
     agent.total = total.unallocate();
     agent.totalSparse = this.q.vector(agent.total.quantities());
     agent.hasReserved = !agent.total.reserved().isEmpty();
+    agent.hasShared = agent.total.hasShared();
+    agent.hasRefined = hasRefined(agent.total);
     this.q.addTotals(agent.totalSparse, 1);
     this.#addReservations(agent, 1);
     let allocated = EMPTY;
     for (const r of agent.allocated.values()) allocated = allocated.add(r.unallocate());
-    agent.available = agent.total.subtract(allocated);
+    agent.available = availableOf(agent.total, allocated);
     agent.version++;
   }
 
@@ -316,6 +325,11 @@ export class AllocatorCore {
     const agent = this.#agents.get(agentId);
     const f = this.#frameworks.get(frameworkId);
     if (agent === undefined || f === undefined) return;
+    if (from.isEmpty() && !to.isEmpty() && to.nonShared().isEmpty()) {
+      // More copies of shared resources than were offered (two tasks of one ACCEPT on one shared volume): allocated, the total unchanged.
+      this.#track_used(agent, f, to);
+      return;
+    }
     const held = this.#withAllocation(f, from);
     this.#free(agent, f, held);
     this.updateAgentTotal(agentId, agent.total.subtract(held.unallocate()).add(to.unallocate()));
@@ -371,7 +385,7 @@ export class AllocatorCore {
     if (r.isEmpty()) return;
     for (const role of allocationRoles(r, onlyRole(f))) this.#account(agent, f, role, r.allocatedTo(role), 1);
     agent.allocated.set(f.id, (agent.allocated.get(f.id) ?? EMPTY).add(r));
-    agent.available = agent.available.subtract(r.unallocate());
+    agent.available = agent.available.subtract(movesAvailable(r.unallocate()));
     f.agents.add(agent.id);
   }
 
@@ -401,7 +415,7 @@ export class AllocatorCore {
       f.agents.delete(agent.id);
     } else agent.allocated.set(f.id, next);
     // Everything back: the total itself, so what was computed from it (the reservation split) still holds.
-    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(freed.unallocate());
+    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(movesAvailable(freed.unallocate()));
     agent.version++;
     for (const role of allocationRoles(freed, onlyRole(f))) {
       this.#account(agent, f, role, freed.allocatedTo(role), -1);
@@ -474,6 +488,8 @@ export class AllocatorCore {
   #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined, reservedSparse?: readonly number[], rest?: Resources): void {
     const allocated = this.#allocated(offer, role);
     agent.available = rest ?? (offer === agent.available ? EMPTY : agent.available.subtract(offer));
+    // A shared resource stays available while offered or used (shared.ts): its copy comes back.
+    if (agent.hasShared && offer.hasShared()) agent.available = agent.available.add(offer.shared());
     const cur = agent.allocated.get(f.id);
     agent.allocated.set(f.id, cur === undefined ? allocated : cur.add(allocated));
     f.agents.add(agent.id);

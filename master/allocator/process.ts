@@ -67,7 +67,7 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       add_framework: (b) => {
         core.addFramework(
           b.framework_id,
-          { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], active: b.active ?? true },
+          { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], active: b.active ?? true, sharedResources: b.shared_resources === true, reservationRefinement: b.reservation_refinement !== false },
           (b.used ?? []).map((u) => ({ agentId: u.agent_id, resources: Resources.of(u.resources) })),
         );
         this.#touch('all');
@@ -79,7 +79,7 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       },
       deactivate_framework: (b) => core.deactivateFramework(b.framework_id),
       update_framework: (b) => {
-        core.updateFramework(b.framework_id, { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [] });
+        core.updateFramework(b.framework_id, { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], ...(b.shared_resources !== undefined ? { sharedResources: b.shared_resources } : {}), ...(b.reservation_refinement !== undefined ? { reservationRefinement: b.reservation_refinement } : {}) });
         this.#touch('all');
       },
       add_agent: (b) => {

@@ -31,11 +31,15 @@ export type AllocatorProtocol = {
     /** Resources it already holds on known agents. */
     used: { agent_id: string; resources: Resource[] }[];
     active: boolean;
+    /** The SHARED_RESOURCES capability (absent: false). */
+    shared_resources?: boolean;
+    /** The RESERVATION_REFINEMENT capability (absent: true). */
+    reservation_refinement?: boolean;
   };
   remove_framework: { framework_id: string };
   activate_framework: { framework_id: string };
   deactivate_framework: { framework_id: string };
-  update_framework: { framework_id: string; roles: string[]; suppressed_roles: string[] };
+  update_framework: { framework_id: string; roles: string[]; suppressed_roles: string[]; shared_resources?: boolean; reservation_refinement?: boolean };
   add_agent: {
     agent_id: string;
     total: Resource[];

@@ -5,6 +5,7 @@
  * the headroom unsatisfied guarantees need. Each agent's allocatable remainder for a role goes whole
  * to its first eligible, unfiltered framework.
  */
+import { offerForFramework } from './shared.js';
 import type { Resources } from '../../protocol/resources.js';
 import type { FilterBook } from './filters.js';
 import { limitCaps, shrink, topGuaranteeRole, towardGuarantee, type QuotaBooks, type QuotaCycle } from './quota.js';
@@ -86,8 +87,10 @@ export class Stages {
         for (let i = 0; i < fws.length; i++) {
           const f = fws.at(i)!.data as FrameworkState;
           if (!f.eligible.has(role)) continue;
-          if (this.#b.filters.filtered(agent, f, role, offer, full) !== 0) continue;
-          this.#b.give(out, agent, f, role, offer, quota);
+          const give = offerForFramework(agent, f, offer);
+          if (give !== offer && !isAllocatable(give)) continue;
+          if (this.#b.filters.filtered(agent, f, role, give, give === offer ? full : give) !== 0) continue;
+          this.#b.give(out, agent, f, role, give, quota);
           break;
         }
         if (agent.available.isEmpty()) break;
@@ -211,14 +214,17 @@ export class Stages {
       const f = fws.at(i)!.data as FrameworkState;
       if (!f.eligible.has(role)) continue;
       if (only !== undefined && !only.has(f)) continue; // filtered for all of it at the mark, and still
-      const filtered = this.#b.filters.filtered(agent, f, role, offer, full);
+      // Without SHARED_RESOURCES or RESERVATION_REFINEMENT, the offer without what it may not get (shared.ts).
+      const give = offerForFramework(agent, f, offer);
+      if (give !== offer && !isAllocatable(give)) continue;
+      const filtered = this.#b.filters.filtered(agent, f, role, give, give === offer ? full : give);
       if (filtered === 2) continue;
       visit = this.#open(pass, r);
       if (filtered === 1) continue;
       // The whole remainder for the role: what is left is known from the split, without subtracting.
-      const whole = split !== undefined && offer === full;
+      const whole = split !== undefined && give === full && !agent.hasShared;
       const after = split !== undefined && whole ? restSplit(split, role) : undefined;
-      this.#b.give(out, agent, f, role, offer, quota, split !== undefined && whole ? reservedSparseFor(split, role) : undefined, after?.of);
+      this.#b.give(out, agent, f, role, give, quota, split !== undefined && whole ? reservedSparseFor(split, role) : undefined, after?.of);
       pass.gave = true;
       if (split !== undefined) pass.split = after ?? (whole ? splitAfterGive(split, role, agent.available) : splitByReservation(agent.available, this.#b.q));
       return GAVE;

@@ -28,6 +28,10 @@ export interface AgentState {
   /** framework -> resources allocated to it here (allocation_info set). */
   readonly allocated: Map<string, Resources>;
   hasReserved: boolean;
+  /** Its total holds shared resources (a shared persistent volume): shared.ts. */
+  hasShared: boolean;
+  /** Its total holds refined reservations (a stack of more than one role). */
+  hasRefined: boolean;
   /** `available` split by reservation role (stage 2), while its `of` is `available`. */
   split: ReservationSplit | undefined;
   /** Bumped whenever a filter on this agent goes away. */
@@ -53,6 +57,10 @@ export interface FrameworkState {
   /** False for a framework only known through allocations (an agent reported its tasks first). */
   known: boolean;
   active: boolean;
+  /** SHARED_RESOURCES: offered shared resources. */
+  shared: boolean;
+  /** RESERVATION_REFINEMENT: offered refined reservations (without it, as Mesos, never). */
+  refinement: boolean;
   roles: Set<string>;
   suppressed: Set<string>;
   /** Roles in which it takes offers now: active, subscribed, not suppressed. */

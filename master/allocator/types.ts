@@ -22,6 +22,10 @@ export interface FrameworkOptions {
   readonly suppressedRoles?: readonly string[];
   /** Default true. */
   readonly active?: boolean;
+  /** The SHARED_RESOURCES capability: it may be offered shared resources, also while in use. Default false. */
+  readonly sharedResources?: boolean;
+  /** The RESERVATION_REFINEMENT capability: it may be offered refined reservations. Default true (the master says which). */
+  readonly reservationRefinement?: boolean;
 }
 
 export interface AgentOptions {

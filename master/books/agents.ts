@@ -3,6 +3,7 @@
  * master failover, a return from unreachable), lost (unreachable: it may come
  * back; gone: it may not). What the registry keeps follows from them.
  */
+import { agentLost as operationsLost } from './operations.js';
 import { isTerminal, type TaskState, type TaskStatusReason } from '../../protocol/task-states.js';
 import type { Task } from '../../protocol/types.js';
 import type { Agent } from '../agent.js';
@@ -29,7 +30,7 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   books.agentsByPid.set(agent.pid, agent);
   agent.attach(books.usage);
   const effects: Effect[] = [];
-  effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSON() }))] } });
+  effects.push({ kind: 'allocator', call: { name: 'addAgent', args: [agent.id, agent.total.toJSON(), [...agent.used].map(([frameworkId, r]) => ({ frameworkId, resources: r.toJSONWithCopies() }))] } });
   // Deactivated or draining (before a re-registration, or a master failover): still not offered.
   if (books.maintenance.blocked(agent.id)) {
     agent.active = false;
@@ -104,6 +105,8 @@ export interface Loss {
   readonly nowMs: number;
   /** Unreachable agents remembered (the oldest become gone). */
   readonly maxUnreachable: number;
+  /** A new status uuid (for its pending operations, dropped or gone: operations.ts). */
+  readonly uuid: () => Uint8Array;
 }
 
 /**
@@ -145,6 +148,9 @@ export function lose(books: Books, agent: Agent, loss: Loss): Effect[] {
     effects.push({ kind: 'registry', op: { op: 'agent_gone', id: agent.id, at: loss.nowMs } });
   }
   effects.push(...agentLeft(books, agent.id, loss.as === 'gone'));
+  effects.push(
+    ...operationsLost(books, books.frameworks, agent.id, loss.as === 'gone' ? 'OPERATION_GONE_BY_OPERATOR' : 'OPERATION_DROPPED', `the agent was lost before it applied the operation: ${loss.message}`, loss.uuid),
+  );
   effects.push({ kind: 'event', event: { type: 'AGENT_REMOVED', agentId: agent.id } });
   for (const framework of books.frameworks.values()) if (framework.connected) effects.push({ kind: 'agent_lost', framework, agentId: agent.id });
   return effects;

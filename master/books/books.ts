@@ -4,6 +4,7 @@
  * this folder are the only writers of the task, agent and framework records'
  * lifecycles, and say what follows from each change as effects (effects.ts).
  */
+import type { OperationBook } from './operations.js';
 import type { Agent } from '../agent.js';
 import type { BoundedList } from '../bounded.js';
 import type { Framework } from '../framework.js';
@@ -21,6 +22,8 @@ export interface Books {
   readonly completedFrameworks: BoundedList<Framework>;
   /** Maintenance schedule, machines down, agents drained or deactivated, inverse offers (books/maintenance.ts). */
   readonly maintenance: MaintenanceBooks;
+  /** Operations with ids (books/operations.ts). */
+  readonly operations: OperationBook;
   /** What each role is allocated and the tasks per state, kept as the records change (usage.ts). */
   readonly usage: UsageIndex;
 }

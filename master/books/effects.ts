@@ -51,6 +51,8 @@ export type Effect =
   | { readonly kind: 'agent_lost'; readonly framework: Framework; readonly agentId: string }
   /** The agent's dynamically reserved resources and volumes changed: it checkpoints the whole new set. */
   | { readonly kind: 'checkpoint_resources'; readonly agent: Agent; readonly resources: Resource[]; readonly operations?: ProtoOperation[] }
+  /** The agent may forget an operation (its framework acknowledged it, or the master does not track it). */
+  | { readonly kind: 'forget_operation'; readonly agent: Agent; readonly operationUuid: Uint8Array; readonly statusUuid?: Uint8Array }
   /** The status of an operation the framework gave an id (UPDATE_OPERATION_STATUS), for its connected scheduler. */
   | { readonly kind: 'operation_status'; readonly framework: Framework; readonly status: OperationStatus }
   /** A counter of /metrics/snapshot. */

@@ -11,6 +11,11 @@ import type { Effect } from './effects.js';
 import { frameworkLeft } from './maintenance.js';
 import { end } from './tasks.js';
 
+/** What the allocator acts on of a framework's capabilities. */
+export function allocatorCapabilities(framework: Framework): { sharedResources: boolean; reservationRefinement: boolean } {
+  return { sharedResources: framework.hasCapability('SHARED_RESOURCES'), reservationRefinement: framework.hasCapability('RESERVATION_REFINEMENT') };
+}
+
 /** A framework in the books (active: its scheduler subscribed, and is answered; not active: taken back from an agent's report). */
 export function add(books: Books, framework: Framework, active: boolean): Effect[] {
   books.frameworks.set(framework.id, framework);
@@ -18,7 +23,7 @@ export function add(books: Books, framework: Framework, active: boolean): Effect
   framework.connected = active;
   framework.active = active;
   const effects: Effect[] = [
-    { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active] } },
+    { kind: 'allocator', call: { name: 'addFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], [], active, allocatorCapabilities(framework)] } },
     { kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } },
     { kind: 'event', event: { type: 'FRAMEWORK_ADDED', framework } },
   ];
@@ -31,10 +36,10 @@ export function repeated(framework: Framework): Effect[] {
   return [{ kind: 'subscribed', framework }];
 }
 
-/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest; with `roles`, the allocator hears its roles and suppressed roles. */
+/** New info (a resubscription, UPDATE_FRAMEWORK): the registry keeps the latest; with `roles`, the allocator hears its roles, suppressed roles and whether it takes shared resources. */
 export function changed(framework: Framework, roles = false): Effect[] {
   const effects: Effect[] = [];
-  if (roles) effects.push({ kind: 'allocator', call: { name: 'updateFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles]] } });
+  if (roles) effects.push({ kind: 'allocator', call: { name: 'updateFramework', args: [framework.id, framework.roles, [...framework.suppressedRoles], allocatorCapabilities(framework)] } });
   effects.push({ kind: 'registry', op: { op: 'add_framework', framework: registeredFramework(framework) } });
   effects.push({ kind: 'event', event: { type: 'FRAMEWORK_UPDATED', framework } });
   return effects;

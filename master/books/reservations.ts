@@ -24,7 +24,7 @@ export function converted(agent: Agent, conversion: Conversion, by: ConversionSo
   agent.total = agent.total.subtract(consumed).add(made);
   const effects: Effect[] = [];
   if (by.frameworkId !== undefined) {
-    effects.push({ kind: 'allocator', call: { name: 'updateAllocation', args: [by.frameworkId, agent.id, conversion.consumed.toJSON(), conversion.converted.toJSON()] } });
+    effects.push({ kind: 'allocator', call: { name: 'updateAllocation', args: [by.frameworkId, agent.id, conversion.consumed.toJSONWithCopies(), conversion.converted.toJSONWithCopies()] } });
   }
   effects.push({ kind: 'checkpoint_resources', agent, resources: checkpointedPart(agent.total).toJSON(), ...(by.operation !== undefined ? { operations: [by.operation] } : {}) });
   effects.push({ kind: 'count', name: 'master/resource_conversions' });

@@ -7,7 +7,9 @@
  */
 import { Packr } from 'msgpackr';
 import type { DrainInfo, MachineID, MaintenanceWindow } from '../../protocol/maintenance.js';
-import type { AgentInfo, FrameworkInfo } from '../../protocol/types.js';
+import type { AgentInfo, FrameworkInfo, OfferOperation } from '../../protocol/types.js';
+import type { OperationStatus } from '../../protocol/operations.js';
+import type { Resource } from '../../protocol/resources.js';
 
 export interface RegisteredAgent {
   readonly id: string;
@@ -23,6 +25,26 @@ export interface RegisteredFramework {
   readonly registeredAt: number;
   /** The principal its scheduler authenticated as: after a failover only that principal may resubscribe it. */
   readonly principal?: string;
+}
+
+/**
+ * An operation with an id on an agent's resources (operation feedback), kept until its framework acknowledges
+ * its terminal status, so that a new leader answers for it (pending, finished, dropped) and not OPERATION_UNKNOWN.
+ */
+export interface RegisteredOperation {
+  readonly frameworkId: string;
+  readonly agentId: string;
+  readonly info: OfferOperation;
+  readonly statuses: readonly OperationStatus[];
+  /** The operation's own uuid (v1 `Operation.uuid`). */
+  readonly uuid: Uint8Array;
+  /** What it made of the agent's resources (its OPERATION_FINISHED carries them). */
+  readonly converted?: readonly Resource[];
+}
+
+/** The key of an operation in the registry: its uuid in base64. */
+export function operationKey(uuid: Uint8Array): string {
+  return Buffer.from(uuid).toString('base64');
 }
 
 /** What the operator set of an agent: deactivated (DEACTIVATE_AGENT), draining or drained (DRAIN_AGENT). */
@@ -60,6 +82,8 @@ export interface Registry {
   /** Agents deactivated or drained by the operator (any of admitted, unreachable), by id. */
   readonly agentMaintenance: Map<string, AgentMaintenance>;
   maintenance: Maintenance;
+  /** Operations with ids not yet acknowledged, by operationKey(uuid). */
+  readonly operations: Map<string, RegisteredOperation>;
   /** Log index of the last applied entry. */
   index: number;
 }
@@ -78,7 +102,11 @@ export type Operation =
   /** An agent deactivated, drained, or reactivated (neither: forgotten). */
   | { readonly op: 'agent_maintenance'; readonly id: string; readonly state: AgentMaintenance }
   /** The whole maintenance schedule and the down machines, as they are now. */
-  | { readonly op: 'maintenance'; readonly maintenance: Maintenance };
+  | { readonly op: 'maintenance'; readonly maintenance: Maintenance }
+  /** An operation as it is now (added, or a new status). */
+  | { readonly op: 'operation'; readonly operation: RegisteredOperation }
+  /** An operation its framework acknowledged: forgotten. */
+  | { readonly op: 'operation_done'; readonly uuid: Uint8Array };
 
 export function emptyRegistry(): Registry {
   return {
@@ -91,6 +119,7 @@ export function emptyRegistry(): Registry {
     quotas: new Map(),
     agentMaintenance: new Map(),
     maintenance: { windows: [], down: [] },
+    operations: new Map(),
     index: 0,
   };
 }
@@ -120,6 +149,7 @@ export function apply(r: Registry, o: Operation): void {
       r.unreachable.delete(o.id);
       r.gone.set(o.id, o.at);
       bounded(r.gone, TOMBSTONES_KEPT);
+      for (const [k, op] of r.operations) if (op.agentId === o.id) r.operations.delete(k);
       return;
     case 'add_framework':
       if (r.removedFrameworks.has(o.framework.id)) return;
@@ -130,6 +160,7 @@ export function apply(r: Registry, o: Operation): void {
       r.frameworks.delete(o.id);
       r.removedFrameworks.set(o.id, o.at);
       bounded(r.removedFrameworks, TOMBSTONES_KEPT);
+      for (const [k, op] of r.operations) if (op.frameworkId === o.id) r.operations.delete(k);
       return;
     case 'tasks':
       return;
@@ -148,6 +179,13 @@ export function apply(r: Registry, o: Operation): void {
     case 'maintenance':
       r.maintenance = o.maintenance;
       return;
+    case 'operation':
+      if (r.removedFrameworks.has(o.operation.frameworkId) || r.gone.has(o.operation.agentId)) return;
+      r.operations.set(operationKey(o.operation.uuid), o.operation);
+      return;
+    case 'operation_done':
+      r.operations.delete(operationKey(o.uuid));
+      return;
   }
 }
 
@@ -160,7 +198,7 @@ export function encodeEntry(ops: readonly Operation[]): Uint8Array {
   return packr.pack({ v: 1, ops });
 }
 
-const OPS = new Set(['admit_agent', 'agent_unreachable', 'agent_gone', 'add_framework', 'remove_framework', 'tasks', 'weights', 'quota', 'agent_maintenance', 'maintenance']);
+const OPS = new Set(['admit_agent', 'agent_unreachable', 'agent_gone', 'add_framework', 'remove_framework', 'tasks', 'weights', 'quota', 'agent_maintenance', 'maintenance', 'operation', 'operation_done']);
 
 /** Decodes an entry; throws naming the problem when it is not one. */
 export function decodeEntry(data: Uint8Array): Operation[] {
@@ -185,6 +223,8 @@ interface SnapshotData {
   /** Absent in snapshots of versions without maintenance. */
   agentMaintenance?: [string, AgentMaintenance][];
   maintenance?: Maintenance;
+  /** Absent in snapshots of versions without operation records. */
+  operations?: RegisteredOperation[];
 }
 
 export function encodeSnapshot(r: Registry): Uint8Array {
@@ -200,6 +240,7 @@ export function encodeSnapshot(r: Registry): Uint8Array {
     quotas: [...r.quotas],
     agentMaintenance: [...r.agentMaintenance],
     maintenance: r.maintenance,
+    operations: [...r.operations.values()],
   };
   return packr.pack(data);
 }
@@ -217,6 +258,7 @@ export function decodeSnapshot(bytes: Uint8Array): Registry {
     quotas: new Map(d.quotas),
     agentMaintenance: new Map(d.agentMaintenance ?? []),
     maintenance: d.maintenance ?? { windows: [], down: [] },
+    operations: new Map((d.operations ?? []).map((o) => [operationKey(o.uuid), o])),
     index: d.index,
   };
 }

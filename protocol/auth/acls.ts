@@ -45,6 +45,12 @@ export const ACL_ACTIONS = {
   create_volumes: 'roles',
   destroy_volumes: 'creator_principals',
   resize_volume: 'roles',
+  // The agent's (its --acls): operators' nested containers, by the user they run as, or their parent's user.
+  launch_nested_containers_as_user: 'users',
+  launch_nested_containers_under_parent_with_user: 'users',
+  kill_nested_containers: 'users',
+  wait_nested_containers: 'users',
+  remove_nested_containers: 'users',
 } as const;
 
 export type AclAction = keyof typeof ACL_ACTIONS;

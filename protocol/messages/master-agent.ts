@@ -3,14 +3,15 @@
  * never rename or remove (agents and masters of different builds talk).
  * Bodies are plain data (Resource[], not Resources).
  */
-import type { Operation } from '../operations.js';
+import type { Operation, OperationStatus } from '../operations.js';
 import type { AgentID, ExecutorID, FrameworkID, TaskID } from '../ids.js';
 import type { Resource } from '../resources.js';
 import type { TaskState } from '../task-states.js';
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskGroupInfo, TaskInfo } from '../types.js';
 import type { FrameworkExecutorData, StatusUpdate } from './common.js';
 
-export type AgentCapability = 'MULTI_ROLE' | 'HIERARCHICAL_ROLE' | 'RESERVATION_REFINEMENT' | 'RESOURCE_PROVIDER' | 'AGENT_UPDATE';
+/** AGENT_OPERATION_FEEDBACK (Mesos 1.9+): it answers each operation on its resources (update_operation_status), so the master keeps it OPERATION_PENDING until then. */
+export type AgentCapability = 'MULTI_ROLE' | 'HIERARCHICAL_ROLE' | 'RESERVATION_REFINEMENT' | 'RESOURCE_PROVIDER' | 'AGENT_UPDATE' | 'AGENT_OPERATION_FEEDBACK';
 
 /** What an agent knows about one framework when it reregisters. */
 export interface AgentFrameworkState {
@@ -36,6 +37,8 @@ export type AgentToMaster = {
     tasks: Task[];
     frameworks: FrameworkInfo[];
     capabilities?: AgentCapability[];
+    /** The operations it applied whose status the framework has not acknowledged yet (checkpointed: they survive its restart). */
+    operations?: Operation[];
   };
   /** Leaving on purpose (agent shut down by the operator). */
   unregister_agent: { agent_id: AgentID };
@@ -47,6 +50,8 @@ export type AgentToMaster = {
   executor_to_framework: FrameworkExecutorData;
   /** Oversubscribed or changed total resources. */
   update_agent: { agent_id: AgentID; total_resources?: Resource[]; oversubscribed_resources?: Resource[] };
+  /** An operation the master sent with checkpoint_resources is applied (its status, with the agent's uuid); `operation_uuid` names it. */
+  update_operation_status: { agent_id: AgentID; framework_id?: FrameworkID; operation_uuid: { value: Uint8Array }; status: OperationStatus };
 };
 
 export type MasterToAgent = {
@@ -90,6 +95,8 @@ export type MasterToAgent = {
     /** The operations with ids (operation feedback) that made this change, for the agent's GET_OPERATIONS. */
     operations?: Operation[];
   };
+  /** The framework acknowledged the operation's status (or the master no longer tracks it): the agent forgets the operation. */
+  acknowledge_operation_status: { operation_uuid: { value: Uint8Array }; status_uuid?: { value: Uint8Array } };
   /** Ask the agent to re-send the latest status of these tasks (unknown ones come back TASK_LOST/UNKNOWN). */
   reconcile_tasks: { framework_id: FrameworkID; tasks: { task_id: TaskID; state?: TaskState }[] };
   /** The master removed this agent (e.g. it missed too many pings): it must shut down or re-register. */

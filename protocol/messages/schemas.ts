@@ -25,6 +25,7 @@ export const AGENT_CAPABILITIES = [
   'RESERVATION_REFINEMENT',
   'RESOURCE_PROVIDER',
   'AGENT_UPDATE',
+  'AGENT_OPERATION_FEEDBACK',
 ] as const satisfies readonly AgentCapability[];
 
 /** Enums and nested types the internal protocols add to the v1 schema. */
@@ -94,6 +95,7 @@ export const AGENT_TO_MASTER: MessageSchemas<AgentToMaster> = {
     tasks: 'Task[]!',
     frameworks: 'FrameworkInfo[]!',
     capabilities: 'AgentCapability[]',
+    operations: 'Operation[]',
   },
   unregister_agent: { agent_id: 'AgentID!' },
   pong: { seq: 'uint64' },
@@ -101,6 +103,7 @@ export const AGENT_TO_MASTER: MessageSchemas<AgentToMaster> = {
   exited_executor: { agent_id: 'AgentID!', framework_id: 'FrameworkID!', executor_id: 'ExecutorID!', status: 'int32' },
   executor_to_framework: FRAMEWORK_EXECUTOR_DATA,
   update_agent: { agent_id: 'AgentID!', total_resources: 'Resource[]', oversubscribed_resources: 'Resource[]' },
+  update_operation_status: { agent_id: 'AgentID!', framework_id: 'FrameworkID', operation_uuid: 'UUID!', status: 'OperationStatus!' },
 };
 
 export const MASTER_TO_AGENT: MessageSchemas<MasterToAgent> = {
@@ -123,6 +126,7 @@ export const MASTER_TO_AGENT: MessageSchemas<MasterToAgent> = {
   framework_to_executor: FRAMEWORK_EXECUTOR_DATA,
   update_framework: { framework_id: 'FrameworkID!', framework_info: 'FrameworkInfo!', pid: 'string' },
   checkpoint_resources: { resources: 'Resource[]!', operations: 'Operation[]' },
+  acknowledge_operation_status: { operation_uuid: 'UUID!', status_uuid: 'UUID' },
   reconcile_tasks: { framework_id: 'FrameworkID!', tasks: 'reconcile_tasks.Task[]!' },
   agent_lost: { agent_id: 'AgentID!', message: 'string' },
   shutdown: { message: 'string!' },

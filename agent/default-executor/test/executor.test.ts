@@ -8,6 +8,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { ContainerID } from '../../../protocol/ids.js';
 import type { TaskInfo, TaskStatus } from '../../../protocol/types.js';
 import { ACK_WAIT_MS, DEFAULT_GRACE_MS, DefaultExecutor, terminalOf, type ExecutorPort, type Waited } from '../executor.js';
+import type { HealthResult } from '../../health.js';
 
 interface Pending<T> {
   resolve(v: T): void;
@@ -47,6 +48,13 @@ class ScriptedPort implements ExecutorPort {
   update(status: TaskStatus): Promise<void> {
     this.updates.push(status);
     return Promise.resolve();
+  }
+  /** Health checks started, by task id: the test plays their results (agent/health.ts runs the real ones). */
+  readonly health = new Map<string, { onResult: (r: HealthResult) => void; stopped: boolean }>();
+  healthCheck(task: TaskInfo, onResult: (r: HealthResult) => void): { stop(): void } {
+    const h = { onResult, stopped: false };
+    this.health.set(task.task_id.value, h);
+    return { stop: () => void (h.stopped = true) };
   }
   delay(ms: number, fn: () => void): { cancel(): void } {
     const t = { at: this.time + ms, fn, cancelled: false };
@@ -202,6 +210,55 @@ describe('the default executor', () => {
     none.subscribed('pod', { value: 'p' }, []);
     none.shutdown(1000);
     expect(idle.exited).toBe(0);
+  });
+
+  test('health checks: TASK_RUNNING with healthy on each change; past the consecutive failures the task is killed, its group with it, its end says unhealthy', async () => {
+    const port = new ScriptedPort();
+    const ex = new DefaultExecutor(port);
+    ex.subscribed('pod', { value: 'parent' }, []);
+    const web: TaskInfo = { ...task('web'), health_check: { type: 'HTTP', http: { port: 8080, path: '/ok' }, consecutive_failures: 2 } };
+    ex.launchGroup([web, task('side')]);
+    ex.launchGroup([task('elsewhere')]);
+    for (const l of port.launches.values()) l.resolve();
+    await flush();
+    // Only the task with a health check is checked, once it runs.
+    expect([...port.health.keys()]).toEqual(['web']);
+    const h = port.health.get('web')!;
+    h.onResult({ healthy: true, kill: false, message: 'HTTP health check returned 200', consecutiveFailures: 0 });
+    h.onResult({ healthy: false, kill: false, message: 'HTTP health check returned 503', consecutiveFailures: 1 });
+    const running = port.updates.filter((u) => u.task_id.value === 'web' && u.state === 'TASK_RUNNING');
+    expect(running.map((u) => [u.healthy, u.reason, u.message])).toEqual([
+      [undefined, undefined, undefined],
+      [true, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', 'HTTP health check returned 200'],
+      [false, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', 'HTTP health check returned 503'],
+    ]);
+    h.onResult({ healthy: false, kill: true, message: 'HTTP health check returned 503', consecutiveFailures: 2 });
+    // Killed (SIGTERM); once it ended, the rest of its group (as Mesos); the other group runs on.
+    expect(port.calls.filter((c) => c.startsWith('kill'))).toEqual(['kill c1 SIGTERM']);
+    port.waits.get('c1')!.resolve(signalled(15));
+    await flush();
+    expect(port.calls.filter((c) => c.startsWith('kill'))).toEqual(['kill c1 SIGTERM', 'kill c2 SIGTERM']);
+    port.waits.get('c2')!.resolve(signalled(15));
+    await flush();
+    const end = port.updates.filter((u) => u.task_id.value === 'web').at(-1)!;
+    expect([end.state, end.healthy]).toEqual(['TASK_KILLED', false]);
+    expect(port.states('side').at(-1)).toBe('TASK_KILLED');
+    expect(port.states('elsewhere')).toEqual(['TASK_RUNNING']);
+    expect(h.stopped).toBe(true);
+  });
+
+  test('a task with an unusable health check fails before it runs, naming why; its group goes down', async () => {
+    const port = new ScriptedPort();
+    const ex = new DefaultExecutor(port);
+    ex.subscribed('pod', { value: 'parent' }, []);
+    ex.launchGroup([{ ...task('bad'), health_check: { type: 'TCP' } }, task('mate')]);
+    for (const l of port.launches.values()) l.resolve();
+    await flush();
+    const bad = port.updates.find((u) => u.task_id.value === 'bad')!;
+    expect([bad.state, bad.reason, bad.message]).toEqual(['TASK_FAILED', 'REASON_TASK_INVALID', 'Invalid health check: TCP health check without a port']);
+    expect(port.calls.some((c) => c.startsWith('launch bad'))).toBe(false);
+    // Its mate was killed while its container launched: it ends at once (SIGKILL).
+    expect(port.calls.filter((c) => c.startsWith('kill'))).toEqual(['kill c2 SIGKILL']);
   });
 
   test('terminal states from wait statuses', () => {

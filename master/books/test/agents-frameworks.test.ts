@@ -84,7 +84,7 @@ describe('agent transitions', () => {
     launch(f, a, t2);
     update(b, f, a, t2, status(t2, 'TASK_FINISHED'), 'TASK_FINISHED');
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' } }, Resources.parse('cpus:0.1;mem:32'));
-    const effects = lose(b, a, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: 'missed pings', nowMs: 9_000, maxUnreachable: 10 });
+    const effects = lose(b, a, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: 'missed pings', nowMs: 9_000, maxUnreachable: 10, uuid: () => new Uint8Array(16) });
     expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_unreachable', 'event:AGENT_REMOVED', 'agent_lost']);
     // Every connected scheduler hears agent_lost.
     expect(effects.filter((e) => e.kind === 'agent_lost').map((e) => (e.kind === 'agent_lost' ? [e.framework.id, e.agentId] : []))).toEqual([['f1', 'a1']]);
@@ -110,7 +110,7 @@ describe('agent transitions', () => {
     admit(b, a);
     add(b, f, true);
     launch(f, a, task('f1', 'a1', 't1'));
-    const effects = lose(b, a, { as: 'gone', taskState: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'marked gone', nowMs: 1, maxUnreachable: 10 });
+    const effects = lose(b, a, { as: 'gone', taskState: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'marked gone', nowMs: 1, maxUnreachable: 10, uuid: () => new Uint8Array(16) });
     expect(kinds(effects)).toEqual(['allocator:removeAgent', 'event:TASK_UPDATED', 'forward', 'registry:agent_gone', 'event:AGENT_REMOVED', 'agent_lost']);
     expect(b.goneAgents.has('a1')).toBe(true);
     expect(f.completedTasks.items()[0]?.state).toBe('TASK_GONE_BY_OPERATOR');
@@ -119,7 +119,7 @@ describe('agent transitions', () => {
   test('unreachable agents beyond the limit become gone, in the registry too; the operator can give one up', () => {
     const b = books();
     for (const id of ['a1', 'a2', 'a3']) admit(b, agent(id));
-    const loss = { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: '', nowMs: 1, maxUnreachable: 2 } as const;
+    const loss = { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: '', nowMs: 1, maxUnreachable: 2, uuid: () => new Uint8Array(16) } as const;
     lose(b, b.agents.get('a1')!, loss);
     lose(b, b.agents.get('a2')!, loss);
     const effects = lose(b, b.agents.get('a3')!, loss);

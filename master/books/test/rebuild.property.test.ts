@@ -92,7 +92,7 @@ class Live {
     this.now += 1_000;
     const agentId = (i: number): string => `a${i}`;
     const frameworkId = (i: number): string => `f${i}`;
-    const loss = (as: 'unreachable' | 'gone') => ({ as, taskState: as === 'gone' ? ('TASK_GONE' as const) : ('TASK_UNREACHABLE' as const), reason: 'REASON_AGENT_REMOVED' as const, message: as, nowMs: this.now, maxUnreachable: 3 });
+    const loss = (as: 'unreachable' | 'gone') => ({ as, taskState: as === 'gone' ? ('TASK_GONE' as const) : ('TASK_UNREACHABLE' as const), reason: 'REASON_AGENT_REMOVED' as const, message: as, nowMs: this.now, maxUnreachable: 3, uuid: () => new Uint8Array(16) });
     switch (ev.e) {
       case 'agent': {
         const id = agentId(ev.a);

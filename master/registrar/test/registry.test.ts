@@ -39,7 +39,36 @@ describe('the registry state machine', () => {
     expect(r.removedFrameworks.get('f1')).toBe(5);
     apply(r, { op: 'add_framework', framework: framework('f1') });
     expect(r.frameworks.size).toBe(0);
-    expect(Object.keys(r).sort()).toEqual(['agentMaintenance', 'agents', 'frameworks', 'gone', 'index', 'maintenance', 'quotas', 'removedFrameworks', 'unreachable', 'weights']);
+    expect(Object.keys(r).sort()).toEqual(['agentMaintenance', 'agents', 'frameworks', 'gone', 'index', 'maintenance', 'operations', 'quotas', 'removedFrameworks', 'unreachable', 'weights']);
+  });
+
+  test('operations: kept as they are now until acknowledged; forgotten with their framework or agent; in snapshots and entries', () => {
+    const r = emptyRegistry();
+    const op = (id: string, fw: string, ag: string, state: 'OPERATION_PENDING' | 'OPERATION_FINISHED') => ({
+      frameworkId: fw,
+      agentId: ag,
+      info: { type: 'RESERVE' as const, id: { value: id } },
+      statuses: [{ operation_id: { value: id }, state }],
+      uuid: new Uint8Array(16).fill(id.charCodeAt(0)),
+    });
+    apply(r, { op: 'operation', operation: op('a', 'f1', 'a1', 'OPERATION_PENDING') });
+    apply(r, { op: 'operation', operation: op('a', 'f1', 'a1', 'OPERATION_FINISHED') });
+    apply(r, { op: 'operation', operation: op('b', 'f2', 'a1', 'OPERATION_PENDING') });
+    apply(r, { op: 'operation', operation: op('c', 'f1', 'a2', 'OPERATION_PENDING') });
+    expect(r.operations.size).toBe(3);
+    expect([...r.operations.values()].find((o) => o.info.id?.value === 'a')?.statuses[0]?.state).toBe('OPERATION_FINISHED');
+    const back = decodeSnapshot(encodeSnapshot(r));
+    expect([...back.operations.values()]).toEqual([...r.operations.values()]);
+    expect(decodeEntry(encodeEntry([{ op: 'operation_done', uuid: op('a', 'f1', 'a1', 'OPERATION_PENDING').uuid }]))).toEqual([{ op: 'operation_done', uuid: op('a', 'f1', 'a1', 'OPERATION_PENDING').uuid }]);
+    apply(r, { op: 'operation_done', uuid: op('a', 'f1', 'a1', 'OPERATION_PENDING').uuid });
+    apply(r, { op: 'remove_framework', id: 'f2', at: 1 });
+    expect([...r.operations.values()].map((o) => o.info.id?.value)).toEqual(['c']);
+    apply(r, { op: 'agent_gone', id: 'a2', at: 2 });
+    expect(r.operations.size).toBe(0);
+    // Not kept for a removed framework or a gone agent.
+    apply(r, { op: 'operation', operation: op('d', 'f2', 'a3', 'OPERATION_PENDING') });
+    apply(r, { op: 'operation', operation: op('e', 'f3', 'a2', 'OPERATION_PENDING') });
+    expect(r.operations.size).toBe(0);
   });
 
   test('maintenance: the schedule and down machines replaced whole; agents deactivated, drained, reactivated, forgotten once gone; snapshots keep both', () => {

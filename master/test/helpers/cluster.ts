@@ -28,7 +28,11 @@ export function ledger(c: Pick<Cluster, 'master' | 'allocator'>): string[] {
     const offered = c.master.state.offers.ofAgent(agent.id).reduce((s, o) => s.add(o.resources), Resources.empty());
     const master = offered.add(agent.totalUsed());
     if (!allocated.unallocate().equals(master.unallocate())) problems.push(`${agent.id}: allocator has ${allocated.unallocate()} allocated, master has ${master.unallocate()} offered+used`);
-    if (!allocated.unallocate().add(view.available.unallocate()).equals(agent.total.unallocate())) problems.push(`${agent.id}: allocated + available != total ${agent.total}`);
+    // Shared resources (a shared volume) stay available whatever is allocated, one copy each: allocator/shared.ts.
+    const total = agent.total.unallocate();
+    if (!allocated.unallocate().nonShared().add(view.available.unallocate().nonShared()).equals(total.nonShared())) problems.push(`${agent.id}: allocated + available != total ${agent.total}`);
+    if (!view.available.unallocate().shared().equals(total.shared())) problems.push(`${agent.id}: available shared ${view.available.shared()} != total shared ${total.shared()}`);
+    for (const s of allocated.unallocate().shared().toJSON()) if (total.count(s) === 0) problems.push(`${agent.id}: allocated shared ${JSON.stringify(s)} is not in the total`);
   }
   return problems;
 }

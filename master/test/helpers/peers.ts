@@ -201,6 +201,7 @@ export class TestAgent extends Process<MasterToAgent> {
       framework_to_executor: record('framework_to_executor'),
       update_framework: record('update_framework'),
       checkpoint_resources: record('checkpoint_resources'),
+      acknowledge_operation_status: record('acknowledge_operation_status'),
       reconcile_tasks: record('reconcile_tasks'),
       agent_lost: record('agent_lost'),
       shutdown: record('shutdown'),
