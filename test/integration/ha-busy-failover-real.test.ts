@@ -118,10 +118,11 @@ describe('failover of a busy cluster of real processes', () => {
       const errors = frameworks.flatMap((fw) => fw.updates.filter((u) => u.state === 'TASK_ERROR').map((u) => `${u.task_id.value}: ${u.message}`)).slice(0, 3);
       const offered = frameworks.reduce((n, fw) => n + fw.offers, 0);
       const connected = frameworks.filter((fw) => fw.driver?.connected === true).length;
+      const invalid = frameworks.reduce((n, fw) => n + (fw.driver?.invalidMessages ?? 0), 0);
       const snapshots = await Promise.all(cluster.masters.map(async (x) => ({ url: x.url, m: (await get(`${x.url}/metrics/snapshot`)) ?? {} })));
       const leading = snapshots.find((s) => s.m['master/elected'] === 1);
       const leader = leading === undefined ? 'none' : `${leading.url}${leading.url === cluster.leader ? ' (the first)' : ' (not the first)'} ${['master/frameworks_active', 'master/slaves_active', 'master/outstanding_offers', 'master/tasks_running'].map((k) => `${k}=${String(leading.m[k])}`).join(' ')}`;
-      throw new Error(`${launched} of ${total} launched, ${running} running; ${offered} offers to ${connected} connected drivers; updates ${JSON.stringify(states)} ${errors.join('; ')}; leader: ${leader}`);
+      throw new Error(`${launched} of ${total} launched, ${running} running; ${offered} offers to ${connected} connected drivers (${invalid} messages refused as invalid); updates ${JSON.stringify(states)} ${errors.join('; ')}; leader: ${leader}`);
     }, { limitMs: 120_000 });
 
     // The leader dies while the short tasks are about to end.
