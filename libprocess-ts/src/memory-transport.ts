@@ -3,6 +3,7 @@ import { FrameError, decodeFrame, encodeFrame } from './codec.js';
 import type { Envelope } from './message.js';
 import { PeerAuth, type AuthOptions } from './auth.js';
 import { Random } from './random.js';
+import { wireCopy } from './wire-copy.js';
 import type { Address, Transport, TransportEvents } from './transport.js';
 
 export interface SimulatedNetworkOptions {
@@ -442,8 +443,16 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
-/** What the wire would do to a batch: encode and decode it as one frame (class instances, Maps and functions do not survive). */
+/**
+ * What the wire would do to a batch: for plain data the same copy built directly (wire-copy.ts: about a fifth of
+ * the cost, the same result), otherwise encoded and decoded as one frame (class instances, Maps and functions do
+ * not survive as they were).
+ */
 function roundTrip(batch: readonly Envelope[]): Envelope[] {
+  return wireCopy(batch) ?? throughBytes(batch);
+}
+
+function throughBytes(batch: readonly Envelope[]): Envelope[] {
   const decoded = decodeFrame(encodeFrame(batch).slice());
   if (decoded instanceof FrameError || decoded.length !== batch.length) throw new Error(`message '${batch.map((e) => e.name).join("', '")}' does not survive the wire encoding`);
   return decoded;
