@@ -320,6 +320,7 @@ export class AgentProcess extends Process<AgentProtocol> {
       const handler = guarded[name]!;
       guarded[name] = (body, from) => {
         if (this.#fromMaster(name, from)) handler(body, from);
+        else if (name === 'ping') this.#pingFromOther(body as MasterToAgent['ping'], from);
       };
     }
     return guarded as unknown as Handlers<AgentProtocol>;
@@ -498,6 +499,18 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.#resetPingWatchdog();
     }
     this.send(this.master, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
+  }
+
+  /**
+   * A ping from one of our masters other than the one this agent talks to now (it is trying the others while that
+   * one still has it registered): answered, and nothing more, as Mesos's agent answers every ping. Without the
+   * pong, the master that has it counts missed pings and marks it unreachable just after it re-registers there
+   * (sim seed 904 at cf69fad: the agent's tasks launched in between went UNREACHABLE and came back).
+   */
+  #pingFromOther(b: MasterToAgent['ping'], from: PID): void {
+    if (!this.masters.includes(from.toString())) return;
+    if (this.runtime.principal !== undefined && this.principalOf(from) === undefined) return;
+    this.send(from as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
   }
 
   #resetPingWatchdog(): void {
