@@ -13,7 +13,11 @@ export interface SimulatedNetworkOptions {
   readonly seed?: number;
   /** One-way latency in ms: a fixed number or a [min, max] range drawn uniformly. Default 0. */
   readonly latencyMs?: number | readonly [number, number];
-  /** Probability that a message is lost. */
+  /**
+   * Probability that a message is lost. As on TCP, a loss is never silent: the connection it was written into
+   * breaks (both ends get `peerDown`, as from a reset), and the rest of its batch and whatever was still in
+   * flight on it are lost with it; the next message opens a new connection.
+   */
   readonly loss?: number;
   /** Probability that a message is delivered twice. */
   readonly duplicate?: number;
@@ -83,9 +87,10 @@ interface Link {
  * one seeded source and timed by the given clock, so a run replays exactly.
  *
  * Connections are logical: one exists between two runtimes once a message or
- * a `connect` has gone between them. A partition (`cut`, `isolate`) or a
- * stopped runtime breaks it, and both ends get `peerDown`, as a socket reset
- * would give; messages across a partition are dropped.
+ * a `connect` has gone between them. A partition (`cut`, `isolate`), a lost
+ * message (TCP never loses one silently) or a stopped runtime breaks it, and
+ * both ends get `peerDown`, as a socket reset would give; messages across a
+ * partition are dropped.
  */
 export class SimulatedNetwork {
   readonly clock: Clock;
@@ -149,7 +154,10 @@ export class SimulatedNetwork {
     }
   }
 
-  /** An asymmetric partition: messages from `from` to `to` are lost (no connection breaks); the other way is untouched. */
+  /**
+   * An asymmetric partition: messages from `from` to `to` are lost (no connection breaks: a half-open connection
+   * until the runtimes' own heartbeats notice); the other way is untouched.
+   */
   cutOneWay(from: string, to: string): void {
     this.#oneWay.add(`${from}>${to}`);
   }
@@ -294,10 +302,19 @@ export class SimulatedNetwork {
     const oneWay = this.#oneWay.size > 0 && this.#oneWay.has(`${from}>${to}`);
     for (let i = 0; i < batch.length; i++) {
       const envelope = batch[i]!;
-      if (oneWay || this.random.chance(this.#loss)) {
+      if (oneWay) {
         this.counters.messages_lost++;
         this.#observer?.('lose', from, to, envelope);
         continue;
+      }
+      if (this.random.chance(this.#loss)) {
+        // The connection resets: this message and the rest of the batch are lost, what is in flight is dropped.
+        for (let j = i; j < batch.length; j++) {
+          this.counters.messages_lost++;
+          this.#observer?.('lose', from, to, batch[j]!);
+        }
+        this.#break(from, to);
+        return;
       }
       this.#schedule(link, from, to, copies[i]!);
       if (this.random.chance(this.#duplicate)) {
