@@ -319,6 +319,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     for (const name of Object.keys(MASTER_MESSAGES)) {
       const handler = guarded[name]!;
       guarded[name] = (body, from) => {
+        this.#answeredByOther(name, body, from);
         if (this.#fromMaster(name, from)) handler(body, from);
         else if (name === 'ping') this.#pingFromOther(body as MasterToAgent['ping'], from);
       };
@@ -499,6 +500,24 @@ export class AgentProcess extends Process<AgentProtocol> {
       this.#resetPingWatchdog();
     }
     this.send(this.master, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
+  }
+
+  /**
+   * A registration answered by another of our masters than the one this agent is trying now (its retry timer moved
+   * it on before the answer came): that master leads and has admitted the agent, so the agent talks to it from now
+   * on, as Mesos's agent follows the leader its detector names. Otherwise the agent would drop the answer and the
+   * tasks the leader launches on it next, and register again later: the leader keeps the id and the tasks it had
+   * launched stay TASK_STAGING for good (sim seed 42 after losses reset connections). Only while registering, from
+   * a master of its list over an authenticated connection (when it authenticates), and not of an older term.
+   */
+  #answeredByOther(name: string, body: unknown, from: PID): void {
+    if (name !== 'agent_registered' && name !== 'agent_reregistered') return;
+    if (this.state !== 'DISCONNECTED' || from.equals(this.master) || !this.masters.includes(from.toString())) return;
+    if (this.runtime.principal !== undefined && this.principalOf(from) === undefined) return;
+    const term = (body as { term?: unknown } | null)?.term;
+    if (term !== undefined && (typeof term !== 'number' || term < this.#masterTerm)) return;
+    this.logger.info(`${from} answered the registration sent to it before ${this.master}: following it`);
+    this.master = from as PID<AgentToMaster>;
   }
 
   /**
