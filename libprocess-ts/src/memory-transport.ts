@@ -103,7 +103,7 @@ export class SimulatedNetwork {
   readonly #observer: NetworkObserver | undefined;
   readonly #loopback: boolean;
   /** Directed cuts `a>b`: messages from a to b are lost, the other way goes through. */
-  readonly #oneWay = new Set<string>();
+  readonly #oneWay = new Map<string, 'silent' | 'reset'>();
   readonly #nodes = new Map<string, MemoryTransport>();
   readonly #connections = new Map<string, Link>();
   /** address → the keys of its connections (so a node leaving or isolated does not scan every connection). */
@@ -155,11 +155,16 @@ export class SimulatedNetwork {
   }
 
   /**
-   * An asymmetric partition: messages from `from` to `to` are lost (no connection breaks: a half-open connection
-   * until the runtimes' own heartbeats notice); the other way is untouched.
+   * An asymmetric partition: what `from` sends `to` is lost; the other way goes through.
+   * `silent` (the default): the connection stays up, as with a pulled cable before anyone's timeouts notice
+   * (messages lost this way are gone for good, so cut both ways for a partition that outlasts the timeouts).
+   * `reset`: the connection a lost message went into breaks (both ends get peerDown), as a TCP connection dies
+   * when its packets one way stop (here at once rather than after a retransmission timeout); what `to` sends
+   * `from` goes through, on a connection it opens if need be, until `from` sends again. Never a message lost
+   * on a connection that then carries on, which TCP does not do.
    */
-  cutOneWay(from: string, to: string): void {
-    this.#oneWay.add(`${from}>${to}`);
+  cutOneWay(from: string, to: string, mode: 'silent' | 'reset' = 'silent'): void {
+    this.#oneWay.set(`${from}>${to}`, mode);
   }
 
   /** A transport on this network; its address is `<host>:<port>` with a fresh port. */
@@ -299,15 +304,15 @@ export class SimulatedNetwork {
       for (const message of copies) this.#schedule(link, from, to, message, false);
       return;
     }
-    const oneWay = this.#oneWay.size > 0 && this.#oneWay.has(`${from}>${to}`);
+    const oneWay = this.#oneWay.size > 0 ? this.#oneWay.get(`${from}>${to}`) : undefined;
     for (let i = 0; i < batch.length; i++) {
       const envelope = batch[i]!;
-      if (oneWay) {
+      if (oneWay === 'silent') {
         this.counters.messages_lost++;
         this.#observer?.('lose', from, to, envelope);
         continue;
       }
-      if (this.random.chance(this.#loss)) {
+      if (oneWay === 'reset' || this.random.chance(this.#loss)) {
         // The connection resets: this message and the rest of the batch are lost, what is in flight is dropped.
         for (let j = i; j < batch.length; j++) {
           this.counters.messages_lost++;

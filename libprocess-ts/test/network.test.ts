@@ -110,6 +110,30 @@ describe('SimulatedNetwork', () => {
     await b.stop();
   });
 
+  test('a one-way cut: silent keeps the connection and loses what goes the cut way; reset breaks the connection as the loss happens', async () => {
+    for (const mode of ['silent', 'reset'] as const) {
+      const { clock, network, runtimes, stop } = await simulation({ latencyMs: 5 });
+      const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];
+      const atA = new Sink();
+      const atB = new Sink();
+      const pidA = a.spawn(atA, 'sink');
+      const pidB = b.spawn(atB, 'sink');
+      a.post(`src@${a.address}`, pidB, 'n', 1);
+      await clock.advance(20);
+      network.cutOneWay(a.address, b.address, mode);
+      a.post(`src@${a.address}`, pidB, 'n', 2);
+      await clock.advance(20);
+      b.post(`src@${b.address}`, pidA, 'n', 3);
+      await clock.advance(20);
+      expect(atB.seen.map(([n]) => n)).toEqual([1]);
+      expect(atA.seen.map(([n]) => n)).toEqual([3]); // the other way goes through
+      expect(network.counters.messages_lost).toBe(1);
+      expect(network.counters.connections_broken).toBe(mode === 'reset' ? 1 : 0);
+      expect(network.counters.connections_opened).toBe(mode === 'reset' ? 2 : 1);
+      await stop();
+    }
+  });
+
   test('a cut drops messages and breaks the connection; heal lets them through again', async () => {
     const { clock, network, runtimes, stop } = await simulation({ latencyMs: 5 });
     const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];
