@@ -26,6 +26,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/examples/test/maintenance-real.test.ts',
   '<rootDir>/examples/test/kv-store.test.ts',
   '<rootDir>/test/integration/ha-failover.test.ts',
+  '<rootDir>/test/integration/ha-busy-failover-real.test.ts',
   '<rootDir>/test/integration/packages.test.ts',
   '<rootDir>/master/log/test/processes.test.ts',
   '<rootDir>/master/webui/test/webui.test.ts',

@@ -2,6 +2,7 @@
  * The agent's checkpoints, in Mesos's layout (src/slave/paths.cpp) under
  * `<work_dir>/meta`:
  *
+ *   master_term                                     {"term": N}: the highest leader term heard
  *   slaves/latest                                   the current agent id (text)
  *   slaves/<agent>/slave.info                       AgentInfo (JSON)
  *   slaves/<agent>/frameworks/<fw>/framework.info   { info, pid? }
@@ -59,6 +60,9 @@ export interface MetaPaths {
 
 export function metaDir(workDir: string): string {
   return join(workDir, 'meta');
+}
+export function masterTermPath(workDir: string): string {
+  return join(metaDir(workDir), 'master_term');
 }
 export function latestAgentPath(workDir: string): string {
   return join(metaDir(workDir), 'slaves', 'latest');

@@ -5,11 +5,14 @@
  * MESOS_SANDBOX, MESOS_DIRECTORY, MESOS_CONTAINER_ID, MESOS_AGENT_ID,
  * MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID and MESOS_TASK_ID itself.
  */
-import type { AgentProcess } from './agent.js';
+import type { AgentCore } from './core.js';
 import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
-import { formatDuration } from './flags.js';
+import { formatDuration, type AgentFlags } from './flags.js';
 
-export function executorEnvironment(agent: AgentProcess, fw: FrameworkRecord, ex: ExecutorRecord): Record<string, string> {
+/** What the environment is made of: who the agent is, where it listens, its flags and executor tokens. */
+export type ExecutorEnvHost = Pick<AgentCore, 'pid' | 'flags' | 'agentId' | 'executorTokens' | 'endpoint'>;
+
+export function executorEnvironment(agent: ExecutorEnvHost, fw: FrameworkRecord, ex: ExecutorRecord): Record<string, string> {
   const pid = agent.pid.toString();
   const env: Record<string, string> = {
     MESOS_AGENT_ENDPOINT: agent.endpoint(),
@@ -20,7 +23,7 @@ export function executorEnvironment(agent: AgentProcess, fw: FrameworkRecord, ex
     MESOS_DIRECTORY: ex.directory,
     MESOS_SANDBOX: ex.directory,
     MESOS_CHECKPOINT: checkpointing(fw) ? '1' : '0',
-    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: agent.shutdownGraceText(ex),
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: shutdownGraceText(agent.flags, ex),
     MESOS_HTTP_COMMAND_EXECUTOR: '0',
   };
   if (checkpointing(fw)) env.MESOS_RECOVERY_TIMEOUT = formatDuration(agent.flags.recovery_timeout);
@@ -28,4 +31,9 @@ export function executorEnvironment(agent: AgentProcess, fw: FrameworkRecord, ex
   // A custom executor proves who it is with this token (the agent plays the command executor itself: no token to leak to a task).
   if (!ex.command) env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = agent.executorTokens.issue({ fid: fw.id, eid: ex.id, cid: ex.containerId });
   return env;
+}
+
+/** The shutdown grace period text executors get (MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD): the executor's own, else --executor_shutdown_grace_period. */
+export function shutdownGraceText(flags: AgentFlags, ex: ExecutorRecord): string {
+  return formatDuration(ex.info.shutdown_grace_period ? Math.round(ex.info.shutdown_grace_period.nanoseconds / 1e6) : flags.executor_shutdown_grace_period);
 }

@@ -7,12 +7,12 @@
  */
 import type { HttpRequest, HttpResponse } from 'libprocess-ts';
 import { toggleRequest } from '../protocol/logging.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentView } from './view.js';
 import { getContainers } from './http-operator.js';
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
-export function installClassicRoutes(agent: AgentProcess): void {
+export function installClassicRoutes(agent: AgentView): void {
   agent.route('/containers', agent.httpAuth.readonly(async (req: HttpRequest) => {
     const { containers } = await getContainers(agent, req.query.get('show_nested') === 'true');
     const body = containers.map((c) => ({

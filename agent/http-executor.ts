@@ -21,7 +21,7 @@ import type { ChunkWriter, HttpRequest, HttpResponse, Timer } from 'libprocess-t
 import { decode, encode, recordio, type ExecutorCall, type ExecutorEvent } from '../protocol/json/index.js';
 import { speaksProtobuf } from '../protocol/proto/http.js';
 import type { AgentToExecutor } from '../protocol/messages/agent-executor.js';
-import type { AgentProcess } from './agent.js';
+import type { ExecutorApiHost } from './view.js';
 import { bearerToken } from './executor-token.js';
 import type { ExecutorChannel, ExecutorRecord, FrameworkRecord } from './state.js';
 
@@ -72,7 +72,7 @@ export class HttpExecutorChannel implements ExecutorChannel {
   #heartbeat: Timer | undefined;
 
   constructor(
-    private readonly agent: AgentProcess,
+    private readonly agent: ExecutorApiHost,
     private readonly ex: ExecutorRecord,
     private readonly onClosed: () => void,
   ) {}
@@ -158,7 +158,7 @@ export function validateExecutorCall(call: ExecutorCall): string | undefined {
   }
 }
 
-export function installExecutorApi(agent: AgentProcess): void {
+export function installExecutorApi(agent: ExecutorApiHost): void {
   const handle = (req: HttpRequest): HttpResponse => {
     if (req.method !== 'POST') return text(405, `Expecting 'POST', received '${req.method}'`, { allow: 'POST' });
     const rawType = req.headers['content-type'];

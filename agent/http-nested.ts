@@ -20,7 +20,7 @@
 import type { HttpResponse } from 'libprocess-ts';
 import type { AgentCall, AgentContainer, AgentResponse } from '../protocol/json/index.js';
 import type { ContainerID } from '../protocol/ids.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentView, OperatorCalls } from './view.js';
 import { NestedError } from './nested-containers.js';
 
 const text = (status: number, message: string, headers: Record<string, string> = {}): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: `${message}\n` });
@@ -62,7 +62,7 @@ function targetOf(call: AgentCall): ContainerID | undefined {
  * A call made with an executor's token: only nested calls, only under the
  * executor's own container. Undefined when allowed, else the refusal.
  */
-export function refuseExecutorCall(agent: AgentProcess, call: AgentCall, token: string): HttpResponse | undefined {
+export function refuseExecutorCall(agent: OperatorCalls, call: AgentCall, token: string): HttpResponse | undefined {
   const claims = agent.executorTokens.verify(token);
   if ('error' in claims) {
     agent.count('slave/executor_authentication_failures');
@@ -79,7 +79,7 @@ export function refuseExecutorCall(agent: AgentProcess, call: AgentCall, token: 
 }
 
 /** Carries out a nested call (`isNestedCall` true; who called was checked). */
-export async function nestedCall(agent: AgentProcess, call: AgentCall, byExecutor: boolean): Promise<HttpResponse | AgentResponse> {
+export async function nestedCall(agent: OperatorCalls, call: AgentCall, byExecutor: boolean): Promise<HttpResponse | AgentResponse> {
   const target = targetOf(call);
   if (target === undefined || typeof target.value !== 'string' || target.value === '') return text(400, `Failed to validate agent::Call: Expecting 'container_id.value' of ${call.type} to be a non-empty string`);
   if (target.parent === undefined) {
@@ -124,7 +124,7 @@ export async function nestedCall(agent: AgentProcess, call: AgentCall, byExecuto
 }
 
 /** The nested containers as GET_CONTAINERS (show_nested) and /containers list them: each container_id names its parent. */
-export async function nestedContainerEntries(agent: AgentProcess): Promise<AgentContainer[]> {
+export async function nestedContainerEntries(agent: AgentView): Promise<AgentContainer[]> {
   const out: AgentContainer[] = [];
   for (const c of agent.nested.list()) {
     if (c.termination !== undefined || c.handle === undefined) continue;

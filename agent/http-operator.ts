@@ -16,7 +16,7 @@ import { decode, encode, type AgentCall, type AgentContainer, type AgentGetExecu
 import { speaksProtobuf } from '../protocol/proto/http.js';
 import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentView, OperatorCalls } from './view.js';
 import { formatDuration } from './flags.js';
 import { agentAdminCall, READONLY_AGENT_CALLS } from './operator-admin.js';
 import { killContainer } from './kill-container.js';
@@ -31,7 +31,7 @@ const text = (status: number, message: string, headers: Record<string, string> =
 /** Flags holding milliseconds, shown as Mesos durations ("5secs"). */
 const DURATION_FLAGS = new Set(['registration_backoff_factor', 'executor_registration_timeout', 'executor_shutdown_grace_period', 'recovery_timeout', 'gc_delay', 'status_update_retry_interval_min', 'status_update_retry_interval_max']);
 
-export function agentFlagList(agent: AgentProcess): { name: string; value: string }[] {
+export function agentFlagList(agent: AgentView): { name: string; value: string }[] {
   return Object.entries(agent.flags)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -39,11 +39,11 @@ export function agentFlagList(agent: AgentProcess): { name: string; value: strin
 }
 
 /** Every framework the agent knows, live ones first. */
-function allFrameworks(agent: AgentProcess): FrameworkRecord[] {
+function allFrameworks(agent: AgentView): FrameworkRecord[] {
   return [...agent.frameworks.values(), ...agent.completedFrameworks];
 }
 
-export function getTasks(agent: AgentProcess): AgentGetTasks {
+export function getTasks(agent: AgentView): AgentGetTasks {
   const agentId = agent.agentId ?? '';
   const queued: Task[] = [];
   const launched: Task[] = [];
@@ -59,7 +59,7 @@ export function getTasks(agent: AgentProcess): AgentGetTasks {
   return { pending_tasks: [], queued_tasks: queued, launched_tasks: launched, terminated_tasks: terminated, completed_tasks: completed };
 }
 
-export function getExecutors(agent: AgentProcess): AgentGetExecutors {
+export function getExecutors(agent: AgentView): AgentGetExecutors {
   const executors: ExecutorRecord[] = [];
   const completed: ExecutorRecord[] = [];
   for (const fw of agent.frameworks.values()) {
@@ -70,7 +70,7 @@ export function getExecutors(agent: AgentProcess): AgentGetExecutors {
   return { executors: executors.map((e) => ({ executor_info: e.info })), completed_executors: completed.map((e) => ({ executor_info: e.info })) };
 }
 
-export function getFrameworks(agent: AgentProcess): AgentGetFrameworks {
+export function getFrameworks(agent: AgentView): AgentGetFrameworks {
   return {
     frameworks: [...agent.frameworks.values()].map((f) => ({ framework_info: f.info })),
     completed_frameworks: agent.completedFrameworks.map((f) => ({ framework_info: f.info })),
@@ -78,7 +78,7 @@ export function getFrameworks(agent: AgentProcess): AgentGetFrameworks {
 }
 
 /** The executors' containers, and with `nested` the containers under them (http-nested.ts). */
-export async function getContainers(agent: AgentProcess, nested = false): Promise<{ containers: AgentContainer[] }> {
+export async function getContainers(agent: AgentView, nested = false): Promise<{ containers: AgentContainer[] }> {
   const containers: AgentContainer[] = [];
   for (const ex of agent.executors()) {
     if (ex.state === 'TERMINATED' || ex.container === undefined) continue;
@@ -105,7 +105,7 @@ export async function getContainers(agent: AgentProcess, nested = false): Promis
 }
 
 /** The answer to a call, or an HTTP error; undefined: not carried out here (501). */
-async function answer(agent: AgentProcess, call: AgentCall): Promise<AgentResponse | undefined> {
+async function answer(agent: OperatorCalls, call: AgentCall): Promise<AgentResponse | undefined> {
   switch (call.type) {
     case 'GET_HEALTH':
       return { type: 'GET_HEALTH', get_health: { healthy: true } };
@@ -132,7 +132,7 @@ async function answer(agent: AgentProcess, call: AgentCall): Promise<AgentRespon
   }
 }
 
-export function installOperatorApi(agent: AgentProcess): void {
+export function installOperatorApi(agent: OperatorCalls): void {
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
     // An executor's token (nested container calls, http-nested.ts), else credentials that are sent are checked first;
     // whether any are needed depends on the call.

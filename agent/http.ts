@@ -11,7 +11,7 @@ import { PROMETHEUS_CONTENT_TYPE, prometheus } from '../protocol/json/index.js';
 import { Resources } from '../protocol/resources.js';
 import type { Attribute, Resource } from '../protocol/types.js';
 import { attributeValueString } from '../protocol/attributes.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentView } from './view.js';
 import { browse, download, read } from './files.js';
 import { agentMetrics } from './metrics.js';
 import { AGENT_VERSION } from './registration.js';
@@ -60,7 +60,7 @@ function taskJSON(rec: TaskRecord): Record<string, unknown> {
   };
 }
 
-function executorJSON(agent: AgentProcess, ex: ExecutorRecord): Record<string, unknown> {
+function executorJSON(agent: AgentView, ex: ExecutorRecord): Record<string, unknown> {
   return {
     id: ex.id,
     name: ex.info.name ?? '',
@@ -77,7 +77,7 @@ function executorJSON(agent: AgentProcess, ex: ExecutorRecord): Record<string, u
   };
 }
 
-function frameworkJSON(agent: AgentProcess, fw: FrameworkRecord): Record<string, unknown> {
+function frameworkJSON(agent: AgentView, fw: FrameworkRecord): Record<string, unknown> {
   return {
     id: fw.id,
     name: fw.info.name,
@@ -94,7 +94,7 @@ function frameworkJSON(agent: AgentProcess, fw: FrameworkRecord): Record<string,
 }
 
 /** The flags /state and /flags show (paths and switches only: no secret is a flag's value). */
-function agentFlags(agent: AgentProcess): Record<string, string> {
+function agentFlags(agent: AgentView): Record<string, string> {
   const f = agent.flags;
   return {
     master: f.master,
@@ -110,7 +110,7 @@ function agentFlags(agent: AgentProcess): Record<string, string> {
   };
 }
 
-export function agentState(agent: AgentProcess): Record<string, unknown> {
+export function agentState(agent: AgentView): Record<string, unknown> {
   const f = agent.flags;
   const used = [...agent.frameworks.values()].flatMap((fw) => [...fw.executors.values()].flatMap((e) => [...e.tasks.values()].flatMap((t) => t.task.resources)));
   return {
@@ -132,7 +132,7 @@ export function agentState(agent: AgentProcess): Record<string, unknown> {
   };
 }
 
-export async function monitorStatistics(agent: AgentProcess): Promise<unknown[]> {
+export async function monitorStatistics(agent: AgentView): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const ex of agent.executors()) {
     if (!ex.container || ex.state === 'TERMINATED') continue;
@@ -164,7 +164,7 @@ const cors = (handler: HttpHandler): HttpHandler => async (req) => {
   return { ...res, headers: { ...res.headers, 'access-control-allow-origin': '*' } };
 };
 
-export function installRoutes(agent: AgentProcess): void {
+export function installRoutes(agent: AgentView): void {
   const w = agent.flags.work_dir;
   const ro = (handler: HttpHandler): HttpHandler => agent.httpAuth.readonly(handler);
   agent.route('/state', cors(ro(() => json(agentState(agent)))));

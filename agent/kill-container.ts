@@ -10,12 +10,12 @@
  */
 import type { HttpResponse } from 'libprocess-ts';
 import type { AgentCall } from '../protocol/json/index.js';
-import type { AgentProcess } from './agent.js';
+import type { OperatorCalls } from './view.js';
 
 const text = (status: number, message: string): HttpResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
 /** `body` has been through the agent.Call schema (container_id required there); an empty id or a missing body is refused here. */
-export function killContainer(agent: AgentProcess, body: AgentCall['kill_container']): HttpResponse {
+export function killContainer(agent: OperatorCalls, body: AgentCall['kill_container']): HttpResponse {
   const id = body?.container_id.value;
   if (id === undefined || id === '') return text(400, "Failed to validate agent::Call: Expecting 'kill_container.container_id.value' to be a non-empty string");
   const ex = agent.executors().find((e) => e.containerId === id && e.state !== 'TERMINATED');

@@ -4,14 +4,14 @@
  * `/metrics` in Prometheus text format, and by the operator API's
  * GET_METRICS. Gauges are read from the agent's state when asked; counters
  * (`slave/tasks_finished`, `slave/valid_status_updates`, ...) are kept by
- * the agent as things happen (`AgentProcess.count`). Beside the `slave/`
+ * the agent as things happen (`AgentView.count`). Beside the `slave/`
  * ones: `containerizer/mesos/container_destroy_errors`,
  * `containerizer/mesos/containers_running` (live containers now), and the
  * sandbox garbage collection's `gc/path_removals_{pending,succeeded,failed}`.
  */
 import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentView } from './view.js';
 
 /** Terminal states counted as `slave/tasks_<state>`, always present (0 until one happens). */
 const TERMINAL_COUNTERS = ['finished', 'failed', 'killed', 'lost', 'error', 'dropped', 'gone', 'gone_by_operator'];
@@ -20,7 +20,7 @@ const OTHER_COUNTERS = ['valid_status_updates', 'invalid_status_updates', 'valid
 const MESOS_COUNTERS = ['containerizer/mesos/container_destroy_errors', 'gc/path_removals_succeeded', 'gc/path_removals_failed'];
 const SCALARS = ['cpus', 'mem', 'disk', 'gpus'];
 
-export function agentMetrics(agent: AgentProcess): Record<string, number> {
+export function agentMetrics(agent: AgentView): Record<string, number> {
   const m: Record<string, number> = {};
   m['slave/uptime_secs'] = Math.max(0, agent.clock.now() - agent.startedAt) / 1000;
   m['slave/registered'] = agent.state === 'RUNNING' ? 1 : 0;

@@ -23,7 +23,7 @@ import { constants } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import type { ContainerID } from '../protocol/ids.js';
 import type { CommandInfo, ContainerInfo, Resource } from '../protocol/types.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentCore } from './core.js';
 import { CheckpointError, readJSON, runMetaDir, writeJSONAtomic } from './checkpoint.js';
 import { commandError, commandSpec, limitsOf } from './command-executor.js';
 import { validatePathId, type ContainerConfig, type ContainerTermination } from './containerizer/index.js';
@@ -123,7 +123,7 @@ interface NestedInfo {
 export class NestedContainers {
   readonly #byKey = new Map<string, NestedContainer>();
 
-  constructor(private readonly agent: AgentProcess) {}
+  constructor(private readonly agent: AgentCore) {}
 
   /** Every nested container known (running or ended, not removed). */
   list(): NestedContainer[] {
@@ -132,7 +132,7 @@ export class NestedContainers {
 
   /** The executor whose container is `parent`, if live. */
   executorOf(parent: string): ExecutorRecord | undefined {
-    return this.agent.executors().find((e) => e.containerId === parent && !e.command && e.state !== 'TERMINATED');
+    return this.agent.books.executors().find((e) => e.containerId === parent && !e.command && e.state !== 'TERMINATED');
   }
 
   get(id: ContainerID): NestedContainer | undefined {
@@ -157,7 +157,7 @@ export class NestedContainers {
     const problem = req.command === undefined ? 'no command' : commandError(req.command);
     if (problem !== undefined) throw new NestedError(400, `Invalid command of container ${child}: ${problem}`);
     const links = parentSandboxLinks(req.container);
-    const fw = this.agent.frameworks.get(ex.frameworkId);
+    const fw = this.agent.books.frameworks.get(ex.frameworkId);
     const sandbox = join(ex.directory, 'containers', child);
     const key = `${parent.value}.${child}`;
     let resolveEnded!: (t: ContainerTermination) => void;
@@ -215,7 +215,7 @@ export class NestedContainers {
 
   /** Where an executor's nested containers are checkpointed (its framework checkpoints), else undefined. */
   #metaDir(ex: Pick<ExecutorRecord, 'frameworkId' | 'id' | 'containerId'>): string | undefined {
-    const fw = this.agent.frameworks.get(ex.frameworkId);
+    const fw = this.agent.books.frameworks.get(ex.frameworkId);
     if (fw === undefined || !checkpointing(fw) || this.agent.agentId === undefined) return undefined;
     return this.#metaDirOf(ex);
   }

@@ -11,7 +11,7 @@ import type { HttpResponse } from 'libprocess-ts';
 import type { AgentCall, AgentResponse, FileInfo } from '../protocol/json/index.js';
 import { encode } from '../protocol/json/index.js';
 import { setLoggingLevelRequest } from '../protocol/logging.js';
-import type { AgentProcess } from './agent.js';
+import type { AgentView } from './view.js';
 import { MAX_READ_LENGTH, openSandboxPath } from './files.js';
 import { viaFd } from './sandbox-open.js';
 
@@ -21,7 +21,7 @@ const text = (status: number, message: string): HttpResponse => ({ status, heade
 export const READONLY_AGENT_CALLS: ReadonlySet<string> = new Set(['LIST_FILES', 'READ_FILE']);
 
 /** The answer (or an HTTP error) to one of these calls; undefined when `call` is none of them. */
-export async function agentAdminCall(agent: AgentProcess, call: AgentCall): Promise<AgentResponse | HttpResponse | undefined> {
+export async function agentAdminCall(agent: AgentView, call: AgentCall): Promise<AgentResponse | HttpResponse | undefined> {
   switch (call.type) {
     case 'GET_LOGGING_LEVEL':
       return { type: 'GET_LOGGING_LEVEL', get_logging_level: { level: agent.runtime.logging.level } };

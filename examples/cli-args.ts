@@ -4,6 +4,7 @@
  * `usage(message)` for the checks each example makes of the values.
  */
 import { parseArgs } from 'node:util';
+import { localClusterCredential } from '../cli/credentials.js';
 import { readCredentialFile, type Credential } from '../protocol/credentials.js';
 
 type Options = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
@@ -43,10 +44,21 @@ export const CREDENTIAL_OPTIONS = {
 /** Their lines of the help. */
 export const CREDENTIAL_HELP = `  --credential <file>      the framework's {"principal": ..., "secret": ...} (mesos-ts local writes
                            <work_dir>/operator-credential.json)
-  --principal <p>, --secret <s>  the same given directly (default $MESOS_PRINCIPAL, $MESOS_SECRET)`;
+  --principal <p>, --secret <s>  the same given directly (default $MESOS_PRINCIPAL, $MESOS_SECRET;
+                           without either, the operator credential of the \`mesos-ts local\` cluster
+                           at --master, when this user started it)`;
 
-/** The framework's credential from those options (or MESOS_PRINCIPAL / MESOS_SECRET); a bad file or a half pair is a usage error. */
-export function credentialOf(values: { credential?: string | undefined; principal?: string | undefined; secret?: string | undefined }, usage: (message: string) => never): Credential | undefined {
+/** The master list an example talks to: --master, else $MESOS_MASTER, else 127.0.0.1:5050. */
+export function masterOf(values: { master?: string | undefined }): string {
+  return values.master ?? process.env['MESOS_MASTER'] ?? '127.0.0.1:5050';
+}
+
+/**
+ * The framework's credential from those options (or MESOS_PRINCIPAL / MESOS_SECRET), else the
+ * operator credential of the local cluster at the master list, as the CLI's commands find it; a bad
+ * file or a half pair is a usage error.
+ */
+export function credentialOf(values: { master?: string | undefined; credential?: string | undefined; principal?: string | undefined; secret?: string | undefined }, usage: (message: string) => never): Credential | undefined {
   const principal = values.principal ?? process.env['MESOS_PRINCIPAL'];
   const secret = values.secret ?? process.env['MESOS_SECRET'];
   try {
@@ -54,7 +66,7 @@ export function credentialOf(values: { credential?: string | undefined; principa
   } catch (e) {
     return usage(`--credential: ${(e as Error).message}`);
   }
-  if (principal === undefined && secret === undefined) return undefined;
+  if (principal === undefined && secret === undefined) return localClusterCredential(masterOf(values).split(','));
   if (!principal || !secret) return usage('--principal and --secret go together (or MESOS_PRINCIPAL and MESOS_SECRET)');
   return { principal, secret };
 }

@@ -36,7 +36,7 @@ export function parseMutation(text: string | undefined): Mutations {
   return { [text]: true };
 }
 
-/** Messages whose `term` an agent checks (agent/agent.ts #fresh). */
+/** Messages whose `term` an agent checks (agent/master-link.ts #fresh). */
 const FENCED: ReadonlySet<string> = new Set(['agent_registered', 'agent_reregistered', 'ping']);
 
 /** An agent's transport with the mutations that live there (`dropTermCheck`, `ackBeforeCheckpoint`). */

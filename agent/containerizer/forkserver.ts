@@ -85,7 +85,7 @@ export class ForkServerLauncher extends ServerLauncher {
   }
 
   protected spawnServer(): ChildProcess {
-    return spawn(this.perl, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    return spawn(this.perl, ['-e', SERVER], { stdio: 'pipe' });
   }
 
   protected sendLaunch(server: ChildProcess, id: number, spec: LaunchSpec): void {

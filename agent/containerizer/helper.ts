@@ -67,7 +67,7 @@ export class HelperLauncher extends ServerLauncher {
 
   protected spawnServer(): ChildProcess {
     // Detached: its own session, so it outlives the agent with the containers it watches.
-    return spawn(this.binary, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    return spawn(this.binary, [], { stdio: 'pipe', detached: true });
   }
 
   protected sendLaunch(server: ChildProcess, id: number, spec: LaunchSpec): void {

@@ -13,6 +13,7 @@
  */
 import { type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { type Clock } from 'libprocess-ts';
 import { isAlive } from './proc.js';
 import { buildArgv, exitStatus, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
@@ -79,7 +80,12 @@ export abstract class ServerLauncher implements Launcher {
     protected readonly pollMs: number,
   ) {}
 
-  /** Starts the server process (stdin and stdout piped). */
+  /**
+   * Starts the server process, its stdin, stdout and stderr piped. Its stderr
+   * must be a pipe, not the agent's own: the server may outlive the agent, and
+   * holding the agent's stderr open would keep whoever reads the agent's output
+   * (a supervisor, `mesos-ts local`, a test) waiting for an end that never comes.
+   */
   protected abstract spawnServer(): ChildProcess;
   /** Writes one launch request for `id`. */
   protected abstract sendLaunch(server: ChildProcess, id: number, spec: LaunchSpec): void;
@@ -108,6 +114,7 @@ export abstract class ServerLauncher implements Launcher {
       this.updateRef();
     });
     server.stdin!.on('error', () => {});
+    relayLines(server.stderr, process.stderr);
     const gone = (why: string): void => {
       if (this.server !== server) return;
       this.server = undefined;
@@ -211,10 +218,23 @@ export abstract class ServerLauncher implements Launcher {
     server.removeAllListeners('error');
     server.on('error', () => {});
     server.stdout?.destroy();
+    server.stderr?.destroy();
     server.stdin?.end();
     for (const p of this.pending.values()) p.reject(new ContainerizerError('LAUNCH_FAILED', 'Failed to launch the container\'s process: the launcher was closed'));
     this.pending.clear();
     this.exits.clear();
     this.early.clear();
   }
+}
+
+/**
+ * The server's diagnostics, written into the agent's stderr as they come. The
+ * stream never keeps the agent's event loop alive, and once the agent is gone
+ * the server's writes fail quietly (it ignores SIGPIPE).
+ */
+function relayLines(from: Readable | null, to: Writable): void {
+  if (!from) return;
+  from.on('data', (chunk: Buffer) => to.write(chunk));
+  from.on('error', () => {});
+  (from as unknown as { unref?: () => void }).unref?.();
 }

@@ -29,6 +29,8 @@ export class ScriptedMaster extends Process<AgentToMaster> {
   agentId = 'M-S0';
   pingTimeoutSeconds = 15;
   maxMissedPings = 5;
+  /** The leader term its registration answers carry (an HA master's fencing token); none when undefined. */
+  term: number | undefined = undefined;
 
   protected handlers(): Handlers<AgentToMaster> {
     const rec =
@@ -38,11 +40,11 @@ export class ScriptedMaster extends Process<AgentToMaster> {
     return {
       register_agent: (b, from) => {
         this.#record({ name: 'register_agent', body: b, from });
-        if (this.autoRegister) this.send(from as PID<MasterToAgent>, 'agent_registered', { agent_id: { value: this.agentId }, ping_timeout_seconds: this.pingTimeoutSeconds, max_missed_pings: this.maxMissedPings });
+        if (this.autoRegister) this.send(from as PID<MasterToAgent>, 'agent_registered', { agent_id: { value: this.agentId }, ping_timeout_seconds: this.pingTimeoutSeconds, max_missed_pings: this.maxMissedPings, ...this.#term() });
       },
       reregister_agent: (b, from) => {
         this.#record({ name: 'reregister_agent', body: b, from });
-        if (this.autoRegister) this.send(from as PID<MasterToAgent>, 'agent_reregistered', { agent_id: b.agent.id!, ping_timeout_seconds: this.pingTimeoutSeconds, max_missed_pings: this.maxMissedPings });
+        if (this.autoRegister) this.send(from as PID<MasterToAgent>, 'agent_reregistered', { agent_id: b.agent.id!, ping_timeout_seconds: this.pingTimeoutSeconds, max_missed_pings: this.maxMissedPings, ...this.#term() });
       },
       unregister_agent: rec('unregister_agent'),
       pong: rec('pong'),
@@ -54,6 +56,10 @@ export class ScriptedMaster extends Process<AgentToMaster> {
       executor_to_framework: rec('executor_to_framework'),
       update_agent: rec('update_agent'),
     };
+  }
+
+  #term(): { term?: number } {
+    return this.term !== undefined ? { term: this.term } : {};
   }
 
   ack(agent: PID<MasterToAgent>, update: AgentToMaster['status_update']['update']): void {

@@ -102,7 +102,7 @@ export function localCommand(): Command {
   return addNetnsCommands(new Command('local'))
     .description('start a local cluster: masters and agents as separate OS processes on loopback addresses')
     .addOption(new Option('--masters <n>', 'number of masters (more than one: high availability, a replicated log and one leader)').default('3'))
-    .addOption(new Option('--agents <n>', 'number of agents').default('3'))
+    .addOption(new Option('--agents <n>', 'number of agents (0 with --simulated-agents: only simulated ones)').default('3'))
     .addOption(new Option('--work_dir <dir>', 'where masters and agents keep their files (default: a new temporary directory)'))
     .addOption(new Option('--port <port>', "the first master's port; the others take the next ones (0: any free ports)").default('5050'))
     .addOption(new Option('--resources <text>', "each agent's resources (default: detected; unless ports are given, [31000-32000] is split among the agents so no two offer the same port)"))
@@ -147,7 +147,8 @@ Examples:
       -d '{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":2}]}}' http://127.0.0.1:5050/api/v1`)
     .action(async (o: Record<string, string | undefined>) => {
       const masters = parsePositiveInt('masters', o['masters']!);
-      const agents = parsePositiveInt('agents', o['agents']!);
+      // Simulated agents may stand in for every real one (`--agents=0 --simulated-agents=1000`).
+      const agents = o['agents'] === '0' && o['simulatedAgents'] !== undefined ? 0 : parsePositiveInt('agents', o['agents']!);
       const distinct = parseBool('distinct_machines', o['distinct_machines']!);
       const firstPort = parsePort('port', o['port']!);
       const mdns = parseBool('mdns', o['mdns']!);

@@ -4,7 +4,7 @@
 // Exits 0 when every task finished, 1 when the gang failed.
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { GangScheduler } from './gang-scheduler.js';
-import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs, masterOf } from '../cli-args.js';
 
 const HELP = `Usage: batch [options]
 
@@ -44,7 +44,7 @@ const positive = (name: string, text: string | undefined, dflt: number): number 
 let gang: GangScheduler;
 try {
   gang = await GangScheduler.start({
-    master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    master: masterOf(values),
     ...credentialOption,
     job: {
       id: values.id ?? 'gang',

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { CronScheduler } from './cron-scheduler.js';
-import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs, masterOf } from '../cli-args.js';
 
 const HELP = `Usage: cron [options]
 
@@ -69,7 +69,7 @@ if (values['http-port'] !== undefined) {
 let cron: CronScheduler;
 try {
   cron = await CronScheduler.start({
-    master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    master: masterOf(values),
     ...credentialOption,
     jobs,
     ...(values['history-file'] ? { historyFile: values['history-file'] } : {}),

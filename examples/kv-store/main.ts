@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { stopDefaultRuntime } from 'libprocess-ts';
 import { KvStoreScheduler } from './kv-scheduler.js';
-import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs, masterOf } from '../cli-args.js';
 
 const HELP = `Usage: kv-store [options]
 
@@ -44,7 +44,7 @@ const server = fileURLToPath(new URL('./server.js', import.meta.url));
 let store: KvStoreScheduler;
 try {
   store = await KvStoreScheduler.start({
-    master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    master: masterOf(values),
     name,
     ...(values.role !== undefined ? { role: values.role } : {}),
     cpus: amount('cpus', values.cpus, 0.1),

@@ -10,7 +10,7 @@ import { stopDefaultRuntime } from 'libprocess-ts';
 import { parseAttributeConstraints } from './constraints.js';
 import { ServiceScheduler } from './service-scheduler.js';
 import type { AppHealthCheck } from './app-spec.js';
-import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs, masterOf } from '../cli-args.js';
 
 const HELP = `Usage: services [options]
 
@@ -82,7 +82,7 @@ const healthCheck = health(values.health);
 let service: ServiceScheduler;
 try {
   service = await ServiceScheduler.start({
-    master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    master: masterOf(values),
     ...credentialOption,
     app: {
       id: appId,

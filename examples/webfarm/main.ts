@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { realClock, stopDefaultRuntime, type Timer } from 'libprocess-ts';
 import { LoadGenerator } from './load.js';
 import { WebFarm, httpStatsProbe } from './webfarm-scheduler.js';
-import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs } from '../cli-args.js';
+import { CREDENTIAL_HELP, CREDENTIAL_OPTIONS, credentialOf, exampleArgs, masterOf } from '../cli-args.js';
 
 const HELP = `Usage: webfarm [options]
 
@@ -55,7 +55,7 @@ const probeHost = values['probe-host'];
 let farm: WebFarm;
 try {
   farm = await WebFarm.start({
-    master: values.master ?? process.env.MESOS_MASTER ?? '127.0.0.1:5050',
+    master: masterOf(values),
     ...credentialOption,
     command: `exec '${process.execPath}' '${server}'`,
     resources: values.resources ?? 'cpus:0.1;mem:64',

@@ -143,7 +143,7 @@ export const mpi: Experiment = {
     const startup = fig('startup_ms');
     const overhead = startup.mesos.median - startup.alone.median;
     const [logKeys, iterations] = setup.is;
-    const loadNote = `${setup.rounds} rounds alternating which way goes first; medians [min-max]; runs failed and run again: ${retried.length === 0 ? 'none' : retried.map((x) => `${x.way} ${x.program.replace(/^.*\//, '')}`).join(', ')}; ${setup.ranks} ranks busy-polling on this 2-core machine shared with other sessions (load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end), so the spreads are the machine's`;
+    const loadNote = `${setup.rounds} rounds alternating which way goes first; medians [min-max]; runs failed and run again: ${retried.length === 0 ? 'none' : retried.map((x) => `${x.way} ${x.program.replace(/^.*\//, '')}`).join(', ')}; ${setup.ranks} ranks busy-polling on this 2-core machine (load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end), so the spreads are the machine's`;
     const figures: Figure[] = [
       {
         what: `integer sort (${setup.ranks} ranks × 2^${logKeys} keys, ${iterations} iterations): the job's own time`,

@@ -555,7 +555,9 @@ class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
   }
 
   #_connect(attempt: number, text: string): void {
-    if (attempt !== this.#attempt || this.status !== 'DRIVER_RUNNING') return;
+    // Not 'connecting' any more: the answer to an earlier attempt's subscription arrived while the detector was asked
+    // again (a retry after the backoff). That subscription stands; going on would subscribe elsewhere and undo it.
+    if (attempt !== this.#attempt || this.status !== 'DRIVER_RUNNING' || this.#conn !== 'connecting') return;
     let master: PID<SchedulerToMaster>;
     try {
       master = PID.parse<SchedulerToMaster>(text);

@@ -5,13 +5,14 @@
 import { describe, expect, test } from '@jest/globals';
 import { createLogger } from 'libprocess-ts';
 import { HaCluster } from '../../master/test/helpers/ha-cluster.js';
+import type { MasterDetector } from '../scheduler/detector.js';
 import { SchedulerDriver } from '../scheduler/driver.js';
 import { Recorder } from './scheduler-support.js';
 
-async function driverOn(c: HaCluster, masters: string[], seed: number): Promise<{ driver: SchedulerDriver; scheduler: Recorder }> {
+async function driverOn(c: HaCluster, masters: string[] | MasterDetector, seed: number, backoff?: { minMs: number; maxMs: number }): Promise<{ driver: SchedulerDriver; scheduler: Recorder }> {
   const runtime = await c.runtime(`framework${seed}`);
   const scheduler = new Recorder();
-  const driver = await SchedulerDriver.start({ master: masters, framework: { name: 'ha', user: 'tester' }, scheduler, runtime, random: seed, logger: process.env['DEBUG_HA'] ? createLogger('driver', 'debug') : runtime.logger });
+  const driver = await SchedulerDriver.start({ master: masters, framework: { name: 'ha', user: 'tester' }, scheduler, runtime, random: seed, logger: process.env['DEBUG_HA'] ? createLogger('driver', 'debug') : runtime.logger, ...(backoff ? { backoff } : {}) });
   return { driver, scheduler };
 }
 
@@ -56,6 +57,31 @@ describe('SchedulerDriver with high availability', () => {
     const f = c.nodes[next]!.ha!.master!.state.frameworks.get(id);
     expect(f?.connected).toBe(true);
     expect(c.nodes[next]!.ha!.master!.state.frameworks.size).toBe(1);
+    await driver.stop();
+    await c.stop();
+  });
+
+  test('an answer slower than the retry: the subscription it brings stands, and the retry still under way does not undo it', async () => {
+    // With a 1 ms backoff every subscription is retried before its answer can arrive (the network takes 1-3 ms each way,
+    // the registry write more). The retry asks the detector again, which takes a while (the replica-set detector asks a
+    // master over HTTP) and starts from a follower. Once the slow answer has subscribed the driver, the retry must not go
+    // on to subscribe to that follower, whose not_leader would disconnect it: at 50 frameworks under load that loop
+    // never ended.
+    const c = new HaCluster(3, 23);
+    await c.startAll();
+    const leader = await c.awaitLeader();
+    const masters = [(leader + 1) % 3, (leader + 2) % 3, leader].map((i) => c.masterPid(i).toString());
+    const detector: MasterDetector = {
+      detect: (previous) => new Promise((resolve) => c.clock.timer(5, () => resolve(masters[(masters.indexOf(previous ?? '') + 1) % masters.length]!))),
+    };
+    const { driver, scheduler } = await driverOn(c, detector, 3, { minMs: 1, maxMs: 1 });
+    await c.until(() => driver.connected, 5_000);
+    await c.clock.advance(5_000);
+    expect(driver.connected).toBe(true);
+    expect(driver.master).toBe(c.masterPid(leader).toString());
+    expect(scheduler.events.filter((e) => e.type === 'registered')).toHaveLength(1);
+    expect(scheduler.events.filter((e) => e.type === 'disconnected')).toEqual([]);
+    expect(c.nodes[leader]!.ha!.master!.state.frameworks.size).toBe(1);
     await driver.stop();
     await c.stop();
   });

@@ -1,0 +1,135 @@
+/**
+ * What the agent checkpoints under `<work_dir>/meta` as it runs (the layout
+ * and the atomic writes are checkpoint.ts's): its id and AgentInfo once
+ * registered, each checkpointing framework's FrameworkInfo, each executor's
+ * ExecutorInfo and run, each task's TaskInfo, and the directories of what
+ * ended. The status-update journal (`task.updates`) is the
+ * StatusUpdateManager's (status-updates.ts), at the path `updatesPath`
+ * gives; `resources.info` is AgentReservations' (resources-checkpoint.ts).
+ * Also the highest leader term heard (`master_term`), so that a restarted
+ * agent still refuses a deposed leader's messages.
+ * Everything goes through the agent's AgentDisk, so `sim/` models it.
+ */
+import {
+  CheckpointError,
+  agentInfoPath,
+  discardCheckpointDir,
+  executorInfoPath,
+  executorMetaDir,
+  frameworkInfoPath,
+  frameworkMetaDir,
+  latestAgentPath,
+  masterTermPath,
+  readJSON,
+  removeCheckpointDir,
+  runInfoPath,
+  taskInfoPath,
+  taskUpdatesPath,
+  writeAtomic,
+  writeJSONAtomic,
+  writeJSONAtomicAsync,
+} from './checkpoint.js';
+import type { AgentCore } from './core.js';
+import type { RunInfo } from './recovery.js';
+import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
+import type { TaskInfo } from '../protocol/types.js';
+
+export class AgentCheckpoints {
+  constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo'>) {}
+
+  get #w(): string {
+    return this.a.flags.work_dir;
+  }
+
+  /** The agent's id, once the master gave it: `slave.info` and `slaves/latest`. */
+  agentRegistered(agentId: string): void {
+    writeJSONAtomic(agentInfoPath(this.#w, agentId), this.a.agentInfo(), this.a.flags.fsync, this.a.disk);
+    writeAtomic(latestAgentPath(this.#w), agentId + '\n', this.a.flags.fsync, this.a.disk);
+  }
+
+  /** A shut-down agent does not recover its old self: the next start registers afresh. */
+  forgetAgent(): void {
+    removeCheckpointDir(latestAgentPath(this.#w), this.a.disk);
+  }
+
+  /**
+   * The highest leader term heard, written (and fsync'ed) before the agent
+   * acts on the message that raised it: the fencing must outlive a restart.
+   */
+  masterTerm(term: number): void {
+    writeJSONAtomic(masterTermPath(this.#w), { term }, this.a.flags.fsync, this.a.disk);
+  }
+
+  /** The checkpointed term (0 when none); a CheckpointError naming the file when it is not `{"term": <integer ≥ 0>}`. */
+  recoverMasterTerm(): number {
+    const path = masterTermPath(this.#w);
+    const raw = readJSON(path, this.a.disk);
+    if (raw === undefined) return 0;
+    const term = (raw as { term?: unknown } | null)?.term;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || typeof term !== 'number' || !Number.isSafeInteger(term) || term < 0) {
+      throw new CheckpointError(path, `expected {"term": <a non-negative integer>}, found ${JSON.stringify(raw).slice(0, 80)}`);
+    }
+    return term;
+  }
+
+  /** --recover=cleanup starts a new agent: the term heard goes too (as after the cluster's masters were rebuilt). */
+  forgetMasterTerm(): void {
+    removeCheckpointDir(masterTermPath(this.#w), this.a.disk);
+  }
+
+  framework(fw: FrameworkRecord): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    writeJSONAtomic(frameworkInfoPath(this.#w, this.a.agentId, fw.id), { info: fw.info, ...(fw.pid !== undefined ? { pid: fw.pid } : {}) }, this.a.flags.fsync, this.a.disk);
+  }
+
+  executor(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    writeJSONAtomic(executorInfoPath(this.#w, this.a.agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, this.a.flags.fsync, this.a.disk);
+    this.run(fw, ex);
+  }
+
+  run(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
+    if (ex.pid) run.pid = ex.pid.toString();
+    writeJSONAtomic(runInfoPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId), run, this.a.flags.fsync, this.a.disk);
+  }
+
+  task(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): void {
+    if (!checkpointing(fw) || !this.a.agentId) return;
+    writeJSONAtomic(taskInfoPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, this.a.flags.fsync, this.a.disk);
+  }
+
+  /**
+   * A command task's executor.info, run.info and task.info, written off the
+   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
+   * the container is launched only once they are on disk.
+   */
+  commandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {
+    const agentId = this.a.agentId;
+    if (!checkpointing(fw) || !agentId) return Promise.resolve();
+    const { fsync } = this.a.flags;
+    const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
+    return Promise.all([
+      writeJSONAtomicAsync(executorInfoPath(this.#w, agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, fsync, this.a.disk),
+      writeJSONAtomicAsync(runInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId), run, fsync, this.a.disk),
+      writeJSONAtomicAsync(taskInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, fsync, this.a.disk),
+    ]);
+  }
+
+  /** Where a task's status updates are journaled; undefined when its framework does not checkpoint. */
+  updatesPath(fw: FrameworkRecord, ex: ExecutorRecord, taskId: string): string | undefined {
+    if (!checkpointing(fw) || !this.a.agentId) return undefined;
+    return taskUpdatesPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId, taskId);
+  }
+
+  /** An executor that is done: its meta directory goes (moved aside, removed later). */
+  executorDone(fw: FrameworkRecord, ex: ExecutorRecord): void {
+    if (this.a.agentId) discardCheckpointDir(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id), this.#w, this.a.disk);
+  }
+
+  /** A framework with no executor left. */
+  frameworkDone(fw: FrameworkRecord): void {
+    if (this.a.agentId) discardCheckpointDir(frameworkMetaDir(this.#w, this.a.agentId, fw.id), this.#w, this.a.disk);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The agent's link to the master (Mesos's Slave::detected,
+ * doReliableRegistration, registered/reregistered, ping): which master it
+ * talks to (following the leader among --master=a,b,c), registration and
+ * re-registration with backoff, the ping watchdog, and fencing by leader
+ * term: a master message of an older term than the highest heard is ignored.
+ *
+ *   DISCONNECTED ─register/reregister (backoff)─► master
+ *        ▲                                          │ agent_(re)registered {term}
+ *        │ broken link, no pings, not_leader,       ▼
+ *        └──────── agent_lost, connected=false ── RUNNING ◄─ ping {term} / pong
+ */
+import { PID } from 'libprocess-ts';
+import type { Timer } from 'libprocess-ts';
+import type { FromNonLeader } from '../protocol/messages/leader.js';
+import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
+import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
+import type { AgentCore } from './core.js';
+import { masterPidTexts } from './flags.js';
+import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
+import { executorTasks, type ExecutorRecord, type FrameworkRecord } from './state.js';
+
+/** What the link needs of the agent beyond the core. */
+export interface MasterLinkHost extends AgentCore {
+  /** The agent was told it has another id: it must stop. */
+  shutdown(message: string): void;
+  /** The principal a connection authenticated as, if any. */
+  principalOf(from: PID): string | undefined;
+  readonly runtime: { readonly principal: string | undefined };
+}
+
+export class MasterLink {
+  /** Every master given (--master=a,b,c): tried in turn until one leads. */
+  readonly masters: readonly string[];
+  /** Registrations and re-registrations completed (for tests, /state and the simulator's fencing invariant). */
+  registrations = 0;
+  /** The master's ping timeout x max missed pings, once registered. */
+  pingWatchdogMs = 75_000;
+  readonly #a: MasterLinkHost;
+  readonly #backoff: RegistrationBackoff;
+  #regTimer: Timer | undefined;
+  #pingTimer: Timer | undefined;
+  /** The highest leader term heard (the fencing token): a master of an older term is ignored. */
+  #masterTerm = 0;
+  #nonMaster = 0;
+
+  constructor(agent: MasterLinkHost) {
+    this.#a = agent;
+    this.masters = masterPidTexts(agent.flags.master);
+    this.#backoff = new RegistrationBackoff(agent.flags.registration_backoff_factor, agent.random);
+  }
+
+  /** The first master to try. */
+  firstMaster(): PID<AgentToMaster> {
+    return PID.parse<AgentToMaster>(this.masters[0]!);
+  }
+
+  /** The highest leader term heard. */
+  get masterTerm(): number {
+    return this.#masterTerm;
+  }
+
+  /** The term checkpointed by an earlier run (agent-checkpoints.ts), before any message is read. */
+  recoverTerm(term: number): void {
+    this.#masterTerm = Math.max(this.#masterTerm, term);
+  }
+
+  /** Stops the timers (the agent is stopping or shutting down). */
+  stop(): void {
+    this.#regTimer?.cancel();
+    this.#pingTimer?.cancel();
+  }
+
+  /**
+   * A master message is taken only from the master this agent talks to (the
+   * leader it registered with, or is registering with), and, when the agent
+   * authenticates its connections, only over an authenticated one: its
+   * `from` is then bound to a runtime that proved the agent's own secret.
+   */
+  fromMaster(name: string, from: PID): boolean {
+    const a = this.#a;
+    let why: string | undefined;
+    if (!from.equals(a.master)) why = `it is not the master ${a.master}`;
+    else if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) why = 'its connection is not authenticated';
+    if (why === undefined) return true;
+    a.count('slave/messages_from_non_master');
+    const n = ++this.#nonMaster;
+    if (n <= 10 || (n & (n - 1)) === 0) a.logger.warn(`ignoring '${name}' from ${from}: ${why} (${n} so far)`);
+    return false;
+  }
+
+  agentRegistered(b: MasterToAgent['agent_registered'], from: PID): void {
+    if (this.#fresh(b.term, from)) this.#registered(b.agent_id.value, false, from, b.ping_timeout_seconds, b.max_missed_pings);
+  }
+
+  agentReregistered(b: MasterToAgent['agent_reregistered'], from: PID): void {
+    if (!this.#fresh(b.term, from)) return;
+    this.#registered(b.agent_id.value, true, from, b.ping_timeout_seconds, b.max_missed_pings);
+    for (const r of b.reconciliations ?? []) this.#a.updates.reconcile(r.framework_id.value, r.task_id);
+  }
+
+  ping(b: MasterToAgent['ping'], from: PID): void {
+    if (this.#fresh(b.term, from)) this.#ping(b, from);
+  }
+
+  startRegistration(): void {
+    this.#regTimer?.cancel();
+    this.#regTimer = this.#a.delay(this.#backoff.first(), () => this.#doRegistration());
+  }
+
+  #doRegistration(): void {
+    const a = this.#a;
+    this.#regTimer = undefined;
+    if (a.state !== 'DISCONNECTED') return;
+    a.link(a.master);
+    if (a.agentId === undefined) {
+      a.send(a.master, 'register_agent', registerMessage(a.agentInfo(), a.reservations.checkpointed.toJSON()));
+    } else {
+      const executors: ExecutorInfo[] = [];
+      const tasks: Task[] = [];
+      const frameworks: FrameworkInfo[] = [];
+      for (const fw of a.books.frameworks.values()) {
+        frameworks.push(fw.info);
+        for (const ex of fw.executors.values()) {
+          if (!ex.command) executors.push(ex.info);
+          for (const t of executorTasks(ex, a.agentId)) {
+            // The update the agent is delivering (the head of the task's stream), as Mesos reports it: a master
+            // must not answer a reconciliation with a terminal state while older updates are still on their way.
+            const head = a.sum.stream(fw.id, t.task_id.value)?.head;
+            if (head !== undefined) {
+              t.status_update_state = head.status.state;
+              if (head.uuid !== undefined) t.status_update_uuid = head.uuid;
+            }
+            tasks.push(t);
+          }
+        }
+      }
+      a.send(a.master, 'reregister_agent', reregisterMessage(a.agentInfo(), executors, tasks, frameworks, a.reservations.checkpointed.toJSON()));
+    }
+    this.#regTimer = a.delay(this.#backoff.next(), () => {
+      this.#nextMaster(); // not answered: perhaps not the leader, or gone
+      this.#doRegistration();
+    });
+  }
+
+  #registered(agentId: string, re: boolean, from: PID, pingTimeoutSeconds?: number, maxMissedPings?: number): void {
+    const a = this.#a;
+    if (!from.equals(a.master)) {
+      a.logger.warn(`ignoring ${re ? 'agent_reregistered' : 'agent_registered'} from ${from}, which is not the master ${a.master}`);
+      return;
+    }
+    if (a.state === 'TERMINATING' || a.state === 'RECOVERING') return;
+    if (a.agentId !== undefined && a.agentId !== agentId) {
+      // Mesos: a master that changed our id means we are a different agent now; refuse.
+      a.logger.warn(`the master ${re ? 're' : ''}registered this agent as ${agentId}, but it is ${a.agentId}; shutting down`);
+      a.shutdown(`registered with a different agent id ${agentId}`);
+      return;
+    }
+    if (a.state === 'RUNNING') return; // a duplicate answer to a retry
+    if (a.agentId === undefined) {
+      a.agentId = agentId;
+      a.checkpoints.agentRegistered(agentId);
+    }
+    a.state = 'RUNNING';
+    this.registrations++;
+    this.#regTimer?.cancel();
+    this.#regTimer = undefined;
+    a.link(a.master);
+    if (pingTimeoutSeconds !== undefined && maxMissedPings !== undefined) this.pingWatchdogMs = pingTimeoutSeconds * 1000 * maxMissedPings;
+    this.#resetPingWatchdog();
+    a.logger.info(`${re ? 're-registered' : 'registered'} with ${a.master} as ${agentId}`);
+    a.sum.resume();
+  }
+
+  /** False for a message of a master of an older term than one already heard (an old leader that has not stepped down yet). */
+  #fresh(term: number | undefined, from: PID): boolean {
+    if (term === undefined) return true;
+    if (typeof term !== 'number' || term < this.#masterTerm) {
+      this.#a.logger.warn(`ignoring a message of ${from}, a master of term ${String(term)}: the leader's term is at least ${this.#masterTerm}`);
+      return false;
+    }
+    if (term > this.#masterTerm) this.#a.checkpoints.masterTerm(term);
+    this.#masterTerm = term;
+    return true;
+  }
+
+  /** The master we talk to does not lead: go to the leader it names, or on to the next master. */
+  notLeader(b: FromNonLeader['not_leader'], from: PID): void {
+    const a = this.#a;
+    if (!from.equals(a.master) || a.state === 'TERMINATING' || a.state === 'RECOVERING') return;
+    let leader: string | undefined;
+    if (typeof b?.leader === 'string') {
+      try {
+        leader = masterPidTexts(b.leader)[0];
+      } catch {
+        a.logger.warn(`${from} named a bad leader ${JSON.stringify(b.leader)}; ignoring it`);
+      }
+    }
+    a.logger.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader known yet'}`);
+    if (a.state === 'RUNNING') this.masterLost('the master does not lead any more');
+    if (leader === undefined || leader === a.master.toString()) return; // the registration retries go on
+    a.master = PID.parse<AgentToMaster>(leader);
+    this.#regTimer?.cancel();
+    this.#regTimer = a.delay(this.#backoff.first(), () => this.#doRegistration());
+  }
+
+  /** With several masters: the next one in the list (a registration that was not answered). */
+  #nextMaster(): void {
+    if (this.masters.length < 2) return;
+    const i = this.masters.indexOf(this.#a.master.toString());
+    this.#a.master = PID.parse<AgentToMaster>(this.masters[(i + 1) % this.masters.length]!);
+  }
+
+  #ping(b: MasterToAgent['ping'], from: PID): void {
+    const a = this.#a;
+    if (!from.equals(a.master)) return;
+    if (a.state === 'RUNNING' && !b.connected) {
+      a.logger.warn('the master considers this agent disconnected; re-registering');
+      this.masterLost('the master says this agent is not connected');
+    } else if (a.state === 'RUNNING') {
+      this.#resetPingWatchdog();
+    }
+    a.send(a.master, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
+  }
+
+  /**
+   * A ping from one of our masters other than the one this agent talks to now (it is trying the others while that
+   * one still has it registered): answered, and nothing more, as Mesos's agent answers every ping. Without the
+   * pong, the master that has it counts missed pings and marks it unreachable just after it re-registers there
+   * (sim seed 904 at cf69fad: the agent's tasks launched in between went UNREACHABLE and came back).
+   */
+  pingFromOther(b: MasterToAgent['ping'], from: PID): void {
+    const a = this.#a;
+    if (!this.masters.includes(from.toString())) return;
+    if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) return;
+    a.send(from as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
+  }
+
+  /**
+   * A registration answered by another of our masters than the one this agent is trying now (its retry timer moved
+   * it on before the answer came): that master leads and has admitted the agent, so the agent talks to it from now
+   * on, as Mesos's agent follows the leader its detector names. Otherwise the agent would drop the answer and the
+   * tasks the leader launches on it next, and register again later: the leader keeps the id and the tasks it had
+   * launched stay TASK_STAGING for good (sim seed 42 after losses reset connections). Only while registering, from
+   * a master of its list over an authenticated connection (when it authenticates), and not of an older term.
+   */
+  answeredByOther(name: string, body: unknown, from: PID): void {
+    const a = this.#a;
+    if (name !== 'agent_registered' && name !== 'agent_reregistered') return;
+    if (a.state !== 'DISCONNECTED' || from.equals(a.master) || !this.masters.includes(from.toString())) return;
+    if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) return;
+    const term = (body as { term?: unknown } | null)?.term;
+    if (term !== undefined && (typeof term !== 'number' || term < this.#masterTerm)) return;
+    a.logger.info(`${from} answered the registration sent to it before ${a.master}: following it`);
+    a.master = from as PID<AgentToMaster>;
+  }
+
+  #resetPingWatchdog(): void {
+    this.#pingTimer?.cancel();
+    this.#pingTimer = this.#a.delay(this.pingWatchdogMs, () => {
+      this.#pingTimer = undefined;
+      if (this.#a.state !== 'RUNNING') return;
+      this.#a.logger.warn(`no ping from the master in ${this.pingWatchdogMs} ms; re-registering`);
+      this.masterLost('no pings from the master');
+    });
+  }
+
+  /** Tells the master a custom executor's container ended (`status`: its exit code, when known). */
+  exitedExecutor(fw: FrameworkRecord, ex: ExecutorRecord, status: number | undefined): void {
+    const a = this.#a;
+    if (a.agentId === undefined) return;
+    const body: AgentToMaster['exited_executor'] = { agent_id: { value: a.agentId }, framework_id: { value: fw.id }, executor_id: { value: ex.id } };
+    if (status !== undefined) body.status = status;
+    a.send(a.master, 'exited_executor', body);
+  }
+
+  /** Opaque bytes from an executor to its scheduler (driver message or v1 MESSAGE call), through the master. */
+  executorToFramework(frameworkId: string, executorId: string, data: Uint8Array): void {
+    const a = this.#a;
+    if (!a.agentId) return;
+    a.send(a.master, 'executor_to_framework', { agent_id: { value: a.agentId }, framework_id: { value: frameworkId }, executor_id: { value: executorId }, data });
+  }
+
+  masterLost(why: string): void {
+    const a = this.#a;
+    if (a.state !== 'RUNNING') return; // already (re)registering, recovering or terminating
+    a.logger.warn(`master ${a.master} lost (${why})`);
+    a.state = 'DISCONNECTED';
+    this.#nextMaster();
+    this.#pingTimer?.cancel();
+    a.sum.pause();
+    this.startRegistration();
+  }
+}
