@@ -82,6 +82,7 @@ describe('SimulatedNetwork', () => {
       peerDown: (peer: string) => log.push(`${name} lost ${peer}`),
       connected: () => {},
       badInput: () => {},
+      http: () => Promise.reject(new Error('no HTTP on the simulated network')),
     });
     const log: string[] = [];
     const a = new MemoryTransport(network, 'a', 1);
