@@ -34,7 +34,7 @@ build: $(NODE_MODULES) $(LAUNCHER_BIN)
 $(LAUNCHER_BIN): agent/containerizer/helper/mesos-ts-launcher.c
 	@command -v cc >/dev/null || { command -v apt-get >/dev/null || { echo "make: the launcher helper needs a C compiler (Debian's gcc) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y gcc libc6-dev; }
 	@mkdir -p $(@D)
-	cc -O2 -Wall -Wextra -Werror -o $@ $<
+	cc -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
 # Type-check the whole tree (sources, tests, examples, benchmarks), then run every test.
 typecheck: build

@@ -71,7 +71,8 @@ const AGENT_MESSAGES = new MessageValidator<AgentProtocol>({ ...MASTER_TO_AGENT,
 
 /** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
 export interface AgentContainerizer {
-  launch(config: ContainerConfig): Promise<ContainerHandle>;
+  /** `early`: resolve before the container's own checkpoint is on disk (the handle's `checkpointed`). */
+  launch(config: ContainerConfig, early?: boolean): Promise<ContainerHandle>;
   recover(knownContainerIds: Iterable<string>): Promise<{
     recovered: ContainerHandle[];
     vanished: ContainerTermination[];

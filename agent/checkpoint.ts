@@ -113,7 +113,8 @@ export function writeJSONAtomic(path: string, value: unknown, fsync = true, disk
 }
 
 /**
- * `writeJSONAtomic` off the event loop (libuv's thread pool): temp file,
+ * `writeJSONAtomic` with its fsyncs off the event loop (libuv's thread pool;
+ * the other steps are synchronous, containerizer/durable-write.ts): temp file,
  * fsync, rename, fsync of the directory. The value is encoded at once; the
  * caller must not start another write of the same path before this settles.
  */
@@ -128,8 +129,8 @@ export function recordLine(record: unknown): string {
 }
 
 /**
- * Appends a line made by `recordLine` off the event loop (libuv's thread
- * pool), fsync'ed when asked; resolves once it is on disk. The directory must
+ * Appends a line made by `recordLine`, its fsync (when asked) off the event
+ * loop in libuv's thread pool; resolves once it is on disk. The directory must
  * exist (it is not created here, so a write that lost a race with the removal
  * of its directory fails instead of bringing the directory back). Callers
  * keep the order of records per file by chaining these promises.

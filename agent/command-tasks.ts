@@ -17,10 +17,11 @@ import { commandSpec, killGraceMs, terminalStatus } from './command-executor.js'
 import { completionTimeStatus, maxCompletionMs } from './completion-time.js';
 import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination } from './containerizer/index.js';
+import { taskUpdatesPath } from './checkpoint.js';
 import type { AgentCore } from './core.js';
 import { executorEnvironment } from './executors.js';
 import { HealthChecker } from './health.js';
-import { hasCapability, newTaskRecord, type ContainerHandle, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './state.js';
+import { checkpointing, hasCapability, newTaskRecord, type ContainerHandle, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './state.js';
 import { taskUser } from './task-user.js';
 
 export class CommandTasks {
@@ -56,7 +57,9 @@ export class CommandTasks {
     if (container) config.container = container;
     const user = taskUser(a.flags.switch_user, a.isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
-    a.launcher.launch(fw, ex, config, (c) => this.#launched(fw, ex, rec, c), checkpointed);
+    // With asynchronous (fsync'ed) update records, the container's checkpoint is fsync'ed beside its TASK_STARTING.
+    const early = checkpointing(fw) && a.flags.fsync;
+    a.launcher.launch(fw, ex, config, (c) => this.#launched(fw, ex, rec, c), checkpointed, early);
   }
 
   #launched(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
@@ -69,6 +72,9 @@ export class CommandTasks {
     }
     ex.state = 'RUNNING';
     ex.launchedAt = a.clock.now();
+    // TASK_STARTING goes out once the container's checkpoint is on disk too (an early launch): a restarted agent
+    // that was heard to start the task knows its container.
+    if (c.checkpointed !== undefined && checkpointing(fw) && a.agentId) a.sum.after(fw.id, rec.info.task_id.value, taskUpdatesPath(a.flags.work_dir, a.agentId, fw.id, ex.id, ex.containerId, rec.info.task_id.value), c.checkpointed);
     a.updates.executorUpdate(fw, ex, rec, 'TASK_STARTING');
     a.updates.executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...a.volumes.message(ex.containerId) });
     this.resume(fw, ex, rec, a.clock.now());

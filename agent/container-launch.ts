@@ -23,14 +23,14 @@ export class ContainerLaunch {
   constructor(private readonly a: AgentCore) {}
 
   /** Creates the sandbox and launches; `then` runs inside the process, a failure fails the executor's tasks. */
-  launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve()): void {
+  launch(fw: FrameworkRecord, ex: ExecutorRecord, config: ContainerConfig, then: (c: ContainerHandle) => void, checkpointed: Promise<unknown> = Promise.resolve(), early = false): void {
     const a = this.a;
     const ok = a.defer(then);
     const failed = a.defer((e: Error) => this.#launchFailed(fw, ex, e));
     Promise.all([checkpointed, a.disk.createSandbox(a.flags.work_dir, { agentId: a.agentId!, frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId })])
       .then(() => this.#fetchUris(ex, config))
       .then(() => a.volumes.attach(config, [...(ex.info.resources ?? []), ...[...ex.queued.values()].flatMap((t) => t.resources ?? [])]))
-      .then((attached) => a.cz.launch(attached))
+      .then((attached) => a.cz.launch(attached, early))
       .then(ok, failed);
   }
 

@@ -11,21 +11,22 @@
  * an unsynced append may be lost, or cut short, by a crash.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir as mkdirAsync, open, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
+import { rm as rmAsync } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stderrTail } from './command-executor.js';
+import { appendDurable, writeAtomicDurable } from './containerizer/durable-write.js';
 import { createSandbox, type SandboxIds } from './containerizer/sandbox.js';
 
 export interface AgentDisk {
   /** Writes `text` to `path` atomically (temp file, fsync when asked, rename, fsync of the directory); makes the directory. */
   writeAtomicSync(path: string, text: string, fsync: boolean): void;
-  /** The same off the event loop. */
+  /** The same with its fsyncs off the event loop (containerizer/durable-write.ts). */
   writeAtomic(path: string, text: string, fsync: boolean): Promise<void>;
   /** Appends a line; makes the directory when `makeDir`. */
   appendSync(path: string, line: string, fsync: boolean, makeDir: boolean): void;
   /** Cuts a file to its first `bytes` bytes, fsync'ed (a torn last record removed before anything is appended after it). */
   truncate(path: string, bytes: number): void;
-  /** Appends a line off the event loop; the directory must exist. */
+  /** Appends a line, its fsync off the event loop; the directory must exist. */
   append(path: string, line: string, fsync: boolean): Promise<void>;
   mkdirp(dir: string): void;
   /** The file's text, undefined when absent. */
@@ -73,28 +74,8 @@ export const nodeDisk: AgentDisk = {
     renameSync(tmp, path);
     if (fsync) fsyncDir(dir);
   },
-  async writeAtomic(path, text, fsync) {
-    const dir = dirname(path);
-    await mkdirAsync(dir, { recursive: true });
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(text);
-      if (fsync) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await renameAsync(tmp, path);
-    if (fsync) {
-      const dh = await open(dir, 'r').catch(() => undefined);
-      try {
-        await dh?.sync();
-      } catch {
-        // some filesystems refuse fsync on directories; the rename is still atomic
-      } finally {
-        await dh?.close();
-      }
-    }
+  writeAtomic(path, text, fsync) {
+    return writeAtomicDurable(path, text, { fsync, makeDir: true });
   },
   appendSync(path, line, fsync, makeDir) {
     if (makeDir) mkdirSync(dirname(path), { recursive: true });
@@ -119,14 +100,8 @@ export const nodeDisk: AgentDisk = {
       closeSync(fd);
     }
   },
-  async append(path, line, fsync) {
-    const fh = await open(path, 'a');
-    try {
-      await fh.write(line);
-      if (fsync) await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  append(path, line, fsync) {
+    return appendDurable(path, line, fsync);
   },
   mkdirp(dir) {
     mkdirSync(dir, { recursive: true });

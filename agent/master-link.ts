@@ -29,6 +29,12 @@ export interface MasterLinkHost extends AgentCore {
   readonly runtime: { readonly principal: string | undefined };
 }
 
+/**
+ * How long masters of older terms only may speak before the agent takes them for a new replica set: far beyond a
+ * deposed leader's lease and an election, so a real leader of the newer term has had every chance to be heard.
+ */
+export const STALE_TERMS_MS = 10 * 60_000;
+
 export class MasterLink {
   /** Every master given (--master=a,b,c): tried in turn until one leads. */
   readonly masters: readonly string[];
@@ -42,6 +48,8 @@ export class MasterLink {
   #pingTimer: Timer | undefined;
   /** The highest leader term heard (the fencing token): a master of an older term is ignored. */
   #masterTerm = 0;
+  /** Since when only masters of older terms have spoken (undefined while the last term heard was current). */
+  #staleSince: number | undefined;
   #nonMaster = 0;
 
   constructor(agent: MasterLinkHost) {
@@ -172,14 +180,29 @@ export class MasterLink {
     a.sum.resume();
   }
 
-  /** False for a message of a master of an older term than one already heard (an old leader that has not stepped down yet). */
+  /**
+   * False for a message of a master of an older term than one already heard (an old leader that has not stepped down
+   * yet). A deposed leader stops within its lease, seconds; masters of older terms alone for STALE_TERMS_MS mean a new
+   * replica set whose log began again at term 1 (it was wiped or replaced): the agent then takes that term, loudly,
+   * instead of refusing its cluster for ever.
+   */
   #fresh(term: number | undefined, from: PID): boolean {
     if (term === undefined) return true;
-    if (typeof term !== 'number' || term < this.#masterTerm) {
-      this.#a.logger.warn(`ignoring a message of ${from}, a master of term ${String(term)}: the leader's term is at least ${this.#masterTerm}`);
+    if (typeof term !== 'number' || !Number.isInteger(term) || term < 0) {
+      this.#a.logger.warn(`ignoring a message of ${from}: its term ${String(term)} is not a non-negative integer`);
       return false;
     }
-    if (term > this.#masterTerm) this.#a.checkpoints.masterTerm(term);
+    if (term < this.#masterTerm) {
+      const now = this.#a.clock.now();
+      this.#staleSince ??= now;
+      if (now - this.#staleSince < STALE_TERMS_MS) {
+        this.#a.logger.warn(`ignoring a message of ${from}, a master of term ${term}: the leader's term is at least ${this.#masterTerm}`);
+        return false;
+      }
+      this.#a.logger.warn(`for ${Math.round((now - this.#staleSince) / 60_000)} min only masters of terms below ${this.#masterTerm} have spoken: taking ${from}'s term ${term} as a new replica set's (its log began again) and fencing from it on`);
+    }
+    this.#staleSince = undefined;
+    if (term !== this.#masterTerm) this.#a.checkpoints.masterTerm(term);
     this.#masterTerm = term;
     return true;
   }

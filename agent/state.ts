@@ -20,6 +20,8 @@ export interface ContainerHandle {
   usage(): Promise<ResourceStatistics>;
   /** One signal to the container's processes, no kill sequence (KILL_NESTED_CONTAINER with a signal). */
   signal?(signal: NodeJS.Signals): void;
+  /** After an early launch: settles once the container's own checkpoint is on disk (never rejects). */
+  readonly checkpointed?: Promise<void>;
 }
 
 /**

@@ -10,9 +10,10 @@
  * acknowledgement after it is received, so a restarted agent rebuilds the
  * stream and resends what was not acknowledged.
  *
- * When the host gives `run` and fsync is on, records are written off the event
- * loop (libuv's thread pool) and an update is sent only once its record is
- * fsync'ed: the agent launches other tasks while the disk works. Writes are
+ * When the host gives `run` and fsync is on, records are fsync'ed off the event
+ * loop (libuv's thread pool; the append itself is a synchronous write to the
+ * page cache) and an update is sent only once its record is fsync'ed: the
+ * agent launches other tasks while the disk works. Writes are
  * group-committed per stream: the records a stream receives in one turn of
  * the event loop, or while its previous append is on its way to disk, go out
  * as one append and one fsync, in the order of the calls (a command task's
@@ -92,6 +93,8 @@ export class UpdateStream {
   wrote: () => void = () => {};
   /** ACK records being fsync'ed: the next update is not sent before they are on disk. */
   acksUnsynced = 0;
+  /** Written elsewhere and awaited by the next group commit as well (`StatusUpdateManager.after`). */
+  barrier: Promise<void> | undefined;
 
   constructor(
     readonly frameworkId: string,
@@ -159,6 +162,28 @@ export class StatusUpdateManager {
     s.pending.push(update);
     if (s.pending.length === 1) this.#sendHead(s, true);
     return true;
+  }
+
+  /**
+   * The stream's next group commit completes (its records count as durable,
+   * its updates may go out) only once `ready` has settled too: something the
+   * agent writes elsewhere that must be on disk before the next update is
+   * sent (a command task's container.json before its TASK_STARTING), fsync'ed
+   * at the same time as the record instead of before it. Only with
+   * asynchronous writes (ignored otherwise, and without a checkpoint path);
+   * `ready` must never reject.
+   */
+  after(frameworkId: string, taskId: string, path: string, ready: Promise<void>): void {
+    if (!this.#async) return;
+    const key = streamKey(frameworkId, taskId);
+    let s = this.streams.get(key);
+    if (!s) {
+      s = new UpdateStream(frameworkId, taskId, path);
+      this.streams.set(key, s);
+    }
+    if (s.path === undefined) return;
+    const before = s.barrier;
+    s.barrier = before === undefined ? ready : Promise.all([before, ready]).then(() => undefined);
   }
 
   /**
@@ -318,7 +343,10 @@ export class StatusUpdateManager {
     }
     const text = batch.map((b) => b.line).join('');
     const path = s.path!;
-    const io = text === '' ? Promise.resolve() : appendLineAsync(path, text, true, this.#disk);
+    const barrier = s.barrier;
+    s.barrier = undefined;
+    const append = text === '' ? Promise.resolve() : appendLineAsync(path, text, true, this.#disk);
+    const io = barrier === undefined ? append : Promise.all([append, barrier]);
     io.then(
       () =>
         this.host.run!(() => {

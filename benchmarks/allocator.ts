@@ -3,21 +3,29 @@
 // cpus:24;mem:4096;disk:4096;ports:[31000-32000], every framework (one role)
 // declines everything it is offered with a long filter, so filters pile up
 // cycle after cycle. We time each allocate() cycle (the declines are not
-// timed) for agents {1k, 10k, 50k} x frameworks {50, 200, 1k}.
+// timed), in wall and in CPU time (user + system of the process), for agents
+// {1k, 10k, 50k} x frameworks {50, 200, 1k}, and report p50 and max.
 //
 // Baseline, measured in the same run: ReferenceAllocator, the independent naive
 // allocator the equivalence property test checks the core against (every share
 // recomputed from the raw allocations, the role tree rebuilt per agent, every
-// filter scanned), at the sizes it finishes in reasonable time.
+// filter scanned), at the sizes it finishes in reasonable time (1k agents x
+// {50, 200} frameworks, 5 cycles each, the core alike), in interleaved rounds
+// with the core (benchmarks/lib/rounds.ts, the order flipped every round).
+// Every size runs ROUNDS rounds; a row's p50 is the median of the rounds' p50s,
+// its max the largest cycle of any round.
 //
-// Each size runs in a fresh Node process (--expose-gc), so one size's garbage
+// Each round runs in a fresh Node process (--expose-gc), so one size's garbage
 // does not land in the next one's cycles and heap_mb is the live heap after
 // the run (the allocator's state with its filters), measured after a full GC.
+// Before it measures, the process warms the JIT on a small cluster with the
+// same allocator (a master allocates every second: its code is compiled after
+// the first cycles), the reference alike.
 //
-// `--quick`: agents {1k, 10k} x frameworks {50, 200}.
+// `--quick`: agents {1k, 10k} x frameworks {50, 200, 1k}.
 //
 // Then the reservations shape: 100 roles (role-00 .. role-99), the frameworks spread over them,
-// the same agents and declines; in the reserved variant 20% of every agent's cpus, mem and disk
+// the same agents (each agent's resources parsed for it, in both variants) and declines; in the reserved variant 20% of every agent's cpus, mem and disk
 // is dynamically reserved to one role (agent i to role i % 100), in the baseline nothing is. The
 // two run in turn (benchmarks/lib/rounds.ts: one warm-up round, then ROLE_ROUNDS rounds, the
 // order flipped each round), each run in a fresh process; the figure is the ratio of the
@@ -35,7 +43,8 @@ import { AllocatorCore } from '../master/allocator/core.js';
 import { ReferenceAllocator } from '../master/allocator/reference.js';
 import { interleave } from './lib/rounds.js';
 
-const AGENT = Resources.parse('cpus:24;mem:4096;disk:4096;ports:[31000-32000]');
+const AGENT_TEXT = 'cpus:24;mem:4096;disk:4096;ports:[31000-32000]';
+const AGENT = Resources.parse(AGENT_TEXT);
 const ROLE = 'bench';
 const REFUSE_SECONDS = 24 * 3600;
 
@@ -48,8 +57,65 @@ interface Row {
   offers_per_cycle: number;
   heap_mb: number;
   baseline?: true;
-  /** The reservations shape: CPU time (user + system) of the cycle, less sensitive than wall time to a loaded machine. */
+  /** CPU time (user + system) of the cycle: less sensitive than wall time to a loaded machine. */
   cycle_cpu_ms_p50?: number;
+  cycle_cpu_ms_max?: number;
+  /** A row over several rounds: each round's p50 and max (wall ms). */
+  rounds?: { cycle_ms_p50: number; cycle_ms_max: number; cycle_cpu_ms_p50: number; cycle_cpu_ms_max: number }[];
+}
+
+/** What both allocators offer the benchmark. */
+interface Subject {
+  allocate(now: number): readonly { frameworkId: string; agentId: string; resources: Resources }[];
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, refuseSeconds: number, now: number): void;
+}
+
+/** The DeclineOffers cycles on `subject`: per cycle, its wall and CPU ms and the offers made. */
+function declineCycles(subject: Subject, cycles: number): { wall: number[]; cpu: number[]; offers: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let offers = 0;
+  let now = 0;
+  for (let c = 0; c < cycles; c++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = subject.allocate(now);
+    wall.push(performance.now() - t0);
+    const dc = process.cpuUsage(c0);
+    cpu.push((dc.user + dc.system) / 1000);
+    offers += out.length;
+    for (const a of out) subject.recoverResources(a.frameworkId, a.agentId, a.resources, REFUSE_SECONDS, now);
+    now += 1000;
+  }
+  return { wall, cpu, offers };
+}
+
+function coreCluster(agents: number, frameworks: number): AllocatorCore {
+  const core = new AllocatorCore();
+  for (let i = 0; i < agents; i++) core.addAgent(`agent-${pad(i, 6)}`, { total: AGENT });
+  for (let i = 0; i < frameworks; i++) core.addFramework(`framework-${pad(i, 5)}`, { roles: [ROLE] });
+  return core;
+}
+
+function referenceCluster(agents: number, frameworks: number): ReferenceAllocator {
+  const ref = new ReferenceAllocator();
+  for (let i = 0; i < agents; i++) ref.addAgent(`agent-${pad(i, 6)}`, AGENT);
+  for (let i = 0; i < frameworks; i++) ref.addFramework(`framework-${pad(i, 5)}`, [ROLE]);
+  return ref;
+}
+
+function rowOf(agents: number, frameworks: number, cycles: number, run: { wall: number[]; cpu: number[]; offers: number }, heap: number): Row {
+  return {
+    agents,
+    frameworks,
+    cycles,
+    cycle_ms_p50: round(percentile(run.wall, 0.5)),
+    cycle_ms_max: round(Math.max(...run.wall)),
+    offers_per_cycle: Math.round(run.offers / cycles),
+    heap_mb: heap,
+    cycle_cpu_ms_p50: round(percentile(run.cpu, 0.5)),
+    cycle_cpu_ms_max: round(Math.max(...run.cpu)),
+  };
 }
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
@@ -68,24 +134,14 @@ function gc(): void {
 }
 
 function runCore(agents: number, frameworks: number, cycles: number): Row {
-  const core = new AllocatorCore();
-  for (let i = 0; i < agents; i++) core.addAgent(`agent-${pad(i, 6)}`, { total: AGENT });
-  for (let i = 0; i < frameworks; i++) core.addFramework(`framework-${pad(i, 5)}`, { roles: [ROLE] });
-  const times: number[] = [];
-  let offers = 0;
-  let now = 0;
-  for (let c = 0; c < cycles; c++) {
-    const t0 = performance.now();
-    const out = core.allocate(now);
-    times.push(performance.now() - t0);
-    offers += out.length;
-    for (const a of out) core.recoverResources(a.frameworkId, a.agentId, a.resources, REFUSE_SECONDS, now);
-    now += 1000;
-  }
+  declineCycles(coreCluster(1000, 50), 5); // JIT warm-up
+  gc();
+  const core = coreCluster(agents, frameworks);
+  const run = declineCycles(core, cycles);
   gc();
   const heap = heapMb();
   if (core.filterCount < 0) console.log('unreachable'); // keeps the core alive until measured
-  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap };
+  return rowOf(agents, frameworks, cycles, run, heap);
 }
 
 /**
@@ -94,33 +150,30 @@ function runCore(agents: number, frameworks: number, cycles: number): Row {
  * frameworks, declines and filters: the same decisions, computed the obvious way.
  */
 function runBaseline(agents: number, frameworks: number, cycles: number): Row {
-  const ref = new ReferenceAllocator();
-  for (let i = 0; i < agents; i++) ref.addAgent(`agent-${pad(i, 6)}`, AGENT);
-  for (let i = 0; i < frameworks; i++) ref.addFramework(`framework-${pad(i, 5)}`, [ROLE]);
-  const times: number[] = [];
-  let offers = 0;
-  let now = 0;
-  for (let c = 0; c < cycles; c++) {
-    const t0 = performance.now();
-    const out = ref.allocate(now);
-    times.push(performance.now() - t0);
-    offers += out.length;
-    for (const a of out) ref.recoverResources(a.frameworkId, a.agentId, a.resources, REFUSE_SECONDS, now);
-    now += 1000;
-  }
+  declineCycles(referenceCluster(100, 10), 5); // JIT warm-up
+  gc();
+  const ref = referenceCluster(agents, frameworks);
+  const run = declineCycles(ref, cycles);
   gc();
   const heap = heapMb();
   if (ref.filters.length < 0) console.log('unreachable');
-  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap, baseline: true };
+  return { ...rowOf(agents, frameworks, cycles, run, heap), baseline: true };
 }
 
 const ROLES = 100;
 const roleName = (i: number): string => `role-${pad(i % ROLES, 2)}`;
 const ROLE_ROUNDS = 3;
+/** Rounds per size of the DeclineOffers table. */
+const ROUNDS = 3;
 
-/** An agent of the reservations shape: 20% of its scalars reserved to one role (or nothing reserved, for the baseline). */
+/**
+ * An agent of the reservations shape: 20% of its scalars reserved to one role (or nothing reserved, for the
+ * baseline). Parsed for each agent in both shapes, as agents register their own resources: when every
+ * unreserved agent shared the one parsed AGENT, its 10k agents shared 4 resource entries while the reserved
+ * agents had 7 each of their own, and that difference in memory alone was about half the measured gap.
+ */
 function roleAgent(i: number, reserved: boolean): Resources {
-  if (!reserved) return AGENT;
+  if (!reserved) return Resources.parse(AGENT_TEXT);
   const role = roleName(i);
   return Resources.parse(`cpus:19.2;mem:3276.8;disk:3276.8;ports:[31000-32000];cpus(${role}@ops):4.8;mem(${role}@ops):819.2;disk(${role}@ops):819.2`);
 }
@@ -130,25 +183,11 @@ function runRoles(agents: number, frameworks: number, cycles: number, reserved: 
   const core = new AllocatorCore();
   for (let i = 0; i < agents; i++) core.addAgent(`agent-${pad(i, 6)}`, { total: roleAgent(i, reserved) });
   for (let i = 0; i < frameworks; i++) core.addFramework(`framework-${pad(i, 5)}`, { roles: [roleName(i)] });
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let offers = 0;
-  let now = 0;
-  for (let c = 0; c < cycles; c++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const out = core.allocate(now);
-    times.push(performance.now() - t0);
-    const dc = process.cpuUsage(c0);
-    cpu.push((dc.user + dc.system) / 1000);
-    offers += out.length;
-    for (const a of out) core.recoverResources(a.frameworkId, a.agentId, a.resources, REFUSE_SECONDS, now);
-    now += 1000;
-  }
+  const run = declineCycles(core, cycles);
   gc();
   const heap = heapMb();
   if (core.filterCount < 0) console.log('unreachable');
-  return { agents, frameworks, cycles, cycle_ms_p50: round(percentile(times, 0.5)), cycle_ms_max: round(Math.max(...times)), offers_per_cycle: Math.round(offers / cycles), heap_mb: heap, cycle_cpu_ms_p50: round(percentile(cpu, 0.5)) };
+  return rowOf(agents, frameworks, cycles, run, heap);
 }
 
 function round(x: number): number {
@@ -183,33 +222,61 @@ async function main(): Promise<void> {
     return;
   }
   const agentSizes = quick ? [1000, 10_000] : [1000, 10_000, 50_000];
-  const frameworkSizes = quick ? [50, 200] : [50, 200, 1000];
+  const frameworkSizes = [50, 200, 1000];
   const rows: Row[] = [];
   const print = (r: Row): void => {
     console.log(
-      `| ${r.baseline ? 'ReferenceAllocator (baseline)' : 'AllocatorCore'} | ${r.agents.toLocaleString('en-US')} | ${r.frameworks.toLocaleString('en-US')} | ${r.cycles} | ${r.offers_per_cycle.toLocaleString('en-US')} | ${r.cycle_ms_p50} | ${r.cycle_ms_max} | ${r.heap_mb} |`,
+      `| ${r.baseline ? 'ReferenceAllocator (baseline)' : 'AllocatorCore'} | ${r.agents.toLocaleString('en-US')} | ${r.frameworks.toLocaleString('en-US')} | ${r.cycles} | ${r.offers_per_cycle.toLocaleString('en-US')} | ${r.cycle_ms_p50} | ${r.cycle_ms_max} | ${r.cycle_cpu_ms_p50} | ${r.cycle_cpu_ms_max} | ${r.heap_mb} |`,
     );
   };
-  console.log('Allocator, DeclineOffers shape (agent cpus:24;mem:4096;disk:4096;ports:[31000-32000]; every offer declined with a 1-day filter)');
-  console.log('| allocator | agents | frameworks | cycles | offers/cycle | cycle ms p50 | cycle ms max | heap MB |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(`Allocator, DeclineOffers shape (agent cpus:24;mem:4096;disk:4096;ports:[31000-32000]; every offer declined with a 1-day filter); ${ROUNDS} rounds per size`);
+  console.log('| allocator | agents | frameworks | cycles | offers/cycle | cycle ms p50 | cycle ms max | cycle CPU ms p50 | cycle CPU ms max | heap MB |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const agents of agentSizes) {
     for (const frameworks of frameworkSizes) {
-      const cycles = agents * frameworks <= 1_000_000 ? 20 : agents * frameworks <= 10_000_000 ? 10 : 5;
-      const row = inChild('core', agents, frameworks, cycles);
-      rows.push(row);
-      print(row);
+      // The reference in the same rounds, where it finishes (it scans every filter for every framework on every agent).
+      const paired = agents === 1000 && frameworks <= 200;
+      const cycles = paired ? 5 : agents * frameworks <= 10_000_000 ? 10 : 5;
+      for (const row of await sizeRounds(agents, frameworks, cycles, paired)) {
+        rows.push(row);
+        print(row);
+      }
     }
-  }
-  // The baseline at the sizes it can do: it scans every filter for every framework on every agent.
-  for (const [agents, frameworks, cycles] of quick ? [[1000, 50, 3]] : [[1000, 50, 3], [1000, 200, 2]]) {
-    const row = inChild('baseline', agents!, frameworks!, cycles!);
-    rows.push(row);
-    print(row);
   }
   console.log(`wrote ${writeResults('allocator', meta, { rows })}`);
   const reservations = await reservationsShape(quick ? [1000, 50, 10] : [10_000, 200, 10]);
   console.log(`wrote ${writeResults('allocator-reservations', startRun('bench-allocator'), reservations)}`);
+}
+
+/**
+ * ROUNDS rounds of one size, each in a fresh process; with `paired`, the reference in the same rounds,
+ * interleaved. A row per allocator: the median of the rounds' p50s, the largest of their maxima.
+ */
+async function sizeRounds(agents: number, frameworks: number, cycles: number, paired: boolean): Promise<Row[]> {
+  const runs = new Map<string, Row[]>();
+  const contender = (kind: 'core' | 'baseline') => ({
+    name: kind,
+    measure: async (): Promise<number> => {
+      const row = inChild(kind, agents, frameworks, cycles);
+      runs.set(kind, [...(runs.get(kind) ?? []), row]);
+      return row.cycle_ms_p50;
+    },
+  });
+  await interleave(paired ? [contender('core'), contender('baseline')] : [contender('core')], ROUNDS, 0);
+  return [...runs.values()].map((rs): Row => {
+    const median = (f: (r: Row) => number): number => round(percentile(rs.map(f), 0.5));
+    const worst = (f: (r: Row) => number): number => round(Math.max(...rs.map(f)));
+    return {
+      ...rs[0]!,
+      cycle_ms_p50: median((r) => r.cycle_ms_p50),
+      cycle_ms_max: worst((r) => r.cycle_ms_max),
+      cycle_cpu_ms_p50: median((r) => r.cycle_cpu_ms_p50!),
+      cycle_cpu_ms_max: worst((r) => r.cycle_cpu_ms_max!),
+      heap_mb: median((r) => r.heap_mb),
+      offers_per_cycle: median((r) => r.offers_per_cycle),
+      rounds: rs.map((r) => ({ cycle_ms_p50: r.cycle_ms_p50, cycle_ms_max: r.cycle_ms_max, cycle_cpu_ms_p50: r.cycle_cpu_ms_p50!, cycle_cpu_ms_max: r.cycle_cpu_ms_max! })),
+    };
+  });
 }
 
 /** The reservations shape against its same-run baseline, interleaved; prints and returns the figures. */

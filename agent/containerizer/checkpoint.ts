@@ -7,8 +7,9 @@
  * leaves either the old or the new content; a file that is nonetheless
  * unreadable is reported with a CORRUPT_CHECKPOINT error naming it.
  */
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomicDurable } from './durable-write.js';
 import { ContainerizerError, type ContainerConfig, type ContainerTermination } from './types.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -30,30 +31,20 @@ export function containerMetaDir(metaDir: string, containerId: string): string {
   return join(metaDir, 'containers', containerId);
 }
 
-export async function writeAtomic(path: string, data: string, fsync = true): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    if (fsync) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
+/** Temp file, fsync (off the event loop), rename: the old or the new content after a crash. */
+export function writeAtomic(path: string, data: string, fsync = true): Promise<void> {
+  return writeAtomicDurable(path, data, { fsync, syncDir: false });
 }
 
 export async function writeCheckpoint(metaDir: string, cp: ContainerCheckpoint, fsync = true): Promise<string> {
-  const dir = containerMetaDir(metaDir, cp.containerId);
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, 'container.json');
-  await writeAtomic(path, JSON.stringify(cp, null, 1), fsync);
+  const path = join(containerMetaDir(metaDir, cp.containerId), 'container.json');
+  await writeAtomicDurable(path, JSON.stringify(cp, null, 1), { fsync, makeDir: true, syncDir: false });
   return path;
 }
 
 export async function writeTermination(metaDir: string, t: ContainerTermination, fsync = true): Promise<void> {
-  const dir = containerMetaDir(metaDir, t.containerId);
-  await mkdir(dir, { recursive: true });
-  await writeAtomic(join(dir, 'termination.json'), JSON.stringify(t), fsync);
+  const path = join(containerMetaDir(metaDir, t.containerId), 'termination.json');
+  await writeAtomicDurable(path, JSON.stringify(t), { fsync, makeDir: true, syncDir: false });
 }
 
 function corrupt(path: string, why: string): never {

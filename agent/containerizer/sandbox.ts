@@ -4,7 +4,8 @@
  *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/latest -> <container_id>
  * with `stdout` and `stderr` files in each run directory.
  */
-import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { lstat, readdir, readlink, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerizerError } from './types.js';
 
@@ -60,17 +61,19 @@ export function sandboxFiles(directory: string): { stdout: string; stderr: strin
  * at it (replaced atomically with a rename). Idempotent.
  */
 export async function createSandbox(workDir: string, ids: SandboxIds): Promise<Sandbox> {
+  // Synchronous: a few metadata operations of microseconds each, where a thread-pool trip per step cost the
+  // launch a scheduling wait per step on a loaded machine (durable-write.ts).
   const directory = sandboxPath(workDir, ids);
-  await mkdir(directory, { recursive: true });
+  mkdirSync(directory, { recursive: true });
   const files = sandboxFiles(directory);
-  await writeFile(files.stdout, '', { flag: 'a' });
-  await writeFile(files.stderr, '', { flag: 'a' });
+  closeSync(openSync(files.stdout, 'a'));
+  closeSync(openSync(files.stderr, 'a'));
   const runs = join(directory, '..');
   const latest = join(runs, 'latest');
   const tmp = join(runs, `.latest.${process.pid}.${ids.containerId}`);
-  await rm(tmp, { force: true });
-  await symlink(ids.containerId, tmp);
-  await rename(tmp, latest);
+  rmSync(tmp, { force: true });
+  symlinkSync(ids.containerId, tmp);
+  renameSync(tmp, latest);
   return { directory, latest, ...files };
 }
 

@@ -9,6 +9,7 @@ import { Random, Runtime, createLogger } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { Resources } from '../../protocol/resources.js';
 import { AgentProcess } from '../agent.js';
+import { STALE_TERMS_MS } from '../master-link.js';
 import { masterTermPath } from '../checkpoint.js';
 import { agentFlags } from '../flags.js';
 import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
@@ -79,6 +80,26 @@ describe("the agent's master term across a restart", () => {
     expect(b.agent.state).toBe('RUNNING');
     expect(b.agent.master.equals(w.leaderPid)).toBe(true);
     expect(b.agent.agentId).toBe('M-S0');
+  });
+
+  test('masters of older terms alone for 10 minutes are a new replica set (its log began again): the agent takes their term', async () => {
+    const w = await world();
+    await registeredThenStopped(w);
+    // Only the "deposed" master answers, for ever: the replica set was replaced and counts from term 1 again.
+    w.deposed.autoRegister = true;
+    w.deposed.term = 1;
+    w.leader.autoRegister = false;
+    const b = await w.start('agent2');
+    await eventually(w.clock, b.agent.ready);
+    await w.clock.advance(STALE_TERMS_MS - 60_000);
+    expect(b.agent.state).toBe('DISCONNECTED');
+    expect(JSON.parse(readFileSync(masterTermPath(w.workDir), 'utf8'))).toEqual({ term: 2 });
+    await w.clock.advance(180_000);
+    expect(b.agent.state).toBe('RUNNING');
+    expect(b.agent.master.equals(w.deposedPid)).toBe(true);
+    expect(b.agent.agentId).toBe('M-S0');
+    expect(JSON.parse(readFileSync(masterTermPath(w.workDir), 'utf8'))).toEqual({ term: 1 });
+    expect(w.warnings.some((m) => m.includes(`taking ${w.deposedPid.toString()}'s term 1 as a new replica set's`))).toBe(true);
   });
 
   test('a newer term is checkpointed as it is heard', async () => {

@@ -125,4 +125,34 @@ describe('status updates checkpointed off the event loop', () => {
     expect(h2.sent).toEqual([]);
     expect(h2.errors.map((e) => e.message)).toEqual([expect.stringContaining(`${blocked}: could not append a record: EISDIR`)]);
   });
+  test('after(): the next update waits for what is written elsewhere too (a container.json beside TASK_STARTING), fsync\'ed at the same time', async () => {
+    const dir = tempDir('agent-sum-after-');
+    const path = join(dir, 'tasks', 't', 'task.updates');
+    const h = host();
+    h.setPath(path);
+    // The append's own promise: once it has resolved (the record fsync'ed), only the other write holds the update.
+    let appended: Promise<void> | undefined;
+    const disk = { ...nodeDisk, append: (p: string, line: string, fsync: boolean) => (appended = nodeDisk.append(p, line, fsync)) };
+    const sum = new StatusUpdateManager(h, { retryMinMs: 10_000, retryMaxMs: 600_000, fsync: true, disk });
+    sum.resume();
+    let ready!: () => void;
+    sum.after('F', 't', path, new Promise<void>((r) => (ready = r)));
+    sum.update(update('TASK_STARTING', 1), path);
+    const writes = sum.stream('F', 't')!.writes;
+    // The record reaches the disk on its own; the update is still held for the other write.
+    await new Promise((r) => setImmediate(r));
+    await appended;
+    await new Promise((r) => setImmediate(r));
+    expect(readRecords(path).records.length).toBe(1);
+    expect(h.sent).toEqual([]);
+    ready();
+    await writes;
+    expect(h.sent.map((s) => s.state)).toEqual(['TASK_STARTING']);
+    // Used once: the stream's next commit does not wait for it again.
+    sum.acknowledge('F', 't', new Uint8Array(16).fill(1));
+    sum.update(update('TASK_RUNNING', 2), path);
+    await sum.stream('F', 't')!.writes;
+    expect(h.sent.map((s) => s.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

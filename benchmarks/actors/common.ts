@@ -3,7 +3,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Packr } from 'msgpackr';
 
 /** Messages per one-way throughput run (the unbatched baseline runs a fifth of it). */
 export const REMOTE_MESSAGES = 1_000_000;
@@ -19,8 +18,6 @@ export const PHASE_LIMIT_MS = 60_000;
 export const NAME = 'bench.msg';
 export const body = (seq: number): { seq: number } => ({ seq });
 
-/** The same msgpack settings as the transport's codec (plain msgpack, no records). */
-export const packr = new Packr({ useRecords: false, variableMapSize: true });
 
 export function childPath(): string {
   return fileURLToPath(new URL('./child.js', import.meta.url));

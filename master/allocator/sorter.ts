@@ -20,6 +20,8 @@
  * named '.', as in Mesos.
  */
 
+import { IdList, IdTable } from './node-list.js';
+
 /** Name -> small integer index shared by all vectors, plus the cluster totals. */
 export class QuantityIndex {
   readonly names: string[] = [];
@@ -87,7 +89,7 @@ export function dominantShare(alloc: readonly number[], q: QuantityIndex, weight
 }
 
 export class SorterNode {
-  readonly children: SorterNode[] = [];
+  readonly children: IdList<SorterNode>;
   readonly alloc: number[] = [];
   share = 0;
   /** The client this node stands for (a leaf or a virtual leaf), else undefined. */
@@ -100,7 +102,14 @@ export class SorterNode {
     /** Full path of the node ('' for the root). */
     readonly path: string,
     public parent: SorterNode | undefined,
-  ) {}
+    /** Its sorter's nodes: its children are kept as ids into it. */
+    table: IdTable<SorterNode>,
+    /** Its id in `table`. */
+    readonly id: number = table.nextId(),
+  ) {
+    this.children = new IdList(table);
+    table.set(this);
+  }
   /** The virtual leaf '.' when this internal node is also a client. */
   self: SorterNode | undefined;
 }
@@ -109,13 +118,20 @@ function before(a: SorterNode, share: number, name: string): boolean {
   return a.share < share || (a.share === share && a.name < name);
 }
 
+/** Clients in allocation order: an array, or a node's children (both index like arrays). */
+export interface Ordered {
+  readonly length: number;
+  at(i: number): SorterNode | undefined;
+  indexOf(node: SorterNode, from?: number): number;
+}
+
 /** Index of the first child not before (share, name). */
-function lowerBound(list: readonly SorterNode[], share: number, name: string): number {
+function lowerBound(list: IdList<SorterNode>, share: number, name: string): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (before(list[mid]!, share, name)) lo = mid + 1;
+    if (before(list.at(mid)!, share, name)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -128,13 +144,16 @@ export interface SorterOptions {
 }
 
 export class DRFSorter {
-  readonly root = new SorterNode('', '', undefined);
+  readonly #table = new IdTable<SorterNode>();
+  readonly root = new SorterNode('', '', undefined, this.#table);
   readonly #clients = new Map<string, SorterNode>();
   readonly #hierarchical: boolean;
   readonly #weightOf: (path: string) => number;
   #totalsVersion: number;
   #stale = false;
-  #order: SorterNode[] | undefined;
+  #order: Ordered | undefined;
+  /** Nodes below the root with children: none when no role is nested (the order is then the root's children). */
+  #inner = 0;
 
   constructor(readonly q: QuantityIndex, options: SorterOptions = {}) {
     this.#hierarchical = options.hierarchical ?? false;
@@ -164,14 +183,16 @@ export class DRFSorter {
 
   #insert(parent: SorterNode, child: SorterNode): void {
     const list = parent.children;
-    list.splice(lowerBound(list, child.share, child.name), 0, child);
+    if (list.length === 0 && parent !== this.root) this.#inner++;
+    list.insertAt(lowerBound(list, child.share, child.name), child);
   }
 
   #detach(child: SorterNode): void {
     const list = child.parent!.children;
     let i = this.#stale ? list.indexOf(child) : lowerBound(list, child.share, child.name);
-    if (list[i] !== child) i = list.indexOf(child);
-    list.splice(i, 1);
+    if (list.at(i) !== child) i = list.indexOf(child);
+    list.removeAt(i);
+    if (list.length === 0 && child.parent !== this.root) this.#inner--;
   }
 
   /** Adds a client with no allocation. Adding a present client does nothing. */
@@ -185,7 +206,7 @@ export class DRFSorter {
       const path = this.#hierarchical ? parts.slice(0, i + 1).join('/') : client;
       let next = node.children.find((c) => c.name === parts[i]);
       if (next === undefined) {
-        next = new SorterNode(parts[i]!, path, node);
+        next = new SorterNode(parts[i]!, path, node, this.#table);
         // A leaf that gains children: its own allocation moves to a virtual leaf.
         if (node.client !== undefined && node.self === undefined && node !== this.root) this.#splitLeaf(node);
         this.#insert(node, next);
@@ -194,7 +215,7 @@ export class DRFSorter {
     }
     if (node.children.length > 0) {
       // An internal node becomes a client too: a virtual leaf '.'.
-      const self = new SorterNode('.', node.path, node);
+      const self = new SorterNode('.', node.path, node, this.#table);
       node.self = self;
       self.client = client;
       this.#insert(node, self);
@@ -207,7 +228,7 @@ export class DRFSorter {
   }
 
   #splitLeaf(node: SorterNode): void {
-    const self = new SorterNode('.', node.path, node);
+    const self = new SorterNode('.', node.path, node, this.#table);
     self.client = node.client;
     self.data = node.data;
     for (let i = 0; i < node.alloc.length; i++) self.alloc[i] = node.alloc[i]!;
@@ -234,6 +255,7 @@ export class DRFSorter {
     while (n && n !== this.root && n.client === undefined && n.children.length === 0) {
       const parent: SorterNode = n.parent!;
       this.#detach(n);
+      this.#table.release(n);
       if (n.name === '.') parent.self = undefined;
       n = parent;
     }
@@ -241,6 +263,7 @@ export class DRFSorter {
     if (n && n !== this.root && n.self !== undefined && n.children.length === 1) {
       const self = n.self;
       this.#detach(self);
+      this.#table.release(self);
       n.self = undefined;
       n.client = self.client;
       n.data = self.data;
@@ -295,16 +318,21 @@ export class DRFSorter {
 
   /**
    * Client nodes in allocation order (depth first, siblings by share then
-   * name). The array is owned by the sorter: valid until the next change.
-   * For a flat sorter it is the live children array.
+   * name). Owned by the sorter: valid until the next change. For a
+   * hierarchical sorter an array (kept for the next change); for a flat one
+   * the live list of the root's children.
    */
-  sort(): readonly SorterNode[] {
+  sort(): Ordered {
     this.#refresh();
     if (!this.#hierarchical) return this.root.children;
     if (this.#order) return this.#order;
+    // No nesting: the root's children are the order (copied: it must not change under a caller's pass).
+    if (this.#inner === 0) return (this.#order = this.root.children.copy());
     const out: SorterNode[] = [];
     const visit = (n: SorterNode): void => {
-      for (const c of n.children) {
+      const kids = n.children;
+      for (let i = 0; i < kids.length; i++) {
+        const c = kids.at(i)!;
         if (c.children.length > 0) visit(c);
         else if (c.client !== undefined) out.push(c);
       }
@@ -316,7 +344,10 @@ export class DRFSorter {
 
   /** Client names in order (a copy). */
   sorted(): string[] {
-    return this.sort().map((n) => n.client!);
+    const order = this.sort();
+    const out: string[] = [];
+    for (let i = 0; i < order.length; i++) out.push(order.at(i)!.client!);
+    return out;
   }
 
   share(client: string): number {
@@ -327,6 +358,30 @@ export class DRFSorter {
   /** The client's own allocation (dense vector; do not mutate). */
   allocation(client: string): readonly number[] {
     return this.#clients.get(client)?.alloc ?? [];
+  }
+
+  /** The client nodes at `path` and under it (hierarchical sorters), depth first in sort order; none when absent. */
+  subtreeClients(path: string): SorterNode[] {
+    let n: SorterNode | undefined = this.#clients.get(path);
+    if (n !== undefined && n.name === '.') n = n.parent;
+    if (n === undefined && this.#hierarchical) {
+      n = this.root;
+      for (const part of path.split('/')) {
+        n = n.children.find((c) => c.name === part);
+        if (n === undefined) return [];
+      }
+    }
+    if (n === undefined) return [];
+    if (n.children.length === 0) return n.client !== undefined ? [n] : [];
+    const out: SorterNode[] = [];
+    const visit = (x: SorterNode): void => {
+      for (const c of x.children) {
+        if (c.children.length > 0) visit(c);
+        else if (c.client !== undefined) out.push(c);
+      }
+    };
+    visit(n);
+    return out;
   }
 
   /** The allocation of the subtree at `path` (hierarchical sorters). */

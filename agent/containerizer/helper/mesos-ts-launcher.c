@@ -7,7 +7,8 @@
  * times slower than from a small process. This helper is a few hundred KB; it
  * forks and execs each container's main process, reaps it, and reports its
  * exact wait status. It also records that status in a file named by the agent
- * (the container's meta dir) *before* it reaps the process: so a task that
+ * (the container's meta dir), fsync'ed by a recorder thread (launches never wait on the
+ * disk), *before* it reaps the process: so a task that
  * ends while the agent is down or restarting keeps its real outcome, and the
  * file exists by the time the pid disappears from /proc.
  *
@@ -29,7 +30,8 @@
  * In the child, before exec: its own process group, default signal
  * dispositions and mask, stdin /dev/null, stdout/stderr appended to the
  * sandbox files, its pid written to each cgroup.procs (so the command starts
- * inside its cgroups), chdir, setgroups/setgid/setuid, the environment.
+ * inside its cgroups), chdir, the user's groups (initgroups: its supplementary
+ * groups too), setgid, setuid, the environment.
  * Failures exit with Mesos-like codes and a line on the task's stderr:
  * 125 cannot enter a cgroup, 126 cannot set up (files, cwd, ids),
  * 127 cannot execute (`Failed to execute '<file>': <error>`).
@@ -39,12 +41,15 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -58,6 +63,7 @@ extern char **environ;
 struct child {
   pid_t pid;
   char *status_path; /* NULL: no record wanted */
+  int recording;     /* handed to the recorder thread, reaped once its record is on disk */
 };
 
 static struct child *children;
@@ -179,7 +185,16 @@ static void run_child(char **f, char **argv, char **envp) {
   if (chdir(cwd) != 0) child_fail(126, "mesos-ts: chdir %s: %s\n", cwd);
   if (*gid) {
     gid_t g = (gid_t)strtoul(gid, NULL, 10);
-    if (setgroups(1, &g) != 0 || setgid(g) != 0) child_fail(126, "mesos-ts: setgid %s: %s\n", gid);
+    /* With a user: the user's supplementary groups from the group database too (as su and Mesos's
+       launcher do), looked up here, in the child, so the helper's own loop never waits on NSS. */
+    struct passwd *pw = NULL;
+    if (*uid) {
+      errno = 0;
+      pw = getpwuid((uid_t)strtoul(uid, NULL, 10));
+      if (pw == NULL) child_fail(126, "mesos-ts: user id %s: %s\n", uid);
+    }
+    if (pw != NULL ? initgroups(pw->pw_name, g) != 0 : setgroups(1, &g) != 0) child_fail(126, "mesos-ts: setgroups for gid %s: %s\n", gid);
+    if (setgid(g) != 0) child_fail(126, "mesos-ts: setgid %s: %s\n", gid);
   }
   if (*uid) {
     if (setuid((uid_t)strtoul(uid, NULL, 10)) != 0) child_fail(126, "mesos-ts: setuid %s: %s\n", uid);
@@ -196,6 +211,7 @@ static void add_child(pid_t pid, const char *status_path) {
   }
   children[nchildren].pid = pid;
   children[nchildren].status_path = *status_path ? strdup(status_path) : NULL;
+  children[nchildren].recording = 0;
   nchildren++;
 }
 
@@ -256,7 +272,24 @@ static int launch(char *p, char *end) {
   return 0;
 }
 
-/* The status record: written before the process is reaped, so it exists once the pid is gone. */
+/* fsync of a directory, so that a rename in it is on disk. */
+static int sync_dir_of(const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+  if (n >= sizeof dir) return -1;
+  if (slash == NULL) dir[0] = '.';
+  else memcpy(dir, path, n);
+  dir[n] = 0;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = fsync(fd);
+  close(fd);
+  return r;
+}
+
+/* The status record: written and fsync'ed (file, then its directory after the rename) before the
+   process is reaped, so it exists, and survives a crash of the machine, once the pid is gone. */
 static void record(const char *path, pid_t pid, int status) {
   char tmp[4096], body[128];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) return;
@@ -266,33 +299,125 @@ static void record(const char *path, pid_t pid, int status) {
     fprintf(stderr, "mesos-ts-launcher: cannot record the exit of %d in %s: %s\n", (int)pid, path, strerror(errno));
     return;
   }
-  int ok = write(fd, body, (size_t)n) == n;
+  int ok = write(fd, body, (size_t)n) == n && fsync(fd) == 0;
   close(fd);
   if (!ok || rename(tmp, path) != 0) {
     fprintf(stderr, "mesos-ts-launcher: cannot record the exit of %d in %s: %s\n", (int)pid, path, strerror(errno));
     unlink(tmp);
+    return;
   }
+  /* A filesystem that refuses fsync on directories keeps the rename atomic anyway. */
+  if (sync_dir_of(path) != 0 && errno != EINVAL) fprintf(stderr, "mesos-ts-launcher: cannot sync the directory of %s: %s\n", path, strerror(errno));
 }
 
-/* Records and reaps every child that has ended. */
+/*
+ * The exit records are written and fsync'ed by one recorder thread, so that the loop, which launches, never
+ * waits on the disk: the loop hands over each ended child (still unreaped, so its pid stays ours), the
+ * recorder makes its record durable and marks the job done (an eventfd wakes the loop), and only then does
+ * the loop reap the child and answer X. The recorder never allocates; the loop owns the job list's memory.
+ * A forked child never touches the job list (it only sets up and execs).
+ */
+enum { QUEUED, WRITING, DONE };
+struct job {
+  pid_t pid;
+  int status;
+  char *path;
+  int state;
+};
+static struct job *jobs;
+static size_t njobs, capjobs;
+static pthread_mutex_t jobs_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_cv = PTHREAD_COND_INITIALIZER;
+static int done_fd = -1;
+
+static void *recorder(void *arg) {
+  (void)arg;
+  for (;;) {
+    struct job j;
+    pthread_mutex_lock(&jobs_mu);
+    for (;;) {
+      size_t i = 0;
+      while (i < njobs && jobs[i].state != QUEUED) i++;
+      if (i < njobs) {
+        jobs[i].state = WRITING;
+        j = jobs[i];
+        break;
+      }
+      pthread_cond_wait(&jobs_cv, &jobs_mu);
+    }
+    pthread_mutex_unlock(&jobs_mu);
+    record(j.path, j.pid, j.status);
+    pthread_mutex_lock(&jobs_mu);
+    for (size_t i = 0; i < njobs; i++)
+      if (jobs[i].pid == j.pid) jobs[i].state = DONE;
+    pthread_mutex_unlock(&jobs_mu);
+    uint64_t one = 1;
+    while (write(done_fd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
+  return NULL;
+}
+
+/* Reaps child i (its record, if any, is on disk), answers X and forgets it. */
+static void finish(size_t i, int status) {
+  struct child *c = &children[i];
+  int raw = status;
+  while (waitpid(c->pid, &raw, 0) < 0 && errno == EINTR) {
+  }
+  emitf("X %d %d\n", (int)c->pid, raw);
+  free(c->status_path);
+  children[i] = children[--nchildren];
+}
+
+/* Hands every ended child to the recorder (or reaps it at once when it wants no record). */
 static void reap(void) {
   for (size_t i = 0; i < nchildren;) {
     struct child *c = &children[i];
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid) {
+    if (c->recording || waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid) {
       i++;
       continue;
     }
     int status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
-    if (c->status_path) record(c->status_path, c->pid, status);
-    int raw = status;
-    while (waitpid(c->pid, &raw, 0) < 0 && errno == EINTR) {
+    if (c->status_path == NULL) {
+      finish(i, status);
+      continue;
     }
-    emitf("X %d %d\n", (int)c->pid, raw);
-    free(c->status_path);
-    children[i] = children[--nchildren];
+    c->recording = 1;
+    pthread_mutex_lock(&jobs_mu);
+    if (njobs == capjobs) {
+      capjobs = capjobs ? capjobs * 2 : 64;
+      jobs = xrealloc(jobs, capjobs * sizeof *jobs);
+    }
+    jobs[njobs++] = (struct job){.pid = c->pid, .status = status, .path = c->status_path, .state = QUEUED};
+    pthread_cond_signal(&jobs_cv);
+    pthread_mutex_unlock(&jobs_mu);
+    i++;
   }
+}
+
+/* Reaps the children whose records the recorder has made durable. */
+static void recorded(void) {
+  uint64_t n;
+  while (read(done_fd, &n, sizeof n) < 0 && errno == EINTR) {
+  }
+  pthread_mutex_lock(&jobs_mu);
+  size_t kept = 0;
+  for (size_t k = 0; k < njobs; k++) {
+    if (jobs[k].state != DONE) {
+      jobs[kept++] = jobs[k];
+      continue;
+    }
+    for (size_t i = 0; i < nchildren; i++) {
+      if (children[i].pid == jobs[k].pid) {
+        finish(i, jobs[k].status);
+        break;
+      }
+    }
+  }
+  njobs = kept;
+  pthread_mutex_unlock(&jobs_mu);
 }
 
 int main(void) {
@@ -305,13 +430,18 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
   fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
+  done_fd = eventfd(0, EFD_CLOEXEC);
+  if (done_fd < 0) die("eventfd");
+  pthread_t rec;
+  /* The recorder starts with SIGCHLD blocked (inherited), so the signal stays for the signalfd. */
+  if ((errno = pthread_create(&rec, NULL, recorder, NULL)) != 0) die("pthread_create");
 
   size_t cap = 1 << 16, len = 0;
   char *buf = xrealloc(NULL, cap);
   int eof = 0;
   while (!eof || nchildren > 0) {
-    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = eof ? -1 : STDIN_FILENO, .events = POLLIN}};
-    if (poll(fds, 2, -1) < 0) {
+    struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}, {.fd = eof ? -1 : STDIN_FILENO, .events = POLLIN}, {.fd = done_fd, .events = POLLIN}};
+    if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
@@ -321,6 +451,7 @@ int main(void) {
       }
       reap();
     }
+    if (fds[2].revents) recorded();
     if (!eof && fds[1].revents) {
       if (cap - len < 4096) buf = xrealloc(buf, cap *= 2);
       ssize_t n = read(STDIN_FILENO, buf + len, cap - len);

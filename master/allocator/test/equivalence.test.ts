@@ -5,7 +5,9 @@ import { AllocatorCore, type Allocation } from '../core.js';
 import { ReferenceAllocator } from '../reference.js';
 
 const ROLES = ['a', 'b', 'a/x', 'a/y', 'c'];
-const AGENT_SHAPES = ['cpus:4;mem:1024', 'cpus:2;mem:4096;ports:[1-4]', 'cpus(a):2;mem(a):512;cpus:2;mem:512', 'cpus(a/x):1;mem:256', 'cpus:0.5;mem:64'];
+// Reservations to several roles on one agent (a, its subrole a/x, and b): once the unreserved part is given,
+// only the roles under those reservations are visited, in the agent's role order.
+const AGENT_SHAPES = ['cpus:4;mem:1024', 'cpus:2;mem:4096;ports:[1-4]', 'cpus(a):2;mem(a):512;cpus:2;mem:512', 'cpus(a/x):1;mem:256', 'cpus:0.5;mem:64', 'cpus:1;mem:128;cpus(b):1;mem(b):64;cpus(a/x):0.5;cpus(a):1'];
 
 type Op =
   | { k: 'agent'; shape: number }
