@@ -246,6 +246,38 @@ export class MasterLink {
     a.send(a.master, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
   }
 
+  /**
+   * A ping from one of our masters other than the one this agent talks to now (it is trying the others while that
+   * one still has it registered): answered, and nothing more, as Mesos's agent answers every ping. Without the
+   * pong, the master that has it counts missed pings and marks it unreachable just after it re-registers there
+   * (sim seed 904 at cf69fad: the agent's tasks launched in between went UNREACHABLE and came back).
+   */
+  pingFromOther(b: MasterToAgent['ping'], from: PID): void {
+    const a = this.#a;
+    if (!this.masters.includes(from.toString())) return;
+    if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) return;
+    a.send(from as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
+  }
+
+  /**
+   * A registration answered by another of our masters than the one this agent is trying now (its retry timer moved
+   * it on before the answer came): that master leads and has admitted the agent, so the agent talks to it from now
+   * on, as Mesos's agent follows the leader its detector names. Otherwise the agent would drop the answer and the
+   * tasks the leader launches on it next, and register again later: the leader keeps the id and the tasks it had
+   * launched stay TASK_STAGING for good (sim seed 42 after losses reset connections). Only while registering, from
+   * a master of its list over an authenticated connection (when it authenticates), and not of an older term.
+   */
+  answeredByOther(name: string, body: unknown, from: PID): void {
+    const a = this.#a;
+    if (name !== 'agent_registered' && name !== 'agent_reregistered') return;
+    if (a.state !== 'DISCONNECTED' || from.equals(a.master) || !this.masters.includes(from.toString())) return;
+    if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) return;
+    const term = (body as { term?: unknown } | null)?.term;
+    if (term !== undefined && (typeof term !== 'number' || term < this.#masterTerm)) return;
+    a.logger.info(`${from} answered the registration sent to it before ${a.master}: following it`);
+    a.master = from as PID<AgentToMaster>;
+  }
+
   #resetPingWatchdog(): void {
     this.#pingTimer?.cancel();
     this.#pingTimer = this.#a.delay(this.pingWatchdogMs, () => {

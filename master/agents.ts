@@ -132,14 +132,16 @@ export class Agents {
       if (!operationsReported(this.ctx, agent, body, true)) keepReservations(this.ctx, agent, body);
       agent.info = { ...body.agent };
       agent.reregisteredAt = this.ctx.clock.now();
-      // Tasks the master has that the agent does not report are gone from it.
-      for (const [frameworkId, tasks] of [...agent.tasks]) {
-        for (const task of [...tasks.values()]) {
+      // Tasks the master has that the agent does not report: its launch was lost (the connection broke with the
+      // run_task in it), or the re-registration crossed the run_task on the wire and the agent has it now. Only the
+      // agent can tell, so the master asks it, as Mesos's reconcileKnownSlave does: the agent answers TASK_DROPPED
+      // (TASK_LOST to a framework that is not partition-aware) with REASON_RECONCILIATION for a task it does not
+      // have, through its status update stream, and nothing for one it has. Ending the task here would be wrong in
+      // the second case (the task runs on, unknown to the master).
+      for (const [frameworkId, tasks] of agent.tasks) {
+        for (const task of tasks.values()) {
           if (reported.has(`${frameworkId}/${task.task_id.value}`) || isTerminal(task.state)) continue;
-          const framework = this.ctx.state.frameworks.get(frameworkId);
-          const state = framework?.partitionAware ? 'TASK_GONE' : 'TASK_LOST';
-          reconciliations.push({ framework_id: { value: frameworkId }, task_id: task.task_id, state });
-          this.ctx.apply(taskBooks.end(this.ctx.state, framework, agent, task, { state, reason: 'REASON_AGENT_REREGISTERED', message: 'Task is unknown to the agent that re-registered', nowMs: this.ctx.clock.now() }));
+          reconciliations.push({ framework_id: { value: frameworkId }, task_id: task.task_id, state: task.status_update_state ?? task.state });
         }
       }
       // Tasks the agent reports that the master does not know (launched while a message was lost, or by a master

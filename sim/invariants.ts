@@ -268,6 +268,13 @@ export class Invariants implements FrameworkObserver {
         else if (!isActive(known.state)) problems.push(`task ${p.frameworkId}/${p.taskId} runs on ${a.name} but the leader has it ${known.state}`);
       }
     }
+    // No launch is left hanging: a task the leader has as TASK_STAGING reached its agent (and moved on) or was
+    // resolved (a run_task lost with its connection: the agent re-registers and answers the reconciliation).
+    for (const agent of books.agents.values()) {
+      for (const [fwId, tasks] of agent.tasks) {
+        for (const t of tasks.values()) if (t.state === 'TASK_STAGING') problems.push(`task ${fwId}/${t.task_id.value} is TASK_STAGING in the books of the leader ${leader.name} on agent ${agent.id}`);
+      }
+    }
     // Every framework is subscribed.
     for (const s of c.schedulers) {
       const fw = s.framework;

@@ -127,7 +127,14 @@ function replay(seed: number, flags: string): string {
 
 async function runList(seeds: readonly number[], options: Partial<Omit<SimOptions, 'seed'>>, report: (o: Outcome) => void): Promise<void> {
   for (const seed of seeds) {
-    const r = await runSeed(seed, options);
+    let r: Awaited<ReturnType<typeof runSeed>>;
+    try {
+      r = await runSeed(seed, options);
+    } catch (e) {
+      // The simulation itself threw: that seed fails, named, and the lane goes on (a long sweep is not lost to it).
+      report({ seed, ok: false, violation: `the run threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, hash: '', virtualMs: 0 });
+      continue;
+    }
     report({ seed, ok: r.ok, ...(r.violation !== undefined ? { violation: r.violation } : {}), hash: r.hash, virtualMs: r.virtualMs });
   }
 }
@@ -165,6 +172,15 @@ async function main(): Promise<void> {
     }
     if (ran % 100 === 0) console.log(`${ran} / ${args.seeds.length} seeds, ${failures.length} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
+  const summary = (how: string): string => {
+    const wall = (performance.now() - started) / 1000;
+    return `${ran} seeds ran${how} on ${workers} worker(s) in ${wall.toFixed(1)} s (${(virtualMs / 1000 / wall).toFixed(0)} simulated cluster-seconds per wall second; ${o.agents} agents, ${o.frameworks} frameworks, 3 masters): ${ran - failures.length} passed, ${failures.length} failed`;
+  };
+  // A long sweep stopped with Ctrl-C still says how far it got (the failures were printed as they came).
+  process.once('SIGINT', () => {
+    console.log(summary(` of ${args.seeds.length} (interrupted)`));
+    process.exit(130);
+  });
   await Promise.all(
     lanes.map(
       (lane) =>
@@ -176,8 +192,7 @@ async function main(): Promise<void> {
         }),
     ),
   );
-  const wall = (performance.now() - started) / 1000;
-  console.log(`${ran} seeds ran on ${workers} worker(s) in ${wall.toFixed(1)} s (${(virtualMs / 1000 / wall).toFixed(0)} simulated cluster-seconds per wall second; ${o.agents} agents, ${o.frameworks} frameworks, 3 masters): ${ran - failures.length} passed, ${failures.length} failed`);
+  console.log(summary(''));
   if (failures.length > 0) process.exitCode = 1;
 }
 

@@ -227,7 +227,9 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
       } else {
         const a = r.pick(nodes);
         const b = r.pick(nodes.filter((x) => x !== a));
-        p = { apply: () => c.network.cutOneWay(a.address, b.address), text: `cut ${a.name} -> ${b.name} one way` };
+        // As TCP has it: a's messages to b are lost and reset the connection they went into (never a loss on a
+        // connection that then carries on).
+        p = { apply: () => c.network.cutOneWay(a.address, b.address, 'reset'), text: `cut ${a.name} -> ${b.name} one way` };
       }
       const until = c.clock.now() + 1_000 + r.int(12_000);
       partitions.push({ until, ...p });

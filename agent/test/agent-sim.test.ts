@@ -109,6 +109,34 @@ describe('registration', () => {
     expect(s.master.all('reregister_agent').length).toBe(1);
   });
 
+
+  test('a ping from another of its masters is answered (nothing else), a ping from anyone else is not', async () => {
+    // The agent talks to master@master:5050; master@other:5052 is the other master of its list (it still has the
+    // agent registered while the agent tries elsewhere: without pongs it would count missed pings and mark the
+    // agent unreachable right after the agent re-registers with it).
+    const s = await sim({ flags: { master: 'master@master:5050,master@other:5052' } });
+    await s.clock.advance(2000);
+    expect(s.agent.state).toBe('RUNNING');
+    const otherRt = await new Runtime({ transport: s.net.transport('other'), clock: s.clock, name: 'other', logger: createLogger('other', 'silent') }).start();
+    runtimes.push(otherRt);
+    expect(otherRt.address).toBe('other:5052');
+    const other = new ScriptedMaster();
+    otherRt.spawn(other, 'master');
+    const strangerRt = await new Runtime({ transport: s.net.transport('stranger'), clock: s.clock, name: 'stranger', logger: createLogger('stranger', 'silent') }).start();
+    runtimes.push(strangerRt);
+    const stranger = new ScriptedMaster();
+    strangerRt.spawn(stranger, 'master');
+    other.sendTo(s.agentPid, 'ping', { connected: false, seq: 7 });
+    stranger.sendTo(s.agentPid, 'ping', { connected: true, seq: 8 });
+    await s.clock.advance(2000);
+    expect(other.all('pong').map((p) => p.body.seq)).toEqual([7]);
+    expect(stranger.all('pong')).toEqual([]);
+    // Not its master: its "not connected" changes nothing (no re-registration), and the agent's own master hears nothing.
+    expect(s.agent.state).toBe('RUNNING');
+    expect(s.master.all('reregister_agent').length).toBe(0);
+    expect(s.master.all('pong').length).toBe(0);
+    expect(s.agent.counters.get('slave/messages_from_non_master')).toBe(2);
+  });
   test('re-registers (same id, its tasks and frameworks) after the connection to the master breaks', async () => {
     const s = await sim();
     await s.clock.advance(2000);

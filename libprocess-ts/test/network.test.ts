@@ -38,7 +38,11 @@ async function run(seed: number, options: Parameters<typeof simulation>[0]) {
   const [a, b] = sim.runtimes as [(typeof sim.runtimes)[0], (typeof sim.runtimes)[0]];
   const sink = new Sink();
   const pid = b.spawn(sink, 'sink');
-  for (let n = 0; n < 200; n++) a.post(`src@${a.address}`, pid, 'n', n);
+  // One message a millisecond, each in a frame of its own (a loss resets the connection and loses the rest of its frame).
+  for (let n = 0; n < 200; n++) {
+    a.post(`src@${a.address}`, pid, 'n', n);
+    await sim.clock.advance(1);
+  }
   await sim.clock.advance(1000);
   await sim.stop();
   return { seen: sink.seen, counters: { ...sim.network.counters } };
@@ -63,10 +67,72 @@ describe('SimulatedNetwork', () => {
     expect(other.seen).not.toEqual(first.seen);
     const ns = first.seen.map(([n]) => n);
     expect(first.counters.messages_lost).toBeGreaterThan(0);
+    expect(first.counters.connections_broken).toBeGreaterThan(0); // each loss reset the connection
     expect(first.counters.messages_duplicated).toBeGreaterThan(0);
     expect(new Set(ns).size).toBeLessThan(200);
     expect(ns.length).toBeGreaterThan(new Set(ns).size);
     expect(ns).not.toEqual([...ns].sort((x, y) => x - y));
+  });
+
+  test('a lost message resets its connection, as TCP would: both ends see it go, the rest of its frame and what was in flight are lost, the next message opens a new one', async () => {
+    const clock = new VirtualClock();
+    const network = new SimulatedNetwork({ clock, seed: 1, latencyMs: 5 });
+    const events = (name: string, log: string[]) => ({
+      deliver: (ms: readonly { body: unknown }[]) => log.push(...ms.map((m) => `${name} got ${String(m.body)}`)),
+      peerDown: (peer: string) => log.push(`${name} lost ${peer}`),
+      connected: () => {},
+      badInput: () => {},
+      http: () => Promise.reject(new Error('no HTTP on the simulated network')),
+    });
+    const log: string[] = [];
+    const a = new MemoryTransport(network, 'a', 1);
+    const b = new MemoryTransport(network, 'b', 2);
+    await a.start(events('a', log));
+    await b.start(events('b', log));
+    const send = (n: number): void => a.send('b:2', { from: 'x@a:1', to: 'y@b:2', name: 'n', body: n });
+    send(1); // in flight when the loss comes
+    await clock.advance(1);
+    network.setFaults({ loss: 1 });
+    send(2);
+    send(3); // same frame as 2
+    await clock.advance(1);
+    network.setFaults({ loss: 0 });
+    await clock.advance(20);
+    expect(log.sort()).toEqual(['a lost b:2', 'b lost a:1']);
+    expect(network.counters.messages_lost).toBe(2);
+    expect(network.counters.messages_dropped_partition).toBe(1); // 1, on the connection that broke
+    expect(network.counters.connections_broken).toBe(1);
+    log.length = 0;
+    send(4);
+    await clock.advance(20);
+    expect(log).toEqual(['b got 4']);
+    expect(network.counters.connections_opened).toBe(2);
+    await a.stop();
+    await b.stop();
+  });
+
+  test('a one-way cut: silent keeps the connection and loses what goes the cut way; reset breaks the connection as the loss happens', async () => {
+    for (const mode of ['silent', 'reset'] as const) {
+      const { clock, network, runtimes, stop } = await simulation({ latencyMs: 5 });
+      const [a, b] = runtimes as [(typeof runtimes)[0], (typeof runtimes)[0]];
+      const atA = new Sink();
+      const atB = new Sink();
+      const pidA = a.spawn(atA, 'sink');
+      const pidB = b.spawn(atB, 'sink');
+      a.post(`src@${a.address}`, pidB, 'n', 1);
+      await clock.advance(20);
+      network.cutOneWay(a.address, b.address, mode);
+      a.post(`src@${a.address}`, pidB, 'n', 2);
+      await clock.advance(20);
+      b.post(`src@${b.address}`, pidA, 'n', 3);
+      await clock.advance(20);
+      expect(atB.seen.map(([n]) => n)).toEqual([1]);
+      expect(atA.seen.map(([n]) => n)).toEqual([3]); // the other way goes through
+      expect(network.counters.messages_lost).toBe(1);
+      expect(network.counters.connections_broken).toBe(mode === 'reset' ? 1 : 0);
+      expect(network.counters.connections_opened).toBe(mode === 'reset' ? 2 : 1);
+      await stop();
+    }
   });
 
   test('a cut drops messages and breaks the connection; heal lets them through again', async () => {
@@ -133,7 +199,10 @@ describe('SimulatedNetwork', () => {
     expect(local.seen.map(([n]) => n)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(remote.seen).toEqual([]);
     network.heal();
-    for (let n = 0; n < 100; n++) agent.post(`src@${agent.address}`, remotePid, 'n', n);
+    for (let n = 0; n < 100; n++) {
+      agent.post(`src@${agent.address}`, remotePid, 'n', n);
+      await clock.advance(1);
+    }
     await clock.advance(1000);
     expect(remote.seen.length).toBeGreaterThan(0);
     expect(remote.seen.map(([n]) => n)).not.toEqual(Array.from({ length: 100 }, (_, i) => i)); // lost, duplicated or reordered

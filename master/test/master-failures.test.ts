@@ -179,14 +179,25 @@ describe('agents', () => {
     expect(scheduler.statuses('t1').at(-1)!.state).toBe('TASK_LOST');
   });
 
-  test('a re-registering agent that no longer has a task: the task is reported gone (lost for legacy frameworks)', async () => {
+  test('a re-registering agent that does not report a task is asked about it; the answer of the agent ends it (TASK_LOST for legacy frameworks)', async () => {
     c = await cluster();
     const { agent, scheduler } = await runningTask(c);
+    const had = agent.running.get('t1')!;
     agent.running.clear();
     agent.register();
     await c.clock.settle();
-    expect(scheduler.statuses('t1').at(-1)).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_AGENT_REREGISTERED' });
-    expect(agent.named('agent_reregistered')[0]!.reconciliations).toEqual([{ framework_id: { value: scheduler.frameworkId }, task_id: { value: 't1' }, state: 'TASK_LOST' }]);
+    expect(agent.named('agent_reregistered')[0]!.reconciliations).toEqual([{ framework_id: { value: scheduler.frameworkId }, task_id: { value: 't1' }, state: 'TASK_RUNNING' }]);
+    // Only the agent knows whether it has the task (a run_task may cross the re-registration on the wire): the
+    // master ends nothing by itself.
+    expect(scheduler.states('t1')).toEqual(['TASK_RUNNING']);
+    expect(c.master.state.frameworks.get(scheduler.frameworkId!)!.tasks.get('t1')!.state).toBe('TASK_RUNNING');
+    // The agent answers as ours does for a task it does not have (TASK_DROPPED to a partition-aware framework).
+    agent.running.set('t1', had);
+    agent.update('t1', 'TASK_LOST', 'Task unknown to the agent', 'REASON_RECONCILIATION');
+    agent.running.delete('t1');
+    await c.clock.settle();
+    expect(scheduler.statuses('t1').at(-1)).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_RECONCILIATION' });
+    expect(c.master.state.frameworks.get(scheduler.frameworkId!)!.tasks.has('t1')).toBe(false);
   });
 
   test('a registered agent that re-registers with tasks the master does not know: they are added, an unknown framework as an orphan until it subscribes', async () => {

@@ -87,6 +87,17 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // in the leader's books, its updates never acknowledged). The driver now ignores a subscription to an id other
   // than its own. Found by the first runs with pauses.
   { seed: 17, bug: 'driver: took the id of a second framework a paused, deposed leader created from a stale SUBSCRIBE', options: { chaosMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15) } },
+  // Agent: its registration retry moved it on to the next master just before the leader's agent_registered came;
+  // it dropped that answer (not from the master it was trying) and the run_tasks the leader sent next, registered
+  // again later and got the same id, so four tasks stayed TASK_STAGING in the leader's books for good: "no task is
+  // left TASK_STAGING" (the invariant added when losses began to reset connections). The agent now follows a master
+  // of its list that answers its registration (a fresh term, while registering).
+  // Agent: a launch lost on the wire was answered TASK_DROPPED through the reconciliation of a re-registration (a
+  // stream of its own, no executor holding it); the framework was torn down before it acknowledged, and the agent's
+  // shutdown_framework dropped only the streams of its executors: the update was resent to every leader forever,
+  // "every update is acknowledged" failed. The agent now drops every stream of a framework the master shut down.
+  { seed: 13, bug: 'agent: kept resending the reconciliation answer of a torn-down framework', options: { agents: 3, frameworks: 2, chaosMs: 30_000, quietMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15) } },
+  { seed: 42, bug: 'agent: dropped the registration answer of the leader it had just moved away from; the tasks launched on it stayed STAGING', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000 } },
 ];
 
 // Whole-cluster runs are CPU-bound: a few seconds each alone, but on a machine shared by other work one went past

@@ -209,13 +209,13 @@ export class TestAgent extends Process<MasterToAgent> {
   }
 
   /** Sends a status update (with a fresh uuid) for a task it runs. */
-  update(taskId: string, state: TaskState, message?: string): Uint8Array {
+  update(taskId: string, state: TaskState, message?: string, reason?: TaskStatus['reason']): Uint8Array {
     const r = this.running.get(taskId);
     if (r === undefined) throw new Error(`test agent: no task ${taskId}`);
     r.state = state;
     let seed = ++this.#n * 7919;
     const uuid = uuidBytes(() => ((seed = (seed * 48271) % 2147483647) / 2147483647));
-    const status: TaskStatus = { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', agent_id: { value: this.agentId! }, uuid, timestamp: this.clock.now() / 1000, ...(message ? { message } : {}) };
+    const status: TaskStatus = { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', agent_id: { value: this.agentId! }, uuid, timestamp: this.clock.now() / 1000, ...(message ? { message } : {}), ...(reason ? { reason } : {}) };
     this.send(this.master, 'status_update', { update: { framework_id: { value: r.frameworkId }, status, timestamp: this.clock.now() / 1000, uuid } });
     return uuid;
   }
