@@ -219,12 +219,8 @@ export class CustomExecutors {
       for (const t of unackedTasks) {
         if (!ex.tasks.has(t.task_id.value) && !ex.queued.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.a.agentId));
       }
-      // Sent to the executor but never seen by it (still staging, not held): lost on the way.
-      for (const rec of [...ex.tasks.values()]) {
-        if (rec.task.state !== 'TASK_STAGING' || held.has(rec.info.task_id.value) || unackedUpdates.some((u) => u.task_id.value === rec.info.task_id.value)) continue;
-        const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
-        this.a.updates.agentUpdate(fw, ex.id, rec.info.task_id, state, ex.recovered ? 'REASON_AGENT_RESTARTED' : 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Task was not received by the executor before it resubscribed');
-      }
+      for (const u of unackedUpdates) held.add(u.task_id.value);
+      this.#lostOnTheWay(fw, ex, held);
       for (const status of unackedUpdates) this.httpExecutorUpdate(fw, ex, status);
     }
     this.#flushQueued(fw, ex);
@@ -297,7 +293,21 @@ export class CustomExecutors {
       if (!ex.tasks.has(t.task_id.value)) ex.tasks.set(t.task_id.value, newTaskRecord(t, fw.id, ex.id, this.a.agentId));
     }
     this.a.send(from, 'reregistered', { agent_id: { value: this.a.agentId }, agent_info: this.a.agentInfo() });
+    this.#lostOnTheWay(fw, ex, new Set([...b.tasks.map((t) => t.task_id.value), ...b.updates.map((u) => u.status.task_id.value)]));
     for (const u of b.updates) this.statusUpdate(u, from);
+  }
+
+  /**
+   * Tasks sent to a re-registering executor that it neither holds nor reports (still staging): the run_task was
+   * lost on the way, as when the agent restarted before delivering it. Mesos's agent ends them the same way
+   * (TASK_DROPPED, or TASK_LOST for a framework that is not partition-aware); left alone they stay STAGING for ever.
+   */
+  #lostOnTheWay(fw: FrameworkRecord, ex: ExecutorRecord, held: ReadonlySet<string>): void {
+    for (const rec of [...ex.tasks.values()]) {
+      if (rec.task.state !== 'TASK_STAGING' || held.has(rec.info.task_id.value)) continue;
+      const state: TaskState = hasCapability(fw, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+      this.a.updates.agentUpdate(fw, ex.id, rec.info.task_id, state, ex.recovered ? 'REASON_AGENT_RESTARTED' : 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', 'Task was not received by the executor before it re-registered');
+    }
   }
 
   statusUpdate(update: StatusUpdate, from: PID<AgentToExecutor> | undefined): void {

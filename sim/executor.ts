@@ -33,6 +33,8 @@ export function executorCommand(runMs: number | 'forever', exit = 0): string {
 /** A running simulated executor: its runtime, to stop when its process ends. */
 export interface SimExecutorHandle {
   stop(): Promise<void>;
+  /** The task it runs now: none before its run_task arrives (it may never: lost on the way) and none once it ended. */
+  task(): string | undefined;
 }
 
 const silent = createLogger('executor', 'silent');
@@ -71,7 +73,7 @@ export async function startExecutor(
     exited(status === 'DRIVER_STOPPED' ? 0 : 1);
   });
   await driver.start();
-  return { stop };
+  return { stop, task: () => executor.task() };
 }
 
 /** Runs its one task for the planned time; ends once the task's terminal update is acknowledged. */
@@ -85,6 +87,11 @@ class OneTaskExecutor implements Executor {
     readonly clock: Clock,
     readonly plan: { runMs: number; exit: number } | 'forever',
   ) {}
+
+  /** The task it runs now, if any. */
+  task(): string | undefined {
+    return this.#over ? undefined : this.#task?.value;
+  }
 
   registered(): void {}
   reregistered(): void {

@@ -263,9 +263,13 @@ export class Invariants implements FrameworkObserver {
     for (const a of c.agents) {
       const id = a.agent?.agentId;
       for (const p of a.table.running()) {
-        const known = id !== undefined ? books.agents.get(id)?.tasks.get(p.frameworkId)?.get(p.taskId) : undefined;
-        if (known === undefined) problems.push(`task ${p.frameworkId}/${p.taskId} runs on ${a.name} (agent ${id ?? '?'}) but the leader ${leader.name} does not know it there`);
-        else if (!isActive(known.state)) problems.push(`task ${p.frameworkId}/${p.taskId} runs on ${a.name} but the leader has it ${known.state}`);
+        // An executor's container runs the task it was given, if any: an executor whose run_task was lost on the way
+        // (the agent ended that task TASK_DROPPED) idles, running no task, until the framework or the agent stops it.
+        const taskId = p.executor !== undefined ? p.executor.task() : p.taskId;
+        if (taskId === undefined) continue;
+        const known = id !== undefined ? books.agents.get(id)?.tasks.get(p.frameworkId)?.get(taskId) : undefined;
+        if (known === undefined) problems.push(`task ${p.frameworkId}/${taskId} runs on ${a.name} (agent ${id ?? '?'}) but the leader ${leader.name} does not know it there`);
+        else if (!isActive(known.state)) problems.push(`task ${p.frameworkId}/${taskId} runs on ${a.name} but the leader has it ${known.state}`);
       }
     }
     // No launch is left hanging: a task the leader has as TASK_STAGING reached its agent (and moved on) or was

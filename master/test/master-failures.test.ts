@@ -247,12 +247,12 @@ describe('agents', () => {
     await c.clock.settle();
     expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
     expect(c.master.metrics()['master/agents_reregistered']).toBe(2);
-    // A task the agent no longer has: not a duplicate either; the task is reported lost.
+    // A task the agent no longer has: not a duplicate either; the full path asks the agent about it (its answer ends it).
     agent.running.clear();
     agent.register();
     await c.clock.settle();
     expect(c.master.metrics()['master/agents_reregistered_duplicate']).toBe(1);
-    expect(scheduler.statuses('t1').at(-1)).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_AGENT_REREGISTERED' });
+    expect(agent.named('agent_reregistered').at(-1)!.reconciliations).toEqual([{ framework_id: { value: scheduler.frameworkId }, task_id: { value: 't1' }, state: 'TASK_RUNNING' }]);
   });
 
   test('an agent with bad resources is refused with the reason', async () => {

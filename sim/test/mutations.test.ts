@@ -22,7 +22,7 @@ async function firstFailure(mutations: Mutations, limit = 1000, options: Partial
 const STALE_TERMS: Partial<Omit<SimOptions, 'seed' | 'mutations'>> = { chaosMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15) };
 
 /** The first seed of STALE_TERMS that fails with `dropTermCheck` (the default schedule: none of seeds 1-200). */
-const DROP_TERM_CHECK_SEED = 17;
+const DROP_TERM_CHECK_SEED = 7;
 
 describe('the simulator catches a broken build', () => {
   test('skipping the checkpoint fsync: what the agent acknowledged or launched is not on disk', async () => {
