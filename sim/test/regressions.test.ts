@@ -98,6 +98,11 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // "every update is acknowledged" failed. The agent now drops every stream of a framework the master shut down.
   { seed: 13, bug: 'agent: kept resending the reconciliation answer of a torn-down framework', options: { agents: 3, frameworks: 2, chaosMs: 30_000, quietMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15) } },
   { seed: 42, bug: 'agent: dropped the registration answer of the leader it had just moved away from; the tasks launched on it stayed STAGING', options: { agents: 3, frameworks: 2, chaosMs: 12_000, quietMs: 30_000 } },
+  // Agent: it crashed after launching a custom executor and before delivering its run_task; restarted, the executor
+  // re-registered (over the driver, the actor path) holding no task, and the agent kept the task STAGING for ever
+  // ("no task stays TASK_STAGING in the leader's books"). It now ends such a task TASK_DROPPED (TASK_LOST for frameworks
+  // that are not partition-aware) with REASON_AGENT_RESTARTED, as Mesos does and as its HTTP-executor path already did.
+  { seed: 153, bug: 'agent: a task whose run_task was lost when the agent restarted stayed STAGING' },
 ];
 
 // Whole-cluster runs are CPU-bound: a few seconds each alone, but on a machine shared by other work one went past
