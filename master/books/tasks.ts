@@ -63,6 +63,13 @@ export function reported(framework: Framework, agent: Agent, task: Task): Task {
   const known = framework.tasks.get(task.task_id.value) ?? framework.unreachableTasks.get(task.task_id.value);
   const record: Task = known ?? { ...task, statuses: task.statuses ?? [] };
   record.state = task.state;
+  // The update the agent is delivering (its stream's head): the agent knows it, a master that never forwarded it
+  // does not. A reconciliation answer must not jump ahead of it to a terminal state (see Tasks #reconciled).
+  if (task.status_update_state !== undefined) {
+    record.status_update_state = task.status_update_state;
+    if (task.status_update_uuid !== undefined) record.status_update_uuid = task.status_update_uuid;
+    else delete record.status_update_uuid;
+  }
   record.agent_id = { value: agent.id };
   hold(framework, agent, record);
   return record;

@@ -103,6 +103,11 @@ const CASES: { seed: number; bug: string; options?: Partial<Omit<SimOptions, 'se
   // ("no task stays TASK_STAGING in the leader's books"). It now ends such a task TASK_DROPPED (TASK_LOST for frameworks
   // that are not partition-aware) with REASON_AGENT_RESTARTED, as Mesos does and as its HTTP-executor path already did.
   { seed: 153, bug: 'agent: a task whose run_task was lost when the agent restarted stayed STAGING' },
+  // Master: an agent came back from unreachable reporting a task it had ended (TASK_FAILED) while its stream still
+  // delivered the older TASK_RUNNING; the master, which had never forwarded that update, kept its own empty
+  // status_update_state and answered a reconciliation TASK_FAILED, then forwarded the TASK_RUNNING: "no task goes back
+  // from a terminal state". A re-registration's status_update_state (the agent's stream head) now replaces the master's.
+  { seed: 104, bug: 'master: a reconciliation answered a terminal state ahead of the agent\'s stream after an unreachable agent came back', options: { agents: 3, frameworks: 2, chaosMs: 30_000, quietMs: 30_000, faults: withPauses(DEFAULT_FAULTS, 15) } },
 ];
 
 // Whole-cluster runs are CPU-bound: a few seconds each alone, but on a machine shared by other work one went past
