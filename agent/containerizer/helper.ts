@@ -16,9 +16,8 @@
  * the task's real exit status (exitRecord.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { realClock, type Clock } from 'libprocess-ts';
+import { findBuiltBinary } from './binaries.js';
 import { readExitRecord } from './exit-record.js';
 import type { LaunchSpec } from './launcher.js';
 import { encodeRLimits } from './rlimits.js';
@@ -33,18 +32,7 @@ export const HELPER_NAME = 'mesos-ts-launcher';
  * the sources, agent/containerizer → dist/bin). undefined when not built.
  */
 export function findHelper(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = env.MESOS_TS_LAUNCHER
-    ? [env.MESOS_TS_LAUNCHER]
-    : [new URL(`../../bin/${HELPER_NAME}`, import.meta.url), new URL(`../../dist/bin/${HELPER_NAME}`, import.meta.url)].map((u) => fileURLToPath(u));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      /* the next place */
-    }
-  }
-  return undefined;
+  return findBuiltBinary(HELPER_NAME, env.MESOS_TS_LAUNCHER);
 }
 
 /** One launch frame: u32 little-endian length, then NUL-terminated fields. */

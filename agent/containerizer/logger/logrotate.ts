@@ -15,10 +15,10 @@
  * `CONTAINER_LOGGER_LOGROTATE_STDOUT_OPTIONS`, and the same for stderr.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from 'libprocess-ts';
+import { findBuiltBinary } from '../binaries.js';
 import { ContainerizerError } from '../types.js';
 
 export const LOGGER_NAME = 'mesos-ts-logrotate-logger';
@@ -50,18 +50,7 @@ export const MIN_LOG_SIZE = 4096;
 
 /** The logger binary: $MESOS_TS_LOGROTATE_LOGGER, else dist/bin/ of this checkout; undefined when not built. */
 export function findLogger(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = env.MESOS_TS_LOGROTATE_LOGGER
-    ? [env.MESOS_TS_LOGROTATE_LOGGER]
-    : [new URL(`../../../bin/${LOGGER_NAME}`, import.meta.url), new URL(`../../../dist/bin/${LOGGER_NAME}`, import.meta.url)].map((u) => fileURLToPath(u));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      /* the next place */
-    }
-  }
-  return undefined;
+  return findBuiltBinary(LOGGER_NAME, env.MESOS_TS_LOGROTATE_LOGGER);
 }
 
 /** Why the logger cannot work on this host (its binary, logrotate), or null. */
