@@ -89,12 +89,17 @@ export class MasterLink {
     const a = this.#a;
     let why: string | undefined;
     if (!from.equals(a.master)) why = `it is not the master ${a.master}`;
-    else if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) why = 'its connection is not authenticated';
+    else if (!this.#authenticated(from)) why = 'its connection is not authenticated';
     if (why === undefined) return true;
     a.count('slave/messages_from_non_master');
     const n = ++this.#nonMaster;
     if (n <= 10 || (n & (n - 1)) === 0) a.logger.warn(`ignoring '${name}' from ${from}: ${why} (${n} so far)`);
     return false;
+  }
+
+  /** When this agent authenticates its connections: `from` came over one that proved the agent's own secret. */
+  #authenticated(from: PID): boolean {
+    return this.#a.runtime.principal === undefined || this.#a.principalOf(from) !== undefined;
   }
 
   agentRegistered(b: MasterToAgent['agent_registered'], from: PID): void {
@@ -255,7 +260,7 @@ export class MasterLink {
   pingFromOther(b: MasterToAgent['ping'], from: PID): void {
     const a = this.#a;
     if (!this.masters.includes(from.toString())) return;
-    if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) return;
+    if (!this.#authenticated(from)) return;
     a.send(from as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
   }
 
@@ -271,7 +276,7 @@ export class MasterLink {
     const a = this.#a;
     if (name !== 'agent_registered' && name !== 'agent_reregistered') return;
     if (a.state !== 'DISCONNECTED' || from.equals(a.master) || !this.masters.includes(from.toString())) return;
-    if (a.runtime.principal !== undefined && a.principalOf(from) === undefined) return;
+    if (!this.#authenticated(from)) return;
     const term = (body as { term?: unknown } | null)?.term;
     if (term !== undefined && (typeof term !== 'number' || term < this.#masterTerm)) return;
     a.logger.info(`${from} answered the registration sent to it before ${a.master}: following it`);

@@ -17,7 +17,7 @@ import { AGENT_VERSION } from '../registration.js';
 import { expectGolden } from './golden.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { get, post, waitUntil, type Json } from './http-client.js';
-import { realAgent, realMaster, type RealSetup } from './real.js';
+import { realAgent, realMaster, type RealSetup, stopRealAgent } from './real.js';
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: PID<MasterToAgent> };
@@ -44,10 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setup.master.sendTo(agent.agentPid, 'shutdown_framework', { framework_id: FRAMEWORK.id! });
-  await waitUntil(() => agent.agent.executors().every((e) => e.state === 'TERMINATED'), 'every executor ended').catch(() => {});
-  await agent?.stop();
-  await setup?.masterRt.stop();
+  await stopRealAgent(setup, agent, FRAMEWORK.id!);
 });
 
 async function operator(body: unknown): Promise<Json> {

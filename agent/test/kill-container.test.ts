@@ -7,7 +7,7 @@ import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { StartedAgent } from '../main.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { post, waitUntil } from './http-client.js';
-import { realAgent, realMaster, type RealSetup } from './real.js';
+import { realAgent, realMaster, type RealSetup, stopRealAgent } from './real.js';
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: PID<MasterToAgent> };
@@ -23,10 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setup.master.sendTo(agent.agentPid, 'shutdown_framework', { framework_id: FRAMEWORK.id! });
-  await waitUntil(() => agent.agent.executors().every((e) => e.state === 'TERMINATED'), 'every executor ended').catch(() => {});
-  await agent?.stop();
-  await setup?.masterRt.stop();
+  await stopRealAgent(setup, agent, FRAMEWORK.id!);
 });
 
 test('KILL_CONTAINER: the task of the container ends TASK_KILLED; 400 without an id, 404 for an unknown container', async () => {

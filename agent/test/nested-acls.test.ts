@@ -8,8 +8,8 @@ import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { ExecutorInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
-import { post, waitUntil } from './http-client.js';
-import { realAgent, realMaster, type RealSetup } from './real.js';
+import { post } from './http-client.js';
+import { realAgent, realMaster, type RealSetup, stopRealAgent } from './real.js';
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: PID<MasterToAgent> };
@@ -32,10 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setup.master.sendTo(agent.agentPid, 'shutdown_framework', { framework_id: FRAMEWORK.id! });
-  await waitUntil(() => agent.agent.executors().every((e) => e.state === 'TERMINATED'), 'every executor ended').catch(() => {});
-  await agent?.stop();
-  await setup?.masterRt.stop();
+  await stopRealAgent(setup, agent, FRAMEWORK.id!);
 });
 
 describe('--acls on nested containers', () => {

@@ -14,7 +14,7 @@ import type { ExecutorInfo, TaskInfo } from '../../protocol/types.js';
 import type { StartedAgent } from '../main.js';
 import { FRAMEWORK, commandTask, tempDir } from './helpers.js';
 import { get, post, waitUntil, type Json } from './http-client.js';
-import { realAgent, realMaster, type RealSetup } from './real.js';
+import { realAgent, realMaster, type RealSetup, stopRealAgent } from './real.js';
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: PID<MasterToAgent> };
@@ -38,10 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setup.master.sendTo(agent.agentPid, 'shutdown_framework', { framework_id: FRAMEWORK.id! });
-  await waitUntil(() => agent.agent.executors().every((e) => e.state === 'TERMINATED'), 'every executor ended').catch(() => {});
-  await agent?.stop();
-  await setup?.masterRt.stop();
+  await stopRealAgent(setup, agent, FRAMEWORK.id!);
 });
 
 describe('a task group on a real agent', () => {

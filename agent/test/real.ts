@@ -6,10 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Runtime, WsTransport, createLogger, realClock, type PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
+import type { FrameworkID } from '../../protocol/types.js';
 import { silentLogger } from '../containerizer/index.js';
 import { startAgent, type StartAgentOptions, type StartedAgent } from '../main.js';
 import type { AgentFlagsInput } from '../flags.js';
 import { ScriptedMaster, tempDir } from './helpers.js';
+import { waitUntil } from './http-client.js';
 
 export interface RealSetup {
   masterRt: Runtime;
@@ -42,6 +44,17 @@ export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}, o
     { logger: process.env.AGENT_TEST_LOG ? { info: (m) => console.log(m), warn: (m) => console.warn(m) } : silentLogger, ...options },
   );
   return { ...a, agentPid: a.pid as unknown as PID<MasterToAgent> };
+}
+
+/**
+ * The end of a test on a real agent: the framework is shut down (its executors and their tasks end, bounded), then
+ * the agent and the scripted master stop.
+ */
+export async function stopRealAgent(setup: RealSetup, agent: StartedAgent & { agentPid: PID<MasterToAgent> }, frameworkId: FrameworkID): Promise<void> {
+  setup.master.sendTo(agent.agentPid, 'shutdown_framework', { framework_id: frameworkId });
+  await waitUntil(() => agent.agent.executors().every((e) => e.state === 'TERMINATED'), 'every executor ended').catch(() => {});
+  await agent.stop();
+  await setup.masterRt.stop();
 }
 
 /** A real `mesos-ts agent` OS process (the compiled CLI in dist/: `npx tsc -b` first) on `port`, for tests that SIGKILL it. */

@@ -11,8 +11,7 @@ import { probeCgroups } from '../containerizer/isolators/cgroups-fs.js';
 import type { StartedAgent } from '../main.js';
 import { describeIf } from '../../test/skip.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
-import { waitUntil } from './http-client.js';
-import { realAgent, realMaster, type RealSetup } from './real.js';
+import { realAgent, realMaster, type RealSetup, stopRealAgent } from './real.js';
 
 const probe = await probeCgroups('mesos-ts');
 const describeCgroups = describeIf(probe.backend ? null : `cgroups are not usable here: ${probe.reason}`);
@@ -28,10 +27,7 @@ describeCgroups(`a task group with --isolation=cgroups/cpu,cgroups/mem (${probe.
   });
 
   afterAll(async () => {
-    setup.master.sendTo(agent.agentPid, 'shutdown_framework', { framework_id: FRAMEWORK.id! });
-    await waitUntil(() => agent.agent.executors().every((e) => e.state === 'TERMINATED'), 'every executor ended').catch(() => {});
-    await agent?.stop();
-    await setup?.masterRt.stop();
+    await stopRealAgent(setup, agent, FRAMEWORK.id!);
   });
 
   test('the task beyond its own mem fails with the memory limitation; its neighbour is killed', async () => {
