@@ -164,7 +164,7 @@ export class Agents {
         this.offering.rescindAgent(agent.id, 'the agent reported tasks the master did not know');
         this.ctx.apply(agentBooks.adopted(this.ctx.state, agent, adopted));
       }
-      this.ctx.apply(agentBooks.reregistered(this.ctx.state, agent, reconciliations));
+      this.ctx.apply(agentBooks.reregistered(this.ctx.state, agent, reconciliations, removed));
     } else {
       // Unknown (a master failover) or coming back from unreachable: admit it with its id.
       agent = new Agent(id, { ...body.agent }, from, total, body.version ?? '', unreachable?.agent.registeredAt ?? this.ctx.clock.now());
@@ -182,7 +182,7 @@ export class Agents {
         this.ctx.apply(executorBooks.reported(this.ctx.state, agent, fw, e));
       }
       // In the books with what its tasks use (the allocator hears both).
-      const admitted = agentBooks.admit(this.ctx.state, agent, { reply: 'reregistered' });
+      const admitted = agentBooks.admit(this.ctx.state, agent, { reply: 'reregistered', removed });
       this.#startPings(agent);
       this.ctx.apply(admitted);
       // Its own checkpointed resources hold: a pending operation it does not report is dropped.
@@ -191,13 +191,6 @@ export class Agents {
     this.ctx.link(from);
     this.ctx.state.count('master/agents_reregistered');
     this.ctx.logger.info(`agent ${id} at ${from} re-registered with ${reported.size} tasks`);
-    for (const frameworkId of removed) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
-    for (const [frameworkId] of agent.tasks) {
-      const framework = this.ctx.state.frameworks.get(frameworkId);
-      if (framework !== undefined) {
-        this.ctx.toAgent(agent, 'update_framework', { framework_id: { value: frameworkId }, framework_info: { ...framework.info, id: { value: frameworkId } }, ...(framework.connection?.kind === 'actor' ? { pid: framework.connection.id } : {}) });
-      }
-    }
   }
 
   /** A framework an agent reports that this master does not know yet (master failover): kept disconnected until its scheduler resubscribes. */

@@ -487,12 +487,9 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     if (framework?.connected) this.#ctx.toFramework(framework, 'failure', { agent_id: { value: agent.id }, executor_id: { value: executorId }, ...(body.status !== undefined ? { status: body.status } : {}) });
   }
 
-  /** A framework is being removed: the agents that run something of it shut it down (its tasks end in books/frameworks.ts). */
+  /** A framework is being removed: its operations are forgotten (the agents' shutdown and its tasks' end are effects of books/frameworks.ts). */
   #frameworkRemoved(framework: Framework): void {
     this.state.operations.forgetFramework(framework.id);
-    for (const agent of this.state.agents.values()) {
-      if ((agent.tasks.get(framework.id)?.size ?? 0) > 0 || (agent.executors.get(framework.id)?.size ?? 0) > 0) this.#ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: framework.id } });
-    }
   }
 
   /** After a (re)registration: the record now at `from` speaks only under the principal it registered with. */
@@ -551,6 +548,14 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
           const reply = { agent_id: { value: e.agent.id }, master_info: this.#ctx.masterInfo(), ping_timeout_seconds: this.flags.agentPingTimeoutMs / 1000, max_missed_pings: this.flags.maxAgentPingTimeouts };
           if (e.reregistered) this.#ctx.toAgent(e.agent, 'agent_reregistered', { ...reply, ...(e.reconciliations !== undefined ? { reconciliations: e.reconciliations.map((r) => ({ framework_id: { value: r.framework_id.value }, task_id: { value: r.task_id.value }, state: r.state })) } : {}) });
           else this.#ctx.toAgent(e.agent, 'agent_registered', reply);
+          break;
+        }
+        case 'shutdown_framework':
+          this.#ctx.toAgent(e.agent, 'shutdown_framework', { framework_id: { value: e.frameworkId } });
+          break;
+        case 'update_framework': {
+          const { framework } = e;
+          this.#ctx.toAgent(e.agent, 'update_framework', { framework_id: { value: framework.id }, framework_info: { ...framework.info, id: { value: framework.id } }, ...(framework.connection?.kind === 'actor' ? { pid: framework.connection.id } : {}) });
           break;
         }
         case 'subscribed':

@@ -11,6 +11,7 @@ import { isTerminal, type TaskState, type TaskStatusReason } from '../protocol/t
 import type { Task, TaskInfo, TaskStatus } from '../protocol/types.js';
 import type { Agent } from './agent.js';
 import * as books from './books/tasks.js';
+import * as frameworkBooks from './books/frameworks.js';
 import { sameUuid } from './books/tasks.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
@@ -75,7 +76,7 @@ export class Tasks {
     if (framework === undefined) {
       this.ctx.logger.warn(`status update for task ${taskId} of unknown framework ${frameworkId}`);
       // A removed framework: the agent missed (or has not acted on) its shutdown and would resend this forever.
-      if (agent !== undefined && this.ctx.state.removedFrameworkIds.has(frameworkId)) this.ctx.toAgent(agent, 'shutdown_framework', { framework_id: { value: frameworkId } });
+      if (agent !== undefined && this.ctx.state.removedFrameworkIds.has(frameworkId)) this.ctx.apply(frameworkBooks.removedReported(agent, frameworkId));
       return;
     }
     if (task === undefined && agent !== undefined && status.uuid !== undefined && framework.completedTasks.items().some((t) => t.task_id.value === taskId && t.agent_id.value === agent.id)) {

@@ -17,6 +17,8 @@ export interface Admission {
   readonly persisted?: boolean;
   /** The agent is answered: it registered, or re-registered (a master failover, a return from unreachable). */
   readonly reply?: 'registered' | 'reregistered';
+  /** Removed frameworks a re-registering agent reported: it is told to shut them down after the answer. */
+  readonly removed?: Iterable<string>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
   if (how.persisted !== true) effects.push({ kind: 'registry', op: { op: 'admit_agent', agent: registeredAgent(agent) } });
   effects.push({ kind: 'event', event: { type: 'AGENT_ADDED', agent } });
   if (how.reply !== undefined) effects.push({ kind: 'agent_registered', agent, reregistered: how.reply === 'reregistered' });
+  if (how.reply === 'reregistered') effects.push(...frameworksTold(books, agent, how.removed ?? []));
   return effects;
 }
 
@@ -47,8 +50,23 @@ export function admit(books: Books, agent: Agent, how: Admission = {}): Effect[]
  * offered again, and answered, with the tasks the master ended because the
  * agent did not report them.
  */
-export function reregistered(books: Books, agent: Agent, reconciliations: readonly Reconciliation[]): Effect[] {
-  return [...connection(books, agent, true), { kind: 'agent_registered', agent, reregistered: true, ...(reconciliations.length > 0 ? { reconciliations } : {}) }];
+export function reregistered(books: Books, agent: Agent, reconciliations: readonly Reconciliation[], removed: Iterable<string> = []): Effect[] {
+  return [...connection(books, agent, true), { kind: 'agent_registered', agent, reregistered: true, ...(reconciliations.length > 0 ? { reconciliations } : {}) }, ...frameworksTold(books, agent, removed)];
+}
+
+/**
+ * After a re-registration's answer, what the agent hears of its frameworks (as
+ * Mesos's master does): the removed ones it reported are shut down; every
+ * framework it runs tasks of gets its current info and scheduler.
+ */
+function frameworksTold(books: Books, agent: Agent, removed: Iterable<string>): Effect[] {
+  const effects: Effect[] = [];
+  for (const frameworkId of removed) effects.push({ kind: 'shutdown_framework', agent, frameworkId });
+  for (const frameworkId of agent.tasks.keys()) {
+    const framework = books.frameworks.get(frameworkId);
+    if (framework !== undefined) effects.push({ kind: 'update_framework', agent, framework });
+  }
+  return effects;
 }
 
 /** A registration the books have already taken, repeated (a retry that crossed the answer): answered again, nothing changes. */

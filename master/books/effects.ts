@@ -29,6 +29,10 @@ export interface Reconciliation {
 export type Effect =
   /** The reply to an agent's registration (`agent_registered`) or re-registration (`agent_reregistered`): its id, the master, the ping settings. */
   | { readonly kind: 'agent_registered'; readonly agent: Agent; readonly reregistered: boolean; readonly reconciliations?: readonly Reconciliation[] }
+  /** A removed framework the agent still runs something of: it kills the framework's tasks and executors. */
+  | { readonly kind: 'shutdown_framework'; readonly agent: Agent; readonly frameworkId: string }
+  /** A re-registered agent learns a framework's current info and scheduler (a failover may have changed both). */
+  | { readonly kind: 'update_framework'; readonly agent: Agent; readonly framework: Framework }
   /** The reply to a scheduler's SUBSCRIBE: its framework id, the heartbeat interval, the master. */
   | { readonly kind: 'subscribed'; readonly framework: Framework }
   /** What the allocator must hear of an agent or framework coming or going. */

@@ -5,6 +5,7 @@
  * TASK_KILLED). Whether it is offered to is decided here: the allocator's
  * activate/deactivate calls are effects.
  */
+import type { Agent } from '../agent.js';
 import type { Framework } from '../framework.js';
 import { registeredFramework, type Books } from './books.js';
 import type { Effect } from './effects.js';
@@ -65,9 +66,10 @@ export function resubscribed(framework: Framework, rolesChanged: boolean): Effec
 }
 
 /**
- * The framework is removed for good: on every agent its tasks end as
- * TASK_KILLED (the allocator drops their resources with the framework; its
- * executors' are recovered), and its id is refused from now on.
+ * The framework is removed for good: every agent that runs something of it
+ * is told to shut it down, its tasks end as TASK_KILLED (the allocator drops
+ * their resources with the framework; its executors' are recovered), and its
+ * id is refused from now on.
  */
 export function remove(books: Books, framework: Framework, nowMs: number): Effect[] {
   const effects: Effect[] = [];
@@ -76,6 +78,7 @@ export function remove(books: Books, framework: Framework, nowMs: number): Effec
   framework.active = false;
   for (const agent of books.agents.values()) {
     const tasks = agent.tasks.get(framework.id);
+    if ((tasks?.size ?? 0) > 0 || (agent.executors.get(framework.id)?.size ?? 0) > 0) effects.push({ kind: 'shutdown_framework', agent, frameworkId: framework.id });
     for (const task of [...(tasks?.values() ?? [])]) {
       effects.push(...end(books, framework, agent, task, { state: 'TASK_KILLED', reason: 'REASON_FRAMEWORK_REMOVED', message: 'Framework removed', nowMs, forward: false, recover: false }));
     }
@@ -96,4 +99,9 @@ export function remove(books: Books, framework: Framework, nowMs: number): Effec
   effects.push({ kind: 'registry', op: { op: 'remove_framework', id: framework.id, at: nowMs } });
   effects.push({ kind: 'event', event: { type: 'FRAMEWORK_REMOVED', framework } });
   return effects;
+}
+
+/** An agent spoke of a framework removed earlier (it missed its shutdown, or has not acted on it yet, and would resend forever): told again. */
+export function removedReported(agent: Agent, frameworkId: string): Effect[] {
+  return [{ kind: 'shutdown_framework', agent, frameworkId }];
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { Resources } from '../../../protocol/resources.js';
 import { admit, adopted, connection as agentConnection, forgetUnreachable, lose, moved, repeated, reregistered } from '../agents.js';
 import { exited, launch as launchExecutor } from '../executors.js';
-import { add, changed, connection, remove, resubscribed } from '../frameworks.js';
+import { add, changed, connection, remove, removedReported, resubscribed } from '../frameworks.js';
 import * as recovery from '../recovery.js';
 import { launch, reported, update } from '../tasks.js';
 import { agent, books, framework, kinds, status, task, used } from './fixtures.js';
@@ -29,6 +29,31 @@ describe('agent transitions', () => {
     expect(reregistered(b, a, lost)).toEqual([{ kind: 'allocator', call: { name: 'activateAgent', args: ['a1'] } }, { kind: 'agent_registered', agent: a, reregistered: true, reconciliations: lost }]);
     expect(reregistered(b, a, [])).toEqual([{ kind: 'agent_registered', agent: a, reregistered: true }]);
     expect(repeated(a, false)).toEqual([{ kind: 'agent_registered', agent: a, reregistered: false }]);
+  });
+
+  test('a re-registered agent hears, after the answer, to shut down the removed frameworks it reported and the current info of every framework it runs tasks of', () => {
+    const b = books();
+    const a = agent('a1');
+    admit(b, a);
+    const f = framework('f1');
+    const g = framework('f2');
+    add(b, f, true);
+    add(b, g, true);
+    launch(f, a, task('f1', 'a1', 't1'));
+    agentConnection(b, a, false);
+    expect(reregistered(b, a, [], ['gone'])).toEqual([
+      { kind: 'allocator', call: { name: 'activateAgent', args: ['a1'] } },
+      { kind: 'agent_registered', agent: a, reregistered: true },
+      { kind: 'shutdown_framework', agent: a, frameworkId: 'gone' },
+      { kind: 'update_framework', agent: a, framework: f },
+    ]);
+    // After a master failover: admitted with the tasks it reported.
+    const b2 = books();
+    const back = agent('a1');
+    add(b2, f, false);
+    reported(f, back, task('f1', 'a1', 't1', 'cpus:1;mem:128', 'TASK_RUNNING'));
+    expect(kinds(admit(b2, back, { reply: 'reregistered', removed: ['gone'] })).slice(-3)).toEqual(['agent_registered', 'shutdown_framework', 'update_framework']);
+    expect(kinds(admit(books(), agent('a3'), { reply: 'registered', removed: ['gone'] })).at(-1)).toBe('agent_registered');
   });
 
   test('adopted: tasks a registered agent reported that the master did not know; the allocator takes the agent again with what it holds', () => {
@@ -161,16 +186,21 @@ describe('framework transitions', () => {
     expect([g.connected, g.active]).toEqual([false, false]);
   });
 
-  test('teardown: tasks TASK_KILLED on every agent (not forwarded, the allocator drops them), executors recovered, the id refused from now on', () => {
+  test('teardown: the agents that run something of it shut it down; tasks TASK_KILLED on every agent (not forwarded, the allocator drops them), executors recovered, the id refused from now on', () => {
     const b = books();
     const a = agent('a1');
+    const idle = agent('a2');
+    const onlyExecutor = agent('a3');
     const f = framework('f1');
-    admit(b, a);
+    for (const x of [a, idle, onlyExecutor]) admit(b, x);
     add(b, f, true);
     launch(f, a, task('f1', 'a1', 't1'));
     launchExecutor(f, a, { executor_id: { value: 'e1' }, command: { value: 'x' }, resources: Resources.parse('cpus:0.5').toJSON() }, Resources.parse('cpus:0.5'));
+    launchExecutor(f, onlyExecutor, { executor_id: { value: 'e2' }, command: { value: 'x' } }, Resources.parse(''));
     const effects = remove(b, f, 7_000);
-    expect(kinds(effects)).toEqual(['event:TASK_UPDATED', 'recover', 'allocator:removeFramework', 'registry:remove_framework', 'event:FRAMEWORK_REMOVED']);
+    expect(kinds(effects)).toEqual(['shutdown_framework', 'event:TASK_UPDATED', 'recover', 'shutdown_framework', 'allocator:removeFramework', 'registry:remove_framework', 'event:FRAMEWORK_REMOVED']);
+    expect(effects.filter((e) => e.kind === 'shutdown_framework')).toEqual([{ kind: 'shutdown_framework', agent: a, frameworkId: 'f1' }, { kind: 'shutdown_framework', agent: onlyExecutor, frameworkId: 'f1' }]);
+    expect(removedReported(a, 'f1')).toEqual([{ kind: 'shutdown_framework', agent: a, frameworkId: 'f1' }]);
     expect(f.completedTasks.items()[0]).toMatchObject({ state: 'TASK_KILLED' });
     expect(b.frameworks.has('f1')).toBe(false);
     expect(b.removedFrameworkIds.has('f1')).toBe(true);
