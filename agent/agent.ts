@@ -307,7 +307,7 @@ export class AgentProcess extends Process<AgentProtocol> {
     for (const name of Object.keys(MASTER_MESSAGES)) {
       const handler = guarded[name]!;
       guarded[name] = (body, from) => {
-        this.masterLink.answeredByOther(name, body, from);
+        if (this.masterLink.fromOther(name, body, from)) return;
         if (this.masterLink.fromMaster(name, from)) handler(body, from);
         else if (name === 'ping') this.masterLink.pingFromOther(body as MasterToAgent['ping'], from);
       };

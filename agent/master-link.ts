@@ -216,17 +216,27 @@ export class MasterLink {
   notLeader(b: FromNonLeader['not_leader'], from: PID): void {
     const a = this.#a;
     if (!from.equals(a.master) || a.state === 'TERMINATING' || a.state === 'RECOVERING') return;
-    let leader: string | undefined;
-    if (typeof b?.leader === 'string') {
-      try {
-        leader = masterPidTexts(b.leader)[0];
-      } catch {
-        a.logger.warn(`${from} named a bad leader ${JSON.stringify(b.leader)}; ignoring it`);
-      }
-    }
+    const leader = this.#named(b?.leader, from);
     a.logger.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader known yet'}`);
     if (a.state === 'RUNNING') this.masterLost('the master does not lead any more');
     if (leader === undefined || leader === a.master.toString()) return; // the registration retries go on
+    this.#follow(leader);
+  }
+
+  /** The leader a `not_leader` names, as a PID text; undefined when it names none (or a bad one, logged). */
+  #named(leader: unknown, from: PID): string | undefined {
+    if (typeof leader !== 'string') return undefined;
+    try {
+      return masterPidTexts(leader)[0];
+    } catch {
+      this.#a.logger.warn(`${from} named a bad leader ${JSON.stringify(leader)}; ignoring it`);
+      return undefined;
+    }
+  }
+
+  /** Registers with `leader` from now on, after the first backoff (a fresh one). */
+  #follow(leader: string): void {
+    const a = this.#a;
     a.master = PID.parse<AgentToMaster>(leader);
     this.#regTimer?.cancel();
     this.#regTimer = a.delay(this.#backoff.first(), () => this.#doRegistration());
@@ -265,22 +275,40 @@ export class MasterLink {
   }
 
   /**
-   * A registration answered by another of our masters than the one this agent is trying now (its retry timer moved
-   * it on before the answer came): that master leads and has admitted the agent, so the agent talks to it from now
-   * on, as Mesos's agent follows the leader its detector names. Otherwise the agent would drop the answer and the
-   * tasks the leader launches on it next, and register again later: the leader keeps the id and the tasks it had
-   * launched stay TASK_STAGING for good (sim seed 42 after losses reset connections). Only while registering, from
-   * a master of its list over an authenticated connection (when it authenticates), and not of an older term.
+   * A message of another of our masters than the one this agent talks to, over an authenticated connection (when it
+   * authenticates): true when it was taken here (the caller drops it then).
+   * - A registration answered by that master (the retry timer moved the agent on before the answer came): it leads
+   *   and has admitted the agent, so the agent talks to it from now on, as Mesos's agent follows the leader its
+   *   detector names. Otherwise the agent would drop the answer and the tasks the leader launches on it next, and
+   *   register again later: the leader keeps the id and the tasks it had launched stay TASK_STAGING for good (sim
+   *   seed 42 after losses reset connections). Only while registering, and not of an older term. The answer then
+   *   goes on to its handler (false).
+   * - `not_leader` naming a leader: a standby this agent asked earlier telling it, once, that a leader is elected
+   *   (master/leader.ts StandbyMaster). Followed while registering when its term is not older than the one this
+   *   agent knows; while registered, only for a newer term (the agent's master was deposed and has not said so).
    */
-  answeredByOther(name: string, body: unknown, from: PID): void {
+  fromOther(name: string, body: unknown, from: PID): boolean {
     const a = this.#a;
-    if (name !== 'agent_registered' && name !== 'agent_reregistered') return;
-    if (a.state !== 'DISCONNECTED' || from.equals(a.master) || !this.masters.includes(from.toString())) return;
-    if (!this.#authenticated(from)) return;
+    if (name !== 'agent_registered' && name !== 'agent_reregistered' && name !== 'not_leader') return false;
+    if (from.equals(a.master) || !this.masters.includes(from.toString()) || !this.#authenticated(from)) return false;
+    if (a.state === 'TERMINATING' || a.state === 'RECOVERING') return false;
     const term = (body as { term?: unknown } | null)?.term;
-    if (term !== undefined && (typeof term !== 'number' || term < this.#masterTerm)) return;
-    a.logger.info(`${from} answered the registration sent to it before ${a.master}: following it`);
-    a.master = from as PID<AgentToMaster>;
+    if (term !== undefined && (typeof term !== 'number' || term < this.#masterTerm)) return false;
+    if (name !== 'not_leader') {
+      if (a.state !== 'DISCONNECTED') return false;
+      a.logger.info(`${from} answered the registration sent to it before ${a.master}: following it`);
+      a.master = from as PID<AgentToMaster>;
+      return false;
+    }
+    const leader = this.#named((body as FromNonLeader['not_leader']).leader, from);
+    if (leader === undefined || leader === a.master.toString()) return true;
+    if (a.state === 'RUNNING') {
+      if (term === undefined || term === this.#masterTerm) return true;
+      this.masterLost(`${from} says ${leader} leads in term ${term}`);
+    }
+    a.logger.info(`${from} says ${leader} leads${term !== undefined ? ` in term ${term}` : ''}: registering with it`);
+    this.#follow(leader);
+    return true;
   }
 
   #resetPingWatchdog(): void {
