@@ -219,7 +219,10 @@ export class MasterLink {
     const leader = this.#named(b?.leader, from);
     a.logger.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader known yet'}`);
     if (a.state === 'RUNNING') this.masterLost('the master does not lead any more');
-    if (leader === undefined || leader === a.master.toString()) return; // the registration retries go on
+    if (leader === undefined) return; // the registration retries go on
+    // Our master says it leads now: a standby just elected, telling those it refused while no one led (master/leader.ts
+    // StandbyMaster). Register at once rather than at the retry timer (seconds of backoff by then).
+    if (leader === a.master.toString() && a.state !== 'DISCONNECTED') return;
     this.#follow(leader);
   }
 

@@ -57,6 +57,8 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   #lost: string | undefined;
   /** The leader a master named last. */
   #leader: string | undefined;
+  /** The master that answered the registration under way `not_leader` without naming a leader (one being elected, or just elected and not serving yet). */
+  #refusedBy: string | undefined;
   #registerTimer: Timer | undefined;
   #backoff: number;
   /** Quick tries of the next master since the last registration (bounded: then the backoff applies). */
@@ -77,6 +79,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   }
 
   #register(): void {
+    this.#refusedBy = undefined;
     const agent = { hostname: this.options.hostname, port: this.pid.port, resources: this.options.resources.toJSON(), ...(this.options.attributes ? { attributes: this.options.attributes } : {}), ...(this.agentId ? { id: { value: this.agentId } } : {}) };
     if (this.agentId === undefined) {
       this.send(this.#master, 'register_agent', { agent, version: 'simulated', checkpointed_resources: [] });
@@ -212,10 +215,13 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
       named = undefined;
     }
     if (named === undefined || named === this.#lost) {
+      if (ours && named === undefined) this.#refusedBy = from.toString();
       if (ours && this.#registerTimer === undefined) this.#reregisterSoon();
       return;
     }
-    if (named === this.#leader && this.#registerTimer !== undefined) return; // heard already: that registration is under way
+    // Heard already: that registration is under way. Unless the master it went to refused it (it was elected but did
+    // not serve yet) and now says it leads: then at once, rather than at the registration timer (seconds of backoff).
+    if (named === this.#leader && this.#registerTimer !== undefined && this.#refusedBy !== named) return;
     this.#leader = named;
     this.#master = PID.parse<AgentToMaster>(named);
     this.#registerTimer?.cancel();

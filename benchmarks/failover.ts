@@ -10,7 +10,11 @@
 // master and let its replica catch up. Median of ROUNDS (default 3).
 // Writes benchmarks/results/failover.json.
 //
-//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3]
+// The simulated agents are spread over runtimes of --agents-per-connection (default 500) each, each with its own
+// connection to every master: with one connection for 10k agents, its keepalive pong waited behind megabytes of
+// messages and its cut (5 s) dropped every agent at once (rounds of 60-70 s).
+//
+//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +35,7 @@ const argValue = (name: string, fallback: number): number => {
 const AGENTS = argValue('--agents', 1000);
 const FRAMEWORKS = argValue('--frameworks', 200);
 const ROUNDS = argValue('--rounds', 3);
+const AGENTS_PER_CONNECTION = argValue('--agents-per-connection', 500);
 /** `--out <dir>`: results there instead of benchmarks/results/ (the failover experiment's directory). */
 const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
 if (process.argv.includes('--out') && (OUT === undefined || OUT === '')) throw new Error('--out: expected a directory');
@@ -138,9 +143,10 @@ async function run(): Promise<void> {
   const masters: Master[] = ports.map((p) => ({ address: `127.0.0.1:${p}`, proc: undefined }));
   const list = masters.map((m) => m.address).join(',');
   const pids = masters.map((m) => `master@${m.address}`).join(',');
-  console.log(`failover benchmark: 3 masters, ${AGENTS} simulated agents, ${FRAMEWORKS} frameworks, ${ROUNDS} rounds; ${os.cpus().length} CPUs, node ${process.version}`);
+  const connections = Math.ceil(AGENTS / AGENTS_PER_CONNECTION);
+  console.log(`failover benchmark: 3 masters, ${AGENTS} simulated agents (${connections} connection${connections > 1 ? 's' : ''} to each master), ${FRAMEWORKS} frameworks, ${ROUNDS} rounds; ${os.cpus().length} CPUs, node ${process.version}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await Promise.all(masters.map((m, i) => startMaster(m, i, list)));
-  const children = [await forkChild('agents', [pids, String(AGENTS), '0']), await forkChild('frameworks', [pids, String(FRAMEWORKS), String(TASK_SCALE), '1'])];
+  const children = [await forkChild('agents', [pids, String(AGENTS), '0', String(AGENTS_PER_CONNECTION)]), await forkChild('frameworks', [pids, String(FRAMEWORKS), String(TASK_SCALE), '1'])];
   try {
     const t0 = performance.now();
     let leader = await until('all registered with the first leader', async () => (await allBack(masters, [0, 1, 2])).back, 300_000, 200);
@@ -210,6 +216,7 @@ async function run(): Promise<void> {
         // Retries that repeated a re-registration already taken, answered without the full path (master/agents.ts isDuplicate).
         reregistrations_duplicate: Number(last['master/agents_reregistered_duplicate'] ?? 0),
         running_tasks: running,
+        load_1m: Math.round(os.loadavg()[0]! * 10) / 10,
         terms: [termBefore, termAfter],
       };
       rounds.push(row);
@@ -232,6 +239,7 @@ async function run(): Promise<void> {
     const result = {
       masters: 3,
       agents: AGENTS,
+      agents_per_connection: AGENTS_PER_CONNECTION,
       frameworks: FRAMEWORKS,
       failover_all_back_ms_median: Math.round(percentile(back, 50)),
       failover_new_leader_ms_median: Math.round(percentile(elected, 50)),

@@ -36,9 +36,10 @@ async function world() {
   const flags = agentFlags({ master: pids.map((p) => p.toString()).join(','), work_dir: tempDir(), fsync: false, resources: 'cpus:2;mem:1024' });
   const agent = new AgentProcess({ flags, resources: Resources.parse(flags.resources!), containerizer: new FakeContainerizer(), random: new Random(5), logger: { info: () => {}, warn: () => {} } });
   const agentPid = (await rt('agent')).spawn(agent, 'slave(1)');
-  /** `from` tells the agent that `leader` leads in `term`. */
-  const push = (from: ScriptedMaster, leader: PID, term: number): void => {
-    (from as unknown as { sendTo(to: PID, name: string, body: FromNonLeader['not_leader']): void }).sendTo(agentPid, 'not_leader', { leader: leader.toString(), term, message: `the leader is ${leader.toString()}` });
+  /** `from` says it does not lead, and that `leader` does in `term` (none: no leader known). */
+  const push = (from: ScriptedMaster, leader: PID | undefined, term: number): void => {
+    const body: FromNonLeader['not_leader'] = { term, message: leader !== undefined ? `the leader is ${leader.toString()}` : 'no leader yet', ...(leader !== undefined ? { leader: leader.toString() } : {}) };
+    (from as unknown as { sendTo(to: PID, name: string, body: FromNonLeader['not_leader']): void }).sendTo(agentPid, 'not_leader', body);
   };
   return { clock, masters, pids, stranger, strangerPid, agent, push };
 }
@@ -62,6 +63,21 @@ describe("the agent follows a standby's push", () => {
     await w.clock.advance(1);
     expect(w.agent.state).toBe('RUNNING');
     expect(w.agent.master.equals(w.pids[2]!)).toBe(true);
+  });
+
+  test('our master, which refused the registration while no one led, says it leads now: the agent registers with it again at once, not with the next master', async () => {
+    const w = await world();
+    const [m1, m2] = w.masters as [ScriptedMaster, ScriptedMaster, ScriptedMaster];
+    for (const m of w.masters) m.autoRegister = false;
+    await eventually(w.clock, w.agent.ready);
+    for (let i = 0; i < 200 && m1.all('register_agent').length === 0; i++) await w.clock.advance(10);
+    w.push(m1, undefined, 1);
+    m1.autoRegister = true;
+    m1.term = 1;
+    w.push(m1, w.pids[0]!, 1);
+    await w.clock.advance(1_000);
+    expect([m1.all('register_agent').length, m2.all('register_agent').length]).toEqual([2, 0]);
+    expect(w.agent.state).toBe('RUNNING');
   });
 
   test('while registered: a push of a newer term moves the agent to the new leader; one of the same or an older term, or from outside the list, does not', async () => {

@@ -1,7 +1,8 @@
 // A child process of the offer benchmark: `child.js <role> ...`. Roles:
 //   master [port masters dir]   a master (alone, or one of a replica set); answers {type:'stats'} with
 //                               whether it leads, its CPU, RSS and message counts
-//   agents <master> <n> <from>  n simulated agents in one runtime; reports freed resources
+//   agents <master> <n> <from> [perRuntime]   n simulated agents, perRuntime to a runtime (default all in one:
+//                               one connection to each master); reports freed resources
 //   frameworks <master> <n> <scale> <seed>   n greedy frameworks; reports offers
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Random, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
@@ -59,12 +60,18 @@ switch (role) {
     break;
   }
   case 'agents': {
-    const [master, countText, fromText] = args;
+    const [master, countText, fromText, perRuntimeText] = args;
     const count = Number(countText);
     const from = Number(fromText);
-    const r = await runtime('agents');
+    // Real agents each have their own connection; one connection for thousands of simulated ones is a bottleneck
+    // of its own (its keepalive pong waits behind megabytes of messages, and a cut drops every agent at once).
+    const perRuntime = perRuntimeText !== undefined ? Number(perRuntimeText) : count;
+    if (!(Number.isInteger(perRuntime) && perRuntime > 0)) throw new Error(`agents: perRuntime must be a positive integer, got ${perRuntimeText}`);
+    const runtimes: Runtime[] = [];
+    for (let i = 0; i < Math.max(1, Math.ceil(count / perRuntime)); i++) runtimes.push(await runtime(`agents${i}`));
     let freed: [string, number][] = [];
     for (let i = 0; i < count; i++) {
+      const r = runtimes[Math.floor(i / perRuntime)]!;
       const agent = new SimulatedAgentProcess({
         master: master!,
         resources: Resources.parse(AGENT_RESOURCES),
@@ -83,7 +90,7 @@ switch (role) {
     send({ type: 'ready' });
     process.on('disconnect', () => {
       clearInterval(timer);
-      void r.stop().then(() => process.exit(0));
+      void Promise.all(runtimes.map((r) => r.stop())).then(() => process.exit(0));
     });
     break;
   }

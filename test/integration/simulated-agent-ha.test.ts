@@ -3,16 +3,21 @@
 // names it), and after the leader is killed they re-register with the new one
 // by themselves, keeping their ids and their running tasks.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { Random } from 'libprocess-ts';
+import { PID, Random, Runtime, createLogger } from 'libprocess-ts';
+import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import { ScriptedMaster } from '../../agent/test/helpers.js';
+import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
 import { Resources } from '../../protocol/resources.js';
 import { HaCluster } from '../../master/test/helpers/ha-cluster.js';
 import { commandTask } from '../../master/test/helpers/peers.js';
 
 let c: HaCluster | undefined;
+const runtimes: Runtime[] = [];
 afterEach(async () => {
   await c?.stop();
   c = undefined;
+  for (const r of runtimes.splice(0).reverse()) await r.stop();
 });
 
 describe('simulated agents with high availability', () => {
@@ -50,5 +55,37 @@ describe('simulated agents with high availability', () => {
     const running = [...books.frameworks.values()].flatMap((f) => [...f.tasks.values()]).filter((t) => t.state === 'TASK_RUNNING');
     expect(running).toHaveLength(12);
     expect(agents.every((a) => [...a.tasks.values()][0]!.state === 'TASK_RUNNING')).toBe(true);
+  });
+});
+
+describe('a simulated agent told of a leader', () => {
+  test('a master that refused its registration (elected, not serving yet) and then says it leads gets the registration again at once, not at the retry timer', async () => {
+    const clock = new VirtualClock();
+    const net = new SimulatedNetwork({ clock, seed: 2, latencyMs: 0 });
+    const rt = async (name: string): Promise<Runtime> => {
+      const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
+      runtimes.push(r);
+      return r;
+    };
+    const [m1, m2] = [new ScriptedMaster(), new ScriptedMaster()];
+    m1.autoRegister = false;
+    m2.autoRegister = false;
+    const pids = [(await rt('m1')).spawn(m1, 'master'), (await rt('m2')).spawn(m2, 'master')];
+    const agent = new SimulatedAgentProcess({ master: pids.join(','), resources: Resources.parse('cpus:2;mem:1024'), hostname: 'sim0', random: new Random(3), backoffMs: 10_000 });
+    const agentPid = (await rt('agent')).spawn(agent, 'slave(1)');
+    const tell = (from: ScriptedMaster, body: FromNonLeader['not_leader']): void => (from as unknown as { sendTo(to: PID, name: string, b: FromNonLeader['not_leader']): void }).sendTo(agentPid, 'not_leader', body);
+    await clock.advance(1);
+    expect(m1.all('register_agent')).toHaveLength(1);
+    // A follower names m1 (its log elected m1), whose master process is not serving yet: it refuses.
+    tell(m2, { leader: pids[0]!.toString(), term: 2, message: 'the leader is m1' });
+    await clock.advance(1);
+    expect(m1.all('register_agent')).toHaveLength(2);
+    tell(m1, { term: 2, message: 'no leader at the moment' });
+    await clock.advance(1);
+    m1.autoRegister = true;
+    tell(m1, { leader: pids[0]!.toString(), term: 2, message: 'this master leads now' });
+    await clock.advance(1);
+    expect([m1.all('register_agent').length, m2.all('register_agent').length]).toEqual([3, 0]);
+    expect(agent.agentId).toBe('M-S0');
   });
 });
