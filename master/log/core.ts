@@ -14,6 +14,7 @@
  * still needs a quorum of durable copies.
  */
 import type { Random } from 'libprocess-ts';
+import type { CoreConfig, Input, Ready } from './core-types.js';
 import {
   fromWire,
   toWire,
@@ -26,10 +27,12 @@ import {
   type PreVote,
   type PreVoteReply,
   type RecoverReply,
-  type RecoverStatus,
   type Vote,
   type VoteReply,
 } from './messages.js';
+import { acknowledged, newProgress, paused, probe, sentOptimistically, type Progress } from './progress.js';
+import { decideRecovery, type Learning, type RecoverRound } from './recovery.js';
+import { gatherChunk, type IncomingSnapshot } from './snapshot-chunks.js';
 import {
   DEFAULT_TIMING,
   NotLeaderError,
@@ -45,105 +48,7 @@ import {
   type Write,
 } from './types.js';
 
-export interface CoreConfig {
-  /** This replica's id (its PID text). */
-  readonly id: string;
-  /** Every replica of the log, this one included (static membership). */
-  readonly replicas: readonly string[];
-  /** Votes/acknowledgements needed; default a majority. */
-  readonly quorum?: number;
-  readonly timing?: Partial<Timing>;
-  /** Election timeouts are drawn from it. */
-  readonly random: Random;
-  /** Most entries in one append message (default 512). */
-  readonly maxEntriesPerMessage?: number;
-  /** Most payload bytes in one append message (default 1 MiB; a larger entry goes alone). */
-  readonly maxBytesPerMessage?: number;
-  /** Most append messages with entries in flight to one follower (default 64). */
-  readonly maxInflightMessages?: number;
-  /** Most payload bytes in flight to one follower (default 8 MiB). */
-  readonly maxInflightBytes?: number;
-}
-
-/** Everything one step asks of the host, in the order the host must act on it. */
-export interface Ready {
-  /**
-   * May be sent at once, before `writes` (and earlier Readies' writes) are durable: a
-   * leader's appends and snapshots to its followers. Nothing in them depends on this
-   * replica's disk: the leader does not count its own copy until it is `persisted`.
-   */
-  readonly eager: Outgoing[];
-  /** Make these durable, in order, after every earlier Ready's writes. */
-  readonly writes: Write[];
-  /**
-   * When `writes` is not empty: the last entry of the log once they are applied. Once
-   * they (and every earlier write) are durable, the host steps `{ type: 'persisted', ...persist }`.
-   */
-  readonly persist: { readonly index: number; readonly term: number } | undefined;
-  /** Send these only once `writes` and every earlier Ready's writes are durable. */
-  readonly messages: Outgoing[];
-  /** A snapshot received from the leader: the application resets its state from it before applying `committed`. */
-  readonly snapshot: Snapshot | undefined;
-  /** Newly committed entries, in order (no-ops included; their data is null). */
-  readonly committed: Entry[];
-  /** Set when role, term, leader or readiness changed in this step. */
-  readonly role: RoleState | undefined;
-}
-
-export type Input =
-  | { readonly type: 'message'; readonly from: string; readonly message: Message }
-  | { readonly type: 'tick' }
-  | { readonly type: 'propose'; readonly data: readonly Uint8Array[] }
-  | { readonly type: 'snapshot'; readonly index: number; readonly data: Uint8Array }
-  /** The host made durable every write up to the Ready whose `persist` this is. */
-  | { readonly type: 'persisted'; readonly index: number; readonly term: number }
-  /** The host's connection to `peer` broke (its process died, or the network between them). */
-  | { readonly type: 'peerDown'; readonly peer: string }
-  /** The application above a leader cannot serve on it (its writes do not commit): give the leadership up, stay electable. */
-  | { readonly type: 'resign' };
-
-/**
- * What the leader knows of a follower, and how it sends to it (flow control, as etcd's raft):
- * - `probe`: where the follower's log meets ours is not known: one message with entries (or
- *   the snapshot) at a time, the next one only after a reply dated at or after it; heartbeats
- *   meanwhile carry no entries. A slow follower (a stalled host) thus gets each entry once, not
- *   once per heartbeat or per rejection.
- * - `replicate`: the follower matched: entries stream optimistically, up to a window of
- *   messages and bytes not yet acknowledged.
- */
-interface Progress {
-  next: number;
-  match: number;
-  voter: boolean;
-  /** Latest `sentAt` of ours this peer acknowledged in the current term. */
-  ackedAt: number;
-  /** When we last sent it anything (for heartbeats). */
-  lastSentAt: number;
-  state: 'probe' | 'replicate';
-  /** Probe: when the message with entries (or the snapshot) in flight was sent; undefined when none is. */
-  probeSentAt: number | undefined;
-  /** Replicate: the last index and the bytes of each message with entries not yet acknowledged. */
-  inflight: { last: number; bytes: number }[];
-  inflightBytes: number;
-  /** Rejections of messages sent before this are stale (answered by the probe that followed them). */
-  staleBefore: number;
-  /** The snapshot being sent in chunks (its index) and the offset of the next chunk. */
-  snapshotIndex: number;
-  snapshotOffset: number;
-}
-
-interface RecoverRound {
-  nonce: number;
-  startedAt: number;
-  replies: Map<string, RecoverReply>;
-}
-
-/** Recovery after a wiped disk: the term learned and the commit index to reach before voting. */
-interface Learning {
-  readonly floorTerm: number;
-  readonly targetCommit: number;
-  heardLeader: boolean;
-}
+export type { CoreConfig, Input, Ready } from './core-types.js';
 
 export class ConsensusCore {
   readonly id: string;
@@ -193,7 +98,7 @@ export class ConsensusCore {
   #learning: Learning | null = null;
   #nextNonce = 1;
   /** A snapshot arriving in chunks (follower). */
-  #incoming: { index: number; term: number; total: number; parts: Uint8Array[]; length: number } | null = null;
+  #incoming: IncomingSnapshot | null = null;
 
   // output being built
   #writes: Write[] = [];
@@ -552,36 +457,21 @@ export class ConsensusCore {
     this.#decideRecovery(now);
   }
 
-  /**
-   * A replica that is not voting decides from its peers' replies (see README):
-   * - empty, with a quorum empty or starting (itself included) and no reply showing that the log
-   *   has a history (a term above 0 or an entry): the log is new: it becomes starting;
-   * - starting, with a quorum starting or voting (itself included), and no history: it becomes voting;
-   * - otherwise, with a quorum of *other* voting replicas: the log exists; it learns the highest term
-   *   they know and the highest commit index, and catches up as a non-voter before it votes.
-   */
+  /** A replica that is not voting decides from its peers' replies (recovery.ts). */
   #decideRecovery(now: number, roundOver = false): void {
-    const round = this.#recoverRound!;
-    const replies = [...round.replies.values()];
-    // Starting a new log waits for every peer or the end of the round, so a reply showing history is not missed.
-    const everyone = roundOver || replies.length === this.peers.length;
-    const count = (...s: RecoverStatus[]) => replies.filter((r) => s.includes(r.status)).length;
-    // A replica that has taken part in an election or holds entries proves the log exists: never start it anew.
-    const history = replies.some((r) => r.status === 'recovering' || (r.status === 'voting' && (r.term > 0 || r.lastIndex > 0)));
-    if (everyone && !history && this.#status === 'empty' && count('empty', 'starting') + 1 >= this.quorum) {
+    const d = decideRecovery(this.#status, this.#term, this.quorum, this.peers.length, this.#recoverRound!, roundOver);
+    if (d.start) {
       this.#status = 'starting';
       this.#setHardState(0, null);
     }
-    if (everyone && !history && this.#status === 'starting' && count('starting', 'voting') + 1 >= this.quorum) {
+    if (d.vote) {
       this.#recoverRound = null;
       this.#becomeVoter();
       this.#resetElectionDeadline(now);
       return;
     }
-    const voting = replies.filter((r) => r.status === 'voting');
-    if (voting.length >= this.quorum) {
-      const floorTerm = Math.max(this.#term, ...replies.map((r) => r.term));
-      const targetCommit = Math.max(...voting.map((r) => r.commit));
+    if (d.learn !== undefined) {
+      const { floorTerm, targetCommit } = d.learn;
       this.#status = 'recovering';
       // No vote in the learned term or below: a vote cast there before the wipe is forgotten.
       this.#setHardState(floorTerm, floorTerm === this.#term && this.#vote !== null ? this.#vote : RECOVERED_VOTE);
@@ -713,23 +603,8 @@ export class ConsensusCore {
     this.#votes = null;
     this.#preVotes = null;
     this.#progress.clear();
-    for (const peer of this.peers) {
-      this.#progress.set(peer, {
-        next: this.lastIndex + 1,
-        match: 0,
-        voter: true,
-        // A vote granted in this campaign is an acknowledgement dated no earlier than its start.
-        ackedAt: voters.has(peer) ? this.#campaignStartedAt : -Infinity,
-        lastSentAt: -Infinity,
-        state: 'probe',
-        probeSentAt: undefined,
-        inflight: [],
-        inflightBytes: 0,
-        staleBefore: -Infinity,
-        snapshotIndex: 0,
-        snapshotOffset: 0,
-      });
-    }
+    // A vote granted in this campaign is an acknowledgement dated no earlier than its start.
+    for (const peer of this.peers) this.#progress.set(peer, newProgress(this.lastIndex + 1, voters.has(peer) ? this.#campaignStartedAt : -Infinity));
     this.#termStartIndex = this.lastIndex + 1;
     this.#appendLocal([{ index: this.#termStartIndex, term: this.#term, data: null }]);
     for (const peer of this.peers) this.#sendAppend(peer, now, true);
@@ -808,27 +683,13 @@ export class ConsensusCore {
     let data = m.data;
     if (m.total !== undefined && m.index > this.#commit) {
       // A chunk: gather in order; reply where to go on until the snapshot is whole.
-      const offset = m.offset ?? 0;
-      let inc = this.#incoming;
-      if (inc === null || inc.index !== m.index || inc.term !== m.snapTerm || inc.total !== m.total || offset === 0) {
-        inc = offset === 0 && Number.isSafeInteger(m.total) && m.total >= 0 ? { index: m.index, term: m.snapTerm, total: m.total, parts: [], length: 0 } : null;
-        this.#incoming = inc;
-      }
-      if (inc !== null && offset === inc.length && inc.length + m.data.length <= inc.total) {
-        inc.parts.push(m.data);
-        inc.length += m.data.length;
-      }
-      if (inc === null || inc.length < inc.total) {
-        this.#send(from, { name: 'log.snapshotReply', body: { term: this.#term, index: m.index, next: inc?.length ?? 0, sentAt: m.sentAt, voter: this.voter } });
+      const gathered = gatherChunk(this.#incoming, m);
+      this.#incoming = gathered.incoming;
+      if (gathered.data === undefined) {
+        this.#send(from, { name: 'log.snapshotReply', body: { term: this.#term, index: m.index, next: gathered.next, sentAt: m.sentAt, voter: this.voter } });
         return;
       }
-      data = new Uint8Array(inc.total);
-      let at = 0;
-      for (const part of inc.parts) {
-        data.set(part, at);
-        at += part.length;
-      }
-      this.#incoming = null;
+      data = gathered.data;
     }
     if (m.index > this.#commit) {
       const snapshot: Snapshot = { index: m.index, term: m.snapTerm, data };
@@ -888,8 +749,7 @@ export class ConsensusCore {
     const answered = p.probeSentAt !== undefined && m.sentAt >= p.probeSentAt && (m.success || m.index > 0);
     if (answered) p.probeSentAt = undefined;
     if (m.success) {
-      if (m.index > p.match) p.match = m.index;
-      while (p.inflight.length > 0 && p.inflight[0]!.last <= p.match) p.inflightBytes -= p.inflight.shift()!.bytes;
+      acknowledged(p, m.index);
       if (p.state === 'probe' && answered) {
         p.state = 'replicate';
         p.next = p.match + 1;
@@ -902,11 +762,8 @@ export class ConsensusCore {
       // A non-voter may have lost its disk: what it matched before is gone.
       if (!m.voter && m.index <= p.match) p.match = m.index - 1;
       // Probe again from the follower's hint (never below what it matched).
-      p.state = 'probe';
+      probe(p, now);
       p.probeSentAt = undefined;
-      p.inflight = [];
-      p.inflightBytes = 0;
-      p.staleBefore = now;
       p.next = Math.max(p.match + 1, Math.min(m.index, this.lastIndex + 1));
       this.#sendAppend(from, now, true);
     }
@@ -921,13 +778,10 @@ export class ConsensusCore {
     const p = this.#progress.get(peer)!;
     const snap = this.#snapshot;
     const needsSnapshot = snap !== null && p.next <= snap.index;
-    const paused = p.state === 'probe' ? p.probeSentAt !== undefined : p.inflight.length >= this.#maxInflight || p.inflightBytes >= this.#maxInflightBytes;
-    if (!paused && needsSnapshot) {
-      p.state = 'probe';
-      p.inflight = [];
-      p.inflightBytes = 0;
+    const held = paused(p, this.#maxInflight, this.#maxInflightBytes);
+    if (!held && needsSnapshot) {
+      probe(p, now);
       p.probeSentAt = now;
-      p.staleBefore = now;
       p.lastSentAt = now;
       const total = snap.data.length;
       if (total <= this.#maxBytes) {
@@ -946,7 +800,7 @@ export class ConsensusCore {
     }
     const entries: Entry[] = [];
     let bytes = 0;
-    if (!paused) {
+    if (!held) {
       for (let i = p.next; i <= this.lastIndex && entries.length < this.#maxEntries; i++) {
         const e = this.entry(i)!;
         const size = e.data?.length ?? 0;
@@ -969,10 +823,7 @@ export class ConsensusCore {
       p.staleBefore = now; // refusals of what was sent before this probe are answered by it
     } else {
       // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
-      const last = entries[entries.length - 1]!.index;
-      p.inflight.push({ last, bytes });
-      p.inflightBytes += bytes;
-      p.next = last + 1;
+      sentOptimistically(p, entries[entries.length - 1]!.index, bytes);
     }
   }
 
