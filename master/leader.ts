@@ -482,6 +482,20 @@ export class HaMaster {
     if (this.runtime.isAlive(this.replica.pid)) this.replica.resign();
   }
 
+  /**
+   * Before a graceful stop: a leading master stops serving (agents and schedulers hear
+   * `not_leader`) and its replica hands the log's leadership to the most caught-up peer, which
+   * campaigns at once: the cluster has a new leader in a few round trips rather than after an
+   * election timeout (1-2 s). Resolves once the hand-over has left, or after `limitMs`.
+   */
+  async handOver(limitMs = 1000): Promise<void> {
+    if (this.master === undefined || this.runtime.stopped || !this.runtime.isAlive(this.replica.pid)) return;
+    this.#stepDown(this.term?.term ?? 0);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.replica.handOver(), new Promise<void>((r) => (timer = setTimeout(r, limitMs)))]);
+    clearTimeout(timer);
+  }
+
   #demoted(term: number): void {
     if (this.master === undefined) return;
     this.#stepDown(term);

@@ -183,6 +183,11 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
     // Group commit: registry writes read from the sockets in one turn of the event loop share one fsync.
     batchAppends: (flush) => setImmediate(flush),
   });
+  const stopHa = async (): Promise<void> => {
+    // A leader hands its leadership over before it goes (the others need not wait out an election timeout).
+    await server.handOver();
+    await stop();
+  };
   return {
     runtime,
     url,
@@ -191,7 +196,7 @@ export async function startMaster(options: MasterServerOptions): Promise<MasterS
     get master() {
       return server.master;
     },
-    stop,
+    stop: stopHa,
   };
 }
 

@@ -27,6 +27,7 @@ import {
   type PreVote,
   type PreVoteReply,
   type RecoverReply,
+  type TimeoutNow,
   type Vote,
   type VoteReply,
 } from './messages.js';
@@ -386,11 +387,26 @@ export class ConsensusCore {
 
   /**
    * A leader gives up its term's leadership: it becomes a follower of no one (pending appends
-   * are the host's to fail), stops heartbeating, and its peers elect after their timeout; it
-   * votes and may be elected again. Anyone else: nothing.
+   * are the host's to fail) and stops heartbeating; it votes and may be elected again. It hands
+   * the leadership over (as Raft's leadership transfer): the voter that holds the most of its log
+   * (the one heard last among equals) gets `log.timeoutNow` and campaigns at once, and the others
+   * grant that vote although they heard a leader recently, if its log is as up to date as theirs
+   * (the usual rule: a failed hand-over leaves the election to the timeout). The lease needs no
+   * wait: this replica stopped leading before it asked. Anyone else: nothing.
    */
   resign(now: number): void {
-    if (this.#role === 'leader') this.#stepDown(now);
+    if (this.#role !== 'leader') return;
+    let target: string | undefined;
+    let best: Progress | undefined;
+    for (const [peer, p] of this.#progress) {
+      if (p.voter && (best === undefined || p.match > best.match || (p.match === best.match && p.ackedAt > best.ackedAt))) {
+        target = peer;
+        best = p;
+      }
+    }
+    const term = this.#term;
+    this.#stepDown(now);
+    if (target !== undefined) this.#send(target, { name: 'log.timeoutNow', body: { term } });
   }
 
   /** The last index known durable in this replica's store. */
@@ -438,6 +454,8 @@ export class ConsensusCore {
         });
       case 'log.recoverReply':
         return this.#onRecoverReply(from, message.body, now);
+      case 'log.timeoutNow':
+        return this.#onTimeoutNow(from, message.body, now);
     }
   }
 
@@ -508,14 +526,21 @@ export class ConsensusCore {
     if (this.#preVotes.size >= this.quorum) this.#startElection(now);
   }
 
-  #startElection(now: number): void {
+  /** Our leader handed its leadership over to us (it stepped down: see resign): campaign now, without a pre-vote. */
+  #onTimeoutNow(from: string, m: TimeoutNow, now: number): void {
+    if (m.term !== this.#term || this.#leader !== from || this.#role !== 'follower' || !this.voter) return;
+    this.#campaignStartedAt = now;
+    this.#startElection(now, true);
+  }
+
+  #startElection(now: number, transfer = false): void {
     this.#preVotes = null;
     this.#role = 'candidate';
     this.#leader = undefined;
     this.#setHardState(this.#term + 1, this.id);
     this.#votes = new Set([this.id]);
     this.#resetElectionDeadline(now);
-    for (const peer of this.peers) this.#send(peer, { name: 'log.vote', body: { term: this.#term, lastIndex: this.lastIndex, lastTerm: this.lastTerm } });
+    for (const peer of this.peers) this.#send(peer, { name: 'log.vote', body: { term: this.#term, lastIndex: this.lastIndex, lastTerm: this.lastTerm, ...(transfer ? { transfer } : {}) } });
     if (this.#votes.size >= this.quorum) this.#becomeLeader(now);
   }
 
@@ -569,7 +594,8 @@ export class ConsensusCore {
   }
 
   #onVote(from: string, m: Vote, now: number): void {
-    if (m.term > this.#term && this.#leaderRecentlyHeard(now)) return; // a live leader: ignore (check-quorum)
+    // A live leader: ignore (check-quorum), unless it handed its leadership to this candidate (it stopped leading first).
+    if (m.term > this.#term && this.#leaderRecentlyHeard(now) && (m.transfer !== true || this.#role === 'leader')) return;
     if (m.term > this.#term) this.#becomeFollower(m.term, undefined, now);
     const granted =
       m.term === this.#term &&

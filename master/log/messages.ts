@@ -11,7 +11,8 @@ export type WireEntry = [number, number, Uint8Array | null];
 
 export interface PreVote { readonly term: number; readonly lastIndex: number; readonly lastTerm: number }
 export interface PreVoteReply { readonly term: number; readonly granted: boolean; readonly currentTerm: number }
-export interface Vote { readonly term: number; readonly lastIndex: number; readonly lastTerm: number }
+/** `transfer`: the candidate campaigns because its leader handed the leadership over (`log.timeoutNow`): voters that heard that leader recently grant it anyway. */
+export interface Vote { readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly transfer?: boolean }
 export interface VoteReply { readonly term: number; readonly granted: boolean }
 export interface Append {
   readonly term: number;
@@ -53,6 +54,8 @@ export interface SnapshotReply {
   readonly sentAt: number;
   readonly voter: boolean;
 }
+/** The leader stepped down and hands its leadership to the receiver (caught up with it): campaign now, without a pre-vote. */
+export interface TimeoutNow { readonly term: number }
 export interface Recover { readonly nonce: number }
 export type RecoverStatus = ReplicaStatusKind;
 export interface RecoverReply {
@@ -75,12 +78,13 @@ export type LogProtocol = {
   'log.snapshotReply': SnapshotReply;
   'log.recover': Recover;
   'log.recoverReply': RecoverReply;
+  'log.timeoutNow': TimeoutNow;
 };
 
 export type MessageName = keyof LogProtocol;
 export const MESSAGE_NAMES: readonly MessageName[] = [
   'log.preVote', 'log.preVoteReply', 'log.vote', 'log.voteReply', 'log.append',
-  'log.appendReply', 'log.installSnapshot', 'log.snapshotReply', 'log.recover', 'log.recoverReply',
+  'log.appendReply', 'log.installSnapshot', 'log.snapshotReply', 'log.recover', 'log.recoverReply', 'log.timeoutNow',
 ];
 
 /**
@@ -92,7 +96,7 @@ export const MESSAGE_NAMES: readonly MessageName[] = [
 export const LOG_SCHEMAS: MessageSchemas<LogProtocol> = {
   'log.preVote': { term: 'uint64!', lastIndex: 'uint64!', lastTerm: 'uint64!' },
   'log.preVoteReply': { term: 'uint64!', granted: 'bool!', currentTerm: 'uint64!' },
-  'log.vote': { term: 'uint64!', lastIndex: 'uint64!', lastTerm: 'uint64!' },
+  'log.vote': { term: 'uint64!', lastIndex: 'uint64!', lastTerm: 'uint64!', transfer: 'bool' },
   'log.voteReply': { term: 'uint64!', granted: 'bool!' },
   'log.append': { term: 'uint64!', prevIndex: 'uint64!', prevTerm: 'uint64!', entries: 'any[]!', commit: 'uint64!', sentAt: 'double!' },
   'log.appendReply': { term: 'uint64!', success: 'bool!', index: 'uint64!', sentAt: 'double!', voter: 'bool!' },
@@ -100,6 +104,7 @@ export const LOG_SCHEMAS: MessageSchemas<LogProtocol> = {
   'log.snapshotReply': { term: 'uint64!', index: 'uint64!', next: 'uint64!', sentAt: 'double!', voter: 'bool!' },
   'log.recover': { nonce: 'uint64!' },
   'log.recoverReply': { nonce: 'uint64!', status: 'ReplicaStatusKind!', term: 'uint64!', commit: 'uint64!', lastIndex: 'uint64!' },
+  'log.timeoutNow': { term: 'uint64!' },
 };
 export const REPLICA_STATUS_KINDS = ['empty', 'starting', 'recovering', 'voting'] as const satisfies readonly ReplicaStatusKind[];
 

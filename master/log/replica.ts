@@ -205,6 +205,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
   #reads: WaitingRead[] = [];
   /** Run once the Readies queued now have been delivered to the listeners. */
   #afterOutput: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
   /** True while #output hands Readies to the listeners (a read asked meanwhile waits for the rest of them). */
   #delivering = false;
   #failed: Error | undefined;
@@ -382,9 +383,35 @@ export class ReplicaProcess extends Process<LogProtocol> {
     this.#step({ type: 'snapshot', index, data });
   }
 
-  /** Gives up the leadership if this replica leads (the master above it cannot serve): the others elect; it stays a voter. */
+  /**
+   * Gives up the leadership if this replica leads (the master above it cannot serve, or stops):
+   * it hands the leadership to the most caught-up voter, which campaigns at once (core.ts
+   * `resign`); it stays a voter.
+   */
   resign(): void {
     this.#step({ type: 'resign' });
+  }
+
+  /**
+   * `resign`, then resolves once what it sends (the hand-over) has left for the transport, after
+   * the writes queued before it are durable: a master stopping gracefully waits for this before
+   * it stops its runtime, so its peers elect at once rather than after an election timeout.
+   */
+  handOver(): Promise<void> {
+    this.resign();
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#checkIdle();
+    });
+  }
+
+  /** Resolves the `handOver` waiters once nothing is queued to output or to make durable (or the storage failed). */
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
+    if (this.#failed === undefined && (this.#readies.length > 0 || this.#outputScheduled || this.#groups.length > 0)) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   status(): ReplicaStatus {
@@ -533,6 +560,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const after = this.#afterOutput;
     this.#afterOutput = [];
     for (const fn of after) fn();
+    this.#checkIdle();
   }
 
   /** Runs `fn` once the Readies queued so far have reached the listeners. */
@@ -609,6 +637,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
       this.#failed = err;
       this.#logger.error(`replica ${this.pid}: storage failed, terminating: ${err.message}`);
       this.terminate();
+      this.#checkIdle();
       return;
     }
     this.#groups.shift();
@@ -616,6 +645,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     if (group.persist !== undefined) this.#step({ type: 'persisted', index: group.persist.index, term: group.persist.term });
     this.#sendAll(group.messages);
     this.#startSync();
+    this.#checkIdle();
   }
 
   #sendAll(messages: readonly Outgoing[]): void {

@@ -28,6 +28,8 @@ export interface SimOptions {
   readonly wipes?: boolean;
   readonly partitions?: boolean;
   readonly snapshots?: boolean;
+  /** Leaders give their leadership up now and then (and hand it over, core.resign). Default true. */
+  readonly resigns?: boolean;
   readonly timing?: Partial<Timing>;
   /** Time an fsync takes, drawn per sync in [min, max] ms; [0, 0]: writes are durable at once. Default: drawn from the seed. */
   readonly fsyncMs?: readonly [number, number];
@@ -102,6 +104,8 @@ export class CoreSim {
   crashesLosingWrites = 0;
   /** Snapshot chunks sent (installSnapshot messages carrying a part of a larger snapshot). */
   snapshotChunks = 0;
+  /** Vote requests of a candidate its resigning leader handed the leadership to (sent, per peer). */
+  transferVotes = 0;
   /** Entries sent in log.append messages, per `from|to` (flow control tests). */
   readonly entriesSent = new Map<string, number>();
   readonly #tickMs: number;
@@ -154,6 +158,7 @@ export class CoreSim {
       else if (o.partitions !== false && r < 0.08) this.heal();
       else if (o.crashes !== false && r < 0.11) this.crash(this.random.pick(this.ids), this.random.range(50, 1500));
       else if (o.wipes !== false && r < 0.125) this.#maybeWipe();
+      else if (o.resigns !== false && r < 0.135) this.resignLeader();
       if (o.snapshots !== false && this.random.chance(0.05)) this.#snapshotSomewhere();
     }
     // Calm: heal, restart everything, and the log must elect a leader and commit.
@@ -281,6 +286,14 @@ export class CoreSim {
     return true;
   }
 
+  /** The leader (if any) gives its leadership up; returns its id. */
+  resignLeader(): string | undefined {
+    const leader = this.nodes.find((n) => n.core?.role === 'leader');
+    if (leader === undefined) return undefined;
+    this.#process(leader, leader.core!.step({ type: 'resign' }, this.now));
+    return leader.id;
+  }
+
   #proposeSomewhere(): void {
     const leader = this.nodes.find((n) => n.core?.role === 'leader');
     if (leader !== undefined) this.propose(leader.id, this.random.range(1, 3));
@@ -395,6 +408,7 @@ export class CoreSim {
     const o = this.options;
     for (const { to, message } of messages) {
       if (message.name === 'log.installSnapshot' && message.body.total !== undefined) this.snapshotChunks++;
+      if (message.name === 'log.vote' && message.body.transfer === true) this.transferVotes++;
       if (message.name === 'log.append') this.entriesSent.set(`${n.id}|${to}`, (this.entriesSent.get(`${n.id}|${to}`) ?? 0) + message.body.entries.length);
       if (this.#blocked.has(`${n.id}|${to}`)) continue;
       if (!this.#lossless && this.random.chance(o.loss ?? 0)) continue;

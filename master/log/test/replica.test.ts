@@ -80,6 +80,30 @@ describe('replicas on a simulated network', () => {
     expect(Math.max(...times)).toBeLessThan(300 + 20 + 60 + 60); // plus the pre-vote and vote round trips
   });
 
+  test('a leader that hands over (a graceful stop) is replaced within a few round trips, not an election timeout', async () => {
+    for (const seed of [31, 32, 33]) {
+      const c = new Cluster(3, seed);
+      await c.startAll();
+      const { leader } = await c.awaitLeader();
+      await c.appendAndWait(leader, text('x'));
+      const term = c.status(leader).term;
+      const at = c.clock.now();
+      const handedOver = c.nodes[leader]!.replica!.handOver();
+      await c.clock.advance(1);
+      await handedOver;
+      expect(c.status(leader).role).toBe('follower');
+      const { leader: next } = await c.awaitLeader(3000, leader);
+      const ms = c.clock.now() - at;
+      await c.stop(leader);
+      expect(next).not.toBe(leader);
+      expect(c.status(next).term).toBe(term + 1);
+      // Election timeouts are 300-600 ms; without the hand-over, no follower campaigns before 300 ms.
+      expect(ms).toBeLessThan(100);
+      expect(c.committedText(next)).toEqual(['x']);
+      await c.stopAll();
+    }
+  });
+
   test('a partitioned leader steps down when its lease expires; the majority elects another; after healing it follows', async () => {
     const c = new Cluster(3, 14);
     await c.startAll();

@@ -22,12 +22,16 @@ describe('consensus core under a faulty simulated network', () => {
   test('3 replicas: at most one leader per term, committed prefixes agree, acknowledged appends survive', () => {
     let acked = 0;
     let chunks = 0;
+    let transfers = 0;
     for (const seed of seeds()) {
       const sim = new CoreSim({ seed, replicas: 3, loss: 0.05, duplicate: 0.03, reorder: 0.05 });
       acked += sim.scenario().acknowledged;
       chunks += sim.snapshotChunks;
+      transfers += sim.transferVotes;
     }
     expect(acked).toBeGreaterThan(0);
+    // Leaders resign now and then and hand their leadership over: the checks ran across those elections too.
+    if (seeds().length >= 100) expect(transfers).toBeGreaterThan(0);
     // A third of the seeds send at most 8 bytes a message: their snapshots travel in chunks (checked like whole ones).
     if (seeds().length >= 100) expect(chunks).toBeGreaterThan(0);
   });
@@ -183,6 +187,29 @@ describe('consensus core under a faulty simulated network', () => {
     let campaigned = false;
     while (!campaigned && at < t + 2000) campaigned = follower.step({ type: 'tick' }, (at += 10)).messages.some((m) => m.message.name === 'log.preVote');
     expect(campaigned).toBe(true);
+  });
+
+  test('a leader that resigns hands its leadership over: a caught-up follower is elected within a few messages, not after an election timeout', () => {
+    for (const seed of [3, 5, 8]) {
+      const sim = new CoreSim({ seed, replicas: 3, crashes: false, wipes: false, partitions: false, snapshots: false, resigns: false, fsyncMs: [0, 0] });
+      sim.run(2000);
+      const first = sim.nodes.find((n) => n.core?.role === 'leader' && n.core.ready)!;
+      sim.propose(first.id, 3);
+      sim.run(sim.now + 200);
+      const term = first.core!.term;
+      const at = sim.now;
+      expect(sim.resignLeader()).toBe(first.id);
+      let next: string | undefined;
+      while (next === undefined && sim.now < at + 2000) {
+        sim.run(sim.now + 5);
+        next = sim.nodes.find((n) => n.core?.role === 'leader' && n.core.ready && n.core.term > term)?.id;
+      }
+      expect(next).toBeDefined();
+      expect(next).not.toBe(first.id);
+      // The election timeout is 300-600 ms: without the hand-over no follower would even campaign before 300 ms.
+      expect(sim.now - at).toBeLessThan(100);
+      expect(sim.leaders.get(term + 1)).toBe(next);
+    }
   });
 
   test('a partial partition (leader cut from one follower only): no second leader while the lease holds', () => {
