@@ -386,6 +386,8 @@ export class HaMaster {
   readonly #random: Random;
   readonly #logger: Logger;
   readonly #reregisterTimeoutMs: number;
+  /** The last leader's log PID text and its master's PID text. */
+  #leaderText: { readonly log: string; readonly master: string } | undefined;
 
   constructor(readonly runtime: Runtime, readonly options: HaMasterOptions) {
     this.flags = masterFlags(options.flags);
@@ -432,9 +434,12 @@ export class HaMaster {
 
   /** The leading master's PID text, as this runtime knows it (itself when it leads). */
   leader(): string | undefined {
-    const status = this.replica.status();
-    if (status.role === 'leader') return this.master !== undefined ? this.master.pid.toString() : undefined;
-    return status.leader !== undefined ? `master@${PID.parse(status.leader).address}` : undefined;
+    const { role, leader } = this.replica.leadership();
+    if (role === 'leader') return this.master !== undefined ? this.master.pid.toString() : undefined;
+    if (leader === undefined) return undefined;
+    // The leader's log PID (log@host:port) names its master (master@host:port): derived once per leader.
+    if (this.#leaderText?.log !== leader) this.#leaderText = { log: leader, master: `master@${PID.parse(leader).address}` };
+    return this.#leaderText.master;
   }
 
   get leading(): boolean {
@@ -442,7 +447,7 @@ export class HaMaster {
   }
 
   #standBy(): void {
-    this.standby = new StandbyMaster(() => ({ leader: this.leader(), term: this.replica.status().term }));
+    this.standby = new StandbyMaster(() => ({ leader: this.leader(), term: this.replica.leadership().term }));
     this.runtime.spawn(this.standby, 'master');
   }
 

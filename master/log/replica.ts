@@ -414,6 +414,12 @@ export class ReplicaProcess extends Process<LogProtocol> {
     for (const w of waiters) w();
   }
 
+  /** The role, term and leader (its PID text) alone: what a standby master asks at every message it answers (`status` builds much more). */
+  leadership(): { readonly role: ReplicaStatus['role']; readonly term: number; readonly leader: string | undefined } {
+    const core = this.#requireCore();
+    return { role: core.role, term: core.term, leader: core.leader };
+  }
+
   status(): ReplicaStatus {
     const core = this.#requireCore();
     const lease = core.leaseExpiresAt(this.clock.now());
