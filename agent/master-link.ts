@@ -274,6 +274,9 @@ export class MasterLink {
     const a = this.#a;
     if (!this.masters.includes(from.toString())) return;
     if (!this.#authenticated(from)) return;
+    // It leads a newer term than this agent knows (its answer to us may have been lost): fence with that term, so a
+    // deposed leader of an older term answering the registration next is refused.
+    if (typeof b.term === 'number' && b.term > this.#masterTerm) this.#fresh(b.term, from);
     a.send(from as PID<AgentToMaster>, 'pong', b.seq !== undefined ? { seq: b.seq } : {});
   }
 
@@ -305,10 +308,10 @@ export class MasterLink {
     }
     const leader = this.#named((body as FromNonLeader['not_leader']).leader, from);
     if (leader === undefined || leader === a.master.toString()) return true;
-    if (a.state === 'RUNNING') {
-      if (term === undefined || term === this.#masterTerm) return true;
-      this.masterLost(`${from} says ${leader} leads in term ${term}`);
-    }
+    if (a.state === 'RUNNING' && (term === undefined || term === this.#masterTerm)) return true;
+    // Followed: its term is the fencing token from now on (a deposed leader of an older term answering next is refused).
+    if (!this.#fresh(term as number | undefined, from)) return true;
+    if (a.state === 'RUNNING') this.masterLost(`${from} says ${leader} leads in term ${String(term)}`);
     a.logger.info(`${from} says ${leader} leads${term !== undefined ? ` in term ${term}` : ''}: registering with it`);
     this.#follow(leader);
     return true;

@@ -41,7 +41,7 @@ async function world() {
     const body: FromNonLeader['not_leader'] = { term, message: leader !== undefined ? `the leader is ${leader.toString()}` : 'no leader yet', ...(leader !== undefined ? { leader: leader.toString() } : {}) };
     (from as unknown as { sendTo(to: PID, name: string, body: FromNonLeader['not_leader']): void }).sendTo(agentPid, 'not_leader', body);
   };
-  return { clock, masters, pids, stranger, strangerPid, agent, push };
+  return { clock, masters, pids, stranger, strangerPid, agent, agentPid, push };
 }
 
 describe("the agent follows a standby's push", () => {
@@ -78,6 +78,24 @@ describe("the agent follows a standby's push", () => {
     await w.clock.advance(1_000);
     expect([m1.all('register_agent').length, m2.all('register_agent').length]).toEqual([2, 0]);
     expect(w.agent.state).toBe('RUNNING');
+  });
+
+  test('a ping of a newer term from another master fences: the deposed master of an older term that answers next is refused', async () => {
+    const w = await world();
+    const [m1, m2] = w.masters as [ScriptedMaster, ScriptedMaster, ScriptedMaster];
+    for (const m of w.masters) m.autoRegister = false;
+    await eventually(w.clock, w.agent.ready);
+    for (let i = 0; i < 200 && m1.all('register_agent').length === 0; i++) await w.clock.advance(10);
+    // m2 leads term 3 and pings the agent (its answer to the agent was lost); m1, deposed (term 1), answers next.
+    (m2 as unknown as { sendTo(to: PID, name: string, body: unknown): void }).sendTo(w.agentPid, 'ping', { connected: true, seq: 1, term: 3 });
+    await w.clock.advance(1);
+    expect(m2.all('pong')).toHaveLength(1);
+    m1.autoRegister = true;
+    m1.term = 1;
+    for (let i = 0; i < 600 && m1.all('register_agent').length < 2; i++) await w.clock.advance(100);
+    await w.clock.advance(1);
+    expect(m1.all('register_agent').length).toBeGreaterThanOrEqual(2);
+    expect(w.agent.state).toBe('DISCONNECTED');
   });
 
   test('while registered: a push of a newer term moves the agent to the new leader; one of the same or an older term, or from outside the list, does not', async () => {
