@@ -12,7 +12,11 @@ import { Resources } from '../../protocol/resources.js';
 import { AGENT_RESOURCES, now, startFrameworks, type FrameworkStats } from './workload.js';
 
 const [role, ...args] = process.argv.slice(2);
-const send = (m: unknown): void => void process.send!(m);
+// A report on a timer may go out while the parent is closing the channel (it has disconnected, the 'disconnect'
+// event not yet run): an error then goes to the callback, not to an unhandled 'error' event that ends the child.
+const send = (m: unknown): void => {
+  if (process.connected) process.send!(m, undefined, {}, () => {});
+};
 
 // Every child answers {type:'loop'} with how late its event loop ran since the
 // last ask (p99 and max, ms): a stalled child delays offers as much as a slow master.
