@@ -5,6 +5,7 @@
  */
 import type { AgentToMaster } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
+import { internResources } from '../protocol/resources-intern.js';
 import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import { Agent } from './agent.js';
@@ -31,7 +32,8 @@ export class Agents {
   /** The agent's total: its resources with its checkpointed reservations and volumes applied (refused, with the reason, when they do not fit). */
   #total(resources: unknown, from: string, checkpointed: unknown): Resources | undefined {
     try {
-      return applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources'));
+      // Interned: agents alike share one total here and in the allocator (protocol/resources-intern.ts).
+      return internResources(applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources')));
     } catch (err) {
       this.ctx.logger.warn(`refusing agent ${from}: ${(err as Error).message}`);
       this.ctx.toAgent(from, 'shutdown', { message: `Agent refused: ${(err as Error).message}` });

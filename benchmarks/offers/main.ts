@@ -33,6 +33,8 @@ interface Row {
   offers_censored: number;
   censored_max_wait_ms: number;
   launch_overhead_ms: number;
+  /** Launch probes given up (their task not finished 30 s after the window's end); launch_overhead_ms is over the others. */
+  launch_probes_unfinished: number;
   master_cpu_percent: number;
   master_rss_mb: number;
   /** The master's RSS and its heap after a full collection, once every agent registered (before any framework): the per-agent state alone. */
@@ -69,6 +71,8 @@ const scaleFor = (agents: number): number => Number(argValue('--scale') ?? Math.
 const WARMUP_S = Number(argValue('--warmup') ?? (full ? 20 : 8));
 const MEASURE_S = Number(argValue('--measure') ?? (full ? 40 : 20));
 const PROBE_TASK_MS = 500;
+/** How long after the window's end a launch probe may still finish. */
+const PROBE_GRACE_MS = 30_000;
 const AGENTS_PER_PROCESS = 12_500;
 
 /** Extra node flags for the master child, e.g. BENCH_MASTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
@@ -115,8 +119,12 @@ async function loopDelays(children: ChildProcess[]): Promise<Record<string, numb
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A new framework runs one task of fixed length; overhead = its completion time minus that length. */
-async function launchOverhead(master: string): Promise<number> {
+/**
+ * A new framework runs one task of fixed length; overhead = its completion time minus that length.
+ * A probe whose task has not finished by `deadline` is given up: its wait so far is a lower bound
+ * of its overhead (`finished: false`), and the run goes on instead of waiting for it forever.
+ */
+async function launchOverhead(master: string, deadline: number): Promise<{ ms: number; finished: boolean }> {
   const transport = new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } });
   const runtime = await new Runtime({ transport, clock: realClock, name: 'probe', logger: createLogger('probe', 'error') }).start();
   const t0 = now();
@@ -145,10 +153,12 @@ async function launchOverhead(master: string): Promise<number> {
       warning: () => {},
     },
   });
-  const t1 = await finished;
+  let giveUp: NodeJS.Timeout | undefined;
+  const t1 = await Promise.race([finished, new Promise<undefined>((r) => (giveUp = setTimeout(() => r(undefined), Math.max(0, deadline - now()))))]);
+  clearTimeout(giveUp);
   await driver.stop();
   await runtime.stop();
-  return t1 - t0 - PROBE_TASK_MS;
+  return t1 === undefined ? { ms: now() - t0 - PROBE_TASK_MS, finished: false } : { ms: t1 - t0 - PROBE_TASK_MS, finished: true };
 }
 
 /**
@@ -230,7 +240,15 @@ async function run(agents: number): Promise<Row> {
     const launchedBefore = launched;
     const overheads: number[] = [];
     const windowEnd = now() + MEASURE_S * 1000;
-    while (overheads.length < 3 && now() < windowEnd - 2000) overheads.push(await launchOverhead(masterPid));
+    let unfinished = 0;
+    while (overheads.length + unfinished < 3 && now() < windowEnd - 2000) {
+      const probe = await launchOverhead(masterPid, windowEnd + PROBE_GRACE_MS);
+      if (probe.finished) overheads.push(probe.ms);
+      else {
+        unfinished++;
+        console.log(`  a launch probe's task had not finished ${round(probe.ms / 1000)} s after its framework started: counted as unfinished`);
+      }
+    }
     while (now() < windowEnd) await sleep(100);
     const after = await masterStats(masterChild);
     const delays = await loopDelays(children);
@@ -252,6 +270,7 @@ async function run(agents: number): Promise<Row> {
       offers_censored: censored,
       censored_max_wait_ms: round(censored_max_wait_ms),
       launch_overhead_ms: round(percentile(overheads, 50)),
+      launch_probes_unfinished: unfinished,
       master_cpu_percent: round((cpuMs / (seconds * 1000)) * 100),
       master_rss_mb: round(after.rss / 1e6),
       master_rss_mb_registered: round(registered.rss / 1e6),
