@@ -17,6 +17,8 @@ export class PingSchedule {
   #head = 0;
   #timer: Timer | undefined;
   #timerAt = Infinity;
+  /** In #fire: the pings it makes schedule their next one without arming (#fire arms once at its end). */
+  #firing = false;
 
   constructor(
     private readonly delay: (ms: number, fn: () => void) => Timer,
@@ -56,7 +58,7 @@ export class PingSchedule {
   }
 
   #arm(): void {
-    if (this.#head >= this.#agents.length) return;
+    if (this.#firing || this.#head >= this.#agents.length) return;
     const at = this.#due[this.#head]!;
     if (this.#timer !== undefined && this.#timerAt <= at) return;
     this.#timer?.cancel();
@@ -75,7 +77,12 @@ export class PingSchedule {
       this.#head++;
       if (agent.pingDue !== due) continue;
       agent.pingDue = undefined;
-      this.ping(agent);
+      this.#firing = true;
+      try {
+        this.ping(agent);
+      } finally {
+        this.#firing = false;
+      }
     }
     // Drop the consumed front once it is most of the arrays.
     if (this.#head > 1024 && this.#head * 2 > this.#agents.length) {
