@@ -52,11 +52,6 @@ export class PingSchedule {
     this.#head = 0;
   }
 
-  /** Agents waiting for a ping (entries of stopped ones included until they come up). */
-  get size(): number {
-    return this.#agents.length - this.#head;
-  }
-
   #arm(): void {
     if (this.#firing || this.#head >= this.#agents.length) return;
     const at = this.#due[this.#head]!;

@@ -29,10 +29,3 @@ export function internResources(r: Resources): Resources {
   cleanup.register(r, key);
   return r;
 }
-
-/** Distinct contents interned and still alive (tests, introspection). */
-export function internedShapes(): number {
-  let n = 0;
-  for (const ref of table.values()) if (ref.deref() !== undefined) n++;
-  return n;
-}
