@@ -49,4 +49,16 @@ describe('internResources', () => {
     expect(core.agentInfo('a1')!.total.scalar('cpus')).toBe(2);
     expect(core.agentInfo('a2')!.total.scalar('cpus')).toBe(1);
   });
+
+  test('agents of one reserved shape share its split: their offers to a role are one object', () => {
+    const reserved = 'cpus:3;mem:1024;cpus(web):1;mem(web):512';
+    const core = new AllocatorCore();
+    core.addAgent('a1', { total: Resources.parse(reserved) });
+    core.addAgent('a2', { total: Resources.parse(reserved) });
+    core.addFramework('f1', { roles: ['web'] });
+    const offers = core.allocate(0);
+    const of = (agent: string) => offers.find((o) => o.agentId === agent)!.resources;
+    expect(of('a1')).toBe(of('a2'));
+    expect(of('a1').toString()).toBe(Resources.parse(reserved).allocate('web').toString());
+  });
 });
