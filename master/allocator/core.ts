@@ -23,6 +23,7 @@
  * (state.ts) and the public shapes (types.ts).
  */
 import { Resources } from '../../protocol/resources.js';
+import { internResources } from '../../protocol/resources-intern.js';
 import { FilterBook } from './filters.js';
 import { availableOf, hasRefined, movesAvailable } from './shared.js';
 import { milliRecord, quotaConsume, quotaCycle, toMilliMap, type QuotaBooks, type QuotaCycle } from './quota.js';
@@ -256,11 +257,12 @@ export class AllocatorCore {
   /** An agent with its total; `used`: what frameworks already hold there (allocation_info says the role). */
   addAgent(id: string, options: AgentOptions, used: readonly { frameworkId: string; resources: Resources }[] = []): void {
     if (this.#agents.has(id)) this.removeAgent(id);
-    const total = options.total.unallocate();
+    // Alike agents share one total: what the cycles derive from it (its allocated form, its vector) is made once per shape.
+    const total = internResources(options.total.unallocate());
     const agent: AgentState = {
       id,
       total,
-      totalSparse: this.q.vector(total.quantities()),
+      totalSparse: this.#vectorOf(total),
       available: total,
       allocated: new Map(),
       hasReserved: !total.reserved().isEmpty(),
@@ -303,8 +305,8 @@ export class AllocatorCore {
     if (agent === undefined) return;
     this.#addReservations(agent, -1);
     this.q.addTotals(agent.totalSparse, -1);
-    agent.total = total.unallocate();
-    agent.totalSparse = this.q.vector(agent.total.quantities());
+    agent.total = internResources(total.unallocate());
+    agent.totalSparse = this.#vectorOf(agent.total);
     agent.hasReserved = !agent.total.reserved().isEmpty();
     agent.hasShared = agent.total.hasShared();
     agent.hasRefined = hasRefined(agent.total);

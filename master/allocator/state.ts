@@ -22,7 +22,8 @@ export interface Filter {
 export interface AgentState {
   readonly id: string;
   total: Resources;
-  totalSparse: number[];
+  /** Shared by the agents of one shape (the core's vector of `total`): never written. */
+  totalSparse: readonly number[];
   /** Unallocated, not offered: total minus everything allocated. */
   available: Resources;
   /** framework -> resources allocated to it here (allocation_info set). */
