@@ -133,12 +133,17 @@ describeIf(why)('tasks in a busybox image from a directory of tarballs', () => {
     expect(readFileSync(join(sandbox(setup, agent, 'img-exec'), 'executor-saw'), 'utf8')).toBe('NAME="mesos-ts test image"\nID=mesos-ts-test\n/app\n');
   });
 
-  test("the image's User applies when the task names none; the task's own user wins; an unknown one fails naming it", async () => {
-    const cmd = 'id -u; id -g; echo "home=$HOME"; echo mine > "$MESOS_SANDBOX/by-image-user"';
-    run(commandTask('img-user', cmd, { container: image('userimg') }));
+  test("the image's User applies when the task names none, and owns what was fetched; the task's own user wins; an unknown one fails naming it", async () => {
+    // A URI fetched (as the framework's user, root) before the image is provisioned: the task, the image's nobody, owns it and may change it.
+    const fetched = join(tempDir(), 'notes.txt');
+    writeFileSync(fetched, 'fetched\n', { mode: 0o644 });
+    const cmd = 'id -u; id -g; echo "home=$HOME"; echo mine > "$MESOS_SANDBOX/by-image-user"; echo appended >> "$MESOS_SANDBOX/notes.txt"';
+    run(commandTask('img-user', cmd, { container: image('userimg'), command: { shell: true, value: cmd, uris: [{ value: fetched }] } }));
     await setup.master.update('img-user', 'TASK_FINISHED');
     expect(stdout(setup, agent, 'img-user')).toBe('65534\n65534\nhome=/nonexistent\n');
     expect(statSync(join(sandbox(setup, agent, 'img-user'), 'by-image-user')).uid).toBe(65534);
+    expect(statSync(join(sandbox(setup, agent, 'img-user'), 'notes.txt')).uid).toBe(65534);
+    expect(readFileSync(join(sandbox(setup, agent, 'img-user'), 'notes.txt'), 'utf8')).toBe('fetched\nappended\n');
 
     run(commandTask('own-user', '', { container: image('userimg'), command: { shell: true, value: 'id -u', user: 'root' } }));
     await setup.master.update('own-user', 'TASK_FINISHED');
