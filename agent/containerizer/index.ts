@@ -28,7 +28,7 @@ export {
   type ContainerCheckpoint,
 } from './checkpoint.js';
 export { detectResources, memoryAfterHeadroom, diskAfterHeadroom, type DetectedResources } from './detect.js';
-export { discoverGpus, GpuAllocator, NVIDIA_MAJOR, type GpuDevice } from './nvidia.js';
+export { discoverGpus, GpuAllocator, type GpuDevice } from './nvidia.js';
 export {
   createIsolators,
   parseIsolationNames,

@@ -57,10 +57,6 @@ export class GpuAllocator {
     this.free = new Set(this.byIndex.keys());
   }
 
-  device(index: number): GpuDevice | undefined {
-    return this.byIndex.get(index);
-  }
-
   /** The free indices, ascending. */
   available(): number[] {
     return [...this.free].sort((a, b) => a - b);

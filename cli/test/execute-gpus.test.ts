@@ -3,7 +3,7 @@
 // NVIDIA's) in a temp dir given as --nvidia_dev_dir. The agent finds the 2 GPUs and offers them to the
 // execute framework (GPU_RESOURCES); the task sees its index in CUDA_VISIBLE_DEVICES, gets through the devices
 // cgroup to its own node (ENXIO: no driver behind it) and is refused the other's (EPERM).
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

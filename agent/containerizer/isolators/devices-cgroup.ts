@@ -8,7 +8,7 @@
  * cgroup v2 has no devices files (it filters with an eBPF program attached to
  * the group): not done here, and said so when the isolator is asked for.
  */
-import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from 'libprocess-ts';
 import { killAllAndRemove, readMounts } from './cgroups-fs.js';
@@ -106,11 +106,6 @@ export class DevicesCgroups {
 
   deny(dir: string, entries: readonly DeviceEntry[]): void {
     for (const e of entries) writeFileSync(join(dir, 'devices.deny'), entryText(e));
-  }
-
-  /** The group's devices.list: what it may use now. */
-  list(dir: string): string[] {
-    return readFileSync(join(dir, 'devices.list'), 'utf8').split('\n').filter((l) => l.length > 0);
   }
 
   /** Kills what is left in the group and removes it. Idempotent. */

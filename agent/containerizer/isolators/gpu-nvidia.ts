@@ -138,11 +138,6 @@ export class NvidiaGpuIsolator implements Isolator {
     }
   }
 
-  /** The indices a container holds (its parent's, for a nested one). */
-  gpusOf(containerId: string): number[] {
-    return this.containers.get(containerId)?.gpus.map((g) => g.index) ?? [];
-  }
-
   watch(): Promise<Limitation> {
     return new Promise(() => {});
   }

@@ -6,7 +6,7 @@
  * the open through, and EPERM when the cgroup refuses it: that difference is
  * what is checked.
  */
-import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
+import { test, expect, beforeAll, afterAll } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,6 +108,7 @@ describeIf(why)('gpu/nvidia: whole GPUs per container, a devices cgroup, CUDA_VI
     const again = new GpuAllocator([{ index: 0, minor: 0 }, { index: 1, minor: 1 }]);
     const cz2 = await Containerizer.create({ metaDir: metaDir(), isolation: 'posix/cpu,gpu/nvidia', gpuAllocator: again, nvidiaDevDir: dev, cgroupsRoot: ROOT, strict: true, fsync: false, launcher: 'helper' });
     cz = cz2;
+    allocator = again;
     const r = await cz2.recover([b.containerId, c.containerId]);
     expect(r.recovered.map((k) => k.id).sort()).toEqual([b.containerId, c.containerId].sort());
     expect(again.available()).toEqual([]);
@@ -115,6 +116,33 @@ describeIf(why)('gpu/nvidia: whole GPUs per container, a devices cgroup, CUDA_VI
     expect(again.available()).toEqual([ib]);
     await cz2.destroy(c.containerId);
     expect(again.available()).toEqual([0, 1]);
+  });
+
+  test("a nested container sees its parent's GPU; a custom executor's container takes and gives back whole GPUs as its tasks come and go", async () => {
+    const parent = gpuTask(1);
+    const kp = await cz.launch(parent);
+    await waitForFile(join(parent.sandbox, 'ready'));
+    const mine = Number(read(parent, 'visible'));
+    // A task of a group: its container is `<parent>.<child>`, in its parent's devices group.
+    const child: ContainerConfig = { ...gpuTask(0), containerId: `${parent.containerId}.child` };
+    await cz.launch(child);
+    await waitForFile(join(child.sandbox, 'ready'));
+    expect(Number(read(child, 'visible'))).toBe(mine);
+    expect(read(child, `open${mine}`)).toMatch(/No such device or address/);
+    expect(read(child, `open${1 - mine}`)).toMatch(/Operation not permitted/);
+    await cz.destroy(child.containerId);
+    expect(allocator.available()).toEqual([1 - mine]);
+
+    // The executor's container grows by the other GPU (a second task with gpus:1), then shrinks to none.
+    const group = join((found as { mount: string }).mount, ROOT, parent.containerId);
+    await kp.update({ gpus: 2 });
+    expect(allocator.available()).toEqual([]);
+    expect(readFileSync(join(group, 'devices.list'), 'utf8')).toContain(`c 195:${1 - mine} rwm`);
+    await kp.update({});
+    expect(allocator.available()).toEqual([0, 1]);
+    expect(readFileSync(join(group, 'devices.list'), 'utf8')).not.toContain('c 195:');
+    await kp.destroy();
+    expect(allocator.available()).toEqual([0, 1]);
   });
 
   test('a fractional GPU count is refused at launch, naming it', async () => {
