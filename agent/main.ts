@@ -13,7 +13,7 @@ import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, 
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
-import { Containerizer, consoleLogger, GpuAllocator, type ContainerizerOptions, type Logger } from './containerizer/index.js';
+import { Containerizer, consoleLogger, discoverGpus, GpuAllocator, type ContainerizerOptions, type Logger } from './containerizer/index.js';
 import { agentGpus } from './gpu-flags.js';
 import { containerLoggerOptions } from './logger-flags.js';
 import { networkPortsOptions } from './ports-flags.js';
@@ -41,6 +41,8 @@ export interface StartAgentOptions {
   readonly maxUnsentBytes?: number;
   /** Containerizer options beyond the flags (tests: the mountinfo text to probe cgroups against, OOM polling). */
   readonly containerizer?: Pick<ContainerizerOptions, 'mountinfo' | 'oomPollMs' | 'cgroupsRoot'>;
+  /** The nvidia-smi program GPUs are listed with (default `nvidia-smi` on PATH; tests: a fake one). */
+  readonly nvidiaSmi?: string;
   /** TLS on the agent's port (default: Mesos's LIBPROCESS_SSL_* environment). */
   readonly tls?: TlsOptions;
 }
@@ -69,7 +71,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
   const logger = opts.logger ?? createLogger('agent', logging);
   await mkdir(flags.work_dir, { recursive: true });
   await rm(trashDir(flags.work_dir), { recursive: true, force: true }); // what a crash left half deleted
-  const gpus = await agentGpus(flags, flags.resources !== undefined ? parseResourcesFlag(flags.resources, flags.default_role) : undefined, (flag, message) => new AgentFlagsError(flag, message));
+  const gpus = await agentGpus(flags, flags.resources !== undefined ? parseResourcesFlag(flags.resources, flags.default_role) : undefined, (flag, message) => new AgentFlagsError(flag, message), () => discoverGpus(opts.nvidiaSmi));
   const resources = await agentResources(flags, undefined, gpus.length);
   const attributes = agentAttributes(flags);
   const seed = flags.seed ?? osSeed();

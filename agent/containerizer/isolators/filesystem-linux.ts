@@ -135,6 +135,7 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
       ],
       workdir: (this.opts.dockerRuntime ? rootfs.image.config.workingDir : undefined) ?? sandboxDir,
       ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+      ...(info.devices && info.devices.length > 0 ? { devices: info.devices } : {}),
     };
     return { wrapper: mountWrapper(plan), env: { MESOS_SANDBOX: sandboxDir, ...(home !== undefined ? { HOME: home } : {}) }, switchesUser: true };
   }

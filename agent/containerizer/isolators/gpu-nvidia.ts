@@ -4,7 +4,8 @@
  * v1 devices group that denies every device except the standard ones, the
  * NVIDIA control devices (nvidiactl, nvidia-uvm, nvidia-uvm-tools, where the
  * dev dir has them) once it holds a GPU, and its own /dev/nvidia<minor>.
- * CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES name its indices. The GPUs
+ * CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES name its indices; a container
+ * with an image gets the same nodes made in its own /dev (filesystem/linux). The GPUs
  * are checkpointed with the container, claimed again on recovery and freed at
  * cleanup. A nested container (`<parent>.<child>`) joins its parent's group
  * and sees its parent's GPUs, as Mesos's nested containers share the parent's
@@ -15,7 +16,7 @@ import type { Clock } from 'libprocess-ts';
 import { NVIDIA_MAJOR, type GpuAllocator, type GpuDevice } from '../nvidia.js';
 import { ContainerizerError, type Limitation, type Limits, type Logger, type ResourceStatistics } from '../types.js';
 import { DEFAULT_ALLOWED_DEVICES, deviceAt, type DeviceEntry, type DevicesCgroups } from './devices-cgroup.js';
-import type { Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
+import type { DeviceNode, Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
 
 export interface GpuIsolatorOptions {
   allocator: GpuAllocator;
@@ -59,6 +60,13 @@ export class NvidiaGpuIsolator implements Isolator {
     return [...DEFAULT_ALLOWED_DEVICES, ...(gpus.length > 0 ? this.controlDevices() : []), ...gpus.map((g) => this.gpuEntry(g))];
   }
 
+  /** The nodes a container with its own root needs in its /dev: the control devices and its GPUs, named as on the host. */
+  private nodes(gpus: readonly GpuDevice[]): DeviceNode[] {
+    if (gpus.length === 0) return [];
+    const named = [...CONTROL_DEVICES, ...gpus.map((g) => `nvidia${g.minor}`)].map((name) => ({ name, e: deviceAt(join(this.opts.devDir, name)) }));
+    return named.flatMap(({ name, e }) => (e && e.type === 'c' && e.major !== '*' && e.minor !== '*' ? [{ name, major: e.major, minor: e.minor }] : []));
+  }
+
   private env(gpus: readonly GpuDevice[]): Record<string, string> | undefined {
     if (gpus.length === 0) return undefined;
     const list = gpus.map((g) => g.index).join(',');
@@ -75,7 +83,7 @@ export class NvidiaGpuIsolator implements Isolator {
     if (parent) {
       this.containers.set(containerId, { dir: parent.dir, gpus: parent.gpus, nested: true });
       const env = this.env(parent.gpus);
-      return { cgroupProcs: [join(parent.dir, 'cgroup.procs')], ...(env ? { env } : {}) };
+      return { cgroupProcs: [join(parent.dir, 'cgroup.procs')], devices: this.nodes(parent.gpus), ...(env ? { env } : {}) };
     }
     const count = info.limits.gpus ?? 0;
     let gpus: GpuDevice[];
@@ -89,7 +97,7 @@ export class NvidiaGpuIsolator implements Isolator {
       const dir = this.opts.cgroups.create(containerId, this.allowed(gpus), owner);
       this.containers.set(containerId, { dir, gpus, nested: false });
       const env = this.env(gpus);
-      return { cgroupProcs: [join(dir, 'cgroup.procs')], ...(env ? { env } : {}) };
+      return { cgroupProcs: [join(dir, 'cgroup.procs')], devices: this.nodes(gpus), ...(env ? { env } : {}) };
     } catch (e) {
       this.opts.allocator.release(gpus.map((g) => g.index));
       throw new ContainerizerError('CGROUPS', `Container ${containerId}: cannot set up its devices cgroup: ${(e as Error).message}`);
