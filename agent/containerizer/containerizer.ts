@@ -448,6 +448,7 @@ export class Containerizer {
         sandbox: config.sandbox,
         ...(user ? { uid: user.uid, gid: user.gid } : {}),
         config,
+        devices: [],
       };
       let command = config.command;
       let userInWrapper = false;
@@ -464,6 +465,7 @@ export class Containerizer {
         if (r?.command) command = r.command;
         if (r?.switchesUser) userInWrapper = true;
         if (r?.rlimits) rlimits.push(...r.rlimits);
+        if (r?.devices) info.devices!.push(...r.devices);
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
