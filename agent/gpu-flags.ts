@@ -73,11 +73,8 @@ export async function agentGpus(
   };
   if (!hasGpuIsolator(flags.isolation)) {
     if (given !== undefined && given > 0) throw fail('resources', `--resources gives gpus:${given}, but GPUs are offered only with the gpu/nvidia isolator (which gives each task its own): add gpu/nvidia to --isolation`);
-    if (given === 0) return [];
-    const found = await host();
-    if (found.length > 0) {
-      throw fail('isolation', `nvidia-smi lists ${found.length} GPU(s) on this host, which are offered only with the gpu/nvidia isolator (which gives each task its own): add gpu/nvidia to --isolation, or give gpus:0 in --resources to run without offering them`);
-    }
+    // As Mesos: without the isolator the host's GPUs are not looked for, nor offered (an agent on a GPU host starts as
+    // it would anywhere else; --isolation=...,gpu/nvidia offers them, each task getting its own).
     return [];
   }
   if (given === 0) {
