@@ -19,7 +19,7 @@ import { ProcessTable, SimContainerizer, type SimProcess } from './containerizer
 import { SimDisk } from './disk.js';
 import { startExecutor } from './executor.js';
 import { GreedyFramework, type FrameworkObserver } from './framework.js';
-import { MutantAgentTransport, type Mutations } from './mutations.js';
+import { MutantAgentTransport, agentDisk, type Mutations } from './mutations.js';
 import { NodePause, PausableClock, PausableTransport } from './pause.js';
 import { Trace } from './trace.js';
 
@@ -227,9 +227,10 @@ export class Cluster {
     transport.mutations = this.options.mutations;
     transport.onReceived = (from, e) => this.onMessage(from, a.address, e);
     const runtime = await this.#runtime(a, AGENT_PORT, transport);
+    const workDir = `/sim/${a.name}`;
     const flags = agentFlags({
       master: this.masters.map((m) => m.address).join(','),
-      work_dir: `/sim/${a.name}`,
+      work_dir: workDir,
       resources: this.options.agentResources,
       fsync: true,
       status_update_retry_interval_min: '2secs',
@@ -243,7 +244,7 @@ export class Cluster {
       containerizer: cz,
       random: this.random.fork(),
       logger: quietAgentLog,
-      disk: a.disk,
+      disk: agentDisk(a.disk, workDir, this.options.mutations),
       endpoint: a.address,
       executorTokens: this.#executorTokens,
     });
