@@ -237,7 +237,8 @@ export class Cluster {
       status_update_retry_interval_max: '20secs',
       registration_backoff_factor: '1secs',
     });
-    const cz = new SimContainerizer(a.table);
+    const clock = a.pause!.clock;
+    const cz = new SimContainerizer(a.table, (fn) => clock.run(fn));
     const agent = new AgentProcess({
       flags,
       resources: Resources.parse(this.options.agentResources),
