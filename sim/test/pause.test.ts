@@ -116,7 +116,7 @@ describe("a paused agent's containerizer", () => {
     const clock = new PausableClock(base);
     const table = new ProcessTable(base, new Random(1), () => {});
     const cz = new SimContainerizer(table, (fn) => clock.run(fn));
-    const launch = (id: string, runMs: number) => cz.launch({ containerId: id, command: { value: planCommand(runMs, 0) }, sandbox: `/s/${id}`, limits: {}, frameworkId: 'f', taskId: id });
+    const launch = (id: string, runMs: number) => cz.launch({ containerId: id, command: { shell: true, value: planCommand(runMs, 0) }, sandbox: `/s/${id}`, limits: {}, frameworkId: 'f', taskId: id });
     const seen: string[] = [];
     const c1 = await launch('c1', 100);
     void c1.wait().then((t) => seen.push(`c1 ${t.status?.message}`));
