@@ -3,6 +3,7 @@
 // talk only through the bridge; the proxies reach mpiexec at the address this machine sends from
 // towards the master (the bridge's), found without --control_host.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { execSync } from 'node:child_process';
 import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
 import { netnsUnavailable } from '../netns/sh.js';
 import { startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
@@ -14,6 +15,22 @@ const work = tempDir('mesos-ts-mpiexec-netns-test');
 let cluster: LocalCluster | undefined;
 let programs: Record<MpiProgram, string>;
 
+/** What Hydra, its proxies and the ranks were doing when a job hung: each one's state and kernel wait, and the ranks' stacks. */
+function hungProcesses(): string {
+  const sh = (cmd: string): string => {
+    try {
+      return execSync(cmd, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      return `(${cmd}: ${(e as Error).message})`;
+    }
+  };
+  const list = sh(`ps -eo pid,ppid,stat,wchan:24,etimes,args | grep -E 'mpiexec|hydra_pmi_proxy|${work.path}' | grep -v grep`);
+  // The ranks' own lines: the program's path first (the test's dir has "mpiexec" in its name, so match the command).
+  const ranks = list.split('\n').filter((l) => (l.trim().split(/\s+/)[5] ?? '').startsWith(work.path)).map((l) => l.trim().split(/\s+/)[0]!).filter((pid) => /^\d+$/.test(pid));
+  const stacks = ranks.map((pid) => `rank process ${pid}:\n${sh(`gdb -p ${pid} -batch -ex 'thread apply all bt' 2>&1 | grep -E '^(#|Thread)' | head -40`)}`);
+  return [list, ...stacks].join('\n');
+}
+
 /** One mpiexec; one that has not ended within 50 s is stopped and its output shown (the hang below, when it comes). */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   const p = runBuilt('cli/main.ts', args, { env });
@@ -22,8 +39,9 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   const code = await Promise.race([p.done, hung]);
   clearTimeout(timer);
   if (code === 'hung') {
+    const where = hungProcesses();
     await p.stop('SIGKILL');
-    throw new Error(`mpiexec ${args.join(' ')} did not end within 50 s; its output:\n${p.stdout()}\n${p.stderr()}`);
+    throw new Error(`mpiexec ${args.join(' ')} did not end within 50 s; its output:\n${p.stdout()}\n${p.stderr()}\nthe job's processes then:\n${where}`);
   }
   return { code, out: p.stdout(), err: p.stderr() };
 }
@@ -34,9 +52,11 @@ afterAll(async () => {
   await work.remove();
 });
 
-// On demand only (MPIEXEC_NETNS=1): it hung past 180 s in one of three full runs today beside the chaos test's netns
-// cluster, after passing 6 times; a launcher fix (its stderr) did not cure it, and the race is not found (stop notes).
-const onDemand = process.env['MPIEXEC_NETNS'] === '1' ? null : 'hangs now and then beside another netns cluster (race not yet found); MPIEXEC_NETNS=1 runs it';
+// On demand only (MPIEXEC_NETNS=1): beside the chaos test's netns cluster (load 20-29), 2 of 40 runs hung after the
+// program's last line: three ranks waiting on their proxy (the PMI barrier of MPI_Finalize) while the fourth ran (state R,
+// no stack caught yet) in MPICH 4.0.2 with UCX over TCP: a finalize deadlock of openucx/ucx#2254's shape (a rank still flushing towards
+// peers that already left for the barrier), after every proxy and rank had started and the program had printed its result.
+const onDemand = process.env['MPIEXEC_NETNS'] === '1' ? null : 'under load, 1 run in 20 hangs in MPI_Finalize (MPICH 4.0.2 with UCX over TCP: a rank spins while the others wait in the PMI barrier); MPIEXEC_NETNS=1 runs it';
 describeIf(onDemand ?? netnsUnavailable() ?? mpichMissing())('mesos-ts mpiexec on network-namespace hosts', () => {
   beforeAll(async () => {
     programs = buildMpiPrograms(work.path);
