@@ -18,6 +18,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/cli/test/operator-commands.test.ts',
   '<rootDir>/cli/test/execute.test.ts',
   '<rootDir>/cli/test/execute-image.test.ts',
+  '<rootDir>/cli/test/execute-gpus.test.ts',
   '<rootDir>/cli/test/mpiexec.test.ts',
   '<rootDir>/cli/test/mpiexec-netns.test.ts',
   '<rootDir>/examples/test/examples-cli.test.ts',

@@ -449,6 +449,7 @@ export class Containerizer {
         sandbox: config.sandbox,
         ...(user ? { uid: user.uid, gid: user.gid } : {}),
         config,
+        devices: [],
       };
       let command = config.command;
       let userInWrapper = false;
@@ -465,6 +466,7 @@ export class Containerizer {
         if (r?.command) command = r.command;
         if (r?.switchesUser) userInWrapper = true;
         if (r?.rlimits) rlimits.push(...r.rlimits);
+        if (r?.devices) info.devices!.push(...r.devices);
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
