@@ -53,6 +53,7 @@ export const PROCESS_TESTS = [
   '<rootDir>/agent/test/agent-images.test.ts',
   '<rootDir>/agent/test/agent-isolators-real.test.ts',
   '<rootDir>/agent/test/executor-update.test.ts',
+  '<rootDir>/agent/test/thread-pool.test.ts',
   '<rootDir>/agent/fetcher/test/fetcher-real.test.ts',
   '<rootDir>/agent/fetcher/test/extract.test.ts',
   '<rootDir>/agent/containerizer/test/*.test.ts',
