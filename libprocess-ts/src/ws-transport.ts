@@ -211,6 +211,7 @@ export class WsTransport implements Transport {
   readonly #clock: Clock;
   readonly #logger: WsLogger;
   readonly #peers = new Map<string, Peer>();
+  #lastPeer: Peer | undefined;
   readonly #connections = new Set<Connection>();
   readonly #metrics: Record<Metric, number> = {
     frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0,
@@ -405,6 +406,9 @@ export class WsTransport implements Transport {
   // -- peers and connections --
 
   #peer(address: string): Peer | undefined {
+    // Sends come in runs to one peer: the last one found answers most of them without a lookup (peers are never removed).
+    const last = this.#lastPeer;
+    if (last !== undefined && last.address === address) return last;
     let p = this.#peers.get(address);
     if (p === undefined) {
       if (!isPeerAddress(address)) {
@@ -414,6 +418,7 @@ export class WsTransport implements Transport {
       p = new Peer(address);
       this.#peers.set(address, p);
     }
+    this.#lastPeer = p;
     return p;
   }
 
