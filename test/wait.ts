@@ -34,3 +34,12 @@ export function untilHttp<T>(what: string, url: string, check: (status: number, 
     return check(res.status, body);
   }, options);
 }
+
+/** Resolves once `check()` holds, asked every 20 ms (for state in this process with no event to wait on); rejects after `ms`, naming what was awaited. */
+export async function untilTrue(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = realClock.now() + ms;
+  while (!(await check())) {
+    if (realClock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => realClock.timer(20, resolve));
+  }
+}

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LIBPROCESS_PATH, PEER_HEADER, createLogger, encodeFrame, realClock, type Timer } from 'libprocess-ts';
+import { LIBPROCESS_PATH, PEER_HEADER, createLogger, encodeFrame } from 'libprocess-ts';
 import { WebSocket } from 'ws';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
 import { startMaster, type MasterServer } from '../../master/main.js';
@@ -16,22 +16,9 @@ import type { Offer, TaskStatus } from '../../protocol/types.js';
 import { silentLogger } from '../containerizer/index.js';
 import { startAgent, type StartedAgent } from '../main.js';
 import { tempDir } from './helpers.js';
+import { untilTrue } from '../../test/wait.js';
 
 const quiet = createLogger('test', 'silent');
-
-function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = realClock.now();
-    let timer: Timer | undefined;
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (realClock.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      timer = realClock.timer(20, poll);
-    };
-    poll();
-    void timer;
-  });
-}
 
 describe('a cluster with credentials over WebSockets', () => {
   let master: MasterServer & { master: MasterProcess };
@@ -59,7 +46,7 @@ describe('a cluster with credentials over WebSockets', () => {
       statusUpdate: (_d, status) => void updates.push(status),
     };
     driver = await SchedulerDriver.start({ master: master.pid.toString(), framework: { name: 'authenticated' }, scheduler, credential: credentials[1]!, random: 1, logger: quiet });
-    await until('an offer', () => offers.length > 0);
+    await untilTrue('an offer', () => offers.length > 0);
   });
 
   afterAll(async () => {
@@ -76,7 +63,7 @@ describe('a cluster with credentials over WebSockets', () => {
     expect(master.runtime.principalOf(agent.pid)).toBe('cluster');
     const offer = offers.shift()!;
     driver.launchTasks(offer.id, [commandTask('hello', offer, take(offerResources(offer), 'cpus:0.1;mem:32')!, 'true')]);
-    await until('TASK_FINISHED', () => updates.some((u) => u.task_id.value === 'hello' && u.state === 'TASK_FINISHED'));
+    await untilTrue('TASK_FINISHED', () => updates.some((u) => u.task_id.value === 'hello' && u.state === 'TASK_FINISHED'));
     expect(master.runtime.metrics()['transport/connections_authenticated']).toBeGreaterThanOrEqual(2);
   });
 
@@ -99,7 +86,7 @@ describe('a cluster with credentials over WebSockets', () => {
       });
     const spoofedBefore = agent.runtime.metrics()['spoofed_sender']!;
     const first = attempt('127.0.0.1:1'); // as itself (a master at 127.0.0.1:1), and claiming the real master in `from`
-    await until('both messages refused', () => agent.runtime.metrics()['spoofed_sender']! === spoofedBefore + 1 && agent.agent.counters.get('slave/messages_from_non_master') === 1);
+    await untilTrue('both messages refused', () => agent.runtime.metrics()['spoofed_sender']! === spoofedBefore + 1 && agent.agent.counters.get('slave/messages_from_non_master') === 1);
     sockets[0]!.close();
     await first;
     expect(await attempt(master.runtime.address)).toBe(4403); // the master's own address, live under 'cluster'
@@ -112,7 +99,7 @@ describe('a cluster with credentials over WebSockets', () => {
       { master: master.pid.toString(), port: 0, work_dir: join(dir, 'anonymous'), resources: 'cpus:1;mem:64;disk:64;ports:[31011-31012]', registration_backoff_factor: 0, fsync: false, seed: 8 },
       { logger: silentLogger },
     );
-    await until('a refused registration', () => (master.master.state.counters.get('master/agent_registrations_unauthenticated') ?? 0) >= 1);
+    await untilTrue('a refused registration', () => (master.master.state.counters.get('master/agent_registrations_unauthenticated') ?? 0) >= 1);
     expect(anonymous.agent.state).toBe('DISCONNECTED');
     expect(master.master.state.agents.size).toBe(1);
   });

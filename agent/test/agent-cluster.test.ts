@@ -5,7 +5,7 @@
 // and delivered in order once they pass. Also: an agent whose isolator cannot
 // work on the host refuses to start, saying what is missing.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Runtime, WsTransport, createLogger, realClock, type Timer } from 'libprocess-ts';
+import { Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { dropMessages } from 'libprocess-ts/testing';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
 import { startMaster } from '../../master/main.js';
@@ -13,23 +13,9 @@ import type { Offer, TaskStatus } from '../../protocol/types.js';
 import { silentLogger } from '../containerizer/index.js';
 import { startAgent, type StartedAgent } from '../main.js';
 import { tempDir } from './helpers.js';
+import { untilTrue } from '../../test/wait.js';
 
 const quiet = createLogger('test', 'silent');
-
-/** Resolves when `check()` holds, polling every 20 ms; rejects after `ms` saying what was awaited. */
-function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = realClock.now();
-    let timer: Timer | undefined;
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (realClock.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      timer = realClock.timer(20, poll);
-    };
-    poll();
-    void timer;
-  });
-}
 
 describe('agent + master + scheduler over WebSockets', () => {
   let master: Awaited<ReturnType<typeof startMaster>>;
@@ -61,7 +47,7 @@ describe('agent + master + scheduler over WebSockets', () => {
       statusUpdate: (_d, status) => void updates.push(status),
     };
     driver = await SchedulerDriver.start({ master: master.pid.toString(), framework: { name: 'acks', checkpoint: true }, scheduler, runtime: schedRt, random: 1, logger: quiet });
-    await until('an offer', () => offers.length > 0);
+    await untilTrue('an offer', () => offers.length > 0);
   });
 
   afterAll(async () => {
@@ -77,7 +63,7 @@ describe('agent + master + scheduler over WebSockets', () => {
       const offer = offers.shift()!;
       driver.launchTasks(offer.id, [commandTask('acked', offer, take(offerResources(offer), 'cpus:0.1;mem:32')!, 'echo done')]);
       // The agent waits for the ack of TASK_STARTING before it sends anything else, so it resends it.
-      await until('three dropped acknowledgements', () => drop.dropped.length >= 3);
+      await untilTrue('three dropped acknowledgements', () => drop.dropped.length >= 3);
       const seen = updates.filter((u) => u.task_id.value === 'acked').map((u) => u.state);
       expect(new Set(seen)).toEqual(new Set(['TASK_STARTING']));
       // The scheduler acknowledged it the first time: the driver acknowledges each resend again, not delivering it anew.
@@ -88,13 +74,13 @@ describe('agent + master + scheduler over WebSockets', () => {
     } finally {
       drop.remove();
     }
-    await until('TASK_FINISHED', () => updates.some((u) => u.task_id.value === 'acked' && u.state === 'TASK_FINISHED'));
+    await untilTrue('TASK_FINISHED', () => updates.some((u) => u.task_id.value === 'acked' && u.state === 'TASK_FINISHED'));
     // Once the acks pass, the rest follow in order; the finished stream is forgotten.
     const states = updates.filter((u) => u.task_id.value === 'acked').map((u) => u.state);
     const firstOf = (s: string): number => states.indexOf(s as TaskStatus['state']);
     expect(firstOf('TASK_STARTING')).toBeLessThan(firstOf('TASK_RUNNING'));
     expect(firstOf('TASK_RUNNING')).toBeLessThan(firstOf('TASK_FINISHED'));
-    await until('the stream to end', () => agent.agent.sum.stream(driver.frameworkId!, 'acked') === undefined);
+    await untilTrue('the stream to end', () => agent.agent.sum.stream(driver.frameworkId!, 'acked') === undefined);
   });
 });
 

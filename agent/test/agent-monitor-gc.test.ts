@@ -4,11 +4,12 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { realClock, type HttpRequest } from 'libprocess-ts';
+import { type HttpRequest } from 'libprocess-ts';
 import { sandboxPath } from '../containerizer/index.js';
 import type { StartedAgent } from '../main.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { realAgent, realMaster, type RealSetup } from './real.js';
+import { untilTrue } from '../../test/wait.js';
 
 let setup: RealSetup;
 let agent: StartedAgent & { agentPid: import('libprocess-ts').PID<import('../../protocol/messages/master-agent.js').MasterToAgent> };
@@ -27,20 +28,6 @@ afterAll(async () => {
 const run = (task: ReturnType<typeof commandTask>): void => setup.master.sendTo(agent.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task });
 const req = (path: string): HttpRequest => ({ method: 'GET', path, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) });
 
-function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const started = realClock.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      void Promise.resolve(check()).then((ok) => {
-        if (ok) resolve();
-        else if (realClock.now() - started > ms) reject(new Error(`timed out waiting for ${what}`));
-        else realClock.timer(20, poll);
-      }, reject);
-    };
-    poll();
-  });
-}
-
 interface Stat {
   executor_id: string;
   framework_id: string;
@@ -53,7 +40,7 @@ test('/monitor/statistics reports each running executor with its limits and its 
   run(commandTask('busy', `perl -e '$s = "x" x 20_000_000; 1 until -e "stop"'`));
   await setup.master.update('busy', 'TASK_RUNNING');
   let stats: Stat[] = [];
-  await until('cpu time and rss to show', async () => {
+  await untilTrue('cpu time and rss to show', async () => {
     const r = (await agent.runtime.handleHttp(req('/monitor/statistics'))) as { status: number; body: Stat[] };
     stats = r.body;
     const s = stats.find((x) => x.executor_id === 'busy')?.statistics;
@@ -75,9 +62,9 @@ test('a finished task\'s sandbox is removed after --gc_delay', async () => {
   await setup.master.update('short', 'TASK_FINISHED');
   const sandbox = realpathSync(sandboxPath(setup.workDir, { agentId: agent.agent.agentId!, frameworkId: FRAMEWORK.id!.value, executorId: 'short', containerId: 'latest' }));
   expect(existsSync(join(sandbox, 'stdout'))).toBe(true);
-  await until('the sandbox to be removed', () => !existsSync(sandbox));
+  await untilTrue('the sandbox to be removed', () => !existsSync(sandbox));
   // Mesos's gc/* metrics, in the snapshot and in Prometheus: nothing pending once the removals are done.
-  await until('no removal pending', () => agent.agent.gcPending === 0);
+  await untilTrue('no removal pending', () => agent.agent.gcPending === 0);
   const base = `http://${agent.pid.address}`;
   const snapshot = JSON.parse(await (await fetch(`${base}/metrics/snapshot`)).text()) as Record<string, number>;
   expect(snapshot['gc/path_removals_succeeded']).toBeGreaterThanOrEqual(1);

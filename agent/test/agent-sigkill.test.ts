@@ -10,13 +10,13 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realClock } from 'libprocess-ts';
 import type { AgentToMaster } from '../../protocol/messages/master-agent.js';
 import { sandboxPath } from '../containerizer/index.js';
 import { UNOBSERVED_EXIT } from '../command-executor.js';
 import { FRAMEWORK, commandTask } from './helpers.js';
 import { cliAgent, realAgent, realMaster, type RealSetup } from './real.js';
 import { leasePorts, type PortLease } from '../../test/ports.js';
+import { untilTrue } from '../../test/wait.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const fw = { ...FRAMEWORK, checkpoint: true };
@@ -42,19 +42,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Polls `check` every 20 ms for at most `ms`; rejects naming what was awaited. */
-function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const started = realClock.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (check()) resolve();
-      else if (realClock.now() - started > ms) reject(new Error(`timed out waiting for ${what}`));
-      else realClock.timer(20, poll);
-    };
-    poll();
-  });
-}
-
 test('SIGKILL of the agent process with a task running; restart recovers it and delivers its later update', async () => {
   expect(existsSync(CLI)).toBe(true); // npx tsc -b
   const m = setup.master;
@@ -69,7 +56,7 @@ test('SIGKILL of the agent process with a task running; restart recovers it and 
   m.sendTo(agentPid as never, 'run_task', { framework: fw, framework_id: fw.id!, task: commandTask('long', 'echo $$ > pid; while [ ! -f "$MESOS_SANDBOX/stop" ]; do sleep 0.05; done') });
   await m.update('long', 'TASK_RUNNING');
   const sandbox = sandboxPath(setup.workDir, { agentId: 'M-S0', frameworkId: fw.id!.value, executorId: 'long', containerId: 'latest' });
-  await until('the task to write its pid', () => existsSync(join(sandbox, 'pid')) && readFileSync(join(sandbox, 'pid'), 'utf8').endsWith('\n'));
+  await untilTrue('the task to write its pid', () => existsSync(join(sandbox, 'pid')) && readFileSync(join(sandbox, 'pid'), 'utf8').endsWith('\n'));
   const taskPid = Number(readFileSync(join(sandbox, 'pid'), 'utf8'));
 
   child.kill('SIGKILL');
@@ -88,7 +75,7 @@ test('SIGKILL of the agent process with a task running; restart recovers it and 
       (r) => r.name === 'status_update' && r.from.equals(a2.pid) && (r.body as AgentToMaster['status_update']).update.status.task_id.value === 'long' && (r.body as AgentToMaster['status_update']).update.status.state === 'TASK_FAILED',
     );
     expect((u.body as AgentToMaster['status_update']).update.status.message).toContain(UNOBSERVED_EXIT);
-    await until('the task to be gone', () => !alive(taskPid));
+    await untilTrue('the task to be gone', () => !alive(taskPid));
   } catch (e) {
     throw new Error(`${(e as Error).message}\nfirst agent's stderr:\n${stderr()}`);
   } finally {

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Runtime, WsTransport, createLogger, realClock, type Timer } from 'libprocess-ts';
+import { Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { SchedulerDriver, type Scheduler } from '../../framework/index.js';
 import { startMaster } from '../../master/main.js';
 import { Resources, type Resource } from '../../protocol/resources.js';
@@ -20,22 +20,9 @@ import { silentLogger } from '../containerizer/index.js';
 import { startAgent, type StartedAgent } from '../main.js';
 import { volumePath } from '../volumes.js';
 import { tempDir } from './helpers.js';
+import { untilTrue } from '../../test/wait.js';
 
 const quiet = createLogger('test', 'silent');
-
-function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = realClock.now();
-    let timer: Timer | undefined;
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (realClock.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      timer = realClock.timer(20, poll);
-    };
-    poll();
-    void timer;
-  });
-}
 
 const VOLUME: Resource = {
   name: 'disk',
@@ -59,6 +46,8 @@ function task(id: string, offer: Offer, command: string, resources = 'cpus(db@op
     command: { value: command },
   };
 }
+
+const until = (what: string, check: () => boolean, ms = 30_000): Promise<void> => untilTrue(what, check, ms);
 
 describe('a shared persistent volume, two tasks at once (real processes)', () => {
   let master: Awaited<ReturnType<typeof startMaster>>;

@@ -16,7 +16,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freeSlots, planNetwork, SLOT_PREFIX_LENGTH, SLOTS, type NetworkPlan } from './plan.js';
+import { freeSlots, planNetwork, slotHolder, SLOT_PREFIX_LENGTH, SLOTS, type NetworkPlan } from './plan.js';
 import { run, runIgnoring, ToolError } from './sh.js';
 
 export const STATE_FILE = 'netns.json';
@@ -166,8 +166,9 @@ export async function createNetwork(workDir: string, id: string, names: readonly
     if (!free.has(slot)) continue;
     const plan = planNetwork(slot, names);
     const alias = await bridgeAlias(plan.bridge);
-    if (alias !== undefined) {
-      if (ownerAlive(alias)) continue;
+    const holder = slotHolder(alias, ownerAlive);
+    if (holder === 'held') continue;
+    if (holder === 'stale') {
       log(`netns: slot ${slot} was held by a cluster no longer running (${alias}); removing what it left`);
       await destroySlot(slot);
     }

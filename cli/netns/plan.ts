@@ -103,3 +103,14 @@ export function freeSlots(inUse: readonly string[]): number[] {
   }
   return free;
 }
+
+/**
+ * Who holds a slot, from its bridge's alias (undefined: no bridge): `free`; `held` by a running cluster, or by one
+ * claiming it right now (a bridge is made before build() names it, so an empty alias is a claim under way, never
+ * a dead cluster's); `stale` when the cluster that named it is no longer running (what it left may be removed).
+ */
+export function slotHolder(alias: string | undefined, ownerAlive: (alias: string) => boolean): 'free' | 'held' | 'stale' {
+  if (alias === undefined) return 'free';
+  if (alias === '' || ownerAlive(alias)) return 'held';
+  return 'stale';
+}

@@ -21,6 +21,9 @@ export function run(cmd: string, args: readonly string[], input?: string): Promi
       if (err) reject(new ToolError([cmd, ...args].join(' '), stderr || err.message));
       else resolve(stdout);
     });
+    // A tool that ends before reading its input (a namespace gone, say) breaks the pipe: its exit status and what it
+    // printed, above, are the error worth reporting, not the EPIPE.
+    child.stdin!.on('error', () => {});
     if (input !== undefined) child.stdin!.end(input);
   });
 }

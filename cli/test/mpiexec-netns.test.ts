@@ -3,6 +3,7 @@
 // talk only through the bridge; the proxies reach mpiexec at the address this machine sends from
 // towards the master (the bridge's), found without --control_host.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { execSync } from 'node:child_process';
 import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
 import { netnsUnavailable } from '../netns/sh.js';
 import { startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
@@ -14,6 +15,21 @@ const work = tempDir('mesos-ts-mpiexec-netns-test');
 let cluster: LocalCluster | undefined;
 let programs: Record<MpiProgram, string>;
 
+/** What Hydra, its proxies and the ranks were doing when a job hung: each one's state and kernel wait, and the ranks' stacks. */
+function hungProcesses(): string {
+  const sh = (cmd: string): string => {
+    try {
+      return execSync(cmd, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      return `(${cmd}: ${(e as Error).message})`;
+    }
+  };
+  const list = sh(`ps -eo pid,ppid,stat,wchan:24,etimes,args | grep -E 'mpiexec|hydra_pmi_proxy|${work.path}' | grep -v grep`);
+  const ranks = list.split('\n').filter((l) => l.includes(work.path) && !l.includes('hydra') && !l.includes('mpiexec')).map((l) => l.trim().split(/\s+/)[0]!).filter((pid) => /^\d+$/.test(pid));
+  const stacks = ranks.map((pid) => `rank process ${pid}:\n${sh(`gdb -p ${pid} -batch -ex 'thread apply all bt' 2>&1 | grep -E '^(#|Thread)' | head -40`)}`);
+  return [list, ...stacks].join('\n');
+}
+
 /** One mpiexec; one that has not ended within 50 s is stopped and its output shown (the hang below, when it comes). */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   const p = runBuilt('cli/main.ts', args, { env });
@@ -22,8 +38,9 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   const code = await Promise.race([p.done, hung]);
   clearTimeout(timer);
   if (code === 'hung') {
+    const where = hungProcesses();
     await p.stop('SIGKILL');
-    throw new Error(`mpiexec ${args.join(' ')} did not end within 50 s; its output:\n${p.stdout()}\n${p.stderr()}`);
+    throw new Error(`mpiexec ${args.join(' ')} did not end within 50 s; its output:\n${p.stdout()}\n${p.stderr()}\nthe job's processes then:\n${where}`);
   }
   return { code, out: p.stdout(), err: p.stderr() };
 }

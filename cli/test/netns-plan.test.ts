@@ -8,9 +8,18 @@ import { join } from 'node:path';
 import { nftScript, partitionRules, readFaults } from '../netns/faults.js';
 import { tempDir } from '../../test/temp.js';
 import { keepaliveEnv, parseHosts } from '../netns/hosts.js';
-import { freeSlots, MAX_NODES, overlaps, planNetwork, SLOTS } from '../netns/plan.js';
+import { freeSlots, MAX_NODES, overlaps, planNetwork, slotHolder, SLOTS } from '../netns/plan.js';
 
 describe('plan', () => {
+  test("a slot's holder: no bridge is free; a bridge not yet named is another cluster's claim under way, never a dead one's", () => {
+    const alive = (alias: string): boolean => alias.includes('pid=7 ');
+    expect(slotHolder(undefined, alive)).toBe('free');
+    // Between another cluster's `ip link add` and its alias: taking it for stale destroyed that cluster's namespaces.
+    expect(slotHolder('', alive)).toBe('held');
+    expect(slotHolder('mesos-ts pid=7 id=a', alive)).toBe('held');
+    expect(slotHolder('mesos-ts pid=8 id=b', alive)).toBe('stale');
+  });
+
   test('a slot is a /28 of the documentation ranges; the bridge takes .1, nodes the next', () => {
     const p = planNetwork(17, ['master1', 'agent1']);
     expect(p).toMatchObject({ prefix: 'mts17', bridge: 'mts17', bridgeIp: '198.51.100.17', subnet: '198.51.100.16/28' });

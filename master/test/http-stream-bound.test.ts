@@ -5,8 +5,9 @@
 // them without limit, and keeps serving everyone else.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as http from 'node:http';
-import { createLogger, realClock, type Timer } from 'libprocess-ts';
+import { createLogger } from 'libprocess-ts';
 import { startMaster } from '../main.js';
+import { untilTrue } from '../../test/wait.js';
 
 const MiB = 1024 * 1024;
 let master: Awaited<ReturnType<typeof startMaster>>;
@@ -15,21 +16,6 @@ beforeAll(async () => {
   master = await startMaster({ ip: '127.0.0.1', port: 0, logger: createLogger('master', 'silent'), maxUnsentBytes: MiB });
 });
 afterAll(() => master?.stop());
-
-/** Resolves once `check()` holds (polled on the real clock); rejects after 20 s naming what was awaited. */
-function until(what: string, check: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = realClock.now();
-    let timer: Timer | undefined;
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (realClock.now() - started > 20_000) return reject(new Error(`timed out waiting for ${what}`));
-      timer = realClock.timer(20, poll);
-    };
-    poll();
-    void timer;
-  });
-}
 
 /** SUBSCRIBE, read up to the SUBSCRIBED event, then never read again. */
 function subscribeAndStall(): Promise<{ streamId: string; frameworkId: string; res: http.IncomingMessage }> {
@@ -65,9 +51,9 @@ describe('an HTTP scheduler that stops reading its events', () => {
       const r = await fetch(`${master.url}/api/v1/scheduler`, { method: 'POST', headers: { 'content-type': 'application/json', 'mesos-stream-id': streamId }, body: call });
       if (r.status !== 202) break; // cut off meanwhile: the stream is gone
     }
-    await until('the stream to be cut off', () => master.runtime.metrics()['transport/slow_clients_cut'] === 1);
+    await untilTrue('the stream to be cut off', () => master.runtime.metrics()['transport/slow_clients_cut'] === 1);
     // Disconnected as when a client goes away (with failover_timeout 0: removed at once).
-    await until('the framework to be disconnected', () => m.state.frameworks.get(frameworkId)?.connected !== true);
+    await untilTrue('the framework to be disconnected', () => m.state.frameworks.get(frameworkId)?.connected !== true);
     res.destroy();
 
     // Everyone else is still served.

@@ -7,27 +7,14 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, realClock, type Timer } from 'libprocess-ts';
+import { createLogger } from 'libprocess-ts';
 import { freePorts } from '../../cli/free-ports.js';
 import { startMaster, type MasterServer } from '../main.js';
+import { untilTrue } from '../../test/wait.js';
 
 const quiet = createLogger('test', 'silent');
 const CLUSTER = { principal: 'cluster', secret: 'c'.repeat(32) };
 const FW = { principal: 'fw', secret: 'f'.repeat(32) };
-
-function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = realClock.now();
-    let timer: Timer | undefined;
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (realClock.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      timer = realClock.timer(20, poll);
-    };
-    poll();
-    void timer;
-  });
-}
 
 const servers: MasterServer[] = [];
 const dirs: string[] = [];
@@ -49,7 +36,7 @@ async function three(credentialsOf: (i: number) => { credentials: typeof CLUSTER
 describe('HA masters with credentials', () => {
   test('the replicas authenticate as the cluster principal and elect a leader', async () => {
     const ms = await three(() => ({ credentials: [CLUSTER, FW] }));
-    await until('one leader', () => ms.filter((m) => m.ha!.leading).length === 1);
+    await untilTrue('one leader', () => ms.filter((m) => m.ha!.leading).length === 1);
     for (const m of ms) expect(m.runtime.principal).toBe('cluster');
     expect(ms.reduce((n, m) => n + m.ha!.replica.refused, 0)).toBe(0);
   });
@@ -60,8 +47,8 @@ describe('HA masters with credentials', () => {
     // from the others with the cluster's proof and be taken as 'cluster' on that connection: the
     // test then passed or failed by which master dialed first.)
     const ms = await three((i) => (i === 2 ? { credentials: [FW], credential: FW } : { credentials: [CLUSTER, FW] }));
-    await until('a leader among the first two', () => ms.slice(0, 2).filter((m) => m.ha!.leading).length === 1);
-    await until('the third refused by the others', () => ms[0]!.ha!.replica.refused + ms[1]!.ha!.replica.refused > 0);
+    await untilTrue('a leader among the first two', () => ms.slice(0, 2).filter((m) => m.ha!.leading).length === 1);
+    await untilTrue('the third refused by the others', () => ms[0]!.ha!.replica.refused + ms[1]!.ha!.replica.refused > 0);
     expect(ms[2]!.ha!.leading).toBe(false);
   });
 });
