@@ -25,7 +25,8 @@ function hungProcesses(): string {
     }
   };
   const list = sh(`ps -eo pid,ppid,stat,wchan:24,etimes,args | grep -E 'mpiexec|hydra_pmi_proxy|${work.path}' | grep -v grep`);
-  const ranks = list.split('\n').filter((l) => l.includes(work.path) && !l.includes('hydra') && !l.includes('mpiexec')).map((l) => l.trim().split(/\s+/)[0]!).filter((pid) => /^\d+$/.test(pid));
+  // The ranks' own lines: the program's path first (the test's dir has "mpiexec" in its name, so match the command).
+  const ranks = list.split('\n').filter((l) => (l.trim().split(/\s+/)[5] ?? '').startsWith(work.path)).map((l) => l.trim().split(/\s+/)[0]!).filter((pid) => /^\d+$/.test(pid));
   const stacks = ranks.map((pid) => `rank process ${pid}:\n${sh(`gdb -p ${pid} -batch -ex 'thread apply all bt' 2>&1 | grep -E '^(#|Thread)' | head -40`)}`);
   return [list, ...stacks].join('\n');
 }
