@@ -165,8 +165,12 @@ let discarded = 0;
 export function discardCheckpointDir(path: string, workDir: string, disk: AgentDisk = nodeDisk): void {
   const trash = trashDir(workDir);
   const target = join(trash, `${process.pid}-${++discarded}`);
-  disk.mkdirp(trash);
-  if (!disk.rename(path, target)) return;
+  // The trash is there but for the first time (one rename then, not a mkdir and a rename per directory).
+  if (!disk.rename(path, target)) {
+    if (!disk.exists(path)) return;
+    disk.mkdirp(trash);
+    if (!disk.rename(path, target)) return;
+  }
   disk.removeLater(target).catch(() => {});
 }
 

@@ -30,7 +30,7 @@ export function commandError(cmd: CommandInfo | undefined, hasImage = false): st
   return undefined;
 }
 
-/** Limits from the task's (and executor's) resources: the scalars cpus, mem, disk. */
+/** Limits from the task's (and executor's) resources: the scalars cpus, mem, disk, gpus, and the ports. */
 export function limitsOf(resources: readonly Resource[] | undefined): Limits {
   const sum = (name: string): number | undefined => {
     let total = 0;
@@ -50,6 +50,8 @@ export function limitsOf(resources: readonly Resource[] | undefined): Limits {
   if (cpus !== undefined) limits.cpus = cpus;
   if (mem !== undefined) limits.memMb = mem;
   if (disk !== undefined) limits.diskMb = disk;
+  const gpus = sum('gpus');
+  if (gpus !== undefined && gpus > 0) limits.gpus = gpus;
   const ports = (resources ?? []).filter((r) => r.name === 'ports').flatMap((r) => (r.ranges?.range ?? []).map((x): [number, number] => [Number(x.begin), Number(x.end)]));
   if (ports.length > 0) limits.ports = ports;
   return limits;

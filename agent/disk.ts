@@ -15,6 +15,7 @@ import { mkdir as mkdirAsync, readdir as readdirAsync, rm as rmAsync, symlink as
 import { dirname, join } from 'node:path';
 import { stderrTail } from './command-executor.js';
 import { appendDurable, writeAtomicDurable } from './containerizer/durable-write.js';
+import { removeOffLoop } from './containerizer/remover.js';
 import { createSandbox, type SandboxIds } from './containerizer/sandbox.js';
 
 export interface AgentDisk {
@@ -35,7 +36,7 @@ export interface AgentDisk {
   listDirs(path: string): string[];
   /** rm -rf. */
   remove(path: string): void;
-  /** rm -rf off the event loop (never rejects). */
+  /** rm -rf off the event loop (containerizer/remover.ts). */
   removeLater(path: string): Promise<void>;
   /** Renames; false when `from` is absent. */
   rename(from: string, to: string): boolean;
@@ -129,7 +130,7 @@ export const nodeDisk: AgentDisk = {
     rmSync(path, { recursive: true, force: true });
   },
   removeLater(path) {
-    return rmAsync(path, { recursive: true, force: true });
+    return removeOffLoop(path);
   },
   exists(path) {
     return existsSync(path);

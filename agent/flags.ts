@@ -18,8 +18,9 @@ import { IMAGE_FLAG_NAMES, imageFlags, type ImageFlags } from './image-flags.js'
 import { FETCHER_FLAG_NAMES, fetcherFlags, type FetcherFlags } from './fetcher/flags.js';
 import { LOGGER_FLAG_NAMES, loggerFlags, type LoggerFlags } from './logger-flags.js';
 import { PORTS_FLAG_NAMES, portsFlags, type PortsFlags } from './ports-flags.js';
+import { GPU_FLAG_NAMES, gpuFlags, type GpuFlags } from './gpu-flags.js';
 
-export interface AgentFlags extends ImageFlags, FetcherFlags, LoggerFlags, PortsFlags {
+export interface AgentFlags extends ImageFlags, FetcherFlags, LoggerFlags, PortsFlags, GpuFlags {
   /** The master: `host:port` (its process is `master`) or a full PID `master@host:port`. */
   readonly master: string;
   /** Address the agent listens on (Mesos --ip, default 127.0.0.1 here). */
@@ -152,7 +153,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key', 'acls'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key', 'acls'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES, GPU_FLAG_NAMES));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -209,6 +210,7 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
   Object.assign(out, fetcherFlags(input, (flag, message) => new AgentFlagsError(flag, message)));
   Object.assign(out, loggerFlags(input, (flag, message) => new AgentFlagsError(flag, message)));
   Object.assign(out, portsFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
+  Object.assign(out, gpuFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
   if (input.advertise_ip !== undefined) {
     if (!HOST.test(String(input.advertise_ip))) throw new AgentFlagsError('advertise_ip', `--advertise_ip=${input.advertise_ip}: expected an IP address`);
     out.advertise_ip = String(input.advertise_ip);
@@ -314,16 +316,18 @@ export const DETECTED_RESOURCES = ['cpus', 'mem', 'disk', 'ports'] as const;
 
 /**
  * The agent's total resources: `--resources`, plus the detected value of
- * each of cpus, mem, disk and ports it does not give (gpus when nvidia-smi
- * finds some), as Mesos's Containerizer::resources does.
+ * each of cpus, mem, disk and ports it does not give, as Mesos's
+ * Containerizer::resources does, plus `gpus` for the GPUs the gpu/nvidia
+ * isolator found (`gpuCount`, see gpu-flags.ts) when --resources does not name them.
  */
-export async function agentResources(flags: AgentFlags, detect: typeof detectResources = detectResources): Promise<Resources> {
+export async function agentResources(flags: AgentFlags, detect: typeof detectResources = detectResources, gpuCount = 0): Promise<Resources> {
   const given = flags.resources !== undefined ? parseResourcesFlag(flags.resources, flags.default_role) : Resources.empty();
   const names = new Set(given.names());
-  const missing = [...DETECTED_RESOURCES, 'gpus'].filter((n) => !names.has(n));
-  if (missing.length === 0 || (missing.length === 1 && missing[0] === 'gpus' && flags.resources !== undefined)) return given;
-  const detected = Resources.parse((await detect(flags.work_dir)).text, flags.default_role ?? '*');
   let out = given;
+  if (!names.has('gpus') && gpuCount > 0) out = out.add(Resources.parse(`gpus:${gpuCount}`, flags.default_role ?? '*'));
+  const missing = DETECTED_RESOURCES.filter((n) => !names.has(n));
+  if (missing.length === 0) return out;
+  const detected = Resources.parse((await detect(flags.work_dir)).text, flags.default_role ?? '*');
   for (const n of missing) out = out.add(detected.named(n));
   return out;
 }

@@ -13,10 +13,11 @@ import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, 
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
 import { trashDir } from './checkpoint.js';
-import { Containerizer, consoleLogger, type ContainerizerOptions, type Logger } from './containerizer/index.js';
+import { Containerizer, consoleLogger, discoverGpus, GpuAllocator, type ContainerizerOptions, type Logger } from './containerizer/index.js';
+import { agentGpus } from './gpu-flags.js';
 import { containerLoggerOptions } from './logger-flags.js';
 import { networkPortsOptions } from './ports-flags.js';
-import { agentAttributes, agentFlags, agentResources, type AgentFlags, type AgentFlagsInput } from './flags.js';
+import { AgentFlagsError, agentAttributes, agentFlags, agentResources, parseResourcesFlag, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
 import { imageIsolation } from './provisioner/index.js';
 
@@ -40,6 +41,8 @@ export interface StartAgentOptions {
   readonly maxUnsentBytes?: number;
   /** Containerizer options beyond the flags (tests: the mountinfo text to probe cgroups against, OOM polling). */
   readonly containerizer?: Pick<ContainerizerOptions, 'mountinfo' | 'oomPollMs' | 'cgroupsRoot'>;
+  /** The nvidia-smi program GPUs are listed with (default `nvidia-smi` on PATH; tests: a fake one). */
+  readonly nvidiaSmi?: string;
   /** TLS on the agent's port (default: Mesos's LIBPROCESS_SSL_* environment). */
   readonly tls?: TlsOptions;
 }
@@ -68,7 +71,8 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
   const logger = opts.logger ?? createLogger('agent', logging);
   await mkdir(flags.work_dir, { recursive: true });
   await rm(trashDir(flags.work_dir), { recursive: true, force: true }); // what a crash left half deleted
-  const resources = await agentResources(flags);
+  const gpus = await agentGpus(flags, flags.resources !== undefined ? parseResourcesFlag(flags.resources, flags.default_role) : undefined, (flag, message) => new AgentFlagsError(flag, message), () => discoverGpus(opts.nvidiaSmi));
+  const resources = await agentResources(flags, undefined, gpus.length);
   const attributes = agentAttributes(flags);
   const seed = flags.seed ?? osSeed();
   const images = imageIsolation(flags, realClock, (m) => logger.info(m));
@@ -82,6 +86,7 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
     fsync: flags.fsync,
     ...(flags.container_logger ? { containerLogger: containerLoggerOptions(flags)! } : {}),
     networkPorts: networkPortsOptions(flags, resources),
+    ...(flags.isolation.split(',').includes('gpu/nvidia') ? { gpuAllocator: new GpuAllocator(gpus), nvidiaDevDir: flags.nvidia_dev_dir ?? '/dev' } : {}),
     ...images.options,
     ...opts.containerizer,
   });

@@ -74,13 +74,20 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
       row('log: failover median ms (baseline: etcd)', num(log['failover_ms_median']), num(etcd['failover_ms_median'])),
     ];
   },
-  offers: (r) =>
-    ((r['rows'] as Json[] | undefined) ?? []).map((x) => ({
-      figure: `offers: ${num(x['agents']) / 1000}k agents, 1 master: p99 ms / launch overhead ms / censored`,
-      measured: `${num(x['offer_latency_ms_p99'])} / ${num(x['launch_overhead_ms'])} / ${x['offers_censored'] ?? '?'}`,
-      baseline: '-',
-      target: num(x['agents']) <= 10_000 ? '<= 100 / <= 100' : '<= 500 / <= 250',
-    })),
+  offers: (r) => {
+    const slope = r['memory_slope'] as Json | undefined;
+    return [
+      ...((r['rows'] as Json[] | undefined) ?? []).map((x) => ({
+        figure: `offers: ${num(x['agents']) / 1000}k agents, 1 master: p99 ms / launch overhead ms / censored`,
+        measured: `${num(x['offer_latency_ms_p99'])} / ${num(x['launch_overhead_ms'])} / ${x['offers_censored'] ?? '?'}`,
+        baseline: '-',
+        target: num(x['agents']) <= 10_000 ? '<= 100 / <= 100' : '<= 500 / <= 250',
+      })),
+      ...(slope === undefined
+        ? []
+        : [{ figure: `offers: master memory per agent, ${num(slope['from']) / 1000}k -> ${num(slope['to']) / 1000}k agents: RSS KB (heap KB once registered)`, measured: `${num(slope['rss_kb_per_agent'])} (${num(slope['heap_registered_kb_per_agent'])})`, baseline: '-', target: 'RSS <= 10' }]),
+    ];
+  },
   'offers-3masters': (r) =>
     ((r['rows'] as Json[] | undefined) ?? []).map((x) => ({
       figure: `offers: ${num(x['agents']) / 1000}k agents, 3 masters: p99 ms / launch overhead ms / leader RSS MB`,

@@ -1,4 +1,3 @@
-import type { Timer } from 'libprocess-ts';
 import { Resources } from '../protocol/resources.js';
 import type { AgentInfo, ExecutorInfo, Task } from '../protocol/types.js';
 import type { UsageIndex } from './books/usage.js';
@@ -25,7 +24,8 @@ export class Agent {
   /** Health: pings sent without a pong since the last pong. */
   missedPings = 0;
   pongSeen = true;
-  pingTimer: Timer | undefined;
+  /** When its next ping is due (ms, the master's clock), while it is pinged (ping-schedule.ts). */
+  pingDue: number | undefined;
   pingSeq = 0;
   /** The books' index of tasks per state, while this agent is in the books (books/usage.ts). */
   usage: UsageIndex | undefined;

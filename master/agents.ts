@@ -5,9 +5,11 @@
  */
 import type { AgentToMaster } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
+import { internResources } from '../protocol/resources-intern.js';
 import { isTerminal } from '../protocol/task-states.js';
 import type { Task } from '../protocol/types.js';
 import { Agent } from './agent.js';
+import { PingSchedule } from './ping-schedule.js';
 import * as agentBooks from './books/agents.js';
 import * as executorBooks from './books/executors.js';
 import * as frameworkBooks from './books/frameworks.js';
@@ -26,12 +28,18 @@ export class Agents {
   /** PIDs of agents whose admission is being written to the registry (high availability). */
   readonly #admitting = new Set<string>();
 
-  constructor(private readonly ctx: MasterContext, private readonly offering: Offering) {}
+  /** Every registered agent's next ping, on one timer. */
+  readonly #pings: PingSchedule;
+
+  constructor(private readonly ctx: MasterContext, private readonly offering: Offering) {
+    this.#pings = new PingSchedule((ms, fn) => ctx.delay(ms, fn), () => ctx.clock.now(), ctx.flags.agentPingTimeoutMs, (agent) => this.#ping(agent));
+  }
 
   /** The agent's total: its resources with its checkpointed reservations and volumes applied (refused, with the reason, when they do not fit). */
   #total(resources: unknown, from: string, checkpointed: unknown): Resources | undefined {
     try {
-      return applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources'));
+      // Interned: agents alike share one total here and in the allocator (protocol/resources-intern.ts).
+      return internResources(applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources')));
     } catch (err) {
       this.ctx.logger.warn(`refusing agent ${from}: ${(err as Error).message}`);
       this.ctx.toAgent(from, 'shutdown', { message: `Agent refused: ${(err as Error).message}` });
@@ -211,23 +219,28 @@ export class Agents {
   }
 
   #startPings(agent: Agent): void {
-    agent.pingTimer?.cancel();
     agent.missedPings = 0;
     agent.pongSeen = true;
-    const tick = (): void => {
-      if (this.ctx.state.agents.get(agent.id) !== agent) return;
-      if (agent.pongSeen) agent.missedPings = 0;
-      else agent.missedPings++;
-      if (agent.missedPings >= this.ctx.flags.maxAgentPingTimeouts) {
-        agent.pingTimer = undefined;
-        this.markUnreachable(agent, `missed ${agent.missedPings} pings`);
-        return;
-      }
-      agent.pongSeen = false;
-      this.ctx.toAgent(agent, 'ping', { connected: true, seq: ++agent.pingSeq });
-      agent.pingTimer = this.ctx.delay(this.ctx.flags.agentPingTimeoutMs, tick);
-    };
-    tick();
+    this.#ping(agent);
+  }
+
+  /** One ping: unreachable after too many unanswered, else the next in agent_ping_timeout. */
+  #ping(agent: Agent): void {
+    if (this.ctx.state.agents.get(agent.id) !== agent) return;
+    if (agent.pongSeen) agent.missedPings = 0;
+    else agent.missedPings++;
+    if (agent.missedPings >= this.ctx.flags.maxAgentPingTimeouts) {
+      this.markUnreachable(agent, `missed ${agent.missedPings} pings`);
+      return;
+    }
+    agent.pongSeen = false;
+    this.ctx.toAgent(agent, 'ping', { connected: true, seq: ++agent.pingSeq });
+    this.#pings.next(agent);
+  }
+
+  /** No more pings (the master stops leading or stops). */
+  stopPings(): void {
+    this.#pings.close();
   }
 
   pong(agent: Agent): void {
@@ -247,7 +260,7 @@ export class Agents {
   markUnreachable(agent: Agent, why: string): void {
     if (this.ctx.state.agents.get(agent.id) !== agent) return;
     this.ctx.logger.warn(`agent ${agent.id} at ${agent.pid} is unreachable: ${why}`);
-    agent.pingTimer?.cancel();
+    this.#pings.stop(agent);
     this.offering.rescindAgent(agent.id, 'agent unreachable');
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'unreachable', taskState: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED', message: `Agent ${agent.id} is unreachable: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents, uuid: () => this.ctx.uuid() }),
@@ -258,7 +271,7 @@ export class Agents {
   /** The agent left for good (it unregistered, or the operator removed it). */
   remove(agent: Agent, why: string, state: 'TASK_GONE' | 'TASK_GONE_BY_OPERATOR' = 'TASK_GONE'): void {
     if (this.ctx.state.agents.get(agent.id) !== agent) return;
-    agent.pingTimer?.cancel();
+    this.#pings.stop(agent);
     this.offering.rescindAgent(agent.id, 'agent removed');
     this.ctx.apply(
       agentBooks.lose(this.ctx.state, agent, { as: 'gone', taskState: state, reason: state === 'TASK_GONE' ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_REMOVED_BY_OPERATOR', message: `Agent ${agent.id} was removed: ${why}`, nowMs: this.ctx.clock.now(), maxUnreachable: this.ctx.flags.maxUnreachableAgents, uuid: () => this.ctx.uuid() }),

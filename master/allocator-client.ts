@@ -2,8 +2,8 @@ import type { PID } from 'libprocess-ts';
 import type { Resource } from '../protocol/resources.js';
 import type { AllocatorCapabilities, AllocatorPort } from './allocator-port.js';
 
-function capabilityFields(c: AllocatorCapabilities | undefined): { shared_resources?: boolean; reservation_refinement?: boolean } {
-  return c === undefined ? {} : { shared_resources: c.sharedResources, reservation_refinement: c.reservationRefinement };
+function capabilityFields(c: AllocatorCapabilities | undefined): { shared_resources?: boolean; reservation_refinement?: boolean; gpu_resources?: boolean } {
+  return c === undefined ? {} : { shared_resources: c.sharedResources, reservation_refinement: c.reservationRefinement, gpu_resources: c.gpuResources };
 }
 import type { AllocatorProtocol } from './allocator/protocol.js';
 

@@ -10,10 +10,11 @@ import type { Resource } from '../protocol/resources.js';
 export interface AllocatorCapabilities {
   readonly sharedResources: boolean;
   readonly reservationRefinement: boolean;
+  readonly gpuResources: boolean;
 }
 
 export interface AllocatorPort {
-  /** `capabilities`: SHARED_RESOURCES (offered shared volumes, also while in use), RESERVATION_REFINEMENT (offered refined reservations). */
+  /** `capabilities`: SHARED_RESOURCES (offered shared volumes, also while in use), RESERVATION_REFINEMENT (offered refined reservations), GPU_RESOURCES (offered agents with GPUs). */
   addFramework(frameworkId: string, roles: string[], suppressedRoles: string[], used: { agentId: string; resources: Resource[] }[], active: boolean, capabilities?: AllocatorCapabilities): void;
   removeFramework(frameworkId: string): void;
   activateFramework(frameworkId: string): void;

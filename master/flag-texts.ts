@@ -30,6 +30,7 @@ export function flagTexts(f: MasterFlags): [string, string][] {
     ['acls', f.acls === undefined ? undefined : JSON.stringify(f.acls)],
     ['log_dir', f.logDir],
     ['masters', f.masters.length > 0 ? f.masters.join(',') : undefined],
+    ['filter_gpu_resources', String(f.filterGpuResources)],
   ];
   return out.filter((e): e is [string, string] => e[1] !== undefined);
 }

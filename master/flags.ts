@@ -46,6 +46,8 @@ export interface MasterFlags {
   readonly logDir: string | undefined;
   /** The replica set (--masters, `host:port` each, this master included); empty for a master alone. Shown by /master/flags so clients given one master learn the others. */
   readonly masters: readonly string[];
+  /** Agents with GPUs are offered only to frameworks with the GPU_RESOURCES capability (Mesos --filter_gpu_resources, default true). */
+  readonly filterGpuResources: boolean;
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -69,6 +71,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   acls: undefined,
   logDir: undefined,
   masters: [],
+  filterGpuResources: true,
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */
@@ -91,7 +94,7 @@ export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
   for (const [role, w] of Object.entries(flags.weights)) {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new Error(`master flag weights: role ${role} has weight ${String(w)}, expected a positive number`);
   }
-  for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly'] as const) {
+  for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'filterGpuResources'] as const) {
     if (typeof flags[name] !== 'boolean') throw new Error(`master flag ${name}: expected true or false, got ${String(flags[name])}`);
   }
   // HTTP authentication checks against these credentials (the actor path's come with the runtime).

@@ -92,6 +92,10 @@ export class Frameworks {
       // A retried subscribe from the same scheduler gets the same framework back.
       for (const existing of this.ctx.state.frameworks.values()) {
         if (existing.connection?.id === connection.id && existing.connected && existing.info.id === undefined) {
+          // The scheduler may have dropped the offers made since its first subscribe (a driver takes offers only once
+          // subscribed, and only from the master it is subscribed to, while a retry may have sent it to another
+          // first): left outstanding, they would never be offered again. They are rescinded and offered afresh.
+          this.offering.rescindFramework(existing, 'the scheduler subscribed again');
           this.ctx.apply(frameworkBooks.repeated(existing));
           return this.#confirm(existing);
         }

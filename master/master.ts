@@ -568,7 +568,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
 
   override finalize(): void {
     this.maintenance.stop();
-    for (const a of this.state.agents.values()) a.pingTimer?.cancel();
+    this.agents.stopPings();
     for (const f of this.state.frameworks.values()) f.failoverTimer?.cancel();
   }
 }

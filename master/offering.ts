@@ -79,6 +79,11 @@ export class Offering {
     for (const o of this.ctx.state.offers.ofAgent(agentId)) this.rescind(o.id, why);
   }
 
+  /** Every outstanding offer of a framework withdrawn (its scheduler told, in case it holds them) and recovered to be offered again. */
+  rescindFramework(framework: Framework, why: string): void {
+    for (const o of this.ctx.state.offers.ofFramework(framework.id)) this.rescind(o.id, why);
+  }
+
   /** Offers of a framework that disconnected or failed over: back to the allocator, without telling the old scheduler. */
   recallFramework(framework: Framework): void {
     this.ctx.apply(offerBooks.recalled(this.ctx.state, framework.id));

@@ -99,6 +99,8 @@ export function checkTask(raw: TaskInfo, ctx: TaskContext): TaskCheck {
     return { ok: false, error: `task ${taskId}: ${(err as Error).message}` };
   }
   if (taskResources.isEmpty()) return { ok: false, error: `task ${taskId}: uses no resources` };
+  const gpusWhy = gpusError(taskResources);
+  if (gpusWhy !== undefined) return { ok: false, error: `task ${taskId}: ${gpusWhy}` };
   const wrongRole = taskResources.toJSON().find((r) => r.allocation_info?.role !== ctx.role);
   if (wrongRole !== undefined) return { ok: false, error: `task ${taskId}: resources are allocated to role ${wrongRole.allocation_info?.role}, but the offers are for role ${ctx.role}` };
 
@@ -115,6 +117,8 @@ export function checkTask(raw: TaskInfo, ctx: TaskContext): TaskCheck {
     } catch (err) {
       return { ok: false, error: `task ${taskId}: ${(err as Error).message}` };
     }
+    const exGpusWhy = gpusError(executorResources);
+    if (exGpusWhy !== undefined) return { ok: false, error: `task ${taskId}: executor ${e.executor_id.value}: ${exGpusWhy}` };
     executor = { ...e, resources: executorResources.toJSON() };
     const known = ctx.executors.get(e.executor_id.value);
     if (known !== undefined) {
@@ -130,6 +134,12 @@ export function checkTask(raw: TaskInfo, ctx: TaskContext): TaskCheck {
   }
   const task: TaskInfo = { ...raw, agent_id: { value: ctx.agentId }, resources: taskResources.toJSON(), ...(executor ? { executor } : {}) };
   return { ok: true, task, taskResources, executorResources, newExecutor };
+}
+
+/** GPUs are whole devices (Mesos's validateGpus): a fraction of one is refused, naming it. */
+export function gpusError(resources: Resources): string | undefined {
+  const gpus = resources.scalar('gpus');
+  return Number.isInteger(gpus) ? undefined : `'gpus' must be a whole number of GPUs, not ${gpus}`;
 }
 
 /** Gives resources that carry no allocation role the offer's role. */

@@ -19,7 +19,7 @@ import { ProcessTable, SimContainerizer, type SimProcess } from './containerizer
 import { SimDisk } from './disk.js';
 import { startExecutor } from './executor.js';
 import { GreedyFramework, type FrameworkObserver } from './framework.js';
-import { MutantAgentTransport, type Mutations } from './mutations.js';
+import { MutantAgentTransport, agentDisk, type Mutations } from './mutations.js';
 import { NodePause, PausableClock, PausableTransport } from './pause.js';
 import { Trace } from './trace.js';
 
@@ -227,23 +227,25 @@ export class Cluster {
     transport.mutations = this.options.mutations;
     transport.onReceived = (from, e) => this.onMessage(from, a.address, e);
     const runtime = await this.#runtime(a, AGENT_PORT, transport);
+    const workDir = `/sim/${a.name}`;
     const flags = agentFlags({
       master: this.masters.map((m) => m.address).join(','),
-      work_dir: `/sim/${a.name}`,
+      work_dir: workDir,
       resources: this.options.agentResources,
       fsync: true,
       status_update_retry_interval_min: '2secs',
       status_update_retry_interval_max: '20secs',
       registration_backoff_factor: '1secs',
     });
-    const cz = new SimContainerizer(a.table);
+    const clock = a.pause!.clock;
+    const cz = new SimContainerizer(a.table, (fn) => clock.run(fn));
     const agent = new AgentProcess({
       flags,
       resources: Resources.parse(this.options.agentResources),
       containerizer: cz,
       random: this.random.fork(),
       logger: quietAgentLog,
-      disk: a.disk,
+      disk: agentDisk(a.disk, workDir, this.options.mutations),
       endpoint: a.address,
       executorTokens: this.#executorTokens,
     });

@@ -91,8 +91,20 @@ export class ProcessTable {
 }
 
 export class SimContainerizer implements AgentContainerizer {
-  constructor(readonly table: ProcessTable) {
+  constructor(
+    readonly table: ProcessTable,
+    /**
+     * How what the machine tells the agent reaches it (a launch done, a container's end): through its process, which
+     * a pause freezes (sim/pause.ts `PausableClock.run`), so a paused agent learns of it when it resumes. Default: at once.
+     */
+    readonly into: (fn: () => void) => void = (fn) => fn(),
+  ) {
     table.watcher = this;
+  }
+
+  /** `value`, handed to the agent through its process. */
+  #toAgent<T>(value: T): Promise<T> {
+    return new Promise((resolve) => this.into(() => resolve(value)));
   }
 
   /** The agent using this containerizer crashed: exits from now on are unobserved. */
@@ -122,7 +134,7 @@ export class SimContainerizer implements AgentContainerizer {
       if (p.running) p.executor = executor;
       else void executor.stop(); // the machine went down (or the container was destroyed) while it started
     }
-    return this.#handle(p, false);
+    return this.#toAgent(this.#handle(p, false));
   }
 
   recover(knownContainerIds: Iterable<string>): Promise<{ recovered: ContainerHandle[]; vanished: ContainerTermination[]; terminated: ContainerTermination[]; orphans: string[] }> {
@@ -162,7 +174,7 @@ export class SimContainerizer implements AgentContainerizer {
       new Promise((resolve) => {
         const deliver = (x: ContainerTermination): void => resolve(reattached && !x.killed ? { ...x, status: null, message: 'Container exited while the agent was recovering; its exit status is unknown' } : x);
         if (!p.running) deliver(p.termination ?? { containerId: p.containerId, status: null, killed: false, message: 'Container vanished' });
-        else p.waiters.push(deliver);
+        else p.waiters.push((x) => this.into(() => deliver(x)));
       });
     return {
       id: p.containerId,

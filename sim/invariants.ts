@@ -32,9 +32,13 @@ interface ExecutorUpdate {
 }
 
 interface Fencing {
-  /** The newest term heard from any master. */
+  /** The incarnation looked at last (a restart brings a new AgentProcess at the same address). */
+  agent: AgentProcess;
+  /** Its disk's wipes then: a restart after a disk loss owes nothing to the terms heard before. */
+  wipes: number;
+  /** The newest term heard from any master, by this machine's agent since its disk was last lost. */
   heard: number;
-  /** The agent's registrations count when last looked at. */
+  /** The incarnation's registrations count when last looked at. */
   registrations: number;
   /** master pid → its latest registration message: its term, and the newest term heard before it. */
   readonly offered: Map<string, { term: number; heardBefore: number }>;
@@ -62,8 +66,13 @@ export class Invariants implements FrameworkObserver {
   readonly #terminal = new Map<string, Map<string, string>>();
   /** framework id → uuids of updates the scheduler got (and acknowledged). */
   readonly #acked = new Map<string, Set<string>>();
-  /** Per agent incarnation: the newest master term it has heard, and the registrations it was offered (fencing). */
-  readonly #fencing = new WeakMap<AgentProcess, Fencing>();
+  /**
+   * Per agent machine (its address), across restarts: the newest master term it has heard, and the registrations it
+   * was offered (fencing). The agent checkpoints (fsync'ed) a newer term before acting on the message that raised it,
+   * and a crash lands between two handled messages, so a restart with its disk must remember every term heard; a
+   * disk loss forgets them.
+   */
+  readonly #fencing = new Map<string, Fencing>();
   readonly #agentAt = new Map<string, AgentNode>();
   /** uuid → the task and state of an update a custom executor sent its agent. */
   readonly #executorUpdates = new Map<string, ExecutorUpdate>();
@@ -127,8 +136,7 @@ export class Invariants implements FrameworkObserver {
     if (!FENCED.has(e.name)) return;
     const term = (e.body as { term?: unknown } | null)?.term;
     if (typeof term !== 'number') return;
-    let f = this.#fencing.get(agent);
-    if (f === undefined) this.#fencing.set(agent, (f = { heard: 0, registrations: agent.registrations, offered: new Map() }));
+    const f = this.#fencingOf(node, agent);
     if (e.name !== 'ping') f.offered.set(`master@${from}`, { term, heardBefore: f.heard });
     f.heard = Math.max(f.heard, term);
   }
@@ -139,8 +147,13 @@ export class Invariants implements FrameworkObserver {
    */
   #fenced(node: AgentNode): void {
     const agent = node.agent;
-    const f = agent !== undefined ? this.#fencing.get(agent) : undefined;
-    if (agent === undefined || f === undefined || agent.registrations === f.registrations) return;
+    if (agent !== undefined && this.#fencing.has(node.address)) this.#taken(node, this.#fencingOf(node, agent));
+  }
+
+  /** Whether the registration the incarnation took since the last look (if any) was fenced. */
+  #taken(node: AgentNode, f: Fencing): void {
+    const agent = f.agent;
+    if (agent.registrations === f.registrations) return;
     f.registrations = agent.registrations;
     // The registration it took: the only one offered since the last look (the agent may have moved on to another
     // master since, told in the same batch that this one steps down), else the one of the master it points at.
@@ -148,6 +161,27 @@ export class Invariants implements FrameworkObserver {
     const offer = f.offered.get(master);
     f.offered.clear(); // each offer was taken (this one) or passed over
     if (offer !== undefined && offer.term < offer.heardBefore) this.#fail('an agent follows no master of an older term', `${node.name} registered with ${master} of term ${offer.term} after hearing from a master of term ${offer.heardBefore}`);
+  }
+
+  /**
+   * The fencing record of an agent machine, moved on to its current incarnation: a restarted agent has registered
+   * nowhere yet and was offered nothing; it has heard what the one before it heard, unless the disk was lost since.
+   */
+  #fencingOf(node: AgentNode, agent: AgentProcess): Fencing {
+    const wipes = node.disk.counters.wipes;
+    let f = this.#fencing.get(node.address);
+    if (f === undefined) this.#fencing.set(node.address, (f = { agent, wipes, heard: 0, registrations: agent.registrations, offered: new Map() }));
+    if (f.agent !== agent) {
+      this.#taken(node, f); // what the crashed incarnation took last
+      f.agent = agent;
+      f.registrations = agent.registrations;
+      f.offered.clear();
+    }
+    if (f.wipes !== wipes) {
+      f.wipes = wipes;
+      f.heard = 0;
+    }
+    return f;
   }
 
   /**

@@ -3,9 +3,11 @@
  * injects (the simulated disk; a wrapper the sim puts around a leader's
  * allocator core; the transport the sim gives each agent), never in a
  * production code path: the simulator must catch each
- * (sim/test/mutations.test.ts).
+ * (sim/test/mutations.test.ts; forgetTerm: sim/test/forget-term.test.ts).
  */
 import type { Envelope } from 'libprocess-ts';
+import { masterTermPath } from '../agent/checkpoint.js';
+import type { AgentDisk } from '../agent/disk.js';
 import { PausableTransport } from './pause.js';
 
 export interface Mutations {
@@ -25,9 +27,15 @@ export interface Mutations {
    * once the record is on disk). The executor then forgets the update; a crash before the fsync loses it.
    */
   readonly ackBeforeCheckpoint?: boolean;
+  /**
+   * A restarted agent forgets the master term it checkpointed: the disk the sim gives the agent reads its
+   * `master_term` file as absent (it is still written, and durable), so the agent's fencing starts again from term 0
+   * and a deposed leader can take it back after a restart.
+   */
+  readonly forgetTerm?: boolean;
 }
 
-export const MUTATIONS = ['skipFsync', 'recoverTwice', 'dropTermCheck', 'ackBeforeCheckpoint'] as const;
+export const MUTATIONS = ['skipFsync', 'recoverTwice', 'dropTermCheck', 'ackBeforeCheckpoint', 'forgetTerm'] as const;
 export type MutationName = (typeof MUTATIONS)[number];
 
 export function parseMutation(text: string | undefined): Mutations {
@@ -65,4 +73,17 @@ function withoutTerm(m: Envelope): Envelope {
   if (!FENCED.has(m.name) || m.body === null || typeof m.body !== 'object' || !('term' in m.body)) return m;
   const { term: _dropped, ...body } = m.body as Record<string, unknown>;
   return { ...m, body };
+}
+
+/** The disk an agent of `workDir` is given: `disk` itself, or with `forgetTerm` a view of it without the checkpointed master term. */
+export function agentDisk(disk: AgentDisk, workDir: string, mutations: Mutations): AgentDisk {
+  if (mutations.forgetTerm !== true) return disk;
+  const forgotten = masterTermPath(workDir);
+  return new Proxy(disk, {
+    get(target, key) {
+      if (key === 'read') return (path: string): string | undefined => (path === forgotten ? undefined : target.read(path));
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

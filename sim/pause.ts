@@ -49,6 +49,16 @@ export class PausableClock implements Clock {
     };
   }
 
+  /**
+   * Runs `fn` in the node's process now, or at the resume when it is paused (in turn with the timers that came due
+   * meanwhile), or never once it is killed: what the machine tells the process (a child's exit, a launch done).
+   */
+  run(fn: () => void): void {
+    if (this.#dead) return;
+    if (this.#paused) this.#held.push(fn);
+    else fn();
+  }
+
   /** A runtime registers its busy probe with the shared clock (so `settle` waits for it), and pokes it. */
   register(probe: BusyProbe, pokes = false): () => void {
     return this.base.register(probe, pokes);

@@ -7,9 +7,10 @@
  * leaves either the old or the new content; a file that is nonetheless
  * unreadable is reported with a CORRUPT_CHECKPOINT error naming it.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomicDurable } from './durable-write.js';
+import { removeOffLoop } from './remover.js';
 import { ContainerizerError, type ContainerConfig, type ContainerTermination } from './types.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -108,5 +109,5 @@ export async function listCheckpointed(metaDir: string): Promise<string[]> {
 }
 
 export async function removeCheckpoint(metaDir: string, containerId: string): Promise<void> {
-  await rm(containerMetaDir(metaDir, containerId), { recursive: true, force: true });
+  await removeOffLoop(containerMetaDir(metaDir, containerId));
 }

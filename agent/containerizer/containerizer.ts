@@ -435,8 +435,9 @@ export class Containerizer {
       // wait per step on a loaded machine (durable-write.ts).
       mkdirSync(config.sandbox, { recursive: true });
       const files = sandboxFiles(config.sandbox);
-      // The launcher creates stdout/stderr (append mode); with a user they must exist first, to be chowned.
-      if (user) {
+      // The launcher creates stdout/stderr (append mode); with a user they must exist first, to be chowned. Not when
+      // the user is the agent's own: what the agent made is the user's already (three journaled inode changes saved).
+      if (user && (user.uid !== process.geteuid?.() || user.gid !== process.getegid?.())) {
         closeSync(openSync(files.stdout, 'a'));
         closeSync(openSync(files.stderr, 'a'));
         for (const p of [config.sandbox, files.stdout, files.stderr]) chownSync(p, user.uid, user.gid);
@@ -448,6 +449,7 @@ export class Containerizer {
         sandbox: config.sandbox,
         ...(user ? { uid: user.uid, gid: user.gid } : {}),
         config,
+        devices: [],
       };
       let command = config.command;
       let userInWrapper = false;
@@ -464,6 +466,7 @@ export class Containerizer {
         if (r?.command) command = r.command;
         if (r?.switchesUser) userInWrapper = true;
         if (r?.rlimits) rlimits.push(...r.rlimits);
+        if (r?.devices) info.devices!.push(...r.devices);
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;

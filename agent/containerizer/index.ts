@@ -27,7 +27,8 @@ export {
   containerMetaDir,
   type ContainerCheckpoint,
 } from './checkpoint.js';
-export { detectResources, memoryAfterHeadroom, diskAfterHeadroom, detectGpus, type DetectedResources } from './detect.js';
+export { detectResources, memoryAfterHeadroom, diskAfterHeadroom, type DetectedResources } from './detect.js';
+export { discoverGpus, GpuAllocator, type GpuDevice } from './nvidia.js';
 export {
   createIsolators,
   parseIsolationNames,

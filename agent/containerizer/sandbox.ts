@@ -71,8 +71,13 @@ export async function createSandbox(workDir: string, ids: SandboxIds): Promise<S
   const runs = join(directory, '..');
   const latest = join(runs, 'latest');
   const tmp = join(runs, `.latest.${process.pid}.${ids.containerId}`);
-  rmSync(tmp, { force: true });
-  symlinkSync(ids.containerId, tmp);
+  try {
+    symlinkSync(ids.containerId, tmp);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    rmSync(tmp, { force: true }); // left by a crash between the link and the rename
+    symlinkSync(ids.containerId, tmp);
+  }
   renameSync(tmp, latest);
   return { directory, latest, ...files };
 }

@@ -24,6 +24,8 @@ export interface Limits {
   cpus?: number;
   memMb?: number;
   diskMb?: number;
+  /** Whole GPUs (gpu/nvidia). */
+  gpus?: number;
   /** The `ports` ranges allocated to the container (network/ports), inclusive [begin, end]. */
   ports?: [number, number][];
 }

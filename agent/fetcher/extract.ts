@@ -25,9 +25,10 @@ export class ExtractLimitError extends Error {}
 function run(cmd: string, args: string[], signal: AbortSignal, onStdout?: (chunk: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(cmd, args, { signal, maxBuffer: onStdout ? Infinity : 1 << 20 }, (err, stdout, stderr) => {
+      // The limit first: a tool that had already exited when its output passed the limit is not an error of its own.
+      if (limitHit) return reject(limitHit);
       if (!err) return resolve(String(stdout));
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`${cmd} is not installed on this agent (Debian: apt-get install ${cmd}, or make fetcher-tools)`));
-      if (limitHit) return reject(limitHit);
       const signalled = (err as { signal?: string | null }).signal;
       if (signalled) return reject(new Error(`${cmd} was killed by ${signalled}`));
       const why = String(stderr).trim().split('\n').slice(-3).join('; ');
@@ -78,6 +79,7 @@ export function tarSizeCounter(limit: number): { feed(chunk: string): void; tota
     total(): number {
       if (rest !== '') line(rest);
       rest = '';
+      if (total > limit) throw tooBig(total, limit);
       return total;
     },
   };

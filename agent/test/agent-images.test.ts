@@ -6,13 +6,15 @@
 // the lower layer's files; the image's User applies when the task names none; volumes mount read-only or read-write; nothing is mounted on
 // the host. Needs root (mount namespaces) and /bin/busybox (make test installs it).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerInfo, TaskInfo } from '../../protocol/types.js';
 import { describeIf } from '../../test/skip.js';
 import { filesystemLinuxUsable } from '../containerizer/isolators/filesystem-linux.js';
+import { findDevicesHierarchy } from '../containerizer/isolators/devices-cgroup.js';
 import { sandboxPath } from '../containerizer/index.js';
 import { appLayer, busyboxLayer, busyboxMissing, configJson, dockerSave, ociBlobs } from '../provisioner/image-builder.js';
 import { FRAMEWORK, commandTask, tempDir } from './helpers.js';
@@ -133,12 +135,17 @@ describeIf(why)('tasks in a busybox image from a directory of tarballs', () => {
     expect(readFileSync(join(sandbox(setup, agent, 'img-exec'), 'executor-saw'), 'utf8')).toBe('NAME="mesos-ts test image"\nID=mesos-ts-test\n/app\n');
   });
 
-  test("the image's User applies when the task names none; the task's own user wins; an unknown one fails naming it", async () => {
-    const cmd = 'id -u; id -g; echo "home=$HOME"; echo mine > "$MESOS_SANDBOX/by-image-user"';
-    run(commandTask('img-user', cmd, { container: image('userimg') }));
+  test("the image's User applies when the task names none, and owns what was fetched; the task's own user wins; an unknown one fails naming it", async () => {
+    // A URI fetched (as the framework's user, root) before the image is provisioned: the task, the image's nobody, owns it and may change it.
+    const fetched = join(tempDir(), 'notes.txt');
+    writeFileSync(fetched, 'fetched\n', { mode: 0o644 });
+    const cmd = 'id -u; id -g; echo "home=$HOME"; echo mine > "$MESOS_SANDBOX/by-image-user"; echo appended >> "$MESOS_SANDBOX/notes.txt"';
+    run(commandTask('img-user', cmd, { container: image('userimg'), command: { shell: true, value: cmd, uris: [{ value: fetched }] } }));
     await setup.master.update('img-user', 'TASK_FINISHED');
     expect(stdout(setup, agent, 'img-user')).toBe('65534\n65534\nhome=/nonexistent\n');
     expect(statSync(join(sandbox(setup, agent, 'img-user'), 'by-image-user')).uid).toBe(65534);
+    expect(statSync(join(sandbox(setup, agent, 'img-user'), 'notes.txt')).uid).toBe(65534);
+    expect(readFileSync(join(sandbox(setup, agent, 'img-user'), 'notes.txt'), 'utf8')).toBe('fetched\nappended\n');
 
     run(commandTask('own-user', '', { container: image('userimg'), command: { shell: true, value: 'id -u', user: 'root' } }));
     await setup.master.update('own-user', 'TASK_FINISHED');
@@ -249,5 +256,48 @@ describeIf(why)('an image task across an agent restart', () => {
     } finally {
       await a2.stop();
     }
+  });
+});
+
+// gpu/nvidia with an image: the machine has no GPU, so the fixture is a fake nvidia-smi (it lists 2 GPUs) and fake
+// device nodes (major 195) in a temp dir given as --nvidia_dev_dir.
+const devicesWhy = ((d) => ('reason' in d ? d.reason : null))(findDevicesHierarchy());
+describeIf(why ?? devicesWhy)('a GPU task in an image', () => {
+  let setup: RealSetup;
+  let agent: Agent;
+
+  beforeAll(async () => {
+    setup = await realMaster();
+    const registry = tempDir();
+    writeFileSync(join(registry, 'testimg:latest.tar'), dockerSave('testimg:latest', [busyboxLayer(), appLayer()]));
+    const fixture = tempDir();
+    const dev = join(fixture, 'dev');
+    mkdirSync(join(fixture, 'bin'));
+    mkdirSync(dev);
+    writeFileSync(join(fixture, 'bin', 'nvidia-smi'), '#!/bin/sh\nprintf "0, 0\\n1, 1\\n"\n', { mode: 0o755 });
+    for (const [name, minor] of [['nvidia0', 0], ['nvidia1', 1], ['nvidiactl', 255]] as const) {
+      const r = spawnSync('mknod', ['-m', '666', join(dev, name), 'c', '195', String(minor)]);
+      if (r.status !== 0) throw new Error(`mknod ${name}: ${r.stderr.toString()}`);
+    }
+    agent = await realAgent(setup, { isolation: `${IMAGE_ISOLATION},gpu/nvidia`, image_providers: 'docker', docker_registry: registry, nvidia_dev_dir: dev }, { nvidiaSmi: join(fixture, 'bin', 'nvidia-smi') });
+    await setup.master.waitFor((m) => m.name === 'register_agent');
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await setup?.masterRt.stop();
+  });
+
+  test("its own GPU's node and nvidiactl are in the container's /dev, the other GPU's is not; its index in CUDA_VISIBLE_DEVICES", async () => {
+    const cmd = 'echo "visible=$CUDA_VISIBLE_DEVICES"; ls /dev | grep nvidia; cat /dev/nvidia$CUDA_VISIBLE_DEVICES 2>&1; true';
+    const resources = [...commandTask('x', '').resources!, { name: 'gpus', type: 'SCALAR' as const, scalar: { value: 1 } }];
+    setup.master.sendTo(agent.agentPid, 'run_task', { framework: FRAMEWORK, framework_id: FRAMEWORK.id!, task: commandTask('gpu-img', cmd, { container: image('testimg'), resources }) });
+    await setup.master.update('gpu-img', 'TASK_FINISHED');
+    const out = stdout(setup, agent, 'gpu-img');
+    const index = Number(/visible=(\d)\n/.exec(out)?.[1]);
+    expect([0, 1]).toContain(index);
+    expect(out).toContain(`\nnvidia${index}\nnvidiactl\n`);
+    expect(out).not.toContain(`nvidia${1 - index}`);
+    expect(out).toMatch(new RegExp(`/dev/nvidia${index}.*No such device or address`));
   });
 });

@@ -28,7 +28,7 @@ export async function realMaster(): Promise<RealSetup> {
   return { masterRt, master, masterPid, workDir: tempDir() };
 }
 
-export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}, options: Pick<StartAgentOptions, 'maxUnsentBytes'> = {}): Promise<StartedAgent & { agentPid: PID<MasterToAgent> }> {
+export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}, options: Pick<StartAgentOptions, 'maxUnsentBytes' | 'nvidiaSmi'> = {}): Promise<StartedAgent & { agentPid: PID<MasterToAgent> }> {
   const a = await startAgent(
     {
       master: setup.masterPid.toString(),

@@ -16,6 +16,7 @@ import { startMaster } from '../../master/main.js';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
 import type { CommandInfo, Offer, TaskInfo } from '../../protocol/types.js';
 import { terminate } from '../lib/processes.js';
+import { agentProcessEnv } from '../../agent/thread-pool.js';
 
 export interface ClusterRunOptions {
   readonly tasks: number;
@@ -77,6 +78,7 @@ export async function startAgentChild(masterPid: string, workDir: string, o: Clu
   const child = fork(fileURLToPath(new URL('./agent-child.js', import.meta.url)), [JSON.stringify(flags)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...(o.agentNodeArgs ?? [])],
+    env: agentProcessEnv(process.env), // as `mesos-ts local` starts its agents (agent/thread-pool.ts)
   });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());

@@ -37,16 +37,20 @@ switch (role) {
     const m = mastersCsv === undefined
       ? await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, flags })
       : await startMaster({ ip: '127.0.0.1', port: Number(portText), masters: mastersCsv.split(','), workDir: workDir!, logger: quiet, flags });
-    process.on('message', (msg: { type: string }) => {
+    process.on('message', (msg: { type: string; gc?: boolean }) => {
       if (msg.type !== 'stats') return;
+      // `gc`: collect first (the master child runs with --expose-gc), so heap_used is what the master keeps.
+      if (msg.gc === true) (globalThis as { gc?: () => void }).gc?.();
       const r = m.runtime.metrics();
+      const mem = process.memoryUsage();
       const leading = m.master;
       const metrics = leading?.metrics() ?? {};
       send({
         type: 'stats',
         leading: leading !== undefined,
         cpu: process.cpuUsage(),
-        rss: process.memoryUsage().rss,
+        rss: mem.rss,
+        heap_used: mem.heapUsed,
         at: now(),
         messages: (r['messages_received_remote'] ?? 0) + (r['messages_sent_remote'] ?? 0),
         agents: leading?.state.agents.size ?? 0,

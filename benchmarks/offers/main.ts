@@ -33,8 +33,15 @@ interface Row {
   offers_censored: number;
   censored_max_wait_ms: number;
   launch_overhead_ms: number;
+  /** Launch probes given up (their task not finished 30 s after the window's end); launch_overhead_ms is over the others. */
+  launch_probes_unfinished: number;
   master_cpu_percent: number;
   master_rss_mb: number;
+  /** The master's RSS and its heap after a full collection, once every agent registered (before any framework): the per-agent state alone. */
+  master_rss_mb_registered: number;
+  master_heap_mb_registered: number;
+  /** The same heap figure at the window's end (agents, frameworks, tasks, offers). */
+  master_heap_mb: number;
   master_msgs_per_s: number;
   tasks_per_s: number;
   task_scale: number;
@@ -64,12 +71,14 @@ const scaleFor = (agents: number): number => Number(argValue('--scale') ?? Math.
 const WARMUP_S = Number(argValue('--warmup') ?? (full ? 20 : 8));
 const MEASURE_S = Number(argValue('--measure') ?? (full ? 40 : 20));
 const PROBE_TASK_MS = 500;
+/** How long after the window's end a launch probe may still finish. */
+const PROBE_GRACE_MS = 30_000;
 const AGENTS_PER_PROCESS = 12_500;
 
 /** Extra node flags for the master child, e.g. BENCH_MASTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const masterNodeArgs = (process.env['BENCH_MASTER_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 const child = (role: string, args: string[]): ChildProcess =>
-  fork(fileURLToPath(new URL('./child.js', import.meta.url)), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...(role === 'master' ? [...MASTER_NODE_FLAGS, ...masterNodeArgs] : [])] });
+  fork(fileURLToPath(new URL('./child.js', import.meta.url)), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...(role === 'master' ? [...MASTER_NODE_FLAGS, '--expose-gc', ...masterNodeArgs] : [])] });
 
 const nextMessage = <T>(c: ChildProcess, type: string): Promise<T> =>
   new Promise((resolve, reject) => {
@@ -87,10 +96,11 @@ const nextMessage = <T>(c: ChildProcess, type: string): Promise<T> =>
     c.once('exit', exited);
   });
 
-type MasterStats = { leading: boolean; cpu: { user: number; system: number }; rss: number; at: number; messages: number; agents: number; running: number; finished: number };
-const masterStats = (m: ChildProcess): Promise<MasterStats> => {
+type MasterStats = { leading: boolean; cpu: { user: number; system: number }; rss: number; heap_used: number; at: number; messages: number; agents: number; running: number; finished: number };
+/** `gc`: a full collection in the master first (heap_used is then what it keeps; it costs the master a pause, so never inside the window). */
+const masterStats = (m: ChildProcess, gc = false): Promise<MasterStats> => {
   const p = nextMessage<MasterStats>(m, 'stats');
-  m.send({ type: 'stats' });
+  m.send({ type: 'stats', gc });
   return p;
 };
 
@@ -109,8 +119,12 @@ async function loopDelays(children: ChildProcess[]): Promise<Record<string, numb
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A new framework runs one task of fixed length; overhead = its completion time minus that length. */
-async function launchOverhead(master: string): Promise<number> {
+/**
+ * A new framework runs one task of fixed length; overhead = its completion time minus that length.
+ * A probe whose task has not finished by `deadline` is given up: its wait so far is a lower bound
+ * of its overhead (`finished: false`), and the run goes on instead of waiting for it forever.
+ */
+async function launchOverhead(master: string, deadline: number): Promise<{ ms: number; finished: boolean }> {
   const transport = new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } });
   const runtime = await new Runtime({ transport, clock: realClock, name: 'probe', logger: createLogger('probe', 'error') }).start();
   const t0 = now();
@@ -139,10 +153,12 @@ async function launchOverhead(master: string): Promise<number> {
       warning: () => {},
     },
   });
-  const t1 = await finished;
+  let giveUp: NodeJS.Timeout | undefined;
+  const t1 = await Promise.race([finished, new Promise<undefined>((r) => (giveUp = setTimeout(() => r(undefined), Math.max(0, deadline - now()))))]);
+  clearTimeout(giveUp);
   await driver.stop();
   await runtime.stop();
-  return t1 - t0 - PROBE_TASK_MS;
+  return t1 === undefined ? { ms: now() - t0 - PROBE_TASK_MS, finished: false } : { ms: t1 - t0 - PROBE_TASK_MS, finished: true };
 }
 
 /**
@@ -204,6 +220,7 @@ async function run(agents: number): Promise<Row> {
       await sleep(200);
     }
     const registerS = (now() - t0) / 1000;
+    const registered = await masterStats(masterChild, true);
     console.log(`  ${agents} agents registered in ${registerS.toFixed(1)} s; starting ${FRAMEWORKS} frameworks`);
     console.log(`  tasks N(30 s, 10 s) x ${scale.toFixed(3)}; warm-up ${warmupS.toFixed(0)} s, window ${MEASURE_S} s`);
     const fw = child('frameworks', [masterPid, String(FRAMEWORKS), String(scale), '1']);
@@ -223,10 +240,19 @@ async function run(agents: number): Promise<Row> {
     const launchedBefore = launched;
     const overheads: number[] = [];
     const windowEnd = now() + MEASURE_S * 1000;
-    while (overheads.length < 3 && now() < windowEnd - 2000) overheads.push(await launchOverhead(masterPid));
+    let unfinished = 0;
+    while (overheads.length + unfinished < 3 && now() < windowEnd - 2000) {
+      const probe = await launchOverhead(masterPid, windowEnd + PROBE_GRACE_MS);
+      if (probe.finished) overheads.push(probe.ms);
+      else {
+        unfinished++;
+        console.log(`  a launch probe's task had not finished ${round(probe.ms / 1000)} s after its framework started: counted as unfinished`);
+      }
+    }
     while (now() < windowEnd) await sleep(100);
     const after = await masterStats(masterChild);
     const delays = await loopDelays(children);
+    const afterGc = await masterStats(masterChild, true);
     if (!after.leading) throw new Error('the leading master changed during the measurement window; the figures would mix two masters');
     await sleep(500); // the last batches of events
     const seconds = (after.at - before.at) / 1000;
@@ -244,8 +270,12 @@ async function run(agents: number): Promise<Row> {
       offers_censored: censored,
       censored_max_wait_ms: round(censored_max_wait_ms),
       launch_overhead_ms: round(percentile(overheads, 50)),
+      launch_probes_unfinished: unfinished,
       master_cpu_percent: round((cpuMs / (seconds * 1000)) * 100),
       master_rss_mb: round(after.rss / 1e6),
+      master_rss_mb_registered: round(registered.rss / 1e6),
+      master_heap_mb_registered: round(registered.heap_used / 1e6),
+      master_heap_mb: round(afterGc.heap_used / 1e6),
       master_msgs_per_s: Math.round((after.messages - before.messages) / seconds),
       tasks_per_s: Math.round((launched - launchedBefore) / seconds),
       task_scale: round(scale * 1000) / 1000,
@@ -261,6 +291,28 @@ async function run(agents: number): Promise<Row> {
       clearTimeout(force);
     }
   }
+}
+
+/**
+ * The master's memory per agent beyond a fixed base: the slope between two rows of the same run
+ * (from 10k agents, or the smallest row, to the largest), in KB (1,000 bytes) per agent. Each row
+ * has its own master, so the base (code, runtime, 200 frameworks) cancels out.
+ */
+function memorySlope(rs: readonly Row[]) {
+  const last = rs.reduce<Row | undefined>((a, r) => (a === undefined || r.agents > a.agents ? r : a), undefined);
+  const first = rs.find((r) => r.agents === 10_000 && r !== last) ?? rs.reduce<Row | undefined>((a, r) => (a === undefined || r.agents < a.agents ? r : a), undefined);
+  if (first === undefined || last === undefined || first.agents >= last.agents) return undefined;
+  const per = (a: number, b: number): number => round(((b - a) * 1000) / (last.agents - first.agents));
+  const rssKb = per(first.master_rss_mb, last.master_rss_mb);
+  return {
+    from: first.agents,
+    to: last.agents,
+    rss_kb_per_agent: rssKb,
+    rss_base_mb: round(first.master_rss_mb - (rssKb * first.agents) / 1000),
+    rss_registered_kb_per_agent: per(first.master_rss_mb_registered, last.master_rss_mb_registered),
+    heap_registered_kb_per_agent: per(first.master_heap_mb_registered, last.master_heap_mb_registered),
+    heap_kb_per_agent: per(first.master_heap_mb, last.master_heap_mb),
+  };
 }
 
 const round = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10) / 10 : NaN);
@@ -291,10 +343,15 @@ console.table(rows.map((r) => ({
   'tasks/s': r.tasks_per_s,
   'loop delay max ms (master/agents/fws)': `${r.loop_delay_ms_max.master} / ${r.loop_delay_ms_max.agents} / ${r.loop_delay_ms_max.frameworks}`,
 })));
+const slope = memorySlope(rows);
+if (slope !== undefined) {
+  console.log(`master memory per agent, ${slope.from / 1000}k -> ${slope.to / 1000}k agents (KB = 1,000 bytes; target: RSS <= 10 KB per agent beyond a fixed base):`);
+  console.log(`  RSS at the window's end ${slope.rss_kb_per_agent} KB/agent (base ${slope.rss_base_mb} MB); RSS once registered ${slope.rss_registered_kb_per_agent}; heap after a full GC: registered ${slope.heap_registered_kb_per_agent}, window's end ${slope.heap_kb_per_agent}`);
+}
 console.log('Reference (Mesos paper, NSDI 2011, 50k emulated agents, 200 frameworks): launch overhead under 1 s.');
 console.log('Targets: p99 latency and launch overhead <= 100 ms at 10k agents; < 500 ms at 50k.');
 const name = MASTERS === 1 ? 'offers' : `offers-${MASTERS}masters`;
 // `--out <dir>`: the files go there instead of benchmarks/results/ (the offers experiment writes into its own directory).
-const out = writeResults(name, meta, { latency: 'per agent, from the earliest freeing not yet offered to the next offer reaching a framework; censored: freeings still waiting at the window end', rows }, argValue('--out'));
+const out = writeResults(name, meta, { latency: 'per agent, from the earliest freeing not yet offered to the next offer reaching a framework; censored: freeings still waiting at the window end', rows, ...(slope === undefined ? {} : { memory_slope: slope }) }, argValue('--out'));
 writeFileSync(out.replace(/\.json$/, '.svg'), plotSvg(rows));
 console.log(`wrote ${out} and ${name}.svg`);

@@ -21,7 +21,7 @@ export function agentCommand(): Command {
     .addOption(flag('resources', "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000];gpus:1' (what is missing is detected)"))
     .addOption(flag('default_role', "the role resources without one are statically reserved to (default '*': unreserved)"))
     .addOption(flag('attributes', "e.g. 'rack:r1;zone:a;level:3'"))
-    .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid | posix/rlimits | network/ports | filesystem/linux,docker/runtime', 'posix/cpu,posix/mem'))
+    .addOption(flag('isolation', 'isolators: posix/cpu,posix/mem | cgroups/cpu,cgroups/mem | disk/du | namespaces/pid | posix/rlimits | network/ports | filesystem/linux,docker/runtime | gpu/nvidia', 'posix/cpu,posix/mem'))
     .addOption(flag('image_providers', 'docker: run tasks in Docker images (needs --isolation with filesystem/linux,docker/runtime)'))
     .addOption(flag('docker_registry', 'where images come from: a registry URL (http://127.0.0.1:5000) or a directory of docker save / OCI tarballs', 'https://registry-1.docker.io'))
     .addOption(flag('docker_store_dir', 'the image store: layers, provisioned root filesystems (default <work_dir>/store/docker)'))
@@ -35,6 +35,8 @@ export function agentCommand(): Command {
     .addOption(flag('check_agent_port_range_only', "network/ports: only check ports inside the agent's own ports resource (true|false)"))
     .addOption(flag('enforce_container_ports', 'network/ports: kill a task listening on a port it was not given (default false: only logged)'))
     .addOption(flag('container_ports_isolated_range', 'network/ports: only check these ports, e.g. [0-35000]'))
+    .addOption(flag('nvidia_gpu_devices', 'gpu/nvidia: the GPU indices to offer, e.g. 0,1 (with gpus:N in --resources; default: every GPU nvidia-smi lists)'))
+    .addOption(flag('nvidia_dev_dir', 'gpu/nvidia: where the NVIDIA device nodes are (default /dev)'))
     .addOption(flag('container_logger', "logrotate: tasks' stdout/stderr go through mesos-ts-logrotate-logger and logrotate, rotated at a maximum size (default: plain sandbox files)"))
     .addOption(flag('container_logger_logrotate_max_stdout_size', 'with --container_logger=logrotate: rotate stdout at this size (default 10MB, at least 4096B)'))
     .addOption(flag('container_logger_logrotate_max_stderr_size', 'the same for stderr (default 10MB)'))
@@ -65,7 +67,8 @@ export function agentCommand(): Command {
 Examples:
   $ mesos-ts agent --master=127.0.0.1:5050 --work_dir=/tmp/agent1 --port=5051
   $ mesos-ts agent --master=mdns --resources='cpus:2;mem:2048' --attributes='rack:r1'
-  $ mesos-ts agent --master=10.0.0.5:5050 --isolation=cgroups/cpu,cgroups/mem   # as root`)
+  $ mesos-ts agent --master=10.0.0.5:5050 --isolation=cgroups/cpu,cgroups/mem   # as root
+  $ mesos-ts agent --master=10.0.0.5:5050 --isolation=cgroups/cpu,cgroups/mem,gpu/nvidia --resources='gpus:2' --nvidia_gpu_devices=0,1`)
     .action(async (o: Record<string, string | undefined>) => {
       const masters = await masterAddresses(o['master'], 5000, 500, parseMdnsName(o['mdns_name']));
       const master = masters.join(',');

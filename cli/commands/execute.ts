@@ -30,6 +30,7 @@ export function executeCommand(): Command {
     .option('--docker_image <name>', 'run the task in this Docker image (agents with --image_providers=docker)')
     .option('--name <name>', 'task and framework name', 'mesos-ts-execute')
     .option('--resources <text>', 'what the task needs', 'cpus:0.1;mem:32')
+    .option('--gpus <n>', 'whole GPUs for the task, added to --resources (agents with --isolation=gpu/nvidia); the framework then has the GPU_RESOURCES capability')
     .option('--role <role>', 'the role to take resources from', '*')
     .option('--uri <uri|json>', "fetch this into the task's sandbox first (repeatable): http(s)://, file:// or /path, archives extracted; or a CommandInfo.URI as JSON, e.g. '{\"value\":\"http://h/tool\",\"executable\":true,\"cache\":true}'", (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--env <json|file>', 'the task\'s environment: a JSON object inline (\'{"A":"1"}\') or the path of a file holding one')
@@ -52,17 +53,21 @@ Examples:
   $ mesos-ts execute --uri=http://127.0.0.1:8000/app.tar.gz --command='./app/run.sh'   # fetched and extracted first
   $ mesos-ts execute --uri='{"value":"/srv/tool","executable":true,"cache":true}' --uri=/srv/data.zip --command='./tool data'
   $ mesos-ts execute --docker_image=busybox --command='cat /etc/os-release'
+  $ mesos-ts execute --gpus=1 --command='nvidia-smi; echo $CUDA_VISIBLE_DEVICES'   # one whole GPU of an agent with gpu/nvidia
   $ mesos-ts execute --docker_image=127.0.0.1:5000/team/app        # the image's entrypoint and cmd
   $ mesos-ts execute --task_group=pod.json   # {"tasks": [{"name": "a", "task_id": {"value": "a"}, "resources": [...], "command": {"value": "..."}}, ...]}`)
-    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; task_group?: string; name: string; resources: string; role: string; env?: string; uri: string[]; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
+    .action(async (o: { master: string; mdns_name?: string; command?: string; docker_image?: string; task_group?: string; name: string; resources: string; gpus?: string; role: string; env?: string; uri: string[]; kill_after?: string; checkpoint: boolean; principal?: string; secret?: string }) => {
       if (o.task_group !== undefined && (o.command !== undefined || o.docker_image !== undefined)) throw new Error('--task_group runs the tasks its file names: give it without --command and --docker_image');
       if (o.task_group === undefined && o.command === undefined && o.docker_image === undefined) throw new Error("--command is required (or --docker_image, to run the image's entrypoint, or --task_group)");
       if (o.docker_image !== undefined) parseImageReference(o.docker_image); // a bad name is refused here, naming what is wrong
+      if (o.task_group !== undefined && o.gpus !== undefined) throw new Error("--gpus is for --command: give a task group's GPUs in its tasks' resources (gpus:N)");
       if (o.task_group !== undefined && o.uri.length > 0) throw new Error("--uri is for --command: give a task group's URIs in its file (each task's command.uris)");
       const uris = o.uri.map(parseUriOption);
       const group = o.task_group !== undefined ? withEnvironment(readTaskGroup(o.task_group), o.env === undefined ? {} : parseEnv(o.env)) : undefined;
       const ended = new Map<string, TaskStatus>();
-      const need = toResources(o.resources);
+      const need = o.gpus === undefined ? toResources(o.resources) : toResources(o.resources).add(toResources(`gpus:${gpusOption(o.gpus)}`));
+      // GPU agents are offered only to frameworks that say they use GPUs (the master's --filter_gpu_resources).
+      const usesGpus = need.scalar('gpus') > 0 || (group?.tasks ?? []).some((t) => toResources(t.resources ?? []).scalar('gpus') > 0);
       const env = o.env === undefined ? {} : parseEnv(o.env);
       const killAfterMs = o.kill_after === undefined ? undefined : parseDuration('kill_after', o.kill_after);
       const masters = await masterAddresses(o.master, 5000, 0, parseMdnsName(o.mdns_name));
@@ -74,7 +79,7 @@ Examples:
       const done = new Promise<number>((r) => (finished = r));
       const driver = await SchedulerDriver.start({
         master: masters, // a list on the driver's own runtime: it learns the rest of the replica set
-        framework: { name: o.name, role: o.role, failover_timeout: 0, checkpoint: o.checkpoint, ...(credential !== undefined ? { principal: credential.principal } : {}) },
+        framework: { name: o.name, role: o.role, failover_timeout: 0, checkpoint: o.checkpoint, ...(usesGpus ? { capabilities: [{ type: 'GPU_RESOURCES' as const }] } : {}), ...(credential !== undefined ? { principal: credential.principal } : {}) },
         ...(credential !== undefined ? { credential } : {}),
         scheduler: {
           registered: (_d, id) => say(`subscribed as framework ${id.value}`),
@@ -135,4 +140,10 @@ Examples:
       await driver.runtime.stop();
       process.exit(code);
     });
+}
+
+/** `--gpus`: a whole number of GPUs, at least 1. */
+export function gpusOption(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new Error(`--gpus=${text}: expected a whole number of GPUs (1, 2, ...)`);
+  return Number(text);
 }

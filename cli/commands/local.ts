@@ -14,6 +14,7 @@ import { generateClusterCredentials, registerCluster, type ClusterCredentials } 
 import { endTasks } from '../end-tasks.js';
 import { addNetnsCommands } from './local-netns.js';
 import { checkHosts, keepaliveEnv, netnsHosts, parseHosts, type NetnsHosts } from '../netns/hosts.js';
+import { agentProcessEnv } from '../../agent/thread-pool.js';
 
 interface Member {
   readonly name: string;
@@ -207,7 +208,7 @@ Examples:
         const address = started0.map((m) => m.url.replace(/^http:\/\//, '')).join(',');
         const started = await Promise.all(
           Array.from({ length: agents }, (_, i) =>
-            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, `--ip=${hosts?.agentIp(i) ?? agentMachine(i, distinct).ip}`, `--hostname=${agentMachine(i, distinct).hostname}`, `--port=${hosts !== undefined ? 5051 : 0}`, `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity, ...extraAgentFlags(o['agent_flags'])], env, hosts?.netnsOf(`agent${i + 1}`)),
+            startMember(`agent${i + 1}`, ['agent', `--master=${address}`, `--ip=${hosts?.agentIp(i) ?? agentMachine(i, distinct).ip}`, `--hostname=${agentMachine(i, distinct).hostname}`, `--port=${hosts !== undefined ? 5051 : 0}`, `--work_dir=${join(workDir, `agent${i + 1}`)}`, `--isolation=${o['isolation']}`, `--resources=${agentResources(o['resources'], i, agents)}`, ...agentSecurity, ...extraAgentFlags(o['agent_flags'])], agentProcessEnv(env), hosts?.netnsOf(`agent${i + 1}`)),
           ),
         );
         members.push(...started);

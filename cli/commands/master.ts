@@ -22,6 +22,7 @@ export function masterCommand(): Command {
     .addOption(new Option('--offer_timeout <duration>', 'rescind offers outstanding this long (default: never)').env('MESOS_OFFER_TIMEOUT'))
     .addOption(new Option('--agent_ping_timeout <duration>', 'an unanswered ping counts as missed after this long').default('15secs').env('MESOS_AGENT_PING_TIMEOUT'))
     .addOption(new Option('--max_agent_ping_timeouts <n>', 'missed pings before an agent is unreachable').default('5').env('MESOS_MAX_AGENT_PING_TIMEOUTS'))
+    .addOption(new Option('--filter_gpu_resources <bool>', 'offer agents with GPUs only to frameworks with the GPU_RESOURCES capability').default('true').env('MESOS_FILTER_GPU_RESOURCES'))
     .addOption(new Option('--weights <role=weight,...>', 'role weights, e.g. eng=2,ads=1').env('MESOS_WEIGHTS'))
     .addOption(new Option('--masters <host:port,...>', 'high availability: every master of the replica set, this one included (more than one: a replicated log under --work_dir)').env('MESOS_MASTERS'))
     .addOption(new Option('--quorum <n>', 'masters that make a quorum of the replicated log (default: a majority of --masters)').env('MESOS_QUORUM'))
@@ -50,6 +51,7 @@ Examples:
         allocationIntervalMs: parseDuration('allocation_interval', o['allocation_interval']!),
         agentPingTimeoutMs: parseDuration('agent_ping_timeout', o['agent_ping_timeout']!),
         maxAgentPingTimeouts: parsePositiveInt('max_agent_ping_timeouts', o['max_agent_ping_timeouts']!),
+        filterGpuResources: parseBool('filter_gpu_resources', o['filter_gpu_resources']!),
         ...(o['offer_timeout'] ? { offerTimeoutMs: parseDuration('offer_timeout', o['offer_timeout']) } : {}),
         ...(o['weights'] ? { weights: parseWeights(o['weights']) } : {}),
         ...(o['hostname'] ? { hostname: o['hostname'] } : {}),

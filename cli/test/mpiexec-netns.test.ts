@@ -52,9 +52,11 @@ afterAll(async () => {
   await work.remove();
 });
 
-// On demand only (MPIEXEC_NETNS=1): it hung past 180 s in one of three full runs today beside the chaos test's netns
-// cluster, after passing 6 times; a launcher fix (its stderr) did not cure it, and the race is not found (stop notes).
-const onDemand = process.env['MPIEXEC_NETNS'] === '1' ? null : 'hangs now and then beside another netns cluster (race not yet found); MPIEXEC_NETNS=1 runs it';
+// On demand only (MPIEXEC_NETNS=1): beside the chaos test's netns cluster (load 20-29), 2 of 40 runs hung after the
+// program's last line: three ranks waiting on their proxy (the PMI barrier of MPI_Finalize) while the fourth ran (state R,
+// no stack caught yet) in MPICH 4.0.2 with UCX over TCP: a finalize deadlock of openucx/ucx#2254's shape (a rank still flushing towards
+// peers that already left for the barrier), after every proxy and rank had started and the program had printed its result.
+const onDemand = process.env['MPIEXEC_NETNS'] === '1' ? null : 'under load, 1 run in 20 hangs in MPI_Finalize (MPICH 4.0.2 with UCX over TCP: a rank spins while the others wait in the PMI barrier); MPIEXEC_NETNS=1 runs it';
 describeIf(onDemand ?? netnsUnavailable() ?? mpichMissing())('mesos-ts mpiexec on network-namespace hosts', () => {
   beforeAll(async () => {
     programs = buildMpiPrograms(work.path);

@@ -23,6 +23,7 @@
  * (state.ts) and the public shapes (types.ts).
  */
 import { Resources } from '../../protocol/resources.js';
+import { internResources } from '../../protocol/resources-intern.js';
 import { FilterBook } from './filters.js';
 import { availableOf, hasRefined, movesAvailable } from './shared.js';
 import { milliRecord, quotaConsume, quotaCycle, toMilliMap, type QuotaBooks, type QuotaCycle } from './quota.js';
@@ -55,9 +56,11 @@ export class AllocatorCore {
   #quotaRoles = 0;
   readonly #allocatedCache = new WeakMap<Resources, Map<string, Resources>>();
   readonly #vectors = new WeakMap<Resources, readonly number[]>();
+  readonly #filterGpus: boolean;
 
   constructor(options: CoreOptions = {}) {
     this.q = new QuantityIndex(new Set(options.fairnessExcludeResourceNames ?? []));
+    this.#filterGpus = options.filterGpuResources ?? true;
     this.#roleSorter = new DRFSorter(this.q, { hierarchical: true, weightOf: (path) => this.#roles.get(path)?.weight ?? 1 });
     this.#books = { q: this.q, roles: this.#roles, roleSorter: this.#roleSorter, agents: this.#agents };
     this.#stages = new Stages({
@@ -130,7 +133,7 @@ export class AllocatorCore {
   #framework(id: string): FrameworkState {
     let f = this.#frameworks.get(id);
     if (f === undefined) {
-      f = { id, known: false, active: false, shared: false, refinement: true, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
+      f = { id, known: false, active: false, shared: false, refinement: true, gpus: false, roles: new Set(), suppressed: new Set(), eligible: new Set(), agents: new Set(), filters: new Set(), keys: new Map() };
       this.#frameworks.set(id, f);
     }
     return f;
@@ -163,6 +166,7 @@ export class AllocatorCore {
     f.active = options.active ?? true;
     f.shared = options.sharedResources ?? false;
     f.refinement = options.reservationRefinement ?? true;
+    f.gpus = options.gpuResources ?? false;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
     for (const u of used) {
       const agent = this.#agents.get(u.agentId);
@@ -184,9 +188,10 @@ export class AllocatorCore {
     }
   }
 
-  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[]; sharedResources?: boolean; reservationRefinement?: boolean }): void {
+  updateFramework(id: string, options: { roles: readonly string[]; suppressedRoles?: readonly string[]; sharedResources?: boolean; reservationRefinement?: boolean; gpuResources?: boolean }): void {
     const f = this.#frameworks.get(id);
     if (f === undefined) return;
+    if (options.gpuResources !== undefined) f.gpus = options.gpuResources;
     if (options.sharedResources !== undefined) f.shared = options.sharedResources;
     if (options.reservationRefinement !== undefined) f.refinement = options.reservationRefinement;
     this.#setRoles(f, options.roles, options.suppressedRoles ?? []);
@@ -256,16 +261,18 @@ export class AllocatorCore {
   /** An agent with its total; `used`: what frameworks already hold there (allocation_info says the role). */
   addAgent(id: string, options: AgentOptions, used: readonly { frameworkId: string; resources: Resources }[] = []): void {
     if (this.#agents.has(id)) this.removeAgent(id);
-    const total = options.total.unallocate();
+    // Alike agents share one total: what the cycles derive from it (its allocated form, its vector) is made once per shape.
+    const total = internResources(options.total.unallocate());
     const agent: AgentState = {
       id,
       total,
-      totalSparse: this.q.vector(total.quantities()),
+      totalSparse: this.#vectorOf(total),
       available: total,
       allocated: new Map(),
       hasReserved: !total.reserved().isEmpty(),
       hasShared: total.hasShared(),
       hasRefined: hasRefined(total),
+      gpuOnly: this.#filterGpus && total.scalar('gpus') > 0,
       split: undefined,
       filterVersion: 0,
       restMark: undefined,
@@ -303,11 +310,12 @@ export class AllocatorCore {
     if (agent === undefined) return;
     this.#addReservations(agent, -1);
     this.q.addTotals(agent.totalSparse, -1);
-    agent.total = total.unallocate();
-    agent.totalSparse = this.q.vector(agent.total.quantities());
+    agent.total = internResources(total.unallocate());
+    agent.totalSparse = this.#vectorOf(agent.total);
     agent.hasReserved = !agent.total.reserved().isEmpty();
     agent.hasShared = agent.total.hasShared();
     agent.hasRefined = hasRefined(agent.total);
+    agent.gpuOnly = this.#filterGpus && agent.total.scalar('gpus') > 0;
     this.q.addTotals(agent.totalSparse, 1);
     this.#addReservations(agent, 1);
     let allocated = EMPTY;

@@ -67,7 +67,7 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       add_framework: (b) => {
         core.addFramework(
           b.framework_id,
-          { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], active: b.active ?? true, sharedResources: b.shared_resources === true, reservationRefinement: b.reservation_refinement !== false },
+          { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], active: b.active ?? true, sharedResources: b.shared_resources === true, reservationRefinement: b.reservation_refinement !== false, gpuResources: b.gpu_resources === true },
           (b.used ?? []).map((u) => ({ agentId: u.agent_id, resources: Resources.of(u.resources) })),
         );
         this.#touch('all');
@@ -79,7 +79,7 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       },
       deactivate_framework: (b) => core.deactivateFramework(b.framework_id),
       update_framework: (b) => {
-        core.updateFramework(b.framework_id, { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], ...(b.shared_resources !== undefined ? { sharedResources: b.shared_resources } : {}), ...(b.reservation_refinement !== undefined ? { reservationRefinement: b.reservation_refinement } : {}) });
+        core.updateFramework(b.framework_id, { roles: b.roles ?? [], suppressedRoles: b.suppressed_roles ?? [], ...(b.shared_resources !== undefined ? { sharedResources: b.shared_resources } : {}), ...(b.reservation_refinement !== undefined ? { reservationRefinement: b.reservation_refinement } : {}), ...(b.gpu_resources !== undefined ? { gpuResources: b.gpu_resources } : {}) });
         this.#touch('all');
       },
       add_agent: (b) => {

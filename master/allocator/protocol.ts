@@ -35,11 +35,13 @@ export type AllocatorProtocol = {
     shared_resources?: boolean;
     /** The RESERVATION_REFINEMENT capability (absent: true). */
     reservation_refinement?: boolean;
+    /** The GPU_RESOURCES capability (absent: false). */
+    gpu_resources?: boolean;
   };
   remove_framework: { framework_id: string };
   activate_framework: { framework_id: string };
   deactivate_framework: { framework_id: string };
-  update_framework: { framework_id: string; roles: string[]; suppressed_roles: string[]; shared_resources?: boolean; reservation_refinement?: boolean };
+  update_framework: { framework_id: string; roles: string[]; suppressed_roles: string[]; shared_resources?: boolean; reservation_refinement?: boolean; gpu_resources?: boolean };
   add_agent: {
     agent_id: string;
     total: Resource[];

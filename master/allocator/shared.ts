@@ -7,7 +7,8 @@
  * framework per agent and cycle; here two roles' frameworks may both get it in
  * one cycle). Allocations still count their copies (one per offer or task).
  * Also what frameworks without RESERVATION_REFINEMENT may not be offered:
- * refined reservations.
+ * refined reservations; and, without GPU_RESOURCES, agents with GPUs (Mesos's
+ * --filter_gpu_resources: GPU machines kept for the frameworks that use them).
  *
  *   available = (total - allocated) without shared  +  total's shared (one copy each)
  */
@@ -37,8 +38,16 @@ export function withoutRefined(r: Resources): Resources {
   return r.filter((x) => (x.reservations?.length ?? 0) <= 1);
 }
 
-/** What `f` may be offered of `offer` on `agent`: without the capabilities, no shared resources, no refined reservations. */
-export function offerForFramework(agent: { readonly hasShared: boolean; readonly hasRefined: boolean }, f: { readonly shared: boolean; readonly refinement: boolean }, offer: Resources): Resources {
+/**
+ * What `f` may be offered of `offer` on `agent`: without the capabilities, no shared resources, no refined reservations,
+ * and nothing of an agent with GPUs (GPU_RESOURCES, while --filter_gpu_resources holds: `gpuOnly`), as Mesos's allocator.
+ */
+export function offerForFramework(
+  agent: { readonly hasShared: boolean; readonly hasRefined: boolean; readonly gpuOnly: boolean },
+  f: { readonly shared: boolean; readonly refinement: boolean; readonly gpus: boolean },
+  offer: Resources,
+): Resources {
+  if (agent.gpuOnly && !f.gpus) return offer.filter(() => false);
   let give = agent.hasShared && !f.shared ? offer.nonShared() : offer;
   if (agent.hasRefined && !f.refinement) give = withoutRefined(give);
   return give;

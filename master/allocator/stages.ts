@@ -48,6 +48,8 @@ interface AgentPass {
 export class Stages {
   readonly #b: StageBooks;
   #passSeq = 0;
+  /** Splits by reservation role, one per available-resources object (see #splitOf). */
+  readonly #splits = new WeakMap<Resources, ReservationSplit>();
 
   constructor(books: StageBooks) {
     this.#b = books;
@@ -98,6 +100,18 @@ export class Stages {
     }
   }
 
+  /**
+   * The split of `available`, made once per object: agents of one shape whose resources are all back
+   * have the same (interned) total as their available resources, so they share its split and what the
+   * split makes once (a role's part with the unreserved one, the remainder after a give), and through
+   * those the offers' allocated forms. A split only ever fills its memo fields, from its own content.
+   */
+  #splitOf(available: Resources): ReservationSplit {
+    let split = this.#splits.get(available);
+    if (split === undefined) this.#splits.set(available, (split = splitByReservation(available, this.#b.q)));
+    return split;
+  }
+
   /** Stage 2: everything else by DRF, within limits, keeping the headroom other guarantees need. */
   stage2(out: Allocation[], agents: readonly AgentState[], quota: QuotaCycle | undefined): void {
     const byEpoch = new Map<number, Set<FrameworkState> | undefined>();
@@ -119,7 +133,7 @@ export class Stages {
       // ancestor: the available resources are split by reservation role once (kept on the agent), and a give
       // narrows the split rather than recomputing it. Once the unreserved part is not worth an offer, only
       // the roles under a reservation role can get anything: those alone are visited, not every role.
-      if (agent.hasReserved) pass.split = agent.split?.of === agent.available ? agent.split : (agent.split = splitByReservation(agent.available, this.#b.q));
+      if (agent.hasReserved) pass.split = agent.split?.of === agent.available ? agent.split : (agent.split = this.#splitOf(agent.available));
       let i = 0;
       for (; i < roles.length && (pass.split === undefined || pass.split.unreservedAllocatable); i++) {
         if (this.#visitRole(out, pass, roles.at(i)!.client!) === GAVE && agent.available.isEmpty()) break;
@@ -186,7 +200,7 @@ export class Stages {
     const r = this.#b.roles.get(role)!;
     if (r.eligible === 0) return FULL;
     let split = pass.split;
-    if (split !== undefined && split.of !== agent.available) split = pass.split = splitByReservation(agent.available, this.#b.q);
+    if (split !== undefined && split.of !== agent.available) split = pass.split = this.#splitOf(agent.available);
     const full = split !== undefined ? allocatableFor(split, role) : agent.available;
     if (full === undefined || full.isEmpty()) return FULL;
     let offer = full;

@@ -22,7 +22,8 @@ export interface Filter {
 export interface AgentState {
   readonly id: string;
   total: Resources;
-  totalSparse: number[];
+  /** Shared by the agents of one shape (the core's vector of `total`): never written. */
+  totalSparse: readonly number[];
   /** Unallocated, not offered: total minus everything allocated. */
   available: Resources;
   /** framework -> resources allocated to it here (allocation_info set). */
@@ -32,6 +33,8 @@ export interface AgentState {
   hasShared: boolean;
   /** Its total holds refined reservations (a stack of more than one role). */
   hasRefined: boolean;
+  /** Its total holds GPUs and --filter_gpu_resources holds: offered only to frameworks with GPU_RESOURCES. */
+  gpuOnly: boolean;
   /** `available` split by reservation role (stage 2), while its `of` is `available`. */
   split: ReservationSplit | undefined;
   /** Bumped whenever a filter on this agent goes away. */
@@ -61,6 +64,8 @@ export interface FrameworkState {
   shared: boolean;
   /** RESERVATION_REFINEMENT: offered refined reservations (without it, as Mesos, never). */
   refinement: boolean;
+  /** GPU_RESOURCES: offered agents with GPUs. */
+  gpus: boolean;
   roles: Set<string>;
   suppressed: Set<string>;
   /** Roles in which it takes offers now: active, subscribed, not suppressed. */

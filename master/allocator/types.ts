@@ -26,6 +26,8 @@ export interface FrameworkOptions {
   readonly sharedResources?: boolean;
   /** The RESERVATION_REFINEMENT capability: it may be offered refined reservations. Default true (the master says which). */
   readonly reservationRefinement?: boolean;
+  /** The GPU_RESOURCES capability: it may be offered agents with GPUs. Default false. */
+  readonly gpuResources?: boolean;
 }
 
 export interface AgentOptions {
@@ -45,6 +47,8 @@ export interface QuotaInput {
 export interface CoreOptions {
   /** Resource names left out of share computations (Mesos --fair_sharing_excluded_resource_names). */
   readonly fairnessExcludeResourceNames?: readonly string[];
+  /** Agents with GPUs only for frameworks with GPU_RESOURCES (Mesos --filter_gpu_resources). Default true. */
+  readonly filterGpuResources?: boolean;
 }
 
 export interface RoleInfo {

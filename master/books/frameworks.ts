@@ -12,8 +12,8 @@ import { frameworkLeft } from './maintenance.js';
 import { end } from './tasks.js';
 
 /** What the allocator acts on of a framework's capabilities. */
-export function allocatorCapabilities(framework: Framework): { sharedResources: boolean; reservationRefinement: boolean } {
-  return { sharedResources: framework.hasCapability('SHARED_RESOURCES'), reservationRefinement: framework.hasCapability('RESERVATION_REFINEMENT') };
+export function allocatorCapabilities(framework: Framework): { sharedResources: boolean; reservationRefinement: boolean; gpuResources: boolean } {
+  return { sharedResources: framework.hasCapability('SHARED_RESOURCES'), reservationRefinement: framework.hasCapability('RESERVATION_REFINEMENT'), gpuResources: framework.hasCapability('GPU_RESOURCES') };
 }
 
 /** A framework in the books (active: its scheduler subscribed, and is answered; not active: taken back from an agent's report). */

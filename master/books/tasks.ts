@@ -16,6 +16,7 @@ import type { Task, TaskStatus } from '../../protocol/types.js';
 import type { Agent } from '../agent.js';
 import type { Framework } from '../framework.js';
 import type { Effect } from './effects.js';
+import { constant, keptStatus } from './kept.js';
 
 /** Statuses kept per task (the latest; /master/state shows them). */
 export const STATUSES_KEPT = 16;
@@ -102,15 +103,17 @@ export function update(books: TaskBooks, framework: Framework | undefined, agent
     agent.usage?.task(task.state, -1);
     agent.usage?.task(latest, 1);
   }
-  task.state = latest;
+  task.state = constant(latest);
   if (changed) {
     effects.push({ kind: 'count', name: `master/task_state/${latest}` });
     effects.push({ kind: 'event', event: { type: 'TASK_UPDATED', task, status } });
   }
-  task.status_update_state = status.state;
-  if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
+  // Kept in a copy of its own: the decoded update holds on to the message it came in (kept.ts).
+  const kept = keptStatus(task, status);
+  task.status_update_state = kept.state;
+  if (kept.uuid !== undefined) task.status_update_uuid = kept.uuid;
   if (!task.statuses.some((s) => sameUuid(s.uuid, status.uuid) && s.state === status.state)) {
-    task.statuses.push(status);
+    task.statuses.push(kept);
     if (task.statuses.length > STATUSES_KEPT) task.statuses.splice(0, task.statuses.length - STATUSES_KEPT);
   }
   if (!wasTerminal && isTerminal(latest)) release(books, framework, agent, task, effects);

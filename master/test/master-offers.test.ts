@@ -134,6 +134,27 @@ describe('offers', () => {
     expect(scheduler.named('error').at(-1)!.message).toBe(`DECLINE: framework m1-9999 is not subscribed from ${scheduler.pid}`);
   });
 
+  test('a subscribe repeated by the same scheduler rescinds its outstanding offers and offers them again (it may have dropped them)', async () => {
+    c = await cluster();
+    await c.agent({ resources: 'cpus:2;mem:512' });
+    const { scheduler } = await c.scheduler();
+    await c.clock.advance(5);
+    const [first] = [...scheduler.offers.values()];
+    expect(first).toBeDefined();
+    // A driver whose retry went to another master first drops what the leader sent meanwhile, then subscribes
+    // again on the same connection, still without its id: the same framework, answered again.
+    scheduler.call('subscribe', { framework_info: scheduler.info });
+    await c.clock.advance(5);
+    expect(scheduler.named('subscribed').map((b) => b.framework_id.value)).toEqual(['m1-0000', 'm1-0000']);
+    expect(scheduler.named('rescind').map((b) => b.offer_id.value)).toEqual([first!.id.value]);
+    const again = [...scheduler.offers.values()];
+    expect(again).toHaveLength(1);
+    expect(again[0]!.id.value).not.toBe(first!.id.value);
+    expect(Resources.of(again[0]!.resources).unallocate().equals(Resources.parse('cpus:2;mem:512'))).toBe(true);
+    expect(c.master.state.offers.size).toBe(1);
+    expect(ledger(c)).toEqual([]);
+  });
+
   test('offer_timeout rescinds an offer left unanswered', async () => {
     c = await cluster({ offerTimeoutMs: 10_000 });
     await c.agent({ resources: 'cpus:2;mem:512' });

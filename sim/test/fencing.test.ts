@@ -1,6 +1,6 @@
-// The fencing invariant ("an agent follows no master of an older term") on its own: no seed of the default schedule
-// reaches it (sim/README.md, Limits), so it is shown here on scripted deliveries to an agent whose registrations and
-// current master the test sets, as the real agent's would change.
+// The fencing invariant ("an agent follows no master of an older term") on its own, per agent machine across
+// restarts: shown here on scripted deliveries to an agent whose registrations and current master the test sets, as
+// the real agent's would change (whole-cluster seeds reach it only under the pause schedules: test/mutations.test.ts).
 import { describe, expect, test } from '@jest/globals';
 import { PID } from 'libprocess-ts';
 import type { AgentProcess } from '../../agent/agent.js';
@@ -8,8 +8,9 @@ import type { AgentNode, Cluster } from '../cluster.js';
 import { Invariants } from '../invariants.js';
 
 function world() {
-  const agent = { registrations: 0, master: PID.parse('master@m1:5050') };
-  const node = { kind: 'agent', name: 'a1', address: 'a1:5051', agent: agent as unknown as AgentProcess } as unknown as AgentNode;
+  let agent = { registrations: 0, master: PID.parse('master@m1:5050') };
+  const disk = { counters: { wipes: 0 } };
+  const node = { kind: 'agent', name: 'a1', address: 'a1:5051', agent: agent as unknown as AgentProcess, disk } as unknown as AgentNode & { agent: AgentProcess | undefined };
   const notes: string[] = [];
   const cluster = { agents: [node], leaders: () => [], trace: { note: (t: string) => notes.push(t), freeze: () => {} } } as unknown as Cluster;
   const inv = new Invariants();
@@ -20,7 +21,14 @@ function world() {
     agent.master = PID.parse(`master@${master}`);
     agent.registrations++;
   };
-  return { inv, deliver, registers, notes };
+  /** The agent restarts on the same machine: a new incarnation, with its disk or (`wipe`) without. */
+  const restarts = (wipe: boolean): void => {
+    node.agent = undefined;
+    if (wipe) disk.counters.wipes++;
+    agent = { registrations: 0, master: PID.parse('master@m1:5050') };
+    node.agent = agent as unknown as AgentProcess;
+  };
+  return { inv, deliver, registers, restarts, notes };
 }
 
 describe('fencing: an agent follows no master of an older term', () => {
@@ -58,5 +66,38 @@ describe('fencing: an agent follows no master of an older term', () => {
     w.registers('m1:5050');
     w.deliver('m1:5050', 'ping', 2); // the check runs before this delivery is recorded
     expect(w.inv.violation?.invariant).toBe('an agent follows no master of an older term');
+  });
+
+
+  test('a restarted agent (its disk intact) still owes the terms heard before: an older registration after it is caught', () => {
+    const w = world();
+    w.deliver('m2:5050', 'agent_reregistered', 2);
+    w.registers('m2:5050');
+    w.restarts(false);
+    w.deliver('m1:5050', 'agent_reregistered', 1); // a deposed leader answers the new incarnation first
+    w.registers('m1:5050'); // taken: the restarted agent forgot term 2
+    w.inv.step();
+    expect(w.inv.violation?.message).toBe('an agent follows no master of an older term: a1 registered with master@m1:5050 of term 1 after hearing from a master of term 2');
+  });
+
+  test('a restart after a disk loss owes nothing: the new agent may follow any term first', () => {
+    const w = world();
+    w.deliver('m2:5050', 'agent_reregistered', 2);
+    w.registers('m2:5050');
+    w.restarts(true);
+    w.deliver('m1:5050', 'agent_registered', 1);
+    w.registers('m1:5050');
+    w.inv.step();
+    expect(w.inv.violation).toBeUndefined();
+  });
+
+  test('the last registration of an incarnation that crashed before it was looked at is still checked', () => {
+    const w = world();
+    w.deliver('m2:5050', 'ping', 2);
+    w.deliver('m1:5050', 'agent_reregistered', 1);
+    w.registers('m1:5050'); // taken, then the agent crashes before any step or delivery
+    w.restarts(false);
+    w.deliver('m2:5050', 'agent_reregistered', 2);
+    expect(w.inv.violation?.message).toBe('an agent follows no master of an older term: a1 registered with master@m1:5050 of term 1 after hearing from a master of term 2');
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Random, type Envelope, type TransportEvents } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
+import { ProcessTable, SimContainerizer, planCommand } from '../containerizer.js';
 import { PausableClock, PausableTransport } from '../pause.js';
 
 function world() {
@@ -106,5 +107,38 @@ describe("a paused process's clock", () => {
     clock.discard(); // killed while paused
     await base.advance(10);
     expect(fired).toHaveLength(3);
+  });
+});
+
+describe("a paused agent's containerizer", () => {
+  test('a launch done and a task ending reach the agent only when it resumes; nothing once it is killed', async () => {
+    const base = new VirtualClock();
+    const clock = new PausableClock(base);
+    const table = new ProcessTable(base, new Random(1), () => {});
+    const cz = new SimContainerizer(table, (fn) => clock.run(fn));
+    const launch = (id: string, runMs: number) => cz.launch({ containerId: id, command: { shell: true, value: planCommand(runMs, 0) }, sandbox: `/s/${id}`, limits: {}, frameworkId: 'f', taskId: id });
+    const seen: string[] = [];
+    const c1 = await launch('c1', 100);
+    void c1.wait().then((t) => seen.push(`c1 ${t.status?.message}`));
+    clock.pause();
+    let launched = false;
+    void launch('c2', 50).then(() => (launched = true));
+    await base.advance(500);
+    // The machine went on: c1 ended, c2 started (and ended); the paused agent has been told nothing.
+    expect(table.procs.get('c1')!.running).toBe(false);
+    expect(table.procs.get('c2')).toBeDefined();
+    expect(seen).toEqual([]);
+    expect(launched).toBe(false);
+    clock.resume();
+    await base.advance(1);
+    expect(seen).toEqual(['c1 Command exited with status 0']);
+    expect(launched).toBe(true);
+    // Killed while paused: what it would have been told never arrives.
+    const c3 = await launch('c3', 10);
+    void c3.wait().then(() => seen.push('c3'));
+    clock.pause();
+    clock.discard();
+    await base.advance(100);
+    expect(seen).toHaveLength(1);
   });
 });

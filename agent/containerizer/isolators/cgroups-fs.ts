@@ -115,7 +115,8 @@ function uniqueDirs(paths: CgroupPaths): string[] {
   return [...new Set(Object.values(paths))];
 }
 
-async function killAllAndRemove(dirs: string[], clock: Clock): Promise<void> {
+/** Kills every process of each group (retrying while they die) and removes the groups. */
+export async function killAllAndRemove(dirs: string[], clock: Clock): Promise<void> {
   for (const dir of dirs) {
     // Processes leave the group only once they have died; retry for up to ~5 s.
     for (let i = 0; i < 100; i++) {

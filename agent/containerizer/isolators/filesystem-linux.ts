@@ -24,7 +24,7 @@ import { ContainerizerError } from '../types.js';
 import { PassiveIsolator } from './passive.js';
 import type { Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
 import { mountHelperSupported, mountWrapper, type MountPlan } from './mount-helper.js';
-import { resolveImageUser } from './image-user.js';
+import { giveSandboxTo, resolveImageUser } from './image-user.js';
 
 export const DEFAULT_SANDBOX_DIRECTORY = '/mnt/mesos/sandbox';
 
@@ -111,7 +111,7 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
     const tmp = join(info.sandbox, 'tmp');
     await mkdir(tmp, { recursive: true });
     await chmod(tmp, 0o1777);
-    // The image's User, when the task named none (resolved in the image): the sandbox becomes its.
+    // The image's User, when the task named none (resolved in the image): the sandbox becomes its, with what was fetched into it.
     let ids = info.uid !== undefined ? { uid: info.uid, gid: info.gid ?? info.uid } : undefined;
     let home: string | undefined;
     const imageUser = this.opts.dockerRuntime && spec.imageUser ? rootfs.image.config.user : undefined;
@@ -121,6 +121,8 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
       home = u.home;
       for (const f of ['stdout', 'stderr']) await writeFile(join(info.sandbox, f), '', { flag: 'a' });
       for (const f of [info.sandbox, join(info.sandbox, 'stdout'), join(info.sandbox, 'stderr')]) await chown(f, u.uid, u.gid);
+      // What was fetched into the sandbox belongs to the framework's user the fetch ran as: the task's now.
+      await giveSandboxTo(info.sandbox, info.uid ?? process.getuid?.() ?? 0, u);
     }
     const plan: MountPlan = {
       root: { lower: rootfs.image.rootfs, upper: rootfs.upper, work: rootfs.work, target: rootfs.target },
@@ -133,6 +135,7 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
       ],
       workdir: (this.opts.dockerRuntime ? rootfs.image.config.workingDir : undefined) ?? sandboxDir,
       ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+      ...(info.devices && info.devices.length > 0 ? { devices: info.devices } : {}),
     };
     return { wrapper: mountWrapper(plan), env: { MESOS_SANDBOX: sandboxDir, ...(home !== undefined ? { HOME: home } : {}) }, switchesUser: true };
   }

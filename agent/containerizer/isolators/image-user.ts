@@ -6,7 +6,7 @@
  * As Docker: a numeric uid without a passwd entry runs with gid 0; a name the image does
  * not know is an error naming it.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { chown, lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerizerError } from '../types.js';
 
@@ -44,4 +44,23 @@ export async function resolveImageUser(rootfs: string, spec: string, imageName: 
   }
   if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid)) throw new ContainerizerError('INVALID_CONFIG', `image ${imageName}: User '${spec}' has bad ids in the image's /etc/passwd`);
   return { uid, gid, ...(entry?.[5] ? { home: entry[5] } : {}) };
+}
+
+/**
+ * The sandbox given to the image's user: what the fetcher wrote there ran before the image was
+ * provisioned, as the task's framework user (`fromUid`), so it is that user's; the task runs as
+ * the image's User and must own it. Every entry of `fromUid` changes hands; symbolic links are
+ * neither followed nor changed, other filesystems (a mount inside) not entered, and the top
+ * `tmp` (the container's /tmp, mode 1777) left as it is.
+ */
+export async function giveSandboxTo(sandbox: string, fromUid: number, to: ImageUser): Promise<void> {
+  const top = await lstat(sandbox);
+  const walk = async (path: string, isTop: boolean): Promise<void> => {
+    const s = await lstat(path).catch(() => undefined);
+    if (!s || s.isSymbolicLink() || s.dev !== top.dev) return;
+    if (s.uid === fromUid && (s.uid !== to.uid || s.gid !== to.gid)) await chown(path, to.uid, to.gid);
+    if (!s.isDirectory()) return;
+    for (const name of await readdir(path)) if (!(isTop && name === 'tmp')) await walk(join(path, name), false);
+  };
+  await walk(sandbox, true);
 }

@@ -1,6 +1,7 @@
 /**
  * Isolator selection from an --isolation string, as in Mesos:
- * 'posix/cpu,posix/mem' (the default), 'cgroups/cpu,cgroups/mem', 'disk/du', 'namespaces/pid', 'posix/rlimits'.
+ * 'posix/cpu,posix/mem' (the default), 'cgroups/cpu,cgroups/mem', 'disk/du', 'namespaces/pid', 'posix/rlimits',
+ * 'network/ports', 'filesystem/linux', 'docker/runtime', 'gpu/nvidia'.
  */
 import type { Clock } from 'libprocess-ts';
 import { ContainerizerError, type Logger } from '../types.js';
@@ -13,8 +14,11 @@ import { PosixIsolator } from './posix.js';
 import { RLimitsIsolator } from './rlimits.js';
 import { NetworkPortsIsolator, type NetworkPortsOptions } from './network-ports.js';
 import { imageIsolator, orderImageIsolatorsLast, type ImageIsolationOptions } from './image-isolators.js';
+import { DevicesCgroups, findDevicesHierarchy } from './devices-cgroup.js';
+import { NvidiaGpuIsolator } from './gpu-nvidia.js';
+import type { GpuAllocator } from '../nvidia.js';
 
-export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime', 'posix/rlimits', 'network/ports'] as const;
+export const KNOWN_ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'disk/du', 'namespaces/pid', 'filesystem/linux', 'docker/runtime', 'posix/rlimits', 'network/ports', 'gpu/nvidia'] as const;
 export const DEFAULT_ISOLATION = 'posix/cpu,posix/mem';
 
 export interface IsolationOptions extends ImageIsolationOptions {
@@ -34,6 +38,10 @@ export interface IsolationOptions extends ImageIsolationOptions {
   enforceDiskQuota?: boolean;
   /** network/ports: the watch interval, enforcement, the ports checked. */
   networkPorts?: Omit<NetworkPortsOptions, 'clock' | 'logger' | 'extraPids'>;
+  /** gpu/nvidia: the agent's GPUs (required with it). */
+  gpuAllocator?: GpuAllocator;
+  /** gpu/nvidia: where the NVIDIA device nodes are. Default /dev. */
+  nvidiaDevDir?: string;
 }
 
 export interface Isolation {
@@ -84,6 +92,7 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
       } else effective.push(n);
     } else effective.push(n);
   }
+  const devices = names.includes('gpu/nvidia') ? gpuDevicesCgroups(opts) : undefined;
   const unique = orderImageIsolatorsLast([...new Set(effective)], opts.strict === true, warnings);
   const isolators: Isolator[] = unique.map((n): Isolator => {
     switch (n) {
@@ -119,6 +128,8 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
           // The container's cgroups' members, when a cgroups isolator tracks them (a child that left the group).
           extraPids: async (id) => (await Promise.all(isolators.filter((i) => i.pids && i.name !== 'network/ports').map((i) => i.pids!(id)))).flat(),
         });
+      case 'gpu/nvidia':
+        return new NvidiaGpuIsolator({ allocator: opts.gpuAllocator!, cgroups: devices!, devDir: opts.nvidiaDevDir ?? '/dev', clock: opts.clock, logger: opts.logger });
       default:
         return imageIsolator(n, unique, opts);
     }
@@ -126,6 +137,14 @@ export async function createIsolators(isolation: string, opts: IsolationOptions)
   for (const w of warnings) opts.logger.warn(w);
   if (backend) opts.logger.info(`using ${backend.describe()}`);
   return { isolators, names: unique, cgroups: backend, warnings };
+}
+
+/** gpu/nvidia's devices groups; it has no fallback (GPUs unisolated would be offered as if they were): ISOLATOR_UNAVAILABLE naming why. */
+function gpuDevicesCgroups(opts: IsolationOptions): DevicesCgroups {
+  if (!opts.gpuAllocator) throw new ContainerizerError('INVALID_CONFIG', "gpu/nvidia needs the agent's GPUs (--nvidia_gpu_devices, or found by nvidia-smi)");
+  const found = findDevicesHierarchy(opts.mountinfo);
+  if ('reason' in found) throw new ContainerizerError('ISOLATOR_UNAVAILABLE', `gpu/nvidia is not usable on this host: ${found.reason}`);
+  return new DevicesCgroups(found.mount, opts.cgroupsRoot ?? 'mesos-ts');
 }
 
 export type { Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';

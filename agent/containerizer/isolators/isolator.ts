@@ -2,6 +2,14 @@
 import type { RLimit } from '../rlimits.js';
 import type { CommandSpec, ContainerConfig, Limitation, Limits, ResourceStatistics } from '../types.js';
 
+/** A character device a container with its own root needs in its /dev (gpu/nvidia's GPUs), made there by filesystem/linux. */
+export interface DeviceNode {
+  /** Its name under /dev (no slash): `nvidia0`. */
+  name: string;
+  major: number;
+  minor: number;
+}
+
 export interface PrepareInfo {
   limits: Limits;
   sandbox: string;
@@ -9,6 +17,8 @@ export interface PrepareInfo {
   gid?: number;
   /** The whole launch request (its command, its ContainerSpec); absent on recovery. */
   config?: ContainerConfig;
+  /** Device nodes the isolators prepared before this one asked for (PrepareResult.devices). */
+  devices?: DeviceNode[];
 }
 
 /** What an isolator contributes to the launch. */
@@ -24,6 +34,8 @@ export interface PrepareResult {
   switchesUser?: boolean;
   /** Resource limits for the process (posix/rlimits). */
   rlimits?: RLimit[];
+  /** Device nodes the container needs in its /dev when it has a root of its own (filesystem/linux makes them). */
+  devices?: DeviceNode[];
 }
 
 /** What recovery knows of a container (from its checkpoint). */

@@ -22,6 +22,8 @@ export interface MountPlan {
   workdir?: string;
   uid?: number;
   gid?: number;
+  /** Character devices made in the root's /dev (with `root`): its name there, major, minor. */
+  devices?: { name: string; major: number; minor: number }[];
 }
 
 /** Linux syscall numbers: unshare, mount, umount2, pivot_root, setgroups, setgid, setuid, mknodat. */
@@ -93,6 +95,15 @@ while (@ARGV) {
     my $t = inside($dst, -d $src ? 'dir' : 'file');
     mnt($src, $t, 'none', $BIND | $REC);
     mnt('none', $t, 'none', $BIND | $REMOUNT | $RDONLY) if $mode eq 'ro';
+  } elsif ($op eq 'node') {
+    my ($name, $maj, $min) = splice(@ARGV, 0, 3);
+    fail("device $name: no root of its own") if $root eq '';
+    fail("device name $name") if $name !~ m{^[A-Za-z0-9_.-]+$} || $name eq '..' || $name eq '.';
+    my $path = "$root/dev/$name";
+    # The kernel's dev_t: minor's low byte, major's 12 bits, then minor's upper bits.
+    my $devno = ($min & 0xff) | (($maj & 0xfff) << 8) | (($min & ~0xff) << 12);
+    syscall($NR_MKNODAT, -100, $path, 0020666, $devno) == 0 or fail("mknod $path: $!");
+    chmod(0666, $path);
   } elsif ($op eq 'workdir') {
     $workdir = shift @ARGV;
     inside($workdir, 'dir') if $root ne '';
@@ -127,6 +138,7 @@ export function mountWrapper(plan: MountPlan, arch: string = process.arch): stri
   const args: string[] = ['perl', '-e', SCRIPT, ...nr.map(String)];
   if (plan.root) args.push('root', plan.root.lower, plan.root.upper, plan.root.work, plan.root.target);
   for (const b of plan.binds) args.push(b.optional ? 'bind?' : 'bind', b.source, b.target, b.readOnly ? 'ro' : 'rw');
+  if (plan.root) for (const d of plan.devices ?? []) args.push('node', d.name, String(d.major), String(d.minor));
   if (plan.workdir !== undefined) args.push('workdir', plan.workdir);
   if (plan.uid !== undefined) args.push('user', String(plan.uid), String(plan.gid ?? plan.uid));
   args.push('--');

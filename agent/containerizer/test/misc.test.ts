@@ -3,7 +3,8 @@ import { existsSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import { Containerizer } from '../containerizer.js';
-import { detectGpus, detectResources, diskAfterHeadroom, memoryAfterHeadroom } from '../detect.js';
+import { detectResources, diskAfterHeadroom, memoryAfterHeadroom } from '../detect.js';
+import { discoverGpus, GpuAllocator, parseGpuQuery } from '../nvidia.js';
 import { createIsolators, parseIsolationNames } from '../isolators/index.js';
 import { cpuShares, cfsQuotaUs, readMounts } from '../isolators/cgroups-fs.js';
 import { parseStat } from '../proc.js';
@@ -120,8 +121,7 @@ describe('resource detection', () => {
     expect(memoryAfterHeadroom(1 * GB)).toBe(0.5 * GB);
     expect(diskAfterHeadroom(100 * GB)).toBe(95 * GB);
     expect(diskAfterHeadroom(8 * GB)).toBe(4 * GB);
-    const r = await detectResources(mkdir(), { totalMemBytes: 4 * GB, cpus: 3, nvidiaSmi: '/nonexistent/nvidia-smi' });
-    expect(r.gpus).toBe(0);
+    const r = await detectResources(mkdir(), { totalMemBytes: 4 * GB, cpus: 3 });
     expect(r.memMb).toBe(3072);
     expect(r.text).toMatch(/^cpus:3;mem:3072;disk:\d+;ports:\[31000-32000\]$/);
     const host = await detectResources(mkdir());
@@ -129,17 +129,31 @@ describe('resource detection', () => {
     expect(host.diskMb).toBeGreaterThan(0);
   });
 
-  test('GPUs: counted from nvidia-smi where the binary exists; none when it fails', async () => {
+  test('GPUs: index and minor number of each from nvidia-smi; none without it; a failing nvidia-smi is an error naming it', async () => {
     const dir = mkdir();
     const smi = join(dir, 'nvidia-smi');
-    // Answers the query the agent makes, as nvidia-smi does on a 2-GPU host.
-    writeFileSync(smi, '#!/bin/sh\n[ "$1" = "--query-gpu=index" ] && [ "$2" = "--format=csv,noheader" ] || exit 9\nprintf "0\\n1\\n"\n', { mode: 0o755 });
-    expect(await detectGpus(smi)).toBe(2);
-    const r = await detectResources(dir, { totalMemBytes: 4 * 1024 ** 3, cpus: 3, nvidiaSmi: smi });
-    expect(r.text).toMatch(/^cpus:3;mem:3072;disk:\d+;ports:\[31000-32000\];gpus:2$/);
+    // A test fixture answering the query the agent makes, as nvidia-smi does on a 2-GPU host (minors need not follow indices).
+    writeFileSync(smi, '#!/bin/sh\n[ "$1" = "--query-gpu=index,minor_number" ] && [ "$2" = "--format=csv,noheader" ] || exit 9\nprintf "0, 3\\n1, 1\\n"\n', { mode: 0o755 });
+    expect(await discoverGpus(smi)).toEqual([{ index: 0, minor: 3 }, { index: 1, minor: 1 }]);
+    expect(await discoverGpus(join(dir, 'absent-smi'))).toEqual([]);
     const broken = join(dir, 'broken-smi');
     writeFileSync(broken, '#!/bin/sh\necho "NVIDIA-SMI has failed" >&2; exit 9\n', { mode: 0o755 });
-    expect(await detectGpus(broken)).toBe(0);
+    await expect(discoverGpus(broken)).rejects.toThrow(/broken-smi failed: NVIDIA-SMI has failed/);
+    expect(() => parseGpuQuery('0, 0\n[N/A]\n')).toThrow("unexpected line '[N/A]'");
+  });
+
+  test('the GPU allocator: whole GPUs, lowest index first, refused past the free ones, released and claimed back', () => {
+    const a = new GpuAllocator([{ index: 0, minor: 0 }, { index: 1, minor: 1 }, { index: 2, minor: 5 }]);
+    expect(a.allocate(1)).toEqual([{ index: 0, minor: 0 }]);
+    expect(a.allocate(2).map((g) => g.index)).toEqual([1, 2]);
+    expect(() => a.allocate(1)).toThrow('Requested 1 GPU(s) but only 0 of 3 are free');
+    expect(() => a.allocate(0.5)).toThrow("'gpus' must be a whole number of GPUs, not 0.5");
+    a.release([1]);
+    expect(a.available()).toEqual([1]);
+    expect(() => a.claim([0])).toThrow('GPU(s) 0 are already in use');
+    expect(() => a.claim([7])).toThrow("GPU(s) 7 are not among this agent's GPUs");
+    expect(a.claim([1])).toEqual([{ index: 1, minor: 1 }]);
+    expect(a.available()).toEqual([]);
   });
 });
 

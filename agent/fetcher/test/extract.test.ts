@@ -65,4 +65,10 @@ describe('--fetcher_max_extracted_size', () => {
     expect(c.total()).toBe(9000);
     expect(() => tarSizeCounter(100).feed('-rw-r--r-- root/root 101 2024-01-01 00:00 a\n')).toThrow('the archive expands to 101B, more than');
   });
+
+  test('a listing past the bound is refused at its end too (when tar exits before its output is read, the run succeeds)', () => {
+    const c = tarSizeCounter(100);
+    expect(() => c.feed('-rw-r--r-- root/root 101 2024-01-01 00:00 a\n')).toThrow('the archive expands to 101B');
+    expect(() => c.total()).toThrow('the archive expands to 101B, more than');
+  });
 });
