@@ -4,14 +4,19 @@ import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
-import { PeerAuth, isNonce, isPrincipal, newNonce, proof, proofMatches, type AuthOptions, type DialIdentity } from './auth.js';
-import type { Clock, Timer } from './clock.js';
+import { PeerAuth, newNonce, type AuthOptions } from './auth.js';
+import type { Clock } from './clock.js';
 import { decodeFrame, encodeFrame, FrameError } from './codec.js';
 import { HttpServer, rejectUpgrade, remoteOf } from './http-server.js';
 import { ConnectionLimit } from './peer-limits.js';
 import type { Envelope } from './message.js';
 import type { TlsOptions } from './tls.js';
 import type { Address, BadInputKind, Transport, TransportEvents } from './transport.js';
+import { acceptHandshake, checkAcceptor, checkDialProof, dialHeaders, dialProofFrame, isRefusal, LIBPROCESS_PATH, NONCE_HEADER, PEER_HEADER, PROOF_HEADER, type AcceptorAnswer, type Handshake } from './ws-handshake.js';
+import { commonName, Connection, isPeerAddress, Peer, peerCommonName, zeroMask } from './ws-peer.js';
+
+export { LIBPROCESS_PATH, PEER_HEADER, PRINCIPAL_HEADER, NONCE_HEADER, PROOF_HEADER, AUTH_PREFIX } from './ws-handshake.js';
+export { isPeerAddress } from './ws-peer.js';
 
 /**
  * The WebSocket transport: a runtime listens on ONE port for HTTP and for
@@ -49,18 +54,6 @@ import type { Address, BadInputKind, Transport, TransportEvents } from './transp
  *   (ws cannot skip the rest of the payload), counted as `oversized_frame` /
  *   `bad_frame`. Other connections and the runtime carry on.
  */
-export const LIBPROCESS_PATH = '/__libprocess__';
-/** Header of the upgrade request naming the dialer's listening address, `host:port`. */
-export const PEER_HEADER = 'libprocess-peer';
-/** Header of the upgrade request naming the principal the dialer authenticates as. */
-export const PRINCIPAL_HEADER = 'libprocess-principal';
-/** The dialer's nonce (in the request) and the acceptor's (in the response). */
-export const NONCE_HEADER = 'libprocess-nonce';
-/** The acceptor's proof, in the upgrade response. */
-export const PROOF_HEADER = 'libprocess-proof';
-/** The dialer's proof is its first frame: a text frame `AUTH_PREFIX + proof`. */
-export const AUTH_PREFIX = 'auth ';
-
 export interface WsLogger {
   warn(message: string): void;
 }
@@ -111,22 +104,6 @@ const DEFAULTS = {
 /** At most this many messages in one frame; a larger tick's batch becomes several frames. */
 const MAX_MESSAGES_PER_FRAME = 65_536;
 
-/** A peer address as this transport accepts it: `host:port`, host without spaces, `@` or `/`. */
-const ADDRESS = /^[A-Za-z0-9.\-_]+:(\d{1,5})$/;
-
-export function isPeerAddress(value: string): boolean {
-  const m = ADDRESS.exec(value);
-  return m !== null && Number(m[1]) > 0 && Number(m[1]) < 65536;
-}
-
-/** Client frames are masked with zeros: the RFC's mask protects browsers' proxies, not runtime-to-runtime links, and a zero mask lets both ends skip the XOR pass. */
-function zeroMask(mask: Buffer): void {
-  mask[0] = 0;
-  mask[1] = 0;
-  mask[2] = 0;
-  mask[3] = 0;
-}
-
 type Metric =
   | 'frames_sent' | 'frames_received' | 'bytes_sent' | 'bytes_received'
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
@@ -134,69 +111,6 @@ type Metric =
   | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts' | 'keepalive_stalls'
   | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut' | 'connections_refused'
   | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
-
-/** What the acceptor keeps while it waits for the dialer's proof. */
-interface Handshake {
-  readonly principal: string;
-  readonly secret: string;
-  readonly dialNonce: string;
-  readonly acceptNonce: string;
-  /** The acceptor's proof, sent in the upgrade response. */
-  readonly proof: string;
-  timer?: Timer;
-}
-
-/** One WebSocket to one peer. */
-class Connection {
-  open = false;
-  /** No longer this peer's connection (a duplicate, or being replaced): its close is not a peer failure. */
-  retired = false;
-  /** Answered since the last ping. */
-  alive = true;
-  /** The principal it authenticated as; undefined while not (yet) authenticated. */
-  principal: string | undefined;
-  /** Accepted, waiting for the dialer's proof: nothing is delivered meanwhile. */
-  handshake: Handshake | undefined;
-  keepalive: Timer | undefined;
-  connectTimer: Timer | undefined;
-  readonly closed: Promise<void>;
-  #resolveClosed!: () => void;
-
-  constructor(
-    readonly ws: WebSocket,
-    readonly peer: string,
-    readonly dialedByUs: boolean,
-  ) {
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-  }
-
-  markClosed(): void {
-    this.open = false;
-    this.keepalive?.cancel();
-    this.keepalive = undefined;
-    this.connectTimer?.cancel();
-    this.connectTimer = undefined;
-    this.handshake?.timer?.cancel();
-    this.#resolveClosed();
-  }
-}
-
-/** What this runtime knows about one peer runtime. */
-class Peer {
-  /** The connection messages go out on: open, or (dialed by us) being made. */
-  conn: Connection | undefined;
-  /** An inbound duplicate kept only to receive while our own dial (which wins: our address is lower) proceeds; the peer closes it. */
-  spare: Connection | undefined;
-  queue: Envelope[] = [];
-  dirty = false;
-  failures = 0;
-  /** Set while waiting out a backoff before the next dial. */
-  retry: Timer | undefined;
-  /** A connection to this peer has been open before (the next successful dial is a reconnect). */
-  everOpen = false;
-
-  constructor(readonly address: string) {}
-}
 
 export class WsTransport implements Transport {
   readonly #opts: Required<Omit<WsTransportOptions, 'advertiseHost' | 'logger' | 'auth' | 'tls' | 'maxUnsentBytes' | 'maxConnectionsPerAddress'>> & { advertiseHost: string | undefined; maxUnsentBytes: number | undefined };
@@ -211,6 +125,7 @@ export class WsTransport implements Transport {
   readonly #clock: Clock;
   readonly #logger: WsLogger;
   readonly #peers = new Map<string, Peer>();
+  #lastPeer: Peer | undefined;
   readonly #connections = new Set<Connection>();
   readonly #metrics: Record<Metric, number> = {
     frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0,
@@ -405,6 +320,9 @@ export class WsTransport implements Transport {
   // -- peers and connections --
 
   #peer(address: string): Peer | undefined {
+    // Sends come in runs to one peer: the last one found answers most of them without a lookup (peers are never removed).
+    const last = this.#lastPeer;
+    if (last !== undefined && last.address === address) return last;
     let p = this.#peers.get(address);
     if (p === undefined) {
       if (!isPeerAddress(address)) {
@@ -414,17 +332,14 @@ export class WsTransport implements Transport {
       p = new Peer(address);
       this.#peers.set(address, p);
     }
+    this.#lastPeer = p;
     return p;
   }
 
   #dial(p: Peer): void {
     const identity = this.#auth?.dialAs(p.address);
     const dialNonce = identity === undefined ? '' : newNonce();
-    const headers: Record<string, string> = { [PEER_HEADER]: this.#self };
-    if (identity !== undefined) {
-      headers[PRINCIPAL_HEADER] = identity.principal;
-      headers[NONCE_HEADER] = dialNonce;
-    }
+    const headers = dialHeaders(this.#self, identity, dialNonce);
     const tls = this.#tls;
     const ws = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://${p.address}${LIBPROCESS_PATH}`, {
       headers,
@@ -435,7 +350,7 @@ export class WsTransport implements Transport {
       ...(tls !== undefined ? { cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) } : {}),
     });
     const conn = new Connection(ws, p.address, true);
-    let answer: { nonce: unknown; proof: unknown } | undefined;
+    let answer: AcceptorAnswer | undefined;
     let certPrincipal: string | undefined;
     ws.on('upgrade', (res: IncomingMessage) => {
       answer = { nonce: res.headers[NONCE_HEADER], proof: res.headers[PROOF_HEADER] };
@@ -458,45 +373,21 @@ export class WsTransport implements Transport {
         ws.close(1000, 'duplicate');
         return;
       }
-      const principal = this.#checkAcceptor(p.address, identity, dialNonce, answer);
-      if (principal === false) {
+      const checked = checkAcceptor(this.#auth, { self: this.#self, peer: p.address, identity, dialNonce }, answer);
+      if (isRefusal(checked)) {
+        this.#authFailure(p.address, checked.refused);
         ws.terminate(); // a failed dial: 'close' reports the peer down
         return;
       }
+      const principal = checked.principal;
       if (principal !== undefined) {
-        ws.send(AUTH_PREFIX + proof(identity!.secret, 'dial', { dialer: this.#self, acceptor: p.address, principal, dialNonce, acceptNonce: String(answer!.nonce) }));
+        ws.send(dialProofFrame(identity!, this.#self, p.address, dialNonce, answer!));
         this.#metrics.connections_authenticated++;
       }
       conn.principal = principal ?? certPrincipal;
       this.#opened(p, conn);
     });
     this.#wire(conn);
-  }
-
-  /**
-   * The dialer's check of the acceptor's answer: the principal the connection
-   * is authenticated as, undefined for an unauthenticated one (allowed), or
-   * false (refused, counted and logged).
-   */
-  #checkAcceptor(peer: string, identity: DialIdentity | undefined, dialNonce: string, answer: { nonce: unknown; proof: unknown } | undefined): string | undefined | false {
-    if (identity === undefined) return undefined;
-    const nonce = answer?.nonce;
-    const given = answer?.proof;
-    if (nonce === undefined && given === undefined) {
-      if (!this.#auth!.required) return undefined;
-      this.#authFailure(peer, `gave no proof of the secret of '${identity.principal}' (it does not authenticate); closing the connection`);
-      return false;
-    }
-    if (!isNonce(nonce) || typeof given !== 'string') {
-      this.#authFailure(peer, `answered with a malformed nonce or proof; closing the connection`);
-      return false;
-    }
-    const expected = proof(identity.secret, 'accept', { dialer: this.#self, acceptor: peer, principal: identity.principal, dialNonce, acceptNonce: nonce });
-    if (!proofMatches(given, expected)) {
-      this.#authFailure(peer, `does not know the secret of '${identity.principal}' (its proof does not match); closing the connection`);
-      return false;
-    }
-    return identity.principal;
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -527,31 +418,14 @@ export class WsTransport implements Transport {
     let handshake: Handshake | undefined;
     const auth = this.#auth;
     if (auth !== undefined) {
-      const principal = req.headers[PRINCIPAL_HEADER];
-      const dialNonce = req.headers[NONCE_HEADER];
-      const who = `${peer} (from ${remote})`;
-      if (principal === undefined && auth.required) {
-        this.#authFailure(who, 'dialed without credentials; refused (401)');
-        rejectUpgrade(socket, 401, 'Unauthorized');
+      const answer = acceptHandshake(auth, req.headers, peer, this.#self);
+      if (isRefusal(answer)) {
+        this.#authFailure(`${peer} (from ${remote})`, answer.refused);
+        rejectUpgrade(socket, answer.status, answer.status === 400 ? 'Bad Request' : 'Unauthorized');
         return;
       }
-      if (principal !== undefined) {
-        if (!isPrincipal(principal) || !isNonce(dialNonce)) {
-          this.#authFailure(who, `dialed with a malformed '${PRINCIPAL_HEADER}' or '${NONCE_HEADER}' header; refused (400)`);
-          rejectUpgrade(socket, 400, 'Bad Request');
-          return;
-        }
-        const secret = auth.secretOf(principal);
-        if (secret === undefined) {
-          this.#authFailure(who, `dialed as unknown principal '${principal}'; refused (401)`);
-          rejectUpgrade(socket, 401, 'Unauthorized');
-          return;
-        }
-        const acceptNonce = newNonce();
-        const fields = { dialer: peer, acceptor: this.#self, principal, dialNonce, acceptNonce };
-        handshake = { principal, secret, dialNonce, acceptNonce, proof: proof(secret, 'accept', fields) };
-        this.#handshakes.set(req, handshake);
-      }
+      handshake = answer;
+      if (handshake !== undefined) this.#handshakes.set(req, handshake);
     }
     const certPrincipal = this.#certIdentity ? peerCommonName(socket as TLSSocket) : undefined;
     this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, peer, handshake, certPrincipal));
@@ -586,11 +460,9 @@ export class WsTransport implements Transport {
   #onProof(conn: Connection, handshake: Handshake, frame: Buffer, isBinary: boolean): void {
     handshake.timer?.cancel();
     conn.handshake = undefined;
-    const text = isBinary ? '' : frame.toString('latin1');
-    const given = text.startsWith(AUTH_PREFIX) ? text.slice(AUTH_PREFIX.length) : '';
-    const expected = proof(handshake.secret, 'dial', { dialer: conn.peer, acceptor: this.#self, principal: handshake.principal, dialNonce: handshake.dialNonce, acceptNonce: handshake.acceptNonce });
-    if (!proofMatches(given, expected)) {
-      this.#authFailure(conn.peer, `did not prove the secret of '${handshake.principal}'${given === '' ? ' (its first frame is not a proof)' : ''}; closing the connection`);
+    const refused = checkDialProof(handshake, frame, isBinary, conn.peer, this.#self);
+    if (refused !== undefined) {
+      this.#authFailure(conn.peer, refused);
       conn.retired = true;
       conn.ws.close(4401, 'authentication failed');
       return;
@@ -889,17 +761,4 @@ export class WsTransport implements Transport {
       // as above
     }
   }
-}
-
-/** The CN of an X.509 subject (`CN=node\nO=...`), or undefined. */
-function commonName(subject: string): string | undefined {
-  for (const line of subject.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
-  return undefined;
-}
-
-/** The CN of the verified certificate the other end of a TLS socket showed, or undefined. */
-function peerCommonName(socket: TLSSocket): string | undefined {
-  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
-  const cn = socket.getPeerCertificate().subject?.CN;
-  return typeof cn === 'string' && cn !== '' ? cn : undefined;
 }

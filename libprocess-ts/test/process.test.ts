@@ -340,6 +340,41 @@ describe('Process', () => {
     await stop();
   });
 
+  test('queued() counts what waits in a mailbox by kind; terminate drops it all and rejects the dispatches', async () => {
+    const { clock, runtimes, stop } = await simulation({}, 1);
+    const rt = runtimes[0]!;
+    let ready!: () => void;
+    class Slow extends CounterProcess {
+      override initialize(): Promise<void> {
+        this.route('/total', () => ({ status: 200, body: { total: this.total } }));
+        return new Promise((resolve) => (ready = resolve)); // events wait until it resolves
+      }
+    }
+    const slow = new Slow();
+    const pid = rt.spawn(slow, 'slow');
+    rt.post(`x@${rt.address}`, pid, 'add', { n: 1 });
+    rt.post(`x@${rt.address}`, pid, 'add', { n: 2 });
+    const doubled = rt.dispatch(slow, 'slowDouble', 4);
+    const http = rt.handleHttp({ method: 'GET', path: '/slow/total', query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) });
+    rt.post(`x@${rt.address}`, pid, 'add', { n: 3 });
+    expect(rt.queued(pid)).toEqual({ messages: 3, dispatches: 1, httpRequests: 1 });
+    ready();
+    await clock.settle();
+    expect(rt.queued(pid)).toEqual({ messages: 0, dispatches: 0, httpRequests: 0 });
+    expect(await doubled).toBe(8);
+    expect(await http).toEqual({ status: 200, body: { total: 3 } });
+    expect(slow.total).toBe(6);
+    // Queued again, then terminated: the messages are dropped and the dispatch rejects.
+    rt.post(`x@${rt.address}`, pid, 'add', { n: 10 });
+    const late = rt.dispatch(slow, 'snapshot');
+    expect(rt.queued(pid)).toEqual({ messages: 1, dispatches: 1, httpRequests: 0 });
+    rt.terminate(pid);
+    await expect(late).rejects.toMatchObject({ code: 'E_TERMINATED' });
+    expect(slow.total).toBe(6);
+    expect(rt.queued(pid)).toEqual({ messages: 0, dispatches: 0, httpRequests: 0 });
+    await stop();
+  });
+
   test('typed protocols: sends and handlers are checked at compile time', async () => {
     const { runtimes, stop } = await simulation({}, 1);
     const rt = runtimes[0]!;
