@@ -21,7 +21,6 @@ export { Random, osSeed } from './random.js';
 export { LibprocessError } from './errors.js';
 export { createLogger, levelFromEnv, logLine, LogVerbosity, LOG_LEVELS, stderrSink } from './logging.js';
 export type { Logger, LogLevel, LogSink } from './logging.js';
-export { Mailbox } from './mailbox.js';
 export { HttpRouter, normalizePath } from './http-router.js';
 export type { RouteOptions } from './http-router.js';
 export type { HttpRequest, HttpResponse, HttpHandler, ChunkWriter } from './http-types.js';

@@ -1,7 +1,6 @@
 import type { Clock, Timer } from './clock.js';
 import type { RouteOptions } from './http-router.js';
 import type { HttpHandler } from './http-types.js';
-import type { Envelope } from './message.js';
 import type { PID } from './pid.js';
 import type { Handlers, Protocol } from './protocol.js';
 import type { Runtime } from './runtime.js';
@@ -10,8 +9,8 @@ import type { Runtime } from './runtime.js';
 export interface ProcessContext {
   readonly pid: PID;
   readonly runtime: Runtime;
-  /** The message being handled, if any (for `reply`). */
-  readonly current: Envelope | undefined;
+  /** The sender of the message being handled, if any (for `reply`). */
+  readonly sender: PID | undefined;
 }
 
 let attach: (process: Process<any>, context: ProcessContext) => void;
@@ -102,14 +101,15 @@ export abstract class Process<P extends Protocol = Protocol> {
 
   /** Sends a message to `to`, checked against the protocol `to` carries. */
   send<Q extends Protocol, N extends keyof Q & string>(to: PID<Q>, name: N, body: Q[N]): void {
-    this.#ctx().runtime._send(this.#ctx().pid, to, name, body);
+    const context = this.#ctx();
+    context.runtime._send(context.pid, to, name, body);
   }
 
   /** Sends to the sender of the message being handled. */
   reply(name: string, body: unknown): void {
-    const current = this.#ctx().current;
-    if (current === undefined) throw new Error(`${this.pid}: reply outside a message handler`);
-    this.#ctx().runtime._sendText(this.#ctx().pid, current.from, name, body);
+    const context = this.#ctx();
+    if (context.sender === undefined) throw new Error(`${this.pid}: reply outside a message handler`);
+    context.runtime._send(context.pid, context.sender, name, body);
   }
 
   /** Watches `pid`: `exited(pid)` runs when it terminates or its runtime becomes unreachable. */

@@ -5,7 +5,7 @@ import { filterDispatch, filterMessage, filtersState } from './filters.js';
 import { HttpRouter } from './http-router.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { createLogger, LogVerbosity, type Logger } from './logging.js';
-import { Mailbox } from './mailbox.js';
+import { Inbox } from './inbox.js';
 import { MailboxBudget, type PeerAccount } from './peer-limits.js';
 import type { Envelope } from './message.js';
 import { PID, addressOf, idOf } from './pid.js';
@@ -43,28 +43,13 @@ export interface RuntimeOptions {
   readonly maxMailboxBytesPerPeer?: number;
 }
 
-/** A message from a peer, charged `bytes` against that peer's mailbox budget until it leaves its mailbox. */
-class Charged implements Envelope {
-  readonly from: string;
-  readonly to: string;
-  readonly name: string;
-  readonly body: unknown;
-  constructor(envelope: Envelope, readonly account: PeerAccount, readonly bytes: number) {
-    this.from = envelope.from;
-    this.to = envelope.to;
-    this.name = envelope.name;
-    this.body = envelope.body;
-  }
-}
-
-type Item = Envelope | Call;
-
 /** The runtime's record of one spawned process. */
 class Slot implements ProcessContext {
-  readonly mailbox: Mailbox<Item>;
+  readonly mailbox: Inbox;
   readonly pidText: string;
   handlers: Readonly<Record<string, ((body: unknown, from: PID) => void) | undefined>> = {};
-  current: Envelope | undefined = undefined;
+  /** The sender of the message being handled, if any. */
+  sender: PID | undefined = undefined;
   /** Messages only this runtime's processes may send: all of them (true), or these names. */
   localOnly: boolean | ReadonlySet<string> = false;
   alive = true;
@@ -81,7 +66,7 @@ class Slot implements ProcessContext {
     readonly runtime: Runtime,
     capacity: number,
   ) {
-    this.mailbox = new Mailbox(capacity);
+    this.mailbox = new Inbox(capacity);
     this.pidText = pid.toString();
   }
 }
@@ -271,9 +256,8 @@ export class Runtime {
   queued(pid: PID<any> | string): { messages: number; dispatches: number; httpRequests: number } {
     const slot = this.#slots.get(idOf(pid.toString()));
     if (slot === undefined) return { messages: 0, dispatches: 0, httpRequests: 0 };
-    const calls = slot.mailbox.count((i) => i instanceof Call);
-    const http = slot.mailbox.count((i) => i instanceof Call && i.http);
-    return { messages: slot.mailbox.size - calls, dispatches: calls - http, httpRequests: http };
+    const { messages, calls, http } = slot.mailbox.census((call) => call.http);
+    return { messages, dispatches: calls - http, httpRequests: http };
   }
 
   isAlive(pid: PID<any> | string): boolean {
@@ -297,7 +281,15 @@ export class Runtime {
 
   /** Sends a message from outside any process (e.g. plain code, or a test) with `from` as the sender. */
   post(from: PID<any> | string, to: PID<any> | string, name: string, body: unknown): void {
-    this.#route({ from: from.toString(), to: to.toString(), name, body });
+    const toText = to.toString();
+    const address = addressOf(toText);
+    if (address === this.#address) {
+      this.#counters.messages_sent_local++;
+      this.#deliverLocal(this.#slots.get(idOf(toText)), toText, name, body, from instanceof PID ? from : this.#pid(from), '', undefined, 0);
+    } else {
+      this.#counters.messages_sent_remote++;
+      this.#transport.send(address, { from: from.toString(), to: toText, name, body });
+    }
   }
 
   /**
@@ -333,7 +325,7 @@ export class Runtime {
         },
         () => reject(new LibprocessError('E_TERMINATED', `dispatch ${slot.pidText}.${method}: the process terminated first`)),
       );
-      if (!this.#enqueue(slot, call)) reject(new LibprocessError('E_MAILBOX_FULL', `dispatch ${slot.pidText}.${method}: mailbox full`));
+      if (!this.#enqueueCall(slot, call)) reject(new LibprocessError('E_MAILBOX_FULL', `dispatch ${slot.pidText}.${method}: mailbox full`));
     });
   }
 
@@ -368,19 +360,14 @@ export class Runtime {
 
   /** @internal */
   _send(from: PID, to: PID<any>, name: string, body: unknown): void {
-    const envelope: Envelope = { from: from.toString(), to: to.toString(), name, body };
-    if (to.address === this.#address) {
+    const address = to.address;
+    if (address === this.#address) {
       this.#counters.messages_sent_local++;
-      this.#deliverLocal(to.id, envelope, '');
+      this.#deliverLocal(this.#slots.get(to.id), to.toString(), name, body, from, '', undefined, 0);
     } else {
       this.#counters.messages_sent_remote++;
-      this.#transport.send(to.address, envelope);
+      this.#transport.send(address, { from: from.toString(), to: to.toString(), name, body });
     }
-  }
-
-  /** @internal */
-  _sendText(from: PID, to: string, name: string, body: unknown): void {
-    this.#route({ from: from.toString(), to, name, body });
   }
 
   /** @internal */
@@ -404,7 +391,7 @@ export class Runtime {
   /** @internal Runs `fn` inside the process as a new event (defer). */
   _call(pid: PID, fn: () => void): void {
     const slot = this.#slots.get(pid.id);
-    if (slot !== undefined && slot.alive) this.#enqueue(slot, new Call(fn));
+    if (slot !== undefined && slot.alive) this.#enqueueCall(slot, new Call(fn));
   }
 
   /** @internal */
@@ -413,7 +400,7 @@ export class Runtime {
     if (slot === undefined || !slot.alive) return { cancel: () => {} };
     const timer = this.clock.timer(ms, () => {
       slot.timers.delete(timer);
-      if (slot.alive) this.#enqueue(slot, new Call(fn));
+      if (slot.alive) this.#enqueueCall(slot, new Call(fn));
     });
     slot.timers.add(timer);
     return {
@@ -425,17 +412,6 @@ export class Runtime {
   }
 
   // ---- delivery ----
-
-  #route(envelope: Envelope): void {
-    const address = addressOf(envelope.to);
-    if (address === this.#address) {
-      this.#counters.messages_sent_local++;
-      this.#deliverLocal(idOf(envelope.to), envelope, '');
-    } else {
-      this.#counters.messages_sent_remote++;
-      this.#transport.send(address, envelope);
-    }
-  }
 
   /**
    * Messages from the runtime at `peer`: each `from` must be a process at
@@ -453,22 +429,32 @@ export class Runtime {
     const share = bytes !== undefined && bytes > 0 && this.#budget.max !== Infinity ? Math.ceil(bytes / messages.length) : 0;
     const account = share > 0 ? this.#budget.account(peer) : undefined;
     const suffix = `@${peer}`;
+    // A batch mostly repeats its sender and its receiver: check each distinct sender and look each receiver up once.
     let checked = '';
+    let sender: PID | undefined;
+    let to = '';
+    let slot: Slot | undefined;
     for (let i = 0; i < messages.length; i++) {
       const envelope = messages[i]!;
-      // A batch mostly repeats its sender: check each distinct one once.
-      if (envelope.from !== checked) {
-        if (!envelope.from.endsWith(suffix) || envelope.from.indexOf('@') !== envelope.from.length - suffix.length) {
+      if (envelope.from !== checked || sender === undefined) {
+        const from = envelope.from;
+        if (!from.endsWith(suffix) || from.indexOf('@') !== from.length - suffix.length) {
           this.#counters.spoofed_sender++;
-          this.#warnLimited('spoofed_sender', `dropped '${envelope.name}' for ${envelope.to} claiming to be from ${envelope.from}: it arrived from the runtime at ${peer}`);
+          this.#warnLimited('spoofed_sender', `dropped '${envelope.name}' for ${envelope.to} claiming to be from ${from}: it arrived from the runtime at ${peer}`);
           continue;
         }
-        checked = envelope.from;
+        checked = from;
+        sender = this.#pid(from);
       }
+      if (envelope.to !== to || i === 0) {
+        to = envelope.to;
+        slot = this.#slots.get(idOf(to));
+      }
+      if (filtersState.active && this.#filtered(envelope)) continue;
       if (account === undefined) {
-        this.#deliverLocal(idOf(envelope.to), envelope, peer);
+        this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, undefined, 0);
       } else if (this.#budget.charge(account, share)) {
-        this.#deliverLocal(idOf(envelope.to), new Charged(envelope, account, share), peer);
+        this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, account, share);
       } else {
         this.#counters.refused_peer_budget++;
         this.#warnLimited('peer_budget', `peer ${peer} has ${this.#budget.queued(peer)} bytes of messages waiting (the limit is ${this.#budget.max}); dropped '${envelope.name}' from ${envelope.from}`);
@@ -476,52 +462,66 @@ export class Runtime {
     }
   }
 
+  /** A test filter (filters.ts) takes the message: counted, not delivered. */
+  #filtered(envelope: Envelope): boolean {
+    if (!filterMessage(envelope)) return false;
+    this.#counters.dropped_by_filter++;
+    return true;
+  }
+
   /** A message leaves its mailbox (handled, dropped or refused): its peer's budget gets its bytes back. */
-  #released(item: Item): void {
-    if (item instanceof Charged) this.#budget.release(item.account, item.bytes);
+  #release(account: PeerAccount | undefined, bytes: number): void {
+    if (account !== undefined) this.#budget.release(account, bytes);
   }
 
-  /** The one point every message passes on its way into a mailbox. */
-  #deliverLocal(id: string, envelope: Envelope, peer: string): void {
-    if (filtersState.active && filterMessage(envelope)) {
-      this.#counters.dropped_by_filter++;
-      this.#released(envelope);
-      return;
-    }
-    const slot = this.#slots.get(id);
+  /**
+   * The one point every message passes on its way into a mailbox: `slot` is
+   * the process `to` names here (if any), `peer` the runtime it came from
+   * ('' for a local sender), `account` and `bytes` what it is charged
+   * against that peer's budget until it leaves the mailbox.
+   */
+  #deliverLocal(slot: Slot | undefined, to: string, name: string, body: unknown, sender: PID, peer: string, account: PeerAccount | undefined, bytes: number): void {
+    if (peer === '' && filtersState.active && this.#filtered({ from: sender.toString(), to, name, body })) return;
     if (slot === undefined || !slot.alive) {
-      this.#released(envelope);
+      this.#release(account, bytes);
       this.#counters.no_such_process++;
-      this.#warnLimited('no_such_process', `dropped '${envelope.name}' from ${envelope.from}${peer ? ` (peer ${peer})` : ''}: no process ${envelope.to} here`);
+      this.#warnLimited('no_such_process', `dropped '${name}' from ${sender.toString()}${peer ? ` (peer ${peer})` : ''}: no process ${to} here`);
       return;
     }
-    if (peer !== '' && slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(envelope.name))) {
-      this.#released(envelope);
+    if (peer !== '' && slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(name))) {
+      this.#release(account, bytes);
       this.#counters.local_only++;
-      this.#warnLimited('local_only', `dropped '${envelope.name}' from ${envelope.from} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
+      this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
       return;
     }
-    if (!this.#enqueue(slot, envelope)) {
-      this.#released(envelope);
-      this.#warnLimited('mailbox_full', `mailbox of ${slot.pidText} is full (${slot.mailbox.capacity}); refused '${envelope.name}' from ${envelope.from}`);
+    if (!slot.mailbox.pushMessage(name, body, sender, account, bytes)) {
+      this.#counters.refused_mailbox_full++;
+      this.#release(account, bytes);
+      this.#warnLimited('mailbox_full', `mailbox of ${slot.pidText} is full (${slot.mailbox.capacity}); refused '${name}' from ${sender.toString()}`);
+      return;
     }
+    this.#schedule(slot);
   }
 
-  #enqueue(slot: Slot, item: Item): boolean {
-    if (!slot.mailbox.push(item)) {
+  #enqueueCall(slot: Slot, call: Call): boolean {
+    if (!slot.mailbox.pushCall(call)) {
       this.#counters.refused_mailbox_full++;
       return false;
     }
-    if (!slot.scheduled && slot.ready) {
-      slot.scheduled = true;
-      this.#runQueue.push(slot);
-      if (!this.#drainPending && !this.#draining) {
-        this.#drainPending = true;
-        this.#poke();
-        queueMicrotask(this.#drainBound);
-      }
-    }
+    this.#schedule(slot);
     return true;
+  }
+
+  /** `slot` has work: put it on the run queue, and make sure a drain is coming. */
+  #schedule(slot: Slot): void {
+    if (slot.scheduled || !slot.ready) return;
+    slot.scheduled = true;
+    this.#runQueue.push(slot);
+    if (!this.#drainPending && !this.#draining) {
+      this.#drainPending = true;
+      this.#poke();
+      queueMicrotask(this.#drainBound);
+    }
   }
 
   #drain(): void {
@@ -541,10 +541,9 @@ export class Runtime {
             budget = 0; // out of time: the rest after I/O and timers
             break;
           }
-          const item = slot.mailbox.shift();
-          if (item === undefined) break;
+          if (!slot.mailbox.shift()) break;
           n++;
-          this.#serve(slot, item);
+          this.#serve(slot);
         }
         budget -= n;
         if (slot.alive && slot.ready && slot.mailbox.size > 0 && !slot.scheduled) {
@@ -570,31 +569,41 @@ export class Runtime {
     }
   }
 
-  #serve(slot: Slot, item: Item): void {
+  /** Runs the event `slot.mailbox.shift()` just loaded. */
+  #serve(slot: Slot): void {
     this.#counters.events_handled++;
-    if (item instanceof Call) {
+    const box = slot.mailbox;
+    const name = box.headName;
+    const body = box.headBody;
+    box.headBody = undefined;
+    if (name === undefined) {
       try {
-        item.run();
+        (body as Call).run();
       } catch (err) {
         this.#handlerError(slot, 'an event', err);
       }
       return;
     }
-    this.#released(item);
-    const handler = slot.handlers[item.name];
+    const sender = box.headSender!;
+    box.headSender = undefined;
+    if (box.headAccount !== undefined) {
+      this.#budget.release(box.headAccount, box.headBytes);
+      box.headAccount = undefined;
+    }
+    const handler = slot.handlers[name];
     if (handler === undefined) {
       this.#counters.unknown_message++;
-      this.#warnLimited('unknown_message', `${slot.pidText} has no handler for '${item.name}' (from ${item.from}); dropped`);
+      this.#warnLimited('unknown_message', `${slot.pidText} has no handler for '${name}' (from ${sender.toString()}); dropped`);
       return;
     }
     this.#counters.messages_handled++;
-    slot.current = item;
+    slot.sender = sender;
     try {
-      handler(item.body, this.#pid(item.from));
+      handler(body, sender);
     } catch (err) {
-      this.#handlerError(slot, `'${item.name}' from ${item.from}`, err);
+      this.#handlerError(slot, `'${name}' from ${sender.toString()}`, err);
     } finally {
-      slot.current = undefined;
+      slot.sender = undefined;
     }
   }
 
@@ -630,15 +639,7 @@ export class Runtime {
     const started = (): void => {
       if (!slot.alive) return;
       slot.ready = true;
-      if (slot.mailbox.size > 0 && !slot.scheduled) {
-        slot.scheduled = true;
-        this.#runQueue.push(slot);
-        if (!this.#drainPending && !this.#draining) {
-          this.#drainPending = true;
-          this.#poke();
-          queueMicrotask(this.#drainBound);
-        }
-      }
+      if (slot.mailbox.size > 0) this.#schedule(slot);
     };
     const failed = (err: unknown): void => {
       this.#handlerError(slot, 'initialize', err);
@@ -661,9 +662,10 @@ export class Runtime {
     slot.alive = false;
     for (const timer of slot.timers) timer.cancel();
     slot.timers.clear();
-    for (let item = slot.mailbox.shift(); item !== undefined; item = slot.mailbox.shift()) {
-      if (item instanceof Call) item.drop();
-      else this.#released(item);
+    const box = slot.mailbox;
+    while (box.shift()) {
+      if (box.headName === undefined) (box.headBody as Call).drop();
+      else this.#release(box.headAccount, box.headBytes);
     }
     try {
       slot.process.finalize();
@@ -680,7 +682,7 @@ export class Runtime {
   }
 
   #notifyExited(watcher: Slot, pid: PID): void {
-    if (watcher.alive) this.#enqueue(watcher, new Call(() => watcher.process.exited(pid)));
+    if (watcher.alive) this.#enqueueCall(watcher, new Call(() => watcher.process.exited(pid)));
   }
 
   #peerDown(peer: string): void {
@@ -714,7 +716,7 @@ export class Runtime {
         () => resolve(unavailable),
         true,
       );
-      if (!this.#enqueue(slot, call)) resolve({ status: 503, body: `Process ${ownerId} is overloaded (mailbox full)\n` });
+      if (!this.#enqueueCall(slot, call)) resolve({ status: 503, body: `Process ${ownerId} is overloaded (mailbox full)\n` });
     });
   }
 

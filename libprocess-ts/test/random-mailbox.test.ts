@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { Random } from '../src/random.js';
-import { Mailbox } from '../src/mailbox.js';
+import { Call } from '../src/call.js';
+import { Inbox } from '../src/inbox.js';
+import { PID } from '../src/pid.js';
 
 describe('Random', () => {
   test('the same seed gives the same sequence; another seed another', () => {
@@ -31,33 +33,74 @@ describe('Random', () => {
   });
 });
 
-describe('Mailbox', () => {
-  test('is FIFO and bounded, counting refusals', () => {
-    const box = new Mailbox<number>(3);
-    expect(box.push(1)).toBe(true);
-    expect(box.push(2)).toBe(true);
-    expect(box.push(3)).toBe(true);
-    expect(box.push(4)).toBe(false);
-    expect(box.refused).toBe(1);
-    expect(box.shift()).toBe(1);
-    expect(box.push(5)).toBe(true);
-    expect([box.shift(), box.shift(), box.shift(), box.shift()]).toEqual([2, 3, 5, undefined]);
+describe('Inbox (a process mailbox)', () => {
+  const sender = new PID('a', '127.0.0.1', 1);
+  const drain = (box: Inbox): unknown[] => {
+    const out: unknown[] = [];
+    while (box.shift()) out.push(box.headName === undefined ? 'call' : box.headBody);
+    return out;
+  };
+
+  test('is FIFO and bounded', () => {
+    const box = new Inbox(3);
+    expect(box.pushMessage('m', 1, sender, undefined, 0)).toBe(true);
+    expect(box.pushMessage('m', 2, sender, undefined, 0)).toBe(true);
+    expect(box.pushCall(new Call(() => {}))).toBe(true);
+    expect(box.pushMessage('m', 4, sender, undefined, 0)).toBe(false);
+    expect(box.pushCall(new Call(() => {}))).toBe(false);
+    expect(box.shift()).toBe(true);
+    expect([box.headName, box.headBody, box.headSender]).toEqual(['m', 1, sender]);
+    expect(box.pushMessage('m', 5, sender, undefined, 0)).toBe(true);
+    expect(drain(box)).toEqual([2, 'call', 5]);
     expect(box.size).toBe(0);
+    expect(box.shift()).toBe(false);
+    expect([box.headName, box.headBody, box.headSender, box.headAccount, box.headBytes]).toEqual([undefined, undefined, undefined, undefined, 0]);
   });
 
-  test('stays FIFO across internal compaction', () => {
-    const box = new Mailbox<number>(100_000);
+  test('keeps every field of an event with it across wrap-around, growth and shrinking', () => {
+    const box = new Inbox(1_000_000);
+    const account = { peer: '127.0.0.1:2', queued: 0 };
     let next = 0;
     let expected = 0;
-    for (let round = 0; round < 20; round++) {
-      for (let i = 0; i < 5000; i++) box.push(next++);
-      for (let i = 0; i < 4000; i++) expect(box.shift()).toBe(expected++);
+    const wrong: number[] = [];
+    const check = (): void => {
+      const n = expected++;
+      if (!box.shift()) wrong.push(n);
+      else if (n % 7 === 0) {
+        if (box.headName !== undefined || (box.headBody as Call).http !== (n % 2 === 0)) wrong.push(n);
+      } else if (box.headName !== `m${n}` || box.headBody !== n || box.headSender !== sender || box.headAccount !== (n % 3 === 0 ? account : undefined) || box.headBytes !== (n % 3 === 0 ? n : 0)) {
+        wrong.push(n);
+      }
+    };
+    const push = (): void => {
+      const n = next++;
+      if (n % 7 === 0) box.pushCall(new Call(() => {}, undefined, n % 2 === 0));
+      else box.pushMessage(`m${n}`, n, sender, n % 3 === 0 ? account : undefined, n % 3 === 0 ? n : 0);
+    };
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 5 + round * 3; i++) push();
+      for (let i = 0; i < 4 + round * 2; i++) check();
     }
-    while (box.size > 0) expect(box.shift()).toBe(expected++);
+    const census = box.census((c) => c.http);
+    let messages = 0;
+    let calls = 0;
+    let http = 0;
+    for (let n = expected; n < next; n++) {
+      if (n % 7 !== 0) messages++;
+      else if ((calls++, n % 2 === 0)) http++;
+    }
+    expect(census).toEqual({ messages, calls, http });
+    while (box.size > 0) check();
+    // A burst past the shrinking size, drained, then used again.
+    for (let i = 0; i < 70_000; i++) push();
+    while (box.size > 0) check();
+    for (let i = 0; i < 10; i++) push();
+    while (box.size > 0) check();
     expect(expected).toBe(next);
+    expect(wrong).toEqual([]);
   });
 
   test('rejects a non-positive capacity', () => {
-    expect(() => new Mailbox(0)).toThrow('capacity');
+    expect(() => new Inbox(0)).toThrow('capacity');
   });
 });
