@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Runtime, WsTransport, createLogger, realClock, type PID } from 'libprocess-ts';
+import { Runtime, WsTransport, createLogger, osSeed, realClock, type PID } from 'libprocess-ts';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { FrameworkID } from '../../protocol/types.js';
 import { silentLogger } from '../containerizer/index.js';
@@ -38,7 +38,9 @@ export async function realAgent(setup: RealSetup, flags: AgentFlagsInput = {}, o
       resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-32000]',
       registration_backoff_factor: 0,
       fsync: false,
-      seed: 1,
+      // Not a fixed seed: the agent's container ids come from it, and with cgroups isolation two tests running at once
+      // with the same ids shared one cgroup (mesos-ts/<id>): one test's destroy killed the other's executor.
+      seed: osSeed(),
       ...flags,
     },
     { logger: process.env.AGENT_TEST_LOG ? { info: (m) => console.log(m), warn: (m) => console.warn(m) } : silentLogger, ...options },
