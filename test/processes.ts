@@ -77,6 +77,13 @@ export function runBuilt(entry: string, args: string[], options: RunOptions = {}
   return start(['--no-warnings', built, ...args], options);
 }
 
+/** Runs the built CLI (`mesos-ts args...`) to its end: its exit code and what it printed. */
+export async function runCli(args: string[], options: RunOptions = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const p = runBuilt('cli/main.ts', args, options);
+  const code = await p.done;
+  return { code, out: p.stdout(), err: p.stderr() };
+}
+
 /** Runs a TypeScript file that is not part of the build (a test fixture) through test/ts-loader.mjs. */
 export function runTs(entry: string, args: string[], options: RunOptions = {}): Proc {
   return start(['--import', loader, '--no-warnings', entry, ...args], options);

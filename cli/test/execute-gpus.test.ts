@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
-import { runBuilt, stopAll } from '../../test/processes.js';
+import { stopAll, runCli } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
 import { findDevicesHierarchy } from '../../agent/containerizer/isolators/devices-cgroup.js';
@@ -22,11 +22,7 @@ afterAll(async () => {
   await work.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runBuilt('cli/main.ts', args);
-  const code = await p.done;
-  return { code, out: p.stdout(), err: p.stderr() };
-}
+const cli = runCli;
 
 describeIf(why)('execute --gpus on an agent with gpu/nvidia (fake GPUs)', () => {
   let cluster: LocalCluster;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { filesystemLinuxUsable } from '../../agent/containerizer/isolators/filesystem-linux.js';
 import { appLayer, busyboxLayer, busyboxMissing, dockerSave } from '../../agent/provisioner/image-builder.js';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
-import { runBuilt, stopAll } from '../../test/processes.js';
+import { stopAll, runCli } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
 
@@ -20,11 +20,7 @@ afterAll(async () => {
   await work.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runBuilt('cli/main.ts', args);
-  const code = await p.done;
-  return { code, out: p.stdout(), err: p.stderr() };
-}
+const cli = runCli;
 
 describeIf(busyboxMissing() ?? filesystemLinuxUsable())('execute --docker_image', () => {
   let cluster: LocalCluster;

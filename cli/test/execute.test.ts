@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
-import { alive, runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
+import { alive, runBuilt, stopAll, waitForOutput, runCli } from '../../test/processes.js';
 import { tempDir } from '../../test/temp.js';
 import { until } from '../../test/wait.js';
 
@@ -19,11 +19,7 @@ afterAll(async () => {
   await work.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runBuilt('cli/main.ts', args);
-  const code = await p.done;
-  return { code, out: p.stdout(), err: p.stderr() };
-}
+const cli = runCli;
 
 describe('execute on 3 masters', () => {
   let cluster: LocalCluster;

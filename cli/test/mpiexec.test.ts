@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMpiPrograms, mpichMissing, type MpiProgram } from '../../examples/mpi/build.js';
 import { operatorAuthorization, startLocal, untilAgentsActive, type LocalCluster } from '../../test/cluster.js';
-import { alive, runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
+import { alive, runBuilt, stopAll, waitForOutput, runCli } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
 import { until } from '../../test/wait.js';
@@ -28,11 +28,7 @@ async function masterState(): Promise<{ frameworks: StateFramework[]; completed_
   return (await res.json()) as { frameworks: StateFramework[]; completed_frameworks: StateFramework[] };
 }
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runBuilt('cli/main.ts', args);
-  const code = await p.done;
-  return { code, out: p.stdout(), err: p.stderr() };
-}
+const cli = runCli;
 
 const master = (): string => `--master=${cluster!.masterList}`;
 

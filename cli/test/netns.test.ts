@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { netnsUnavailable } from '../netns/sh.js';
 import { BLKIO_ROOT, readState } from '../netns/network.js';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
-import { alive, root, runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
+import { alive, root, runBuilt, stopAll, waitForOutput, runCli } from '../../test/processes.js';
 import { describeIf } from '../../test/skip.js';
 import { tempDir } from '../../test/temp.js';
 import { until } from '../../test/wait.js';
@@ -20,11 +20,7 @@ afterAll(async () => {
   await stopAll('SIGTERM');
 });
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runBuilt('cli/main.ts', args);
-  const code = await p.done;
-  return { code, out: p.stdout(), err: p.stderr() };
-}
+const cli = runCli;
 
 const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n !== '');
 const links = (): string[] => (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[]).map((l) => l.ifname);

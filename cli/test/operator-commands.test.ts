@@ -9,16 +9,12 @@ import * as net from 'node:net';
 import { promisify } from 'node:util';
 import { startLocal, type LocalCluster } from '../../test/cluster.js';
 import { testIf } from '../../test/skip.js';
-import { runBuilt, stopAll, waitForOutput } from '../../test/processes.js';
+import { runBuilt, stopAll, waitForOutput, runCli } from '../../test/processes.js';
 
 const run = promisify(execFile);
 
 /** `mesos-ts <args>` from the build, once it has exited. */
-async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runBuilt('cli/main.ts', args);
-  const code = await p.done;
-  return { code, out: p.stdout(), err: p.stderr() };
-}
+const cli = runCli;
 
 let cluster: LocalCluster;
 let follower: string;
