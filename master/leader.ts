@@ -15,7 +15,7 @@
  * is and is terminated at once (its offers, timers and streams with it).
  * See master/registrar/README.md.
  */
-import { PID, Process, Random, osSeed, type Handlers, type HttpRequest, type HttpResponse, type Logger, type Runtime } from 'libprocess-ts';
+import { PID, Process, Random, osSeed, type Handlers, type HttpRequest, type HttpResponse, type Logger, type Runtime, type Timer } from 'libprocess-ts';
 import { newMasterId } from '../protocol/ids.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import { Resources } from '../protocol/resources.js';
@@ -496,9 +496,9 @@ export class HaMaster {
   async handOver(limitMs = 1000): Promise<void> {
     if (this.master === undefined || this.runtime.stopped || !this.runtime.isAlive(this.replica.pid)) return;
     this.#stepDown(this.term?.term ?? 0);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.replica.handOver(), new Promise<void>((r) => (timer = setTimeout(r, limitMs)))]);
-    clearTimeout(timer);
+    let timer: Timer | undefined;
+    await Promise.race([this.replica.handOver(), new Promise<void>((r) => (timer = this.runtime.clock.timer(limitMs, r)))]);
+    timer?.cancel();
   }
 
   #demoted(term: number): void {
