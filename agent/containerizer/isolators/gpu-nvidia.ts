@@ -14,9 +14,10 @@
 import { join } from 'node:path';
 import type { Clock } from 'libprocess-ts';
 import { NVIDIA_MAJOR, type GpuAllocator, type GpuDevice } from '../nvidia.js';
-import { ContainerizerError, type Limitation, type Limits, type Logger, type ResourceStatistics } from '../types.js';
+import { ContainerizerError, type Limits, type Logger } from '../types.js';
 import { DEFAULT_ALLOWED_DEVICES, deviceAt, type DeviceEntry, type DevicesCgroups } from './devices-cgroup.js';
 import type { DeviceNode, Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
+import { PassiveIsolator } from './passive.js';
 
 export interface GpuIsolatorOptions {
   allocator: GpuAllocator;
@@ -41,11 +42,13 @@ interface Saved {
 
 export const CONTROL_DEVICES = ['nvidiactl', 'nvidia-uvm', 'nvidia-uvm-tools'] as const;
 
-export class NvidiaGpuIsolator implements Isolator {
+export class NvidiaGpuIsolator extends PassiveIsolator implements Isolator {
   readonly name = 'gpu/nvidia';
   private readonly containers = new Map<string, State>();
 
-  constructor(private readonly opts: GpuIsolatorOptions) {}
+  constructor(private readonly opts: GpuIsolatorOptions) {
+    super();
+  }
 
   /** The control devices the dev dir has, as devices cgroup entries. */
   private controlDevices(): DeviceEntry[] {
@@ -104,7 +107,7 @@ export class NvidiaGpuIsolator implements Isolator {
     }
   }
 
-  async isolate(): Promise<void> {
+  override async isolate(): Promise<void> {
     // The launcher's prelude enters the group before exec (prepare's cgroupProcs).
   }
 
@@ -144,14 +147,6 @@ export class NvidiaGpuIsolator implements Isolator {
       this.opts.allocator.release(fewer.map((g) => g.index));
       st.gpus = st.gpus.slice(0, want);
     }
-  }
-
-  watch(): Promise<Limitation> {
-    return new Promise(() => {});
-  }
-
-  async usage(): Promise<Partial<ResourceStatistics>> {
-    return {};
   }
 
   async cleanup(containerId: string): Promise<void> {

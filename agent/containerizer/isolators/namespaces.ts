@@ -4,7 +4,7 @@
  * unshare stays the group leader on the host; when it dies its child is killed.
  */
 import { execFileSync } from 'node:child_process';
-import type { Limitation } from '../types.js';
+import { PassiveIsolator } from './passive.js';
 import type { Isolator, PrepareResult } from './isolator.js';
 
 export function unshareUsable(): string | null {
@@ -17,18 +17,11 @@ export function unshareUsable(): string | null {
   }
 }
 
-export class PidNamespaceIsolator implements Isolator {
+export class PidNamespaceIsolator extends PassiveIsolator implements Isolator {
   readonly name = 'namespaces/pid';
   async prepare(): Promise<PrepareResult> {
     return { wrapper: ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc'] };
   }
-  async isolate(): Promise<void> {}
   async recover(): Promise<void> {}
-  watch(): Promise<Limitation> {
-    return new Promise(() => {});
-  }
-  async usage(): Promise<{}> {
-    return {};
-  }
   async cleanup(): Promise<void> {}
 }
