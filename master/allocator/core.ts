@@ -55,6 +55,8 @@ export class AllocatorCore {
   readonly #stages: Stages;
   #quotaRoles = 0;
   readonly #allocatedCache = new WeakMap<Resources, Map<string, Resources>>();
+  /** An allocated form made by #allocated -> the offer it was made from (its unallocated form, the same content). */
+  readonly #offeredAs = new WeakMap<Resources, Resources>();
   readonly #vectors = new WeakMap<Resources, readonly number[]>();
   readonly #filterGpus: boolean;
 
@@ -276,6 +278,8 @@ export class AllocatorCore {
       split: undefined,
       filterVersion: 0,
       restMark: undefined,
+      restMarkFilterVersion: 0,
+      restMarkEpoch: 0,
       active: options.active ?? true,
       version: 1,
       skipVersion: 0,
@@ -423,7 +427,7 @@ export class AllocatorCore {
       f.agents.delete(agent.id);
     } else agent.allocated.set(f.id, next);
     // Everything back: the total itself, so what was computed from it (the reservation split) still holds.
-    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(movesAvailable(freed.unallocate()));
+    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(movesAvailable(this.#unallocated(freed)));
     agent.version++;
     for (const role of allocationRoles(freed, onlyRole(f))) {
       this.#account(agent, f, role, freed.allocatedTo(role), -1);
@@ -446,7 +450,7 @@ export class AllocatorCore {
     if (refuseSeconds !== undefined && refuseSeconds > 0 && f.known) {
       const seconds = Math.min(refuseSeconds, MAX_REFUSE_SECONDS);
       for (const role of allocationRoles(r, onlyRole(f))) {
-        const declined = r.allocatedTo(role).unallocate();
+        const declined = this.#unallocated(r.allocatedTo(role));
         if (!declined.isEmpty()) this.#filters.add(agent, f, role, declined, now + seconds * 1000);
       }
     }
@@ -473,7 +477,6 @@ export class AllocatorCore {
     return this.#agentOrder;
   }
 
-  /** `rest`, when known: what is left of the agent's available resources (the same content as the subtraction). */
   /**
    * `offer.allocate(role)`, made once per offer object and role: an agent whose resources all come back
    * offers the same object (its total) cycle after cycle, so the give builds nothing new.
@@ -482,8 +485,20 @@ export class AllocatorCore {
     let byRole = this.#allocatedCache.get(offer);
     if (byRole === undefined) this.#allocatedCache.set(offer, (byRole = new Map()));
     let out = byRole.get(role);
-    if (out === undefined) byRole.set(role, (out = offer.allocate(role)));
+    if (out === undefined) {
+      byRole.set(role, (out = offer.allocate(role)));
+      this.#offeredAs.set(out, offer);
+    }
     return out;
+  }
+
+  /**
+   * `r.unallocate()`; for an offer as made (declined or freed whole), the very object offered: a filter then
+   * holds that shared object rather than a copy of its own (100k filters at 10k agents were 100k copies),
+   * and the filter check of the same remainder offered again is `===` (Resources.contains).
+   */
+  #unallocated(r: Resources): Resources {
+    return this.#offeredAs.get(r) ?? r.unallocate();
   }
 
   /** The quantities of `r` as a sparse vector, made once per Resources object (they do not change). */
