@@ -59,6 +59,12 @@ export class AllocatorCore {
   readonly #offeredAs = new WeakMap<Resources, Resources>();
   readonly #vectors = new WeakMap<Resources, readonly number[]>();
   readonly #filterGpus: boolean;
+  /**
+   * Shared resources offered in the running cycle, by agent: kept out of the agent's available resources
+   * until the cycle ends, so one cycle offers an agent's shared copy to one framework at most (Mesos's
+   * offeredSharedResources in HierarchicalAllocatorProcess::__allocate).
+   */
+  readonly #sharedOffered = new Map<AgentState, Resources>();
 
   constructor(options: CoreOptions = {}) {
     this.q = new QuantityIndex(new Set(options.fairnessExcludeResourceNames ?? []));
@@ -511,8 +517,9 @@ export class AllocatorCore {
   #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined, reservedSparse?: readonly number[], rest?: Resources): void {
     const allocated = this.#allocated(offer, role);
     agent.available = rest ?? (offer === agent.available ? EMPTY : agent.available.subtract(offer));
-    // A shared resource stays available while offered or used (shared.ts): its copy comes back.
-    if (agent.hasShared && offer.hasShared()) agent.available = agent.available.add(offer.shared());
+    // A shared resource stays available while offered or used (shared.ts): its copy comes back, once this
+    // cycle is over (one framework per agent and cycle gets it).
+    if (agent.hasShared && offer.hasShared()) this.#sharedOffered.set(agent, (this.#sharedOffered.get(agent) ?? EMPTY).add(offer.shared()));
     const cur = agent.allocated.get(f.id);
     agent.allocated.set(f.id, cur === undefined ? allocated : cur.add(allocated));
     f.agents.add(agent.id);
@@ -544,9 +551,23 @@ export class AllocatorCore {
     const out: Allocation[] = [];
     if (this.#roleSorter.size === 0 || agents.length === 0) return out;
     const quota = this.#quotaRoles > 0 ? quotaCycle(this.#books) : undefined;
-    if (quota !== undefined && [...quota.unsatisfied.values()].some((v) => v.some((x) => x > 0))) this.#stages.stage1(out, agents, quota);
-    this.#stages.stage2(out, agents, quota);
+    try {
+      if (quota !== undefined && [...quota.unsatisfied.values()].some((v) => v.some((x) => x > 0))) this.#stages.stage1(out, agents, quota);
+      this.#stages.stage2(out, agents, quota);
+    } finally {
+      this.#returnSharedOffered();
+    }
     return out;
+  }
+
+  /** The cycle is over: the shared copies it offered are available again (for the next cycle's offers). */
+  #returnSharedOffered(): void {
+    if (this.#sharedOffered.size === 0) return;
+    for (const [agent, shared] of this.#sharedOffered) {
+      agent.available = agent.available.add(shared);
+      agent.version++;
+    }
+    this.#sharedOffered.clear();
   }
 
   #bump(f: FrameworkState | null): void {
