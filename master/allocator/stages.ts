@@ -241,7 +241,8 @@ export class Stages {
         if (part !== unreserved) offer = reserved.isEmpty() ? part : reserved.add(part);
       }
     }
-    if (!isAllocatable(offer)) return this.#open(pass, r);
+    // The split's unreserved part is offered on its own only when worth an offer (allocatableFor): known, not recounted.
+    if ((split === undefined || offer !== split.unreserved) && !isAllocatable(offer)) return this.#open(pass, r);
     let visit: Visit = FULL;
     const fws = r.frameworks.sort();
     for (let i = 0; i < fws.length; i++) {
