@@ -28,7 +28,7 @@
 // Writes benchmarks/results/launch.json.
 import { loadavg } from 'node:os';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
-import { findHelper } from '../agent/containerizer/helper.js';
+import { findHelper } from '../agent/containerizer/binaries.js';
 import { clusterRun, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
 import { containerizerRun, floorRun } from './launch/floor.js';
 import { imageRows, imageRowUnavailable, type ImageRows } from './launch/image.js';
