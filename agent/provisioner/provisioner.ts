@@ -2,12 +2,19 @@
  * The provisioner (Mesos's `src/slave/containerizer/mesos/provisioner/`):
  * for a container with an image, the image's shared rootfs from the store
  * plus the container's own writable layer, at
- * `<work_dir>/provisioner/containers/<id>/{upper,work,rootfs}`. Both image
+ * `<work_dir>/provisioner/containers/<id>/{upper,work}`. Both image
  * isolators (filesystem/linux, docker/runtime) ask it, and get one answer per
  * container.
+ *
+ * Every container's overlay is mounted on the same empty directory,
+ * `<work_dir>/provisioner/mnt`: each in its own mount namespace (nothing is
+ * mounted there on the host), so a container costs no mount point of its own
+ * to make and remove (on a busy ext4 each new inode is a scan of the recently
+ * deleted ones).
  */
-import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeOffLoop } from '../containerizer/remover.js';
 import { ImageStore, type ProvisionedImage, type Puller } from './store.js';
 
 export interface ContainerRootfs {
@@ -15,7 +22,7 @@ export interface ContainerRootfs {
   /** overlay dirs for this container. */
   upper: string;
   work: string;
-  /** The empty mount point the overlay is mounted on (inside the container's mount namespace only). */
+  /** The empty mount point the overlay is mounted on (inside the container's mount namespace only), shared by every container. */
   target: string;
 }
 
@@ -32,6 +39,8 @@ export class Provisioner {
   readonly store: ImageStore;
   private readonly containers = new Map<string, Promise<ContainerRootfs>>();
   private readonly mountPoints = new Map<string, Promise<void>>();
+  /** `containers/` and the shared mount point `mnt`, made once. */
+  private dirs: Promise<void> | undefined;
 
   constructor(private readonly opts: ProvisionerOptions) {
     for (const [flag, p] of [['work_dir', opts.dir], ['docker_store_dir', opts.storeDir]] as const) {
@@ -59,8 +68,15 @@ export class Provisioner {
   private async provisionOnce(containerId: string, image: { name: string; cached?: boolean }): Promise<ContainerRootfs> {
     const img = await this.store.provisionFor(containerId, image.name, image.cached === false ? { cached: false } : {});
     const dir = this.containerDir(containerId);
-    const r: ContainerRootfs = { image: img, upper: join(dir, 'upper'), work: join(dir, 'work'), target: join(dir, 'rootfs') };
-    for (const d of [r.upper, r.work, r.target]) await mkdir(d, { recursive: true, mode: 0o755 });
+    const r: ContainerRootfs = { image: img, upper: join(dir, 'upper'), work: join(dir, 'work'), target: join(this.opts.dir, 'mnt') };
+    if (!this.dirs) {
+      this.dirs = Promise.all([mkdir(join(this.opts.dir, 'containers'), { recursive: true, mode: 0o755 }), mkdir(r.target, { recursive: true, mode: 0o755 })]).then(() => undefined);
+      this.dirs.catch(() => (this.dirs = undefined));
+    }
+    await this.dirs;
+    // recursive: one mkdir each when the parent is there, and no error when a directory is (a launch retried).
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    await Promise.all([mkdir(r.upper, { recursive: true, mode: 0o755 }), mkdir(r.work, { recursive: true, mode: 0o755 })]);
     return r;
   }
 
@@ -106,6 +122,7 @@ export class Provisioner {
     this.containers.delete(containerId);
     await p?.catch(() => {});
     this.store.release(containerId);
-    await rm(this.containerDir(containerId), { recursive: true, force: true });
+    // One trip to the removal thread, not one thread-pool trip per entry (the overlay's work/work among them).
+    await removeOffLoop(this.containerDir(containerId));
   }
 }
