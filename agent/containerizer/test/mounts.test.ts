@@ -92,6 +92,7 @@ describeIf(why)('containers in a busybox image, through each path to the mounts'
     const c = await cz.launch({
       containerId: id,
       sandbox,
+      limits: {},
       command: { shell: true, value: command },
       container: { image: { type: 'DOCKER', name: extra.image ?? 'img' }, ...(extra.volumes ? { volumes: extra.volumes } : {}) },
     });
