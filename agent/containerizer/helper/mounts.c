@@ -228,6 +228,10 @@ struct plan_user apply_mount_plan(char **ops, size_t n) {
       char data[3 * 4096 + 64];
       if ((size_t)snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", a[0], a[1], a[2]) >= sizeof data) fail("overlay options too long");
       if (strlen(a[3]) >= sizeof root) fail("root %s: too long", a[3]);
+      /* Not `volatile` (Linux 5.10+), though without it the overlay's unmount, when the namespace goes,
+         syncs the whole upper filesystem: it makes two more inodes a container (work/incompat/volatile),
+         and on an ext4 without a journal each new inode scans the recently deleted ones; measured, the
+         CPU it cost per task was more than the sync's (bench-launch's image row, notes/image.md). */
       mnt("overlay", a[3], "overlay", 0, data);
       strcpy(root, a[3]);
       root_filesystems();
