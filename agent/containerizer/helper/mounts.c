@@ -231,7 +231,7 @@ struct plan_user apply_mount_plan(char **ops, size_t n) {
       /* Not `volatile` (Linux 5.10+), though without it the overlay's unmount, when the namespace goes,
          syncs the whole upper filesystem: it makes two more inodes a container (work/incompat/volatile),
          and on an ext4 without a journal each new inode scans the recently deleted ones; measured, the
-         CPU it cost per task was more than the sync's (bench-launch's image row, notes/image.md). */
+         CPU it cost per task was more than the sync's (bench-launch's image row, 2026-12-07). */
       mnt("overlay", a[3], "overlay", 0, data);
       strcpy(root, a[3]);
       root_filesystems();
