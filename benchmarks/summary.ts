@@ -64,7 +64,8 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
     if (c !== undefined) out.push(row('allocator: 1k agents x 50 fws, cycle p50 ms', num(c['cycle_ms_p50']), b === undefined ? NaN : num(b['cycle_ms_p50'])));
     for (const [a, f] of [[10_000, 1000], [10_000, 200]] as const) {
       const x = core(a, f);
-      if (x !== undefined) out.push({ figure: `allocator: ${a / 1000}k agents x ${f} fws, cycle p50 / max ms`, measured: `${num(x['cycle_ms_p50'])} / ${num(x['cycle_ms_max'])}`, baseline: '-', ...(f === 1000 ? { target: 'p50 <= 100, max <= 150' } : {}) });
+      // CPU time (the allocator's cost on a shared machine; the issue asks for it), wall time beside it.
+      if (x !== undefined) out.push({ figure: `allocator: ${a / 1000}k agents x ${f} fws, cycle CPU p50 / max ms (wall)`, measured: `${num(x['cycle_cpu_ms_p50'])} / ${num(x['cycle_cpu_ms_max'])} (${num(x['cycle_ms_p50'])} / ${num(x['cycle_ms_max'])})`, baseline: '-', ...(f === 1000 ? { target: 'p50 <= 100, max <= 150' } : {}) });
     }
     return out;
   },
