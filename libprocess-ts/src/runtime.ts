@@ -668,14 +668,17 @@ export class Runtime {
   #pid(text: string): PID {
     let pid = this.#pidCache.get(text);
     if (pid === undefined) {
+      // A decoded string of 13 characters or more is a V8 slice of its frame's whole text: the cache (and the
+      // PID's own id and host, slices of it) keep a copy of their own, not every frame a sender ever came in.
+      const own = text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
       try {
-        pid = PID.parse(text);
+        pid = PID.parse(own);
       } catch {
         // A malformed sender still gets a PID so handlers can run; replies to it go nowhere.
         pid = new PID('invalid-sender', '0.0.0.0', 0);
       }
       if (this.#pidCache.size >= PID_CACHE_LIMIT) this.#pidCache.clear();
-      this.#pidCache.set(text, pid);
+      this.#pidCache.set(own, pid);
     }
     return pid;
   }
