@@ -126,8 +126,6 @@ export class Runtime {
   #runHead = 0;
   #drainPending = false;
   #draining = false;
-  /** A handler runs outside the drain (`#serveNow`). */
-  #serving = false;
   #address = '';
   #host = '';
   #port = 0;
@@ -436,7 +434,6 @@ export class Runtime {
     const share = bytes !== undefined && bytes > 0 && this.#budget.max !== Infinity ? Math.ceil(bytes / messages.length) : 0;
     const account = share > 0 ? this.#budget.account(peer) : undefined;
     const suffix = `@${peer}`;
-    const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
     // A batch mostly repeats its sender and its receiver: check each distinct sender and look each receiver up once.
     let checked = '';
     let sender: PID | undefined;
@@ -459,10 +456,7 @@ export class Runtime {
         slot = this.#slots.get(idOf(to));
       }
       if (filtersState.active && this.#filtered(envelope)) continue;
-      if (slot !== undefined && this.#idle(slot) && (until === undefined || performance.now() < until)) {
-        // Nothing runs and nothing of this process waits: run the handler now, without a trip through the mailbox.
-        this.#serveNow(slot, envelope.name, envelope.body, sender, peer);
-      } else if (account === undefined) {
+      if (account === undefined) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, undefined, 0);
       } else if (this.#budget.charge(account, share)) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, account, share);
@@ -470,37 +464,6 @@ export class Runtime {
         this.#counters.refused_peer_budget++;
         this.#warnLimited('peer_budget', `peer ${peer} has ${this.#budget.queued(peer)} bytes of messages waiting (the limit is ${this.#budget.max}); dropped '${envelope.name}' from ${envelope.from}`);
       }
-    }
-  }
-
-  /**
-   * Whether a message for `slot` may be handled at once, as it arrives: no
-   * handler is running (none of this runtime's: one event at a time, and no
-   * re-entry), the process is ready, and its mailbox is empty and not on the
-   * run queue, so nothing it was sent before waits (per-sender FIFO holds).
-   */
-  #idle(slot: Slot): boolean {
-    return !this.#draining && !this.#serving && slot.ready && slot.alive && !slot.scheduled && slot.mailbox.size === 0;
-  }
-
-  /**
-   * A remote message handled as it arrives (`#idle(slot)` holds): the same
-   * checks as on the way into a mailbox (a process that accepts it only
-   * from its own runtime), then the handler. It never waits, so it is not
-   * charged to its peer's budget.
-   */
-  #serveNow(slot: Slot, name: string, body: unknown, sender: PID, peer: string): void {
-    if (slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(name))) {
-      this.#counters.local_only++;
-      this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
-      return;
-    }
-    this.#counters.events_handled++;
-    this.#serving = true;
-    try {
-      this.#handle(slot, name, body, sender);
-    } finally {
-      this.#serving = false;
     }
   }
 
@@ -632,11 +595,6 @@ export class Runtime {
       this.#budget.release(box.headAccount, box.headBytes);
       box.headAccount = undefined;
     }
-    this.#handle(slot, name, body, sender);
-  }
-
-  /** Runs the handler of message `name` (a message's event, from the mailbox or as it arrives). */
-  #handle(slot: Slot, name: string, body: unknown, sender: PID): void {
     const handler = slot.handlers[name];
     if (handler === undefined) {
       this.#counters.unknown_message++;
