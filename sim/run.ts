@@ -108,6 +108,8 @@ export interface SimOptions {
   readonly livenessGraceMs: number;
   /** The share of tasks run by a custom executor (the SDK's ExecutorDriver, sim/executor.ts) instead of as commands (default 0.5). */
   readonly executorShare?: number;
+  /** How long a framework declines an offer it cannot use for, s (refuse_seconds; default 1, Mesos's default is 5). */
+  readonly declineSeconds?: number;
 }
 
 /**
@@ -183,7 +185,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const inv = new Invariants();
-  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare }, inv);
+  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare, ...(o.declineSeconds !== undefined ? { declineSeconds: o.declineSeconds } : {}) }, inv);
   inv.attach(c);
   const r = c.random.fork(); // the faults' own source
   const rp = new Random((seed ^ 0x5a17_9e37) >>> 0); // the pauses' own (so a run without one is unchanged by them)
