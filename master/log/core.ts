@@ -17,7 +17,6 @@ import type { Random } from 'libprocess-ts';
 import { membership, type CoreConfig, type Input, type Ready } from './core-types.js';
 import {
   fromWire,
-  toWire,
   type Append,
   type AppendReply,
   type InstallSnapshot,
@@ -30,9 +29,10 @@ import {
   type Vote,
   type VoteReply,
 } from './messages.js';
-import { acknowledged, newProgress, paused, probe, sentOptimistically, type Progress } from './progress.js';
+import { acknowledged, newProgress, probe, type Progress } from './progress.js';
 import { decideRecovery, type Learning, type RecoverRound } from './recovery.js';
 import { MemoryLog } from './memory-log.js';
+import { nextAppend, quorumValue, type SendLimits } from './next-append.js';
 import { Outbox } from './outbox.js';
 import { gatherChunk, type IncomingSnapshot } from './snapshot-chunks.js';
 import {
@@ -57,10 +57,8 @@ export class ConsensusCore {
   readonly quorum: number;
   readonly timing: Timing;
   readonly #random: Random;
-  readonly #maxEntries: number;
-  readonly #maxBytes: number;
-  readonly #maxInflight: number;
-  readonly #maxInflightBytes: number;
+  /** Of one message, and in flight to one follower (next-append.ts). */
+  readonly #limits: SendLimits;
 
   // durable
   #term = 0;
@@ -107,10 +105,7 @@ export class ConsensusCore {
     this.id = config.id;
     ({ replicas: this.replicas, peers: this.peers, quorum: this.quorum, timing: this.timing } = membership(config));
     this.#random = config.random;
-    this.#maxEntries = config.maxEntriesPerMessage ?? 512;
-    this.#maxBytes = config.maxBytesPerMessage ?? 1024 * 1024;
-    this.#maxInflight = config.maxInflightMessages ?? 64;
-    this.#maxInflightBytes = config.maxInflightBytes ?? 8 * 1024 * 1024;
+    this.#limits = { maxEntries: config.maxEntriesPerMessage ?? 512, maxBytes: config.maxBytesPerMessage ?? 1024 * 1024, maxInflight: config.maxInflightMessages ?? 64, maxInflightBytes: config.maxInflightBytes ?? 8 * 1024 * 1024 };
 
     this.#log = new MemoryLog(state.snapshot, state.entries);
     if (state.snapshot !== null) this.#commit = state.snapshot.index;
@@ -753,56 +748,8 @@ export class ConsensusCore {
    * the entries back (see Progress).
    */
   #sendAppend(peer: string, now: number, force: boolean): void {
-    const p = this.#progress.get(peer)!;
-    const snap = this.#log.snapshot;
-    const needsSnapshot = snap !== null && p.next <= snap.index;
-    const held = paused(p, this.#maxInflight, this.#maxInflightBytes);
-    if (!held && needsSnapshot) {
-      probe(p, now);
-      p.probeSentAt = now;
-      p.lastSentAt = now;
-      const total = snap.data.length;
-      if (total <= this.#maxBytes) {
-        this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data: snap.data, sentAt: now } });
-        return;
-      }
-      // Larger than a message: chunk after chunk, each one after the follower took the one before.
-      if (p.snapshotIndex !== snap.index) {
-        p.snapshotIndex = snap.index;
-        p.snapshotOffset = 0;
-      }
-      const offset = p.snapshotOffset < total ? p.snapshotOffset : 0;
-      const data = snap.data.subarray(offset, Math.min(total, offset + this.#maxBytes));
-      this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data, sentAt: now, offset, total } });
-      return;
-    }
-    const entries: Entry[] = [];
-    let bytes = 0;
-    if (!held) {
-      for (let i = p.next; i <= this.lastIndex && entries.length < this.#maxEntries; i++) {
-        const e = this.entry(i)!;
-        const size = e.data?.length ?? 0;
-        if (entries.length > 0 && bytes + size > this.#maxBytes) break;
-        bytes += size;
-        entries.push(e);
-      }
-    }
-    if (entries.length === 0 && !force) return;
-    // A heartbeat held back behind a snapshot in flight checks the snapshot's index.
-    const prevIndex = needsSnapshot ? snap.index : p.next - 1;
-    p.lastSentAt = now;
-    this.#send(peer, {
-      name: 'log.append',
-      body: { term: this.#term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries: entries.map(toWire), commit: this.#commit, sentAt: now },
-    });
-    if (entries.length === 0) return;
-    if (p.state === 'probe') {
-      p.probeSentAt = now;
-      p.staleBefore = now; // refusals of what was sent before this probe are answered by it
-    } else {
-      // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
-      sentOptimistically(p, entries[entries.length - 1]!.index, bytes);
-    }
+    const message = nextAppend(this.#progress.get(peer)!, this.#log, this.#limits, { term: this.#term, commit: this.#commit }, now, force);
+    if (message !== undefined) this.#send(peer, message);
   }
 
   #maybeCommit(): void {
@@ -810,10 +757,8 @@ export class ConsensusCore {
     // Our own copy counts once it is durable (the host reports it), like a follower's acknowledgement.
     const matches = [Math.min(this.#durable, this.lastIndex)];
     for (const p of this.#progress.values()) if (p.voter) matches.push(p.match);
-    if (matches.length < this.quorum) return;
-    matches.sort((a, b) => b - a);
-    const n = matches[this.quorum - 1]!;
-    if (n > this.#commit && this.termAt(n) === this.#term) this.#advanceCommit(n);
+    const n = quorumValue(matches, this.quorum);
+    if (n !== undefined && n > this.#commit && this.termAt(n) === this.#term) this.#advanceCommit(n);
   }
 
   #advanceCommit(to: number): void {
@@ -827,9 +772,7 @@ export class ConsensusCore {
   #leaseBase(now: number): number {
     const acks = [now];
     for (const p of this.#progress.values()) if (p.voter) acks.push(p.ackedAt);
-    if (acks.length < this.quorum) return -Infinity;
-    acks.sort((a, b) => b - a);
-    return acks[this.quorum - 1]!;
+    return quorumValue(acks, this.quorum) ?? -Infinity;
   }
 
   // ---------------------------------------------------------------- helpers
