@@ -245,7 +245,8 @@ export class RegistryWriter {
     };
     const timer = this.watchdog?.delay(this.watchdog.timeoutMs, () => fail(new Error(`a registry write of ${ops.length} operation(s) did not commit within ${this.watchdog!.timeoutMs} ms`)));
     // The waiters of the turn are told when its last entry commits (entries commit in order).
-    Promise.all(entries.map((e) => this.write(e))).then(
+    const written = entries.length === 1 ? this.write(entries[0]!) : Promise.all(entries.map((e) => this.write(e)));
+    written.then(
       () => {
         if (settled) return;
         settled = true;
