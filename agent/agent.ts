@@ -331,7 +331,7 @@ export class AgentProcess extends Process<AgentProtocol> {
 
   override exited(pid: PID): void {
     if (pid.equals(this.master)) {
-      this.masterLink.masterLost('the connection to the master broke');
+      this.masterLink.linkBroke(pid);
       return;
     }
     for (const fw of this.frameworks.values()) {

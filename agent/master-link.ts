@@ -17,7 +17,7 @@ import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-a
 import type { ExecutorInfo, FrameworkInfo, Task } from '../protocol/types.js';
 import type { AgentCore } from './core.js';
 import { masterPidTexts } from './flags.js';
-import { RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
+import { MasterChoice, RegistrationBackoff, registerMessage, reregisterMessage } from './registration.js';
 import { executorTasks, type ExecutorRecord, type FrameworkRecord } from './state.js';
 
 /** What the link needs of the agent beyond the core. */
@@ -43,7 +43,8 @@ export class MasterLink {
   /** The master's ping timeout x max missed pings, once registered. */
   pingWatchdogMs = 75_000;
   readonly #a: MasterLinkHost;
-  readonly #backoff: RegistrationBackoff;
+  /** Which master registrations go to, and when (registration.ts, shared with the simulated agent). */
+  readonly #choice: MasterChoice;
   #regTimer: Timer | undefined;
   #pingTimer: Timer | undefined;
   /** The highest leader term heard (the fencing token): a master of an older term is ignored. */
@@ -55,12 +56,12 @@ export class MasterLink {
   constructor(agent: MasterLinkHost) {
     this.#a = agent;
     this.masters = masterPidTexts(agent.flags.master);
-    this.#backoff = new RegistrationBackoff(agent.flags.registration_backoff_factor, agent.random);
+    this.#choice = new MasterChoice(this.masters, new RegistrationBackoff(agent.flags.registration_backoff_factor, agent.random));
   }
 
   /** The first master to try. */
   firstMaster(): PID<AgentToMaster> {
-    return PID.parse<AgentToMaster>(this.masters[0]!);
+    return PID.parse<AgentToMaster>(this.#choice.current);
   }
 
   /** The highest leader term heard. */
@@ -118,7 +119,7 @@ export class MasterLink {
 
   startRegistration(): void {
     this.#regTimer?.cancel();
-    this.#regTimer = this.#a.delay(this.#backoff.first(), () => this.#doRegistration());
+    this.#regTimer = this.#a.delay(this.#choice.start(), () => this.#doRegistration());
   }
 
   #doRegistration(): void {
@@ -150,8 +151,9 @@ export class MasterLink {
       }
       a.send(a.master, 'reregister_agent', { ...reregisterMessage(a.agentInfo(), executors, tasks, frameworks, a.reservations.checkpointed.toJSON()), operations: [...a.operations.list] });
     }
-    this.#regTimer = a.delay(this.#backoff.next(), () => {
-      this.#nextMaster(); // not answered: perhaps not the leader, or gone
+    this.#regTimer = a.delay(this.#choice.retryDelay(), () => {
+      // Not answered: the known leader again (busy), else the next master (perhaps not the leader, or gone).
+      a.master = PID.parse<AgentToMaster>(this.#choice.unanswered());
       this.#doRegistration();
     });
   }
@@ -175,6 +177,7 @@ export class MasterLink {
       a.checkpoints.agentRegistered(agentId);
     }
     a.state = 'RUNNING';
+    this.#choice.registered(from.toString());
     this.registrations++;
     this.#regTimer?.cancel();
     this.#regTimer = undefined;
@@ -219,7 +222,10 @@ export class MasterLink {
     const leader = this.#named(b?.leader, from);
     a.logger.info(`${from} does not lead; ${leader !== undefined ? `the leader is ${leader}` : 'no leader known yet'}`);
     if (a.state === 'RUNNING') this.masterLost('the master does not lead any more');
-    if (leader === undefined) return; // the registration retries go on
+    if (leader === undefined) {
+      this.#choice.lost(from.toString());
+      return; // the registration retries go on
+    }
     // Our master says it leads now: a standby just elected, telling those it refused while no one led (master/leader.ts
     // StandbyMaster). Register at once rather than at the retry timer (seconds of backoff by then).
     if (leader === a.master.toString() && a.state !== 'DISCONNECTED') return;
@@ -237,19 +243,26 @@ export class MasterLink {
     }
   }
 
-  /** Registers with `leader` from now on, after the first backoff (a fresh one). */
+  /** Registers with `leader` from now on, after the first backoff (a fresh one; the growing one for the leader followed already, MasterChoice). */
   #follow(leader: string): void {
     const a = this.#a;
     a.master = PID.parse<AgentToMaster>(leader);
     this.#regTimer?.cancel();
-    this.#regTimer = a.delay(this.#backoff.first(), () => this.#doRegistration());
+    this.#regTimer = a.delay(this.#choice.follow(leader), () => this.#doRegistration());
   }
 
-  /** With several masters: the next one in the list (a registration that was not answered). */
+  /** With several masters: the next one in the list (the current one was lost). */
   #nextMaster(): void {
-    if (this.masters.length < 2) return;
-    const i = this.masters.indexOf(this.#a.master.toString());
-    this.#a.master = PID.parse<AgentToMaster>(this.masters[(i + 1) % this.masters.length]!);
+    this.#choice.next();
+    this.#a.master = PID.parse<AgentToMaster>(this.#choice.current);
+  }
+
+  /** The link to `pid` broke: when it is the master, it is lost (registered), or no longer the leader to retry (registering). */
+  linkBroke(pid: PID): void {
+    const a = this.#a;
+    if (!pid.equals(a.master)) return;
+    if (a.state === 'RUNNING') this.masterLost('the connection to the master broke');
+    else this.#choice.lost(pid.toString());
   }
 
   #ping(b: MasterToAgent['ping'], from: PID): void {
@@ -303,11 +316,17 @@ export class MasterLink {
     if (name !== 'not_leader') {
       if (a.state !== 'DISCONNECTED') return false;
       a.logger.info(`${from} answered the registration sent to it before ${a.master}: following it`);
+      this.#choice.moveTo(from.toString());
       a.master = from as PID<AgentToMaster>;
       return false;
     }
     const leader = this.#named((body as FromNonLeader['not_leader']).leader, from);
-    if (leader === undefined || leader === a.master.toString()) return true;
+    if (leader === undefined) return true;
+    if (leader === a.master.toString()) {
+      // The registration under way goes to it already: its retries go on, to it (not on to the next master).
+      if (a.state === 'DISCONNECTED' && (term === undefined || this.#fresh(term as number, from))) this.#choice.confirm(leader);
+      return true;
+    }
     if (a.state === 'RUNNING' && (term === undefined || term === this.#masterTerm)) return true;
     // Followed: its term is the fencing token from now on (a deposed leader of an older term answering next is refused).
     if (!this.#fresh(term as number | undefined, from)) return true;
@@ -348,6 +367,7 @@ export class MasterLink {
     if (a.state !== 'RUNNING') return; // already (re)registering, recovering or terminating
     a.logger.warn(`master ${a.master} lost (${why})`);
     a.state = 'DISCONNECTED';
+    this.#choice.lost(a.master.toString());
     this.#nextMaster();
     this.#pingTimer?.cancel();
     a.sum.pause();

@@ -1,6 +1,7 @@
 /**
  * A simulated agent: a real libprocess-ts process that speaks the real
- * master-agent protocol (registration with backoff, re-registration, pongs,
+ * master-agent protocol (registration and re-registration with the real agent's
+ * backoff and choice of master, agent/registration.ts; pongs,
  * status updates retried until acknowledged, kills), whose "containerizer"
  * only pretends: a task runs for the time its command says (`sleep 12.5`, or
  * a `duration_ms` label) and then finishes. Thousands of them share one
@@ -9,6 +10,7 @@
  */
 import { PID, Process, type Handlers, type Random, type Timer } from 'libprocess-ts';
 import { uuidBytes } from '../protocol/ids.js';
+import { MasterChoice, RegistrationBackoff } from './registration.js';
 import type { FromNonLeader } from '../protocol/messages/leader.js';
 import type { AgentToMaster, MasterToAgent } from '../protocol/messages/master-agent.js';
 import { Resources } from '../protocol/resources.js';
@@ -24,7 +26,7 @@ export interface SimulatedAgentOptions {
   readonly random: Random;
   /** Status update retry interval (ms; Mesos: 10 s). */
   readonly retryMs?: number;
-  /** Registration backoff factor (ms; Mesos: 1 s): the first retry within twice it. */
+  /** Registration backoff factor (ms; Mesos's --registration_backoff_factor, 1 s): the first try within it, the first retry within twice it (agent/registration.ts, as the real agent). */
   readonly backoffMs?: number;
   /** Told when a task's resources are free again (for measurements). */
   readonly onFreed?: (agentId: string, atMs: number) => void;
@@ -52,56 +54,51 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   agentId: string | undefined;
   readonly tasks = new Map<string, SimTask>();
   #master: PID<AgentToMaster>;
-  readonly #masters: readonly string[];
-  /** The master whose link broke last: a follower naming it as leader is out of date. */
-  #lost: string | undefined;
-  /** The leader a master named last. */
-  #leader: string | undefined;
-  /** The master that answered the registration under way `not_leader` without naming a leader (one being elected, or just elected and not serving yet). */
-  #refusedBy: string | undefined;
+  /** Which master registrations go to, and when: the real agent's policy (agent/registration.ts MasterChoice). */
+  readonly #choice: MasterChoice;
   #registerTimer: Timer | undefined;
-  #backoff: number;
-  /** Quick tries of the next master since the last registration (bounded: then the backoff applies). */
-  #quick = 0;
+  /** Registered with #master (its answer came, its link holds). */
+  #running = false;
   readonly #retryMs: number;
 
   constructor(private readonly options: SimulatedAgentOptions) {
     super();
-    this.#masters = options.master.split(',').map((m) => PID.parse(m.trim()).toString());
-    this.#master = PID.parse<AgentToMaster>(this.#masters[0]!);
-    this.#backoff = firstRetryBound(options.backoffMs);
+    const masters = options.master.split(',').map((m) => PID.parse(m.trim()).toString());
+    this.#choice = new MasterChoice(masters, new RegistrationBackoff(options.backoffMs ?? 1000, options.random));
+    this.#master = PID.parse<AgentToMaster>(this.#choice.current);
     this.#retryMs = options.retryMs ?? 10_000;
   }
 
   override initialize(): void {
+    this.#startRegistration(this.#choice.start());
+  }
+
+  /** The next registration after `delayMs` (the master's link made now, so a dead one is seen before). */
+  #startRegistration(delayMs: number): void {
+    this.#registerTimer?.cancel();
     this.link(this.#master);
-    this.#register();
+    this.#registerTimer = this.delay(delayMs, () => this.#register());
   }
 
   #register(): void {
-    this.#refusedBy = undefined;
     const agent = { hostname: this.options.hostname, port: this.pid.port, resources: this.options.resources.toJSON(), ...(this.options.attributes ? { attributes: this.options.attributes } : {}), ...(this.agentId ? { id: { value: this.agentId } } : {}) };
+    this.link(this.#master);
     if (this.agentId === undefined) {
       this.send(this.#master, 'register_agent', { agent, version: 'simulated', checkpointed_resources: [] });
     } else {
       const tasks: Task[] = [...this.tasks.values()].map((t) => ({ name: t.info.name, task_id: t.info.task_id, framework_id: { value: t.frameworkId }, agent_id: { value: this.agentId! }, state: t.state, resources: t.info.resources ?? [], statuses: [] }));
       this.send(this.#master, 'reregister_agent', { agent, version: 'simulated', checkpointed_resources: [], executor_infos: [], tasks, frameworks: [] });
     }
-    // Until the master answers: try again, with jittered doubling up to a minute.
-    const wait = Math.round(this.options.random.float() * this.#backoff);
-    this.#backoff = Math.min(this.#backoff * 2, 60_000);
-    this.#registerTimer = this.delay(wait + 1, () => {
-      // No answer: perhaps another master leads. (Retrying the named leader instead, a busy one, tripled the
-      // duplicates it had to read at 10k agents and the rounds took 70 s: bench-failover, 2026-12-07.)
-      this.#nextMaster();
-      this.link(this.#master);
+    // Until a master answers: the known leader again (busy), else the next master, with jittered doubling backoff.
+    this.#registerTimer = this.delay(this.#choice.retryDelay(), () => {
+      this.#master = PID.parse<AgentToMaster>(this.#choice.unanswered());
       this.#register();
     });
   }
 
   #registered(id: string, from: PID): void {
-    // The master that answered is ours now, even if a later try already moved on to another
-    // (else its death would go unnoticed: exited() only watches the current master).
+    // The master that answered is ours now, even if a later try already moved on to another (the real agent follows
+    // an answer from another of its masters while registering, master-link.ts fromOther).
     if (from.toString() !== this.#master.toString()) {
       this.#master = PID.parse<AgentToMaster>(from.toString());
       this.link(this.#master);
@@ -109,10 +106,9 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.agentId = id;
     this.#registerTimer?.cancel();
     this.#registerTimer = undefined;
-    this.#backoff = firstRetryBound(this.options.backoffMs);
-    this.#lost = undefined;
-    this.#leader = this.#master.toString();
-    this.#quick = 0;
+    if (this.#running) return; // a duplicate answer to a retry
+    this.#running = true;
+    this.#choice.registered(from.toString());
     for (const t of this.tasks.values()) this.#flush(t);
   }
 
@@ -157,7 +153,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
       checkpoint_resources: ignore,
       acknowledge_operation_status: ignore,
       reconcile_tasks: ignore,
-      agent_lost: () => this.#reregisterSoon(),
+      agent_lost: () => this.#masterLost(),
       not_leader: (b, from) => this.#notLeader(b.leader, from),
       shutdown: () => this.terminate(),
     };
@@ -165,75 +161,44 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
 
   override exited(pid: PID): void {
     if (pid.toString() !== this.#master.toString()) return;
-    this.#lost = pid.toString();
-    if (this.#registerTimer !== undefined) return this.#tryNextSoon(); // a master down while registering
-    this.#nextMaster();
-    this.#reregisterSoon();
+    // Registered: the master is lost. Registering: it is no longer the leader to retry (the retries go on).
+    if (this.#running) this.#masterLost();
+    else this.#choice.lost(pid.toString());
+  }
+
+  /** The master went away or dropped this agent: the next master, after a fresh first backoff (master-link.ts masterLost). */
+  #masterLost(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#choice.lost(this.#master.toString());
+    this.#choice.next();
+    this.#master = PID.parse<AgentToMaster>(this.#choice.current);
+    this.#startRegistration(this.#choice.start());
   }
 
   /**
-   * With several masters, during an election or after a master went down:
-   * the next master in 50-200 ms, without growing the backoff (at most 5
-   * tries per master between two registrations; then the backoff's timer).
-   */
-  #tryNextSoon(): void {
-    if (this.#masters.length < 2 || this.#quick >= 5 * this.#masters.length) return;
-    this.#quick++;
-    this.#registerTimer?.cancel();
-    this.#registerTimer = this.delay(50 + Math.round(this.options.random.float() * 150), () => {
-      this.#nextMaster();
-      this.link(this.#master);
-      const backoff = this.#backoff;
-      this.#register();
-      this.#backoff = backoff;
-    });
-  }
-
-  #nextMaster(): void {
-    if (this.#masters.length < 2) return;
-    const i = this.#masters.indexOf(this.#master.toString());
-    this.#master = PID.parse<AgentToMaster>(this.#masters[(i + 1) % this.#masters.length]!);
-  }
-
-  /**
-   * A master does not lead. It names the leader: register with it, as an
-   * agent whose detector saw a new leader (at once, the backoff starting
-   * again, as Mesos's agent after a detection; a re-registration that
-   * repeats one is cheap at the master, master/agents.ts). It
-   * names itself: it was just elected (a standby tells those it answered).
-   * It names none: it will say when it knows (master/leader.ts
-   * StandbyMaster); meanwhile the registration timer goes on. A master
-   * other than ours naming a leader is heard only while registering.
+   * A master does not lead (master-link.ts notLeader and fromOther). From ours: registered, the master is lost; it
+   * names a leader: registrations go there (MasterChoice.follow); it names none: the retries go on. From another of
+   * the masters (a standby's push of the leader elected): followed while registering.
    */
   #notLeader(leader: string | undefined, from: PID): void {
     const ours = from.toString() === this.#master.toString();
-    if (!ours && this.#registerTimer === undefined) return;
+    if (!ours && this.#running) return;
     let named: string | undefined;
     try {
       named = leader !== undefined ? PID.parse(leader).toString() : undefined;
     } catch {
       named = undefined;
     }
-    if (named === undefined || named === this.#lost) {
-      if (ours && named === undefined) this.#refusedBy = from.toString();
-      if (ours && this.#registerTimer === undefined) this.#reregisterSoon();
+    if (ours) this.#masterLost();
+    if (named === undefined) {
+      if (ours) this.#choice.lost(from.toString());
       return;
     }
-    // Heard already: that registration is under way. Unless the master it went to refused it (it was elected but did
-    // not serve yet) and now says it leads: then at once, rather than at the registration timer (seconds of backoff).
-    if (named === this.#leader && this.#registerTimer !== undefined && this.#refusedBy !== named) return;
-    this.#leader = named;
+    // Another names the master the registration goes to already: its retries go on, to it (master-link.ts fromOther).
+    if (!ours && named === this.#master.toString()) return this.#choice.confirm(named);
     this.#master = PID.parse<AgentToMaster>(named);
-    this.#registerTimer?.cancel();
-    this.#backoff = firstRetryBound(this.options.backoffMs);
-    this.#registerTimer = undefined;
-    this.#reregisterSoon();
-  }
-
-  #reregisterSoon(): void {
-    if (this.#registerTimer !== undefined) return;
-    this.link(this.#master);
-    this.#register();
+    this.#startRegistration(this.#choice.follow(named));
   }
 
   #run(frameworkId: string, info: TaskInfo): void {
@@ -263,16 +228,6 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
     t.retry = this.delay(this.#retryMs, () => this.#flush(t));
   }
-}
-
-/**
- * The bound of the first retry after a (re-)registration is sent: twice the
- * backoff factor (1 s by default), doubling from there up to a minute, as
- * Mesos's agent (and agent/registration.ts). A retry sooner than a busy
- * leader's answer is a duplicate it has to read.
- */
-function firstRetryBound(factorMs: number | undefined): number {
-  return 2 * (factorMs ?? 1000);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

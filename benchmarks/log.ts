@@ -17,9 +17,9 @@
 // Baselines in the same run: 1,000 raw appends of 100 bytes to one file with
 // fsync each (what one disk write costs here), and the HTTP round trip of the
 // log's GET /log/status (the client path without the log).
-// Writes benchmarks/results/log.json.
+// Writes benchmarks/results/log.json (`--out <dir>`: there instead).
 //
-//   node dist/benchmarks/log.js [--appends 1000] [--writers 16] [--seconds 5] [--rounds 3]
+//   node dist/benchmarks/log.js [--appends 1000] [--writers 16] [--seconds 5] [--rounds 3] [--out <dir>]
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -54,6 +54,9 @@ const SYSTEMS = (() => {
   for (const s of list) if (s !== 'log' && s !== 'etcd') throw new Error(`--systems: expected a list of log and etcd, got ${process.argv[i + 1]}`);
   return list;
 })();
+/** `--out <dir>`: results there instead of benchmarks/results/ (as the other benchmarks). */
+const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
+if (process.argv.includes('--out') && (OUT === undefined || OUT === '' || OUT.startsWith('--'))) throw new Error('--out: expected a directory');
 /** The masters' log timing: both systems run with it (etcd: --election-timeout is the minimum, drawn in [t, 2t)). */
 const TIMING: Timing = { ...DEFAULT_TIMING, ...HA_MASTER_TIMING };
 
@@ -437,7 +440,7 @@ async function run(): Promise<void> {
     console.log(`  read p50:         log ${log.read_p50_ms} ms, etcd ${etcd.read_p50_ms} ms`);
     console.log(`  failover median:  log ${log.failover_ms_median} ms, etcd ${etcd.failover_ms_median} ms`);
   }
-  console.log(`wrote ${writeResults(SYSTEMS.length === 2 ? 'log' : `log-${SYSTEMS.join('-')}`, meta, result)}`);
+  console.log(`wrote ${writeResults(SYSTEMS.length === 2 ? 'log' : `log-${SYSTEMS.join('-')}`, meta, result, OUT)}`);
 }
 
 try {

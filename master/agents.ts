@@ -24,6 +24,9 @@ import { applyCheckpointed } from '../protocol/reservations.js';
 import { operationsReported } from './operations.js';
 import { keepReservations } from './reservations-reregister.js';
 
+/** Distinct agent totals remembered (Agents #totals): a cluster has a handful of machine shapes. */
+const TOTALS_KEPT = 64;
+
 export class Agents {
   /** PIDs of agents whose admission is being written to the registry (high availability). */
   readonly #admitting = new Set<string>();
@@ -35,11 +38,23 @@ export class Agents {
     this.#pings = new PingSchedule((ms, fn) => ctx.delay(ms, fn), () => ctx.clock.now(), ctx.flags.agentPingTimeoutMs, (agent) => this.#ping(agent));
   }
 
+  /**
+   * Totals parsed lately, by the text of what the agent sent: agents alike send the same (a failover's burst of
+   * re-registrations parsed and interned one copy per agent). Immutable, so sharing one is safe; bounded.
+   */
+  readonly #totals = new Map<string, Resources>();
+
   /** The agent's total: its resources with its checkpointed reservations and volumes applied (refused, with the reason, when they do not fit). */
   #total(resources: unknown, from: string, checkpointed: unknown): Resources | undefined {
     try {
+      const key = JSON.stringify([resources ?? [], checkpointed ?? []]);
+      const known = this.#totals.get(key);
+      if (known !== undefined) return known;
       // Interned: agents alike share one total here and in the allocator (protocol/resources-intern.ts).
-      return internResources(applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources')));
+      const total = internResources(applyCheckpointed(Resources.fromJSON(resources ?? [], 'agent.resources'), Resources.fromJSON(checkpointed ?? [], 'checkpointed_resources')));
+      if (this.#totals.size >= TOTALS_KEPT) this.#totals.clear();
+      this.#totals.set(key, total);
+      return total;
     } catch (err) {
       this.ctx.logger.warn(`refusing agent ${from}: ${(err as Error).message}`);
       this.ctx.toAgent(from, 'shutdown', { message: `Agent refused: ${(err as Error).message}` });

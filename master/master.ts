@@ -248,17 +248,23 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
     return this.#allocator!;
   }
 
+  /** Built once: it goes with every (re-)registration's answer (10k of them in a failover burst). */
+  #masterInfo: MasterInfo | undefined;
+
   masterInfo(): MasterInfo {
+    if (this.#masterInfo !== undefined) return this.#masterInfo;
     const pid = this.pid;
-    return {
+    const info: MasterInfo = {
       id: this.ids.masterId,
       ip: ipv4ToNumber(pid.host),
       port: pid.port,
       pid: pid.toString(),
       hostname: this.flags.hostname,
       version: this.version,
-      address: { hostname: this.flags.hostname, ip: pid.host, port: pid.port },
+      address: Object.freeze({ hostname: this.flags.hostname, ip: pid.host, port: pid.port }),
     };
+    this.#masterInfo = Object.freeze(info);
+    return info;
   }
 
   /** A connection for an actor scheduler at `pid`. */

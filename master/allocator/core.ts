@@ -476,6 +476,11 @@ export class AllocatorCore {
 
   // --- allocation ----------------------------------------------------------
 
+  /** How many agents it knows. */
+  get agentCount(): number {
+    return this.#agents.size;
+  }
+
   #sortedAgents(): AgentState[] {
     if (this.#agentOrder === undefined) {
       this.#agentOrder = [...this.#agents.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -662,6 +667,7 @@ export class AllocatorCore {
     return { id, active: a.active, total: a.total, available: a.available, allocated: new Map(a.allocated), filters };
   }
 
+  /** Every agent's id, in the order a sweep over all agents visits them. */
   agentIds(): string[] {
     return this.#sortedAgents().map((a) => a.id);
   }

@@ -10,6 +10,13 @@
  *    allocation, later ones only add agents to it;
  *  - when the earliest filter expires (`nextFilterExpiry()`).
  * Every non-empty allocation is one `offers` message to the master.
+ *
+ * An allocation over more than AGENTS_PER_SLICE agents goes in slices of that
+ * many, one per turn of the runtime: the master shares this event loop with
+ * its replicated log, and a sweep of 10k agents as one event (335 ms of CPU in
+ * a profile, seconds on a loaded machine) kept a leading master from sending
+ * heartbeats until a follower took its term. A request that comes while a
+ * sliced sweep is under way joins it.
  */
 import { Process, type Handlers, type PID, type Timer } from 'libprocess-ts';
 import { Resources } from '../../protocol/resources.js';
@@ -18,6 +25,9 @@ import { TimerMetric, allocatorMetrics } from './metrics.js';
 import type { AllocatorProtocol, AllocatorToMaster } from './protocol.js';
 
 export const DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
+
+/** Agents allocated per turn at most (see above). */
+export const AGENTS_PER_SLICE = 1000;
 
 export interface AllocatorProcessOptions extends CoreOptions {
   readonly master: PID<AllocatorToMaster>;
@@ -44,6 +54,8 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
   #filterWakeAt: number | undefined;
   /** Mesos's allocation metrics (metrics.ts). */
   readonly #runs = { runs: 0, runMs: new TimerMetric(), latencyMs: new TimerMetric() };
+  /** A sliced allocation under way: the agents it has still to visit, in order, and when it was due. */
+  #sweep: { readonly left: Set<string>; readonly due: number } | undefined;
 
   constructor(options: AllocatorProcessOptions) {
     super();
@@ -162,6 +174,33 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
   }
 
   #allocate(agents: Iterable<string> | undefined, due: number): void {
+    const ids = agents === undefined ? undefined : [...agents];
+    if (this.#sweep !== undefined) {
+      for (const id of ids ?? this.core.agentIds()) this.#sweep.left.add(id);
+      return;
+    }
+    const count = ids?.length ?? this.core.agentCount;
+    if (count <= AGENTS_PER_SLICE) return this.#run(ids, due);
+    this.#sweep = { left: new Set(ids ?? this.core.agentIds()), due };
+    this.#nextSlice();
+  }
+
+  /** The next AGENTS_PER_SLICE agents of the sweep; the rest on a later turn. */
+  #nextSlice(): void {
+    const sweep = this.#sweep;
+    if (sweep === undefined) return;
+    const slice: string[] = [];
+    for (const id of sweep.left) {
+      slice.push(id);
+      sweep.left.delete(id);
+      if (slice.length === AGENTS_PER_SLICE) break;
+    }
+    this.#run(slice, sweep.due);
+    if (sweep.left.size > 0) this.delay(0, () => this.#nextSlice());
+    else this.#sweep = undefined;
+  }
+
+  #run(agents: readonly string[] | undefined, due: number): void {
     const start = this.clock.now();
     const out = this.core.allocate(start, agents);
     this.#runs.runs++;

@@ -14,16 +14,14 @@
  * still needs a quorum of durable copies.
  */
 import type { Random } from 'libprocess-ts';
-import type { CoreConfig, Input, Ready } from './core-types.js';
+import { membership, type CoreConfig, type Input, type Ready } from './core-types.js';
 import {
   fromWire,
-  toWire,
   type Append,
   type AppendReply,
   type InstallSnapshot,
   type SnapshotReply,
   type Message,
-  type Outgoing,
   type PreVote,
   type PreVoteReply,
   type RecoverReply,
@@ -31,11 +29,13 @@ import {
   type Vote,
   type VoteReply,
 } from './messages.js';
-import { acknowledged, newProgress, paused, probe, sentOptimistically, type Progress } from './progress.js';
+import { acknowledged, newProgress, probe, type Progress } from './progress.js';
 import { decideRecovery, type Learning, type RecoverRound } from './recovery.js';
+import { MemoryLog } from './memory-log.js';
+import { nextAppend, quorumValue, type SendLimits } from './next-append.js';
+import { Outbox } from './outbox.js';
 import { gatherChunk, type IncomingSnapshot } from './snapshot-chunks.js';
 import {
-  DEFAULT_TIMING,
   NotLeaderError,
   RECOVERED_VOTE,
   type Entry,
@@ -46,10 +46,9 @@ import {
   type Snapshot,
   type Timing,
   type ReplicaStatusKind,
-  type Write,
 } from './types.js';
 
-export type { CoreConfig, Input, Ready } from './core-types.js';
+export type { CoreConfig, Input, LogConfig, Ready } from './core-types.js';
 
 export class ConsensusCore {
   readonly id: string;
@@ -58,17 +57,15 @@ export class ConsensusCore {
   readonly quorum: number;
   readonly timing: Timing;
   readonly #random: Random;
-  readonly #maxEntries: number;
-  readonly #maxBytes: number;
-  readonly #maxInflight: number;
-  readonly #maxInflightBytes: number;
+  /** Of one message, and in flight to one follower (next-append.ts). */
+  readonly #limits: SendLimits;
 
   // durable
   #term = 0;
   #vote: string | null = null;
   #status: ReplicaStatusKind = 'empty';
-  #snapshot: Snapshot | null = null;
-  #log: Entry[] = [];
+  /** The snapshot and the entries after it (memory-log.ts). */
+  readonly #log: MemoryLog;
   /** The last index known durable in this replica's store (a leader counts its own copy up to here). */
   #durable = 0;
 
@@ -102,36 +99,16 @@ export class ConsensusCore {
   #incoming: IncomingSnapshot | null = null;
 
   // output being built
-  #writes: Write[] = [];
-  #eager: Outgoing[] = [];
-  #messages: Outgoing[] = [];
-  #committed: Entry[] = [];
-  #installed: Snapshot | undefined;
-  #reported: RoleState;
+  readonly #out: Outbox;
 
   constructor(config: CoreConfig, state: PersistentState, now: number) {
     this.id = config.id;
-    this.replicas = [...new Set(config.replicas)];
-    if (!this.replicas.includes(this.id)) throw new Error(`replica ${this.id} is not in the list of replicas [${this.replicas.join(', ')}]`);
-    this.peers = this.replicas.filter((r) => r !== this.id);
-    this.quorum = config.quorum ?? Math.floor(this.replicas.length / 2) + 1;
-    if (!Number.isInteger(this.quorum) || this.quorum <= this.replicas.length / 2 || this.quorum > this.replicas.length) {
-      throw new Error(`quorum ${this.quorum} is not valid for ${this.replicas.length} replicas: it must be an integer above half of them and at most all of them`);
-    }
-    this.timing = { ...DEFAULT_TIMING, ...config.timing };
-    const t = this.timing;
-    if (!(t.electionMinMs <= t.electionMaxMs) || t.leaseMs + t.tickMs > t.electionMinMs || t.heartbeatMs >= t.leaseMs) {
-      throw new Error(`bad timing ${JSON.stringify(t)}: need heartbeatMs < leaseMs, leaseMs + tickMs <= electionMinMs <= electionMaxMs`);
-    }
+    ({ replicas: this.replicas, peers: this.peers, quorum: this.quorum, timing: this.timing } = membership(config));
     this.#random = config.random;
-    this.#maxEntries = config.maxEntriesPerMessage ?? 512;
-    this.#maxBytes = config.maxBytesPerMessage ?? 1024 * 1024;
-    this.#maxInflight = config.maxInflightMessages ?? 64;
-    this.#maxInflightBytes = config.maxInflightBytes ?? 8 * 1024 * 1024;
+    this.#limits = { maxEntries: config.maxEntriesPerMessage ?? 512, maxBytes: config.maxBytesPerMessage ?? 1024 * 1024, maxInflight: config.maxInflightMessages ?? 64, maxInflightBytes: config.maxInflightBytes ?? 8 * 1024 * 1024 };
 
-    this.#snapshot = state.snapshot;
-    this.#log = [...state.entries];
-    if (this.#snapshot !== null) this.#commit = this.#snapshot.index;
+    this.#log = new MemoryLog(state.snapshot, state.entries);
+    if (state.snapshot !== null) this.#commit = state.snapshot.index;
     this.#durable = this.lastIndex;
     const hs = state.hardState;
     if (hs === null) {
@@ -144,7 +121,7 @@ export class ConsensusCore {
       this.#role = hs.status === 'voting' ? 'follower' : 'recovering';
     }
     this.#resetElectionDeadline(now);
-    this.#reported = this.#roleState();
+    this.#out = new Outbox(this.#roleState());
     if (this.#role === 'recovering') this.#startRecoverRound(now);
   }
 
@@ -163,17 +140,16 @@ export class ConsensusCore {
     return this.#commit;
   }
   get lastIndex(): number {
-    const last = this.#log[this.#log.length - 1];
-    return last !== undefined ? last.index : (this.#snapshot?.index ?? 0);
+    return this.#log.lastIndex;
   }
   get lastTerm(): number {
-    return this.termAt(this.lastIndex) ?? 0;
+    return this.#log.lastTerm;
   }
   get firstIndex(): number {
-    return (this.#snapshot?.index ?? 0) + 1;
+    return this.#log.firstIndex;
   }
   get snapshotState(): Snapshot | null {
-    return this.#snapshot;
+    return this.#log.snapshot;
   }
   get voter(): boolean {
     return this.#status === 'voting';
@@ -188,24 +164,17 @@ export class ConsensusCore {
 
   /** The term of the entry at `index`, or undefined when it is not known (compacted away or beyond the log). */
   termAt(index: number): number | undefined {
-    if (index === 0) return 0;
-    const snap = this.#snapshot;
-    if (snap !== null && index === snap.index) return snap.term;
-    return this.entry(index)?.term;
+    return this.#log.termAt(index);
   }
 
   /** The entry at `index` if it is in the (uncompacted) log. */
   entry(index: number): Entry | undefined {
-    const offset = this.firstIndex;
-    return index >= offset ? this.#log[index - offset] : undefined;
+    return this.#log.entry(index);
   }
 
   /** Entries from `from` to `to` inclusive that are still in the log. */
   entries(from: number, to: number): Entry[] {
-    const offset = this.firstIndex;
-    const start = Math.max(from, offset) - offset;
-    const end = Math.min(to, this.lastIndex) - offset + 1;
-    return start < end ? this.#log.slice(start, end) : [];
+    return this.#log.entries(from, to);
   }
 
   /**
@@ -260,26 +229,7 @@ export class ConsensusCore {
 
   /** Collects the output of the inputs since the last call. */
   takeReady(): Ready {
-    const rs = this.#roleState();
-    const changed = rs.role !== this.#reported.role || rs.term !== this.#reported.term || rs.leader !== this.#reported.leader || rs.ready !== this.#reported.ready;
-    if (changed) this.#reported = rs;
-    // Conservative: nothing leaves before a change of term or vote is durable.
-    const holdEager = this.#eager.length > 0 && this.#writes.some((w) => w.type === 'hardState');
-    const ready: Ready = {
-      eager: holdEager ? [] : this.#eager,
-      writes: this.#writes,
-      persist: this.#writes.length > 0 ? { index: this.lastIndex, term: this.lastTerm } : undefined,
-      messages: holdEager ? [...this.#eager, ...this.#messages] : this.#messages,
-      committed: this.#committed,
-      snapshot: this.#installed,
-      role: changed ? rs : undefined,
-    };
-    this.#writes = [];
-    this.#eager = [];
-    this.#messages = [];
-    this.#committed = [];
-    this.#installed = undefined;
-    return ready;
+    return this.#out.take({ index: this.lastIndex, term: this.lastTerm }, this.#roleState());
   }
 
   tick(now: number): void {
@@ -417,13 +367,12 @@ export class ConsensusCore {
   /** The application's snapshot at `index` (committed): the log up to it is dropped. */
   compact(index: number, data: Uint8Array): void {
     if (index > this.#commit) throw new Error(`cannot snapshot at ${index}: only entries up to ${this.#commit} are committed`);
-    if (this.#snapshot !== null && index <= this.#snapshot.index) return;
+    if (this.#log.snapshot !== null && index <= this.#log.snapshotIndex) return;
     const term = this.termAt(index);
     if (term === undefined) throw new Error(`cannot snapshot at ${index}: the entry is not in the log (first ${this.firstIndex}, last ${this.lastIndex})`);
     const snapshot: Snapshot = { index, term, data };
-    this.#log = this.#log.slice(index - this.firstIndex + 1);
-    this.#snapshot = snapshot;
-    this.#writes.push({ type: 'snapshot', snapshot, discardLog: false });
+    this.#log.install(snapshot, true);
+    this.#out.write({ type: 'snapshot', snapshot, discardLog: false });
   }
 
   receive(from: string, message: Message, now: number): void {
@@ -668,7 +617,7 @@ export class ConsensusCore {
       this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success, index, sentAt: m.sentAt, voter: this.voter } });
 
     if (m.prevIndex > this.lastIndex) return reply(false, this.lastIndex + 1);
-    const snapIndex = this.#snapshot?.index ?? 0;
+    const snapIndex = this.#log.snapshotIndex;
     if (m.prevIndex >= snapIndex) {
       const t = this.termAt(m.prevIndex);
       if (t !== m.prevTerm) {
@@ -720,15 +669,13 @@ export class ConsensusCore {
     if (m.index > this.#commit) {
       const snapshot: Snapshot = { index: m.index, term: m.snapTerm, data };
       const keep = this.termAt(m.index) === m.snapTerm;
-      this.#log = keep ? this.#log.slice(m.index - this.firstIndex + 1) : [];
+      this.#log.install(snapshot, keep);
       if (!keep) this.#durable = Math.min(this.#durable, m.index);
-      this.#snapshot = snapshot;
       this.#commit = m.index;
-      this.#installed = snapshot;
-      this.#committed = []; // superseded by the snapshot
-      this.#writes.push({ type: 'snapshot', snapshot, discardLog: !keep });
+      this.#out.installed(snapshot); // what was committed before is superseded by it
+      this.#out.write({ type: 'snapshot', snapshot, discardLog: !keep });
     }
-    this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: true, index: Math.max(m.index, this.#snapshot?.index ?? 0), sentAt: m.sentAt, voter: this.voter } });
+    this.#send(from, { name: 'log.appendReply', body: { term: this.#term, success: true, index: Math.max(m.index, this.#log.snapshotIndex), sentAt: m.sentAt, voter: this.voter } });
     this.#maybeFinishLearning();
   }
 
@@ -744,7 +691,7 @@ export class ConsensusCore {
     p.voter = m.voter;
     if (m.voter && m.sentAt > p.ackedAt) p.ackedAt = m.sentAt;
     if (p.probeSentAt !== undefined && m.sentAt >= p.probeSentAt) p.probeSentAt = undefined;
-    const snap = this.#snapshot;
+    const snap = this.#log.snapshot;
     if (snap === null || m.index !== snap.index) return; // about an older snapshot: the next probe sends the current one
     p.snapshotIndex = snap.index;
     p.snapshotOffset = Math.max(0, Math.min(m.next, snap.data.length));
@@ -801,56 +748,8 @@ export class ConsensusCore {
    * the entries back (see Progress).
    */
   #sendAppend(peer: string, now: number, force: boolean): void {
-    const p = this.#progress.get(peer)!;
-    const snap = this.#snapshot;
-    const needsSnapshot = snap !== null && p.next <= snap.index;
-    const held = paused(p, this.#maxInflight, this.#maxInflightBytes);
-    if (!held && needsSnapshot) {
-      probe(p, now);
-      p.probeSentAt = now;
-      p.lastSentAt = now;
-      const total = snap.data.length;
-      if (total <= this.#maxBytes) {
-        this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data: snap.data, sentAt: now } });
-        return;
-      }
-      // Larger than a message: chunk after chunk, each one after the follower took the one before.
-      if (p.snapshotIndex !== snap.index) {
-        p.snapshotIndex = snap.index;
-        p.snapshotOffset = 0;
-      }
-      const offset = p.snapshotOffset < total ? p.snapshotOffset : 0;
-      const data = snap.data.subarray(offset, Math.min(total, offset + this.#maxBytes));
-      this.#send(peer, { name: 'log.installSnapshot', body: { term: this.#term, index: snap.index, snapTerm: snap.term, data, sentAt: now, offset, total } });
-      return;
-    }
-    const entries: Entry[] = [];
-    let bytes = 0;
-    if (!held) {
-      for (let i = p.next; i <= this.lastIndex && entries.length < this.#maxEntries; i++) {
-        const e = this.entry(i)!;
-        const size = e.data?.length ?? 0;
-        if (entries.length > 0 && bytes + size > this.#maxBytes) break;
-        bytes += size;
-        entries.push(e);
-      }
-    }
-    if (entries.length === 0 && !force) return;
-    // A heartbeat held back behind a snapshot in flight checks the snapshot's index.
-    const prevIndex = needsSnapshot ? snap.index : p.next - 1;
-    p.lastSentAt = now;
-    this.#send(peer, {
-      name: 'log.append',
-      body: { term: this.#term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries: entries.map(toWire), commit: this.#commit, sentAt: now },
-    });
-    if (entries.length === 0) return;
-    if (p.state === 'probe') {
-      p.probeSentAt = now;
-      p.staleBefore = now; // refusals of what was sent before this probe are answered by it
-    } else {
-      // Optimistic: the next append carries what follows. A loss shows up as a rejection with a hint.
-      sentOptimistically(p, entries[entries.length - 1]!.index, bytes);
-    }
+    const message = nextAppend(this.#progress.get(peer)!, this.#log, this.#limits, { term: this.#term, commit: this.#commit }, now, force);
+    if (message !== undefined) this.#send(peer, message);
   }
 
   #maybeCommit(): void {
@@ -858,38 +757,31 @@ export class ConsensusCore {
     // Our own copy counts once it is durable (the host reports it), like a follower's acknowledgement.
     const matches = [Math.min(this.#durable, this.lastIndex)];
     for (const p of this.#progress.values()) if (p.voter) matches.push(p.match);
-    if (matches.length < this.quorum) return;
-    matches.sort((a, b) => b - a);
-    const n = matches[this.quorum - 1]!;
-    if (n > this.#commit && this.termAt(n) === this.#term) this.#advanceCommit(n);
+    const n = quorumValue(matches, this.quorum);
+    if (n !== undefined && n > this.#commit && this.termAt(n) === this.#term) this.#advanceCommit(n);
   }
 
   #advanceCommit(to: number): void {
     if (to <= this.#commit) return;
     const from = this.#commit + 1;
     this.#commit = to;
-    for (const e of this.entries(from, to)) this.#committed.push(e);
+    for (const e of this.entries(from, to)) this.#out.committed(e);
   }
 
   /** The time of the quorum-th most recent acknowledgement (ours counts as now). */
   #leaseBase(now: number): number {
     const acks = [now];
     for (const p of this.#progress.values()) if (p.voter) acks.push(p.ackedAt);
-    if (acks.length < this.quorum) return -Infinity;
-    acks.sort((a, b) => b - a);
-    return acks[this.quorum - 1]!;
+    return quorumValue(acks, this.quorum) ?? -Infinity;
   }
 
   // ---------------------------------------------------------------- helpers
 
   #appendLocal(entries: readonly Entry[]): void {
     const first = entries[0]!.index;
-    const offset = this.firstIndex;
-    if (first < offset || first > this.lastIndex + 1) throw new Error(`append at ${first} does not follow the log (${offset}..${this.lastIndex})`);
-    this.#log.length = first - offset;
-    for (const e of entries) this.#log.push(e);
+    this.#log.append(entries);
     if (first <= this.#durable) this.#durable = first - 1; // a replaced suffix is not durable until written again
-    this.#writes.push({ type: 'append', entries });
+    this.#out.write({ type: 'append', entries });
   }
 
   #setHardState(term: number, vote: string | null): void {
@@ -897,7 +789,7 @@ export class ConsensusCore {
     this.#vote = vote;
     if (this.#status === 'empty') throw new Error('an empty replica has no state to write');
     const state: HardState = { term, vote, status: this.#status };
-    this.#writes.push({ type: 'hardState', state });
+    this.#out.write({ type: 'hardState', state });
   }
 
   #resetElectionDeadline(now: number): void {
@@ -908,8 +800,7 @@ export class ConsensusCore {
 
   #send(to: string, message: Message): void {
     // A leader's appends and snapshots go out before its own writes are durable (pipelined fsync).
-    if (this.#role === 'leader' && (message.name === 'log.append' || message.name === 'log.installSnapshot')) this.#eager.push({ to, message });
-    else this.#messages.push({ to, message });
+    this.#out.send(to, message, this.#role === 'leader' && (message.name === 'log.append' || message.name === 'log.installSnapshot'));
   }
 
   #roleState(): RoleState {

@@ -8,31 +8,20 @@
  * same process).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { PID, Process, createLogger, type Handlers, type HttpResponse, type Logger, type Random, type Timer } from 'libprocess-ts';
-import { ConsensusCore, type Input, type Ready } from './core.js';
+import { PID, Process, createLogger, type Handlers, type HttpResponse, type Logger, type Timer } from 'libprocess-ts';
+import { ConsensusCore, type Input, type LogConfig, type Ready } from './core.js';
 import { LOG_SCHEMAS, MESSAGE_NAMES, REPLICA_STATUS_KINDS, wireEntriesError, type LogProtocol, type Message, type Outgoing } from './messages.js';
 import { MessageValidator, validated, type OnInvalid } from '../../protocol/messages/validate.js';
 
 /** Every body a replica receives is checked before the consensus core sees it. */
 const LOG_MESSAGES = new MessageValidator<LogProtocol>(LOG_SCHEMAS, { enums: { ReplicaStatusKind: REPLICA_STATUS_KINDS } });
 import type { LogStorage } from './storage.js';
-import { NotLeaderError, type Entry, type Role, type RoleState, type Snapshot, type Timing, type Write } from './types.js';
+import { NotLeaderError, type Entry, type Role, type RoleState, type Snapshot, type Write } from './types.js';
 
-export interface ReplicaOptions {
+/** The replica actor's options: the log's configuration (the core's, one shape: core-types.ts LogConfig) and how it is hosted. */
+export interface ReplicaOptions extends LogConfig {
   readonly storage: LogStorage;
-  /** PID texts of every replica of the log, this one included. */
-  readonly replicas: readonly string[];
-  /** Default: a majority. */
-  readonly quorum?: number;
-  readonly timing?: Partial<Timing>;
-  /** Seeded source of election timeouts. */
-  readonly random: Random;
   readonly logger?: Logger;
-  readonly maxEntriesPerMessage?: number;
-  /** Most append messages with entries in flight to one follower (default 64; see CoreConfig). */
-  readonly maxInflightMessages?: number;
-  /** Most payload bytes in one message (default 1 MiB); a larger snapshot travels in chunks of this size. */
-  readonly maxBytesPerMessage?: number;
   /**
    * How appends are gathered into one batch (one fsync): the flush of queued
    * appends is handed to this function. Default: at once, behind the events
@@ -274,7 +263,7 @@ export class ReplicaProcess extends Process<LogProtocol> {
     const o = this.#options;
     const state = o.storage.load();
     this.#core = new ConsensusCore(
-      { id: self, replicas: o.replicas, quorum: o.quorum, timing: o.timing, random: o.random, maxEntriesPerMessage: o.maxEntriesPerMessage, maxInflightMessages: o.maxInflightMessages, maxBytesPerMessage: o.maxBytesPerMessage },
+      { ...o, id: self },
       state,
       this.clock.now(),
     );

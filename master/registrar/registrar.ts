@@ -170,8 +170,18 @@ const WRITE_RATE_WINDOW_S = 10;
 export const WRITE_TIMEOUT_MS = 10_000;
 
 /**
+ * Operations per registry entry at most. A turn of the master that admitted 10k agents at once wrote them as one
+ * entry of megabytes: encoded, sent, decoded and checked each as one event on masters that share their event loop
+ * with the log, it held up heartbeats until a follower took the term, and nothing was committed in 9 s
+ * (bench-offers --masters 3 at 10k agents). Entries of this many go out one after the other (the replica still
+ * gathers them into one fsync and its 1 MiB append messages).
+ */
+export const MAX_OPERATIONS_PER_ENTRY = 250;
+
+/**
  * The master's side: operations gathered during one turn of the master
- * process go out as one entry. `add` returns a promise of the commit of the
+ * process go out as one entry (several of MAX_OPERATIONS_PER_ENTRY at most,
+ * in order, when more). `add` returns a promise of the commit of the
  * entry carrying the operation.
  */
 export class RegistryWriter {
@@ -220,23 +230,27 @@ export class RegistryWriter {
       for (const w of waiters) w.resolve();
       return;
     }
-    this.writes++;
-    this.inFlight++;
+    const entries: Operation[][] = [];
+    for (let i = 0; i < ops.length; i += MAX_OPERATIONS_PER_ENTRY) entries.push(ops.slice(i, i + MAX_OPERATIONS_PER_ENTRY));
+    this.writes += entries.length;
+    this.inFlight += entries.length;
     let settled = false;
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
-      this.inFlight--;
+      this.inFlight -= entries.length;
       timer?.cancel();
       for (const w of waiters) w.reject(err);
       this.failed(err);
     };
     const timer = this.watchdog?.delay(this.watchdog.timeoutMs, () => fail(new Error(`a registry write of ${ops.length} operation(s) did not commit within ${this.watchdog!.timeoutMs} ms`)));
-    this.write(ops).then(
+    // The waiters of the turn are told when its last entry commits (entries commit in order).
+    const written = entries.length === 1 ? this.write(entries[0]!) : Promise.all(entries.map((e) => this.write(e)));
+    written.then(
       () => {
         if (settled) return;
         settled = true;
-        this.inFlight--;
+        this.inFlight -= entries.length;
         timer?.cancel();
         for (const w of waiters) w.resolve();
       },

@@ -46,15 +46,24 @@ describe('failover of a busy cluster', () => {
     await c.until(() => schedulers.every((s) => s.frameworkId !== undefined));
     // Each framework launches TASKS_EACH tasks: half run long, half end around the failover. Only on an offer that
     // holds a task (the allocator also offers what is left of an agent, e.g. memory without cpus): one launched on
-    // less would be refused, and the count of tasks running below would depend on which offers came first.
+    // less would be refused, and the count of tasks running below would depend on which offers came first. What a
+    // framework cannot use it declines, as a real one does: held, it starved the frameworks offered last (which
+    // frameworks those are depends on when each agent registered, and the agents' first registration waits a random
+    // part of their backoff factor, as Mesos's).
     const need = Resources.parse('cpus:1;mem:100');
     const launched = new Map<TestScheduler, number>(schedulers.map((s) => [s, 0]));
     await c.until(() => {
       for (const s of schedulers) {
         for (const offer of [...s.offers.values()]) {
           const n = launched.get(s)!;
-          if (n >= TASKS_EACH) break;
-          if (!Resources.of(offer.resources).unallocate().contains(need)) continue;
+          if (n >= TASKS_EACH) {
+            s.decline([offer.id.value], 3600); // all launched: it wants nothing more
+            continue;
+          }
+          if (!Resources.of(offer.resources).unallocate().contains(need)) {
+            s.decline([offer.id.value], 1);
+            continue;
+          }
           const short = n % 2 === 1;
           s.launch(offer, [commandTask(`${s.info.name}-t${n}`, offer, 'cpus:1;mem:100', short ? 'sleep 3' : 'sleep 600')], 0);
           launched.set(s, n + 1);

@@ -8,6 +8,7 @@ import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { ScriptedMaster } from '../../agent/test/helpers.js';
 import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
+import { LEADER_TRIES } from '../../agent/registration.js';
 import { Resources } from '../../protocol/resources.js';
 import { HaCluster } from '../../master/test/helpers/ha-cluster.js';
 import { commandTask } from '../../master/test/helpers/peers.js';
@@ -58,8 +59,8 @@ describe('simulated agents with high availability', () => {
   });
 });
 
-describe('a simulated agent told of a leader', () => {
-  test('a master that refused its registration (elected, not serving yet) and then says it leads gets the registration again at once, not at the retry timer', async () => {
+describe('a simulated agent told of a leader (the real agent\'s policy, agent/registration.ts MasterChoice)', () => {
+  test('its first try within the backoff factor; a leader named is retried (not the next master) a few times, then the next master; named again, it is tried again', async () => {
     const clock = new VirtualClock();
     const net = new SimulatedNetwork({ clock, seed: 2, latencyMs: 0 });
     const rt = async (name: string): Promise<Runtime> => {
@@ -71,21 +72,26 @@ describe('a simulated agent told of a leader', () => {
     m1.autoRegister = false;
     m2.autoRegister = false;
     const pids = [(await rt('m1')).spawn(m1, 'master'), (await rt('m2')).spawn(m2, 'master')];
-    const agent = new SimulatedAgentProcess({ master: pids.join(','), resources: Resources.parse('cpus:2;mem:1024'), hostname: 'sim0', random: new Random(3), backoffMs: 10_000 });
+    const factor = 10_000;
+    const agent = new SimulatedAgentProcess({ master: pids.join(','), resources: Resources.parse('cpus:2;mem:1024'), hostname: 'sim0', random: new Random(3), backoffMs: factor });
     const agentPid = (await rt('agent')).spawn(agent, 'slave(1)');
     const tell = (from: ScriptedMaster, body: FromNonLeader['not_leader']): void => (from as unknown as { sendTo(to: PID, name: string, b: FromNonLeader['not_leader']): void }).sendTo(agentPid, 'not_leader', body);
-    await clock.advance(1);
-    expect(m1.all('register_agent')).toHaveLength(1);
-    // A follower names m1 (its log elected m1), whose master process is not serving yet: it refuses.
+    const sent = (): number[] => [m1.all('register_agent').length, m2.all('register_agent').length];
+    // The first try within the factor, to the first master of the list.
+    const start = clock.now();
+    for (let i = 0; i < 1000 && sent()[0] === 0; i++) await clock.advance(10);
+    expect(sent()).toEqual([1, 0]);
+    expect(clock.now() - start).toBeLessThanOrEqual(factor);
+    // A standby names m1 the leader while the agent tries it: m1 is the known leader, tried LEADER_TRIES times
+    // in all (busy: no answer), then the next master.
     tell(m2, { leader: pids[0]!.toString(), term: 2, message: 'the leader is m1' });
-    await clock.advance(1);
-    expect(m1.all('register_agent')).toHaveLength(2);
-    tell(m1, { term: 2, message: 'no leader at the moment' });
-    await clock.advance(1);
+    for (let i = 0; i < 1000 && sent()[1] === 0; i++) await clock.advance(1000);
+    expect(sent()).toEqual([LEADER_TRIES, 1]);
+    // m2 names m1 again: back to m1, which answers now.
+    tell(m2, { leader: pids[0]!.toString(), term: 2, message: 'the leader is m1' });
     m1.autoRegister = true;
-    tell(m1, { leader: pids[0]!.toString(), term: 2, message: 'this master leads now' });
-    await clock.advance(1);
-    expect([m1.all('register_agent').length, m2.all('register_agent').length]).toEqual([3, 0]);
+    for (let i = 0; i < 1000 && agent.agentId === undefined; i++) await clock.advance(1000);
     expect(agent.agentId).toBe('M-S0');
+    expect(sent()).toEqual([LEADER_TRIES + 1, 1]);
   });
 });

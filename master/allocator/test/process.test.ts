@@ -3,7 +3,7 @@ import { Process, Runtime, type Handlers, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { Resources } from '../../../protocol/resources.js';
 import type { Resource } from '../../../protocol/resources.js';
-import { AllocatorProcess } from '../process.js';
+import { AGENTS_PER_SLICE, AllocatorProcess } from '../process.js';
 import type { AllocationMessage, AllocatorProtocol, AllocatorToMaster } from '../protocol.js';
 
 /** Posts allocator messages from the master's PID, as the master does. */
@@ -68,6 +68,32 @@ describe('AllocatorProcess', () => {
     expect(master.received[0]!.allocations[0]).toMatchObject({ framework_id: 'f1', agent_id: 'a00', role: 'r' });
     expect(alloc.metrics.event_allocations).toBe(1);
     expect(alloc.metrics.batch_allocations).toBe(0);
+  });
+
+  test('an allocation over more than AGENTS_PER_SLICE agents goes in slices, one per turn, each agent once; a request meanwhile joins the sweep', async () => {
+    const { clock, master, alloc, port } = await setup(60_000);
+    const n = 2 * AGENTS_PER_SLICE + 500;
+    const id = (i: number): string => `a${String(i).padStart(5, '0')}`;
+    for (let i = 0; i < n; i++) port.addAgent(id(i), R('cpus:1;mem:128'));
+    await clock.advance(5);
+    expect(master.received).toHaveLength(0); // no framework yet
+    port.addFramework('f1', ['r']); // every agent: three slices
+    await clock.advance(0);
+    await clock.settle();
+    expect(master.received.map((m) => m.allocations.length)).toEqual([AGENTS_PER_SLICE, AGENTS_PER_SLICE, 500]);
+    const offered = master.received.flatMap((m) => m.allocations.map((a) => a.agent_id));
+    expect(new Set(offered).size).toBe(n);
+    expect(offered).toEqual(Array.from({ length: n }, (_, i) => id(i))); // in the order of a sweep
+    expect(alloc.metrics.event_allocations).toBe(2); // the agents' (nothing to offer), then the framework's
+    // A sweep under way takes what comes meanwhile: a second framework added between two slices is offered
+    // what is left, and the agents already visited come again at the end of the same sweep.
+    const before = master.received.length;
+    for (const m of master.received) for (const a of m.allocations) port.recoverResources('f1', a.agent_id, a.resources, null);
+    port.addFramework('f2', ['s']);
+    await clock.settle();
+    const after = master.received.slice(before).flatMap((m) => m.allocations);
+    expect(new Set(after.map((a) => a.agent_id)).size).toBe(n);
+    expect(Math.max(...master.received.slice(before).map((m) => m.allocations.length))).toBeLessThanOrEqual(AGENTS_PER_SLICE);
   });
 
   test('recovered resources are offered again at once; with a filter, right when it expires', async () => {
