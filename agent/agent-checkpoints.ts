@@ -3,9 +3,11 @@
  * and the atomic writes are checkpoint.ts's): its id and AgentInfo once
  * registered, each checkpointing framework's FrameworkInfo, each executor's
  * ExecutorInfo and run, each task's TaskInfo, and the directories of what
- * ended. The status-update journal (`task.updates`) is the
- * StatusUpdateManager's (status-updates.ts), at the path `updatesPath`
- * gives; `resources.info` is AgentReservations' (resources-checkpoint.ts).
+ * ended. The status-update journal (`updates.journal`) is the
+ * StatusUpdateManager's (status-updates.ts, update-journal.ts), at the place
+ * `updatesPlace` gives; before it compacts away ended tasks' updates, the
+ * removal of their directories is made durable (`syncDiscarded`).
+ * `resources.info` is AgentReservations' (resources-checkpoint.ts).
  * Also the highest leader term heard (`master_term`), so that a restarted
  * agent still refuses a deposed leader's messages.
  * Everything goes through the agent's AgentDisk, so `sim/` models it.
@@ -24,7 +26,7 @@ import {
   removeCheckpointDir,
   runInfoPath,
   taskInfoPath,
-  taskUpdatesPath,
+  updatesJournalPath,
   writeAtomic,
   writeJSONAtomic,
   writeJSONAtomicAsync,
@@ -33,8 +35,13 @@ import type { AgentCore } from './core.js';
 import type { RunInfo } from './recovery.js';
 import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
 import type { TaskInfo } from '../protocol/types.js';
+import type { StreamPlace } from './status-updates.js';
+import { dirname } from 'node:path';
 
 export class AgentCheckpoints {
+  /** Directories whose entries were moved to the trash since the last `syncDiscarded`. */
+  readonly #discardedFrom = new Set<string>();
+
   constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo'>) {}
 
   get #w(): string {
@@ -118,18 +125,34 @@ export class AgentCheckpoints {
   }
 
   /** Where a task's status updates are journaled; undefined when its framework does not checkpoint. */
-  updatesPath(fw: FrameworkRecord, ex: ExecutorRecord, taskId: string): string | undefined {
+  updatesPlace(fw: FrameworkRecord, ex: ExecutorRecord): StreamPlace | undefined {
     if (!checkpointing(fw) || !this.a.agentId) return undefined;
-    return taskUpdatesPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId, taskId);
+    return { journal: updatesJournalPath(this.#w, this.a.agentId), container: ex.containerId };
   }
 
   /** An executor that is done: its meta directory goes (moved aside, removed later). */
   executorDone(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    if (this.a.agentId) discardCheckpointDir(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id), this.#w, this.a.disk);
+    if (this.a.agentId) this.#discard(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id));
   }
 
   /** A framework with no executor left. */
   frameworkDone(fw: FrameworkRecord): void {
-    if (this.a.agentId) discardCheckpointDir(frameworkMetaDir(this.#w, this.a.agentId, fw.id), this.#w, this.a.disk);
+    if (this.a.agentId) this.#discard(frameworkMetaDir(this.#w, this.a.agentId, fw.id));
+  }
+
+  /**
+   * Makes the discards so far durable (an fsync of each directory they left):
+   * the journal's compaction drops the updates of ended tasks only after this,
+   * so a crash never brings back a task's checkpoint without its updates.
+   */
+  async syncDiscarded(): Promise<void> {
+    const dirs = [...this.#discardedFrom];
+    this.#discardedFrom.clear();
+    await Promise.all(dirs.map((d) => this.a.disk.syncDir(d)));
+  }
+
+  #discard(path: string): void {
+    discardCheckpointDir(path, this.#w, this.a.disk);
+    this.#discardedFrom.add(dirname(path));
   }
 }

@@ -16,7 +16,7 @@ import { PID } from 'libprocess-ts';
 import type { AgentToExecutor } from '../protocol/messages/agent-executor.js';
 import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
-import { agentInfoPath, agentMetaDir, latestAgentPath, removeCheckpointDir } from './checkpoint.js';
+import { agentInfoPath, agentMetaDir, latestAgentPath, removeCheckpointDir, updatesJournalPath } from './checkpoint.js';
 import { limitsOf } from './command-executor.js';
 import { launchedAtMs } from './completion-time.js';
 import type { ContainerTermination } from './containerizer/index.js';
@@ -72,9 +72,16 @@ export class AgentRecovery {
   async #executors(state: RecoveredAgentState): Promise<void> {
     const known: string[] = [];
     for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId, ...this.a.nested.checkpointed({ id: e.info.executor_id.value, frameworkId: f.id, containerId: e.run.containerId }));
-    // Streams first: a corrupt updates file stops the agent before anything is touched.
+    // Streams first: a corrupt journal stops the agent before anything is touched.
+    const journal = updatesJournalPath(this.a.flags.work_dir, state.agentId);
+    this.a.sum.recoverJournal(journal);
     const streams = new Map<string, ReturnType<StatusUpdateManager['recover']>>();
-    for (const f of state.frameworks) for (const e of f.executors) for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.a.sum.recover(f.id, t.info.task_id.value, t.updatesPath));
+    for (const f of state.frameworks) {
+      for (const e of f.executors) {
+        const place = { journal, container: e.run.containerId };
+        for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.a.sum.recover(f.id, t.info.task_id.value, place, t.legacyUpdatesPath));
+      }
+    }
     const result = await this.a.cz.recover(known);
     const recovered = new Map(result.recovered.map((c) => [c.id, c]));
     const ended = new Map([...result.vanished, ...result.terminated].map((t) => [t.containerId, t]));
