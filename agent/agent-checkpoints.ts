@@ -24,13 +24,14 @@ import {
   masterTermPath,
   readJSON,
   removeCheckpointDir,
+  recordLine,
   runInfoPath,
   taskInfoPath,
   updatesJournalPath,
   writeAtomic,
   writeJSONAtomic,
-  writeJSONAtomicAsync,
 } from './checkpoint.js';
+import { commandKey, commandRecord, doneRecord } from './command-checkpoint.js';
 import type { AgentCore } from './core.js';
 import type { RunInfo } from './recovery.js';
 import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
@@ -42,7 +43,7 @@ export class AgentCheckpoints {
   /** Directories whose entries were moved to the trash since the last `syncDiscarded`. */
   readonly #discardedFrom = new Set<string>();
 
-  constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo'>) {}
+  constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo' | 'sum'>) {}
 
   get #w(): string {
     return this.a.flags.work_dir;
@@ -108,20 +109,18 @@ export class AgentCheckpoints {
   }
 
   /**
-   * A command task's executor.info, run.info and task.info, written off the
-   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
-   * the container is launched only once they are on disk.
+   * A command task's executor, run and task: one COMMAND record of the
+   * agent's journal (command-checkpoint.ts), group-committed with the other
+   * records of the turn; resolves once it is on disk (the container is
+   * launched only then).
    */
   commandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {
-    const agentId = this.a.agentId;
-    if (!checkpointing(fw) || !agentId) return Promise.resolve();
-    const { fsync } = this.a.flags;
+    const place = this.updatesPlace(fw, ex);
+    if (place === undefined) return Promise.resolve();
+    ex.journaled = true;
     const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
-    return Promise.all([
-      writeJSONAtomicAsync(executorInfoPath(this.#w, agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, fsync, this.a.disk),
-      writeJSONAtomicAsync(runInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId), run, fsync, this.a.disk),
-      writeJSONAtomicAsync(taskInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, fsync, this.a.disk),
-    ]);
+    const line = recordLine(commandRecord(fw.id, ex.info, run, task));
+    return new Promise<void>((resolve) => this.a.sum.journal(place.journal).append(commandKey(fw.id, task.task_id.value, ex.containerId), line, resolve));
   }
 
   /** Where a task's status updates are journaled; undefined when its framework does not checkpoint. */
@@ -130,9 +129,17 @@ export class AgentCheckpoints {
     return { journal: updatesJournalPath(this.#w, this.a.agentId), container: ex.containerId };
   }
 
-  /** An executor that is done: its meta directory goes (moved aside, removed later). */
+  /** An executor that is done: its meta directory goes (moved aside, removed later), or its journal record is ended. */
   executorDone(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    if (this.a.agentId) this.#discard(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id));
+    if (!this.a.agentId) return;
+    if (ex.journaled !== true) {
+      this.#discard(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id));
+      return;
+    }
+    const journal = this.a.sum.journal(updatesJournalPath(this.#w, this.a.agentId));
+    const key = commandKey(fw.id, ex.id, ex.containerId);
+    journal.append(key, recordLine(doneRecord(fw.id, ex.id, ex.containerId)));
+    journal.forget(key);
   }
 
   /** A framework with no executor left. */

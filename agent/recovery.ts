@@ -28,8 +28,8 @@ import { nodeDisk, type AgentDisk } from './disk.js';
 
 export interface RecoveredTask {
   readonly info: TaskInfo;
-  /** The task's own updates file of an agent before the journal (usually absent). */
-  readonly legacyUpdatesPath: string;
+  /** The task's own updates file of an agent before the journal (usually absent; none for a journaled command task). */
+  readonly legacyUpdatesPath?: string;
 }
 
 export interface RunInfo {
@@ -46,6 +46,8 @@ export interface RecoveredExecutor {
   readonly command: boolean;
   readonly run: RunInfo;
   readonly tasks: RecoveredTask[];
+  /** A command task checkpointed in the journal (command-checkpoint.ts), not in directories. */
+  readonly journaled?: boolean;
 }
 
 export interface RecoveredFramework {

@@ -73,6 +73,9 @@ export interface StreamPlace {
 export type UpdateRecord = { type: 'UPDATE'; update: StatusUpdate } | { type: 'ACK'; uuid: Uint8Array };
 export type JournalRecord = UpdateRecord & { framework_id: string; task_id: string; container_id: string };
 
+/** Records of a stream in the journal that are not the manager's (command-checkpoint.ts): skipped when a stream is rebuilt. */
+const OTHER_RECORDS = new Set<unknown>(['COMMAND', 'DONE']);
+
 export function uuidHex(uuid: Uint8Array | undefined): string {
   return uuid === undefined ? '' : Buffer.from(uuid).toString('hex');
 }
@@ -297,8 +300,9 @@ export class StatusUpdateManager {
    * recovered one by one (`recover`). A torn last record is dropped and
    * logged; a corrupt one elsewhere is a CheckpointError naming the file.
    */
-  recoverJournal(path: string): void {
+  recoverJournal(path: string): ReadonlyMap<string, JournalStream> {
     this.#recovered = this.journal(path).recover();
+    return new Map(this.#recovered);
   }
 
   /**
@@ -306,7 +310,9 @@ export class StatusUpdateManager {
    * `task.updates` file at `legacyPath` (when there is one), then those of
    * the journal read by `recoverJournal`. Returns the stream (with what is
    * still unacknowledged) or undefined when nothing was recorded. A torn last
-   * record of the older file is cut off it (Mesos truncates it).
+   * record of the older file is cut off it (Mesos truncates it). The
+   * stream's other records in the journal (a command task's checkpoint,
+   * command-checkpoint.ts) are kept with it.
    */
   recover(frameworkId: string, taskId: string, place: StreamPlace, legacyPath?: string): UpdateStream | undefined {
     const legacy = legacyPath !== undefined ? readRecords(legacyPath, this.#disk) : { records: [], torn: false, validBytes: 0 };
@@ -315,8 +321,14 @@ export class StatusUpdateManager {
     const key = journalKey(frameworkId, taskId, place.container);
     const journaled = this.#recovered.get(key);
     this.#recovered.delete(key);
-    const records = [...legacy.records, ...(journaled?.records ?? [])];
-    if (records.length === 0) return undefined;
+    const records = [...legacy.records, ...(journaled?.records ?? []).filter((r) => !OTHER_RECORDS.has((r as { type?: unknown } | null)?.type))];
+    const keep = (): void => {
+      if (journaled !== undefined) this.journal(place.journal).adopt(key, journaled.lines);
+    };
+    if (records.length === 0) {
+      keep();
+      return undefined;
+    }
     const where = journaled !== undefined ? place.journal : legacyPath!;
     const s = new UpdateStream(frameworkId, taskId, place);
     records.forEach((r, i) => {
@@ -341,7 +353,7 @@ export class StatusUpdateManager {
     });
     if (!s.terminated) {
       this.streams.set(streamKey(frameworkId, taskId), s);
-      if (journaled !== undefined) this.journal(place.journal).adopt(key, journaled.lines);
+      keep();
     }
     return s;
   }
