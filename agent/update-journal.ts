@@ -250,8 +250,17 @@ export class UpdateJournal {
       () =>
         run(() => {
           this.counters.commits++;
-          for (const e of batch) this.#deliver(e);
+          // A callback that throws neither stops the others of the batch nor the journal; the first error is the host's.
+          let failure: { error: unknown } | undefined;
+          for (const e of batch) {
+            try {
+              this.#deliver(e);
+            } catch (error) {
+              failure ??= { error };
+            }
+          }
           this.#commit();
+          if (failure !== undefined) throw failure.error;
         }),
       (e: unknown) =>
         run(() => {
