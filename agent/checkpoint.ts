@@ -119,16 +119,6 @@ export function writeJSONAtomic(path: string, value: unknown, fsync = true, disk
   disk.writeAtomicSync(path, encodeJSON(value) + '\n', fsync);
 }
 
-/**
- * `writeJSONAtomic` with its fsyncs off the event loop (libuv's thread pool;
- * the other steps are synchronous, containerizer/durable-write.ts): temp file,
- * fsync, rename, fsync of the directory. The value is encoded at once; the
- * caller must not start another write of the same path before this settles.
- */
-export async function writeJSONAtomicAsync(path: string, value: unknown, fsync = true, disk: AgentDisk = nodeDisk): Promise<void> {
-  await disk.writeAtomic(path, encodeJSON(value) + '\n', fsync);
-}
-
 /** One record of an append-only file: `<crc32 hex> <json>\n`. */
 export function recordLine(record: unknown): string {
   const json = encodeJSON(record);
