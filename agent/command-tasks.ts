@@ -84,7 +84,8 @@ export class CommandTasks {
   watch(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
     const a = this.a;
     c.wait()
-      .then(async (t) => ({ t, tail: await a.disk.stderrTail(ex.directory) }))
+      // The stderr tail only goes into a failure's message (terminalStatus): a task that exited 0 reads no file.
+      .then(async (t) => ({ t, tail: t.status?.code === 0 ? '' : await a.disk.stderrTail(ex.directory) }))
       .then(a.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.terminated(fw, ex, rec, t, tail)))
       .catch((err: unknown) => a.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
   }

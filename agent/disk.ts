@@ -50,7 +50,7 @@ export interface AgentDisk {
   emptyDirLater(dir: string): Promise<void>;
   /** A symbolic link at `path` to `target`, off the event loop. */
   symlinkLater(target: string, path: string): Promise<void>;
-  /** A task's sandbox directory with empty stdout and stderr, and the run's `latest` link. */
+  /** A task's sandbox directory and the run's `latest` link (its stdout and stderr are the launcher's). */
   createSandbox(workDir: string, ids: SandboxIds): Promise<void>;
   /** The last lines of a sandbox's stderr ('' when none). */
   stderrTail(sandbox: string): Promise<string>;

@@ -2,9 +2,10 @@
  * Sandbox layout, as in Mesos:
  *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/<container_id>
  *   <work_dir>/slaves/<agent_id>/frameworks/<framework_id>/executors/<executor_id>/runs/latest -> <container_id>
- * with `stdout` and `stderr` files in each run directory.
+ * with `stdout` and `stderr` files in each run directory (made by the launcher,
+ * which appends the container's output to them).
  */
-import { appendFile, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerizerError } from './types.js';
 
@@ -56,14 +57,16 @@ export function sandboxFiles(directory: string): { stdout: string; stderr: strin
 }
 
 /**
- * Creates the run directory with empty stdout/stderr and points `runs/latest`
- * at it (replaced atomically with a rename). Idempotent.
+ * Creates the run directory and points `runs/latest` at it (replaced
+ * atomically with a rename). Idempotent. Its `stdout` and `stderr` are made
+ * by the launcher (append mode; the containerizer makes them first only to
+ * chown them to another user).
  *
  * Off the event loop, in libuv's thread pool: one trip for the directories,
- * then the two files and the link at once, then the rename. Each step is a
- * change to the filesystem's journal, and when the disk is busy (other tasks'
- * fsyncs, the removal thread) such a change waits for the journal's commit:
- * done synchronously they held the agent's loop for ~7 ms per task under load
+ * one for the link, one for the rename. Each step is a change to the
+ * filesystem's journal, and when the disk is busy (other tasks' fsyncs, the
+ * removal thread) such a change waits for the journal's commit: done
+ * synchronously they held the agent's loop for ~7 ms per task under load
  * (bench-launch profile, issue 22), more than half of its busy time.
  */
 export async function createSandbox(workDir: string, ids: SandboxIds): Promise<Sandbox> {
@@ -82,7 +85,7 @@ export async function createSandbox(workDir: string, ids: SandboxIds): Promise<S
       await symlink(ids.containerId, tmp);
     }
   };
-  await Promise.all([appendFile(files.stdout, ''), appendFile(files.stderr, ''), link()]);
+  await link();
   await rename(tmp, latest);
   return { directory, latest, ...files };
 }
