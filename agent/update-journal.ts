@@ -26,16 +26,19 @@
  * durable (else a crash could bring back a task's checkpoint without its
  * updates).
  *
- * Reading back (`recover`): a torn last line (a crash in the middle of an
- * append) is dropped with a log line naming the file and the bytes, and cut
- * off the file before anything is appended after it; any other bad line is a
- * CheckpointError naming the file and the line (checkpoint.ts `readRecords`).
+ * Reading back (`recover`): every commit ends with a COMMIT record, and only
+ * what follows the last one can have been torn by a crash (a commit starts
+ * once the one before is on disk): a bad line there, and all after it, is
+ * dropped with a log line naming the file and the bytes, and cut off the
+ * file before anything is appended after it; a bad line before the last
+ * COMMIT is a CheckpointError naming the file and the line.
  *
  * Without a host `run` (or with fsync off) every record is appended
  * synchronously, fsync'ed when asked, before `append` returns.
  */
 import { dirname } from 'node:path';
-import { CheckpointError, readRecords } from './checkpoint.js';
+import { crc32 } from 'node:zlib';
+import { CheckpointError, decodeJSON, recordLine } from './checkpoint.js';
 import type { AgentDisk } from './disk.js';
 
 /** The key of a stream in the journal. */
@@ -71,6 +74,21 @@ interface Entry {
 
 const DEFAULT_COMPACT_AT_BYTES = 1 << 20;
 
+/** The line that ends every commit (and compaction). */
+const COMMIT_LINE = recordLine({ type: 'COMMIT' });
+
+/** A line's record, or what is wrong with it. */
+function parseRecord(line: string): { record: unknown } | string {
+  const m = /^([0-9a-f]{8}) (.*)$/.exec(line);
+  if (!m) return "is not '<crc32> <json>'";
+  if (crc32(m[2]!) !== parseInt(m[1]!, 16)) return 'fails its checksum';
+  try {
+    return { record: decodeJSON(m[2]!) };
+  } catch (e) {
+    return `is not valid JSON (${(e as Error).message})`;
+  }
+}
+
 export class UpdateJournal {
   readonly path: string;
   /** Counters (tests, metrics): commits, compactions, torn tails dropped. */
@@ -99,34 +117,51 @@ export class UpdateJournal {
   }
 
   /**
-   * Reads the journal back (nothing when absent), by stream key. A torn last
-   * record is dropped (logged) and cut off the file. Records of streams
-   * nobody adopts afterwards are dead: the next compaction drops them.
+   * Reads the journal back (nothing when absent), by stream key. Records of
+   * streams nobody adopts afterwards are dead: the next compaction drops
+   * them. Every commit ends with a COMMIT record, and a commit starts only
+   * once the one before is on disk, so only what follows the last COMMIT can
+   * be torn by a crash (cut short, or with a page of zeros inside when the
+   * disk wrote its pages out of order): from the first bad line after it to
+   * the end is dropped (logged) and cut off the file, as are the bytes of an
+   * unfinished last line. A bad line before the last COMMIT is corruption,
+   * not a crash: a CheckpointError naming the line.
    */
   recover(): Map<string, JournalStream> {
     const { disk, path } = this.#o;
-    const { records, torn, validBytes } = readRecords(path, disk);
     const text = disk.read(path) ?? '';
-    if (torn) {
+    const lines = text.split('\n');
+    lines.pop(); // what follows the last newline: '' or an unfinished line
+    const parsed = lines.map((line) => parseRecord(line));
+    const lastCommit = parsed.findLastIndex((p) => typeof p !== 'string' && (p.record as { type?: unknown } | null)?.type === 'COMMIT');
+    const firstBad = parsed.findIndex((p) => typeof p === 'string');
+    if (firstBad !== -1 && firstBad < lastCommit) throw new CheckpointError(path, `line ${firstBad + 1} ${parsed[firstBad] as string} (before the last commit: not a crash's torn tail)`);
+    const kept = firstBad === -1 ? lines.length : firstBad;
+    let validBytes = 0;
+    for (let i = 0; i < kept; i++) validBytes += Buffer.byteLength(lines[i]!) + 1;
+    const total = Buffer.byteLength(text);
+    if (validBytes < total) {
       this.counters.torn++;
-      this.#o.log?.(`${path}: dropped a torn last record (${Buffer.byteLength(text) - validBytes} bytes after byte ${validBytes}: a crash in the middle of an append); the journal is cut there`);
+      const why = firstBad === -1 ? 'an unfinished last line' : `line ${firstBad + 1} ${parsed[firstBad] as string}`;
+      this.#o.log?.(`${path}: dropped a torn tail after the last commit (${total - validBytes} bytes after byte ${validBytes}, from ${why}: a crash in the middle of an append); the journal is cut there`);
       disk.truncate(path, validBytes);
     }
     this.#fileBytes = validBytes;
     this.#dirMade = text !== '';
-    const lines = text.split('\n');
     const out = new Map<string, JournalStream>();
-    records.forEach((r, i) => {
-      const o = r as { framework_id?: unknown; task_id?: unknown; container_id?: unknown } | null;
+    for (let i = 0; i < kept; i++) {
+      const r = (parsed[i] as { record: unknown }).record;
+      const o = r as { type?: unknown; framework_id?: unknown; task_id?: unknown; container_id?: unknown } | null;
+      if (o?.type === 'COMMIT') continue;
       if (o === null || typeof o !== 'object' || typeof o.framework_id !== 'string' || typeof o.task_id !== 'string' || typeof o.container_id !== 'string') {
-        throw new CheckpointError(path, `record ${i + 1} does not name its stream ('framework_id', 'task_id', 'container_id')`);
+        throw new CheckpointError(path, `line ${i + 1} does not name its stream ('framework_id', 'task_id', 'container_id')`);
       }
       const key = journalKey(o.framework_id, o.task_id, o.container_id);
       let s = out.get(key);
       if (s === undefined) out.set(key, (s = { records: [], lines: [] }));
       s.records.push(r);
       s.lines.push(`${lines[i]!}\n`);
-    });
+    }
     return out;
   }
 
@@ -156,9 +191,9 @@ export class UpdateJournal {
     }
     if (!this.#async) {
       if (line !== '') {
-        this.#o.disk.appendSync(this.path, line, this.#o.fsync, !this.#dirMade);
+        this.#o.disk.appendSync(this.path, line + COMMIT_LINE, this.#o.fsync, !this.#dirMade);
         this.#dirMade = true;
-        this.#fileBytes += Buffer.byteLength(line);
+        this.#fileBytes += Buffer.byteLength(line) + COMMIT_LINE.length;
         if (this.#compactDue()) this.#compactSync();
       }
       durable?.();
@@ -203,10 +238,11 @@ export class UpdateJournal {
     return this.#fileBytes >= (this.#o.compactAtBytes ?? DEFAULT_COMPACT_AT_BYTES) && this.#fileBytes >= 4 * this.#liveBytes;
   }
 
+  /** Every live line, then the COMMIT line. */
   #liveText(): string {
     let text = '';
     for (const lines of this.#live.values()) text += lines.join('');
-    return text;
+    return text + COMMIT_LINE;
   }
 
   #compactSync(): void {
@@ -238,7 +274,8 @@ export class UpdateJournal {
           this.counters.compactions++;
         });
     } else {
-      const text = batch.map((e) => e.line).join('');
+      const records = batch.map((e) => e.line).join('');
+      const text = records === '' ? '' : records + COMMIT_LINE;
       if (!this.#dirMade && text !== '') {
         disk.mkdirp(dirname(this.path));
         this.#dirMade = true;

@@ -69,8 +69,9 @@ describe('status updates checkpointed off the event loop', () => {
     expect(sum.update(update('TASK_STARTING', 9, 'u'), { journal: path, container: 'c2' })).toBe(true);
     expect(h.sent).toEqual([]); // not before the record is fsync'ed
     await sum.flushed();
-    // Group commit: the three records of the same turn went to disk in one append and one fsync; the heads are sent then.
-    expect(appends).toEqual([{ records: 3, fsync: true }]);
+    // Group commit: the three records of the same turn (and the COMMIT) went to disk in one append and one fsync; the
+    // heads are sent then.
+    expect(appends).toEqual([{ records: 4, fsync: true }]);
     expect(h.sent).toEqual([
       { state: 'TASK_STARTING', onDisk: ['UPDATE TASK_STARTING', 'UPDATE TASK_RUNNING'] },
       { state: 'TASK_STARTING', onDisk: ['UPDATE TASK_STARTING'] },
@@ -142,7 +143,7 @@ describe('status updates checkpointed off the event loop', () => {
     await new Promise((r) => setImmediate(r));
     await appended;
     await new Promise((r) => setImmediate(r));
-    expect(readRecords(path).records.length).toBe(1);
+    expect(readRecords(path).records.map((r) => (r as JournalRecord).type)).toEqual(['UPDATE', 'COMMIT']);
     expect(h.sent).toEqual([]);
     ready();
     await writes;

@@ -82,16 +82,26 @@ describe('the status-update journal', () => {
     const h2 = host(true);
     const again = manager(h2, nodeDisk);
     again.recoverJournal(path);
-    expect(h2.logs).toEqual([expect.stringMatching(/updates\.journal: dropped a torn last record \(\d+ bytes after byte \d+: a crash in the middle of an append\)/)]);
+    expect(h2.logs).toEqual([expect.stringMatching(/updates\.journal: dropped a torn tail after the last commit \(\d+ bytes after byte \d+, from an unfinished last line: a crash in the middle of an append\)/)]);
     expect(statSync(path).size).toBe(whole);
     expect(again.recover('F', 't1', place(path, 1))!.pending.map((u) => u.status.state)).toEqual(['TASK_RUNNING']);
     again.acknowledge('F', 't1', uuid(1, 1));
-    expect(readRecords(path)).toMatchObject({ torn: false, records: [{ type: 'UPDATE' }, { type: 'ACK' }] });
+    expect(readRecords(path)).toMatchObject({ torn: false, records: [{ type: 'UPDATE' }, { type: 'COMMIT' }, { type: 'ACK' }, { type: 'COMMIT' }] });
 
-    // Anything else that is bad is an error naming the journal and the line, not silently skipped.
-    appendFileSync(path, '00000000 {"type":"ACK"}\n' + recordLine({ framework_id: 'F', task_id: 't1', container_id: 'c1', type: 'ACK', uuid: uuid(1, 1) }));
+    // The last commit's bytes with a page of zeros inside (pages written out of order), then more of its records:
+    // all of it after the last COMMIT is a crash's tail, dropped.
+    const committed = statSync(path).size;
+    const ack = recordLine({ framework_id: 'F', task_id: 't1', container_id: 'c1', type: 'ACK', uuid: uuid(1, 1) });
+    appendFileSync(path, ack.slice(0, 20) + '\0'.repeat(100) + ack.slice(120 - 100) + ack);
+    const h3 = host(true);
+    manager(h3, nodeDisk).recoverJournal(path);
+    expect(h3.logs).toEqual([expect.stringMatching(/dropped a torn tail after the last commit \(\d+ bytes after byte \d+, from line 5 fails its checksum: a crash/)]);
+    expect(statSync(path).size).toBe(committed);
+
+    // A bad line before the last COMMIT is not a crash's: an error naming the journal and the line, not skipped.
+    appendFileSync(path, '00000000 {"type":"ACK"}\n' + ack + recordLine({ type: 'COMMIT' }));
     expect(() => manager(host(true), nodeDisk).recoverJournal(path)).toThrow(CheckpointError);
-    expect(() => manager(host(true), nodeDisk).recoverJournal(path)).toThrow(/updates\.journal: line 3 fails its checksum/);
+    expect(() => manager(host(true), nodeDisk).recoverJournal(path)).toThrow(/updates\.journal: line 5 fails its checksum \(before the last commit/);
   });
 
   test('a crash between the append and its fsync (simulated disk): nothing was sent, recovery drops what was torn and resends what survived', async () => {
@@ -142,7 +152,7 @@ describe('the status-update journal', () => {
       sum.update(update(t, 'TASK_RUNNING', 2), place(path, t));
     }
     await sum.flushed();
-    expect(appends).toEqual([2 * N]);
+    expect(appends).toEqual([2 * N + 1]); // and its COMMIT
     expect(h.sent).toHaveLength(N);
     // Task t: STARTING acknowledged for every task; the even ones go on to FINISHED, acknowledged for every 4th.
     for (let t = 0; t < N; t++) sum.acknowledge('F', `t${t}`, uuid(t, 1));
