@@ -32,10 +32,10 @@ build: $(NODE_MODULES) $(LAUNCHER_BIN) $(LOGGER_BIN)
 
 # The agent's launcher helper (agent/containerizer/helper/): a small C program, built with the
 # machine's C compiler (Debian's gcc, installed when missing).
-$(LAUNCHER_BIN): agent/containerizer/helper/mesos-ts-launcher.c
+$(LAUNCHER_BIN): agent/containerizer/helper/mesos-ts-launcher.c agent/containerizer/helper/mounts.c agent/containerizer/helper/mounts.h
 	@command -v cc >/dev/null || { command -v apt-get >/dev/null || { echo "make: the launcher helper needs a C compiler (Debian's gcc) and apt-get is not here to install it" >&2; exit 1; }; apt-get update && apt-get install -y gcc libc6-dev; }
 	@mkdir -p $(@D)
-	cc -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+	cc -O2 -Wall -Wextra -Werror -pthread -o $@ agent/containerizer/helper/mesos-ts-launcher.c agent/containerizer/helper/mounts.c
 
 # The logrotate container logger (agent/containerizer/logger/, --container_logger=logrotate): C too,
 # after the launcher, whose rule installs the compiler.

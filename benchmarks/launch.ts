@@ -28,7 +28,7 @@
 // Writes benchmarks/results/launch.json.
 import { loadavg } from 'node:os';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
-import { findHelper } from '../agent/containerizer/helper.js';
+import { findHelper } from '../agent/containerizer/binaries.js';
 import { clusterRun, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
 import { containerizerRun, floorRun } from './launch/floor.js';
 import { imageRows, imageRowUnavailable, type ImageRows } from './launch/image.js';
@@ -89,6 +89,7 @@ async function imageRow(): Promise<{ image: ImageRows | null; why: string | null
     console.log(`host filesystem                        ${image.host.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.host.rounds.map((r) => r.toFixed(0)).join(', ')})`);
     console.log(`busybox image (provisioning cached)    ${image.image.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.image.rounds.map((r) => r.toFixed(0)).join(', ')})`);
     console.log(`image / host: ${(image.image.median / image.host.median).toFixed(2)}x (target >= 0.7x)`);
+    console.log(`CPU per task (this process + the row's launcher and its tasks): host ${image.hostCpuMs.median.toFixed(2)} ms, image ${image.imageCpuMs.median.toFixed(2)} ms; host / image ${(image.hostCpuMs.median / image.imageCpuMs.median).toFixed(2)}x`);
   } else console.log(`\nimage row skipped: ${why}`);
   return { image, why };
 }
@@ -103,6 +104,14 @@ function imageResults({ image, why }: { image: ImageRows | null; why: string | n
     host_rounds: image.host.rounds.map((x) => round(x, 1)),
     image_rounds: image.image.rounds.map((x) => round(x, 1)),
     image_over_host: round(image.image.median / image.host.median),
+    cpu_ms_per_task: {
+      scope: "each round's CPU time over its tasks: the benchmark process (every thread) plus the row's launcher helper and the tasks it reaped (/proc/<pid>/stat utime+stime+cutime+cstime)",
+      host: round(image.hostCpuMs.median, 2),
+      image: round(image.imageCpuMs.median, 2),
+      host_rounds: image.hostCpuMs.rounds.map((x) => round(x, 2)),
+      image_rounds: image.imageCpuMs.rounds.map((x) => round(x, 2)),
+      host_over_image: round(image.hostCpuMs.median / image.imageCpuMs.median),
+    },
   };
 }
 

@@ -39,6 +39,17 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
       return { ...line, ratio: num(x['ratio_to_floor_median']) };
     }).concat(((r['containerizer_rows'] as Json[] | undefined) ?? []).map((x): Line => ({ ...row(`launch: ${String(x['row'])}, tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s'])), ratio: num(x['ratio_to_floor_median']) })));
   },
+  // The image row run alone (ONLY=image); a full run's launch.json carries the same as image_row.
+  'launch-image': (r) => {
+    const x = r['image_row'];
+    if (typeof x !== 'object' || x === null) return [];
+    const j = x as Json;
+    const cpu = j['cpu_ms_per_task'] as Json | undefined;
+    return [
+      row('launch: image row, busybox image tasks/s (baseline: host filesystem)', num(j['image_tasks_per_s']), num(j['host_tasks_per_s']), '>= 0.7x host'),
+      ...(cpu ? [row('launch: image row, CPU ms per task, image (baseline: host filesystem)', num(cpu['image']), num(cpu['host']))] : []),
+    ];
+  },
   groups: (r) => {
     const finished = (k: string): number => num((r[k] as Json | undefined)?.['finished'] !== undefined ? ((r[k] as Json)['finished'] as Json)['median_ms'] : undefined);
     return [row(`groups: ${num(r['tasks_per_round'])} tasks as one LAUNCH_GROUP, ACCEPT->last FINISHED ms (baseline: as command tasks)`, finished('group'), finished('command_baseline'))];
@@ -53,7 +64,8 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
     if (c !== undefined) out.push(row('allocator: 1k agents x 50 fws, cycle p50 ms', num(c['cycle_ms_p50']), b === undefined ? NaN : num(b['cycle_ms_p50'])));
     for (const [a, f] of [[10_000, 1000], [10_000, 200]] as const) {
       const x = core(a, f);
-      if (x !== undefined) out.push({ figure: `allocator: ${a / 1000}k agents x ${f} fws, cycle p50 / max ms`, measured: `${num(x['cycle_ms_p50'])} / ${num(x['cycle_ms_max'])}`, baseline: '-', ...(f === 1000 ? { target: 'p50 <= 100, max <= 150' } : {}) });
+      // CPU time (the allocator's cost on a shared machine; the issue asks for it), wall time beside it.
+      if (x !== undefined) out.push({ figure: `allocator: ${a / 1000}k agents x ${f} fws, cycle CPU p50 / max ms (wall)`, measured: `${num(x['cycle_cpu_ms_p50'])} / ${num(x['cycle_cpu_ms_max'])} (${num(x['cycle_ms_p50'])} / ${num(x['cycle_ms_max'])})`, baseline: '-', ...(f === 1000 ? { target: 'p50 <= 100, max <= 150' } : {}) });
     }
     return out;
   },

@@ -18,12 +18,13 @@ import * as executorBooks from './books/executors.js';
 import type { MasterContext } from './context.js';
 import type { Framework } from './framework.js';
 import type { Tasks } from './tasks.js';
+import type { TaskIdsInUse } from './task-ids.js';
 import { checkTaskGroup, groupTaskIds } from './validation-group.js';
 
 export interface GroupLaunchScope {
   readonly role: string;
   /** Task ids in use (the framework's, plus those launched earlier in this ACCEPT): the group's are added. */
-  readonly taskIds: Set<string>;
+  readonly taskIds: TaskIdsInUse;
   /** The framework's executors on the agent (plus those launched earlier in this ACCEPT): a new one is added. */
   readonly executors: Map<string, ExecutorInfo>;
 }

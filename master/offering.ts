@@ -21,6 +21,7 @@ import { agentIp } from './maintenance.js';
 import { launchGroup } from './launch-group.js';
 import { RESOURCE_OPERATIONS, ResourceOperations } from './operations.js';
 import { mountSplitError } from '../protocol/disk-sources.js';
+import { TaskIdsInUse } from './task-ids.js';
 
 /** One decision of the allocator: resources of an agent for a framework under a role. */
 export interface Allocation {
@@ -127,7 +128,7 @@ export class Offering {
       return;
     }
 
-    const taskIds = new Set(framework.tasks.keys());
+    const taskIds = new TaskIdsInUse(framework.tasks);
     const executors = new Map<string, ExecutorInfo>(framework.executors.get(agent.id) ?? []);
     // As Mesos: the offered shared resources (a shared volume) stay usable by every launch of this ACCEPT, even
     // once a task took the offered copy, so two tasks can use one volume; what is left over is what goes back.

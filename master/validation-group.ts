@@ -11,6 +11,7 @@ import { idError } from '../protocol/ids.js';
 import { Resources } from '../protocol/resources.js';
 import type { ExecutorInfo, OfferOperation, TaskInfo } from '../protocol/types.js';
 import { allocated, checkTask, sameExecutor, type TaskContext } from './validation.js';
+import { TaskIdsInUse } from './task-ids.js';
 
 export type GroupCheck =
   | {
@@ -52,7 +53,7 @@ export function checkTaskGroup(op: OfferOperation, frameworkId: string, ctx: Tas
     seen.add(id);
   }
 
-  const taskIds = new Set(ctx.taskIds);
+  const taskIds = new TaskIdsInUse(ctx.taskIds);
   const tasks: { task: TaskInfo; resources: Resources }[] = [];
   let needed = Resources.empty();
   for (const raw of group.tasks) {

@@ -50,7 +50,7 @@ export interface TaskContext {
   readonly agentId: string;
   readonly role: string;
   /** Ids of the framework's tasks that are not terminal, plus those launched earlier in this ACCEPT. */
-  readonly taskIds: ReadonlySet<string>;
+  readonly taskIds: { has(id: string): boolean };
   /** The framework's executors on this agent (running, or launched earlier in this ACCEPT). */
   readonly executors: ReadonlyMap<string, ExecutorInfo>;
   /** What is left of the offers. */

@@ -189,6 +189,7 @@ export class Resources {
   }
 
   contains(other: Resources): boolean {
+    if (this === other) return true;
     const list = other.list;
     const mine = this.list;
     for (let i = 0; i < list.length; i++) {

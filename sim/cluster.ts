@@ -42,6 +42,8 @@ export interface ClusterOptions {
   readonly heartbeatSeconds: number;
   /** The share of tasks run by a custom executor (sim/executor.ts) rather than as command tasks. */
   readonly executorShare?: number;
+  /** How long a framework declines an offer it cannot use (and what is left of one it used) for, s (default 1). */
+  readonly declineSeconds?: number;
   /** The masters' replicated-log timing (default: the log's own, faster than real masters' HA_MASTER_TIMING). */
   readonly masterTiming?: Partial<Timing>;
 }
@@ -170,7 +172,7 @@ export class Cluster {
   }
 
   #newFramework(): GreedyFramework {
-    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework, this.options.taskRunMs, this.options.executorShare ?? 0);
+    return new GreedyFramework(`fw${++this.#frameworks}`, this.masterPids, this.random.fork(), this.observer, this.options.maxTasksPerFramework, this.options.taskRunMs, this.options.executorShare ?? 0, this.options.declineSeconds ?? 1);
   }
 
   /** A node's runtime at `host:port`, on a clock and a transport that a pause freezes (`node.pause`). */

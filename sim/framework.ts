@@ -53,6 +53,8 @@ export class GreedyFramework {
     readonly taskRunMs: readonly [number, number],
     /** The share of tasks given a custom executor (sim/executor.ts) instead of a command. */
     readonly executorShare = 0,
+    /** How long an offer it cannot use a task of is declined for (refuse_seconds; Mesos's default filter is 5 s). */
+    readonly declineSeconds = 1,
   ) {}
 
   async start(runtime: Runtime): Promise<void> {
@@ -98,6 +100,8 @@ export class GreedyFramework {
   }
 
   #offers(d: SchedulerDriver, offers: Offer[]): void {
+    // What it cannot use is declined in one call (DECLINE takes many offer ids), not one message an offer.
+    const unusable: string[] = [];
     for (const offer of offers) {
       const r = Resources.fromJSON(offer.resources);
       const [cpus, mem] = this.steady ? [STEADY_CPUS, STEADY_MEM] : [TASK_CPUS, TASK_MEM];
@@ -107,7 +111,7 @@ export class GreedyFramework {
       // decides who gets each task's worth (taking whole agents would make shares differ by an agent).
       if (this.steady) fit = Math.min(fit, 1);
       if (fit <= 0) {
-        d.declineOffer(offer.id, { refuse_seconds: 1 });
+        unusable.push(offer.id.value);
         continue;
       }
       const tasks: TaskInfo[] = [];
@@ -122,8 +126,9 @@ export class GreedyFramework {
         tasks.push(task);
         this.active.set(id, offer.agent_id.value);
       }
-      d.launchTasks(offer.id, tasks, { refuse_seconds: this.steady ? 0 : 1 });
+      d.launchTasks(offer.id, tasks, { refuse_seconds: this.steady ? 0 : this.declineSeconds });
     }
+    if (unusable.length > 0) d.declineOffers(unusable, { refuse_seconds: this.declineSeconds });
   }
 }
 

@@ -78,6 +78,12 @@ export class Invariants implements FrameworkObserver {
   readonly #executorUpdates = new Map<string, ExecutorUpdate>();
   /** `framework/task` → the terminal outcome its executor had acknowledged. */
   readonly #executorOutcomes = new Map<string, string>();
+  /**
+   * master name → agent id → the Resources the books check of that agent was last made of, by identity: Resources
+   * are immutable, so the same objects give the same verdict and the check is skipped (most agents change in no
+   * step).
+   */
+  readonly #booksSeen = new Map<string, Map<string, unknown[]>>();
   violation: Violation | undefined;
   cluster!: Cluster;
   /** Updates checked, tasks started (for the report). */
@@ -272,13 +278,20 @@ export class Invariants implements FrameworkObserver {
     for (const m of this.cluster.leaders()) {
       const master = m.ha!.master!;
       const allocator = m.ha!.allocator;
+      let seen = this.#booksSeen.get(m.name);
+      if (seen === undefined) this.#booksSeen.set(m.name, (seen = new Map()));
       for (const agent of master.state.agents.values()) {
+        const offers = master.state.offers.ofAgent(agent.id);
+        const view = allocator?.core.agentInfo(agent.id);
+        const parts: unknown[] = [agent.total, ...agent.used.values(), ...offers.map((o) => o.resources), view?.total, view?.available, ...(view?.allocated.values() ?? [])];
+        const last = seen.get(agent.id);
+        if (last !== undefined && last.length === parts.length && last.every((x, i) => x === parts[i])) continue;
+        seen.set(agent.id, parts);
         let sum = agent.totalUsed();
-        for (const o of master.state.offers.ofAgent(agent.id)) sum = sum.add(o.resources);
+        for (const o of offers) sum = sum.add(o.resources);
         const total = agent.total.unallocate();
         if (!total.contains(sum.unallocate())) this.#fail('offered plus used never exceeds an agent', `${m.name}: agent ${agent.id} (${agent.pid}) has ${sum.unallocate().toString()} offered and used of ${total.toString()}`);
         // The allocator's view of the same agent: what it gave out is what the master has offered or in use, and with what is left makes the total.
-        const view = allocator?.core.agentInfo(agent.id);
         if (view === undefined) continue;
         let allocated = Resources.empty();
         for (const r of view.allocated.values()) allocated = allocated.add(r);

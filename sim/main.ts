@@ -6,7 +6,7 @@
  * timeline of the events before the violation (`--timeline=<file>`, default
  * sim-<seed>.timeline.txt).
  *
- *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--pauses=15] [--executor-share=0.5] [--mutation=skipFsync]
+ *   node dist/sim/main.js --seeds=1-100000 [--workers=2] [--agents=4] [--faults=2] [--pauses=15] [--stale-leaders=0.15] [--executor-share=0.5] [--mutation=skipFsync]
  *   node dist/sim/main.js --seed=42 [--timeline=out.txt]
  */
 import { writeFileSync } from 'node:fs';
@@ -43,6 +43,7 @@ function parseArgs(argv: readonly string[]): Args {
   const args: Args = { seeds: [], workers: Math.max(1, availableParallelism()), options: {}, timeline: undefined, single: false, replayArgs: argv.filter((a) => !/^--(seeds|seed|workers|timeline|lines)=/.test(a)).join(' ') };
   const opts: Record<string, unknown> = {};
   let pauses: number | undefined; // applied after --faults, whatever the order
+  let staleLeaders: number | undefined; // likewise
   for (const a of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(a);
     if (!m) throw new Error(`unknown argument '${a}' (flags are --name=value)`);
@@ -102,11 +103,18 @@ function parseArgs(argv: readonly string[]): Args {
         pauses = scale;
         break;
       }
+      case 'stale-leaders': {
+        const rate = Number(v);
+        if (!(rate >= 0) || !Number.isFinite(rate)) throw new Error(`--stale-leaders: '${v}' is not a rate of stale-leader episodes per virtual second (0 = none)`);
+        staleLeaders = rate;
+        break;
+      }
       default:
         throw new Error(`unknown flag --${k}`);
     }
   }
   if (pauses !== undefined) opts.faults = withPauses((opts.faults as SimOptions['faults'] | undefined) ?? DEFAULT_FAULTS, pauses);
+  if (staleLeaders !== undefined) opts.faults = { ...((opts.faults as SimOptions['faults'] | undefined) ?? DEFAULT_FAULTS), staleLeaderPerSec: staleLeaders };
   if (args.seeds.length === 0) throw new Error('give --seeds=a-b or --seed=n');
   args.options = opts as Partial<Omit<SimOptions, 'seed'>>;
   return args;

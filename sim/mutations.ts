@@ -3,7 +3,7 @@
  * injects (the simulated disk; a wrapper the sim puts around a leader's
  * allocator core; the transport the sim gives each agent), never in a
  * production code path: the simulator must catch each
- * (sim/test/mutations.test.ts; forgetTerm: sim/test/forget-term.test.ts).
+ * (sim/test/mutations.test.ts; forgetTerm also on a scripted cluster: sim/test/forget-term.test.ts).
  */
 import type { Envelope } from 'libprocess-ts';
 import { masterTermPath } from '../agent/checkpoint.js';

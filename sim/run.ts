@@ -9,9 +9,11 @@
  * end. A failing run says which invariant broke and how to replay it.
  */
 import { Random } from 'libprocess-ts';
+import type { Timing } from '../master/log/types.js';
 import { Cluster, type SimNode } from './cluster.js';
 import { Invariants, Violation } from './invariants.js';
 import type { Mutations } from './mutations.js';
+import { staleLeaderEpisode, type EpisodeHost } from './stale-leader.js';
 
 /** Fault rates: network probabilities per message, the others per second of virtual time. */
 export interface FaultRates {
@@ -33,6 +35,12 @@ export interface FaultRates {
   readonly pauseMasterPerSec: number;
   readonly pauseAgentPerSec: number;
   readonly pauseSchedulerPerSec: number;
+  /**
+   * Stale-leader episodes (sim/stale-leader.ts): the leader pauses, some agents restart and hear its successor, then
+   * reach only the paused leader, which answers them with its old term when it resumes. Drawn from a source of their
+   * own, as pauses.
+   */
+  readonly staleLeaderPerSec: number;
 }
 
 export const DEFAULT_FAULTS: FaultRates = {
@@ -48,6 +56,7 @@ export const DEFAULT_FAULTS: FaultRates = {
   pauseMasterPerSec: 0.02,
   pauseAgentPerSec: 0.01,
   pauseSchedulerPerSec: 0.01,
+  staleLeaderPerSec: 0,
 };
 
 /**
@@ -59,17 +68,28 @@ export const DEFAULT_FAULTS: FaultRates = {
  */
 export const PAUSE_HEAVY_EVERY = 4;
 export const PAUSE_HEAVY_SCALE = 15;
+/**
+ * The seeds half-way between two pause-heavy ones (2, 6, 10, ...) draw stale-leader episodes at this rate (about
+ * two in the 12 s of chaos): a deposed leader answering agents that restarted and heard its successor, which the
+ * plain rates (and the pause-heavy ones, for an agent's restart) almost never line up.
+ */
+export const STALE_LEADER_PER_SEC = 0.15;
 
-/** The fault rates of the default schedule for `seed`: DEFAULT_FAULTS, or for every PAUSE_HEAVY_EVERY-th seed with frequent pauses. */
+/**
+ * The fault rates of the default schedule for `seed`: DEFAULT_FAULTS; for every PAUSE_HEAVY_EVERY-th seed frequent
+ * pauses; for the seeds half-way between those, stale-leader episodes.
+ */
 export function defaultFaults(seed: number): FaultRates {
-  return seed % PAUSE_HEAVY_EVERY === 0 ? withPauses(DEFAULT_FAULTS, PAUSE_HEAVY_SCALE) : DEFAULT_FAULTS;
+  if (seed % PAUSE_HEAVY_EVERY === 0) return withPauses(DEFAULT_FAULTS, PAUSE_HEAVY_SCALE);
+  if (seed % PAUSE_HEAVY_EVERY === PAUSE_HEAVY_EVERY / 2) return { ...DEFAULT_FAULTS, staleLeaderPerSec: STALE_LEADER_PER_SEC };
+  return DEFAULT_FAULTS;
 }
 
 /** The default rates times `scale` (probabilities capped at 1). */
 export function scaleFaults(scale: number): FaultRates {
   const f = DEFAULT_FAULTS;
   const p = (x: number): number => Math.min(1, x * scale);
-  return { loss: p(f.loss), duplicate: p(f.duplicate), reorder: p(f.reorder), partitionPerSec: f.partitionPerSec * scale, crashMasterPerSec: f.crashMasterPerSec * scale, crashAgentPerSec: f.crashAgentPerSec * scale, crashSchedulerPerSec: f.crashSchedulerPerSec * scale, teardownPerSec: f.teardownPerSec * scale, diskLoss: f.diskLoss, pauseMasterPerSec: f.pauseMasterPerSec * scale, pauseAgentPerSec: f.pauseAgentPerSec * scale, pauseSchedulerPerSec: f.pauseSchedulerPerSec * scale };
+  return { loss: p(f.loss), duplicate: p(f.duplicate), reorder: p(f.reorder), partitionPerSec: f.partitionPerSec * scale, crashMasterPerSec: f.crashMasterPerSec * scale, crashAgentPerSec: f.crashAgentPerSec * scale, crashSchedulerPerSec: f.crashSchedulerPerSec * scale, teardownPerSec: f.teardownPerSec * scale, diskLoss: f.diskLoss, pauseMasterPerSec: f.pauseMasterPerSec * scale, pauseAgentPerSec: f.pauseAgentPerSec * scale, pauseSchedulerPerSec: f.pauseSchedulerPerSec * scale, staleLeaderPerSec: f.staleLeaderPerSec * scale };
 }
 
 /** `f` with the pause rates set to the defaults times `scale` (`--pauses`), whatever the other rates. */
@@ -78,7 +98,7 @@ export function withPauses(f: FaultRates, scale: number): FaultRates {
   return { ...f, pauseMasterPerSec: d.pauseMasterPerSec * scale, pauseAgentPerSec: d.pauseAgentPerSec * scale, pauseSchedulerPerSec: d.pauseSchedulerPerSec * scale };
 }
 
-export const NO_FAULTS: FaultRates = { loss: 0, duplicate: 0, reorder: 0, partitionPerSec: 0, crashMasterPerSec: 0, crashAgentPerSec: 0, crashSchedulerPerSec: 0, teardownPerSec: 0, diskLoss: 0, pauseMasterPerSec: 0, pauseAgentPerSec: 0, pauseSchedulerPerSec: 0 };
+export const NO_FAULTS: FaultRates = { loss: 0, duplicate: 0, reorder: 0, partitionPerSec: 0, crashMasterPerSec: 0, crashAgentPerSec: 0, crashSchedulerPerSec: 0, teardownPerSec: 0, diskLoss: 0, pauseMasterPerSec: 0, pauseAgentPerSec: 0, pauseSchedulerPerSec: 0, staleLeaderPerSec: 0 };
 
 export interface SimOptions {
   readonly seed: number;
@@ -108,6 +128,10 @@ export interface SimOptions {
   readonly livenessGraceMs: number;
   /** The share of tasks run by a custom executor (the SDK's ExecutorDriver, sim/executor.ts) instead of as commands (default 0.5). */
   readonly executorShare?: number;
+  /** How long a framework declines an offer it cannot use for, s (refuse_seconds; default 1, Mesos's default is 5). */
+  readonly declineSeconds?: number;
+  /** The masters' replicated-log timing (default: the log's own, faster than real masters' HA_MASTER_TIMING). */
+  readonly masterTiming?: Partial<Timing>;
 }
 
 /**
@@ -165,12 +189,14 @@ export function replayCommand(seed: number, options: Partial<SimOptions> = {}): 
     const ratio = (x: number, d: number): number => Math.round((x / d) * 1000) / 1000;
     const scale = ratio(options.faults.loss, DEFAULT_FAULTS.loss);
     const pauses = ratio(options.faults.pauseMasterPerSec, DEFAULT_FAULTS.pauseMasterPerSec);
-    const want = withPauses(scaleFaults(scale), pauses);
+    const stale = options.faults.staleLeaderPerSec;
+    const want = { ...withPauses(scaleFaults(scale), pauses), staleLeaderPerSec: stale };
     const same = (Object.keys(want) as (keyof FaultRates)[]).every((k) => Math.abs(want[k] - options.faults![k]) < 1e-9);
     if (!same) extra.push('(custom fault rates: see the test that ran it)');
     else {
       if (scale !== 1) extra.push(`--faults=${scale}`);
       if (pauses !== scale) extra.push(`--pauses=${pauses}`);
+      if (stale !== 0) extra.push(`--stale-leaders=${stale}`);
     }
   }
   const m = Object.entries(options.mutations ?? {}).find(([, v]) => v === true);
@@ -183,10 +209,11 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const inv = new Invariants();
-  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare }, inv);
+  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare, ...(o.declineSeconds !== undefined ? { declineSeconds: o.declineSeconds } : {}), ...(o.masterTiming !== undefined ? { masterTiming: o.masterTiming } : {}) }, inv);
   inv.attach(c);
   const r = c.random.fork(); // the faults' own source
   const rp = new Random((seed ^ 0x5a17_9e37) >>> 0); // the pauses' own (so a run without one is unchanged by them)
+  const rs = new Random((seed ^ 0x3c6e_f372) >>> 0); // the stale-leader episodes' own
   const t0 = c.clock.now();
   const pending: Pending[] = [];
   let phase: SimResult['phase'] = 'chaos';
@@ -200,6 +227,12 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const applyPartitions = (): void => {
     c.network.heal();
     for (const p of partitions) p.apply();
+  };
+  const addPartition = (text: string, apply: () => void, ms: number): void => {
+    const until = c.clock.now() + ms;
+    partitions.push({ until, apply, text });
+    c.trace.note(`partition: ${text} for ${(ms / 1000).toFixed(1)} s`);
+    apply();
   };
 
   // A crash lands anywhere within its step (not on the 100 ms grid the faults are drawn on), so it can fall between
@@ -246,10 +279,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
         // connection that then carries on).
         p = { apply: () => c.network.cutOneWay(a.address, b.address, 'reset'), text: `cut ${a.name} -> ${b.name} one way` };
       }
-      const until = c.clock.now() + 1_000 + r.int(12_000);
-      partitions.push({ until, ...p });
-      c.trace.note(`partition: ${p.text} for ${((until - c.clock.now()) / 1000).toFixed(1)} s`);
-      p.apply();
+      addPartition(p.text, p.apply, 1_000 + r.int(12_000));
     }
     if (chance(f.crashMasterPerSec)) {
       const up = c.masters.filter((m) => m.runtime !== undefined);
@@ -283,14 +313,29 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
       if (up.length === 0) continue;
       const node = rp.pick(up);
       const ms = Math.round(50 * Math.pow(400, rp.float()));
-      c.clock.timer(rp.int(o.stepMs), () => {
-        const p = node.pause;
-        if (node.runtime === undefined || p === undefined || p.paused) return;
-        c.trace.note(`pause ${node.name} for ${(ms / 1000).toFixed(2)} s`);
-        p.pause();
-        c.clock.timer(ms, () => node.pause === p && resume(node)); // not a later incarnation (crashed meanwhile)
-      });
+      c.clock.timer(rp.int(o.stepMs), () => pauseNow(node, ms));
     }
+  };
+  const pauseNow = (node: SimNode, ms: number): void => {
+    const p = node.pause;
+    if (node.runtime === undefined || p === undefined || p.paused) return;
+    c.trace.note(`pause ${node.name} for ${(ms / 1000).toFixed(2)} s`);
+    p.pause();
+    c.clock.timer(ms, () => node.pause === p && resume(node)); // not a later incarnation (crashed meanwhile)
+  };
+  const episodes: EpisodeHost = {
+    cluster: c,
+    chaos: () => phase === 'chaos',
+    pause: pauseNow,
+    partition: addPartition,
+    restart: (node, afterMs) => {
+      c.crash(node, false)
+        .then(() => c.clock.timer(afterMs, () => void (phase === 'chaos' ? c.startAgent(node).catch((e: unknown) => (crashError ??= e)) : undefined)))
+        .catch((e: unknown) => (crashError ??= e));
+    },
+  };
+  const episodeStep = (): void => {
+    if (o.faults.staleLeaderPerSec > 0 && rs.chance(o.faults.staleLeaderPerSec * (o.stepMs / 1000))) staleLeaderEpisode(episodes, rs);
   };
   const resume = (node: SimNode): void => {
     if (node.pause?.paused !== true) return;
@@ -329,6 +374,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
     while (c.clock.now() < chaosEnd && inv.violation === undefined) {
       await faultStep();
       pauseStep();
+      episodeStep();
       await runPending();
       await c.clock.advance(o.stepMs);
       if (crashError !== undefined) throw crashError;

@@ -20,3 +20,14 @@ export function findBuiltBinary(name: string, override: string | undefined): str
   }
   return undefined;
 }
+
+export const HELPER_NAME = 'mesos-ts-launcher';
+
+/**
+ * Where the helper binary is: $MESOS_TS_LAUNCHER, else dist/bin/ of this
+ * checkout (from the compiled module, dist/agent/containerizer → dist/bin; from
+ * the sources, agent/containerizer → dist/bin). undefined when not built.
+ */
+export function findHelper(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findBuiltBinary(HELPER_NAME, env.MESOS_TS_LAUNCHER);
+}

@@ -22,12 +22,14 @@ import type { Isolator, PrepareInfo } from './isolators/isolator.js';
 import type { CgroupBackend } from './isolators/cgroups-fs.js';
 import { exitRecordPath, readExitRecord } from './exit-record.js';
 import { ForkServerLauncher } from './forkserver.js';
-import { findHelper, HELPER_NAME, HelperLauncher } from './helper.js';
+import { findHelper, HELPER_NAME } from './binaries.js';
+import { HelperLauncher } from './helper.js';
 import { PosixLauncher, resolveUser, type Launcher, type UserIds } from './launcher.js';
 import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
 import { findLogger, LogrotateLogger, logrotateUnusable, type LogrotateOptions } from './logger/logrotate.js';
+import type { MountPlan } from './mount-plan.js';
 import type { RLimit } from './rlimits.js';
 import {
   ContainerizerError,
@@ -456,6 +458,7 @@ export class Containerizer {
       let userInWrapper = false;
       const cgroupProcs: string[] = [];
       const wrapper: string[] = [];
+      let mounts: MountPlan | undefined;
       const extraEnv: Record<string, string> = {};
       const rlimits: RLimit[] = [];
       for (const iso of this.isolators) {
@@ -463,6 +466,7 @@ export class Containerizer {
         const r = await iso.prepare(id, info);
         if (r?.cgroupProcs) cgroupProcs.push(...r.cgroupProcs);
         if (r?.wrapper) wrapper.push(...r.wrapper);
+        if (r?.mounts) mounts = r.mounts;
         if (r?.env) Object.assign(extraEnv, r.env);
         if (r?.command) command = r.command;
         if (r?.switchesUser) userInWrapper = true;
@@ -487,6 +491,7 @@ export class Containerizer {
         ...(user && !userInWrapper ? { uid: user.uid, gid: user.gid } : {}),
         cgroupProcs,
         wrapper,
+        ...(mounts ? { mounts } : {}),
         statusPath: exitRecordPath(this.metaDir, id),
         ...(rlimits.length > 0 ? { rlimits } : {}),
       });

@@ -17,30 +17,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { realClock, type Clock } from 'libprocess-ts';
-import { findBuiltBinary } from './binaries.js';
 import { readExitRecord } from './exit-record.js';
 import type { LaunchSpec } from './launcher.js';
+import { mountPlanFields } from './mount-plan.js';
 import { encodeRLimits } from './rlimits.js';
 import { requestFields, ServerLauncher } from './server-launcher.js';
 import type { ExitStatus } from './types.js';
 
-export const HELPER_NAME = 'mesos-ts-launcher';
-
-/**
- * Where the helper binary is: $MESOS_TS_LAUNCHER, else dist/bin/ of this
- * checkout (from the compiled module, dist/agent/containerizer → dist/bin; from
- * the sources, agent/containerizer → dist/bin). undefined when not built.
- */
-export function findHelper(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return findBuiltBinary(HELPER_NAME, env.MESOS_TS_LAUNCHER);
-}
-
 /** One launch frame: u32 little-endian length, then NUL-terminated fields. */
 export function encodeLaunch(id: number, spec: LaunchSpec): Buffer {
   // The helper sets resource limits itself (before dropping to the task's user): named in its environment.
-  const { rlimits, ...rest } = spec;
+  const { rlimits, mounts, ...rest } = spec;
   const own = rlimits?.length ? { ...rest, env: { ...rest.env, MESOS_TS_RLIMITS: encodeRLimits(rlimits) } } : rest;
-  const fields = ['L', String(id), ...requestFields(own, spec.statusPath ?? '')];
+  // The mounts in the forked child itself, unless a wrapper must run before them (then behind it, execArgv).
+  const inChild = mounts !== undefined && !spec.wrapper?.length;
+  const plan = inChild ? mountPlanFields(mounts) : [];
+  const fields = ['L', String(id), ...requestFields(inChild || !mounts ? own : { ...own, mounts }, spec.statusPath ?? ''), String(plan.length), ...plan];
   const body = Buffer.from(`${fields.join('\0')}\0`, 'utf8');
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32LE(body.length, 0);

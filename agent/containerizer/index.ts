@@ -3,7 +3,8 @@ export * from './types.js';
 export { Container, Containerizer, type ContainerizerOptions, type RecoveryResult } from './containerizer.js';
 export { ForkServerLauncher } from './forkserver.js';
 export { decodeWaitStatus } from './server-launcher.js';
-export { HelperLauncher, findHelper } from './helper.js';
+export { HelperLauncher } from './helper.js';
+export { findHelper } from './binaries.js';
 export { exitRecordPath, readExitRecord } from './exit-record.js';
 export { PosixLauncher, resolveUser, exitStatus, signalText, type Launcher, type LaunchSpec, type LaunchedProcess, type UserIds } from './launcher.js';
 export {

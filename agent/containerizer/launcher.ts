@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { mountWrapper, type MountPlan } from './mount-plan.js';
 import { readStat } from './proc.js';
 import { prlimitArgs, type RLimit } from './rlimits.js';
 import { ContainerizerError, type CommandSpec, type ExitStatus } from './types.js';
@@ -28,6 +29,12 @@ export interface LaunchSpec {
   cgroupProcs?: string[];
   /** argv prefix from isolators, e.g. ['unshare', '--pid', '--fork', ...]. */
   wrapper?: string[];
+  /**
+   * filesystem/linux's mounts, carried out innermost (after the wrappers) by
+   * mesos-ts-launcher: in its forked child when it launches and there is no
+   * wrapper, else as the last wrapper (`mesos-ts-launcher mount ... --`).
+   */
+  mounts?: MountPlan;
   /**
    * Where a launcher that outlives the agent records the process's wait status
    * at exit (exit-record.ts); launchers that cannot (spawn, the fork server) ignore it.
@@ -94,14 +101,14 @@ export function buildArgv(spec: LaunchSpec): { file: string; args: string[]; env
   }
   // Limits through util-linux prlimit, outermost, so the isolators' wrappers run under them too
   // (the launcher helper sets them itself: helper.ts takes them out of the spec).
-  argv = [...(spec.rlimits?.length ? prlimitArgs(spec.rlimits) : []), ...(spec.wrapper ?? []), ...argv];
+  argv = [...(spec.rlimits?.length ? prlimitArgs(spec.rlimits) : []), ...(spec.wrapper ?? []), ...(spec.mounts ? mountWrapper(spec.mounts) : []), ...argv];
   const env = { ...spec.env };
   const procs = spec.cgroupProcs ?? [];
   if (procs.length > 0) {
     env.MESOS_TS_CGROUP_PROCS = procs.join(':');
     return { file: '/bin/sh', args: ['-c', `${ENTER_CGROUPS}exec "$@"`, 'mesos-ts-launch', ...argv], env };
   }
-  if (c.shell && !spec.wrapper?.length && !spec.rlimits?.length) return { file: '/bin/sh', args: ['-c', c.value!], env };
+  if (c.shell && !spec.wrapper?.length && !spec.rlimits?.length && !spec.mounts) return { file: '/bin/sh', args: ['-c', c.value!], env };
   // Through sh's exec so that a missing executable is exit 127 with sh's message, as in a shell.
   return { file: '/bin/sh', args: ['-c', 'exec "$@"', 'mesos-ts-launch', ...argv], env };
 }

@@ -39,7 +39,7 @@ export function execArgv(spec: LaunchSpec): { file: string; argv: string[]; env:
   const { args, env } = buildArgv({ ...spec, cgroupProcs: [] });
   delete env.MESOS_TS_CGROUP_PROCS;
   // Argv commands are exec'ed directly (argv[0] kept, execvp's PATH search).
-  if (!spec.command.shell && !spec.wrapper?.length && !spec.rlimits?.length) {
+  if (!spec.command.shell && !spec.wrapper?.length && !spec.rlimits?.length && !spec.mounts) {
     const file = spec.command.value ?? spec.command.arguments?.[0] ?? '';
     return { file, argv: spec.command.arguments?.length ? spec.command.arguments : [file], env };
   }

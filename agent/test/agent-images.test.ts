@@ -77,7 +77,7 @@ describeIf(why)('tasks in a busybox image from a directory of tarballs', () => {
     expect(out).not.toContain('removed-by-whiteout');
     expect(out).toContain('t\n');
     expect(readFileSync(join(sandbox(setup, agent, 'os'), 'out'), 'utf8')).toBe('written-inside\n');
-    expect(hostMounts()).not.toContain('/provisioner/containers/');
+    expect(hostMounts()).not.toContain('/provisioner/');
   });
 
   test("shell: false without a value runs the image's Entrypoint with its Cmd, in its Env and WorkingDir", async () => {
@@ -243,7 +243,9 @@ describeIf(why)('an image task across an agent restart', () => {
     await setup.master.update('survivor', 'TASK_RUNNING');
     const ex = a1.agent.executors().find((e) => e.id === 'survivor')!;
     const layer = join(setup.workDir, 'provisioner', 'containers', ex.containerId);
-    expect(existsSync(join(layer, 'upper'))).toBe(true);
+    const work = join(setup.workDir, 'provisioner', 'workdirs', ex.containerId);
+    expect(existsSync(layer)).toBe(true);
+    expect(existsSync(work)).toBe(true);
     await a1.stop();
     const a2 = await realAgent(setup, { ...flags, port: a1.pid.port });
     try {
@@ -253,6 +255,7 @@ describeIf(why)('an image task across an agent restart', () => {
       expect((await setup.master.update('survivor', 'TASK_FINISHED')).status.message).toBe('Command exited with status 0');
       expect(readFileSync(join(ex.directory, 'saw'), 'utf8')).toContain('ID=mesos-ts-test');
       expect(existsSync(layer)).toBe(false);
+      expect(existsSync(work)).toBe(false);
     } finally {
       await a2.stop();
     }

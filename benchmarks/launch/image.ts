@@ -3,23 +3,45 @@
 // docker/runtime: a mount namespace, the overlay rootfs, pivot_root), in interleaved rounds.
 // The image is pulled and provisioned before the first round (provisioning cached): each task
 // pays for its own writable layer, its mounts and the pivot, as in production.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Beside the rates, each round's CPU time per task (this process, all its threads, plus the
+// row's own launcher helper and the tasks it reaped: /proc/<pid>/stat utime+stime+cutime+cstime):
+// a figure that load from elsewhere on the machine changes less than it changes a rate.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { realClock } from 'libprocess-ts';
+import { findHelper } from '../../agent/containerizer/binaries.js';
+import { HelperLauncher } from '../../agent/containerizer/helper.js';
 import { Containerizer } from '../../agent/containerizer/index.js';
+import { removeOffLoop } from '../../agent/containerizer/remover.js';
 import { filesystemLinuxUsable } from '../../agent/containerizer/isolators/filesystem-linux.js';
 import { appLayer, busyboxLayer, busyboxMissing, dockerSave } from '../../agent/provisioner/image-builder.js';
 import { createProvisioner } from '../../agent/provisioner/index.js';
 import { interleave } from '../lib/rounds.js';
-import type { RoundsFigure } from '../lib/stats.js';
+import { roundsFigure, type RoundsFigure } from '../lib/stats.js';
 
 export interface ImageRows {
   host: RoundsFigure;
   image: RoundsFigure;
+  /** CPU ms per task, each round (see above). */
+  hostCpuMs: RoundsFigure;
+  imageCpuMs: RoundsFigure;
   tasksPerRound: number;
   rounds: number;
+}
+
+/** CPU ms of a process and of the children it reaped (/proc/<pid>/stat fields 14-17, clock ticks of 10 ms). */
+function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+}
+
+function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /** Why the image row cannot run here, or null. */
@@ -46,11 +68,18 @@ export async function imageRows(tasks: number, concurrency: number, rounds: numb
     const provisioner = createProvisioner({ work_dir: join(dir, 'work'), image_providers: 'docker', docker_registry: registry }, realClock)!;
     await provisioner.store.get('bench'); // pulled and provisioned once: the rounds measure launches
     const isolation = 'posix/cpu,posix/mem';
-    const host = await Containerizer.create({ metaDir: join(dir, 'meta-host'), isolation, strict: true });
-    const image = await Containerizer.create({ metaDir: join(dir, 'meta-image'), isolation: `${isolation},filesystem/linux,docker/runtime`, strict: true, provisioner });
+    const helper = findHelper();
+    if (!helper) throw new Error('bench-launch: the launcher helper is not built: run make build');
+    // The default launcher, made here so that each row's helper process is known (its CPU is the row's).
+    const hostLauncher = new HelperLauncher(helper, realClock);
+    const imageLauncher = new HelperLauncher(helper, realClock);
+    const host = await Containerizer.create({ metaDir: join(dir, 'meta-host'), isolation, strict: true, launcher: hostLauncher });
+    const image = await Containerizer.create({ metaDir: join(dir, 'meta-image'), isolation: `${isolation},filesystem/linux,docker/runtime`, strict: true, provisioner, launcher: imageLauncher });
     const perRound = Math.max(1, Math.floor(tasks / rounds));
     let seq = 0;
-    const measure = (cz: Containerizer, withImage: boolean) => async (): Promise<number> => {
+    const cpu = { host: [] as number[], image: [] as number[] };
+    const measure = (cz: Containerizer, launcher: HelperLauncher, withImage: boolean) => async (): Promise<number> => {
+      const cpu0 = selfCpuMs() + procCpuMs(launcher.serverPid);
       const ms = await pool(perRound, concurrency, async () => {
         const id = `bench-${seq++}`;
         const c = await cz.launch({
@@ -62,14 +91,20 @@ export async function imageRows(tasks: number, concurrency: number, rounds: numb
         });
         const t = await c.wait();
         if (t.status?.code !== 0) throw new Error(`task ${id}: ${t.message}`);
-        rmSync(join(dir, 'runs', id), { recursive: true, force: true });
+        // Off the event loop (the agent's removal thread), as the agent discards what it no longer needs: a
+        // synchronous rm here held every other task of the round (2-8 ms a sandbox on a busy ext4).
+        await removeOffLoop(join(dir, 'runs', id));
       });
+      const cpuMs = selfCpuMs() + procCpuMs(launcher.serverPid) - cpu0;
+      cpu[withImage ? 'image' : 'host'].push(cpuMs / perRound);
       return (perRound / ms) * 1000;
     };
-    const figures = await interleave([{ name: 'host', measure: measure(host, false) }, { name: 'image', measure: measure(image, true) }], rounds);
+    const figures = await interleave([{ name: 'host', measure: measure(host, hostLauncher, false) }, { name: 'image', measure: measure(image, imageLauncher, true) }], rounds);
     host.close();
     image.close();
-    return { host: figures.get('host')!, image: figures.get('image')!, tasksPerRound: perRound, rounds };
+    // Each row's first measurement is interleave's warm-up round, unrecorded like its rate.
+    const [hostCpuMs, imageCpuMs] = [roundsFigure(cpu.host.slice(1)), roundsFigure(cpu.image.slice(1))];
+    return { host: figures.get('host')!, image: figures.get('image')!, hostCpuMs, imageCpuMs, tasksPerRound: perRound, rounds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,6 +22,14 @@ describe('make bench summary', () => {
     expect(text).toMatch(/Not run yet: actors\.json, resources\.json, launch\.json/);
   });
 
+  test("the image row, run alone: the image's rate beside the host's, and its CPU per task beside the host's", () => {
+    const meta = { ...startRun('bench-launch'), loadavg_end: [2, 1, 1] };
+    writeFileSync(join(dir, 'launch-image.json'), JSON.stringify({ meta, image_row: { host_tasks_per_s: 500, image_tasks_per_s: 400, cpu_ms_per_task: { host: 2, image: 2.5 } } }));
+    const text = summarize(dir);
+    expect(text).toContain('| launch: image row, busybox image tasks/s (baseline: host filesystem) | 400 | 500 | 0.8x | >= 0.7x host |');
+    expect(text).toContain('| launch: image row, CPU ms per task, image (baseline: host filesystem) | 2.5 | 2 | 1.25x | - |');
+  });
+
   test('results without metadata say so instead of passing for current', () => {
     writeFileSync(join(dir, 'failover.json'), JSON.stringify({ agents: 1000, failover_all_back_ms_median: 2190 }));
     expect(summarize(dir)).toContain('| failover: 1k agents, all back ms (median) | 2,190 | - | - | < 3000 (Mesos paper, quoted: MTTR 4-8 s) | no metadata');

@@ -55,8 +55,16 @@ export class AllocatorCore {
   readonly #stages: Stages;
   #quotaRoles = 0;
   readonly #allocatedCache = new WeakMap<Resources, Map<string, Resources>>();
+  /** An allocated form made by #allocated -> the offer it was made from (its unallocated form, the same content). */
+  readonly #offeredAs = new WeakMap<Resources, Resources>();
   readonly #vectors = new WeakMap<Resources, readonly number[]>();
   readonly #filterGpus: boolean;
+  /**
+   * Shared resources offered in the running cycle, by agent: kept out of the agent's available resources
+   * until the cycle ends, so one cycle offers an agent's shared copy to one framework at most (Mesos's
+   * offeredSharedResources in HierarchicalAllocatorProcess::__allocate).
+   */
+  readonly #sharedOffered = new Map<AgentState, Resources>();
 
   constructor(options: CoreOptions = {}) {
     this.q = new QuantityIndex(new Set(options.fairnessExcludeResourceNames ?? []));
@@ -276,6 +284,8 @@ export class AllocatorCore {
       split: undefined,
       filterVersion: 0,
       restMark: undefined,
+      restMarkFilterVersion: 0,
+      restMarkEpoch: 0,
       active: options.active ?? true,
       version: 1,
       skipVersion: 0,
@@ -423,7 +433,7 @@ export class AllocatorCore {
       f.agents.delete(agent.id);
     } else agent.allocated.set(f.id, next);
     // Everything back: the total itself, so what was computed from it (the reservation split) still holds.
-    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(movesAvailable(freed.unallocate()));
+    agent.available = agent.allocated.size === 0 ? agent.total : agent.available.add(movesAvailable(this.#unallocated(freed)));
     agent.version++;
     for (const role of allocationRoles(freed, onlyRole(f))) {
       this.#account(agent, f, role, freed.allocatedTo(role), -1);
@@ -446,7 +456,7 @@ export class AllocatorCore {
     if (refuseSeconds !== undefined && refuseSeconds > 0 && f.known) {
       const seconds = Math.min(refuseSeconds, MAX_REFUSE_SECONDS);
       for (const role of allocationRoles(r, onlyRole(f))) {
-        const declined = r.allocatedTo(role).unallocate();
+        const declined = this.#unallocated(r.allocatedTo(role));
         if (!declined.isEmpty()) this.#filters.add(agent, f, role, declined, now + seconds * 1000);
       }
     }
@@ -473,7 +483,6 @@ export class AllocatorCore {
     return this.#agentOrder;
   }
 
-  /** `rest`, when known: what is left of the agent's available resources (the same content as the subtraction). */
   /**
    * `offer.allocate(role)`, made once per offer object and role: an agent whose resources all come back
    * offers the same object (its total) cycle after cycle, so the give builds nothing new.
@@ -482,8 +491,20 @@ export class AllocatorCore {
     let byRole = this.#allocatedCache.get(offer);
     if (byRole === undefined) this.#allocatedCache.set(offer, (byRole = new Map()));
     let out = byRole.get(role);
-    if (out === undefined) byRole.set(role, (out = offer.allocate(role)));
+    if (out === undefined) {
+      byRole.set(role, (out = offer.allocate(role)));
+      this.#offeredAs.set(out, offer);
+    }
     return out;
+  }
+
+  /**
+   * `r.unallocate()`; for an offer as made (declined or freed whole), the very object offered: a filter then
+   * holds that shared object rather than a copy of its own (100k filters at 10k agents were 100k copies),
+   * and the filter check of the same remainder offered again is `===` (Resources.contains).
+   */
+  #unallocated(r: Resources): Resources {
+    return this.#offeredAs.get(r) ?? r.unallocate();
   }
 
   /** The quantities of `r` as a sparse vector, made once per Resources object (they do not change). */
@@ -496,8 +517,9 @@ export class AllocatorCore {
   #give(out: Allocation[], agent: AgentState, f: FrameworkState, role: string, offer: Resources, quota: QuotaCycle | undefined, reservedSparse?: readonly number[], rest?: Resources): void {
     const allocated = this.#allocated(offer, role);
     agent.available = rest ?? (offer === agent.available ? EMPTY : agent.available.subtract(offer));
-    // A shared resource stays available while offered or used (shared.ts): its copy comes back.
-    if (agent.hasShared && offer.hasShared()) agent.available = agent.available.add(offer.shared());
+    // A shared resource stays available while offered or used (shared.ts): its copy comes back, once this
+    // cycle is over (one framework per agent and cycle gets it).
+    if (agent.hasShared && offer.hasShared()) this.#sharedOffered.set(agent, (this.#sharedOffered.get(agent) ?? EMPTY).add(offer.shared()));
     const cur = agent.allocated.get(f.id);
     agent.allocated.set(f.id, cur === undefined ? allocated : cur.add(allocated));
     f.agents.add(agent.id);
@@ -529,9 +551,23 @@ export class AllocatorCore {
     const out: Allocation[] = [];
     if (this.#roleSorter.size === 0 || agents.length === 0) return out;
     const quota = this.#quotaRoles > 0 ? quotaCycle(this.#books) : undefined;
-    if (quota !== undefined && [...quota.unsatisfied.values()].some((v) => v.some((x) => x > 0))) this.#stages.stage1(out, agents, quota);
-    this.#stages.stage2(out, agents, quota);
+    try {
+      if (quota !== undefined && [...quota.unsatisfied.values()].some((v) => v.some((x) => x > 0))) this.#stages.stage1(out, agents, quota);
+      this.#stages.stage2(out, agents, quota);
+    } finally {
+      this.#returnSharedOffered();
+    }
     return out;
+  }
+
+  /** The cycle is over: the shared copies it offered are available again (for the next cycle's offers). */
+  #returnSharedOffered(): void {
+    if (this.#sharedOffered.size === 0) return;
+    for (const [agent, shared] of this.#sharedOffered) {
+      agent.available = agent.available.add(shared);
+      agent.version++;
+    }
+    this.#sharedOffered.clear();
   }
 
   #bump(f: FrameworkState | null): void {

@@ -88,7 +88,8 @@ export class FilterBook {
     if (list === undefined) return 0;
     let result: 0 | 1 | 2 = 0;
     for (const flt of list) {
-      if (flt.resources.contains(full)) return 2;
+      // A decline of everything the agent has (its total object) covers anything offered here.
+      if (flt.resources === agent.total || flt.resources.contains(full)) return 2;
       if (result === 0 && offer !== full && flt.resources.contains(offer)) result = 1;
     }
     return result;

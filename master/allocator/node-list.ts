@@ -49,7 +49,11 @@ export class IdList<T extends { readonly id: number }> implements Iterable<T> {
   }
 
   find(pred: (item: T) => boolean): T | undefined {
-    for (const x of this) if (pred(x)) return x;
+    // Indexed, not through the generator: the sorter finds a role's node among the root's children with it.
+    for (let i = 0; i < this.#length; i++) {
+      const x = this.table.items[this.#ids[i]!]!;
+      if (pred(x)) return x;
+    }
     return undefined;
   }
 

@@ -38,6 +38,10 @@ export function splitByReservation(available: Resources, q: QuantityIndex): Rese
     const part = available.reserved(role);
     reserved.push({ role, prefix: `${role}/`, part, sparse: q.vector(part.quantities()), withUnreserved: undefined, alone: undefined });
   }
+  // With one reservation, what a role under it is offered is everything: `available` itself, not a copy, so
+  // a decline of it filters that object (the agent's total, while all is back) and FilterBook.filtered knows
+  // such a filter covers whatever is offered here without comparing.
+  if (reserved.length === 1) reserved[0]!.withUnreserved = available;
   const unreserved = available.unreserved();
   return { of: available, unreserved, unreservedAllocatable: isAllocatable(unreserved), reserved };
 }
@@ -52,7 +56,9 @@ const reservedFor = (r: ReservedPart, role: string): boolean => role === r.role 
 export function allocatableFor(split: ReservationSplit, role: string): Resources | undefined {
   let one: ReservedPart | undefined;
   let out: Resources | undefined;
-  for (const r of split.reserved) {
+  const parts = split.reserved;
+  for (let i = 0; i < parts.length; i++) {
+    const r = parts[i]!;
     if (!reservedFor(r, role)) continue;
     if (one === undefined) one = r;
     else out = (out ?? withUnreserved(split, one)).add(r.part);
@@ -67,11 +73,21 @@ function withUnreserved(split: ReservationSplit, r: ReservedPart): Resources {
 
 const NO_SPARSE: readonly number[] = Object.freeze([]);
 
-/** The quantities reserved to `role` or an ancestor in the split (sparse, maybe repeating indices). */
+/**
+ * The quantities reserved to `role` or an ancestor in the split (sparse, maybe repeating indices): with one
+ * such reservation (the common case) its own vector, not a copy.
+ */
 export function reservedSparseFor(split: ReservationSplit, role: string): readonly number[] {
+  let one: readonly number[] | undefined;
   let out: number[] | undefined;
-  for (const r of split.reserved) if (reservedFor(r, role)) (out ??= []).push(...r.sparse);
-  return out ?? NO_SPARSE;
+  const parts = split.reserved;
+  for (let i = 0; i < parts.length; i++) {
+    const r = parts[i]!;
+    if (!reservedFor(r, role)) continue;
+    if (one === undefined) one = r.sparse;
+    else (out ??= [...one]).push(...r.sparse);
+  }
+  return out ?? one ?? NO_SPARSE;
 }
 
 const NOTHING_LEFT: ReservationSplit = { of: EMPTY, unreserved: EMPTY, unreservedAllocatable: false, reserved: [] };
@@ -84,7 +100,9 @@ const NOTHING_LEFT: ReservationSplit = { of: EMPTY, unreserved: EMPTY, unreserve
  */
 export function restSplit(split: ReservationSplit, role: string): ReservationSplit | undefined {
   let left: ReservedPart | undefined;
-  for (const r of split.reserved) {
+  const parts = split.reserved;
+  for (let i = 0; i < parts.length; i++) {
+    const r = parts[i]!;
     if (reservedFor(r, role)) continue;
     if (left !== undefined) return undefined;
     left = r;

@@ -3,9 +3,10 @@
  * SHARED_RESOURCES capability), as Mesos's hierarchical allocator treats them:
  * several tasks may use one at once, so an agent's available resources keep
  * one copy of each of its shared resources whatever is allocated, and offers
- * it only to frameworks with the capability (Mesos also limits it to one
- * framework per agent and cycle; here two roles' frameworks may both get it in
- * one cycle). Allocations still count their copies (one per offer or task).
+ * it only to frameworks with the capability, to one framework per agent and
+ * allocation cycle (as Mesos: the core keeps a copy it offered out of the
+ * agent's available resources until the cycle ends). Allocations still count
+ * their copies (one per offer or task).
  * Also what frameworks without RESERVATION_REFINEMENT may not be offered:
  * refined reservations; and, without GPU_RESOURCES, agents with GPUs (Mesos's
  * --filter_gpu_resources: GPU machines kept for the frameworks that use them).

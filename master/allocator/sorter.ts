@@ -375,7 +375,9 @@ export class DRFSorter {
     if (n.children.length === 0) return n.client !== undefined ? [n] : [];
     const out: SorterNode[] = [];
     const visit = (x: SorterNode): void => {
-      for (const c of x.children) {
+      const kids = x.children;
+      for (let i = 0; i < kids.length; i++) {
+        const c = kids.at(i)!;
         if (c.children.length > 0) visit(c);
         else if (c.client !== undefined) out.push(c);
       }

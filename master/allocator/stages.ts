@@ -10,7 +10,7 @@ import type { Resources } from '../../protocol/resources.js';
 import type { FilterBook } from './filters.js';
 import { limitCaps, shrink, topGuaranteeRole, towardGuarantee, type QuotaBooks, type QuotaCycle } from './quota.js';
 import { allocatableFor, reservedSparseFor, restSplit, splitAfterGive, splitByReservation, type ReservationSplit } from './reservations.js';
-import type { Ordered } from './sorter.js';
+import type { Ordered, SorterNode } from './sorter.js';
 import { EMPTY, type AgentState, type FrameworkState, type RoleState } from './state.js';
 import { isAllocatable, type Allocation } from './types.js';
 
@@ -156,21 +156,39 @@ export class Stages {
   #visitReservedRest(out: Allocation[], pass: AgentPass, roles: Ordered, from: number): void {
     const { agent, quota } = pass;
     const rest = agent.available;
-    const mark = agent.restMark;
-    if (mark !== undefined && mark.rest === rest && mark.filterVersion === agent.filterVersion && mark.epoch === this.#b.epoch() && quota === undefined) return;
+    if (agent.restMark === rest && agent.restMarkFilterVersion === agent.filterVersion && agent.restMarkEpoch === this.#b.epoch() && quota === undefined) return;
     let full = quota === undefined;
-    for (const i of this.#reservationRolesAt(roles, pass.split!)) {
-      const node = roles.at(i)!;
-      // Visited before the remainder was what it is: filtered then for more than is left now, or open.
-      if (i < from) {
-        if (this.#b.roles.get(node.client!)?.openPass === pass.id) full = false;
-        continue;
+    const lone = this.#loneReservationRole(pass.split!);
+    if (lone !== undefined) {
+      // The common case (one reservation, to a role without subroles): its position alone, no list built.
+      const i = roles.indexOf(lone);
+      if (i >= 0 && this.#visitRest(out, pass, roles, i, from) !== FULL) full = false;
+    } else {
+      const at = this.#reservationRolesAt(roles, pass.split!);
+      for (let j = 0; j < at.length; j++) {
+        const visit = this.#visitRest(out, pass, roles, at[j]!, from);
+        if (visit !== FULL) full = false;
+        if (visit === GAVE && agent.available.isEmpty()) break;
       }
-      const visit = this.#visitRole(out, pass, node.client!);
-      if (visit !== FULL) full = false;
-      if (visit === GAVE && agent.available.isEmpty()) break;
     }
-    agent.restMark = full ? { rest, filterVersion: agent.filterVersion, epoch: this.#b.epoch() } : undefined;
+    agent.restMark = full ? rest : undefined;
+    agent.restMarkFilterVersion = agent.filterVersion;
+    agent.restMarkEpoch = this.#b.epoch();
+  }
+
+  /** The role at `roles[i]` for the remainder: visited now, or, when visited before it (`i < from`), OPEN if it was open then. */
+  #visitRest(out: Allocation[], pass: AgentPass, roles: Ordered, i: number, from: number): Visit {
+    const role = roles.at(i)!.client!;
+    // Visited before the remainder was what it is: filtered then for more than is left now, or open.
+    if (i < from) return this.#b.roles.get(role)?.openPass === pass.id ? OPEN : FULL;
+    return this.#visitRole(out, pass, role);
+  }
+
+  /** The sorter's node of the split's only reservation role when that role has no subroles (it alone can get the remainder). */
+  #loneReservationRole(split: ReservationSplit): SorterNode | undefined {
+    if (split.reserved.length !== 1) return undefined;
+    const node = this.#b.roleSorter.node(split.reserved[0]!.role);
+    return node !== undefined && node.name !== '.' && node.children.length === 0 ? node : undefined;
   }
 
   /**
@@ -180,9 +198,11 @@ export class Stages {
    */
   #reservationRolesAt(roles: Ordered, split: ReservationSplit): number[] {
     const at: number[] = [];
-    for (const res of split.reserved) {
-      for (const node of this.#b.roleSorter.subtreeClients(res.role)) {
-        const i = roles.indexOf(node);
+    const parts = split.reserved;
+    for (let p = 0; p < parts.length; p++) {
+      const nodes = this.#b.roleSorter.subtreeClients(parts[p]!.role);
+      for (let n = 0; n < nodes.length; n++) {
+        const i = roles.indexOf(nodes[n]!);
         if (i >= 0 && !at.includes(i)) at.push(i);
       }
     }
@@ -221,7 +241,8 @@ export class Stages {
         if (part !== unreserved) offer = reserved.isEmpty() ? part : reserved.add(part);
       }
     }
-    if (!isAllocatable(offer)) return this.#open(pass, r);
+    // The split's unreserved part is offered on its own only when worth an offer (allocatableFor): known, not recounted.
+    if ((split === undefined || offer !== split.unreserved) && !isAllocatable(offer)) return this.#open(pass, r);
     let visit: Visit = FULL;
     const fws = r.frameworks.sort();
     for (let i = 0; i < fws.length; i++) {

@@ -40,11 +40,15 @@ export interface AgentState {
   /** Bumped whenever a filter on this agent goes away. */
   filterVersion: number;
   /**
-   * Set when, with `rest` available (reservations only), every eligible framework of every role under
-   * those reservations was filtered for what it could get: while `available` is `rest` itself and no
-   * filter here went and no pair became eligible (epoch), nothing more can be given here in the pass.
+   * Set when, with `restMark` available (reservations only), every eligible framework of every role under
+   * those reservations was filtered for what it could get: while `available` is `restMark` itself, no
+   * filter here went (`restMarkFilterVersion`) and no pair became eligible (`restMarkEpoch`), nothing more
+   * can be given here in the pass. Fields of the agent, not an object of their own: the check runs on every
+   * reserved agent every cycle, and a separate object was one more cold cache line per agent.
    */
-  restMark: { readonly rest: Resources; readonly filterVersion: number; readonly epoch: number } | undefined;
+  restMark: Resources | undefined;
+  restMarkFilterVersion: number;
+  restMarkEpoch: number;
   active: boolean;
   /** Bumped whenever `available` grows or a filter here goes away. */
   version: number;

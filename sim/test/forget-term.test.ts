@@ -2,8 +2,8 @@
 // with its disk; the deposed leader of term 1, paused meanwhile and cut from the other masters, resumes and answers
 // the agent's re-registration first. The real agent recovers term 2 from its checkpoint and ignores it; with
 // `forgetTerm` (its disk, as the sim gives it, reads master_term as absent) it follows the deposed leader back, which
-// the invariant must catch, since it keeps what an agent machine heard across restarts (no seed of the default
-// schedule draws these faults together: sim/README.md, Limits).
+// the invariant must catch, since it keeps what an agent machine heard across restarts. The default schedule's
+// stale-leader episodes (stale-leader.ts) draw these faults together too: mutations.test.ts pins a seed.
 import { describe, expect, test } from '@jest/globals';
 import { Cluster, type MasterNode } from '../cluster.js';
 import { Invariants } from '../invariants.js';

@@ -20,7 +20,9 @@
  *   u32 little-endian length, then that many bytes of NUL-terminated fields:
  *   "L", id, cwd, stdout path, stderr path, uid|"", gid|"",
  *   cgroup.procs paths (':'-joined, may be ""), status path|"", file,
- *   argc, argv[0..argc), envc, "K=V"[0..envc)
+ *   argc, argv[0..argc), envc, "K=V"[0..envc), mountc, mount plan[0..mountc)
+ *   (filesystem/linux's operations, mounts.c; checked before the fork: a bad
+ *   plan is answered F and nothing runs)
  * helper -> agent, on stdout, one line per event:
  *   S <id> <pid> <starttime>   forked (starttime: /proc/<pid>/stat field 22)
  *   F <id> <hex message>       the fork failed (nothing runs)
@@ -30,12 +32,18 @@
  * In the child, before exec: its own process group, default signal
  * dispositions and mask, stdin /dev/null, stdout/stderr appended to the
  * sandbox files, its pid written to each cgroup.procs (so the command starts
- * inside its cgroups), chdir, the resource limits named by MESOS_TS_RLIMITS
- * (removed from the environment), the user's groups (initgroups: its
- * supplementary groups too), setgid, setuid, the environment.
+ * inside its cgroups), chdir, the mount plan if any (a mount namespace of
+ * its own, the image's root, pivot_root: mounts.c), the resource limits named
+ * by MESOS_TS_RLIMITS (removed from the environment), the user's groups
+ * (initgroups: its supplementary groups too; a plan's user gets none), setgid,
+ * setuid, the environment.
  * Failures exit with Mesos-like codes and a line on the task's stderr:
- * 125 cannot enter a cgroup, 126 cannot set up (files, cwd, ids),
- * 127 cannot execute (`Failed to execute '<file>': <error>`).
+ * 125 cannot enter a cgroup or prepare the filesystem, 126 cannot set up
+ * (files, cwd, ids), 127 cannot execute (`Failed to execute '<file>': <error>`).
+ *
+ * `mesos-ts-launcher mount <n> <plan: n fields> -- <command...>` carries out a
+ * mount plan and execs the command: the plan behind other wrappers
+ * (namespaces/pid's unshare must come first) and for the other launchers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,6 +65,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "mounts.h"
 
 #define MAX_FRAME (64u << 20)
 
@@ -194,7 +204,7 @@ static int open_append(const char *path) {
 }
 
 /* In the forked child: set up, then exec. Never returns. */
-static void run_child(char **f, char **argv, char **envp) {
+static void run_child(char **f, char **argv, char **envp, char **plan, size_t nplan) {
   const char *cwd = f[2], *outp = f[3], *errp = f[4], *uid = f[5], *gid = f[6], *procs = f[7], *file = f[9];
   sigset_t none;
   sigemptyset(&none);
@@ -219,7 +229,10 @@ static void run_child(char **f, char **argv, char **envp) {
     }
   }
   if (chdir(cwd) != 0) child_fail(126, "mesos-ts: chdir %s: %s\n", cwd);
+  struct plan_user pu = {0, 0, 0};
+  if (nplan > 0) pu = apply_mount_plan(plan, nplan);
   apply_rlimits(envp);
+  drop_to_plan_user(pu);
   if (*gid) {
     gid_t g = (gid_t)strtoul(gid, NULL, 10);
     /* With a user: the user's supplementary groups from the group database too (as su and Mesos's
@@ -267,10 +280,10 @@ static int launch(char *p, char *end) {
   }
   if (nf < FIXED || strcmp(f[0], "L") != 0) return -1;
   char *rest = q;
-  /* argc, argv..., envc, env... */
-  size_t counts[2];
-  char **vecs[2];
-  for (int k = 0; k < 2; k++) {
+  /* argc, argv..., envc, env..., mountc, mount plan... */
+  size_t counts[3];
+  char **vecs[3] = {NULL, NULL, NULL};
+  for (int k = 0; k < 3; k++) {
     if (rest >= end) return -1;
     char *num = rest;
     rest = memchr(rest, 0, (size_t)(end - rest));
@@ -289,11 +302,14 @@ static int launch(char *p, char *end) {
     }
   }
   if (counts[0] == 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) run_child(f, vecs[0], vecs[1]);
+  char msg[512];
+  pid_t pid = -1;
+  if (check_mount_plan(vecs[2], counts[2], msg, sizeof msg) == 0) {
+    pid = fork();
+    if (pid == 0) run_child(f, vecs[0], vecs[1], vecs[2], counts[2]);
+    if (pid < 0) snprintf(msg, sizeof msg, "fork failed: %s", strerror(errno));
+  }
   if (pid < 0) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "fork failed: %s", strerror(errno));
     emitf("F %s ", f[1]);
     emit_hex(msg);
     emit("\n", 1);
@@ -304,8 +320,7 @@ static int launch(char *p, char *end) {
     add_child(pid, f[8]);
     emitf("S %s %d %llu\n", f[1], (int)pid, start_time(pid));
   }
-  free(vecs[0]);
-  free(vecs[1]);
+  for (int k = 0; k < 3; k++) free(vecs[k]);
   return 0;
 }
 
@@ -457,7 +472,33 @@ static void recorded(void) {
   pthread_mutex_unlock(&jobs_mu);
 }
 
-int main(void) {
+/* `mesos-ts-launcher mount <n> <n plan fields> -- <command...>`: the plan, then exec. */
+static int mount_then_exec(int argc, char **argv) {
+  char *end;
+  unsigned long n = argc > 2 ? strtoul(argv[2], &end, 10) : 0;
+  if (argc < 4 || *end != 0 || n > (unsigned long)(argc - 4) || strcmp(argv[3 + n], "--") != 0 || argc - 4 - (int)n < 1) {
+    fprintf(stderr, "usage: mesos-ts-launcher mount <n> <n mount plan fields> -- <command> [args...]\n");
+    return 125;
+  }
+  char err[512];
+  if (check_mount_plan(argv + 3, n, err, sizeof err) != 0) {
+    fprintf(stderr, "mesos-ts filesystem/linux: failed to prepare the container's filesystem: %s\n", err);
+    return 125;
+  }
+  struct plan_user u = apply_mount_plan(argv + 3, n);
+  drop_to_plan_user(u);
+  char **cmd = argv + 4 + n;
+  execvp(cmd[0], cmd);
+  fprintf(stderr, "Failed to execute '%s': %s\n", cmd[0], strerror(errno));
+  return 127;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "mount") == 0) return mount_then_exec(argc, argv);
+  if (argc > 1) {
+    fprintf(stderr, "usage: mesos-ts-launcher (frames on stdin), or mesos-ts-launcher mount <n> <fields...> -- <command...>\n");
+    return 2;
+  }
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);

@@ -14,7 +14,6 @@
  * the sandbox. A container without an image but with volumes gets them bound
  * in a mount namespace of its own over the host's filesystem.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
@@ -23,7 +22,7 @@ import type { VolumeSpec } from '../container-spec.js';
 import { ContainerizerError } from '../types.js';
 import { PassiveIsolator } from './passive.js';
 import type { Isolator, PrepareInfo, PrepareResult, RecoverInfo } from './isolator.js';
-import { mountHelperSupported, mountWrapper, type MountPlan } from './mount-helper.js';
+import { mountPlanUnsupported, validateMountPlan, type MountPlan } from '../mount-plan.js';
 import { giveSandboxTo, resolveImageUser } from './image-user.js';
 
 export const DEFAULT_SANDBOX_DIRECTORY = '/mnt/mesos/sandbox';
@@ -31,8 +30,8 @@ export const DEFAULT_SANDBOX_DIRECTORY = '/mnt/mesos/sandbox';
 /** Why filesystem/linux cannot work here, or null. */
 export function filesystemLinuxUsable(): string | null {
   if (process.getuid?.() !== 0) return 'filesystem/linux needs root (mount namespaces, pivot_root)';
-  const arch = mountHelperSupported();
-  if (arch) return arch;
+  const launcher = mountPlanUnsupported();
+  if (launcher) return launcher;
   let fss = '';
   try {
     fss = readFileSync('/proc/filesystems', 'utf8');
@@ -40,11 +39,6 @@ export function filesystemLinuxUsable(): string | null {
     return 'cannot read /proc/filesystems';
   }
   if (!/\toverlay$/m.test(fss)) return 'the kernel has no overlay filesystem (modprobe overlay)';
-  try {
-    execFileSync('perl', ['-e', '1'], { stdio: 'ignore' });
-  } catch {
-    return 'perl (Debian perl-base) is not on the PATH';
-  }
   return null;
 }
 
@@ -96,7 +90,7 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
           throw new ContainerizerError('INVALID_CONFIG', `volume container_path ${v.containerPath} does not exist on the host (a container without an image mounts on the host's paths)`);
         }
       }
-      return { wrapper: mountWrapper({ binds: this.binds(volumes, info.sandbox, false) }) };
+      return { mounts: validateMountPlan({ binds: this.binds(volumes, info.sandbox, false) }) };
     }
     if (!this.provisioner) throw new ContainerizerError('INVALID_CONFIG', `No image provider for DOCKER images (image ${spec.image.name}): start the agent with --image_providers=docker`);
     let rootfs;
@@ -137,7 +131,7 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
       ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
       ...(info.devices && info.devices.length > 0 ? { devices: info.devices } : {}),
     };
-    return { wrapper: mountWrapper(plan), env: { MESOS_SANDBOX: sandboxDir, ...(home !== undefined ? { HOME: home } : {}) }, switchesUser: true };
+    return { mounts: validateMountPlan(plan), env: { MESOS_SANDBOX: sandboxDir, ...(home !== undefined ? { HOME: home } : {}) }, switchesUser: true };
   }
 
   checkpointState(containerId: string): State | undefined {

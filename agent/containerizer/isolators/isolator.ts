@@ -1,4 +1,5 @@
 /** The isolator interface (Mesos's mesos::slave::Isolator, reduced to what we need). */
+import type { MountPlan } from '../mount-plan.js';
 import type { RLimit } from '../rlimits.js';
 import type { CommandSpec, ContainerConfig, Limitation, Limits, ResourceStatistics } from '../types.js';
 
@@ -30,7 +31,9 @@ export interface PrepareResult {
   env?: Record<string, string>;
   /** The command to run instead of the requested one (docker/runtime: the image's Entrypoint/Cmd). */
   command?: CommandSpec;
-  /** The wrapper switches to the user itself (it must mount as root first): the launcher starts it as root. */
+  /** filesystem/linux's mounts (the launcher carries them out, innermost). */
+  mounts?: MountPlan;
+  /** The mounts switch to the user themselves (they must be made as root): the launcher starts the process as root. */
   switchesUser?: boolean;
   /** Resource limits for the process (posix/rlimits). */
   rlimits?: RLimit[];

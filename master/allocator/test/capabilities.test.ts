@@ -41,6 +41,27 @@ describe('capabilities in the allocator', () => {
     expect(core.agentInfo('a1')!.available.unallocate().count(VOLUME)).toBe(1);
   });
 
+  test('a shared volume goes to one framework per agent and cycle, as Mesos (offeredSharedResources)', () => {
+    // eng's guarantee of 2 cpus: stage 1 gives `a` 2 cpus, all the mem and the volume; stage 2 then gives the
+    // agent's other 2 cpus to `b` (eng's framework with the lower share), the same cycle: without the volume.
+    const core = new AllocatorCore();
+    core.addAgent('a1', { total: R('cpus:4;mem:1024').add(Resources.of([VOLUME])) });
+    core.setQuota('eng', { guarantees: { cpus: 2 } });
+    core.addFramework('a', { roles: ['eng'], sharedResources: true });
+    core.addFramework('b', { roles: ['eng'], sharedResources: true });
+    const first = core.allocate(0);
+    expect(first.map((x) => [x.frameworkId, x.resources.unallocate().nonShared().toString(), volumeCopies(x.resources)])).toEqual([
+      ['a', 'cpus:2;mem:1024', 1],
+      ['b', 'cpus:2', 0],
+    ]);
+    // Once the cycle is over the copy is offerable again: b declines its 2 cpus (no filter) and the next
+    // cycle offers them back to b with the volume.
+    expect(core.agentInfo('a1')!.available.unallocate().count(VOLUME)).toBe(1);
+    core.recoverResources('b', 'a1', first[1]!.resources, undefined, 1000);
+    const next = core.allocate(1000);
+    expect(next.map((x) => [x.frameworkId, x.resources.unallocate().nonShared().toString(), volumeCopies(x.resources)])).toEqual([['b', 'cpus:2', 1]]);
+  });
+
   test('refined reservations go only to frameworks with RESERVATION_REFINEMENT', () => {
     const core = new AllocatorCore();
     core.addAgent('a1', { total: R('cpus:1;mem:256;cpus(eng@ops,eng/web@ops):2;mem(eng@ops,eng/web@ops):512') });
