@@ -3,9 +3,11 @@
  * and the atomic writes are checkpoint.ts's): its id and AgentInfo once
  * registered, each checkpointing framework's FrameworkInfo, each executor's
  * ExecutorInfo and run, each task's TaskInfo, and the directories of what
- * ended. The status-update journal (`task.updates`) is the
- * StatusUpdateManager's (status-updates.ts), at the path `updatesPath`
- * gives; `resources.info` is AgentReservations' (resources-checkpoint.ts).
+ * ended. The status-update journal (`updates.journal`) is the
+ * StatusUpdateManager's (status-updates.ts, update-journal.ts), at the place
+ * `updatesPlace` gives; before it compacts away ended tasks' updates, the
+ * removal of their directories is made durable (`syncDiscarded`).
+ * `resources.info` is AgentReservations' (resources-checkpoint.ts).
  * Also the highest leader term heard (`master_term`), so that a restarted
  * agent still refuses a deposed leader's messages.
  * Everything goes through the agent's AgentDisk, so `sim/` models it.
@@ -22,20 +24,26 @@ import {
   masterTermPath,
   readJSON,
   removeCheckpointDir,
+  recordLine,
   runInfoPath,
   taskInfoPath,
-  taskUpdatesPath,
+  updatesJournalPath,
   writeAtomic,
   writeJSONAtomic,
-  writeJSONAtomicAsync,
 } from './checkpoint.js';
+import { commandKey, commandRecord, doneRecord } from './command-checkpoint.js';
 import type { AgentCore } from './core.js';
 import type { RunInfo } from './recovery.js';
 import { checkpointing, type ExecutorRecord, type FrameworkRecord } from './state.js';
 import type { TaskInfo } from '../protocol/types.js';
+import type { StreamPlace } from './status-updates.js';
+import { dirname } from 'node:path';
 
 export class AgentCheckpoints {
-  constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo'>) {}
+  /** Directories whose entries were moved to the trash since the last `syncDiscarded`. */
+  readonly #discardedFrom = new Set<string>();
+
+  constructor(private readonly a: Pick<AgentCore, 'flags' | 'disk' | 'agentId' | 'agentInfo' | 'sum'>) {}
 
   get #w(): string {
     return this.a.flags.work_dir;
@@ -101,35 +109,57 @@ export class AgentCheckpoints {
   }
 
   /**
-   * A command task's executor.info, run.info and task.info, written off the
-   * event loop (fsync'ed in libuv's thread pool) while other tasks launch;
-   * the container is launched only once they are on disk.
+   * A command task's executor, run and task: one COMMAND record of the
+   * agent's journal (command-checkpoint.ts), group-committed with the other
+   * records of the turn; resolves once it is on disk (the container is
+   * launched only then).
    */
   commandTask(fw: FrameworkRecord, ex: ExecutorRecord, task: TaskInfo): Promise<unknown> {
-    const agentId = this.a.agentId;
-    if (!checkpointing(fw) || !agentId) return Promise.resolve();
-    const { fsync } = this.a.flags;
+    const place = this.updatesPlace(fw, ex);
+    if (place === undefined) return Promise.resolve();
+    ex.journaled = true;
     const run: RunInfo = { containerId: ex.containerId, directory: ex.directory };
-    return Promise.all([
-      writeJSONAtomicAsync(executorInfoPath(this.#w, agentId, fw.id, ex.id), { info: ex.info, command: ex.command }, fsync, this.a.disk),
-      writeJSONAtomicAsync(runInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId), run, fsync, this.a.disk),
-      writeJSONAtomicAsync(taskInfoPath(this.#w, agentId, fw.id, ex.id, ex.containerId, task.task_id.value), task, fsync, this.a.disk),
-    ]);
+    const line = recordLine(commandRecord(fw.id, ex.info, run, task));
+    return new Promise<void>((resolve) => this.a.sum.journal(place.journal).append(commandKey(fw.id, task.task_id.value, ex.containerId), line, resolve));
   }
 
   /** Where a task's status updates are journaled; undefined when its framework does not checkpoint. */
-  updatesPath(fw: FrameworkRecord, ex: ExecutorRecord, taskId: string): string | undefined {
+  updatesPlace(fw: FrameworkRecord, ex: ExecutorRecord): StreamPlace | undefined {
     if (!checkpointing(fw) || !this.a.agentId) return undefined;
-    return taskUpdatesPath(this.#w, this.a.agentId, fw.id, ex.id, ex.containerId, taskId);
+    return { journal: updatesJournalPath(this.#w, this.a.agentId), container: ex.containerId };
   }
 
-  /** An executor that is done: its meta directory goes (moved aside, removed later). */
+  /** An executor that is done: its meta directory goes (moved aside, removed later), or its journal record is ended. */
   executorDone(fw: FrameworkRecord, ex: ExecutorRecord): void {
-    if (this.a.agentId) discardCheckpointDir(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id), this.#w, this.a.disk);
+    if (!this.a.agentId) return;
+    if (ex.journaled !== true) {
+      this.#discard(executorMetaDir(this.#w, this.a.agentId, fw.id, ex.id));
+      return;
+    }
+    const journal = this.a.sum.journal(updatesJournalPath(this.#w, this.a.agentId));
+    const key = commandKey(fw.id, ex.id, ex.containerId);
+    journal.append(key, recordLine(doneRecord(fw.id, ex.id, ex.containerId)));
+    journal.forget(key);
   }
 
   /** A framework with no executor left. */
   frameworkDone(fw: FrameworkRecord): void {
-    if (this.a.agentId) discardCheckpointDir(frameworkMetaDir(this.#w, this.a.agentId, fw.id), this.#w, this.a.disk);
+    if (this.a.agentId) this.#discard(frameworkMetaDir(this.#w, this.a.agentId, fw.id));
+  }
+
+  /**
+   * Makes the discards so far durable (an fsync of each directory they left):
+   * the journal's compaction drops the updates of ended tasks only after this,
+   * so a crash never brings back a task's checkpoint without its updates.
+   */
+  async syncDiscarded(): Promise<void> {
+    const dirs = [...this.#discardedFrom];
+    this.#discardedFrom.clear();
+    await Promise.all(dirs.map((d) => this.a.disk.syncDir(d)));
+  }
+
+  #discard(path: string): void {
+    discardCheckpointDir(path, this.#w, this.a.disk);
+    this.#discardedFrom.add(dirname(path));
   }
 }

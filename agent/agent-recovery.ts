@@ -16,7 +16,8 @@ import { PID } from 'libprocess-ts';
 import type { AgentToExecutor } from '../protocol/messages/agent-executor.js';
 import { Resources } from '../protocol/resources.js';
 import { isTerminal } from '../protocol/task-states.js';
-import { agentInfoPath, agentMetaDir, latestAgentPath, removeCheckpointDir } from './checkpoint.js';
+import { agentInfoPath, agentMetaDir, latestAgentPath, removeCheckpointDir, updatesJournalPath } from './checkpoint.js';
+import { addJournaledCommands } from './command-checkpoint.js';
 import { limitsOf } from './command-executor.js';
 import { launchedAtMs } from './completion-time.js';
 import type { ContainerTermination } from './containerizer/index.js';
@@ -51,6 +52,9 @@ export class AgentRecovery {
       removeCheckpointDir(latestAgentPath(w), this.a.disk);
       return;
     }
+    // Command tasks are checkpointed in the journal (command-checkpoint.ts): read it first (a corrupt journal stops the start here).
+    const journal = updatesJournalPath(w, state.agentId);
+    addJournaledCommands(state, this.a.sum.recoverJournal(journal), journal, (m) => this.a.logger.warn(m));
     const running = state.frameworks.reduce((n, f) => n + f.executors.filter((e) => !e.run.completed).length, 0);
     const old = Resources.fromJSON(state.info.resources ?? []);
     if (!old.equals(this.a.resources)) {
@@ -72,9 +76,15 @@ export class AgentRecovery {
   async #executors(state: RecoveredAgentState): Promise<void> {
     const known: string[] = [];
     for (const f of state.frameworks) for (const e of f.executors) known.push(e.run.containerId, ...this.a.nested.checkpointed({ id: e.info.executor_id.value, frameworkId: f.id, containerId: e.run.containerId }));
-    // Streams first: a corrupt updates file stops the agent before anything is touched.
+    // Streams first: a corrupt record stops the agent before anything is touched.
+    const journal = updatesJournalPath(this.a.flags.work_dir, state.agentId);
     const streams = new Map<string, ReturnType<StatusUpdateManager['recover']>>();
-    for (const f of state.frameworks) for (const e of f.executors) for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.a.sum.recover(f.id, t.info.task_id.value, t.updatesPath));
+    for (const f of state.frameworks) {
+      for (const e of f.executors) {
+        const place = { journal, container: e.run.containerId };
+        for (const t of e.tasks) streams.set(`${f.id}/${t.info.task_id.value}`, this.a.sum.recover(f.id, t.info.task_id.value, place, t.legacyUpdatesPath));
+      }
+    }
     const result = await this.a.cz.recover(known);
     const recovered = new Map(result.recovered.map((c) => [c.id, c]));
     const ended = new Map([...result.vanished, ...result.terminated].map((t) => [t.containerId, t]));
@@ -98,6 +108,7 @@ export class AgentRecovery {
           completed: [],
           launchedAt: this.a.clock.now(),
           recovered: true,
+          ...(e.journaled === true ? { journaled: true } : {}),
         };
         if (e.run.pid) ex.pid = PID.parse<AgentToExecutor>(e.run.pid);
         fw.executors.set(ex.id, ex);

@@ -188,8 +188,14 @@ export class AgentProcess extends Process<AgentProtocol> {
     this.masterLink = new MasterLink(this);
     this.master = this.masterLink.firstMaster();
     this.sum = new StatusUpdateManager(
-      { forward: (u) => this.updates.forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)() },
-      { retryMinMs: options.flags.status_update_retry_interval_min, retryMaxMs: options.flags.status_update_retry_interval_max, fsync: options.flags.fsync, disk: this.disk },
+      { forward: (u) => this.updates.forward(u), delay: (ms, fn) => this.delay(ms, fn), run: (fn) => this.defer(fn)(), log: (m) => this.logger.warn(m) },
+      {
+        retryMinMs: options.flags.status_update_retry_interval_min,
+        retryMaxMs: options.flags.status_update_retry_interval_max,
+        fsync: options.flags.fsync,
+        disk: this.disk,
+        beforeCompaction: () => this.checkpoints.syncDiscarded(),
+      },
     );
     this.ready = new Promise<void>((res, rej) => {
       this.#readyResolve = res;

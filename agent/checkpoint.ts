@@ -9,10 +9,11 @@
  *   .../executors/<ex>/executor.info                { info, command }
  *   .../executors/<ex>/runs/<container>/run.info    { containerId, directory, pid? }
  *   .../runs/<container>/tasks/<task>/task.info     TaskInfo
- *   .../runs/<container>/tasks/<task>/task.updates  append-only records, one a line
+ *   .../runs/<container>/tasks/<task>/task.updates  (older agents) append-only records, one a line
+ *   slaves/<agent>/updates.journal                  every task's status updates, append-only (update-journal.ts)
  *
  * Whole files are written atomically (temp file, fsync, rename, fsync of the
- * directory). The updates file is append-only: each line is
+ * directory). The updates journal is append-only: each line is
  * `<crc32 hex> <json>`; a torn last line (a crash mid-append) is dropped, any
  * other bad line is an error naming the file and the line. Bytes
  * (`Uint8Array`) are stored as `{"$bytes": "<base64>"}`.
@@ -97,8 +98,14 @@ export function taskMetaDir(workDir: string, agentId: string, fw: string, ex: st
 export function taskInfoPath(workDir: string, agentId: string, fw: string, ex: string, container: string, task: string): string {
   return join(taskMetaDir(workDir, agentId, fw, ex, container, task), 'task.info');
 }
+/** The updates file of a task, as agents before the journal kept it (read at recovery only). */
 export function taskUpdatesPath(workDir: string, agentId: string, fw: string, ex: string, container: string, task: string): string {
   return join(taskMetaDir(workDir, agentId, fw, ex, container, task), 'task.updates');
+}
+
+/** The agent's status-update journal (update-journal.ts). */
+export function updatesJournalPath(workDir: string, agentId: string): string {
+  return join(agentMetaDir(workDir, agentId), 'updates.journal');
 }
 
 // ---------------------------------------------------------------- writes
@@ -112,31 +119,10 @@ export function writeJSONAtomic(path: string, value: unknown, fsync = true, disk
   disk.writeAtomicSync(path, encodeJSON(value) + '\n', fsync);
 }
 
-/**
- * `writeJSONAtomic` with its fsyncs off the event loop (libuv's thread pool;
- * the other steps are synchronous, containerizer/durable-write.ts): temp file,
- * fsync, rename, fsync of the directory. The value is encoded at once; the
- * caller must not start another write of the same path before this settles.
- */
-export async function writeJSONAtomicAsync(path: string, value: unknown, fsync = true, disk: AgentDisk = nodeDisk): Promise<void> {
-  await disk.writeAtomic(path, encodeJSON(value) + '\n', fsync);
-}
-
 /** One record of an append-only file: `<crc32 hex> <json>\n`. */
 export function recordLine(record: unknown): string {
   const json = encodeJSON(record);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
-}
-
-/**
- * Appends a line made by `recordLine`, its fsync (when asked) off the event
- * loop in libuv's thread pool; resolves once it is on disk. The directory must
- * exist (it is not created here, so a write that lost a race with the removal
- * of its directory fails instead of bringing the directory back). Callers
- * keep the order of records per file by chaining these promises.
- */
-export async function appendLineAsync(path: string, line: string, fsync: boolean, disk: AgentDisk = nodeDisk): Promise<void> {
-  await disk.append(path, line, fsync);
 }
 
 /** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed; its directory is made unless `makeDir` is false (it is known to exist). */

@@ -17,7 +17,6 @@ import { commandSpec, killGraceMs, terminalStatus } from './command-executor.js'
 import { completionTimeStatus, maxCompletionMs } from './completion-time.js';
 import { containerSpecOf } from './container-info.js';
 import type { ContainerConfig, ContainerTermination } from './containerizer/index.js';
-import { taskUpdatesPath } from './checkpoint.js';
 import type { AgentCore } from './core.js';
 import { executorEnvironment } from './executors.js';
 import { HealthChecker } from './health.js';
@@ -74,7 +73,8 @@ export class CommandTasks {
     ex.launchedAt = a.clock.now();
     // TASK_STARTING goes out once the container's checkpoint is on disk too (an early launch): a restarted agent
     // that was heard to start the task knows its container.
-    if (c.checkpointed !== undefined && checkpointing(fw) && a.agentId) a.sum.after(fw.id, rec.info.task_id.value, taskUpdatesPath(a.flags.work_dir, a.agentId, fw.id, ex.id, ex.containerId, rec.info.task_id.value), c.checkpointed);
+    const place = a.checkpoints.updatesPlace(fw, ex);
+    if (c.checkpointed !== undefined && place !== undefined) a.sum.after(fw.id, rec.info.task_id.value, place, c.checkpointed);
     a.updates.executorUpdate(fw, ex, rec, 'TASK_STARTING');
     a.updates.executorUpdate(fw, ex, rec, 'TASK_RUNNING', { container_status: { container_id: { value: ex.containerId } }, ...a.volumes.message(ex.containerId) });
     this.resume(fw, ex, rec, a.clock.now());
@@ -84,7 +84,8 @@ export class CommandTasks {
   watch(fw: FrameworkRecord, ex: ExecutorRecord, rec: TaskRecord, c: ContainerHandle): void {
     const a = this.a;
     c.wait()
-      .then(async (t) => ({ t, tail: await a.disk.stderrTail(ex.directory) }))
+      // The stderr tail only goes into a failure's message (terminalStatus): a task that exited 0 reads no file.
+      .then(async (t) => ({ t, tail: t.status?.code === 0 ? '' : await a.disk.stderrTail(ex.directory) }))
       .then(a.defer(({ t, tail }: { t: ContainerTermination; tail: string }) => this.terminated(fw, ex, rec, t, tail)))
       .catch((err: unknown) => a.logger.warn(`waiting on the container of task ${rec.task.task_id.value}: ${(err as Error).message}`));
   }

@@ -14,7 +14,7 @@ import { appendFileSync, closeSync, existsSync, fsyncSync, ftruncateSync, mkdirS
 import { mkdir as mkdirAsync, readdir as readdirAsync, rm as rmAsync, symlink as symlinkAsync } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stderrTail } from './command-executor.js';
-import { appendDurable, writeAtomicDurable } from './containerizer/durable-write.js';
+import { appendDurable, fsyncDir as fsyncDirLater, writeAtomicDurable } from './containerizer/durable-write.js';
 import { removeOffLoop } from './containerizer/remover.js';
 import { createSandbox, type SandboxIds } from './containerizer/sandbox.js';
 
@@ -34,6 +34,8 @@ export interface AgentDisk {
   read(path: string): string | undefined;
   /** Subdirectory names, sorted; [] when absent. */
   listDirs(path: string): string[];
+  /** fsync of a directory (its entries: renames and removals in it made durable), off the event loop. */
+  syncDir(dir: string): Promise<void>;
   /** rm -rf. */
   remove(path: string): void;
   /** rm -rf off the event loop (containerizer/remover.ts). */
@@ -48,7 +50,7 @@ export interface AgentDisk {
   emptyDirLater(dir: string): Promise<void>;
   /** A symbolic link at `path` to `target`, off the event loop. */
   symlinkLater(target: string, path: string): Promise<void>;
-  /** A task's sandbox directory with empty stdout and stderr, and the run's `latest` link. */
+  /** A task's sandbox directory and the run's `latest` link (its stdout and stderr are the launcher's). */
   createSandbox(workDir: string, ids: SandboxIds): Promise<void>;
   /** The last lines of a sandbox's stderr ('' when none). */
   stderrTail(sandbox: string): Promise<string>;
@@ -125,6 +127,9 @@ export const nodeDisk: AgentDisk = {
       .filter((d) => d.isDirectory())
       .map((d) => d.name)
       .sort();
+  },
+  syncDir(dir) {
+    return fsyncDirLater(dir);
   },
   remove(path) {
     rmSync(path, { recursive: true, force: true });

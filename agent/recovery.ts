@@ -2,7 +2,8 @@
  * Reading the agent's checkpoints back after a restart (Mesos's
  * src/slave/state.cpp): the agent id from `meta/slaves/latest`, its
  * AgentInfo, and every checkpointed framework, executor, run and task with
- * the path of the task's updates. Every file is validated; a bad one throws
+ * the path of the task's updates file as agents kept it before the journal
+ * (status-updates.ts reads it, when there, before the journal). Every file is validated; a bad one throws
  * CheckpointError naming it and the problem.
  */
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../protocol/types.js';
@@ -27,7 +28,8 @@ import { nodeDisk, type AgentDisk } from './disk.js';
 
 export interface RecoveredTask {
   readonly info: TaskInfo;
-  readonly updatesPath: string;
+  /** The task's own updates file of an agent before the journal (usually absent; none for a journaled command task). */
+  readonly legacyUpdatesPath?: string;
 }
 
 export interface RunInfo {
@@ -44,6 +46,8 @@ export interface RecoveredExecutor {
   readonly command: boolean;
   readonly run: RunInfo;
   readonly tasks: RecoveredTask[];
+  /** A command task checkpointed in the journal (command-checkpoint.ts), not in directories. */
+  readonly journaled?: boolean;
 }
 
 export interface RecoveredFramework {
@@ -113,7 +117,7 @@ export function readAgentState(workDir: string, disk: AgentDisk = nodeDisk): Rec
           const rawTask = readJSON(tPath, disk);
           if (rawTask === undefined) continue;
           const t = need<TaskInfo>(tPath, rawTask, (o) => (!idValue(o.task_id) ? "'task_id' must be an id" : (o.task_id as { value: string }).value !== task ? `'task_id' must be '${task}' (the task's directory)` : undefined));
-          tasks.push({ info: t, updatesPath: taskUpdatesPath(workDir, agentId, fw, ex, run, task) });
+          tasks.push({ info: t, legacyUpdatesPath: taskUpdatesPath(workDir, agentId, fw, ex, run, task) });
         }
         executors.push({ info: exRec.info, command: exRec.command, run: runInfo, tasks });
       }

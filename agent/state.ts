@@ -84,6 +84,8 @@ export interface ExecutorRecord {
   launchedAt: number;
   /** Recovered after an agent restart (so its exit status may be unknown). */
   recovered?: boolean;
+  /** Checkpointed as a record of the agent's journal (a command task, command-checkpoint.ts), not in meta directories. */
+  journaled?: boolean;
 }
 
 export interface FrameworkRecord {

@@ -6,29 +6,30 @@
  * acknowledges its uuid; then the next one goes. An update whose uuid the
  * stream has already seen is a duplicate and is ignored (the caller still
  * acknowledges it to the executor). With checkpointing, every update is
- * appended to the task's `task.updates` file before it is sent, and every
- * acknowledgement after it is received, so a restarted agent rebuilds the
- * stream and resends what was not acknowledged.
+ * appended to the agent's status-update journal (update-journal.ts: one file
+ * for every task's stream) before it is sent, and every acknowledgement after
+ * it is received, so a restarted agent rebuilds the stream and resends what
+ * was not acknowledged.
  *
- * When the host gives `run` and fsync is on, records are fsync'ed off the event
- * loop (libuv's thread pool; the append itself is a synchronous write to the
- * page cache) and an update is sent only once its record is fsync'ed: the
- * agent launches other tasks while the disk works. Writes are
- * group-committed per stream: the records a stream receives in one turn of
- * the event loop, or while its previous append is on its way to disk, go out
- * as one append and one fsync, in the order of the calls (a command task's
- * TASK_STARTING and TASK_RUNNING, often its TASK_FINISHED too, share one). An ACK
- * record after which the stream goes on to a next update is fsync'ed too
- * before that update is sent (else a crash could lose it after the newer
- * update was delivered, and the older one would be resent after it); the
- * last ACK of a stream, or one with nothing after it yet, is appended without
- * an fsync of its own (the next record's fsync, or the kernel, makes it
- * durable): losing it only means the update is sent again, which the
- * protocol allows (at least once; the master and the scheduler ignore
- * duplicates). An ACK only ever
- * names a sent update, whose record is already on disk, so the file's order
- * stays valid for recovery. Without `run` (or with fsync off) every record is
- * written synchronously, fsync'ed when asked, before the call returns.
+ * When the host gives `run` and fsync is on, the journal group-commits: the
+ * records of every stream appended in one turn of the event loop, or while
+ * the previous commit is on its way to disk, go out as one append and one
+ * fsync off the event loop, and an update is sent only once its record is on
+ * disk. An ACK record after which the stream goes on to a next update is
+ * durable too before that update is sent (else a crash could lose it after
+ * the newer update was delivered, and the older one would be resent after
+ * it); the last ACK of a stream, or one with nothing after it yet, waits for
+ * nobody: losing it only means the update is sent again, which the protocol
+ * allows (at least once; the master and the scheduler ignore duplicates). An
+ * ACK only ever names a sent update, whose record is already on disk, so the
+ * journal's order stays valid for recovery. Without `run` (or with fsync off)
+ * every record is written synchronously, fsync'ed when asked, before the call
+ * returns.
+ *
+ * Before the journal, each task had its own `task.updates` file in its meta
+ * directory (same record format, without the stream's name): recovery still
+ * reads such a file first (an agent upgraded with tasks running); what comes
+ * after goes to the journal.
  *
  * The manager is not an actor: it lives inside the agent's process and
  * schedules its retries with the process's `delay`.
@@ -36,9 +37,9 @@
 import type { Timer } from 'libprocess-ts';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import { isTerminal } from '../protocol/task-states.js';
-import { dirname } from 'node:path';
-import { appendLineAsync, appendRecord, CheckpointError, readRecords, recordLine } from './checkpoint.js';
+import { CheckpointError, readRecords, recordLine } from './checkpoint.js';
 import { nodeDisk, type AgentDisk } from './disk.js';
+import { journalKey, UpdateJournal, type JournalStream } from './update-journal.js';
 
 export interface StatusUpdateHost {
   /** Sends the update to the master (the caller adds `latest_state`). */
@@ -46,6 +47,8 @@ export interface StatusUpdateHost {
   delay(ms: number, fn: () => void): Timer;
   /** Runs `fn` inside the host's process as a new event (from asynchronous work). Enables asynchronous checkpoint writes. */
   run?(fn: () => void): void;
+  /** A line for the agent's log (a torn journal record dropped at recovery). */
+  log?(message: string): void;
 }
 
 export interface StatusUpdateOptions {
@@ -54,10 +57,24 @@ export interface StatusUpdateOptions {
   readonly fsync: boolean;
   /** The disk the records go to (default the real one). */
   readonly disk?: AgentDisk;
+  /** The journal's compaction threshold (update-journal.ts; default 1 MiB). */
+  readonly compactAtBytes?: number;
+  /** Makes durable the removal of ended tasks' checkpoints before a compaction drops their updates (agent-checkpoints.ts). */
+  readonly beforeCompaction?: () => Promise<void>;
 }
 
-/** A record of the updates file. */
+/** Where a checkpointed stream's records go: the agent's journal, under the task's run (container). */
+export interface StreamPlace {
+  readonly journal: string;
+  readonly container: string;
+}
+
+/** A record of a stream (in the journal, each also names its stream: `JournalRecord`). */
 export type UpdateRecord = { type: 'UPDATE'; update: StatusUpdate } | { type: 'ACK'; uuid: Uint8Array };
+export type JournalRecord = UpdateRecord & { framework_id: string; task_id: string; container_id: string };
+
+/** Records of a stream in the journal that are not the manager's (command-checkpoint.ts): skipped when a stream is rebuilt. */
+const OTHER_RECORDS = new Set<unknown>(['COMMAND', 'DONE']);
 
 export function uuidHex(uuid: Uint8Array | undefined): string {
   return uuid === undefined ? '' : Buffer.from(uuid).toString('hex');
@@ -83,34 +100,34 @@ export class UpdateStream {
   sends = 0;
   /** Uuids of updates whose record is not on disk yet (asynchronous writes): not sent until it is. */
   readonly unsynced = new Set<string>();
-  /** Records (or, with an empty line, callbacks) waiting for the next group commit, in order. */
-  readonly queued: { line: string; durable: () => void }[] = [];
-  /** A group commit is scheduled or on its way to disk. */
-  committing = false;
-  /** Resolves when the stream's queued writes are all done (for tests and a clean stop). */
-  writes: Promise<void> = Promise.resolve();
-  /** @internal resolves `writes` */
-  wrote: () => void = () => {};
   /** ACK records being fsync'ed: the next update is not sent before they are on disk. */
   acksUnsynced = 0;
-  /** Written elsewhere and awaited by the next group commit as well (`StatusUpdateManager.after`). */
+  /** Written elsewhere and awaited by the stream's next record as well (`StatusUpdateManager.after`). */
   barrier: Promise<void> | undefined;
 
   constructor(
     readonly frameworkId: string,
     readonly taskId: string,
-    /** The task.updates file, when the framework checkpoints. */
-    readonly path: string | undefined,
+    /** Where its records go, when the framework checkpoints. */
+    readonly place: StreamPlace | undefined,
   ) {}
 
   get head(): StatusUpdate | undefined {
     return this.pending[0];
+  }
+
+  /** The stream's key in its journal. */
+  get journalKey(): string {
+    return journalKey(this.frameworkId, this.taskId, this.place?.container ?? '');
   }
 }
 
 export class StatusUpdateManager {
   readonly streams = new Map<string, UpdateStream>();
   #paused = true;
+  readonly #journals = new Map<string, UpdateJournal>();
+  /** What the journal held at recovery, by stream key, until each stream is recovered. */
+  #recovered = new Map<string, JournalStream>();
 
   constructor(
     private readonly host: StatusUpdateHost,
@@ -125,38 +142,69 @@ export class StatusUpdateManager {
     return this.streams.get(streamKey(frameworkId, taskId));
   }
 
+  /** The journal at `path` (made on first use). */
+  journal(path: string): UpdateJournal {
+    let j = this.#journals.get(path);
+    if (j === undefined) {
+      const run = this.host.run?.bind(this.host);
+      const log = this.host.log?.bind(this.host);
+      j = new UpdateJournal({
+        path,
+        disk: this.#disk,
+        fsync: this.opts.fsync,
+        ...(run !== undefined ? { run } : {}),
+        ...(log !== undefined ? { log } : {}),
+        ...(this.opts.compactAtBytes !== undefined ? { compactAtBytes: this.opts.compactAtBytes } : {}),
+        ...(this.opts.beforeCompaction !== undefined ? { beforeCompaction: this.opts.beforeCompaction } : {}),
+      });
+      this.#journals.set(path, j);
+    }
+    return j;
+  }
+
+  /** Resolves once every journal has written what it was given and run its callbacks (tests and a clean stop). */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.#journals.values()].map((j) => j.idle()));
+  }
+
   /**
-   * Adds an update to its task's stream: checkpointed (when `path` is
+   * Adds an update to its task's stream: checkpointed (when `place` is
    * given), then sent if it is the head. Returns false for a duplicate.
    * `checkpointed` runs (inside the host) once the update is on disk: at
    * once without a checkpoint or with a synchronous write, after the
-   * record's fsync otherwise; for a duplicate, once the stream's writes so
-   * far are done. It never runs when the write fails. Only then may the
+   * record's fsync otherwise; for a duplicate, once the stream's records so
+   * far are on disk. It never runs when the write fails. Only then may the
    * update's sender (an executor) be acknowledged: an acknowledged update
    * is the agent's to deliver, even across a crash.
    */
-  update(update: StatusUpdate, path?: string, checkpointed?: () => void): boolean {
+  update(update: StatusUpdate, place?: StreamPlace, checkpointed?: () => void): boolean {
     const fw = update.framework_id.value;
     const task = update.status.task_id.value;
     const key = streamKey(fw, task);
     let s = this.streams.get(key);
     if (!s) {
-      s = new UpdateStream(fw, task, path);
+      s = new UpdateStream(fw, task, place);
       this.streams.set(key, s);
     }
     const id = uuidHex(update.uuid);
     if (s.received.has(id) || s.terminated) {
       if (checkpointed !== undefined) {
-        if (s.path !== undefined && this.#async) this.#enqueue(s, '', checkpointed);
+        if (s.place !== undefined) this.#append(s, '', checkpointed);
         else checkpointed();
       }
       return false;
     }
-    if (s.path !== undefined) {
-      if (this.#async) this.#write(s, { type: 'UPDATE', update }, id, checkpointed);
-      else appendRecord(s.path, { type: 'UPDATE', update } satisfies UpdateRecord, this.opts.fsync, true, this.#disk);
-    }
-    if (s.path === undefined || !this.#async) checkpointed?.();
+    if (s.place !== undefined) {
+      const record: JournalRecord = { framework_id: fw, task_id: task, container_id: s.place.container, type: 'UPDATE', update };
+      if (this.#async) {
+        s.unsynced.add(id);
+        this.#append(s, recordLine(record), () => {
+          s.unsynced.delete(id);
+          checkpointed?.();
+          if (s.head !== undefined && uuidHex(s.head.uuid) === id && this.#live(s)) this.#sendHead(s, true);
+        });
+      } else this.#append(s, recordLine(record), checkpointed);
+    } else checkpointed?.();
     s.received.add(id);
     s.latest = update;
     s.pending.push(update);
@@ -165,23 +213,23 @@ export class StatusUpdateManager {
   }
 
   /**
-   * The stream's next group commit completes (its records count as durable,
-   * its updates may go out) only once `ready` has settled too: something the
-   * agent writes elsewhere that must be on disk before the next update is
-   * sent (a command task's container.json before its TASK_STARTING), fsync'ed
-   * at the same time as the record instead of before it. Only with
-   * asynchronous writes (ignored otherwise, and without a checkpoint path);
-   * `ready` must never reject.
+   * The stream's next record counts as durable (its update may go out, its
+   * callback run) only once `ready` has settled too: something the agent
+   * writes elsewhere that must be on disk before the next update is sent (a
+   * command task's container.json before its TASK_STARTING), fsync'ed at the
+   * same time as the record instead of before it. Only with asynchronous
+   * writes (ignored otherwise, and without a checkpoint); `ready` must never
+   * reject.
    */
-  after(frameworkId: string, taskId: string, path: string, ready: Promise<void>): void {
+  after(frameworkId: string, taskId: string, place: StreamPlace, ready: Promise<void>): void {
     if (!this.#async) return;
     const key = streamKey(frameworkId, taskId);
     let s = this.streams.get(key);
     if (!s) {
-      s = new UpdateStream(frameworkId, taskId, path);
+      s = new UpdateStream(frameworkId, taskId, place);
       this.streams.set(key, s);
     }
-    if (s.path === undefined) return;
+    if (s.place === undefined) return;
     const before = s.barrier;
     s.barrier = before === undefined ? ready : Promise.all([before, ready]).then(() => undefined);
   }
@@ -197,10 +245,16 @@ export class StatusUpdateManager {
     const head = s.head;
     const id = uuidHex(uuid);
     if (!head || uuidHex(head.uuid) !== id) return { update: undefined, ended: false };
-    if (s.path !== undefined) {
-      // The acknowledged update's record is in this file: its directory exists.
-      if (this.#async && !isTerminal(head.status.state) && s.pending.length > 1) this.#writeAck(s, uuid);
-      else appendRecord(s.path, { type: 'ACK', uuid } satisfies UpdateRecord, this.opts.fsync && !this.#async, false, this.#disk);
+    if (s.place !== undefined) {
+      const line = recordLine({ framework_id: frameworkId, task_id: taskId, container_id: s.place.container, type: 'ACK', uuid } satisfies JournalRecord);
+      if (this.#async && !isTerminal(head.status.state) && s.pending.length > 1) {
+        // The next update goes out once this ACK is on disk (see the top of the file).
+        s.acksUnsynced++;
+        this.#append(s, line, () => {
+          s.acksUnsynced--;
+          if (s.head !== undefined && this.#live(s)) this.#sendHead(s, true);
+        });
+      } else this.#append(s, line);
     }
     s.pending.shift();
     s.acknowledged.add(id);
@@ -210,6 +264,7 @@ export class StatusUpdateManager {
       s.terminated = true;
       s.pending.length = 0;
       this.streams.delete(streamKey(frameworkId, taskId));
+      this.#forget(s);
       return { update: head, ended: true };
     }
     if (s.head) this.#sendHead(s, true);
@@ -232,6 +287,7 @@ export class StatusUpdateManager {
     const s = this.streams.get(streamKey(frameworkId, taskId));
     s?.timer?.cancel();
     this.streams.delete(streamKey(frameworkId, taskId));
+    if (s !== undefined) this.#forget(s);
   }
 
   /** Every stream's unacknowledged updates, for a reregistering executor or for /state. */
@@ -240,17 +296,41 @@ export class StatusUpdateManager {
   }
 
   /**
-   * Rebuilds a stream from its checkpoint after a restart. Returns the
-   * stream (with what is still unacknowledged) or undefined when the file
-   * holds nothing. A torn last record is dropped (Mesos truncates it).
+   * Reads the journal at `path` back after a restart, before the streams are
+   * recovered one by one (`recover`). A torn last record is dropped and
+   * logged; a corrupt one elsewhere is a CheckpointError naming the file.
    */
-  recover(frameworkId: string, taskId: string, path: string): UpdateStream | undefined {
-    const { records, torn, validBytes } = readRecords(path, this.#disk);
-    // A crash mid-append left part of a record: cut it off now, or the next record appended would be glued to it
-    // and the file unreadable at the next start (Mesos truncates it too).
-    if (torn) this.#disk.truncate(path, validBytes);
-    if (records.length === 0) return undefined;
-    const s = new UpdateStream(frameworkId, taskId, path);
+  recoverJournal(path: string): ReadonlyMap<string, JournalStream> {
+    this.#recovered = this.journal(path).recover();
+    return new Map(this.#recovered);
+  }
+
+  /**
+   * Rebuilds a stream after a restart: the records of an older agent's
+   * `task.updates` file at `legacyPath` (when there is one), then those of
+   * the journal read by `recoverJournal`. Returns the stream (with what is
+   * still unacknowledged) or undefined when nothing was recorded. A torn last
+   * record of the older file is cut off it (Mesos truncates it). The
+   * stream's other records in the journal (a command task's checkpoint,
+   * command-checkpoint.ts) are kept with it.
+   */
+  recover(frameworkId: string, taskId: string, place: StreamPlace, legacyPath?: string): UpdateStream | undefined {
+    const legacy = legacyPath !== undefined ? readRecords(legacyPath, this.#disk) : { records: [], torn: false, validBytes: 0 };
+    // A crash mid-append left part of a record: cut it off, or a reader would glue the next bytes to it.
+    if (legacy.torn) this.#disk.truncate(legacyPath!, legacy.validBytes);
+    const key = journalKey(frameworkId, taskId, place.container);
+    const journaled = this.#recovered.get(key);
+    this.#recovered.delete(key);
+    const records = [...legacy.records, ...(journaled?.records ?? []).filter((r) => !OTHER_RECORDS.has((r as { type?: unknown } | null)?.type))];
+    const keep = (): void => {
+      if (journaled !== undefined) this.journal(place.journal).adopt(key, journaled.lines);
+    };
+    if (records.length === 0) {
+      keep();
+      return undefined;
+    }
+    const where = journaled !== undefined ? place.journal : legacyPath!;
+    const s = new UpdateStream(frameworkId, taskId, place);
     records.forEach((r, i) => {
       const rec = r as UpdateRecord;
       if (rec?.type === 'UPDATE' && rec.update?.status?.task_id?.value === taskId) {
@@ -263,15 +343,18 @@ export class StatusUpdateManager {
       } else if (rec?.type === 'ACK' && rec.uuid instanceof Uint8Array) {
         const id = uuidHex(rec.uuid);
         const head = s.pending[0];
-        if (!head || uuidHex(head.uuid) !== id) throw new CheckpointError(path, `record ${i + 1} acknowledges ${id}, which is not the next unacknowledged update`);
+        if (!head || uuidHex(head.uuid) !== id) throw new CheckpointError(where, `record ${i + 1} of task ${taskId} acknowledges ${id}, which is not the next unacknowledged update`);
         s.pending.shift();
         s.acknowledged.add(id);
         if (isTerminal(head.status.state)) s.terminated = true;
       } else {
-        throw new CheckpointError(path, `record ${i + 1} is neither an UPDATE of task ${taskId} nor an ACK`);
+        throw new CheckpointError(where, `record ${i + 1} of task ${taskId} is neither an UPDATE of that task nor an ACK`);
       }
     });
-    if (!s.terminated) this.streams.set(streamKey(frameworkId, taskId), s);
+    if (!s.terminated) {
+      this.streams.set(streamKey(frameworkId, taskId), s);
+      keep();
+    }
     return s;
   }
 
@@ -283,83 +366,19 @@ export class StatusUpdateManager {
     return this.host.run !== undefined && this.opts.fsync;
   }
 
-  /**
-   * Appends an UPDATE record after the stream's earlier ones, fsync'ed off the
-   * event loop. The update waits in `unsynced` and is sent, if it is then the
-   * head, once its record is on disk.
-   */
-  #write(s: UpdateStream, record: UpdateRecord, uuid: string, checkpointed?: () => void): void {
-    if (s.received.size === 0) this.#disk.mkdirp(dirname(s.path!)); // the stream's first record
-    s.unsynced.add(uuid);
-    this.#enqueue(s, recordLine(record), () => {
-      s.unsynced.delete(uuid);
-      checkpointed?.();
-      if (s.head !== undefined && uuidHex(s.head.uuid) === uuid && this.#live(s)) this.#sendHead(s, true);
-    });
+  /** Appends a record of the stream to its journal (with the stream's pending barrier, if any). */
+  #append(s: UpdateStream, line: string, durable?: () => void): void {
+    const barrier = s.barrier;
+    s.barrier = undefined;
+    this.journal(s.place!.journal).append(s.journalKey, line, durable, barrier);
   }
 
-  /**
-   * An ACK record when the stream goes on to a next update, fsync'ed off the event loop; the next update is sent
-   * only once it is on disk. Else a crash could lose the ACK after the next update was delivered, and the restarted
-   * agent would resend the older update after the newer one (a framework would see a task go back, e.g. RUNNING
-   * after FINISHED). A last ACK, or one with nothing after it yet, is appended without its own fsync: the next
-   * UPDATE record's fsync covers it.
-   */
-  #writeAck(s: UpdateStream, uuid: Uint8Array): void {
-    s.acksUnsynced++;
-    this.#enqueue(s, recordLine({ type: 'ACK', uuid } satisfies UpdateRecord), () => {
-      s.acksUnsynced--;
-      if (s.head !== undefined && this.#live(s)) this.#sendHead(s, true);
-    });
+  #forget(s: UpdateStream): void {
+    if (s.place !== undefined) this.journal(s.place.journal).forget(s.journalKey);
   }
 
   #live(s: UpdateStream): boolean {
     return this.streams.get(streamKey(s.frameworkId, s.taskId)) === s;
-  }
-
-  /** Queues a record for the stream's next group commit; `durable` runs inside the host once it is on disk. */
-  #enqueue(s: UpdateStream, line: string, durable: () => void): void {
-    s.queued.push({ line, durable });
-    if (s.committing) return;
-    s.committing = true;
-    s.writes = new Promise((resolve) => (s.wrote = resolve));
-    // At the end of this turn: what the same handler adds next joins the same append and fsync.
-    queueMicrotask(() => this.#commit(s));
-  }
-
-  /**
-   * One group commit: every queued record in one append and one fsync, then
-   * their callbacks in order, then the next commit if more came meanwhile. A
-   * failed write of a live stream is thrown inside the host's process, as a
-   * synchronous write's error would be; a stream cleaned up meanwhile (its
-   * directory removed) is forgotten.
-   */
-  #commit(s: UpdateStream): void {
-    const batch = s.queued.splice(0);
-    if (batch.length === 0) {
-      s.committing = false;
-      s.wrote();
-      return;
-    }
-    const text = batch.map((b) => b.line).join('');
-    const path = s.path!;
-    const barrier = s.barrier;
-    s.barrier = undefined;
-    const append = text === '' ? Promise.resolve() : appendLineAsync(path, text, true, this.#disk);
-    const io = barrier === undefined ? append : Promise.all([append, barrier]);
-    io.then(
-      () =>
-        this.host.run!(() => {
-          for (const b of batch) b.durable();
-          this.#commit(s);
-        }),
-      (e: unknown) =>
-        this.host.run!(() => {
-          s.committing = false;
-          s.wrote();
-          if (this.#live(s)) throw new CheckpointError(path, `could not append a record: ${(e as Error).message}`);
-        }),
-    );
   }
 
   #sendHead(s: UpdateStream, fresh: boolean): void {

@@ -57,8 +57,8 @@ export class TaskUpdates {
       // A custom executor's container shrinks with the task that ended (executor-resize.ts).
       if (ex) resizeExecutor(ex, (m) => this.a.logger.warn(m));
     }
-    const path = ex && rec ? this.a.checkpoints.updatesPath(fw, ex, taskId) : undefined;
-    this.a.sum.update(update, path, checkpointed);
+    const place = ex && rec ? this.a.checkpoints.updatesPlace(fw, ex) : undefined;
+    this.a.sum.update(update, place, checkpointed);
   }
 
   /** The StatusUpdateManager sends the head of a task's stream. */

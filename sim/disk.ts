@@ -121,6 +121,11 @@ export class SimDisk implements AgentDisk {
     return [...names].filter((n) => this.#dirs.has(child(dir, n))).sort();
   }
 
+  /** Directories are durable at once here (see the top): only the latency of the fsync. */
+  syncDir(_dir: string): Promise<void> {
+    return this.#later(this.#generation, () => {});
+  }
+
   remove(path: string): void {
     for (const p of this.#subtree(path)) {
       this.#files.delete(p);

@@ -4,12 +4,11 @@
  * (liveness, checked at the end of the quiet phase). A violation is a
  * sentence naming what broke; the run stops at the first.
  */
-import { dirname } from 'node:path';
 import type { Envelope } from 'libprocess-ts';
 import type { AgentProcess } from '../agent/agent.js';
-import { readRecords, taskUpdatesPath } from '../agent/checkpoint.js';
+import { readRecords, taskMetaDir, updatesJournalPath } from '../agent/checkpoint.js';
 import type { AgentDisk } from '../agent/disk.js';
-import { uuidHex, type UpdateRecord } from '../agent/status-updates.js';
+import { uuidHex, type JournalRecord } from '../agent/status-updates.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import { Resources } from '../protocol/resources.js';
 import { isActive, isTerminal } from '../protocol/task-states.js';
@@ -26,7 +25,8 @@ interface ExecutorUpdate {
   readonly task: string;
   readonly state: string;
   readonly node: AgentNode;
-  readonly path: string | undefined;
+  /** The agent's updates journal and the task's meta directory (gone once its checkpoints are discarded). */
+  readonly where: { journal: string; taskDir: string; container: string } | undefined;
   /** The disk's wipes then (a wiped disk owes nothing). */
   readonly wipes: number;
 }
@@ -203,8 +203,11 @@ export class Invariants implements FrameworkObserver {
       const agent = node.agent;
       const exId = u.executor_id?.value ?? u.status.executor_id?.value;
       const ex = exId !== undefined ? agent?.frameworks.get(u.framework_id.value)?.executors.get(exId) : undefined;
-      const path = agent?.agentId !== undefined && ex !== undefined ? taskUpdatesPath(agent.flags.work_dir, agent.agentId, u.framework_id.value, ex.id, ex.containerId, u.status.task_id.value) : undefined;
-      this.#executorUpdates.set(uuidHex(u.uuid), { task: `${u.framework_id.value}/${u.status.task_id.value}`, state: u.status.state, node, path, wipes: node.disk.counters.wipes });
+      const where =
+        agent?.agentId !== undefined && ex !== undefined
+          ? { journal: updatesJournalPath(agent.flags.work_dir, agent.agentId), taskDir: taskMetaDir(agent.flags.work_dir, agent.agentId, u.framework_id.value, ex.id, ex.containerId, u.status.task_id.value), container: ex.containerId }
+          : undefined;
+      this.#executorUpdates.set(uuidHex(u.uuid), { task: `${u.framework_id.value}/${u.status.task_id.value}`, state: u.status.state, node, where, wipes: node.disk.counters.wipes });
       return;
     }
     const uuid = (e.body as { uuid?: Uint8Array } | null)?.uuid;
@@ -226,16 +229,19 @@ export class Invariants implements FrameworkObserver {
    * are discarded (its tasks over and acknowledged by the framework).
    */
   #checkpointed(sent: ExecutorUpdate, uuid: string): void {
-    const { node, path } = sent;
-    if (path === undefined || node.disk.counters.wipes !== sent.wipes || !node.disk.hasDir(dirname(path))) return;
+    const { node, where } = sent;
+    if (where === undefined || node.disk.counters.wipes !== sent.wipes || !node.disk.hasDir(where.taskDir)) return;
     let records: unknown[] = [];
     try {
-      records = readRecords(path, { read: (p: string) => node.disk.durable(p) } as AgentDisk).records;
+      records = readRecords(where.journal, { read: (p: string) => node.disk.durable(p) } as AgentDisk).records;
     } catch {
       // unreadable: the agent's own recovery reports it
     }
-    const onDisk = records.some((r) => (r as UpdateRecord).type === 'UPDATE' && uuidHex((r as { update: StatusUpdate }).update.uuid) === uuid);
-    if (!onDisk) this.#fail('an update acknowledged to its executor is checkpointed', `${node.name} acknowledged ${sent.state} of task ${sent.task} (uuid ${uuid}) to its executor before its record was on disk (${path})`);
+    const onDisk = records.some((r) => {
+      const rec = r as JournalRecord;
+      return rec.type === 'UPDATE' && rec.container_id === where.container && uuidHex(rec.update.uuid) === uuid;
+    });
+    if (!onDisk) this.#fail('an update acknowledged to its executor is checkpointed', `${node.name} acknowledged ${sent.state} of task ${sent.task} (uuid ${uuid}) to its executor before its record was on disk (${where.journal})`);
   }
 
   /** A scheduler restarted: it remembers no acknowledgement (a redelivery to it is at least once, allowed). */

@@ -444,8 +444,9 @@ export class Containerizer {
         closeSync(openSync(files.stderr, 'a'));
         for (const p of [config.sandbox, files.stdout, files.stderr]) chownSync(p, user.uid, user.gid);
       }
-      // The meta dir exists before the process does: the launcher records its exit there.
-      mkdirSync(containerMetaDir(this.metaDir, id), { recursive: true });
+      // The meta dir exists before the process does: the launcher records its exit there. A new directory: a change to
+      // the filesystem's journal, which can wait for its commit when the disk is busy, so off the loop.
+      await mkdir(containerMetaDir(this.metaDir, id), { recursive: true });
       const info: PrepareInfo = {
         limits: config.limits ?? {},
         sandbox: config.sandbox,

@@ -171,7 +171,7 @@ describe('checkpoints', () => {
     expect(readAgentState(work)!.frameworks.map((f) => f.id)).toEqual(['F1']);
   });
 
-  test('updates files: checksums, torn last line dropped, acks must match', () => {
+  test('updates files of an agent before the journal: checksums, torn last line dropped, acks must match', () => {
     const work = tempDir('agent-upd-');
     const path = join(work, 'task.updates');
     const update = { framework_id: { value: 'F' }, status: { task_id: { value: 't' }, state: 'TASK_RUNNING' as const }, timestamp: 1, uuid: new Uint8Array(16).fill(1) };
@@ -179,7 +179,8 @@ describe('checkpoints', () => {
     appendFileSync(path, '0000ab'); // a crash in the middle of the next append
     expect(readRecords(path)).toMatchObject({ torn: true, records: [{ type: 'UPDATE' }] });
     const sum = new StatusUpdateManager({ forward: () => {}, delay: () => ({ cancel: () => {} }) }, { retryMinMs: 10, retryMaxMs: 100, fsync: false });
-    const s = sum.recover('F', 't', path)!;
+    const place = { journal: join(work, 'updates.journal'), container: 'c1' };
+    const s = sum.recover('F', 't', place, path)!;
     expect(s.pending.map((u) => u.status.state)).toEqual(['TASK_RUNNING']);
     expect(s.pending[0]!.uuid).toEqual(new Uint8Array(16).fill(1));
     // The torn bytes are cut off at recovery: a record appended next starts on its own line, and the file reads back.
@@ -192,7 +193,7 @@ describe('checkpoints', () => {
     const wrongAck = join(work, 'ack.updates');
     appendRecord(wrongAck, { type: 'UPDATE', update }, false);
     appendRecord(wrongAck, { type: 'ACK', uuid: new Uint8Array(16).fill(2) }, false);
-    expect(() => sum.recover('F', 't', wrongAck)).toThrow(/ack.updates: record 2 acknowledges 0202.*which is not the next unacknowledged update/);
+    expect(() => sum.recover('F', 't', place, wrongAck)).toThrow(/ack.updates: record 2 of task t acknowledges 0202.*which is not the next unacknowledged update/);
   });
 
   test('a corrupt checkpoint stops startAgent with that error', async () => {

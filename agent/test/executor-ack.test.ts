@@ -2,7 +2,7 @@
 // then forgets it, so an acknowledgement before the fsync would let a crash lose an update nobody resends.
 // Regression: #executorStatusUpdate acknowledged at once, while the checkpoint write (asynchronous, fsync'ed) was
 // still in flight. The agent actor runs against a scripted master and a scripted executor on a simulated network and
-// a virtual clock; its disk holds back every append to a task.updates file until the test lets it through.
+// a virtual clock; its disk holds back every append to the updates journal until the test lets it through.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Process, Random, Runtime, createLogger, type Handlers, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
@@ -14,13 +14,13 @@ import { nodeDisk, type AgentDisk } from '../disk.js';
 import { agentFlags } from '../flags.js';
 import { FRAMEWORK, FakeContainerizer, ScriptedMaster, commandTask, eventually, tempDir } from './helpers.js';
 
-/** The real disk, except that appends to task.updates files wait until `release()`. */
+/** The real disk, except that appends to the updates journal wait until `release()`. */
 function heldDisk(): { disk: AgentDisk; held: () => number; release: () => Promise<unknown> } {
   const waiting: (() => Promise<void>)[] = [];
   const disk: AgentDisk = {
     ...nodeDisk,
     append: (path, line, fsync) => {
-      if (!path.endsWith('task.updates')) return nodeDisk.append(path, line, fsync);
+      if (!path.endsWith('updates.journal')) return nodeDisk.append(path, line, fsync);
       return new Promise<void>((resolve, reject) => waiting.push(() => nodeDisk.append(path, line, fsync).then(resolve, reject)));
     },
   };
