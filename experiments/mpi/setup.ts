@@ -11,10 +11,11 @@ export interface MpiSetup {
   readonly ranks: number;
   readonly rounds: number;
   /**
-   * is: log2 keys per rank, iterations, log2 key range. 2^22 keys per rank in both forms: a sort of about a second
-   * here. At 2^20 (a quarter of a second) the cluster's own processes (the mpiexec CLI ending its launch, the agents)
-   * used 80-280 ms of CPU while the ranks existed, sampled from /proc, on these 2 cores shared with 4 busy-polling
-   * ranks: the figure measured that overlap (×1.14 quiet) more than the job. Start-up has its own figure.
+   * is: log2 keys per rank, iterations, log2 key range. 2^24 keys per rank (a sort of about 4 s here, the order of
+   * the thesis's class B runs): the cluster's own work while a job starts (the mpiexec CLI's first status updates
+   * and acknowledgements, the agents' journal, the master; 90-200 ms of CPU inside the ranks' first second, sampled
+   * from /proc) is a fixed cost on these 2 cores shared with 4 busy-polling ranks. On a quiet machine it made the
+   * sort ×1.14 at 2^20 keys (0.24 s), ×1.08 at 2^22 (0.8 s) and ×1.01 at 2^24 (4.3 s); start-up has its own figure.
    */
   readonly is: readonly [number, number, number];
   /** pingpong: log2 largest message, round trips per size. */
@@ -26,8 +27,8 @@ export interface MpiSetup {
 }
 
 export const MPI: { readonly quick: MpiSetup; readonly full: MpiSetup } = {
-  quick: { agents: 4, ranks: 4, rounds: 5, is: [22, 10, 21], pingpong: [20, 100], collectives: 200, memMb: 256 },
-  full: { agents: 4, ranks: 4, rounds: 9, is: [22, 10, 21], pingpong: [22, 400], collectives: 1000, memMb: 512 },
+  quick: { agents: 4, ranks: 4, rounds: 5, is: [24, 10, 23], pingpong: [20, 100], collectives: 200, memMb: 512 },
+  full: { agents: 4, ranks: 4, rounds: 9, is: [24, 10, 23], pingpong: [22, 400], collectives: 1000, memMb: 512 },
 };
 
 /** The thesis's figures (quoted from its slides: NPB 3.3 IS class B, MPICH2, Mesos 0.20, three PCs on 100 Mb/s Ethernet). */
