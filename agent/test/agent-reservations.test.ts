@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Random, Runtime, createLogger, type PID } from 'libprocess-ts';
+import { Random, Runtime, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import { Resources } from '../../protocol/resources.js';
@@ -16,7 +16,7 @@ import { resourcesInfoPath } from '../resources-checkpoint.js';
 import { agentAdminCall } from '../operator-admin.js';
 import { AgentVolumes } from '../volumes.js';
 import { nodeDisk } from '../disk.js';
-import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
+import { FakeContainerizer, ScriptedMaster, eventually, tempDir, runtimesOn } from './helpers.js';
 
 const runtimes: Runtime[] = [];
 afterEach(async () => {
@@ -28,11 +28,7 @@ const RESERVED = Resources.parse('cpus(eng@ops):1;mem(eng@ops):256');
 async function world() {
   const clock = new VirtualClock();
   const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 0 });
-  const rt = async (name: string): Promise<Runtime> => {
-    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
-    runtimes.push(r);
-    return r;
-  };
+  const rt = runtimesOn(net, clock, runtimes);
   const master = new ScriptedMaster();
   const masterPid = (await rt('master')).spawn(master, 'master');
   const workDir = tempDir();

@@ -4,7 +4,7 @@
 // still in flight. The agent actor runs against a scripted master and a scripted executor on a simulated network and
 // a virtual clock; its disk holds back every append to the updates journal until the test lets it through.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { Process, Random, Runtime, createLogger, type Handlers, type PID } from 'libprocess-ts';
+import { Process, Random, Runtime, type Handlers, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
 import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
@@ -12,7 +12,7 @@ import { Resources } from '../../protocol/resources.js';
 import { AgentProcess } from '../agent.js';
 import { nodeDisk, type AgentDisk } from '../disk.js';
 import { agentFlags } from '../flags.js';
-import { FRAMEWORK, FakeContainerizer, ScriptedMaster, commandTask, eventually, tempDir } from './helpers.js';
+import { FRAMEWORK, FakeContainerizer, ScriptedMaster, commandTask, eventually, tempDir, runtimesOn } from './helpers.js';
 
 /** The real disk, except that appends to the updates journal wait until `release()`. */
 function heldDisk(): { disk: AgentDisk; held: () => number; release: () => Promise<unknown> } {
@@ -54,11 +54,7 @@ describe('a custom executor is acknowledged once its update is checkpointed', ()
   test('no ack while the record is not on disk; the ack once it is; a duplicate is acknowledged after it too', async () => {
     const clock = new VirtualClock();
     const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 0 });
-    const rt = async (name: string): Promise<Runtime> => {
-      const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
-      runtimes.push(r);
-      return r;
-    };
+    const rt = runtimesOn(net, clock, runtimes);
     const master = new ScriptedMaster();
     const masterPid = (await rt('master')).spawn(master, 'master');
     const { disk, held, release } = heldDisk();

@@ -9,11 +9,12 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { AGENT_TO_EXECUTOR } from '../../protocol/messages/schemas.js';
-import { Process, Random, Runtime, createLogger, type Handlers, type PID } from 'libprocess-ts';
+import { Process, Random, Runtime, type Handlers, type PID } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { AgentToExecutor, ExecutorToAgent } from '../../protocol/messages/agent-executor.js';
 import type { TaskInfo } from '../../protocol/types.js';
 import { ExecutorDriver, type Executor } from '../../framework/executor/driver.js';
+import { runtimesOn } from './helpers.js';
 
 class ScriptedAgent extends Process<ExecutorToAgent> {
   readonly received: { name: string; body: unknown }[] = [];
@@ -76,11 +77,7 @@ afterEach(async () => {
 async function setup(checkpoint: boolean) {
   const clock = new VirtualClock();
   const net = new SimulatedNetwork({ clock, seed: 3, latencyMs: 0 });
-  const rt = async (name: string): Promise<Runtime> => {
-    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
-    runtimes.push(r);
-    return r;
-  };
+  const rt = runtimesOn(net, clock, runtimes);
   const agentRt = await rt('agent');
   const agent = new ScriptedAgent();
   const agentPid = agentRt.spawn(agent, 'slave(1)');

@@ -5,8 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Process, realClock, type Handlers, type PID } from 'libprocess-ts';
-import type { VirtualClock } from 'libprocess-ts/testing';
+import { Process, Runtime, createLogger, realClock, type Handlers, type PID } from 'libprocess-ts';
+import type { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { AgentToMaster, MasterToAgent } from '../../protocol/messages/master-agent.js';
 import type { FrameworkInfo, TaskInfo } from '../../protocol/types.js';
 import type { AgentContainerizer } from '../agent.js';
@@ -225,6 +225,18 @@ export class FakeContainerizer implements AgentContainerizer {
     if (all.length !== 1) throw new Error(`expected one container, have ${all.length}`);
     return all[0]!;
   }
+}
+
+/**
+ * Starts silent runtimes on a simulated network and virtual clock, one per name; each is pushed onto `runtimes`
+ * (the test's afterEach stops them, in reverse).
+ */
+export function runtimesOn(net: SimulatedNetwork, clock: VirtualClock, runtimes: Runtime[]): (name: string) => Promise<Runtime> {
+  return async (name) => {
+    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
+    runtimes.push(r);
+    return r;
+  };
 }
 
 export function tempDir(prefix = 'agent-test-'): string {

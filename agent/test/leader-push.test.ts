@@ -3,13 +3,13 @@
 // master of its list, not only from the one it talks to: while registering when the term is not older than the one
 // it knows, while registered only for a newer term. Three scripted masters on a simulated network, a virtual clock.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { PID, Random, Runtime, createLogger } from 'libprocess-ts';
+import { PID, Random, Runtime } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import { Resources } from '../../protocol/resources.js';
 import { AgentProcess } from '../agent.js';
 import { agentFlags } from '../flags.js';
-import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
+import { FakeContainerizer, ScriptedMaster, eventually, tempDir, runtimesOn } from './helpers.js';
 
 const runtimes: Runtime[] = [];
 afterEach(async () => {
@@ -19,11 +19,7 @@ afterEach(async () => {
 async function world() {
   const clock = new VirtualClock();
   const net = new SimulatedNetwork({ clock, seed: 3, latencyMs: 0 });
-  const rt = async (name: string): Promise<Runtime> => {
-    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
-    runtimes.push(r);
-    return r;
-  };
+  const rt = runtimesOn(net, clock, runtimes);
   const masters: ScriptedMaster[] = [];
   const pids: PID[] = [];
   for (const name of ['m1', 'm2', 'm3']) {

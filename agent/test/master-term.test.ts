@@ -5,14 +5,14 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Random, Runtime, createLogger } from 'libprocess-ts';
+import { Random, Runtime } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { Resources } from '../../protocol/resources.js';
 import { AgentProcess } from '../agent.js';
 import { STALE_TERMS_MS } from '../master-link.js';
 import { masterTermPath } from '../checkpoint.js';
 import { agentFlags } from '../flags.js';
-import { FakeContainerizer, ScriptedMaster, eventually, tempDir } from './helpers.js';
+import { FakeContainerizer, ScriptedMaster, eventually, tempDir, runtimesOn } from './helpers.js';
 
 const runtimes: Runtime[] = [];
 afterEach(async () => {
@@ -22,11 +22,7 @@ afterEach(async () => {
 async function world() {
   const clock = new VirtualClock();
   const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 0 });
-  const rt = async (name: string): Promise<Runtime> => {
-    const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
-    runtimes.push(r);
-    return r;
-  };
+  const rt = runtimesOn(net, clock, runtimes);
   const deposed = new ScriptedMaster();
   const deposedPid = (await rt('m1')).spawn(deposed, 'master');
   const leader = new ScriptedMaster();

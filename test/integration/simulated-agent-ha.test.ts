@@ -3,9 +3,9 @@
 // names it), and after the leader is killed they re-register with the new one
 // by themselves, keeping their ids and their running tasks.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { PID, Random, Runtime, createLogger } from 'libprocess-ts';
+import { PID, Random, Runtime } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
-import { ScriptedMaster } from '../../agent/test/helpers.js';
+import { ScriptedMaster, runtimesOn } from '../../agent/test/helpers.js';
 import type { FromNonLeader } from '../../protocol/messages/leader.js';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
 import { LEADER_TRIES } from '../../agent/registration.js';
@@ -63,11 +63,7 @@ describe('a simulated agent told of a leader (the real agent\'s policy, agent/re
   test('its first try within the backoff factor; a leader named is retried (not the next master) a few times, then the next master; named again, it is tried again', async () => {
     const clock = new VirtualClock();
     const net = new SimulatedNetwork({ clock, seed: 2, latencyMs: 0 });
-    const rt = async (name: string): Promise<Runtime> => {
-      const r = await new Runtime({ transport: net.transport(name), clock, name, logger: createLogger(name, 'silent') }).start();
-      runtimes.push(r);
-      return r;
-    };
+    const rt = runtimesOn(net, clock, runtimes);
     const [m1, m2] = [new ScriptedMaster(), new ScriptedMaster()];
     m1.autoRegister = false;
     m2.autoRegister = false;
