@@ -125,6 +125,18 @@ export function recordLine(record: unknown): string {
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }
 
+/** One line of an append-only file (without its newline): its record, or what is wrong with it. */
+export function parseRecordLine(line: string): { record: unknown } | string {
+  const m = /^([0-9a-f]{8}) (.*)$/.exec(line);
+  if (!m) return "is not '<crc32> <json>'";
+  if (crc32(m[2]!) !== parseInt(m[1]!, 16)) return 'fails its checksum';
+  try {
+    return { record: decodeJSON(m[2]!) };
+  } catch (e) {
+    return `is not valid JSON (${(e as Error).message})`;
+  }
+}
+
 /** Appends one record to an append-only file (`<crc32> <json>\n`), fsync'ed; its directory is made unless `makeDir` is false (it is known to exist). */
 export function appendRecord(path: string, record: unknown, fsync = true, makeDir = true, disk: AgentDisk = nodeDisk): void {
   disk.appendSync(path, recordLine(record), fsync, makeDir);
@@ -182,14 +194,9 @@ export function readRecords(path: string, disk: AgentDisk = nodeDisk): { records
   const last = lines.pop()!; // '' when the file ends with a newline
   const records: unknown[] = [];
   lines.forEach((line, i) => {
-    const m = /^([0-9a-f]{8}) (.*)$/.exec(line);
-    if (!m) throw new CheckpointError(path, `line ${i + 1} is not '<crc32> <json>'`);
-    if (crc32(m[2]!) !== parseInt(m[1]!, 16)) throw new CheckpointError(path, `line ${i + 1} fails its checksum`);
-    try {
-      records.push(decodeJSON(m[2]!));
-    } catch (e) {
-      throw new CheckpointError(path, `line ${i + 1} is not valid JSON (${(e as Error).message})`);
-    }
+    const parsed = parseRecordLine(line);
+    if (typeof parsed === 'string') throw new CheckpointError(path, `line ${i + 1} ${parsed}`);
+    records.push(parsed.record);
   });
   return { records, torn: last !== '', validBytes: Buffer.byteLength(text) - Buffer.byteLength(last) };
 }

@@ -23,12 +23,17 @@ export class RegistrationBackoff {
     private readonly factorMs: number,
     private readonly random: Random,
   ) {
-    this.#maxBackoff = 2 * (factorMs > 0 ? factorMs : 500);
+    this.#maxBackoff = this.#initialMax();
+  }
+
+  /** The first retry's bound: twice the factor (1 s when the factor is 0). */
+  #initialMax(): number {
+    return 2 * (this.factorMs > 0 ? this.factorMs : 500);
   }
 
   /** Delay before the first attempt. */
   first(): number {
-    this.#maxBackoff = 2 * (this.factorMs > 0 ? this.factorMs : 500);
+    this.#maxBackoff = this.#initialMax();
     return Math.floor(this.factorMs * this.random.float());
   }
 

@@ -37,8 +37,7 @@
  * synchronously, fsync'ed when asked, before `append` returns.
  */
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { CheckpointError, decodeJSON, recordLine } from './checkpoint.js';
+import { CheckpointError, parseRecordLine, recordLine } from './checkpoint.js';
 import type { AgentDisk } from './disk.js';
 
 /** The key of a stream in the journal. */
@@ -76,18 +75,6 @@ const DEFAULT_COMPACT_AT_BYTES = 1 << 20;
 
 /** The line that ends every commit (and compaction). */
 const COMMIT_LINE = recordLine({ type: 'COMMIT' });
-
-/** A line's record, or what is wrong with it. */
-function parseRecord(line: string): { record: unknown } | string {
-  const m = /^([0-9a-f]{8}) (.*)$/.exec(line);
-  if (!m) return "is not '<crc32> <json>'";
-  if (crc32(m[2]!) !== parseInt(m[1]!, 16)) return 'fails its checksum';
-  try {
-    return { record: decodeJSON(m[2]!) };
-  } catch (e) {
-    return `is not valid JSON (${(e as Error).message})`;
-  }
-}
 
 export class UpdateJournal {
   readonly path: string;
@@ -132,7 +119,7 @@ export class UpdateJournal {
     const text = disk.read(path) ?? '';
     const lines = text.split('\n');
     lines.pop(); // what follows the last newline: '' or an unfinished line
-    const parsed = lines.map((line) => parseRecord(line));
+    const parsed = lines.map((line) => parseRecordLine(line));
     const lastCommit = parsed.findLastIndex((p) => typeof p !== 'string' && (p.record as { type?: unknown } | null)?.type === 'COMMIT');
     const firstBad = parsed.findIndex((p) => typeof p === 'string');
     if (firstBad !== -1 && firstBad < lastCommit) throw new CheckpointError(path, `line ${firstBad + 1} ${parsed[firstBad] as string} (before the last commit: not a crash's torn tail)`);
