@@ -111,7 +111,7 @@ export function localCommand(): Command {
     .addOption(new Option('--agent_flags <flags>', 'more flags for every agent, e.g. "--isolation=... --image_providers=docker --docker_registry=/srv/images" (MESOS_* variables in the environment reach every agent too)'))
     .addOption(new Option('--distinct_machines <bool>', 'each agent a machine of its own: agent N at 127.0.0.(N+1) with hostname agentN.local (false: all at 127.0.0.1, localhost)').default('true'))
     .addOption(new Option('--hosts <kind>', 'loopback: every node on this host\'s loopback addresses; netns (root only): each master and agent in a network namespace of its own, joined by a bridge, addresses from 198.51.100.0/24 or 192.0.2.0/24 (`local exec`, `local fault`)').default('loopback'))
-    .addOption(new Option('--keepalive <duration>', 'how often every connection is pinged: one that has not answered by the next ping is closed, so a half-open connection is found within twice this (default 5secs; 1secs with --hosts=netns)'))
+    .addOption(new Option('--keepalive <duration>', 'how often every connection is pinged: one that leaves 3 pings in a row unanswered is closed, so a half-open connection is found within four times this (default 5secs; 500ms with --hosts=netns)'))
     .addOption(new Option('--simulated-agents <n>', 'also start this many simulated agents (tasks only pretend to run) in one more OS process'))
     .addOption(new Option('--mdns <bool>', 'the masters announce themselves over mDNS, so commands find them without --master (make local turns it on)').default('false'))
     .addOption(mdnsNameOption())

@@ -20,9 +20,13 @@ export function checkHosts(kind: HostsKind): void {
   if (why !== null) throw new Error(why);
 }
 
-/** The environment that sets every member's WebSocket ping interval (libprocess-ts LIBPROCESS_KEEPALIVE_INTERVAL_MS). */
+/**
+ * The environment that sets every member's WebSocket ping interval (libprocess-ts LIBPROCESS_KEEPALIVE_INTERVAL_MS).
+ * A connection is closed after 3 unanswered pings in a row, so netns clusters (made for partitions) ping every
+ * 500 ms: a half-open connection is found within 2 s.
+ */
 export function keepaliveEnv(given: string | undefined, kind: HostsKind): Record<string, string> {
-  if (given === undefined) return kind === 'netns' ? { LIBPROCESS_KEEPALIVE_INTERVAL_MS: '1000' } : {};
+  if (given === undefined) return kind === 'netns' ? { LIBPROCESS_KEEPALIVE_INTERVAL_MS: '500' } : {};
   const ms = parseDuration('keepalive', given);
   if (!(ms >= 10)) throw new Error(`--keepalive=${given}: expected at least 10ms`);
   return { LIBPROCESS_KEEPALIVE_INTERVAL_MS: String(Math.round(ms)) };

@@ -94,11 +94,13 @@ describe('arguments', () => {
     expect(parseHosts('netns')).toBe('netns');
     expect(() => parseHosts('vm')).toThrow('--hosts=vm: expected loopback or netns');
     expect(keepaliveEnv(undefined, 'loopback')).toEqual({});
-    expect(keepaliveEnv(undefined, 'netns')).toEqual({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: '1000' });
+    expect(keepaliveEnv(undefined, 'netns')).toEqual({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: '500' });
     expect(keepaliveEnv('500ms', 'loopback')).toEqual({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: '500' });
     expect(() => keepaliveEnv('1ms', 'netns')).toThrow('--keepalive=1ms: expected at least 10ms');
     expect(keepaliveFromEnv({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: '750' })).toEqual({ keepaliveIntervalMs: 750 });
     expect(keepaliveFromEnv({})).toEqual({});
+    expect(keepaliveFromEnv({ LIBPROCESS_KEEPALIVE_MISSES: '5' })).toEqual({ keepaliveMisses: 5 });
+    expect(() => keepaliveFromEnv({ LIBPROCESS_KEEPALIVE_MISSES: '0' })).toThrow('LIBPROCESS_KEEPALIVE_MISSES="0": expected a count of pings from 1 to 9999');
     expect(() => keepaliveFromEnv({ LIBPROCESS_KEEPALIVE_INTERVAL_MS: 'soon' })).toThrow('LIBPROCESS_KEEPALIVE_INTERVAL_MS="soon": expected milliseconds');
   });
 });

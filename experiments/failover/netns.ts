@@ -38,7 +38,7 @@ export interface NetnsFailover {
   readonly bounds: { readonly lease_ms: number; readonly election_ms: readonly [number, number]; readonly keepalive_ms: number };
 }
 
-const KEEPALIVE_MS = 1000;
+const KEEPALIVE_MS = 500;
 const WINDOW_MS = 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => realClock.timer(ms, r));
 
@@ -143,7 +143,7 @@ export function netnsFigures(r: NetnsFailover | undefined, why: string | null): 
       ours: `${secs(of('partition').map((x) => x.old_leader_out_ms))}; ${secs(of('partition').map((x) => x.new_leader_ms))}; ${secs(of('partition').map((x) => x.all_back_ms))}`,
       paper: '4-8 s (mean time to recovery)',
       headline: true,
-      note: `bounded by the lease (${b.lease_ms} ms: the cut-off leader steps down), the election timeout (${b.election_ms[0]}-${b.election_ms[1]} ms) and the WebSocket pings (every ${b.keepalive_ms} ms: a half-open connection is closed within ${2 * b.keepalive_ms} ms, then agents and frameworks try the other masters)`,
+      note: `bounded by the lease (${b.lease_ms} ms: the cut-off leader steps down), the election timeout (${b.election_ms[0]}-${b.election_ms[1]} ms) and the WebSocket pings (every ${b.keepalive_ms} ms: a half-open connection is closed after 3 unanswered, within ${4 * b.keepalive_ms} ms, then agents and frameworks try the other masters)`,
     },
   ];
 }

@@ -17,7 +17,7 @@ import { WsTransport } from './ws-transport.js';
 let starting: Promise<Runtime> | undefined;
 
 /** Reads the default runtime's address from the environment, with a clear error for a bad port. */
-export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string; tls?: TlsOptions; keepaliveIntervalMs?: number } {
+export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; advertiseHost?: string; tls?: TlsOptions; keepaliveIntervalMs?: number; keepaliveMisses?: number } {
   const host = env.LIBPROCESS_IP || '127.0.0.1';
   const portText = env.LIBPROCESS_PORT ?? '0';
   const port = Number(portText);
@@ -31,14 +31,23 @@ export function defaultRuntimeOptions(env: NodeJS.ProcessEnv = process.env): { h
 
 /**
  * LIBPROCESS_KEEPALIVE_INTERVAL_MS: how often the WebSocket transport pings each
- * connection (one that has not answered by the next ping is closed, so a
- * half-open connection is found within twice this); 0 turns pings off.
+ * connection; 0 turns pings off. LIBPROCESS_KEEPALIVE_MISSES: how many pings in a
+ * row may go unanswered before the connection is closed (default 3, so a half-open
+ * connection is found within four intervals).
  */
-export function keepaliveFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): { keepaliveIntervalMs?: number } {
+export function keepaliveFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): { keepaliveIntervalMs?: number; keepaliveMisses?: number } {
   const text = env['LIBPROCESS_KEEPALIVE_INTERVAL_MS'];
-  if (text === undefined || text === '') return {};
-  if (!/^\d+$/.test(text)) throw new LibprocessError('E_BAD_CONFIG', `LIBPROCESS_KEEPALIVE_INTERVAL_MS=${JSON.stringify(text)}: expected milliseconds (0 turns pings off)`);
-  return { keepaliveIntervalMs: Number(text) };
+  const misses = env['LIBPROCESS_KEEPALIVE_MISSES'];
+  const out: { keepaliveIntervalMs?: number; keepaliveMisses?: number } = {};
+  if (text !== undefined && text !== '') {
+    if (!/^\d+$/.test(text)) throw new LibprocessError('E_BAD_CONFIG', `LIBPROCESS_KEEPALIVE_INTERVAL_MS=${JSON.stringify(text)}: expected milliseconds (0 turns pings off)`);
+    out.keepaliveIntervalMs = Number(text);
+  }
+  if (misses !== undefined && misses !== '') {
+    if (!/^[1-9]\d{0,3}$/.test(misses)) throw new LibprocessError('E_BAD_CONFIG', `LIBPROCESS_KEEPALIVE_MISSES=${JSON.stringify(misses)}: expected a count of pings from 1 to 9999`);
+    out.keepaliveMisses = Number(misses);
+  }
+  return out;
 }
 
 /** The process-wide runtime, started on first call. */

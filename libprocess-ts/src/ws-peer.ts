@@ -33,6 +33,8 @@ export class Connection {
   retired = false;
   /** Answered since the last ping. */
   alive = true;
+  /** Pings in a row that went unanswered by the next interval (reset by any pong or frame). */
+  missed = 0;
   /** The principal it authenticated as; undefined while not (yet) authenticated. */
   principal: string | undefined;
   /** Accepted, waiting for the dialer's proof: nothing is delivered meanwhile. */

@@ -78,8 +78,14 @@ export interface WsTransportOptions {
   readonly maxQueuedMessages?: number;
   /** A dial that has not opened after this long fails. Default 5,000 ms. */
   readonly connectTimeoutMs?: number;
-  /** Ping every connection this often; one that has not answered by the next ping is closed. 0 disables. Default 5,000 ms. */
+  /** Ping every connection this often. 0 disables. Default 5,000 ms. */
   readonly keepaliveIntervalMs?: number;
+  /**
+   * A connection is closed once this many pings in a row went unanswered by the next interval, so a half-open
+   * connection is found within `(misses + 1) * interval`. Default 3: a peer starved for one or two intervals (a
+   * process holding thousands of simulated agents, a long GC) is not cut with every process behind it.
+   */
+  readonly keepaliveMisses?: number;
   /** First delay before dialing again after a failure; doubles up to `backoffMaxMs`. Default 100 ms. */
   readonly backoffInitialMs?: number;
   /** Default 5,000 ms. */
@@ -97,6 +103,7 @@ const DEFAULTS = {
   maxQueuedMessages: 100_000,
   connectTimeoutMs: 5_000,
   keepaliveIntervalMs: 5_000,
+  keepaliveMisses: 3,
   backoffInitialMs: 100,
   backoffMaxMs: 5_000,
 };
@@ -108,7 +115,7 @@ type Metric =
   | 'frames_sent' | 'frames_received' | 'bytes_sent' | 'bytes_received'
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
   | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
-  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts' | 'keepalive_stalls'
+  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts' | 'keepalive_misses' | 'keepalive_stalls'
   | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut' | 'connections_refused'
   | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
 
@@ -131,7 +138,7 @@ export class WsTransport implements Transport {
     frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0,
     messages_sent: 0, messages_received: 0, messages_dropped: 0,
     connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
-    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0, keepalive_stalls: 0,
+    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0, keepalive_misses: 0, keepalive_stalls: 0,
     bad_frames: 0, oversized_frames: 0, bad_requests: 0, slow_clients_cut: 0, connections_refused: 0,
     connections_authenticated: 0, auth_failures: 0, hijacks_refused: 0, tls_failures: 0,
   };
@@ -163,6 +170,7 @@ export class WsTransport implements Transport {
       maxQueuedMessages: options.maxQueuedMessages ?? DEFAULTS.maxQueuedMessages,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs,
+      keepaliveMisses: Math.max(1, options.keepaliveMisses ?? DEFAULTS.keepaliveMisses),
       backoffInitialMs: options.backoffInitialMs ?? DEFAULTS.backoffInitialMs,
       backoffMaxMs: options.backoffMaxMs ?? DEFAULTS.backoffMaxMs,
     };
@@ -644,13 +652,14 @@ export class WsTransport implements Transport {
       // pong may be waiting unread behind it (timers run before sockets are read). Ping again and judge at the
       // next tick, rather than cutting a healthy connection (with every process on it) for our own stall.
       const stalled = this.#clock.now() - due > interval / 2;
-      if (!conn.alive && !stalled) {
+      if (conn.alive) conn.missed = 0;
+      else if (stalled) this.#metrics.keepalive_stalls++;
+      else if (++conn.missed >= this.#opts.keepaliveMisses) {
         this.#metrics.keepalive_timeouts++;
-        this.#logger.warn(`libprocess-ts: ${conn.peer} did not answer a ping within ${interval} ms; closing the connection`);
+        this.#logger.warn(`libprocess-ts: ${conn.peer} answered none of ${conn.missed} pings ${interval} ms apart; closing the connection`);
         conn.ws.terminate();
         return;
-      }
-      if (!conn.alive) this.#metrics.keepalive_stalls++;
+      } else this.#metrics.keepalive_misses++;
       conn.alive = false;
       conn.ws.ping();
       due = this.#clock.now() + interval;

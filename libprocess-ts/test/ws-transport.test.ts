@@ -164,8 +164,11 @@ describe('WsTransport between two runtimes', () => {
     await eventually(() => a.t.metrics()['connections_open'] === 1, 'accepted');
     clock.advance(1000); // first interval: ping
     await pinged;
+    clock.advance(1000); // one unanswered ping: tolerated (default keepaliveMisses 3), ping again
+    clock.advance(1000); // two
+    await eventually(() => a.t.metrics()['keepalive_misses'] === 2, 'two misses');
     expect(a.ev.downs).toEqual([]);
-    clock.advance(1000); // no pong by the next interval: closed
+    clock.advance(1000); // the third unanswered in a row: closed
     await a.ev.until(() => a.ev.downs.length === 1);
     expect(a.ev.downs).toEqual(['127.0.0.1:1']);
     expect(a.t.metrics()['keepalive_timeouts']).toBe(1);
@@ -186,7 +189,40 @@ describe('WsTransport between two runtimes', () => {
     await eventually(() => pings === 2, 'second ping');
     expect(a.ev.downs).toEqual([]);
     expect(a.t.metrics()['keepalive_stalls']).toBe(1);
-    clock.advance(1000); // on time now, and still no answer: closed
+    clock.advance(1000); // on time now, and still no answer: a miss
+    clock.advance(1000);
+    expect(a.ev.downs).toEqual([]);
+    clock.advance(1000); // the third on-time miss in a row: closed
+    await a.ev.until(() => a.ev.downs.length === 1);
+    expect(a.t.metrics()['keepalive_timeouts']).toBe(1);
+    await new Promise((r) => (silent.readyState === WebSocket.CLOSED ? r(null) : silent.once('close', r)));
+  });
+
+  test('keepalive: an answer after missed pings starts the count again', async () => {
+    const clock = new ManualClock();
+    const a = await start({ clock, keepaliveIntervalMs: 1000, keepaliveMisses: 2 });
+    const silent = new WebSocket(`ws://${a.addr}${LIBPROCESS_PATH}`, { headers: { [PEER_HEADER]: '127.0.0.1:1' }, autoPong: false });
+    let pings = 0;
+    silent.on('ping', () => void pings++);
+    await new Promise((r) => silent.once('open', r));
+    await eventually(() => a.t.metrics()['connections_open'] === 1, 'accepted');
+    clock.advance(1000); // ping 1
+    await eventually(() => pings === 1, 'first ping');
+    clock.advance(1000); // ping 1 missed (1 of 2), ping 2
+    await eventually(() => pings === 2, 'second ping');
+    // A late answer: the peer is alive. Our own ping behind it comes back only once the transport has read both.
+    const read = new Promise((r) => silent.once('pong', r));
+    silent.pong();
+    silent.ping();
+    await read;
+    expect(a.t.metrics()['keepalive_misses']).toBe(1);
+    clock.advance(1000); // ping 2 answered: count reset, ping 3
+    await eventually(() => pings === 3, 'third ping');
+    clock.advance(1000); // ping 3 missed (1 of 2 again)
+    await eventually(() => pings === 4, 'fourth ping');
+    expect(a.ev.downs).toEqual([]);
+    expect(a.t.metrics()['keepalive_misses']).toBe(2);
+    clock.advance(1000); // ping 4 missed: 2 in a row, closed
     await a.ev.until(() => a.ev.downs.length === 1);
     expect(a.t.metrics()['keepalive_timeouts']).toBe(1);
     await new Promise((r) => (silent.readyState === WebSocket.CLOSED ? r(null) : silent.once('close', r)));

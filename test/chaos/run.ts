@@ -93,7 +93,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     // The framework runs on agent1's host: cut off with it, as a scheduler on a real machine would be.
     const host = agents[0]!;
-    framework = spawn('ip', ['netns', 'exec', host.netns, process.execPath, '--import', join(root, 'test/ts-loader.mjs'), '--no-warnings', join(root, 'test/chaos/framework.ts'), '--master', masterList, '--credential', cluster.credentials.operator], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_IP: host.ip, LIBPROCESS_LOG_LEVEL: 'warn', LIBPROCESS_KEEPALIVE_INTERVAL_MS: '1000' } });
+    framework = spawn('ip', ['netns', 'exec', host.netns, process.execPath, '--import', join(root, 'test/ts-loader.mjs'), '--no-warnings', join(root, 'test/chaos/framework.ts'), '--master', masterList, '--credential', cluster.credentials.operator], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LIBPROCESS_IP: host.ip, LIBPROCESS_LOG_LEVEL: 'warn', LIBPROCESS_KEEPALIVE_INTERVAL_MS: '500' } });
     children.push(framework);
     const frameworkDone = new Promise<void>((resolve) => framework!.once('exit', () => resolve()));
     watch(framework, undefined, (line) => {
