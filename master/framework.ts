@@ -39,7 +39,7 @@ export class Framework {
   constructor(readonly id: string, info: FrameworkInfo, now: number, maxCompletedTasks: number, suppressed: readonly string[] = []) {
     this.#info = info;
     this.registeredAt = now;
-    this.completedTasks = new BoundedList(maxCompletedTasks);
+    this.completedTasks = new BoundedList(maxCompletedTasks, (t) => t.task_id.value);
     this.suppressedRoles = new Set(suppressed);
   }
 

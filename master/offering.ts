@@ -234,7 +234,7 @@ function splitAddress(pid: string): [string, number] {
 /** The framework has (or had, among its recent completed tasks) a task with this id. */
 function knownTask(framework: Framework, taskId: string): boolean {
   if (framework.tasks.has(taskId)) return true;
-  return framework.completedTasks.items().some((t) => t.task_id.value === taskId);
+  return framework.completedTasks.someWithKey(taskId);
 }
 
 /** An outstanding offer as the v1 API shows it (scheduler OFFERS events, the operator API's GET_FRAMEWORKS). */

@@ -79,7 +79,7 @@ export class Tasks {
       if (agent !== undefined && this.ctx.state.removedFrameworkIds.has(frameworkId)) this.ctx.apply(frameworkBooks.removedReported(agent, frameworkId));
       return;
     }
-    if (task === undefined && agent !== undefined && status.uuid !== undefined && framework.completedTasks.items().some((t) => t.task_id.value === taskId && t.agent_id.value === agent.id)) {
+    if (task === undefined && agent !== undefined && status.uuid !== undefined && framework.completedTasks.someWithKey(taskId, (t) => t.agent_id.value === agent.id)) {
       // The task ended and its terminal update was acknowledged: this is an older update the agent resends because it
       // lost an acknowledgement in a crash (its ACK records are not fsync'ed). Forwarded, it would show the framework
       // the task going back from its terminal state: acknowledged here instead.
