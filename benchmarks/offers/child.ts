@@ -58,6 +58,7 @@ switch (role) {
         heap_used: mem.heapUsed,
         at: now(),
         messages: (r['messages_received_remote'] ?? 0) + (r['messages_sent_remote'] ?? 0),
+        frames: (r['transport/frames_received'] ?? 0) + (r['transport/frames_sent'] ?? 0),
         agents: leading?.state.agents.size ?? 0,
         running: metrics['master/tasks_running'] ?? 0,
         finished: metrics['master/tasks_finished'] ?? 0,

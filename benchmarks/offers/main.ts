@@ -43,6 +43,13 @@ interface Row {
   /** The same heap figure at the window's end (agents, frameworks, tasks, offers). */
   master_heap_mb: number;
   master_msgs_per_s: number;
+  /** The master's CPU (user + system) per message in or out, and per task launched (µs): its cost, whatever the load. */
+  master_cpu_us_per_msg: number;
+  master_cpu_us_per_task: number;
+  /** The share of master_cpu_percent spent in the kernel (socket writes and reads, mostly). */
+  master_system_cpu_percent: number;
+  /** WebSocket frames in and out of the master's runtime per second (messages of one turn to one peer go as one frame). */
+  master_frames_per_s: number;
   tasks_per_s: number;
   task_scale: number;
   register_s: number;
@@ -96,7 +103,7 @@ const nextMessage = <T>(c: ChildProcess, type: string): Promise<T> =>
     c.once('exit', exited);
   });
 
-type MasterStats = { leading: boolean; cpu: { user: number; system: number }; rss: number; heap_used: number; at: number; messages: number; agents: number; running: number; finished: number };
+type MasterStats = { leading: boolean; cpu: { user: number; system: number }; rss: number; heap_used: number; at: number; messages: number; frames: number; agents: number; running: number; finished: number };
 /** `gc`: a full collection in the master first (heap_used is then what it keeps; it costs the master a pause, so never inside the window). */
 const masterStats = (m: ChildProcess, gc = false): Promise<MasterStats> => {
   const p = nextMessage<MasterStats>(m, 'stats');
@@ -257,6 +264,9 @@ async function run(agents: number): Promise<Row> {
     await sleep(500); // the last batches of events
     const seconds = (after.at - before.at) / 1000;
     const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
+    const systemMs = (after.cpu.system - before.cpu.system) / 1000;
+    const messages = after.messages - before.messages;
+    const tasks = launched - launchedBefore;
     const { latencies, censored, censored_max_wait_ms } = offerLatencyStats(freed, offers, windowEnd);
     overheads.sort((a, b) => a - b);
     return {
@@ -276,8 +286,12 @@ async function run(agents: number): Promise<Row> {
       master_rss_mb_registered: round(registered.rss / 1e6),
       master_heap_mb_registered: round(registered.heap_used / 1e6),
       master_heap_mb: round(afterGc.heap_used / 1e6),
-      master_msgs_per_s: Math.round((after.messages - before.messages) / seconds),
-      tasks_per_s: Math.round((launched - launchedBefore) / seconds),
+      master_msgs_per_s: Math.round(messages / seconds),
+      master_cpu_us_per_msg: round((cpuMs * 1000) / messages),
+      master_cpu_us_per_task: Math.round((cpuMs * 1000) / tasks),
+      master_system_cpu_percent: round((systemMs / (seconds * 1000)) * 100),
+      master_frames_per_s: Math.round((after.frames - before.frames) / seconds),
+      tasks_per_s: Math.round(tasks / seconds),
       task_scale: round(scale * 1000) / 1000,
       register_s: round(registerS),
       loop_delay_ms_max: { master: delays['master'] ?? NaN, agents: delays['agents'] ?? NaN, frameworks: delays['frameworks'] ?? NaN },
@@ -340,6 +354,7 @@ console.table(rows.map((r) => ({
   'master cpu %': r.master_cpu_percent,
   'master rss MB': r.master_rss_mb,
   'master msgs/s': r.master_msgs_per_s,
+  'master µs/msg': r.master_cpu_us_per_msg,
   'tasks/s': r.tasks_per_s,
   'loop delay max ms (master/agents/fws)': `${r.loop_delay_ms_max.master} / ${r.loop_delay_ms_max.agents} / ${r.loop_delay_ms_max.frameworks}`,
 })));
