@@ -1,3 +1,4 @@
+import { PID } from 'libprocess-ts';
 import { Resources } from '../protocol/resources.js';
 import type { AgentInfo, ExecutorInfo, Task } from '../protocol/types.js';
 import type { UsageIndex } from './books/usage.js';
@@ -5,8 +6,9 @@ import type { UsageIndex } from './books/usage.js';
 /** The master's record of one registered agent. */
 export class Agent {
   info: AgentInfo;
-  /** PID text of the agent process. */
-  pid: string;
+  #pid: string;
+  /** #pid parsed, once per PID: every message to the agent is addressed with it. */
+  #pidRef: PID | undefined;
   #total: Resources;
   version: string;
   /** AGENT_OPERATION_FEEDBACK: it answers operations on its resources (they stay OPERATION_PENDING until then). */
@@ -32,10 +34,25 @@ export class Agent {
 
   constructor(readonly id: string, info: AgentInfo, pid: string, total: Resources, version: string, now: number) {
     this.info = info;
-    this.pid = pid;
+    this.#pid = pid;
     this.#total = total;
     this.version = version;
     this.registeredAt = now;
+  }
+
+  /** PID text of the agent process. */
+  get pid(): string {
+    return this.#pid;
+  }
+
+  set pid(pid: string) {
+    this.#pid = pid;
+    this.#pidRef = undefined;
+  }
+
+  /** The agent process's PID (parsed once). */
+  get pidRef(): PID {
+    return (this.#pidRef ??= PID.parse(this.#pid));
   }
 
   /** What it offers in all (reservations and volumes applied). */

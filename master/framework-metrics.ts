@@ -18,6 +18,7 @@ import { isTerminal } from '../protocol/task-states.js';
 import type { MasterToScheduler } from '../protocol/messages/master-scheduler.js';
 import type { SchedulerToMaster } from '../protocol/messages/master-scheduler.js';
 import type { Framework } from './framework.js';
+import { metricNames } from './metric-names.js';
 
 /** The v1 event type of each message the master sends a scheduler, lower-cased as Mesos's metric names have it. */
 const EVENT_NAMES: Readonly<Record<keyof MasterToScheduler & string, string>> = {
@@ -37,15 +38,19 @@ const EVENT_NAMES: Readonly<Record<keyof MasterToScheduler & string, string>> = 
   update_operation_status: 'update_operation_status',
 };
 
+const callName = metricNames('calls/');
+const operationName = metricNames('operations/', (type) => type.toLowerCase());
+const eventName = metricNames('events/');
+
 export function countCall<N extends keyof SchedulerToMaster & string>(f: Framework, name: N, body: SchedulerToMaster[N]): void {
   f.count('calls');
-  f.count(`calls/${name}`);
+  f.count(callName(name));
   if (name === 'accept') {
     const b = body as SchedulerToMaster['accept'];
     f.count('offers/accepted', b.offer_ids?.length ?? 0);
     for (const op of b.operations ?? []) {
       f.count('operations');
-      if (op.type !== undefined) f.count(`operations/${op.type.toLowerCase()}`);
+      if (typeof op.type === 'string') f.count(operationName(op.type));
     }
   } else if (name === 'decline') {
     f.count('offers/declined', (body as SchedulerToMaster['decline']).offer_ids?.length ?? 0);
@@ -55,7 +60,7 @@ export function countCall<N extends keyof SchedulerToMaster & string>(f: Framewo
 export function countEvent<N extends keyof MasterToScheduler & string>(f: Framework, name: N, body: MasterToScheduler[N]): void {
   const event = EVENT_NAMES[name] ?? name;
   f.count('events');
-  f.count(`events/${event}`);
+  f.count(eventName(event));
   if (name === 'offers') f.count('offers/sent', (body as MasterToScheduler['offers']).offers?.length ?? 0);
   else if (name === 'rescind') f.count('offers/rescinded');
 }

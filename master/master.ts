@@ -45,6 +45,7 @@ import { Tasks } from './tasks.js';
 import type { MasterHa } from './leader.js';
 import { MasterHttpAuth } from './http-auth.js';
 import { join } from 'node:path';
+import { metricNames } from './metric-names.js';
 import { VirtualFiles } from './files.js';
 import { MASTER_LOG_FILE } from './log-file.js';
 import type { OperatorApiHost, OperatorCalls, SchedulerApiHost } from './view.js';
@@ -72,6 +73,8 @@ export interface MasterOptions {
 }
 
 export const MASTER_VERSION = '0.1.0';
+
+const sentName = metricNames('master/messages_sent/');
 
 /** Every body the master receives is checked against its schema before a handler sees it. */
 const MASTER_MESSAGES = new MessageValidator<MasterProtocol>(
@@ -148,11 +151,11 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
       masterInfo: () => this.masterInfo(),
       uuid: () => uuidBytes(() => this.random.float()),
       toAgent<N extends keyof MasterToAgent & string>(agent: Agent | string, name: N, body: MasterToAgent[N]): void {
-        const pid = typeof agent === 'string' ? agent : agent.pid;
+        const pid = (typeof agent === 'string' ? PID.parse(agent) : agent.pidRef) as PID<MasterToAgent>;
         // The term is the fencing token: agents ignore a master of an older term.
         const fenced = term !== undefined && (name === 'ping' || name === 'agent_registered' || name === 'agent_reregistered') ? { ...body, term } : body;
-        self.send(PID.parse<MasterToAgent>(pid), name, fenced);
-        self.state.count(`master/messages_sent/${name}`);
+        self.send(pid, name, fenced);
+        self.state.count(sentName(name));
       },
       toFramework<N extends keyof MasterToScheduler & string>(framework: Framework, name: N, body: MasterToScheduler[N]): void {
         framework.connection?.send(name, body);
@@ -286,29 +289,34 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
   }
 
   protected handlers(): Handlers<MasterProtocol> {
-    const withFramework = <B extends { framework_id?: { value: string } }>(name: string, fn: (framework: Framework, body: B) => string | undefined) => (body: B, from: PID) => {
-      this.state.count(`master/messages_received/${name}`);
-      const framework = this.#callerFramework(body?.framework_id?.value, from, name);
-      if (framework === undefined) return;
-      const error = fn(framework, body);
-      if (error !== undefined) this.#ctx.toFramework(framework, 'error', { message: error });
+    const withFramework = <B extends { framework_id?: { value: string } }>(name: string, fn: (framework: Framework, body: B) => string | undefined) => {
+      const counter = `master/messages_received/${name}`;
+      return (body: B, from: PID) => {
+        this.state.count(counter);
+        const framework = this.#callerFramework(body?.framework_id?.value, from, name);
+        if (framework === undefined) return;
+        const error = fn(framework, body);
+        if (error !== undefined) this.#ctx.toFramework(framework, 'error', { message: error });
+      };
     };
-    const fromAgent = <B>(name: string, fn: (agent: Agent, body: B) => void) => (body: B, from: PID) => {
-      this.state.count(`master/messages_received/${name}`);
-      const text = from.toString();
-      const agent = this.agents.byPid(text);
-      if (agent === undefined) {
-        this.state.count('master/messages_from_unknown_agents');
-        this.runtime.logger.warn(`ignoring ${name} from ${from}: not a registered agent`);
-        return;
-      }
-      // The agent's PID speaks only under the principal it registered under (its address may be claimed while it is away).
-      if (this.#agentPrincipals.has(agent) && this.#agentPrincipals.get(agent) !== this.principalOf(from)) {
-        this.state.count('master/agent_messages_wrong_principal');
-        this.runtime.logger.warn(`ignoring ${name} from ${from}: it registered as ${this.#agentPrincipals.get(agent) ?? 'an unauthenticated agent'}, this comes as ${this.principalOf(from) ?? 'an unauthenticated peer'}`);
-        return;
-      }
-      fn(agent, body);
+    const fromAgent = <B>(name: string, fn: (agent: Agent, body: B) => void) => {
+      const counter = `master/messages_received/${name}`;
+      return (body: B, from: PID) => {
+        this.state.count(counter);
+        const agent = this.agents.byPid(from.toString());
+        if (agent === undefined) {
+          this.state.count('master/messages_from_unknown_agents');
+          this.runtime.logger.warn(`ignoring ${name} from ${from}: not a registered agent`);
+          return;
+        }
+        // The agent's PID speaks only under the principal it registered under (its address may be claimed while it is away).
+        if (this.#agentPrincipals.has(agent) && this.#agentPrincipals.get(agent) !== this.principalOf(from)) {
+          this.state.count('master/agent_messages_wrong_principal');
+          this.runtime.logger.warn(`ignoring ${name} from ${from}: it registered as ${this.#agentPrincipals.get(agent) ?? 'an unauthenticated agent'}, this comes as ${this.principalOf(from) ?? 'an unauthenticated peer'}`);
+          return;
+        }
+        fn(agent, body);
+      };
     };
     return validated<MasterProtocol, PID>({
       // --- schedulers

@@ -17,6 +17,9 @@ import type { Agent } from '../agent.js';
 import type { Framework } from '../framework.js';
 import type { Effect } from './effects.js';
 import { constant, keptStatus } from './kept.js';
+import { metricNames } from '../metric-names.js';
+
+const stateName = metricNames('master/task_state/');
 
 /** Statuses kept per task (the latest; /master/state shows them). */
 export const STATUSES_KEPT = 16;
@@ -105,7 +108,7 @@ export function update(books: TaskBooks, framework: Framework | undefined, agent
   }
   task.state = constant(latest);
   if (changed) {
-    effects.push({ kind: 'count', name: `master/task_state/${latest}` });
+    effects.push({ kind: 'count', name: stateName(latest) });
     effects.push({ kind: 'event', event: { type: 'TASK_UPDATED', task, status } });
   }
   // Kept in a copy of its own: the decoded update holds on to the message it came in (kept.ts).
