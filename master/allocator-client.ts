@@ -40,7 +40,7 @@ export class AllocatorClient implements AllocatorPort {
   deactivateAgent(agentId: string): void {
     this.send(this.allocator, 'deactivate_agent', { agent_id: agentId });
   }
-  recoverResources(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined): void {
+  recoverResources(frameworkId: string, agentId: string, resources: readonly Resource[], refuseSeconds: number | undefined): void {
     this.send(this.allocator, 'recover_resources', { framework_id: frameworkId, agent_id: agentId, resources, refuse_seconds: refuseSeconds ?? null });
   }
   updateAllocation(frameworkId: string, agentId: string, from: Resource[], to: Resource[]): void {

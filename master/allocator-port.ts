@@ -25,7 +25,7 @@ export interface AllocatorPort {
   activateAgent(agentId: string): void;
   deactivateAgent(agentId: string): void;
   /** Resources offered or used that are free again; `refuseSeconds` > 0 filters them for the framework on that agent. */
-  recoverResources(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined): void;
+  recoverResources(frameworkId: string, agentId: string, resources: readonly Resource[], refuseSeconds: number | undefined): void;
   /** A framework's offer operation (RESERVE ...) turned what it holds, `from`, into `to`. */
   updateAllocation(frameworkId: string, agentId: string, from: Resource[], to: Resource[]): void;
   /** An operator's operation on unallocated resources; the allocator answers `available_updated` with `requestId`. */

@@ -76,15 +76,17 @@ export const MASTER_VERSION = '0.1.0';
 
 const sentName = metricNames('master/messages_sent/');
 
-/** Every body the master receives is checked against its schema before a handler sees it. */
-const MASTER_MESSAGES = new MessageValidator<MasterProtocol>(
-  {
-    ...SCHEDULER_TO_MASTER,
-    ...AGENT_TO_MASTER,
-    offers: { allocations: 'AllocationMessage[]!' },
-    available_updated: { request_id: 'uint32!', ok: 'bool!' },
-  },
-  { messages: { AllocationMessage: { framework_id: 'string!', agent_id: 'string!', role: 'string!', resources: 'Resource[]!' } } },
+/** What the master hears from outside its runtime: schedulers and agents. */
+type ExternalProtocol = SchedulerToMaster & AgentToMaster;
+
+/**
+ * Every body the master receives from outside is checked against its schema before a handler sees it. The
+ * allocator's messages are not: they come only from the allocator of this runtime (`localOnly`), whose
+ * resources are `Resources.json()` arrays the master reads back without parsing or copying.
+ */
+const MASTER_MESSAGES = new MessageValidator<ExternalProtocol>(
+  { ...SCHEDULER_TO_MASTER, ...AGENT_TO_MASTER },
+  {},
   // validation.ts answers an unsafe task or executor id of a launch with TASK_ERROR for that task (as Mesos).
   ['accept'],
 );
@@ -318,7 +320,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         fn(agent, body);
       };
     };
-    return validated<MasterProtocol, PID>({
+    const external = validated<ExternalProtocol, PID>({
       // --- schedulers
       subscribe: (body, from) => {
         this.state.count('master/messages_received/subscribe');
@@ -373,10 +375,13 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         this.state.count('master/agent_updates_ignored');
       }),
       update_operation_status: fromAgent('update_operation_status', (agent, b) => operationAnswered(this.#ctx, agent, b)),
-      // --- allocator
-      offers: (body) => this.offering.allocated(body.allocations ?? []),
-      available_updated: (body) => this.conversions.answered(body.request_id, body.ok),
     }, MASTER_MESSAGES, this.#onInvalid);
+    return {
+      ...external,
+      // --- the allocator of this runtime
+      offers: (body) => this.offering.allocated(body.allocations),
+      available_updated: (body) => this.conversions.answered(body.request_id, body.ok),
+    };
   }
 
   /** A message whose body does not match its schema (validated above). */

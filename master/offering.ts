@@ -28,7 +28,8 @@ export interface Allocation {
   readonly framework_id: string;
   readonly agent_id: string;
   readonly role: string;
-  readonly resources: Resource[];
+  /** `Resources.json()` of the allocator's decision: read back here without parsing. */
+  readonly resources: readonly Resource[];
 }
 
 export class Offering {
@@ -57,9 +58,7 @@ export class Offering {
       this.ctx.apply(offerBooks.made(this.ctx.state, outstanding));
       let list = byFramework.get(framework);
       if (list === undefined) byFramework.set(framework, (list = []));
-      const offer = offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability);
-      // As Mesos: a framework without RESERVATION_REFINEMENT gets the old `role` + `reservation` form.
-      list.push(framework.hasCapability('RESERVATION_REFINEMENT') ? offer : { ...offer, resources: offer.resources.map(preRefinement) });
+      list.push(offerMessage(outstanding, agent, framework, this.ctx.state.maintenance.draining(agent.hostname, agentIp(agent.pid))?.unavailability));
     }
     for (const [framework, offers] of byFramework) {
       this.ctx.toFramework(framework, 'offers', { offers });
@@ -103,7 +102,7 @@ export class Offering {
     this.ctx.apply(offerBooks.used(this.ctx.state, check.offers));
     if (!check.ok) {
       this.ctx.state.count('master/invalid_accepts');
-      for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.toJSONWithCopies(), undefined);
+      for (const o of check.offers) if (this.ctx.state.agents.has(o.agentId)) this.ctx.allocator.recoverResources(framework.id, o.agentId, o.resources.json(), undefined);
       for (const task of launchedTasks(operations)) {
         // An ACCEPT delivered twice (or resent): the first one launched this task and used the offers. Answering
         // TASK_DROPPED/LOST now would tell the framework a task it runs (or that ended otherwise) is gone.
@@ -124,7 +123,7 @@ export class Offering {
       for (const task of launchedTasks(operations)) {
         this.tasks.send(framework, this.tasks.masterStatus({ task_id: task.task_id, agent_id: { value: check.agentId } }, framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'Agent is not connected'));
       }
-      if (agent !== undefined) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSONWithCopies(), undefined);
+      if (agent !== undefined) this.ctx.allocator.recoverResources(framework.id, agent.id, available.json(), undefined);
       return;
     }
 
@@ -191,7 +190,7 @@ export class Offering {
         this.#unsupported(framework, op);
       }
     }
-    if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.toJSONWithCopies(), refuse);
+    if (!available.isEmpty()) this.ctx.allocator.recoverResources(framework.id, agent.id, available.json(), refuse);
   }
 
   /**
@@ -237,6 +236,23 @@ function knownTask(framework: Framework, taskId: string): boolean {
   return framework.completedTasks.someWithKey(taskId);
 }
 
+/** The pre-refinement form of each `Resources.json()` offered, made once (the offers of alike agents share one). */
+const preRefined = new WeakMap<readonly Resource[], readonly Resource[]>();
+
+/** An offer's resources as its framework reads them: shared, frozen arrays, made once per Resources object. */
+function offeredJson(r: Resources, refinement: boolean): readonly Resource[] {
+  if (r.hasShared()) {
+    // Each shared resource once, whatever its copies (toJSON), unlike json().
+    const json = r.toJSON();
+    return refinement ? json : json.map(preRefinement);
+  }
+  const json = r.json();
+  if (refinement) return json;
+  let pre = preRefined.get(json);
+  if (pre === undefined) preRefined.set(json, (pre = Object.freeze(json.map((x) => Object.freeze(preRefinement(x))))));
+  return pre;
+}
+
 /** An outstanding offer as the v1 API shows it (scheduler OFFERS events, the operator API's GET_FRAMEWORKS). */
 export function offerMessage(o: OutstandingOffer, agent: Agent, framework: Framework, unavailability?: Offer['unavailability']): Offer {
   const [host, port] = splitAddress(agent.pid);
@@ -247,7 +263,8 @@ export function offerMessage(o: OutstandingOffer, agent: Agent, framework: Frame
     agent_id: { value: o.agentId },
     hostname: agent.hostname,
     url: { scheme: 'http', address: { hostname: agent.hostname, ip: host, port }, path: `/${agent.pid.slice(0, agent.pid.indexOf('@'))}` },
-    resources: o.resources.toJSON(),
+    // As Mesos: a framework without RESERVATION_REFINEMENT gets the old `role` + `reservation` form.
+    resources: offeredJson(o.resources, framework.hasCapability('RESERVATION_REFINEMENT')),
     attributes: agent.info.attributes ?? [],
     ...(executors && executors.size > 0 ? { executor_ids: [...executors.keys()].map((value) => ({ value })) } : {}),
     ...(unavailability !== undefined ? { unavailability } : {}),

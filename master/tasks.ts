@@ -28,7 +28,8 @@ export class Tasks {
       ...(info.executor ? { executor_id: info.executor.executor_id } : {}),
       agent_id: { value: agent.id },
       state: 'TASK_STAGING',
-      resources: resources.toJSON(),
+      // Shared with the books and the allocator: recovered at the task's end without being parsed again.
+      resources: resources.json(),
       statuses: [],
       ...(info.labels ? { labels: info.labels } : {}),
       ...(info.container ? { container: info.container } : {}),

@@ -53,9 +53,22 @@ export interface Resource {
 
 const BIG = 12;
 
+/** Each array `json()` made, to the Resources it was made from (read back by `Resources.of`). */
+const MADE_FROM = new WeakMap<readonly Resource[], Resources>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export class Resources {
   private static readonly EMPTY = new Resources([]);
   private index: Map<string, Entry> | undefined;
+  /** `json()`, once made. */
+  private frozen: readonly Resource[] | undefined;
 
   private constructor(private readonly list: readonly Entry[]) {}
 
@@ -105,8 +118,10 @@ export class Resources {
     return Resources.make(combine(value.map((v, i) => entryFromJSON(v, `${path}[${i}]`))));
   }
 
-  /** From plain Resource objects (validated like JSON). */
+  /** From plain Resource objects (validated like JSON). The frozen form of `json()` is read back as the Resources it came from, without parsing. */
   static of(list: readonly Resource[]): Resources {
+    const made = MADE_FROM.get(list);
+    if (made !== undefined) return made;
     try {
       return Resources.fromJSON(list);
     } catch (e) {
@@ -129,6 +144,22 @@ export class Resources {
   /** The v1 JSON form: each resource once (a shared one too, whatever its copies, as Mesos's protobuf form). */
   toJSON(): Resource[] {
     return this.list.map(entryToJSON);
+  }
+
+  /**
+   * The JSON form of `toJSONWithCopies()`, made once and deeply frozen, so it can be shared: by the books (a
+   * task's resources), by messages between the master and its allocator, and by offers. `Resources.of` given
+   * this very array returns this object without parsing it again (the master and its allocator hand each other
+   * the same resources many times a second at 50k agents). Not for a caller that would change what it gets.
+   */
+  json(): readonly Resource[] {
+    let json = this.frozen;
+    if (json === undefined) {
+      json = deepFreeze(this.toJSONWithCopies());
+      this.frozen = json;
+      MADE_FROM.set(json, this);
+    }
+    return json;
   }
 
   /**

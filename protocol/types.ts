@@ -230,7 +230,7 @@ export interface Task {
   executor_id?: ExecutorID;
   agent_id: AgentID;
   state: TaskState;
-  resources: Resource[];
+  resources: readonly Resource[];
   statuses: TaskStatus[];
   status_update_state?: TaskState;
   status_update_uuid?: Uint8Array;
@@ -279,7 +279,7 @@ export interface Offer {
   agent_id: AgentID;
   hostname: string;
   url?: URL;
-  resources: Resource[];
+  resources: readonly Resource[];
   attributes?: Attribute[];
   executor_ids?: ExecutorID[];
   /** The machine is scheduled for maintenance (protocol/maintenance.ts). */

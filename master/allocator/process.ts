@@ -22,7 +22,7 @@ import { Process, type Handlers, type PID, type Timer } from 'libprocess-ts';
 import { Resources } from '../../protocol/resources.js';
 import { AllocatorCore, type Allocation, type CoreOptions } from './core.js';
 import { TimerMetric, allocatorMetrics } from './metrics.js';
-import type { AllocatorProtocol, AllocatorToMaster } from './protocol.js';
+import type { AllocationMessage, AllocatorProtocol, AllocatorToMaster } from './protocol.js';
 
 export const DEFAULT_ALLOCATION_INTERVAL_MS = 1000;
 
@@ -232,6 +232,6 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
   }
 }
 
-export function toMessage(a: Allocation): { framework_id: string; agent_id: string; role: string; resources: ReturnType<Resources['toJSON']> } {
-  return { framework_id: a.frameworkId, agent_id: a.agentId, role: a.role, resources: a.resources.toJSON() };
+export function toMessage(a: Allocation): AllocationMessage {
+  return { framework_id: a.frameworkId, agent_id: a.agentId, role: a.role, resources: a.resources.json() };
 }

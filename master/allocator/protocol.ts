@@ -10,8 +10,8 @@ export interface AllocationMessage {
   readonly framework_id: string;
   readonly agent_id: string;
   readonly role: string;
-  /** Allocated to `role` (allocation_info.role set). */
-  readonly resources: Resource[];
+  /** Allocated to `role` (allocation_info.role set): `Resources.json()`, read back by `Resources.of` without parsing. */
+  readonly resources: readonly Resource[];
 }
 
 /** What the allocator sends its master. */
@@ -58,7 +58,7 @@ export type AllocatorProtocol = {
   activate_agent: { agent_id: string };
   deactivate_agent: { agent_id: string };
   /** Offered or used resources free again; refuse_seconds > 0 installs a filter. */
-  recover_resources: { framework_id: string; agent_id: string; resources: Resource[]; refuse_seconds: number | null };
+  recover_resources: { framework_id: string; agent_id: string; resources: readonly Resource[]; refuse_seconds: number | null };
   /** roles null: all the framework's roles. */
   suppress_offers: { framework_id: string; roles: string[] | null };
   /** roles null: all the framework's roles; clears its filters for them. */

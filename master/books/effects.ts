@@ -38,7 +38,7 @@ export type Effect =
   /** What the allocator must hear of an agent or framework coming or going. */
   | { readonly kind: 'allocator'; readonly call: AllocatorCall }
   /** Resources a task, executor or offer stopped holding on an agent that is still registered: back to the allocator (with a filter for a DECLINE). */
-  | { readonly kind: 'recover'; readonly frameworkId: string; readonly agentId: string; readonly resources: Resource[]; readonly refuseSeconds?: number }
+  | { readonly kind: 'recover'; readonly frameworkId: string; readonly agentId: string; readonly resources: readonly Resource[]; readonly refuseSeconds?: number }
   /** An offer withdrawn: its connected scheduler is told. */
   | { readonly kind: 'rescind'; readonly framework: Framework; readonly offerId: string }
   /** A status for the framework's connected scheduler (as the master made or got it: the shell downgrades it for legacy frameworks). */

@@ -56,5 +56,5 @@ export function rescinded(books: OfferBooks, offerId: string, refuseSeconds?: nu
 }
 
 function recover(o: OutstandingOffer, refuseSeconds?: number): Effect {
-  return { kind: 'recover', frameworkId: o.frameworkId, agentId: o.agentId, resources: o.resources.toJSONWithCopies(), ...(refuseSeconds !== undefined ? { refuseSeconds } : {}) };
+  return { kind: 'recover', frameworkId: o.frameworkId, agentId: o.agentId, resources: o.resources.json(), ...(refuseSeconds !== undefined ? { refuseSeconds } : {}) };
 }
