@@ -375,7 +375,7 @@ export class MasterProcess extends Process<MasterProtocol> implements SchedulerA
         this.state.count('master/agent_updates_ignored');
       }),
       update_operation_status: fromAgent('update_operation_status', (agent, b) => operationAnswered(this.#ctx, agent, b)),
-    }, MASTER_MESSAGES, this.#onInvalid);
+    }, MASTER_MESSAGES, this.#onInvalid, (from) => from.address !== this.pid.address);
     return {
       ...external,
       // --- the allocator of this runtime

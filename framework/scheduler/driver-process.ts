@@ -206,7 +206,7 @@ export class DriverProcess extends Process<MasterToScheduler & FromNonLeader> {
         if (!this.#fromMaster(from) || !this.subscribed) return;
         this.#statusUpdate({ task_id: b.task_id, state: 'TASK_UNKNOWN', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', message: 'Task is unknown to the master', ...(b.agent_id ? { agent_id: b.agent_id } : {}) }, false);
       },
-    }, SCHEDULER_MESSAGES, { count: () => this.invalidMessages++, warn: (m) => this.#log.warn(m) });
+    }, SCHEDULER_MESSAGES, { count: () => this.invalidMessages++, warn: (m) => this.#log.warn(m) }, (from) => from.address !== this.pid.address);
   }
 
   // ---- connection ----

@@ -61,8 +61,12 @@ class Refusal {
   constructor(readonly why: string) {}
 }
 
-/** Checks one value; returns what goes into the clean copy. Throws Refusal. */
-type Check = (v: unknown, depth: number, pathIds: boolean) => unknown;
+/**
+ * Checks one value; returns what goes into the clean copy. Throws Refusal. With `owned` (the value belongs to
+ * this message alone: decoded from a frame), a clean part (no undeclared key, no null) is returned as it is
+ * rather than copied; only the parts that need cleaning are new.
+ */
+type Check = (v: unknown, depth: number, pathIds: boolean, owned: boolean) => unknown;
 
 interface CompiledField {
   readonly name: string;
@@ -86,9 +90,9 @@ export class BodyChecker {
    * of ids to the receiver (the master answers a bad task id of a launch with
    * TASK_ERROR for that task).
    */
-  check(type: string, value: unknown, path: string, pathIds = true): Record<string, unknown> {
+  check(type: string, value: unknown, path: string, pathIds = true, owned = false): Record<string, unknown> {
     try {
-      return this.#message(type)(value, 0, pathIds) as Record<string, unknown>;
+      return this.#message(type)(value, 0, pathIds, owned) as Record<string, unknown>;
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       const where = path + err.segments.reverse().join('');
@@ -103,13 +107,15 @@ export class BodyChecker {
     const spec = this.schema.message(type);
     let fields: CompiledField[] | undefined;
     const pathId = PATH_IDS.has(spec.name);
-    check = (v, depth, pathIds) => {
+    check = (v, depth, pathIds, owned) => {
       if (!isPlainObject(v)) throw new Refusal(`expected a ${spec.name} object, got ${what(v)}`);
       if (depth > MAX_DEPTH) throw new Refusal(`nested deeper than ${MAX_DEPTH}`);
-      fields ??= spec.fields.map(([name, f]) => this.#field(name, f));
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i]!;
+      const fs = (fields ??= spec.fields.map(([name, f]) => this.#field(name, f)));
+      // The clean copy, made only once it differs from `v` (always when `v` is not owned).
+      let out: Record<string, unknown> | undefined = owned ? undefined : {};
+      let present = 0;
+      for (let i = 0; i < fs.length; i++) {
+        const f = fs[i]!;
         const x = v[f.name];
         if (x === undefined || x === null) {
           if (f.required) {
@@ -117,31 +123,42 @@ export class BodyChecker {
             r.segments.push(f.segment);
             throw r;
           }
+          if (x === null && out === undefined) out = cleanUpTo(v, fs, i);
           continue;
         }
+        present++;
+        let clean: unknown;
         try {
           if (f.repeated) {
             if (!Array.isArray(x)) throw new Refusal(`expected an array, got ${what(x)}`);
-            const list = new Array<unknown>(x.length);
+            let list: unknown[] | undefined = owned ? undefined : new Array<unknown>(x.length);
             for (let j = 0; j < x.length; j++) {
+              let c: unknown;
               try {
-                list[j] = f.check(x[j], depth + 1, pathIds);
+                c = f.check(x[j], depth + 1, pathIds, owned);
               } catch (err) {
                 if (err instanceof Refusal) err.segments.push(`[${j}]`);
                 throw err;
               }
+              if (list === undefined && c !== x[j]) list = x.slice(0, j);
+              if (list !== undefined) list[j] = c;
             }
-            out[f.name] = list;
+            clean = list ?? x;
           } else {
-            out[f.name] = f.check(x, depth + 1, pathIds);
+            clean = f.check(x, depth + 1, pathIds, owned);
           }
         } catch (err) {
           if (err instanceof Refusal) err.segments.push(f.segment);
           throw err;
         }
+        if (out === undefined && clean !== x) out = cleanUpTo(v, fs, i);
+        if (out !== undefined) out[f.name] = clean;
       }
+      // Every declared field as it was: `v` itself is clean unless it has keys the protocol does not declare.
+      if (out === undefined && ownKeys(v) !== present) out = cleanUpTo(v, fs, fs.length);
+      const clean = out ?? v;
       if (pathId && pathIds) {
-        const value = out['value'];
+        const value = clean['value'];
         const why = idError(value);
         if (why !== undefined) {
           // The id is quoted as JSON, so that control characters in it cannot reach a log as they are.
@@ -150,7 +167,7 @@ export class BodyChecker {
           throw r;
         }
       }
-      return out;
+      return clean;
     };
     this.#compiled.set(type, check);
     return check;
@@ -164,7 +181,7 @@ export class BodyChecker {
     if (f.kind === 'message') {
       const type = f.type;
       let message: Check | undefined;
-      return (v, depth, pathIds) => (message ??= this.#message(type))(v, depth, pathIds);
+      return (v, depth, pathIds, owned) => (message ??= this.#message(type))(v, depth, pathIds, owned);
     }
     if (f.kind === 'enum') {
       const names = this.schema.enums.get(f.type)!;
@@ -214,6 +231,24 @@ export class BodyChecker {
         };
     }
   }
+}
+
+/** The clean copy of `v` as far as `fields[0..end)`: those fields of `v` that are set (their checks returned them as they are). */
+function cleanUpTo(v: Record<string, unknown>, fields: readonly CompiledField[], end: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < end; i++) {
+    const name = fields[i]!.name;
+    const x = v[name];
+    if (x !== undefined && x !== null) out[name] = x;
+  }
+  return out;
+}
+
+/** How many keys `v` has (own, enumerable; a decoded body inherits none). */
+function ownKeys(v: Record<string, unknown>): number {
+  let n = 0;
+  for (const k in v) if (Object.hasOwn(v, k)) n++;
+  return n;
 }
 
 function checkAny(v: unknown, depth: number): void {

@@ -9,6 +9,14 @@
  * path (the first ten, then at powers of two, so a flood cannot flood the
  * log), answered where the protocol has an error reply (`on.reply`), and
  * dropped; the process carries on with its next message.
+ *
+ * `owned(from)` says whether a body belongs to its message alone (one from
+ * another runtime, decoded from its frame): then the clean parts of it are
+ * handed on as they are, and only what needs cleaning is copied (at 50k
+ * agents the master's copies of every body it received were a good part of
+ * its garbage). A body from a process of the same runtime is the sender's
+ * own object and is always copied, so no two processes share what one of
+ * them may change.
  */
 import { isProtocolError, ProtocolError } from '../errors.js';
 import type { SchemaSource } from '../json/codec.js';
@@ -43,10 +51,14 @@ export class MessageValidator<P> {
     return this.#names.has(name);
   }
 
-  /** The clean body of message `name` (only declared fields, unset ones absent); throws ProtocolError E_BAD_MESSAGE naming the field. */
-  body<N extends keyof P & string>(name: N, body: unknown): P[N] {
+  /**
+   * The clean body of message `name` (only declared fields, unset ones absent); throws ProtocolError
+   * E_BAD_MESSAGE naming the field. `owned`: the body belongs to this message alone (decoded from a frame), so
+   * its clean parts are kept as they are instead of copied (no sender holds them to change them later).
+   */
+  body<N extends keyof P & string>(name: N, body: unknown, owned = false): P[N] {
     if (!this.#names.has(name)) throw new ProtocolError('E_BAD_MESSAGE', `${name}: not a message of this protocol`);
-    return this.#checker.check(name, body ?? {}, name, this.#ownIdChecks !== 'all' && !this.#ownIdChecks.has(name)) as P[N];
+    return this.#checker.check(name, body ?? {}, name, this.#ownIdChecks !== 'all' && !this.#ownIdChecks.has(name), owned) as P[N];
   }
 }
 
@@ -62,14 +74,14 @@ export interface OnInvalid<F> {
 }
 
 /** `handlers` with every body checked by `validator` first; see the file comment. */
-export function validated<P, F extends { toString(): string }>(handlers: Table<P, F>, validator: MessageValidator<P>, on: OnInvalid<F>): Table<P, F> {
+export function validated<P, F extends { toString(): string }>(handlers: Table<P, F>, validator: MessageValidator<P>, on: OnInvalid<F>, owned: (from: F) => boolean = () => false): Table<P, F> {
   let refused = 0;
   const out: Record<string, (body: unknown, from: F) => void> = {};
   for (const [name, handler] of Object.entries(handlers) as [keyof P & string, (body: unknown, from: F) => void][]) {
     out[name] = (body, from) => {
       let clean: unknown;
       try {
-        clean = validator.body(name, body);
+        clean = validator.body(name, body, owned(from));
       } catch (err) {
         if (!isProtocolError(err)) throw err;
         refused++;

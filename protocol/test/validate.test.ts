@@ -192,3 +192,50 @@ describe('validated(handlers)', () => {
     expect(() => table.ping({ connected: true }, 'm@127.0.0.1:1')).toThrow('bug');
   });
 });
+
+describe('owned bodies: clean parts handed on as they are', () => {
+  test('a clean body decoded from a frame is the very object; one from this runtime is a copy', () => {
+    const body = viaWire(runTask()) as Record<string, unknown>;
+    expect(agent.body('run_task', body, true)).toBe(body);
+    const copy = agent.body('run_task', body);
+    expect(copy).not.toBe(body);
+    expect(copy).toEqual(body);
+  });
+
+  test('what needs cleaning is copied, its clean siblings are shared', () => {
+    const body = viaWire(runTask(task({ extra: 'dropped', labels: null }))) as { task: Record<string, unknown>; framework: unknown; framework_id: unknown };
+    const clean = agent.body('run_task', body, true) as unknown as typeof body;
+    expect(clean).not.toBe(body);
+    expect(clean.task).not.toBe(body.task);
+    expect(clean.task).toEqual(task());
+    expect(clean.task['task_id']).toBe(body.task['task_id']);
+    expect(clean.task['resources']).toBe(body.task['resources']);
+    expect(clean.framework).toBe(body.framework);
+    expect(clean.framework_id).toBe(body.framework_id);
+  });
+
+  test('an array with one unclean item is a new array sharing the clean items', () => {
+    const resources = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 2 }, bogus: 1 }];
+    const body = viaWire(runTask(task({ resources }))) as { task: { resources: unknown[] } };
+    const clean = agent.body('run_task', body, true) as unknown as typeof body;
+    expect(clean.task.resources).not.toBe(body.task.resources);
+    expect(clean.task.resources[0]).toBe(body.task.resources[0]);
+    expect(clean.task.resources[1]).toEqual({ name: 'mem', type: 'SCALAR', scalar: { value: 2 } });
+  });
+
+  test('an owned body is refused as any other', () => {
+    expect(protocolError(() => agent.body('run_task', viaWire(runTask(task({ task_id: { value: '../x' } }))), true)).message).toMatch(/run_task\.task\.task_id\.value: .*must not contain '\/'/);
+    expect(protocolError(() => master.body('status_update', viaWire(update({ state: 'TASK_NOPE' })), true)).message).toMatch(/status_update\.update\.status\.state: unknown TaskState value "TASK_NOPE"/);
+  });
+
+  test('validated() asks owned(from) per message', () => {
+    const seen: unknown[] = [];
+    const table = validated<Pick<AgentSide, 'run_task'>, string>({ run_task: (b) => seen.push(b) }, agent as unknown as MessageValidator<Pick<AgentSide, 'run_task'>>, { count: () => {}, warn: () => {} }, (from) => from === 'remote');
+    const body = viaWire(runTask());
+    table.run_task(body as AgentSide['run_task'], 'remote');
+    table.run_task(body as AgentSide['run_task'], 'local');
+    expect(seen[0]).toBe(body);
+    expect(seen[1]).not.toBe(body);
+    expect(seen[1]).toEqual(body);
+  });
+});
