@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Random, Runtime, WsTransport, createLogger, realClock } from 'libprocess-ts';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
 import { startMaster } from '../../master/main.js';
+import type { AllocatorProcess } from '../../master/allocator/process.js';
 import { Resources } from '../../protocol/resources.js';
 import { AGENT_RESOURCES, now, startFrameworks, type FrameworkStats } from './workload.js';
 
@@ -42,6 +43,24 @@ switch (role) {
     const m = mastersCsv === undefined
       ? await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, flags })
       : await startMaster({ ip: '127.0.0.1', port: Number(portText), masters: mastersCsv.split(','), workDir: workDir!, logger: quiet, flags });
+    process.on('message', (msg: { type: string; agents?: string[] }) => {
+      if (msg.type !== 'inspect') return;
+      // Why an agent's freed resources were not offered: the allocator's and the master's views of it.
+      const core = 'allocator' in m ? (m.allocator as AllocatorProcess).core : undefined;
+      const books = m.master;
+      send({
+        type: 'inspect',
+        agents: (msg.agents ?? []).map((id) => {
+          const a = core?.agentInfo(id);
+          const agent = books?.state.agents.get(id);
+          return {
+            id,
+            allocator: a === undefined ? null : { active: a.active, available: a.available.toString(), allocated: Object.fromEntries([...a.allocated].map(([f, r]) => [f, r.toString()])), filters: a.filters },
+            master: agent === undefined ? null : { active: agent.active, connected: agent.connected, tasks: [...agent.tasks].flatMap(([f, ts]) => [...ts.values()].map((t) => `${f}/${t.task_id.value}:${t.state}${t.status_update_state !== undefined ? ` (delivering ${t.status_update_state})` : ''}`)), offers: [...(books?.state.offers.ofAgent(id) ?? [])].map((o) => `${o.id} to ${o.frameworkId}: ${o.resources.toString()}`) },
+          };
+        }),
+      });
+    });
     process.on('message', (msg: { type: string; gc?: boolean }) => {
       if (msg.type !== 'stats') return;
       // `gc`: collect first (the master child runs with --expose-gc), so heap_used is what the master keeps.

@@ -267,7 +267,13 @@ async function run(agents: number): Promise<Row> {
     const systemMs = (after.cpu.system - before.cpu.system) / 1000;
     const messages = after.messages - before.messages;
     const tasks = launched - launchedBefore;
-    const { latencies, censored, censored_max_wait_ms } = offerLatencyStats(freed, offers, windowEnd);
+    const { latencies, censored, censored_max_wait_ms, censored_agents } = offerLatencyStats(freed, offers, windowEnd);
+    if (censored > 0 && censored <= 20) {
+      // A few agents waited to the window's end: what the allocator and the master hold of them (a starvation or a lost recovery shows here).
+      const inspectP = nextMessage<{ agents: unknown[] }>(masterChild, 'inspect');
+      masterChild.send({ type: 'inspect', agents: censored_agents.slice(0, 5) });
+      for (const a of (await inspectP).agents) console.log(`  censored: ${JSON.stringify(a)}`);
+    }
     overheads.sort((a, b) => a - b);
     return {
       agents,

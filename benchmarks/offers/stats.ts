@@ -13,6 +13,8 @@ export interface OfferLatencies {
   censored: number;
   /** The longest of those waits at the window's end (ms; 0 when none). */
   censored_max_wait_ms: number;
+  /** Those agents' ids, the longest wait first. */
+  censored_agents: string[];
 }
 
 export function offerLatencyStats(freed: readonly [string, number][], offers: readonly [string, number][], windowEnd: number): OfferLatencies {
@@ -27,7 +29,8 @@ export function offerLatencyStats(freed: readonly [string, number][], offers: re
   const latencies: number[] = [];
   let censored = 0;
   let censoredMax = 0;
-  for (const { freed: f, offers: o } of byAgent.values()) {
+  const waiting: [string, number][] = [];
+  for (const [id, { freed: f, offers: o }] of byAgent) {
     f.sort((a, b) => a - b);
     o.sort((a, b) => a - b);
     let i = 0;
@@ -38,7 +41,8 @@ export function offerLatencyStats(freed: readonly [string, number][], offers: re
     if (i < f.length && f[i]! <= windowEnd) {
       censored++;
       censoredMax = Math.max(censoredMax, windowEnd - f[i]!);
+      waiting.push([id, windowEnd - f[i]!]);
     }
   }
-  return { latencies: latencies.sort((a, b) => a - b), censored, censored_max_wait_ms: censoredMax };
+  return { latencies: latencies.sort((a, b) => a - b), censored, censored_max_wait_ms: censoredMax, censored_agents: waiting.sort((a, b) => b[1] - a[1]).map(([id]) => id) };
 }

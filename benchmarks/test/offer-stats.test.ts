@@ -15,7 +15,7 @@ describe('offerLatencyStats', () => {
       ['b', 212],
       ['a', 301],
     ];
-    expect(offerLatencyStats(freed, offers, 400)).toEqual({ latencies: [1, 10, 12], censored: 0, censored_max_wait_ms: 0 });
+    expect(offerLatencyStats(freed, offers, 400)).toEqual({ latencies: [1, 10, 12], censored: 0, censored_max_wait_ms: 0, censored_agents: [] });
   });
 
   test('a freeing no offer followed is censored, with its wait at the end of the window', () => {
@@ -25,6 +25,8 @@ describe('offerLatencyStats', () => {
     expect(s.latencies).toEqual([4]);
     expect(s.censored).toBe(2);
     expect(s.censored_max_wait_ms).toBe(250);
+    // Named, the longest wait first (the benchmark asks the master about them).
+    expect(s.censored_agents).toEqual(['b', 'c']);
   });
 
   test('an offer stamped before a freeing never closes it (no negative latency)', () => {
