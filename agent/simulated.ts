@@ -24,8 +24,9 @@ export interface SimulatedAgentOptions {
   readonly hostname: string;
   readonly attributes?: Attribute[];
   readonly random: Random;
-  /** Status update retry interval (ms; Mesos: 10 s). */
+  /** Status update retry interval (ms; Mesos: 10 s), doubling while the same update goes unacknowledged, up to retryMaxMs (Mesos: 10 min), as the real agent's (status-updates.ts). */
   readonly retryMs?: number;
+  readonly retryMaxMs?: number;
   /** Registration backoff factor (ms; Mesos's --registration_backoff_factor, 1 s): the first try within it, the first retry within twice it (agent/registration.ts, as the real agent). */
   readonly backoffMs?: number;
   /** Told when a task's resources are free again (for measurements). */
@@ -40,6 +41,8 @@ interface SimTask {
   /** The update waiting for its acknowledgement, and the ones queued behind it. */
   readonly pending: TaskStatus[];
   retry: Timer | undefined;
+  /** The wait before the head's next retry. */
+  backoffMs: number;
 }
 
 /** How long a task pretends to run: `duration_ms` label, else `sleep <seconds>` in its command, else 0. */
@@ -60,6 +63,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   /** Registered with #master (its answer came, its link holds). */
   #running = false;
   readonly #retryMs: number;
+  readonly #retryMaxMs: number;
 
   constructor(private readonly options: SimulatedAgentOptions) {
     super();
@@ -67,6 +71,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     this.#choice = new MasterChoice(masters, new RegistrationBackoff(options.backoffMs ?? 1000, options.random));
     this.#master = PID.parse<AgentToMaster>(this.#choice.current);
     this.#retryMs = options.retryMs ?? 10_000;
+    this.#retryMaxMs = Math.max(this.#retryMs, options.retryMaxMs ?? 600_000);
   }
 
   override initialize(): void {
@@ -109,7 +114,11 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     if (this.#running) return; // a duplicate answer to a retry
     this.#running = true;
     this.#choice.registered(from.toString());
-    for (const t of this.tasks.values()) this.#flush(t);
+    // Every head sent now, with a fresh backoff (as the real agent after it registers).
+    for (const t of this.tasks.values()) {
+      t.backoffMs = this.#retryMs;
+      this.#flush(t);
+    }
   }
 
   protected handlers(): Handlers<MasterToAgent & FromNonLeader> {
@@ -137,6 +146,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
         t.pending.shift();
         t.retry?.cancel();
         t.retry = undefined;
+        t.backoffMs = this.#retryMs;
         if (t.pending.length > 0) this.#flush(t);
         else if (isTerminal(t.state)) this.tasks.delete(b.task_id.value);
       },
@@ -202,7 +212,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   }
 
   #run(frameworkId: string, info: TaskInfo): void {
-    const t: SimTask = { info, frameworkId, state: 'TASK_STAGING', timer: undefined, pending: [], retry: undefined };
+    const t: SimTask = { info, frameworkId, state: 'TASK_STAGING', timer: undefined, pending: [], retry: undefined, backoffMs: this.#retryMs };
     this.tasks.set(info.task_id.value, t);
     this.#update(t, 'TASK_RUNNING');
     t.timer = this.delay(simulatedDurationMs(info), () => {
@@ -220,13 +230,20 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     if (t.pending.length === 1) this.#flush(t);
   }
 
-  /** Sends the update at the head of the task's queue, and again every retry interval until acknowledged. */
+  /**
+   * Sends the update at the head of the task's queue, and again until acknowledged, each wait twice the one
+   * before (10 s, 20 s, ... 10 min): an overloaded master is not sent every unacknowledged update anew every
+   * 10 s, which would add to its load the longer it falls behind.
+   */
   #flush(t: SimTask): void {
     const status = t.pending[0];
     if (status === undefined || this.agentId === undefined) return;
     t.retry?.cancel();
     this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
-    t.retry = this.delay(this.#retryMs, () => this.#flush(t));
+    t.retry = this.delay(t.backoffMs, () => {
+      t.backoffMs = Math.min(t.backoffMs * 2, this.#retryMaxMs);
+      this.#flush(t);
+    });
   }
 }
 

@@ -62,6 +62,14 @@ export async function startFrameworks(runtime: Runtime, master: string, count: n
   return drivers;
 }
 
+/** A task's resources allocated to a role, made once per role (the frameworks' own cost shares the machine with the master). */
+const taskResources = new Map<string, TaskInfo['resources']>();
+function resourcesFor(role: string): TaskInfo['resources'] {
+  let r = taskResources.get(role);
+  if (r === undefined) taskResources.set(role, (r = toResources(`cpus:${TASK.cpus};mem:${TASK.mem}`).allocate(role).toJSON()));
+  return r;
+}
+
 /** As many 1 CPU / 1 GB tasks as the offer holds. */
 function fill(offer: Offer, nextId: () => string, random: Random, scale: number): TaskInfo[] {
   const have = toResources(offer.resources);
@@ -74,7 +82,7 @@ function fill(offer: Offer, nextId: () => string, random: Random, scale: number)
       name: id,
       task_id: { value: id },
       agent_id: offer.agent_id,
-      resources: toResources(`cpus:${TASK.cpus};mem:${TASK.mem}`).allocate(offer.allocation_info?.role ?? '*').toJSON(),
+      resources: resourcesFor(offer.allocation_info?.role ?? '*'),
       command: { value: `sleep ${seconds}` },
     });
   }

@@ -41,7 +41,7 @@ describe('simulated agents', () => {
     expect(ledger(c)).toEqual([]);
   });
 
-  test('an update is retried until acknowledged; a kill ends the task', async () => {
+  test('an update is retried until acknowledged, each wait twice the one before; a kill ends the task', async () => {
     c = await cluster();
     const host = await c.runtime('agents');
     const agent = new SimulatedAgentProcess({ master: c.masterPid.toString(), resources: Resources.parse('cpus:2;mem:1024'), hostname: 'sim', random: new Random(7), retryMs: 10_000 });
@@ -53,8 +53,11 @@ describe('simulated agents', () => {
     scheduler.launch(offer!, [commandTask('long', offer!, 'cpus:1', 'sleep 600')]);
     await c.clock.advance(10);
     await c.clock.advance(25_000);
+    // Sent, retried after 10 s; the next retry waits 20 s more.
+    expect(scheduler.statuses('long').map((s) => s.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
+    await c.clock.advance(10_000);
     const running = scheduler.statuses('long');
-    expect(running.map((s) => s.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING', 'TASK_RUNNING']); // sent, retried twice
+    expect(running.map((s) => s.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING', 'TASK_RUNNING']); // sent, retried twice (10 s, then 20 s later)
     scheduler.call('acknowledge', { framework_id: scheduler.fw, agent_id: running[0]!.agent_id!, task_id: { value: 'long' }, uuid: running[0]!.uuid! });
     await c.clock.advance(30_000);
     expect(scheduler.statuses('long')).toHaveLength(3);
