@@ -667,6 +667,29 @@ export class AllocatorCore {
     return { id, active: a.active, total: a.total, available: a.available, allocated: new Map(a.allocated), filters };
   }
 
+  /**
+   * Up to `count` agent ids in sweep order after `after` (from the first when undefined), wrapping around
+   * at the end; a sweep over all agents goes through them this way in slices, without a list of them all.
+   */
+  agentIdsAfter(after: string | undefined, count: number): string[] {
+    const order = this.#sortedAgents();
+    const n = order.length;
+    const out: string[] = [];
+    if (n === 0) return out;
+    // The first agent whose id sorts after `after` (binary search: the order is by id).
+    let lo = 0;
+    let hi = n;
+    if (after !== undefined) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (order[mid]!.id <= after) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    for (let i = 0; i < Math.min(count, n); i++) out.push(order[(lo + i) % n]!.id);
+    return out;
+  }
+
   /** Every agent's id, in the order a sweep over all agents visits them. */
   agentIds(): string[] {
     return this.#sortedAgents().map((a) => a.id);

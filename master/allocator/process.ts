@@ -16,7 +16,9 @@
  * its replicated log, and a sweep of 10k agents as one event (335 ms of CPU in
  * a profile, seconds on a loaded machine) kept a leading master from sending
  * heartbeats until a follower took its term. A request that comes while a
- * sliced sweep is under way joins it.
+ * sliced sweep is under way joins it. A sweep over every agent is a cursor in
+ * the core's agent order (an agent id), not a list of them all: at 50k agents
+ * the batch allocation every second built and emptied a set of 50k ids.
  */
 import { Process, type Handlers, type PID, type Timer } from 'libprocess-ts';
 import { Resources } from '../../protocol/resources.js';
@@ -54,8 +56,12 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
   #filterWakeAt: number | undefined;
   /** Mesos's allocation metrics (metrics.ts). */
   readonly #runs = { runs: 0, runMs: new TimerMetric(), latencyMs: new TimerMetric() };
-  /** A sliced allocation under way: the agents it has still to visit, in order, and when it was due. */
-  #sweep: { readonly left: Set<string>; readonly due: number } | undefined;
+  /**
+   * A sliced allocation under way: the agents named by requests still to visit (`left`, in order); for a
+   * request of every agent, how many agents the pass over all of them has still to visit from after `cursor`
+   * (the last agent it visited; wrapping around the core's order); and when it was due.
+   */
+  #sweep: { readonly left: Set<string>; all: number; cursor: string | undefined; readonly due: number } | undefined;
 
   constructor(options: AllocatorProcessOptions) {
     super();
@@ -175,17 +181,20 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
 
   #allocate(agents: Iterable<string> | undefined, due: number): void {
     const ids = agents === undefined ? undefined : [...agents];
-    if (this.#sweep !== undefined) {
-      for (const id of ids ?? this.core.agentIds()) this.#sweep.left.add(id);
+    const sweep = this.#sweep;
+    if (sweep !== undefined) {
+      // Every agent: a whole pass from where the sweep is (the agents it visited come again, after the others).
+      if (ids === undefined) sweep.all = this.core.agentCount;
+      else for (const id of ids) sweep.left.add(id);
       return;
     }
     const count = ids?.length ?? this.core.agentCount;
     if (count <= AGENTS_PER_SLICE) return this.#run(ids, due);
-    this.#sweep = { left: new Set(ids ?? this.core.agentIds()), due };
+    this.#sweep = ids === undefined ? { left: new Set(), all: count, cursor: undefined, due } : { left: new Set(ids), all: 0, cursor: undefined, due };
     this.#nextSlice();
   }
 
-  /** The next AGENTS_PER_SLICE agents of the sweep; the rest on a later turn. */
+  /** The next AGENTS_PER_SLICE agents of the sweep (those named first, then the pass over all); the rest on a later turn. */
   #nextSlice(): void {
     const sweep = this.#sweep;
     if (sweep === undefined) return;
@@ -195,8 +204,14 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       sweep.left.delete(id);
       if (slice.length === AGENTS_PER_SLICE) break;
     }
+    if (slice.length < AGENTS_PER_SLICE && sweep.all > 0) {
+      const more = this.core.agentIdsAfter(sweep.cursor, Math.min(sweep.all, AGENTS_PER_SLICE - slice.length));
+      for (const id of more) slice.push(id);
+      sweep.all = more.length === 0 ? 0 : sweep.all - more.length;
+      sweep.cursor = more.at(-1) ?? sweep.cursor;
+    }
     this.#run(slice, sweep.due);
-    if (sweep.left.size > 0) this.delay(0, () => this.#nextSlice());
+    if (sweep.left.size > 0 || sweep.all > 0) this.delay(0, () => this.#nextSlice());
     else this.#sweep = undefined;
   }
 

@@ -18,7 +18,7 @@ class Port {
   addAgent(id: string, total: Resource[]): void {
     this.post('add_agent', { agent_id: id, total, used: [] });
   }
-  recoverResources(f: string, a: string, resources: Resource[], refuse: number | null): void {
+  recoverResources(f: string, a: string, resources: readonly Resource[], refuse: number | null): void {
     this.post('recover_resources', { framework_id: f, agent_id: a, resources, refuse_seconds: refuse });
   }
 }
@@ -26,8 +26,16 @@ class Port {
 /** Stands in for the master: records every `offers` message with its arrival time. */
 class FakeMaster extends Process<AllocatorToMaster> {
   readonly received: { at: number; allocations: AllocationMessage[] }[] = [];
+  /** Called with each `offers` as it arrives (between two turns of the allocator). */
+  onOffers: ((allocations: AllocationMessage[]) => void) | undefined;
   protected handlers(): Handlers<AllocatorToMaster> {
-    return { offers: (b) => void this.received.push({ at: this.clock.now(), allocations: b.allocations }), available_updated: () => {} };
+    return {
+      offers: (b) => {
+        this.received.push({ at: this.clock.now(), allocations: b.allocations });
+        this.onOffers?.(b.allocations);
+      },
+      available_updated: () => {},
+    };
   }
 }
 
@@ -94,6 +102,40 @@ describe('AllocatorProcess', () => {
     const after = master.received.slice(before).flatMap((m) => m.allocations);
     expect(new Set(after.map((a) => a.agent_id)).size).toBe(n);
     expect(Math.max(...master.received.slice(before).map((m) => m.allocations.length))).toBeLessThanOrEqual(AGENTS_PER_SLICE);
+  });
+
+  test('a request of every agent while a sweep over all is under way is a whole pass more from where it is, wrapping around', async () => {
+    const { clock, master, alloc, port } = await setup(60_000);
+    const n = 2 * AGENTS_PER_SLICE + 500;
+    const id = (i: number): string => `a${String(i).padStart(5, '0')}`;
+    for (let i = 0; i < n; i++) port.addAgent(id(i), R('cpus:1;mem:128'));
+    await clock.advance(5);
+    // After the first slice, its agents are free again (straight into the core, not named to the allocator as an
+    // event would) and every agent is asked for: the pass goes on, then wraps around to the agents it visited.
+    master.onOffers = (first) => {
+      master.onOffers = undefined;
+      expect(first.map((a) => a.agent_id)).toEqual(Array.from({ length: AGENTS_PER_SLICE }, (_, i) => id(i)));
+      for (const a of first) alloc.core.recoverResources('f1', a.agent_id, Resources.of(a.resources), undefined, clock.now());
+      port.addFramework('f2', ['s']);
+    };
+    port.addFramework('f1', ['r']);
+    await clock.settle();
+    expect(master.onOffers).toBeUndefined();
+    const offered = master.received.flatMap((m) => m.allocations.map((a) => a.agent_id));
+    // Every agent once in the first pass, and the first slice's again in the second (a slice is visited in id order).
+    expect(offered).toHaveLength(n + AGENTS_PER_SLICE);
+    expect([...offered].sort()).toEqual(Array.from({ length: n + AGENTS_PER_SLICE }, (_, i) => id(i < 2 * AGENTS_PER_SLICE ? i >> 1 : i - AGENTS_PER_SLICE)));
+    expect(Math.max(...master.received.map((m) => m.allocations.length))).toBeLessThanOrEqual(AGENTS_PER_SLICE);
+  });
+
+  test('agentIdsAfter: the next agents in sweep order after an id, wrapping around', async () => {
+    const { clock, alloc, port } = await setup(60_000);
+    for (const a of ['b', 'd', 'a', 'c']) port.addAgent(a, R('cpus:1;mem:128'));
+    await clock.advance(5);
+    expect(alloc.core.agentIdsAfter(undefined, 2)).toEqual(['a', 'b']);
+    expect(alloc.core.agentIdsAfter('b', 3)).toEqual(['c', 'd', 'a']);
+    expect(alloc.core.agentIdsAfter('bb', 1)).toEqual(['c']); // an id no agent has: the next one in order
+    expect(alloc.core.agentIdsAfter('d', 10)).toEqual(['a', 'b', 'c', 'd']); // at most every agent once
   });
 
   test('recovered resources are offered again at once; with a filter, right when it expires', async () => {
