@@ -64,6 +64,25 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A Resource as entryToJSON makes it, frozen: its known parts directly, the rare free-form ones (disk, shared, revocable, labels) deeply. */
+function freezeResource(r: Resource): Resource {
+  if (r.scalar !== undefined) Object.freeze(r.scalar);
+  else if (r.ranges !== undefined) {
+    for (const x of r.ranges.range) Object.freeze(x);
+    Object.freeze(r.ranges.range);
+    Object.freeze(r.ranges);
+  } else if (r.set !== undefined) {
+    Object.freeze(r.set.item);
+    Object.freeze(r.set);
+  }
+  if (r.reservations !== undefined) deepFreeze(r.reservations);
+  if (r.allocation_info !== undefined) Object.freeze(r.allocation_info);
+  if (r.disk !== undefined) deepFreeze(r.disk);
+  if (r.shared !== undefined) deepFreeze(r.shared);
+  if (r.revocable !== undefined) deepFreeze(r.revocable);
+  return Object.freeze(r);
+}
+
 export class Resources {
   private static readonly EMPTY = new Resources([]);
   private index: Map<string, Entry> | undefined;
@@ -155,7 +174,9 @@ export class Resources {
   json(): readonly Resource[] {
     let json = this.frozen;
     if (json === undefined) {
-      json = deepFreeze(this.toJSONWithCopies());
+      const list = this.toJSONWithCopies();
+      for (const r of list) freezeResource(r);
+      json = Object.freeze(list);
       this.frozen = json;
       MADE_FROM.set(json, this);
     }

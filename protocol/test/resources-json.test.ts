@@ -18,6 +18,10 @@ describe('Resources.json(): one frozen JSON form, read back without parsing', ()
       (json[0] as Resource).scalar!.value = 9;
     }).toThrow(TypeError);
     expect(() => (json as Resource[]).push(json[0]!)).toThrow(TypeError);
+    const ports = json.find((r) => r.name === 'ports')!;
+    expect(Object.isFrozen(ports.ranges!.range[0])).toBe(true);
+    const reserved = Resources.parse('cpus(eng):1;x:{a,b}').allocate('eng').json();
+    for (const r of reserved) for (const part of [r, r.reservations, r.reservations?.[0], r.allocation_info, r.set, r.set?.item, r.scalar]) if (part !== undefined) expect(Object.isFrozen(part)).toBe(true);
   });
 
   test('an equal array that json() did not make is parsed and checked as any other', () => {
