@@ -24,7 +24,7 @@ describe('BoundedList keyed by its items', () => {
   });
 
   it('keeps every item of a repeated key and tests each', () => {
-    const list = new BoundedList(3, (x: { id: string }) => x.id);
+    const list = new BoundedList(3, (x: { id: string; agent: string }) => x.id);
     list.push(item('t', 'a'));
     list.push(item('t', 'b'));
     expect(list.someWithKey('t', (x) => x.agent === 'a')).toBe(true);
