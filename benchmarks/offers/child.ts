@@ -55,7 +55,7 @@ switch (role) {
           const agent = books?.state.agents.get(id);
           return {
             id,
-            allocator: a === undefined ? null : { active: a.active, available: a.available.toString(), allocated: Object.fromEntries([...a.allocated].map(([f, r]) => [f, r.toString()])), filters: a.filters },
+            allocator: a === undefined ? null : { active: a.active, available: a.available.toString(), allocated: Object.fromEntries([...a.allocated].map(([f, r]) => [f, r.toString()])), filters: a.filters, mark: a.mark },
             master: agent === undefined ? null : { active: agent.active, connected: agent.connected, tasks: [...agent.tasks].flatMap(([f, ts]) => [...ts.values()].map((t) => `${f}/${t.task_id.value}:${t.state}${t.status_update_state !== undefined ? ` (delivering ${t.status_update_state})` : ''}`)), offers: [...(books?.state.offers.ofAgent(id) ?? [])].map((o) => `${o.id} to ${o.frameworkId}: ${o.resources.toString()}`) },
           };
         }),

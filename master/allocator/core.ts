@@ -664,7 +664,9 @@ export class AllocatorCore {
     if (a === undefined) return undefined;
     let filters = 0;
     for (const l of a.filters.values()) filters += l.length;
-    return { id, active: a.active, total: a.total, available: a.available, allocated: new Map(a.allocated), filters };
+    // Skipped by a sweep while its mark holds (stages.ts #skippable); with a mark of an older epoch, only the frameworks bumped since are looked at.
+    const mark = a.skipVersion !== a.version ? 'none' : a.skipEpoch === this.#epoch ? 'skipped' : `older epoch (${a.skipEpoch} < ${this.#epoch})`;
+    return { id, active: a.active, total: a.total, available: a.available, allocated: new Map(a.allocated), filters, mark };
   }
 
   /**

@@ -82,6 +82,8 @@ export interface AgentInfoView {
   /** framework -> allocated resources. */
   readonly allocated: Map<string, Resources>;
   readonly filters: number;
+  /** Whether allocation passes skip it now ('skipped'), look only at frameworks eligible since its mark ('older epoch ...'), or look at it whole ('none'). */
+  readonly mark: string;
 }
 
 /**
