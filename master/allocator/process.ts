@@ -194,15 +194,20 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
     this.#nextSlice();
   }
 
-  /** The next AGENTS_PER_SLICE agents of the sweep (those named first, then the pass over all); the rest on a later turn. */
+  /**
+   * The next AGENTS_PER_SLICE agents of the sweep, the rest on a later turn: those named by requests first
+   * (resources just recovered wait for no pass over every agent), at most half a slice of them while a pass
+   * over all is under way, so that pass goes on however many are named.
+   */
   #nextSlice(): void {
     const sweep = this.#sweep;
     if (sweep === undefined) return;
     const slice: string[] = [];
+    const named = sweep.all > 0 ? AGENTS_PER_SLICE >>> 1 : AGENTS_PER_SLICE;
     for (const id of sweep.left) {
+      if (slice.length === named) break;
       slice.push(id);
       sweep.left.delete(id);
-      if (slice.length === AGENTS_PER_SLICE) break;
     }
     if (slice.length < AGENTS_PER_SLICE && sweep.all > 0) {
       const more = this.core.agentIdsAfter(sweep.cursor, Math.min(sweep.all, AGENTS_PER_SLICE - slice.length));

@@ -128,6 +128,32 @@ describe('AllocatorProcess', () => {
     expect(Math.max(...master.received.map((m) => m.allocations.length))).toBeLessThanOrEqual(AGENTS_PER_SLICE);
   });
 
+  test('agents named by an event during a pass over all go first, half a slice at a time, and the pass goes on', async () => {
+    const { clock, master, alloc, port } = await setup(60_000);
+    const n = 3 * AGENTS_PER_SLICE;
+    const id = (i: number): string => `a${String(i).padStart(5, '0')}`;
+    for (let i = 0; i < n; i++) port.addAgent(id(i), R('cpus:1;mem:128'));
+    await clock.advance(5);
+    // After the first slice, its agents' resources come back as the master would return them: an event naming them.
+    master.onOffers = (first) => {
+      master.onOffers = undefined;
+      for (const a of first) port.recoverResources('f1', a.agent_id, a.resources, null);
+    };
+    port.addFramework('f1', ['r']);
+    await clock.settle();
+    const slices = master.received.map((m) => m.allocations.map((a) => a.agent_id));
+    const half = AGENTS_PER_SLICE / 2;
+    expect(slices[0]).toEqual(Array.from({ length: AGENTS_PER_SLICE }, (_, i) => id(i)));
+    // The pass's next slice was due before the event came; after it, half a slice of the named agents with half a
+    // slice more of the pass (a slice is visited in id order).
+    expect(slices[1]).toEqual(Array.from({ length: AGENTS_PER_SLICE }, (_, i) => id(AGENTS_PER_SLICE + i)));
+    expect(slices[2]).toEqual([...Array.from({ length: half }, (_, i) => id(i)), ...Array.from({ length: half }, (_, i) => id(2 * AGENTS_PER_SLICE + i))]);
+    const offered = slices.flat();
+    expect(offered).toHaveLength(n + AGENTS_PER_SLICE); // every agent once, the first slice's twice
+    expect(new Set(offered).size).toBe(n);
+    expect(alloc.metrics.event_allocations).toBeGreaterThanOrEqual(2);
+  });
+
   test('agentIdsAfter: the next agents in sweep order after an id, wrapping around', async () => {
     const { clock, alloc, port } = await setup(60_000);
     for (const a of ['b', 'd', 'a', 'c']) port.addAgent(a, R('cpus:1;mem:128'));
