@@ -107,6 +107,13 @@ const SLICE = 256;
 const PID_CACHE_LIMIT = 100_000;
 
 /**
+ * Drains and handlers on the stack, over every runtime of this OS process. A remote message is handled as it
+ * arrives only when this is 0: no handler of any runtime is then running, so none runs inside another (a transport
+ * that delivers synchronously, a virtual clock advanced from a handler) and none re-enters its own process.
+ */
+let onStack = 0;
+
+/**
  * Hosts processes: gives them PIDs, routes messages between them (directly
  * when local, through the transport when remote), runs their events one at a
  * time, and serves their HTTP routes. One runtime per listening address.
@@ -434,6 +441,9 @@ export class Runtime {
     const share = bytes !== undefined && bytes > 0 && this.#budget.max !== Infinity ? Math.ceil(bytes / messages.length) : 0;
     const account = share > 0 ? this.#budget.account(peer) : undefined;
     const suffix = `@${peer}`;
+    const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
+    // Handled as they arrive: at most a drain's budget per frame, the rest waits in mailboxes like any backlog.
+    let direct = 0;
     // A batch mostly repeats its sender and its receiver: check each distinct sender and look each receiver up once.
     let checked = '';
     let sender: PID | undefined;
@@ -456,7 +466,11 @@ export class Runtime {
         slot = this.#slots.get(idOf(to));
       }
       if (filtersState.active && this.#filtered(envelope)) continue;
-      if (account === undefined) {
+      if (slot !== undefined && direct < DRAIN_BUDGET && this.#idle(slot) && (until === undefined || performance.now() < until)) {
+        // Nothing runs and nothing of this process waits: run the handler now, without a trip through the mailbox.
+        direct++;
+        this.#serveNow(slot, envelope.name, envelope.body, sender, peer);
+      } else if (account === undefined) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, undefined, 0);
       } else if (this.#budget.charge(account, share)) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, account, share);
@@ -464,6 +478,38 @@ export class Runtime {
         this.#counters.refused_peer_budget++;
         this.#warnLimited('peer_budget', `peer ${peer} has ${this.#budget.queued(peer)} bytes of messages waiting (the limit is ${this.#budget.max}); dropped '${envelope.name}' from ${envelope.from}`);
       }
+    }
+  }
+
+  /**
+   * Whether a message for `slot` may be handled at once, as it arrives: no
+   * handler is running (none of any runtime's, `onStack`: one event at a time,
+   * no re-entry, no handler inside another), the process is ready, and its
+   * mailbox is empty and not on the run queue, so nothing it was sent before
+   * waits (per-sender FIFO holds).
+   */
+  #idle(slot: Slot): boolean {
+    return onStack === 0 && slot.ready && slot.alive && !slot.scheduled && slot.mailbox.size === 0;
+  }
+
+  /**
+   * A remote message handled as it arrives (`#idle(slot)` holds): the same
+   * checks as on the way into a mailbox (a process that accepts it only
+   * from its own runtime), then the handler. It never waits, so it is not
+   * charged to its peer's budget.
+   */
+  #serveNow(slot: Slot, name: string, body: unknown, sender: PID, peer: string): void {
+    if (slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(name))) {
+      this.#counters.local_only++;
+      this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
+      return;
+    }
+    this.#counters.events_handled++;
+    onStack++;
+    try {
+      this.#handle(slot, name, body, sender);
+    } finally {
+      onStack--;
     }
   }
 
@@ -533,6 +579,7 @@ export class Runtime {
     this.#drainPending = false;
     if (this.#draining) return;
     this.#draining = true;
+    onStack++;
     let budget = DRAIN_BUDGET;
     const queue = this.#runQueue;
     const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
@@ -562,6 +609,7 @@ export class Runtime {
       }
     } finally {
       this.#draining = false;
+      onStack--;
     }
     if (this.#runHead >= queue.length) {
       queue.length = 0;
@@ -595,6 +643,11 @@ export class Runtime {
       this.#budget.release(box.headAccount, box.headBytes);
       box.headAccount = undefined;
     }
+    this.#handle(slot, name, body, sender);
+  }
+
+  /** Runs the handler of message `name` (a message's event, from the mailbox or as it arrives). */
+  #handle(slot: Slot, name: string, body: unknown, sender: PID): void {
     const handler = slot.handlers[name];
     if (handler === undefined) {
       this.#counters.unknown_message++;
