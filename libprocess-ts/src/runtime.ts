@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponse } from './http-types.js';
 import { createLogger, LogVerbosity, type Logger } from './logging.js';
 import { Inbox } from './inbox.js';
 import { MailboxBudget, type PeerAccount } from './peer-limits.js';
+import { microtask } from './microtask.js';
 import type { Envelope } from './message.js';
 import { PID, addressOf, idOf } from './pid.js';
 import { attachContext, type Process, type ProcessContext } from './process.js';
@@ -571,7 +572,7 @@ export class Runtime {
     if (!this.#drainPending && !this.#draining) {
       this.#drainPending = true;
       this.#poke();
-      queueMicrotask(this.#drainBound);
+      microtask(this.#drainBound);
     }
   }
 

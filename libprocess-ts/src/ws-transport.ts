@@ -7,6 +7,7 @@ import type { RawData } from 'ws';
 import { PeerAuth, newNonce, type AuthOptions } from './auth.js';
 import type { Clock } from './clock.js';
 import { decodeFrame, encodeFrame, FrameError } from './codec.js';
+import { microtask } from './microtask.js';
 import { HttpServer, rejectUpgrade, remoteOf } from './http-server.js';
 import { ConnectionLimit } from './peer-limits.js';
 import type { Envelope } from './message.js';
@@ -268,7 +269,7 @@ export class WsTransport implements Transport {
       this.#dirty.push(p);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        queueMicrotask(this.#flush);
+        microtask(this.#flush);
       }
     }
   }
@@ -588,7 +589,7 @@ export class WsTransport implements Transport {
     this.#arrived.push({ messages, peer: conn.peer, bytes: frame.length });
     if (!this.#handOverScheduled) {
       this.#handOverScheduled = true;
-      queueMicrotask(this.#handOver);
+      microtask(this.#handOver);
     }
   }
 
