@@ -134,6 +134,14 @@ export class Runtime {
   #runHead = 0;
   #drainPending = false;
   #draining = false;
+  /**
+   * Events served since this runtime last yielded to I/O: messages handled as they arrived, then the drain after
+   * them, share one budget (DRAIN_BUDGET events, and `maxDrainMs` from `#turnStart`), as when every message went
+   * through a mailbox. Reset by the drain and by the check phase of the event loop (`#endTurn`).
+   */
+  #turnServed = 0;
+  #turnStart = 0;
+  #turnEndPending = false;
   #address = '';
   #host = '';
   #port = 0;
@@ -171,6 +179,10 @@ export class Runtime {
   /** Tells a virtual clock that this runtime has work (its busy probe is then worth asking). */
   #poke: () => void = () => {};
   readonly #drainBound = () => this.#drain();
+  readonly #endTurn = (): void => {
+    this.#turnEndPending = false;
+    this.#turnServed = 0;
+  };
 
   constructor(options: RuntimeOptions) {
     this.#transport = options.transport;
@@ -442,9 +454,6 @@ export class Runtime {
     const share = bytes !== undefined && bytes > 0 && this.#budget.max !== Infinity ? Math.ceil(bytes / messages.length) : 0;
     const account = share > 0 ? this.#budget.account(peer) : undefined;
     const suffix = `@${peer}`;
-    const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
-    // Handled as they arrive: at most a drain's budget per frame, the rest waits in mailboxes like any backlog.
-    let direct = 0;
     // A batch mostly repeats its sender and its receiver: check each distinct sender and look each receiver up once.
     let checked = '';
     let sender: PID | undefined;
@@ -467,9 +476,8 @@ export class Runtime {
         slot = this.#slots.get(idOf(to));
       }
       if (filtersState.active && this.#filtered(envelope)) continue;
-      if (slot !== undefined && direct < DRAIN_BUDGET && this.#idle(slot) && (until === undefined || performance.now() < until)) {
+      if (slot !== undefined && this.#idle(slot) && this.#turnLeft()) {
         // Nothing runs and nothing of this process waits: run the handler now, without a trip through the mailbox.
-        direct++;
         this.#serveNow(slot, envelope.name, envelope.body, sender, peer);
       } else if (account === undefined) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, undefined, 0);
@@ -493,6 +501,12 @@ export class Runtime {
     return onStack === 0 && slot.ready && slot.alive && !slot.scheduled && slot.mailbox.size === 0;
   }
 
+  /** Whether this turn's budget (events, and time with `maxDrainMs`) has room for one more event served at once. */
+  #turnLeft(): boolean {
+    if (this.#turnServed >= DRAIN_BUDGET) return false;
+    return this.#maxDrainMs === undefined || this.#turnServed === 0 || performance.now() - this.#turnStart < this.#maxDrainMs;
+  }
+
   /**
    * A remote message handled as it arrives (`#idle(slot)` holds): the same
    * checks as on the way into a mailbox (a process that accepts it only
@@ -506,6 +520,13 @@ export class Runtime {
       return;
     }
     this.#counters.events_handled++;
+    if (this.#turnServed++ === 0) {
+      if (this.#maxDrainMs !== undefined) this.#turnStart = performance.now();
+      if (!this.#turnEndPending) {
+        this.#turnEndPending = true;
+        setImmediate(this.#endTurn);
+      }
+    }
     onStack++;
     try {
       this.#handle(slot, name, body, sender);
@@ -581,9 +602,10 @@ export class Runtime {
     if (this.#draining) return;
     this.#draining = true;
     onStack++;
-    let budget = DRAIN_BUDGET;
+    // What messages handled at once spent of this turn is not spent again.
+    let budget = DRAIN_BUDGET - this.#turnServed;
     const queue = this.#runQueue;
-    const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
+    const until = this.#maxDrainMs === undefined ? undefined : (this.#turnServed > 0 ? this.#turnStart : performance.now()) + this.#maxDrainMs;
     try {
       while (this.#runHead < queue.length && budget > 0) {
         const slot = queue[this.#runHead++]!;
@@ -611,6 +633,7 @@ export class Runtime {
     } finally {
       this.#draining = false;
       onStack--;
+      this.#turnServed = 0;
     }
     if (this.#runHead >= queue.length) {
       queue.length = 0;

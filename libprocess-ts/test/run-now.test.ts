@@ -141,6 +141,28 @@ describe('remote messages for an idle process run as they arrive', () => {
     expect(a.overlapped).toBe(false);
   });
 
+  test('messages handled as they arrive and the drain after them share one turn budget, then the runtime yields to I/O', async () => {
+    const { runtime: r, transport, clock } = await start();
+    const a = new Recorder();
+    const pid = r.spawn(a, 'a').toString();
+    await clock.settle();
+    let n = 0;
+    a.during = () => n++;
+    const budget = 50_000; // runtime.ts DRAIN_BUDGET
+    const flood = Array.from({ length: budget + 10 }, (_, i) => ({ from: X, to: pid, name: 'note' as const, body: i }));
+    transport._deliver(flood, REMOTE);
+    // The budget's worth ran at once; the rest waits in the mailbox.
+    expect(n).toBe(budget);
+    // The drain that follows in the same turn has nothing left to spend: it yields to I/O first.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(n).toBe(budget);
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.settle();
+    expect(n).toBe(budget + 10);
+    expect(a.seen.slice(budget - 1, budget + 1)).toEqual([`note ${budget - 1}`, `note ${budget}`]);
+  });
+
   test('senders are still checked, and local-only messages refused, on the direct path', async () => {
     const { runtime: r, transport, clock } = await start();
     class Internal extends Recorder {
