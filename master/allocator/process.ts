@@ -3,12 +3,19 @@
  * pure AllocatorCore. It allocates
  *  - in batch, every `allocationIntervalMs` (default 1000, Mesos
  *    --allocation_interval), over all agents;
- *  - right after an event that adds or frees resources (agent added, updated
- *    or activated, resources recovered, framework added, activated, updated,
- *    removed or revived), over the agents that event touched. Events handled
- *    in the same turn are coalesced: the first schedules one `delay(0)`
- *    allocation, later ones only add agents to it;
- *  - when the earliest filter expires (`nextFilterExpiry()`).
+ *  - right after an event that adds resources or a framework (agent added,
+ *    updated or activated, framework added, activated, updated, removed or
+ *    revived), over the agents that event touched. Events handled in the same
+ *    turn are coalesced: the first schedules one `delay(0)` allocation, later
+ *    ones only add agents to it.
+ * As Mesos's hierarchical allocator, it does not allocate when resources are
+ * recovered (an offer declined or rescinded, a task ended) nor when a filter
+ * expires (MESOS-3078): those wait for the next batch, so a decline is not
+ * answered at once by an offer to the next framework in line, and a cluster's
+ * offers come once per interval. A refusal filter lasts at least one interval
+ * (Mesos stretches it so too, MESOS-4302): the framework that declined is
+ * passed over by the next batch at least. Filters expire lazily, at the start
+ * of an allocation (`AllocatorCore.allocate`).
  * Every non-empty allocation is one `offers` message to the master.
  *
  * An allocation over more than AGENTS_PER_SLICE agents goes in slices of that
@@ -18,7 +25,7 @@
  * heartbeats until a follower took its term. A request that comes while a
  * sliced sweep is under way joins it.
  */
-import { Process, type Handlers, type PID, type Timer } from 'libprocess-ts';
+import { Process, type Handlers, type PID } from 'libprocess-ts';
 import { Resources } from '../../protocol/resources.js';
 import { AllocatorCore, type Allocation, type CoreOptions } from './core.js';
 import { TimerMetric, allocatorMetrics } from './metrics.js';
@@ -37,8 +44,7 @@ export interface AllocatorProcessOptions extends CoreOptions {
 export interface AllocatorMetrics {
   batch_allocations: number;
   event_allocations: number;
-  filter_wakeups: number;
-  offers_sent: number;
+    offers_sent: number;
   /** Events that could trigger an allocation. */
   events: number;
 }
@@ -47,11 +53,9 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
   readonly core: AllocatorCore;
   readonly master: PID<AllocatorToMaster>;
   readonly intervalMs: number;
-  readonly metrics: AllocatorMetrics = { batch_allocations: 0, event_allocations: 0, filter_wakeups: 0, offers_sent: 0, events: 0 };
+  readonly metrics: AllocatorMetrics = { batch_allocations: 0, event_allocations: 0, offers_sent: 0, events: 0 };
   /** Agents to allocate at the coming event-triggered allocation ('all': every agent). */
   #pending: Set<string> | 'all' | undefined;
-  #filterTimer: Timer | undefined;
-  #filterWakeAt: number | undefined;
   /** Mesos's allocation metrics (metrics.ts). */
   readonly #runs = { runs: 0, runMs: new TimerMetric(), latencyMs: new TimerMetric() };
   /** A sliced allocation under way: the agents it has still to visit, in order, and when it was due. */
@@ -122,9 +126,8 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       },
       deactivate_agent: (b) => core.deactivateAgent(b.agent_id),
       recover_resources: (b) => {
-        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), b.refuse_seconds ?? undefined, this.clock.now());
-        this.#touch([b.agent_id]);
-        this.#armFilterWake();
+        const refuse = b.refuse_seconds ?? undefined;
+        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse !== undefined && refuse > 0 ? Math.max(refuse, this.intervalMs / 1000) : refuse, this.clock.now());
       },
       suppress_offers: (b) => core.suppress(b.framework_id, b.roles ?? undefined),
       revive_offers: (b) => {
@@ -210,25 +213,6 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       this.metrics.offers_sent += out.length;
       this.send(this.master, 'offers', { allocations: out.map(toMessage) });
     }
-    this.#armFilterWake();
-  }
-
-  /** Wakes at the earliest filter expiry, if that is sooner than any wake already set. */
-  #armFilterWake(): void {
-    const next = this.core.nextFilterExpiry();
-    if (next === undefined) return;
-    if (this.#filterWakeAt !== undefined && this.#filterWakeAt <= next) return;
-    this.#filterTimer?.cancel();
-    this.#filterWakeAt = next;
-    const due = Math.max(next, this.clock.now());
-    this.#filterTimer = this.delay(Math.max(0, next - this.clock.now()), () => {
-      this.#filterWakeAt = undefined;
-      this.#filterTimer = undefined;
-      this.metrics.filter_wakeups++;
-      // Only the agents whose filters expired: a full sweep per expiry cost a
-      // scan of every agent each few ms at 10k agents (bench-offers profile).
-      this.#allocate(this.core.expireFilters(this.clock.now()), due);
-    });
   }
 }
 
