@@ -37,7 +37,7 @@ afterEach(async () => {
   runtimes = [];
 });
 
-async function setup(intervalMs = 1000) {
+async function setup(intervalMs = 1000, allocateOnRecovery = false) {
   const clock = new VirtualClock();
   const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 1 });
   // The allocator takes messages only from its own runtime (the master's): one runtime, as in a master.
@@ -46,7 +46,7 @@ async function setup(intervalMs = 1000) {
   runtimes.push(m);
   const master = new FakeMaster();
   const masterPid = m.spawn(master, 'master');
-  const alloc = new AllocatorProcess({ master: masterPid, allocationIntervalMs: intervalMs });
+  const alloc = new AllocatorProcess({ master: masterPid, allocationIntervalMs: intervalMs, allocateOnRecovery });
   const allocPid = a.spawn(alloc, 'allocator');
   await clock.settle();
   const port = new Port(m, masterPid, allocPid);
@@ -125,6 +125,29 @@ describe('AllocatorProcess', () => {
     expect(master.received).toHaveLength(4);
     expect(master.received[3]!.at - t0).toBeGreaterThanOrEqual(6000);
     expect(alloc.metrics.event_allocations).toBe(1); // the agent's and the framework's (one turn), none for the recoveries
+  });
+
+  test('allocateOnRecovery (Mesos 0.x, as in the paper experiments): recovered resources are offered again at once; with a filter, right when it expires', async () => {
+    const { clock, master, alloc, port, t0 } = await setup(1000, true);
+    port.addFramework('f1', ['r']);
+    port.addAgent('a1', R('cpus:2;mem:256'));
+    await clock.advance(5);
+    const first = master.received.at(-1)!.allocations[0]!;
+    port.recoverResources('f1', 'a1', first.resources, null);
+    await clock.advance(5);
+    expect(master.received).toHaveLength(2);
+    port.recoverResources('f1', 'a1', master.received[1]!.allocations[0]!.resources, 2.5);
+    const declinedAt = clock.now();
+    await clock.advance(2400);
+    expect(master.received).toHaveLength(2);
+    await clock.advance(200);
+    expect(master.received).toHaveLength(3);
+    // Woken by the filter's expiry (plus the 1 ms hop each way), not by the 1 s batch.
+    const at = master.received[2]!.at;
+    expect(at - declinedAt).toBeGreaterThanOrEqual(2500);
+    expect(at - declinedAt).toBeLessThan(2510);
+    expect(at - t0).toBeLessThan(3000);
+    expect(alloc.metrics.filter_wakeups).toBe(1);
   });
 
   test('batch allocation every interval picks up what no event announced', async () => {
