@@ -15,6 +15,7 @@
  * they are read. A file that is nonetheless unreadable is reported with a
  * CORRUPT_CHECKPOINT error naming it.
  */
+import { rmSync, statfsSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomicDurable } from './durable-write.js';
@@ -130,6 +131,20 @@ export async function listCheckpointed(metaDir: string): Promise<string[]> {
   return readdir(join(metaDir, 'containers')).catch(() => []);
 }
 
-export async function removeCheckpoint(metaDir: string, containerId: string): Promise<void> {
-  await removeOffLoop(containerMetaDir(metaDir, containerId));
+/** Removes a container's runtime state: at once on a tmpfs (microseconds), else on the removal thread. */
+export async function removeCheckpoint(metaDir: string, containerId: string, tmpfs = false): Promise<void> {
+  if (tmpfs) rmSync(containerMetaDir(metaDir, containerId), { recursive: true, force: true });
+  else await removeOffLoop(containerMetaDir(metaDir, containerId));
+}
+
+/** statfs(2)'s f_type of a tmpfs. */
+const TMPFS_MAGIC = 0x01021994;
+
+/** Whether `dir` is on a tmpfs (false when it cannot be told). */
+export function onTmpfs(dir: string): boolean {
+  try {
+    return statfsSync(dir).type === TMPFS_MAGIC;
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,7 @@ import { realClock, type Clock } from 'libprocess-ts';
 import {
   clearIfRebooted,
   containerMetaDir,
+  onTmpfs,
   listCheckpointed,
   readCheckpoint,
   readTermination,
@@ -302,6 +303,8 @@ export class Containerizer {
     readonly warnings: string[],
     /** The runtime dir held an earlier boot's containers (dropped): the agent's known ones are gone with the host. */
     private readonly rebooted: boolean,
+    /** The runtime dir is on a tmpfs: its directories are made and removed on the loop (microseconds each). */
+    private readonly runtimeOnTmpfs: boolean,
   ) {
     this.clock = opts.clock ?? realClock;
     this.logger = opts.logger ?? silentLogger;
@@ -352,7 +355,7 @@ export class Containerizer {
     const iso = await createIsolators(opts.isolation ?? DEFAULT_ISOLATION, { ...opts, clock, logger });
     await mkdir(opts.metaDir, { recursive: true });
     const rebooted = await clearIfRebooted(opts.metaDir);
-    return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings, rebooted);
+    return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings, rebooted, onTmpfs(opts.metaDir));
   }
 
   /** Stops the launcher's helper process, if any (running containers are not affected). */
@@ -447,9 +450,11 @@ export class Containerizer {
         closeSync(openSync(files.stderr, 'a'));
         for (const p of [config.sandbox, files.stdout, files.stderr]) chownSync(p, user.uid, user.gid);
       }
-      // The meta dir exists before the process does: the launcher records its exit there. A new directory: a change to
-      // the filesystem's journal, which can wait for its commit when the disk is busy, so off the loop.
-      await mkdir(containerMetaDir(this.metaDir, id), { recursive: true });
+      // The runtime dir exists before the process does: the launcher records its exit there. On a disk a new
+      // directory is a change to the filesystem's journal, which can wait for its commit when the disk is busy, so
+      // off the loop; on a tmpfs it takes microseconds, where a trip to the thread pool waits behind the sandboxes'.
+      if (this.runtimeOnTmpfs) mkdirSync(containerMetaDir(this.metaDir, id), { recursive: true });
+      else await mkdir(containerMetaDir(this.metaDir, id), { recursive: true });
       const info: PrepareInfo = {
         limits: config.limits ?? {},
         sandbox: config.sandbox,
@@ -568,7 +573,7 @@ export class Containerizer {
   /** Drops a terminated container's checkpoint (once the agent no longer needs it). */
   async forget(containerId: string): Promise<void> {
     if (this.live.has(containerId)) throw new ContainerizerError('INVALID_CONFIG', `Container ${containerId} is still running`);
-    await removeCheckpoint(this.metaDir, containerId);
+    await removeCheckpoint(this.metaDir, containerId, this.runtimeOnTmpfs);
   }
 
   /**

@@ -1,9 +1,9 @@
 import { describe, test, expect, afterAll } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Containerizer } from '../containerizer.js';
-import { containerMetaDir, readCheckpoint } from '../checkpoint.js';
+import { containerMetaDir, onTmpfs, readCheckpoint } from '../checkpoint.js';
 import { exitRecordPath } from '../exit-record.js';
 import { probeCgroups } from '../isolators/cgroups-fs.js';
 import { bootId, isAlive, readStat } from '../proc.js';
@@ -167,6 +167,26 @@ describe('recovery after an agent restart', () => {
     expect(readFileSync(join(metaDir, 'boot_id'), 'utf8').trim()).toBe(boot);
     const r = await fresh.recover(['earlier-boot']);
     expect(r.vanished.map((t) => [t.containerId, t.status, t.message])).toEqual([['earlier-boot', null, 'Container vanished while the agent was down: the host rebooted since it was launched']]);
+  });
+
+  testIf(onTmpfs('/dev/shm') ? null : 'no tmpfs at /dev/shm')('a runtime dir on a tmpfs: the same records, its directories made and removed on the loop', async () => {
+    const { dir, config } = setup();
+    const metaDir = mkdtempSync(join('/dev/shm', 'cz-runtime-'));
+    dirs.push(metaDir);
+    const old = await Containerizer.create({ metaDir, launcher: 'helper' });
+    const a = config('exit 3');
+    const c = await old.launch(a);
+    expect(existsSync(join(containerMetaDir(metaDir, a.containerId), 'container.json'))).toBe(true);
+    await c.wait();
+    old.close();
+    await waitFor(() => existsSync(exitRecordPath(metaDir, a.containerId)));
+    const fresh = await Containerizer.create({ metaDir });
+    const r = await fresh.recover([a.containerId]);
+    expect(r.terminated.map((t) => [t.containerId, t.status?.code])).toEqual([[a.containerId, 3]]);
+    const forgotten = fresh.forget(a.containerId);
+    expect(existsSync(containerMetaDir(metaDir, a.containerId))).toBe(false); // at once, before the promise settles
+    await forgotten;
+    expect(existsSync(join(dir, 'meta'))).toBe(false); // nothing of it under the work dir
   });
 
   test('a corrupt checkpoint is a clear error naming the file and the problem', async () => {
