@@ -15,7 +15,7 @@
  * they are read. A file that is nonetheless unreadable is reported with a
  * CORRUPT_CHECKPOINT error naming it.
  */
-import { rmSync, statfsSync } from 'node:fs';
+import { readdirSync, rmSync, rmdirSync, statfsSync, unlinkSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomicDurable } from './durable-write.js';
@@ -133,8 +133,22 @@ export async function listCheckpointed(metaDir: string): Promise<string[]> {
 
 /** Removes a container's runtime state: at once on a tmpfs (microseconds), else on the removal thread. */
 export async function removeCheckpoint(metaDir: string, containerId: string, tmpfs = false): Promise<void> {
-  if (tmpfs) rmSync(containerMetaDir(metaDir, containerId), { recursive: true, force: true });
+  if (tmpfs) removeFlatDir(containerMetaDir(metaDir, containerId));
   else await removeOffLoop(containerMetaDir(metaDir, containerId));
+}
+
+/**
+ * rm -rf of a directory that holds files only (a container's runtime dir): readdir, an unlink each, rmdir, where
+ * rmSync's walk tries rmdir first and lstats each entry, through an exception per step (0.2 ms a container in the
+ * bench-launch profile). Anything else inside (a directory) goes the long way.
+ */
+function removeFlatDir(dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) unlinkSync(join(dir, name));
+    rmdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** statfs(2)'s f_type of a tmpfs. */

@@ -183,6 +183,7 @@ describe('recovery after an agent restart', () => {
     const fresh = await Containerizer.create({ metaDir });
     const r = await fresh.recover([a.containerId]);
     expect(r.terminated.map((t) => [t.containerId, t.status?.code])).toEqual([[a.containerId, 3]]);
+    mkdirSync(join(containerMetaDir(metaDir, a.containerId), 'more')); // not only files: removed the long way
     const forgotten = fresh.forget(a.containerId);
     expect(existsSync(containerMetaDir(metaDir, a.containerId))).toBe(false); // at once, before the promise settles
     await forgotten;
