@@ -424,10 +424,10 @@ export class Containerizer {
    * Launches a container: sandbox files, isolators' prepare, the process
    * (leader of its own group, inside its cgroups from the start), isolate,
    * checkpoint. A failure at any step undoes the earlier ones and throws.
-   * With `early`, resolves once the process runs, while its container.json
-   * is still on its way to disk (`container.checkpointed`): the agent has it
-   * fsync'ed at the same time as the task's TASK_STARTING record, instead of
-   * one after the other.
+   * With `early`, resolves once the process runs, before its container.json
+   * is written (`container.checkpointed`). That file is runtime state, never
+   * fsync'ed (checkpoint.ts), so its write is over within this call and
+   * `early` saves one turn at most.
    */
   async launch(config: ContainerConfig, early = false): Promise<Container> {
     const id = config.containerId;
