@@ -6,7 +6,7 @@
 // Beside the rates, each round's CPU time per task (this process, all its threads, plus the
 // row's own launcher helper and the tasks it reaped: /proc/<pid>/stat utime+stime+cutime+cstime):
 // a figure that load from elsewhere on the machine changes less than it changes a rate.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,7 @@ import { filesystemLinuxUsable } from '../../agent/containerizer/isolators/files
 import { appLayer, busyboxLayer, busyboxMissing, dockerSave } from '../../agent/provisioner/image-builder.js';
 import { createProvisioner } from '../../agent/provisioner/index.js';
 import { interleave } from '../lib/rounds.js';
+import { procCpuMs, selfCpuMs } from '../lib/proc-cpu.js';
 import { roundsFigure, type RoundsFigure } from '../lib/stats.js';
 
 export interface ImageRows {
@@ -29,19 +30,6 @@ export interface ImageRows {
   imageCpuMs: RoundsFigure;
   tasksPerRound: number;
   rounds: number;
-}
-
-/** CPU ms of a process and of the children it reaped (/proc/<pid>/stat fields 14-17, clock ticks of 10 ms). */
-function procCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
-}
-
-function selfCpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 /** Why the image row cannot run here, or null. */

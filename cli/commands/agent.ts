@@ -18,6 +18,7 @@ export function agentCommand(): Command {
     .addOption(flag('advertise_ip', 'address the master should use, when --ip is 0.0.0.0'))
     .addOption(flag('hostname', 'hostname reported to the master'))
     .addOption(flag('work_dir', 'sandboxes and checkpoints live here', '/tmp/mesos-ts/agent'))
+    .addOption(flag('runtime_dir', "what outlives the agent but not a reboot: its containers' pids and exit records, never fsync'ed (default <work_dir>/meta; a tmpfs such as /run/mesos-ts is faster)"))
     .addOption(flag('resources', "e.g. 'cpus:4;mem:8192;disk:20000;ports:[31000-32000];gpus:1' (what is missing is detected)"))
     .addOption(flag('default_role', "the role resources without one are statically reserved to (default '*': unreserved)"))
     .addOption(flag('attributes', "e.g. 'rack:r1;zone:a;level:3'"))
