@@ -173,3 +173,38 @@ describeIf(why)('containers in a busybox image, through each path to the mounts'
     }
   });
 });
+
+const bindWhy = process.getuid?.() !== 0 ? 'needs root (mount namespaces)' : helper ? null : 'mesos-ts-launcher is not built (make build)';
+describeIf(bindWhy)('host binds of a container without an image (persistent volumes: ContainerConfig.volumeMounts)', () => {
+  test.each(['helper', 'spawn'] as const)('the %s launcher: bound in the task\'s own namespace, read-only honoured, the host sees nothing', async (launcher) => {
+    const dir = tmp('cz-binds-');
+    try {
+      const volume = join(dir, 'volume');
+      mkdirSync(volume);
+      writeFileSync(join(volume, 'x'), 'kept\n');
+      const sandbox = join(dir, 'sandbox');
+      mkdirSync(join(sandbox, 'data'), { recursive: true });
+      const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), isolation: 'posix/cpu,posix/mem', strict: true, launcher });
+      try {
+        const c = await cz.launch({
+          containerId: cid('binds'),
+          sandbox,
+          limits: {},
+          command: { shell: true, value: 'cat data/x; echo y > data/y || echo refused; grep -c " $PWD/data " /proc/self/mountinfo' },
+          volumeMounts: [{ source: volume, target: join(sandbox, 'data'), readOnly: true }],
+        });
+        const t = await c.wait();
+        expect(readFileSync(join(sandbox, 'stderr'), 'utf8')).toMatch(/Read-only file system/);
+        expect(t.status?.code).toBe(0);
+        expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toBe('kept\nrefused\n1\n');
+        // Not on the host: the sandbox's data dir is still the empty directory it was, and nothing is mounted there.
+        expect(readdirSync(join(sandbox, 'data'))).toEqual([]);
+        expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(join(sandbox, 'data'));
+      } finally {
+        cz.close();
+      }
+    } finally {
+      await cleanup(dir);
+    }
+  });
+});
