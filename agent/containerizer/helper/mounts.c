@@ -170,9 +170,14 @@ static void inside(const char *path, char kind, char *out, size_t outlen) {
     len += n;
     out[len] = 0;
     p = e;
+    /* One lstat a component: there and not a symlink is the common case (a stat more only for a symlink
+       on the host's side, followed as before). */
     struct stat st;
-    if (root[0] != 0 && lstat(out, &st) == 0 && S_ISLNK(st.st_mode)) fail("%s is a symlink in the container's root; refusing to create or mount through it", out);
-    if (stat(out, &st) == 0) continue;
+    if (lstat(out, &st) == 0) {
+      if (!S_ISLNK(st.st_mode)) continue;
+      if (root[0] != 0) fail("%s is a symlink in the container's root; refusing to create or mount through it", out);
+      if (stat(out, &st) == 0) continue;
+    }
     if (!last || kind == 'd') {
       if (mkdir(out, 0755) != 0 && !(errno == EEXIST && stat(out, &st) == 0 && S_ISDIR(st.st_mode))) fail("mkdir %s: %s", out, strerror(errno));
     } else {
