@@ -92,6 +92,8 @@ async function imageRow(): Promise<{ image: ImageRows | null; why: string | null
     console.log(`busybox image (provisioning cached)    ${image.image.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.image.rounds.map((r) => r.toFixed(0)).join(', ')})`);
     console.log(`the same, writable layer in tmpfs    ${image.imageTmpfs.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.imageTmpfs.rounds.map((r) => r.toFixed(0)).join(', ')})`);
     console.log(`image / host: ${(image.image.median / image.host.median).toFixed(2)}x (target >= 0.7x); with the layer in tmpfs ${(image.imageTmpfs.median / image.host.median).toFixed(2)}x`);
+    const p = image.paired;
+    console.log(`paired (the median of each round's ratio): image / host ${p.imageRate.toFixed(2)}x, tmpfs / host ${p.tmpfsRate.toFixed(2)}x; CPU image / host ${p.imageCpu.toFixed(2)}x, tmpfs / host ${p.tmpfsCpu.toFixed(2)}x, tmpfs / image ${p.tmpfsOverImageCpu.toFixed(2)}x`);
     console.log(`CPU per task (this process + the row's launcher and its tasks): host ${image.hostCpuMs.median.toFixed(2)} ms, image ${image.imageCpuMs.median.toFixed(2)} ms, image with the layer in tmpfs ${image.imageTmpfsCpuMs.median.toFixed(2)} ms; host / image ${(image.hostCpuMs.median / image.imageCpuMs.median).toFixed(2)}x, host / tmpfs ${(image.hostCpuMs.median / image.imageTmpfsCpuMs.median).toFixed(2)}x`);
   } else console.log(`\nimage row skipped: ${why}`);
   return { image, why };
@@ -107,6 +109,14 @@ function imageResults({ image, why }: { image: ImageRows | null; why: string | n
     host_rounds: image.host.rounds.map((x) => round(x, 1)),
     image_rounds: image.image.rounds.map((x) => round(x, 1)),
     image_over_host: round(image.image.median / image.host.median),
+    paired: {
+      scope: "the median over rounds of each round's ratio (the rows run in turn within a round): rates over the host row's; CPU per task over the host row's, and the tmpfs row's over the image row's",
+      image_over_host: round(image.paired.imageRate),
+      image_tmpfs_over_host: round(image.paired.tmpfsRate),
+      image_cpu_over_host: round(image.paired.imageCpu),
+      image_tmpfs_cpu_over_host: round(image.paired.tmpfsCpu),
+      image_tmpfs_cpu_over_image: round(image.paired.tmpfsOverImageCpu),
+    },
     image_tmpfs: {
       scope: "the image row with each container's writable layer in a tmpfs of its own (--image_provisioner_scratch=tmpfs), in the same rounds",
       tasks_per_s: round(image.imageTmpfs.median, 1),

@@ -20,7 +20,7 @@ import { appLayer, busyboxLayer, busyboxMissing, dockerSave } from '../../agent/
 import { createProvisioner } from '../../agent/provisioner/index.js';
 import { dockerStoreDir } from '../../agent/image-flags.js';
 import { interleave } from '../lib/rounds.js';
-import { roundsFigure, type RoundsFigure } from '../lib/stats.js';
+import { pairedRatio, roundsFigure, type RoundsFigure } from '../lib/stats.js';
 
 export interface ImageRows {
   host: RoundsFigure;
@@ -31,6 +31,8 @@ export interface ImageRows {
   hostCpuMs: RoundsFigure;
   imageCpuMs: RoundsFigure;
   imageTmpfsCpuMs: RoundsFigure;
+  /** Medians over rounds of each round's ratio (lib/stats.ts pairedRatio): rates over the host row's, CPU over the host's and tmpfs over image. */
+  paired: { imageRate: number; tmpfsRate: number; imageCpu: number; tmpfsCpu: number; tmpfsOverImageCpu: number };
   tasksPerRound: number;
   rounds: number;
 }
@@ -120,7 +122,15 @@ export async function imageRows(tasks: number, concurrency: number, rounds: numb
     for (const cz of [host, image, imageTmpfs]) cz.close();
     // Each row's first measurement is interleave's warm-up round, unrecorded like its rate.
     const [hostCpuMs, imageCpuMs, imageTmpfsCpuMs] = [roundsFigure(cpu.host.slice(1)), roundsFigure(cpu.image.slice(1)), roundsFigure(cpu.imageTmpfs.slice(1))];
-    return { host: figures.get('host')!, image: figures.get('image')!, imageTmpfs: figures.get('imageTmpfs')!, hostCpuMs, imageCpuMs, imageTmpfsCpuMs, tasksPerRound: perRound, rounds };
+    const [hostF, imageF, tmpfsF] = [figures.get('host')!, figures.get('image')!, figures.get('imageTmpfs')!];
+    const paired = {
+      imageRate: pairedRatio(imageF.rounds, hostF.rounds),
+      tmpfsRate: pairedRatio(tmpfsF.rounds, hostF.rounds),
+      imageCpu: pairedRatio(imageCpuMs.rounds, hostCpuMs.rounds),
+      tmpfsCpu: pairedRatio(imageTmpfsCpuMs.rounds, hostCpuMs.rounds),
+      tmpfsOverImageCpu: pairedRatio(imageTmpfsCpuMs.rounds, imageCpuMs.rounds),
+    };
+    return { host: hostF, image: imageF, imageTmpfs: tmpfsF, hostCpuMs, imageCpuMs, imageTmpfsCpuMs, paired, tasksPerRound: perRound, rounds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

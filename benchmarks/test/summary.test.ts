@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../lib/results.js';
 import { interleave } from '../lib/rounds.js';
+import { pairedRatio } from '../lib/stats.js';
 import { summarize } from '../summary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-bench-summary-'));
@@ -54,5 +55,11 @@ describe('interleaved rounds', () => {
     expect(calls.join('')).toBe('bs' + 'sb' + 'bs' + 'sb');
     expect(figures.get('subject')).toEqual({ median: 3, min: 2, max: 4, rounds: [2, 3, 4] });
     expect(figures.get('baseline')).toEqual({ median: 30, min: 20, max: 40, rounds: [20, 30, 40] });
+  });
+
+  test('a paired ratio is the median of the rounds\' ratios, not the ratio of the medians', () => {
+    // A load swing: round 2 is slow for both. The medians' ratio (4/4 = 1) hides that the subject is half the baseline each round.
+    expect(pairedRatio([1, 4, 4.5], [2, 8, 9])).toBe(0.5);
+    expect(() => pairedRatio([1], [1, 2])).toThrow(/1 rounds against 2/);
   });
 });
