@@ -50,9 +50,17 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
     if (typeof x !== 'object' || x === null) return [];
     const j = x as Json;
     const cpu = j['cpu_ms_per_task'] as Json | undefined;
+    const tmpfs = j['image_tmpfs'] as Json | undefined;
     return [
       row('launch: image row, busybox image tasks/s (baseline: host filesystem)', num(j['image_tasks_per_s']), num(j['host_tasks_per_s']), '>= 0.7x host'),
       ...(cpu ? [row('launch: image row, CPU ms per task, image (baseline: host filesystem)', num(cpu['image']), num(cpu['host']))] : []),
+      // The same image with each container's writable layer in a tmpfs of its own (--image_provisioner_scratch=tmpfs), same rounds.
+      ...(tmpfs
+        ? [
+            row('launch: image row, layer in tmpfs, tasks/s (baseline: host filesystem)', num(tmpfs['tasks_per_s']), num(j['host_tasks_per_s']), '>= 0.7x host'),
+            ...(cpu ? [row('launch: image row, layer in tmpfs, CPU ms per task (baseline: host filesystem)', num(tmpfs['cpu_ms_per_task']), num(cpu['host']))] : []),
+          ]
+        : []),
     ];
   },
   groups: (r) => {

@@ -31,7 +31,7 @@ import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
 import { findLogger, LogrotateLogger, logrotateUnusable, type LogrotateOptions } from './logger/logrotate.js';
-import type { MountPlan } from './mount-plan.js';
+import { validateMountPlan, type MountPlan } from './mount-plan.js';
 import type { RLimit } from './rlimits.js';
 import {
   ContainerizerError,
@@ -480,6 +480,12 @@ export class Containerizer {
         if (r?.switchesUser) userInWrapper = true;
         if (r?.rlimits) rlimits.push(...r.rlimits);
         if (r?.devices) info.devices!.push(...r.devices);
+      }
+      if (config.volumeMounts?.length) {
+        // Over the host's filesystem: they cannot join a plan with a root of the container's own (a container with an
+        // image gets its volumes as ContainerInfo volumes, which filesystem/linux binds in its root).
+        if (mounts?.root) throw new ContainerizerError('INVALID_CONFIG', 'host bind mounts (volumeMounts) on a container with an image: give them as its ContainerInfo volumes');
+        mounts = validateMountPlan({ ...mounts, binds: [...(mounts?.binds ?? []), ...config.volumeMounts] });
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;

@@ -27,6 +27,7 @@ export function agentCommand(): Command {
     .addOption(flag('docker_registry', 'where images come from: a registry URL (http://127.0.0.1:5000) or a directory of docker save / OCI tarballs', 'https://registry-1.docker.io'))
     .addOption(flag('docker_store_dir', 'the image store: layers, provisioned root filesystems (default <work_dir>/store/docker)'))
     .addOption(flag('sandbox_directory', 'where the sandbox appears in a container with an image', '/mnt/mesos/sandbox'))
+    .addOption(flag('image_provisioner_scratch', "where a container's writable layer lives: disk (under <work_dir>/provisioner) or tmpfs (in memory, a tmpfs of its own: counted in its memory, bounded by its memory limit)", 'disk'))
     .addOption(flag('image_gc_config', 'JSON: {"image_disk_headroom":0.1,"image_disk_watch_interval":{"nanoseconds":3600000000000},"excluded_images":[]}'))
     .addOption(flag('containerizers', 'mesos (the only one; docker is refused with the reason)', 'mesos'))
     .addOption(flag('fetcher_cache_dir', 'where fetched URIs with cache: true are kept (default <work_dir>/fetch; emptied at start)'))
