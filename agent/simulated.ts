@@ -220,10 +220,14 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     if (t.pending.length === 1) this.#flush(t);
   }
 
-  /** Sends the update at the head of the task's queue, and again every retry interval until acknowledged. */
+  /**
+   * Sends the update at the head of the task's queue, and again every retry interval until acknowledged. Not while
+   * (re-)registering: the stream is paused until a master answers, as the real agent's (status-updates.ts pause), and
+   * #registered flushes every task (a new leader only drops an update from an agent it does not know yet).
+   */
   #flush(t: SimTask): void {
     const status = t.pending[0];
-    if (status === undefined || this.agentId === undefined) return;
+    if (status === undefined || this.agentId === undefined || !this.#running) return;
     t.retry?.cancel();
     this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
     t.retry = this.delay(this.#retryMs, () => this.#flush(t));

@@ -132,6 +132,15 @@ async function missingAgents(address: string): Promise<string> {
   return `; inactive: [${inactive.join(' ')}], not registered: [${missing.join(' ')}], unreachable: [${unreachable.join(' ')}]`;
 }
 
+/** The counters of a metrics snapshot under `prefix`: their total and the five largest, by name without the prefix. */
+function topCounts(metrics: Record<string, unknown>, prefix: string): Record<string, number> {
+  const counts = Object.entries(metrics)
+    .filter(([k, v]) => k.startsWith(prefix) && typeof v === 'number')
+    .map(([k, v]) => [k.slice(prefix.length), v as number] as const)
+    .sort((a, b) => b[1] - a[1]);
+  return { total: counts.reduce((sum, [, v]) => sum + v, 0), ...Object.fromEntries(counts.slice(0, 5)) };
+}
+
 async function until<T>(what: string, check: () => Promise<T | undefined>, limitMs = ROUND_LIMIT_MS, everyMs = 20): Promise<T> {
   const deadline = performance.now() + limitMs;
   while (performance.now() < deadline) {
@@ -221,6 +230,9 @@ async function run(): Promise<void> {
         reregistrations: Number(last['master/agents_reregistered'] ?? NaN),
         // Retries that repeated a re-registration already taken, answered without the full path (master/agents.ts isDuplicate).
         reregistrations_duplicate: Number(last['master/agents_reregistered_duplicate'] ?? 0),
+        // What the new leader handled until everyone was back (its counters start at its election): where its time went.
+        leader_received: topCounts(last, 'master/messages_received/'),
+        leader_sent: topCounts(last, 'master/messages_sent/'),
         running_tasks: running,
         load_1m: Math.round(os.loadavg()[0]! * 10) / 10,
         terms: [termBefore, termAfter],
@@ -231,6 +243,7 @@ async function run(): Promise<void> {
           `rebuilt in ${row.rebuild_ms} ms (longest slice ${row.rebuild_slice_max_ms} ms); agents 50/90/99% back after ${row.agents_back_50_ms}/${row.agents_back_90_ms}/${row.agents_back_99_ms} ms; ` +
           `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms (${row.reregistrations} re-registrations handled, ${row.reregistrations_duplicate} duplicates answered); all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
       );
+      console.log(`  the new leader received ${JSON.stringify(row.leader_received)}; sent ${JSON.stringify(row.leader_sent)}`);
       // The killed master rejoins and catches up before the next round.
       await startMaster(masters[killed]!, killed, list);
       const target = (await json(`http://${masters[leader]!.address}/log/status`)).body?.['commitIndex'] as number;
