@@ -14,7 +14,7 @@
 // connection to every master: with one connection for 10k agents, its keepalive pong waited behind megabytes of
 // messages and its cut (5 s) dropped every agent at once (rounds of 60-70 s).
 //
-//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500]
+//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500] [--agent-processes 1]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../cli/free-ports.js';
 import { MASTER_NODE_FLAGS } from '../master/main.js';
+import { cpuMs } from './lib/processes.js';
 import { startRun, writeResults } from './lib/results.js';
 import { percentile } from './lib/stats.js';
 
@@ -36,6 +37,13 @@ const AGENTS = argValue('--agents', 1000);
 const FRAMEWORKS = argValue('--frameworks', 200);
 const ROUNDS = argValue('--rounds', 3);
 const AGENTS_PER_CONNECTION = argValue('--agents-per-connection', 500);
+/**
+ * OS processes the simulated agents are spread over. Real agents each have their own; one process of 10k is busy
+ * enough that a retry timer often fires before the answer already in its socket is read (Node runs due timers before
+ * it polls I/O), so it re-registered agents the master had answered.
+ */
+const AGENT_PROCESSES = argValue('--agent-processes', 1);
+if (AGENTS % AGENT_PROCESSES !== 0) throw new Error(`--agent-processes: ${AGENT_PROCESSES} does not divide --agents ${AGENTS}`);
 /** `--out <dir>`: results there instead of benchmarks/results/ (the failover experiment's directory). */
 const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
 if (process.argv.includes('--out') && (OUT === undefined || OUT === '')) throw new Error('--out: expected a directory');
@@ -158,10 +166,14 @@ async function run(): Promise<void> {
   const masters: Master[] = ports.map((p) => ({ address: `127.0.0.1:${p}`, proc: undefined }));
   const list = masters.map((m) => m.address).join(',');
   const pids = masters.map((m) => `master@${m.address}`).join(',');
-  const connections = Math.ceil(AGENTS / AGENTS_PER_CONNECTION);
-  console.log(`failover benchmark: 3 masters, ${AGENTS} simulated agents (${connections} connection${connections > 1 ? 's' : ''} to each master), ${FRAMEWORKS} frameworks, ${ROUNDS} rounds; ${os.cpus().length} CPUs, node ${process.version}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  // (Each process of agents waits within max(1 s, its agents / 10) before its first registration: 1 s up to 10k.)
+  const connections = AGENT_PROCESSES * Math.ceil(AGENTS / AGENT_PROCESSES / AGENTS_PER_CONNECTION);
+  console.log(`failover benchmark: 3 masters, ${AGENTS} simulated agents in ${AGENT_PROCESSES} process(es) (${connections} connection${connections > 1 ? 's' : ''} to each master), ${FRAMEWORKS} frameworks, ${ROUNDS} rounds; ${os.cpus().length} CPUs, node ${process.version}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await Promise.all(masters.map((m, i) => startMaster(m, i, list)));
-  const children = [await forkChild('agents', [pids, String(AGENTS), '0', String(AGENTS_PER_CONNECTION)]), await forkChild('frameworks', [pids, String(FRAMEWORKS), String(TASK_SCALE), '1'])];
+  const perProcess = AGENTS / AGENT_PROCESSES;
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < AGENT_PROCESSES; i++) children.push(await forkChild('agents', [pids, String(perProcess), String(i * perProcess), String(AGENTS_PER_CONNECTION)]));
+  children.push(await forkChild('frameworks', [pids, String(FRAMEWORKS), String(TASK_SCALE), '1']));
   try {
     const t0 = performance.now();
     let leader = await until('all registered with the first leader', async () => (await allBack(masters, [0, 1, 2])).back, 300_000, 200);
@@ -177,6 +189,9 @@ async function run(): Promise<void> {
       const running = Number(before['master/tasks_running'] ?? 0);
       const others = [0, 1, 2].filter((i) => i !== leader);
       const killed = leader;
+      const agentsCpu = (): number => children.slice(0, AGENT_PROCESSES).reduce((sum, c) => sum + cpuMs(c.pid), 0);
+      const mastersCpuBefore = masters.map((m) => cpuMs(m.proc?.pid));
+      const agentsCpuBefore = agentsCpu();
       const killedAt = performance.now();
       const killedAtIso = new Date().toISOString(); // to line up with the masters' logs (BENCH_MASTER_LOG=info)
       masters[killed]!.proc!.kill('SIGKILL');
@@ -210,6 +225,9 @@ async function run(): Promise<void> {
         return r.back;
       }, ROUND_LIMIT_MS, POLL_MS);
       const backAt = performance.now();
+      // CPU used from the kill to everyone back (load stretches wall time, not this): the new leader's, the agents'.
+      const leaderCpuMs = Math.round(cpuMs(masters[leader]!.proc?.pid) - mastersCpuBefore[leader]!);
+      const agentsCpuMs = Math.round(agentsCpu() - agentsCpuBefore);
       await watchLog;
       const ms = (t: number | undefined): number => Math.round((t ?? backAt) - killedAt);
       const termAfter = Number((await json(`http://${masters[leader]!.address}/log/status`)).body?.['term']);
@@ -230,6 +248,8 @@ async function run(): Promise<void> {
         reregistrations: Number(last['master/agents_reregistered'] ?? NaN),
         // Retries that repeated a re-registration already taken, answered without the full path (master/agents.ts isDuplicate).
         reregistrations_duplicate: Number(last['master/agents_reregistered_duplicate'] ?? 0),
+        leader_cpu_ms: leaderCpuMs,
+        agents_cpu_ms: agentsCpuMs,
         // What the new leader handled until everyone was back (its counters start at its election): where its time went.
         leader_received: topCounts(last, 'master/messages_received/'),
         leader_sent: topCounts(last, 'master/messages_sent/'),
@@ -243,6 +263,7 @@ async function run(): Promise<void> {
           `rebuilt in ${row.rebuild_ms} ms (longest slice ${row.rebuild_slice_max_ms} ms); agents 50/90/99% back after ${row.agents_back_50_ms}/${row.agents_back_90_ms}/${row.agents_back_99_ms} ms; ` +
           `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms (${row.reregistrations} re-registrations handled, ${row.reregistrations_duplicate} duplicates answered); all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
       );
+      console.log(`  CPU from the kill to all back: the new leader ${leaderCpuMs} ms, the simulated agents ${agentsCpuMs} ms`);
       console.log(`  the new leader received ${JSON.stringify(row.leader_received)}; sent ${JSON.stringify(row.leader_sent)}`);
       // The killed master rejoins and catches up before the next round.
       await startMaster(masters[killed]!, killed, list);
@@ -259,6 +280,7 @@ async function run(): Promise<void> {
       masters: 3,
       agents: AGENTS,
       agents_per_connection: AGENTS_PER_CONNECTION,
+      agent_processes: AGENT_PROCESSES,
       frameworks: FRAMEWORKS,
       failover_all_back_ms_median: Math.round(percentile(back, 50)),
       failover_new_leader_ms_median: Math.round(percentile(elected, 50)),
