@@ -2,7 +2,7 @@
 // 200 frameworks resubscribed and 1,000 simulated agents re-registered.
 //
 // 3 masters (`mesos-ts master --masters=...`, real OS processes, replicated
-// log on files with fsync), 1,000 simulated agents in one OS process and 200
+// log on files with fsync), 1,000 simulated agents in one OS process (2,500 per process) and 200
 // greedy frameworks (SDK driver) in another (the offer benchmark's child
 // roles, given the list of masters). Each round: find the leader, SIGKILL it,
 // poll the others' /master/metrics/snapshot every 100 ms until one leads with
@@ -14,7 +14,7 @@
 // connection to every master: with one connection for 10k agents, its keepalive pong waited behind megabytes of
 // messages and its cut (5 s) dropped every agent at once (rounds of 60-70 s).
 //
-//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500] [--agent-processes 1]
+//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500] [--agents-per-process 2500]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,12 +38,13 @@ const FRAMEWORKS = argValue('--frameworks', 200);
 const ROUNDS = argValue('--rounds', 3);
 const AGENTS_PER_CONNECTION = argValue('--agents-per-connection', 500);
 /**
- * OS processes the simulated agents are spread over. Real agents each have their own; one process of 10k is busy
- * enough that a retry timer often fires before the answer already in its socket is read (Node runs due timers before
- * it polls I/O), so it re-registered agents the master had answered.
+ * Simulated agents per OS process (real agents each have their own). One busy process of 10k runs a due retry timer
+ * before it reads the answer already in its socket (Node runs timers before it polls I/O) and re-registers agents the
+ * master answered: at load 17-28 on 2 cores, 10k agents took 135 s and 287 s to register from one process (the
+ * leaders deposed meanwhile, terms 1 to 5), 4.8 s and 20.7 s from four (2026-12-08).
  */
-const AGENT_PROCESSES = argValue('--agent-processes', 1);
-if (AGENTS % AGENT_PROCESSES !== 0) throw new Error(`--agent-processes: ${AGENT_PROCESSES} does not divide --agents ${AGENTS}`);
+const AGENTS_PER_PROCESS = argValue('--agents-per-process', 2500);
+const AGENT_PROCESSES = Math.ceil(AGENTS / AGENTS_PER_PROCESS);
 /** `--out <dir>`: results there instead of benchmarks/results/ (the failover experiment's directory). */
 const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
 if (process.argv.includes('--out') && (OUT === undefined || OUT === '')) throw new Error('--out: expected a directory');
@@ -167,12 +168,12 @@ async function run(): Promise<void> {
   const list = masters.map((m) => m.address).join(',');
   const pids = masters.map((m) => `master@${m.address}`).join(',');
   // (Each process of agents waits within max(1 s, its agents / 10) before its first registration: 1 s up to 10k.)
-  const connections = AGENT_PROCESSES * Math.ceil(AGENTS / AGENT_PROCESSES / AGENTS_PER_CONNECTION);
+  let connections = 0;
+  for (let from = 0; from < AGENTS; from += AGENTS_PER_PROCESS) connections += Math.ceil(Math.min(AGENTS_PER_PROCESS, AGENTS - from) / AGENTS_PER_CONNECTION);
   console.log(`failover benchmark: 3 masters, ${AGENTS} simulated agents in ${AGENT_PROCESSES} process(es) (${connections} connection${connections > 1 ? 's' : ''} to each master), ${FRAMEWORKS} frameworks, ${ROUNDS} rounds; ${os.cpus().length} CPUs, node ${process.version}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await Promise.all(masters.map((m, i) => startMaster(m, i, list)));
-  const perProcess = AGENTS / AGENT_PROCESSES;
   const children: ChildProcess[] = [];
-  for (let i = 0; i < AGENT_PROCESSES; i++) children.push(await forkChild('agents', [pids, String(perProcess), String(i * perProcess), String(AGENTS_PER_CONNECTION)]));
+  for (let from = 0; from < AGENTS; from += AGENTS_PER_PROCESS) children.push(await forkChild('agents', [pids, String(Math.min(AGENTS_PER_PROCESS, AGENTS - from)), String(from), String(AGENTS_PER_CONNECTION)]));
   children.push(await forkChild('frameworks', [pids, String(FRAMEWORKS), String(TASK_SCALE), '1']));
   try {
     const t0 = performance.now();
@@ -280,6 +281,7 @@ async function run(): Promise<void> {
       masters: 3,
       agents: AGENTS,
       agents_per_connection: AGENTS_PER_CONNECTION,
+      agents_per_process: AGENTS_PER_PROCESS,
       agent_processes: AGENT_PROCESSES,
       frameworks: FRAMEWORKS,
       failover_all_back_ms_median: Math.round(percentile(back, 50)),
