@@ -2,7 +2,7 @@
 // 200 frameworks resubscribed and 1,000 simulated agents re-registered.
 //
 // 3 masters (`mesos-ts master --masters=...`, real OS processes, replicated
-// log on files with fsync), 1,000 simulated agents in one OS process (2,500 per process) and 200
+// log on files with fsync), 1,000 simulated agents in one OS process (--agents-per-process to spread them) and 200
 // greedy frameworks (SDK driver) in another (the offer benchmark's child
 // roles, given the list of masters). Each round: find the leader, SIGKILL it,
 // poll the others' /master/metrics/snapshot every 100 ms until one leads with
@@ -14,7 +14,7 @@
 // connection to every master: with one connection for 10k agents, its keepalive pong waited behind megabytes of
 // messages and its cut (5 s) dropped every agent at once (rounds of 60-70 s).
 //
-//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500] [--agents-per-process 2500]
+//   node dist/benchmarks/failover.js [--agents 1000] [--frameworks 200] [--rounds 3] [--agents-per-connection 500] [--agents-per-process <all>]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,12 +38,13 @@ const FRAMEWORKS = argValue('--frameworks', 200);
 const ROUNDS = argValue('--rounds', 3);
 const AGENTS_PER_CONNECTION = argValue('--agents-per-connection', 500);
 /**
- * Simulated agents per OS process (real agents each have their own). One busy process of 10k runs a due retry timer
- * before it reads the answer already in its socket (Node runs timers before it polls I/O) and re-registers agents the
- * master answered: at load 17-28 on 2 cores, 10k agents took 135 s and 287 s to register from one process (the
- * leaders deposed meanwhile, terms 1 to 5), 4.8 s and 20.7 s from four (2026-12-08).
+ * Simulated agents per OS process (default: all in one, as the earlier figures were measured). Real agents each
+ * have their own; one busy process of 10k runs a due retry timer before it reads an answer already in its socket.
+ * At load 7-29 on 2 cores (2026-12-08), 10k agents registered in 5-287 s from one process and 0.7-75 s from four,
+ * the spread set by the load and by leaders deposed meanwhile; with four, the log's elections after a kill were
+ * slower (6-14 s against 1.2-2.0 s): 10k agents probing the standbys at once starve the candidates.
  */
-const AGENTS_PER_PROCESS = argValue('--agents-per-process', 2500);
+const AGENTS_PER_PROCESS = argValue('--agents-per-process', AGENTS);
 const AGENT_PROCESSES = Math.ceil(AGENTS / AGENTS_PER_PROCESS);
 /** `--out <dir>`: results there instead of benchmarks/results/ (the failover experiment's directory). */
 const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
