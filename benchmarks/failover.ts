@@ -42,7 +42,7 @@ const AGENTS_PER_CONNECTION = argValue('--agents-per-connection', 500);
  * have their own; one busy process of 10k runs a due retry timer before it reads an answer already in its socket.
  * At load 7-29 on 2 cores (2026-12-08), 10k agents registered in 5-287 s from one process and 0.7-75 s from four,
  * the spread set by the load and by leaders deposed meanwhile; with four, the log's elections after a kill were
- * slower (6-14 s against 1.2-2.0 s): 10k agents probing the standbys at once starve the candidates.
+ * slower in those runs (6-14 s against 1.2-2.0 s), a cause not established (see benchmarks/README.md).
  */
 const AGENTS_PER_PROCESS = argValue('--agents-per-process', AGENTS);
 const AGENT_PROCESSES = Math.ceil(AGENTS / AGENTS_PER_PROCESS);
