@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../cli/free-ports.js';
 import { MASTER_NODE_FLAGS } from '../master/main.js';
-import { cpuMs } from './lib/processes.js';
+import { cpuMs, runQueueWaitMs } from './lib/processes.js';
 import { startRun, writeResults } from './lib/results.js';
 import { percentile } from './lib/stats.js';
 
@@ -193,6 +193,7 @@ async function run(): Promise<void> {
       const killed = leader;
       const agentsCpu = (): number => children.slice(0, AGENT_PROCESSES).reduce((sum, c) => sum + cpuMs(c.pid), 0);
       const mastersCpuBefore = masters.map((m) => cpuMs(m.proc?.pid));
+      const mastersWaitBefore = masters.map((m) => runQueueWaitMs(m.proc?.pid));
       const agentsCpuBefore = agentsCpu();
       const killedAt = performance.now();
       const killedAtIso = new Date().toISOString(); // to line up with the masters' logs (BENCH_MASTER_LOG=info)
@@ -230,6 +231,8 @@ async function run(): Promise<void> {
       // CPU used from the kill to everyone back (load stretches wall time, not this): the new leader's, the agents'.
       const leaderCpuMs = Math.round(cpuMs(masters[leader]!.proc?.pid) - mastersCpuBefore[leader]!);
       const agentsCpuMs = Math.round(agentsCpu() - agentsCpuBefore);
+      // ... and the time the new leader was ready to run but waited for a CPU (other processes: the machine's load).
+      const leaderWaitMs = Math.round(runQueueWaitMs(masters[leader]!.proc?.pid) - mastersWaitBefore[leader]!);
       await watchLog;
       const ms = (t: number | undefined): number => Math.round((t ?? backAt) - killedAt);
       const termAfter = Number((await json(`http://${masters[leader]!.address}/log/status`)).body?.['term']);
@@ -252,6 +255,7 @@ async function run(): Promise<void> {
         reregistrations_duplicate: Number(last['master/agents_reregistered_duplicate'] ?? 0),
         leader_cpu_ms: leaderCpuMs,
         agents_cpu_ms: agentsCpuMs,
+        leader_run_queue_wait_ms: leaderWaitMs,
         // What the new leader handled until everyone was back (its counters start at its election): where its time went.
         leader_received: topCounts(last, 'master/messages_received/'),
         leader_sent: topCounts(last, 'master/messages_sent/'),
@@ -265,7 +269,7 @@ async function run(): Promise<void> {
           `rebuilt in ${row.rebuild_ms} ms (longest slice ${row.rebuild_slice_max_ms} ms); agents 50/90/99% back after ${row.agents_back_50_ms}/${row.agents_back_90_ms}/${row.agents_back_99_ms} ms; ` +
           `frameworks back after ${row.frameworks_back_ms} ms, agents after ${row.agents_back_ms} ms (${row.reregistrations} re-registrations handled, ${row.reregistrations_duplicate} duplicates answered); all back after ${row.all_back_ms} ms (term ${termBefore} -> ${termAfter})`,
       );
-      console.log(`  CPU from the kill to all back: the new leader ${leaderCpuMs} ms, the simulated agents ${agentsCpuMs} ms`);
+      console.log(`  CPU from the kill to all back: the new leader ${leaderCpuMs} ms (and ${leaderWaitMs} ms waiting for a CPU), the simulated agents ${agentsCpuMs} ms`);
       console.log(`  the new leader received ${JSON.stringify(row.leader_received)}; sent ${JSON.stringify(row.leader_sent)}`);
       // The killed master rejoins and catches up before the next round.
       await startMaster(masters[killed]!, killed, list);
