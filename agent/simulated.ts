@@ -198,7 +198,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     // Another names the master the registration goes to already: its retries go on, to it (master-link.ts fromOther).
     if (!ours && named === this.#master.toString()) return this.#choice.confirm(named);
     this.#master = PID.parse<AgentToMaster>(named);
-    this.#startRegistration(this.#choice.follow(named));
+    this.#startRegistration(this.#choice.follow(named, named === from.toString()));
   }
 
   #run(frameworkId: string, info: TaskInfo): void {
