@@ -75,7 +75,7 @@ const AGENT_MESSAGES = new MessageValidator<AgentProtocol>({ ...MASTER_TO_AGENT,
 
 /** What the agent needs of the containerizer (the real Containerizer, or a fake in tests). */
 export interface AgentContainerizer {
-  /** `early`: resolve before the container's own checkpoint is on disk (the handle's `checkpointed`). */
+  /** `early`: resolve before the container's own checkpoint is written (the handle's `checkpointed`). */
   launch(config: ContainerConfig, early?: boolean): Promise<ContainerHandle>;
   recover(knownContainerIds: Iterable<string>): Promise<{
     recovered: ContainerHandle[];

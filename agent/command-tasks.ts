@@ -56,7 +56,7 @@ export class CommandTasks {
     if (container) config.container = { ...container, ...(container.image && imageUserApplies(a.flags.switch_user, a.isRoot, task.command!.user) ? { imageUser: true } : {}) };
     const user = taskUser(a.flags.switch_user, a.isRoot, task.command!.user, fw.info.user);
     if (user !== undefined) config.user = user;
-    // With asynchronous (fsync'ed) update records, the container's checkpoint is fsync'ed beside its TASK_STARTING.
+    // With asynchronous (fsync'ed) update records, TASK_STARTING waits for the container's checkpoint (below), not the launch.
     const early = checkpointing(fw) && a.flags.fsync;
     a.launcher.launch(fw, ex, config, (c) => this.#launched(fw, ex, rec, c), checkpointed, early);
   }
@@ -71,7 +71,7 @@ export class CommandTasks {
     }
     ex.state = 'RUNNING';
     ex.launchedAt = a.clock.now();
-    // TASK_STARTING goes out once the container's checkpoint is on disk too (an early launch): a restarted agent
+    // TASK_STARTING goes out once the container's checkpoint is written too (an early launch): a restarted agent
     // that was heard to start the task knows its container.
     const place = a.checkpoints.updatesPlace(fw, ex);
     if (c.checkpointed !== undefined && place !== undefined) a.sum.after(fw.id, rec.info.task_id.value, place, c.checkpointed);

@@ -12,6 +12,7 @@ import { Resources } from '../protocol/resources.js';
 import { roleError } from '../protocol/roles.js';
 import { diskSource, diskSourcesError } from '../protocol/disk-sources.js';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Attribute } from '../protocol/types.js';
 import { detectResources } from './containerizer/index.js';
 import { IMAGE_FLAG_NAMES, imageFlags, type ImageFlags } from './image-flags.js';
@@ -32,6 +33,12 @@ export interface AgentFlags extends ImageFlags, FetcherFlags, LoggerFlags, Ports
   readonly hostname: string;
   /** Sandboxes under `<work_dir>/slaves`, checkpoints under `<work_dir>/meta`. */
   readonly work_dir: string;
+  /**
+   * Mesos's --runtime_dir: what must outlive a crash of the agent but not a reboot (its containers' pids, exit
+   * records, terminations; never fsync'ed). Default `<work_dir>/meta`; a tmpfs (e.g. /run/mesos-ts) saves the disk
+   * an inode's creation and removal per task file.
+   */
+  readonly runtime_dir?: string;
   /** `--resources`, e.g. `cpus:2;mem:1024;ports:[31000-32000]` (what is absent is detected). */
   readonly resources?: string;
   /** `--default_role` (Mesos's, deprecated there): the role `--resources` items without one, and detected resources, are statically reserved to; unset or `*`: unreserved. */
@@ -95,6 +102,11 @@ export class AgentFlagsError extends Error {
   }
 }
 
+/** The agent's runtime dir (--runtime_dir, default `<work_dir>/meta`). */
+export function runtimeDir(flags: Pick<AgentFlags, 'work_dir' | 'runtime_dir'>): string {
+  return flags.runtime_dir ?? join(flags.work_dir, 'meta');
+}
+
 export const DEFAULT_AGENT_FLAGS: AgentFlags = {
   master: '127.0.0.1:5050',
   ip: '127.0.0.1',
@@ -153,7 +165,7 @@ const HOST = /^[A-Za-z0-9_.\-:\[\]]+$/;
 
 /** Fills the defaults and checks every value; throws AgentFlagsError naming the bad flag. */
 export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
-  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'seed', 'credential', 'http_credentials', 'executor_secret_key', 'acls'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES, GPU_FLAG_NAMES));
+  const known = new Set(Object.keys(DEFAULT_AGENT_FLAGS).concat(['resources', 'default_role', 'attributes', 'advertise_ip', 'runtime_dir', 'seed', 'credential', 'http_credentials', 'executor_secret_key', 'acls'], IMAGE_FLAG_NAMES, FETCHER_FLAG_NAMES, LOGGER_FLAG_NAMES, PORTS_FLAG_NAMES, GPU_FLAG_NAMES));
   for (const k of Object.keys(input)) {
     if (!known.has(k)) throw new AgentFlagsError(k, `unknown flag --${k}`);
   }
@@ -211,6 +223,11 @@ export function agentFlags(input: AgentFlagsInput = {}): AgentFlags {
   Object.assign(out, loggerFlags(input, (flag, message) => new AgentFlagsError(flag, message)));
   Object.assign(out, portsFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
   Object.assign(out, gpuFlags(input, flags.isolation, (flag, message) => new AgentFlagsError(flag, message)));
+  if (input.runtime_dir !== undefined) {
+    const dir = String(input.runtime_dir);
+    if (dir.trim() === '' || !dir.startsWith('/')) throw new AgentFlagsError('runtime_dir', `--runtime_dir=${dir}: expected an absolute directory path`);
+    out.runtime_dir = dir;
+  }
   if (input.advertise_ip !== undefined) {
     if (!HOST.test(String(input.advertise_ip))) throw new AgentFlagsError('advertise_ip', `--advertise_ip=${input.advertise_ip}: expected an IP address`);
     out.advertise_ip = String(input.advertise_ip);

@@ -2,7 +2,8 @@
  * The agent's image flags, Mesos's names (src/slave/flags.cpp):
  * `--image_providers=docker`, `--docker_registry` (a registry URL, or a
  * directory of image tarballs), `--docker_store_dir`, `--sandbox_directory`,
- * `--containerizers`. Validated at the edge, with the pairing Mesos requires:
+ * `--containerizers`; and `--image_provisioner_scratch=disk|tmpfs` (ours:
+ * where a container's writable layer lives). Validated at the edge, with the pairing Mesos requires:
  * an image provider needs filesystem/linux and docker/runtime.
  */
 import { join } from 'node:path';
@@ -21,9 +22,15 @@ export interface ImageFlags {
   readonly containerizers?: string;
   /** Mesos's JSON (image_disk_headroom, image_disk_watch_interval, excluded_images): automatic image gc. */
   readonly image_gc_config?: string;
+  /**
+   * Where a container's writable layer (the overlay's upper and work dirs) lives: `disk` (default, under
+   * `<work_dir>/provisioner`, as Mesos's overlay backend keeps it) or `tmpfs`, a tmpfs of the container's own, in its
+   * mount namespace: in memory, charged to the container's memory cgroup and bounded by its memory limit.
+   */
+  readonly image_provisioner_scratch?: 'disk' | 'tmpfs';
 }
 
-export const IMAGE_FLAG_NAMES = ['image_providers', 'docker_registry', 'docker_store_dir', 'sandbox_directory', 'containerizers', 'image_gc_config'] as const;
+export const IMAGE_FLAG_NAMES = ['image_providers', 'docker_registry', 'docker_store_dir', 'sandbox_directory', 'containerizers', 'image_gc_config', 'image_provisioner_scratch'] as const;
 
 export const DEFAULT_DOCKER_REGISTRY = 'https://registry-1.docker.io';
 
@@ -75,6 +82,11 @@ export function imageFlags(input: Record<string, unknown>, isolation: string, fa
     }
     out.containerizers = 'mesos';
   }
+  const scratch = str('image_provisioner_scratch');
+  if (scratch !== undefined) {
+    if (scratch !== 'disk' && scratch !== 'tmpfs') throw fail('image_provisioner_scratch', `--image_provisioner_scratch=${scratch}: expected disk or tmpfs`);
+    out.image_provisioner_scratch = scratch;
+  }
   const gc = str('image_gc_config');
   if (gc !== undefined) {
     try {
@@ -99,6 +111,7 @@ export function imageFlagTexts(flags: ImageFlags & { work_dir: string }): Record
     docker_store_dir: dockerStoreDir(flags),
     sandbox_directory: flags.sandbox_directory ?? '/mnt/mesos/sandbox',
     containerizers: flags.containerizers ?? 'mesos',
+    image_provisioner_scratch: flags.image_provisioner_scratch ?? 'disk',
     ...(flags.image_gc_config !== undefined ? { image_gc_config: flags.image_gc_config } : {}),
   };
 }

@@ -8,7 +8,6 @@
  *   await agent.stop();
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LogVerbosity, PID, Random, Runtime, WsTransport, createLogger, osSeed, realClock, tlsFromEnv, keepaliveFromEnv, type AuthOptions, type TlsOptions } from 'libprocess-ts';
 import { readCredentialsFile } from '../protocol/credentials.js';
 import { AgentProcess, type AgentProtocol } from './agent.js';
@@ -17,7 +16,7 @@ import { Containerizer, consoleLogger, discoverGpus, GpuAllocator, type Containe
 import { agentGpus } from './gpu-flags.js';
 import { containerLoggerOptions } from './logger-flags.js';
 import { networkPortsOptions } from './ports-flags.js';
-import { AgentFlagsError, agentAttributes, agentFlags, agentResources, parseResourcesFlag, type AgentFlags, type AgentFlagsInput } from './flags.js';
+import { AgentFlagsError, agentAttributes, agentFlags, agentResources, parseResourcesFlag, runtimeDir, type AgentFlags, type AgentFlagsInput } from './flags.js';
 import { TOP_LEVEL_ROUTES } from './http.js';
 import { imageIsolation } from './provisioner/index.js';
 
@@ -77,13 +76,12 @@ export async function startAgent(input: AgentFlagsInput | AgentFlags, opts: Star
   const seed = flags.seed ?? osSeed();
   const images = imageIsolation(flags, realClock, (m) => logger.info(m));
   const cz = await Containerizer.create({
-    metaDir: join(flags.work_dir, 'meta'),
+    metaDir: runtimeDir(flags),
     isolation: flags.isolation,
     strict: flags.strict,
     clock: realClock,
     logger: opts.logger ?? consoleLogger,
     launcher: flags.launcher,
-    fsync: flags.fsync,
     ...(flags.container_logger ? { containerLogger: containerLoggerOptions(flags)! } : {}),
     networkPorts: networkPortsOptions(flags, resources),
     ...(flags.isolation.split(',').includes('gpu/nvidia') ? { gpuAllocator: new GpuAllocator(gpus), nvidiaDevDir: flags.nvidia_dev_dir ?? '/dev' } : {}),

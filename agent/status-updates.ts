@@ -215,9 +215,9 @@ export class StatusUpdateManager {
   /**
    * The stream's next record counts as durable (its update may go out, its
    * callback run) only once `ready` has settled too: something the agent
-   * writes elsewhere that must be on disk before the next update is sent (a
-   * command task's container.json before its TASK_STARTING), fsync'ed at the
-   * same time as the record instead of before it. Only with asynchronous
+   * writes elsewhere that must be written before the next update is sent (a
+   * command task's container.json before its TASK_STARTING, runtime state
+   * that is never fsync'ed), at the same time as the record, not before it. Only with asynchronous
    * writes (ignored otherwise, and without a checkpoint); `ready` must never
    * reject.
    */

@@ -5,24 +5,25 @@
  * only when a later one no longer does (DESTROY), never while a task holds
  * it. A container whose resources hold volumes sees each at its
  * `container_path` in the sandbox: a bind mount in the task's own mount
- * namespace when the agent runs as root and the task as root (`unshare
- * --mount`, a private namespace: the host and other tasks never see it), a
- * symlink otherwise; a container with an image gets them as volumes of its own
+ * namespace when the agent runs as root and the task as root (a mount plan
+ * without a root, ContainerConfig.volumeMounts, carried out by the launcher
+ * before it execs the task: a private namespace, the host and other tasks
+ * never see it; no shell, no unshare), a symlink otherwise; a container with an image gets them as volumes of its own
  * (filesystem/linux bind-mounts them in its root). Which one is said in the task's TASK_RUNNING message.
  *
  *   checkpoint_resources ─► sync(before, after): mkdir new, rm -r destroyed (not in use)
- *   launch ─► attach(config, volumes): symlink, or wrap the command in unshare + mount --bind
+ *   launch ─► attach(config, volumes): symlink, or the binds in config.volumeMounts
  *
  * Directories and links go through the agent's disk (AgentDisk, off the event
  * loop), so the simulator runs volumes on its simulated disk too.
  */
-import { execFileSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { volumesOf, type VolumeInfo } from '../protocol/volumes.js';
 import type { Resource, Resources } from '../protocol/resources.js';
-import type { CommandSpec, ContainerConfig } from './containerizer/types.js';
+import type { ContainerConfig } from './containerizer/types.js';
+import { mountPlanUnsupported } from './containerizer/mount-plan.js';
 import { resolveUser } from './containerizer/launcher.js';
 import type { AgentDisk } from './disk.js';
 
@@ -40,34 +41,9 @@ const key = volumeKey;
 /** How the volumes of a container were made visible. */
 export type VolumeMethod = 'bind mount' | 'symlink';
 
-/** Whether this agent can give containers a private mount namespace with bind mounts (root, util-linux unshare). */
+/** Whether this agent can give containers a private mount namespace with bind mounts: root, and the launcher (mesos-ts-launcher) built, which makes them. */
 export function bindMountsUsable(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    execFileSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The command wrapped so that it runs in its own mount namespace with each
- * volume bound at its path (read-only ones remounted so), then exec'ed.
- */
-export function bindMountCommand(command: CommandSpec, mounts: readonly { source: string; target: string; readOnly: boolean }[]): CommandSpec {
-  const argv = command.shell ? ['/bin/sh', '-c', command.value ?? ''] : [command.value ?? command.arguments?.[0] ?? '', ...(command.arguments ?? []).slice(1)];
-  // $1.. are triples (source, target, ro) up to '--', then the command.
-  const script =
-    'while [ "$1" != "--" ]; do mount --bind "$1" "$2" || exit 126; ' +
-    'if [ "$3" = ro ]; then mount -o remount,bind,ro "$2" || exit 126; fi; shift 3; done; shift; exec "$@"';
-  const args = mounts.flatMap((m) => [m.source, m.target, m.readOnly ? 'ro' : 'rw']);
-  return {
-    shell: false,
-    value: 'unshare',
-    arguments: ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'mesos-ts-volumes', ...args, '--', ...argv],
-    ...(command.environment !== undefined ? { environment: command.environment } : {}),
-  };
+  return process.getuid?.() === 0 && mountPlanUnsupported() === null;
 }
 
 export class AgentVolumes {
@@ -118,7 +94,7 @@ export class AgentVolumes {
 
   /**
    * The container's config with its volumes attached (the sandbox exists):
-   * the command wrapped for bind mounts, or symlinks made in the sandbox.
+   * the binds for the launcher to make (volumeMounts), or symlinks made in the sandbox.
    * Throws, naming the volume, when one cannot be attached.
    */
   async attach(config: ContainerConfig, resources: readonly Resource[]): Promise<ContainerConfig> {
@@ -146,7 +122,7 @@ export class AgentVolumes {
     }
     const method: VolumeMethod = bind ? 'bind mount' : 'symlink';
     this.#notes.set(config.containerId, `persistent volume${volumes.length > 1 ? 's' : ''} ${volumes.map((v) => `${v.id} at ${v.containerPath}`).join(', ')} (${method})`);
-    return bind ? { ...config, command: bindMountCommand(config.command, mounts) } : config;
+    return bind ? { ...config, volumeMounts: [...(config.volumeMounts ?? []), ...mounts] } : config;
   }
 
   /**

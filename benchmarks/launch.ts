@@ -11,8 +11,8 @@
 // warm-up round), the order flipped each round (lib/rounds.ts); reported: the
 // median of each row's tasks/s and of its per-round ratio to that round's floor.
 //
-// Rows: posix isolation with the helper (default), spawn and forkserver
-// launchers; cgroups with the helper and spawn (when usable); a paced row,
+// Rows: posix isolation with the helper (default; and with the agent's runtime dir on the disk),
+// spawn and forkserver launchers; cgroups with the helper and spawn (when usable); a paced row,
 // PACED_COUNT tasks at PACED_RATE tasks/s (default 100 at 10/s): ACCEPT ->
 // TASK_RUNNING when the agent is not saturated; and the Containerizer alone
 // (launch/containerizer-child.ts) with each launcher in a process holding
@@ -20,16 +20,22 @@
 // each: which launcher is faster.
 // Env: COUNT, ROUNDS (default 3), PACED_COUNT, PACED_RATE, ROWS (';'-separated list of
 // row names to run), AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
-// FSYNC=0 (the agent's checkpoints without fsync: a diagnostic, never a result).
+// FSYNC=0 (the agent's checkpoints without fsync: a diagnostic, never a result),
+// RUNTIME_DIR=work_dir (the agent's --runtime_dir at its default under the work dir instead of on
+// the tmpfs /dev/shm, where a production host keeps it as Mesos keeps /var/run/mesos).
 // Then the image row (launch/image.ts): the same tasks through the Containerizer on
 // the host filesystem and in a busybox image (provisioning cached), in interleaved
 // rounds of their own; ONLY=image runs it alone (into results/launch-image.json),
 // ONLY=rows skips it.
+// Each cluster row also records its CPU ms per task by process (master and scheduler, agent,
+// launcher helper with its tasks; /proc/<pid>/stat), and the floor its own: the figures that
+// load from elsewhere on the machine changes least.
 // Writes benchmarks/results/launch.json.
 import { loadavg } from 'node:os';
 import { probeCgroups } from '../agent/containerizer/isolators/cgroups-fs.js';
 import { findHelper } from '../agent/containerizer/binaries.js';
-import { clusterRun, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
+import { existsSync } from 'node:fs';
+import { clusterRun, RUNTIME_TMPFS, type ClusterRun, type ClusterRunOptions } from './launch/cluster.js';
 import { containerizerRun, floorRun } from './launch/floor.js';
 import { imageRows, imageRowUnavailable, type ImageRows } from './launch/image.js';
 import { startRun, writeResults } from './lib/results.js';
@@ -49,12 +55,16 @@ const AT_ONCE = 80;
 const AGENT_RESOURCES = 'cpus:8;mem:8192;disk:8192;ports:[31000-32000]';
 const TASK = { resources: 'cpus:0.1;mem:32', cpus: 0.1, mem: 32 };
 const TRUE = { shell: false, value: 'true', arguments: ['true'] };
+/** The agent's --runtime_dir on a tmpfs (RUNTIME_DIR=work_dir: its default under the work dir, on the disk). */
+const RUNTIME_ON_TMPFS = process.env.RUNTIME_DIR !== 'work_dir' && existsSync(RUNTIME_TMPFS);
 
 interface Row {
   name: string;
   isolation: string;
   launcher: ClusterRunOptions['launcher'];
   paced?: boolean;
+  /** The agent's runtime dir at its default under the work dir (on the disk), not on the tmpfs. */
+  runtimeOnDisk?: boolean;
   /** The Containerizer alone in a process holding this much heap (no master, no agent actor). */
   ballastMb?: number;
 }
@@ -72,13 +82,16 @@ function run(row: Row): Promise<ClusterRun> {
     taskMem: TASK.mem,
     command: TRUE,
     fsync: process.env.FSYNC !== '0',
+    runtimeDirOnTmpfs: RUNTIME_ON_TMPFS && row.runtimeOnDisk !== true,
     timeoutMs: 600_000,
     agentNodeArgs: (process.env.AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
     ...(row.paced ? { ratePerS: PACED_RATE } : {}),
   });
 }
 
-const IMAGE_ROUNDS = 5;
+// Ten rounds of 100 rather than five of 200 (the same tasks a row): each row's figure is the median of its rounds,
+// and on a shared machine ten short rounds give a steadier median than five long ones.
+const IMAGE_ROUNDS = 10;
 
 /** The image row, or why it did not run. */
 async function imageRow(): Promise<{ image: ImageRows | null; why: string | null }> {
@@ -88,8 +101,11 @@ async function imageRow(): Promise<{ image: ImageRows | null; why: string | null
     console.log(`\nimage row: ${image.rounds} interleaved rounds of ${image.tasksPerRound} tasks running \`true\` through the Containerizer (posix isolation, default launcher), at most ${AT_ONCE} at once`);
     console.log(`host filesystem                        ${image.host.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.host.rounds.map((r) => r.toFixed(0)).join(', ')})`);
     console.log(`busybox image (provisioning cached)    ${image.image.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.image.rounds.map((r) => r.toFixed(0)).join(', ')})`);
-    console.log(`image / host: ${(image.image.median / image.host.median).toFixed(2)}x (target >= 0.7x)`);
-    console.log(`CPU per task (this process + the row's launcher and its tasks): host ${image.hostCpuMs.median.toFixed(2)} ms, image ${image.imageCpuMs.median.toFixed(2)} ms; host / image ${(image.hostCpuMs.median / image.imageCpuMs.median).toFixed(2)}x`);
+    console.log(`the same, writable layer in tmpfs    ${image.imageTmpfs.median.toFixed(0).padStart(7)} tasks/s (rounds ${image.imageTmpfs.rounds.map((r) => r.toFixed(0)).join(', ')})`);
+    console.log(`image / host: ${(image.image.median / image.host.median).toFixed(2)}x (target >= 0.7x); with the layer in tmpfs ${(image.imageTmpfs.median / image.host.median).toFixed(2)}x`);
+    const p = image.paired;
+    console.log(`paired (the median of each round's ratio): image / host ${p.imageRate.toFixed(2)}x, tmpfs / host ${p.tmpfsRate.toFixed(2)}x; CPU image / host ${p.imageCpu.toFixed(2)}x, tmpfs / host ${p.tmpfsCpu.toFixed(2)}x, tmpfs / image ${p.tmpfsOverImageCpu.toFixed(2)}x`);
+    console.log(`CPU per task (this process + the row's launcher and its tasks): host ${image.hostCpuMs.median.toFixed(2)} ms, image ${image.imageCpuMs.median.toFixed(2)} ms, image with the layer in tmpfs ${image.imageTmpfsCpuMs.median.toFixed(2)} ms; host / image ${(image.hostCpuMs.median / image.imageCpuMs.median).toFixed(2)}x, host / tmpfs ${(image.hostCpuMs.median / image.imageTmpfsCpuMs.median).toFixed(2)}x`);
   } else console.log(`\nimage row skipped: ${why}`);
   return { image, why };
 }
@@ -104,6 +120,22 @@ function imageResults({ image, why }: { image: ImageRows | null; why: string | n
     host_rounds: image.host.rounds.map((x) => round(x, 1)),
     image_rounds: image.image.rounds.map((x) => round(x, 1)),
     image_over_host: round(image.image.median / image.host.median),
+    paired: {
+      scope: "the median over rounds of each round's ratio (the rows run in turn within a round): rates over the host row's; CPU per task over the host row's, and the tmpfs row's over the image row's",
+      image_over_host: round(image.paired.imageRate),
+      image_tmpfs_over_host: round(image.paired.tmpfsRate),
+      image_cpu_over_host: round(image.paired.imageCpu),
+      image_tmpfs_cpu_over_host: round(image.paired.tmpfsCpu),
+      image_tmpfs_cpu_over_image: round(image.paired.tmpfsOverImageCpu),
+    },
+    image_tmpfs: {
+      scope: "the image row with each container's writable layer in a tmpfs of its own (--image_provisioner_scratch=tmpfs), in the same rounds",
+      tasks_per_s: round(image.imageTmpfs.median, 1),
+      rounds: image.imageTmpfs.rounds.map((x) => round(x, 1)),
+      over_host: round(image.imageTmpfs.median / image.host.median),
+      cpu_ms_per_task: round(image.imageTmpfsCpuMs.median, 2),
+      cpu_rounds: image.imageTmpfsCpuMs.rounds.map((x) => round(x, 2)),
+    },
     cpu_ms_per_task: {
       scope: "each round's CPU time over its tasks: the benchmark process (every thread) plus the row's launcher helper and the tasks it reaped (/proc/<pid>/stat utime+stime+cutime+cstime)",
       host: round(image.hostCpuMs.median, 2),
@@ -130,6 +162,7 @@ async function main(): Promise<void> {
   const cgroups = 'cgroups/cpu,cgroups/mem';
   let rows: Row[] = [
     { name: 'posix, helper', isolation: posix, launcher: 'helper' },
+    ...(RUNTIME_ON_TMPFS ? [{ name: 'posix, helper, runtime dir on disk', isolation: posix, launcher: 'helper' as const, runtimeOnDisk: true }] : []),
     { name: 'posix, spawn', isolation: posix, launcher: 'spawn' },
     { name: 'posix, forkserver', isolation: posix, launcher: 'forkserver' },
     ...(cg ? [{ name: `${cg}, helper`, isolation: cgroups, launcher: 'helper' as const }, { name: `${cg}, spawn`, isolation: cgroups, launcher: 'spawn' as const }] : []),
@@ -141,6 +174,7 @@ async function main(): Promise<void> {
   if (only) rows = rows.filter((r) => only.includes(r.name));
 
   let floorRss = 0;
+  const floorCpu: number[] = [];
   const runs = new Map<string, ClusterRun[]>(rows.map((r) => [r.name, []]));
   const czRuns = new Map<string, number[]>(rows.map((r) => [r.name, []]));
   const contenders = [
@@ -149,6 +183,7 @@ async function main(): Promise<void> {
       measure: async () => {
         const f = await floorRun(N, AT_ONCE);
         floorRss = Math.max(floorRss, f.rssMb);
+        floorCpu.push(f.cpuMsPerTask ?? NaN);
         return f.tasksPerS;
       },
     },
@@ -189,6 +224,7 @@ async function main(): Promise<void> {
     const rs = recorded(row.name);
     const all = (k: 'launchMs' | 'startingMs' | 'finishMs'): number[] => rs.flatMap((r) => r[k]);
     const perS = figures.get(row.name)!;
+    const cpu = (k: keyof ClusterRun['cpuMsPerTask']): number => round(median(rs.map((r) => r.cpuMsPerTask[k])), 2);
     return {
       row: row.name,
       isolation: row.isolation,
@@ -204,19 +240,34 @@ async function main(): Promise<void> {
       finish_p50_ms: round(pct(all('finishMs'), 50), 1),
       launch_p50_ms_rounds: rs.map((r) => round(pct(r.launchMs, 50), 1)),
       max_in_flight: Math.max(...rs.map((r) => r.maxInFlight)),
+      cpu_ms_per_task: {
+        master_and_scheduler: cpu('masterAndScheduler'),
+        agent: cpu('agent'),
+        launcher_and_tasks: cpu('launcherAndTasks'),
+        total: cpu('total'),
+        total_rounds: rs.map((r) => round(r.cpuMsPerTask.total, 2)),
+      },
       rounds_measure: perS.rounds.map((x) => round(x, 1)),
     };
   });
 
   const floorMedian = figures.get('floor')!.median;
+  const floorCpuMedian = median(floorCpu.slice(-ROUNDS));
   console.log(`\nload average (1 min): ${meta.loadavg_start[0]} at the start, ${loadavg()[0]!.toFixed(2)} at the end`);
-  console.log(`spawn('true') floor, a small Node process (rss ${floorRss.toFixed(0)} MB), ${N} spawns, ${AT_ONCE} at once: median ${floorMedian.toFixed(0)}/s over ${ROUNDS} rounds (${floorRounds.map((x) => x.toFixed(0)).join(', ')})\n`);
+  console.log(`spawn('true') floor, a small Node process (rss ${floorRss.toFixed(0)} MB), ${N} spawns, ${AT_ONCE} at once: median ${floorMedian.toFixed(0)}/s over ${ROUNDS} rounds (${floorRounds.map((x) => x.toFixed(0)).join(', ')}), CPU ${floorCpuMedian.toFixed(2)} ms per spawn\n`);
   console.log(`tasks running \`true\` through a master and one agent (agent ${AGENT_RESOURCES}, tasks ${TASK.resources}; checkpoints fsync'ed), medians over ${ROUNDS} rounds`);
   console.log('row                              tasks/s   x floor   ACCEPT->STARTING p50   ->RUNNING p50     p99   ->FINISHED p50');
   for (const t of table) {
     console.log(
       `${t.row.padEnd(32)} ${String(t.tasks_per_s_median).padStart(7)}   ${(t.ratio_to_floor_median === null ? '-' : t.ratio_to_floor_median.toFixed(2)).padStart(7)}   ${t.starting_p50_ms.toFixed(1).padStart(17)} ms ${t.launch_p50_ms.toFixed(1).padStart(12)} ms ${t.launch_p99_ms.toFixed(1).padStart(7)} ms ${t.finish_p50_ms.toFixed(1).padStart(12)} ms`,
     );
+  }
+
+  console.log('\nCPU ms per task, medians (/proc/<pid>/stat from the first ACCEPT to the last TASK_FINISHED)');
+  console.log('row                              master+scheduler   agent   launcher+tasks   total   x floor CPU');
+  for (const t of table) {
+    const c = t.cpu_ms_per_task;
+    console.log(`${t.row.padEnd(32)} ${c.master_and_scheduler.toFixed(2).padStart(16)} ${c.agent.toFixed(2).padStart(7)} ${c.launcher_and_tasks.toFixed(2).padStart(16)} ${c.total.toFixed(2).padStart(7)} ${(c.total / floorCpuMedian).toFixed(1).padStart(11)}`);
   }
 
   if (czTable.length > 0) {
@@ -232,6 +283,7 @@ async function main(): Promise<void> {
     tasks: N,
     rounds: ROUNDS,
     agent_resources: AGENT_RESOURCES,
+    agent_runtime_dir: RUNTIME_ON_TMPFS ? `on the tmpfs ${RUNTIME_TMPFS}` : 'under the work dir (disk)',
     task_resources: TASK.resources,
     tasks_per_s: headline?.tasks_per_s_median ?? null,
     ratio_to_floor: headline?.ratio_to_floor_median ?? null,
@@ -240,6 +292,7 @@ async function main(): Promise<void> {
     spawn_floor_rounds: floorRounds.map((x) => round(x, 1)),
     spawn_floor_concurrency: AT_ONCE,
     spawn_floor_rss_mb: round(floorRss, 1),
+    spawn_floor_cpu_ms_per_task: round(floorCpuMedian, 2),
     cgroups: cg ?? `skipped: ${probe.reason}`,
     rows: table,
     containerizer_rows: czTable,

@@ -13,12 +13,15 @@
  *    declined for 1 s: ~400 tasks a virtual second start at 100 agents, far
  *    more churn than a real cluster has;
  *  - Mesos-like: tasks of 30 s to 2 min, the default decline filter of 5 s
- *    (Mesos's `refuse_seconds`), and the replicated log's timing of real
- *    masters (`HA_MASTER_TIMING`: heartbeats every 100 ms, elections after
- *    1-2 s, where the sim's default is the log's own 50 ms and 0.3-0.6 s),
+ *    (Mesos's `refuse_seconds`), the replicated log's timing of real masters
+ *    (`HA_MASTER_TIMING`: heartbeats every 100 ms, elections after 1-2 s,
+ *    where the sim's default is the log's own 50 ms and 0.3-0.6 s), and
+ *    Mesos's default agent pings (every 15 s, unreachable after 5 missed:
+ *    `--agent_ping_timeout`, `--max_agent_ping_timeouts`) and scheduler
+ *    heartbeats (15 s), where the sim's default is 3 s for a quick heal;
  *    run for 3x the virtual time (a task's life).
- * Same masters otherwise (pings every 3 s, heartbeats 3 s, allocation every
- * second), agents, faults and invariants in both.
+ * Same masters otherwise (allocation every second), agents, faults and
+ * invariants in both.
  *
  *   node dist/benchmarks/sim.js [--seeds=3] [--virtual-s=60]
  */
@@ -44,8 +47,8 @@ interface Row {
   readonly ok: boolean;
 }
 
-/** Tasks of 30 s to 2 min, offers that cannot be used declined for Mesos's default 5 s, the real masters' election timing. */
-const MESOS_LIKE: Partial<Omit<SimOptions, 'seed'>> = { taskRunMs: [30_000, 120_000], declineSeconds: 5, masterTiming: HA_MASTER_TIMING };
+/** Tasks of 30 s to 2 min, offers that cannot be used declined for Mesos's default 5 s, the real masters' election timing, Mesos's default pings and heartbeats. */
+const MESOS_LIKE: Partial<Omit<SimOptions, 'seed'>> = { taskRunMs: [30_000, 120_000], declineSeconds: 5, masterTiming: HA_MASTER_TIMING, agentPingTimeoutMs: 15_000, maxAgentPingTimeouts: 5, heartbeatSeconds: 15 };
 
 async function measure(name: string, seeds: number, options: Partial<Omit<SimOptions, 'seed'>>): Promise<Row> {
   let virtualMs = 0;

@@ -32,11 +32,16 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
   resources: (r) => [row('resources: contains ops/s', num(r['contains_ops_per_s']), num(r['contains_baseline_ops_per_s'])), row('resources: subtract ops/s', num(r['subtract_ops_per_s']), num(r['subtract_baseline_ops_per_s']))],
   launch: (r) => {
     const rows = (r['rows'] as Json[] | undefined) ?? [];
-    return rows.map((x): Line => {
+    return rows.flatMap((x): Line[] => {
       // Paced: the launch latency of an agent that is not saturated; else tasks/s beside the floor of the same rounds (median of per-round ratios).
-      if (x['paced_per_s'] !== undefined) return { figure: `launch: ${String(x['row'])}, ACCEPT->RUNNING p50 ms`, measured: num(x['launch_p50_ms']), baseline: '-', target: '< 20 ms' };
-      const line = row(`launch: ${String(x['row'])} tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s']), String(x['isolation']).startsWith('cgroups') ? '>= 0.6x spawn floor' : '>= 0.8x spawn floor');
-      return { ...line, ratio: num(x['ratio_to_floor_median']) };
+      if (x['paced_per_s'] !== undefined) return [{ figure: `launch: ${String(x['row'])}, ACCEPT->RUNNING p50 ms`, measured: num(x['launch_p50_ms']), baseline: '-', target: '< 20 ms' }];
+      // A comparison row (the runtime dir on the disk) has no target of its own.
+      const target = String(x['row']).includes('on disk') ? undefined : String(x['isolation']).startsWith('cgroups') ? '>= 0.6x spawn floor' : '>= 0.8x spawn floor';
+      const line = row(`launch: ${String(x['row'])} tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s']), target);
+      // CPU per task of every process of the cluster beside the floor's per spawn (the figure load changes least).
+      const cpu = x['cpu_ms_per_task'] as Json | undefined;
+      const cpuLine = cpu ? [row(`launch: ${String(x['row'])}, CPU ms per task (baseline: the floor's per spawn)`, num(cpu['total']), num(r['spawn_floor_cpu_ms_per_task']))] : [];
+      return [{ ...line, ratio: num(x['ratio_to_floor_median']) }, ...cpuLine];
     }).concat(((r['containerizer_rows'] as Json[] | undefined) ?? []).map((x): Line => ({ ...row(`launch: ${String(x['row'])}, tasks/s`, num(x['tasks_per_s_median']), num(r['spawn_floor_per_s'])), ratio: num(x['ratio_to_floor_median']) })));
   },
   // The image row run alone (ONLY=image); a full run's launch.json carries the same as image_row.
@@ -45,9 +50,17 @@ const EXTRACT: Record<string, (r: Json) => Line[]> = {
     if (typeof x !== 'object' || x === null) return [];
     const j = x as Json;
     const cpu = j['cpu_ms_per_task'] as Json | undefined;
+    const tmpfs = j['image_tmpfs'] as Json | undefined;
     return [
       row('launch: image row, busybox image tasks/s (baseline: host filesystem)', num(j['image_tasks_per_s']), num(j['host_tasks_per_s']), '>= 0.7x host'),
       ...(cpu ? [row('launch: image row, CPU ms per task, image (baseline: host filesystem)', num(cpu['image']), num(cpu['host']))] : []),
+      // The same image with each container's writable layer in a tmpfs of its own (--image_provisioner_scratch=tmpfs), same rounds.
+      ...(tmpfs
+        ? [
+            row('launch: image row, layer in tmpfs, tasks/s (baseline: host filesystem)', num(tmpfs['tasks_per_s']), num(j['host_tasks_per_s']), '>= 0.7x host'),
+            ...(cpu ? [row('launch: image row, layer in tmpfs, CPU ms per task (baseline: host filesystem)', num(tmpfs['cpu_ms_per_task']), num(cpu['host']))] : []),
+          ]
+        : []),
     ];
   },
   groups: (r) => {

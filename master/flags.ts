@@ -48,6 +48,12 @@ export interface MasterFlags {
   readonly masters: readonly string[];
   /** Agents with GPUs are offered only to frameworks with the GPU_RESOURCES capability (Mesos --filter_gpu_resources, default true). */
   readonly filterGpuResources: boolean;
+  /**
+   * Not a Mesos flag: allocate right after resources are recovered (a decline, a task's end) and when a filter
+   * expires, as Mesos 0.x did (the allocator of the Mesos paper, whose experiments use it); default false: as Mesos
+   * now, what comes back waits for the next batch (MESOS-3078). master/allocator/process.ts.
+   */
+  readonly allocateOnRecovery: boolean;
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -72,6 +78,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   logDir: undefined,
   masters: [],
   filterGpuResources: true,
+  allocateOnRecovery: false,
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */
@@ -94,7 +101,7 @@ export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
   for (const [role, w] of Object.entries(flags.weights)) {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new Error(`master flag weights: role ${role} has weight ${String(w)}, expected a positive number`);
   }
-  for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'filterGpuResources'] as const) {
+  for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'filterGpuResources', 'allocateOnRecovery'] as const) {
     if (typeof flags[name] !== 'boolean') throw new Error(`master flag ${name}: expected true or false, got ${String(flags[name])}`);
   }
   // HTTP authentication checks against these credentials (the actor path's come with the runtime).

@@ -40,6 +40,11 @@ export interface ClusterOptions {
   readonly offerTimeoutMs: number;
   /** The masters' heartbeats to schedulers; a driver gives up on a silent master after two. */
   readonly heartbeatSeconds: number;
+  /** The masters' agent pings (`--agent_ping_timeout`, `--max_agent_ping_timeouts`; default 3 s and 3, for a quick heal; Mesos's are 15 s and 5). */
+  readonly agentPingTimeoutMs?: number;
+  readonly maxAgentPingTimeouts?: number;
+  /** The masters' allocators allocate at once when resources are recovered, as Mesos 0.x (the paper's experiments); default false. */
+  readonly allocateOnRecovery?: boolean;
   /** The share of tasks run by a custom executor (sim/executor.ts) rather than as command tasks. */
   readonly executorShare?: number;
   /** How long a framework declines an offer it cannot use (and what is left of one it used) for, s (default 1). */
@@ -202,7 +207,7 @@ export class Cluster {
       logger: silent,
       reregisterTimeoutMs: 30_000,
       ...(this.options.masterTiming !== undefined ? { timing: this.options.masterTiming } : {}),
-      flags: { agentPingTimeoutMs: 3_000, maxAgentPingTimeouts: 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs, heartbeatIntervalSeconds: this.options.heartbeatSeconds },
+      flags: { agentPingTimeoutMs: this.options.agentPingTimeoutMs ?? 3_000, maxAgentPingTimeouts: this.options.maxAgentPingTimeouts ?? 3, allocationIntervalMs: 1000, offerTimeoutMs: this.options.offerTimeoutMs, heartbeatIntervalSeconds: this.options.heartbeatSeconds, allocateOnRecovery: this.options.allocateOnRecovery === true },
     });
     m.ha = ha;
     ha.replica.subscribe({

@@ -3,7 +3,8 @@
  * scheduler launches as many small tasks as its offers hold (up to a cap),
  * each a simulated process that runs for a drawn time and exits with a drawn
  * code (sim/containerizer.ts). In the quiet phase its tasks run until killed,
- * so the cluster fills up and DRF shares can be compared.
+ * so the cluster fills up, one task per framework per allocation, and DRF
+ * shares can be compared.
  *
  * What outlives a crash of the scheduler (its framework id, the next task
  * number) is kept here, as a real framework keeps it in its own store; a
@@ -20,10 +21,15 @@ import { executorCommand } from './executor.js';
 export const TASK_RESOURCES = 'cpus:0.5;mem:64';
 const TASK_CPUS = 0.5;
 const TASK_MEM = 64;
-/** Steady (quiet-phase) tasks are smaller: one task's worth of share (4% of a 3-agent cluster) stays under the 5% DRF tolerance. */
-export const STEADY_TASK_RESOURCES = 'cpus:0.25;mem:32';
+/**
+ * Steady (quiet-phase) tasks are smaller: one task's worth of share (4% of a 3-agent cluster) stays under the 5% DRF
+ * tolerance. Their cpus and mem are in the proportion of the sim's agents (2 cpus, 1024 MB), so a full agent has no
+ * remainder left to offer: a mem-only remainder, which no task fits, offered first in a batch to the framework
+ * behind, would weigh on its share for that batch and pass the agent that has room to the one ahead.
+ */
+export const STEADY_TASK_RESOURCES = 'cpus:0.25;mem:128';
 const STEADY_CPUS = 0.25;
-const STEADY_MEM = 32;
+const STEADY_MEM = 128;
 
 export interface FrameworkObserver {
   /** Every status the scheduler's callback gets. */
@@ -102,13 +108,21 @@ export class GreedyFramework {
   #offers(d: SchedulerDriver, offers: Offer[]): void {
     // What it cannot use is declined in one call (DECLINE takes many offer ids), not one message an offer.
     const unusable: string[] = [];
+    // Steady (the quiet phase): one task per `offers` event, the other offers declined without a filter, so the
+    // allocator's DRF decides who gets each task's worth at each allocation (taking whole agents would make shares
+    // differ by an agent; one task per offer would let a framework that got more agents' remainders in one batch
+    // take more tasks in it, and shares drift apart by several tasks).
+    const passed: string[] = [];
+    let launched = false;
     for (const offer of offers) {
+      if (this.steady && launched) {
+        passed.push(offer.id.value);
+        continue;
+      }
       const r = Resources.fromJSON(offer.resources);
       const [cpus, mem] = this.steady ? [STEADY_CPUS, STEADY_MEM] : [TASK_CPUS, TASK_MEM];
       let fit = Math.min(Math.floor(r.scalar('cpus') / cpus + 1e-9), Math.floor(r.scalar('mem') / mem + 1e-9));
       fit = Math.min(fit, this.maxTasks - this.active.size);
-      // Steady (the quiet phase): one task per offer, the rest declined without a filter, so the allocator's DRF
-      // decides who gets each task's worth (taking whole agents would make shares differ by an agent).
       if (this.steady) fit = Math.min(fit, 1);
       if (fit <= 0) {
         unusable.push(offer.id.value);
@@ -127,8 +141,10 @@ export class GreedyFramework {
         this.active.set(id, offer.agent_id.value);
       }
       d.launchTasks(offer.id, tasks, { refuse_seconds: this.steady ? 0 : this.declineSeconds });
+      launched = true;
     }
     if (unusable.length > 0) d.declineOffers(unusable, { refuse_seconds: this.declineSeconds });
+    if (passed.length > 0) d.declineOffers(passed, { refuse_seconds: 0 });
   }
 }
 

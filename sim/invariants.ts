@@ -6,8 +6,7 @@
  */
 import type { Envelope } from 'libprocess-ts';
 import type { AgentProcess } from '../agent/agent.js';
-import { readRecords, taskMetaDir, updatesJournalPath } from '../agent/checkpoint.js';
-import type { AgentDisk } from '../agent/disk.js';
+import { parseRecordLine, taskMetaDir, updatesJournalPath } from '../agent/checkpoint.js';
 import { uuidHex, type JournalRecord } from '../agent/status-updates.js';
 import type { StatusUpdate } from '../protocol/messages/common.js';
 import { Resources } from '../protocol/resources.js';
@@ -47,6 +46,43 @@ interface Fencing {
 /** Terminal states that say how a task ended (the others say it is lost or unknown). */
 const OUTCOMES: ReadonlySet<string> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR']);
 
+/**
+ * What of an agent's updates journal is durable, as its UPDATE records (`<container>/<uuid>`), read as the agent's
+ * recovery would read it (complete lines; a torn last line is not a record). A journal is appended to: a later look
+ * parses only the lines added since, as long as the durable text still starts with what was parsed (a compaction's
+ * rewrite, a crash's truncation or a lost disk start it over).
+ */
+class DurableJournal {
+  /** The durable text parsed so far (whole lines). */
+  #text = '';
+  readonly #updates = new Set<string>();
+  /** A line that does not parse: the journal is unreadable (recovery would stop there), so no record counts. */
+  #broken = false;
+
+  has(durable: string | undefined, container: string, uuid: string): boolean {
+    const text = durable ?? '';
+    if (!text.startsWith(this.#text)) {
+      this.#text = '';
+      this.#updates.clear();
+      this.#broken = false;
+    }
+    const end = text.lastIndexOf('\n') + 1;
+    if (end > this.#text.length && !this.#broken) {
+      for (const line of text.slice(this.#text.length, end - 1).split('\n')) {
+        const parsed = parseRecordLine(line);
+        if (typeof parsed === 'string') {
+          this.#broken = true;
+          break;
+        }
+        const rec = parsed.record as JournalRecord;
+        if (rec.type === 'UPDATE') this.#updates.add(`${rec.container_id}/${uuidHex(rec.update.uuid)}`);
+      }
+    }
+    this.#text = text.slice(0, end);
+    return !this.#broken && this.#updates.has(`${container}/${uuid}`);
+  }
+}
+
 export class Violation extends Error {
   constructor(
     readonly invariant: string,
@@ -84,6 +120,8 @@ export class Invariants implements FrameworkObserver {
    * step).
    */
   readonly #booksSeen = new Map<string, Map<string, unknown[]>>();
+  /** `<agent address> <journal path>` → its durable records, parsed as the journal grows. */
+  readonly #journals = new Map<string, DurableJournal>();
   violation: Violation | undefined;
   cluster!: Cluster;
   /** Updates checked, tasks started (for the report). */
@@ -231,16 +269,10 @@ export class Invariants implements FrameworkObserver {
   #checkpointed(sent: ExecutorUpdate, uuid: string): void {
     const { node, where } = sent;
     if (where === undefined || node.disk.counters.wipes !== sent.wipes || !node.disk.hasDir(where.taskDir)) return;
-    let records: unknown[] = [];
-    try {
-      records = readRecords(where.journal, { read: (p: string) => node.disk.durable(p) } as AgentDisk).records;
-    } catch {
-      // unreadable: the agent's own recovery reports it
-    }
-    const onDisk = records.some((r) => {
-      const rec = r as JournalRecord;
-      return rec.type === 'UPDATE' && rec.container_id === where.container && uuidHex(rec.update.uuid) === uuid;
-    });
+    const key = `${node.address} ${where.journal}`;
+    let journal = this.#journals.get(key);
+    if (journal === undefined) this.#journals.set(key, (journal = new DurableJournal()));
+    const onDisk = journal.has(node.disk.durable(where.journal), where.container, uuid);
     if (!onDisk) this.#fail('an update acknowledged to its executor is checkpointed', `${node.name} acknowledged ${sent.state} of task ${sent.task} (uuid ${uuid}) to its executor before its record was on disk (${where.journal})`);
   }
 

@@ -124,6 +124,9 @@ export interface SimOptions {
    * runtime goes), so healing takes at least twice this.
    */
   readonly heartbeatSeconds: number;
+  /** The masters' agent pings: every `agentPingTimeoutMs`, unreachable after `maxAgentPingTimeouts` missed (default 3 s and 3; Mesos's 15 s and 5). */
+  readonly agentPingTimeoutMs?: number;
+  readonly maxAgentPingTimeouts?: number;
   /** After the quiet phase, how much longer liveness may take to hold (checked every virtual second). */
   readonly livenessGraceMs: number;
   /** The share of tasks run by a custom executor (the SDK's ExecutorDriver, sim/executor.ts) instead of as commands (default 0.5). */
@@ -209,7 +212,7 @@ export async function runSeed(seed: number, given: Partial<Omit<SimOptions, 'see
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const inv = new Invariants();
-  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare, ...(o.declineSeconds !== undefined ? { declineSeconds: o.declineSeconds } : {}), ...(o.masterTiming !== undefined ? { masterTiming: o.masterTiming } : {}) }, inv);
+  const c = new Cluster({ seed, agents: o.agents, frameworks: o.frameworks, agentResources: o.agentResources, maxTasksPerFramework: 1000, mutations: o.mutations, traceLines: o.traceLines, taskRunMs: o.taskRunMs, offerTimeoutMs: o.offerTimeoutMs, heartbeatSeconds: o.heartbeatSeconds, executorShare: o.executorShare, ...(o.declineSeconds !== undefined ? { declineSeconds: o.declineSeconds } : {}), ...(o.masterTiming !== undefined ? { masterTiming: o.masterTiming } : {}), ...(o.agentPingTimeoutMs !== undefined ? { agentPingTimeoutMs: o.agentPingTimeoutMs } : {}), ...(o.maxAgentPingTimeouts !== undefined ? { maxAgentPingTimeouts: o.maxAgentPingTimeouts } : {}) }, inv);
   inv.attach(c);
   const r = c.random.fork(); // the faults' own source
   const rp = new Random((seed ^ 0x5a17_9e37) >>> 0); // the pauses' own (so a run without one is unchanged by them)

@@ -8,7 +8,9 @@ import { chownSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { realClock, type Clock } from 'libprocess-ts';
 import {
+  clearIfRebooted,
   containerMetaDir,
+  onTmpfs,
   listCheckpointed,
   readCheckpoint,
   readTermination,
@@ -29,7 +31,7 @@ import { bootId, killGroup, killPid, readStat } from './proc.js';
 import { sandboxFiles, validatePathId } from './sandbox.js';
 import { checkContainerSupport } from './container-spec.js';
 import { findLogger, LogrotateLogger, logrotateUnusable, type LogrotateOptions } from './logger/logrotate.js';
-import type { MountPlan } from './mount-plan.js';
+import { validateMountPlan, type MountPlan } from './mount-plan.js';
 import type { RLimit } from './rlimits.js';
 import {
   ContainerizerError,
@@ -46,7 +48,10 @@ import {
 } from './types.js';
 
 export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'clock' | 'logger'>> {
-  /** Where container checkpoints go: <metaDir>/containers/<container_id>/. */
+  /**
+   * The runtime dir (the agent's --runtime_dir): container state that outlives the agent but not the host goes to
+   * <metaDir>/containers/<container_id>/, never fsync'ed (checkpoint.ts).
+   */
   metaDir: string;
   /** Mesos's --isolation. Default 'posix/cpu,posix/mem'. */
   isolation?: string;
@@ -56,8 +61,6 @@ export interface ContainerizerOptions extends Partial<Omit<IsolationOptions, 'cl
   baseEnvironment?: Record<string, string>;
   /** How often a recovered (not our child) process is checked for exit. Default 200 ms. */
   recoveryPollMs?: number;
-  /** fsync checkpoints. Default true. */
-  fsync?: boolean;
   /**
    * 'helper' (default): HelperLauncher, the mesos-ts-launcher process forks the
    * containers and records their exit statuses (falls back to 'spawn', with a
@@ -269,7 +272,7 @@ export class Container {
       message: this.limitation?.message ?? status?.message ?? UNKNOWN_EXIT,
       ...(this.limitation ? { limitation: this.limitation } : {}),
     };
-    await writeTermination(this.owner.metaDir, t, this.owner.fsync).catch((e) =>
+    await writeTermination(this.owner.metaDir, t).catch((e) =>
       this.owner.logger.warn(`container ${this.id}: cannot checkpoint its termination: ${(e as Error).message}`),
     );
     this.terminated = t;
@@ -283,7 +286,6 @@ export class Containerizer {
   readonly logger: Logger;
   readonly metaDir: string;
   readonly recoveryPollMs: number;
-  readonly fsync: boolean;
   private readonly live = new Map<string, Container>();
   private readonly launching = new Set<string>();
   private readonly users = new Map<string, { ids: Promise<UserIds>; at: number }>();
@@ -299,12 +301,15 @@ export class Containerizer {
     readonly isolation: string[],
     readonly cgroups: CgroupBackend | null,
     readonly warnings: string[],
+    /** The runtime dir held an earlier boot's containers (dropped): the agent's known ones are gone with the host. */
+    private readonly rebooted: boolean,
+    /** The runtime dir is on a tmpfs: its directories are made and removed on the loop (microseconds each). */
+    private readonly runtimeOnTmpfs: boolean,
   ) {
     this.clock = opts.clock ?? realClock;
     this.logger = opts.logger ?? silentLogger;
     this.metaDir = opts.metaDir;
     this.recoveryPollMs = opts.recoveryPollMs ?? 200;
-    this.fsync = opts.fsync ?? true;
     const base: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.baseEnvironment ?? process.env)) if (v !== undefined) base[k] = v;
     this.baseEnvironment = base;
@@ -349,7 +354,8 @@ export class Containerizer {
     }
     const iso = await createIsolators(opts.isolation ?? DEFAULT_ISOLATION, { ...opts, clock, logger });
     await mkdir(opts.metaDir, { recursive: true });
-    return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings);
+    const rebooted = await clearIfRebooted(opts.metaDir);
+    return new Containerizer(opts, iso.isolators, iso.names, iso.cgroups, iso.warnings, rebooted, onTmpfs(opts.metaDir));
   }
 
   /** Stops the launcher's helper process, if any (running containers are not affected). */
@@ -370,7 +376,7 @@ export class Containerizer {
   async checkpointLimits(containerId: string, limits: Limits): Promise<void> {
     const cp = await readCheckpoint(this.metaDir, containerId).catch(() => undefined);
     if (!cp) return;
-    await writeCheckpoint(this.metaDir, { ...cp, config: { ...cp.config, limits } }, this.fsync).catch((e: Error) =>
+    await writeCheckpoint(this.metaDir, { ...cp, config: { ...cp.config, limits } }).catch((e: Error) =>
       this.logger.warn(`container ${containerId}: cannot checkpoint its new limits: ${e.message}`),
     );
   }
@@ -418,10 +424,10 @@ export class Containerizer {
    * Launches a container: sandbox files, isolators' prepare, the process
    * (leader of its own group, inside its cgroups from the start), isolate,
    * checkpoint. A failure at any step undoes the earlier ones and throws.
-   * With `early`, resolves once the process runs, while its container.json
-   * is still on its way to disk (`container.checkpointed`): the agent has it
-   * fsync'ed at the same time as the task's TASK_STARTING record, instead of
-   * one after the other.
+   * With `early`, resolves once the process runs, before its container.json
+   * is written (`container.checkpointed`). That file is runtime state, never
+   * fsync'ed (checkpoint.ts), so its write is over within this call and
+   * `early` saves one turn at most.
    */
   async launch(config: ContainerConfig, early = false): Promise<Container> {
     const id = config.containerId;
@@ -444,9 +450,11 @@ export class Containerizer {
         closeSync(openSync(files.stderr, 'a'));
         for (const p of [config.sandbox, files.stdout, files.stderr]) chownSync(p, user.uid, user.gid);
       }
-      // The meta dir exists before the process does: the launcher records its exit there. A new directory: a change to
-      // the filesystem's journal, which can wait for its commit when the disk is busy, so off the loop.
-      await mkdir(containerMetaDir(this.metaDir, id), { recursive: true });
+      // The runtime dir exists before the process does: the launcher records its exit there. On a disk a new
+      // directory is a change to the filesystem's journal, which can wait for its commit when the disk is busy, so
+      // off the loop; on a tmpfs it takes microseconds, where a trip to the thread pool waits behind the sandboxes'.
+      if (this.runtimeOnTmpfs) mkdirSync(containerMetaDir(this.metaDir, id), { recursive: true });
+      else await mkdir(containerMetaDir(this.metaDir, id), { recursive: true });
       const info: PrepareInfo = {
         limits: config.limits ?? {},
         sandbox: config.sandbox,
@@ -472,6 +480,12 @@ export class Containerizer {
         if (r?.switchesUser) userInWrapper = true;
         if (r?.rlimits) rlimits.push(...r.rlimits);
         if (r?.devices) info.devices!.push(...r.devices);
+      }
+      if (config.volumeMounts?.length) {
+        // Over the host's filesystem: they cannot join a plan with a root of the container's own (a container with an
+        // image gets its volumes as ContainerInfo volumes, which filesystem/linux binds in its root).
+        if (mounts?.root) throw new ContainerizerError('INVALID_CONFIG', 'host bind mounts (volumeMounts) on a container with an image: give them as its ContainerInfo volumes');
+        mounts = validateMountPlan({ ...mounts, binds: [...(mounts?.binds ?? []), ...config.volumeMounts] });
       }
       const env = this.environment(config, extraEnv);
       if (user && env.HOME === undefined) env.HOME = user.home;
@@ -520,7 +534,7 @@ export class Containerizer {
         isolatorState,
         config,
       };
-      container.checkpointed = writeCheckpoint(this.metaDir, cp, this.fsync).then(
+      container.checkpointed = writeCheckpoint(this.metaDir, cp).then(
         () => undefined,
         (e: unknown) => this.logger.warn(`container ${id}: cannot checkpoint: ${(e as Error).message}`),
       );
@@ -565,7 +579,7 @@ export class Containerizer {
   /** Drops a terminated container's checkpoint (once the agent no longer needs it). */
   async forget(containerId: string): Promise<void> {
     if (this.live.has(containerId)) throw new ContainerizerError('INVALID_CONFIG', `Container ${containerId} is still running`);
-    await removeCheckpoint(this.metaDir, containerId);
+    await removeCheckpoint(this.metaDir, containerId, this.runtimeOnTmpfs);
   }
 
   /**
@@ -596,7 +610,8 @@ export class Containerizer {
         continue;
       }
       if (!cp) {
-        const t: ContainerTermination = { containerId: id, status: null, killed: false, message: 'Container was never launched (no checkpoint found)' };
+        const message = this.rebooted ? 'Container vanished while the agent was down: the host rebooted since it was launched' : 'Container was never launched (no checkpoint found)';
+        const t: ContainerTermination = { containerId: id, status: null, killed: false, message };
         result.vanished.push(t);
         continue;
       }

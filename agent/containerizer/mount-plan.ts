@@ -21,9 +21,16 @@ import { isAbsolute } from 'node:path';
 import { findHelper } from './binaries.js';
 import { ContainerizerError } from './types.js';
 
+/** The container's root: an overlay of `lower` (read-only) under a writable layer, with `target` its mount point. */
+export type RootPlan =
+  /** The writable layer in the directories `upper` and `work` (the overlay's), on the agent's disk. */
+  | { lower: string; upper: string; work: string; target: string }
+  /** The writable layer in memory: a tmpfs of the container's own (`sizeKib`, 0: tmpfs's default) on `target`, holding the overlay's upper and work dirs and its mount point. */
+  | { lower: string; target: string; tmpfs: { sizeKib: number } };
+
 export interface MountPlan {
-  /** The container's root: an overlay of `lower` (read-only) under `upper`, mounted on `target`; absent: no new root (volumes only). */
-  root?: { lower: string; upper: string; work: string; target: string };
+  /** The container's root; absent: no new root (volumes only). */
+  root?: RootPlan;
   /** Binds, in order: host source, destination (absolute; inside the root when there is one), read-only; optional: skipped when the source is missing. */
   binds: { source: string; target: string; readOnly: boolean; optional?: boolean }[];
   /** Working directory (inside the root). */
@@ -52,10 +59,12 @@ function checkId(n: number | undefined, what: string, max: number): void {
 /** The plan, checked; throws INVALID_CONFIG naming what is wrong. */
 export function validateMountPlan(plan: MountPlan): MountPlan {
   if (plan.root) {
-    for (const k of ['lower', 'upper', 'work'] as const) {
-      if (/[,:]/.test(checkPath(plan.root[k], `overlay ${k} directory`))) bad(`overlay ${k} directory ${plan.root[k]} has ',' or ':' (overlay mount options)`);
-    }
-    checkPath(plan.root.target, 'root mount point');
+    const root = plan.root;
+    // The paths that go into the overlay's mount options (comma- and colon-separated).
+    const options: [string, string][] = 'tmpfs' in root ? [['lower', root.lower], ['scratch tmpfs', root.target]] : [['lower', root.lower], ['upper', root.upper], ['work', root.work]];
+    for (const [k, p] of options) if (/[,:]/.test(checkPath(p, `overlay ${k} directory`))) bad(`overlay ${k} directory ${p} has ',' or ':' (overlay mount options)`);
+    checkPath(root.target, 'root mount point');
+    if ('tmpfs' in root) checkId(root.tmpfs.sizeKib, 'root tmpfs size (KiB)', 2 ** 40);
   }
   for (const b of plan.binds) {
     checkPath(b.source, 'volume source');
@@ -77,7 +86,8 @@ export function validateMountPlan(plan: MountPlan): MountPlan {
 export function mountPlanFields(plan: MountPlan): string[] {
   validateMountPlan(plan);
   const f: string[] = [];
-  if (plan.root) f.push('root', plan.root.lower, plan.root.upper, plan.root.work, plan.root.target);
+  const root = plan.root;
+  if (root) f.push(...('tmpfs' in root ? ['root-tmpfs', root.lower, root.target, String(root.tmpfs.sizeKib)] : ['root', root.lower, root.upper, root.work, root.target]));
   for (const b of plan.binds) f.push(b.optional ? 'bind?' : 'bind', b.source, b.target, b.readOnly ? 'ro' : 'rw');
   for (const d of plan.devices ?? []) f.push('node', d.name, String(d.major), String(d.minor));
   if (plan.workdir !== undefined) f.push('workdir', plan.workdir);

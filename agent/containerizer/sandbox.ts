@@ -57,13 +57,13 @@ export function sandboxFiles(directory: string): { stdout: string; stderr: strin
 }
 
 /**
- * Creates the run directory and points `runs/latest` at it (replaced
- * atomically with a rename). Idempotent. Its `stdout` and `stderr` are made
+ * Creates the run directory and points `runs/latest` at it (made in place
+ * for a new executor, else replaced atomically with a rename). Idempotent. Its `stdout` and `stderr` are made
  * by the launcher (append mode; the containerizer makes them first only to
  * chown them to another user).
  *
  * Off the event loop, in libuv's thread pool: one trip for the directories,
- * one for the link, one for the rename. Each step is a change to the
+ * one for the link (and one for the rename, for a later run). Each step is a change to the
  * filesystem's journal, and when the disk is busy (other tasks' fsyncs, the
  * removal thread) such a change waits for the journal's commit: done
  * synchronously they held the agent's loop for ~7 ms per task under load
@@ -76,7 +76,16 @@ export async function createSandbox(workDir: string, ids: SandboxIds): Promise<S
   const runs = join(directory, '..');
   const latest = join(runs, 'latest');
   const tmp = join(runs, `.latest.${process.pid}.${ids.containerId}`);
-  const link = async (): Promise<void> => {
+  // A new executor's first run (every command task): the link is made in place, one change to the filesystem
+  // fewer than the temporary link and its rename that replace an earlier run's.
+  const made = await symlink(ids.containerId, latest).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+      return false;
+    },
+  );
+  if (!made) {
     try {
       await symlink(ids.containerId, tmp);
     } catch (e) {
@@ -84,9 +93,8 @@ export async function createSandbox(workDir: string, ids: SandboxIds): Promise<S
       await rm(tmp, { force: true }); // left by a crash between the link and the rename
       await symlink(ids.containerId, tmp);
     }
-  };
-  await link();
-  await rename(tmp, latest);
+    await rename(tmp, latest);
+  }
   return { directory, latest, ...files };
 }
 

@@ -48,6 +48,12 @@ export interface ContainerConfig {
   agentEnvironment?: Record<string, string>;
   /** An image and volumes (Mesos's ContainerInfo), honoured by filesystem/linux and docker/runtime. */
   container?: ContainerSpec;
+  /**
+   * Bind mounts over the host's filesystem in a mount namespace of the container's own (the persistent volumes of a
+   * container without an image, agent/volumes.ts): made by the launcher before the command (a mount plan without a
+   * root), whatever the isolation. Absolute paths; a missing target is made.
+   */
+  volumeMounts?: { source: string; target: string; readOnly: boolean }[];
 }
 
 /** Mesos's KillPolicy: SIGTERM, then SIGKILL after the grace period. */

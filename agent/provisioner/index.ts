@@ -20,6 +20,7 @@ export function createProvisioner(flags: ImageFlags & { work_dir: string }, cloc
     storeDir: dockerStoreDir(flags),
     puller: pullerFor(flags.docker_registry ?? DEFAULT_DOCKER_REGISTRY, clock),
     now: () => clock.now(),
+    ...(flags.image_provisioner_scratch ? { scratch: flags.image_provisioner_scratch } : {}),
   });
 }
 

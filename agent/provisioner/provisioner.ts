@@ -12,6 +12,12 @@
  * mounted there on the host). So a container makes and removes two
  * directories of its own, no more: on a busy ext4 without a journal each new
  * inode is a scan of the recently deleted ones.
+ *
+ * With `scratch: 'tmpfs'` (`--image_provisioner_scratch=tmpfs`) the writable
+ * layer is not on the agent's disk at all: the launcher mounts a tmpfs of the
+ * container's own on the shared mount point, in the container's namespace,
+ * and makes the overlay's upper and work dirs there (helper/mounts.c,
+ * `root-tmpfs`). The container then makes and removes nothing here.
  */
 import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,9 +26,8 @@ import { ImageStore, type ProvisionedImage, type Puller } from './store.js';
 
 export interface ContainerRootfs {
   image: ProvisionedImage;
-  /** overlay dirs for this container: upper is its writable layer. */
-  upper: string;
-  work: string;
+  /** The overlay dirs of this container on the agent's disk (upper is its writable layer); absent: the layer is in a tmpfs of its own. */
+  scratch?: { upper: string; work: string };
   /** The empty mount point the overlay is mounted on (inside the container's mount namespace only), shared by every container. */
   target: string;
 }
@@ -34,6 +39,8 @@ export interface ProvisionerOptions {
   storeDir: string;
   puller: Puller;
   now: () => number;
+  /** Where a container's writable layer lives: its own directories here (default), or a tmpfs of its own (see above). */
+  scratch?: 'disk' | 'tmpfs';
 }
 
 export class Provisioner {
@@ -74,15 +81,18 @@ export class Provisioner {
 
   private async provisionOnce(containerId: string, image: { name: string; cached?: boolean }): Promise<ContainerRootfs> {
     const img = await this.store.provisionFor(containerId, image.name, image.cached === false ? { cached: false } : {});
-    const r: ContainerRootfs = { image: img, upper: this.containerDir(containerId), work: this.workDir(containerId), target: join(this.opts.dir, 'mnt') };
+    const target = join(this.opts.dir, 'mnt');
+    const onDisk = this.opts.scratch !== 'tmpfs';
     if (!this.dirs) {
       this.dirs = Promise.all(['containers', 'workdirs', 'mnt'].map((d) => mkdir(join(this.opts.dir, d), { recursive: true, mode: 0o755 }))).then(() => undefined);
       this.dirs.catch(() => (this.dirs = undefined));
     }
     await this.dirs;
+    if (!onDisk) return { image: img, target };
+    const scratch = { upper: this.containerDir(containerId), work: this.workDir(containerId) };
     // recursive: one mkdir each when the parent is there, and no error when a directory is (a launch retried).
-    await Promise.all([mkdir(r.upper, { recursive: true, mode: 0o755 }), mkdir(r.work, { recursive: true, mode: 0o755 })]);
-    return r;
+    await Promise.all([mkdir(scratch.upper, { recursive: true, mode: 0o755 }), mkdir(scratch.work, { recursive: true, mode: 0o755 })]);
+    return { image: img, scratch, target };
   }
 
   /**
@@ -125,8 +135,11 @@ export class Provisioner {
   async destroy(containerId: string): Promise<void> {
     const p = this.containers.get(containerId);
     this.containers.delete(containerId);
-    await p?.catch(() => {});
+    const rootfs = await p?.catch(() => undefined);
     this.store.release(containerId);
+    // A layer in a tmpfs went with the container's namespace. Unknown here (recovered after a restart, maybe from an
+    // agent that kept it on disk), or on disk: removed.
+    if (rootfs && !rootfs.scratch) return;
     // One trip to the removal thread (both paths asked in this turn), not one thread-pool trip per entry.
     await Promise.all([removeOffLoop(this.containerDir(containerId)), removeOffLoop(this.workDir(containerId))]);
   }

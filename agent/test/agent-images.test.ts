@@ -260,6 +260,30 @@ describeIf(why)('an image task across an agent restart', () => {
       await a2.stop();
     }
   });
+
+  test('--image_provisioner_scratch=tmpfs: the layer is in memory, kept across the restart, never on the agent\'s disk', async () => {
+    const flags = { isolation: IMAGE_ISOLATION, image_providers: 'docker', docker_registry: registry, image_provisioner_scratch: 'tmpfs' };
+    const a1 = await realAgent(setup, flags);
+    await setup.master.waitFor((m) => m.name === 'register_agent');
+    // Written to the image's /etc before the restart, read back after it: the layer lives with the container's namespace.
+    const task = commandTask('in-memory', 'echo kept > /etc/layer; while [ ! -e "$MESOS_SANDBOX/stop" ]; do sleep 0.05; done; cat /etc/layer > "$MESOS_SANDBOX/saw"', { container: image('testimg') });
+    setup.master.sendTo(a1.agentPid, 'run_task', { framework: fw, framework_id: fw.id!, task });
+    await setup.master.update('in-memory', 'TASK_RUNNING');
+    const ex = a1.agent.executors().find((e) => e.id === 'in-memory')!;
+    expect(existsSync(join(setup.workDir, 'provisioner', 'containers', ex.containerId))).toBe(false);
+    expect(existsSync(join(setup.workDir, 'provisioner', 'workdirs', ex.containerId))).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(join(setup.workDir, 'provisioner'));
+    await a1.stop();
+    const a2 = await realAgent(setup, { ...flags, port: a1.pid.port });
+    try {
+      await setup.master.waitFor((m) => m.name === 'reregister_agent');
+      writeFileSync(join(ex.directory, 'stop'), '');
+      expect((await setup.master.update('in-memory', 'TASK_FINISHED')).status.message).toBe('Command exited with status 0');
+      expect(readFileSync(join(ex.directory, 'saw'), 'utf8')).toBe('kept\n');
+    } finally {
+      await a2.stop();
+    }
+  });
 });
 
 // gpu/nvidia with an image: the machine has no GPU, so the fixture is a fake nvidia-smi (it lists 2 GPUs) and fake

@@ -11,8 +11,9 @@ describe('image flags', () => {
   test('accepted with the isolators they need; defaults shown as Mesos does', () => {
     const f = agentFlags({ work_dir: '/w', isolation: IMAGES, image_providers: 'docker', docker_registry: '/srv/images' });
     expect(f.image_providers).toBe('docker');
-    expect(imageFlagTexts(f)).toEqual({ image_providers: 'docker', docker_registry: '/srv/images', docker_store_dir: '/w/store/docker', sandbox_directory: '/mnt/mesos/sandbox', containerizers: 'mesos' });
+    expect(imageFlagTexts(f)).toEqual({ image_providers: 'docker', docker_registry: '/srv/images', docker_store_dir: '/w/store/docker', sandbox_directory: '/mnt/mesos/sandbox', containerizers: 'mesos', image_provisioner_scratch: 'disk' });
     expect(agentFlags({ work_dir: '/w', docker_registry: 'http://127.0.0.1:5000' }).docker_registry).toBe('http://127.0.0.1:5000');
+    expect(agentFlags({ work_dir: '/w', image_provisioner_scratch: 'tmpfs' }).image_provisioner_scratch).toBe('tmpfs');
   });
 
   test('refusals name the flag and why', () => {
@@ -32,6 +33,7 @@ describe('image flags', () => {
     refused({ docker_store_dir: 'rel' }, 'docker_store_dir', /absolute path/);
     refused({ containerizers: 'docker,mesos' }, 'containerizers', /Docker containerizer .* is not part of mesos-ts/);
     refused({ image_gc_config: '{"image_disk_headroom":5}' }, 'image_gc_config', /from 0 to 1/);
+    refused({ image_provisioner_scratch: 'ram' }, 'image_provisioner_scratch', /--image_provisioner_scratch=ram: expected disk or tmpfs/);
   });
 });
 

@@ -6,7 +6,7 @@
 // time from its ACCEPT (launchTasks) to its TASK_RUNNING, and the whole run
 // from the first ACCEPT to the last TASK_FINISHED.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,8 @@ import { startMaster } from '../../master/main.js';
 import { SchedulerDriver, commandTask, offerResources, take, type Scheduler } from '../../framework/index.js';
 import type { CommandInfo, Offer, TaskInfo } from '../../protocol/types.js';
 import { terminate } from '../lib/processes.js';
+import { childPids, procCpuMs, selfCpuMs } from '../lib/proc-cpu.js';
+import { HELPER_NAME } from '../../agent/containerizer/binaries.js';
 import { agentProcessEnv } from '../../agent/thread-pool.js';
 
 export interface ClusterRunOptions {
@@ -29,6 +31,11 @@ export interface ClusterRunOptions {
   readonly taskMem: number;
   /** fsync the agent's checkpoints (true: as in production). */
   readonly fsync: boolean;
+  /**
+   * The agent's --runtime_dir (its containers' pids and exit records): on a tmpfs when the machine has one
+   * (RUNTIME_TMPFS), as Mesos's /var/run/mesos is on a systemd host; else its default under the work dir.
+   */
+  readonly runtimeDirOnTmpfs?: boolean;
   /** Whole run bound (a stuck run fails instead of hanging). */
   readonly timeoutMs: number;
   /** Extra node flags for the agent's process (e.g. --cpu-prof). */
@@ -58,16 +65,64 @@ export interface ClusterRun {
    */
   maxInFlight: number;
   offers: number;
+  /** CPU ms per task from the first ACCEPT to the last TASK_FINISHED, per process (proc-cpu.ts). */
+  cpuMsPerTask: CpuPerTask;
+}
+
+export interface CpuPerTask {
+  /** This process: the master and the scheduler (SDK), every thread. */
+  masterAndScheduler: number;
+  /** The agent's process, every thread (its thread pool, the removal worker). */
+  agent: number;
+  /** The launcher helper (the agent's child) and the tasks it forked and reaped. */
+  launcherAndTasks: number;
+  total: number;
+}
+
+/** The agent's launcher helper among its children (comm is cut to 15 characters). */
+function helperPid(agentPid: number | undefined): number | undefined {
+  if (agentPid === undefined) return undefined;
+  return childPids(agentPid).find((c) => {
+    try {
+      return readFileSync(`/proc/${c}/comm`, 'utf8').startsWith(HELPER_NAME.slice(0, 15));
+    } catch {
+      return false;
+    }
+  });
+}
+
+interface CpuSample {
+  self: number;
+  agent: number;
+  helper: number;
+  helperPid: number | undefined;
+}
+
+function cpuSample(agentPid: number | undefined, helper = helperPid(agentPid)): CpuSample {
+  return { self: selfCpuMs(), agent: procCpuMs(agentPid, false), helper: procCpuMs(helper), helperPid: helper };
+}
+
+function cpuPerTask(a: CpuSample, agentPid: number | undefined, tasks: number): CpuPerTask {
+  // The same helper at both ends (it may have been started by the first launch, after the first sample).
+  const b = cpuSample(agentPid, a.helperPid ?? helperPid(agentPid));
+  const masterAndScheduler = (b.self - a.self) / tasks;
+  const agent = (b.agent - a.agent) / tasks;
+  const launcherAndTasks = (b.helper - a.helper) / tasks;
+  return { masterAndScheduler, agent, launcherAndTasks, total: masterAndScheduler + agent + launcherAndTasks };
 }
 
 const quiet = createLogger('bench', 'silent');
 
-export async function startAgentChild(masterPid: string, workDir: string, o: ClusterRunOptions): Promise<ChildProcess> {
+/** A tmpfs for the agent's runtime dir: /dev/shm (Linux mounts one there). */
+export const RUNTIME_TMPFS = '/dev/shm';
+
+export async function startAgentChild(masterPid: string, workDir: string, o: ClusterRunOptions, runtimeDir?: string): Promise<ChildProcess> {
   const flags = {
     master: masterPid,
     ip: '127.0.0.1',
     port: 0,
     work_dir: workDir,
+    ...(runtimeDir !== undefined ? { runtime_dir: runtimeDir } : {}),
     resources: o.agentResources,
     isolation: o.isolation,
     launcher: o.launcher,
@@ -90,13 +145,14 @@ export async function startAgentChild(masterPid: string, workDir: string, o: Clu
 
 export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
   const workDir = mkdtempSync(join(tmpdir(), 'bench-launch-cluster-'));
+  const runtimeDir = o.runtimeDirOnTmpfs === true ? mkdtempSync(join(RUNTIME_TMPFS, 'bench-launch-runtime-')) : undefined;
   const master = await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet });
   const masterPid = master.pid.toString();
   let agent: ChildProcess | undefined;
   let schedRt: Runtime | undefined;
   let driver: SchedulerDriver | undefined;
   try {
-    agent = await startAgentChild(masterPid, workDir, o);
+    agent = await startAgentChild(masterPid, workDir, o, runtimeDir);
     const agentGone = new Promise<never>((_, reject) => agent!.once('exit', (code, signal) => reject(new Error(`the agent exited during the run (code ${code}, signal ${signal})`))));
     schedRt = await new Runtime({ transport: new WsTransport({ host: '127.0.0.1', port: 0, clock: realClock, logger: { warn: () => {} } }), clock: realClock, name: 'scheduler', logger: quiet }).start();
 
@@ -111,6 +167,8 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
     let offers = 0;
     let firstAccept = 0;
     let lastFinish = 0;
+    let cpuAtFirstAccept: CpuSample | undefined;
+    let cpu: CpuPerTask | undefined;
     let done!: () => void;
     let fail!: (e: Error) => void;
     const allDone = new Promise<void>((resolve, reject) => {
@@ -149,7 +207,10 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
           }
           const tasks: TaskInfo[] = [];
           for (let i = 0; i < k; i++) tasks.push(commandTask(`t${launched + i}`, offer, one, o.command));
-          if (firstAccept === 0) firstAccept = now;
+          if (firstAccept === 0) {
+            firstAccept = now;
+            cpuAtFirstAccept = cpuSample(agent!.pid);
+          }
           for (const t of tasks) acceptAt.set(t.task_id.value, now);
           launched += k;
           inFlight += k;
@@ -169,7 +230,10 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
           acceptAt.delete(id);
           inFlight--;
           lastFinish = now;
-          if (++finished === o.tasks) done();
+          if (++finished === o.tasks) {
+            cpu = cpuPerTask(cpuAtFirstAccept!, agent!.pid, o.tasks);
+            done();
+          }
         } else {
           fail(new Error(`task ${id}: ${status.state} ${status.reason ?? ''} ${status.message ?? ''}`));
         }
@@ -186,12 +250,13 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
     } finally {
       timer?.cancel();
     }
-    return { tasksPerS: (o.tasks / (lastFinish - firstAccept)) * 1000, startingMs, launchMs, finishMs, maxInFlight, offers };
+    return { tasksPerS: (o.tasks / (lastFinish - firstAccept)) * 1000, startingMs, launchMs, finishMs, maxInFlight, offers, cpuMsPerTask: cpu! };
   } finally {
     if (driver) await driver.stop().catch(() => undefined);
     if (schedRt) await schedRt.stop();
     await terminate(agent);
     await master.stop();
     rmSync(workDir, { recursive: true, force: true });
+    if (runtimeDir !== undefined) rmSync(runtimeDir, { recursive: true, force: true });
   }
 }

@@ -2,9 +2,11 @@
 // this file loaded) that starts COUNT processes running `true` with
 // child_process.spawn, at most CONCURRENCY at once, each detached with stdio
 // ignored, and reports over IPC how many it started and reaped per second.
-// Started afresh for every round, alternated with the cluster runs.
+// Started afresh for every round, alternated with the cluster runs. Also reports its CPU ms per
+// spawn: its own and its reaped children's (the `true`s).
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { procCpuMs } from '../lib/proc-cpu.js';
 
 const n = Number(process.argv[2]);
 const c = Number(process.argv[3]);
@@ -20,6 +22,7 @@ const one = (): Promise<void> =>
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`true exited with ${code}`))));
   });
 const t0 = performance.now();
+const cpu0 = procCpuMs('self');
 await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
   while (next < n) {
     next++;
@@ -27,4 +30,4 @@ await Promise.all(Array.from({ length: Math.min(c, n) }, async () => {
   }
 }));
 const ms = performance.now() - t0;
-process.send!({ tasksPerS: (n / ms) * 1000, rssMb: process.memoryUsage().rss / 2 ** 20 }, () => process.exit(0));
+process.send!({ tasksPerS: (n / ms) * 1000, rssMb: process.memoryUsage().rss / 2 ** 20, cpuMsPerTask: (procCpuMs('self') - cpu0) / n }, () => process.exit(0));

@@ -7,6 +7,8 @@ export interface FloorRun {
   tasksPerS: number;
   /** The process's resident size at its end (the floor: the "small Node process" it is). */
   rssMb: number;
+  /** The floor only: CPU ms per spawn, its own and its reaped children's. */
+  cpuMsPerTask?: number;
 }
 
 /** Runs one of this folder's child scripts in a fresh Node process and returns what it reports. */

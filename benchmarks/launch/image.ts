@@ -6,7 +6,7 @@
 // Beside the rates, each round's CPU time per task (this process, all its threads, plus the
 // row's own launcher helper and the tasks it reaped: /proc/<pid>/stat utime+stime+cutime+cstime):
 // a figure that load from elsewhere on the machine changes less than it changes a rate.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,30 +18,24 @@ import { removeOffLoop } from '../../agent/containerizer/remover.js';
 import { filesystemLinuxUsable } from '../../agent/containerizer/isolators/filesystem-linux.js';
 import { appLayer, busyboxLayer, busyboxMissing, dockerSave } from '../../agent/provisioner/image-builder.js';
 import { createProvisioner } from '../../agent/provisioner/index.js';
+import { dockerStoreDir } from '../../agent/image-flags.js';
 import { interleave } from '../lib/rounds.js';
-import { roundsFigure, type RoundsFigure } from '../lib/stats.js';
+import { procCpuMs, selfCpuMs } from '../lib/proc-cpu.js';
+import { pairedRatio, roundsFigure, type RoundsFigure } from '../lib/stats.js';
 
 export interface ImageRows {
   host: RoundsFigure;
   image: RoundsFigure;
+  /** The image with its writable layer in a tmpfs of each container's own (--image_provisioner_scratch=tmpfs). */
+  imageTmpfs: RoundsFigure;
   /** CPU ms per task, each round (see above). */
   hostCpuMs: RoundsFigure;
   imageCpuMs: RoundsFigure;
+  imageTmpfsCpuMs: RoundsFigure;
+  /** Medians over rounds of each round's ratio (lib/stats.ts pairedRatio): rates over the host row's, CPU over the host's and tmpfs over image. */
+  paired: { imageRate: number; tmpfsRate: number; imageCpu: number; tmpfsCpu: number; tmpfsOverImageCpu: number };
   tasksPerRound: number;
   rounds: number;
-}
-
-/** CPU ms of a process and of the children it reaped (/proc/<pid>/stat fields 14-17, clock ticks of 10 ms). */
-function procCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
-}
-
-function selfCpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 /** Why the image row cannot run here, or null. */
@@ -67,18 +61,24 @@ export async function imageRows(tasks: number, concurrency: number, rounds: numb
     writeFileSync(join(registry, 'bench:latest.tar'), dockerSave('bench:latest', [busyboxLayer(), appLayer()]));
     const provisioner = createProvisioner({ work_dir: join(dir, 'work'), image_providers: 'docker', docker_registry: registry }, realClock)!;
     await provisioner.store.get('bench'); // pulled and provisioned once: the rounds measure launches
+    // The same store, the writable layers in memory.
+    const tmpfsProvisioner = createProvisioner({ work_dir: join(dir, 'work-tmpfs'), image_providers: 'docker', docker_registry: registry, docker_store_dir: dockerStoreDir({ work_dir: join(dir, 'work') }), image_provisioner_scratch: 'tmpfs' }, realClock)!;
+    await tmpfsProvisioner.store.get('bench');
     const isolation = 'posix/cpu,posix/mem';
     const helper = findHelper();
     if (!helper) throw new Error('bench-launch: the launcher helper is not built: run make build');
     // The default launcher, made here so that each row's helper process is known (its CPU is the row's).
     const hostLauncher = new HelperLauncher(helper, realClock);
     const imageLauncher = new HelperLauncher(helper, realClock);
+    const tmpfsLauncher = new HelperLauncher(helper, realClock);
     const host = await Containerizer.create({ metaDir: join(dir, 'meta-host'), isolation, strict: true, launcher: hostLauncher });
     const image = await Containerizer.create({ metaDir: join(dir, 'meta-image'), isolation: `${isolation},filesystem/linux,docker/runtime`, strict: true, provisioner, launcher: imageLauncher });
+    const imageTmpfs = await Containerizer.create({ metaDir: join(dir, 'meta-image-tmpfs'), isolation: `${isolation},filesystem/linux,docker/runtime`, strict: true, provisioner: tmpfsProvisioner, launcher: tmpfsLauncher });
     const perRound = Math.max(1, Math.floor(tasks / rounds));
     let seq = 0;
-    const cpu = { host: [] as number[], image: [] as number[] };
-    const measure = (cz: Containerizer, launcher: HelperLauncher, withImage: boolean) => async (): Promise<number> => {
+    const cpu = { host: [] as number[], image: [] as number[], imageTmpfs: [] as number[] };
+    const measure = (cz: Containerizer, launcher: HelperLauncher, row: keyof typeof cpu) => async (): Promise<number> => {
+      const withImage = row !== 'host';
       const cpu0 = selfCpuMs() + procCpuMs(launcher.serverPid);
       const ms = await pool(perRound, concurrency, async () => {
         const id = `bench-${seq++}`;
@@ -96,15 +96,29 @@ export async function imageRows(tasks: number, concurrency: number, rounds: numb
         await removeOffLoop(join(dir, 'runs', id));
       });
       const cpuMs = selfCpuMs() + procCpuMs(launcher.serverPid) - cpu0;
-      cpu[withImage ? 'image' : 'host'].push(cpuMs / perRound);
+      cpu[row].push(cpuMs / perRound);
       return (perRound / ms) * 1000;
     };
-    const figures = await interleave([{ name: 'host', measure: measure(host, hostLauncher, false) }, { name: 'image', measure: measure(image, imageLauncher, true) }], rounds);
-    host.close();
-    image.close();
+    const figures = await interleave(
+      [
+        { name: 'host', measure: measure(host, hostLauncher, 'host') },
+        { name: 'image', measure: measure(image, imageLauncher, 'image') },
+        { name: 'imageTmpfs', measure: measure(imageTmpfs, tmpfsLauncher, 'imageTmpfs') },
+      ],
+      rounds,
+    );
+    for (const cz of [host, image, imageTmpfs]) cz.close();
     // Each row's first measurement is interleave's warm-up round, unrecorded like its rate.
-    const [hostCpuMs, imageCpuMs] = [roundsFigure(cpu.host.slice(1)), roundsFigure(cpu.image.slice(1))];
-    return { host: figures.get('host')!, image: figures.get('image')!, hostCpuMs, imageCpuMs, tasksPerRound: perRound, rounds };
+    const [hostCpuMs, imageCpuMs, imageTmpfsCpuMs] = [roundsFigure(cpu.host.slice(1)), roundsFigure(cpu.image.slice(1)), roundsFigure(cpu.imageTmpfs.slice(1))];
+    const [hostF, imageF, tmpfsF] = [figures.get('host')!, figures.get('image')!, figures.get('imageTmpfs')!];
+    const paired = {
+      imageRate: pairedRatio(imageF.rounds, hostF.rounds),
+      tmpfsRate: pairedRatio(tmpfsF.rounds, hostF.rounds),
+      imageCpu: pairedRatio(imageCpuMs.rounds, hostCpuMs.rounds),
+      tmpfsCpu: pairedRatio(imageTmpfsCpuMs.rounds, hostCpuMs.rounds),
+      tmpfsOverImageCpu: pairedRatio(imageTmpfsCpuMs.rounds, imageCpuMs.rounds),
+    };
+    return { host: hostF, image: imageF, imageTmpfs: tmpfsF, hostCpuMs, imageCpuMs, imageTmpfsCpuMs, paired, tasksPerRound: perRound, rounds };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

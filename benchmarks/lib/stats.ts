@@ -44,6 +44,16 @@ export function roundsFigure(rounds: readonly number[]): RoundsFigure {
   return { median: percentile(s, 50), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN, rounds: [...rounds] };
 }
 
+/**
+ * The median over rounds of a subject's figure over its baseline's in the same round (interleaved rounds):
+ * a load that swings from round to round falls on both sides of each ratio, where the ratio of the two
+ * medians can pair a busy round of one with a quiet round of the other.
+ */
+export function pairedRatio(subject: readonly number[], baseline: readonly number[]): number {
+  if (subject.length !== baseline.length || subject.length === 0) throw new Error(`pairedRatio: ${subject.length} rounds against ${baseline.length}`);
+  return percentile(sorted(subject.map((x, i) => x / baseline[i]!)), 50);
+}
+
 /** x rounded to `digits` decimals (results files keep figures readable). */
 export function round(x: number, digits = 3): number {
   const f = 10 ** digits;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../lib/results.js';
 import { interleave } from '../lib/rounds.js';
+import { pairedRatio } from '../lib/stats.js';
 import { summarize } from '../summary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-bench-summary-'));
@@ -22,12 +23,14 @@ describe('make bench summary', () => {
     expect(text).toMatch(/Not run yet: actors\.json, resources\.json, launch\.json/);
   });
 
-  test("the image row, run alone: the image's rate beside the host's, and its CPU per task beside the host's", () => {
+  test("the image row, run alone: the image's rate beside the host's, and its CPU per task beside the host's; the same with the layer in tmpfs", () => {
     const meta = { ...startRun('bench-launch'), loadavg_end: [2, 1, 1] };
-    writeFileSync(join(dir, 'launch-image.json'), JSON.stringify({ meta, image_row: { host_tasks_per_s: 500, image_tasks_per_s: 400, cpu_ms_per_task: { host: 2, image: 2.5 } } }));
+    writeFileSync(join(dir, 'launch-image.json'), JSON.stringify({ meta, image_row: { host_tasks_per_s: 500, image_tasks_per_s: 400, cpu_ms_per_task: { host: 2, image: 2.5 }, image_tmpfs: { tasks_per_s: 450, cpu_ms_per_task: 2.2 } } }));
     const text = summarize(dir);
     expect(text).toContain('| launch: image row, busybox image tasks/s (baseline: host filesystem) | 400 | 500 | 0.8x | >= 0.7x host |');
     expect(text).toContain('| launch: image row, CPU ms per task, image (baseline: host filesystem) | 2.5 | 2 | 1.25x | - |');
+    expect(text).toContain('| launch: image row, layer in tmpfs, tasks/s (baseline: host filesystem) | 450 | 500 | 0.9x | >= 0.7x host |');
+    expect(text).toContain('| launch: image row, layer in tmpfs, CPU ms per task (baseline: host filesystem) | 2.2 | 2 | 1.1x | - |');
   });
 
   test('results without metadata say so instead of passing for current', () => {
@@ -52,5 +55,11 @@ describe('interleaved rounds', () => {
     expect(calls.join('')).toBe('bs' + 'sb' + 'bs' + 'sb');
     expect(figures.get('subject')).toEqual({ median: 3, min: 2, max: 4, rounds: [2, 3, 4] });
     expect(figures.get('baseline')).toEqual({ median: 30, min: 20, max: 40, rounds: [20, 30, 40] });
+  });
+
+  test('a paired ratio is the median of the rounds\' ratios, not the ratio of the medians', () => {
+    // A load swing: round 2 is slow for both. The medians' ratio (4/4 = 1) hides that the subject is half the baseline each round.
+    expect(pairedRatio([1, 4, 4.5], [2, 8, 9])).toBe(0.5);
+    expect(() => pairedRatio([1], [1, 2])).toThrow(/1 rounds against 2/);
   });
 });

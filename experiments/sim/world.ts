@@ -8,6 +8,11 @@
  * processes running on every agent's simulated machine, priced with the
  * resources of the task each one runs; and from the leading master's
  * `/metrics/snapshot` (frameworks and agents connected), as an operator would.
+ *
+ * Its masters' allocators are the paper's (Mesos 0.x, `allocateOnRecovery`):
+ * freed and declined resources are offered again at once, not at the next
+ * allocation batch as Mesos does now, since the experiments reproduce the
+ * paper's measurements (ramp-up within T, DRF converging task by task).
  */
 import { MemoryTransport, Runtime, createLogger } from 'libprocess-ts';
 import { Cluster, type MasterNode } from '../../sim/cluster.js';
@@ -54,6 +59,7 @@ export class World {
         taskRunMs: [1, 1],
         offerTimeoutMs: options.offerTimeoutMs ?? 10_000,
         heartbeatSeconds: options.heartbeatSeconds ?? 15,
+        allocateOnRecovery: true,
         ...(options.masterTiming !== undefined ? { masterTiming: options.masterTiming } : {}),
       },
       { update: () => {}, restarted: () => {} },

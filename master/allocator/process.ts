@@ -3,12 +3,23 @@
  * pure AllocatorCore. It allocates
  *  - in batch, every `allocationIntervalMs` (default 1000, Mesos
  *    --allocation_interval), over all agents;
- *  - right after an event that adds or frees resources (agent added, updated
- *    or activated, resources recovered, framework added, activated, updated,
- *    removed or revived), over the agents that event touched. Events handled
- *    in the same turn are coalesced: the first schedules one `delay(0)`
- *    allocation, later ones only add agents to it;
- *  - when the earliest filter expires (`nextFilterExpiry()`).
+ *  - right after an event that adds resources or a framework (agent added,
+ *    updated or activated, framework added, activated, updated, removed or
+ *    revived), over the agents that event touched. Events handled in the same
+ *    turn are coalesced: the first schedules one `delay(0)` allocation, later
+ *    ones only add agents to it.
+ * As Mesos's hierarchical allocator, it does not allocate when resources are
+ * recovered (an offer declined or rescinded, a task ended) nor when a filter
+ * expires (MESOS-3078): those wait for the next batch, so a decline is not
+ * answered at once by an offer to the next framework in line, and a cluster's
+ * offers come once per interval. A refusal filter lasts at least one interval
+ * (Mesos stretches it so too, MESOS-4302): the framework that declined is
+ * passed over by the next batch at least. Filters expire lazily, at the start
+ * of an allocation (`AllocatorCore.allocate`).
+ * With `allocateOnRecovery` it is the allocator of Mesos 0.x that the Mesos
+ * paper measured: recovered resources are allocated at once (over the agent
+ * they came back on), and again when a filter expires (`nextFilterExpiry()`);
+ * filters last as long as asked. The paper's experiments (experiments/) use it.
  * Every non-empty allocation is one `offers` message to the master.
  *
  * An allocation over more than AGENTS_PER_SLICE agents goes in slices of that
@@ -32,22 +43,26 @@ export const AGENTS_PER_SLICE = 1000;
 export interface AllocatorProcessOptions extends CoreOptions {
   readonly master: PID<AllocatorToMaster>;
   readonly allocationIntervalMs?: number;
+  /** Allocate right after resources are recovered and when a filter expires, as Mesos 0.x (default false: as Mesos now, at the next batch). */
+  readonly allocateOnRecovery?: boolean;
 }
 
 export interface AllocatorMetrics {
   batch_allocations: number;
   event_allocations: number;
-  filter_wakeups: number;
-  offers_sent: number;
+    offers_sent: number;
   /** Events that could trigger an allocation. */
   events: number;
+  /** Wake-ups at a filter's expiry (`allocateOnRecovery` only). */
+  filter_wakeups: number;
 }
 
 export class AllocatorProcess extends Process<AllocatorProtocol> {
   readonly core: AllocatorCore;
   readonly master: PID<AllocatorToMaster>;
   readonly intervalMs: number;
-  readonly metrics: AllocatorMetrics = { batch_allocations: 0, event_allocations: 0, filter_wakeups: 0, offers_sent: 0, events: 0 };
+  readonly allocateOnRecovery: boolean;
+  readonly metrics: AllocatorMetrics = { batch_allocations: 0, event_allocations: 0, offers_sent: 0, events: 0, filter_wakeups: 0 };
   /** Agents to allocate at the coming event-triggered allocation ('all': every agent). */
   #pending: Set<string> | 'all' | undefined;
   #filterTimer: Timer | undefined;
@@ -62,6 +77,7 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
     this.core = new AllocatorCore(options);
     this.master = options.master;
     this.intervalMs = options.allocationIntervalMs ?? DEFAULT_ALLOCATION_INTERVAL_MS;
+    this.allocateOnRecovery = options.allocateOnRecovery === true;
   }
 
   override initialize(): void {
@@ -122,9 +138,14 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       },
       deactivate_agent: (b) => core.deactivateAgent(b.agent_id),
       recover_resources: (b) => {
-        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), b.refuse_seconds ?? undefined, this.clock.now());
-        this.#touch([b.agent_id]);
-        this.#armFilterWake();
+        const refuse = b.refuse_seconds ?? undefined;
+        if (this.allocateOnRecovery) {
+          core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse, this.clock.now());
+          this.#touch([b.agent_id]);
+          this.#armFilterWake();
+          return;
+        }
+        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse !== undefined && refuse > 0 ? Math.max(refuse, this.intervalMs / 1000) : refuse, this.clock.now());
       },
       suppress_offers: (b) => core.suppress(b.framework_id, b.roles ?? undefined),
       revive_offers: (b) => {
@@ -210,10 +231,10 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       this.metrics.offers_sent += out.length;
       this.send(this.master, 'offers', { allocations: out.map(toMessage) });
     }
-    this.#armFilterWake();
+    if (this.allocateOnRecovery) this.#armFilterWake();
   }
 
-  /** Wakes at the earliest filter expiry, if that is sooner than any wake already set. */
+  /** `allocateOnRecovery`: wakes at the earliest filter expiry, if that is sooner than any wake already set. */
   #armFilterWake(): void {
     const next = this.core.nextFilterExpiry();
     if (next === undefined) return;

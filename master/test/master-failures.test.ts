@@ -104,10 +104,10 @@ describe('frameworks', () => {
     expect(before).toHaveLength(1);
     scheduler.offers.clear(); // a restarted scheduler at the same pid remembers no offer
     scheduler.subscribe();
-    await c.clock.advance(5);
+    await c.clock.advance(1000);
     expect(scheduler.named('subscribed')).toHaveLength(2);
     expect([...c.master.state.offers.all()].map((o) => o.id).filter((id) => before.includes(id))).toEqual([]);
-    // What the old offer held is offered again at once.
+    // What the old offer held is offered again at the next batch (within an allocation interval; a recovery does not allocate at once, as in Mesos).
     expect(scheduler.offers.size).toBe(1);
     expect([...scheduler.offers.keys()][0]).not.toBe(before[0]);
     // The old offer cannot be used.

@@ -7,7 +7,7 @@
  * times slower than from a small process. This helper is a few hundred KB; it
  * forks and execs each container's main process, reaps it, and reports its
  * exact wait status. It also records that status in a file named by the agent
- * (the container's meta dir), fsync'ed by a recorder thread (launches never wait on the
+ * (the container's runtime dir), written by a recorder thread (launches never wait on the
  * disk), *before* it reaps the process: so a task that
  * ends while the agent is down or restarting keeps its real outcome, and the
  * file exists by the time the pid disappears from /proc.
@@ -75,7 +75,7 @@ extern char **environ;
 struct child {
   pid_t pid;
   char *status_path; /* NULL: no record wanted */
-  int recording;     /* handed to the recorder thread, reaped once its record is on disk */
+  int recording;     /* handed to the recorder thread, reaped once its record is written */
 };
 
 static struct child *children;
@@ -324,24 +324,9 @@ static int launch(char *p, char *end) {
   return 0;
 }
 
-/* fsync of a directory, so that a rename in it is on disk. */
-static int sync_dir_of(const char *path) {
-  char dir[4096];
-  const char *slash = strrchr(path, '/');
-  size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
-  if (n >= sizeof dir) return -1;
-  if (slash == NULL) dir[0] = '.';
-  else memcpy(dir, path, n);
-  dir[n] = 0;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int r = fsync(fd);
-  close(fd);
-  return r;
-}
-
-/* The status record: written and fsync'ed (file, then its directory after the rename) before the
-   process is reaped, so it exists, and survives a crash of the machine, once the pid is gone. */
+/* The status record: written (to a temporary name, then renamed) before the process is reaped, so it exists once
+   the pid is gone. Not fsync'ed: it must outlive the agent, never the machine (no container survives a reboot, and
+   the agent drops an earlier boot's runtime dir: checkpoint.ts). */
 static void record(const char *path, pid_t pid, int status) {
   char tmp[4096], body[128];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) return;
@@ -351,21 +336,18 @@ static void record(const char *path, pid_t pid, int status) {
     fprintf(stderr, "mesos-ts-launcher: cannot record the exit of %d in %s: %s\n", (int)pid, path, strerror(errno));
     return;
   }
-  int ok = write(fd, body, (size_t)n) == n && fsync(fd) == 0;
+  int ok = write(fd, body, (size_t)n) == n;
   close(fd);
   if (!ok || rename(tmp, path) != 0) {
     fprintf(stderr, "mesos-ts-launcher: cannot record the exit of %d in %s: %s\n", (int)pid, path, strerror(errno));
     unlink(tmp);
-    return;
   }
-  /* A filesystem that refuses fsync on directories keeps the rename atomic anyway. */
-  if (sync_dir_of(path) != 0 && errno != EINVAL) fprintf(stderr, "mesos-ts-launcher: cannot sync the directory of %s: %s\n", path, strerror(errno));
 }
 
 /*
- * The exit records are written and fsync'ed by one recorder thread, so that the loop, which launches, never
- * waits on the disk: the loop hands over each ended child (still unreaped, so its pid stays ours), the
- * recorder makes its record durable and marks the job done (an eventfd wakes the loop), and only then does
+ * The exit records are written by one recorder thread, so that the loop, which launches, never waits on the
+ * filesystem: the loop hands over each ended child (still unreaped, so its pid stays ours), the
+ * recorder writes its record and marks the job done (an eventfd wakes the loop), and only then does
  * the loop reap the child and answer X. The recorder never allocates; the loop owns the job list's memory.
  * A forked child never touches the job list (it only sets up and execs).
  */
@@ -410,7 +392,7 @@ static void *recorder(void *arg) {
   return NULL;
 }
 
-/* Reaps child i (its record, if any, is on disk), answers X and forgets it. */
+/* Reaps child i (its record, if any, is written), answers X and forgets it. */
 static void finish(size_t i, int status) {
   struct child *c = &children[i];
   int raw = status;
@@ -449,7 +431,7 @@ static void reap(void) {
   }
 }
 
-/* Reaps the children whose records the recorder has made durable. */
+/* Reaps the children whose records the recorder has written. */
 static void recorded(void) {
   uint64_t n;
   while (read(done_fd, &n, sizeof n) < 0 && errno == EINTR) {

@@ -10,6 +10,9 @@
  * The plan is a list of operations, each a word and its arguments (the agent
  * builds it, mount-plan.ts, and checks it first):
  *   root <lower> <upper> <work> <target>   the overlay, mounted on target, then proc, sys, dev
+ *   root-tmpfs <lower> <target> <KiB>      the same with the writable layer in memory: a tmpfs
+ *                                          (size KiB, 0: tmpfs's default) on target holding the
+ *                                          overlay's upper and work dirs, the overlay on target/root
  *   bind <src> <dst> ro|rw                 a bind mount (dst inside the root when there is one)
  *   bind? <src> <dst> ro|rw                the same, skipped when src does not exist
  *   node <name> <major> <minor>            a character device in the root's /dev
@@ -39,7 +42,7 @@
 static const struct {
   const char *name;
   size_t args;
-} OPS[] = {{"root", 4}, {"bind", 3}, {"bind?", 3}, {"node", 3}, {"workdir", 1}, {"user", 2}};
+} OPS[] = {{"root", 4}, {"root-tmpfs", 3}, {"bind", 3}, {"bind?", 3}, {"node", 3}, {"workdir", 1}, {"user", 2}};
 
 static int set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int set_err(char *err, size_t errlen, const char *fmt, ...) {
@@ -86,13 +89,16 @@ int check_mount_plan(char **ops, size_t n, char *err, size_t errlen) {
     if (n - i - 1 < OPS[k].args) return set_err(err, errlen, "mount plan: '%s' needs %zu arguments", op, OPS[k].args);
     char **a = ops + i + 1;
     unsigned long v;
-    if (strcmp(op, "root") == 0) {
+    if (strncmp(op, "root", 4) == 0) {
       if (has_root) return set_err(err, errlen, "mount plan: a second root");
       has_root = 1;
-      for (int j = 0; j < 4; j++) {
+      /* root: lower, upper, work (overlay options), target; root-tmpfs: lower, target (both in the options), size. */
+      int tmpfs = op[4] != 0, paths = tmpfs ? 2 : 4, options = tmpfs ? 2 : 3;
+      for (int j = 0; j < paths; j++) {
         if (!clean_path(a[j])) return set_err(err, errlen, "mount plan: root path '%s' is not absolute or has a '..' component", a[j]);
-        if (j < 3 && strpbrk(a[j], ",:") != NULL) return set_err(err, errlen, "mount plan: overlay directory '%s' has ',' or ':'", a[j]);
+        if (j < options && strpbrk(a[j], ",:") != NULL) return set_err(err, errlen, "mount plan: overlay directory '%s' has ',' or ':'", a[j]);
       }
+      if (tmpfs && !number(a[2], 1UL << 40, &v)) return set_err(err, errlen, "mount plan: root tmpfs size '%s' (KiB)", a[2]);
     } else if (strncmp(op, "bind", 4) == 0) {
       if (!clean_path(a[0]) || !clean_path(a[1])) return set_err(err, errlen, "mount plan: bind '%s' -> '%s': paths must be absolute, without '..'", a[0], a[1]);
       if (strcmp(a[2], "ro") != 0 && strcmp(a[2], "rw") != 0) return set_err(err, errlen, "mount plan: bind mode '%s' (ro or rw)", a[2]);
@@ -127,6 +133,18 @@ static void mnt(const char *src, const char *dst, const char *type, unsigned lon
 
 static char root[4096]; /* the new root while the plan runs; "" without one */
 
+static void overlay(const char *lower, const char *upper, const char *work, const char *target) {
+  char data[3 * 4096 + 64];
+  if ((size_t)snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) >= sizeof data) fail("overlay options too long");
+  if (strlen(target) >= sizeof root) fail("root %s: too long", target);
+  /* Not `volatile` (Linux 5.10+), though without it the overlay's unmount, when the namespace goes,
+     syncs the whole upper filesystem: it makes two more inodes a container (work/incompat/volatile),
+     and on an ext4 without a journal each new inode scans the recently deleted ones; measured, the
+     CPU it cost per task was more than the sync's (bench-launch's image row, 2026-12-07). */
+  mnt("overlay", target, "overlay", 0, data);
+  strcpy(root, target);
+}
+
 /* `path` under the root (the host's / without one), made when missing: every component a directory
    but the last, which is a directory or (kind 'f') an empty file. Refuses '..' and, in a root of the
    container's own, symlinks. */
@@ -152,9 +170,14 @@ static void inside(const char *path, char kind, char *out, size_t outlen) {
     len += n;
     out[len] = 0;
     p = e;
+    /* One lstat a component: there and not a symlink is the common case (a stat more only for a symlink
+       on the host's side, followed as before). */
     struct stat st;
-    if (root[0] != 0 && lstat(out, &st) == 0 && S_ISLNK(st.st_mode)) fail("%s is a symlink in the container's root; refusing to create or mount through it", out);
-    if (stat(out, &st) == 0) continue;
+    if (lstat(out, &st) == 0) {
+      if (!S_ISLNK(st.st_mode)) continue;
+      if (root[0] != 0) fail("%s is a symlink in the container's root; refusing to create or mount through it", out);
+      if (stat(out, &st) == 0) continue;
+    }
     if (!last || kind == 'd') {
       if (mkdir(out, 0755) != 0 && !(errno == EEXIST && stat(out, &st) == 0 && S_ISDIR(st.st_mode))) fail("mkdir %s: %s", out, strerror(errno));
     } else {
@@ -225,17 +248,27 @@ struct plan_user apply_mount_plan(char **ops, size_t n) {
     char **a = ops + i + 1;
     char t[4096];
     if (strcmp(op, "root") == 0) {
-      char data[3 * 4096 + 64];
-      if ((size_t)snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", a[0], a[1], a[2]) >= sizeof data) fail("overlay options too long");
-      if (strlen(a[3]) >= sizeof root) fail("root %s: too long", a[3]);
-      /* Not `volatile` (Linux 5.10+), though without it the overlay's unmount, when the namespace goes,
-         syncs the whole upper filesystem: it makes two more inodes a container (work/incompat/volatile),
-         and on an ext4 without a journal each new inode scans the recently deleted ones; measured, the
-         CPU it cost per task was more than the sync's (bench-launch's image row, 2026-12-07). */
-      mnt("overlay", a[3], "overlay", 0, data);
-      strcpy(root, a[3]);
+      overlay(a[0], a[1], a[2], a[3]);
       root_filesystems();
       i += 5;
+    } else if (strcmp(op, "root-tmpfs") == 0) {
+      /* The writable layer in a tmpfs of the container's own namespace: no inode of it on the agent's
+         disk, nothing to remove when the container ends (the tmpfs goes with the namespace), and its
+         pages are charged to the memory cgroup of the process that writes them. No nosuid or nodev:
+         the layer holds copied-up files of the image, which keep what they are. */
+      char opts[64], upper[4096], work[4096], top[4096];
+      if (strcmp(a[2], "0") == 0) strcpy(opts, "mode=755");
+      else snprintf(opts, sizeof opts, "mode=755,size=%sk", a[2]);
+      mnt("tmpfs", a[1], "tmpfs", 0, opts);
+      join_path(upper, sizeof upper, a[1], "upper");
+      join_path(work, sizeof work, a[1], "work");
+      join_path(top, sizeof top, a[1], "root");
+      const char *dirs[] = {upper, work, top};
+      for (size_t d = 0; d < 3; d++)
+        if (mkdir(dirs[d], 0755) != 0) fail("mkdir %s: %s", dirs[d], strerror(errno));
+      overlay(a[0], upper, work, top);
+      root_filesystems();
+      i += 4;
     } else if (strncmp(op, "bind", 4) == 0) {
       struct stat st;
       if (stat(a[0], &st) != 0) {

@@ -12,7 +12,8 @@
  * synchronously, which costs a few microseconds, far less than a round trip
  * through libuv's thread pool per file (measured: ~1.5x launch throughput).
  */
-import { chownSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chown, mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from 'libprocess-ts';
 import { clockTicks, killPid } from '../proc.js';
@@ -111,11 +112,20 @@ function readPids(file: string): number[] {
   }
 }
 
+/** The agent's own user and group: a group made by it is theirs already (no chown). */
+function ownIds(owner: { uid: number; gid: number }): boolean {
+  return owner.uid === process.geteuid?.() && owner.gid === process.getegid?.();
+}
+
 function uniqueDirs(paths: CgroupPaths): string[] {
   return [...new Set(Object.values(paths))];
 }
 
-/** Kills every process of each group (retrying while they die) and removes the groups. */
+/**
+ * Kills every process of each group (retrying while they die) and removes the groups. The cgroup filesystem's
+ * mkdir, rmdir and writes run in libuv's thread pool, here and below: a memory group's rmdir takes milliseconds in
+ * the kernel, and done on the loop they were most of the agent's busy time in bench-launch's cgroups row.
+ */
 export async function killAllAndRemove(dirs: string[], clock: Clock): Promise<void> {
   for (const dir of dirs) {
     // Processes leave the group only once they have died; retry for up to ~5 s.
@@ -123,7 +133,7 @@ export async function killAllAndRemove(dirs: string[], clock: Clock): Promise<vo
       const pids = readPids(join(dir, 'cgroup.procs'));
       for (const pid of pids) killPid(pid, 'SIGKILL');
       try {
-        rmdirSync(dir);
+        await rmdir(dir);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -153,35 +163,31 @@ export class CgroupsV1 implements CgroupBackend {
   }
 
   async create(paths: CgroupPaths, owner?: { uid: number; gid: number }): Promise<void> {
-    for (const dir of uniqueDirs(paths)) {
-      mkdirSync(dir, { recursive: true });
-      if (owner) {
+    await Promise.all(uniqueDirs(paths).map(async (dir) => {
+      await mkdir(dir, { recursive: true });
+      if (owner && !ownIds(owner)) {
         // So that the prelude, already running as the task's user, can enter it.
-        chownSync(dir, owner.uid, owner.gid);
-        chownSync(join(dir, 'cgroup.procs'), owner.uid, owner.gid);
-        chownSync(join(dir, 'tasks'), owner.uid, owner.gid);
+        await Promise.all([dir, join(dir, 'cgroup.procs'), join(dir, 'tasks')].map((p) => chown(p, owner.uid, owner.gid)));
       }
-    }
+    }));
   }
 
   async setCpu(paths: CgroupPaths, cpus: number, cfsQuota: boolean): Promise<void> {
     if (!paths.cpu) return;
-    writeFileSync(join(paths.cpu, 'cpu.shares'), String(cpuShares(cpus)));
-    if (cfsQuota) {
-      writeFileSync(join(paths.cpu, 'cpu.cfs_period_us'), String(CPU_CFS_PERIOD_US));
-      writeFileSync(join(paths.cpu, 'cpu.cfs_quota_us'), String(cfsQuotaUs(cpus)));
-    }
+    const cpu = paths.cpu;
+    await Promise.all([
+      writeFile(join(cpu, 'cpu.shares'), String(cpuShares(cpus))),
+      cfsQuota && writeFile(join(cpu, 'cpu.cfs_period_us'), String(CPU_CFS_PERIOD_US)).then(() => writeFile(join(cpu, 'cpu.cfs_quota_us'), String(cfsQuotaUs(cpus)))),
+    ]);
   }
 
   async setMemory(paths: CgroupPaths, bytes: number, softOnly = false): Promise<void> {
     if (!paths.memory) return;
     const limit = Math.max(MIN_MEMORY_BYTES, bytes);
-    if (!softOnly) writeFileSync(join(paths.memory, 'memory.limit_in_bytes'), String(limit));
-    try {
-      writeFileSync(join(paths.memory, 'memory.soft_limit_in_bytes'), String(limit));
-    } catch {
+    if (!softOnly) await writeFile(join(paths.memory, 'memory.limit_in_bytes'), String(limit));
+    await writeFile(join(paths.memory, 'memory.soft_limit_in_bytes'), String(limit)).catch(() => {
       /* optional file */
-    }
+    });
   }
 
   procsFiles(paths: CgroupPaths): string[] {
@@ -264,35 +270,32 @@ export class CgroupsV2 implements CgroupBackend {
   }
 
   async create(paths: CgroupPaths, owner?: { uid: number; gid: number }): Promise<void> {
-    for (const dir of uniqueDirs(paths)) {
-      mkdirSync(dir, { recursive: true });
-      if (owner) {
-        chownSync(dir, owner.uid, owner.gid);
-        chownSync(join(dir, 'cgroup.procs'), owner.uid, owner.gid);
-      }
-    }
+    await Promise.all(uniqueDirs(paths).map(async (dir) => {
+      await mkdir(dir, { recursive: true });
+      if (owner && !ownIds(owner)) await Promise.all([dir, join(dir, 'cgroup.procs')].map((p) => chown(p, owner.uid, owner.gid)));
+    }));
   }
 
   async setCpu(paths: CgroupPaths, cpus: number, cfsQuota: boolean): Promise<void> {
     if (!paths.cpu) return;
     // The kernel's own shares -> weight mapping (as in runc/systemd).
     const weight = Math.min(10000, Math.max(1, 1 + Math.floor(((cpuShares(cpus) - 2) * 9999) / 262142)));
-    writeFileSync(join(paths.cpu, 'cpu.weight'), String(weight));
-    if (cfsQuota) writeFileSync(join(paths.cpu, 'cpu.max'), `${cfsQuotaUs(cpus)} ${CPU_CFS_PERIOD_US}`);
+    await Promise.all([
+      writeFile(join(paths.cpu, 'cpu.weight'), String(weight)),
+      cfsQuota && writeFile(join(paths.cpu, 'cpu.max'), `${cfsQuotaUs(cpus)} ${CPU_CFS_PERIOD_US}`),
+    ]);
   }
 
   async setMemory(paths: CgroupPaths, bytes: number, softOnly = false): Promise<void> {
     if (!paths.memory) return;
     if (softOnly) {
-      writeFileSync(join(paths.memory, 'memory.high'), String(Math.max(MIN_MEMORY_BYTES, bytes)));
+      await writeFile(join(paths.memory, 'memory.high'), String(Math.max(MIN_MEMORY_BYTES, bytes)));
       return;
     }
-    writeFileSync(join(paths.memory, 'memory.max'), String(Math.max(MIN_MEMORY_BYTES, bytes)));
-    try {
-      writeFileSync(join(paths.memory, 'memory.swap.max'), '0');
-    } catch {
+    await writeFile(join(paths.memory, 'memory.max'), String(Math.max(MIN_MEMORY_BYTES, bytes)));
+    await writeFile(join(paths.memory, 'memory.swap.max'), '0').catch(() => {
       /* optional file */
-    }
+    });
   }
 
   procsFiles(paths: CgroupPaths): string[] {
@@ -346,11 +349,9 @@ export class CgroupsV2 implements CgroupBackend {
   }
 
   async destroy(paths: CgroupPaths, clock: Clock): Promise<void> {
-    for (const d of uniqueDirs(paths)) try {
-      writeFileSync(join(d, 'cgroup.kill'), '1');
-    } catch {
+    await Promise.all(uniqueDirs(paths).map((d) => writeFile(join(d, 'cgroup.kill'), '1').catch(() => {
       /* optional file */
-    }
+    })));
     await killAllAndRemove(uniqueDirs(paths), clock);
   }
 }

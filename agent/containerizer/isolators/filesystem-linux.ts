@@ -119,7 +119,10 @@ export class FilesystemLinuxIsolator extends PassiveIsolator implements Isolator
       await giveSandboxTo(info.sandbox, info.uid ?? process.getuid?.() ?? 0, u);
     }
     const plan: MountPlan = {
-      root: { lower: rootfs.image.rootfs, upper: rootfs.upper, work: rootfs.work, target: rootfs.target },
+      // In memory: the layer holds at most the container's memory (its pages count there too); no limit: tmpfs's default.
+      root: rootfs.scratch
+        ? { lower: rootfs.image.rootfs, ...rootfs.scratch, target: rootfs.target }
+        : { lower: rootfs.image.rootfs, target: rootfs.target, tmpfs: { sizeKib: Math.ceil((info.limits.memMb ?? 0) * 1024) } },
       binds: [
         { source: info.sandbox, target: sandboxDir, readOnly: false },
         { source: tmp, target: '/tmp', readOnly: false },

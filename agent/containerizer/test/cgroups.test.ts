@@ -19,7 +19,7 @@ describeCgroups.each(['spawn', 'forkserver'] as const)(`cgroups isolation (${pro
   beforeAll(async () => {
     dir = tmp();
     cz = await Containerizer.create({
-      metaDir: join(dir, 'meta'), isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: ROOT, strict: true, fsync: false, oomPollMs: 50, launcher,
+      metaDir: join(dir, 'meta'), isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: ROOT, strict: true, oomPollMs: 50, launcher,
     });
   });
   afterAll(async () => {

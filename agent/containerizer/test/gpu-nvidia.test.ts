@@ -43,7 +43,7 @@ describeIf(why)('gpu/nvidia: whole GPUs per container, a devices cgroup, CUDA_VI
       if (r.status !== 0) throw new Error(`mknod ${name}: ${r.stderr.toString()}`);
     }
     allocator = new GpuAllocator([{ index: 0, minor: 0 }, { index: 1, minor: 1 }]);
-    cz = await Containerizer.create({ metaDir: metaDir(), isolation: 'posix/cpu,gpu/nvidia', gpuAllocator: allocator, nvidiaDevDir: dev, cgroupsRoot: ROOT, strict: true, fsync: false, launcher: 'helper' });
+    cz = await Containerizer.create({ metaDir: metaDir(), isolation: 'posix/cpu,gpu/nvidia', gpuAllocator: allocator, nvidiaDevDir: dev, cgroupsRoot: ROOT, strict: true, launcher: 'helper' });
   });
   afterAll(async () => {
     await Promise.all(cz.containers().map((id) => cz.destroy(id)));
@@ -106,7 +106,7 @@ describeIf(why)('gpu/nvidia: whole GPUs per container, a devices cgroup, CUDA_VI
     // The agent restarts: a new containerizer over the same checkpoints takes the running tasks' GPUs back.
     cz.close();
     const again = new GpuAllocator([{ index: 0, minor: 0 }, { index: 1, minor: 1 }]);
-    const cz2 = await Containerizer.create({ metaDir: metaDir(), isolation: 'posix/cpu,gpu/nvidia', gpuAllocator: again, nvidiaDevDir: dev, cgroupsRoot: ROOT, strict: true, fsync: false, launcher: 'helper' });
+    const cz2 = await Containerizer.create({ metaDir: metaDir(), isolation: 'posix/cpu,gpu/nvidia', gpuAllocator: again, nvidiaDevDir: dev, cgroupsRoot: ROOT, strict: true, launcher: 'helper' });
     cz = cz2;
     allocator = again;
     const r = await cz2.recover([b.containerId, c.containerId]);

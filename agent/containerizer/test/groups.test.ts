@@ -21,7 +21,7 @@ beforeAll(async () => {
   execFileSync('groupadd', [extra]);
   execFileSync('useradd', ['--no-create-home', '--user-group', '--groups', extra, '--shell', '/bin/sh', user]);
   dir = tmp();
-  cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher: 'helper' });
+  cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher: 'helper' });
 });
 
 afterAll(async () => {

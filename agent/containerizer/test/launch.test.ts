@@ -16,7 +16,7 @@ let cz: Containerizer;
 
 beforeAll(async () => {
   dir = tmp();
-  cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
+  cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher });
 });
 afterAll(async () => {
   await Promise.all(cz.containers().map((id) => cz.destroy(id)));
@@ -173,7 +173,7 @@ describe('kill', () => {
 
 test.each(['helper', 'forkserver'] as const)('%s: argv[0] is kept, a missing binary says so, the exit status is exact', async (launcher) => {
   const dir = tmp();
-  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
+  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher });
   try {
     const id = cid();
     const t = await (await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: false, value: 'sh', arguments: ['custom-argv0', '-c', 'echo "$0"; exit 137'] } })).wait();
@@ -197,7 +197,7 @@ const servers = {
 test.each(['forkserver', 'helper'] as const)('%s: when the server dies the containers keep running, are watched through /proc, and the next launch restarts it', async (kind) => {
   const dir = tmp();
   const launcher = servers[kind]();
-  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher });
+  const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher });
   try {
     const id = cid();
     const c = await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: true, value: 'echo ready > ready; exec sleep 100' } });

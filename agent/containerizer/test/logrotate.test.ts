@@ -42,7 +42,7 @@ describeIf(logrotateUnusable(options))('--container_logger=logrotate', () => {
     beforeAll(async () => {
       dir = tmp('logrotate-');
       chmodSync(dir, 0o755); // the task's user reaches its sandbox, as under an agent's work_dir
-      cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher, containerLogger: options });
+      cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher, containerLogger: options });
     });
     afterAll(async () => {
       cz.close();

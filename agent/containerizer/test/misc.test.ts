@@ -64,7 +64,7 @@ describe('isolation selection', () => {
 describe('disk/du', () => {
   test('going over the disk limit is a disk limitation and the container is killed', async () => {
     const dir = mkdir();
-    const cz = await Containerizer.create({ metaDir: join(dir, 'm'), isolation: 'posix/cpu,posix/mem,disk/du', diskWatchIntervalMs: 30, fsync: false });
+    const cz = await Containerizer.create({ metaDir: join(dir, 'm'), isolation: 'posix/cpu,posix/mem,disk/du', diskWatchIntervalMs: 30 });
     const id = cid('d');
     const c = await cz.launch({
       containerId: id, sandbox: join(dir, id), limits: { diskMb: 1 },
@@ -162,7 +162,7 @@ describe('resource detection', () => {
 describeIf(unshareUsable())('namespaces/pid', () => {
   test('the command is pid 1 of its own pid namespace; exit status passes through unshare', async () => {
     const dir = mkdir();
-    const cz = await Containerizer.create({ metaDir: join(dir, 'm'), isolation: 'posix/cpu,namespaces/pid', fsync: false, strict: true });
+    const cz = await Containerizer.create({ metaDir: join(dir, 'm'), isolation: 'posix/cpu,namespaces/pid', strict: true });
     const id = cid('ns');
     const c = await cz.launch({ containerId: id, sandbox: join(dir, id), limits: {}, command: { shell: true, value: 'echo "pid=$$"; ls /proc | grep -c "^[0-9]"; exit 4' } });
     const t = await c.wait();

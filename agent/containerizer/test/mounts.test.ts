@@ -5,7 +5,7 @@
 // containers in a busybox image (root, overlay, /bin/busybox).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from 'libprocess-ts';
 import { describeIf } from '../../../test/skip.js';
@@ -29,6 +29,8 @@ describe('a mount plan is checked before it leaves the agent', () => {
     ['a device name with a slash', { root: ROOT, binds: [], devices: [{ name: '../sda', major: 8, minor: 0 }] }, /device name "..\/sda"/],
     ['a device without a root', { binds: [], devices: [{ name: 'nvidia0', major: 195, minor: 0 }] }, /device nodes need a root/],
     ['a negative uid', { binds: [], uid: -1, gid: 0 }, /uid -1 is not an integer/],
+    ['a fractional tmpfs size', { root: { lower: ROOT.lower, target: ROOT.target, tmpfs: { sizeKib: 1.5 } }, binds: [] }, /root tmpfs size \(KiB\) 1.5 is not an integer/],
+    ['a tmpfs mount point with a colon', { root: { lower: ROOT.lower, target: '/w/m:nt', tmpfs: { sizeKib: 0 } }, binds: [] }, /overlay scratch tmpfs directory \/w\/m:nt has ',' or ':'/],
   ])('%s is refused, named', (_what, plan, message) => {
     expect(() => validateMountPlan(plan)).toThrow(message);
   });
@@ -47,6 +49,7 @@ describe('a mount plan is checked before it leaves the agent', () => {
       'bind', '/sb', '/mnt/mesos/sandbox', 'rw', 'bind?', '/etc/hosts', '/etc/hosts', 'ro',
       'node', 'nvidia0', '195', '0', 'workdir', '/app', 'user', '65534', '65534',
     ]);
+    expect(mountPlanFields({ root: { lower: ROOT.lower, target: ROOT.target, tmpfs: { sizeKib: 32768 } }, binds: [] })).toEqual(['root-tmpfs', ROOT.lower, ROOT.target, '32768']);
   });
 });
 
@@ -58,6 +61,8 @@ describeIf(helper ? null : 'mesos-ts-launcher is not built (make build)')('the l
     ["a '..' component", ['workdir', '/a/../..'], /working directory '\/a\/..\/..' is not absolute or has a '..' component/],
     ['a missing argument', ['root', '/l', '/u', '/w'], /'root' needs 4 arguments/],
     ['an overlay option in a directory', ['root', '/l,upperdir=/x', '/u', '/w', '/t'], /overlay directory '\/l,upperdir=\/x' has ',' or ':'/],
+    ['a tmpfs root of no size', ['root-tmpfs', '/l', '/t', 'lots'], /root tmpfs size 'lots' \(KiB\)/],
+    ['a tmpfs root in a directory with a comma', ['root-tmpfs', '/l', '/t,x', '0'], /overlay directory '\/t,x' has ',' or ':'/],
   ])('%s: exit 125, named, nothing run', (_what, plan, message) => {
     const r = spawnSync(helper!, ['mount', String(plan.length), ...plan, '--', '/bin/echo', 'ran'], { encoding: 'utf8' });
     expect(r.status).toBe(125);
@@ -123,6 +128,36 @@ describeIf(why)('containers in a busybox image, through each path to the mounts'
     }
   });
 
+  test("the writable layer in a tmpfs of the container's own: writable, bounded by the memory limit, gone with the container", async () => {
+    const work = join(dir, 'work-tmpfs');
+    const inMemory = createProvisioner({ work_dir: work, image_providers: 'docker', docker_registry: join(dir, 'registry'), docker_store_dir: join(dir, 'work', 'store', 'docker'), image_provisioner_scratch: 'tmpfs' }, realClock)!;
+    const cz = await Containerizer.create({ metaDir: join(dir, 'meta-tmpfs'), isolation: 'posix/cpu,posix/mem,filesystem/linux', strict: true, provisioner: inMemory });
+    const launch = async (command: string): Promise<{ code: number | null; stdout: string; stderr: string }> => {
+      const id = cid('tmpfs');
+      const sandbox = join(dir, 'runs', id);
+      const c = await cz.launch({ containerId: id, sandbox, limits: { memMb: 1 }, command: { shell: true, value: command }, container: { image: { type: 'DOCKER', name: 'img' } } });
+      const t = await c.wait();
+      return { code: t.status?.code ?? null, stdout: readFileSync(join(sandbox, 'stdout'), 'utf8'), stderr: readFileSync(join(sandbox, 'stderr'), 'utf8') };
+    };
+    try {
+      // Written to the image's /etc (copied up into the tmpfs), read back; 2 MiB does not fit in a 1 MiB layer.
+      const first = await launch('echo mine > /etc/written && cat /etc/written && grep " / " /proc/mounts; dd if=/dev/zero of=/big bs=1024 count=2048 2>&1 | head -1');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^mine\noverlay \/ overlay [^\n]*upperdir=[^\n]*\/provisioner\/mnt\/upper/);
+      expect(first.stdout).toMatch(/No space left on device/);
+      // The next container has a layer of its own: nothing of the first one's.
+      const second = await launch('cat /etc/written');
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toMatch(/No such file or directory/);
+      // Nothing on the agent's disk, nothing mounted on the host.
+      expect(readdirSync(join(work, 'provisioner', 'containers'))).toEqual([]);
+      expect(readdirSync(join(work, 'provisioner', 'mnt'))).toEqual([]);
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(join(work, 'provisioner'));
+    } finally {
+      cz.close();
+    }
+  });
+
   test("a volume through a symlink of the image is refused, naming it; nothing lands on the host", async () => {
     const cz = await Containerizer.create({ metaDir: join(dir, 'meta-escape'), isolation: 'posix/cpu,posix/mem,filesystem/linux', strict: true, provisioner });
     const host = tmp('cz-mounts-vol-');
@@ -135,6 +170,41 @@ describeIf(why)('containers in a busybox image, through each path to the mounts'
     } finally {
       cz.close();
       await cleanup(host);
+    }
+  });
+});
+
+const bindWhy = process.getuid?.() !== 0 ? 'needs root (mount namespaces)' : helper ? null : 'mesos-ts-launcher is not built (make build)';
+describeIf(bindWhy)('host binds of a container without an image (persistent volumes: ContainerConfig.volumeMounts)', () => {
+  test.each(['helper', 'spawn'] as const)('the %s launcher: bound in the task\'s own namespace, read-only honoured, the host sees nothing', async (launcher) => {
+    const dir = tmp('cz-binds-');
+    try {
+      const volume = join(dir, 'volume');
+      mkdirSync(volume);
+      writeFileSync(join(volume, 'x'), 'kept\n');
+      const sandbox = join(dir, 'sandbox');
+      mkdirSync(join(sandbox, 'data'), { recursive: true });
+      const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), isolation: 'posix/cpu,posix/mem', strict: true, launcher });
+      try {
+        const c = await cz.launch({
+          containerId: cid('binds'),
+          sandbox,
+          limits: {},
+          command: { shell: true, value: 'cat data/x; echo y > data/y || echo refused; grep -c " $PWD/data " /proc/self/mountinfo' },
+          volumeMounts: [{ source: volume, target: join(sandbox, 'data'), readOnly: true }],
+        });
+        const t = await c.wait();
+        expect(readFileSync(join(sandbox, 'stderr'), 'utf8')).toMatch(/Read-only file system/);
+        expect(t.status?.code).toBe(0);
+        expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).toBe('kept\nrefused\n1\n');
+        // Not on the host: the sandbox's data dir is still the empty directory it was, and nothing is mounted there.
+        expect(readdirSync(join(sandbox, 'data'))).toEqual([]);
+        expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(join(sandbox, 'data'));
+      } finally {
+        cz.close();
+      }
+    } finally {
+      await cleanup(dir);
     }
   });
 });

@@ -45,7 +45,7 @@ describe('network/ports', () => {
   });
 
   async function containerizer(networkPorts: { enforce: boolean; isolatedRange?: [number, number][] }): Promise<{ cz: Containerizer; ports: NetworkPortsIsolator }> {
-    const cz = await Containerizer.create({ metaDir: join(dir, `meta-${made.length}`), fsync: false, isolation: 'posix/cpu,posix/mem,network/ports', networkPorts: { intervalMs: 3_600_000, ...networkPorts }, logger });
+    const cz = await Containerizer.create({ metaDir: join(dir, `meta-${made.length}`), isolation: 'posix/cpu,posix/mem,network/ports', networkPorts: { intervalMs: 3_600_000, ...networkPorts }, logger });
     made.push(cz);
     return { cz, ports: cz.isolators.find((i) => i.name === 'network/ports') as NetworkPortsIsolator };
   }

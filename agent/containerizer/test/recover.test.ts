@@ -1,12 +1,12 @@
 import { describe, test, expect, afterAll } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Containerizer } from '../containerizer.js';
-import { containerMetaDir, readCheckpoint } from '../checkpoint.js';
+import { containerMetaDir, onTmpfs, readCheckpoint } from '../checkpoint.js';
 import { exitRecordPath } from '../exit-record.js';
 import { probeCgroups } from '../isolators/cgroups-fs.js';
-import { isAlive, readStat } from '../proc.js';
+import { bootId, isAlive, readStat } from '../proc.js';
 import type { ContainerConfig } from '../types.js';
 import { cid, cleanup, tmp, waitFor, waitForFile } from './helpers.js';
 import { testIf } from '../../../test/skip.js';
@@ -38,7 +38,7 @@ async function vanishedCheckpoint(metaDir: string, model: string, id: string, pi
 describe('recovery after an agent restart', () => {
   test('a new instance reattaches to a running process, reports a vanished one, never signals a reused pid', async () => {
     const { metaDir, config } = setup();
-    const old = await Containerizer.create({ metaDir, fsync: false });
+    const old = await Containerizer.create({ metaDir });
     const a = config('echo ready > ready; exec sleep 100');
     const running = await old.launch(a);
     await waitForFile(join(a.sandbox, 'ready'));
@@ -50,7 +50,7 @@ describe('recovery after an agent restart', () => {
     await vanishedCheckpoint(metaDir, a.containerId, 'gone-1', dead.pid!, 12345);
     await vanishedCheckpoint(metaDir, a.containerId, 'reused-1', process.pid, (await readStat(process.pid))!.startTime + 1);
 
-    const fresh = await Containerizer.create({ metaDir, fsync: false, recoveryPollMs: 20 });
+    const fresh = await Containerizer.create({ metaDir, recoveryPollMs: 20 });
     const r = await fresh.recover([a.containerId, 'gone-1', 'reused-1', 'never-launched']);
     expect(r.recovered.map((c) => c.id)).toEqual([a.containerId]);
     expect(r.recovered[0]!.pid).toBe(running.pid);
@@ -71,11 +71,11 @@ describe('recovery after an agent restart', () => {
 
   test('with the spawn launcher the exit status of a recovered container is unknown (nothing outlives the agent to record it)', async () => {
     const { metaDir, config } = setup();
-    const old = await Containerizer.create({ metaDir, fsync: false, launcher: 'spawn' });
+    const old = await Containerizer.create({ metaDir, launcher: 'spawn' });
     const a = config('echo ready > ready; exec sleep 100');
     const running = await old.launch(a);
     await waitForFile(join(a.sandbox, 'ready'));
-    const fresh = await Containerizer.create({ metaDir, fsync: false, recoveryPollMs: 20 });
+    const fresh = await Containerizer.create({ metaDir, recoveryPollMs: 20 });
     expect((await fresh.recover([a.containerId])).recovered).toHaveLength(1);
     const t = await fresh.kill(a.containerId, { gracePeriodMs: 2000 });
     expect(t.status).toBeNull();
@@ -85,7 +85,7 @@ describe('recovery after an agent restart', () => {
 
   test('the helper outlives its containerizer: containers that end meanwhile are recovered with their recorded exit status', async () => {
     const { metaDir, config } = setup();
-    const old = await Containerizer.create({ metaDir, fsync: false });
+    const old = await Containerizer.create({ metaDir });
     const specs = { zero: config('while [ ! -f stop ]; do sleep 0.02; done; exit 0'), three: config('while [ ! -f stop ]; do sleep 0.02; done; exit 3'), killed: config('exec sleep 100') };
     const pids: Record<string, { pid: number; startTime: number }> = {};
     for (const [k, c] of Object.entries(specs)) {
@@ -99,7 +99,7 @@ describe('recovery after an agent restart', () => {
     for (const k of Object.keys(specs)) await waitFor(async () => (await readStat(pids[k]!.pid))?.startTime !== pids[k]!.startTime, 5000, `${k} to be reaped`);
     for (const c of Object.values(specs)) expect(existsSync(exitRecordPath(metaDir, c.containerId))).toBe(true);
 
-    const fresh = await Containerizer.create({ metaDir, fsync: false });
+    const fresh = await Containerizer.create({ metaDir });
     const r = await fresh.recover(Object.values(specs).map((c) => c.containerId));
     expect(r.vanished).toEqual([]);
     const by = Object.fromEntries(r.terminated.map((t) => [t.containerId, t.status]));
@@ -110,7 +110,7 @@ describe('recovery after an agent restart', () => {
 
   test('an exit record that is malformed or of another pid is not trusted: the container is reported vanished', async () => {
     const { metaDir, config } = setup();
-    const old = await Containerizer.create({ metaDir, fsync: false });
+    const old = await Containerizer.create({ metaDir });
     const a = config('true');
     await (await old.launch(a)).wait();
     const dead = spawnSync('true');
@@ -119,7 +119,7 @@ describe('recovery after an agent restart', () => {
       await vanishedCheckpoint(metaDir, a.containerId, id, dead.pid!, 12345);
       writeFileSync(exitRecordPath(metaDir, id), record);
     }
-    const fresh = await Containerizer.create({ metaDir, fsync: false, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+    const fresh = await Containerizer.create({ metaDir, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
     const r = await fresh.recover(['bad-record', 'other-pid', 'bad-status']);
     expect(r.terminated).toEqual([]);
     expect(r.vanished.map((t) => [t.containerId, t.status])).toEqual([['bad-record', null], ['other-pid', null], ['bad-status', null]]);
@@ -130,14 +130,14 @@ describe('recovery after an agent restart', () => {
 
   test('a container that terminated before the restart is reported with its termination; orphans are destroyed', async () => {
     const { metaDir, config } = setup();
-    const old = await Containerizer.create({ metaDir, fsync: false });
+    const old = await Containerizer.create({ metaDir });
     const done = config('exit 7');
     await (await old.launch(done)).wait();
     const orphan = config('echo ready > ready; exec sleep 100');
     const o = await old.launch(orphan);
     await waitForFile(join(orphan.sandbox, 'ready'));
 
-    const fresh = await Containerizer.create({ metaDir, fsync: false });
+    const fresh = await Containerizer.create({ metaDir });
     const r = await fresh.recover([done.containerId]);
     expect(r.terminated.map((t) => [t.containerId, t.status?.code])).toEqual([[done.containerId, 7]]);
     expect(r.orphans).toEqual([orphan.containerId]);
@@ -147,9 +147,52 @@ describe('recovery after an agent restart', () => {
     expect(existsSync(containerMetaDir(metaDir, done.containerId))).toBe(false);
   });
 
+  test("the runtime dir of an earlier boot (never fsync'ed, perhaps torn) is dropped: its containers vanished with the host", async () => {
+    const { metaDir } = setup();
+    const torn = (id: string) => {
+      mkdirSync(containerMetaDir(metaDir, id), { recursive: true });
+      writeFileSync(join(containerMetaDir(metaDir, id), 'container.json'), '{"version": 1, "pid": ');
+    };
+    // This boot's runtime dir: kept, so its torn file is the error it is.
+    await Containerizer.create({ metaDir });
+    const boot = readFileSync(join(metaDir, 'boot_id'), 'utf8').trim();
+    expect(boot).toBe(bootId());
+    torn('same-boot');
+    await expect((await Containerizer.create({ metaDir })).recover(['same-boot'])).rejects.toThrow(/Corrupt container checkpoint .*same-boot/);
+    // An earlier boot's: dropped before anything is read, the known containers reported gone with the host.
+    writeFileSync(join(metaDir, 'boot_id'), 'another-boot\n');
+    torn('earlier-boot');
+    const fresh = await Containerizer.create({ metaDir });
+    expect(existsSync(containerMetaDir(metaDir, 'earlier-boot'))).toBe(false);
+    expect(readFileSync(join(metaDir, 'boot_id'), 'utf8').trim()).toBe(boot);
+    const r = await fresh.recover(['earlier-boot']);
+    expect(r.vanished.map((t) => [t.containerId, t.status, t.message])).toEqual([['earlier-boot', null, 'Container vanished while the agent was down: the host rebooted since it was launched']]);
+  });
+
+  testIf(onTmpfs('/dev/shm') ? null : 'no tmpfs at /dev/shm')('a runtime dir on a tmpfs: the same records, its directories made and removed on the loop', async () => {
+    const { dir, config } = setup();
+    const metaDir = mkdtempSync(join('/dev/shm', 'cz-runtime-'));
+    dirs.push(metaDir);
+    const old = await Containerizer.create({ metaDir, launcher: 'helper' });
+    const a = config('exit 3');
+    const c = await old.launch(a);
+    expect(existsSync(join(containerMetaDir(metaDir, a.containerId), 'container.json'))).toBe(true);
+    await c.wait();
+    old.close();
+    await waitFor(() => existsSync(exitRecordPath(metaDir, a.containerId)));
+    const fresh = await Containerizer.create({ metaDir });
+    const r = await fresh.recover([a.containerId]);
+    expect(r.terminated.map((t) => [t.containerId, t.status?.code])).toEqual([[a.containerId, 3]]);
+    mkdirSync(join(containerMetaDir(metaDir, a.containerId), 'more')); // not only files: removed the long way
+    const forgotten = fresh.forget(a.containerId);
+    expect(existsSync(containerMetaDir(metaDir, a.containerId))).toBe(false); // at once, before the promise settles
+    await forgotten;
+    expect(existsSync(join(dir, 'meta'))).toBe(false); // nothing of it under the work dir
+  });
+
   test('a corrupt checkpoint is a clear error naming the file and the problem', async () => {
     const { metaDir } = setup();
-    const fresh = await Containerizer.create({ metaDir, fsync: false });
+    const fresh = await Containerizer.create({ metaDir });
     const write = (id: string, text: string) => {
       mkdirSync(containerMetaDir(metaDir, id), { recursive: true });
       writeFileSync(join(containerMetaDir(metaDir, id), 'container.json'), text);
@@ -168,7 +211,7 @@ describe('recovery after an agent restart', () => {
 const probe = await probeCgroups('mesos-ts-test');
 testIf(probe.backend ? null : `cgroups are not usable here: ${probe.reason}`)('recovery with cgroups: the new instance kills through the recovered cgroups and removes them', async () => {
   const { metaDir, config } = setup();
-  const opts = { metaDir, fsync: false, isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: 'mesos-ts-test', strict: true };
+  const opts = { metaDir, isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: 'mesos-ts-test', strict: true };
   const old = await Containerizer.create(opts);
   const a = config('setsid sleep 100 & echo $! > escaped; echo ready > ready; exec sleep 100', { limits: { cpus: 0.2, memMb: 40 } });
   const running = await old.launch(a);

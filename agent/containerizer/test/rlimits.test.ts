@@ -24,7 +24,7 @@ describe.each(['helper', 'spawn', 'forkserver'] as const)('posix/rlimits, launch
   let cz: Containerizer;
   beforeAll(async () => {
     dir = tmp('rlimits-');
-    cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher, isolation: 'posix/cpu,posix/mem,posix/rlimits' });
+    cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher, isolation: 'posix/cpu,posix/mem,posix/rlimits' });
   });
   afterAll(async () => {
     cz.close();
@@ -90,7 +90,7 @@ describe('posix/rlimits refusals', () => {
 
   test('an agent without posix/rlimits refuses a container with limits', async () => {
     const dir = tmp('rlimits-');
-    const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), fsync: false, launcher: 'helper' });
+    const cz = await Containerizer.create({ metaDir: join(dir, 'meta'), launcher: 'helper' });
     try {
       const id = cid('rl');
       const spec = containerSpecOf({ type: 'MESOS', rlimit_info: NOFILE }).spec!;

@@ -37,7 +37,7 @@ afterEach(async () => {
   runtimes = [];
 });
 
-async function setup(intervalMs = 1000) {
+async function setup(intervalMs = 1000, allocateOnRecovery = false) {
   const clock = new VirtualClock();
   const net = new SimulatedNetwork({ clock, seed: 1, latencyMs: 1 });
   // The allocator takes messages only from its own runtime (the master's): one runtime, as in a master.
@@ -46,7 +46,7 @@ async function setup(intervalMs = 1000) {
   runtimes.push(m);
   const master = new FakeMaster();
   const masterPid = m.spawn(master, 'master');
-  const alloc = new AllocatorProcess({ master: masterPid, allocationIntervalMs: intervalMs });
+  const alloc = new AllocatorProcess({ master: masterPid, allocationIntervalMs: intervalMs, allocateOnRecovery });
   const allocPid = a.spawn(alloc, 'allocator');
   await clock.settle();
   const port = new Port(m, masterPid, allocPid);
@@ -96,8 +96,39 @@ describe('AllocatorProcess', () => {
     expect(Math.max(...master.received.slice(before).map((m) => m.allocations.length))).toBeLessThanOrEqual(AGENTS_PER_SLICE);
   });
 
-  test('recovered resources are offered again at once; with a filter, right when it expires', async () => {
-    const { clock, master, port, t0 } = await setup(1000);
+  test('recovered resources wait for the next batch, as in Mesos (MESOS-3078); a filter lasts at least one interval', async () => {
+    const { clock, master, alloc, port, t0 } = await setup(1000);
+    port.addFramework('f1', ['r']);
+    port.addAgent('a1', R('cpus:2;mem:256'));
+    await clock.advance(5);
+    expect(master.received).toHaveLength(1);
+    // Declined without a filter: not offered again at once, but by the batch at 1 s.
+    port.recoverResources('f1', 'a1', master.received[0]!.allocations[0]!.resources, null);
+    await clock.advance(990 - (clock.now() - t0));
+    expect(master.received).toHaveLength(1);
+    await clock.advance(20);
+    expect(master.received).toHaveLength(2);
+    expect(master.received[1]!.at - t0).toBeGreaterThanOrEqual(1000);
+    expect(master.received[1]!.at - t0).toBeLessThan(1010);
+    // Declined for 2.5 s: the batches at 2 s and 3 s pass it over, the one at 4 s offers it (no wake-up of its own at 3.5 s).
+    port.recoverResources('f1', 'a1', master.received[1]!.allocations[0]!.resources, 2.5);
+    await clock.advance(3990 - (clock.now() - t0));
+    expect(master.received).toHaveLength(2);
+    await clock.advance(20);
+    expect(master.received).toHaveLength(3);
+    expect(master.received[2]!.at - t0).toBeGreaterThanOrEqual(4000);
+    // Declined for 0.1 s: stretched to the interval, so the batch at 5 s still passes it over; the one at 6 s offers it.
+    port.recoverResources('f1', 'a1', master.received[2]!.allocations[0]!.resources, 0.1);
+    await clock.advance(5990 - (clock.now() - t0));
+    expect(master.received).toHaveLength(3);
+    await clock.advance(20);
+    expect(master.received).toHaveLength(4);
+    expect(master.received[3]!.at - t0).toBeGreaterThanOrEqual(6000);
+    expect(alloc.metrics.event_allocations).toBe(1); // the agent's and the framework's (one turn), none for the recoveries
+  });
+
+  test('allocateOnRecovery (Mesos 0.x, as in the paper experiments): recovered resources are offered again at once; with a filter, right when it expires', async () => {
+    const { clock, master, alloc, port, t0 } = await setup(1000, true);
     port.addFramework('f1', ['r']);
     port.addAgent('a1', R('cpus:2;mem:256'));
     await clock.advance(5);
@@ -116,6 +147,7 @@ describe('AllocatorProcess', () => {
     expect(at - declinedAt).toBeGreaterThanOrEqual(2500);
     expect(at - declinedAt).toBeLessThan(2510);
     expect(at - t0).toBeLessThan(3000);
+    expect(alloc.metrics.filter_wakeups).toBe(1);
   });
 
   test('batch allocation every interval picks up what no event announced', async () => {
