@@ -5,95 +5,18 @@ import { filterDispatch, filterMessage, filtersState } from './filters.js';
 import { HttpRouter } from './http-router.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { createLogger, LogVerbosity, type Logger } from './logging.js';
-import { Inbox } from './inbox.js';
 import { MailboxBudget, type PeerAccount } from './peer-limits.js';
+import { microtask } from './microtask.js';
 import type { Envelope } from './message.js';
 import { PID, addressOf, idOf } from './pid.js';
-import { attachContext, type Process, type ProcessContext } from './process.js';
+import { attachContext, type Process } from './process.js';
 import type { Protocol } from './protocol.js';
 import { realClock } from './real-clock.js';
 import type { BadInputKind, Transport, TransportEvents } from './transport.js';
 import type { VirtualClock } from './virtual-clock.js';
+import { Slot, type RuntimeCounters, type RuntimeOptions } from './runtime-parts.js';
 
-export interface RuntimeOptions {
-  /** How this runtime reaches others (WebSocket for real, SimulatedNetwork in tests). */
-  readonly transport: Transport;
-  /** Defaults to the real clock. Give a VirtualClock for deterministic tests. */
-  readonly clock?: Clock;
-  /** A name for logs. */
-  readonly name?: string;
-  /** Events a mailbox holds before it refuses more (default 1,000,000). */
-  readonly mailboxCapacity?: number;
-  readonly logger?: Logger;
-  /**
-   * The verbosity `/logging/toggle` and SET_LOGGING_LEVEL change (default: a
-   * new one at LIBPROCESS_LOG_LEVEL). The runtime's own logger follows it
-   * when no `logger` is given; a given logger follows it if it was made with it.
-   */
-  readonly logging?: LogVerbosity;
-  /**
-   * Real time (ms) spent serving events in one turn of the event loop before
-   * yielding to I/O and timers (default: no limit but the event budget). A
-   * runtime whose processes include a timer-driven one (a replica of a log
-   * with a lease) sets it so that a burst of slow events does not starve its
-   * timers. Ignored with a virtual clock, so simulations stay deterministic.
-   */
-  readonly maxDrainMs?: number;
-  /** Bytes of messages from one peer runtime that may wait in mailboxes (peer-limits.ts; default 64 MiB; Infinity: not accounted). */
-  readonly maxMailboxBytesPerPeer?: number;
-}
-
-/** The runtime's record of one spawned process. */
-class Slot implements ProcessContext {
-  readonly mailbox: Inbox;
-  readonly pidText: string;
-  handlers: Readonly<Record<string, ((body: unknown, from: PID) => void) | undefined>> = {};
-  /** The sender of the message being handled, if any. */
-  sender: PID | undefined = undefined;
-  /** Messages only this runtime's processes may send: all of them (true), or these names. */
-  localOnly: boolean | ReadonlySet<string> = false;
-  alive = true;
-  ready = false;
-  scheduled = false;
-  readonly timers = new Set<Timer>();
-  /** Local processes linked to this one. */
-  readonly watchers = new Set<Slot>();
-  readonly waiters: (() => void)[] = [];
-
-  constructor(
-    readonly process: Process<any>,
-    readonly pid: PID,
-    readonly runtime: Runtime,
-    capacity: number,
-  ) {
-    this.mailbox = new Inbox(capacity);
-    this.pidText = pid.toString();
-  }
-}
-
-/** Counters a runtime keeps (see `Runtime.metrics`). */
-export interface RuntimeCounters {
-  processes: number;
-  messages_sent_local: number;
-  messages_sent_remote: number;
-  messages_received_remote: number;
-  messages_handled: number;
-  events_handled: number;
-  dropped_by_filter: number;
-  refused_mailbox_full: number;
-  unknown_message: number;
-  no_such_process: number;
-  bad_frame: number;
-  oversized_frame: number;
-  auth_failure: number;
-  hijack_refused: number;
-  handler_errors: number;
-  /** Remote messages whose `from` is not a process at the address of the peer that sent them. */
-  spoofed_sender: number;
-  /** Remote messages for a process (or a message name) that accepts only local senders. */
-  local_only: number;
-  refused_peer_budget: number;
-}
+export type { RuntimeCounters, RuntimeOptions } from './runtime-parts.js';
 
 /** Events served per turn of the event loop before yielding to I/O. */
 const DRAIN_BUDGET = 50_000;
@@ -105,6 +28,13 @@ const SLICE = 256;
  * (4% of its CPU). A PID and its entry are about 250 bytes.
  */
 const PID_CACHE_LIMIT = 100_000;
+
+/**
+ * Drains and handlers on the stack, over every runtime of this OS process. A remote message is handled as it
+ * arrives only when this is 0: no handler of any runtime is then running, so none runs inside another (a transport
+ * that delivers synchronously, a virtual clock advanced from a handler) and none re-enters its own process.
+ */
+let onStack = 0;
 
 /**
  * Hosts processes: gives them PIDs, routes messages between them (directly
@@ -126,6 +56,14 @@ export class Runtime {
   #runHead = 0;
   #drainPending = false;
   #draining = false;
+  /**
+   * Events served since this runtime last yielded to I/O: messages handled as they arrived, then the drain after
+   * them, share one budget (DRAIN_BUDGET events, and `maxDrainMs` from `#turnStart`), as when every message went
+   * through a mailbox. Reset by the drain and by the check phase of the event loop (`#endTurn`).
+   */
+  #turnServed = 0;
+  #turnStart = 0;
+  #turnEndPending = false;
   #address = '';
   #host = '';
   #port = 0;
@@ -163,6 +101,10 @@ export class Runtime {
   /** Tells a virtual clock that this runtime has work (its busy probe is then worth asking). */
   #poke: () => void = () => {};
   readonly #drainBound = () => this.#drain();
+  readonly #endTurn = (): void => {
+    this.#turnEndPending = false;
+    this.#turnServed = 0;
+  };
 
   constructor(options: RuntimeOptions) {
     this.#transport = options.transport;
@@ -456,7 +398,10 @@ export class Runtime {
         slot = this.#slots.get(idOf(to));
       }
       if (filtersState.active && this.#filtered(envelope)) continue;
-      if (account === undefined) {
+      if (slot !== undefined && this.#idle(slot) && this.#turnLeft()) {
+        // Nothing runs and nothing of this process waits: run the handler now, without a trip through the mailbox.
+        this.#serveNow(slot, envelope.name, envelope.body, sender, peer);
+      } else if (account === undefined) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, undefined, 0);
       } else if (this.#budget.charge(account, share)) {
         this.#deliverLocal(slot, to, envelope.name, envelope.body, sender, peer, account, share);
@@ -464,6 +409,51 @@ export class Runtime {
         this.#counters.refused_peer_budget++;
         this.#warnLimited('peer_budget', `peer ${peer} has ${this.#budget.queued(peer)} bytes of messages waiting (the limit is ${this.#budget.max}); dropped '${envelope.name}' from ${envelope.from}`);
       }
+    }
+  }
+
+  /**
+   * Whether a message for `slot` may be handled at once, as it arrives: no
+   * handler is running (none of any runtime's, `onStack`: one event at a time,
+   * no re-entry, no handler inside another), the process is ready, and its
+   * mailbox is empty and not on the run queue, so nothing it was sent before
+   * waits (per-sender FIFO holds).
+   */
+  #idle(slot: Slot): boolean {
+    return onStack === 0 && slot.ready && slot.alive && !slot.scheduled && slot.mailbox.size === 0;
+  }
+
+  /** Whether this turn's budget (events, and time with `maxDrainMs`) has room for one more event served at once. */
+  #turnLeft(): boolean {
+    if (this.#turnServed >= DRAIN_BUDGET) return false;
+    return this.#maxDrainMs === undefined || this.#turnServed === 0 || performance.now() - this.#turnStart < this.#maxDrainMs;
+  }
+
+  /**
+   * A remote message handled as it arrives (`#idle(slot)` holds): the same
+   * checks as on the way into a mailbox (a process that accepts it only
+   * from its own runtime), then the handler. It never waits, so it is not
+   * charged to its peer's budget.
+   */
+  #serveNow(slot: Slot, name: string, body: unknown, sender: PID, peer: string): void {
+    if (slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(name))) {
+      this.#counters.local_only++;
+      this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
+      return;
+    }
+    this.#counters.events_handled++;
+    if (this.#turnServed++ === 0) {
+      if (this.#maxDrainMs !== undefined) this.#turnStart = performance.now();
+      if (!this.#turnEndPending) {
+        this.#turnEndPending = true;
+        setImmediate(this.#endTurn);
+      }
+    }
+    onStack++;
+    try {
+      this.#handle(slot, name, body, sender);
+    } finally {
+      onStack--;
     }
   }
 
@@ -525,7 +515,7 @@ export class Runtime {
     if (!this.#drainPending && !this.#draining) {
       this.#drainPending = true;
       this.#poke();
-      queueMicrotask(this.#drainBound);
+      microtask(this.#drainBound);
     }
   }
 
@@ -533,9 +523,11 @@ export class Runtime {
     this.#drainPending = false;
     if (this.#draining) return;
     this.#draining = true;
-    let budget = DRAIN_BUDGET;
+    onStack++;
+    // What messages handled at once spent of this turn is not spent again.
+    let budget = DRAIN_BUDGET - this.#turnServed;
     const queue = this.#runQueue;
-    const until = this.#maxDrainMs === undefined ? undefined : performance.now() + this.#maxDrainMs;
+    const until = this.#maxDrainMs === undefined ? undefined : (this.#turnServed > 0 ? this.#turnStart : performance.now()) + this.#maxDrainMs;
     try {
       while (this.#runHead < queue.length && budget > 0) {
         const slot = queue[this.#runHead++]!;
@@ -562,6 +554,8 @@ export class Runtime {
       }
     } finally {
       this.#draining = false;
+      onStack--;
+      this.#turnServed = 0;
     }
     if (this.#runHead >= queue.length) {
       queue.length = 0;
@@ -595,6 +589,11 @@ export class Runtime {
       this.#budget.release(box.headAccount, box.headBytes);
       box.headAccount = undefined;
     }
+    this.#handle(slot, name, body, sender);
+  }
+
+  /** Runs the handler of message `name` (a message's event, from the mailbox or as it arrives). */
+  #handle(slot: Slot, name: string, body: unknown, sender: PID): void {
     const handler = slot.handlers[name];
     if (handler === undefined) {
       this.#counters.unknown_message++;

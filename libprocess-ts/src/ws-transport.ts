@@ -7,6 +7,7 @@ import type { RawData } from 'ws';
 import { PeerAuth, newNonce, type AuthOptions } from './auth.js';
 import type { Clock } from './clock.js';
 import { decodeFrame, encodeFrame, FrameError } from './codec.js';
+import { microtask } from './microtask.js';
 import { HttpServer, rejectUpgrade, remoteOf } from './http-server.js';
 import { ConnectionLimit } from './peer-limits.js';
 import type { Envelope } from './message.js';
@@ -115,7 +116,7 @@ type Metric =
   | 'frames_sent' | 'frames_received' | 'bytes_sent' | 'bytes_received'
   | 'messages_sent' | 'messages_received' | 'messages_dropped'
   | 'connections_dialed' | 'connections_accepted' | 'connections_duplicate'
-  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts' | 'keepalive_misses' | 'keepalive_stalls'
+  | 'connect_failures' | 'reconnects' | 'peers_down' | 'keepalive_timeouts' | 'keepalive_misses' | 'keepalive_stalls' | 'pings_answered'
   | 'bad_frames' | 'oversized_frames' | 'bad_requests' | 'slow_clients_cut' | 'connections_refused'
   | 'connections_authenticated' | 'auth_failures' | 'hijacks_refused' | 'tls_failures';
 
@@ -138,7 +139,7 @@ export class WsTransport implements Transport {
     frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0,
     messages_sent: 0, messages_received: 0, messages_dropped: 0,
     connections_dialed: 0, connections_accepted: 0, connections_duplicate: 0,
-    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0, keepalive_misses: 0, keepalive_stalls: 0,
+    connect_failures: 0, reconnects: 0, peers_down: 0, keepalive_timeouts: 0, keepalive_misses: 0, keepalive_stalls: 0, pings_answered: 0,
     bad_frames: 0, oversized_frames: 0, bad_requests: 0, slow_clients_cut: 0, connections_refused: 0,
     connections_authenticated: 0, auth_failures: 0, hijacks_refused: 0, tls_failures: 0,
   };
@@ -148,6 +149,9 @@ export class WsTransport implements Transport {
   #self = '';
   #dirty: Peer[] = [];
   #flushScheduled = false;
+  /** Frames decoded and not yet handed to the runtime (`#handOver`). */
+  #arrived: { messages: Envelope[]; peer: string; bytes: number }[] = [];
+  #handOverScheduled = false;
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | undefined;
 
@@ -265,7 +269,7 @@ export class WsTransport implements Transport {
       this.#dirty.push(p);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        queueMicrotask(this.#flush);
+        microtask(this.#flush);
       }
     }
   }
@@ -551,6 +555,10 @@ export class WsTransport implements Transport {
     ws.on('pong', () => {
       conn.alive = true;
     });
+    // ws has answered it by now (as it parsed it).
+    ws.on('ping', () => {
+      this.#metrics.pings_answered++;
+    });
     ws.on('error', (err: Error & { code?: string }) => this.#onError(conn, err));
     ws.on('close', () => this.#onClose(conn));
   }
@@ -576,12 +584,29 @@ export class WsTransport implements Transport {
       return;
     }
     this.#metrics.messages_received += messages.length;
-    try {
-      this.#events!.deliver(messages, conn.peer, frame.length);
-    } catch (err) {
-      this.#logger.warn(`libprocess-ts: delivering a frame from ${conn.peer} threw: ${err instanceof Error ? err.stack : String(err)}`);
+    // Handed over once the whole socket read is parsed (a microtask), not from inside ws' parser: a ping that came
+    // in the same read is answered first, and no handler runs while ws is in the middle of a read.
+    this.#arrived.push({ messages, peer: conn.peer, bytes: frame.length });
+    if (!this.#handOverScheduled) {
+      this.#handOverScheduled = true;
+      microtask(this.#handOver);
     }
   }
+
+  /** The frames parsed since the last hand-over, in arrival order, to the runtime. */
+  readonly #handOver = (): void => {
+    this.#handOverScheduled = false;
+    const arrived = this.#arrived;
+    this.#arrived = [];
+    for (const frame of arrived) {
+      if (this.#state === 'stopped') return;
+      try {
+        this.#events!.deliver(frame.messages, frame.peer, frame.bytes);
+      } catch (err) {
+        this.#logger.warn(`libprocess-ts: delivering a frame from ${frame.peer} threw: ${err instanceof Error ? err.stack : String(err)}`);
+      }
+    }
+  };
 
   #onError(conn: Connection, err: Error & { code?: string }): void {
     const code = err.code ?? '';
