@@ -229,7 +229,7 @@ export class MasterLink {
     // Our master says it leads now: a standby just elected, telling those it refused while no one led (master/leader.ts
     // StandbyMaster). Register at once rather than at the retry timer (seconds of backoff by then).
     if (leader === a.master.toString() && a.state !== 'DISCONNECTED') return;
-    this.#follow(leader);
+    this.#follow(leader, leader === from.toString());
   }
 
   /** The leader a `not_leader` names, as a PID text; undefined when it names none (or a bad one, logged). */
@@ -244,11 +244,11 @@ export class MasterLink {
   }
 
   /** Registers with `leader` from now on, after the first backoff (a fresh one; the growing one for the leader followed already, MasterChoice). */
-  #follow(leader: string): void {
+  #follow(leader: string, itself = false): void {
     const a = this.#a;
     a.master = PID.parse<AgentToMaster>(leader);
     this.#regTimer?.cancel();
-    this.#regTimer = a.delay(this.#choice.follow(leader), () => this.#doRegistration());
+    this.#regTimer = a.delay(this.#choice.follow(leader, itself), () => this.#doRegistration());
   }
 
   /** With several masters: the next one in the list (the current one was lost). */
@@ -332,7 +332,7 @@ export class MasterLink {
     if (!this.#fresh(term as number | undefined, from)) return true;
     if (a.state === 'RUNNING') this.masterLost(`${from} says ${leader} leads in term ${String(term)}`);
     a.logger.info(`${from} says ${leader} leads${term !== undefined ? ` in term ${term}` : ''}: registering with it`);
-    this.#follow(leader);
+    this.#follow(leader, leader === from.toString());
     return true;
   }
 

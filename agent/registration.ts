@@ -133,9 +133,13 @@ export class MasterChoice {
   /**
    * A master named `leader` as the leader: registrations go to it from now on, after the returned delay: a fresh
    * backoff's first for a leader not followed before, the next of the growing one for the leader followed already.
+   * `itself`: the leader said so itself (a standby just elected tells those it refused, once per election): a fresh
+   * first too, as Mesos's agent when its detector names a new leader. A standby's push naming it a moment before
+   * (confirm) had made this "followed already", and its agents waited the grown backoff: 99% of 10k agents were
+   * back after 4.1 s and the last after 8.8 s.
    */
-  follow(leader: string): number {
-    const again = leader === this.#followed;
+  follow(leader: string, itself = false): number {
+    const again = leader === this.#followed && !itself;
     this.#current = leader;
     this.#leader = leader;
     this.#followed = leader;

@@ -208,7 +208,7 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
     // Another names the master the registration goes to already: its retries go on, to it (master-link.ts fromOther).
     if (!ours && named === this.#master.toString()) return this.#choice.confirm(named);
     this.#master = PID.parse<AgentToMaster>(named);
-    this.#startRegistration(this.#choice.follow(named));
+    this.#startRegistration(this.#choice.follow(named, named === from.toString()));
   }
 
   #run(frameworkId: string, info: TaskInfo): void {
@@ -233,11 +233,13 @@ export class SimulatedAgentProcess extends Process<MasterToAgent & FromNonLeader
   /**
    * Sends the update at the head of the task's queue, and again until acknowledged, each wait twice the one
    * before (10 s, 20 s, ... 10 min): an overloaded master is not sent every unacknowledged update anew every
-   * 10 s, which would add to its load the longer it falls behind.
+   * 10 s, which would add to its load the longer it falls behind. Not while (re-)registering: the stream is paused
+   * until a master answers, as the real agent's (status-updates.ts pause), and #registered flushes every task (a
+   * new leader only drops an update from an agent it does not know yet).
    */
   #flush(t: SimTask): void {
     const status = t.pending[0];
-    if (status === undefined || this.agentId === undefined) return;
+    if (status === undefined || this.agentId === undefined || !this.#running) return;
     t.retry?.cancel();
     this.send(this.#master, 'status_update', { update: { framework_id: { value: t.frameworkId }, status: { ...status, agent_id: { value: this.agentId } }, timestamp: status.timestamp!, uuid: status.uuid!, latest_state: t.state } });
     t.retry = this.delay(t.backoffMs, () => {

@@ -8,7 +8,7 @@
 // (offers-3masters.* with `--masters 3`: a replica set with the replicated log,
 // measured at the leader).
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,10 +170,11 @@ async function launchOverhead(master: string, deadline: number): Promise<{ ms: n
 
 /**
  * One master, or a replica set of MASTERS on free ports with their logs in a
- * temporary directory; resolves with the leader's child and the PID list
- * every client is given (`master@a,master@b,...`: they find the leader).
+ * temporary directory (added to `dirs`, removed by the row once its children
+ * exited); resolves with the leader's child and the PID list every client is
+ * given (`master@a,master@b,...`: they find the leader).
  */
-async function startMasters(children: ChildProcess[]): Promise<{ masterChild: ChildProcess; masterPid: string }> {
+async function startMasters(children: ChildProcess[], dirs: string[]): Promise<{ masterChild: ChildProcess; masterPid: string }> {
   if (MASTERS === 1) {
     const masterChild = child('master', []);
     children.push(masterChild);
@@ -183,6 +184,7 @@ async function startMasters(children: ChildProcess[]): Promise<{ masterChild: Ch
   const ports = await freePorts(MASTERS);
   const list = ports.map((p) => `127.0.0.1:${p}`).join(',');
   const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-bench-offers-'));
+  dirs.push(dir);
   const masters = ports.map((p, i) => child('master', [String(p), list, join(dir, `master${i + 1}`)]));
   children.push(...masters);
   await Promise.all(masters.map((m) => nextMessage(m, 'ready')));
@@ -204,8 +206,9 @@ async function run(agents: number): Promise<Row> {
   const scale = scaleFor(agents);
   const warmupS = Math.max(WARMUP_S, 1.3 * 30 * scale);
   const children: ChildProcess[] = [];
+  const dirs: string[] = [];
   try {
-    const { masterChild, masterPid } = await startMasters(children);
+    const { masterChild, masterPid } = await startMasters(children, dirs);
     const freed: [string, number][] = [];
     const offers: [string, number][] = [];
     let launched = 0;
@@ -310,6 +313,8 @@ async function run(agents: number): Promise<Row> {
       await exited;
       clearTimeout(force);
     }
+    // The replicas' logs: a 3-master row left a directory in /tmp every run.
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }
 

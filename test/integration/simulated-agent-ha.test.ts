@@ -7,6 +7,7 @@ import { PID, Random, Runtime } from 'libprocess-ts';
 import { SimulatedNetwork, VirtualClock } from 'libprocess-ts/testing';
 import { ScriptedMaster, runtimesOn } from '../../agent/test/helpers.js';
 import type { FromNonLeader } from '../../protocol/messages/leader.js';
+import type { MasterToAgent } from '../../protocol/messages/master-agent.js';
 import { SimulatedAgentProcess } from '../../agent/simulated.js';
 import { LEADER_TRIES } from '../../agent/registration.js';
 import { Resources } from '../../protocol/resources.js';
@@ -89,5 +90,41 @@ describe('a simulated agent told of a leader (the real agent\'s policy, agent/re
     for (let i = 0; i < 1000 && agent.agentId === undefined; i++) await clock.advance(1000);
     expect(agent.agentId).toBe('M-S0');
     expect(sent()).toEqual([LEADER_TRIES + 1, 1]);
+  });
+});
+
+describe('a simulated agent between masters (the real agent pauses its status updates, status-updates.ts)', () => {
+  test('an update made while it re-registers is held, and sent to the master that answers', async () => {
+    const clock = new VirtualClock();
+    const net = new SimulatedNetwork({ clock, seed: 4, latencyMs: 0 });
+    const rt = runtimesOn(net, clock, runtimes);
+    const [m1, m2] = [new ScriptedMaster(), new ScriptedMaster()];
+    m1.autoAck = true;
+    m2.autoAck = true;
+    m2.autoRegister = false;
+    const pids = [(await rt('m1')).spawn(m1, 'master'), (await rt('m2')).spawn(m2, 'master')];
+    const agent = new SimulatedAgentProcess({ master: pids.join(','), resources: Resources.parse('cpus:2;mem:1024'), hostname: 'sim0', random: new Random(5), backoffMs: 100 });
+    const agentPid = (await rt('agent')).spawn(agent, 'slave(1)');
+    for (let i = 0; i < 100 && agent.agentId === undefined; i++) await clock.advance(100);
+    expect(agent.agentId).toBe('M-S0');
+    const framework = { user: 'u', name: 'f', id: { value: 'F1' } };
+    const task = { name: 't', task_id: { value: 't1' }, agent_id: { value: 'M-S0' }, resources: [], labels: { labels: [{ key: 'duration_ms', value: '5000' }] } };
+    m1.sendTo(agentPid as PID<MasterToAgent>, 'run_task', { framework, framework_id: { value: 'F1' }, task });
+    for (let i = 0; i < 100 && m1.all('status_update').length === 0; i++) await clock.advance(10);
+    expect(m1.all('status_update').map((r) => r.body.update.status.state)).toEqual(['TASK_RUNNING']);
+    // m1 steps down and names m2, which does not answer yet (nor does m1 any more): the task finishes meanwhile.
+    m1.autoRegister = false;
+    m1.sendTo(agentPid as PID<MasterToAgent>, 'not_leader' as never, { leader: pids[1]!.toString(), term: 2, message: 'the leader is m2' } as never);
+    await clock.advance(6000);
+    expect(agent.tasks.get('t1')?.state).toBe('TASK_FINISHED');
+    expect(m2.all('reregister_agent').length).toBeGreaterThan(0);
+    expect(m2.all('status_update')).toHaveLength(0);
+    expect(m1.all('status_update')).toHaveLength(1);
+    // m2 answers: the held update goes to it, and is acknowledged.
+    m2.autoRegister = true;
+    for (let i = 0; i < 1000 && m2.all('status_update').length === 0; i++) await clock.advance(100);
+    expect(m2.all('status_update').map((r) => r.body.update.status.state)).toEqual(['TASK_FINISHED']);
+    for (let i = 0; i < 100 && agent.tasks.has('t1'); i++) await clock.advance(10);
+    expect(agent.tasks.has('t1')).toBe(false);
   });
 });
