@@ -242,7 +242,10 @@ export class Agents {
       return;
     }
     agent.pongSeen = false;
-    this.ctx.toAgent(agent, 'ping', { connected: true, seq: ++agent.pingSeq });
+    // `connected`: whether this master has the agent connected. An agent whose link broke on this side only (the
+    // master got `exited`, the agent noticed nothing and answers pings) re-registers when told it is not: else it
+    // stayed deactivated, never offered, for good (sim seed 158).
+    this.ctx.toAgent(agent, 'ping', { connected: agent.connected, seq: ++agent.pingSeq });
     this.#pings.next(agent);
   }
 

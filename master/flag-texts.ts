@@ -31,6 +31,7 @@ export function flagTexts(f: MasterFlags): [string, string][] {
     ['log_dir', f.logDir],
     ['masters', f.masters.length > 0 ? f.masters.join(',') : undefined],
     ['filter_gpu_resources', String(f.filterGpuResources)],
+    ['fair_sharing_excluded_resource_names', f.fairSharingExcludedResourceNames.length > 0 ? f.fairSharingExcludedResourceNames.join(',') : undefined],
   ];
   return out.filter((e): e is [string, string] => e[1] !== undefined);
 }

@@ -54,6 +54,12 @@ export interface MasterFlags {
    * now, what comes back waits for the next batch (MESOS-3078). master/allocator/process.ts.
    */
   readonly allocateOnRecovery: boolean;
+  /**
+   * Resource names left out of DRF shares (Mesos --fair_sharing_excluded_resource_names; default none): a resource no
+   * framework uses but every offer carries whole (an agent's disk, for frameworks that use none) would otherwise weigh
+   * an agent's share on whoever holds its offer.
+   */
+  readonly fairSharingExcludedResourceNames: readonly string[];
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -79,6 +85,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   masters: [],
   filterGpuResources: true,
   allocateOnRecovery: false,
+  fairSharingExcludedResourceNames: [],
 };
 
 /** Defaults filled in, and every value checked: a bad one throws naming the flag. */
@@ -103,6 +110,9 @@ export function masterFlags(given: Partial<MasterFlags> = {}): MasterFlags {
   }
   for (const name of ['authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'filterGpuResources', 'allocateOnRecovery'] as const) {
     if (typeof flags[name] !== 'boolean') throw new Error(`master flag ${name}: expected true or false, got ${String(flags[name])}`);
+  }
+  if (!Array.isArray(flags.fairSharingExcludedResourceNames) || !flags.fairSharingExcludedResourceNames.every((n) => typeof n === 'string' && n !== '')) {
+    throw new Error(`master flag fairSharingExcludedResourceNames: expected a list of resource names, got ${String(flags.fairSharingExcludedResourceNames)}`);
   }
   // HTTP authentication checks against these credentials (the actor path's come with the runtime).
   for (const name of ['authenticateHttpReadwrite', 'authenticateHttpReadonly'] as const) {

@@ -461,7 +461,7 @@ export class HaMaster {
       this.standby = undefined;
     }
     const masterPid = PID.parse<MasterProtocol>(`master@${this.runtime.address}`);
-    this.allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: this.flags.allocationIntervalMs, filterGpuResources: this.flags.filterGpuResources, allocateOnRecovery: this.flags.allocateOnRecovery });
+    this.allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: this.flags.allocationIntervalMs, filterGpuResources: this.flags.filterGpuResources, allocateOnRecovery: this.flags.allocateOnRecovery, fairnessExcludeResourceNames: this.flags.fairSharingExcludedResourceNames });
     const allocatorPid = this.runtime.spawn(this.allocator, 'allocator');
     this.term = new LeaderTerm(term, registry, this.registrar, this.#reregisterTimeoutMs, this.#logger, () => this.#writeFailed(term), this.options.recoverySliceRecords);
     const random = new Random(this.#random.int(2 ** 31 - 1));

@@ -29,7 +29,7 @@ export interface StartedMaster {
 export function startMasterIn(runtime: Runtime, options: { flags?: Partial<MasterFlags>; masterId?: string; seed?: number }): StartedMaster {
   const flags = masterFlags(options.flags);
   const masterPid = PID.parse<MasterProtocol>(`master@${runtime.address}`);
-  const allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: flags.allocationIntervalMs, filterGpuResources: flags.filterGpuResources, allocateOnRecovery: flags.allocateOnRecovery });
+  const allocator = new AllocatorProcess({ master: masterPid as unknown as PID<AllocatorToMaster>, allocationIntervalMs: flags.allocationIntervalMs, filterGpuResources: flags.filterGpuResources, allocateOnRecovery: flags.allocateOnRecovery, fairnessExcludeResourceNames: flags.fairSharingExcludedResourceNames });
   const allocatorPid = runtime.spawn(allocator, 'allocator');
   const random = new Random(options.seed ?? osSeed());
   const master = new MasterProcess({ flags, masterId: options.masterId ?? newMasterId(randomFloat(random)), allocator: allocatorPid, random, allocatorMetrics: () => allocator.mesosMetrics() });

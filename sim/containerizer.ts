@@ -15,7 +15,10 @@
  * has its termination recorded (`terminated` at the next recovery); one that
  * ends while no agent runs is `vanished` (status unknown); a container
  * reattached after a restart reports an unknown exit status when it ends; a
- * running container the agent does not know is an orphan, destroyed.
+ * running container the agent does not know is an orphan, destroyed. A
+ * launch asked of the containerizer of an agent that has crashed (`detach`)
+ * starts nothing and is never answered: the sim cannot stop a dead agent's
+ * promise chains, but a SIGKILLed agent hands nothing more to its launcher.
  */
 import type { Clock, Random, Timer } from 'libprocess-ts';
 import type { AgentContainerizer } from '../agent/agent.js';
@@ -107,13 +110,16 @@ export class SimContainerizer implements AgentContainerizer {
     return new Promise((resolve) => this.into(() => resolve(value)));
   }
 
-  /** The agent using this containerizer crashed: exits from now on are unobserved. */
+  /** The agent using this containerizer crashed: exits from now on are unobserved, and it launches nothing more. */
   detach(): void {
     if (this.table.watcher === this) this.table.watcher = undefined;
   }
 
   async launch(config: ContainerConfig): Promise<ContainerHandle> {
     const t = this.table;
+    // The agent was killed (`detach`, at its crash) before it handed this launch over: code of a SIGKILLed process
+    // (a promise chain the sim's runtime cannot stop) does not run, so nothing starts and nobody is answered.
+    if (t.watcher !== this) return new Promise<never>(() => {});
     if (t.procs.has(config.containerId)) throw new Error(`container ${config.containerId} exists`);
     const p: SimProcess = {
       containerId: config.containerId,

@@ -364,6 +364,8 @@ export class Invariants implements FrameworkObserver {
         for (const t of tasks.values()) if (t.state === 'TASK_STAGING') problems.push(`task ${fwId}/${t.task_id.value} is TASK_STAGING in the books of the leader ${leader.name} on agent ${agent.id}`);
       }
     }
+    // Every agent the leader has is connected (offered): one it marked disconnected must come back (seed 158).
+    for (const agent of books.agents.values()) if (!agent.connected) problems.push(`agent ${agent.id} (${agent.pid}) is disconnected in the books of the leader ${leader.name}`);
     // Every framework is subscribed.
     for (const s of c.schedulers) {
       const fw = s.framework;

@@ -8,14 +8,18 @@
  *    revived), over the agents that event touched. Events handled in the same
  *    turn are coalesced: the first schedules one `delay(0)` allocation, later
  *    ones only add agents to it.
- * As Mesos's hierarchical allocator, it does not allocate when resources are
- * recovered (an offer declined or rescinded, a task ended) nor when a filter
- * expires (MESOS-3078): those wait for the next batch, so a decline is not
- * answered at once by an offer to the next framework in line, and a cluster's
- * offers come once per interval. A refusal filter lasts at least one interval
- * (Mesos stretches it so too, MESOS-4302): the framework that declined is
- * passed over by the next batch at least. Filters expire lazily, at the start
- * of an allocation (`AllocatorCore.allocate`).
+ *  - right after resources are freed without a refusal (a task ended, an offer
+ *    rescinded or given back by the master), over the agent they came back on:
+ *    work waiting for them is offered them within milliseconds, not at the
+ *    next batch (Mesos waits for the batch there; MESOS-3078 asks for this).
+ * Resources that come back with a refusal (an offer declined, an accept's
+ * unused part) wait for the next batch, as in Mesos, and filters expire lazily
+ * at the start of an allocation (`AllocatorCore.allocate`), without a wake-up
+ * of their own: a decline is not answered at once by an offer to the next
+ * framework in line (ten frameworks declining an unusable remainder made an
+ * offer and a decline every few milliseconds). A refusal filter lasts at least
+ * one interval (Mesos stretches it so too, MESOS-4302): the framework that
+ * declined is passed over by the next batch at least.
  * With `allocateOnRecovery` it is the allocator of Mesos 0.x that the Mesos
  * paper measured: recovered resources are allocated at once (over the agent
  * they came back on), and again when a filter expires (`nextFilterExpiry()`);
@@ -45,7 +49,7 @@ export const AGENTS_PER_SLICE = 1000;
 export interface AllocatorProcessOptions extends CoreOptions {
   readonly master: PID<AllocatorToMaster>;
   readonly allocationIntervalMs?: number;
-  /** Allocate right after resources are recovered and when a filter expires, as Mesos 0.x (default false: as Mesos now, at the next batch). */
+  /** Allocate right after any resources are recovered, refused ones too, and when a filter expires, as Mesos 0.x (default false: refused resources wait for the next batch, as in Mesos now). */
   readonly allocateOnRecovery?: boolean;
 }
 
@@ -152,6 +156,8 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
           return;
         }
         core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse !== undefined && refuse > 0 ? Math.max(refuse, this.intervalMs / 1000) : refuse, this.clock.now());
+        // Freed without a refusal: offered again at once. A refusal (even of 0 s) waits for the batch.
+        if (refuse === undefined) this.#touch([b.agent_id]);
       },
       suppress_offers: (b) => core.suppress(b.framework_id, b.roles ?? undefined),
       revive_offers: (b) => {

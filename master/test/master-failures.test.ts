@@ -330,3 +330,25 @@ describe('tasks', () => {
     expect(scheduler.named('framework_message').map((b) => [...b.data])).toEqual([[9]]);
   });
 });
+
+describe('agents whose link broke on the master side only', () => {
+  test('the master pings it connected=false, so it re-registers and is offered again', async () => {
+    c = await cluster({ agentPingTimeoutMs: 1_000 });
+    const { agent, scheduler } = await runningTask(c);
+    const books = c.master.state.agents.get(agent.agentId!)!;
+    // The master sees the agent's link break (a stale connection of its previous process, say); the agent sees nothing.
+    c.master.exited(agent.pid);
+    expect(books.connected).toBe(false);
+    expect(books.active).toBe(false);
+    await c.clock.advance(1_000);
+    expect(agent.named('ping').at(-1)!.connected).toBe(false);
+    // The test agent answers pings, not that: it re-registers as ours does (agent/master-link.ts).
+    agent.register();
+    await c.clock.settle();
+    expect(books.connected).toBe(true);
+    expect(books.active).toBe(true);
+    await c.clock.advance(1_000);
+    expect(agent.named('ping').at(-1)!.connected).toBe(true);
+    expect(scheduler.states('t1')).toEqual(['TASK_RUNNING']);
+  });
+});

@@ -165,14 +165,20 @@ describe('AllocatorProcess', () => {
     expect(alloc.core.agentIdsAfter('d', 10)).toEqual(['a', 'b', 'c', 'd']); // at most every agent once
   });
 
-  test('recovered resources wait for the next batch, as in Mesos (MESOS-3078); a filter lasts at least one interval', async () => {
+  test('refused resources wait for the next batch, as in Mesos (MESOS-3078); a filter lasts at least one interval; freed ones are offered at once', async () => {
     const { clock, master, alloc, port, t0 } = await setup(1000);
     port.addFramework('f1', ['r']);
     port.addAgent('a1', R('cpus:2;mem:256'));
     await clock.advance(5);
     expect(master.received).toHaveLength(1);
-    // Declined without a filter: not offered again at once, but by the batch at 1 s.
+    // Freed without a refusal (a task's end, a rescinded offer): offered again in the same instant.
     port.recoverResources('f1', 'a1', master.received[0]!.allocations[0]!.resources, null);
+    await clock.settle();
+    expect(master.received).toHaveLength(2);
+    expect(master.received[1]!.at - t0).toBeLessThan(10);
+    master.received.shift();
+    // Declined with a refusal of 0 s: not offered again at once, but by the batch at 1 s.
+    port.recoverResources('f1', 'a1', master.received[0]!.allocations[0]!.resources, 0);
     await clock.advance(990 - (clock.now() - t0));
     expect(master.received).toHaveLength(1);
     await clock.advance(20);
@@ -193,7 +199,7 @@ describe('AllocatorProcess', () => {
     await clock.advance(20);
     expect(master.received).toHaveLength(4);
     expect(master.received[3]!.at - t0).toBeGreaterThanOrEqual(6000);
-    expect(alloc.metrics.event_allocations).toBe(1); // the agent's and the framework's (one turn), none for the recoveries
+    expect(alloc.metrics.event_allocations).toBe(2); // the agent's and the framework's (one turn), the freed resources'; none for the refusals
   });
 
   test('allocateOnRecovery (Mesos 0.x, as in the paper experiments): recovered resources are offered again at once; with a filter, right when it expires', async () => {
