@@ -44,3 +44,12 @@ export function parseWeights(text: string): Record<string, number> {
   }
   return out;
 }
+
+/** A comma-separated list of resource names (`disk,gpus`); an empty or malformed name is refused, naming the flag. */
+export function parseResourceNames(flag: string, text: string): string[] {
+  const names = text.split(',').map((n) => n.trim());
+  for (const n of names) {
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(n)) throw new Error(`--${flag}=${text}: ${JSON.stringify(n)} is not a resource name (letters, digits, '_', '.', '-')`);
+  }
+  return names;
+}

@@ -4,7 +4,7 @@ import type { MasterFlags } from '../../master/flags.js';
 import { parseAcls } from '../../protocol/auth/acls.js';
 import { credentialsMap, readCredentialFile, readCredentialsFile } from '../../protocol/credentials.js';
 import { announceMaster, mdnsNameOption, parseMdnsName } from '../discovery.js';
-import { parseBool, parseDuration, parsePort, parsePositiveInt, parseWeights } from '../durations.js';
+import { parseBool, parseDuration, parsePort, parsePositiveInt, parseResourceNames, parseWeights } from '../durations.js';
 import { onShutdown, say } from '../process-util.js';
 
 /** Options of `mesos-ts master`; each also from the environment as MESOS_<FLAG>. */
@@ -23,6 +23,7 @@ export function masterCommand(): Command {
     .addOption(new Option('--agent_ping_timeout <duration>', 'an unanswered ping counts as missed after this long').default('15secs').env('MESOS_AGENT_PING_TIMEOUT'))
     .addOption(new Option('--max_agent_ping_timeouts <n>', 'missed pings before an agent is unreachable').default('5').env('MESOS_MAX_AGENT_PING_TIMEOUTS'))
     .addOption(new Option('--filter_gpu_resources <bool>', 'offer agents with GPUs only to frameworks with the GPU_RESOURCES capability').default('true').env('MESOS_FILTER_GPU_RESOURCES'))
+    .addOption(new Option('--fair_sharing_excluded_resource_names <names>', 'resource names left out of the DRF shares, comma-separated (e.g. disk,gpus)').env('MESOS_FAIR_SHARING_EXCLUDED_RESOURCE_NAMES'))
     .addOption(new Option('--weights <role=weight,...>', 'role weights, e.g. eng=2,ads=1').env('MESOS_WEIGHTS'))
     .addOption(new Option('--masters <host:port,...>', 'high availability: every master of the replica set, this one included (more than one: a replicated log under --work_dir)').env('MESOS_MASTERS'))
     .addOption(new Option('--quorum <n>', 'masters that make a quorum of the replicated log (default: a majority of --masters)').env('MESOS_QUORUM'))
@@ -54,6 +55,7 @@ Examples:
         filterGpuResources: parseBool('filter_gpu_resources', o['filter_gpu_resources']!),
         ...(o['offer_timeout'] ? { offerTimeoutMs: parseDuration('offer_timeout', o['offer_timeout']) } : {}),
         ...(o['weights'] ? { weights: parseWeights(o['weights']) } : {}),
+        ...(o['fair_sharing_excluded_resource_names'] !== undefined ? { fairSharingExcludedResourceNames: parseResourceNames('fair_sharing_excluded_resource_names', o['fair_sharing_excluded_resource_names']) } : {}),
         ...(o['hostname'] ? { hostname: o['hostname'] } : {}),
         ...(o['cluster'] ? { cluster: o['cluster'] } : {}),
         ...(o['log_dir'] ? { logDir: o['log_dir'] } : {}),
