@@ -191,31 +191,53 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
       const nextAt = pacedFrom + ((launched + Math.max(due, 0)) / o.ratePerS) * 1000;
       return { due, nextInS: Math.max(0.005, (nextAt - now) / 1000) };
     };
+    // Paced: an offer that comes before the next task is due is held (a pacing framework keeps its offer, since
+    // refused resources come back only with the allocator's next batch, up to a second later) and used when it is.
+    let held: { d: SchedulerDriver; offer: Offer; timer: Timer } | undefined;
+    const launchFrom = (d: SchedulerDriver, offer: Offer, now: number): void => {
+      const { due, nextInS } = pace(now);
+      const k = Math.min(fits(offer), due);
+      const one = k > 0 ? take(offerResources(offer), o.taskResources) : undefined;
+      if (k <= 0 || one === undefined) {
+        if (o.ratePerS !== undefined && launched < o.tasks && held === undefined && fits(offer) > 0) {
+          held = { d, offer, timer: realClock.timer(nextInS * 1000, () => {
+            const h = held!;
+            held = undefined;
+            launchFrom(h.d, h.offer, performance.now());
+          }) };
+          return;
+        }
+        // Refused resources are filtered only while an offer holds no more than
+        // them: freed cpus come back at once (as with Mesos's offer filters).
+        d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : nextInS });
+        return;
+      }
+      launchTasksFrom(d, offer, k, one, now);
+    };
+    const launchTasksFrom = (d: SchedulerDriver, offer: Offer, k: number, one: NonNullable<ReturnType<typeof take>>, now: number): void => {
+      const tasks: TaskInfo[] = [];
+      for (let i = 0; i < k; i++) tasks.push(commandTask(`t${launched + i}`, offer, one, o.command));
+      if (firstAccept === 0) {
+        firstAccept = now;
+        cpuAtFirstAccept = cpuSample(agent!.pid);
+      }
+      for (const t of tasks) acceptAt.set(t.task_id.value, now);
+      launched += k;
+      inFlight += k;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      d.launchTasks(offer.id, tasks, { refuse_seconds: pace(now).nextInS });
+    };
     const scheduler: Scheduler = {
       resourceOffers(d, list) {
         for (const offer of list) {
           offers++;
-          const now = performance.now();
-          const { due, nextInS } = pace(now);
-          const k = Math.min(fits(offer), due);
-          const one = k > 0 ? take(offerResources(offer), o.taskResources) : undefined;
-          if (k <= 0 || one === undefined) {
-            // Refused resources are filtered only while an offer holds no more than
-            // them: freed cpus come back at once (as with Mesos's offer filters).
-            d.declineOffer(offer.id, { refuse_seconds: launched >= o.tasks ? 3600 : nextInS });
-            continue;
-          }
-          const tasks: TaskInfo[] = [];
-          for (let i = 0; i < k; i++) tasks.push(commandTask(`t${launched + i}`, offer, one, o.command));
-          if (firstAccept === 0) {
-            firstAccept = now;
-            cpuAtFirstAccept = cpuSample(agent!.pid);
-          }
-          for (const t of tasks) acceptAt.set(t.task_id.value, now);
-          launched += k;
-          inFlight += k;
-          maxInFlight = Math.max(maxInFlight, inFlight);
-          d.launchTasks(offer.id, tasks, { refuse_seconds: pace(now).nextInS });
+          launchFrom(d, offer, performance.now());
+        }
+      },
+      offerRescinded(_d, offerId) {
+        if (held !== undefined && held.offer.id.value === offerId.value) {
+          held.timer.cancel();
+          held = undefined;
         }
       },
       statusUpdate(_d, status) {
@@ -249,6 +271,7 @@ export async function clusterRun(o: ClusterRunOptions): Promise<ClusterRun> {
       await Promise.race([allDone, agentGone, timeout]);
     } finally {
       timer?.cancel();
+      held?.timer.cancel();
     }
     return { tasksPerS: (o.tasks / (lastFinish - firstAccept)) * 1000, startingMs, launchMs, finishMs, maxInFlight, offers, cpuMsPerTask: cpu! };
   } finally {
