@@ -39,7 +39,7 @@ switch (role) {
   case 'master': {
     // `master [port mastersCsv workDir]`: alone on a free port, or one of a replica set (replicated log under workDir).
     const [portText, mastersCsv, workDir] = args;
-    const flags = { agentPingTimeoutMs: 15_000 };
+    const flags = { agentPingTimeoutMs: 15_000, allocateOnRecovery: process.env['BENCH_ALLOCATOR'] === 'paper' };
     const m = mastersCsv === undefined
       ? await startMaster({ ip: '127.0.0.1', port: 0, logger: quiet, flags })
       : await startMaster({ ip: '127.0.0.1', port: Number(portText), masters: mastersCsv.split(','), workDir: workDir!, logger: quiet, flags });

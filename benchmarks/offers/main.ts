@@ -65,6 +65,14 @@ const argValue = (name: string): string | undefined => {
 const SIZES = (argValue('--agents') ?? (full ? '1000,10000,50000' : '1000,10000')).split(',').map(Number);
 const FRAMEWORKS = Number(argValue('--frameworks') ?? 200);
 /** 1: one master, no log. 3 (or more): a replica set with the replicated log (registry writes through fsync'd files); measured at the leader. */
+/**
+ * `--allocator default|paper`: the masters' allocator as shipped (refused resources wait for the next batch, as in
+ * Mesos 1.x) or the paper's Mesos 0.x one (`allocateOnRecovery`: everything recovered, and every filter's expiry,
+ * allocated at once), as experiments/ runs it.
+ */
+const ALLOCATOR = argValue('--allocator') ?? 'default';
+if (ALLOCATOR !== 'default' && ALLOCATOR !== 'paper') throw new Error(`--allocator: expected default or paper, got ${ALLOCATOR}`);
+process.env['BENCH_ALLOCATOR'] = ALLOCATOR; // the master children read it
 const MASTERS = Number(argValue('--masters') ?? 1);
 if (!Number.isInteger(MASTERS) || MASTERS < 1) throw new Error(`--masters: expected a positive integer, got ${argValue('--masters')}`);
 /**
@@ -344,7 +352,7 @@ const round = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10) / 
 
 const meta = startRun(MASTERS === 1 ? 'bench-offers' : `bench-offers --masters ${MASTERS}`);
 const rows: Row[] = [];
-console.log(`offer benchmark: agents ${SIZES.join(', ')}, ${MASTERS === 1 ? 'one master' : `${MASTERS} masters with the replicated log`}, ${FRAMEWORKS} frameworks, about ${TASKS_PER_S} tasks/s (durations scaled, at most the paper's 30 s)`);
+console.log(`offer benchmark: agents ${SIZES.join(', ')}, ${MASTERS === 1 ? 'one master' : `${MASTERS} masters with the replicated log`}, ${FRAMEWORKS} frameworks, the ${ALLOCATOR === 'paper' ? "paper's allocator (--allocator paper)" : 'default allocator'}, about ${TASKS_PER_S} tasks/s (durations scaled, at most the paper's 30 s)`);
 for (const agents of SIZES) {
   console.log(`\n${agents} agents:`);
   const row = await run(agents);
@@ -378,6 +386,6 @@ console.log('Reference (Mesos paper, NSDI 2011, 50k emulated agents, 200 framewo
 console.log('Targets: p99 latency and launch overhead <= 100 ms at 10k agents; < 500 ms at 50k.');
 const name = MASTERS === 1 ? 'offers' : `offers-${MASTERS}masters`;
 // `--out <dir>`: the files go there instead of benchmarks/results/ (the offers experiment writes into its own directory).
-const out = writeResults(name, meta, { latency: 'per agent, from the earliest freeing not yet offered to the next offer reaching a framework; censored: freeings still waiting at the window end', rows, ...(slope === undefined ? {} : { memory_slope: slope }) }, argValue('--out'));
+const out = writeResults(name, meta, { latency: 'per agent, from the earliest freeing not yet offered to the next offer reaching a framework; censored: freeings still waiting at the window end', allocator: ALLOCATOR, rows, ...(slope === undefined ? {} : { memory_slope: slope }) }, argValue('--out'));
 writeFileSync(out.replace(/\.json$/, '.svg'), plotSvg(rows));
 console.log(`wrote ${out} and ${name}.svg`);
