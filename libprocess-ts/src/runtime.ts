@@ -431,16 +431,11 @@ export class Runtime {
 
   /**
    * A remote message handled as it arrives (`#idle(slot)` holds): the same
-   * checks as on the way into a mailbox (a process that accepts it only
-   * from its own runtime), then the handler. It never waits, so it is not
+   * check as on the way into a mailbox (`#localOnlyRefused`), then the handler. It never waits, so it is not
    * charged to its peer's budget.
    */
   #serveNow(slot: Slot, name: string, body: unknown, sender: PID, peer: string): void {
-    if (slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(name))) {
-      this.#counters.local_only++;
-      this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
-      return;
-    }
+    if (this.#localOnlyRefused(slot, name, sender, peer)) return;
     this.#counters.events_handled++;
     if (this.#turnServed++ === 0) {
       if (this.#maxDrainMs !== undefined) this.#turnStart = performance.now();
@@ -469,6 +464,14 @@ export class Runtime {
     if (account !== undefined) this.#budget.release(account, bytes);
   }
 
+  /** A remote message for a process (or a message name) that accepts only local senders: counted and warned of. */
+  #localOnlyRefused(slot: Slot, name: string, sender: PID, peer: string): boolean {
+    if (slot.localOnly === false || (slot.localOnly !== true && !slot.localOnly.has(name))) return false;
+    this.#counters.local_only++;
+    this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
+    return true;
+  }
+
   /**
    * The one point every message passes on its way into a mailbox: `slot` is
    * the process `to` names here (if any), `peer` the runtime it came from
@@ -483,10 +486,8 @@ export class Runtime {
       this.#warnLimited('no_such_process', `dropped '${name}' from ${sender.toString()}${peer ? ` (peer ${peer})` : ''}: no process ${to} here`);
       return;
     }
-    if (peer !== '' && slot.localOnly !== false && (slot.localOnly === true || slot.localOnly.has(name))) {
+    if (peer !== '' && this.#localOnlyRefused(slot, name, sender, peer)) {
       this.#release(account, bytes);
-      this.#counters.local_only++;
-      this.#warnLimited('local_only', `dropped '${name}' from ${sender.toString()} (peer ${peer}): ${slot.pidText} accepts it only from its own runtime`);
       return;
     }
     if (!slot.mailbox.pushMessage(name, body, sender, account, bytes)) {

@@ -56,7 +56,7 @@ export interface AllocatorProcessOptions extends CoreOptions {
 export interface AllocatorMetrics {
   batch_allocations: number;
   event_allocations: number;
-    offers_sent: number;
+  offers_sent: number;
   /** Events that could trigger an allocation. */
   events: number;
   /** Wake-ups at a filter's expiry (`allocateOnRecovery` only). */
@@ -148,16 +148,13 @@ export class AllocatorProcess extends Process<AllocatorProtocol> {
       },
       deactivate_agent: (b) => core.deactivateAgent(b.agent_id),
       recover_resources: (b) => {
-        const refuse = b.refuse_seconds ?? undefined;
-        if (this.allocateOnRecovery) {
-          core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse, this.clock.now());
-          this.#touch([b.agent_id]);
-          this.#armFilterWake();
-          return;
-        }
-        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse !== undefined && refuse > 0 ? Math.max(refuse, this.intervalMs / 1000) : refuse, this.clock.now());
-        // Freed without a refusal: offered again at once. A refusal (even of 0 s) waits for the batch.
-        if (refuse === undefined) this.#touch([b.agent_id]);
+        const asked = b.refuse_seconds ?? undefined;
+        // Mesos 0.x keeps a filter as long as asked; otherwise it lasts at least one interval (MESOS-4302).
+        const refuse = this.allocateOnRecovery || asked === undefined || asked <= 0 ? asked : Math.max(asked, this.intervalMs / 1000);
+        core.recoverResources(b.framework_id, b.agent_id, Resources.of(b.resources), refuse, this.clock.now());
+        // Freed without a refusal: offered again at once. A refusal (even of 0 s) waits for the batch, unless Mesos 0.x.
+        if (this.allocateOnRecovery || asked === undefined) this.#touch([b.agent_id]);
+        if (this.allocateOnRecovery) this.#armFilterWake();
       },
       suppress_offers: (b) => core.suppress(b.framework_id, b.roles ?? undefined),
       revive_offers: (b) => {
